@@ -1,0 +1,24 @@
+//===- Passes.td - coco conversion passes ------------------*- tablegen -*-===//
+
+#ifndef COCO_CONVERSION_PASSES_TD
+#define COCO_CONVERSION_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def ConvertCocoToLLVMPass : Pass<"convert-coco-to-llvm", "ModuleOp"> {
+  let summary = "Lowers bufferized coco.comm ops to calls into the coco runtime";
+  let description = [{
+    Replaces each `coco.comm.*` op on memrefs (and `coco.axis_rank`,
+    `coco.axis_size`) with an `llvm.call` into the runtime's C ABI
+    (`include/coco/Runtime/CocoRuntime.h`). Buffers are passed the way MLIR
+    passes unranked memrefs (rank, pointer to the ranked descriptor), so one
+    runtime entry point serves every element type and rank; the grid is
+    passed as its extents (-1 for `?`) and axis; each call passes a string
+    naming the op and its source location for runtime error messages.
+    `coco.grid` declarations are erased. Other memref users are left for
+    `finalize-memref-to-llvm`; casts between the two are reconciled later.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
+#endif // COCO_CONVERSION_PASSES_TD

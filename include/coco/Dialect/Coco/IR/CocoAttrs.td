@@ -1,0 +1,42 @@
+//===- CocoAttrs.td - coco enums and attributes ------------*- tablegen -*-===//
+
+#ifndef COCO_DIALECT_COCO_IR_COCOATTRS_TD
+#define COCO_DIALECT_COCO_IR_COCOATTRS_TD
+
+include "mlir/IR/EnumAttr.td"
+include "coco/Dialect/Coco/IR/CocoDialect.td"
+
+// The numbering is the runtime ABI's (CocoReduction in CocoRuntime.h).
+def Coco_ReductionKind : I32EnumAttr<"ReductionKind",
+    "how a collective or reduction combines values", [
+      I32EnumAttrCase<"sum", 0>,
+      I32EnumAttrCase<"prod", 1>,
+      I32EnumAttrCase<"min", 2>,
+      I32EnumAttrCase<"max", 3>,
+      I32EnumAttrCase<"avg", 4>
+    ]> {
+  let cppNamespace = "::mlir::coco";
+}
+
+def Coco_CmpPredicate : I32EnumAttr<"CmpPredicate",
+    "elementwise comparison", [
+      I32EnumAttrCase<"eq", 0>,
+      I32EnumAttrCase<"ne", 1>,
+      I32EnumAttrCase<"lt", 2>,
+      I32EnumAttrCase<"le", 3>,
+      I32EnumAttrCase<"gt", 4>,
+      I32EnumAttrCase<"ge", 5>
+    ]> {
+  let cppNamespace = "::mlir::coco";
+}
+
+def Coco_LayoutKind : I32EnumAttr<"LayoutKind",
+    "how a distributed tensor is laid out over a grid axis", [
+      I32EnumAttrCase<"replicated", 0>,
+      I32EnumAttrCase<"local", 1>,
+      I32EnumAttrCase<"sliced", 2>
+    ]> {
+  let cppNamespace = "::mlir::coco";
+}
+
+#endif // COCO_DIALECT_COCO_IR_COCOATTRS_TD

@@ -1,0 +1,475 @@
+//===- CocoOps.td - coco operations ------------------------*- tablegen -*-===//
+
+#ifndef COCO_DIALECT_COCO_IR_COCOOPS_TD
+#define COCO_DIALECT_COCO_IR_COCOOPS_TD
+
+include "mlir/IR/OpBase.td"
+include "mlir/IR/BuiltinAttributeInterfaces.td"
+include "mlir/IR/SymbolInterfaces.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+include "mlir/Interfaces/DestinationStyleOpInterface.td"
+include "coco/Dialect/Coco/IR/CocoDialect.td"
+include "coco/Dialect/Coco/IR/CocoAttrs.td"
+include "coco/Dialect/Coco/IR/CocoTypes.td"
+include "coco/Dialect/Coco/IR/CocoInterfaces.td"
+
+//===----------------------------------------------------------------------===//
+// Type constraints
+//===----------------------------------------------------------------------===//
+
+def Coco_DTensor : Type<CPred<"::llvm::isa<::mlir::coco::DTensorType>($_self)">,
+    "distributed tensor", "::mlir::coco::DTensorType">;
+def Coco_Scalar : AnyTypeOf<[AnyFloat, AnySignlessInteger]>;
+def Coco_PointwiseOperand : AnyTypeOf<[Coco_DTensor, Coco_Scalar],
+    "distributed tensor or scalar">;
+def Coco_LocalBuffer : AnyTypeOf<[AnyRankedTensor, AnyMemRef]>;
+
+/// Communication has an effect of its own, so that collectives and
+/// point-to-point ops are neither removed nor reordered against each other:
+/// every rank must issue them in the same order.
+def Coco_CommunicationResource
+    : Resource<"::mlir::coco::CommunicationResource">;
+
+//===----------------------------------------------------------------------===//
+// Ops whose types or attributes name grids verify those symbols.
+//===----------------------------------------------------------------------===//
+
+class Coco_GridUserOp<string mnemonic, list<Trait> traits = []>
+    : Coco_Op<mnemonic, !listconcat(traits,
+                 [DeclareOpInterfaceMethods<SymbolUserOpInterface>])> {
+  let extraClassDefinition = [{
+    ::llvm::LogicalResult
+    $cppClass::verifySymbolUses(::mlir::SymbolTableCollection &symbolTable) {
+      return ::mlir::coco::verifyGridUses(getOperation(), symbolTable);
+    }
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// Process grid
+//===----------------------------------------------------------------------===//
+
+def Coco_GridOp : Coco_Op<"grid", [Symbol]> {
+  let summary = "declares a process grid";
+  let description = [{
+    Declares an N-D (1 <= N <= 4) grid of ranks. Extents are static or `?`;
+    at most one extent may be `?`, which is the world size divided by the
+    product of the static extents at run time. World ranks are laid out on
+    the grid in row-major order.
+
+    ```mlir
+    coco.grid @dp(shape = [?])
+    coco.grid @pp_tp(shape = [2, 2])
+    ```
+  }];
+  let arguments = (ins SymbolNameAttr:$sym_name, DenseI64ArrayAttr:$shape);
+  let assemblyFormat = [{
+    $sym_name `(` `shape` `=` custom<GridShape>($shape) `)` attr-dict
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    int64_t getRank() { return getShape().size(); }
+  }];
+}
+
+def Coco_AxisRankOp : Coco_GridUserOp<"axis_rank", [Pure]> {
+  let summary = "this rank's index along a grid axis";
+  let arguments = (ins FlatSymbolRefAttr:$grid, I64Attr:$axis);
+  let results = (outs Index:$result);
+  let assemblyFormat = "$grid `[` $axis `]` attr-dict";
+}
+
+def Coco_AxisSizeOp : Coco_GridUserOp<"axis_size", [Pure]> {
+  let summary = "the number of ranks along a grid axis";
+  let arguments = (ins FlatSymbolRefAttr:$grid, I64Attr:$axis);
+  let results = (outs Index:$result);
+  let assemblyFormat = "$grid `[` $axis `]` attr-dict";
+}
+
+//===----------------------------------------------------------------------===//
+// Pointwise compute
+//===----------------------------------------------------------------------===//
+
+class Coco_BinaryOp<string mnemonic, string desc>
+    : Coco_GridUserOp<mnemonic, [Pure, InferTypeOpAdaptor]> {
+  let summary = "elementwise " # desc;
+  let description = [{
+    Elementwise }] # desc # [{ of two distributed tensors of the same global
+    shape and element type, or of a distributed tensor and a scalar (a
+    hyper-parameter), which is broadcast and converted to the element type.
+    Layouts: equal layouts stay; `replicated` with X gives X; any other
+    combination is an error.
+  }];
+  let arguments = (ins Coco_PointwiseOperand:$lhs, Coco_PointwiseOperand:$rhs);
+  let results = (outs Coco_DTensor:$result);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` qualified(type($lhs)) `,` qualified(type($rhs))";
+}
+
+def Coco_AddOp : Coco_BinaryOp<"add", "addition">;
+def Coco_SubOp : Coco_BinaryOp<"sub", "subtraction">;
+def Coco_MulOp : Coco_BinaryOp<"mul", "multiplication">;
+def Coco_DivOp : Coco_BinaryOp<"div", "division">;
+def Coco_MaxOp : Coco_BinaryOp<"max", "maximum">;
+def Coco_MinOp : Coco_BinaryOp<"min", "minimum">;
+def Coco_PowOp : Coco_BinaryOp<"pow", "power (floating point only)">;
+
+class Coco_UnaryOp<string mnemonic, string desc, list<Trait> traits = []>
+    : Coco_GridUserOp<mnemonic, !listconcat(traits,
+                       [Pure, AllTypesMatch<["input", "result"]>])> {
+  let summary = "elementwise " # desc;
+  let description = "Elementwise " # desc # "; the layout is kept.";
+  let arguments = (ins Coco_DTensor:$input);
+  let results = (outs Coco_DTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` qualified(type($input))";
+}
+
+def Coco_NegOp : Coco_UnaryOp<"neg", "negation">;
+def Coco_AbsOp : Coco_UnaryOp<"abs", "absolute value">;
+def Coco_SqrtOp : Coco_UnaryOp<"sqrt", "square root"> { let hasVerifier = 1; }
+def Coco_RsqrtOp : Coco_UnaryOp<"rsqrt", "reciprocal square root"> {
+  let hasVerifier = 1;
+}
+def Coco_ExpOp : Coco_UnaryOp<"exp", "exponential"> { let hasVerifier = 1; }
+def Coco_LogOp : Coco_UnaryOp<"log", "natural logarithm"> { let hasVerifier = 1; }
+
+def Coco_CmpOp : Coco_GridUserOp<"cmp", [Pure, InferTypeOpAdaptor]> {
+  let summary = "elementwise comparison, giving an i1 distributed tensor";
+  let description = [{
+    Compares like a binary pointwise op (same layout rules, scalars allowed)
+    and yields `i1` elements, to be used by `coco.select`.
+  }];
+  let arguments = (ins Coco_CmpPredicate:$predicate,
+                       Coco_PointwiseOperand:$lhs, Coco_PointwiseOperand:$rhs);
+  let results = (outs Coco_DTensor:$result);
+  let assemblyFormat = [{
+    $predicate $lhs `,` $rhs attr-dict `:` qualified(type($lhs)) `,` qualified(type($rhs))
+  }];
+}
+
+def Coco_SelectOp : Coco_GridUserOp<"select", [Pure, InferTypeOpAdaptor]> {
+  let summary = "elementwise choice between two values";
+  let arguments = (ins Coco_DTensor:$condition,
+                       Coco_PointwiseOperand:$trueValue,
+                       Coco_PointwiseOperand:$falseValue);
+  let results = (outs Coco_DTensor:$result);
+  let assemblyFormat = [{
+    $condition `,` $trueValue `,` $falseValue attr-dict `:` qualified(type($condition))
+    `,` qualified(type($trueValue)) `,` qualified(type($falseValue))
+  }];
+}
+
+def Coco_DropoutOp : Coco_GridUserOp<"dropout",
+    [Pure, AllTypesMatch<["input", "result"]>]> {
+  let summary = "seeded, rescaled dropout";
+  let description = [{
+    Zeroes each element with probability `probability` and scales the kept
+    ones by 1/(1 - probability). The mask comes from a counter-based hash of
+    (`seed`, global element index), so every rank and every schedule draws
+    the same mask for the same element, whatever the layout.
+  }];
+  let arguments = (ins Coco_DTensor:$input, F32:$probability, I64:$seed);
+  let results = (outs Coco_DTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $probability `,` $seed attr-dict `:` qualified(type($input))
+  }];
+  let hasVerifier = 1;
+}
+
+def Coco_CastOp : Coco_GridUserOp<"cast", [Pure]> {
+  let summary = "converts the element type";
+  let arguments = (ins Coco_DTensor:$input);
+  let results = (outs Coco_DTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` qualified(type($input)) `to` qualified(type($result))";
+  let hasVerifier = 1;
+}
+
+def Coco_ConstantOp : Coco_GridUserOp<"constant", [Pure, ConstantLike]> {
+  let summary = "a replicated splat constant";
+  let description = [{
+    `coco.constant 0.5 : !coco.dtensor<4xf32, replicated on @dp>`: every
+    element is the number, stored with the element type.
+  }];
+  let arguments = (ins TypedAttrInterface:$value);
+  let results = (outs Coco_DTensor:$result);
+  let hasCustomAssemblyFormat = 1;
+  let hasVerifier = 1;
+}
+
+def Coco_ExtractOp : Coco_GridUserOp<"extract", [Pure]> {
+  let summary = "reads the value of a rank-0 distributed tensor";
+  let description = [{
+    Turns a rank-0 `replicated` or `local` distributed tensor (e.g. a norm)
+    into a scalar, so it can act as a hyper-parameter.
+  }];
+  let arguments = (ins Coco_DTensor:$input);
+  let results = (outs Coco_Scalar:$result);
+  let assemblyFormat = "$input attr-dict `:` qualified(type($input)) `->` qualified(type($result))";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Contractions and reductions
+//===----------------------------------------------------------------------===//
+
+def Coco_MatmulOp : Coco_GridUserOp<"matmul", [Pure, InferTypeOpAdaptor]> {
+  let summary = "matrix product [..., M, K] x [K, N] -> [..., M, N]";
+  let description = [{
+    Layouts (CoCoNet's rules): `sliced` on K (lhs dim rank-1) x `sliced<0>`
+    gives `local` partial sums; lhs `sliced` on a batch or M dim x
+    `replicated` gives that slicing; `replicated` x `sliced<1>` gives the
+    result sliced on its last dim; `replicated` x `replicated` gives
+    `replicated`; `local` with `replicated` or `local` gives `local`.
+  }];
+  let arguments = (ins Coco_DTensor:$lhs, Coco_DTensor:$rhs);
+  let results = (outs Coco_DTensor:$result);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` qualified(type($lhs)) `,` qualified(type($rhs))";
+}
+
+def Coco_ReduceOp : Coco_GridUserOp<"reduce", [Pure, InferTypeOpAdaptor]> {
+  let summary = "reduces dimensions (sum, max or min)";
+  let description = [{
+    Reduces `dims` away. If the input is `sliced` along a reduced dim, each
+    rank reduces its slice and the result is `local` (partial results that
+    an `all_reduce` of the same kind completes); a slicing along a kept dim
+    carries over.
+  }];
+  let arguments = (ins Coco_ReductionKind:$kind, Coco_DTensor:$input,
+                       DenseI64ArrayAttr:$dims);
+  let results = (outs Coco_DTensor:$result);
+  let assemblyFormat = "$kind $input `dims` $dims attr-dict `:` qualified(type($input))";
+}
+
+def Coco_NormOp : Coco_GridUserOp<"norm", [Pure, InferTypeOpAdaptor]> {
+  let summary = "L2 norm over all elements, as a rank-0 distributed tensor";
+  let description = [{
+    sqrt(sum(x*x)) over the whole tensor. A `sliced` input is rejected: the
+    square root does not compose over slices; write
+    `coco.reduce sum (x*x)` + `coco.all_reduce sum` + `coco.sqrt` instead
+    (which the reorder schedule does).
+  }];
+  let arguments = (ins Coco_DTensor:$input);
+  let results = (outs Coco_DTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` qualified(type($input))";
+}
+
+def Coco_UpdateOp : Coco_GridUserOp<"update", [AllTypesMatch<["param", "value"]>]> {
+  let summary = "writes a new value into a parameter when the function returns";
+  let description = [{
+    `param` must be an argument of the enclosing function. When the function
+    returns, the caller's buffer for that argument holds `value`. Reads of
+    `param` anywhere in the function see its old value.
+  }];
+  let arguments = (ins Coco_DTensor:$param, Coco_DTensor:$value);
+  let assemblyFormat = "$param `,` $value attr-dict `:` qualified(type($param))";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Collectives (global view)
+//===----------------------------------------------------------------------===//
+
+class Coco_CollectiveOp<string mnemonic, list<Trait> traits = []>
+    : Coco_GridUserOp<mnemonic, !listconcat(traits,
+                       [Pure, InferTypeOpAdaptor,
+                        DeclareOpInterfaceMethods<Coco_CollectiveOpInterface>])>;
+
+def Coco_AllReduceOp : Coco_CollectiveOp<"all_reduce"> {
+  let summary = "local -> replicated: combines every rank's value";
+  let arguments = (ins Coco_ReductionKind:$kind, Coco_DTensor:$input);
+  let results = (outs Coco_DTensor:$result);
+  let assemblyFormat = "$kind $input attr-dict `:` qualified(type($input))";
+}
+
+def Coco_ReduceScatterOp : Coco_CollectiveOp<"reduce_scatter"> {
+  let summary = "local -> sliced<dim>: combines, each rank keeps its slice";
+  let arguments = (ins Coco_ReductionKind:$kind, Coco_DTensor:$input,
+                       I64Attr:$dim);
+  let results = (outs Coco_DTensor:$result);
+  let assemblyFormat = "$kind $input `dim` $dim attr-dict `:` qualified(type($input))";
+}
+
+def Coco_AllGatherOp : Coco_CollectiveOp<"all_gather"> {
+  let summary = "sliced -> replicated: concatenates every rank's slice";
+  let arguments = (ins Coco_DTensor:$input);
+  let results = (outs Coco_DTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` qualified(type($input))";
+}
+
+def Coco_BroadcastOp : Coco_CollectiveOp<"broadcast"> {
+  let summary = "local or replicated -> replicated: the root rank's value";
+  let arguments = (ins Coco_DTensor:$input, I64Attr:$root);
+  let results = (outs Coco_DTensor:$result);
+  let assemblyFormat = "$input `root` $root attr-dict `:` qualified(type($input))";
+}
+
+def Coco_ReduceToRootOp : Coco_CollectiveOp<"reduce_to_root"> {
+  let summary = "local -> local: the root rank receives the combination";
+  let description = [{
+    On the root rank of the axis the result is the combination of every
+    rank's input; on the other ranks it is their own input unchanged. The
+    result is therefore `local`.
+  }];
+  let arguments = (ins Coco_ReductionKind:$kind, Coco_DTensor:$input,
+                       I64Attr:$root);
+  let results = (outs Coco_DTensor:$result);
+  let assemblyFormat = [{
+    $kind $input `root` $root attr-dict `:` qualified(type($input))
+  }];
+}
+
+def Coco_AllToAllOp : Coco_CollectiveOp<"all_to_all"> {
+  let summary = "sliced<s> -> sliced<dim>: re-slices along another dim";
+  let arguments = (ins Coco_DTensor:$input, I64Attr:$dim);
+  let results = (outs Coco_DTensor:$result);
+  let assemblyFormat = "$input `dim` $dim attr-dict `:` qualified(type($input))";
+}
+
+def Coco_SliceOp : Coco_CollectiveOp<"slice"> {
+  let summary = "replicated -> sliced<dim>: keeps this rank's slice, no traffic";
+  let arguments = (ins Coco_DTensor:$input, I64Attr:$dim);
+  let results = (outs Coco_DTensor:$result);
+  let assemblyFormat = "$input `dim` $dim attr-dict `:` qualified(type($input))";
+  let extraClassDeclaration = [{
+    bool movesData() { return false; }
+  }];
+}
+
+def Coco_SendOp : Coco_GridUserOp<"send", [
+    MemoryEffects<[MemWrite<Coco_CommunicationResource>]>,
+    DeclareOpInterfaceMethods<Coco_CollectiveOpInterface>]> {
+  let summary = "sends this rank's value to a peer along the grid axis";
+  let description = [{
+    Point to point: `peer` is an index along the grid axis of the operand's
+    type. Typically guarded by `scf.if` on `coco.axis_rank`.
+  }];
+  let arguments = (ins Coco_DTensor:$input, Index:$peer);
+  let assemblyFormat = "$input `to` $peer attr-dict `:` qualified(type($input))";
+}
+
+def Coco_RecvOp : Coco_GridUserOp<"recv", [
+    MemoryEffects<[MemWrite<Coco_CommunicationResource>]>,
+    DeclareOpInterfaceMethods<Coco_CollectiveOpInterface>]> {
+  let summary = "receives a value from a peer along the grid axis";
+  let arguments = (ins Index:$peer);
+  let results = (outs Coco_DTensor:$result);
+  let assemblyFormat = "`from` $peer attr-dict `:` qualified(type($result))";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Rank-local communication (after coco-localize)
+//===----------------------------------------------------------------------===//
+
+class Coco_CommOp<string mnemonic, list<Trait> traits = []>
+    : Coco_GridUserOp<"comm." # mnemonic, !listconcat(traits, [
+        DestinationStyleOpInterface,
+        MemoryEffects<[MemWrite<Coco_CommunicationResource>]>,
+        DeclareOpInterfaceMethods<Coco_CollectiveOpInterface>])> {
+  let description = [{
+    Rank-local form of the collective: `input` and `init` are this rank's
+    buffers (tensors before bufferization, memrefs after); the grid axis is
+    explicit. With tensors, the result is the updated `init`.
+  }];
+  let results = (outs Variadic<AnyRankedTensor>:$result);
+  let extraClassDeclaration = [{
+    ::mlir::MutableOperandRange getDpsInitsMutable() {
+      return getInitMutable();
+    }
+  }];
+  let hasVerifier = 1;
+}
+
+def Coco_CommAllReduceOp : Coco_CommOp<"all_reduce"> {
+  let summary = "rank-local all_reduce";
+  let arguments = (ins Coco_ReductionKind:$kind,
+      Arg<Coco_LocalBuffer, "", [MemRead]>:$input,
+      Arg<Coco_LocalBuffer, "", [MemWrite]>:$init,
+      FlatSymbolRefAttr:$grid, I64Attr:$axis);
+  let assemblyFormat = [{
+    $kind $input `into` $init `on` $grid `[` $axis `]` attr-dict `:`
+    qualified(type($input)) `,` qualified(type($init)) (`->` qualified(type($result))^)?
+  }];
+}
+
+def Coco_CommReduceScatterOp : Coco_CommOp<"reduce_scatter"> {
+  let summary = "rank-local reduce_scatter";
+  let arguments = (ins Coco_ReductionKind:$kind,
+      Arg<Coco_LocalBuffer, "", [MemRead]>:$input,
+      Arg<Coco_LocalBuffer, "", [MemWrite]>:$init, I64Attr:$dim,
+      FlatSymbolRefAttr:$grid, I64Attr:$axis);
+  let assemblyFormat = [{
+    $kind $input `into` $init `dim` $dim `on` $grid `[` $axis `]` attr-dict
+    `:` qualified(type($input)) `,` qualified(type($init)) (`->` qualified(type($result))^)?
+  }];
+}
+
+def Coco_CommAllGatherOp : Coco_CommOp<"all_gather"> {
+  let summary = "rank-local all_gather";
+  let arguments = (ins Arg<Coco_LocalBuffer, "", [MemRead]>:$input,
+      Arg<Coco_LocalBuffer, "", [MemWrite]>:$init, I64Attr:$dim,
+      FlatSymbolRefAttr:$grid, I64Attr:$axis);
+  let assemblyFormat = [{
+    $input `into` $init `dim` $dim `on` $grid `[` $axis `]` attr-dict
+    `:` qualified(type($input)) `,` qualified(type($init)) (`->` qualified(type($result))^)?
+  }];
+}
+
+def Coco_CommBroadcastOp : Coco_CommOp<"broadcast"> {
+  let summary = "rank-local broadcast";
+  let arguments = (ins Arg<Coco_LocalBuffer, "", [MemRead]>:$input,
+      Arg<Coco_LocalBuffer, "", [MemWrite]>:$init, I64Attr:$root,
+      FlatSymbolRefAttr:$grid, I64Attr:$axis);
+  let assemblyFormat = [{
+    $input `into` $init `root` $root `on` $grid `[` $axis `]` attr-dict
+    `:` qualified(type($input)) `,` qualified(type($init)) (`->` qualified(type($result))^)?
+  }];
+}
+
+def Coco_CommReduceOp : Coco_CommOp<"reduce"> {
+  let summary = "rank-local reduce to a root";
+  let arguments = (ins Coco_ReductionKind:$kind,
+      Arg<Coco_LocalBuffer, "", [MemRead]>:$input,
+      Arg<Coco_LocalBuffer, "", [MemWrite]>:$init, I64Attr:$root,
+      FlatSymbolRefAttr:$grid, I64Attr:$axis);
+  let assemblyFormat = [{
+    $kind $input `into` $init `root` $root `on` $grid `[` $axis `]` attr-dict
+    `:` qualified(type($input)) `,` qualified(type($init)) (`->` qualified(type($result))^)?
+  }];
+}
+
+def Coco_CommAllToAllOp : Coco_CommOp<"all_to_all"> {
+  let summary = "rank-local all_to_all";
+  let arguments = (ins Arg<Coco_LocalBuffer, "", [MemRead]>:$input,
+      Arg<Coco_LocalBuffer, "", [MemWrite]>:$init, I64Attr:$split_dim,
+      I64Attr:$concat_dim, FlatSymbolRefAttr:$grid, I64Attr:$axis);
+  let assemblyFormat = [{
+    $input `into` $init `split` $split_dim `concat` $concat_dim
+    `on` $grid `[` $axis `]` attr-dict
+    `:` qualified(type($input)) `,` qualified(type($init)) (`->` qualified(type($result))^)?
+  }];
+}
+
+def Coco_CommRecvOp : Coco_CommOp<"recv"> {
+  let summary = "rank-local receive from a peer";
+  let arguments = (ins Index:$peer,
+      Arg<Coco_LocalBuffer, "", [MemWrite]>:$init,
+      FlatSymbolRefAttr:$grid, I64Attr:$axis);
+  let assemblyFormat = [{
+    `from` $peer `into` $init `on` $grid `[` $axis `]` attr-dict
+    `:` qualified(type($init)) (`->` qualified(type($result))^)?
+  }];
+}
+
+def Coco_CommSendOp : Coco_GridUserOp<"comm.send", [
+    MemoryEffects<[MemWrite<Coco_CommunicationResource>]>,
+    DeclareOpInterfaceMethods<Coco_CollectiveOpInterface>]> {
+  let summary = "rank-local send to a peer";
+  let arguments = (ins Arg<Coco_LocalBuffer, "", [MemRead]>:$input,
+      Index:$peer, FlatSymbolRefAttr:$grid, I64Attr:$axis);
+  let assemblyFormat = [{
+    $input `to` $peer `on` $grid `[` $axis `]` attr-dict `:` qualified(type($input))
+  }];
+}
+
+#endif // COCO_DIALECT_COCO_IR_COCOOPS_TD

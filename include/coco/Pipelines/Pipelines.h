@@ -1,0 +1,33 @@
+//===- Pipelines.h - coco's named pass pipelines -----------------*- C++ -*-===//
+
+#ifndef COCO_PIPELINES_PIPELINES_H
+#define COCO_PIPELINES_PIPELINES_H
+
+#include "mlir/Pass/PassOptions.h"
+
+namespace mlir {
+class OpPassManager;
+namespace coco {
+
+struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
+  PassOptions::Option<bool> fuseElementwise{
+      *this, "fuse-elementwise",
+      llvm::cl::desc("Fuse producer/consumer elementwise linalg ops before "
+                     "bufferization (one loop per pointwise chain)"),
+      llvm::cl::init(true)};
+};
+
+/// coco (global view) -> LLVM dialect calling the coco runtime:
+/// coco-localize, elementwise fusion, one-shot bufferization, buffer
+/// deallocation, linalg -> loops, convert-coco-to-llvm, and the upstream
+/// conversions to LLVM.
+void buildCocoLowerToCPUPipeline(OpPassManager &pm,
+                                 const CPUPipelineOptions &options);
+
+/// Registers `coco-lower-to-cpu`.
+void registerCocoPipelines();
+
+} // namespace coco
+} // namespace mlir
+
+#endif // COCO_PIPELINES_PIPELINES_H

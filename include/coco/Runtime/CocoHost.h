@@ -1,0 +1,151 @@
+//===- CocoHost.h - host side of programs built by coco-compile -*- C++ -*-===//
+//
+// The C++ mains that `coco-translate --coco-to-cpp-main` generates use this to
+// set up inputs (from files or a seeded generator), call the compiled entry
+// function through its C interface, time it, and write or print outputs. It
+// knows the distributed layouts, so every rank builds exactly its own part
+// of each global tensor.
+//
+// Command line of a generated program:
+//   --in DIR       read inputs: DIR/NAME.bin holds the global tensor of a
+//                  replicated or sliced argument (row-major, raw), and
+//                  DIR/NAME.rank<R>.bin rank R's tensor of a local one
+//   --out DIR      write DIR/NAME.rank<R>.bin: each rank's part of every
+//                  updated parameter and result
+//   --set NAME=V   value of a scalar argument
+//   --iters N      run the entry N times (default 1) and report the median
+//   --warmup N     untimed runs before (default 0)
+//   --quiet        print nothing but errors
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef COCO_RUNTIME_COCOHOST_H
+#define COCO_RUNTIME_COCOHOST_H
+
+#include <cstdint>
+#include <cstring>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace coco::host {
+
+/// A ranked memref descriptor, laid out as MLIR's C interface expects.
+template <typename T, int N>
+struct MemRef {
+  T *allocated = nullptr;
+  T *aligned = nullptr;
+  int64_t offset = 0;
+  int64_t sizes[N] = {};
+  int64_t strides[N] = {};
+};
+template <typename T>
+struct MemRef<T, 0> {
+  T *allocated = nullptr;
+  T *aligned = nullptr;
+  int64_t offset = 0;
+};
+
+enum class ElementKind { F32, F64, F16, BF16, I32, I64, I8 };
+enum class LayoutKind { Replicated, Local, Sliced };
+enum class InitKind { Uniform, Positive, Zeros, Ones };
+
+/// What a generated main knows about a distributed argument or result.
+struct TensorInfo {
+  std::string name;
+  ElementKind element;
+  std::vector<int64_t> globalShape;
+  LayoutKind layout;
+  int64_t slicedDim; // -1 unless sliced
+  std::vector<int64_t> gridShape; // -1 for '?'
+  int64_t axis;
+  InitKind init;
+};
+
+/// One rank's buffer of a distributed tensor.
+class LocalTensor {
+public:
+  TensorInfo info;
+  std::vector<int64_t> localShape;
+  int64_t sliceOffset = 0; // along slicedDim
+  std::vector<unsigned char> bytes;
+
+  int64_t numElements() const;
+  size_t elementSize() const;
+  void *data() { return bytes.data(); }
+
+  /// A descriptor over this buffer (the storage stays owned here).
+  template <typename T, int N>
+  MemRef<T, N> descriptor() {
+    MemRef<T, N> d;
+    d.allocated = d.aligned = reinterpret_cast<T *>(bytes.data());
+    if constexpr (N > 0) {
+      int64_t stride = 1;
+      for (int i = N - 1; i >= 0; --i) {
+        d.sizes[i] = localShape[i];
+        d.strides[i] = stride;
+        stride *= localShape[i];
+      }
+    }
+    return d;
+  }
+};
+
+class Session {
+public:
+  /// Initializes the runtime (MPI) and parses the command line.
+  Session(int argc, char **argv, std::string entryName);
+  ~Session();
+
+  /// Builds this rank's part of an input tensor (from --in or generated).
+  LocalTensor &input(TensorInfo info);
+  /// A scalar argument: --set NAME=V, else the default, else an error.
+  double scalar(const std::string &name, bool hasDefault, double value);
+  /// Declares a result; the entry's returned buffer is copied in by
+  /// `takeResult`.
+  LocalTensor &result(TensorInfo info);
+  template <typename T, int N>
+  void takeResult(LocalTensor &tensor, MemRef<T, N> &returned);
+
+  /// Frees a buffer the entry function returned (malloc'ed by the compiled
+  /// code), unless it is one of the session's own buffers.
+  void freeReturned(void *allocated);
+
+  /// Runs `call` (warmup + iters times), timing each run on every rank.
+  void run(const std::function<void(bool last)> &call);
+  /// Writes (--out) or prints the updated parameter / result.
+  void output(LocalTensor &tensor);
+  /// Prints the timing summary, finalizes the runtime; returns the exit code.
+  int finish();
+
+private:
+  void fillGenerated(LocalTensor &tensor);
+  void readInput(LocalTensor &tensor);
+  void copyInResult(LocalTensor &tensor, const void *data,
+                    const int64_t *sizes, const int64_t *strides,
+                    int64_t rank);
+  std::string entryName;
+  std::string inDir, outDir;
+  std::map<std::string, std::string> scalars;
+  int iters = 1, warmup = 0;
+  bool quiet = false;
+  int64_t worldRank = 0;
+  std::vector<double> times;
+  std::vector<std::unique_ptr<LocalTensor>> tensors;
+};
+
+template <typename T, int N>
+void Session::takeResult(LocalTensor &tensor, MemRef<T, N> &returned) {
+  if constexpr (N > 0)
+    copyInResult(tensor, returned.aligned + returned.offset, returned.sizes,
+                 returned.strides, N);
+  else
+    copyInResult(tensor, returned.aligned + returned.offset, nullptr, nullptr,
+                 0);
+}
+
+} // namespace coco::host
+
+#endif // COCO_RUNTIME_COCOHOST_H

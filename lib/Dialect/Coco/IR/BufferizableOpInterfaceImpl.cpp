@@ -1,0 +1,110 @@
+//===- BufferizableOpInterfaceImpl.cpp - bufferizing coco.comm ops --------===//
+
+#include "coco/Dialect/Coco/IR/BufferizableOpInterfaceImpl.h"
+#include "coco/Dialect/Coco/IR/CocoOps.h"
+
+#include "mlir/Dialect/Bufferization/IR/BufferizableOpInterface.h"
+#include "mlir/Dialect/Bufferization/IR/DstBufferizableOpInterfaceImpl.h"
+#include "mlir/IR/DialectRegistry.h"
+
+using namespace mlir;
+using namespace mlir::bufferization;
+using namespace mlir::coco;
+
+/// Recreates `op` with every tensor operand replaced by its buffer and no
+/// results; returns the buffers of the tensor operands in order.
+static FailureOr<SmallVector<Value>>
+rebuildOnBuffers(Operation *op, RewriterBase &rewriter,
+                 const BufferizationOptions &options,
+                 BufferizationState &state) {
+  SmallVector<Value> operands, buffers;
+  for (OpOperand &operand : op->getOpOperands()) {
+    if (!isa<TensorType>(operand.get().getType())) {
+      operands.push_back(operand.get());
+      continue;
+    }
+    FailureOr<Value> buffer =
+        getBuffer(rewriter, operand.get(), options, state);
+    if (failed(buffer))
+      return failure();
+    operands.push_back(*buffer);
+    buffers.push_back(*buffer);
+  }
+  rewriter.setInsertionPoint(op);
+  OperationState newState(op->getLoc(), op->getName());
+  newState.addOperands(operands);
+  newState.addAttributes(op->getAttrDictionary().getValue());
+  rewriter.create(newState);
+  return buffers;
+}
+
+namespace {
+/// Destination-style collectives: the init buffer is written (and only read
+/// through the input operand, which may be the same buffer: in place).
+template <typename OpTy>
+struct CommOpInterface
+    : public DstBufferizableOpInterfaceExternalModel<CommOpInterface<OpTy>,
+                                                     OpTy> {
+  bool bufferizesToMemoryRead(Operation *op, OpOperand &operand,
+                              const AnalysisState &) const {
+    // The collective overwrites all of init.
+    return !cast<DestinationStyleOpInterface>(op).isDpsInit(&operand);
+  }
+
+  LogicalResult bufferize(Operation *op, RewriterBase &rewriter,
+                          const BufferizationOptions &options,
+                          BufferizationState &state) const {
+    auto dps = cast<DestinationStyleOpInterface>(op);
+    OpOperand *init = dps.getDpsInitOperand(0);
+    FailureOr<Value> initBuffer =
+        getBuffer(rewriter, init->get(), options, state);
+    if (failed(initBuffer))
+      return failure();
+    if (failed(rebuildOnBuffers(op, rewriter, options, state)))
+      return failure();
+    replaceOpWithBufferizedValues(rewriter, op, *initBuffer);
+    return success();
+  }
+};
+
+/// `coco.comm.send` only reads its buffer.
+struct SendOpInterface
+    : public BufferizableOpInterface::ExternalModel<SendOpInterface,
+                                                    CommSendOp> {
+  bool bufferizesToMemoryRead(Operation *, OpOperand &,
+                              const AnalysisState &) const {
+    return true;
+  }
+  bool bufferizesToMemoryWrite(Operation *, OpOperand &,
+                               const AnalysisState &) const {
+    return false;
+  }
+  AliasingValueList getAliasingValues(Operation *, OpOperand &,
+                                      const AnalysisState &) const {
+    return {};
+  }
+  LogicalResult bufferize(Operation *op, RewriterBase &rewriter,
+                          const BufferizationOptions &options,
+                          BufferizationState &state) const {
+    if (failed(rebuildOnBuffers(op, rewriter, options, state)))
+      return failure();
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+} // namespace
+
+void mlir::coco::registerBufferizableOpInterfaceExternalModels(
+    DialectRegistry &registry) {
+  registry.addExtension(+[](MLIRContext *context, CocoDialect *) {
+    CommAllReduceOp::attachInterface<CommOpInterface<CommAllReduceOp>>(*context);
+    CommReduceScatterOp::attachInterface<
+        CommOpInterface<CommReduceScatterOp>>(*context);
+    CommAllGatherOp::attachInterface<CommOpInterface<CommAllGatherOp>>(*context);
+    CommBroadcastOp::attachInterface<CommOpInterface<CommBroadcastOp>>(*context);
+    CommReduceOp::attachInterface<CommOpInterface<CommReduceOp>>(*context);
+    CommAllToAllOp::attachInterface<CommOpInterface<CommAllToAllOp>>(*context);
+    CommRecvOp::attachInterface<CommOpInterface<CommRecvOp>>(*context);
+    CommSendOp::attachInterface<SendOpInterface>(*context);
+  });
+}

@@ -1,0 +1,861 @@
+//===- Localize.cpp - global view -> rank-local view ----------------------===//
+//
+// Every distributed tensor becomes the builtin tensor this rank holds; compute
+// becomes linalg on those tensors; collectives become destination-style
+// coco.comm ops. The per-rank shape divides a sliced dimension by the grid
+// extent, which is dynamic when the grid extent is '?' (then sizes are
+// computed from coco.axis_size at run time).
+//
+//===----------------------------------------------------------------------===//
+
+#include "coco/Dialect/Coco/IR/CocoOps.h"
+#include "coco/Dialect/Coco/Transforms/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Func/Transforms/FuncConversions.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/SCF/Transforms/Patterns.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/IR/AffineMap.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+namespace mlir::coco {
+#define GEN_PASS_DEF_COCOLOCALIZEPASS
+#include "coco/Dialect/Coco/Transforms/Passes.h.inc"
+} // namespace mlir::coco
+
+using namespace mlir;
+using namespace mlir::coco;
+
+namespace {
+
+/// What the patterns need to know about the module's grids.
+class GridInfo {
+public:
+  explicit GridInfo(ModuleOp module) {
+    module.walk([&](GridOp grid) {
+      extents[grid.getSymNameAttr()] = SmallVector<int64_t>(grid.getShape());
+    });
+  }
+
+  bool knows(DTensorType type) const {
+    auto it = extents.find(type.getGrid().getAttr());
+    return it != extents.end() && type.getAxis() < (int64_t)it->second.size();
+  }
+
+  /// The number of ranks on the type's axis (kDynamic if '?').
+  int64_t axisExtent(DTensorType type) const {
+    return extents.lookup(type.getGrid().getAttr())[type.getAxis()];
+  }
+
+  RankedTensorType localType(DTensorType type) const {
+    return RankedTensorType::get(type.getLocalShape(axisExtent(type)),
+                                 type.getElementType());
+  }
+
+  Value axisSize(OpBuilder &b, Location loc, DTensorType type) const {
+    int64_t extent = axisExtent(type);
+    if (!ShapedType::isDynamic(extent))
+      return arith::ConstantIndexOp::create(b, loc, extent);
+    return AxisSizeOp::create(b, loc, type.getGrid().getValue(), type.getAxis());
+  }
+
+  /// Per-rank sizes of `type`, as values where they are dynamic.
+  SmallVector<OpFoldResult> localSizes(OpBuilder &b, Location loc,
+                                       DTensorType type) const {
+    SmallVector<OpFoldResult> sizes;
+    for (auto [d, size] : llvm::enumerate(localType(type).getShape())) {
+      if (!ShapedType::isDynamic(size)) {
+        sizes.push_back(b.getIndexAttr(size));
+        continue;
+      }
+      Value global =
+          arith::ConstantIndexOp::create(b, loc, type.getShape()[d]);
+      sizes.push_back(
+          arith::DivUIOp::create(b, loc, global, axisSize(b, loc, type))
+              .getResult());
+    }
+    return sizes;
+  }
+
+  /// Offset of this rank's slice along the sliced dimension of `type`.
+  Value sliceOffset(OpBuilder &b, Location loc, DTensorType type) const {
+    Value rank = AxisRankOp::create(b, loc, type.getGrid().getValue(), type.getAxis());
+    Value size = getValueOrCreateConstantIndexOp(
+        b, loc, localSizes(b, loc, type)[type.getSlicedDim()]);
+    return arith::MulIOp::create(b, loc, rank, size);
+  }
+
+  Value emptyTensor(OpBuilder &b, Location loc, DTensorType type) const {
+    return tensor::EmptyOp::create(b, loc, localSizes(b, loc, type),
+                                   type.getElementType());
+  }
+
+private:
+  DenseMap<StringAttr, SmallVector<int64_t>> extents;
+};
+
+/// Base of the patterns: access to the grids.
+template <typename SourceOp>
+class LocalizePattern : public OpConversionPattern<SourceOp> {
+public:
+  LocalizePattern(const TypeConverter &converter, MLIRContext *context,
+                  const GridInfo &grids)
+      : OpConversionPattern<SourceOp>(converter, context), grids(grids) {}
+
+protected:
+  const GridInfo &grids;
+};
+
+//===----------------------------------------------------------------------===//
+// Elementwise ops
+//===----------------------------------------------------------------------===//
+
+Value castScalar(OpBuilder &b, Location loc, Value value, Type to) {
+  Type from = value.getType();
+  if (from == to)
+    return value;
+  if (isa<FloatType>(from) && isa<FloatType>(to))
+    return from.getIntOrFloatBitWidth() < to.getIntOrFloatBitWidth()
+               ? arith::ExtFOp::create(b, loc, to, value).getResult()
+               : arith::TruncFOp::create(b, loc, to, value).getResult();
+  if (isa<IntegerType>(from) && isa<IntegerType>(to))
+    return from.getIntOrFloatBitWidth() < to.getIntOrFloatBitWidth()
+               ? arith::ExtSIOp::create(b, loc, to, value).getResult()
+               : arith::TruncIOp::create(b, loc, to, value).getResult();
+  if (isa<IntegerType>(from))
+    return arith::SIToFPOp::create(b, loc, to, value);
+  return arith::FPToSIOp::create(b, loc, to, value);
+}
+
+/// Computes one element of `op`'s result from the operands' elements.
+using ElementBuilder =
+    function_ref<Value(OpBuilder &, Location, ValueRange elements)>;
+
+/// Builds `linalg.generic` computing `resultType` elementwise from the
+/// (converted) operands. Scalars are converted to `scalarType` and captured;
+/// replicated tensors are sliced when the result is sliced.
+Value buildElementwise(OpBuilder &b, Location loc, const GridInfo &grids,
+                       DTensorType resultType, ValueRange operands,
+                       TypeRange originalTypes, Type scalarType,
+                       ElementBuilder computeElement) {
+  SmallVector<Value> tensorInputs;
+  SmallVector<int> tensorIndex(operands.size(), -1);
+  SmallVector<Value> scalars(operands.size());
+  for (auto [i, operand] : llvm::enumerate(operands)) {
+    auto original = dyn_cast<DTensorType>(originalTypes[i]);
+    if (!original) {
+      scalars[i] = castScalar(b, loc, operand, scalarType);
+      continue;
+    }
+    Value input = operand;
+    if (resultType.isSliced() && original.isReplicated()) {
+      // Replicated with sliced gives sliced: take this rank's slice.
+      SmallVector<OpFoldResult> offsets(original.getRank(), b.getIndexAttr(0));
+      SmallVector<OpFoldResult> strides(original.getRank(), b.getIndexAttr(1));
+      offsets[resultType.getSlicedDim()] =
+          grids.sliceOffset(b, loc, resultType);
+      auto sizes = grids.localSizes(b, loc, resultType);
+      input = tensor::ExtractSliceOp::create(
+          b, loc,
+          grids.localType(resultType.withElementType(original.getElementType())),
+          operand, offsets, sizes, strides);
+    }
+    tensorIndex[i] = tensorInputs.size();
+    tensorInputs.push_back(input);
+  }
+
+  int64_t rank = resultType.getRank();
+  Value init = grids.emptyTensor(b, loc, resultType);
+  SmallVector<AffineMap> maps(tensorInputs.size() + 1,
+                              b.getMultiDimIdentityMap(rank));
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+  auto generic = linalg::GenericOp::create(
+      b, loc, init.getType(), tensorInputs, init, maps, iterators,
+      [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
+        SmallVector<Value> elements;
+        for (auto [i, index] : llvm::enumerate(tensorIndex))
+          elements.push_back(index >= 0 ? args[index] : scalars[i]);
+        Value result = computeElement(nested, nestedLoc, elements);
+        linalg::YieldOp::create(nested, nestedLoc, result);
+      });
+  return generic.getResult(0);
+}
+
+/// Lowers an op whose result is computed elementwise by `Compute`.
+template <typename SourceOp>
+class ElementwiseLowering : public LocalizePattern<SourceOp> {
+public:
+  using LocalizePattern<SourceOp>::LocalizePattern;
+  using OpAdaptor = typename SourceOp::Adaptor;
+
+  LogicalResult
+  matchAndRewrite(SourceOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto resultType = cast<DTensorType>(op.getResult().getType());
+    // Scalars take the element type of the tensor operands (which differs
+    // from the result's for cmp and cast).
+    Type scalarType = resultType.getElementType();
+    for (Value operand : op->getOperands())
+      if (auto type = dyn_cast<DTensorType>(operand.getType());
+          type && !type.getElementType().isInteger(1))
+        scalarType = type.getElementType();
+    Value result = buildElementwise(
+        rewriter, op.getLoc(), this->grids, resultType, adaptor.getOperands(),
+        op->getOperandTypes(), scalarType,
+        [&](OpBuilder &b, Location loc, ValueRange elements) {
+          return computeElement(op, b, loc, elements);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+
+private:
+  Value computeElement(SourceOp op, OpBuilder &b, Location loc,
+                       ValueRange elements) const;
+};
+
+template <typename FloatOp, typename IntOp>
+Value floatOrInt(OpBuilder &b, Location loc, ValueRange elements) {
+  if (isa<FloatType>(elements[0].getType()))
+    return FloatOp::create(b, loc, elements).getResult();
+  return IntOp::create(b, loc, elements).getResult();
+}
+
+#define COCO_BINARY_ELEMENT(OP, FLOAT_OP, INT_OP)                              \
+  template <>                                                                  \
+  Value ElementwiseLowering<OP>::computeElement(                               \
+      OP, OpBuilder &b, Location loc, ValueRange elements) const {             \
+    return floatOrInt<FLOAT_OP, INT_OP>(b, loc, elements);                     \
+  }
+COCO_BINARY_ELEMENT(AddOp, arith::AddFOp, arith::AddIOp)
+COCO_BINARY_ELEMENT(SubOp, arith::SubFOp, arith::SubIOp)
+COCO_BINARY_ELEMENT(MulOp, arith::MulFOp, arith::MulIOp)
+COCO_BINARY_ELEMENT(DivOp, arith::DivFOp, arith::DivSIOp)
+COCO_BINARY_ELEMENT(MaxOp, arith::MaximumFOp, arith::MaxSIOp)
+COCO_BINARY_ELEMENT(MinOp, arith::MinimumFOp, arith::MinSIOp)
+COCO_BINARY_ELEMENT(AbsOp, math::AbsFOp, math::AbsIOp)
+#undef COCO_BINARY_ELEMENT
+
+#define COCO_FLOAT_ELEMENT(OP, MATH_OP)                                        \
+  template <>                                                                  \
+  Value ElementwiseLowering<OP>::computeElement(                               \
+      OP, OpBuilder &b, Location loc, ValueRange elements) const {             \
+    return MATH_OP::create(b, loc, elements).getResult();                      \
+  }
+COCO_FLOAT_ELEMENT(PowOp, math::PowFOp)
+COCO_FLOAT_ELEMENT(SqrtOp, math::SqrtOp)
+COCO_FLOAT_ELEMENT(RsqrtOp, math::RsqrtOp)
+COCO_FLOAT_ELEMENT(ExpOp, math::ExpOp)
+COCO_FLOAT_ELEMENT(LogOp, math::LogOp)
+#undef COCO_FLOAT_ELEMENT
+
+template <>
+Value ElementwiseLowering<NegOp>::computeElement(NegOp, OpBuilder &b,
+                                                 Location loc,
+                                                 ValueRange elements) const {
+  Value x = elements[0];
+  if (isa<FloatType>(x.getType()))
+    return arith::NegFOp::create(b, loc, x);
+  Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(x.getType()));
+  return arith::SubIOp::create(b, loc, zero, x);
+}
+
+template <>
+Value ElementwiseLowering<CmpOp>::computeElement(CmpOp op, OpBuilder &b,
+                                                 Location loc,
+                                                 ValueRange elements) const {
+  static const arith::CmpFPredicate floatPredicates[] = {
+      arith::CmpFPredicate::OEQ, arith::CmpFPredicate::UNE,
+      arith::CmpFPredicate::OLT, arith::CmpFPredicate::OLE,
+      arith::CmpFPredicate::OGT, arith::CmpFPredicate::OGE};
+  static const arith::CmpIPredicate intPredicates[] = {
+      arith::CmpIPredicate::eq,  arith::CmpIPredicate::ne,
+      arith::CmpIPredicate::slt, arith::CmpIPredicate::sle,
+      arith::CmpIPredicate::sgt, arith::CmpIPredicate::sge};
+  unsigned predicate = static_cast<unsigned>(op.getPredicate());
+  if (isa<FloatType>(elements[0].getType()))
+    return arith::CmpFOp::create(b, loc, floatPredicates[predicate],
+                                 elements[0], elements[1]);
+  return arith::CmpIOp::create(b, loc, intPredicates[predicate], elements[0],
+                               elements[1]);
+}
+
+template <>
+Value ElementwiseLowering<SelectOp>::computeElement(
+    SelectOp, OpBuilder &b, Location loc, ValueRange elements) const {
+  return arith::SelectOp::create(b, loc, elements[0], elements[1],
+                                 elements[2]);
+}
+
+template <>
+Value ElementwiseLowering<CastOp>::computeElement(CastOp op, OpBuilder &b,
+                                                  Location loc,
+                                                  ValueRange elements) const {
+  return castScalar(b, loc, elements[0],
+                    op.getResult().getType().getElementType());
+}
+
+//===----------------------------------------------------------------------===//
+// Dropout: a counter-based hash of (seed, global element index)
+//===----------------------------------------------------------------------===//
+
+/// splitmix64's finalizer: a bijective mix of a 64-bit counter. The Python
+/// reference (test/Integration) reproduces it bit for bit.
+Value mix64(OpBuilder &b, Location loc, Value z) {
+  auto constant = [&](uint64_t value) {
+    return arith::ConstantOp::create(b, loc,
+                                     b.getI64IntegerAttr((int64_t)value));
+  };
+  auto xorShift = [&](Value v, uint64_t shift) {
+    Value shifted = arith::ShRUIOp::create(b, loc, v, constant(shift));
+    return arith::XOrIOp::create(b, loc, v, shifted).getResult();
+  };
+  z = arith::MulIOp::create(b, loc, xorShift(z, 30),
+                            constant(0xBF58476D1CE4E5B9ULL));
+  z = arith::MulIOp::create(b, loc, xorShift(z, 27),
+                            constant(0x94D049BB133111EBULL));
+  return xorShift(z, 31);
+}
+
+class DropoutLowering : public LocalizePattern<DropoutOp> {
+public:
+  using LocalizePattern::LocalizePattern;
+
+  LogicalResult
+  matchAndRewrite(DropoutOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    DTensorType type = op.getType();
+    Type elementType = type.getElementType();
+    // The offset of this rank's slice, for the global element index.
+    Value sliceOffset;
+    if (type.isSliced())
+      sliceOffset = grids.sliceOffset(rewriter, loc, type);
+    Value probability = adaptor.getProbability();
+    Value seed = adaptor.getSeed();
+    Value one = arith::ConstantOp::create(rewriter, loc,
+                                          rewriter.getF32FloatAttr(1.0f));
+    Value scale = arith::DivFOp::create(
+        rewriter, loc, one,
+        arith::SubFOp::create(rewriter, loc, one, probability));
+    scale = castScalar(rewriter, loc, scale, elementType);
+
+    Value result = buildElementwise(
+        rewriter, loc, grids, type, adaptor.getInput(), op.getInput().getType(),
+        elementType, [&](OpBuilder &b, Location bodyLoc, ValueRange elements) {
+          Value linear = arith::ConstantOp::create(b, bodyLoc,
+                                                   b.getI64IntegerAttr(0));
+          for (int64_t d = 0; d < type.getRank(); ++d) {
+            Value index = linalg::IndexOp::create(b, bodyLoc, d);
+            if (sliceOffset && d == type.getSlicedDim())
+              index = arith::AddIOp::create(b, bodyLoc, index, sliceOffset);
+            Value extent = arith::ConstantOp::create(
+                b, bodyLoc, b.getI64IntegerAttr(type.getShape()[d]));
+            linear = arith::MulIOp::create(b, bodyLoc, linear, extent);
+            linear = arith::AddIOp::create(
+                b, bodyLoc, linear,
+                arith::IndexCastUIOp::create(b, bodyLoc, b.getI64Type(),
+                                             index));
+          }
+          // counter = seed * golden + index, then mixed.
+          Value golden = arith::ConstantOp::create(
+              b, bodyLoc, b.getI64IntegerAttr((int64_t)0x9E3779B97F4A7C15ULL));
+          Value counter = arith::AddIOp::create(
+              b, bodyLoc, arith::MulIOp::create(b, bodyLoc, seed, golden),
+              linear);
+          Value bits = mix64(b, bodyLoc, counter);
+          // Top 24 bits -> uniform in [0, 1), exact in f32.
+          Value top = arith::ShRUIOp::create(
+              b, bodyLoc, bits,
+              arith::ConstantOp::create(b, bodyLoc, b.getI64IntegerAttr(40)));
+          Value uniform = arith::MulFOp::create(
+              b, bodyLoc,
+              arith::UIToFPOp::create(b, bodyLoc, b.getF32Type(), top),
+              arith::ConstantOp::create(b, bodyLoc,
+                                        b.getF32FloatAttr(1.0f / 16777216.0f)));
+          Value keep = arith::CmpFOp::create(
+              b, bodyLoc, arith::CmpFPredicate::OGE, uniform, probability);
+          Value scaled = arith::MulFOp::create(b, bodyLoc, elements[0], scale);
+          Value zero = arith::ConstantOp::create(
+              b, bodyLoc, b.getZeroAttr(elementType));
+          return arith::SelectOp::create(b, bodyLoc, keep, scaled, zero)
+              .getResult();
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Constants, extract, matmul, reductions
+//===----------------------------------------------------------------------===//
+
+class ConstantLowering : public LocalizePattern<ConstantOp> {
+public:
+  using LocalizePattern::LocalizePattern;
+  LogicalResult
+  matchAndRewrite(ConstantOp op, OpAdaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto type = grids.localType(op.getType());
+    Attribute value = op.getValue();
+    Type elementType = type.getElementType();
+    if (auto floatAttr = dyn_cast<FloatAttr>(value))
+      value = rewriter.getFloatAttr(elementType,
+                                    floatAttr.getValue().convertToDouble());
+    else
+      value = rewriter.getIntegerAttr(elementType,
+                                      cast<IntegerAttr>(value).getInt());
+    rewriter.replaceOpWithNewOp<arith::ConstantOp>(
+        op, type, DenseElementsAttr::get(type, value));
+    return success();
+  }
+};
+
+class ExtractLowering : public LocalizePattern<ExtractOp> {
+public:
+  using LocalizePattern::LocalizePattern;
+  LogicalResult
+  matchAndRewrite(ExtractOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    rewriter.replaceOpWithNewOp<tensor::ExtractOp>(op, adaptor.getInput(),
+                                                   ValueRange{});
+    return success();
+  }
+};
+
+Value zeroFilled(OpBuilder &b, Location loc, Value empty) {
+  Type elementType = cast<ShapedType>(empty.getType()).getElementType();
+  Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(elementType));
+  return linalg::FillOp::create(b, loc, zero, empty).getResult(0);
+}
+
+class MatmulLowering : public LocalizePattern<MatmulOp> {
+public:
+  using LocalizePattern::LocalizePattern;
+  LogicalResult
+  matchAndRewrite(MatmulOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    DTensorType resultType = op.getType();
+    Value lhs = adaptor.getLhs();
+    int64_t rank = resultType.getRank();
+    // [..., M, K] -> [(...*M), K] so one linalg.matmul does the work.
+    SmallVector<ReassociationIndices> rows;
+    if (rank > 2) {
+      ReassociationIndices leading;
+      for (int64_t d = 0; d < rank - 1; ++d)
+        leading.push_back(d);
+      rows = {leading, {rank - 1}};
+      lhs = tensor::CollapseShapeOp::create(rewriter, loc, lhs, rows);
+    }
+    SmallVector<OpFoldResult> resultSizes =
+        grids.localSizes(rewriter, loc, resultType);
+    SmallVector<OpFoldResult> flatSizes = {
+        tensor::getMixedSize(rewriter, loc, lhs, 0), resultSizes.back()};
+    Value init = tensor::EmptyOp::create(rewriter, loc, flatSizes,
+                                         resultType.getElementType());
+    Value product =
+        linalg::MatmulOp::create(rewriter, loc, ValueRange{lhs, adaptor.getRhs()},
+                                 zeroFilled(rewriter, loc, init))
+            .getResult(0);
+    if (rank > 2)
+      product = tensor::ExpandShapeOp::create(
+          rewriter, loc, grids.localType(resultType), product, rows,
+          resultSizes);
+    rewriter.replaceOp(op, product);
+    return success();
+  }
+};
+
+/// The identity of `kind` for `elementType` (the init of a reduction).
+TypedAttr reductionIdentity(OpBuilder &b, ReductionKind kind,
+                            Type elementType) {
+  if (auto floatType = dyn_cast<FloatType>(elementType)) {
+    const llvm::fltSemantics &semantics = floatType.getFloatSemantics();
+    if (kind == ReductionKind::max)
+      return b.getFloatAttr(floatType,
+                            APFloat::getInf(semantics, /*Negative=*/true));
+    if (kind == ReductionKind::min)
+      return b.getFloatAttr(floatType, APFloat::getInf(semantics));
+    return b.getZeroAttr(floatType);
+  }
+  unsigned width = elementType.getIntOrFloatBitWidth();
+  if (kind == ReductionKind::max)
+    return b.getIntegerAttr(elementType, APInt::getSignedMinValue(width));
+  if (kind == ReductionKind::min)
+    return b.getIntegerAttr(elementType, APInt::getSignedMaxValue(width));
+  return b.getZeroAttr(elementType);
+}
+
+Value combine(OpBuilder &b, Location loc, ReductionKind kind, Value acc,
+              Value x) {
+  ValueRange operands = {acc, x};
+  switch (kind) {
+  case ReductionKind::max:
+    return floatOrInt<arith::MaximumFOp, arith::MaxSIOp>(b, loc, {acc, x});
+  case ReductionKind::min:
+    return floatOrInt<arith::MinimumFOp, arith::MinSIOp>(b, loc, {acc, x});
+  default:
+    (void)operands;
+    return floatOrInt<arith::AddFOp, arith::AddIOp>(b, loc, {acc, x});
+  }
+}
+
+/// linalg.reduce of `input` over `dims` into a tensor of `resultType`,
+/// combining `transform(element)` with `kind`.
+Value buildReduction(OpBuilder &b, Location loc, const GridInfo &grids,
+                     Value input, ArrayRef<int64_t> dims, DTensorType resultType,
+                     ReductionKind kind,
+                     function_ref<Value(OpBuilder &, Location, Value)>
+                         transform = nullptr) {
+  Type elementType = resultType.getElementType();
+  Value init = grids.emptyTensor(b, loc, resultType);
+  Value identity = arith::ConstantOp::create(
+      b, loc, reductionIdentity(b, kind, elementType));
+  init = linalg::FillOp::create(b, loc, identity, init).getResult(0);
+  auto reduce = linalg::ReduceOp::create(
+      b, loc, input, init, dims,
+      [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
+        Value x = transform ? transform(nested, nestedLoc, args[0]) : args[0];
+        linalg::YieldOp::create(nested, nestedLoc,
+                                combine(nested, nestedLoc, kind, args[1], x));
+      });
+  return reduce.getResult(0);
+}
+
+class ReduceLowering : public LocalizePattern<ReduceOp> {
+public:
+  using LocalizePattern::LocalizePattern;
+  LogicalResult
+  matchAndRewrite(ReduceOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    rewriter.replaceOp(op, buildReduction(rewriter, op.getLoc(), grids,
+                                          adaptor.getInput(), op.getDims(),
+                                          op.getType(), op.getKind()));
+    return success();
+  }
+};
+
+class NormLowering : public LocalizePattern<NormOp> {
+public:
+  using LocalizePattern::LocalizePattern;
+  LogicalResult
+  matchAndRewrite(NormOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto inputType = cast<DTensorType>(op.getInput().getType());
+    SmallVector<int64_t> dims =
+        llvm::to_vector(llvm::seq<int64_t>(0, inputType.getRank()));
+    Value sumOfSquares = adaptor.getInput();
+    if (!dims.empty())
+      sumOfSquares = buildReduction(
+          rewriter, loc, grids, adaptor.getInput(), dims, op.getType(),
+          ReductionKind::sum, [](OpBuilder &b, Location l, Value x) {
+            return arith::MulFOp::create(b, l, x, x).getResult();
+          });
+    else
+      sumOfSquares = buildElementwise(
+          rewriter, loc, grids, op.getType(), sumOfSquares, inputType, {},
+          [](OpBuilder &b, Location l, ValueRange x) {
+            return arith::MulFOp::create(b, l, x[0], x[0]).getResult();
+          });
+    Value norm = buildElementwise(
+        rewriter, loc, grids, op.getType(), sumOfSquares, op.getType(), {},
+        [](OpBuilder &b, Location l, ValueRange x) {
+          return math::SqrtOp::create(b, l, x[0]).getResult();
+        });
+    rewriter.replaceOp(op, norm);
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Update: write into the parameter's buffer when the function returns
+//===----------------------------------------------------------------------===//
+
+class UpdateLowering : public LocalizePattern<UpdateOp> {
+public:
+  using LocalizePattern::LocalizePattern;
+  LogicalResult
+  matchAndRewrite(UpdateOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    // At the end of the block, so every read of the parameter sees its old
+    // value. The memref form is a side effect (greedy rewrites keep it); its
+    // destination is the argument's own buffer, which nothing else aliases.
+    rewriter.setInsertionPoint(op->getBlock()->getTerminator());
+    auto paramType = cast<RankedTensorType>(adaptor.getParam().getType());
+    Value buffer = bufferization::ToBufferOp::create(
+        rewriter, op.getLoc(),
+        MemRefType::get(paramType.getShape(), paramType.getElementType()),
+        adaptor.getParam());
+    bufferization::MaterializeInDestinationOp::create(
+        rewriter, op.getLoc(), Type(), adaptor.getValue(), buffer,
+        /*restrict=*/true, /*writable=*/true);
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Collectives
+//===----------------------------------------------------------------------===//
+
+template <typename SourceOp>
+class CollectiveLowering : public LocalizePattern<SourceOp> {
+public:
+  using LocalizePattern<SourceOp>::LocalizePattern;
+  using OpAdaptor = typename SourceOp::Adaptor;
+
+  LogicalResult
+  matchAndRewrite(SourceOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto inputType = cast<DTensorType>(op.getInput().getType());
+    auto resultType = cast<DTensorType>(op.getResult().getType());
+    Value init = this->grids.emptyTensor(rewriter, op.getLoc(), resultType);
+    rewriter.replaceOp(op, build(op, rewriter, adaptor.getInput(), init,
+                                 inputType, resultType));
+    return success();
+  }
+
+private:
+  Value build(SourceOp op, OpBuilder &b, Value input, Value init,
+              DTensorType inputType, DTensorType resultType) const;
+};
+
+template <>
+Value CollectiveLowering<AllReduceOp>::build(AllReduceOp op, OpBuilder &b,
+                                             Value input, Value init,
+                                             DTensorType type,
+                                             DTensorType) const {
+  return CommAllReduceOp::create(b, op.getLoc(), init.getType(), op.getKind(),
+                                 input, init, type.getGrid().getValue(), type.getAxis())
+      .getResult()
+      .front();
+}
+
+template <>
+Value CollectiveLowering<ReduceScatterOp>::build(ReduceScatterOp op,
+                                                 OpBuilder &b, Value input,
+                                                 Value init, DTensorType type,
+                                                 DTensorType) const {
+  return CommReduceScatterOp::create(b, op.getLoc(), init.getType(),
+                                     op.getKind(), input, init, op.getDim(),
+                                     type.getGrid().getValue(), type.getAxis())
+      .getResult()
+      .front();
+}
+
+template <>
+Value CollectiveLowering<AllGatherOp>::build(AllGatherOp op, OpBuilder &b,
+                                             Value input, Value init,
+                                             DTensorType type,
+                                             DTensorType) const {
+  return CommAllGatherOp::create(b, op.getLoc(), init.getType(), input, init,
+                                 type.getSlicedDim(), type.getGrid().getValue(),
+                                 type.getAxis())
+      .getResult()
+      .front();
+}
+
+template <>
+Value CollectiveLowering<BroadcastOp>::build(BroadcastOp op, OpBuilder &b,
+                                             Value input, Value init,
+                                             DTensorType type,
+                                             DTensorType) const {
+  return CommBroadcastOp::create(b, op.getLoc(), init.getType(), input, init,
+                                 op.getRoot(), type.getGrid().getValue(), type.getAxis())
+      .getResult()
+      .front();
+}
+
+template <>
+Value CollectiveLowering<ReduceToRootOp>::build(ReduceToRootOp op,
+                                                OpBuilder &b, Value input,
+                                                Value init, DTensorType type,
+                                                DTensorType) const {
+  return CommReduceOp::create(b, op.getLoc(), init.getType(), op.getKind(),
+                              input, init, op.getRoot(), type.getGrid().getValue(),
+                              type.getAxis())
+      .getResult()
+      .front();
+}
+
+template <>
+Value CollectiveLowering<AllToAllOp>::build(AllToAllOp op, OpBuilder &b,
+                                            Value input, Value init,
+                                            DTensorType type,
+                                            DTensorType resultType) const {
+  return CommAllToAllOp::create(b, op.getLoc(), init.getType(), input, init,
+                                resultType.getSlicedDim(), type.getSlicedDim(),
+                                type.getGrid().getValue(), type.getAxis())
+      .getResult()
+      .front();
+}
+
+class SliceLowering : public LocalizePattern<SliceOp> {
+public:
+  using LocalizePattern::LocalizePattern;
+  LogicalResult
+  matchAndRewrite(SliceOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    DTensorType resultType = op.getType();
+    int64_t rank = resultType.getRank();
+    SmallVector<OpFoldResult> offsets(rank, rewriter.getIndexAttr(0));
+    SmallVector<OpFoldResult> strides(rank, rewriter.getIndexAttr(1));
+    offsets[op.getDim()] = grids.sliceOffset(rewriter, loc, resultType);
+    rewriter.replaceOpWithNewOp<tensor::ExtractSliceOp>(
+        op, grids.localType(resultType), adaptor.getInput(), offsets,
+        grids.localSizes(rewriter, loc, resultType), strides);
+    return success();
+  }
+};
+
+class SendLowering : public LocalizePattern<SendOp> {
+public:
+  using LocalizePattern::LocalizePattern;
+  LogicalResult
+  matchAndRewrite(SendOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    DTensorType type = op.getInput().getType();
+    rewriter.replaceOpWithNewOp<CommSendOp>(op, adaptor.getInput(),
+                                            adaptor.getPeer(), type.getGrid().getValue(),
+                                            type.getAxis());
+    return success();
+  }
+};
+
+class RecvLowering : public LocalizePattern<RecvOp> {
+public:
+  using LocalizePattern::LocalizePattern;
+  LogicalResult
+  matchAndRewrite(RecvOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    DTensorType type = op.getType();
+    Value init = grids.emptyTensor(rewriter, op.getLoc(), type);
+    rewriter.replaceOpWithNewOp<CommRecvOp>(op, init.getType(),
+                                            adaptor.getPeer(), init,
+                                            type.getGrid().getValue(), type.getAxis());
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// The pass
+//===----------------------------------------------------------------------===//
+
+bool isGlobalViewOp(Operation *op) {
+  return isa<AddOp, SubOp, MulOp, DivOp, MaxOp, MinOp, PowOp, NegOp, AbsOp,
+             SqrtOp, RsqrtOp, ExpOp, LogOp, CmpOp, SelectOp, DropoutOp, CastOp,
+             ConstantOp, ExtractOp, MatmulOp, ReduceOp, NormOp, UpdateOp,
+             AllReduceOp, ReduceScatterOp, AllGatherOp, BroadcastOp,
+             ReduceToRootOp, AllToAllOp, SliceOp, SendOp, RecvOp>(op);
+}
+
+struct CocoLocalizePass
+    : public coco::impl::CocoLocalizePassBase<CocoLocalizePass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    MLIRContext *context = &getContext();
+    GridInfo grids(module);
+
+    // Every distributed type must name a known grid axis; the verifier
+    // checks ops, this also covers function signatures.
+    WalkResult unknownGrid = module.walk([&](Operation *op) {
+      auto check = [&](Type type) {
+        auto dtensor = dyn_cast<DTensorType>(type);
+        if (dtensor && !grids.knows(dtensor)) {
+          op->emitOpError() << "uses " << dtensor
+                            << ", whose grid axis is not declared by a "
+                               "coco.grid op";
+          return false;
+        }
+        return true;
+      };
+      auto checkAll = [&](TypeRange types) {
+        return llvm::all_of(types, check);
+      };
+      bool ok = checkAll(op->getOperandTypes()) &&
+                checkAll(op->getResultTypes());
+      for (Region &region : op->getRegions())
+        for (Block &block : region)
+          ok = ok && checkAll(block.getArgumentTypes());
+      return ok ? WalkResult::advance() : WalkResult::interrupt();
+    });
+    if (unknownGrid.wasInterrupted())
+      return signalPassFailure();
+
+    TypeConverter converter;
+    converter.addConversion([](Type type) { return type; });
+    converter.addConversion(
+        [&](DTensorType type) -> Type { return grids.localType(type); });
+
+    ConversionTarget target(*context);
+    target.markUnknownOpDynamicallyLegal([&](Operation *op) {
+      if (isGlobalViewOp(op))
+        return false;
+      if (auto function = dyn_cast<FunctionOpInterface>(op))
+        return converter.isSignatureLegal(
+                   cast<FunctionType>(function.getFunctionType())) &&
+               converter.isLegal(&function.getFunctionBody());
+      return converter.isLegal(op);
+    });
+
+    RewritePatternSet patterns(context);
+    patterns.add<
+        ElementwiseLowering<AddOp>, ElementwiseLowering<SubOp>,
+        ElementwiseLowering<MulOp>, ElementwiseLowering<DivOp>,
+        ElementwiseLowering<MaxOp>, ElementwiseLowering<MinOp>,
+        ElementwiseLowering<PowOp>, ElementwiseLowering<NegOp>,
+        ElementwiseLowering<AbsOp>, ElementwiseLowering<SqrtOp>,
+        ElementwiseLowering<RsqrtOp>, ElementwiseLowering<ExpOp>,
+        ElementwiseLowering<LogOp>, ElementwiseLowering<CmpOp>,
+        ElementwiseLowering<SelectOp>, ElementwiseLowering<CastOp>,
+        DropoutLowering, ConstantLowering, ExtractLowering, MatmulLowering,
+        ReduceLowering, NormLowering, UpdateLowering,
+        CollectiveLowering<AllReduceOp>, CollectiveLowering<ReduceScatterOp>,
+        CollectiveLowering<AllGatherOp>, CollectiveLowering<BroadcastOp>,
+        CollectiveLowering<ReduceToRootOp>, CollectiveLowering<AllToAllOp>,
+        SliceLowering, SendLowering, RecvLowering>(converter, context, grids);
+    populateFunctionOpInterfaceTypeConversionPattern<func::FuncOp>(patterns,
+                                                                   converter);
+    populateReturnOpTypeConversionPattern(patterns, converter);
+    populateCallOpTypeConversionPattern(patterns, converter);
+    scf::populateSCFStructuralTypeConversions(converter, patterns);
+
+    // Which arguments are parameters written by coco.update (recorded before
+    // the update ops disappear).
+    DenseMap<Operation *, llvm::SmallDenseSet<unsigned>> updatedArgs;
+    module.walk([&](UpdateOp update) {
+      auto arg = cast<BlockArgument>(update.getParam());
+      updatedArgs[update->getParentOfType<func::FuncOp>().getOperation()].insert(
+          arg.getArgNumber());
+    });
+
+    if (failed(applyFullConversion(module, target, std::move(patterns))))
+      return signalPassFailure();
+
+    // Public functions are entry points: give them a C interface, and let
+    // bufferization write only the arguments that coco.update names.
+    Builder builder(context);
+    for (auto function : module.getOps<func::FuncOp>()) {
+      if (function.isExternal() || !function.isPublic())
+        continue;
+      function->setAttr("llvm.emit_c_interface", builder.getUnitAttr());
+      for (unsigned i = 0; i < function.getNumArguments(); ++i)
+        if (isa<TensorType>(function.getArgument(i).getType()))
+          function.setArgAttr(i, "bufferization.writable",
+                              builder.getBoolAttr(
+                                  updatedArgs[function.getOperation()].contains(i)));
+    }
+  }
+};
+
+} // namespace

@@ -1,0 +1,110 @@
+//===- Call.cpp - Context of one communication call -----------------------===//
+
+#include "Call.h"
+
+#include <climits>
+
+namespace coco::rt {
+namespace {
+
+const char *initializeAndName(const char *site) {
+  ensureInitialized();
+  return siteName(site);
+}
+
+/// The memref descriptor's header; sizes[rank] and strides[rank] follow.
+struct DescriptorHeader {
+  void *allocated;
+  void *aligned;
+  int64_t offset;
+};
+
+} // namespace
+
+int64_t Tensor::outer(int64_t dim) const {
+  int64_t product = 1;
+  for (int64_t d = 0; d < dim; ++d)
+    product *= sizes[d];
+  return product;
+}
+
+int64_t Tensor::inner(int64_t dim) const {
+  int64_t product = 1;
+  for (int64_t d = dim + 1; d < rank; ++d)
+    product *= sizes[d];
+  return product;
+}
+
+Call::Call(const char *site, OpKind op, int64_t comm, int32_t dtype)
+    : site(initializeAndName(site)), scope(this->site), op(op),
+      axis(axisComm(comm, this->site)), dtype(dtype),
+      type(dtypeInfo(dtype, this->site)) {}
+
+Tensor Call::tensor(int64_t rank, void *descriptor, const char *name) const {
+  if (!descriptor)
+    fatalf(site, "%s memref descriptor is null", name);
+  if (rank < 0)
+    fatalf(site, "%s has invalid rank %lld", name, (long long)rank);
+  const auto *header = static_cast<const DescriptorHeader *>(descriptor);
+  const int64_t *sizes = reinterpret_cast<const int64_t *>(header + 1);
+  const int64_t *strides = sizes + rank;
+
+  const int64_t maxElems = INT64_MAX / int64_t(type.bytes);
+  int64_t elems = 1;
+  for (int64_t d = 0; d < rank; ++d) {
+    if (sizes[d] < 0)
+      fatalf(site, "%s has negative size in shape %s", name,
+             formatShape(rank, sizes).c_str());
+    if (__builtin_mul_overflow(elems, sizes[d], &elems) || elems > maxElems)
+      fatalf(site, "%s shape %s is too large", name,
+             formatShape(rank, sizes).c_str());
+  }
+  // Identity layout; a size-1 dim may carry any stride.
+  int64_t expectedStride = 1;
+  for (int64_t d = rank - 1; d >= 0 && elems > 0; --d) {
+    if (sizes[d] != 1 && strides[d] != expectedStride)
+      fatalf(site, "%s buffer is not contiguous (sizes %s, strides %s)", name,
+             formatShape(rank, sizes).c_str(),
+             formatShape(rank, strides).c_str());
+    expectedStride *= sizes[d];
+  }
+  if (!header->aligned && elems > 0)
+    fatalf(site, "%s buffer is null", name);
+  char *data = static_cast<char *>(header->aligned) +
+               header->offset * int64_t(type.bytes);
+  return {data, rank, sizes, elems, size_t(elems) * type.bytes};
+}
+
+void Call::check(const Signature &signature) {
+  signature.checkAgreement(axis, site);
+  agreed = true;
+}
+
+void Call::fail(const std::string &cause) const {
+  if (agreed)
+    fatalOnAllRanks(axis, site, cause);
+  fatal(site, cause);
+}
+
+void Call::requireInRange(const char *name, int64_t value,
+                          int64_t bound) const {
+  if (value < 0 || value >= bound)
+    fail(formatString("%s %lld is out of range [0, %lld)", name,
+                      (long long)value, (long long)bound));
+}
+
+void Call::requireDisjoint(const Tensor &input, const Tensor &output) const {
+  if (input.bytes && output.bytes && input.data < output.data + output.bytes &&
+      output.data < input.data + input.bytes)
+    fail("input and output buffers overlap");
+}
+
+int Call::count(int64_t elems) const {
+  if (elems > INT_MAX)
+    fail(formatString("a message of %lld elements exceeds MPI's count limit "
+                      "(%d)",
+                      (long long)elems, INT_MAX));
+  return faultInjected(op) ? -1 : int(elems);
+}
+
+} // namespace coco::rt

@@ -1,0 +1,76 @@
+//===- Call.h - Context of one communication call ---------------*- C++ -*-===//
+//
+// What every collective and point-to-point entry point starts with: lazy
+// init, the watchdog scope, the communicator and element type behind the
+// handles, views of the memref arguments, and argument errors.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef COCO_LIB_RUNTIME_CALL_H
+#define COCO_LIB_RUNTIME_CALL_H
+
+#include "ElementTypes.h"
+#include "Internal.h"
+
+namespace coco::rt {
+
+/// Tags of the runtime's point-to-point messages. coco_rt_send tags its
+/// message with the dtype so that coco_rt_recv can detect a dtype mismatch;
+/// the ring reduce-scatter uses a tag of its own.
+constexpr int kSendTagBase = 100;
+constexpr int kRingTag = 1000;
+
+/// A memref argument: contiguous row-major data and its shape.
+struct Tensor {
+  char *data;
+  int64_t rank;
+  const int64_t *sizes;
+  int64_t elems;
+  size_t bytes;
+
+  /// Product of the sizes before / after `dim`.
+  int64_t outer(int64_t dim) const;
+  int64_t inner(int64_t dim) const;
+  std::string shape() const { return formatShape(rank, sizes); }
+};
+
+class Call {
+public:
+  Call(const char *site, OpKind op, int64_t comm, int32_t dtype);
+
+  /// Views a memref (rank, descriptor) argument; fatal unless contiguous.
+  /// `name` ("input", "output") is used in messages.
+  Tensor tensor(int64_t rank, void *descriptor, const char *name) const;
+
+  /// Checks that every rank of the axis agrees on `signature`. After it, an
+  /// argument error is the same on every rank and fail() reports it once.
+  void check(const Signature &signature);
+
+  /// Ends the job over a bad argument.
+  [[noreturn]] void fail(const std::string &cause) const;
+  void requireInRange(const char *name, int64_t value, int64_t bound) const;
+  void requireDisjoint(const Tensor &input, const Tensor &output) const;
+
+  /// The count argument of this call's MPI calls: fatal beyond MPI's int
+  /// range, and -1 when COCO_FAULT_INJECT targets this op on this rank, which
+  /// makes MPI itself reject the call.
+  int count(int64_t elems) const;
+
+  const char *const site;
+
+private:
+  CallScope scope;
+
+public:
+  const OpKind op;
+  const AxisComm &axis;
+  const int32_t dtype;
+  const DTypeInfo &type;
+
+private:
+  bool agreed = false;
+};
+
+} // namespace coco::rt
+
+#endif // COCO_LIB_RUNTIME_CALL_H

@@ -1,0 +1,478 @@
+//===- CocoHost.cpp - host side of programs built by coco-compile ---------===//
+
+#include "coco/Runtime/CocoHost.h"
+#include "coco/Runtime/CocoRuntime.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+namespace coco::host {
+namespace {
+
+[[noreturn]] void fail(const std::string &message) {
+  coco_rt_fatal("coco host program", message.c_str());
+  std::abort(); // coco_rt_fatal does not return
+}
+
+uint64_t splitmix64(uint64_t &state) {
+  uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
+uint64_t hashName(const std::string &name) {
+  uint64_t hash = 0xcbf29ce484222325ULL; // FNV-1a
+  for (unsigned char c : name)
+    hash = (hash ^ c) * 0x100000001b3ULL;
+  return hash;
+}
+
+uint16_t floatToHalf(float value) {
+  uint32_t bits;
+  std::memcpy(&bits, &value, 4);
+  uint32_t sign = (bits >> 16) & 0x8000;
+  int32_t exponent = ((bits >> 23) & 0xff) - 127 + 15;
+  uint32_t mantissa = bits & 0x7fffff;
+  if (((bits >> 23) & 0xff) == 0xff) // inf / nan
+    return sign | 0x7c00 | (mantissa ? 0x200 : 0);
+  if (exponent >= 31)
+    return sign | 0x7c00;
+  if (exponent <= 0) {
+    if (exponent < -10)
+      return sign;
+    mantissa |= 0x800000;
+    uint32_t shift = 14 - exponent;
+    uint32_t half = mantissa >> shift;
+    uint32_t rest = mantissa & ((1u << shift) - 1);
+    uint32_t halfway = 1u << (shift - 1);
+    if (rest > halfway || (rest == halfway && (half & 1)))
+      ++half;
+    return sign | half;
+  }
+  uint32_t half = sign | (exponent << 10) | (mantissa >> 13);
+  uint32_t rest = mantissa & 0x1fff;
+  if (rest > 0x1000 || (rest == 0x1000 && (half & 1)))
+    ++half;
+  return half;
+}
+
+float halfToFloat(uint16_t half) {
+  uint32_t sign = (half & 0x8000) << 16;
+  uint32_t exponent = (half >> 10) & 0x1f;
+  uint32_t mantissa = half & 0x3ff;
+  uint32_t bits;
+  if (exponent == 0) {
+    if (mantissa == 0) {
+      bits = sign;
+    } else {
+      exponent = 127 - 15 + 1;
+      while (!(mantissa & 0x400)) {
+        mantissa <<= 1;
+        --exponent;
+      }
+      bits = sign | (exponent << 23) | ((mantissa & 0x3ff) << 13);
+    }
+  } else if (exponent == 31) {
+    bits = sign | 0x7f800000 | (mantissa << 13);
+  } else {
+    bits = sign | ((exponent - 15 + 127) << 23) | (mantissa << 13);
+  }
+  float value;
+  std::memcpy(&value, &bits, 4);
+  return value;
+}
+
+uint16_t floatToBF16(float value) {
+  uint32_t bits;
+  std::memcpy(&bits, &value, 4);
+  if (std::isnan(value))
+    return 0x7fc0;
+  bits += 0x7fff + ((bits >> 16) & 1); // round to nearest even
+  return bits >> 16;
+}
+
+float bf16ToFloat(uint16_t value) {
+  uint32_t bits = uint32_t(value) << 16;
+  float result;
+  std::memcpy(&result, &bits, 4);
+  return result;
+}
+
+size_t sizeOf(ElementKind kind) {
+  switch (kind) {
+  case ElementKind::F64:
+  case ElementKind::I64:
+    return 8;
+  case ElementKind::F32:
+  case ElementKind::I32:
+    return 4;
+  case ElementKind::F16:
+  case ElementKind::BF16:
+    return 2;
+  case ElementKind::I8:
+    return 1;
+  }
+  return 1;
+}
+
+const char *spell(ElementKind kind) {
+  static const char *names[] = {"f32", "f64", "f16", "bf16",
+                                "i32", "i64", "i8"};
+  return names[static_cast<int>(kind)];
+}
+
+/// Stores `value` as element `i` of a buffer of `kind`.
+void store(ElementKind kind, void *data, int64_t i, double value) {
+  switch (kind) {
+  case ElementKind::F32:
+    static_cast<float *>(data)[i] = static_cast<float>(value);
+    break;
+  case ElementKind::F64:
+    static_cast<double *>(data)[i] = value;
+    break;
+  case ElementKind::F16:
+    static_cast<uint16_t *>(data)[i] = floatToHalf(static_cast<float>(value));
+    break;
+  case ElementKind::BF16:
+    static_cast<uint16_t *>(data)[i] = floatToBF16(static_cast<float>(value));
+    break;
+  case ElementKind::I32:
+    static_cast<int32_t *>(data)[i] = static_cast<int32_t>(value);
+    break;
+  case ElementKind::I64:
+    static_cast<int64_t *>(data)[i] = static_cast<int64_t>(value);
+    break;
+  case ElementKind::I8:
+    static_cast<int8_t *>(data)[i] = static_cast<int8_t>(value);
+    break;
+  }
+}
+
+double load(ElementKind kind, const void *data, int64_t i) {
+  switch (kind) {
+  case ElementKind::F32:
+    return static_cast<const float *>(data)[i];
+  case ElementKind::F64:
+    return static_cast<const double *>(data)[i];
+  case ElementKind::F16:
+    return halfToFloat(static_cast<const uint16_t *>(data)[i]);
+  case ElementKind::BF16:
+    return bf16ToFloat(static_cast<const uint16_t *>(data)[i]);
+  case ElementKind::I32:
+    return static_cast<const int32_t *>(data)[i];
+  case ElementKind::I64:
+    return static_cast<double>(static_cast<const int64_t *>(data)[i]);
+  case ElementKind::I8:
+    return static_cast<const int8_t *>(data)[i];
+  }
+  return 0;
+}
+
+bool isInteger(ElementKind kind) {
+  return kind == ElementKind::I32 || kind == ElementKind::I64 ||
+         kind == ElementKind::I8;
+}
+
+int64_t product(const std::vector<int64_t> &shape) {
+  int64_t count = 1;
+  for (int64_t dim : shape)
+    count *= dim;
+  return count;
+}
+
+std::string shapeText(const std::vector<int64_t> &shape, ElementKind kind) {
+  std::ostringstream os;
+  for (int64_t dim : shape)
+    os << dim << "x";
+  os << spell(kind);
+  return os.str();
+}
+
+/// Copies this rank's slice (offset/size along `dim`) of a row-major global
+/// buffer into `local`.
+void copySlice(const unsigned char *global, unsigned char *local,
+               const std::vector<int64_t> &globalShape, int64_t dim,
+               int64_t offset, int64_t size, size_t elementSize) {
+  int64_t outer = 1, inner = 1;
+  for (int64_t d = 0; d < dim; ++d)
+    outer *= globalShape[d];
+  for (size_t d = dim + 1; d < globalShape.size(); ++d)
+    inner *= globalShape[d];
+  size_t chunk = size * inner * elementSize;
+  for (int64_t o = 0; o < outer; ++o)
+    std::memcpy(local + o * chunk,
+                global +
+                    ((o * globalShape[dim] + offset) * inner) * elementSize,
+                chunk);
+}
+
+} // namespace
+
+int64_t LocalTensor::numElements() const { return product(localShape); }
+size_t LocalTensor::elementSize() const { return sizeOf(info.element); }
+
+Session::Session(int argc, char **argv, std::string entryName)
+    : entryName(std::move(entryName)) {
+  coco_rt_init(&argc, &argv);
+  worldRank = coco_rt_world_rank();
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc)
+        fail("option " + arg + " needs a value");
+      return argv[++i];
+    };
+    if (arg == "--in")
+      inDir = value();
+    else if (arg == "--out")
+      outDir = value();
+    else if (arg == "--iters")
+      iters = std::max(1, std::atoi(value().c_str()));
+    else if (arg == "--warmup")
+      warmup = std::max(0, std::atoi(value().c_str()));
+    else if (arg == "--quiet")
+      quiet = true;
+    else if (arg == "--set") {
+      std::string assignment = value();
+      size_t eq = assignment.find('=');
+      if (eq == std::string::npos)
+        fail("--set expects NAME=VALUE, got '" + assignment + "'");
+      scalars[assignment.substr(0, eq)] = assignment.substr(eq + 1);
+    } else if (arg == "--help") {
+      if (worldRank == 0)
+        std::printf("usage: %s [--in DIR] [--out DIR] [--set NAME=VALUE]... "
+                    "[--iters N] [--warmup N] [--quiet]\n",
+                    argv[0]);
+      coco_rt_finalize();
+      std::exit(0);
+    } else {
+      fail("unknown option '" + arg + "' (see --help)");
+    }
+  }
+}
+
+Session::~Session() = default;
+
+LocalTensor &Session::input(TensorInfo info) {
+  tensors.push_back(std::make_unique<LocalTensor>());
+  LocalTensor &tensor = *tensors.back();
+  tensor.info = std::move(info);
+  const TensorInfo &ti = tensor.info;
+  int64_t gridDims[4] = {1, 1, 1, 1};
+  for (size_t d = 0; d < ti.gridShape.size(); ++d)
+    gridDims[d] = ti.gridShape[d];
+  int64_t comm = coco_rt_comm(ti.gridShape.size(), gridDims[0], gridDims[1],
+                              gridDims[2], gridDims[3], ti.axis);
+  int64_t axisSize = coco_rt_axis_size(comm);
+  tensor.localShape = ti.globalShape;
+  if (ti.layout == LayoutKind::Sliced) {
+    int64_t extent = ti.globalShape[ti.slicedDim];
+    if (extent % axisSize != 0)
+      fail("'" + ti.name + "' is sliced along dimension " +
+           std::to_string(ti.slicedDim) + " of size " + std::to_string(extent) +
+           ", which the " + std::to_string(axisSize) +
+           " ranks of its grid axis do not divide");
+    tensor.localShape[ti.slicedDim] = extent / axisSize;
+    tensor.sliceOffset =
+        coco_rt_axis_rank(comm) * tensor.localShape[ti.slicedDim];
+  }
+  tensor.bytes.assign(tensor.numElements() * tensor.elementSize(), 0);
+  if (!inDir.empty())
+    readInput(tensor);
+  else
+    fillGenerated(tensor);
+  return tensor;
+}
+
+LocalTensor &Session::result(TensorInfo info) {
+  // A result is laid out like an input; its contents come from the entry.
+  bool savedQuietIn = inDir.empty();
+  std::string savedIn = inDir;
+  inDir.clear();
+  info.init = InitKind::Zeros;
+  LocalTensor &tensor = input(std::move(info));
+  inDir = savedIn;
+  (void)savedQuietIn;
+  return tensor;
+}
+
+void Session::fillGenerated(LocalTensor &tensor) {
+  const TensorInfo &ti = tensor.info;
+  bool perRank = ti.layout == LayoutKind::Local;
+  uint64_t state =
+      hashName(ti.name) ^
+      (perRank ? (uint64_t(worldRank) + 1) * 0xD1B54A32D192ED03ULL : 0);
+  // Replicated and sliced tensors: every rank generates the same global
+  // tensor and keeps its part.
+  std::vector<int64_t> shape = perRank ? tensor.localShape : ti.globalShape;
+  int64_t count = product(shape);
+  std::vector<unsigned char> values(count * tensor.elementSize());
+  for (int64_t i = 0; i < count; ++i) {
+    double u = double(splitmix64(state) >> 11) * 0x1.0p-53; // [0, 1)
+    double value = 0;
+    switch (ti.init) {
+    case InitKind::Zeros:
+      value = 0;
+      break;
+    case InitKind::Ones:
+      value = 1;
+      break;
+    case InitKind::Positive:
+      value = isInteger(ti.element) ? std::floor(u * 8) : u;
+      break;
+    case InitKind::Uniform:
+      value = isInteger(ti.element) ? std::floor(u * 16) - 8 : 2 * u - 1;
+      break;
+    }
+    store(ti.element, values.data(), i, value);
+  }
+  if (ti.layout == LayoutKind::Sliced)
+    copySlice(values.data(), tensor.bytes.data(), ti.globalShape, ti.slicedDim,
+              tensor.sliceOffset, tensor.localShape[ti.slicedDim],
+              tensor.elementSize());
+  else
+    tensor.bytes = std::move(values);
+}
+
+void Session::readInput(LocalTensor &tensor) {
+  const TensorInfo &ti = tensor.info;
+  bool perRank = ti.layout == LayoutKind::Local;
+  std::string path = inDir + "/" + ti.name +
+                     (perRank ? ".rank" + std::to_string(worldRank) : "") +
+                     ".bin";
+  std::ifstream file(path, std::ios::binary);
+  if (!file)
+    fail("cannot read input '" + ti.name + "' from " + path);
+  std::vector<char> contents((std::istreambuf_iterator<char>(file)),
+                             std::istreambuf_iterator<char>());
+  const std::vector<int64_t> &shape =
+      perRank ? tensor.localShape : ti.globalShape;
+  size_t expected = product(shape) * tensor.elementSize();
+  if (contents.size() != expected)
+    fail(path + " holds " + std::to_string(contents.size()) + " bytes, but '" +
+         ti.name + "' (" + shapeText(shape, ti.element) + ") needs " +
+         std::to_string(expected));
+  auto *bytes = reinterpret_cast<const unsigned char *>(contents.data());
+  if (ti.layout == LayoutKind::Sliced)
+    copySlice(bytes, tensor.bytes.data(), ti.globalShape, ti.slicedDim,
+              tensor.sliceOffset, tensor.localShape[ti.slicedDim],
+              tensor.elementSize());
+  else
+    std::memcpy(tensor.bytes.data(), bytes, expected);
+}
+
+double Session::scalar(const std::string &name, bool hasDefault, double value) {
+  auto it = scalars.find(name);
+  if (it != scalars.end()) {
+    char *end = nullptr;
+    double parsed = std::strtod(it->second.c_str(), &end);
+    if (end == it->second.c_str() || *end != '\0')
+      fail("--set " + name + "=" + it->second + ": not a number");
+    return parsed;
+  }
+  if (!hasDefault)
+    fail("scalar argument '" + name + "' has no value: pass --set " + name +
+         "=VALUE");
+  return value;
+}
+
+void Session::copyInResult(LocalTensor &tensor, const void *data,
+                           const int64_t *sizes, const int64_t *strides,
+                           int64_t rank) {
+  if (rank != static_cast<int64_t>(tensor.localShape.size()))
+    fail("result '" + tensor.info.name + "' has an unexpected rank");
+  for (int64_t d = 0; d < rank; ++d)
+    if (sizes[d] != tensor.localShape[d])
+      fail("result '" + tensor.info.name + "' has size " +
+           std::to_string(sizes[d]) + " in dimension " + std::to_string(d) +
+           ", expected " + std::to_string(tensor.localShape[d]));
+  size_t elementSize = tensor.elementSize();
+  int64_t count = tensor.numElements();
+  const auto *source = static_cast<const unsigned char *>(data);
+  std::vector<int64_t> index(rank, 0);
+  for (int64_t i = 0; i < count; ++i) {
+    int64_t offset = 0;
+    for (int64_t d = 0; d < rank; ++d)
+      offset += index[d] * strides[d];
+    std::memcpy(tensor.bytes.data() + i * elementSize,
+                source + offset * elementSize, elementSize);
+    for (int64_t d = rank - 1; d >= 0; --d) {
+      if (++index[d] < sizes[d])
+        break;
+      index[d] = 0;
+    }
+  }
+}
+
+void Session::freeReturned(void *allocated) {
+  if (!allocated)
+    return;
+  for (auto &tensor : tensors)
+    if (tensor->bytes.data() == allocated)
+      return;
+  std::free(allocated);
+}
+
+void Session::run(const std::function<void(bool last)> &call) {
+  for (int i = 0; i < warmup; ++i)
+    call(false);
+  for (int i = 0; i < iters; ++i) {
+    coco_rt_barrier();
+    double start = coco_rt_wtime();
+    call(i == iters - 1);
+    times.push_back(coco_rt_max_over_ranks(coco_rt_wtime() - start));
+  }
+}
+
+void Session::output(LocalTensor &tensor) {
+  const TensorInfo &ti = tensor.info;
+  if (!outDir.empty()) {
+    std::string path =
+        outDir + "/" + ti.name + ".rank" + std::to_string(worldRank) + ".bin";
+    std::ofstream file(path, std::ios::binary);
+    file.write(reinterpret_cast<const char *>(tensor.bytes.data()),
+               tensor.bytes.size());
+    if (!file)
+      fail("cannot write output '" + ti.name + "' to " + path);
+  }
+  if (quiet || worldRank != 0)
+    return;
+  static const char *layouts[] = {"replicated", "local", "sliced"};
+  double sum = 0;
+  int64_t count = tensor.numElements();
+  for (int64_t i = 0; i < count; ++i)
+    sum += load(ti.element, tensor.bytes.data(), i);
+  std::printf("%s: %s %s", ti.name.c_str(),
+              shapeText(ti.globalShape, ti.element).c_str(),
+              layouts[static_cast<int>(ti.layout)]);
+  if (ti.layout == LayoutKind::Sliced)
+    std::printf("<%lld>", static_cast<long long>(ti.slicedDim));
+  std::printf(", rank 0 holds %s: [",
+              shapeText(tensor.localShape, ti.element).c_str());
+  for (int64_t i = 0; i < std::min<int64_t>(count, 4); ++i)
+    std::printf("%s%.6g", i ? ", " : "",
+                load(ti.element, tensor.bytes.data(), i));
+  std::printf("%s] sum %.9g\n", count > 4 ? ", ..." : "", sum);
+}
+
+int Session::finish() {
+  if (!quiet && worldRank == 0 && !times.empty()) {
+    std::vector<double> sorted = times;
+    std::sort(sorted.begin(), sorted.end());
+    std::printf("@%s on %lld ranks: median %.3f ms, min %.3f ms over %zu "
+                "run(s) (max over ranks)\n",
+                entryName.c_str(), static_cast<long long>(coco_rt_world_size()),
+                sorted[sorted.size() / 2] * 1e3, sorted.front() * 1e3,
+                sorted.size());
+  }
+  std::fflush(stdout);
+  coco_rt_finalize();
+  return 0;
+}
+
+} // namespace coco::host

@@ -1,0 +1,381 @@
+//===- Context.cpp - Runtime state, settings and communicators ------------===//
+//
+// Initialization (lazy, from any entry point), the environment settings, the
+// per-axis communicator cache and the small world-level entry points.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ElementTypes.h"
+#include "Internal.h"
+
+#include <array>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <deque>
+#include <numeric>
+
+namespace coco::rt {
+namespace {
+
+constexpr int kMaxGridRank = 4;
+
+struct Settings {
+  bool checkConsistency = true;
+  double timeoutSeconds = 300;
+  /// COCO_FAULT_INJECT=<op>:<rank>; faultRank -1 means none.
+  OpKind faultOp = OpKind::AllReduce;
+  int faultRank = -1;
+};
+
+/// A cached axis communicator, keyed by the grid as requested.
+struct CachedComm {
+  /// ndims, the extents (1 beyond ndims), axis.
+  std::array<int64_t, kMaxGridRank + 2> key;
+  AxisComm axis;
+};
+
+struct State {
+  bool ready = false;
+  /// MPI was finalized by us: it cannot be initialized again.
+  bool mpiFinalized = false;
+  /// We initialized MPI, so we finalize it.
+  bool ownsMpi = false;
+  Settings settings;
+  AxisComm world{MPI_COMM_NULL, 1, 0, {}};
+  /// A deque so that references handed out stay valid as it grows.
+  std::deque<CachedComm> comms;
+};
+
+State state;
+
+const char *const kInitSite = "coco_rt_init";
+
+Settings readSettings() {
+  Settings settings;
+  if (const char *value = std::getenv("COCO_CHECK")) {
+    if (std::strcmp(value, "0") == 0)
+      settings.checkConsistency = false;
+    else if (*value && std::strcmp(value, "1") != 0)
+      fatalf(kInitSite, "COCO_CHECK must be 0 or 1, not '%s'", value);
+  }
+  if (const char *value = std::getenv("COCO_TIMEOUT_S")) {
+    char *end = nullptr;
+    double seconds = std::strtod(value, &end);
+    if (end == value || *end || !(seconds >= 0) || !std::isfinite(seconds))
+      fatalf(kInitSite,
+             "COCO_TIMEOUT_S must be a number of seconds >= 0 (0 disables the "
+             "watchdog), not '%s'",
+             value);
+    settings.timeoutSeconds = seconds;
+  }
+  if (const char *value = std::getenv("COCO_FAULT_INJECT")) {
+    const char *colon = std::strchr(value, ':');
+    char *end = nullptr;
+    long rank = colon ? std::strtol(colon + 1, &end, 10) : -1;
+    bool known = false;
+    for (OpKind op : {OpKind::AllReduce, OpKind::ReduceScatter,
+                      OpKind::AllGather, OpKind::Broadcast, OpKind::Reduce,
+                      OpKind::AllToAll, OpKind::Send, OpKind::Recv}) {
+      if (colon && std::string(value, colon) == opName(op)) {
+        settings.faultOp = op;
+        known = true;
+      }
+    }
+    if (!known || end == colon + 1 || *end || rank < 0)
+      fatalf(kInitSite,
+             "COCO_FAULT_INJECT must be <op>:<world rank> with op one of "
+             "all_reduce, reduce_scatter, all_gather, broadcast, reduce, "
+             "all_to_all, send, recv; not '%s'",
+             value);
+    settings.faultRank = int(rank);
+  }
+  return settings;
+}
+
+void initialize(int *argc, char ***argv) {
+  CallScope scope(kInitSite);
+  if (state.mpiFinalized)
+    fatal(kInitSite, "the runtime was used after coco_rt_finalize");
+  int initialized = 0;
+  checkMpi(MPI_Initialized(&initialized), "MPI_Initialized");
+  if (!initialized) {
+    // FUNNELED: the watchdog thread exists but never calls MPI.
+    int provided = 0;
+    checkMpi(MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided),
+             "MPI_Init_thread");
+    state.ownsMpi = true;
+  } else {
+    int finalized = 0;
+    checkMpi(MPI_Finalized(&finalized), "MPI_Finalized");
+    if (finalized)
+      fatal(kInitSite, "MPI was finalized before the runtime was initialized");
+  }
+  checkMpi(MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN),
+           "MPI_Comm_set_errhandler");
+
+  AxisComm &world = state.world;
+  checkMpi(MPI_Comm_dup(MPI_COMM_WORLD, &world.comm), "MPI_Comm_dup");
+  checkMpi(MPI_Comm_set_errhandler(world.comm, MPI_ERRORS_RETURN),
+           "MPI_Comm_set_errhandler");
+  checkMpi(MPI_Comm_rank(world.comm, &world.rank), "MPI_Comm_rank");
+  checkMpi(MPI_Comm_size(world.comm, &world.size), "MPI_Comm_size");
+  world.worldRanks.resize(size_t(world.size));
+  std::iota(world.worldRanks.begin(), world.worldRanks.end(), 0);
+  setWorldRankForErrors(world.rank);
+
+  state.settings = readSettings();
+  createHalfOps();
+  startWatchdog(state.settings.timeoutSeconds);
+  state.ready = true;
+}
+
+/// "[2, ?]": a grid as requested, with dynamic extents as "?".
+std::string formatGrid(int64_t ndims, const int64_t *extents) {
+  std::string text = "[";
+  for (int64_t i = 0; i < ndims; ++i) {
+    if (i)
+      text += ", ";
+    text += extents[i] == -1 ? "?" : std::to_string(extents[i]);
+  }
+  return text + "]";
+}
+
+/// Validates the grid against the world size; returns the extents with the
+/// dynamic one resolved.
+std::array<int64_t, kMaxGridRank> resolveGrid(int64_t ndims,
+                                              const int64_t *extents,
+                                              int64_t axis, const char *site) {
+  const AxisComm &world = state.world;
+  std::string grid = formatGrid(ndims, extents);
+  if (axis < 0 || axis >= ndims)
+    fatalOnAllRanks(world, site,
+                    formatString("axis %lld is out of range for grid %s",
+                                 (long long)axis, grid.c_str()));
+  int dynamicIndex = -1;
+  bool overflow = false;
+  int64_t staticProduct = 1;
+  for (int i = 0; i < ndims; ++i) {
+    if (extents[i] == -1) {
+      if (dynamicIndex >= 0)
+        fatalOnAllRanks(world, site,
+                        "grid " + grid + " has more than one dynamic extent");
+      dynamicIndex = i;
+    } else if (extents[i] <= 0) {
+      fatalOnAllRanks(world, site,
+                      formatString("grid %s has extent %lld (extents must be "
+                                   "positive, or -1 for dynamic)",
+                                   grid.c_str(), (long long)extents[i]));
+    } else {
+      overflow |=
+          __builtin_mul_overflow(staticProduct, extents[i], &staticProduct);
+    }
+  }
+  std::array<int64_t, kMaxGridRank> resolved = {1, 1, 1, 1};
+  std::copy(extents, extents + ndims, resolved.begin());
+  if (dynamicIndex >= 0) {
+    if (overflow || world.size % staticProduct != 0)
+      fatalOnAllRanks(world, site,
+                      formatString("grid %s cannot cover the job's %d ranks "
+                                   "(not a multiple of the static extents)",
+                                   grid.c_str(), world.size));
+    resolved[size_t(dynamicIndex)] = world.size / staticProduct;
+  } else if (overflow || staticProduct != world.size) {
+    std::string needed =
+        overflow ? "more than 2^63" : std::to_string(staticProduct);
+    fatalOnAllRanks(world, site,
+                    formatString("grid %s needs %s ranks but the job has %d",
+                                 grid.c_str(), needed.c_str(), world.size));
+  }
+  return resolved;
+}
+
+/// Splits the world into the communicators of one grid axis; world ranks map
+/// onto the grid in row-major order.
+AxisComm createAxisComm(int64_t ndims,
+                        const std::array<int64_t, kMaxGridRank> &extents,
+                        int64_t axis) {
+  const AxisComm &world = state.world;
+  std::array<int64_t, kMaxGridRank> coords = {};
+  int64_t rest = world.rank;
+  for (int64_t d = ndims - 1; d >= 0; --d) {
+    coords[size_t(d)] = rest % extents[size_t(d)];
+    rest /= extents[size_t(d)];
+  }
+  // Ranks sharing every coordinate but the axis one form a communicator,
+  // ordered by their coordinate on the axis.
+  int64_t color = 0;
+  for (int64_t d = 0; d < ndims; ++d)
+    if (d != axis)
+      color = color * extents[size_t(d)] + coords[size_t(d)];
+
+  AxisComm result{MPI_COMM_NULL, 0, 0, {}};
+  checkMpi(MPI_Comm_split(world.comm, int(color), int(coords[size_t(axis)]),
+                          &result.comm),
+           "MPI_Comm_split");
+  checkMpi(MPI_Comm_set_errhandler(result.comm, MPI_ERRORS_RETURN),
+           "MPI_Comm_set_errhandler");
+  checkMpi(MPI_Comm_size(result.comm, &result.size), "MPI_Comm_size");
+  checkMpi(MPI_Comm_rank(result.comm, &result.rank), "MPI_Comm_rank");
+  result.worldRanks.resize(size_t(result.size));
+  checkMpi(MPI_Allgather(&world.rank, 1, MPI_INT, result.worldRanks.data(), 1,
+                         MPI_INT, result.comm),
+           "MPI_Allgather");
+  return result;
+}
+
+} // namespace
+
+const char *opName(OpKind op) {
+  switch (op) {
+  case OpKind::Comm:
+    return "comm";
+  case OpKind::AllReduce:
+    return "all_reduce";
+  case OpKind::ReduceScatter:
+    return "reduce_scatter";
+  case OpKind::AllGather:
+    return "all_gather";
+  case OpKind::Broadcast:
+    return "broadcast";
+  case OpKind::Reduce:
+    return "reduce";
+  case OpKind::AllToAll:
+    return "all_to_all";
+  case OpKind::Send:
+    return "send";
+  case OpKind::Recv:
+    return "recv";
+  }
+  return "unknown op";
+}
+
+void ensureInitialized() {
+  if (!state.ready)
+    initialize(nullptr, nullptr);
+}
+
+const AxisComm &worldAxis() { return state.world; }
+
+const AxisComm &axisComm(int64_t handle, const char *site) {
+  if (handle < 0 || handle >= int64_t(state.comms.size()))
+    fatalf(site, "invalid communicator handle %lld (%zu created so far)",
+           (long long)handle, state.comms.size());
+  return state.comms[size_t(handle)].axis;
+}
+
+bool consistencyCheckEnabled() { return state.settings.checkConsistency; }
+
+bool faultInjected(OpKind op) {
+  return state.settings.faultRank == state.world.rank &&
+         state.settings.faultOp == op;
+}
+
+} // namespace coco::rt
+
+using namespace coco::rt;
+
+extern "C" {
+
+void coco_rt_init(int *argc, char ***argv) {
+  if (!state.ready)
+    initialize(argc, argv);
+}
+
+void coco_rt_finalize(void) {
+  if (!state.ready)
+    return;
+  completePendingSends(); // before our own scope: each names its send
+  {
+    CallScope scope("coco_rt_finalize");
+    releaseScratchBuffers();
+    for (CachedComm &cached : state.comms)
+      checkMpi(MPI_Comm_free(&cached.axis.comm), "MPI_Comm_free");
+    state.comms.clear();
+    checkMpi(MPI_Comm_free(&state.world.comm), "MPI_Comm_free");
+    freeHalfOps();
+    if (state.ownsMpi) {
+      // Guarded too: MPI_Finalize waits for every rank.
+      checkMpi(MPI_Finalize(), "MPI_Finalize");
+      state.mpiFinalized = true;
+    }
+  }
+  stopWatchdog();
+  state.ready = false;
+}
+
+int64_t coco_rt_world_rank(void) {
+  ensureInitialized();
+  return state.world.rank;
+}
+
+int64_t coco_rt_world_size(void) {
+  ensureInitialized();
+  return state.world.size;
+}
+
+int64_t coco_rt_comm(int64_t ndims, int64_t d0, int64_t d1, int64_t d2,
+                     int64_t d3, int64_t axis) {
+  ensureInitialized();
+  const char *site = "coco_rt_comm";
+  CallScope scope(site);
+  if (ndims < 1 || ndims > kMaxGridRank)
+    fatalf(site, "grid rank %lld is not in 1..%d", (long long)ndims,
+           kMaxGridRank);
+  std::array<int64_t, kMaxGridRank + 2> key = {ndims, d0, d1, d2, d3, axis};
+  std::fill(key.begin() + 1 + ndims, key.end() - 1, 1); // unused extents
+  for (size_t i = 0; i < state.comms.size(); ++i)
+    if (state.comms[i].key == key)
+      return int64_t(i);
+
+  // Creating a communicator is collective over the world: every rank must
+  // ask for the same grid and axis.
+  Signature signature(OpKind::Comm, /*dtype=*/-1, /*reduction=*/-1);
+  signature.addParam("grid rank", ndims);
+  for (int i = 0; i < kMaxGridRank; ++i)
+    signature.addParam("grid extent", key[size_t(1 + i)]);
+  signature.addParam("axis", axis);
+  signature.checkAgreement(state.world, site);
+
+  const int64_t *extents = key.data() + 1;
+  auto resolved = resolveGrid(ndims, extents, axis, site);
+  state.comms.push_back({key, createAxisComm(ndims, resolved, axis)});
+  return int64_t(state.comms.size() - 1);
+}
+
+int64_t coco_rt_axis_size(int64_t comm) {
+  ensureInitialized();
+  return axisComm(comm, "coco_rt_axis_size").size;
+}
+
+int64_t coco_rt_axis_rank(int64_t comm) {
+  ensureInitialized();
+  return axisComm(comm, "coco_rt_axis_rank").rank;
+}
+
+void coco_rt_fatal(const char *site, const char *message) {
+  fatal(site, message ? message : "fatal error");
+}
+
+double coco_rt_wtime(void) {
+  ensureInitialized();
+  return MPI_Wtime();
+}
+
+void coco_rt_barrier(void) {
+  ensureInitialized();
+  CallScope scope("coco_rt_barrier");
+  checkMpi(MPI_Barrier(state.world.comm), "MPI_Barrier");
+}
+
+double coco_rt_max_over_ranks(double value) {
+  ensureInitialized();
+  CallScope scope("coco_rt_max_over_ranks");
+  double max = value;
+  checkMpi(MPI_Allreduce(MPI_IN_PLACE, &max, 1, MPI_DOUBLE, MPI_MAX,
+                         state.world.comm),
+           "MPI_Allreduce");
+  return max;
+}
+
+} // extern "C"

@@ -1,0 +1,280 @@
+//===- ElementTypes.cpp - Element types and reductions --------------------===//
+
+#include "ElementTypes.h"
+
+#include "Internal.h"
+
+#include <cmath>
+#include <cstring>
+#include <type_traits>
+
+namespace coco::rt {
+namespace {
+
+//===----------------------------------------------------------------------===//
+// 16-bit floats
+//===----------------------------------------------------------------------===//
+
+/// Storage types of f16 and bf16; arithmetic converts to float.
+struct Half {
+  uint16_t bits;
+};
+struct BFloat16 {
+  uint16_t bits;
+};
+
+uint32_t floatBits(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, sizeof u);
+  return u;
+}
+
+float bitsToFloat(uint32_t u) {
+  float f;
+  std::memcpy(&f, &u, sizeof f);
+  return f;
+}
+
+float halfToFloat(Half h) {
+  uint32_t sign = uint32_t(h.bits & 0x8000u) << 16;
+  uint32_t exponent = (h.bits >> 10) & 0x1fu;
+  uint32_t mantissa = h.bits & 0x3ffu;
+  if (exponent == 0x1f) // inf / NaN
+    return bitsToFloat(sign | 0x7f800000u | (mantissa << 13));
+  if (exponent != 0) // normal: rebias 15 -> 127
+    return bitsToFloat(sign | ((exponent + 112) << 23) | (mantissa << 13));
+  // Zero or subnormal: mantissa * 2^-24, exact in float.
+  float magnitude = float(mantissa) * 0x1p-24f;
+  return sign ? -magnitude : magnitude;
+}
+
+/// Round to nearest, ties to even.
+Half floatToHalf(float f) {
+  uint32_t x = floatBits(f);
+  uint16_t sign = uint16_t((x >> 16) & 0x8000u);
+  uint32_t magnitude = x & 0x7fffffffu;
+  if (magnitude >= 0x7f800000u) { // inf / NaN (kept quiet)
+    bool isNan = magnitude > 0x7f800000u;
+    return {uint16_t(sign | 0x7c00u | (isNan ? 0x200u : 0u))};
+  }
+  if (magnitude >= 0x477ff000u) // >= 65520 rounds to inf
+    return {uint16_t(sign | 0x7c00u)};
+  if (magnitude < 0x38800000u) { // below 2^-14: subnormal or zero
+    // In units of 2^-24 the value is < 1024; nearbyint rounds ties to even
+    // and 1024 correctly becomes the smallest normal.
+    float units = bitsToFloat(magnitude) * 0x1p24f;
+    return {uint16_t(sign | uint16_t(std::nearbyint(units)))};
+  }
+  uint32_t half =
+      ((magnitude >> 23) - 112) << 10 | ((magnitude >> 13) & 0x3ffu);
+  uint32_t rest = magnitude & 0x1fffu;
+  if (rest > 0x1000u || (rest == 0x1000u && (half & 1u)))
+    ++half; // a carry into the exponent is the correct rounding
+  return {uint16_t(sign | half)};
+}
+
+float bfloat16ToFloat(BFloat16 b) {
+  return bitsToFloat(uint32_t(b.bits) << 16);
+}
+
+/// Round to nearest, ties to even.
+BFloat16 floatToBFloat16(float f) {
+  uint32_t x = floatBits(f);
+  if ((x & 0x7fffffffu) > 0x7f800000u) // NaN: truncate, keep it quiet
+    return {uint16_t((x >> 16) | 0x40u)};
+  x += 0x7fffu + ((x >> 16) & 1u);
+  return {uint16_t(x >> 16)};
+}
+
+/// How the kernels compute on a storage type: natively, or in float for the
+/// 16-bit floats.
+template <typename T> struct Arith {
+  using Compute = T;
+  static T load(T v) { return v; }
+  static T store(T v) { return v; }
+};
+template <> struct Arith<Half> {
+  using Compute = float;
+  static float load(Half v) { return halfToFloat(v); }
+  static Half store(float v) { return floatToHalf(v); }
+};
+template <> struct Arith<BFloat16> {
+  using Compute = float;
+  static float load(BFloat16 v) { return bfloat16ToFloat(v); }
+  static BFloat16 store(float v) { return floatToBFloat16(v); }
+};
+
+/// Integer sums and products wrap (as MPI's do) instead of being UB.
+template <typename C>
+using Wrapping = std::conditional_t<std::is_integral_v<C>,
+                                    std::make_unsigned<C>, std::common_type<C>>;
+
+struct SumOp {
+  template <typename C> C operator()(C a, C b) const {
+    using W = typename Wrapping<C>::type;
+    return C(W(a) + W(b));
+  }
+};
+struct ProdOp {
+  template <typename C> C operator()(C a, C b) const {
+    using W = typename Wrapping<C>::type;
+    return C(W(a) * W(b));
+  }
+};
+struct MinOp {
+  template <typename C> C operator()(C a, C b) const { return b < a ? b : a; }
+};
+struct MaxOp {
+  template <typename C> C operator()(C a, C b) const { return a < b ? b : a; }
+};
+
+template <typename T, typename Op>
+void combine(T *__restrict acc, const T *__restrict x, size_t n) {
+  Op op;
+  for (size_t i = 0; i < n; ++i)
+    acc[i] = Arith<T>::store(op(Arith<T>::load(acc[i]), Arith<T>::load(x[i])));
+}
+
+template <typename T> struct TypeTag { using type = T; };
+
+/// Calls f(TypeTag<storage type>) for a (validated) dtype code.
+template <typename F> void visitDType(int32_t dtype, F &&f) {
+  switch (dtype) {
+  case COCO_DTYPE_F32:
+    return f(TypeTag<float>{});
+  case COCO_DTYPE_F64:
+    return f(TypeTag<double>{});
+  case COCO_DTYPE_F16:
+    return f(TypeTag<Half>{});
+  case COCO_DTYPE_BF16:
+    return f(TypeTag<BFloat16>{});
+  case COCO_DTYPE_I32:
+    return f(TypeTag<int32_t>{});
+  case COCO_DTYPE_I64:
+    return f(TypeTag<int64_t>{});
+  case COCO_DTYPE_I8:
+    return f(TypeTag<int8_t>{});
+  }
+}
+
+/// Calls f(op functor) for a (validated) reduction code; AVG is a SUM.
+template <typename F> void visitReduction(int32_t reduction, F &&f) {
+  switch (reduction) {
+  case COCO_RED_SUM:
+  case COCO_RED_AVG:
+    return f(SumOp{});
+  case COCO_RED_PROD:
+    return f(ProdOp{});
+  case COCO_RED_MIN:
+    return f(MinOp{});
+  case COCO_RED_MAX:
+    return f(MaxOp{});
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// MPI ops
+//===----------------------------------------------------------------------===//
+
+/// MPI_User_function computing inout = in <Op> inout on 16-bit floats.
+template <typename T, typename Op>
+void halfUserOp(void *in, void *inout, int *len, MPI_Datatype *) {
+  combine<T, Op>(static_cast<T *>(inout), static_cast<const T *>(in),
+                 size_t(*len));
+}
+
+constexpr int kNumReductionOps = 4; // SUM, PROD, MIN, MAX (AVG uses SUM)
+MPI_Op halfOps[kNumReductionOps] = {MPI_OP_NULL, MPI_OP_NULL, MPI_OP_NULL,
+                                    MPI_OP_NULL};
+MPI_Op bfloat16Ops[kNumReductionOps] = {MPI_OP_NULL, MPI_OP_NULL, MPI_OP_NULL,
+                                        MPI_OP_NULL};
+
+template <typename T> void createOps(MPI_Op (&ops)[kNumReductionOps]) {
+  MPI_User_function *functions[kNumReductionOps] = {
+      halfUserOp<T, SumOp>, halfUserOp<T, ProdOp>, halfUserOp<T, MinOp>,
+      halfUserOp<T, MaxOp>};
+  for (int i = 0; i < kNumReductionOps; ++i)
+    checkMpi(MPI_Op_create(functions[i], /*commute=*/1, &ops[i]),
+             "MPI_Op_create");
+}
+
+void freeOps(MPI_Op (&ops)[kNumReductionOps]) {
+  for (MPI_Op &op : ops)
+    if (op != MPI_OP_NULL)
+      checkMpi(MPI_Op_free(&op), "MPI_Op_free");
+}
+
+} // namespace
+
+const DTypeInfo &dtypeInfo(int32_t dtype, const char *site) {
+  // Indexed by CocoDType.
+  static const DTypeInfo infos[] = {
+      {"f32", 4, MPI_FLOAT},    {"f64", 8, MPI_DOUBLE},
+      {"f16", 2, MPI_UINT16_T}, {"bf16", 2, MPI_UINT16_T},
+      {"i32", 4, MPI_INT32_T},  {"i64", 8, MPI_INT64_T},
+      {"i8", 1, MPI_INT8_T},
+  };
+  if (dtype < 0 || dtype >= int32_t(sizeof infos / sizeof infos[0]))
+    fatalf(site, "invalid dtype code %d", int(dtype));
+  return infos[dtype];
+}
+
+const char *dtypeName(int32_t dtype) { return dtypeInfo(dtype, nullptr).name; }
+
+void checkReduction(int32_t reduction, const char *site) {
+  if (reduction < COCO_RED_SUM || reduction > COCO_RED_AVG)
+    fatalf(site, "invalid reduction code %d", int(reduction));
+}
+
+const char *reductionName(int32_t reduction) {
+  static const char *const names[] = {"sum", "prod", "min", "max", "avg"};
+  return names[reduction];
+}
+
+MPI_Op mpiReductionOp(int32_t dtype, int32_t reduction) {
+  int index = reduction == COCO_RED_AVG ? COCO_RED_SUM : reduction;
+  if (dtype == COCO_DTYPE_F16)
+    return halfOps[index];
+  if (dtype == COCO_DTYPE_BF16)
+    return bfloat16Ops[index];
+  static const MPI_Op builtin[kNumReductionOps] = {MPI_SUM, MPI_PROD, MPI_MIN,
+                                                   MPI_MAX};
+  return builtin[index];
+}
+
+void combineInto(int32_t dtype, int32_t reduction, void *acc, const void *x,
+                 size_t n) {
+  visitDType(dtype, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    visitReduction(reduction, [&](auto op) {
+      combine<T, decltype(op)>(static_cast<T *>(acc), static_cast<const T *>(x),
+                               n);
+    });
+  });
+}
+
+void divideInPlace(int32_t dtype, void *data, size_t n, int64_t divisor) {
+  visitDType(dtype, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    using C = typename Arith<T>::Compute;
+    // Integers divide in int64 so that a divisor beyond the type's range
+    // (e.g. 200 ranks with i8) still truncates correctly.
+    using D = std::conditional_t<std::is_integral_v<C>, int64_t, C>;
+    T *values = static_cast<T *>(data);
+    D by = D(divisor);
+    for (size_t i = 0; i < n; ++i)
+      values[i] = Arith<T>::store(C(D(Arith<T>::load(values[i])) / by));
+  });
+}
+
+void createHalfOps() {
+  createOps<Half>(halfOps);
+  createOps<BFloat16>(bfloat16Ops);
+}
+
+void freeHalfOps() {
+  freeOps(halfOps);
+  freeOps(bfloat16Ops);
+}
+
+} // namespace coco::rt

@@ -1,0 +1,204 @@
+//===- Errors.cpp - Error reporting and the watchdog ----------------------===//
+//
+// Every failure ends the whole job with one line on stderr. A rank that hangs
+// in MPI because a peer died or took another path is ended by the watchdog
+// thread, which never calls MPI itself (MPI is initialized FUNNELED) and so
+// can act while the main thread is stuck inside an MPI call.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Internal.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdarg>
+#include <cstdio>
+#include <cstdlib>
+#include <mutex>
+#include <thread>
+
+namespace coco::rt {
+namespace {
+
+std::atomic<int> knownWorldRank{-1};
+/// Set by the first thread that starts ending the job, so that exactly one
+/// error line is printed.
+std::atomic<bool> dying{false};
+
+/// The runtime call in progress: its site, and when it started (0: none).
+std::atomic<const char *> currentSite{nullptr};
+std::atomic<int64_t> callStartNs{0};
+
+double watchdogTimeoutSeconds = 0;
+std::thread watchdogThread;
+std::mutex watchdogMutex;
+std::condition_variable watchdogWakeUp;
+bool watchdogStopping = false;
+
+int64_t nowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string rankText() {
+  int rank = knownWorldRank.load();
+  if (rank >= 0)
+    return std::to_string(rank);
+  // Before MPI_Init the launcher's environment still knows.
+  for (const char *variable : {"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK"})
+    if (const char *value = std::getenv(variable))
+      return value;
+  return "?";
+}
+
+/// One write() so that lines of different ranks do not interleave.
+void writeErrorLine(const char *site, const std::string &cause) {
+  std::string line = "coco runtime error: rank " + rankText() + ": " +
+                     (site && *site ? site : "coco runtime") + ": " + cause +
+                     "\n";
+  const char *data = line.data();
+  size_t left = line.size();
+  while (left > 0) {
+    ssize_t written = ::write(STDERR_FILENO, data, left);
+    if (written <= 0)
+      break;
+    data += written;
+    left -= size_t(written);
+  }
+}
+
+std::string formatStringV(const char *format, va_list args) {
+  va_list copy;
+  va_copy(copy, args);
+  int length = std::vsnprintf(nullptr, 0, format, copy);
+  va_end(copy);
+  std::string text(size_t(std::max(length, 0)), '\0');
+  std::vsnprintf(text.data(), text.size() + 1, format, args);
+  return text;
+}
+
+void watchdogLoop() {
+  const auto period = std::chrono::duration<double>(
+      std::clamp(watchdogTimeoutSeconds / 10, 0.01, 1.0));
+  const auto timeoutNs = int64_t(watchdogTimeoutSeconds * 1e9);
+  std::unique_lock<std::mutex> lock(watchdogMutex);
+  while (
+      !watchdogWakeUp.wait_for(lock, period, [] { return watchdogStopping; })) {
+    int64_t start = callStartNs.load();
+    if (start == 0 || nowNs() - start <= timeoutNs)
+      continue;
+    if (!dying.exchange(true)) {
+      char cause[160];
+      std::snprintf(cause, sizeof cause,
+                    "timed out after %g s waiting for other ranks (a peer "
+                    "failed or took a different path)",
+                    watchdogTimeoutSeconds);
+      writeErrorLine(currentSite.load(), cause);
+    }
+    // No MPI_Abort from this thread: the launcher tears the job down when a
+    // rank exits without finalizing.
+    _exit(1);
+  }
+}
+
+} // namespace
+
+void fatal(const char *site, const std::string &cause) {
+  if (dying.exchange(true)) {
+    // The watchdog is already ending the job.
+    for (;;)
+      pause();
+  }
+  std::fflush(stdout);
+  writeErrorLine(site ? site : currentSite.load(), cause);
+  int initialized = 0, finalized = 0;
+  MPI_Initialized(&initialized);
+  MPI_Finalized(&finalized);
+  if (initialized && !finalized)
+    MPI_Abort(MPI_COMM_WORLD, 1);
+  _exit(1);
+}
+
+std::string formatString(const char *format, ...) {
+  va_list args;
+  va_start(args, format);
+  std::string text = formatStringV(format, args);
+  va_end(args);
+  return text;
+}
+
+void fatalf(const char *site, const char *format, ...) {
+  va_list args;
+  va_start(args, format);
+  std::string cause = formatStringV(format, args);
+  va_end(args);
+  fatal(site, cause);
+}
+
+void fatalOnAllRanks(const AxisComm &axis, const char *site,
+                     const std::string &cause) {
+  // Without the consistency check, ranks may not share the error.
+  if (axis.rank == 0 || !consistencyCheckEnabled())
+    fatal(site, cause);
+  waitForAbort(site);
+}
+
+void waitForAbort(const char *site) {
+  // Well above the time MPI_Abort takes to reach every rank.
+  constexpr auto kGracePeriod = std::chrono::seconds(60);
+  std::this_thread::sleep_for(kGracePeriod);
+  fatal(site, "another rank reported an error, but the job did not end");
+}
+
+void checkMpi(int rc, const char *call) {
+  if (rc == MPI_SUCCESS)
+    return;
+  char text[MPI_MAX_ERROR_STRING];
+  int length = 0;
+  if (MPI_Error_string(rc, text, &length) != MPI_SUCCESS)
+    std::snprintf(text, sizeof text, "MPI error code %d", rc);
+  fatalf(currentSite.load(), "%s failed: %s", call, text);
+}
+
+const char *siteName(const char *site) {
+  return site ? site : "<unknown site>";
+}
+
+void setWorldRankForErrors(int rank) { knownWorldRank.store(rank); }
+
+void startWatchdog(double timeoutSeconds) {
+  if (timeoutSeconds <= 0 || watchdogThread.joinable())
+    return;
+  watchdogTimeoutSeconds = timeoutSeconds;
+  watchdogStopping = false;
+  watchdogThread = std::thread(watchdogLoop);
+}
+
+void stopWatchdog() {
+  if (!watchdogThread.joinable())
+    return;
+  {
+    std::lock_guard<std::mutex> lock(watchdogMutex);
+    watchdogStopping = true;
+  }
+  watchdogWakeUp.notify_all();
+  watchdogThread.join();
+}
+
+CallScope::CallScope(const char *site)
+    : outerSite(currentSite.load()), outerStartNs(callStartNs.load()) {
+  currentSite.store(site);
+  callStartNs.store(nowNs());
+}
+
+CallScope::~CallScope() {
+  callStartNs.store(outerStartNs);
+  currentSite.store(outerSite);
+}
+
+} // namespace coco::rt

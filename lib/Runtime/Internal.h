@@ -1,0 +1,186 @@
+//===- Internal.h - Shared declarations of the coco runtime -----*- C++ -*-===//
+//
+// Pieces shared by the runtime's translation units: error reporting and the
+// watchdog (Errors.cpp), runtime state and communicators (Context.cpp),
+// element types (ElementTypes.cpp) and the cross-rank consistency check
+// (Consistency.cpp). Nothing here is part of the C ABI.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef COCO_LIB_RUNTIME_INTERNAL_H
+#define COCO_LIB_RUNTIME_INTERNAL_H
+
+// The library is built with hidden visibility; only the C ABI is exported.
+#pragma GCC visibility push(default)
+#include "coco/Runtime/CocoRuntime.h"
+#pragma GCC visibility pop
+
+#include <mpi.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace coco::rt {
+
+struct AxisComm;
+
+//===----------------------------------------------------------------------===//
+// Errors and the watchdog (Errors.cpp)
+//===----------------------------------------------------------------------===//
+
+/// Prints `coco runtime error: rank R: <site>: <cause>` and ends the job
+/// (MPI_Abort when MPI is usable, _exit otherwise). A null site means the one
+/// of the runtime call in progress.
+[[noreturn]] void fatal(const char *site, const std::string &cause);
+/// fatal() with a printf-style cause.
+[[noreturn]] void fatalf(const char *site, const char *format, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/// For an error that every rank of `axis` detects identically (a bad argument
+/// that passed the consistency check, so all ranks share it): only axis rank 0
+/// reports it, so that the job prints one line instead of one per rank.
+[[noreturn]] void fatalOnAllRanks(const AxisComm &axis, const char *site,
+                                  const std::string &cause);
+/// For ranks that know another rank is reporting an error: waits for its
+/// MPI_Abort to end the job (reporting by itself if that never happens).
+[[noreturn]] void waitForAbort(const char *site);
+
+/// printf into a std::string.
+std::string formatString(const char *format, ...)
+    __attribute__((format(printf, 1, 2)));
+
+/// Ends the job if `rc` is not MPI_SUCCESS, naming `call` and the error
+/// string; the site is the one of the runtime call in progress.
+void checkMpi(int rc, const char *call);
+
+/// The `site` argument of an entry point, or a placeholder if it is null.
+const char *siteName(const char *site);
+
+/// Records the world rank for error messages (before init, it is guessed from
+/// the launcher's environment).
+void setWorldRankForErrors(int rank);
+
+/// Starts the watchdog thread; a timeout of 0 disables it.
+void startWatchdog(double timeoutSeconds);
+/// Stops and joins the watchdog thread.
+void stopWatchdog();
+
+/// Marks the duration of one runtime call: names the site for checkMpi() and
+/// lets the watchdog end the job if the call blocks longer than the timeout.
+/// Costs a few atomic loads and stores, so it is free next to any MPI call.
+/// Scopes nest: an inner one names its own site and restarts the clock.
+class CallScope {
+public:
+  explicit CallScope(const char *site);
+  ~CallScope();
+  CallScope(const CallScope &) = delete;
+  CallScope &operator=(const CallScope &) = delete;
+
+private:
+  const char *outerSite;
+  int64_t outerStartNs;
+};
+
+//===----------------------------------------------------------------------===//
+// Runtime state (Context.cpp)
+//===----------------------------------------------------------------------===//
+
+/// Operations, for the consistency check, messages and fault injection.
+enum class OpKind : int64_t {
+  Comm,
+  AllReduce,
+  ReduceScatter,
+  AllGather,
+  Broadcast,
+  Reduce,
+  AllToAll,
+  Send,
+  Recv,
+};
+/// The op's name as used in COCO_FAULT_INJECT and messages ("all_reduce").
+const char *opName(OpKind op);
+
+/// Initializes MPI (if needed) and the runtime; every entry point calls it.
+void ensureInitialized();
+
+/// One axis of a process grid.
+struct AxisComm {
+  MPI_Comm comm;
+  int size;
+  int rank;
+  /// World rank of every axis rank, to name peers in messages.
+  std::vector<int> worldRanks;
+};
+
+/// The whole job, over the runtime's duplicate of MPI_COMM_WORLD (which keeps
+/// its traffic apart from a host program's own use of MPI_COMM_WORLD).
+const AxisComm &worldAxis();
+/// The communicator behind a handle from coco_rt_comm; fatal if invalid.
+const AxisComm &axisComm(int64_t handle, const char *site);
+
+/// Whether the cross-rank consistency check runs (COCO_CHECK, default on).
+bool consistencyCheckEnabled();
+/// Whether COCO_FAULT_INJECT asks this rank to break its MPI call of `op`.
+bool faultInjected(OpKind op);
+
+//===----------------------------------------------------------------------===//
+// Cross-rank consistency check (Consistency.cpp)
+//===----------------------------------------------------------------------===//
+
+/// What every rank of a collective must agree on. Ranks exchange it in one
+/// small MPI_Allreduce before the collective itself.
+class Signature {
+public:
+  static constexpr int kMaxParams = 6;
+
+  Signature(OpKind op, int32_t dtype, int32_t reduction);
+  /// Element counts and shapes of the input and output buffers.
+  void setBuffers(int64_t inRank, const int64_t *inSizes, int64_t outRank,
+                  const int64_t *outSizes);
+  /// An op parameter (root, dim, ...); `name` is used in messages.
+  void addParam(const char *name, int64_t value);
+
+  /// Ends the job with a message naming both values if the ranks of `axis`
+  /// disagree. No-op when COCO_CHECK=0.
+  void checkAgreement(const AxisComm &axis, const char *site) const;
+
+private:
+  enum Field {
+    kOp,
+    kDType,
+    kReduction,
+    kParam0,
+    kInElems = kParam0 + kMaxParams,
+    kOutElems,
+    kInShape,
+    kOutShape,
+    kNumFields
+  };
+  [[noreturn]] void reportMismatch(const AxisComm &axis,
+                                   const char *site) const;
+  std::string describeMismatch(const int64_t *other, int otherRank) const;
+
+  int64_t fields[kNumFields] = {};
+  const char *paramNames[kMaxParams] = {};
+  int numParams = 0;
+  int64_t inRank = 0, outRank = 0;
+  const int64_t *inSizes = nullptr, *outSizes = nullptr;
+};
+
+/// Formats sizes as "[2, 4]".
+std::string formatShape(int64_t rank, const int64_t *sizes);
+
+//===----------------------------------------------------------------------===//
+// Teardown of the communication code (Collectives.cpp, PointToPoint.cpp)
+//===----------------------------------------------------------------------===//
+
+/// Waits (under the watchdog) until every coco_rt_send has been received.
+void completePendingSends();
+/// Frees the collectives' scratch buffers.
+void releaseScratchBuffers();
+
+} // namespace coco::rt
+
+#endif // COCO_LIB_RUNTIME_INTERNAL_H

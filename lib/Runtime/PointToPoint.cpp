@@ -1,0 +1,116 @@
+//===- PointToPoint.cpp - Send and receive --------------------------------===//
+//
+// coco_rt_send copies its message and returns at once (buffered send
+// semantics), so that generated code can send before it receives — a ring
+// shift where every rank sends then receives, or a rank sending to itself —
+// without deadlocking once messages exceed MPI's eager limit. The copies are
+// freed as their sends complete; coco_rt_finalize waits for the rest.
+//
+// No cross-rank collective check here (only the peer is involved); instead
+// the receiver checks the dtype (carried in the tag) and the element count of
+// the message it is about to receive.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Call.h"
+
+#include <algorithm>
+#include <cstring>
+#include <memory>
+
+namespace coco::rt {
+namespace {
+
+struct PendingSend {
+  MPI_Request request;
+  std::unique_ptr<char[]> buffer;
+  const char *site;
+};
+std::vector<PendingSend> pendingSends;
+
+void freeCompletedSends() {
+  auto completed = [](PendingSend &send) {
+    int done = 0;
+    checkMpi(MPI_Test(&send.request, &done, MPI_STATUS_IGNORE), "MPI_Test");
+    return done != 0;
+  };
+  pendingSends.erase(
+      std::remove_if(pendingSends.begin(), pendingSends.end(), completed),
+      pendingSends.end());
+}
+
+} // namespace
+
+void completePendingSends() {
+  for (PendingSend &send : pendingSends) {
+    // Under the watchdog, named after the send a peer never received.
+    CallScope scope(send.site);
+    checkMpi(MPI_Wait(&send.request, MPI_STATUS_IGNORE), "MPI_Wait");
+  }
+  pendingSends.clear();
+}
+
+} // namespace coco::rt
+
+using namespace coco::rt;
+
+extern "C" {
+
+void coco_rt_send(const char *site, int64_t comm, int32_t dtype, int64_t peer,
+                  int64_t inRank, void *in) {
+  Call call(site, OpKind::Send, comm, dtype);
+  Tensor input = call.tensor(inRank, in, "input");
+  call.requireInRange("peer", peer, call.axis.size);
+  int count = call.count(input.elems);
+  freeCompletedSends();
+
+  PendingSend send{
+      MPI_REQUEST_NULL,
+      std::unique_ptr<char[]>(new char[input.bytes ? input.bytes : 1]),
+      call.site};
+  std::memcpy(send.buffer.get(), input.data, input.bytes);
+  checkMpi(MPI_Isend(send.buffer.get(), count, call.type.mpiType, int(peer),
+                     kSendTagBase + dtype, call.axis.comm, &send.request),
+           "MPI_Isend");
+  pendingSends.push_back(std::move(send));
+}
+
+void coco_rt_recv(const char *site, int64_t comm, int32_t dtype, int64_t peer,
+                  int64_t outRank, void *out) {
+  Call call(site, OpKind::Recv, comm, dtype);
+  Tensor output = call.tensor(outRank, out, "output");
+  call.requireInRange("peer", peer, call.axis.size);
+  freeCompletedSends();
+
+  // Matched probe: look at the message before receiving exactly it.
+  MPI_Message message;
+  MPI_Status status;
+  checkMpi(
+      MPI_Mprobe(int(peer), MPI_ANY_TAG, call.axis.comm, &message, &status),
+      "MPI_Mprobe");
+  int peerWorldRank = call.axis.worldRanks[size_t(peer)];
+  int sentDType = status.MPI_TAG - kSendTagBase;
+  if (sentDType < COCO_DTYPE_F32 || sentDType > COCO_DTYPE_I8)
+    fatalf(call.site,
+           "the message from rank %d is not from a send (the peer is in "
+           "another operation)",
+           peerWorldRank);
+  if (sentDType != dtype)
+    fatalf(call.site,
+           "dtype mismatch with the sender: expected %s from rank %d, it sent "
+           "%s",
+           call.type.name, peerWorldRank, dtypeName(sentDType));
+  int received = 0;
+  checkMpi(MPI_Get_count(&status, call.type.mpiType, &received),
+           "MPI_Get_count");
+  if (received != output.elems)
+    fatalf(call.site,
+           "message size mismatch: expected %lld elements from rank %d, it "
+           "sent %d",
+           (long long)output.elems, peerWorldRank, received);
+  checkMpi(MPI_Mrecv(output.data, call.count(output.elems), call.type.mpiType,
+                     &message, MPI_STATUS_IGNORE),
+           "MPI_Mrecv");
+}
+
+} // extern "C"

@@ -1,0 +1,641 @@
+// RUN: coco-opt %s -split-input-file -verify-diagnostics
+
+// One case per error the coco verifiers (and the dtensor type parser) give.
+coco.grid @dp(shape = [?])
+coco.grid @g4(shape = [4])
+// expected-error @+1 {{dimensions must be static and positive, got 0}}
+func.func private @f(!coco.dtensor<0xf32, local on @dp>)
+
+// -----
+
+coco.grid @dp(shape = [?])
+coco.grid @g4(shape = [4])
+// expected-error @+1 {{element type must be a float or integer type, got 'index'}}
+func.func private @f(!coco.dtensor<4xindex, local on @dp>)
+
+// -----
+
+coco.grid @dp(shape = [?])
+coco.grid @g4(shape = [4])
+// expected-error @+1 {{integer element types must be signless, got 'si32'}}
+func.func private @f(!coco.dtensor<4xsi32, local on @dp>)
+
+// -----
+
+coco.grid @dp(shape = [?])
+coco.grid @g4(shape = [4])
+// expected-error @+1 {{sliced dimension 1 is out of range for a rank-1 tensor}}
+func.func private @f(!coco.dtensor<4xf32, sliced<1> on @dp>)
+
+// -----
+
+coco.grid @dp(shape = [?])
+coco.grid @g4(shape = [4])
+// expected-error @+1 {{grid axis must be non-negative, got -1}}
+func.func private @f(!coco.dtensor<4xf32, local on @dp[-1]>)
+
+// -----
+
+coco.grid @dp(shape = [?])
+coco.grid @g4(shape = [4])
+// expected-error @+1 {{expected layout 'replicated', 'local' or 'sliced<DIM>', got 'shared'}}
+func.func private @f(!coco.dtensor<4xf32, shared on @dp>)
+
+// -----
+
+// expected-error @+1 {{must have 1 to 4 dimensions, got 5}}
+coco.grid @g(shape = [1, 1, 1, 1, 1])
+
+// -----
+
+// expected-error @+1 {{may have at most one dynamic extent '?'}}
+coco.grid @g(shape = [?, ?])
+
+// -----
+
+// expected-error @+1 {{extents must be positive or '?', got 0}}
+coco.grid @g(shape = [0, 2])
+
+// -----
+
+coco.grid @dp(shape = [?])
+coco.grid @g4(shape = [4])
+func.func @f(%x: !coco.dtensor<4xf32, local on @nope>) {
+  // expected-error @+1 {{refers to unknown grid @nope}}
+  %0 = coco.all_reduce sum %x : !coco.dtensor<4xf32, local on @nope>
+  return
+}
+
+// -----
+
+coco.grid @dp(shape = [?])
+coco.grid @g4(shape = [4])
+func.func @f(%x: !coco.dtensor<4xf32, local on @dp[1]>) {
+  // expected-error @+1 {{refers to axis 1 of grid @dp, which has 1 dimension(s)}}
+  %0 = coco.all_reduce sum %x : !coco.dtensor<4xf32, local on @dp[1]>
+  return
+}
+
+// -----
+
+coco.grid @dp(shape = [?])
+coco.grid @g4(shape = [4])
+func.func @f(%x: !coco.dtensor<6xf32, local on @g4>) {
+  // expected-error @+1 {{sliced dimension 0 of size 6 is not divisible by the 4 ranks of @g4[0]}}
+  %0 = coco.reduce_scatter sum %x dim 0 : !coco.dtensor<6xf32, local on @g4>
+  return
+}
+
+// -----
+
+coco.grid @dp(shape = [?])
+coco.grid @g4(shape = [4])
+func.func @f(%x: !coco.dtensor<8xf32, local on @g4>) {
+  // expected-error @+1 {{root 4 is out of range for an axis of 4 ranks}}
+  %0 = coco.broadcast %x root 4 : !coco.dtensor<8xf32, local on @g4>
+  return
+}
+
+// -----
+
+coco.grid @dp(shape = [?])
+coco.grid @g4(shape = [4])
+func.func @f(%a: !coco.dtensor<4xf32, local on @dp>, %b: !coco.dtensor<8xf32, local on @dp>) {
+  // expected-error @+1 {{'coco.add' operands have different shapes: 4 and 8}}
+  %0 = coco.add %a, %b : !coco.dtensor<4xf32, local on @dp>, !coco.dtensor<8xf32, local on @dp>
+  return
+}
+
+// -----
+
+coco.grid @dp(shape = [?])
+coco.grid @g4(shape = [4])
+func.func @f(%a: !coco.dtensor<4xf32, local on @dp>, %b: !coco.dtensor<4xf32, local on @g4>) {
+  // expected-error @+1 {{'coco.sub' operands are distributed over different grid axes: @dp[0] and @g4[0]}}
+  %0 = coco.sub %a, %b : !coco.dtensor<4xf32, local on @dp>, !coco.dtensor<4xf32, local on @g4>
+  return
+}
+
+// -----
+
+coco.grid @dp(shape = [?])
+coco.grid @g4(shape = [4])
+func.func @f(%a: !coco.dtensor<4xf32, local on @dp>, %b: !coco.dtensor<4xf16, local on @dp>) {
+  // expected-error @+1 {{'coco.mul' operands have different element types: 'f32' and 'f16'}}
+  %0 = coco.mul %a, %b : !coco.dtensor<4xf32, local on @dp>, !coco.dtensor<4xf16, local on @dp>
+  return
+}
+
+// -----
+
+coco.grid @dp(shape = [?])
+coco.grid @g4(shape = [4])
+func.func @f(%a: !coco.dtensor<4xf32, local on @dp>, %b: !coco.dtensor<4xf32, sliced<0> on @dp>) {
+  // expected-error @+1 {{'coco.add' cannot combine layouts local and sliced<0>: only equal layouts, or replicated with another layout, combine}}
+  %0 = coco.add %a, %b : !coco.dtensor<4xf32, local on @dp>, !coco.dtensor<4xf32, sliced<0> on @dp>
+  return
+}
+
+// -----
+
+coco.grid @dp(shape = [?])
+coco.grid @g4(shape = [4])
+func.func @f(%a: f32, %b: f32) {
+  // expected-error @+1 {{'coco.max' needs at least one distributed tensor operand; use arith ops on scalars}}
+  %0 = coco.max %a, %b : f32, f32
+  return
+}
+
+// -----
+
+coco.grid @dp(shape = [?])
+coco.grid @g4(shape = [4])
+func.func @f(%a: !coco.dtensor<4xf32, local on @dp>, %b: i32) {
+  // expected-error @+1 {{'coco.div' scalar operand of type 'i32' cannot be broadcast to element type 'f32'}}
+  %0 = coco.div %a, %b : !coco.dtensor<4xf32, local on @dp>, i32
+  return
+}
+
+// -----
+
+coco.grid @dp(shape = [?])
+coco.grid @g4(shape = [4])
+func.func @f(%a: !coco.dtensor<4xi32, local on @dp>, %b: i32) {
+  // expected-error @+1 {{'coco.pow' needs a floating-point element type, got 'i32'}}
+  %0 = coco.pow %a, %b : !coco.dtensor<4xi32, local on @dp>, i32
+  return
+}
+
+// -----
+
+coco.grid @dp(shape = [?])
+coco.grid @g4(shape = [4])
+func.func @f(%c: !coco.dtensor<4xf32, local on @dp>, %a: !coco.dtensor<4xf32, local on @dp>) {
+  // expected-error @+1 {{'coco.select' condition must have i1 elements, got 'f32'}}
+  %0 = coco.select %c, %a, %a : !coco.dtensor<4xf32, local on @dp>, !coco.dtensor<4xf32, local on @dp>, !coco.dtensor<4xf32, local on @dp>
+  return
+}
+
+// -----
+
+coco.grid @dp(shape = [?])
+coco.grid @g4(shape = [4])
+func.func @f(%a: !coco.dtensor<4xi32, local on @dp>) {
+  // expected-error @+1 {{'coco.sqrt' op needs a floating-point element type, got 'i32'}}
+  %0 = coco.sqrt %a : !coco.dtensor<4xi32, local on @dp>
+  return
+}
+
+// -----
+
+coco.grid @dp(shape = [?])
+coco.grid @g4(shape = [4])
+func.func @f(%a: !coco.dtensor<4xi32, local on @dp>, %p: f32, %s: i64) {
+  // expected-error @+1 {{'coco.dropout' op needs a floating-point element type, got 'i32'}}
+  %0 = coco.dropout %a, %p, %s : !coco.dtensor<4xi32, local on @dp>
+  return
+}
+
+// -----
+
+coco.grid @dp(shape = [?])
+coco.grid @g4(shape = [4])
+func.func @f(%a: !coco.dtensor<4xf32, local on @dp>) {
+  // expected-error @+1 {{changes the shape from 4 to 8; a cast only converts elements}}
+  %0 = coco.cast %a : !coco.dtensor<4xf32, local on @dp> to !coco.dtensor<8xf16, local on @dp>
+  return
+}
+
+// -----
+
+coco.grid @dp(shape = [?])
+coco.grid @g4(shape = [4])
+func.func @f(%a: !coco.dtensor<4xf32, local on @dp>) {
+  // expected-error @+1 {{changes the distribution from local on @dp[0] to replicated on @dp[0]; use a collective to change layouts}}
+  %0 = coco.cast %a : !coco.dtensor<4xf32, local on @dp> to !coco.dtensor<4xf16, replicated on @dp>
+  return
+}
+
+// -----
+
+coco.grid @dp(shape = [?])
+coco.grid @g4(shape = [4])
+func.func @f(%a: !coco.dtensor<4xf32, local on @dp>) {
+  // expected-error @+1 {{cannot cast to i1; use coco.cmp}}
+  %0 = coco.cast %a : !coco.dtensor<4xf32, local on @dp> to !coco.dtensor<4xi1, local on @dp>
+  return
+}
+
+// -----
+
+coco.grid @dp(shape = [?])
+coco.grid @g4(shape = [4])
+func.func @f() {
+  // expected-error @+1 {{result must be replicated (every rank holds the same constant), got local}}
+  %0 = coco.constant 1.0 : !coco.dtensor<4xf32, local on @dp>
+  return
+}
+
+// -----
+
+coco.grid @dp(shape = [?])
+coco.grid @g4(shape = [4])
+func.func @f() {
+  // expected-error @+1 {{a floating-point constant cannot have element type 'i32'}}
+  %0 = coco.constant 1.5 : !coco.dtensor<4xi32, replicated on @dp>
+  return
+}
+
+// -----
+
+coco.grid @dp(shape = [?])
+coco.grid @g4(shape = [4])
+func.func @f() {
+  // expected-error @+1 {{value 1.000000e+00 : f16 does not have the element type 'f32'}}
+  %0 = "coco.constant"() <{value = 1.0 : f16}> : () -> !coco.dtensor<4xf32, replicated on @dp>
+  return
+}
+
+// -----
+
+coco.grid @dp(shape = [?])
+coco.grid @g4(shape = [4])
+func.func @f(%a: !coco.dtensor<4xf32, replicated on @dp>) {
+  // expected-error @+1 {{needs a rank-0 distributed tensor, got shape 4}}
+  %0 = coco.extract %a : !coco.dtensor<4xf32, replicated on @dp> -> f32
+  return
+}
+
+// -----
+
+coco.grid @dp(shape = [?])
+coco.grid @g4(shape = [4])
+func.func @f(%a: !coco.dtensor<f32, replicated on @dp>) {
+  // expected-error @+1 {{result type 'f16' differs from the element type 'f32'}}
+  %0 = coco.extract %a : !coco.dtensor<f32, replicated on @dp> -> f16
+  return
+}
+
+// -----
+
+coco.grid @dp(shape = [?])
+coco.grid @g4(shape = [4])
+func.func @f(%a: !coco.dtensor<4xf32, replicated on @dp>, %b: !coco.dtensor<4x4xf32, replicated on @dp>) {
+  // expected-error @+1 {{'coco.matmul' expects lhs of rank >= 2 and rhs of rank 2, got shapes 4 and 4x4}}
+  %0 = coco.matmul %a, %b : !coco.dtensor<4xf32, replicated on @dp>, !coco.dtensor<4x4xf32, replicated on @dp>
+  return
+}
+
+// -----
+
+coco.grid @dp(shape = [?])
+coco.grid @g4(shape = [4])
+func.func @f(%a: !coco.dtensor<4x8xf32, replicated on @dp>, %b: !coco.dtensor<4x4xf32, replicated on @dp>) {
+  // expected-error @+1 {{'coco.matmul' contracted dimensions differ: lhs has K = 8, rhs has K = 4}}
+  %0 = coco.matmul %a, %b : !coco.dtensor<4x8xf32, replicated on @dp>, !coco.dtensor<4x4xf32, replicated on @dp>
+  return
+}
+
+// -----
+
+coco.grid @dp(shape = [?])
+coco.grid @g4(shape = [4])
+func.func @f(%a: !coco.dtensor<4x4xf32, replicated on @dp>, %b: !coco.dtensor<4x4xf16, replicated on @dp>) {
+  // expected-error @+1 {{'coco.matmul' operands have different element types: 'f32' and 'f16'}}
+  %0 = coco.matmul %a, %b : !coco.dtensor<4x4xf32, replicated on @dp>, !coco.dtensor<4x4xf16, replicated on @dp>
+  return
+}
+
+// -----
+
+coco.grid @dp(shape = [?])
+coco.grid @g4(shape = [4])
+func.func @f(%a: !coco.dtensor<4x4xf32, replicated on @dp>, %b: !coco.dtensor<4x4xf32, replicated on @g4>) {
+  // expected-error @+1 {{'coco.matmul' operands are distributed over different grid axes: @dp[0] and @g4[0]}}
+  %0 = coco.matmul %a, %b : !coco.dtensor<4x4xf32, replicated on @dp>, !coco.dtensor<4x4xf32, replicated on @g4>
+  return
+}
+
+// -----
+
+coco.grid @dp(shape = [?])
+coco.grid @g4(shape = [4])
+func.func @f(%a: !coco.dtensor<4x4xf32, sliced<1> on @dp>, %b: !coco.dtensor<4x4xf32, replicated on @dp>) {
+  // expected-error @+1 {{'coco.matmul' cannot multiply sliced<1> by replicated: a contraction over a sliced K needs both lhs sliced on its last dimension and rhs sliced on dimension 0}}
+  %0 = coco.matmul %a, %b : !coco.dtensor<4x4xf32, sliced<1> on @dp>, !coco.dtensor<4x4xf32, replicated on @dp>
+  return
+}
+
+// -----
+
+coco.grid @dp(shape = [?])
+coco.grid @g4(shape = [4])
+func.func @f(%a: !coco.dtensor<4x4xf32, sliced<0> on @dp>, %b: !coco.dtensor<4x4xf32, local on @dp>) {
+  // expected-error @+1 {{'coco.matmul' cannot multiply sliced<0> by local: lhs sliced on a row dimension needs a replicated rhs}}
+  %0 = coco.matmul %a, %b : !coco.dtensor<4x4xf32, sliced<0> on @dp>, !coco.dtensor<4x4xf32, local on @dp>
+  return
+}
+
+// -----
+
+coco.grid @dp(shape = [?])
+coco.grid @g4(shape = [4])
+func.func @f(%a: !coco.dtensor<4x4xf32, local on @dp>, %b: !coco.dtensor<4x4xf32, sliced<1> on @dp>) {
+  // expected-error @+1 {{'coco.matmul' cannot multiply local by sliced<1>: rhs sliced on its columns needs a replicated lhs}}
+  %0 = coco.matmul %a, %b : !coco.dtensor<4x4xf32, local on @dp>, !coco.dtensor<4x4xf32, sliced<1> on @dp>
+  return
+}
+
+// -----
+
+coco.grid @dp(shape = [?])
+coco.grid @g4(shape = [4])
+func.func @f(%a: !coco.dtensor<4x4xf32, local on @dp>) {
+  // expected-error @+1 {{'coco.reduce' supports sum, max and min, got avg}}
+  %0 = coco.reduce avg %a dims [0] : !coco.dtensor<4x4xf32, local on @dp>
+  return
+}
+
+// -----
+
+coco.grid @dp(shape = [?])
+coco.grid @g4(shape = [4])
+func.func @f(%a: !coco.dtensor<4x4xf32, local on @dp>) {
+  // expected-error @+1 {{'coco.reduce' needs at least one dimension}}
+  %0 = coco.reduce sum %a dims [] : !coco.dtensor<4x4xf32, local on @dp>
+  return
+}
+
+// -----
+
+coco.grid @dp(shape = [?])
+coco.grid @g4(shape = [4])
+func.func @f(%a: !coco.dtensor<4x4xf32, local on @dp>) {
+  // expected-error @+1 {{'coco.reduce' dimension 2 is out of range for a rank-2 tensor}}
+  %0 = coco.reduce sum %a dims [2] : !coco.dtensor<4x4xf32, local on @dp>
+  return
+}
+
+// -----
+
+coco.grid @dp(shape = [?])
+coco.grid @g4(shape = [4])
+func.func @f(%a: !coco.dtensor<4x4xf32, local on @dp>) {
+  // expected-error @+1 {{'coco.reduce' dimensions must be strictly increasing}}
+  %0 = coco.reduce sum %a dims [1, 0] : !coco.dtensor<4x4xf32, local on @dp>
+  return
+}
+
+// -----
+
+coco.grid @dp(shape = [?])
+coco.grid @g4(shape = [4])
+func.func @f(%a: !coco.dtensor<4xi32, local on @dp>) {
+  // expected-error @+1 {{'coco.norm' needs a floating-point element type, got 'i32'}}
+  %0 = coco.norm %a : !coco.dtensor<4xi32, local on @dp>
+  return
+}
+
+// -----
+
+coco.grid @dp(shape = [?])
+coco.grid @g4(shape = [4])
+func.func @f(%a: !coco.dtensor<4xf32, sliced<0> on @dp>) {
+  // expected-error @+1 {{'coco.norm' of a sliced tensor does not compose over slices; compute coco.reduce sum of its square, coco.all_reduce sum, then coco.sqrt}}
+  %0 = coco.norm %a : !coco.dtensor<4xf32, sliced<0> on @dp>
+  return
+}
+
+// -----
+
+coco.grid @dp(shape = [?])
+coco.grid @g4(shape = [4])
+func.func @f(%a: !coco.dtensor<4xf32, replicated on @dp>) {
+  %0 = coco.neg %a : !coco.dtensor<4xf32, replicated on @dp>
+  // expected-error @+1 {{parameter must be an argument of the enclosing function}}
+  coco.update %0, %a : !coco.dtensor<4xf32, replicated on @dp>
+  return
+}
+
+// -----
+
+coco.grid @dp(shape = [?])
+coco.grid @g4(shape = [4])
+func.func @f(%a: !coco.dtensor<4xf32, replicated on @dp>, %c: i1) {
+  scf.if %c {
+    // expected-error @+1 {{must be directly in the function body, not in a nested region}}
+    coco.update %a, %a : !coco.dtensor<4xf32, replicated on @dp>
+  }
+  return
+}
+
+// -----
+
+coco.grid @dp(shape = [?])
+coco.grid @g4(shape = [4])
+func.func @f(%a: !coco.dtensor<4xf32, replicated on @dp>) {
+  // expected-error @+1 {{parameter is updated more than once}}
+  coco.update %a, %a : !coco.dtensor<4xf32, replicated on @dp>
+  coco.update %a, %a : !coco.dtensor<4xf32, replicated on @dp>
+  return
+}
+
+// -----
+
+coco.grid @dp(shape = [?])
+coco.grid @g4(shape = [4])
+func.func @f(%a: !coco.dtensor<4xf32, replicated on @dp>) {
+  // expected-error @+1 {{'coco.all_reduce' needs a local operand (per-rank values to combine), got replicated}}
+  %0 = coco.all_reduce sum %a : !coco.dtensor<4xf32, replicated on @dp>
+  return
+}
+
+// -----
+
+coco.grid @dp(shape = [?])
+coco.grid @g4(shape = [4])
+func.func @f(%a: !coco.dtensor<4xf32, sliced<0> on @dp>) {
+  // expected-error @+1 {{'coco.reduce_scatter' needs a local operand (per-rank values to combine), got sliced<0>}}
+  %0 = coco.reduce_scatter sum %a dim 0 : !coco.dtensor<4xf32, sliced<0> on @dp>
+  return
+}
+
+// -----
+
+coco.grid @dp(shape = [?])
+coco.grid @g4(shape = [4])
+func.func @f(%a: !coco.dtensor<4xf32, local on @dp>) {
+  // expected-error @+1 {{'coco.reduce_scatter' dimension 1 is out of range for a rank-1 tensor}}
+  %0 = coco.reduce_scatter sum %a dim 1 : !coco.dtensor<4xf32, local on @dp>
+  return
+}
+
+// -----
+
+coco.grid @dp(shape = [?])
+coco.grid @g4(shape = [4])
+func.func @f(%a: !coco.dtensor<4xf32, replicated on @dp>) {
+  // expected-error @+1 {{'coco.all_gather' needs a sliced operand (slices to concatenate), got replicated}}
+  %0 = coco.all_gather %a : !coco.dtensor<4xf32, replicated on @dp>
+  return
+}
+
+// -----
+
+coco.grid @dp(shape = [?])
+coco.grid @g4(shape = [4])
+func.func @f(%a: !coco.dtensor<4xf32, local on @dp>) {
+  // expected-error @+1 {{'coco.broadcast' root must be non-negative, got -1}}
+  %0 = coco.broadcast %a root -1 : !coco.dtensor<4xf32, local on @dp>
+  return
+}
+
+// -----
+
+coco.grid @dp(shape = [?])
+coco.grid @g4(shape = [4])
+func.func @f(%a: !coco.dtensor<4xf32, sliced<0> on @dp>) {
+  // expected-error @+1 {{'coco.broadcast' needs a local or replicated operand (a whole tensor on the root), got sliced<0>}}
+  %0 = coco.broadcast %a root 0 : !coco.dtensor<4xf32, sliced<0> on @dp>
+  return
+}
+
+// -----
+
+coco.grid @dp(shape = [?])
+coco.grid @g4(shape = [4])
+func.func @f(%a: !coco.dtensor<4xf32, replicated on @dp>) {
+  // expected-error @+1 {{'coco.reduce_to_root' needs a local operand (per-rank values to combine), got replicated}}
+  %0 = coco.reduce_to_root sum %a root 0 : !coco.dtensor<4xf32, replicated on @dp>
+  return
+}
+
+// -----
+
+coco.grid @dp(shape = [?])
+coco.grid @g4(shape = [4])
+func.func @f(%a: !coco.dtensor<4x4xf32, local on @dp>) {
+  // expected-error @+1 {{'coco.all_to_all' needs a sliced operand (slices to re-slice), got local}}
+  %0 = coco.all_to_all %a dim 1 : !coco.dtensor<4x4xf32, local on @dp>
+  return
+}
+
+// -----
+
+coco.grid @dp(shape = [?])
+coco.grid @g4(shape = [4])
+func.func @f(%a: !coco.dtensor<4x4xf32, sliced<1> on @dp>) {
+  // expected-error @+1 {{'coco.all_to_all' operand is already sliced along dimension 1}}
+  %0 = coco.all_to_all %a dim 1 : !coco.dtensor<4x4xf32, sliced<1> on @dp>
+  return
+}
+
+// -----
+
+coco.grid @dp(shape = [?])
+coco.grid @g4(shape = [4])
+func.func @f(%a: !coco.dtensor<4xf32, local on @dp>) {
+  // expected-error @+1 {{'coco.slice' needs a replicated operand (every rank must hold the whole tensor), got local}}
+  %0 = coco.slice %a dim 0 : !coco.dtensor<4xf32, local on @dp>
+  return
+}
+
+// -----
+
+coco.grid @dp(shape = [?])
+coco.grid @g4(shape = [4])
+func.func @f(%p: index) {
+  // expected-error @+1 {{result must be local (only this rank receives it), got replicated}}
+  %0 = coco.recv from %p : !coco.dtensor<4xf32, replicated on @dp>
+  return
+}
+
+// -----
+
+coco.grid @dp(shape = [?])
+coco.grid @g4(shape = [4])
+func.func @f(%a: tensor<4xf32>, %b: tensor<4xf32>) {
+  // expected-error @+1 {{with tensor operands must return one value of the type of its init operand}}
+  "coco.comm.all_reduce"(%a, %b) <{kind = 0 : i32, grid = @dp, axis = 0 : i64}> : (tensor<4xf32>, tensor<4xf32>) -> ()
+  return
+}
+
+// -----
+
+coco.grid @dp(shape = [?])
+coco.grid @g4(shape = [4])
+func.func @f(%a: memref<4xf32>) {
+  // expected-error @+1 {{with memref operands has no results}}
+  %0 = "coco.comm.all_reduce"(%a, %a) <{kind = 0 : i32, grid = @dp, axis = 0 : i64}> : (memref<4xf32>, memref<4xf32>) -> tensor<4xf32>
+  return
+}
+
+// -----
+
+coco.grid @dp(shape = [?])
+coco.grid @g4(shape = [4])
+func.func @f(%a: tensor<4xf32>, %b: memref<4xf32>) {
+  // expected-error @+1 {{input and init must both be tensors or both be memrefs}}
+  coco.comm.all_reduce sum %a into %b on @dp[0] : tensor<4xf32>, memref<4xf32>
+  return
+}
+
+// -----
+
+coco.grid @dp(shape = [?])
+coco.grid @g4(shape = [4])
+func.func @f(%a: memref<4xf32>, %b: memref<4xf16>) {
+  // expected-error @+1 {{input and init element types differ: 'f32' and 'f16'}}
+  coco.comm.broadcast %a into %b root 0 on @dp[0] : memref<4xf32>, memref<4xf16>
+  return
+}
+
+// -----
+
+coco.grid @dp(shape = [?])
+coco.grid @g4(shape = [4])
+func.func @f(%a: memref<4xf32>, %b: memref<4x1xf32>) {
+  // expected-error @+1 {{input and init ranks differ}}
+  coco.comm.reduce sum %a into %b root 0 on @dp[0] : memref<4xf32>, memref<4x1xf32>
+  return
+}
+
+// -----
+
+coco.grid @dp(shape = [?])
+coco.grid @g4(shape = [4])
+func.func @f(%a: memref<4xf32>, %b: memref<2xf32>) {
+  // expected-error @+1 {{dimension 1 is out of range for rank 1}}
+  coco.comm.reduce_scatter sum %a into %b dim 1 on @dp[0] : memref<4xf32>, memref<2xf32>
+  return
+}
+
+// -----
+
+coco.grid @dp(shape = [?])
+coco.grid @g4(shape = [4])
+func.func @f(%a: memref<4xf32>, %b: memref<6xf32>) {
+  // expected-error @+1 {{input and init sizes of dimension 0 are incompatible: 4 and 6}}
+  coco.comm.all_gather %a into %b dim 0 on @dp[0] : memref<4xf32>, memref<6xf32>
+  return
+}
+
+// -----
+
+coco.grid @dp(shape = [?])
+coco.grid @g4(shape = [4])
+func.func @f(%a: memref<4x4xf32>) {
+  // expected-error @+1 {{concat dimension 2 is out of range}}
+  coco.comm.all_to_all %a into %a split 0 concat 2 on @dp[0] : memref<4x4xf32>, memref<4x4xf32>
+  return
+}
+
+// -----
+
+coco.grid @dp(shape = [?])
+coco.grid @g4(shape = [4])
+func.func @f(%a: memref<4xf32>, %p: index) {
+  // expected-error @+1 {{refers to unknown grid @tp}}
+  coco.comm.send %a to %p on @tp[0] : memref<4xf32>
+  return
+}

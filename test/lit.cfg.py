@@ -1,0 +1,44 @@
+# -*- Python -*-
+import os
+import shutil
+import subprocess
+
+import lit.formats
+from lit.llvm import llvm_config
+
+config.name = "COCO"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".test"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.coco_obj_root, "test")
+# Helpers of the integration tests are not tests themselves.
+config.excludes = ["lib", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py"]
+
+config.environment["FILECHECK_OPTS"] = "-enable-var-scope --allow-unused-prefixes=false"
+# mpirun as root inside containers, more ranks than cores.
+config.environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
+config.environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
+config.environment["OMPI_MCA_rmaps_base_oversubscribe"] = "1"
+# Don't let a hung test sit for the runtime's default 300 s.
+config.environment["COCO_TIMEOUT_S"] = "60"
+config.environment["PYTHONPATH"] = os.path.join(config.coco_src_root, "test", "Integration", "lib")
+
+llvm_config.use_default_substitutions()
+llvm_config.with_environment("PATH", config.coco_tools_dir, append_path=True)
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+
+mpirun = f"{config.mpiexec} --allow-run-as-root --oversubscribe --mca btl self,vader -np"
+config.substitutions.append(("%mpirun", mpirun))
+# lit.llvm binds %python to the interpreter running lit; tests use numpy.
+config.substitutions.append(("%coco_python", config.python_executable))
+config.substitutions.append(("%coco_obj_root", config.coco_obj_root))
+config.substitutions.append(("%coco_src_root", config.coco_src_root))
+
+tool_dirs = [config.coco_tools_dir, config.llvm_tools_dir]
+llvm_config.add_tool_substitutions(["coco-opt", "coco-translate", "coco-compile"], tool_dirs)
+
+# GPU execution tests need a CUDA device; they are skipped (and reported as
+# UNSUPPORTED) elsewhere.
+nvidia_smi = shutil.which("nvidia-smi")
+if nvidia_smi and subprocess.run([nvidia_smi, "-L"], capture_output=True).returncode == 0:
+    config.available_features.add("cuda-device")

@@ -1,0 +1,753 @@
+//===- CocoRuntimeTest.cpp - Tests of the coco runtime's C ABI ------------===//
+//
+// Run under mpirun with any number of ranks. Every rank builds its input
+// deterministically from its rank; the expected result is computed
+// independently here, from every rank's input, with plain loops. Values are
+// small integers, so every dtype (f16 and bf16 included) computes them
+// exactly and results compare bit for bit.
+//
+// All ranks run the same tests in the same order and only use non-fatal
+// EXPECTs, so that a failure on one rank does not make the ranks' sequences
+// of collectives diverge.
+//
+//===----------------------------------------------------------------------===//
+
+#include "coco/Runtime/CocoRuntime.h"
+
+#include <gtest/gtest.h>
+#include <mpi.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <numeric>
+#include <string>
+#include <vector>
+
+namespace {
+
+using Shape = std::vector<int64_t>;
+
+int worldRank() { return int(coco_rt_world_rank()); }
+int worldSize() { return int(coco_rt_world_size()); }
+
+/// The communicator of the whole job, as a 1-D grid.
+int64_t worldComm() { return coco_rt_comm(1, -1, 1, 1, 1, 0); }
+
+int64_t numElements(const Shape &shape) {
+  return std::accumulate(shape.begin(), shape.end(), int64_t(1),
+                         std::multiplies<int64_t>());
+}
+
+Shape unravel(int64_t linear, const Shape &shape) {
+  Shape index(shape.size());
+  for (size_t d = shape.size(); d-- > 0;) {
+    index[d] = linear % shape[d];
+    linear /= shape[d];
+  }
+  return index;
+}
+
+int64_t ravel(const Shape &index, const Shape &shape) {
+  int64_t linear = 0;
+  for (size_t d = 0; d < shape.size(); ++d)
+    linear = linear * shape[d] + index[d];
+  return linear;
+}
+
+/// A row-major memref, passed to the runtime as (rank, descriptor) like
+/// compiled code does: {allocated, aligned, offset, sizes[], strides[]}.
+template <typename T> class Memref {
+public:
+  explicit Memref(const Shape &shape)
+      : shape(shape), storage(size_t(numElements(shape))) {
+    describe(storage.data(), 0);
+  }
+  /// A view of `base`'s storage from element `offset` (for in-place calls).
+  Memref(Memref &base, int64_t offset, const Shape &shape) : shape(shape) {
+    describe(base.storage.data(), offset);
+  }
+  Memref(const Memref &) = delete;
+  Memref &operator=(const Memref &) = delete;
+
+  int64_t rank() const { return int64_t(shape.size()); }
+  void *descriptor() { return words.data(); }
+
+  const Shape shape;
+  std::vector<T> storage;
+
+private:
+  void describe(T *base, int64_t offset) {
+    words = {int64_t(reinterpret_cast<intptr_t>(base)),
+             int64_t(reinterpret_cast<intptr_t>(base)), offset};
+    words.insert(words.end(), shape.begin(), shape.end());
+    Shape strides(shape.size());
+    int64_t stride = 1;
+    for (size_t d = shape.size(); d-- > 0;) {
+      strides[d] = stride;
+      stride *= shape[d];
+    }
+    words.insert(words.end(), strides.begin(), strides.end());
+  }
+  std::vector<int64_t> words;
+};
+
+//===----------------------------------------------------------------------===//
+// Element types: storage, dtype code, exact conversion from small integers
+//===----------------------------------------------------------------------===//
+
+template <typename T, int32_t Code> struct NativeType {
+  using Storage = T;
+  static constexpr int32_t code = Code;
+  static constexpr bool isInteger = std::is_integral_v<T>;
+  static Storage make(double value) { return Storage(value); }
+};
+using F32 = NativeType<float, COCO_DTYPE_F32>;
+using F64 = NativeType<double, COCO_DTYPE_F64>;
+using I32 = NativeType<int32_t, COCO_DTYPE_I32>;
+using I64 = NativeType<int64_t, COCO_DTYPE_I64>;
+using I8 = NativeType<int8_t, COCO_DTYPE_I8>;
+
+/// IEEE half; `make` only handles values it represents exactly.
+struct F16 {
+  using Storage = uint16_t;
+  static constexpr int32_t code = COCO_DTYPE_F16;
+  static constexpr bool isInteger = false;
+  static Storage make(double value) {
+    if (value == 0)
+      return 0;
+    uint16_t sign = value < 0 ? 0x8000 : 0;
+    int exponent;
+    double fraction = std::frexp(std::fabs(value), &exponent); // [0.5, 1)
+    double mantissa = (2 * fraction - 1) * 1024;
+    EXPECT_EQ(mantissa, std::floor(mantissa)) << value << " is not exact";
+    return uint16_t(sign | (exponent + 14) << 10 | int(mantissa));
+  }
+};
+
+/// bfloat16: the upper half of a float; `make` only handles exact values.
+struct BF16 {
+  using Storage = uint16_t;
+  static constexpr int32_t code = COCO_DTYPE_BF16;
+  static constexpr bool isInteger = false;
+  static Storage make(double value) {
+    float f = float(value);
+    uint32_t bits;
+    std::memcpy(&bits, &f, sizeof bits);
+    EXPECT_EQ(bits & 0xffffu, 0u) << value << " is not exact";
+    return uint16_t(bits >> 16);
+  }
+};
+
+using AllDTypes = ::testing::Types<F32, F64, F16, BF16, I32, I64, I8>;
+
+template <typename DT> class DTypeTest : public ::testing::Test {};
+TYPED_TEST_SUITE(DTypeTest, AllDTypes);
+
+//===----------------------------------------------------------------------===//
+// Inputs and expected values
+//===----------------------------------------------------------------------===//
+
+const int32_t kAllReductions[] = {COCO_RED_SUM, COCO_RED_PROD, COCO_RED_MIN,
+                                  COCO_RED_MAX, COCO_RED_AVG};
+
+const char *reductionName(int32_t reduction) {
+  static const char *const names[] = {"sum", "prod", "min", "max", "avg"};
+  return names[reduction];
+}
+
+/// Element i of `rank`'s input to a reduction, chosen so that every partial
+/// result is a small integer: |sum| <= 2 * ranks, |prod| <= 2^ranks, and the
+/// AVG inputs of an element sum to a multiple of the number of ranks.
+double reductionInput(int32_t reduction, int rank, int64_t i) {
+  switch (reduction) {
+  case COCO_RED_PROD: {
+    const double factors[] = {-1, 1, 2};
+    return factors[(rank + i) % 3];
+  }
+  case COCO_RED_AVG: // offsets 2r - (size - 1) sum to zero over the ranks
+    return double(8 + i % 4 + 2 * rank - (worldSize() - 1));
+  default:
+    return double((rank * 7 + i * 3) % 5 - 2);
+  }
+}
+
+/// The reduction of element i over the given ranks' inputs.
+double reducedValue(int32_t reduction, const std::vector<int> &ranks,
+                    int64_t i) {
+  double acc = reductionInput(reduction, ranks[0], i);
+  for (size_t k = 1; k < ranks.size(); ++k) {
+    double x = reductionInput(reduction, ranks[k], i);
+    switch (reduction) {
+    case COCO_RED_PROD:
+      acc *= x;
+      break;
+    case COCO_RED_MIN:
+      acc = std::min(acc, x);
+      break;
+    case COCO_RED_MAX:
+      acc = std::max(acc, x);
+      break;
+    default:
+      acc += x;
+    }
+  }
+  return reduction == COCO_RED_AVG ? acc / double(ranks.size()) : acc;
+}
+
+std::vector<int> allRanks() {
+  std::vector<int> ranks(static_cast<size_t>(worldSize()));
+  std::iota(ranks.begin(), ranks.end(), 0);
+  return ranks;
+}
+
+/// Element i of `rank`'s input to a data-movement op: distinct small
+/// integers, exact in every dtype (i8 included).
+double movedValue(int rank, int64_t i) {
+  return double((rank * 37 + i * 11) % 200 - 100);
+}
+
+template <typename DT, typename F>
+void fill(Memref<typename DT::Storage> &memref, F valueOf) {
+  for (size_t i = 0; i < memref.storage.size(); ++i)
+    memref.storage[i] = DT::make(valueOf(int64_t(i)));
+}
+
+/// Compares all elements, reporting the first mismatch only.
+template <typename T>
+void expectElements(const std::vector<T> &actual,
+                    const std::vector<T> &expected, const std::string &what) {
+  ASSERT_EQ(actual.size(), expected.size()) << what;
+  for (size_t i = 0; i < actual.size(); ++i) {
+    if (actual[i] != expected[i]) {
+      ADD_FAILURE() << what << ": element " << i << " is " << +actual[i]
+                    << ", expected " << +expected[i] << " (rank " << worldRank()
+                    << " of " << worldSize() << ")";
+      return;
+    }
+  }
+}
+
+/// Sets an environment variable for the lifetime of the object.
+class ScopedEnv {
+public:
+  ScopedEnv(const char *name, const char *value) : name(name) {
+    setenv(name, value, /*overwrite=*/1);
+  }
+  ~ScopedEnv() { unsetenv(name); }
+
+private:
+  const char *name;
+};
+
+//===----------------------------------------------------------------------===//
+// Job and communicators
+//===----------------------------------------------------------------------===//
+
+TEST(Runtime, WorldMatchesMpi) {
+  int rank, size;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  EXPECT_EQ(coco_rt_world_rank(), rank);
+  EXPECT_EQ(coco_rt_world_size(), size);
+}
+
+TEST(Runtime, TimingHelpers) {
+  double start = coco_rt_wtime();
+  coco_rt_barrier();
+  EXPECT_GE(coco_rt_wtime(), start);
+  EXPECT_EQ(coco_rt_max_over_ranks(double(worldRank())),
+            double(worldSize() - 1));
+}
+
+TEST(Runtime, CommunicatorsAreCached) {
+  int64_t comm = worldComm();
+  EXPECT_EQ(coco_rt_comm(1, -1, 1, 1, 1, 0), comm);
+  // Extents beyond the grid's rank are ignored.
+  EXPECT_EQ(coco_rt_comm(1, -1, 5, 6, 7, 0), comm);
+  EXPECT_EQ(coco_rt_axis_size(comm), worldSize());
+  EXPECT_EQ(coco_rt_axis_rank(comm), worldRank());
+}
+
+/// Checks the axis communicators of a grid: sizes, ranks (row-major
+/// mapping), and membership, through an all_reduce of the world ranks.
+void checkGrid(const Shape &grid) {
+  SCOPED_TRACE("grid rank " + std::to_string(grid.size()));
+  Shape requested = grid;
+  requested.resize(4, 1);
+  Shape resolved = grid;
+  int64_t staticProduct = 1;
+  for (int64_t extent : grid)
+    staticProduct *= extent == -1 ? 1 : extent;
+  for (int64_t &extent : resolved)
+    if (extent == -1)
+      extent = worldSize() / staticProduct;
+  Shape coords = unravel(worldRank(), resolved);
+
+  for (size_t axis = 0; axis < grid.size(); ++axis) {
+    int64_t comm =
+        coco_rt_comm(int64_t(grid.size()), requested[0], requested[1],
+                     requested[2], requested[3], int64_t(axis));
+    EXPECT_EQ(coco_rt_axis_size(comm), resolved[axis]) << "axis " << axis;
+    EXPECT_EQ(coco_rt_axis_rank(comm), coords[axis]) << "axis " << axis;
+
+    // The members of this rank's communicator along `axis`, in axis order.
+    std::vector<int64_t> expected;
+    Shape member = coords;
+    for (member[axis] = 0; member[axis] < resolved[axis]; ++member[axis])
+      expected.push_back(ravel(member, resolved));
+    Memref<int64_t> in({1}), out({int64_t(expected.size())});
+    in.storage[0] = worldRank();
+    coco_rt_all_gather("grid all_gather", comm, COCO_DTYPE_I64, 0, in.rank(),
+                       in.descriptor(), out.rank(), out.descriptor());
+    expectElements(out.storage, expected,
+                   "members of axis " + std::to_string(axis));
+  }
+}
+
+TEST(Runtime, GridAxes) {
+  const int64_t size = worldSize();
+  checkGrid({size});
+  checkGrid({-1});
+  checkGrid({1, size});
+  checkGrid({size, 1});
+  checkGrid({1, -1, 1});
+  if (size % 2 == 0) {
+    checkGrid({2, -1});
+    checkGrid({-1, 2});
+    checkGrid({2, size / 2});
+    checkGrid({1, 2, 1, -1});
+  }
+  if (size == 4)
+    checkGrid({2, 2});
+}
+
+//===----------------------------------------------------------------------===//
+// all_reduce
+//===----------------------------------------------------------------------===//
+
+TYPED_TEST(DTypeTest, AllReduce) {
+  using DT = TypeParam;
+  using T = typename DT::Storage;
+  // 24 elements split evenly over 1, 2, 3, 4, 6 or 8 ranks, as the ring
+  // algorithm needs (it falls back to MPI_Allreduce otherwise).
+  const Shape shape = {4, 6};
+  for (const char *algorithm : {"mpi", "ring"}) {
+    ScopedEnv env("COCO_AR_ALGO", algorithm);
+    for (int32_t reduction : kAllReductions) {
+      for (bool inPlace : {false, true}) {
+        std::string what = std::string("all_reduce ") + algorithm + " " +
+                           reductionName(reduction) +
+                           (inPlace ? " in place" : "");
+        Memref<T> in(shape), out(shape);
+        fill<DT>(in, [&](int64_t i) {
+          return reductionInput(reduction, worldRank(), i);
+        });
+        Memref<T> &result = inPlace ? in : out;
+        coco_rt_all_reduce("all_reduce test", worldComm(), DT::code, reduction,
+                           in.rank(), in.descriptor(), result.rank(),
+                           result.descriptor());
+        std::vector<T> expected(in.storage.size());
+        for (size_t i = 0; i < expected.size(); ++i)
+          expected[i] =
+              DT::make(reducedValue(reduction, allRanks(), int64_t(i)));
+        expectElements(result.storage, expected, what);
+      }
+    }
+  }
+}
+
+TEST(AllReduce, ScalarAndEmptyBuffers) {
+  Memref<int32_t> scalar({});
+  scalar.storage[0] = worldRank() + 1;
+  coco_rt_all_reduce("scalar all_reduce", worldComm(), COCO_DTYPE_I32,
+                     COCO_RED_SUM, scalar.rank(), scalar.descriptor(),
+                     scalar.rank(), scalar.descriptor());
+  EXPECT_EQ(scalar.storage[0], worldSize() * (worldSize() + 1) / 2);
+
+  Memref<float> empty({0, 4});
+  coco_rt_all_reduce("empty all_reduce", worldComm(), COCO_DTYPE_F32,
+                     COCO_RED_SUM, empty.rank(), empty.descriptor(),
+                     empty.rank(), empty.descriptor());
+}
+
+TEST(AllReduce, AverageOfIntegersTruncates) {
+  // Every rank holds its rank + 1; the sum is size(size+1)/2.
+  Memref<int32_t> value({1});
+  value.storage[0] = worldRank() + 1;
+  coco_rt_all_reduce("avg all_reduce", worldComm(), COCO_DTYPE_I32,
+                     COCO_RED_AVG, value.rank(), value.descriptor(),
+                     value.rank(), value.descriptor());
+  EXPECT_EQ(value.storage[0],
+            (worldSize() * (worldSize() + 1) / 2) / worldSize());
+}
+
+TEST(AllReduce, HalfSumsRoundToNearestEven) {
+  if (worldSize() != 2)
+    GTEST_SKIP() << "needs exactly 2 ranks (sums of more depend on the order)";
+  // Rank 0 holds the first addend, rank 1 the second; 16-bit patterns.
+  struct Case {
+    int32_t dtype;
+    uint16_t a, b, sum;
+    const char *what;
+  };
+  const Case cases[] = {
+      {COCO_DTYPE_F16, F16::make(2048), F16::make(1), F16::make(2048),
+       "f16 2048 + 1: tie rounds down to even"},
+      {COCO_DTYPE_F16, F16::make(2048), F16::make(3), F16::make(2052),
+       "f16 2048 + 3: tie rounds up to even"},
+      {COCO_DTYPE_F16, 0x0001, 0x0001, 0x0002, "f16 subnormals"},
+      {COCO_DTYPE_F16, 0x7bff, 0x7bff, 0x7c00, "f16 65504 + 65504 = inf"},
+      {COCO_DTYPE_BF16, BF16::make(256), BF16::make(1), BF16::make(256),
+       "bf16 256 + 1: tie rounds down to even"},
+      {COCO_DTYPE_BF16, BF16::make(256), BF16::make(3), BF16::make(260),
+       "bf16 256 + 3: tie rounds up to even"},
+  };
+  for (const Case &c : cases) {
+    Memref<uint16_t> value({1});
+    value.storage[0] = worldRank() == 0 ? c.a : c.b;
+    coco_rt_all_reduce("rounding all_reduce", worldComm(), c.dtype,
+                       COCO_RED_SUM, value.rank(), value.descriptor(),
+                       value.rank(), value.descriptor());
+    EXPECT_EQ(value.storage[0], c.sum) << c.what;
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// reduce_scatter
+//===----------------------------------------------------------------------===//
+
+/// Reduce-scatters a [2, 3, 4]-per-rank output along `dim` on `comm`, whose
+/// members (world ranks) are `members`, and checks the result.
+template <typename DT>
+void checkReduceScatter(int64_t comm, const std::vector<int> &members,
+                        int64_t dim, int32_t reduction,
+                        const std::string &what) {
+  using T = typename DT::Storage;
+  const int64_t size = coco_rt_axis_size(comm), rank = coco_rt_axis_rank(comm);
+  const Shape outShape = {2, 3, 4};
+  Shape inShape = outShape;
+  inShape[dim] *= size;
+  Memref<T> in(inShape), out(outShape);
+  fill<DT>(
+      in, [&](int64_t i) { return reductionInput(reduction, worldRank(), i); });
+  coco_rt_reduce_scatter("reduce_scatter test", comm, DT::code, reduction, dim,
+                         in.rank(), in.descriptor(), out.rank(),
+                         out.descriptor());
+  std::vector<T> expected(out.storage.size());
+  for (size_t i = 0; i < expected.size(); ++i) {
+    Shape index = unravel(int64_t(i), outShape);
+    index[dim] += rank * outShape[dim];
+    expected[i] =
+        DT::make(reducedValue(reduction, members, ravel(index, inShape)));
+  }
+  expectElements(out.storage, expected, what);
+}
+
+TYPED_TEST(DTypeTest, ReduceScatter) {
+  for (const char *algorithm : {"ring", "mpi"}) {
+    ScopedEnv env("COCO_RS_ALGO", algorithm);
+    for (int64_t dim : {0, 1, 2})
+      for (int32_t reduction : kAllReductions)
+        checkReduceScatter<TypeParam>(
+            worldComm(), allRanks(), dim, reduction,
+            std::string("reduce_scatter ") + algorithm + " dim " +
+                std::to_string(dim) + " " + reductionName(reduction));
+  }
+}
+
+TEST(ReduceScatter, OnGridAxes) {
+  if (worldSize() % 2 != 0)
+    GTEST_SKIP() << "needs an even number of ranks";
+  const int half = worldSize() / 2;
+  const int row = worldRank() / half, column = worldRank() % half;
+  for (int64_t axis : {0, 1}) {
+    int64_t comm = coco_rt_comm(2, 2, -1, 1, 1, axis);
+    std::vector<int> members;
+    for (int k = 0; k < (axis == 0 ? 2 : half); ++k)
+      members.push_back(axis == 0 ? k * half + column : row * half + k);
+    for (const char *algorithm : {"ring", "mpi"}) {
+      ScopedEnv env("COCO_RS_ALGO", algorithm);
+      checkReduceScatter<F32>(comm, members, 1, COCO_RED_SUM,
+                              std::string("grid axis ") + std::to_string(axis) +
+                                  " " + algorithm);
+    }
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// all_gather
+//===----------------------------------------------------------------------===//
+
+TYPED_TEST(DTypeTest, AllGather) {
+  using DT = TypeParam;
+  using T = typename DT::Storage;
+  const Shape inShape = {2, 3, 4};
+  for (int64_t dim : {0, 1, 2}) {
+    Shape outShape = inShape;
+    outShape[dim] *= worldSize();
+    Memref<T> in(inShape), out(outShape);
+    fill<DT>(in, [&](int64_t i) { return movedValue(worldRank(), i); });
+    coco_rt_all_gather("all_gather test", worldComm(), DT::code, dim, in.rank(),
+                       in.descriptor(), out.rank(), out.descriptor());
+    std::vector<T> expected(out.storage.size());
+    for (size_t i = 0; i < expected.size(); ++i) {
+      Shape index = unravel(int64_t(i), outShape);
+      int source = int(index[dim] / inShape[dim]);
+      index[dim] %= inShape[dim];
+      expected[i] = DT::make(movedValue(source, ravel(index, inShape)));
+    }
+    expectElements(out.storage, expected,
+                   "all_gather dim " + std::to_string(dim));
+  }
+}
+
+TEST(AllGather, InPlace) {
+  // The input is this rank's chunk of the output, as bufferization makes it.
+  const Shape chunk = {3, 4};
+  Memref<float> out({3 * worldSize(), 4});
+  Memref<float> in(out, worldRank() * numElements(chunk), chunk);
+  for (int64_t i = 0; i < numElements(chunk); ++i)
+    out.storage[size_t(worldRank() * numElements(chunk) + i)] =
+        float(movedValue(worldRank(), i));
+  coco_rt_all_gather("in-place all_gather", worldComm(), COCO_DTYPE_F32, 0,
+                     in.rank(), in.descriptor(), out.rank(), out.descriptor());
+  std::vector<float> expected;
+  for (int source = 0; source < worldSize(); ++source)
+    for (int64_t i = 0; i < numElements(chunk); ++i)
+      expected.push_back(float(movedValue(source, i)));
+  expectElements(out.storage, expected, "in-place all_gather");
+}
+
+//===----------------------------------------------------------------------===//
+// broadcast and reduce
+//===----------------------------------------------------------------------===//
+
+TYPED_TEST(DTypeTest, Broadcast) {
+  using DT = TypeParam;
+  using T = typename DT::Storage;
+  const Shape shape = {4, 5};
+  for (int root = 0; root < worldSize(); ++root) {
+    for (bool inPlace : {false, true}) {
+      Memref<T> in(shape), out(shape);
+      fill<DT>(in, [&](int64_t i) { return movedValue(worldRank(), i); });
+      fill<DT>(out, [](int64_t) { return -1.0; });
+      Memref<T> &result = inPlace ? in : out;
+      coco_rt_broadcast("broadcast test", worldComm(), DT::code, root,
+                        in.rank(), in.descriptor(), result.rank(),
+                        result.descriptor());
+      std::vector<T> expected(result.storage.size());
+      for (size_t i = 0; i < expected.size(); ++i)
+        expected[i] = DT::make(movedValue(root, int64_t(i)));
+      expectElements(result.storage, expected,
+                     "broadcast from " + std::to_string(root) +
+                         (inPlace ? " in place" : ""));
+    }
+  }
+}
+
+TYPED_TEST(DTypeTest, Reduce) {
+  using DT = TypeParam;
+  using T = typename DT::Storage;
+  const Shape shape = {2, 7};
+  for (int root = 0; root < worldSize(); ++root) {
+    for (int32_t reduction : kAllReductions) {
+      for (bool inPlace : {false, true}) {
+        Memref<T> in(shape), out(shape);
+        fill<DT>(in, [&](int64_t i) {
+          return reductionInput(reduction, worldRank(), i);
+        });
+        Memref<T> &result = inPlace ? in : out;
+        coco_rt_reduce("reduce test", worldComm(), DT::code, reduction, root,
+                       in.rank(), in.descriptor(), result.rank(),
+                       result.descriptor());
+        // On the root the reduction; elsewhere out = in.
+        std::vector<T> expected(result.storage.size());
+        for (size_t i = 0; i < expected.size(); ++i)
+          expected[i] = DT::make(
+              worldRank() == root
+                  ? reducedValue(reduction, allRanks(), int64_t(i))
+                  : reductionInput(reduction, worldRank(), int64_t(i)));
+        expectElements(result.storage, expected,
+                       std::string("reduce ") + reductionName(reduction) +
+                           " to " + std::to_string(root) +
+                           (inPlace ? " in place" : ""));
+      }
+    }
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// all_to_all
+//===----------------------------------------------------------------------===//
+
+TYPED_TEST(DTypeTest, AllToAll) {
+  using DT = TypeParam;
+  using T = typename DT::Storage;
+  const int64_t size = worldSize();
+  const Shape inShape = {2 * size, 3, 2 * size};
+  const std::pair<int64_t, int64_t> dims[] = {{0, 0}, {0, 1}, {0, 2},
+                                              {2, 0}, {2, 1}, {2, 2}};
+  for (auto [splitDim, concatDim] : dims) {
+    Shape blockShape = inShape;
+    blockShape[splitDim] /= size;
+    Shape outShape = blockShape;
+    outShape[concatDim] *= size;
+    Memref<T> in(inShape), out(outShape);
+    fill<DT>(in, [&](int64_t i) { return movedValue(worldRank(), i); });
+    coco_rt_all_to_all("all_to_all test", worldComm(), DT::code, splitDim,
+                       concatDim, in.rank(), in.descriptor(), out.rank(),
+                       out.descriptor());
+    // out concatenates, along concatDim, chunk `rank` (along splitDim) of
+    // every rank's input, in rank order.
+    std::vector<T> expected(out.storage.size());
+    for (size_t i = 0; i < expected.size(); ++i) {
+      Shape index = unravel(int64_t(i), outShape);
+      int source = int(index[concatDim] / blockShape[concatDim]);
+      index[concatDim] %= blockShape[concatDim];
+      index[splitDim] += worldRank() * blockShape[splitDim];
+      expected[i] = DT::make(movedValue(source, ravel(index, inShape)));
+    }
+    expectElements(out.storage, expected,
+                   "all_to_all split " + std::to_string(splitDim) + " concat " +
+                       std::to_string(concatDim));
+  }
+}
+
+TEST(AllToAll, InPlace) {
+  const int64_t size = worldSize();
+  Memref<int32_t> buffer({size, 3});
+  for (int64_t i = 0; i < numElements(buffer.shape); ++i)
+    buffer.storage[size_t(i)] = int32_t(movedValue(worldRank(), i));
+  coco_rt_all_to_all("in-place all_to_all", worldComm(), COCO_DTYPE_I32, 0, 0,
+                     buffer.rank(), buffer.descriptor(), buffer.rank(),
+                     buffer.descriptor());
+  std::vector<int32_t> expected;
+  for (int source = 0; source < size; ++source)
+    for (int64_t j = 0; j < 3; ++j)
+      expected.push_back(int32_t(movedValue(source, worldRank() * 3 + j)));
+  expectElements(buffer.storage, expected, "in-place all_to_all");
+}
+
+//===----------------------------------------------------------------------===//
+// send / recv
+//===----------------------------------------------------------------------===//
+
+TYPED_TEST(DTypeTest, SendRecvRing) {
+  using DT = TypeParam;
+  using T = typename DT::Storage;
+  const int size = worldSize(), rank = worldRank();
+  const int next = (rank + 1) % size, previous = (rank + size - 1) % size;
+  Memref<T> in({6, 5}), out({6, 5});
+  fill<DT>(in, [&](int64_t i) { return movedValue(rank, i); });
+  // Every rank sends before it receives (with one rank: to itself).
+  coco_rt_send("ring send", worldComm(), DT::code, next, in.rank(),
+               in.descriptor());
+  coco_rt_recv("ring recv", worldComm(), DT::code, previous, out.rank(),
+               out.descriptor());
+  std::vector<T> expected(out.storage.size());
+  for (size_t i = 0; i < expected.size(); ++i)
+    expected[i] = DT::make(movedValue(previous, int64_t(i)));
+  expectElements(out.storage, expected, "ring shift");
+}
+
+//===----------------------------------------------------------------------===//
+// Large buffers (beyond MPI's eager limits; the hot path's layout)
+//===----------------------------------------------------------------------===//
+
+constexpr int64_t kLarge = int64_t(1) << 20;
+
+TEST(LargeBuffers, AllReduce) {
+  std::vector<float> expected(size_t(kLarge), 0.0f);
+  for (int64_t i = 0; i < kLarge; ++i)
+    for (int r = 0; r < worldSize(); ++r)
+      expected[size_t(i)] += float((i + r) % 1000);
+  for (const char *algorithm : {"mpi", "ring"}) {
+    ScopedEnv env("COCO_AR_ALGO", algorithm);
+    for (bool inPlace : {false, true}) {
+      Memref<float> in({kLarge}), out({kLarge});
+      for (int64_t i = 0; i < kLarge; ++i)
+        in.storage[size_t(i)] = float((i + worldRank()) % 1000);
+      Memref<float> &result = inPlace ? in : out;
+      coco_rt_all_reduce("large all_reduce", worldComm(), COCO_DTYPE_F32,
+                         COCO_RED_SUM, in.rank(), in.descriptor(),
+                         result.rank(), result.descriptor());
+      expectElements(result.storage, expected,
+                     std::string("large all_reduce ") + algorithm +
+                         (inPlace ? " in place" : ""));
+    }
+  }
+}
+
+TEST(LargeBuffers, ReduceScatterAndAllGather) {
+  const int64_t size = worldSize();
+  const int64_t chunk = kLarge / 4;
+  for (const char *algorithm : {"ring", "mpi"}) {
+    ScopedEnv env("COCO_RS_ALGO", algorithm);
+    Memref<float> in({chunk * size}), reduced({chunk}),
+        gathered({chunk * size});
+    for (int64_t i = 0; i < chunk * size; ++i)
+      in.storage[size_t(i)] = float(i % 509 + 7 * worldRank());
+    coco_rt_reduce_scatter("large reduce_scatter", worldComm(), COCO_DTYPE_F32,
+                           COCO_RED_SUM, 0, in.rank(), in.descriptor(),
+                           reduced.rank(), reduced.descriptor());
+    coco_rt_all_gather("large all_gather", worldComm(), COCO_DTYPE_F32, 0,
+                       reduced.rank(), reduced.descriptor(), gathered.rank(),
+                       gathered.descriptor());
+    // reduce_scatter + all_gather is an all_reduce.
+    std::vector<float> expected(size_t(chunk * size), 0.0f);
+    for (int64_t i = 0; i < chunk * size; ++i)
+      for (int r = 0; r < worldSize(); ++r)
+        expected[size_t(i)] += float(i % 509 + 7 * r);
+    expectElements(gathered.storage, expected,
+                   std::string("large reduce_scatter ") + algorithm);
+  }
+}
+
+TEST(LargeBuffers, SendRecvRing) {
+  const int size = worldSize(), rank = worldRank();
+  Memref<double> in({kLarge}), out({kLarge});
+  for (int64_t i = 0; i < kLarge; ++i)
+    in.storage[size_t(i)] = double(i * size + rank);
+  coco_rt_send("large send", worldComm(), COCO_DTYPE_F64, (rank + 1) % size,
+               in.rank(), in.descriptor());
+  // The send buffer may be reused right away.
+  std::fill(in.storage.begin(), in.storage.end(), -1.0);
+  int previous = (rank + size - 1) % size;
+  coco_rt_recv("large recv", worldComm(), COCO_DTYPE_F64, previous, out.rank(),
+               out.descriptor());
+  std::vector<double> expected(static_cast<size_t>(kLarge));
+  for (int64_t i = 0; i < kLarge; ++i)
+    expected[size_t(i)] = double(i * size + previous);
+  expectElements(out.storage, expected, "large ring shift");
+}
+
+/// Prints the failures of a rank other than 0, whose regular gtest output is
+/// silenced.
+class RankFailurePrinter : public ::testing::EmptyTestEventListener {
+  void OnTestPartResult(const ::testing::TestPartResult &result) override {
+    if (result.failed())
+      std::fprintf(stderr, "[rank %d] %s:%d: Failure\n%s\n", worldRank(),
+                   result.file_name() ? result.file_name() : "?",
+                   result.line_number(), result.message());
+  }
+};
+
+} // namespace
+
+int main(int argc, char **argv) {
+  coco_rt_init(&argc, &argv);
+  ::testing::InitGoogleTest(&argc, argv);
+  if (worldRank() != 0) {
+    auto &listeners = ::testing::UnitTest::GetInstance()->listeners();
+    delete listeners.Release(listeners.default_result_printer());
+    listeners.Append(new RankFailurePrinter);
+  }
+  int failed = RUN_ALL_TESTS() != 0;
+  int anyFailed = 0;
+  MPI_Allreduce(&failed, &anyFailed, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+  if (anyFailed && !failed && worldRank() == 0)
+    std::fprintf(stderr, "tests failed on another rank\n");
+  coco_rt_finalize();
+  return anyFailed;
+}

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs what coco needs on Debian 12 (LLVM/MLIR 22, OpenMPI, GoogleTest,
+# build tools, numpy). Safe to re-run: installs only what is missing.
+set -euo pipefail
+
+packages=(libmlir-22-dev mlir-22-tools llvm-22-dev llvm-22-tools cmake ninja-build
+          lld g++ libgtest-dev libopenmpi-dev openmpi-bin python3)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  echo "install-deps: installing ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! python3 -c "import numpy" >/dev/null 2>&1; then
+  echo "install-deps: installing numpy"
+  python3 -m pip install -q numpy 2>/dev/null || python3 -m pip install -q --break-system-packages numpy
+fi

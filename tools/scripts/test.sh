@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds coco and runs every test (lit: FileCheck,
+# verifier diagnostics, GoogleTest on MPI ranks, programs compiled and run on
+# 2 and 4 MPI ranks against numpy references, generated docs freshness).
+# Ends with one line: "N passed, N failed, N skipped".
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+bash tools/scripts/install-deps.sh || { echo "0 passed, 1 failed"; exit 1; }
+bash tools/scripts/build.sh coco-opt coco-translate CocoRuntime CocoHost coco-doc all \
+  || { echo "0 passed, 1 failed"; exit 1; }
+
+log=$(mktemp)
+/usr/lib/llvm-22/bin/lit -v --time-tests build/test 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+# lit's summary lines look like "  Passed: 12 (100.00%)".
+count() {
+  local n
+  n=$(grep -E "^ +$1: +[0-9]+" "$log" | tail -1 | sed -E 's/.*: +([0-9]+).*/\1/')
+  echo "${n:-0}"
+}
+passed=$(count Passed)
+failed=$(( $(count Failed) + $(count Unresolved) + $(count 'Timed Out') ))
+skipped=$(count Unsupported)
+rm -f "$log"
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$status" -eq 0 ] && [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
