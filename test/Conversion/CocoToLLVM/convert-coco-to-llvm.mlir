@@ -1,0 +1,77 @@
+// RUN: coco-opt %s --convert-coco-to-llvm --split-input-file -verify-diagnostics | FileCheck %s
+
+// Each rank-local collective is one call into the runtime. Buffers are
+// passed like unranked memrefs: (rank, pointer to the ranked descriptor,
+// stored in a stack slot made at the function entry). The grid travels as
+// its extents (-1 for '?') and axis; the call site names the op and its
+// source location for runtime errors.
+
+// CHECK-DAG: llvm.func @coco_rt_comm(i64, i64, i64, i64, i64, i64) -> i64
+// CHECK-DAG: llvm.func @coco_rt_all_reduce(!llvm.ptr, i64, i32, i32, i64, !llvm.ptr, i64, !llvm.ptr)
+// CHECK-DAG: llvm.mlir.global internal constant @[[$SITE:__coco_site_[0-9]+]]("coco.all_reduce at {{.*}}convert-coco-to-llvm.mlir:[[@LINE+22]]:3\00")
+// CHECK-NOT: coco.grid
+coco.grid @dp(shape = [?])
+coco.grid @g(shape = [2, 2])
+
+// CHECK-LABEL: func @all_reduce
+// CHECK-SAME: (%[[A:.*]]: memref<16xf32>, %[[B:.*]]: memref<16xf32>)
+// CHECK: %[[OUT_SLOT:.*]] = llvm.alloca %{{.*}} x !llvm.struct<(ptr, ptr, i64, array<1 x i64>, array<1 x i64>)>
+// CHECK: %[[IN_SLOT:.*]] = llvm.alloca %{{.*}} x !llvm.struct<(ptr, ptr, i64, array<1 x i64>, array<1 x i64>)>
+// CHECK: %[[ONE:.*]] = llvm.mlir.constant(1 : i64)
+// CHECK: %[[DYN:.*]] = llvm.mlir.constant(-1 : i64)
+// CHECK: %[[ZERO:.*]] = llvm.mlir.constant(0 : i64)
+// CHECK: %[[COMM:.*]] = llvm.call @coco_rt_comm(%[[ONE]], %[[DYN]], %{{.*}}, %{{.*}}, %{{.*}}, %[[ZERO]])
+// CHECK: %[[ADDR:.*]] = llvm.mlir.addressof @[[$SITE]]
+// CHECK: %[[SITEPTR:.*]] = llvm.getelementptr %[[ADDR]][0, 0]
+// CHECK: %[[F32:.*]] = llvm.mlir.constant(0 : i32) : i32
+// CHECK: %[[MAX:.*]] = llvm.mlir.constant(3 : i32) : i32
+// CHECK: llvm.store %{{.*}}, %[[IN_SLOT]]
+// CHECK: llvm.store %{{.*}}, %[[OUT_SLOT]]
+// CHECK: llvm.call @coco_rt_all_reduce(%[[SITEPTR]], %[[COMM]], %[[F32]], %[[MAX]], %{{.*}}, %[[IN_SLOT]], %{{.*}}, %[[OUT_SLOT]])
+// CHECK-NOT: coco.comm
+func.func @all_reduce(%a: memref<16xf32>, %b: memref<16xf32>) {
+  coco.comm.all_reduce max %a into %b on @dp[0] : memref<16xf32>, memref<16xf32>
+  return
+}
+
+// CHECK-LABEL: func @others
+// Axis 1 of the 2x2 grid: (ndims 2, extents 2, 2, 1, 1, axis 1).
+// CHECK: %[[N2:.*]] = llvm.mlir.constant(2 : i64)
+// CHECK-NEXT: %[[E0:.*]] = llvm.mlir.constant(2 : i64)
+// CHECK-NEXT: %[[E1:.*]] = llvm.mlir.constant(2 : i64)
+// CHECK-NEXT: %[[E2:.*]] = llvm.mlir.constant(1 : i64)
+// CHECK-NEXT: %[[E3:.*]] = llvm.mlir.constant(1 : i64)
+// CHECK-NEXT: %[[AX:.*]] = llvm.mlir.constant(1 : i64)
+// CHECK-NEXT: llvm.call @coco_rt_comm(%[[N2]], %[[E0]], %[[E1]], %[[E2]], %[[E3]], %[[AX]])
+// f16 is dtype 2, sum is reduction 0, dim 0:
+// CHECK: llvm.call @coco_rt_reduce_scatter(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) : (!llvm.ptr, i64, i32, i32, i64, i64, !llvm.ptr, i64, !llvm.ptr) -> ()
+// CHECK: llvm.call @coco_rt_all_gather(
+// CHECK: llvm.call @coco_rt_broadcast(
+// CHECK: llvm.call @coco_rt_reduce(
+// CHECK: llvm.call @coco_rt_all_to_all(
+// CHECK: llvm.call @coco_rt_send(
+// CHECK: llvm.call @coco_rt_recv(
+// CHECK: %[[RANK:.*]] = llvm.call @coco_rt_axis_rank(%{{.*}}) : (i64) -> i64
+// CHECK: builtin.unrealized_conversion_cast %[[RANK]] : i64 to index
+func.func @others(%a: memref<4x8xf16>, %b: memref<2x8xf16>, %p: index) -> index {
+  coco.comm.reduce_scatter sum %a into %b dim 0 on @g[1] : memref<4x8xf16>, memref<2x8xf16>
+  coco.comm.all_gather %b into %a dim 0 on @g[1] : memref<2x8xf16>, memref<4x8xf16>
+  coco.comm.broadcast %a into %a root 1 on @g[0] : memref<4x8xf16>, memref<4x8xf16>
+  coco.comm.reduce prod %a into %a root 0 on @g[0] : memref<4x8xf16>, memref<4x8xf16>
+  coco.comm.all_to_all %a into %a split 1 concat 0 on @g[0] : memref<4x8xf16>, memref<4x8xf16>
+  coco.comm.send %a to %p on @dp[0] : memref<4x8xf16>
+  coco.comm.recv from %p into %a on @dp[0] : memref<4x8xf16>
+  %r = coco.axis_rank @g[1]
+  return %r : index
+}
+
+// -----
+
+coco.grid @dp(shape = [?])
+
+// A program that skipped bufferization gets a clear error.
+func.func @not_bufferized(%a: tensor<16xf32>, %b: tensor<16xf32>) -> tensor<16xf32> {
+  // expected-error @+1 {{must be localized (coco-localize) and bufferized before convert-coco-to-llvm}}
+  %0 = coco.comm.all_reduce sum %a into %b on @dp[0] : tensor<16xf32>, tensor<16xf32> -> tensor<16xf32>
+  return %0 : tensor<16xf32>
+}

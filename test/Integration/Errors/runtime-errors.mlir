@@ -1,0 +1,81 @@
+// Failures at run time give one clear line naming the rank, the op and its
+// source location, and a non-zero exit of the job; none hangs.
+//
+// RUN: coco-compile %s --entry=sum_small -o %t.small
+// RUN: coco-compile %s --entry=sum_big -o %t.big
+// RUN: coco-compile %s --entry=only_rank0 -o %t.rank0
+// RUN: coco-compile %s --entry=four_ranks -o %t.four
+// RUN: coco-compile %s --entry=sliced -o %t.sliced
+// RUN: coco-compile %s --entry=needs_scalar -o %t.scalar
+//
+// A real MPI error (rank 1 passes an invalid count to MPI_Allreduce):
+// RUN: env COCO_FAULT_INJECT=all_reduce:1 not %mpirun 2 %t.small 2>&1 | FileCheck %s --check-prefix=MPI
+// MPI: coco runtime error: rank 1: coco.all_reduce at {{.*}}runtime-errors.mlir:[[@LINE+30]]:8: MPI_Allreduce failed: MPI_ERR_COUNT
+//
+// Ranks running programs that disagree on the shape (MPMD launch):
+// RUN: not %mpirun 1 %t.small : -np 1 %t.big 2>&1 | FileCheck %s --check-prefix=SHAPE
+// SHAPE: coco runtime error: rank 1: coco.all_reduce at {{.*}}runtime-errors.mlir:{{[0-9]+}}:8: shape mismatch across ranks: this rank has 2048 elements, rank 0 has 1024
+//
+// A rank that never reaches the collective: the watchdog ends the job.
+// RUN: env COCO_TIMEOUT_S=2 not %mpirun 2 %t.rank0 2>&1 | FileCheck %s --check-prefix=HANG
+// HANG: coco runtime error: rank 0: coco.all_reduce at {{.*}}runtime-errors.mlir:{{[0-9]+}}:{{[0-9]+}}: timed out after 2 s waiting for other ranks
+//
+// A grid that does not cover the job:
+// RUN: not %mpirun 2 %t.four 2>&1 | FileCheck %s --check-prefix=GRID
+// GRID: coco runtime error: rank 0: {{.*}}grid [4] needs 4 ranks but the job has 2
+//
+// A sliced dimension the ranks do not divide (dynamic grid, 3 ranks):
+// RUN: not %mpirun 3 %t.sliced 2>&1 | FileCheck %s --check-prefix=DIVIDE
+// DIVIDE: 'x' is sliced along dimension 0 of size 8, which the 3 ranks of its grid axis do not divide
+//
+// Inputs of the wrong size, and a scalar without a value:
+// RUN: rm -rf %t.in && mkdir -p %t.in && printf '0123' > %t.in/x.rank0.bin && printf '0123' > %t.in/x.rank1.bin
+// RUN: not %mpirun 2 %t.small --in %t.in 2>&1 | FileCheck %s --check-prefix=SIZE
+// SIZE: x.rank{{[01]}}.bin holds 4 bytes, but 'x' (1024xf32) needs 4096
+// RUN: not %mpirun 2 %t.scalar 2>&1 | FileCheck %s --check-prefix=SCALAR
+// SCALAR: scalar argument 'alpha' has no value: pass --set alpha=VALUE
+
+coco.grid @dp(shape = [?])
+coco.grid @quad(shape = [4])
+
+func.func @sum_small(%x: !coco.dtensor<1024xf32, local on @dp> {coco.name = "x"})
+    -> !coco.dtensor<1024xf32, replicated on @dp> {
+  %0 = coco.all_reduce sum %x : !coco.dtensor<1024xf32, local on @dp>
+  return %0 : !coco.dtensor<1024xf32, replicated on @dp>
+}
+
+func.func @sum_big(%x: !coco.dtensor<2048xf32, local on @dp> {coco.name = "x"})
+    -> !coco.dtensor<2048xf32, replicated on @dp> {
+  %0 = coco.all_reduce sum %x : !coco.dtensor<2048xf32, local on @dp>
+  return %0 : !coco.dtensor<2048xf32, replicated on @dp>
+}
+
+// Only rank 0 takes part in the all_reduce.
+func.func @only_rank0(%x: !coco.dtensor<16xf32, local on @dp> {coco.name = "x"}) {
+  %r = coco.axis_rank @dp[0]
+  %c0 = arith.constant 0 : index
+  %is0 = arith.cmpi eq, %r, %c0 : index
+  scf.if %is0 {
+    %0 = coco.all_reduce sum %x : !coco.dtensor<16xf32, local on @dp>
+  }
+  return
+}
+
+func.func @four_ranks(%x: !coco.dtensor<16xf32, local on @quad> {coco.name = "x"})
+    -> !coco.dtensor<16xf32, replicated on @quad> {
+  %0 = coco.all_reduce sum %x : !coco.dtensor<16xf32, local on @quad>
+  return %0 : !coco.dtensor<16xf32, replicated on @quad>
+}
+
+func.func @sliced(%x: !coco.dtensor<8xf32, sliced<0> on @dp> {coco.name = "x"})
+    -> !coco.dtensor<8xf32, replicated on @dp> {
+  %0 = coco.all_gather %x : !coco.dtensor<8xf32, sliced<0> on @dp>
+  return %0 : !coco.dtensor<8xf32, replicated on @dp>
+}
+
+func.func @needs_scalar(%x: !coco.dtensor<4xf32, replicated on @dp> {coco.name = "x"},
+                        %a: f32 {coco.name = "alpha"})
+    -> !coco.dtensor<4xf32, replicated on @dp> {
+  %0 = coco.mul %x, %a : !coco.dtensor<4xf32, replicated on @dp>, f32
+  return %0 : !coco.dtensor<4xf32, replicated on @dp>
+}
