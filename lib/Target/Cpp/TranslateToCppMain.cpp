@@ -257,7 +257,7 @@ LogicalResult mlir::coco::translateToCppMain(ModuleOp module, StringRef entry,
     if (!entry.empty() && candidate.getSymName() != entry)
       continue;
     if (function)
-      return module.emitError()
+      return candidate.emitError()
              << "several public functions could be the entry (@"
              << function.getSymName() << ", @" << candidate.getSymName()
              << "): choose one with --coco-entry=NAME";
