@@ -1,6 +1,7 @@
 //===- InitAll.cpp - register coco and what it builds on ------------------===//
 
 #include "coco/InitAll.h"
+#include "coco/Dialect/Coco/TransformOps/CocoTransformOps.h"
 
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
@@ -16,6 +17,7 @@
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/Linalg/TransformOps/DialectExtension.h"
 #include "mlir/Dialect/Linalg/Transforms/BufferizableOpInterfaceImpl.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -29,6 +31,8 @@
 #include "mlir/Dialect/Arith/Transforms/BufferDeallocationOpInterfaceImpl.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Dialect/Transform/IR/TransformDialect.h"
+#include "mlir/Dialect/Transform/Transforms/Passes.h"
 #include "mlir/Transforms/Passes.h"
 
 void mlir::coco::registerCocoDialect(DialectRegistry &registry) {
@@ -42,7 +46,10 @@ void mlir::coco::registerCocoAndUpstreamDialects(DialectRegistry &registry) {
                   bufferization::BufferizationDialect, cf::ControlFlowDialect,
                   func::FuncDialect, LLVM::LLVMDialect, linalg::LinalgDialect,
                   math::MathDialect, memref::MemRefDialect, scf::SCFDialect,
-                  tensor::TensorDialect>();
+                  tensor::TensorDialect, transform::TransformDialect>();
+  registerTransformDialectExtension(registry);
+  // transform.structured.match, to find ops in schedules.
+  linalg::registerTransformDialectExtension(registry);
   arith::registerBufferizableOpInterfaceExternalModels(registry);
   arith::registerBufferDeallocationOpInterfaceExternalModels(registry);
   bufferization::func_ext::registerBufferizableOpInterfaceExternalModels(
@@ -58,7 +65,7 @@ void mlir::coco::registerCocoAndUpstreamDialects(DialectRegistry &registry) {
 }
 
 void mlir::coco::registerAllCocoPasses() {
-  registerCocoLocalizePass();
+  registerCocoPasses();
   registerConvertCocoToLLVMPass();
   registerCocoPipelines();
 
@@ -73,4 +80,5 @@ void mlir::coco::registerAllCocoPasses() {
   registerLinalgPasses();
   memref::registerMemRefPasses();
   registerConversionPasses();
+  transform::registerTransformPasses();
 }

@@ -21,6 +21,8 @@ using namespace mlir::coco;
 void mlir::coco::buildCocoLowerToCPUPipeline(
     OpPassManager &pm, const CPUPipelineOptions &options) {
   pm.addPass(createCocoLocalizePass());
+  if (options.fuseReduceScatter)
+    pm.addNestedPass<func::FuncOp>(createCocoFuseReduceScatterPass());
   pm.addPass(createCanonicalizerPass());
   if (options.fuseElementwise)
     pm.addPass(createLinalgElementwiseOpFusionPass());

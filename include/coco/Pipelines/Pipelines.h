@@ -15,10 +15,16 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
       llvm::cl::desc("Fuse producer/consumer elementwise linalg ops before "
                      "bufferization (one loop per pointwise chain)"),
       llvm::cl::init(true)};
+  PassOptions::Option<bool> fuseReduceScatter{
+      *this, "fuse-reduce-scatter",
+      llvm::cl::desc("Fold dim-0 reduce_scatters on static grid axes into "
+                     "their pointwise consumers' loop "
+                     "(coco-fuse-reduce-scatter)"),
+      llvm::cl::init(false)};
 };
 
 /// coco (global view) -> LLVM dialect calling the coco runtime:
-/// coco-localize, elementwise fusion, one-shot bufferization, buffer
+/// coco-localize, [coco-fuse-reduce-scatter], elementwise fusion, one-shot bufferization, buffer
 /// deallocation, linalg -> loops, convert-coco-to-llvm, and the upstream
 /// conversions to LLVM.
 void buildCocoLowerToCPUPipeline(OpPassManager &pm,

@@ -114,6 +114,15 @@ LogicalResult mlir::coco::verifyGridUses(Operation *op,
   return success();
 }
 
+FailureOr<int64_t> mlir::coco::lookupAxisExtent(Operation *from,
+                                                DTensorType type,
+                                                SymbolTableCollection &symbols) {
+  auto grid = symbols.lookupNearestSymbolFrom<GridOp>(from, type.getGrid());
+  if (!grid || type.getAxis() >= grid.getRank())
+    return failure();
+  return grid.getShape()[type.getAxis()];
+}
+
 //===----------------------------------------------------------------------===//
 // GridOp
 //===----------------------------------------------------------------------===//

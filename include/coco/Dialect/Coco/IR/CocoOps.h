@@ -30,6 +30,11 @@ class GridOp;
 /// axis, and statically divides sliced dimensions.
 LogicalResult verifyGridUses(Operation *op, SymbolTableCollection &symbols);
 
+/// The number of ranks on `type`'s grid axis as declared by its coco.grid
+/// (ShapedType::kDynamic for '?'), or failure if the grid is unknown.
+FailureOr<int64_t> lookupAxisExtent(Operation *from, DTensorType type,
+                                    SymbolTableCollection &symbols);
+
 } // namespace mlir::coco
 
 #include "coco/Dialect/Coco/IR/CocoOpInterfaces.h.inc"

@@ -23,4 +23,77 @@ def CocoLocalizePass : Pass<"coco-localize", "ModuleOp"> {
   ];
 }
 
+//===----------------------------------------------------------------------===//
+// Schedules (CoCoNet's transformations). Each is also a transform.coco op.
+//===----------------------------------------------------------------------===//
+
+def CocoSplitPass : Pass<"coco-split", "ModuleOp"> {
+  let summary = "Splits every all_reduce into two collectives";
+  let description = [{
+    `into=rs-ag` (default): `all_reduce K x` becomes
+    `all_gather(reduce_scatter K x dim D)`, the first half of CoCoNet's
+    RS-C-AG schedules. `into=reduce-bcast`: `broadcast(reduce_to_root K x
+    root R) root R`. Fails, leaving the IR unchanged, when dimension D is
+    missing or not divisible by a static grid extent.
+  }];
+  let options = [
+    Option<"into", "into", "std::string", /*default=*/"\"rs-ag\"",
+           "rs-ag | reduce-bcast">,
+    Option<"dim", "dim", "int64_t", /*default=*/"0",
+           "dimension the reduce_scatter slices">,
+    Option<"root", "root", "int64_t", /*default=*/"0",
+           "root rank of reduce + broadcast">
+  ];
+}
+
+def CocoReorderPass : Pass<"coco-reorder", "ModuleOp"> {
+  let summary = "Moves pointwise work and reductions before all_gathers";
+  let description = [{
+    CoCoNet's reorder: a pointwise op consuming an `all_gather` runs on the
+    slices instead (replicated operands are `coco.slice`d, scalars stay) and
+    one `all_gather` follows it; repeated to a fixed point, so a whole chain
+    runs sliced and only values still needed whole are gathered. Slices
+    of replicated values move up through pointwise ops whose results are only
+    used sliced, so replicated state is also computed on 1/R. A
+    reduction over a gathered value becomes a partial reduction of the slice
+    completed by an `all_reduce` (for `coco.norm`: sum of squares,
+    all_reduce, sqrt). Fails, leaving the IR unchanged, when an op consuming
+    a gathered value has an operand that cannot be sliced (local or sliced
+    differently).
+  }];
+}
+
+def CocoShardStatePass : Pass<"coco-shard-state", "ModuleOp"> {
+  let summary = "Keeps optimizer state sliced across steps (CoCoNet's asSlice)";
+  let description = [{
+    For each named replicated function argument that the function only uses
+    sliced (`coco.slice` along one dim) and updates with an `all_gather` of a
+    sliced value, the argument becomes sliced: the slices disappear, the
+    update stores the slice and its all_gather is removed (ZeRO-style
+    sharded state; the caller passes and keeps only its slice). Fails,
+    leaving the IR unchanged, if a named argument is used whole.
+  }];
+  let options = [
+    ListOption<"args", "args", "std::string",
+               "coco.name of the arguments to shard (e.g. m,v)">
+  ];
+}
+
+def CocoFuseReduceScatterPass
+    : Pass<"coco-fuse-reduce-scatter", "::mlir::func::FuncOp"> {
+  let summary = "Folds rank-local reduce_scatters into their consumers' loop";
+  let description = [{
+    Rank-local view. A `coco.comm.reduce_scatter` along dim 0 on a grid axis
+    of static extent R becomes an `all_to_all` that only moves data (each
+    rank receives its chunk from every rank) plus an elementwise
+    `linalg.generic` adding the R chunks, which elementwise fusion then
+    merges with the pointwise consumers: the reduction happens inside the
+    consumer's loop instead of a separate sweep over memory (CoCoNet's
+    fused reduce-scatter + compute). Reduce-scatters on other dims or
+    dynamic axes are left alone.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 #endif // COCO_DIALECT_COCO_TRANSFORMS_PASSES_TD

@@ -1,0 +1,87 @@
+//===- CocoTransformOps.td - the scheduling language -------*- tablegen -*-===//
+//
+// transform.coco.* ops: CoCoNet's schedules as a transform-dialect
+// extension. A schedule is a few lines of transform IR applied with
+// --transform-interpreter; each op drives the same C++ rewrite as the
+// matching coco-* pass (include/coco/Dialect/Coco/Transforms/Schedules.h).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef COCO_DIALECT_COCO_TRANSFORMOPS_COCOTRANSFORMOPS_TD
+#define COCO_DIALECT_COCO_TRANSFORMOPS_COCOTRANSFORMOPS_TD
+
+include "mlir/Dialect/Transform/IR/TransformDialect.td"
+include "mlir/Dialect/Transform/Interfaces/TransformInterfaces.td"
+include "mlir/Dialect/Transform/IR/TransformTypes.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+include "mlir/IR/OpBase.td"
+
+class Coco_TransformOp<string mnemonic, list<Trait> traits = []>
+    : Op<Transform_Dialect, "coco." # mnemonic, !listconcat(traits, [
+        FunctionalStyleTransformOpTrait, MemoryEffectsOpInterface,
+        TransformOpInterface, TransformEachOpTrait])> {
+  let extraClassDeclaration = [{
+    ::mlir::DiagnosedSilenceableFailure applyToOne(
+        ::mlir::transform::TransformRewriter &rewriter,
+        ::mlir::Operation *target,
+        ::mlir::transform::ApplyToEachResultList &results,
+        ::mlir::transform::TransformState &state);
+  }];
+}
+
+def CocoSplitOp : Coco_TransformOp<"split"> {
+  let summary = "Splits coco.all_reduce ops (see coco-split)";
+  let description = [{
+    `into = "rs-ag"` (default): each targeted `coco.all_reduce` becomes
+    `reduce_scatter` along `dim` + `all_gather`; returns the all_gathers.
+    `into = "reduce-bcast"`: `reduce_to_root` + `broadcast` from `root`;
+    returns the broadcasts. A failed precondition is a definite failure with
+    the op's diagnostic; the payload is unchanged.
+  }];
+  let arguments = (ins TransformHandleTypeInterface:$target,
+                   DefaultValuedStrAttr<StrAttr, "rs-ag">:$into,
+                   DefaultValuedAttr<I64Attr, "0">:$dim,
+                   DefaultValuedAttr<I64Attr, "0">:$root);
+  let results = (outs TransformHandleTypeInterface:$result);
+  let assemblyFormat = "$target attr-dict `:` functional-type(operands, results)";
+}
+
+def CocoReorderOp : Coco_TransformOp<"reorder"> {
+  let summary = "Moves pointwise work before all_gathers (see coco-reorder)";
+  let description = [{
+    Applies CoCoNet's reorder to a fixed point inside each targeted op
+    (typically a function): pointwise ops and reductions consuming
+    all_gathers run on slices. Returns the targets. If some op cannot be
+    reordered, the diagnostic is reported and the payload is unchanged.
+  }];
+  let arguments = (ins TransformHandleTypeInterface:$target);
+  let results = (outs TransformHandleTypeInterface:$result);
+  let assemblyFormat = "$target attr-dict `:` functional-type(operands, results)";
+}
+
+def CocoShardStateOp : Coco_TransformOp<"shard_state"> {
+  let summary = "Keeps named arguments sliced (see coco-shard-state)";
+  let description = [{
+    For each targeted `func.func`, the arguments whose `coco.name` is in
+    `args` stay sliced across calls. Returns the targets.
+  }];
+  let arguments = (ins TransformHandleTypeInterface:$target,
+                   StrArrayAttr:$args);
+  let results = (outs TransformHandleTypeInterface:$result);
+  let assemblyFormat = "$target attr-dict `:` functional-type(operands, results)";
+}
+
+def CocoFuseReduceScatterOp : Coco_TransformOp<"fuse_reduce_scatter"> {
+  let summary = "Folds a rank-local reduce_scatter into its consumers";
+  let description = [{
+    Targets `coco.comm.reduce_scatter` ops of the rank-local view (after
+    coco-localize): each becomes an all_to_all plus an elementwise sum that
+    elementwise fusion merges into the consumers (see
+    coco-fuse-reduce-scatter). Returns the elementwise sums.
+  }];
+  let arguments = (ins TransformHandleTypeInterface:$target);
+  let results = (outs TransformHandleTypeInterface:$result);
+  let assemblyFormat = "$target attr-dict `:` functional-type(operands, results)";
+}
+
+#endif // COCO_DIALECT_COCO_TRANSFORMOPS_COCOTRANSFORMOPS_TD

@@ -1,0 +1,71 @@
+//===- Schedules.h - CoCoNet's transformations as C++ rewrites --*- C++ -*-===//
+//
+// Every schedule is one function here; the coco-* passes and the
+// transform.coco.* ops are thin drivers around them. Each checks its
+// preconditions first and, when one fails, emits a diagnostic on the op and
+// returns failure without changing the IR.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef COCO_DIALECT_COCO_TRANSFORMS_SCHEDULES_H
+#define COCO_DIALECT_COCO_TRANSFORMS_SCHEDULES_H
+
+#include "coco/Dialect/Coco/IR/CocoOps.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/PatternMatch.h"
+
+namespace mlir::coco {
+
+/// Preconditions of the split rewrites (diagnostics on failure).
+LogicalResult checkSplitAllReduce(AllReduceOp op, int64_t dim,
+                                  SymbolTableCollection &symbols);
+LogicalResult checkSplitAllReduceToReduceBroadcast(
+    AllReduceOp op, int64_t root, SymbolTableCollection &symbols);
+
+/// all_reduce -> all_gather(reduce_scatter(x, dim)).
+FailureOr<AllGatherOp> splitAllReduce(RewriterBase &rewriter, AllReduceOp op,
+                                      int64_t dim,
+                                      SymbolTableCollection &symbols);
+
+/// all_reduce -> broadcast(reduce_to_root(x, root), root).
+FailureOr<BroadcastOp> splitAllReduceToReduceBroadcast(
+    RewriterBase &rewriter, AllReduceOp op, int64_t root,
+    SymbolTableCollection &symbols);
+
+/// Whether `op` is a pointwise op or reduction that reorder can move before
+/// the all_gathers feeding it.
+bool isReorderable(Operation *op);
+
+/// Moves one pointwise op or reduction `op` (consuming at least one
+/// all_gather) before the gather: it runs on slices; its result is gathered
+/// (or, for reductions over the sliced dim, all_reduced). Returns the new
+/// collective that replaces `op`'s result.
+FailureOr<Operation *> reorderBeforeAllGather(RewriterBase &rewriter,
+                                              Operation *op);
+
+/// Applies reorderBeforeAllGather to a fixed point inside `root`. Checks
+/// every candidate it meets; on the first failure, emits the diagnostic and
+/// returns failure (callers that need atomicity work on a clone).
+LogicalResult reorderToFixedPoint(RewriterBase &rewriter, Operation *root);
+
+/// Checks that argument `argIndex` of `function` can be sharded and returns
+/// the dimension it is sliced along.
+FailureOr<int64_t> checkShardState(func::FuncOp function, unsigned argIndex,
+                                   SymbolTableCollection &symbols);
+
+/// Makes the replicated argument `argIndex` of `function` sliced (see
+/// coco-shard-state).
+LogicalResult shardState(RewriterBase &rewriter, func::FuncOp function,
+                         unsigned argIndex, SymbolTableCollection &symbols);
+
+/// Rank-local: folds a dim-0 coco.comm.reduce_scatter on a static axis into
+/// an all_to_all plus an elementwise sum of the received chunks (see
+/// coco-fuse-reduce-scatter). Returns the value replacing its result.
+FailureOr<Value> foldReduceScatterIntoElementwise(
+    RewriterBase &rewriter, CommReduceScatterOp op,
+    SymbolTableCollection &symbols);
+
+} // namespace mlir::coco
+
+#endif // COCO_DIALECT_COCO_TRANSFORMS_SCHEDULES_H

@@ -1,0 +1,146 @@
+//===- CocoTransformOps.cpp - the scheduling language ---------------------===//
+
+#include "coco/Dialect/Coco/TransformOps/CocoTransformOps.h"
+#include "coco/Dialect/Coco/IR/CocoOps.h"
+#include "coco/Dialect/Coco/Transforms/Schedules.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Transform/IR/TransformDialect.h"
+
+using namespace mlir;
+using namespace mlir::coco;
+
+#define GET_OP_CLASSES
+#include "coco/Dialect/Coco/TransformOps/CocoTransformOps.cpp.inc"
+
+/// The schedule functions emit their own diagnostic on a failed
+/// precondition; the transform then fails definitely.
+static DiagnosedSilenceableFailure fromResult(LogicalResult result) {
+  return succeeded(result) ? DiagnosedSilenceableFailure::success()
+                           : DiagnosedSilenceableFailure::definiteFailure();
+}
+
+DiagnosedSilenceableFailure
+transform::CocoSplitOp::applyToOne(transform::TransformRewriter &rewriter,
+                               Operation *target,
+                               transform::ApplyToEachResultList &results,
+                               transform::TransformState &) {
+  auto allReduce = dyn_cast<AllReduceOp>(target);
+  if (!allReduce)
+    return emitDefiniteFailure() << "expects coco.all_reduce targets, got "
+                                 << target->getName();
+  SymbolTableCollection symbols;
+  if (getInto() == "rs-ag") {
+    FailureOr<AllGatherOp> gather =
+        splitAllReduce(rewriter, allReduce, getDim(), symbols);
+    if (failed(gather))
+      return DiagnosedSilenceableFailure::definiteFailure();
+    results.push_back(*gather);
+    return DiagnosedSilenceableFailure::success();
+  }
+  if (getInto() != "reduce-bcast")
+    return emitDefiniteFailure()
+           << "'into' must be \"rs-ag\" or \"reduce-bcast\", got \""
+           << getInto() << "\"";
+  FailureOr<BroadcastOp> broadcast =
+      splitAllReduceToReduceBroadcast(rewriter, allReduce, getRoot(), symbols);
+  if (failed(broadcast))
+    return DiagnosedSilenceableFailure::definiteFailure();
+  results.push_back(*broadcast);
+  return DiagnosedSilenceableFailure::success();
+}
+
+DiagnosedSilenceableFailure
+transform::CocoReorderOp::applyToOne(transform::TransformRewriter &rewriter,
+                                 Operation *target,
+                                 transform::ApplyToEachResultList &results,
+                                 transform::TransformState &) {
+  // Atomic: reorder a copy, then move its body in.
+  if (target->getNumRegions() != 1 || !target->getRegion(0).hasOneBlock())
+    return emitDefiniteFailure()
+           << "expects targets with one region of one block (e.g. functions)";
+  Operation *copy = target->clone();
+  DiagnosedSilenceableFailure result =
+      fromResult(reorderToFixedPoint(rewriter, copy));
+  if (result.succeeded()) {
+    rewriter.modifyOpInPlace(target, [&] {
+      target->getRegion(0).takeBody(copy->getRegion(0));
+    });
+  }
+  copy->destroy();
+  results.push_back(target);
+  return result;
+}
+
+DiagnosedSilenceableFailure
+transform::CocoShardStateOp::applyToOne(transform::TransformRewriter &rewriter,
+                                    Operation *target,
+                                    transform::ApplyToEachResultList &results,
+                                    transform::TransformState &) {
+  auto function = dyn_cast<func::FuncOp>(target);
+  if (!function)
+    return emitDefiniteFailure() << "expects func.func targets";
+  SymbolTableCollection symbols;
+  SmallVector<unsigned> indices;
+  for (Attribute name : getArgs()) {
+    std::optional<unsigned> found;
+    for (unsigned i = 0; i < function.getNumArguments(); ++i)
+      if (function.getArgAttr(i, "coco.name") == name)
+        found = i;
+    if (!found)
+      return emitDefiniteFailure() << "@" << function.getSymName()
+                                   << " has no argument with coco.name = "
+                                   << name;
+    if (failed(checkShardState(function, *found, symbols)))
+      return DiagnosedSilenceableFailure::definiteFailure();
+    indices.push_back(*found);
+  }
+  for (unsigned index : indices)
+    (void)shardState(rewriter, function, index, symbols);
+  results.push_back(target);
+  return DiagnosedSilenceableFailure::success();
+}
+
+DiagnosedSilenceableFailure transform::CocoFuseReduceScatterOp::applyToOne(
+    transform::TransformRewriter &rewriter, Operation *target,
+    transform::ApplyToEachResultList &results, transform::TransformState &) {
+  auto scatter = dyn_cast<CommReduceScatterOp>(target);
+  if (!scatter)
+    return emitDefiniteFailure()
+           << "expects coco.comm.reduce_scatter targets, got "
+           << target->getName();
+  SymbolTableCollection symbols;
+  FailureOr<Value> sum =
+      foldReduceScatterIntoElementwise(rewriter, scatter, symbols);
+  if (failed(sum))
+    return DiagnosedSilenceableFailure::definiteFailure();
+  results.push_back(sum->getDefiningOp());
+  return DiagnosedSilenceableFailure::success();
+}
+
+
+namespace {
+class CocoTransformDialectExtension
+    : public transform::TransformDialectExtension<
+          CocoTransformDialectExtension> {
+public:
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(CocoTransformDialectExtension)
+  using Base::Base;
+
+  void init() {
+    declareGeneratedDialect<CocoDialect>();
+    declareGeneratedDialect<linalg::LinalgDialect>();
+    declareGeneratedDialect<tensor::TensorDialect>();
+    registerTransformOps<
+#define GET_OP_LIST
+#include "coco/Dialect/Coco/TransformOps/CocoTransformOps.cpp.inc"
+        >();
+  }
+};
+} // namespace
+
+void mlir::coco::registerTransformDialectExtension(DialectRegistry &registry) {
+  registry.addExtensions<CocoTransformDialectExtension>();
+}
