@@ -45,7 +45,13 @@ FailureOr<int64_t> mlir::coco::checkShardState(func::FuncOp function,
     dim = d;
     return success();
   };
-  for (Operation *user : arg.getUsers()) {
+  // In program order, so diagnostics name the later of two conflicting uses.
+  SmallVector<Operation *> users;
+  function.walk([&](Operation *op) {
+    if (llvm::is_contained(op->getOperands(), Value(arg)))
+      users.push_back(op);
+  });
+  for (Operation *user : users) {
     if (auto slice = dyn_cast<SliceOp>(user)) {
       if (failed(agree(user, slice.getDim())))
         return failure();

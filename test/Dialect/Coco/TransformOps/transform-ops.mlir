@@ -1,0 +1,116 @@
+// RUN: coco-opt %s --transform-interpreter --split-input-file -verify-diagnostics | FileCheck %s
+
+// The scheduling language: CoCoNet's RS-C-AG with sharded state, as a few
+// lines of transform IR.
+
+coco.grid @dp(shape = [?])
+!L = !coco.dtensor<16xf32, local on @dp>
+!R = !coco.dtensor<16xf32, replicated on @dp>
+
+// CHECK-LABEL: func @sgd
+// CHECK-SAME: %[[W:arg[0-9]+]]: !coco.dtensor<16xf32, replicated on @dp> {coco.name = "w"}
+// CHECK-SAME: %[[B:arg[0-9]+]]: !coco.dtensor<16xf32, sliced<0> on @dp> {coco.name = "b"}
+// CHECK: %[[G:.*]] = coco.reduce_scatter sum %{{.*}} dim 0
+// CHECK: %[[BM:.*]] = coco.mul %[[B]], %{{.*}} : !coco.dtensor<16xf32, sliced<0> on @dp>, f32
+// CHECK: %[[BN:.*]] = coco.add %[[BM]], %[[G]]
+// CHECK: %[[WS:.*]] = coco.slice %[[W]] dim 0
+// CHECK: %[[WN:.*]] = coco.sub %[[WS]], %{{.*}}
+// CHECK: %[[WG:.*]] = coco.all_gather %[[WN]]
+// CHECK: coco.update %[[W]], %[[WG]]
+// CHECK: coco.update %[[B]], %[[BN]] : !coco.dtensor<16xf32, sliced<0> on @dp>
+// CHECK-NOT: coco.all_reduce
+func.func @sgd(%w: !R {coco.name = "w"}, %g: !L, %b: !R {coco.name = "b"}, %lr: f32, %mu: f32) {
+  %gs = coco.all_reduce sum %g : !L
+  %bm = coco.mul %b, %mu : !R, f32
+  %bn = coco.add %bm, %gs : !R, !R
+  %d = coco.mul %bn, %lr : !R, f32
+  %wn = coco.sub %w, %d : !R, !R
+  coco.update %w, %wn : !R
+  coco.update %b, %bn : !R
+  return
+}
+
+module attributes {transform.with_named_sequence} {
+  transform.named_sequence @__transform_main(%root: !transform.any_op {transform.readonly}) {
+    %ar = transform.structured.match ops{["coco.all_reduce"]} in %root : (!transform.any_op) -> !transform.any_op
+    %ag = transform.coco.split %ar {into = "rs-ag", dim = 0} : (!transform.any_op) -> !transform.any_op
+    %f = transform.structured.match ops{["func.func"]} in %root : (!transform.any_op) -> !transform.any_op
+    %f2 = transform.coco.reorder %f : (!transform.any_op) -> !transform.any_op
+    %f3 = transform.coco.shard_state %f2 {args = ["b"]} : (!transform.any_op) -> !transform.any_op
+    transform.yield
+  }
+}
+
+// -----
+
+coco.grid @q(shape = [4])
+
+func.func @bad_split(%g: !coco.dtensor<6xf32, local on @q>) {
+  // expected-error @+1 {{cannot be split along dimension 0: its size 6 is not divisible by the 4 ranks of the grid axis}}
+  %0 = coco.all_reduce sum %g : !coco.dtensor<6xf32, local on @q>
+  return
+}
+
+module attributes {transform.with_named_sequence} {
+  transform.named_sequence @__transform_main(%root: !transform.any_op {transform.readonly}) {
+    %ar = transform.structured.match ops{["coco.all_reduce"]} in %root : (!transform.any_op) -> !transform.any_op
+    %ag = transform.coco.split %ar : (!transform.any_op) -> !transform.any_op
+    transform.yield
+  }
+}
+
+// -----
+
+coco.grid @dp(shape = [?])
+
+func.func @wrong_target(%g: !coco.dtensor<8xf32, local on @dp>) {
+  %0 = coco.all_reduce sum %g : !coco.dtensor<8xf32, local on @dp>
+  return
+}
+
+module attributes {transform.with_named_sequence} {
+  transform.named_sequence @__transform_main(%root: !transform.any_op {transform.readonly}) {
+    %f = transform.structured.match ops{["func.func"]} in %root : (!transform.any_op) -> !transform.any_op
+    // expected-error @+1 {{expects coco.all_reduce targets, got func.func}}
+    %ag = transform.coco.split %f : (!transform.any_op) -> !transform.any_op
+    transform.yield
+  }
+}
+
+// -----
+
+coco.grid @dp(shape = [?])
+
+// A failed reorder leaves the function as it was.
+func.func @bad_reorder(%s: !coco.dtensor<8xf32, sliced<0> on @dp>, %l: !coco.dtensor<8xf32, local on @dp>) {
+  %g = coco.all_gather %s : !coco.dtensor<8xf32, sliced<0> on @dp>
+  // expected-error @+1 {{operand #1 is local; only replicated operands can be sliced}}
+  %0 = coco.add %g, %l : !coco.dtensor<8xf32, replicated on @dp>, !coco.dtensor<8xf32, local on @dp>
+  return
+}
+
+module attributes {transform.with_named_sequence} {
+  transform.named_sequence @__transform_main(%root: !transform.any_op {transform.readonly}) {
+    %f = transform.structured.match ops{["func.func"]} in %root : (!transform.any_op) -> !transform.any_op
+    %f2 = transform.coco.reorder %f : (!transform.any_op) -> !transform.any_op
+    transform.yield
+  }
+}
+
+// -----
+
+coco.grid @dp(shape = [?])
+
+func.func @rank_local(%g: tensor<8xf32>, %e: tensor<?xf32>) -> tensor<?xf32> {
+  // expected-error @+1 {{cannot fold into its consumers: the grid axis must have a static number of ranks}}
+  %s = coco.comm.reduce_scatter sum %g into %e dim 0 on @dp[0] : tensor<8xf32>, tensor<?xf32> -> tensor<?xf32>
+  return %s : tensor<?xf32>
+}
+
+module attributes {transform.with_named_sequence} {
+  transform.named_sequence @__transform_main(%root: !transform.any_op {transform.readonly}) {
+    %rs = transform.structured.match ops{["coco.comm.reduce_scatter"]} in %root : (!transform.any_op) -> !transform.any_op
+    %sum = transform.coco.fuse_reduce_scatter %rs : (!transform.any_op) -> !transform.any_op
+    transform.yield
+  }
+}

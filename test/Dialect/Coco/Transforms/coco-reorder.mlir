@@ -1,0 +1,84 @@
+// RUN: coco-opt %s --coco-reorder --split-input-file -verify-diagnostics | FileCheck %s
+
+coco.grid @dp(shape = [?])
+!S = !coco.dtensor<16xf32, sliced<0> on @dp>
+!R = !coco.dtensor<16xf32, replicated on @dp>
+
+// A pointwise chain after an all_gather runs on the slices; the replicated
+// operand is sliced (and its own pointwise producer runs on slices too);
+// only the final value is gathered.
+// CHECK-LABEL: func @chain
+// CHECK-SAME: (%[[S:.*]]: !coco.dtensor<16xf32, sliced<0> on @dp>, %[[W:.*]]: !coco.dtensor<16xf32, replicated on @dp>, %[[LR:.*]]: f32)
+// CHECK-NEXT: %[[WS:.*]] = coco.slice %[[W]] dim 0
+// CHECK-NEXT: %[[WL:.*]] = coco.mul %[[WS]], %[[LR]] : !coco.dtensor<16xf32, sliced<0> on @dp>, f32
+// CHECK-NEXT: %[[A:.*]] = coco.add %[[S]], %[[WL]] : !coco.dtensor<16xf32, sliced<0> on @dp>, !coco.dtensor<16xf32, sliced<0> on @dp>
+// CHECK-NEXT: %[[N:.*]] = coco.neg %[[A]] : !coco.dtensor<16xf32, sliced<0> on @dp>
+// CHECK-NEXT: %[[G:.*]] = coco.all_gather %[[N]]
+// CHECK-NEXT: return %[[G]]
+func.func @chain(%s: !S, %w: !R, %lr: f32) -> !R {
+  %g = coco.all_gather %s : !S
+  %wl = coco.mul %w, %lr : !R, f32
+  %a = coco.add %g, %wl : !R, !R
+  %n = coco.neg %a : !R
+  return %n : !R
+}
+
+// A gathered value still needed whole keeps its all_gather.
+// CHECK-LABEL: func @live_out
+// CHECK-DAG: %[[G:.*]] = coco.all_gather %arg0
+// CHECK-DAG: %[[E:.*]] = coco.exp %arg0 : !coco.dtensor<16xf32, sliced<0> on @dp>
+// CHECK-DAG: %[[GE:.*]] = coco.all_gather %[[E]]
+// CHECK: return %[[G]], %[[GE]]
+func.func @live_out(%s: !S) -> (!R, !R) {
+  %g = coco.all_gather %s : !S
+  %e = coco.exp %g : !R
+  return %g, %e : !R, !R
+}
+
+// Reductions: over the sliced dim, a partial reduction plus an all_reduce;
+// over another dim, a sliced reduction plus an all_gather; a norm becomes
+// sqrt(all_reduce(sum(s * s))).
+// CHECK-LABEL: func @reductions
+// CHECK-SAME: (%[[S:.*]]: !coco.dtensor<8x4xf32, sliced<0> on @dp>)
+// CHECK-DAG: %[[P:.*]] = coco.reduce max %[[S]] dims [0] : !coco.dtensor<8x4xf32, sliced<0> on @dp>
+// CHECK-DAG: %[[PAR:.*]] = coco.all_reduce max %[[P]] : !coco.dtensor<4xf32, local on @dp>
+// CHECK-DAG: %[[K:.*]] = coco.reduce sum %[[S]] dims [1] : !coco.dtensor<8x4xf32, sliced<0> on @dp>
+// CHECK-DAG: %[[KG:.*]] = coco.all_gather %[[K]] : !coco.dtensor<8xf32, sliced<0> on @dp>
+// CHECK-DAG: %[[SQ:.*]] = coco.mul %[[S]], %[[S]]
+// CHECK-DAG: %[[SS:.*]] = coco.reduce sum %[[SQ]] dims [0, 1]
+// CHECK-DAG: %[[TOT:.*]] = coco.all_reduce sum %[[SS]] : !coco.dtensor<f32, local on @dp>
+// CHECK-DAG: %[[NORM:.*]] = coco.sqrt %[[TOT]] : !coco.dtensor<f32, replicated on @dp>
+// CHECK: return %[[PAR]], %[[KG]], %[[NORM]]
+func.func @reductions(%s: !coco.dtensor<8x4xf32, sliced<0> on @dp>)
+    -> (!coco.dtensor<4xf32, replicated on @dp>, !coco.dtensor<8xf32, replicated on @dp>,
+        !coco.dtensor<f32, replicated on @dp>) {
+  %g = coco.all_gather %s : !coco.dtensor<8x4xf32, sliced<0> on @dp>
+  %0 = coco.reduce max %g dims [0] : !coco.dtensor<8x4xf32, replicated on @dp>
+  %1 = coco.reduce sum %g dims [1] : !coco.dtensor<8x4xf32, replicated on @dp>
+  %2 = coco.norm %g : !coco.dtensor<8x4xf32, replicated on @dp>
+  return %0, %1, %2 : !coco.dtensor<4xf32, replicated on @dp>, !coco.dtensor<8xf32, replicated on @dp>,
+                      !coco.dtensor<f32, replicated on @dp>
+}
+
+// -----
+
+coco.grid @dp(shape = [?])
+
+func.func @local_operand(%s: !coco.dtensor<16xf32, sliced<0> on @dp>, %l: !coco.dtensor<16xf32, local on @dp>) {
+  %g = coco.all_gather %s : !coco.dtensor<16xf32, sliced<0> on @dp>
+  // expected-error @+1 {{cannot be reordered before the all_gather: operand #1 is local; only replicated operands can be sliced}}
+  %0 = coco.add %g, %l : !coco.dtensor<16xf32, replicated on @dp>, !coco.dtensor<16xf32, local on @dp>
+  return
+}
+
+// -----
+
+coco.grid @dp(shape = [?])
+
+func.func @different_dims(%a: !coco.dtensor<4x4xf32, sliced<0> on @dp>, %b: !coco.dtensor<4x4xf32, sliced<1> on @dp>) {
+  %ga = coco.all_gather %a : !coco.dtensor<4x4xf32, sliced<0> on @dp>
+  %gb = coco.all_gather %b : !coco.dtensor<4x4xf32, sliced<1> on @dp>
+  // expected-error @+1 {{cannot be reordered before its all_gathers: they gather along different dimensions (0 and 1)}}
+  %0 = coco.mul %ga, %gb : !coco.dtensor<4x4xf32, replicated on @dp>, !coco.dtensor<4x4xf32, replicated on @dp>
+  return
+}

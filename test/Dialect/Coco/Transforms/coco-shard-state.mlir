@@ -1,0 +1,81 @@
+// RUN: coco-opt %s --coco-shard-state="args=m" --split-input-file -verify-diagnostics | FileCheck %s
+
+coco.grid @dp(shape = [?])
+!S = !coco.dtensor<16xf32, sliced<0> on @dp>
+!R = !coco.dtensor<16xf32, replicated on @dp>
+
+// m is read only as a slice and written back gathered: it becomes a sliced
+// argument, the slice and the all_gather disappear.
+// CHECK-LABEL: func @step
+// CHECK-SAME: (%[[M:.*]]: !coco.dtensor<16xf32, sliced<0> on @dp> {coco.name = "m"}, %[[G:.*]]: !coco.dtensor<16xf32, sliced<0> on @dp>)
+// CHECK-NEXT: %[[MN:.*]] = coco.add %[[M]], %[[G]] : !coco.dtensor<16xf32, sliced<0> on @dp>, !coco.dtensor<16xf32, sliced<0> on @dp>
+// CHECK-NEXT: coco.update %[[M]], %[[MN]] : !coco.dtensor<16xf32, sliced<0> on @dp>
+// CHECK-NEXT: return
+// CHECK-NOT: coco.all_gather
+// CHECK-NOT: coco.slice
+func.func @step(%m: !R {coco.name = "m"}, %g: !S) {
+  %ms = coco.slice %m dim 0 : !R
+  %mn = coco.add %ms, %g : !S, !S
+  %gathered = coco.all_gather %mn : !S
+  coco.update %m, %gathered : !R
+  return
+}
+
+// -----
+
+coco.grid @dp(shape = [?])
+
+// expected-note @+1 {{sharding was requested here}}
+func.func @used_whole(%m: !coco.dtensor<16xf32, replicated on @dp> {coco.name = "m"}) -> !coco.dtensor<f32, replicated on @dp> {
+  // expected-error @+1 {{uses argument 'm' whole, so it cannot be kept sliced}}
+  %n = coco.norm %m : !coco.dtensor<16xf32, replicated on @dp>
+  return %n : !coco.dtensor<f32, replicated on @dp>
+}
+
+// -----
+
+coco.grid @dp(shape = [?])
+
+// expected-error @+1 {{cannot shard argument 'm': it is not a replicated distributed tensor}}
+func.func @not_replicated(%m: !coco.dtensor<16xf32, local on @dp> {coco.name = "m"}) {
+  return
+}
+
+// -----
+
+coco.grid @dp(shape = [?])
+
+func.func @not_gathered(%m: !coco.dtensor<16xf32, replicated on @dp> {coco.name = "m"}) {
+  %0 = coco.constant 1.0 : !coco.dtensor<16xf32, replicated on @dp>
+  %1 = coco.slice %m dim 0 : !coco.dtensor<16xf32, replicated on @dp>
+  // expected-error @+1 {{writes argument 'm' with a value that is not gathered from slices; run coco-split and coco-reorder first}}
+  coco.update %m, %0 : !coco.dtensor<16xf32, replicated on @dp>
+  return
+}
+
+// -----
+
+coco.grid @dp(shape = [?])
+
+// expected-error @+1 {{cannot shard argument 'm': the function never uses it sliced}}
+func.func @unused(%m: !coco.dtensor<16xf32, replicated on @dp> {coco.name = "m"}) {
+  return
+}
+
+// -----
+
+coco.grid @dp(shape = [?])
+
+func.func @two_dims(%m: !coco.dtensor<4x4xf32, replicated on @dp> {coco.name = "m"}) {
+  %0 = coco.slice %m dim 0 : !coco.dtensor<4x4xf32, replicated on @dp>
+  // expected-error @+1 {{uses argument 'm' sliced along dimension 1, elsewhere along 0: it cannot be kept sliced}}
+  %1 = coco.slice %m dim 1 : !coco.dtensor<4x4xf32, replicated on @dp>
+  return
+}
+
+// -----
+
+// expected-error @+1 {{coco-shard-state: no function argument has coco.name = "m"}}
+module {
+  func.func @f() { return }
+}
