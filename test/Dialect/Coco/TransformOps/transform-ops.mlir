@@ -18,7 +18,7 @@ coco.grid @dp(shape = [?])
 // CHECK: %[[WG:.*]] = coco.all_gather %[[WN]]
 // CHECK: coco.update %[[W]], %[[WG]]
 // CHECK: coco.update %[[B]], %[[BN]] : !coco.dtensor<16xf32, sliced<0> on @dp>
-// CHECK-NOT: coco.all_reduce
+// CHECK-NOT: coco.all_reduce sum
 func.func @sgd(%w: !R {coco.name = "w"}, %g: !L, %b: !R {coco.name = "b"}, %lr: f32, %mu: f32) {
   %gs = coco.all_reduce sum %g : !L
   %bm = coco.mul %b, %mu : !R, f32
