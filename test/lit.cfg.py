@@ -11,8 +11,9 @@ config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
 config.suffixes = [".mlir", ".test"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.coco_obj_root, "test")
-# Helpers of the integration tests are not tests themselves.
-config.excludes = ["lib", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py"]
+# Helpers of the integration tests (lib) and transform scripts (schedules)
+# are not tests themselves.
+config.excludes = ["lib", "schedules", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py"]
 
 config.environment["FILECHECK_OPTS"] = "-enable-var-scope --allow-unused-prefixes=false"
 # mpirun as root inside containers, more ranks than cores.
