@@ -25,7 +25,7 @@ void mlir::coco::buildCocoLowerToCPUPipeline(
     pm.addNestedPass<func::FuncOp>(createCocoFuseReduceScatterPass());
   pm.addPass(createCanonicalizerPass());
   if (options.fuseElementwise)
-    pm.addPass(createLinalgElementwiseOpFusionPass());
+    pm.addNestedPass<func::FuncOp>(createCocoFuseElementwisePass());
   pm.addPass(createCSEPass());
 
   bufferization::OneShotBufferizePassOptions bufferize;

@@ -96,4 +96,18 @@ def CocoFuseReduceScatterPass
                            "::mlir::tensor::TensorDialect"];
 }
 
+def CocoFuseElementwisePass
+    : Pass<"coco-fuse-elementwise", "::mlir::func::FuncOp"> {
+  let summary = "Fuses every chain of elementwise linalg ops into one loop";
+  let description = [{
+    Rank-local view. Like upstream's linalg-fuse-elementwise-ops, but a
+    producer with several users is fused too: the fused op also returns the
+    producer's value where it is still needed, so an optimizer step that
+    updates w, m and v becomes one linalg.generic with three results (one
+    sweep over memory) instead of one loop per value. Nothing is computed
+    twice.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
 #endif // COCO_DIALECT_COCO_TRANSFORMS_PASSES_TD

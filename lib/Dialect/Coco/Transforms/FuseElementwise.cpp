@@ -1,0 +1,163 @@
+//===- FuseElementwise.cpp - one loop per elementwise chain ---------------===//
+//
+// Merges a producer linalg.generic into its elementwise consumer, keeping
+// the producer's results as extra results of the merged op. Unlike
+// upstream's linalg-fuse-elementwise-ops (which only fuses single-use
+// producers, or duplicates multi-use ones), nothing is computed twice and an
+// optimizer step writing w, m and v becomes one loop with three results.
+//
+//===----------------------------------------------------------------------===//
+
+#include "coco/Dialect/Coco/Transforms/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/IR/Dominance.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace mlir::coco {
+#define GEN_PASS_DEF_COCOFUSEELEMENTWISEPASS
+#include "coco/Dialect/Coco/Transforms/Passes.h.inc"
+} // namespace mlir::coco
+
+using namespace mlir;
+
+namespace {
+
+/// All loops parallel, every operand accessed with the identity map: each
+/// iteration reads and writes element i only.
+bool isElementwise(linalg::GenericOp op) {
+  return op.getNumLoops() == op.getNumParallelLoops() &&
+         llvm::all_of(op.getIndexingMapsArray(),
+                      [](AffineMap map) { return map.isIdentity(); }) &&
+         op.hasPureTensorSemantics();
+}
+
+bool sameIterationSpace(linalg::GenericOp a, linalg::GenericOp b) {
+  auto typeA = cast<ShapedType>(a.getDpsInits()[0].getType());
+  auto typeB = cast<ShapedType>(b.getDpsInits()[0].getType());
+  return typeA.hasStaticShape() && typeA.getShape() == typeB.getShape();
+}
+
+/// Whether every user of `producer` other than `consumer` comes after
+/// `consumer` in the block (so the merged op can take the consumer's place).
+bool otherUsersFollow(linalg::GenericOp producer, linalg::GenericOp consumer) {
+  for (Operation *user : producer->getUsers()) {
+    if (user == consumer)
+      continue;
+    Operation *inBlock = consumer->getBlock()->findAncestorOpInBlock(*user);
+    if (!inBlock || inBlock == consumer.getOperation() ||
+        inBlock->isBeforeInBlock(consumer))
+      return false;
+  }
+  return true;
+}
+
+/// Merges `producer` into `consumer`: one generic computing both, placed at
+/// the consumer, returning the producer's results then the consumer's.
+void merge(RewriterBase &rewriter, linalg::GenericOp producer,
+           linalg::GenericOp consumer) {
+  SmallVector<Value> inputs(producer.getDpsInputs());
+  SmallVector<unsigned> consumerInputPositions;
+  for (auto [i, input] : llvm::enumerate(consumer.getDpsInputs()))
+    if (input.getDefiningOp() != producer.getOperation()) {
+      consumerInputPositions.push_back(i);
+      inputs.push_back(input);
+    }
+  SmallVector<Value> inits(producer.getDpsInits());
+  llvm::append_range(inits, consumer.getDpsInits());
+  SmallVector<Type> resultTypes(producer->getResultTypes());
+  llvm::append_range(resultTypes, consumer->getResultTypes());
+  unsigned rank = consumer.getNumLoops();
+  SmallVector<AffineMap> maps(inputs.size() + inits.size(),
+                              rewriter.getMultiDimIdentityMap(rank));
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+
+  rewriter.setInsertionPoint(consumer);
+  auto merged = linalg::GenericOp::create(
+      rewriter, consumer.getLoc(), resultTypes, inputs, inits, maps, iterators,
+      [&](OpBuilder &b, Location, ValueRange args) {
+        unsigned numProducerInputs = producer.getNumDpsInputs();
+        unsigned numConsumerInputs = consumerInputPositions.size();
+        IRMapping mapping;
+        Block &producerBody = producer.getRegion().front();
+        for (unsigned i = 0; i < numProducerInputs; ++i)
+          mapping.map(producerBody.getArgument(i), args[i]);
+        unsigned producerInitsAt = numProducerInputs + numConsumerInputs;
+        for (unsigned i = 0; i < producer.getNumDpsInits(); ++i)
+          mapping.map(producerBody.getArgument(numProducerInputs + i),
+                      args[producerInitsAt + i]);
+        for (Operation &op : producerBody.without_terminator())
+          b.clone(op, mapping);
+        auto producerYield =
+            cast<linalg::YieldOp>(producerBody.getTerminator());
+        SmallVector<Value> yields;
+        for (Value v : producerYield.getValues())
+          yields.push_back(mapping.lookupOrDefault(v));
+
+        Block &consumerBody = consumer.getRegion().front();
+        unsigned next = 0;
+        for (auto [i, input] : llvm::enumerate(consumer.getDpsInputs())) {
+          BlockArgument arg = consumerBody.getArgument(i);
+          if (auto result = dyn_cast<OpResult>(input);
+              result && result.getOwner() == producer.getOperation())
+            mapping.map(arg, yields[result.getResultNumber()]);
+          else
+            mapping.map(arg, args[numProducerInputs + next++]);
+        }
+        unsigned consumerInitsAt = producerInitsAt + producer.getNumDpsInits();
+        for (unsigned i = 0; i < consumer.getNumDpsInits(); ++i)
+          mapping.map(consumerBody.getArgument(consumer.getNumDpsInputs() + i),
+                      args[consumerInitsAt + i]);
+        for (Operation &op : consumerBody.without_terminator())
+          b.clone(op, mapping);
+        for (Value v :
+             cast<linalg::YieldOp>(consumerBody.getTerminator()).getValues())
+          yields.push_back(mapping.lookupOrDefault(v));
+        linalg::YieldOp::create(b, consumer.getLoc(), yields);
+      });
+  unsigned numProducerResults = producer->getNumResults();
+  rewriter.replaceOp(consumer,
+                     merged->getResults().drop_front(numProducerResults));
+  rewriter.replaceOp(producer,
+                     merged->getResults().take_front(numProducerResults));
+}
+
+/// One producer/consumer pair to merge in `root`, if any.
+std::optional<std::pair<linalg::GenericOp, linalg::GenericOp>>
+findPair(Operation *root) {
+  std::optional<std::pair<linalg::GenericOp, linalg::GenericOp>> found;
+  root->walk([&](linalg::GenericOp consumer) {
+    if (found || !isElementwise(consumer))
+      return;
+    for (Value input : consumer.getDpsInputs()) {
+      auto producer = input.getDefiningOp<linalg::GenericOp>();
+      if (producer && producer->getBlock() == consumer->getBlock() &&
+          isElementwise(producer) && sameIterationSpace(producer, consumer) &&
+          otherUsersFollow(producer, consumer)) {
+        found = {producer, consumer};
+        return;
+      }
+    }
+  });
+  return found;
+}
+
+struct CocoFuseElementwisePass
+    : public coco::impl::CocoFuseElementwisePassBase<CocoFuseElementwisePass> {
+  void runOnOperation() override {
+    IRRewriter rewriter(&getContext());
+    while (auto pair = findPair(getOperation()))
+      merge(rewriter, pair->first, pair->second);
+    // Drop results nobody uses any more (e.g. an intermediate fully consumed
+    // inside the merged loop) and duplicated operands.
+    RewritePatternSet patterns(&getContext());
+    linalg::populateEraseUnusedOperandsAndResultsPatterns(patterns);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      return signalPassFailure();
+  }
+};
+} // namespace
