@@ -216,8 +216,7 @@ void copySlice(const unsigned char *global, unsigned char *local,
 int64_t LocalTensor::numElements() const { return product(localShape); }
 size_t LocalTensor::elementSize() const { return sizeOf(info.element); }
 
-Session::Session(int argc, char **argv, std::string entryName)
-    : entryName(std::move(entryName)) {
+Session::Session(int argc, char **argv) {
   coco_rt_init(&argc, &argv);
   worldRank = coco_rt_world_rank();
   for (int i = 1; i < argc; ++i) {
@@ -235,6 +234,8 @@ Session::Session(int argc, char **argv, std::string entryName)
       iters = std::max(1, std::atoi(value().c_str()));
     else if (arg == "--warmup")
       warmup = std::max(0, std::atoi(value().c_str()));
+    else if (arg == "--csv")
+      csvPath = value();
     else if (arg == "--quiet")
       quiet = true;
     else if (arg == "--set") {
@@ -246,7 +247,7 @@ Session::Session(int argc, char **argv, std::string entryName)
     } else if (arg == "--help") {
       if (worldRank == 0)
         std::printf("usage: %s [--in DIR] [--out DIR] [--set NAME=VALUE]... "
-                    "[--iters N] [--warmup N] [--quiet]\n",
+                    "[--iters N] [--warmup N] [--csv FILE] [--quiet]\n",
                     argv[0]);
       coco_rt_finalize();
       std::exit(0);
@@ -418,22 +419,32 @@ void Session::freeReturned(void *allocated) {
   std::free(allocated);
 }
 
-void Session::run(const std::function<void(bool last)> &call) {
-  for (int i = 0; i < warmup; ++i)
-    call(false);
-  for (int i = 0; i < iters; ++i) {
-    coco_rt_barrier();
-    double start = coco_rt_wtime();
-    call(i == iters - 1);
-    times.push_back(coco_rt_max_over_ranks(coco_rt_wtime() - start));
-  }
+void Session::addEntry(std::string name, std::function<void(bool)> call,
+                       std::function<void()> outputs) {
+  entries.push_back({std::move(name), std::move(call), std::move(outputs), {}});
 }
 
-void Session::output(LocalTensor &tensor) {
+void Session::runAll() {
+  for (int i = 0; i < warmup; ++i)
+    for (Entry &entry : entries)
+      entry.call(false);
+  for (int i = 0; i < iters; ++i) {
+    for (Entry &entry : entries) {
+      coco_rt_barrier();
+      double start = coco_rt_wtime();
+      entry.call(i == iters - 1);
+      entry.times.push_back(coco_rt_max_over_ranks(coco_rt_wtime() - start));
+    }
+  }
+  for (Entry &entry : entries)
+    entry.outputs();
+}
+
+void Session::output(LocalTensor &tensor, const std::string &prefix) {
   const TensorInfo &ti = tensor.info;
   if (!outDir.empty()) {
-    std::string path =
-        outDir + "/" + ti.name + ".rank" + std::to_string(worldRank) + ".bin";
+    std::string path = outDir + "/" + prefix + ti.name + ".rank" +
+                       std::to_string(worldRank) + ".bin";
     std::ofstream file(path, std::ios::binary);
     file.write(reinterpret_cast<const char *>(tensor.bytes.data()),
                tensor.bytes.size());
@@ -447,7 +458,7 @@ void Session::output(LocalTensor &tensor) {
   int64_t count = tensor.numElements();
   for (int64_t i = 0; i < count; ++i)
     sum += load(ti.element, tensor.bytes.data(), i);
-  std::printf("%s: %s %s", ti.name.c_str(),
+  std::printf("%s%s: %s %s", prefix.c_str(), ti.name.c_str(),
               shapeText(ti.globalShape, ti.element).c_str(),
               layouts[static_cast<int>(ti.layout)]);
   if (ti.layout == LayoutKind::Sliced)
@@ -461,14 +472,28 @@ void Session::output(LocalTensor &tensor) {
 }
 
 int Session::finish() {
-  if (!quiet && worldRank == 0 && !times.empty()) {
-    std::vector<double> sorted = times;
-    std::sort(sorted.begin(), sorted.end());
-    std::printf("@%s on %lld ranks: median %.3f ms, min %.3f ms over %zu "
-                "run(s) (max over ranks)\n",
-                entryName.c_str(), static_cast<long long>(coco_rt_world_size()),
-                sorted[sorted.size() / 2] * 1e3, sorted.front() * 1e3,
-                sorted.size());
+  if (worldRank == 0) {
+    FILE *csv = csvPath.empty() ? nullptr : std::fopen(csvPath.c_str(), "a");
+    if (!csvPath.empty() && !csv)
+      fail("cannot write " + csvPath);
+    for (Entry &entry : entries) {
+      if (entry.times.empty())
+        continue;
+      std::vector<double> sorted = entry.times;
+      std::sort(sorted.begin(), sorted.end());
+      double median = sorted[sorted.size() / 2] * 1e3;
+      double best = sorted.front() * 1e3;
+      long long ranks = coco_rt_world_size();
+      if (!quiet)
+        std::printf("@%s on %lld ranks: median %.3f ms, min %.3f ms over %zu "
+                    "run(s) (max over ranks)\n",
+                    entry.name.c_str(), ranks, median, best, sorted.size());
+      if (csv)
+        std::fprintf(csv, "%s,%lld,%.6f,%.6f,%zu\n", entry.name.c_str(), ranks,
+                     median, best, sorted.size());
+    }
+    if (csv)
+      std::fclose(csv);
   }
   std::fflush(stdout);
   coco_rt_finalize();

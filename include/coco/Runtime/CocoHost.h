@@ -15,7 +15,11 @@
 //   --set NAME=V   value of a scalar argument
 //   --iters N      run the entry N times (default 1) and report the median
 //   --warmup N     untimed runs before (default 0)
+//   --csv FILE     append "entry,ranks,median_ms,min_ms,runs" lines (rank 0)
 //   --quiet        print nothing but errors
+// A program generated for several entries (benchmarks) runs them
+// interleaved: warmups, then iteration i of every entry before iteration
+// i+1 of any, so they see the same machine conditions.
 //
 //===----------------------------------------------------------------------===//
 
@@ -96,7 +100,7 @@ public:
 class Session {
 public:
   /// Initializes the runtime (MPI) and parses the command line.
-  Session(int argc, char **argv, std::string entryName);
+  Session(int argc, char **argv);
   ~Session();
 
   /// Builds this rank's part of an input tensor (from --in or generated).
@@ -113,10 +117,16 @@ public:
   /// code), unless it is one of the session's own buffers.
   void freeReturned(void *allocated);
 
-  /// Runs `call` (warmup + iters times), timing each run on every rank.
-  void run(const std::function<void(bool last)> &call);
-  /// Writes (--out) or prints the updated parameter / result.
-  void output(LocalTensor &tensor);
+  /// Registers an entry: `call(last)` runs it once (`last` on the final
+  /// timed run), `outputs()` writes or prints what it produced.
+  void addEntry(std::string name, std::function<void(bool last)> call,
+                std::function<void()> outputs);
+  /// Runs every entry warmup + iters times, interleaved, timing each run
+  /// (max over ranks), then calls every entry's outputs().
+  void runAll();
+  /// Writes (--out DIR: DIR/<prefix><name>.rank<R>.bin) or prints an updated
+  /// parameter or result.
+  void output(LocalTensor &tensor, const std::string &prefix = "");
   /// Prints the timing summary, finalizes the runtime; returns the exit code.
   int finish();
 
@@ -126,13 +136,18 @@ private:
   void copyInResult(LocalTensor &tensor, const void *data,
                     const int64_t *sizes, const int64_t *strides,
                     int64_t rank);
-  std::string entryName;
-  std::string inDir, outDir;
+  struct Entry {
+    std::string name;
+    std::function<void(bool)> call;
+    std::function<void()> outputs;
+    std::vector<double> times;
+  };
+  std::vector<Entry> entries;
+  std::string inDir, outDir, csvPath;
   std::map<std::string, std::string> scalars;
   int iters = 1, warmup = 0;
   bool quiet = false;
   int64_t worldRank = 0;
-  std::vector<double> times;
   std::vector<std::unique_ptr<LocalTensor>> tensors;
 };
 

@@ -8,24 +8,27 @@
 coco.grid @g(shape = [2, ?])
 
 // CHECK: #include "coco/Runtime/CocoHost.h"
-// CHECK: struct EntryResults {
+// CHECK: struct EntryResults0 {
 // CHECK-NEXT:   MemRef<float, 2> r0;
 // CHECK-NEXT:   MemRef<uint16_t, 0> r1;
 // CHECK-NEXT: };
-// CHECK: extern "C" void _mlir_ciface_step(EntryResults *, MemRef<float, 2> *, MemRef<int32_t, 1> *, float, int64_t);
-// CHECK: Session session(argc, argv, "step");
-// CHECK: LocalTensor &a0 = session.input(TensorInfo{"w", ElementKind::F32, {8, 4}, LayoutKind::Sliced, 1, {2, -1}, 1, InitKind::Ones});
-// CHECK: LocalTensor &a1 = session.input(TensorInfo{"arg1", ElementKind::I32, {6}, LayoutKind::Local, -1, {2, -1}, 0, InitKind::Uniform});
-// CHECK: float s2 = static_cast<float>(session.scalar("lr", true, 0.5));
-// CHECK: int64_t s3 = static_cast<int64_t>(session.scalar("arg3", false, 0));
-// CHECK: LocalTensor &r0 = session.result(TensorInfo{"out", ElementKind::F32, {8, 4}, LayoutKind::Replicated, -1, {2, -1}, 1, InitKind::Zeros});
-// CHECK: LocalTensor &r1 = session.result(TensorInfo{"result1", ElementKind::F16, {}, LayoutKind::Replicated,
-// CHECK: _mlir_ciface_step(&returned, &d0, &d1, s2, s3);
-// CHECK: if (last) session.takeResult(r0, returned.r0);
-// CHECK: session.freeReturned(returned.r0.allocated);
-// CHECK: session.output(a0);
-// CHECK-NEXT: session.output(r0);
-// CHECK-NEXT: session.output(r1);
+// CHECK: extern "C" void _mlir_ciface_step(EntryResults0 *, MemRef<float, 2> *, MemRef<int32_t, 1> *, float, int64_t);
+// CHECK: Session session(argc, argv);
+// CHECK: LocalTensor &e0_a0 = session.input(TensorInfo{"w", ElementKind::F32, {8, 4}, LayoutKind::Sliced, 1, {2, -1}, 1, InitKind::Ones});
+// CHECK: LocalTensor &e0_a1 = session.input(TensorInfo{"arg1", ElementKind::I32, {6}, LayoutKind::Local, -1, {2, -1}, 0, InitKind::Uniform});
+// CHECK: float e0_s2 = static_cast<float>(session.scalar("lr", true, 0.5));
+// CHECK: int64_t e0_s3 = static_cast<int64_t>(session.scalar("arg3", false, 0));
+// CHECK: LocalTensor &e0_r0 = session.result(TensorInfo{"out", ElementKind::F32, {8, 4}, LayoutKind::Replicated, -1, {2, -1}, 1, InitKind::Zeros});
+// CHECK: LocalTensor &e0_r1 = session.result(TensorInfo{"result1", ElementKind::F16, {}, LayoutKind::Replicated,
+// CHECK: session.addEntry("step", [&](bool last) {
+// CHECK-NEXT: _mlir_ciface_step(&e0_returned, &e0_d0, &e0_d1, e0_s2, e0_s3);
+// CHECK-NEXT: if (last) session.takeResult(e0_r0, e0_returned.r0);
+// CHECK-NEXT: session.freeReturned(e0_returned.r0.allocated);
+// CHECK: }, [&] {
+// CHECK-NEXT: session.output(e0_a0, "");
+// CHECK-NEXT: session.output(e0_r0, "");
+// CHECK-NEXT: session.output(e0_r1, "");
+// CHECK: session.runAll();
 func.func @step(%w: !coco.dtensor<8x4xf32, sliced<1> on @g[1]> {coco.name = "w", coco.init = "Ones"},
                 %x: !coco.dtensor<6xi32, local on @g>,
                 %lr: f32 {coco.name = "lr", coco.value = 0.5 : f32},
@@ -40,7 +43,7 @@ func.func @step(%w: !coco.dtensor<8x4xf32, sliced<1> on @g[1]> {coco.name = "w",
 // -----
 
 func.func @a() { return }
-// expected-error @+1 {{several public functions could be the entry (@a, @b): choose one with --coco-entry=NAME}}
+// expected-error @+1 {{several public functions could be the entry (@a, @b): choose with --coco-entry=NAME[,NAME...]}}
 func.func @b() { return }
 
 // -----

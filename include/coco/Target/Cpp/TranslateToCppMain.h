@@ -10,8 +10,9 @@ class ModuleOp;
 namespace coco {
 
 /// Writes the C++ source of a program that runs `entry` (a public function
-/// of the global-view `module`; empty = the only one) on MPI ranks through
-/// its C interface, using coco/Runtime/CocoHost.h for inputs and outputs.
+/// of the global-view `module`; empty = the only one; a comma-separated list
+/// = several, run interleaved for benchmarks) on MPI ranks through its C
+/// interface, using coco/Runtime/CocoHost.h for inputs and outputs.
 LogicalResult translateToCppMain(ModuleOp module, StringRef entry,
                                  raw_ostream &os);
 
