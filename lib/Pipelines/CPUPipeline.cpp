@@ -43,7 +43,11 @@ void mlir::coco::buildCocoLowerToCPUPipeline(
   pm.addPass(createConvertCocoToLLVMPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
-  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  // Allocations go through the runtime's caching allocator
+  // (lib/Runtime/Allocator.cpp): no page faults on every call.
+  FinalizeMemRefToLLVMConversionPassOptions memrefToLLVM;
+  memrefToLLVM.useGenericFunctions = true;
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefToLLVM));
   // bf16 conversions become integer ops: no compiler-rt helper is needed.
   arith::ArithExpandOpsPassOptions expand;
   expand.includeBf16 = true;

@@ -10,6 +10,8 @@
 #include <fstream>
 #include <sstream>
 
+extern "C" void _mlir_memref_to_llvm_free(void *ptr);
+
 namespace coco::host {
 namespace {
 
@@ -416,7 +418,8 @@ void Session::freeReturned(void *allocated) {
   for (auto &tensor : tensors)
     if (tensor->bytes.data() == allocated)
       return;
-  std::free(allocated);
+  // Allocated by compiled code, through the runtime's allocator.
+  _mlir_memref_to_llvm_free(allocated);
 }
 
 void Session::addEntry(std::string name, std::function<void(bool)> call,

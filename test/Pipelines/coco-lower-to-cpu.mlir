@@ -19,7 +19,7 @@ coco.grid @dp(shape = [?])
 // CHECK-NEXT: llvm.getelementptr
 // CHECK-NEXT: llvm.store %{{.*}} : f32, !llvm.ptr
 // CHECK-NOT: llvm.store %{{.*}} : f32, !llvm.ptr
-// CHECK: llvm.call @free
+// CHECK: llvm.call @_mlir_memref_to_llvm_free
 // CHECK-LABEL: llvm.func @_mlir_ciface_step
 // CHECK: llvm.call @step
 

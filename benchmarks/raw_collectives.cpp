@@ -1,0 +1,76 @@
+//===- raw_collectives.cpp - the collective and memory parts of the bound -===//
+//
+// Measures, on the ranks of one launch, what the benchmark's "bound" is made
+// of: the raw time of all_reduce, reduce_scatter and all_gather of N f32
+// through the coco runtime, and the memory bandwidth of a copy while every
+// rank copies at once (the condition compiled code runs in). Interleaved
+// repetitions, median, max over ranks. Prints CSV:
+//   what,elements,median_ms
+//
+// usage: mpirun -np R raw_collectives N [REPS]
+//
+//===----------------------------------------------------------------------===//
+
+#include "coco/Runtime/CocoRuntime.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace {
+struct Descriptor1D {
+  float *allocated, *aligned;
+  int64_t offset, size, stride;
+};
+
+Descriptor1D view(std::vector<float> &v) {
+  return {v.data(), v.data(), 0, static_cast<int64_t>(v.size()), 1};
+}
+} // namespace
+
+int main(int argc, char **argv) {
+  coco_rt_init(&argc, &argv);
+  int64_t n = argc > 1 ? std::atoll(argv[1]) : (1 << 24);
+  int reps = argc > 2 ? std::atoi(argv[2]) : 7;
+  int64_t ranks = coco_rt_world_size();
+  int64_t comm = coco_rt_comm(1, -1, 1, 1, 1, 0);
+  std::vector<float> a(n, 1.0f), b(n, 0.0f), slice(n / ranks, 0.0f);
+  Descriptor1D da = view(a), db = view(b), ds = view(slice);
+
+  std::vector<std::pair<std::string, std::function<void()>>> cases = {
+      {"all_reduce", [&] {
+         coco_rt_all_reduce("bench", comm, COCO_DTYPE_F32, COCO_RED_SUM, 1,
+                            &da, 1, &db);
+       }},
+      {"reduce_scatter", [&] {
+         coco_rt_reduce_scatter("bench", comm, COCO_DTYPE_F32, COCO_RED_SUM, 0,
+                                1, &da, 1, &ds);
+       }},
+      {"all_gather", [&] {
+         coco_rt_all_gather("bench", comm, COCO_DTYPE_F32, 0, 1, &ds, 1, &db);
+       }},
+      {"copy", [&] { std::memcpy(b.data(), a.data(), n * sizeof(float)); }},
+  };
+  std::vector<std::vector<double>> times(cases.size());
+  for (auto &c : cases) // warm up: first touch, communicator setup
+    c.second();
+  for (int r = 0; r < reps; ++r)
+    for (size_t i = 0; i < cases.size(); ++i) {
+      coco_rt_barrier();
+      double start = coco_rt_wtime();
+      cases[i].second();
+      times[i].push_back(coco_rt_max_over_ranks(coco_rt_wtime() - start));
+    }
+  if (coco_rt_world_rank() == 0)
+    for (size_t i = 0; i < cases.size(); ++i) {
+      std::sort(times[i].begin(), times[i].end());
+      std::printf("%s,%lld,%.6f\n", cases[i].first.c_str(),
+                  static_cast<long long>(n), times[i][times[i].size() / 2] * 1e3);
+    }
+  coco_rt_finalize();
+  return 0;
+}

@@ -1,0 +1,201 @@
+#!/usr/bin/env python3
+"""Benchmarks CoCoNet's schedules of the data-parallel optimizer steps on MPI
+ranks, as ratios measured in one launch.
+
+For each workload and size, every schedule is compiled into ONE executable
+(one entry per schedule); the host program runs them interleaved (warmups,
+then repetition i of every schedule before repetition i+1 of any), and
+reports the median over repetitions of the max over ranks. A second launch
+(coco-raw-collectives) measures the bound's parts: raw collective times and
+the copy bandwidth with every rank copying at once.
+
+Schedules (DESIGN.md / CoCoNet names):
+  eager        AR-C, one pass per pointwise op (as eager PyTorch runs Adam)
+  AR-C         all_reduce + one fused pass
+  RS-C-AG      split + reorder: reduce_scatter, update the slice, all_gather
+  RS-C-AG+ss   ... with shard-state: m, v stay sliced (ZeRO-1)
+  fuse(RS-C-AG)+ss  ... with the reduce-scatter's sum folded into the update loop
+
+usage: run_benchmarks.py [--ranks 2] [--sizes 1M,4M,16M] [--workloads adam,sgd,lamb]
+                         [--iters 7] [--out benchmarks/results]
+Prints a table per workload, writes results.csv, results.md and results.png.
+"""
+import argparse
+import csv
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BUILD = os.path.join(ROOT, "build")
+BIN = os.path.join(BUILD, "bin")
+WORKLOADS = os.path.join(ROOT, "test", "Integration", "DataParallel")
+MPIRUN = ["mpirun", "--allow-run-as-root", "--oversubscribe", "--mca", "btl", "self,vader"]
+
+# Bytes an eager implementation moves per element (f32): reads and writes.
+BYTES_PER_ELEMENT = {"sgd": (3 + 2) * 4, "adam": (4 + 3) * 4, "lamb": (4 + 3) * 4}
+STATE = {"sgd": ["b"], "adam": ["m", "v"], "lamb": ["m", "v"]}
+
+
+def sh(cmd, **kw):
+    result = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **kw)
+    if result.returncode != 0:
+        sys.exit(f"failed: {' '.join(cmd)}\n{result.stdout}")
+    return result.stdout
+
+
+def parse_size(text):
+    text = text.strip().upper()
+    scale = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}.get(text[-1], 1)
+    return int(text.rstrip("KMG")) * scale
+
+
+def variants(kind):
+    split_reorder = ["--coco-split", "--coco-reorder"]
+    shard = [f"--coco-shard-state=args={','.join(STATE[kind])}"]
+    plain, unfused = "coco-lower-to-cpu", "coco-lower-to-cpu{fuse-elementwise=false}"
+    fused = "coco-lower-to-cpu{fuse-reduce-scatter=true}"
+    return [
+        ("eager", [], unfused),
+        ("AR-C", [], plain),
+        ("RS-C-AG", split_reorder, plain),
+        ("RS-C-AG+ss", split_reorder + shard, plain),
+        ("fuse(RS-C-AG)+ss", split_reorder + shard, fused),
+    ]
+
+
+def entry_name(variant):
+    return "v_" + re.sub(r"[^A-Za-z0-9]+", "_", variant).strip("_")
+
+
+def build_program(kind, n, ranks, work):
+    """One executable with an entry per schedule."""
+    source = open(os.path.join(WORKLOADS, f"{kind}.mlir")).read()
+    source = "\n".join(l for l in source.splitlines() if not l.startswith("// RUN") and "CHECK" not in l)
+    source = source.replace("4096xf32", f"{n}xf32")
+    # Static ranks: the fused reduce-scatter needs them; every schedule gets
+    # the same module.
+    source = source.replace("coco.grid @dp(shape = [?])", f"coco.grid @dp(shape = [{ranks}])")
+    function = re.search(r"func\.func @(\w+)", source).group(1)
+    objects, funcs, grid = [], [], None
+    for variant, passes, pipeline in variants(kind):
+        name = entry_name(variant)
+        path = os.path.join(work, f"{name}.mlir")
+        with open(path, "w") as f:
+            f.write(source.replace(f"@{function}(", f"@{name}("))
+        scheduled = sh([os.path.join(BIN, "coco-opt"), path, *passes])
+        # Keep the scheduled function (for the host main) ...
+        lines = scheduled.rstrip().splitlines()
+        grid = next(l for l in lines if "coco.grid" in l)
+        start = next(i for i, l in enumerate(lines) if l.strip().startswith("func.func"))
+        funcs.append("\n".join(lines[start:-1]))
+        # ... and compile it with its pipeline.
+        obj = os.path.join(work, f"{name}.o")
+        sh([os.path.join(BIN, "coco-compile"), path, "--emit=obj", "-o", obj,
+            "--pipeline", pipeline] + [f"--pre-pass={p}" for p in passes])
+        objects.append(obj)
+    merged = os.path.join(work, "all.mlir")
+    with open(merged, "w") as f:
+        f.write("module {\n" + grid + "\n" + "\n".join(funcs) + "\n}\n")
+    main_cpp = os.path.join(work, "main.cpp")
+    entries = ",".join(entry_name(v) for v, _, _ in variants(kind))
+    sh([os.path.join(BIN, "coco-translate"), "--coco-to-cpp-main", f"--coco-entry={entries}",
+        merged, "-o", main_cpp])
+    exe = os.path.join(work, f"bench_{kind}_{n}")
+    lib = os.path.join(BUILD, "lib")
+    sh(["c++", "-O2", "-std=c++17", f"-I{ROOT}/include", main_cpp, *objects, "-o", exe,
+        f"-L{lib}", "-lCocoHost", "-lCocoRuntime", f"-Wl,-rpath,{lib}", "-lm"])
+    return exe
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--ranks", type=int, default=2)
+    parser.add_argument("--sizes", default="1M,4M,16M")
+    parser.add_argument("--workloads", default="adam,sgd,lamb")
+    parser.add_argument("--iters", type=int, default=7)
+    parser.add_argument("--warmup", type=int, default=2)
+    parser.add_argument("--out", default=os.path.join(ROOT, "benchmarks", "results"))
+    args = parser.parse_args()
+    os.environ.setdefault("OMPI_ALLOW_RUN_AS_ROOT", "1")
+    os.environ.setdefault("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
+    os.makedirs(args.out, exist_ok=True)
+    sizes = [parse_size(s) for s in args.sizes.split(",")]
+    rows = []
+    work = tempfile.mkdtemp(prefix="coco-bench-")
+    try:
+        for n in sizes:
+            raw = {}
+            for line in sh(MPIRUN + ["-np", str(args.ranks), os.path.join(BIN, "coco-raw-collectives"),
+                                     str(n), str(args.iters)]).splitlines():
+                what, _, ms = line.split(",")
+                raw[what] = float(ms)
+            bandwidth = 2 * n * 4 / (raw["copy"] * 1e-3)  # bytes/s, read + write
+            for kind in args.workloads.split(","):
+                exe = build_program(kind, n, args.ranks, work)
+                csv_path = os.path.join(work, f"{kind}_{n}.csv")
+                sh(MPIRUN + ["-np", str(args.ranks), exe, "--quiet", "--iters", str(args.iters),
+                             "--warmup", str(args.warmup), "--csv", csv_path])
+                times = {}
+                for line in open(csv_path):
+                    name, _, median, _, _ = line.strip().split(",")
+                    times[name] = float(median)
+                nbytes = BYTES_PER_ELEMENT[kind] * n
+                compute = nbytes / bandwidth * 1e3
+                bound = min(raw["all_reduce"] + compute,
+                            raw["reduce_scatter"] + raw["all_gather"] + compute / args.ranks)
+                eager = times[entry_name("eager")]
+                for variant, _, _ in variants(kind):
+                    t = times[entry_name(variant)]
+                    rows.append(dict(workload=kind, elements=n, schedule=variant, ranks=args.ranks,
+                                     median_ms=round(t, 3), gb_per_s=round(nbytes / (t * 1e-3) / 1e9, 2),
+                                     speedup_vs_eager=round(eager / t, 2),
+                                     ratio_to_bound=round(t / bound, 2), bound_ms=round(bound, 3),
+                                     all_reduce_ms=round(raw["all_reduce"], 3),
+                                     copy_gb_per_s=round(bandwidth / 1e9, 1)))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    with open(os.path.join(args.out, "results.csv"), "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
+        writer.writeheader()
+        writer.writerows(rows)
+    header = "| workload | elements | schedule | median ms | eff. GB/s | x eager | / bound |"
+    table = [header, "|" + "---|" * 7]
+    for r in rows:
+        table.append(f"| {r['workload']} | {r['elements'] >> 20}M | {r['schedule']} | {r['median_ms']} | "
+                     f"{r['gb_per_s']} | {r['speedup_vs_eager']} | {r['ratio_to_bound']} |")
+    text = "\n".join(table)
+    note = (f"\n\n{args.ranks} MPI ranks, median of {args.iters} interleaved repetitions "
+            f"(max over ranks). Bound = min(all_reduce + bytes/BW, reduce_scatter + all_gather "
+            f"+ bytes/(R*BW)), BW = copy bandwidth with every rank copying.\n")
+    with open(os.path.join(args.out, "results.md"), "w") as f:
+        f.write(text + note)
+    print(text + note)
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+        kinds = sorted({r["workload"] for r in rows})
+        fig, axes = plt.subplots(1, len(kinds), figsize=(5 * len(kinds), 4), squeeze=False)
+        for ax, kind in zip(axes[0], kinds):
+            for variant, _, _ in variants(kind):
+                pts = [(r["elements"], r["speedup_vs_eager"]) for r in rows
+                       if r["workload"] == kind and r["schedule"] == variant]
+                ax.plot([p[0] >> 20 for p in pts], [p[1] for p in pts], marker="o", label=variant)
+            ax.set_title(f"{kind} on {args.ranks} ranks")
+            ax.set_xlabel("elements (M f32)")
+            ax.set_ylabel("speed-up over eager")
+            ax.set_xscale("log", base=2)
+            ax.legend(fontsize=7)
+        fig.tight_layout()
+        fig.savefig(os.path.join(args.out, "results.png"), dpi=100)
+    except ImportError:
+        print("(matplotlib not installed: no plot; pip install matplotlib)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,82 @@
+//===- Allocator.cpp - buffers of compiled code, reused across calls ------===//
+//
+// Compiled coco code allocates its temporaries with memref.alloc, lowered
+// (finalize-memref-to-llvm{use-generic-functions}) to the functions below.
+// glibc serves large blocks with mmap and unmaps them on free, so a step
+// called in a loop would page-fault on every fresh buffer of every call;
+// for 16M-element tensors that costs more than the arithmetic. Large freed
+// blocks are kept here, per exact size, and handed out again (as a caching
+// allocator in a framework does). Small blocks go to malloc.
+//
+//===----------------------------------------------------------------------===//
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
+
+namespace {
+constexpr size_t kCachedFrom = 64 * 1024;
+
+struct Cache {
+  std::mutex mutex;
+  std::unordered_map<void *, size_t> live;            // large blocks in use
+  std::unordered_map<size_t, std::vector<void *>> free; // by size
+};
+
+Cache &cache() {
+  static Cache *instance = new Cache(); // never destroyed: used at exit
+  return *instance;
+}
+
+void *allocate(size_t size, size_t alignment) {
+  if (size < kCachedFrom)
+    return alignment ? std::aligned_alloc(alignment, (size + alignment - 1) /
+                                                         alignment * alignment)
+                     : std::malloc(size);
+  Cache &c = cache();
+  std::lock_guard<std::mutex> lock(c.mutex);
+  auto &blocks = c.free[size];
+  void *block = nullptr;
+  if (!blocks.empty()) {
+    block = blocks.back();
+    blocks.pop_back();
+  } else {
+    // Page-aligned, which satisfies any alignment compiled code asks for.
+    block = std::aligned_alloc(4096, (size + 4095) / 4096 * 4096);
+    if (!block)
+      return nullptr;
+  }
+  c.live[block] = size;
+  return block;
+}
+} // namespace
+
+extern "C" __attribute__((visibility("default"))) void *
+_mlir_memref_to_llvm_alloc(size_t size) {
+  return allocate(size, 0);
+}
+
+extern "C" __attribute__((visibility("default"))) void *
+_mlir_memref_to_llvm_aligned_alloc(size_t alignment, size_t size) {
+  return allocate(size, alignment);
+}
+
+extern "C" __attribute__((visibility("default"))) void
+_mlir_memref_to_llvm_free(void *ptr) {
+  if (!ptr)
+    return;
+  Cache &c = cache();
+  {
+    std::lock_guard<std::mutex> lock(c.mutex);
+    auto it = c.live.find(ptr);
+    if (it != c.live.end()) {
+      c.free[it->second].push_back(ptr);
+      c.live.erase(it);
+      return;
+    }
+  }
+  std::free(ptr);
+}
