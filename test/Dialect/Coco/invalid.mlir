@@ -639,3 +639,63 @@ func.func @f(%a: memref<4xf32>, %p: index) {
   coco.comm.send %a to %p on @tp[0] : memref<4xf32>
   return
 }
+
+// -----
+
+coco.grid @dp(shape = [?])
+coco.grid @g4(shape = [4])
+func.func @f(%a: !coco.dtensor<4xf32, replicated on @dp>) {
+  // expected-error @+1 {{needs one result dimension per input dimension (1), got 2}}
+  %0 = coco.expand %a dims [0, 1] : !coco.dtensor<4xf32, replicated on @dp> to !coco.dtensor<4x4xf32, replicated on @dp>
+  return
+}
+
+// -----
+
+coco.grid @dp(shape = [?])
+coco.grid @g4(shape = [4])
+func.func @f(%a: !coco.dtensor<4xf32, replicated on @dp>) {
+  // expected-error @+1 {{dimension 2 is out of range for a rank-2 result}}
+  %0 = coco.expand %a dims [2] : !coco.dtensor<4xf32, replicated on @dp> to !coco.dtensor<4x4xf32, replicated on @dp>
+  return
+}
+
+// -----
+
+coco.grid @dp(shape = [?])
+coco.grid @g4(shape = [4])
+func.func @f(%a: !coco.dtensor<4xf32, replicated on @dp>) {
+  // expected-error @+1 {{input dimension 0 (size 4) does not match result dimension 1 (size 8)}}
+  %0 = coco.expand %a dims [1] : !coco.dtensor<4xf32, replicated on @dp> to !coco.dtensor<4x8xf32, replicated on @dp>
+  return
+}
+
+// -----
+
+coco.grid @dp(shape = [?])
+coco.grid @g4(shape = [4])
+func.func @f(%a: !coco.dtensor<4xf32, replicated on @dp>) {
+  // expected-error @+1 {{changes the element type}}
+  %0 = coco.expand %a dims [1] : !coco.dtensor<4xf32, replicated on @dp> to !coco.dtensor<2x4xf16, replicated on @dp>
+  return
+}
+
+// -----
+
+coco.grid @dp(shape = [?])
+coco.grid @g4(shape = [4])
+func.func @f(%a: !coco.dtensor<4xf32, sliced<0> on @dp>) {
+  // expected-error @+1 {{result must be sliced<1> on @dp[0], like its input}}
+  %0 = coco.expand %a dims [1] : !coco.dtensor<4xf32, sliced<0> on @dp> to !coco.dtensor<2x4xf32, sliced<0> on @dp>
+  return
+}
+
+// -----
+
+coco.grid @dp(shape = [?])
+coco.grid @g4(shape = [4])
+func.func @f(%a: !coco.dtensor<2x2xf32, replicated on @dp>) {
+  // expected-error @+1 {{dimensions must be strictly increasing}}
+  %0 = coco.expand %a dims [1, 0] : !coco.dtensor<2x2xf32, replicated on @dp> to !coco.dtensor<2x2x2xf32, replicated on @dp>
+  return
+}

@@ -79,7 +79,8 @@ func.func @pointwise(%r: !R, %l: !L, %s: !S0, %x: f32) {
 func.func @contractions(%x: !coco.dtensor<2x8x16xf32, sliced<2> on @dp>,
                         %w: !coco.dtensor<16x4xf32, sliced<0> on @dp>,
                         %r: !coco.dtensor<2x8x16xf32, replicated on @dp>,
-                        %wc: !coco.dtensor<16x4xf32, sliced<1> on @dp>) {
+                        %wc: !coco.dtensor<16x4xf32, sliced<1> on @dp>,
+                        %wc2: !coco.dtensor<16xf32, sliced<0> on @dp>) {
   // CHECK: coco.matmul {{.*}} : !coco.dtensor<2x8x16xf32, sliced<2> on @dp>, !coco.dtensor<16x4xf32, sliced<0> on @dp>
   %0 = coco.matmul %x, %w : !coco.dtensor<2x8x16xf32, sliced<2> on @dp>, !coco.dtensor<16x4xf32, sliced<0> on @dp>
   // CHECK: coco.matmul
@@ -90,7 +91,9 @@ func.func @contractions(%x: !coco.dtensor<2x8x16xf32, sliced<2> on @dp>,
   %3 = coco.reduce max %r dims [1] : !coco.dtensor<2x8x16xf32, replicated on @dp>
   // CHECK: coco.norm %{{.*}} : !coco.dtensor<2x8x16xf32, replicated on @dp>
   %4 = coco.norm %r : !coco.dtensor<2x8x16xf32, replicated on @dp>
+  // CHECK: coco.expand %{{.*}} dims [1] : !coco.dtensor<16xf32, sliced<0> on @dp> to !coco.dtensor<2x16xf32, sliced<1> on @dp>
   // CHECK: coco.extract %{{.*}} : !coco.dtensor<f32, replicated on @dp> -> f32
+  %6 = coco.expand %wc2 dims [1] : !coco.dtensor<16xf32, sliced<0> on @dp> to !coco.dtensor<2x16xf32, sliced<1> on @dp>
   %5 = coco.extract %4 : !coco.dtensor<f32, replicated on @dp> -> f32
   return
 }

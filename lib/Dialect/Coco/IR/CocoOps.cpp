@@ -408,6 +408,38 @@ LogicalResult ConstantOp::verify() {
   return success();
 }
 
+LogicalResult ExpandOp::verify() {
+  DTensorType input = getInput().getType();
+  DTensorType result = getResult().getType();
+  ArrayRef<int64_t> dims = getDims();
+  if ((int64_t)dims.size() != input.getRank())
+    return emitOpError() << "needs one result dimension per input dimension ("
+                         << input.getRank() << "), got " << dims.size();
+  for (auto [i, dim] : llvm::enumerate(dims)) {
+    if (dim < 0 || dim >= result.getRank())
+      return emitOpError() << "dimension " << dim
+                           << " is out of range for a rank-"
+                           << result.getRank() << " result";
+    if (i > 0 && dim <= dims[i - 1])
+      return emitOpError() << "dimensions must be strictly increasing";
+    if (input.getShape()[i] != result.getShape()[dim])
+      return emitOpError() << "input dimension " << i << " (size "
+                           << input.getShape()[i]
+                           << ") does not match result dimension " << dim
+                           << " (size " << result.getShape()[dim] << ")";
+  }
+  if (input.getElementType() != result.getElementType())
+    return emitOpError() << "changes the element type";
+  DTensorType expected =
+      input.isSliced()
+          ? result.withLayout(LayoutKind::sliced, dims[input.getSlicedDim()])
+          : result.withLayout(input.getLayout());
+  if (!input.isOnSameAxis(result) || !result.hasSameDistribution(expected))
+    return emitOpError() << "result must be " << describeLayout(expected)
+                         << " on " << describeAxis(input) << ", like its input";
+  return success();
+}
+
 LogicalResult ExtractOp::verify() {
   DTensorType input = getInput().getType();
   if (input.getRank() != 0)

@@ -418,6 +418,34 @@ public:
   }
 };
 
+class ExpandLowering : public LocalizePattern<ExpandOp> {
+public:
+  using LocalizePattern::LocalizePattern;
+  LogicalResult
+  matchAndRewrite(ExpandOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    DTensorType resultType = op.getType();
+    int64_t rank = resultType.getRank();
+    SmallVector<AffineExpr> inputDims;
+    for (int64_t dim : op.getDims())
+      inputDims.push_back(rewriter.getAffineDimExpr(dim));
+    SmallVector<AffineMap> maps = {
+        AffineMap::get(rank, 0, inputDims, rewriter.getContext()),
+        rewriter.getMultiDimIdentityMap(rank)};
+    SmallVector<utils::IteratorType> iterators(rank,
+                                               utils::IteratorType::parallel);
+    Value init = grids.emptyTensor(rewriter, loc, resultType);
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, init.getType(), adaptor.getInput(), init, maps,
+        iterators, [](OpBuilder &b, Location l, ValueRange args) {
+          linalg::YieldOp::create(b, l, args[0]);
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
 class ExtractLowering : public LocalizePattern<ExtractOp> {
 public:
   using LocalizePattern::LocalizePattern;
@@ -754,7 +782,7 @@ public:
 bool isGlobalViewOp(Operation *op) {
   return isa<AddOp, SubOp, MulOp, DivOp, MaxOp, MinOp, PowOp, NegOp, AbsOp,
              SqrtOp, RsqrtOp, ExpOp, LogOp, CmpOp, SelectOp, DropoutOp, CastOp,
-             ConstantOp, ExtractOp, MatmulOp, ReduceOp, NormOp, UpdateOp,
+             ConstantOp, ExpandOp, ExtractOp, MatmulOp, ReduceOp, NormOp, UpdateOp,
              AllReduceOp, ReduceScatterOp, AllGatherOp, BroadcastOp,
              ReduceToRootOp, AllToAllOp, SliceOp, SendOp, RecvOp>(op);
 }
@@ -818,7 +846,7 @@ struct CocoLocalizePass
         ElementwiseLowering<RsqrtOp>, ElementwiseLowering<ExpOp>,
         ElementwiseLowering<LogOp>, ElementwiseLowering<CmpOp>,
         ElementwiseLowering<SelectOp>, ElementwiseLowering<CastOp>,
-        DropoutLowering, ConstantLowering, ExtractLowering, MatmulLowering,
+        DropoutLowering, ConstantLowering, ExpandLowering, ExtractLowering, MatmulLowering,
         ReduceLowering, NormLowering, UpdateLowering,
         CollectiveLowering<AllReduceOp>, CollectiveLowering<ReduceScatterOp>,
         CollectiveLowering<AllGatherOp>, CollectiveLowering<BroadcastOp>,

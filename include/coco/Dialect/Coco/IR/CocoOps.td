@@ -196,6 +196,24 @@ def Coco_ConstantOp : Coco_GridUserOp<"constant", [Pure, ConstantLike]> {
   let hasVerifier = 1;
 }
 
+def Coco_ExpandOp : Coco_GridUserOp<"expand", [Pure]> {
+  let summary = "broadcasts a tensor along new dimensions";
+  let description = [{
+    `coco.expand %b dims [2] : T to U`: dimension i of the input becomes
+    dimension `dims[i]` of the result; the other result dimensions repeat it
+    (e.g. a bias [H] added to activations [B, S, H]). The layout carries
+    over: replicated stays replicated, local stays local, `sliced<d>`
+    becomes `sliced<dims[d]>`.
+  }];
+  let arguments = (ins Coco_DTensor:$input, DenseI64ArrayAttr:$dims);
+  let results = (outs Coco_DTensor:$result);
+  let assemblyFormat = [{
+    $input `dims` $dims attr-dict `:` qualified(type($input)) `to`
+    qualified(type($result))
+  }];
+  let hasVerifier = 1;
+}
+
 def Coco_ExtractOp : Coco_GridUserOp<"extract", [Pure]> {
   let summary = "reads the value of a rank-0 distributed tensor";
   let description = [{
