@@ -17,7 +17,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-if ! python3 -c "import numpy" >/dev/null 2>&1; then
-  echo "install-deps: installing numpy"
-  python3 -m pip install -q numpy 2>/dev/null || python3 -m pip install -q --break-system-packages numpy
+if ! python3 -c "import numpy, pytest" >/dev/null 2>&1; then
+  echo "install-deps: installing numpy, pytest"
+  python3 -m pip install -q numpy pytest 2>/dev/null || python3 -m pip install -q --break-system-packages numpy pytest
 fi

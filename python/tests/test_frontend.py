@@ -1,0 +1,114 @@
+"""The Python front end: the examples compile, run on 2 MPI ranks and match
+numpy references; schedules agree with the unscheduled programs; the
+transform script equals the passes; errors come back as CocoError."""
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(ROOT, "python"))
+sys.path.insert(0, os.path.join(ROOT, "python", "examples"))
+sys.path.insert(0, os.path.join(ROOT, "test", "Integration", "lib"))
+
+import coco  # noqa: E402
+import adam  # noqa: E402
+import lamb  # noqa: E402
+import reference as ref  # noqa: E402
+import sgd  # noqa: E402
+import tp_layer  # noqa: E402
+
+N, R = 4096, 2
+SCHEDULES = {
+    "AR-C": {},
+    "RS-C-AG": dict(split=True, reorder=True),
+    "RS-C-AG+shard": dict(split=True, reorder=True, shard_state="STATE"),
+    "fuse(RS-C-AG)+shard": dict(split=True, reorder=True, shard_state="STATE", fuse=True),
+}
+
+
+def inputs(kind):
+    rng = np.random.default_rng(11)
+    data = {"w": rng.standard_normal(N, dtype=np.float32),
+            "g": [rng.standard_normal(N, dtype=np.float32) for _ in range(R)]}
+    if kind == "sgd":
+        data["b"] = rng.standard_normal(N, dtype=np.float32)
+    else:
+        data["m"] = rng.standard_normal(N, dtype=np.float32) * np.float32(0.1)
+        data["v"] = rng.random(N, dtype=np.float32) * np.float32(0.1)
+    return data
+
+
+@pytest.mark.parametrize("schedule", SCHEDULES)
+@pytest.mark.parametrize("kind", ["sgd", "adam", "lamb"])
+def test_optimizer_matches_numpy(kind, schedule, tmp_path):
+    module = {"sgd": sgd, "adam": adam, "lamb": lamb}[kind]
+    state = ["b"] if kind == "sgd" else ["m", "v"]
+    options = {k: (state if v == "STATE" else v) for k, v in SCHEDULES[schedule].items()}
+    prog = module.build(N, coco.Grid("dp", [R])).schedule(**options)
+    data = inputs(kind)
+    out = prog.compile(workdir=str(tmp_path)).run(ranks=R, inputs=data, scalars={"step": 2.0})
+    if kind == "sgd":
+        expected = dict(zip(["w", "b"], ref.sgd(data["w"], data["g"], data["b"], 0.01, 0.9, 0.0)))
+    else:
+        fn = ref.adam if kind == "adam" else ref.lamb
+        expected = dict(zip(["w", "m", "v"], fn(data["w"], data["g"], data["m"], data["v"], 2.0)))
+    for name, value in expected.items():
+        # float32 arithmetic in the same order except LAMB's norms (summed
+        # in another order): a tolerance of a few ulps.
+        np.testing.assert_allclose(out[name], value, rtol=2e-5, atol=1e-6, err_msg=name)
+
+
+def test_tp_layer_matches_numpy(tmp_path):
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((4, 8, 16), dtype=np.float32)
+    w = rng.standard_normal((16, 16), dtype=np.float32)
+    b = rng.standard_normal(16, dtype=np.float32)
+    r = rng.standard_normal((4, 8, 16), dtype=np.float32)
+    expected = ref.dropout((x.reshape(-1, 16) @ w).reshape(4, 8, 16) + b, 0.1, 1234) + r
+    for options in ({}, dict(split=True, reorder=True)):
+        prog = tp_layer.build().schedule(**options)
+        out = prog.compile(workdir=str(tmp_path / str(len(options)))).run(
+            ranks=R, inputs=dict(x=x, w=w, b=b, r=r))
+        np.testing.assert_allclose(out["z"], expected, rtol=1e-5, atol=1e-5)
+
+
+def test_transform_script_equals_passes(tmp_path):
+    prog = adam.build(N, coco.Grid("dp")).schedule(split=True, reorder=True, shard_state=["m", "v"])
+    script = tmp_path / "schedule.mlir"
+    script.write_text(prog.transform_script())
+    source = tmp_path / "adam.mlir"
+    source.write_text(prog.mlir())
+    tools = coco.program._tools_dir()
+    via_script = subprocess.run(
+        [os.path.join(tools, "coco-opt"), str(source),
+         f"--transform-preload-library=transform-library-paths={script}", "--transform-interpreter"],
+        check=True, capture_output=True, text=True).stdout
+    assert via_script == prog.scheduled_mlir()
+
+
+def test_layout_error_in_python():
+    prog = coco.Program("bad", coco.Grid("dp"))
+    w = prog.param("w", (8,))
+    with pytest.raises(coco.CocoError, match="needs a sliced operand, got replicated"):
+        coco.all_gather(w)
+
+
+def test_verifier_diagnostic_becomes_exception():
+    prog = coco.Program("bad", coco.Grid("dp", [4]))
+    g = prog.param("g", (6,), layout="local")
+    prog.output("s", coco.all_reduce(g))
+    prog.schedule(split=True)
+    with pytest.raises(coco.CocoError, match="is not divisible by the 4 ranks"):
+        prog.check()
+
+
+def test_runtime_error_becomes_exception(tmp_path):
+    prog = coco.Program("sum", coco.Grid("dp"))
+    prog.output("s", coco.all_reduce(prog.param("g", (16,), layout="local")))
+    compiled = prog.compile(workdir=str(tmp_path))
+    with pytest.raises(coco.CocoError, match="holds 32 bytes, but 'g' .* needs 64"):
+        compiled.run(ranks=R, inputs={"g": [np.zeros(8, np.float32)] * R})
