@@ -13,7 +13,7 @@ config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.coco_obj_root, "test")
 # Helpers of the integration tests (lib) and transform scripts (schedules)
 # are not tests themselves.
-config.excludes = ["lib", "schedules", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py"]
+config.excludes = ["lib", "schedules", "consumer", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py"]
 
 config.environment["FILECHECK_OPTS"] = "-enable-var-scope --allow-unused-prefixes=false"
 # mpirun as root inside containers, more ranks than cores.
@@ -33,6 +33,7 @@ config.substitutions.append(("%mpirun", mpirun))
 # lit.llvm binds %python to the interpreter running lit; tests use numpy.
 config.substitutions.append(("%coco_python", config.python_executable))
 config.substitutions.append(("%coco_obj_root", config.coco_obj_root))
+config.substitutions.append(("%mlir_dir", config.mlir_dir))
 config.substitutions.append(("%coco_src_root", config.coco_src_root))
 
 tool_dirs = [config.coco_tools_dir, config.llvm_tools_dir]

@@ -3,7 +3,7 @@
 # build tools, numpy). Safe to re-run: installs only what is missing.
 set -euo pipefail
 
-packages=(libmlir-22-dev mlir-22-tools llvm-22-dev llvm-22-tools cmake ninja-build
+packages=(libmlir-22-dev mlir-22-tools llvm-22-dev llvm-22-tools libzstd-dev cmake ninja-build
           lld g++ libgtest-dev libopenmpi-dev openmpi-bin python3)
 missing=()
 for p in "${packages[@]}"; do
