@@ -699,3 +699,21 @@ func.func @f(%a: !coco.dtensor<2x2xf32, replicated on @dp>) {
   %0 = coco.expand %a dims [1, 0] : !coco.dtensor<2x2xf32, replicated on @dp> to !coco.dtensor<2x2x2xf32, replicated on @dp>
   return
 }
+
+// -----
+
+// Inference runs while parsing, before operand type constraints (found by
+// the mutation fuzzer: these used to crash).
+func.func @f(%a: f32, %b: f32) {
+  // expected-error @+1 {{'coco.matmul' expects a distributed tensor operand, got 'f32'}}
+  %0 = coco.matmul %a, %b : f32, f32
+  return
+}
+
+// -----
+
+func.func @f(%a: tensor<4xf32>) {
+  // expected-error @+1 {{'coco.norm' expects a distributed tensor operand, got 'tensor<4xf32>'}}
+  %0 = coco.norm %a : tensor<4xf32>
+  return
+}

@@ -175,6 +175,15 @@ LogicalResult GridOp::verify() {
 // Pointwise layout inference
 //===----------------------------------------------------------------------===//
 
+/// Inference runs while parsing, before the operand type constraints are
+/// verified: an operand that should be a distributed tensor may be anything.
+#define COCO_DTENSOR_OPERAND(VAR, VALUE, OPNAME)                               \
+  auto VAR = dyn_cast<DTensorType>((VALUE).getType());                         \
+  if (!VAR)                                                                    \
+    return emitOptionalError(loc, "'coco.", OPNAME,                            \
+                             "' expects a distributed tensor operand, got ",   \
+                             (VALUE).getType());
+
 /// Combines the distributions of pointwise operands (CoCoNet's rule: equal
 /// layouts stay, replicated with X gives X, anything else is an error).
 /// Scalars are broadcast. Returns the result type with `resultElementType`
@@ -292,7 +301,7 @@ LogicalResult SelectOp::inferReturnTypes(MLIRContext *,
                                          std::optional<Location> loc,
                                          Adaptor adaptor,
                                          SmallVectorImpl<Type> &results) {
-  auto condition = cast<DTensorType>(adaptor.getCondition().getType());
+  COCO_DTENSOR_OPERAND(condition, adaptor.getCondition(), "select")
   if (!condition.getElementType().isInteger(1))
     return emitOptionalError(loc, "'coco.select' condition must have i1 "
                                   "elements, got ",
@@ -460,8 +469,8 @@ LogicalResult MatmulOp::inferReturnTypes(MLIRContext *,
                                          std::optional<Location> loc,
                                          Adaptor adaptor,
                                          SmallVectorImpl<Type> &results) {
-  auto lhs = cast<DTensorType>(adaptor.getLhs().getType());
-  auto rhs = cast<DTensorType>(adaptor.getRhs().getType());
+  COCO_DTENSOR_OPERAND(lhs, adaptor.getLhs(), "matmul")
+  COCO_DTENSOR_OPERAND(rhs, adaptor.getRhs(), "matmul")
   int64_t rank = lhs.getRank();
   if (rank < 2 || rhs.getRank() != 2)
     return emitOptionalError(loc, "'coco.matmul' expects lhs of rank >= 2 and "
@@ -520,7 +529,7 @@ LogicalResult ReduceOp::inferReturnTypes(MLIRContext *,
                                          std::optional<Location> loc,
                                          Adaptor adaptor,
                                          SmallVectorImpl<Type> &results) {
-  auto input = cast<DTensorType>(adaptor.getInput().getType());
+  COCO_DTENSOR_OPERAND(input, adaptor.getInput(), "reduce")
   ReductionKind kind = adaptor.getKind();
   if (kind != ReductionKind::sum && kind != ReductionKind::max &&
       kind != ReductionKind::min)
@@ -562,7 +571,7 @@ LogicalResult NormOp::inferReturnTypes(MLIRContext *,
                                        std::optional<Location> loc,
                                        Adaptor adaptor,
                                        SmallVectorImpl<Type> &results) {
-  auto input = cast<DTensorType>(adaptor.getInput().getType());
+  COCO_DTENSOR_OPERAND(input, adaptor.getInput(), "norm")
   if (!isa<FloatType>(input.getElementType()))
     return emitOptionalError(loc, "'coco.norm' needs a floating-point element "
                                   "type, got ",
@@ -624,7 +633,7 @@ LogicalResult AllReduceOp::inferReturnTypes(MLIRContext *,
                                             std::optional<Location> loc,
                                             Adaptor adaptor,
                                             SmallVectorImpl<Type> &results) {
-  auto input = cast<DTensorType>(adaptor.getInput().getType());
+  COCO_DTENSOR_OPERAND(input, adaptor.getInput(), "all_reduce")
   if (failed(requireLayout(loc, "all_reduce", input, LayoutKind::local,
                            "per-rank values to combine")))
     return failure();
@@ -635,7 +644,7 @@ LogicalResult AllReduceOp::inferReturnTypes(MLIRContext *,
 LogicalResult ReduceScatterOp::inferReturnTypes(
     MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
     SmallVectorImpl<Type> &results) {
-  auto input = cast<DTensorType>(adaptor.getInput().getType());
+  COCO_DTENSOR_OPERAND(input, adaptor.getInput(), "reduce_scatter")
   if (failed(requireLayout(loc, "reduce_scatter", input, LayoutKind::local,
                            "per-rank values to combine")) ||
       failed(checkDim(loc, "reduce_scatter", input, adaptor.getDim())))
@@ -648,7 +657,7 @@ LogicalResult AllGatherOp::inferReturnTypes(MLIRContext *,
                                             std::optional<Location> loc,
                                             Adaptor adaptor,
                                             SmallVectorImpl<Type> &results) {
-  auto input = cast<DTensorType>(adaptor.getInput().getType());
+  COCO_DTENSOR_OPERAND(input, adaptor.getInput(), "all_gather")
   if (failed(requireLayout(loc, "all_gather", input, LayoutKind::sliced,
                            "slices to concatenate")))
     return failure();
@@ -668,7 +677,7 @@ LogicalResult BroadcastOp::inferReturnTypes(MLIRContext *,
                                             std::optional<Location> loc,
                                             Adaptor adaptor,
                                             SmallVectorImpl<Type> &results) {
-  auto input = cast<DTensorType>(adaptor.getInput().getType());
+  COCO_DTENSOR_OPERAND(input, adaptor.getInput(), "broadcast")
   if (failed(checkRoot(loc, "broadcast", adaptor.getRoot())))
     return failure();
   if (input.isSliced())
@@ -683,7 +692,7 @@ LogicalResult BroadcastOp::inferReturnTypes(MLIRContext *,
 LogicalResult ReduceToRootOp::inferReturnTypes(
     MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
     SmallVectorImpl<Type> &results) {
-  auto input = cast<DTensorType>(adaptor.getInput().getType());
+  COCO_DTENSOR_OPERAND(input, adaptor.getInput(), "reduce_to_root")
   if (failed(checkRoot(loc, "reduce_to_root", adaptor.getRoot())) ||
       failed(requireLayout(loc, "reduce_to_root", input, LayoutKind::local,
                            "per-rank values to combine")))
@@ -696,7 +705,7 @@ LogicalResult AllToAllOp::inferReturnTypes(MLIRContext *,
                                            std::optional<Location> loc,
                                            Adaptor adaptor,
                                            SmallVectorImpl<Type> &results) {
-  auto input = cast<DTensorType>(adaptor.getInput().getType());
+  COCO_DTENSOR_OPERAND(input, adaptor.getInput(), "all_to_all")
   if (failed(requireLayout(loc, "all_to_all", input, LayoutKind::sliced,
                            "slices to re-slice")) ||
       failed(checkDim(loc, "all_to_all", input, adaptor.getDim())))
@@ -713,7 +722,7 @@ LogicalResult SliceOp::inferReturnTypes(MLIRContext *,
                                         std::optional<Location> loc,
                                         Adaptor adaptor,
                                         SmallVectorImpl<Type> &results) {
-  auto input = cast<DTensorType>(adaptor.getInput().getType());
+  COCO_DTENSOR_OPERAND(input, adaptor.getInput(), "slice")
   if (failed(requireLayout(loc, "slice", input, LayoutKind::replicated,
                            "every rank must hold the whole tensor")) ||
       failed(checkDim(loc, "slice", input, adaptor.getDim())))

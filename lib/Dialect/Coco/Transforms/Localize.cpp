@@ -812,6 +812,10 @@ struct CocoLocalizePass
       };
       bool ok = checkAll(op->getOperandTypes()) &&
                 checkAll(op->getResultTypes());
+      // Signatures too: a declaration has no block to carry its types.
+      if (auto function = dyn_cast<FunctionOpInterface>(op))
+        ok = ok && checkAll(function.getArgumentTypes()) &&
+             checkAll(function.getResultTypes());
       for (Region &region : op->getRegions())
         for (Block &block : region)
           ok = ok && checkAll(block.getArgumentTypes());

@@ -7,3 +7,10 @@ coco.grid @dp(shape = [?])
 func.func @f(%x: !coco.dtensor<4xf32, local on @tp>) {
   return
 }
+
+// -----
+
+// Declarations are checked too (their types appear in no block).
+coco.grid @dp(shape = [?])
+// expected-error @+1 {{uses '!coco.dtensor<4xf32, local on @dp[4294967296]>', whose grid axis is not declared by a coco.grid op}}
+func.func private @g(!coco.dtensor<4xf32, local on @dp[4294967296]>)
