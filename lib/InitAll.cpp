@@ -24,6 +24,12 @@
 #include "mlir/Dialect/MemRef/Transforms/AllocationOpInterfaceImpl.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Arith/Transforms/ShardingInterfaceImpl.h"
+#include "mlir/Dialect/Func/Extensions/ShardingExtensions.h"
+#include "mlir/Dialect/Linalg/Transforms/ShardingInterfaceImpl.h"
+#include "mlir/Dialect/Shard/IR/ShardDialect.h"
+#include "mlir/Dialect/Tensor/IR/ShardingInterfaceImpl.h"
+#include "mlir/Dialect/Shard/Transforms/Passes.h"
 #include "mlir/Dialect/SCF/Transforms/BufferDeallocationOpInterfaceImpl.h"
 #include "mlir/Dialect/SCF/Transforms/BufferizableOpInterfaceImpl.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -46,7 +52,8 @@ void mlir::coco::registerCocoAndUpstreamDialects(DialectRegistry &registry) {
                   bufferization::BufferizationDialect, cf::ControlFlowDialect,
                   func::FuncDialect, LLVM::LLVMDialect, linalg::LinalgDialect,
                   math::MathDialect, memref::MemRefDialect, scf::SCFDialect,
-                  tensor::TensorDialect, transform::TransformDialect>();
+                  shard::ShardDialect, tensor::TensorDialect,
+                  transform::TransformDialect>();
   registerTransformDialectExtension(registry);
   // transform.structured.match, to find ops in schedules.
   linalg::registerTransformDialectExtension(registry);
@@ -60,6 +67,12 @@ void mlir::coco::registerCocoAndUpstreamDialects(DialectRegistry &registry) {
   scf::registerBufferDeallocationOpInterfaceExternalModels(registry);
   tensor::registerBufferizableOpInterfaceExternalModels(registry);
   func::registerInlinerExtension(registry);
+  // Upstream's sharding models, so programs sharded with upstream's shard
+  // dialect can be partitioned here and imported (convert-shard-to-coco).
+  arith::registerShardingInterfaceExternalModels(registry);
+  func::registerShardingInterfaceExternalModels(registry);
+  linalg::registerShardingInterfaceExternalModels(registry);
+  tensor::registerShardingInterfaceExternalModels(registry);
   registerBuiltinDialectTranslation(registry);
   registerLLVMDialectTranslation(registry);
 }
@@ -67,6 +80,7 @@ void mlir::coco::registerCocoAndUpstreamDialects(DialectRegistry &registry) {
 void mlir::coco::registerAllCocoPasses() {
   registerCocoPasses();
   registerConvertCocoToLLVMPass();
+  registerConvertShardToCocoPass();
   registerCocoPipelines();
 
   // The upstream passes coco's pipelines are made of, for tests and for
@@ -81,4 +95,6 @@ void mlir::coco::registerAllCocoPasses() {
   memref::registerMemRefPasses();
   registerConversionPasses();
   transform::registerTransformPasses();
+  // Upstream's sharding, for importing shard programs (convert-shard-to-coco).
+  shard::registerShardPasses();
 }

@@ -3,6 +3,7 @@
 #ifndef COCO_CONVERSION_PASSES_H
 #define COCO_CONVERSION_PASSES_H
 
+#include "coco/Dialect/Coco/IR/CocoDialect.h"
 #include "mlir/Pass/Pass.h"
 
 namespace mlir::coco {

@@ -21,4 +21,24 @@ def ConvertCocoToLLVMPass : Pass<"convert-coco-to-llvm", "ModuleOp"> {
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
 
+def ConvertShardToCocoPass : Pass<"convert-shard-to-coco", "ModuleOp"> {
+  let summary = "Imports a program partitioned by upstream shard into coco";
+  let description = [{
+    Takes the output of upstream's `sharding-propagation` + `shard-partition`
+    (per-rank tensors and `shard.*` collectives on a `shard.grid`) to coco's
+    rank-local form: `shard.grid` becomes `coco.grid`, every collective the
+    partitioner emits becomes the `coco.comm.*` op (or, for all_slice,
+    scatter and gather, a combination) on the same grid axis, and
+    `process_multi_index` / `process_linear_index` / `grid_shape` become
+    `coco.axis_rank` / `coco.axis_size` arithmetic. From there coco's CPU
+    pipeline (`coco-lower-to-cpu`) and runtime take over, with communicators
+    cached per grid axis. Collectives over several grid axes at once,
+    dynamic roots and non-rotating shifts are rejected with a diagnostic.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::coco::CocoDialect",
+    "::mlir::tensor::TensorDialect"
+  ];
+}
+
 #endif // COCO_CONVERSION_PASSES_TD

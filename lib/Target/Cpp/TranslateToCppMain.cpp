@@ -67,6 +67,23 @@ std::string joinInts(ArrayRef<int64_t> values) {
   return text;
 }
 
+/// Builtin tensors in an entry's signature (e.g. a program imported from
+/// upstream shard) are per-rank values: treated as local on the world.
+constexpr StringLiteral kRankLocalGrid = "__rank_local__";
+
+DTensorType asDistributed(Type type) {
+  if (auto dtensor = dyn_cast<DTensorType>(type))
+    return dtensor;
+  auto tensor = dyn_cast<RankedTensorType>(type);
+  if (!tensor || !tensor.hasStaticShape())
+    return {};
+  return DTensorType::get(type.getContext(), tensor.getShape(),
+                          tensor.getElementType(), LayoutKind::local, -1,
+                          FlatSymbolRefAttr::get(type.getContext(),
+                                                 kRankLocalGrid),
+                          0);
+}
+
 class MainEmitter {
 public:
   MainEmitter(ArrayRef<func::FuncOp> entries, raw_ostream &os)
@@ -100,12 +117,15 @@ FailureOr<std::string> MainEmitter::tensorInfo(Operation *at, DTensorType type,
   if (!element)
     return at->emitError() << "element type " << type.getElementType()
                            << " has no host representation";
-  auto grid = symbols.lookupNearestSymbolFrom<GridOp>(at, type.getGrid());
-  if (!grid)
-    return at->emitError() << "unknown grid " << type.getGrid();
-  SmallVector<int64_t> gridShape;
-  for (int64_t extent : grid.getShape())
-    gridShape.push_back(ShapedType::isDynamic(extent) ? -1 : extent);
+  SmallVector<int64_t> gridShape = {-1};
+  if (type.getGrid().getValue() != kRankLocalGrid) {
+    auto grid = symbols.lookupNearestSymbolFrom<GridOp>(at, type.getGrid());
+    if (!grid)
+      return at->emitError() << "unknown grid " << type.getGrid();
+    gridShape.clear();
+    for (int64_t extent : grid.getShape())
+      gridShape.push_back(ShapedType::isDynamic(extent) ? -1 : extent);
+  }
   static const char *layouts[] = {"Replicated", "Local", "Sliced"};
   std::string initKind = init.empty() ? "Uniform" : init.str();
   return std::string(llvm::formatv(
@@ -124,7 +144,7 @@ LogicalResult MainEmitter::emitDeclaration(func::FuncOp entry,
   if (type.getNumResults() > 0) {
     os << "struct " << results << " {\n";
     for (auto [i, resultType] : llvm::enumerate(type.getResults())) {
-      auto result = dyn_cast<DTensorType>(resultType);
+      DTensorType result = asDistributed(resultType);
       if (!result || !spellElement(result.getElementType()))
         return entry.emitError() << "results must be distributed tensors";
       os << "  " << descriptorType(result) << " r" << i << ";\n";
@@ -135,7 +155,7 @@ LogicalResult MainEmitter::emitDeclaration(func::FuncOp entry,
     params.push_back(results + " *");
   }
   for (auto [i, argType] : llvm::enumerate(type.getInputs())) {
-    if (auto dtensor = dyn_cast<DTensorType>(argType)) {
+    if (DTensorType dtensor = asDistributed(argType)) {
       if (!spellElement(dtensor.getElementType()))
         return entry.emitError() << "argument " << i << " has element type "
                                  << dtensor.getElementType()
@@ -167,7 +187,7 @@ LogicalResult MainEmitter::emitSetup(func::FuncOp entry, unsigned index) {
     std::string argName =
         nameAttr ? nameAttr.getValue().str() : "arg" + std::to_string(i);
     std::string var = p + "a" + std::to_string(i);
-    if (auto dtensor = dyn_cast<DTensorType>(argType)) {
+    if (DTensorType dtensor = asDistributed(argType)) {
       auto initAttr = entry.getArgAttrOfType<StringAttr>(i, "coco.init");
       StringRef init = initAttr ? initAttr.getValue() : "";
       if (!init.empty() && init != "Uniform" && init != "Positive" &&
@@ -204,7 +224,7 @@ LogicalResult MainEmitter::emitSetup(func::FuncOp entry, unsigned index) {
     std::string resultName =
         nameAttr ? nameAttr.getValue().str() : "result" + std::to_string(i);
     FailureOr<std::string> info =
-        tensorInfo(entry, cast<DTensorType>(resultType), resultName, "Zeros");
+        tensorInfo(entry, asDistributed(resultType), resultName, "Zeros");
     if (failed(info))
       return failure();
     os << "  LocalTensor &" << p << "r" << i << " = session.result(" << *info

@@ -1,0 +1,85 @@
+// RUN: coco-opt %s --convert-shard-to-coco --split-input-file -verify-diagnostics | FileCheck %s
+
+// Every collective upstream's shard-partition can emit, in coco's
+// rank-local form.
+
+// CHECK: coco.grid @grid(shape = [2, ?])
+// CHECK-NOT: shard.
+shard.grid @grid(shape = 2x?)
+
+// CHECK-LABEL: func @collectives
+func.func @collectives(%x: tensor<8x4xf32>, %h: tensor<4x4xf32>, %w: tensor<8x2xf32>) {
+  // CHECK: %[[E0:.*]] = tensor.empty() : tensor<8x4xf32>
+  // CHECK: coco.comm.all_reduce max %arg0 into %[[E0]] on @grid[1] : tensor<8x4xf32>, tensor<8x4xf32> -> tensor<8x4xf32>
+  %0 = shard.all_reduce %x on @grid grid_axes = [1] reduction = max : tensor<8x4xf32> -> tensor<8x4xf32>
+  // CHECK: coco.comm.all_gather %arg1 into %{{.*}} dim 0 on @grid[0] : tensor<4x4xf32>, tensor<8x4xf32>
+  %1 = shard.all_gather %h on @grid grid_axes = [0] gather_axis = 0 : tensor<4x4xf32> -> tensor<8x4xf32>
+  // CHECK: coco.comm.reduce_scatter sum %arg0 into %{{.*}} dim 0 on @grid[0] : tensor<8x4xf32>, tensor<4x4xf32>
+  %2 = shard.reduce_scatter %x on @grid grid_axes = [0] scatter_axis = 0 : tensor<8x4xf32> -> tensor<4x4xf32>
+  // CHECK: coco.comm.all_to_all %arg0 into %{{.*}} split 1 concat 0 on @grid[0] : tensor<8x4xf32>, tensor<16x2xf32>
+  %3 = shard.all_to_all %x on @grid grid_axes = [0] split_axis = 1 concat_axis = 0 : tensor<8x4xf32> -> tensor<16x2xf32>
+  // CHECK: coco.comm.broadcast %arg0 into %{{.*}} root 1 on @grid[0]
+  %4 = shard.broadcast %x on @grid grid_axes = [0] root = [1] : (tensor<8x4xf32>) -> tensor<8x4xf32>
+  // CHECK: coco.comm.reduce prod %arg0 into %{{.*}} root 0 on @grid[0]
+  %5 = shard.reduce %x on @grid grid_axes = [0] reduction = product root = [0] : (tensor<8x4xf32>) -> tensor<8x4xf32>
+  // all_slice: this rank's rows.
+  // CHECK: %[[R:.*]] = coco.axis_rank @grid[0]
+  // CHECK: %[[OFF:.*]] = arith.muli %[[R]], %c4
+  // CHECK: tensor.extract_slice %arg0[%[[OFF]], 0] [4, 4] [1, 1] : tensor<8x4xf32> to tensor<4x4xf32>
+  %6 = shard.all_slice %x on @grid grid_axes = [0] slice_axis = 0 : tensor<8x4xf32> -> tensor<4x4xf32>
+  // CHECK: coco.comm.send %arg0 to %{{.*}} on @grid[0] : tensor<8x4xf32>
+  %7 = shard.send %x on @grid grid_axes = [0] destination = [1] : (tensor<8x4xf32>) -> tensor<8x4xf32>
+  // CHECK: coco.comm.recv from %{{.*}} into %{{.*}} on @grid[0] : tensor<8x4xf32> -> tensor<8x4xf32>
+  %8 = shard.recv %x on @grid grid_axes = [0] source = [0] : (tensor<8x4xf32>) -> tensor<8x4xf32>
+  // A rotation: send to (r + 1) mod n, receive from (r - 1) mod n.
+  // CHECK: %[[N:.*]] = coco.axis_size @grid[1]
+  // CHECK: coco.comm.send %arg2 to %{{.*}} on @grid[1]
+  // CHECK: coco.comm.recv from %{{.*}} into %{{.*}} on @grid[1]
+  %9 = shard.shift %w on @grid grid_axes = [1] shift_axis = 1 offset = 1 rotate : tensor<8x2xf32> -> tensor<8x2xf32>
+  return
+}
+
+// CHECK-LABEL: func @indices
+func.func @indices() -> (index, index, index) {
+  // CHECK: %[[R1:.*]] = coco.axis_rank @grid[1]
+  %0 = shard.process_multi_index on @grid axes = [1] : index
+  // CHECK: %[[S0:.*]] = coco.axis_size @grid[0]
+  %1 = shard.grid_shape @grid axes = [0] : index
+  // Row-major linear index: (r0 * n1 + r1) with n0 folded in first.
+  // CHECK-COUNT-2: coco.axis_size
+  // CHECK: arith.muli
+  // CHECK: arith.addi
+  %2 = shard.process_linear_index on @grid : index
+  return %0, %1, %2 : index, index, index
+}
+
+// -----
+
+shard.grid @grid(shape = 2x2)
+
+func.func @two_axes(%x: tensor<8xf32>) -> tensor<8xf32> {
+  // expected-error @+1 {{runs over 2 grid axes; coco collectives run over exactly one}}
+  %0 = shard.all_reduce %x on @grid grid_axes = [0, 1] : tensor<8xf32> -> tensor<8xf32>
+  return %0 : tensor<8xf32>
+}
+
+// -----
+
+shard.grid @grid(shape = 4)
+
+func.func @edge_shift(%x: tensor<8xf32>) -> tensor<8xf32> {
+  // expected-error @+1 {{without 'rotate' is not supported}}
+  %0 = shard.shift %x on @grid grid_axes = [0] shift_axis = 0 offset = 1 : tensor<8xf32> -> tensor<8xf32>
+  return %0 : tensor<8xf32>
+}
+
+// -----
+
+shard.grid @grid(shape = 4)
+
+func.func @unpartitioned(%x: tensor<8xf32>) -> tensor<8xf32> {
+  // expected-error @+1 {{is not partitioned yet: run sharding-propagation and shard-partition first}}
+  %s = shard.sharding @grid split_axes = [[0]] : !shard.sharding
+  %0 = shard.shard %x to %s : tensor<8xf32>
+  return %0 : tensor<8xf32>
+}
