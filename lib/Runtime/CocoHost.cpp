@@ -412,14 +412,19 @@ void Session::copyInResult(LocalTensor &tensor, const void *data,
   }
 }
 
-void Session::freeReturned(void *allocated) {
-  if (!allocated)
-    return;
-  for (auto &tensor : tensors)
-    if (tensor->bytes.data() == allocated)
-      return;
-  // Allocated by compiled code, through the runtime's allocator.
-  _mlir_memref_to_llvm_free(allocated);
+void Session::freeReturned(std::initializer_list<void *> allocated) {
+  std::vector<void *> freed;
+  for (void *block : allocated) {
+    if (!block || std::find(freed.begin(), freed.end(), block) != freed.end())
+      continue;
+    freed.push_back(block);
+    bool owned = std::any_of(tensors.begin(), tensors.end(), [&](auto &t) {
+      return t->bytes.data() == block;
+    });
+    // Allocated by compiled code, through the runtime's allocator.
+    if (!owned)
+      _mlir_memref_to_llvm_free(block);
+  }
 }
 
 void Session::addEntry(std::string name, std::function<void(bool)> call,

@@ -29,6 +29,7 @@
 #include <cstdint>
 #include <cstring>
 #include <functional>
+#include <initializer_list>
 #include <map>
 #include <memory>
 #include <string>
@@ -113,9 +114,9 @@ public:
   template <typename T, int N>
   void takeResult(LocalTensor &tensor, MemRef<T, N> &returned);
 
-  /// Frees a buffer the entry function returned (malloc'ed by the compiled
-  /// code), unless it is one of the session's own buffers.
-  void freeReturned(void *allocated);
+  /// Frees the buffers one call of the entry function returned (allocated
+  /// by the compiled code), each once, except the session's own buffers.
+  void freeReturned(std::initializer_list<void *> allocated);
 
   /// Registers an entry: `call(last)` runs it once (`last` on the final
   /// timed run), `outputs()` writes or prints what it produced.

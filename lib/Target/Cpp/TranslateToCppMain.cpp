@@ -241,11 +241,18 @@ LogicalResult MainEmitter::emitSetup(func::FuncOp entry, unsigned index) {
      << "    _mlir_ciface_" << entry.getSymName() << "(";
   llvm::interleaveComma(callArgs, os);
   os << ");\n";
+  SmallVector<std::string> allocated;
   for (unsigned i = 0; i < type.getNumResults(); ++i) {
     std::string field = returned + ".r" + std::to_string(i);
     os << "    if (last) session.takeResult(" << p << "r" << i << ", " << field
-       << ");\n"
-       << "    session.freeReturned(" << field << ".allocated);\n";
+       << ");\n";
+    allocated.push_back(field + ".allocated");
+  }
+  // Results may share one buffer (`return %x, %x`): freed once.
+  if (!allocated.empty()) {
+    os << "    session.freeReturned({";
+    llvm::interleaveComma(allocated, os);
+    os << "});\n";
   }
   os << "  }, [&] {\n";
   entry.walk([&](UpdateOp update) {

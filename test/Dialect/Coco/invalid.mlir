@@ -717,3 +717,22 @@ func.func @f(%a: tensor<4xf32>) {
   %0 = coco.norm %a : tensor<4xf32>
   return
 }
+
+// -----
+
+coco.grid @dp(shape = [?])
+coco.grid @g4(shape = [4])
+func.func @f(%a: !coco.dtensor<4xf32, replicated on @dp>) -> !coco.dtensor<4xf32, replicated on @dp> {
+  %0 = coco.neg %a : !coco.dtensor<4xf32, replicated on @dp>
+  // expected-error @+1 {{parameter is also returned; return the new value instead}}
+  coco.update %a, %0 : !coco.dtensor<4xf32, replicated on @dp>
+  return %a : !coco.dtensor<4xf32, replicated on @dp>
+}
+
+// -----
+
+func.func @f(%a: tensor<4xf32>, %b: tensor<0xf32>) {
+  // expected-error @+1 {{input and init sizes of dimension 0 are incompatible: 4 and 0}}
+  %0 = coco.comm.reduce_scatter sum %a into %b dim 0 on @dp[0] : tensor<4xf32>, tensor<0xf32> -> tensor<0xf32>
+  return
+}

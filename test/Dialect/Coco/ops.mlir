@@ -135,6 +135,9 @@ func.func @update(%w: !R, %d: !R) {
   %0 = coco.sub %w, %d : !R, !R
   // CHECK: coco.update %{{.*}}, %{{.*}} : !coco.dtensor<8x4xf32, replicated on @dp>
   coco.update %w, %0 : !R
+  // A parameter may be another parameter's new value (a swap).
+  // CHECK: coco.update %{{.*}}, %{{.*}} : !coco.dtensor<8x4xf32, replicated on @dp>
+  coco.update %d, %w : !R
   return
 }
 

@@ -4,7 +4,7 @@
 // RUN: coco-compile %s -o %t.exe
 // RUN: %coco_python %S/../lib/check_collectives.py %t.exe 2 | FileCheck %s
 // RUN: %coco_python %S/../lib/check_collectives.py %t.exe 4 | FileCheck %s
-// CHECK: collectives on {{[24]}} ranks: 19 results match numpy
+// CHECK: collectives on {{[24]}} ranks: 20 results match numpy
 
 coco.grid @dp(shape = [?])
 
@@ -29,7 +29,7 @@ func.func @collectives(%x: !L {coco.name = "x"},
         !coco.dtensor<8x12xf16, replicated on @dp> {coco.name = "ar_f16"},
         !R {coco.name = "ar_bf16"},
         !coco.dtensor<8x12xf64, replicated on @dp> {coco.name = "ar_f64_max"},
-        !S0 {coco.name = "rs_max"}) {
+        !S0 {coco.name = "rs_max"}, !R {coco.name = "ag_of_column_slice"}) {
   %0 = coco.all_reduce sum %x : !L
   %1 = coco.all_reduce prod %x : !L
   %2 = coco.all_reduce min %x : !L
@@ -64,8 +64,10 @@ func.func @collectives(%x: !L {coco.name = "x"},
   %xd = coco.cast %x : !L to !coco.dtensor<8x12xf64, local on @dp>
   %17 = coco.all_reduce max %xd : !coco.dtensor<8x12xf64, local on @dp>
   %18 = coco.reduce_scatter max %x dim 0 : !L
-  return %0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, %16, %17, %18
+  // A column slice is a strided view: gathered through a contiguous copy.
+  %19 = coco.all_gather %12 : !S1
+  return %0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, %16, %17, %18, %19
       : !R, !R, !R, !R, !R, !S0, !S1, !R, !R, !R, !L, !S1, !S1, !L,
         !coco.dtensor<8x12xi32, replicated on @dp>, !coco.dtensor<8x12xf16, replicated on @dp>,
-        !R, !coco.dtensor<8x12xf64, replicated on @dp>, !S0
+        !R, !coco.dtensor<8x12xf64, replicated on @dp>, !S0, !R
 }

@@ -4,7 +4,7 @@
 // RUN: coco-compile %s -o %t.exe
 // RUN: %coco_python %S/../lib/check_compute.py %t.exe 2 | FileCheck %s
 // RUN: %coco_python %S/../lib/check_compute.py %t.exe 4 | FileCheck %s
-// CHECK: compute on {{[24]}} ranks: 27 results match numpy
+// CHECK: compute on {{[24]}} ranks: 29 results match numpy
 
 coco.grid @dp(shape = [?])
 
@@ -37,7 +37,8 @@ func.func @compute(%a: !R {coco.name = "a"}, %b: !R {coco.name = "b"},
         !R {coco.name = "dropout"},
         !coco.dtensor<6xf32, replicated on @dp> {coco.name = "sum_sliced"},
         !I {coco.name = "iadd"}, !I {coco.name = "imul"}, !I {coco.name = "imax"},
-        !I {coco.name = "ineg"}) {
+        !I {coco.name = "ineg"}, !R {coco.name = "bool_to_f32"},
+        !coco.dtensor<8x6xi32, replicated on @dp> {coco.name = "bool_lt"}) {
   %0 = coco.add %a, %b : !R, !R
   %1 = coco.sub %a, %b : !R, !R
   %2 = coco.mul %a, %b : !R, !R
@@ -54,6 +55,7 @@ func.func @compute(%a: !R {coco.name = "a"}, %b: !R {coco.name = "b"},
   %11 = coco.exp %a : !R
   %12 = coco.log %a : !R
   %gt = coco.cmp gt %a, %b : !R, !R
+  %gt2 = coco.cmp gt %b, %a : !R, !R
   %13 = coco.select %gt, %a, %b : !coco.dtensor<8x6xi1, replicated on @dp>, !R, !R
   %14 = coco.cast %a : !R to !coco.dtensor<8x6xf16, replicated on @dp>
   %c = coco.constant 0.25 : !R
@@ -76,12 +78,17 @@ func.func @compute(%a: !R {coco.name = "a"}, %b: !R {coco.name = "b"},
   %24 = coco.mul %i, %j : !I, !I
   %25 = coco.max %i, %j : !I, !I
   %26 = coco.neg %i : !I
+  // Booleans: true converts to 1 (not -1) and false < true.
+  %27 = coco.cast %gt : !coco.dtensor<8x6xi1, replicated on @dp> to !R
+  %lt = coco.cmp lt %gt, %gt2 : !coco.dtensor<8x6xi1, replicated on @dp>, !coco.dtensor<8x6xi1, replicated on @dp>
+  %28 = coco.cast %lt : !coco.dtensor<8x6xi1, replicated on @dp> to !I
   return %0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, %16,
-         %17, %18, %19, %20, %21, %22, %23, %24, %25, %26
+         %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28
       : !R, !R, !R, !R, !R, !R, !R, !R, !R, !R, !R, !R, !R, !R,
         !coco.dtensor<8x6xf16, replicated on @dp>, !R,
         !coco.dtensor<8xf32, replicated on @dp>, !coco.dtensor<6xf32, replicated on @dp>,
         !coco.dtensor<f32, replicated on @dp>, !coco.dtensor<2x4x6xf32, replicated on @dp>,
         !coco.dtensor<8x4xf32, sliced<1> on @dp>, !R,
-        !coco.dtensor<6xf32, replicated on @dp>, !I, !I, !I, !I
+        !coco.dtensor<6xf32, replicated on @dp>, !I, !I, !I, !I, !R,
+        !coco.dtensor<8x6xi32, replicated on @dp>
 }

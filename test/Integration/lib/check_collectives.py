@@ -41,7 +41,7 @@ def main():
         "bcast": (f32, full), "reduce": (f32, full), "a2a": (f32, (8, cols)),
         "slice": (f32, (8, cols)), "ring": (f32, full), "ar_i32": (np.int32, full),
         "ar_f16": (np.float16, full), "ar_bf16": (f32, full), "ar_f64_max": (np.float64, full),
-        "rs_max": (f32, (rows, 12)),
+        "rs_max": (f32, (rows, 12)), "ag_of_column_slice": (f32, full),
     }
     result, _ = h.run(exe, R, inputs=dict(s0=s0, s1=s1, rep=rep),
                       local_inputs=dict(x=xs, xi=xis), outputs=outputs)
@@ -59,6 +59,7 @@ def main():
         "ar_f16": sum([x.astype(np.float16) for x in xs[1:]], xs[0].astype(np.float16)),
         "ar_bf16": bf16_round(total),
         "ar_f64_max": np.max(np.stack(xs), axis=0).astype(np.float64),
+        "ag_of_column_slice": rep,
     }
     for name, exp in expected_replicated.items():
         for r in range(R):

@@ -38,7 +38,7 @@ def main():
         "cast": (np.float16, R86), "sum1": (f32, (8,)), "max0": (f32, (6,)), "norm": (f32, ()),
         "mm_k": (f32, (2, 4, 6)), "mm_cols": (f32, (8, 4 // R)), "sum_sliced": (f32, (6,)),
         "iadd": (np.int32, R86), "imul": (np.int32, R86), "imax": (np.int32, R86),
-        "ineg": (np.int32, R86)})
+        "ineg": (np.int32, R86), "bool_to_f32": (f32, R86), "bool_lt": (np.int32, R86)})
     result, _ = h.run(exe, R, inputs=dict(a=a, b=b, i=i, j=j, x=x, w=w, wc=wc, s=s),
                       outputs=outputs)
 
@@ -48,6 +48,8 @@ def main():
         "select": np.where(a > b, a, b), "cast": a.astype(np.float16), "const": a + f32(0.25),
         "dropout": ref.dropout(s, p, seed),
         "iadd": i + j, "imul": i * j, "imax": np.maximum(i, j), "ineg": -i,
+        "bool_to_f32": (a > b).astype(f32),
+        "bool_lt": ((a > b) < (b > a)).astype(np.int32),
     }
     close = {
         "pow": (a ** f32(e), 1e-6), "rsqrt": (f32(1) / np.sqrt(a), 1e-6),

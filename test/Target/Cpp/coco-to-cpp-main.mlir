@@ -23,7 +23,8 @@ coco.grid @g(shape = [2, ?])
 // CHECK: session.addEntry("step", [&](bool last) {
 // CHECK-NEXT: _mlir_ciface_step(&e0_returned, &e0_d0, &e0_d1, e0_s2, e0_s3);
 // CHECK-NEXT: if (last) session.takeResult(e0_r0, e0_returned.r0);
-// CHECK-NEXT: session.freeReturned(e0_returned.r0.allocated);
+// CHECK-NEXT: if (last) session.takeResult(e0_r1, e0_returned.r1);
+// CHECK-NEXT: session.freeReturned({e0_returned.r0.allocated, e0_returned.r1.allocated});
 // CHECK: }, [&] {
 // CHECK-NEXT: session.output(e0_a0, "");
 // CHECK-NEXT: session.output(e0_r0, "");

@@ -5,19 +5,40 @@
 
 #include "mlir/Dialect/Bufferization/IR/BufferizableOpInterface.h"
 #include "mlir/Dialect/Bufferization/IR/DstBufferizableOpInterfaceImpl.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/DialectRegistry.h"
 
 using namespace mlir;
 using namespace mlir::bufferization;
 using namespace mlir::coco;
 
-/// Recreates `op` with every tensor operand replaced by its buffer and no
-/// results; returns the buffers of the tensor operands in order.
-static FailureOr<SmallVector<Value>>
-rebuildOnBuffers(Operation *op, RewriterBase &rewriter,
-                 const BufferizationOptions &options,
-                 BufferizationState &state) {
-  SmallVector<Value> operands, buffers;
+/// A contiguous row-major copy of `buffer` if it is strided (e.g. a column
+/// slice): the runtime hands buffers to MPI as contiguous ranges.
+static Value contiguous(RewriterBase &rewriter, Location loc, Value buffer) {
+  auto type = cast<MemRefType>(buffer.getType());
+  if (type.getLayout().isIdentity())
+    return buffer;
+  SmallVector<Value> dynamicSizes;
+  for (int64_t d = 0; d < type.getRank(); ++d)
+    if (type.isDynamicDim(d))
+      dynamicSizes.push_back(memref::DimOp::create(rewriter, loc, buffer, d));
+  Value copy = memref::AllocOp::create(
+      rewriter, loc,
+      MemRefType::get(type.getShape(), type.getElementType()), dynamicSizes);
+  memref::CopyOp::create(rewriter, loc, buffer, copy);
+  return copy;
+}
+
+/// Recreates `op` with every tensor operand replaced by its (contiguous)
+/// buffer and no results. A strided init is written through a contiguous
+/// temporary copied back afterwards.
+static LogicalResult rebuildOnBuffers(Operation *op, RewriterBase &rewriter,
+                                      const BufferizationOptions &options,
+                                      BufferizationState &state) {
+  auto dps = dyn_cast<DestinationStyleOpInterface>(op);
+  rewriter.setInsertionPoint(op);
+  SmallVector<Value> operands;
+  SmallVector<std::pair<Value, Value>> copyBack; // (temporary, destination)
   for (OpOperand &operand : op->getOpOperands()) {
     if (!isa<TensorType>(operand.get().getType())) {
       operands.push_back(operand.get());
@@ -27,15 +48,19 @@ rebuildOnBuffers(Operation *op, RewriterBase &rewriter,
         getBuffer(rewriter, operand.get(), options, state);
     if (failed(buffer))
       return failure();
-    operands.push_back(*buffer);
-    buffers.push_back(*buffer);
+    Value usable = contiguous(rewriter, op->getLoc(), *buffer);
+    if (usable != *buffer && dps && dps.isDpsInit(&operand))
+      copyBack.push_back({usable, *buffer});
+    operands.push_back(usable);
   }
-  rewriter.setInsertionPoint(op);
   OperationState newState(op->getLoc(), op->getName());
   newState.addOperands(operands);
   newState.addAttributes(op->getAttrDictionary().getValue());
   rewriter.create(newState);
-  return buffers;
+  // (Temporaries are freed by the buffer deallocation pipeline.)
+  for (auto [temporary, destination] : copyBack)
+    memref::CopyOp::create(rewriter, op->getLoc(), temporary, destination);
+  return success();
 }
 
 namespace {

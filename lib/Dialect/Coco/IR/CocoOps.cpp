@@ -599,10 +599,16 @@ LogicalResult UpdateOp::verify() {
   if (getOperation()->getBlock() != &function.getFunctionBody().front())
     return emitOpError() << "must be directly in the function body, not in "
                             "a nested region";
-  for (Operation *user : getParam().getUsers())
-    if (user != getOperation() && isa<UpdateOp>(user) &&
-        user->getBlock() == getOperation()->getBlock())
+  for (Operation *user : getParam().getUsers()) {
+    auto other = dyn_cast<UpdateOp>(user);
+    if (other && other != *this && other.getParam() == getParam())
       return emitOpError() << "parameter is updated more than once";
+    // The caller's buffer receives the new value; returning the parameter
+    // too would have to return its old value from that same buffer.
+    if (user->hasTrait<OpTrait::IsTerminator>())
+      return emitOpError() << "parameter is also returned; return the new "
+                              "value instead";
+  }
   return success();
 }
 
@@ -793,9 +799,9 @@ static LogicalResult verifyCommOp(Operation *op, Value input, Value init,
     if (rule == ShapeRule::Same || d != dim)
       ok = in == out;
     else if (rule == ShapeRule::ScatterAlong)
-      ok = in % out == 0;
+      ok = out != 0 && in % out == 0;
     else if (rule == ShapeRule::GatherAlong)
-      ok = out % in == 0;
+      ok = in != 0 && out % in == 0;
     if (!ok)
       return op->emitOpError() << "input and init sizes of dimension " << d
                                << " are incompatible: " << in << " and "

@@ -135,7 +135,11 @@ findPair(Operation *root) {
       return;
     for (Value input : consumer.getDpsInputs()) {
       auto producer = input.getDefiningOp<linalg::GenericOp>();
-      if (producer && producer->getBlock() == consumer->getBlock() &&
+      bool producesInit = llvm::any_of(consumer.getDpsInits(), [&](Value v) {
+        return v.getDefiningOp() == producer.getOperation();
+      });
+      if (producer && !producesInit &&
+          producer->getBlock() == consumer->getBlock() &&
           isElementwise(producer) && sameIterationSpace(producer, consumer) &&
           otherUsersFollow(producer, consumer)) {
         found = {producer, consumer};

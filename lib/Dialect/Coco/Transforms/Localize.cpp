@@ -124,12 +124,17 @@ Value castScalar(OpBuilder &b, Location loc, Value value, Type to) {
     return from.getIntOrFloatBitWidth() < to.getIntOrFloatBitWidth()
                ? arith::ExtFOp::create(b, loc, to, value).getResult()
                : arith::TruncFOp::create(b, loc, to, value).getResult();
-  if (isa<IntegerType>(from) && isa<IntegerType>(to))
-    return from.getIntOrFloatBitWidth() < to.getIntOrFloatBitWidth()
-               ? arith::ExtSIOp::create(b, loc, to, value).getResult()
-               : arith::TruncIOp::create(b, loc, to, value).getResult();
+  // i1 is a boolean: true converts to 1, not -1.
+  bool isBool = from.isInteger(1);
+  if (isa<IntegerType>(from) && isa<IntegerType>(to)) {
+    if (from.getIntOrFloatBitWidth() >= to.getIntOrFloatBitWidth())
+      return arith::TruncIOp::create(b, loc, to, value);
+    return isBool ? arith::ExtUIOp::create(b, loc, to, value).getResult()
+                  : arith::ExtSIOp::create(b, loc, to, value).getResult();
+  }
   if (isa<IntegerType>(from))
-    return arith::SIToFPOp::create(b, loc, to, value);
+    return isBool ? arith::UIToFPOp::create(b, loc, to, value).getResult()
+                  : arith::SIToFPOp::create(b, loc, to, value).getResult();
   return arith::FPToSIOp::create(b, loc, to, value);
 }
 
@@ -279,12 +284,20 @@ Value ElementwiseLowering<CmpOp>::computeElement(CmpOp op, OpBuilder &b,
       arith::CmpIPredicate::eq,  arith::CmpIPredicate::ne,
       arith::CmpIPredicate::slt, arith::CmpIPredicate::sle,
       arith::CmpIPredicate::sgt, arith::CmpIPredicate::sge};
+  // Booleans order false < true (unsigned).
+  static const arith::CmpIPredicate boolPredicates[] = {
+      arith::CmpIPredicate::eq,  arith::CmpIPredicate::ne,
+      arith::CmpIPredicate::ult, arith::CmpIPredicate::ule,
+      arith::CmpIPredicate::ugt, arith::CmpIPredicate::uge};
   unsigned predicate = static_cast<unsigned>(op.getPredicate());
-  if (isa<FloatType>(elements[0].getType()))
+  Type type = elements[0].getType();
+  if (isa<FloatType>(type))
     return arith::CmpFOp::create(b, loc, floatPredicates[predicate],
                                  elements[0], elements[1]);
-  return arith::CmpIOp::create(b, loc, intPredicates[predicate], elements[0],
-                               elements[1]);
+  return arith::CmpIOp::create(
+      b, loc,
+      type.isInteger(1) ? boolPredicates[predicate] : intPredicates[predicate],
+      elements[0], elements[1]);
 }
 
 template <>
@@ -617,6 +630,13 @@ public:
     // At the end of the block, so every read of the parameter sees its old
     // value. The memref form is a side effect (greedy rewrites keep it); its
     // destination is the argument's own buffer, which nothing else aliases.
+    // A parameter's new value that is another argument (a swap) is copied
+    // here, before any parameter's buffer is written at the end.
+    Value value = adaptor.getValue();
+    if (isa<BlockArgument>(value))
+      value = bufferization::AllocTensorOp::create(
+          rewriter, op.getLoc(), cast<RankedTensorType>(value.getType()),
+          /*dynamicSizes=*/ValueRange{}, /*copy=*/value);
     rewriter.setInsertionPoint(op->getBlock()->getTerminator());
     auto paramType = cast<RankedTensorType>(adaptor.getParam().getType());
     Value buffer = bufferization::ToBufferOp::create(
@@ -624,7 +644,7 @@ public:
         MemRefType::get(paramType.getShape(), paramType.getElementType()),
         adaptor.getParam());
     bufferization::MaterializeInDestinationOp::create(
-        rewriter, op.getLoc(), Type(), adaptor.getValue(), buffer,
+        rewriter, op.getLoc(), Type(), value, buffer,
         /*restrict=*/true, /*writable=*/true);
     rewriter.eraseOp(op);
     return success();

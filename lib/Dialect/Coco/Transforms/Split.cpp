@@ -85,8 +85,13 @@ struct CocoSplitPass : public coco::impl::CocoSplitPassBase<CocoSplitPass> {
           << into << "'";
       return signalPassFailure();
     }
+    // A rank-0 all_reduce (a loss, a norm) has nothing to slice: the rs-ag
+    // split leaves it alone.
     SmallVector<AllReduceOp> targets;
-    getOperation().walk([&](AllReduceOp op) { targets.push_back(op); });
+    getOperation().walk([&](AllReduceOp op) {
+      if (!toScatter || op.getInput().getType().getRank() > 0)
+        targets.push_back(op);
+    });
     SymbolTableCollection symbols;
     // Every precondition first, so a failure changes nothing.
     for (AllReduceOp op : targets)

@@ -14,6 +14,16 @@ func.func @split(%g: !L) -> !coco.dtensor<8x6xf32, replicated on @q> {
   return %0 : !coco.dtensor<8x6xf32, replicated on @q>
 }
 
+// A rank-0 all_reduce (a loss) has nothing to slice and is left alone.
+// CHECK-LABEL: func @scalar_left_alone
+// CHECK: coco.all_reduce avg %{{.*}} : !coco.dtensor<f32, local on @q>
+// CHECK: coco.reduce_scatter sum
+func.func @scalar_left_alone(%loss: !coco.dtensor<f32, local on @q>, %g: !L) {
+  %0 = coco.all_reduce avg %loss : !coco.dtensor<f32, local on @q>
+  %1 = coco.all_reduce sum %g : !L
+  return
+}
+
 // -----
 
 coco.grid @q(shape = [4])
