@@ -33,6 +33,11 @@ void mlir::coco::buildCocoLowerToCPUPipeline(
   bufferize.functionBoundaryTypeConversion =
       bufferization::LayoutMapOption::IdentityLayoutMap;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  if (options.overlapChunks > 0) {
+    CocoOverlapPassOptions overlap;
+    overlap.chunks = options.overlapChunks;
+    pm.addNestedPass<func::FuncOp>(createCocoOverlapPass(overlap));
+  }
   bufferization::BufferDeallocationPipelineOptions deallocation;
   bufferization::buildBufferDeallocationPipeline(pm, deallocation);
 

@@ -21,6 +21,11 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
                      "their pointwise consumers' loop "
                      "(coco-fuse-reduce-scatter)"),
       llvm::cl::init(false)};
+  PassOptions::Option<int64_t> overlapChunks{
+      *this, "overlap-chunks",
+      llvm::cl::desc("Overlap each matmul with the all_reduce of its result "
+                     "in this many row blocks (coco-overlap; 0 = off)"),
+      llvm::cl::init(0)};
 };
 
 /// coco (global view) -> LLVM dialect calling the coco runtime:

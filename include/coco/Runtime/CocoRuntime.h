@@ -124,6 +124,15 @@ void coco_rt_send(const char *site, int64_t comm, int32_t dtype, int64_t peer,
 void coco_rt_recv(const char *site, int64_t comm, int32_t dtype, int64_t peer,
                   int64_t outRank, void *out);
 
+/// Non-blocking all_reduce (MPI_Iallreduce): returns a request for
+/// coco_rt_wait. The buffers must stay untouched until then. Checked like
+/// coco_rt_all_reduce.
+int64_t coco_rt_iall_reduce(const char *site, int64_t comm, int32_t dtype,
+                            int32_t reduction, int64_t inRank, void *in,
+                            int64_t outRank, void *out);
+/// Waits for a request of coco_rt_iall_reduce (at most COCO_TIMEOUT_S).
+void coco_rt_wait(const char *site, int64_t request);
+
 /// Reports an error from generated code or a host program and ends the job
 /// (same format as runtime errors).
 void coco_rt_fatal(const char *site, const char *message);

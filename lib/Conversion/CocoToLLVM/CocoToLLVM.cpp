@@ -312,6 +312,41 @@ public:
   }
 };
 
+/// coco.comm.iall_reduce: (site, comm, dtype, kind, in, out) -> request.
+class IAllReduceLowering : public RuntimeCallPattern<CommIAllReduceOp> {
+public:
+  using RuntimeCallPattern::RuntimeCallPattern;
+  LogicalResult
+  matchAndRewrite(CommIAllReduceOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto initType = cast<MemRefType>(op.getInit().getType());
+    FailureOr<SmallVector<Value>> args = commonArgs(
+        rewriter, op, initType.getElementType(), op.getGridAttr(), op.getAxis());
+    if (failed(args))
+      return failure();
+    args->push_back(constant(rewriter, op.getLoc(), i32(),
+                             static_cast<int32_t>(op.getKind())));
+    appendBuffer(rewriter, op, op.getInput(), adaptor.getInput(), *args);
+    appendBuffer(rewriter, op, op.getInit(), adaptor.getInit(), *args);
+    rewriter.replaceOp(op, call(rewriter, op, "coco_rt_iall_reduce", *args,
+                                i64()));
+    return success();
+  }
+};
+
+/// coco.comm.wait: (site, request).
+class WaitLowering : public RuntimeCallPattern<CommWaitOp> {
+public:
+  using RuntimeCallPattern::RuntimeCallPattern;
+  LogicalResult
+  matchAndRewrite(CommWaitOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    call(rewriter, op, "coco_rt_wait", {site(rewriter, op), adaptor.getRequest()});
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+
 /// coco.axis_rank / coco.axis_size -> coco_rt_axis_rank / _size(comm).
 template <typename SourceOp>
 class AxisQueryLowering : public RuntimeCallPattern<SourceOp> {
@@ -349,7 +384,8 @@ void mlir::coco::populateCocoToLLVMConversionPatterns(
                CollectiveCallLowering<CommBroadcastOp>,
                CollectiveCallLowering<CommReduceOp>,
                CollectiveCallLowering<CommAllToAllOp>, RecvLowering,
-               SendLowering>(converter, symbols);
+               SendLowering, IAllReduceLowering, WaitLowering>(converter,
+                                                               symbols);
   patterns.add<AxisQueryLowering<AxisRankOp>>(converter, symbols,
                                               "coco_rt_axis_rank");
   patterns.add<AxisQueryLowering<AxisSizeOp>>(converter, symbols,

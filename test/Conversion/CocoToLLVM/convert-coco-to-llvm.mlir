@@ -65,6 +65,16 @@ func.func @others(%a: memref<4x8xf16>, %b: memref<2x8xf16>, %p: index) -> index 
   return %r : index
 }
 
+// Non-blocking: start returns a request, wait takes it.
+// CHECK-LABEL: func @nonblocking
+// CHECK: %[[REQ:.*]] = llvm.call @coco_rt_iall_reduce(%{{.*}}) : (!llvm.ptr, i64, i32, i32, i64, !llvm.ptr, i64, !llvm.ptr) -> i64
+// CHECK: llvm.call @coco_rt_wait(%{{.*}}, %[[REQ]]) : (!llvm.ptr, i64) -> ()
+func.func @nonblocking(%a: memref<16xf32>, %b: memref<16xf32>) {
+  %r = coco.comm.iall_reduce sum %a into %b on @dp[0] : memref<16xf32>, memref<16xf32>
+  coco.comm.wait %r, %a, %b : memref<16xf32>, memref<16xf32>
+  return
+}
+
 // -----
 
 coco.grid @dp(shape = [?])

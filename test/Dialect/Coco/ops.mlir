@@ -163,5 +163,9 @@ func.func @rank_local(%t: tensor<8x4xf32>, %m: memref<8x4xf32>, %h: memref<4x4xf
   coco.comm.send %m to %peer on @dp[0] : memref<8x4xf32>
   // CHECK: coco.comm.recv from %{{.*}} into %{{.*}} on @dp[0] : memref<8x4xf32>
   coco.comm.recv from %peer into %m on @dp[0] : memref<8x4xf32>
+  // CHECK: %[[REQ:.*]] = coco.comm.iall_reduce sum %{{.*}} into %{{.*}} on @dp[0] : memref<4x4xf32>, memref<4x4xf32>
+  %req = coco.comm.iall_reduce sum %h into %h on @dp[0] : memref<4x4xf32>, memref<4x4xf32>
+  // CHECK: coco.comm.wait %[[REQ]], %{{.*}}, %{{.*}} : memref<4x4xf32>, memref<4x4xf32>
+  coco.comm.wait %req, %h, %h : memref<4x4xf32>, memref<4x4xf32>
   return %0 : tensor<8x4xf32>
 }

@@ -2,12 +2,15 @@
 // y_r = x_r @ W_r (partial sums), y = all_reduce(y_r), z = dropout(y + b) + r.
 // MM-RS-C-AG is this program under coco-split + coco-reorder: bias, dropout
 // and residual run on slices of [B*S*H] between the reduce_scatter and the
-// all_gather. check_layer.py compares both with numpy on 2 and 4 ranks.
+// all_gather. ol(MM,AR)-C is this program with the pipeline option
+// overlap-chunks=2 (coco-overlap). check_layer.py compares them on 2 and 4
+// ranks.
 //
 // RUN: %coco_python %S/../lib/check_layer.py %s 2 %t.2 | FileCheck %s
 // RUN: %coco_python %S/../lib/check_layer.py %s 4 %t.4 | FileCheck %s
 // CHECK: MM-AR-C on [[N:[24]]] ranks: matches numpy
 // CHECK: MM-RS-C-AG on [[N]] ranks: matches MM-AR-C
+// CHECK: ol(MM,AR)-C on [[N]] ranks: matches MM-AR-C bitwise
 
 coco.grid @tp(shape = [?])
 

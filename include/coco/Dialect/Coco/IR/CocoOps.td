@@ -490,4 +490,39 @@ def Coco_CommSendOp : Coco_GridUserOp<"comm.send", [
   }];
 }
 
+//===----------------------------------------------------------------------===//
+// Non-blocking communication (rank-local, on buffers; made by coco-overlap)
+//===----------------------------------------------------------------------===//
+
+def Coco_CommIAllReduceOp : Coco_GridUserOp<"comm.iall_reduce", [
+    MemoryEffects<[MemWrite<Coco_CommunicationResource>]>,
+    DeclareOpInterfaceMethods<Coco_CollectiveOpInterface>]> {
+  let summary = "starts an all_reduce and returns without waiting";
+  let description = [{
+    Starts combining `input` into `init` over the grid axis (MPI_Iallreduce)
+    and returns a request. Until the matching `coco.comm.wait`, `input` must
+    not be written and `init` not read: the wait names both buffers, so they
+    stay alive and ordered until then.
+  }];
+  let arguments = (ins Coco_ReductionKind:$kind,
+      Arg<AnyMemRef, "", [MemRead]>:$input,
+      Arg<AnyMemRef, "", [MemWrite]>:$init,
+      FlatSymbolRefAttr:$grid, I64Attr:$axis);
+  let results = (outs I64:$request);
+  let assemblyFormat = [{
+    $kind $input `into` $init `on` $grid `[` $axis `]` attr-dict `:`
+    type($input) `,` type($init)
+  }];
+}
+
+def Coco_CommWaitOp : Coco_Op<"comm.wait", [
+    MemoryEffects<[MemWrite<Coco_CommunicationResource>]>]> {
+  let summary = "waits for a non-blocking collective to finish";
+  let arguments = (ins I64:$request, Arg<AnyMemRef, "", [MemRead]>:$input,
+      Arg<AnyMemRef, "", [MemRead, MemWrite]>:$init);
+  let assemblyFormat = [{
+    $request `,` $input `,` $init attr-dict `:` type($input) `,` type($init)
+  }];
+}
+
 #endif // COCO_DIALECT_COCO_IR_COCOOPS_TD

@@ -96,6 +96,26 @@ def CocoFuseReduceScatterPass
                            "::mlir::tensor::TensorDialect"];
 }
 
+def CocoOverlapPass : Pass<"coco-overlap", "::mlir::func::FuncOp"> {
+  let summary = "Overlaps a matmul with the all_reduce of its result";
+  let description = [{
+    Rank-local view, on buffers (after bufferization, before buffer
+    deallocation). A `linalg.matmul` whose result (possibly through
+    `memref.expand_shape`) is the input of a `coco.comm.all_reduce` becomes a
+    pipeline of `chunks` row blocks: the matmul of block k, then a
+    non-blocking all_reduce of block k (`coco.comm.iall_reduce`), so block
+    k's communication is in flight while block k+1 computes; the waits
+    follow. CoCoNet's ol(MM, AR). Matmuls whose row count is not divisible
+    by `chunks` are left alone.
+  }];
+  let options = [
+    Option<"chunks", "chunks", "int64_t", /*default=*/"2",
+           "number of row blocks (>= 2)">
+  ];
+  let dependentDialects = ["::mlir::memref::MemRefDialect",
+                           "::mlir::linalg::LinalgDialect"];
+}
+
 def CocoFuseElementwisePass
     : Pass<"coco-fuse-elementwise", "::mlir::func::FuncOp"> {
   let summary = "Fuses every chain of elementwise linalg ops into one loop";

@@ -1,0 +1,128 @@
+//===- Overlap.cpp - matmul + all_reduce as a chunked pipeline ------------===//
+//
+// C = A x B followed by all_reduce(C) becomes, for k = 0..N-1,
+//   C[k] = A[k] x B; start all_reduce(C[k]) into D[k]
+// then the N waits. Each row block of C depends only on the same rows of A,
+// and each all_reduce element only on the same element of every rank's C,
+// so the result is the same; the communication of block k now overlaps the
+// computation of block k+1.
+//
+//===----------------------------------------------------------------------===//
+
+#include "coco/Dialect/Coco/IR/CocoOps.h"
+#include "coco/Dialect/Coco/Transforms/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+
+namespace mlir::coco {
+#define GEN_PASS_DEF_COCOOVERLAPPASS
+#include "coco/Dialect/Coco/Transforms/Passes.h.inc"
+} // namespace mlir::coco
+
+using namespace mlir;
+using namespace mlir::coco;
+
+namespace {
+
+/// Rows [k*rows, (k+1)*rows) of a 2-D buffer.
+Value rowBlock(OpBuilder &b, Location loc, Value buffer, int64_t k,
+               int64_t rows) {
+  auto type = cast<MemRefType>(buffer.getType());
+  SmallVector<OpFoldResult> offsets = {b.getIndexAttr(k * rows),
+                                       b.getIndexAttr(0)};
+  OpFoldResult columns =
+      type.isDynamicDim(1)
+          ? OpFoldResult(memref::DimOp::create(b, loc, buffer, 1).getResult())
+          : OpFoldResult(b.getIndexAttr(type.getDimSize(1)));
+  SmallVector<OpFoldResult> sizes = {b.getIndexAttr(rows), columns};
+  SmallVector<OpFoldResult> strides = {b.getIndexAttr(1), b.getIndexAttr(1)};
+  return memref::SubViewOp::create(b, loc, buffer, offsets, sizes, strides);
+}
+
+/// The matmul writing `input` (directly or through an expand_shape) if it
+/// can be chunked in `chunks` row blocks.
+linalg::MatmulOp producerMatmul(Value input, CommAllReduceOp allReduce,
+                                int64_t chunks) {
+  Value rows2d = input;
+  if (auto expand = input.getDefiningOp<memref::ExpandShapeOp>())
+    rows2d = expand.getSrc();
+  auto type = dyn_cast<MemRefType>(rows2d.getType());
+  if (!type || type.getRank() != 2 || !type.hasStaticShape() ||
+      !type.getLayout().isIdentity() || type.getDimSize(0) % chunks != 0)
+    return {};
+  linalg::MatmulOp matmul;
+  for (Operation *user : rows2d.getUsers()) {
+    auto candidate = dyn_cast<linalg::MatmulOp>(user);
+    if (candidate && candidate.getDpsInits()[0] == rows2d &&
+        candidate->getBlock() == allReduce->getBlock() &&
+        candidate->isBeforeInBlock(allReduce))
+      matmul = candidate;
+  }
+  if (!matmul)
+    return {};
+  // Nothing else may touch the result between the matmul and the collective.
+  for (Operation *op = matmul->getNextNode(); op != allReduce;
+       op = op->getNextNode())
+    if (llvm::is_contained(op->getOperands(), rows2d) ||
+        llvm::is_contained(op->getOperands(), input))
+      if (!isa<memref::ExpandShapeOp>(op))
+        return {};
+  return matmul;
+}
+
+/// `buffer` (shaped like the all_reduce's input) as 2-D rows.
+Value asRows(OpBuilder &b, Location loc, Value buffer, Value input) {
+  auto expand = input.getDefiningOp<memref::ExpandShapeOp>();
+  if (!expand)
+    return buffer;
+  return memref::CollapseShapeOp::create(b, loc, buffer,
+                                         expand.getReassociationIndices());
+}
+
+struct CocoOverlapPass
+    : public coco::impl::CocoOverlapPassBase<CocoOverlapPass> {
+  using CocoOverlapPassBase::CocoOverlapPassBase;
+
+  void runOnOperation() override {
+    if (chunks < 2) {
+      getOperation().emitError() << "coco-overlap: chunks must be >= 2, got "
+                                 << chunks;
+      return signalPassFailure();
+    }
+    SmallVector<std::pair<linalg::MatmulOp, CommAllReduceOp>> targets;
+    getOperation().walk([&](CommAllReduceOp allReduce) {
+      if (!isa<MemRefType>(allReduce.getInput().getType()))
+        return;
+      if (auto matmul =
+              producerMatmul(allReduce.getInput(), allReduce, chunks))
+        targets.push_back({matmul, allReduce});
+    });
+    for (auto [matmul, allReduce] : targets) {
+      OpBuilder b(allReduce);
+      Location loc = allReduce.getLoc();
+      Value lhs = matmul.getDpsInputs()[0], rhs = matmul.getDpsInputs()[1];
+      Value out = matmul.getDpsInits()[0];
+      Value dest = asRows(b, loc, allReduce.getInit(), allReduce.getInput());
+      int64_t rows = cast<MemRefType>(out.getType()).getDimSize(0) / chunks;
+      SmallVector<std::tuple<Value, Value, Value>> started;
+      for (int64_t k = 0; k < chunks; ++k) {
+        Value outBlock = rowBlock(b, loc, out, k, rows);
+        linalg::MatmulOp::create(b, loc,
+                                 ValueRange{rowBlock(b, loc, lhs, k, rows), rhs},
+                                 ValueRange{outBlock});
+        Value destBlock = rowBlock(b, loc, dest, k, rows);
+        Value request = CommIAllReduceOp::create(
+            b, loc, allReduce.getKind(), outBlock, destBlock,
+            allReduce.getGrid(), allReduce.getAxis());
+        started.push_back({request, outBlock, destBlock});
+      }
+      for (auto [request, outBlock, destBlock] : started)
+        CommWaitOp::create(b, loc, request, outBlock, destBlock);
+      allReduce.erase();
+      matmul.erase();
+    }
+  }
+};
+} // namespace

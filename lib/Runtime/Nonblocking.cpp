@@ -1,0 +1,113 @@
+//===- Nonblocking.cpp - all_reduce that overlaps with computation --------===//
+//
+// coco-overlap splits a matmul and the all_reduce of its result into chunks:
+// chunk k's all_reduce is started here (MPI_Iallreduce) and runs while chunk
+// k+1's matmul computes; coco_rt_wait completes it later. Waits poll, so a
+// peer that never arrives ends the job after COCO_TIMEOUT_S instead of
+// hanging it.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Call.h"
+#include "ElementTypes.h"
+#include "Internal.h"
+
+#include <chrono>
+#include <cstdlib>
+#include <mutex>
+#include <vector>
+
+namespace {
+struct Pending {
+  MPI_Request request = MPI_REQUEST_NULL;
+  int32_t dtype = 0;
+  bool average = false;
+  void *out = nullptr;
+  int64_t elems = 0;
+  int axisSize = 1;
+};
+
+std::mutex pendingMutex;
+std::vector<Pending> &pendingRequests() {
+  static auto *requests = new std::vector<Pending>();
+  return *requests;
+}
+
+double waitTimeoutSeconds() {
+  const char *value = std::getenv("COCO_TIMEOUT_S");
+  return value ? std::atof(value) : 300.0;
+}
+} // namespace
+
+using namespace coco::rt;
+
+extern "C" int64_t coco_rt_iall_reduce(const char *site, int64_t comm,
+                                       int32_t dtype, int32_t reduction,
+                                       int64_t inRank, void *in,
+                                       int64_t outRank, void *out) {
+  Call call(site, OpKind::AllReduce, comm, dtype);
+  checkReduction(reduction, call.site);
+  Tensor input = call.tensor(inRank, in, "input");
+  Tensor output = call.tensor(outRank, out, "output");
+  Signature signature(call.op, dtype, reduction);
+  signature.addParam("non-blocking", 1);
+  signature.setBuffers(inRank, input.sizes, outRank, output.sizes);
+  call.check(signature);
+  if (input.elems != output.elems)
+    call.fail(formatString("input has %lld elements but output has %lld",
+                           (long long)input.elems, (long long)output.elems));
+  bool inPlace = input.data == output.data;
+  if (!inPlace)
+    call.requireDisjoint(input, output);
+
+  Pending pending;
+  pending.dtype = dtype;
+  pending.average = reduction == COCO_RED_AVG;
+  pending.out = output.data;
+  pending.elems = output.elems;
+  pending.axisSize = call.axis.size;
+  checkMpi(MPI_Iallreduce(inPlace ? MPI_IN_PLACE : input.data, output.data,
+                          call.count(output.elems), call.type.mpiType,
+                          mpiReductionOp(dtype, reduction), call.axis.comm,
+                          &pending.request),
+           "MPI_Iallreduce");
+  std::lock_guard<std::mutex> lock(pendingMutex);
+  auto &requests = pendingRequests();
+  requests.push_back(pending);
+  return static_cast<int64_t>(requests.size() - 1);
+}
+
+extern "C" void coco_rt_wait(const char *site, int64_t request) {
+  Pending pending;
+  {
+    std::lock_guard<std::mutex> lock(pendingMutex);
+    auto &requests = pendingRequests();
+    if (request < 0 || request >= (int64_t)requests.size() ||
+        requests[request].request == MPI_REQUEST_NULL)
+      fatal(site, formatString("no pending request %lld", (long long)request));
+    pending = requests[request];
+    requests[request].request = MPI_REQUEST_NULL;
+    // Requests complete in order in generated code: drop finished ones.
+    while (!requests.empty() && requests.back().request == MPI_REQUEST_NULL)
+      requests.pop_back();
+  }
+  double timeout = waitTimeoutSeconds();
+  auto start = std::chrono::steady_clock::now();
+  while (true) {
+    int done = 0;
+    checkMpi(MPI_Test(&pending.request, &done, MPI_STATUS_IGNORE), "MPI_Test");
+    if (done)
+      break;
+    double waited = std::chrono::duration<double>(
+                        std::chrono::steady_clock::now() - start)
+                        .count();
+    if (timeout > 0 && waited > timeout)
+      fatal(site, formatString("timed out after %.0f s waiting for other "
+                               "ranks (a peer failed or took a different "
+                               "path)",
+                               timeout));
+  }
+  if (pending.average)
+    divideInPlace(pending.dtype, pending.out, size_t(pending.elems),
+                  pending.axisSize);
+}
