@@ -186,7 +186,7 @@ class Program:
         self.updates = []     # names of updated parameters
         self.results = []     # (name, Tensor)
         self._next = 0
-        self._schedule = dict(split=False, reorder=False, shard_state=(), fuse=False)
+        self._schedule = dict(split=False, reorder=False, shard_state=(), fuse=False, overlap=0)
 
     # -- building ---------------------------------------------------------
     def _ssa(self):
@@ -265,14 +265,18 @@ class Program:
         self.results.append((name, value))
 
     # -- schedules --------------------------------------------------------
-    def schedule(self, split=False, reorder=False, shard_state=(), fuse=False):
+    def schedule(self, split=False, reorder=False, shard_state=(), fuse=False, overlap=0):
         """CoCoNet's schedules: split all_reduces into reduce_scatter +
         all_gather, reorder pointwise work onto slices, keep `shard_state`
-        parameters sliced, fuse the reduce_scatter into the update loop."""
+        parameters sliced, fuse the reduce_scatter into the update loop,
+        overlap each matmul with the all_reduce of its result in `overlap`
+        chunks."""
         if fuse and any(e is None for e in self.grid.shape):
             raise CocoError("fuse needs a static grid (the number of ranks at compile time)")
+        if overlap and overlap < 2:
+            raise CocoError("overlap needs at least 2 chunks")
         self._schedule = dict(split=split, reorder=reorder, shard_state=tuple(shard_state),
-                              fuse=fuse)
+                              fuse=fuse, overlap=int(overlap))
         return self
 
     def _passes(self):
@@ -334,8 +338,12 @@ class Program:
             f.write(self.mlir())
         scheduled = self.scheduled_mlir()  # raises with the diagnostic
         exe = os.path.join(work, self.name)
-        pipeline = "coco-lower-to-cpu{fuse-reduce-scatter=true}" if self._schedule["fuse"] \
-            else "coco-lower-to-cpu"
+        options = []
+        if self._schedule["fuse"]:
+            options.append("fuse-reduce-scatter=true")
+        if self._schedule["overlap"]:
+            options.append(f"overlap-chunks={self._schedule['overlap']}")
+        pipeline = "coco-lower-to-cpu" + ("{" + " ".join(options) + "}" if options else "")
         _tool("coco-compile", source, "-o", exe, "--pipeline", pipeline,
               *[f"--pre-pass={p}" for p in self._passes()])
         return Compiled(exe, _parse_signature(scheduled, self.name), self.grid, work)

@@ -1,5 +1,6 @@
 """Megatron row-parallel linear layer: z = dropout(x @ W + b) + r with x and
-W sliced over the tensor-parallel axis (MM-AR-C, or MM-RS-C-AG scheduled).
+W sliced over the tensor-parallel axis (MM-AR-C, MM-RS-C-AG with
+split + reorder, or ol(MM, AR) with overlap=N chunks).
 
     PYTHONPATH=python python3 python/examples/tp_layer.py
 """

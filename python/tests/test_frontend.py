@@ -69,7 +69,7 @@ def test_tp_layer_matches_numpy(tmp_path):
     b = rng.standard_normal(16, dtype=np.float32)
     r = rng.standard_normal((4, 8, 16), dtype=np.float32)
     expected = ref.dropout((x.reshape(-1, 16) @ w).reshape(4, 8, 16) + b, 0.1, 1234) + r
-    for options in ({}, dict(split=True, reorder=True)):
+    for options in ({}, dict(split=True, reorder=True), dict(overlap=2)):
         prog = tp_layer.build().schedule(**options)
         out = prog.compile(workdir=str(tmp_path / str(len(options)))).run(
             ranks=R, inputs=dict(x=x, w=w, b=b, r=r))
