@@ -35,9 +35,16 @@ BIN = os.path.join(BUILD, "bin")
 WORKLOADS = os.path.join(ROOT, "test", "Integration", "DataParallel")
 MPIRUN = ["mpirun", "--allow-run-as-root", "--oversubscribe", "--mca", "btl", "self,vader"]
 
+TP = os.path.join(ROOT, "test", "Integration", "TensorParallel")
+
 # Bytes an eager implementation moves per element (f32): reads and writes.
-BYTES_PER_ELEMENT = {"sgd": (3 + 2) * 4, "adam": (4 + 3) * 4, "lamb": (4 + 3) * 4}
+# For the layer: the pointwise part after the matmul (y, b, r read, z
+# written); its matmul is not in the bound.
+BYTES_PER_ELEMENT = {"sgd": (3 + 2) * 4, "adam": (4 + 3) * 4, "lamb": (4 + 3) * 4,
+                     "layer": (3 + 1) * 4}
 STATE = {"sgd": ["b"], "adam": ["m", "v"], "lamb": ["m", "v"]}
+# The layer's sizes: B x S x H activations, the --sizes value picks B.
+LAYER_S, LAYER_H = 1024, 1024
 
 
 def sh(cmd, **kw):
@@ -55,6 +62,14 @@ def parse_size(text):
 
 def variants(kind):
     split_reorder = ["--coco-split", "--coco-reorder"]
+    if kind == "layer":
+        return [
+            ("eager", [], "coco-lower-to-cpu{fuse-elementwise=false}"),
+            ("MM-AR-C", [], "coco-lower-to-cpu"),
+            # Sliced along S (1024 rows), which any rank count divides.
+            ("MM-RS-C-AG", ["--coco-split=dim=1", "--coco-reorder"], "coco-lower-to-cpu"),
+            ("ol(MM,AR)-C", [], "coco-lower-to-cpu{overlap-chunks=4}"),
+        ]
     shard = [f"--coco-shard-state=args={','.join(STATE[kind])}"]
     plain, unfused = "coco-lower-to-cpu", "coco-lower-to-cpu{fuse-elementwise=false}"
     fused = "coco-lower-to-cpu{fuse-reduce-scatter=true}"
@@ -73,9 +88,16 @@ def entry_name(variant):
 
 def build_program(kind, n, ranks, work):
     """One executable with an entry per schedule."""
-    source = open(os.path.join(WORKLOADS, f"{kind}.mlir")).read()
+    if kind == "layer":
+        source = open(os.path.join(TP, "layer.mlir")).read()
+        h = LAYER_H
+        source = (source.replace("4x8x16xf32", f"{n}x{LAYER_S}x{h}xf32")
+                  .replace("16x16xf32", f"{h}x{h}xf32").replace("<16xf32", f"<{h}xf32"))
+        source = source.replace("coco.grid @tp(shape = [?])", f"coco.grid @tp(shape = [{ranks}])")
+    else:
+        source = open(os.path.join(WORKLOADS, f"{kind}.mlir")).read()
+        source = source.replace("4096xf32", f"{n}xf32")
     source = "\n".join(l for l in source.splitlines() if not l.startswith("// RUN") and "CHECK" not in l)
-    source = source.replace("4096xf32", f"{n}xf32")
     # Static ranks: the fused reduce-scatter needs them; every schedule gets
     # the same module.
     source = source.replace("coco.grid @dp(shape = [?])", f"coco.grid @dp(shape = [{ranks}])")
@@ -90,6 +112,7 @@ def build_program(kind, n, ranks, work):
         # Keep the scheduled function (for the host main) ...
         lines = scheduled.rstrip().splitlines()
         grid = next(l for l in lines if "coco.grid" in l)
+        lines = [l for l in lines if not l.strip().startswith("coco.grid")]
         start = next(i for i, l in enumerate(lines) if l.strip().startswith("func.func"))
         funcs.append("\n".join(lines[start:-1]))
         # ... and compile it with its pipeline.
@@ -116,6 +139,8 @@ def main():
     parser.add_argument("--ranks", type=int, default=2)
     parser.add_argument("--sizes", default="1M,4M,16M")
     parser.add_argument("--workloads", default="adam,sgd,lamb")
+    parser.add_argument("--layer-batches", default="",
+                        help="also benchmark the tensor-parallel layer at these B (S=H=1024), e.g. 2,4,8")
     parser.add_argument("--iters", type=int, default=7)
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--out", default=os.path.join(ROOT, "benchmarks", "results"))
@@ -124,38 +149,45 @@ def main():
     os.environ.setdefault("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
     os.makedirs(args.out, exist_ok=True)
     sizes = [parse_size(s) for s in args.sizes.split(",")]
+    jobs = [(n, kind) for n in sizes for kind in args.workloads.split(",")]
+    jobs += [(int(b), "layer") for b in args.layer_batches.split(",") if b]
     rows = []
     work = tempfile.mkdtemp(prefix="coco-bench-")
     try:
-        for n in sizes:
-            raw = {}
-            for line in sh(MPIRUN + ["-np", str(args.ranks), os.path.join(BIN, "coco-raw-collectives"),
-                                     str(n), str(args.iters)]).splitlines():
-                what, _, ms = line.split(",")
-                raw[what] = float(ms)
-            bandwidth = 2 * n * 4 / (raw["copy"] * 1e-3)  # bytes/s, read + write
-            for kind in args.workloads.split(","):
-                exe = build_program(kind, n, args.ranks, work)
-                csv_path = os.path.join(work, f"{kind}_{n}.csv")
-                sh(MPIRUN + ["-np", str(args.ranks), exe, "--quiet", "--iters", str(args.iters),
-                             "--warmup", str(args.warmup), "--csv", csv_path])
-                times = {}
-                for line in open(csv_path):
-                    name, _, median, _, _ = line.strip().split(",")
-                    times[name] = float(median)
-                nbytes = BYTES_PER_ELEMENT[kind] * n
-                compute = nbytes / bandwidth * 1e3
-                bound = min(raw["all_reduce"] + compute,
-                            raw["reduce_scatter"] + raw["all_gather"] + compute / args.ranks)
-                eager = times[entry_name("eager")]
-                for variant, _, _ in variants(kind):
-                    t = times[entry_name(variant)]
-                    rows.append(dict(workload=kind, elements=n, schedule=variant, ranks=args.ranks,
-                                     median_ms=round(t, 3), gb_per_s=round(nbytes / (t * 1e-3) / 1e9, 2),
-                                     speedup_vs_eager=round(eager / t, 2),
-                                     ratio_to_bound=round(t / bound, 2), bound_ms=round(bound, 3),
-                                     all_reduce_ms=round(raw["all_reduce"], 3),
-                                     copy_gb_per_s=round(bandwidth / 1e9, 1)))
+        raw_by_elements = {}
+        for n, kind in jobs:
+            elements = n * LAYER_S * LAYER_H if kind == "layer" else n
+            if elements not in raw_by_elements:
+                raw = {}
+                for line in sh(MPIRUN + ["-np", str(args.ranks),
+                                         os.path.join(BIN, "coco-raw-collectives"),
+                                         str(elements), str(args.iters)]).splitlines():
+                    what, _, ms = line.split(",")
+                    raw[what] = float(ms)
+                raw_by_elements[elements] = raw
+            raw = raw_by_elements[elements]
+            bandwidth = 2 * elements * 4 / (raw["copy"] * 1e-3)  # bytes/s, read + write
+            exe = build_program(kind, n, args.ranks, work)
+            csv_path = os.path.join(work, f"{kind}_{n}.csv")
+            sh(MPIRUN + ["-np", str(args.ranks), exe, "--quiet", "--iters", str(args.iters),
+                         "--warmup", str(args.warmup), "--csv", csv_path])
+            times = {}
+            for line in open(csv_path):
+                name, _, median, _, _ = line.strip().split(",")
+                times[name] = float(median)
+            nbytes = BYTES_PER_ELEMENT[kind] * elements
+            compute = nbytes / bandwidth * 1e3
+            bound = min(raw["all_reduce"] + compute,
+                        raw["reduce_scatter"] + raw["all_gather"] + compute / args.ranks)
+            eager = times[entry_name("eager")]
+            for variant, _, _ in variants(kind):
+                t = times[entry_name(variant)]
+                rows.append(dict(workload=kind, elements=elements, schedule=variant, ranks=args.ranks,
+                                 median_ms=round(t, 3), gb_per_s=round(nbytes / (t * 1e-3) / 1e9, 2),
+                                 speedup_vs_eager=round(eager / t, 2),
+                                 ratio_to_bound=round(t / bound, 2), bound_ms=round(bound, 3),
+                                 all_reduce_ms=round(raw["all_reduce"], 3),
+                                 copy_gb_per_s=round(bandwidth / 1e9, 1)))
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -171,7 +203,9 @@ def main():
     text = "\n".join(table)
     note = (f"\n\n{args.ranks} MPI ranks, median of {args.iters} interleaved repetitions "
             f"(max over ranks). Bound = min(all_reduce + bytes/BW, reduce_scatter + all_gather "
-            f"+ bytes/(R*BW)), BW = copy bandwidth with every rank copying.\n")
+            f"+ bytes/(R*BW)), BW = copy bandwidth with every rank copying. For the layer "
+            f"(elements = B*S*H) the bound leaves out the matmul and GB/s counts only the "
+            f"pointwise part.\n")
     with open(os.path.join(args.out, "results.md"), "w") as f:
         f.write(text + note)
     print(text + note)
@@ -179,7 +213,7 @@ def main():
         import matplotlib
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
-        kinds = sorted({r["workload"] for r in rows})
+        kinds = sorted({r["workload"] for r in rows if r["workload"] != "layer"})
         fig, axes = plt.subplots(1, len(kinds), figsize=(5 * len(kinds), 4), squeeze=False)
         for ax, kind in zip(axes[0], kinds):
             for variant, _, _ in variants(kind):
