@@ -116,6 +116,19 @@ def CocoOverlapPass : Pass<"coco-overlap", "::mlir::func::FuncOp"> {
                            "::mlir::linalg::LinalgDialect"];
 }
 
+def CocoMatmulLoopOrderPass
+    : Pass<"coco-matmul-loop-order", "::mlir::func::FuncOp"> {
+  let summary = "Orders matmul loops i, k, j so the innermost loop vectorizes";
+  let description = [{
+    A `linalg.matmul` lowered as is runs its reduction (k) innermost, over a
+    column of B: strided, not vectorized. As a `linalg.generic` iterating
+    (i, k, j), the innermost loop streams a row of B and of C with one
+    broadcast multiply-add per element, which LLVM vectorizes. Runs on
+    buffers, after coco-overlap (which looks for linalg.matmul).
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
 def CocoFuseElementwisePass
     : Pass<"coco-fuse-elementwise", "::mlir::func::FuncOp"> {
   let summary = "Fuses every chain of elementwise linalg ops into one loop";
