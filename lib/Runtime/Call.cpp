@@ -99,6 +99,13 @@ void Call::requireDisjoint(const Tensor &input, const Tensor &output) const {
     fail("input and output buffers overlap");
 }
 
+void Call::requireSameElements(const Tensor &input,
+                               const Tensor &output) const {
+  if (input.elems != output.elems)
+    fail(formatString("input has %lld elements but output has %lld",
+                      (long long)input.elems, (long long)output.elems));
+}
+
 int Call::count(int64_t elems) const {
   if (elems > INT_MAX)
     fail(formatString("a message of %lld elements exceeds MPI's count limit "

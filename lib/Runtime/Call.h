@@ -50,6 +50,7 @@ public:
   [[noreturn]] void fail(const std::string &cause) const;
   void requireInRange(const char *name, int64_t value, int64_t bound) const;
   void requireDisjoint(const Tensor &input, const Tensor &output) const;
+  void requireSameElements(const Tensor &input, const Tensor &output) const;
 
   /// The count argument of this call's MPI calls: fatal beyond MPI's int
   /// range, and -1 when COCO_FAULT_INJECT targets this op on this rank, which

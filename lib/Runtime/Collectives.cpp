@@ -61,13 +61,6 @@ void transposeBlocks(char *dst, const char *src, int64_t a, int64_t b,
 // Argument checks
 //===----------------------------------------------------------------------===//
 
-void requireSameElements(const Call &call, const Tensor &input,
-                         const Tensor &output) {
-  if (input.elems != output.elems)
-    call.fail(formatString("input has %lld elements but output has %lld",
-                           (long long)input.elems, (long long)output.elems));
-}
-
 /// Checks that `whole` is `part` with size[dim] multiplied by the axis size
 /// (reduce_scatter's input and output, all_gather's output and input).
 void requireGathered(const Call &call, const Tensor &whole,
@@ -193,7 +186,7 @@ void coco_rt_all_reduce(const char *site, int64_t comm, int32_t dtype,
   signature.setBuffers(inRank, input.sizes, outRank, output.sizes);
   call.check(signature);
 
-  requireSameElements(call, input, output);
+  call.requireSameElements(input, output);
   bool inPlace = input.data == output.data;
   if (!inPlace)
     call.requireDisjoint(input, output);
@@ -318,7 +311,7 @@ void coco_rt_broadcast(const char *site, int64_t comm, int32_t dtype,
   call.check(signature);
 
   call.requireInRange("root", root, call.axis.size);
-  requireSameElements(call, input, output);
+  call.requireSameElements(input, output);
   if (call.axis.rank == root && input.data != output.data) {
     call.requireDisjoint(input, output);
     std::memcpy(output.data, input.data, input.bytes);
@@ -341,7 +334,7 @@ void coco_rt_reduce(const char *site, int64_t comm, int32_t dtype,
   call.check(signature);
 
   call.requireInRange("root", root, call.axis.size);
-  requireSameElements(call, input, output);
+  call.requireSameElements(input, output);
   bool inPlace = input.data == output.data;
   if (!inPlace)
     call.requireDisjoint(input, output);

@@ -53,9 +53,7 @@ extern "C" int64_t coco_rt_iall_reduce(const char *site, int64_t comm,
   signature.addParam("non-blocking", 1);
   signature.setBuffers(inRank, input.sizes, outRank, output.sizes);
   call.check(signature);
-  if (input.elems != output.elems)
-    call.fail(formatString("input has %lld elements but output has %lld",
-                           (long long)input.elems, (long long)output.elems));
+  call.requireSameElements(input, output);
   bool inPlace = input.data == output.data;
   if (!inPlace)
     call.requireDisjoint(input, output);

@@ -74,6 +74,17 @@ def main():
     bitwise = ranks == 2 and kind != "lamb"
     baseline = None
     for name, (source, passes, pipeline) in variants.items():
+        if passes:
+            # The schedule really happened (a pass doing nothing would match
+            # AR-C trivially): no all_reduce of a tensor left (LAMB's norms
+            # keep rank-0 ones), and sliced state when shard-state was asked.
+            ir = subprocess.run(["coco-opt", source, *passes], check=True,
+                                capture_output=True, text=True).stdout
+            assert not re.search(r"coco\.all_reduce \w+ \S+ : !coco\.dtensor<\d", ir), name
+            assert "coco.reduce_scatter" in ir, name
+            if "shard" in name:
+                assert all(re.search(r"sliced<0> on @dp> \{[^}]*coco.name = \"%s\"" % st, ir)
+                           for st in state), name
         exe = os.path.join(work, re.sub(r"[^a-zA-Z0-9]+", "_", name) + ".exe")
         compile_variant(source, exe, passes, pipeline)
         sharded = "shard" in name
