@@ -545,7 +545,7 @@ func.func @f(%a: !coco.dtensor<4xf32, local on @dp>) {
 coco.grid @dp(shape = [?])
 coco.grid @g4(shape = [4])
 func.func @f(%p: index) {
-  // expected-error @+1 {{result must be local (only this rank receives it), got replicated}}
+  // expected-error @+1 {{result must be local (only this rank receives it along its own axis), got replicated}}
   %0 = coco.recv from %p : !coco.dtensor<4xf32, replicated on @dp>
   return
 }
@@ -734,5 +734,33 @@ func.func @f(%a: !coco.dtensor<4xf32, replicated on @dp>) -> !coco.dtensor<4xf32
 func.func @f(%a: tensor<4xf32>, %b: tensor<0xf32>) {
   // expected-error @+1 {{input and init sizes of dimension 0 are incompatible: 4 and 0}}
   %0 = coco.comm.reduce_scatter sum %a into %b dim 0 on @dp[0] : tensor<4xf32>, tensor<0xf32> -> tensor<0xf32>
+  return
+}
+
+// -----
+
+coco.grid @pp(shape = [2, 2])
+func.func @f(%p: index) {
+  // Along its own axis (explicitly), a received value is local.
+  // expected-error @+1 {{result must be local (only this rank receives it along its own axis), got replicated}}
+  %0 = coco.recv from %p along 1 : !coco.dtensor<4xf32, replicated on @pp[1]>
+  return
+}
+
+// -----
+
+coco.grid @pp(shape = [2, 2])
+func.func @f(%p: index, %x: !coco.dtensor<4xf32, replicated on @pp[1]>) {
+  // expected-error @+1 {{refers to axis 2 of grid @pp, which has 2 dimension(s)}}
+  coco.send %x to %p along 2 : !coco.dtensor<4xf32, replicated on @pp[1]>
+  return
+}
+
+// -----
+
+coco.grid @pp(shape = [2, 2])
+func.func @f(%p: index) {
+  // expected-error @+1 {{refers to axis -1 of grid @pp, which has 2 dimension(s)}}
+  %0 = coco.recv from %p along -1 : !coco.dtensor<4xf32, replicated on @pp[1]>
   return
 }

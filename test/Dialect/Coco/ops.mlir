@@ -130,6 +130,19 @@ func.func @collectives(%l: !L, %s: !S0, %r: !R) {
   return
 }
 
+// Pipeline stages on axis 0, tensor parallelism on axis 1: a value replicated
+// over axis 1 goes to the next stage along axis 0 and stays replicated.
+coco.grid @pp(shape = [2, ?])
+// CHECK-LABEL: func @send_along
+func.func @send_along(%x: !coco.dtensor<8xf32, replicated on @pp[1]>, %peer: index)
+    -> !coco.dtensor<8xf32, replicated on @pp[1]> {
+  // CHECK: coco.send %{{.*}} to %{{.*}} along 0 : !coco.dtensor<8xf32, replicated on @pp[1]>
+  coco.send %x to %peer along 0 : !coco.dtensor<8xf32, replicated on @pp[1]>
+  // CHECK: coco.recv from %{{.*}} along 0 : !coco.dtensor<8xf32, replicated on @pp[1]>
+  %0 = coco.recv from %peer along 0 : !coco.dtensor<8xf32, replicated on @pp[1]>
+  return %0 : !coco.dtensor<8xf32, replicated on @pp[1]>
+}
+
 // CHECK-LABEL: func @update
 func.func @update(%w: !R, %d: !R) {
   %0 = coco.sub %w, %d : !R, !R

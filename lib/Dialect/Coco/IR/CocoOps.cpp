@@ -20,14 +20,14 @@ using namespace mlir::coco;
 // Printing helpers for diagnostics
 //===----------------------------------------------------------------------===//
 
-static std::string describeLayout(DTensorType type) {
+std::string mlir::coco::describeLayout(DTensorType type) {
   std::string text = stringifyLayoutKind(type.getLayout()).str();
   if (type.isSliced())
     text += "<" + std::to_string(type.getSlicedDim()) + ">";
   return text;
 }
 
-static std::string describeAxis(DTensorType type) {
+std::string mlir::coco::describeAxis(DTensorType type) {
   return "@" + type.getGrid().getValue().str() + "[" +
          std::to_string(type.getAxis()) + "]";
 }
@@ -90,6 +90,11 @@ LogicalResult mlir::coco::verifyGridUses(Operation *op,
     if (failed(checkGridAxis(op, symbols, dtensor.getGrid(), dtensor.getAxis(),
                              gridOp)))
       return failure();
+    // send/recv: the axis the peer index runs along, on the value's grid.
+    if (auto along = op->getAttrOfType<IntegerAttr>("along"))
+      if (failed(checkGridAxis(op, symbols, dtensor.getGrid(), along.getInt(),
+                               gridOp)))
+        return failure();
     int64_t extent = gridOp.getShape()[dtensor.getAxis()];
     if (dtensor.isSliced() && !ShapedType::isDynamic(extent) &&
         dtensor.getShape()[dtensor.getSlicedDim()] % extent != 0)
@@ -738,10 +743,11 @@ LogicalResult SliceOp::inferReturnTypes(MLIRContext *,
 }
 
 LogicalResult RecvOp::verify() {
-  if (!getResult().getType().isLocal())
+  DTensorType type = getResult().getType();
+  if (getPeerAxis() == type.getAxis() && !type.isLocal())
     return emitOpError() << "result must be local (only this rank receives "
-                            "it), got "
-                         << describeLayout(getResult().getType());
+                            "it along its own axis), got "
+                         << describeLayout(type);
   return success();
 }
 

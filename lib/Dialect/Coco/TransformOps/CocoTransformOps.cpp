@@ -144,3 +144,19 @@ public:
 void mlir::coco::registerTransformDialectExtension(DialectRegistry &registry) {
   registry.addExtensions<CocoTransformDialectExtension>();
 }
+
+DiagnosedSilenceableFailure transform::CocoPipelineSendOp::applyToOne(
+    transform::TransformRewriter &rewriter, Operation *target,
+    transform::ApplyToEachResultList &results, transform::TransformState &) {
+  auto send = dyn_cast<SendOp>(target);
+  if (!send)
+    return emitDefiniteFailure()
+           << "expects coco.send targets, got " << target->getName();
+  results.push_back(target);
+  // A send of slices (e.g. of a channel an earlier target rewrote) already
+  // is what this transformation makes.
+  if (send.getInput().getType().isSliced())
+    return DiagnosedSilenceableFailure::success();
+  SymbolTableCollection symbols;
+  return fromResult(pipelineSend(rewriter, send, getDim(), symbols));
+}

@@ -775,7 +775,7 @@ public:
     DTensorType type = op.getInput().getType();
     rewriter.replaceOpWithNewOp<CommSendOp>(op, adaptor.getInput(),
                                             adaptor.getPeer(), type.getGrid().getValue(),
-                                            type.getAxis());
+                                            op.getPeerAxis());
     return success();
   }
 };
@@ -790,7 +790,7 @@ public:
     Value init = grids.emptyTensor(rewriter, op.getLoc(), type);
     rewriter.replaceOpWithNewOp<CommRecvOp>(op, init.getType(),
                                             adaptor.getPeer(), init,
-                                            type.getGrid().getValue(), type.getAxis());
+                                            type.getGrid().getValue(), op.getPeerAxis());
     return success();
   }
 };

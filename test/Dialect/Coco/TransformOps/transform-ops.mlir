@@ -114,3 +114,80 @@ module attributes {transform.with_named_sequence} {
     transform.yield
   }
 }
+
+// -----
+
+// RS-P2P-C-AG as a schedule: pipeline_send on the stage-to-stage sends, then
+// reorder the receiver's pointwise work onto the slices.
+coco.grid @pp(shape = [2, 2])
+!P = !coco.dtensor<4x8xf32, local on @pp[1]>
+!R = !coco.dtensor<4x8xf32, replicated on @pp[1]>
+
+// CHECK-LABEL: func @pipeline
+// CHECK: %[[RS:.*]] = coco.reduce_scatter sum %{{.*}} dim 1
+// CHECK-NEXT: %[[SUM:.*]] = coco.all_gather %[[RS]]
+// CHECK-NEXT: coco.send %[[RS]] to %{{.*}} along 0 : !coco.dtensor<4x8xf32, sliced<1> on @pp[1]>
+// CHECK: %[[IN:.*]] = coco.recv from %{{.*}} along 0 : !coco.dtensor<4x8xf32, sliced<1> on @pp[1]>
+// CHECK-NEXT: %[[E:.*]] = coco.exp %[[IN]] : !coco.dtensor<4x8xf32, sliced<1> on @pp[1]>
+// CHECK-NEXT: coco.all_gather %[[E]]
+// CHECK-NOT: coco.all_reduce
+func.func @pipeline(%p: !P, %first: i1) -> !R {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %0 = scf.if %first -> !R {
+    %y = coco.all_reduce sum %p : !P
+    coco.send %y to %c1 along 0 : !R
+    scf.yield %y : !R
+  } else {
+    %x = coco.recv from %c0 along 0 : !R
+    %e = coco.exp %x : !R
+    scf.yield %e : !R
+  }
+  return %0 : !R
+}
+
+module attributes {transform.with_named_sequence} {
+  transform.named_sequence @__transform_main(%root: !transform.any_op {transform.readonly}) {
+    %s = transform.structured.match ops{["coco.send"]} in %root : (!transform.any_op) -> !transform.any_op
+    %s2 = transform.coco.pipeline_send %s {dim = 1} : (!transform.any_op) -> !transform.any_op
+    %f = transform.structured.match ops{["func.func"]} in %root : (!transform.any_op) -> !transform.any_op
+    %f2 = transform.coco.reorder %f : (!transform.any_op) -> !transform.any_op
+    transform.yield
+  }
+}
+
+// -----
+
+coco.grid @pp(shape = [2, 2])
+!R = !coco.dtensor<4xf32, replicated on @pp[1]>
+func.func @own_axis(%x: !R, %peer: index) {
+  // expected-error @+1 {{cannot send slices: it sends along @pp[1], the axis the value is laid out over; pipeline-send needs a send along another grid axis}}
+  coco.send %x to %peer : !R
+  return
+}
+
+module attributes {transform.with_named_sequence} {
+  transform.named_sequence @__transform_main(%root: !transform.any_op {transform.readonly}) {
+    %s = transform.structured.match ops{["coco.send"]} in %root : (!transform.any_op) -> !transform.any_op
+    %s2 = transform.coco.pipeline_send %s : (!transform.any_op) -> !transform.any_op
+    transform.yield
+  }
+}
+
+// -----
+
+coco.grid @pp(shape = [2, 2])
+!L = !coco.dtensor<4xf32, local on @pp[1]>
+func.func @local_value(%x: !L, %peer: index) {
+  // expected-error @+1 {{cannot send slices of a local value: it must be replicated}}
+  coco.send %x to %peer along 0 : !L
+  return
+}
+
+module attributes {transform.with_named_sequence} {
+  transform.named_sequence @__transform_main(%root: !transform.any_op {transform.readonly}) {
+    %s = transform.structured.match ops{["coco.send"]} in %root : (!transform.any_op) -> !transform.any_op
+    %s2 = transform.coco.pipeline_send %s : (!transform.any_op) -> !transform.any_op
+    transform.yield
+  }
+}

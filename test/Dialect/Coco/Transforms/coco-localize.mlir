@@ -138,6 +138,18 @@ func.func @p2p(%x: !coco.dtensor<4xf32, local on @dp>, %peer: index, %c: i1) -> 
   return %0 : !coco.dtensor<4xf32, local on @dp>
 }
 
+// The peer index runs along `along`; the value keeps its layout's local shape.
+coco.grid @pp(shape = [2, 2])
+// CHECK-LABEL: func @p2p_along
+// CHECK: coco.comm.send %arg0 to %arg1 on @pp[0] : tensor<2xf32>
+// CHECK: coco.comm.recv from %arg1 into %{{.*}} on @pp[0] : tensor<2xf32> -> tensor<2xf32>
+func.func @p2p_along(%x: !coco.dtensor<4xf32, sliced<0> on @pp[1]>, %peer: index)
+    -> !coco.dtensor<4xf32, sliced<0> on @pp[1]> {
+  coco.send %x to %peer along 0 : !coco.dtensor<4xf32, sliced<0> on @pp[1]>
+  %0 = coco.recv from %peer along 0 : !coco.dtensor<4xf32, sliced<0> on @pp[1]>
+  return %0 : !coco.dtensor<4xf32, sliced<0> on @pp[1]>
+}
+
 // CHECK-LABEL: func @slice_and_collectives
 // CHECK: %[[RANK:.*]] = coco.axis_rank @q[0]
 // CHECK: %[[OFF:.*]] = arith.muli %[[RANK]], %c3

@@ -35,6 +35,11 @@ LogicalResult verifyGridUses(Operation *op, SymbolTableCollection &symbols);
 FailureOr<int64_t> lookupAxisExtent(Operation *from, DTensorType type,
                                     SymbolTableCollection &symbols);
 
+/// For diagnostics: "sliced<1>", "replicated", ...
+std::string describeLayout(DTensorType type);
+/// For diagnostics: "@grid[axis]".
+std::string describeAxis(DTensorType type);
+
 } // namespace mlir::coco
 
 #include "coco/Dialect/Coco/IR/CocoOpInterfaces.h.inc"

@@ -356,22 +356,51 @@ def Coco_SliceOp : Coco_CollectiveOp<"slice"> {
 def Coco_SendOp : Coco_GridUserOp<"send", [
     MemoryEffects<[MemWrite<Coco_CommunicationResource>]>,
     DeclareOpInterfaceMethods<Coco_CollectiveOpInterface>]> {
-  let summary = "sends this rank's value to a peer along the grid axis";
+  let summary = "sends this rank's value to a peer along a grid axis";
   let description = [{
-    Point to point: `peer` is an index along the grid axis of the operand's
-    type. Typically guarded by `scf.if` on `coco.axis_rank`.
+    Point to point: `peer` is an index along the grid axis `along` (default:
+    the axis of the operand's layout). Typically guarded by `scf.if` on
+    `coco.axis_rank`.
+
+    Sending along another axis than the layout's (pipeline stages on axis 0,
+    tensor parallelism on axis 1) keeps the layout: rank (s, t) sends to
+    (s', t), so a value replicated or sliced over axis 1 arrives replicated
+    or sliced over axis 1. This is the channel coco-pipeline-send rewrites.
   }];
-  let arguments = (ins Coco_DTensor:$input, Index:$peer);
-  let assemblyFormat = "$input `to` $peer attr-dict `:` qualified(type($input))";
+  let arguments = (ins Coco_DTensor:$input, Index:$peer,
+                       OptionalAttr<I64Attr>:$along);
+  let assemblyFormat = [{
+    $input `to` $peer (`along` $along^)? attr-dict `:` qualified(type($input))
+  }];
+  let extraClassDeclaration = [{
+    /// The grid axis `peer` indexes.
+    int64_t getPeerAxis() {
+      return getAlong() ? *getAlong() : getInput().getType().getAxis();
+    }
+  }];
 }
 
 def Coco_RecvOp : Coco_GridUserOp<"recv", [
     MemoryEffects<[MemWrite<Coco_CommunicationResource>]>,
     DeclareOpInterfaceMethods<Coco_CollectiveOpInterface>]> {
-  let summary = "receives a value from a peer along the grid axis";
-  let arguments = (ins Index:$peer);
+  let summary = "receives a value from a peer along a grid axis";
+  let description = [{
+    `peer` is an index along the grid axis `along` (default: the axis of the
+    result's layout). Along the layout's own axis only this rank receives the
+    value, so the result must be `local`; along another axis the result keeps
+    the sender's layout over its axis (see `coco.send`).
+  }];
+  let arguments = (ins Index:$peer, OptionalAttr<I64Attr>:$along);
   let results = (outs Coco_DTensor:$result);
-  let assemblyFormat = "`from` $peer attr-dict `:` qualified(type($result))";
+  let assemblyFormat = [{
+    `from` $peer (`along` $along^)? attr-dict `:` qualified(type($result))
+  }];
+  let extraClassDeclaration = [{
+    /// The grid axis `peer` indexes.
+    int64_t getPeerAxis() {
+      return getAlong() ? *getAlong() : getResult().getType().getAxis();
+    }
+  }];
   let hasVerifier = 1;
 }
 

@@ -84,4 +84,20 @@ def CocoFuseReduceScatterOp : Coco_TransformOp<"fuse_reduce_scatter"> {
   let assemblyFormat = "$target attr-dict `:` functional-type(operands, results)";
 }
 
+def CocoPipelineSendOp : Coco_TransformOp<"pipeline_send"> {
+  let summary = "Sends slices to the next pipeline stage (see coco-pipeline-send)";
+  let description = [{
+    Targets `coco.send` ops of a replicated value along another grid axis
+    than its layout's. The sends of each target's channel send the slices of
+    the all_reduce (split along `dim`) or all_gather they came from, and the
+    channel's recvs all_gather what they receive. Returns the targets. A
+    failed precondition is a definite failure with the op's diagnostic; the
+    payload is unchanged.
+  }];
+  let arguments = (ins TransformHandleTypeInterface:$target,
+                   DefaultValuedAttr<I64Attr, "0">:$dim);
+  let results = (outs TransformHandleTypeInterface:$result);
+  let assemblyFormat = "$target attr-dict `:` functional-type(operands, results)";
+}
+
 #endif // COCO_DIALECT_COCO_TRANSFORMOPS_COCOTRANSFORMOPS_TD

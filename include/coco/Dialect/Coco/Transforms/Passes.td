@@ -79,6 +79,26 @@ def CocoShardStatePass : Pass<"coco-shard-state", "ModuleOp"> {
   ];
 }
 
+def CocoPipelineSendPass : Pass<"coco-pipeline-send", "ModuleOp"> {
+  let summary = "Sends slices to the next pipeline stage (RS-P2P-C-AG)";
+  let description = [{
+    CoCoNet's pipeline send. A replicated value sent along another grid axis
+    than its layout's (`coco.send %y to %peer along 0` with `%y` replicated
+    on `@g[1]`) that is the result of an `all_reduce` becomes
+    `reduce_scatter` along `dim` + a send of the slice (1/R of the bytes);
+    an `all_gather` result sends the gathered slices. Every `coco.recv` of
+    the same channel (grid, peer axis, type) receives the slice and
+    `all_gather`s it, so coco-reorder can then run the receiver's pointwise
+    work on slices. Fails, leaving the IR unchanged, when a send of the
+    channel sends some other value, the sends disagree on the dimension, no
+    recv receives them, or `dim` is not divisible.
+  }];
+  let options = [
+    Option<"dim", "dim", "int64_t", /*default=*/"0",
+           "dimension an all_reduce's reduce_scatter slices">
+  ];
+}
+
 def CocoFuseReduceScatterPass
     : Pass<"coco-fuse-reduce-scatter", "::mlir::func::FuncOp"> {
   let summary = "Folds rank-local reduce_scatters into their consumers' loop";

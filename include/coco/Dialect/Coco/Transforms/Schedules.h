@@ -59,6 +59,20 @@ FailureOr<int64_t> checkShardState(func::FuncOp function, unsigned argIndex,
 LogicalResult shardState(RewriterBase &rewriter, func::FuncOp function,
                          unsigned argIndex, SymbolTableCollection &symbols);
 
+/// Checks that `send` (a replicated value sent along another grid axis than
+/// its layout's) can send slices: every send of its channel (same grid, peer
+/// axis and type in the module) sends an all_reduce (split along `dim`) or an
+/// all_gather result, along one common dimension, and a recv receives them.
+LogicalResult checkPipelineSend(SendOp send, int64_t dim,
+                                SymbolTableCollection &symbols);
+
+/// CoCoNet's pipeline send (see coco-pipeline-send): every send of `send`'s
+/// channel sends the slices the all_gather would have gathered (an
+/// all_reduce is split first), and every recv receives slices and
+/// all_gathers them.
+LogicalResult pipelineSend(RewriterBase &rewriter, SendOp send, int64_t dim,
+                           SymbolTableCollection &symbols);
+
 /// Rank-local: folds a dim-0 coco.comm.reduce_scatter on a static axis into
 /// an all_to_all plus an elementwise sum of the received chunks (see
 /// coco-fuse-reduce-scatter). Returns the value replacing its result.

@@ -1,0 +1,153 @@
+// RUN: coco-opt %s --coco-pipeline-send --split-input-file -verify-diagnostics | FileCheck %s
+// RUN: coco-opt %s --coco-pipeline-send --coco-reorder --split-input-file -verify-diagnostics | FileCheck %s --check-prefix=REORDER
+
+// Pipeline stages on axis 0, tensor parallelism on axis 1 (CoCoNet's
+// AR-P2P-C): stage 0 all_reduces its partial sums over axis 1 and sends the
+// sum to stage 1, which adds the residual. After coco-pipeline-send the
+// sender sends its reduce_scatter slice (1/4 of the bytes) and the receiver
+// all_gathers; coco-reorder then adds the residual on slices (RS-P2P-C-AG).
+
+coco.grid @pp(shape = [2, 4])
+!P = !coco.dtensor<8x16xf32, local on @pp[1]>
+!R = !coco.dtensor<8x16xf32, replicated on @pp[1]>
+
+// CHECK-LABEL: func @stage
+// CHECK-SAME: (%[[PART:.*]]: !coco.dtensor<8x16xf32, local on @pp[1]>, %[[RES:.*]]: !coco.dtensor<8x16xf32, replicated on @pp[1]>, %[[FIRST:.*]]: i1)
+// CHECK: scf.if %[[FIRST]]
+// CHECK-NEXT: %[[RS:.*]] = coco.reduce_scatter sum %[[PART]] dim 0 : !coco.dtensor<8x16xf32, local on @pp[1]>
+// CHECK-NEXT: coco.send %[[RS]] to %{{.*}} along 0 : !coco.dtensor<8x16xf32, sliced<0> on @pp[1]>
+// CHECK-NEXT: scf.yield %[[RES]]
+// CHECK-NEXT: } else {
+// CHECK-NEXT: %[[IN:.*]] = coco.recv from %{{.*}} along 0 : !coco.dtensor<8x16xf32, sliced<0> on @pp[1]>
+// CHECK-NEXT: %[[AG:.*]] = coco.all_gather %[[IN]] : !coco.dtensor<8x16xf32, sliced<0> on @pp[1]>
+// CHECK-NEXT: %[[Z:.*]] = coco.add %[[AG]], %[[RES]]
+// CHECK-NEXT: scf.yield %[[Z]]
+// CHECK-NOT: coco.all_reduce
+
+// REORDER-LABEL: func @stage
+// REORDER: } else {
+// REORDER-NEXT: %[[IN:.*]] = coco.recv from %{{.*}} along 0 : !coco.dtensor<8x16xf32, sliced<0> on @pp[1]>
+// REORDER-NEXT: %[[RS:.*]] = coco.slice %{{.*}} dim 0
+// REORDER-NEXT: %[[Z:.*]] = coco.add %[[IN]], %[[RS]] : !coco.dtensor<8x16xf32, sliced<0> on @pp[1]>
+// REORDER-NEXT: %[[AG:.*]] = coco.all_gather %[[Z]]
+// REORDER-NEXT: scf.yield %[[AG]]
+func.func @stage(%partial: !P, %residual: !R, %first: i1) -> !R {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %0 = scf.if %first -> !R {
+    %y = coco.all_reduce sum %partial : !P
+    coco.send %y to %c1 along 0 : !R
+    scf.yield %residual : !R
+  } else {
+    %x = coco.recv from %c0 along 0 : !R
+    %z = coco.add %x, %residual : !R, !R
+    scf.yield %z : !R
+  }
+  return %0 : !R
+}
+
+// -----
+
+// A sum the sender still needs whole keeps its all_gather; a value that is
+// already an all_gather sends the gathered slices (its dim, not the option's).
+coco.grid @pp(shape = [2, 2])
+!P = !coco.dtensor<4x6xf32, local on @pp[1]>
+!R = !coco.dtensor<4x6xf32, replicated on @pp[1]>
+!S1 = !coco.dtensor<4x6xf32, sliced<1> on @pp[1]>
+
+// CHECK-LABEL: func @sender_keeps_sum
+// CHECK: %[[RS:.*]] = coco.reduce_scatter sum %{{.*}} dim 0
+// CHECK-NEXT: %[[AG:.*]] = coco.all_gather %[[RS]]
+// CHECK-NEXT: coco.send %[[RS]] to %{{.*}} along 0 : !coco.dtensor<4x6xf32, sliced<0> on @pp[1]>
+// CHECK-NEXT: return %[[AG]]
+func.func @sender_keeps_sum(%partial: !P, %peer: index) -> !R {
+  %y = coco.all_reduce sum %partial : !P
+  coco.send %y to %peer along 0 : !R
+  return %y : !R
+}
+
+// CHECK-LABEL: func @receiver
+// CHECK: %[[IN:.*]] = coco.recv from %{{.*}} along 0 : !coco.dtensor<4x6xf32, sliced<0> on @pp[1]>
+// CHECK-NEXT: coco.all_gather %[[IN]]
+func.func @receiver(%peer: index) -> !R {
+  %x = coco.recv from %peer along 0 : !R
+  return %x : !R
+}
+
+!R5 = !coco.dtensor<4x8xf32, replicated on @pp[1]>
+// CHECK-LABEL: func @send_gathered
+// CHECK-SAME: (%[[S:.*]]: !coco.dtensor<4x8xf32, sliced<1> on @pp[1]>
+// CHECK-NEXT: coco.send %[[S]] to %{{.*}} along 0 : !coco.dtensor<4x8xf32, sliced<1> on @pp[1]>
+// CHECK-NEXT: %[[IN:.*]] = coco.recv from %{{.*}} along 0 : !coco.dtensor<4x8xf32, sliced<1> on @pp[1]>
+// CHECK-NEXT: %[[AG:.*]] = coco.all_gather %[[IN]] : !coco.dtensor<4x8xf32, sliced<1> on @pp[1]>
+// CHECK-NEXT: return %[[AG]]
+func.func @send_gathered(%s: !coco.dtensor<4x8xf32, sliced<1> on @pp[1]>, %peer: index) -> !R5 {
+  %g = coco.all_gather %s : !coco.dtensor<4x8xf32, sliced<1> on @pp[1]>
+  coco.send %g to %peer along 0 : !R5
+  %x = coco.recv from %peer along 0 : !R5
+  return %x : !R5
+}
+
+// Sends along the value's own axis, and of local values, are not pipeline
+// sends: left alone.
+// CHECK-LABEL: func @left_alone
+// CHECK-NEXT: coco.send %{{.*}} to %{{.*}} : !coco.dtensor<4x6xf32, local on @pp[1]>
+// CHECK-NEXT: coco.send %{{.*}} to %{{.*}} along 0 : !coco.dtensor<4x6xf32, local on @pp[1]>
+func.func @left_alone(%partial: !P, %peer: index) {
+  coco.send %partial to %peer : !P
+  coco.send %partial to %peer along 0 : !P
+  return
+}
+
+// -----
+
+coco.grid @pp(shape = [2, 2])
+!R = !coco.dtensor<4xf32, replicated on @pp[1]>
+func.func @not_a_collective(%x: !R, %peer: index) {
+  // expected-error @+1 {{cannot send slices: the sent value is not the result of a coco.all_reduce or coco.all_gather over @pp[1]}}
+  coco.send %x to %peer along 0 : !R
+  %0 = coco.recv from %peer along 0 : !R
+  return
+}
+
+// -----
+
+coco.grid @pp(shape = [2, 2])
+!P = !coco.dtensor<4xf32, local on @pp[1]>
+!R = !coco.dtensor<4xf32, replicated on @pp[1]>
+// The receiver may be another program: without a recv of the channel here,
+// sending slices would break it.
+func.func @no_receiver(%p: !P, %peer: index) {
+  %y = coco.all_reduce sum %p : !P
+  // expected-error @+1 {{cannot send slices: no coco.recv of '!coco.dtensor<4xf32, replicated on @pp[1]>' along axis 0 in this module would receive them}}
+  coco.send %y to %peer along 0 : !R
+  return
+}
+
+// -----
+
+coco.grid @pp(shape = [2, 4])
+!P = !coco.dtensor<6xf32, local on @pp[1]>
+!R = !coco.dtensor<6xf32, replicated on @pp[1]>
+func.func @not_divisible(%p: !P, %peer: index) -> !R {
+  // expected-error @+1 {{cannot be split along dimension 0: its size 6 is not divisible by the 4 ranks of the grid axis}}
+  %y = coco.all_reduce sum %p : !P
+  coco.send %y to %peer along 0 : !R
+  %x = coco.recv from %peer along 0 : !R
+  return %x : !R
+}
+
+// -----
+
+coco.grid @pp(shape = [2, 2])
+!P = !coco.dtensor<4x4xf32, local on @pp[1]>
+!R = !coco.dtensor<4x4xf32, replicated on @pp[1]>
+func.func @dims_disagree(%p: !P, %s: !coco.dtensor<4x4xf32, sliced<1> on @pp[1]>, %peer: index) -> !R {
+  %y = coco.all_reduce sum %p : !P
+  coco.send %y to %peer along 0 : !R
+  %g = coco.all_gather %s : !coco.dtensor<4x4xf32, sliced<1> on @pp[1]>
+  // expected-error @+1 {{sends slices along dimension 1 but another send of the same channel sends them along 0; the receivers could not gather both}}
+  coco.send %g to %peer along 0 : !R
+  %x = coco.recv from %peer along 0 : !R
+  return %x : !R
+}
