@@ -40,6 +40,9 @@ void mlir::coco::buildCocoLowerToCPUPipeline(
   }
   bufferization::BufferDeallocationPipelineOptions deallocation;
   bufferization::buildBufferDeallocationPipeline(pm, deallocation);
+  // Buffers yielded out of scf.if (a pipeline stage's branch) are cloned by
+  // the ownership-based deallocation: clones become alloc + copy.
+  pm.addPass(createConvertBufferizationToMemRefPass());
 
   pm.addNestedPass<func::FuncOp>(createCocoMatmulLoopOrderPass());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
