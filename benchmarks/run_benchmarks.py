@@ -36,12 +36,15 @@ WORKLOADS = os.path.join(ROOT, "test", "Integration", "DataParallel")
 MPIRUN = ["mpirun", "--allow-run-as-root", "--oversubscribe", "--mca", "btl", "self,vader"]
 
 TP = os.path.join(ROOT, "test", "Integration", "TensorParallel")
+PP = os.path.join(ROOT, "test", "Integration", "PipelineParallel")
+# The pipeline-parallel layer runs on 2 stages x 2 tensor-parallel ranks.
+PIPELINE_RANKS = 4
 
 # Bytes an eager implementation moves per element (f32): reads and writes.
 # For the layer: the pointwise part after the matmul (y, b, r read, z
 # written); its matmul is not in the bound.
 BYTES_PER_ELEMENT = {"sgd": (3 + 2) * 4, "adam": (4 + 3) * 4, "lamb": (4 + 3) * 4,
-                     "layer": (3 + 1) * 4}
+                     "layer": (3 + 1) * 4, "pipeline": (3 + 1) * 4}
 STATE = {"sgd": ["b"], "adam": ["m", "v"], "lamb": ["m", "v"]}
 # The layer's sizes: B x S x H activations, the --sizes value picks B.
 LAYER_S, LAYER_H = 1024, 1024
@@ -69,6 +72,17 @@ def variants(kind):
             # Sliced along S (1024 rows), which any rank count divides.
             ("MM-RS-C-AG", ["--coco-split=dim=1", "--coco-reorder"], "coco-lower-to-cpu"),
             ("ol(MM,AR)-C", [], "coco-lower-to-cpu{overlap-chunks=4}"),
+            # Sliced along H so that row blocks of the matmul scatter into
+            # row blocks of each rank's slice.
+            ("ol(MM,RS)-C-AG", ["--coco-split=dim=2", "--coco-reorder"],
+             "coco-lower-to-cpu{overlap-chunks=4}"),
+        ]
+    if kind == "pipeline":
+        return [
+            ("eager", [], "coco-lower-to-cpu{fuse-elementwise=false}"),
+            ("AR-P2P-C", [], "coco-lower-to-cpu"),
+            ("RS-P2P-C-AG", ["--coco-pipeline-send=dim=1", "--coco-reorder"], "coco-lower-to-cpu"),
+            ("ol(MM,AR)-P2P-C", [], "coco-lower-to-cpu{overlap-chunks=4}"),
         ]
     shard = [f"--coco-shard-state=args={','.join(STATE[kind])}"]
     plain, unfused = "coco-lower-to-cpu", "coco-lower-to-cpu{fuse-elementwise=false}"
@@ -88,12 +102,14 @@ def entry_name(variant):
 
 def build_program(kind, n, ranks, work):
     """One executable with an entry per schedule."""
-    if kind == "layer":
-        source = open(os.path.join(TP, "layer.mlir")).read()
+    if kind in ("layer", "pipeline"):
+        source = open(os.path.join(TP if kind == "layer" else PP, "layer.mlir")).read()
         h = LAYER_H
         source = (source.replace("4x8x16xf32", f"{n}x{LAYER_S}x{h}xf32")
                   .replace("16x16xf32", f"{h}x{h}xf32").replace("<16xf32", f"<{h}xf32"))
         source = source.replace("coco.grid @tp(shape = [?])", f"coco.grid @tp(shape = [{ranks}])")
+        source = source.replace("coco.grid @pp(shape = [2, ?])",
+                                f"coco.grid @pp(shape = [2, {ranks // 2}])")
     else:
         source = open(os.path.join(WORKLOADS, f"{kind}.mlir")).read()
         source = source.replace("4096xf32", f"{n}xf32")
@@ -141,6 +157,9 @@ def main():
     parser.add_argument("--workloads", default="adam,sgd,lamb")
     parser.add_argument("--layer-batches", default="",
                         help="also benchmark the tensor-parallel layer at these B (S=H=1024), e.g. 2,4,8")
+    parser.add_argument("--pipeline-batches", default="",
+                        help="also benchmark the pipeline-parallel layer (2 stages x 2 tensor-parallel "
+                             f"ranks, {PIPELINE_RANKS} MPI ranks) at these B, e.g. 2,4")
     parser.add_argument("--iters", type=int, default=7)
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--out", default=os.path.join(ROOT, "benchmarks", "results"))
@@ -151,43 +170,50 @@ def main():
     sizes = [parse_size(s) for s in args.sizes.split(",")]
     jobs = [(n, kind) for n in sizes for kind in args.workloads.split(",")]
     jobs += [(int(b), "layer") for b in args.layer_batches.split(",") if b]
+    jobs += [(int(b), "pipeline") for b in args.pipeline_batches.split(",") if b]
     rows = []
     work = tempfile.mkdtemp(prefix="coco-bench-")
     try:
         raw_by_elements = {}
         for n, kind in jobs:
-            elements = n * LAYER_S * LAYER_H if kind == "layer" else n
-            if elements not in raw_by_elements:
+            ranks = PIPELINE_RANKS if kind == "pipeline" else args.ranks
+            elements = n * LAYER_S * LAYER_H if kind in ("layer", "pipeline") else n
+            if kind != "pipeline" and elements not in raw_by_elements:
                 raw = {}
-                for line in sh(MPIRUN + ["-np", str(args.ranks),
+                for line in sh(MPIRUN + ["-np", str(ranks),
                                          os.path.join(BIN, "coco-raw-collectives"),
                                          str(elements), str(args.iters)]).splitlines():
                     what, _, ms = line.split(",")
                     raw[what] = float(ms)
                 raw_by_elements[elements] = raw
-            raw = raw_by_elements[elements]
-            bandwidth = 2 * elements * 4 / (raw["copy"] * 1e-3)  # bytes/s, read + write
-            exe = build_program(kind, n, args.ranks, work)
+            exe = build_program(kind, n, ranks, work)
             csv_path = os.path.join(work, f"{kind}_{n}.csv")
-            sh(MPIRUN + ["-np", str(args.ranks), exe, "--quiet", "--iters", str(args.iters),
+            sh(MPIRUN + ["-np", str(ranks), exe, "--quiet", "--iters", str(args.iters),
                          "--warmup", str(args.warmup), "--csv", csv_path])
             times = {}
             for line in open(csv_path):
                 name, _, median, _, _ = line.strip().split(",")
                 times[name] = float(median)
             nbytes = BYTES_PER_ELEMENT[kind] * elements
-            compute = nbytes / bandwidth * 1e3
-            bound = min(raw["all_reduce"] + compute,
-                        raw["reduce_scatter"] + raw["all_gather"] + compute / args.ranks)
+            # The bound models collectives over all ranks; the pipeline's
+            # stage-to-stage send is not in it.
+            bound = bandwidth = None
+            if kind != "pipeline":
+                raw = raw_by_elements[elements]
+                bandwidth = 2 * elements * 4 / (raw["copy"] * 1e-3)  # bytes/s, read + write
+                compute = nbytes / bandwidth * 1e3
+                bound = min(raw["all_reduce"] + compute,
+                            raw["reduce_scatter"] + raw["all_gather"] + compute / ranks)
             eager = times[entry_name("eager")]
             for variant, _, _ in variants(kind):
                 t = times[entry_name(variant)]
-                rows.append(dict(workload=kind, elements=elements, schedule=variant, ranks=args.ranks,
+                rows.append(dict(workload=kind, elements=elements, schedule=variant, ranks=ranks,
                                  median_ms=round(t, 3), gb_per_s=round(nbytes / (t * 1e-3) / 1e9, 2),
                                  speedup_vs_eager=round(eager / t, 2),
-                                 ratio_to_bound=round(t / bound, 2), bound_ms=round(bound, 3),
-                                 all_reduce_ms=round(raw["all_reduce"], 3),
-                                 copy_gb_per_s=round(bandwidth / 1e9, 1)))
+                                 ratio_to_bound=round(t / bound, 2) if bound else "",
+                                 bound_ms=round(bound, 3) if bound else "",
+                                 all_reduce_ms=round(raw["all_reduce"], 3) if bound else "",
+                                 copy_gb_per_s=round(bandwidth / 1e9, 1) if bound else ""))
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -195,17 +221,20 @@ def main():
         writer = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
         writer.writeheader()
         writer.writerows(rows)
-    header = "| workload | elements | schedule | median ms | eff. GB/s | x eager | / bound |"
-    table = [header, "|" + "---|" * 7]
+    header = "| workload | ranks | elements | schedule | median ms | eff. GB/s | x eager | / bound |"
+    table = [header, "|" + "---|" * 8]
     for r in rows:
-        table.append(f"| {r['workload']} | {r['elements'] >> 20}M | {r['schedule']} | {r['median_ms']} | "
-                     f"{r['gb_per_s']} | {r['speedup_vs_eager']} | {r['ratio_to_bound']} |")
+        table.append(f"| {r['workload']} | {r['ranks']} | {r['elements'] >> 20}M | {r['schedule']} | "
+                     f"{r['median_ms']} | {r['gb_per_s']} | {r['speedup_vs_eager']} | "
+                     f"{r['ratio_to_bound'] or 'n/a'} |")
     text = "\n".join(table)
     note = (f"\n\n{args.ranks} MPI ranks, median of {args.iters} interleaved repetitions "
             f"(max over ranks). Bound = min(all_reduce + bytes/BW, reduce_scatter + all_gather "
             f"+ bytes/(R*BW)), BW = copy bandwidth with every rank copying. For the layer "
             f"(elements = B*S*H) the bound leaves out the matmul and GB/s counts only the "
-            f"pointwise part.\n")
+            f"pointwise part. The pipeline layer runs on {PIPELINE_RANKS} ranks (2 stages x 2 "
+            f"tensor-parallel ranks, oversubscribed on this 2-core machine); its stage-to-stage "
+            f"send is not in the bound model (n/a).\n")
     with open(os.path.join(args.out, "results.md"), "w") as f:
         f.write(text + note)
     print(text + note)
@@ -213,7 +242,7 @@ def main():
         import matplotlib
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
-        kinds = sorted({r["workload"] for r in rows if r["workload"] != "layer"})
+        kinds = sorted({r["workload"] for r in rows if r["workload"] not in ("layer", "pipeline")})
         fig, axes = plt.subplots(1, len(kinds), figsize=(5 * len(kinds), 4), squeeze=False)
         for ax, kind in zip(axes[0], kinds):
             for variant, _, _ in variants(kind):

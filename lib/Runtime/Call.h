@@ -72,6 +72,17 @@ private:
   bool agreed = false;
 };
 
+/// dst[j][i] = src[i][j] for blocks of `blockBytes`: src is [a][b] blocks.
+/// Moves chunk j of every outer slice next to each other (pack), or back.
+void transposeBlocks(char *dst, const char *src, int64_t a, int64_t b,
+                     size_t blockBytes);
+
+/// Checks that `whole` is `part` with size[dim] multiplied by the axis size
+/// (reduce_scatter's input and output, all_gather's output and input).
+void requireGathered(const Call &call, const Tensor &whole,
+                     const char *wholeName, const Tensor &part,
+                     const char *partName, int64_t dim);
+
 } // namespace coco::rt
 
 #endif // COCO_LIB_RUNTIME_CALL_H

@@ -16,6 +16,36 @@
 #include <initializer_list>
 
 namespace coco::rt {
+
+/// dst[j][i] = src[i][j] for blocks of `blockBytes`: src is [a][b] blocks.
+/// Moves chunk j of every outer slice next to each other (pack), or back.
+void transposeBlocks(char *dst, const char *src, int64_t a, int64_t b,
+                     size_t blockBytes) {
+  for (int64_t i = 0; i < a; ++i)
+    for (int64_t j = 0; j < b; ++j)
+      std::memcpy(dst + size_t(j * a + i) * blockBytes,
+                  src + size_t(i * b + j) * blockBytes, blockBytes);
+}
+
+/// Checks that `whole` is `part` with size[dim] multiplied by the axis size
+/// (reduce_scatter's input and output, all_gather's output and input).
+void requireGathered(const Call &call, const Tensor &whole,
+                     const char *wholeName, const Tensor &part,
+                     const char *partName, int64_t dim) {
+  if (whole.rank != part.rank)
+    call.fail(formatString("%s %s and %s %s have different ranks", wholeName,
+                           whole.shape().c_str(), partName,
+                           part.shape().c_str()));
+  call.requireInRange("dim", dim, part.rank);
+  for (int64_t d = 0; d < part.rank; ++d)
+    if (whole.sizes[d] != part.sizes[d] * (d == dim ? call.axis.size : 1))
+      call.fail(formatString(
+          "%s shape %s must be %s shape %s with dim %lld multiplied by the "
+          "axis size %d",
+          wholeName, whole.shape().c_str(), partName, part.shape().c_str(),
+          (long long)dim, call.axis.size));
+}
+
 namespace {
 
 //===----------------------------------------------------------------------===//
@@ -45,39 +75,6 @@ char *scratch(Scratch which, size_t bytes) {
     buffer.capacity = capacity;
   }
   return buffer.data;
-}
-
-/// dst[j][i] = src[i][j] for blocks of `blockBytes`: src is [a][b] blocks.
-/// Moves chunk j of every outer slice next to each other (pack), or back.
-void transposeBlocks(char *dst, const char *src, int64_t a, int64_t b,
-                     size_t blockBytes) {
-  for (int64_t i = 0; i < a; ++i)
-    for (int64_t j = 0; j < b; ++j)
-      std::memcpy(dst + size_t(j * a + i) * blockBytes,
-                  src + size_t(i * b + j) * blockBytes, blockBytes);
-}
-
-//===----------------------------------------------------------------------===//
-// Argument checks
-//===----------------------------------------------------------------------===//
-
-/// Checks that `whole` is `part` with size[dim] multiplied by the axis size
-/// (reduce_scatter's input and output, all_gather's output and input).
-void requireGathered(const Call &call, const Tensor &whole,
-                     const char *wholeName, const Tensor &part,
-                     const char *partName, int64_t dim) {
-  if (whole.rank != part.rank)
-    call.fail(formatString("%s %s and %s %s have different ranks", wholeName,
-                           whole.shape().c_str(), partName,
-                           part.shape().c_str()));
-  call.requireInRange("dim", dim, part.rank);
-  for (int64_t d = 0; d < part.rank; ++d)
-    if (whole.sizes[d] != part.sizes[d] * (d == dim ? call.axis.size : 1))
-      call.fail(formatString(
-          "%s shape %s must be %s shape %s with dim %lld multiplied by the "
-          "axis size %d",
-          wholeName, whole.shape().c_str(), partName, part.shape().c_str(),
-          (long long)dim, call.axis.size));
 }
 
 //===----------------------------------------------------------------------===//

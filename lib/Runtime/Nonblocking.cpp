@@ -1,8 +1,9 @@
 //===- Nonblocking.cpp - all_reduce that overlaps with computation --------===//
 //
-// coco-overlap splits a matmul and the all_reduce of its result into chunks:
-// chunk k's all_reduce is started here (MPI_Iallreduce) and runs while chunk
-// k+1's matmul computes; coco_rt_wait completes it later. Waits poll, so a
+// coco-overlap splits a matmul and the all_reduce or reduce_scatter of its
+// result into chunks: chunk k's collective is started here (MPI_Iallreduce,
+// MPI_Ireduce_scatter_block) and runs while chunk k+1's matmul computes;
+// coco_rt_wait completes it later. Waits poll, so a
 // peer that never arrives ends the job after COCO_TIMEOUT_S instead of
 // hanging it.
 //
@@ -14,6 +15,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <memory>
 #include <mutex>
 #include <vector>
 
@@ -25,12 +27,23 @@ struct Pending {
   void *out = nullptr;
   int64_t elems = 0;
   int axisSize = 1;
+  // A reduce_scatter along an inner dim sends a packed copy of its input,
+  // which must live until the request completes.
+  std::shared_ptr<std::vector<char>> packed;
 };
 
 std::mutex pendingMutex;
 std::vector<Pending> &pendingRequests() {
   static auto *requests = new std::vector<Pending>();
   return *requests;
+}
+
+/// Registers a started request; its index is what coco_rt_wait takes.
+int64_t enqueue(Pending pending) {
+  std::lock_guard<std::mutex> lock(pendingMutex);
+  auto &requests = pendingRequests();
+  requests.push_back(std::move(pending));
+  return static_cast<int64_t>(requests.size() - 1);
 }
 
 double waitTimeoutSeconds() {
@@ -69,10 +82,49 @@ extern "C" int64_t coco_rt_iall_reduce(const char *site, int64_t comm,
                           mpiReductionOp(dtype, reduction), call.axis.comm,
                           &pending.request),
            "MPI_Iallreduce");
-  std::lock_guard<std::mutex> lock(pendingMutex);
-  auto &requests = pendingRequests();
-  requests.push_back(pending);
-  return static_cast<int64_t>(requests.size() - 1);
+  return enqueue(std::move(pending));
+}
+
+extern "C" int64_t coco_rt_ireduce_scatter(const char *site, int64_t comm,
+                                           int32_t dtype, int32_t reduction,
+                                           int64_t dim, int64_t inRank,
+                                           void *in, int64_t outRank,
+                                           void *out) {
+  Call call(site, OpKind::ReduceScatter, comm, dtype);
+  checkReduction(reduction, call.site);
+  Tensor input = call.tensor(inRank, in, "input");
+  Tensor output = call.tensor(outRank, out, "output");
+  Signature signature(call.op, dtype, reduction);
+  signature.addParam("dim", dim);
+  signature.addParam("non-blocking", 1);
+  signature.setBuffers(inRank, input.sizes, outRank, output.sizes);
+  call.check(signature);
+  requireGathered(call, input, "input", output, "output", dim);
+  call.requireDisjoint(input, output);
+
+  Pending pending;
+  pending.dtype = dtype;
+  pending.average = reduction == COCO_RED_AVG;
+  pending.out = output.data;
+  pending.elems = output.elems;
+  pending.axisSize = call.axis.size;
+  // Each rank's chunk contiguous: [outer][size][chunk] -> [size][outer][chunk].
+  const char *chunks = input.data;
+  int64_t outer = input.outer(dim);
+  if (outer > 1 && call.axis.size > 1) {
+    pending.packed = std::make_shared<std::vector<char>>(input.bytes);
+    transposeBlocks(pending.packed->data(), input.data, outer, call.axis.size,
+                    size_t(output.sizes[dim] * input.inner(dim)) *
+                        call.type.bytes);
+    chunks = pending.packed->data();
+  }
+  checkMpi(MPI_Ireduce_scatter_block(chunks, output.data,
+                                     call.count(output.elems),
+                                     call.type.mpiType,
+                                     mpiReductionOp(dtype, reduction),
+                                     call.axis.comm, &pending.request),
+           "MPI_Ireduce_scatter_block");
+  return enqueue(std::move(pending));
 }
 
 extern "C" void coco_rt_wait(const char *site, int64_t request) {

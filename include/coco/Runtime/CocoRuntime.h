@@ -130,7 +130,13 @@ void coco_rt_recv(const char *site, int64_t comm, int32_t dtype, int64_t peer,
 int64_t coco_rt_iall_reduce(const char *site, int64_t comm, int32_t dtype,
                             int32_t reduction, int64_t inRank, void *in,
                             int64_t outRank, void *out);
-/// Waits for a request of coco_rt_iall_reduce (at most COCO_TIMEOUT_S).
+/// Non-blocking reduce_scatter (MPI_Ireduce_scatter_block) along `dim`;
+/// checked like coco_rt_reduce_scatter.
+int64_t coco_rt_ireduce_scatter(const char *site, int64_t comm, int32_t dtype,
+                                int32_t reduction, int64_t dim, int64_t inRank,
+                                void *in, int64_t outRank, void *out);
+/// Waits for a request of coco_rt_iall_reduce or coco_rt_ireduce_scatter (at
+/// most COCO_TIMEOUT_S).
 void coco_rt_wait(const char *site, int64_t request);
 
 /// Reports an error from generated code or a host program and ends the job

@@ -312,26 +312,41 @@ public:
   }
 };
 
-/// coco.comm.iall_reduce: (site, comm, dtype, kind, in, out) -> request.
-class IAllReduceLowering : public RuntimeCallPattern<CommIAllReduceOp> {
+/// coco.comm.iall_reduce: (site, comm, dtype, kind, in, out) -> request;
+/// coco.comm.ireduce_scatter: (site, comm, dtype, kind, dim, in, out) ->
+/// request.
+template <typename SourceOp>
+class NonBlockingCallLowering : public RuntimeCallPattern<SourceOp> {
 public:
-  using RuntimeCallPattern::RuntimeCallPattern;
+  NonBlockingCallLowering(const LLVMTypeConverter &converter,
+                          SymbolTableCollection &symbols, StringRef runtimeName)
+      : RuntimeCallPattern<SourceOp>(converter, symbols),
+        runtimeName(runtimeName) {}
+  using OpAdaptor = typename SourceOp::Adaptor;
+
   LogicalResult
-  matchAndRewrite(CommIAllReduceOp op, OpAdaptor adaptor,
+  matchAndRewrite(SourceOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     auto initType = cast<MemRefType>(op.getInit().getType());
-    FailureOr<SmallVector<Value>> args = commonArgs(
-        rewriter, op, initType.getElementType(), op.getGridAttr(), op.getAxis());
+    FailureOr<SmallVector<Value>> args =
+        this->commonArgs(rewriter, op, initType.getElementType(),
+                         op.getGridAttr(), op.getAxis());
     if (failed(args))
       return failure();
-    args->push_back(constant(rewriter, op.getLoc(), i32(),
-                             static_cast<int32_t>(op.getKind())));
-    appendBuffer(rewriter, op, op.getInput(), adaptor.getInput(), *args);
-    appendBuffer(rewriter, op, op.getInit(), adaptor.getInit(), *args);
-    rewriter.replaceOp(op, call(rewriter, op, "coco_rt_iall_reduce", *args,
-                                i64()));
+    Location loc = op.getLoc();
+    args->push_back(this->constant(rewriter, loc, this->i32(),
+                                   static_cast<int32_t>(op.getKind())));
+    if constexpr (std::is_same_v<SourceOp, CommIReduceScatterOp>)
+      args->push_back(this->constant(rewriter, loc, this->i64(), op.getDim()));
+    this->appendBuffer(rewriter, op, op.getInput(), adaptor.getInput(), *args);
+    this->appendBuffer(rewriter, op, op.getInit(), adaptor.getInit(), *args);
+    rewriter.replaceOp(op, this->call(rewriter, op, runtimeName, *args,
+                                      this->i64()));
     return success();
   }
+
+private:
+  StringRef runtimeName;
 };
 
 /// coco.comm.wait: (site, request).
@@ -384,8 +399,11 @@ void mlir::coco::populateCocoToLLVMConversionPatterns(
                CollectiveCallLowering<CommBroadcastOp>,
                CollectiveCallLowering<CommReduceOp>,
                CollectiveCallLowering<CommAllToAllOp>, RecvLowering,
-               SendLowering, IAllReduceLowering, WaitLowering>(converter,
-                                                               symbols);
+               SendLowering, WaitLowering>(converter, symbols);
+  patterns.add<NonBlockingCallLowering<CommIAllReduceOp>>(
+      converter, symbols, "coco_rt_iall_reduce");
+  patterns.add<NonBlockingCallLowering<CommIReduceScatterOp>>(
+      converter, symbols, "coco_rt_ireduce_scatter");
   patterns.add<AxisQueryLowering<AxisRankOp>>(converter, symbols,
                                               "coco_rt_axis_rank");
   patterns.add<AxisQueryLowering<AxisSizeOp>>(converter, symbols,

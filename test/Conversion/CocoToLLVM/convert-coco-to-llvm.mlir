@@ -75,6 +75,18 @@ func.func @nonblocking(%a: memref<16xf32>, %b: memref<16xf32>) {
   return
 }
 
+// CHECK-LABEL: func @nonblocking_reduce_scatter
+// CHECK: %[[DTYPE:.*]] = llvm.mlir.constant(0 : i32) : i32
+// CHECK-NEXT: %[[KIND:.*]] = llvm.mlir.constant(0 : i32) : i32
+// CHECK-NEXT: %[[DIM:.*]] = llvm.mlir.constant(1 : i64) : i64
+// CHECK: %[[REQ:.*]] = llvm.call @coco_rt_ireduce_scatter(%{{.*}}, %{{.*}}, %[[DTYPE]], %[[KIND]], %[[DIM]], %{{.*}}) : (!llvm.ptr, i64, i32, i32, i64, i64, !llvm.ptr, i64, !llvm.ptr) -> i64
+// CHECK: llvm.call @coco_rt_wait(%{{.*}}, %[[REQ]]) : (!llvm.ptr, i64) -> ()
+func.func @nonblocking_reduce_scatter(%a: memref<4x16xf32>, %b: memref<4x8xf32>) {
+  %r = coco.comm.ireduce_scatter sum %a into %b dim 1 on @dp[0] : memref<4x16xf32>, memref<4x8xf32>
+  coco.comm.wait %r, %a, %b : memref<4x16xf32>, memref<4x8xf32>
+  return
+}
+
 // -----
 
 coco.grid @dp(shape = [?])

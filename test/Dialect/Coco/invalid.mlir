@@ -764,3 +764,21 @@ func.func @f(%p: index) {
   %0 = coco.recv from %p along -1 : !coco.dtensor<4xf32, replicated on @pp[1]>
   return
 }
+
+// -----
+
+coco.grid @dp(shape = [?])
+func.func @f(%a: memref<4x16xf32>, %b: memref<4x6xf32>) {
+  // expected-error @+1 {{input and init sizes of dimension 1 are incompatible: 16 and 6}}
+  %r = coco.comm.ireduce_scatter sum %a into %b dim 1 on @dp[0] : memref<4x16xf32>, memref<4x6xf32>
+  return
+}
+
+// -----
+
+coco.grid @dp(shape = [?])
+func.func @f(%a: memref<4x16xf32>, %b: memref<4x8xf32>) {
+  // expected-error @+1 {{input and init sizes of dimension 1 are incompatible: 16 and 8}}
+  %r = coco.comm.iall_reduce sum %a into %b on @dp[0] : memref<4x16xf32>, memref<4x8xf32>
+  return
+}

@@ -180,5 +180,10 @@ func.func @rank_local(%t: tensor<8x4xf32>, %m: memref<8x4xf32>, %h: memref<4x4xf
   %req = coco.comm.iall_reduce sum %h into %h on @dp[0] : memref<4x4xf32>, memref<4x4xf32>
   // CHECK: coco.comm.wait %[[REQ]], %{{.*}}, %{{.*}} : memref<4x4xf32>, memref<4x4xf32>
   coco.comm.wait %req, %h, %h : memref<4x4xf32>, memref<4x4xf32>
+  // CHECK: %[[REQ2:.*]] = coco.comm.ireduce_scatter avg %{{.*}} into %{{.*}} dim 1 on @dp[0] : memref<8x4xf32>, memref<8x2xf32>
+  %half = memref.alloc() : memref<8x2xf32>
+  %req2 = coco.comm.ireduce_scatter avg %m into %half dim 1 on @dp[0] : memref<8x4xf32>, memref<8x2xf32>
+  // CHECK: coco.comm.wait %[[REQ2]]
+  coco.comm.wait %req2, %m, %half : memref<8x4xf32>, memref<8x2xf32>
   return %0 : tensor<8x4xf32>
 }

@@ -3,14 +3,17 @@
 // MM-RS-C-AG is this program under coco-split + coco-reorder: bias, dropout
 // and residual run on slices of [B*S*H] between the reduce_scatter and the
 // all_gather. ol(MM,AR)-C is this program with the pipeline option
-// overlap-chunks=2 (coco-overlap). check_layer.py compares them on 2 and 4
-// ranks.
+// overlap-chunks=2 (coco-overlap). ol(MM,RS)-C-AG is MM-RS-C-AG split along
+// H (coco-split{dim=2}) with overlap-chunks=2: row blocks of the matmul are
+// reduce-scattered without blocking while the next block computes.
+// check_layer.py compares them on 2 and 4 ranks.
 //
 // RUN: %coco_python %S/../lib/check_layer.py %s 2 %t.2 | FileCheck %s
 // RUN: %coco_python %S/../lib/check_layer.py %s 4 %t.4 | FileCheck %s
 // CHECK: MM-AR-C on [[N:[24]]] ranks: matches numpy
 // CHECK: MM-RS-C-AG on [[N]] ranks: matches MM-AR-C
 // CHECK: ol(MM,AR)-C on [[N]] ranks: matches MM-AR-C bitwise
+// CHECK: ol(MM,RS)-C-AG on [[N]] ranks: matches MM-AR-C
 
 coco.grid @tp(shape = [?])
 

@@ -1,5 +1,6 @@
 """The tensor-parallel layer (test/Integration/TensorParallel/layer.mlir) on N
-ranks: MM-AR-C against numpy, and MM-RS-C-AG and ol(MM,AR)-C (2 overlapped chunks) against MM-AR-C.
+ranks: MM-AR-C against numpy, and MM-RS-C-AG, ol(MM,AR)-C and ol(MM,RS)-C-AG (2 overlapped chunks) against
+MM-AR-C.
 
 numpy computes x @ W in float32 with its own summation order, so MM-AR-C is
 compared within rtol 1e-5. MM-RS-C-AG only moves the pointwise work onto
@@ -37,7 +38,15 @@ def main():
     overlap = "coco-lower-to-cpu{overlap-chunks=2}"
     for name, passes, pipeline in [("MM-AR-C", [], "coco-lower-to-cpu"),
                                    ("MM-RS-C-AG", ["--coco-split", "--coco-reorder"], "coco-lower-to-cpu"),
-                                   ("ol(MM,AR)-C", [], overlap)]:
+                                   ("ol(MM,AR)-C", [], overlap),
+                                   ("ol(MM,RS)-C-AG", ["--coco-split=dim=2", "--coco-reorder"],
+                                    overlap)]:
+        if name.startswith("ol("):
+            # The overlap happened: two row blocks, each started without blocking.
+            llvm = subprocess.run(["coco-opt", source, *passes, "--coco-lower-to-cpu=overlap-chunks=2"],
+                                  check=True, capture_output=True, text=True).stdout
+            started = "ireduce_scatter" if "RS" in name else "iall_reduce"
+            assert llvm.count(f"llvm.call @coco_rt_{started}") == 2, name
         exe = os.path.join(work, re.sub(r"[^A-Za-z0-9-]", "_", name) + ".exe")
         subprocess.run(["coco-compile", source, "-o", exe, "--pipeline", pipeline]
                        + [f"--pre-pass={q}" for q in passes], check=True)
@@ -59,6 +68,14 @@ def main():
     # way, only in two blocks whose communication overlaps the next matmul.
     h.check_equal("ol(MM,AR)-C z", results["ol(MM,AR)-C"], results["MM-AR-C"])
     print(f"ol(MM,AR)-C on {ranks} ranks: matches MM-AR-C bitwise")
+    # Row blocks reduce-scattered along H (MPI_Ireduce_scatter_block): on 2
+    # ranks two-term sums again; on 4, MPI's order.
+    if ranks == 2:
+        h.check_equal("ol(MM,RS)-C-AG z", results["ol(MM,RS)-C-AG"], results["MM-AR-C"])
+    else:
+        h.check_close("ol(MM,RS)-C-AG z", results["ol(MM,RS)-C-AG"], results["MM-AR-C"], 1e-5,
+                      1e-6, "MPI's reduce_scatter vs all_reduce order")
+    print(f"ol(MM,RS)-C-AG on {ranks} ranks: matches MM-AR-C")
 
 
 if __name__ == "__main__":

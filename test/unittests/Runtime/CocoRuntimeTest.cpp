@@ -332,8 +332,9 @@ TYPED_TEST(DTypeTest, AllReduce) {
   // 24 elements split evenly over 1, 2, 3, 4, 6 or 8 ranks, as the ring
   // algorithm needs (it falls back to MPI_Allreduce otherwise).
   const Shape shape = {4, 6};
-  for (const char *algorithm : {"mpi", "ring"}) {
-    ScopedEnv env("COCO_AR_ALGO", algorithm);
+  for (const char *algorithm : {"mpi", "ring", "non-blocking"}) {
+    bool nonBlocking = std::string(algorithm) == "non-blocking";
+    ScopedEnv env("COCO_AR_ALGO", nonBlocking ? "mpi" : algorithm);
     for (int32_t reduction : kAllReductions) {
       for (bool inPlace : {false, true}) {
         std::string what = std::string("all_reduce ") + algorithm + " " +
@@ -344,9 +345,16 @@ TYPED_TEST(DTypeTest, AllReduce) {
           return reductionInput(reduction, worldRank(), i);
         });
         Memref<T> &result = inPlace ? in : out;
-        coco_rt_all_reduce("all_reduce test", worldComm(), DT::code, reduction,
-                           in.rank(), in.descriptor(), result.rank(),
-                           result.descriptor());
+        if (nonBlocking)
+          coco_rt_wait("iall_reduce test",
+                       coco_rt_iall_reduce("iall_reduce test", worldComm(),
+                                           DT::code, reduction, in.rank(),
+                                           in.descriptor(), result.rank(),
+                                           result.descriptor()));
+        else
+          coco_rt_all_reduce("all_reduce test", worldComm(), DT::code,
+                             reduction, in.rank(), in.descriptor(),
+                             result.rank(), result.descriptor());
         std::vector<T> expected(in.storage.size());
         for (size_t i = 0; i < expected.size(); ++i)
           expected[i] =
@@ -422,7 +430,7 @@ TEST(AllReduce, HalfSumsRoundToNearestEven) {
 template <typename DT>
 void checkReduceScatter(int64_t comm, const std::vector<int> &members,
                         int64_t dim, int32_t reduction,
-                        const std::string &what) {
+                        const std::string &what, bool nonBlocking = false) {
   using T = typename DT::Storage;
   const int64_t size = coco_rt_axis_size(comm), rank = coco_rt_axis_rank(comm);
   const Shape outShape = {2, 3, 4};
@@ -431,9 +439,16 @@ void checkReduceScatter(int64_t comm, const std::vector<int> &members,
   Memref<T> in(inShape), out(outShape);
   fill<DT>(
       in, [&](int64_t i) { return reductionInput(reduction, worldRank(), i); });
-  coco_rt_reduce_scatter("reduce_scatter test", comm, DT::code, reduction, dim,
-                         in.rank(), in.descriptor(), out.rank(),
-                         out.descriptor());
+  if (nonBlocking)
+    coco_rt_wait("ireduce_scatter test",
+                 coco_rt_ireduce_scatter("ireduce_scatter test", comm,
+                                         DT::code, reduction, dim, in.rank(),
+                                         in.descriptor(), out.rank(),
+                                         out.descriptor()));
+  else
+    coco_rt_reduce_scatter("reduce_scatter test", comm, DT::code, reduction,
+                           dim, in.rank(), in.descriptor(), out.rank(),
+                           out.descriptor());
   std::vector<T> expected(out.storage.size());
   for (size_t i = 0; i < expected.size(); ++i) {
     Shape index = unravel(int64_t(i), outShape);
@@ -445,14 +460,16 @@ void checkReduceScatter(int64_t comm, const std::vector<int> &members,
 }
 
 TYPED_TEST(DTypeTest, ReduceScatter) {
-  for (const char *algorithm : {"ring", "mpi"}) {
-    ScopedEnv env("COCO_RS_ALGO", algorithm);
+  for (const char *algorithm : {"ring", "mpi", "non-blocking"}) {
+    bool nonBlocking = std::string(algorithm) == "non-blocking";
+    ScopedEnv env("COCO_RS_ALGO", nonBlocking ? "mpi" : algorithm);
     for (int64_t dim : {0, 1, 2})
       for (int32_t reduction : kAllReductions)
         checkReduceScatter<TypeParam>(
             worldComm(), allRanks(), dim, reduction,
             std::string("reduce_scatter ") + algorithm + " dim " +
-                std::to_string(dim) + " " + reductionName(reduction));
+                std::to_string(dim) + " " + reductionName(reduction),
+            nonBlocking);
   }
 }
 
@@ -662,8 +679,9 @@ TEST(LargeBuffers, AllReduce) {
   for (int64_t i = 0; i < kLarge; ++i)
     for (int r = 0; r < worldSize(); ++r)
       expected[size_t(i)] += float((i + r) % 1000);
-  for (const char *algorithm : {"mpi", "ring"}) {
-    ScopedEnv env("COCO_AR_ALGO", algorithm);
+  for (const char *algorithm : {"mpi", "ring", "non-blocking"}) {
+    bool nonBlocking = std::string(algorithm) == "non-blocking";
+    ScopedEnv env("COCO_AR_ALGO", nonBlocking ? "mpi" : algorithm);
     for (bool inPlace : {false, true}) {
       Memref<float> in({kLarge}), out({kLarge});
       for (int64_t i = 0; i < kLarge; ++i)

@@ -770,12 +770,14 @@ static LogicalResult verifyCommOp(Operation *op, Value input, Value init,
                                   ShapeRule rule, int64_t dim = -1) {
   auto initType = cast<ShapedType>(init.getType());
   bool tensorForm = isa<RankedTensorType>(initType);
-  if (tensorForm) {
+  // Non-blocking ops (memrefs only) return their request instead.
+  bool destinationStyle = isa<DestinationStyleOpInterface>(op);
+  if (destinationStyle && tensorForm) {
     if (op->getNumResults() != 1 || op->getResult(0).getType() != initType)
       return op->emitOpError()
              << "with tensor operands must return one value of the type of "
                 "its init operand";
-  } else if (op->getNumResults() != 0) {
+  } else if (destinationStyle && op->getNumResults() != 0) {
     return op->emitOpError() << "with memref operands has no results";
   }
   if (rule == ShapeRule::InitOnly)
@@ -842,6 +844,13 @@ LogicalResult CommAllToAllOp::verify() {
     return emitOpError() << "concat dimension " << getConcatDim()
                          << " is out of range";
   return success();
+}
+LogicalResult CommIAllReduceOp::verify() {
+  return verifyCommOp(*this, getInput(), getInit(), ShapeRule::Same);
+}
+LogicalResult CommIReduceScatterOp::verify() {
+  return verifyCommOp(*this, getInput(), getInit(), ShapeRule::ScatterAlong,
+                      getDim());
 }
 LogicalResult CommRecvOp::verify() {
   return verifyCommOp(*this, Value(), getInit(), ShapeRule::InitOnly);

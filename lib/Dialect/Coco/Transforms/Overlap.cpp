@@ -1,4 +1,4 @@
-//===- Overlap.cpp - matmul + all_reduce as a chunked pipeline ------------===//
+//===- Overlap.cpp - matmul + collective as a chunked pipeline ------------===//
 //
 // C = A x B followed by all_reduce(C) becomes, for k = 0..N-1,
 //   C[k] = A[k] x B; start all_reduce(C[k]) into D[k]
@@ -6,6 +6,10 @@
 // and each all_reduce element only on the same element of every rank's C,
 // so the result is the same; the communication of block k now overlaps the
 // computation of block k+1.
+//
+// A reduce_scatter along the columns (the last dim) chunks the same way:
+// reduce-scattering row block k of C along its columns gives exactly row
+// block k of this rank's column slice D.
 //
 //===----------------------------------------------------------------------===//
 
@@ -42,8 +46,8 @@ Value rowBlock(OpBuilder &b, Location loc, Value buffer, int64_t k,
 }
 
 /// The matmul writing `input` (directly or through an expand_shape) if it
-/// can be chunked in `chunks` row blocks.
-linalg::MatmulOp producerMatmul(Value input, CommAllReduceOp allReduce,
+/// can be chunked in `chunks` row blocks before `collective` reads it.
+linalg::MatmulOp producerMatmul(Value input, Operation *collective,
                                 int64_t chunks) {
   Value rows2d = input;
   if (auto expand = input.getDefiningOp<memref::ExpandShapeOp>())
@@ -56,20 +60,30 @@ linalg::MatmulOp producerMatmul(Value input, CommAllReduceOp allReduce,
   for (Operation *user : rows2d.getUsers()) {
     auto candidate = dyn_cast<linalg::MatmulOp>(user);
     if (candidate && candidate.getDpsInits()[0] == rows2d &&
-        candidate->getBlock() == allReduce->getBlock() &&
-        candidate->isBeforeInBlock(allReduce))
+        candidate->getBlock() == collective->getBlock() &&
+        candidate->isBeforeInBlock(collective))
       matmul = candidate;
   }
   if (!matmul)
     return {};
   // Nothing else may touch the result between the matmul and the collective.
-  for (Operation *op = matmul->getNextNode(); op != allReduce;
+  for (Operation *op = matmul->getNextNode(); op != collective;
        op = op->getNextNode())
     if (llvm::is_contained(op->getOperands(), rows2d) ||
         llvm::is_contained(op->getOperands(), input))
       if (!isa<memref::ExpandShapeOp>(op))
         return {};
   return matmul;
+}
+
+/// Whether a reduce_scatter of `input` along `dim` scatters the columns of
+/// its 2-D rows view (the last dim, not merged with others).
+bool scattersColumns(Value input, int64_t dim) {
+  auto type = cast<MemRefType>(input.getType());
+  if (dim != type.getRank() - 1)
+    return false;
+  auto expand = input.getDefiningOp<memref::ExpandShapeOp>();
+  return !expand || expand.getReassociationIndices().back().size() == 1;
 }
 
 /// `buffer` (shaped like the all_reduce's input) as 2-D rows.
@@ -91,20 +105,30 @@ struct CocoOverlapPass
                                  << chunks;
       return signalPassFailure();
     }
-    SmallVector<std::pair<linalg::MatmulOp, CommAllReduceOp>> targets;
-    getOperation().walk([&](CommAllReduceOp allReduce) {
-      if (!isa<MemRefType>(allReduce.getInput().getType()))
+    SmallVector<std::pair<linalg::MatmulOp, Operation *>> targets;
+    getOperation().walk([&](Operation *op) {
+      Value input;
+      if (auto allReduce = dyn_cast<CommAllReduceOp>(op))
+        input = allReduce.getInput();
+      else if (auto scatter = dyn_cast<CommReduceScatterOp>(op))
+        if (isa<MemRefType>(scatter.getInput().getType()) &&
+            scattersColumns(scatter.getInput(), scatter.getDim()))
+          input = scatter.getInput();
+      if (!input || !isa<MemRefType>(input.getType()))
         return;
-      if (auto matmul =
-              producerMatmul(allReduce.getInput(), allReduce, chunks))
-        targets.push_back({matmul, allReduce});
+      if (auto matmul = producerMatmul(input, op, chunks))
+        targets.push_back({matmul, op});
     });
-    for (auto [matmul, allReduce] : targets) {
-      OpBuilder b(allReduce);
-      Location loc = allReduce.getLoc();
+    for (auto [matmul, collective] : targets) {
+      OpBuilder b(collective);
+      Location loc = collective->getLoc();
+      auto allReduce = dyn_cast<CommAllReduceOp>(collective);
+      auto scatter = dyn_cast<CommReduceScatterOp>(collective);
+      Value input = allReduce ? allReduce.getInput() : scatter.getInput();
+      Value init = allReduce ? allReduce.getInit() : scatter.getInit();
       Value lhs = matmul.getDpsInputs()[0], rhs = matmul.getDpsInputs()[1];
       Value out = matmul.getDpsInits()[0];
-      Value dest = asRows(b, loc, allReduce.getInit(), allReduce.getInput());
+      Value dest = asRows(b, loc, init, input);
       int64_t rows = cast<MemRefType>(out.getType()).getDimSize(0) / chunks;
       SmallVector<std::tuple<Value, Value, Value>> started;
       for (int64_t k = 0; k < chunks; ++k) {
@@ -113,14 +137,22 @@ struct CocoOverlapPass
                                  ValueRange{rowBlock(b, loc, lhs, k, rows), rhs},
                                  ValueRange{outBlock});
         Value destBlock = rowBlock(b, loc, dest, k, rows);
-        Value request = CommIAllReduceOp::create(
-            b, loc, allReduce.getKind(), outBlock, destBlock,
-            allReduce.getGrid(), allReduce.getAxis());
+        Value request =
+            allReduce
+                ? CommIAllReduceOp::create(b, loc, allReduce.getKind(),
+                                           outBlock, destBlock,
+                                           allReduce.getGrid(),
+                                           allReduce.getAxis())
+                      .getResult()
+                : CommIReduceScatterOp::create(
+                      b, loc, scatter.getKind(), outBlock, destBlock,
+                      /*dim=*/1, scatter.getGrid(), scatter.getAxis())
+                      .getResult();
         started.push_back({request, outBlock, destBlock});
       }
       for (auto [request, outBlock, destBlock] : started)
         CommWaitOp::create(b, loc, request, outBlock, destBlock);
-      allReduce.erase();
+      collective->erase();
       matmul.erase();
     }
   }

@@ -51,3 +51,41 @@ func.func @read_in_between(%a: memref<8x4xf32>, %b: memref<4x6xf32>, %c: memref<
   coco.comm.all_reduce sum %c into %d on @tp[0] : memref<8x6xf32>, memref<8x6xf32>
   return
 }
+
+// ol(MM, RS): a reduce_scatter along the columns chunks the same way; row
+// block k of the product is scattered into row block k of this rank's column
+// slice (seen through the layer's expand_shape to [B, S, H]).
+// CHECK-LABEL: func @layer_rs
+// CHECK-SAME: (%[[A:.*]]: memref<8x4xf32>, %[[B:.*]]: memref<4x6xf32>, %[[C:.*]]: memref<8x6xf32>, %[[D:.*]]: memref<2x4x3xf32>)
+// CHECK: %[[DR:.*]] = memref.collapse_shape %[[D]] {{\[\[}}0, 1], [2]] : memref<2x4x3xf32> into memref<8x3xf32>
+// CHECK: %[[C0:.*]] = memref.subview %[[C]][0, 0] [4, 6] [1, 1]
+// CHECK: %[[A0:.*]] = memref.subview %[[A]][0, 0] [4, 4] [1, 1]
+// CHECK: linalg.matmul ins(%[[A0]], %[[B]] : {{.*}}) outs(%[[C0]] : {{.*}})
+// CHECK: %[[D0:.*]] = memref.subview %[[DR]][0, 0] [4, 3] [1, 1]
+// CHECK: %[[R0:.*]] = coco.comm.ireduce_scatter sum %[[C0]] into %[[D0]] dim 1 on @tp[0]
+// CHECK: %[[C1:.*]] = memref.subview %[[C]][4, 0] [4, 6] [1, 1]
+// CHECK: linalg.matmul
+// CHECK: %[[D1:.*]] = memref.subview %[[DR]][4, 0] [4, 3] [1, 1]
+// CHECK: %[[R1:.*]] = coco.comm.ireduce_scatter sum %[[C1]] into %[[D1]] dim 1 on @tp[0]
+// CHECK: coco.comm.wait %[[R0]], %[[C0]], %[[D0]]
+// CHECK: coco.comm.wait %[[R1]], %[[C1]], %[[D1]]
+// CHECK-NOT: coco.comm.reduce_scatter
+func.func @layer_rs(%a: memref<8x4xf32>, %b: memref<4x6xf32>, %c: memref<8x6xf32>, %d: memref<2x4x3xf32>) {
+  linalg.matmul ins(%a, %b : memref<8x4xf32>, memref<4x6xf32>) outs(%c : memref<8x6xf32>)
+  %e = memref.expand_shape %c [[0, 1], [2]] output_shape [2, 4, 6] : memref<8x6xf32> into memref<2x4x6xf32>
+  coco.comm.reduce_scatter sum %e into %d dim 2 on @tp[0] : memref<2x4x6xf32>, memref<2x4x3xf32>
+  return
+}
+
+// A reduce_scatter along the rows would scatter every row block across all
+// ranks, not into this rank's rows: left alone.
+// CHECK-LABEL: func @rs_along_rows
+// CHECK: linalg.matmul
+// CHECK: coco.comm.reduce_scatter sum
+// CHECK-NOT: ireduce_scatter
+func.func @rs_along_rows(%a: memref<8x4xf32>, %b: memref<4x6xf32>, %c: memref<8x6xf32>, %d: memref<2x2x6xf32>) {
+  linalg.matmul ins(%a, %b : memref<8x4xf32>, memref<4x6xf32>) outs(%c : memref<8x6xf32>)
+  %e = memref.expand_shape %c [[0, 1], [2]] output_shape [2, 4, 6] : memref<8x6xf32> into memref<2x4x6xf32>
+  coco.comm.reduce_scatter sum %e into %d dim 1 on @tp[0] : memref<2x4x6xf32>, memref<2x2x6xf32>
+  return
+}

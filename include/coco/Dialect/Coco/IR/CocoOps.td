@@ -542,6 +542,28 @@ def Coco_CommIAllReduceOp : Coco_GridUserOp<"comm.iall_reduce", [
     $kind $input `into` $init `on` $grid `[` $axis `]` attr-dict `:`
     type($input) `,` type($init)
   }];
+  let hasVerifier = 1;
+}
+
+def Coco_CommIReduceScatterOp : Coco_GridUserOp<"comm.ireduce_scatter", [
+    MemoryEffects<[MemWrite<Coco_CommunicationResource>]>,
+    DeclareOpInterfaceMethods<Coco_CollectiveOpInterface>]> {
+  let summary = "starts a reduce_scatter and returns without waiting";
+  let description = [{
+    Starts combining `input` over the grid axis and scattering it along
+    `dim` into `init` (MPI_Ireduce_scatter_block) and returns a request,
+    under the same rules as `coco.comm.iall_reduce`.
+  }];
+  let arguments = (ins Coco_ReductionKind:$kind,
+      Arg<AnyMemRef, "", [MemRead]>:$input,
+      Arg<AnyMemRef, "", [MemWrite]>:$init, I64Attr:$dim,
+      FlatSymbolRefAttr:$grid, I64Attr:$axis);
+  let results = (outs I64:$request);
+  let assemblyFormat = [{
+    $kind $input `into` $init `dim` $dim `on` $grid `[` $axis `]` attr-dict
+    `:` type($input) `,` type($init)
+  }];
+  let hasVerifier = 1;
 }
 
 def Coco_CommWaitOp : Coco_Op<"comm.wait", [

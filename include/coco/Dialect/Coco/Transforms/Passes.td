@@ -117,16 +117,19 @@ def CocoFuseReduceScatterPass
 }
 
 def CocoOverlapPass : Pass<"coco-overlap", "::mlir::func::FuncOp"> {
-  let summary = "Overlaps a matmul with the all_reduce of its result";
+  let summary = "Overlaps a matmul with the collective consuming its result";
   let description = [{
     Rank-local view, on buffers (after bufferization, before buffer
     deallocation). A `linalg.matmul` whose result (possibly through
-    `memref.expand_shape`) is the input of a `coco.comm.all_reduce` becomes a
-    pipeline of `chunks` row blocks: the matmul of block k, then a
-    non-blocking all_reduce of block k (`coco.comm.iall_reduce`), so block
+    `memref.expand_shape`) is the input of a `coco.comm.all_reduce`, or of a
+    `coco.comm.reduce_scatter` along the last dim (the matmul's columns),
+    becomes a pipeline of `chunks` row blocks: the matmul of block k, then a
+    non-blocking collective of block k (`coco.comm.iall_reduce` /
+    `coco.comm.ireduce_scatter` into row block k of the result), so block
     k's communication is in flight while block k+1 computes; the waits
-    follow. CoCoNet's ol(MM, AR). Matmuls whose row count is not divisible
-    by `chunks` are left alone.
+    follow. CoCoNet's ol(MM, AR) and ol(MM, RS). Matmuls whose row count is
+    not divisible by `chunks`, results read before the collective, and
+    reduce_scatters along the rows are left alone.
   }];
   let options = [
     Option<"chunks", "chunks", "int64_t", /*default=*/"2",
