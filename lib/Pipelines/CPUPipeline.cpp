@@ -33,11 +33,11 @@ void mlir::coco::buildCocoLowerToCPUPipeline(
   bufferize.functionBoundaryTypeConversion =
       bufferization::LayoutMapOption::IdentityLayoutMap;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
-  if (options.overlapChunks > 0) {
-    CocoOverlapPassOptions overlap;
-    overlap.chunks = options.overlapChunks;
-    pm.addNestedPass<func::FuncOp>(createCocoOverlapPass(overlap));
-  }
+  // Always: collectives a schedule marked for overlap are chunked even when
+  // the pipeline option does not ask for all of them.
+  CocoOverlapPassOptions overlap;
+  overlap.chunks = options.overlapChunks;
+  pm.addNestedPass<func::FuncOp>(createCocoOverlapPass(overlap));
   bufferization::BufferDeallocationPipelineOptions deallocation;
   bufferization::buildBufferDeallocationPipeline(pm, deallocation);
   // Buffers yielded out of scf.if (a pipeline stage's branch) are cloned by

@@ -23,8 +23,10 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
       llvm::cl::init(false)};
   PassOptions::Option<int64_t> overlapChunks{
       *this, "overlap-chunks",
-      llvm::cl::desc("Overlap each matmul with the all_reduce of its result "
-                     "in this many row blocks (coco-overlap; 0 = off)"),
+      llvm::cl::desc("Overlap each matmul with the all_reduce (or column "
+                     "reduce_scatter) of its result in this many row blocks "
+                     "(coco-overlap; 0 = only collectives a schedule marked "
+                     "with transform.coco.overlap)"),
       llvm::cl::init(0)};
 };
 

@@ -5,7 +5,8 @@
 // all_gather. ol(MM,AR)-C is this program with the pipeline option
 // overlap-chunks=2 (coco-overlap). ol(MM,RS)-C-AG is MM-RS-C-AG split along
 // H (coco-split{dim=2}) with overlap-chunks=2: row blocks of the matmul are
-// reduce-scattered without blocking while the next block computes.
+// reduce-scattered without blocking while the next block computes; also as
+// the transform script schedules/ol-mm-rs-c-ag.mlir (transform.coco.overlap).
 // check_layer.py compares them on 2 and 4 ranks.
 //
 // RUN: %coco_python %S/../lib/check_layer.py %s 2 %t.2 | FileCheck %s
@@ -14,6 +15,7 @@
 // CHECK: MM-RS-C-AG on [[N]] ranks: matches MM-AR-C
 // CHECK: ol(MM,AR)-C on [[N]] ranks: matches MM-AR-C bitwise
 // CHECK: ol(MM,RS)-C-AG on [[N]] ranks: matches MM-AR-C
+// CHECK: ol(MM,RS)-C-AG (transform script) on [[N]] ranks: matches the passes bitwise
 
 coco.grid @tp(shape = [?])
 

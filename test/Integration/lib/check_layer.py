@@ -20,6 +20,9 @@ import numpy as np
 import coco_harness as h
 import reference as ref
 
+HERE = os.path.dirname(os.path.abspath(__file__))
+SCRIPT = os.path.join(HERE, "..", "TensorParallel", "schedules", "ol-mm-rs-c-ag.mlir")
+
 
 def main():
     source, ranks, work = sys.argv[1], int(sys.argv[2]), sys.argv[3]
@@ -36,15 +39,22 @@ def main():
 
     results = {}
     overlap = "coco-lower-to-cpu{overlap-chunks=2}"
+    script = [f"--transform-preload-library=transform-library-paths={SCRIPT}",
+              "--transform-interpreter"]
     for name, passes, pipeline in [("MM-AR-C", [], "coco-lower-to-cpu"),
                                    ("MM-RS-C-AG", ["--coco-split", "--coco-reorder"], "coco-lower-to-cpu"),
                                    ("ol(MM,AR)-C", [], overlap),
                                    ("ol(MM,RS)-C-AG", ["--coco-split=dim=2", "--coco-reorder"],
-                                    overlap)]:
+                                    overlap),
+                                   ("ol(MM,RS)-C-AG (transform script)", script,
+                                    "coco-lower-to-cpu")]:
         if name.startswith("ol("):
             # The overlap happened: two row blocks, each started without blocking.
-            llvm = subprocess.run(["coco-opt", source, *passes, "--coco-lower-to-cpu=overlap-chunks=2"],
-                                  check=True, capture_output=True, text=True).stdout
+            scheduled = subprocess.run(["coco-opt", source, *passes], check=True,
+                                       capture_output=True, text=True).stdout
+            llvm = subprocess.run(["coco-opt", f"--pass-pipeline=builtin.module({pipeline})"],
+                                  input=scheduled, check=True, capture_output=True,
+                                  text=True).stdout
             started = "ireduce_scatter" if "RS" in name else "iall_reduce"
             assert llvm.count(f"llvm.call @coco_rt_{started}") == 2, name
         exe = os.path.join(work, re.sub(r"[^A-Za-z0-9-]", "_", name) + ".exe")
@@ -76,6 +86,9 @@ def main():
         h.check_close("ol(MM,RS)-C-AG z", results["ol(MM,RS)-C-AG"], results["MM-AR-C"], 1e-5,
                       1e-6, "MPI's reduce_scatter vs all_reduce order")
     print(f"ol(MM,RS)-C-AG on {ranks} ranks: matches MM-AR-C")
+    h.check_equal("ol(MM,RS)-C-AG (transform script) z",
+                  results["ol(MM,RS)-C-AG (transform script)"], results["ol(MM,RS)-C-AG"])
+    print(f"ol(MM,RS)-C-AG (transform script) on {ranks} ranks: matches the passes bitwise")
 
 
 if __name__ == "__main__":

@@ -160,3 +160,10 @@ DiagnosedSilenceableFailure transform::CocoPipelineSendOp::applyToOne(
   SymbolTableCollection symbols;
   return fromResult(pipelineSend(rewriter, send, getDim(), symbols));
 }
+
+DiagnosedSilenceableFailure transform::CocoOverlapOp::applyToOne(
+    transform::TransformRewriter &rewriter, Operation *target,
+    transform::ApplyToEachResultList &results, transform::TransformState &) {
+  results.push_back(target);
+  return fromResult(markForOverlap(rewriter, target, getChunks()));
+}

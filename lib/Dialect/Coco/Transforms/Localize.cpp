@@ -667,8 +667,13 @@ public:
     auto inputType = cast<DTensorType>(op.getInput().getType());
     auto resultType = cast<DTensorType>(op.getResult().getType());
     Value init = this->grids.emptyTensor(rewriter, op.getLoc(), resultType);
-    rewriter.replaceOp(op, build(op, rewriter, adaptor.getInput(), init,
-                                 inputType, resultType));
+    Value local =
+        build(op, rewriter, adaptor.getInput(), init, inputType, resultType);
+    // Schedule annotations (e.g. coco.overlap_chunks) go with the op.
+    if (Operation *comm = local.getDefiningOp())
+      for (NamedAttribute attr : op->getDiscardableAttrs())
+        comm->setAttr(attr.getName(), attr.getValue());
+    rewriter.replaceOp(op, local);
     return success();
   }
 

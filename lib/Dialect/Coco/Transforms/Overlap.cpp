@@ -15,6 +15,7 @@
 
 #include "coco/Dialect/Coco/IR/CocoOps.h"
 #include "coco/Dialect/Coco/Transforms/Passes.h"
+#include "coco/Dialect/Coco/Transforms/Schedules.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -27,6 +28,66 @@ namespace mlir::coco {
 
 using namespace mlir;
 using namespace mlir::coco;
+
+//===----------------------------------------------------------------------===//
+// Global view: the schedule's request
+//===----------------------------------------------------------------------===//
+
+LogicalResult mlir::coco::checkOverlap(Operation *collective, int64_t chunks) {
+  Value input;
+  if (auto allReduce = dyn_cast<AllReduceOp>(collective)) {
+    input = allReduce.getInput();
+  } else if (auto scatter = dyn_cast<ReduceScatterOp>(collective)) {
+    input = scatter.getInput();
+    int64_t last = scatter.getInput().getType().getRank() - 1;
+    if (scatter.getDim() != last)
+      return collective->emitOpError()
+             << "cannot be overlapped: it scatters dimension "
+             << scatter.getDim()
+             << "; only a reduce_scatter along the last dimension (the "
+                "matmul's columns) leaves each row block on its own rows";
+  } else {
+    return collective->emitOpError()
+           << "cannot be overlapped: overlap chunks a coco.all_reduce or "
+              "coco.reduce_scatter with the matmul producing its input";
+  }
+  auto matmul = input.getDefiningOp<MatmulOp>();
+  if (!matmul)
+    return collective->emitOpError()
+           << "cannot be overlapped: its input is not the result of a "
+              "coco.matmul";
+  if (!input.hasOneUse())
+    return collective->emitOpError()
+           << "cannot be overlapped: the matmul's result has other users, "
+              "which would read it before all chunks are computed";
+  if (chunks < 2)
+    return collective->emitOpError()
+           << "cannot be overlapped in " << chunks << " chunk(s): needs >= 2";
+  ArrayRef<int64_t> shape = cast<DTensorType>(input.getType()).getShape();
+  int64_t rows = 1;
+  for (int64_t size : shape.drop_back())
+    rows *= size;
+  if (shape.size() < 2 || rows % chunks != 0)
+    return collective->emitOpError()
+           << "cannot be overlapped in " << chunks << " chunks: the matmul's "
+           << rows << " row(s) do not divide into them";
+  return success();
+}
+
+LogicalResult mlir::coco::markForOverlap(RewriterBase &rewriter,
+                                         Operation *collective,
+                                         int64_t chunks) {
+  if (failed(checkOverlap(collective, chunks)))
+    return failure();
+  rewriter.modifyOpInPlace(collective, [&] {
+    collective->setAttr(kOverlapChunksAttr, rewriter.getI64IntegerAttr(chunks));
+  });
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Rank-local view: the rewrite
+//===----------------------------------------------------------------------===//
 
 namespace {
 
@@ -100,13 +161,21 @@ struct CocoOverlapPass
   using CocoOverlapPassBase::CocoOverlapPassBase;
 
   void runOnOperation() override {
-    if (chunks < 2) {
-      getOperation().emitError() << "coco-overlap: chunks must be >= 2, got "
+    if (chunks == 1 || chunks < 0) {
+      getOperation().emitError() << "coco-overlap: chunks must be 0 (only "
+                                    "collectives a schedule marked) or >= 2, "
+                                    "got "
                                  << chunks;
       return signalPassFailure();
     }
-    SmallVector<std::pair<linalg::MatmulOp, Operation *>> targets;
+    SmallVector<std::tuple<linalg::MatmulOp, Operation *, int64_t>> targets;
     getOperation().walk([&](Operation *op) {
+      if (!isa<CommAllReduceOp, CommReduceScatterOp>(op))
+        return;
+      auto marked = op->getAttrOfType<IntegerAttr>(kOverlapChunksAttr);
+      int64_t blocks = marked ? marked.getInt() : chunks;
+      if (blocks < 2)
+        return;
       Value input;
       if (auto allReduce = dyn_cast<CommAllReduceOp>(op))
         input = allReduce.getInput();
@@ -114,12 +183,19 @@ struct CocoOverlapPass
         if (isa<MemRefType>(scatter.getInput().getType()) &&
             scattersColumns(scatter.getInput(), scatter.getDim()))
           input = scatter.getInput();
-      if (!input || !isa<MemRefType>(input.getType()))
-        return;
-      if (auto matmul = producerMatmul(input, op, chunks))
-        targets.push_back({matmul, op});
+      linalg::MatmulOp matmul;
+      if (input && isa<MemRefType>(input.getType()))
+        matmul = producerMatmul(input, op, blocks);
+      if (matmul)
+        targets.push_back({matmul, op, blocks});
+      else if (marked)
+        // Checked at the global view; the buffers came out differently.
+        op->emitWarning() << "was scheduled for overlap in " << blocks
+                          << " chunks, but its buffers do not have the "
+                             "matmul row-block form coco-overlap needs; it "
+                             "stays blocking";
     });
-    for (auto [matmul, collective] : targets) {
+    for (auto [matmul, collective, blocks] : targets) {
       OpBuilder b(collective);
       Location loc = collective->getLoc();
       auto allReduce = dyn_cast<CommAllReduceOp>(collective);
@@ -129,9 +205,9 @@ struct CocoOverlapPass
       Value lhs = matmul.getDpsInputs()[0], rhs = matmul.getDpsInputs()[1];
       Value out = matmul.getDpsInits()[0];
       Value dest = asRows(b, loc, init, input);
-      int64_t rows = cast<MemRefType>(out.getType()).getDimSize(0) / chunks;
+      int64_t rows = cast<MemRefType>(out.getType()).getDimSize(0) / blocks;
       SmallVector<std::tuple<Value, Value, Value>> started;
-      for (int64_t k = 0; k < chunks; ++k) {
+      for (int64_t k = 0; k < blocks; ++k) {
         Value outBlock = rowBlock(b, loc, out, k, rows);
         linalg::MatmulOp::create(b, loc,
                                  ValueRange{rowBlock(b, loc, lhs, k, rows), rhs},

@@ -191,3 +191,132 @@ module attributes {transform.with_named_sequence} {
     transform.yield
   }
 }
+
+// -----
+
+// overlap at the global view: the schedule marks the collective; the CPU
+// pipeline's coco-overlap chunks it (test/Pipelines/overlap-schedule.mlir).
+coco.grid @tp(shape = [2])
+!X = !coco.dtensor<8x4xf32, sliced<1> on @tp>
+!W = !coco.dtensor<4x6xf32, sliced<0> on @tp>
+!P = !coco.dtensor<8x6xf32, local on @tp>
+
+// CHECK-LABEL: func @overlap
+// CHECK: %[[P:.*]] = coco.matmul
+// CHECK-NEXT: coco.all_reduce sum %[[P]] {coco.overlap_chunks = 4 : i64}
+// CHECK: %[[Q:.*]] = coco.matmul
+// CHECK-NEXT: coco.reduce_scatter sum %[[Q]] dim 1 {coco.overlap_chunks = 4 : i64}
+func.func @overlap(%x: !X, %w: !W) -> (!coco.dtensor<8x6xf32, replicated on @tp>, !coco.dtensor<8x6xf32, sliced<1> on @tp>) {
+  %p = coco.matmul %x, %w : !X, !W
+  %y = coco.all_reduce sum %p : !P
+  %q = coco.matmul %x, %w : !X, !W
+  %z = coco.reduce_scatter sum %q dim 1 : !P
+  return %y, %z : !coco.dtensor<8x6xf32, replicated on @tp>, !coco.dtensor<8x6xf32, sliced<1> on @tp>
+}
+
+module attributes {transform.with_named_sequence} {
+  transform.named_sequence @__transform_main(%root: !transform.any_op {transform.readonly}) {
+    %c = transform.structured.match ops{["coco.all_reduce", "coco.reduce_scatter"]} in %root : (!transform.any_op) -> !transform.any_op
+    %c2 = transform.coco.overlap %c {chunks = 4} : (!transform.any_op) -> !transform.any_op
+    transform.yield
+  }
+}
+
+// -----
+
+coco.grid @tp(shape = [2])
+!L = !coco.dtensor<8x6xf32, local on @tp>
+func.func @no_matmul(%p: !L) -> !coco.dtensor<8x6xf32, replicated on @tp> {
+  // expected-error @+1 {{cannot be overlapped: its input is not the result of a coco.matmul}}
+  %y = coco.all_reduce sum %p : !L
+  return %y : !coco.dtensor<8x6xf32, replicated on @tp>
+}
+
+module attributes {transform.with_named_sequence} {
+  transform.named_sequence @__transform_main(%root: !transform.any_op {transform.readonly}) {
+    %c = transform.structured.match ops{["coco.all_reduce"]} in %root : (!transform.any_op) -> !transform.any_op
+    %c2 = transform.coco.overlap %c : (!transform.any_op) -> !transform.any_op
+    transform.yield
+  }
+}
+
+// -----
+
+coco.grid @tp(shape = [2])
+!X = !coco.dtensor<8x4xf32, sliced<1> on @tp>
+!W = !coco.dtensor<4x6xf32, sliced<0> on @tp>
+!P = !coco.dtensor<8x6xf32, local on @tp>
+func.func @rows(%x: !X, %w: !W) -> !coco.dtensor<8x6xf32, sliced<0> on @tp> {
+  %p = coco.matmul %x, %w : !X, !W
+  // expected-error @+1 {{cannot be overlapped: it scatters dimension 0; only a reduce_scatter along the last dimension (the matmul's columns) leaves each row block on its own rows}}
+  %z = coco.reduce_scatter sum %p dim 0 : !P
+  return %z : !coco.dtensor<8x6xf32, sliced<0> on @tp>
+}
+
+module attributes {transform.with_named_sequence} {
+  transform.named_sequence @__transform_main(%root: !transform.any_op {transform.readonly}) {
+    %c = transform.structured.match ops{["coco.reduce_scatter"]} in %root : (!transform.any_op) -> !transform.any_op
+    %c2 = transform.coco.overlap %c : (!transform.any_op) -> !transform.any_op
+    transform.yield
+  }
+}
+
+// -----
+
+coco.grid @tp(shape = [2])
+!X = !coco.dtensor<6x4xf32, sliced<1> on @tp>
+!W = !coco.dtensor<4x6xf32, sliced<0> on @tp>
+!P = !coco.dtensor<6x6xf32, local on @tp>
+func.func @not_divisible(%x: !X, %w: !W) -> !coco.dtensor<6x6xf32, replicated on @tp> {
+  %p = coco.matmul %x, %w : !X, !W
+  // expected-error @+1 {{cannot be overlapped in 4 chunks: the matmul's 6 row(s) do not divide into them}}
+  %y = coco.all_reduce sum %p : !P
+  return %y : !coco.dtensor<6x6xf32, replicated on @tp>
+}
+
+module attributes {transform.with_named_sequence} {
+  transform.named_sequence @__transform_main(%root: !transform.any_op {transform.readonly}) {
+    %c = transform.structured.match ops{["coco.all_reduce"]} in %root : (!transform.any_op) -> !transform.any_op
+    %c2 = transform.coco.overlap %c {chunks = 4} : (!transform.any_op) -> !transform.any_op
+    transform.yield
+  }
+}
+
+// -----
+
+coco.grid @tp(shape = [2])
+!X = !coco.dtensor<8x4xf32, sliced<1> on @tp>
+!W = !coco.dtensor<4x6xf32, sliced<0> on @tp>
+!P = !coco.dtensor<8x6xf32, local on @tp>
+func.func @other_user(%x: !X, %w: !W) -> (!coco.dtensor<8x6xf32, replicated on @tp>, !P) {
+  %p = coco.matmul %x, %w : !X, !W
+  // expected-error @+1 {{cannot be overlapped: the matmul's result has other users, which would read it before all chunks are computed}}
+  %y = coco.all_reduce sum %p : !P
+  return %y, %p : !coco.dtensor<8x6xf32, replicated on @tp>, !P
+}
+
+module attributes {transform.with_named_sequence} {
+  transform.named_sequence @__transform_main(%root: !transform.any_op {transform.readonly}) {
+    %c = transform.structured.match ops{["coco.all_reduce"]} in %root : (!transform.any_op) -> !transform.any_op
+    %c2 = transform.coco.overlap %c : (!transform.any_op) -> !transform.any_op
+    transform.yield
+  }
+}
+
+// -----
+
+coco.grid @tp(shape = [2])
+!L = !coco.dtensor<8xf32, local on @tp>
+func.func @not_a_collective(%p: !L) -> !L {
+  // expected-error @+1 {{cannot be overlapped: overlap chunks a coco.all_reduce or coco.reduce_scatter with the matmul producing its input}}
+  %y = coco.neg %p : !L
+  return %y : !L
+}
+
+module attributes {transform.with_named_sequence} {
+  transform.named_sequence @__transform_main(%root: !transform.any_op {transform.readonly}) {
+    %c = transform.structured.match ops{["coco.neg"]} in %root : (!transform.any_op) -> !transform.any_op
+    %c2 = transform.coco.overlap %c : (!transform.any_op) -> !transform.any_op
+    transform.yield
+  }
+}

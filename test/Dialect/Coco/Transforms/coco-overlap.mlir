@@ -1,4 +1,5 @@
-// RUN: coco-opt %s --pass-pipeline="builtin.module(func.func(coco-overlap{chunks=2}))" | FileCheck %s
+// RUN: coco-opt %s --pass-pipeline="builtin.module(func.func(coco-overlap{chunks=2}))" -verify-diagnostics | FileCheck %s
+// RUN: coco-opt %s --pass-pipeline="builtin.module(func.func(coco-overlap{chunks=0}))" -verify-diagnostics | FileCheck %s --check-prefix=MARKED
 
 // ol(MM, AR): the matmul and the all_reduce of its result become two row
 // blocks, each block's all_reduce started right after its matmul, the waits
@@ -87,5 +88,29 @@ func.func @rs_along_rows(%a: memref<8x4xf32>, %b: memref<4x6xf32>, %c: memref<8x
   linalg.matmul ins(%a, %b : memref<8x4xf32>, memref<4x6xf32>) outs(%c : memref<8x6xf32>)
   %e = memref.expand_shape %c [[0, 1], [2]] output_shape [2, 4, 6] : memref<8x6xf32> into memref<2x4x6xf32>
   coco.comm.reduce_scatter sum %e into %d dim 1 on @tp[0] : memref<2x4x6xf32>, memref<2x2x6xf32>
+  return
+}
+
+// With chunks=0 only collectives a schedule marked (transform.coco.overlap)
+// are chunked, in the number of blocks they were marked with.
+// MARKED-LABEL: func @layer(
+// MARKED-NOT: iall_reduce
+// MARKED-LABEL: func @marked
+// MARKED-COUNT-4: coco.comm.iall_reduce
+// MARKED-COUNT-4: coco.comm.wait
+// CHECK-LABEL: func @marked
+// CHECK-COUNT-4: coco.comm.iall_reduce
+func.func @marked(%a: memref<8x4xf32>, %b: memref<4x6xf32>, %c: memref<8x6xf32>, %d: memref<8x6xf32>) {
+  linalg.matmul ins(%a, %b : memref<8x4xf32>, memref<4x6xf32>) outs(%c : memref<8x6xf32>)
+  coco.comm.all_reduce sum %c into %d on @tp[0] {coco.overlap_chunks = 4 : i64} : memref<8x6xf32>, memref<8x6xf32>
+  return
+}
+
+// A marked collective that cannot be chunked stays blocking, with a warning.
+// MARKED-LABEL: func @marked_without_matmul
+// MARKED: coco.comm.all_reduce sum
+func.func @marked_without_matmul(%c: memref<8x6xf32>, %d: memref<8x6xf32>) {
+  // expected-warning @+1 {{was scheduled for overlap in 4 chunks, but its buffers do not have the matmul row-block form coco-overlap needs; it stays blocking}}
+  coco.comm.all_reduce sum %c into %d on @tp[0] {coco.overlap_chunks = 4 : i64} : memref<8x6xf32>, memref<8x6xf32>
   return
 }

@@ -100,4 +100,22 @@ def CocoPipelineSendOp : Coco_TransformOp<"pipeline_send"> {
   let assemblyFormat = "$target attr-dict `:` functional-type(operands, results)";
 }
 
+def CocoOverlapOp : Coco_TransformOp<"overlap"> {
+  let summary = "Overlaps a matmul with the collective consuming it";
+  let description = [{
+    Targets global-view `coco.all_reduce` ops, or `coco.reduce_scatter` ops
+    along the last dim, whose input is a `coco.matmul` used by them alone.
+    Each is marked `coco.overlap_chunks = chunks`; the CPU pipeline's
+    coco-overlap then computes the matmul in `chunks` row blocks and starts
+    each block's collective without blocking while the next block computes
+    (CoCoNet's overlap). Returns the targets. A failed precondition (no
+    producer matmul, rows not divisible, a reduce_scatter along the rows)
+    is a definite failure with the op's diagnostic; the payload is unchanged.
+  }];
+  let arguments = (ins TransformHandleTypeInterface:$target,
+                   DefaultValuedAttr<I64Attr, "2">:$chunks);
+  let results = (outs TransformHandleTypeInterface:$result);
+  let assemblyFormat = "$target attr-dict `:` functional-type(operands, results)";
+}
+
 #endif // COCO_DIALECT_COCO_TRANSFORMOPS_COCOTRANSFORMOPS_TD

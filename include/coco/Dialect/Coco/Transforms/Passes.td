@@ -129,11 +129,14 @@ def CocoOverlapPass : Pass<"coco-overlap", "::mlir::func::FuncOp"> {
     k's communication is in flight while block k+1 computes; the waits
     follow. CoCoNet's ol(MM, AR) and ol(MM, RS). Matmuls whose row count is
     not divisible by `chunks`, results read before the collective, and
-    reduce_scatters along the rows are left alone.
+    reduce_scatters along the rows are left alone. A collective marked
+    `coco.overlap_chunks = N` (by `transform.coco.overlap` at the global
+    view) is chunked in N blocks whatever `chunks` says, with a warning if
+    it cannot be.
   }];
   let options = [
     Option<"chunks", "chunks", "int64_t", /*default=*/"2",
-           "number of row blocks (>= 2)">
+           "number of row blocks (>= 2), or 0: only marked collectives">
   ];
   let dependentDialects = ["::mlir::memref::MemRefDialect",
                            "::mlir::linalg::LinalgDialect"];

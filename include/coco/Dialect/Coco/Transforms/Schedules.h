@@ -73,6 +73,22 @@ LogicalResult checkPipelineSend(SendOp send, int64_t dim,
 LogicalResult pipelineSend(RewriterBase &rewriter, SendOp send, int64_t dim,
                            SymbolTableCollection &symbols);
 
+/// The attribute by which a schedule asks coco-overlap (which runs on
+/// buffers, inside coco-lower-to-cpu) to chunk a collective and its
+/// producer matmul; coco-localize carries it to the rank-local op.
+constexpr llvm::StringLiteral kOverlapChunksAttr = "coco.overlap_chunks";
+
+/// Checks, at the global view, that `collective` (a coco.all_reduce, or a
+/// coco.reduce_scatter along the last dim) consumes a coco.matmul used by it
+/// alone, whose rows divide into `chunks` (>= 2) blocks.
+LogicalResult checkOverlap(Operation *collective, int64_t chunks);
+
+/// CoCoNet's overlap at the global view: marks `collective` with
+/// kOverlapChunksAttr after checkOverlap; the CPU pipeline then runs each
+/// block's communication while the next block's matmul computes.
+LogicalResult markForOverlap(RewriterBase &rewriter, Operation *collective,
+                             int64_t chunks);
+
 /// Rank-local: folds a dim-0 coco.comm.reduce_scatter on a static axis into
 /// an all_to_all plus an elementwise sum of the received chunks (see
 /// coco-fuse-reduce-scatter). Returns the value replacing its result.
