@@ -39,8 +39,14 @@ config.substitutions.append(("%coco_src_root", config.coco_src_root))
 tool_dirs = [config.coco_tools_dir, config.llvm_tools_dir]
 llvm_config.add_tool_substitutions(["coco-opt", "coco-translate", "coco-compile"], tool_dirs)
 
-# GPU execution tests need a CUDA device; they are skipped (and reported as
-# UNSUPPORTED) elsewhere.
+# The GPU path is compiled, linked and FileChecked wherever coco was built
+# with it (a CUDA toolkit with NCCL: feature gpu-toolchain). GPU execution
+# tests also need a CUDA device; without one they are skipped and reported as
+# UNSUPPORTED.
+if config.coco_enable_gpu:
+    config.available_features.add("gpu-toolchain")
+    config.substitutions.append(("%cuda_toolkit", config.cuda_toolkit_dir))
 nvidia_smi = shutil.which("nvidia-smi")
-if nvidia_smi and subprocess.run([nvidia_smi, "-L"], capture_output=True).returncode == 0:
+if config.coco_enable_gpu and nvidia_smi and \
+        subprocess.run([nvidia_smi, "-L"], capture_output=True).returncode == 0:
     config.available_features.add("cuda-device")

@@ -18,13 +18,15 @@
 using namespace mlir;
 using namespace mlir::coco;
 
-void mlir::coco::buildCocoLowerToCPUPipeline(
-    OpPassManager &pm, const CPUPipelineOptions &options) {
+void mlir::coco::buildCocoBufferizePipeline(OpPassManager &pm,
+                                             bool fuseElementwise,
+                                             bool fuseReduceScatter,
+                                             int64_t overlapChunks) {
   pm.addPass(createCocoLocalizePass());
-  if (options.fuseReduceScatter)
+  if (fuseReduceScatter)
     pm.addNestedPass<func::FuncOp>(createCocoFuseReduceScatterPass());
   pm.addPass(createCanonicalizerPass());
-  if (options.fuseElementwise)
+  if (fuseElementwise)
     pm.addNestedPass<func::FuncOp>(createCocoFuseElementwisePass());
   pm.addPass(createCSEPass());
 
@@ -36,13 +38,19 @@ void mlir::coco::buildCocoLowerToCPUPipeline(
   // Always: collectives a schedule marked for overlap are chunked even when
   // the pipeline option does not ask for all of them.
   CocoOverlapPassOptions overlap;
-  overlap.chunks = options.overlapChunks;
+  overlap.chunks = overlapChunks;
   pm.addNestedPass<func::FuncOp>(createCocoOverlapPass(overlap));
   bufferization::BufferDeallocationPipelineOptions deallocation;
   bufferization::buildBufferDeallocationPipeline(pm, deallocation);
   // Buffers yielded out of scf.if (a pipeline stage's branch) are cloned by
   // the ownership-based deallocation: clones become alloc + copy.
   pm.addPass(createConvertBufferizationToMemRefPass());
+}
+
+void mlir::coco::buildCocoLowerToCPUPipeline(
+    OpPassManager &pm, const CPUPipelineOptions &options) {
+  buildCocoBufferizePipeline(pm, options.fuseElementwise,
+                             options.fuseReduceScatter, options.overlapChunks);
 
   pm.addNestedPass<func::FuncOp>(createCocoMatmulLoopOrderPass());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
@@ -67,12 +75,4 @@ void mlir::coco::buildCocoLowerToCPUPipeline(
   pm.addPass(createConvertControlFlowToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
   pm.addPass(createCanonicalizerPass());
-}
-
-void mlir::coco::registerCocoPipelines() {
-  PassPipelineRegistration<CPUPipelineOptions>(
-      "coco-lower-to-cpu",
-      "Lowers a coco program (global view) to the LLVM dialect with calls "
-      "into the coco runtime (MPI backend)",
-      buildCocoLowerToCPUPipeline);
 }

@@ -8,6 +8,11 @@
 // blocks are kept here, per exact size, and handed out again (as a caching
 // allocator in a framework does). Small blocks go to malloc.
 //
+// Built into the GPU runtime (COCO_RUNTIME_GPU), every block is CUDA managed
+// memory, cached the same way: host code, generated kernels, NCCL and cuBLAS
+// all use the buffers, and cudaMallocManaged is far too slow to call per
+// step.
+//
 //===----------------------------------------------------------------------===//
 
 #include <cstddef>
@@ -17,8 +22,30 @@
 #include <unordered_map>
 #include <vector>
 
+#ifdef COCO_RUNTIME_GPU
+#include "GPU/Device.h"
+#endif
+
 namespace {
+#ifdef COCO_RUNTIME_GPU
+constexpr size_t kCachedFrom = 0;
+
+void *systemAllocate(size_t size) {
+  coco::rt::gpu::ensureDevice();
+  void *block = nullptr;
+  coco::rt::gpu::checkCuda(
+      cudaMallocManaged(&block, size ? size : 1, cudaMemAttachGlobal),
+      "cudaMallocManaged (buffer of compiled code)");
+  return block;
+}
+#else
 constexpr size_t kCachedFrom = 64 * 1024;
+
+void *systemAllocate(size_t size) {
+  // Page-aligned, which satisfies any alignment compiled code asks for.
+  return std::aligned_alloc(4096, (size + 4095) / 4096 * 4096);
+}
+#endif
 
 struct Cache {
   std::mutex mutex;
@@ -32,7 +59,7 @@ Cache &cache() {
 }
 
 void *allocate(size_t size, size_t alignment) {
-  if (size < kCachedFrom)
+  if (kCachedFrom > 0 && size < kCachedFrom)
     return alignment ? std::aligned_alloc(alignment, (size + alignment - 1) /
                                                          alignment * alignment)
                      : std::malloc(size);
@@ -44,8 +71,7 @@ void *allocate(size_t size, size_t alignment) {
     block = blocks.back();
     blocks.pop_back();
   } else {
-    // Page-aligned, which satisfies any alignment compiled code asks for.
-    block = std::aligned_alloc(4096, (size + 4095) / 4096 * 4096);
+    block = systemAllocate(size);
     if (!block)
       return nullptr;
   }

@@ -11,6 +11,7 @@
 #include <sstream>
 
 extern "C" void _mlir_memref_to_llvm_free(void *ptr);
+extern "C" void *_mlir_memref_to_llvm_alloc(size_t size);
 
 namespace coco::host {
 namespace {
@@ -259,6 +260,18 @@ Session::Session(int argc, char **argv) {
   }
 }
 
+Buffer::~Buffer() { _mlir_memref_to_llvm_free(ptr); }
+
+void Buffer::assign(size_t size) {
+  _mlir_memref_to_llvm_free(ptr);
+  // Never null (a zero-size tensor still gets a distinct address).
+  ptr = static_cast<unsigned char *>(_mlir_memref_to_llvm_alloc(size ? size : 1));
+  if (!ptr)
+    fail("out of memory allocating " + std::to_string(size) + " bytes");
+  std::memset(ptr, 0, size);
+  length = size;
+}
+
 Session::~Session() = default;
 
 LocalTensor &Session::input(TensorInfo info) {
@@ -284,7 +297,7 @@ LocalTensor &Session::input(TensorInfo info) {
     tensor.sliceOffset =
         coco_rt_axis_rank(comm) * tensor.localShape[ti.slicedDim];
   }
-  tensor.bytes.assign(tensor.numElements() * tensor.elementSize(), 0);
+  tensor.bytes.assign(tensor.numElements() * tensor.elementSize());
   if (!inDir.empty())
     readInput(tensor);
   else
@@ -339,7 +352,7 @@ void Session::fillGenerated(LocalTensor &tensor) {
               tensor.sliceOffset, tensor.localShape[ti.slicedDim],
               tensor.elementSize());
   else
-    tensor.bytes = std::move(values);
+    std::memcpy(tensor.bytes.data(), values.data(), values.size());
 }
 
 void Session::readInput(LocalTensor &tensor) {

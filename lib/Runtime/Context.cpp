@@ -45,6 +45,7 @@ struct State {
   AxisComm world{MPI_COMM_NULL, 1, 0, {}};
   /// A deque so that references handed out stay valid as it grows.
   std::deque<CachedComm> comms;
+  std::vector<RuntimeExtension> extensions;
 };
 
 State state;
@@ -271,6 +272,10 @@ bool faultInjected(OpKind op) {
          state.settings.faultOp == op;
 }
 
+void registerExtension(RuntimeExtension extension) {
+  state.extensions.push_back(extension);
+}
+
 } // namespace coco::rt
 
 using namespace coco::rt;
@@ -288,6 +293,9 @@ void coco_rt_finalize(void) {
   completePendingSends(); // before our own scope: each names its send
   {
     CallScope scope("coco_rt_finalize");
+    for (const RuntimeExtension &extension : state.extensions)
+      if (extension.finalize)
+        extension.finalize();
     releaseScratchBuffers();
     for (CachedComm &cached : state.comms)
       checkMpi(MPI_Comm_free(&cached.axis.comm), "MPI_Comm_free");
@@ -340,7 +348,11 @@ int64_t coco_rt_comm(int64_t ndims, int64_t d0, int64_t d1, int64_t d2,
   const int64_t *extents = key.data() + 1;
   auto resolved = resolveGrid(ndims, extents, axis, site);
   state.comms.push_back({key, createAxisComm(ndims, resolved, axis)});
-  return int64_t(state.comms.size() - 1);
+  int64_t handle = int64_t(state.comms.size() - 1);
+  for (const RuntimeExtension &extension : state.extensions)
+    if (extension.axisCreated)
+      extension.axisCreated(handle, state.comms.back().axis);
+  return handle;
 }
 
 int64_t coco_rt_axis_size(int64_t comm) {

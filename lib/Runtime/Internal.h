@@ -120,6 +120,16 @@ const AxisComm &worldAxis();
 /// The communicator behind a handle from coco_rt_comm; fatal if invalid.
 const AxisComm &axisComm(int64_t handle, const char *site);
 
+/// A library built on this runtime (the GPU runtime) that keeps state per
+/// axis communicator: told, on every rank, when coco_rt_comm creates one (a
+/// collective call over the world, so the extension may create its own
+/// communicator collectively there) and when coco_rt_finalize runs.
+struct RuntimeExtension {
+  void (*axisCreated)(int64_t handle, const AxisComm &axis);
+  void (*finalize)();
+};
+void registerExtension(RuntimeExtension extension);
+
 /// Whether the cross-rank consistency check runs (COCO_CHECK, default on).
 bool consistencyCheckEnabled();
 /// Whether COCO_FAULT_INJECT asks this rank to break its MPI call of `op`.

@@ -17,7 +17,17 @@ def ConvertCocoToLLVMPass : Pass<"convert-coco-to-llvm", "ModuleOp"> {
     naming the op and its source location for runtime error messages.
     `coco.grid` declarations are erased. Other memref users are left for
     `finalize-memref-to-llvm`; casts between the two are reconciled later.
+
+    `runtime=gpu` targets the GPU runtime
+    (`include/coco/Runtime/CocoRuntimeGPU.h`): the communication calls are
+    the same under `coco_gpu_*` names (NCCL), and every `linalg.matmul` on
+    memrefs becomes `coco_gpu_matmul` (cuBLAS), so run it before linalg is
+    lowered to loops or kernels.
   }];
+  let options = [
+    Option<"runtime", "runtime", "std::string", /*default=*/"\"cpu\"",
+           "cpu (coco_rt_*, MPI) | gpu (coco_gpu_*, NCCL and cuBLAS)">
+  ];
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
 

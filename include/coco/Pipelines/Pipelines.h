@@ -5,6 +5,11 @@
 
 #include "mlir/Pass/PassOptions.h"
 
+// Where CMake found the CUDA toolkit (overridable per run).
+#ifndef COCO_DEFAULT_CUDA_TOOLKIT
+#define COCO_DEFAULT_CUDA_TOOLKIT "/usr/local/cuda"
+#endif
+
 namespace mlir {
 class OpPassManager;
 namespace coco {
@@ -30,6 +35,44 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
       llvm::cl::init(0)};
 };
 
+struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
+  PassOptions::Option<bool> fuseElementwise{
+      *this, "fuse-elementwise",
+      llvm::cl::desc("Fuse elementwise linalg ops (one kernel per pointwise "
+                     "chain)"),
+      llvm::cl::init(true)};
+  PassOptions::Option<bool> fuseReduceScatter{
+      *this, "fuse-reduce-scatter",
+      llvm::cl::desc("Fold dim-0 reduce_scatters into their consumers' kernel "
+                     "(coco-fuse-reduce-scatter: all_to_all + sum)"),
+      llvm::cl::init(false)};
+  PassOptions::Option<int64_t> overlapChunks{
+      *this, "overlap-chunks",
+      llvm::cl::desc("As in coco-lower-to-cpu: chunked matmul (cuBLAS) with "
+                     "non-blocking NCCL collectives on a second stream"),
+      llvm::cl::init(0)};
+  PassOptions::Option<std::string> chip{
+      *this, "chip", llvm::cl::desc("GPU architecture of the kernels"),
+      llvm::cl::init("sm_90")};
+  PassOptions::Option<std::string> features{
+      *this, "features",
+      llvm::cl::desc("PTX features (sm_90 needs PTX 7.8 or later)"),
+      llvm::cl::init("+ptx80")};
+  PassOptions::Option<std::string> format{
+      *this, "format",
+      llvm::cl::desc("gpu-module-to-binary format: fatbin (cubin + PTX), "
+                     "bin (cubin), isa (PTX), llvm, offloading"),
+      llvm::cl::init("fatbin")};
+  PassOptions::Option<std::string> toolkit{
+      *this, "toolkit",
+      llvm::cl::desc("CUDA toolkit whose ptxas/fatbinary build the binary"),
+      llvm::cl::init(COCO_DEFAULT_CUDA_TOOLKIT)};
+  PassOptions::Option<int64_t> blockSize{
+      *this, "block-size",
+      llvm::cl::desc("threads per block of the generated kernels"),
+      llvm::cl::init(256)};
+};
+
 /// coco (global view) -> LLVM dialect calling the coco runtime:
 /// coco-localize, [coco-fuse-reduce-scatter], elementwise fusion, one-shot bufferization, buffer
 /// deallocation, linalg -> loops, convert-coco-to-llvm, and the upstream
@@ -37,7 +80,21 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
 void buildCocoLowerToCPUPipeline(OpPassManager &pm,
                                  const CPUPipelineOptions &options);
 
-/// Registers `coco-lower-to-cpu`.
+/// The front half both pipelines share: coco-localize,
+/// [coco-fuse-reduce-scatter], [coco-fuse-elementwise], one-shot
+/// bufferization, coco-overlap, buffer deallocation.
+void buildCocoBufferizePipeline(OpPassManager &pm, bool fuseElementwise,
+                                bool fuseReduceScatter, int64_t overlapChunks);
+
+/// coco (global view) -> host LLVM dialect + gpu.binary with the kernels:
+/// the shared front half, matmuls to cuBLAS and collectives to NCCL
+/// (convert-coco-to-llvm{runtime=gpu}), linalg -> parallel loops -> GPU
+/// kernels (one per fused pointwise group), NVVM, gpu-to-llvm, and
+/// gpu-module-to-binary for `chip`.
+void buildCocoLowerToGPUPipeline(OpPassManager &pm,
+                                 const GPUPipelineOptions &options);
+
+/// Registers `coco-lower-to-cpu` and `coco-lower-to-gpu`.
 void registerCocoPipelines();
 
 } // namespace coco

@@ -69,13 +69,32 @@ struct TensorInfo {
   InitKind init;
 };
 
+/// Zeroed storage from the runtime's allocator, the one compiled code
+/// allocates with: in GPU programs it is CUDA managed memory, so kernels,
+/// NCCL and cuBLAS can read the inputs the host program prepared.
+class Buffer {
+public:
+  Buffer() = default;
+  ~Buffer();
+  Buffer(const Buffer &) = delete;
+  Buffer &operator=(const Buffer &) = delete;
+  /// Replaces the contents with `size` zero bytes.
+  void assign(size_t size);
+  unsigned char *data() const { return ptr; }
+  size_t size() const { return length; }
+
+private:
+  unsigned char *ptr = nullptr;
+  size_t length = 0;
+};
+
 /// One rank's buffer of a distributed tensor.
 class LocalTensor {
 public:
   TensorInfo info;
   std::vector<int64_t> localShape;
   int64_t sliceOffset = 0; // along slicedDim
-  std::vector<unsigned char> bytes;
+  Buffer bytes;
 
   int64_t numElements() const;
   size_t elementSize() const;

@@ -18,6 +18,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/FunctionCallUtils.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Interfaces/FunctionInterfaces.h"
 #include "mlir/Transforms/DialectConversion.h"
@@ -362,6 +363,49 @@ public:
   }
 };
 
+/// Whether the GPU runtime's cuBLAS call computes `op`: a plain matmul on
+/// buffers of one element type cuBLAS has. Others stay linalg (lowered to
+/// loops or kernels like any other linalg op).
+bool isCublasMatmul(linalg::MatmulOp op) {
+  if (!op.hasPureBufferSemantics() || op.hasUserDefinedMaps())
+    return false;
+  Type element = cast<MemRefType>(op.getDpsInits()[0].getType())
+                     .getElementType();
+  return llvm::all_of(op.getDpsInputs(),
+                      [&](Value v) {
+                        return cast<MemRefType>(v.getType())
+                                   .getElementType() == element;
+                      }) &&
+         (element.isF32() || element.isF16() || element.isBF16() ||
+          element.isF64());
+}
+
+/// linalg.matmul on memrefs (GPU runtime): (site, dtype, a, b, c) into
+/// cuBLAS.
+class MatmulLowering : public RuntimeCallPattern<linalg::MatmulOp> {
+public:
+  using RuntimeCallPattern::RuntimeCallPattern;
+  LogicalResult
+  matchAndRewrite(linalg::MatmulOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    if (!isCublasMatmul(op))
+      return rewriter.notifyMatchFailure(op, "not a cuBLAS matmul");
+    Value a = op.getDpsInputs()[0], b = op.getDpsInputs()[1],
+          c = op.getDpsInits()[0];
+    int32_t dtype =
+        dtypeCode(cast<MemRefType>(c.getType()).getElementType());
+    SmallVector<Value> args = {
+        site(rewriter, op),
+        constant(rewriter, op.getLoc(), i32(), dtype)};
+    appendBuffer(rewriter, op, a, adaptor.getOperands()[0], args);
+    appendBuffer(rewriter, op, b, adaptor.getOperands()[1], args);
+    appendBuffer(rewriter, op, c, adaptor.getOperands()[2], args);
+    call(rewriter, op, "coco_gpu_matmul", args);
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+
 /// coco.axis_rank / coco.axis_size -> coco_rt_axis_rank / _size(comm).
 template <typename SourceOp>
 class AxisQueryLowering : public RuntimeCallPattern<SourceOp> {
@@ -410,11 +454,33 @@ void mlir::coco::populateCocoToLLVMConversionPatterns(
                                               "coco_rt_axis_size");
 }
 
+void mlir::coco::populateMatmulToGPURuntimePatterns(
+    LLVMTypeConverter &converter, RewritePatternSet &patterns,
+    SymbolTableCollection &symbols) {
+  patterns.add<MatmulLowering>(converter, symbols);
+}
+
 namespace {
+/// The runtime entry points whose GPU versions have the same ABI under
+/// coco_gpu_* names.
+constexpr const char *kCommunicationCalls[] = {
+    "all_reduce", "reduce_scatter", "all_gather", "broadcast",
+    "reduce",     "all_to_all",     "send",       "recv",
+    "iall_reduce", "ireduce_scatter", "wait"};
+
 struct ConvertCocoToLLVMPass
     : public coco::impl::ConvertCocoToLLVMPassBase<ConvertCocoToLLVMPass> {
+  using ConvertCocoToLLVMPassBase::ConvertCocoToLLVMPassBase;
+
   void runOnOperation() override {
     ModuleOp module = getOperation();
+    if (runtime != "cpu" && runtime != "gpu") {
+      module.emitError() << "convert-coco-to-llvm: runtime must be 'cpu' or "
+                            "'gpu', got '"
+                         << runtime << "'";
+      return signalPassFailure();
+    }
+    bool gpu = runtime == "gpu";
 
     // Clear errors for programs that skipped a step of the pipeline.
     WalkResult misplaced = module.walk([](Operation *op) {
@@ -439,12 +505,32 @@ struct ConvertCocoToLLVMPass
     SymbolTableCollection symbols;
     RewritePatternSet patterns(&getContext());
     populateCocoToLLVMConversionPatterns(converter, patterns, symbols);
+    if (gpu)
+      populateMatmulToGPURuntimePatterns(converter, patterns, symbols);
     LLVMConversionTarget target(getContext());
     target.addLegalOp<GridOp>();
     target.addIllegalDialect<CocoDialect>();
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
+    if (gpu)
+      target.addDynamicallyLegalOp<linalg::MatmulOp>(
+          [](linalg::MatmulOp op) { return !isCublasMatmul(op); });
     if (failed(applyPartialConversion(module, target, std::move(patterns))))
       return signalPassFailure();
+
+    if (gpu) {
+      for (const char *name : kCommunicationCalls) {
+        auto function = module.lookupSymbol<LLVM::LLVMFuncOp>(
+            (Twine("coco_rt_") + name).str());
+        if (!function)
+          continue;
+        auto gpuName = StringAttr::get(&getContext(),
+                                       (Twine("coco_gpu_") + name).str());
+        if (failed(SymbolTable::replaceAllSymbolUses(function, gpuName,
+                                                      module)))
+          return signalPassFailure();
+        SymbolTable::setSymbolName(function, gpuName);
+      }
+    }
 
     for (GridOp grid : llvm::make_early_inc_range(module.getOps<GridOp>()))
       grid.erase();

@@ -8,7 +8,11 @@ slices: on 2 ranks its sums are the same two-term adds as the all_reduce's,
 so it must match MM-AR-C bitwise; on 4 ranks the ring reduce-scatter adds in
 another order than MPI's all_reduce (rtol 1e-5).
 
-usage: check_layer.py LAYER.mlir RANKS WORKDIR
+On the GPU (TARGET gpu: coco-lower-to-gpu, cuBLAS, NCCL, one rank per GPU)
+the same comparisons hold: every schedule computes the same products and
+sums (the chunked matmul calls cuBLAS per row block).
+
+usage: check_layer.py LAYER.mlir RANKS WORKDIR [cpu|gpu]
 """
 import os
 import re
@@ -26,6 +30,8 @@ SCRIPT = os.path.join(HERE, "..", "TensorParallel", "schedules", "ol-mm-rs-c-ag.
 
 def main():
     source, ranks, work = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+    target = sys.argv[4] if len(sys.argv) > 4 else "cpu"
+    prefix = "coco_gpu_" if target == "gpu" else "coco_rt_"
     os.makedirs(work, exist_ok=True)
     B, S, H = 4, 8, 16
     rng = np.random.default_rng(5)
@@ -38,16 +44,16 @@ def main():
     expected = ref.dropout(y + b, p, seed) + r
 
     results = {}
-    overlap = "coco-lower-to-cpu{overlap-chunks=2}"
+    lower = f"coco-lower-to-{target}"
+    overlap = lower + "{overlap-chunks=2}"
     script = [f"--transform-preload-library=transform-library-paths={SCRIPT}",
               "--transform-interpreter"]
-    for name, passes, pipeline in [("MM-AR-C", [], "coco-lower-to-cpu"),
-                                   ("MM-RS-C-AG", ["--coco-split", "--coco-reorder"], "coco-lower-to-cpu"),
+    for name, passes, pipeline in [("MM-AR-C", [], lower),
+                                   ("MM-RS-C-AG", ["--coco-split", "--coco-reorder"], lower),
                                    ("ol(MM,AR)-C", [], overlap),
                                    ("ol(MM,RS)-C-AG", ["--coco-split=dim=2", "--coco-reorder"],
                                     overlap),
-                                   ("ol(MM,RS)-C-AG (transform script)", script,
-                                    "coco-lower-to-cpu")]:
+                                   ("ol(MM,RS)-C-AG (transform script)", script, lower)]:
         if name.startswith("ol("):
             # The overlap happened: two row blocks, each started without blocking.
             scheduled = subprocess.run(["coco-opt", source, *passes], check=True,
@@ -56,9 +62,9 @@ def main():
                                   input=scheduled, check=True, capture_output=True,
                                   text=True).stdout
             started = "ireduce_scatter" if "RS" in name else "iall_reduce"
-            assert llvm.count(f"llvm.call @coco_rt_{started}") == 2, name
+            assert llvm.count(f"llvm.call @{prefix}{started}") == 2, name
         exe = os.path.join(work, re.sub(r"[^A-Za-z0-9-]", "_", name) + ".exe")
-        subprocess.run(["coco-compile", source, "-o", exe, "--pipeline", pipeline]
+        subprocess.run(["coco-compile", source, "-o", exe, "--target", target, "--pipeline", pipeline]
                        + [f"--pre-pass={q}" for q in passes], check=True)
         out, _ = h.run(exe, ranks, inputs=dict(x=x, w=w, b=b, r=r),
                        outputs={"z": (np.float32, (B, S, H))})

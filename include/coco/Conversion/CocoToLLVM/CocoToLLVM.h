@@ -13,6 +13,11 @@ namespace coco {
 void populateCocoToLLVMConversionPatterns(LLVMTypeConverter &converter,
                                           RewritePatternSet &patterns,
                                           SymbolTableCollection &symbols);
+
+/// For the GPU runtime: `linalg.matmul` on memrefs to `coco_gpu_matmul`.
+void populateMatmulToGPURuntimePatterns(LLVMTypeConverter &converter,
+                                        RewritePatternSet &patterns,
+                                        SymbolTableCollection &symbols);
 } // namespace coco
 } // namespace mlir
 

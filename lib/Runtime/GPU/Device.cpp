@@ -1,0 +1,159 @@
+//===- Device.cpp - CUDA device, streams and error checks -----------------===//
+
+#include "Device.h"
+
+#include "../Internal.h"
+
+#include <chrono>
+#include <cstdlib>
+#include <mutex>
+
+namespace coco::rt::gpu {
+namespace {
+
+/// The launcher's local rank, before MPI can tell (modules load earlier).
+int localRankFromEnvironment() {
+  for (const char *name : {"OMPI_COMM_WORLD_LOCAL_RANK", "MPI_LOCALRANKID",
+                           "SLURM_LOCALID", "MV2_COMM_WORLD_LOCAL_RANK"})
+    if (const char *value = std::getenv(name))
+      return std::atoi(value);
+  return 0;
+}
+
+double timeoutSeconds() {
+  const char *value = std::getenv("COCO_TIMEOUT_S");
+  return value ? std::atof(value) : 300.0;
+}
+
+struct Streams {
+  cudaStream_t compute = nullptr;
+  cudaStream_t comm = nullptr;
+};
+
+Streams &streams() {
+  static Streams *instance = [] {
+    ensureDevice();
+    auto *s = new Streams();
+    checkCuda(cudaStreamCreateWithFlags(&s->compute, cudaStreamNonBlocking),
+              "cudaStreamCreateWithFlags");
+    checkCuda(cudaStreamCreateWithFlags(&s->comm, cudaStreamNonBlocking),
+              "cudaStreamCreateWithFlags");
+    return s;
+  }();
+  return *instance;
+}
+
+/// Polls `done` until it reports completion (true), an NCCL error or the
+/// deadline.
+template <typename Query>
+void poll(Query done, ncclComm_t comm, const char *what) {
+  double timeout = timeoutSeconds();
+  auto start = std::chrono::steady_clock::now();
+  while (!done()) {
+    if (comm) {
+      ncclResult_t asyncError = ncclSuccess;
+      checkNccl(ncclCommGetAsyncError(comm, &asyncError),
+                "ncclCommGetAsyncError");
+      if (asyncError != ncclSuccess && asyncError != ncclInProgress) {
+        ncclCommAbort(comm);
+        fatalf(nullptr, "NCCL error during %s: %s (%s)", what,
+               ncclGetErrorString(asyncError), ncclGetLastError(comm));
+      }
+    }
+    double waited = std::chrono::duration<double>(
+                        std::chrono::steady_clock::now() - start)
+                        .count();
+    if (timeout > 0 && waited > timeout) {
+      if (comm)
+        ncclCommAbort(comm);
+      fatalf(nullptr,
+             "timed out after %.0f s waiting for %s on the GPU (a peer "
+             "failed or took a different path)",
+             timeout, what);
+    }
+  }
+}
+} // namespace
+
+void ensureDevice() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    int count = 0;
+    cudaError_t status = cudaGetDeviceCount(&count);
+    if (status != cudaSuccess || count == 0)
+      fatalf(nullptr, "no CUDA device is usable (%s)",
+             status == cudaSuccess ? "0 devices"
+                                   : cudaGetErrorString(status));
+    checkCuda(cudaSetDevice(localRankFromEnvironment() % count),
+              "cudaSetDevice");
+    checkCuda(cudaFree(nullptr), "cudaFree(0) (context creation)");
+  });
+}
+
+cudaStream_t computeStream() { return streams().compute; }
+cudaStream_t commStream() { return streams().comm; }
+
+void checkCuda(cudaError_t status, const char *what) {
+  if (status != cudaSuccess)
+    fatalf(nullptr, "CUDA error in %s: %s (%s)", what,
+           cudaGetErrorString(status), cudaGetErrorName(status));
+}
+
+void *driverEntryPoint(const char *name) {
+  ensureDevice();
+  void *function = nullptr;
+  cudaDriverEntryPointQueryResult found = cudaDriverEntryPointSymbolNotFound;
+  checkCuda(cudaGetDriverEntryPointByVersion(name, &function, 12000,
+                                             cudaEnableDefault, &found),
+            "cudaGetDriverEntryPointByVersion");
+  if (!function || found != cudaDriverEntryPointSuccess)
+    fatalf(nullptr, "the CUDA driver has no %s", name);
+  return function;
+}
+
+void checkCu(CUresult status, const char *what) {
+  if (status == CUDA_SUCCESS)
+    return;
+  const char *name = nullptr, *text = nullptr;
+  COCO_CU(cuGetErrorName)(status, &name);
+  COCO_CU(cuGetErrorString)(status, &text);
+  fatalf(nullptr, "CUDA driver error in %s: %s (%s)", what,
+         text ? text : "unknown", name ? name : "?");
+}
+
+void checkNccl(ncclResult_t status, const char *what) {
+  if (status != ncclSuccess && status != ncclInProgress)
+    fatalf(nullptr, "NCCL error in %s: %s", what, ncclGetErrorString(status));
+}
+
+void checkCublas(cublasStatus_t status, const char *what) {
+  if (status != CUBLAS_STATUS_SUCCESS)
+    fatalf(nullptr, "cuBLAS error in %s: %s (%s)", what,
+           cublasGetStatusString(status), cublasGetStatusName(status));
+}
+
+void waitStream(cudaStream_t stream, ncclComm_t comm, const char *what) {
+  poll(
+      [&] {
+        cudaError_t status = cudaStreamQuery(stream);
+        if (status == cudaErrorNotReady)
+          return false;
+        checkCuda(status, what);
+        return true;
+      },
+      comm, what);
+}
+
+void waitEvent(cudaEvent_t event, ncclComm_t comm, const char *what) {
+  poll(
+      [&] {
+        cudaError_t status = cudaEventQuery(event);
+        if (status == cudaErrorNotReady)
+          return false;
+        checkCuda(status, what);
+        return true;
+      },
+      comm, what);
+}
+
+} // namespace coco::rt::gpu

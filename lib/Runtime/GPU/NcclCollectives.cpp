@@ -1,0 +1,509 @@
+//===- NcclCollectives.cpp - coco_gpu_* collectives on NCCL ---------------===//
+//
+// Each entry point validates exactly like its coco_rt_* counterpart (the
+// shared Call: cross-rank consistency check over MPI, shapes, ranges), then
+// enqueues NCCL on the compute stream and returns when the GPU is done.
+// NCCL communicators mirror the CPU runtime's axis communicators: a world
+// communicator bootstrapped over MPI, and one per axis split from it when
+// coco_rt_comm creates the axis (collectively, on every rank).
+//
+//===----------------------------------------------------------------------===//
+
+#include "Device.h"
+
+#include "../Call.h"
+#include "../ElementTypes.h"
+#include "coco/Runtime/CocoRuntime.h"
+#include "coco/Runtime/CocoRuntimeGPU.h"
+
+#include <mutex>
+#include <unordered_map>
+#include <vector>
+
+using namespace coco::rt;
+using namespace coco::rt::gpu;
+
+namespace {
+
+struct NcclState {
+  ncclComm_t world = nullptr;
+  std::unordered_map<int64_t, ncclComm_t> axes;
+};
+
+NcclState &ncclState() {
+  static NcclState *state = new NcclState();
+  return *state;
+}
+
+void createWorld() {
+  const AxisComm &world = worldAxis();
+  ncclUniqueId id;
+  if (world.rank == 0)
+    checkNccl(ncclGetUniqueId(&id), "ncclGetUniqueId");
+  checkMpi(MPI_Bcast(&id, sizeof(id), MPI_BYTE, 0, world.comm),
+           "MPI_Bcast (ncclUniqueId)");
+  checkNccl(ncclCommInitRank(&ncclState().world, world.size, id, world.rank),
+            "ncclCommInitRank");
+}
+
+/// coco_rt_comm created `axis`: split its NCCL communicator off the world's.
+void onAxisCreated(int64_t handle, const AxisComm &axis) {
+  ensureDevice();
+  NcclState &state = ncclState();
+  if (!state.world)
+    createWorld();
+  // Ranks of one line of the axis share its first rank's world rank.
+  ncclComm_t comm = nullptr;
+  checkNccl(ncclCommSplit(state.world, axis.worldRanks[0], axis.rank, &comm,
+                          nullptr),
+            "ncclCommSplit");
+  state.axes[handle] = comm;
+}
+
+void onFinalize() {
+  NcclState &state = ncclState();
+  for (auto &[handle, comm] : state.axes)
+    ncclCommDestroy(comm);
+  state.axes.clear();
+  if (state.world)
+    ncclCommDestroy(state.world);
+  state.world = nullptr;
+}
+
+const bool registered = [] {
+  registerExtension({onAxisCreated, onFinalize});
+  return true;
+}();
+
+ncclComm_t ncclFor(int64_t handle, const char *site) {
+  auto &axes = ncclState().axes;
+  auto it = axes.find(handle);
+  if (it == axes.end())
+    fatalf(site, "no NCCL communicator for communicator handle %lld",
+           (long long)handle);
+  return it->second;
+}
+
+ncclDataType_t ncclType(const Call &call) {
+  switch (call.dtype) {
+  case COCO_DTYPE_F32:
+    return ncclFloat32;
+  case COCO_DTYPE_F64:
+    return ncclFloat64;
+  case COCO_DTYPE_F16:
+    return ncclFloat16;
+  case COCO_DTYPE_BF16:
+    return ncclBfloat16;
+  case COCO_DTYPE_I32:
+    return ncclInt32;
+  case COCO_DTYPE_I64:
+    return ncclInt64;
+  case COCO_DTYPE_I8:
+    return ncclInt8;
+  }
+  fatalf(call.site, "dtype %d has no NCCL type", int(call.dtype));
+}
+
+bool isInteger(int32_t dtype) {
+  return dtype == COCO_DTYPE_I32 || dtype == COCO_DTYPE_I64 ||
+         dtype == COCO_DTYPE_I8;
+}
+
+/// NCCL's op for `reduction`. ncclAvg is for floating types; an integer
+/// average sums and is divided afterwards (truncating, as on CPU).
+ncclRedOp_t ncclOp(const Call &call, int32_t reduction) {
+  checkReduction(reduction, call.site);
+  switch (reduction) {
+  case COCO_RED_PROD:
+    return ncclProd;
+  case COCO_RED_MIN:
+    return ncclMin;
+  case COCO_RED_MAX:
+    return ncclMax;
+  case COCO_RED_AVG:
+    if (!isInteger(call.dtype))
+      return ncclAvg;
+    break;
+  }
+  return ncclSum;
+}
+
+/// After an integer average's sum is done on the GPU: divide (the buffer is
+/// managed memory, and the stream is idle).
+void finishIntegerAverage(const Call &call, int32_t reduction,
+                          const Tensor &output) {
+  if (reduction == COCO_RED_AVG && isInteger(call.dtype))
+    divideInPlace(call.dtype, output.data, size_t(output.elems),
+                  call.axis.size);
+}
+
+/// Non-blocking collectives return before the sum is done, so an integer
+/// average (divided on the host afterwards) cannot be one.
+void requireNonBlockingReduction(const Call &call, int32_t reduction) {
+  if (reduction == COCO_RED_AVG && isInteger(call.dtype))
+    call.fail("a non-blocking integer average is not supported on the GPU");
+}
+
+/// Grow-only device buffers for packing along inner dims (blocking calls
+/// only: they are idle again when the call returns).
+char *deviceScratch(int which, size_t bytes) {
+  static std::vector<std::pair<char *, size_t>> buffers(2, {nullptr, 0});
+  auto &[data, capacity] = buffers[size_t(which)];
+  if (bytes > capacity) {
+    if (data)
+      checkCuda(cudaFree(data), "cudaFree (scratch)");
+    checkCuda(cudaMalloc(reinterpret_cast<void **>(&data), bytes),
+              "cudaMalloc (scratch)");
+    capacity = bytes;
+  }
+  return data;
+}
+
+/// dst[j][i] = src[i][j] for blocks of `blockBytes`, src [a][b] blocks: b
+/// strided 2-D copies (like the CPU runtime's transposeBlocks).
+void transposeBlocksAsync(char *dst, const char *src, int64_t a, int64_t b,
+                          size_t blockBytes, cudaStream_t stream) {
+  for (int64_t j = 0; j < b; ++j)
+    checkCuda(cudaMemcpy2DAsync(dst + size_t(j * a) * blockBytes, blockBytes,
+                                src + size_t(j) * blockBytes,
+                                size_t(b) * blockBytes, blockBytes, size_t(a),
+                                cudaMemcpyDefault, stream),
+              "cudaMemcpy2DAsync (pack)");
+}
+
+void finish(ncclComm_t comm, const char *what) {
+  waitStream(computeStream(), comm, what);
+}
+
+/// A started non-blocking collective.
+struct Request {
+  cudaEvent_t done = nullptr;
+  ncclComm_t comm = nullptr;
+  const char *what = "";
+};
+std::mutex requestMutex;
+std::vector<Request> &requests() {
+  static auto *instance = new std::vector<Request>();
+  return *instance;
+}
+
+/// Makes the comm stream wait for the compute stream's work so far.
+void orderAfterCompute() {
+  cudaEvent_t ready;
+  checkCuda(cudaEventCreateWithFlags(&ready, cudaEventDisableTiming),
+            "cudaEventCreateWithFlags");
+  checkCuda(cudaEventRecord(ready, computeStream()), "cudaEventRecord");
+  checkCuda(cudaStreamWaitEvent(commStream(), ready, 0),
+            "cudaStreamWaitEvent");
+  checkCuda(cudaEventDestroy(ready), "cudaEventDestroy");
+}
+
+int64_t startedOnCommStream(ncclComm_t comm, const char *what) {
+  Request request;
+  request.comm = comm;
+  request.what = what;
+  checkCuda(cudaEventCreateWithFlags(&request.done, cudaEventDisableTiming),
+            "cudaEventCreateWithFlags");
+  checkCuda(cudaEventRecord(request.done, commStream()), "cudaEventRecord");
+  std::lock_guard<std::mutex> lock(requestMutex);
+  requests().push_back(request);
+  return int64_t(requests().size() - 1);
+}
+
+} // namespace
+
+#define COCO_GPU_EXPORT extern "C" __attribute__((visibility("default")))
+
+COCO_GPU_EXPORT void coco_gpu_all_reduce(const char *site, int64_t comm,
+                                         int32_t dtype, int32_t reduction,
+                                         int64_t inRank, void *in,
+                                         int64_t outRank, void *out) {
+  Call call(site, OpKind::AllReduce, comm, dtype);
+  ncclRedOp_t op = ncclOp(call, reduction);
+  Tensor input = call.tensor(inRank, in, "input");
+  Tensor output = call.tensor(outRank, out, "output");
+  Signature signature(call.op, dtype, reduction);
+  signature.setBuffers(inRank, input.sizes, outRank, output.sizes);
+  call.check(signature);
+  call.requireSameElements(input, output);
+  if (input.data != output.data)
+    call.requireDisjoint(input, output);
+  ncclComm_t nccl = ncclFor(comm, call.site);
+  checkNccl(ncclAllReduce(input.data, output.data, size_t(output.elems),
+                          ncclType(call), op, nccl, computeStream()),
+            "ncclAllReduce");
+  finish(nccl, "ncclAllReduce");
+  finishIntegerAverage(call, reduction, output);
+}
+
+COCO_GPU_EXPORT void coco_gpu_reduce_scatter(const char *site, int64_t comm,
+                                             int32_t dtype, int32_t reduction,
+                                             int64_t dim, int64_t inRank,
+                                             void *in, int64_t outRank,
+                                             void *out) {
+  Call call(site, OpKind::ReduceScatter, comm, dtype);
+  ncclRedOp_t op = ncclOp(call, reduction);
+  Tensor input = call.tensor(inRank, in, "input");
+  Tensor output = call.tensor(outRank, out, "output");
+  Signature signature(call.op, dtype, reduction);
+  signature.addParam("dim", dim);
+  signature.setBuffers(inRank, input.sizes, outRank, output.sizes);
+  call.check(signature);
+  requireGathered(call, input, "input", output, "output", dim);
+  call.requireDisjoint(input, output);
+  ncclComm_t nccl = ncclFor(comm, call.site);
+  const char *chunks = input.data;
+  int64_t outer = input.outer(dim);
+  if (outer > 1 && call.axis.size > 1) {
+    char *packed = deviceScratch(0, input.bytes);
+    transposeBlocksAsync(packed, input.data, outer, call.axis.size,
+                         size_t(output.sizes[dim] * input.inner(dim)) *
+                             call.type.bytes,
+                         computeStream());
+    chunks = packed;
+  }
+  checkNccl(ncclReduceScatter(chunks, output.data, size_t(output.elems),
+                              ncclType(call), op, nccl, computeStream()),
+            "ncclReduceScatter");
+  finish(nccl, "ncclReduceScatter");
+  finishIntegerAverage(call, reduction, output);
+}
+
+COCO_GPU_EXPORT void coco_gpu_all_gather(const char *site, int64_t comm,
+                                         int32_t dtype, int64_t dim,
+                                         int64_t inRank, void *in,
+                                         int64_t outRank, void *out) {
+  Call call(site, OpKind::AllGather, comm, dtype);
+  Tensor input = call.tensor(inRank, in, "input");
+  Tensor output = call.tensor(outRank, out, "output");
+  Signature signature(call.op, dtype, -1);
+  signature.addParam("dim", dim);
+  signature.setBuffers(inRank, input.sizes, outRank, output.sizes);
+  call.check(signature);
+  requireGathered(call, output, "output", input, "input", dim);
+  ncclComm_t nccl = ncclFor(comm, call.site);
+  int64_t outer = input.outer(dim);
+  bool unpack = outer > 1 && call.axis.size > 1;
+  // NCCL gathers rank-major: [size][outer][chunk]; out is [outer][size][chunk].
+  char *gathered = unpack ? deviceScratch(1, output.bytes) : output.data;
+  if (!unpack && input.data != output.data +
+                                   size_t(call.axis.rank) * input.bytes)
+    call.requireDisjoint(input, output);
+  checkNccl(ncclAllGather(input.data, gathered, size_t(input.elems),
+                          ncclType(call), nccl, computeStream()),
+            "ncclAllGather");
+  if (unpack)
+    transposeBlocksAsync(output.data, gathered, call.axis.size, outer,
+                         size_t(input.sizes[dim] * input.inner(dim)) *
+                             call.type.bytes,
+                         computeStream());
+  finish(nccl, "ncclAllGather");
+}
+
+COCO_GPU_EXPORT void coco_gpu_broadcast(const char *site, int64_t comm,
+                                        int32_t dtype, int64_t root,
+                                        int64_t inRank, void *in,
+                                        int64_t outRank, void *out) {
+  Call call(site, OpKind::Broadcast, comm, dtype);
+  Tensor input = call.tensor(inRank, in, "input");
+  Tensor output = call.tensor(outRank, out, "output");
+  Signature signature(call.op, dtype, -1);
+  signature.addParam("root", root);
+  signature.setBuffers(inRank, input.sizes, outRank, output.sizes);
+  call.check(signature);
+  call.requireInRange("root", root, call.axis.size);
+  call.requireSameElements(input, output);
+  ncclComm_t nccl = ncclFor(comm, call.site);
+  checkNccl(ncclBroadcast(input.data, output.data, size_t(output.elems),
+                          ncclType(call), int(root), nccl, computeStream()),
+            "ncclBroadcast");
+  finish(nccl, "ncclBroadcast");
+}
+
+COCO_GPU_EXPORT void coco_gpu_reduce(const char *site, int64_t comm,
+                                     int32_t dtype, int32_t reduction,
+                                     int64_t root, int64_t inRank, void *in,
+                                     int64_t outRank, void *out) {
+  Call call(site, OpKind::Reduce, comm, dtype);
+  ncclRedOp_t op = ncclOp(call, reduction);
+  Tensor input = call.tensor(inRank, in, "input");
+  Tensor output = call.tensor(outRank, out, "output");
+  Signature signature(call.op, dtype, reduction);
+  signature.addParam("root", root);
+  signature.setBuffers(inRank, input.sizes, outRank, output.sizes);
+  call.check(signature);
+  call.requireInRange("root", root, call.axis.size);
+  call.requireSameElements(input, output);
+  ncclComm_t nccl = ncclFor(comm, call.site);
+  checkNccl(ncclReduce(input.data, output.data, size_t(output.elems),
+                       ncclType(call), op, int(root), nccl, computeStream()),
+            "ncclReduce");
+  finish(nccl, "ncclReduce");
+  if (call.axis.rank == root)
+    finishIntegerAverage(call, reduction, output);
+}
+
+COCO_GPU_EXPORT void coco_gpu_all_to_all(const char *site, int64_t comm,
+                                         int32_t dtype, int64_t splitDim,
+                                         int64_t concatDim, int64_t inRank,
+                                         void *in, int64_t outRank,
+                                         void *out) {
+  Call call(site, OpKind::AllToAll, comm, dtype);
+  Tensor input = call.tensor(inRank, in, "input");
+  Tensor output = call.tensor(outRank, out, "output");
+  Signature signature(call.op, dtype, -1);
+  signature.addParam("split dim", splitDim);
+  signature.addParam("concat dim", concatDim);
+  signature.setBuffers(inRank, input.sizes, outRank, output.sizes);
+  call.check(signature);
+  call.requireInRange("split dim", splitDim, input.rank);
+  call.requireInRange("concat dim", concatDim, input.rank);
+  const int size = call.axis.size;
+  if (input.sizes[splitDim] % size != 0)
+    call.fail(formatString("input shape %s does not split into %d chunks "
+                           "along dim %lld",
+                           input.shape().c_str(), size, (long long)splitDim));
+  call.requireSameElements(input, output);
+  call.requireDisjoint(input, output);
+  ncclComm_t nccl = ncclFor(comm, call.site);
+  cudaStream_t stream = computeStream();
+  size_t chunkBytes = size_t(input.elems / size) * call.type.bytes;
+  // Chunk j (along splitDim) contiguous, then sent to rank j.
+  const char *send = input.data;
+  int64_t splitOuter = input.outer(splitDim);
+  if (splitOuter > 1 && size > 1) {
+    char *packed = deviceScratch(0, input.bytes);
+    transposeBlocksAsync(packed, input.data, splitOuter, size,
+                         chunkBytes / size_t(splitOuter), stream);
+    send = packed;
+  }
+  // Received rank-major; out wants them concatenated along concatDim.
+  int64_t concatOuter = output.outer(concatDim);
+  bool unpack = concatOuter > 1 && size > 1;
+  char *received = unpack ? deviceScratch(1, output.bytes) : output.data;
+  ncclDataType_t type = ncclType(call);
+  size_t count = size_t(input.elems / size);
+  checkNccl(ncclGroupStart(), "ncclGroupStart");
+  for (int peer = 0; peer < size; ++peer) {
+    checkNccl(ncclSend(send + size_t(peer) * chunkBytes, count, type, peer,
+                       nccl, stream),
+              "ncclSend (all_to_all)");
+    checkNccl(ncclRecv(received + size_t(peer) * chunkBytes, count, type,
+                       peer, nccl, stream),
+              "ncclRecv (all_to_all)");
+  }
+  checkNccl(ncclGroupEnd(), "ncclGroupEnd");
+  if (unpack)
+    transposeBlocksAsync(output.data, received, size, concatOuter,
+                         chunkBytes / size_t(concatOuter), stream);
+  finish(nccl, "all_to_all (ncclSend/ncclRecv)");
+}
+
+COCO_GPU_EXPORT void coco_gpu_send(const char *site, int64_t comm,
+                                   int32_t dtype, int64_t peer, int64_t inRank,
+                                   void *in) {
+  Call call(site, OpKind::Send, comm, dtype);
+  Tensor input = call.tensor(inRank, in, "input");
+  call.requireInRange("peer", peer, call.axis.size);
+  ncclComm_t nccl = ncclFor(comm, call.site);
+  checkNccl(ncclSend(input.data, size_t(input.elems), ncclType(call),
+                     int(peer), nccl, computeStream()),
+            "ncclSend");
+  finish(nccl, "ncclSend");
+}
+
+COCO_GPU_EXPORT void coco_gpu_recv(const char *site, int64_t comm,
+                                   int32_t dtype, int64_t peer,
+                                   int64_t outRank, void *out) {
+  Call call(site, OpKind::Recv, comm, dtype);
+  Tensor output = call.tensor(outRank, out, "output");
+  call.requireInRange("peer", peer, call.axis.size);
+  ncclComm_t nccl = ncclFor(comm, call.site);
+  checkNccl(ncclRecv(output.data, size_t(output.elems), ncclType(call),
+                     int(peer), nccl, computeStream()),
+            "ncclRecv");
+  finish(nccl, "ncclRecv");
+}
+
+COCO_GPU_EXPORT int64_t coco_gpu_iall_reduce(const char *site, int64_t comm,
+                                             int32_t dtype, int32_t reduction,
+                                             int64_t inRank, void *in,
+                                             int64_t outRank, void *out) {
+  Call call(site, OpKind::AllReduce, comm, dtype);
+  ncclRedOp_t op = ncclOp(call, reduction);
+  requireNonBlockingReduction(call, reduction);
+  Tensor input = call.tensor(inRank, in, "input");
+  Tensor output = call.tensor(outRank, out, "output");
+  Signature signature(call.op, dtype, reduction);
+  signature.addParam("non-blocking", 1);
+  signature.setBuffers(inRank, input.sizes, outRank, output.sizes);
+  call.check(signature);
+  call.requireSameElements(input, output);
+  if (input.data != output.data)
+    call.requireDisjoint(input, output);
+  ncclComm_t nccl = ncclFor(comm, call.site);
+  orderAfterCompute();
+  checkNccl(ncclAllReduce(input.data, output.data, size_t(output.elems),
+                          ncclType(call), op, nccl, commStream()),
+            "ncclAllReduce (non-blocking)");
+  return startedOnCommStream(nccl, "ncclAllReduce (non-blocking)");
+}
+
+COCO_GPU_EXPORT int64_t coco_gpu_ireduce_scatter(
+    const char *site, int64_t comm, int32_t dtype, int32_t reduction,
+    int64_t dim, int64_t inRank, void *in, int64_t outRank, void *out) {
+  Call call(site, OpKind::ReduceScatter, comm, dtype);
+  ncclRedOp_t op = ncclOp(call, reduction);
+  requireNonBlockingReduction(call, reduction);
+  Tensor input = call.tensor(inRank, in, "input");
+  Tensor output = call.tensor(outRank, out, "output");
+  Signature signature(call.op, dtype, reduction);
+  signature.addParam("dim", dim);
+  signature.addParam("non-blocking", 1);
+  signature.setBuffers(inRank, input.sizes, outRank, output.sizes);
+  call.check(signature);
+  requireGathered(call, input, "input", output, "output", dim);
+  call.requireDisjoint(input, output);
+  ncclComm_t nccl = ncclFor(comm, call.site);
+  orderAfterCompute();
+  const char *chunks = input.data;
+  void *packed = nullptr;
+  int64_t outer = input.outer(dim);
+  if (outer > 1 && call.axis.size > 1) {
+    // Its own buffer: several requests may be in flight.
+    checkCuda(cudaMallocAsync(&packed, input.bytes, commStream()),
+              "cudaMallocAsync (pack)");
+    transposeBlocksAsync(static_cast<char *>(packed), input.data, outer,
+                         call.axis.size,
+                         size_t(output.sizes[dim] * input.inner(dim)) *
+                             call.type.bytes,
+                         commStream());
+    chunks = static_cast<const char *>(packed);
+  }
+  checkNccl(ncclReduceScatter(chunks, output.data, size_t(output.elems),
+                              ncclType(call), op, nccl, commStream()),
+            "ncclReduceScatter (non-blocking)");
+  if (packed)
+    checkCuda(cudaFreeAsync(packed, commStream()), "cudaFreeAsync (pack)");
+  return startedOnCommStream(nccl, "ncclReduceScatter (non-blocking)");
+}
+
+COCO_GPU_EXPORT void coco_gpu_wait(const char *site, int64_t index) {
+  CallScope scope(siteName(site));
+  Request request;
+  {
+    std::lock_guard<std::mutex> lock(requestMutex);
+    auto &all = requests();
+    if (index < 0 || index >= int64_t(all.size()) || !all[size_t(index)].done)
+      fatalf(site, "no pending request %lld", (long long)index);
+    request = all[size_t(index)];
+    all[size_t(index)].done = nullptr;
+    while (!all.empty() && !all.back().done)
+      all.pop_back();
+  }
+  waitEvent(request.done, request.comm, request.what);
+  // Later compute may read what the collective wrote.
+  checkCuda(cudaStreamWaitEvent(computeStream(), request.done, 0),
+            "cudaStreamWaitEvent");
+  checkCuda(cudaEventDestroy(request.done), "cudaEventDestroy");
+}
