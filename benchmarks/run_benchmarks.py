@@ -83,6 +83,8 @@ def variants(kind):
             ("AR-P2P-C", [], "coco-lower-to-cpu"),
             ("RS-P2P-C-AG", ["--coco-pipeline-send=dim=1", "--coco-reorder"], "coco-lower-to-cpu"),
             ("ol(MM,AR)-P2P-C", [], "coco-lower-to-cpu{overlap-chunks=4}"),
+            ("ol(MM,RS)-P2P-C-AG", ["--coco-pipeline-send=dim=2", "--coco-reorder"],
+             "coco-lower-to-cpu{overlap-chunks=4}"),
         ]
     shard = [f"--coco-shard-state=args={','.join(STATE[kind])}"]
     plain, unfused = "coco-lower-to-cpu", "coco-lower-to-cpu{fuse-elementwise=false}"

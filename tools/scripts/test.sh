@@ -15,7 +15,7 @@ status=${PIPESTATUS[0]}
 # lit's summary lines look like "  Passed: 12 (100.00%)".
 count() {
   local n
-  n=$(grep -E "^ +$1: +[0-9]+" "$log" | tail -1 | sed -E 's/.*: +([0-9]+).*/\1/')
+  n=$(grep -E "^ +$1 *: +[0-9]+" "$log" | tail -1 | sed -E 's/.*: +([0-9]+).*/\1/')
   echo "${n:-0}"
 }
 passed=$(count Passed)

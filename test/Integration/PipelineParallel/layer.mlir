@@ -7,7 +7,10 @@
 // RS-P2P-C-AG is this program under coco-pipeline-send + coco-reorder:
 // stage 0 reduce_scatters and sends its 1/T slice, stage 1 applies bias,
 // dropout and residual on the slice and all_gathers. ol(MM,AR)-P2P-C is the
-// program with the pipeline option overlap-chunks=2. check_pipeline.py
+// program with the pipeline option overlap-chunks=2; ol(MM,RS)-P2P-C-AG sends
+// slices along H (coco-pipeline-send{dim=2}) with overlap-chunks=2, so each
+// row block of the matmul is reduce-scattered while the next one computes.
+// check_pipeline.py
 // compares them on 2 ranks (2 x 1) and 4 ranks (2 x 2).
 //
 // RUN: %coco_python %S/../lib/check_pipeline.py %s 2 %t.2 | FileCheck %s
@@ -16,6 +19,7 @@
 // CHECK: RS-P2P-C-AG on [[N]] ranks (2 stages x [[T]]): matches AR-P2P-C bitwise
 // CHECK: RS-P2P-C-AG (transform script) on [[N]] ranks (2 stages x [[T]]): matches AR-P2P-C bitwise
 // CHECK: ol(MM,AR)-P2P-C on [[N]] ranks (2 stages x [[T]]): matches AR-P2P-C bitwise
+// CHECK: ol(MM,RS)-P2P-C-AG on [[N]] ranks (2 stages x [[T]]): matches AR-P2P-C bitwise
 
 coco.grid @pp(shape = [2, ?])
 

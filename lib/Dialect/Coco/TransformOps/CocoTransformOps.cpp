@@ -167,3 +167,10 @@ DiagnosedSilenceableFailure transform::CocoOverlapOp::applyToOne(
   results.push_back(target);
   return fromResult(markForOverlap(rewriter, target, getChunks()));
 }
+
+DiagnosedSilenceableFailure transform::CocoFuseElementwiseOp::applyToOne(
+    transform::TransformRewriter &rewriter, Operation *target,
+    transform::ApplyToEachResultList &results, transform::TransformState &) {
+  results.push_back(target);
+  return fromResult(fuseElementwise(rewriter, target));
+}

@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "coco/Dialect/Coco/Transforms/Passes.h"
+#include "coco/Dialect/Coco/Transforms/Schedules.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -23,6 +24,7 @@ namespace mlir::coco {
 } // namespace mlir::coco
 
 using namespace mlir;
+using namespace mlir::coco;
 
 namespace {
 
@@ -150,17 +152,37 @@ findPair(Operation *root) {
   return found;
 }
 
+} // namespace
+
+LogicalResult mlir::coco::fuseElementwise(RewriterBase &rewriter,
+                                          Operation *root) {
+  // Global-view pointwise ops are coco ops, not linalg: nothing would fuse.
+  Operation *globalOp = nullptr;
+  root->walk([&](Operation *op) {
+    if (!globalOp && llvm::any_of(op->getResultTypes(), [](Type type) {
+          return isa<DTensorType>(type);
+        }))
+      globalOp = op;
+  });
+  if (globalOp)
+    return globalOp->emitOpError()
+           << "is in the global view: elementwise fusion works on the "
+              "rank-local view (after coco-localize)";
+  while (auto pair = findPair(root))
+    merge(rewriter, pair->first, pair->second);
+  // Drop results nobody uses any more (e.g. an intermediate fully consumed
+  // inside the merged loop) and duplicated operands.
+  RewritePatternSet patterns(root->getContext());
+  linalg::populateEraseUnusedOperandsAndResultsPatterns(patterns);
+  return applyPatternsGreedily(root, std::move(patterns));
+}
+
+namespace {
 struct CocoFuseElementwisePass
     : public coco::impl::CocoFuseElementwisePassBase<CocoFuseElementwisePass> {
   void runOnOperation() override {
     IRRewriter rewriter(&getContext());
-    while (auto pair = findPair(getOperation()))
-      merge(rewriter, pair->first, pair->second);
-    // Drop results nobody uses any more (e.g. an intermediate fully consumed
-    // inside the merged loop) and duplicated operands.
-    RewritePatternSet patterns(&getContext());
-    linalg::populateEraseUnusedOperandsAndResultsPatterns(patterns);
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+    if (failed(fuseElementwise(rewriter, getOperation())))
       return signalPassFailure();
   }
 };

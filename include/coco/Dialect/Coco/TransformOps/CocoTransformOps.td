@@ -84,6 +84,20 @@ def CocoFuseReduceScatterOp : Coco_TransformOp<"fuse_reduce_scatter"> {
   let assemblyFormat = "$target attr-dict `:` functional-type(operands, results)";
 }
 
+def CocoFuseElementwiseOp : Coco_TransformOp<"fuse_elementwise"> {
+  let summary = "Fuses elementwise chains into one loop (see coco-fuse-elementwise)";
+  let description = [{
+    Targets ops of the rank-local view (typically functions after
+    coco-localize): every chain of elementwise `linalg.generic` ops inside
+    becomes one loop, producers with several users included. Returns the
+    targets. On the global view it is a definite failure (there is no
+    linalg to fuse yet).
+  }];
+  let arguments = (ins TransformHandleTypeInterface:$target);
+  let results = (outs TransformHandleTypeInterface:$result);
+  let assemblyFormat = "$target attr-dict `:` functional-type(operands, results)";
+}
+
 def CocoPipelineSendOp : Coco_TransformOp<"pipeline_send"> {
   let summary = "Sends slices to the next pipeline stage (see coco-pipeline-send)";
   let description = [{
