@@ -83,6 +83,13 @@ void requireGathered(const Call &call, const Tensor &whole,
                      const char *wholeName, const Tensor &part,
                      const char *partName, int64_t dim);
 
+/// Checks all_to_all's shapes (output = input with dim splitDim divided and
+/// dim concatDim multiplied by the axis size) and returns the product of a
+/// exchanged block's sizes before concatDim.
+int64_t requireAllToAllShapes(const Call &call, const Tensor &input,
+                              const Tensor &output, int64_t splitDim,
+                              int64_t concatDim);
+
 } // namespace coco::rt
 
 #endif // COCO_LIB_RUNTIME_CALL_H

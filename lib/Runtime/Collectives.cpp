@@ -46,6 +46,37 @@ void requireGathered(const Call &call, const Tensor &whole,
           (long long)dim, call.axis.size));
 }
 
+int64_t requireAllToAllShapes(const Call &call, const Tensor &input,
+                              const Tensor &output, int64_t splitDim,
+                              int64_t concatDim) {
+  const int size = call.axis.size;
+  if (input.rank != output.rank)
+    call.fail(formatString("input %s and output %s have different ranks",
+                           input.shape().c_str(), output.shape().c_str()));
+  call.requireInRange("split dim", splitDim, input.rank);
+  call.requireInRange("concat dim", concatDim, input.rank);
+  if (input.sizes[splitDim] % size != 0)
+    call.fail(formatString(
+        "input shape %s does not split into %d chunks along dim %lld",
+        input.shape().c_str(), size, (long long)splitDim));
+  // The block exchanged between two ranks is the input with size[splitDim]
+  // divided by the axis size; out concatenates the received blocks.
+  const int64_t chunkSize = input.sizes[splitDim] / size;
+  int64_t blockOuter = 1; // product of the block's sizes before concatDim
+  for (int64_t d = 0; d < input.rank; ++d) {
+    int64_t blockSize = d == splitDim ? chunkSize : input.sizes[d];
+    if (d < concatDim)
+      blockOuter *= blockSize;
+    if (output.sizes[d] != blockSize * (d == concatDim ? size : 1))
+      call.fail(formatString(
+          "output shape %s must be input shape %s with dim %lld divided and "
+          "dim %lld multiplied by the axis size %d",
+          output.shape().c_str(), input.shape().c_str(), (long long)splitDim,
+          (long long)concatDim, size));
+  }
+  return blockOuter;
+}
+
 namespace {
 
 //===----------------------------------------------------------------------===//
@@ -365,30 +396,8 @@ void coco_rt_all_to_all(const char *site, int64_t comm, int32_t dtype,
   call.check(signature);
 
   const int size = call.axis.size;
-  if (input.rank != output.rank)
-    call.fail(formatString("input %s and output %s have different ranks",
-                           input.shape().c_str(), output.shape().c_str()));
-  call.requireInRange("split dim", splitDim, input.rank);
-  call.requireInRange("concat dim", concatDim, input.rank);
-  if (input.sizes[splitDim] % size != 0)
-    call.fail(formatString(
-        "input shape %s does not split into %d chunks along dim %lld",
-        input.shape().c_str(), size, (long long)splitDim));
-  // The block exchanged between two ranks is the input with size[splitDim]
-  // divided by the axis size; out concatenates the received blocks.
-  const int64_t chunkSize = input.sizes[splitDim] / size;
-  int64_t blockOuter = 1; // product of the block's sizes before concatDim
-  for (int64_t d = 0; d < input.rank; ++d) {
-    int64_t blockSize = d == splitDim ? chunkSize : input.sizes[d];
-    if (d < concatDim)
-      blockOuter *= blockSize;
-    if (output.sizes[d] != blockSize * (d == concatDim ? size : 1))
-      call.fail(formatString(
-          "output shape %s must be input shape %s with dim %lld divided and "
-          "dim %lld multiplied by the axis size %d",
-          output.shape().c_str(), input.shape().c_str(), (long long)splitDim,
-          (long long)concatDim, size));
-  }
+  const int64_t blockOuter =
+      requireAllToAllShapes(call, input, output, splitDim, concatDim);
   const int64_t blockElems = input.elems / size;
   const int count = call.count(blockElems);
 
@@ -399,7 +408,7 @@ void coco_rt_all_to_all(const char *site, int64_t comm, int32_t dtype,
   if (splitOuter > 1) {
     char *packed = scratch(Scratch::Pack, input.bytes);
     transposeBlocks(packed, input.data, splitOuter, size,
-                    size_t(chunkSize * input.inner(splitDim)) *
+                    size_t(input.sizes[splitDim] / size * input.inner(splitDim)) *
                         call.type.bytes);
     send = packed;
   }

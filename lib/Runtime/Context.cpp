@@ -45,8 +45,14 @@ struct State {
   AxisComm world{MPI_COMM_NULL, 1, 0, {}};
   /// A deque so that references handed out stay valid as it grows.
   std::deque<CachedComm> comms;
-  std::vector<RuntimeExtension> extensions;
 };
+
+/// Filled from other libraries' static initializers, which may run before
+/// `state` is constructed: a function-local object that is never destroyed.
+std::vector<RuntimeExtension> &extensions() {
+  static auto *registered = new std::vector<RuntimeExtension>();
+  return *registered;
+}
 
 State state;
 
@@ -273,7 +279,7 @@ bool faultInjected(OpKind op) {
 }
 
 void registerExtension(RuntimeExtension extension) {
-  state.extensions.push_back(extension);
+  extensions().push_back(extension);
 }
 
 } // namespace coco::rt
@@ -293,7 +299,7 @@ void coco_rt_finalize(void) {
   completePendingSends(); // before our own scope: each names its send
   {
     CallScope scope("coco_rt_finalize");
-    for (const RuntimeExtension &extension : state.extensions)
+    for (const RuntimeExtension &extension : extensions())
       if (extension.finalize)
         extension.finalize();
     releaseScratchBuffers();
@@ -349,7 +355,7 @@ int64_t coco_rt_comm(int64_t ndims, int64_t d0, int64_t d1, int64_t d2,
   auto resolved = resolveGrid(ndims, extents, axis, site);
   state.comms.push_back({key, createAxisComm(ndims, resolved, axis)});
   int64_t handle = int64_t(state.comms.size() - 1);
-  for (const RuntimeExtension &extension : state.extensions)
+  for (const RuntimeExtension &extension : extensions())
     if (extension.axisCreated)
       extension.axisCreated(handle, state.comms.back().axis);
   return handle;

@@ -31,8 +31,16 @@ struct Descriptor {
 };
 } // namespace
 
+namespace {
+/// Resolved while loading: modules are unloaded from global destructors,
+/// after the CUDA runtime may have begun its own teardown, when looking the
+/// function up (or reporting an error) is no longer possible.
+decltype(&cuModuleUnload) moduleUnload = nullptr;
+} // namespace
+
 COCO_GPU_EXPORT void *mgpuModuleLoad(void *data, size_t /*size*/) {
   ensureDevice();
+  moduleUnload = COCO_CU(cuModuleUnload);
   CUmodule module = nullptr;
   checkCu(COCO_CU(cuModuleLoadData)(&module, data), "cuModuleLoadData (kernel binary)");
   return module;
@@ -40,6 +48,7 @@ COCO_GPU_EXPORT void *mgpuModuleLoad(void *data, size_t /*size*/) {
 
 COCO_GPU_EXPORT void *mgpuModuleLoadJIT(void *data, int optLevel) {
   ensureDevice();
+  moduleUnload = COCO_CU(cuModuleUnload);
   CUmodule module = nullptr;
   CUjit_option options[] = {CU_JIT_OPTIMIZATION_LEVEL};
   void *values[] = {reinterpret_cast<void *>(intptr_t(optLevel))};
@@ -50,7 +59,8 @@ COCO_GPU_EXPORT void *mgpuModuleLoadJIT(void *data, int optLevel) {
 
 COCO_GPU_EXPORT void mgpuModuleUnload(void *module) {
   // At exit the context may already be gone: nothing to report then.
-  COCO_CU(cuModuleUnload)(static_cast<CUmodule>(module));
+  if (moduleUnload)
+    moduleUnload(static_cast<CUmodule>(module));
 }
 
 COCO_GPU_EXPORT void *mgpuModuleGetFunction(void *module, const char *name) {
@@ -175,11 +185,19 @@ std::pair<char *, size_t> span(int64_t rank, void *descriptor,
 }
 } // namespace
 
+/// Managed memory (all of the runtime's buffers) needs no registration, and
+/// cudaHostRegister would reject it.
+bool isManaged(const void *ptr) {
+  cudaPointerAttributes attributes;
+  return cudaPointerGetAttributes(&attributes, ptr) == cudaSuccess &&
+         attributes.type == cudaMemoryTypeManaged;
+}
+
 COCO_GPU_EXPORT void mgpuMemHostRegisterMemRef(int64_t rank, void *descriptor,
                                                int64_t elementBytes) {
   ensureDevice();
   auto [ptr, bytes] = span(rank, descriptor, elementBytes);
-  if (bytes)
+  if (bytes && !isManaged(ptr))
     checkCuda(cudaHostRegister(ptr, bytes, cudaHostRegisterDefault),
               "cudaHostRegister (gpu.host_register)");
 }
@@ -188,7 +206,7 @@ COCO_GPU_EXPORT void mgpuMemHostUnregisterMemRef(int64_t rank,
                                                  void *descriptor,
                                                  int64_t elementBytes) {
   auto [ptr, bytes] = span(rank, descriptor, elementBytes);
-  if (bytes)
+  if (bytes && !isManaged(ptr))
     checkCuda(cudaHostUnregister(ptr), "cudaHostUnregister");
 }
 

@@ -7,14 +7,16 @@
 #include <chrono>
 #include <cstdlib>
 #include <mutex>
+#include <string>
 
 namespace coco::rt::gpu {
 namespace {
 
 /// The launcher's local rank, before MPI can tell (modules load earlier).
 int localRankFromEnvironment() {
-  for (const char *name : {"OMPI_COMM_WORLD_LOCAL_RANK", "MPI_LOCALRANKID",
-                           "SLURM_LOCALID", "MV2_COMM_WORLD_LOCAL_RANK"})
+  for (const char *name :
+       {"OMPI_COMM_WORLD_LOCAL_RANK", "MPI_LOCALRANKID", "SLURM_LOCALID",
+        "MV2_COMM_WORLD_LOCAL_RANK", "PMI_LOCAL_RANK", "PALS_LOCAL_RANKID"})
     if (const char *value = std::getenv(name))
       return std::atoi(value);
   return 0;
@@ -55,9 +57,10 @@ void poll(Query done, ncclComm_t comm, const char *what) {
       checkNccl(ncclCommGetAsyncError(comm, &asyncError),
                 "ncclCommGetAsyncError");
       if (asyncError != ncclSuccess && asyncError != ncclInProgress) {
+        std::string detail = ncclGetLastError(comm);
         ncclCommAbort(comm);
         fatalf(nullptr, "NCCL error during %s: %s (%s)", what,
-               ncclGetErrorString(asyncError), ncclGetLastError(comm));
+               ncclGetErrorString(asyncError), detail.c_str());
       }
     }
     double waited = std::chrono::duration<double>(
@@ -84,9 +87,20 @@ void ensureDevice() {
       fatalf(nullptr, "no CUDA device is usable (%s)",
              status == cudaSuccess ? "0 devices"
                                    : cudaGetErrorString(status));
-    checkCuda(cudaSetDevice(localRankFromEnvironment() % count),
-              "cudaSetDevice");
+    int device = localRankFromEnvironment() % count;
+    checkCuda(cudaSetDevice(device), "cudaSetDevice");
     checkCuda(cudaFree(nullptr), "cudaFree(0) (context creation)");
+    // Host code touches managed buffers while NCCL runs on the other stream
+    // (overlap): that needs concurrent managed access.
+    int concurrent = 0;
+    checkCuda(cudaDeviceGetAttribute(&concurrent,
+                                     cudaDevAttrConcurrentManagedAccess,
+                                     device),
+              "cudaDeviceGetAttribute");
+    if (!concurrent)
+      fatalf(nullptr, "GPU %d has no concurrent managed memory access, which "
+                      "coco's GPU runtime needs (Linux, Pascal or newer)",
+             device);
   });
 }
 

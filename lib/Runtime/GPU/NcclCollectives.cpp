@@ -35,8 +35,27 @@ NcclState &ncclState() {
   return *state;
 }
 
+/// NCCL needs a GPU of its own per rank: with more ranks on a node than
+/// GPUs, ncclCommInitRank would fail with a less helpful "duplicate GPU".
+void requireOneGpuPerRank(const AxisComm &world) {
+  MPI_Comm node;
+  checkMpi(MPI_Comm_split_type(world.comm, MPI_COMM_TYPE_SHARED, world.rank,
+                               MPI_INFO_NULL, &node),
+           "MPI_Comm_split_type");
+  int nodeRanks = 0, devices = 0;
+  checkMpi(MPI_Comm_size(node, &nodeRanks), "MPI_Comm_size");
+  checkMpi(MPI_Comm_free(&node), "MPI_Comm_free");
+  checkCuda(cudaGetDeviceCount(&devices), "cudaGetDeviceCount");
+  if (nodeRanks > devices)
+    fatalf(nullptr,
+           "%d ranks run on this node but it has %d GPU(s): NCCL needs one "
+           "GPU per rank (mpirun -np <GPUs per node x nodes>)",
+           nodeRanks, devices);
+}
+
 void createWorld() {
   const AxisComm &world = worldAxis();
+  requireOneGpuPerRank(world);
   ncclUniqueId id;
   if (world.rank == 0)
     checkNccl(ncclGetUniqueId(&id), "ncclGetUniqueId");
@@ -250,7 +269,9 @@ COCO_GPU_EXPORT void coco_gpu_reduce_scatter(const char *site, int64_t comm,
   signature.setBuffers(inRank, input.sizes, outRank, output.sizes);
   call.check(signature);
   requireGathered(call, input, "input", output, "output", dim);
-  call.requireDisjoint(input, output);
+  // In place only on one rank (as on CPU), where NCCL just copies.
+  if (!(input.data == output.data && call.axis.size == 1))
+    call.requireDisjoint(input, output);
   ncclComm_t nccl = ncclFor(comm, call.site);
   const char *chunks = input.data;
   int64_t outer = input.outer(dim);
@@ -334,10 +355,17 @@ COCO_GPU_EXPORT void coco_gpu_reduce(const char *site, int64_t comm,
   call.check(signature);
   call.requireInRange("root", root, call.axis.size);
   call.requireSameElements(input, output);
+  if (input.data != output.data)
+    call.requireDisjoint(input, output);
   ncclComm_t nccl = ncclFor(comm, call.site);
   checkNccl(ncclReduce(input.data, output.data, size_t(output.elems),
                        ncclType(call), op, int(root), nccl, computeStream()),
             "ncclReduce");
+  // As on CPU, the other ranks' output is their input.
+  if (call.axis.rank != root && input.data != output.data)
+    checkCuda(cudaMemcpyAsync(output.data, input.data, input.bytes,
+                              cudaMemcpyDefault, computeStream()),
+              "cudaMemcpyAsync (reduce, non-root output)");
   finish(nccl, "ncclReduce");
   if (call.axis.rank == root)
     finishIntegerAverage(call, reduction, output);
@@ -356,14 +384,8 @@ COCO_GPU_EXPORT void coco_gpu_all_to_all(const char *site, int64_t comm,
   signature.addParam("concat dim", concatDim);
   signature.setBuffers(inRank, input.sizes, outRank, output.sizes);
   call.check(signature);
-  call.requireInRange("split dim", splitDim, input.rank);
-  call.requireInRange("concat dim", concatDim, input.rank);
   const int size = call.axis.size;
-  if (input.sizes[splitDim] % size != 0)
-    call.fail(formatString("input shape %s does not split into %d chunks "
-                           "along dim %lld",
-                           input.shape().c_str(), size, (long long)splitDim));
-  call.requireSameElements(input, output);
+  requireAllToAllShapes(call, input, output, splitDim, concatDim);
   call.requireDisjoint(input, output);
   ncclComm_t nccl = ncclFor(comm, call.site);
   cudaStream_t stream = computeStream();
@@ -405,6 +427,11 @@ COCO_GPU_EXPORT void coco_gpu_send(const char *site, int64_t comm,
   Call call(site, OpKind::Send, comm, dtype);
   Tensor input = call.tensor(inRank, in, "input");
   call.requireInRange("peer", peer, call.axis.size);
+  // NCCL's send completes only when the peer receives: to itself, never.
+  if (peer == call.axis.rank)
+    fatalf(call.site, "a send to this rank itself (peer %lld) would never "
+                      "complete on the GPU (NCCL sends are not buffered)",
+           (long long)peer);
   ncclComm_t nccl = ncclFor(comm, call.site);
   checkNccl(ncclSend(input.data, size_t(input.elems), ncclType(call),
                      int(peer), nccl, computeStream()),
@@ -431,13 +458,13 @@ COCO_GPU_EXPORT int64_t coco_gpu_iall_reduce(const char *site, int64_t comm,
                                              int64_t outRank, void *out) {
   Call call(site, OpKind::AllReduce, comm, dtype);
   ncclRedOp_t op = ncclOp(call, reduction);
-  requireNonBlockingReduction(call, reduction);
   Tensor input = call.tensor(inRank, in, "input");
   Tensor output = call.tensor(outRank, out, "output");
   Signature signature(call.op, dtype, reduction);
   signature.addParam("non-blocking", 1);
   signature.setBuffers(inRank, input.sizes, outRank, output.sizes);
   call.check(signature);
+  requireNonBlockingReduction(call, reduction);
   call.requireSameElements(input, output);
   if (input.data != output.data)
     call.requireDisjoint(input, output);
@@ -454,7 +481,6 @@ COCO_GPU_EXPORT int64_t coco_gpu_ireduce_scatter(
     int64_t dim, int64_t inRank, void *in, int64_t outRank, void *out) {
   Call call(site, OpKind::ReduceScatter, comm, dtype);
   ncclRedOp_t op = ncclOp(call, reduction);
-  requireNonBlockingReduction(call, reduction);
   Tensor input = call.tensor(inRank, in, "input");
   Tensor output = call.tensor(outRank, out, "output");
   Signature signature(call.op, dtype, reduction);
@@ -462,6 +488,7 @@ COCO_GPU_EXPORT int64_t coco_gpu_ireduce_scatter(
   signature.addParam("non-blocking", 1);
   signature.setBuffers(inRank, input.sizes, outRank, output.sizes);
   call.check(signature);
+  requireNonBlockingReduction(call, reduction);
   requireGathered(call, input, "input", output, "output", dim);
   call.requireDisjoint(input, output);
   ncclComm_t nccl = ncclFor(comm, call.site);

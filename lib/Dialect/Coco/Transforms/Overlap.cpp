@@ -40,7 +40,7 @@ LogicalResult mlir::coco::checkOverlap(Operation *collective, int64_t chunks) {
   } else if (auto scatter = dyn_cast<ReduceScatterOp>(collective)) {
     input = scatter.getInput();
     int64_t last = scatter.getInput().getType().getRank() - 1;
-    if (scatter.getDim() != last)
+    if (static_cast<int64_t>(scatter.getDim()) != last)
       return collective->emitOpError()
              << "cannot be overlapped: it scatters dimension "
              << scatter.getDim()
