@@ -329,8 +329,12 @@ class Program:
         self.scheduled_mlir()
         return self
 
-    def compile(self, workdir=None, keep=False):
-        """Compiles to an MPI executable; returns a Compiled."""
+    def compile(self, workdir=None, keep=False, target="cpu"):
+        """Compiles to an MPI executable; returns a Compiled. target="gpu"
+        lowers with coco-lower-to-gpu (kernels, NCCL, cuBLAS; one rank per
+        GPU) if coco was built with the GPU path."""
+        if target not in ("cpu", "gpu"):
+            raise CocoError(f"target must be 'cpu' or 'gpu', got {target!r}")
         work = workdir or tempfile.mkdtemp(prefix=f"coco-{self.name}-")
         os.makedirs(work, exist_ok=True)
         source = os.path.join(work, f"{self.name}.mlir")
@@ -343,8 +347,8 @@ class Program:
             options.append("fuse-reduce-scatter=true")
         if self._schedule["overlap"]:
             options.append(f"overlap-chunks={self._schedule['overlap']}")
-        pipeline = "coco-lower-to-cpu" + ("{" + " ".join(options) + "}" if options else "")
-        _tool("coco-compile", source, "-o", exe, "--pipeline", pipeline,
+        pipeline = f"coco-lower-to-{target}" + ("{" + " ".join(options) + "}" if options else "")
+        _tool("coco-compile", source, "-o", exe, "--target", target, "--pipeline", pipeline,
               *[f"--pre-pass={p}" for p in self._passes()])
         return Compiled(exe, _parse_signature(scheduled, self.name), self.grid, work)
 

@@ -112,3 +112,24 @@ def test_runtime_error_becomes_exception(tmp_path):
     compiled = prog.compile(workdir=str(tmp_path))
     with pytest.raises(coco.CocoError, match="holds 32 bytes, but 'g' .* needs 64"):
         compiled.run(ranks=R, inputs={"g": [np.zeros(8, np.float32)] * R})
+
+
+def _gpu_runtime_built():
+    """Whether coco was built with the GPU path (libCocoRuntimeGPU)."""
+    lib = os.path.join(coco.program._tools_dir(), "..", "lib", "libCocoRuntimeGPU.so")
+    return os.path.exists(lib)
+
+
+@pytest.mark.skipif(not _gpu_runtime_built(), reason="coco built without the GPU path")
+def test_gpu_target_compiles(tmp_path):
+    """target="gpu" builds an executable against the GPU runtime (running it
+    needs a GPU: test/Integration/GPU)."""
+    prog = sgd.build()
+    compiled = prog.compile(workdir=str(tmp_path), target="gpu")
+    needed = subprocess.run(["readelf", "-d", compiled.exe], capture_output=True, text=True).stdout
+    assert "libCocoRuntimeGPU.so" in needed
+
+
+def test_unknown_target_is_an_error():
+    with pytest.raises(coco.CocoError, match="target must be 'cpu' or 'gpu'"):
+        sgd.build().compile(target="tpu")
