@@ -40,6 +40,20 @@ Call::Call(const char *site, OpKind op, int64_t comm, int32_t dtype)
       axis(axisComm(comm, this->site)), dtype(dtype),
       type(dtypeInfo(dtype, this->site)) {}
 
+Call::Buffers Call::agreeOnBuffers(
+    int32_t reduction,
+    std::initializer_list<std::pair<const char *, int64_t>> params,
+    int64_t inRank, void *in, int64_t outRank, void *out) {
+  Buffers buffers{tensor(inRank, in, "input"), tensor(outRank, out, "output")};
+  Signature signature(op, dtype, reduction);
+  for (const auto &[name, value] : params)
+    signature.addParam(name, value);
+  signature.setBuffers(inRank, buffers.input.sizes, outRank,
+                       buffers.output.sizes);
+  check(signature);
+  return buffers;
+}
+
 Tensor Call::tensor(int64_t rank, void *descriptor, const char *name) const {
   if (!descriptor)
     fatalf(site, "%s memref descriptor is null", name);

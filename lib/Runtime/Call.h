@@ -12,6 +12,9 @@
 #include "ElementTypes.h"
 #include "Internal.h"
 
+#include <initializer_list>
+#include <utility>
+
 namespace coco::rt {
 
 /// Tags of the runtime's point-to-point messages. coco_rt_send tags its
@@ -45,6 +48,17 @@ public:
   /// Checks that every rank of the axis agrees on `signature`. After it, an
   /// argument error is the same on every rank and fail() reports it once.
   void check(const Signature &signature);
+
+  /// What every collective with an input and an output buffer starts with:
+  /// views both memrefs and checks that the ranks agree on the op, dtype,
+  /// `reduction` (-1: none), the named `params` and both shapes.
+  struct Buffers {
+    Tensor input, output;
+  };
+  Buffers agreeOnBuffers(
+      int32_t reduction,
+      std::initializer_list<std::pair<const char *, int64_t>> params,
+      int64_t inRank, void *in, int64_t outRank, void *out);
 
   /// Ends the job over a bad argument.
   [[noreturn]] void fail(const std::string &cause) const;

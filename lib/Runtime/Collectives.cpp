@@ -202,17 +202,13 @@ void coco_rt_all_reduce(const char *site, int64_t comm, int32_t dtype,
                         int64_t outRank, void *out) {
   Call call(site, OpKind::AllReduce, comm, dtype);
   checkReduction(reduction, call.site);
-  Tensor input = call.tensor(inRank, in, "input");
-  Tensor output = call.tensor(outRank, out, "output");
   enum { Auto, Ring, Mpi };
   int64_t algorithm =
       algorithmChoice("COCO_AR_ALGO", {"auto", "ring", "mpi"}, call.site);
-  Signature signature(call.op, dtype, reduction);
-  signature.addParam("all_reduce algorithm (COCO_AR_ALGO: 0 auto, 1 ring, "
-                     "2 mpi)",
-                     algorithm);
-  signature.setBuffers(inRank, input.sizes, outRank, output.sizes);
-  call.check(signature);
+  auto [input, output] = call.agreeOnBuffers(
+      reduction,
+      {{"all_reduce algorithm (COCO_AR_ALGO: 0 auto, 1 ring, 2 mpi)", algorithm}},
+      inRank, in, outRank, out);
 
   call.requireSameElements(input, output);
   bool inPlace = input.data == output.data;
@@ -250,16 +246,13 @@ void coco_rt_reduce_scatter(const char *site, int64_t comm, int32_t dtype,
                             void *in, int64_t outRank, void *out) {
   Call call(site, OpKind::ReduceScatter, comm, dtype);
   checkReduction(reduction, call.site);
-  Tensor input = call.tensor(inRank, in, "input");
-  Tensor output = call.tensor(outRank, out, "output");
   bool useMpi =
       algorithmChoice("COCO_RS_ALGO", {"ring", "mpi"}, call.site) == 1;
-  Signature signature(call.op, dtype, reduction);
-  signature.addParam("dim", dim);
-  signature.addParam("reduce_scatter algorithm (COCO_RS_ALGO: 0 ring, 1 mpi)",
-                     useMpi);
-  signature.setBuffers(inRank, input.sizes, outRank, output.sizes);
-  call.check(signature);
+  auto [input, output] = call.agreeOnBuffers(
+      reduction,
+      {{"dim", dim},
+       {"reduce_scatter algorithm (COCO_RS_ALGO: 0 ring, 1 mpi)", useMpi}},
+      inRank, in, outRank, out);
 
   requireGathered(call, input, "input", output, "output", dim);
   const int size = call.axis.size;
@@ -294,12 +287,9 @@ void coco_rt_all_gather(const char *site, int64_t comm, int32_t dtype,
                         int64_t dim, int64_t inRank, void *in, int64_t outRank,
                         void *out) {
   Call call(site, OpKind::AllGather, comm, dtype);
-  Tensor input = call.tensor(inRank, in, "input");
-  Tensor output = call.tensor(outRank, out, "output");
-  Signature signature(call.op, dtype, /*reduction=*/-1);
-  signature.addParam("dim", dim);
-  signature.setBuffers(inRank, input.sizes, outRank, output.sizes);
-  call.check(signature);
+  auto [input, output] = call.agreeOnBuffers(
+      -1, {{"dim", dim}},
+      inRank, in, outRank, out);
 
   requireGathered(call, output, "output", input, "input", dim);
   const int count = call.count(input.elems);
@@ -331,12 +321,9 @@ void coco_rt_broadcast(const char *site, int64_t comm, int32_t dtype,
                        int64_t root, int64_t inRank, void *in, int64_t outRank,
                        void *out) {
   Call call(site, OpKind::Broadcast, comm, dtype);
-  Tensor input = call.tensor(inRank, in, "input");
-  Tensor output = call.tensor(outRank, out, "output");
-  Signature signature(call.op, dtype, /*reduction=*/-1);
-  signature.addParam("root", root);
-  signature.setBuffers(inRank, input.sizes, outRank, output.sizes);
-  call.check(signature);
+  auto [input, output] = call.agreeOnBuffers(
+      -1, {{"root", root}},
+      inRank, in, outRank, out);
 
   call.requireInRange("root", root, call.axis.size);
   call.requireSameElements(input, output);
@@ -354,12 +341,9 @@ void coco_rt_reduce(const char *site, int64_t comm, int32_t dtype,
                     int64_t outRank, void *out) {
   Call call(site, OpKind::Reduce, comm, dtype);
   checkReduction(reduction, call.site);
-  Tensor input = call.tensor(inRank, in, "input");
-  Tensor output = call.tensor(outRank, out, "output");
-  Signature signature(call.op, dtype, reduction);
-  signature.addParam("root", root);
-  signature.setBuffers(inRank, input.sizes, outRank, output.sizes);
-  call.check(signature);
+  auto [input, output] = call.agreeOnBuffers(
+      reduction, {{"root", root}},
+      inRank, in, outRank, out);
 
   call.requireInRange("root", root, call.axis.size);
   call.requireSameElements(input, output);
@@ -387,13 +371,9 @@ void coco_rt_all_to_all(const char *site, int64_t comm, int32_t dtype,
                         int64_t splitDim, int64_t concatDim, int64_t inRank,
                         void *in, int64_t outRank, void *out) {
   Call call(site, OpKind::AllToAll, comm, dtype);
-  Tensor input = call.tensor(inRank, in, "input");
-  Tensor output = call.tensor(outRank, out, "output");
-  Signature signature(call.op, dtype, /*reduction=*/-1);
-  signature.addParam("split dim", splitDim);
-  signature.addParam("concat dim", concatDim);
-  signature.setBuffers(inRank, input.sizes, outRank, output.sizes);
-  call.check(signature);
+  auto [input, output] = call.agreeOnBuffers(
+      -1, {{"split dim", splitDim}, {"concat dim", concatDim}},
+      inRank, in, outRank, out);
 
   const int size = call.axis.size;
   const int64_t blockOuter =

@@ -60,12 +60,9 @@ extern "C" int64_t coco_rt_iall_reduce(const char *site, int64_t comm,
                                        int64_t outRank, void *out) {
   Call call(site, OpKind::AllReduce, comm, dtype);
   checkReduction(reduction, call.site);
-  Tensor input = call.tensor(inRank, in, "input");
-  Tensor output = call.tensor(outRank, out, "output");
-  Signature signature(call.op, dtype, reduction);
-  signature.addParam("non-blocking", 1);
-  signature.setBuffers(inRank, input.sizes, outRank, output.sizes);
-  call.check(signature);
+  auto [input, output] = call.agreeOnBuffers(
+      reduction, {{"non-blocking", 1}},
+      inRank, in, outRank, out);
   call.requireSameElements(input, output);
   bool inPlace = input.data == output.data;
   if (!inPlace)
@@ -92,13 +89,9 @@ extern "C" int64_t coco_rt_ireduce_scatter(const char *site, int64_t comm,
                                            void *out) {
   Call call(site, OpKind::ReduceScatter, comm, dtype);
   checkReduction(reduction, call.site);
-  Tensor input = call.tensor(inRank, in, "input");
-  Tensor output = call.tensor(outRank, out, "output");
-  Signature signature(call.op, dtype, reduction);
-  signature.addParam("dim", dim);
-  signature.addParam("non-blocking", 1);
-  signature.setBuffers(inRank, input.sizes, outRank, output.sizes);
-  call.check(signature);
+  auto [input, output] = call.agreeOnBuffers(
+      reduction, {{"dim", dim}, {"non-blocking", 1}},
+      inRank, in, outRank, out);
   requireGathered(call, input, "input", output, "output", dim);
   call.requireDisjoint(input, output);
 

@@ -239,11 +239,9 @@ COCO_GPU_EXPORT void coco_gpu_all_reduce(const char *site, int64_t comm,
                                          int64_t outRank, void *out) {
   Call call(site, OpKind::AllReduce, comm, dtype);
   ncclRedOp_t op = ncclOp(call, reduction);
-  Tensor input = call.tensor(inRank, in, "input");
-  Tensor output = call.tensor(outRank, out, "output");
-  Signature signature(call.op, dtype, reduction);
-  signature.setBuffers(inRank, input.sizes, outRank, output.sizes);
-  call.check(signature);
+  auto [input, output] = call.agreeOnBuffers(
+      reduction, {},
+      inRank, in, outRank, out);
   call.requireSameElements(input, output);
   if (input.data != output.data)
     call.requireDisjoint(input, output);
@@ -262,12 +260,9 @@ COCO_GPU_EXPORT void coco_gpu_reduce_scatter(const char *site, int64_t comm,
                                              void *out) {
   Call call(site, OpKind::ReduceScatter, comm, dtype);
   ncclRedOp_t op = ncclOp(call, reduction);
-  Tensor input = call.tensor(inRank, in, "input");
-  Tensor output = call.tensor(outRank, out, "output");
-  Signature signature(call.op, dtype, reduction);
-  signature.addParam("dim", dim);
-  signature.setBuffers(inRank, input.sizes, outRank, output.sizes);
-  call.check(signature);
+  auto [input, output] = call.agreeOnBuffers(
+      reduction, {{"dim", dim}},
+      inRank, in, outRank, out);
   requireGathered(call, input, "input", output, "output", dim);
   // In place only on one rank (as on CPU), where NCCL just copies.
   if (!(input.data == output.data && call.axis.size == 1))
@@ -295,12 +290,9 @@ COCO_GPU_EXPORT void coco_gpu_all_gather(const char *site, int64_t comm,
                                          int64_t inRank, void *in,
                                          int64_t outRank, void *out) {
   Call call(site, OpKind::AllGather, comm, dtype);
-  Tensor input = call.tensor(inRank, in, "input");
-  Tensor output = call.tensor(outRank, out, "output");
-  Signature signature(call.op, dtype, -1);
-  signature.addParam("dim", dim);
-  signature.setBuffers(inRank, input.sizes, outRank, output.sizes);
-  call.check(signature);
+  auto [input, output] = call.agreeOnBuffers(
+      -1, {{"dim", dim}},
+      inRank, in, outRank, out);
   requireGathered(call, output, "output", input, "input", dim);
   ncclComm_t nccl = ncclFor(comm, call.site);
   int64_t outer = input.outer(dim);
@@ -326,12 +318,9 @@ COCO_GPU_EXPORT void coco_gpu_broadcast(const char *site, int64_t comm,
                                         int64_t inRank, void *in,
                                         int64_t outRank, void *out) {
   Call call(site, OpKind::Broadcast, comm, dtype);
-  Tensor input = call.tensor(inRank, in, "input");
-  Tensor output = call.tensor(outRank, out, "output");
-  Signature signature(call.op, dtype, -1);
-  signature.addParam("root", root);
-  signature.setBuffers(inRank, input.sizes, outRank, output.sizes);
-  call.check(signature);
+  auto [input, output] = call.agreeOnBuffers(
+      -1, {{"root", root}},
+      inRank, in, outRank, out);
   call.requireInRange("root", root, call.axis.size);
   call.requireSameElements(input, output);
   ncclComm_t nccl = ncclFor(comm, call.site);
@@ -347,12 +336,9 @@ COCO_GPU_EXPORT void coco_gpu_reduce(const char *site, int64_t comm,
                                      int64_t outRank, void *out) {
   Call call(site, OpKind::Reduce, comm, dtype);
   ncclRedOp_t op = ncclOp(call, reduction);
-  Tensor input = call.tensor(inRank, in, "input");
-  Tensor output = call.tensor(outRank, out, "output");
-  Signature signature(call.op, dtype, reduction);
-  signature.addParam("root", root);
-  signature.setBuffers(inRank, input.sizes, outRank, output.sizes);
-  call.check(signature);
+  auto [input, output] = call.agreeOnBuffers(
+      reduction, {{"root", root}},
+      inRank, in, outRank, out);
   call.requireInRange("root", root, call.axis.size);
   call.requireSameElements(input, output);
   if (input.data != output.data)
@@ -377,13 +363,9 @@ COCO_GPU_EXPORT void coco_gpu_all_to_all(const char *site, int64_t comm,
                                          void *in, int64_t outRank,
                                          void *out) {
   Call call(site, OpKind::AllToAll, comm, dtype);
-  Tensor input = call.tensor(inRank, in, "input");
-  Tensor output = call.tensor(outRank, out, "output");
-  Signature signature(call.op, dtype, -1);
-  signature.addParam("split dim", splitDim);
-  signature.addParam("concat dim", concatDim);
-  signature.setBuffers(inRank, input.sizes, outRank, output.sizes);
-  call.check(signature);
+  auto [input, output] = call.agreeOnBuffers(
+      -1, {{"split dim", splitDim}, {"concat dim", concatDim}},
+      inRank, in, outRank, out);
   const int size = call.axis.size;
   requireAllToAllShapes(call, input, output, splitDim, concatDim);
   call.requireDisjoint(input, output);
@@ -458,12 +440,9 @@ COCO_GPU_EXPORT int64_t coco_gpu_iall_reduce(const char *site, int64_t comm,
                                              int64_t outRank, void *out) {
   Call call(site, OpKind::AllReduce, comm, dtype);
   ncclRedOp_t op = ncclOp(call, reduction);
-  Tensor input = call.tensor(inRank, in, "input");
-  Tensor output = call.tensor(outRank, out, "output");
-  Signature signature(call.op, dtype, reduction);
-  signature.addParam("non-blocking", 1);
-  signature.setBuffers(inRank, input.sizes, outRank, output.sizes);
-  call.check(signature);
+  auto [input, output] = call.agreeOnBuffers(
+      reduction, {{"non-blocking", 1}},
+      inRank, in, outRank, out);
   requireNonBlockingReduction(call, reduction);
   call.requireSameElements(input, output);
   if (input.data != output.data)
@@ -481,13 +460,9 @@ COCO_GPU_EXPORT int64_t coco_gpu_ireduce_scatter(
     int64_t dim, int64_t inRank, void *in, int64_t outRank, void *out) {
   Call call(site, OpKind::ReduceScatter, comm, dtype);
   ncclRedOp_t op = ncclOp(call, reduction);
-  Tensor input = call.tensor(inRank, in, "input");
-  Tensor output = call.tensor(outRank, out, "output");
-  Signature signature(call.op, dtype, reduction);
-  signature.addParam("dim", dim);
-  signature.addParam("non-blocking", 1);
-  signature.setBuffers(inRank, input.sizes, outRank, output.sizes);
-  call.check(signature);
+  auto [input, output] = call.agreeOnBuffers(
+      reduction, {{"dim", dim}, {"non-blocking", 1}},
+      inRank, in, outRank, out);
   requireNonBlockingReduction(call, reduction);
   requireGathered(call, input, "input", output, "output", dim);
   call.requireDisjoint(input, output);

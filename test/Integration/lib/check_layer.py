@@ -22,7 +22,6 @@ import sys
 import numpy as np
 
 import coco_harness as h
-import reference as ref
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCRIPT = os.path.join(HERE, "..", "TensorParallel", "schedules", "ol-mm-rs-c-ag.mlir")
@@ -34,14 +33,7 @@ def main():
     prefix = "coco_gpu_" if target == "gpu" else "coco_rt_"
     os.makedirs(work, exist_ok=True)
     B, S, H = 4, 8, 16
-    rng = np.random.default_rng(5)
-    x = rng.standard_normal((B, S, H), dtype=np.float32)
-    w = rng.standard_normal((H, H), dtype=np.float32)
-    b = rng.standard_normal(H, dtype=np.float32)
-    r = rng.standard_normal((B, S, H), dtype=np.float32)
-    p, seed = 0.1, 1234
-    y = (x.reshape(-1, H) @ w).reshape(B, S, H)
-    expected = ref.dropout(y + b, p, seed) + r
+    inputs, expected = h.layer_inputs(5, B, S, H)
 
     results = {}
     lower = f"coco-lower-to-{target}"
@@ -55,18 +47,11 @@ def main():
                                     overlap),
                                    ("ol(MM,RS)-C-AG (transform script)", script, lower)]:
         if name.startswith("ol("):
-            # The overlap happened: two row blocks, each started without blocking.
-            scheduled = subprocess.run(["coco-opt", source, *passes], check=True,
-                                       capture_output=True, text=True).stdout
-            llvm = subprocess.run(["coco-opt", f"--pass-pipeline=builtin.module({pipeline})"],
-                                  input=scheduled, check=True, capture_output=True,
-                                  text=True).stdout
-            started = "ireduce_scatter" if "RS" in name else "iall_reduce"
-            assert llvm.count(f"llvm.call @{prefix}{started}") == 2, name
+            h.assert_overlapped(name, source, passes, pipeline, prefix)
         exe = os.path.join(work, re.sub(r"[^A-Za-z0-9-]", "_", name) + ".exe")
         subprocess.run(["coco-compile", source, "-o", exe, "--target", target, "--pipeline", pipeline]
                        + [f"--pre-pass={q}" for q in passes], check=True)
-        out, _ = h.run(exe, ranks, inputs=dict(x=x, w=w, b=b, r=r),
+        out, _ = h.run(exe, ranks, inputs=inputs,
                        outputs={"z": (np.float32, (B, S, H))})
         for k in range(1, ranks):
             h.check_equal(f"{name} z rank {k} vs rank 0", out["z"][k], out["z"][0])

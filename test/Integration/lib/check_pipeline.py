@@ -19,7 +19,6 @@ import sys
 import numpy as np
 
 import coco_harness as h
-import reference as ref
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCRIPT = os.path.join(HERE, "..", "PipelineParallel", "schedules", "rs-p2p-c-ag.mlir")
@@ -32,14 +31,8 @@ def main():
     # Ranks are numbered row-major over the grid [2, T]: stage = rank // T.
     stage = [k // tp for k in range(ranks)]
     B, S, H = 4, 8, 16
-    rng = np.random.default_rng(11)
-    x = rng.standard_normal((B, S, H), dtype=np.float32)
-    w = rng.standard_normal((H, H), dtype=np.float32)
-    b = rng.standard_normal(H, dtype=np.float32)
-    r = rng.standard_normal((B, S, H), dtype=np.float32)
-    p, seed = 0.1, 1234
-    y = (x.reshape(-1, H) @ w).reshape(B, S, H)
-    expected = ref.dropout(y + b, p, seed) + r
+    inputs, expected = h.layer_inputs(11, B, S, H)
+    r = inputs["r"]
 
     pipeline_send = ["--coco-pipeline-send", "--coco-reorder"]
     script = [f"--transform-preload-library=transform-library-paths={SCRIPT}",
@@ -63,18 +56,11 @@ def main():
             assert re.search(r"coco\.send .* along 0 : !coco\.dtensor<4x8x16xf32, sliced<\d>", ir), name
             assert re.search(r"coco\.dropout .* : !coco\.dtensor<4x8x16xf32, sliced<\d>", ir), name
         if "ol(" in name:
-            # Two matmul row blocks, each reduced without blocking.
-            scheduled = subprocess.run(["coco-opt", source, *passes], check=True,
-                                       capture_output=True, text=True).stdout
-            llvm = subprocess.run(["coco-opt", f"--pass-pipeline=builtin.module({pipeline})"],
-                                  input=scheduled, check=True, capture_output=True,
-                                  text=True).stdout
-            started = "ireduce_scatter" if "RS" in name else "iall_reduce"
-            assert llvm.count(f"llvm.call @coco_rt_{started}") == 2, name
+            h.assert_overlapped(name, source, passes, pipeline)
         exe = os.path.join(work, re.sub(r"[^A-Za-z0-9-]+", "_", name) + ".exe")
         subprocess.run(["coco-compile", source, "-o", exe, "--pipeline", pipeline]
                        + [f"--pre-pass={q}" for q in passes], check=True)
-        out, _ = h.run(exe, ranks, inputs=dict(x=x, w=w, b=b, r=r),
+        out, _ = h.run(exe, ranks, inputs=inputs,
                        outputs={"z": (np.float32, (B, S, H))})
         z = out["z"]
         for k in range(ranks):

@@ -88,3 +88,29 @@ def check_equal(name, actual, expected):
         diff = np.argwhere(actual != expected) if actual.shape == expected.shape else None
         where = f" first difference at {tuple(diff[0])}" if diff is not None and len(diff) else ""
         raise AssertionError(f"{name}: not bitwise equal to the reference{where}")
+
+
+def layer_inputs(seed, B=4, S=8, H=16, p=0.1, dropout_seed=1234):
+    """Random inputs of the TP/PP layer (WORKLOADS.md) and its numpy result
+    z = dropout(x @ W + b) + r."""
+    import reference as ref
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((B, S, H), dtype=np.float32)
+    w = rng.standard_normal((H, H), dtype=np.float32)
+    b = rng.standard_normal(H, dtype=np.float32)
+    r = rng.standard_normal((B, S, H), dtype=np.float32)
+    y = (x.reshape(-1, H) @ w).reshape(B, S, H)
+    return dict(x=x, w=w, b=b, r=r), ref.dropout(y + b, p, dropout_seed) + r
+
+
+def assert_overlapped(name, source, passes, pipeline, runtime_prefix="coco_rt_", chunks=2):
+    """The lowered program starts `chunks` non-blocking collectives (the
+    overlap schedule really happened): iall_reduce, or ireduce_scatter when
+    the schedule's name says RS."""
+    scheduled = subprocess.run(["coco-opt", source, *passes], check=True,
+                               capture_output=True, text=True).stdout
+    llvm = subprocess.run(["coco-opt", f"--pass-pipeline=builtin.module({pipeline})"],
+                          input=scheduled, check=True, capture_output=True, text=True).stdout
+    started = "ireduce_scatter" if "RS" in name else "iall_reduce"
+    count = llvm.count(f"llvm.call @{runtime_prefix}{started}")
+    assert count == chunks, f"{name}: {count} calls of {runtime_prefix}{started}, expected {chunks}"
