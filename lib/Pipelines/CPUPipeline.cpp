@@ -26,6 +26,8 @@ void mlir::coco::buildCocoBufferizePipeline(OpPassManager &pm,
   if (fuseReduceScatter)
     pm.addNestedPass<func::FuncOp>(createCocoFuseReduceScatterPass());
   pm.addPass(createCanonicalizerPass());
+  // CSE first: one value per slice size, so dynamic shapes compare equal.
+  pm.addPass(createCSEPass());
   if (fuseElementwise)
     pm.addNestedPass<func::FuncOp>(createCocoFuseElementwisePass());
   pm.addPass(createCSEPass());

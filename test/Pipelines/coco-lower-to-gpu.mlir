@@ -7,6 +7,7 @@
 // RUN: coco-opt %s --coco-lower-to-gpu="format=isa" | FileCheck %s --check-prefix=PTX
 // RUN: coco-opt %s --coco-lower-to-gpu --mlir-print-ir-before=gpu-module-to-binary -o /dev/null 2>&1 | FileCheck %s --check-prefix=NVVM
 // RUN: coco-opt %s --coco-lower-to-gpu="format=bin" | FileCheck %s --check-prefix=CUBIN
+// RUN: coco-opt %s --coco-split --coco-reorder --coco-shard-state=args=m,v --coco-lower-to-gpu | FileCheck %s --check-prefix=RSCAG
 // RUN: not coco-opt %s --coco-lower-to-gpu="format=bin toolkit=/nonexistent" 2>&1 | FileCheck %s --check-prefix=NOTOOLKIT
 
 coco.grid @dp(shape = [?])
@@ -38,6 +39,17 @@ coco.grid @dp(shape = [?])
 
 // The cubin: an ELF image for sm_90 built by ptxas.
 // CUBIN: gpu.binary @adam_kernel [#gpu.object<#nvvm.target<O = 3, chip = "sm_90", features = "+ptx80">, properties = {ISAToBinaryTimeInMs = {{[0-9]+}} : i64{{.*}}}, bin = "\7FELF
+
+// RS-C-AG + shard-state on the GPU: NCCL reduce_scatter, ONE kernel updating
+// the slices of w, m and v, NCCL all_gather of w (m and v stay sliced).
+// RSCAG-LABEL: llvm.func @adam(
+// RSCAG: llvm.call @coco_gpu_reduce_scatter(
+// RSCAG-NOT: llvm.call @coco_gpu_
+// RSCAG: gpu.launch_func @adam_kernel::@adam_kernel
+// RSCAG-NOT: gpu.launch_func
+// RSCAG: llvm.call @coco_gpu_all_gather(
+// RSCAG-NOT: gpu.launch_func
+// RSCAG-NOT: llvm.call @coco_gpu_
 
 // NOTOOLKIT: error: CUDA path: /nonexistent does not exist or is not a directory
 

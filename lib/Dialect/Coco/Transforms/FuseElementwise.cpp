@@ -14,6 +14,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Dominance.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -37,10 +38,23 @@ bool isElementwise(linalg::GenericOp op) {
          op.hasPureTensorSemantics();
 }
 
+/// Whether two elementwise ops (identity maps: every operand has the shape
+/// of the loop) provably iterate over the same space: equal static shapes,
+/// or dynamic ones whose inits are the same value or tensor.empty ops with
+/// the same size values (CSE makes the per-rank slice sizes of a `?` grid
+/// one value).
 bool sameIterationSpace(linalg::GenericOp a, linalg::GenericOp b) {
-  auto typeA = cast<ShapedType>(a.getDpsInits()[0].getType());
-  auto typeB = cast<ShapedType>(b.getDpsInits()[0].getType());
-  return typeA.hasStaticShape() && typeA.getShape() == typeB.getShape();
+  Value initA = a.getDpsInits()[0], initB = b.getDpsInits()[0];
+  auto typeA = cast<ShapedType>(initA.getType());
+  auto typeB = cast<ShapedType>(initB.getType());
+  if (typeA.getShape() != typeB.getShape())
+    return false;
+  if (typeA.hasStaticShape() || initA == initB)
+    return true;
+  auto emptyA = initA.getDefiningOp<tensor::EmptyOp>();
+  auto emptyB = initB.getDefiningOp<tensor::EmptyOp>();
+  return emptyA && emptyB &&
+         llvm::equal(emptyA.getDynamicSizes(), emptyB.getDynamicSizes());
 }
 
 /// Whether every user of `producer` other than `consumer` comes after

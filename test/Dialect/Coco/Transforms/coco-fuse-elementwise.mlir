@@ -55,3 +55,52 @@ func.func @init_from_producer(%x: tensor<8xf32>) -> tensor<8xf32> {
   } -> tensor<8xf32>
   return %c : tensor<8xf32>
 }
+
+// Dynamic shapes (a `?` grid's slices) fuse when the inits provably have the
+// same size: tensor.empty ops of the same size value.
+// CHECK-LABEL: func @dynamic_same_size
+// CHECK: linalg.generic
+// CHECK: arith.addf
+// CHECK: arith.mulf
+// CHECK-NOT: linalg.generic
+func.func @dynamic_same_size(%x: tensor<?xf32>, %y: tensor<?xf32>, %n: index) -> tensor<?xf32> {
+  %e1 = tensor.empty(%n) : tensor<?xf32>
+  %s = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel"]}
+      ins(%x, %y : tensor<?xf32>, tensor<?xf32>) outs(%e1 : tensor<?xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %r = arith.addf %a, %b : f32
+    linalg.yield %r : f32
+  } -> tensor<?xf32>
+  %e2 = tensor.empty(%n) : tensor<?xf32>
+  %m = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
+      ins(%s : tensor<?xf32>) outs(%e2 : tensor<?xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %r = arith.mulf %a, %a : f32
+    linalg.yield %r : f32
+  } -> tensor<?xf32>
+  return %m : tensor<?xf32>
+}
+
+// Sizes that are not provably equal: left as two loops.
+// CHECK-LABEL: func @dynamic_other_size
+// CHECK: linalg.generic
+// CHECK: arith.addf
+// CHECK: linalg.generic
+// CHECK: arith.mulf
+func.func @dynamic_other_size(%x: tensor<?xf32>, %y: tensor<?xf32>, %n: index, %k: index) -> tensor<?xf32> {
+  %e1 = tensor.empty(%n) : tensor<?xf32>
+  %s = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel"]}
+      ins(%x, %y : tensor<?xf32>, tensor<?xf32>) outs(%e1 : tensor<?xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %r = arith.addf %a, %b : f32
+    linalg.yield %r : f32
+  } -> tensor<?xf32>
+  %e2 = tensor.empty(%k) : tensor<?xf32>
+  %m = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
+      ins(%s : tensor<?xf32>) outs(%e2 : tensor<?xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %r = arith.mulf %a, %a : f32
+    linalg.yield %r : f32
+  } -> tensor<?xf32>
+  return %m : tensor<?xf32>
+}
