@@ -32,8 +32,11 @@ using namespace mlir::coco;
 
 void mlir::coco::buildCocoLowerToGPUPipeline(
     OpPassManager &pm, const GPUPipelineOptions &options) {
+  // Pointwise loops over one dimension, so kernels spread every element
+  // over their threads.
   buildCocoBufferizePipeline(pm, options.fuseElementwise,
-                             options.fuseReduceScatter, options.overlapChunks);
+                             options.fuseReduceScatter, options.overlapChunks,
+                             /*collapseElementwise=*/true);
 
   // Library calls first, while matmuls are still linalg.matmul.
   ConvertCocoToLLVMPassOptions runtime;
