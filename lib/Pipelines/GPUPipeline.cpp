@@ -27,11 +27,96 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Transforms/Passes.h"
 
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Regex.h"
+
 using namespace mlir;
 using namespace mlir::coco;
 
+namespace {
+/// The PTX ISA version (x10) a chip needs at least, or 0 if unknown.
+int minimumPtxVersion(int sm) {
+  if (sm >= 120)
+    return 87;
+  if (sm >= 100)
+    return 86;
+  if (sm >= 89)
+    return 78;
+  if (sm >= 87)
+    return 74;
+  if (sm >= 86)
+    return 71;
+  if (sm >= 80)
+    return 70;
+  if (sm >= 75)
+    return 63;
+  if (sm >= 70)
+    return 60;
+  return sm >= 50 ? 50 : 0;
+}
+
+/// First step of coco-lower-to-gpu: rejects options that would otherwise end
+/// in an LLVM fatal error (a PTX version too old for the chip), a silently
+/// broken tiling (block-size <= 0) or an error that does not fail the run.
+struct CheckGPUPipelineOptions
+    : public PassWrapper<CheckGPUPipelineOptions, OperationPass<ModuleOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(CheckGPUPipelineOptions)
+
+  CheckGPUPipelineOptions(std::string chip, std::string features,
+                          std::string format, std::string toolkit,
+                          int64_t blockSize)
+      : chip(std::move(chip)), features(std::move(features)),
+        format(std::move(format)), toolkit(std::move(toolkit)),
+        blockSize(blockSize) {}
+
+  StringRef getArgument() const final { return "coco-check-gpu-options"; }
+
+  void runOnOperation() override {
+    auto fail = [&](const Twine &message) {
+      getOperation().emitError() << "coco-lower-to-gpu: " << message;
+      signalPassFailure();
+    };
+    if (blockSize < 1 || blockSize > 1024)
+      return fail("block-size must be 1..1024 (threads per block), got " +
+                  Twine(blockSize));
+    if (!llvm::is_contained({"fatbin", "bin", "isa", "llvm", "offloading"},
+                            format))
+      return fail("format must be fatbin, bin, isa, llvm or offloading, got '" +
+                  format + "'");
+    SmallVector<StringRef> match;
+    if (!llvm::Regex("^sm_([0-9]+)[af]?$").match(chip, &match))
+      return fail("chip must look like sm_90, got '" + chip + "'");
+    int sm = std::stoi(match[1].str());
+    SmallVector<StringRef> ptx;
+    if (llvm::Regex("\\+ptx([0-9]+)").match(features, &ptx)) {
+      int version = std::stoi(ptx[1].str());
+      if (version < minimumPtxVersion(sm))
+        return fail("PTX " + Twine(version / 10) + "." + Twine(version % 10) +
+                    " (features=" + features + ") cannot target " + chip +
+                    ", which needs PTX " + Twine(minimumPtxVersion(sm) / 10) +
+                    "." + Twine(minimumPtxVersion(sm) % 10) + " or later");
+    }
+    if (format == "bin" || format == "fatbin") {
+      SmallString<256> ptxas(toolkit);
+      llvm::sys::path::append(ptxas, "bin", "ptxas");
+      if (!llvm::sys::fs::can_execute(ptxas))
+        return fail("format=" + format + " needs ptxas, but the toolkit '" +
+                    toolkit + "' has no " + ptxas.str() +
+                    " (set toolkit=<CUDA dir>, or format=isa for PTX only)");
+    }
+  }
+
+  std::string chip, features, format, toolkit;
+  int64_t blockSize;
+};
+} // namespace
+
 void mlir::coco::buildCocoLowerToGPUPipeline(
     OpPassManager &pm, const GPUPipelineOptions &options) {
+  pm.addPass(std::make_unique<CheckGPUPipelineOptions>(
+      options.chip, options.features, options.format, options.toolkit,
+      options.blockSize));
   // Pointwise loops over one dimension, so kernels spread every element
   // over their threads.
   buildCocoBufferizePipeline(pm, options.fuseElementwise,

@@ -1,0 +1,27 @@
+// REQUIRES: gpu-toolchain
+// Bad coco-lower-to-gpu options are errors that fail the run, before any
+// lowering: no LLVM fatal error (a PTX version too old for the chip), no
+// silently broken tiling, no error that exits 0.
+//
+// RUN: not coco-opt %s --coco-lower-to-gpu="block-size=-5" -o /dev/null 2>&1 | FileCheck %s --check-prefix=BLOCK
+// RUN: not coco-opt %s --coco-lower-to-gpu="block-size=2048" -o /dev/null 2>&1 | FileCheck %s --check-prefix=BLOCK
+// BLOCK: error: coco-lower-to-gpu: block-size must be 1..1024 (threads per block), got
+// RUN: not coco-opt %s --coco-lower-to-gpu="format=bogus" -o /dev/null 2>&1 | FileCheck %s --check-prefix=FORMAT
+// FORMAT: error: coco-lower-to-gpu: format must be fatbin, bin, isa, llvm or offloading, got 'bogus'
+// RUN: not coco-opt %s --coco-lower-to-gpu="chip=gfx90a" -o /dev/null 2>&1 | FileCheck %s --check-prefix=CHIP
+// CHIP: error: coco-lower-to-gpu: chip must look like sm_90, got 'gfx90a'
+// RUN: not coco-opt %s --coco-lower-to-gpu="features=+ptx60" -o /dev/null 2>&1 | FileCheck %s --check-prefix=PTX
+// PTX: error: coco-lower-to-gpu: PTX 6.0 (features=+ptx60) cannot target sm_90, which needs PTX 7.8 or later
+// PTX-NOT: LLVM ERROR
+// RUN: not coco-opt %s --coco-lower-to-gpu="toolkit=/tmp" -o /dev/null 2>&1 | FileCheck %s --check-prefix=TOOLKIT
+// TOOLKIT: error: coco-lower-to-gpu: format=fatbin needs ptxas, but the toolkit '/tmp' has no /tmp/bin/ptxas (set toolkit=<CUDA dir>, or format=isa for PTX only)
+// An older chip with its own PTX version is fine.
+// RUN: coco-opt %s --coco-lower-to-gpu="chip=sm_80 features=+ptx70 format=isa" | FileCheck %s --check-prefix=SM80
+// SM80: .target sm_80
+
+coco.grid @dp(shape = [?])
+!R = !coco.dtensor<64xf32, replicated on @dp>
+func.func @scale(%x: !R, %a: f32) -> !R {
+  %y = coco.mul %x, %a : !R, f32
+  return %y : !R
+}
