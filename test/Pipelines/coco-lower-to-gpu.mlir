@@ -51,7 +51,7 @@ coco.grid @dp(shape = [?])
 // RSCAG-NOT: gpu.launch_func
 // RSCAG-NOT: llvm.call @coco_gpu_
 
-// NOTOOLKIT: error: CUDA path: /nonexistent does not exist or is not a directory
+// NOTOOLKIT: error: coco-lower-to-gpu: format=bin needs ptxas, but the toolkit '/nonexistent' has no /nonexistent/bin/ptxas
 
 func.func @adam(%w: !R {coco.name = "w"}, %g: !L {coco.name = "g"},
                 %m: !R {coco.name = "m"}, %v: !R {coco.name = "v"},
