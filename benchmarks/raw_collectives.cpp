@@ -9,9 +9,19 @@
 //
 // usage: mpirun -np R raw_collectives N [REPS]
 //
+// Built as coco-raw-collectives-gpu (COCO_BENCH_GPU): the same through the
+// GPU runtime (NCCL) on device buffers, and a device-to-device copy.
+//
 //===----------------------------------------------------------------------===//
 
 #include "coco/Runtime/CocoRuntime.h"
+#ifdef COCO_BENCH_GPU
+#include "coco/Runtime/CocoRuntimeGPU.h"
+#include <cuda_runtime.h>
+#define COCO_BENCH(name) coco_gpu_##name
+#else
+#define COCO_BENCH(name) coco_rt_##name
+#endif
 
 #include <algorithm>
 #include <cstdio>
@@ -27,8 +37,43 @@ struct Descriptor1D {
   int64_t offset, size, stride;
 };
 
-Descriptor1D view(std::vector<float> &v) {
-  return {v.data(), v.data(), 0, static_cast<int64_t>(v.size()), 1};
+/// A buffer of n floats: host memory, or device memory for the GPU runtime.
+struct Buffer {
+  explicit Buffer(int64_t n, float value) : size(n) {
+#ifdef COCO_BENCH_GPU
+    check(cudaMalloc(&data, n * sizeof(float)), "cudaMalloc");
+    std::vector<float> host(n, value);
+    check(cudaMemcpy(data, host.data(), n * sizeof(float), cudaMemcpyHostToDevice),
+          "cudaMemcpy");
+#else
+    storage.assign(n, value);
+    data = storage.data();
+#endif
+  }
+#ifdef COCO_BENCH_GPU
+  static void check(cudaError_t status, const char *what) {
+    if (status != cudaSuccess) {
+      std::fprintf(stderr, "%s: %s\n", what, cudaGetErrorString(status));
+      std::exit(1);
+    }
+  }
+#endif
+  float *data = nullptr;
+  int64_t size;
+  std::vector<float> storage;
+};
+
+Descriptor1D view(Buffer &b) { return {b.data, b.data, 0, b.size, 1}; }
+
+void copy(Buffer &to, const Buffer &from) {
+#ifdef COCO_BENCH_GPU
+  Buffer::check(cudaMemcpy(to.data, from.data, from.size * sizeof(float),
+                           cudaMemcpyDeviceToDevice),
+                "cudaMemcpy (device to device)");
+  Buffer::check(cudaDeviceSynchronize(), "cudaDeviceSynchronize");
+#else
+  std::memcpy(to.data, from.data, from.size * sizeof(float));
+#endif
 }
 } // namespace
 
@@ -38,22 +83,22 @@ int main(int argc, char **argv) {
   int reps = argc > 2 ? std::atoi(argv[2]) : 7;
   int64_t ranks = coco_rt_world_size();
   int64_t comm = coco_rt_comm(1, -1, 1, 1, 1, 0);
-  std::vector<float> a(n, 1.0f), b(n, 0.0f), slice(n / ranks, 0.0f);
+  Buffer a(n, 1.0f), b(n, 0.0f), slice(n / ranks, 0.0f);
   Descriptor1D da = view(a), db = view(b), ds = view(slice);
 
   std::vector<std::pair<std::string, std::function<void()>>> cases = {
       {"all_reduce", [&] {
-         coco_rt_all_reduce("bench", comm, COCO_DTYPE_F32, COCO_RED_SUM, 1,
+         COCO_BENCH(all_reduce)("bench", comm, COCO_DTYPE_F32, COCO_RED_SUM, 1,
                             &da, 1, &db);
        }},
       {"reduce_scatter", [&] {
-         coco_rt_reduce_scatter("bench", comm, COCO_DTYPE_F32, COCO_RED_SUM, 0,
+         COCO_BENCH(reduce_scatter)("bench", comm, COCO_DTYPE_F32, COCO_RED_SUM, 0,
                                 1, &da, 1, &ds);
        }},
       {"all_gather", [&] {
-         coco_rt_all_gather("bench", comm, COCO_DTYPE_F32, 0, 1, &ds, 1, &db);
+         COCO_BENCH(all_gather)("bench", comm, COCO_DTYPE_F32, 0, 1, &ds, 1, &db);
        }},
-      {"copy", [&] { std::memcpy(b.data(), a.data(), n * sizeof(float)); }},
+      {"copy", [&] { copy(b, a); }},
   };
   std::vector<std::vector<double>> times(cases.size());
   for (auto &c : cases) // warm up: first touch, communicator setup

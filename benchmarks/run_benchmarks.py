@@ -102,8 +102,10 @@ def entry_name(variant):
     return "v_" + re.sub(r"[^A-Za-z0-9]+", "_", variant).strip("_")
 
 
-def build_program(kind, n, ranks, work):
-    """One executable with an entry per schedule."""
+def build_program(kind, n, ranks, work, target="cpu"):
+    """One executable with an entry per schedule (target gpu: every
+    schedule's pipeline is coco-lower-to-gpu with the same options, linked
+    with libCocoRuntimeGPU)."""
     if kind in ("layer", "pipeline"):
         source = open(os.path.join(TP if kind == "layer" else PP, "layer.mlir")).read()
         h = LAYER_H
@@ -135,8 +137,10 @@ def build_program(kind, n, ranks, work):
         funcs.append("\n".join(lines[start:-1]))
         # ... and compile it with its pipeline.
         obj = os.path.join(work, f"{name}.o")
+        if target == "gpu":
+            pipeline = pipeline.replace("coco-lower-to-cpu", "coco-lower-to-gpu")
         sh([os.path.join(BIN, "coco-compile"), path, "--emit=obj", "-o", obj,
-            "--pipeline", pipeline] + [f"--pre-pass={p}" for p in passes])
+            "--target", target, "--pipeline", pipeline] + [f"--pre-pass={p}" for p in passes])
         objects.append(obj)
     merged = os.path.join(work, "all.mlir")
     with open(merged, "w") as f:
@@ -147,8 +151,9 @@ def build_program(kind, n, ranks, work):
         merged, "-o", main_cpp])
     exe = os.path.join(work, f"bench_{kind}_{n}")
     lib = os.path.join(BUILD, "lib")
+    runtime = "-lCocoRuntimeGPU" if target == "gpu" else "-lCocoRuntime"
     sh(["c++", "-O2", "-std=c++17", f"-I{ROOT}/include", main_cpp, *objects, "-o", exe,
-        f"-L{lib}", "-lCocoHost", "-lCocoRuntime", f"-Wl,-rpath,{lib}", "-lm"])
+        f"-L{lib}", "-lCocoHost", runtime, f"-Wl,-rpath,{lib}", "-lm"])
     return exe
 
 
@@ -162,10 +167,19 @@ def main():
     parser.add_argument("--pipeline-batches", default="",
                         help="also benchmark the pipeline-parallel layer (2 stages x 2 tensor-parallel "
                              f"ranks, {PIPELINE_RANKS} MPI ranks) at these B, e.g. 2,4")
+    parser.add_argument("--target", choices=["cpu", "gpu"], default="cpu",
+                        help="gpu: coco-lower-to-gpu programs, one rank per GPU "
+                             "(--ranks = number of GPUs), raw NCCL collectives and "
+                             "device-to-device copy bandwidth for the bound")
+    parser.add_argument("--build-only", action="store_true",
+                        help="build every program and stop (e.g. for a GPU machine without compilers)")
     parser.add_argument("--iters", type=int, default=7)
     parser.add_argument("--warmup", type=int, default=2)
-    parser.add_argument("--out", default=os.path.join(ROOT, "benchmarks", "results"))
+    parser.add_argument("--out", default=None,
+                        help="default: benchmarks/results (cpu) or benchmarks/results-gpu")
     args = parser.parse_args()
+    if args.out is None:
+        args.out = os.path.join(ROOT, "benchmarks", "results" + ("-gpu" if args.target == "gpu" else ""))
     os.environ.setdefault("OMPI_ALLOW_RUN_AS_ROOT", "1")
     os.environ.setdefault("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
     os.makedirs(args.out, exist_ok=True)
@@ -180,15 +194,18 @@ def main():
         for n, kind in jobs:
             ranks = PIPELINE_RANKS if kind == "pipeline" else args.ranks
             elements = n * LAYER_S * LAYER_H if kind in ("layer", "pipeline") else n
-            if kind != "pipeline" and elements not in raw_by_elements:
+            if kind != "pipeline" and elements not in raw_by_elements and not args.build_only:
                 raw = {}
-                for line in sh(MPIRUN + ["-np", str(ranks),
-                                         os.path.join(BIN, "coco-raw-collectives"),
+                raw_tool = "coco-raw-collectives" + ("-gpu" if args.target == "gpu" else "")
+                for line in sh(MPIRUN + ["-np", str(ranks), os.path.join(BIN, raw_tool),
                                          str(elements), str(args.iters)]).splitlines():
                     what, _, ms = line.split(",")
                     raw[what] = float(ms)
                 raw_by_elements[elements] = raw
-            exe = build_program(kind, n, ranks, work)
+            exe = build_program(kind, n, ranks, work, args.target)
+            if args.build_only:
+                print(f"built {kind} {n}: {len(variants(kind))} schedules in {os.path.basename(exe)}")
+                continue
             csv_path = os.path.join(work, f"{kind}_{n}.csv")
             sh(MPIRUN + ["-np", str(ranks), exe, "--quiet", "--iters", str(args.iters),
                          "--warmup", str(args.warmup), "--csv", csv_path])
@@ -209,7 +226,8 @@ def main():
             eager = times[entry_name("eager")]
             for variant, _, _ in variants(kind):
                 t = times[entry_name(variant)]
-                rows.append(dict(workload=kind, elements=elements, schedule=variant, ranks=ranks,
+                rows.append(dict(workload=kind, target=args.target, elements=elements,
+                                 schedule=variant, ranks=ranks,
                                  median_ms=round(t, 3), gb_per_s=round(nbytes / (t * 1e-3) / 1e9, 2),
                                  speedup_vs_eager=round(eager / t, 2),
                                  ratio_to_bound=round(t / bound, 2) if bound else "",
@@ -218,19 +236,24 @@ def main():
                                  copy_gb_per_s=round(bandwidth / 1e9, 1) if bound else ""))
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    if args.build_only:
+        return
 
     with open(os.path.join(args.out, "results.csv"), "w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
         writer.writeheader()
         writer.writerows(rows)
-    header = "| workload | ranks | elements | schedule | median ms | eff. GB/s | x eager | / bound |"
-    table = [header, "|" + "---|" * 8]
+    header = ("| workload | ranks | elements | schedule | median ms | eff. GB/s | x eager | / bound "
+              "| of copy BW |")
+    table = [header, "|" + "---|" * 9]
     for r in rows:
+        of_copy = (f"{100 * r['gb_per_s'] / r['copy_gb_per_s']:.0f}%" if r["copy_gb_per_s"]
+                   else "n/a")
         table.append(f"| {r['workload']} | {r['ranks']} | {r['elements'] >> 20}M | {r['schedule']} | "
                      f"{r['median_ms']} | {r['gb_per_s']} | {r['speedup_vs_eager']} | "
-                     f"{r['ratio_to_bound'] or 'n/a'} |")
+                     f"{r['ratio_to_bound'] or 'n/a'} | {of_copy} |")
     text = "\n".join(table)
-    note = (f"\n\n{args.ranks} MPI ranks, median of {args.iters} interleaved repetitions "
+    note = (f"\n\n{args.ranks} MPI ranks ({args.target}), median of {args.iters} interleaved repetitions "
             f"(max over ranks). Bound = min(all_reduce + bytes/BW, reduce_scatter + all_gather "
             f"+ bytes/(R*BW)), BW = copy bandwidth with every rank copying. For the layer "
             f"(elements = B*S*H) the bound leaves out the matmul and GB/s counts only the "
