@@ -85,17 +85,24 @@ struct CheckGPUPipelineOptions
       return fail("format must be fatbin, bin, isa, llvm or offloading, got '" +
                   format + "'");
     SmallVector<StringRef> match;
-    if (!llvm::Regex("^sm_([0-9]+)[af]?$").match(chip, &match))
+    int sm = 0;
+    if (!llvm::Regex("^sm_([0-9]+)([af]?)$").match(chip, &match) ||
+        match[1].getAsInteger(10, sm))
       return fail("chip must look like sm_90, got '" + chip + "'");
-    int sm = std::stoi(match[1].str());
+    // Architecture-specific variants (sm_90a, sm_100f) need PTX 8.0+.
+    int minimum = minimumPtxVersion(sm);
+    if (!match[2].empty())
+      minimum = std::max(minimum, 80);
     SmallVector<StringRef> ptx;
+    int version = 0;
     if (llvm::Regex("\\+ptx([0-9]+)").match(features, &ptx)) {
-      int version = std::stoi(ptx[1].str());
-      if (version < minimumPtxVersion(sm))
+      if (ptx[1].getAsInteger(10, version))
+        return fail("features: PTX version '" + ptx[1] + "' is not a number");
+      if (version < minimum)
         return fail("PTX " + Twine(version / 10) + "." + Twine(version % 10) +
                     " (features=" + features + ") cannot target " + chip +
-                    ", which needs PTX " + Twine(minimumPtxVersion(sm) / 10) +
-                    "." + Twine(minimumPtxVersion(sm) % 10) + " or later");
+                    ", which needs PTX " + Twine(minimum / 10) + "." +
+                    Twine(minimum % 10) + " or later");
     }
     if (format == "bin" || format == "fatbin") {
       SmallString<256> ptxas(toolkit);

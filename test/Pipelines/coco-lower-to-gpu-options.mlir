@@ -13,6 +13,10 @@
 // RUN: not coco-opt %s --coco-lower-to-gpu="features=+ptx60" -o /dev/null 2>&1 | FileCheck %s --check-prefix=PTX
 // PTX: error: coco-lower-to-gpu: PTX 6.0 (features=+ptx60) cannot target sm_90, which needs PTX 7.8 or later
 // PTX-NOT: LLVM ERROR
+// RUN: not coco-opt %s --coco-lower-to-gpu="chip=sm_90a features=+ptx78" -o /dev/null 2>&1 | FileCheck %s --check-prefix=ARCH
+// ARCH: error: coco-lower-to-gpu: PTX 7.8 (features=+ptx78) cannot target sm_90a, which needs PTX 8.0 or later
+// RUN: not coco-opt %s --coco-lower-to-gpu="chip=sm_99999999999" -o /dev/null 2>&1 | FileCheck %s --check-prefix=HUGE
+// HUGE: error: coco-lower-to-gpu: chip must look like sm_90, got 'sm_99999999999'
 // RUN: not coco-opt %s --coco-lower-to-gpu="toolkit=/tmp" -o /dev/null 2>&1 | FileCheck %s --check-prefix=TOOLKIT
 // TOOLKIT: error: coco-lower-to-gpu: format=fatbin needs ptxas, but the toolkit '/tmp' has no /tmp/bin/ptxas (set toolkit=<CUDA dir>, or format=isa for PTX only)
 // An older chip with its own PTX version is fine.

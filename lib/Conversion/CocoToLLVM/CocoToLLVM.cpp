@@ -371,6 +371,18 @@ bool isCublasMatmul(linalg::MatmulOp op) {
     return false;
   Type element = cast<MemRefType>(op.getDpsInits()[0].getType())
                      .getElementType();
+  // cuBLAS needs contiguous columns (rows may be strided): a layout whose
+  // innermost stride is not statically 1 stays linalg.
+  auto contiguousColumns = [](Value v) {
+    auto type = cast<MemRefType>(v.getType());
+    SmallVector<int64_t> strides;
+    int64_t offset;
+    return type.getRank() == 2 &&
+           succeeded(type.getStridesAndOffset(strides, offset)) &&
+           (strides[1] == 1 || type.getDimSize(1) == 1);
+  };
+  if (!llvm::all_of(op->getOperands(), contiguousColumns))
+    return false;
   return llvm::all_of(op.getDpsInputs(),
                       [&](Value v) {
                         return cast<MemRefType>(v.getType())
@@ -525,10 +537,20 @@ struct ConvertCocoToLLVMPass
           continue;
         auto gpuName = StringAttr::get(&getContext(),
                                        (Twine("coco_gpu_") + name).str());
+        auto existing = module.lookupSymbol<LLVM::LLVMFuncOp>(gpuName);
+        if (existing && existing.getFunctionType() != function.getFunctionType()) {
+          existing.emitError() << "declares " << gpuName
+                               << " with another type than the GPU runtime's "
+                               << function.getFunctionType();
+          return signalPassFailure();
+        }
         if (failed(SymbolTable::replaceAllSymbolUses(function, gpuName,
                                                       module)))
           return signalPassFailure();
-        SymbolTable::setSymbolName(function, gpuName);
+        if (existing)
+          function.erase(); // the module already declares it
+        else
+          SymbolTable::setSymbolName(function, gpuName);
       }
     }
 

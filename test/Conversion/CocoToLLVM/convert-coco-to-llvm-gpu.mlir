@@ -18,8 +18,10 @@ coco.grid @tp(shape = [2])
 // CHECK: llvm.call @coco_gpu_all_reduce(
 // CHECK: %[[REQ:.*]] = llvm.call @coco_gpu_iall_reduce(
 // CHECK: llvm.call @coco_gpu_wait(%{{.*}}, %[[REQ]])
-// A matmul cuBLAS has no type for (i32) stays linalg, for loops or kernels.
+// A matmul cuBLAS has no type for (i32), or with strided columns, stays
+// linalg, for loops or kernels.
 // CHECK: linalg.matmul ins(%{{.*}}, %{{.*}} : memref<4x4xi32>, memref<4x4xi32>)
+// CHECK: linalg.matmul ins(%{{.*}}, %{{.*}} : memref<4x4xf32, strided<[1, 4]>>, memref<4x4xf32>)
 // NORT-NOT: coco_rt_all_reduce
 // NORT-NOT: coco_rt_iall_reduce
 // NORT-NOT: coco_rt_wait
@@ -34,5 +36,8 @@ func.func @layer(%a16: memref<8x4xf16>, %b16: memref<4x8xf16>, %c16: memref<8x8x
   %r = coco.comm.iall_reduce sum %z into %o on @tp[0] : memref<8x8xf32>, memref<8x8xf32>
   coco.comm.wait %r, %z, %o : memref<8x8xf32>, memref<8x8xf32>
   linalg.matmul ins(%i, %i : memref<4x4xi32>, memref<4x4xi32>) outs(%i : memref<4x4xi32>)
+  %t = memref.alloc() : memref<4x4xf32>
+  %tt = memref.transpose %t (i, j) -> (j, i) : memref<4x4xf32> to memref<4x4xf32, strided<[1, 4]>>
+  linalg.matmul ins(%tt, %t : memref<4x4xf32, strided<[1, 4]>>, memref<4x4xf32>) outs(%t : memref<4x4xf32>)
   return
 }

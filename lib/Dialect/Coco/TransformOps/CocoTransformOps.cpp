@@ -153,9 +153,10 @@ DiagnosedSilenceableFailure transform::CocoPipelineSendOp::applyToOne(
     return emitDefiniteFailure()
            << "expects coco.send targets, got " << target->getName();
   results.push_back(target);
-  // A send of slices (e.g. of a channel an earlier target rewrote) already
-  // is what this transformation makes.
-  if (send.getInput().getType().isSliced())
+  // A send of slices to another stage (e.g. of a channel an earlier target
+  // rewrote) already is what this transformation makes.
+  if (send.getInput().getType().isSliced() &&
+      send.getPeerAxis() != send.getInput().getType().getAxis())
     return DiagnosedSilenceableFailure::success();
   SymbolTableCollection symbols;
   return fromResult(pipelineSend(rewriter, send, getDim(), symbols));

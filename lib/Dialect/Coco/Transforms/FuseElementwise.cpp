@@ -188,7 +188,10 @@ LogicalResult mlir::coco::fuseElementwise(RewriterBase &rewriter,
   // inside the merged loop) and duplicated operands.
   RewritePatternSet patterns(root->getContext());
   linalg::populateEraseUnusedOperandsAndResultsPatterns(patterns);
-  return applyPatternsGreedily(root, std::move(patterns));
+  if (failed(applyPatternsGreedily(root, std::move(patterns))))
+    return root->emitError() << "elementwise fusion: the clean-up of unused "
+                                "results did not converge";
+  return success();
 }
 
 namespace {

@@ -20,6 +20,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 
 namespace mlir::coco {
 #define GEN_PASS_DEF_COCOOVERLAPPASS
@@ -106,16 +107,32 @@ Value rowBlock(OpBuilder &b, Location loc, Value buffer, int64_t k,
   return memref::SubViewOp::create(b, loc, buffer, offsets, sizes, strides);
 }
 
+/// Whether `op`, between the matmul and the collective, cannot observe or
+/// change what the rewrite moves (the matmul, now computed in blocks after
+/// it): a view of the product, a fresh allocation, or an op without memory
+/// effects and regions. Anything else (a copy, a write to an operand, a
+/// region that might do either) keeps the pair as it is.
+bool harmlessInBetween(Operation *op, Value rows2d) {
+  if (auto expand = dyn_cast<memref::ExpandShapeOp>(op))
+    return expand.getSrc() == rows2d;
+  if (isa<memref::AllocOp>(op))
+    return true;
+  return op->getNumRegions() == 0 && isMemoryEffectFree(op);
+}
+
 /// The matmul writing `input` (directly or through an expand_shape) if it
 /// can be chunked in `chunks` row blocks before `collective` reads it.
-linalg::MatmulOp producerMatmul(Value input, Operation *collective,
+linalg::MatmulOp producerMatmul(Value input, Value init, Operation *collective,
                                 int64_t chunks) {
   Value rows2d = input;
   if (auto expand = input.getDefiningOp<memref::ExpandShapeOp>())
     rows2d = expand.getSrc();
   auto type = dyn_cast<MemRefType>(rows2d.getType());
+  auto initType = dyn_cast<MemRefType>(init.getType());
+  // Row blocks of the destination must be views: identity layouts only.
   if (!type || type.getRank() != 2 || !type.hasStaticShape() ||
-      !type.getLayout().isIdentity() || type.getDimSize(0) % chunks != 0)
+      !type.getLayout().isIdentity() || type.getDimSize(0) % chunks != 0 ||
+      !initType || !initType.getLayout().isIdentity())
     return {};
   linalg::MatmulOp matmul;
   for (Operation *user : rows2d.getUsers()) {
@@ -125,15 +142,14 @@ linalg::MatmulOp producerMatmul(Value input, Operation *collective,
         candidate->isBeforeInBlock(collective))
       matmul = candidate;
   }
-  if (!matmul)
+  // Blocks are rebuilt as plain matmuls: transposed maps or casts stay.
+  if (!matmul || matmul.hasUserDefinedMaps() ||
+      matmul.getCast() != linalg::TypeFn::cast_signed)
     return {};
-  // Nothing else may touch the result between the matmul and the collective.
   for (Operation *op = matmul->getNextNode(); op != collective;
        op = op->getNextNode())
-    if (llvm::is_contained(op->getOperands(), rows2d) ||
-        llvm::is_contained(op->getOperands(), input))
-      if (!isa<memref::ExpandShapeOp>(op))
-        return {};
+    if (!harmlessInBetween(op, rows2d))
+      return {};
   return matmul;
 }
 
@@ -183,9 +199,12 @@ struct CocoOverlapPass
         if (isa<MemRefType>(scatter.getInput().getType()) &&
             scattersColumns(scatter.getInput(), scatter.getDim()))
           input = scatter.getInput();
+      Value init = isa<CommAllReduceOp>(op)
+                       ? cast<CommAllReduceOp>(op).getInit()
+                       : cast<CommReduceScatterOp>(op).getInit();
       linalg::MatmulOp matmul;
       if (input && isa<MemRefType>(input.getType()))
-        matmul = producerMatmul(input, op, blocks);
+        matmul = producerMatmul(input, init, op, blocks);
       if (matmul)
         targets.push_back({matmul, op, blocks});
       else if (marked)

@@ -36,6 +36,9 @@ static Channel collectChannel(SendOp send) {
   if (!scope)
     scope = send->getParentOp();
   scope->walk([&](Operation *op) {
+    // A nested module has grids of its own: another channel.
+    if (op != scope && op->hasTrait<OpTrait::SymbolTable>())
+      return WalkResult::skip();
     if (auto other = dyn_cast<SendOp>(op)) {
       if (other.getInput().getType() == type &&
           other.getPeerAxis() == peerAxis)
@@ -44,6 +47,7 @@ static Channel collectChannel(SendOp send) {
       if (recv.getType() == type && recv.getPeerAxis() == peerAxis)
         channel.recvs.push_back(recv);
     }
+    return WalkResult::advance();
   });
   return channel;
 }
@@ -130,6 +134,7 @@ LogicalResult mlir::coco::pipelineSend(RewriterBase &rewriter, SendOp send,
     auto slices = RecvOp::create(rewriter, recv.getLoc(), *sliceType,
                                  recv.getPeer(),
                                  rewriter.getI64IntegerAttr(recv.getPeerAxis()));
+    slices->setDiscardableAttrs(recv->getDiscardableAttrDictionary());
     rewriter.replaceOpWithNewOp<AllGatherOp>(recv, slices);
   }
   return success();

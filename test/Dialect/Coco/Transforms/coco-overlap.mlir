@@ -114,3 +114,48 @@ func.func @marked_without_matmul(%c: memref<8x6xf32>, %d: memref<8x6xf32>) {
   coco.comm.all_reduce sum %c into %d on @tp[0] {coco.overlap_chunks = 4 : i64} : memref<8x6xf32>, memref<8x6xf32>
   return
 }
+
+// Left alone: anything between the matmul and the collective that could
+// observe or change what moves (the matmul now runs after it): a write to an
+// operand, a region; and matmuls
+// with their own indexing maps (blocks are rebuilt as plain matmuls).
+// CHECK-LABEL: func @lhs_written
+// CHECK-NOT: iall_reduce
+// CHECK-LABEL: func @nested_read
+// CHECK-NOT: iall_reduce
+// The first of two collectives of one product is chunked (the matmul
+// blocks move before it); the second then reads the finished product.
+// CHECK-LABEL: func @two_collectives
+// CHECK-COUNT-2: coco.comm.iall_reduce
+// CHECK: coco.comm.all_reduce sum
+// CHECK-LABEL: func @transposed_lhs
+// CHECK-NOT: iall_reduce
+func.func @lhs_written(%a: memref<8x4xf32>, %b: memref<4x6xf32>, %c: memref<8x6xf32>, %d: memref<8x6xf32>) {
+  %one = arith.constant 1.0 : f32
+  linalg.matmul ins(%a, %b : memref<8x4xf32>, memref<4x6xf32>) outs(%c : memref<8x6xf32>)
+  linalg.fill ins(%one : f32) outs(%a : memref<8x4xf32>)
+  coco.comm.all_reduce sum %c into %d on @tp[0] : memref<8x6xf32>, memref<8x6xf32>
+  return
+}
+func.func @nested_read(%a: memref<8x4xf32>, %b: memref<4x6xf32>, %c: memref<8x6xf32>, %d: memref<8x6xf32>, %e: memref<8x6xf32>, %p: i1) {
+  linalg.matmul ins(%a, %b : memref<8x4xf32>, memref<4x6xf32>) outs(%c : memref<8x6xf32>)
+  scf.if %p {
+    memref.copy %c, %e : memref<8x6xf32> to memref<8x6xf32>
+  }
+  coco.comm.all_reduce sum %c into %d on @tp[0] : memref<8x6xf32>, memref<8x6xf32>
+  return
+}
+func.func @two_collectives(%a: memref<8x4xf32>, %b: memref<4x6xf32>, %c: memref<8x6xf32>, %d: memref<2x4x6xf32>, %e: memref<2x4x6xf32>) {
+  linalg.matmul ins(%a, %b : memref<8x4xf32>, memref<4x6xf32>) outs(%c : memref<8x6xf32>)
+  %e1 = memref.expand_shape %c [[0, 1], [2]] output_shape [2, 4, 6] : memref<8x6xf32> into memref<2x4x6xf32>
+  coco.comm.all_reduce sum %e1 into %d on @tp[0] : memref<2x4x6xf32>, memref<2x4x6xf32>
+  %e2 = memref.expand_shape %c [[0, 1], [2]] output_shape [2, 4, 6] : memref<8x6xf32> into memref<2x4x6xf32>
+  coco.comm.all_reduce sum %e2 into %e on @tp[0] : memref<2x4x6xf32>, memref<2x4x6xf32>
+  return
+}
+func.func @transposed_lhs(%a: memref<4x8xf32>, %b: memref<4x6xf32>, %c: memref<8x6xf32>, %d: memref<8x6xf32>) {
+  linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (k, m)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>]
+      ins(%a, %b : memref<4x8xf32>, memref<4x6xf32>) outs(%c : memref<8x6xf32>)
+  coco.comm.all_reduce sum %c into %d on @tp[0] : memref<8x6xf32>, memref<8x6xf32>
+  return
+}
