@@ -145,28 +145,52 @@ void mlir::coco::registerTransformDialectExtension(DialectRegistry &registry) {
   registry.addExtensions<CocoTransformDialectExtension>();
 }
 
-DiagnosedSilenceableFailure transform::CocoPipelineSendOp::applyToOne(
-    transform::TransformRewriter &rewriter, Operation *target,
-    transform::ApplyToEachResultList &results, transform::TransformState &) {
-  auto send = dyn_cast<SendOp>(target);
-  if (!send)
-    return emitDefiniteFailure()
-           << "expects coco.send targets, got " << target->getName();
-  results.push_back(target);
-  // A send of slices to another stage (e.g. of a channel an earlier target
-  // rewrote) already is what this transformation makes.
-  if (send.getInput().getType().isSliced() &&
-      send.getPeerAxis() != send.getInput().getType().getAxis())
-    return DiagnosedSilenceableFailure::success();
-  SymbolTableCollection symbols;
-  return fromResult(pipelineSend(rewriter, send, getDim(), symbols));
+/// A send that already sends slices to another stage (e.g. of a channel an
+/// earlier target rewrote) is what pipeline_send makes.
+static bool sendsSlicesAlready(SendOp send) {
+  return send.getInput().getType().isSliced() &&
+         send.getPeerAxis() != send.getInput().getType().getAxis();
 }
 
-DiagnosedSilenceableFailure transform::CocoOverlapOp::applyToOne(
-    transform::TransformRewriter &rewriter, Operation *target,
-    transform::ApplyToEachResultList &results, transform::TransformState &) {
-  results.push_back(target);
-  return fromResult(markForOverlap(rewriter, target, getChunks()));
+DiagnosedSilenceableFailure
+transform::CocoPipelineSendOp::apply(transform::TransformRewriter &rewriter,
+                                     transform::TransformResults &results,
+                                     transform::TransformState &state) {
+  SmallVector<Operation *> targets =
+      llvm::to_vector(state.getPayloadOps(getTarget()));
+  SymbolTableCollection symbols;
+  for (Operation *target : targets) {
+    auto send = dyn_cast<SendOp>(target);
+    if (!send)
+      return emitDefiniteFailure()
+             << "expects coco.send targets, got " << target->getName();
+    if (!sendsSlicesAlready(send) &&
+        failed(checkPipelineSend(send, getDim(), symbols)))
+      return DiagnosedSilenceableFailure::definiteFailure();
+  }
+  for (Operation *target : targets) {
+    auto send = cast<SendOp>(target);
+    if (!sendsSlicesAlready(send) &&
+        failed(pipelineSend(rewriter, send, getDim(), symbols)))
+      return DiagnosedSilenceableFailure::definiteFailure();
+  }
+  results.set(cast<OpResult>(getResult()), targets);
+  return DiagnosedSilenceableFailure::success();
+}
+
+DiagnosedSilenceableFailure
+transform::CocoOverlapOp::apply(transform::TransformRewriter &rewriter,
+                                transform::TransformResults &results,
+                                transform::TransformState &state) {
+  SmallVector<Operation *> targets =
+      llvm::to_vector(state.getPayloadOps(getTarget()));
+  for (Operation *target : targets)
+    if (failed(checkOverlap(target, getChunks())))
+      return DiagnosedSilenceableFailure::definiteFailure();
+  for (Operation *target : targets)
+    (void)markForOverlap(rewriter, target, getChunks());
+  results.set(cast<OpResult>(getResult()), targets);
+  return DiagnosedSilenceableFailure::success();
 }
 
 DiagnosedSilenceableFailure transform::CocoFuseElementwiseOp::applyToOne(

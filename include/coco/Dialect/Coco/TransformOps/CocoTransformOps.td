@@ -29,6 +29,13 @@ class Coco_TransformOp<string mnemonic, list<Trait> traits = []>
   }];
 }
 
+/// Ops that check every target before changing any: a failed precondition
+/// on one target leaves all of them unchanged.
+class Coco_AtomicTransformOp<string mnemonic, list<Trait> traits = []>
+    : Op<Transform_Dialect, "coco." # mnemonic, !listconcat(traits, [
+        FunctionalStyleTransformOpTrait, MemoryEffectsOpInterface,
+        DeclareOpInterfaceMethods<TransformOpInterface>])>;
+
 def CocoSplitOp : Coco_TransformOp<"split"> {
   let summary = "Splits coco.all_reduce ops (see coco-split)";
   let description = [{
@@ -98,15 +105,15 @@ def CocoFuseElementwiseOp : Coco_TransformOp<"fuse_elementwise"> {
   let assemblyFormat = "$target attr-dict `:` functional-type(operands, results)";
 }
 
-def CocoPipelineSendOp : Coco_TransformOp<"pipeline_send"> {
+def CocoPipelineSendOp : Coco_AtomicTransformOp<"pipeline_send"> {
   let summary = "Sends slices to the next pipeline stage (see coco-pipeline-send)";
   let description = [{
     Targets `coco.send` ops of a replicated value along another grid axis
     than its layout's. The sends of each target's channel send the slices of
     the all_reduce (split along `dim`) or all_gather they came from, and the
-    channel's recvs all_gather what they receive. Returns the targets. A
-    failed precondition is a definite failure with the op's diagnostic; the
-    payload is unchanged.
+    channel's recvs all_gather what they receive. Returns the targets. Every
+    target is checked before any changes: a failed precondition is a
+    definite failure with the op's diagnostic and the payload is unchanged.
   }];
   let arguments = (ins TransformHandleTypeInterface:$target,
                    DefaultValuedAttr<I64Attr, "0">:$dim);
@@ -114,7 +121,7 @@ def CocoPipelineSendOp : Coco_TransformOp<"pipeline_send"> {
   let assemblyFormat = "$target attr-dict `:` functional-type(operands, results)";
 }
 
-def CocoOverlapOp : Coco_TransformOp<"overlap"> {
+def CocoOverlapOp : Coco_AtomicTransformOp<"overlap"> {
   let summary = "Overlaps a matmul with the collective consuming it";
   let description = [{
     Targets global-view `coco.all_reduce` ops, or `coco.reduce_scatter` ops
@@ -122,9 +129,10 @@ def CocoOverlapOp : Coco_TransformOp<"overlap"> {
     Each is marked `coco.overlap_chunks = chunks`; the CPU pipeline's
     coco-overlap then computes the matmul in `chunks` row blocks and starts
     each block's collective without blocking while the next block computes
-    (CoCoNet's overlap). Returns the targets. A failed precondition (no
-    producer matmul, rows not divisible, a reduce_scatter along the rows)
-    is a definite failure with the op's diagnostic; the payload is unchanged.
+    (CoCoNet's overlap). Returns the targets. Every target is checked
+    before any is marked: a failed precondition (no producer matmul, rows
+    not divisible, a reduce_scatter along the rows) is a definite failure
+    with the op's diagnostic and the payload is unchanged.
   }];
   let arguments = (ins TransformHandleTypeInterface:$target,
                    DefaultValuedAttr<I64Attr, "2">:$chunks);
