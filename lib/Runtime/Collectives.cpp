@@ -287,9 +287,8 @@ void coco_rt_all_gather(const char *site, int64_t comm, int32_t dtype,
                         int64_t dim, int64_t inRank, void *in, int64_t outRank,
                         void *out) {
   Call call(site, OpKind::AllGather, comm, dtype);
-  auto [input, output] = call.agreeOnBuffers(
-      -1, {{"dim", dim}},
-      inRank, in, outRank, out);
+  auto [input, output] = call.agreeOnBuffers(-1, {{"dim", dim}}, inRank, in,
+                                             outRank, out);
 
   requireGathered(call, output, "output", input, "input", dim);
   const int count = call.count(input.elems);
@@ -321,9 +320,8 @@ void coco_rt_broadcast(const char *site, int64_t comm, int32_t dtype,
                        int64_t root, int64_t inRank, void *in, int64_t outRank,
                        void *out) {
   Call call(site, OpKind::Broadcast, comm, dtype);
-  auto [input, output] = call.agreeOnBuffers(
-      -1, {{"root", root}},
-      inRank, in, outRank, out);
+  auto [input, output] = call.agreeOnBuffers(-1, {{"root", root}}, inRank, in,
+                                             outRank, out);
 
   call.requireInRange("root", root, call.axis.size);
   call.requireSameElements(input, output);
@@ -342,8 +340,7 @@ void coco_rt_reduce(const char *site, int64_t comm, int32_t dtype,
   Call call(site, OpKind::Reduce, comm, dtype);
   checkReduction(reduction, call.site);
   auto [input, output] = call.agreeOnBuffers(
-      reduction, {{"root", root}},
-      inRank, in, outRank, out);
+      reduction, {{"root", root}}, inRank, in, outRank, out);
 
   call.requireInRange("root", root, call.axis.size);
   call.requireSameElements(input, output);

@@ -61,8 +61,7 @@ extern "C" int64_t coco_rt_iall_reduce(const char *site, int64_t comm,
   Call call(site, OpKind::AllReduce, comm, dtype);
   checkReduction(reduction, call.site);
   auto [input, output] = call.agreeOnBuffers(
-      reduction, {{"non-blocking", 1}},
-      inRank, in, outRank, out);
+      reduction, {{"non-blocking", 1}}, inRank, in, outRank, out);
   call.requireSameElements(input, output);
   bool inPlace = input.data == output.data;
   if (!inPlace)
@@ -90,8 +89,7 @@ extern "C" int64_t coco_rt_ireduce_scatter(const char *site, int64_t comm,
   Call call(site, OpKind::ReduceScatter, comm, dtype);
   checkReduction(reduction, call.site);
   auto [input, output] = call.agreeOnBuffers(
-      reduction, {{"dim", dim}, {"non-blocking", 1}},
-      inRank, in, outRank, out);
+      reduction, {{"dim", dim}, {"non-blocking", 1}}, inRank, in, outRank, out);
   requireGathered(call, input, "input", output, "output", dim);
   call.requireDisjoint(input, output);
 

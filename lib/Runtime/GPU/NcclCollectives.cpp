@@ -239,9 +239,8 @@ COCO_GPU_EXPORT void coco_gpu_all_reduce(const char *site, int64_t comm,
                                          int64_t outRank, void *out) {
   Call call(site, OpKind::AllReduce, comm, dtype);
   ncclRedOp_t op = ncclOp(call, reduction);
-  auto [input, output] = call.agreeOnBuffers(
-      reduction, {},
-      inRank, in, outRank, out);
+  auto [input, output] = call.agreeOnBuffers(reduction, {}, inRank, in,
+                                             outRank, out);
   call.requireSameElements(input, output);
   if (input.data != output.data)
     call.requireDisjoint(input, output);
@@ -261,8 +260,7 @@ COCO_GPU_EXPORT void coco_gpu_reduce_scatter(const char *site, int64_t comm,
   Call call(site, OpKind::ReduceScatter, comm, dtype);
   ncclRedOp_t op = ncclOp(call, reduction);
   auto [input, output] = call.agreeOnBuffers(
-      reduction, {{"dim", dim}},
-      inRank, in, outRank, out);
+      reduction, {{"dim", dim}}, inRank, in, outRank, out);
   requireGathered(call, input, "input", output, "output", dim);
   // In place only on one rank (as on CPU), where NCCL just copies.
   if (!(input.data == output.data && call.axis.size == 1))
@@ -290,9 +288,8 @@ COCO_GPU_EXPORT void coco_gpu_all_gather(const char *site, int64_t comm,
                                          int64_t inRank, void *in,
                                          int64_t outRank, void *out) {
   Call call(site, OpKind::AllGather, comm, dtype);
-  auto [input, output] = call.agreeOnBuffers(
-      -1, {{"dim", dim}},
-      inRank, in, outRank, out);
+  auto [input, output] = call.agreeOnBuffers(-1, {{"dim", dim}}, inRank, in,
+                                             outRank, out);
   requireGathered(call, output, "output", input, "input", dim);
   ncclComm_t nccl = ncclFor(comm, call.site);
   int64_t outer = input.outer(dim);
@@ -318,9 +315,8 @@ COCO_GPU_EXPORT void coco_gpu_broadcast(const char *site, int64_t comm,
                                         int64_t inRank, void *in,
                                         int64_t outRank, void *out) {
   Call call(site, OpKind::Broadcast, comm, dtype);
-  auto [input, output] = call.agreeOnBuffers(
-      -1, {{"root", root}},
-      inRank, in, outRank, out);
+  auto [input, output] = call.agreeOnBuffers(-1, {{"root", root}}, inRank, in,
+                                             outRank, out);
   call.requireInRange("root", root, call.axis.size);
   call.requireSameElements(input, output);
   ncclComm_t nccl = ncclFor(comm, call.site);
@@ -337,8 +333,7 @@ COCO_GPU_EXPORT void coco_gpu_reduce(const char *site, int64_t comm,
   Call call(site, OpKind::Reduce, comm, dtype);
   ncclRedOp_t op = ncclOp(call, reduction);
   auto [input, output] = call.agreeOnBuffers(
-      reduction, {{"root", root}},
-      inRank, in, outRank, out);
+      reduction, {{"root", root}}, inRank, in, outRank, out);
   call.requireInRange("root", root, call.axis.size);
   call.requireSameElements(input, output);
   if (input.data != output.data)
@@ -441,8 +436,7 @@ COCO_GPU_EXPORT int64_t coco_gpu_iall_reduce(const char *site, int64_t comm,
   Call call(site, OpKind::AllReduce, comm, dtype);
   ncclRedOp_t op = ncclOp(call, reduction);
   auto [input, output] = call.agreeOnBuffers(
-      reduction, {{"non-blocking", 1}},
-      inRank, in, outRank, out);
+      reduction, {{"non-blocking", 1}}, inRank, in, outRank, out);
   requireNonBlockingReduction(call, reduction);
   call.requireSameElements(input, output);
   if (input.data != output.data)
@@ -461,8 +455,7 @@ COCO_GPU_EXPORT int64_t coco_gpu_ireduce_scatter(
   Call call(site, OpKind::ReduceScatter, comm, dtype);
   ncclRedOp_t op = ncclOp(call, reduction);
   auto [input, output] = call.agreeOnBuffers(
-      reduction, {{"dim", dim}, {"non-blocking", 1}},
-      inRank, in, outRank, out);
+      reduction, {{"dim", dim}, {"non-blocking", 1}}, inRank, in, outRank, out);
   requireNonBlockingReduction(call, reduction);
   requireGathered(call, input, "input", output, "output", dim);
   call.requireDisjoint(input, output);
