@@ -267,15 +267,20 @@ def main():
         import matplotlib
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
-        kinds = sorted({r["workload"] for r in rows if r["workload"] not in ("layer", "pipeline")})
+        # Optimizers first, then the layers (x = elements of B x S x H).
+        present = {r["workload"] for r in rows}
+        kinds = sorted(present - {"layer", "pipeline"}) + \
+            [k for k in ("layer", "pipeline") if k in present]
         fig, axes = plt.subplots(1, len(kinds), figsize=(5 * len(kinds), 4), squeeze=False)
         for ax, kind in zip(axes[0], kinds):
             for variant, _, _ in variants(kind):
                 pts = [(r["elements"], r["speedup_vs_eager"]) for r in rows
                        if r["workload"] == kind and r["schedule"] == variant]
                 ax.plot([p[0] >> 20 for p in pts], [p[1] for p in pts], marker="o", label=variant)
-            ax.set_title(f"{kind} on {args.ranks} ranks")
-            ax.set_xlabel("elements (M f32)")
+            ranks = PIPELINE_RANKS if kind == "pipeline" else args.ranks
+            ax.set_title(f"{kind} on {ranks} ranks ({args.target})")
+            ax.set_xlabel("elements (M f32)" if kind not in ("layer", "pipeline")
+                          else "activation elements B*S*H (M)")
             ax.set_ylabel("speed-up over eager")
             ax.set_xscale("log", base=2)
             ax.legend(fontsize=7)
