@@ -98,6 +98,18 @@ def variants(kind):
     ]
 
 
+def torch_fused_adam_ms(n, iters):
+    """PyTorch's fused Adam on one GPU (benchmarks/torch_fused_adam.py), or
+    None when torch or a GPU is not available."""
+    script = os.path.join(ROOT, "benchmarks", "torch_fused_adam.py")
+    result = subprocess.run([sys.executable, script, str(n), str(iters)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if result.returncode != 0:
+        print(f"(no torch reference: {result.stdout.strip().splitlines()[-1:]})")
+        return None
+    return float(result.stdout.strip().split(",")[2])
+
+
 def entry_name(variant):
     return "v_" + re.sub(r"[^A-Za-z0-9]+", "_", variant).strip("_")
 
@@ -173,6 +185,8 @@ def main():
                              "device-to-device copy bandwidth for the bound")
     parser.add_argument("--build-only", action="store_true",
                         help="build every program and stop (e.g. for a GPU machine without compilers)")
+    parser.add_argument("--keep", metavar="DIR",
+                        help="copy the built programs into DIR (to carry them elsewhere)")
     parser.add_argument("--iters", type=int, default=7)
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--out", default=None,
@@ -203,6 +217,9 @@ def main():
                     raw[what] = float(ms)
                 raw_by_elements[elements] = raw
             exe = build_program(kind, n, ranks, work, args.target)
+            if args.keep:
+                os.makedirs(args.keep, exist_ok=True)
+                shutil.copy(exe, args.keep)
             if args.build_only:
                 print(f"built {kind} {n}: {len(variants(kind))} schedules in {os.path.basename(exe)}")
                 continue
@@ -223,9 +240,18 @@ def main():
                 compute = nbytes / bandwidth * 1e3
                 bound = min(raw["all_reduce"] + compute,
                             raw["reduce_scatter"] + raw["all_gather"] + compute / ranks)
+            # On GPUs, PyTorch's fused Adam is the reference (when torch is
+            # there): one row next to coco's schedules.
+            if args.target == "gpu" and kind == "adam":
+                torch_ms = torch_fused_adam_ms(n, args.iters)
+                if torch_ms is not None:
+                    times["torch_fused_adam"] = torch_ms
             eager = times[entry_name("eager")]
-            for variant, _, _ in variants(kind):
-                t = times[entry_name(variant)]
+            named = [(v, entry_name(v)) for v, _, _ in variants(kind)]
+            if "torch_fused_adam" in times:
+                named.append(("torch Adam(fused=True)", "torch_fused_adam"))
+            for variant, key in named:
+                t = times[key]
                 rows.append(dict(workload=kind, target=args.target, elements=elements,
                                  schedule=variant, ranks=ranks,
                                  median_ms=round(t, 3), gb_per_s=round(nbytes / (t * 1e-3) / 1e9, 2),
