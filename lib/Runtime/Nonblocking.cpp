@@ -54,6 +54,18 @@ double waitTimeoutSeconds() {
 
 using namespace coco::rt;
 
+/// A request that writes `output`; an average is divided when it completes.
+static Pending pendingInto(const Call &call, int32_t reduction,
+                           const Tensor &output) {
+  Pending pending;
+  pending.dtype = call.dtype;
+  pending.average = reduction == COCO_RED_AVG;
+  pending.out = output.data;
+  pending.elems = output.elems;
+  pending.axisSize = call.axis.size;
+  return pending;
+}
+
 extern "C" int64_t coco_rt_iall_reduce(const char *site, int64_t comm,
                                        int32_t dtype, int32_t reduction,
                                        int64_t inRank, void *in,
@@ -67,12 +79,7 @@ extern "C" int64_t coco_rt_iall_reduce(const char *site, int64_t comm,
   if (!inPlace)
     call.requireDisjoint(input, output);
 
-  Pending pending;
-  pending.dtype = dtype;
-  pending.average = reduction == COCO_RED_AVG;
-  pending.out = output.data;
-  pending.elems = output.elems;
-  pending.axisSize = call.axis.size;
+  Pending pending = pendingInto(call, reduction, output);
   checkMpi(MPI_Iallreduce(inPlace ? MPI_IN_PLACE : input.data, output.data,
                           call.count(output.elems), call.type.mpiType,
                           mpiReductionOp(dtype, reduction), call.axis.comm,
@@ -93,12 +100,7 @@ extern "C" int64_t coco_rt_ireduce_scatter(const char *site, int64_t comm,
   requireGathered(call, input, "input", output, "output", dim);
   call.requireDisjoint(input, output);
 
-  Pending pending;
-  pending.dtype = dtype;
-  pending.average = reduction == COCO_RED_AVG;
-  pending.out = output.data;
-  pending.elems = output.elems;
-  pending.axisSize = call.axis.size;
+  Pending pending = pendingInto(call, reduction, output);
   // Each rank's chunk contiguous: [outer][size][chunk] -> [size][outer][chunk].
   const char *chunks = input.data;
   int64_t outer = input.outer(dim);
