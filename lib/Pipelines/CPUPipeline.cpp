@@ -45,6 +45,7 @@ void mlir::coco::buildCocoBufferizePipeline(OpPassManager &pm,
   CocoOverlapPassOptions overlap;
   overlap.chunks = overlapChunks;
   pm.addNestedPass<func::FuncOp>(createCocoOverlapPass(overlap));
+  pm.addNestedPass<func::FuncOp>(createCocoUpdateInPlacePass());
   bufferization::BufferDeallocationPipelineOptions deallocation;
   bufferization::buildBufferDeallocationPipeline(pm, deallocation);
   // Buffers yielded out of scf.if (a pipeline stage's branch) are cloned by

@@ -21,6 +21,11 @@ coco.grid @dp(shape = [?])
 // CHECK: gpu.launch_func @adam_kernel::@adam_kernel blocks in
 // CHECK-NOT: gpu.launch_func
 // CHECK-NOT: coco_rt_all_reduce
+// The kernel writes w, m and v where they are (coco-update-in-place): no
+// copy of a temporary into them afterwards, on the host or the device.
+// CHECK-NOT: llvm.intr.memcpy
+// CHECK-NOT: memrefCopy
+// CHECK: llvm.return
 // CHECK: gpu.binary @adam_kernel [#gpu.object<#nvvm.target<O = 3, chip = "sm_90", features = "+ptx80">
 
 // The kernel: one load of each input and one store of each output.
@@ -50,6 +55,9 @@ coco.grid @dp(shape = [?])
 // RSCAG: llvm.call @coco_gpu_all_gather(
 // RSCAG-NOT: gpu.launch_func
 // RSCAG-NOT: llvm.call @coco_gpu_
+// RSCAG-NOT: llvm.intr.memcpy
+// RSCAG-NOT: memrefCopy
+// RSCAG: llvm.return
 
 // NOTOOLKIT: error: coco-lower-to-gpu: format=bin needs ptxas, but the toolkit '/nonexistent' has no /nonexistent/bin/ptxas
 

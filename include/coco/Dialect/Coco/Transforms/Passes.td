@@ -185,4 +185,19 @@ def CocoFuseElementwisePass
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def CocoUpdateInPlacePass
+    : Pass<"coco-update-in-place", "::mlir::func::FuncOp"> {
+  let summary = "Writes updated parameters into their arguments directly";
+  let description = [{
+    On buffers. `coco.update` bufferizes to a copy of a temporary into the
+    parameter's argument at the end of the step; when the op that produces
+    the temporary overwrites all of it and nothing from there on reads the
+    argument (except that op itself, reading it elementwise, as an optimizer
+    update does), that op writes the argument instead and the copy goes
+    away: Adam's step reads g, w, m, v and writes w, m, v once, and an
+    all_gather of the updated slices lands in the weights directly. Cases
+    that do not qualify keep their copy.
+  }];
+}
+
 #endif // COCO_DIALECT_COCO_TRANSFORMS_PASSES_TD

@@ -1,0 +1,213 @@
+// RUN: coco-opt %s --pass-pipeline="builtin.module(func.func(coco-update-in-place))" | FileCheck %s
+
+#id = affine_map<(d0) -> (d0)>
+#id2 = affine_map<(d0, d1) -> (d0, d1)>
+#t2 = affine_map<(d0, d1) -> (d1, d0)>
+
+coco.grid @dp(shape = [2])
+
+// An SGD step as coco.update bufferizes: the loop reads w elementwise and
+// writes a temporary, copied into w at the end. The loop writes w itself.
+// CHECK-LABEL: func @sgd
+// CHECK-SAME: (%[[W:.*]]: memref<8xf32>, %[[G:.*]]: memref<8xf32>
+// CHECK-NOT: memref.alloc
+// CHECK: linalg.generic {{.*}} ins(%[[G]], %[[W]] : memref<8xf32>, memref<8xf32>) outs(%[[W]] : memref<8xf32>)
+// CHECK-NOT: memref.copy
+// CHECK: return
+func.func @sgd(%w: memref<8xf32>, %g: memref<8xf32>, %lr: f32) {
+  %tmp = memref.alloc() : memref<8xf32>
+  linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel"]}
+      ins(%g, %w : memref<8xf32>, memref<8xf32>) outs(%tmp : memref<8xf32>) {
+  ^bb0(%gi: f32, %wi: f32, %o: f32):
+    %d = arith.mulf %gi, %lr : f32
+    %n = arith.subf %wi, %d : f32
+    linalg.yield %n : f32
+  }
+  memref.copy %tmp, %w : memref<8xf32> to memref<8xf32>
+  return
+}
+
+// Adam's v: the buffer first holds the all_reduced gradient, then the loop
+// reads it and v and writes v's new value over it. The all_reduce keeps
+// the temporary, the loop's destination becomes v, and its inputs stay.
+// CHECK-LABEL: func @reused_temporary
+// CHECK-SAME: (%[[V:.*]]: memref<8xf32>, %[[G:.*]]: memref<8xf32>)
+// CHECK: %[[T:.*]] = memref.alloc() : memref<8xf32>
+// CHECK: coco.comm.all_reduce sum %[[G]] into %[[T]]
+// CHECK: linalg.generic {{.*}} ins(%[[T]], %[[V]] : memref<8xf32>, memref<8xf32>) outs(%[[V]] : memref<8xf32>)
+// CHECK-NOT: memref.copy
+func.func @reused_temporary(%v: memref<8xf32>, %g: memref<8xf32>) {
+  %tmp = memref.alloc() : memref<8xf32>
+  coco.comm.all_reduce sum %g into %tmp on @dp[0] : memref<8xf32>, memref<8xf32>
+  linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel"]}
+      ins(%tmp, %v : memref<8xf32>, memref<8xf32>) outs(%tmp : memref<8xf32>) {
+  ^bb0(%gi: f32, %vi: f32, %o: f32):
+    %s = arith.mulf %gi, %gi : f32
+    %n = arith.addf %vi, %s : f32
+    linalg.yield %n : f32
+  }
+  memref.copy %tmp, %v : memref<8xf32> to memref<8xf32>
+  return
+}
+
+// Shard-state: the update reads a slice of w (a view) and the all_gather
+// of the new slices is the last writer: it gathers into w directly.
+// CHECK-LABEL: func @gather_into_weights
+// CHECK-SAME: (%[[W:.*]]: memref<8xf32>, %[[S:.*]]: memref<4xf32>)
+// CHECK: %[[VIEW:.*]] = memref.subview %[[W]]
+// CHECK: linalg.generic {{.*}} ins(%[[VIEW]]
+// CHECK: coco.comm.all_gather %[[S]] into %[[W]] dim 0
+// CHECK-NOT: memref.copy
+func.func @gather_into_weights(%w: memref<8xf32>, %slice: memref<4xf32>) {
+  %view = memref.subview %w[4] [4] [1] : memref<8xf32> to memref<4xf32, strided<[1], offset: 4>>
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
+      ins(%view : memref<4xf32, strided<[1], offset: 4>>) outs(%slice : memref<4xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    %n = arith.addf %x, %x : f32
+    linalg.yield %n : f32
+  }
+  %tmp = memref.alloc() : memref<8xf32>
+  coco.comm.all_gather %slice into %tmp dim 0 on @dp[0] : memref<4xf32>, memref<8xf32>
+  memref.copy %tmp, %w : memref<8xf32> to memref<8xf32>
+  return
+}
+
+// LAMB: w's norm is read after the update is computed, so only the last
+// loop (which reads w elementwise) may write w; the earlier writer of the
+// temporary keeps it.
+// CHECK-LABEL: func @read_after_first_write
+// CHECK-SAME: (%[[W:.*]]: memref<8xf32>, %[[N:.*]]: memref<f32>)
+// CHECK: %[[T:.*]] = memref.alloc() : memref<8xf32>
+// CHECK: linalg.generic {{.*}} ins(%[[W]] : memref<8xf32>) outs(%[[T]] : memref<8xf32>)
+// CHECK: linalg.reduce ins(%[[W]] : memref<8xf32>) outs(%[[N]] : memref<f32>)
+// CHECK: linalg.generic {{.*}} ins(%[[T]], %[[W]] : memref<8xf32>, memref<8xf32>) outs(%[[W]] : memref<8xf32>)
+// CHECK-NOT: memref.copy
+func.func @read_after_first_write(%w: memref<8xf32>, %norm: memref<f32>) {
+  %tmp = memref.alloc() : memref<8xf32>
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
+      ins(%w : memref<8xf32>) outs(%tmp : memref<8xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    %n = arith.addf %x, %x : f32
+    linalg.yield %n : f32
+  }
+  linalg.reduce ins(%w : memref<8xf32>) outs(%norm : memref<f32>) dimensions = [0]
+    (%x: f32, %acc: f32) {
+      %s = arith.addf %x, %acc : f32
+      linalg.yield %s : f32
+    }
+  linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel"]}
+      ins(%tmp, %w : memref<8xf32>, memref<8xf32>) outs(%tmp : memref<8xf32>) {
+  ^bb0(%u: f32, %x: f32, %o: f32):
+    %n = arith.subf %x, %u : f32
+    linalg.yield %n : f32
+  }
+  memref.copy %tmp, %w : memref<8xf32> to memref<8xf32>
+  return
+}
+
+// Left alone: w is read after the last write of the temporary.
+// CHECK-LABEL: func @read_after_last_write
+// CHECK: %[[T:.*]] = memref.alloc()
+// CHECK: memref.copy %[[T]], %{{.*}}
+func.func @read_after_last_write(%w: memref<8xf32>, %norm: memref<f32>) {
+  %tmp = memref.alloc() : memref<8xf32>
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
+      ins(%w : memref<8xf32>) outs(%tmp : memref<8xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    %n = arith.addf %x, %x : f32
+    linalg.yield %n : f32
+  }
+  linalg.reduce ins(%w : memref<8xf32>) outs(%norm : memref<f32>) dimensions = [0]
+    (%x: f32, %acc: f32) {
+      %s = arith.addf %x, %acc : f32
+      linalg.yield %s : f32
+    }
+  memref.copy %tmp, %w : memref<8xf32> to memref<8xf32>
+  return
+}
+
+// Left alone: a transpose reads element (j, i) of w while iteration (i, j)
+// writes (i, j); written in place, later iterations would read new values.
+// CHECK-LABEL: func @transposed_read
+// CHECK: memref.copy
+func.func @transposed_read(%w: memref<4x4xf32>) {
+  %tmp = memref.alloc() : memref<4x4xf32>
+  linalg.generic {indexing_maps = [#t2, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%w : memref<4x4xf32>) outs(%tmp : memref<4x4xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    linalg.yield %x : f32
+  }
+  memref.copy %tmp, %w : memref<4x4xf32> to memref<4x4xf32>
+  return
+}
+
+// Left alone: the loop accumulates into the temporary (its payload reads
+// the old value), so it does not overwrite it.
+// CHECK-LABEL: func @accumulates
+// CHECK: memref.copy
+func.func @accumulates(%w: memref<8xf32>, %g: memref<8xf32>) {
+  %tmp = memref.alloc() : memref<8xf32>
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
+      ins(%g : memref<8xf32>) outs(%tmp : memref<8xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    %n = arith.addf %x, %o : f32
+    linalg.yield %n : f32
+  }
+  memref.copy %tmp, %w : memref<8xf32> to memref<8xf32>
+  return
+}
+
+// Left alone: the temporary is used through a view, and written after the
+// copy (w would change with it).
+// CHECK-LABEL: func @view_of_temporary
+// CHECK: memref.copy
+// CHECK-LABEL: func @written_after_copy
+// CHECK: memref.copy
+// CHECK: linalg.fill
+func.func @view_of_temporary(%w: memref<8xf32>, %x: memref<4xf32>) {
+  %tmp = memref.alloc() : memref<8xf32>
+  %c = arith.constant 0.0 : f32
+  linalg.fill ins(%c : f32) outs(%tmp : memref<8xf32>)
+  %view = memref.subview %tmp[0] [4] [1] : memref<8xf32> to memref<4xf32, strided<[1]>>
+  memref.copy %x, %view : memref<4xf32> to memref<4xf32, strided<[1]>>
+  memref.copy %tmp, %w : memref<8xf32> to memref<8xf32>
+  return
+}
+func.func @written_after_copy(%w: memref<8xf32>) {
+  %tmp = memref.alloc() : memref<8xf32>
+  %c = arith.constant 0.0 : f32
+  %d = arith.constant 1.0 : f32
+  linalg.fill ins(%c : f32) outs(%tmp : memref<8xf32>)
+  memref.copy %tmp, %w : memref<8xf32> to memref<8xf32>
+  linalg.fill ins(%d : f32) outs(%tmp : memref<8xf32>)
+  return
+}
+
+// Left alone: reduce writes the destination only on the root; a copy in a
+// nested region; w returned to the caller.
+// CHECK-LABEL: func @reduce_to_root
+// CHECK: memref.copy
+// CHECK-LABEL: func @nested_copy
+// CHECK: memref.copy
+// CHECK-LABEL: func @returned
+// CHECK: memref.copy
+func.func @reduce_to_root(%w: memref<8xf32>, %g: memref<8xf32>) {
+  %tmp = memref.alloc() : memref<8xf32>
+  coco.comm.reduce sum %g into %tmp root 0 on @dp[0] : memref<8xf32>, memref<8xf32>
+  memref.copy %tmp, %w : memref<8xf32> to memref<8xf32>
+  return
+}
+func.func @nested_copy(%w: memref<8xf32>, %g: memref<8xf32>, %p: i1) {
+  scf.if %p {
+    %tmp = memref.alloc() : memref<8xf32>
+    memref.copy %g, %tmp : memref<8xf32> to memref<8xf32>
+    memref.copy %tmp, %w : memref<8xf32> to memref<8xf32>
+  }
+  return
+}
+func.func @returned(%w: memref<8xf32>, %g: memref<8xf32>) -> memref<8xf32> {
+  %tmp = memref.alloc() : memref<8xf32>
+  memref.copy %g, %tmp : memref<8xf32> to memref<8xf32>
+  memref.copy %tmp, %w : memref<8xf32> to memref<8xf32>
+  return %w : memref<8xf32>
+}
