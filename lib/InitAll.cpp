@@ -3,6 +3,7 @@
 #include "coco/InitAll.h"
 #include "coco/Dialect/Coco/TransformOps/CocoTransformOps.h"
 
+#include "mlir/Conversion/MemRefToLLVM/MemRefToLLVM.h"
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -86,6 +87,10 @@ void mlir::coco::registerCocoAndUpstreamDialects(DialectRegistry &registry) {
   // The GPU path (coco-lower-to-gpu): the NVVM target serializes kernels
   // with LLVM's NVPTX backend and ptxas (gpu-module-to-binary).
   NVVM::registerNVVMTargetInterfaceExternalModels(registry);
+  // convert-gpu-to-nvvm lowers memref ops in kernels through this interface,
+  // with NVVM's address spaces (shared memory of gpu.all_reduce); without
+  // it they would be left to the host's memref lowering, which has none.
+  registerConvertMemRefToLLVMInterface(registry);
   registerGPUDialectTranslation(registry);
   registerNVVMDialectTranslation(registry);
   gpu::registerOffloadingLLVMTranslationInterfaceExternalModels(registry);

@@ -15,6 +15,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "coco/Conversion/Passes.h"
+#include "coco/Dialect/Coco/Transforms/Passes.h"
 #include "coco/Pipelines/Pipelines.h"
 
 #include "mlir/Conversion/Passes.h"
@@ -135,6 +136,13 @@ void mlir::coco::buildCocoLowerToGPUPipeline(
   runtime.runtime = "gpu";
   pm.addPass(createConvertCocoToLLVMPass(runtime));
 
+  // Reductions to a scalar: two kernels each, blocks of whole warps (the
+  // option itself is checked by the first pass; this only has to be valid
+  // for the pass's own initialization, which runs before it).
+  CocoGPUReductionsPassOptions reductions;
+  reductions.blockSize =
+      (std::clamp<int64_t>(options.blockSize, 32, 1024) + 31) / 32 * 32;
+  pm.addNestedPass<func::FuncOp>(createCocoGPUReductionsPass(reductions));
   // The rest of linalg -> kernels.
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
   // Blocks of `block-size` along each loop's first dim (1 along the others);

@@ -185,6 +185,34 @@ def CocoFuseElementwisePass
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def CocoGPUReductionsPass
+    : Pass<"coco-gpu-reductions", "::mlir::func::FuncOp"> {
+  let summary = "Runs reductions to a scalar as two GPU kernels";
+  let description = [{
+    On buffers, in coco-lower-to-gpu. A linalg op whose loops are all
+    reductions into a 0-d buffer (LAMB's norms) has no parallel loop for
+    threads; left alone it runs on the host over managed memory. It becomes
+    two `gpu.launch`es: up to `max-blocks` blocks of `block-size` threads
+    fold the iterations grid-stride with the op's payload and combine each
+    block with `gpu.all_reduce` into one partial per block; one block then
+    folds the partials into the output. No atomics: the result depends only
+    on the sizes, so runs are reproducible. Payloads must be
+    `yield combine(out, f(inputs))` with an add, mul, min, max, and, or or
+    xor combiner on f32, f64, i32 or i64; other reductions stay as they are.
+  }];
+  let options = [
+    Option<"blockSize", "block-size", "int64_t", /*default=*/"256",
+           "Threads per block (a multiple of 32, at most 1024)">,
+    Option<"maxBlocks", "max-blocks", "int64_t", /*default=*/"1024",
+           "Most blocks of the first kernel (partials combined by the second)">,
+  ];
+  let dependentDialects = ["::mlir::gpu::GPUDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::affine::AffineDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
 def CocoUpdateInPlacePass
     : Pass<"coco-update-in-place", "::mlir::func::FuncOp"> {
   let summary = "Writes updated parameters into their arguments directly";

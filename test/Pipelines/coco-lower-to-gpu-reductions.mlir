@@ -1,0 +1,46 @@
+// REQUIRES: gpu-toolchain
+// LAMB on the GPU path: the two norms (whole-tensor reductions) run as
+// kernels, not as host loops over managed memory. Per norm: one kernel
+// folding w * w grid-stride and combining each block through warp shuffles
+// and shared memory (gpu.all_reduce), one kernel folding the block
+// partials; plus the fused moment update and the final weight update.
+//
+// RUN: coco-opt %S/../Integration/DataParallel/lamb.mlir --coco-lower-to-gpu | FileCheck %s
+// RUN: coco-opt %S/../Integration/DataParallel/lamb.mlir --coco-lower-to-gpu="format=isa" | FileCheck %s --check-prefix=PTX
+
+// No loop is left on the host (no branch at all in the step's function).
+// CHECK-LABEL: llvm.func @lamb_step(
+// CHECK-NOT: llvm.cond_br
+// CHECK: llvm.call @coco_gpu_all_reduce(
+// CHECK-NOT: llvm.cond_br
+// CHECK: gpu.launch_func
+// CHECK-NOT: llvm.cond_br
+// CHECK: gpu.launch_func
+// CHECK-NOT: llvm.cond_br
+// CHECK: gpu.launch_func
+// CHECK-NOT: llvm.cond_br
+// CHECK: gpu.launch_func
+// CHECK-NOT: llvm.cond_br
+// CHECK: gpu.launch_func
+// CHECK-NOT: llvm.cond_br
+// CHECK: gpu.launch_func
+// CHECK-NOT: llvm.cond_br
+// CHECK-NOT: gpu.launch_func
+// CHECK: llvm.return
+// CHECK: gpu.binary
+
+// The update kernel (4 loads, 3 stores), then norm kernels: a thread's
+// elements, 5 butterfly shuffles per warp, warp sums through shared memory.
+// PTX: .entry lamb_step_kernel(
+// PTX-COUNT-4: ld.global.b32
+// PTX-COUNT-3: st.global.b32
+// PTX: .entry lamb_step_kernel(
+// PTX: ld.global.b32
+// PTX: shfl.sync.bfly.b32
+// PTX: st.shared.b32
+// PTX: bar.sync
+// PTX: ld.shared.b32
+// PTX: st.global.b32
+// PTX: .entry lamb_step_kernel(
+// PTX: shfl.sync.bfly.b32
+// PTX: bar.sync
