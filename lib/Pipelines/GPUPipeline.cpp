@@ -143,8 +143,10 @@ void mlir::coco::buildCocoLowerToGPUPipeline(
   reductions.blockSize =
       (std::clamp<int64_t>(options.blockSize, 32, 1024) + 31) / 32 * 32;
   pm.addNestedPass<func::FuncOp>(createCocoGPUReductionsPass(reductions));
-  // The rest of linalg -> kernels.
+  // The rest of linalg (and copies) -> kernels, each over one flat range.
+  pm.addNestedPass<func::FuncOp>(createCocoCopiesToLinalgPass());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
+  pm.addNestedPass<func::FuncOp>(createCocoFlattenParallelLoopsPass());
   // Blocks of `block-size` along each loop's first dim (1 along the others);
   // constant inner bounds with a guard, which the GPU mapping needs.
   pm.addNestedPass<func::FuncOp>(createParallelLoopTilingPass(

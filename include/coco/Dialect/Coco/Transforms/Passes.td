@@ -213,6 +213,33 @@ def CocoGPUReductionsPass
                            "::mlir::arith::ArithDialect"];
 }
 
+def CocoCopiesToLinalgPass
+    : Pass<"coco-copies-to-linalg", "::mlir::func::FuncOp"> {
+  let summary = "Turns host memref.copy ops into linalg.copy";
+  let description = [{
+    On buffers, in coco-lower-to-gpu. A memref.copy lowers to a memcpy on
+    the host, which on managed memory migrates the pages kernels wrote; as
+    linalg.copy it becomes a parallel loop and then a kernel like the rest
+    of linalg.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
+def CocoFlattenParallelLoopsPass
+    : Pass<"coco-flatten-parallel-loops", "::mlir::func::FuncOp"> {
+  let summary = "Collapses every outermost scf.parallel into one dimension";
+  let description = [{
+    In coco-lower-to-gpu, before the loops are tiled onto blocks of threads
+    (which tiles only the first dimension): broadcasts, fills, copies and
+    any loop nest left with several parallel dimensions run over all their
+    iterations as one, with the indices rebuilt by div/rem.
+  }];
+  // collapseParallelLoops normalizes bounds with affine.apply.
+  let dependentDialects = ["::mlir::affine::AffineDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::scf::SCFDialect"];
+}
+
 def CocoUpdateInPlacePass
     : Pass<"coco-update-in-place", "::mlir::func::FuncOp"> {
   let summary = "Writes updated parameters into their arguments directly";

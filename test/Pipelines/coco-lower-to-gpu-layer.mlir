@@ -1,0 +1,25 @@
+// REQUIRES: gpu-toolchain
+// The pipeline-parallel layer on the GPU path (stage 0: matmul on cuBLAS,
+// all_reduce, send; stage 1: recv, bias + dropout + residual): every loop
+// left after the library calls is a kernel over one flat range of blocks
+// (the fill of the matmul result and the 3-D bias broadcast too), and the buffer yielded out of the stage's
+// branch is copied by a kernel, not by a host memcpy over managed memory.
+//
+// RUN: coco-opt %S/../Integration/PipelineParallel/layer.mlir --coco-lower-to-gpu | FileCheck %s
+
+// CHECK-LABEL: llvm.func @layer(
+// CHECK-NOT: llvm.intr.memcpy
+// CHECK-NOT: memrefCopy
+// CHECK: %[[ONE:.*]] = llvm.mlir.constant(1 : index) : i64
+// CHECK-NOT: llvm.intr.memcpy
+// CHECK: gpu.launch_func @{{.*}} blocks in (%{{.*}}, %[[ONE]], %[[ONE]]) threads in (%{{.*}}, %[[ONE]], %[[ONE]])
+// CHECK: llvm.call @coco_gpu_matmul(
+// CHECK: llvm.call @coco_gpu_all_reduce(
+// CHECK: llvm.call @coco_gpu_send(
+// CHECK: llvm.call @coco_gpu_recv(
+// CHECK: gpu.launch_func @{{.*}} blocks in (%{{.*}}, %[[ONE]], %[[ONE]]) threads in (%{{.*}}, %[[ONE]], %[[ONE]])
+// CHECK: gpu.launch_func @{{.*}} blocks in (%{{.*}}, %[[ONE]], %[[ONE]]) threads in (%{{.*}}, %[[ONE]], %[[ONE]])
+// CHECK: gpu.launch_func @{{.*}} blocks in (%{{.*}}, %[[ONE]], %[[ONE]]) threads in (%{{.*}}, %[[ONE]], %[[ONE]])
+// CHECK-NOT: llvm.intr.memcpy
+// CHECK-NOT: memrefCopy
+// CHECK: llvm.return
