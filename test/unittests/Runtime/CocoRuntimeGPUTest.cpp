@@ -19,6 +19,9 @@
 
 extern "C" void *_mlir_memref_to_llvm_alloc(size_t size);
 extern "C" void _mlir_memref_to_llvm_free(void *ptr);
+extern "C" void *mgpuStreamCreate();
+extern "C" void mgpuStreamDestroy(void *stream);
+extern "C" void mgpuStreamSynchronize(void *stream);
 
 namespace {
 
@@ -197,6 +200,23 @@ TEST(GpuCollectives, NonBlocking) {
                                      wide.descriptor(), 2, slice.descriptor());
   coco_gpu_wait("wait", request);
   EXPECT_EQ(slice.at(1, 1), sumOverRanks(1, 2 * rank() + 1));
+}
+
+// gpu-to-llvm code creates, synchronizes and destroys a stream around every
+// launch: it gets the runtime's one compute stream, which the destroy must
+// leave usable.
+TEST(CudaWrappers, LaunchStreamIsTheComputeStream) {
+  void *first = mgpuStreamCreate();
+  void *second = mgpuStreamCreate();
+  EXPECT_NE(first, nullptr);
+  EXPECT_EQ(first, second);
+  mgpuStreamDestroy(first);
+  mgpuStreamSynchronize(second);
+  Matrix<float> in(2, 2), out(2, 2);
+  fillRankInput(in);
+  coco_gpu_all_reduce("all_reduce", world(), COCO_DTYPE_F32, COCO_RED_SUM, 2,
+                      in.descriptor(), 2, out.descriptor());
+  EXPECT_EQ(out.at(1, 1), sumOverRanks(1, 1));
 }
 
 } // namespace
