@@ -50,6 +50,16 @@ STATE = {"sgd": ["b"], "adam": ["m", "v"], "lamb": ["m", "v"]}
 LAYER_S, LAYER_H = 1024, 1024
 
 
+def launcher(ranks):
+    """mpirun, or nothing (an MPI singleton) where COCO_LAUNCHER=none: the
+    lent GPU machines have no mpirun (tools/scripts/gpu-bundle.sh)."""
+    if os.environ.get("COCO_LAUNCHER") == "none":
+        if ranks != 1:
+            sys.exit(f"COCO_LAUNCHER=none runs one rank (an MPI singleton), not {ranks}")
+        return []
+    return MPIRUN + ["-np", str(ranks)]
+
+
 def sh(cmd, **kw):
     result = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **kw)
     if result.returncode != 0:
@@ -187,6 +197,9 @@ def main():
                         help="build every program and stop (e.g. for a GPU machine without compilers)")
     parser.add_argument("--keep", metavar="DIR",
                         help="copy the built programs into DIR (to carry them elsewhere)")
+    parser.add_argument("--prebuilt", metavar="DIR",
+                        help="run the programs a --build-only --keep DIR run made (and the raw "
+                             "collectives tool kept there) instead of building them")
     parser.add_argument("--iters", type=int, default=7)
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--out", default=None,
@@ -202,6 +215,7 @@ def main():
     jobs += [(int(b), "layer") for b in args.layer_batches.split(",") if b]
     jobs += [(int(b), "pipeline") for b in args.pipeline_batches.split(",") if b]
     rows = []
+    raw_tool_name = "coco-raw-collectives" + ("-gpu" if args.target == "gpu" else "")
     work = tempfile.mkdtemp(prefix="coco-bench-")
     try:
         raw_by_elements = {}
@@ -210,21 +224,25 @@ def main():
             elements = n * LAYER_S * LAYER_H if kind in ("layer", "pipeline") else n
             if kind != "pipeline" and elements not in raw_by_elements and not args.build_only:
                 raw = {}
-                raw_tool = "coco-raw-collectives" + ("-gpu" if args.target == "gpu" else "")
-                for line in sh(MPIRUN + ["-np", str(ranks), os.path.join(BIN, raw_tool),
+                raw_tool = os.path.join(args.prebuilt or BIN, raw_tool_name)
+                for line in sh(launcher(ranks) + [raw_tool,
                                          str(elements), str(args.iters)]).splitlines():
                     what, _, ms = line.split(",")
                     raw[what] = float(ms)
                 raw_by_elements[elements] = raw
-            exe = build_program(kind, n, ranks, work, args.target)
+            if args.prebuilt:
+                exe = os.path.join(args.prebuilt, f"bench_{kind}_{n}")
+            else:
+                exe = build_program(kind, n, ranks, work, args.target)
             if args.keep:
                 os.makedirs(args.keep, exist_ok=True)
                 shutil.copy(exe, args.keep)
+                shutil.copy(os.path.join(BIN, raw_tool_name), args.keep)
             if args.build_only:
                 print(f"built {kind} {n}: {len(variants(kind))} schedules in {os.path.basename(exe)}")
                 continue
             csv_path = os.path.join(work, f"{kind}_{n}.csv")
-            sh(MPIRUN + ["-np", str(ranks), exe, "--quiet", "--iters", str(args.iters),
+            sh(launcher(ranks) + [exe, "--quiet", "--iters", str(args.iters),
                          "--warmup", str(args.warmup), "--csv", csv_path])
             times = {}
             for line in open(csv_path):

@@ -6,6 +6,15 @@
 // RUN: %coco_python %S/../lib/check_optimizer.py adam %t.exe 2 | FileCheck %s
 // RUN: %coco_python %S/../lib/check_optimizer.py adam %t.exe 4 | FileCheck %s
 // CHECK: adam on {{[24]}} ranks: w, m, v match the numpy reference
+//
+// On a grid of one rank the all_reduce is the identity (no call at all) and
+// the step is the update alone; it still matches numpy.
+// RUN: sed 's/shape = \[?\]/shape = [1]/' %s > %t.one.mlir
+// RUN: coco-opt %t.one.mlir --coco-lower-to-cpu | FileCheck %s --check-prefix=ONE-IR
+// ONE-IR-NOT: coco_rt_all_reduce
+// RUN: coco-compile %t.one.mlir -o %t.one.exe
+// RUN: %coco_python %S/../lib/check_optimizer.py adam %t.one.exe 1 | FileCheck %s --check-prefix=ONE
+// ONE: adam on 1 ranks: w, m, v match the numpy reference
 
 coco.grid @dp(shape = [?])
 

@@ -666,6 +666,15 @@ public:
                   ConversionPatternRewriter &rewriter) const override {
     auto inputType = cast<DTensorType>(op.getInput().getType());
     auto resultType = cast<DTensorType>(op.getResult().getType());
+    // On an axis of one rank every collective is the identity (a sum, an
+    // average, a gather or a scatter over one rank leaves the data as it
+    // is): no communication, no copy. A one-GPU run of a data-parallel step
+    // is then the update alone, like a single-GPU optimizer's.
+    if (this->grids.axisExtent(inputType) == 1 &&
+        adaptor.getInput().getType() == this->grids.localType(resultType)) {
+      rewriter.replaceOp(op, adaptor.getInput());
+      return success();
+    }
     Value init = this->grids.emptyTensor(rewriter, op.getLoc(), resultType);
     Value local =
         build(op, rewriter, adaptor.getInput(), init, inputType, resultType);
