@@ -12,7 +12,11 @@ On the GPU (TARGET gpu: coco-lower-to-gpu, cuBLAS, NCCL, one rank per GPU)
 the same comparisons hold: every schedule computes the same products and
 sums (the chunked matmul calls cuBLAS per row block).
 
-usage: check_layer.py LAYER.mlir RANKS WORKDIR [cpu|gpu]
+usage: check_layer.py LAYER.mlir RANKS WORKDIR [cpu|gpu] [both|build|run]
+
+`build` only compiles every schedule into WORKDIR, `run` only runs what a
+`build` left there (the lent GPU machine has no compiler:
+tools/scripts/gpu-bundle.sh); LAYER.mlir is not read then.
 """
 import os
 import re
@@ -30,6 +34,9 @@ SCRIPT = os.path.join(HERE, "..", "TensorParallel", "schedules", "ol-mm-rs-c-ag.
 def main():
     source, ranks, work = sys.argv[1], int(sys.argv[2]), sys.argv[3]
     target = sys.argv[4] if len(sys.argv) > 4 else "cpu"
+    mode = sys.argv[5] if len(sys.argv) > 5 else "both"
+    if mode not in ("both", "build", "run"):
+        sys.exit(f"check_layer.py: mode must be both, build or run, not {mode!r}")
     prefix = "coco_gpu_" if target == "gpu" else "coco_rt_"
     os.makedirs(work, exist_ok=True)
     B, S, H = 4, 8, 16
@@ -40,22 +47,29 @@ def main():
     overlap = lower + "{overlap-chunks=2}"
     script = [f"--transform-preload-library=transform-library-paths={SCRIPT}",
               "--transform-interpreter"]
-    for name, passes, pipeline in [("MM-AR-C", [], lower),
-                                   ("MM-RS-C-AG", ["--coco-split", "--coco-reorder"], lower),
-                                   ("ol(MM,AR)-C", [], overlap),
-                                   ("ol(MM,RS)-C-AG", ["--coco-split=dim=2", "--coco-reorder"],
-                                    overlap),
-                                   ("ol(MM,RS)-C-AG (transform script)", script, lower)]:
-        if name.startswith("ol("):
-            h.assert_overlapped(name, source, passes, pipeline, prefix)
+    schedules = [("MM-AR-C", [], lower),
+                 ("MM-RS-C-AG", ["--coco-split", "--coco-reorder"], lower),
+                 ("ol(MM,AR)-C", [], overlap),
+                 ("ol(MM,RS)-C-AG", ["--coco-split=dim=2", "--coco-reorder"], overlap),
+                 ("ol(MM,RS)-C-AG (transform script)", script, lower)]
+    for name, passes, pipeline in schedules:
         exe = os.path.join(work, re.sub(r"[^A-Za-z0-9-]", "_", name) + ".exe")
-        subprocess.run(["coco-compile", source, "-o", exe, "--target", target, "--pipeline", pipeline]
-                       + [f"--pre-pass={q}" for q in passes], check=True)
+        if mode != "run":
+            if name.startswith("ol("):
+                h.assert_overlapped(name, source, passes, pipeline, prefix)
+            subprocess.run(["coco-compile", source, "-o", exe, "--target", target,
+                            "--pipeline", pipeline] + [f"--pre-pass={q}" for q in passes],
+                           check=True)
+        if mode == "build":
+            continue
         out, _ = h.run(exe, ranks, inputs=inputs,
                        outputs={"z": (np.float32, (B, S, H))})
         for k in range(1, ranks):
             h.check_equal(f"{name} z rank {k} vs rank 0", out["z"][k], out["z"][0])
         results[name] = out["z"][0]
+    if mode == "build":
+        print(f"built {len(schedules)} layer schedules in {work}")
+        return
     h.check_close("MM-AR-C z", results["MM-AR-C"], expected, 1e-5, 1e-5,
                   "numpy's matmul sums in another order")
     print(f"MM-AR-C on {ranks} ranks: matches numpy")

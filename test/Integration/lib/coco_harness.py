@@ -14,6 +14,16 @@ import numpy as np
 MPIRUN = ["mpirun", "--allow-run-as-root", "--oversubscribe", "--mca", "btl", "self,vader"]
 
 
+def launcher(ranks):
+    """mpirun, or nothing (an MPI singleton) where COCO_LAUNCHER=none: the
+    lent GPU machines have no mpirun (tools/scripts/gpu-bundle.sh)."""
+    if os.environ.get("COCO_LAUNCHER") == "none":
+        if ranks != 1:
+            raise SystemExit(f"COCO_LAUNCHER=none runs one rank (an MPI singleton), not {ranks}")
+        return []
+    return MPIRUN + ["-np", str(ranks)]
+
+
 class ProgramFailed(Exception):
     def __init__(self, returncode, output):
         super().__init__(f"program exited with {returncode}:\n{output}")
@@ -41,7 +51,7 @@ def run(exe, ranks, inputs=None, local_inputs=None, scalars=None, outputs=(), ti
             assert len(values) == ranks, name
             for r, value in enumerate(values):
                 np.ascontiguousarray(value).tofile(os.path.join(indir, f"{name}.rank{r}.bin"))
-        cmd = MPIRUN + ["-np", str(ranks), exe, "--in", indir, "--out", outdir]
+        cmd = launcher(ranks) + [exe, "--in", indir, "--out", outdir]
         for name, value in scalars.items():
             cmd += ["--set", f"{name}={value!r}"]
         cmd += list(extra_args)

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Builds, here, everything the lent GPU machine needs to run coco's GPU
+# checks and benchmarks, into one folder (default: gpu-bundle/, ignored by
+# git) to carry there: the lent machines have the NVIDIA driver, CUDA,
+# NCCL and cuBLAS (Python wheels) and numpy/torch, but no MLIR, no compiler
+# for coco programs and no MPI.
+#
+#   bash tools/scripts/gpu-bundle.sh [DIR]       # after the build (build.sh)
+#   device run: bash gpu-bundle/run.sh            # carry: ["gpu-bundle"]
+#
+# Contents: bin/ the three optimizer steps built for the GPU, the GPU
+# runtime's GoogleTest binary, the raw-collectives tool and one CPU program
+# (a smoke test of the carried MPI); layer/ the tensor-parallel layer under
+# every schedule; bench/ the benchmark programs (Adam at 16M..1G elements,
+# the layer at B=2,4,8); lib/ libCocoRuntimeGPU and libCocoRuntime; ompi/
+# Open MPI (orted, its components, help files) and the libraries it needs,
+# relocated with OPAL_PREFIX; py/ and benchmarks/ the numpy checks and the
+# benchmark driver; run.sh (tools/scripts/run-on-gpu.sh) runs it all.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+OUT=$(mkdir -p "${1:-$ROOT/gpu-bundle}" && cd "${1:-$ROOT/gpu-bundle}" && pwd)
+BUILD=$ROOT/build
+export PATH=$BUILD/bin:$PATH
+for need in coco-compile coco-raw-collectives-gpu; do
+  [ -x "$BUILD/bin/$need" ] || { echo "gpu-bundle: $BUILD/bin/$need is missing: build first (tools/scripts/build.sh all)" >&2; exit 1; }
+done
+[ -f "$BUILD/lib/libCocoRuntimeGPU.so" ] || { echo "gpu-bundle: no libCocoRuntimeGPU (CMake found no CUDA toolkit with NCCL)" >&2; exit 1; }
+
+rm -rf "$OUT"
+mkdir -p "$OUT"/{bin,lib,layer,bench,py,benchmarks,ompi}
+
+echo "gpu-bundle: programs"
+for w in sgd adam lamb; do
+  coco-compile --target=gpu "$ROOT/test/Integration/DataParallel/$w.mlir" -o "$OUT/bin/$w"
+done
+coco-compile "$ROOT/test/Integration/DataParallel/adam.mlir" -o "$OUT/bin/adam-cpu"
+cp "$BUILD/test/unittests/Runtime/CocoRuntimeGPUTests" "$BUILD/bin/coco-raw-collectives-gpu" "$OUT/bin/"
+python3 "$ROOT/test/Integration/lib/check_layer.py" "$ROOT/test/Integration/TensorParallel/layer.mlir" \
+  1 "$OUT/layer" gpu build
+python3 "$ROOT/benchmarks/run_benchmarks.py" --target gpu --ranks 1 --sizes 16M,64M,256M,1G \
+  --workloads adam --layer-batches 2,4,8 --build-only --keep "$OUT/bench" >/dev/null
+cp "$BUILD"/lib/libCocoRuntimeGPU.so* "$BUILD"/lib/libCocoRuntime.so* "$OUT/lib/"
+cp "$ROOT"/test/Integration/lib/{coco_harness,reference,check_optimizer,check_layer}.py "$OUT/py/"
+cp "$ROOT"/benchmarks/{run_benchmarks,torch_fused_adam}.py "$OUT/benchmarks/"
+cp "$ROOT/tools/scripts/run-on-gpu.sh" "$OUT/run.sh"
+
+echo "gpu-bundle: Open MPI"
+# The packages' own files, at their paths under ompi/ (OPAL_PREFIX=ompi/usr).
+# (From /: cp --parents looks the parent folders up relative to the cwd.)
+for pkg in openmpi-bin libopenmpi3 openmpi-common libpmix2; do
+  dpkg -L "$pkg" | while read -r f; do
+    case "$f" in */man/*|*/doc/*|*/lintian/*|*java*) continue ;; esac
+    if [ -f "$f" ] || [ -L "$f" ]; then (cd / && cp -a --parents "${f#/}" "$OUT/ompi"); fi
+  done
+done
+# Every library those files and the programs load, except the C library's
+# own, libstdc++/libgcc (on every Linux) and CUDA's (the GPU machine's).
+SYSLIB=$OUT/ompi/usr/lib/x86_64-linux-gnu
+deps=$(mktemp)
+# (ldd fails on scripts among the executables: their lines are just absent.)
+find "$OUT/ompi" "$OUT/bin" "$OUT/lib" "$OUT/layer" "$OUT/bench" -type f \
+    \( -perm -u+x -o -name '*.so*' \) -print0 |
+  { xargs -0 ldd 2>/dev/null || true; } | awk '/=> \//{print $3}' | sort -u >"$deps"
+grep -vE '/(libc|libm|libdl|librt|libpthread|libresolv|ld-linux[^/]*|libstdc\+\+|libgcc_s|libcuda|libcudart|libcublas|libcublasLt|libnccl|libCocoRuntime[A-Z]*)\.so' "$deps" |
+  grep -v "^$OUT/" | while read -r lib; do cp -L "$lib" "$SYSLIB/"; done || true
+rm -f "$deps"
+
+size=$(du -sb "$OUT" | cut -f1)
+echo "gpu-bundle: $OUT, $((size >> 20)) MiB"
+if [ "$size" -gt $((60 << 20)) ]; then
+  echo "gpu-bundle: over 60 MiB: the device tool carries 64 MiB with the working tree" >&2
+  exit 1
+fi

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Runs coco's GPU checks and benchmarks on a machine with one NVIDIA GPU,
+# from the bundle tools/scripts/gpu-bundle.sh made (this file is its
+# run.sh). One rank, as an MPI singleton on the carried Open MPI.
+#
+#   bash gpu-bundle/run.sh [all|mpi|gtest|workloads|layer|bench]
+#
+# Every step's output goes to gpu-bundle/out/NAME.txt and a summary line per
+# step (PASS/FAIL) to gpu-bundle/out/summary.txt; the exit status is 1 if any
+# step failed. Where $OUT is set (the device tool sets it: what is written
+# there comes back, at most 8 files), summary.txt, all steps' logs in one
+# logs.txt and the benchmark's results.{md,csv,png} are copied there.
+# Without a usable GPU every GPU step fails with the runtime's one-line
+# error ("no CUDA device is usable"), never a hang.
+set -uo pipefail
+B=$(cd "$(dirname "$0")" && pwd)
+LOGS=$B/out
+what=${1:-all}
+mkdir -p "$LOGS"
+: >"$LOGS/summary.txt"
+
+# The carried Open MPI, relocated; orted comes from there (a singleton
+# starts one).
+export OPAL_PREFIX=$B/ompi/usr
+export PMIX_PREFIX=$B/ompi/usr/lib/x86_64-linux-gnu/pmix2
+export PMIX_MCA_mca_base_component_path=$PMIX_PREFIX/lib/pmix
+export PATH=$B/ompi/usr/bin:$PATH
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+export OMPI_MCA_btl=self,vader OMPI_MCA_pml=ob1
+# CUDA, NCCL and cuBLAS: the machine's, or those of its Python wheels.
+wheels=$(python3 - <<'EOF' 2>/dev/null
+import glob, os, site
+dirs = set()
+for root in site.getsitepackages() + [site.getusersitepackages()]:
+    for lib in glob.glob(os.path.join(root, "nvidia", "*", "lib")) + glob.glob(os.path.join(root, "nvidia", "cu*", "lib")):
+        dirs.add(lib)
+print(":".join(sorted(dirs)))
+EOF
+)
+export LD_LIBRARY_PATH=$B/lib:$B/ompi/usr/lib/x86_64-linux-gnu:$B/ompi/usr/lib/x86_64-linux-gnu/openmpi/lib${wheels:+:$wheels}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+export COCO_LAUNCHER=none PYTHONPATH=$B/py COCO_TIMEOUT_S=${COCO_TIMEOUT_S:-120}
+
+failed=0
+step() { # step NAME COMMAND...: runs it, logs to $LOGS/NAME.txt, records PASS/FAIL
+  local name=$1; shift
+  echo "== $name: $*"
+  if "$@" >"$LOGS/$name.txt" 2>&1; then
+    echo "PASS $name" | tee -a "$LOGS/summary.txt"
+  else
+    echo "FAIL $name (exit $?): tail of $LOGS/$name.txt:" | tee -a "$LOGS/summary.txt"
+    tail -5 "$LOGS/$name.txt" | sed 's/^/    /' | tee -a "$LOGS/summary.txt"
+    failed=1
+  fi
+}
+
+{ nvidia-smi -L || echo "(no nvidia-smi)"; echo "LD_LIBRARY_PATH=$LD_LIBRARY_PATH"; } >"$LOGS/machine.txt" 2>&1
+cat "$LOGS/machine.txt" | head -3
+
+case $what in all|mpi)
+  # The carried MPI alone (a CPU program): a singleton starts its orted.
+  step mpi-smoke "$B/bin/adam-cpu" --iters 1 ;;
+esac
+case $what in all|gtest)
+  step gtest "$B/bin/CocoRuntimeGPUTests" ;;
+esac
+case $what in all|workloads)
+  for w in sgd adam lamb; do
+    step "workload-$w" python3 "$B/py/check_optimizer.py" "$w" "$B/bin/$w" 1
+  done ;;
+esac
+case $what in all|layer)
+  step layer python3 "$B/py/check_layer.py" - 1 "$B/layer" gpu run ;;
+esac
+case $what in all|bench)
+  step bench python3 "$B/benchmarks/run_benchmarks.py" --target gpu --ranks 1 \
+    --sizes 16M,64M,256M,1G --workloads adam --layer-batches 2,4,8 \
+    --prebuilt "$B/bench" --out "$LOGS/bench" ;;
+esac
+echo "summary ($LOGS/summary.txt):"
+cat "$LOGS/summary.txt"
+if [ -n "${OUT:-}" ] && [ "$OUT" != "$LOGS" ]; then
+  mkdir -p "$OUT"
+  cp "$LOGS/summary.txt" "$OUT/"
+  for f in "$LOGS"/*.txt; do echo "===== $(basename "$f")"; cat "$f"; done >"$OUT/logs.txt"
+  cp "$LOGS"/bench/results.* "$OUT/" 2>/dev/null || true
+fi
+exit $failed
