@@ -20,6 +20,12 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 OUT=$(mkdir -p "${1:-$ROOT/gpu-bundle}" && cd "${1:-$ROOT/gpu-bundle}" && pwd)
 BUILD=$ROOT/build
+# DIR is emptied first: never a folder that holds anything but a bundle.
+case "$ROOT/" in "$OUT"/*) echo "gpu-bundle: $OUT holds the checkout; name a folder of its own" >&2; exit 2 ;; esac
+if [ -n "$(ls -A "$OUT")" ] && [ ! -f "$OUT/run.sh" ]; then
+  echo "gpu-bundle: $OUT is not empty and is no bundle (no run.sh): not emptying it" >&2
+  exit 2
+fi
 export PATH=$BUILD/bin:$PATH
 for need in coco-compile coco-raw-collectives-gpu; do
   [ -x "$BUILD/bin/$need" ] || { echo "gpu-bundle: $BUILD/bin/$need is missing: build first (tools/scripts/build.sh all)" >&2; exit 1; }

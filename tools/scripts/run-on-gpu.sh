@@ -16,6 +16,9 @@ set -uo pipefail
 B=$(cd "$(dirname "$0")" && pwd)
 LOGS=$B/out
 what=${1:-all}
+case $what in all|mpi|gtest|workloads|layer|bench) ;;
+  *) echo "run.sh: unknown step '$what' (all, mpi, gtest, workloads, layer or bench)" >&2; exit 2 ;;
+esac
 mkdir -p "$LOGS"
 : >"$LOGS/summary.txt"
 

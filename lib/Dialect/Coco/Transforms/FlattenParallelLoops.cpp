@@ -33,7 +33,9 @@ struct CocoFlattenParallelLoopsPass
   void runOnOperation() override {
     SmallVector<scf::ParallelOp> loops;
     getOperation().walk([&](scf::ParallelOp loop) {
-      if (loop.getNumLoops() > 1 && !loop->getParentOfType<scf::ParallelOp>())
+      // Not loops with reductions: upstream's collapsing drops them.
+      if (loop.getNumLoops() > 1 && loop.getNumReductions() == 0 &&
+          !loop->getParentOfType<scf::ParallelOp>())
         loops.push_back(loop);
     });
     IRRewriter rewriter(&getContext());

@@ -28,14 +28,31 @@
 // used it). Function arguments are assumed not to alias each other, as
 // coco.update's lowering (materialize_in_destination ... restrict) states.
 //
+// The same for an all_gather of updated slices (RS-C-AG with shard-state):
+//
+//   %own = memref.subview %w[rank * n] [n] [1]      (this rank's block)
+//   linalg.generic ins(%own, ...) outs(%tmp) { ... }
+//   coco.comm.all_gather %tmp into %w dim 0
+//
+// the loop writes its slice into %own, this rank's block of %w, and the
+// all_gather gathers in place (MPI_IN_PLACE; NCCL's in-place all_gather):
+// one slice fewer written and copied. It holds when the temporary is used
+// by that loop and the gather alone, the loop reads %w only through %own
+// and elementwise, nothing in between touches %w, and %own is provably the
+// block the gather puts this rank's input at (offset `axis_rank * n` of the
+// gather's own axis, n the slice's size, unit strides, dim 0).
+//
 //===----------------------------------------------------------------------===//
 
 #include "coco/Dialect/Coco/IR/CocoOps.h"
 #include "coco/Dialect/Coco/Transforms/Passes.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Interfaces/ControlFlowInterfaces.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
@@ -81,6 +98,11 @@ FailureOr<SmallVector<OpOperand *>> usesThroughViews(Value root) {
         llvm::append_range(worklist, user->getResults());
         continue;
       }
+      // Any other op returning a buffer may return an alias of this one
+      // (memref.transpose, arith.select on memrefs): not followed, so not
+      // allowed.
+      if (llvm::any_of(user->getResultTypes(), llvm::IsaPred<BaseMemRefType>))
+        return failure();
       uses.push_back(&use);
     }
   }
@@ -119,10 +141,13 @@ OpOperand *wholeDestination(Operation *op, Value buffer) {
   if (isa<CommAllReduceOp, CommReduceScatterOp, CommAllGatherOp,
           CommBroadcastOp, CommAllToAllOp, CommRecvOp>(op))
     return only(cast<DestinationStyleOpInterface>(op).getDpsInitsMutable());
+  // Non-blocking ones only when they do not also read the buffer: their
+  // wait names both buffers to keep them alive, and would then name the
+  // new destination twice and the buffer still being read not at all.
   if (auto start = dyn_cast<CommIAllReduceOp>(op))
-    return only(start.getInitMutable());
+    return start.getInput() != buffer ? only(start.getInitMutable()) : nullptr;
   if (auto start = dyn_cast<CommIReduceScatterOp>(op))
-    return only(start.getInitMutable());
+    return start.getInput() != buffer ? only(start.getInitMutable()) : nullptr;
   return nullptr;
 }
 
@@ -131,6 +156,8 @@ OpOperand *wholeDestination(Operation *op, Value buffer) {
 /// element i is read before it is written, and by no other iteration.
 bool readsElementwise(Operation *op, Value argument, Value temporary,
                       ArrayRef<OpOperand *> argumentUses) {
+  // `argumentUses` are the uses of the argument and of its views; within
+  // `op` each must be `argument` itself (or the view standing for it).
   auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
   OpOperand *init = wholeDestination(op, temporary);
   if (!linalgOp || !init)
@@ -158,10 +185,12 @@ bool forwardCopy(memref::CopyOp copy, Block &entry) {
     return false;
   Value temporary = alloc.getResult();
 
-  // The temporary: used directly, by ops of the entry block.
+  // The temporary: used directly, by ops of the entry block that return no
+  // alias of it (no views, no other op returning a buffer).
   for (Operation *user : temporary.getUsers())
     if (user->getBlock() != &entry || isa<ViewLikeOpInterface>(user) ||
-        user->hasTrait<OpTrait::IsTerminator>())
+        user->hasTrait<OpTrait::IsTerminator>() ||
+        llvm::any_of(user->getResultTypes(), llvm::IsaPred<BaseMemRefType>))
       return false;
   FailureOr<SmallVector<OpOperand *>> argumentUses =
       usesThroughViews(argument);
@@ -226,6 +255,103 @@ bool forwardCopy(memref::CopyOp copy, Block &entry) {
   return true;
 }
 
+/// Whether `view` is the block of `gathered` that `gather` fills with this
+/// rank's input: offsets (axis_rank * n, 0, ...), sizes (n, rest of
+/// `gathered`), unit strides, where n is `sliceSize`.
+bool isOwnBlock(memref::SubViewOp view, CommAllGatherOp gather,
+                OpFoldResult sliceSize) {
+  auto gatheredType = cast<MemRefType>(gather.getInit().getType());
+  if (view.getSource() != gather.getInit() || gather.getDim() != 0 ||
+      view.getSourceType().getRank() != gatheredType.getRank() ||
+      !view.hasUnitStride() ||
+      view.getType().getRank() != gatheredType.getRank())
+    return false;
+  SmallVector<OpFoldResult> offsets = view.getMixedOffsets();
+  SmallVector<OpFoldResult> sizes = view.getMixedSizes();
+  for (int64_t d = 1, e = gatheredType.getRank(); d < e; ++d)
+    if (!isZeroInteger(offsets[d]) || gatheredType.isDynamicDim(d) ||
+        !isConstantIntValue(sizes[d], gatheredType.getDimSize(d)))
+      return false;
+  if (!isEqualConstantIntOrValue(sizes[0], sliceSize))
+    return false;
+  // offset 0 = axis_rank(the gather's axis) * the slice size.
+  auto offset = dyn_cast<Value>(offsets[0]);
+  auto product = offset ? offset.getDefiningOp<arith::MulIOp>() : nullptr;
+  if (!product)
+    return false;
+  for (auto [rank, size] : {std::pair(product.getLhs(), product.getRhs()),
+                            std::pair(product.getRhs(), product.getLhs())}) {
+    auto axisRank = rank.getDefiningOp<AxisRankOp>();
+    if (axisRank && axisRank.getGrid() == gather.getGrid() &&
+        axisRank.getAxis() == gather.getAxis() &&
+        isEqualConstantIntOrValue(size, sliceSize))
+      return true;
+  }
+  return false;
+}
+
+/// Lets the loop producing an all_gather's input write this rank's block of
+/// the gathered buffer, and the gather run in place (file comment).
+bool gatherInPlace(CommAllGatherOp gather, Block &entry) {
+  Value gathered = gather.getInit();
+  auto alloc = gather.getInput().getDefiningOp<memref::AllocOp>();
+  if (gather->getBlock() != &entry || !alloc ||
+      alloc->getBlock() != &entry ||
+      !alloc.getType().getLayout().isIdentity())
+    return false;
+  Value temporary = alloc.getResult();
+  // The temporary: written whole by one linalg op, then gathered.
+  Operation *producer = nullptr;
+  for (Operation *user : temporary.getUsers()) {
+    if (user == gather)
+      continue;
+    if (producer || !isa<linalg::LinalgOp>(user) ||
+        user->getBlock() != &entry || !user->isBeforeInBlock(gather) ||
+        !wholeDestination(user, temporary))
+      return false;
+    producer = user;
+  }
+  if (!producer || llvm::count(gather->getOperands(), temporary) != 1)
+    return false;
+
+  // This rank's block of the gathered buffer, as a view the producer
+  // already reads (the slice of the parameter it updates).
+  MemRefType sliceType = alloc.getType();
+  if (sliceType.getRank() == 0)
+    return false;
+  OpFoldResult sliceSize =
+      sliceType.isDynamicDim(0)
+          ? OpFoldResult(alloc.getDynamicSizes().front())
+          : OpFoldResult(
+                Builder(gather.getContext()).getIndexAttr(sliceType.getDimSize(0)));
+  memref::SubViewOp own;
+  for (Value operand : producer->getOperands())
+    if (auto view = operand.getDefiningOp<memref::SubViewOp>();
+        view && view->getBlock() == &entry && isOwnBlock(view, gather, sliceSize))
+      own = view;
+  if (!own || own.getType().getShape() != alloc.getType().getShape())
+    return false;
+
+  // The producer reads the gathered buffer only through that view,
+  // elementwise; nothing between it and the gather touches the buffer.
+  FailureOr<SmallVector<OpOperand *>> gatheredUses = usesThroughViews(gathered);
+  if (failed(gatheredUses) ||
+      !readsElementwise(producer, own, temporary, *gatheredUses))
+    return false;
+  for (OpOperand *use : *gatheredUses) {
+    Operation *op = entry.findAncestorOpInBlock(*use->getOwner());
+    if (!op)
+      return false;
+    if (producer->isBeforeInBlock(op) && op->isBeforeInBlock(gather))
+      return false;
+  }
+
+  wholeDestination(producer, temporary)->set(own);
+  gather.getInputMutable().set(own);
+  alloc->erase();
+  return true;
+}
+
 struct CocoUpdateInPlacePass
     : public coco::impl::CocoUpdateInPlacePassBase<CocoUpdateInPlacePass> {
   void runOnOperation() override {
@@ -238,6 +364,11 @@ struct CocoUpdateInPlacePass
       copies.push_back(copy);
     for (memref::CopyOp copy : copies)
       forwardCopy(copy, entry);
+    // After the copies: an all_gather into a parameter is the gather of its
+    // update only once the copy into the parameter is gone.
+    SmallVector<CommAllGatherOp> gathers(entry.getOps<CommAllGatherOp>());
+    for (CommAllGatherOp gather : gathers)
+      gatherInPlace(gather, entry);
   }
 };
 } // namespace

@@ -59,3 +59,23 @@ func.func @one_dim(%out: memref<4xf32>) {
   }
   return
 }
+
+// A loop with a reduction stays as it is (collapsing would drop it).
+// CHECK-LABEL: func @with_reduction
+// CHECK: scf.parallel (%{{.*}}, %{{.*}}) = {{.*}} init (%{{.*}}) -> f32
+func.func @with_reduction(%m: memref<4x8xf32>) -> f32 {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c8 = arith.constant 8 : index
+  %z = arith.constant 0.0 : f32
+  %r = scf.parallel (%i, %j) = (%c0, %c0) to (%c4, %c8) step (%c1, %c1) init (%z) -> f32 {
+    %v = memref.load %m[%i, %j] : memref<4x8xf32>
+    scf.reduce(%v : f32) {
+    ^bb0(%a: f32, %b: f32):
+      %s = arith.addf %a, %b : f32
+      scf.reduce.return %s : f32
+    }
+  }
+  return %r : f32
+}

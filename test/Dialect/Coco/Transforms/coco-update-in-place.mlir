@@ -211,3 +211,183 @@ func.func @returned(%w: memref<8xf32>, %g: memref<8xf32>) -> memref<8xf32> {
   memref.copy %tmp, %w : memref<8xf32> to memref<8xf32>
   return %w : memref<8xf32>
 }
+
+// RS-C-AG with shard-state: the loop updates this rank's slice of w (read
+// through %own = w[rank * n, n)) into a temporary that is all_gathered
+// into w. The loop writes %own itself and the gather runs in place.
+// CHECK-LABEL: func @gather_in_place
+// CHECK-SAME: (%[[W:[^:]*]]: memref<8xf32>, %[[G:[^:]*]]: memref<?xf32>)
+// CHECK: %[[OWN:.*]] = memref.subview %[[W]]
+// CHECK-NOT: memref.alloc
+// CHECK: linalg.generic {{.*}} ins(%[[OWN]], %[[G]] : {{.*}}) outs(%[[OWN]] : memref<?xf32, strided<[1], offset: ?>>)
+// CHECK: coco.comm.all_gather %[[OWN]] into %[[W]] dim 0 on @dp[0]
+func.func @gather_in_place(%w: memref<8xf32>, %g: memref<?xf32>) {
+  %c8 = arith.constant 8 : index
+  %size = coco.axis_size @dp[0]
+  %n = arith.divui %c8, %size : index
+  %rank = coco.axis_rank @dp[0]
+  %off = arith.muli %rank, %n : index
+  %own = memref.subview %w[%off] [%n] [1] : memref<8xf32> to memref<?xf32, strided<[1], offset: ?>>
+  %tmp = memref.alloc(%n) : memref<?xf32>
+  linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel"]}
+      ins(%own, %g : memref<?xf32, strided<[1], offset: ?>>, memref<?xf32>) outs(%tmp : memref<?xf32>) {
+  ^bb0(%x: f32, %d: f32, %o: f32):
+    %n2 = arith.subf %x, %d : f32
+    linalg.yield %n2 : f32
+  }
+  coco.comm.all_gather %tmp into %w dim 0 on @dp[0] : memref<?xf32>, memref<8xf32>
+  return
+}
+
+// The same with a static slice (a grid of known size): offset rank * 4.
+// CHECK-LABEL: func @gather_in_place_static
+// CHECK-NOT: memref.alloc
+// CHECK: coco.comm.all_gather %{{.*}} into %{{.*}} dim 0 on @dp[0] : memref<4xf32, strided<[1], offset: ?>>, memref<8xf32>
+func.func @gather_in_place_static(%w: memref<8xf32>) {
+  %c4 = arith.constant 4 : index
+  %rank = coco.axis_rank @dp[0]
+  %off = arith.muli %c4, %rank : index
+  %own = memref.subview %w[%off] [4] [1] : memref<8xf32> to memref<4xf32, strided<[1], offset: ?>>
+  %tmp = memref.alloc() : memref<4xf32>
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
+      ins(%own : memref<4xf32, strided<[1], offset: ?>>) outs(%tmp : memref<4xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    %n2 = arith.addf %x, %x : f32
+    linalg.yield %n2 : f32
+  }
+  coco.comm.all_gather %tmp into %w dim 0 on @dp[0] : memref<4xf32>, memref<8xf32>
+  return
+}
+
+// Left alone: the view is not this rank's block (offset rank * 2 for
+// slices of 4); w is read between the loop and the gather; the loop reads w
+// other than through the block; a gather along dim 1 (blocks not
+// contiguous).
+// CHECK-LABEL: func @gather_wrong_block
+// CHECK: memref.alloc
+// CHECK-LABEL: func @gather_read_between
+// CHECK: memref.alloc
+// CHECK-LABEL: func @gather_reads_whole
+// CHECK: memref.alloc
+// CHECK-LABEL: func @gather_dim1
+// CHECK: memref.alloc
+func.func @gather_wrong_block(%w: memref<8xf32>) {
+  %c2 = arith.constant 2 : index
+  %rank = coco.axis_rank @dp[0]
+  %off = arith.muli %rank, %c2 : index
+  %own = memref.subview %w[%off] [4] [1] : memref<8xf32> to memref<4xf32, strided<[1], offset: ?>>
+  %tmp = memref.alloc() : memref<4xf32>
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
+      ins(%own : memref<4xf32, strided<[1], offset: ?>>) outs(%tmp : memref<4xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    linalg.yield %x : f32
+  }
+  coco.comm.all_gather %tmp into %w dim 0 on @dp[0] : memref<4xf32>, memref<8xf32>
+  return
+}
+func.func @gather_read_between(%w: memref<8xf32>, %out: memref<8xf32>) {
+  %c4 = arith.constant 4 : index
+  %rank = coco.axis_rank @dp[0]
+  %off = arith.muli %rank, %c4 : index
+  %own = memref.subview %w[%off] [4] [1] : memref<8xf32> to memref<4xf32, strided<[1], offset: ?>>
+  %tmp = memref.alloc() : memref<4xf32>
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
+      ins(%own : memref<4xf32, strided<[1], offset: ?>>) outs(%tmp : memref<4xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    linalg.yield %x : f32
+  }
+  memref.copy %w, %out : memref<8xf32> to memref<8xf32>
+  coco.comm.all_gather %tmp into %w dim 0 on @dp[0] : memref<4xf32>, memref<8xf32>
+  return
+}
+func.func @gather_reads_whole(%w: memref<8xf32>) {
+  %c4 = arith.constant 4 : index
+  %rank = coco.axis_rank @dp[0]
+  %off = arith.muli %rank, %c4 : index
+  %own = memref.subview %w[%off] [4] [1] : memref<8xf32> to memref<4xf32, strided<[1], offset: ?>>
+  %first = memref.subview %w[0] [4] [1] : memref<8xf32> to memref<4xf32, strided<[1]>>
+  %tmp = memref.alloc() : memref<4xf32>
+  linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel"]}
+      ins(%own, %first : memref<4xf32, strided<[1], offset: ?>>, memref<4xf32, strided<[1]>>) outs(%tmp : memref<4xf32>) {
+  ^bb0(%x: f32, %y: f32, %o: f32):
+    %s = arith.addf %x, %y : f32
+    linalg.yield %s : f32
+  }
+  coco.comm.all_gather %tmp into %w dim 0 on @dp[0] : memref<4xf32>, memref<8xf32>
+  return
+}
+func.func @gather_dim1(%w: memref<2x8xf32>) {
+  %c4 = arith.constant 4 : index
+  %c0 = arith.constant 0 : index
+  %rank = coco.axis_rank @dp[0]
+  %off = arith.muli %rank, %c4 : index
+  %own = memref.subview %w[0, %off] [2, 4] [1, 1] : memref<2x8xf32> to memref<2x4xf32, strided<[8, 1], offset: ?>>
+  %tmp = memref.alloc() : memref<2x4xf32>
+  linalg.generic {indexing_maps = [#id2, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%own : memref<2x4xf32, strided<[8, 1], offset: ?>>) outs(%tmp : memref<2x4xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    linalg.yield %x : f32
+  }
+  coco.comm.all_gather %tmp into %w dim 1 on @dp[0] : memref<2x4xf32>, memref<2x8xf32>
+  return
+}
+
+// Left alone: ops that are no views but return an alias of a buffer
+// (memref.transpose, arith.select on memrefs) hide reads of w and uses of
+// the temporary; a non-blocking all_reduce in place on the temporary (its
+// wait must keep naming the buffer being read).
+// CHECK-LABEL: func @transposed_alias
+// CHECK: memref.copy %{{.*}}, %{{.*}} : memref<4x4xf32, strided<[1, 4]>> to memref<4x4xf32>
+// CHECK: memref.copy %[[T:.*]], %{{.*}} : memref<4x4xf32> to memref<4x4xf32>
+// CHECK-LABEL: func @selected_alias
+// CHECK: memref.copy %{{.*}}, %{{.*}} : memref<8xf32> to memref<8xf32>
+// CHECK: memref.copy %{{.*}}, %{{.*}} : memref<8xf32> to memref<8xf32>
+// CHECK-LABEL: func @selected_temporary
+// CHECK: memref.copy
+// CHECK-LABEL: func @nonblocking_in_place
+// CHECK: coco.comm.iall_reduce sum %[[A:.*]] into %[[A]]
+// CHECK: coco.comm.wait %{{.*}}, %[[A]], %[[A]]
+// CHECK: memref.copy %[[A]], %arg0
+func.func @transposed_alias(%w: memref<4x4xf32>, %g: memref<4x4xf32>, %out: memref<4x4xf32>) {
+  %wt = memref.transpose %w (i, j) -> (j, i) : memref<4x4xf32> to memref<4x4xf32, strided<[1, 4]>>
+  %tmp = memref.alloc() : memref<4x4xf32>
+  linalg.generic {indexing_maps = [#id2, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%g : memref<4x4xf32>) outs(%tmp : memref<4x4xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    linalg.yield %x : f32
+  }
+  memref.copy %wt, %out : memref<4x4xf32, strided<[1, 4]>> to memref<4x4xf32>
+  memref.copy %tmp, %w : memref<4x4xf32> to memref<4x4xf32>
+  return
+}
+func.func @selected_alias(%w: memref<8xf32>, %g: memref<8xf32>, %o: memref<8xf32>,
+                          %out: memref<8xf32>, %p: i1) {
+  %tmp = memref.alloc() : memref<8xf32>
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
+      ins(%g : memref<8xf32>) outs(%tmp : memref<8xf32>) {
+  ^bb0(%x: f32, %y: f32):
+    linalg.yield %x : f32
+  }
+  %either = arith.select %p, %w, %o : memref<8xf32>
+  memref.copy %either, %out : memref<8xf32> to memref<8xf32>
+  memref.copy %tmp, %w : memref<8xf32> to memref<8xf32>
+  return
+}
+func.func @selected_temporary(%w: memref<8xf32>, %g: memref<8xf32>, %o: memref<8xf32>, %p: i1) {
+  %c = arith.constant 0.0 : f32
+  %tmp = memref.alloc() : memref<8xf32>
+  %either = arith.select %p, %tmp, %o : memref<8xf32>
+  memref.copy %g, %tmp : memref<8xf32> to memref<8xf32>
+  memref.copy %tmp, %w : memref<8xf32> to memref<8xf32>
+  linalg.fill ins(%c : f32) outs(%either : memref<8xf32>)
+  return
+}
+func.func @nonblocking_in_place(%w: memref<8xf32>, %g: memref<8xf32>, %out: memref<8xf32>) {
+  %tmp = memref.alloc() : memref<8xf32>
+  memref.copy %g, %tmp : memref<8xf32> to memref<8xf32>
+  memref.copy %w, %out : memref<8xf32> to memref<8xf32>
+  %r = coco.comm.iall_reduce sum %tmp into %tmp on @dp[0] : memref<8xf32>, memref<8xf32>
+  coco.comm.wait %r, %tmp, %tmp : memref<8xf32>, memref<8xf32>
+  memref.copy %tmp, %w : memref<8xf32> to memref<8xf32>
+  return
+}

@@ -250,8 +250,11 @@ def CocoUpdateInPlacePass
     argument (except that op itself, reading it elementwise, as an optimizer
     update does), that op writes the argument instead and the copy goes
     away: Adam's step reads g, w, m, v and writes w, m, v once, and an
-    all_gather of the updated slices lands in the weights directly. Cases
-    that do not qualify keep their copy.
+    all_gather of the updated slices lands in the weights directly. Then,
+    when the loop producing a gathered slice reads this rank's block of
+    the gathered buffer elementwise (a sharded update of w reads w's
+    slice), it writes that block and the all_gather runs in place. Cases
+    that do not qualify keep their copy or temporary.
   }];
 }
 
