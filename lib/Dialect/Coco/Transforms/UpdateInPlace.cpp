@@ -36,8 +36,9 @@
 //
 // the loop writes its slice into %own, this rank's block of %w, and the
 // all_gather gathers in place (MPI_IN_PLACE; NCCL's in-place all_gather):
-// one slice fewer written and copied. It holds when the temporary is used
-// by that loop and the gather alone, the loop reads %w only through %own
+// one slice fewer written and copied. It holds when the loop is the
+// temporary's last writer and nothing but the gather uses the temporary after
+// it (earlier uses keep the temporary), the loop reads %w only through %own
 // and elementwise, nothing in between touches %w, and %own is provably the
 // block the gather puts this rank's input at (offset `axis_rank * n` of the
 // gather's own axis, n the slice's size, unit strides, dim 0).
@@ -300,18 +301,21 @@ bool gatherInPlace(CommAllGatherOp gather, Block &entry) {
       !alloc.getType().getLayout().isIdentity())
     return false;
   Value temporary = alloc.getResult();
-  // The temporary: written whole by one linalg op, then gathered.
+  // The temporary's last writer before the gather (a linalg op writing all
+  // of it) is the producer; earlier uses (LAMB's norm of the update) keep
+  // the temporary, nothing after the producer but the gather uses it.
   Operation *producer = nullptr;
   for (Operation *user : temporary.getUsers()) {
-    if (user == gather)
-      continue;
-    if (producer || !isa<linalg::LinalgOp>(user) ||
-        user->getBlock() != &entry || !user->isBeforeInBlock(gather) ||
-        !wholeDestination(user, temporary))
+    if (user->getBlock() != &entry || isa<ViewLikeOpInterface>(user) ||
+        llvm::any_of(user->getResultTypes(), llvm::IsaPred<BaseMemRefType>) ||
+        gather->isBeforeInBlock(user))
       return false;
-    producer = user;
+    if (user != gather && (!producer || producer->isBeforeInBlock(user)))
+      producer = user;
   }
-  if (!producer || llvm::count(gather->getOperands(), temporary) != 1)
+  if (!producer || !isa<linalg::LinalgOp>(producer) ||
+      !wholeDestination(producer, temporary) ||
+      llvm::count(gather->getOperands(), temporary) != 1)
     return false;
 
   // This rank's block of the gathered buffer, as a view the producer
@@ -348,7 +352,8 @@ bool gatherInPlace(CommAllGatherOp gather, Block &entry) {
 
   wholeDestination(producer, temporary)->set(own);
   gather.getInputMutable().set(own);
-  alloc->erase();
+  if (alloc->use_empty())
+    alloc->erase();
   return true;
 }
 

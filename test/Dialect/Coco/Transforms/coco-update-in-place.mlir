@@ -391,3 +391,41 @@ func.func @nonblocking_in_place(%w: memref<8xf32>, %g: memref<8xf32>, %out: memr
   memref.copy %tmp, %w : memref<8xf32> to memref<8xf32>
   return
 }
+
+// LAMB: the temporary holds the update u first (its norm is taken), then the
+// last loop turns it into the new slice of w. That loop writes w's block and
+// the gather runs in place; the earlier uses keep the temporary.
+// CHECK-LABEL: func @gather_in_place_after_uses
+// CHECK-SAME: (%[[W:[^:]*]]: memref<8xf32>, %[[G:[^:]*]]: memref<4xf32>, %[[N:[^:]*]]: memref<f32>)
+// CHECK: %[[OWN:.*]] = memref.subview %[[W]]
+// CHECK: %[[T:.*]] = memref.alloc() : memref<4xf32>
+// CHECK: linalg.generic {{.*}} ins(%[[G]] : memref<4xf32>) outs(%[[T]] : memref<4xf32>)
+// CHECK: linalg.reduce ins(%[[T]] : memref<4xf32>) outs(%[[N]] : memref<f32>)
+// CHECK: linalg.generic {{.*}} ins(%[[T]], %[[OWN]] : {{.*}}) outs(%[[OWN]] : memref<4xf32, strided<[1], offset: ?>>)
+// CHECK: coco.comm.all_gather %[[OWN]] into %[[W]] dim 0
+func.func @gather_in_place_after_uses(%w: memref<8xf32>, %g: memref<4xf32>, %norm: memref<f32>) {
+  %c4 = arith.constant 4 : index
+  %rank = coco.axis_rank @dp[0]
+  %off = arith.muli %rank, %c4 : index
+  %own = memref.subview %w[%off] [4] [1] : memref<8xf32> to memref<4xf32, strided<[1], offset: ?>>
+  %tmp = memref.alloc() : memref<4xf32>
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
+      ins(%g : memref<4xf32>) outs(%tmp : memref<4xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    %d = arith.mulf %x, %x : f32
+    linalg.yield %d : f32
+  }
+  linalg.reduce ins(%tmp : memref<4xf32>) outs(%norm : memref<f32>) dimensions = [0]
+    (%x: f32, %acc: f32) {
+      %s = arith.addf %x, %acc : f32
+      linalg.yield %s : f32
+    }
+  linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel"]}
+      ins(%tmp, %own : memref<4xf32>, memref<4xf32, strided<[1], offset: ?>>) outs(%tmp : memref<4xf32>) {
+  ^bb0(%u: f32, %x: f32, %o: f32):
+    %n2 = arith.subf %x, %u : f32
+    linalg.yield %n2 : f32
+  }
+  coco.comm.all_gather %tmp into %w dim 0 on @dp[0] : memref<4xf32>, memref<8xf32>
+  return
+}
