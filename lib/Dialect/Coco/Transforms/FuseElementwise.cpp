@@ -29,17 +29,35 @@ using namespace mlir::coco;
 
 namespace {
 
-/// All loops parallel, every operand accessed with the identity map: each
-/// iteration reads and writes element i only.
+/// All loops parallel, every result written with the identity map, every
+/// input read with a projected permutation (the identity, or a broadcast
+/// such as a bias along the last dim, or a transpose): iteration i writes
+/// element i of each result, so two such ops over the same space merge into
+/// one loop with each input keeping its map.
 bool isElementwise(linalg::GenericOp op) {
   return op.getNumLoops() == op.getNumParallelLoops() &&
-         llvm::all_of(op.getIndexingMapsArray(),
-                      [](AffineMap map) { return map.isIdentity(); }) &&
-         op.hasPureTensorSemantics();
+         op.hasPureTensorSemantics() &&
+         llvm::all_of(op.getDpsInitsMutable(),
+                      [&](OpOperand &init) {
+                        return op.getMatchingIndexingMap(&init).isIdentity();
+                      }) &&
+         llvm::all_of(op.getDpsInputOperands(), [&](OpOperand *input) {
+           return op.getMatchingIndexingMap(input).isProjectedPermutation();
+         });
 }
 
-/// Whether two elementwise ops (identity maps: every operand has the shape
-/// of the loop) provably iterate over the same space: equal static shapes,
+/// Whether `consumer` reads every result of `producer` it uses with the
+/// identity map (element i of the result at iteration i).
+bool readsResultsElementwise(linalg::GenericOp consumer,
+                             linalg::GenericOp producer) {
+  return llvm::all_of(consumer.getDpsInputOperands(), [&](OpOperand *input) {
+    return input->get().getDefiningOp() != producer.getOperation() ||
+           consumer.getMatchingIndexingMap(input).isIdentity();
+  });
+}
+
+/// Whether two elementwise ops (identity result maps: every result has the
+/// shape of the loop) provably iterate over the same space: equal static shapes,
 /// or dynamic ones whose inits are the same value or tensor.empty ops with
 /// the same size values (CSE makes the per-rank slice sizes of a `?` grid
 /// one value).
@@ -75,20 +93,25 @@ bool otherUsersFollow(linalg::GenericOp producer, linalg::GenericOp consumer) {
 /// the consumer, returning the producer's results then the consumer's.
 void merge(RewriterBase &rewriter, linalg::GenericOp producer,
            linalg::GenericOp consumer) {
+  // Inputs keep their maps (both ops iterate over the same space); results
+  // are written with the identity.
   SmallVector<Value> inputs(producer.getDpsInputs());
+  SmallVector<AffineMap> maps;
+  for (OpOperand *input : producer.getDpsInputOperands())
+    maps.push_back(producer.getMatchingIndexingMap(input));
   SmallVector<unsigned> consumerInputPositions;
-  for (auto [i, input] : llvm::enumerate(consumer.getDpsInputs()))
-    if (input.getDefiningOp() != producer.getOperation()) {
-      consumerInputPositions.push_back(i);
-      inputs.push_back(input);
+  for (OpOperand *input : consumer.getDpsInputOperands())
+    if (input->get().getDefiningOp() != producer.getOperation()) {
+      consumerInputPositions.push_back(input->getOperandNumber());
+      inputs.push_back(input->get());
+      maps.push_back(consumer.getMatchingIndexingMap(input));
     }
   SmallVector<Value> inits(producer.getDpsInits());
   llvm::append_range(inits, consumer.getDpsInits());
   SmallVector<Type> resultTypes(producer->getResultTypes());
   llvm::append_range(resultTypes, consumer->getResultTypes());
   unsigned rank = consumer.getNumLoops();
-  SmallVector<AffineMap> maps(inputs.size() + inits.size(),
-                              rewriter.getMultiDimIdentityMap(rank));
+  maps.append(inits.size(), rewriter.getMultiDimIdentityMap(rank));
   SmallVector<utils::IteratorType> iterators(rank,
                                              utils::IteratorType::parallel);
 
@@ -157,6 +180,7 @@ findPair(Operation *root) {
       if (producer && !producesInit &&
           producer->getBlock() == consumer->getBlock() &&
           isElementwise(producer) && sameIterationSpace(producer, consumer) &&
+          readsResultsElementwise(consumer, producer) &&
           otherUsersFollow(producer, consumer)) {
         found = {producer, consumer};
         return;

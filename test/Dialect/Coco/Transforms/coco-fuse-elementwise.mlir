@@ -104,3 +104,55 @@ func.func @dynamic_other_size(%x: tensor<?xf32>, %y: tensor<?xf32>, %n: index, %
   } -> tensor<?xf32>
   return %m : tensor<?xf32>
 }
+
+// A bias broadcast along the last dim (coco.expand) fuses into the add that
+// consumes it: one loop reading b with its broadcast map, no [4, 16] buffer
+// of copies of b.
+#bias = affine_map<(i, j) -> (j)>
+#id2 = affine_map<(i, j) -> (i, j)>
+#t2 = affine_map<(i, j) -> (j, i)>
+// CHECK-LABEL: func @broadcast_producer
+// CHECK-SAME: (%[[Y:[^:]*]]: tensor<4x16xf32>, %[[B:[^:]*]]: tensor<16xf32>)
+// CHECK: %[[R:.*]] = linalg.generic {indexing_maps = [#[[BMAP:.*]], #[[ID:.*]], #[[ID]]], iterator_types = ["parallel", "parallel"]}
+// CHECK-SAME: ins(%[[B]], %[[Y]] : tensor<16xf32>, tensor<4x16xf32>)
+// CHECK: arith.addf
+// CHECK-NOT: linalg.generic
+// CHECK: return %[[R]]
+func.func @broadcast_producer(%y: tensor<4x16xf32>, %b: tensor<16xf32>) -> tensor<4x16xf32> {
+  %e = tensor.empty() : tensor<4x16xf32>
+  %bb = linalg.generic {indexing_maps = [#bias, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%b : tensor<16xf32>) outs(%e : tensor<4x16xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    linalg.yield %v : f32
+  } -> tensor<4x16xf32>
+  %s = linalg.generic {indexing_maps = [#id2, #id2, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%y, %bb : tensor<4x16xf32>, tensor<4x16xf32>) outs(%e : tensor<4x16xf32>) {
+  ^bb0(%a: f32, %c: f32, %o: f32):
+    %r = arith.addf %a, %c : f32
+    linalg.yield %r : f32
+  } -> tensor<4x16xf32>
+  return %s : tensor<4x16xf32>
+}
+
+// Not fused: the consumer reads the producer's result transposed (element
+// (j, i) at iteration (i, j), which another iteration of the merged loop
+// would compute).
+// CHECK-LABEL: func @transposed_consumer
+// CHECK: linalg.generic
+// CHECK: linalg.generic
+func.func @transposed_consumer(%x: tensor<4x4xf32>) -> tensor<4x4xf32> {
+  %e = tensor.empty() : tensor<4x4xf32>
+  %p = linalg.generic {indexing_maps = [#id2, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<4x4xf32>) outs(%e : tensor<4x4xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    %r = arith.mulf %v, %v : f32
+    linalg.yield %r : f32
+  } -> tensor<4x4xf32>
+  %c = linalg.generic {indexing_maps = [#t2, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%p : tensor<4x4xf32>) outs(%e : tensor<4x4xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    %r = arith.addf %v, %v : f32
+    linalg.yield %r : f32
+  } -> tensor<4x4xf32>
+  return %c : tensor<4x4xf32>
+}

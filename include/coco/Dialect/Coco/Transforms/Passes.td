@@ -180,7 +180,10 @@ def CocoFuseElementwisePass
     producer's value where it is still needed, so an optimizer step that
     updates w, m and v becomes one linalg.generic with three results (one
     sweep over memory) instead of one loop per value. Nothing is computed
-    twice.
+    twice. Inputs may be read through broadcasts or transposes (projected
+    permutations; each keeps its map in the merged loop), so a bias
+    broadcast fuses into the add that consumes it; a producer's result must
+    be read elementwise.
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
