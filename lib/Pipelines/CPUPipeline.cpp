@@ -21,8 +21,7 @@ using namespace mlir::coco;
 void mlir::coco::buildCocoBufferizePipeline(OpPassManager &pm,
                                              bool fuseElementwise,
                                              bool fuseReduceScatter,
-                                             int64_t overlapChunks,
-                                             bool collapseElementwise) {
+                                             int64_t overlapChunks) {
   pm.addPass(createCocoLocalizePass());
   if (fuseReduceScatter)
     pm.addNestedPass<func::FuncOp>(createCocoFuseReduceScatterPass());
@@ -31,8 +30,6 @@ void mlir::coco::buildCocoBufferizePipeline(OpPassManager &pm,
   pm.addPass(createCSEPass());
   if (fuseElementwise)
     pm.addNestedPass<func::FuncOp>(createCocoFuseElementwisePass());
-  if (collapseElementwise)
-    pm.addNestedPass<func::FuncOp>(createCocoCollapseElementwisePass());
   pm.addPass(createCSEPass());
 
   bufferization::OneShotBufferizePassOptions bufferize;

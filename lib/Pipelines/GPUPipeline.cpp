@@ -125,11 +125,8 @@ void mlir::coco::buildCocoLowerToGPUPipeline(
   pm.addPass(std::make_unique<CheckGPUPipelineOptions>(
       options.chip, options.features, options.format, options.toolkit,
       options.blockSize));
-  // Pointwise loops over one dimension, so kernels spread every element
-  // over their threads.
   buildCocoBufferizePipeline(pm, options.fuseElementwise,
-                             options.fuseReduceScatter, options.overlapChunks,
-                             /*collapseElementwise=*/true);
+                             options.fuseReduceScatter, options.overlapChunks);
 
   // Library calls first, while matmuls are still linalg.matmul.
   ConvertCocoToLLVMPassOptions runtime;

@@ -81,12 +81,10 @@ void buildCocoLowerToCPUPipeline(OpPassManager &pm,
                                  const CPUPipelineOptions &options);
 
 /// The front half both pipelines share: coco-localize,
-/// [coco-fuse-reduce-scatter], [coco-fuse-elementwise],
-/// [coco-collapse-elementwise], one-shot bufferization, coco-overlap, buffer
-/// deallocation.
+/// [coco-fuse-reduce-scatter], [coco-fuse-elementwise], one-shot
+/// bufferization, coco-overlap, coco-update-in-place, buffer deallocation.
 void buildCocoBufferizePipeline(OpPassManager &pm, bool fuseElementwise,
-                                bool fuseReduceScatter, int64_t overlapChunks,
-                                bool collapseElementwise = false);
+                                bool fuseReduceScatter, int64_t overlapChunks);
 
 /// coco (global view) -> host LLVM dialect + gpu.binary with the kernels:
 /// the shared front half, matmuls to cuBLAS and collectives to NCCL

@@ -142,22 +142,6 @@ def CocoOverlapPass : Pass<"coco-overlap", "::mlir::func::FuncOp"> {
                            "::mlir::linalg::LinalgDialect"];
 }
 
-def CocoCollapseElementwisePass
-    : Pass<"coco-collapse-elementwise", "::mlir::func::FuncOp"> {
-  let summary = "Runs multi-dimensional pointwise linalg ops over one dimension";
-  let description = [{
-    Rank-local view, on tensors. Every elementwise `linalg.generic` (all
-    loops parallel, identity maps) of rank >= 2 is collapsed to one loop over
-    all its elements; operands are reshaped (no copies) and `linalg.index`
-    uses are delinearized. coco-lower-to-gpu runs it so that a kernel's
-    threads cover every element instead of only the outermost dimension.
-  }];
-  let dependentDialects = ["::mlir::linalg::LinalgDialect",
-                           "::mlir::tensor::TensorDialect",
-                           "::mlir::affine::AffineDialect",
-                           "::mlir::arith::ArithDialect"];
-}
-
 def CocoMatmulLoopOrderPass
     : Pass<"coco-matmul-loop-order", "::mlir::func::FuncOp"> {
   let summary = "Orders matmul loops i, k, j so the innermost loop vectorizes";
