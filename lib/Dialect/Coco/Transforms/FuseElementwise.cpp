@@ -15,6 +15,8 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Tensor/Transforms/Transforms.h"
+#include "mlir/Dialect/Utils/StructuredOpsUtils.h"
 #include "mlir/IR/Dominance.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -88,6 +90,49 @@ bool otherUsersFollow(linalg::GenericOp producer, linalg::GenericOp consumer) {
   }
   return true;
 }
+
+/// A slice of an elementwise op's only result (a bias broadcast over the
+/// whole activation, sliced for this rank by coco-reorder) becomes the op on
+/// slices of its operands: it computes only this rank's part, and then
+/// fuses into the slice's consumer. Not for ops using linalg.index (their
+/// indices would become relative to the slice).
+struct SliceBeforeElementwise : OpRewritePattern<tensor::ExtractSliceOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(tensor::ExtractSliceOp slice,
+                                PatternRewriter &rewriter) const override {
+    auto op = slice.getSource().getDefiningOp<linalg::GenericOp>();
+    if (!op || !op->hasOneUse() || op->getNumResults() != 1 ||
+        !isElementwise(op) || op.hasIndexSemantics() ||
+        !slice.hasUnitStride() ||
+        slice.getType().getRank() != slice.getSourceType().getRank())
+      return failure();
+    // Loop d runs over result dim d (identity result map).
+    SmallVector<OpFoldResult> offsets = slice.getMixedOffsets();
+    SmallVector<OpFoldResult> sizes = slice.getMixedSizes();
+    Location loc = op.getLoc();
+    auto sliceOf = [&](OpOperand &operand) -> Value {
+      AffineMap map = op.getMatchingIndexingMap(&operand);
+      SmallVector<OpFoldResult> operandOffsets, operandSizes;
+      for (AffineExpr result : map.getResults()) {
+        unsigned loop = cast<AffineDimExpr>(result).getPosition();
+        operandOffsets.push_back(offsets[loop]);
+        operandSizes.push_back(sizes[loop]);
+      }
+      SmallVector<OpFoldResult> strides(map.getNumResults(),
+                                        rewriter.getIndexAttr(1));
+      return tensor::ExtractSliceOp::create(rewriter, loc, operand.get(),
+                                            operandOffsets, operandSizes,
+                                            strides);
+    };
+    SmallVector<Value> operands;
+    for (OpOperand &operand : op->getOpOperands())
+      operands.push_back(sliceOf(operand));
+    Operation *sliced =
+        clone(rewriter, op, TypeRange{slice.getType()}, operands);
+    rewriter.replaceOp(slice, sliced->getResults());
+    return success();
+  }
+};
 
 /// Merges `producer` into `consumer`: one generic computing both, placed at
 /// the consumer, returning the producer's results then the consumer's.
@@ -206,6 +251,16 @@ LogicalResult mlir::coco::fuseElementwise(RewriterBase &rewriter,
     return globalOp->emitOpError()
            << "is in the global view: elementwise fusion works on the "
               "rank-local view (after coco-localize)";
+  {
+    RewritePatternSet slices(root->getContext());
+    slices.add<SliceBeforeElementwise>(root->getContext());
+    // A slice of a tensor.empty init is an empty tensor of the slice's
+    // sizes: then the sliced op's space compares equal to its consumer's.
+    tensor::populateFoldTensorEmptyPatterns(slices);
+    if (failed(applyPatternsGreedily(root, std::move(slices))))
+      return root->emitError() << "elementwise fusion: moving slices before "
+                                  "elementwise ops did not converge";
+  }
   while (auto pair = findPair(root))
     merge(rewriter, pair->first, pair->second);
   // Drop results nobody uses any more (e.g. an intermediate fully consumed

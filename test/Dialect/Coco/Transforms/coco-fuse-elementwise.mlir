@@ -156,3 +156,52 @@ func.func @transposed_consumer(%x: tensor<4x4xf32>) -> tensor<4x4xf32> {
   } -> tensor<4x4xf32>
   return %c : tensor<4x4xf32>
 }
+
+// MM-RS-C-AG after coco-reorder: the bias broadcast over the whole
+// activation is sliced for this rank. The slice moves before the broadcast
+// (b sliced along H where the slice cuts H), which then fuses into the add:
+// one loop over this rank's slice, no broadcast of the whole activation.
+// CHECK-LABEL: func @sliced_broadcast
+// CHECK-SAME: (%[[Y:[^:]*]]: tensor<4x8xf32>, %[[B:[^:]*]]: tensor<16xf32>, %[[OFF:[^:]*]]: index)
+// CHECK: %[[BS:.*]] = tensor.extract_slice %[[B]][%[[OFF]]] [8] [1] : tensor<16xf32> to tensor<8xf32>
+// CHECK: %[[R:.*]] = linalg.generic {{.*}} ins(%[[BS]], %[[Y]] : tensor<8xf32>, tensor<4x8xf32>)
+// CHECK-NOT: linalg.generic
+// CHECK: return %[[R]]
+func.func @sliced_broadcast(%y: tensor<4x8xf32>, %b: tensor<16xf32>, %off: index) -> tensor<4x8xf32> {
+  %e = tensor.empty() : tensor<4x16xf32>
+  %bb = linalg.generic {indexing_maps = [#bias, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%b : tensor<16xf32>) outs(%e : tensor<4x16xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    linalg.yield %v : f32
+  } -> tensor<4x16xf32>
+  %slice = tensor.extract_slice %bb[0, %off] [4, 8] [1, 1] : tensor<4x16xf32> to tensor<4x8xf32>
+  %e2 = tensor.empty() : tensor<4x8xf32>
+  %s = linalg.generic {indexing_maps = [#id2, #id2, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%y, %slice : tensor<4x8xf32>, tensor<4x8xf32>) outs(%e2 : tensor<4x8xf32>) {
+  ^bb0(%a: f32, %c: f32, %o: f32):
+    %r = arith.addf %a, %c : f32
+    linalg.yield %r : f32
+  } -> tensor<4x8xf32>
+  return %s : tensor<4x8xf32>
+}
+
+// Left: a slice of an op that uses linalg.index (dropout's global
+// position) stays after it; moving it would make the index slice-relative.
+// CHECK-LABEL: func @sliced_indexed
+// CHECK: linalg.generic
+// CHECK: linalg.index
+// CHECK: tensor.extract_slice
+func.func @sliced_indexed(%x: tensor<16xf32>, %off: index) -> tensor<8xf32> {
+  %e = tensor.empty() : tensor<16xf32>
+  %p = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
+      ins(%x : tensor<16xf32>) outs(%e : tensor<16xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    %i = linalg.index 0 : index
+    %ii = arith.index_cast %i : index to i32
+    %f = arith.sitofp %ii : i32 to f32
+    %r = arith.addf %v, %f : f32
+    linalg.yield %r : f32
+  } -> tensor<16xf32>
+  %s = tensor.extract_slice %p[%off] [8] [1] : tensor<16xf32> to tensor<8xf32>
+  return %s : tensor<8xf32>
+}

@@ -167,7 +167,9 @@ def CocoFuseElementwisePass
     twice. Inputs may be read through broadcasts or transposes (projected
     permutations; each keeps its map in the merged loop), so a bias
     broadcast fuses into the add that consumes it; a producer's result must
-    be read elementwise.
+    be read elementwise. A slice of an elementwise op's only result (the
+    bias broadcast sliced for this rank after coco-reorder) first becomes
+    the op on slices of its operands, unless the op uses linalg.index.
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
