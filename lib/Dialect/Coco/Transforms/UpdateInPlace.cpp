@@ -39,7 +39,8 @@
 // one slice fewer written and copied. It holds when the loop is the
 // temporary's last writer and nothing but the gather uses the temporary after
 // it (earlier uses keep the temporary), the loop reads %w only through %own
-// and elementwise, nothing in between touches %w, and %own is provably the
+// and elementwise, nothing in between touches %w (an argument or an
+// allocation, so its views are all its aliases), and %own is provably the
 // block the gather puts this rank's input at (offset `axis_rank * n` of the
 // gather's own axis, n the slice's size, unit strides, dim 0).
 //
@@ -294,7 +295,14 @@ bool isOwnBlock(memref::SubViewOp view, CommAllGatherOp gather,
 /// Lets the loop producing an all_gather's input write this rank's block of
 /// the gathered buffer, and the gather run in place (file comment).
 bool gatherInPlace(CommAllGatherOp gather, Block &entry) {
+  // The gathered buffer is a root (an argument, like coco.update's, or an
+  // allocation), so its uses through views are all its aliases; a view of
+  // another buffer would have aliases this does not see.
   Value gathered = gather.getInit();
+  auto gatheredArgument = dyn_cast<BlockArgument>(gathered);
+  if (!(gatheredArgument && gatheredArgument.getOwner() == &entry) &&
+      !gathered.getDefiningOp<memref::AllocOp>())
+    return false;
   auto alloc = gather.getInput().getDefiningOp<memref::AllocOp>();
   if (gather->getBlock() != &entry || !alloc ||
       alloc->getBlock() != &entry ||

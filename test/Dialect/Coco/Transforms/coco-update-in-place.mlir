@@ -429,3 +429,29 @@ func.func @gather_in_place_after_uses(%w: memref<8xf32>, %g: memref<4xf32>, %nor
   coco.comm.all_gather %tmp into %w dim 0 on @dp[0] : memref<4xf32>, memref<8xf32>
   return
 }
+
+// Left alone: the gathered buffer is a view of another buffer, whose other
+// aliases (here a fill of the whole buffer between the loop and the gather)
+// the rewrite could not see.
+// CHECK-LABEL: func @gather_into_view
+// CHECK: memref.alloc
+// CHECK: linalg.fill
+// CHECK: coco.comm.all_gather %alloc
+func.func @gather_into_view(%p: memref<16xf32>) {
+  %z = arith.constant 0.0 : f32
+  %w = memref.subview %p[0] [8] [1] : memref<16xf32> to memref<8xf32, strided<[1]>>
+  %c4 = arith.constant 4 : index
+  %rank = coco.axis_rank @dp[0]
+  %off = arith.muli %c4, %rank : index
+  %own = memref.subview %w[%off] [4] [1] : memref<8xf32, strided<[1]>> to memref<4xf32, strided<[1], offset: ?>>
+  %tmp = memref.alloc() : memref<4xf32>
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
+      ins(%own : memref<4xf32, strided<[1], offset: ?>>) outs(%tmp : memref<4xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    %d = arith.addf %x, %x : f32
+    linalg.yield %d : f32
+  }
+  linalg.fill ins(%z : f32) outs(%p : memref<16xf32>)
+  coco.comm.all_gather %tmp into %w dim 0 on @dp[0] : memref<4xf32>, memref<8xf32, strided<[1]>>
+  return
+}
