@@ -33,7 +33,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.path.join(ROOT, "build")
 BIN = os.path.join(BUILD, "bin")
 WORKLOADS = os.path.join(ROOT, "test", "Integration", "DataParallel")
-MPIRUN = ["mpirun", "--allow-run-as-root", "--oversubscribe", "--mca", "btl", "self,vader"]
+# mpirun, or an MPI singleton where COCO_LAUNCHER=none (the GPU bundle,
+# whose run.sh puts the harness on PYTHONPATH): the tests' harness decides.
+sys.path.insert(0, os.path.join(ROOT, "test", "Integration", "lib"))
+from coco_harness import launcher  # noqa: E402
 
 TP = os.path.join(ROOT, "test", "Integration", "TensorParallel")
 PP = os.path.join(ROOT, "test", "Integration", "PipelineParallel")
@@ -48,16 +51,6 @@ BYTES_PER_ELEMENT = {"sgd": (3 + 2) * 4, "adam": (4 + 3) * 4, "lamb": (4 + 3) * 
 STATE = {"sgd": ["b"], "adam": ["m", "v"], "lamb": ["m", "v"]}
 # The layer's sizes: B x S x H activations, the --sizes value picks B.
 LAYER_S, LAYER_H = 1024, 1024
-
-
-def launcher(ranks):
-    """mpirun, or nothing (an MPI singleton) where COCO_LAUNCHER=none: the
-    lent GPU machines have no mpirun (tools/scripts/gpu-bundle.sh)."""
-    if os.environ.get("COCO_LAUNCHER") == "none":
-        if ranks != 1:
-            sys.exit(f"COCO_LAUNCHER=none runs one rank (an MPI singleton), not {ranks}")
-        return []
-    return MPIRUN + ["-np", str(ranks)]
 
 
 def sh(cmd, **kw):

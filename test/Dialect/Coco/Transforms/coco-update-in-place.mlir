@@ -160,7 +160,7 @@ func.func @accumulates(%w: memref<8xf32>, %g: memref<8xf32>) {
 // Left alone: the temporary is used through a view, and written after the
 // copy (w would change with it).
 // CHECK-LABEL: func @view_of_temporary
-// CHECK: memref.copy
+// CHECK: memref.copy %alloc, %arg0
 // CHECK-LABEL: func @written_after_copy
 // CHECK: memref.copy
 // CHECK: linalg.fill
@@ -186,11 +186,11 @@ func.func @written_after_copy(%w: memref<8xf32>) {
 // Left alone: reduce writes the destination only on the root; a copy in a
 // nested region; w returned to the caller.
 // CHECK-LABEL: func @reduce_to_root
-// CHECK: memref.copy
+// CHECK: memref.copy %alloc, %arg0
 // CHECK-LABEL: func @nested_copy
-// CHECK: memref.copy
+// CHECK: memref.copy %alloc, %arg0
 // CHECK-LABEL: func @returned
-// CHECK: memref.copy
+// CHECK: memref.copy %alloc, %arg0
 func.func @reduce_to_root(%w: memref<8xf32>, %g: memref<8xf32>) {
   %tmp = memref.alloc() : memref<8xf32>
   coco.comm.reduce sum %g into %tmp root 0 on @dp[0] : memref<8xf32>, memref<8xf32>
@@ -343,7 +343,7 @@ func.func @gather_dim1(%w: memref<2x8xf32>) {
 // CHECK: memref.copy %{{.*}}, %{{.*}} : memref<8xf32> to memref<8xf32>
 // CHECK: memref.copy %{{.*}}, %{{.*}} : memref<8xf32> to memref<8xf32>
 // CHECK-LABEL: func @selected_temporary
-// CHECK: memref.copy
+// CHECK: memref.copy %alloc, %arg0
 // CHECK-LABEL: func @nonblocking_in_place
 // CHECK: coco.comm.iall_reduce sum %[[A:.*]] into %[[A]]
 // CHECK: coco.comm.wait %{{.*}}, %[[A]], %[[A]]
