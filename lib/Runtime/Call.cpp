@@ -43,13 +43,22 @@ Call::Call(const char *site, OpKind op, int64_t comm, int32_t dtype)
 Call::Buffers Call::agreeOnBuffers(
     int32_t reduction,
     std::initializer_list<std::pair<const char *, int64_t>> params,
-    int64_t inRank, void *in, int64_t outRank, void *out) {
+    int64_t inRank, void *in, int64_t outRank, void *out, int64_t inBlockDim,
+    int64_t outBlockDim) {
   Buffers buffers{tensor(inRank, in, "input"), tensor(outRank, out, "output")};
   Signature signature(op, dtype, reduction);
   for (const auto &[name, value] : params)
     signature.addParam(name, value);
-  signature.setBuffers(inRank, buffers.input.sizes, outRank,
-                       buffers.output.sizes);
+  // A block's size differs between ranks: agree on the whole instead.
+  std::vector<int64_t> inSizes(buffers.input.sizes,
+                               buffers.input.sizes + inRank);
+  std::vector<int64_t> outSizes(buffers.output.sizes,
+                                buffers.output.sizes + outRank);
+  if (inBlockDim >= 0 && inBlockDim < inRank && inBlockDim < outRank)
+    inSizes[inBlockDim] = outSizes[inBlockDim];
+  if (outBlockDim >= 0 && outBlockDim < outRank && outBlockDim < inRank)
+    outSizes[outBlockDim] = buffers.input.sizes[outBlockDim];
+  signature.setBuffers(inRank, inSizes.data(), outRank, outSizes.data());
   check(signature);
   return buffers;
 }

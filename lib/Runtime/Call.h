@@ -51,14 +51,18 @@ public:
 
   /// What every collective with an input and an output buffer starts with:
   /// views both memrefs and checks that the ranks agree on the op, dtype,
-  /// `reduction` (-1: none), the named `params` and both shapes.
+  /// `reduction` (-1: none), the named `params` and both shapes. Where a
+  /// buffer holds this rank's block of a dimension (`inBlockDim`,
+  /// `outBlockDim`; -1: none), whose size differs between ranks, the ranks
+  /// agree on the other buffer's size of that dimension instead.
   struct Buffers {
     Tensor input, output;
   };
   Buffers agreeOnBuffers(
       int32_t reduction,
       std::initializer_list<std::pair<const char *, int64_t>> params,
-      int64_t inRank, void *in, int64_t outRank, void *out);
+      int64_t inRank, void *in, int64_t outRank, void *out,
+      int64_t inBlockDim = -1, int64_t outBlockDim = -1);
 
   /// Ends the job over a bad argument.
   [[noreturn]] void fail(const std::string &cause) const;
@@ -86,23 +90,39 @@ private:
   bool agreed = false;
 };
 
-/// dst[j][i] = src[i][j] for blocks of `blockBytes`: src is [a][b] blocks.
-/// Moves chunk j of every outer slice next to each other (pack), or back.
-void transposeBlocks(char *dst, const char *src, int64_t a, int64_t b,
-                     size_t blockBytes);
+/// Checks that `part` is this rank's block along `dim` of `whole` (other
+/// dims equal): reduce_scatter's output of its input, all_gather's input of
+/// its output. Returns every rank's block of the dimension.
+Blocks requireBlock(const Call &call, const Tensor &whole,
+                    const char *wholeName, const Tensor &part,
+                    const char *partName, int64_t dim);
 
-/// Checks that `whole` is `part` with size[dim] multiplied by the axis size
-/// (reduce_scatter's input and output, all_gather's output and input).
-void requireGathered(const Call &call, const Tensor &whole,
-                     const char *wholeName, const Tensor &part,
-                     const char *partName, int64_t dim);
+/// all_to_all's blocks: of the input's split dim (what goes to each rank),
+/// and of the output's concat dim (what comes from each rank).
+struct AllToAllBlocks {
+  Blocks split, concat;
+};
 
-/// Checks all_to_all's shapes (output = input with dim splitDim divided and
-/// dim concatDim multiplied by the axis size) and returns the product of a
-/// exchanged block's sizes before concatDim.
-int64_t requireAllToAllShapes(const Call &call, const Tensor &input,
-                              const Tensor &output, int64_t splitDim,
-                              int64_t concatDim);
+/// Checks all_to_all's shapes: the output is the input with dim `splitDim`
+/// cut to this rank's block and dim `concatDim` holding every rank's block
+/// (the input holding this rank's).
+AllToAllBlocks requireAllToAllShapes(const Call &call, const Tensor &input,
+                                     const Tensor &output, int64_t splitDim,
+                                     int64_t concatDim);
+
+/// For every `o` < `outer`: copies `size` rows of `innerBytes` from row
+/// `o * srcExtent + srcOffset` of `src` to row `o * dstExtent + dstOffset` of
+/// `dst`. Packs a block of one dimension into a contiguous buffer, or
+/// unpacks it.
+void copyAlongDim(char *dst, const char *src, int64_t outer, int64_t srcExtent,
+                  int64_t dstExtent, int64_t srcOffset, int64_t dstOffset,
+                  int64_t size, size_t innerBytes);
+
+/// Packs every rank's block along `dim` of `whole` contiguously, rank by
+/// rank ([rank][outer][block][inner]) into `packed`; rank j's part starts at
+/// element outer * blocks.offsets[j] * inner.
+void packBlocks(char *packed, const Tensor &whole, int64_t dim,
+                const Blocks &blocks, size_t elementBytes);
 
 } // namespace coco::rt
 

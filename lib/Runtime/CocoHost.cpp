@@ -196,22 +196,57 @@ std::string shapeText(const std::vector<int64_t> &shape, ElementKind kind) {
   return os.str();
 }
 
-/// Copies this rank's slice (offset/size along `dim`) of a row-major global
-/// buffer into `local`.
-void copySlice(const unsigned char *global, unsigned char *local,
-               const std::vector<int64_t> &globalShape, int64_t dim,
-               int64_t offset, int64_t size, size_t elementSize) {
-  int64_t outer = 1, inner = 1;
-  for (int64_t d = 0; d < dim; ++d)
-    outer *= globalShape[d];
-  for (size_t d = dim + 1; d < globalShape.size(); ++d)
-    inner *= globalShape[d];
-  size_t chunk = size * inner * elementSize;
-  for (int64_t o = 0; o < outer; ++o)
-    std::memcpy(local + o * chunk,
-                global +
-                    ((o * globalShape[dim] + offset) * inner) * elementSize,
-                chunk);
+/// Copies this rank's block (`offset` and `size` per dimension) of a
+/// row-major global buffer into `local`, one contiguous row at a time.
+void copyBlock(const unsigned char *global, unsigned char *local,
+               const std::vector<int64_t> &globalShape,
+               const std::vector<int64_t> &offset,
+               const std::vector<int64_t> &size, size_t elementSize) {
+  int64_t rank = globalShape.size();
+  if (rank == 0) {
+    std::memcpy(local, global, elementSize);
+    return;
+  }
+  if (product(size) == 0)
+    return;
+  size_t row = size[rank - 1] * elementSize;
+  std::vector<int64_t> index(rank - 1, 0); // within the block, but the last
+  for (int64_t out = 0;; ++out) {
+    int64_t linear = 0;
+    for (int64_t d = 0; d < rank; ++d)
+      linear = linear * globalShape[d] + offset[d] + (d < rank - 1 ? index[d] : 0);
+    std::memcpy(local + out * row, global + linear * elementSize, row);
+    int64_t d = rank - 2;
+    for (; d >= 0; --d) {
+      if (++index[d] < size[d])
+        break;
+      index[d] = 0;
+    }
+    if (d < 0)
+      return;
+  }
+}
+
+/// "sliced<0>", "local on axis 1", "[local, sliced<0>]": as the type says.
+std::string placementText(const TensorInfo &ti) {
+  auto name = [](int64_t code) {
+    return code == kReplicated ? std::string("replicated")
+           : code == kLocal    ? std::string("local")
+                               : "sliced<" + std::to_string(code) + ">";
+  };
+  std::vector<size_t> placed;
+  for (size_t axis = 0; axis < ti.placements.size(); ++axis)
+    if (ti.placements[axis] != kReplicated)
+      placed.push_back(axis);
+  if (placed.empty())
+    return "replicated";
+  if (placed.size() == 1)
+    return name(ti.placements[placed[0]]) +
+           (placed[0] ? " on axis " + std::to_string(placed[0]) : "");
+  std::string text = "[";
+  for (size_t axis = 0; axis < ti.placements.size(); ++axis)
+    text += (axis ? ", " : "") + name(ti.placements[axis]);
+  return text + "]";
 }
 
 } // namespace
@@ -282,21 +317,28 @@ LocalTensor &Session::input(TensorInfo info) {
   int64_t gridDims[4] = {1, 1, 1, 1};
   for (size_t d = 0; d < ti.gridShape.size(); ++d)
     gridDims[d] = ti.gridShape[d];
-  int64_t comm = coco_rt_comm(ti.gridShape.size(), gridDims[0], gridDims[1],
-                              gridDims[2], gridDims[3], ti.axis);
-  int64_t axisSize = coco_rt_axis_size(comm);
-  tensor.localShape = ti.globalShape;
-  if (ti.layout == LayoutKind::Sliced) {
-    int64_t extent = ti.globalShape[ti.slicedDim];
-    if (extent % axisSize != 0)
-      fail("'" + ti.name + "' is sliced along dimension " +
-           std::to_string(ti.slicedDim) + " of size " + std::to_string(extent) +
-           ", which the " + std::to_string(axisSize) +
-           " ranks of its grid axis do not divide");
-    tensor.localShape[ti.slicedDim] = extent / axisSize;
-    tensor.sliceOffset =
-        coco_rt_axis_rank(comm) * tensor.localShape[ti.slicedDim];
+  // This rank's coordinate and the extent of every grid axis, as the
+  // runtime lays the world out on the grid (which it also validates).
+  std::vector<int64_t> coord, extent;
+  for (size_t axis = 0; axis < ti.gridShape.size(); ++axis) {
+    int64_t comm = coco_rt_comm(ti.gridShape.size(), gridDims[0], gridDims[1],
+                                gridDims[2], gridDims[3], axis);
+    coord.push_back(coco_rt_axis_rank(comm));
+    extent.push_back(coco_rt_axis_size(comm));
   }
+  tensor.localShape = ti.globalShape;
+  tensor.blockOffset.assign(ti.globalShape.size(), 0);
+  // Each slicing axis splits the block of the previous one on its dimension.
+  for (int64_t axis : ti.sliceOrder) {
+    int64_t dim = ti.placements[axis];
+    int64_t parts = extent[axis], index = coord[axis];
+    int64_t size = tensor.localShape[dim];
+    int64_t base = size / parts, extra = size % parts;
+    tensor.blockOffset[dim] += index * base + std::min(index, extra);
+    tensor.localShape[dim] = base + (index < extra ? 1 : 0);
+  }
+  tensor.perRank = std::find(ti.placements.begin(), ti.placements.end(),
+                             kLocal) != ti.placements.end();
   tensor.bytes.assign(tensor.numElements() * tensor.elementSize());
   if (!inDir.empty())
     readInput(tensor);
@@ -319,12 +361,12 @@ LocalTensor &Session::result(TensorInfo info) {
 
 void Session::fillGenerated(LocalTensor &tensor) {
   const TensorInfo &ti = tensor.info;
-  bool perRank = ti.layout == LayoutKind::Local;
+  bool perRank = tensor.perRank;
   uint64_t state =
       hashName(ti.name) ^
       (perRank ? (uint64_t(worldRank) + 1) * 0xD1B54A32D192ED03ULL : 0);
-  // Replicated and sliced tensors: every rank generates the same global
-  // tensor and keeps its part.
+  // Tensors replicated or sliced on every axis: every rank generates the
+  // same global tensor and keeps its block.
   std::vector<int64_t> shape = perRank ? tensor.localShape : ti.globalShape;
   int64_t count = product(shape);
   std::vector<unsigned char> values(count * tensor.elementSize());
@@ -347,17 +389,16 @@ void Session::fillGenerated(LocalTensor &tensor) {
     }
     store(ti.element, values.data(), i, value);
   }
-  if (ti.layout == LayoutKind::Sliced)
-    copySlice(values.data(), tensor.bytes.data(), ti.globalShape, ti.slicedDim,
-              tensor.sliceOffset, tensor.localShape[ti.slicedDim],
-              tensor.elementSize());
-  else
+  if (perRank)
     std::memcpy(tensor.bytes.data(), values.data(), values.size());
+  else
+    copyBlock(values.data(), tensor.bytes.data(), ti.globalShape,
+              tensor.blockOffset, tensor.localShape, tensor.elementSize());
 }
 
 void Session::readInput(LocalTensor &tensor) {
   const TensorInfo &ti = tensor.info;
-  bool perRank = ti.layout == LayoutKind::Local;
+  bool perRank = tensor.perRank;
   std::string path = inDir + "/" + ti.name +
                      (perRank ? ".rank" + std::to_string(worldRank) : "") +
                      ".bin";
@@ -374,12 +415,11 @@ void Session::readInput(LocalTensor &tensor) {
          ti.name + "' (" + shapeText(shape, ti.element) + ") needs " +
          std::to_string(expected));
   auto *bytes = reinterpret_cast<const unsigned char *>(contents.data());
-  if (ti.layout == LayoutKind::Sliced)
-    copySlice(bytes, tensor.bytes.data(), ti.globalShape, ti.slicedDim,
-              tensor.sliceOffset, tensor.localShape[ti.slicedDim],
-              tensor.elementSize());
-  else
+  if (perRank)
     std::memcpy(tensor.bytes.data(), bytes, expected);
+  else
+    copyBlock(bytes, tensor.bytes.data(), ti.globalShape, tensor.blockOffset,
+              tensor.localShape, tensor.elementSize());
 }
 
 double Session::scalar(const std::string &name, bool hasDefault, double value) {
@@ -474,16 +514,13 @@ void Session::output(LocalTensor &tensor, const std::string &prefix) {
   }
   if (quiet || worldRank != 0)
     return;
-  static const char *layouts[] = {"replicated", "local", "sliced"};
   double sum = 0;
   int64_t count = tensor.numElements();
   for (int64_t i = 0; i < count; ++i)
     sum += load(ti.element, tensor.bytes.data(), i);
   std::printf("%s%s: %s %s", prefix.c_str(), ti.name.c_str(),
               shapeText(ti.globalShape, ti.element).c_str(),
-              layouts[static_cast<int>(ti.layout)]);
-  if (ti.layout == LayoutKind::Sliced)
-    std::printf("<%lld>", static_cast<long long>(ti.slicedDim));
+              placementText(ti).c_str());
   std::printf(", rank 0 holds %s: [",
               shapeText(tensor.localShape, ti.element).c_str());
   for (int64_t i = 0; i < std::min<int64_t>(count, 4); ++i)

@@ -11,70 +11,98 @@
 
 #include "Call.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <initializer_list>
+#include <vector>
 
 namespace coco::rt {
 
-/// dst[j][i] = src[i][j] for blocks of `blockBytes`: src is [a][b] blocks.
-/// Moves chunk j of every outer slice next to each other (pack), or back.
-void transposeBlocks(char *dst, const char *src, int64_t a, int64_t b,
-                     size_t blockBytes) {
-  for (int64_t i = 0; i < a; ++i)
-    for (int64_t j = 0; j < b; ++j)
-      std::memcpy(dst + size_t(j * a + i) * blockBytes,
-                  src + size_t(i * b + j) * blockBytes, blockBytes);
-}
-
-/// Checks that `whole` is `part` with size[dim] multiplied by the axis size
-/// (reduce_scatter's input and output, all_gather's output and input).
-void requireGathered(const Call &call, const Tensor &whole,
-                     const char *wholeName, const Tensor &part,
-                     const char *partName, int64_t dim) {
+Blocks requireBlock(const Call &call, const Tensor &whole,
+                    const char *wholeName, const Tensor &part,
+                    const char *partName, int64_t dim) {
   if (whole.rank != part.rank)
     call.fail(formatString("%s %s and %s %s have different ranks", wholeName,
                            whole.shape().c_str(), partName,
                            part.shape().c_str()));
   call.requireInRange("dim", dim, part.rank);
+  Blocks blocks = blocksOf(call.axis, whole.sizes[dim]);
+  int64_t own = blocks.counts[size_t(call.axis.rank)];
   for (int64_t d = 0; d < part.rank; ++d)
-    if (whole.sizes[d] != part.sizes[d] * (d == dim ? call.axis.size : 1))
+    if (part.sizes[d] != (d == dim ? own : whole.sizes[d]))
       call.fail(formatString(
-          "%s shape %s must be %s shape %s with dim %lld multiplied by the "
-          "axis size %d",
-          wholeName, whole.shape().c_str(), partName, part.shape().c_str(),
-          (long long)dim, call.axis.size));
+          "%s shape %s must be %s shape %s with dim %lld cut to this rank's "
+          "block of %lld elements (%lld split over %d ranks)",
+          partName, part.shape().c_str(), wholeName, whole.shape().c_str(),
+          (long long)dim, (long long)own, (long long)whole.sizes[dim],
+          call.axis.size));
+  return blocks;
 }
 
-int64_t requireAllToAllShapes(const Call &call, const Tensor &input,
-                              const Tensor &output, int64_t splitDim,
-                              int64_t concatDim) {
-  const int size = call.axis.size;
+void copyAlongDim(char *dst, const char *src, int64_t outer, int64_t srcExtent,
+                  int64_t dstExtent, int64_t srcOffset, int64_t dstOffset,
+                  int64_t size, size_t innerBytes) {
+  if (size == 0)
+    return;
+  for (int64_t o = 0; o < outer; ++o)
+    std::memcpy(dst + size_t(o * dstExtent + dstOffset) * innerBytes,
+                src + size_t(o * srcExtent + srcOffset) * innerBytes,
+                size_t(size) * innerBytes);
+}
+
+void packBlocks(char *packed, const Tensor &whole, int64_t dim,
+                const Blocks &blocks, size_t elementBytes) {
+  int64_t outer = whole.outer(dim);
+  size_t innerBytes = size_t(whole.inner(dim)) * elementBytes;
+  for (size_t j = 0; j < blocks.counts.size(); ++j)
+    copyAlongDim(packed + size_t(outer * blocks.offsets[j]) * innerBytes,
+                 whole.data, outer, whole.sizes[dim], blocks.counts[j],
+                 blocks.offsets[j], 0, blocks.counts[j], innerBytes);
+}
+
+AllToAllBlocks requireAllToAllShapes(const Call &call, const Tensor &input,
+                                     const Tensor &output, int64_t splitDim,
+                                     int64_t concatDim) {
   if (input.rank != output.rank)
     call.fail(formatString("input %s and output %s have different ranks",
                            input.shape().c_str(), output.shape().c_str()));
   call.requireInRange("split dim", splitDim, input.rank);
   call.requireInRange("concat dim", concatDim, input.rank);
-  if (input.sizes[splitDim] % size != 0)
-    call.fail(formatString(
-        "input shape %s does not split into %d chunks along dim %lld",
-        input.shape().c_str(), size, (long long)splitDim));
-  // The block exchanged between two ranks is the input with size[splitDim]
-  // divided by the axis size; out concatenates the received blocks.
-  const int64_t chunkSize = input.sizes[splitDim] / size;
-  int64_t blockOuter = 1; // product of the block's sizes before concatDim
-  for (int64_t d = 0; d < input.rank; ++d) {
-    int64_t blockSize = d == splitDim ? chunkSize : input.sizes[d];
-    if (d < concatDim)
-      blockOuter *= blockSize;
-    if (output.sizes[d] != blockSize * (d == concatDim ? size : 1))
+  if (splitDim == concatDim) {
+    // Chunk j of the dim goes to rank j, which concatenates what it gets in
+    // place of its own: equal chunks only.
+    Blocks chunks = blocksOf(call.axis, input.sizes[splitDim]);
+    if (!chunks.equal || output.sizes[splitDim] != input.sizes[splitDim])
       call.fail(formatString(
-          "output shape %s must be input shape %s with dim %lld divided and "
-          "dim %lld multiplied by the axis size %d",
-          output.shape().c_str(), input.shape().c_str(), (long long)splitDim,
-          (long long)concatDim, size));
+          "an all_to_all that splits and concatenates dim %lld needs it to "
+          "split into %d equal chunks and the output to keep its size; got "
+          "input %s, output %s",
+          (long long)splitDim, call.axis.size, input.shape().c_str(),
+          output.shape().c_str()));
+    for (int64_t d = 0; d < input.rank; ++d)
+      if (input.sizes[d] != output.sizes[d])
+        call.fail(formatString("input %s and output %s differ",
+                               input.shape().c_str(), output.shape().c_str()));
+    return {chunks, chunks};
   }
-  return blockOuter;
+  // The input holds this rank's block of the concat dim; the output this
+  // rank's block of the split dim.
+  AllToAllBlocks blocks{blocksOf(call.axis, input.sizes[splitDim]),
+                        blocksOf(call.axis, output.sizes[concatDim])};
+  const size_t rank = size_t(call.axis.rank);
+  for (int64_t d = 0; d < input.rank; ++d) {
+    bool ok = d == concatDim ? input.sizes[d] == blocks.concat.counts[rank]
+              : d == splitDim ? output.sizes[d] == blocks.split.counts[rank]
+                              : input.sizes[d] == output.sizes[d];
+    if (!ok)
+      call.fail(formatString(
+          "output shape %s must be input shape %s with dim %lld cut to this "
+          "rank's block and dim %lld holding every rank's block (%d ranks)",
+          output.shape().c_str(), input.shape().c_str(), (long long)splitDim,
+          (long long)concatDim, call.axis.size));
+  }
+  return blocks;
 }
 
 namespace {
@@ -132,49 +160,79 @@ int64_t algorithmChoice(const char *variable,
          value);
 }
 
-/// Ring reduce-scatter of `in` (axis-size chunks of `chunkElems`) into `out`,
-/// which either does not overlap `in` or is exactly this rank's chunk of it.
-/// On OpenMPI 4.1 this is several times faster than MPI_Reduce_scatter_block.
-/// At step s, rank r passes its partial result for chunk r-s-1 to rank r+1
-/// and combines its own input into the partial result for chunk r-s-2 that it
-/// receives from rank r-1; after size-1 steps it holds the full reduction of
-/// chunk r. Each rank sends (size-1)/size of the data, the bandwidth optimum;
-/// with 2 ranks it is a single exchange.
+/// Ring reduce-scatter of `in` (rank j's chunk: `counts[j]` elements at
+/// element `offsets[j]`) into `out`, which either does not overlap `in` or
+/// is exactly this rank's chunk of it. On OpenMPI 4.1 this is several times
+/// faster than MPI_Reduce_scatter_block. At step s, rank r passes its
+/// partial result for chunk r-s-1 to rank r+1 and combines its own input
+/// into the partial result for chunk r-s-2 that it receives from rank r-1;
+/// after size-1 steps it holds the full reduction of chunk r. Each rank
+/// sends (size-1)/size of the data, the bandwidth optimum; with 2 ranks it
+/// is a single exchange. Chunks may differ in size (uneven blocks).
 void ringReduceScatter(const Call &call, int32_t reduction, const char *in,
-                       char *out, int64_t chunkElems) {
+                       char *out, const std::vector<int64_t> &offsets,
+                       const std::vector<int64_t> &counts) {
   const int size = call.axis.size, rank = call.axis.rank;
-  const size_t chunkBytes = size_t(chunkElems) * call.type.bytes;
+  const size_t bytes = call.type.bytes;
+  auto chunk = [&](int index) {
+    return in + size_t(offsets[size_t(index)]) * bytes;
+  };
+  auto countOf = [&](int index) { return counts[size_t(index)]; };
   if (size == 1) {
     if (in != out)
-      std::memcpy(out, in, chunkBytes);
+      std::memcpy(out, in, size_t(countOf(0)) * bytes);
     return;
   }
-  auto chunk = [&](int index) { return in + size_t(index) * chunkBytes; };
+  int64_t largest = *std::max_element(counts.begin(), counts.end());
   // In place, `out` still holds this rank's input until the last combine.
   const bool outIsOwnChunk = out == chunk(rank);
   const int next = (rank + 1) % size, previous = (rank + size - 1) % size;
-  const int count = call.count(chunkElems);
   const char *partial = chunk(previous);
   for (int step = 0; step < size - 1; ++step) {
     bool last = step == size - 2;
+    int sent = (rank - step - 1 + 2 * size) % size;
+    int own = (rank - step - 2 + 2 * size) % size;
     // The partial result received at one step is sent at the next, so
     // steps alternate between two scratch buffers; the last one receives
     // straight into `out` unless `out` is still needed as input.
     char *received =
         last && !outIsOwnChunk
             ? out
-            : scratch(step % 2 ? Scratch::RingB : Scratch::RingA, chunkBytes);
-    checkMpi(MPI_Sendrecv(partial, count, call.type.mpiType, next, kRingTag,
-                          received, count, call.type.mpiType, previous,
-                          kRingTag, call.axis.comm, MPI_STATUS_IGNORE),
+            : scratch(step % 2 ? Scratch::RingB : Scratch::RingA,
+                      size_t(largest) * bytes);
+    checkMpi(MPI_Sendrecv(partial, call.count(countOf(sent)),
+                          call.type.mpiType, next, kRingTag, received,
+                          call.count(countOf(own)), call.type.mpiType,
+                          previous, kRingTag, call.axis.comm,
+                          MPI_STATUS_IGNORE),
              "MPI_Sendrecv");
-    const char *own = chunk((rank - step - 2 + 2 * size) % size);
     if (last && outIsOwnChunk)
-      combineInto(call.dtype, reduction, out, received, size_t(chunkElems));
+      combineInto(call.dtype, reduction, out, received,
+                  size_t(countOf(own)));
     else
-      combineInto(call.dtype, reduction, received, own, size_t(chunkElems));
+      combineInto(call.dtype, reduction, received, chunk(own),
+                  size_t(countOf(own)));
     partial = received;
   }
+}
+
+/// Equal chunks of `chunkElems` elements, back to back.
+void ringReduceScatter(const Call &call, int32_t reduction, const char *in,
+                       char *out, int64_t chunkElems) {
+  std::vector<int64_t> offsets, counts(size_t(call.axis.size), chunkElems);
+  for (int j = 0; j < call.axis.size; ++j)
+    offsets.push_back(j * chunkElems);
+  ringReduceScatter(call, reduction, in, out, offsets, counts);
+}
+
+/// MPI's int counts and displacements of `blocks`, each block scaled by
+/// `scale` elements (outer * inner of the split dimension).
+std::vector<int> mpiCounts(const Call &call, const std::vector<int64_t> &values,
+                           int64_t scale) {
+  std::vector<int> result;
+  for (int64_t value : values)
+    result.push_back(call.count(value * scale));
+  return result;
 }
 
 /// From this size on, all_reduce defaults to the ring: on OpenMPI 4.1 with
@@ -252,33 +310,44 @@ void coco_rt_reduce_scatter(const char *site, int64_t comm, int32_t dtype,
       reduction,
       {{"dim", dim},
        {"reduce_scatter algorithm (COCO_RS_ALGO: 0 ring, 1 mpi)", useMpi}},
-      inRank, in, outRank, out);
+      inRank, in, outRank, out, /*inBlockDim=*/-1, /*outBlockDim=*/dim);
 
-  requireGathered(call, input, "input", output, "output", dim);
+  Blocks blocks = requireBlock(call, input, "input", output, "output", dim);
   const int size = call.axis.size;
   bool inPlace = input.data == output.data && size == 1;
   if (!inPlace)
     call.requireDisjoint(input, output);
 
-  // Make each rank's chunk contiguous: [outer][size][chunk] -> [size][outer]
-  // [chunk]. The result, [outer][chunk], is then already out's layout.
+  // Make each rank's block contiguous: [outer][blocks][inner] -> [rank]
+  // [outer][block][inner]. The result, [outer][block][inner], is then
+  // already out's layout; rank j's part starts at outer * offset_j * inner.
   const char *chunks = input.data;
-  int64_t outer = input.outer(dim);
+  const int64_t outer = input.outer(dim), inner = input.inner(dim);
   if (outer > 1 && size > 1) {
     char *packed = scratch(Scratch::Pack, input.bytes);
-    transposeBlocks(packed, input.data, outer, size,
-                    size_t(output.sizes[dim] * input.inner(dim)) *
-                        call.type.bytes);
+    packBlocks(packed, input, dim, blocks, call.type.bytes);
     chunks = packed;
   }
-  if (useMpi)
+  std::vector<int64_t> offsets, counts;
+  for (size_t j = 0; j < blocks.counts.size(); ++j) {
+    offsets.push_back(outer * blocks.offsets[j] * inner);
+    counts.push_back(outer * blocks.counts[j] * inner);
+  }
+  if (useMpi && blocks.equal)
     checkMpi(MPI_Reduce_scatter_block(
                  inPlace ? MPI_IN_PLACE : chunks, output.data,
                  call.count(output.elems), call.type.mpiType,
                  mpiReductionOp(dtype, reduction), call.axis.comm),
              "MPI_Reduce_scatter_block");
+  else if (useMpi)
+    checkMpi(MPI_Reduce_scatter(inPlace ? MPI_IN_PLACE : chunks, output.data,
+                                mpiCounts(call, counts, 1).data(),
+                                call.type.mpiType,
+                                mpiReductionOp(dtype, reduction),
+                                call.axis.comm),
+             "MPI_Reduce_scatter");
   else
-    ringReduceScatter(call, reduction, chunks, output.data, output.elems);
+    ringReduceScatter(call, reduction, chunks, output.data, offsets, counts);
   if (reduction == COCO_RED_AVG)
     divideInPlace(dtype, output.data, size_t(output.elems), size);
 }
@@ -288,32 +357,48 @@ void coco_rt_all_gather(const char *site, int64_t comm, int32_t dtype,
                         void *out) {
   Call call(site, OpKind::AllGather, comm, dtype);
   auto [input, output] = call.agreeOnBuffers(-1, {{"dim", dim}}, inRank, in,
-                                             outRank, out);
+                                             outRank, out, /*inBlockDim=*/dim);
 
-  requireGathered(call, output, "output", input, "input", dim);
-  const int count = call.count(input.elems);
-  int64_t outer = input.outer(dim);
-  if (outer == 1) {
-    // Chunks are contiguous in out: gather in place. The input may already
-    // be this rank's chunk of out.
-    bool inPlace =
-        input.data == output.data + size_t(call.axis.rank) * input.bytes;
-    if (!inPlace)
-      call.requireDisjoint(input, output);
+  Blocks blocks = requireBlock(call, output, "output", input, "input", dim);
+  const int64_t outer = output.outer(dim), inner = output.inner(dim);
+  const size_t bytes = call.type.bytes;
+  const size_t rank = size_t(call.axis.rank);
+  // Where rank j's block lands in the gathered buffer, in elements: in out
+  // itself when the blocks are contiguous there (outer == 1), else in a
+  // scratch buffer [rank][outer][block][inner] unpacked afterwards.
+  std::vector<int64_t> offsets, counts;
+  for (size_t j = 0; j < blocks.counts.size(); ++j) {
+    offsets.push_back(outer * blocks.offsets[j] * inner);
+    counts.push_back(outer * blocks.counts[j] * inner);
+  }
+  char *gathered =
+      outer == 1 ? output.data : scratch(Scratch::Unpack, output.bytes);
+  // The input may already be this rank's block of out.
+  bool inPlace = outer == 1 &&
+                 input.data == output.data + size_t(offsets[rank]) * bytes;
+  if (!inPlace && outer == 1)
+    call.requireDisjoint(input, output);
+  if (blocks.equal) {
+    const int count = call.count(input.elems);
     checkMpi(MPI_Allgather(inPlace ? MPI_IN_PLACE : input.data, count,
-                           call.type.mpiType, output.data, count,
+                           call.type.mpiType, gathered, count,
                            call.type.mpiType, call.axis.comm),
              "MPI_Allgather");
-    return;
+  } else {
+    checkMpi(MPI_Allgatherv(inPlace ? MPI_IN_PLACE : input.data,
+                            call.count(input.elems), call.type.mpiType,
+                            gathered, mpiCounts(call, counts, 1).data(),
+                            mpiCounts(call, offsets, 1).data(),
+                            call.type.mpiType, call.axis.comm),
+             "MPI_Allgatherv");
   }
-  // Gathered is [size][outer][chunk]; out is [outer][size][chunk].
-  char *gathered = scratch(Scratch::Unpack, output.bytes);
-  checkMpi(MPI_Allgather(input.data, count, call.type.mpiType, gathered, count,
-                         call.type.mpiType, call.axis.comm),
-           "MPI_Allgather");
-  transposeBlocks(output.data, gathered, call.axis.size, outer,
-                  size_t(input.sizes[dim] * input.inner(dim)) *
-                      call.type.bytes);
+  if (outer == 1)
+    return;
+  size_t innerBytes = size_t(inner) * bytes;
+  for (size_t j = 0; j < blocks.counts.size(); ++j)
+    copyAlongDim(output.data, gathered + size_t(offsets[j]) * bytes, outer,
+                 blocks.counts[j], output.sizes[dim], 0, blocks.offsets[j],
+                 blocks.counts[j], innerBytes);
 }
 
 void coco_rt_broadcast(const char *site, int64_t comm, int32_t dtype,
@@ -369,39 +454,65 @@ void coco_rt_all_to_all(const char *site, int64_t comm, int32_t dtype,
                         void *in, int64_t outRank, void *out) {
   Call call(site, OpKind::AllToAll, comm, dtype);
   auto [input, output] = call.agreeOnBuffers(
-      -1, {{"split dim", splitDim}, {"concat dim", concatDim}},
-      inRank, in, outRank, out);
+      -1, {{"split dim", splitDim}, {"concat dim", concatDim}}, inRank, in,
+      outRank, out, /*inBlockDim=*/concatDim, /*outBlockDim=*/splitDim);
 
   const int size = call.axis.size;
-  const int64_t blockOuter =
+  const size_t bytes = call.type.bytes;
+  AllToAllBlocks blocks =
       requireAllToAllShapes(call, input, output, splitDim, concatDim);
-  const int64_t blockElems = input.elems / size;
-  const int count = call.count(blockElems);
 
-  // Send buffer: [size][block]; the input is [outer][size][chunk] along
-  // splitDim.
+  // Send buffer: rank j's block of the split dim, [j][...block...]; receive
+  // buffer: rank j's block of the concat dim, unpacked into out.
+  const int64_t sendOuter = input.outer(splitDim);
+  const int64_t recvOuter = output.outer(concatDim);
+  const size_t recvInner = size_t(output.inner(concatDim)) * bytes;
+  std::vector<int64_t> sendCounts, sendOffsets, recvCounts, recvOffsets;
+  for (int j = 0; j < size; ++j) {
+    sendCounts.push_back(sendOuter * blocks.split.counts[size_t(j)] *
+                         input.inner(splitDim));
+    sendOffsets.push_back(sendOuter * blocks.split.offsets[size_t(j)] *
+                          input.inner(splitDim));
+    recvCounts.push_back(recvOuter * blocks.concat.counts[size_t(j)] *
+                         output.inner(concatDim));
+    recvOffsets.push_back(recvOuter * blocks.concat.offsets[size_t(j)] *
+                          output.inner(concatDim));
+  }
   const char *send = input.data;
-  int64_t splitOuter = input.outer(splitDim);
-  if (splitOuter > 1) {
+  if (sendOuter > 1) {
     char *packed = scratch(Scratch::Pack, input.bytes);
-    transposeBlocks(packed, input.data, splitOuter, size,
-                    size_t(input.sizes[splitDim] / size * input.inner(splitDim)) *
-                        call.type.bytes);
+    packBlocks(packed, input, splitDim, blocks.split, bytes);
     send = packed;
   }
-  // Receive buffer: [size][block] = [size][blockOuter][rest]; out is
-  // [blockOuter][size][rest].
   char *received =
-      blockOuter > 1 ? scratch(Scratch::Unpack, output.bytes) : output.data;
+      recvOuter > 1 ? scratch(Scratch::Unpack, output.bytes) : output.data;
+  // In place when neither side needs a copy and the buffers are the same.
   bool inPlace = send == received;
   if (!inPlace && send == input.data && received == output.data)
     call.requireDisjoint(input, output);
-  checkMpi(MPI_Alltoall(inPlace ? MPI_IN_PLACE : send, count, call.type.mpiType,
-                        received, count, call.type.mpiType, call.axis.comm),
-           "MPI_Alltoall");
-  if (blockOuter > 1)
-    transposeBlocks(output.data, received, size, blockOuter,
-                    size_t(blockElems / blockOuter) * call.type.bytes);
+  if (blocks.split.equal && blocks.concat.equal) {
+    const int count = call.count(input.elems / size);
+    checkMpi(MPI_Alltoall(inPlace ? MPI_IN_PLACE : send, count,
+                          call.type.mpiType, received, count,
+                          call.type.mpiType, call.axis.comm),
+             "MPI_Alltoall");
+  } else {
+    checkMpi(MPI_Alltoallv(inPlace ? MPI_IN_PLACE : send,
+                           mpiCounts(call, sendCounts, 1).data(),
+                           mpiCounts(call, sendOffsets, 1).data(),
+                           call.type.mpiType, received,
+                           mpiCounts(call, recvCounts, 1).data(),
+                           mpiCounts(call, recvOffsets, 1).data(),
+                           call.type.mpiType, call.axis.comm),
+             "MPI_Alltoallv");
+  }
+  if (recvOuter == 1)
+    return;
+  for (int j = 0; j < size; ++j)
+    copyAlongDim(output.data, received + size_t(recvOffsets[size_t(j)]) * bytes,
+                 recvOuter, blocks.concat.counts[size_t(j)],
+                 output.sizes[concatDim], 0, blocks.concat.offsets[size_t(j)],
+                 blocks.concat.counts[size_t(j)], recvInner);
 }
 
 } // extern "C"

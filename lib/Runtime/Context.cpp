@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <deque>
+#include <algorithm>
 #include <numeric>
 
 namespace coco::rt {
@@ -30,8 +31,8 @@ struct Settings {
 
 /// A cached axis communicator, keyed by the grid as requested.
 struct CachedComm {
-  /// ndims, the extents (1 beyond ndims), axis.
-  std::array<int64_t, kMaxGridRank + 2> key;
+  /// ndims, the extents (1 beyond ndims), the group's axes (-1 beyond).
+  std::array<int64_t, 2 * kMaxGridRank + 1> key;
   AxisComm axis;
 };
 
@@ -42,7 +43,7 @@ struct State {
   /// We initialized MPI, so we finalize it.
   bool ownsMpi = false;
   Settings settings;
-  AxisComm world{MPI_COMM_NULL, 1, 0, {}};
+  AxisComm world{MPI_COMM_NULL, 1, 0, {}, {}};
   /// A deque so that references handed out stay valid as it grows.
   std::deque<CachedComm> comms;
 };
@@ -129,6 +130,7 @@ void initialize(int *argc, char ***argv) {
   checkMpi(MPI_Comm_size(world.comm, &world.size), "MPI_Comm_size");
   world.worldRanks.resize(size_t(world.size));
   std::iota(world.worldRanks.begin(), world.worldRanks.end(), 0);
+  world.levels = {world.size};
   setWorldRankForErrors(world.rank);
 
   state.settings = readSettings();
@@ -152,13 +154,21 @@ std::string formatGrid(int64_t ndims, const int64_t *extents) {
 /// dynamic one resolved.
 std::array<int64_t, kMaxGridRank> resolveGrid(int64_t ndims,
                                               const int64_t *extents,
-                                              int64_t axis, const char *site) {
+                                              const std::vector<int64_t> &axes,
+                                              const char *site) {
   const AxisComm &world = state.world;
   std::string grid = formatGrid(ndims, extents);
-  if (axis < 0 || axis >= ndims)
-    fatalOnAllRanks(world, site,
-                    formatString("axis %lld is out of range for grid %s",
-                                 (long long)axis, grid.c_str()));
+  for (size_t i = 0; i < axes.size(); ++i) {
+    if (axes[i] < 0 || axes[i] >= ndims)
+      fatalOnAllRanks(world, site,
+                      formatString("axis %lld is out of range for grid %s",
+                                   (long long)axes[i], grid.c_str()));
+    for (size_t j = 0; j < i; ++j)
+      if (axes[j] == axes[i])
+        fatalOnAllRanks(world, site,
+                        formatString("axis %lld appears twice in a group",
+                                     (long long)axes[i]));
+  }
   int dynamicIndex = -1;
   bool overflow = false;
   int64_t staticProduct = 1;
@@ -197,11 +207,11 @@ std::array<int64_t, kMaxGridRank> resolveGrid(int64_t ndims,
   return resolved;
 }
 
-/// Splits the world into the communicators of one grid axis; world ranks map
-/// onto the grid in row-major order.
+/// Splits the world into the communicators of a group of grid axes; world
+/// ranks map onto the grid in row-major order.
 AxisComm createAxisComm(int64_t ndims,
                         const std::array<int64_t, kMaxGridRank> &extents,
-                        int64_t axis) {
+                        const std::vector<int64_t> &axes) {
   const AxisComm &world = state.world;
   std::array<int64_t, kMaxGridRank> coords = {};
   int64_t rest = world.rank;
@@ -209,16 +219,23 @@ AxisComm createAxisComm(int64_t ndims,
     coords[size_t(d)] = rest % extents[size_t(d)];
     rest /= extents[size_t(d)];
   }
-  // Ranks sharing every coordinate but the axis one form a communicator,
-  // ordered by their coordinate on the axis.
-  int64_t color = 0;
+  // Ranks sharing every coordinate off the group form a communicator,
+  // ordered row-major by their coordinates on the group's axes.
+  auto inGroup = [&](int64_t d) {
+    return std::find(axes.begin(), axes.end(), d) != axes.end();
+  };
+  int64_t color = 0, key = 0;
   for (int64_t d = 0; d < ndims; ++d)
-    if (d != axis)
+    if (!inGroup(d))
       color = color * extents[size_t(d)] + coords[size_t(d)];
+  std::vector<int64_t> levels;
+  for (int64_t axis : axes) {
+    key = key * extents[size_t(axis)] + coords[size_t(axis)];
+    levels.push_back(extents[size_t(axis)]);
+  }
 
-  AxisComm result{MPI_COMM_NULL, 0, 0, {}};
-  checkMpi(MPI_Comm_split(world.comm, int(color), int(coords[size_t(axis)]),
-                          &result.comm),
+  AxisComm result{MPI_COMM_NULL, 0, 0, {}, levels};
+  checkMpi(MPI_Comm_split(world.comm, int(color), int(key), &result.comm),
            "MPI_Comm_split");
   checkMpi(MPI_Comm_set_errhandler(result.comm, MPI_ERRORS_RETURN),
            "MPI_Comm_set_errhandler");
@@ -263,6 +280,25 @@ void ensureInitialized() {
 }
 
 const AxisComm &worldAxis() { return state.world; }
+
+Blocks blocksOf(const AxisComm &axis, int64_t extent) {
+  Blocks blocks{{extent}, {0}, true};
+  for (int64_t parts : axis.levels) {
+    Blocks next{{}, {}, true};
+    for (size_t b = 0; b < blocks.counts.size(); ++b) {
+      int64_t base = blocks.counts[b] / parts, extra = blocks.counts[b] % parts;
+      for (int64_t index = 0; index < parts; ++index) {
+        next.counts.push_back(base + (index < extra ? 1 : 0));
+        next.offsets.push_back(blocks.offsets[b] + index * base +
+                               std::min(index, extra));
+      }
+    }
+    blocks = std::move(next);
+  }
+  for (int64_t count : blocks.counts)
+    blocks.equal &= count == blocks.counts.front();
+  return blocks;
+}
 
 const AxisComm &axisComm(int64_t handle, const char *site) {
   if (handle < 0 || handle >= int64_t(state.comms.size()))
@@ -328,37 +364,54 @@ int64_t coco_rt_world_size(void) {
   return state.world.size;
 }
 
-int64_t coco_rt_comm(int64_t ndims, int64_t d0, int64_t d1, int64_t d2,
-                     int64_t d3, int64_t axis) {
+int64_t coco_rt_comm_group(int64_t ndims, int64_t d0, int64_t d1, int64_t d2,
+                           int64_t d3, int64_t naxes, int64_t a0, int64_t a1,
+                           int64_t a2, int64_t a3) {
   ensureInitialized();
   const char *site = "coco_rt_comm";
   CallScope scope(site);
   if (ndims < 1 || ndims > kMaxGridRank)
     fatalf(site, "grid rank %lld is not in 1..%d", (long long)ndims,
            kMaxGridRank);
-  std::array<int64_t, kMaxGridRank + 2> key = {ndims, d0, d1, d2, d3, axis};
-  std::fill(key.begin() + 1 + ndims, key.end() - 1, 1); // unused extents
+  if (naxes < 1 || naxes > ndims)
+    fatalf(site, "a group of %lld axes on a grid of %lld", (long long)naxes,
+           (long long)ndims);
+  std::array<int64_t, 2 * kMaxGridRank + 1> key = {ndims, d0, d1, d2, d3,
+                                                   a0, a1, a2, a3};
+  std::fill(key.begin() + 1 + ndims, key.begin() + 1 + kMaxGridRank,
+            1); // unused extents
+  std::fill(key.begin() + 1 + kMaxGridRank + naxes, key.end(), -1);
   for (size_t i = 0; i < state.comms.size(); ++i)
     if (state.comms[i].key == key)
       return int64_t(i);
 
   // Creating a communicator is collective over the world: every rank must
-  // ask for the same grid and axis.
+  // ask for the same grid and axes.
   Signature signature(OpKind::Comm, /*dtype=*/-1, /*reduction=*/-1);
   signature.addParam("grid rank", ndims);
   for (int i = 0; i < kMaxGridRank; ++i)
     signature.addParam("grid extent", key[size_t(1 + i)]);
-  signature.addParam("axis", axis);
+  static const char *axisNames[] = {"axis", "second axis", "third axis",
+                                    "fourth axis"};
+  for (int i = 0; i < kMaxGridRank; ++i)
+    signature.addParam(axisNames[i], key[size_t(1 + kMaxGridRank + i)]);
   signature.checkAgreement(state.world, site);
 
   const int64_t *extents = key.data() + 1;
-  auto resolved = resolveGrid(ndims, extents, axis, site);
-  state.comms.push_back({key, createAxisComm(ndims, resolved, axis)});
+  std::vector<int64_t> axes(key.begin() + 1 + kMaxGridRank,
+                            key.begin() + 1 + kMaxGridRank + naxes);
+  auto resolved = resolveGrid(ndims, extents, axes, site);
+  state.comms.push_back({key, createAxisComm(ndims, resolved, axes)});
   int64_t handle = int64_t(state.comms.size() - 1);
   for (const RuntimeExtension &extension : extensions())
     if (extension.axisCreated)
       extension.axisCreated(handle, state.comms.back().axis);
   return handle;
+}
+
+int64_t coco_rt_comm(int64_t ndims, int64_t d0, int64_t d1, int64_t d2,
+                     int64_t d3, int64_t axis) {
+  return coco_rt_comm_group(ndims, d0, d1, d2, d3, 1, axis, -1, -1, -1);
 }
 
 int64_t coco_rt_axis_size(int64_t comm) {

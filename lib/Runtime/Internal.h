@@ -106,13 +106,29 @@ const char *opName(OpKind op);
 void ensureInitialized();
 
 /// One axis of a process grid.
+/// The communicator of a group of grid axes (one axis, or several
+/// flattened row-major, the first outermost).
 struct AxisComm {
   MPI_Comm comm;
   int size;
   int rank;
   /// World rank of every axis rank, to name peers in messages.
   std::vector<int> worldRanks;
+  /// The extents of the group's axes, outer to inner (their product is
+  /// `size`): a dimension split over the group splits axis by axis.
+  std::vector<int64_t> levels;
 };
+
+/// Block sizes and offsets (in elements along the split dimension) of every
+/// rank of a group, for a dimension of `extent` elements: split axis by axis
+/// of the group, each giving n / R to each of R ranks and one more to the
+/// first n % R (!coco.dtensor's rule).
+struct Blocks {
+  std::vector<int64_t> counts, offsets;
+  /// Every block has the same size.
+  bool equal;
+};
+Blocks blocksOf(const AxisComm &axis, int64_t extent);
 
 /// The whole job, over the runtime's duplicate of MPI_COMM_WORLD (which keeps
 /// its traffic apart from a host program's own use of MPI_COMM_WORLD).
@@ -143,7 +159,7 @@ bool faultInjected(OpKind op);
 /// small MPI_Allreduce before the collective itself.
 class Signature {
 public:
-  static constexpr int kMaxParams = 6;
+  static constexpr int kMaxParams = 10;
 
   Signature(OpKind op, int32_t dtype, int32_t reduction);
   /// Element counts and shapes of the input and output buffers.

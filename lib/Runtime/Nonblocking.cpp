@@ -2,7 +2,7 @@
 //
 // coco-overlap splits a matmul and the all_reduce or reduce_scatter of its
 // result into chunks: chunk k's collective is started here (MPI_Iallreduce,
-// MPI_Ireduce_scatter_block) and runs while chunk k+1's matmul computes;
+// MPI_Ireduce_scatter(_block)) and runs while chunk k+1's matmul computes;
 // coco_rt_wait completes it later. Waits poll, so a
 // peer that never arrives ends the job after COCO_TIMEOUT_S instead of
 // hanging it.
@@ -28,8 +28,10 @@ struct Pending {
   int64_t elems = 0;
   int axisSize = 1;
   // A reduce_scatter along an inner dim sends a packed copy of its input,
-  // which must live until the request completes.
+  // and one of unequal blocks its counts; both must live until the request
+  // completes.
   std::shared_ptr<std::vector<char>> packed;
+  std::shared_ptr<std::vector<int>> counts;
 };
 
 std::mutex pendingMutex;
@@ -96,27 +98,38 @@ extern "C" int64_t coco_rt_ireduce_scatter(const char *site, int64_t comm,
   Call call(site, OpKind::ReduceScatter, comm, dtype);
   checkReduction(reduction, call.site);
   auto [input, output] = call.agreeOnBuffers(
-      reduction, {{"dim", dim}, {"non-blocking", 1}}, inRank, in, outRank, out);
-  requireGathered(call, input, "input", output, "output", dim);
+      reduction, {{"dim", dim}, {"non-blocking", 1}}, inRank, in, outRank, out,
+      /*inBlockDim=*/-1, /*outBlockDim=*/dim);
+  Blocks blocks = requireBlock(call, input, "input", output, "output", dim);
   call.requireDisjoint(input, output);
 
   Pending pending = pendingInto(call, reduction, output);
-  // Each rank's chunk contiguous: [outer][size][chunk] -> [size][outer][chunk].
+  // Each rank's block contiguous: [outer][blocks][inner] -> [rank][outer]
+  // [block][inner].
   const char *chunks = input.data;
-  int64_t outer = input.outer(dim);
+  const int64_t outer = input.outer(dim), inner = input.inner(dim);
   if (outer > 1 && call.axis.size > 1) {
     pending.packed = std::make_shared<std::vector<char>>(input.bytes);
-    transposeBlocks(pending.packed->data(), input.data, outer, call.axis.size,
-                    size_t(output.sizes[dim] * input.inner(dim)) *
-                        call.type.bytes);
+    packBlocks(pending.packed->data(), input, dim, blocks, call.type.bytes);
     chunks = pending.packed->data();
   }
-  checkMpi(MPI_Ireduce_scatter_block(chunks, output.data,
-                                     call.count(output.elems),
-                                     call.type.mpiType,
-                                     mpiReductionOp(dtype, reduction),
-                                     call.axis.comm, &pending.request),
-           "MPI_Ireduce_scatter_block");
+  if (blocks.equal) {
+    checkMpi(MPI_Ireduce_scatter_block(chunks, output.data,
+                                       call.count(output.elems),
+                                       call.type.mpiType,
+                                       mpiReductionOp(dtype, reduction),
+                                       call.axis.comm, &pending.request),
+             "MPI_Ireduce_scatter_block");
+  } else {
+    pending.counts = std::make_shared<std::vector<int>>();
+    for (int64_t count : blocks.counts)
+      pending.counts->push_back(call.count(outer * count * inner));
+    checkMpi(MPI_Ireduce_scatter(chunks, output.data, pending.counts->data(),
+                                 call.type.mpiType,
+                                 mpiReductionOp(dtype, reduction),
+                                 call.axis.comm, &pending.request),
+             "MPI_Ireduce_scatter");
+  }
   return enqueue(std::move(pending));
 }
 

@@ -101,8 +101,8 @@ def test_verifier_diagnostic_becomes_exception():
     prog = coco.Program("bad", coco.Grid("dp", [4]))
     g = prog.param("g", (6,), layout="local")
     prog.output("s", coco.all_reduce(g))
-    prog.schedule(split=True)
-    with pytest.raises(coco.CocoError, match="is not divisible by the 4 ranks"):
+    prog.schedule(split=True, shard_state=["g"])
+    with pytest.raises(coco.CocoError, match="cannot shard argument 'g': it is replicated on no grid axis"):
         prog.check()
 
 

@@ -7,9 +7,11 @@
 // of each global tensor.
 //
 // Command line of a generated program:
-//   --in DIR       read inputs: DIR/NAME.bin holds the global tensor of a
-//                  replicated or sliced argument (row-major, raw), and
-//                  DIR/NAME.rank<R>.bin rank R's tensor of a local one
+//   --in DIR       read inputs: DIR/NAME.bin holds the global tensor of an
+//                  argument that is replicated or sliced on every grid axis
+//                  (row-major, raw; each rank takes its block), and
+//                  DIR/NAME.rank<R>.bin world rank R's own block of one that
+//                  is local on some axis (its values differ between ranks)
 //   --out DIR      write DIR/NAME.rank<R>.bin: each rank's part of every
 //                  updated parameter and result
 //   --set NAME=V   value of a scalar argument
@@ -54,18 +56,22 @@ struct MemRef<T, 0> {
 };
 
 enum class ElementKind { F32, F64, F16, BF16, I32, I64, I8 };
-enum class LayoutKind { Replicated, Local, Sliced };
 enum class InitKind { Uniform, Positive, Zeros, Ones };
+
+/// Placement codes of TensorInfo::placements (as in !coco.dtensor).
+constexpr int64_t kReplicated = -1, kLocal = -2;
 
 /// What a generated main knows about a distributed argument or result.
 struct TensorInfo {
   std::string name;
   ElementKind element;
   std::vector<int64_t> globalShape;
-  LayoutKind layout;
-  int64_t slicedDim; // -1 unless sliced
+  /// One per grid axis: kReplicated, kLocal, or the sliced dimension.
+  std::vector<int64_t> placements;
+  /// Every slicing axis, by dimension, outer to inner (the blocks of each
+  /// axis split those of the previous one slicing the same dimension).
+  std::vector<int64_t> sliceOrder;
   std::vector<int64_t> gridShape; // -1 for '?'
-  int64_t axis;
   InitKind init;
 };
 
@@ -93,7 +99,10 @@ class LocalTensor {
 public:
   TensorInfo info;
   std::vector<int64_t> localShape;
-  int64_t sliceOffset = 0; // along slicedDim
+  /// Where this rank's block starts in the global tensor, per dimension.
+  std::vector<int64_t> blockOffset;
+  /// Local on some axis: values of its own, read from a per-rank file.
+  bool perRank = false;
   Buffer bytes;
 
   int64_t numElements() const;

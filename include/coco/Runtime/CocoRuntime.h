@@ -80,7 +80,14 @@ int64_t coco_rt_world_size(void);
 /// Errors if the grid does not cover exactly the world size.
 int64_t coco_rt_comm(int64_t ndims, int64_t d0, int64_t d1, int64_t d2,
                      int64_t d3, int64_t axis);
-/// Number of ranks along the communicator's axis, and this rank's index.
+/// Returns a handle to the communicator of a group of `naxes` (1..4) distinct
+/// axes a0..a3 of the grid (unused ones -1): the ranks that share every
+/// other coordinate, ordered row-major over the group's axes, a0 outermost.
+/// Cached like coco_rt_comm (which is the group of one axis).
+int64_t coco_rt_comm_group(int64_t ndims, int64_t d0, int64_t d1, int64_t d2,
+                           int64_t d3, int64_t naxes, int64_t a0, int64_t a1,
+                           int64_t a2, int64_t a3);
+/// Number of ranks along the communicator's axes, and this rank's index.
 int64_t coco_rt_axis_size(int64_t comm);
 int64_t coco_rt_axis_rank(int64_t comm);
 
@@ -94,12 +101,18 @@ int64_t coco_rt_axis_rank(int64_t comm);
 void coco_rt_all_reduce(const char *site, int64_t comm, int32_t dtype,
                         int32_t reduction, int64_t inRank, void *in,
                         int64_t outRank, void *out);
-/// out = this rank's chunk (along `dim`) of reduce(in). in.sizes[dim] must be
-/// out.sizes[dim] * axis size; other dims equal.
+/// Blocks. Where a collective splits a dimension of n elements over the
+/// communicator's ranks (reduce_scatter, all_gather, all_to_all), it does so
+/// axis by axis of its group, outer first, each split giving n / R elements
+/// to each of R ranks and one more to the first n % R (numpy's array_split;
+/// the rule of !coco.dtensor). Blocks of different sizes are allowed.
+
+/// out = this rank's block (along `dim`) of reduce(in); other dims equal.
 void coco_rt_reduce_scatter(const char *site, int64_t comm, int32_t dtype,
                             int32_t reduction, int64_t dim, int64_t inRank,
                             void *in, int64_t outRank, void *out);
-/// out = concatenation along `dim` of every rank's `in`, in axis-rank order.
+/// out = concatenation along `dim` of every rank's `in` (its block), in
+/// rank order.
 void coco_rt_all_gather(const char *site, int64_t comm, int32_t dtype, int64_t dim,
                         int64_t inRank, void *in, int64_t outRank, void *out);
 /// out = the `root` rank's in, on every rank.
@@ -109,8 +122,9 @@ void coco_rt_broadcast(const char *site, int64_t comm, int32_t dtype, int64_t ro
 void coco_rt_reduce(const char *site, int64_t comm, int32_t dtype,
                     int32_t reduction, int64_t root, int64_t inRank, void *in,
                     int64_t outRank, void *out);
-/// Splits `in` into axis-size chunks along `splitDim`, sends chunk j to rank j
-/// and concatenates the chunks received (in rank order) along `concatDim`.
+/// Splits `in` into blocks along `splitDim`, sends block j to rank j and
+/// concatenates the blocks received (in rank order) along `concatDim`, where
+/// `in` is this rank's block.
 void coco_rt_all_to_all(const char *site, int64_t comm, int32_t dtype,
                         int64_t splitDim, int64_t concatDim, int64_t inRank,
                         void *in, int64_t outRank, void *out);
@@ -130,8 +144,8 @@ void coco_rt_recv(const char *site, int64_t comm, int32_t dtype, int64_t peer,
 int64_t coco_rt_iall_reduce(const char *site, int64_t comm, int32_t dtype,
                             int32_t reduction, int64_t inRank, void *in,
                             int64_t outRank, void *out);
-/// Non-blocking reduce_scatter (MPI_Ireduce_scatter_block) along `dim`;
-/// checked like coco_rt_reduce_scatter.
+/// Non-blocking reduce_scatter (MPI_Ireduce_scatter) along `dim`; checked
+/// like coco_rt_reduce_scatter.
 int64_t coco_rt_ireduce_scatter(const char *site, int64_t comm, int32_t dtype,
                                 int32_t reduction, int64_t dim, int64_t inRank,
                                 void *in, int64_t outRank, void *out);

@@ -15,6 +15,7 @@
 #include "mlir/Conversion/LLVMCommon/ConversionTarget.h"
 #include "mlir/Conversion/LLVMCommon/Pattern.h"
 #include "mlir/Conversion/LLVMCommon/TypeConverter.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/FunctionCallUtils.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -99,13 +100,15 @@ protected:
     return result ? callOp.getResult() : Value();
   }
 
-  /// The runtime's communicator handle for (grid, axis).
+  /// The runtime's communicator handle for the group of (grid, axes).
   FailureOr<Value> communicator(ConversionPatternRewriter &rewriter,
                                 Operation *op, FlatSymbolRefAttr gridName,
-                                int64_t axis) const {
+                                ArrayRef<int64_t> axes) const {
     auto grid = symbols.lookupNearestSymbolFrom<GridOp>(op, gridName);
     if (!grid)
       return rewriter.notifyMatchFailure(op, "unknown grid");
+    if (axes.empty() || axes.size() > 4)
+      return rewriter.notifyMatchFailure(op, "needs 1 to 4 axes");
     Location loc = op->getLoc();
     SmallVector<Value> args = {constant(rewriter, loc, i64(), grid.getRank())};
     for (int64_t d = 0; d < 4; ++d) {
@@ -113,8 +116,16 @@ protected:
       args.push_back(constant(rewriter, loc, i64(),
                               ShapedType::isDynamic(extent) ? -1 : extent));
     }
-    args.push_back(constant(rewriter, loc, i64(), axis));
-    return call(rewriter, op, "coco_rt_comm", args, i64());
+    if (axes.size() == 1) {
+      args.push_back(constant(rewriter, loc, i64(), axes.front()));
+      return call(rewriter, op, "coco_rt_comm", args, i64());
+    }
+    // A group of axes: the flattened communicator, outer axis first.
+    args.push_back(constant(rewriter, loc, i64(), axes.size()));
+    for (int64_t i = 0; i < 4; ++i)
+      args.push_back(constant(rewriter, loc, i64(),
+                              i < (int64_t)axes.size() ? axes[i] : -1));
+    return call(rewriter, op, "coco_rt_comm_group", args, i64());
   }
 
   /// A pointer to a NUL-terminated global string naming the op and its
@@ -163,11 +174,11 @@ protected:
   FailureOr<SmallVector<Value>> commonArgs(ConversionPatternRewriter &rewriter,
                                            Operation *op, Type elementType,
                                            FlatSymbolRefAttr grid,
-                                           int64_t axis) const {
+                                           ArrayRef<int64_t> axes) const {
     int32_t dtype = dtypeCode(elementType);
     if (dtype < 0)
       return rewriter.notifyMatchFailure(op, "element type not supported");
-    FailureOr<Value> comm = communicator(rewriter, op, grid, axis);
+    FailureOr<Value> comm = communicator(rewriter, op, grid, axes);
     if (failed(comm))
       return failure();
     return SmallVector<Value>{site(rewriter, op), *comm,
@@ -192,7 +203,7 @@ public:
       return rewriter.notifyMatchFailure(op, "not bufferized");
     FailureOr<SmallVector<Value>> args =
         this->commonArgs(rewriter, op, initType.getElementType(),
-                         op.getGridAttr(), op.getAxis());
+                         op.getGridAttr(), op.getAxes());
     if (failed(args))
       return failure();
     appendParams(op, rewriter, *args);
@@ -279,7 +290,7 @@ public:
     if (!initType)
       return rewriter.notifyMatchFailure(op, "not bufferized");
     FailureOr<SmallVector<Value>> args = commonArgs(
-        rewriter, op, initType.getElementType(), op.getGridAttr(), op.getAxis());
+        rewriter, op, initType.getElementType(), op.getGridAttr(), op.getAxes());
     if (failed(args))
       return failure();
     args->push_back(adaptor.getPeer());
@@ -302,7 +313,7 @@ public:
       return rewriter.notifyMatchFailure(op, "not bufferized");
     FailureOr<SmallVector<Value>> args =
         commonArgs(rewriter, op, inputType.getElementType(), op.getGridAttr(),
-                   op.getAxis());
+                   op.getAxes());
     if (failed(args))
       return failure();
     args->push_back(adaptor.getPeer());
@@ -331,7 +342,7 @@ public:
     auto initType = cast<MemRefType>(op.getInit().getType());
     FailureOr<SmallVector<Value>> args =
         this->commonArgs(rewriter, op, initType.getElementType(),
-                         op.getGridAttr(), op.getAxis());
+                         op.getGridAttr(), op.getAxes());
     if (failed(args))
       return failure();
     Location loc = op.getLoc();
@@ -432,7 +443,7 @@ public:
   matchAndRewrite(SourceOp op, OpAdaptor,
                   ConversionPatternRewriter &rewriter) const override {
     FailureOr<Value> comm =
-        this->communicator(rewriter, op, op.getGridAttr(), op.getAxis());
+        this->communicator(rewriter, op, op.getGridAttr(), {op.getAxis()});
     if (failed(comm))
       return failure();
     rewriter.replaceOp(op, this->call(rewriter, op, runtimeName, *comm,
@@ -442,6 +453,41 @@ public:
 
 private:
   std::string runtimeName;
+};
+
+/// coco.local_block -> the block arithmetic, level by level (outer to
+/// inner): with n elements over R ranks, rank r's block starts at
+/// r * (n / R) + min(r, n % R) and holds n / R + (r < n % R) elements. The
+/// arith ops lower with the rest of the module; the axis queries become
+/// runtime calls in this conversion.
+class LocalBlockLowering : public OpConversionPattern<LocalBlockOp> {
+public:
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(LocalBlockOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value size = op.getExtent();
+    Value offset = arith::ConstantIndexOp::create(rewriter, loc, 0);
+    for (int64_t axis : op.getAxes()) {
+      Value parts = AxisSizeOp::create(rewriter, loc, op.getGrid(), axis);
+      Value rank = AxisRankOp::create(rewriter, loc, op.getGrid(), axis);
+      Value base = arith::DivUIOp::create(rewriter, loc, size, parts);
+      Value extra = arith::RemUIOp::create(rewriter, loc, size, parts);
+      Value start = arith::AddIOp::create(
+          rewriter, loc, arith::MulIOp::create(rewriter, loc, rank, base),
+          arith::MinUIOp::create(rewriter, loc, rank, extra));
+      offset = arith::AddIOp::create(rewriter, loc, offset, start);
+      Value longer = arith::CmpIOp::create(
+          rewriter, loc, arith::CmpIPredicate::ult, rank, extra);
+      size = arith::AddIOp::create(
+          rewriter, loc, base,
+          arith::IndexCastUIOp::create(rewriter, loc, rewriter.getIndexType(),
+                                       longer));
+    }
+    rewriter.replaceOp(op, {offset, size});
+    return success();
+  }
 };
 
 } // namespace
@@ -456,6 +502,7 @@ void mlir::coco::populateCocoToLLVMConversionPatterns(
                CollectiveCallLowering<CommReduceOp>,
                CollectiveCallLowering<CommAllToAllOp>, RecvLowering,
                SendLowering, WaitLowering>(converter, symbols);
+  patterns.add<LocalBlockLowering>(converter, patterns.getContext());
   patterns.add<NonBlockingCallLowering<CommIAllReduceOp>>(
       converter, symbols, "coco_rt_iall_reduce");
   patterns.add<NonBlockingCallLowering<CommIReduceScatterOp>>(
@@ -494,15 +541,15 @@ struct ConvertCocoToLLVMPass
     }
     bool gpu = runtime == "gpu";
 
-    // Clear errors for programs that skipped a step of the pipeline.
+    // Clear errors for programs that skipped a step of the pipeline: a
+    // global-view op, or communication on tensors (before bufferization).
     WalkResult misplaced = module.walk([](Operation *op) {
-      if (op->getDialect() && op->getDialect()->getNamespace() == "coco" &&
-          !isa<GridOp, AxisRankOp, AxisSizeOp>(op)) {
+      if (isa_and_nonnull<CocoDialect>(op->getDialect())) {
         bool tensors =
             llvm::any_of(op->getOperandTypes(), [](Type type) {
               return isa<TensorType, DTensorType>(type);
             });
-        if (tensors || op->getName().getStringRef().count(".comm.") == 0) {
+        if (tensors || op->hasTrait<CocoTrait::GlobalViewOp>()) {
           op->emitOpError() << "must be localized (coco-localize) and "
                                "bufferized before convert-coco-to-llvm";
           return WalkResult::interrupt();

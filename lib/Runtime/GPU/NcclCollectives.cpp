@@ -178,16 +178,53 @@ char *deviceScratch(int which, size_t bytes) {
   return data;
 }
 
-/// dst[j][i] = src[i][j] for blocks of `blockBytes`, src [a][b] blocks: b
-/// strided 2-D copies (like the CPU runtime's transposeBlocks).
-void transposeBlocksAsync(char *dst, const char *src, int64_t a, int64_t b,
-                          size_t blockBytes, cudaStream_t stream) {
-  for (int64_t j = 0; j < b; ++j)
-    checkCuda(cudaMemcpy2DAsync(dst + size_t(j * a) * blockBytes, blockBytes,
-                                src + size_t(j) * blockBytes,
-                                size_t(b) * blockBytes, blockBytes, size_t(a),
-                                cudaMemcpyDefault, stream),
-              "cudaMemcpy2DAsync (pack)");
+/// Rank j's block of a dimension of `extent` rows of `innerBytes` (repeated
+/// `outer` times) between the strided layout [outer][extent][inner] and the
+/// packed one [rank][outer][block][inner], one 2-D copy per rank (like the
+/// CPU runtime's packBlocks). `pack` copies strided -> packed.
+void copyBlocksAsync(char *strided, char *packed, int64_t outer,
+                     int64_t extent, const Blocks &blocks, size_t innerBytes,
+                     bool pack, cudaStream_t stream) {
+  for (size_t j = 0; j < blocks.counts.size(); ++j) {
+    size_t width = size_t(blocks.counts[j]) * innerBytes;
+    if (width == 0)
+      continue;
+    char *rows = strided + size_t(blocks.offsets[j]) * innerBytes;
+    char *block = packed + size_t(outer * blocks.offsets[j]) * innerBytes;
+    size_t pitch = size_t(extent) * innerBytes;
+    checkCuda(pack ? cudaMemcpy2DAsync(block, width, rows, pitch, width,
+                                       size_t(outer), cudaMemcpyDefault, stream)
+                   : cudaMemcpy2DAsync(rows, pitch, block, width, width,
+                                       size_t(outer), cudaMemcpyDefault,
+                                       stream),
+              pack ? "cudaMemcpy2DAsync (pack)" : "cudaMemcpy2DAsync (unpack)");
+  }
+}
+
+/// reduce_scatter of `chunks` (rank j's part: outer * block j * inner
+/// elements at outer * offset j * inner) into `out`: one NCCL call when the
+/// blocks are equal, else one ncclReduce to each rank in a group (NCCL has
+/// no reduce_scatter of unequal counts).
+void reduceScatterBlocks(const Call &call, const char *chunks, void *out,
+                         const Blocks &blocks, int64_t outer, int64_t inner,
+                         ncclRedOp_t op, ncclComm_t nccl,
+                         cudaStream_t stream) {
+  size_t bytes = call.type.bytes;
+  if (blocks.equal) {
+    checkNccl(ncclReduceScatter(chunks, out,
+                                size_t(outer * blocks.counts[0] * inner),
+                                ncclType(call), op, nccl, stream),
+              "ncclReduceScatter");
+    return;
+  }
+  checkNccl(ncclGroupStart(), "ncclGroupStart");
+  for (size_t j = 0; j < blocks.counts.size(); ++j)
+    checkNccl(ncclReduce(chunks + size_t(outer * blocks.offsets[j] * inner) *
+                                      bytes,
+                         out, size_t(outer * blocks.counts[j] * inner),
+                         ncclType(call), op, int(j), nccl, stream),
+              "ncclReduce (reduce_scatter of unequal blocks)");
+  checkNccl(ncclGroupEnd(), "ncclGroupEnd");
 }
 
 void finish(ncclComm_t comm, const char *what) {
@@ -260,25 +297,24 @@ COCO_GPU_EXPORT void coco_gpu_reduce_scatter(const char *site, int64_t comm,
   Call call(site, OpKind::ReduceScatter, comm, dtype);
   ncclRedOp_t op = ncclOp(call, reduction);
   auto [input, output] = call.agreeOnBuffers(
-      reduction, {{"dim", dim}}, inRank, in, outRank, out);
-  requireGathered(call, input, "input", output, "output", dim);
+      reduction, {{"dim", dim}}, inRank, in, outRank, out,
+      /*inBlockDim=*/-1, /*outBlockDim=*/dim);
+  Blocks blocks = requireBlock(call, input, "input", output, "output", dim);
   // In place only on one rank (as on CPU), where NCCL just copies.
   if (!(input.data == output.data && call.axis.size == 1))
     call.requireDisjoint(input, output);
   ncclComm_t nccl = ncclFor(comm, call.site);
   const char *chunks = input.data;
-  int64_t outer = input.outer(dim);
+  int64_t outer = input.outer(dim), inner = input.inner(dim);
   if (outer > 1 && call.axis.size > 1) {
     char *packed = deviceScratch(0, input.bytes);
-    transposeBlocksAsync(packed, input.data, outer, call.axis.size,
-                         size_t(output.sizes[dim] * input.inner(dim)) *
-                             call.type.bytes,
-                         computeStream());
+    copyBlocksAsync(input.data, packed, outer, input.sizes[dim], blocks,
+                    size_t(inner) * call.type.bytes, /*pack=*/true,
+                    computeStream());
     chunks = packed;
   }
-  checkNccl(ncclReduceScatter(chunks, output.data, size_t(output.elems),
-                              ncclType(call), op, nccl, computeStream()),
-            "ncclReduceScatter");
+  reduceScatterBlocks(call, chunks, output.data, blocks, outer, inner, op,
+                      nccl, computeStream());
   finish(nccl, "ncclReduceScatter");
   finishIntegerAverage(call, reduction, output);
 }
@@ -289,24 +325,38 @@ COCO_GPU_EXPORT void coco_gpu_all_gather(const char *site, int64_t comm,
                                          int64_t outRank, void *out) {
   Call call(site, OpKind::AllGather, comm, dtype);
   auto [input, output] = call.agreeOnBuffers(-1, {{"dim", dim}}, inRank, in,
-                                             outRank, out);
-  requireGathered(call, output, "output", input, "input", dim);
+                                             outRank, out, /*inBlockDim=*/dim);
+  Blocks blocks = requireBlock(call, output, "output", input, "input", dim);
   ncclComm_t nccl = ncclFor(comm, call.site);
-  int64_t outer = input.outer(dim);
+  int64_t outer = output.outer(dim), inner = output.inner(dim);
+  size_t bytes = call.type.bytes;
   bool unpack = outer > 1 && call.axis.size > 1;
-  // NCCL gathers rank-major: [size][outer][chunk]; out is [outer][size][chunk].
+  // NCCL gathers rank-major: [rank][outer][block][inner].
   char *gathered = unpack ? deviceScratch(1, output.bytes) : output.data;
-  if (!unpack && input.data != output.data +
-                                   size_t(call.axis.rank) * input.bytes)
+  char *own = gathered + size_t(outer * blocks.offsets[size_t(call.axis.rank)] *
+                                inner) * bytes;
+  if (!unpack && input.data != own)
     call.requireDisjoint(input, output);
-  checkNccl(ncclAllGather(input.data, gathered, size_t(input.elems),
-                          ncclType(call), nccl, computeStream()),
-            "ncclAllGather");
+  if (blocks.equal) {
+    checkNccl(ncclAllGather(input.data, gathered, size_t(input.elems),
+                            ncclType(call), nccl, computeStream()),
+              "ncclAllGather");
+  } else {
+    // No all_gather of unequal counts in NCCL: every rank broadcasts its
+    // block, in one group.
+    checkNccl(ncclGroupStart(), "ncclGroupStart");
+    for (size_t j = 0; j < blocks.counts.size(); ++j)
+      checkNccl(ncclBroadcast(input.data,
+                              gathered + size_t(outer * blocks.offsets[j] *
+                                                inner) * bytes,
+                              size_t(outer * blocks.counts[j] * inner),
+                              ncclType(call), int(j), nccl, computeStream()),
+                "ncclBroadcast (all_gather of unequal blocks)");
+    checkNccl(ncclGroupEnd(), "ncclGroupEnd");
+  }
   if (unpack)
-    transposeBlocksAsync(output.data, gathered, call.axis.size, outer,
-                         size_t(input.sizes[dim] * input.inner(dim)) *
-                             call.type.bytes,
-                         computeStream());
+    copyBlocksAsync(output.data, gathered, outer, output.sizes[dim], blocks,
+                    size_t(inner) * bytes, /*pack=*/false, computeStream());
   finish(nccl, "ncclAllGather");
 }
 
@@ -360,41 +410,52 @@ COCO_GPU_EXPORT void coco_gpu_all_to_all(const char *site, int64_t comm,
   Call call(site, OpKind::AllToAll, comm, dtype);
   auto [input, output] = call.agreeOnBuffers(
       -1, {{"split dim", splitDim}, {"concat dim", concatDim}},
-      inRank, in, outRank, out);
+      inRank, in, outRank, out, /*inBlockDim=*/concatDim,
+      /*outBlockDim=*/splitDim);
   const int size = call.axis.size;
-  requireAllToAllShapes(call, input, output, splitDim, concatDim);
+  AllToAllBlocks blocks =
+      requireAllToAllShapes(call, input, output, splitDim, concatDim);
   call.requireDisjoint(input, output);
   ncclComm_t nccl = ncclFor(comm, call.site);
   cudaStream_t stream = computeStream();
-  size_t chunkBytes = size_t(input.elems / size) * call.type.bytes;
-  // Chunk j (along splitDim) contiguous, then sent to rank j.
+  size_t bytes = call.type.bytes;
+  // Rank j's block of the split dim contiguous, then sent to rank j.
   const char *send = input.data;
-  int64_t splitOuter = input.outer(splitDim);
+  int64_t splitOuter = input.outer(splitDim), splitInner = input.inner(splitDim);
   if (splitOuter > 1 && size > 1) {
     char *packed = deviceScratch(0, input.bytes);
-    transposeBlocksAsync(packed, input.data, splitOuter, size,
-                         chunkBytes / size_t(splitOuter), stream);
+    copyBlocksAsync(input.data, packed, splitOuter, input.sizes[splitDim],
+                    blocks.split, size_t(splitInner) * bytes, /*pack=*/true,
+                    stream);
     send = packed;
   }
   // Received rank-major; out wants them concatenated along concatDim.
-  int64_t concatOuter = output.outer(concatDim);
+  int64_t concatOuter = output.outer(concatDim),
+          concatInner = output.inner(concatDim);
   bool unpack = concatOuter > 1 && size > 1;
   char *received = unpack ? deviceScratch(1, output.bytes) : output.data;
   ncclDataType_t type = ncclType(call);
-  size_t count = size_t(input.elems / size);
   checkNccl(ncclGroupStart(), "ncclGroupStart");
   for (int peer = 0; peer < size; ++peer) {
-    checkNccl(ncclSend(send + size_t(peer) * chunkBytes, count, type, peer,
-                       nccl, stream),
+    size_t j = size_t(peer);
+    checkNccl(ncclSend(send + size_t(splitOuter * blocks.split.offsets[j] *
+                                     splitInner) * bytes,
+                       size_t(splitOuter * blocks.split.counts[j] * splitInner),
+                       type, peer, nccl, stream),
               "ncclSend (all_to_all)");
-    checkNccl(ncclRecv(received + size_t(peer) * chunkBytes, count, type,
-                       peer, nccl, stream),
+    checkNccl(ncclRecv(received + size_t(concatOuter *
+                                         blocks.concat.offsets[j] *
+                                         concatInner) * bytes,
+                       size_t(concatOuter * blocks.concat.counts[j] *
+                              concatInner),
+                       type, peer, nccl, stream),
               "ncclRecv (all_to_all)");
   }
   checkNccl(ncclGroupEnd(), "ncclGroupEnd");
   if (unpack)
-    transposeBlocksAsync(output.data, received, size, concatOuter,
-                         chunkBytes / size_t(concatOuter), stream);
+    copyBlocksAsync(output.data, received, concatOuter,
+                    output.sizes[concatDim], blocks.concat,
+                    size_t(concatInner) * bytes, /*pack=*/false, stream);
   finish(nccl, "all_to_all (ncclSend/ncclRecv)");
 }
 
@@ -455,29 +516,27 @@ COCO_GPU_EXPORT int64_t coco_gpu_ireduce_scatter(
   Call call(site, OpKind::ReduceScatter, comm, dtype);
   ncclRedOp_t op = ncclOp(call, reduction);
   auto [input, output] = call.agreeOnBuffers(
-      reduction, {{"dim", dim}, {"non-blocking", 1}}, inRank, in, outRank, out);
+      reduction, {{"dim", dim}, {"non-blocking", 1}}, inRank, in, outRank, out,
+      /*inBlockDim=*/-1, /*outBlockDim=*/dim);
   requireNonBlockingReduction(call, reduction);
-  requireGathered(call, input, "input", output, "output", dim);
+  Blocks blocks = requireBlock(call, input, "input", output, "output", dim);
   call.requireDisjoint(input, output);
   ncclComm_t nccl = ncclFor(comm, call.site);
   orderAfterCompute();
   const char *chunks = input.data;
   void *packed = nullptr;
-  int64_t outer = input.outer(dim);
+  int64_t outer = input.outer(dim), inner = input.inner(dim);
   if (outer > 1 && call.axis.size > 1) {
     // Its own buffer: several requests may be in flight.
     checkCuda(cudaMallocAsync(&packed, input.bytes, commStream()),
               "cudaMallocAsync (pack)");
-    transposeBlocksAsync(static_cast<char *>(packed), input.data, outer,
-                         call.axis.size,
-                         size_t(output.sizes[dim] * input.inner(dim)) *
-                             call.type.bytes,
-                         commStream());
+    copyBlocksAsync(input.data, static_cast<char *>(packed), outer,
+                    input.sizes[dim], blocks, size_t(inner) * call.type.bytes,
+                    /*pack=*/true, commStream());
     chunks = static_cast<const char *>(packed);
   }
-  checkNccl(ncclReduceScatter(chunks, output.data, size_t(output.elems),
-                              ncclType(call), op, nccl, commStream()),
-            "ncclReduceScatter (non-blocking)");
+  reduceScatterBlocks(call, chunks, output.data, blocks, outer, inner, op,
+                      nccl, commStream());
   if (packed)
     checkCuda(cudaFreeAsync(packed, commStream()), "cudaFreeAsync (pack)");
   return startedOnCommStream(nccl, "ncclReduceScatter (non-blocking)");

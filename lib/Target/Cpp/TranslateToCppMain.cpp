@@ -77,11 +77,10 @@ DTensorType asDistributed(Type type) {
   auto tensor = dyn_cast<RankedTensorType>(type);
   if (!tensor || !tensor.hasStaticShape())
     return {};
-  return DTensorType::get(type.getContext(), tensor.getShape(),
-                          tensor.getElementType(), LayoutKind::local, -1,
-                          FlatSymbolRefAttr::get(type.getContext(),
-                                                 kRankLocalGrid),
-                          0);
+  return DTensorType::getCanonical(
+      type.getContext(), tensor.getShape(), tensor.getElementType(),
+      FlatSymbolRefAttr::get(type.getContext(), kRankLocalGrid),
+      {Placement::local()});
 }
 
 class MainEmitter {
@@ -126,14 +125,21 @@ FailureOr<std::string> MainEmitter::tensorInfo(Operation *at, DTensorType type,
     for (int64_t extent : grid.getShape())
       gridShape.push_back(ShapedType::isDynamic(extent) ? -1 : extent);
   }
-  static const char *layouts[] = {"Replicated", "Local", "Sliced"};
+  if (type.getNumPlacedAxes() > (int64_t)gridShape.size())
+    return at->emitError() << type << " places the tensor on more axes than "
+                           << type.getGrid() << " has";
+  // Placements of every grid axis, and the slicing axes outer to inner.
+  SmallVector<int64_t> placements, sliceOrder;
+  for (Placement placement : type.getPlacementList(gridShape.size()))
+    placements.push_back(placement.getCode());
+  for (int64_t dim = 0; dim < type.getRank(); ++dim)
+    llvm::append_range(sliceOrder, type.getSliceLevels(dim));
   std::string initKind = init.empty() ? "Uniform" : init.str();
   return std::string(llvm::formatv(
-      "TensorInfo{{\"{0}\", ElementKind::{1}, {{{2}}, LayoutKind::{3}, {4}, "
-      "{{{5}}, {6}, InitKind::{7}}",
-      name, element->kind, joinInts(type.getShape()),
-      layouts[static_cast<int>(type.getLayout())], type.getSlicedDim(),
-      joinInts(gridShape), type.getAxis(), initKind));
+      "TensorInfo{{\"{0}\", ElementKind::{1}, {{{2}}, {{{3}}, {{{4}}, "
+      "{{{5}}, InitKind::{6}}",
+      name, element->kind, joinInts(type.getShape()), joinInts(placements),
+      joinInts(sliceOrder), joinInts(gridShape), initKind));
 }
 
 LogicalResult MainEmitter::emitDeclaration(func::FuncOp entry,

@@ -31,14 +31,14 @@ func.func private @f(!coco.dtensor<4xf32, sliced<1> on @dp>)
 
 coco.grid @dp(shape = [?])
 coco.grid @g4(shape = [4])
-// expected-error @+1 {{grid axis must be non-negative, got -1}}
+// expected-error @+1 {{grid axis must be in [0, 3] (a grid has at most 4 axes), got -1}}
 func.func private @f(!coco.dtensor<4xf32, local on @dp[-1]>)
 
 // -----
 
 coco.grid @dp(shape = [?])
 coco.grid @g4(shape = [4])
-// expected-error @+1 {{expected layout 'replicated', 'local' or 'sliced<DIM>', got 'shared'}}
+// expected-error @+1 {{expected placement 'replicated', 'local' or 'sliced<DIM>', got 'shared'}}
 func.func private @f(!coco.dtensor<4xf32, shared on @dp>)
 
 // -----
@@ -71,7 +71,7 @@ func.func @f(%x: !coco.dtensor<4xf32, local on @nope>) {
 coco.grid @dp(shape = [?])
 coco.grid @g4(shape = [4])
 func.func @f(%x: !coco.dtensor<4xf32, local on @dp[1]>) {
-  // expected-error @+1 {{refers to axis 1 of grid @dp, which has 1 dimension(s)}}
+  // expected-error @+1 {{uses '!coco.dtensor<4xf32, local on @dp[1]>', which places the tensor on 2 axes, but grid @dp has 1}}
   %0 = coco.all_reduce sum %x : !coco.dtensor<4xf32, local on @dp[1]>
   return
 }
@@ -80,18 +80,8 @@ func.func @f(%x: !coco.dtensor<4xf32, local on @dp[1]>) {
 
 coco.grid @dp(shape = [?])
 coco.grid @g4(shape = [4])
-func.func @f(%x: !coco.dtensor<6xf32, local on @g4>) {
-  // expected-error @+1 {{sliced dimension 0 of size 6 is not divisible by the 4 ranks of @g4[0]}}
-  %0 = coco.reduce_scatter sum %x dim 0 : !coco.dtensor<6xf32, local on @g4>
-  return
-}
-
-// -----
-
-coco.grid @dp(shape = [?])
-coco.grid @g4(shape = [4])
 func.func @f(%x: !coco.dtensor<8xf32, local on @g4>) {
-  // expected-error @+1 {{root 4 is out of range for an axis of 4 ranks}}
+  // expected-error @+1 {{root 4 is out of range for a group of 4 ranks}}
   %0 = coco.broadcast %x root 4 : !coco.dtensor<8xf32, local on @g4>
   return
 }
@@ -111,7 +101,7 @@ func.func @f(%a: !coco.dtensor<4xf32, local on @dp>, %b: !coco.dtensor<8xf32, lo
 coco.grid @dp(shape = [?])
 coco.grid @g4(shape = [4])
 func.func @f(%a: !coco.dtensor<4xf32, local on @dp>, %b: !coco.dtensor<4xf32, local on @g4>) {
-  // expected-error @+1 {{'coco.sub' operands are distributed over different grid axes: @dp[0] and @g4[0]}}
+  // expected-error @+1 {{'coco.sub' operands are distributed over different grids: @dp and @g4}}
   %0 = coco.sub %a, %b : !coco.dtensor<4xf32, local on @dp>, !coco.dtensor<4xf32, local on @g4>
   return
 }
@@ -131,7 +121,7 @@ func.func @f(%a: !coco.dtensor<4xf32, local on @dp>, %b: !coco.dtensor<4xf16, lo
 coco.grid @dp(shape = [?])
 coco.grid @g4(shape = [4])
 func.func @f(%a: !coco.dtensor<4xf32, local on @dp>, %b: !coco.dtensor<4xf32, sliced<0> on @dp>) {
-  // expected-error @+1 {{'coco.add' cannot combine layouts local and sliced<0>: only equal layouts, or replicated with another layout, combine}}
+  // expected-error @+1 {{'coco.add' cannot combine local and sliced<0> on axis 0 of @dp: only equal placements, or replicated with another, combine}}
   %0 = coco.add %a, %b : !coco.dtensor<4xf32, local on @dp>, !coco.dtensor<4xf32, sliced<0> on @dp>
   return
 }
@@ -211,7 +201,7 @@ func.func @f(%a: !coco.dtensor<4xf32, local on @dp>) {
 coco.grid @dp(shape = [?])
 coco.grid @g4(shape = [4])
 func.func @f(%a: !coco.dtensor<4xf32, local on @dp>) {
-  // expected-error @+1 {{changes the distribution from local on @dp[0] to replicated on @dp[0]; use a collective to change layouts}}
+  // expected-error @+1 {{changes the distribution from local on axis 0 of @dp to replicated on @dp; use a collective to change placements}}
   %0 = coco.cast %a : !coco.dtensor<4xf32, local on @dp> to !coco.dtensor<4xf16, replicated on @dp>
   return
 }
@@ -311,7 +301,7 @@ func.func @f(%a: !coco.dtensor<4x4xf32, replicated on @dp>, %b: !coco.dtensor<4x
 coco.grid @dp(shape = [?])
 coco.grid @g4(shape = [4])
 func.func @f(%a: !coco.dtensor<4x4xf32, replicated on @dp>, %b: !coco.dtensor<4x4xf32, replicated on @g4>) {
-  // expected-error @+1 {{'coco.matmul' operands are distributed over different grid axes: @dp[0] and @g4[0]}}
+  // expected-error @+1 {{'coco.matmul' operands are distributed over different grids: @dp and @g4}}
   %0 = coco.matmul %a, %b : !coco.dtensor<4x4xf32, replicated on @dp>, !coco.dtensor<4x4xf32, replicated on @g4>
   return
 }
@@ -321,7 +311,7 @@ func.func @f(%a: !coco.dtensor<4x4xf32, replicated on @dp>, %b: !coco.dtensor<4x
 coco.grid @dp(shape = [?])
 coco.grid @g4(shape = [4])
 func.func @f(%a: !coco.dtensor<4x4xf32, sliced<1> on @dp>, %b: !coco.dtensor<4x4xf32, replicated on @dp>) {
-  // expected-error @+1 {{'coco.matmul' cannot multiply sliced<1> by replicated: a contraction over a sliced K needs both lhs sliced on its last dimension and rhs sliced on dimension 0}}
+  // expected-error @+1 {{'coco.matmul' cannot multiply sliced<1> by replicated on axis 0 of @dp: a contraction over a sliced K needs both lhs sliced on its last dimension and rhs sliced on dimension 0}}
   %0 = coco.matmul %a, %b : !coco.dtensor<4x4xf32, sliced<1> on @dp>, !coco.dtensor<4x4xf32, replicated on @dp>
   return
 }
@@ -331,7 +321,7 @@ func.func @f(%a: !coco.dtensor<4x4xf32, sliced<1> on @dp>, %b: !coco.dtensor<4x4
 coco.grid @dp(shape = [?])
 coco.grid @g4(shape = [4])
 func.func @f(%a: !coco.dtensor<4x4xf32, sliced<0> on @dp>, %b: !coco.dtensor<4x4xf32, local on @dp>) {
-  // expected-error @+1 {{'coco.matmul' cannot multiply sliced<0> by local: lhs sliced on a row dimension needs a replicated rhs}}
+  // expected-error @+1 {{'coco.matmul' cannot multiply sliced<0> by local on axis 0 of @dp: lhs sliced on a row dimension needs a replicated rhs}}
   %0 = coco.matmul %a, %b : !coco.dtensor<4x4xf32, sliced<0> on @dp>, !coco.dtensor<4x4xf32, local on @dp>
   return
 }
@@ -341,7 +331,7 @@ func.func @f(%a: !coco.dtensor<4x4xf32, sliced<0> on @dp>, %b: !coco.dtensor<4x4
 coco.grid @dp(shape = [?])
 coco.grid @g4(shape = [4])
 func.func @f(%a: !coco.dtensor<4x4xf32, local on @dp>, %b: !coco.dtensor<4x4xf32, sliced<1> on @dp>) {
-  // expected-error @+1 {{'coco.matmul' cannot multiply local by sliced<1>: rhs sliced on its columns needs a replicated lhs}}
+  // expected-error @+1 {{'coco.matmul' cannot multiply local by sliced<1> on axis 0 of @dp: rhs sliced on its columns needs a replicated lhs}}
   %0 = coco.matmul %a, %b : !coco.dtensor<4x4xf32, local on @dp>, !coco.dtensor<4x4xf32, sliced<1> on @dp>
   return
 }
@@ -445,7 +435,7 @@ func.func @f(%a: !coco.dtensor<4xf32, replicated on @dp>) {
 coco.grid @dp(shape = [?])
 coco.grid @g4(shape = [4])
 func.func @f(%a: !coco.dtensor<4xf32, replicated on @dp>) {
-  // expected-error @+1 {{'coco.all_reduce' needs a local operand (per-rank values to combine), got replicated}}
+  // expected-error @+1 {{'coco.all_reduce' along [0] needs a local operand on axis 0 of @dp (per-rank values to combine), got replicated}}
   %0 = coco.all_reduce sum %a : !coco.dtensor<4xf32, replicated on @dp>
   return
 }
@@ -455,7 +445,7 @@ func.func @f(%a: !coco.dtensor<4xf32, replicated on @dp>) {
 coco.grid @dp(shape = [?])
 coco.grid @g4(shape = [4])
 func.func @f(%a: !coco.dtensor<4xf32, sliced<0> on @dp>) {
-  // expected-error @+1 {{'coco.reduce_scatter' needs a local operand (per-rank values to combine), got sliced<0>}}
+  // expected-error @+1 {{'coco.reduce_scatter' along [0] needs a local operand on axis 0 of @dp (per-rank values to combine), got sliced<0>}}
   %0 = coco.reduce_scatter sum %a dim 0 : !coco.dtensor<4xf32, sliced<0> on @dp>
   return
 }
@@ -475,7 +465,7 @@ func.func @f(%a: !coco.dtensor<4xf32, local on @dp>) {
 coco.grid @dp(shape = [?])
 coco.grid @g4(shape = [4])
 func.func @f(%a: !coco.dtensor<4xf32, replicated on @dp>) {
-  // expected-error @+1 {{'coco.all_gather' needs a sliced operand (slices to concatenate), got replicated}}
+  // expected-error @+1 {{'coco.all_gather' along [0] needs a sliced operand on axis 0 of @dp (slices to concatenate), got replicated}}
   %0 = coco.all_gather %a : !coco.dtensor<4xf32, replicated on @dp>
   return
 }
@@ -495,7 +485,7 @@ func.func @f(%a: !coco.dtensor<4xf32, local on @dp>) {
 coco.grid @dp(shape = [?])
 coco.grid @g4(shape = [4])
 func.func @f(%a: !coco.dtensor<4xf32, sliced<0> on @dp>) {
-  // expected-error @+1 {{'coco.broadcast' needs a local or replicated operand (a whole tensor on the root), got sliced<0>}}
+  // expected-error @+1 {{'coco.broadcast' along [0] needs a local or replicated operand on axis 0 of @dp (a whole tensor on the root), got sliced<0>}}
   %0 = coco.broadcast %a root 0 : !coco.dtensor<4xf32, sliced<0> on @dp>
   return
 }
@@ -505,7 +495,7 @@ func.func @f(%a: !coco.dtensor<4xf32, sliced<0> on @dp>) {
 coco.grid @dp(shape = [?])
 coco.grid @g4(shape = [4])
 func.func @f(%a: !coco.dtensor<4xf32, replicated on @dp>) {
-  // expected-error @+1 {{'coco.reduce_to_root' needs a local operand (per-rank values to combine), got replicated}}
+  // expected-error @+1 {{'coco.reduce_to_root' along [0] needs a local operand on axis 0 of @dp (per-rank values to combine), got replicated}}
   %0 = coco.reduce_to_root sum %a root 0 : !coco.dtensor<4xf32, replicated on @dp>
   return
 }
@@ -515,7 +505,7 @@ func.func @f(%a: !coco.dtensor<4xf32, replicated on @dp>) {
 coco.grid @dp(shape = [?])
 coco.grid @g4(shape = [4])
 func.func @f(%a: !coco.dtensor<4x4xf32, local on @dp>) {
-  // expected-error @+1 {{'coco.all_to_all' needs a sliced operand (slices to re-slice), got local}}
+  // expected-error @+1 {{'coco.all_to_all' along [0] needs a sliced operand on axis 0 of @dp (slices to re-slice), got local}}
   %0 = coco.all_to_all %a dim 1 : !coco.dtensor<4x4xf32, local on @dp>
   return
 }
@@ -535,7 +525,7 @@ func.func @f(%a: !coco.dtensor<4x4xf32, sliced<1> on @dp>) {
 coco.grid @dp(shape = [?])
 coco.grid @g4(shape = [4])
 func.func @f(%a: !coco.dtensor<4xf32, local on @dp>) {
-  // expected-error @+1 {{'coco.slice' needs a replicated operand (every rank must hold the whole tensor), got local}}
+  // expected-error @+1 {{'coco.slice' along [0] needs a replicated operand on axis 0 of @dp (every rank must hold the whole tensor), got local}}
   %0 = coco.slice %a dim 0 : !coco.dtensor<4xf32, local on @dp>
   return
 }
@@ -545,8 +535,8 @@ func.func @f(%a: !coco.dtensor<4xf32, local on @dp>) {
 coco.grid @dp(shape = [?])
 coco.grid @g4(shape = [4])
 func.func @f(%p: index) {
-  // expected-error @+1 {{result must be local (only this rank receives it along its own axis), got replicated}}
-  %0 = coco.recv from %p : !coco.dtensor<4xf32, replicated on @dp>
+  // expected-error @+1 {{result cannot be sliced<0> along the peer axis 0 (each rank receives one whole value); make it local there}}
+  %0 = coco.recv from %p : !coco.dtensor<4xf32, sliced<0> on @dp>
   return
 }
 
@@ -556,7 +546,7 @@ coco.grid @dp(shape = [?])
 coco.grid @g4(shape = [4])
 func.func @f(%a: tensor<4xf32>, %b: tensor<4xf32>) {
   // expected-error @+1 {{with tensor operands must return one value of the type of its init operand}}
-  "coco.comm.all_reduce"(%a, %b) <{kind = 0 : i32, grid = @dp, axis = 0 : i64}> : (tensor<4xf32>, tensor<4xf32>) -> ()
+  "coco.comm.all_reduce"(%a, %b) <{kind = 0 : i32, grid = @dp, axes = array<i64: 0>}> : (tensor<4xf32>, tensor<4xf32>) -> ()
   return
 }
 
@@ -566,7 +556,7 @@ coco.grid @dp(shape = [?])
 coco.grid @g4(shape = [4])
 func.func @f(%a: memref<4xf32>) {
   // expected-error @+1 {{with memref operands has no results}}
-  %0 = "coco.comm.all_reduce"(%a, %a) <{kind = 0 : i32, grid = @dp, axis = 0 : i64}> : (memref<4xf32>, memref<4xf32>) -> tensor<4xf32>
+  %0 = "coco.comm.all_reduce"(%a, %a) <{kind = 0 : i32, grid = @dp, axes = array<i64: 0>}> : (memref<4xf32>, memref<4xf32>) -> tensor<4xf32>
   return
 }
 
@@ -614,9 +604,10 @@ func.func @f(%a: memref<4xf32>, %b: memref<2xf32>) {
 
 coco.grid @dp(shape = [?])
 coco.grid @g4(shape = [4])
-func.func @f(%a: memref<4xf32>, %b: memref<6xf32>) {
-  // expected-error @+1 {{input and init sizes of dimension 0 are incompatible: 4 and 6}}
-  coco.comm.all_gather %a into %b dim 0 on @dp[0] : memref<4xf32>, memref<6xf32>
+func.func @f(%a: memref<6xf32>, %b: memref<4xf32>) {
+  // A block is never larger than what it is a block of.
+  // expected-error @+1 {{input and init sizes of dimension 0 are incompatible: 6 and 4}}
+  coco.comm.all_gather %a into %b dim 0 on @dp[0] : memref<6xf32>, memref<4xf32>
   return
 }
 
@@ -685,7 +676,7 @@ func.func @f(%a: !coco.dtensor<4xf32, replicated on @dp>) {
 coco.grid @dp(shape = [?])
 coco.grid @g4(shape = [4])
 func.func @f(%a: !coco.dtensor<4xf32, sliced<0> on @dp>) {
-  // expected-error @+1 {{result must be sliced<1> on @dp[0], like its input}}
+  // expected-error @+1 {{result must be sliced<1> on axis 0 of @dp, like its input}}
   %0 = coco.expand %a dims [1] : !coco.dtensor<4xf32, sliced<0> on @dp> to !coco.dtensor<2x4xf32, sliced<0> on @dp>
   return
 }
@@ -731,9 +722,9 @@ func.func @f(%a: !coco.dtensor<4xf32, replicated on @dp>) -> !coco.dtensor<4xf32
 
 // -----
 
-func.func @f(%a: tensor<4xf32>, %b: tensor<0xf32>) {
-  // expected-error @+1 {{input and init sizes of dimension 0 are incompatible: 4 and 0}}
-  %0 = coco.comm.reduce_scatter sum %a into %b dim 0 on @dp[0] : tensor<4xf32>, tensor<0xf32> -> tensor<0xf32>
+func.func @f(%a: tensor<4xf32>, %b: tensor<6xf32>) {
+  // expected-error @+1 {{input and init sizes of dimension 0 are incompatible: 4 and 6}}
+  %0 = coco.comm.reduce_scatter sum %a into %b dim 0 on @dp[0] : tensor<4xf32>, tensor<6xf32> -> tensor<6xf32>
   return
 }
 
@@ -741,9 +732,9 @@ func.func @f(%a: tensor<4xf32>, %b: tensor<0xf32>) {
 
 coco.grid @pp(shape = [2, 2])
 func.func @f(%p: index) {
-  // Along its own axis (explicitly), a received value is local.
-  // expected-error @+1 {{result must be local (only this rank receives it along its own axis), got replicated}}
-  %0 = coco.recv from %p along 1 : !coco.dtensor<4xf32, replicated on @pp[1]>
+  // Along its own axis (explicitly), a received value is not sliced.
+  // expected-error @+1 {{result cannot be sliced<0> along the peer axis 1 (each rank receives one whole value); make it local there}}
+  %0 = coco.recv from %p along 1 : !coco.dtensor<4xf32, sliced<0> on @pp[1]>
   return
 }
 
@@ -768,9 +759,9 @@ func.func @f(%p: index) {
 // -----
 
 coco.grid @dp(shape = [?])
-func.func @f(%a: memref<4x16xf32>, %b: memref<4x6xf32>) {
-  // expected-error @+1 {{input and init sizes of dimension 1 are incompatible: 16 and 6}}
-  %r = coco.comm.ireduce_scatter sum %a into %b dim 1 on @dp[0] : memref<4x16xf32>, memref<4x6xf32>
+func.func @f(%a: memref<4x16xf32>, %b: memref<4x20xf32>) {
+  // expected-error @+1 {{input and init sizes of dimension 1 are incompatible: 16 and 20}}
+  %r = coco.comm.ireduce_scatter sum %a into %b dim 1 on @dp[0] : memref<4x16xf32>, memref<4x20xf32>
   return
 }
 

@@ -9,10 +9,10 @@ coco.grid @dp(shape = [?])
 
 // CHECK: extern "C" void _mlir_ciface_ar_c(MemRef<float, 1> *);
 // CHECK: extern "C" void _mlir_ciface_rs_c_ag(MemRef<float, 1> *);
-// CHECK: LocalTensor &e0_a0 = session.input(TensorInfo{"x", {{.*}}LayoutKind::Replicated
+// CHECK: LocalTensor &e0_a0 = session.input(TensorInfo{"x", {{.*}}, {-1}, {}, {-1},
 // CHECK: session.addEntry("ar_c",
 // CHECK: session.output(e0_a0, "ar_c.");
-// CHECK: LocalTensor &e1_a0 = session.input(TensorInfo{"x", {{.*}}LayoutKind::Sliced, 0,
+// CHECK: LocalTensor &e1_a0 = session.input(TensorInfo{"x", {{.*}}, {0}, {0}, {-1},
 // CHECK: session.addEntry("rs_c_ag",
 // CHECK: session.output(e1_a0, "rs_c_ag.");
 // CHECK: session.runAll();

@@ -14,12 +14,14 @@ coco.grid @g(shape = [2, ?])
 // CHECK-NEXT: };
 // CHECK: extern "C" void _mlir_ciface_step(EntryResults0 *, MemRef<float, 2> *, MemRef<int32_t, 1> *, float, int64_t);
 // CHECK: Session session(argc, argv);
-// CHECK: LocalTensor &e0_a0 = session.input(TensorInfo{"w", ElementKind::F32, {8, 4}, LayoutKind::Sliced, 1, {2, -1}, 1, InitKind::Ones});
-// CHECK: LocalTensor &e0_a1 = session.input(TensorInfo{"arg1", ElementKind::I32, {6}, LayoutKind::Local, -1, {2, -1}, 0, InitKind::Uniform});
+// Placements per grid axis (-1 replicated, -2 local, d sliced<d>), the
+// slicing axes outer to inner, the grid:
+// CHECK: LocalTensor &e0_a0 = session.input(TensorInfo{"w", ElementKind::F32, {8, 4}, {-1, 1}, {1}, {2, -1}, InitKind::Ones});
+// CHECK: LocalTensor &e0_a1 = session.input(TensorInfo{"arg1", ElementKind::I32, {6}, {-2, -1}, {}, {2, -1}, InitKind::Uniform});
 // CHECK: float e0_s2 = static_cast<float>(session.scalar("lr", true, 0.5));
 // CHECK: int64_t e0_s3 = static_cast<int64_t>(session.scalar("arg3", false, 0));
-// CHECK: LocalTensor &e0_r0 = session.result(TensorInfo{"out", ElementKind::F32, {8, 4}, LayoutKind::Replicated, -1, {2, -1}, 1, InitKind::Zeros});
-// CHECK: LocalTensor &e0_r1 = session.result(TensorInfo{"result1", ElementKind::F16, {}, LayoutKind::Replicated,
+// CHECK: LocalTensor &e0_r0 = session.result(TensorInfo{"out", ElementKind::F32, {8, 4}, {-1, -1}, {}, {2, -1}, InitKind::Zeros});
+// CHECK: LocalTensor &e0_r1 = session.result(TensorInfo{"result1", ElementKind::F16, {}, {-1, -1},
 // CHECK: session.addEntry("step", [&](bool last) {
 // CHECK-NEXT: _mlir_ciface_step(&e0_returned, &e0_d0, &e0_d1, e0_s2, e0_s3);
 // CHECK-NEXT: if (last) session.takeResult(e0_r0, e0_returned.r0);
@@ -39,6 +41,19 @@ func.func @step(%w: !coco.dtensor<8x4xf32, sliced<1> on @g[1]> {coco.name = "w",
   coco.update %w, %w : !coco.dtensor<8x4xf32, sliced<1> on @g[1]>
   %h = coco.constant 1.0 : !coco.dtensor<f16, replicated on @g>
   return %0, %h : !coco.dtensor<8x4xf32, replicated on @g[1]>, !coco.dtensor<f16, replicated on @g>
+}
+
+// -----
+
+// Two axes slicing one dim, axis 0 within the blocks of axis 1: the slice
+// order lists axis 1 first.
+coco.grid @g(shape = [2, 2])
+// CHECK-LABEL: // @nested
+// CHECK: TensorInfo{"m", ElementKind::F32, {16, 2}, {0, 0}, {1, 0}, {2, 2}, InitKind::Uniform}
+// CHECK: TensorInfo{"g", ElementKind::F32, {16, 2}, {-2, 1}, {1}, {2, 2}, InitKind::Uniform}
+func.func @nested(%m: !coco.dtensor<16x2xf32, [sliced<0> within 1, sliced<0>] on @g> {coco.name = "m"},
+                  %g: !coco.dtensor<16x2xf32, [local, sliced<1>] on @g> {coco.name = "g"}) {
+  return
 }
 
 // -----

@@ -1,17 +1,21 @@
-//===- CocoOps.cpp - coco operations, layout inference, verifiers ---------===//
+//===- CocoOps.cpp - coco operations, placement inference, verifiers ------===//
 //
-// Result layouts of the global view follow CoCoNet's rules (DESIGN.md §1).
-// Inference failures are the verifier errors: each names the operands'
-// layouts and says what would be legal.
+// Result placements of the global view follow CoCoNet's rules (DESIGN.md
+// §1), applied axis by axis (DESIGN.md §7). Inference failures are the
+// verifier errors: each names the axis, the operands' placements and what
+// would be legal.
 //
 //===----------------------------------------------------------------------===//
 
 #include "coco/Dialect/Coco/IR/CocoOps.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Interfaces/FunctionInterfaces.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/IR/OpImplementation.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/SmallSet.h"
 
 using namespace mlir;
 using namespace mlir::coco;
@@ -20,16 +24,15 @@ using namespace mlir::coco;
 // Printing helpers for diagnostics
 //===----------------------------------------------------------------------===//
 
-std::string mlir::coco::describeLayout(DTensorType type) {
-  std::string text = stringifyLayoutKind(type.getLayout()).str();
-  if (type.isSliced())
-    text += "<" + std::to_string(type.getSlicedDim()) + ">";
-  return text;
+std::string mlir::coco::describeAxes(ArrayRef<int64_t> axes) {
+  std::string text = "[";
+  for (auto [i, axis] : llvm::enumerate(axes))
+    text += (i ? ", " : "") + std::to_string(axis);
+  return text + "]";
 }
 
-std::string mlir::coco::describeAxis(DTensorType type) {
-  return "@" + type.getGrid().getValue().str() + "[" +
-         std::to_string(type.getAxis()) + "]";
+std::string mlir::coco::describeAxis(FlatSymbolRefAttr grid, int64_t axis) {
+  return "axis " + std::to_string(axis) + " of @" + grid.getValue().str();
 }
 
 static std::string describeShape(ArrayRef<int64_t> shape) {
@@ -39,46 +42,220 @@ static std::string describeShape(ArrayRef<int64_t> shape) {
   return shape.empty() ? "scalar (rank 0)" : text;
 }
 
+int64_t mlir::coco::defaultPeerAxis(DTensorType type) {
+  // Trailing replicated placements are dropped: a single placement other
+  // than replicated is the last one.
+  ArrayRef<int64_t> placements = type.getPlacements();
+  int64_t notReplicated = llvm::count_if(placements, [](int64_t code) {
+    return code != Placement::kReplicatedCode;
+  });
+  return notReplicated == 1 ? placements.size() - 1 : 0;
+}
+
+//===----------------------------------------------------------------------===//
+// Collective axes
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// Where a collective's axes come from when it has no `along`.
+enum class AxesDefault {
+  LocalAxes,    // all_reduce, reduce_scatter, reduce_to_root
+  SlicedAxes,   // all_gather, all_to_all: the slicing of the one sliced dim
+  LocalOrFirst, // broadcast: the local axes, else axis 0
+  First,        // slice: axis 0
+};
+
+struct ResolvedAxes {
+  SmallVector<int64_t> axes;
+  /// Not determined by the operand's placements: only valid on a grid of
+  /// one axis (checked with the grid, in verifyGridUses).
+  bool positional = false;
+};
+} // namespace
+
+/// The axes a collective runs along: `given`, or the default of `rule` for
+/// an operand of type `input`.
+static ResolvedAxes resolveAxes(std::optional<ArrayRef<int64_t>> given,
+                                DTensorType input, AxesDefault rule) {
+  ResolvedAxes resolved;
+  if (given) {
+    resolved.axes.assign(given->begin(), given->end());
+    return resolved;
+  }
+  switch (rule) {
+  case AxesDefault::LocalAxes:
+  case AxesDefault::LocalOrFirst:
+    resolved.axes = input.getLocalAxes();
+    break;
+  case AxesDefault::SlicedAxes: {
+    SmallVector<int64_t> sliced = input.getSlicedAxes();
+    if (sliced.empty())
+      break;
+    int64_t dim = input.getPlacement(sliced.front()).getDim();
+    // Several sliced dims: no default (the op reports it).
+    if (llvm::all_of(sliced, [&](int64_t axis) {
+          return input.getPlacement(axis).isSlicedAlong(dim);
+        }))
+      resolved.axes = input.getSliceLevels(dim);
+    else
+      return resolved;
+    break;
+  }
+  case AxesDefault::First:
+    break;
+  }
+  if (resolved.axes.empty()) {
+    resolved.axes = {0};
+    resolved.positional = true;
+  }
+  return resolved;
+}
+
+/// The default rule of each collective.
+static AxesDefault axesDefaultOf(Operation *op) {
+  if (isa<AllGatherOp, AllToAllOp>(op))
+    return AxesDefault::SlicedAxes;
+  if (isa<BroadcastOp>(op))
+    return AxesDefault::LocalOrFirst;
+  if (isa<SliceOp>(op))
+    return AxesDefault::First;
+  return AxesDefault::LocalAxes;
+}
+
+static std::optional<ArrayRef<int64_t>> givenAxes(Operation *op) {
+  if (auto axes = op->getAttrOfType<DenseI64ArrayAttr>("axes"))
+    return axes.asArrayRef();
+  return std::nullopt;
+}
+
+static ResolvedAxes resolveAxesOf(Operation *op) {
+  return resolveAxes(givenAxes(op),
+                     cast<DTensorType>(op->getOperand(0).getType()),
+                     axesDefaultOf(op));
+}
+
+/// Orders the axes of a gather-like op (all_gather, all_to_all) outer to
+/// inner, as the operand's sliced dimension splits them: the order of the
+/// flattened group whose rank r holds block r.
+static SmallVector<int64_t> inLevelOrder(DTensorType input,
+                                         ArrayRef<int64_t> axes) {
+  Placement placement = input.getPlacement(axes.front());
+  if (!placement.isSliced())
+    return SmallVector<int64_t>(axes);
+  SmallVector<int64_t> ordered;
+  for (int64_t axis : input.getSliceLevels(placement.getDim()))
+    if (llvm::is_contained(axes, axis))
+      ordered.push_back(axis);
+  return ordered.size() == axes.size() ? ordered : SmallVector<int64_t>(axes);
+}
+
+void mlir::coco::omitDefaultAxes(Operation *op) {
+  std::optional<ArrayRef<int64_t>> given = givenAxes(op);
+  if (!given)
+    return;
+  ResolvedAxes resolved = resolveAxes(
+      std::nullopt, cast<DTensorType>(op->getOperand(0).getType()),
+      axesDefaultOf(op));
+  bool same = llvm::equal(resolved.axes, *given);
+  if (same && resolved.positional) {
+    // Axis 0 by position is only the default on a grid of one axis.
+    auto grid = SymbolTable::lookupNearestSymbolFrom<GridOp>(
+        op, cast<CollectiveOpInterface>(op).getCommGrid());
+    same = grid && grid.getRank() == 1;
+  }
+  if (same)
+    op->removeAttr("axes");
+}
+
+#define COCO_COLLECTIVE_AXES(OP, ORDERED)                                      \
+  SmallVector<int64_t> OP::getCommAxes() {                                     \
+    SmallVector<int64_t> axes = resolveAxesOf(*this).axes;                     \
+    return ORDERED ? inLevelOrder(getInput().getType(), axes) : axes;          \
+  }                                                                            \
+  FlatSymbolRefAttr OP::getCommGrid() { return getInput().getType().getGrid(); }
+COCO_COLLECTIVE_AXES(AllReduceOp, false)
+COCO_COLLECTIVE_AXES(ReduceScatterOp, false)
+COCO_COLLECTIVE_AXES(AllGatherOp, true)
+COCO_COLLECTIVE_AXES(BroadcastOp, false)
+COCO_COLLECTIVE_AXES(ReduceToRootOp, false)
+COCO_COLLECTIVE_AXES(AllToAllOp, true)
+COCO_COLLECTIVE_AXES(SliceOp, false)
+#undef COCO_COLLECTIVE_AXES
+
+SmallVector<int64_t> SendOp::getCommAxes() { return {getPeerAxis()}; }
+FlatSymbolRefAttr SendOp::getCommGrid() { return getInput().getType().getGrid(); }
+SmallVector<int64_t> RecvOp::getCommAxes() { return {getPeerAxis()}; }
+FlatSymbolRefAttr RecvOp::getCommGrid() { return getType().getGrid(); }
+
 //===----------------------------------------------------------------------===//
 // Grid symbol checks shared by every op that names a grid
 //===----------------------------------------------------------------------===//
 
-namespace {
-struct GridAxisUse {
-  FlatSymbolRefAttr grid;
-  int64_t axis;
-};
-} // namespace
-
-static LogicalResult checkGridAxis(Operation *op, SymbolTableCollection &symbols,
-                                   FlatSymbolRefAttr grid, int64_t axis,
-                                   GridOp &found) {
+static LogicalResult checkGrid(Operation *op, SymbolTableCollection &symbols,
+                               FlatSymbolRefAttr grid, GridOp &found) {
   found = symbols.lookupNearestSymbolFrom<GridOp>(op, grid);
   if (!found)
     return op->emitOpError() << "refers to unknown grid " << grid;
-  if (axis < 0 || axis >= found.getRank())
-    return op->emitOpError()
-           << "refers to axis " << axis << " of grid " << grid << ", which has "
-           << found.getRank() << " dimension(s)";
+  return success();
+}
+
+static LogicalResult checkAxes(Operation *op, GridOp grid,
+                               ArrayRef<int64_t> axes) {
+  if (axes.empty())
+    return op->emitOpError() << "needs at least one grid axis";
+  llvm::SmallSet<int64_t, 4> seen;
+  for (int64_t axis : axes) {
+    if (axis < 0 || axis >= grid.getRank())
+      return op->emitOpError()
+             << "refers to axis " << axis << " of grid @" << grid.getSymName()
+             << ", which has " << grid.getRank() << " dimension(s)";
+    if (!seen.insert(axis).second)
+      return op->emitOpError() << "names axis " << axis << " twice";
+  }
+  return success();
+}
+
+/// The number of ranks of the group over `axes` (kDynamic if one is '?').
+static int64_t groupSize(GridOp grid, ArrayRef<int64_t> axes) {
+  int64_t size = 1;
+  for (int64_t axis : axes) {
+    int64_t extent = grid.getShape()[axis];
+    if (ShapedType::isDynamic(extent))
+      return ShapedType::kDynamic;
+    size *= extent;
+  }
+  return size;
+}
+
+static LogicalResult checkRootInGroup(Operation *op, GridOp grid,
+                                      ArrayRef<int64_t> axes) {
+  auto root = op->getAttrOfType<IntegerAttr>("root");
+  if (!root)
+    return success();
+  int64_t size = groupSize(grid, axes);
+  if (!ShapedType::isDynamic(size) && root.getInt() >= size)
+    return op->emitOpError() << "root " << root.getInt()
+                             << " is out of range for a group of " << size
+                             << " ranks";
   return success();
 }
 
 LogicalResult mlir::coco::verifyGridUses(Operation *op,
                                          SymbolTableCollection &symbols) {
-  // A grid/axis attribute pair (rank-local ops, axis_rank, axis_size).
+  // A grid attribute with its axis (axis_rank, axis_size) or axes
+  // (rank-local ops).
   if (auto grid = op->getAttrOfType<FlatSymbolRefAttr>("grid")) {
-    auto axisAttr = op->getAttrOfType<IntegerAttr>("axis");
     GridOp gridOp;
-    if (failed(checkGridAxis(op, symbols, grid, axisAttr ? axisAttr.getInt() : 0,
-                             gridOp)))
+    if (failed(checkGrid(op, symbols, grid, gridOp)))
       return failure();
-    if (auto root = op->getAttrOfType<IntegerAttr>("root")) {
-      int64_t extent = gridOp.getShape()[axisAttr.getInt()];
-      if (!ShapedType::isDynamic(extent) && root.getInt() >= extent)
-        return op->emitOpError() << "root " << root.getInt()
-                                 << " is out of range for an axis of "
-                                 << extent << " ranks";
-    }
+    SmallVector<int64_t> axes;
+    if (auto axis = op->getAttrOfType<IntegerAttr>("axis"))
+      axes.push_back(axis.getInt());
+    else if (auto list = op->getAttrOfType<DenseI64ArrayAttr>("axes"))
+      axes.assign(list.asArrayRef().begin(), list.asArrayRef().end());
+    if (failed(checkAxes(op, gridOp, axes)) ||
+        failed(checkRootInGroup(op, gridOp, axes)))
+      return failure();
   }
 
   // Distributed tensor types of operands and results.
@@ -87,27 +264,13 @@ LogicalResult mlir::coco::verifyGridUses(Operation *op,
     if (!dtensor)
       return success();
     GridOp gridOp;
-    if (failed(checkGridAxis(op, symbols, dtensor.getGrid(), dtensor.getAxis(),
-                             gridOp)))
+    if (failed(checkGrid(op, symbols, dtensor.getGrid(), gridOp)))
       return failure();
-    // send/recv: the axis the peer index runs along, on the value's grid.
-    if (auto along = op->getAttrOfType<IntegerAttr>("along"))
-      if (failed(checkGridAxis(op, symbols, dtensor.getGrid(), along.getInt(),
-                               gridOp)))
-        return failure();
-    int64_t extent = gridOp.getShape()[dtensor.getAxis()];
-    if (dtensor.isSliced() && !ShapedType::isDynamic(extent) &&
-        dtensor.getShape()[dtensor.getSlicedDim()] % extent != 0)
+    if (dtensor.getNumPlacedAxes() > gridOp.getRank())
       return op->emitOpError()
-             << "sliced dimension " << dtensor.getSlicedDim() << " of size "
-             << dtensor.getShape()[dtensor.getSlicedDim()]
-             << " is not divisible by the " << extent << " ranks of "
-             << describeAxis(dtensor);
-    if (auto root = op->getAttrOfType<IntegerAttr>("root"))
-      if (!ShapedType::isDynamic(extent) && root.getInt() >= extent)
-        return op->emitOpError() << "root " << root.getInt()
-                                 << " is out of range for an axis of "
-                                 << extent << " ranks";
+             << "uses " << dtensor << ", which places the tensor on "
+             << dtensor.getNumPlacedAxes() << " axes, but grid "
+             << dtensor.getGrid() << " has " << gridOp.getRank();
     return success();
   };
   for (Type type : op->getOperandTypes())
@@ -116,16 +279,45 @@ LogicalResult mlir::coco::verifyGridUses(Operation *op,
   for (Type type : op->getResultTypes())
     if (failed(checkType(type)))
       return failure();
+
+  // The axes a global-view collective or send/recv runs along.
+  auto collective = dyn_cast<CollectiveOpInterface>(op);
+  if (!collective || op->hasAttr("grid"))
+    return success();
+  GridOp gridOp;
+  if (failed(checkGrid(op, symbols, collective.getCommGrid(), gridOp)))
+    return failure();
+  bool positional;
+  if (isa<SendOp, RecvOp>(op)) {
+    positional = !op->hasAttr("along");
+    DTensorType type = cast<DTensorType>(
+        isa<SendOp>(op) ? op->getOperand(0).getType() : op->getResult(0).getType());
+    positional &= llvm::count_if(type.getPlacements(), [](int64_t code) {
+                    return code != Placement::kReplicatedCode;
+                  }) != 1;
+  } else {
+    positional = resolveAxesOf(op).positional;
+  }
+  if (positional && gridOp.getRank() > 1)
+    return op->emitOpError()
+           << "runs on grid " << collective.getCommGrid() << " of "
+           << gridOp.getRank()
+           << " axes and its operand does not say along which: name them "
+              "with 'along'";
+  SmallVector<int64_t> axes = collective.getCommAxes();
+  if (failed(checkAxes(op, gridOp, axes)) ||
+      failed(checkRootInGroup(op, gridOp, axes)))
+    return failure();
   return success();
 }
 
-FailureOr<int64_t> mlir::coco::lookupAxisExtent(Operation *from,
-                                                DTensorType type,
-                                                SymbolTableCollection &symbols) {
-  auto grid = symbols.lookupNearestSymbolFrom<GridOp>(from, type.getGrid());
-  if (!grid || type.getAxis() >= grid.getRank())
+FailureOr<SmallVector<int64_t>>
+mlir::coco::lookupGridShape(Operation *from, FlatSymbolRefAttr grid,
+                            SymbolTableCollection &symbols) {
+  auto gridOp = symbols.lookupNearestSymbolFrom<GridOp>(from, grid);
+  if (!gridOp)
     return failure();
-  return grid.getShape()[type.getAxis()];
+  return SmallVector<int64_t>(gridOp.getShape());
 }
 
 //===----------------------------------------------------------------------===//
@@ -177,7 +369,7 @@ LogicalResult GridOp::verify() {
 }
 
 //===----------------------------------------------------------------------===//
-// Pointwise layout inference
+// Pointwise placement inference
 //===----------------------------------------------------------------------===//
 
 /// Inference runs while parsing, before the operand type constraints are
@@ -189,55 +381,99 @@ LogicalResult GridOp::verify() {
                              "' expects a distributed tensor operand, got ",   \
                              (VALUE).getType());
 
-/// Combines the distributions of pointwise operands (CoCoNet's rule: equal
-/// layouts stay, replicated with X gives X, anything else is an error).
-/// Scalars are broadcast. Returns the result type with `resultElementType`
-/// (or the tensors' element type when null).
+/// The number of axes any of `types` places on.
+static int64_t numPlacedAxes(ArrayRef<DTensorType> types) {
+  int64_t count = 0;
+  for (DTensorType type : types)
+    count = std::max(count, type.getNumPlacedAxes());
+  return count;
+}
+
+/// Combines the placements of pointwise operands axis by axis (CoCoNet's
+/// rule: equal placements stay, replicated with X gives X, anything else is
+/// an error), then checks that every operand's blocks contain the result's:
+/// where axes slice a dimension, each operand's slicing levels are the
+/// outer levels of the result's. Scalars are broadcast. Returns the result
+/// type with the tensors' element type.
 static FailureOr<DTensorType>
 inferPointwise(std::optional<Location> loc, StringRef opName,
                ArrayRef<Type> operandTypes, Type resultElementType = {}) {
-  DTensorType result;
-  for (Type type : operandTypes) {
-    auto dtensor = dyn_cast<DTensorType>(type);
-    if (!dtensor)
-      continue;
-    if (!result) {
-      result = dtensor;
-      continue;
-    }
-    if (dtensor.getShape() != result.getShape())
-      return emitOptionalError(loc, "'coco.", opName,
-                               "' operands have different shapes: ",
-                               describeShape(result.getShape()), " and ",
-                               describeShape(dtensor.getShape()));
-    if (!dtensor.isOnSameAxis(result))
-      return emitOptionalError(loc, "'coco.", opName,
-                               "' operands are distributed over different "
-                               "grid axes: ",
-                               describeAxis(result), " and ",
-                               describeAxis(dtensor));
-    if (dtensor.getElementType() != result.getElementType() &&
-        !(resultElementType && dtensor.getElementType().isInteger(1)))
-      return emitOptionalError(loc, "'coco.", opName,
-                               "' operands have different element types: ",
-                               result.getElementType(), " and ",
-                               dtensor.getElementType());
-    if (dtensor.hasSameDistribution(result) || dtensor.isReplicated())
-      continue;
-    if (result.isReplicated()) {
-      result = result.withLayout(dtensor.getLayout(), dtensor.getSlicedDim());
-      continue;
-    }
-    return emitOptionalError(
-        loc, "'coco.", opName, "' cannot combine layouts ",
-        describeLayout(result), " and ", describeLayout(dtensor),
-        ": only equal layouts, or replicated with another layout, combine");
-  }
-  if (!result)
+  SmallVector<DTensorType> tensors;
+  for (Type type : operandTypes)
+    if (auto dtensor = dyn_cast<DTensorType>(type))
+      tensors.push_back(dtensor);
+  if (tensors.empty())
     return emitOptionalError(loc, "'coco.", opName,
                              "' needs at least one distributed tensor "
                              "operand; use arith ops on scalars");
-  return result;
+  DTensorType first = tensors.front();
+  for (DTensorType other : ArrayRef(tensors).drop_front()) {
+    if (other.getShape() != first.getShape())
+      return emitOptionalError(loc, "'coco.", opName,
+                               "' operands have different shapes: ",
+                               describeShape(first.getShape()), " and ",
+                               describeShape(other.getShape()));
+    if (other.getGrid() != first.getGrid())
+      return emitOptionalError(loc, "'coco.", opName,
+                               "' operands are distributed over different "
+                               "grids: ",
+                               first.getGrid(), " and ", other.getGrid());
+    if (other.getElementType() != first.getElementType() &&
+        !(resultElementType && other.getElementType().isInteger(1)))
+      return emitOptionalError(loc, "'coco.", opName,
+                               "' operands have different element types: ",
+                               first.getElementType(), " and ",
+                               other.getElementType());
+  }
+  if (tensors.size() == 1)
+    return first;
+
+  int64_t numAxes = numPlacedAxes(tensors);
+  SmallVector<Placement> placements(numAxes, Placement::replicated());
+  for (int64_t axis = 0; axis < numAxes; ++axis) {
+    for (DTensorType type : tensors) {
+      Placement placement = type.getPlacement(axis);
+      if (placement == placements[axis] || placement.isReplicated())
+        continue;
+      if (placements[axis].isReplicated()) {
+        placements[axis] = placement;
+        continue;
+      }
+      return emitOptionalError(
+          loc, "'coco.", opName, "' cannot combine ", placements[axis].str(),
+          " and ", placement.str(), " on ",
+          describeAxis(first.getGrid(), axis),
+          ": only equal placements, or replicated with another, combine");
+    }
+  }
+  // Per dimension, the longest slicing among the operands is the result's;
+  // the others must be its outer levels.
+  SmallVector<int64_t> order;
+  for (int64_t dim = 0; dim < first.getRank(); ++dim) {
+    SmallVector<int64_t> levels;
+    for (DTensorType type : tensors) {
+      SmallVector<int64_t> own = type.getSliceLevels(dim);
+      if (own.size() > levels.size())
+        levels = own;
+    }
+    int64_t slicing = llvm::count_if(placements, [&](Placement p) {
+      return p.isSlicedAlong(dim);
+    });
+    for (DTensorType type : tensors) {
+      SmallVector<int64_t> own = type.getSliceLevels(dim);
+      if ((int64_t)levels.size() != slicing ||
+          !llvm::equal(own, ArrayRef(levels).take_front(own.size())))
+        return emitOptionalError(
+            loc, "'coco.", opName, "' operands split dimension ", dim,
+            " over axes in incompatible orders (",
+            describeAxes(tensors.front().getSliceLevels(dim)), " and ",
+            describeAxes(own),
+            ", outer to inner): each operand's blocks must contain the "
+            "result's");
+    }
+    order.append(levels);
+  }
+  return first.withPlacements(placements, order);
 }
 
 /// Checks that a scalar operand can be broadcast to `elementType`.
@@ -355,11 +591,9 @@ LogicalResult CastOp::verify() {
                          << "; a cast only converts elements";
   if (!input.hasSameDistribution(result))
     return emitOpError() << "changes the distribution from "
-                         << describeLayout(input) << " on "
-                         << describeAxis(input) << " to "
-                         << describeLayout(result) << " on "
-                         << describeAxis(result)
-                         << "; use a collective to change layouts";
+                         << input.describePlacements() << " to "
+                         << result.describePlacements()
+                         << "; use a collective to change placements";
   if (result.getElementType().isInteger(1))
     return emitOpError() << "cannot cast to i1; use coco.cmp";
   return success();
@@ -414,7 +648,7 @@ LogicalResult ConstantOp::verify() {
   if (!type.isReplicated())
     return emitOpError() << "result must be replicated (every rank holds the "
                             "same constant), got "
-                         << describeLayout(type);
+                         << type.describePlacements();
   Type elementType = type.getElementType();
   if (getValue().getType() != elementType)
     return emitOpError() << "value " << getValue()
@@ -444,13 +678,10 @@ LogicalResult ExpandOp::verify() {
   }
   if (input.getElementType() != result.getElementType())
     return emitOpError() << "changes the element type";
-  DTensorType expected =
-      input.isSliced()
-          ? result.withLayout(LayoutKind::sliced, dims[input.getSlicedDim()])
-          : result.withLayout(input.getLayout());
-  if (!input.isOnSameAxis(result) || !result.hasSameDistribution(expected))
-    return emitOpError() << "result must be " << describeLayout(expected)
-                         << " on " << describeAxis(input) << ", like its input";
+  DTensorType expected = input.withDimsMapped(result.getShape(), dims);
+  if (!result.hasSameDistribution(expected))
+    return emitOpError() << "result must be " << expected.describePlacements()
+                         << ", like its input";
   return success();
 }
 
@@ -492,41 +723,54 @@ LogicalResult MatmulOp::inferReturnTypes(MLIRContext *,
                                   "element types: ",
                              lhs.getElementType(), " and ",
                              rhs.getElementType());
-  if (!lhs.isOnSameAxis(rhs))
+  if (lhs.getGrid() != rhs.getGrid())
     return emitOptionalError(loc, "'coco.matmul' operands are distributed over "
-                                  "different grid axes: ",
-                             describeAxis(lhs), " and ", describeAxis(rhs));
+                                  "different grids: ",
+                             lhs.getGrid(), " and ", rhs.getGrid());
 
   SmallVector<int64_t> shape(lhs.getShape().drop_back());
   shape.push_back(rhs.getShape().back());
-  DTensorType result = lhs.withShape(shape);
-  auto illegal = [&](StringRef why) {
-    return emitOptionalError(loc, "'coco.matmul' cannot multiply ",
-                             describeLayout(lhs), " by ", describeLayout(rhs),
-                             ": ", why);
-  };
-
-  bool lhsSlicedOnK = lhs.isSliced() && lhs.getSlicedDim() == rank - 1;
-  bool rhsSlicedOnK = rhs.isSliced() && rhs.getSlicedDim() == 0;
-  if (lhsSlicedOnK || rhsSlicedOnK) {
-    if (!(lhsSlicedOnK && rhsSlicedOnK))
-      return illegal("a contraction over a sliced K needs both lhs sliced on "
-                     "its last dimension and rhs sliced on dimension 0");
-    result = result.withLayout(LayoutKind::local);
-  } else if (lhs.isSliced()) {
-    if (!rhs.isReplicated())
-      return illegal("lhs sliced on a row dimension needs a replicated rhs");
-    result = result.withLayout(LayoutKind::sliced, lhs.getSlicedDim());
-  } else if (rhs.isSliced()) {
-    if (!lhs.isReplicated())
-      return illegal("rhs sliced on its columns needs a replicated lhs");
-    result = result.withLayout(LayoutKind::sliced, rank - 1);
-  } else if (lhs.isLocal() || rhs.isLocal()) {
-    result = result.withLayout(LayoutKind::local);
-  } else {
-    result = result.withLayout(LayoutKind::replicated);
+  int64_t numAxes = numPlacedAxes({lhs, rhs});
+  SmallVector<Placement> placements(numAxes, Placement::replicated());
+  for (int64_t axis = 0; axis < numAxes; ++axis) {
+    Placement l = lhs.getPlacement(axis), r = rhs.getPlacement(axis);
+    auto illegal = [&](StringRef why) {
+      return emitOptionalError(loc, "'coco.matmul' cannot multiply ", l.str(),
+                               " by ", r.str(), " on ",
+                               describeAxis(lhs.getGrid(), axis), ": ", why);
+    };
+    bool lhsSlicedOnK = l.isSlicedAlong(rank - 1);
+    bool rhsSlicedOnK = r.isSlicedAlong(0);
+    if (lhsSlicedOnK || rhsSlicedOnK) {
+      if (!(lhsSlicedOnK && rhsSlicedOnK))
+        return illegal("a contraction over a sliced K needs both lhs sliced "
+                       "on its last dimension and rhs sliced on dimension 0");
+      placements[axis] = Placement::local();
+    } else if (l.isSliced()) {
+      if (!r.isReplicated())
+        return illegal("lhs sliced on a row dimension needs a replicated rhs");
+      placements[axis] = l;
+    } else if (r.isSliced()) {
+      if (!l.isReplicated())
+        return illegal("rhs sliced on its columns needs a replicated lhs");
+      placements[axis] = Placement::sliced(rank - 1);
+    } else if (l.isLocal() || r.isLocal()) {
+      placements[axis] = Placement::local();
+    }
   }
-  results.push_back(result);
+  if (lhs.getSliceLevels(rank - 1) != rhs.getSliceLevels(0))
+    return emitOptionalError(
+        loc, "'coco.matmul' operands split K over axes in different orders: ",
+        describeAxes(lhs.getSliceLevels(rank - 1)), " and ",
+        describeAxes(rhs.getSliceLevels(0)), " (outer to inner)");
+  SmallVector<int64_t> order;
+  for (int64_t dim = 0; dim < rank - 1; ++dim)
+    order.append(lhs.getSliceLevels(dim));
+  order.append(rhs.getSliceLevels(1));
+  results.push_back(DTensorType::getCanonical(lhs.getContext(), shape,
+                                              lhs.getElementType(),
+                                              lhs.getGrid(), placements,
+                                              order));
   return success();
 }
 
@@ -553,22 +797,18 @@ LogicalResult ReduceOp::inferReturnTypes(MLIRContext *,
       return emitOptionalError(loc, "'coco.reduce' dimensions must be "
                                     "strictly increasing");
   }
-  SmallVector<int64_t> shape;
-  for (auto [d, size] : llvm::enumerate(input.getShape()))
-    if (!llvm::is_contained(dims, (int64_t)d))
-      shape.push_back(size);
-  DTensorType result = input.withShape(shape);
-  if (input.isSliced()) {
-    int64_t sliced = input.getSlicedDim();
-    if (llvm::is_contained(dims, sliced)) {
-      // Each rank reduces its own slice: partial results.
-      result = result.withLayout(LayoutKind::local);
-    } else {
-      int64_t before = llvm::count_if(dims, [&](int64_t d) { return d < sliced; });
-      result = result.withLayout(LayoutKind::sliced, sliced - before);
+  // Kept dims are renumbered; on an axis slicing a reduced dim, each rank
+  // reduces its block: partial results.
+  SmallVector<int64_t> shape, dimMap;
+  for (auto [d, size] : llvm::enumerate(input.getShape())) {
+    if (llvm::is_contained(dims, (int64_t)d)) {
+      dimMap.push_back(-1);
+      continue;
     }
+    dimMap.push_back(shape.size());
+    shape.push_back(size);
   }
-  results.push_back(result);
+  results.push_back(input.withDimsMapped(shape, dimMap));
   return success();
 }
 
@@ -581,7 +821,7 @@ LogicalResult NormOp::inferReturnTypes(MLIRContext *,
     return emitOptionalError(loc, "'coco.norm' needs a floating-point element "
                                   "type, got ",
                              input.getElementType());
-  if (input.isSliced())
+  if (input.hasSlicedAxis())
     return emitOptionalError(
         loc, "'coco.norm' of a sliced tensor does not compose over slices; "
              "compute coco.reduce sum of its square, coco.all_reduce sum, "
@@ -621,14 +861,55 @@ LogicalResult UpdateOp::verify() {
 // Collectives (global view)
 //===----------------------------------------------------------------------===//
 
-static LogicalResult requireLayout(std::optional<Location> loc,
-                                   StringRef opName, DTensorType input,
-                                   LayoutKind expected, StringRef why) {
-  if (input.getLayout() == expected)
-    return success();
-  return emitOptionalError(loc, "'coco.", opName, "' needs a ",
-                           stringifyLayoutKind(expected), " operand (", why,
-                           "), got ", describeLayout(input));
+/// The axes of a collective, checked for form (the grid checks them against
+/// its rank): from `along`, or the operand's default.
+static FailureOr<SmallVector<int64_t>>
+collectiveAxes(std::optional<Location> loc, StringRef opName,
+               std::optional<ArrayRef<int64_t>> given, DTensorType input,
+               AxesDefault rule) {
+  ResolvedAxes resolved = resolveAxes(given, input, rule);
+  if (resolved.axes.empty())
+    return emitOptionalError(loc, "'coco.", opName, "' operand is ",
+                             input.describePlacements(),
+                             ", sliced along several dimensions: name the "
+                             "axes with 'along'");
+  llvm::SmallSet<int64_t, 4> seen;
+  for (int64_t axis : resolved.axes) {
+    if (axis < 0)
+      return emitOptionalError(loc, "'coco.", opName,
+                               "' axes must be non-negative, got ", axis);
+    if (!seen.insert(axis).second)
+      return emitOptionalError(loc, "'coco.", opName, "' names axis ", axis,
+                               " twice");
+  }
+  return resolved.axes;
+}
+
+/// Checks that `input` is `expected` (one of local / sliced / replicated,
+/// or "not sliced") on every axis of `axes`.
+enum class Need { Local, Sliced, Replicated, NotSliced };
+static LogicalResult requirePlacements(std::optional<Location> loc,
+                                       StringRef opName, DTensorType input,
+                                       ArrayRef<int64_t> axes, Need need,
+                                       StringRef why) {
+  for (int64_t axis : axes) {
+    Placement placement = input.getPlacement(axis);
+    bool ok = need == Need::Local        ? placement.isLocal()
+              : need == Need::Sliced     ? placement.isSliced()
+              : need == Need::Replicated ? placement.isReplicated()
+                                         : !placement.isSliced();
+    if (ok)
+      continue;
+    const char *needed = need == Need::Local        ? "local"
+                         : need == Need::Sliced     ? "sliced"
+                         : need == Need::Replicated ? "replicated"
+                                                    : "local or replicated";
+    return emitOptionalError(loc, "'coco.", opName, "' along ",
+                             describeAxes(axes), " needs a ", needed,
+                             " operand on ", describeAxis(input.getGrid(), axis),
+                             " (", why, "), got ", placement.str());
+  }
+  return success();
 }
 
 static LogicalResult checkDim(std::optional<Location> loc, StringRef opName,
@@ -640,40 +921,31 @@ static LogicalResult checkDim(std::optional<Location> loc, StringRef opName,
                            " tensor");
 }
 
-LogicalResult AllReduceOp::inferReturnTypes(MLIRContext *,
-                                            std::optional<Location> loc,
-                                            Adaptor adaptor,
-                                            SmallVectorImpl<Type> &results) {
-  COCO_DTENSOR_OPERAND(input, adaptor.getInput(), "all_reduce")
-  if (failed(requireLayout(loc, "all_reduce", input, LayoutKind::local,
-                           "per-rank values to combine")))
-    return failure();
-  results.push_back(input.withLayout(LayoutKind::replicated));
-  return success();
-}
-
-LogicalResult ReduceScatterOp::inferReturnTypes(
-    MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
-    SmallVectorImpl<Type> &results) {
-  COCO_DTENSOR_OPERAND(input, adaptor.getInput(), "reduce_scatter")
-  if (failed(requireLayout(loc, "reduce_scatter", input, LayoutKind::local,
-                           "per-rank values to combine")) ||
-      failed(checkDim(loc, "reduce_scatter", input, adaptor.getDim())))
-    return failure();
-  results.push_back(input.withLayout(LayoutKind::sliced, adaptor.getDim()));
-  return success();
-}
-
-LogicalResult AllGatherOp::inferReturnTypes(MLIRContext *,
-                                            std::optional<Location> loc,
-                                            Adaptor adaptor,
-                                            SmallVectorImpl<Type> &results) {
-  COCO_DTENSOR_OPERAND(input, adaptor.getInput(), "all_gather")
-  if (failed(requireLayout(loc, "all_gather", input, LayoutKind::sliced,
-                           "slices to concatenate")))
-    return failure();
-  results.push_back(input.withLayout(LayoutKind::replicated));
-  return success();
+/// For all_gather / all_to_all: the axes all slice one dimension and are its
+/// innermost levels. Returns that dimension.
+static FailureOr<int64_t> requireInnerLevels(std::optional<Location> loc,
+                                             StringRef opName,
+                                             DTensorType input,
+                                             ArrayRef<int64_t> axes) {
+  int64_t dim = input.getPlacement(axes.front()).getDim();
+  for (int64_t axis : axes)
+    if (!input.getPlacement(axis).isSlicedAlong(dim))
+      return emitOptionalError(loc, "'coco.", opName, "' along ",
+                               describeAxes(axes),
+                               " needs the axes to slice one dimension; the "
+                               "operand is ",
+                               input.describePlacements());
+  SmallVector<int64_t> levels = input.getSliceLevels(dim);
+  ArrayRef<int64_t> inner = ArrayRef(levels).take_back(axes.size());
+  for (int64_t axis : axes)
+    if (!llvm::is_contained(inner, axis))
+      return emitOptionalError(
+          loc, "'coco.", opName, "' along ", describeAxes(axes),
+          ": dimension ", dim, " is split by axes ", describeAxes(levels),
+          " (outer to inner), so axis ", axis,
+          "'s blocks are split further by an inner axis; take the inner "
+          "axes first");
+  return dim;
 }
 
 static LogicalResult checkRoot(std::optional<Location> loc, StringRef opName,
@@ -684,19 +956,72 @@ static LogicalResult checkRoot(std::optional<Location> loc, StringRef opName,
                            "' root must be non-negative, got ", root);
 }
 
+#define COCO_AXES(VAR, OPNAME, RULE)                                           \
+  FailureOr<SmallVector<int64_t>> VAR =                                        \
+      collectiveAxes(loc, OPNAME, adaptor.getAxes(), input, RULE);             \
+  if (failed(VAR))                                                             \
+    return failure();
+
+/// `type` with every axis of `axes` given `placement`, in order.
+static DTensorType withPlacementOn(DTensorType type, ArrayRef<int64_t> axes,
+                                   Placement placement) {
+  for (int64_t axis : axes)
+    type = type.withPlacement(axis, placement);
+  return type;
+}
+
+LogicalResult AllReduceOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &results) {
+  COCO_DTENSOR_OPERAND(input, adaptor.getInput(), "all_reduce")
+  COCO_AXES(axes, "all_reduce", AxesDefault::LocalAxes)
+  if (failed(requirePlacements(loc, "all_reduce", input, *axes, Need::Local,
+                               "per-rank values to combine")))
+    return failure();
+  results.push_back(withPlacementOn(input, *axes, Placement::replicated()));
+  return success();
+}
+
+LogicalResult ReduceScatterOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
+    SmallVectorImpl<Type> &results) {
+  COCO_DTENSOR_OPERAND(input, adaptor.getInput(), "reduce_scatter")
+  COCO_AXES(axes, "reduce_scatter", AxesDefault::LocalAxes)
+  if (failed(requirePlacements(loc, "reduce_scatter", input, *axes,
+                               Need::Local, "per-rank values to combine")) ||
+      failed(checkDim(loc, "reduce_scatter", input, adaptor.getDim())))
+    return failure();
+  results.push_back(
+      withPlacementOn(input, *axes, Placement::sliced(adaptor.getDim())));
+  return success();
+}
+
+LogicalResult AllGatherOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &results) {
+  COCO_DTENSOR_OPERAND(input, adaptor.getInput(), "all_gather")
+  COCO_AXES(axes, "all_gather", AxesDefault::SlicedAxes)
+  if (failed(requirePlacements(loc, "all_gather", input, *axes, Need::Sliced,
+                               "slices to concatenate")) ||
+      failed(requireInnerLevels(loc, "all_gather", input, *axes)))
+    return failure();
+  results.push_back(withPlacementOn(input, *axes, Placement::replicated()));
+  return success();
+}
+
 LogicalResult BroadcastOp::inferReturnTypes(MLIRContext *,
                                             std::optional<Location> loc,
                                             Adaptor adaptor,
                                             SmallVectorImpl<Type> &results) {
   COCO_DTENSOR_OPERAND(input, adaptor.getInput(), "broadcast")
-  if (failed(checkRoot(loc, "broadcast", adaptor.getRoot())))
+  COCO_AXES(axes, "broadcast", AxesDefault::LocalOrFirst)
+  if (failed(checkRoot(loc, "broadcast", adaptor.getRoot())) ||
+      failed(requirePlacements(loc, "broadcast", input, *axes, Need::NotSliced,
+                               "a whole tensor on the root")))
     return failure();
-  if (input.isSliced())
-    return emitOptionalError(loc, "'coco.broadcast' needs a local or "
-                                  "replicated operand (a whole tensor on the "
-                                  "root), got ",
-                             describeLayout(input));
-  results.push_back(input.withLayout(LayoutKind::replicated));
+  results.push_back(withPlacementOn(input, *axes, Placement::replicated()));
   return success();
 }
 
@@ -704,9 +1029,10 @@ LogicalResult ReduceToRootOp::inferReturnTypes(
     MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
     SmallVectorImpl<Type> &results) {
   COCO_DTENSOR_OPERAND(input, adaptor.getInput(), "reduce_to_root")
+  COCO_AXES(axes, "reduce_to_root", AxesDefault::LocalAxes)
   if (failed(checkRoot(loc, "reduce_to_root", adaptor.getRoot())) ||
-      failed(requireLayout(loc, "reduce_to_root", input, LayoutKind::local,
-                           "per-rank values to combine")))
+      failed(requirePlacements(loc, "reduce_to_root", input, *axes,
+                               Need::Local, "per-rank values to combine")))
     return failure();
   results.push_back(input);
   return success();
@@ -717,15 +1043,21 @@ LogicalResult AllToAllOp::inferReturnTypes(MLIRContext *,
                                            Adaptor adaptor,
                                            SmallVectorImpl<Type> &results) {
   COCO_DTENSOR_OPERAND(input, adaptor.getInput(), "all_to_all")
-  if (failed(requireLayout(loc, "all_to_all", input, LayoutKind::sliced,
-                           "slices to re-slice")) ||
+  COCO_AXES(axes, "all_to_all", AxesDefault::SlicedAxes)
+  if (failed(requirePlacements(loc, "all_to_all", input, *axes, Need::Sliced,
+                               "slices to re-slice")) ||
       failed(checkDim(loc, "all_to_all", input, adaptor.getDim())))
     return failure();
-  if (adaptor.getDim() == input.getSlicedDim())
+  FailureOr<int64_t> from =
+      requireInnerLevels(loc, "all_to_all", input, *axes);
+  if (failed(from))
+    return failure();
+  if (adaptor.getDim() == *from)
     return emitOptionalError(loc, "'coco.all_to_all' operand is already "
                                   "sliced along dimension ",
                              adaptor.getDim());
-  results.push_back(input.withLayout(LayoutKind::sliced, adaptor.getDim()));
+  results.push_back(withPlacementOn(input, inLevelOrder(input, *axes),
+                                    Placement::sliced(adaptor.getDim())));
   return success();
 }
 
@@ -734,21 +1066,91 @@ LogicalResult SliceOp::inferReturnTypes(MLIRContext *,
                                         Adaptor adaptor,
                                         SmallVectorImpl<Type> &results) {
   COCO_DTENSOR_OPERAND(input, adaptor.getInput(), "slice")
-  if (failed(requireLayout(loc, "slice", input, LayoutKind::replicated,
-                           "every rank must hold the whole tensor")) ||
+  COCO_AXES(axes, "slice", AxesDefault::First)
+  if (failed(requirePlacements(loc, "slice", input, *axes, Need::Replicated,
+                               "every rank must hold the whole tensor")) ||
       failed(checkDim(loc, "slice", input, adaptor.getDim())))
     return failure();
-  results.push_back(input.withLayout(LayoutKind::sliced, adaptor.getDim()));
+  results.push_back(
+      withPlacementOn(input, *axes, Placement::sliced(adaptor.getDim())));
   return success();
 }
+#undef COCO_AXES
 
 LogicalResult RecvOp::verify() {
   DTensorType type = getResult().getType();
-  if (getPeerAxis() == type.getAxis() && !type.isLocal())
-    return emitOpError() << "result must be local (only this rank receives "
-                            "it along its own axis), got "
-                         << describeLayout(type);
+  int64_t axis = getPeerAxis();
+  Placement placement = type.getPlacement(axis);
+  if (axis >= 0 && placement.isSliced())
+    return emitOpError() << "result cannot be " << placement.str()
+                         << " along the peer axis " << axis
+                         << " (each rank receives one whole value); make it "
+                            "local there";
   return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Rank-local blocks
+//===----------------------------------------------------------------------===//
+
+// Where the blocks do not depend on the rank, their offset and size are
+// constants: on a group of one rank (the whole dimension), and the size
+// wherever every level splits evenly.
+LogicalResult LocalBlockOp::canonicalize(LocalBlockOp op,
+                                         PatternRewriter &rewriter) {
+  auto grid =
+      SymbolTable::lookupNearestSymbolFrom<GridOp>(op, op.getGridAttr());
+  if (!grid)
+    return failure();
+  SmallVector<int64_t> parts;
+  for (int64_t axis : op.getAxes()) {
+    if (axis < 0 || axis >= grid.getRank() ||
+        ShapedType::isDynamic(grid.getShape()[axis]))
+      return failure();
+    parts.push_back(grid.getShape()[axis]);
+  }
+  Location loc = op.getLoc();
+  if (llvm::all_of(parts, [](int64_t p) { return p == 1; })) {
+    Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
+    rewriter.replaceOp(op, {zero, op.getExtent()});
+    return success();
+  }
+  APInt extent;
+  if (op.getSize().use_empty() ||
+      !matchPattern(op.getExtent(), m_ConstantInt(&extent)))
+    return failure();
+  int64_t size = extent.getSExtValue();
+  for (int64_t p : parts) {
+    if (size % p != 0)
+      return failure();
+    size /= p;
+  }
+  Value constant = arith::ConstantIndexOp::create(rewriter, loc, size);
+  rewriter.replaceAllUsesWith(op.getSize(), constant);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Rank-local grid and axes: `@g[0, 1]`
+//===----------------------------------------------------------------------===//
+
+static ParseResult parseGridAxes(OpAsmParser &parser, FlatSymbolRefAttr &grid,
+                                 DenseI64ArrayAttr &axes) {
+  SmallVector<int64_t> list;
+  if (parser.parseAttribute(grid) ||
+      parser.parseCommaSeparatedList(OpAsmParser::Delimiter::Square, [&]() {
+        return parser.parseInteger(list.emplace_back());
+      }))
+    return failure();
+  axes = parser.getBuilder().getDenseI64ArrayAttr(list);
+  return success();
+}
+
+static void printGridAxes(OpAsmPrinter &printer, Operation *,
+                          FlatSymbolRefAttr grid, DenseI64ArrayAttr axes) {
+  printer << grid << "[";
+  llvm::interleaveComma(axes.asArrayRef(), printer);
+  printer << "]";
 }
 
 //===----------------------------------------------------------------------===//
@@ -759,8 +1161,8 @@ namespace {
 /// What a rank-local collective requires of its buffers' shapes.
 enum class ShapeRule {
   Same,          // all_reduce, broadcast, reduce: equal shapes
-  ScatterAlong,  // reduce_scatter: init is input divided along `dim`
-  GatherAlong,   // all_gather: init is input multiplied along `dim`
+  ScatterAlong,  // reduce_scatter: init is a block of input along `dim`
+  GatherAlong,   // all_gather: input is a block of init along `dim`
   SameRank,      // all_to_all: equal ranks and element counts (checked later)
   InitOnly,      // recv
 };
@@ -806,10 +1208,10 @@ static LogicalResult verifyCommOp(Operation *op, Value input, Value init,
     bool ok = true;
     if (rule == ShapeRule::Same || d != dim)
       ok = in == out;
-    else if (rule == ShapeRule::ScatterAlong)
-      ok = out != 0 && in % out == 0;
+    else if (rule == ShapeRule::ScatterAlong) // blocks may differ in size
+      ok = out <= in;
     else if (rule == ShapeRule::GatherAlong)
-      ok = in != 0 && out % in == 0;
+      ok = in <= out;
     if (!ok)
       return op->emitOpError() << "input and init sizes of dimension " << d
                                << " are incompatible: " << in << " and "
@@ -852,9 +1254,19 @@ LogicalResult CommIReduceScatterOp::verify() {
   return verifyCommOp(*this, getInput(), getInit(), ShapeRule::ScatterAlong,
                       getDim());
 }
+/// Point to point runs along one axis.
+static LogicalResult verifyOneAxis(Operation *op, ArrayRef<int64_t> axes) {
+  if (axes.size() != 1)
+    return op->emitOpError() << "runs along one grid axis, got "
+                             << describeAxes(axes);
+  return success();
+}
 LogicalResult CommRecvOp::verify() {
+  if (failed(verifyOneAxis(*this, getAxes())))
+    return failure();
   return verifyCommOp(*this, Value(), getInit(), ShapeRule::InitOnly);
 }
+LogicalResult CommSendOp::verify() { return verifyOneAxis(*this, getAxes()); }
 
 #include "coco/Dialect/Coco/IR/CocoOpInterfaces.cpp.inc"
 

@@ -52,24 +52,41 @@ transform::CocoSplitOp::applyToOne(transform::TransformRewriter &rewriter,
   return DiagnosedSilenceableFailure::success();
 }
 
+DiagnosedSilenceableFailure transform::CocoHierarchicalAllReduceOp::applyToOne(
+    transform::TransformRewriter &rewriter, Operation *target,
+    transform::ApplyToEachResultList &results, transform::TransformState &) {
+  auto allReduce = dyn_cast<AllReduceOp>(target);
+  if (!allReduce)
+    return emitDefiniteFailure() << "expects coco.all_reduce targets, got "
+                                 << target->getName();
+  FailureOr<AllGatherOp> gather = hierarchicalAllReduce(
+      rewriter, allReduce, getInner(), getOuter(), getDim());
+  if (failed(gather))
+    return DiagnosedSilenceableFailure::definiteFailure();
+  results.push_back(*gather);
+  return DiagnosedSilenceableFailure::success();
+}
+
 DiagnosedSilenceableFailure
 transform::CocoReorderOp::applyToOne(transform::TransformRewriter &rewriter,
                                  Operation *target,
                                  transform::ApplyToEachResultList &results,
                                  transform::TransformState &) {
-  // Atomic: reorder a copy, then move its body in.
+  // Atomic: reorder a copy, then move its body in. The copy sits next to
+  // the target meanwhile, so that it sees the module's grids.
   if (target->getNumRegions() != 1 || !target->getRegion(0).hasOneBlock())
     return emitDefiniteFailure()
            << "expects targets with one region of one block (e.g. functions)";
   Operation *copy = target->clone();
+  target->getBlock()->getOperations().insertAfter(target->getIterator(), copy);
   DiagnosedSilenceableFailure result =
-      fromResult(reorderToFixedPoint(rewriter, copy));
+      fromResult(reorderToFixedPoint(rewriter, copy, getAxes()));
   if (result.succeeded()) {
     rewriter.modifyOpInPlace(target, [&] {
       target->getRegion(0).takeBody(copy->getRegion(0));
     });
   }
-  copy->destroy();
+  copy->erase();
   results.push_back(target);
   return result;
 }
@@ -82,7 +99,6 @@ transform::CocoShardStateOp::applyToOne(transform::TransformRewriter &rewriter,
   auto function = dyn_cast<func::FuncOp>(target);
   if (!function)
     return emitDefiniteFailure() << "expects func.func targets";
-  SymbolTableCollection symbols;
   SmallVector<unsigned> indices;
   for (Attribute name : getArgs()) {
     std::optional<unsigned> found;
@@ -93,12 +109,12 @@ transform::CocoShardStateOp::applyToOne(transform::TransformRewriter &rewriter,
       return emitDefiniteFailure() << "@" << function.getSymName()
                                    << " has no argument with coco.name = "
                                    << name;
-    if (failed(checkShardState(function, *found, symbols)))
+    if (failed(checkShardState(function, *found, getAxes())))
       return DiagnosedSilenceableFailure::definiteFailure();
     indices.push_back(*found);
   }
   for (unsigned index : indices)
-    (void)shardState(rewriter, function, index, symbols);
+    (void)shardState(rewriter, function, index, getAxes());
   results.push_back(target);
   return DiagnosedSilenceableFailure::success();
 }
@@ -148,8 +164,11 @@ void mlir::coco::registerTransformDialectExtension(DialectRegistry &registry) {
 /// A send that already sends slices to another stage (e.g. of a channel an
 /// earlier target rewrote) is what pipeline_send makes.
 static bool sendsSlicesAlready(SendOp send) {
-  return send.getInput().getType().isSliced() &&
-         send.getPeerAxis() != send.getInput().getType().getAxis();
+  DTensorType type = send.getInput().getType();
+  return !isa_and_nonnull<AllReduceOp, AllGatherOp>(
+             send.getInput().getDefiningOp()) &&
+         type.hasSlicedAxis() &&
+         !type.getPlacement(send.getPeerAxis()).isSliced();
 }
 
 DiagnosedSilenceableFailure

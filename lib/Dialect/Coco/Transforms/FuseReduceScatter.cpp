@@ -25,13 +25,22 @@ namespace mlir::coco {
 using namespace mlir;
 using namespace mlir::coco;
 
-/// The static number of ranks of the op's axis, or failure (with a
-/// diagnostic when `emit`).
+/// How a failed precondition is reported: an error when the fold was asked
+/// for this op (transform op), a remark when the pass leaves it alone.
+enum class Report { Error, Remark };
+
+/// The static number of ranks of the op's group, or failure with a
+/// diagnostic.
 static FailureOr<int64_t> checkFold(CommReduceScatterOp op,
-                                    SymbolTableCollection &symbols, bool emit) {
+                                    SymbolTableCollection &symbols,
+                                    Report report) {
   auto fail = [&](const Twine &why) -> FailureOr<int64_t> {
-    if (emit)
+    if (report == Report::Error)
       op.emitOpError() << "cannot fold into its consumers: " << why;
+    else
+      op.emitRemark() << "coco-fuse-reduce-scatter left this reduce_scatter "
+                         "unfused: "
+                      << why;
     return failure();
   };
   auto inputType = dyn_cast<RankedTensorType>(op.getInput().getType());
@@ -42,20 +51,27 @@ static FailureOr<int64_t> checkFold(CommReduceScatterOp op,
   if (!inputType.hasStaticShape())
     return fail("the input shape must be static");
   auto grid = symbols.lookupNearestSymbolFrom<GridOp>(op, op.getGridAttr());
-  if (!grid || op.getAxis() >= grid.getRank())
-    return fail("unknown grid axis");
-  int64_t ranks = grid.getShape()[op.getAxis()];
-  if (ShapedType::isDynamic(ranks))
-    return fail("the grid axis must have a static number of ranks");
+  if (!grid)
+    return fail("unknown grid");
+  int64_t ranks = 1;
+  for (int64_t axis : op.getAxes()) {
+    if (axis < 0 || axis >= grid.getRank())
+      return fail("unknown grid axis");
+    if (ShapedType::isDynamic(grid.getShape()[axis]))
+      return fail("its grid axes must have a static number of ranks");
+    ranks *= grid.getShape()[axis];
+  }
   if (inputType.getDimSize(0) % ranks != 0)
-    return fail("dimension 0 is not divisible by the number of ranks");
+    return fail("dimension 0 (size " + Twine(inputType.getDimSize(0)) +
+                ") does not split into " + Twine(ranks) +
+                " equal blocks; the all_to_all exchange needs them equal");
   return ranks;
 }
 
 FailureOr<Value> mlir::coco::foldReduceScatterIntoElementwise(
     RewriterBase &rewriter, CommReduceScatterOp op,
     SymbolTableCollection &symbols) {
-  FailureOr<int64_t> ranks = checkFold(op, symbols, /*emit=*/true);
+  FailureOr<int64_t> ranks = checkFold(op, symbols, Report::Error);
   if (failed(ranks))
     return failure();
   Location loc = op.getLoc();
@@ -76,7 +92,7 @@ FailureOr<Value> mlir::coco::foldReduceScatterIntoElementwise(
   Value received = tensor::EmptyOp::create(rewriter, loc, chunked, elementType);
   received = CommAllToAllOp::create(rewriter, loc, chunkedType, rows, received,
                                     /*split_dim=*/0, /*concat_dim=*/0,
-                                    op.getGrid(), op.getAxis())
+                                    op.getGrid(), op.getAxesAttr())
                  .getResult()
                  .front();
 
@@ -142,11 +158,14 @@ namespace {
 struct CocoFuseReduceScatterPass
     : public coco::impl::CocoFuseReduceScatterPassBase<
           CocoFuseReduceScatterPass> {
+  using CocoFuseReduceScatterPassBase::CocoFuseReduceScatterPassBase;
+
   void runOnOperation() override {
     SymbolTableCollection symbols;
     SmallVector<CommReduceScatterOp> targets;
     getOperation().walk([&](CommReduceScatterOp op) {
-      if (succeeded(checkFold(op, symbols, /*emit=*/false)))
+      if (runsAlong(op, axes) &&
+          succeeded(checkFold(op, symbols, Report::Remark)))
         targets.push_back(op);
     });
     IRRewriter rewriter(&getContext());

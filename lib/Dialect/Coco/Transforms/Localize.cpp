@@ -34,7 +34,8 @@ using namespace mlir::coco;
 
 namespace {
 
-/// What the patterns need to know about the module's grids.
+/// What the patterns need to know about the module's grids, and the blocks
+/// each rank holds.
 class GridInfo {
 public:
   explicit GridInfo(ModuleOp module) {
@@ -45,55 +46,128 @@ public:
 
   bool knows(DTensorType type) const {
     auto it = extents.find(type.getGrid().getAttr());
-    return it != extents.end() && type.getAxis() < (int64_t)it->second.size();
+    return it != extents.end() &&
+           type.getNumPlacedAxes() <= (int64_t)it->second.size();
   }
 
-  /// The number of ranks on the type's axis (kDynamic if '?').
-  int64_t axisExtent(DTensorType type) const {
-    return extents.lookup(type.getGrid().getAttr())[type.getAxis()];
+  /// The grid's extents (kDynamic for '?').
+  ArrayRef<int64_t> gridShape(FlatSymbolRefAttr grid) const {
+    return extents.find(grid.getAttr())->second;
+  }
+
+  /// The number of ranks of the group over `axes` (kDynamic if unknown).
+  int64_t groupSize(FlatSymbolRefAttr grid, ArrayRef<int64_t> axes) const {
+    int64_t size = 1;
+    for (int64_t axis : axes) {
+      int64_t extent = gridShape(grid)[axis];
+      if (ShapedType::isDynamic(extent))
+        return ShapedType::kDynamic;
+      size *= extent;
+    }
+    return size;
   }
 
   RankedTensorType localType(DTensorType type) const {
-    return RankedTensorType::get(type.getLocalShape(axisExtent(type)),
+    return RankedTensorType::get(type.getLocalShape(gridShape(type.getGrid())),
                                  type.getElementType());
   }
 
-  Value axisSize(OpBuilder &b, Location loc, DTensorType type) const {
-    int64_t extent = axisExtent(type);
-    if (!ShapedType::isDynamic(extent))
-      return arith::ConstantIndexOp::create(b, loc, extent);
-    return AxisSizeOp::create(b, loc, type.getGrid().getValue(), type.getAxis());
+  /// This rank's block {offset, size} of a dimension of `extent` elements
+  /// split over `axes` (outer to inner). Equal blocks give
+  /// sum(axis_rank * block size) and a constant size (the form
+  /// coco-update-in-place recognizes); otherwise coco.local_block computes
+  /// both at run time.
+  std::pair<OpFoldResult, OpFoldResult> block(OpBuilder &b, Location loc,
+                                              FlatSymbolRefAttr grid,
+                                              OpFoldResult extent,
+                                              ArrayRef<int64_t> axes) const {
+    if (axes.empty())
+      return {b.getIndexAttr(0), extent};
+    std::optional<int64_t> size = getConstantIntValue(extent);
+    SmallVector<int64_t> levelSizes;
+    for (int64_t axis : axes) {
+      int64_t parts = gridShape(grid)[axis];
+      if (!size || ShapedType::isDynamic(parts) || *size % parts != 0) {
+        size.reset();
+        break;
+      }
+      *size /= parts;
+      levelSizes.push_back(*size);
+    }
+    if (size) {
+      Value offset;
+      for (auto [axis, levelSize] : llvm::zip_equal(axes, levelSizes)) {
+        Value rank = AxisRankOp::create(b, loc, grid.getValue(), axis);
+        Value term = arith::MulIOp::create(
+            b, loc, rank, arith::ConstantIndexOp::create(b, loc, levelSize));
+        offset = offset ? arith::AddIOp::create(b, loc, offset, term).getResult()
+                        : term;
+      }
+      return {offset, b.getIndexAttr(*size)};
+    }
+    auto local = LocalBlockOp::create(
+        b, loc, getValueOrCreateConstantIndexOp(b, loc, extent),
+        grid.getValue(), axes);
+    return {local.getOffset(), local.getSize()};
   }
 
   /// Per-rank sizes of `type`, as values where they are dynamic.
   SmallVector<OpFoldResult> localSizes(OpBuilder &b, Location loc,
                                        DTensorType type) const {
     SmallVector<OpFoldResult> sizes;
-    for (auto [d, size] : llvm::enumerate(localType(type).getShape())) {
-      if (!ShapedType::isDynamic(size)) {
-        sizes.push_back(b.getIndexAttr(size));
-        continue;
-      }
-      Value global =
-          arith::ConstantIndexOp::create(b, loc, type.getShape()[d]);
-      sizes.push_back(
-          arith::DivUIOp::create(b, loc, global, axisSize(b, loc, type))
-              .getResult());
-    }
+    for (auto [d, size] : llvm::enumerate(type.getShape()))
+      sizes.push_back(block(b, loc, type.getGrid(), b.getIndexAttr(size),
+                            type.getSliceLevels(d))
+                          .second);
     return sizes;
   }
 
-  /// Offset of this rank's slice along the sliced dimension of `type`.
-  Value sliceOffset(OpBuilder &b, Location loc, DTensorType type) const {
-    Value rank = AxisRankOp::create(b, loc, type.getGrid().getValue(), type.getAxis());
-    Value size = getValueOrCreateConstantIndexOp(
-        b, loc, localSizes(b, loc, type)[type.getSlicedDim()]);
-    return arith::MulIOp::create(b, loc, rank, size);
+  /// Offset of this rank's block along dimension `dim` of `type`, in the
+  /// global tensor.
+  OpFoldResult globalOffset(OpBuilder &b, Location loc, DTensorType type,
+                            int64_t dim) const {
+    return block(b, loc, type.getGrid(), b.getIndexAttr(type.getShape()[dim]),
+                 type.getSliceLevels(dim))
+        .first;
   }
 
   Value emptyTensor(OpBuilder &b, Location loc, DTensorType type) const {
     return tensor::EmptyOp::create(b, loc, localSizes(b, loc, type),
                                    type.getElementType());
+  }
+
+  /// The block of `local` (this rank's tensor of `from`) that this rank
+  /// holds of `to`, whose slicing levels extend those of `from` on each
+  /// dimension: a tensor.extract_slice, or `local` when they are the same.
+  Value narrow(OpBuilder &b, Location loc, Value local, DTensorType from,
+               DTensorType to) const {
+    int64_t rank = from.getRank();
+    SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0));
+    SmallVector<OpFoldResult> strides(rank, b.getIndexAttr(1));
+    SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, local);
+    bool narrows = false;
+    for (int64_t d = 0; d < rank; ++d) {
+      SmallVector<int64_t> outer = from.getSliceLevels(d);
+      SmallVector<int64_t> levels = to.getSliceLevels(d);
+      if (levels.size() == outer.size())
+        continue;
+      narrows = true;
+      auto [offset, size] =
+          block(b, loc, to.getGrid(), sizes[d],
+                ArrayRef(levels).drop_front(outer.size()));
+      offsets[d] = offset;
+      sizes[d] = size;
+    }
+    if (!narrows)
+      return local;
+    SmallVector<int64_t> staticSizes;
+    for (OpFoldResult size : sizes)
+      staticSizes.push_back(
+          getConstantIntValue(size).value_or(ShapedType::kDynamic));
+    auto type = RankedTensorType::get(
+        staticSizes, cast<RankedTensorType>(local.getType()).getElementType());
+    return tensor::ExtractSliceOp::create(b, loc, type, local, offsets, sizes,
+                                          strides);
   }
 
 private:
@@ -144,7 +218,8 @@ using ElementBuilder =
 
 /// Builds `linalg.generic` computing `resultType` elementwise from the
 /// (converted) operands. Scalars are converted to `scalarType` and captured;
-/// replicated tensors are sliced when the result is sliced.
+/// tensors replicated where the result is sliced are narrowed to the
+/// result's block.
 Value buildElementwise(OpBuilder &b, Location loc, const GridInfo &grids,
                        DTensorType resultType, ValueRange operands,
                        TypeRange originalTypes, Type scalarType,
@@ -158,19 +233,11 @@ Value buildElementwise(OpBuilder &b, Location loc, const GridInfo &grids,
       scalars[i] = castScalar(b, loc, operand, scalarType);
       continue;
     }
-    Value input = operand;
-    if (resultType.isSliced() && original.isReplicated()) {
-      // Replicated with sliced gives sliced: take this rank's slice.
-      SmallVector<OpFoldResult> offsets(original.getRank(), b.getIndexAttr(0));
-      SmallVector<OpFoldResult> strides(original.getRank(), b.getIndexAttr(1));
-      offsets[resultType.getSlicedDim()] =
-          grids.sliceOffset(b, loc, resultType);
-      auto sizes = grids.localSizes(b, loc, resultType);
-      input = tensor::ExtractSliceOp::create(
-          b, loc,
-          grids.localType(resultType.withElementType(original.getElementType())),
-          operand, offsets, sizes, strides);
-    }
+    // An operand replicated where the result is sliced holds more than this
+    // rank's block: take the block.
+    Value input = grids.narrow(
+        b, loc, operand, original,
+        resultType.withElementType(original.getElementType()));
     tensorIndex[i] = tensorInputs.size();
     tensorInputs.push_back(input);
   }
@@ -347,10 +414,15 @@ public:
     Location loc = op.getLoc();
     DTensorType type = op.getType();
     Type elementType = type.getElementType();
-    // The offset of this rank's slice, for the global element index.
-    Value sliceOffset;
-    if (type.isSliced())
-      sliceOffset = grids.sliceOffset(rewriter, loc, type);
+    // The offset of this rank's block on each sliced dimension, for the
+    // global element index.
+    SmallVector<Value> blockOffsets;
+    for (int64_t d = 0; d < type.getRank(); ++d)
+      blockOffsets.push_back(
+          type.getSliceLevels(d).empty()
+              ? Value()
+              : getValueOrCreateConstantIndexOp(
+                    rewriter, loc, grids.globalOffset(rewriter, loc, type, d)));
     Value probability = adaptor.getProbability();
     Value seed = adaptor.getSeed();
     Value one = arith::ConstantOp::create(rewriter, loc,
@@ -367,8 +439,9 @@ public:
                                                    b.getI64IntegerAttr(0));
           for (int64_t d = 0; d < type.getRank(); ++d) {
             Value index = linalg::IndexOp::create(b, bodyLoc, d);
-            if (sliceOffset && d == type.getSlicedDim())
-              index = arith::AddIOp::create(b, bodyLoc, index, sliceOffset);
+            if (blockOffsets[d])
+              index =
+                  arith::AddIOp::create(b, bodyLoc, index, blockOffsets[d]);
             Value extent = arith::ConstantOp::create(
                 b, bodyLoc, b.getI64IntegerAttr(type.getShape()[d]));
             linear = arith::MulIOp::create(b, bodyLoc, linear, extent);
@@ -666,116 +739,97 @@ public:
                   ConversionPatternRewriter &rewriter) const override {
     auto inputType = cast<DTensorType>(op.getInput().getType());
     auto resultType = cast<DTensorType>(op.getResult().getType());
-    // On an axis of one rank every collective is the identity (a sum, an
+    SmallVector<int64_t> axes = op.getCommAxes();
+    // On a group of one rank every collective is the identity (a sum, an
     // average, a gather or a scatter over one rank leaves the data as it
     // is): no communication, no copy. A one-GPU run of a data-parallel step
     // is then the update alone, like a single-GPU optimizer's.
-    if (this->grids.axisExtent(inputType) == 1 &&
+    if (this->grids.groupSize(inputType.getGrid(), axes) == 1 &&
         adaptor.getInput().getType() == this->grids.localType(resultType)) {
       rewriter.replaceOp(op, adaptor.getInput());
       return success();
     }
     Value init = this->grids.emptyTensor(rewriter, op.getLoc(), resultType);
-    Value local =
-        build(op, rewriter, adaptor.getInput(), init, inputType, resultType);
+    Operation *comm = build(op, rewriter, adaptor.getInput(), init, inputType,
+                            resultType, inputType.getGrid().getValue(),
+                            rewriter.getDenseI64ArrayAttr(axes));
     // Schedule annotations (e.g. coco.overlap_chunks) go with the op.
-    if (Operation *comm = local.getDefiningOp())
-      for (NamedAttribute attr : op->getDiscardableAttrs())
-        comm->setAttr(attr.getName(), attr.getValue());
-    rewriter.replaceOp(op, local);
+    for (NamedAttribute attr : op->getDiscardableAttrs())
+      comm->setAttr(attr.getName(), attr.getValue());
+    rewriter.replaceOp(op, comm->getResult(0));
     return success();
   }
 
 private:
-  Value build(SourceOp op, OpBuilder &b, Value input, Value init,
-              DTensorType inputType, DTensorType resultType) const;
+  Operation *build(SourceOp op, OpBuilder &b, Value input, Value init,
+                   DTensorType inputType, DTensorType resultType,
+                   StringRef grid, DenseI64ArrayAttr axes) const;
 };
 
 template <>
-Value CollectiveLowering<AllReduceOp>::build(AllReduceOp op, OpBuilder &b,
-                                             Value input, Value init,
-                                             DTensorType type,
-                                             DTensorType) const {
+Operation *CollectiveLowering<AllReduceOp>::build(
+    AllReduceOp op, OpBuilder &b, Value input, Value init, DTensorType,
+    DTensorType, StringRef grid, DenseI64ArrayAttr axes) const {
   return CommAllReduceOp::create(b, op.getLoc(), init.getType(), op.getKind(),
-                                 input, init, type.getGrid().getValue(), type.getAxis())
-      .getResult()
-      .front();
+                                 input, init, grid, axes);
 }
 
 template <>
-Value CollectiveLowering<ReduceScatterOp>::build(ReduceScatterOp op,
-                                                 OpBuilder &b, Value input,
-                                                 Value init, DTensorType type,
-                                                 DTensorType) const {
+Operation *CollectiveLowering<ReduceScatterOp>::build(
+    ReduceScatterOp op, OpBuilder &b, Value input, Value init, DTensorType,
+    DTensorType, StringRef grid, DenseI64ArrayAttr axes) const {
   return CommReduceScatterOp::create(b, op.getLoc(), init.getType(),
                                      op.getKind(), input, init, op.getDim(),
-                                     type.getGrid().getValue(), type.getAxis())
-      .getResult()
-      .front();
+                                     grid, axes);
 }
 
 template <>
-Value CollectiveLowering<AllGatherOp>::build(AllGatherOp op, OpBuilder &b,
-                                             Value input, Value init,
-                                             DTensorType type,
-                                             DTensorType) const {
+Operation *CollectiveLowering<AllGatherOp>::build(
+    AllGatherOp op, OpBuilder &b, Value input, Value init,
+    DTensorType inputType, DTensorType, StringRef grid,
+    DenseI64ArrayAttr axes) const {
+  int64_t dim = inputType.getPlacement(axes[0]).getDim();
   return CommAllGatherOp::create(b, op.getLoc(), init.getType(), input, init,
-                                 type.getSlicedDim(), type.getGrid().getValue(),
-                                 type.getAxis())
-      .getResult()
-      .front();
+                                 dim, grid, axes);
 }
 
 template <>
-Value CollectiveLowering<BroadcastOp>::build(BroadcastOp op, OpBuilder &b,
-                                             Value input, Value init,
-                                             DTensorType type,
-                                             DTensorType) const {
+Operation *CollectiveLowering<BroadcastOp>::build(
+    BroadcastOp op, OpBuilder &b, Value input, Value init, DTensorType,
+    DTensorType, StringRef grid, DenseI64ArrayAttr axes) const {
   return CommBroadcastOp::create(b, op.getLoc(), init.getType(), input, init,
-                                 op.getRoot(), type.getGrid().getValue(), type.getAxis())
-      .getResult()
-      .front();
+                                 op.getRoot(), grid, axes);
 }
 
 template <>
-Value CollectiveLowering<ReduceToRootOp>::build(ReduceToRootOp op,
-                                                OpBuilder &b, Value input,
-                                                Value init, DTensorType type,
-                                                DTensorType) const {
+Operation *CollectiveLowering<ReduceToRootOp>::build(
+    ReduceToRootOp op, OpBuilder &b, Value input, Value init, DTensorType,
+    DTensorType, StringRef grid, DenseI64ArrayAttr axes) const {
   return CommReduceOp::create(b, op.getLoc(), init.getType(), op.getKind(),
-                              input, init, op.getRoot(), type.getGrid().getValue(),
-                              type.getAxis())
-      .getResult()
-      .front();
+                              input, init, op.getRoot(), grid, axes);
 }
 
 template <>
-Value CollectiveLowering<AllToAllOp>::build(AllToAllOp op, OpBuilder &b,
-                                            Value input, Value init,
-                                            DTensorType type,
-                                            DTensorType resultType) const {
+Operation *CollectiveLowering<AllToAllOp>::build(
+    AllToAllOp op, OpBuilder &b, Value input, Value init,
+    DTensorType inputType, DTensorType, StringRef grid,
+    DenseI64ArrayAttr axes) const {
   return CommAllToAllOp::create(b, op.getLoc(), init.getType(), input, init,
-                                resultType.getSlicedDim(), type.getSlicedDim(),
-                                type.getGrid().getValue(), type.getAxis())
-      .getResult()
-      .front();
+                                op.getDim(),
+                                inputType.getPlacement(axes[0]).getDim(), grid,
+                                axes);
 }
 
+/// coco.slice: this rank's block of the whole tensor, no traffic.
 class SliceLowering : public LocalizePattern<SliceOp> {
 public:
   using LocalizePattern::LocalizePattern;
   LogicalResult
   matchAndRewrite(SliceOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    DTensorType resultType = op.getType();
-    int64_t rank = resultType.getRank();
-    SmallVector<OpFoldResult> offsets(rank, rewriter.getIndexAttr(0));
-    SmallVector<OpFoldResult> strides(rank, rewriter.getIndexAttr(1));
-    offsets[op.getDim()] = grids.sliceOffset(rewriter, loc, resultType);
-    rewriter.replaceOpWithNewOp<tensor::ExtractSliceOp>(
-        op, grids.localType(resultType), adaptor.getInput(), offsets,
-        grids.localSizes(rewriter, loc, resultType), strides);
+    rewriter.replaceOp(op, grids.narrow(rewriter, op.getLoc(),
+                                        adaptor.getInput(),
+                                        op.getInput().getType(), op.getType()));
     return success();
   }
 };
@@ -787,9 +841,9 @@ public:
   matchAndRewrite(SendOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     DTensorType type = op.getInput().getType();
-    rewriter.replaceOpWithNewOp<CommSendOp>(op, adaptor.getInput(),
-                                            adaptor.getPeer(), type.getGrid().getValue(),
-                                            op.getPeerAxis());
+    rewriter.replaceOpWithNewOp<CommSendOp>(
+        op, adaptor.getInput(), adaptor.getPeer(), type.getGrid().getValue(),
+        rewriter.getDenseI64ArrayAttr({op.getPeerAxis()}));
     return success();
   }
 };
@@ -802,9 +856,9 @@ public:
                   ConversionPatternRewriter &rewriter) const override {
     DTensorType type = op.getType();
     Value init = grids.emptyTensor(rewriter, op.getLoc(), type);
-    rewriter.replaceOpWithNewOp<CommRecvOp>(op, init.getType(),
-                                            adaptor.getPeer(), init,
-                                            type.getGrid().getValue(), op.getPeerAxis());
+    rewriter.replaceOpWithNewOp<CommRecvOp>(
+        op, init.getType(), adaptor.getPeer(), init, type.getGrid().getValue(),
+        rewriter.getDenseI64ArrayAttr({op.getPeerAxis()}));
     return success();
   }
 };
@@ -814,11 +868,7 @@ public:
 //===----------------------------------------------------------------------===//
 
 bool isGlobalViewOp(Operation *op) {
-  return isa<AddOp, SubOp, MulOp, DivOp, MaxOp, MinOp, PowOp, NegOp, AbsOp,
-             SqrtOp, RsqrtOp, ExpOp, LogOp, CmpOp, SelectOp, DropoutOp, CastOp,
-             ConstantOp, ExpandOp, ExtractOp, MatmulOp, ReduceOp, NormOp, UpdateOp,
-             AllReduceOp, ReduceScatterOp, AllGatherOp, BroadcastOp,
-             ReduceToRootOp, AllToAllOp, SliceOp, SendOp, RecvOp>(op);
+  return op->hasTrait<CocoTrait::GlobalViewOp>();
 }
 
 struct CocoLocalizePass
@@ -835,8 +885,8 @@ struct CocoLocalizePass
         auto dtensor = dyn_cast<DTensorType>(type);
         if (dtensor && !grids.knows(dtensor)) {
           op->emitOpError() << "uses " << dtensor
-                            << ", whose grid axis is not declared by a "
-                               "coco.grid op";
+                            << ", whose grid (with that many axes) is not "
+                               "declared by a coco.grid op";
           return false;
         }
         return true;

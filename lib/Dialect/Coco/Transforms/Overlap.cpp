@@ -186,7 +186,8 @@ struct CocoOverlapPass
     }
     SmallVector<std::tuple<linalg::MatmulOp, Operation *, int64_t>> targets;
     getOperation().walk([&](Operation *op) {
-      if (!isa<CommAllReduceOp, CommReduceScatterOp>(op))
+      if (!isa<CommAllReduceOp, CommReduceScatterOp>(op) ||
+          !runsAlong(op, axes))
         return;
       auto marked = op->getAttrOfType<IntegerAttr>(kOverlapChunksAttr);
       int64_t blocks = marked ? marked.getInt() : chunks;
@@ -237,11 +238,11 @@ struct CocoOverlapPass
                 ? CommIAllReduceOp::create(b, loc, allReduce.getKind(),
                                            outBlock, destBlock,
                                            allReduce.getGrid(),
-                                           allReduce.getAxis())
+                                           allReduce.getAxesAttr())
                       .getResult()
                 : CommIReduceScatterOp::create(
                       b, loc, scatter.getKind(), outBlock, destBlock,
-                      /*dim=*/1, scatter.getGrid(), scatter.getAxis())
+                      /*dim=*/1, scatter.getGrid(), scatter.getAxesAttr())
                       .getResult();
         started.push_back({request, outBlock, destBlock});
       }

@@ -52,54 +52,72 @@ static Channel collectChannel(SendOp send) {
   return channel;
 }
 
-/// The dimension the slices of `send`'s value are taken along, or failure
-/// (with a diagnostic) when the value is not the result of a collective that
-/// has slices to send.
-static FailureOr<int64_t> sliceDimOf(SendOp send, int64_t dim,
-                                     SymbolTableCollection &symbols) {
-  Value value = send.getInput();
-  if (auto gather = value.getDefiningOp<AllGatherOp>())
-    return gather.getInput().getType().getSlicedDim();
-  if (auto allReduce = value.getDefiningOp<AllReduceOp>()) {
-    if (failed(checkSplitAllReduce(allReduce, dim, symbols)))
-      return failure();
-    return dim;
-  }
-  return send.emitOpError()
-         << "cannot send slices: the sent value is not the result of a "
-            "coco.all_reduce or coco.all_gather over "
-         << describeAxis(cast<DTensorType>(value.getType()));
+/// The collective whose result `send` sends, if it gathers or reduces the
+/// value along other axes than the send's (the value is then replicated
+/// there and its slices can travel instead).
+static Operation *sentCollective(SendOp send) {
+  Operation *producer = send.getInput().getDefiningOp();
+  if (!isa_and_nonnull<AllReduceOp, AllGatherOp>(producer))
+    return nullptr;
+  return producer;
+}
+
+namespace {
+struct SliceSpec {
+  int64_t dim;
+  SmallVector<int64_t> axes; // outer to inner
+};
+} // namespace
+
+/// Where the slices of `send`'s value come from, or failure (with a
+/// diagnostic) when the value is not the result of a collective that has
+/// slices to send.
+static FailureOr<SliceSpec> sliceSpecOf(SendOp send, int64_t dim,
+                                        SymbolTableCollection &symbols) {
+  Operation *collective = sentCollective(send);
+  if (!collective)
+    return send.emitOpError()
+           << "cannot send slices: the sent value is not the result of a "
+              "coco.all_reduce or coco.all_gather";
+  SmallVector<int64_t> axes =
+      cast<CollectiveOpInterface>(collective).getCommAxes();
+  if (llvm::is_contained(axes, send.getPeerAxis()))
+    return send.emitOpError()
+           << "cannot send slices: it sends along axis " << send.getPeerAxis()
+           << ", an axis its value is "
+           << (isa<AllGatherOp>(collective) ? "gathered" : "reduced")
+           << " along; pipeline-send needs a send along another grid axis";
+  if (auto gather = dyn_cast<AllGatherOp>(collective))
+    return SliceSpec{gather.getInput().getType().getPlacement(axes[0]).getDim(),
+                     axes};
+  if (failed(checkSplitAllReduce(cast<AllReduceOp>(collective), dim, symbols)))
+    return failure();
+  return SliceSpec{dim, axes};
 }
 
 LogicalResult mlir::coco::checkPipelineSend(SendOp send, int64_t dim,
                                             SymbolTableCollection &symbols) {
   DTensorType type = send.getInput().getType();
-  if (send.getPeerAxis() == type.getAxis())
-    return send.emitOpError()
-           << "cannot send slices: it sends along " << describeAxis(type)
-           << ", the axis the value is laid out over; pipeline-send needs "
-              "a send along another grid axis";
-  if (!type.isReplicated())
-    return send.emitOpError() << "cannot send slices of a "
-                              << describeLayout(type)
-                              << " value: it must be replicated";
+  FailureOr<SliceSpec> own = sliceSpecOf(send, dim, symbols);
+  if (failed(own))
+    return failure();
   Channel channel = collectChannel(send);
   if (channel.recvs.empty())
     return send.emitOpError()
            << "cannot send slices: no coco.recv of " << type
            << " along axis " << send.getPeerAxis()
            << " in this module would receive them";
-  std::optional<int64_t> common;
   for (SendOp other : channel.sends) {
-    FailureOr<int64_t> sliceDim = sliceDimOf(other, dim, symbols);
-    if (failed(sliceDim))
+    FailureOr<SliceSpec> spec = sliceSpecOf(other, dim, symbols);
+    if (failed(spec))
       return failure();
-    if (common && *common != *sliceDim)
+    if (spec->dim != own->dim || spec->axes != own->axes)
       return other.emitOpError()
-             << "sends slices along dimension " << *sliceDim
+             << "sends slices along dimension " << spec->dim << " over axes "
+             << describeAxes(spec->axes)
              << " but another send of the same channel sends them along "
-             << *common << "; the receivers could not gather both";
-    common = *sliceDim;
+             << own->dim << " over " << describeAxes(own->axes)
+             << "; the receivers could not gather both";
   }
   return success();
 }
@@ -111,6 +129,7 @@ LogicalResult mlir::coco::pipelineSend(RewriterBase &rewriter, SendOp send,
     return failure();
   Channel channel = collectChannel(send);
   std::optional<DTensorType> sliceType;
+  SmallVector<int64_t> axes;
   for (SendOp other : channel.sends) {
     Value value = other.getInput();
     if (auto allReduce = value.getDefiningOp<AllReduceOp>()) {
@@ -123,6 +142,7 @@ LogicalResult mlir::coco::pipelineSend(RewriterBase &rewriter, SendOp send,
     }
     auto gather = value.getDefiningOp<AllGatherOp>();
     sliceType = gather.getInput().getType();
+    axes = gather.getCommAxes();
     rewriter.modifyOpInPlace(other, [&] {
       other.getInputMutable().assign(gather.getInput());
     });
@@ -135,7 +155,10 @@ LogicalResult mlir::coco::pipelineSend(RewriterBase &rewriter, SendOp send,
                                  recv.getPeer(),
                                  rewriter.getI64IntegerAttr(recv.getPeerAxis()));
     slices->setDiscardableAttrs(recv->getDiscardableAttrDictionary());
-    rewriter.replaceOpWithNewOp<AllGatherOp>(recv, slices);
+    auto gather = AllGatherOp::create(rewriter, recv.getLoc(), slices,
+                                      rewriter.getDenseI64ArrayAttr(axes));
+    omitDefaultAxes(gather);
+    rewriter.replaceOp(recv, gather);
   }
   return success();
 }
@@ -146,11 +169,25 @@ struct CocoPipelineSendPass
   using CocoPipelineSendPassBase::CocoPipelineSendPassBase;
 
   void runOnOperation() override {
-    // Candidates: replicated values sent along another axis than their own.
+    // Candidates: values reduced or gathered along other axes than the one
+    // they are sent along, and (to report why they cannot send slices)
+    // replicated values sent along one axis of a grid of several.
+    SymbolTableCollection grids;
+    auto isCandidate = [&](SendOp send) {
+      if (Operation *collective = sentCollective(send))
+        return runsAlong(collective, axes) &&
+               !llvm::is_contained(
+                   cast<CollectiveOpInterface>(collective).getCommAxes(),
+                   send.getPeerAxis());
+      DTensorType type = send.getInput().getType();
+      FailureOr<SmallVector<int64_t>> shape =
+          lookupGridShape(send, type.getGrid(), grids);
+      return axes.empty() && type.isReplicated() && succeeded(shape) &&
+             shape->size() > 1;
+    };
     SmallVector<SendOp> targets;
     getOperation().walk([&](SendOp send) {
-      DTensorType type = send.getInput().getType();
-      if (send.getPeerAxis() != type.getAxis() && type.isReplicated())
+      if (isCandidate(send))
         targets.push_back(send);
     });
     SymbolTableCollection symbols;
@@ -161,7 +198,7 @@ struct CocoPipelineSendPass
     IRRewriter rewriter(&getContext());
     // One rewrite per channel; later sends of a done channel send slices.
     for (SendOp send : targets)
-      if (send.getInput().getType().isReplicated())
+      if (sentCollective(send))
         (void)pipelineSend(rewriter, send, dim, symbols);
   }
 };

@@ -21,98 +21,163 @@ namespace mlir::coco {
 using namespace mlir;
 using namespace mlir::coco;
 
+/// Pointwise ops carry the Elementwise trait (declared in ODS).
 static bool isPointwise(Operation *op) {
-  return isa<AddOp, SubOp, MulOp, DivOp, MaxOp, MinOp, PowOp, NegOp, AbsOp,
-             SqrtOp, RsqrtOp, ExpOp, LogOp, CmpOp, SelectOp, CastOp,
-             DropoutOp>(op);
+  return op->hasTrait<CocoTrait::GlobalViewOp>() &&
+         op->hasTrait<OpTrait::Elementwise>();
 }
 
 bool mlir::coco::isReorderable(Operation *op) {
   return isPointwise(op) || isa<ReduceOp, NormOp>(op);
 }
 
-static bool consumesAllGather(Operation *op) {
-  return llvm::any_of(op->getOperands(), [](Value v) {
-    return v.getDefiningOp<AllGatherOp>();
+static bool consumesAllGather(Operation *op, ArrayRef<int64_t> axes) {
+  return llvm::any_of(op->getOperands(), [&](Value v) {
+    auto gather = v.getDefiningOp<AllGatherOp>();
+    return gather && runsAlong(gather, axes);
   });
 }
 
-/// The slicing (dim) shared by the all_gathers feeding `op`, after checking
-/// every other distributed operand can be sliced the same way.
-static FailureOr<DTensorType> checkReorder(Operation *op) {
+namespace {
+/// What the all_gathers feeding an op share: the sliced type they gather
+/// and their axes (outer to inner).
+struct Gathered {
+  DTensorType sliced;
+  SmallVector<int64_t> axes;
+  int64_t dim;
+};
+} // namespace
+
+/// The slicing shared by the all_gathers feeding `op`, after checking every
+/// other distributed operand can be sliced the same way (it is replicated on
+/// the gathers' axes).
+static FailureOr<Gathered> checkReorder(Operation *op) {
   if (!isReorderable(op))
     return op->emitOpError() << "cannot be reordered before an all_gather: "
                                 "only pointwise ops and reductions can";
-  DTensorType sliced;
+  std::optional<Gathered> gathered;
   for (Value operand : op->getOperands()) {
     auto gather = operand.getDefiningOp<AllGatherOp>();
     if (!gather)
       continue;
     DTensorType type = gather.getInput().getType();
-    if (sliced && type.getSlicedDim() != sliced.getSlicedDim())
+    SmallVector<int64_t> axes = gather.getCommAxes();
+    int64_t dim = type.getPlacement(axes.front()).getDim();
+    if (gathered && (dim != gathered->dim || axes != gathered->axes))
       return op->emitOpError()
              << "cannot be reordered before its all_gathers: they gather "
-                "along different dimensions ("
-             << sliced.getSlicedDim() << " and " << type.getSlicedDim() << ")";
-    sliced = type;
+                "along different dimensions or axes (dimension "
+             << gathered->dim << " along " << describeAxes(gathered->axes)
+             << ", dimension " << dim << " along " << describeAxes(axes)
+             << ")";
+    gathered = Gathered{type, axes, dim};
   }
-  if (!sliced)
+  if (!gathered)
     return op->emitOpError() << "cannot be reordered: no operand comes from "
                                 "a coco.all_gather";
+  SmallVector<int64_t> target =
+      gathered->sliced.getSliceLevels(gathered->dim);
   for (auto [i, operand] : llvm::enumerate(op->getOperands())) {
     auto type = dyn_cast<DTensorType>(operand.getType());
-    if (!type || operand.getDefiningOp<AllGatherOp>() || type.isReplicated())
+    if (!type || operand.getDefiningOp<AllGatherOp>())
       continue;
-    return op->emitOpError()
-           << "cannot be reordered before the all_gather: operand #" << i
-           << " is " << (type.isLocal() ? "local" : "sliced")
-           << "; only replicated operands can be sliced";
+    for (int64_t axis : gathered->axes) {
+      Placement placement = type.getPlacement(axis);
+      if (placement.isReplicated())
+        continue;
+      return op->emitOpError()
+             << "cannot be reordered before the all_gather: operand #" << i
+             << " is " << placement.str() << " on "
+             << describeAxis(type.getGrid(), axis)
+             << "; only operands replicated on the gathered axes can be "
+                "sliced";
+    }
+    SmallVector<int64_t> own = type.getSliceLevels(gathered->dim);
+    if (!llvm::equal(own, ArrayRef(target).take_front(own.size())))
+      return op->emitOpError()
+             << "cannot be reordered before the all_gather: operand #" << i
+             << " splits dimension " << gathered->dim << " over axes "
+             << describeAxes(own) << ", not the outer levels of the gathered "
+             << describeAxes(target);
   }
-  return sliced;
+  return *gathered;
 }
 
-/// The sliced form of `operand` along `sliced`'s dim.
+/// `type` sliced along `gathered`'s dim on its axes (outer to inner).
+static DTensorType slicedLike(DTensorType type, const Gathered &gathered) {
+  for (int64_t axis : gathered.axes)
+    type = type.withPlacement(axis, Placement::sliced(gathered.dim));
+  return type;
+}
+
+/// A collective of `kind` along `axes`, with `along` only where it is not
+/// the default.
+template <typename OpTy, typename... Args>
+static OpTy createAlong(RewriterBase &rewriter, Location loc,
+                        ArrayRef<int64_t> axes, Args &&...args) {
+  auto op = OpTy::create(rewriter, loc, std::forward<Args>(args)...,
+                         rewriter.getDenseI64ArrayAttr(axes));
+  omitDefaultAxes(op);
+  return op;
+}
+
+/// `value` sliced along `dim` over the levels of `target` (outer to inner)
+/// that it does not have yet (its own are the outer ones).
+static Value sliceTo(RewriterBase &rewriter, Location loc, Value value,
+                     int64_t dim, ArrayRef<int64_t> target) {
+  auto type = cast<DTensorType>(value.getType());
+  ArrayRef<int64_t> missing =
+      target.drop_front(type.getSliceLevels(dim).size());
+  if (missing.empty())
+    return value;
+  return createAlong<SliceOp>(rewriter, loc, missing, value, dim);
+}
+
+/// The sliced form of `operand`: what `gathered`'s all_gather gathered.
 static Value sliceOperand(RewriterBase &rewriter, Location loc, Value operand,
-                          DTensorType sliced) {
+                          const Gathered &gathered) {
   if (auto gather = operand.getDefiningOp<AllGatherOp>())
     return gather.getInput();
   if (isa<DTensorType>(operand.getType()))
-    return SliceOp::create(rewriter, loc, operand, sliced.getSlicedDim());
+    return sliceTo(rewriter, loc, operand, gathered.dim,
+                   gathered.sliced.getSliceLevels(gathered.dim));
   return operand; // scalars broadcast as before
 }
 
 FailureOr<Operation *> mlir::coco::reorderBeforeAllGather(RewriterBase &rewriter,
                                                           Operation *op) {
-  FailureOr<DTensorType> sliced = checkReorder(op);
-  if (failed(sliced))
+  FailureOr<Gathered> gathered = checkReorder(op);
+  if (failed(gathered))
     return failure();
   Location loc = op->getLoc();
   rewriter.setInsertionPoint(op);
-  int64_t dim = sliced->getSlicedDim();
 
   if (auto norm = dyn_cast<NormOp>(op)) {
     // sqrt(all_reduce(sum(s * s))): squares sum over slices, then the root.
-    Value slice = sliceOperand(rewriter, loc, norm.getInput(), *sliced);
+    Value slice = sliceOperand(rewriter, loc, norm.getInput(), *gathered);
     Value squares = MulOp::create(rewriter, loc, slice, slice);
-    SmallVector<int64_t> dims =
-        llvm::to_vector(llvm::seq<int64_t>(0, sliced->getRank()));
+    SmallVector<int64_t> dims = llvm::to_vector(
+        llvm::seq<int64_t>(0, gathered->sliced.getRank()));
     Value partial =
         ReduceOp::create(rewriter, loc, ReductionKind::sum, squares, dims);
-    Value total = AllReduceOp::create(rewriter, loc, ReductionKind::sum, partial);
+    Value total = createAlong<AllReduceOp>(rewriter, loc, gathered->axes,
+                                           ReductionKind::sum, partial);
     auto root = SqrtOp::create(rewriter, loc, total);
     rewriter.replaceOp(op, root);
     return root.getOperation();
   }
 
   if (auto reduce = dyn_cast<ReduceOp>(op)) {
-    Value slice = sliceOperand(rewriter, loc, reduce.getInput(), *sliced);
+    Value slice = sliceOperand(rewriter, loc, reduce.getInput(), *gathered);
     auto partial = ReduceOp::create(rewriter, loc, reduce.getKind(), slice,
                                     reduce.getDims());
     Operation *collective;
-    if (partial.getType().isLocal())
-      collective = AllReduceOp::create(rewriter, loc, reduce.getKind(), partial);
+    if (partial.getType().getPlacement(gathered->axes.front()).isLocal())
+      collective = createAlong<AllReduceOp>(rewriter, loc, gathered->axes,
+                                            reduce.getKind(), partial);
     else
-      collective = AllGatherOp::create(rewriter, loc, partial);
+      collective =
+          createAlong<AllGatherOp>(rewriter, loc, gathered->axes, partial);
     rewriter.replaceOp(op, collective->getResults());
     return collective;
   }
@@ -120,14 +185,15 @@ FailureOr<Operation *> mlir::coco::reorderBeforeAllGather(RewriterBase &rewriter
   // Pointwise: the same op on slices, then one all_gather.
   SmallVector<Value> operands;
   for (Value operand : op->getOperands())
-    operands.push_back(sliceOperand(rewriter, loc, operand, *sliced));
+    operands.push_back(sliceOperand(rewriter, loc, operand, *gathered));
   auto resultType = cast<DTensorType>(op->getResult(0).getType());
   OperationState state(loc, op->getName());
   state.addOperands(operands);
   state.addAttributes(op->getAttrDictionary().getValue());
-  state.addTypes(resultType.withLayout(LayoutKind::sliced, dim));
+  state.addTypes(slicedLike(resultType, *gathered));
   Operation *onSlices = rewriter.create(state);
-  auto gather = AllGatherOp::create(rewriter, loc, onSlices->getResult(0));
+  auto gather = createAlong<AllGatherOp>(rewriter, loc, gathered->axes,
+                                         onSlices->getResult(0));
   rewriter.replaceOp(op, gather);
   return gather.getOperation();
 }
@@ -147,8 +213,9 @@ static void eraseDeadDataMovement(RewriterBase &rewriter, Operation *root) {
 }
 
 /// A pointwise op on replicated values whose result is only ever sliced
-/// (along one dim) is computed on the slices instead: "replicated operands
-/// are scattered", so work on replicated state shrinks to 1/R too.
+/// (along one dim and the same axes) is computed on the slices instead:
+/// "replicated operands are scattered", so work on replicated state shrinks
+/// to 1/R too.
 static Operation *sliceToHoist(Operation *op) {
   auto slice = dyn_cast<SliceOp>(op);
   if (!slice)
@@ -158,26 +225,30 @@ static Operation *sliceToHoist(Operation *op) {
     return nullptr;
   for (Operation *user : producer->getUsers()) {
     auto other = dyn_cast<SliceOp>(user);
-    if (!other || other.getDim() != slice.getDim())
+    if (!other || other.getDim() != slice.getDim() ||
+        other.getCommAxes() != slice.getCommAxes())
       return nullptr;
   }
   return producer;
 }
 
 static void hoistSlice(RewriterBase &rewriter, Operation *producer,
-                       int64_t dim) {
+                       SliceOp slice) {
+  Gathered gathered{slice.getInput().getType(), slice.getCommAxes(),
+                    static_cast<int64_t>(slice.getDim())};
+  SmallVector<int64_t> target = slice.getType().getSliceLevels(gathered.dim);
   rewriter.setInsertionPoint(producer);
   SmallVector<Value> operands;
   for (Value operand : producer->getOperands())
     operands.push_back(isa<DTensorType>(operand.getType())
-                           ? SliceOp::create(rewriter, producer->getLoc(),
-                                             operand, dim)
+                           ? sliceTo(rewriter, producer->getLoc(), operand,
+                                     gathered.dim, target)
                            : operand);
   auto type = cast<DTensorType>(producer->getResult(0).getType());
   OperationState state(producer->getLoc(), producer->getName());
   state.addOperands(operands);
   state.addAttributes(producer->getAttrDictionary().getValue());
-  state.addTypes(type.withLayout(LayoutKind::sliced, dim));
+  state.addTypes(slicedLike(type, gathered));
   Operation *onSlices = rewriter.create(state);
   for (Operation *user : llvm::make_early_inc_range(producer->getUsers()))
     rewriter.replaceOp(user, onSlices->getResults());
@@ -185,21 +256,22 @@ static void hoistSlice(RewriterBase &rewriter, Operation *producer,
 }
 
 LogicalResult mlir::coco::reorderToFixedPoint(RewriterBase &rewriter,
-                                              Operation *root) {
+                                              Operation *root,
+                                              ArrayRef<int64_t> axes) {
   while (true) {
     Operation *candidate = nullptr;
     Operation *hoistable = nullptr;
-    int64_t hoistDim = 0;
+    SliceOp hoistSliceOp;
     root->walk([&](Operation *op) {
       if (candidate || hoistable)
         return;
-      if (isReorderable(op) && consumesAllGather(op))
+      if (isReorderable(op) && consumesAllGather(op, axes))
         candidate = op;
       else if ((hoistable = sliceToHoist(op)))
-        hoistDim = cast<SliceOp>(op).getDim();
+        hoistSliceOp = cast<SliceOp>(op);
     });
     if (hoistable) {
-      hoistSlice(rewriter, hoistable, hoistDim);
+      hoistSlice(rewriter, hoistable, hoistSliceOp);
       continue;
     }
     if (!candidate)
@@ -214,13 +286,15 @@ LogicalResult mlir::coco::reorderToFixedPoint(RewriterBase &rewriter,
 namespace {
 struct CocoReorderPass
     : public coco::impl::CocoReorderPassBase<CocoReorderPass> {
+  using CocoReorderPassBase::CocoReorderPassBase;
+
   void runOnOperation() override {
     ModuleOp module = getOperation();
     // Work on a copy: if some op cannot be reordered, the module stays as
     // it was.
     OwningOpRef<ModuleOp> copy = module.clone();
     IRRewriter rewriter(&getContext());
-    if (failed(reorderToFixedPoint(rewriter, *copy)))
+    if (failed(reorderToFixedPoint(rewriter, *copy, axes)))
       return signalPassFailure();
     module.getBodyRegion().takeBody(copy->getBodyRegion());
   }

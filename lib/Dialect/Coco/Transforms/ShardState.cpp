@@ -3,7 +3,10 @@
 // After split + reorder, a replicated optimizer state m is read only as
 // coco.slice(m) and written back as all_gather(m_slice). Keeping m sliced
 // across steps drops both: each rank stores 1/R of the state and the
-// all_gather disappears (ZeRO stage-1 style).
+// all_gather disappears (ZeRO stage-1 style). On a grid of several axes the
+// state becomes sliced on the axes its slices take (e.g. along data
+// parallelism within each tensor-parallel block: Megatron's distributed
+// optimizer).
 //
 //===----------------------------------------------------------------------===//
 
@@ -26,23 +29,33 @@ static std::string argName(func::FuncOp function, unsigned index) {
   return "#" + std::to_string(index);
 }
 
-FailureOr<int64_t> mlir::coco::checkShardState(func::FuncOp function,
-                                               unsigned argIndex,
-                                               SymbolTableCollection &symbols) {
+FailureOr<DTensorType>
+mlir::coco::checkShardState(func::FuncOp function, unsigned argIndex,
+                            ArrayRef<int64_t> axes) {
   BlockArgument arg = function.getArgument(argIndex);
   auto type = dyn_cast<DTensorType>(arg.getType());
-  if (!type || !type.isReplicated())
+  if (!type)
     return function.emitOpError()
            << "cannot shard argument " << argName(function, argIndex)
-           << ": it is not a replicated distributed tensor";
-  std::optional<int64_t> dim;
-  auto agree = [&](Operation *user, int64_t d) -> LogicalResult {
-    if (dim && *dim != d)
+           << ": it is not a distributed tensor";
+  // Only axes it is replicated on can become sliced.
+  if (auto grid = SymbolTable::lookupNearestSymbolFrom<GridOp>(
+          function, type.getGrid());
+      grid && llvm::none_of(type.getPlacementList(grid.getRank()),
+                            [](Placement p) { return p.isReplicated(); }))
+    return function.emitOpError()
+           << "cannot shard argument " << argName(function, argIndex)
+           << ": it is replicated on no grid axis ("
+           << type.describePlacements() << ")";
+  // The sliced type every use agrees on.
+  std::optional<DTensorType> sliced;
+  auto agree = [&](Operation *user, DTensorType use) -> LogicalResult {
+    if (sliced && *sliced != use)
       return user->emitOpError()
-             << "uses argument " << argName(function, argIndex)
-             << " sliced along dimension " << d << ", elsewhere along " << *dim
-             << ": it cannot be kept sliced";
-    dim = d;
+             << "uses argument " << argName(function, argIndex) << " as "
+             << use.describePlacements() << ", elsewhere as "
+             << sliced->describePlacements() << ": it cannot be kept sliced";
+    sliced = use;
     return success();
   };
   // In program order, so diagnostics name the later of two conflicting uses.
@@ -53,7 +66,7 @@ FailureOr<int64_t> mlir::coco::checkShardState(func::FuncOp function,
   });
   for (Operation *user : users) {
     if (auto slice = dyn_cast<SliceOp>(user)) {
-      if (failed(agree(user, slice.getDim())))
+      if (failed(agree(user, slice.getType())))
         return failure();
       continue;
     }
@@ -65,7 +78,7 @@ FailureOr<int64_t> mlir::coco::checkShardState(func::FuncOp function,
                << "writes argument " << argName(function, argIndex)
                << " with a value that is not gathered from slices; run "
                   "coco-split and coco-reorder first";
-      if (failed(agree(user, gather.getInput().getType().getSlicedDim())))
+      if (failed(agree(user, gather.getInput().getType())))
         return failure();
       continue;
     }
@@ -75,31 +88,37 @@ FailureOr<int64_t> mlir::coco::checkShardState(func::FuncOp function,
     diag.attachNote(function.getLoc()) << "sharding was requested here";
     return failure();
   }
-  if (!dim)
+  if (!sliced)
     return function.emitOpError()
            << "cannot shard argument " << argName(function, argIndex)
            << ": the function never uses it sliced";
-  FailureOr<int64_t> extent = lookupAxisExtent(function, type, symbols);
-  if (succeeded(extent) && !ShapedType::isDynamic(*extent) &&
-      type.getShape()[*dim] % *extent != 0)
-    return function.emitOpError()
-           << "cannot shard argument " << argName(function, argIndex)
-           << ": dimension " << *dim << " is not divisible by " << *extent
-           << " ranks";
-  return *dim;
+  if (!axes.empty()) {
+    // The axes it becomes sliced on must be the requested ones.
+    SmallVector<int64_t> gained;
+    for (int64_t axis : sliced->getSlicedAxes())
+      if (!type.getPlacement(axis).isSliced())
+        gained.push_back(axis);
+    SmallVector<int64_t> wanted(axes);
+    llvm::sort(wanted);
+    if (gained != wanted)
+      return function.emitOpError()
+             << "cannot shard argument " << argName(function, argIndex)
+             << " along " << describeAxes(axes)
+             << ": the function uses it sliced along "
+             << describeAxes(gained);
+  }
+  return *sliced;
 }
 
 LogicalResult mlir::coco::shardState(RewriterBase &rewriter,
                                      func::FuncOp function, unsigned argIndex,
-                                     SymbolTableCollection &symbols) {
-  FailureOr<int64_t> dim = checkShardState(function, argIndex, symbols);
-  if (failed(dim))
+                                     ArrayRef<int64_t> axes) {
+  FailureOr<DTensorType> sliced = checkShardState(function, argIndex, axes);
+  if (failed(sliced))
     return failure();
   BlockArgument arg = function.getArgument(argIndex);
-  auto sliced = cast<DTensorType>(arg.getType())
-                    .withLayout(LayoutKind::sliced, *dim);
   rewriter.modifyOpInPlace(function, [&] {
-    arg.setType(sliced);
+    arg.setType(*sliced);
     SmallVector<Type> inputs(function.front().getArgumentTypes());
     function.setType(FunctionType::get(function.getContext(), inputs,
                                        function.getResultTypes()));
@@ -132,7 +151,6 @@ struct CocoShardStatePass
                             "args=NAME[,NAME...] (the arguments' coco.name)";
       return signalPassFailure();
     }
-    SymbolTableCollection symbols;
     SmallVector<std::pair<func::FuncOp, unsigned>> targets;
     llvm::StringSet<> found;
     for (auto function : module.getOps<func::FuncOp>()) {
@@ -142,7 +160,7 @@ struct CocoShardStatePass
           continue;
         found.insert(name.getValue());
         // Every precondition first, so a failure changes nothing.
-        if (failed(checkShardState(function, i, symbols)))
+        if (failed(checkShardState(function, i, axes)))
           return signalPassFailure();
         targets.push_back({function, i});
       }
@@ -156,7 +174,7 @@ struct CocoShardStatePass
       }
     IRRewriter rewriter(&getContext());
     for (auto [function, index] : targets)
-      (void)shardState(rewriter, function, index, symbols);
+      (void)shardState(rewriter, function, index, axes);
   }
 };
 } // namespace

@@ -15,34 +15,43 @@ static std::string describeExtent(int64_t extent) {
   return ShapedType::isDynamic(extent) ? "'?'" : std::to_string(extent);
 }
 
+bool mlir::coco::runsAlong(Operation *collective, ArrayRef<int64_t> axes) {
+  if (axes.empty())
+    return true;
+  SmallVector<int64_t> own = cast<CollectiveOpInterface>(collective)
+                                 .getCommAxes();
+  SmallVector<int64_t> wanted(axes);
+  llvm::sort(own);
+  llvm::sort(wanted);
+  return own == wanted;
+}
+
 LogicalResult mlir::coco::checkSplitAllReduce(AllReduceOp op, int64_t dim,
-                                              SymbolTableCollection &symbols) {
+                                              SymbolTableCollection &) {
   DTensorType type = op.getInput().getType();
   if (dim < 0 || dim >= type.getRank())
     return op.emitOpError() << "cannot be split along dimension " << dim
                             << " of a rank-" << type.getRank() << " tensor";
-  FailureOr<int64_t> extent = lookupAxisExtent(op, type, symbols);
-  if (failed(extent))
-    return op.emitOpError() << "cannot be split: unknown grid "
-                            << type.getGrid();
-  if (!ShapedType::isDynamic(*extent) && type.getShape()[dim] % *extent != 0)
-    return op.emitOpError() << "cannot be split along dimension " << dim
-                            << ": its size " << type.getShape()[dim]
-                            << " is not divisible by the " << *extent
-                            << " ranks of the grid axis";
   return success();
 }
 
 LogicalResult mlir::coco::checkSplitAllReduceToReduceBroadcast(
     AllReduceOp op, int64_t root, SymbolTableCollection &symbols) {
   DTensorType type = op.getInput().getType();
-  FailureOr<int64_t> extent = lookupAxisExtent(op, type, symbols);
-  if (failed(extent))
+  FailureOr<SmallVector<int64_t>> shape =
+      lookupGridShape(op, type.getGrid(), symbols);
+  if (failed(shape))
     return op.emitOpError() << "cannot be split: unknown grid "
                             << type.getGrid();
-  if (root < 0 || (!ShapedType::isDynamic(*extent) && root >= *extent))
+  int64_t ranks = 1;
+  for (int64_t axis : op.getCommAxes())
+    ranks = ShapedType::isDynamic((*shape)[axis]) ||
+                    ShapedType::isDynamic(ranks)
+                ? ShapedType::kDynamic
+                : ranks * (*shape)[axis];
+  if (root < 0 || (!ShapedType::isDynamic(ranks) && root >= ranks))
     return op.emitOpError() << "cannot be split with root " << root
-                            << " on an axis of " << describeExtent(*extent)
+                            << " on a group of " << describeExtent(ranks)
                             << " ranks";
   return success();
 }
@@ -53,9 +62,12 @@ mlir::coco::splitAllReduce(RewriterBase &rewriter, AllReduceOp op, int64_t dim,
   if (failed(checkSplitAllReduce(op, dim, symbols)))
     return failure();
   rewriter.setInsertionPoint(op);
+  DenseI64ArrayAttr axes = rewriter.getDenseI64ArrayAttr(op.getCommAxes());
   auto scatter = ReduceScatterOp::create(rewriter, op.getLoc(), op.getKind(),
-                                         op.getInput(), dim);
-  auto gather = AllGatherOp::create(rewriter, op.getLoc(), scatter);
+                                         op.getInput(), dim, axes);
+  auto gather = AllGatherOp::create(rewriter, op.getLoc(), scatter, axes);
+  omitDefaultAxes(scatter);
+  omitDefaultAxes(gather);
   rewriter.replaceOp(op, gather);
   return gather;
 }
@@ -66,9 +78,13 @@ FailureOr<BroadcastOp> mlir::coco::splitAllReduceToReduceBroadcast(
   if (failed(checkSplitAllReduceToReduceBroadcast(op, root, symbols)))
     return failure();
   rewriter.setInsertionPoint(op);
+  DenseI64ArrayAttr axes = rewriter.getDenseI64ArrayAttr(op.getCommAxes());
   auto reduce = ReduceToRootOp::create(rewriter, op.getLoc(), op.getKind(),
-                                       op.getInput(), root);
-  auto broadcast = BroadcastOp::create(rewriter, op.getLoc(), reduce, root);
+                                       op.getInput(), root, axes);
+  auto broadcast =
+      BroadcastOp::create(rewriter, op.getLoc(), reduce, root, axes);
+  omitDefaultAxes(reduce);
+  omitDefaultAxes(broadcast);
   rewriter.replaceOp(op, broadcast);
   return broadcast;
 }
@@ -89,7 +105,8 @@ struct CocoSplitPass : public coco::impl::CocoSplitPassBase<CocoSplitPass> {
     // split leaves it alone.
     SmallVector<AllReduceOp> targets;
     getOperation().walk([&](AllReduceOp op) {
-      if (!toScatter || op.getInput().getType().getRank() > 0)
+      if ((!toScatter || op.getInput().getType().getRank() > 0) &&
+          runsAlong(op, axes))
         targets.push_back(op);
     });
     SymbolTableCollection symbols;

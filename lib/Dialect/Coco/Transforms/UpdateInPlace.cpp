@@ -274,16 +274,29 @@ bool isOwnBlock(memref::SubViewOp view, CommAllGatherOp gather,
       return false;
   if (!isEqualConstantIntOrValue(sizes[0], sliceSize))
     return false;
-  // offset 0 = axis_rank(the gather's axis) * the slice size.
+  // offset 0 = this rank's block of the gathered dim over the gather's
+  // axes: axis_rank * the slice size (equal blocks over one axis), or
+  // coco.local_block of the whole extent (any blocks).
   auto offset = dyn_cast<Value>(offsets[0]);
-  auto product = offset ? offset.getDefiningOp<arith::MulIOp>() : nullptr;
-  if (!product)
+  if (!offset)
+    return false;
+  if (auto block = offset.getDefiningOp<LocalBlockOp>()) {
+    std::optional<int64_t> extent = getConstantIntValue(block.getExtent());
+    return offset == block.getOffset() &&
+           block.getGridAttr() == gather.getGridAttr() &&
+           block.getAxes() == gather.getAxes() &&
+           isEqualConstantIntOrValue(sliceSize, block.getSize()) && extent &&
+           !gatheredType.isDynamicDim(0) &&
+           *extent == gatheredType.getDimSize(0);
+  }
+  auto product = offset.getDefiningOp<arith::MulIOp>();
+  if (!product || gather.getAxes().size() != 1)
     return false;
   for (auto [rank, size] : {std::pair(product.getLhs(), product.getRhs()),
                             std::pair(product.getRhs(), product.getLhs())}) {
     auto axisRank = rank.getDefiningOp<AxisRankOp>();
     if (axisRank && axisRank.getGrid() == gather.getGrid() &&
-        axisRank.getAxis() == gather.getAxis() &&
+        axisRank.getAxis() == gather.getAxes()[0] &&
         isEqualConstantIntOrValue(size, sliceSize))
       return true;
   }

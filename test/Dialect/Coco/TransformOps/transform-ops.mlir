@@ -46,7 +46,7 @@ module attributes {transform.with_named_sequence} {
 coco.grid @q(shape = [4])
 
 func.func @bad_split(%g: !coco.dtensor<6xf32, local on @q>) {
-  // expected-error @+1 {{cannot be split along dimension 0: its size 6 is not divisible by the 4 ranks of the grid axis}}
+  // expected-error @+1 {{cannot be split along dimension 1 of a rank-1 tensor}}
   %0 = coco.all_reduce sum %g : !coco.dtensor<6xf32, local on @q>
   return
 }
@@ -54,7 +54,7 @@ func.func @bad_split(%g: !coco.dtensor<6xf32, local on @q>) {
 module attributes {transform.with_named_sequence} {
   transform.named_sequence @__transform_main(%root: !transform.any_op {transform.readonly}) {
     %ar = transform.structured.match ops{["coco.all_reduce"]} in %root : (!transform.any_op) -> !transform.any_op
-    %ag = transform.coco.split %ar : (!transform.any_op) -> !transform.any_op
+    %ag = transform.coco.split %ar {dim = 1} : (!transform.any_op) -> !transform.any_op
     transform.yield
   }
 }
@@ -84,7 +84,7 @@ coco.grid @dp(shape = [?])
 // A failed reorder leaves the function as it was.
 func.func @bad_reorder(%s: !coco.dtensor<8xf32, sliced<0> on @dp>, %l: !coco.dtensor<8xf32, local on @dp>) {
   %g = coco.all_gather %s : !coco.dtensor<8xf32, sliced<0> on @dp>
-  // expected-error @+1 {{operand #1 is local; only replicated operands can be sliced}}
+  // expected-error @+1 {{operand #1 is local on axis 0 of @dp; only operands replicated on the gathered axes can be sliced}}
   %0 = coco.add %g, %l : !coco.dtensor<8xf32, replicated on @dp>, !coco.dtensor<8xf32, local on @dp>
   return
 }
@@ -102,7 +102,7 @@ module attributes {transform.with_named_sequence} {
 coco.grid @dp(shape = [?])
 
 func.func @rank_local(%g: tensor<8xf32>, %e: tensor<?xf32>) -> tensor<?xf32> {
-  // expected-error @+1 {{cannot fold into its consumers: the grid axis must have a static number of ranks}}
+  // expected-error @+1 {{cannot fold into its consumers: its grid axes must have a static number of ranks}}
   %s = coco.comm.reduce_scatter sum %g into %e dim 0 on @dp[0] : tensor<8xf32>, tensor<?xf32> -> tensor<?xf32>
   return %s : tensor<?xf32>
 }
@@ -159,10 +159,12 @@ module attributes {transform.with_named_sequence} {
 // -----
 
 coco.grid @pp(shape = [2, 2])
+!L = !coco.dtensor<4xf32, local on @pp[1]>
 !R = !coco.dtensor<4xf32, replicated on @pp[1]>
-func.func @own_axis(%x: !R, %peer: index) {
-  // expected-error @+1 {{cannot send slices: it sends along @pp[1], the axis the value is laid out over; pipeline-send needs a send along another grid axis}}
-  coco.send %x to %peer : !R
+func.func @own_axis(%x: !L, %peer: index) {
+  %y = coco.all_reduce sum %x : !L
+  // expected-error @+1 {{cannot send slices: it sends along axis 1, an axis its value is reduced along; pipeline-send needs a send along another grid axis}}
+  coco.send %y to %peer along 1 : !R
   return
 }
 
@@ -179,7 +181,7 @@ module attributes {transform.with_named_sequence} {
 coco.grid @pp(shape = [2, 2])
 !L = !coco.dtensor<4xf32, local on @pp[1]>
 func.func @local_value(%x: !L, %peer: index) {
-  // expected-error @+1 {{cannot send slices of a local value: it must be replicated}}
+  // expected-error @+1 {{cannot send slices: the sent value is not the result of a coco.all_reduce or coco.all_gather}}
   coco.send %x to %peer along 0 : !L
   return
 }

@@ -43,10 +43,9 @@ func.func @replicated_with_sliced(%r: !coco.dtensor<8x3xf32, replicated on @q>, 
   return %0 : !coco.dtensor<8x3xf32, sliced<0> on @q>
 }
 
-// On a grid of '?' ranks the sliced extent is computed at run time.
+// On a grid of '?' ranks the block is computed at run time.
 // CHECK-LABEL: func @dynamic_slices
-// CHECK: %[[N:.*]] = coco.axis_size @dp[0]
-// CHECK: %[[COLS:.*]] = arith.divui %c12, %[[N]] : index
+// CHECK: %{{.*}}, %[[COLS:.*]] = coco.local_block %c12 on @dp[0]
 // CHECK: %[[E:.*]] = tensor.empty(%[[COLS]]) : tensor<8x?xf32>
 // CHECK: %[[RS:.*]] = coco.comm.reduce_scatter sum %arg0 into %[[E]] dim 1 on @dp[0] : tensor<8x12xf32>, tensor<8x?xf32> -> tensor<8x?xf32>
 // CHECK: coco.comm.all_gather %[[RS]] into %{{.*}} dim 1 on @dp[0] : tensor<8x?xf32>, tensor<8x12xf32> -> tensor<8x12xf32>
@@ -163,4 +162,65 @@ func.func @slice_and_collectives(%r: !coco.dtensor<8x12xf32, replicated on @q>, 
   %2 = coco.broadcast %l root 2 : !coco.dtensor<8x12xf32, local on @q>
   %3 = coco.reduce_to_root max %l root 3 : !coco.dtensor<8x12xf32, local on @q>
   return
+}
+
+// -----
+
+// N-D placements: the per-rank shape comes from every slicing axis.
+coco.grid @g(shape = [2, 3])
+
+// Blocks of 7 rows over 3 ranks (3, 2, 2) depend on the rank: the size and
+// offset come from coco.local_block; 4 columns over 2 ranks are 2 each.
+// CHECK-LABEL: func @uneven_2d
+// CHECK-SAME: (%[[X:.*]]: tensor<?x2xf32> {{.*}}, %[[R:.*]]: tensor<7x4xf32> {{.*}}) -> tensor<?x2xf32>
+// CHECK-DAG: %[[RANK0:.*]] = coco.axis_rank @g[0]
+// CHECK-DAG: %[[COL:.*]] = arith.muli %[[RANK0]], %c2
+// CHECK-DAG: %[[ROW:.*]], %[[ROWS:.*]] = coco.local_block %c7 on @g[1]
+// CHECK: %[[SL:.*]] = tensor.extract_slice %[[R]][%[[ROW]], %[[COL]]] [%[[ROWS]], 2] [1, 1] : tensor<7x4xf32> to tensor<?x2xf32>
+// CHECK: linalg.generic {{.*}} ins(%[[X]], %[[SL]] : tensor<?x2xf32>, tensor<?x2xf32>)
+func.func @uneven_2d(%x: !coco.dtensor<7x4xf32, [sliced<1>, sliced<0>] on @g>,
+                     %r: !coco.dtensor<7x4xf32, replicated on @g>)
+    -> !coco.dtensor<7x4xf32, [sliced<1>, sliced<0>] on @g> {
+  %0 = coco.add %x, %r : !coco.dtensor<7x4xf32, [sliced<1>, sliced<0>] on @g>, !coco.dtensor<7x4xf32, replicated on @g>
+  return %0 : !coco.dtensor<7x4xf32, [sliced<1>, sliced<0>] on @g>
+}
+
+// Two axes slicing one dim: axis 0 splits the blocks of axis 1 (12 = 3 x 4,
+// then 2 x 2). A collective over a group of axes names them all; the
+// all_gather of the inner level gathers within the outer block.
+// CHECK-LABEL: func @nested
+// CHECK-SAME: (%[[X:.*]]: tensor<2xf32> {{.*}}) -> tensor<4xf32>
+// CHECK: %[[E:.*]] = tensor.empty() : tensor<4xf32>
+// CHECK: coco.comm.all_gather %[[X]] into %[[E]] dim 0 on @g[0] : tensor<2xf32>, tensor<4xf32>
+func.func @nested(%x: !coco.dtensor<12xf32, [sliced<0> within 1, sliced<0>] on @g>)
+    -> !coco.dtensor<12xf32, sliced<0> on @g[1]> {
+  %0 = coco.all_gather %x along [0] : !coco.dtensor<12xf32, [sliced<0> within 1, sliced<0>] on @g>
+  return %0 : !coco.dtensor<12xf32, sliced<0> on @g[1]>
+}
+
+// A collective along both axes runs on their flattened group (6 ranks).
+// CHECK-LABEL: func @group
+// CHECK: coco.comm.all_reduce sum %arg0 into %{{.*}} on @g[0, 1] : tensor<6xf32>, tensor<6xf32>
+// CHECK: coco.comm.reduce_scatter sum %arg0 into %{{.*}} dim 0 on @g[1, 0] : tensor<6xf32>, tensor<1xf32>
+func.func @group(%x: !coco.dtensor<6xf32, [local, local] on @g>) {
+  %0 = coco.all_reduce sum %x : !coco.dtensor<6xf32, [local, local] on @g>
+  %1 = coco.reduce_scatter sum %x dim 0 along [1, 0] : !coco.dtensor<6xf32, [local, local] on @g>
+  return
+}
+
+// The dropout mask hashes the global index: every sliced dim adds its
+// block's offset.
+// CHECK-LABEL: func @dropout_2d
+// CHECK-DAG: %[[R0:.*]] = coco.axis_rank @g[0]
+// CHECK-DAG: %[[OFF1:.*]] = arith.muli %[[R0]], %c2
+// CHECK-DAG: %[[OFF0:.*]], %{{.*}} = coco.local_block %c7 on @g[1]
+// CHECK: linalg.generic
+// CHECK: %[[I0:.*]] = linalg.index 0 : index
+// CHECK: arith.addi %[[I0]], %[[OFF0]] : index
+// CHECK: %[[I1:.*]] = linalg.index 1 : index
+// CHECK: arith.addi %[[I1]], %[[OFF1]] : index
+func.func @dropout_2d(%x: !coco.dtensor<7x4xf32, [sliced<1>, sliced<0>] on @g>, %p: f32, %seed: i64)
+    -> !coco.dtensor<7x4xf32, [sliced<1>, sliced<0>] on @g> {
+  %0 = coco.dropout %x, %p, %seed : !coco.dtensor<7x4xf32, [sliced<1>, sliced<0>] on @g>
+  return %0 : !coco.dtensor<7x4xf32, [sliced<1>, sliced<0>] on @g>
 }

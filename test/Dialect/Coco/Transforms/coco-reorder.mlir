@@ -66,7 +66,7 @@ coco.grid @dp(shape = [?])
 
 func.func @local_operand(%s: !coco.dtensor<16xf32, sliced<0> on @dp>, %l: !coco.dtensor<16xf32, local on @dp>) {
   %g = coco.all_gather %s : !coco.dtensor<16xf32, sliced<0> on @dp>
-  // expected-error @+1 {{cannot be reordered before the all_gather: operand #1 is local; only replicated operands can be sliced}}
+  // expected-error @+1 {{cannot be reordered before the all_gather: operand #1 is local on axis 0 of @dp; only operands replicated on the gathered axes can be sliced}}
   %0 = coco.add %g, %l : !coco.dtensor<16xf32, replicated on @dp>, !coco.dtensor<16xf32, local on @dp>
   return
 }
@@ -78,7 +78,7 @@ coco.grid @dp(shape = [?])
 func.func @different_dims(%a: !coco.dtensor<4x4xf32, sliced<0> on @dp>, %b: !coco.dtensor<4x4xf32, sliced<1> on @dp>) {
   %ga = coco.all_gather %a : !coco.dtensor<4x4xf32, sliced<0> on @dp>
   %gb = coco.all_gather %b : !coco.dtensor<4x4xf32, sliced<1> on @dp>
-  // expected-error @+1 {{cannot be reordered before its all_gathers: they gather along different dimensions (0 and 1)}}
+  // expected-error @+1 {{cannot be reordered before its all_gathers: they gather along different dimensions or axes (dimension 0 along [0], dimension 1 along [0])}}
   %0 = coco.mul %ga, %gb : !coco.dtensor<4x4xf32, replicated on @dp>, !coco.dtensor<4x4xf32, replicated on @dp>
   return
 }

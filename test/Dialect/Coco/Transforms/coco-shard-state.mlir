@@ -36,7 +36,7 @@ func.func @used_whole(%m: !coco.dtensor<16xf32, replicated on @dp> {coco.name = 
 
 coco.grid @dp(shape = [?])
 
-// expected-error @+1 {{cannot shard argument 'm': it is not a replicated distributed tensor}}
+// expected-error @+1 {{cannot shard argument 'm': it is replicated on no grid axis (local on axis 0 of @dp)}}
 func.func @not_replicated(%m: !coco.dtensor<16xf32, local on @dp> {coco.name = "m"}) {
   return
 }
@@ -68,7 +68,7 @@ coco.grid @dp(shape = [?])
 
 func.func @two_dims(%m: !coco.dtensor<4x4xf32, replicated on @dp> {coco.name = "m"}) {
   %0 = coco.slice %m dim 0 : !coco.dtensor<4x4xf32, replicated on @dp>
-  // expected-error @+1 {{uses argument 'm' sliced along dimension 1, elsewhere along 0: it cannot be kept sliced}}
+  // expected-error @+1 {{uses argument 'm' as sliced<1> on axis 0 of @dp, elsewhere as sliced<0> on axis 0 of @dp: it cannot be kept sliced}}
   %1 = coco.slice %m dim 1 : !coco.dtensor<4x4xf32, replicated on @dp>
   return
 }

@@ -18,7 +18,7 @@ func.func @split(%g: !L) -> !coco.dtensor<8x6xf32, replicated on @q> {
 coco.grid @one(shape = [1])
 
 func.func @root_out_of_range(%a: !coco.dtensor<8xf32, local on @one>) {
-  // expected-error @+1 {{cannot be split with root 1 on an axis of 1 ranks}}
+  // expected-error @+1 {{cannot be split with root 1 on a group of 1 ranks}}
   %0 = coco.all_reduce sum %a : !coco.dtensor<8xf32, local on @one>
   return
 }

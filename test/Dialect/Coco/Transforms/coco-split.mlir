@@ -28,11 +28,31 @@ func.func @scalar_left_alone(%loss: !coco.dtensor<f32, local on @q>, %g: !L) {
 
 coco.grid @q(shape = [4])
 
-// The pass checks every all_reduce before rewriting any.
-func.func @not_divisible(%a: !coco.dtensor<8xf32, local on @q>, %b: !coco.dtensor<6xf32, local on @q>) {
-  %0 = coco.all_reduce sum %a : !coco.dtensor<8xf32, local on @q>
-  // expected-error @+1 {{cannot be split along dimension 0: its size 6 is not divisible by the 4 ranks of the grid axis}}
+// Sizes the ranks do not divide split into blocks of 2, 2, 1, 1.
+// CHECK-LABEL: func @uneven
+// CHECK-NEXT: %[[RS:.*]] = coco.reduce_scatter sum %{{.*}} dim 0 : !coco.dtensor<6xf32, local on @q>
+// CHECK-NEXT: coco.all_gather %[[RS]] : !coco.dtensor<6xf32, sliced<0> on @q>
+func.func @uneven(%b: !coco.dtensor<6xf32, local on @q>) {
   %1 = coco.all_reduce sum %b : !coco.dtensor<6xf32, local on @q>
   return
+}
+
+// -----
+
+// On a 2-D grid, the split keeps the all_reduce's axes: only the placements
+// on them change (the reduce_scatter's one local axis is its default, the
+// all_gather's is not). Axis 0 splits dim 0 within the blocks of axis 1, which
+// sliced it first (Megatron's distributed optimizer); the all_gather takes
+// that inner level back.
+coco.grid @g(shape = [2, 2])
+
+// CHECK-LABEL: func @two_axes
+// CHECK-NEXT: %[[RS:.*]] = coco.reduce_scatter sum %{{.*}} dim 0 : !coco.dtensor<4x8xf32, [local, sliced<0>] on @g>
+// CHECK-NEXT: %[[AG:.*]] = coco.all_gather %[[RS]] along [0] : !coco.dtensor<4x8xf32, [sliced<0> within 1, sliced<0>] on @g>
+// CHECK-NEXT: return %[[AG]] : !coco.dtensor<4x8xf32, sliced<0> on @g[1]>
+func.func @two_axes(%x: !coco.dtensor<4x8xf32, [local, sliced<0>] on @g>)
+    -> !coco.dtensor<4x8xf32, sliced<0> on @g[1]> {
+  %0 = coco.all_reduce sum %x along [0] : !coco.dtensor<4x8xf32, [local, sliced<0>] on @g>
+  return %0 : !coco.dtensor<4x8xf32, sliced<0> on @g[1]>
 }
 

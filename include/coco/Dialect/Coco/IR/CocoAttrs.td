@@ -30,13 +30,4 @@ def Coco_CmpPredicate : I32EnumAttr<"CmpPredicate",
   let cppNamespace = "::mlir::coco";
 }
 
-def Coco_LayoutKind : I32EnumAttr<"LayoutKind",
-    "how a distributed tensor is laid out over a grid axis", [
-      I32EnumAttrCase<"replicated", 0>,
-      I32EnumAttrCase<"local", 1>,
-      I32EnumAttrCase<"sliced", 2>
-    ]> {
-  let cppNamespace = "::mlir::coco";
-}
-
 #endif // COCO_DIALECT_COCO_IR_COCOATTRS_TD

@@ -25,20 +25,39 @@ struct CommunicationResource
 
 class GridOp;
 
-/// Verifies that every grid named by `op` (in a `grid`/`axis` attribute pair,
-/// or in a distributed tensor type of an operand or result) exists, has the
-/// axis, and statically divides sliced dimensions.
+namespace CocoTrait {
+/// Marks the ops of the global view (declared in ODS): coco-localize
+/// rewrites every op that has it.
+template <typename ConcreteType>
+class GlobalViewOp
+    : public ::mlir::OpTrait::TraitBase<ConcreteType, GlobalViewOp> {};
+} // namespace CocoTrait
+
+/// Verifies that every grid named by `op` (in a `grid` attribute with its
+/// `axis` or `axes`, or in a distributed tensor type of an operand or
+/// result) exists and has the axes, that a collective's default axes are
+/// unambiguous, and that roots are in range.
 LogicalResult verifyGridUses(Operation *op, SymbolTableCollection &symbols);
 
-/// The number of ranks on `type`'s grid axis as declared by its coco.grid
-/// (ShapedType::kDynamic for '?'), or failure if the grid is unknown.
-FailureOr<int64_t> lookupAxisExtent(Operation *from, DTensorType type,
-                                    SymbolTableCollection &symbols);
+/// The extents of the grid `grid` as seen from `from` (ShapedType::kDynamic
+/// for '?'), or failure if there is no such coco.grid.
+FailureOr<SmallVector<int64_t>> lookupGridShape(Operation *from,
+                                                FlatSymbolRefAttr grid,
+                                                SymbolTableCollection &symbols);
 
-/// For diagnostics: "sliced<1>", "replicated", ...
-std::string describeLayout(DTensorType type);
-/// For diagnostics: "@grid[axis]".
-std::string describeAxis(DTensorType type);
+/// The axis a send or recv of a value of `type` runs along when it does not
+/// say: the one axis the value is not replicated on, else axis 0.
+int64_t defaultPeerAxis(DTensorType type);
+
+/// Removes the `along` axes of a global-view collective where they are the
+/// ones it would infer from its operand, so that schedules building
+/// collectives with explicit axes print one-axis programs as they were.
+void omitDefaultAxes(Operation *collective);
+
+/// For diagnostics: "[0, 1]".
+std::string describeAxes(ArrayRef<int64_t> axes);
+/// For diagnostics: "axis 1 of @g".
+std::string describeAxis(FlatSymbolRefAttr grid, int64_t axis);
 
 } // namespace mlir::coco
 

@@ -46,6 +46,16 @@ class Coco_GridUserOp<string mnemonic, list<Trait> traits = []>
   }];
 }
 
+/// Ops of the global view: their operands and results are distributed
+/// tensors (and scalars), coco-localize rewrites them into the rank-local
+/// view. Declared once here, so passes need no list of op names.
+def Coco_GlobalViewOpTrait : NativeOpTrait<"GlobalViewOp"> {
+  let cppNamespace = "::mlir::coco::CocoTrait";
+}
+
+class Coco_GlobalOp<string mnemonic, list<Trait> traits = []>
+    : Coco_GridUserOp<mnemonic, !listconcat(traits, [Coco_GlobalViewOpTrait])>;
+
 //===----------------------------------------------------------------------===//
 // Process grid
 //===----------------------------------------------------------------------===//
@@ -92,14 +102,16 @@ def Coco_AxisSizeOp : Coco_GridUserOp<"axis_size", [Pure]> {
 //===----------------------------------------------------------------------===//
 
 class Coco_BinaryOp<string mnemonic, string desc>
-    : Coco_GridUserOp<mnemonic, [Pure, InferTypeOpAdaptor]> {
+    : Coco_GlobalOp<mnemonic, [Pure, Elementwise, InferTypeOpAdaptor]> {
   let summary = "elementwise " # desc;
   let description = [{
     Elementwise }] # desc # [{ of two distributed tensors of the same global
     shape and element type, or of a distributed tensor and a scalar (a
     hyper-parameter), which is broadcast and converted to the element type.
-    Layouts: equal layouts stay; `replicated` with X gives X; any other
-    combination is an error.
+    Placements, axis by axis: equal placements stay; `replicated` with X
+    gives X; any other combination is an error. Where several axes slice
+    one dimension, every operand's slicing must be the outer levels of the
+    result's (a block of the operand holds the result's block).
   }];
   let arguments = (ins Coco_PointwiseOperand:$lhs, Coco_PointwiseOperand:$rhs);
   let results = (outs Coco_DTensor:$result);
@@ -115,10 +127,10 @@ def Coco_MinOp : Coco_BinaryOp<"min", "minimum">;
 def Coco_PowOp : Coco_BinaryOp<"pow", "power (floating point only)">;
 
 class Coco_UnaryOp<string mnemonic, string desc, list<Trait> traits = []>
-    : Coco_GridUserOp<mnemonic, !listconcat(traits,
-                       [Pure, AllTypesMatch<["input", "result"]>])> {
+    : Coco_GlobalOp<mnemonic, !listconcat(traits,
+                       [Pure, Elementwise, AllTypesMatch<["input", "result"]>])> {
   let summary = "elementwise " # desc;
-  let description = "Elementwise " # desc # "; the layout is kept.";
+  let description = "Elementwise " # desc # "; the placements are kept.";
   let arguments = (ins Coco_DTensor:$input);
   let results = (outs Coco_DTensor:$result);
   let assemblyFormat = "$input attr-dict `:` qualified(type($input))";
@@ -133,7 +145,7 @@ def Coco_RsqrtOp : Coco_UnaryOp<"rsqrt", "reciprocal square root"> {
 def Coco_ExpOp : Coco_UnaryOp<"exp", "exponential"> { let hasVerifier = 1; }
 def Coco_LogOp : Coco_UnaryOp<"log", "natural logarithm"> { let hasVerifier = 1; }
 
-def Coco_CmpOp : Coco_GridUserOp<"cmp", [Pure, InferTypeOpAdaptor]> {
+def Coco_CmpOp : Coco_GlobalOp<"cmp", [Pure, Elementwise, InferTypeOpAdaptor]> {
   let summary = "elementwise comparison, giving an i1 distributed tensor";
   let description = [{
     Compares like a binary pointwise op (same layout rules, scalars allowed)
@@ -147,7 +159,7 @@ def Coco_CmpOp : Coco_GridUserOp<"cmp", [Pure, InferTypeOpAdaptor]> {
   }];
 }
 
-def Coco_SelectOp : Coco_GridUserOp<"select", [Pure, InferTypeOpAdaptor]> {
+def Coco_SelectOp : Coco_GlobalOp<"select", [Pure, Elementwise, InferTypeOpAdaptor]> {
   let summary = "elementwise choice between two values";
   let arguments = (ins Coco_DTensor:$condition,
                        Coco_PointwiseOperand:$trueValue,
@@ -159,8 +171,8 @@ def Coco_SelectOp : Coco_GridUserOp<"select", [Pure, InferTypeOpAdaptor]> {
   }];
 }
 
-def Coco_DropoutOp : Coco_GridUserOp<"dropout",
-    [Pure, AllTypesMatch<["input", "result"]>]> {
+def Coco_DropoutOp : Coco_GlobalOp<"dropout",
+    [Pure, Elementwise, AllTypesMatch<["input", "result"]>]> {
   let summary = "seeded, rescaled dropout";
   let description = [{
     Zeroes each element with probability `probability` and scales the kept
@@ -176,7 +188,7 @@ def Coco_DropoutOp : Coco_GridUserOp<"dropout",
   let hasVerifier = 1;
 }
 
-def Coco_CastOp : Coco_GridUserOp<"cast", [Pure]> {
+def Coco_CastOp : Coco_GlobalOp<"cast", [Pure, Elementwise]> {
   let summary = "converts the element type";
   let arguments = (ins Coco_DTensor:$input);
   let results = (outs Coco_DTensor:$result);
@@ -184,7 +196,7 @@ def Coco_CastOp : Coco_GridUserOp<"cast", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Coco_ConstantOp : Coco_GridUserOp<"constant", [Pure, ConstantLike]> {
+def Coco_ConstantOp : Coco_GlobalOp<"constant", [Pure, ConstantLike]> {
   let summary = "a replicated splat constant";
   let description = [{
     `coco.constant 0.5 : !coco.dtensor<4xf32, replicated on @dp>`: every
@@ -196,14 +208,14 @@ def Coco_ConstantOp : Coco_GridUserOp<"constant", [Pure, ConstantLike]> {
   let hasVerifier = 1;
 }
 
-def Coco_ExpandOp : Coco_GridUserOp<"expand", [Pure]> {
+def Coco_ExpandOp : Coco_GlobalOp<"expand", [Pure]> {
   let summary = "broadcasts a tensor along new dimensions";
   let description = [{
     `coco.expand %b dims [2] : T to U`: dimension i of the input becomes
     dimension `dims[i]` of the result; the other result dimensions repeat it
     (e.g. a bias [H] added to activations [B, S, H]). The layout carries
-    over: replicated stays replicated, local stays local, `sliced<d>`
-    becomes `sliced<dims[d]>`.
+    over axis by axis: replicated stays replicated, local stays local,
+    `sliced<d>` becomes `sliced<dims[d]>`.
   }];
   let arguments = (ins Coco_DTensor:$input, DenseI64ArrayAttr:$dims);
   let results = (outs Coco_DTensor:$result);
@@ -214,7 +226,7 @@ def Coco_ExpandOp : Coco_GridUserOp<"expand", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Coco_ExtractOp : Coco_GridUserOp<"extract", [Pure]> {
+def Coco_ExtractOp : Coco_GlobalOp<"extract", [Pure]> {
   let summary = "reads the value of a rank-0 distributed tensor";
   let description = [{
     Turns a rank-0 `replicated` or `local` distributed tensor (e.g. a norm)
@@ -230,12 +242,13 @@ def Coco_ExtractOp : Coco_GridUserOp<"extract", [Pure]> {
 // Contractions and reductions
 //===----------------------------------------------------------------------===//
 
-def Coco_MatmulOp : Coco_GridUserOp<"matmul", [Pure, InferTypeOpAdaptor]> {
+def Coco_MatmulOp : Coco_GlobalOp<"matmul", [Pure, InferTypeOpAdaptor]> {
   let summary = "matrix product [..., M, K] x [K, N] -> [..., M, N]";
   let description = [{
-    Layouts (CoCoNet's rules): `sliced` on K (lhs dim rank-1) x `sliced<0>`
-    gives `local` partial sums; lhs `sliced` on a batch or M dim x
-    `replicated` gives that slicing; `replicated` x `sliced<1>` gives the
+    Placements (CoCoNet's rules, axis by axis): `sliced` on K (lhs dim
+    rank-1) x `sliced<0>` gives `local` partial sums (both operands split K
+    over the same axes in the same order); lhs `sliced` on a batch or M dim
+    x `replicated` gives that slicing; `replicated` x `sliced<1>` gives the
     result sliced on its last dim; `replicated` x `replicated` gives
     `replicated`; `local` with `replicated` or `local` gives `local`.
   }];
@@ -244,13 +257,13 @@ def Coco_MatmulOp : Coco_GridUserOp<"matmul", [Pure, InferTypeOpAdaptor]> {
   let assemblyFormat = "$lhs `,` $rhs attr-dict `:` qualified(type($lhs)) `,` qualified(type($rhs))";
 }
 
-def Coco_ReduceOp : Coco_GridUserOp<"reduce", [Pure, InferTypeOpAdaptor]> {
+def Coco_ReduceOp : Coco_GlobalOp<"reduce", [Pure, InferTypeOpAdaptor]> {
   let summary = "reduces dimensions (sum, max or min)";
   let description = [{
-    Reduces `dims` away. If the input is `sliced` along a reduced dim, each
-    rank reduces its slice and the result is `local` (partial results that
-    an `all_reduce` of the same kind completes); a slicing along a kept dim
-    carries over.
+    Reduces `dims` away. On an axis where the input is `sliced` along a
+    reduced dim, each rank reduces its block and the result is `local`
+    there (partial results that an `all_reduce` of the same kind completes);
+    a slicing along a kept dim carries over.
   }];
   let arguments = (ins Coco_ReductionKind:$kind, Coco_DTensor:$input,
                        DenseI64ArrayAttr:$dims);
@@ -258,7 +271,7 @@ def Coco_ReduceOp : Coco_GridUserOp<"reduce", [Pure, InferTypeOpAdaptor]> {
   let assemblyFormat = "$kind $input `dims` $dims attr-dict `:` qualified(type($input))";
 }
 
-def Coco_NormOp : Coco_GridUserOp<"norm", [Pure, InferTypeOpAdaptor]> {
+def Coco_NormOp : Coco_GlobalOp<"norm", [Pure, InferTypeOpAdaptor]> {
   let summary = "L2 norm over all elements, as a rank-0 distributed tensor";
   let description = [{
     sqrt(sum(x*x)) over the whole tensor. A `sliced` input is rejected: the
@@ -271,7 +284,7 @@ def Coco_NormOp : Coco_GridUserOp<"norm", [Pure, InferTypeOpAdaptor]> {
   let assemblyFormat = "$input attr-dict `:` qualified(type($input))";
 }
 
-def Coco_UpdateOp : Coco_GridUserOp<"update", [AllTypesMatch<["param", "value"]>]> {
+def Coco_UpdateOp : Coco_GlobalOp<"update", [AllTypesMatch<["param", "value"]>]> {
   let summary = "writes a new value into a parameter when the function returns";
   let description = [{
     `param` must be an argument of the enclosing function. When the function
@@ -287,38 +300,67 @@ def Coco_UpdateOp : Coco_GridUserOp<"update", [AllTypesMatch<["param", "value"]>
 // Collectives (global view)
 //===----------------------------------------------------------------------===//
 
+/// A collective runs along the grid axes `along [A, ...]` (a set of axes
+/// runs on the flattened group, outer axis first); only the placements on
+/// those axes change. Without `along`, the axes follow from the operand:
+/// its local axes (all_reduce, reduce_scatter, reduce_to_root, broadcast),
+/// the axes slicing its one sliced dimension (all_gather, all_to_all), or
+/// axis 0 of a one-axis grid (slice, broadcast of a replicated value).
 class Coco_CollectiveOp<string mnemonic, list<Trait> traits = []>
-    : Coco_GridUserOp<mnemonic, !listconcat(traits,
+    : Coco_GlobalOp<mnemonic, !listconcat(traits,
                        [Pure, InferTypeOpAdaptor,
-                        DeclareOpInterfaceMethods<Coco_CollectiveOpInterface>])>;
+                        DeclareOpInterfaceMethods<Coco_CollectiveOpInterface,
+                            ["getCommAxes", "getCommGrid"]>])>;
 
 def Coco_AllReduceOp : Coco_CollectiveOp<"all_reduce"> {
   let summary = "local -> replicated: combines every rank's value";
-  let arguments = (ins Coco_ReductionKind:$kind, Coco_DTensor:$input);
+  let arguments = (ins Coco_ReductionKind:$kind, Coco_DTensor:$input,
+                       OptionalAttr<DenseI64ArrayAttr>:$axes);
   let results = (outs Coco_DTensor:$result);
-  let assemblyFormat = "$kind $input attr-dict `:` qualified(type($input))";
+  let assemblyFormat = [{
+    $kind $input (`along` $axes^)? attr-dict `:` qualified(type($input))
+  }];
 }
 
 def Coco_ReduceScatterOp : Coco_CollectiveOp<"reduce_scatter"> {
   let summary = "local -> sliced<dim>: combines, each rank keeps its slice";
+  let description = [{
+    Each axis of `along` becomes `sliced<dim>`; several axes split the
+    dimension in their order (the first the outermost). Blocks need not be
+    equal (see `!coco.dtensor`).
+  }];
   let arguments = (ins Coco_ReductionKind:$kind, Coco_DTensor:$input,
-                       I64Attr:$dim);
+                       I64Attr:$dim, OptionalAttr<DenseI64ArrayAttr>:$axes);
   let results = (outs Coco_DTensor:$result);
-  let assemblyFormat = "$kind $input `dim` $dim attr-dict `:` qualified(type($input))";
+  let assemblyFormat = [{
+    $kind $input `dim` $dim (`along` $axes^)? attr-dict `:` qualified(type($input))
+  }];
 }
 
 def Coco_AllGatherOp : Coco_CollectiveOp<"all_gather"> {
   let summary = "sliced -> replicated: concatenates every rank's slice";
-  let arguments = (ins Coco_DTensor:$input);
+  let description = [{
+    The axes of `along` must slice one dimension and be its innermost
+    slicing levels (gather the inner blocks before the outer ones).
+  }];
+  let arguments = (ins Coco_DTensor:$input, OptionalAttr<DenseI64ArrayAttr>:$axes);
   let results = (outs Coco_DTensor:$result);
-  let assemblyFormat = "$input attr-dict `:` qualified(type($input))";
+  let assemblyFormat = [{
+    $input (`along` $axes^)? attr-dict `:` qualified(type($input))
+  }];
 }
 
 def Coco_BroadcastOp : Coco_CollectiveOp<"broadcast"> {
   let summary = "local or replicated -> replicated: the root rank's value";
-  let arguments = (ins Coco_DTensor:$input, I64Attr:$root);
+  let description = [{
+    `root` is a rank of the group `along` runs on (row-major over its axes).
+  }];
+  let arguments = (ins Coco_DTensor:$input, I64Attr:$root,
+                       OptionalAttr<DenseI64ArrayAttr>:$axes);
   let results = (outs Coco_DTensor:$result);
-  let assemblyFormat = "$input `root` $root attr-dict `:` qualified(type($input))";
+  let assemblyFormat = [{
+    $input `root` $root (`along` $axes^)? attr-dict `:` qualified(type($input))
+  }];
 }
 
 def Coco_ReduceToRootOp : Coco_CollectiveOp<"reduce_to_root"> {
@@ -329,43 +371,50 @@ def Coco_ReduceToRootOp : Coco_CollectiveOp<"reduce_to_root"> {
     result is therefore `local`.
   }];
   let arguments = (ins Coco_ReductionKind:$kind, Coco_DTensor:$input,
-                       I64Attr:$root);
+                       I64Attr:$root, OptionalAttr<DenseI64ArrayAttr>:$axes);
   let results = (outs Coco_DTensor:$result);
   let assemblyFormat = [{
-    $kind $input `root` $root attr-dict `:` qualified(type($input))
+    $kind $input `root` $root (`along` $axes^)? attr-dict `:` qualified(type($input))
   }];
 }
 
 def Coco_AllToAllOp : Coco_CollectiveOp<"all_to_all"> {
   let summary = "sliced<s> -> sliced<dim>: re-slices along another dim";
-  let arguments = (ins Coco_DTensor:$input, I64Attr:$dim);
+  let arguments = (ins Coco_DTensor:$input, I64Attr:$dim,
+                       OptionalAttr<DenseI64ArrayAttr>:$axes);
   let results = (outs Coco_DTensor:$result);
-  let assemblyFormat = "$input `dim` $dim attr-dict `:` qualified(type($input))";
+  let assemblyFormat = [{
+    $input `dim` $dim (`along` $axes^)? attr-dict `:` qualified(type($input))
+  }];
 }
 
 def Coco_SliceOp : Coco_CollectiveOp<"slice"> {
   let summary = "replicated -> sliced<dim>: keeps this rank's slice, no traffic";
-  let arguments = (ins Coco_DTensor:$input, I64Attr:$dim);
+  let arguments = (ins Coco_DTensor:$input, I64Attr:$dim,
+                       OptionalAttr<DenseI64ArrayAttr>:$axes);
   let results = (outs Coco_DTensor:$result);
-  let assemblyFormat = "$input `dim` $dim attr-dict `:` qualified(type($input))";
+  let assemblyFormat = [{
+    $input `dim` $dim (`along` $axes^)? attr-dict `:` qualified(type($input))
+  }];
   let extraClassDeclaration = [{
     bool movesData() { return false; }
   }];
 }
 
-def Coco_SendOp : Coco_GridUserOp<"send", [
+def Coco_SendOp : Coco_GlobalOp<"send", [
     MemoryEffects<[MemWrite<Coco_CommunicationResource>]>,
-    DeclareOpInterfaceMethods<Coco_CollectiveOpInterface>]> {
+    DeclareOpInterfaceMethods<Coco_CollectiveOpInterface,
+        ["getCommAxes", "getCommGrid"]>]> {
   let summary = "sends this rank's value to a peer along a grid axis";
   let description = [{
     Point to point: `peer` is an index along the grid axis `along` (default:
-    the axis of the operand's layout). Typically guarded by `scf.if` on
-    `coco.axis_rank`.
+    the one axis the value is not replicated on; axis 0 on a one-axis grid).
+    Typically guarded by `scf.if` on `coco.axis_rank`.
 
-    Sending along another axis than the layout's (pipeline stages on axis 0,
-    tensor parallelism on axis 1) keeps the layout: rank (s, t) sends to
-    (s', t), so a value replicated or sliced over axis 1 arrives replicated
-    or sliced over axis 1. This is the channel coco-pipeline-send rewrites.
+    The other coordinates stay: along axis 0 (pipeline stages), rank (s, t)
+    sends to (s', t), so a value replicated or sliced over axis 1 (tensor
+    parallelism) arrives replicated or sliced over axis 1. This is the
+    channel coco-pipeline-send rewrites.
   }];
   let arguments = (ins Coco_DTensor:$input, Index:$peer,
                        OptionalAttr<I64Attr>:$along);
@@ -375,20 +424,25 @@ def Coco_SendOp : Coco_GridUserOp<"send", [
   let extraClassDeclaration = [{
     /// The grid axis `peer` indexes.
     int64_t getPeerAxis() {
-      return getAlong() ? *getAlong() : getInput().getType().getAxis();
+      return getAlong() ? *getAlong()
+                        : ::mlir::coco::defaultPeerAxis(getInput().getType());
     }
   }];
 }
 
-def Coco_RecvOp : Coco_GridUserOp<"recv", [
+def Coco_RecvOp : Coco_GlobalOp<"recv", [
     MemoryEffects<[MemWrite<Coco_CommunicationResource>]>,
-    DeclareOpInterfaceMethods<Coco_CollectiveOpInterface>]> {
+    DeclareOpInterfaceMethods<Coco_CollectiveOpInterface,
+        ["getCommAxes", "getCommGrid"]>]> {
   let summary = "receives a value from a peer along a grid axis";
   let description = [{
-    `peer` is an index along the grid axis `along` (default: the axis of the
-    result's layout). Along the layout's own axis only this rank receives the
-    value, so the result must be `local`; along another axis the result keeps
-    the sender's layout over its axis (see `coco.send`).
+    `peer` is an index along the grid axis `along` (default as for
+    `coco.send`). The result keeps the sender's placements on the other
+    axes (see `coco.send`). On the peer axis it cannot be `sliced` (the
+    other blocks are not here). A received value is usually `local` there;
+    `replicated` is accepted for the pipeline idiom, where each stage runs
+    its own branch (`scf.if` on `coco.axis_rank`) and a placement along the
+    stage axis only describes the ranks running it.
   }];
   let arguments = (ins Index:$peer, OptionalAttr<I64Attr>:$along);
   let results = (outs Coco_DTensor:$result);
@@ -398,7 +452,8 @@ def Coco_RecvOp : Coco_GridUserOp<"recv", [
   let extraClassDeclaration = [{
     /// The grid axis `peer` indexes.
     int64_t getPeerAxis() {
-      return getAlong() ? *getAlong() : getResult().getType().getAxis();
+      return getAlong() ? *getAlong()
+                        : ::mlir::coco::defaultPeerAxis(getResult().getType());
     }
   }];
   let hasVerifier = 1;
@@ -415,8 +470,12 @@ class Coco_CommOp<string mnemonic, list<Trait> traits = []>
         DeclareOpInterfaceMethods<Coco_CollectiveOpInterface>])> {
   let description = [{
     Rank-local form of the collective: `input` and `init` are this rank's
-    buffers (tensors before bufferization, memrefs after); the grid axis is
-    explicit. With tensors, the result is the updated `init`.
+    buffers (tensors before bufferization, memrefs after); the grid axes are
+    explicit (`on @g[0, 1]`: the flattened group of axes 0 and 1, axis 0
+    outer). With tensors, the result is the updated `init`. Where a
+    dimension is split into blocks (reduce_scatter, all_gather, all_to_all),
+    the blocks follow `!coco.dtensor`'s rule over the group's axes, so the
+    ranks' blocks may differ in size.
   }];
   let results = (outs Variadic<AnyRankedTensor>:$result);
   let extraClassDeclaration = [{
@@ -432,9 +491,9 @@ def Coco_CommAllReduceOp : Coco_CommOp<"all_reduce"> {
   let arguments = (ins Coco_ReductionKind:$kind,
       Arg<Coco_LocalBuffer, "", [MemRead]>:$input,
       Arg<Coco_LocalBuffer, "", [MemWrite]>:$init,
-      FlatSymbolRefAttr:$grid, I64Attr:$axis);
+      FlatSymbolRefAttr:$grid, DenseI64ArrayAttr:$axes);
   let assemblyFormat = [{
-    $kind $input `into` $init `on` $grid `[` $axis `]` attr-dict `:`
+    $kind $input `into` $init `on` custom<GridAxes>($grid, $axes) attr-dict `:`
     qualified(type($input)) `,` qualified(type($init)) (`->` qualified(type($result))^)?
   }];
 }
@@ -444,9 +503,9 @@ def Coco_CommReduceScatterOp : Coco_CommOp<"reduce_scatter"> {
   let arguments = (ins Coco_ReductionKind:$kind,
       Arg<Coco_LocalBuffer, "", [MemRead]>:$input,
       Arg<Coco_LocalBuffer, "", [MemWrite]>:$init, I64Attr:$dim,
-      FlatSymbolRefAttr:$grid, I64Attr:$axis);
+      FlatSymbolRefAttr:$grid, DenseI64ArrayAttr:$axes);
   let assemblyFormat = [{
-    $kind $input `into` $init `dim` $dim `on` $grid `[` $axis `]` attr-dict
+    $kind $input `into` $init `dim` $dim `on` custom<GridAxes>($grid, $axes) attr-dict
     `:` qualified(type($input)) `,` qualified(type($init)) (`->` qualified(type($result))^)?
   }];
 }
@@ -455,9 +514,9 @@ def Coco_CommAllGatherOp : Coco_CommOp<"all_gather"> {
   let summary = "rank-local all_gather";
   let arguments = (ins Arg<Coco_LocalBuffer, "", [MemRead]>:$input,
       Arg<Coco_LocalBuffer, "", [MemWrite]>:$init, I64Attr:$dim,
-      FlatSymbolRefAttr:$grid, I64Attr:$axis);
+      FlatSymbolRefAttr:$grid, DenseI64ArrayAttr:$axes);
   let assemblyFormat = [{
-    $input `into` $init `dim` $dim `on` $grid `[` $axis `]` attr-dict
+    $input `into` $init `dim` $dim `on` custom<GridAxes>($grid, $axes) attr-dict
     `:` qualified(type($input)) `,` qualified(type($init)) (`->` qualified(type($result))^)?
   }];
 }
@@ -466,9 +525,9 @@ def Coco_CommBroadcastOp : Coco_CommOp<"broadcast"> {
   let summary = "rank-local broadcast";
   let arguments = (ins Arg<Coco_LocalBuffer, "", [MemRead]>:$input,
       Arg<Coco_LocalBuffer, "", [MemWrite]>:$init, I64Attr:$root,
-      FlatSymbolRefAttr:$grid, I64Attr:$axis);
+      FlatSymbolRefAttr:$grid, DenseI64ArrayAttr:$axes);
   let assemblyFormat = [{
-    $input `into` $init `root` $root `on` $grid `[` $axis `]` attr-dict
+    $input `into` $init `root` $root `on` custom<GridAxes>($grid, $axes) attr-dict
     `:` qualified(type($input)) `,` qualified(type($init)) (`->` qualified(type($result))^)?
   }];
 }
@@ -478,9 +537,9 @@ def Coco_CommReduceOp : Coco_CommOp<"reduce"> {
   let arguments = (ins Coco_ReductionKind:$kind,
       Arg<Coco_LocalBuffer, "", [MemRead]>:$input,
       Arg<Coco_LocalBuffer, "", [MemWrite]>:$init, I64Attr:$root,
-      FlatSymbolRefAttr:$grid, I64Attr:$axis);
+      FlatSymbolRefAttr:$grid, DenseI64ArrayAttr:$axes);
   let assemblyFormat = [{
-    $kind $input `into` $init `root` $root `on` $grid `[` $axis `]` attr-dict
+    $kind $input `into` $init `root` $root `on` custom<GridAxes>($grid, $axes) attr-dict
     `:` qualified(type($input)) `,` qualified(type($init)) (`->` qualified(type($result))^)?
   }];
 }
@@ -489,10 +548,10 @@ def Coco_CommAllToAllOp : Coco_CommOp<"all_to_all"> {
   let summary = "rank-local all_to_all";
   let arguments = (ins Arg<Coco_LocalBuffer, "", [MemRead]>:$input,
       Arg<Coco_LocalBuffer, "", [MemWrite]>:$init, I64Attr:$split_dim,
-      I64Attr:$concat_dim, FlatSymbolRefAttr:$grid, I64Attr:$axis);
+      I64Attr:$concat_dim, FlatSymbolRefAttr:$grid, DenseI64ArrayAttr:$axes);
   let assemblyFormat = [{
     $input `into` $init `split` $split_dim `concat` $concat_dim
-    `on` $grid `[` $axis `]` attr-dict
+    `on` custom<GridAxes>($grid, $axes) attr-dict
     `:` qualified(type($input)) `,` qualified(type($init)) (`->` qualified(type($result))^)?
   }];
 }
@@ -501,9 +560,9 @@ def Coco_CommRecvOp : Coco_CommOp<"recv"> {
   let summary = "rank-local receive from a peer";
   let arguments = (ins Index:$peer,
       Arg<Coco_LocalBuffer, "", [MemWrite]>:$init,
-      FlatSymbolRefAttr:$grid, I64Attr:$axis);
+      FlatSymbolRefAttr:$grid, DenseI64ArrayAttr:$axes);
   let assemblyFormat = [{
-    `from` $peer `into` $init `on` $grid `[` $axis `]` attr-dict
+    `from` $peer `into` $init `on` custom<GridAxes>($grid, $axes) attr-dict
     `:` qualified(type($init)) (`->` qualified(type($result))^)?
   }];
 }
@@ -513,10 +572,31 @@ def Coco_CommSendOp : Coco_GridUserOp<"comm.send", [
     DeclareOpInterfaceMethods<Coco_CollectiveOpInterface>]> {
   let summary = "rank-local send to a peer";
   let arguments = (ins Arg<Coco_LocalBuffer, "", [MemRead]>:$input,
-      Index:$peer, FlatSymbolRefAttr:$grid, I64Attr:$axis);
+      Index:$peer, FlatSymbolRefAttr:$grid, DenseI64ArrayAttr:$axes);
   let assemblyFormat = [{
-    $input `to` $peer `on` $grid `[` $axis `]` attr-dict `:` qualified(type($input))
+    $input `to` $peer `on` custom<GridAxes>($grid, $axes) attr-dict `:` qualified(type($input))
   }];
+  let hasVerifier = 1;
+}
+
+def Coco_LocalBlockOp : Coco_GridUserOp<"local_block", [Pure]> {
+  let summary = "this rank's block of a dimension split over grid axes";
+  let description = [{
+    `%offset, %size = coco.local_block %extent on @g[1, 0]`: a dimension of
+    `extent` elements split over the grid axes (the first the outermost,
+    each splitting the blocks of the previous one) gives this rank the block
+    [offset, offset + size). Each split gives n / R elements to each of R
+    ranks and one more to the first n % R (`!coco.dtensor`'s rule). Made by
+    coco-localize where a block's offset or size depends on the rank; folds
+    to constants where they do not.
+  }];
+  let arguments = (ins Index:$extent, FlatSymbolRefAttr:$grid,
+                       DenseI64ArrayAttr:$axes);
+  let results = (outs Index:$offset, Index:$size);
+  let assemblyFormat = [{
+    $extent `on` custom<GridAxes>($grid, $axes) attr-dict
+  }];
+  let hasCanonicalizeMethod = 1;
 }
 
 //===----------------------------------------------------------------------===//
@@ -536,10 +616,10 @@ def Coco_CommIAllReduceOp : Coco_GridUserOp<"comm.iall_reduce", [
   let arguments = (ins Coco_ReductionKind:$kind,
       Arg<AnyMemRef, "", [MemRead]>:$input,
       Arg<AnyMemRef, "", [MemWrite]>:$init,
-      FlatSymbolRefAttr:$grid, I64Attr:$axis);
+      FlatSymbolRefAttr:$grid, DenseI64ArrayAttr:$axes);
   let results = (outs I64:$request);
   let assemblyFormat = [{
-    $kind $input `into` $init `on` $grid `[` $axis `]` attr-dict `:`
+    $kind $input `into` $init `on` custom<GridAxes>($grid, $axes) attr-dict `:`
     type($input) `,` type($init)
   }];
   let hasVerifier = 1;
@@ -557,10 +637,10 @@ def Coco_CommIReduceScatterOp : Coco_GridUserOp<"comm.ireduce_scatter", [
   let arguments = (ins Coco_ReductionKind:$kind,
       Arg<AnyMemRef, "", [MemRead]>:$input,
       Arg<AnyMemRef, "", [MemWrite]>:$init, I64Attr:$dim,
-      FlatSymbolRefAttr:$grid, I64Attr:$axis);
+      FlatSymbolRefAttr:$grid, DenseI64ArrayAttr:$axes);
   let results = (outs I64:$request);
   let assemblyFormat = [{
-    $kind $input `into` $init `dim` $dim `on` $grid `[` $axis `]` attr-dict
+    $kind $input `into` $init `dim` $dim `on` custom<GridAxes>($grid, $axes) attr-dict
     `:` type($input) `,` type($init)
   }];
   let hasVerifier = 1;

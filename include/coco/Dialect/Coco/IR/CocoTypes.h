@@ -7,9 +7,60 @@
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Types.h"
 
+#include <string>
+
 #include "coco/Dialect/Coco/IR/CocoEnums.h.inc"
+
+namespace mlir::coco {
+
+/// How a distributed tensor lies on one axis of its grid: `replicated`,
+/// `local` or `sliced<d>`. Stored in a DTensorType as one int64_t code.
+class Placement {
+public:
+  static constexpr int64_t kReplicatedCode = -1;
+  static constexpr int64_t kLocalCode = -2;
+
+  static Placement replicated() { return Placement(kReplicatedCode); }
+  static Placement local() { return Placement(kLocalCode); }
+  static Placement sliced(int64_t dim) { return Placement(dim); }
+  static Placement fromCode(int64_t code) { return Placement(code); }
+
+  int64_t getCode() const { return code; }
+  bool isReplicated() const { return code == kReplicatedCode; }
+  bool isLocal() const { return code == kLocalCode; }
+  bool isSliced() const { return code >= 0; }
+  /// The sliced dimension (sliced placements only).
+  int64_t getDim() const { return code; }
+  bool isSlicedAlong(int64_t dim) const { return code == dim; }
+
+  bool operator==(Placement other) const { return code == other.code; }
+  bool operator!=(Placement other) const { return code != other.code; }
+
+  /// "replicated", "local", "sliced<0>".
+  std::string str() const;
+
+private:
+  explicit Placement(int64_t code) : code(code) {}
+  int64_t code;
+};
+
+} // namespace mlir::coco
 
 #define GET_TYPEDEF_CLASSES
 #include "coco/Dialect/Coco/IR/CocoTypes.h.inc"
+
+namespace mlir::coco {
+
+/// Block `index` of a dimension of `extent` elements split over `parts`
+/// ranks: `extent / parts` elements, one more for the first `extent % parts`
+/// blocks (numpy's array_split). Returns {offset, size}.
+inline std::pair<int64_t, int64_t> balancedBlock(int64_t extent,
+                                                  int64_t parts,
+                                                  int64_t index) {
+  int64_t base = extent / parts, extra = extent % parts;
+  return {index * base + std::min(index, extra), base + (index < extra)};
+}
+
+} // namespace mlir::coco
 
 #endif // COCO_DIALECT_COCO_IR_COCOTYPES_H

@@ -53,15 +53,34 @@ def CocoSplitOp : Coco_TransformOp<"split"> {
   let assemblyFormat = "$target attr-dict `:` functional-type(operands, results)";
 }
 
+def CocoHierarchicalAllReduceOp : Coco_TransformOp<"hierarchical_all_reduce"> {
+  let summary = "Two-level all_reduce (see coco-hierarchical-all-reduce)";
+  let description = [{
+    Each targeted `coco.all_reduce`, running along the axes `inner` and
+    others (`outer`, when given), becomes `reduce_scatter` along `dim` over
+    `inner` + `all_reduce` over the outer axes + `all_gather` over `inner`.
+    Returns the all_gathers. A failed precondition is a definite failure
+    with the op's diagnostic; the payload is unchanged.
+  }];
+  let arguments = (ins TransformHandleTypeInterface:$target,
+                   DenseI64ArrayAttr:$inner,
+                   DefaultValuedAttr<DenseI64ArrayAttr, "{}">:$outer,
+                   DefaultValuedAttr<I64Attr, "0">:$dim);
+  let results = (outs TransformHandleTypeInterface:$result);
+  let assemblyFormat = "$target attr-dict `:` functional-type(operands, results)";
+}
+
 def CocoReorderOp : Coco_TransformOp<"reorder"> {
   let summary = "Moves pointwise work before all_gathers (see coco-reorder)";
   let description = [{
     Applies CoCoNet's reorder to a fixed point inside each targeted op
     (typically a function): pointwise ops and reductions consuming
-    all_gathers run on slices. Returns the targets. If some op cannot be
-    reordered, the diagnostic is reported and the payload is unchanged.
+    all_gathers run on slices (with `axes`: only all_gathers along exactly
+    those grid axes). Returns the targets. If some op cannot be reordered,
+    the diagnostic is reported and the payload is unchanged.
   }];
-  let arguments = (ins TransformHandleTypeInterface:$target);
+  let arguments = (ins TransformHandleTypeInterface:$target,
+                   DefaultValuedAttr<DenseI64ArrayAttr, "{}">:$axes);
   let results = (outs TransformHandleTypeInterface:$result);
   let assemblyFormat = "$target attr-dict `:` functional-type(operands, results)";
 }
@@ -70,10 +89,12 @@ def CocoShardStateOp : Coco_TransformOp<"shard_state"> {
   let summary = "Keeps named arguments sliced (see coco-shard-state)";
   let description = [{
     For each targeted `func.func`, the arguments whose `coco.name` is in
-    `args` stay sliced across calls. Returns the targets.
+    `args` stay sliced across calls (with `axes`: only if their slices are
+    along exactly those grid axes). Returns the targets.
   }];
   let arguments = (ins TransformHandleTypeInterface:$target,
-                   StrArrayAttr:$args);
+                   StrArrayAttr:$args,
+                   DefaultValuedAttr<DenseI64ArrayAttr, "{}">:$axes);
   let results = (outs TransformHandleTypeInterface:$result);
   let assemblyFormat = "$target attr-dict `:` functional-type(operands, results)";
 }
@@ -108,8 +129,8 @@ def CocoFuseElementwiseOp : Coco_TransformOp<"fuse_elementwise"> {
 def CocoPipelineSendOp : Coco_AtomicTransformOp<"pipeline_send"> {
   let summary = "Sends slices to the next pipeline stage (see coco-pipeline-send)";
   let description = [{
-    Targets `coco.send` ops of a replicated value along another grid axis
-    than its layout's. The sends of each target's channel send the slices of
+    Targets `coco.send` ops of a value all_reduced or all_gathered along
+    other grid axes than the one it is sent along. The sends of each target's channel send the slices of
     the all_reduce (split along `dim`) or all_gather they came from, and the
     channel's recvs all_gather what they receive. Returns the targets. Every
     target is checked before any changes: a failed precondition is a

@@ -31,10 +31,12 @@ def CocoSplitPass : Pass<"coco-split", "ModuleOp"> {
   let summary = "Splits every all_reduce into two collectives";
   let description = [{
     `into=rs-ag` (default): `all_reduce K x` becomes
-    `all_gather(reduce_scatter K x dim D)`, the first half of CoCoNet's
-    RS-C-AG schedules. `into=reduce-bcast`: `broadcast(reduce_to_root K x
-    root R) root R`. Fails, leaving the IR unchanged, when dimension D is
-    missing or not divisible by a static grid extent.
+    `all_gather(reduce_scatter K x dim D)` along the same axes, the first
+    half of CoCoNet's RS-C-AG schedules; blocks need not be equal. 
+    `into=reduce-bcast`: `broadcast(reduce_to_root K x root R) root R`.
+    `axes` restricts the split to the all_reduces along exactly those axes.
+    Fails, leaving the IR unchanged, when dimension D is missing or the root
+    is out of range.
   }];
   let options = [
     Option<"into", "into", "std::string", /*default=*/"\"rs-ag\"",
@@ -42,7 +44,35 @@ def CocoSplitPass : Pass<"coco-split", "ModuleOp"> {
     Option<"dim", "dim", "int64_t", /*default=*/"0",
            "dimension the reduce_scatter slices">,
     Option<"root", "root", "int64_t", /*default=*/"0",
-           "root rank of reduce + broadcast">
+           "root rank of reduce + broadcast">,
+    ListOption<"axes", "axes", "int64_t",
+               "only collectives along exactly these grid axes (default: all)">
+  ];
+}
+
+def CocoHierarchicalAllReducePass
+    : Pass<"coco-hierarchical-all-reduce", "ModuleOp"> {
+  let summary = "Splits an all_reduce over two axis groups into three steps";
+  let description = [{
+    The two-level all-reduce of multi-node jobs: an `all_reduce` along the
+    axes `inner` plus others (the outer ones) becomes
+    `all_gather(all_reduce(reduce_scatter(x, dim) along inner) along outer)
+    along inner`: ranks sharing the outer coordinates (a node) reduce-scatter
+    among themselves, each block is all-reduced across the outer axes (1/R
+    of the bytes cross the slow links), and the blocks are gathered back.
+    The result equals the flat all_reduce (the sum is regrouped). coco-reorder
+    can then run the consumers on the inner blocks and coco-shard-state keep
+    state sliced along `inner`. Fails, leaving the IR unchanged, when an
+    all_reduce does not run along all of `inner` and at least one other axis
+    (with `outer` given: exactly inner + outer), or `dim` is out of range.
+  }];
+  let options = [
+    ListOption<"inner", "inner", "int64_t",
+               "the inner grid axes (within a node); required">,
+    ListOption<"outer", "outer", "int64_t",
+               "the outer axes; default: the all_reduce's other axes">,
+    Option<"dim", "dim", "int64_t", /*default=*/"0",
+           "dimension the inner reduce_scatter slices">
   ];
 }
 
@@ -57,10 +87,15 @@ def CocoReorderPass : Pass<"coco-reorder", "ModuleOp"> {
     used sliced, so replicated state is also computed on 1/R. A
     reduction over a gathered value becomes a partial reduction of the slice
     completed by an `all_reduce` (for `coco.norm`: sum of squares,
-    all_reduce, sqrt). Fails, leaving the IR unchanged, when an op consuming
-    a gathered value has an operand that cannot be sliced (local or sliced
-    differently).
+    all_reduce, sqrt). With `axes`, only gathers along exactly those axes
+    move. Fails, leaving the IR unchanged, when an op consuming a gathered
+    value has an operand that cannot be sliced (not replicated on the
+    gather's axes).
   }];
+  let options = [
+    ListOption<"axes", "axes", "int64_t",
+               "only collectives along exactly these grid axes (default: all)">
+  ];
 }
 
 def CocoShardStatePass : Pass<"coco-shard-state", "ModuleOp"> {
@@ -75,7 +110,10 @@ def CocoShardStatePass : Pass<"coco-shard-state", "ModuleOp"> {
   }];
   let options = [
     ListOption<"args", "args", "std::string",
-               "coco.name of the arguments to shard (e.g. m,v)">
+               "coco.name of the arguments to shard (e.g. m,v)">,
+    ListOption<"axes", "axes", "int64_t",
+               "the grid axes the state is sliced along (default: those of "
+               "its slices)">
   ];
 }
 
@@ -95,7 +133,9 @@ def CocoPipelineSendPass : Pass<"coco-pipeline-send", "ModuleOp"> {
   }];
   let options = [
     Option<"dim", "dim", "int64_t", /*default=*/"0",
-           "dimension an all_reduce's reduce_scatter slices">
+           "dimension an all_reduce's reduce_scatter slices">,
+    ListOption<"axes", "axes", "int64_t",
+               "only values reduced or gathered along exactly these grid axes (default: all)">
   ];
 }
 
@@ -103,15 +143,20 @@ def CocoFuseReduceScatterPass
     : Pass<"coco-fuse-reduce-scatter", "::mlir::func::FuncOp"> {
   let summary = "Folds rank-local reduce_scatters into their consumers' loop";
   let description = [{
-    Rank-local view. A `coco.comm.reduce_scatter` along dim 0 on a grid axis
-    of static extent R becomes an `all_to_all` that only moves data (each
-    rank receives its chunk from every rank) plus an elementwise
+    Rank-local view. A `coco.comm.reduce_scatter` along dim 0 on a group of
+    grid axes of static size R becomes an `all_to_all` that only moves data
+    (each rank receives its chunk from every rank) plus an elementwise
     `linalg.generic` adding the R chunks, which elementwise fusion then
     merges with the pointwise consumers: the reduction happens inside the
     consumer's loop instead of a separate sweep over memory (CoCoNet's
-    fused reduce-scatter + compute). Reduce-scatters on other dims or
-    dynamic axes are left alone.
+    fused reduce-scatter + compute). Reduce-scatters on other dims, dynamic
+    axes or blocks of unequal size stay as they are, with a remark saying
+    why.
   }];
+  let options = [
+    ListOption<"axes", "axes", "int64_t",
+               "only collectives along exactly these grid axes (default: all)">
+  ];
   let dependentDialects = ["::mlir::linalg::LinalgDialect",
                            "::mlir::tensor::TensorDialect"];
 }
@@ -136,7 +181,9 @@ def CocoOverlapPass : Pass<"coco-overlap", "::mlir::func::FuncOp"> {
   }];
   let options = [
     Option<"chunks", "chunks", "int64_t", /*default=*/"2",
-           "number of row blocks (>= 2), or 0: only marked collectives">
+           "number of row blocks (>= 2), or 0: only marked collectives">,
+    ListOption<"axes", "axes", "int64_t",
+               "only collectives along exactly these grid axes (default: all)">
   ];
   let dependentDialects = ["::mlir::memref::MemRefDialect",
                            "::mlir::linalg::LinalgDialect"];

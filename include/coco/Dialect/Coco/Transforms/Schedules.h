@@ -17,6 +17,10 @@
 
 namespace mlir::coco {
 
+/// Whether `collective` runs along exactly the set of grid axes `axes` (any
+/// axes when `axes` is empty): the filter of the schedules' `axes` options.
+bool runsAlong(Operation *collective, ArrayRef<int64_t> axes);
+
 /// Preconditions of the split rewrites (diagnostics on failure).
 LogicalResult checkSplitAllReduce(AllReduceOp op, int64_t dim,
                                   SymbolTableCollection &symbols);
@@ -33,6 +37,21 @@ FailureOr<BroadcastOp> splitAllReduceToReduceBroadcast(
     RewriterBase &rewriter, AllReduceOp op, int64_t root,
     SymbolTableCollection &symbols);
 
+/// Checks that `op` can become the two-level all-reduce (see
+/// coco-hierarchical-all-reduce): it runs along every axis of `inner` and
+/// others, which are `outer` if given. Returns the outer axes.
+FailureOr<SmallVector<int64_t>>
+checkHierarchicalAllReduce(AllReduceOp op, ArrayRef<int64_t> inner,
+                           ArrayRef<int64_t> outer, int64_t dim);
+
+/// all_reduce along inner + outer -> all_gather(all_reduce(reduce_scatter(x,
+/// dim) along inner) along outer) along inner.
+FailureOr<AllGatherOp> hierarchicalAllReduce(RewriterBase &rewriter,
+                                             AllReduceOp op,
+                                             ArrayRef<int64_t> inner,
+                                             ArrayRef<int64_t> outer,
+                                             int64_t dim);
+
 /// Whether `op` is a pointwise op or reduction that reorder can move before
 /// the all_gathers feeding it.
 bool isReorderable(Operation *op);
@@ -44,20 +63,23 @@ bool isReorderable(Operation *op);
 FailureOr<Operation *> reorderBeforeAllGather(RewriterBase &rewriter,
                                               Operation *op);
 
-/// Applies reorderBeforeAllGather to a fixed point inside `root`. Checks
+/// Applies reorderBeforeAllGather to a fixed point inside `root`, to ops
+/// consuming all_gathers along exactly `axes` (any axes when empty). Checks
 /// every candidate it meets; on the first failure, emits the diagnostic and
 /// returns failure (callers that need atomicity work on a clone).
-LogicalResult reorderToFixedPoint(RewriterBase &rewriter, Operation *root);
+LogicalResult reorderToFixedPoint(RewriterBase &rewriter, Operation *root,
+                                  ArrayRef<int64_t> axes = {});
 
-/// Checks that argument `argIndex` of `function` can be sharded and returns
-/// the dimension it is sliced along.
-FailureOr<int64_t> checkShardState(func::FuncOp function, unsigned argIndex,
-                                   SymbolTableCollection &symbols);
+/// Checks that argument `argIndex` of `function` can be sharded (along
+/// exactly `axes`, when given) and returns the sliced type it gets.
+FailureOr<DTensorType> checkShardState(func::FuncOp function,
+                                       unsigned argIndex,
+                                       ArrayRef<int64_t> axes = {});
 
-/// Makes the replicated argument `argIndex` of `function` sliced (see
+/// Makes argument `argIndex` of `function` sliced as its uses slice it (see
 /// coco-shard-state).
 LogicalResult shardState(RewriterBase &rewriter, func::FuncOp function,
-                         unsigned argIndex, SymbolTableCollection &symbols);
+                         unsigned argIndex, ArrayRef<int64_t> axes = {});
 
 /// Checks that `send` (a replicated value sent along another grid axis than
 /// its layout's) can send slices: every send of its channel (same grid, peer
