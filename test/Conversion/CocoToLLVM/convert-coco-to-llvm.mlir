@@ -97,3 +97,60 @@ func.func @not_bufferized(%a: tensor<16xf32>, %b: tensor<16xf32>) -> tensor<16xf
   %0 = coco.comm.all_reduce sum %a into %b on @dp[0] : tensor<16xf32>, tensor<16xf32> -> tensor<16xf32>
   return %0 : tensor<16xf32>
 }
+
+// -----
+
+coco.grid @g(shape = [2, ?])
+
+// A group of axes: coco_rt_comm_group(ndims, extents, naxes, axes, unused
+// -1), the outer axis first.
+// CHECK-LABEL: func @group
+// CHECK: %[[N:.*]] = llvm.mlir.constant(2 : i64)
+// CHECK-NEXT: %[[E0:.*]] = llvm.mlir.constant(2 : i64)
+// CHECK-NEXT: %[[E1:.*]] = llvm.mlir.constant(-1 : i64)
+// CHECK-NEXT: %[[E2:.*]] = llvm.mlir.constant(1 : i64)
+// CHECK-NEXT: %[[E3:.*]] = llvm.mlir.constant(1 : i64)
+// CHECK-NEXT: %[[NAXES:.*]] = llvm.mlir.constant(2 : i64)
+// CHECK-NEXT: %[[A0:.*]] = llvm.mlir.constant(1 : i64)
+// CHECK-NEXT: %[[A1:.*]] = llvm.mlir.constant(0 : i64)
+// CHECK-NEXT: %[[A2:.*]] = llvm.mlir.constant(-1 : i64)
+// CHECK-NEXT: %[[A3:.*]] = llvm.mlir.constant(-1 : i64)
+// CHECK-NEXT: %[[COMM:.*]] = llvm.call @coco_rt_comm_group(%[[N]], %[[E0]], %[[E1]], %[[E2]], %[[E3]], %[[NAXES]], %[[A0]], %[[A1]], %[[A2]], %[[A3]])
+// CHECK: llvm.call @coco_rt_all_reduce(%{{.*}}, %[[COMM]],
+func.func @group(%a: memref<16xf32>) {
+  coco.comm.all_reduce sum %a into %a on @g[1, 0] : memref<16xf32>, memref<16xf32>
+  return
+}
+
+// This rank's block, level by level: n / R elements each and one more for
+// the first n % R ranks.
+// CHECK-LABEL: func @local_block
+// CHECK-SAME: (%[[N:.*]]: index)
+// CHECK: %[[ZERO:.*]] = arith.constant 0 : index
+// Axis 1 first (the outer level), then axis 0 on the block it left:
+// CHECK: llvm.call @coco_rt_axis_size
+// CHECK: %[[R1:.*]] = builtin.unrealized_conversion_cast %{{.*}} : i64 to index
+// CHECK: llvm.call @coco_rt_axis_rank
+// CHECK: %[[I1:.*]] = builtin.unrealized_conversion_cast %{{.*}} : i64 to index
+// CHECK-DAG: %[[Q1:.*]] = arith.divui %[[N]], %[[R1]] : index
+// CHECK-DAG: %[[X1:.*]] = arith.remui %[[N]], %[[R1]] : index
+// CHECK-DAG: %[[M1:.*]] = arith.muli %[[I1]], %[[Q1]] : index
+// CHECK-DAG: %[[MIN1:.*]] = arith.minui %[[I1]], %[[X1]] : index
+// CHECK: %[[S1:.*]] = arith.addi %[[M1]], %[[MIN1]] : index
+// CHECK: %[[OFF1:.*]] = arith.addi %[[ZERO]], %[[S1]] : index
+// CHECK: %[[LT1:.*]] = arith.cmpi ult, %[[I1]], %[[X1]] : index
+// CHECK: %[[EXT1:.*]] = arith.index_castui %[[LT1]] : i1 to index
+// CHECK: %[[SIZE1:.*]] = arith.addi %[[Q1]], %[[EXT1]] : index
+// CHECK: %[[R0:.*]] = builtin.unrealized_conversion_cast %{{.*}} : i64 to index
+// CHECK: %[[I0:.*]] = builtin.unrealized_conversion_cast %{{.*}} : i64 to index
+// CHECK-DAG: %[[Q0:.*]] = arith.divui %[[SIZE1]], %[[R0]] : index
+// CHECK-DAG: %[[X0:.*]] = arith.remui %[[SIZE1]], %[[R0]] : index
+// CHECK: %[[OFF:.*]] = arith.addi %[[OFF1]], %{{.*}} : index
+// CHECK: %[[LT0:.*]] = arith.cmpi ult, %[[I0]], %[[X0]] : index
+// CHECK: %[[EXT0:.*]] = arith.index_castui %[[LT0]] : i1 to index
+// CHECK: %[[SIZE:.*]] = arith.addi %[[Q0]], %[[EXT0]] : index
+// CHECK: return %[[OFF]], %[[SIZE]]
+func.func @local_block(%n: index) -> (index, index) {
+  %offset, %size = coco.local_block %n on @g[1, 0]
+  return %offset, %size : index, index
+}

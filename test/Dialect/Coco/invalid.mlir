@@ -71,7 +71,7 @@ func.func @f(%x: !coco.dtensor<4xf32, local on @nope>) {
 coco.grid @dp(shape = [?])
 coco.grid @g4(shape = [4])
 func.func @f(%x: !coco.dtensor<4xf32, local on @dp[1]>) {
-  // expected-error @+1 {{uses '!coco.dtensor<4xf32, local on @dp[1]>', which places the tensor on 2 axes, but grid @dp has 1}}
+  // expected-error @+1 {{refers to axis 1 of grid @dp, which has 1 dimension(s)}}
   %0 = coco.all_reduce sum %x : !coco.dtensor<4xf32, local on @dp[1]>
   return
 }
@@ -771,5 +771,227 @@ coco.grid @dp(shape = [?])
 func.func @f(%a: memref<4x16xf32>, %b: memref<4x8xf32>) {
   // expected-error @+1 {{input and init sizes of dimension 1 are incompatible: 16 and 8}}
   %r = coco.comm.iall_reduce sum %a into %b on @dp[0] : memref<4x16xf32>, memref<4x8xf32>
+  return
+}
+
+// -----
+// Placements per grid axis: the type parser.
+
+coco.grid @g(shape = [2, 2])
+// expected-error @+1 {{'within' orders the axes slicing one dimension; write the placements as a list, one per grid axis}}
+func.func private @f(!coco.dtensor<4xf32, sliced<0> within 1 on @g>)
+
+// -----
+
+coco.grid @g(shape = [2, 2])
+// expected-error @+1 {{only a sliced placement can be 'within' another axis}}
+func.func private @f(!coco.dtensor<4xf32, [local within 1, sliced<0>] on @g>)
+
+// -----
+
+coco.grid @g(shape = [2, 2])
+// expected-error @+1 {{axis 0 is sliced<0> within axis 1, which does not slice dimension 0}}
+func.func private @f(!coco.dtensor<4x4xf32, [sliced<0> within 1, sliced<1>] on @g>)
+
+// -----
+
+coco.grid @g3(shape = [2, 2, 2])
+// expected-error @+1 {{axes 2 and 0 are both sliced<0> within axis 1; each level of a dimension is split by one axis}}
+func.func private @f(!coco.dtensor<8xf32, [sliced<0> within 1, sliced<0>, sliced<0> within 1] on @g3>)
+
+// -----
+
+coco.grid @g3(shape = [2, 2, 2])
+// expected-error @+1 {{dimension 0 is sliced by axes 0, 1, 2 in a given order: every axis but the outermost needs 'within'}}
+func.func private @f(!coco.dtensor<8xf32, [sliced<0>, sliced<0>, sliced<0> within 1] on @g3>)
+
+// -----
+
+coco.grid @g3(shape = [2, 2, 2])
+// expected-error @+1 {{the axes slicing dimension 0 do not form one chain of 'within'}}
+func.func private @f(!coco.dtensor<8xf32, [sliced<0> within 1, sliced<0> within 0, sliced<0>] on @g3>)
+
+// -----
+
+coco.grid @g(shape = [2, 2])
+// expected-error @+1 {{a placement list names every axis; '[AXIS]' only follows a single placement}}
+func.func private @f(!coco.dtensor<4xf32, [local, local] on @g[1]>)
+
+// -----
+
+coco.grid @g(shape = [2, 2])
+// expected-error @+1 {{sliced dimension must be non-negative, got -1}}
+func.func private @f(!coco.dtensor<4xf32, sliced<-1> on @g>)
+
+// -----
+
+coco.grid @g(shape = [2, 2])
+// expected-error @+1 {{has 5 placements; a grid has at most 4 axes}}
+func.func private @f(!coco.dtensor<4xf32, [local, local, local, local, local] on @g>)
+
+// -----
+// Placements per grid axis: ops.
+
+coco.grid @g(shape = [2, 2])
+func.func @f(%x: !coco.dtensor<4xf32, [local, local, local] on @g>) {
+  // expected-error @+1 {{uses '!coco.dtensor<4xf32, [local, local, local] on @g>', which places the tensor on 3 axes, but grid @g has 2}}
+  %0 = coco.neg %x : !coco.dtensor<4xf32, [local, local, local] on @g>
+  return
+}
+
+// -----
+
+coco.grid @g(shape = [2, 2])
+func.func @f(%x: !coco.dtensor<4xf32, replicated on @g>) {
+  // Which axis to slice is not in the operand's placements.
+  // expected-error @+1 {{runs on grid @g of 2 axes and its operand does not say along which: name them with 'along'}}
+  %0 = coco.slice %x dim 0 : !coco.dtensor<4xf32, replicated on @g>
+  return
+}
+
+// -----
+
+coco.grid @g(shape = [2, 2])
+func.func @f(%x: !coco.dtensor<4xf32, replicated on @g>, %p: index) {
+  // expected-error @+1 {{runs on grid @g of 2 axes and its operand does not say along which: name them with 'along'}}
+  coco.send %x to %p : !coco.dtensor<4xf32, replicated on @g>
+  return
+}
+
+// -----
+
+coco.grid @g(shape = [2, 2])
+func.func @f(%x: !coco.dtensor<4xf32, replicated on @g>) {
+  // expected-error @+1 {{refers to axis 2 of grid @g, which has 2 dimension(s)}}
+  %0 = coco.slice %x dim 0 along [2] : !coco.dtensor<4xf32, replicated on @g>
+  return
+}
+
+// -----
+
+coco.grid @g(shape = [2, 2])
+func.func @f(%x: !coco.dtensor<4xf32, [local, local] on @g>) {
+  // expected-error @+1 {{'coco.all_reduce' names axis 1 twice}}
+  %0 = coco.all_reduce sum %x along [1, 1] : !coco.dtensor<4xf32, [local, local] on @g>
+  return
+}
+
+// -----
+
+coco.grid @g(shape = [2, 2])
+func.func @f(%x: !coco.dtensor<4xf32, [local, local] on @g>) {
+  // expected-error @+1 {{'coco.all_reduce' axes must be non-negative, got -1}}
+  %0 = coco.all_reduce sum %x along [-1] : !coco.dtensor<4xf32, [local, local] on @g>
+  return
+}
+
+// -----
+
+coco.grid @g(shape = [2, 2])
+func.func @f(%x: !coco.dtensor<4xf32, [local, replicated] on @g>) {
+  // expected-error @+1 {{'coco.all_reduce' along [0, 1] needs a local operand on axis 1 of @g (per-rank values to combine), got replicated}}
+  %0 = coco.all_reduce sum %x along [0, 1] : !coco.dtensor<4xf32, [local, replicated] on @g>
+  return
+}
+
+// -----
+
+coco.grid @g(shape = [2, 2])
+func.func @f(%x: !coco.dtensor<4x4xf32, [sliced<0>, sliced<1>] on @g>) {
+  // expected-error @+1 {{'coco.all_gather' operand is [sliced<0>, sliced<1>] on @g, sliced along several dimensions: name the axes with 'along'}}
+  %0 = coco.all_gather %x : !coco.dtensor<4x4xf32, [sliced<0>, sliced<1>] on @g>
+  return
+}
+
+// -----
+
+coco.grid @g(shape = [2, 2])
+func.func @f(%x: !coco.dtensor<4x4xf32, [sliced<0>, sliced<1>] on @g>) {
+  // expected-error @+1 {{'coco.all_gather' along [0, 1] needs the axes to slice one dimension; the operand is [sliced<0>, sliced<1>] on @g}}
+  %0 = coco.all_gather %x along [0, 1] : !coco.dtensor<4x4xf32, [sliced<0>, sliced<1>] on @g>
+  return
+}
+
+// -----
+
+coco.grid @g(shape = [2, 2])
+func.func @f(%x: !coco.dtensor<16xf32, [sliced<0>, sliced<0>] on @g>) {
+  // Axis 0's blocks are split further by axis 1: gather axis 1 first.
+  // expected-error @+1 {{'coco.all_gather' along [0]: dimension 0 is split by axes [0, 1] (outer to inner), so axis 0's blocks are split further by an inner axis; take the inner axes first}}
+  %0 = coco.all_gather %x along [0] : !coco.dtensor<16xf32, [sliced<0>, sliced<0>] on @g>
+  return
+}
+
+// -----
+
+coco.grid @g(shape = [2, 2])
+func.func @f(%a: !coco.dtensor<4x8xf32, [local, sliced<1>] on @g>, %b: !coco.dtensor<4x8xf32, [sliced<1>, local] on @g>) {
+  // expected-error @+1 {{'coco.add' cannot combine local and sliced<1> on axis 0 of @g: only equal placements, or replicated with another, combine}}
+  %0 = coco.add %a, %b : !coco.dtensor<4x8xf32, [local, sliced<1>] on @g>, !coco.dtensor<4x8xf32, [sliced<1>, local] on @g>
+  return
+}
+
+// -----
+
+coco.grid @g(shape = [2, 2])
+func.func @f(%a: !coco.dtensor<16xf32, sliced<0> on @g>, %b: !coco.dtensor<16xf32, sliced<0> on @g[1]>) {
+  // Axis 0's blocks and axis 1's blocks overlap in no nested way: no
+  // operand holds the result's block.
+  // expected-error @+1 {{'coco.add' operands split dimension 0 over axes in incompatible orders ([0] and [1], outer to inner): each operand's blocks must contain the result's}}
+  %0 = coco.add %a, %b : !coco.dtensor<16xf32, sliced<0> on @g>, !coco.dtensor<16xf32, sliced<0> on @g[1]>
+  return
+}
+
+// -----
+
+coco.grid @g(shape = [2, 2])
+func.func @f(%x: !coco.dtensor<4x8xf32, [sliced<1>, sliced<1>] on @g>, %w: !coco.dtensor<8x6xf32, [sliced<0> within 1, sliced<0>] on @g>) {
+  // expected-error @+1 {{'coco.matmul' operands split K over axes in different orders: [0, 1] and [1, 0] (outer to inner)}}
+  %0 = coco.matmul %x, %w : !coco.dtensor<4x8xf32, [sliced<1>, sliced<1>] on @g>, !coco.dtensor<8x6xf32, [sliced<0> within 1, sliced<0>] on @g>
+  return
+}
+
+// -----
+
+coco.grid @g(shape = [2, 2])
+func.func @f(%x: !coco.dtensor<4x8xf32, [local, sliced<1>] on @g>, %w: !coco.dtensor<8x6xf32, [sliced<0>, sliced<0>] on @g>) {
+  // expected-error @+1 {{'coco.matmul' cannot multiply local by sliced<0> on axis 0 of @g: a contraction over a sliced K needs both lhs sliced on its last dimension and rhs sliced on dimension 0}}
+  %0 = coco.matmul %x, %w : !coco.dtensor<4x8xf32, [local, sliced<1>] on @g>, !coco.dtensor<8x6xf32, [sliced<0>, sliced<0>] on @g>
+  return
+}
+
+// -----
+
+coco.grid @g(shape = [2, 2])
+func.func @f(%m: memref<4xf32>) {
+  // expected-error @+1 {{names axis 0 twice}}
+  coco.comm.all_reduce sum %m into %m on @g[0, 0] : memref<4xf32>, memref<4xf32>
+  return
+}
+
+// -----
+
+coco.grid @g(shape = [2, 2])
+func.func @f(%m: memref<4xf32>) {
+  // expected-error @+1 {{needs at least one grid axis}}
+  coco.comm.all_reduce sum %m into %m on @g[] : memref<4xf32>, memref<4xf32>
+  return
+}
+
+// -----
+
+coco.grid @g(shape = [2, 2])
+func.func @f(%m: memref<4xf32>, %p: index) {
+  // expected-error @+1 {{runs along one grid axis, got [0, 1]}}
+  coco.comm.send %m to %p on @g[0, 1] : memref<4xf32>
+  return
+}
+
+// -----
+
+coco.grid @g(shape = [2, 2])
+func.func @f(%m: memref<4xf32>) {
+  // expected-error @+1 {{root 4 is out of range for a group of 4 ranks}}
+  coco.comm.broadcast %m into %m root 4 on @g[0, 1] : memref<4xf32>, memref<4xf32>
   return
 }

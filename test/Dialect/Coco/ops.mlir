@@ -188,3 +188,91 @@ func.func @rank_local(%t: tensor<8x4xf32>, %m: memref<8x4xf32>, %h: memref<4x4xf
   coco.comm.wait %req2, %m, %half : memref<8x4xf32>, memref<8x2xf32>
   return %0 : tensor<8x4xf32>
 }
+
+// -----------------------------------------------------------------------------
+// Placements per grid axis (N-D grids).
+// -----------------------------------------------------------------------------
+
+coco.grid @g(shape = [2, 2])
+coco.grid @g3(shape = [2, 2, 2])
+
+// One example per form: a list (one placement per axis; trailing replicated
+// ones are dropped when printed), the one-axis sugar it prints as when at
+// most one axis is not replicated, and `within` ordering two axes that slice
+// the same dimension.
+// CHECK-LABEL: func @placements
+// CHECK-SAME: !coco.dtensor<4x8xf32, [local, sliced<1>] on @g>
+// CHECK-SAME: !coco.dtensor<4x8xf32, sliced<1> on @g[1]>
+// CHECK-SAME: !coco.dtensor<4x8xf32, local on @g>
+// CHECK-SAME: !coco.dtensor<4x8xf32, replicated on @g>
+// CHECK-SAME: !coco.dtensor<16xf32, [sliced<0>, sliced<0>] on @g>
+// CHECK-SAME: !coco.dtensor<16xf32, [sliced<0> within 1, sliced<0>] on @g>
+// CHECK-SAME: !coco.dtensor<4x8x2xf32, [sliced<2>, local, sliced<0>] on @g3>
+func.func @placements(%a: !coco.dtensor<4x8xf32, [local, sliced<1>] on @g>,
+                      %b: !coco.dtensor<4x8xf32, [replicated, sliced<1>] on @g>,
+                      %c: !coco.dtensor<4x8xf32, [local, replicated] on @g>,
+                      %d: !coco.dtensor<4x8xf32, [replicated, replicated] on @g>,
+                      %e: !coco.dtensor<16xf32, [sliced<0>, sliced<0> within 0] on @g>,
+                      %f: !coco.dtensor<16xf32, [sliced<0> within 1, sliced<0>] on @g>,
+                      %h: !coco.dtensor<4x8x2xf32, [sliced<2>, local, sliced<0>] on @g3>) {
+  return
+}
+
+// Collectives run along named axes (a set runs on the flattened group); only
+// those placements change.
+// CHECK-LABEL: func @collectives_along
+func.func @collectives_along(%x: !coco.dtensor<4x8xf32, [local, local] on @g>,
+                             %w: !coco.dtensor<4x8xf32, replicated on @g>) {
+  // CHECK: coco.all_reduce sum %{{.*}} along [0] : !coco.dtensor<4x8xf32, [local, local] on @g>
+  %0 = coco.all_reduce sum %x along [0] : !coco.dtensor<4x8xf32, [local, local] on @g>
+  // CHECK: coco.all_reduce sum %{{.*}} : !coco.dtensor<4x8xf32, local on @g[1]>
+  %1 = coco.all_reduce sum %0 : !coco.dtensor<4x8xf32, local on @g[1]>
+  // CHECK: coco.all_reduce max %{{.*}} : !coco.dtensor<4x8xf32, [local, local] on @g>
+  %2 = coco.all_reduce max %x : !coco.dtensor<4x8xf32, [local, local] on @g>
+  // CHECK: coco.reduce_scatter sum %{{.*}} dim 1 along [1, 0] : !coco.dtensor<4x8xf32, [local, local] on @g>
+  %3 = coco.reduce_scatter sum %x dim 1 along [1, 0] : !coco.dtensor<4x8xf32, [local, local] on @g>
+  // CHECK: coco.all_gather %{{.*}} along [0] : !coco.dtensor<4x8xf32, [sliced<1> within 1, sliced<1>] on @g>
+  %4 = coco.all_gather %3 along [0] : !coco.dtensor<4x8xf32, [sliced<1> within 1, sliced<1>] on @g>
+  // CHECK: coco.all_gather %{{.*}} : !coco.dtensor<4x8xf32, sliced<1> on @g[1]>
+  %5 = coco.all_gather %4 : !coco.dtensor<4x8xf32, sliced<1> on @g[1]>
+  // CHECK: coco.slice %{{.*}} dim 0 along [1] : !coco.dtensor<4x8xf32, replicated on @g>
+  %6 = coco.slice %w dim 0 along [1] : !coco.dtensor<4x8xf32, replicated on @g>
+  // CHECK: coco.all_to_all %{{.*}} dim 1 : !coco.dtensor<4x8xf32, sliced<0> on @g[1]>
+  %7 = coco.all_to_all %6 dim 1 : !coco.dtensor<4x8xf32, sliced<0> on @g[1]>
+  // CHECK: coco.broadcast %{{.*}} root 3 along [0, 1] : !coco.dtensor<4x8xf32, [local, local] on @g>
+  %8 = coco.broadcast %x root 3 along [0, 1] : !coco.dtensor<4x8xf32, [local, local] on @g>
+  // CHECK: coco.reduce_to_root sum %{{.*}} root 1 along [1] : !coco.dtensor<4x8xf32, [local, local] on @g>
+  %9 = coco.reduce_to_root sum %x root 1 along [1] : !coco.dtensor<4x8xf32, [local, local] on @g>
+  return
+}
+
+// Inference axis by axis: DP x TP on [2, 2], a row-parallel matmul whose
+// inputs differ between data-parallel ranks.
+// CHECK-LABEL: func @dp_tp
+// CHECK: coco.matmul %{{.*}}, %{{.*}} : !coco.dtensor<4x8xf32, [local, sliced<1>] on @g>, !coco.dtensor<8x6xf32, sliced<0> on @g[1]>
+// CHECK: coco.add %{{.*}}, %{{.*}} : !coco.dtensor<4x6xf32, [local, local] on @g>, !coco.dtensor<4x6xf32, replicated on @g>
+// CHECK: coco.reduce sum %{{.*}} dims [0] : !coco.dtensor<4x6xf32, [local, local] on @g>
+// CHECK: coco.expand %{{.*}} dims [1] : !coco.dtensor<6xf32, sliced<0> on @g[1]> to !coco.dtensor<4x6xf32, sliced<1> on @g[1]>
+func.func @dp_tp(%x: !coco.dtensor<4x8xf32, [local, sliced<1>] on @g>,
+                 %w: !coco.dtensor<8x6xf32, sliced<0> on @g[1]>,
+                 %r: !coco.dtensor<4x6xf32, replicated on @g>,
+                 %b: !coco.dtensor<6xf32, sliced<0> on @g[1]>)
+    -> !coco.dtensor<4x6xf32, [local, local] on @g> {
+  %y = coco.matmul %x, %w : !coco.dtensor<4x8xf32, [local, sliced<1>] on @g>, !coco.dtensor<8x6xf32, sliced<0> on @g[1]>
+  %z = coco.add %y, %r : !coco.dtensor<4x6xf32, [local, local] on @g>, !coco.dtensor<4x6xf32, replicated on @g>
+  %s = coco.reduce sum %z dims [0] : !coco.dtensor<4x6xf32, [local, local] on @g>
+  %e = coco.expand %b dims [1] : !coco.dtensor<6xf32, sliced<0> on @g[1]> to !coco.dtensor<4x6xf32, sliced<1> on @g[1]>
+  return %z : !coco.dtensor<4x6xf32, [local, local] on @g>
+}
+
+// Rank-local: a collective over a group of axes, and this rank's block of a
+// dimension split over axes.
+// CHECK-LABEL: func @rank_local_groups
+func.func @rank_local_groups(%t: tensor<7xf32>, %n: index) -> index {
+  %e = tensor.empty() : tensor<7xf32>
+  // CHECK: coco.comm.all_reduce sum %{{.*}} into %{{.*}} on @g[0, 1] : tensor<7xf32>, tensor<7xf32> -> tensor<7xf32>
+  %0 = coco.comm.all_reduce sum %t into %e on @g[0, 1] : tensor<7xf32>, tensor<7xf32> -> tensor<7xf32>
+  // CHECK: %{{.*}}, %[[SIZE:.*]] = coco.local_block %{{.*}} on @g[1, 0]
+  %offset, %size = coco.local_block %n on @g[1, 0]
+  return %size : index
+}

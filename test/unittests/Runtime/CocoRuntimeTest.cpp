@@ -740,6 +740,235 @@ TEST(LargeBuffers, SendRecvRing) {
   expectElements(out.storage, expected, "large ring shift");
 }
 
+//===----------------------------------------------------------------------===//
+// Uneven blocks and groups of grid axes
+//===----------------------------------------------------------------------===//
+
+/// {offset, size} of part `index` of `extent` elements split into `parts`:
+/// the first extent % parts parts get one element more (numpy's
+/// array_split), written out here independently of the runtime.
+std::pair<int64_t, int64_t> splitPart(int64_t extent, int64_t parts,
+                                      int64_t index) {
+  int64_t offset = 0;
+  for (int64_t k = 0; k < index; ++k)
+    offset += extent / parts + (k < extent % parts ? 1 : 0);
+  return {offset, extent / parts + (index < extent % parts ? 1 : 0)};
+}
+
+/// Rank `rank`'s block of `extent` elements nested over the group's
+/// `levels` (extents of its axes, outer first): split by the outer axis,
+/// then each block by the next.
+std::pair<int64_t, int64_t> nestedBlock(int64_t extent, const Shape &levels,
+                                        int64_t rank) {
+  Shape digits = unravel(rank, levels);
+  int64_t offset = 0, size = extent;
+  for (size_t l = 0; l < levels.size(); ++l) {
+    auto [start, length] = splitPart(size, levels[l], digits[l]);
+    offset += start;
+    size = length;
+  }
+  return {offset, size};
+}
+
+/// reduce_scatter of a dimension the ranks do not divide, every algorithm,
+/// every dim: rank r's output is its array_split block.
+TEST(UnevenBlocks, ReduceScatter) {
+  const int size = worldSize(), rank = worldRank();
+  for (const char *algorithm : {"ring", "mpi", "non-blocking"}) {
+    bool nonBlocking = std::string(algorithm) == "non-blocking";
+    ScopedEnv env("COCO_RS_ALGO", nonBlocking ? "mpi" : algorithm);
+    for (int64_t dim : {0, 1, 2}) {
+      Shape inShape = {3, 4, 5};
+      inShape[dim] = 2 * size + 1; // never divisible (one rank: whole)
+      auto [offset, count] = splitPart(inShape[dim], size, rank);
+      Shape outShape = inShape;
+      outShape[dim] = count;
+      Memref<float> in(inShape), out(outShape);
+      fill<F32>(in, [&](int64_t i) {
+        return reductionInput(COCO_RED_SUM, rank, i);
+      });
+      if (nonBlocking)
+        coco_rt_wait("uneven ireduce_scatter",
+                     coco_rt_ireduce_scatter(
+                         "uneven ireduce_scatter", worldComm(),
+                         COCO_DTYPE_F32, COCO_RED_SUM, dim, in.rank(),
+                         in.descriptor(), out.rank(), out.descriptor()));
+      else
+        coco_rt_reduce_scatter("uneven reduce_scatter", worldComm(),
+                               COCO_DTYPE_F32, COCO_RED_SUM, dim, in.rank(),
+                               in.descriptor(), out.rank(), out.descriptor());
+      std::vector<float> expected(out.storage.size());
+      for (size_t i = 0; i < expected.size(); ++i) {
+        Shape index = unravel(int64_t(i), outShape);
+        index[dim] += offset;
+        expected[i] = float(
+            reducedValue(COCO_RED_SUM, allRanks(), ravel(index, inShape)));
+      }
+      expectElements(out.storage, expected,
+                     std::string("uneven reduce_scatter ") + algorithm +
+                         " dim " + std::to_string(dim));
+    }
+  }
+}
+
+/// all_gather of blocks of different sizes, every dim, and in place where
+/// the blocks are contiguous (dim 0).
+TEST(UnevenBlocks, AllGather) {
+  const int size = worldSize(), rank = worldRank();
+  for (int64_t dim : {0, 1, 2}) {
+    for (bool inPlace : {false, true}) {
+      if (inPlace && dim != 0)
+        continue;
+      Shape outShape = {3, 4, 5};
+      outShape[dim] = 2 * size + 1;
+      auto [offset, count] = splitPart(outShape[dim], size, rank);
+      Shape inShape = outShape;
+      inShape[dim] = count;
+      Memref<float> out(outShape), own(inShape);
+      int64_t inner = numElements(outShape) / outShape[0];
+      Memref<float> view(out, offset * inner, inShape);
+      Memref<float> &in = inPlace ? view : own;
+      // Element i of a block holds (owner rank, global index).
+      auto globalIndex = [&](int64_t i) {
+        Shape index = unravel(i, inShape);
+        index[dim] += offset;
+        return ravel(index, outShape);
+      };
+      for (int64_t i = 0; i < numElements(inShape); ++i)
+        (inPlace ? out.storage[size_t(offset * inner + i)]
+                 : own.storage[size_t(i)]) =
+            float(1000 * rank + globalIndex(i));
+      coco_rt_all_gather("uneven all_gather", worldComm(), COCO_DTYPE_F32,
+                         dim, in.rank(), in.descriptor(), out.rank(),
+                         out.descriptor());
+      std::vector<float> expected(out.storage.size());
+      for (size_t i = 0; i < expected.size(); ++i) {
+        Shape index = unravel(int64_t(i), outShape);
+        int owner = 0;
+        while (splitPart(outShape[dim], size, owner).first +
+                   splitPart(outShape[dim], size, owner).second <=
+               index[dim])
+          ++owner;
+        expected[i] = float(1000 * owner + int64_t(i));
+      }
+      expectElements(out.storage, expected,
+                     std::string("uneven all_gather dim ") +
+                         std::to_string(dim) + (inPlace ? " in place" : ""));
+    }
+  }
+}
+
+/// all_to_all from blocks of the concat dim to blocks of the split dim,
+/// both uneven.
+TEST(UnevenBlocks, AllToAll) {
+  const int size = worldSize(), rank = worldRank();
+  const Shape whole = {2 * size + 1, 3, size + 2};
+  for (auto [splitDim, concatDim] : {std::pair<int64_t, int64_t>{0, 2},
+                                     std::pair<int64_t, int64_t>{2, 0}}) {
+    auto [inOffset, inCount] = splitPart(whole[concatDim], size, rank);
+    auto [outOffset, outCount] = splitPart(whole[splitDim], size, rank);
+    Shape inShape = whole, outShape = whole;
+    inShape[concatDim] = inCount;
+    outShape[splitDim] = outCount;
+    Memref<float> in(inShape), out(outShape);
+    // Every element is its global index: the result is the global tensor's
+    // block, whoever sent it.
+    fill<F32>(in, [&](int64_t i) {
+      Shape index = unravel(i, inShape);
+      index[concatDim] += inOffset;
+      return double(ravel(index, whole));
+    });
+    coco_rt_all_to_all("uneven all_to_all", worldComm(), COCO_DTYPE_F32,
+                       splitDim, concatDim, in.rank(), in.descriptor(),
+                       out.rank(), out.descriptor());
+    std::vector<float> expected(out.storage.size());
+    for (size_t i = 0; i < expected.size(); ++i) {
+      Shape index = unravel(int64_t(i), outShape);
+      index[splitDim] += outOffset;
+      expected[i] = float(ravel(index, whole));
+    }
+    expectElements(out.storage, expected,
+                   "uneven all_to_all split " + std::to_string(splitDim) +
+                       " concat " + std::to_string(concatDim));
+  }
+}
+
+/// Communicators of a group of grid axes on a 2 x (size/2) grid: ranks
+/// ordered row-major over the group's axes (the first outermost), members,
+/// and a reduce_scatter whose blocks nest over the group's axes.
+TEST(AxisGroups, FlattenedGroups) {
+  if (worldSize() % 2 != 0)
+    GTEST_SKIP() << "needs an even number of ranks";
+  const int half = worldSize() / 2;
+  const Shape grid = {2, half};
+  const Shape coords = unravel(worldRank(), grid);
+  for (auto axes : {Shape{0, 1}, Shape{1, 0}}) {
+    SCOPED_TRACE("axes " + std::to_string(axes[0]) + ", " +
+                 std::to_string(axes[1]));
+    int64_t comm = coco_rt_comm_group(2, 2, -1, 1, 1, 2, axes[0], axes[1], -1,
+                                      -1);
+    EXPECT_EQ(comm, coco_rt_comm_group(2, 2, -1, 1, 1, 2, axes[0], axes[1],
+                                       -1, -1))
+        << "cached";
+    Shape levels = {grid[size_t(axes[0])], grid[size_t(axes[1])]};
+    int64_t expectedRank = coords[size_t(axes[0])] * levels[1] +
+                           coords[size_t(axes[1])];
+    EXPECT_EQ(coco_rt_axis_size(comm), worldSize());
+    EXPECT_EQ(coco_rt_axis_rank(comm), expectedRank);
+    // Members in group order: group rank k is the world rank at the
+    // coordinates k unravels to over (axes[0], axes[1]).
+    std::vector<int> members;
+    for (int64_t k = 0; k < worldSize(); ++k) {
+      Shape digits = unravel(k, levels), at(2);
+      at[size_t(axes[0])] = digits[0];
+      at[size_t(axes[1])] = digits[1];
+      members.push_back(int(ravel(at, grid)));
+    }
+    // 2 * size + 3 elements over the group: blocks nest over its axes.
+    const int64_t extent = 2 * worldSize() + 3;
+    auto [offset, count] = nestedBlock(extent, levels, expectedRank);
+    Memref<float> in({extent}), out({count});
+    fill<F32>(in, [&](int64_t i) {
+      return reductionInput(COCO_RED_SUM, worldRank(), i);
+    });
+    coco_rt_reduce_scatter("group reduce_scatter", comm, COCO_DTYPE_F32,
+                           COCO_RED_SUM, 0, in.rank(), in.descriptor(),
+                           out.rank(), out.descriptor());
+    std::vector<float> expected;
+    for (int64_t i = 0; i < count; ++i)
+      expected.push_back(
+          float(reducedValue(COCO_RED_SUM, members, offset + i)));
+    expectElements(out.storage, expected, "group reduce_scatter");
+    // And back: the gather of the nested blocks is the whole sum.
+    Memref<float> gathered({extent});
+    coco_rt_all_gather("group all_gather", comm, COCO_DTYPE_F32, 0, out.rank(),
+                       out.descriptor(), gathered.rank(),
+                       gathered.descriptor());
+    std::vector<float> sums;
+    for (int64_t i = 0; i < extent; ++i)
+      sums.push_back(float(reducedValue(COCO_RED_SUM, members, i)));
+    expectElements(gathered.storage, sums, "group all_gather");
+  }
+}
+
+/// A rank whose block does not match its share is an error naming the
+/// block, not a silent misread.
+TEST(UnevenBlocks, ConsistencyAllowsUnequalBlocks) {
+  // All ranks agree on the whole extent even though their blocks differ:
+  // the cross-rank check must pass (it compares the whole, not the block).
+  const int size = worldSize(), rank = worldRank();
+  const int64_t extent = 3 * size + 2;
+  auto [offset, count] = splitPart(extent, size, rank);
+  Memref<double> in({count}), out({extent});
+  for (int64_t i = 0; i < count; ++i)
+    in.storage[size_t(i)] = double(offset + i);
+  coco_rt_all_gather("uneven consistency", worldComm(), COCO_DTYPE_F64, 0,
+                     in.rank(), in.descriptor(), out.rank(), out.descriptor());
+  std::vector<double> expected(static_cast<size_t>(extent));
+  std::iota(expected.begin(), expected.end(), 0.0);
+  expectElements(out.storage, expected, "uneven blocks pass the check");
+}
+
 /// Prints the failures of a rank other than 0, whose regular gtest output is
 /// silenced.
 class RankFailurePrinter : public ::testing::EmptyTestEventListener {

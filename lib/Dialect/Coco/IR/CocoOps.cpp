@@ -240,6 +240,38 @@ static LogicalResult checkRootInGroup(Operation *op, GridOp grid,
   return success();
 }
 
+/// The axes a global-view collective or send/recv runs along: on the grid,
+/// and named where the operand does not decide them.
+static LogicalResult verifyCollectiveAxes(Operation *op,
+                                          CollectiveOpInterface collective,
+                                          SymbolTableCollection &symbols) {
+  GridOp gridOp;
+  if (failed(checkGrid(op, symbols, collective.getCommGrid(), gridOp)))
+    return failure();
+  bool positional;
+  if (isa<SendOp, RecvOp>(op)) {
+    auto type = cast<DTensorType>(isa<SendOp>(op) ? op->getOperand(0).getType()
+                                                  : op->getResult(0).getType());
+    positional = !op->hasAttr("along") &&
+                 llvm::count_if(type.getPlacements(), [](int64_t code) {
+                   return code != Placement::kReplicatedCode;
+                 }) != 1;
+  } else {
+    positional = resolveAxesOf(op).positional;
+  }
+  if (positional && gridOp.getRank() > 1)
+    return op->emitOpError()
+           << "runs on grid " << collective.getCommGrid() << " of "
+           << gridOp.getRank()
+           << " axes and its operand does not say along which: name them "
+              "with 'along'";
+  SmallVector<int64_t> axes = collective.getCommAxes();
+  if (failed(checkAxes(op, gridOp, axes)) ||
+      failed(checkRootInGroup(op, gridOp, axes)))
+    return failure();
+  return success();
+}
+
 LogicalResult mlir::coco::verifyGridUses(Operation *op,
                                          SymbolTableCollection &symbols) {
   // A grid attribute with its axis (axis_rank, axis_size) or axes
@@ -257,6 +289,13 @@ LogicalResult mlir::coco::verifyGridUses(Operation *op,
         failed(checkRootInGroup(op, gridOp, axes)))
       return failure();
   }
+
+  // Checked before the types: an axis out of range makes a result type
+  // place the tensor on axes the grid does not have.
+  if (auto collective = dyn_cast<CollectiveOpInterface>(op);
+      collective && !op->hasAttr("grid") &&
+      failed(verifyCollectiveAxes(op, collective, symbols)))
+    return failure();
 
   // Distributed tensor types of operands and results.
   auto checkType = [&](Type type) -> LogicalResult {
@@ -280,34 +319,6 @@ LogicalResult mlir::coco::verifyGridUses(Operation *op,
     if (failed(checkType(type)))
       return failure();
 
-  // The axes a global-view collective or send/recv runs along.
-  auto collective = dyn_cast<CollectiveOpInterface>(op);
-  if (!collective || op->hasAttr("grid"))
-    return success();
-  GridOp gridOp;
-  if (failed(checkGrid(op, symbols, collective.getCommGrid(), gridOp)))
-    return failure();
-  bool positional;
-  if (isa<SendOp, RecvOp>(op)) {
-    positional = !op->hasAttr("along");
-    DTensorType type = cast<DTensorType>(
-        isa<SendOp>(op) ? op->getOperand(0).getType() : op->getResult(0).getType());
-    positional &= llvm::count_if(type.getPlacements(), [](int64_t code) {
-                    return code != Placement::kReplicatedCode;
-                  }) != 1;
-  } else {
-    positional = resolveAxesOf(op).positional;
-  }
-  if (positional && gridOp.getRank() > 1)
-    return op->emitOpError()
-           << "runs on grid " << collective.getCommGrid() << " of "
-           << gridOp.getRank()
-           << " axes and its operand does not say along which: name them "
-              "with 'along'";
-  SmallVector<int64_t> axes = collective.getCommAxes();
-  if (failed(checkAxes(op, gridOp, axes)) ||
-      failed(checkRootInGroup(op, gridOp, axes)))
-    return failure();
   return success();
 }
 
@@ -459,17 +470,26 @@ inferPointwise(std::optional<Location> loc, StringRef opName,
     int64_t slicing = llvm::count_if(placements, [&](Placement p) {
       return p.isSlicedAlong(dim);
     });
+    bool compatible = (int64_t)levels.size() == slicing;
     for (DTensorType type : tensors) {
       SmallVector<int64_t> own = type.getSliceLevels(dim);
-      if ((int64_t)levels.size() != slicing ||
-          !llvm::equal(own, ArrayRef(levels).take_front(own.size())))
-        return emitOptionalError(
-            loc, "'coco.", opName, "' operands split dimension ", dim,
-            " over axes in incompatible orders (",
-            describeAxes(tensors.front().getSliceLevels(dim)), " and ",
-            describeAxes(own),
-            ", outer to inner): each operand's blocks must contain the "
-            "result's");
+      compatible &= llvm::equal(own, ArrayRef(levels).take_front(own.size()));
+    }
+    if (!compatible) {
+      std::string orders;
+      SmallVector<SmallVector<int64_t>> seen;
+      for (DTensorType type : tensors) {
+        SmallVector<int64_t> own = type.getSliceLevels(dim);
+        if (own.empty() || llvm::is_contained(seen, own))
+          continue;
+        orders += (seen.empty() ? "" : " and ") + describeAxes(own);
+        seen.push_back(own);
+      }
+      return emitOptionalError(
+          loc, "'coco.", opName, "' operands split dimension ", dim,
+          " over axes in incompatible orders (", orders,
+          ", outer to inner): each operand's blocks must contain the "
+          "result's");
     }
     order.append(levels);
   }

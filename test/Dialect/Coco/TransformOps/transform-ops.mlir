@@ -375,3 +375,89 @@ module attributes {transform.with_named_sequence} {
     transform.yield
   }
 }
+
+// -----
+
+// The hierarchical all-reduce as a transform op.
+coco.grid @g(shape = [2, 2])
+// CHECK-LABEL: func @hierarchical
+// CHECK-NEXT: %[[RS:.*]] = coco.reduce_scatter sum %{{.*}} dim 0 along [1]
+// CHECK-NEXT: %[[AR:.*]] = coco.all_reduce sum %[[RS]] along [0]
+// CHECK-NEXT: coco.all_gather %[[AR]] along [1]
+func.func @hierarchical(%g: !coco.dtensor<8xf32, [local, local] on @g>) {
+  %0 = coco.all_reduce sum %g : !coco.dtensor<8xf32, [local, local] on @g>
+  return
+}
+
+module attributes {transform.with_named_sequence} {
+  transform.named_sequence @__transform_main(%root: !transform.any_op {transform.readonly}) {
+    %ar = transform.structured.match ops{["coco.all_reduce"]} in %root : (!transform.any_op) -> !transform.any_op
+    %ag = transform.coco.hierarchical_all_reduce %ar {inner = array<i64: 1>} : (!transform.any_op) -> !transform.any_op
+    transform.yield
+  }
+}
+
+// -----
+
+coco.grid @g(shape = [2, 2])
+func.func @hierarchical_inner_only(%g: !coco.dtensor<8xf32, [local, local] on @g>) {
+  // expected-error @+1 {{cannot be made hierarchical: it runs along [1], the inner axes only; there is no outer level}}
+  %0 = coco.all_reduce sum %g along [1] : !coco.dtensor<8xf32, [local, local] on @g>
+  return
+}
+
+module attributes {transform.with_named_sequence} {
+  transform.named_sequence @__transform_main(%root: !transform.any_op {transform.readonly}) {
+    %ar = transform.structured.match ops{["coco.all_reduce"]} in %root : (!transform.any_op) -> !transform.any_op
+    %ag = transform.coco.hierarchical_all_reduce %ar {inner = array<i64: 1>} : (!transform.any_op) -> !transform.any_op
+    transform.yield
+  }
+}
+
+// -----
+
+// reorder and shard_state take the axes they act on.
+coco.grid @g(shape = [2, 2])
+!L = !coco.dtensor<8xf32, [local, local] on @g>
+!R = !coco.dtensor<8xf32, replicated on @g>
+// CHECK-LABEL: func @reorder_axes
+// CHECK-SAME: %{{.*}}: !coco.dtensor<8xf32, sliced<0> on @g[1]> {coco.name = "m"}
+// CHECK: coco.add %{{.*}}, %{{.*}} : !coco.dtensor<8xf32, sliced<0> on @g[1]>, !coco.dtensor<8xf32, sliced<0> on @g[1]>
+func.func @reorder_axes(%g: !L, %m: !R {coco.name = "m"}) {
+  %0 = coco.reduce_scatter sum %g dim 0 along [1] : !L
+  %1 = coco.all_reduce sum %0 along [0] : !coco.dtensor<8xf32, [local, sliced<0>] on @g>
+  %2 = coco.all_gather %1 along [1] : !coco.dtensor<8xf32, sliced<0> on @g[1]>
+  %3 = coco.add %m, %2 : !R, !R
+  coco.update %m, %3 : !R
+  return
+}
+
+module attributes {transform.with_named_sequence} {
+  transform.named_sequence @__transform_main(%root: !transform.any_op {transform.readonly}) {
+    %f = transform.structured.match ops{["func.func"]} in %root : (!transform.any_op) -> !transform.any_op
+    %f2 = transform.coco.reorder %f {axes = array<i64: 1>} : (!transform.any_op) -> !transform.any_op
+    %f3 = transform.coco.shard_state %f2 {args = ["m"], axes = array<i64: 1>} : (!transform.any_op) -> !transform.any_op
+    transform.yield
+  }
+}
+
+// -----
+
+coco.grid @g(shape = [2, 2])
+!R = !coco.dtensor<8xf32, replicated on @g>
+// expected-error @+1 {{cannot shard argument 'm' along [0]: the function uses it sliced along [1]}}
+func.func @shard_wrong_axes(%m: !R {coco.name = "m"}, %s: !coco.dtensor<8xf32, sliced<0> on @g[1]>) {
+  %0 = coco.slice %m dim 0 along [1] : !R
+  %1 = coco.add %0, %s : !coco.dtensor<8xf32, sliced<0> on @g[1]>, !coco.dtensor<8xf32, sliced<0> on @g[1]>
+  %2 = coco.all_gather %1 : !coco.dtensor<8xf32, sliced<0> on @g[1]>
+  coco.update %m, %2 : !R
+  return
+}
+
+module attributes {transform.with_named_sequence} {
+  transform.named_sequence @__transform_main(%root: !transform.any_op {transform.readonly}) {
+    %f = transform.structured.match ops{["func.func"]} in %root : (!transform.any_op) -> !transform.any_op
+    %f3 = transform.coco.shard_state %f {args = ["m"], axes = array<i64: 0>} : (!transform.any_op) -> !transform.any_op
+    transform.yield
+  }
+}

@@ -1,0 +1,31 @@
+// RUN: coco-opt %s --coco-hierarchical-all-reduce="inner=1 outer=0 dim=1" --split-input-file -verify-diagnostics
+
+// Every precondition is checked before any all_reduce changes.
+coco.grid @g3(shape = [2, 2, 2])
+func.func @f(%a: !coco.dtensor<8x4xf32, [local, local] on @g3>,
+             %b: !coco.dtensor<8x4xf32, [local, local, local] on @g3>) {
+  %0 = coco.all_reduce sum %a : !coco.dtensor<8x4xf32, [local, local] on @g3>
+  // expected-error @+1 {{cannot be made hierarchical with inner axes [1] and outer axes [0]: it runs along [0, 1, 2]}}
+  %1 = coco.all_reduce sum %b : !coco.dtensor<8x4xf32, [local, local, local] on @g3>
+  return
+}
+
+// -----
+
+coco.grid @g(shape = [2, 2])
+func.func @f(%a: !coco.dtensor<8xf32, [local, local] on @g>) {
+  // expected-error @+1 {{cannot be made hierarchical: dimension 1 is out of range for a rank-1 tensor}}
+  %0 = coco.all_reduce sum %a : !coco.dtensor<8xf32, [local, local] on @g>
+  return
+}
+
+// -----
+
+// expected-warning @+1 {{coco-hierarchical-all-reduce: no all_reduce runs along the inner axes [1] and an outer axis; nothing changed}}
+module {
+  coco.grid @g(shape = [2, 2])
+  func.func @f(%a: !coco.dtensor<8xf32, local on @g[1]>) {
+    %0 = coco.all_reduce sum %a : !coco.dtensor<8xf32, local on @g[1]>
+    return
+  }
+}
