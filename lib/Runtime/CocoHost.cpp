@@ -339,6 +339,9 @@ LocalTensor &Session::input(TensorInfo info) {
   }
   tensor.perRank = std::find(ti.placements.begin(), ti.placements.end(),
                              kLocal) != ti.placements.end();
+  for (size_t axis = 0; axis < ti.placements.size(); ++axis)
+    if (ti.placements[axis] == kLocal)
+      tensor.localGroup = tensor.localGroup * extent[axis] + coord[axis];
   tensor.bytes.assign(tensor.numElements() * tensor.elementSize());
   if (!inDir.empty())
     readInput(tensor);
@@ -361,14 +364,14 @@ LocalTensor &Session::result(TensorInfo info) {
 
 void Session::fillGenerated(LocalTensor &tensor) {
   const TensorInfo &ti = tensor.info;
-  bool perRank = tensor.perRank;
+  // Every rank generates the global tensor of its local group (one for a
+  // tensor local on no axis) and keeps its block: ranks agree where the
+  // placements say they hold the same values.
   uint64_t state =
       hashName(ti.name) ^
-      (perRank ? (uint64_t(worldRank) + 1) * 0xD1B54A32D192ED03ULL : 0);
-  // Tensors replicated or sliced on every axis: every rank generates the
-  // same global tensor and keeps its block.
-  std::vector<int64_t> shape = perRank ? tensor.localShape : ti.globalShape;
-  int64_t count = product(shape);
+      (tensor.perRank ? (uint64_t(tensor.localGroup) + 1) * 0xD1B54A32D192ED03ULL
+                      : 0);
+  int64_t count = product(ti.globalShape);
   std::vector<unsigned char> values(count * tensor.elementSize());
   for (int64_t i = 0; i < count; ++i) {
     double u = double(splitmix64(state) >> 11) * 0x1.0p-53; // [0, 1)
@@ -389,11 +392,8 @@ void Session::fillGenerated(LocalTensor &tensor) {
     }
     store(ti.element, values.data(), i, value);
   }
-  if (perRank)
-    std::memcpy(tensor.bytes.data(), values.data(), values.size());
-  else
-    copyBlock(values.data(), tensor.bytes.data(), ti.globalShape,
-              tensor.blockOffset, tensor.localShape, tensor.elementSize());
+  copyBlock(values.data(), tensor.bytes.data(), ti.globalShape,
+            tensor.blockOffset, tensor.localShape, tensor.elementSize());
 }
 
 void Session::readInput(LocalTensor &tensor) {

@@ -103,6 +103,10 @@ public:
   std::vector<int64_t> blockOffset;
   /// Local on some axis: values of its own, read from a per-rank file.
   bool perRank = false;
+  /// Which of the distinct global tensors this rank holds a block of: its
+  /// coordinates on the local axes, row-major (ranks that differ only on
+  /// replicated or sliced axes share it).
+  int64_t localGroup = 0;
   Buffer bytes;
 
   int64_t numElements() const;
