@@ -100,6 +100,7 @@ void mlir::coco::registerAllCocoPasses() {
   registerCocoPasses();
   registerConvertCocoToLLVMPass();
   registerConvertShardToCocoPass();
+  registerCocoShardPlacementsPass();
   registerCocoPipelines();
 
   // The upstream passes coco's pipelines are made of, for tests and for

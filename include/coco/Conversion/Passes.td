@@ -42,13 +42,35 @@ def ConvertShardToCocoPass : Pass<"convert-shard-to-coco", "ModuleOp"> {
     `process_multi_index` / `process_linear_index` / `grid_shape` become
     `coco.axis_rank` / `coco.axis_size` arithmetic. From there coco's CPU
     pipeline (`coco-lower-to-cpu`) and runtime take over, with communicators
-    cached per grid axis. Collectives over several grid axes at once,
-    dynamic roots and non-rotating shifts are rejected with a diagnostic.
+    cached per grid axis. A collective over several grid axes runs on
+    coco's group of those axes (the first outermost, as shard orders a
+    multi-index); a shift rotates modulo the axis size for any size. One
+    conversion pattern per op (`populateShardToCocoConversionPatterns`).
+    Dynamic roots, point to point over several axes and non-rotating shifts
+    are rejected with a diagnostic.
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::coco::CocoDialect",
     "::mlir::tensor::TensorDialect"
   ];
+}
+
+def CocoShardPlacementsPass : Pass<"coco-shard-placements", "ModuleOp"> {
+  let summary = "Records an entry's shard shardings as coco placements";
+  let description = [{
+    Run before upstream's `shard-partition` (which forgets how the rank-local
+    blocks of an entry's arguments make up the global tensors): every
+    argument or result of a public function that a `shard.shard` annotates
+    gets `coco.distribution = !coco.dtensor<...>`, the global tensor under
+    that sharding: split axes become `sliced` placements (several axes on
+    one dim keep their order, the first outermost), other axes stay
+    replicated. The host program of coco-compile then reads global inputs
+    and cuts each rank's block. Shardings with halos, or explicit shard
+    offsets other than coco's blocks, are rejected with a diagnostic.
+    (Upstream's sharding has no partial axes in this MLIR: partial sums
+    appear as the partitioner's `shard.all_reduce`.)
+  }];
+  let dependentDialects = ["::mlir::coco::CocoDialect"];
 }
 
 #endif // COCO_CONVERSION_PASSES_TD

@@ -520,6 +520,8 @@ void mlir::coco::populateMatmulToGPURuntimePatterns(
 }
 
 namespace {
+constexpr llvm::StringLiteral kDistributionAttr = "coco.distribution";
+
 /// The runtime entry points whose GPU versions have the same ABI under
 /// coco_gpu_* names.
 constexpr const char *kCommunicationCalls[] = {
@@ -603,6 +605,16 @@ struct ConvertCocoToLLVMPass
 
     for (GridOp grid : llvm::make_early_inc_range(module.getOps<GridOp>()))
       grid.erase();
+    // Distributions recorded on entries (coco-shard-placements) are for the
+    // host program, generated from the module before lowering; their coco
+    // types mean nothing to LLVM.
+    for (auto function : module.getOps<FunctionOpInterface>()) {
+      for (unsigned i = 0; i < function.getNumArguments(); ++i)
+        function.removeArgAttr(i, kDistributionAttr);
+      for (unsigned i = 0; i < function.getNumResults(); ++i)
+        function.removeResultAttr(i, StringAttr::get(&getContext(),
+                                                      kDistributionAttr));
+    }
   }
 };
 } // namespace

@@ -3,10 +3,12 @@
 // Upstream lowers only shard.all_reduce to MPI (and makes a communicator per
 // call); importing the partitioned program into coco's rank-local form gives
 // it every collective, coco's fusion, and the runtime's cached
-// communicators.
+// communicators. A collective over several grid axes runs on coco's group of
+// those axes (the first outermost, as shard orders a multi-index).
 //
 //===----------------------------------------------------------------------===//
 
+#include "coco/Conversion/ShardToCoco/ShardToCoco.h"
 #include "coco/Conversion/Passes.h"
 #include "coco/Dialect/Coco/IR/CocoOps.h"
 
@@ -14,7 +16,7 @@
 #include "mlir/Dialect/Shard/IR/ShardDialect.h"
 #include "mlir/Dialect/Shard/IR/ShardOps.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
-#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/DialectConversion.h"
 
 namespace mlir::coco {
 #define GEN_PASS_DEF_CONVERTSHARDTOCOCOPASS
@@ -26,13 +28,21 @@ using namespace mlir::coco;
 
 namespace {
 
-/// The one grid axis a collective runs over, or a diagnostic.
-FailureOr<int64_t> singleAxis(Operation *op, ArrayRef<int16_t> axes) {
-  if (axes.size() != 1)
-    return op->emitOpError()
-           << "runs over " << axes.size()
-           << " grid axes; coco collectives run over exactly one";
-  return static_cast<int64_t>(axes.front());
+/// The extents of a grid, whichever dialect declares it (patterns may run
+/// after shard.grid became coco.grid).
+FailureOr<SmallVector<int64_t>> gridShape(Operation *from,
+                                          FlatSymbolRefAttr grid) {
+  if (auto shardGrid =
+          SymbolTable::lookupNearestSymbolFrom<shard::GridOp>(from, grid))
+    return SmallVector<int64_t>(shardGrid.getShape());
+  if (auto cocoGrid = SymbolTable::lookupNearestSymbolFrom<GridOp>(from, grid))
+    return SmallVector<int64_t>(cocoGrid.getShape());
+  return from->emitOpError() << "refers to unknown grid " << grid;
+}
+
+DenseI64ArrayAttr axesAttr(Builder &b, ArrayRef<int16_t> axes) {
+  SmallVector<int64_t> list(axes.begin(), axes.end());
+  return b.getDenseI64ArrayAttr(list);
 }
 
 FailureOr<ReductionKind> reductionOf(Operation *op, shard::ReductionKind kind) {
@@ -54,20 +64,29 @@ FailureOr<ReductionKind> reductionOf(Operation *op, shard::ReductionKind kind) {
   }
 }
 
-/// A static rank along one axis from a shard multi-index attribute.
-FailureOr<int64_t> staticRank(Operation *op, ArrayRef<int64_t> index,
-                              ValueRange dynamic, StringRef what) {
-  if (!dynamic.empty() || index.size() != 1 ||
-      ShapedType::isDynamic(index.front()))
+/// A static rank of the group over `axes` from a shard multi-index (one
+/// index per axis): row-major over the axes' extents, the first outermost.
+FailureOr<int64_t> staticGroupRank(Operation *op, FlatSymbolRefAttr grid,
+                                   ArrayRef<int16_t> axes,
+                                   ArrayRef<int64_t> index, ValueRange dynamic,
+                                   StringRef what) {
+  if (!dynamic.empty() || index.size() != axes.size() ||
+      llvm::any_of(index, ShapedType::isDynamic))
     return op->emitOpError() << "needs a static " << what
-                             << " on its one grid axis";
-  return index.front();
-}
-
-Value emptyLike(OpBuilder &b, Location loc, Value tensor) {
-  auto type = cast<RankedTensorType>(tensor.getType());
-  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, tensor);
-  return tensor::EmptyOp::create(b, loc, sizes, type.getElementType());
+                             << " (one index per grid axis of the group)";
+  FailureOr<SmallVector<int64_t>> shape = gridShape(op, grid);
+  if (failed(shape))
+    return failure();
+  int64_t rank = 0;
+  for (auto [axis, i] : llvm::zip_equal(axes, index)) {
+    int64_t extent = (*shape)[axis];
+    if (ShapedType::isDynamic(extent) && axes.size() > 1)
+      return op->emitOpError()
+             << "needs static extents for a " << what
+             << " over several grid axes (axis " << axis << " is '?')";
+    rank = ShapedType::isDynamic(extent) ? i : rank * extent + i;
+  }
+  return rank;
 }
 
 Value emptyOfType(OpBuilder &b, Location loc, Type type) {
@@ -76,16 +95,31 @@ Value emptyOfType(OpBuilder &b, Location loc, Type type) {
                                  tensorType.getElementType());
 }
 
+/// This rank's index in the group over `axes`, row-major (the first axis
+/// outermost), from coco.axis_rank / coco.axis_size.
+Value groupRank(OpBuilder &b, Location loc, StringRef grid,
+                ArrayRef<int16_t> axes) {
+  Value rank = AxisRankOp::create(b, loc, grid, axes.front());
+  for (int16_t axis : axes.drop_front()) {
+    Value size = AxisSizeOp::create(b, loc, grid, axis);
+    Value own = AxisRankOp::create(b, loc, grid, axis);
+    rank = arith::AddIOp::create(b, loc,
+                                 arith::MulIOp::create(b, loc, rank, size), own);
+  }
+  return rank;
+}
+
 /// This rank's slice of `input` along `dim` (what all_slice and scatter
-/// leave on a rank).
+/// leave on a rank): block `group rank` of the partitioner's size.
 Value localSlice(OpBuilder &b, Location loc, Value input, Type resultType,
-                 int64_t dim, StringRef grid, int64_t axis) {
+                 int64_t dim, StringRef grid, ArrayRef<int16_t> axes) {
   auto result = cast<RankedTensorType>(resultType);
   int64_t rank = result.getRank();
-  Value axisRank = AxisRankOp::create(b, loc, grid, axis);
   Value size = arith::ConstantIndexOp::create(b, loc, result.getDimSize(dim));
   SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0));
-  offsets[dim] = arith::MulIOp::create(b, loc, axisRank, size).getResult();
+  offsets[dim] =
+      arith::MulIOp::create(b, loc, groupRank(b, loc, grid, axes), size)
+          .getResult();
   SmallVector<OpFoldResult> sizes, strides(rank, b.getIndexAttr(1));
   for (int64_t s : result.getShape())
     sizes.push_back(b.getIndexAttr(s));
@@ -93,257 +127,431 @@ Value localSlice(OpBuilder &b, Location loc, Value input, Type resultType,
                                         strides);
 }
 
-LogicalResult convert(RewriterBase &rewriter, Operation *op) {
-  Location loc = op->getLoc();
-  rewriter.setInsertionPoint(op);
-  auto first = [](Operation *created) { return created->getResult(0); };
+/// Base of the patterns. They run after checkImportable accepted every op,
+/// so the helpers they share with it do not fail here.
+template <typename SourceOp>
+using ShardPattern = OpConversionPattern<SourceOp>;
 
-  if (auto grid = dyn_cast<shard::GridOp>(op)) {
-    rewriter.replaceOpWithNewOp<GridOp>(op, grid.getSymName(),
-                                        grid.getShape());
+//===----------------------------------------------------------------------===//
+// Grid and grid queries
+//===----------------------------------------------------------------------===//
+
+struct GridLowering : ShardPattern<shard::GridOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(shard::GridOp op, OpAdaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    rewriter.replaceOpWithNewOp<GridOp>(op, op.getSymName(), op.getShape());
     return success();
   }
-  if (auto index = dyn_cast<shard::ProcessMultiIndexOp>(op)) {
+};
+
+struct MultiIndexLowering : ShardPattern<shard::ProcessMultiIndexOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(shard::ProcessMultiIndexOp op, OpAdaptor,
+                  ConversionPatternRewriter &rewriter) const override {
     SmallVector<Value> ranks;
-    for (int16_t axis : index.getAxes())
-      ranks.push_back(AxisRankOp::create(rewriter, loc, index.getGrid(), axis));
+    for (int16_t axis : op.getAxes())
+      ranks.push_back(
+          AxisRankOp::create(rewriter, op.getLoc(), op.getGrid(), axis));
     rewriter.replaceOp(op, ranks);
     return success();
   }
-  if (auto shape = dyn_cast<shard::GridShapeOp>(op)) {
+};
+
+struct GridShapeLowering : ShardPattern<shard::GridShapeOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(shard::GridShapeOp op, OpAdaptor,
+                  ConversionPatternRewriter &rewriter) const override {
     SmallVector<Value> sizes;
-    for (int16_t axis : shape.getAxes())
-      sizes.push_back(AxisSizeOp::create(rewriter, loc, shape.getGrid(), axis));
+    for (int16_t axis : op.getAxes())
+      sizes.push_back(
+          AxisSizeOp::create(rewriter, op.getLoc(), op.getGrid(), axis));
     rewriter.replaceOp(op, sizes);
     return success();
   }
-  if (auto linear = dyn_cast<shard::ProcessLinearIndexOp>(op)) {
-    // Row-major over the grid's axes, as the runtime lays ranks out.
-    auto grid = SymbolTable::lookupNearestSymbolFrom<shard::GridOp>(
-        op, linear.getGridAttr());
-    if (!grid)
-      return op->emitOpError() << "unknown grid";
-    Value result = arith::ConstantIndexOp::create(rewriter, loc, 0);
-    for (int64_t axis = 0; axis < grid.getRank(); ++axis) {
-      Value size = AxisSizeOp::create(rewriter, loc, linear.getGrid(), axis);
-      Value rank = AxisRankOp::create(rewriter, loc, linear.getGrid(), axis);
-      result = arith::AddIOp::create(
-          rewriter, loc, arith::MulIOp::create(rewriter, loc, result, size),
-          rank);
-    }
-    rewriter.replaceOp(op, result);
-    return success();
-  }
+};
 
-  if (auto allReduce = dyn_cast<shard::AllReduceOp>(op)) {
-    FailureOr<int64_t> axis = singleAxis(op, allReduce.getGridAxes());
-    FailureOr<ReductionKind> kind = reductionOf(op, allReduce.getReduction());
-    if (failed(axis) || failed(kind))
+struct LinearIndexLowering : ShardPattern<shard::ProcessLinearIndexOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(shard::ProcessLinearIndexOp op, OpAdaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    // Row-major over the grid's axes, as the runtime lays ranks out.
+    FailureOr<SmallVector<int64_t>> shape =
+        gridShape(op, op.getGridAttr());
+    if (failed(shape))
       return failure();
-    if (!isa<RankedTensorType>(allReduce.getInput().getType()))
-      return op->emitOpError() << "on memrefs: import before bufferization";
-    Value init = emptyOfType(rewriter, loc, allReduce.getType());
-    rewriter.replaceOp(op, first(CommAllReduceOp::create(
-                               rewriter, loc, init.getType(), *kind,
-                               allReduce.getInput(), init,
-                               allReduce.getGrid(), *axis)));
+    SmallVector<int16_t> axes;
+    for (int16_t axis = 0; axis < (int16_t)shape->size(); ++axis)
+      axes.push_back(axis);
+    rewriter.replaceOp(op,
+                       groupRank(rewriter, op.getLoc(), op.getGrid(), axes));
     return success();
   }
-  if (auto gather = dyn_cast<shard::AllGatherOp>(op)) {
-    FailureOr<int64_t> axis = singleAxis(op, gather.getGridAxes());
-    if (failed(axis))
+};
+
+//===----------------------------------------------------------------------===//
+// Collectives
+//===----------------------------------------------------------------------===//
+
+struct AllReduceLowering : ShardPattern<shard::AllReduceOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(shard::AllReduceOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    FailureOr<ReductionKind> kind = reductionOf(op, op.getReduction());
+    if (failed(kind))
       return failure();
-    Value init = emptyOfType(rewriter, loc, gather.getType());
-    rewriter.replaceOp(op, first(CommAllGatherOp::create(
-                               rewriter, loc, init.getType(), gather.getInput(),
-                               init, gather.getGatherAxis().getSExtValue(),
-                               gather.getGrid(), *axis)));
+    Value init = emptyOfType(rewriter, op.getLoc(), op.getType());
+    rewriter.replaceOpWithNewOp<CommAllReduceOp>(
+        op, init.getType(), *kind, adaptor.getInput(), init, op.getGrid(),
+        axesAttr(rewriter, op.getGridAxes()));
     return success();
   }
-  if (auto scatter = dyn_cast<shard::ReduceScatterOp>(op)) {
-    FailureOr<int64_t> axis = singleAxis(op, scatter.getGridAxes());
-    FailureOr<ReductionKind> kind = reductionOf(op, scatter.getReduction());
-    if (failed(axis) || failed(kind))
-      return failure();
-    Value init = emptyOfType(rewriter, loc, scatter.getType());
-    rewriter.replaceOp(op, first(CommReduceScatterOp::create(
-                               rewriter, loc, init.getType(), *kind,
-                               scatter.getInput(), init,
-                               scatter.getScatterAxis().getSExtValue(),
-                               scatter.getGrid(), *axis)));
+};
+
+struct AllGatherLowering : ShardPattern<shard::AllGatherOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(shard::AllGatherOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Value init = emptyOfType(rewriter, op.getLoc(), op.getType());
+    rewriter.replaceOpWithNewOp<CommAllGatherOp>(
+        op, init.getType(), adaptor.getInput(), init,
+        op.getGatherAxis().getSExtValue(), op.getGrid(),
+        axesAttr(rewriter, op.getGridAxes()));
     return success();
   }
-  if (auto allToAll = dyn_cast<shard::AllToAllOp>(op)) {
-    FailureOr<int64_t> axis = singleAxis(op, allToAll.getGridAxes());
-    if (failed(axis))
+};
+
+struct ReduceScatterLowering : ShardPattern<shard::ReduceScatterOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(shard::ReduceScatterOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    FailureOr<ReductionKind> kind = reductionOf(op, op.getReduction());
+    if (failed(kind))
       return failure();
-    Value init = emptyOfType(rewriter, loc, allToAll.getType());
-    rewriter.replaceOp(
-        op, first(CommAllToAllOp::create(
-                rewriter, loc, init.getType(), allToAll.getInput(), init,
-                allToAll.getSplitAxis().getSExtValue(),
-                allToAll.getConcatAxis().getSExtValue(), allToAll.getGrid(),
-                *axis)));
+    Value init = emptyOfType(rewriter, op.getLoc(), op.getType());
+    rewriter.replaceOpWithNewOp<CommReduceScatterOp>(
+        op, init.getType(), *kind, adaptor.getInput(), init,
+        op.getScatterAxis().getSExtValue(), op.getGrid(),
+        axesAttr(rewriter, op.getGridAxes()));
     return success();
   }
-  if (auto slice = dyn_cast<shard::AllSliceOp>(op)) {
-    FailureOr<int64_t> axis = singleAxis(op, slice.getGridAxes());
-    if (failed(axis))
-      return failure();
-    rewriter.replaceOp(op, localSlice(rewriter, loc, slice.getInput(),
-                                      slice.getType(),
-                                      slice.getSliceAxis().getSExtValue(),
-                                      slice.getGrid(), *axis));
+};
+
+struct AllToAllLowering : ShardPattern<shard::AllToAllOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(shard::AllToAllOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Value init = emptyOfType(rewriter, op.getLoc(), op.getType());
+    rewriter.replaceOpWithNewOp<CommAllToAllOp>(
+        op, init.getType(), adaptor.getInput(), init,
+        op.getSplitAxis().getSExtValue(), op.getConcatAxis().getSExtValue(),
+        op.getGrid(), axesAttr(rewriter, op.getGridAxes()));
     return success();
   }
-  if (auto broadcast = dyn_cast<shard::BroadcastOp>(op)) {
-    FailureOr<int64_t> axis = singleAxis(op, broadcast.getGridAxes());
-    FailureOr<int64_t> root = staticRank(op, broadcast.getRoot(),
-                                         broadcast.getRootDynamic(), "root");
-    if (failed(axis) || failed(root))
-      return failure();
-    Value init = emptyOfType(rewriter, loc, broadcast.getType());
-    rewriter.replaceOp(op, first(CommBroadcastOp::create(
-                               rewriter, loc, init.getType(),
-                               broadcast.getInput(), init, *root,
-                               broadcast.getGrid(), *axis)));
+};
+
+struct AllSliceLowering : ShardPattern<shard::AllSliceOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(shard::AllSliceOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    rewriter.replaceOp(op, localSlice(rewriter, op.getLoc(), adaptor.getInput(),
+                                      op.getType(),
+                                      op.getSliceAxis().getSExtValue(),
+                                      op.getGrid(), op.getGridAxes()));
     return success();
   }
-  if (auto reduce = dyn_cast<shard::ReduceOp>(op)) {
-    FailureOr<int64_t> axis = singleAxis(op, reduce.getGridAxes());
-    FailureOr<ReductionKind> kind = reductionOf(op, reduce.getReduction());
-    FailureOr<int64_t> root = staticRank(op, reduce.getRoot(),
-                                         reduce.getRootDynamic(), "root");
-    if (failed(axis) || failed(kind) || failed(root))
+};
+
+struct BroadcastLowering : ShardPattern<shard::BroadcastOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(shard::BroadcastOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    FailureOr<int64_t> root =
+        staticGroupRank(op, op.getGridAttr(), op.getGridAxes(), op.getRoot(),
+                        op.getRootDynamic(), "root");
+    if (failed(root))
       return failure();
-    Value init = emptyOfType(rewriter, loc, reduce.getType());
-    rewriter.replaceOp(op, first(CommReduceOp::create(
-                               rewriter, loc, init.getType(), *kind,
-                               reduce.getInput(), init, *root,
-                               reduce.getGrid(), *axis)));
+    Value init = emptyOfType(rewriter, op.getLoc(), op.getType());
+    rewriter.replaceOpWithNewOp<CommBroadcastOp>(
+        op, init.getType(), adaptor.getInput(), init, *root, op.getGrid(),
+        axesAttr(rewriter, op.getGridAxes()));
     return success();
   }
-  if (auto gather = dyn_cast<shard::GatherOp>(op)) {
+};
+
+struct ReduceLowering : ShardPattern<shard::ReduceOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(shard::ReduceOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    FailureOr<ReductionKind> kind = reductionOf(op, op.getReduction());
+    FailureOr<int64_t> root =
+        staticGroupRank(op, op.getGridAttr(), op.getGridAxes(), op.getRoot(),
+                        op.getRootDynamic(), "root");
+    if (failed(kind) || failed(root))
+      return failure();
+    Value init = emptyOfType(rewriter, op.getLoc(), op.getType());
+    rewriter.replaceOpWithNewOp<CommReduceOp>(
+        op, init.getType(), *kind, adaptor.getInput(), init, *root,
+        op.getGrid(), axesAttr(rewriter, op.getGridAxes()));
+    return success();
+  }
+};
+
+struct GatherLowering : ShardPattern<shard::GatherOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(shard::GatherOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
     // The root's result is the gathered tensor; other ranks' results are
     // unspecified upstream, so every rank gathering is a valid lowering.
-    FailureOr<int64_t> axis = singleAxis(op, gather.getGridAxes());
-    if (failed(axis) || failed(staticRank(op, gather.getRoot(),
-                                          gather.getRootDynamic(), "root")))
+    if (failed(staticGroupRank(op, op.getGridAttr(), op.getGridAxes(),
+                               op.getRoot(), op.getRootDynamic(), "root")))
       return failure();
-    Value init = emptyOfType(rewriter, loc, gather.getType());
-    rewriter.replaceOp(op, first(CommAllGatherOp::create(
-                               rewriter, loc, init.getType(), gather.getInput(),
-                               init, gather.getGatherAxis().getSExtValue(),
-                               gather.getGrid(), *axis)));
+    Value init = emptyOfType(rewriter, op.getLoc(), op.getType());
+    rewriter.replaceOpWithNewOp<CommAllGatherOp>(
+        op, init.getType(), adaptor.getInput(), init,
+        op.getGatherAxis().getSExtValue(), op.getGrid(),
+        axesAttr(rewriter, op.getGridAxes()));
     return success();
   }
-  if (auto scatter = dyn_cast<shard::ScatterOp>(op)) {
+};
+
+struct ScatterLowering : ShardPattern<shard::ScatterOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(shard::ScatterOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
     // The root's tensor, broadcast, then each rank keeps its slice.
-    FailureOr<int64_t> axis = singleAxis(op, scatter.getGridAxes());
-    FailureOr<int64_t> root = staticRank(op, scatter.getRoot(),
-                                         scatter.getRootDynamic(), "root");
-    if (failed(axis) || failed(root))
+    FailureOr<int64_t> root =
+        staticGroupRank(op, op.getGridAttr(), op.getGridAxes(), op.getRoot(),
+                        op.getRootDynamic(), "root");
+    if (failed(root))
       return failure();
-    Value init = emptyLike(rewriter, loc, scatter.getInput());
-    Value whole = first(CommBroadcastOp::create(
-        rewriter, loc, init.getType(), scatter.getInput(), init, *root,
-        scatter.getGrid(), *axis));
-    rewriter.replaceOp(op, localSlice(rewriter, loc, whole, scatter.getType(),
-                                      scatter.getScatterAxis().getSExtValue(),
-                                      scatter.getGrid(), *axis));
+    Location loc = op.getLoc();
+    Value init = emptyOfType(rewriter, loc, op.getInput().getType());
+    Value whole = CommBroadcastOp::create(rewriter, loc, init.getType(),
+                                          adaptor.getInput(), init, *root,
+                                          op.getGrid(),
+                                          axesAttr(rewriter, op.getGridAxes()))
+                      .getResult()
+                      .front();
+    rewriter.replaceOp(op, localSlice(rewriter, loc, whole, op.getType(),
+                                      op.getScatterAxis().getSExtValue(),
+                                      op.getGrid(), op.getGridAxes()));
     return success();
   }
-  if (auto send = dyn_cast<shard::SendOp>(op)) {
-    FailureOr<int64_t> axis = singleAxis(op, send.getGridAxes());
-    FailureOr<int64_t> peer =
-        staticRank(op, send.getDestination(), send.getDestinationDynamic(),
-                   "destination");
-    if (failed(axis) || failed(peer))
-      return failure();
-    Value peerValue = arith::ConstantIndexOp::create(rewriter, loc, *peer);
-    CommSendOp::create(rewriter, loc, send.getInput(), peerValue,
-                       send.getGrid(), *axis);
-    rewriter.replaceOp(op, send.getInput());
-    return success();
-  }
-  if (auto recv = dyn_cast<shard::RecvOp>(op)) {
-    FailureOr<int64_t> axis = singleAxis(op, recv.getGridAxes());
+};
+
+//===----------------------------------------------------------------------===//
+// Point to point
+//===----------------------------------------------------------------------===//
+
+/// Point to point runs along one grid axis.
+FailureOr<int64_t> singleAxis(Operation *op, ArrayRef<int16_t> axes) {
+  if (axes.size() != 1)
+    return op->emitOpError()
+           << "sends along " << axes.size()
+           << " grid axes; coco's point to point runs along one";
+  return static_cast<int64_t>(axes.front());
+}
+
+struct SendLowering : ShardPattern<shard::SendOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(shard::SendOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    FailureOr<int64_t> axis = singleAxis(op, op.getGridAxes());
     if (failed(axis))
+      return failure();
+    FailureOr<int64_t> peer = staticGroupRank(
+        op, op.getGridAttr(), op.getGridAxes(), op.getDestination(),
+        op.getDestinationDynamic(), "destination");
+    if (failed(peer))
+      return failure();
+    Location loc = op.getLoc();
+    CommSendOp::create(rewriter, loc, adaptor.getInput(),
+                       arith::ConstantIndexOp::create(rewriter, loc, *peer),
+                       op.getGrid(), rewriter.getDenseI64ArrayAttr({*axis}));
+    rewriter.replaceOp(op, adaptor.getInput());
+    return success();
+  }
+};
+
+struct RecvLowering : ShardPattern<shard::RecvOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(shard::RecvOp op, OpAdaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    FailureOr<int64_t> axis = singleAxis(op, op.getGridAxes());
+    if (failed(axis))
+      return failure();
+    if (!op.getSource())
+      return op->emitOpError() << "needs a source rank";
+    FailureOr<int64_t> peer =
+        staticGroupRank(op, op.getGridAttr(), op.getGridAxes(), *op.getSource(),
+                        op.getSourceDynamic(), "source");
+    if (failed(peer))
+      return failure();
+    Location loc = op.getLoc();
+    Value init = emptyOfType(rewriter, loc, op.getType());
+    rewriter.replaceOpWithNewOp<CommRecvOp>(
+        op, init.getType(), arith::ConstantIndexOp::create(rewriter, loc, *peer),
+        init, op.getGrid(), rewriter.getDenseI64ArrayAttr({*axis}));
+    return success();
+  }
+};
+
+struct ShiftLowering : ShardPattern<shard::ShiftOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(shard::ShiftOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    // A rotation: send to (r + offset) mod n, receive from (r - offset) mod
+    // n, for any offset and any number of ranks n.
+    FailureOr<int64_t> axis = singleAxis(op, op.getGridAxes());
+    if (failed(axis))
+      return failure();
+    if (!op.getRotate())
+      return op->emitOpError() << "without 'rotate' is not supported (the "
+                                  "edge ranks' results are unspecified)";
+    int64_t shiftAxis = op.getShiftAxis().getSExtValue();
+    if (shiftAxis != *axis)
+      return op->emitOpError() << "shifts along grid axis " << shiftAxis
+                               << " but communicates over axis " << *axis;
+    Location loc = op.getLoc();
+    Value n = AxisSizeOp::create(rewriter, loc, op.getGrid(), *axis);
+    Value r = AxisRankOp::create(rewriter, loc, op.getGrid(), *axis);
+    // k = offset mod n in (-n, n); r + k + n and r - k + n are in [0, 3n).
+    Value k = arith::RemSIOp::create(
+        rewriter, loc,
+        arith::ConstantIndexOp::create(rewriter, loc, op.getOffset()), n);
+    Value rPlusN = arith::AddIOp::create(rewriter, loc, r, n);
+    Value to = arith::RemUIOp::create(
+        rewriter, loc, arith::AddIOp::create(rewriter, loc, rPlusN, k), n);
+    Value from = arith::RemUIOp::create(
+        rewriter, loc, arith::SubIOp::create(rewriter, loc, rPlusN, k), n);
+    DenseI64ArrayAttr axes = rewriter.getDenseI64ArrayAttr({*axis});
+    CommSendOp::create(rewriter, loc, adaptor.getInput(), to, op.getGrid(),
+                       axes);
+    Value init = emptyOfType(rewriter, loc, op.getType());
+    rewriter.replaceOpWithNewOp<CommRecvOp>(op, init.getType(), from, init,
+                                            op.getGrid(), axes);
+    return success();
+  }
+};
+
+/// Whether the patterns can import `op`, with the diagnostic when not. Run
+/// on every op before any changes, so that a failure leaves the module as
+/// it was and names its cause (a failed pattern would only say "failed to
+/// legalize").
+LogicalResult checkImportable(Operation *op) {
+  if (isa<shard::ShardingOp, shard::ShardOp, shard::GetShardingOp,
+          shard::ShardShapeOp>(op))
+    return op->emitOpError()
+           << "is not partitioned yet: run sharding-propagation and "
+              "shard-partition first";
+  if (isa<shard::GridOp, shard::ProcessMultiIndexOp, shard::GridShapeOp>(op))
+    return success();
+  if (auto linear = dyn_cast<shard::ProcessLinearIndexOp>(op))
+    return gridShape(op, linear.getGridAttr());
+  if (llvm::any_of(op->getOperandTypes(), llvm::IsaPred<BaseMemRefType>))
+    return op->emitOpError() << "on memrefs: import before bufferization";
+  auto reduction = [&](shard::ReductionKind kind) -> LogicalResult {
+    return reductionOf(op, kind);
+  };
+  auto root = [&](auto collective, ArrayRef<int64_t> index,
+                  ValueRange dynamic, StringRef what) -> LogicalResult {
+    return staticGroupRank(op, collective.getGridAttr(),
+                           collective.getGridAxes(), index, dynamic, what);
+  };
+  if (auto allReduce = dyn_cast<shard::AllReduceOp>(op))
+    return reduction(allReduce.getReduction());
+  if (auto scatter = dyn_cast<shard::ReduceScatterOp>(op))
+    return reduction(scatter.getReduction());
+  if (isa<shard::AllGatherOp, shard::AllToAllOp, shard::AllSliceOp>(op))
+    return success();
+  if (auto broadcast = dyn_cast<shard::BroadcastOp>(op))
+    return root(broadcast, broadcast.getRoot(), broadcast.getRootDynamic(),
+                "root");
+  if (auto reduce = dyn_cast<shard::ReduceOp>(op))
+    return failure(failed(reduction(reduce.getReduction())) ||
+                   failed(root(reduce, reduce.getRoot(),
+                               reduce.getRootDynamic(), "root")));
+  if (auto gather = dyn_cast<shard::GatherOp>(op))
+    return root(gather, gather.getRoot(), gather.getRootDynamic(), "root");
+  if (auto scatter = dyn_cast<shard::ScatterOp>(op))
+    return root(scatter, scatter.getRoot(), scatter.getRootDynamic(), "root");
+  if (auto send = dyn_cast<shard::SendOp>(op))
+    return failure(failed(singleAxis(op, send.getGridAxes())) ||
+                   failed(root(send, send.getDestination(),
+                               send.getDestinationDynamic(), "destination")));
+  if (auto recv = dyn_cast<shard::RecvOp>(op)) {
+    if (failed(singleAxis(op, recv.getGridAxes())))
       return failure();
     if (!recv.getSource())
       return op->emitOpError() << "needs a source rank";
-    FailureOr<int64_t> peer = staticRank(op, *recv.getSource(),
-                                         recv.getSourceDynamic(), "source");
-    if (failed(peer))
-      return failure();
-    Value peerValue = arith::ConstantIndexOp::create(rewriter, loc, *peer);
-    Value init = emptyOfType(rewriter, loc, recv.getType());
-    rewriter.replaceOp(op, first(CommRecvOp::create(
-                               rewriter, loc, init.getType(), peerValue, init,
-                               recv.getGrid(), *axis)));
-    return success();
+    return root(recv, *recv.getSource(), recv.getSourceDynamic(), "source");
   }
   if (auto shift = dyn_cast<shard::ShiftOp>(op)) {
-    // A rotation: send to (r + offset) mod n, receive from (r - offset) mod n.
     FailureOr<int64_t> axis = singleAxis(op, shift.getGridAxes());
     if (failed(axis))
       return failure();
     if (!shift.getRotate())
       return op->emitOpError() << "without 'rotate' is not supported (the "
                                   "edge ranks' results are unspecified)";
-    int64_t gridAxis = shift.getShiftAxis().getSExtValue();
-    if (gridAxis != *axis)
-      return op->emitOpError() << "shifts along grid axis " << gridAxis
-                               << " but communicates over axis " << *axis;
-    Value n = AxisSizeOp::create(rewriter, loc, shift.getGrid(), *axis);
-    Value r = AxisRankOp::create(rewriter, loc, shift.getGrid(), *axis);
-    int64_t offset = shift.getOffset();
-    auto modulo = [&](Value v) {
-      return arith::RemUIOp::create(rewriter, loc, v, n).getResult();
-    };
-    // (r + offset) and (r - offset) mod n, kept non-negative.
-    Value k = arith::ConstantIndexOp::create(rewriter, loc,
-                                             ((offset % 1024) + 1024) % 1024);
-    Value kBack = arith::ConstantIndexOp::create(
-        rewriter, loc, ((-offset % 1024) + 1024) % 1024);
-    Value nTimes = arith::MulIOp::create(
-        rewriter, loc, n, arith::ConstantIndexOp::create(rewriter, loc, 1024));
-    Value to = modulo(arith::AddIOp::create(rewriter, loc, r, k));
-    Value from = modulo(arith::AddIOp::create(
-        rewriter, loc, arith::AddIOp::create(rewriter, loc, r, nTimes),
-        kBack));
-    CommSendOp::create(rewriter, loc, shift.getInput(), to, shift.getGrid(),
-                       *axis);
-    Value init = emptyOfType(rewriter, loc, shift.getType());
-    rewriter.replaceOp(op, first(CommRecvOp::create(
-                               rewriter, loc, init.getType(), from, init,
-                               shift.getGrid(), *axis)));
+    if (shift.getShiftAxis().getSExtValue() != *axis)
+      return op->emitOpError()
+             << "shifts along grid axis " << shift.getShiftAxis().getSExtValue()
+             << " but communicates over axis " << *axis;
     return success();
   }
-  if (isa<shard::ShardingOp, shard::ShardOp, shard::GetShardingOp,
-          shard::ShardShapeOp>(op))
-    return op->emitOpError()
-           << "is not partitioned yet: run sharding-propagation and "
-              "shard-partition first";
   return op->emitOpError() << "has no coco equivalent";
 }
 
+} // namespace
+
+void mlir::coco::populateShardToCocoConversionPatterns(
+    RewritePatternSet &patterns) {
+  patterns.add<GridLowering, MultiIndexLowering, GridShapeLowering,
+               LinearIndexLowering, AllReduceLowering, AllGatherLowering,
+               ReduceScatterLowering, AllToAllLowering, AllSliceLowering,
+               BroadcastLowering, ReduceLowering, GatherLowering,
+               ScatterLowering, SendLowering, RecvLowering, ShiftLowering>(
+      patterns.getContext());
+}
+
+namespace {
 struct ConvertShardToCocoPass
     : public coco::impl::ConvertShardToCocoPassBase<ConvertShardToCocoPass> {
   void runOnOperation() override {
-    // Grids last: the other ops look their grid up while converting.
-    SmallVector<Operation *> targets, grids;
-    getOperation().walk([&](Operation *op) {
-      if (isa<shard::GridOp>(op))
-        grids.push_back(op);
-      else if (isa<shard::ShardDialect>(op->getDialect()))
-        targets.push_back(op);
+    // Every op first: a failure changes nothing and says why.
+    WalkResult unsupported = getOperation().walk([](Operation *op) {
+      if (isa_and_nonnull<shard::ShardDialect>(op->getDialect()) &&
+          failed(checkImportable(op)))
+        return WalkResult::interrupt();
+      return WalkResult::advance();
     });
-    targets.append(grids);
-    IRRewriter rewriter(&getContext());
-    for (Operation *op : targets)
-      if (failed(convert(rewriter, op)))
-        return signalPassFailure();
+    if (unsupported.wasInterrupted())
+      return signalPassFailure();
+    ConversionTarget target(getContext());
+    target.addIllegalDialect<shard::ShardDialect>();
+    target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
+    RewritePatternSet patterns(&getContext());
+    populateShardToCocoConversionPatterns(patterns);
+    if (failed(applyPartialConversion(getOperation(), target,
+                                      std::move(patterns))))
+      return signalPassFailure();
   }
 };
 } // namespace

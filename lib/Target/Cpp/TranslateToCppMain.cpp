@@ -83,6 +83,20 @@ DTensorType asDistributed(Type type) {
       {Placement::local()});
 }
 
+/// The distribution of a rank-local tensor an entry's argument or result
+/// carries as `coco.distribution` (recorded from an upstream sharding by
+/// coco-shard-placements), when its block is `local`.
+DTensorType recordedDistribution(Attribute attr, Type local) {
+  auto typeAttr = dyn_cast_or_null<TypeAttr>(attr);
+  auto dtensor = typeAttr ? dyn_cast<DTensorType>(typeAttr.getValue())
+                          : DTensorType();
+  auto tensor = dyn_cast<RankedTensorType>(local);
+  if (!dtensor || !tensor || dtensor.getRank() != tensor.getRank() ||
+      dtensor.getElementType() != tensor.getElementType())
+    return {};
+  return dtensor;
+}
+
 class MainEmitter {
 public:
   MainEmitter(ArrayRef<func::FuncOp> entries, raw_ostream &os)
@@ -193,7 +207,11 @@ LogicalResult MainEmitter::emitSetup(func::FuncOp entry, unsigned index) {
     std::string argName =
         nameAttr ? nameAttr.getValue().str() : "arg" + std::to_string(i);
     std::string var = p + "a" + std::to_string(i);
-    if (DTensorType dtensor = asDistributed(argType)) {
+    DTensorType dtensor =
+        recordedDistribution(entry.getArgAttr(i, "coco.distribution"), argType);
+    if (!dtensor)
+      dtensor = asDistributed(argType);
+    if (dtensor) {
       auto initAttr = entry.getArgAttrOfType<StringAttr>(i, "coco.init");
       StringRef init = initAttr ? initAttr.getValue() : "";
       if (!init.empty() && init != "Uniform" && init != "Positive" &&
@@ -229,8 +247,11 @@ LogicalResult MainEmitter::emitSetup(func::FuncOp entry, unsigned index) {
     auto nameAttr = entry.getResultAttrOfType<StringAttr>(i, "coco.name");
     std::string resultName =
         nameAttr ? nameAttr.getValue().str() : "result" + std::to_string(i);
-    FailureOr<std::string> info =
-        tensorInfo(entry, asDistributed(resultType), resultName, "Zeros");
+    DTensorType dtensor = recordedDistribution(
+        entry.getResultAttr(i, "coco.distribution"), resultType);
+    FailureOr<std::string> info = tensorInfo(
+        entry, dtensor ? dtensor : asDistributed(resultType), resultName,
+        "Zeros");
     if (failed(info))
       return failure();
     os << "  LocalTensor &" << p << "r" << i << " = session.result(" << *info

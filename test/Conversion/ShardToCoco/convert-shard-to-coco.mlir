@@ -31,10 +31,18 @@ func.func @collectives(%x: tensor<8x4xf32>, %h: tensor<4x4xf32>, %w: tensor<8x2x
   %7 = shard.send %x on @grid grid_axes = [0] destination = [1] : (tensor<8x4xf32>) -> tensor<8x4xf32>
   // CHECK: coco.comm.recv from %{{.*}} into %{{.*}} on @grid[0] : tensor<8x4xf32> -> tensor<8x4xf32>
   %8 = shard.recv %x on @grid grid_axes = [0] source = [0] : (tensor<8x4xf32>) -> tensor<8x4xf32>
-  // A rotation: send to (r + 1) mod n, receive from (r - 1) mod n.
+  // A rotation: send to (r + 1) mod n, receive from (r - 1) mod n, for any
+  // n: k = 1 rem n, then (r + n + k) and (r + n - k) mod n.
   // CHECK: %[[N:.*]] = coco.axis_size @grid[1]
-  // CHECK: coco.comm.send %arg2 to %{{.*}} on @grid[1]
-  // CHECK: coco.comm.recv from %{{.*}} into %{{.*}} on @grid[1]
+  // CHECK: %[[R:.*]] = coco.axis_rank @grid[1]
+  // CHECK: %[[K:.*]] = arith.remsi %c1{{.*}}, %[[N]] : index
+  // CHECK: %[[RN:.*]] = arith.addi %[[R]], %[[N]] : index
+  // CHECK: %[[UP:.*]] = arith.addi %[[RN]], %[[K]] : index
+  // CHECK: %[[TO:.*]] = arith.remui %[[UP]], %[[N]] : index
+  // CHECK: %[[DOWN:.*]] = arith.subi %[[RN]], %[[K]] : index
+  // CHECK: %[[FROM:.*]] = arith.remui %[[DOWN]], %[[N]] : index
+  // CHECK: coco.comm.send %arg2 to %[[TO]] on @grid[1]
+  // CHECK: coco.comm.recv from %[[FROM]] into %{{.*}} on @grid[1]
   %9 = shard.shift %w on @grid grid_axes = [1] shift_axis = 1 offset = 1 rotate : tensor<8x2xf32> -> tensor<8x2xf32>
   return
 }
@@ -45,10 +53,12 @@ func.func @indices() -> (index, index, index) {
   %0 = shard.process_multi_index on @grid axes = [1] : index
   // CHECK: %[[S0:.*]] = coco.axis_size @grid[0]
   %1 = shard.grid_shape @grid axes = [0] : index
-  // Row-major linear index: (r0 * n1 + r1) with n0 folded in first.
-  // CHECK-COUNT-2: coco.axis_size
-  // CHECK: arith.muli
-  // CHECK: arith.addi
+  // Row-major linear index: r0 * n1 + r1.
+  // CHECK: %[[L0:.*]] = coco.axis_rank @grid[0]
+  // CHECK: %[[L1N:.*]] = coco.axis_size @grid[1]
+  // CHECK: %[[L1:.*]] = coco.axis_rank @grid[1]
+  // CHECK: %[[LM:.*]] = arith.muli %[[L0]], %[[L1N]]
+  // CHECK: arith.addi %[[LM]], %[[L1]]
   %2 = shard.process_linear_index on @grid : index
   return %0, %1, %2 : index, index, index
 }
@@ -57,10 +67,62 @@ func.func @indices() -> (index, index, index) {
 
 shard.grid @grid(shape = 2x2)
 
+// Collectives over several grid axes run on coco's group of those axes (the
+// first outermost, as shard orders a multi-index); roots are ranks of the
+// group.
+// CHECK-LABEL: func @two_axes
+// CHECK: coco.comm.all_reduce sum %arg0 into %{{.*}} on @grid[0, 1] : tensor<8xf32>, tensor<8xf32>
+// CHECK: coco.comm.reduce_scatter sum %arg0 into %{{.*}} dim 0 on @grid[1, 0] : tensor<8xf32>, tensor<2xf32>
+// CHECK: coco.comm.all_gather %{{.*}} into %{{.*}} dim 0 on @grid[1, 0] : tensor<2xf32>, tensor<8xf32>
+// CHECK: coco.comm.broadcast %arg0 into %{{.*}} root 3 on @grid[0, 1]
+// All-slice over both axes: block (r1 * 2 + r0) of 2 elements.
+// CHECK: %[[R1:.*]] = coco.axis_rank @grid[1]
+// CHECK: %[[N0:.*]] = coco.axis_size @grid[0]
+// CHECK: %[[R0:.*]] = coco.axis_rank @grid[0]
+// CHECK: %[[M:.*]] = arith.muli %[[R1]], %[[N0]]
+// CHECK: %[[G:.*]] = arith.addi %[[M]], %[[R0]]
+// CHECK: %[[OFF:.*]] = arith.muli %[[G]], %c2
+// CHECK: tensor.extract_slice %arg0[%[[OFF]]] [2] [1]
 func.func @two_axes(%x: tensor<8xf32>) -> tensor<8xf32> {
-  // expected-error @+1 {{runs over 2 grid axes; coco collectives run over exactly one}}
   %0 = shard.all_reduce %x on @grid grid_axes = [0, 1] : tensor<8xf32> -> tensor<8xf32>
+  %1 = shard.reduce_scatter %x on @grid grid_axes = [1, 0] scatter_axis = 0 : tensor<8xf32> -> tensor<2xf32>
+  %2 = shard.all_gather %1 on @grid grid_axes = [1, 0] gather_axis = 0 : tensor<2xf32> -> tensor<8xf32>
+  %3 = shard.broadcast %x on @grid grid_axes = [0, 1] root = [1, 1] : (tensor<8xf32>) -> tensor<8xf32>
+  %4 = shard.all_slice %x on @grid grid_axes = [1, 0] slice_axis = 0 : tensor<8xf32> -> tensor<2xf32>
   return %0 : tensor<8xf32>
+}
+
+// -----
+
+shard.grid @grid(shape = 2x2)
+
+func.func @p2p_two_axes(%x: tensor<8xf32>) -> tensor<8xf32> {
+  // expected-error @+1 {{sends along 2 grid axes; coco's point to point runs along one}}
+  %0 = shard.send %x on @grid grid_axes = [0, 1] destination = [1, 0] : (tensor<8xf32>) -> tensor<8xf32>
+  return %0 : tensor<8xf32>
+}
+
+// -----
+
+shard.grid @grid(shape = 2x?)
+
+func.func @dynamic_group_root(%x: tensor<8xf32>) -> tensor<8xf32> {
+  // expected-error @+1 {{needs static extents for a root over several grid axes (axis 1 is '?')}}
+  %0 = shard.broadcast %x on @grid grid_axes = [0, 1] root = [1, 1] : (tensor<8xf32>) -> tensor<8xf32>
+  return %0 : tensor<8xf32>
+}
+
+// -----
+
+shard.grid @grid(shape = 4)
+
+// Every op is checked before any changes (coco-shard-to-coco-atomic.mlir
+// shows the module after such a failure).
+func.func @dynamic_root(%x: tensor<8xf32>, %r: index) -> tensor<8xf32> {
+  %0 = shard.all_reduce %x on @grid grid_axes = [0] : tensor<8xf32> -> tensor<8xf32>
+  // expected-error @+1 {{needs a static root (one index per grid axis of the group)}}
+  %1 = shard.broadcast %0 on @grid grid_axes = [0] root = [%r] : (tensor<8xf32>, index) -> tensor<8xf32>
+  return %1 : tensor<8xf32>
 }
 
 // -----

@@ -1,0 +1,133 @@
+//===- ShardPlacements.cpp - an entry's shardings as coco placements ------===//
+//
+// upstream's shard-partition turns a sharded entry function into one over
+// rank-local blocks and forgets how the blocks make up the global tensors.
+// Run before it, this pass records, on each argument and result that a
+// `shard.shard` annotates, the coco distributed tensor it is
+// (`coco.distribution`): split axes become `sliced` placements (several axes
+// on one dim keep their order), other axes stay replicated. The host program
+// coco-compile builds then feeds global inputs and cuts each rank's block.
+//
+//===----------------------------------------------------------------------===//
+
+#include "coco/Conversion/Passes.h"
+#include "coco/Conversion/ShardToCoco/ShardToCoco.h"
+#include "coco/Dialect/Coco/IR/CocoOps.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Shard/IR/ShardOps.h"
+
+namespace mlir::coco {
+#define GEN_PASS_DEF_COCOSHARDPLACEMENTSPASS
+#include "coco/Conversion/Passes.h.inc"
+} // namespace mlir::coco
+
+using namespace mlir;
+using namespace mlir::coco;
+
+/// The attribute holding an entry argument's or result's distribution.
+static constexpr StringLiteral kDistributionAttr = "coco.distribution";
+
+FailureOr<DTensorType> mlir::coco::distributionOf(Operation *at,
+                                                  RankedTensorType type,
+                                                  const shard::Sharding &sharding) {
+  if (!type.hasStaticShape())
+    return at->emitOpError() << "shards " << type
+                             << ": coco places tensors of static shape only";
+  if (!sharding.getStaticHaloSizes().empty() ||
+      !sharding.getDynamicHaloSizes().empty())
+    return at->emitOpError() << "shards with halos, which no coco placement "
+                                "describes";
+  auto grid = SymbolTable::lookupNearestSymbolFrom<shard::GridOp>(
+      at, sharding.getGridAttr());
+  if (!grid)
+    return at->emitOpError() << "refers to unknown grid "
+                             << sharding.getGridAttr();
+  SmallVector<Placement> placements(grid.getRank(), Placement::replicated());
+  SmallVector<int64_t> order;
+  ArrayRef<int64_t> offsets = sharding.getStaticShardedDimsOffsets();
+  size_t nextOffset = 0;
+  for (auto [dim, axes] : llvm::enumerate(sharding.getSplitAxes())) {
+    ArrayRef<int16_t> list = axes.asArrayRef();
+    if (list.empty())
+      continue;
+    if ((int64_t)dim >= type.getRank())
+      return at->emitOpError() << "splits dimension " << dim << " of a rank-"
+                               << type.getRank() << " tensor";
+    int64_t shards = 1;
+    for (int16_t axis : list) {
+      placements[axis] = Placement::sliced(dim);
+      order.push_back(axis);
+      shards *= grid.getShape()[axis];
+    }
+    // Explicit shard offsets are accepted where they are coco's blocks (a
+    // dim split over one axis of static extent).
+    if (!offsets.empty()) {
+      int64_t extent = type.getDimSize(dim);
+      bool same = list.size() == 1 && !ShapedType::isDynamic(shards) &&
+                  nextOffset + shards + 1 <= offsets.size();
+      for (int64_t i = 0; same && i <= shards; ++i)
+        same = offsets[nextOffset + i] ==
+               (i == shards ? extent : balancedBlock(extent, shards, i).first);
+      if (!same)
+        return at->emitOpError()
+               << "shards dimension " << dim
+               << " at explicit offsets other than coco's blocks (n / R "
+                  "each, one more for the first n % R)";
+      nextOffset += shards + 1;
+    }
+  }
+  auto cocoGrid = FlatSymbolRefAttr::get(at->getContext(), grid.getSymName());
+  return DTensorType::getCanonical(at->getContext(), type.getShape(),
+                                   type.getElementType(), cocoGrid, placements,
+                                   order);
+}
+
+namespace {
+/// The sharding a `shard.shard` of `value` gives it, if one annotates it.
+std::optional<shard::ShardOp> annotation(Value value) {
+  for (Operation *user : value.getUsers())
+    if (auto shardOp = dyn_cast<shard::ShardOp>(user);
+        shardOp && !shardOp.getAnnotateForUsers())
+      return shardOp;
+  if (auto shardOp = value.getDefiningOp<shard::ShardOp>())
+    return shardOp;
+  return std::nullopt;
+}
+
+struct CocoShardPlacementsPass
+    : public coco::impl::CocoShardPlacementsPassBase<CocoShardPlacementsPass> {
+  void runOnOperation() override {
+    for (auto function : getOperation().getOps<func::FuncOp>()) {
+      if (function.isExternal() || !function.isPublic())
+        continue;
+      auto record = [&](Value value, Type type,
+                        auto set) -> LogicalResult {
+        auto tensor = dyn_cast<RankedTensorType>(type);
+        std::optional<shard::ShardOp> shardOp = annotation(value);
+        if (!tensor || !shardOp)
+          return success();
+        FailureOr<DTensorType> distribution = distributionOf(
+            *shardOp, tensor, shard::Sharding(shardOp->getSharding()));
+        if (failed(distribution))
+          return failure();
+        set(TypeAttr::get(*distribution));
+        return success();
+      };
+      for (BlockArgument arg : function.getArguments())
+        if (failed(record(arg, arg.getType(), [&](TypeAttr attr) {
+              function.setArgAttr(arg.getArgNumber(), kDistributionAttr, attr);
+            })))
+          return signalPassFailure();
+      // Results: the value each return operand is (annotated before it).
+      function.walk([&](func::ReturnOp ret) {
+        for (auto [i, operand] : llvm::enumerate(ret.getOperands()))
+          if (failed(record(operand, operand.getType(), [&](TypeAttr attr) {
+                function.setResultAttr(i, kDistributionAttr, attr);
+              })))
+            return signalPassFailure();
+      });
+    }
+  }
+};
+} // namespace

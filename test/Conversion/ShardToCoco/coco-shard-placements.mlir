@@ -1,0 +1,41 @@
+// RUN: coco-opt %s --coco-shard-placements --split-input-file -verify-diagnostics | FileCheck %s
+
+// Upstream shardings as coco placements, recorded on the entry.
+shard.grid @grid(shape = 2x3)
+
+// Split axes in shard's order (major first): [[1, 0]] splits dim 0 by axis 1,
+// then each block by axis 0. Offsets that are coco's blocks (7 over 3: 3, 2,
+// 2) are accepted.
+// CHECK-LABEL: func @f
+// CHECK-SAME: coco.distribution = !coco.dtensor<12x4xf32, [sliced<0> within 1, sliced<0>] on @grid>
+// CHECK-SAME: coco.distribution = !coco.dtensor<4x7xf32, sliced<1> on @grid[1]>
+// CHECK-SAME: coco.distribution = !coco.dtensor<4x6xf32, [sliced<1>, sliced<0>] on @grid>
+func.func @f(%a: tensor<12x4xf32>, %b: tensor<4x7xf32>, %c: tensor<4x6xf32>) {
+  %s0 = shard.sharding @grid split_axes = [[1, 0]] : !shard.sharding
+  %a1 = shard.shard %a to %s0 : tensor<12x4xf32>
+  %s1 = shard.sharding @grid split_axes = [[], [1]] sharded_dims_offsets = [0, 3, 5, 7] : !shard.sharding
+  %b1 = shard.shard %b to %s1 : tensor<4x7xf32>
+  %s2 = shard.sharding @grid split_axes = [[1], [0]] : !shard.sharding
+  %c1 = shard.shard %c to %s2 : tensor<4x6xf32>
+  return
+}
+
+// -----
+
+shard.grid @grid(shape = 3)
+func.func @offsets(%b: tensor<7xf32>) {
+  %s = shard.sharding @grid split_axes = [[0]] sharded_dims_offsets = [0, 2, 4, 7] : !shard.sharding
+  // expected-error @+1 {{shards dimension 0 at explicit offsets other than coco's blocks (n / R each, one more for the first n % R)}}
+  %b1 = shard.shard %b to %s : tensor<7xf32>
+  return
+}
+
+// -----
+
+shard.grid @grid(shape = 2)
+func.func @halo(%b: tensor<8xf32>) {
+  %s = shard.sharding @grid split_axes = [[0]] halo_sizes = [1, 1] : !shard.sharding
+  // expected-error @+1 {{shards with halos, which no coco placement describes}}
+  %b1 = shard.shard %b to %s : tensor<8xf32>
+  return
+}
