@@ -13,13 +13,31 @@ their diagnostics come back as CocoError.
     lr = prog.scalar("lr", 0.01)
     prog.update(w, w - coco.all_reduce(g) * lr)
     result = prog.compile().run(ranks=2, inputs={"w": w0, "g": [g0, g1]})
+
+Grids may have several axes, and a tensor has one placement per axis
+(coco.Replicated(), coco.Local(), coco.Sliced(d); see coco.placements).
+Data parallel x tensor parallel on 4 ranks:
+
+    prog = coco.Program("step", coco.Grid("g", [2, 2]))     # [DP, TP]
+    w = prog.param("w", (8, 6), placements=[coco.Replicated(), coco.Sliced(1)])
+    g = prog.param("g", (8, 6), placements=[coco.Local(), coco.Sliced(1)])
+    prog.update(w, w - coco.all_reduce(g, along=0) * 0.1)   # sum over DP
+    out = prog.compile().run(ranks=4, inputs={"w": w0, "g": [g0, g0, g1, g1]})
+
+Result types come from coco itself: each op is verified by coco-opt as it
+is built, which also infers its placements, so an illegal combination
+raises CocoError with the verifier's message at the line that built it.
 """
+from .placements import (Local, Placement, Replicated, Sliced, TensorType, assemble, blocks,
+                         grid_coords, placement)
 from .program import (CocoError, Compiled, Grid, Program, Scalar, Tensor, all_gather,
                       all_reduce, all_to_all, broadcast, dropout, exp, expand, matmul, maximum,
                       minimum, norm, reduce, reduce_scatter, reduce_to_root, rsqrt, slice, sqrt)
 
 __all__ = [
-    "CocoError", "Compiled", "Grid", "Program", "Scalar", "Tensor", "all_gather", "all_reduce",
-    "all_to_all", "broadcast", "dropout", "exp", "expand", "matmul", "maximum", "minimum", "norm",
-    "reduce", "reduce_scatter", "reduce_to_root", "rsqrt", "slice", "sqrt",
+    "CocoError", "Compiled", "Grid", "Local", "Placement", "Program", "Replicated", "Scalar",
+    "Sliced", "Tensor", "TensorType", "all_gather", "all_reduce", "all_to_all", "assemble",
+    "blocks", "broadcast", "dropout", "exp", "expand", "grid_coords", "matmul", "maximum",
+    "minimum", "norm", "placement", "reduce", "reduce_scatter", "reduce_to_root", "rsqrt",
+    "slice", "sqrt",
 ]

@@ -1,18 +1,28 @@
-"""Building coco programs in Python, compiling them, running them on MPI ranks."""
+"""Building coco programs in Python, compiling them, running them on MPI ranks.
+
+Types. Every tensor op is written as coco IR with its operand types only (the
+syntax of coco's ops with inferred result types), and coco-opt parses and
+verifies it on its own (a one-op function whose arguments are the operands)
+and prints it generically, which gives the result type. So the placement
+rules live in one place, the C++ op definitions: the front end does not
+re-implement them, and an illegal combination raises CocoError with the
+verifier's diagnostic at the Python line that built the op. Answers are
+cached (the same op on the same types is asked once per process).
+"""
 import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 
 import numpy as np
 
+from .placements import (CocoError, Local, Replicated, Sliced, TensorType, _scan_dtensor_types,
+                         assemble, blocks, placement)
+
 _DTYPES = {"f32": np.float32, "f64": np.float64, "f16": np.float16, "i32": np.int32,
            "i64": np.int64}
-
-
-class CocoError(Exception):
-    """A diagnostic from coco's verifiers, passes or tools, or a failed run."""
 
 
 def _float_literal(value):
@@ -43,16 +53,116 @@ def _tool(name, *args, stdin=None):
     return result.stdout
 
 
+# -- asking coco-opt ----------------------------------------------------------
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def _user_location():
+    """(file, line) of the innermost caller outside this package."""
+    frame = sys._getframe(1)
+    while frame is not None and \
+            os.path.dirname(os.path.abspath(frame.f_code.co_filename)) == _PACKAGE_DIR:
+        frame = frame.f_back
+    if frame is None:
+        return None
+    return frame.f_code.co_filename, frame.f_lineno
+
+
+def _loc_attr(loc):
+    if loc is None:
+        return ""
+    name = loc[0].replace("\\", "\\\\").replace('"', '\\"')
+    return f' loc("{name}":{loc[1]}:1)'
+
+
+def _where(loc):
+    return f"{loc[0]}:{loc[1]}: " if loc else ""
+
+
+_DIAGNOSTIC = re.compile(r"^.*?:\d+:\d+: (error|warning|note): (.*)$")
+
+
+def _diagnostics(stderr):
+    """The messages of coco-opt's diagnostics (without the query's locations)."""
+    messages = []
+    for line in stderr.splitlines():
+        m = _DIAGNOSTIC.match(line)
+        if not m or m.group(2).startswith("see current operation"):
+            continue
+        messages.append(m.group(2) if m.group(1) == "error" else f"{m.group(1)}: {m.group(2)}")
+    return "\n".join(messages) or stderr.strip()
+
+
+_QUERIES = {}
+
+
+def _query(grid_decl, operand_types, text, result=True):
+    """Verifies `text` (an op whose operands are %a0, %a1, ... of
+    `operand_types`; None: no op) in a function of its own; returns its
+    result type as coco-opt prints it (None without a result; the canonical
+    type of %a0 when `text` is None), or raises CocoError with the
+    verifier's diagnostic."""
+    key = (grid_decl, tuple(operand_types), text, result)
+    if key not in _QUERIES:
+        args = ", ".join(f"%a{i}: {t}" for i, t in enumerate(operand_types))
+        body = "" if text is None else f"  {'%r = ' if result else ''}{text}\n"
+        module = f"{grid_decl}\nfunc.func @query({args}) {{\n{body}  return\n}}\n"
+        proc = subprocess.run([os.path.join(_tools_dir(), "coco-opt"), "-", "--mlir-print-op-generic"],
+                              input=module, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        if proc.returncode != 0:
+            answer = (False, _diagnostics(proc.stderr))
+        elif text is None:
+            answer = (True, _scan_dtensor_types(proc.stdout)[0])
+        elif not result:
+            answer = (True, None)
+        else:
+            line = next(ln for ln in proc.stdout.splitlines() if ln.lstrip().startswith("%0 = "))
+            answer = (True, line.rsplit(" -> ", 1)[1].strip())
+        _QUERIES[key] = answer
+    ok, value = _QUERIES[key]
+    if not ok:
+        raise CocoError(value)
+    return value
+
+
+# -- grids and values -----------------------------------------------------------
+
 class Grid:
-    """A process grid; None (the default) is '?', the world size at run time."""
+    """A process grid of one or more axes: `Grid("dp")` (one axis, as many
+    ranks as the run has), `Grid("g", [2, 2])` (axis 0 outer: e.g. data
+    parallel x tensor parallel). An extent None is '?', the world size
+    divided by the other extents at run time (at most one). World ranks map
+    onto the grid row-major."""
 
     def __init__(self, name, shape=(None,)):
         self.name = name
         self.shape = list(shape)
+        if not 1 <= len(self.shape) <= 4:
+            raise CocoError(f"a grid has 1 to 4 axes, got {len(self.shape)}")
+
+    @property
+    def ndim(self):
+        return len(self.shape)
 
     def decl(self):
         extents = ", ".join("?" if e is None else str(e) for e in self.shape)
         return f"coco.grid @{self.name}(shape = [{extents}])"
+
+    def extents(self, ranks):
+        """The extent of every axis when the program runs on `ranks` ranks."""
+        known = 1
+        for e in self.shape:
+            known *= e or 1
+        if None not in self.shape:
+            if known != ranks:
+                raise CocoError(f"grid @{self.name} {self.shape} has {known} ranks; "
+                                f"cannot run on {ranks}")
+            return list(self.shape)
+        if ranks % known:
+            raise CocoError(f"grid @{self.name} {self.shape}: {ranks} ranks are not a "
+                            f"multiple of {known}")
+        return [ranks // known if e is None else e for e in self.shape]
 
 
 class _Value:
@@ -67,6 +177,10 @@ class Scalar(_Value):
     def __init__(self, prog, ssa, dtype="f32"):
         super().__init__(prog, ssa)
         self.dtype = dtype
+
+    @property
+    def type(self):
+        return self.dtype
 
     def _binary(self, other, op, reverse=False):
         other = self.prog._as_scalar(other, self.dtype)
@@ -109,31 +223,56 @@ class Scalar(_Value):
 
 
 class Tensor(_Value):
-    """A distributed tensor: global shape, element type, layout over a grid axis."""
+    """A distributed tensor. `type` is its `!coco.dtensor` type as coco-opt
+    prints it; `placements` has one Placement per grid axis."""
 
-    def __init__(self, prog, ssa, shape, dtype, layout, dim=None, grid=None, axis=0):
+    def __init__(self, prog, ssa, type_text):
         super().__init__(prog, ssa)
-        self.shape = tuple(shape)
-        self.dtype = dtype
-        self.layout = layout
-        self.dim = dim if layout == "sliced" else None
-        self.grid = grid
-        self.axis = axis
+        self.type = type_text
+        self.ttype = TensorType.parse(type_text)
 
     @property
-    def type(self):
-        shape = "".join(f"{d}x" for d in self.shape)
-        layout = f"sliced<{self.dim}>" if self.layout == "sliced" else self.layout
-        axis = f"[{self.axis}]" if self.axis else ""
-        return f"!coco.dtensor<{shape}{self.dtype}, {layout} on @{self.grid.name}{axis}>"
+    def shape(self):
+        return self.ttype.shape
 
-    def _like(self, shape=None, layout=None, dim=None, dtype=None):
-        return dict(shape=self.shape if shape is None else shape, dtype=dtype or self.dtype,
-                    layout=layout or self.layout,
-                    dim=dim if layout else self.dim, grid=self.grid, axis=self.axis)
+    @property
+    def dtype(self):
+        return self.ttype.dtype
 
-    # Pointwise arithmetic (CoCoNet's layout rule is checked here and again by
-    # the C++ verifier).
+    @property
+    def grid(self):
+        return self.prog.grid
+
+    @property
+    def placements(self):
+        """One Placement per axis of the grid."""
+        return self.ttype.placement_list(self.prog.grid.ndim)
+
+    def _one_axis(self):
+        placed = [(a, p) for a, p in enumerate(self.placements) if p != Replicated()]
+        if not placed:
+            return 0, Replicated()
+        return placed[0] if len(placed) == 1 else (None, None)
+
+    @property
+    def layout(self):
+        """The one-axis view: 'replicated', 'local' or 'sliced' when at most
+        one axis is not replicated; None otherwise (see `placements`)."""
+        p = self._one_axis()[1]
+        return p.kind if p is not None else None
+
+    @property
+    def dim(self):
+        p = self._one_axis()[1]
+        return p.dim if isinstance(p, Sliced) else None
+
+    @property
+    def axis(self):
+        return self._one_axis()[0]
+
+    def __repr__(self):
+        return f"<coco.Tensor {self.ssa}: {self.type}>"
+
     def _pointwise(self, op, other, reverse=False):
         return self.prog._pointwise(op, (other, self) if reverse else (self, other))
 
@@ -169,37 +308,75 @@ class Tensor(_Value):
 
     def item(self):
         """The value of a rank-0 tensor (e.g. a norm) as a Scalar."""
-        if self.shape:
-            raise CocoError(f"item() needs a rank-0 tensor, got shape {self.shape}")
-        return self.prog._scalar_op(f"coco.extract {self.ssa} : {self.type} -> {self.dtype}",
-                                    self.dtype)
+        return self.prog._op(lambda a: f"coco.extract {a} : {self.type} -> {self.dtype}", [self])
+
+
+def _placements_of(layout, dim, axis, placements):
+    """The placement list of a parameter: `placements`, or the one-axis form
+    (layout on `axis`, replicated elsewhere)."""
+    if placements is not None:
+        if layout is not None or dim is not None or axis is not None:
+            raise CocoError("pass either placements= or layout=/dim=/axis=, not both")
+        if isinstance(placements, (str, Local, Replicated, Sliced)):
+            placements = [placements]
+        return [placement(p) for p in placements]
+    layout = layout or "replicated"
+    axis = axis or 0
+    if layout not in ("replicated", "local", "sliced"):
+        raise CocoError(f"unknown layout '{layout}'")
+    if layout == "sliced" and dim is None:
+        raise CocoError("a sliced parameter needs dim=")
+    one = Sliced(dim) if layout == "sliced" else placement(layout)
+    return [Replicated()] * axis + [one]
 
 
 class Program:
-    """One entry function of a coco module."""
+    """One entry function of a coco module over the process grid `grid`."""
 
     def __init__(self, name, grid):
         self.name = name
         self.grid = grid
+        self.loc = _user_location()
         self.args = []        # (text, Tensor|Scalar)
-        self.body = []
+        self.body = []        # (text, (file, line) or None)
         self.updates = []     # names of updated parameters
         self.results = []     # (name, Tensor)
         self._next = 0
-        self._schedule = dict(split=False, reorder=False, shard_state=(), fuse=False, overlap=0)
+        self._schedule = dict(split=False, reorder=False, shard_state=(), fuse=False, overlap=0,
+                              hierarchical=None, axes=None)
 
     # -- building ---------------------------------------------------------
     def _ssa(self):
         self._next += 1
-        return f"%v{self._next}"
+        return f"%_{self._next}"
 
-    def param(self, name, shape, dtype="f32", layout="replicated", dim=None, axis=0, init=None):
-        """A distributed argument; layout 'replicated', 'local' or 'sliced' (with dim)."""
-        if layout not in ("replicated", "local", "sliced"):
-            raise CocoError(f"unknown layout '{layout}'")
-        if layout == "sliced" and dim is None:
-            raise CocoError("a sliced parameter needs dim=")
-        t = Tensor(self, f"%{name}", shape, dtype, layout, dim, self.grid, axis)
+    def param(self, name, shape, dtype="f32", layout=None, dim=None, axis=None, init=None,
+              placements=None):
+        """A distributed argument of global `shape`.
+
+        placements: one per grid axis (see coco.placements), e.g. on a
+        [DP, TP] grid `[coco.Local(), coco.Sliced(1)]` (or
+        `["local", ("sliced", 1)]`) for a gradient that differs between
+        data-parallel ranks and is column-sliced over tensor-parallel ones;
+        missing trailing axes are replicated.
+
+        layout / dim / axis: the one-axis form, layout 'replicated' (the
+        default), 'local' or 'sliced' (with dim) on grid axis `axis`
+        (default 0), replicated on the others.
+
+        init: how the generated host program fills it when no input is given
+        ("Uniform", "Positive", "Zeros", "Ones")."""
+        places = _placements_of(layout, dim, axis, placements)
+        loc = _user_location()
+        if len(places) > self.grid.ndim:
+            raise CocoError(f"{_where(loc)}parameter '{name}': {len(places)} placements for the "
+                            f"{self.grid.ndim} axes of grid @{self.grid.name}")
+        spelled = TensorType(shape, dtype, places, self.grid.name).mlir()
+        try:
+            canonical = _query(self.grid.decl(), [spelled], None)
+        except CocoError as error:
+            raise CocoError(f"{_where(loc)}parameter '{name}': {error}") from None
+        t = Tensor(self, f"%{name}", canonical)
         attrs = f'coco.name = "{name}"' + (f', coco.init = "{init}"' if init else "")
         self.args.append((f"%{name}: {t.type} {{{attrs}}}", t))
         return t
@@ -221,43 +398,62 @@ class Program:
             raise CocoError(f"expected a number or Scalar, got {type(value).__name__}")
         ssa = self._ssa()
         literal = _float_literal(value) if dtype.startswith("f") else str(int(value))
-        self.body.append(f"{ssa} = arith.constant {literal} : {dtype}")
+        self.body.append((f"{ssa} = arith.constant {literal} : {dtype}", _user_location()))
         return Scalar(self, ssa, dtype)
 
     def _scalar_op(self, text, dtype):
         ssa = self._ssa()
-        self.body.append(f"{ssa} = {text}")
+        self.body.append((f"{ssa} = {text}", _user_location()))
         return Scalar(self, ssa, dtype)
 
-    def _emit(self, text, **result):
+    def _op(self, build, operands, result=True):
+        """Emits the op `build(*operand names)`, whose result type coco-opt
+        infers (and whose verifier judges it)."""
+        loc = _user_location()
+        for o in operands:
+            if not isinstance(o, _Value):
+                raise CocoError(f"{_where(loc)}expected a coco Tensor or Scalar, got "
+                                f"{type(o).__name__}")
+            if o.prog is not self:
+                raise CocoError(f"{_where(loc)}{o.ssa} belongs to program '{o.prog.name}', "
+                                f"not '{self.name}'")
+        types = [o.type for o in operands]
+        try:
+            result_type = _query(self.grid.decl(), types,
+                                 build(*[f"%a{i}" for i in range(len(operands))]), result)
+        except CocoError as error:
+            raise CocoError(f"{_where(loc)}{error}") from None
+        text = build(*[o.ssa for o in operands])
+        if not result:
+            self.body.append((text, loc))
+            return None
         ssa = self._ssa()
-        self.body.append(f"{ssa} = {text}")
-        return Tensor(self, ssa, **result)
+        self.body.append((f"{ssa} = {text}", loc))
+        if result_type.startswith("!coco.dtensor"):
+            return Tensor(self, ssa, result_type)
+        return Scalar(self, ssa, result_type)
 
     def _pointwise(self, op, operands):
-        tensors = [o for o in operands if isinstance(o, Tensor)]
-        base = tensors[0]
-        layout, dim = base.layout, base.dim
-        for t in tensors[1:]:
-            if t.shape != base.shape:
-                raise CocoError(f"coco.{op}: shapes {base.shape} and {t.shape} differ")
-            if (t.layout, t.dim) == (layout, dim) or t.layout == "replicated":
-                continue
-            if layout == "replicated":
-                layout, dim = t.layout, t.dim
-                continue
-            raise CocoError(f"coco.{op}: cannot combine layouts {layout} and {t.layout}")
+        base = next(o for o in operands if isinstance(o, Tensor))
+        mark = len(self.body)
         values = [o if isinstance(o, Tensor) else self._as_scalar(o, base.dtype) for o in operands]
-        types = ", ".join(v.type if isinstance(v, Tensor) else v.dtype for v in values)
-        return self._emit(f"coco.{op} {values[0].ssa}, {values[1].ssa} : {types}",
-                          **base._like(layout=layout, dim=dim))
+        ta, tb = values[0].type, values[1].type
+        try:
+            return self._op(lambda a, b: f"coco.{op} {a}, {b} : {ta}, {tb}", values)
+        except CocoError:
+            del self.body[mark:]  # the constants made for it
+            raise
 
     def _unary(self, op, x):
-        return self._emit(f"coco.{op} {x.ssa} : {x.type}", **x._like())
+        return self._op(lambda a: f"coco.{op} {a} : {x.type}", [x])
 
     def update(self, param, value):
         """When the program returns, the caller's `param` holds `value`."""
-        self.body.append(f"coco.update {param.ssa}, {value.ssa} : {param.type}")
+        if not isinstance(value, Tensor) or value.type != param.type:
+            got = value.type if isinstance(value, Tensor) else type(value).__name__
+            raise CocoError(f"{_where(_user_location())}coco.update: the new value of "
+                            f"'{param.ssa[1:]}' is {got}, but the parameter is {param.type}")
+        self._op(lambda p, v: f"coco.update {p}, {v} : {param.type}", [param, value], result=False)
         self.updates.append(param.ssa[1:])
 
     def output(self, name, value):
@@ -265,49 +461,81 @@ class Program:
         self.results.append((name, value))
 
     # -- schedules --------------------------------------------------------
-    def schedule(self, split=False, reorder=False, shard_state=(), fuse=False, overlap=0):
+    def schedule(self, split=False, reorder=False, shard_state=(), fuse=False, overlap=0,
+                 hierarchical=None, axes=None):
         """CoCoNet's schedules: split all_reduces into reduce_scatter +
         all_gather, reorder pointwise work onto slices, keep `shard_state`
         parameters sliced, fuse the reduce_scatter into the update loop,
         overlap each matmul with the all_reduce of its result in `overlap`
-        chunks."""
+        chunks.
+
+        hierarchical: grid axes (an int or a list) of the inner level of a
+        two-level all_reduce: an all_reduce along these axes and others
+        becomes reduce_scatter along them, all_reduce along the others,
+        all_gather along them (before the other schedules).
+        axes: split, reorder and shard_state only act on collectives along
+        exactly these grid axes (default: all)."""
         if fuse and any(e is None for e in self.grid.shape):
             raise CocoError("fuse needs a static grid (the number of ranks at compile time)")
         if overlap and overlap < 2:
             raise CocoError("overlap needs at least 2 chunks")
         self._schedule = dict(split=split, reorder=reorder, shard_state=tuple(shard_state),
-                              fuse=fuse, overlap=int(overlap))
+                              fuse=fuse, overlap=int(overlap),
+                              hierarchical=_axis_list(hierarchical), axes=_axis_list(axes))
         return self
 
     def _passes(self):
         s = self._schedule
-        passes = (["--coco-split"] if s["split"] else []) + (["--coco-reorder"] if s["reorder"] else [])
+        axes = ",".join(map(str, s["axes"])) if s["axes"] is not None else None
+        on_axes = f"axes={axes}" if axes is not None else ""
+        passes = []
+        if s["hierarchical"] is not None:
+            passes.append("--coco-hierarchical-all-reduce=inner=" +
+                          ",".join(map(str, s["hierarchical"])))
+        if s["split"]:
+            passes.append("--coco-split" + (f"={on_axes}" if on_axes else ""))
+        if s["reorder"]:
+            passes.append("--coco-reorder" + (f"={on_axes}" if on_axes else ""))
         if s["shard_state"]:
-            passes.append(f"--coco-shard-state=args={','.join(s['shard_state'])}")
+            passes.append(f"--coco-shard-state=args={','.join(s['shard_state'])}" +
+                          (f" {on_axes}" if on_axes else ""))
         return passes
 
     def transform_script(self):
         """The schedule as a transform-dialect script (equivalent to the passes)."""
         s = self._schedule
+        if s["split"] and s["axes"] is not None:
+            raise CocoError("transform_script: transform.coco.split has no axes filter; "
+                            "use the passes (schedule(..., axes=) applies them)")
+        axes_attr = "" if s["axes"] is None else \
+            f"axes = array<i64: {', '.join(map(str, s['axes']))}>"
         lines = ["module attributes {transform.with_named_sequence} {",
                  "  transform.named_sequence @__transform_main(%root: !transform.any_op {transform.readonly}) {"]
+        if s["hierarchical"] is not None:
+            inner = ", ".join(map(str, s["hierarchical"]))
+            lines += ['    %har = transform.structured.match ops{["coco.all_reduce"]} in %root : (!transform.any_op) -> !transform.any_op',
+                      f'    %hag = transform.coco.hierarchical_all_reduce %har {{inner = array<i64: {inner}>}} : (!transform.any_op) -> !transform.any_op']
         if s["split"]:
             lines += ['    %ar = transform.structured.match ops{["coco.all_reduce"]} in %root : (!transform.any_op) -> !transform.any_op',
                       '    %ag = transform.coco.split %ar : (!transform.any_op) -> !transform.any_op']
         lines.append('    %f = transform.structured.match ops{["func.func"]} in %root : (!transform.any_op) -> !transform.any_op')
         handle = "%f"
         if s["reorder"]:
-            lines.append(f"    %f2 = transform.coco.reorder {handle} : (!transform.any_op) -> !transform.any_op")
+            attrs = f" {{{axes_attr}}}" if axes_attr else ""
+            lines.append(f"    %f2 = transform.coco.reorder {handle}{attrs} : (!transform.any_op) -> !transform.any_op")
             handle = "%f2"
         if s["shard_state"]:
             names = ", ".join(f'"{n}"' for n in s["shard_state"])
-            lines.append(f"    %f3 = transform.coco.shard_state {handle} {{args = [{names}]}} : (!transform.any_op) -> !transform.any_op")
+            attrs = f"args = [{names}]" + (f", {axes_attr}" if axes_attr else "")
+            lines.append(f"    %f3 = transform.coco.shard_state {handle} {{{attrs}}} : (!transform.any_op) -> !transform.any_op")
         lines += ["    transform.yield", "  }", "}"]
         return "\n".join(lines) + "\n"
 
     # -- IR ---------------------------------------------------------------
     def mlir(self):
-        """The coco module (global view, unscheduled)."""
+        """The coco module (global view, unscheduled). Ops carry the Python
+        file and line that built them as their location, so diagnostics of
+        later passes and of the runtime name them."""
         args = ",\n    ".join(text for text, _ in self.args)
         results = ", ".join(f'{t.type} {{coco.name = "{n}"}}' for n, t in self.results)
         signature = f"func.func @{self.name}(\n    {args})"
@@ -317,8 +545,9 @@ class Program:
         if self.results:
             ret += " " + ", ".join(t.ssa for _, t in self.results) + " : " + \
                 ", ".join(t.type for _, t in self.results)
-        body = "\n".join("  " + line for line in self.body + [ret])
-        return f"{self.grid.decl()}\n\n{signature} {{\n{body}\n}}\n"
+        lines = [text + _loc_attr(loc) for text, loc in self.body] + [ret]
+        body = "\n".join("  " + line for line in lines)
+        return f"{self.grid.decl()}\n\n{signature} {{\n{body}\n}}{_loc_attr(self.loc)}\n"
 
     def scheduled_mlir(self):
         """The module after the schedule's passes (verified by coco-opt)."""
@@ -353,29 +582,29 @@ class Program:
         return Compiled(exe, _parse_signature(scheduled, self.name), self.grid, work)
 
 
-def _parse_type(text):
-    m = re.match(r"!coco\.dtensor<((?:\d+x)*)(\w+), (replicated|local|sliced<(\d+)>) on @(\w+)(?:\[(\d+)\])?>", text)
-    if not m:
+def _axis_list(axes):
+    if axes is None:
         return None
-    shape = tuple(int(d) for d in m.group(1).split("x") if d)
-    layout = m.group(3).split("<")[0]
-    return dict(shape=shape, dtype=m.group(2), layout=layout,
-                dim=int(m.group(4)) if m.group(4) else None, axis=int(m.group(6) or 0))
+    return (int(axes),) if isinstance(axes, int) else tuple(int(a) for a in axes)
 
 
 def _parse_signature(module_text, name):
-    """name -> layout info of the (scheduled) entry's tensor arguments and results."""
+    """name -> TensorType of the (scheduled) entry's tensor arguments and results."""
     header = re.search(r"func\.func @" + name + r"\((.*?)\)( -> \((.*?)\))? (attributes|\{)",
                        module_text, re.S)
     info = {}
     for m in re.finditer(r"(!coco\.dtensor<(?:[^<>]|<\d+>)*>) \{[^}]*coco\.name = \"(\w+)\"",
                          header.group(0)):
-        info[m.group(2)] = _parse_type(m.group(1))
+        info[m.group(2)] = TensorType.parse(m.group(1))
     return info
 
 
 class Compiled:
-    """A compiled program: run it on MPI ranks with numpy arrays."""
+    """A compiled program: run it on MPI ranks with numpy arrays.
+
+    `signature` maps the names of the entry's tensor arguments and results
+    to their TensorType after the schedule (coco-shard-state, for instance,
+    makes state arguments sliced)."""
 
     def __init__(self, exe, signature, grid, workdir):
         self.exe = exe
@@ -383,25 +612,56 @@ class Compiled:
         self.grid = grid
         self.workdir = workdir
 
-    def run(self, ranks, inputs=None, scalars=None, outputs=None, timeout=300):
-        """inputs: name -> global numpy array (replicated/sliced parameters) or
-        a list of per-rank arrays (local ones). Returns name -> numpy array:
-        the whole tensor for replicated (rank 0's copy) and sliced (slices
-        concatenated) values, a list of per-rank arrays for local ones."""
+    def _type(self, name):
+        if name not in self.signature:
+            raise CocoError(f"the program has no tensor parameter or result '{name}'")
+        return self.signature[name]
+
+    def blocks(self, name, value, ranks):
+        """The per-rank blocks of argument or result `name` on `ranks` ranks
+        (see coco.blocks): from a global array, or, for one local on some
+        axis, from a list of per-rank global-shape arrays."""
+        return blocks(value, self._type(name), self.grid.extents(ranks))
+
+    def assemble(self, name, parts, ranks):
+        """The global array of `name` (not local on any axis) from its
+        per-rank blocks (see coco.assemble)."""
+        return assemble(parts, self._type(name), self.grid.extents(ranks))
+
+    def run(self, ranks, inputs=None, scalars=None, outputs=None, timeout=300, per_rank=False):
+        """Runs the program on `ranks` MPI ranks (world rank r at the grid
+        coordinates of r in row-major order).
+
+        inputs: name -> value. For an argument replicated or sliced on every
+        grid axis, the global numpy array (each rank takes its block). For
+        one local on some axis, a list with one array per world rank: that
+        rank's block (its local shape; e.g. on a [DP, TP] grid, the TP
+        block of the rank's own gradient), or an array of the global shape
+        of which the rank's block is taken.
+
+        Returns name -> value for every updated parameter and result: the
+        global numpy array for tensors not local on any axis (assembled from
+        the blocks; blocks follow numpy.array_split, so sizes need not
+        divide), a list of the per-rank blocks for those local on some axis
+        (or for every tensor with per_rank=True; coco.assemble turns them
+        into a global array). outputs: the names to return (default: all)."""
         inputs = inputs or {}
+        extents = self.grid.extents(ranks)
         with tempfile.TemporaryDirectory(prefix="coco-run-") as work:
             indir, outdir = os.path.join(work, "in"), os.path.join(work, "out")
             os.makedirs(indir)
             os.makedirs(outdir)
             for name, value in inputs.items():
-                info = self.signature.get(name)
-                if info is None:
-                    raise CocoError(f"the program has no tensor parameter '{name}'")
-                dtype = _DTYPES[info["dtype"]]
-                if info["layout"] == "local":
-                    if len(value) != ranks:
-                        raise CocoError(f"'{name}' is local: pass one array per rank ({ranks})")
+                ttype = self._type(name)
+                dtype = _DTYPES[ttype.dtype]
+                if ttype.is_local:
+                    if isinstance(value, np.ndarray) or len(value) != ranks:
+                        raise CocoError(f"'{name}' is local on grid axis {ttype.local_axes[0]}: "
+                                        f"pass one array per rank ({ranks})")
                     for r, v in enumerate(value):
+                        v = np.asarray(v)
+                        if v.shape == ttype.shape != ttype.local_shape(r, extents):
+                            v = v[ttype.block(r, extents)]
                         np.ascontiguousarray(v, dtype=dtype).tofile(
                             os.path.join(indir, f"{name}.rank{r}.bin"))
                 else:
@@ -418,84 +678,95 @@ class Compiled:
                 raise CocoError(proc.stdout.strip())
             results = {}
             for name in sorted({f[:f.index(".rank")] for f in os.listdir(outdir)}):
-                info = self.signature[name]
-                dtype = _DTYPES[info["dtype"]]
-                local_shape = list(info["shape"])
-                if info["layout"] == "sliced":
-                    local_shape[info["dim"]] //= self._axis_size(info, ranks)
+                if outputs is not None and name not in outputs:
+                    continue
+                ttype = self._type(name)
+                dtype = _DTYPES[ttype.dtype]
                 parts = [np.fromfile(os.path.join(outdir, f"{name}.rank{r}.bin"), dtype=dtype)
-                         .reshape(local_shape) for r in range(ranks)]
-                if info["layout"] == "local":
+                         .reshape(ttype.local_shape(r, extents)) for r in range(ranks)]
+                if per_rank or ttype.is_local:
                     results[name] = parts
-                elif info["layout"] == "sliced":
-                    results[name] = np.concatenate(parts[:self._axis_size(info, ranks)], axis=info["dim"])
                 else:
-                    results[name] = parts[0]
+                    results[name] = assemble(parts, ttype, extents)
             return results
-
-    def _axis_size(self, info, ranks):
-        shape = self.grid.shape
-        known = 1
-        for e in shape:
-            known *= e or 1
-        extent = shape[info["axis"]]
-        return extent if extent is not None else ranks // known
 
 
 # -- collectives and compute ops --------------------------------------------
+#
+# `along`: the grid axes a collective runs on (an int or a list; a list runs
+# on the flattened group, its first axis outermost). By default coco takes
+# them from the operand: all its local axes (all_reduce, reduce_scatter,
+# reduce_to_root, broadcast), the axes slicing its one sliced dimension
+# (all_gather, all_to_all), axis 0 on a one-axis grid (slice). Only the
+# placements on those axes change.
 
-def _require(x, layout, op):
-    if x.layout != layout:
-        raise CocoError(f"coco.{op} needs a {layout} operand, got {x.layout}")
-
-
-def all_reduce(x, op="sum"):
-    _require(x, "local", "all_reduce")
-    return x.prog._emit(f"coco.all_reduce {op} {x.ssa} : {x.type}", **x._like(layout="replicated"))
-
-
-def reduce_scatter(x, dim=0, op="sum"):
-    _require(x, "local", "reduce_scatter")
-    return x.prog._emit(f"coco.reduce_scatter {op} {x.ssa} dim {dim} : {x.type}",
-                        **x._like(layout="sliced", dim=dim))
+def _along(along):
+    axes = _axis_list(along)
+    return "" if axes is None else f" along [{', '.join(map(str, axes))}]"
 
 
-def all_gather(x):
-    _require(x, "sliced", "all_gather")
-    return x.prog._emit(f"coco.all_gather {x.ssa} : {x.type}", **x._like(layout="replicated"))
+def _tensor(x, op):
+    if not isinstance(x, Tensor):
+        raise CocoError(f"coco.{op} needs a distributed tensor, got {type(x).__name__}")
+    return x
 
 
-def broadcast(x, root=0):
-    return x.prog._emit(f"coco.broadcast {x.ssa} root {root} : {x.type}",
-                        **x._like(layout="replicated"))
+def all_reduce(x, op="sum", along=None):
+    """local -> replicated on the `along` axes: every rank gets the
+    combination (sum, prod, min, max, avg) of the values of its group."""
+    x = _tensor(x, "all_reduce")
+    return x.prog._op(lambda a: f"coco.all_reduce {op} {a}{_along(along)} : {x.type}", [x])
 
 
-def reduce_to_root(x, root=0, op="sum"):
-    _require(x, "local", "reduce_to_root")
-    return x.prog._emit(f"coco.reduce_to_root {op} {x.ssa} root {root} : {x.type}", **x._like())
+def reduce_scatter(x, dim=0, op="sum", along=None):
+    """local -> sliced<dim> on the `along` axes (several: the first outermost)."""
+    x = _tensor(x, "reduce_scatter")
+    return x.prog._op(lambda a: f"coco.reduce_scatter {op} {a} dim {dim}{_along(along)} : {x.type}",
+                      [x])
 
 
-def all_to_all(x, dim):
-    _require(x, "sliced", "all_to_all")
-    return x.prog._emit(f"coco.all_to_all {x.ssa} dim {dim} : {x.type}",
-                        **x._like(layout="sliced", dim=dim))
+def all_gather(x, along=None):
+    """sliced -> replicated on the `along` axes (the innermost slicing levels)."""
+    x = _tensor(x, "all_gather")
+    return x.prog._op(lambda a: f"coco.all_gather {a}{_along(along)} : {x.type}", [x])
 
 
-def slice(x, dim=0):
-    _require(x, "replicated", "slice")
-    return x.prog._emit(f"coco.slice {x.ssa} dim {dim} : {x.type}", **x._like(layout="sliced", dim=dim))
+def broadcast(x, root=0, along=None):
+    """local or replicated -> replicated on the `along` axes: the value of
+    rank `root` of the group (row-major over its axes)."""
+    x = _tensor(x, "broadcast")
+    return x.prog._op(lambda a: f"coco.broadcast {a} root {root}{_along(along)} : {x.type}", [x])
+
+
+def reduce_to_root(x, root=0, op="sum", along=None):
+    """local -> local: rank `root` of the group gets the combination."""
+    x = _tensor(x, "reduce_to_root")
+    return x.prog._op(lambda a: f"coco.reduce_to_root {op} {a} root {root}{_along(along)} : {x.type}",
+                      [x])
+
+
+def all_to_all(x, dim, along=None):
+    """sliced<s> -> sliced<dim> on the `along` axes."""
+    x = _tensor(x, "all_to_all")
+    return x.prog._op(lambda a: f"coco.all_to_all {a} dim {dim}{_along(along)} : {x.type}", [x])
+
+
+def slice(x, dim=0, along=None):
+    """replicated -> sliced<dim> on the `along` axes (no traffic)."""
+    x = _tensor(x, "slice")
+    return x.prog._op(lambda a: f"coco.slice {a} dim {dim}{_along(along)} : {x.type}", [x])
 
 
 def sqrt(x):
-    return x.prog._unary("sqrt", x)
+    return _tensor(x, "sqrt").prog._unary("sqrt", x)
 
 
 def rsqrt(x):
-    return x.prog._unary("rsqrt", x)
+    return _tensor(x, "rsqrt").prog._unary("rsqrt", x)
 
 
 def exp(x):
-    return x.prog._unary("exp", x)
+    return _tensor(x, "exp").prog._unary("exp", x)
 
 
 def maximum(a, b):
@@ -508,53 +779,41 @@ def minimum(a, b):
 
 def norm(x):
     """L2 norm over all elements, as a rank-0 tensor (use .item())."""
-    if x.layout == "sliced":
-        raise CocoError("coco.norm of a sliced tensor: reduce the squares, all_reduce, sqrt")
-    return x.prog._emit(f"coco.norm {x.ssa} : {x.type}", **x._like(shape=()))
+    x = _tensor(x, "norm")
+    return x.prog._op(lambda a: f"coco.norm {a} : {x.type}", [x])
 
 
 def reduce(x, dims, op="sum"):
-    dims = sorted(dims)
-    shape = tuple(s for i, s in enumerate(x.shape) if i not in dims)
-    layout, dim = x.layout, x.dim
-    if layout == "sliced":
-        if dim in dims:
-            layout, dim = "local", None
-        else:
-            dim -= sum(1 for d in dims if d < dim)
-    return x.prog._emit(f"coco.reduce {op} {x.ssa} dims {list(dims)} : {x.type}",
-                        **x._like(shape=shape, layout=layout, dim=dim))
+    """Reduces `dims` away; on an axis slicing a reduced dim the result is
+    local (partial results)."""
+    x = _tensor(x, "reduce")
+    dims = ", ".join(str(d) for d in sorted(dims))
+    return x.prog._op(lambda a: f"coco.reduce {op} {a} dims [{dims}] : {x.type}", [x])
 
 
 def matmul(a, b):
-    rank = len(a.shape)
-    shape = a.shape[:-1] + (b.shape[1],)
-    if a.layout == "sliced" and a.dim == rank - 1 and b.layout == "sliced" and b.dim == 0:
-        layout, dim = "local", None
-    elif a.layout == "sliced" and b.layout == "replicated":
-        layout, dim = "sliced", a.dim
-    elif a.layout == "replicated" and b.layout == "sliced" and b.dim == 1:
-        layout, dim = "sliced", rank - 1
-    elif "sliced" not in (a.layout, b.layout):
-        layout, dim = ("local" if "local" in (a.layout, b.layout) else "replicated"), None
-    else:
-        raise CocoError(f"coco.matmul cannot multiply {a.layout} by {b.layout}")
-    return a.prog._emit(f"coco.matmul {a.ssa}, {b.ssa} : {a.type}, {b.type}",
-                        **a._like(shape=shape, layout=layout, dim=dim))
+    """[..., M, K] x [K, N] -> [..., M, N], placements axis by axis (CoCoNet's
+    table, see coco.matmul in docs/generated/CocoDialect.md)."""
+    a, b = _tensor(a, "matmul"), _tensor(b, "matmul")
+    return a.prog._op(lambda x, y: f"coco.matmul {x}, {y} : {a.type}, {b.type}", [a, b])
 
 
 def expand(x, shape, dims):
-    """Broadcasts x so that its dimension i is dimension dims[i] of `shape`."""
-    layout, dim = x.layout, (dims[x.dim] if x.layout == "sliced" else None)
-    result = Tensor(x.prog, None, shape, x.dtype, layout, dim, x.grid, x.axis)
-    return x.prog._emit(f"coco.expand {x.ssa} dims {list(dims)} : {x.type} to {result.type}",
-                        **x._like(shape=tuple(shape), layout=layout, dim=dim))
+    """Broadcasts x so that its dimension i is dimension dims[i] of `shape`
+    (its placements carry over, sliced<d> becoming sliced<dims[d]>)."""
+    x = _tensor(x, "expand")
+    dims = [int(d) for d in dims]
+    places = [Sliced(dims[p.dim] if p.dim < len(dims) else p.dim, p.within)
+              if isinstance(p, Sliced) else p for p in x.ttype.placements]
+    result = TensorType(shape, x.dtype, places, x.grid.name).mlir()
+    return x.prog._op(lambda a: f"coco.expand {a} dims {dims} : {x.type} to {result}", [x])
 
 
 def dropout(x, p, seed):
     """Zeroes elements with probability p (same mask on every rank and
     layout for the same seed), scaling the others by 1/(1-p)."""
+    x = _tensor(x, "dropout")
     prog = x.prog
     p = prog._as_scalar(p, "f32")
     seed = seed if isinstance(seed, Scalar) else prog._as_scalar(int(seed), "i64")
-    return prog._emit(f"coco.dropout {x.ssa}, {p.ssa}, {seed.ssa} : {x.type}", **x._like())
+    return prog._op(lambda a, q, s: f"coco.dropout {a}, {q}, {s} : {x.type}", [x, p, seed])
