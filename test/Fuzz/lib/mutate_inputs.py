@@ -60,7 +60,15 @@ CRASH_MARKERS = (
 INTS = ["0", "-1", "1", "9223372036854775807", "3", "7", "2", "-9223372036854775808", "4294967296", "65"]
 ELEM_TYPES = ["f32", "f16", "bf16", "i32", "i1", "index", "si32", "f64", "i64", "i8", "ui8", "f8E4M3FN", "complex<f32>", "none"]
 LAYOUTS = ["replicated", "local", "sliced<0>", "sliced<1>", "sliced<2>", "sliced<3>", "sliced<-1>",
-           "sliced<7>", "sliced<9223372036854775807>", "sliced<>", "sliced", "shared"]
+           "sliced<7>", "sliced<9223372036854775807>", "sliced<>", "sliced", "shared",
+           "sliced<0> within 1", "local within 0", "[local, local]", "[sliced<0>, sliced<0>]",
+           "[]", "["]
+# Placements per grid axis: the list form, with `within` orders.
+PLACEMENT_ITEMS = ["replicated", "local", "sliced<0>", "sliced<1>", "sliced<2>", "sliced<0> within 0",
+                   "sliced<0> within 1", "sliced<0> within 2", "sliced<1> within 0",
+                   "sliced<9223372036854775807> within 1", "local within 1"]
+ALONG = ["along [0]", "along [1]", "along [0, 1]", "along [1, 0]", "along [2]", "along [0, 0]",
+         "along [-1]", "along []", "along [0, 1, 2, 3]", "along [9223372036854775807]", ""]
 REDUCTIONS = ["sum", "prod", "min", "max", "avg", "mean", "bogus"]
 PREDICATES = ["eq", "ne", "lt", "le", "gt", "ge", "bogus"]
 AXES = ["[0]", "[1]", "[2]", "[3]", "[4]", "[-1]", "[9223372036854775807]", "[]", "[0, 1]", ""]
@@ -98,7 +106,7 @@ COCO_OP_RE = re.compile(r"\bcoco\.(?:comm\.)?[a-z_]+\b")
 TYPE_TAIL_RE = re.compile(r"\s:\s[^\n]*$", re.M)
 # A dtensor/tensor/memref type without nested <> inside, an alias use or a
 # scalar type in a type position.
-TYPE_RE = re.compile(r"!coco\.dtensor<[^<>]*(?:<[^<>]*>[^<>]*)?>|\b(?:tensor|memref)<[^<>]*>|"
+TYPE_RE = re.compile(r"!coco\.dtensor<[^<>]*(?:<[^<>]*>[^<>]*)*>|\b(?:tensor|memref)<[^<>]*>|"
                      r"(?<=[:,(>] )!\w+\b|(?<=[:,(] )(?:f32|f16|bf16|f64|i1|i32|i64|index)\b")
 SCALAR_TYPES = ["f32", "i1", "index", "i64", "tensor<4xf32>", "memref<4xf32>", "tensor<f32>",
                 "!coco.dtensor<f32, replicated on @dp>", "none", "vector<4xf32>"]
@@ -179,6 +187,27 @@ def m_axis(rng, text):
         # Add an axis to a grid reference that has none.
         out = pick_sub(rng, text, re.compile(r"(?<=on )@\w+(?!\w|\[)"),
                        lambda m: m.group(0) + rng.choice(AXES))
+    return out
+
+
+def m_placement_list(rng, text):
+    """A placement (or list) and its `on @g[a]` become a list of 1-5
+    placements, some with `within`."""
+    regex = re.compile(r"(?:\[[^\]]*\]|\b(?:replicated|local|sliced<-?\d+>)) on (@\w+)(?:\[[^\]]*\])?")
+
+    def repl(m):
+        items = [rng.choice(PLACEMENT_ITEMS) for _ in range(rng.randint(1, 5))]
+        return "[" + ", ".join(items) + "] on " + m.group(1)
+    return pick_sub(rng, text, regex, repl)
+
+
+def m_along(rng, text):
+    """Changes, drops or adds the axes a collective runs along."""
+    out = pick_sub(rng, text, re.compile(r"along \[[^\]]*\]"), lambda m: rng.choice(ALONG))
+    if out is None or rng.random() < 0.5:
+        out = pick_sub(rng, text, re.compile(
+            r"coco\.(?:all_reduce|reduce_scatter|all_gather|broadcast|reduce_to_root|all_to_all|slice) "
+            r"[^\n:]*(?= :)"), lambda m: m.group(0) + " " + rng.choice(ALONG))
     return out
 
 
@@ -280,7 +309,8 @@ MUTATORS = [
     (m_layout, 4), (m_elem_type, 4), (m_reduction, 2), (m_predicate, 2),
     (m_grid_name, 3), (m_axis, 3), (m_truncate, 1), (m_shape, 4),
     (m_drop_type, 2), (m_ssa, 3), (m_op_name, 3), (m_dims_list, 2),
-    (m_swap_tokens, 1), (m_type, 2), (m_retype_all, 4),
+    (m_swap_tokens, 1), (m_type, 2), (m_retype_all, 4), (m_placement_list, 4),
+    (m_along, 3),
 ]
 
 
