@@ -33,13 +33,23 @@ done
 [ -f "$BUILD/lib/libCocoRuntimeGPU.so" ] || { echo "gpu-bundle: no libCocoRuntimeGPU (CMake found no CUDA toolkit with NCCL)" >&2; exit 1; }
 
 rm -rf "$OUT"
-mkdir -p "$OUT"/{bin,lib,layer,bench,py,benchmarks,ompi}
+mkdir -p "$OUT"/{bin,lib,layer,bench,py,benchmarks,ompi,nd}
 
 echo "gpu-bundle: programs"
 for w in sgd adam lamb; do
   coco-compile --target=gpu "$ROOT/test/Integration/DataParallel/$w.mlir" -o "$OUT/bin/$w"
 done
 coco-compile "$ROOT/test/Integration/DataParallel/adam.mlir" -o "$OUT/bin/adam-cpu"
+# The N-D workloads (2 x 2 and 2 x 2 x 2 grids, uneven blocks) build for the
+# GPU too; running them needs 4 and 8 GPUs, one per rank.
+for w in dp-tp pp-tp-dp; do
+  coco-compile --target=gpu "$ROOT/test/Integration/NDParallel/$w.mlir" -o "$OUT/nd/$w"
+done
+coco-compile --target=gpu "$ROOT/test/Integration/NDParallel/hierarchical-adam.mlir" \
+  --entry=adam_step --pre-pass=--coco-hierarchical-all-reduce=inner=1 -o "$OUT/nd/hierarchical-adam"
+coco-compile --target=gpu "$ROOT/test/Integration/NDParallel/dp-tp.mlir" -o "$OUT/nd/dp-tp-scheduled" \
+  --pre-pass=--coco-split=axes=0 --pre-pass=--coco-reorder=axes=0 \
+  --pre-pass=--coco-shard-state=args=m,v
 cp "$BUILD/test/unittests/Runtime/CocoRuntimeGPUTests" "$BUILD/bin/coco-raw-collectives-gpu" "$OUT/bin/"
 python3 "$ROOT/test/Integration/lib/check_layer.py" "$ROOT/test/Integration/TensorParallel/layer.mlir" \
   1 "$OUT/layer" gpu build
