@@ -2,27 +2,61 @@
 
 Compiles the workload unscheduled (AR-C) and under every schedule, runs each
 on N ranks with the same random inputs, and compares every updated tensor
-with the unscheduled program's.
+with the unscheduled program's; the unscheduled program itself is compared
+with the numpy reference (reference.py) on the same inputs.
+
+usage: check_schedules.py {sgd,adam,lamb} WORKLOAD.mlir RANKS WORKDIR [--size N]
+
+RANKS is one number of ranks or a comma-separated list (2,3,4): the
+programs use the grid `[?]`, so every variant but the fused ones is compiled
+once and run on every count; fuse(RS-C-AG) needs the number of ranks at
+compile time and is compiled per count.
+
+--size N runs the workload at N elements instead of the workload's own size:
+the element count of its dtensor types (4096 in DataParallel/*.mlir) is
+replaced by N in the text (written to WORKDIR). N need not be divisible by
+the ranks: sliced tensors are split like numpy.array_split (rank r holds
+N // R elements, one more for the first N % R ranks), and the sharded state
+is reassembled from those blocks. With uneven blocks coco-fuse-reduce-scatter
+leaves the reduce_scatter unfused (a remark says why; this script checks the
+remark is given), so fuse(RS-C-AG) then computes like RS-C-AG.
 
 Expected agreement: on 2 ranks every reduction adds two values (in either
 order the same bits), so SGD and Adam must agree bitwise under every
 schedule; LAMB's norms are summed in a different order once sliced (partial
-sums + all_reduce), so it gets rtol 1e-5. On 4 ranks MPI's all_reduce and
-coco's ring reduce-scatter add four values in different orders: rtol 1e-5.
+sums + all_reduce), so it gets rtol 1e-5. On 3 and 4 ranks MPI's all_reduce
+and coco's ring reduce-scatter add three or four values in different orders
+(float addition is not associative, so the sums may differ in the last
+bits, a few ulps after the update): rtol 1e-5. Against numpy (which adds
+the ranks' gradients in rank order): rtol 2e-5, atol 1e-6, as
+check_optimizer.py.
 
-usage: check_schedules.py {sgd,adam,lamb} WORKLOAD.mlir RANKS WORKDIR
+LAMB's w also depends on its trust ratio ||w|| / ||u||, and coco.norm sums
+the squares in float32 one after the other (a linalg.reduce loop): the
+relative error of such a sum grows with its length (about 3e-3 for 3M
+elements of these inputs, under 1e-6 at 4096), and the schedules sum
+per-rank blocks, i.e. in another order; numpy's reference sums in float64.
+So w of LAMB may differ from the other by the update times a trust-ratio
+error: its comparisons allow, on top of the rtol, |update| * (|e_w| + |e_u|)
+where e_w, e_u are the relative errors of float32 sequential sums of w*w and
+u*u measured on the same inputs (numpy's cumsum, the same order as coco's
+loop over the whole tensor; a shorter block's sum errs less). Element-wise
+mistakes (a block in the wrong place) are far above that.
 """
+import argparse
 import os
 import re
 import subprocess
-import sys
 
 import numpy as np
 
 import coco_harness as h
+import reference as ref
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCHEDULES = os.path.join(HERE, "..", "DataParallel", "schedules")
+FUSED = "coco-lower-to-cpu{fuse-reduce-scatter=true}"
+UNFUSED_REMARK = "coco-fuse-reduce-scatter left this reduce_scatter unfused: "
 
 
 def compile_variant(source, out, pre_passes, pipeline="coco-lower-to-cpu"):
@@ -32,80 +66,197 @@ def compile_variant(source, out, pre_passes, pipeline="coco-lower-to-cpu"):
     subprocess.run(cmd, check=True)
 
 
+def block_sizes(n, ranks):
+    """Rank r's share of n sliced elements (numpy.array_split's blocks)."""
+    return [n // ranks + (1 if r < n % ranks else 0) for r in range(ranks)]
+
+
+def float32_sum_error(x):
+    """The relative error of summing x*x in float32 one element after the
+    other (coco.norm's loop) against float64."""
+    exact = float(np.sum(np.square(x, dtype=np.float64)))
+    sequential = float(np.cumsum(np.square(x), dtype=np.float32)[-1])
+    return abs(sequential / exact - 1.0) if exact > 0 else 0.0
+
+
+def lamb_w_slack(w, expected, step, lr=1e-3, b1=0.9, b2=0.999, eps=1e-6, wd=0.01):
+    """Per element, how far LAMB's w may move when the trust ratio's norms
+    are summed in float32 in some order (module docstring): |update| times
+    the measured relative errors of the two sums of squares."""
+    f32 = np.float32
+    w_new, m, v = expected
+    c1 = f32(1) - f32(b1) ** f32(step)
+    c2 = f32(1) - f32(b2) ** f32(step)
+    u = (m / c1) / (np.sqrt(v / c2) + f32(eps)) + f32(wd) * w
+    delta = float32_sum_error(w) + float32_sum_error(u)
+    return delta * np.abs(w.astype(np.float64) - w_new), delta
+
+
+def check_close(name, actual, expected, rtol, atol, slack, why):
+    """coco_harness.check_close with an extra per-element allowance."""
+    if slack is None:
+        return h.check_close(name, actual, expected, rtol, atol, why)
+    assert actual.shape == expected.shape, f"{name}: shape {actual.shape} != {expected.shape}"
+    error = np.abs(actual.astype(np.float64) - expected)
+    excess = error - (atol + slack + rtol * np.abs(expected.astype(np.float64)))
+    if np.any(excess > 0):
+        bad = int(np.argmax(excess))
+        raise AssertionError(
+            f"{name}: error {error[bad]:.3g} at flat index {bad}: got {actual[bad]}, expected "
+            f"{expected[bad]} (rtol {rtol}, atol {atol}, norm slack {slack[bad]:.3g}; {why})")
+
+
+def check_scheduled_ir(kind, name, source, passes, pipeline, state, n, ranks):
+    """The schedule really happened (a pass doing nothing would match AR-C
+    trivially): no all_reduce of a tensor left (LAMB's norms keep rank-0
+    ones), sliced state when shard-state was asked; the fused variants fold
+    the reduce_scatter (an all_to_all, no reduce_scatter call) when the
+    blocks are equal, and otherwise leave it with the remark."""
+    ir = subprocess.run(["coco-opt", source, *passes], check=True,
+                        capture_output=True, text=True).stdout
+    assert not re.search(r"coco\.all_reduce \w+ \S+ : !coco\.dtensor<\d", ir), name
+    assert "coco.reduce_scatter" in ir, name
+    if "shard" in name:
+        assert all(re.search(r"sliced<0> on @dp> \{[^}]*coco.name = \"%s\"" % st, ir)
+                   for st in state), name
+    if pipeline != FUSED:
+        return
+    lowered = subprocess.run(["coco-opt", f"--pass-pipeline=builtin.module({pipeline})"],
+                             input=ir, check=True, capture_output=True, text=True)
+    calls = lowered.stdout
+    if n % ranks == 0:
+        assert "llvm.call @coco_rt_all_to_all" in calls, f"{name}: not fused"
+        assert "llvm.call @coco_rt_reduce_scatter" not in calls, f"{name}: not fused"
+        assert UNFUSED_REMARK not in lowered.stderr, f"{name}: {lowered.stderr}"
+    else:
+        why = re.search(re.escape(UNFUSED_REMARK) + r"(.*)", lowered.stderr)
+        assert why, f"{name}: no remark for the uneven reduce_scatter:\n{lowered.stderr}"
+        assert "llvm.call @coco_rt_reduce_scatter" in calls, f"{name}: no reduce_scatter"
+        assert "llvm.call @coco_rt_all_to_all" not in calls, f"{name}: fused uneven blocks"
+        print(f"{kind} {name} on {ranks} ranks: left unfused: {why.group(1)}")
+
+
 def main():
-    kind, workload, ranks, work = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("kind", choices=["sgd", "adam", "lamb"])
+    parser.add_argument("workload")
+    parser.add_argument("ranks", help="a number of ranks or a comma-separated list")
+    parser.add_argument("work")
+    parser.add_argument("--size", type=int, default=None,
+                        help="element count replacing the workload's own")
+    args = parser.parse_args()
+    kind, work = args.kind, args.work
+    rank_counts = [int(r) for r in args.ranks.split(",")]
     os.makedirs(work, exist_ok=True)
     state = ["b"] if kind == "sgd" else ["m", "v"]
     outputs = ["w"] + state
+    workload = args.workload
     text = open(workload).read()
     n = int(re.search(r"dtensor<(\d+)xf32", text).group(1))
-    # The fused reduce-scatter needs the number of ranks at compile time.
-    static = os.path.join(work, f"{kind}-static{ranks}.mlir")
-    with open(static, "w") as f:
-        f.write(text.replace("coco.grid @dp(shape = [?])", f"coco.grid @dp(shape = [{ranks}])"))
+    if args.size is not None and args.size != n:
+        text = re.sub(r"(dtensor<)%d(x)" % n, r"\g<1>%d\g<2>" % args.size, text)
+        n = args.size
+        workload = os.path.join(work, f"{kind}-{n}.mlir")
+        with open(workload, "w") as f:
+            f.write(text)
 
     split_reorder = ["--coco-split", "--coco-reorder"]
     shard = [f"--coco-shard-state=args={','.join(state)}"]
     script = os.path.join(SCHEDULES, "rs-c-ag-shard-%s.mlir" % ("b" if kind == "sgd" else "mv"))
-    fused = "coco-lower-to-cpu{fuse-reduce-scatter=true}"
+    # name -> (passes, pipeline, compiled per number of ranks)
     variants = {
-        "AR-C": (workload, [], "coco-lower-to-cpu"),
-        "RS-C-AG": (workload, split_reorder, "coco-lower-to-cpu"),
-        "RS-C-AG+shard-state": (workload, split_reorder + shard, "coco-lower-to-cpu"),
+        "AR-C": ([], "coco-lower-to-cpu", False),
+        "RS-C-AG": (split_reorder, "coco-lower-to-cpu", False),
+        "RS-C-AG+shard-state": (split_reorder + shard, "coco-lower-to-cpu", False),
         "RS-C-AG+shard-state (transform script)": (
-            workload, [f"--transform-preload-library=transform-library-paths={script}",
-                       "--transform-interpreter"], "coco-lower-to-cpu"),
-        "fuse(RS-C-AG)": (static, split_reorder, fused),
-        "fuse(RS-C-AG)+shard-state": (static, split_reorder + shard, fused),
+            [f"--transform-preload-library=transform-library-paths={script}",
+             "--transform-interpreter"], "coco-lower-to-cpu", False),
+        "fuse(RS-C-AG)": (split_reorder, FUSED, True),
+        "fuse(RS-C-AG)+shard-state": (split_reorder + shard, FUSED, True),
     }
 
-    rng = np.random.default_rng(99)
-    w = rng.standard_normal(n, dtype=np.float32)
-    grads = [rng.standard_normal(n, dtype=np.float32) for _ in range(ranks)]
-    inputs = {"w": w}
-    if kind == "sgd":
-        inputs["b"] = rng.standard_normal(n, dtype=np.float32)
-        scalars = dict(lr=0.05, momentum=0.9, weight_decay=0.01)
-    else:
-        inputs["m"] = rng.standard_normal(n, dtype=np.float32) * np.float32(0.1)
-        inputs["v"] = rng.random(n, dtype=np.float32) * np.float32(0.1)
-        scalars = dict(step=2.0, lr=1e-3)
+    def exe_path(name, ranks=None):
+        stem = re.sub(r"[^a-zA-Z0-9]+", "_", name)
+        return os.path.join(work, f"{stem}{'' if ranks is None else f'.r{ranks}'}.exe")
 
-    bitwise = ranks == 2 and kind != "lamb"
-    baseline = None
-    for name, (source, passes, pipeline) in variants.items():
-        if passes:
-            # The schedule really happened (a pass doing nothing would match
-            # AR-C trivially): no all_reduce of a tensor left (LAMB's norms
-            # keep rank-0 ones), and sliced state when shard-state was asked.
-            ir = subprocess.run(["coco-opt", source, *passes], check=True,
-                                capture_output=True, text=True).stdout
-            assert not re.search(r"coco\.all_reduce \w+ \S+ : !coco\.dtensor<\d", ir), name
-            assert "coco.reduce_scatter" in ir, name
-            if "shard" in name:
-                assert all(re.search(r"sliced<0> on @dp> \{[^}]*coco.name = \"%s\"" % st, ir)
-                           for st in state), name
-        exe = os.path.join(work, re.sub(r"[^a-zA-Z0-9]+", "_", name) + ".exe")
-        compile_variant(source, exe, passes, pipeline)
-        sharded = "shard" in name
-        shapes = {o: (np.float32, (n // ranks,) if sharded and o in state else (n,))
-                  for o in outputs}
-        result, _ = h.run(exe, ranks, inputs=inputs, local_inputs=dict(g=grads),
-                          scalars=scalars, outputs=shapes)
-        # Whole tensors: rank 0's copy, or the concatenation of the slices.
-        whole = {o: np.concatenate(result[o]) if shapes[o][1][0] != n else result[o][0]
-                 for o in outputs}
-        if baseline is None:
-            baseline = whole
+    # The rank-independent variants, once for every number of ranks.
+    for name, (passes, pipeline, per_ranks) in variants.items():
+        if per_ranks:
             continue
-        for o in outputs:
-            if bitwise:
-                h.check_equal(f"{kind} {name}: {o}", whole[o], baseline[o])
+        if passes:
+            check_scheduled_ir(kind, name, workload, passes, pipeline, state, n, None)
+        compile_variant(workload, exe_path(name), passes, pipeline)
+
+    for ranks in rank_counts:
+        # The fused reduce-scatter needs the number of ranks at compile time.
+        static = os.path.join(work, f"{kind}-{n}-static{ranks}.mlir")
+        with open(static, "w") as f:
+            f.write(text.replace("coco.grid @dp(shape = [?])",
+                                 f"coco.grid @dp(shape = [{ranks}])"))
+        blocks = block_sizes(n, ranks)
+
+        rng = np.random.default_rng(99)
+        w = rng.standard_normal(n, dtype=np.float32)
+        grads = [rng.standard_normal(n, dtype=np.float32) for _ in range(ranks)]
+        inputs = {"w": w}
+        if kind == "sgd":
+            inputs["b"] = rng.standard_normal(n, dtype=np.float32)
+            scalars = dict(lr=0.05, momentum=0.9, weight_decay=0.01)
+            expected = ref.sgd(w, grads, inputs["b"], 0.05, 0.9, 0.01)
+        else:
+            inputs["m"] = rng.standard_normal(n, dtype=np.float32) * np.float32(0.1)
+            inputs["v"] = rng.random(n, dtype=np.float32) * np.float32(0.1)
+            scalars = dict(step=2.0, lr=1e-3)
+            fn = ref.adam if kind == "adam" else ref.lamb
+            expected = fn(w, grads, inputs["m"], inputs["v"], 2.0, lr=1e-3)
+        slack = {o: None for o in outputs}
+        if kind == "lamb":
+            slack["w"], norm_error = lamb_w_slack(w, expected, 2.0)
+        expected = dict(zip(outputs, expected))
+
+        bitwise = ranks == 2 and kind != "lamb"
+        baseline = None
+        for name, (passes, pipeline, per_ranks) in variants.items():
+            if per_ranks:
+                check_scheduled_ir(kind, name, static, passes, pipeline, state, n, ranks)
+                exe = exe_path(name, ranks)
+                compile_variant(static, exe, passes, pipeline)
             else:
-                h.check_close(f"{kind} {name}: {o}", whole[o], baseline[o], 1e-5, 1e-6,
-                              "reduction order differs")
-        print(f"{kind} {name} on {ranks} ranks: matches AR-C "
-              f"{'bitwise' if bitwise else 'within rtol 1e-5'}")
+                exe = exe_path(name)
+            sharded = "shard" in name
+            shapes = {o: (np.float32, (lambda r: (blocks[r],)) if sharded and o in state
+                          else (n,)) for o in outputs}
+            result, _ = h.run(exe, ranks, inputs=inputs, local_inputs=dict(g=grads),
+                              scalars=scalars, outputs=shapes)
+            whole = {}
+            for o in outputs:
+                if sharded and o in state:
+                    # Sharded state: the concatenation of the ranks' blocks.
+                    whole[o] = np.concatenate(result[o])
+                else:
+                    # Replicated: every rank holds the same bits.
+                    for r in range(1, ranks):
+                        h.check_equal(f"{kind} {name}: {o} rank {r} vs rank 0",
+                                      result[o][r], result[o][0])
+                    whole[o] = result[o][0]
+            if baseline is None:
+                baseline = whole
+                for o in outputs:
+                    check_close(f"{kind} {name}: {o} vs numpy", whole[o], expected[o],
+                                2e-5, 1e-6, slack[o], "numpy adds the gradients in rank "
+                                "order and the norms in float64")
+                print(f"{kind} {name} on {ranks} ranks: matches the numpy reference")
+                continue
+            for o in outputs:
+                if bitwise:
+                    h.check_equal(f"{kind} {name}: {o}", whole[o], baseline[o])
+                else:
+                    check_close(f"{kind} {name}: {o}", whole[o], baseline[o], 1e-5, 1e-6,
+                                slack[o], "reduction order differs")
+            print(f"{kind} {name} on {ranks} ranks: matches AR-C "
+                  f"{'bitwise' if bitwise else 'within rtol 1e-5'}"
+                  + (f" (w: + {norm_error:.2g} of the update for the float32 norms)"
+                     if kind == "lamb" else ""))
 
 
 if __name__ == "__main__":

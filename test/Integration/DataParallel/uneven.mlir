@@ -1,0 +1,46 @@
+// Uneven blocks: SGD, Adam and LAMB at N = 3000017 elements (odd, 2 mod 3,
+// 1 mod 4: no rank count here divides it) under every schedule on 2, 3 and 4
+// ranks. Rank r holds numpy.array_split's block (N // R, one more for the
+// first N % R ranks). check_schedules.py compares every schedule with the
+// unscheduled AR-C program, and AR-C with the numpy reference (reference.py):
+//   - on 2 ranks SGD and Adam bitwise (two-term sums), LAMB within rtol 1e-5
+//     (its norms are summed per block once sliced);
+//   - on 3 and 4 ranks within rtol 1e-5: MPI's all_reduce and coco's ring
+//     reduce-scatter add the three or four gradients in different orders,
+//     and float addition is not associative (last-bit differences);
+//   - LAMB's w also within the error of its float32 norms (coco.norm sums
+//     the squares sequentially in float32: about 3e-3 relative at this N),
+//     see check_schedules.py.
+// The fused variants' reduce_scatter cannot fold uneven blocks into an
+// all_to_all: coco-fuse-reduce-scatter leaves it unfused with a remark
+// (checked), so fuse(RS-C-AG) computes like RS-C-AG here.
+// Every variant but the fused ones is compiled once and run on 2, 3 and 4
+// ranks (grid [?]); the fused ones are compiled per number of ranks.
+//
+// RUN: %coco_python %S/../lib/check_schedules.py sgd %S/sgd.mlir 2,3,4 %t.sgd --size 3000017 | FileCheck %s
+// RUN: %coco_python %S/../lib/check_schedules.py adam %S/adam.mlir 2,3,4 %t.adam --size 3000017 | FileCheck %s
+// RUN: %coco_python %S/../lib/check_schedules.py lamb %S/lamb.mlir 2,3,4 %t.lamb --size 3000017 | FileCheck %s
+// CHECK: [[K:sgd|adam|lamb]] AR-C on 2 ranks: matches the numpy reference
+// CHECK-NEXT: [[K]] RS-C-AG on 2 ranks: matches AR-C
+// CHECK-NEXT: [[K]] RS-C-AG+shard-state on 2 ranks: matches AR-C
+// CHECK-NEXT: [[K]] RS-C-AG+shard-state (transform script) on 2 ranks: matches AR-C
+// CHECK-NEXT: [[K]] fuse(RS-C-AG) on 2 ranks: left unfused: {{.*}}(size 3000017) does not split into 2 equal blocks
+// CHECK-NEXT: [[K]] fuse(RS-C-AG) on 2 ranks: matches AR-C
+// CHECK-NEXT: [[K]] fuse(RS-C-AG)+shard-state on 2 ranks: left unfused: {{.*}}(size 3000017) does not split into 2 equal blocks
+// CHECK-NEXT: [[K]] fuse(RS-C-AG)+shard-state on 2 ranks: matches AR-C
+// CHECK: [[K]] AR-C on 3 ranks: matches the numpy reference
+// CHECK-NEXT: [[K]] RS-C-AG on 3 ranks: matches AR-C
+// CHECK-NEXT: [[K]] RS-C-AG+shard-state on 3 ranks: matches AR-C
+// CHECK-NEXT: [[K]] RS-C-AG+shard-state (transform script) on 3 ranks: matches AR-C
+// CHECK-NEXT: [[K]] fuse(RS-C-AG) on 3 ranks: left unfused: {{.*}}(size 3000017) does not split into 3 equal blocks
+// CHECK-NEXT: [[K]] fuse(RS-C-AG) on 3 ranks: matches AR-C
+// CHECK-NEXT: [[K]] fuse(RS-C-AG)+shard-state on 3 ranks: left unfused: {{.*}}(size 3000017) does not split into 3 equal blocks
+// CHECK-NEXT: [[K]] fuse(RS-C-AG)+shard-state on 3 ranks: matches AR-C
+// CHECK: [[K]] AR-C on 4 ranks: matches the numpy reference
+// CHECK-NEXT: [[K]] RS-C-AG on 4 ranks: matches AR-C
+// CHECK-NEXT: [[K]] RS-C-AG+shard-state on 4 ranks: matches AR-C
+// CHECK-NEXT: [[K]] RS-C-AG+shard-state (transform script) on 4 ranks: matches AR-C
+// CHECK-NEXT: [[K]] fuse(RS-C-AG) on 4 ranks: left unfused: {{.*}}(size 3000017) does not split into 4 equal blocks
+// CHECK-NEXT: [[K]] fuse(RS-C-AG) on 4 ranks: matches AR-C
+// CHECK-NEXT: [[K]] fuse(RS-C-AG)+shard-state on 4 ranks: left unfused: {{.*}}(size 3000017) does not split into 4 equal blocks
+// CHECK-NEXT: [[K]] fuse(RS-C-AG)+shard-state on 4 ranks: matches AR-C
