@@ -30,17 +30,22 @@
 // CHECK: gpu.binary
 
 // The update kernel (4 loads, 3 stores), then norm kernels: a thread's
-// elements, 5 butterfly shuffles per warp, warp sums through shared memory.
+// elements (f32 squares summed in f64), 5 butterfly shuffles per warp (of
+// both 32-bit halves), warp sums through shared memory, one f64 partial per
+// block.
 // PTX: .entry lamb_step_kernel(
 // PTX-COUNT-4: ld.global.b32
 // PTX-COUNT-3: st.global.b32
 // PTX: .entry lamb_step_kernel(
 // PTX: ld.global.b32
+// PTX: mul.rn.f32
+// PTX: cvt.f64.f32
+// PTX: add.rn.f64
 // PTX: shfl.sync.bfly.b32
-// PTX: st.shared.b32
+// PTX: st.shared.b64
 // PTX: bar.sync
-// PTX: ld.shared.b32
-// PTX: st.global.b32
+// PTX: ld.shared.b64
+// PTX: st.global.b64
 // PTX: .entry lamb_step_kernel(
 // PTX: shfl.sync.bfly.b32
 // PTX: bar.sync

@@ -8,9 +8,10 @@
 //   - on 3 and 4 ranks within rtol 1e-5: MPI's all_reduce and coco's ring
 //     reduce-scatter add the three or four gradients in different orders,
 //     and float addition is not associative (last-bit differences);
-//   - LAMB's w also within the error of its float32 norms (coco.norm sums
-//     the squares sequentially in float32: about 3e-3 relative at this N),
-//     see check_schedules.py.
+//   - LAMB's norms sum the squares in float64 (coco.norm, and the partial
+//     sums of the sliced schedules), so they agree to float32 precision
+//     whatever the blocks (a float32 sum of 3M squares would be off by about
+//     1%).
 // The fused variants' reduce_scatter cannot fold uneven blocks into an
 // all_to_all: coco-fuse-reduce-scatter leaves it unfused with a remark
 // (checked), so fuse(RS-C-AG) computes like RS-C-AG here.

@@ -623,25 +623,44 @@ Value combine(OpBuilder &b, Location loc, ReductionKind kind, Value acc,
 }
 
 /// linalg.reduce of `input` over `dims` into a tensor of `resultType`,
-/// combining `transform(element)` with `kind`.
+/// combining `transform(element)` with `kind`. Sums of floats narrower than
+/// f64 accumulate in f64 and round once at the end: a sum of n elements in
+/// f32, one after the other, loses about n * 2^-24 of relative accuracy (1%
+/// for LAMB's norm of 3M parameters), and its result would depend on how
+/// the elements are split into blocks.
 Value buildReduction(OpBuilder &b, Location loc, const GridInfo &grids,
                      Value input, ArrayRef<int64_t> dims, DTensorType resultType,
                      ReductionKind kind,
                      function_ref<Value(OpBuilder &, Location, Value)>
                          transform = nullptr) {
   Type elementType = resultType.getElementType();
-  Value init = grids.emptyTensor(b, loc, resultType);
+  Type accumulator = elementType;
+  if (kind == ReductionKind::sum && isa<FloatType>(elementType) &&
+      elementType.getIntOrFloatBitWidth() < 64)
+    accumulator = b.getF64Type();
+  DTensorType accumulated = resultType.withElementType(accumulator);
+  Value init = grids.emptyTensor(b, loc, accumulated);
   Value identity = arith::ConstantOp::create(
-      b, loc, reductionIdentity(b, kind, elementType));
+      b, loc, reductionIdentity(b, kind, accumulator));
   init = linalg::FillOp::create(b, loc, identity, init).getResult(0);
   auto reduce = linalg::ReduceOp::create(
       b, loc, input, init, dims,
       [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
         Value x = transform ? transform(nested, nestedLoc, args[0]) : args[0];
+        if (accumulator != elementType)
+          x = arith::ExtFOp::create(nested, nestedLoc, accumulator, x);
         linalg::YieldOp::create(nested, nestedLoc,
                                 combine(nested, nestedLoc, kind, args[1], x));
       });
-  return reduce.getResult(0);
+  Value result = reduce.getResult(0);
+  if (accumulator == elementType)
+    return result;
+  return buildElementwise(
+      b, loc, grids, resultType, result, accumulated, elementType,
+      [&](OpBuilder &nested, Location nestedLoc, ValueRange x) {
+        return arith::TruncFOp::create(nested, nestedLoc, elementType, x[0])
+            .getResult();
+      });
 }
 
 class ReduceLowering : public LocalizePattern<ReduceOp> {

@@ -120,20 +120,13 @@ bool harmlessInBetween(Operation *op, Value rows2d) {
   return op->getNumRegions() == 0 && isMemoryEffectFree(op);
 }
 
-/// The matmul writing `input` (directly or through an expand_shape) if it
-/// can be chunked in `chunks` row blocks before `collective` reads it.
-linalg::MatmulOp producerMatmul(Value input, Value init, Operation *collective,
-                                int64_t chunks) {
+/// The matmul writing `input` (directly or through an expand_shape) before
+/// `collective` reads it, or null when nothing in the block computes it with
+/// a linalg.matmul (then the collective is not a candidate at all).
+linalg::MatmulOp findProducerMatmul(Value input, Operation *collective) {
   Value rows2d = input;
   if (auto expand = input.getDefiningOp<memref::ExpandShapeOp>())
     rows2d = expand.getSrc();
-  auto type = dyn_cast<MemRefType>(rows2d.getType());
-  auto initType = dyn_cast<MemRefType>(init.getType());
-  // Row blocks of the destination must be views: identity layouts only.
-  if (!type || type.getRank() != 2 || !type.hasStaticShape() ||
-      !type.getLayout().isIdentity() || type.getDimSize(0) % chunks != 0 ||
-      !initType || !initType.getLayout().isIdentity())
-    return {};
   linalg::MatmulOp matmul;
   for (Operation *user : rows2d.getUsers()) {
     auto candidate = dyn_cast<linalg::MatmulOp>(user);
@@ -142,15 +135,40 @@ linalg::MatmulOp producerMatmul(Value input, Value init, Operation *collective,
         candidate->isBeforeInBlock(collective))
       matmul = candidate;
   }
+  return matmul;
+}
+
+/// Why `matmul` (found by findProducerMatmul) cannot be computed in `chunks`
+/// row blocks with each block's collective started after it, or an empty
+/// string when it can.
+std::string whyNotChunkable(linalg::MatmulOp matmul, Value input, Value init,
+                            Operation *collective, int64_t chunks) {
+  Value rows2d = input;
+  if (auto expand = input.getDefiningOp<memref::ExpandShapeOp>())
+    rows2d = expand.getSrc();
+  auto type = dyn_cast<MemRefType>(rows2d.getType());
+  auto initType = dyn_cast<MemRefType>(init.getType());
+  // Row blocks of the destination must be views: identity layouts only.
+  if (!type || type.getRank() != 2 || !type.hasStaticShape())
+    return "the product is not a static 2-D buffer";
+  if (!type.getLayout().isIdentity() || !initType ||
+      !initType.getLayout().isIdentity())
+    return "the product or the result buffer is strided, so its row blocks "
+           "are not contiguous";
+  if (type.getDimSize(0) % chunks != 0)
+    return "this rank's " + std::to_string(type.getDimSize(0)) +
+           " row(s) do not divide into " + std::to_string(chunks) + " chunks";
   // Blocks are rebuilt as plain matmuls: transposed maps or casts stay.
-  if (!matmul || matmul.hasUserDefinedMaps() ||
+  if (matmul.hasUserDefinedMaps() ||
       matmul.getCast() != linalg::TypeFn::cast_signed)
-    return {};
+    return "the matmul has transposed operands or an unsigned cast";
   for (Operation *op = matmul->getNextNode(); op != collective;
        op = op->getNextNode())
     if (!harmlessInBetween(op, rows2d))
-      return {};
-  return matmul;
+      return "'" + op->getName().getStringRef().str() +
+             "' between the matmul and the collective may read or write its "
+             "buffers";
+  return "";
 }
 
 /// Whether a reduce_scatter of `input` along `dim` scatters the columns of
@@ -193,27 +211,37 @@ struct CocoOverlapPass
       int64_t blocks = marked ? marked.getInt() : chunks;
       if (blocks < 2)
         return;
-      Value input;
-      if (auto allReduce = dyn_cast<CommAllReduceOp>(op))
-        input = allReduce.getInput();
-      else if (auto scatter = dyn_cast<CommReduceScatterOp>(op))
-        if (isa<MemRefType>(scatter.getInput().getType()) &&
-            scattersColumns(scatter.getInput(), scatter.getDim()))
-          input = scatter.getInput();
+      Value input = isa<CommAllReduceOp>(op)
+                        ? cast<CommAllReduceOp>(op).getInput()
+                        : cast<CommReduceScatterOp>(op).getInput();
       Value init = isa<CommAllReduceOp>(op)
                        ? cast<CommAllReduceOp>(op).getInit()
                        : cast<CommReduceScatterOp>(op).getInit();
       linalg::MatmulOp matmul;
-      if (input && isa<MemRefType>(input.getType()))
-        matmul = producerMatmul(input, init, op, blocks);
-      if (matmul)
+      if (isa<MemRefType>(input.getType()))
+        matmul = findProducerMatmul(input, op);
+      std::string why;
+      if (!matmul)
+        why = "its input is not the product of a matmul (in row-block form)";
+      else if (auto scatter = dyn_cast<CommReduceScatterOp>(op);
+               scatter && !scattersColumns(input, scatter.getDim()))
+        why = "it scatters dimension " + std::to_string(scatter.getDim()) +
+              ", not the product's columns, so each row block would be "
+              "spread over all ranks";
+      else
+        why = whyNotChunkable(matmul, input, init, op, blocks);
+      if (why.empty()) {
         targets.push_back({matmul, op, blocks});
-      else if (marked)
+      } else if (marked) {
         // Checked at the global view; the buffers came out differently.
         op->emitWarning() << "was scheduled for overlap in " << blocks
-                          << " chunks, but its buffers do not have the "
-                             "matmul row-block form coco-overlap needs; it "
-                             "stays blocking";
+                          << " chunks, but it stays blocking: " << why;
+      } else if (matmul) {
+        // Overlap was asked for every matmul + collective pair (chunks=N);
+        // say why this pair is left as it is rather than drop it silently.
+        op->emitRemark() << "not overlapped in " << blocks
+                         << " chunks, stays blocking: " << why;
+      }
     });
     for (auto [matmul, collective, blocks] : targets) {
       OpBuilder b(collective);

@@ -91,9 +91,14 @@ func.func @update(%w: !coco.dtensor<16xf32, replicated on @dp>, %d: !coco.dtenso
   return
 }
 
+// The sum of squares accumulates in f64 and rounds once (a long f32 sum
+// loses n * 2^-24 of accuracy).
 // CHECK-LABEL: func @norm
-// CHECK: linalg.reduce ins(%arg0 : tensor<4x4xf32>) outs(%{{.*}} : tensor<f32>) dimensions = [0, 1]
-// CHECK: arith.mulf %[[IN:.*]], %[[IN]]
+// CHECK: linalg.reduce ins(%arg0 : tensor<4x4xf32>) outs(%{{.*}} : tensor<f64>) dimensions = [0, 1]
+// CHECK: %[[SQ:.*]] = arith.mulf %[[IN:.*]], %[[IN]] : f32
+// CHECK: %[[WIDE:.*]] = arith.extf %[[SQ]] : f32 to f64
+// CHECK: arith.addf %{{.*}}, %[[WIDE]] : f64
+// CHECK: arith.truncf %{{.*}} : f64 to f32
 // CHECK: math.sqrt
 // CHECK: tensor.extract %{{.*}}[] : tensor<f32>
 func.func @norm(%w: !coco.dtensor<4x4xf32, replicated on @dp>) -> f32 {

@@ -1,5 +1,4 @@
 // RUN: coco-opt %s --pass-pipeline="builtin.module(func.func(coco-overlap{chunks=2}))" -verify-diagnostics | FileCheck %s
-// RUN: coco-opt %s --pass-pipeline="builtin.module(func.func(coco-overlap{chunks=0}))" -verify-diagnostics | FileCheck %s --check-prefix=MARKED
 
 // ol(MM, AR): the matmul and the all_reduce of its result become two row
 // blocks, each block's all_reduce started right after its matmul, the waits
@@ -31,12 +30,14 @@ func.func @layer(%a: memref<8x4xf32>, %b: memref<4x6xf32>, %c: memref<8x6xf32>, 
   return
 }
 
-// Rows not divisible by the chunk count: left alone.
+// Rows not divisible by the chunk count (an uneven block, or a small
+// product): left alone, with a remark saying why.
 // CHECK-LABEL: func @odd_rows
 // CHECK: linalg.matmul
 // CHECK: coco.comm.all_reduce sum
 func.func @odd_rows(%a: memref<7x4xf32>, %b: memref<4x6xf32>, %c: memref<7x6xf32>, %d: memref<7x6xf32>) {
   linalg.matmul ins(%a, %b : memref<7x4xf32>, memref<4x6xf32>) outs(%c : memref<7x6xf32>)
+  // expected-remark @+1 {{not overlapped in 2 chunks, stays blocking: this rank's 7 row(s) do not divide into 2 chunks}}
   coco.comm.all_reduce sum %c into %d on @tp[0] : memref<7x6xf32>, memref<7x6xf32>
   return
 }
@@ -49,6 +50,7 @@ func.func @odd_rows(%a: memref<7x4xf32>, %b: memref<4x6xf32>, %c: memref<7x6xf32
 func.func @read_in_between(%a: memref<8x4xf32>, %b: memref<4x6xf32>, %c: memref<8x6xf32>, %d: memref<8x6xf32>, %e: memref<8x6xf32>) {
   linalg.matmul ins(%a, %b : memref<8x4xf32>, memref<4x6xf32>) outs(%c : memref<8x6xf32>)
   memref.copy %c, %e : memref<8x6xf32> to memref<8x6xf32>
+  // expected-remark @+1 {{not overlapped in 2 chunks, stays blocking: 'memref.copy' between the matmul and the collective may read or write its buffers}}
   coco.comm.all_reduce sum %c into %d on @tp[0] : memref<8x6xf32>, memref<8x6xf32>
   return
 }
@@ -79,7 +81,7 @@ func.func @layer_rs(%a: memref<8x4xf32>, %b: memref<4x6xf32>, %c: memref<8x6xf32
 }
 
 // A reduce_scatter along the rows would scatter every row block across all
-// ranks, not into this rank's rows: left alone.
+// ranks, not into this rank's rows: left alone, with a remark.
 // CHECK-LABEL: func @rs_along_rows
 // CHECK: linalg.matmul
 // CHECK: coco.comm.reduce_scatter sum
@@ -87,31 +89,8 @@ func.func @layer_rs(%a: memref<8x4xf32>, %b: memref<4x6xf32>, %c: memref<8x6xf32
 func.func @rs_along_rows(%a: memref<8x4xf32>, %b: memref<4x6xf32>, %c: memref<8x6xf32>, %d: memref<2x2x6xf32>) {
   linalg.matmul ins(%a, %b : memref<8x4xf32>, memref<4x6xf32>) outs(%c : memref<8x6xf32>)
   %e = memref.expand_shape %c [[0, 1], [2]] output_shape [2, 4, 6] : memref<8x6xf32> into memref<2x4x6xf32>
+  // expected-remark @+1 {{not overlapped in 2 chunks, stays blocking: it scatters dimension 1, not the product's columns, so each row block would be spread over all ranks}}
   coco.comm.reduce_scatter sum %e into %d dim 1 on @tp[0] : memref<2x4x6xf32>, memref<2x2x6xf32>
-  return
-}
-
-// With chunks=0 only collectives a schedule marked (transform.coco.overlap)
-// are chunked, in the number of blocks they were marked with.
-// MARKED-LABEL: func @layer(
-// MARKED-NOT: iall_reduce
-// MARKED-LABEL: func @marked
-// MARKED-COUNT-4: coco.comm.iall_reduce
-// MARKED-COUNT-4: coco.comm.wait
-// CHECK-LABEL: func @marked
-// CHECK-COUNT-4: coco.comm.iall_reduce
-func.func @marked(%a: memref<8x4xf32>, %b: memref<4x6xf32>, %c: memref<8x6xf32>, %d: memref<8x6xf32>) {
-  linalg.matmul ins(%a, %b : memref<8x4xf32>, memref<4x6xf32>) outs(%c : memref<8x6xf32>)
-  coco.comm.all_reduce sum %c into %d on @tp[0] {coco.overlap_chunks = 4 : i64} : memref<8x6xf32>, memref<8x6xf32>
-  return
-}
-
-// A marked collective that cannot be chunked stays blocking, with a warning.
-// MARKED-LABEL: func @marked_without_matmul
-// MARKED: coco.comm.all_reduce sum
-func.func @marked_without_matmul(%c: memref<8x6xf32>, %d: memref<8x6xf32>) {
-  // expected-warning @+1 {{was scheduled for overlap in 4 chunks, but its buffers do not have the matmul row-block form coco-overlap needs; it stays blocking}}
-  coco.comm.all_reduce sum %c into %d on @tp[0] {coco.overlap_chunks = 4 : i64} : memref<8x6xf32>, memref<8x6xf32>
   return
 }
 
@@ -134,6 +113,7 @@ func.func @lhs_written(%a: memref<8x4xf32>, %b: memref<4x6xf32>, %c: memref<8x6x
   %one = arith.constant 1.0 : f32
   linalg.matmul ins(%a, %b : memref<8x4xf32>, memref<4x6xf32>) outs(%c : memref<8x6xf32>)
   linalg.fill ins(%one : f32) outs(%a : memref<8x4xf32>)
+  // expected-remark @+1 {{not overlapped in 2 chunks, stays blocking: 'linalg.fill' between the matmul and the collective may read or write its buffers}}
   coco.comm.all_reduce sum %c into %d on @tp[0] : memref<8x6xf32>, memref<8x6xf32>
   return
 }
@@ -142,6 +122,7 @@ func.func @nested_read(%a: memref<8x4xf32>, %b: memref<4x6xf32>, %c: memref<8x6x
   scf.if %p {
     memref.copy %c, %e : memref<8x6xf32> to memref<8x6xf32>
   }
+  // expected-remark @+1 {{not overlapped in 2 chunks, stays blocking: 'scf.if' between the matmul and the collective may read or write its buffers}}
   coco.comm.all_reduce sum %c into %d on @tp[0] : memref<8x6xf32>, memref<8x6xf32>
   return
 }
@@ -149,6 +130,7 @@ func.func @two_collectives(%a: memref<8x4xf32>, %b: memref<4x6xf32>, %c: memref<
   linalg.matmul ins(%a, %b : memref<8x4xf32>, memref<4x6xf32>) outs(%c : memref<8x6xf32>)
   %e1 = memref.expand_shape %c [[0, 1], [2]] output_shape [2, 4, 6] : memref<8x6xf32> into memref<2x4x6xf32>
   coco.comm.all_reduce sum %e1 into %d on @tp[0] : memref<2x4x6xf32>, memref<2x4x6xf32>
+  // expected-remark @+2 {{not overlapped in 2 chunks, stays blocking: 'coco.comm.all_reduce' between the matmul and the collective may read or write its buffers}}
   %e2 = memref.expand_shape %c [[0, 1], [2]] output_shape [2, 4, 6] : memref<8x6xf32> into memref<2x4x6xf32>
   coco.comm.all_reduce sum %e2 into %e on @tp[0] : memref<2x4x6xf32>, memref<2x4x6xf32>
   return
@@ -156,6 +138,17 @@ func.func @two_collectives(%a: memref<8x4xf32>, %b: memref<4x6xf32>, %c: memref<
 func.func @transposed_lhs(%a: memref<4x8xf32>, %b: memref<4x6xf32>, %c: memref<8x6xf32>, %d: memref<8x6xf32>) {
   linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (k, m)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>]
       ins(%a, %b : memref<4x8xf32>, memref<4x6xf32>) outs(%c : memref<8x6xf32>)
+  // expected-remark @+1 {{not overlapped in 2 chunks, stays blocking: the matmul has transposed operands or an unsigned cast}}
   coco.comm.all_reduce sum %c into %d on @tp[0] : memref<8x6xf32>, memref<8x6xf32>
+  return
+}
+
+// A collective that no matmul feeds (a gradient, say) is not a candidate
+// and passes without a word.
+// CHECK-LABEL: func @no_matmul
+// CHECK: coco.comm.all_reduce sum
+// CHECK-NOT: iall_reduce
+func.func @no_matmul(%g: memref<16xf32>, %h: memref<16xf32>) {
+  coco.comm.all_reduce sum %g into %h on @tp[0] : memref<16xf32>, memref<16xf32>
   return
 }

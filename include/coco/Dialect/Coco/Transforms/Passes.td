@@ -174,7 +174,9 @@ def CocoOverlapPass : Pass<"coco-overlap", "::mlir::func::FuncOp"> {
     k's communication is in flight while block k+1 computes; the waits
     follow. CoCoNet's ol(MM, AR) and ol(MM, RS). Matmuls whose row count is
     not divisible by `chunks`, results read before the collective, and
-    reduce_scatters along the rows are left alone. A collective marked
+    reduce_scatters along the rows are left alone, each with a remark
+    saying why (a collective no matmul feeds is not a candidate and passes
+    silently). A collective marked
     `coco.overlap_chunks = N` (by `transform.coco.overlap` at the global
     view) is chunked in N blocks whatever `chunks` says, with a warning if
     it cannot be.
