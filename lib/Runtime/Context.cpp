@@ -207,11 +207,16 @@ std::array<int64_t, kMaxGridRank> resolveGrid(int64_t ndims,
   return resolved;
 }
 
-/// Splits the world into the communicators of a group of grid axes; world
-/// ranks map onto the grid in row-major order.
+/// The communicator of this rank's group of grid axes: the world ranks that
+/// share its coordinates off the group's axes, ordered row-major by their
+/// coordinates on the group's axes (the first axis outermost); world ranks
+/// map onto the grid in row-major order. Only the group's members take part
+/// (MPI_Comm_create_group), so a group used inside one pipeline stage's
+/// branch is created by that stage alone. `tag` keeps concurrent creations
+/// of different groups apart.
 AxisComm createAxisComm(int64_t ndims,
                         const std::array<int64_t, kMaxGridRank> &extents,
-                        const std::vector<int64_t> &axes) {
+                        const std::vector<int64_t> &axes, int tag) {
   const AxisComm &world = state.world;
   std::array<int64_t, kMaxGridRank> coords = {};
   int64_t rest = world.rank;
@@ -219,32 +224,42 @@ AxisComm createAxisComm(int64_t ndims,
     coords[size_t(d)] = rest % extents[size_t(d)];
     rest /= extents[size_t(d)];
   }
-  // Ranks sharing every coordinate off the group form a communicator,
-  // ordered row-major by their coordinates on the group's axes.
-  auto inGroup = [&](int64_t d) {
-    return std::find(axes.begin(), axes.end(), d) != axes.end();
-  };
-  int64_t color = 0, key = 0;
-  for (int64_t d = 0; d < ndims; ++d)
-    if (!inGroup(d))
-      color = color * extents[size_t(d)] + coords[size_t(d)];
   std::vector<int64_t> levels;
+  int64_t groupSize = 1;
   for (int64_t axis : axes) {
-    key = key * extents[size_t(axis)] + coords[size_t(axis)];
     levels.push_back(extents[size_t(axis)]);
+    groupSize *= extents[size_t(axis)];
+  }
+  // Member k sits at this rank's coordinates, except on the group's axes,
+  // where it sits at k's digits over `levels`.
+  std::vector<int> members;
+  for (int64_t k = 0; k < groupSize; ++k) {
+    std::array<int64_t, kMaxGridRank> at = coords;
+    int64_t digits = k;
+    for (size_t i = axes.size(); i-- > 0;) {
+      at[size_t(axes[i])] = digits % levels[i];
+      digits /= levels[i];
+    }
+    int64_t worldRank = 0;
+    for (int64_t d = 0; d < ndims; ++d)
+      worldRank = worldRank * extents[size_t(d)] + at[size_t(d)];
+    members.push_back(int(worldRank));
   }
 
-  AxisComm result{MPI_COMM_NULL, 0, 0, {}, levels};
-  checkMpi(MPI_Comm_split(world.comm, int(color), int(key), &result.comm),
-           "MPI_Comm_split");
+  AxisComm result{MPI_COMM_NULL, 0, 0, members, levels};
+  MPI_Group worldGroup, group;
+  checkMpi(MPI_Comm_group(world.comm, &worldGroup), "MPI_Comm_group");
+  checkMpi(MPI_Group_incl(worldGroup, int(members.size()), members.data(),
+                          &group),
+           "MPI_Group_incl");
+  checkMpi(MPI_Comm_create_group(world.comm, group, tag, &result.comm),
+           "MPI_Comm_create_group");
+  checkMpi(MPI_Group_free(&group), "MPI_Group_free");
+  checkMpi(MPI_Group_free(&worldGroup), "MPI_Group_free");
   checkMpi(MPI_Comm_set_errhandler(result.comm, MPI_ERRORS_RETURN),
            "MPI_Comm_set_errhandler");
   checkMpi(MPI_Comm_size(result.comm, &result.size), "MPI_Comm_size");
   checkMpi(MPI_Comm_rank(result.comm, &result.rank), "MPI_Comm_rank");
-  result.worldRanks.resize(size_t(result.size));
-  checkMpi(MPI_Allgather(&world.rank, 1, MPI_INT, result.worldRanks.data(), 1,
-                         MPI_INT, result.comm),
-           "MPI_Allgather");
   return result;
 }
 
@@ -385,8 +400,20 @@ int64_t coco_rt_comm_group(int64_t ndims, int64_t d0, int64_t d1, int64_t d2,
     if (state.comms[i].key == key)
       return int64_t(i);
 
-  // Creating a communicator is collective over the world: every rank must
-  // ask for the same grid and axes.
+  const int64_t *extents = key.data() + 1;
+  std::vector<int64_t> axes(key.begin() + 1 + kMaxGridRank,
+                            key.begin() + 1 + kMaxGridRank + naxes);
+  auto resolved = resolveGrid(ndims, extents, axes, site);
+  // Creating the communicator is collective over the group's members: they
+  // must ask for the same grid and axes. The tag is a hash of what they ask
+  // for, so a member asking for anything else does not join the wrong
+  // communicator: it waits, and the watchdog ends the job naming this call.
+  // The agreement check below catches the rare hash collision.
+  uint64_t hash = 1469598103934665603ull; // FNV-1a over the key
+  for (int64_t value : key)
+    hash = (hash ^ uint64_t(value)) * 1099511628211ull;
+  int tag = int(hash % 32767); // MPI guarantees tags up to 32767
+  state.comms.push_back({key, createAxisComm(ndims, resolved, axes, tag)});
   Signature signature(OpKind::Comm, /*dtype=*/-1, /*reduction=*/-1);
   signature.addParam("grid rank", ndims);
   for (int i = 0; i < kMaxGridRank; ++i)
@@ -395,13 +422,7 @@ int64_t coco_rt_comm_group(int64_t ndims, int64_t d0, int64_t d1, int64_t d2,
                                     "fourth axis"};
   for (int i = 0; i < kMaxGridRank; ++i)
     signature.addParam(axisNames[i], key[size_t(1 + kMaxGridRank + i)]);
-  signature.checkAgreement(state.world, site);
-
-  const int64_t *extents = key.data() + 1;
-  std::vector<int64_t> axes(key.begin() + 1 + kMaxGridRank,
-                            key.begin() + 1 + kMaxGridRank + naxes);
-  auto resolved = resolveGrid(ndims, extents, axes, site);
-  state.comms.push_back({key, createAxisComm(ndims, resolved, axes)});
+  signature.checkAgreement(state.comms.back().axis, site);
   int64_t handle = int64_t(state.comms.size() - 1);
   for (const RuntimeExtension &extension : extensions())
     if (extension.axisCreated)

@@ -54,11 +54,20 @@ FailureOr<DTensorType> mlir::coco::distributionOf(Operation *at,
     if ((int64_t)dim >= type.getRank())
       return at->emitOpError() << "splits dimension " << dim << " of a rank-"
                                << type.getRank() << " tensor";
+    // The product of the axes' extents, or dynamic if one is '?'.
     int64_t shards = 1;
     for (int16_t axis : list) {
+      if (axis < 0 || axis >= grid.getRank() ||
+          !placements[axis].isReplicated())
+        return at->emitOpError()
+               << "splits over grid axis " << axis
+               << ", which is out of range or splits another dimension";
       placements[axis] = Placement::sliced(dim);
       order.push_back(axis);
-      shards *= grid.getShape()[axis];
+      int64_t extent = grid.getShape()[axis];
+      shards = ShapedType::isDynamic(shards) || ShapedType::isDynamic(extent)
+                   ? ShapedType::kDynamic
+                   : shards * extent;
     }
     // Explicit shard offsets are accepted where they are coco's blocks (a
     // dim split over one axis of static extent).

@@ -40,6 +40,26 @@ FailureOr<SmallVector<int64_t>> gridShape(Operation *from,
   return from->emitOpError() << "refers to unknown grid " << grid;
 }
 
+/// The axes a process_multi_index or grid_shape asks about: its `axes`, or
+/// every axis of the grid when it names none (one result per axis).
+FailureOr<SmallVector<int16_t>> queriedAxes(Operation *op,
+                                            FlatSymbolRefAttr grid,
+                                            ArrayRef<int16_t> axes) {
+  if (!axes.empty())
+    return SmallVector<int16_t>(axes);
+  FailureOr<SmallVector<int64_t>> shape = gridShape(op, grid);
+  if (failed(shape))
+    return failure();
+  if (op->getNumResults() != shape->size())
+    return op->emitOpError() << "has " << op->getNumResults()
+                             << " result(s) for the " << shape->size()
+                             << " axes of grid " << grid;
+  SmallVector<int16_t> all;
+  for (int16_t axis = 0; axis < (int16_t)shape->size(); ++axis)
+    all.push_back(axis);
+  return all;
+}
+
 DenseI64ArrayAttr axesAttr(Builder &b, ArrayRef<int16_t> axes) {
   SmallVector<int64_t> list(axes.begin(), axes.end());
   return b.getDenseI64ArrayAttr(list);
@@ -151,8 +171,12 @@ struct MultiIndexLowering : ShardPattern<shard::ProcessMultiIndexOp> {
   LogicalResult
   matchAndRewrite(shard::ProcessMultiIndexOp op, OpAdaptor,
                   ConversionPatternRewriter &rewriter) const override {
+    FailureOr<SmallVector<int16_t>> axes =
+        queriedAxes(op, op.getGridAttr(), op.getAxes());
+    if (failed(axes))
+      return failure();
     SmallVector<Value> ranks;
-    for (int16_t axis : op.getAxes())
+    for (int16_t axis : *axes)
       ranks.push_back(
           AxisRankOp::create(rewriter, op.getLoc(), op.getGrid(), axis));
     rewriter.replaceOp(op, ranks);
@@ -165,8 +189,12 @@ struct GridShapeLowering : ShardPattern<shard::GridShapeOp> {
   LogicalResult
   matchAndRewrite(shard::GridShapeOp op, OpAdaptor,
                   ConversionPatternRewriter &rewriter) const override {
+    FailureOr<SmallVector<int16_t>> axes =
+        queriedAxes(op, op.getGridAttr(), op.getAxes());
+    if (failed(axes))
+      return failure();
     SmallVector<Value> sizes;
-    for (int16_t axis : op.getAxes())
+    for (int16_t axis : *axes)
       sizes.push_back(
           AxisSizeOp::create(rewriter, op.getLoc(), op.getGrid(), axis));
     rewriter.replaceOp(op, sizes);
@@ -461,12 +489,24 @@ LogicalResult checkImportable(Operation *op) {
     return op->emitOpError()
            << "is not partitioned yet: run sharding-propagation and "
               "shard-partition first";
-  if (isa<shard::GridOp, shard::ProcessMultiIndexOp, shard::GridShapeOp>(op))
+  if (isa<shard::GridOp>(op))
     return success();
+  if (auto index = dyn_cast<shard::ProcessMultiIndexOp>(op))
+    return queriedAxes(op, index.getGridAttr(), index.getAxes());
+  if (auto shape = dyn_cast<shard::GridShapeOp>(op))
+    return queriedAxes(op, shape.getGridAttr(), shape.getAxes());
   if (auto linear = dyn_cast<shard::ProcessLinearIndexOp>(op))
     return gridShape(op, linear.getGridAttr());
   if (llvm::any_of(op->getOperandTypes(), llvm::IsaPred<BaseMemRefType>))
     return op->emitOpError() << "on memrefs: import before bufferization";
+  // Results are built as tensor.empty / extract_slice of their static type.
+  for (Type type : llvm::concat<Type>(op->getOperandTypes(),
+                                      op->getResultTypes()))
+    if (auto shaped = dyn_cast<ShapedType>(type);
+        shaped && !shaped.hasStaticShape())
+      return op->emitOpError()
+             << "on a dynamically shaped " << type
+             << ": coco imports static shapes (the partitioner's blocks)";
   auto reduction = [&](shard::ReductionKind kind) -> LogicalResult {
     return reductionOf(op, kind);
   };

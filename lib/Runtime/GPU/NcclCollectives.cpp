@@ -3,9 +3,9 @@
 // Each entry point validates exactly like its coco_rt_* counterpart (the
 // shared Call: cross-rank consistency check over MPI, shapes, ranges), then
 // enqueues NCCL on the compute stream and returns when the GPU is done.
-// NCCL communicators mirror the CPU runtime's axis communicators: a world
-// communicator bootstrapped over MPI, and one per axis split from it when
-// coco_rt_comm creates the axis (collectively, on every rank).
+// NCCL communicators mirror the CPU runtime's axis communicators: one per
+// group of grid axes, bootstrapped over the group's MPI communicator when
+// coco_rt_comm creates it (collectively, on the group's members only).
 //
 //===----------------------------------------------------------------------===//
 
@@ -16,6 +16,7 @@
 #include "coco/Runtime/CocoRuntime.h"
 #include "coco/Runtime/CocoRuntimeGPU.h"
 
+#include <algorithm>
 #include <mutex>
 #include <unordered_map>
 #include <vector>
@@ -26,7 +27,6 @@ using namespace coco::rt::gpu;
 namespace {
 
 struct NcclState {
-  ncclComm_t world = nullptr;
   std::unordered_map<int64_t, ncclComm_t> axes;
 };
 
@@ -35,48 +35,47 @@ NcclState &ncclState() {
   return *state;
 }
 
-/// NCCL needs a GPU of its own per rank: with more ranks on a node than
-/// GPUs, ncclCommInitRank would fail with a less helpful "duplicate GPU".
-void requireOneGpuPerRank(const AxisComm &world) {
+/// NCCL needs a GPU of its own per rank of a communicator: with two of its
+/// ranks on one GPU (more ranks on a node than GPUs), ncclCommInitRank would
+/// fail with a less helpful "duplicate GPU". Checked among `axis`'s members
+/// on this node only, so creating a group stays local to the group.
+void requireOneGpuPerRank(const AxisComm &axis) {
   MPI_Comm node;
-  checkMpi(MPI_Comm_split_type(world.comm, MPI_COMM_TYPE_SHARED, world.rank,
+  checkMpi(MPI_Comm_split_type(axis.comm, MPI_COMM_TYPE_SHARED, axis.rank,
                                MPI_INFO_NULL, &node),
            "MPI_Comm_split_type");
-  int nodeRanks = 0, devices = 0;
+  int nodeRanks = 0, device = 0, devices = 0;
   checkMpi(MPI_Comm_size(node, &nodeRanks), "MPI_Comm_size");
-  checkMpi(MPI_Comm_free(&node), "MPI_Comm_free");
+  checkCuda(cudaGetDevice(&device), "cudaGetDevice");
   checkCuda(cudaGetDeviceCount(&devices), "cudaGetDeviceCount");
-  if (nodeRanks > devices)
+  std::vector<int> used(size_t(nodeRanks), 0);
+  checkMpi(MPI_Allgather(&device, 1, MPI_INT, used.data(), 1, MPI_INT, node),
+           "MPI_Allgather");
+  checkMpi(MPI_Comm_free(&node), "MPI_Comm_free");
+  std::sort(used.begin(), used.end());
+  if (std::adjacent_find(used.begin(), used.end()) != used.end())
     fatalf(nullptr,
-           "%d ranks run on this node but it has %d GPU(s): NCCL needs one "
-           "GPU per rank (mpirun -np <GPUs per node x nodes>)",
+           "%d ranks of one communicator run on this node, which has %d "
+           "GPU(s), and two of them share a GPU: NCCL needs one GPU per rank "
+           "(mpirun -np <GPUs per node x nodes>)",
            nodeRanks, devices);
 }
 
-void createWorld() {
-  const AxisComm &world = worldAxis();
-  requireOneGpuPerRank(world);
-  ncclUniqueId id;
-  if (world.rank == 0)
-    checkNccl(ncclGetUniqueId(&id), "ncclGetUniqueId");
-  checkMpi(MPI_Bcast(&id, sizeof(id), MPI_BYTE, 0, world.comm),
-           "MPI_Bcast (ncclUniqueId)");
-  checkNccl(ncclCommInitRank(&ncclState().world, world.size, id, world.rank),
-            "ncclCommInitRank");
-}
-
-/// coco_rt_comm created `axis`: split its NCCL communicator off the world's.
+/// coco_rt_comm created `axis`: its NCCL communicator, created by the
+/// axis's members alone (like the MPI one), so a group used in one pipeline
+/// stage's branch does not wait for the other stages.
 void onAxisCreated(int64_t handle, const AxisComm &axis) {
   ensureDevice();
-  NcclState &state = ncclState();
-  if (!state.world)
-    createWorld();
-  // Ranks of one line of the axis share its first rank's world rank.
+  requireOneGpuPerRank(axis);
+  ncclUniqueId id;
+  if (axis.rank == 0)
+    checkNccl(ncclGetUniqueId(&id), "ncclGetUniqueId");
+  checkMpi(MPI_Bcast(&id, sizeof(id), MPI_BYTE, 0, axis.comm),
+           "MPI_Bcast (ncclUniqueId)");
   ncclComm_t comm = nullptr;
-  checkNccl(ncclCommSplit(state.world, axis.worldRanks[0], axis.rank, &comm,
-                          nullptr),
-            "ncclCommSplit");
-  state.axes[handle] = comm;
+  checkNccl(ncclCommInitRank(&comm, axis.size, id, axis.rank),
+            "ncclCommInitRank");
+  ncclState().axes[handle] = comm;
 }
 
 void onFinalize() {
@@ -84,9 +83,6 @@ void onFinalize() {
   for (auto &[handle, comm] : state.axes)
     ncclCommDestroy(comm);
   state.axes.clear();
-  if (state.world)
-    ncclCommDestroy(state.world);
-  state.world = nullptr;
 }
 
 const bool registered = [] {

@@ -85,15 +85,51 @@ DTensorType asDistributed(Type type) {
 
 /// The distribution of a rank-local tensor an entry's argument or result
 /// carries as `coco.distribution` (recorded from an upstream sharding by
-/// coco-shard-placements), when its block is `local`.
-DTensorType recordedDistribution(Attribute attr, Type local) {
-  auto typeAttr = dyn_cast_or_null<TypeAttr>(attr);
+/// coco-shard-placements), when its block is `local`; null when there is
+/// none. The host cuts and allocates blocks by the distribution, so every
+/// rank's block must be exactly the static local type: an error otherwise.
+FailureOr<DTensorType> recordedDistribution(func::FuncOp entry,
+                                            Attribute attr, Type local,
+                                            StringRef what) {
+  if (!attr)
+    return DTensorType();
+  auto typeAttr = dyn_cast<TypeAttr>(attr);
   auto dtensor = typeAttr ? dyn_cast<DTensorType>(typeAttr.getValue())
                           : DTensorType();
   auto tensor = dyn_cast<RankedTensorType>(local);
   if (!dtensor || !tensor || dtensor.getRank() != tensor.getRank() ||
       dtensor.getElementType() != tensor.getElementType())
-    return {};
+    return entry.emitError() << "coco.distribution of " << what << " must be "
+                             << "a !coco.dtensor of the same rank and element "
+                                "type as its "
+                             << local;
+  auto grid =
+      SymbolTable::lookupNearestSymbolFrom<GridOp>(entry, dtensor.getGrid());
+  if (!grid)
+    return entry.emitError() << "coco.distribution of " << what
+                             << " refers to unknown grid "
+                             << dtensor.getGrid();
+  for (int64_t dim = 0; dim < dtensor.getRank(); ++dim) {
+    int64_t shards = 1;
+    for (int64_t axis : dtensor.getSliceLevels(dim)) {
+      int64_t extent = axis < grid.getRank() ? grid.getShape()[axis]
+                                             : ShapedType::kDynamic;
+      if (ShapedType::isDynamic(extent))
+        return entry.emitError()
+               << "coco.distribution of " << what << " slices dimension "
+               << dim << " over grid axis " << axis
+               << ", whose extent is not static: the block of its static "
+                  "type "
+               << local << " cannot be checked";
+      shards *= extent;
+    }
+    int64_t global = dtensor.getShape()[dim];
+    if (global % shards != 0 || global / shards != tensor.getDimSize(dim))
+      return entry.emitError()
+             << "coco.distribution of " << what << " is " << dtensor
+             << ", whose blocks of dimension " << dim << " are not the "
+             << tensor.getDimSize(dim) << " elements of its type " << local;
+  }
   return dtensor;
 }
 
@@ -207,8 +243,12 @@ LogicalResult MainEmitter::emitSetup(func::FuncOp entry, unsigned index) {
     std::string argName =
         nameAttr ? nameAttr.getValue().str() : "arg" + std::to_string(i);
     std::string var = p + "a" + std::to_string(i);
-    DTensorType dtensor =
-        recordedDistribution(entry.getArgAttr(i, "coco.distribution"), argType);
+    FailureOr<DTensorType> recorded = recordedDistribution(
+        entry, entry.getArgAttr(i, "coco.distribution"), argType,
+        "argument " + std::to_string(i));
+    if (failed(recorded))
+      return failure();
+    DTensorType dtensor = *recorded;
     if (!dtensor)
       dtensor = asDistributed(argType);
     if (dtensor) {
@@ -247,8 +287,12 @@ LogicalResult MainEmitter::emitSetup(func::FuncOp entry, unsigned index) {
     auto nameAttr = entry.getResultAttrOfType<StringAttr>(i, "coco.name");
     std::string resultName =
         nameAttr ? nameAttr.getValue().str() : "result" + std::to_string(i);
-    DTensorType dtensor = recordedDistribution(
-        entry.getResultAttr(i, "coco.distribution"), resultType);
+    FailureOr<DTensorType> recorded = recordedDistribution(
+        entry, entry.getResultAttr(i, "coco.distribution"), resultType,
+        "result " + std::to_string(i));
+    if (failed(recorded))
+      return failure();
+    DTensorType dtensor = *recorded;
     FailureOr<std::string> info = tensorInfo(
         entry, dtensor ? dtensor : asDistributed(resultType), resultName,
         "Zeros");

@@ -63,6 +63,19 @@ func.func @indices() -> (index, index, index) {
   return %0, %1, %2 : index, index, index
 }
 
+// Without axes, the queries name every grid axis, one result each.
+// CHECK-LABEL: func @all_axes
+// CHECK: %[[A0:.*]] = coco.axis_rank @grid[0]
+// CHECK: %[[A1:.*]] = coco.axis_rank @grid[1]
+// CHECK: %[[N0:.*]] = coco.axis_size @grid[0]
+// CHECK: %[[N1:.*]] = coco.axis_size @grid[1]
+// CHECK: return %[[A0]], %[[A1]], %[[N0]], %[[N1]]
+func.func @all_axes() -> (index, index, index, index) {
+  %0:2 = shard.process_multi_index on @grid : index, index
+  %1:2 = shard.grid_shape @grid : index, index
+  return %0#0, %0#1, %1#0, %1#1 : index, index, index, index
+}
+
 // -----
 
 shard.grid @grid(shape = 2x2)
@@ -144,4 +157,15 @@ func.func @unpartitioned(%x: tensor<8xf32>) -> tensor<8xf32> {
   %s = shard.sharding @grid split_axes = [[0]] : !shard.sharding
   %0 = shard.shard %x to %s : tensor<8xf32>
   return %0 : tensor<8xf32>
+}
+
+// -----
+
+shard.grid @grid(shape = 4)
+
+// Results are built with their static type; a dynamic one is refused.
+func.func @dynamic_shape(%x: tensor<?xf32>) -> tensor<?xf32> {
+  // expected-error @+1 {{on a dynamically shaped 'tensor<?xf32>': coco imports static shapes (the partitioner's blocks)}}
+  %0 = shard.all_reduce %x on @grid grid_axes = [0] : tensor<?xf32> -> tensor<?xf32>
+  return %0 : tensor<?xf32>
 }

@@ -880,8 +880,47 @@ func.func @f(%x: !coco.dtensor<4xf32, [local, local] on @g>) {
 
 coco.grid @g(shape = [2, 2])
 func.func @f(%x: !coco.dtensor<4xf32, [local, local] on @g>) {
-  // expected-error @+1 {{'coco.all_reduce' axes must be non-negative, got -1}}
+  // expected-error @+1 {{'coco.all_reduce' axis must be in [0, 3] (a grid has at most 4 axes), got -1}}
   %0 = coco.all_reduce sum %x along [-1] : !coco.dtensor<4xf32, [local, local] on @g>
+  return
+}
+
+// -----
+
+// An axis past any grid is rejected before the result type is inferred
+// (broadcast and slice would otherwise place the result on it).
+coco.grid @g(shape = [2, 2])
+func.func @f(%x: !coco.dtensor<4xf32, replicated on @g>) {
+  // expected-error @+1 {{'coco.broadcast' axis must be in [0, 3] (a grid has at most 4 axes), got 9223372036854775807}}
+  %0 = coco.broadcast %x root 0 along [9223372036854775807] : !coco.dtensor<4xf32, replicated on @g>
+  return
+}
+
+// -----
+
+coco.grid @g(shape = [2, 2])
+func.func @f(%x: !coco.dtensor<4xf32, replicated on @g>) {
+  // expected-error @+1 {{'coco.slice' axis must be in [0, 3] (a grid has at most 4 axes), got 4}}
+  %0 = coco.slice %x dim 0 along [4] : !coco.dtensor<4xf32, replicated on @g>
+  return
+}
+
+// -----
+
+// An axis the type allows but this grid lacks: the grid check.
+coco.grid @g(shape = [2, 2])
+func.func @f(%x: !coco.dtensor<4xf32, replicated on @g>) {
+  // expected-error @+1 {{'coco.slice' op refers to axis 3 of grid @g, which has 2 dimension(s)}}
+  %0 = coco.slice %x dim 0 along [3] : !coco.dtensor<4xf32, replicated on @g>
+  return
+}
+
+// -----
+
+coco.grid @g(shape = [2, 2])
+func.func @f(%x: !coco.dtensor<4xf32, [local, local] on @g>) {
+  // expected-error @+1 {{'coco.all_reduce' 'along' names no axis; name at least one, or leave 'along' out for the operand's default}}
+  %0 = coco.all_reduce sum %x along [] : !coco.dtensor<4xf32, [local, local] on @g>
   return
 }
 

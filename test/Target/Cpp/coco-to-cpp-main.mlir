@@ -72,3 +72,30 @@ func.func @f(%m: memref<4xf32>) { return }
 coco.grid @g(shape = [?])
 // expected-error @+1 {{coco.init of argument 0 must be one of "Uniform", "Positive", "Zeros", "Ones"}}
 func.func @f(%x: !coco.dtensor<4xf32, local on @g> {coco.init = "Random"}) { return }
+
+// -----
+
+// A recorded distribution (coco-shard-placements) must describe blocks of
+// exactly the argument's static type: the host cuts them by it.
+coco.grid @g(shape = [2, 2])
+// expected-error @+1 {{coco.distribution of argument 0 is '!coco.dtensor<8x4xf32, [sliced<0>, sliced<0>] on @g>', whose blocks of dimension 0 are not the 4 elements of its type 'tensor<4x4xf32>'}}
+func.func @wrong_block(%x: tensor<4x4xf32> {coco.distribution = !coco.dtensor<8x4xf32, [sliced<0>, sliced<0>] on @g>}) {
+  return
+}
+
+// -----
+
+coco.grid @g(shape = [2, ?])
+// expected-error @+1 {{coco.distribution of result 0 slices dimension 1 over grid axis 1, whose extent is not static: the block of its static type 'tensor<4x2xf32>' cannot be checked}}
+func.func @dynamic_axis() -> (tensor<4x2xf32> {coco.distribution = !coco.dtensor<4x4xf32, sliced<1> on @g[1]>}) {
+  %0 = tensor.empty() : tensor<4x2xf32>
+  return %0 : tensor<4x2xf32>
+}
+
+// -----
+
+coco.grid @g(shape = [2])
+// expected-error @+1 {{coco.distribution of argument 0 must be a !coco.dtensor of the same rank and element type as its 'tensor<4xf32>'}}
+func.func @wrong_rank(%x: tensor<4xf32> {coco.distribution = !coco.dtensor<4x1xf32, replicated on @g>}) {
+  return
+}

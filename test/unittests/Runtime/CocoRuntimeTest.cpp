@@ -924,8 +924,9 @@ TEST(AxisGroups, FlattenedGroups) {
       at[size_t(axes[1])] = digits[1];
       members.push_back(int(ravel(at, grid)));
     }
-    // 2 * size + 3 elements over the group: blocks nest over its axes.
-    const int64_t extent = 2 * worldSize() + 3;
+    // 4 * size + 2 elements over the group: blocks nest over its axes
+    // (on 4 ranks, [5, 4, 5, 4]; the flat split would be [5, 5, 4, 4]).
+    const int64_t extent = 4 * worldSize() + 2;
     auto [offset, count] = nestedBlock(extent, levels, expectedRank);
     Memref<float> in({extent}), out({count});
     fill<F32>(in, [&](int64_t i) {
@@ -948,6 +949,41 @@ TEST(AxisGroups, FlattenedGroups) {
     for (int64_t i = 0; i < extent; ++i)
       sums.push_back(float(reducedValue(COCO_RED_SUM, members, i)));
     expectElements(gathered.storage, sums, "group all_gather");
+  }
+}
+
+/// A group is created by its members alone: here only the ranks of row 0
+/// of a 2 x (size/2) grid (one pipeline stage, say) ask for the groups
+/// along axis 1 and along axes [1, 2] of a 2 x (size/2) x 1 grid, and use
+/// them; row 1 never does. Creating them collectively over the world
+/// would wait for row 1 forever.
+TEST(AxisGroups, CreatedByMembersOnly) {
+  if (worldSize() % 2 != 0)
+    GTEST_SKIP() << "needs an even number of ranks";
+  const int half = worldSize() / 2;
+  const Shape coords = unravel(worldRank(), {2, half});
+  if (coords[0] == 0) {
+    std::vector<int> members;
+    for (int k = 0; k < half; ++k)
+      members.push_back(k);
+    int64_t alongOne = coco_rt_comm_group(2, 2, half, 1, 1, 1, 1, -1, -1, -1);
+    int64_t alongTwo =
+        coco_rt_comm_group(3, 2, half, 1, 1, 2, 1, 2, -1, -1);
+    for (int64_t comm : {alongOne, alongTwo}) {
+      EXPECT_EQ(coco_rt_axis_size(comm), half);
+      EXPECT_EQ(coco_rt_axis_rank(comm), coords[1]);
+      Memref<float> in({5}), out({5});
+      fill<F32>(in, [&](int64_t i) {
+        return reductionInput(COCO_RED_SUM, worldRank(), i);
+      });
+      coco_rt_all_reduce("stage all_reduce", comm, COCO_DTYPE_F32,
+                         COCO_RED_SUM, in.rank(), in.descriptor(), out.rank(),
+                         out.descriptor());
+      std::vector<float> expected;
+      for (int64_t i = 0; i < 5; ++i)
+        expected.push_back(float(reducedValue(COCO_RED_SUM, members, i)));
+      expectElements(out.storage, expected, "all_reduce over row 0");
+    }
   }
 }
 

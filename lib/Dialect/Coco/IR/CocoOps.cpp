@@ -366,8 +366,9 @@ static void printGridShape(OpAsmPrinter &printer, Operation *,
 
 LogicalResult GridOp::verify() {
   ArrayRef<int64_t> shape = getShape();
-  if (shape.empty() || shape.size() > 4)
-    return emitOpError() << "must have 1 to 4 dimensions, got "
+  if (shape.empty() || static_cast<int64_t>(shape.size()) > kMaxGridAxes)
+    return emitOpError() << "must have 1 to " << kMaxGridAxes
+                         << " dimensions, got "
                          << shape.size();
   if (llvm::count_if(shape, ShapedType::isDynamic) > 1)
     return emitOpError() << "may have at most one dynamic extent '?' (the "
@@ -887,6 +888,10 @@ static FailureOr<SmallVector<int64_t>>
 collectiveAxes(std::optional<Location> loc, StringRef opName,
                std::optional<ArrayRef<int64_t>> given, DTensorType input,
                AxesDefault rule) {
+  if (given && given->empty())
+    return emitOptionalError(loc, "'coco.", opName,
+                             "' 'along' names no axis; name at least one, or "
+                             "leave 'along' out for the operand's default");
   ResolvedAxes resolved = resolveAxes(given, input, rule);
   if (resolved.axes.empty())
     return emitOptionalError(loc, "'coco.", opName, "' operand is ",
@@ -895,9 +900,12 @@ collectiveAxes(std::optional<Location> loc, StringRef opName,
                              "axes with 'along'");
   llvm::SmallSet<int64_t, 4> seen;
   for (int64_t axis : resolved.axes) {
-    if (axis < 0)
-      return emitOptionalError(loc, "'coco.", opName,
-                               "' axes must be non-negative, got ", axis);
+    // Checked here, before inference builds a type placed on the axis (the
+    // grid's own rank is checked by the verifier, after parsing).
+    if (axis < 0 || axis >= kMaxGridAxes)
+      return emitOptionalError(loc, "'coco.", opName, "' axis must be in [0, ",
+                               kMaxGridAxes - 1, "] (a grid has at most ",
+                               kMaxGridAxes, " axes), got ", axis);
     if (!seen.insert(axis).second)
       return emitOptionalError(loc, "'coco.", opName, "' names axis ", axis,
                                " twice");

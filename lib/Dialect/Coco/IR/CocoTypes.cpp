@@ -44,9 +44,6 @@ std::string Placement::str() const {
 // Canonical form
 //===----------------------------------------------------------------------===//
 
-/// coco.grid allows 1 to 4 dimensions.
-static constexpr int64_t kMaxGridAxes = 4;
-
 namespace {
 /// The canonical parameters of a distribution.
 struct CanonicalDistribution {

@@ -9,6 +9,8 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Transform/IR/TransformDialect.h"
 
+#include "llvm/ADT/SetVector.h"
+
 using namespace mlir;
 using namespace mlir::coco;
 
@@ -22,48 +24,77 @@ static DiagnosedSilenceableFailure fromResult(LogicalResult result) {
                            : DiagnosedSilenceableFailure::definiteFailure();
 }
 
-DiagnosedSilenceableFailure
-transform::CocoSplitOp::applyToOne(transform::TransformRewriter &rewriter,
-                               Operation *target,
-                               transform::ApplyToEachResultList &results,
-                               transform::TransformState &) {
-  auto allReduce = dyn_cast<AllReduceOp>(target);
-  if (!allReduce)
-    return emitDefiniteFailure() << "expects coco.all_reduce targets, got "
-                                 << target->getName();
-  SymbolTableCollection symbols;
-  if (getInto() == "rs-ag") {
-    FailureOr<AllGatherOp> gather =
-        splitAllReduce(rewriter, allReduce, getDim(), symbols);
-    if (failed(gather))
-      return DiagnosedSilenceableFailure::definiteFailure();
-    results.push_back(*gather);
-    return DiagnosedSilenceableFailure::success();
+/// The targets as coco.all_reduce ops, each once (a handle may name an op
+/// twice; it is rewritten once), or an error naming the first that is not
+/// one.
+static FailureOr<SmallVector<AllReduceOp>>
+allReduceTargets(Operation *transformOp, ArrayRef<Operation *> targets) {
+  SmallVector<AllReduceOp> allReduces;
+  for (Operation *target : llvm::SetVector<Operation *>(targets.begin(),
+                                                        targets.end())) {
+    auto allReduce = dyn_cast<AllReduceOp>(target);
+    if (!allReduce)
+      return transformOp->emitOpError()
+             << "expects coco.all_reduce targets, got " << target->getName();
+    allReduces.push_back(allReduce);
   }
-  if (getInto() != "reduce-bcast")
+  return allReduces;
+}
+
+DiagnosedSilenceableFailure
+transform::CocoSplitOp::apply(transform::TransformRewriter &rewriter,
+                              transform::TransformResults &results,
+                              transform::TransformState &state) {
+  bool toGather = getInto() == "rs-ag";
+  if (!toGather && getInto() != "reduce-bcast")
     return emitDefiniteFailure()
            << "'into' must be \"rs-ag\" or \"reduce-bcast\", got \""
            << getInto() << "\"";
-  FailureOr<BroadcastOp> broadcast =
-      splitAllReduceToReduceBroadcast(rewriter, allReduce, getRoot(), symbols);
-  if (failed(broadcast))
+  FailureOr<SmallVector<AllReduceOp>> targets = allReduceTargets(
+      *this, llvm::to_vector(state.getPayloadOps(getTarget())));
+  if (failed(targets))
     return DiagnosedSilenceableFailure::definiteFailure();
-  results.push_back(*broadcast);
+  SymbolTableCollection symbols;
+  for (AllReduceOp allReduce : *targets)
+    if (failed(toGather ? checkSplitAllReduce(allReduce, getDim(), symbols)
+                        : checkSplitAllReduceToReduceBroadcast(
+                              allReduce, getRoot(), symbols)))
+      return DiagnosedSilenceableFailure::definiteFailure();
+  SmallVector<Operation *> replacements;
+  for (AllReduceOp allReduce : *targets) {
+    FailureOr<Operation *> replacement =
+        toGather ? FailureOr<Operation *>(
+                       splitAllReduce(rewriter, allReduce, getDim(), symbols))
+                 : FailureOr<Operation *>(splitAllReduceToReduceBroadcast(
+                       rewriter, allReduce, getRoot(), symbols));
+    if (failed(replacement))
+      return DiagnosedSilenceableFailure::definiteFailure();
+    replacements.push_back(*replacement);
+  }
+  results.set(cast<OpResult>(getResult()), replacements);
   return DiagnosedSilenceableFailure::success();
 }
 
-DiagnosedSilenceableFailure transform::CocoHierarchicalAllReduceOp::applyToOne(
-    transform::TransformRewriter &rewriter, Operation *target,
-    transform::ApplyToEachResultList &results, transform::TransformState &) {
-  auto allReduce = dyn_cast<AllReduceOp>(target);
-  if (!allReduce)
-    return emitDefiniteFailure() << "expects coco.all_reduce targets, got "
-                                 << target->getName();
-  FailureOr<AllGatherOp> gather = hierarchicalAllReduce(
-      rewriter, allReduce, getInner(), getOuter(), getDim());
-  if (failed(gather))
+DiagnosedSilenceableFailure transform::CocoHierarchicalAllReduceOp::apply(
+    transform::TransformRewriter &rewriter,
+    transform::TransformResults &results, transform::TransformState &state) {
+  FailureOr<SmallVector<AllReduceOp>> targets = allReduceTargets(
+      *this, llvm::to_vector(state.getPayloadOps(getTarget())));
+  if (failed(targets))
     return DiagnosedSilenceableFailure::definiteFailure();
-  results.push_back(*gather);
+  for (AllReduceOp allReduce : *targets)
+    if (failed(checkHierarchicalAllReduce(allReduce, getInner(), getOuter(),
+                                          getDim())))
+      return DiagnosedSilenceableFailure::definiteFailure();
+  SmallVector<Operation *> gathers;
+  for (AllReduceOp allReduce : *targets) {
+    FailureOr<AllGatherOp> gather = hierarchicalAllReduce(
+        rewriter, allReduce, getInner(), getOuter(), getDim());
+    if (failed(gather))
+      return DiagnosedSilenceableFailure::definiteFailure();
+    gathers.push_back(*gather);
+  }
+  results.set(cast<OpResult>(getResult()), gathers);
   return DiagnosedSilenceableFailure::success();
 }
 

@@ -29,6 +29,11 @@ mlir::coco::checkHierarchicalAllReduce(AllReduceOp op,
   if (inner.empty())
     return op.emitOpError() << "cannot be made hierarchical: name the inner "
                                "axes";
+  for (auto [index, axis] : llvm::enumerate(inner))
+    if (llvm::is_contained(inner.take_front(index), axis))
+      return op.emitOpError() << "cannot be made hierarchical with inner axes "
+                              << describeAxes(inner) << ": axis " << axis
+                              << " is named twice";
   for (int64_t axis : inner)
     if (!llvm::is_contained(axes, axis))
       return op.emitOpError()
@@ -96,6 +101,14 @@ struct CocoHierarchicalAllReducePass
              "inner=A[,B...]";
       return signalPassFailure();
     }
+    for (auto [index, axis] : llvm::enumerate(inner))
+      if (llvm::is_contained(ArrayRef<int64_t>(inner).take_front(index),
+                             axis)) {
+        getOperation().emitError()
+            << "coco-hierarchical-all-reduce: inner axis " << axis
+            << " is named twice";
+        return signalPassFailure();
+      }
     // The all_reduces this applies to: those along the inner axes and more.
     // A rank-0 value (a loss) has nothing to scatter.
     SmallVector<AllReduceOp> targets;

@@ -1,6 +1,7 @@
-// RUN: not coco-opt %s --transform-interpreter --mlir-print-ir-after-failure 2>&1 | FileCheck %s
+// RUN: not coco-opt %s --split-input-file --transform-interpreter --mlir-print-ir-after-failure 2>&1 | FileCheck %s
 
-// pipeline_send and overlap check every target before changing any: here the
+// split, hierarchical_all_reduce, pipeline_send and overlap check every
+// target before changing any. pipeline_send: here the
 // second send fails, and the IR after the failure still has the first
 // channel as written (no reduce_scatter, the replicated sum is sent).
 // CHECK: error: 'coco.send' op cannot send slices: the sent value is not the result of a coco.all_reduce or coco.all_gather
@@ -27,6 +28,57 @@ module attributes {transform.with_named_sequence} {
   transform.named_sequence @__transform_main(%root: !transform.any_op {transform.readonly}) {
     %s = transform.structured.match ops{["coco.send"]} in %root : (!transform.any_op) -> !transform.any_op
     %s2 = transform.coco.pipeline_send %s : (!transform.any_op) -> !transform.any_op
+    transform.yield
+  }
+}
+
+// -----
+
+// split: the scalar cannot be scattered; the first all_reduce stays whole.
+// CHECK: error: 'coco.all_reduce' op cannot be split
+// CHECK: IR Dump After InterpreterPass Failed
+// CHECK-LABEL: func.func @split_atomic
+// CHECK-NEXT: coco.all_reduce sum %{{.*}} : !coco.dtensor<8xf32, local on @dp>
+// CHECK-NEXT: coco.all_reduce sum %{{.*}} : !coco.dtensor<f32, local on @dp>
+// CHECK-NOT: coco.reduce_scatter
+// CHECK: transform.coco.split
+coco.grid @dp(shape = [2])
+func.func @split_atomic(%g: !coco.dtensor<8xf32, local on @dp>, %loss: !coco.dtensor<f32, local on @dp>) {
+  %0 = coco.all_reduce sum %g : !coco.dtensor<8xf32, local on @dp>
+  %1 = coco.all_reduce sum %loss : !coco.dtensor<f32, local on @dp>
+  return
+}
+
+module attributes {transform.with_named_sequence} {
+  transform.named_sequence @__transform_main(%root: !transform.any_op {transform.readonly}) {
+    %ar = transform.structured.match ops{["coco.all_reduce"]} in %root : (!transform.any_op) -> !transform.any_op
+    %ag = transform.coco.split %ar : (!transform.any_op) -> !transform.any_op
+    transform.yield
+  }
+}
+
+// -----
+
+// hierarchical_all_reduce: the second all_reduce has no outer level; the
+// first stays flat.
+// CHECK: error: 'coco.all_reduce' op cannot be made hierarchical: it runs along [1], the inner axes only; there is no outer level
+// CHECK: IR Dump After InterpreterPass Failed
+// CHECK-LABEL: func.func @hierarchical_atomic
+// CHECK-NEXT: coco.all_reduce sum %{{.*}} : !coco.dtensor<8xf32, [local, local] on @g>
+// CHECK-NEXT: coco.all_reduce sum %{{.*}} along [1] : !coco.dtensor<8xf32, [local, local] on @g>
+// CHECK-NOT: coco.reduce_scatter
+// CHECK: transform.coco.hierarchical_all_reduce
+coco.grid @g(shape = [2, 2])
+func.func @hierarchical_atomic(%a: !coco.dtensor<8xf32, [local, local] on @g>, %b: !coco.dtensor<8xf32, [local, local] on @g>) {
+  %0 = coco.all_reduce sum %a : !coco.dtensor<8xf32, [local, local] on @g>
+  %1 = coco.all_reduce sum %b along [1] : !coco.dtensor<8xf32, [local, local] on @g>
+  return
+}
+
+module attributes {transform.with_named_sequence} {
+  transform.named_sequence @__transform_main(%root: !transform.any_op {transform.readonly}) {
+    %ar = transform.structured.match ops{["coco.all_reduce"]} in %root : (!transform.any_op) -> !transform.any_op
+    %ag = transform.coco.hierarchical_all_reduce %ar {inner = array<i64: 1>} : (!transform.any_op) -> !transform.any_op
     transform.yield
   }
 }

@@ -416,6 +416,23 @@ module attributes {transform.with_named_sequence} {
 
 // -----
 
+coco.grid @g(shape = [2, 2, 2])
+func.func @hierarchical_inner_twice(%g: !coco.dtensor<8xf32, [local, local, local] on @g>) {
+  // expected-error @+1 {{cannot be made hierarchical with inner axes [1, 1]: axis 1 is named twice}}
+  %0 = coco.all_reduce sum %g : !coco.dtensor<8xf32, [local, local, local] on @g>
+  return
+}
+
+module attributes {transform.with_named_sequence} {
+  transform.named_sequence @__transform_main(%root: !transform.any_op {transform.readonly}) {
+    %ar = transform.structured.match ops{["coco.all_reduce"]} in %root : (!transform.any_op) -> !transform.any_op
+    %ag = transform.coco.hierarchical_all_reduce %ar {inner = array<i64: 1, 1>} : (!transform.any_op) -> !transform.any_op
+    transform.yield
+  }
+}
+
+// -----
+
 // reorder and shard_state take the axes they act on.
 coco.grid @g(shape = [2, 2])
 !L = !coco.dtensor<8xf32, [local, local] on @g>

@@ -1,4 +1,7 @@
 // RUN: coco-opt %s --coco-hierarchical-all-reduce="inner=1 outer=0 dim=1" --split-input-file -verify-diagnostics
+// RUN: not coco-opt %s --coco-hierarchical-all-reduce="inner=1,1" --split-input-file 2>&1 | FileCheck %s --check-prefix=TWICE
+
+// TWICE: error: coco-hierarchical-all-reduce: inner axis 1 is named twice
 
 // Every precondition is checked before any all_reduce changes.
 coco.grid @g3(shape = [2, 2, 2])

@@ -51,6 +51,10 @@ private:
 
 namespace mlir::coco {
 
+/// A coco.grid has 1 to kMaxGridAxes axes; placements and `along` axes
+/// beyond it are rejected before any type is built.
+inline constexpr int64_t kMaxGridAxes = 4;
+
 /// Block `index` of a dimension of `extent` elements split over `parts`
 /// ranks: `extent / parts` elements, one more for the first `extent % parts`
 /// blocks (numpy's array_split). Returns {offset, size}.

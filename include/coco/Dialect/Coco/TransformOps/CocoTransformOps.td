@@ -36,14 +36,15 @@ class Coco_AtomicTransformOp<string mnemonic, list<Trait> traits = []>
         FunctionalStyleTransformOpTrait, MemoryEffectsOpInterface,
         DeclareOpInterfaceMethods<TransformOpInterface>])>;
 
-def CocoSplitOp : Coco_TransformOp<"split"> {
+def CocoSplitOp : Coco_AtomicTransformOp<"split"> {
   let summary = "Splits coco.all_reduce ops (see coco-split)";
   let description = [{
     `into = "rs-ag"` (default): each targeted `coco.all_reduce` becomes
     `reduce_scatter` along `dim` + `all_gather`; returns the all_gathers.
     `into = "reduce-bcast"`: `reduce_to_root` + `broadcast` from `root`;
-    returns the broadcasts. A failed precondition is a definite failure with
-    the op's diagnostic; the payload is unchanged.
+    returns the broadcasts. Every target is checked before any changes: a
+    failed precondition is a definite failure with the op's diagnostic, and
+    the payload is unchanged.
   }];
   let arguments = (ins TransformHandleTypeInterface:$target,
                    DefaultValuedStrAttr<StrAttr, "rs-ag">:$into,
@@ -53,14 +54,15 @@ def CocoSplitOp : Coco_TransformOp<"split"> {
   let assemblyFormat = "$target attr-dict `:` functional-type(operands, results)";
 }
 
-def CocoHierarchicalAllReduceOp : Coco_TransformOp<"hierarchical_all_reduce"> {
+def CocoHierarchicalAllReduceOp : Coco_AtomicTransformOp<"hierarchical_all_reduce"> {
   let summary = "Two-level all_reduce (see coco-hierarchical-all-reduce)";
   let description = [{
     Each targeted `coco.all_reduce`, running along the axes `inner` and
     others (`outer`, when given), becomes `reduce_scatter` along `dim` over
     `inner` + `all_reduce` over the outer axes + `all_gather` over `inner`.
-    Returns the all_gathers. A failed precondition is a definite failure
-    with the op's diagnostic; the payload is unchanged.
+    Returns the all_gathers. Every target is checked before any changes: a
+    failed precondition is a definite failure with the op's diagnostic, and
+    the payload is unchanged.
   }];
   let arguments = (ins TransformHandleTypeInterface:$target,
                    DenseI64ArrayAttr:$inner,
