@@ -352,13 +352,12 @@ LocalTensor &Session::input(TensorInfo info) {
 
 LocalTensor &Session::result(TensorInfo info) {
   // A result is laid out like an input; its contents come from the entry.
-  bool savedQuietIn = inDir.empty();
+  // Zero-filled, never read from the input directory.
   std::string savedIn = inDir;
   inDir.clear();
   info.init = InitKind::Zeros;
   LocalTensor &tensor = input(std::move(info));
   inDir = savedIn;
-  (void)savedQuietIn;
   return tensor;
 }
 

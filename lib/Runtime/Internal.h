@@ -105,7 +105,6 @@ const char *opName(OpKind op);
 /// Initializes MPI (if needed) and the runtime; every entry point calls it.
 void ensureInitialized();
 
-/// One axis of a process grid.
 /// The communicator of a group of grid axes (one axis, or several
 /// flattened row-major, the first outermost).
 struct AxisComm {

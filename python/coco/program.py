@@ -502,23 +502,37 @@ class Program:
         return passes
 
     def transform_script(self):
-        """The schedule as a transform-dialect script (equivalent to the passes)."""
+        """The schedule as a transform-dialect script, equivalent to the
+        passes; apply it with coco-opt
+        --transform-preload-library=transform-library-paths=FILE
+        --transform-interpreter. The hierarchical all-reduce and the split
+        run as their passes (transform.apply_registered_pass): like the
+        passes, they change only the all_reduces they apply to (not a rank-0
+        loss, only those along the inner axes and more), where the
+        transform.coco ops would fail on any other all_reduce they are given.
+        reorder and shard_state are transform.coco ops on the functions."""
         s = self._schedule
-        if s["split"] and s["axes"] is not None:
-            raise CocoError("transform_script: transform.coco.split has no axes filter; "
-                            "use the passes (schedule(..., axes=) applies them)")
-        axes_attr = "" if s["axes"] is None else \
-            f"axes = array<i64: {', '.join(map(str, s['axes']))}>"
-        lines = ["module attributes {transform.with_named_sequence} {",
-                 "  transform.named_sequence @__transform_main(%root: !transform.any_op {transform.readonly}) {"]
+        axes = None if s["axes"] is None else ", ".join(map(str, s["axes"]))
+        axes_attr = "" if axes is None else f"axes = array<i64: {axes}>"
+        passes = []
         if s["hierarchical"] is not None:
-            inner = ", ".join(map(str, s["hierarchical"]))
-            lines += ['    %har = transform.structured.match ops{["coco.all_reduce"]} in %root : (!transform.any_op) -> !transform.any_op',
-                      f'    %hag = transform.coco.hierarchical_all_reduce %har {{inner = array<i64: {inner}>}} : (!transform.any_op) -> !transform.any_op']
+            inner = ",".join(map(str, s["hierarchical"]))
+            passes.append(("coco-hierarchical-all-reduce", f'"inner" = "{inner}"'))
         if s["split"]:
-            lines += ['    %ar = transform.structured.match ops{["coco.all_reduce"]} in %root : (!transform.any_op) -> !transform.any_op',
-                      '    %ag = transform.coco.split %ar : (!transform.any_op) -> !transform.any_op']
-        lines.append('    %f = transform.structured.match ops{["func.func"]} in %root : (!transform.any_op) -> !transform.any_op')
+            passes.append(("coco-split", "" if axes is None else
+                           f'"axes" = "{axes.replace(" ", "")}"'))
+        handle_use = "transform.consumed" if passes else "transform.readonly"
+        lines = ["module attributes {transform.with_named_sequence} {",
+                 "  transform.named_sequence @__transform_main(%root: !transform.any_op "
+                 f"{{{handle_use}}}) {{"]
+        module = "%root"
+        for i, (name, options) in enumerate(passes):
+            with_options = f" with options = {{ {options} }}" if options else ""
+            lines.append(f'    %m{i} = transform.apply_registered_pass "{name}"{with_options} '
+                         f"to {module} : (!transform.any_op) -> !transform.any_op")
+            module = f"%m{i}"
+        lines.append('    %f = transform.structured.match ops{["func.func"]} in '
+                     f"{module} : (!transform.any_op) -> !transform.any_op")
         handle = "%f"
         if s["reorder"]:
             attrs = f" {{{axes_attr}}}" if axes_attr else ""

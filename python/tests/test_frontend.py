@@ -76,18 +76,48 @@ def test_tp_layer_matches_numpy(tmp_path):
         np.testing.assert_allclose(out["z"], expected, rtol=1e-5, atol=1e-5)
 
 
-def test_transform_script_equals_passes(tmp_path):
-    prog = adam.build(N, coco.Grid("dp")).schedule(split=True, reorder=True, shard_state=["m", "v"])
+def _hierarchical_program():
+    prog = coco.Program("dp2d", coco.Grid("g", [2, 2]))
+    w, b = prog.param("w", (11,)), prog.param("b", (11,))
+    g = prog.param("g", (11,), placements=[coco.Local(), coco.Local()])
+    loss = prog.param("loss", (), placements=[coco.Local(), coco.Local()])
+    b2 = b * 0.9 + coco.all_reduce(g)
+    prog.update(w, w - b2 * 0.01)
+    prog.update(b, b2)
+    prog.output("loss", coco.all_reduce(loss))
+    return prog
+
+
+@pytest.mark.parametrize("case", ["adam", "lamb", "hierarchical", "hierarchical-axes"])
+def test_transform_script_equals_passes(tmp_path, case):
+    """The script does what the passes do, also where the program has
+    all_reduces a schedule leaves alone (LAMB's rank-0 norms, the scalar
+    loss next to the hierarchical gradient sum) and with an axes filter."""
+    if case == "adam":
+        prog = adam.build(N, coco.Grid("dp")).schedule(split=True, reorder=True,
+                                                       shard_state=["m", "v"])
+    elif case == "lamb":
+        prog = lamb.build(N, coco.Grid("dp")).schedule(split=True, reorder=True)
+    elif case == "hierarchical":
+        prog = _hierarchical_program().schedule(hierarchical=1, reorder=True,
+                                                shard_state=["b"])
+    else:
+        prog = _hierarchical_program().schedule(hierarchical=1, split=True, axes=[0])
     script = tmp_path / "schedule.mlir"
     script.write_text(prog.transform_script())
-    source = tmp_path / "adam.mlir"
+    source = tmp_path / "program.mlir"
     source.write_text(prog.mlir())
     tools = coco.program._tools_dir()
     via_script = subprocess.run(
         [os.path.join(tools, "coco-opt"), str(source),
          f"--transform-preload-library=transform-library-paths={script}", "--transform-interpreter"],
         check=True, capture_output=True, text=True).stdout
-    assert via_script == prog.scheduled_mlir()
+    passes = prog.scheduled_mlir()
+    assert via_script == passes
+    # The schedule did something (the comparison is not of two copies of
+    # the input).
+    assert passes != subprocess.run([os.path.join(tools, "coco-opt"), str(source)],
+                                    check=True, capture_output=True, text=True).stdout
 
 
 def test_layout_error_in_python():

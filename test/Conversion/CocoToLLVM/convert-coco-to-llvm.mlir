@@ -145,7 +145,10 @@ func.func @group(%a: memref<16xf32>) {
 // CHECK: %[[I0:.*]] = builtin.unrealized_conversion_cast %{{.*}} : i64 to index
 // CHECK-DAG: %[[Q0:.*]] = arith.divui %[[SIZE1]], %[[R0]] : index
 // CHECK-DAG: %[[X0:.*]] = arith.remui %[[SIZE1]], %[[R0]] : index
-// CHECK: %[[OFF:.*]] = arith.addi %[[OFF1]], %{{.*}} : index
+// CHECK-DAG: %[[M0:.*]] = arith.muli %[[I0]], %[[Q0]] : index
+// CHECK-DAG: %[[MIN0:.*]] = arith.minui %[[I0]], %[[X0]] : index
+// CHECK: %[[S0:.*]] = arith.addi %[[M0]], %[[MIN0]] : index
+// CHECK: %[[OFF:.*]] = arith.addi %[[OFF1]], %[[S0]] : index
 // CHECK: %[[LT0:.*]] = arith.cmpi ult, %[[I0]], %[[X0]] : index
 // CHECK: %[[EXT0:.*]] = arith.index_castui %[[LT0]] : i1 to index
 // CHECK: %[[SIZE:.*]] = arith.addi %[[Q0]], %[[EXT0]] : index

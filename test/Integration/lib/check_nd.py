@@ -14,6 +14,10 @@ against the unscheduled program.
       2 x 2 (nodes x ranks per node) on 4 ranks: the gradient's hierarchical
       all-reduce equals the flat one, and the Adam step under it (also with
       the update on the node's block and m, v sharded) matches numpy.
+  check_nd.py nested NESTED.mlir WORKDIR
+      a dimension sliced over two axes of a [2, ?] grid, nested and uneven,
+      on 2, 4 and 6 ranks: gather, reduce_scatter, pointwise and reduction
+      on the blocks vs numpy, bitwise (integer values).
 
 World ranks lie on a grid row-major. Inputs that are local on some axis are
 given per world rank (that rank's block of its replica's tensor); the others
@@ -243,8 +247,13 @@ def hierarchical(source, work):
         # Whole state: rank 0's, or the blocks of node 0.
         whole = {s: (np.concatenate([out[s][k] for k in (0, 1)]) if state_slicing
                      else out[s][0]) for s in ("m", "v")}
+        # Every rank holds its block of that same state (node 1's ranks the
+        # same blocks as node 0's), and the same w.
         for k in range(ranks):
             h.check_equal(f"{name} w rank {k} vs rank 0", out["w"][k], out["w"][0])
+            for s in ("m", "v"):
+                h.check_equal(f"{name} {s} rank {k}", out[s][k],
+                              block(whole[s], grid, at[k], state_slicing))
         if baseline is None:
             # MPI sums the four gradients in its own order, numpy left to
             # right: rtol 1e-5.
@@ -263,10 +272,42 @@ def hierarchical(source, work):
         print(f"hierarchical adam {name} on {ranks} ranks: matches flat")
 
 
+def nested(source, work):
+    """A dimension of 10 sliced over two axes of a [2, ?] grid, nested
+    (axis 1 the outer level, axis 0 within it), on 2, 4 and 6 ranks: the
+    blocks are uneven and differ from a flat split (on 4 ranks rows
+    [0:3], [5:8], [3:5], [8:10] for ranks 0..3, not [0:3], [3:6], ...).
+    Integer values: every sum is exact, so results must match numpy bitwise."""
+    exe = exe_name(work, "nested")
+    subprocess.run(["coco-compile", source, "-o", exe], check=True)
+    rng = np.random.default_rng(5)
+    slicing = [(0, 1), (0, 0)]  # dim 0 over axis 1, then within it axis 0
+    for ranks in (2, 4, 6):
+        grid = (2, ranks // 2)
+        at = [coords(k, grid) for k in range(ranks)]
+        x = rng.integers(-8, 8, (10, 3)).astype(f32)
+        grads = [rng.integers(-50, 50, (10, 3)).astype(f32) for _ in range(ranks)]
+        shape = lambda k: block(x, grid, at[k], slicing).shape
+        out, _ = h.run(exe, ranks, inputs=dict(x=x), local_inputs=dict(g=grads),
+                       outputs=dict(gathered=(f32, (10, 3)), scattered=(f32, shape),
+                                    colsum=(f32, (3,))))
+        summed = np.sum(np.array(grads), axis=0) + x
+        for k in range(ranks):
+            h.check_equal(f"gathered on rank {k} of {ranks}", out["gathered"][k], x * x + x)
+            h.check_equal(f"scattered block of rank {k} of {ranks}", out["scattered"][k],
+                          block(summed, grid, at[k], slicing))
+            h.check_equal(f"column sums on rank {k} of {ranks}", out["colsum"][k],
+                          summed.sum(axis=0))
+        sizes = [out["scattered"][k].shape[0] for k in range(ranks)]
+        print(f"nested uneven blocks on {ranks} ranks (grid {grid[0]} x {grid[1]}, "
+              f"rows {sizes}): match numpy")
+
+
 def main():
     kind, source, work = sys.argv[1], sys.argv[2], sys.argv[3]
     os.makedirs(work, exist_ok=True)
-    {"dp-tp": dp_tp, "pp-tp-dp": pp_tp_dp, "hierarchical": hierarchical}[kind](source, work)
+    {"dp-tp": dp_tp, "pp-tp-dp": pp_tp_dp, "hierarchical": hierarchical,
+     "nested": nested}[kind](source, work)
 
 
 if __name__ == "__main__":

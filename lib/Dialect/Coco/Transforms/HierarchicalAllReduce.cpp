@@ -121,7 +121,7 @@ struct CocoHierarchicalAllReducePass
         targets.push_back(op);
     });
     if (targets.empty()) {
-      getOperation().emitWarning()
+      emitWarning(getOperation()->getLoc())
           << "coco-hierarchical-all-reduce: no all_reduce runs along the "
              "inner axes "
           << describeAxes(inner) << " and an outer axis; nothing changed";

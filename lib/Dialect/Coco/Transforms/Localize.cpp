@@ -2,9 +2,12 @@
 //
 // Every distributed tensor becomes the builtin tensor this rank holds; compute
 // becomes linalg on those tensors; collectives become destination-style
-// coco.comm ops. The per-rank shape divides a sliced dimension by the grid
-// extent, which is dynamic when the grid extent is '?' (then sizes are
-// computed from coco.axis_size at run time).
+// coco.comm ops. A dimension sliced over several axes splits level by level
+// (outer to inner), each level by numpy's array_split rule. Equal blocks get
+// a static per-rank size and the offset sum(axis_rank * level size); blocks
+// that differ between ranks (sizes that do not divide, or a '?' grid extent)
+// get a dynamic size, and coco.local_block computes this rank's offset and
+// size at run time.
 //
 //===----------------------------------------------------------------------===//
 

@@ -190,6 +190,13 @@ struct CocoPipelineSendPass
       if (isCandidate(send))
         targets.push_back(send);
     });
+    if (targets.empty() && !axes.empty()) {
+      emitWarning(getOperation()->getLoc())
+          << "coco-pipeline-send: no coco.send sends the result of a "
+             "collective along exactly "
+          << describeAxes(axes) << "; nothing changed";
+      return;
+    }
     SymbolTableCollection symbols;
     // Every precondition first, so a failure changes nothing.
     for (SendOp send : targets)

@@ -215,10 +215,10 @@ static void eraseDeadDataMovement(RewriterBase &rewriter, Operation *root) {
 /// A pointwise op on replicated values whose result is only ever sliced
 /// (along one dim and the same axes) is computed on the slices instead:
 /// "replicated operands are scattered", so work on replicated state shrinks
-/// to 1/R too.
-static Operation *sliceToHoist(Operation *op) {
+/// to 1/R too. With `axes`, only slices along exactly those axes.
+static Operation *sliceToHoist(Operation *op, ArrayRef<int64_t> axes) {
   auto slice = dyn_cast<SliceOp>(op);
-  if (!slice)
+  if (!slice || !runsAlong(slice, axes))
     return nullptr;
   Operation *producer = slice.getInput().getDefiningOp();
   if (!producer || !isPointwise(producer))
@@ -267,7 +267,7 @@ LogicalResult mlir::coco::reorderToFixedPoint(RewriterBase &rewriter,
         return;
       if (isReorderable(op) && consumesAllGather(op, axes))
         candidate = op;
-      else if ((hoistable = sliceToHoist(op)))
+      else if ((hoistable = sliceToHoist(op, axes)))
         hoistSliceOp = cast<SliceOp>(op);
     });
     if (hoistable) {
@@ -290,6 +290,22 @@ struct CocoReorderPass
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
+    // Axes the user named but nothing runs along: say so rather than
+    // return the module unchanged without a word.
+    if (!axes.empty() && !module
+                              .walk([&](Operation *op) {
+                                return (isReorderable(op) &&
+                                        consumesAllGather(op, axes)) ||
+                                               sliceToHoist(op, axes)
+                                           ? WalkResult::interrupt()
+                                           : WalkResult::advance();
+                              })
+                              .wasInterrupted()) {
+      emitWarning(module.getLoc()) << "coco-reorder: no pointwise op or reduction "
+                              "reads an all_gather along exactly "
+                           << describeAxes(axes) << "; nothing changed";
+      return;
+    }
     // Work on a copy: if some op cannot be reordered, the module stays as
     // it was.
     OwningOpRef<ModuleOp> copy = module.clone();

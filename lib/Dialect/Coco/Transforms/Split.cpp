@@ -109,6 +109,12 @@ struct CocoSplitPass : public coco::impl::CocoSplitPassBase<CocoSplitPass> {
           runsAlong(op, axes))
         targets.push_back(op);
     });
+    if (targets.empty() && !axes.empty()) {
+      emitWarning(getOperation()->getLoc())
+          << "coco-split: no all_reduce runs along exactly "
+          << describeAxes(axes) << "; nothing changed";
+      return;
+    }
     SymbolTableCollection symbols;
     // Every precondition first, so a failure changes nothing.
     for (AllReduceOp op : targets)

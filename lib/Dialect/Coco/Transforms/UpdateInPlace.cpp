@@ -255,9 +255,12 @@ bool forwardCopy(memref::CopyOp copy, Block &entry) {
   return true;
 }
 
+bool isEqualBlockOffset(Value offset, CommAllGatherOp gather,
+                        OpFoldResult sliceSize);
+
 /// Whether `view` is the block of `gathered` that `gather` fills with this
-/// rank's input: offsets (axis_rank * n, 0, ...), sizes (n, rest of
-/// `gathered`), unit strides, where n is `sliceSize`.
+/// rank's input: offsets (this rank's block offset, 0, ...), sizes (n, rest
+/// of `gathered`), unit strides, where n is `sliceSize`.
 bool isOwnBlock(memref::SubViewOp view, CommAllGatherOp gather,
                 OpFoldResult sliceSize) {
   auto gatheredType = cast<MemRefType>(gather.getInit().getType());
@@ -275,7 +278,7 @@ bool isOwnBlock(memref::SubViewOp view, CommAllGatherOp gather,
   if (!isEqualConstantIntOrValue(sizes[0], sliceSize))
     return false;
   // offset 0 = this rank's block of the gathered dim over the gather's
-  // axes: axis_rank * the slice size (equal blocks over one axis), or
+  // axes: localize's sum of axis_rank * level size (equal blocks), or
   // coco.local_block of the whole extent (any blocks).
   auto offset = dyn_cast<Value>(offsets[0]);
   if (!offset)
@@ -289,18 +292,64 @@ bool isOwnBlock(memref::SubViewOp view, CommAllGatherOp gather,
            !gatheredType.isDynamicDim(0) &&
            *extent == gatheredType.getDimSize(0);
   }
-  auto product = offset.getDefiningOp<arith::MulIOp>();
-  if (!product || gather.getAxes().size() != 1)
-    return false;
-  for (auto [rank, size] : {std::pair(product.getLhs(), product.getRhs()),
-                            std::pair(product.getRhs(), product.getLhs())}) {
-    auto axisRank = rank.getDefiningOp<AxisRankOp>();
-    if (axisRank && axisRank.getGrid() == gather.getGrid() &&
-        axisRank.getAxis() == gather.getAxes()[0] &&
-        isEqualConstantIntOrValue(size, sliceSize))
-      return true;
+  return isEqualBlockOffset(offset, gather, sliceSize);
+}
+
+/// Whether `offset` is localize's offset of this rank's equal block over the
+/// gather's axes (outer to inner): sum over them of axis_rank(a) * the block
+/// size of a's level, i.e. `sliceSize` for the innermost axis and, going
+/// out, times the extent of each axis inside.
+bool isEqualBlockOffset(Value offset, CommAllGatherOp gather,
+                        OpFoldResult sliceSize) {
+  std::optional<int64_t> innermost = getConstantIntValue(sliceSize);
+  ArrayRef<int64_t> axes = gather.getAxes();
+  // One axis: axis_rank * the slice size, whatever the size is.
+  auto termOf = [&](Value term) -> std::pair<AxisRankOp, OpFoldResult> {
+    auto product = term.getDefiningOp<arith::MulIOp>();
+    if (!product)
+      return {};
+    for (auto [rank, size] : {std::pair(product.getLhs(), product.getRhs()),
+                              std::pair(product.getRhs(), product.getLhs())})
+      if (auto axisRank = rank.getDefiningOp<AxisRankOp>();
+          axisRank && axisRank.getGrid() == gather.getGrid())
+        return {axisRank, size};
+    return {};
+  };
+  if (axes.size() == 1) {
+    auto [axisRank, size] = termOf(offset);
+    return axisRank && axisRank.getAxis() == axes[0] &&
+           isEqualConstantIntOrValue(size, sliceSize);
   }
-  return false;
+  // Several axes: static extents and slice size, one term per axis.
+  auto grid = SymbolTable::lookupNearestSymbolFrom<GridOp>(
+      gather, gather.getGridAttr());
+  if (!grid || !innermost)
+    return false;
+  SmallVector<Value> terms, pending = {offset};
+  while (!pending.empty()) {
+    Value value = pending.pop_back_val();
+    if (auto sum = value.getDefiningOp<arith::AddIOp>())
+      pending.append({sum.getLhs(), sum.getRhs()});
+    else
+      terms.push_back(value);
+  }
+  if (terms.size() != axes.size())
+    return false;
+  int64_t levelSize = *innermost;
+  for (int64_t i = axes.size() - 1; i >= 0; --i) {
+    bool found = llvm::any_of(terms, [&](Value term) {
+      auto [axisRank, size] = termOf(term);
+      return axisRank && axisRank.getAxis() == axes[i] &&
+             isConstantIntValue(size, levelSize);
+    });
+    if (!found)
+      return false;
+    int64_t extent = grid.getShape()[axes[i]];
+    if (ShapedType::isDynamic(extent))
+      return false;
+    levelSize *= extent;
+  }
+  return true;
 }
 
 /// Lets the loop producing an all_gather's input write this rank's block of

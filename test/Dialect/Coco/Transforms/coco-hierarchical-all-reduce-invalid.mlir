@@ -1,9 +1,16 @@
 // RUN: coco-opt %s --coco-hierarchical-all-reduce="inner=1 outer=0 dim=1" --split-input-file -verify-diagnostics
 // RUN: not coco-opt %s --coco-hierarchical-all-reduce="inner=1,1" --split-input-file 2>&1 | FileCheck %s --check-prefix=TWICE
+// RUN: not coco-opt %s --coco-hierarchical-all-reduce="inner=1 outer=0 dim=1" --split-input-file --mlir-print-ir-after-failure 2>&1 | FileCheck %s --check-prefix=UNCHANGED
 
 // TWICE: error: coco-hierarchical-all-reduce: inner axis 1 is named twice
 
-// Every precondition is checked before any all_reduce changes.
+// Every precondition is checked before any all_reduce changes: after the
+// failure on %1, %0 (which alone would be rewritten) is still one all_reduce.
+// UNCHANGED: IR Dump After CocoHierarchicalAllReducePass Failed
+// UNCHANGED: func.func @f
+// UNCHANGED-NEXT: coco.all_reduce sum %{{.*}} : !coco.dtensor<8x4xf32, [local, local] on @g3>
+// UNCHANGED-NEXT: coco.all_reduce sum %{{.*}} : !coco.dtensor<8x4xf32, [local, local, local] on @g3>
+// UNCHANGED-NEXT: return
 coco.grid @g3(shape = [2, 2, 2])
 func.func @f(%a: !coco.dtensor<8x4xf32, [local, local] on @g3>,
              %b: !coco.dtensor<8x4xf32, [local, local, local] on @g3>) {

@@ -259,6 +259,55 @@ func.func @gather_in_place_static(%w: memref<8xf32>) {
   return
 }
 
+// Over a group of two axes of a [2, 3] grid (slices of 2 of 12, nested):
+// offset = rank0 * 6 + rank1 * 2, localize's form for equal blocks. With
+// the levels' sizes swapped (rank0 * 2 + rank1 * 6) the view is another
+// rank's block: left alone.
+coco.grid @g23(shape = [2, 3])
+// CHECK-LABEL: func @gather_in_place_two_axes
+// CHECK-NOT: memref.alloc
+// CHECK: coco.comm.all_gather %{{.*}} into %{{.*}} dim 0 on @g23[0, 1] : memref<2xf32, strided<[1], offset: ?>>, memref<12xf32>
+// CHECK-LABEL: func @gather_two_axes_wrong_levels
+// CHECK: memref.alloc
+func.func @gather_in_place_two_axes(%w: memref<12xf32>) {
+  %c2 = arith.constant 2 : index
+  %c6 = arith.constant 6 : index
+  %r0 = coco.axis_rank @g23[0]
+  %r1 = coco.axis_rank @g23[1]
+  %t0 = arith.muli %r0, %c6 : index
+  %t1 = arith.muli %r1, %c2 : index
+  %off = arith.addi %t0, %t1 : index
+  %own = memref.subview %w[%off] [2] [1] : memref<12xf32> to memref<2xf32, strided<[1], offset: ?>>
+  %tmp = memref.alloc() : memref<2xf32>
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
+      ins(%own : memref<2xf32, strided<[1], offset: ?>>) outs(%tmp : memref<2xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    %n2 = arith.addf %x, %x : f32
+    linalg.yield %n2 : f32
+  }
+  coco.comm.all_gather %tmp into %w dim 0 on @g23[0, 1] : memref<2xf32>, memref<12xf32>
+  return
+}
+func.func @gather_two_axes_wrong_levels(%w: memref<12xf32>) {
+  %c2 = arith.constant 2 : index
+  %c6 = arith.constant 6 : index
+  %r0 = coco.axis_rank @g23[0]
+  %r1 = coco.axis_rank @g23[1]
+  %t0 = arith.muli %r0, %c2 : index
+  %t1 = arith.muli %r1, %c6 : index
+  %off = arith.addi %t0, %t1 : index
+  %own = memref.subview %w[%off] [2] [1] : memref<12xf32> to memref<2xf32, strided<[1], offset: ?>>
+  %tmp = memref.alloc() : memref<2xf32>
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
+      ins(%own : memref<2xf32, strided<[1], offset: ?>>) outs(%tmp : memref<2xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    %n2 = arith.addf %x, %x : f32
+    linalg.yield %n2 : f32
+  }
+  coco.comm.all_gather %tmp into %w dim 0 on @g23[0, 1] : memref<2xf32>, memref<12xf32>
+  return
+}
+
 // Left alone: the view is not this rank's block (offset rank * 2 for
 // slices of 4); w is read between the loop and the gather; the loop reads w
 // other than through the block; a gather along dim 1 (blocks not

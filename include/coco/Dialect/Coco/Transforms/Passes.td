@@ -62,9 +62,11 @@ def CocoHierarchicalAllReducePass
     of the bytes cross the slow links), and the blocks are gathered back.
     The result equals the flat all_reduce (the sum is regrouped). coco-reorder
     can then run the consumers on the inner blocks and coco-shard-state keep
-    state sliced along `inner`. Fails, leaving the IR unchanged, when an
-    all_reduce does not run along all of `inner` and at least one other axis
-    (with `outer` given: exactly inner + outer), or `dim` is out of range.
+    state sliced along `inner`. Applies to the all_reduces (of rank > 0)
+    that run along all of `inner` and at least one other axis, and warns
+    when there is none. Fails, leaving the IR unchanged, when `inner` names
+    an axis twice, or for one of those all_reduces `outer` is given and is
+    not exactly its other axes, or `dim` is out of range.
   }];
   let options = [
     ListOption<"inner", "inner", "int64_t",
