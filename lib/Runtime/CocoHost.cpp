@@ -2,6 +2,7 @@
 
 #include "coco/Runtime/CocoHost.h"
 #include "coco/Runtime/CocoRuntime.h"
+#include "coco/Support/Blocks.h"
 
 #include <algorithm>
 #include <cmath>
@@ -332,10 +333,10 @@ LocalTensor &Session::input(TensorInfo info) {
   for (int64_t axis : ti.sliceOrder) {
     int64_t dim = ti.placements[axis];
     int64_t parts = extent[axis], index = coord[axis];
-    int64_t size = tensor.localShape[dim];
-    int64_t base = size / parts, extra = size % parts;
-    tensor.blockOffset[dim] += index * base + std::min(index, extra);
-    tensor.localShape[dim] = base + (index < extra ? 1 : 0);
+    auto [offset, size] =
+        coco_support::balancedBlock(tensor.localShape[dim], parts, index);
+    tensor.blockOffset[dim] += offset;
+    tensor.localShape[dim] = size;
   }
   tensor.perRank = std::find(ti.placements.begin(), ti.placements.end(),
                              kLocal) != ti.placements.end();

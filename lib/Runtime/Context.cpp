@@ -7,6 +7,7 @@
 
 #include "ElementTypes.h"
 #include "Internal.h"
+#include "coco/Support/Blocks.h"
 
 #include <array>
 #include <cmath>
@@ -301,11 +302,10 @@ Blocks blocksOf(const AxisComm &axis, int64_t extent) {
   for (int64_t parts : axis.levels) {
     Blocks next{{}, {}, true};
     for (size_t b = 0; b < blocks.counts.size(); ++b) {
-      int64_t base = blocks.counts[b] / parts, extra = blocks.counts[b] % parts;
       for (int64_t index = 0; index < parts; ++index) {
-        next.counts.push_back(base + (index < extra ? 1 : 0));
-        next.offsets.push_back(blocks.offsets[b] + index * base +
-                               std::min(index, extra));
+        auto [offset, count] = coco_support::balancedBlock(blocks.counts[b], parts, index);
+        next.counts.push_back(count);
+        next.offsets.push_back(blocks.offsets[b] + offset);
       }
     }
     blocks = std::move(next);

@@ -668,17 +668,16 @@ class Compiled:
             for name, value in inputs.items():
                 ttype = self._type(name)
                 dtype = _DTYPES[ttype.dtype]
+                try:
+                    per_rank_inputs = blocks(value, ttype, extents)
+                except CocoError as error:
+                    raise CocoError(f"input '{name}': {error}") from None
                 if ttype.is_local:
-                    if isinstance(value, np.ndarray) or len(value) != ranks:
-                        raise CocoError(f"'{name}' is local on grid axis {ttype.local_axes[0]}: "
-                                        f"pass one array per rank ({ranks})")
-                    for r, v in enumerate(value):
-                        v = np.asarray(v)
-                        if v.shape == ttype.shape != ttype.local_shape(r, extents):
-                            v = v[ttype.block(r, extents)]
+                    for r, v in enumerate(per_rank_inputs):
                         np.ascontiguousarray(v, dtype=dtype).tofile(
                             os.path.join(indir, f"{name}.rank{r}.bin"))
                 else:
+                    # The host cuts each rank's block from the global array.
                     np.ascontiguousarray(value, dtype=dtype).tofile(os.path.join(indir, f"{name}.bin"))
             cmd = ["mpirun", "--oversubscribe", "-np", str(ranks)]
             if os.geteuid() == 0:

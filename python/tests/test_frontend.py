@@ -2,6 +2,7 @@
 numpy references; schedules agree with the unscheduled programs; the
 transform script equals the passes; errors come back as CocoError."""
 import os
+import re
 import subprocess
 import sys
 
@@ -142,8 +143,23 @@ def test_runtime_error_becomes_exception(tmp_path):
     prog = coco.Program("sum", coco.Grid("dp"))
     prog.output("s", coco.all_reduce(prog.param("g", (16,), layout="local")))
     compiled = prog.compile(workdir=str(tmp_path))
-    with pytest.raises(coco.CocoError, match="holds 32 bytes, but 'g' .* needs 64"):
+    # Python checks the per-rank arrays before anything runs...
+    with pytest.raises(coco.CocoError, match=r"input 'g': rank 0's array for .* has shape \(8,\); "
+                       r"expected its block \(16,\)"):
         compiled.run(ranks=R, inputs={"g": [np.zeros(8, np.float32)] * R})
+    # ... and the executable itself checks what it reads (here run directly).
+    indir, outdir = tmp_path / "in", tmp_path / "out"
+    indir.mkdir()
+    outdir.mkdir()
+    for r in range(R):
+        np.zeros(8, np.float32).tofile(indir / f"g.rank{r}.bin")
+    cmd = ["mpirun", "--oversubscribe", "-np", str(R)]
+    if os.geteuid() == 0:
+        cmd.insert(1, "--allow-run-as-root")
+    proc = subprocess.run(cmd + [compiled.exe, "--in", str(indir), "--out", str(outdir)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode != 0
+    assert re.search(r"holds 32 bytes, but 'g' .* needs 64", proc.stdout + proc.stderr)
 
 
 def _gpu_runtime_built():

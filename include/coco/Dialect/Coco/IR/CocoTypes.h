@@ -7,6 +7,8 @@
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Types.h"
 
+#include "coco/Support/Blocks.h"
+
 #include <string>
 
 #include "coco/Dialect/Coco/IR/CocoEnums.h.inc"
@@ -55,15 +57,7 @@ namespace mlir::coco {
 /// beyond it are rejected before any type is built.
 inline constexpr int64_t kMaxGridAxes = 4;
 
-/// Block `index` of a dimension of `extent` elements split over `parts`
-/// ranks: `extent / parts` elements, one more for the first `extent % parts`
-/// blocks (numpy's array_split). Returns {offset, size}.
-inline std::pair<int64_t, int64_t> balancedBlock(int64_t extent,
-                                                  int64_t parts,
-                                                  int64_t index) {
-  int64_t base = extent / parts, extra = extent % parts;
-  return {index * base + std::min(index, extra), base + (index < extra)};
-}
+using ::coco_support::balancedBlock;
 
 } // namespace mlir::coco
 
