@@ -166,41 +166,28 @@ struct GridLowering : ShardPattern<shard::GridOp> {
   }
 };
 
-struct MultiIndexLowering : ShardPattern<shard::ProcessMultiIndexOp> {
-  using OpConversionPattern::OpConversionPattern;
+/// process_multi_index -> coco.axis_rank, grid_shape -> coco.axis_size: one
+/// per queried axis.
+template <typename QueryOp, typename AxisOp>
+struct GridQueryLowering : ShardPattern<QueryOp> {
+  using ShardPattern<QueryOp>::ShardPattern;
   LogicalResult
-  matchAndRewrite(shard::ProcessMultiIndexOp op, OpAdaptor,
+  matchAndRewrite(QueryOp op, typename QueryOp::Adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     FailureOr<SmallVector<int16_t>> axes =
         queriedAxes(op, op.getGridAttr(), op.getAxes());
     if (failed(axes))
       return failure();
-    SmallVector<Value> ranks;
+    SmallVector<Value> values;
     for (int16_t axis : *axes)
-      ranks.push_back(
-          AxisRankOp::create(rewriter, op.getLoc(), op.getGrid(), axis));
-    rewriter.replaceOp(op, ranks);
+      values.push_back(AxisOp::create(rewriter, op.getLoc(), op.getGrid(), axis));
+    rewriter.replaceOp(op, values);
     return success();
   }
 };
-
-struct GridShapeLowering : ShardPattern<shard::GridShapeOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(shard::GridShapeOp op, OpAdaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    FailureOr<SmallVector<int16_t>> axes =
-        queriedAxes(op, op.getGridAttr(), op.getAxes());
-    if (failed(axes))
-      return failure();
-    SmallVector<Value> sizes;
-    for (int16_t axis : *axes)
-      sizes.push_back(
-          AxisSizeOp::create(rewriter, op.getLoc(), op.getGrid(), axis));
-    rewriter.replaceOp(op, sizes);
-    return success();
-  }
-};
+using MultiIndexLowering =
+    GridQueryLowering<shard::ProcessMultiIndexOp, AxisRankOp>;
+using GridShapeLowering = GridQueryLowering<shard::GridShapeOp, AxisSizeOp>;
 
 struct LinearIndexLowering : ShardPattern<shard::ProcessLinearIndexOp> {
   using OpConversionPattern::OpConversionPattern;
@@ -440,6 +427,22 @@ struct RecvLowering : ShardPattern<shard::RecvOp> {
   }
 };
 
+/// The one grid axis a shift rotates along, or the diagnostic why coco
+/// cannot import it.
+FailureOr<int64_t> shiftedAxis(shard::ShiftOp op) {
+  FailureOr<int64_t> axis = singleAxis(op, op.getGridAxes());
+  if (failed(axis))
+    return failure();
+  if (!op.getRotate())
+    return op->emitOpError() << "without 'rotate' is not supported (the "
+                                "edge ranks' results are unspecified)";
+  int64_t shiftAxis = op.getShiftAxis().getSExtValue();
+  if (shiftAxis != *axis)
+    return op->emitOpError() << "shifts along grid axis " << shiftAxis
+                             << " but communicates over axis " << *axis;
+  return axis;
+}
+
 struct ShiftLowering : ShardPattern<shard::ShiftOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -447,16 +450,9 @@ struct ShiftLowering : ShardPattern<shard::ShiftOp> {
                   ConversionPatternRewriter &rewriter) const override {
     // A rotation: send to (r + offset) mod n, receive from (r - offset) mod
     // n, for any offset and any number of ranks n.
-    FailureOr<int64_t> axis = singleAxis(op, op.getGridAxes());
+    FailureOr<int64_t> axis = shiftedAxis(op);
     if (failed(axis))
       return failure();
-    if (!op.getRotate())
-      return op->emitOpError() << "without 'rotate' is not supported (the "
-                                  "edge ranks' results are unspecified)";
-    int64_t shiftAxis = op.getShiftAxis().getSExtValue();
-    if (shiftAxis != *axis)
-      return op->emitOpError() << "shifts along grid axis " << shiftAxis
-                               << " but communicates over axis " << *axis;
     Location loc = op.getLoc();
     Value n = AxisSizeOp::create(rewriter, loc, op.getGrid(), *axis);
     Value r = AxisRankOp::create(rewriter, loc, op.getGrid(), *axis);
@@ -543,19 +539,8 @@ LogicalResult checkImportable(Operation *op) {
       return op->emitOpError() << "needs a source rank";
     return root(recv, *recv.getSource(), recv.getSourceDynamic(), "source");
   }
-  if (auto shift = dyn_cast<shard::ShiftOp>(op)) {
-    FailureOr<int64_t> axis = singleAxis(op, shift.getGridAxes());
-    if (failed(axis))
-      return failure();
-    if (!shift.getRotate())
-      return op->emitOpError() << "without 'rotate' is not supported (the "
-                                  "edge ranks' results are unspecified)";
-    if (shift.getShiftAxis().getSExtValue() != *axis)
-      return op->emitOpError()
-             << "shifts along grid axis " << shift.getShiftAxis().getSExtValue()
-             << " but communicates over axis " << *axis;
-    return success();
-  }
+  if (auto shift = dyn_cast<shard::ShiftOp>(op))
+    return shiftedAxis(shift);
   return op->emitOpError() << "has no coco equivalent";
 }
 
