@@ -315,34 +315,25 @@ LocalTensor &Session::input(TensorInfo info) {
   LocalTensor &tensor = *tensors.back();
   tensor.info = std::move(info);
   const TensorInfo &ti = tensor.info;
-  int64_t gridDims[4] = {1, 1, 1, 1};
-  for (size_t d = 0; d < ti.gridShape.size(); ++d)
-    gridDims[d] = ti.gridShape[d];
-  // This rank's coordinate and the extent of every grid axis, as the
-  // runtime lays the world out on the grid (which it also validates).
-  std::vector<int64_t> coord, extent;
-  for (size_t axis = 0; axis < ti.gridShape.size(); ++axis) {
-    int64_t comm = coco_rt_comm(ti.gridShape.size(), gridDims[0], gridDims[1],
-                                gridDims[2], gridDims[3], axis);
-    coord.push_back(coco_rt_axis_rank(comm));
-    extent.push_back(coco_rt_axis_size(comm));
-  }
-  tensor.localShape = ti.globalShape;
+  // This rank's block, as the runtime lays the world out on the grid.
+  CocoTensorSpec spec{ti.name.c_str(),
+                      0,
+                      int32_t(ti.globalShape.size()),
+                      ti.globalShape.data(),
+                      int32_t(ti.gridShape.size()),
+                      ti.gridShape.data(),
+                      ti.placements.data(),
+                      int32_t(ti.sliceOrder.size()),
+                      ti.sliceOrder.data()};
+  tensor.localShape.assign(ti.globalShape.size(), 0);
   tensor.blockOffset.assign(ti.globalShape.size(), 0);
-  // Each slicing axis splits the block of the previous one on its dimension.
-  for (int64_t axis : ti.sliceOrder) {
-    int64_t dim = ti.placements[axis];
-    int64_t parts = extent[axis], index = coord[axis];
-    auto [offset, size] =
-        coco_support::balancedBlock(tensor.localShape[dim], parts, index);
-    tensor.blockOffset[dim] += offset;
-    tensor.localShape[dim] = size;
-  }
+  char error[256];
+  if (coco_rt_local_block(&spec, tensor.blockOffset.data(),
+                          tensor.localShape.data(), &tensor.localGroup, error,
+                          sizeof(error)) != 0)
+    fail("'" + ti.name + "': " + error);
   tensor.perRank = std::find(ti.placements.begin(), ti.placements.end(),
                              kLocal) != ti.placements.end();
-  for (size_t axis = 0; axis < ti.placements.size(); ++axis)
-    if (ti.placements[axis] == kLocal)
-      tensor.localGroup = tensor.localGroup * extent[axis] + coord[axis];
   tensor.bytes.assign(tensor.numElements() * tensor.elementSize());
   if (!inDir.empty())
     readInput(tensor);

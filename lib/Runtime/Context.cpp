@@ -11,6 +11,7 @@
 
 #include <array>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <deque>
@@ -151,8 +152,50 @@ std::string formatGrid(int64_t ndims, const int64_t *extents) {
   return text + "]";
 }
 
-/// Validates the grid against the world size; returns the extents with the
-/// dynamic one resolved.
+/// The extents of a grid laid over `worldSize` ranks, with the dynamic one
+/// resolved; an error text when the grid does not cover exactly the world.
+std::string fitGrid(int64_t ndims, const int64_t *extents, int64_t worldSize,
+                    std::array<int64_t, kMaxGridRank> &resolved) {
+  std::string grid = formatGrid(ndims, extents);
+  if (ndims < 1 || ndims > kMaxGridRank)
+    return formatString("grid rank %lld is not in 1..%d", (long long)ndims,
+                        kMaxGridRank);
+  int dynamicIndex = -1;
+  bool overflow = false;
+  int64_t staticProduct = 1;
+  for (int i = 0; i < ndims; ++i) {
+    if (extents[i] == -1) {
+      if (dynamicIndex >= 0)
+        return "grid " + grid + " has more than one dynamic extent";
+      dynamicIndex = i;
+    } else if (extents[i] <= 0) {
+      return formatString("grid %s has extent %lld (extents must be "
+                          "positive, or -1 for dynamic)",
+                          grid.c_str(), (long long)extents[i]);
+    } else {
+      overflow |=
+          __builtin_mul_overflow(staticProduct, extents[i], &staticProduct);
+    }
+  }
+  resolved = {1, 1, 1, 1};
+  std::copy(extents, extents + ndims, resolved.begin());
+  if (dynamicIndex >= 0) {
+    if (overflow || worldSize % staticProduct != 0)
+      return formatString("grid %s cannot cover the job's %lld ranks "
+                          "(not a multiple of the static extents)",
+                          grid.c_str(), (long long)worldSize);
+    resolved[size_t(dynamicIndex)] = worldSize / staticProduct;
+  } else if (overflow || staticProduct != worldSize) {
+    std::string needed =
+        overflow ? "more than 2^63" : std::to_string(staticProduct);
+    return formatString("grid %s needs %s ranks but the job has %lld",
+                        grid.c_str(), needed.c_str(), (long long)worldSize);
+  }
+  return "";
+}
+
+/// Validates the grid and a group's axes against the world size; returns
+/// the extents with the dynamic one resolved. Fatal on every rank otherwise.
 std::array<int64_t, kMaxGridRank> resolveGrid(int64_t ndims,
                                               const int64_t *extents,
                                               const std::vector<int64_t> &axes,
@@ -170,41 +213,10 @@ std::array<int64_t, kMaxGridRank> resolveGrid(int64_t ndims,
                         formatString("axis %lld appears twice in a group",
                                      (long long)axes[i]));
   }
-  int dynamicIndex = -1;
-  bool overflow = false;
-  int64_t staticProduct = 1;
-  for (int i = 0; i < ndims; ++i) {
-    if (extents[i] == -1) {
-      if (dynamicIndex >= 0)
-        fatalOnAllRanks(world, site,
-                        "grid " + grid + " has more than one dynamic extent");
-      dynamicIndex = i;
-    } else if (extents[i] <= 0) {
-      fatalOnAllRanks(world, site,
-                      formatString("grid %s has extent %lld (extents must be "
-                                   "positive, or -1 for dynamic)",
-                                   grid.c_str(), (long long)extents[i]));
-    } else {
-      overflow |=
-          __builtin_mul_overflow(staticProduct, extents[i], &staticProduct);
-    }
-  }
-  std::array<int64_t, kMaxGridRank> resolved = {1, 1, 1, 1};
-  std::copy(extents, extents + ndims, resolved.begin());
-  if (dynamicIndex >= 0) {
-    if (overflow || world.size % staticProduct != 0)
-      fatalOnAllRanks(world, site,
-                      formatString("grid %s cannot cover the job's %d ranks "
-                                   "(not a multiple of the static extents)",
-                                   grid.c_str(), world.size));
-    resolved[size_t(dynamicIndex)] = world.size / staticProduct;
-  } else if (overflow || staticProduct != world.size) {
-    std::string needed =
-        overflow ? "more than 2^63" : std::to_string(staticProduct);
-    fatalOnAllRanks(world, site,
-                    formatString("grid %s needs %s ranks but the job has %d",
-                                 grid.c_str(), needed.c_str(), world.size));
-  }
+  std::array<int64_t, kMaxGridRank> resolved;
+  std::string error = fitGrid(ndims, extents, world.size, resolved);
+  if (!error.empty())
+    fatalOnAllRanks(world, site, error);
   return resolved;
 }
 
@@ -377,6 +389,60 @@ int64_t coco_rt_world_rank(void) {
 int64_t coco_rt_world_size(void) {
   ensureInitialized();
   return state.world.size;
+}
+
+int32_t coco_rt_local_block(const CocoTensorSpec *spec, int64_t *offsets,
+                            int64_t *sizes, int64_t *localGroup, char *error,
+                            int64_t errorSize) {
+  ensureInitialized();
+  auto failWith = [&](const std::string &message) {
+    if (error && errorSize > 0)
+      std::snprintf(error, size_t(errorSize), "%s", message.c_str());
+    return int32_t(-1);
+  };
+  if (!spec || spec->rank < 0 || (spec->rank > 0 && !spec->shape) ||
+      !spec->grid_shape || !spec->placements ||
+      (spec->num_slice_levels > 0 && !spec->slice_order))
+    return failWith("coco_rt_local_block: incomplete tensor description");
+  std::array<int64_t, kMaxGridRank> extents;
+  std::string fitError = fitGrid(spec->grid_rank, spec->grid_shape,
+                                 state.world.size, extents);
+  if (!fitError.empty())
+    return failWith(fitError);
+  // World ranks lie on the grid row-major (as in createAxisComm).
+  std::array<int64_t, kMaxGridRank> coords = {};
+  int64_t rest = state.world.rank;
+  for (int64_t d = spec->grid_rank - 1; d >= 0; --d) {
+    coords[size_t(d)] = rest % extents[size_t(d)];
+    rest /= extents[size_t(d)];
+  }
+  for (int64_t d = 0; d < spec->rank; ++d) {
+    offsets[d] = 0;
+    sizes[d] = spec->shape[d];
+  }
+  // Each slicing axis splits the block the previous one left of its
+  // dimension (the one rule, coco/Support/Blocks.h).
+  for (int64_t level = 0; level < spec->num_slice_levels; ++level) {
+    int64_t axis = spec->slice_order[level];
+    int64_t dim = axis >= 0 && axis < spec->grid_rank
+                      ? spec->placements[axis]
+                      : -1;
+    if (dim < 0 || dim >= spec->rank)
+      return failWith(formatString(
+          "coco_rt_local_block: slicing axis %lld slices no dimension",
+          (long long)axis));
+    auto [offset, size] = coco_support::balancedBlock(
+        sizes[dim], extents[size_t(axis)], coords[size_t(axis)]);
+    offsets[dim] += offset;
+    sizes[dim] = size;
+  }
+  if (localGroup) {
+    *localGroup = 0;
+    for (int64_t axis = 0; axis < spec->grid_rank; ++axis)
+      if (spec->placements[axis] == COCO_PLACEMENT_LOCAL)
+        *localGroup = *localGroup * extents[size_t(axis)] + coords[size_t(axis)];
+  }
+  return 0;
 }
 
 int64_t coco_rt_comm_group(int64_t ndims, int64_t d0, int64_t d1, int64_t d2,

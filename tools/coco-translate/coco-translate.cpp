@@ -4,10 +4,14 @@
 // --coco-to-cpp-main: a coco module (global view) -> the C++ source of a
 //   host program that runs its entry function on MPI ranks (see
 //   lib/Target/Cpp/TranslateToCppMain.cpp).
+// --coco-to-cpp-library: a coco module -> the C++ source that makes its
+//   entries callable in-process from a shared library
+//   (lib/Target/Cpp/TranslateToCppLibrary.cpp, coco/Runtime/CocoLibrary.h).
 //
 //===----------------------------------------------------------------------===//
 
 #include "coco/InitAll.h"
+#include "coco/Target/Cpp/TranslateToCppLibrary.h"
 #include "coco/Target/Cpp/TranslateToCppMain.h"
 
 #include "mlir/Target/LLVMIR/Dialect/All.h"
@@ -21,6 +25,7 @@ void registerToLLVMIRTranslation();
 int main(int argc, char **argv) {
   mlir::registerToLLVMIRTranslation();
   mlir::coco::registerToCppMainTranslation();
+  mlir::coco::registerToCppLibraryTranslation();
   return mlir::failed(
       mlir::mlirTranslateMain(argc, argv, "coco translation driver"));
 }

@@ -62,6 +62,29 @@ enum CocoReduction {
   COCO_RED_AVG = 4,
 };
 
+/// Placement codes of CocoTensorSpec::placements (a sliced axis holds the
+/// dimension it slices, >= 0).
+enum { COCO_PLACEMENT_REPLICATED = -1, COCO_PLACEMENT_LOCAL = -2 };
+
+/// A distributed tensor as its !coco.dtensor type says: what compiled
+/// libraries describe their entries with (CocoLibrary.h) and what
+/// coco_rt_local_block cuts blocks by.
+typedef struct CocoTensorSpec {
+  const char *name;
+  int32_t dtype; ///< CocoDType
+  int32_t rank;
+  const int64_t *shape; ///< the global shape, `rank` extents
+  int32_t grid_rank;    ///< 1..4
+  const int64_t *grid_shape; ///< `grid_rank` extents, -1 = dynamic
+  /// One per grid axis: COCO_PLACEMENT_REPLICATED, COCO_PLACEMENT_LOCAL, or
+  /// the dimension the axis slices.
+  const int64_t *placements;
+  int32_t num_slice_levels;
+  /// Every slicing axis, by dimension, outer to inner: each splits the
+  /// block the previous one slicing the same dimension left.
+  const int64_t *slice_order;
+} CocoTensorSpec;
+
 /// Initializes MPI (if nobody did) and the runtime. Optional: every entry
 /// point initializes lazily. Safe to call twice.
 void coco_rt_init(int *argc, char ***argv);
@@ -71,6 +94,19 @@ void coco_rt_finalize(void);
 /// World rank / size of the job.
 int64_t coco_rt_world_rank(void);
 int64_t coco_rt_world_size(void);
+
+/// This rank's block of a distributed tensor, computed without
+/// communicating (world ranks lie on the grid row-major; blocks follow
+/// numpy's array_split level by level, coco/Support/Blocks.h). Writes
+/// `offsets` and `sizes` (spec->rank each) and, if not null, `local_group`:
+/// which of the distinct tensors of a local placement the rank holds (its
+/// coordinates on the local axes, row-major). Returns 0, or -1 with a
+/// NUL-terminated message in `error` (at most `error_size` bytes) when the
+/// grid does not fit the job's ranks or the spec is inconsistent; never
+/// ends the job.
+int32_t coco_rt_local_block(const CocoTensorSpec *spec, int64_t *offsets,
+                            int64_t *sizes, int64_t *local_group, char *error,
+                            int64_t error_size);
 
 /// Returns a handle to the communicator of axis `axis` of a process grid of
 /// `ndims` (1..4) dimensions with extents d0..d3 (-1 = dynamic; at most one

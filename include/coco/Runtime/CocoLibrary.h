@@ -1,0 +1,399 @@
+//===- CocoLibrary.h - calling compiled coco programs in-process -*- C++ -*-===//
+//
+// `coco-compile prog.mlir --emit=shared -o libprog.so` builds a shared
+// library that a running program (a training loop) loads and calls on its
+// own buffers, every step, without copies:
+//
+//   * the library exports `coco_library()`, a description of its entries:
+//     for each, its arguments (distributed tensors with their global shape,
+//     grid and placements, or scalars with their defaults), whether the
+//     entry updates a tensor in place, its results, and a caller;
+//   * the runtime (libCocoRuntime, which the library links) checks a call's
+//     arguments against that description and this rank's block of each
+//     tensor, then calls the entry on the caller's memory
+//     (`coco_rt_call_entry`);
+//   * `coco::inprocess` below wraps both for C++ (header-only: it finds the
+//     runtime through the loaded library, so a caller links nothing but
+//     libdl), and python/coco/inprocess.py for Python (numpy arrays, DLPack
+//     and buffer-protocol objects such as torch CPU tensors).
+//
+// The runtime is initialized once per process by the first load (MPI too,
+// unless the process already initialized it: then coco runs inside that MPI
+// job and leaves finalizing to it). Communicators are created on first use
+// and cached for the whole run. A call that does not match the description
+// returns an error and calls nothing; errors inside the call (an MPI failure,
+// a rank that never arrives) end the job as in any coco program.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef COCO_RUNTIME_COCOLIBRARY_H
+#define COCO_RUNTIME_COCOLIBRARY_H
+
+#include "coco/Runtime/CocoRuntime.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Bumped whenever the structs below change.
+#define COCO_LIBRARY_ABI_VERSION 1
+/// Results of higher rank are rejected when the library is generated.
+#define COCO_MAX_RESULT_RANK 8
+
+/// One argument of an entry.
+typedef struct CocoArgSpec {
+  const char *name;
+  /// 1: a distributed tensor (described by `tensor`); 0: a scalar.
+  int32_t is_tensor;
+  /// Tensors: written in place by the entry (a coco.update).
+  int32_t updated;
+  CocoTensorSpec tensor;
+  /// Scalars: COCO_DTYPE_F32, F64, I32 or I64, and the coco.value default.
+  int32_t scalar_dtype;
+  int32_t has_default;
+  double default_value;
+} CocoArgSpec;
+
+/// A result's memref descriptor as the entry returned it.
+typedef struct CocoReturned {
+  /// Storage the caller must release (coco_rt_release_results); null when
+  /// the result aliases an argument's buffer or an earlier result's.
+  void *allocated;
+  void *aligned;
+  int64_t offset;
+  int64_t rank;
+  int64_t sizes[COCO_MAX_RESULT_RANK];
+  int64_t strides[COCO_MAX_RESULT_RANK];
+} CocoReturned;
+
+typedef struct CocoEntrySpec {
+  const char *name;
+  int32_t num_args;
+  const CocoArgSpec *args;
+  int32_t num_results;
+  const CocoTensorSpec *results;
+  /// Calls the entry once, unchecked: args[i] points at a ranked memref
+  /// descriptor {allocated, aligned, offset, sizes[rank], strides[rank]} of
+  /// this rank's block for a tensor, at a value of the scalar's C type for
+  /// a scalar; results[j] receives result j. Use coco_rt_call_entry.
+  void (*call)(void *const *args, CocoReturned *results);
+} CocoEntrySpec;
+
+typedef struct CocoLibrarySpec {
+  int32_t abi_version; ///< COCO_LIBRARY_ABI_VERSION of the generator
+  int32_t num_entries;
+  const CocoEntrySpec *entries;
+} CocoLibrarySpec;
+
+/// Exported by every library `coco-compile --emit=shared` builds.
+const CocoLibrarySpec *coco_library(void);
+
+/// One argument of a call, by name.
+typedef struct CocoArgValue {
+  const char *name;
+  /// 1: `data` is a tensor buffer (C-contiguous, row-major); 0: `scalar`.
+  int32_t is_tensor;
+  void *data;
+  int32_t dtype; ///< CocoDType of the buffer's elements
+  int32_t rank;
+  const int64_t *shape;
+  /// 0 when the caller's buffer must not be written (a read-only array).
+  int32_t writable;
+  double scalar;
+} CocoArgValue;
+
+/// Calls `entry` with `values` after checking them: every tensor argument
+/// given once, of the entry's element type and this rank's block shape
+/// (coco_rt_local_block), writable where the entry updates it, and not
+/// overlapping another argument's buffer when either is written; scalars
+/// given or defaulted (integers integral); no unknown names. Tensors are
+/// used in place (the entry reads and updates the caller's memory). Returns
+/// 0 and fills `results[0..entry->num_results)`, or -1 with a message in
+/// `error` (NUL-terminated, at most `error_size` bytes) having called
+/// nothing.
+int32_t coco_rt_call_entry(const CocoEntrySpec *entry,
+                           const CocoArgValue *values, int64_t num_values,
+                           CocoReturned *results, char *error,
+                           int64_t error_size);
+/// Frees the storage of results returned by coco_rt_call_entry.
+void coco_rt_release_results(CocoReturned *results, int64_t num_results);
+/// Bytes per element of a CocoDType; 0 for an unknown code.
+int64_t coco_rt_dtype_bytes(int32_t dtype);
+
+#ifdef __cplusplus
+} // extern "C"
+
+#include <dlfcn.h>
+
+#include <cstring>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace coco::inprocess {
+
+/// A call or load that does not match: wrong shape, dtype, name, library.
+class Error : public std::runtime_error {
+public:
+  using std::runtime_error::runtime_error;
+};
+
+template <typename T>
+constexpr int32_t dtypeOf() {
+  if constexpr (std::is_same_v<T, float>)
+    return COCO_DTYPE_F32;
+  else if constexpr (std::is_same_v<T, double>)
+    return COCO_DTYPE_F64;
+  else if constexpr (std::is_same_v<T, int32_t>)
+    return COCO_DTYPE_I32;
+  else if constexpr (std::is_same_v<T, int64_t>)
+    return COCO_DTYPE_I64;
+  else if constexpr (std::is_same_v<T, int8_t>)
+    return COCO_DTYPE_I8;
+  else
+    static_assert(sizeof(T) == 0, "name the dtype of a 16-bit float buffer "
+                                  "with Arg(data, COCO_DTYPE_F16/BF16, shape)");
+}
+
+/// A call's argument: a view of the caller's tensor memory, or a scalar.
+class Arg {
+public:
+  Arg(double value) : scalar(value) {}
+  Arg(float value) : scalar(value) {}
+  Arg(int value) : scalar(value) {}
+  Arg(int64_t value) : scalar(double(value)) {}
+  /// Writable memory: the entry may update it in place.
+  template <typename T>
+  Arg(T *data, std::vector<int64_t> shape)
+      : isTensor(true), data(data), dtype(dtypeOf<T>()),
+        shape(std::move(shape)), writable(true) {}
+  /// Read-only memory: an error if the entry updates this argument.
+  template <typename T>
+  Arg(const T *data, std::vector<int64_t> shape)
+      : isTensor(true), data(const_cast<T *>(data)), dtype(dtypeOf<T>()),
+        shape(std::move(shape)), writable(false) {}
+  /// Any element type by its code (f16 and bf16 as 16-bit storage).
+  Arg(void *data, int32_t dtype, std::vector<int64_t> shape)
+      : isTensor(true), data(data), dtype(dtype), shape(std::move(shape)),
+        writable(true) {}
+
+  CocoArgValue value(const std::string &name) const {
+    return CocoArgValue{name.c_str(), isTensor,
+                        data,         dtype,
+                        int32_t(shape.size()), shape.data(),
+                        writable,     scalar};
+  }
+
+private:
+  int32_t isTensor = 0;
+  void *data = nullptr;
+  int32_t dtype = 0;
+  std::vector<int64_t> shape;
+  int32_t writable = 0;
+  double scalar = 0;
+};
+
+/// A result, copied out of the buffer the entry returned (row-major).
+struct Result {
+  std::string name;
+  int32_t dtype = 0;
+  std::vector<int64_t> shape;
+  std::vector<unsigned char> bytes;
+  template <typename T>
+  const T *data() const {
+    return reinterpret_cast<const T *>(bytes.data());
+  }
+};
+
+namespace detail {
+/// The runtime's functions, found through the loaded library (which links
+/// libCocoRuntime), so that callers need not link it themselves.
+struct Runtime {
+  void (*init)(int *, char ***);
+  void (*finalize)(void);
+  int64_t (*worldRank)(void);
+  int64_t (*worldSize)(void);
+  int32_t (*localBlock)(const CocoTensorSpec *, int64_t *, int64_t *,
+                        int64_t *, char *, int64_t);
+  int32_t (*callEntry)(const CocoEntrySpec *, const CocoArgValue *, int64_t,
+                       CocoReturned *, char *, int64_t);
+  void (*releaseResults)(CocoReturned *, int64_t);
+  int64_t (*dtypeBytes)(int32_t);
+
+  template <typename F>
+  static void find(void *handle, const char *symbol, F &slot) {
+    slot = reinterpret_cast<F>(dlsym(handle, symbol));
+    if (!slot)
+      throw Error(std::string("coco: the library does not provide ") +
+                  symbol + " (not built by coco-compile --emit=shared?)");
+  }
+  explicit Runtime(void *handle) {
+    find(handle, "coco_rt_init", init);
+    find(handle, "coco_rt_finalize", finalize);
+    find(handle, "coco_rt_world_rank", worldRank);
+    find(handle, "coco_rt_world_size", worldSize);
+    find(handle, "coco_rt_local_block", localBlock);
+    find(handle, "coco_rt_call_entry", callEntry);
+    find(handle, "coco_rt_release_results", releaseResults);
+    find(handle, "coco_rt_dtype_bytes", dtypeBytes);
+  }
+};
+
+} // namespace detail
+
+/// An entry of a loaded library: call it with named arguments.
+class Entry {
+public:
+  Entry(const CocoEntrySpec *spec, std::shared_ptr<detail::Runtime> runtime)
+      : spec(spec), runtime(std::move(runtime)) {}
+
+  std::string name() const { return spec->name; }
+  const CocoEntrySpec &description() const { return *spec; }
+
+  /// This rank's block of tensor argument (or result) `name`: the shape the
+  /// call expects.
+  std::vector<int64_t> localShape(const std::string &name) const {
+    const CocoTensorSpec *tensor = find(name);
+    std::vector<int64_t> offsets(tensor->rank), sizes(tensor->rank);
+    char error[512];
+    if (runtime->localBlock(tensor, offsets.data(), sizes.data(), nullptr,
+                            error, sizeof(error)) != 0)
+      throw Error(std::string("coco: @") + spec->name + ": '" + name +
+                  "': " + error);
+    return sizes;
+  }
+  int64_t localSize(const std::string &name) const {
+    int64_t count = 1;
+    for (int64_t extent : localShape(name))
+      count *= extent;
+    return count;
+  }
+
+  /// Runs the entry once on this rank; every rank of the job calls it.
+  /// Tensors are updated in place; results are returned in order.
+  std::vector<Result>
+  operator()(const std::vector<std::pair<std::string, Arg>> &args) const {
+    std::vector<CocoArgValue> values;
+    values.reserve(args.size());
+    for (const auto &[argName, arg] : args)
+      values.push_back(arg.value(argName));
+    std::vector<CocoReturned> returned(spec->num_results);
+    char error[1024];
+    if (runtime->callEntry(spec, values.data(), int64_t(values.size()),
+                           returned.data(), error, sizeof(error)) != 0)
+      throw Error(error);
+    std::vector<Result> results;
+    for (int32_t i = 0; i < spec->num_results; ++i)
+      results.push_back(copyOut(spec->results[i], returned[i],
+                                size_t(runtime->dtypeBytes(
+                                    spec->results[i].dtype))));
+    runtime->releaseResults(returned.data(), int64_t(returned.size()));
+    return results;
+  }
+
+private:
+  const CocoTensorSpec *find(const std::string &name) const {
+    for (int32_t i = 0; i < spec->num_args; ++i)
+      if (spec->args[i].is_tensor && name == spec->args[i].name)
+        return &spec->args[i].tensor;
+    for (int32_t i = 0; i < spec->num_results; ++i)
+      if (name == spec->results[i].name)
+        return &spec->results[i];
+    throw Error(std::string("coco: @") + spec->name +
+                " has no tensor argument or result '" + name + "'");
+  }
+
+  static Result copyOut(const CocoTensorSpec &tensor,
+                        const CocoReturned &from, size_t element) {
+    Result result;
+    result.name = tensor.name;
+    result.dtype = tensor.dtype;
+    result.shape.assign(from.sizes, from.sizes + from.rank);
+    int64_t count = 1;
+    for (int64_t extent : result.shape)
+      count *= extent;
+    result.bytes.resize(size_t(count) * element);
+    const auto *base = static_cast<const unsigned char *>(from.aligned) +
+                       from.offset * int64_t(element);
+    std::vector<int64_t> index(from.rank, 0);
+    for (int64_t i = 0; i < count; ++i) {
+      int64_t at = 0;
+      for (int64_t d = 0; d < from.rank; ++d)
+        at += index[d] * from.strides[d];
+      std::memcpy(result.bytes.data() + i * element, base + at * element,
+                  element);
+      for (int64_t d = from.rank - 1; d >= 0; --d) {
+        if (++index[d] < from.sizes[d])
+          break;
+        index[d] = 0;
+      }
+    }
+    return result;
+  }
+
+  const CocoEntrySpec *spec;
+  std::shared_ptr<detail::Runtime> runtime;
+};
+
+/// A compiled coco library loaded into this process. It stays loaded for
+/// the life of the process (its code holds runtime state).
+class Library {
+public:
+  explicit Library(const std::string &path) {
+    handle = dlopen(path.c_str(), RTLD_NOW | RTLD_GLOBAL);
+    if (!handle)
+      throw Error("coco: cannot load " + path + ": " + dlerror());
+    runtime = std::make_shared<detail::Runtime>(handle);
+    using Describe = const CocoLibrarySpec *(*)(void);
+    auto describe = reinterpret_cast<Describe>(dlsym(handle, "coco_library"));
+    if (!describe)
+      throw Error("coco: " + path + " is not a coco library (no coco_library; "
+                  "build it with coco-compile --emit=shared)");
+    spec = describe();
+    if (spec->abi_version != COCO_LIBRARY_ABI_VERSION)
+      throw Error("coco: " + path + " was generated for library ABI " +
+                  std::to_string(spec->abi_version) + ", this header is " +
+                  std::to_string(COCO_LIBRARY_ABI_VERSION));
+    runtime->init(nullptr, nullptr);
+    for (int32_t i = 0; i < spec->num_entries; ++i)
+      entries.emplace_back(&spec->entries[i], runtime);
+  }
+
+  const Entry &entry(const std::string &name) const {
+    std::string names;
+    for (const Entry &candidate : entries) {
+      if (candidate.name() == name)
+        return candidate;
+      names += (names.empty() ? "@" : ", @") + candidate.name();
+    }
+    throw Error("coco: the library has no entry @" + name + " (it has " +
+                names + ")");
+  }
+  /// The only entry; an error if there are several.
+  const Entry &entry() const {
+    if (entries.size() != 1)
+      throw Error("coco: the library has " + std::to_string(entries.size()) +
+                  " entries: name one");
+    return entries.front();
+  }
+  const std::vector<Entry> &allEntries() const { return entries; }
+
+  int64_t worldRank() const { return runtime->worldRank(); }
+  int64_t worldSize() const { return runtime->worldSize(); }
+  /// Frees the runtime's communicators and finalizes MPI if coco
+  /// initialized it; no call may follow. Every rank calls it.
+  void finalize() const { runtime->finalize(); }
+
+private:
+  void *handle = nullptr;
+  const CocoLibrarySpec *spec = nullptr;
+  std::shared_ptr<detail::Runtime> runtime;
+  std::vector<Entry> entries;
+};
+
+} // namespace coco::inprocess
+#endif // __cplusplus
+
+#endif // COCO_RUNTIME_COCOLIBRARY_H

@@ -1,0 +1,25 @@
+//===- TranslateToCppLibrary.h - coco module -> in-process library -*- C++ -*-===//
+
+#ifndef COCO_TARGET_CPP_TRANSLATETOCPPLIBRARY_H
+#define COCO_TARGET_CPP_TRANSLATETOCPPLIBRARY_H
+
+#include "mlir/Support/LLVM.h"
+
+namespace mlir {
+class ModuleOp;
+namespace coco {
+
+/// Writes the C++ source that makes a shared library of `module`'s entries
+/// callable in-process (coco/Runtime/CocoLibrary.h): `coco_library()` and a
+/// caller per entry. `entry`: comma-separated names, empty = every public
+/// function.
+LogicalResult translateToCppLibrary(ModuleOp module, StringRef entry,
+                                    raw_ostream &os);
+
+/// Registers `--coco-to-cpp-library` (with `--coco-library-entry=NAMES`).
+void registerToCppLibraryTranslation();
+
+} // namespace coco
+} // namespace mlir
+
+#endif // COCO_TARGET_CPP_TRANSLATETOCPPLIBRARY_H

@@ -1,0 +1,290 @@
+//===- Library.cpp - checked in-process calls of compiled entries ---------===//
+//
+// coco_rt_call_entry: the one place that checks a caller's buffers against a
+// compiled entry's description (CocoLibrary.h) before the entry runs on
+// them. The C++ header and the Python module are thin wrappers around it.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ElementTypes.h"
+#include "Internal.h"
+// Exported like the rest of the C ABI (Internal.h).
+#pragma GCC visibility push(default)
+#include "coco/Runtime/CocoLibrary.h"
+#pragma GCC visibility pop
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+namespace coco::rt {
+namespace {
+
+/// A check that failed: the message for the caller.
+struct CallError {
+  std::string message;
+};
+
+bool validDType(int32_t dtype) {
+  return dtype >= COCO_DTYPE_F32 && dtype <= COCO_DTYPE_I8;
+}
+
+std::string dtypeText(int32_t dtype) {
+  return validDType(dtype) ? dtypeName(dtype)
+                           : "dtype code " + std::to_string(dtype);
+}
+
+std::string shapeText(const int64_t *shape, int64_t rank) {
+  std::string text = "[";
+  for (int64_t d = 0; d < rank; ++d)
+    text += (d ? ", " : "") + std::to_string(shape[d]);
+  return text + "]";
+}
+
+/// "f32[8, 6], [local, sliced<1>] on grid [2, ?]": the argument's type.
+std::string tensorText(const CocoTensorSpec &tensor) {
+  std::string placements = "[";
+  for (int32_t axis = 0; axis < tensor.grid_rank; ++axis) {
+    int64_t code = tensor.placements[axis];
+    placements += axis ? ", " : "";
+    placements += code == COCO_PLACEMENT_REPLICATED ? "replicated"
+                  : code == COCO_PLACEMENT_LOCAL
+                      ? "local"
+                      : "sliced<" + std::to_string(code) + ">";
+  }
+  std::string grid = "[";
+  for (int32_t axis = 0; axis < tensor.grid_rank; ++axis)
+    grid += (axis ? ", " : "") + (tensor.grid_shape[axis] < 0
+                                      ? std::string("?")
+                                      : std::to_string(tensor.grid_shape[axis]));
+  return dtypeText(tensor.dtype) + shapeText(tensor.shape, tensor.rank) + ", " +
+         placements + "] on grid " + grid + "]";
+}
+
+int64_t elementCount(const int64_t *shape, int64_t rank) {
+  int64_t count = 1;
+  for (int64_t d = 0; d < rank; ++d)
+    count *= shape[d];
+  return count;
+}
+
+/// A tensor argument checked and ready to pass: its descriptor
+/// {allocated, aligned, offset, sizes..., strides...} and its bytes.
+struct PreparedTensor {
+  std::vector<int64_t> descriptor;
+  const unsigned char *begin = nullptr, *end = nullptr;
+  bool written = false;
+  const char *name = nullptr;
+};
+
+/// Scalars are passed by value: one 8-byte slot holds the C value.
+union ScalarSlot {
+  float f32;
+  double f64;
+  int32_t i32;
+  int64_t i64;
+};
+
+PreparedTensor prepareTensor(const CocoEntrySpec &entry,
+                             const CocoArgSpec &spec,
+                             const CocoArgValue &value) {
+  std::string what =
+      std::string("@") + entry.name + ": argument '" + spec.name + "'";
+  const CocoTensorSpec &tensor = spec.tensor;
+  if (!value.is_tensor)
+    throw CallError{what + " is a tensor (" + tensorText(tensor) +
+                    "), got a scalar"};
+  if (value.dtype != tensor.dtype)
+    throw CallError{what + " has element type " + dtypeText(tensor.dtype) +
+                    ", got " + dtypeText(value.dtype)};
+  std::vector<int64_t> offsets(size_t(tensor.rank)), sizes(size_t(tensor.rank));
+  char blockError[256];
+  if (coco_rt_local_block(&tensor, offsets.data(), sizes.data(), nullptr,
+                          blockError, sizeof(blockError)) != 0)
+    throw CallError{what + ": " + blockError};
+  if (value.rank != tensor.rank ||
+      !std::equal(sizes.begin(), sizes.end(), value.shape))
+    throw CallError{what + " (" + tensorText(tensor) + "): world rank " +
+                    std::to_string(coco_rt_world_rank()) + " of " +
+                    std::to_string(coco_rt_world_size()) +
+                    " holds a block of shape " +
+                    shapeText(sizes.data(), tensor.rank) + ", got shape " +
+                    shapeText(value.shape, value.rank)};
+  if (spec.updated && !value.writable)
+    throw CallError{what + " is updated in place by the entry, but the "
+                           "buffer passed is read-only"};
+  int64_t count = elementCount(sizes.data(), tensor.rank);
+  if (!value.data && count > 0)
+    throw CallError{what + ": null data pointer"};
+  PreparedTensor prepared;
+  prepared.name = spec.name;
+  prepared.written = spec.updated;
+  prepared.begin = static_cast<const unsigned char *>(value.data);
+  prepared.end = prepared.begin +
+                 count * int64_t(dtypeInfo(tensor.dtype, entry.name).bytes);
+  auto address = int64_t(reinterpret_cast<intptr_t>(value.data));
+  prepared.descriptor = {address, address, 0};
+  prepared.descriptor.insert(prepared.descriptor.end(), sizes.begin(),
+                             sizes.end());
+  std::vector<int64_t> strides(size_t(tensor.rank));
+  int64_t stride = 1;
+  for (int64_t d = tensor.rank - 1; d >= 0; --d) {
+    strides[size_t(d)] = stride;
+    stride *= sizes[size_t(d)];
+  }
+  prepared.descriptor.insert(prepared.descriptor.end(), strides.begin(),
+                             strides.end());
+  return prepared;
+}
+
+ScalarSlot prepareScalar(const CocoEntrySpec &entry, const CocoArgSpec &spec,
+                         const CocoArgValue *value) {
+  std::string what =
+      std::string("@") + entry.name + ": argument '" + spec.name + "'";
+  if (value && value->is_tensor)
+    throw CallError{what + " is a " + dtypeText(spec.scalar_dtype) +
+                    " scalar, got a tensor"};
+  if (!value && !spec.has_default)
+    throw CallError{what + " (a " + dtypeText(spec.scalar_dtype) +
+                    " scalar with no default) is missing"};
+  double x = value ? value->scalar : spec.default_value;
+  ScalarSlot slot;
+  std::memset(&slot, 0, sizeof(slot));
+  switch (spec.scalar_dtype) {
+  case COCO_DTYPE_F32:
+    slot.f32 = float(x);
+    return slot;
+  case COCO_DTYPE_F64:
+    slot.f64 = x;
+    return slot;
+  case COCO_DTYPE_I32:
+  case COCO_DTYPE_I64: {
+    bool i32 = spec.scalar_dtype == COCO_DTYPE_I32;
+    double limit = i32 ? 2147483648.0 : 9223372036854775808.0;
+    if (x != std::floor(x) || !(x >= -limit && x < limit))
+      throw CallError{what + " is an " + dtypeText(spec.scalar_dtype) +
+                      " scalar, got " + std::to_string(x)};
+    if (i32)
+      slot.i32 = int32_t(x);
+    else
+      slot.i64 = int64_t(x);
+    return slot;
+  }
+  default:
+    throw CallError{what + ": unsupported scalar dtype code " +
+                    std::to_string(spec.scalar_dtype)};
+  }
+}
+
+} // namespace
+} // namespace coco::rt
+
+using namespace coco::rt;
+
+extern "C" void _mlir_memref_to_llvm_free(void *ptr); // Allocator.cpp
+
+extern "C" {
+
+int32_t coco_rt_call_entry(const CocoEntrySpec *entry,
+                           const CocoArgValue *values, int64_t numValues,
+                           CocoReturned *results, char *error,
+                           int64_t errorSize) {
+  ensureInitialized();
+  try {
+    if (!entry || !entry->call || (numValues > 0 && !values) ||
+        (entry->num_results > 0 && !results))
+      throw CallError{"coco_rt_call_entry: missing entry, values or results"};
+    // Each argument of the entry: the value named after it, if any.
+    std::vector<const CocoArgValue *> given(size_t(entry->num_args), nullptr);
+    for (int64_t v = 0; v < numValues; ++v) {
+      const char *name = values[v].name ? values[v].name : "";
+      int32_t i = 0;
+      while (i < entry->num_args && std::strcmp(entry->args[i].name, name))
+        ++i;
+      if (i == entry->num_args) {
+        std::string names;
+        for (int32_t j = 0; j < entry->num_args; ++j)
+          names += (j ? ", " : "") + std::string(entry->args[j].name);
+        throw CallError{std::string("@") + entry->name +
+                        " has no argument '" + name + "' (its arguments: " +
+                        names + ")"};
+      }
+      if (given[size_t(i)])
+        throw CallError{std::string("@") + entry->name + ": argument '" +
+                        name + "' is given twice"};
+      given[size_t(i)] = &values[v];
+    }
+    std::vector<PreparedTensor> tensors;
+    std::vector<ScalarSlot> scalars;
+    tensors.reserve(size_t(entry->num_args));
+    scalars.reserve(size_t(entry->num_args));
+    std::vector<void *> args;
+    for (int32_t i = 0; i < entry->num_args; ++i) {
+      const CocoArgSpec &spec = entry->args[i];
+      if (spec.is_tensor) {
+        if (!given[size_t(i)])
+          throw CallError{std::string("@") + entry->name +
+                          ": tensor argument '" + spec.name + "' (" +
+                          tensorText(spec.tensor) + ") is missing"};
+        tensors.push_back(prepareTensor(*entry, spec, *given[size_t(i)]));
+        args.push_back(tensors.back().descriptor.data());
+      } else {
+        scalars.push_back(prepareScalar(*entry, spec, given[size_t(i)]));
+        args.push_back(&scalars.back());
+      }
+    }
+    // The entry reads arguments while it writes others: buffers that
+    // overlap where either is written would give wrong results.
+    for (size_t a = 0; a < tensors.size(); ++a)
+      for (size_t b = a + 1; b < tensors.size(); ++b) {
+        const PreparedTensor &x = tensors[a], &y = tensors[b];
+        if ((x.written || y.written) && x.begin < y.end && y.begin < x.end)
+          throw CallError{std::string("@") + entry->name + ": arguments '" +
+                          x.name + "' and '" + y.name +
+                          "' share memory, and the entry updates '" +
+                          (x.written ? x.name : y.name) + "' in place"};
+      }
+
+    entry->call(args.data(), results);
+
+    // Only what the compiled code allocated is the caller's to release:
+    // not a result that aliases an argument, nor a second result of the
+    // same buffer, nor a constant (MLIR marks those with 0xdeadbeef).
+    std::vector<void *> returned;
+    for (int32_t r = 0; r < entry->num_results; ++r) {
+      auto *allocated = static_cast<unsigned char *>(results[r].allocated);
+      bool aliasesArgument = std::any_of(
+          tensors.begin(), tensors.end(), [&](const PreparedTensor &t) {
+            return allocated >= t.begin &&
+                   allocated < std::max(t.end, t.begin + 1);
+          });
+      bool repeated = std::find(returned.begin(), returned.end(),
+                                allocated) != returned.end();
+      returned.push_back(allocated);
+      if (aliasesArgument || repeated ||
+          reinterpret_cast<uintptr_t>(allocated) == 0xdeadbeef)
+        results[r].allocated = nullptr;
+    }
+    return 0;
+  } catch (const CallError &failure) {
+    if (error && errorSize > 0)
+      std::snprintf(error, size_t(errorSize), "%s", failure.message.c_str());
+    return -1;
+  }
+}
+
+void coco_rt_release_results(CocoReturned *results, int64_t numResults) {
+  for (int64_t r = 0; r < numResults; ++r) {
+    _mlir_memref_to_llvm_free(results[r].allocated);
+    results[r].allocated = nullptr;
+  }
+}
+
+int64_t coco_rt_dtype_bytes(int32_t dtype) {
+  return validDType(dtype) ? int64_t(dtypeInfo(dtype, nullptr).bytes) : 0;
+}
+
+} // extern "C"

@@ -1,0 +1,280 @@
+//===- EntrySignature.cpp - what a host needs to call an entry ------------===//
+
+#include "coco/Target/Cpp/EntrySignature.h"
+#include "coco/Dialect/Coco/IR/CocoOps.h"
+
+#include "llvm/Support/FormatVariadic.h"
+
+using namespace mlir;
+using namespace mlir::coco;
+
+namespace {
+
+struct ElementSpelling {
+  const char *cppType;
+  const char *kind;
+};
+
+std::optional<ElementSpelling> spellElement(Type type) {
+  if (type.isF32())
+    return ElementSpelling{"float", "F32"};
+  if (type.isF64())
+    return ElementSpelling{"double", "F64"};
+  if (type.isF16())
+    return ElementSpelling{"uint16_t", "F16"};
+  if (type.isBF16())
+    return ElementSpelling{"uint16_t", "BF16"};
+  if (type.isInteger(32))
+    return ElementSpelling{"int32_t", "I32"};
+  if (type.isInteger(64))
+    return ElementSpelling{"int64_t", "I64"};
+  if (type.isInteger(8) || type.isInteger(1))
+    return ElementSpelling{"int8_t", "I8"};
+  return std::nullopt;
+}
+
+/// Scalars passed by value (index crosses the C interface as int64_t).
+std::optional<ElementSpelling> spellScalar(Type type) {
+  if (type.isF32())
+    return ElementSpelling{"float", "F32"};
+  if (type.isF64())
+    return ElementSpelling{"double", "F64"};
+  if (type.isInteger(32))
+    return ElementSpelling{"int32_t", "I32"};
+  if (type.isInteger(64) || type.isIndex())
+    return ElementSpelling{"int64_t", "I64"};
+  return std::nullopt;
+}
+
+/// Builtin tensors in an entry's signature (e.g. a program imported from
+/// upstream shard) are per-rank values: treated as local on the world.
+constexpr StringLiteral kRankLocalGrid = "__rank_local__";
+
+DTensorType asDistributed(Type type) {
+  if (auto dtensor = dyn_cast<DTensorType>(type))
+    return dtensor;
+  auto tensor = dyn_cast<RankedTensorType>(type);
+  if (!tensor || !tensor.hasStaticShape())
+    return {};
+  return DTensorType::getCanonical(
+      type.getContext(), tensor.getShape(), tensor.getElementType(),
+      FlatSymbolRefAttr::get(type.getContext(), kRankLocalGrid),
+      {Placement::local()});
+}
+
+/// The distribution of a rank-local tensor an entry's argument or result
+/// carries as `coco.distribution` (recorded from an upstream sharding by
+/// coco-shard-placements), when its block is `local`; null when there is
+/// none. The host cuts and allocates blocks by the distribution, so every
+/// rank's block must be exactly the static local type: an error otherwise.
+FailureOr<DTensorType> recordedDistribution(func::FuncOp entry,
+                                            Attribute attr, Type local,
+                                            StringRef what) {
+  if (!attr)
+    return DTensorType();
+  auto typeAttr = dyn_cast<TypeAttr>(attr);
+  auto dtensor = typeAttr ? dyn_cast<DTensorType>(typeAttr.getValue())
+                          : DTensorType();
+  auto tensor = dyn_cast<RankedTensorType>(local);
+  if (!dtensor || !tensor || dtensor.getRank() != tensor.getRank() ||
+      dtensor.getElementType() != tensor.getElementType())
+    return entry.emitError() << "coco.distribution of " << what << " must be "
+                             << "a !coco.dtensor of the same rank and element "
+                                "type as its "
+                             << local;
+  auto grid =
+      SymbolTable::lookupNearestSymbolFrom<GridOp>(entry, dtensor.getGrid());
+  if (!grid)
+    return entry.emitError() << "coco.distribution of " << what
+                             << " refers to unknown grid "
+                             << dtensor.getGrid();
+  for (int64_t dim = 0; dim < dtensor.getRank(); ++dim) {
+    int64_t shards = 1;
+    for (int64_t axis : dtensor.getSliceLevels(dim)) {
+      int64_t extent = axis < grid.getRank() ? grid.getShape()[axis]
+                                             : ShapedType::kDynamic;
+      if (ShapedType::isDynamic(extent))
+        return entry.emitError()
+               << "coco.distribution of " << what << " slices dimension "
+               << dim << " over grid axis " << axis
+               << ", whose extent is not static: the block of its static "
+                  "type "
+               << local << " cannot be checked";
+      shards *= extent;
+    }
+    int64_t global = dtensor.getShape()[dim];
+    if (global % shards != 0 || global / shards != tensor.getDimSize(dim))
+      return entry.emitError()
+             << "coco.distribution of " << what << " is " << dtensor
+             << ", whose blocks of dimension " << dim << " are not the "
+             << tensor.getDimSize(dim) << " elements of its type " << local;
+  }
+  return dtensor;
+}
+
+/// The host's description of a distributed argument or result of `entry`
+/// (its recorded distribution if it has one, else its type).
+FailureOr<TensorSignature> describeTensor(func::FuncOp entry,
+                                          SymbolTableCollection &symbols,
+                                          Type type, Attribute distribution,
+                                          StringRef name, StringRef what) {
+  FailureOr<DTensorType> recorded =
+      recordedDistribution(entry, distribution, type, what);
+  if (failed(recorded))
+    return failure();
+  DTensorType dtensor = *recorded ? *recorded : asDistributed(type);
+  if (!dtensor)
+    return entry.emitError() << what << " of type " << type
+                             << " cannot be passed from a host program";
+  auto element = spellElement(dtensor.getElementType());
+  if (!element)
+    return entry.emitError() << what << " has element type "
+                             << dtensor.getElementType()
+                             << ", which has no host representation";
+  TensorSignature tensor;
+  tensor.name = name.str();
+  tensor.type = dtensor;
+  tensor.cppElement = element->cppType;
+  tensor.kind = element->kind;
+  tensor.shape.assign(dtensor.getShape().begin(), dtensor.getShape().end());
+  tensor.gridShape = {-1};
+  if (dtensor.getGrid().getValue() != kRankLocalGrid) {
+    auto grid = symbols.lookupNearestSymbolFrom<GridOp>(entry, dtensor.getGrid());
+    if (!grid)
+      return entry.emitError() << "unknown grid " << dtensor.getGrid();
+    tensor.gridShape.clear();
+    for (int64_t extent : grid.getShape())
+      tensor.gridShape.push_back(ShapedType::isDynamic(extent) ? -1 : extent);
+  }
+  if (dtensor.getNumPlacedAxes() > (int64_t)tensor.gridShape.size())
+    return entry.emitError() << dtensor << " places the tensor on more axes "
+                             << "than " << dtensor.getGrid() << " has";
+  for (Placement placement :
+       dtensor.getPlacementList(tensor.gridShape.size()))
+    tensor.placements.push_back(placement.getCode());
+  for (int64_t dim = 0; dim < dtensor.getRank(); ++dim)
+    llvm::append_range(tensor.sliceOrder, dtensor.getSliceLevels(dim));
+  tensor.init = "Uniform";
+  return tensor;
+}
+
+} // namespace
+
+std::string mlir::coco::joinInts(ArrayRef<int64_t> values) {
+  std::string text;
+  for (auto [i, v] : llvm::enumerate(values))
+    text += (i ? ", " : "") + std::to_string(v);
+  return text;
+}
+
+std::string TensorSignature::descriptorType() const {
+  return llvm::formatv("MemRef<{0}, {1}>", cppElement, shape.size());
+}
+
+FailureOr<SmallVector<func::FuncOp>>
+mlir::coco::selectEntries(ModuleOp module, StringRef wanted, bool all) {
+  SmallVector<StringRef> names;
+  wanted.split(names, ',', /*MaxSplit=*/-1, /*KeepEmpty=*/false);
+  SmallVector<func::FuncOp> entries;
+  for (auto candidate : module.getOps<func::FuncOp>()) {
+    if (candidate.isExternal() || !candidate.isPublic())
+      continue;
+    if (!names.empty() && !llvm::is_contained(names, candidate.getSymName()))
+      continue;
+    if (names.empty() && !all && !entries.empty())
+      return candidate.emitError()
+             << "several public functions could be the entry (@"
+             << entries.front().getSymName() << ", @"
+             << candidate.getSymName()
+             << "): choose with --coco-entry=NAME[,NAME...]";
+    entries.push_back(candidate);
+  }
+  for (StringRef name : names)
+    if (llvm::none_of(entries, [&](func::FuncOp f) {
+          return f.getSymName() == name;
+        }))
+      return module.emitError() << "no public function @" << name;
+  if (entries.empty())
+    return module.emitError() << "no public function to run";
+  return entries;
+}
+
+FailureOr<EntrySignature>
+mlir::coco::describeEntry(func::FuncOp entry, SymbolTableCollection &symbols) {
+  EntrySignature signature;
+  signature.func = entry;
+  signature.name = entry.getSymName().str();
+  FunctionType type = entry.getFunctionType();
+  for (auto [i, argType] : llvm::enumerate(type.getInputs())) {
+    ArgSignature arg;
+    auto nameAttr = entry.getArgAttrOfType<StringAttr>(i, "coco.name");
+    arg.name = nameAttr ? nameAttr.getValue().str() : "arg" + std::to_string(i);
+    std::string what = "argument " + std::to_string(i);
+    Attribute distribution = entry.getArgAttr(i, "coco.distribution");
+    if (distribution || asDistributed(argType)) {
+      FailureOr<TensorSignature> tensor = describeTensor(
+          entry, symbols, argType, distribution, arg.name, what);
+      if (failed(tensor))
+        return failure();
+      if (auto init = entry.getArgAttrOfType<StringAttr>(i, "coco.init")) {
+        if (!llvm::is_contained({"Uniform", "Positive", "Zeros", "Ones"},
+                                init.getValue()))
+          return entry.emitError()
+                 << "coco.init of argument " << i << " must be one of "
+                 << "\"Uniform\", \"Positive\", \"Zeros\", \"Ones\"";
+        tensor->init = init.getValue().str();
+      }
+      arg.tensor = std::move(*tensor);
+    } else if (auto scalar = spellScalar(argType)) {
+      arg.scalarCppType = scalar->cppType;
+      arg.scalarKind = scalar->kind;
+      Attribute value = entry.getArgAttr(i, "coco.value");
+      if (auto floatValue = dyn_cast_or_null<FloatAttr>(value))
+        arg.defaultValue = floatValue.getValueAsDouble();
+      else if (auto intValue = dyn_cast_or_null<IntegerAttr>(value))
+        arg.defaultValue = double(intValue.getInt());
+    } else {
+      return entry.emitError() << what << " of type " << argType
+                               << " cannot be passed from a host program";
+    }
+    signature.args.push_back(std::move(arg));
+  }
+  entry.walk([&](UpdateOp update) {
+    signature.args[cast<BlockArgument>(update.getParam()).getArgNumber()]
+        .updated = true;
+  });
+  for (auto [i, resultType] : llvm::enumerate(type.getResults())) {
+    auto nameAttr = entry.getResultAttrOfType<StringAttr>(i, "coco.name");
+    std::string name =
+        nameAttr ? nameAttr.getValue().str() : "result" + std::to_string(i);
+    FailureOr<TensorSignature> tensor = describeTensor(
+        entry, symbols, resultType, entry.getResultAttr(i, "coco.distribution"),
+        name, "result " + std::to_string(i));
+    if (failed(tensor))
+      return failure();
+    tensor->init = "Zeros";
+    signature.results.push_back(std::move(*tensor));
+  }
+  return signature;
+}
+
+void mlir::coco::emitEntryDeclaration(const EntrySignature &signature,
+                                      StringRef resultsStruct,
+                                      raw_ostream &os) {
+  SmallVector<std::string> params;
+  if (!signature.results.empty()) {
+    os << "struct " << resultsStruct << " {\n";
+    for (auto [i, result] : llvm::enumerate(signature.results))
+      os << "  " << result.descriptorType() << " r" << i << ";\n";
+    os << "};\n";
+    // One result is passed as a pointer to its descriptor, several as a
+    // pointer to the struct of descriptors: the same address either way.
+    params.push_back(resultsStruct.str() + " *");
+  }
+  for (const ArgSignature &arg : signature.args)
+    params.push_back(arg.tensor ? arg.tensor->descriptorType() + " *"
+                                : arg.scalarCppType);
+  os << "extern \"C\" void _mlir_ciface_" << signature.name << "(";
+  llvm::interleaveComma(params, os);
+  os << ");\n\n";
+}

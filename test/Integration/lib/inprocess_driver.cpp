@@ -1,0 +1,281 @@
+// A C++ program that loads coco libraries (coco-compile --emit=shared) and
+// calls their entries in-process on its own buffers through
+// coco/Runtime/CocoLibrary.h. Used by test/Integration/InProcess/cpp-api.mlir.
+//
+//   driver adam LIB.so STEPS    Adam steps (AR-C, or shard-state's sliced m
+//                               and v) vs a plain loop on the summed grads
+//   driver results LIB.so       an entry that returns tensors
+//   driver errors LIB.so        calls that must be refused, with the reason
+//   driver leak LIB.so CALLS    resident memory over many calls
+//
+// Built with -DDRIVER_OWNS_MPI (and mpicxx), the driver initializes and
+// finalizes MPI itself: coco then runs inside that MPI job.
+
+#include "coco/Runtime/CocoLibrary.h"
+
+#ifdef DRIVER_OWNS_MPI
+#include <mpi.h>
+#endif
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <string>
+#include <vector>
+
+using coco::inprocess::Arg;
+using coco::inprocess::Entry;
+using coco::inprocess::Error;
+using coco::inprocess::Library;
+
+namespace {
+
+int64_t rank = 0, ranks = 1;
+
+[[noreturn]] void die(const std::string &message) {
+  std::fprintf(stderr, "driver: rank %lld: %s\n", (long long)rank,
+               message.c_str());
+  std::exit(1);
+}
+
+/// Deterministic values of rank r's tensor `salt` (the same on every rank).
+float value(int64_t r, int64_t salt, int64_t i) {
+  uint64_t x = uint64_t(r * 1000003 + salt * 7919 + i) * 0x9E3779B97F4A7C15ull;
+  x ^= x >> 29;
+  return float(x % 20001) / 10000.0f - 1.0f;
+}
+
+/// numpy.array_split's block of n over `parts`: {offset, size}.
+std::pair<int64_t, int64_t> block(int64_t n, int64_t parts, int64_t index) {
+  int64_t base = n / parts, extra = n % parts;
+  return {index * base + std::min(index, extra), base + (index < extra)};
+}
+
+bool close(float got, double want) {
+  return std::fabs(got - want) <= 1e-5 * std::fabs(want) + 1e-6;
+}
+
+int runAdam(const Library &lib, int steps) {
+  const Entry &step = lib.entry("adam_step");
+  const int64_t n = step.description().args[0].tensor.shape[0];
+  std::vector<int64_t> stateShape = step.localShape("m");
+  bool sliced = stateShape[0] != n;
+  auto [offset, size] = sliced ? block(n, ranks, rank) : std::pair{int64_t(0), n};
+  if (size != stateShape[0])
+    die("localShape(m) is " + std::to_string(stateShape[0]) +
+        ", the array_split block is " + std::to_string(size));
+  std::vector<float> w(n), g(n), m(size, 0.0f), v(size, 0.0f);
+  std::vector<double> rw(n), rm(n, 0.0), rv(n, 0.0);
+  for (int64_t i = 0; i < n; ++i)
+    rw[i] = w[i] = value(-1, 0, i);
+  const double lr = 0.01, b1 = 0.9, b2 = 0.999, eps = 1e-8;
+  for (int t = 1; t <= steps; ++t) {
+    for (int64_t i = 0; i < n; ++i)
+      g[i] = value(rank, t, i);
+    step({{"w", Arg(w.data(), {n})},
+          {"g", Arg(static_cast<const float *>(g.data()), {n})},
+          {"m", Arg(m.data(), stateShape)},
+          {"v", Arg(v.data(), stateShape)},
+          {"step", t},
+          {"lr", lr}});
+    // The reference: torch.optim.Adam's update on the summed gradient.
+    for (int64_t i = 0; i < n; ++i) {
+      double sum = 0;
+      for (int64_t r = 0; r < ranks; ++r)
+        sum += value(r, t, i);
+      rm[i] = b1 * rm[i] + (1 - b1) * sum;
+      rv[i] = b2 * rv[i] + (1 - b2) * sum * sum;
+      double mhat = rm[i] / (1 - std::pow(b1, t));
+      double vhat = rv[i] / (1 - std::pow(b2, t));
+      rw[i] -= lr * mhat / (std::sqrt(vhat) + eps);
+    }
+  }
+  for (int64_t i = 0; i < n; ++i)
+    if (!close(w[i], rw[i]))
+      die("w[" + std::to_string(i) + "] = " + std::to_string(w[i]) +
+          ", reference " + std::to_string(rw[i]));
+  for (int64_t i = 0; i < size; ++i)
+    if (!close(m[i], rm[offset + i]) || !close(v[i], rv[offset + i]))
+      die("m or v at " + std::to_string(offset + i) + " differ");
+  if (rank == 0)
+    std::printf("adam: %d steps on %lld ranks (m, v %s): w, m, v match the "
+                "reference\n",
+                steps, (long long)ranks, sliced ? "sliced" : "replicated");
+  return 0;
+}
+
+int runResults(const Library &lib) {
+  const Entry &sgd = lib.entry("sgd_norm");
+  const int64_t n = 10;
+  std::vector<float> w(n), g(n);
+  for (int64_t i = 0; i < n; ++i) {
+    w[i] = value(-1, 0, i);
+    g[i] = value(rank, 1, i);
+  }
+  std::vector<float> w0 = w;
+  auto results = sgd({{"w", Arg(w.data(), {n})}, {"g", Arg(g.data(), {n})}});
+  if (results.size() != 2 || results[0].name != "gnorm" ||
+      !results[0].shape.empty() || results[1].name != "gsum" ||
+      results[1].shape != std::vector<int64_t>{n})
+    die("unexpected results");
+  double norm = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    double sum = 0;
+    for (int64_t r = 0; r < ranks; ++r)
+      sum += value(r, 1, i);
+    norm += sum * sum;
+    if (!close(results[1].data<float>()[i], sum) ||
+        !close(w[i], w0[i] - 0.5 * sum))
+      die("gsum or w differ at " + std::to_string(i));
+  }
+  if (!close(results[0].data<float>()[0], std::sqrt(norm)))
+    die("gnorm " + std::to_string(results[0].data<float>()[0]) +
+        ", reference " + std::to_string(std::sqrt(norm)));
+  if (rank == 0)
+    std::printf("results: gnorm and gsum match the reference, w updated in "
+                "place\n");
+  return 0;
+}
+
+/// Each call must be refused (an Error, nothing run); rank 0 prints why.
+int runErrors(const Library &lib) {
+  const Entry &step = lib.entry("adam_step");
+  const int64_t n = 4096;
+  const std::vector<int64_t> state = step.localShape("m");
+  std::vector<float> w(n), g(n), m(n), v(n);
+  std::vector<double> wd(n);
+  std::vector<float> before = w;
+  auto refused = [&](const char *what,
+                     const std::vector<std::pair<std::string, Arg>> &args) {
+    try {
+      step(args);
+    } catch (const Error &error) {
+      if (rank == 0)
+        std::printf("%s: %s\n", what, error.what());
+      return;
+    }
+    die(std::string(what) + ": the call was not refused");
+  };
+  refused("short g", {{"w", Arg(w.data(), {n})}, {"g", Arg(g.data(), {n - 1})},
+                      {"m", Arg(m.data(), state)}, {"v", Arg(v.data(), state)}});
+  refused("2-D g", {{"w", Arg(w.data(), {n})}, {"g", Arg(g.data(), {64, 64})},
+                    {"m", Arg(m.data(), state)}, {"v", Arg(v.data(), state)}});
+  refused("f64 w", {{"w", Arg(wd.data(), {n})}, {"g", Arg(g.data(), {n})},
+                    {"m", Arg(m.data(), state)}, {"v", Arg(v.data(), state)}});
+  refused("missing v",
+          {{"w", Arg(w.data(), {n})}, {"g", Arg(g.data(), {n})},
+           {"m", Arg(m.data(), state)}});
+  refused("unknown name",
+          {{"w", Arg(w.data(), {n})}, {"g", Arg(g.data(), {n})},
+           {"m", Arg(m.data(), state)}, {"v", Arg(v.data(), state)},
+           {"learning_rate", 0.1}});
+  refused("twice", {{"w", Arg(w.data(), {n})}, {"g", Arg(g.data(), {n})},
+                    {"m", Arg(m.data(), state)}, {"v", Arg(v.data(), state)},
+                    {"w", Arg(w.data(), {n})}});
+  refused("read-only w",
+          {{"w", Arg(static_cast<const float *>(w.data()), {n})},
+           {"g", Arg(g.data(), {n})}, {"m", Arg(m.data(), state)},
+           {"v", Arg(v.data(), state)}});
+  refused("aliased m, v",
+          {{"w", Arg(w.data(), {n})}, {"g", Arg(g.data(), {n})},
+           {"m", Arg(m.data(), state)}, {"v", Arg(m.data(), state)}});
+  refused("scalar for g", {{"w", Arg(w.data(), {n})}, {"g", 1.0},
+                           {"m", Arg(m.data(), state)}, {"v", Arg(v.data(), state)}});
+  refused("tensor for lr",
+          {{"w", Arg(w.data(), {n})}, {"g", Arg(g.data(), {n})},
+           {"m", Arg(m.data(), state)}, {"v", Arg(v.data(), state)},
+           {"lr", Arg(g.data(), {n})}});
+  if (state[0] != n)
+    refused("whole m", {{"w", Arg(w.data(), {n})}, {"g", Arg(g.data(), {n})},
+                        {"m", Arg(m.data(), {n})}, {"v", Arg(v.data(), state)}});
+  try {
+    lib.entry("adam");
+    die("entry(\"adam\") was not refused");
+  } catch (const Error &error) {
+    if (rank == 0)
+      std::printf("unknown entry: %s\n", error.what());
+  }
+  try {
+    Library other("/nonexistent/libnothing.so");
+    die("loading a missing library was not refused");
+  } catch (const Error &error) {
+    if (rank == 0)
+      std::printf("missing library: %s\n", error.what());
+  }
+  if (w != before)
+    die("a refused call changed w");
+  return 0;
+}
+
+long residentKiB() {
+  std::ifstream statm("/proc/self/statm");
+  long pages = 0, resident = 0;
+  statm >> pages >> resident;
+  return resident * 4;
+}
+
+int runLeak(const Library &lib, int calls) {
+  const Entry &sgd = lib.entry("sgd_norm");
+  const int64_t n = 10;
+  std::vector<float> w(n, 1.0f), g(n, 0.0f);
+  auto call = [&] {
+    sgd({{"w", Arg(w.data(), {n})}, {"g", Arg(g.data(), {n})}, {"lr", 0.0}});
+  };
+  for (int i = 0; i < 50; ++i)
+    call();
+  long before = residentKiB();
+  for (int i = 0; i < calls; ++i)
+    call();
+  long growth = residentKiB() - before;
+  // Each call returns two buffers the driver releases: a leak of them
+  // would grow by 2 x calls allocations (well over a page per 100 calls).
+  if (growth > 256)
+    die("resident memory grew by " + std::to_string(growth) + " KiB over " +
+        std::to_string(calls) + " calls");
+  if (rank == 0)
+    std::printf("leak: %d calls, resident memory flat (grew %ld KiB)\n", calls,
+                growth);
+  return 0;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  if (argc < 3)
+    die("usage: driver adam|results|errors|leak LIB.so [N]");
+#ifdef DRIVER_OWNS_MPI
+  MPI_Init(&argc, &argv);
+#endif
+  std::string mode = argv[1];
+  int count = argc > 3 ? std::atoi(argv[3]) : 1;
+  int status = 0;
+  try {
+    Library lib(argv[2]);
+    rank = lib.worldRank();
+    ranks = lib.worldSize();
+    if (mode == "adam")
+      status = runAdam(lib, count);
+    else if (mode == "results")
+      status = runResults(lib);
+    else if (mode == "errors")
+      status = runErrors(lib);
+    else if (mode == "leak")
+      status = runLeak(lib, count);
+    else
+      die("unknown mode " + mode);
+    lib.finalize();
+  } catch (const Error &error) {
+    die(error.what());
+  }
+#ifdef DRIVER_OWNS_MPI
+  int finalized = 0;
+  MPI_Finalized(&finalized);
+  if (finalized)
+    die("coco finalized MPI, which the driver initialized");
+  MPI_Finalize();
+  if (rank == 0)
+    std::printf("MPI initialized and finalized by the driver\n");
+#endif
+  return status;
+}
