@@ -50,3 +50,16 @@ nvidia_smi = shutil.which("nvidia-smi")
 if config.coco_enable_gpu and nvidia_smi and \
         subprocess.run([nvidia_smi, "-L"], capture_output=True).returncode == 0:
     config.available_features.add("cuda-device")
+
+# PyTorch (the in-process training test against DDP): a venv made by
+# tools/scripts/torch-venv.sh, or $COCO_TORCH_PYTHON. Its wheel pulls ~3 GB
+# of CUDA libraries, so the test command does not install it.
+torch_python = os.environ.get("COCO_TORCH_PYTHON") or \
+    os.path.join(config.coco_obj_root, "torch-venv", "bin", "python")
+if os.path.exists(torch_python) and \
+        subprocess.run([torch_python, "-c", "import torch"], capture_output=True).returncode == 0:
+    config.available_features.add("torch")
+    config.substitutions.append(("%torch_python", torch_python))
+else:
+    lit_config.note(f"no PyTorch at {torch_python}: the PyTorch training test is UNSUPPORTED "
+                    "(bash tools/scripts/torch-venv.sh installs it, ~3 GB)")

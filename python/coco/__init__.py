@@ -24,10 +24,17 @@ Data parallel x tensor parallel on 4 ranks:
     prog.update(w, w - coco.all_reduce(g, along=0) * 0.1)   # sum over DP
     out = prog.compile().run(ranks=4, inputs={"w": w0, "g": [g0, g0, g1, g1]})
 
+In a training loop, load the compiled step into the process and call it on
+your arrays every step (no files, no copies; see coco.inprocess):
+
+    step = prog.load()                  # on every rank: mpirun -np 2 python train.py
+    step(w=w, g=g, lr=0.01)             # w updated in place
+
 Result types come from coco itself: each op is verified by coco-opt as it
 is built, which also infers its placements, so an illegal combination
 raises CocoError with the verifier's message at the line that built it.
 """
+from .inprocess import Entry, Library, load, world_rank, world_size
 from .placements import (Local, Placement, Replicated, Sliced, TensorType, assemble, blocks,
                          grid_coords, placement)
 from .program import (CocoError, Compiled, Grid, Program, Scalar, Tensor, all_gather,
@@ -35,9 +42,9 @@ from .program import (CocoError, Compiled, Grid, Program, Scalar, Tensor, all_ga
                       minimum, norm, reduce, reduce_scatter, reduce_to_root, rsqrt, slice, sqrt)
 
 __all__ = [
-    "CocoError", "Compiled", "Grid", "Local", "Placement", "Program", "Replicated", "Scalar",
+    "CocoError", "Compiled", "Entry", "Grid", "Library", "Local", "Placement", "Program", "Replicated", "Scalar",
     "Sliced", "Tensor", "TensorType", "all_gather", "all_reduce", "all_to_all", "assemble",
     "blocks", "broadcast", "dropout", "exp", "expand", "grid_coords", "matmul", "maximum",
-    "minimum", "norm", "placement", "reduce", "reduce_scatter", "reduce_to_root", "rsqrt",
-    "slice", "sqrt",
+    "load", "minimum", "norm", "placement", "reduce", "reduce_scatter", "reduce_to_root", "rsqrt",
+    "slice", "sqrt", "world_rank", "world_size",
 ]

@@ -9,6 +9,8 @@ re-implement them, and an illegal combination raises CocoError with the
 verifier's diagnostic at the Python line that built the op. Answers are
 cached (the same op on the same types is asked once per process).
 """
+import fcntl
+import hashlib
 import os
 import re
 import shutil
@@ -18,6 +20,7 @@ import tempfile
 
 import numpy as np
 
+from .inprocess import load
 from .placements import (CocoError, Local, Replicated, Sliced, TensorType, _scan_dtensor_types,
                          assemble, blocks, placement)
 
@@ -572,12 +575,24 @@ class Program:
         self.scheduled_mlir()
         return self
 
+    def _lowering(self, target):
+        """coco-compile's options for this program's schedule and `target`."""
+        if target not in ("cpu", "gpu"):
+            raise CocoError(f"target must be 'cpu' or 'gpu', got {target!r}")
+        options = []
+        if self._schedule["fuse"]:
+            options.append("fuse-reduce-scatter=true")
+        if self._schedule["overlap"]:
+            options.append(f"overlap-chunks={self._schedule['overlap']}")
+        pipeline = f"coco-lower-to-{target}" + ("{" + " ".join(options) + "}" if options else "")
+        return ["--target", target, "--pipeline", pipeline,
+                *[f"--pre-pass={p}" for p in self._passes()]]
+
     def compile(self, workdir=None, keep=False, target="cpu"):
         """Compiles to an MPI executable; returns a Compiled. target="gpu"
         lowers with coco-lower-to-gpu (kernels, NCCL, cuBLAS; one rank per
         GPU) if coco was built with the GPU path."""
-        if target not in ("cpu", "gpu"):
-            raise CocoError(f"target must be 'cpu' or 'gpu', got {target!r}")
+        lowering = self._lowering(target)
         work = workdir or tempfile.mkdtemp(prefix=f"coco-{self.name}-")
         os.makedirs(work, exist_ok=True)
         source = os.path.join(work, f"{self.name}.mlir")
@@ -585,15 +600,48 @@ class Program:
             f.write(self.mlir())
         scheduled = self.scheduled_mlir()  # raises with the diagnostic
         exe = os.path.join(work, self.name)
-        options = []
-        if self._schedule["fuse"]:
-            options.append("fuse-reduce-scatter=true")
-        if self._schedule["overlap"]:
-            options.append(f"overlap-chunks={self._schedule['overlap']}")
-        pipeline = f"coco-lower-to-{target}" + ("{" + " ".join(options) + "}" if options else "")
-        _tool("coco-compile", source, "-o", exe, "--target", target, "--pipeline", pipeline,
-              *[f"--pre-pass={p}" for p in self._passes()])
+        _tool("coco-compile", source, "-o", exe, *lowering)
         return Compiled(exe, _parse_signature(scheduled, self.name), self.grid, work)
+
+    def compile_library(self, path, target="cpu"):
+        """Compiles to a shared library for in-process calls (coco.load);
+        returns `path`."""
+        lowering = self._lowering(target)
+        self.scheduled_mlir()  # raises with the diagnostic
+        with tempfile.TemporaryDirectory(prefix=f"coco-{self.name}-") as work:
+            source = os.path.join(work, f"{self.name}.mlir")
+            with open(source, "w") as f:
+                f.write(self.mlir())
+            _tool("coco-compile", source, "--emit=shared", "-o", path, *lowering)
+        return path
+
+    def load(self, target="cpu", cache_dir=None):
+        """Compiles the program into a shared library and loads it into this
+        process; returns its coco.inprocess.Entry, to call every step on
+        your arrays. Libraries are cached by program, schedule and coco
+        build (in cache_dir, default $COCO_CACHE_DIR or ~/.cache/coco), and
+        when every rank of a host calls load, one compiles while the others
+        wait for it."""
+        lowering = self._lowering(target)
+        tool = os.path.join(_tools_dir(), "coco-compile")
+        key = hashlib.sha256("\0".join([self.mlir(), *lowering, os.path.realpath(tool),
+                                         str(os.stat(os.path.join(_tools_dir(), "coco-opt"))
+                                             .st_mtime_ns)]).encode()).hexdigest()[:24]
+        cache = cache_dir or os.environ.get("COCO_CACHE_DIR") or \
+            os.path.join(os.path.expanduser("~"), ".cache", "coco")
+        os.makedirs(cache, exist_ok=True)
+        path = os.path.join(cache, f"lib{self.name}-{key}.so")
+        with open(path + ".lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not os.path.exists(path):
+                partial = f"{path}.{os.getpid()}.tmp"
+                try:
+                    self.compile_library(partial, target)
+                    os.replace(partial, path)
+                finally:
+                    if os.path.exists(partial):
+                        os.remove(partial)
+        return load(path)[self.name]
 
 
 def _axis_list(axes):

@@ -32,7 +32,8 @@
 // RUN: %mpirun 4 %t.driver results %t.sgd.so | FileCheck %s --check-prefix=RESULTS
 // RESULTS: results: gnorm and gsum match the reference, w updated in place
 //
-// 1,000 calls: resident memory stays flat.
+// 1,000 calls of @sum_big, which returns 64 KiB each time: resident memory
+// stays flat (a leaked result would add 64 MiB).
 // RUN: %mpirun 2 %t.driver leak %t.sgd.so 1000 | FileCheck %s --check-prefix=LEAK
 // LEAK: leak: 1000 calls, resident memory flat
 //
@@ -69,4 +70,12 @@ func.func @sgd_norm(%w: !Rep {coco.name = "w"}, %g: !Loc {coco.name = "g"},
   coco.update %w, %wn : !Rep
   return %norm, %gsum
       : !coco.dtensor<f32, replicated on @dp>, !Rep
+}
+
+!Big = !coco.dtensor<16384xf32, replicated on @dp>
+
+func.func @sum_big(%g: !coco.dtensor<16384xf32, local on @dp> {coco.name = "g"})
+    -> (!Big {coco.name = "sum"}) {
+  %sum = coco.all_reduce sum %g : !coco.dtensor<16384xf32, local on @dp>
+  return %sum : !Big
 }

@@ -1,0 +1,376 @@
+"""Calling compiled coco programs in-process, on your own arrays: the step of
+a training loop.
+
+    lib = coco.load("libadam.so")       # coco-compile adam.mlir --emit=shared
+    step = lib.adam_step                # or lib["adam_step"]
+    m, v = step.zeros("m"), step.zeros("v")   # this rank's blocks
+    for t in range(1, steps + 1):
+        g = gradient(w)                  # numpy, or a torch CPU tensor
+        step(w=w, g=g, m=m, v=v, step=t) # w, m, v updated in place
+
+Every rank of the job (`mpirun -np 2 python train.py`) loads the library and
+calls the entry with its own block of each tensor (`Entry.local_shape`): the
+whole tensor where it is replicated or local, its array_split block where
+it is sliced. Arrays are passed without copies: numpy arrays, objects with
+DLPack (torch CPU tensors, `.detach()` where they require grad) and
+buffer-protocol objects; they must be C-contiguous, of the entry's element
+type, and writable where the entry updates them. A call that does not fit
+raises CocoError and runs nothing; the checks are the runtime's own
+(coco_rt_call_entry, coco/Runtime/CocoLibrary.h), shared with C++ callers.
+
+The runtime is initialized by the first load, once per process: it starts
+MPI unless the process already did (e.g. mpi4py), and in that case runs
+inside that MPI job. It is finalized at exit (MPI too if coco started it).
+Failures inside a call (an MPI error, a rank that never arrives within
+COCO_TIMEOUT_S) end the job with coco's runtime error message, as in any
+coco program.
+"""
+import atexit
+import ctypes
+import os
+
+import numpy as np
+
+from .placements import CocoError
+
+_ABI_VERSION = 1  # COCO_LIBRARY_ABI_VERSION
+_MAX_RESULT_RANK = 8  # COCO_MAX_RESULT_RANK
+_P64 = ctypes.POINTER(ctypes.c_int64)
+
+# CocoDType codes and their numpy types (bf16 needs a numpy dtype named
+# "bfloat16", such as ml_dtypes.bfloat16).
+_DTYPE_NAMES = ["f32", "f64", "f16", "bf16", "i32", "i64", "i8"]
+_NUMPY = {0: np.dtype(np.float32), 1: np.dtype(np.float64), 2: np.dtype(np.float16),
+          4: np.dtype(np.int32), 5: np.dtype(np.int64), 6: np.dtype(np.int8)}
+
+
+def _dtype_code(dtype):
+    if dtype.name == "bfloat16":
+        return 3
+    if dtype == np.bool_:
+        return 6  # i1 travels as one byte
+    for code, numpy_dtype in _NUMPY.items():
+        if dtype == numpy_dtype:
+            return code
+    return None
+
+
+class _TensorSpec(ctypes.Structure):
+    _fields_ = [("name", ctypes.c_char_p), ("dtype", ctypes.c_int32), ("rank", ctypes.c_int32),
+                ("shape", _P64), ("grid_rank", ctypes.c_int32), ("grid_shape", _P64),
+                ("placements", _P64), ("num_slice_levels", ctypes.c_int32),
+                ("slice_order", _P64)]
+
+
+class _ArgSpec(ctypes.Structure):
+    _fields_ = [("name", ctypes.c_char_p), ("is_tensor", ctypes.c_int32),
+                ("updated", ctypes.c_int32), ("tensor", _TensorSpec),
+                ("scalar_dtype", ctypes.c_int32), ("has_default", ctypes.c_int32),
+                ("default_value", ctypes.c_double)]
+
+
+class _Returned(ctypes.Structure):
+    _fields_ = [("allocated", ctypes.c_void_p), ("aligned", ctypes.c_void_p),
+                ("offset", ctypes.c_int64), ("rank", ctypes.c_int64),
+                ("sizes", ctypes.c_int64 * _MAX_RESULT_RANK),
+                ("strides", ctypes.c_int64 * _MAX_RESULT_RANK)]
+
+
+class _EntrySpec(ctypes.Structure):
+    _fields_ = [("name", ctypes.c_char_p), ("num_args", ctypes.c_int32),
+                ("args", ctypes.POINTER(_ArgSpec)), ("num_results", ctypes.c_int32),
+                ("results", ctypes.POINTER(_TensorSpec)), ("call", ctypes.c_void_p)]
+
+
+class _LibrarySpec(ctypes.Structure):
+    _fields_ = [("abi_version", ctypes.c_int32), ("num_entries", ctypes.c_int32),
+                ("entries", ctypes.POINTER(_EntrySpec))]
+
+
+class _ArgValue(ctypes.Structure):
+    _fields_ = [("name", ctypes.c_char_p), ("is_tensor", ctypes.c_int32),
+                ("data", ctypes.c_void_p), ("dtype", ctypes.c_int32), ("rank", ctypes.c_int32),
+                ("shape", _P64), ("writable", ctypes.c_int32), ("scalar", ctypes.c_double)]
+
+
+class _Runtime:
+    """The runtime's C functions, found through a loaded library (one
+    runtime per process, however many libraries are loaded)."""
+
+    def __init__(self, handle):
+        def bind(name, restype, *argtypes):
+            try:
+                fn = getattr(handle, name)
+            except AttributeError:
+                raise CocoError(f"the library does not provide {name} "
+                                "(not built by coco-compile --emit=shared?)") from None
+            fn.restype, fn.argtypes = restype, list(argtypes)
+            return fn
+
+        self.init = bind("coco_rt_init", None, ctypes.c_void_p, ctypes.c_void_p)
+        self.finalize = bind("coco_rt_finalize", None)
+        self.world_rank = bind("coco_rt_world_rank", ctypes.c_int64)
+        self.world_size = bind("coco_rt_world_size", ctypes.c_int64)
+        self.local_block = bind("coco_rt_local_block", ctypes.c_int32,
+                                ctypes.POINTER(_TensorSpec), _P64, _P64, _P64,
+                                ctypes.c_char_p, ctypes.c_int64)
+        self.call_entry = bind("coco_rt_call_entry", ctypes.c_int32,
+                               ctypes.POINTER(_EntrySpec), ctypes.POINTER(_ArgValue),
+                               ctypes.c_int64, ctypes.POINTER(_Returned), ctypes.c_char_p,
+                               ctypes.c_int64)
+        self.release_results = bind("coco_rt_release_results", None,
+                                    ctypes.POINTER(_Returned), ctypes.c_int64)
+
+
+_runtime = None
+
+
+def _start_runtime(handle):
+    global _runtime
+    if _runtime is None:
+        _runtime = _Runtime(handle)
+        _runtime.init(None, None)
+        atexit.register(_runtime.finalize)
+    return _runtime
+
+
+def world_rank():
+    """This process's rank in the job (after a library was loaded)."""
+    if _runtime is None:
+        raise CocoError("load a coco library first (coco.load)")
+    return int(_runtime.world_rank())
+
+
+def world_size():
+    """The number of ranks in the job (after a library was loaded)."""
+    if _runtime is None:
+        raise CocoError("load a coco library first (coco.load)")
+    return int(_runtime.world_size())
+
+
+def _ints(pointer, count):
+    return tuple(int(pointer[i]) for i in range(count))
+
+
+def _placement_text(spec):
+    names = []
+    for code in _ints(spec.placements, spec.grid_rank):
+        names.append("replicated" if code == -1 else "local" if code == -2 else f"sliced<{code}>")
+    grid = ", ".join("?" if e < 0 else str(e) for e in _ints(spec.grid_shape, spec.grid_rank))
+    return f"[{', '.join(names)}] on grid [{grid}]"
+
+
+class Argument:
+    """One argument of an entry, as the compiled program declares it."""
+
+    def __init__(self, spec):
+        self.name = spec.name.decode()
+        self.is_tensor = bool(spec.is_tensor)
+        self.updated = bool(spec.updated)
+        if self.is_tensor:
+            tensor = spec.tensor
+            self.dtype = _DTYPE_NAMES[tensor.dtype]
+            self.shape = _ints(tensor.shape, tensor.rank)
+            self.placements = _placement_text(tensor)
+        else:
+            self.dtype = _DTYPE_NAMES[spec.scalar_dtype]
+            self.default = spec.default_value if spec.has_default else None
+
+    def __repr__(self):
+        if self.is_tensor:
+            what = f"{self.dtype}{list(self.shape)} {self.placements}"
+            return f"{self.name}: {what}" + (" (updated in place)" if self.updated else "")
+        default = "" if self.default is None else f" = {self.default:g}"
+        return f"{self.name}: {self.dtype}{default}"
+
+
+def _as_array(what, value):
+    """`value` (argument `what`) as a numpy array over the same memory."""
+    if isinstance(value, np.ndarray):
+        return value
+    if hasattr(value, "__dlpack__"):
+        try:
+            return np.from_dlpack(value)
+        except (BufferError, RuntimeError, TypeError, ValueError) as error:
+            raise CocoError(f"{what}: cannot use its memory without a copy "
+                            f"through DLPack ({error}); pass a CPU tensor that does not "
+                            "require grad (tensor.detach())") from None
+    try:
+        return np.asarray(memoryview(value))
+    except TypeError:
+        raise CocoError(f"{what} is a tensor: pass a numpy array, a DLPack object or a "
+                        f"buffer, not {type(value).__name__}") from None
+
+
+class Entry:
+    """A compiled entry function: call it with keyword arguments."""
+
+    def __init__(self, library, spec):
+        self._library = library  # keeps the shared library loaded
+        self._spec = spec
+        self.name = spec.name.decode()
+        self.arguments = [Argument(spec.args[i]) for i in range(spec.num_args)]
+        self.results = [spec.results[i].name.decode() for i in range(spec.num_results)]
+
+    def __repr__(self):
+        results = f" -> ({', '.join(self.results)})" if self.results else ""
+        return f"@{self.name}({', '.join(map(repr, self.arguments))}){results}"
+
+    def _tensor_spec(self, name):
+        for i in range(self._spec.num_args):
+            arg = self._spec.args[i]
+            if arg.is_tensor and arg.name.decode() == name:
+                return arg.tensor
+        for i in range(self._spec.num_results):
+            if self._spec.results[i].name.decode() == name:
+                return self._spec.results[i]
+        raise CocoError(f"@{self.name} has no tensor argument or result '{name}'")
+
+    def _block(self, name):
+        spec = self._tensor_spec(name)
+        offsets = (ctypes.c_int64 * max(spec.rank, 1))()
+        sizes = (ctypes.c_int64 * max(spec.rank, 1))()
+        error = ctypes.create_string_buffer(512)
+        if _runtime.local_block(ctypes.byref(spec), offsets, sizes, None, error,
+                                len(error)) != 0:
+            raise CocoError(f"@{self.name}: '{name}': {error.value.decode()}")
+        return _ints(offsets, spec.rank), _ints(sizes, spec.rank)
+
+    def local_shape(self, name):
+        """This rank's block of tensor argument (or result) `name`: the shape
+        a call expects."""
+        return self._block(name)[1]
+
+    def local_offset(self, name):
+        """Where this rank's block of `name` starts in the global tensor."""
+        return self._block(name)[0]
+
+    def zeros(self, name):
+        """A zero-filled numpy array of this rank's block of `name`."""
+        spec = self._tensor_spec(name)
+        if spec.dtype not in _NUMPY:
+            raise CocoError(f"'{name}' is {_DTYPE_NAMES[spec.dtype]}, which numpy has no "
+                            "type for: allocate it with ml_dtypes.bfloat16")
+        return np.zeros(self.local_shape(name), dtype=_NUMPY[spec.dtype])
+
+    def __call__(self, **kwargs):
+        """Runs the entry once on this rank (every rank calls it). Tensors are
+        used in place, and updated in place where the entry updates them.
+        Returns None, the one result, or a tuple of results (numpy arrays:
+        this rank's block)."""
+        values = (_ArgValue * max(len(kwargs), 1))()
+        keep = []  # arrays and shapes that must outlive the call
+        for i, (name, value) in enumerate(kwargs.items()):
+            slot = values[i]
+            slot.name = name.encode()
+            keep.append(slot.name)
+            if isinstance(value, (int, float, np.generic)):
+                # The runtime says so if `name` is a tensor argument.
+                slot.is_tensor = 0
+                slot.scalar = float(value)
+                continue
+            what = f"@{self.name}: argument '{name}'"
+            scalar = next((a for a in self.arguments if a.name == name and not a.is_tensor), None)
+            if scalar and not hasattr(value, "__dlpack__") and not isinstance(value, np.ndarray):
+                raise CocoError(f"{what} is a {scalar.dtype} scalar: pass a number, not "
+                                f"{type(value).__name__}")
+            array = _as_array(what, value)
+            if not array.flags.c_contiguous:
+                raise CocoError(f"@{self.name}: argument '{name}' is not C-contiguous: the "
+                                "entry works on the caller's memory in place, so pass a "
+                                "contiguous array (numpy.ascontiguousarray)")
+            code = _dtype_code(array.dtype)
+            if code is None:
+                raise CocoError(f"@{self.name}: argument '{name}' has numpy dtype "
+                                f"{array.dtype}, which no coco element type matches")
+            shape = (ctypes.c_int64 * max(array.ndim, 1))(*array.shape)
+            keep += [array, shape]
+            slot.is_tensor = 1
+            slot.data = array.ctypes.data
+            slot.dtype = code
+            slot.rank = array.ndim
+            slot.shape = ctypes.cast(shape, _P64)
+            slot.writable = 1 if array.flags.writeable else 0
+        returned = (_Returned * max(self._spec.num_results, 1))()
+        error = ctypes.create_string_buffer(2048)
+        if _runtime.call_entry(ctypes.byref(self._spec), values, len(kwargs), returned, error,
+                               len(error)) != 0:
+            raise CocoError(error.value.decode())
+        try:
+            results = tuple(self._copy_out(self._spec.results[i], returned[i])
+                            for i in range(self._spec.num_results))
+        finally:
+            _runtime.release_results(returned, self._spec.num_results)
+        del keep
+        if not results:
+            return None
+        return results[0] if len(results) == 1 else results
+
+    @staticmethod
+    def _copy_out(spec, returned):
+        dtype = _NUMPY.get(spec.dtype, np.dtype(np.uint16))  # bf16 as its bits
+        shape = tuple(returned.sizes[d] for d in range(returned.rank))
+        strides = tuple(returned.strides[d] * dtype.itemsize for d in range(returned.rank))
+        if 0 in shape:
+            return np.zeros(shape, dtype=dtype)
+        span = 1 + sum((s - 1) * returned.strides[d] for d, s in enumerate(shape))
+        start = returned.aligned + returned.offset * dtype.itemsize
+        raw = (ctypes.c_char * (span * dtype.itemsize)).from_address(start)
+        flat = np.frombuffer(raw, dtype=dtype, count=span)
+        return np.lib.stride_tricks.as_strided(flat, shape, strides).copy()
+
+
+class Library:
+    """A compiled coco library (coco-compile --emit=shared) loaded into this
+    process; its entries are attributes (`lib.adam_step`) and items."""
+
+    def __init__(self, path):
+        path = os.path.abspath(path)
+        if not os.path.exists(path):
+            raise CocoError(f"no such library: {path}")
+        try:
+            # RTLD_GLOBAL: MPI's plugins look up libmpi's symbols globally.
+            self._handle = ctypes.CDLL(path, mode=os.RTLD_NOW | os.RTLD_GLOBAL)
+        except OSError as error:
+            raise CocoError(f"cannot load {path}: {error}") from None
+        try:
+            describe = self._handle.coco_library
+        except AttributeError:
+            raise CocoError(f"{path} is not a coco library (no coco_library; build it with "
+                            "coco-compile --emit=shared)") from None
+        describe.restype = ctypes.POINTER(_LibrarySpec)
+        spec = describe().contents
+        if spec.abi_version != _ABI_VERSION:
+            raise CocoError(f"{path} was generated for library ABI {spec.abi_version}, "
+                            f"this coco module reads ABI {_ABI_VERSION}: rebuild it")
+        self.path = path
+        _start_runtime(self._handle)
+        self.entries = {}
+        for i in range(spec.num_entries):
+            entry = Entry(self, spec.entries[i])
+            self.entries[entry.name] = entry
+
+    def __getitem__(self, name):
+        if name not in self.entries:
+            raise CocoError(f"the library has no entry @{name} (it has "
+                            f"{', '.join('@' + n for n in self.entries)})")
+        return self.entries[name]
+
+    def __getattr__(self, name):
+        if name.startswith("_") or "entries" not in self.__dict__:
+            raise AttributeError(name)
+        return self[name]
+
+    def entry(self):
+        """The only entry."""
+        if len(self.entries) != 1:
+            raise CocoError(f"the library has {len(self.entries)} entries: name one")
+        return next(iter(self.entries.values()))
+
+    def __repr__(self):
+        return f"coco.Library({self.path!r}: {', '.join(map(repr, self.entries.values()))})"
+
+
+def load(path):
+    """Loads a compiled coco library into this process (see the module doc)."""
+    return Library(path)

@@ -1,0 +1,157 @@
+"""coco.load / Program.load on MPI ranks: compiled entries called in-process
+on the caller's arrays (test/Integration/InProcess/python-api.test).
+
+    mpirun -np R python3 inprocess_python.py MODE CACHE_DIR
+
+Modes: "calls" (numpy, buffer-protocol and DLPack arguments updated in place,
+sliced state, results, against numpy), "errors" (refused calls raise
+CocoError and change nothing), "leak" (1,000 calls, resident memory flat).
+"""
+import array
+import os
+import sys
+
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+sys.path.insert(0, os.path.join(ROOT, "python"))
+import coco  # noqa: E402
+
+N = 1001  # uneven blocks on 2, 3 and 4 ranks
+
+
+def program():
+    """SGD with momentum whose momentum is sharded (coco-shard-state), and
+    the summed gradient's norm and the summed gradient as results."""
+    prog = coco.Program("sgd_step", coco.Grid("dp"))
+    w, g = prog.param("w", (N,)), prog.param("g", (N,), layout="local")
+    b = prog.param("b", (N,), init="Zeros")
+    lr, mu = prog.scalar("lr", 0.1), prog.scalar("momentum", 0.9)
+    grad = coco.all_reduce(g)
+    b2 = b * mu + grad
+    prog.update(w, w - b2 * lr)
+    prog.update(b, b2)
+    prog.output("gnorm", coco.norm(grad))
+    return prog.schedule(split=True, reorder=True, shard_state=["b"])
+
+
+def gradient(rank, step):
+    return np.random.default_rng(100 * step + rank).standard_normal(N).astype(np.float32)
+
+
+class DLPackOnly:
+    """An object that offers its memory through DLPack alone (as torch
+    tensors do)."""
+
+    def __init__(self, array):
+        self._array = array
+
+    def __dlpack__(self, **kwargs):
+        return self._array.__dlpack__(**kwargs)
+
+    def __dlpack_device__(self):
+        return self._array.__dlpack_device__()
+
+
+def calls(step):
+    rank, ranks = coco.world_rank(), coco.world_size()
+    assert step.local_shape("w") == (N,) and step.local_shape("g") == (N,)
+    blocks = np.array_split(np.arange(N), ranks)
+    assert step.local_shape("b") == (len(blocks[rank]),), step.local_shape("b")
+    assert step.local_offset("b") == (int(blocks[rank][0]),)
+    w0 = np.random.default_rng(7).standard_normal(N).astype(np.float32)
+    ref_w, ref_b = w0.astype(np.float64), np.zeros(N)
+    # w as a buffer-protocol object (array.array), b as numpy, g by DLPack.
+    w = array.array("f", w0.tobytes())
+    w_view = np.frombuffer(w, dtype=np.float32)
+    address = w_view.ctypes.data
+    b = step.zeros("b")
+    for t in range(1, 4):
+        g = gradient(rank, t)
+        total = sum(gradient(r, t).astype(np.float64) for r in range(ranks))
+        norm = step(w=w, g=DLPackOnly(g), b=b, lr=0.1)
+        ref_b = 0.9 * ref_b + total
+        ref_w = ref_w - 0.1 * ref_b
+        np.testing.assert_allclose(norm, np.linalg.norm(total), rtol=1e-5)
+        assert isinstance(norm, np.ndarray) and norm.shape == ()
+    assert np.frombuffer(w, dtype=np.float32).ctypes.data == address  # same memory
+    np.testing.assert_allclose(w_view, ref_w, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(b, ref_b[blocks[rank]], rtol=1e-4, atol=1e-5)
+    if rank == 0:
+        print(f"calls on {ranks} ranks: w (buffer protocol) and b (its block of "
+              f"{len(blocks[0])}) updated in place, gnorm returned; match numpy")
+        print(repr(step))
+
+
+def errors(step):
+    rank = coco.world_rank()
+    w, g, b = np.zeros(N, np.float32), np.zeros(N, np.float32), step.zeros("b")
+    w_before = w.copy()
+    read_only = np.zeros(N, np.float32)
+    read_only.flags.writeable = False
+    cases = [
+        ("short g", dict(w=w, g=g[:-1], b=b)),
+        ("f64 g", dict(w=w, g=g.astype(np.float64), b=b)),
+        ("strided g", dict(w=w, g=np.zeros(2 * N, np.float32)[::2], b=b)),
+        ("read-only w", dict(w=read_only, g=g, b=b)),
+        ("whole b", dict(w=w, g=g, b=np.zeros(N, np.float32))),
+        ("missing b", dict(w=w, g=g)),
+        ("unknown name", dict(w=w, g=g, b=b, learning_rate=0.1)),
+        ("list for g", dict(w=w, g=[0.0] * N, b=b)),
+        ("string lr", dict(w=w, g=g, b=b, lr="fast")),
+    ]
+    for what, kwargs in cases:
+        try:
+            step(**kwargs)
+        except coco.CocoError as error:
+            if rank == 0:
+                print(f"{what}: {error}")
+        except (TypeError, ValueError) as error:
+            raise SystemExit(f"{what}: not a CocoError: {type(error).__name__}: {error}")
+        else:
+            raise SystemExit(f"{what}: the call was not refused")
+    assert np.array_equal(w, w_before)
+    for what, action in [("unknown entry", lambda: step._library["sgd"]),
+                         ("not a library", lambda: coco.load(__file__))]:
+        try:
+            action()
+        except coco.CocoError as error:
+            if rank == 0:
+                print(f"{what}: {error}")
+        else:
+            raise SystemExit(f"{what}: not refused")
+
+
+def resident_kib():
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
+
+
+def leak():
+    """1,000 calls of an entry returning 64 KiB: a leaked result would add
+    64 MiB."""
+    prog = coco.Program("sum_big", coco.Grid("dp"))
+    g = prog.param("g", (16384,), layout="local")
+    prog.output("sum", coco.all_reduce(g))
+    step = prog.load(cache_dir=sys.argv[2])
+    g = np.ones(16384, np.float32)
+    for _ in range(50):
+        step(g=g)
+    before = resident_kib()
+    for _ in range(1000):
+        total = step(g=g)
+    growth = resident_kib() - before
+    assert total[-1] == coco.world_size()
+    if growth > 2048:
+        raise SystemExit(f"resident memory grew by {growth} KiB over 1000 calls")
+    if coco.world_rank() == 0:
+        print(f"leak: 1000 calls, resident memory flat (grew {growth} KiB)")
+
+
+if __name__ == "__main__":
+    mode, cache = sys.argv[1], sys.argv[2]
+    if mode == "leak":
+        leak()
+    else:
+        entry = program().load(cache_dir=cache)
+        calls(entry) if mode == "calls" else errors(entry)
