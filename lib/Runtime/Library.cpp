@@ -13,6 +13,10 @@
 #include "coco/Runtime/CocoLibrary.h"
 #pragma GCC visibility pop
 
+#ifdef COCO_RUNTIME_GPU
+#include "GPU/Device.h"
+#endif
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -119,6 +123,13 @@ PreparedTensor prepareTensor(const CocoEntrySpec &entry,
   int64_t count = elementCount(sizes.data(), tensor.rank);
   if (!value.data && count > 0)
     throw CallError{what + ": null data pointer"};
+#ifdef COCO_RUNTIME_GPU
+  // Compiled GPU code reads and writes its arguments from kernels, NCCL,
+  // cuBLAS and the host alike: only managed memory serves them all.
+  if (count > 0 && !gpu::isManaged(value.data))
+    throw CallError{what + " is not CUDA managed memory: a GPU entry needs "
+                           "buffers from cudaMallocManaged"};
+#endif
   PreparedTensor prepared;
   prepared.name = spec.name;
   prepared.written = spec.updated;

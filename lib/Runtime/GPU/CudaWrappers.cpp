@@ -191,9 +191,7 @@ std::pair<char *, size_t> span(int64_t rank, void *descriptor,
 }
 } // namespace
 
-/// Managed memory (all of the runtime's buffers) needs no registration, and
-/// cudaHostRegister would reject it.
-bool isManaged(const void *ptr) {
+bool coco::rt::gpu::isManaged(const void *ptr) {
   cudaPointerAttributes attributes;
   return cudaPointerGetAttributes(&attributes, ptr) == cudaSuccess &&
          attributes.type == cudaMemoryTypeManaged;
@@ -203,6 +201,8 @@ COCO_GPU_EXPORT void mgpuMemHostRegisterMemRef(int64_t rank, void *descriptor,
                                                int64_t elementBytes) {
   ensureDevice();
   auto [ptr, bytes] = span(rank, descriptor, elementBytes);
+  // Managed memory (all of the runtime's buffers) needs no registration,
+  // and cudaHostRegister would reject it.
   if (bytes && !isManaged(ptr))
     checkCuda(cudaHostRegister(ptr, bytes, cudaHostRegisterDefault),
               "cudaHostRegister (gpu.host_register)");

@@ -38,6 +38,11 @@ void *driverEntryPoint(const char *name);
     return entry;                                                              \
   }())
 
+/// Whether `ptr` is CUDA managed memory (what the runtime allocates, and
+/// what compiled GPU code expects of every buffer: kernels, NCCL, cuBLAS
+/// and the host all touch it).
+bool isManaged(const void *ptr);
+
 /// Fatal unless the status is success, naming `what` (the failed call).
 void checkCuda(cudaError_t status, const char *what);
 void checkCu(CUresult status, const char *what);
