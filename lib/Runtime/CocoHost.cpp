@@ -315,6 +315,14 @@ LocalTensor &Session::input(TensorInfo info) {
   LocalTensor &tensor = *tensors.back();
   tensor.info = std::move(info);
   const TensorInfo &ti = tensor.info;
+  // The grid's communicators: creating them checks, once for the job and
+  // agreed between ranks, that the grid fits the world.
+  int64_t gridDims[4] = {1, 1, 1, 1};
+  for (size_t d = 0; d < ti.gridShape.size() && d < 4; ++d)
+    gridDims[d] = ti.gridShape[d];
+  for (size_t axis = 0; axis < ti.gridShape.size(); ++axis)
+    coco_rt_comm(ti.gridShape.size(), gridDims[0], gridDims[1], gridDims[2],
+                 gridDims[3], axis);
   // This rank's block, as the runtime lays the world out on the grid.
   CocoTensorSpec spec{ti.name.c_str(),
                       0,

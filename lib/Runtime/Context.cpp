@@ -121,8 +121,12 @@ void initialize(int *argc, char ***argv) {
     if (finalized)
       fatal(kInitSite, "MPI was finalized before the runtime was initialized");
   }
-  checkMpi(MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN),
-           "MPI_Comm_set_errhandler");
+  // Errors are returned (and reported by checkMpi) on the runtime's own
+  // communicators; MPI_COMM_WORLD's handler is changed only when the
+  // runtime owns MPI (a caller's MPI job keeps its own).
+  if (state.ownsMpi)
+    checkMpi(MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN),
+             "MPI_Comm_set_errhandler");
 
   AxisComm &world = state.world;
   checkMpi(MPI_Comm_dup(MPI_COMM_WORLD, &world.comm), "MPI_Comm_dup");

@@ -18,6 +18,7 @@
 #endif
 
 #include <algorithm>
+#include <climits>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -101,9 +102,14 @@ PreparedTensor prepareTensor(const CocoEntrySpec &entry,
   if (!value.is_tensor)
     throw CallError{what + " is a tensor (" + tensorText(tensor) +
                     "), got a scalar"};
+  if (!validDType(tensor.dtype))
+    throw CallError{what + ": the entry's description has " +
+                    dtypeText(tensor.dtype)};
   if (value.dtype != tensor.dtype)
     throw CallError{what + " has element type " + dtypeText(tensor.dtype) +
                     ", got " + dtypeText(value.dtype)};
+  if (value.rank < 0 || (value.rank > 0 && !value.shape))
+    throw CallError{what + ": no shape given"};
   std::vector<int64_t> offsets(size_t(tensor.rank)), sizes(size_t(tensor.rank));
   char blockError[256];
   if (coco_rt_local_block(&tensor, offsets.data(), sizes.data(), nullptr,
@@ -161,7 +167,11 @@ ScalarSlot prepareScalar(const CocoEntrySpec &entry, const CocoArgSpec &spec,
   if (!value && !spec.has_default)
     throw CallError{what + " (a " + dtypeText(spec.scalar_dtype) +
                     " scalar with no default) is missing"};
-  double x = value ? value->scalar : spec.default_value;
+  // The value as given: exact integers stay exact (i64 beyond 2^53).
+  bool isInt = value ? value->scalar_is_int : spec.scalar_dtype >= COCO_DTYPE_I32;
+  int64_t integer = value ? value->scalar_int : spec.default_int;
+  double x = value ? (isInt ? double(integer) : value->scalar)
+                   : spec.default_value;
   ScalarSlot slot;
   std::memset(&slot, 0, sizeof(slot));
   switch (spec.scalar_dtype) {
@@ -174,20 +184,54 @@ ScalarSlot prepareScalar(const CocoEntrySpec &entry, const CocoArgSpec &spec,
   case COCO_DTYPE_I32:
   case COCO_DTYPE_I64: {
     bool i32 = spec.scalar_dtype == COCO_DTYPE_I32;
-    double limit = i32 ? 2147483648.0 : 9223372036854775808.0;
-    if (x != std::floor(x) || !(x >= -limit && x < limit))
-      throw CallError{what + " is an " + dtypeText(spec.scalar_dtype) +
-                      " scalar, got " + std::to_string(x)};
+    if (!isInt) {
+      // A float given for an integer: only if it is one, and in range.
+      if (x != std::floor(x) || !(x >= -9223372036854775808.0 &&
+                                  x < 9223372036854775808.0))
+        throw CallError{what + " is an " + dtypeText(spec.scalar_dtype) +
+                        " scalar, got " + std::to_string(x)};
+      integer = int64_t(x);
+    }
+    if (i32 && (integer < INT32_MIN || integer > INT32_MAX))
+      throw CallError{what + " is an i32 scalar, got " +
+                      std::to_string(integer)};
     if (i32)
-      slot.i32 = int32_t(x);
+      slot.i32 = int32_t(integer);
     else
-      slot.i64 = int64_t(x);
+      slot.i64 = integer;
     return slot;
   }
   default:
     throw CallError{what + ": unsupported scalar dtype code " +
                     std::to_string(spec.scalar_dtype)};
   }
+}
+
+/// The job's verdict on a call: `refusal` (this rank's reason, empty if it
+/// accepts) becomes the first refusing rank's reason on every rank, so that
+/// no rank enters the entry's collectives while another stays out. One
+/// MPI_Allreduce when every rank accepts; skipped with COCO_CHECK=0.
+std::string agreeOnRefusal(const std::string &refusal, const char *entry) {
+  if (!consistencyCheckEnabled())
+    return refusal;
+  const AxisComm &world = worldAxis();
+  std::string site = std::string("in-process call of @") + entry;
+  CallScope scope(site.c_str());
+  int first = refusal.empty() ? world.size : world.rank;
+  checkMpi(MPI_Allreduce(MPI_IN_PLACE, &first, 1, MPI_INT, MPI_MIN, world.comm),
+           "MPI_Allreduce");
+  if (first == world.size)
+    return "";
+  std::vector<char> message(1024, 0);
+  if (world.rank == first)
+    std::snprintf(message.data(), message.size(), "%s", refusal.c_str());
+  checkMpi(MPI_Bcast(message.data(), int(message.size()), MPI_CHAR, first,
+                     world.comm),
+           "MPI_Bcast");
+  if (world.rank == first)
+    return refusal;
+  return "refused on world rank " + std::to_string(first) + ": " +
+         message.data();
 }
 
 } // namespace
@@ -204,6 +248,15 @@ int32_t coco_rt_call_entry(const CocoEntrySpec *entry,
                            CocoReturned *results, char *error,
                            int64_t errorSize) {
   ensureInitialized();
+  auto refuse = [&](const std::string &message) {
+    if (error && errorSize > 0)
+      std::snprintf(error, size_t(errorSize), "%s", message.c_str());
+    return int32_t(-1);
+  };
+  std::vector<PreparedTensor> tensors;
+  std::vector<ScalarSlot> scalars;
+  std::vector<void *> args;
+  std::string refusal;
   try {
     if (!entry || !entry->call || (numValues > 0 && !values) ||
         (entry->num_results > 0 && !results))
@@ -228,11 +281,8 @@ int32_t coco_rt_call_entry(const CocoEntrySpec *entry,
                         name + "' is given twice"};
       given[size_t(i)] = &values[v];
     }
-    std::vector<PreparedTensor> tensors;
-    std::vector<ScalarSlot> scalars;
     tensors.reserve(size_t(entry->num_args));
     scalars.reserve(size_t(entry->num_args));
-    std::vector<void *> args;
     for (int32_t i = 0; i < entry->num_args; ++i) {
       const CocoArgSpec &spec = entry->args[i];
       if (spec.is_tensor) {
@@ -258,33 +308,33 @@ int32_t coco_rt_call_entry(const CocoEntrySpec *entry,
                           "' share memory, and the entry updates '" +
                           (x.written ? x.name : y.name) + "' in place"};
       }
-
-    entry->call(args.data(), results);
-
-    // Only what the compiled code allocated is the caller's to release:
-    // not a result that aliases an argument, nor a second result of the
-    // same buffer, nor a constant (MLIR marks those with 0xdeadbeef).
-    std::vector<void *> returned;
-    for (int32_t r = 0; r < entry->num_results; ++r) {
-      auto *allocated = static_cast<unsigned char *>(results[r].allocated);
-      bool aliasesArgument = std::any_of(
-          tensors.begin(), tensors.end(), [&](const PreparedTensor &t) {
-            return allocated >= t.begin &&
-                   allocated < std::max(t.end, t.begin + 1);
-          });
-      bool repeated = std::find(returned.begin(), returned.end(),
-                                allocated) != returned.end();
-      returned.push_back(allocated);
-      if (aliasesArgument || repeated ||
-          reinterpret_cast<uintptr_t>(allocated) == 0xdeadbeef)
-        results[r].allocated = nullptr;
-    }
-    return 0;
   } catch (const CallError &failure) {
-    if (error && errorSize > 0)
-      std::snprintf(error, size_t(errorSize), "%s", failure.message.c_str());
-    return -1;
+    refusal = failure.message;
   }
+  refusal = agreeOnRefusal(refusal, entry ? entry->name : "?");
+  if (!refusal.empty())
+    return refuse(refusal);
+
+  entry->call(args.data(), results);
+  // Only what the compiled code allocated is the caller's to release:
+  // not a result that aliases an argument, nor a second result of the
+  // same buffer, nor a constant (MLIR marks those with 0xdeadbeef).
+  std::vector<void *> returned;
+  for (int32_t r = 0; r < entry->num_results; ++r) {
+    auto *allocated = static_cast<unsigned char *>(results[r].allocated);
+    bool aliasesArgument = std::any_of(
+        tensors.begin(), tensors.end(), [&](const PreparedTensor &t) {
+          return allocated >= t.begin &&
+                 allocated < std::max(t.end, t.begin + 1);
+        });
+    bool repeated = std::find(returned.begin(), returned.end(),
+                              allocated) != returned.end();
+    returned.push_back(allocated);
+    if (aliasesArgument || repeated ||
+        reinterpret_cast<uintptr_t>(allocated) == 0xdeadbeef)
+      results[r].allocated = nullptr;
+  }
+  return 0;
 }
 
 void coco_rt_release_results(CocoReturned *results, int64_t numResults) {

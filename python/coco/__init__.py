@@ -42,9 +42,9 @@ from .program import (CocoError, Compiled, Grid, Program, Scalar, Tensor, all_ga
                       minimum, norm, reduce, reduce_scatter, reduce_to_root, rsqrt, slice, sqrt)
 
 __all__ = [
-    "CocoError", "Compiled", "Entry", "Grid", "Library", "Local", "Placement", "Program", "Replicated", "Scalar",
-    "Sliced", "Tensor", "TensorType", "all_gather", "all_reduce", "all_to_all", "assemble",
-    "blocks", "broadcast", "dropout", "exp", "expand", "grid_coords", "matmul", "maximum",
-    "load", "minimum", "norm", "placement", "reduce", "reduce_scatter", "reduce_to_root", "rsqrt",
-    "slice", "sqrt", "world_rank", "world_size",
+    "CocoError", "Compiled", "Entry", "Grid", "Library", "Local", "Placement", "Program",
+    "Replicated", "Scalar", "Sliced", "Tensor", "TensorType", "all_gather", "all_reduce",
+    "all_to_all", "assemble", "blocks", "broadcast", "dropout", "exp", "expand", "grid_coords",
+    "load", "matmul", "maximum", "minimum", "norm", "placement", "reduce", "reduce_scatter",
+    "reduce_to_root", "rsqrt", "slice", "sqrt", "world_rank", "world_size",
 ]

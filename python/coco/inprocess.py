@@ -21,6 +21,9 @@ raises CocoError and runs nothing; the checks are the runtime's own
 The runtime is initialized by the first load, once per process: it starts
 MPI unless the process already did (e.g. mpi4py), and in that case runs
 inside that MPI job. It is finalized at exit (MPI too if coco started it).
+Calls are serialized (one thread at a time), and every rank must make the
+same calls: a call refused on one rank is refused on all (the ranks agree
+on it before running anything).
 Failures inside a call (an MPI error, a rank that never arrives within
 COCO_TIMEOUT_S) end the job with coco's runtime error message, as in any
 coco program.
@@ -28,6 +31,7 @@ coco program.
 import atexit
 import ctypes
 import os
+import threading
 
 import numpy as np
 
@@ -66,7 +70,7 @@ class _ArgSpec(ctypes.Structure):
     _fields_ = [("name", ctypes.c_char_p), ("is_tensor", ctypes.c_int32),
                 ("updated", ctypes.c_int32), ("tensor", _TensorSpec),
                 ("scalar_dtype", ctypes.c_int32), ("has_default", ctypes.c_int32),
-                ("default_value", ctypes.c_double)]
+                ("default_value", ctypes.c_double), ("default_int", ctypes.c_int64)]
 
 
 class _Returned(ctypes.Structure):
@@ -90,7 +94,8 @@ class _LibrarySpec(ctypes.Structure):
 class _ArgValue(ctypes.Structure):
     _fields_ = [("name", ctypes.c_char_p), ("is_tensor", ctypes.c_int32),
                 ("data", ctypes.c_void_p), ("dtype", ctypes.c_int32), ("rank", ctypes.c_int32),
-                ("shape", _P64), ("writable", ctypes.c_int32), ("scalar", ctypes.c_double)]
+                ("shape", _P64), ("writable", ctypes.c_int32), ("scalar", ctypes.c_double),
+                ("scalar_is_int", ctypes.c_int32), ("scalar_int", ctypes.c_int64)]
 
 
 class _Runtime:
@@ -123,14 +128,23 @@ class _Runtime:
 
 
 _runtime = None
+_runtime_path = None
+# The runtime serves one thread at a time (MPI is initialized FUNNELED), and
+# ctypes releases the GIL during a call: calls take this lock.
+_call_lock = threading.Lock()
 
 
-def _start_runtime(handle):
-    global _runtime
+def _start_runtime(handle, path):
+    global _runtime, _runtime_path
+    runtime = _Runtime(handle)
     if _runtime is None:
-        _runtime = _Runtime(handle)
+        _runtime, _runtime_path = runtime, path
         _runtime.init(None, None)
         atexit.register(_runtime.finalize)
+    elif ctypes.cast(runtime.init, ctypes.c_void_p).value != \
+            ctypes.cast(_runtime.init, ctypes.c_void_p).value:
+        raise CocoError(f"{path} links another coco runtime than {_runtime_path} (a CPU "
+                        "and a GPU library): one process can use only one of them")
     return _runtime
 
 
@@ -174,13 +188,16 @@ class Argument:
             self.placements = _placement_text(tensor)
         else:
             self.dtype = _DTYPE_NAMES[spec.scalar_dtype]
-            self.default = spec.default_value if spec.has_default else None
+            integer = self.dtype in ("i32", "i64")
+            self.default = None if not spec.has_default else \
+                int(spec.default_int) if integer else spec.default_value
 
     def __repr__(self):
         if self.is_tensor:
             what = f"{self.dtype}{list(self.shape)} {self.placements}"
             return f"{self.name}: {what}" + (" (updated in place)" if self.updated else "")
-        default = "" if self.default is None else f" = {self.default:g}"
+        default = "" if self.default is None else \
+            f" = {self.default}" if isinstance(self.default, int) else f" = {self.default:g}"
         return f"{self.name}: {self.dtype}{default}"
 
 
@@ -233,7 +250,7 @@ class Entry:
         error = ctypes.create_string_buffer(512)
         if _runtime.local_block(ctypes.byref(spec), offsets, sizes, None, error,
                                 len(error)) != 0:
-            raise CocoError(f"@{self.name}: '{name}': {error.value.decode()}")
+            raise CocoError(f"@{self.name}: '{name}': {error.value.decode(errors='replace')}")
         return _ints(offsets, spec.rank), _ints(sizes, spec.rank)
 
     def local_shape(self, name):
@@ -264,7 +281,15 @@ class Entry:
             slot = values[i]
             slot.name = name.encode()
             keep.append(slot.name)
-            if isinstance(value, (int, float, np.generic)):
+            if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+                # Integers cross exactly (i64 beyond 2^53).
+                if not -2 ** 63 <= int(value) < 2 ** 63:
+                    raise CocoError(f"@{self.name}: argument '{name}': {value} does not "
+                                    "fit in 64 bits")
+                slot.is_tensor, slot.scalar_is_int, slot.scalar_int = 0, 1, int(value)
+                slot.scalar = float(value)
+                continue
+            if isinstance(value, (float, bool, np.generic)):
                 # The runtime says so if `name` is a tensor argument.
                 slot.is_tensor = 0
                 slot.scalar = float(value)
@@ -293,9 +318,11 @@ class Entry:
             slot.writable = 1 if array.flags.writeable else 0
         returned = (_Returned * max(self._spec.num_results, 1))()
         error = ctypes.create_string_buffer(2048)
-        if _runtime.call_entry(ctypes.byref(self._spec), values, len(kwargs), returned, error,
-                               len(error)) != 0:
-            raise CocoError(error.value.decode())
+        with _call_lock:
+            status = _runtime.call_entry(ctypes.byref(self._spec), values, len(kwargs),
+                                         returned, error, len(error))
+        if status != 0:
+            raise CocoError(error.value.decode(errors="replace"))
         try:
             results = tuple(self._copy_out(self._spec.results[i], returned[i])
                             for i in range(self._spec.num_results))
@@ -344,7 +371,7 @@ class Library:
             raise CocoError(f"{path} was generated for library ABI {spec.abi_version}, "
                             f"this coco module reads ABI {_ABI_VERSION}: rebuild it")
         self.path = path
-        _start_runtime(self._handle)
+        _start_runtime(self._handle, path)
         self.entries = {}
         for i in range(spec.num_entries):
             entry = Entry(self, spec.entries[i])

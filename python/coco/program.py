@@ -623,10 +623,8 @@ class Program:
         when every rank of a host calls load, one compiles while the others
         wait for it."""
         lowering = self._lowering(target)
-        tool = os.path.join(_tools_dir(), "coco-compile")
-        key = hashlib.sha256("\0".join([self.mlir(), *lowering, os.path.realpath(tool),
-                                         str(os.stat(os.path.join(_tools_dir(), "coco-opt"))
-                                             .st_mtime_ns)]).encode()).hexdigest()[:24]
+        key = hashlib.sha256("\0".join([self.mlir(), *lowering, *_build_identity()])
+                             .encode()).hexdigest()[:24]
         cache = cache_dir or os.environ.get("COCO_CACHE_DIR") or \
             os.path.join(os.path.expanduser("~"), ".cache", "coco")
         os.makedirs(cache, exist_ok=True)
@@ -642,6 +640,26 @@ class Program:
                     if os.path.exists(partial):
                         os.remove(partial)
         return load(path)[self.name]
+
+
+def _build_identity():
+    """What a cached library depends on besides the program: the coco build
+    (its tools and runtime libraries, by path and modification time) and
+    this CPU (coco-compile targets the host CPU, and a cache directory may
+    be shared by machines of several kinds)."""
+    tools = _tools_dir()
+    lib = os.path.join(os.path.dirname(tools), "lib")
+    files = [os.path.join(tools, t) for t in ("coco-opt", "coco-translate", "coco-compile")]
+    files += [os.path.join(lib, f) for f in ("libCocoRuntime.so", "libCocoRuntimeGPU.so")]
+    identity = [f"{os.path.realpath(f)}:{os.stat(f).st_mtime_ns}" for f in files
+                if os.path.exists(f)]
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            identity += sorted({line.strip() for line in cpuinfo
+                                if line.startswith(("model name", "flags"))})
+    except OSError:
+        identity.append(os.uname().machine)
+    return identity
 
 
 def _axis_list(axes):

@@ -35,7 +35,8 @@
 extern "C" {
 #endif
 
-/// Bumped whenever the structs below change.
+/// Bumped whenever the structs below change (python/coco/inprocess.py
+/// mirrors them and checks this number on load).
 #define COCO_LIBRARY_ABI_VERSION 1
 /// Results of higher rank are rejected when the library is generated.
 #define COCO_MAX_RESULT_RANK 8
@@ -48,10 +49,12 @@ typedef struct CocoArgSpec {
   /// Tensors: written in place by the entry (a coco.update).
   int32_t updated;
   CocoTensorSpec tensor;
-  /// Scalars: COCO_DTYPE_F32, F64, I32 or I64, and the coco.value default.
+  /// Scalars: COCO_DTYPE_F32, F64, I32 or I64, and the coco.value default
+  /// (in default_int, exactly, for an integer scalar).
   int32_t scalar_dtype;
   int32_t has_default;
   double default_value;
+  int64_t default_int;
 } CocoArgSpec;
 
 /// A result's memref descriptor as the entry returned it.
@@ -99,18 +102,26 @@ typedef struct CocoArgValue {
   const int64_t *shape;
   /// 0 when the caller's buffer must not be written (a read-only array).
   int32_t writable;
+  /// A scalar's value: `scalar_int` when `scalar_is_int` (exact for i64),
+  /// else `scalar`.
   double scalar;
+  int32_t scalar_is_int;
+  int64_t scalar_int;
 } CocoArgValue;
 
 /// Calls `entry` with `values` after checking them: every tensor argument
 /// given once, of the entry's element type and this rank's block shape
 /// (coco_rt_local_block), writable where the entry updates it, and not
 /// overlapping another argument's buffer when either is written; scalars
-/// given or defaulted (integers integral); no unknown names. Tensors are
-/// used in place (the entry reads and updates the caller's memory). Returns
-/// 0 and fills `results[0..entry->num_results)`, or -1 with a message in
-/// `error` (NUL-terminated, at most `error_size` bytes) having called
-/// nothing.
+/// given or defaulted (integers integral and in range); no unknown names.
+/// Every rank of the job calls it: the ranks agree on the outcome (one
+/// small all-reduce, skipped with COCO_CHECK=0), so a call refused on one
+/// rank is refused on all, naming the first rank that refused, instead of
+/// leaving the others waiting in the entry's collectives. Tensors are used
+/// in place (the entry reads and updates the caller's memory). Returns 0
+/// and fills `results[0..entry->num_results)`, or -1 with a message in
+/// `error` (NUL-terminated, at most `error_size` bytes) having run
+/// nothing of the entry.
 int32_t coco_rt_call_entry(const CocoEntrySpec *entry,
                            const CocoArgValue *values, int64_t num_values,
                            CocoReturned *results, char *error,
@@ -129,6 +140,7 @@ int64_t coco_rt_dtype_bytes(int32_t dtype);
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -162,8 +174,8 @@ class Arg {
 public:
   Arg(double value) : scalar(value) {}
   Arg(float value) : scalar(value) {}
-  Arg(int value) : scalar(value) {}
-  Arg(int64_t value) : scalar(double(value)) {}
+  Arg(int value) : scalar(value), isInt(1), integer(value) {}
+  Arg(int64_t value) : scalar(double(value)), isInt(1), integer(value) {}
   /// Writable memory: the entry may update it in place.
   template <typename T>
   Arg(T *data, std::vector<int64_t> shape)
@@ -180,10 +192,9 @@ public:
         writable(true) {}
 
   CocoArgValue value(const std::string &name) const {
-    return CocoArgValue{name.c_str(), isTensor,
-                        data,         dtype,
+    return CocoArgValue{name.c_str(), isTensor, data,   dtype,
                         int32_t(shape.size()), shape.data(),
-                        writable,     scalar};
+                        writable,     scalar,   isInt,  integer};
   }
 
 private:
@@ -193,6 +204,8 @@ private:
   std::vector<int64_t> shape;
   int32_t writable = 0;
   double scalar = 0;
+  int32_t isInt = 0;
+  int64_t integer = 0;
 };
 
 /// A result, copied out of the buffer the entry returned (row-major).

@@ -102,8 +102,8 @@ int64_t coco_rt_world_size(void);
 /// which of the distinct tensors of a local placement the rank holds (its
 /// coordinates on the local axes, row-major). Returns 0, or -1 with a
 /// NUL-terminated message in `error` (at most `error_size` bytes) when the
-/// grid does not fit the job's ranks or the spec is inconsistent; never
-/// ends the job.
+/// grid does not fit the job's ranks or the spec is inconsistent (the first
+/// call initializes the runtime, like every entry point).
 int32_t coco_rt_local_block(const CocoTensorSpec *spec, int64_t *offsets,
                             int64_t *sizes, int64_t *local_group, char *error,
                             int64_t error_size);

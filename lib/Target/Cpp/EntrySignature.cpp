@@ -3,7 +3,10 @@
 #include "coco/Target/Cpp/EntrySignature.h"
 #include "coco/Dialect/Coco/IR/CocoOps.h"
 
+#include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
+
+#include <cmath>
 
 using namespace mlir;
 using namespace mlir::coco;
@@ -167,12 +170,39 @@ std::string mlir::coco::joinInts(ArrayRef<int64_t> values) {
   return text;
 }
 
+std::string mlir::coco::cppString(StringRef text) {
+  std::string literal = "\"";
+  for (unsigned char c : text) {
+    if (c == '"' || c == '\\') {
+      literal += '\\';
+      literal += char(c);
+    } else if (c < 0x20 || c >= 0x7f) {
+      // Three octal digits: an escape that cannot run into what follows.
+      literal += llvm::formatv("\\{0:o3}", unsigned(c)).str();
+    } else {
+      literal += char(c);
+    }
+  }
+  return literal + "\"";
+}
+
+std::string mlir::coco::cppDouble(double value) {
+  if (std::isnan(value))
+    return "__builtin_nan(\"\")";
+  if (std::isinf(value))
+    return value > 0 ? "__builtin_inf()" : "-__builtin_inf()";
+  return llvm::formatv("{0}", llvm::format("%.17g", value)).str();
+}
+
 std::string TensorSignature::descriptorType() const {
   return llvm::formatv("MemRef<{0}, {1}>", cppElement, shape.size());
 }
 
 FailureOr<SmallVector<func::FuncOp>>
 mlir::coco::selectEntries(ModuleOp module, StringRef wanted, bool all) {
+  // Entries of plain tensors (a module imported from shard, or one with no
+  // coco op) are described as coco types: the dialect must be loaded.
+  module.getContext()->getOrLoadDialect<CocoDialect>();
   SmallVector<StringRef> names;
   wanted.split(names, ',', /*MaxSplit=*/-1, /*KeepEmpty=*/false);
   SmallVector<func::FuncOp> entries;
@@ -231,8 +261,10 @@ mlir::coco::describeEntry(func::FuncOp entry, SymbolTableCollection &symbols) {
       Attribute value = entry.getArgAttr(i, "coco.value");
       if (auto floatValue = dyn_cast_or_null<FloatAttr>(value))
         arg.defaultValue = floatValue.getValueAsDouble();
-      else if (auto intValue = dyn_cast_or_null<IntegerAttr>(value))
+      else if (auto intValue = dyn_cast_or_null<IntegerAttr>(value)) {
         arg.defaultValue = double(intValue.getInt());
+        arg.defaultInt = intValue.getInt();
+      }
     } else {
       return entry.emitError() << what << " of type " << argType
                                << " cannot be passed from a host program";

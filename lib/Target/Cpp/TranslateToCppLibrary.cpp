@@ -17,6 +17,8 @@
 #include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
 
+#include <cstdint>
+
 using namespace mlir;
 using namespace mlir::coco;
 
@@ -60,17 +62,19 @@ std::string LibraryEmitter::tensorSpec(const TensorSignature &tensor,
   std::string grid = array(prefix + "grid", tensor.gridShape);
   std::string placements = array(prefix + "placements", tensor.placements);
   std::string slices = array(prefix + "slices", tensor.sliceOrder);
-  return llvm::formatv("{{\"{0}\", COCO_DTYPE_{1}, {2}, {3}, {4}, {5}, {6}, "
+  return llvm::formatv("{{{0}, COCO_DTYPE_{1}, {2}, {3}, {4}, {5}, {6}, "
                        "{7}, {8}}",
-                       tensor.name, tensor.kind, tensor.shape.size(), shape,
+                       cppString(tensor.name), tensor.kind, tensor.shape.size(), shape,
                        tensor.gridShape.size(), grid, placements,
                        tensor.sliceOrder.size(), slices);
 }
 
 void LibraryEmitter::emitCaller(const EntrySignature &entry, unsigned index) {
   std::string results = "EntryResults" + std::to_string(index);
-  os << "void call" << index
-     << "(void *const *args, CocoReturned *results) {\n";
+  // Parameters named only when used (no -Wunused-parameter).
+  os << "void call" << index << "(void *const *"
+     << (entry.args.empty() ? "" : "args") << ", CocoReturned *"
+     << (entry.results.empty() ? "" : "results") << ") {\n";
   SmallVector<std::string> callArgs;
   if (!entry.results.empty()) {
     os << "  " << results << " returned;\n";
@@ -101,15 +105,18 @@ void LibraryEmitter::emitDescription(const EntrySignature &entry,
     if (arg.tensor) {
       std::string spec =
           tensorSpec(*arg.tensor, p + "a" + std::to_string(i) + "_");
-      args.push_back(llvm::formatv("{{\"{0}\", 1, {1}, {2}, 0, 0, 0.0}",
-                                   arg.name, arg.updated ? 1 : 0, spec));
+      args.push_back(llvm::formatv("{{{0}, 1, {1}, {2}, 0, 0, 0.0, 0}",
+                                   cppString(arg.name), arg.updated ? 1 : 0,
+                                   spec));
     } else {
-      std::string defaultValue =
-          llvm::formatv("{0}", llvm::format("%.17g", arg.defaultValue.value_or(0)));
-      args.push_back(llvm::formatv("{{\"{0}\", 0, 0, {{}, COCO_DTYPE_{1}, "
-                                   "{2}, {3}}",
-                                   arg.name, arg.scalarKind,
-                                   arg.defaultValue ? 1 : 0, defaultValue));
+      args.push_back(llvm::formatv(
+          "{{{0}, 0, 0, {{}, COCO_DTYPE_{1}, {2}, {3}, {4}}",
+          cppString(arg.name), arg.scalarKind, arg.defaultValue ? 1 : 0,
+          cppDouble(arg.defaultValue.value_or(0)),
+          !arg.defaultInt ? std::string("0")
+          // INT64_MIN has no literal: spelled as an expression.
+          : *arg.defaultInt == INT64_MIN ? std::string("(-9223372036854775807LL - 1)")
+                                         : std::to_string(*arg.defaultInt) + "LL"));
     }
   }
   for (auto [i, result] : llvm::enumerate(entry.results))
@@ -126,9 +133,9 @@ void LibraryEmitter::emitDescription(const EntrySignature &entry,
   };
   std::string argList = list(p + "args", "CocoArgSpec", args);
   std::string resultList = list(p + "results", "CocoTensorSpec", results);
-  os << llvm::formatv("const CocoEntrySpec {0}entry = {{\"{1}\", {2}, {3}, "
+  os << llvm::formatv("const CocoEntrySpec {0}entry = {{{1}, {2}, {3}, "
                       "{4}, {5}, call{6}};\n\n",
-                      p, entry.name, entry.args.size(), argList,
+                      p, cppString(entry.name), entry.args.size(), argList,
                       entry.results.size(), resultList, index);
 }
 

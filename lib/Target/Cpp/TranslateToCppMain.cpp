@@ -24,9 +24,9 @@ namespace {
 /// `TensorInfo{...}` of coco/Runtime/CocoHost.h.
 std::string tensorInfo(const TensorSignature &tensor) {
   return llvm::formatv(
-      "TensorInfo{{\"{0}\", ElementKind::{1}, {{{2}}, {{{3}}, {{{4}}, "
+      "TensorInfo{{{0}, ElementKind::{1}, {{{2}}, {{{3}}, {{{4}}, "
       "{{{5}}, InitKind::{6}}",
-      tensor.name, tensor.kind, joinInts(tensor.shape),
+      cppString(tensor.name), tensor.kind, joinInts(tensor.shape),
       joinInts(tensor.placements), joinInts(tensor.sliceOrder),
       joinInts(tensor.gridShape), tensor.init);
 }
@@ -65,14 +65,12 @@ void MainEmitter::emitSetup(const EntrySignature &entry, unsigned index) {
       callArgs.push_back("&" + p + "d" + std::to_string(i));
     } else {
       std::string defaultValue =
-          arg.defaultValue
-              ? std::string(llvm::formatv(
-                    "{0}", llvm::format("%.17g", *arg.defaultValue)))
-              : "0";
+          arg.defaultValue ? cppDouble(*arg.defaultValue) : "0";
       os << "  " << arg.scalarCppType << " " << p << "s" << i
-         << " = static_cast<" << arg.scalarCppType << ">(session.scalar(\""
-         << arg.name << "\", " << (arg.defaultValue ? "true" : "false")
-         << ", " << defaultValue << "));\n";
+         << " = static_cast<" << arg.scalarCppType << ">(session.scalar("
+         << cppString(arg.name) << ", "
+         << (arg.defaultValue ? "true" : "false") << ", " << defaultValue
+         << "));\n";
       callArgs.push_back(p + "s" + std::to_string(i));
     }
   }
@@ -86,7 +84,7 @@ void MainEmitter::emitSetup(const EntrySignature &entry, unsigned index) {
   }
 
   // The call, repeated by the session; results are kept from the last run.
-  os << "  session.addEntry(\"" << entryName << "\", [&](bool last) {\n"
+  os << "  session.addEntry(" << cppString(entryName) << ", [&](bool last) {\n"
      << "    _mlir_ciface_" << entryName << "(";
   llvm::interleaveComma(callArgs, os);
   os << ");\n";
@@ -108,12 +106,12 @@ void MainEmitter::emitSetup(const EntrySignature &entry, unsigned index) {
   func::FuncOp func = entry.func;
   func.walk([&](UpdateOp update) {
     os << "    session.output(" << p << "a"
-       << cast<BlockArgument>(update.getParam()).getArgNumber() << ", \""
-       << prefix << "\");\n";
+       << cast<BlockArgument>(update.getParam()).getArgNumber() << ", "
+       << cppString(prefix) << ");\n";
   });
   for (unsigned i = 0; i < entry.results.size(); ++i)
-    os << "    session.output(" << p << "r" << i << ", \"" << prefix
-       << "\");\n";
+    os << "    session.output(" << p << "r" << i << ", " << cppString(prefix)
+       << ");\n";
   os << "  });\n";
 }
 

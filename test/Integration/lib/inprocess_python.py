@@ -5,7 +5,8 @@ on the caller's arrays (test/Integration/InProcess/python-api.test).
 
 Modes: "calls" (numpy, buffer-protocol and DLPack arguments updated in place,
 sliced state, results, against numpy), "errors" (refused calls raise
-CocoError and change nothing), "leak" (1,000 calls, resident memory flat).
+CocoError and change nothing), "leak" (1,000 calls, resident memory flat),
+"two" (two libraries whose entries share a name, in one process).
 """
 import array
 import os
@@ -27,6 +28,7 @@ def program():
     w, g = prog.param("w", (N,)), prog.param("g", (N,), layout="local")
     b = prog.param("b", (N,), init="Zeros")
     lr, mu = prog.scalar("lr", 0.1), prog.scalar("momentum", 0.9)
+    prog.scalar("seed", 2 ** 53 + 1, dtype="i64")  # unused: integer scalar checks
     grad = coco.all_reduce(g)
     b2 = b * mu + grad
     prog.update(w, w - b2 * lr)
@@ -85,8 +87,8 @@ def calls(step):
 
 def errors(step):
     rank = coco.world_rank()
-    w, g, b = np.zeros(N, np.float32), np.zeros(N, np.float32), step.zeros("b")
-    w_before = w.copy()
+    w, g, b = np.ones(N, np.float32), np.ones(N, np.float32), step.zeros("b") + 1
+    w_before, b_before = w.copy(), b.copy()
     read_only = np.zeros(N, np.float32)
     read_only.flags.writeable = False
     cases = [
@@ -99,6 +101,10 @@ def errors(step):
         ("unknown name", dict(w=w, g=g, b=b, learning_rate=0.1)),
         ("list for g", dict(w=w, g=[0.0] * N, b=b)),
         ("string lr", dict(w=w, g=g, b=b, lr="fast")),
+        ("fractional seed", dict(w=w, g=g, b=b, seed=0.5)),
+        ("huge seed", dict(w=w, g=g, b=b, seed=2 ** 64)),
+        # Refused by the last rank only: every rank refuses, none waits.
+        ("last rank's b", dict(w=w, g=g, b=b if rank + 1 < coco.world_size() else b[:-1])),
     ]
     for what, kwargs in cases:
         try:
@@ -110,7 +116,9 @@ def errors(step):
             raise SystemExit(f"{what}: not a CocoError: {type(error).__name__}: {error}")
         else:
             raise SystemExit(f"{what}: the call was not refused")
-    assert np.array_equal(w, w_before)
+    assert np.array_equal(w, w_before) and np.array_equal(b, b_before)
+    # An exact i64 (2^53 + 1 is no double) is accepted.
+    step(w=w, g=g, b=b, seed=2 ** 53 + 1)
     for what, action in [("unknown entry", lambda: step._library["sgd"]),
                          ("not a library", lambda: coco.load(__file__))]:
         try:
@@ -120,6 +128,25 @@ def errors(step):
                 print(f"{what}: {error}")
         else:
             raise SystemExit(f"{what}: not refused")
+
+
+def two_libraries(cache):
+    """Two programs with an entry of the same name and no runtime call,
+    loaded into one process: each runs its own code."""
+    entries = []
+    for amount in (1.0, 2.0):
+        prog = coco.Program("bump", coco.Grid("dp"))
+        x = prog.param("x", (8,))
+        prog.update(x, x + amount)
+        entries.append(prog.load(cache_dir=cache))
+    x = np.zeros(8, np.float32)
+    entries[0](x=x)
+    entries[1](x=x)
+    entries[1](x=x)
+    assert entries[0]._library.path != entries[1]._library.path
+    assert np.all(x == 5.0), x
+    if coco.world_rank() == 0:
+        print("two libraries, one entry name: each ran its own code")
 
 
 def resident_kib():
@@ -152,6 +179,8 @@ if __name__ == "__main__":
     mode, cache = sys.argv[1], sys.argv[2]
     if mode == "leak":
         leak()
+    elif mode == "two":
+        two_libraries(cache)
     else:
         entry = program().load(cache_dir=cache)
         calls(entry) if mode == "calls" else errors(entry)

@@ -53,6 +53,8 @@ struct ArgSignature {
   /// runtime's dtype name of it ("F32", ...), and the coco.value default.
   std::string scalarCppType, scalarKind;
   std::optional<double> defaultValue;
+  /// The default exactly, for an integer coco.value.
+  std::optional<int64_t> defaultInt;
   /// Written in place by a coco.update of the entry.
   bool updated = false;
 };
@@ -82,6 +84,14 @@ void emitEntryDeclaration(const EntrySignature &signature,
 
 /// "1, 2, 3".
 std::string joinInts(ArrayRef<int64_t> values);
+
+/// A C++ string literal of `text` (quotes, backslashes and unprintable
+/// bytes escaped): names come from the user's coco.name attributes.
+std::string cppString(StringRef text);
+
+/// A C++ expression of `value`, exact (%.17g), infinities and NaN
+/// included.
+std::string cppDouble(double value);
 
 } // namespace mlir::coco
 
