@@ -24,6 +24,8 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import adam  # noqa: E402
 import coco  # noqa: E402
 
 IN, OUT = 16, 1
@@ -42,19 +44,9 @@ LR, B1, B2, EPS = 1e-2, 0.9, 0.999, 1e-8
 
 
 def adam_program(size, schedule):
-    """The coco step: sum the ranks' gradients, then torch.optim.Adam's update."""
-    prog = coco.Program("train_step", coco.Grid("dp"))
-    w, g = prog.param("w", (size,)), prog.param("g", (size,), layout="local")
-    m, v = prog.param("m", (size,), init="Zeros"), prog.param("v", (size,), init="Zeros")
-    lr, b1, b2, eps, t = (prog.scalar(k, x) for k, x in [("lr", LR), ("beta1", B1),
-                          ("beta2", B2), ("eps", EPS), ("step", 1.0)])
-    grad = coco.all_reduce(g)
-    m2 = m * b1 + grad * (1 - b1)
-    v2 = v * b2 + grad * grad * (1 - b2)
-    w2 = w - (m2 / (1 - b1 ** t)) / (coco.sqrt(v2 / (1 - b2 ** t)) + eps) * lr
-    for param, value in [(w, w2), (m, m2), (v, v2)]:
-        prog.update(param, value)
-    return prog.schedule(**SCHEDULES[schedule])
+    """The coco step (examples/adam.py): sum the ranks' gradients, then
+    torch.optim.Adam's update of w, m, v."""
+    return adam.build(size, grid=coco.Grid("dp")).schedule(**SCHEDULES[schedule])
 
 
 def views(flat):
@@ -132,7 +124,7 @@ def coco_training(step, x, y, steps, batch_size, hidden):
         xb, yb = batch(x, y, t, batch_size)
         xr, yr = np.array_split(xb, ranks)[rank], np.array_split(yb, ranks)[rank]
         local_loss = loss_and_gradient(w, xr, yr, 1.0 / batch_size, g)
-        step(w=w, g=g, m=m, v=v, step=float(t))
+        step(w=w, g=g, m=m, v=v, step=float(t), lr=LR, beta1=B1, beta2=B2, eps=EPS)
         losses.append(local_loss)
     return np.array(losses), w
 

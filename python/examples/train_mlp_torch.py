@@ -90,7 +90,8 @@ def main():
         flat_grad.zero_()
         loss = loss_fn(model, xr, yr, args.batch)
         loss.backward()
-        step(w=flat, g=flat_grad, m=m, v=v, step=float(t))
+        step(w=flat, g=flat_grad, m=m, v=v, step=float(t), lr=mlp.LR, beta1=mlp.B1,
+             beta2=mlp.B2, eps=mlp.EPS)
         coco_time.append(time.perf_counter() - start)
         coco_loss[t - 1] = loss.item()
 

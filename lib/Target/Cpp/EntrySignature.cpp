@@ -290,6 +290,23 @@ mlir::coco::describeEntry(func::FuncOp entry, SymbolTableCollection &symbols) {
   return signature;
 }
 
+FailureOr<std::vector<EntrySignature>>
+mlir::coco::describeEntries(ModuleOp module, StringRef wanted, bool all) {
+  FailureOr<SmallVector<func::FuncOp>> funcs =
+      selectEntries(module, wanted, all);
+  if (failed(funcs))
+    return failure();
+  SymbolTableCollection symbols;
+  std::vector<EntrySignature> entries;
+  for (func::FuncOp func : *funcs) {
+    FailureOr<EntrySignature> signature = describeEntry(func, symbols);
+    if (failed(signature))
+      return failure();
+    entries.push_back(std::move(*signature));
+  }
+  return entries;
+}
+
 void mlir::coco::emitEntryDeclaration(const EntrySignature &signature,
                                       StringRef resultsStruct,
                                       raw_ostream &os) {

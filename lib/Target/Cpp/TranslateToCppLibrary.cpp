@@ -184,25 +184,18 @@ void LibraryEmitter::emit() {
 LogicalResult mlir::coco::translateToCppLibrary(ModuleOp module,
                                                 StringRef entry,
                                                 raw_ostream &os) {
-  FailureOr<SmallVector<func::FuncOp>> funcs =
-      selectEntries(module, entry, /*all=*/true);
-  if (failed(funcs))
+  FailureOr<std::vector<EntrySignature>> entries =
+      describeEntries(module, entry, /*all=*/true);
+  if (failed(entries))
     return failure();
-  SymbolTableCollection symbols;
-  std::vector<EntrySignature> entries;
-  for (func::FuncOp func : *funcs) {
-    FailureOr<EntrySignature> signature = describeEntry(func, symbols);
-    if (failed(signature))
-      return failure();
-    for (const TensorSignature &result : signature->results)
+  for (const EntrySignature &signature : *entries)
+    for (const TensorSignature &result : signature.results)
       if ((int64_t)result.shape.size() > kMaxResultRank)
-        return func.emitError()
+        return func::FuncOp(signature.func).emitError()
                << "result '" << result.name << "' has rank "
                << result.shape.size() << ": an in-process library returns "
                << "results of rank at most " << kMaxResultRank;
-    entries.push_back(std::move(*signature));
-  }
-  LibraryEmitter(entries, os).emit();
+  LibraryEmitter(*entries, os).emit();
   return success();
 }
 

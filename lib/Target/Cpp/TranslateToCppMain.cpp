@@ -139,19 +139,11 @@ void MainEmitter::emit() {
 
 LogicalResult mlir::coco::translateToCppMain(ModuleOp module, StringRef entry,
                                              raw_ostream &os) {
-  FailureOr<SmallVector<func::FuncOp>> funcs =
-      selectEntries(module, entry, /*all=*/false);
-  if (failed(funcs))
+  FailureOr<std::vector<EntrySignature>> entries =
+      describeEntries(module, entry, /*all=*/false);
+  if (failed(entries))
     return failure();
-  SymbolTableCollection symbols;
-  std::vector<EntrySignature> entries;
-  for (func::FuncOp func : *funcs) {
-    FailureOr<EntrySignature> signature = describeEntry(func, symbols);
-    if (failed(signature))
-      return failure();
-    entries.push_back(std::move(*signature));
-  }
-  MainEmitter(entries, os).emit();
+  MainEmitter(*entries, os).emit();
   return success();
 }
 

@@ -77,6 +77,10 @@ FailureOr<SmallVector<func::FuncOp>> selectEntries(ModuleOp module,
 FailureOr<EntrySignature> describeEntry(func::FuncOp entry,
                                         SymbolTableCollection &symbols);
 
+/// selectEntries, then describeEntry for each.
+FailureOr<std::vector<EntrySignature>>
+describeEntries(ModuleOp module, StringRef wanted, bool all);
+
 /// Writes `struct <resultsStruct> {...};` (if the entry has results) and the
 /// extern "C" prototype of `_mlir_ciface_<entry>`.
 void emitEntryDeclaration(const EntrySignature &signature,
