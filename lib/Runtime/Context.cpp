@@ -110,9 +110,11 @@ void initialize(int *argc, char ***argv) {
   int initialized = 0;
   checkMpi(MPI_Initialized(&initialized), "MPI_Initialized");
   if (!initialized) {
-    // FUNNELED: the watchdog thread exists but never calls MPI.
+    // SERIALIZED: the watchdog thread never calls MPI, but an in-process
+    // caller (CocoLibrary.h) may call entries from any one thread at a
+    // time, not only the one that initialized.
     int provided = 0;
-    checkMpi(MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided),
+    checkMpi(MPI_Init_thread(argc, argv, MPI_THREAD_SERIALIZED, &provided),
              "MPI_Init_thread");
     state.ownsMpi = true;
   } else {

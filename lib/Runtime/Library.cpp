@@ -337,6 +337,16 @@ int32_t coco_rt_call_entry(const CocoEntrySpec *entry,
   return 0;
 }
 
+int32_t coco_rt_refuse_call(const CocoEntrySpec *entry, const char *message,
+                            char *error, int64_t errorSize) {
+  ensureInitialized();
+  std::string refusal = message && *message ? message : "refused by the caller";
+  refusal = agreeOnRefusal(refusal, entry && entry->name ? entry->name : "?");
+  if (error && errorSize > 0)
+    std::snprintf(error, size_t(errorSize), "%s", refusal.c_str());
+  return -1;
+}
+
 void coco_rt_release_results(CocoReturned *results, int64_t numResults) {
   for (int64_t r = 0; r < numResults; ++r) {
     _mlir_memref_to_llvm_free(results[r].allocated);

@@ -37,7 +37,7 @@ import numpy as np
 
 from .placements import CocoError
 
-_ABI_VERSION = 1  # COCO_LIBRARY_ABI_VERSION
+_ABI_VERSION = 2  # COCO_LIBRARY_ABI_VERSION
 _MAX_RESULT_RANK = 8  # COCO_MAX_RESULT_RANK
 _P64 = ctypes.POINTER(ctypes.c_int64)
 
@@ -125,6 +125,9 @@ class _Runtime:
                                ctypes.c_int64)
         self.release_results = bind("coco_rt_release_results", None,
                                     ctypes.POINTER(_Returned), ctypes.c_int64)
+        self.refuse_call = bind("coco_rt_refuse_call", ctypes.c_int32,
+                                ctypes.POINTER(_EntrySpec), ctypes.c_char_p, ctypes.c_char_p,
+                                ctypes.c_int64)
 
 
 _runtime = None
@@ -135,8 +138,13 @@ _call_lock = threading.Lock()
 
 
 def _start_runtime(handle, path):
-    global _runtime, _runtime_path
     runtime = _Runtime(handle)
+    with _call_lock:
+        return _start_once(runtime, path)
+
+
+def _start_once(runtime, path):
+    global _runtime, _runtime_path
     if _runtime is None:
         _runtime, _runtime_path = runtime, path
         _runtime.init(None, None)
@@ -275,8 +283,38 @@ class Entry:
         used in place, and updated in place where the entry updates them.
         Returns None, the one result, or a tuple of results (numpy arrays:
         this rank's block)."""
-        values = (_ArgValue * max(len(kwargs), 1))()
         keep = []  # arrays and shapes that must outlive the call
+        error = ctypes.create_string_buffer(2048)
+        try:
+            values = self._values(kwargs, keep)
+        except CocoError as refusal:
+            # Refused here: the other ranks, inside the runtime's call, must
+            # hear of it rather than wait in the entry's collectives.
+            with _call_lock:
+                _runtime.refuse_call(ctypes.byref(self._spec), str(refusal).encode(), error,
+                                     len(error))
+            raise CocoError(error.value.decode(errors="replace")) from None
+        returned = (_Returned * max(self._spec.num_results, 1))()
+        with _call_lock:
+            status = _runtime.call_entry(ctypes.byref(self._spec), values, len(kwargs),
+                                         returned, error, len(error))
+        if status != 0:
+            raise CocoError(error.value.decode(errors="replace"))
+        try:
+            results = tuple(self._copy_out(self._spec.results[i], returned[i])
+                            for i in range(self._spec.num_results))
+        finally:
+            _runtime.release_results(returned, self._spec.num_results)
+        del keep
+        if not results:
+            return None
+        return results[0] if len(results) == 1 else results
+
+    def _values(self, kwargs, keep):
+        """The call's CocoArgValues; CocoError for what the runtime cannot be
+        given at all (an array that is not contiguous, a dtype no coco type
+        matches, a value that is no number or array)."""
+        values = (_ArgValue * max(len(kwargs), 1))()
         for i, (name, value) in enumerate(kwargs.items()):
             slot = values[i]
             slot.name = name.encode()
@@ -316,22 +354,7 @@ class Entry:
             slot.rank = array.ndim
             slot.shape = ctypes.cast(shape, _P64)
             slot.writable = 1 if array.flags.writeable else 0
-        returned = (_Returned * max(self._spec.num_results, 1))()
-        error = ctypes.create_string_buffer(2048)
-        with _call_lock:
-            status = _runtime.call_entry(ctypes.byref(self._spec), values, len(kwargs),
-                                         returned, error, len(error))
-        if status != 0:
-            raise CocoError(error.value.decode(errors="replace"))
-        try:
-            results = tuple(self._copy_out(self._spec.results[i], returned[i])
-                            for i in range(self._spec.num_results))
-        finally:
-            _runtime.release_results(returned, self._spec.num_results)
-        del keep
-        if not results:
-            return None
-        return results[0] if len(results) == 1 else results
+        return values
 
     @staticmethod
     def _copy_out(spec, returned):

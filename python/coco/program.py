@@ -656,7 +656,8 @@ def _build_identity():
     try:
         with open("/proc/cpuinfo") as cpuinfo:
             identity += sorted({line.strip() for line in cpuinfo
-                                if line.startswith(("model name", "flags"))})
+                                if line.startswith(("model name", "flags", "Features",
+                                                    "CPU part", "CPU implementer"))})
     except OSError:
         identity.append(os.uname().machine)
     return identity

@@ -37,7 +37,7 @@ extern "C" {
 
 /// Bumped whenever the structs below change (python/coco/inprocess.py
 /// mirrors them and checks this number on load).
-#define COCO_LIBRARY_ABI_VERSION 1
+#define COCO_LIBRARY_ABI_VERSION 2
 /// Results of higher rank are rejected when the library is generated.
 #define COCO_MAX_RESULT_RANK 8
 
@@ -126,6 +126,13 @@ int32_t coco_rt_call_entry(const CocoEntrySpec *entry,
                            const CocoArgValue *values, int64_t num_values,
                            CocoReturned *results, char *error,
                            int64_t error_size);
+/// A call its caller refuses before coco_rt_call_entry (a wrapper's own
+/// checks, e.g. a non-contiguous array): takes part in the ranks'
+/// agreement as a refusal with `message`, so the other ranks, inside
+/// coco_rt_call_entry, refuse too. Always returns -1, with the agreed
+/// message in `error`.
+int32_t coco_rt_refuse_call(const CocoEntrySpec *entry, const char *message,
+                            char *error, int64_t error_size);
 /// Frees the storage of results returned by coco_rt_call_entry.
 void coco_rt_release_results(CocoReturned *results, int64_t num_results);
 /// Bytes per element of a CocoDType; 0 for an unknown code.

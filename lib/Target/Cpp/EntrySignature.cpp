@@ -7,6 +7,8 @@
 #include "llvm/Support/FormatVariadic.h"
 
 #include <cmath>
+#include <cstdint>
+#include <cstdio>
 
 using namespace mlir;
 using namespace mlir::coco;
@@ -178,7 +180,9 @@ std::string mlir::coco::cppString(StringRef text) {
       literal += char(c);
     } else if (c < 0x20 || c >= 0x7f) {
       // Three octal digits: an escape that cannot run into what follows.
-      literal += llvm::formatv("\\{0:o3}", unsigned(c)).str();
+      char escape[5];
+      std::snprintf(escape, sizeof(escape), "\\%03o", unsigned(c));
+      literal += escape;
     } else {
       literal += char(c);
     }
@@ -191,6 +195,8 @@ std::string mlir::coco::cppDouble(double value) {
     return "__builtin_nan(\"\")";
   if (std::isinf(value))
     return value > 0 ? "__builtin_inf()" : "-__builtin_inf()";
+  if (value == 0 && std::signbit(value))
+    return "-0.0";
   return llvm::formatv("{0}", llvm::format("%.17g", value)).str();
 }
 
@@ -231,6 +237,13 @@ mlir::coco::selectEntries(ModuleOp module, StringRef wanted, bool all) {
 
 FailureOr<EntrySignature>
 mlir::coco::describeEntry(func::FuncOp entry, SymbolTableCollection &symbols) {
+  // The entry becomes C symbols (_mlir_ciface_<name>).
+  StringRef symbol = entry.getSymName();
+  if (symbol.empty() || llvm::isDigit(symbol.front()) ||
+      !llvm::all_of(symbol, [](char c) { return llvm::isAlnum(c) || c == '_'; }))
+    return entry.emitError() << "entry @" << symbol
+                             << " cannot be called from C: its name must be "
+                                "a C identifier (letters, digits, '_')";
   EntrySignature signature;
   signature.func = entry;
   signature.name = entry.getSymName().str();
@@ -259,12 +272,29 @@ mlir::coco::describeEntry(func::FuncOp entry, SymbolTableCollection &symbols) {
       arg.scalarCppType = scalar->cppType;
       arg.scalarKind = scalar->kind;
       Attribute value = entry.getArgAttr(i, "coco.value");
-      if (auto floatValue = dyn_cast_or_null<FloatAttr>(value))
-        arg.defaultValue = floatValue.getValueAsDouble();
-      else if (auto intValue = dyn_cast_or_null<IntegerAttr>(value)) {
+      bool integer = arg.scalarKind[0] == 'I';
+      if (auto floatValue = dyn_cast_or_null<FloatAttr>(value)) {
+        double x = floatValue.getValueAsDouble();
+        arg.defaultValue = x;
+        if (integer) {
+          if (x != std::floor(x) || !(x >= -9223372036854775808.0 &&
+                                      x < 9223372036854775808.0))
+            return entry.emitError()
+                   << "coco.value of argument " << i << " (" << argType
+                   << ") is not an integer: " << x;
+          arg.defaultInt = int64_t(x);
+        }
+      } else if (auto intValue = dyn_cast_or_null<IntegerAttr>(value)) {
         arg.defaultValue = double(intValue.getInt());
         arg.defaultInt = intValue.getInt();
+      } else if (value) {
+        return entry.emitError() << "coco.value of argument " << i
+                                 << " must be a number, got " << value;
       }
+      if (arg.defaultInt && arg.scalarKind == "I32" &&
+          (*arg.defaultInt < INT32_MIN || *arg.defaultInt > INT32_MAX))
+        return entry.emitError() << "coco.value of argument " << i
+                                 << " does not fit in i32: " << *arg.defaultInt;
     } else {
       return entry.emitError() << what << " of type " << argType
                                << " cannot be passed from a host program";

@@ -103,8 +103,11 @@ def errors(step):
         ("string lr", dict(w=w, g=g, b=b, lr="fast")),
         ("fractional seed", dict(w=w, g=g, b=b, seed=0.5)),
         ("huge seed", dict(w=w, g=g, b=b, seed=2 ** 64)),
-        # Refused by the last rank only: every rank refuses, none waits.
+        # Refused by the last rank only (by the runtime, or by the Python
+        # wrapper itself): every rank refuses, none waits.
         ("last rank's b", dict(w=w, g=g, b=b if rank + 1 < coco.world_size() else b[:-1])),
+        ("last rank's strided g", dict(w=w, b=b, g=g if rank + 1 < coco.world_size()
+                                       else np.ones(2 * N, np.float32)[::2])),
     ]
     for what, kwargs in cases:
         try:

@@ -83,6 +83,42 @@ func.func @plain(%x: tensor<4xf64>) {
 
 // -----
 
+// Names are bytes: UTF-8 and control characters as three-digit octal
+// escapes. -0.0 keeps its sign; an integral float default of an integer
+// scalar is exact.
+// CHECK: {"w\303\251\0377", 1, 0, {"w\303\251\0377", COCO_DTYPE_F32,
+// CHECK-NEXT: {"z", 0, 0, {}, COCO_DTYPE_F64, 1, -0.0, 0},
+// CHECK-NEXT: {"n", 0, 0, {}, COCO_DTYPE_I64, 1, 3, 3LL},
+coco.grid @dp(shape = [?])
+func.func @names(%x: !coco.dtensor<4xf32, local on @dp> {coco.name = "w\C3\A9\1F7"},
+                 %z: f64 {coco.name = "z", coco.value = -0.0 : f64},
+                 %n: i64 {coco.name = "n", coco.value = 3.0 : f64}) {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{coco.value of argument 0 ('i64') is not an integer: 2.5}}
+func.func @fraction(%n: i64 {coco.name = "n", coco.value = 2.5 : f64}) {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{coco.value of argument 0 does not fit in i32: 5000000000}}
+func.func @wide(%n: i32 {coco.name = "n", coco.value = 5000000000 : i64}) {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{entry @my.step cannot be called from C: its name must be a C identifier}}
+func.func @"my.step"() {
+  return
+}
+
+// -----
+
 // expected-error @+1 {{argument 0 of type 'memref<4xf32>' cannot be passed from a host program}}
 func.func @bad(%x: memref<4xf32>) {
   return
