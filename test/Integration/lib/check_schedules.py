@@ -48,7 +48,7 @@ import reference as ref
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCHEDULES = os.path.join(HERE, "..", "DataParallel", "schedules")
 FUSED = "coco-lower-to-cpu{fuse-reduce-scatter=true}"
-UNFUSED_REMARK = "coco-fuse-reduce-scatter left this reduce_scatter unfused: "
+UNFUSED_REMARK = "coco-fuse-reduce-scatter was requested but does not apply here: this reduce_scatter stays unfused: "
 
 
 def compile_variant(source, out, pre_passes, pipeline="coco-lower-to-cpu"):

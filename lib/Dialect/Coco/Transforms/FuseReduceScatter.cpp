@@ -26,7 +26,8 @@ using namespace mlir;
 using namespace mlir::coco;
 
 /// How a failed precondition is reported: an error when the fold was asked
-/// for this op (transform op), a remark when the pass leaves it alone.
+/// for this op (transform op), a warning (the user asked for the fusion:
+/// pass or pipeline option) when the pass leaves it alone.
 enum class Report { Error, Remark };
 
 /// The static number of ranks of the op's group, or failure with a
@@ -38,9 +39,8 @@ static FailureOr<int64_t> checkFold(CommReduceScatterOp op,
     if (report == Report::Error)
       op.emitOpError() << "cannot fold into its consumers: " << why;
     else
-      op.emitRemark() << "coco-fuse-reduce-scatter left this reduce_scatter "
-                         "unfused: "
-                      << why;
+      warnNotApplied(op, "fuse-reduce-scatter",
+                     "this reduce_scatter stays unfused: " + why);
     return failure();
   };
   auto inputType = dyn_cast<RankedTensorType>(op.getInput().getType());
@@ -150,6 +150,9 @@ FailureOr<Value> mlir::coco::foldReduceScatterIntoElementwise(
         }
         linalg::YieldOp::create(b, l, acc);
       });
+  remarkApplied(op, "fuse-reduce-scatter",
+                "reduce_scatter folded into its consumers' loop: an all_to_all "
+                "of the blocks, summed where they are used");
   rewriter.replaceOp(op, combined.getResult(0));
   return combined.getResult(0);
 }

@@ -84,6 +84,12 @@ mlir::coco::hierarchicalAllReduce(RewriterBase &rewriter, AllReduceOp op,
   auto across = AllReduceOp::create(rewriter, loc, op.getKind(), scatter,
                                     rewriter.getDenseI64ArrayAttr(*outerAxes));
   auto gather = AllGatherOp::create(rewriter, loc, across, innerAttr);
+  remarkApplied(op, "hierarchical-all-reduce",
+                "all_reduce " + stringifyReductionKind(op.getKind()) +
+                    " became reduce_scatter along " + describeAxes(inner) +
+                    " (dimension " + Twine(dim) + ") + all_reduce along " +
+                    describeAxes(*outerAxes) + " + all_gather along " +
+                    describeAxes(inner));
   rewriter.replaceOp(op, gather);
   return gather;
 }
@@ -116,8 +122,15 @@ struct CocoHierarchicalAllReducePass
       SmallVector<int64_t> axes = op.getCommAxes();
       bool alongInner = llvm::all_of(
           inner, [&](int64_t axis) { return llvm::is_contained(axes, axis); });
-      if (op.getInput().getType().getRank() > 0 && alongInner &&
-          axes.size() > inner.size())
+      if (op.getInput().getType().getRank() == 0)
+        remarkNotApplied(op, "hierarchical-all-reduce",
+                         "a rank-0 value has no dimension to reduce_scatter");
+      else if (!alongInner || axes.size() <= inner.size())
+        remarkNotApplied(op, "hierarchical-all-reduce",
+                         "it runs along " + describeAxes(axes) +
+                             ", not along the inner axes " +
+                             describeAxes(inner) + " and an outer axis");
+      else
         targets.push_back(op);
     });
     if (targets.empty()) {

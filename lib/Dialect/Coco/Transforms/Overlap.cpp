@@ -236,11 +236,15 @@ struct CocoOverlapPass
         // Checked at the global view; the buffers came out differently.
         op->emitWarning() << "was scheduled for overlap in " << blocks
                           << " chunks, but it stays blocking: " << why;
+        remarkNotApplied(op, "overlap", why);
       } else if (matmul) {
-        // Overlap was asked for every matmul + collective pair (chunks=N);
+        // Overlap was asked for every matmul + collective pair (chunks=N):
         // say why this pair is left as it is rather than drop it silently.
-        op->emitRemark() << "not overlapped in " << blocks
-                         << " chunks, stays blocking: " << why;
+        warnNotApplied(op, "overlap",
+                       "not overlapped in " + Twine(blocks) +
+                           " chunks, stays blocking: " + why);
+      } else {
+        remarkNotApplied(op, "overlap", why);
       }
     });
     for (auto [matmul, collective, blocks] : targets) {
@@ -276,6 +280,11 @@ struct CocoOverlapPass
       }
       for (auto [request, outBlock, destBlock] : started)
         CommWaitOp::create(b, loc, request, outBlock, destBlock);
+      remarkApplied(collective, "overlap",
+                    "overlapped with its producer matmul in " + Twine(blocks) +
+                        " row chunks: each chunk's non-blocking " +
+                        (allReduce ? "all_reduce" : "reduce_scatter") +
+                        " runs while the next chunk multiplies");
       collective->erase();
       matmul.erase();
     }

@@ -149,6 +149,11 @@ LogicalResult mlir::coco::pipelineSend(RewriterBase &rewriter, SendOp send,
     if (gather->use_empty())
       rewriter.eraseOp(gather);
   }
+  remarkApplied(send, "pipeline-send",
+                "sends " + printed(*sliceType) +
+                    " slices (" + Twine(channel.sends.size()) +
+                    " send(s)); the receiver all_gathers along " +
+                    describeAxes(axes));
   for (RecvOp recv : channel.recvs) {
     rewriter.setInsertionPoint(recv);
     auto slices = RecvOp::create(rewriter, recv.getLoc(), *sliceType,
@@ -189,6 +194,12 @@ struct CocoPipelineSendPass
     getOperation().walk([&](SendOp send) {
       if (isCandidate(send))
         targets.push_back(send);
+      else
+        remarkNotApplied(send, "pipeline-send",
+                         "it sends no result of a collective along other "
+                         "axes than its peer axis" +
+                             Twine(axes.empty() ? "" : " (within the axes "
+                                                        "filter)"));
     });
     if (targets.empty() && !axes.empty()) {
       emitWarning(getOperation()->getLoc())

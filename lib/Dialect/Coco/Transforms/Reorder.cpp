@@ -151,6 +151,13 @@ FailureOr<Operation *> mlir::coco::reorderBeforeAllGather(RewriterBase &rewriter
     return failure();
   Location loc = op->getLoc();
   rewriter.setInsertionPoint(op);
+  remarkApplied(op, "reorder",
+                op->getName().getStringRef() +
+                    " now runs on the slices, before the all_gather along " +
+                    describeAxes(gathered->axes) +
+                    (isa<NormOp, ReduceOp>(op)
+                         ? " (partial results combined by a collective)"
+                         : " (its result gathered instead)"));
 
   if (auto norm = dyn_cast<NormOp>(op)) {
     // sqrt(all_reduce(sum(s * s))): squares sum over slices, then the root.
@@ -280,6 +287,19 @@ LogicalResult mlir::coco::reorderToFixedPoint(RewriterBase &rewriter,
       return failure();
   }
   eraseDeadDataMovement(rewriter, root);
+  // What stays gathered, and why: the ops that need the whole tensor.
+  root->walk([&](AllGatherOp gather) {
+    if (!runsAlong(gather, axes))
+      return;
+    for (Operation *user : gather->getUsers())
+      if (!isReorderable(user)) {
+        remarkNotApplied(gather, "reorder",
+                         "this all_gather stays: '" +
+                             user->getName().getStringRef() +
+                             "' uses the whole tensor");
+        return;
+      }
+  });
   return success();
 }
 

@@ -117,6 +117,11 @@ LogicalResult mlir::coco::shardState(RewriterBase &rewriter,
   if (failed(sliced))
     return failure();
   BlockArgument arg = function.getArgument(argIndex);
+  remarkApplied(function, "shard-state",
+                "argument " + argName(function, argIndex) + " becomes " +
+                    printed(*sliced) +
+                    ": each rank keeps only its block across steps (no "
+                    "all_gather of it)");
   rewriter.modifyOpInPlace(function, [&] {
     arg.setType(*sliced);
     SmallVector<Type> inputs(function.front().getArgumentTypes());

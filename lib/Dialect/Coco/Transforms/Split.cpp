@@ -68,6 +68,10 @@ mlir::coco::splitAllReduce(RewriterBase &rewriter, AllReduceOp op, int64_t dim,
   auto gather = AllGatherOp::create(rewriter, op.getLoc(), scatter, axes);
   omitDefaultAxes(scatter);
   omitDefaultAxes(gather);
+  remarkApplied(op, "split",
+                "all_reduce " + stringifyReductionKind(op.getKind()) +
+                    " became reduce_scatter along dimension " + Twine(dim) +
+                    " + all_gather");
   rewriter.replaceOp(op, gather);
   return gather;
 }
@@ -85,6 +89,9 @@ FailureOr<BroadcastOp> mlir::coco::splitAllReduceToReduceBroadcast(
       BroadcastOp::create(rewriter, op.getLoc(), reduce, root, axes);
   omitDefaultAxes(reduce);
   omitDefaultAxes(broadcast);
+  remarkApplied(op, "split",
+                "all_reduce " + stringifyReductionKind(op.getKind()) +
+                    " became reduce_to_root " + Twine(root) + " + broadcast");
   rewriter.replaceOp(op, broadcast);
   return broadcast;
 }
@@ -105,8 +112,16 @@ struct CocoSplitPass : public coco::impl::CocoSplitPassBase<CocoSplitPass> {
     // split leaves it alone.
     SmallVector<AllReduceOp> targets;
     getOperation().walk([&](AllReduceOp op) {
-      if ((!toScatter || op.getInput().getType().getRank() > 0) &&
-          runsAlong(op, axes))
+      if (toScatter && op.getInput().getType().getRank() == 0)
+        remarkNotApplied(op, "split",
+                         "a rank-0 value has no dimension to reduce_scatter");
+      else if (!runsAlong(op, axes))
+        remarkNotApplied(op, "split",
+                         "it runs along " + describeAxes(cast<CollectiveOpInterface>(
+                                                             op.getOperation())
+                                                             .getCommAxes()) +
+                             ", not " + describeAxes(axes));
+      else
         targets.push_back(op);
     });
     if (targets.empty() && !axes.empty()) {

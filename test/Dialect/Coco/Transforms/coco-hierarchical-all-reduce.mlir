@@ -1,5 +1,10 @@
 // RUN: coco-opt %s --coco-hierarchical-all-reduce="inner=1" -verify-diagnostics | FileCheck %s
 // RUN: coco-opt %s --coco-hierarchical-all-reduce="inner=1" --coco-reorder --coco-shard-state="args=m axes=1" -verify-diagnostics | FileCheck %s --check-prefix=SHARD
+// RUN: coco-opt %s --coco-hierarchical-all-reduce="inner=1" --remarks-filter=coco-hierarchical-all-reduce -o /dev/null 2>&1 | FileCheck %s --check-prefix=REMARK
+// Its remarks: what became what, and why the others stay.
+// REMARK-DAG: coco-hierarchical-all-reduce.mlir:50:8: remark: [Missed] not-applied | Category:coco-hierarchical-all-reduce | Function=left_alone | Remark="it runs along [0], not along the inner axes [1] and an outer axis"
+// REMARK-DAG: coco-hierarchical-all-reduce.mlir:52:8: remark: [Missed] not-applied | Category:coco-hierarchical-all-reduce | Function=left_alone | Remark="a rank-0 value has no dimension to reduce_scatter"
+// REMARK-DAG: coco-hierarchical-all-reduce.mlir:34:8: remark: [Passed] applied | Category:coco-hierarchical-all-reduce | Function=sgd | Remark="all_reduce sum became reduce_scatter along [1] (dimension 0) + all_reduce along [0] + all_gather along [1]"
 
 // The two-level all-reduce on a 2 x 2 grid (axis 0 across nodes, axis 1
 // within a node): reduce_scatter within the node, all_reduce of each block

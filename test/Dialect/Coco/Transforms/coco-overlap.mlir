@@ -37,7 +37,7 @@ func.func @layer(%a: memref<8x4xf32>, %b: memref<4x6xf32>, %c: memref<8x6xf32>, 
 // CHECK: coco.comm.all_reduce sum
 func.func @odd_rows(%a: memref<7x4xf32>, %b: memref<4x6xf32>, %c: memref<7x6xf32>, %d: memref<7x6xf32>) {
   linalg.matmul ins(%a, %b : memref<7x4xf32>, memref<4x6xf32>) outs(%c : memref<7x6xf32>)
-  // expected-remark @+1 {{not overlapped in 2 chunks, stays blocking: this rank's 7 row(s) do not divide into 2 chunks}}
+  // expected-warning @+1 {{not overlapped in 2 chunks, stays blocking: this rank's 7 row(s) do not divide into 2 chunks}}
   coco.comm.all_reduce sum %c into %d on @tp[0] : memref<7x6xf32>, memref<7x6xf32>
   return
 }
@@ -50,7 +50,7 @@ func.func @odd_rows(%a: memref<7x4xf32>, %b: memref<4x6xf32>, %c: memref<7x6xf32
 func.func @read_in_between(%a: memref<8x4xf32>, %b: memref<4x6xf32>, %c: memref<8x6xf32>, %d: memref<8x6xf32>, %e: memref<8x6xf32>) {
   linalg.matmul ins(%a, %b : memref<8x4xf32>, memref<4x6xf32>) outs(%c : memref<8x6xf32>)
   memref.copy %c, %e : memref<8x6xf32> to memref<8x6xf32>
-  // expected-remark @+1 {{not overlapped in 2 chunks, stays blocking: 'memref.copy' between the matmul and the collective may read or write its buffers}}
+  // expected-warning @+1 {{not overlapped in 2 chunks, stays blocking: 'memref.copy' between the matmul and the collective may read or write its buffers}}
   coco.comm.all_reduce sum %c into %d on @tp[0] : memref<8x6xf32>, memref<8x6xf32>
   return
 }
@@ -89,7 +89,7 @@ func.func @layer_rs(%a: memref<8x4xf32>, %b: memref<4x6xf32>, %c: memref<8x6xf32
 func.func @rs_along_rows(%a: memref<8x4xf32>, %b: memref<4x6xf32>, %c: memref<8x6xf32>, %d: memref<2x2x6xf32>) {
   linalg.matmul ins(%a, %b : memref<8x4xf32>, memref<4x6xf32>) outs(%c : memref<8x6xf32>)
   %e = memref.expand_shape %c [[0, 1], [2]] output_shape [2, 4, 6] : memref<8x6xf32> into memref<2x4x6xf32>
-  // expected-remark @+1 {{not overlapped in 2 chunks, stays blocking: it scatters dimension 1, not the product's columns, so each row block would be spread over all ranks}}
+  // expected-warning @+1 {{not overlapped in 2 chunks, stays blocking: it scatters dimension 1, not the product's columns, so each row block would be spread over all ranks}}
   coco.comm.reduce_scatter sum %e into %d dim 1 on @tp[0] : memref<2x4x6xf32>, memref<2x2x6xf32>
   return
 }
@@ -113,7 +113,7 @@ func.func @lhs_written(%a: memref<8x4xf32>, %b: memref<4x6xf32>, %c: memref<8x6x
   %one = arith.constant 1.0 : f32
   linalg.matmul ins(%a, %b : memref<8x4xf32>, memref<4x6xf32>) outs(%c : memref<8x6xf32>)
   linalg.fill ins(%one : f32) outs(%a : memref<8x4xf32>)
-  // expected-remark @+1 {{not overlapped in 2 chunks, stays blocking: 'linalg.fill' between the matmul and the collective may read or write its buffers}}
+  // expected-warning @+1 {{not overlapped in 2 chunks, stays blocking: 'linalg.fill' between the matmul and the collective may read or write its buffers}}
   coco.comm.all_reduce sum %c into %d on @tp[0] : memref<8x6xf32>, memref<8x6xf32>
   return
 }
@@ -122,7 +122,7 @@ func.func @nested_read(%a: memref<8x4xf32>, %b: memref<4x6xf32>, %c: memref<8x6x
   scf.if %p {
     memref.copy %c, %e : memref<8x6xf32> to memref<8x6xf32>
   }
-  // expected-remark @+1 {{not overlapped in 2 chunks, stays blocking: 'scf.if' between the matmul and the collective may read or write its buffers}}
+  // expected-warning @+1 {{not overlapped in 2 chunks, stays blocking: 'scf.if' between the matmul and the collective may read or write its buffers}}
   coco.comm.all_reduce sum %c into %d on @tp[0] : memref<8x6xf32>, memref<8x6xf32>
   return
 }
@@ -130,7 +130,7 @@ func.func @two_collectives(%a: memref<8x4xf32>, %b: memref<4x6xf32>, %c: memref<
   linalg.matmul ins(%a, %b : memref<8x4xf32>, memref<4x6xf32>) outs(%c : memref<8x6xf32>)
   %e1 = memref.expand_shape %c [[0, 1], [2]] output_shape [2, 4, 6] : memref<8x6xf32> into memref<2x4x6xf32>
   coco.comm.all_reduce sum %e1 into %d on @tp[0] : memref<2x4x6xf32>, memref<2x4x6xf32>
-  // expected-remark @+2 {{not overlapped in 2 chunks, stays blocking: 'coco.comm.all_reduce' between the matmul and the collective may read or write its buffers}}
+  // expected-warning @+2 {{not overlapped in 2 chunks, stays blocking: 'coco.comm.all_reduce' between the matmul and the collective may read or write its buffers}}
   %e2 = memref.expand_shape %c [[0, 1], [2]] output_shape [2, 4, 6] : memref<8x6xf32> into memref<2x4x6xf32>
   coco.comm.all_reduce sum %e2 into %e on @tp[0] : memref<2x4x6xf32>, memref<2x4x6xf32>
   return
@@ -138,7 +138,7 @@ func.func @two_collectives(%a: memref<8x4xf32>, %b: memref<4x6xf32>, %c: memref<
 func.func @transposed_lhs(%a: memref<4x8xf32>, %b: memref<4x6xf32>, %c: memref<8x6xf32>, %d: memref<8x6xf32>) {
   linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (k, m)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>]
       ins(%a, %b : memref<4x8xf32>, memref<4x6xf32>) outs(%c : memref<8x6xf32>)
-  // expected-remark @+1 {{not overlapped in 2 chunks, stays blocking: the matmul has transposed operands or an unsigned cast}}
+  // expected-warning @+1 {{not overlapped in 2 chunks, stays blocking: the matmul has transposed operands or an unsigned cast}}
   coco.comm.all_reduce sum %c into %d on @tp[0] : memref<8x6xf32>, memref<8x6xf32>
   return
 }

@@ -17,6 +17,26 @@
 
 namespace mlir::coco {
 
+/// Schedule decisions, reported at the op they concern (the collective, or
+/// the argument's function) through MLIR's remark engine, in the category
+/// of the schedule's pass ("coco-split", "coco-reorder", ...), so that
+/// `coco-opt --remarks-filter='coco-.*'` shows them all and
+/// `--remarks-filter=coco-split` one schedule's (filters are regular
+/// expressions matching whole category names) (`--remark-format=yaml
+/// --remarks-output-file=F` writes them as YAML; `--remarks-filter-missed`
+/// only the ones not applied). Silent without a filter. `schedule` is the
+/// pass name without "coco-".
+/// Applied: what became what.
+void remarkApplied(Operation *op, StringRef schedule, const Twine &what);
+/// Not applied, and the precondition that failed.
+void remarkNotApplied(Operation *op, StringRef schedule, const Twine &why);
+/// Not applied although the user asked for this schedule explicitly (a
+/// pipeline option, an axes filter): a warning, always shown, besides the
+/// remark.
+void warnNotApplied(Operation *op, StringRef schedule, const Twine &why);
+/// A type as the IR prints it, for remark texts.
+std::string printed(Type type);
+
 /// Whether `collective` runs along exactly the set of grid axes `axes` (any
 /// axes when `axes` is empty): the filter of the schedules' `axes` options.
 bool runsAlong(Operation *collective, ArrayRef<int64_t> axes);

@@ -1,0 +1,61 @@
+//===- ScheduleRemarks.cpp - every schedule decision, explained -----------===//
+//
+// One place that turns a schedule's decision into an MLIR remark, so that
+// all of them share categories named after the schedules' passes
+// ("coco-split", ...) and the remark names "applied" / "not-applied" that
+// coco-compile --explain and the remark filters select on.
+//
+//===----------------------------------------------------------------------===//
+
+#include "coco/Dialect/Coco/Transforms/Schedules.h"
+
+#include "mlir/IR/Remarks.h"
+#include "mlir/Interfaces/FunctionInterfaces.h"
+
+using namespace mlir;
+
+namespace {
+/// The function `op` is in (or is), for the remark's Function field.
+StringRef functionOf(Operation *op) {
+  auto function = dyn_cast<FunctionOpInterface>(op);
+  if (!function)
+    function = op->getParentOfType<FunctionOpInterface>();
+  return function ? function.getName() : StringRef();
+}
+
+/// The category is the schedule's pass name ("coco-split"): the remark
+/// filters match whole categories, so `coco-.*` selects every schedule and
+/// `coco-split` one.
+remark::RemarkOpts options(Operation *op, StringRef name, StringRef category) {
+  return remark::RemarkOpts::name(name).category(category).function(
+      functionOf(op));
+}
+
+/// Categories live as long as the context (RemarkOpts holds a StringRef).
+StringRef categoryOf(Operation *op, StringRef schedule) {
+  return StringAttr::get(op->getContext(), "coco-" + schedule).getValue();
+}
+} // namespace
+
+std::string mlir::coco::printed(Type type) {
+  std::string text;
+  llvm::raw_string_ostream(text) << type;
+  return text;
+}
+
+void mlir::coco::remarkApplied(Operation *op, StringRef schedule,
+                               const Twine &what) {
+  remark::passed(op->getLoc(), options(op, "applied", categoryOf(op, schedule))) << what.str();
+}
+
+void mlir::coco::remarkNotApplied(Operation *op, StringRef schedule,
+                                  const Twine &why) {
+  remark::missed(op->getLoc(), options(op, "not-applied", categoryOf(op, schedule))) << why.str();
+}
+
+void mlir::coco::warnNotApplied(Operation *op, StringRef schedule,
+                                const Twine &why) {
+  op->emitWarning() << "coco-" << schedule
+                    << " was requested but does not apply here: " << why;
+  remarkNotApplied(op, schedule, why);
+}
