@@ -43,18 +43,32 @@ std::string mlir::coco::printed(Type type) {
   return text;
 }
 
+namespace {
+thread_local int quietDepth = 0;
+} // namespace
+
+mlir::coco::QuietScheduleRemarks::QuietScheduleRemarks() { ++quietDepth; }
+mlir::coco::QuietScheduleRemarks::~QuietScheduleRemarks() { --quietDepth; }
+bool mlir::coco::QuietScheduleRemarks::active() { return quietDepth > 0; }
+
 void mlir::coco::remarkApplied(Operation *op, StringRef schedule,
                                const Twine &what) {
+  if (QuietScheduleRemarks::active())
+    return;
   remark::passed(op->getLoc(), options(op, "applied", categoryOf(op, schedule))) << what.str();
 }
 
 void mlir::coco::remarkNotApplied(Operation *op, StringRef schedule,
                                   const Twine &why) {
+  if (QuietScheduleRemarks::active())
+    return;
   remark::missed(op->getLoc(), options(op, "not-applied", categoryOf(op, schedule))) << why.str();
 }
 
 void mlir::coco::warnNotApplied(Operation *op, StringRef schedule,
                                 const Twine &why) {
+  if (QuietScheduleRemarks::active())
+    return;
   op->emitWarning() << "coco-" << schedule
                     << " was requested but does not apply here: " << why;
   remarkNotApplied(op, schedule, why);

@@ -100,6 +100,33 @@ def CocoReorderPass : Pass<"coco-reorder", "ModuleOp"> {
   ];
 }
 
+def CocoAutoschedulePass : Pass<"coco-autoschedule", "ModuleOp"> {
+  let summary = "Chooses the schedule with a calibrated cost model";
+  let description = [{
+    Predicts, with the machine profile (coco-calibrate's JSON, or a shipped
+    one) and the cost model (coco/CostModel), the time of the program under
+    each candidate schedule, applies the fastest (possibly none) and
+    remarks the ranking with the predicted times (category
+    coco-autoschedule; `--remarks-filter='coco-.*'`). Candidates: AR-C (no
+    change); RS-C-AG (split + reorder); RS-C-AG + shard-state of the
+    arguments named in `state` (the caller agrees to pass their blocks);
+    hierarchical all-reduce over each axis of multi-axis all_reduces (+
+    reorder); the overlap of each matmul + all_reduce in 2, 4 and 8 chunks.
+    A candidate whose preconditions fail is left out with a remark saying
+    why. Schedules apply to the whole module (every collective group at
+    once).
+  }];
+  let options = [
+    Option<"profile", "profile", "std::string", "\"\"",
+           "machine profile (JSON)">,
+    Option<"ranks", "ranks", "int64_t", "0",
+           "number of ranks the program runs on (for '?' grid extents)">,
+    ListOption<"state", "state", "std::string",
+               "coco.name of arguments the caller lets a schedule shard "
+               "(their per-rank shape changes)">
+  ];
+}
+
 def CocoShardStatePass : Pass<"coco-shard-state", "ModuleOp"> {
   let summary = "Keeps optimizer state sliced across steps (CoCoNet's asSlice)";
   let description = [{

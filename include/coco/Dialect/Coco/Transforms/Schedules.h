@@ -36,6 +36,17 @@ void remarkNotApplied(Operation *op, StringRef schedule, const Twine &why);
 void warnNotApplied(Operation *op, StringRef schedule, const Twine &why);
 /// A type as the IR prints it, for remark texts.
 std::string printed(Type type);
+/// While one lives (on this thread), schedule remarks are not reported:
+/// coco-autoschedule tries candidates on copies of the program and reports
+/// only the one it applies.
+class QuietScheduleRemarks {
+public:
+  QuietScheduleRemarks();
+  ~QuietScheduleRemarks();
+  QuietScheduleRemarks(const QuietScheduleRemarks &) = delete;
+  QuietScheduleRemarks &operator=(const QuietScheduleRemarks &) = delete;
+  static bool active();
+};
 
 /// Whether `collective` runs along exactly the set of grid axes `axes` (any
 /// axes when `axes` is empty): the filter of the schedules' `axes` options.

@@ -1,0 +1,113 @@
+//===- CostModel.h - predicted time of collectives, loops, matmuls -*- C++ -*-===//
+//
+// What coco-autoschedule ranks schedules by, what coco-calibrate measures
+// and what the benchmarks print next to their measurements:
+//
+//   * a machine Profile (JSON): lines time = latency + bytes * seconds/byte
+//     measured per collective and number of ranks (coco-calibrate), per-link
+//     figures of the machine's levels (NVLink inside a node, InfiniBand
+//     across) for rank counts nobody measured, the copy bandwidth with
+//     every rank copying, matmul throughput, and the cost of one more chunk
+//     of an overlapped matmul + collective;
+//   * a Model over it: the time of a collective (the measured line, or the
+//     ring algorithm on the levels), of a fused loop (bytes / bandwidth),
+//     of a matmul (flops / throughput), and of an overlapped pair.
+//
+// Sizes are bytes of the whole tensor the collective works on as one rank
+// sees it: the input of all_reduce, reduce_scatter, broadcast, reduce,
+// all_to_all and send, the output of all_gather.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef COCO_COSTMODEL_COSTMODEL_H
+#define COCO_COSTMODEL_COSTMODEL_H
+
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Error.h"
+#include "llvm/Support/JSON.h"
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mlir::coco::cost {
+
+enum class Collective {
+  AllReduce,
+  ReduceScatter,
+  AllGather,
+  Broadcast,
+  Reduce,
+  AllToAll,
+  SendRecv,
+};
+/// "all_reduce", ... (the names of the ops, and of the profile's keys).
+llvm::StringRef nameOf(Collective kind);
+std::optional<Collective> collectiveNamed(llvm::StringRef name);
+
+/// time = latency + bytes * secondsPerByte.
+struct Line {
+  double latency = 0;
+  double secondsPerByte = 0;
+  double at(double bytes) const { return latency + bytes * secondsPerByte; }
+  /// The least-squares line through (bytes, seconds) points (at least two
+  /// distinct sizes); latency and slope clamped at 0.
+  static Line fit(const std::vector<std::pair<double, double>> &points);
+};
+
+/// Ranks that share one kind of link, innermost level first (a node's GPUs
+/// over NVLink, then nodes over InfiniBand).
+struct Level {
+  std::string name;
+  int64_t ranks = 1; ///< ranks per group at this level
+  double latency = 0;   ///< seconds per message step
+  double bandwidth = 0; ///< bytes/s each rank sends (one direction)
+  std::string source;   ///< where the figures come from
+};
+
+struct Profile {
+  std::string name, source;
+  /// Measured: collective -> number of ranks -> line.
+  std::map<Collective, std::map<int64_t, Line>> measured;
+  std::vector<Level> levels;
+  double copyBandwidth = 0;  ///< bytes/s per rank, every rank copying
+  double matmulFlops = 0;    ///< flop/s per rank
+  double chunkOverhead = 0;  ///< seconds per chunk of an overlapped pair
+
+  static llvm::Expected<Profile> parse(llvm::StringRef json);
+  static llvm::Expected<Profile> load(llvm::StringRef path);
+  llvm::json::Value toJSON() const;
+};
+
+class Model {
+public:
+  explicit Model(Profile profile) : profile(std::move(profile)) {}
+  const Profile &getProfile() const { return profile; }
+
+  /// Seconds for `kind` on `bytes` over a group of `ranks`: the measured
+  /// line for that many ranks if the profile has one, else the ring
+  /// algorithm on the levels (hierarchical across levels). One rank: 0.
+  llvm::Expected<double> collective(Collective kind, double bytes,
+                                    int64_t ranks) const;
+  /// A fused loop that reads and writes `bytes` in all.
+  double loop(double bytes) const;
+  double matmul(double flops) const;
+  /// A matmul of `compute` seconds whose product a collective of `comm`
+  /// seconds reduces, overlapped in `chunks` row chunks: chunk k's
+  /// collective runs while chunk k+1 multiplies, and every chunk costs
+  /// chunkOverhead (a launch, a wait, smaller and slower messages), so
+  /// more chunks can lose:
+  ///   compute/c + (c-1) max(compute/c, comm/c) + comm/c + c overhead.
+  double overlapped(double compute, double comm, int64_t chunks) const;
+
+private:
+  llvm::Expected<double> ring(Collective kind, double bytes,
+                              int64_t ranks) const;
+  Profile profile;
+};
+
+} // namespace mlir::coco::cost
+
+#endif // COCO_COSTMODEL_COSTMODEL_H

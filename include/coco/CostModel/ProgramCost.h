@@ -1,0 +1,38 @@
+//===- ProgramCost.h - predicted time of a global-view coco function -*- C++ -*-===//
+//
+// The cost model applied to a program: every collective at its per-rank
+// size over its group (CollectiveOpInterface; send counted once for the
+// pair), the elementwise ops as the fused loops the pipeline makes of them
+// (bytes read from memory: arguments and collective results; written:
+// what leaves the loop), reductions reading their input, matmuls by their
+// flops. Per rank, in seconds; the blocks of uneven slices count at their
+// largest size, the rank that finishes last.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef COCO_COSTMODEL_PROGRAMCOST_H
+#define COCO_COSTMODEL_PROGRAMCOST_H
+
+#include "coco/CostModel/CostModel.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+
+namespace mlir::coco::cost {
+
+struct Estimate {
+  double collectives = 0, loops = 0, matmuls = 0;
+  /// Matmul + collective pairs a schedule marked for overlap
+  /// (coco.overlap_chunks), as Model::overlapped prices them.
+  double overlapped = 0;
+  double total() const { return collectives + loops + matmuls + overlapped; }
+};
+
+/// The predicted time of one call of `function` on `worldRanks` ranks ('?'
+/// grid extents take what the static ones leave); an error at the op the
+/// profile cannot price.
+FailureOr<Estimate> estimate(func::FuncOp function, const Model &model,
+                             int64_t worldRanks);
+
+} // namespace mlir::coco::cost
+
+#endif // COCO_COSTMODEL_PROGRAMCOST_H

@@ -1,0 +1,305 @@
+//===- CostModel.cpp - predicted time of collectives, loops, matmuls ------===//
+
+#include "coco/CostModel/CostModel.h"
+
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/MemoryBuffer.h"
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+
+using namespace mlir::coco::cost;
+using llvm::Expected;
+using llvm::StringRef;
+
+namespace {
+constexpr std::pair<Collective, const char *> kNames[] = {
+    {Collective::AllReduce, "all_reduce"},
+    {Collective::ReduceScatter, "reduce_scatter"},
+    {Collective::AllGather, "all_gather"},
+    {Collective::Broadcast, "broadcast"},
+    {Collective::Reduce, "reduce"},
+    {Collective::AllToAll, "all_to_all"},
+    {Collective::SendRecv, "send_recv"},
+};
+
+llvm::Error failure(const llvm::Twine &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                 "machine profile: " + message);
+}
+
+/// A required positive number of `object` (or 0 when absent and optional).
+Expected<double> number(const llvm::json::Object &object, StringRef key,
+                        StringRef where, bool required) {
+  const llvm::json::Value *value = object.get(key);
+  if (!value) {
+    if (required)
+      return failure(where + " has no '" + key + "'");
+    return 0.0;
+  }
+  std::optional<double> x = value->getAsNumber();
+  if (!x || !std::isfinite(*x) || *x < 0)
+    return failure(where + "'s '" + key + "' must be a number >= 0");
+  return *x;
+}
+} // namespace
+
+StringRef mlir::coco::cost::nameOf(Collective kind) {
+  for (auto [k, name] : kNames)
+    if (k == kind)
+      return name;
+  return "?";
+}
+
+std::optional<Collective> mlir::coco::cost::collectiveNamed(StringRef name) {
+  for (auto [kind, text] : kNames)
+    if (name == text)
+      return kind;
+  return std::nullopt;
+}
+
+Line Line::fit(const std::vector<std::pair<double, double>> &points) {
+  double n = double(points.size()), sx = 0, sy = 0, sxx = 0, sxy = 0;
+  for (auto [x, y] : points) {
+    sx += x;
+    sy += y;
+    sxx += x * x;
+    sxy += x * y;
+  }
+  double det = n * sxx - sx * sx;
+  Line line;
+  if (points.empty() || det <= 0) {
+    line.latency = points.empty() ? 0 : std::max(0.0, sy / n);
+    return line;
+  }
+  line.secondsPerByte = std::max(0.0, (n * sxy - sx * sy) / det);
+  line.latency = std::max(0.0, (sy - line.secondsPerByte * sx) / n);
+  return line;
+}
+
+Expected<Profile> Profile::parse(StringRef json) {
+  Expected<llvm::json::Value> parsed = llvm::json::parse(json);
+  if (!parsed)
+    return failure("not JSON: " + llvm::toString(parsed.takeError()));
+  const llvm::json::Object *root = parsed->getAsObject();
+  if (!root)
+    return failure("the top level must be an object");
+  Profile profile;
+  if (auto name = root->getString("name"))
+    profile.name = name->str();
+  if (auto source = root->getString("source"))
+    profile.source = source->str();
+  for (auto [key, field, required] :
+       {std::tuple{"copy_bandwidth_GBps", &profile.copyBandwidth, true},
+        std::tuple{"matmul_GFLOPs", &profile.matmulFlops, true},
+        std::tuple{"chunk_overhead_us", &profile.chunkOverhead, false}}) {
+    Expected<double> x = number(*root, key, "the profile", required);
+    if (!x)
+      return x.takeError();
+    *field = *x;
+  }
+  profile.copyBandwidth *= 1e9;
+  profile.matmulFlops *= 1e9;
+  profile.chunkOverhead *= 1e-6;
+  if (profile.copyBandwidth <= 0 || profile.matmulFlops <= 0)
+    return failure("copy_bandwidth_GBps and matmul_GFLOPs must be positive");
+
+  if (const llvm::json::Object *measured = root->getObject("collectives")) {
+    for (const auto &[key, value] : *measured) {
+      std::optional<Collective> kind = collectiveNamed(key);
+      if (!kind)
+        return failure("unknown collective '" + key.str() +
+                       "' (all_reduce, reduce_scatter, all_gather, broadcast, "
+                       "reduce, all_to_all, send_recv)");
+      const llvm::json::Array *lines = value.getAsArray();
+      if (!lines)
+        return failure("collectives." + key.str() + " must be a list");
+      for (const llvm::json::Value &entry : *lines) {
+        const llvm::json::Object *object = entry.getAsObject();
+        std::string where = "an entry of collectives." + key.str();
+        if (!object)
+          return failure(where + " is not an object");
+        Expected<double> ranks = number(*object, "ranks", where, true);
+        Expected<double> latency = number(*object, "latency_us", where, true);
+        Expected<double> perByte = number(*object, "ns_per_byte", where, true);
+        if (!ranks)
+          return ranks.takeError();
+        if (!latency)
+          return latency.takeError();
+        if (!perByte)
+          return perByte.takeError();
+        if (*ranks < 1 || *ranks != std::floor(*ranks))
+          return failure(where + "'s 'ranks' must be a whole number >= 1");
+        profile.measured[*kind][int64_t(*ranks)] =
+            Line{*latency * 1e-6, *perByte * 1e-9};
+      }
+    }
+  }
+  if (const llvm::json::Array *levels = root->getArray("levels")) {
+    for (const llvm::json::Value &entry : *levels) {
+      const llvm::json::Object *object = entry.getAsObject();
+      if (!object)
+        return failure("an entry of levels is not an object");
+      Level level;
+      if (auto name = object->getString("name"))
+        level.name = name->str();
+      if (auto source = object->getString("source"))
+        level.source = source->str();
+      std::string where = "level '" + level.name + "'";
+      Expected<double> ranks = number(*object, "ranks", where, true);
+      Expected<double> latency = number(*object, "latency_us", where, true);
+      Expected<double> bandwidth =
+          number(*object, "bandwidth_GBps", where, true);
+      if (!ranks)
+        return ranks.takeError();
+      if (!latency)
+        return latency.takeError();
+      if (!bandwidth)
+        return bandwidth.takeError();
+      if (*ranks < 1 || *bandwidth <= 0)
+        return failure(where + " needs ranks >= 1 and a positive bandwidth");
+      level.ranks = int64_t(*ranks);
+      level.latency = *latency * 1e-6;
+      level.bandwidth = *bandwidth * 1e9;
+      profile.levels.push_back(level);
+    }
+  }
+  if (profile.measured.empty() && profile.levels.empty())
+    return failure("neither measured collectives nor levels: collectives "
+                   "cannot be predicted");
+  return profile;
+}
+
+Expected<Profile> Profile::load(StringRef path) {
+  auto buffer = llvm::MemoryBuffer::getFile(path);
+  if (!buffer)
+    return failure("cannot read " + path + ": " + buffer.getError().message());
+  Expected<Profile> profile = parse((*buffer)->getBuffer());
+  if (!profile)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   path + ": " +
+                                       llvm::toString(profile.takeError()));
+  return profile;
+}
+
+llvm::json::Value Profile::toJSON() const {
+  llvm::json::Object collectives;
+  for (const auto &[kind, lines] : measured) {
+    llvm::json::Array entries;
+    for (const auto &[ranks, line] : lines)
+      entries.push_back(llvm::json::Object{
+          {"ranks", ranks},
+          {"latency_us", line.latency * 1e6},
+          {"ns_per_byte", line.secondsPerByte * 1e9}});
+    collectives[nameOf(kind)] = std::move(entries);
+  }
+  llvm::json::Array levelList;
+  for (const Level &level : levels)
+    levelList.push_back(llvm::json::Object{
+        {"name", level.name},
+        {"ranks", level.ranks},
+        {"latency_us", level.latency * 1e6},
+        {"bandwidth_GBps", level.bandwidth * 1e-9},
+        {"source", level.source}});
+  return llvm::json::Object{
+      {"name", name},
+      {"source", source},
+      {"copy_bandwidth_GBps", copyBandwidth * 1e-9},
+      {"matmul_GFLOPs", matmulFlops * 1e-9},
+      {"chunk_overhead_us", chunkOverhead * 1e6},
+      {"collectives", std::move(collectives)},
+      {"levels", std::move(levelList)},
+  };
+}
+
+Expected<double> Model::collective(Collective kind, double bytes,
+                                   int64_t ranks) const {
+  if (ranks <= 1)
+    return 0.0;
+  auto byKind = profile.measured.find(kind);
+  if (byKind != profile.measured.end()) {
+    auto line = byKind->second.find(ranks);
+    if (line != byKind->second.end())
+      return line->second.at(bytes);
+  }
+  return ring(kind, bytes, ranks);
+}
+
+Expected<double> Model::ring(Collective kind, double bytes,
+                             int64_t ranks) const {
+  if (profile.levels.empty())
+    return failure(llvm::formatv("no measured {0} on {1} ranks and no levels "
+                                 "to predict it from",
+                                 nameOf(kind), ranks)
+                       .str());
+  // The ring algorithm on one level: R-1 steps (2(R-1) for all_reduce),
+  // each moving 1/R of the data; broadcast and reduce pipeline the whole
+  // message through the ring.
+  auto flat = [&](const Level &level, Collective k, double n, double r) {
+    if (r <= 1)
+      return 0.0;
+    double steps = r - 1, alpha = level.latency, beta = 1 / level.bandwidth;
+    switch (k) {
+    case Collective::AllReduce:
+      return 2 * steps * alpha + 2 * steps / r * n * beta;
+    case Collective::ReduceScatter:
+    case Collective::AllGather:
+    case Collective::AllToAll:
+      return steps * alpha + steps / r * n * beta;
+    case Collective::Broadcast:
+    case Collective::Reduce:
+      return steps * alpha + n * beta;
+    case Collective::SendRecv:
+      return alpha + n * beta;
+    }
+    return 0.0;
+  };
+  // Across levels, NCCL's hierarchical form: reduce-scatter inside the
+  // inner groups, the collective across them on 1/r of the data (each inner
+  // rank on its own link), all-gather inside.
+  std::function<double(size_t, Collective, double, double)> at =
+      [&](size_t index, Collective k, double n, double r) -> double {
+    const Level &level = profile.levels[index];
+    if (index + 1 == profile.levels.size() || r <= double(level.ranks))
+      return flat(level, k, n, r);
+    double inner = double(level.ranks), outer = std::ceil(r / inner);
+    switch (k) {
+    case Collective::AllReduce:
+      return flat(level, Collective::ReduceScatter, n, inner) +
+             at(index + 1, Collective::AllReduce, n / inner, outer) +
+             flat(level, Collective::AllGather, n, inner);
+    case Collective::ReduceScatter:
+      return flat(level, Collective::ReduceScatter, n, inner) +
+             at(index + 1, Collective::ReduceScatter, n / inner, outer);
+    case Collective::AllGather:
+      return at(index + 1, Collective::AllGather, n / inner, outer) +
+             flat(level, Collective::AllGather, n, inner);
+    case Collective::Broadcast:
+    case Collective::Reduce:
+      return at(index + 1, k, n, outer) + flat(level, k, n, inner);
+    case Collective::AllToAll:
+    case Collective::SendRecv:
+      // Most of the data crosses the outer links.
+      return at(index + 1, k, n, r);
+    }
+    return 0.0;
+  };
+  return at(0, kind, bytes, double(ranks));
+}
+
+double Model::loop(double bytes) const {
+  return bytes / profile.copyBandwidth;
+}
+
+double Model::matmul(double flops) const {
+  return flops / profile.matmulFlops;
+}
+
+double Model::overlapped(double compute, double comm, int64_t chunks) const {
+  if (chunks <= 1)
+    return compute + comm;
+  double c = double(chunks);
+  return compute / c + (c - 1) * std::max(compute / c, comm / c) + comm / c +
+         c * profile.chunkOverhead;
+}

@@ -1,0 +1,182 @@
+//===- ProgramCost.cpp - predicted time of a global-view coco function ----===//
+
+#include "coco/CostModel/ProgramCost.h"
+#include "coco/Dialect/Coco/IR/CocoOps.h"
+
+#include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::coco;
+using namespace mlir::coco::cost;
+
+namespace {
+
+/// The grid's extents with '?' resolved for `worldRanks` ranks.
+FailureOr<SmallVector<int64_t>> extentsOf(Operation *at, DTensorType type,
+                                          int64_t worldRanks,
+                                          SymbolTableCollection &symbols) {
+  FailureOr<SmallVector<int64_t>> shape =
+      lookupGridShape(at, type.getGrid(), symbols);
+  if (failed(shape))
+    return at->emitError() << "cost model: unknown grid " << type.getGrid();
+  int64_t known = 1;
+  for (int64_t extent : *shape)
+    if (!ShapedType::isDynamic(extent))
+      known *= extent;
+  for (int64_t &extent : *shape)
+    if (ShapedType::isDynamic(extent))
+      extent = std::max<int64_t>(1, worldRanks / std::max<int64_t>(1, known));
+  return shape;
+}
+
+/// Bytes of the largest block one rank holds of a value of `type`.
+FailureOr<double> blockBytes(Operation *at, Type type, int64_t worldRanks,
+                             SymbolTableCollection &symbols) {
+  auto dtensor = dyn_cast<DTensorType>(type);
+  if (!dtensor)
+    return 0.0; // scalars, indices: free
+  FailureOr<SmallVector<int64_t>> extents =
+      extentsOf(at, dtensor, worldRanks, symbols);
+  if (failed(extents))
+    return failure();
+  double elements = 1;
+  for (int64_t dim = 0; dim < dtensor.getRank(); ++dim) {
+    double size = double(dtensor.getShape()[dim]);
+    for (int64_t axis : dtensor.getSliceLevels(dim))
+      size = std::ceil(size / double((*extents)[axis]));
+    elements *= size;
+  }
+  unsigned bits = dtensor.getElementType().getIntOrFloatBitWidth();
+  return elements * std::max(1u, bits / 8);
+}
+
+std::optional<Collective> kindOf(Operation *op) {
+  return llvm::TypeSwitch<Operation *, std::optional<Collective>>(op)
+      .Case([](AllReduceOp) { return Collective::AllReduce; })
+      .Case([](ReduceScatterOp) { return Collective::ReduceScatter; })
+      .Case([](AllGatherOp) { return Collective::AllGather; })
+      .Case([](BroadcastOp) { return Collective::Broadcast; })
+      .Case([](ReduceToRootOp) { return Collective::Reduce; })
+      .Case([](AllToAllOp) { return Collective::AllToAll; })
+      .Default([](Operation *) { return std::nullopt; });
+}
+
+bool isElementwise(Operation *op) {
+  return op->hasTrait<OpTrait::Elementwise>() && op->getNumResults() == 1 &&
+         isa<DTensorType>(op->getResult(0).getType());
+}
+
+} // namespace
+
+FailureOr<Estimate> mlir::coco::cost::estimate(func::FuncOp function,
+                                               const Model &model,
+                                               int64_t worldRanks) {
+  SymbolTableCollection symbols;
+  Estimate total;
+  // Bytes the fused loops move: values loaded once (arguments, results of
+  // collectives and other non-loop ops) and values stored (loop results
+  // used outside the loops).
+  llvm::DenseSet<Value> loaded;
+  double loopBytes = 0;
+  llvm::DenseMap<Operation *, double> matmulTimes;
+  WalkResult walk = function.walk([&](Operation *op) -> WalkResult {
+    auto bytesOf = [&](Value value) {
+      return blockBytes(op, value.getType(), worldRanks, symbols);
+    };
+    if (std::optional<Collective> kind = kindOf(op)) {
+      auto collective = cast<CollectiveOpInterface>(op);
+      // all_gather's size is its output; the others', their input.
+      Value sized = *kind == Collective::AllGather ? op->getResult(0)
+                                                    : op->getOperand(0);
+      FailureOr<double> bytes = bytesOf(sized);
+      auto type = cast<DTensorType>(sized.getType());
+      FailureOr<SmallVector<int64_t>> extents =
+          extentsOf(op, type, worldRanks, symbols);
+      if (failed(bytes) || failed(extents))
+        return WalkResult::interrupt();
+      int64_t ranks = 1;
+      for (int64_t axis : collective.getCommAxes())
+        ranks *= (*extents)[axis];
+      llvm::Expected<double> time = model.collective(*kind, *bytes, ranks);
+      if (!time) {
+        op->emitError() << "cost model: " << llvm::toString(time.takeError());
+        return WalkResult::interrupt();
+      }
+      // Overlapped with its producer matmul (counted already): the pair
+      // runs as a pipeline of chunks.
+      auto chunks = op->getAttrOfType<IntegerAttr>("coco.overlap_chunks");
+      auto matmul = op->getOperand(0).getDefiningOp<MatmulOp>();
+      if (chunks && matmul && matmulTimes.count(matmul)) {
+        double compute = matmulTimes[matmul];
+        total.matmuls -= compute;
+        total.overlapped += model.overlapped(compute, *time, chunks.getInt());
+        return WalkResult::advance();
+      }
+      total.collectives += *time;
+      return WalkResult::advance();
+    }
+    if (auto send = dyn_cast<SendOp>(op)) {
+      FailureOr<double> bytes = bytesOf(send.getInput());
+      if (failed(bytes))
+        return WalkResult::interrupt();
+      llvm::Expected<double> time =
+          model.collective(Collective::SendRecv, *bytes, /*ranks=*/2);
+      if (!time) {
+        op->emitError() << "cost model: " << llvm::toString(time.takeError());
+        return WalkResult::interrupt();
+      }
+      total.collectives += *time;
+      return WalkResult::advance();
+    }
+    if (auto matmul = dyn_cast<MatmulOp>(op)) {
+      // 2 flops per multiply-add: result elements x the contraction size.
+      FailureOr<double> out = bytesOf(matmul.getResult());
+      auto lhs = cast<DTensorType>(matmul->getOperand(0).getType());
+      FailureOr<SmallVector<int64_t>> extents =
+          extentsOf(op, lhs, worldRanks, symbols);
+      if (failed(out) || failed(extents))
+        return WalkResult::interrupt();
+      int64_t kDim = lhs.getRank() - 1;
+      double k = double(lhs.getShape()[kDim]);
+      for (int64_t axis : lhs.getSliceLevels(kDim))
+        k = std::ceil(k / double((*extents)[axis]));
+      unsigned bits = cast<DTensorType>(matmul.getResult().getType())
+                          .getElementType()
+                          .getIntOrFloatBitWidth();
+      double time = model.matmul(2 * (*out / (bits / 8)) * k);
+      matmulTimes[op] = time;
+      total.matmuls += time;
+      return WalkResult::advance();
+    }
+    if (isElementwise(op) || isa<NormOp, ReduceOp>(op)) {
+      for (Value operand : op->getOperands()) {
+        Operation *producer = operand.getDefiningOp();
+        if ((producer && isElementwise(producer)) || !loaded.insert(operand).second)
+          continue;
+        FailureOr<double> bytes = bytesOf(operand);
+        if (failed(bytes))
+          return WalkResult::interrupt();
+        loopBytes += *bytes;
+      }
+      Value result = op->getResult(0);
+      bool leavesLoop = isa<NormOp, ReduceOp>(op) ||
+                        llvm::any_of(result.getUsers(), [](Operation *user) {
+                          return !isElementwise(user);
+                        });
+      if (leavesLoop) {
+        FailureOr<double> bytes = bytesOf(result);
+        if (failed(bytes))
+          return WalkResult::interrupt();
+        loopBytes += *bytes;
+      }
+    }
+    return WalkResult::advance();
+  });
+  if (walk.wasInterrupted())
+    return failure();
+  total.loops = model.loop(loopBytes);
+  return total;
+}

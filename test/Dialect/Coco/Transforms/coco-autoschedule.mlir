@@ -1,0 +1,41 @@
+// coco-autoschedule prices every candidate schedule with the cost model and
+// a machine profile, applies the fastest and remarks the ranking.
+//
+// Memory slow, collectives cheap: the fewer bytes each rank's loop moves,
+// the better, so RS-C-AG, and with the caller's consent (state=m) sharded
+// state on top.
+// RUN: coco-opt %s "--coco-autoschedule=profile=%S/Inputs/memory-bound.json state=m" --remarks-filter=coco-autoschedule 2>&1 | FileCheck %s --check-prefix=MEM
+// MEM: coco-autoschedule.mlir:[[@LINE+24]]:1: remark: [Passed] applied | Category:coco-autoschedule | Function=step | Remark="chose RS-C-AG+shard-state(m): predicted {{[0-9.]+}} ms per step with memory-bound (test) (ranking: RS-C-AG+shard-state(m) {{[0-9.]+}} ms, RS-C-AG {{[0-9.]+}} ms, AR-C {{[0-9.]+}} ms)"
+// MEM: func.func @step(%arg0
+// MEM-SAME: !coco.dtensor<4096xf32, sliced<0> on @dp> {coco.name = "m"}
+// MEM: coco.reduce_scatter sum
+// MEM-NOT: coco.all_reduce
+//
+// Every collective costs a second: one all_reduce beats a reduce_scatter
+// and its all_gathers; nothing changes.
+// RUN: coco-opt %s "--coco-autoschedule=profile=%S/Inputs/latency-bound.json state=m" --remarks-filter=coco-autoschedule 2>&1 | FileCheck %s --check-prefix=LAT
+// LAT: remark: [Passed] applied | Category:coco-autoschedule | Function=step | Remark="chose AR-C: predicted 1000.{{[0-9]+}} ms per step with latency-bound (test) (ranking: AR-C 1000.{{[0-9]+}} ms, RS-C-AG+shard-state(m) 2000.{{[0-9]+}} ms, RS-C-AG 3000.{{[0-9]+}} ms)"
+// LAT: coco.all_reduce sum
+// LAT-NOT: coco.reduce_scatter
+//
+// RUN: not coco-opt %s --coco-autoschedule 2>&1 | FileCheck %s --check-prefix=NOPROFILE
+// NOPROFILE: error: coco-autoschedule: give the machine profile with profile=FILE
+// RUN: not coco-opt %s --coco-autoschedule=profile=%s 2>&1 | FileCheck %s --check-prefix=BADPROFILE
+// BADPROFILE: error: coco-autoschedule: {{.*}}coco-autoschedule.mlir: machine profile: not JSON
+// RUN: not coco-opt %s --coco-autoschedule=profile=%t.missing.json 2>&1 | FileCheck %s --check-prefix=MISSING
+// MISSING: error: coco-autoschedule: machine profile: cannot read {{.*}}missing.json
+
+coco.grid @dp(shape = [2])
+!Rep = !coco.dtensor<4096xf32, replicated on @dp>
+!Loc = !coco.dtensor<4096xf32, local on @dp>
+
+func.func @step(%w: !Rep {coco.name = "w"}, %g: !Loc {coco.name = "g"},
+                %m: !Rep {coco.name = "m"}, %lr: f32 {coco.name = "lr"}) {
+  %sum = coco.all_reduce sum %g : !Loc
+  %mn = coco.add %m, %sum : !Rep, !Rep
+  %d = coco.mul %mn, %lr : !Rep, f32
+  %wn = coco.sub %w, %d : !Rep, !Rep
+  coco.update %w, %wn : !Rep
+  coco.update %m, %mn : !Rep
+  return
+}
