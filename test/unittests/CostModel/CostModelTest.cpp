@@ -1,0 +1,181 @@
+//===- CostModelTest.cpp - the cost model on hand-computed cases ----------===//
+
+#include "coco/CostModel/CostModel.h"
+#include "coco/CostModel/ProgramCost.h"
+#include "coco/InitAll.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+
+#include <gtest/gtest.h>
+
+using namespace mlir::coco::cost;
+
+namespace {
+
+constexpr const char *kProfile = R"json({
+  "name": "test", "source": "hand-made",
+  "copy_bandwidth_GBps": 2.0, "matmul_GFLOPs": 4.0, "chunk_overhead_us": 1000,
+  "collectives": {
+    "all_reduce": [{"ranks": 2, "latency_us": 10, "ns_per_byte": 0.5}],
+    "all_gather": [{"ranks": 2, "latency_us": 4, "ns_per_byte": 0.25}]
+  },
+  "levels": [
+    {"name": "node", "ranks": 8, "latency_us": 1, "bandwidth_GBps": 100},
+    {"name": "network", "ranks": 128, "latency_us": 5, "bandwidth_GBps": 10}
+  ]
+})json";
+
+Model model() {
+  llvm::Expected<Profile> profile = Profile::parse(kProfile);
+  EXPECT_TRUE(bool(profile)) << llvm::toString(profile.takeError());
+  return Model(std::move(*profile));
+}
+
+double expectTime(llvm::Expected<double> time) {
+  EXPECT_TRUE(bool(time)) << llvm::toString(time.takeError());
+  return time ? *time : -1;
+}
+
+TEST(CostModel, FitsALine) {
+  // y = 3 + 2x exactly.
+  Line line = Line::fit({{0, 3}, {1, 5}, {10, 23}});
+  EXPECT_DOUBLE_EQ(line.latency, 3);
+  EXPECT_DOUBLE_EQ(line.secondsPerByte, 2);
+  // Noise around y = 1 + x: least squares, not the end points.
+  Line noisy = Line::fit({{0, 1.5}, {2, 2.5}, {4, 5.5}});
+  EXPECT_NEAR(noisy.secondsPerByte, 1.0, 1e-12);
+  EXPECT_NEAR(noisy.latency, 7.0 / 6.0, 1e-12); // mean y - slope * mean x
+  // One size only: a latency.
+  EXPECT_DOUBLE_EQ(Line::fit({{8, 2}, {8, 4}}).latency, 3);
+}
+
+TEST(CostModel, MeasuredLinesWin) {
+  Model m = model();
+  // 10 us + 1e6 B * 0.5 ns/B = 510 us.
+  EXPECT_NEAR(expectTime(m.collective(Collective::AllReduce, 1e6, 2)), 510e-6,
+              1e-12);
+  EXPECT_NEAR(expectTime(m.collective(Collective::AllGather, 1e6, 2)), 254e-6,
+              1e-12);
+  EXPECT_EQ(expectTime(m.collective(Collective::AllReduce, 1e6, 1)), 0);
+}
+
+TEST(CostModel, RingOnOneLevel) {
+  Model m = model();
+  // 4 ranks inside a node (alpha 1 us, 100 GB/s), 1 MB:
+  // all_reduce 2*3*1us + 2*3/4 * 1e6 / 1e11 = 6 us + 15 us.
+  EXPECT_NEAR(expectTime(m.collective(Collective::AllReduce, 1e6, 4)), 21e-6,
+              1e-12);
+  // reduce_scatter: 3 us + 3/4 * 10 us.
+  EXPECT_NEAR(expectTime(m.collective(Collective::ReduceScatter, 1e6, 4)),
+              10.5e-6, 1e-12);
+  // broadcast, pipelined: 3 us + 10 us; send: 1 us + 10 us.
+  EXPECT_NEAR(expectTime(m.collective(Collective::Broadcast, 1e6, 4)), 13e-6,
+              1e-12);
+  EXPECT_NEAR(expectTime(m.collective(Collective::SendRecv, 1e6, 4)), 11e-6,
+              1e-12);
+}
+
+TEST(CostModel, HierarchicalAcrossLevels) {
+  Model m = model();
+  // 32 ranks = 4 nodes of 8, 8 MB:
+  //   reduce_scatter in the node: 7 * 1 us + 7/8 * 8e6 / 1e11 = 7 + 70 us
+  //   all_reduce of 1 MB over 4 nodes: 2*3*5 us + 2*3/4 * 1e6 / 1e10 = 30 + 150
+  //   all_gather in the node: 77 us
+  double expected = (7 + 70 + 30 + 150 + 7 + 70) * 1e-6;
+  EXPECT_NEAR(expectTime(m.collective(Collective::AllReduce, 8e6, 32)),
+              expected, 1e-12);
+}
+
+TEST(CostModel, LoopsMatmulsAndOverlap) {
+  Model m = model();
+  EXPECT_DOUBLE_EQ(m.loop(4e9), 2.0);     // 4 GB at 2 GB/s
+  EXPECT_DOUBLE_EQ(m.matmul(8e9), 2.0);   // 8 GFLOP at 4 GFLOP/s
+  // No overlap in one chunk.
+  EXPECT_DOUBLE_EQ(m.overlapped(8e-3, 4e-3, 1), 12e-3);
+  // Two chunks: 4 + max(4, 2) + 2 ms + 2 x 1 ms of chunk cost.
+  EXPECT_NEAR(m.overlapped(8e-3, 4e-3, 2), 12e-3, 1e-15);
+  // Eight chunks: 1 + 7 x 1 + 0.5 + 8 ms: more chunks lose.
+  EXPECT_NEAR(m.overlapped(8e-3, 4e-3, 8), 16.5e-3, 1e-15);
+  EXPECT_GT(m.overlapped(8e-3, 4e-3, 8), m.overlapped(8e-3, 4e-3, 2));
+}
+
+TEST(CostModel, RejectsBadProfiles) {
+  auto error = [](const char *json) {
+    llvm::Expected<Profile> profile = Profile::parse(json);
+    EXPECT_FALSE(bool(profile));
+    return profile ? std::string() : llvm::toString(profile.takeError());
+  };
+  EXPECT_NE(error("{").find("not JSON"), std::string::npos);
+  EXPECT_NE(error(R"({"matmul_GFLOPs": 1, "levels": []})")
+                .find("has no 'copy_bandwidth_GBps'"),
+            std::string::npos);
+  EXPECT_NE(error(R"({"copy_bandwidth_GBps": -1, "matmul_GFLOPs": 1})")
+                .find("must be a number >= 0"),
+            std::string::npos);
+  EXPECT_NE(error(R"({"copy_bandwidth_GBps": 1, "matmul_GFLOPs": 1,
+                      "collectives": {"all_sum": []}})")
+                .find("unknown collective 'all_sum'"),
+            std::string::npos);
+  EXPECT_NE(error(R"({"copy_bandwidth_GBps": 1, "matmul_GFLOPs": 1})")
+                .find("cannot be predicted"),
+            std::string::npos);
+  // Without levels, an unmeasured rank count is an error, not a guess.
+  Profile measuredOnly =
+      std::move(*Profile::parse(R"({"copy_bandwidth_GBps": 1, "matmul_GFLOPs": 1,
+        "collectives": {"all_reduce": [{"ranks": 2, "latency_us": 1, "ns_per_byte": 1}]}})"));
+  llvm::Expected<double> unknown =
+      Model(measuredOnly).collective(Collective::AllReduce, 1, 4);
+  ASSERT_FALSE(bool(unknown));
+  EXPECT_NE(llvm::toString(unknown.takeError()).find("no measured all_reduce on 4 ranks"),
+            std::string::npos);
+}
+
+TEST(CostModel, JsonRoundTrip) {
+  Model m = model();
+  std::string text;
+  llvm::raw_string_ostream(text) << m.getProfile().toJSON();
+  llvm::Expected<Profile> again = Profile::parse(text);
+  ASSERT_TRUE(bool(again)) << llvm::toString(again.takeError());
+  Model copy(std::move(*again));
+  for (int64_t ranks : {2, 4, 32})
+    EXPECT_NEAR(expectTime(copy.collective(Collective::AllReduce, 1e6, ranks)),
+                expectTime(m.collective(Collective::AllReduce, 1e6, ranks)),
+                1e-15);
+  EXPECT_DOUBLE_EQ(copy.loop(1e9), m.loop(1e9));
+}
+
+TEST(CostModel, PricesAProgram) {
+  mlir::DialectRegistry registry;
+  mlir::coco::registerCocoAndUpstreamDialects(registry);
+  mlir::MLIRContext context(registry);
+  // SGD on 2 ranks, 1024 f32 (4 KiB): one all_reduce; the fused loop reads
+  // the sum and w and writes w (the product stays in the loop): 12 KiB.
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      mlir::parseSourceString<mlir::ModuleOp>(R"mlir(
+    coco.grid @dp(shape = [?])
+    func.func @sgd(%w: !coco.dtensor<1024xf32, replicated on @dp>,
+                   %g: !coco.dtensor<1024xf32, local on @dp>, %lr: f32) {
+      %s = coco.all_reduce sum %g : !coco.dtensor<1024xf32, local on @dp>
+      %d = coco.mul %s, %lr : !coco.dtensor<1024xf32, replicated on @dp>, f32
+      %wn = coco.sub %w, %d : !coco.dtensor<1024xf32, replicated on @dp>, !coco.dtensor<1024xf32, replicated on @dp>
+      coco.update %w, %wn : !coco.dtensor<1024xf32, replicated on @dp>
+      return
+    })mlir",
+                                                  &context);
+  ASSERT_TRUE(module);
+  Model m = model();
+  auto sgd = *module->getOps<mlir::func::FuncOp>().begin();
+  mlir::FailureOr<Estimate> estimate = mlir::coco::cost::estimate(sgd, m, 2);
+  ASSERT_TRUE(mlir::succeeded(estimate));
+  EXPECT_NEAR(estimate->collectives, 10e-6 + 4096 * 0.5e-9, 1e-15);
+  EXPECT_NEAR(estimate->loops, 3 * 4096 / 2e9, 1e-15);
+  EXPECT_EQ(estimate->matmuls, 0);
+  // On 4 ranks nothing is measured: the ring on the node level.
+  mlir::FailureOr<Estimate> four = mlir::coco::cost::estimate(sgd, m, 4);
+  ASSERT_TRUE(mlir::succeeded(four));
+  EXPECT_NEAR(four->collectives, 6e-6 + 1.5 * 4096 / 1e11, 1e-15);
+}
+
+} // namespace
