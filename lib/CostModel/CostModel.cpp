@@ -60,21 +60,27 @@ std::optional<Collective> mlir::coco::cost::collectiveNamed(StringRef name) {
 }
 
 Line Line::fit(const std::vector<std::pair<double, double>> &points) {
-  double n = double(points.size()), sx = 0, sy = 0, sxx = 0, sxy = 0;
+  // Weighted by 1/y^2: the relative error at every size counts alike, so
+  // the small sizes fix the latency and the large ones the slope (plain
+  // least squares over a 4 KiB..16 MiB sweep lets the largest sizes'
+  // absolute noise swamp the latency).
+  double w = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
   for (auto [x, y] : points) {
-    sx += x;
-    sy += y;
-    sxx += x * x;
-    sxy += x * y;
+    double weight = y > 0 ? 1 / (y * y) : 1;
+    w += weight;
+    sx += weight * x;
+    sy += weight * y;
+    sxx += weight * x * x;
+    sxy += weight * x * y;
   }
-  double det = n * sxx - sx * sx;
+  double det = w * sxx - sx * sx;
   Line line;
-  if (points.empty() || det <= 0) {
-    line.latency = points.empty() ? 0 : std::max(0.0, sy / n);
+  if (points.empty() || det <= 1e-300 * w * sxx) {
+    line.latency = points.empty() ? 0 : std::max(0.0, sy / w);
     return line;
   }
-  line.secondsPerByte = std::max(0.0, (n * sxy - sx * sy) / det);
-  line.latency = std::max(0.0, (sy - line.secondsPerByte * sx) / n);
+  line.secondsPerByte = std::max(0.0, (w * sxy - sx * sy) / det);
+  line.latency = std::max(0.0, (sy - line.secondsPerByte * sx) / w);
   return line;
 }
 

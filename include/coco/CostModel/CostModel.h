@@ -52,8 +52,9 @@ struct Line {
   double latency = 0;
   double secondsPerByte = 0;
   double at(double bytes) const { return latency + bytes * secondsPerByte; }
-  /// The least-squares line through (bytes, seconds) points (at least two
-  /// distinct sizes); latency and slope clamped at 0.
+  /// The line through (bytes, seconds) points with the least relative
+  /// squared error (at least two distinct sizes); latency and slope
+  /// clamped at 0.
   static Line fit(const std::vector<std::pair<double, double>> &points);
 };
 

@@ -43,12 +43,17 @@ TEST(CostModel, FitsALine) {
   Line line = Line::fit({{0, 3}, {1, 5}, {10, 23}});
   EXPECT_DOUBLE_EQ(line.latency, 3);
   EXPECT_DOUBLE_EQ(line.secondsPerByte, 2);
-  // Noise around y = 1 + x: least squares, not the end points.
-  Line noisy = Line::fit({{0, 1.5}, {2, 2.5}, {4, 5.5}});
-  EXPECT_NEAR(noisy.secondsPerByte, 1.0, 1e-12);
-  EXPECT_NEAR(noisy.latency, 7.0 / 6.0, 1e-12); // mean y - slope * mean x
-  // One size only: a latency.
-  EXPECT_DOUBLE_EQ(Line::fit({{8, 2}, {8, 4}}).latency, 3);
+  // A sweep over 5 orders of magnitude, y = 10 + 0.001 x with 1% noise on
+  // the large sizes: the relative fit keeps the latency (plain least
+  // squares would put it below 0).
+  Line sweep = Line::fit({{100, 10.1}, {1e4, 20.0},
+                          {1e6, 1010 * 1.01}, {1e7, 10010 * 0.99}});
+  EXPECT_NEAR(sweep.latency, 10, 1.0);
+  EXPECT_NEAR(sweep.secondsPerByte, 0.001, 0.0001);
+  // One size only: a latency, the mean weighted like the fit (1/y^2):
+  // (2/4 + 4/16) / (1/4 + 1/16) = 2.4.
+  EXPECT_NEAR(Line::fit({{8, 2}, {8, 4}}).latency, 2.4, 1e-12);
+  EXPECT_EQ(Line::fit({{8, 2}, {8, 4}}).secondsPerByte, 0);
 }
 
 TEST(CostModel, MeasuredLinesWin) {

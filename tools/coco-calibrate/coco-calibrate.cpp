@@ -1,0 +1,247 @@
+//===- coco-calibrate.cpp - measure the machine for the cost model --------===//
+//
+//   mpirun -np R coco-calibrate [-o profile.json] [--sizes B1,B2,...]
+//                               [--reps N] [--name NAME]
+//
+// On the ranks of one launch, through coco's own runtime (the calls compiled
+// programs make, with the algorithms they use): every collective over the
+// whole job (all_reduce, reduce_scatter, all_gather, broadcast, reduce,
+// all_to_all) and a send/recv between ranks 0 and 1, at each size of the
+// sweep (bytes of f32 data, default 4 KiB..16 MiB), interleaved
+// repetitions, median of the max over ranks. Each collective gets the
+// least-squares line latency + bytes * seconds/byte over the sweep
+// (coco/CostModel). Also the copy bandwidth while every rank copies (bytes
+// read + written per second, what a fused loop pays) and the f32 matmul
+// throughput of an i,k,j loop nest (the order coco-matmul-loop-order
+// gives), per rank with every rank computing. A single level derived from
+// the all_reduce line lets the model predict other rank counts on this
+// machine (the ring formulas). The overlap chunk overhead is the
+// all_reduce latency (one more message per chunk).
+//
+//===----------------------------------------------------------------------===//
+
+#include "coco/CostModel/CostModel.h"
+#include "coco/Runtime/CocoRuntime.h"
+
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <string>
+#include <vector>
+
+using namespace mlir::coco::cost;
+
+namespace {
+
+struct Descriptor1D {
+  float *allocated, *aligned;
+  int64_t offset, size, stride;
+};
+
+int64_t rank = 0, ranks = 1;
+
+[[noreturn]] void usage(const std::string &message) {
+  if (rank == 0)
+    std::fprintf(stderr,
+                 "coco-calibrate: %s\nusage: mpirun -np R coco-calibrate "
+                 "[-o profile.json] [--sizes BYTES,...] [--reps N] "
+                 "[--name NAME]\n",
+                 message.c_str());
+  coco_rt_finalize();
+  std::exit(2);
+}
+
+/// Median over `reps` interleaved repetitions of the max over ranks.
+std::vector<double> timeAll(const std::vector<std::function<void()>> &cases,
+                            int reps) {
+  std::vector<std::vector<double>> times(cases.size());
+  for (const auto &c : cases) // warm up: first touch, communicators
+    c();
+  for (int r = 0; r < reps; ++r)
+    for (size_t i = 0; i < cases.size(); ++i) {
+      coco_rt_barrier();
+      double start = coco_rt_wtime();
+      cases[i]();
+      times[i].push_back(coco_rt_max_over_ranks(coco_rt_wtime() - start));
+    }
+  std::vector<double> medians;
+  for (auto &t : times) {
+    std::sort(t.begin(), t.end());
+    medians.push_back(t[t.size() / 2]);
+  }
+  return medians;
+}
+
+/// f32 GFLOP/s of an n^3 i,k,j matmul, every rank computing at once.
+double matmulFlops(int reps) {
+  const int n = 256;
+  std::vector<float> a(n * n, 1.0f), b(n * n, 0.5f), c(n * n, 0.0f);
+  auto multiply = [&] {
+    std::fill(c.begin(), c.end(), 0.0f);
+    for (int i = 0; i < n; ++i)
+      for (int k = 0; k < n; ++k) {
+        float x = a[i * n + k];
+        for (int j = 0; j < n; ++j)
+          c[i * n + j] += x * b[k * n + j];
+      }
+  };
+  double seconds = timeAll({multiply}, reps)[0];
+  if (c[0] != 0.5f * n) // keeps the loops from being optimized away
+    usage("matmul check failed");
+  return 2.0 * n * n * n / seconds;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  coco_rt_init(&argc, &argv);
+  rank = coco_rt_world_rank();
+  ranks = coco_rt_world_size();
+  std::string output = "-", name = "this machine (coco-calibrate)";
+  std::vector<int64_t> sizes = {4096, 65536, 1 << 20, 1 << 24};
+  int reps = 5;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc)
+        usage("option " + arg + " needs a value");
+      return argv[++i];
+    };
+    if (arg == "-o")
+      output = value();
+    else if (arg == "--reps")
+      reps = std::max(1, std::atoi(value().c_str()));
+    else if (arg == "--name")
+      name = value();
+    else if (arg == "--sizes") {
+      sizes.clear();
+      std::string list = value();
+      for (size_t at = 0; at < list.size();) {
+        size_t comma = list.find(',', at);
+        std::string item = list.substr(at, comma - at);
+        long long bytes = std::atoll(item.c_str());
+        if (bytes < 4 * ranks)
+          usage("size '" + item + "' is below 4 bytes per rank");
+        sizes.push_back(bytes);
+        at = comma == std::string::npos ? list.size() : comma + 1;
+      }
+      if (sizes.size() < 2)
+        usage("--sizes needs at least two sizes to fit a line");
+    } else {
+      usage("unknown option '" + arg + "'");
+    }
+  }
+
+  int64_t comm = coco_rt_comm(1, -1, 1, 1, 1, 0);
+  std::vector<std::pair<double, double>> points[7];
+  const Collective kinds[] = {Collective::AllReduce, Collective::ReduceScatter,
+                              Collective::AllGather, Collective::Broadcast,
+                              Collective::Reduce,    Collective::AllToAll,
+                              Collective::SendRecv};
+  double copyBandwidth = 0;
+  for (int64_t bytes : sizes) {
+    // Whole blocks per rank, as the common case.
+    int64_t n = std::max<int64_t>(ranks, bytes / 4 / ranks * ranks);
+    std::vector<float> a(n, 1.0f), b(n, 0.0f), slice(n / ranks, 0.0f);
+    Descriptor1D da{a.data(), a.data(), 0, n, 1}, db{b.data(), b.data(), 0, n, 1};
+    Descriptor1D ds{slice.data(), slice.data(), 0, n / ranks, 1};
+    Descriptor1D own{b.data(), b.data(), rank * (n / ranks), n / ranks, 1};
+    int64_t peer = rank == 0 ? 1 : 0;
+    std::vector<std::function<void()>> cases = {
+        [&] {
+          coco_rt_all_reduce("calibrate", comm, COCO_DTYPE_F32, COCO_RED_SUM,
+                             1, &da, 1, &db);
+        },
+        [&] {
+          coco_rt_reduce_scatter("calibrate", comm, COCO_DTYPE_F32,
+                                 COCO_RED_SUM, 0, 1, &da, 1, &ds);
+        },
+        [&] {
+          coco_rt_all_gather("calibrate", comm, COCO_DTYPE_F32, 0, 1, &own, 1,
+                             &db);
+        },
+        [&] {
+          coco_rt_broadcast("calibrate", comm, COCO_DTYPE_F32, 0, 1, &da, 1,
+                            &db);
+        },
+        [&] {
+          coco_rt_reduce("calibrate", comm, COCO_DTYPE_F32, COCO_RED_SUM, 0,
+                         1, &da, 1, &db);
+        },
+        [&] {
+          coco_rt_all_to_all("calibrate", comm, COCO_DTYPE_F32, 0, 0, 1, &da,
+                             1, &db);
+        },
+        [&] {
+          // Ranks 0 and 1 exchange the buffer; the others wait.
+          if (ranks > 1 && rank < 2) {
+            coco_rt_send("calibrate", comm, COCO_DTYPE_F32, peer, 1, &da);
+            coco_rt_recv("calibrate", comm, COCO_DTYPE_F32, peer, 1, &db);
+          }
+        },
+        [&] { std::memcpy(b.data(), a.data(), n * sizeof(float)); },
+    };
+    std::vector<double> times = timeAll(cases, reps);
+    double actual = double(n) * 4;
+    for (int k = 0; k < 7; ++k)
+      points[k].push_back({actual, times[k]});
+    // The largest size: the bandwidth out of the caches.
+    copyBandwidth = 2 * actual / times[7];
+  }
+
+  Profile profile;
+  profile.name = name + ", " + std::to_string(ranks) + " ranks";
+  profile.source = "coco-calibrate: median of " + std::to_string(reps) +
+                   " interleaved repetitions, max over ranks, " +
+                   std::to_string(sizes.size()) + " sizes";
+  for (int k = 0; k < 7; ++k)
+    if (ranks > 1)
+      profile.measured[kinds[k]][kinds[k] == Collective::SendRecv ? 2 : ranks] =
+          Line::fit(points[k]);
+  profile.copyBandwidth = copyBandwidth;
+  profile.matmulFlops = matmulFlops(reps);
+  if (ranks > 1) {
+    // The ring all_reduce: 2(R-1) steps of latency alpha, 2(R-1)/R of the
+    // bytes over each rank's link.
+    Line allReduce = profile.measured[Collective::AllReduce][ranks];
+    double steps = 2.0 * double(ranks - 1);
+    Level level;
+    level.name = "this machine";
+    level.ranks = 1 << 20;
+    level.latency = allReduce.latency / steps;
+    level.bandwidth = allReduce.secondsPerByte > 0
+                          ? steps / double(ranks) / allReduce.secondsPerByte
+                          : 1e12;
+    level.source = "derived from the measured all_reduce line";
+    profile.levels.push_back(level);
+    profile.chunkOverhead = allReduce.latency;
+  } else {
+    // One rank: no communication to measure; a level of free links keeps
+    // the profile usable.
+    profile.levels.push_back(Level{"one rank", 1, 0, 1e12, "no links"});
+  }
+
+  if (rank == 0) {
+    std::string text;
+    llvm::raw_string_ostream(text) << llvm::formatv("{0:2}", profile.toJSON());
+    if (output == "-") {
+      std::printf("%s\n", text.c_str());
+    } else {
+      FILE *file = std::fopen(output.c_str(), "w");
+      if (!file || std::fprintf(file, "%s\n", text.c_str()) < 0 ||
+          std::fclose(file) != 0) {
+        std::fprintf(stderr, "coco-calibrate: cannot write %s\n",
+                     output.c_str());
+        coco_rt_finalize();
+        return 1;
+      }
+    }
+  }
+  coco_rt_finalize();
+  return 0;
+}
