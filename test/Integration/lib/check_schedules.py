@@ -93,6 +93,18 @@ def check_scheduled_ir(kind, name, source, passes, pipeline, state, n, ranks):
         print(f"{kind} {name} on {ranks} ranks: left unfused: {why.group(1)}")
 
 
+AUTO = "coco-autoschedule"
+
+
+def autoschedule_choice(source, passes):
+    """The schedule coco-autoschedule's remark says it chose."""
+    result = subprocess.run(["coco-opt", source, *passes, "--remarks-filter=coco-autoschedule",
+                             "-o", os.devnull], check=True, capture_output=True, text=True)
+    chosen = re.search(r'Remark="chose (\S+):', result.stderr)
+    assert chosen, f"no coco-autoschedule remark:\n{result.stderr}"
+    return chosen.group(1)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("kind", choices=["sgd", "adam", "lamb"])
@@ -101,6 +113,11 @@ def main():
     parser.add_argument("work")
     parser.add_argument("--size", type=int, default=None,
                         help="element count replacing the workload's own")
+    parser.add_argument("--profile", default=None,
+                        help="a machine profile: adds the schedule coco-autoschedule "
+                             "chooses with it (per number of ranks)")
+    parser.add_argument("--only", default=None,
+                        help="comma-separated variants to run besides AR-C (the baseline)")
     args = parser.parse_args()
     kind, work = args.kind, args.work
     rank_counts = [int(r) for r in args.ranks.split(",")]
@@ -131,6 +148,12 @@ def main():
         "fuse(RS-C-AG)": (split_reorder, FUSED, True),
         "fuse(RS-C-AG)+shard-state": (split_reorder + shard, FUSED, True),
     }
+    if args.profile:
+        variants[AUTO] = ([f"--coco-autoschedule=profile={args.profile} "
+                           f"state={','.join(state)}"], "coco-lower-to-cpu", True)
+    if args.only:
+        keep = {"AR-C", *args.only.split(",")}
+        variants = {k: v for k, v in variants.items() if k in keep}
 
     def exe_path(name, ranks=None):
         stem = re.sub(r"[^a-zA-Z0-9]+", "_", name)
@@ -171,13 +194,18 @@ def main():
         bitwise = ranks == 2 and kind != "lamb"
         baseline = None
         for name, (passes, pipeline, per_ranks) in variants.items():
-            if per_ranks:
+            sharded = "shard" in name
+            if name == AUTO:
+                chosen = autoschedule_choice(static, passes)
+                sharded = "shard-state" in chosen
+                print(f"{kind} {AUTO} on {ranks} ranks: chose {chosen}")
+            elif per_ranks:
                 check_scheduled_ir(kind, name, static, passes, pipeline, state, n, ranks)
+            if per_ranks:
                 exe = exe_path(name, ranks)
                 compile_variant(static, exe, passes, pipeline)
             else:
                 exe = exe_path(name)
-            sharded = "shard" in name
             shapes = {o: (np.float32, (lambda r: (blocks[r],)) if sharded and o in state
                           else (n,)) for o in outputs}
             result, _ = h.run(exe, ranks, inputs=inputs, local_inputs=dict(g=grads),

@@ -1,0 +1,17 @@
+// coco-autoschedule on the three workloads with this machine's profile,
+// measured first by coco-calibrate on 2 ranks: it picks a schedule for each
+// number of ranks (the choice is printed), and the program it schedules
+// still computes what AR-C does (bitwise on 2 ranks for SGD and Adam;
+// LAMB's sliced norms and 4 ranks' summation order within float32
+// tolerance), AR-C itself matching numpy.
+//
+// RUN: %mpirun 2 %coco_obj_root/bin/coco-calibrate --sizes 4096,65536,1048576 --reps 3 -o %t.profile.json
+// RUN: %coco_python %S/../lib/check_schedules.py sgd %S/sgd.mlir 2,4 %t.sgd --profile %t.profile.json --only coco-autoschedule | FileCheck %s
+// RUN: %coco_python %S/../lib/check_schedules.py adam %S/adam.mlir 2,4 %t.adam --profile %t.profile.json --only coco-autoschedule | FileCheck %s
+// RUN: %coco_python %S/../lib/check_schedules.py lamb %S/lamb.mlir 2,4 %t.lamb --profile %t.profile.json --only coco-autoschedule | FileCheck %s
+// CHECK: [[K:sgd|adam|lamb]] AR-C on 2 ranks: matches the numpy reference
+// CHECK-NEXT: [[K]] coco-autoschedule on 2 ranks: chose {{AR-C|RS-C-AG|RS-C-AG\+shard-state\(.*\)|hierarchical.*}}
+// CHECK-NEXT: [[K]] coco-autoschedule on 2 ranks: matches AR-C
+// CHECK: [[K]] AR-C on 4 ranks: matches the numpy reference
+// CHECK-NEXT: [[K]] coco-autoschedule on 4 ranks: chose
+// CHECK-NEXT: [[K]] coco-autoschedule on 4 ranks: matches AR-C
