@@ -132,11 +132,60 @@ def torch_comparison(rows):
     return "\n\n" + "\n".join(lines) if lines else ""
 
 
+def model_accuracy(rows):
+    """How well the cost model predicts: the share of schedules within 20%
+    of the measured time, and for each workload and size whether the
+    model's fastest schedule is the measured fastest (the target of the
+    autoscheduler issue). Eager is left out of the choice (no schedule
+    picks it)."""
+    predicted = [r for r in rows if r.get("predicted_ms") not in ("", None)]
+    if not predicted:
+        return ""
+    within = [r for r in predicted if abs(r["predicted_ms"] - r["median_ms"]) <= 0.2 * r["median_ms"]]
+    lines = [f"Cost model: {len(within)} of {len(predicted)} schedules predicted within 20% of "
+             f"the measured time."]
+    right = total = 0
+    for key in sorted({(r["workload"], r["elements"]) for r in predicted}):
+        here = [r for r in predicted if (r["workload"], r["elements"]) == key and r["schedule"] != "eager"]
+        if not here:
+            continue
+        model_best = min(here, key=lambda r: r["predicted_ms"])
+        measured_best = min(here, key=lambda r: r["median_ms"])
+        # Within the noise of the measurement (2%), the two are the same.
+        ok = model_best["median_ms"] <= 1.02 * measured_best["median_ms"]
+        right += ok
+        total += 1
+        lines.append(f"{key[0]} {key[1] >> 20}M: model's best {model_best['schedule']} "
+                     f"({model_best['median_ms']} ms measured), measured best "
+                     f"{measured_best['schedule']} ({measured_best['median_ms']} ms)"
+                     f"{'' if ok else ' MISSED'}")
+    lines.append(f"The model's best schedule is the measured best (within 2%) for {right} of "
+                 f"{total} workload sizes.")
+    return "\n\n" + "\n".join(lines)
+
+
 def entry_name(variant):
     return "v_" + re.sub(r"[^A-Za-z0-9]+", "_", variant).strip("_")
 
 
-def build_program(kind, n, ranks, work, target="cpu"):
+def predict_ms(path, passes, pipeline, ranks, profile):
+    """The cost model's time of the scheduled program (coco-predict with the
+    pipeline's options), in ms."""
+    options = dict(re.findall(r"([\w-]+)=(\w+)", pipeline))
+    predict = (f"--coco-predict=profile={profile} ranks={ranks} "
+               f"fuse-elementwise={options.get('fuse-elementwise', 'true')} "
+               f"overlap-chunks={options.get('overlap-chunks', '0')} "
+               f"fuse-reduce-scatter={options.get('fuse-reduce-scatter', 'false')}")
+    result = subprocess.run([os.path.join(BIN, "coco-opt"), path, *passes, predict,
+                             "--remarks-filter=coco-predict", "-o", os.devnull],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    found = re.search(r'Remark="([0-9.]+) ms per call', result.stderr)
+    if result.returncode != 0 or not found:
+        sys.exit(f"coco-predict failed on {path}:\n{result.stderr}")
+    return float(found.group(1))
+
+
+def build_program(kind, n, ranks, work, target="cpu", profile=None, predictions=None):
     """One executable with an entry per schedule (target gpu: every
     schedule's pipeline is coco-lower-to-gpu with the same options, linked
     with libCocoRuntimeGPU)."""
@@ -163,6 +212,8 @@ def build_program(kind, n, ranks, work, target="cpu"):
         with open(path, "w") as f:
             f.write(source.replace(f"@{function}(", f"@{name}("))
         scheduled = sh([os.path.join(BIN, "coco-opt"), path, *passes])
+        if profile and predictions is not None:
+            predictions[variant] = predict_ms(path, passes, pipeline, ranks, profile)
         # Keep the scheduled function (for the host main) ...
         lines = scheduled.rstrip().splitlines()
         grid = next(l for l in lines if "coco.grid" in l)
@@ -212,6 +263,9 @@ def main():
     parser.add_argument("--prebuilt", metavar="DIR",
                         help="run the programs a --build-only --keep DIR run made (and the raw "
                              "collectives tool kept there) instead of building them")
+    parser.add_argument("--profile", default=None,
+                        help="machine profile for the predicted column (default on the CPU: "
+                             "measure one with coco-calibrate first, results/profile.json)")
     parser.add_argument("--iters", type=int, default=7)
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--out", default=None,
@@ -228,10 +282,20 @@ def main():
     jobs += [(int(b), "pipeline") for b in args.pipeline_batches.split(",") if b]
     rows = []
     raw_tool_name = "coco-raw-collectives" + ("-gpu" if args.target == "gpu" else "")
+    profile = args.profile
+    if profile is None and args.target == "cpu" and not args.build_only and not args.prebuilt:
+        # This machine, measured on the same ranks up to the largest size.
+        profile = os.path.join(args.out, "profile.json")
+        largest = max(n * (LAYER_S * LAYER_H if kind in ("layer", "pipeline") else 1)
+                      for n, kind in jobs) * 4
+        sweep = sorted({4096, 65536, 1 << 20, 1 << 24, largest})
+        sh(launcher(args.ranks) + [os.path.join(BIN, "coco-calibrate"), "--reps", "5",
+                                   "--sizes", ",".join(map(str, sweep)), "-o", profile])
     work = tempfile.mkdtemp(prefix="coco-bench-")
     try:
         raw_by_elements = {}
         for n, kind in jobs:
+            predictions = {}
             ranks = PIPELINE_RANKS if kind == "pipeline" else args.ranks
             elements = n * LAYER_S * LAYER_H if kind in ("layer", "pipeline") else n
             if kind != "pipeline" and elements not in raw_by_elements and not args.build_only:
@@ -245,7 +309,9 @@ def main():
             if args.prebuilt:
                 exe = os.path.join(args.prebuilt, f"bench_{kind}_{n}")
             else:
-                exe = build_program(kind, n, ranks, work, args.target)
+                predictions = {}
+                exe = build_program(kind, n, ranks, work, args.target,
+                                    profile if ranks == args.ranks else None, predictions)
             if args.keep:
                 os.makedirs(args.keep, exist_ok=True)
                 shutil.copy(exe, args.keep)
@@ -289,7 +355,9 @@ def main():
                                  ratio_to_bound=round(t / bound, 2) if bound else "",
                                  bound_ms=round(bound, 3) if bound else "",
                                  all_reduce_ms=round(raw["all_reduce"], 3) if bound else "",
-                                 copy_gb_per_s=round(bandwidth / 1e9, 1) if bound else ""))
+                                 copy_gb_per_s=round(bandwidth / 1e9, 1) if bound else "",
+                                 predicted_ms=round(predictions[variant], 3)
+                                 if variant in predictions else ""))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     if args.build_only:
@@ -299,16 +367,19 @@ def main():
         writer = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
         writer.writeheader()
         writer.writerows(rows)
-    header = ("| workload | ranks | elements | schedule | median ms | eff. GB/s | x eager | / bound "
-              "| of copy BW |")
-    table = [header, "|" + "---|" * 9]
+    header = ("| workload | ranks | elements | schedule | median ms | predicted ms | model error "
+              "| eff. GB/s | x eager | / bound | of copy BW |")
+    table = [header, "|" + "---|" * 11]
     for r in rows:
         of_copy = (f"{100 * r['gb_per_s'] / r['copy_gb_per_s']:.0f}%" if r["copy_gb_per_s"]
                    else "n/a")
+        error = (f"{100 * (r['predicted_ms'] - r['median_ms']) / r['median_ms']:+.0f}%"
+                 if r["predicted_ms"] != "" else "n/a")
         table.append(f"| {r['workload']} | {r['ranks']} | {r['elements'] >> 20}M | {r['schedule']} | "
-                     f"{r['median_ms']} | {r['gb_per_s']} | {r['speedup_vs_eager']} | "
+                     f"{r['median_ms']} | {r['predicted_ms'] if r['predicted_ms'] != '' else 'n/a'} | "
+                     f"{error} | {r['gb_per_s']} | {r['speedup_vs_eager']} | "
                      f"{r['ratio_to_bound'] or 'n/a'} | {of_copy} |")
-    text = "\n".join(table) + torch_comparison(rows)
+    text = "\n".join(table) + torch_comparison(rows) + model_accuracy(rows)
     note = (f"\n\n{args.ranks} MPI ranks ({args.target}), median of {args.iters} interleaved repetitions "
             f"(max over ranks). Bound = min(all_reduce + bytes/BW, reduce_scatter + all_gather "
             f"+ bytes/(R*BW)), BW = copy bandwidth with every rank copying. For the layer "

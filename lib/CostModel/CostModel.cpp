@@ -59,7 +59,23 @@ std::optional<Collective> mlir::coco::cost::collectiveNamed(StringRef name) {
   return std::nullopt;
 }
 
-Line Line::fit(const std::vector<std::pair<double, double>> &points) {
+double Line::at(double bytes) const {
+  if (points.size() < 2)
+    return latency + bytes * secondsPerByte;
+  // The segment around `bytes` (the first or last one beyond the sweep).
+  size_t i = 1;
+  while (i + 1 < points.size() && points[i].first < bytes)
+    ++i;
+  auto [x0, y0] = points[i - 1];
+  auto [x1, y1] = points[i];
+  if (x1 <= x0)
+    return y1;
+  double y = y0 + (bytes - x0) * (y1 - y0) / (x1 - x0);
+  // Below the smallest size: never under the line's latency.
+  return std::max(y, bytes < x0 ? std::min(y0, latency) : 0.0);
+}
+
+Line Line::fit(std::vector<std::pair<double, double>> points) {
   // Weighted by 1/y^2: the relative error at every size counts alike, so
   // the small sizes fix the latency and the large ones the slope (plain
   // least squares over a 4 KiB..16 MiB sweep lets the largest sizes'
@@ -81,6 +97,8 @@ Line Line::fit(const std::vector<std::pair<double, double>> &points) {
   }
   line.secondsPerByte = std::max(0.0, (w * sxy - sx * sy) / det);
   line.latency = std::max(0.0, (sy - line.secondsPerByte * sx) / w);
+  std::sort(points.begin(), points.end());
+  line.points = std::move(points);
   return line;
 }
 
@@ -137,8 +155,23 @@ Expected<Profile> Profile::parse(StringRef json) {
           return perByte.takeError();
         if (*ranks < 1 || *ranks != std::floor(*ranks))
           return failure(where + "'s 'ranks' must be a whole number >= 1");
-        profile.measured[*kind][int64_t(*ranks)] =
-            Line{*latency * 1e-6, *perByte * 1e-9};
+        Line line{*latency * 1e-6, *perByte * 1e-9, {}};
+        if (const llvm::json::Array *points = object->getArray("points")) {
+          for (const llvm::json::Value &point : *points) {
+            const llvm::json::Array *pair = point.getAsArray();
+            std::optional<double> bytes =
+                pair && pair->size() == 2 ? (*pair)[0].getAsNumber()
+                                          : std::nullopt;
+            std::optional<double> us =
+                pair && pair->size() == 2 ? (*pair)[1].getAsNumber()
+                                          : std::nullopt;
+            if (!bytes || !us || *bytes < 0 || *us < 0)
+              return failure(where + "'s points must be [bytes, us] pairs");
+            line.points.push_back({*bytes, *us * 1e-6});
+          }
+          std::sort(line.points.begin(), line.points.end());
+        }
+        profile.measured[*kind][int64_t(*ranks)] = std::move(line);
       }
     }
   }
@@ -193,11 +226,17 @@ llvm::json::Value Profile::toJSON() const {
   llvm::json::Object collectives;
   for (const auto &[kind, lines] : measured) {
     llvm::json::Array entries;
-    for (const auto &[ranks, line] : lines)
-      entries.push_back(llvm::json::Object{
-          {"ranks", ranks},
-          {"latency_us", line.latency * 1e6},
-          {"ns_per_byte", line.secondsPerByte * 1e9}});
+    for (const auto &[ranks, line] : lines) {
+      llvm::json::Array points;
+      for (auto [bytes, seconds] : line.points)
+        points.push_back(llvm::json::Array{bytes, seconds * 1e6});
+      llvm::json::Object entry{{"ranks", ranks},
+                               {"latency_us", line.latency * 1e6},
+                               {"ns_per_byte", line.secondsPerByte * 1e9}};
+      if (!line.points.empty())
+        entry["points"] = std::move(points);
+      entries.push_back(std::move(entry));
+    }
     collectives[nameOf(kind)] = std::move(entries);
   }
   llvm::json::Array levelList;

@@ -73,7 +73,8 @@ bool isElementwise(Operation *op) {
 
 FailureOr<Estimate> mlir::coco::cost::estimate(func::FuncOp function,
                                                const Model &model,
-                                               int64_t worldRanks) {
+                                               int64_t worldRanks,
+                                               Lowering lowering) {
   SymbolTableCollection symbols;
   Estimate total;
   // Bytes the fused loops move: values loaded once (arguments, results of
@@ -100,19 +101,26 @@ FailureOr<Estimate> mlir::coco::cost::estimate(func::FuncOp function,
       int64_t ranks = 1;
       for (int64_t axis : collective.getCommAxes())
         ranks *= (*extents)[axis];
-      llvm::Expected<double> time = model.collective(*kind, *bytes, ranks);
+      Collective priced = *kind == Collective::ReduceScatter &&
+                                  lowering.fuseReduceScatter
+                              ? Collective::AllToAll
+                              : *kind;
+      llvm::Expected<double> time = model.collective(priced, *bytes, ranks);
       if (!time) {
         op->emitError() << "cost model: " << llvm::toString(time.takeError());
         return WalkResult::interrupt();
       }
       // Overlapped with its producer matmul (counted already): the pair
       // runs as a pipeline of chunks.
-      auto chunks = op->getAttrOfType<IntegerAttr>("coco.overlap_chunks");
+      auto marked = op->getAttrOfType<IntegerAttr>("coco.overlap_chunks");
+      int64_t chunks = marked ? marked.getInt() : 0;
+      if (!chunks && isa<AllReduceOp, ReduceScatterOp>(op))
+        chunks = lowering.overlapChunks;
       auto matmul = op->getOperand(0).getDefiningOp<MatmulOp>();
-      if (chunks && matmul && matmulTimes.count(matmul)) {
+      if (chunks > 1 && matmul && matmulTimes.count(matmul)) {
         double compute = matmulTimes[matmul];
         total.matmuls -= compute;
-        total.overlapped += model.overlapped(compute, *time, chunks.getInt());
+        total.overlapped += model.overlapped(compute, *time, chunks);
         return WalkResult::advance();
       }
       total.collectives += *time;
@@ -154,15 +162,25 @@ FailureOr<Estimate> mlir::coco::cost::estimate(func::FuncOp function,
     if (isElementwise(op) || isa<NormOp, ReduceOp>(op)) {
       for (Value operand : op->getOperands()) {
         Operation *producer = operand.getDefiningOp();
-        if ((producer && isElementwise(producer)) || !loaded.insert(operand).second)
+        // Fused: values of the loop stay in registers, and each input is
+        // loaded once. Unfused: every op loads what it reads.
+        if (lowering.fuseElementwise &&
+            ((producer && isElementwise(producer)) ||
+             !loaded.insert(operand).second))
           continue;
-        FailureOr<double> bytes = bytesOf(operand);
+        // A fused reduce_scatter's sum happens in the loop: it reads the
+        // blocks every rank sent, the size of the reduce_scatter's input.
+        auto scatter = operand.getDefiningOp<ReduceScatterOp>();
+        FailureOr<double> bytes =
+            bytesOf(lowering.fuseReduceScatter && scatter ? scatter.getInput()
+                                                          : operand);
         if (failed(bytes))
           return WalkResult::interrupt();
         loopBytes += *bytes;
       }
       Value result = op->getResult(0);
-      bool leavesLoop = isa<NormOp, ReduceOp>(op) ||
+      bool leavesLoop = !lowering.fuseElementwise ||
+                        isa<NormOp, ReduceOp>(op) ||
                         llvm::any_of(result.getUsers(), [](Operation *user) {
                           return !isElementwise(user);
                         });

@@ -51,11 +51,17 @@ std::optional<Collective> collectiveNamed(llvm::StringRef name);
 struct Line {
   double latency = 0;
   double secondsPerByte = 0;
-  double at(double bytes) const { return latency + bytes * secondsPerByte; }
+  /// The measured (bytes, seconds) the line was fitted to, sorted by size.
+  /// When there are some, a time is interpolated between the two nearest
+  /// sizes (and extrapolated along the last two): collectives change
+  /// algorithm with the size (the runtime's ring from 16 MiB), which one
+  /// line over the whole sweep cannot follow.
+  std::vector<std::pair<double, double>> points;
+  double at(double bytes) const;
   /// The line through (bytes, seconds) points with the least relative
   /// squared error (at least two distinct sizes); latency and slope
   /// clamped at 0.
-  static Line fit(const std::vector<std::pair<double, double>> &points);
+  static Line fit(std::vector<std::pair<double, double>> points);
 };
 
 /// Ranks that share one kind of link, innermost level first (a node's GPUs

@@ -27,11 +27,24 @@ struct Estimate {
   double total() const { return collectives + loops + matmuls + overlapped; }
 };
 
+/// How the pipeline will lower the program (its options).
+struct Lowering {
+  /// coco-fuse-elementwise: one loop per group of elementwise ops (else
+  /// one per op, each reading its operands and writing its result).
+  bool fuseElementwise = true;
+  /// overlap-chunks: every all_reduce / reduce_scatter of a matmul's
+  /// product overlapped in this many chunks (0: only marked ones).
+  int64_t overlapChunks = 0;
+  /// fuse-reduce-scatter: the reduce_scatter's exchange is an all_to_all
+  /// (its sum moves into the loop).
+  bool fuseReduceScatter = false;
+};
+
 /// The predicted time of one call of `function` on `worldRanks` ranks ('?'
 /// grid extents take what the static ones leave); an error at the op the
 /// profile cannot price.
 FailureOr<Estimate> estimate(func::FuncOp function, const Model &model,
-                             int64_t worldRanks);
+                             int64_t worldRanks, Lowering lowering = {});
 
 } // namespace mlir::coco::cost
 

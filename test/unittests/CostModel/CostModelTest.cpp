@@ -56,6 +56,28 @@ TEST(CostModel, FitsALine) {
   EXPECT_EQ(Line::fit({{8, 2}, {8, 4}}).secondsPerByte, 0);
 }
 
+TEST(CostModel, InterpolatesMeasuredPoints) {
+  // The algorithm changes at 16 MiB: 1 ms at 1 MiB, 5 ms at 8 MiB, 6 ms at
+  // 16 MiB (faster per byte). Between points linear; beyond, along the last
+  // segment.
+  Line line = Line::fit({{1 << 20, 1e-3}, {8 << 20, 5e-3}, {16 << 20, 6e-3}});
+  EXPECT_NEAR(line.at(8 << 20), 5e-3, 1e-15);
+  EXPECT_NEAR(line.at(12 << 20), 5.5e-3, 1e-15);
+  EXPECT_NEAR(line.at(32 << 20), 8e-3, 1e-15);
+  EXPECT_NEAR(line.at(4.5 * (1 << 20)), 3e-3, 1e-15);
+  // The points survive the JSON round trip.
+  Profile profile;
+  profile.copyBandwidth = profile.matmulFlops = 1;
+  profile.measured[Collective::AllReduce][2] = line;
+  std::string text;
+  llvm::raw_string_ostream(text) << profile.toJSON();
+  llvm::Expected<Profile> again = Profile::parse(text);
+  ASSERT_TRUE(bool(again)) << llvm::toString(again.takeError());
+  EXPECT_NEAR(expectTime(Model(std::move(*again))
+                             .collective(Collective::AllReduce, 12 << 20, 2)),
+              5.5e-3, 1e-12);
+}
+
 TEST(CostModel, MeasuredLinesWin) {
   Model m = model();
   // 10 us + 1e6 B * 0.5 ns/B = 510 us.

@@ -127,6 +127,31 @@ def CocoAutoschedulePass : Pass<"coco-autoschedule", "ModuleOp"> {
   ];
 }
 
+def CocoPredictPass : Pass<"coco-predict", "ModuleOp"> {
+  let summary = "Reports the cost model's predicted time of each function";
+  let description = [{
+    An analysis: for every public function, a remark (category
+    coco-predict; `--remarks-filter=coco-predict`) with the predicted time
+    of one call on `ranks` ranks under the machine profile, split into
+    collectives, fused loops, matmuls and overlapped pairs. The IR is not
+    changed. What the benchmarks print next to their measurements.
+  }];
+  let options = [
+    Option<"profile", "profile", "std::string", "\"\"",
+           "machine profile (JSON)">,
+    Option<"ranks", "ranks", "int64_t", "0",
+           "number of ranks (for '?' grid extents)">,
+    Option<"fuseElementwise", "fuse-elementwise", "bool", "true",
+           "as the pipeline option: one loop per elementwise group"
+           " (false: one loop per op)">,
+    Option<"overlapChunks", "overlap-chunks", "int64_t", "0",
+           "as the pipeline option: matmul + collective pairs overlapped in"
+           " this many chunks">,
+    Option<"fuseReduceScatter", "fuse-reduce-scatter", "bool", "false",
+           "as the pipeline option: reduce_scatter exchanges by all_to_all">
+  ];
+}
+
 def CocoShardStatePass : Pass<"coco-shard-state", "ModuleOp"> {
   let summary = "Keeps optimizer state sliced across steps (CoCoNet's asSlice)";
   let description = [{

@@ -1,0 +1,62 @@
+//===- Predict.cpp - the cost model's prediction, as a remark -------------===//
+
+#include "coco/CostModel/ProgramCost.h"
+#include "coco/Dialect/Coco/Transforms/Passes.h"
+#include "coco/Dialect/Coco/Transforms/Schedules.h"
+
+#include "mlir/IR/Remarks.h"
+#include "llvm/Support/FormatVariadic.h"
+
+namespace mlir::coco {
+#define GEN_PASS_DEF_COCOPREDICTPASS
+#include "coco/Dialect/Coco/Transforms/Passes.h.inc"
+} // namespace mlir::coco
+
+using namespace mlir;
+using namespace mlir::coco;
+
+namespace {
+struct CocoPredictPass
+    : public coco::impl::CocoPredictPassBase<CocoPredictPass> {
+  using CocoPredictPassBase::CocoPredictPassBase;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    llvm::Expected<cost::Profile> loaded =
+        profile.empty() ? llvm::Expected<cost::Profile>(
+                              llvm::createStringError(
+                                  llvm::inconvertibleErrorCode(),
+                                  "give the machine profile with profile=FILE"))
+                        : cost::Profile::load(profile);
+    if (!loaded) {
+      module.emitError() << "coco-predict: "
+                         << llvm::toString(loaded.takeError());
+      return signalPassFailure();
+    }
+    cost::Model model(std::move(*loaded));
+    for (auto function : module.getOps<func::FuncOp>()) {
+      if (function.isExternal() || !function.isPublic())
+        continue;
+      cost::Lowering lowering{fuseElementwise, overlapChunks,
+                              fuseReduceScatter};
+      FailureOr<cost::Estimate> estimate = cost::estimate(
+          function, model, std::max<int64_t>(1, ranks), lowering);
+      if (failed(estimate))
+        return signalPassFailure();
+      remark::analysis(function.getLoc(),
+                       remark::RemarkOpts::name("predicted")
+                           .category("coco-predict")
+                           .function(function.getName()))
+          << llvm::formatv("{0:f4} ms per call on {1} rank(s) with {2}: "
+                           "collectives {3:f4} ms, loops {4:f4} ms, matmuls "
+                           "{5:f4} ms, overlapped {6:f4} ms",
+                           estimate->total() * 1e3, ranks,
+                           model.getProfile().name,
+                           estimate->collectives * 1e3, estimate->loops * 1e3,
+                           estimate->matmuls * 1e3,
+                           estimate->overlapped * 1e3)
+                 .str();
+    }
+  }
+};
+} // namespace
