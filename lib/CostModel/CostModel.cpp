@@ -123,6 +123,15 @@ Expected<Profile> Profile::parse(StringRef json) {
       return x.takeError();
     *field = *x;
   }
+  if (root->get("overlap_efficiency")) {
+    Expected<double> e =
+        number(*root, "overlap_efficiency", "the profile", true);
+    if (!e)
+      return e.takeError();
+    if (*e > 1)
+      return failure("overlap_efficiency must be in [0, 1]");
+    profile.overlapEfficiency = *e;
+  }
   profile.copyBandwidth *= 1e9;
   profile.matmulFlops *= 1e9;
   profile.chunkOverhead *= 1e-6;
@@ -253,6 +262,7 @@ llvm::json::Value Profile::toJSON() const {
       {"copy_bandwidth_GBps", copyBandwidth * 1e-9},
       {"matmul_GFLOPs", matmulFlops * 1e-9},
       {"chunk_overhead_us", chunkOverhead * 1e6},
+      {"overlap_efficiency", overlapEfficiency},
       {"collectives", std::move(collectives)},
       {"levels", std::move(levelList)},
   };
@@ -345,6 +355,8 @@ double Model::overlapped(double compute, double comm, int64_t chunks) const {
   if (chunks <= 1)
     return compute + comm;
   double c = double(chunks);
-  return compute / c + (c - 1) * std::max(compute / c, comm / c) + comm / c +
-         c * profile.chunkOverhead;
+  double pipelined =
+      compute / c + (c - 1) * std::max(compute / c, comm / c) + comm / c;
+  double hidden = profile.overlapEfficiency * (compute + comm - pipelined);
+  return compute + comm - hidden + c * profile.chunkOverhead;
 }

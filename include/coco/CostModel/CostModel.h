@@ -82,6 +82,10 @@ struct Profile {
   double copyBandwidth = 0;  ///< bytes/s per rank, every rank copying
   double matmulFlops = 0;    ///< flop/s per rank
   double chunkOverhead = 0;  ///< seconds per chunk of an overlapped pair
+  /// How much of a non-blocking collective really runs under computation
+  /// (0: none, as on a machine whose cores all compute and whose MPI makes
+  /// progress only inside calls; 1: all of it, as NCCL on its own stream).
+  double overlapEfficiency = 1;
 
   static llvm::Expected<Profile> parse(llvm::StringRef json);
   static llvm::Expected<Profile> load(llvm::StringRef path);
@@ -106,7 +110,9 @@ public:
   /// collective runs while chunk k+1 multiplies, and every chunk costs
   /// chunkOverhead (a launch, a wait, smaller and slower messages), so
   /// more chunks can lose:
-  ///   compute/c + (c-1) max(compute/c, comm/c) + comm/c + c overhead.
+  ///   pipelined = compute/c + (c-1) max(compute/c, comm/c) + comm/c
+  ///   time = compute + comm - e (compute + comm - pipelined) + c overhead
+  /// with e the profile's overlap efficiency.
   double overlapped(double compute, double comm, int64_t chunks) const;
 
 private:

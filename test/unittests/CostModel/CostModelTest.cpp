@@ -126,6 +126,13 @@ TEST(CostModel, LoopsMatmulsAndOverlap) {
   // Eight chunks: 1 + 7 x 1 + 0.5 + 8 ms: more chunks lose.
   EXPECT_NEAR(m.overlapped(8e-3, 4e-3, 8), 16.5e-3, 1e-15);
   EXPECT_GT(m.overlapped(8e-3, 4e-3, 8), m.overlapped(8e-3, 4e-3, 2));
+  // Half the overlap really happens: 12 - 0.5 x (12 - 10) + 2 = 13 ms; none:
+  // the chunks only cost.
+  Profile half = m.getProfile();
+  half.overlapEfficiency = 0.5;
+  EXPECT_NEAR(Model(half).overlapped(8e-3, 4e-3, 2), 13e-3, 1e-15);
+  half.overlapEfficiency = 0;
+  EXPECT_NEAR(Model(half).overlapped(8e-3, 4e-3, 2), 14e-3, 1e-15);
 }
 
 TEST(CostModel, RejectsBadProfiles) {
