@@ -10,8 +10,9 @@
 // sweep (bytes of f32 data, default 4 KiB..16 MiB), interleaved
 // repetitions, median of the max over ranks. Each collective gets the
 // least-squares line latency + bytes * seconds/byte over the sweep
-// (coco/CostModel). Also the copy bandwidth while every rank copies (bytes
-// read + written per second, what a fused loop pays) and the f32 matmul
+// (coco/CostModel). Also the memory bandwidth while every rank runs a
+// two-read, one-write loop (bytes read + written per second, what a fused
+// loop pays) and the f32 matmul
 // throughput of an i,k,j loop nest (the order coco-matmul-loop-order
 // gives), per rank with every rank computing. A single level derived from
 // the all_reduce line lets the model predict other rank counts on this
@@ -225,14 +226,21 @@ int main(int argc, char **argv) {
             coco_rt_recv("calibrate", comm, COCO_DTYPE_F32, peer, 1, &db);
           }
         },
-        [&] { std::memcpy(b.data(), a.data(), n * sizeof(float)); },
+        // A fused loop's traffic: two streams read, one written (a
+        // "triad", as an update w = w - lr * g reads and writes).
+        [&] {
+          float *out = b.data();
+          const float *x = a.data(), *y = b.data();
+          for (int64_t i = 0; i < n; ++i)
+            out[i] = y[i] + 0.5f * x[i];
+        },
     };
     std::vector<double> times = timeAll(cases, reps);
     double actual = double(n) * 4;
     for (int k = 0; k < 7; ++k)
       points[k].push_back({actual, times[k]});
-    // The largest size: the bandwidth out of the caches.
-    copyBandwidth = 2 * actual / times[7];
+    // The largest size: the bandwidth out of the caches (3 streams).
+    copyBandwidth = 3 * actual / times[7];
   }
 
   Profile profile;
