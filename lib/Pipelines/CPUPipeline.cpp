@@ -52,6 +52,15 @@ void mlir::coco::buildCocoBufferizePipeline(OpPassManager &pm,
 
 void mlir::coco::buildCocoLowerToCPUPipeline(
     OpPassManager &pm, const CPUPipelineOptions &options) {
+  // schedule=auto: the cost model picks the schedule on the global view,
+  // before anything is lowered.
+  if (options.schedule == "auto") {
+    CocoAutoschedulePassOptions autoschedule;
+    autoschedule.profile = options.profile;
+    autoschedule.ranks = options.ranks;
+    autoschedule.state = llvm::to_vector(options.state);
+    pm.addPass(createCocoAutoschedulePass(autoschedule));
+  }
   buildCocoBufferizePipeline(pm, options.fuseElementwise,
                              options.fuseReduceScatter, options.overlapChunks);
 

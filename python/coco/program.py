@@ -465,8 +465,14 @@ class Program:
 
     # -- schedules --------------------------------------------------------
     def schedule(self, split=False, reorder=False, shard_state=(), fuse=False, overlap=0,
-                 hierarchical=None, axes=None):
-        """CoCoNet's schedules: split all_reduces into reduce_scatter +
+                 hierarchical=None, axes=None, profile=None, ranks=None):
+        """schedule("auto", profile=FILE, ranks=N, shard_state=[...]): the
+        cost model chooses (coco-autoschedule with the machine profile,
+        e.g. from coco-calibrate; `shard_state` names the state it may
+        shard; `ranks` the number of ranks where the grid has '?'). Its
+        choice and ranking are remarks (coco-compile --explain).
+
+        Otherwise CoCoNet's schedules by hand: split all_reduces into reduce_scatter +
         all_gather, reorder pointwise work onto slices, keep `shard_state`
         parameters sliced, fuse the reduce_scatter into the update loop,
         overlap each matmul with the all_reduce of its result in `overlap`
@@ -478,6 +484,16 @@ class Program:
         all_gather along them (before the other schedules).
         axes: split, reorder and shard_state only act on collectives along
         exactly these grid axes (default: all)."""
+        if split == "auto":
+            if not profile:
+                raise CocoError("schedule('auto') needs profile=FILE (a machine profile: "
+                                "coco-calibrate writes one)")
+            if ranks is None and any(e is None for e in self.grid.shape):
+                raise CocoError("schedule('auto') on a grid with '?' needs ranks=N")
+            self._schedule = dict(split=False, reorder=False, shard_state=tuple(shard_state),
+                                  fuse=False, overlap=0, hierarchical=None, axes=None,
+                                  auto=(os.path.abspath(profile), ranks))
+            return self
         if fuse and any(e is None for e in self.grid.shape):
             raise CocoError("fuse needs a static grid (the number of ranks at compile time)")
         if overlap and overlap < 2:
@@ -489,6 +505,14 @@ class Program:
 
     def _passes(self):
         s = self._schedule
+        if s.get("auto"):
+            profile, ranks = s["auto"]
+            option = f"--coco-autoschedule=profile={profile}"
+            if ranks is not None:
+                option += f" ranks={int(ranks)}"
+            if s["shard_state"]:
+                option += f" state={','.join(s['shard_state'])}"
+            return [option]
         axes = ",".join(map(str, s["axes"])) if s["axes"] is not None else None
         on_axes = f"axes={axes}" if axes is not None else ""
         passes = []
@@ -515,6 +539,9 @@ class Program:
         transform.coco ops would fail on any other all_reduce they are given.
         reorder and shard_state are transform.coco ops on the functions."""
         s = self._schedule
+        if s.get("auto"):
+            raise CocoError("schedule('auto') has no transform script: the cost model "
+                            "chooses when the program is compiled (coco-autoschedule)")
         axes = None if s["axes"] is None else ", ".join(map(str, s["axes"]))
         axes_attr = "" if axes is None else f"axes = array<i64: {axes}>"
         passes = []

@@ -63,6 +63,34 @@ def test_optimizer_matches_numpy(kind, schedule, tmp_path):
         np.testing.assert_allclose(out[name], value, rtol=2e-5, atol=1e-6, err_msg=name)
 
 
+PROFILES = os.path.join(ROOT, "test", "Dialect", "Coco", "Transforms", "Inputs")
+
+
+@pytest.mark.parametrize("profile,sharded", [("memory-bound.json", True),
+                                             ("latency-bound.json", False)])
+def test_auto_schedule(profile, sharded, tmp_path):
+    """schedule("auto"): the cost model picks by the profile (sharded state
+    where memory is slow, AR-C where every collective costs a second), and
+    the program still matches numpy."""
+    prog = adam.build(N, coco.Grid("dp")).schedule(
+        "auto", profile=os.path.join(PROFILES, profile), ranks=R, shard_state=["m", "v"])
+    scheduled = prog.scheduled_mlir()
+    assert bool(re.search(r"sliced<0> on @dp> {[^}]*coco.name = \"m\"", scheduled)) == sharded
+    assert ("coco.all_reduce" in scheduled) != sharded
+    data = inputs("adam")
+    out = prog.compile(workdir=str(tmp_path)).run(ranks=R, inputs=data, scalars={"step": 2.0})
+    expected = ref.adam(data["w"], data["g"], data["m"], data["v"], 2.0)
+    for name, value in zip(["w", "m", "v"], expected):
+        np.testing.assert_allclose(out[name], value, rtol=2e-5, atol=1e-6, err_msg=name)
+
+
+def test_auto_schedule_needs_a_profile():
+    with pytest.raises(coco.CocoError, match="needs profile=FILE"):
+        adam.build(N, coco.Grid("dp")).schedule("auto")
+    with pytest.raises(coco.CocoError, match="needs ranks=N"):
+        adam.build(N, coco.Grid("dp")).schedule("auto", profile="p.json")
+
+
 def test_tp_layer_matches_numpy(tmp_path):
     rng = np.random.default_rng(3)
     x = rng.standard_normal((4, 8, 16), dtype=np.float32)

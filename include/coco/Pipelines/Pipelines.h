@@ -33,6 +33,22 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
                      "(coco-overlap; 0 = only collectives a schedule marked "
                      "with transform.coco.overlap)"),
       llvm::cl::init(0)};
+  PassOptions::Option<std::string> schedule{
+      *this, "schedule",
+      llvm::cl::desc("'auto': coco-autoschedule chooses the schedule first "
+                     "(needs profile=); empty: the program as given"),
+      llvm::cl::init("")};
+  PassOptions::Option<std::string> profile{
+      *this, "profile",
+      llvm::cl::desc("machine profile for schedule=auto (JSON)"),
+      llvm::cl::init("")};
+  PassOptions::Option<int64_t> ranks{
+      *this, "ranks",
+      llvm::cl::desc("number of ranks for schedule=auto ('?' grid extents)"),
+      llvm::cl::init(0)};
+  PassOptions::ListOption<std::string> state{
+      *this, "state",
+      llvm::cl::desc("for schedule=auto: arguments a schedule may shard")};
 };
 
 struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
