@@ -2,6 +2,7 @@
 
 #include "coco/CostModel/CostModel.h"
 
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/MemoryBuffer.h"
 
@@ -63,6 +64,15 @@ double Line::at(double bytes) const {
   if (points.size() < 2)
     return latency + bytes * secondsPerByte;
   // The segment around `bytes` (the first or last one beyond the sweep).
+  auto [xLast, yLast] = points.back();
+  if (bytes > xLast) {
+    // Beyond the sweep: on at the steeper of the last segment and the
+    // fitted line (a last segment that flattens must not make large
+    // messages cheap).
+    auto [xPrev, yPrev] = points[points.size() - 2];
+    double segment = xLast > xPrev ? (yLast - yPrev) / (xLast - xPrev) : 0;
+    return yLast + (bytes - xLast) * std::max({segment, secondsPerByte, 0.0});
+  }
   size_t i = 1;
   while (i + 1 < points.size() && points[i].first < bytes)
     ++i;
@@ -91,7 +101,10 @@ Line Line::fit(std::vector<std::pair<double, double>> points) {
   }
   double det = w * sxx - sx * sx;
   Line line;
-  if (points.empty() || det <= 1e-300 * w * sxx) {
+  bool distinct = llvm::any_of(points, [&](const auto &point) {
+    return point.first != points.front().first;
+  });
+  if (!distinct || det <= 1e-12 * w * sxx) {
     line.latency = points.empty() ? 0 : std::max(0.0, sy / w);
     return line;
   }
@@ -269,7 +282,7 @@ llvm::json::Value Profile::toJSON() const {
 }
 
 Expected<double> Model::collective(Collective kind, double bytes,
-                                   int64_t ranks) const {
+                                   int64_t ranks, int64_t together) const {
   if (ranks <= 1)
     return 0.0;
   auto byKind = profile.measured.find(kind);
@@ -278,11 +291,11 @@ Expected<double> Model::collective(Collective kind, double bytes,
     if (line != byKind->second.end())
       return line->second.at(bytes);
   }
-  return ring(kind, bytes, ranks);
+  return ring(kind, bytes, ranks, together);
 }
 
-Expected<double> Model::ring(Collective kind, double bytes,
-                             int64_t ranks) const {
+Expected<double> Model::ring(Collective kind, double bytes, int64_t ranks,
+                             int64_t together) const {
   if (profile.levels.empty())
     return failure(llvm::formatv("no measured {0} on {1} ranks and no levels "
                                  "to predict it from",
@@ -313,34 +326,49 @@ Expected<double> Model::ring(Collective kind, double bytes,
   // Across levels, NCCL's hierarchical form: reduce-scatter inside the
   // inner groups, the collective across them on 1/r of the data (each inner
   // rank on its own link), all-gather inside.
-  std::function<double(size_t, Collective, double, double)> at =
-      [&](size_t index, Collective k, double n, double r) -> double {
+  // `inner`: how many of the r ranks share a group of this level.
+  std::function<double(size_t, Collective, double, double, double)> at =
+      [&](size_t index, Collective k, double n, double r,
+          double inner) -> double {
     const Level &level = profile.levels[index];
-    if (index + 1 == profile.levels.size() || r <= double(level.ranks))
+    if (index + 1 == profile.levels.size() || r <= inner)
       return flat(level, k, n, r);
-    double inner = double(level.ranks), outer = std::ceil(r / inner);
+    if (inner <= 1) // every rank in another group: the next level's links
+      return at(index + 1, k, n, r,
+                index + 2 < profile.levels.size()
+                    ? double(profile.levels[index + 1].ranks)
+                    : r);
+    double outer = std::ceil(r / inner);
+    auto next = [&](Collective nk, double nn) {
+      return at(index + 1, nk, nn, outer,
+                index + 2 < profile.levels.size()
+                    ? double(profile.levels[index + 1].ranks)
+                    : outer);
+    };
     switch (k) {
     case Collective::AllReduce:
       return flat(level, Collective::ReduceScatter, n, inner) +
-             at(index + 1, Collective::AllReduce, n / inner, outer) +
+             next(Collective::AllReduce, n / inner) +
              flat(level, Collective::AllGather, n, inner);
     case Collective::ReduceScatter:
       return flat(level, Collective::ReduceScatter, n, inner) +
-             at(index + 1, Collective::ReduceScatter, n / inner, outer);
+             next(Collective::ReduceScatter, n / inner);
     case Collective::AllGather:
-      return at(index + 1, Collective::AllGather, n / inner, outer) +
+      return next(Collective::AllGather, n / inner) +
              flat(level, Collective::AllGather, n, inner);
     case Collective::Broadcast:
     case Collective::Reduce:
-      return at(index + 1, k, n, outer) + flat(level, k, n, inner);
+      return next(k, n) + flat(level, k, n, inner);
     case Collective::AllToAll:
     case Collective::SendRecv:
       // Most of the data crosses the outer links.
-      return at(index + 1, k, n, r);
+      return at(index + 1, k, n, r, r);
     }
     return 0.0;
   };
-  return at(0, kind, bytes, double(ranks));
+  double inner = together > 0 ? double(together)
+                              : double(profile.levels.front().ranks);
+  return at(0, kind, bytes, double(ranks), inner);
 }
 
 double Model::loop(double bytes) const {

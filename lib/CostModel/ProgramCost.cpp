@@ -3,6 +3,8 @@
 #include "coco/CostModel/ProgramCost.h"
 #include "coco/Dialect/Coco/IR/CocoOps.h"
 
+#include "mlir/Dialect/SCF/IR/SCF.h"
+
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/TypeSwitch.h"
 
@@ -50,7 +52,7 @@ FailureOr<double> blockBytes(Operation *at, Type type, int64_t worldRanks,
     elements *= size;
   }
   unsigned bits = dtensor.getElementType().getIntOrFloatBitWidth();
-  return elements * std::max(1u, bits / 8);
+  return elements * double((bits + 7) / 8);
 }
 
 std::optional<Collective> kindOf(Operation *op) {
@@ -71,11 +73,31 @@ bool isElementwise(Operation *op) {
 
 } // namespace
 
-FailureOr<Estimate> mlir::coco::cost::estimate(func::FuncOp function,
-                                               const Model &model,
-                                               int64_t worldRanks,
-                                               Lowering lowering) {
-  SymbolTableCollection symbols;
+namespace {
+/// How many members of the group along `axes` share one node of `perNode`
+/// ranks, world ranks lying on the grid row-major (the group of world rank
+/// 0; every group has the same shape).
+int64_t sharingANode(ArrayRef<int64_t> extents, ArrayRef<int64_t> axes,
+                     int64_t perNode) {
+  SmallVector<int64_t> stride(extents.size(), 1);
+  for (int64_t d = int64_t(extents.size()) - 2; d >= 0; --d)
+    stride[d] = stride[d + 1] * extents[d + 1];
+  std::vector<int64_t> members = {0};
+  for (int64_t axis : axes) {
+    std::vector<int64_t> next;
+    for (int64_t member : members)
+      for (int64_t c = 0; c < extents[axis]; ++c)
+        next.push_back(member + c * stride[axis]);
+    members = std::move(next);
+  }
+  return llvm::count_if(members,
+                        [&](int64_t rank) { return rank / perNode == 0; });
+}
+
+/// The ops of one region (a function body, a branch), priced.
+FailureOr<Estimate> priceRegion(Region &region, const Model &model,
+                                int64_t worldRanks, const Lowering &lowering,
+                                SymbolTableCollection &symbols) {
   Estimate total;
   // Bytes the fused loops move: values loaded once (arguments, results of
   // collectives and other non-loop ops) and values stored (loop results
@@ -83,10 +105,28 @@ FailureOr<Estimate> mlir::coco::cost::estimate(func::FuncOp function,
   llvm::DenseSet<Value> loaded;
   double loopBytes = 0;
   llvm::DenseMap<Operation *, double> matmulTimes;
-  WalkResult walk = function.walk([&](Operation *op) -> WalkResult {
+  WalkResult walk = region.walk<WalkOrder::PreOrder>([&](Operation *op)
+                                                         -> WalkResult {
     auto bytesOf = [&](Value value) {
       return blockBytes(op, value.getType(), worldRanks, symbols);
     };
+    // A branch: one of its regions runs (a pipeline stage's), the costlier.
+    if (auto branch = dyn_cast<scf::IfOp>(op)) {
+      Estimate worst;
+      for (Region *arm : {&branch.getThenRegion(), &branch.getElseRegion()}) {
+        FailureOr<Estimate> priced =
+            priceRegion(*arm, model, worldRanks, lowering, symbols);
+        if (failed(priced))
+          return WalkResult::interrupt();
+        if (priced->total() > worst.total())
+          worst = *priced;
+      }
+      total.collectives += worst.collectives;
+      total.loops += worst.loops;
+      total.matmuls += worst.matmuls;
+      total.overlapped += worst.overlapped;
+      return WalkResult::skip();
+    }
     if (std::optional<Collective> kind = kindOf(op)) {
       auto collective = cast<CollectiveOpInterface>(op);
       // all_gather's size is its output; the others', their input.
@@ -101,11 +141,18 @@ FailureOr<Estimate> mlir::coco::cost::estimate(func::FuncOp function,
       int64_t ranks = 1;
       for (int64_t axis : collective.getCommAxes())
         ranks *= (*extents)[axis];
+      // Where the group lies on the machine: how many of its ranks share
+      // a node (world ranks fill nodes in order).
+      int64_t together = 0;
+      if (!model.getProfile().levels.empty())
+        together = sharingANode(*extents, collective.getCommAxes(),
+                                model.getProfile().levels.front().ranks);
       Collective priced = *kind == Collective::ReduceScatter &&
                                   lowering.fuseReduceScatter
                               ? Collective::AllToAll
                               : *kind;
-      llvm::Expected<double> time = model.collective(priced, *bytes, ranks);
+      llvm::Expected<double> time =
+          model.collective(priced, *bytes, ranks, together);
       if (!time) {
         op->emitError() << "cost model: " << llvm::toString(time.takeError());
         return WalkResult::interrupt();
@@ -154,7 +201,8 @@ FailureOr<Estimate> mlir::coco::cost::estimate(func::FuncOp function,
       unsigned bits = cast<DTensorType>(matmul.getResult().getType())
                           .getElementType()
                           .getIntOrFloatBitWidth();
-      double time = model.matmul(2 * (*out / (bits / 8)) * k);
+      double elements = *out / double((bits + 7) / 8);
+      double time = model.matmul(2 * elements * k);
       matmulTimes[op] = time;
       total.matmuls += time;
       return WalkResult::advance();
@@ -195,6 +243,16 @@ FailureOr<Estimate> mlir::coco::cost::estimate(func::FuncOp function,
   });
   if (walk.wasInterrupted())
     return failure();
-  total.loops = model.loop(loopBytes);
+  total.loops += model.loop(loopBytes);
   return total;
+}
+} // namespace
+
+FailureOr<Estimate> mlir::coco::cost::estimate(func::FuncOp function,
+                                               const Model &model,
+                                               int64_t worldRanks,
+                                               Lowering lowering) {
+  SymbolTableCollection symbols;
+  return priceRegion(function.getBody(), model, worldRanks, lowering,
+                     symbols);
 }

@@ -59,6 +59,10 @@ void mlir::coco::buildCocoLowerToCPUPipeline(
     autoschedule.profile = options.profile;
     autoschedule.ranks = options.ranks;
     autoschedule.state = llvm::to_vector(options.state);
+    // Priced as this pipeline lowers.
+    autoschedule.fuseElementwise = options.fuseElementwise;
+    autoschedule.overlapChunks = options.overlapChunks;
+    autoschedule.fuseReduceScatter = options.fuseReduceScatter;
     pm.addPass(createCocoAutoschedulePass(autoschedule));
   }
   buildCocoBufferizePipeline(pm, options.fuseElementwise,

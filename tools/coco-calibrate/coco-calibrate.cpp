@@ -179,6 +179,13 @@ int main(int argc, char **argv) {
     }
   }
 
+  if (ranks < 2)
+    usage("needs at least 2 ranks (mpirun -np R, R >= 2): with one there is "
+          "no communication to measure");
+  std::sort(sizes.begin(), sizes.end());
+  sizes.erase(std::unique(sizes.begin(), sizes.end()), sizes.end());
+  if (sizes.size() < 2)
+    usage("--sizes needs at least two different sizes");
   int64_t comm = coco_rt_comm(1, -1, 1, 1, 1, 0);
   std::vector<std::pair<double, double>> points[7];
   const Collective kinds[] = {Collective::AllReduce, Collective::ReduceScatter,
@@ -270,10 +277,6 @@ int main(int argc, char **argv) {
     profile.levels.push_back(level);
     profile.chunkOverhead = allReduce.latency;
     profile.overlapEfficiency = overlapEfficiency(comm, reps);
-  } else {
-    // One rank: no communication to measure; a level of free links keeps
-    // the profile usable.
-    profile.levels.push_back(Level{"one rank", 1, 0, 1e12, "no links"});
   }
 
   if (rank == 0) {

@@ -99,9 +99,13 @@ public:
 
   /// Seconds for `kind` on `bytes` over a group of `ranks`: the measured
   /// line for that many ranks if the profile has one, else the ring
-  /// algorithm on the levels (hierarchical across levels). One rank: 0.
+  /// algorithm on the levels (hierarchical across levels). `together`: how
+  /// many of the group's ranks share one group of the innermost level (a
+  /// node); by default as many as fit. A group whose ranks are each on
+  /// another node (a data-parallel axis outside a node's tensor-parallel
+  /// one) runs on the outer links only. One rank: 0.
   llvm::Expected<double> collective(Collective kind, double bytes,
-                                    int64_t ranks) const;
+                                    int64_t ranks, int64_t together = 0) const;
   /// A fused loop that reads and writes `bytes` in all.
   double loop(double bytes) const;
   double matmul(double flops) const;
@@ -116,8 +120,8 @@ public:
   double overlapped(double compute, double comm, int64_t chunks) const;
 
 private:
-  llvm::Expected<double> ring(Collective kind, double bytes,
-                              int64_t ranks) const;
+  llvm::Expected<double> ring(Collective kind, double bytes, int64_t ranks,
+                              int64_t together) const;
   Profile profile;
 };
 

@@ -100,7 +100,7 @@ def autoschedule_choice(source, passes):
     """The schedule coco-autoschedule's remark says it chose."""
     result = subprocess.run(["coco-opt", source, *passes, "--remarks-filter=coco-autoschedule",
                              "-o", os.devnull], check=True, capture_output=True, text=True)
-    chosen = re.search(r'Remark="chose (\S+):', result.stderr)
+    chosen = re.search(r'Remark="chose (.+?): predicted', result.stderr)
     assert chosen, f"no coco-autoschedule remark:\n{result.stderr}"
     return chosen.group(1)
 

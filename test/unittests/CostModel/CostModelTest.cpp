@@ -58,13 +58,24 @@ TEST(CostModel, FitsALine) {
 
 TEST(CostModel, InterpolatesMeasuredPoints) {
   // The algorithm changes at 16 MiB: 1 ms at 1 MiB, 5 ms at 8 MiB, 6 ms at
-  // 16 MiB (faster per byte). Between points linear; beyond, along the last
-  // segment.
+  // 16 MiB (faster per byte). Between points linear; beyond, along the
+  // steeper of the last segment and the fitted line.
   Line line = Line::fit({{1 << 20, 1e-3}, {8 << 20, 5e-3}, {16 << 20, 6e-3}});
   EXPECT_NEAR(line.at(8 << 20), 5e-3, 1e-15);
   EXPECT_NEAR(line.at(12 << 20), 5.5e-3, 1e-15);
-  EXPECT_NEAR(line.at(32 << 20), 8e-3, 1e-15);
+  EXPECT_NEAR(line.at(32 << 20),
+              6e-3 + double(16 << 20) *
+                         std::max(1e-3 / double(8 << 20), line.secondsPerByte),
+              1e-15);
   EXPECT_NEAR(line.at(4.5 * (1 << 20)), 3e-3, 1e-15);
+  // A last segment flatter than the fitted line: beyond the sweep the
+  // steeper slope holds (large messages never get cheaper per byte).
+  EXPECT_GE(line.at(64 << 20) - line.at(16 << 20),
+            line.secondsPerByte * (48 << 20) * 0.999);
+  // Repeated sizes only: no slope to fit, a latency.
+  Line same = Line::fit({{4096, 1e-3}, {4096, 1e-3}, {4096, 1e-3}});
+  EXPECT_EQ(same.secondsPerByte, 0);
+  EXPECT_NEAR(same.latency, 1e-3, 1e-15);
   // The points survive the JSON round trip.
   Profile profile;
   profile.copyBandwidth = profile.matmulFlops = 1;
@@ -113,6 +124,24 @@ TEST(CostModel, HierarchicalAcrossLevels) {
   double expected = (7 + 70 + 30 + 150 + 7 + 70) * 1e-6;
   EXPECT_NEAR(expectTime(m.collective(Collective::AllReduce, 8e6, 32)),
               expected, 1e-12);
+}
+
+TEST(CostModel, GroupsAcrossNodesUseTheOuterLinks) {
+  Model m = model();
+  // 4 ranks, each on another node (a data-parallel axis outside the
+  // node): the ring on the network (5 us, 10 GB/s), 1 MB:
+  // 2*3*5 us + 2*3/4 * 1e6 / 1e10 = 30 + 150 us.
+  EXPECT_NEAR(expectTime(m.collective(Collective::AllReduce, 1e6, 4, 1)),
+              180e-6, 1e-12);
+  // The same 4 ranks inside one node: 21 us (RingOnOneLevel).
+  EXPECT_NEAR(expectTime(m.collective(Collective::AllReduce, 1e6, 4, 4)),
+              21e-6, 1e-12);
+  // 16 ranks, 2 per node: reduce_scatter over the pair, all_reduce of half
+  // over 8 nodes, all_gather over the pair.
+  double pair = 1e-6 + 0.5 * 1e6 / 1e11;
+  double nodes = 2 * 7 * 5e-6 + 2 * 7.0 / 8 * 0.5e6 / 1e10;
+  EXPECT_NEAR(expectTime(m.collective(Collective::AllReduce, 1e6, 16, 2)),
+              2 * pair + nodes, 1e-12);
 }
 
 TEST(CostModel, LoopsMatmulsAndOverlap) {
@@ -210,6 +239,33 @@ TEST(CostModel, PricesAProgram) {
   mlir::FailureOr<Estimate> four = mlir::coco::cost::estimate(sgd, m, 4);
   ASSERT_TRUE(mlir::succeeded(four));
   EXPECT_NEAR(four->collectives, 6e-6 + 1.5 * 4096 / 1e11, 1e-15);
+}
+
+TEST(CostModel, PricesWhereTheGroupLies) {
+  mlir::DialectRegistry registry;
+  mlir::coco::registerCocoAndUpstreamDialects(registry);
+  mlir::MLIRContext context(registry);
+  // A [4, 8] grid: axis 1 (8 ranks) fills a node, axis 0 crosses nodes.
+  // The same 4 KiB all_reduce along axis 0 is priced on the network, and
+  // one branch of an scf.if counts (the costlier), not both.
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      mlir::parseSourceString<mlir::ModuleOp>(R"mlir(
+    coco.grid @g(shape = [4, 8])
+    func.func @dp(%g: !coco.dtensor<1024xf32, local on @g[0]>, %c: i1) {
+      %s = coco.all_reduce sum %g : !coco.dtensor<1024xf32, local on @g[0]>
+      scf.if %c {
+        %t = coco.all_reduce sum %g : !coco.dtensor<1024xf32, local on @g[0]>
+      }
+      return
+    })mlir",
+                                                  &context);
+  ASSERT_TRUE(module);
+  Model m = model();
+  auto dp = *module->getOps<mlir::func::FuncOp>().begin();
+  mlir::FailureOr<Estimate> estimate = mlir::coco::cost::estimate(dp, m, 32);
+  ASSERT_TRUE(mlir::succeeded(estimate));
+  double network = 2 * 3 * 5e-6 + 1.5 * 4096 / 1e10;
+  EXPECT_NEAR(estimate->collectives, 2 * network, 1e-15);
 }
 
 } // namespace

@@ -70,7 +70,8 @@ struct CocoAutoschedulePass
     return candidate.extra ? candidate.extra(module) : success();
   }
 
-  /// The predicted time of one call of every public function.
+  /// The predicted time of one call of every defined function (private
+  /// ones count as called once).
   FailureOr<double> predict(ModuleOp module, const cost::Model &model,
                             std::string &why) {
     ScopedDiagnosticHandler capture(&getContext(), [&](Diagnostic &diag) {
@@ -79,11 +80,12 @@ struct CocoAutoschedulePass
       return success();
     });
     double total = 0;
+    cost::Lowering lowering{fuseElementwise, overlapChunks, fuseReduceScatter};
     for (auto function : module.getOps<func::FuncOp>()) {
-      if (function.isExternal() || !function.isPublic())
+      if (function.isExternal())
         continue;
       FailureOr<cost::Estimate> estimate =
-          cost::estimate(function, model, ranks);
+          cost::estimate(function, model, ranks, lowering);
       if (failed(estimate))
         return failure();
       total += estimate->total();
@@ -212,9 +214,22 @@ struct CocoAutoschedulePass
                           ")";
     if (!skipped.empty())
       message += "; left out: " + llvm::join(skipped, "; ");
+    // At the functions that communicate (the module's first function if
+    // none does).
+    bool reported = false;
     for (auto function : module.getOps<func::FuncOp>())
-      if (!function.isExternal() && function.isPublic())
+      if (!function.isExternal() &&
+          function.walk([](CollectiveOpInterface) {
+                    return WalkResult::interrupt();
+                  }).wasInterrupted()) {
         remarkApplied(function, "autoschedule", message);
+        reported = true;
+      }
+    if (!reported)
+      for (auto function : module.getOps<func::FuncOp>()) {
+        remarkApplied(function, "autoschedule", message);
+        break;
+      }
 
     std::string why;
     if (failed(apply(best.candidate, module, /*trial=*/false, why))) {

@@ -33,6 +33,15 @@ struct CocoPredictPass
                          << llvm::toString(loaded.takeError());
       return signalPassFailure();
     }
+    bool dynamicGrid = false;
+    module.walk([&](GridOp grid) {
+      dynamicGrid |= llvm::any_of(grid.getShape(), ShapedType::isDynamic);
+    });
+    if (dynamicGrid && ranks < 1) {
+      module.emitError() << "coco-predict: a grid has a '?' extent: give the "
+                            "number of ranks with ranks=N";
+      return signalPassFailure();
+    }
     cost::Model model(std::move(*loaded));
     for (auto function : module.getOps<func::FuncOp>()) {
       if (function.isExternal() || !function.isPublic())

@@ -123,7 +123,15 @@ def CocoAutoschedulePass : Pass<"coco-autoschedule", "ModuleOp"> {
            "number of ranks the program runs on (for '?' grid extents)">,
     ListOption<"state", "state", "std::string",
                "coco.name of arguments the caller lets a schedule shard "
-               "(their per-rank shape changes)">
+               "(their per-rank shape changes)">,
+    Option<"fuseElementwise", "fuse-elementwise", "bool", "true",
+           "price as the pipeline will lower: one loop per elementwise "
+           "group (false: per op)">,
+    Option<"overlapChunks", "overlap-chunks", "int64_t", "0",
+           "price as the pipeline will lower: matmul + collective pairs "
+           "overlapped in this many chunks">,
+    Option<"fuseReduceScatter", "fuse-reduce-scatter", "bool", "false",
+           "price as the pipeline will lower: reduce_scatter by all_to_all">
   ];
 }
 
