@@ -16,6 +16,7 @@
 #include "coco/CostModel/CostModel.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
 
 namespace mlir::coco::cost {
 
@@ -26,6 +27,13 @@ struct Estimate {
   double overlapped = 0;
   double total() const { return collectives + loops + matmuls + overlapped; }
 };
+
+/// The model of the profile at `path`, for pricing `module` on `ranks`
+/// ranks; an error at the module, prefixed with `pass`, when the path is
+/// empty, the profile does not load, or a grid has a '?' extent and ranks
+/// is not given.
+FailureOr<Model> loadModelFor(ModuleOp module, StringRef pass, StringRef path,
+                              int64_t ranks);
 
 /// How the pipeline will lower the program (its options).
 struct Lowering {

@@ -144,28 +144,11 @@ struct CocoAutoschedulePass
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    if (profile.empty()) {
-      module.emitError() << "coco-autoschedule: give the machine profile "
-                            "with profile=FILE (coco-calibrate writes one; "
-                            "profiles/ has shipped ones)";
+    FailureOr<cost::Model> loaded =
+        cost::loadModelFor(module, "coco-autoschedule", profile, ranks);
+    if (failed(loaded))
       return signalPassFailure();
-    }
-    llvm::Expected<cost::Profile> loaded = cost::Profile::load(profile);
-    if (!loaded) {
-      module.emitError() << "coco-autoschedule: "
-                         << llvm::toString(loaded.takeError());
-      return signalPassFailure();
-    }
-    bool dynamicGrid = false;
-    module.walk([&](GridOp grid) {
-      dynamicGrid |= llvm::any_of(grid.getShape(), ShapedType::isDynamic);
-    });
-    if (dynamicGrid && ranks < 1) {
-      module.emitError() << "coco-autoschedule: a grid has a '?' extent: "
-                            "give the number of ranks with ranks=N";
-      return signalPassFailure();
-    }
-    cost::Model model(std::move(*loaded));
+    const cost::Model &model = *loaded;
 
     struct Priced {
       Candidate candidate;

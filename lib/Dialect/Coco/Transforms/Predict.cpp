@@ -22,27 +22,11 @@ struct CocoPredictPass
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    llvm::Expected<cost::Profile> loaded =
-        profile.empty() ? llvm::Expected<cost::Profile>(
-                              llvm::createStringError(
-                                  llvm::inconvertibleErrorCode(),
-                                  "give the machine profile with profile=FILE"))
-                        : cost::Profile::load(profile);
-    if (!loaded) {
-      module.emitError() << "coco-predict: "
-                         << llvm::toString(loaded.takeError());
+    FailureOr<cost::Model> loaded =
+        cost::loadModelFor(module, "coco-predict", profile, ranks);
+    if (failed(loaded))
       return signalPassFailure();
-    }
-    bool dynamicGrid = false;
-    module.walk([&](GridOp grid) {
-      dynamicGrid |= llvm::any_of(grid.getShape(), ShapedType::isDynamic);
-    });
-    if (dynamicGrid && ranks < 1) {
-      module.emitError() << "coco-predict: a grid has a '?' extent: give the "
-                            "number of ranks with ranks=N";
-      return signalPassFailure();
-    }
-    cost::Model model(std::move(*loaded));
+    const cost::Model &model = *loaded;
     for (auto function : module.getOps<func::FuncOp>()) {
       if (function.isExternal() || !function.isPublic())
         continue;
