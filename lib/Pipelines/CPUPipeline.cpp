@@ -54,7 +54,7 @@ void mlir::coco::buildCocoLowerToCPUPipeline(
     OpPassManager &pm, const CPUPipelineOptions &options) {
   // schedule=auto: the cost model picks the schedule on the global view,
   // before anything is lowered.
-  if (options.schedule == "auto") {
+  if (options.schedule == ScheduleMode::Auto) {
     CocoAutoschedulePassOptions autoschedule;
     autoschedule.profile = options.profile;
     autoschedule.ranks = options.ranks;

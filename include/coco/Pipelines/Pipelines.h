@@ -14,6 +14,10 @@ namespace mlir {
 class OpPassManager;
 namespace coco {
 
+/// How coco-lower-to-cpu schedules: as the program says, or by the cost
+/// model (coco-autoschedule).
+enum class ScheduleMode { Given, Auto };
+
 struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
   PassOptions::Option<bool> fuseElementwise{
       *this, "fuse-elementwise",
@@ -33,11 +37,15 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
                      "(coco-overlap; 0 = only collectives a schedule marked "
                      "with transform.coco.overlap)"),
       llvm::cl::init(0)};
-  PassOptions::Option<std::string> schedule{
+  PassOptions::Option<ScheduleMode> schedule{
       *this, "schedule",
-      llvm::cl::desc("'auto': coco-autoschedule chooses the schedule first "
-                     "(needs profile=); empty: the program as given"),
-      llvm::cl::init("")};
+      llvm::cl::desc("auto: coco-autoschedule chooses the schedule first "
+                     "(needs profile=); given (default): the program as it is"),
+      llvm::cl::init(ScheduleMode::Given),
+      llvm::cl::values(
+          clEnumValN(ScheduleMode::Given, "given", "the program's schedule"),
+          clEnumValN(ScheduleMode::Auto, "auto",
+                     "chosen by the cost model (coco-autoschedule)"))};
   PassOptions::Option<std::string> profile{
       *this, "profile",
       llvm::cl::desc("machine profile for schedule=auto (JSON)"),

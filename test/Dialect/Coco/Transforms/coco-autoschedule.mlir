@@ -5,7 +5,7 @@
 // the better, so RS-C-AG, and with the caller's consent (state=m) sharded
 // state on top.
 // RUN: coco-opt %s "--coco-autoschedule=profile=%S/Inputs/memory-bound.json state=m" --remarks-filter=coco-autoschedule 2>&1 | FileCheck %s --check-prefix=MEM
-// MEM: coco-autoschedule.mlir:[[@LINE+28]]:1: remark: [Passed] applied | Category:coco-autoschedule | Function=step | Remark="chose RS-C-AG+shard-state(m): predicted {{[0-9.]+}} ms per step with memory-bound (test) (ranking: RS-C-AG+shard-state(m) {{[0-9.]+}} ms, RS-C-AG {{[0-9.]+}} ms, AR-C {{[0-9.]+}} ms)"
+// MEM: coco-autoschedule.mlir:[[@LINE+31]]:1: remark: [Passed] applied | Category:coco-autoschedule | Function=step | Remark="chose RS-C-AG+shard-state(m): predicted {{[0-9.]+}} ms per step with memory-bound (test) (ranking: RS-C-AG+shard-state(m) {{[0-9.]+}} ms, RS-C-AG {{[0-9.]+}} ms, AR-C {{[0-9.]+}} ms)"
 // MEM: func.func @step(%arg0
 // MEM-SAME: !coco.dtensor<4096xf32, sliced<0> on @dp> {coco.name = "m"}
 // MEM: coco.reduce_scatter sum
@@ -21,6 +21,9 @@
 // The CPU pipeline's schedule=auto runs it first.
 // RUN: coco-opt %s "--coco-lower-to-cpu=schedule=auto profile=%S/Inputs/memory-bound.json state=m" --remarks-filter=coco-autoschedule -o /dev/null 2>&1 | FileCheck %s --check-prefix=PIPE
 // PIPE: Remark="chose RS-C-AG+shard-state(m): predicted
+// A misspelled mode is an error, not the program left as it is.
+// RUN: not coco-opt %s "--coco-lower-to-cpu=schedule=atuo" 2>&1 | FileCheck %s --check-prefix=MODE
+// MODE: for the --schedule option: Cannot find option named 'atuo'
 //
 // RUN: not coco-opt %s --coco-autoschedule 2>&1 | FileCheck %s --check-prefix=NOPROFILE
 // NOPROFILE: error: coco-autoschedule: give the machine profile with profile=FILE

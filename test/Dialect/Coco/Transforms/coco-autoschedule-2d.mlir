@@ -1,0 +1,18 @@
+// A data-parallel sum over both axes of a [16, 8] grid (16 nodes of 8
+// GPUs, the shipped DGX H100 profile): the hierarchical all-reduce over the
+// node's axis is a candidate next to AR-C and RS-C-AG, and all three are
+// priced and ranked.
+// RUN: coco-opt %s "--coco-autoschedule=profile=%coco_src_root/tools/coco-calibrate/profiles/dgx-h100.json" --remarks-filter=coco-autoschedule 2>&1 | FileCheck %s
+// CHECK: remark: [Passed] applied | Category:coco-autoschedule | Function=step | Remark="chose {{.*}} per step with DGX H100 (published figures) (ranking:
+// CHECK-SAME: hierarchical(inner=1)+reorder {{[0-9.]+}} ms
+// CHECK-SAME: AR-C {{[0-9.]+}} ms
+// CHECK-NOT: coco.all_reduce sum %{{.*}} along [0, 1]
+coco.grid @g(shape = [16, 8])
+!L = !coco.dtensor<1048576xf32, [local, local] on @g>
+!R = !coco.dtensor<1048576xf32, replicated on @g>
+func.func @step(%w: !R {coco.name = "w"}, %g: !L {coco.name = "g"}) {
+  %s = coco.all_reduce sum %g along [0, 1] : !L
+  %wn = coco.sub %w, %s : !R, !R
+  coco.update %w, %wn : !R
+  return
+}
