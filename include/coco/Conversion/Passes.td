@@ -25,8 +25,14 @@ def ConvertCocoToLLVMPass : Pass<"convert-coco-to-llvm", "ModuleOp"> {
     lowered to loops or kernels.
   }];
   let options = [
-    Option<"runtime", "runtime", "std::string", /*default=*/"\"cpu\"",
-           "cpu (coco_rt_*, MPI) | gpu (coco_gpu_*, NCCL and cuBLAS)">
+    Option<"runtime", "runtime", "::mlir::coco::RuntimeTarget",
+           /*default=*/"::mlir::coco::RuntimeTarget::CPU",
+           "The runtime the calls go to",
+           [{::llvm::cl::values(
+             clEnumValN(::mlir::coco::RuntimeTarget::CPU, "cpu",
+                        "coco_rt_* (MPI)"),
+             clEnumValN(::mlir::coco::RuntimeTarget::GPU, "gpu",
+                        "coco_gpu_* (NCCL), matmuls into cuBLAS"))}]>
   ];
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }

@@ -71,9 +71,8 @@ std::string describeSite(Operation *op) {
 template <typename SourceOp>
 class RuntimeCallPattern : public ConvertOpToLLVMPattern<SourceOp> {
 public:
-  RuntimeCallPattern(const LLVMTypeConverter &converter,
-                     SymbolTableCollection &symbols)
-      : ConvertOpToLLVMPattern<SourceOp>(converter), symbols(symbols) {}
+  RuntimeCallPattern(const LLVMTypeConverter &converter, RuntimeCalls &runtime)
+      : ConvertOpToLLVMPattern<SourceOp>(converter), runtime(runtime) {}
 
 protected:
   Type i32() const { return IntegerType::get(this->getContext(), 32); }
@@ -85,26 +84,12 @@ protected:
                                     b.getIntegerAttr(type, value));
   }
 
-  /// Calls `name(args)` and returns the result (null for void).
-  Value call(ConversionPatternRewriter &rewriter, Operation *op,
-             StringRef name, ValueRange args, Type result = {}) const {
-    SmallVector<Type> argTypes(args.getTypes());
-    auto module = op->getParentOfType<ModuleOp>();
-    OpBuilder::InsertionGuard guard(rewriter);
-    FailureOr<LLVM::LLVMFuncOp> function = LLVM::lookupOrCreateFn(
-        rewriter, module, name, argTypes,
-        result ? result : LLVM::LLVMVoidType::get(this->getContext()));
-    if (failed(function))
-      return {};
-    auto callOp = LLVM::CallOp::create(rewriter, op->getLoc(), *function, args);
-    return result ? callOp.getResult() : Value();
-  }
-
   /// The runtime's communicator handle for the group of (grid, axes).
   FailureOr<Value> communicator(ConversionPatternRewriter &rewriter,
                                 Operation *op, FlatSymbolRefAttr gridName,
                                 ArrayRef<int64_t> axes) const {
-    auto grid = symbols.lookupNearestSymbolFrom<GridOp>(op, gridName);
+    auto grid =
+        runtime.getSymbols().lookupNearestSymbolFrom<GridOp>(op, gridName);
     if (!grid)
       return rewriter.notifyMatchFailure(op, "unknown grid");
     if (axes.empty() || axes.size() > 4)
@@ -118,34 +103,14 @@ protected:
     }
     if (axes.size() == 1) {
       args.push_back(constant(rewriter, loc, i64(), axes.front()));
-      return call(rewriter, op, "coco_rt_comm", args, i64());
+      return runtime.call(rewriter, op, "coco_rt_comm", args, i64());
     }
     // A group of axes: the flattened communicator, outer axis first.
     args.push_back(constant(rewriter, loc, i64(), axes.size()));
     for (int64_t i = 0; i < 4; ++i)
       args.push_back(constant(rewriter, loc, i64(),
                               i < (int64_t)axes.size() ? axes[i] : -1));
-    return call(rewriter, op, "coco_rt_comm_group", args, i64());
-  }
-
-  /// A pointer to a NUL-terminated global string naming the op and its
-  /// location.
-  Value site(ConversionPatternRewriter &rewriter, Operation *op) const {
-    auto module = op->getParentOfType<ModuleOp>();
-    std::string text = describeSite(op);
-    std::string name;
-    for (unsigned i = 0;; ++i) {
-      name = "__coco_site_" + std::to_string(i);
-      auto existing = module.lookupSymbol<LLVM::GlobalOp>(name);
-      if (!existing)
-        break;
-      auto value = dyn_cast_or_null<StringAttr>(existing.getValueOrNull());
-      if (value && value.getValue() == StringRef(text.c_str(), text.size() + 1))
-        return LLVM::AddressOfOp::create(rewriter, op->getLoc(), existing);
-    }
-    return LLVM::createGlobalString(op->getLoc(), rewriter, name,
-                                    StringRef(text.c_str(), text.size() + 1),
-                                    LLVM::Linkage::Internal);
+    return runtime.call(rewriter, op, "coco_rt_comm_group", args, i64());
   }
 
   /// Appends (rank, pointer to descriptor) for the memref `original`, whose
@@ -170,7 +135,7 @@ protected:
     args.push_back(slot);
   }
 
-  /// site, communicator, dtype: the arguments every collective starts with.
+/// site, communicator, dtype: the arguments every collective starts with.
   FailureOr<SmallVector<Value>> commonArgs(ConversionPatternRewriter &rewriter,
                                            Operation *op, Type elementType,
                                            FlatSymbolRefAttr grid,
@@ -181,18 +146,32 @@ protected:
     FailureOr<Value> comm = communicator(rewriter, op, grid, axes);
     if (failed(comm))
       return failure();
-    return SmallVector<Value>{site(rewriter, op), *comm,
+    return SmallVector<Value>{runtime.site(rewriter, op), *comm,
                               constant(rewriter, op->getLoc(), i32(), dtype)};
   }
 
-  SymbolTableCollection &symbols;
+  RuntimeCalls &runtime;
+};
+
+/// The communication op's runtime entry point, "all_reduce" for
+/// coco_rt_all_reduce or coco_gpu_all_reduce.
+template <typename SourceOp>
+class CommunicationPattern : public RuntimeCallPattern<SourceOp> {
+public:
+  CommunicationPattern(const LLVMTypeConverter &converter,
+                       RuntimeCalls &runtime, StringRef entryPoint)
+      : RuntimeCallPattern<SourceOp>(converter, runtime),
+        function(runtime.communication(entryPoint)) {}
+
+protected:
+  std::string function;
 };
 
 /// Destination-style collectives: (site, comm, dtype, <op params>, in, out).
 template <typename SourceOp>
-class CollectiveCallLowering : public RuntimeCallPattern<SourceOp> {
+class CollectiveCallLowering : public CommunicationPattern<SourceOp> {
 public:
-  using RuntimeCallPattern<SourceOp>::RuntimeCallPattern;
+  using CommunicationPattern<SourceOp>::CommunicationPattern;
   using OpAdaptor = typename SourceOp::Adaptor;
 
   LogicalResult
@@ -209,13 +188,12 @@ public:
     appendParams(op, rewriter, *args);
     this->appendBuffer(rewriter, op, op.getInput(), adaptor.getInput(), *args);
     this->appendBuffer(rewriter, op, op.getInit(), adaptor.getInit(), *args);
-    this->call(rewriter, op, runtimeName(), *args);
+    this->runtime.call(rewriter, op, this->function, *args);
     rewriter.eraseOp(op);
     return success();
   }
 
 private:
-  static StringRef runtimeName();
   void appendParams(SourceOp op, ConversionPatternRewriter &rewriter,
                     SmallVectorImpl<Value> &args) const;
 
@@ -226,19 +204,6 @@ private:
     return this->constant(b, op.getLoc(), this->i64(), v);
   }
 };
-
-#define COCO_RUNTIME_NAME(OP, NAME)                                            \
-  template <>                                                                  \
-  StringRef CollectiveCallLowering<OP>::runtimeName() {                        \
-    return NAME;                                                               \
-  }
-COCO_RUNTIME_NAME(CommAllReduceOp, "coco_rt_all_reduce")
-COCO_RUNTIME_NAME(CommReduceScatterOp, "coco_rt_reduce_scatter")
-COCO_RUNTIME_NAME(CommAllGatherOp, "coco_rt_all_gather")
-COCO_RUNTIME_NAME(CommBroadcastOp, "coco_rt_broadcast")
-COCO_RUNTIME_NAME(CommReduceOp, "coco_rt_reduce")
-COCO_RUNTIME_NAME(CommAllToAllOp, "coco_rt_all_to_all")
-#undef COCO_RUNTIME_NAME
 
 template <>
 void CollectiveCallLowering<CommAllReduceOp>::appendParams(
@@ -280,9 +245,9 @@ void CollectiveCallLowering<CommAllToAllOp>::appendParams(
   args.push_back(i64Of(b, op, op.getConcatDim()));
 }
 /// coco.comm.recv: (site, comm, dtype, peer, out).
-class RecvLowering : public RuntimeCallPattern<CommRecvOp> {
+class RecvLowering : public CommunicationPattern<CommRecvOp> {
 public:
-  using RuntimeCallPattern::RuntimeCallPattern;
+  using CommunicationPattern::CommunicationPattern;
   LogicalResult
   matchAndRewrite(CommRecvOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
@@ -295,16 +260,16 @@ public:
       return failure();
     args->push_back(adaptor.getPeer());
     appendBuffer(rewriter, op, op.getInit(), adaptor.getInit(), *args);
-    call(rewriter, op, "coco_rt_recv", *args);
+    runtime.call(rewriter, op, function, *args);
     rewriter.eraseOp(op);
     return success();
   }
 };
 
 /// coco.comm.send: (site, comm, dtype, peer, in).
-class SendLowering : public RuntimeCallPattern<CommSendOp> {
+class SendLowering : public CommunicationPattern<CommSendOp> {
 public:
-  using RuntimeCallPattern::RuntimeCallPattern;
+  using CommunicationPattern::CommunicationPattern;
   LogicalResult
   matchAndRewrite(CommSendOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
@@ -318,7 +283,7 @@ public:
       return failure();
     args->push_back(adaptor.getPeer());
     appendBuffer(rewriter, op, op.getInput(), adaptor.getInput(), *args);
-    call(rewriter, op, "coco_rt_send", *args);
+    runtime.call(rewriter, op, function, *args);
     rewriter.eraseOp(op);
     return success();
   }
@@ -328,12 +293,9 @@ public:
 /// coco.comm.ireduce_scatter: (site, comm, dtype, kind, dim, in, out) ->
 /// request.
 template <typename SourceOp>
-class NonBlockingCallLowering : public RuntimeCallPattern<SourceOp> {
+class NonBlockingCallLowering : public CommunicationPattern<SourceOp> {
 public:
-  NonBlockingCallLowering(const LLVMTypeConverter &converter,
-                          SymbolTableCollection &symbols, StringRef runtimeName)
-      : RuntimeCallPattern<SourceOp>(converter, symbols),
-        runtimeName(runtimeName) {}
+  using CommunicationPattern<SourceOp>::CommunicationPattern;
   using OpAdaptor = typename SourceOp::Adaptor;
 
   LogicalResult
@@ -352,23 +314,21 @@ public:
       args->push_back(this->constant(rewriter, loc, this->i64(), op.getDim()));
     this->appendBuffer(rewriter, op, op.getInput(), adaptor.getInput(), *args);
     this->appendBuffer(rewriter, op, op.getInit(), adaptor.getInit(), *args);
-    rewriter.replaceOp(op, this->call(rewriter, op, runtimeName, *args,
-                                      this->i64()));
+    rewriter.replaceOp(op, this->runtime.call(rewriter, op, this->function,
+                                              *args, this->i64()));
     return success();
   }
-
-private:
-  StringRef runtimeName;
 };
 
 /// coco.comm.wait: (site, request).
-class WaitLowering : public RuntimeCallPattern<CommWaitOp> {
+class WaitLowering : public CommunicationPattern<CommWaitOp> {
 public:
-  using RuntimeCallPattern::RuntimeCallPattern;
+  using CommunicationPattern::CommunicationPattern;
   LogicalResult
   matchAndRewrite(CommWaitOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    call(rewriter, op, "coco_rt_wait", {site(rewriter, op), adaptor.getRequest()});
+    runtime.call(rewriter, op, function,
+                            {runtime.site(rewriter, op), adaptor.getRequest()});
     rewriter.eraseOp(op);
     return success();
   }
@@ -377,8 +337,11 @@ public:
 /// Whether the GPU runtime's cuBLAS call computes `op`: a plain matmul on
 /// buffers of one element type cuBLAS has. Others stay linalg (lowered to
 /// loops or kernels like any other linalg op).
-bool isCublasMatmul(linalg::MatmulOp op) {
-  if (!op.hasPureBufferSemantics() || op.hasUserDefinedMaps())
+} // namespace
+
+bool mlir::coco::isCublasMatmul(Operation *matmul) {
+  auto op = dyn_cast<linalg::MatmulOp>(matmul);
+  if (!op || !op.hasPureBufferSemantics() || op.hasUserDefinedMaps())
     return false;
   Type element = cast<MemRefType>(op.getDpsInits()[0].getType())
                      .getElementType();
@@ -403,6 +366,8 @@ bool isCublasMatmul(linalg::MatmulOp op) {
           element.isF64());
 }
 
+namespace {
+
 /// linalg.matmul on memrefs (GPU runtime): (site, dtype, a, b, c) into
 /// cuBLAS.
 class MatmulLowering : public RuntimeCallPattern<linalg::MatmulOp> {
@@ -418,12 +383,12 @@ public:
     int32_t dtype =
         dtypeCode(cast<MemRefType>(c.getType()).getElementType());
     SmallVector<Value> args = {
-        site(rewriter, op),
+        runtime.site(rewriter, op),
         constant(rewriter, op.getLoc(), i32(), dtype)};
     appendBuffer(rewriter, op, a, adaptor.getOperands()[0], args);
     appendBuffer(rewriter, op, b, adaptor.getOperands()[1], args);
     appendBuffer(rewriter, op, c, adaptor.getOperands()[2], args);
-    call(rewriter, op, "coco_gpu_matmul", args);
+    runtime.call(rewriter, op, "coco_gpu_matmul", args);
     rewriter.eraseOp(op);
     return success();
   }
@@ -433,10 +398,9 @@ public:
 template <typename SourceOp>
 class AxisQueryLowering : public RuntimeCallPattern<SourceOp> {
 public:
-  AxisQueryLowering(const LLVMTypeConverter &converter,
-                    SymbolTableCollection &symbols, StringRef runtimeName)
-      : RuntimeCallPattern<SourceOp>(converter, symbols),
-        runtimeName(runtimeName) {}
+  AxisQueryLowering(const LLVMTypeConverter &converter, RuntimeCalls &runtime,
+                    StringRef function)
+      : RuntimeCallPattern<SourceOp>(converter, runtime), function(function) {}
   using OpAdaptor = typename SourceOp::Adaptor;
 
   LogicalResult
@@ -446,13 +410,13 @@ public:
         this->communicator(rewriter, op, op.getGridAttr(), {op.getAxis()});
     if (failed(comm))
       return failure();
-    rewriter.replaceOp(op, this->call(rewriter, op, runtimeName, *comm,
-                                      this->i64()));
+    rewriter.replaceOp(op, this->runtime.call(rewriter, op, function, *comm,
+                                              this->i64()));
     return success();
   }
 
 private:
-  std::string runtimeName;
+  std::string function;
 };
 
 /// coco.local_block -> the block arithmetic, level by level (outer to
@@ -492,42 +456,112 @@ public:
 
 } // namespace
 
-void mlir::coco::populateCocoToLLVMConversionPatterns(
-    LLVMTypeConverter &converter, RewritePatternSet &patterns,
-    SymbolTableCollection &symbols) {
-  patterns.add<CollectiveCallLowering<CommAllReduceOp>,
-               CollectiveCallLowering<CommReduceScatterOp>,
-               CollectiveCallLowering<CommAllGatherOp>,
-               CollectiveCallLowering<CommBroadcastOp>,
-               CollectiveCallLowering<CommReduceOp>,
-               CollectiveCallLowering<CommAllToAllOp>, RecvLowering,
-               SendLowering, WaitLowering>(converter, symbols);
-  patterns.add<LocalBlockLowering>(converter, patterns.getContext());
-  patterns.add<NonBlockingCallLowering<CommIAllReduceOp>>(
-      converter, symbols, "coco_rt_iall_reduce");
-  patterns.add<NonBlockingCallLowering<CommIReduceScatterOp>>(
-      converter, symbols, "coco_rt_ireduce_scatter");
-  patterns.add<AxisQueryLowering<AxisRankOp>>(converter, symbols,
-                                              "coco_rt_axis_rank");
-  patterns.add<AxisQueryLowering<AxisSizeOp>>(converter, symbols,
-                                              "coco_rt_axis_size");
+RuntimeCalls::RuntimeCalls(ModuleOp module, RuntimeTarget target)
+    : module(module), target(target) {
+  // Site strings an earlier lowering left are reused, not duplicated.
+  for (auto global : module.getOps<LLVM::GlobalOp>()) {
+    StringRef name = global.getSymName();
+    unsigned number;
+    if (!name.consume_front("__coco_site_") || name.getAsInteger(10, number))
+      continue;
+    nextSite = std::max(nextSite, number + 1);
+    if (auto text = dyn_cast_or_null<StringAttr>(global.getValueOrNull()))
+      siteNames.try_emplace(text.getValue(), global.getSymName());
+  }
 }
 
-void mlir::coco::populateMatmulToGPURuntimePatterns(
+std::string RuntimeCalls::communication(StringRef op) const {
+  return ((target == RuntimeTarget::GPU ? "coco_gpu_" : "coco_rt_") + op)
+      .str();
+}
+
+Value RuntimeCalls::call(OpBuilder &b, Operation *op, StringRef name,
+                         ValueRange args, Type result) {
+  MLIRContext *context = b.getContext();
+  auto type = LLVM::LLVMFunctionType::get(
+      result ? result : LLVM::LLVMVoidType::get(context),
+      llvm::to_vector(args.getTypes()));
+  SymbolTable &table = symbols.getSymbolTable(module);
+  auto function = table.lookup<LLVM::LLVMFuncOp>(name);
+  if (!function) {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(module.getBody());
+    function = LLVM::LLVMFuncOp::create(b, module.getLoc(), name, type);
+    table.insert(function);
+  } else if (function.getFunctionType() != type) {
+    // Reported, and the pass fails after the conversion; the call is still
+    // made (never verified) so that no pattern fails halfway: the
+    // conversion runs without rollback.
+    op->emitOpError() << "lowers to a call of @" << name << " with type "
+                      << type << ", but the module declares it as "
+                      << function.getFunctionType();
+    mismatchedDeclaration = true;
+  }
+  auto callOp = LLVM::CallOp::create(
+      b, op->getLoc(), result ? TypeRange{result} : TypeRange{},
+      FlatSymbolRefAttr::get(context, name), args);
+  return result ? callOp.getResult() : Value();
+}
+
+Value RuntimeCalls::site(OpBuilder &b, Operation *op) {
+  std::string text = describeSite(op);
+  text.push_back('\0');
+  auto [it, inserted] = siteNames.try_emplace(text);
+  if (inserted) {
+    SymbolTable &table = symbols.getSymbolTable(module);
+    std::string name;
+    do
+      name = "__coco_site_" + std::to_string(nextSite++);
+    while (table.lookup(name));
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(module.getBody());
+    auto type = LLVM::LLVMArrayType::get(IntegerType::get(b.getContext(), 8),
+                                         text.size());
+    auto global = LLVM::GlobalOp::create(
+        b, op->getLoc(), type, /*isConstant=*/true, LLVM::Linkage::Internal,
+        name, b.getStringAttr(text), /*alignment=*/0);
+    table.insert(global);
+    it->second = name;
+  }
+  return LLVM::AddressOfOp::create(b, op->getLoc(),
+                                   LLVM::LLVMPointerType::get(b.getContext()),
+                                   it->second);
+}
+
+void mlir::coco::populateCocoToLLVMConversionPatterns(
     LLVMTypeConverter &converter, RewritePatternSet &patterns,
-    SymbolTableCollection &symbols) {
-  patterns.add<MatmulLowering>(converter, symbols);
+    RuntimeCalls &runtime) {
+  patterns.add<CollectiveCallLowering<CommAllReduceOp>>(converter, runtime,
+                                                        "all_reduce");
+  patterns.add<CollectiveCallLowering<CommReduceScatterOp>>(
+      converter, runtime, "reduce_scatter");
+  patterns.add<CollectiveCallLowering<CommAllGatherOp>>(converter, runtime,
+                                                        "all_gather");
+  patterns.add<CollectiveCallLowering<CommBroadcastOp>>(converter, runtime,
+                                                        "broadcast");
+  patterns.add<CollectiveCallLowering<CommReduceOp>>(converter, runtime,
+                                                     "reduce");
+  patterns.add<CollectiveCallLowering<CommAllToAllOp>>(converter, runtime,
+                                                       "all_to_all");
+  patterns.add<RecvLowering>(converter, runtime, "recv");
+  patterns.add<SendLowering>(converter, runtime, "send");
+  patterns.add<WaitLowering>(converter, runtime, "wait");
+  patterns.add<NonBlockingCallLowering<CommIAllReduceOp>>(converter, runtime,
+                                                          "iall_reduce");
+  patterns.add<NonBlockingCallLowering<CommIReduceScatterOp>>(
+      converter, runtime, "ireduce_scatter");
+  // Not communication: the same coco_rt_* functions on both runtimes.
+  patterns.add<AxisQueryLowering<AxisRankOp>>(converter, runtime,
+                                              "coco_rt_axis_rank");
+  patterns.add<AxisQueryLowering<AxisSizeOp>>(converter, runtime,
+                                              "coco_rt_axis_size");
+  patterns.add<LocalBlockLowering>(converter, patterns.getContext());
+  if (runtime.getTarget() == RuntimeTarget::GPU)
+    patterns.add<MatmulLowering>(converter, runtime);
 }
 
 namespace {
 constexpr llvm::StringLiteral kDistributionAttr = "coco.distribution";
-
-/// The runtime entry points whose GPU versions have the same ABI under
-/// coco_gpu_* names.
-constexpr const char *kCommunicationCalls[] = {
-    "all_reduce", "reduce_scatter", "all_gather", "broadcast",
-    "reduce",     "all_to_all",     "send",       "recv",
-    "iall_reduce", "ireduce_scatter", "wait"};
 
 struct ConvertCocoToLLVMPass
     : public coco::impl::ConvertCocoToLLVMPassBase<ConvertCocoToLLVMPass> {
@@ -535,14 +569,7 @@ struct ConvertCocoToLLVMPass
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    if (runtime != "cpu" && runtime != "gpu") {
-      module.emitError() << "convert-coco-to-llvm: runtime must be 'cpu' or "
-                            "'gpu', got '"
-                         << runtime << "'";
-      return signalPassFailure();
-    }
-    bool gpu = runtime == "gpu";
-
+    bool gpu = runtime == RuntimeTarget::GPU;
     // Clear errors for programs that skipped a step of the pipeline: a
     // global-view op, or communication on tensors (before bufferization).
     WalkResult misplaced = module.walk([](Operation *op) {
@@ -563,11 +590,9 @@ struct ConvertCocoToLLVMPass
       return signalPassFailure();
 
     LLVMTypeConverter converter(&getContext());
-    SymbolTableCollection symbols;
+    RuntimeCalls calls(module, runtime);
     RewritePatternSet patterns(&getContext());
-    populateCocoToLLVMConversionPatterns(converter, patterns, symbols);
-    if (gpu)
-      populateMatmulToGPURuntimePatterns(converter, patterns, symbols);
+    populateCocoToLLVMConversionPatterns(converter, patterns, calls);
     LLVMConversionTarget target(getContext());
     target.addLegalOp<GridOp>();
     target.addIllegalDialect<CocoDialect>();
@@ -575,45 +600,40 @@ struct ConvertCocoToLLVMPass
     if (gpu)
       target.addDynamicallyLegalOp<linalg::MatmulOp>(
           [](linalg::MatmulOp op) { return !isCublasMatmul(op); });
-    if (failed(applyPartialConversion(module, target, std::move(patterns))))
+    // No rollback: every pattern either fails before it changes anything or
+    // succeeds, and the rollback log would grow with every op converted.
+    ConversionConfig config;
+    config.allowPatternRollback = false;
+    if (failed(applyPartialConversion(module, target, std::move(patterns),
+                                      config)) ||
+        calls.hadMismatchedDeclaration())
       return signalPassFailure();
-
-    if (gpu) {
-      for (const char *name : kCommunicationCalls) {
-        auto function = module.lookupSymbol<LLVM::LLVMFuncOp>(
-            (Twine("coco_rt_") + name).str());
-        if (!function)
-          continue;
-        auto gpuName = StringAttr::get(&getContext(),
-                                       (Twine("coco_gpu_") + name).str());
-        auto existing = module.lookupSymbol<LLVM::LLVMFuncOp>(gpuName);
-        if (existing && existing.getFunctionType() != function.getFunctionType()) {
-          existing.emitError() << "declares " << gpuName
-                               << " with another type than the GPU runtime's "
-                               << function.getFunctionType();
-          return signalPassFailure();
-        }
-        if (failed(SymbolTable::replaceAllSymbolUses(function, gpuName,
-                                                      module)))
-          return signalPassFailure();
-        if (existing)
-          function.erase(); // the module already declares it
-        else
-          SymbolTable::setSymbolName(function, gpuName);
-      }
-    }
 
     for (GridOp grid : llvm::make_early_inc_range(module.getOps<GridOp>()))
       grid.erase();
     // Distributions recorded on entries (coco-shard-placements) are for the
     // host program, generated from the module before lowering; their coco
     // types mean nothing to LLVM.
+    // All attributes of a function at once (one removeArgAttr per argument
+    // would rebuild the array of all of them each time).
+    auto withoutDistribution = [&](ArrayAttr all) -> std::optional<ArrayAttr> {
+      if (!all || llvm::none_of(all, [](Attribute attrs) {
+            return cast<DictionaryAttr>(attrs).contains(kDistributionAttr);
+          }))
+        return std::nullopt;
+      SmallVector<Attribute> stripped;
+      for (Attribute attrs : all) {
+        NamedAttrList list(cast<DictionaryAttr>(attrs));
+        list.erase(kDistributionAttr);
+        stripped.push_back(list.getDictionary(&getContext()));
+      }
+      return ArrayAttr::get(&getContext(), stripped);
+    };
     for (auto function : module.getOps<FunctionOpInterface>()) {
-      for (unsigned i = 0; i < function.getNumArguments(); ++i)
-        function.removeArgAttr(i, kDistributionAttr);
-      for (unsigned i = 0; i < function.getNumResults(); ++i)
-        function.removeResultAttr(i, StringAttr::get(&getContext(),
-                                                      kDistributionAttr));
+      if (auto args = withoutDistribution(function.getAllArgAttrs()))
+        function.setAllArgAttrs(*args);
+      if (auto results = withoutDistribution(function.getAllResultAttrs()))
+        function.setAllResultAttrs(*results);
     }
   }
 };

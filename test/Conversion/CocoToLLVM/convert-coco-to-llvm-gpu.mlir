@@ -1,7 +1,7 @@
 // RUN: coco-opt %s --convert-coco-to-llvm="runtime=gpu" --split-input-file -verify-diagnostics | FileCheck %s
 // RUN: coco-opt %s --convert-coco-to-llvm="runtime=gpu" | FileCheck %s --check-prefix=NORT
 // RUN: not coco-opt %s --convert-coco-to-llvm="runtime=tpu" -o /dev/null 2>&1 | FileCheck %s --check-prefix=BADRUNTIME
-// BADRUNTIME: runtime must be 'cpu' or 'gpu', got 'tpu'
+// BADRUNTIME: for the --runtime option: Cannot find option named 'tpu'
 
 // runtime=gpu: the same runtime ABI under coco_gpu_* names (NCCL), and
 // matmuls to cuBLAS with the element type's dtype code.

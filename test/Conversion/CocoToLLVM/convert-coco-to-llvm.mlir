@@ -1,4 +1,5 @@
 // RUN: coco-opt %s --convert-coco-to-llvm --split-input-file -verify-diagnostics | FileCheck %s
+// RUN: coco-opt %s --convert-coco-to-llvm --split-input-file -verify-diagnostics | FileCheck %s --check-prefix=SITES
 
 // Each rank-local collective is one call into the runtime. Buffers are
 // passed like unranked memrefs: (rank, pointer to the ranked descriptor,
@@ -8,7 +9,7 @@
 
 // CHECK-DAG: llvm.func @coco_rt_comm(i64, i64, i64, i64, i64, i64) -> i64
 // CHECK-DAG: llvm.func @coco_rt_all_reduce(!llvm.ptr, i64, i32, i32, i64, !llvm.ptr, i64, !llvm.ptr)
-// CHECK-DAG: llvm.mlir.global internal constant @[[$SITE:__coco_site_[0-9]+]]("coco.all_reduce at {{.*}}convert-coco-to-llvm.mlir:[[@LINE+22]]:3\00")
+// CHECK-DAG: llvm.mlir.global internal constant @[[$SITE:__coco_site_[0-9]+]]("coco.all_reduce at {{.*}}convert-coco-to-llvm.mlir:[[@LINE+21]]:3\00")
 // CHECK-NOT: coco.grid
 coco.grid @dp(shape = [?])
 coco.grid @g(shape = [2, 2])
@@ -21,8 +22,7 @@ coco.grid @g(shape = [2, 2])
 // CHECK: %[[DYN:.*]] = llvm.mlir.constant(-1 : i64)
 // CHECK: %[[ZERO:.*]] = llvm.mlir.constant(0 : i64)
 // CHECK: %[[COMM:.*]] = llvm.call @coco_rt_comm(%[[ONE]], %[[DYN]], %{{.*}}, %{{.*}}, %{{.*}}, %[[ZERO]])
-// CHECK: %[[ADDR:.*]] = llvm.mlir.addressof @[[$SITE]]
-// CHECK: %[[SITEPTR:.*]] = llvm.getelementptr %[[ADDR]][0, 0]
+// CHECK: %[[SITEPTR:.*]] = llvm.mlir.addressof @[[$SITE]] : !llvm.ptr
 // CHECK: %[[F32:.*]] = llvm.mlir.constant(0 : i32) : i32
 // CHECK: %[[MAX:.*]] = llvm.mlir.constant(3 : i32) : i32
 // CHECK: llvm.store %{{.*}}, %[[IN_SLOT]]
@@ -156,4 +156,39 @@ func.func @group(%a: memref<16xf32>) {
 func.func @local_block(%n: index) -> (index, index) {
   %offset, %size = coco.local_block %n on @g[1, 0]
   return %offset, %size : index, index
+}
+
+// -----
+
+coco.grid @dp(shape = [2])
+
+// A module that already declares a runtime function with another type (a
+// mismatched runtime header) is an error, not a call with the wrong ABI.
+llvm.func @coco_rt_all_reduce(i32)
+
+func.func @declared_with_another_type(%a: memref<16xf32>) {
+  // expected-error @+1 {{lowers to a call of @coco_rt_all_reduce with type '!llvm.func<void (ptr, i64, i32, i32, i64, ptr, i64, ptr)>', but the module declares it as '!llvm.func<void (i32)>'}}
+  coco.comm.all_reduce sum %a into %a on @dp[0] : memref<16xf32>, memref<16xf32>
+  return
+}
+
+// -----
+
+coco.grid @dp(shape = [2])
+
+// Two ops at one source location share one site string; a site global an
+// earlier lowering left (here @__coco_site_7) is reused and not renamed.
+// SITES: llvm.mlir.global internal constant @__coco_site_8("coco.all_gather at here:1:1\00")
+// SITES: llvm.mlir.global internal constant @__coco_site_7("coco.all_reduce at here:1:1\00")
+// SITES-NOT: @__coco_site_{{[0-9]+}}(
+// SITES: func @shared_sites
+// SITES-COUNT-2: llvm.mlir.addressof @__coco_site_7 :
+// SITES: llvm.mlir.addressof @__coco_site_8 :
+llvm.mlir.global internal constant @__coco_site_7("coco.all_reduce at here:1:1\00") {addr_space = 0 : i32}
+
+func.func @shared_sites(%a: memref<16xf32>, %b: memref<32xf32>) {
+  coco.comm.all_reduce sum %a into %a on @dp[0] : memref<16xf32>, memref<16xf32> loc("here":1:1)
+  coco.comm.all_reduce sum %a into %a on @dp[0] : memref<16xf32>, memref<16xf32> loc("here":1:1)
+  coco.comm.all_gather %a into %b dim 0 on @dp[0] : memref<16xf32>, memref<32xf32> loc("here":1:1)
+  return
 }

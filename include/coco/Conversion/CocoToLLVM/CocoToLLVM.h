@@ -3,21 +3,74 @@
 #ifndef COCO_CONVERSION_COCOTOLLVM_COCOTOLLVM_H
 #define COCO_CONVERSION_COCOTOLLVM_COCOTOLLVM_H
 
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/SymbolTable.h"
+#include "mlir/IR/ValueRange.h"
+#include "llvm/ADT/StringMap.h"
+
 namespace mlir {
 class LLVMTypeConverter;
+class OpBuilder;
 class RewritePatternSet;
-class SymbolTableCollection;
 namespace coco {
-/// Patterns lowering bufferized `coco.comm.*`, `coco.axis_rank` and
-/// `coco.axis_size` to `llvm.call`s into the coco runtime.
+
+/// The runtime a module's communication is lowered to.
+enum class RuntimeTarget {
+  CPU, ///< coco_rt_* over MPI (include/coco/Runtime/CocoRuntime.h)
+  GPU, ///< coco_gpu_* over NCCL, matmuls into cuBLAS (CocoRuntimeGPU.h)
+};
+
+/// What the lowering patterns of one module share: the runtime's names,
+/// the module's symbol table, and the site strings made so far. Declaring a
+/// function or a string looks it up by hash, so a module with thousands of
+/// collectives lowers in time linear in their number.
+class RuntimeCalls {
+public:
+  RuntimeCalls(ModuleOp module, RuntimeTarget target);
+
+  RuntimeTarget getTarget() const { return target; }
+  SymbolTableCollection &getSymbols() { return symbols; }
+
+  /// The entry point of communication op `op` ("all_reduce"): coco_rt_op,
+  /// or coco_gpu_op on the GPU runtime, which has the same ABI.
+  std::string communication(StringRef op) const;
+
+  /// Calls the runtime function `name(args) -> result` (void when `result`
+  /// is null), declaring it on first use, and returns the result (null for
+  /// void). When the module declares `name` with another type, reports it
+  /// at `op` and hadMismatchedDeclaration() becomes true.
+  Value call(OpBuilder &b, Operation *op, StringRef name, ValueRange args,
+             Type result = {});
+
+  /// A pointer to a NUL-terminated global string naming `op` and its
+  /// location ("coco.all_reduce at step.mlir:12:5"), one per distinct text.
+  Value site(OpBuilder &b, Operation *op);
+
+  /// Whether a call met a declaration of another type: the lowered module
+  /// is then invalid and the conversion must fail.
+  bool hadMismatchedDeclaration() const { return mismatchedDeclaration; }
+
+private:
+  ModuleOp module;
+  RuntimeTarget target;
+  SymbolTableCollection symbols;
+  llvm::StringMap<std::string> siteNames;
+  unsigned nextSite = 0;
+  bool mismatchedDeclaration = false;
+};
+
+/// Patterns lowering bufferized `coco.comm.*`, `coco.axis_rank`,
+/// `coco.axis_size` and `coco.local_block` to `llvm.call`s into the runtime
+/// `runtime` targets; on the GPU runtime also `linalg.matmul` on memrefs
+/// of a cuBLAS type to `coco_gpu_matmul`. `runtime` must outlive them.
 void populateCocoToLLVMConversionPatterns(LLVMTypeConverter &converter,
                                           RewritePatternSet &patterns,
-                                          SymbolTableCollection &symbols);
+                                          RuntimeCalls &runtime);
 
-/// For the GPU runtime: `linalg.matmul` on memrefs to `coco_gpu_matmul`.
-void populateMatmulToGPURuntimePatterns(LLVMTypeConverter &converter,
-                                        RewritePatternSet &patterns,
-                                        SymbolTableCollection &symbols);
+/// Whether the GPU runtime's cuBLAS call computes `op` (see
+/// populateCocoToLLVMConversionPatterns).
+bool isCublasMatmul(Operation *op);
+
 } // namespace coco
 } // namespace mlir
 

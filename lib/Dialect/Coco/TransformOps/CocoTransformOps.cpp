@@ -3,6 +3,7 @@
 #include "coco/Dialect/Coco/TransformOps/CocoTransformOps.h"
 #include "coco/Dialect/Coco/IR/CocoOps.h"
 #include "coco/Dialect/Coco/Transforms/Schedules.h"
+#include "coco/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"

@@ -939,9 +939,11 @@ struct CocoLocalizePass
     target.markUnknownOpDynamicallyLegal([&](Operation *op) {
       if (isGlobalViewOp(op))
         return false;
+      // Functions whose type is not a builtin FunctionType (llvm.func) have
+      // their argument and result types on the interface.
       if (auto function = dyn_cast<FunctionOpInterface>(op))
-        return converter.isSignatureLegal(
-                   cast<FunctionType>(function.getFunctionType())) &&
+        return converter.isLegal(function.getArgumentTypes()) &&
+               converter.isLegal(function.getResultTypes()) &&
                converter.isLegal(&function.getFunctionBody());
       return converter.isLegal(op);
     });
@@ -987,11 +989,20 @@ struct CocoLocalizePass
       if (function.isExternal() || !function.isPublic())
         continue;
       function->setAttr("llvm.emit_c_interface", builder.getUnitAttr());
-      for (unsigned i = 0; i < function.getNumArguments(); ++i)
+      // All argument attributes at once: one setArgAttr per argument would
+      // make a new array of all of them each time (quadratic in the
+      // arguments, and kept in the context: an optimizer step has thousands).
+      const llvm::SmallDenseSet<unsigned> &updated =
+          updatedArgs[function.getOperation()];
+      SmallVector<DictionaryAttr> argAttrs;
+      for (unsigned i = 0; i < function.getNumArguments(); ++i) {
+        NamedAttrList attrs(function.getArgAttrDict(i));
         if (isa<TensorType>(function.getArgument(i).getType()))
-          function.setArgAttr(i, "bufferization.writable",
-                              builder.getBoolAttr(
-                                  updatedArgs[function.getOperation()].contains(i)));
+          attrs.set("bufferization.writable",
+                    builder.getBoolAttr(updated.contains(i)));
+        argAttrs.push_back(attrs.getDictionary(context));
+      }
+      function.setAllArgAttrs(argAttrs);
     }
   }
 };

@@ -229,3 +229,20 @@ func.func @dropout_2d(%x: !coco.dtensor<7x4xf32, [sliced<1>, sliced<0>] on @g>, 
   %0 = coco.dropout %x, %p, %seed : !coco.dtensor<7x4xf32, [sliced<1>, sliced<0>] on @g>
   return %0 : !coco.dtensor<7x4xf32, [sliced<1>, sliced<0>] on @g>
 }
+
+// -----
+
+// A function whose type is not func's (an llvm.func declaration beside the
+// program, e.g. a runtime function) is legal as it is: its types are read
+// through the function interface (this crashed).
+coco.grid @dp(shape = [2])
+
+// CHECK-LABEL: llvm.func @coco_rt_all_reduce(i32)
+// CHECK-LABEL: func @beside_llvm_func
+// CHECK: coco.comm.all_reduce sum %{{.*}} into %{{.*}} on @dp[0] : tensor<4xf32>
+llvm.func @coco_rt_all_reduce(i32)
+
+func.func @beside_llvm_func(%a: !coco.dtensor<4xf32, local on @dp>) -> !coco.dtensor<4xf32, replicated on @dp> {
+  %r = coco.all_reduce sum %a : !coco.dtensor<4xf32, local on @dp>
+  return %r : !coco.dtensor<4xf32, replicated on @dp>
+}

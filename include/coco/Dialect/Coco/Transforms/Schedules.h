@@ -142,12 +142,6 @@ LogicalResult checkOverlap(Operation *collective, int64_t chunks);
 LogicalResult markForOverlap(RewriterBase &rewriter, Operation *collective,
                              int64_t chunks);
 
-/// Rank-local: merges every elementwise producer/consumer pair of
-/// linalg.generic ops inside `root` into one loop, a producer with other
-/// users too (see coco-fuse-elementwise). Fails, changing nothing, on the
-/// global view.
-LogicalResult fuseElementwise(RewriterBase &rewriter, Operation *root);
-
 /// Rank-local: folds a dim-0 coco.comm.reduce_scatter on a static axis into
 /// an all_to_all plus an elementwise sum of the received chunks (see
 /// coco-fuse-reduce-scatter). Returns the value replacing its result.

@@ -8,8 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "coco/Dialect/Coco/Transforms/Passes.h"
-#include "coco/Dialect/Coco/Transforms/Schedules.h"
+#include "coco/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -17,13 +16,14 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Tensor/Transforms/Transforms.h"
 #include "mlir/Dialect/Utils/StructuredOpsUtils.h"
+#include "mlir/IR/BuiltinDialect.h"
 #include "mlir/IR/Dominance.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace mlir::coco {
 #define GEN_PASS_DEF_COCOFUSEELEMENTWISEPASS
-#include "coco/Dialect/Coco/Transforms/Passes.h.inc"
+#include "coco/Transforms/Passes.h.inc"
 } // namespace mlir::coco
 
 using namespace mlir;
@@ -136,7 +136,7 @@ struct SliceBeforeElementwise : OpRewritePattern<tensor::ExtractSliceOp> {
 
 /// Merges `producer` into `consumer`: one generic computing both, placed at
 /// the consumer, returning the producer's results then the consumer's.
-void merge(RewriterBase &rewriter, linalg::GenericOp producer,
+linalg::GenericOp merge(RewriterBase &rewriter, linalg::GenericOp producer,
            linalg::GenericOp consumer) {
   // Inputs keep their maps (both ops iterate over the same space); results
   // are written with the identity.
@@ -208,47 +208,43 @@ void merge(RewriterBase &rewriter, linalg::GenericOp producer,
                      merged->getResults().drop_front(numProducerResults));
   rewriter.replaceOp(producer,
                      merged->getResults().take_front(numProducerResults));
+  return merged;
 }
 
-/// One producer/consumer pair to merge in `root`, if any.
-std::optional<std::pair<linalg::GenericOp, linalg::GenericOp>>
-findPair(Operation *root) {
-  std::optional<std::pair<linalg::GenericOp, linalg::GenericOp>> found;
-  root->walk([&](linalg::GenericOp consumer) {
-    if (found || !isElementwise(consumer))
-      return;
-    for (Value input : consumer.getDpsInputs()) {
-      auto producer = input.getDefiningOp<linalg::GenericOp>();
-      bool producesInit = llvm::any_of(consumer.getDpsInits(), [&](Value v) {
-        return v.getDefiningOp() == producer.getOperation();
-      });
-      if (producer && !producesInit &&
-          producer->getBlock() == consumer->getBlock() &&
-          isElementwise(producer) && sameIterationSpace(producer, consumer) &&
-          readsResultsElementwise(consumer, producer) &&
-          otherUsersFollow(producer, consumer)) {
-        found = {producer, consumer};
-        return;
-      }
-    }
-  });
-  return found;
+/// The first producer `consumer` can merge with, if any.
+linalg::GenericOp findProducer(linalg::GenericOp consumer) {
+  if (!isElementwise(consumer))
+    return nullptr;
+  for (Value input : consumer.getDpsInputs()) {
+    auto producer = input.getDefiningOp<linalg::GenericOp>();
+    bool producesInit = llvm::any_of(consumer.getDpsInits(), [&](Value v) {
+      return v.getDefiningOp() == producer.getOperation();
+    });
+    if (producer && !producesInit &&
+        producer->getBlock() == consumer->getBlock() &&
+        isElementwise(producer) && sameIterationSpace(producer, consumer) &&
+        readsResultsElementwise(consumer, producer) &&
+        otherUsersFollow(producer, consumer))
+      return producer;
+  }
+  return nullptr;
 }
 
 } // namespace
 
 LogicalResult mlir::coco::fuseElementwise(RewriterBase &rewriter,
                                           Operation *root) {
-  // Global-view pointwise ops are coco ops, not linalg: nothing would fuse.
-  Operation *globalOp = nullptr;
+  // Values of another dialect's type (coco's global view, whose pointwise
+  // ops are not linalg) cannot fuse: say so rather than leave them.
+  Operation *foreignOp = nullptr;
   root->walk([&](Operation *op) {
-    if (!globalOp && llvm::any_of(op->getResultTypes(), [](Type type) {
-          return isa<DTensorType>(type);
+    if (!foreignOp && llvm::any_of(op->getResultTypes(), [](Type type) {
+          return !isa<BuiltinDialect>(type.getDialect());
         }))
-      globalOp = op;
+      foreignOp = op;
   });
-  if (globalOp)
-    return globalOp->emitOpError()
+  if (foreignOp)
+    return foreignOp->emitOpError()
            << "is in the global view: elementwise fusion works on the "
               "rank-local view (after coco-localize)";
   {
@@ -261,8 +257,15 @@ LogicalResult mlir::coco::fuseElementwise(RewriterBase &rewriter,
       return root->emitError() << "elementwise fusion: moving slices before "
                                   "elementwise ops did not converge";
   }
-  while (auto pair = findPair(root))
-    merge(rewriter, pair->first, pair->second);
+  // In program order: a producer precedes its consumer in their block, so
+  // when a consumer is reached every op before it is final, and the merged
+  // op (at the consumer's place) is the only new candidate. One pass over
+  // the ops: linear in the program, however many chains it holds.
+  SmallVector<linalg::GenericOp> generics;
+  root->walk([&](linalg::GenericOp op) { generics.push_back(op); });
+  for (linalg::GenericOp consumer : generics)
+    while (linalg::GenericOp producer = findProducer(consumer))
+      consumer = merge(rewriter, producer, consumer);
   // Drop results nobody uses any more (e.g. an intermediate fully consumed
   // inside the merged loop) and duplicated operands.
   RewritePatternSet patterns(root->getContext());

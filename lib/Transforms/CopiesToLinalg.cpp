@@ -8,7 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "coco/Dialect/Coco/Transforms/Passes.h"
+#include "coco/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -17,7 +17,7 @@
 
 namespace mlir::coco {
 #define GEN_PASS_DEF_COCOCOPIESTOLINALGPASS
-#include "coco/Dialect/Coco/Transforms/Passes.h.inc"
+#include "coco/Transforms/Passes.h.inc"
 } // namespace mlir::coco
 
 using namespace mlir;

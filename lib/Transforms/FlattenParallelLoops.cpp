@@ -9,7 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "coco/Dialect/Coco/Transforms/Passes.h"
+#include "coco/Transforms/Passes.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -21,7 +21,7 @@
 
 namespace mlir::coco {
 #define GEN_PASS_DEF_COCOFLATTENPARALLELLOOPSPASS
-#include "coco/Dialect/Coco/Transforms/Passes.h.inc"
+#include "coco/Transforms/Passes.h.inc"
 } // namespace mlir::coco
 
 using namespace mlir;

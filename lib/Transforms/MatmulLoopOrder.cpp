@@ -1,6 +1,6 @@
 //===- MatmulLoopOrder.cpp - i, k, j loops for linalg.matmul --------------===//
 
-#include "coco/Dialect/Coco/Transforms/Passes.h"
+#include "coco/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -8,7 +8,7 @@
 
 namespace mlir::coco {
 #define GEN_PASS_DEF_COCOMATMULLOOPORDERPASS
-#include "coco/Dialect/Coco/Transforms/Passes.h.inc"
+#include "coco/Transforms/Passes.h.inc"
 } // namespace mlir::coco
 
 using namespace mlir;

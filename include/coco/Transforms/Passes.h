@@ -1,0 +1,31 @@
+//===- Passes.h - generic linalg/scf/memref passes ---------------*- C++ -*-===//
+//
+// Passes of coco's pipelines that touch no coco op (see Passes.td).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef COCO_TRANSFORMS_PASSES_H
+#define COCO_TRANSFORMS_PASSES_H
+
+#include "mlir/Pass/Pass.h"
+
+namespace mlir {
+class RewriterBase;
+namespace coco {
+
+#define GEN_PASS_DECL
+#include "coco/Transforms/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "coco/Transforms/Passes.h.inc"
+
+/// Merges every chain of elementwise linalg.generic ops inside `root` into
+/// one loop, a producer with other users too (see coco-fuse-elementwise).
+/// Fails, changing nothing, when `root` holds values of a non-builtin type
+/// (coco's global view: its pointwise ops are not linalg and cannot fuse).
+LogicalResult fuseElementwise(RewriterBase &rewriter, Operation *root);
+
+} // namespace coco
+} // namespace mlir
+
+#endif // COCO_TRANSFORMS_PASSES_H

@@ -1,0 +1,136 @@
+//===- Passes.td - generic linalg/scf/memref passes ---------*- tablegen -*-===//
+//
+// Passes of coco's pipelines that touch no coco op: they work on upstream
+// linalg, tensor, scf and memref IR and could serve any MLIR pipeline. The
+// schedule passes that rewrite coco ops are in
+// coco/Dialect/Coco/Transforms/Passes.td.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef COCO_TRANSFORMS_PASSES_TD
+#define COCO_TRANSFORMS_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def CocoDistinctDestinationsPass
+    : Pass<"coco-distinct-destinations", "::mlir::func::FuncOp"> {
+  let summary = "Gives every destination-passing op a tensor.empty of its own";
+  let description = [{
+    Right before one-shot bufferization. CSE folds every `tensor.empty` of
+    one shape (and every `bufferization.alloc_tensor` copy-free twin) into
+    one SSA value, so hundreds of loops and collectives write "into" the
+    same value. One-shot bufferization's analysis then checks each in-place
+    write against every other use of that value and its aliases: compile
+    time grows with the cube of the program (an optimizer step over 4,000
+    ops took 18 s, 80% of it in the analysis). A fresh `tensor.empty` per
+    use, created right before the user with the same dynamic sizes, keeps
+    the alias sets of unrelated ops apart; bufferization allocates what it
+    would have allocated anyway, and the analysis grows linearly.
+  }];
+  let dependentDialects = ["::mlir::tensor::TensorDialect"];
+}
+
+
+def CocoMatmulLoopOrderPass
+    : Pass<"coco-matmul-loop-order", "::mlir::func::FuncOp"> {
+  let summary = "Orders matmul loops i, k, j so the innermost loop vectorizes";
+  let description = [{
+    A `linalg.matmul` lowered as is runs its reduction (k) innermost, over a
+    column of B: strided, not vectorized. As a `linalg.generic` iterating
+    (i, k, j), the innermost loop streams a row of B and of C with one
+    broadcast multiply-add per element, which LLVM vectorizes. Runs on
+    buffers, after coco-overlap (which looks for linalg.matmul).
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
+def CocoFuseElementwisePass
+    : Pass<"coco-fuse-elementwise", "::mlir::func::FuncOp"> {
+  let summary = "Fuses every chain of elementwise linalg ops into one loop";
+  let description = [{
+    Rank-local view. Like upstream's linalg-fuse-elementwise-ops, but a
+    producer with several users is fused too: the fused op also returns the
+    producer's value where it is still needed, so an optimizer step that
+    updates w, m and v becomes one linalg.generic with three results (one
+    sweep over memory) instead of one loop per value. Nothing is computed
+    twice. Inputs may be read through broadcasts or transposes (projected
+    permutations; each keeps its map in the merged loop), so a bias
+    broadcast fuses into the add that consumes it; a producer's result must
+    be read elementwise. A slice of an elementwise op's only result (the
+    bias broadcast sliced for this rank after coco-reorder) first becomes
+    the op on slices of its operands, unless the op uses linalg.index.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
+def CocoGPUReductionsPass
+    : Pass<"coco-gpu-reductions", "::mlir::func::FuncOp"> {
+  let summary = "Runs reductions to a scalar as two GPU kernels";
+  let description = [{
+    On buffers, in coco-lower-to-gpu. A linalg op whose loops are all
+    reductions into a 0-d buffer (LAMB's norms) has no parallel loop for
+    threads; left alone it runs on the host over managed memory. It becomes
+    two `gpu.launch`es: up to `max-blocks` blocks of `block-size` threads
+    fold the iterations grid-stride with the op's payload and combine each
+    block with `gpu.all_reduce` into one partial per block; one block then
+    folds the partials into the output. No atomics: the result depends only
+    on the sizes, so runs are reproducible. Payloads must be
+    `yield combine(out, f(inputs))` with an add, mul, min, max, and, or or
+    xor combiner on f32, f64, i32 or i64; other reductions stay as they are.
+  }];
+  let options = [
+    Option<"blockSize", "block-size", "int64_t", /*default=*/"256",
+           "Threads per block (a multiple of 32, at most 1024)">,
+    Option<"maxBlocks", "max-blocks", "int64_t", /*default=*/"1024",
+           "Most blocks of the first kernel (partials combined by the second)">,
+  ];
+  let dependentDialects = ["::mlir::gpu::GPUDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::affine::AffineDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
+def CocoCopiesToLinalgPass
+    : Pass<"coco-copies-to-linalg", "::mlir::func::FuncOp"> {
+  let summary = "Turns host memref.copy ops into linalg.copy";
+  let description = [{
+    On buffers, in coco-lower-to-gpu. A memref.copy lowers to a memcpy on
+    the host, which on managed memory migrates the pages kernels wrote; as
+    linalg.copy it becomes a parallel loop and then a kernel like the rest
+    of linalg.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
+def CocoFlattenParallelLoopsPass
+    : Pass<"coco-flatten-parallel-loops", "::mlir::func::FuncOp"> {
+  let summary = "Collapses every outermost scf.parallel into one dimension";
+  let description = [{
+    In coco-lower-to-gpu, before the loops are tiled onto blocks of threads
+    (which tiles only the first dimension): broadcasts, fills, copies and
+    any loop nest left with several parallel dimensions run over all their
+    iterations as one, with the indices rebuilt by div/rem.
+  }];
+  // collapseParallelLoops normalizes bounds with affine.apply.
+  let dependentDialects = ["::mlir::affine::AffineDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::scf::SCFDialect"];
+}
+
+def CocoDedupGPUModulesPass
+    : Pass<"coco-dedup-gpu-modules", "::mlir::ModuleOp"> {
+  let summary = "Keeps one of each set of identical outlined GPU modules";
+  let description = [{
+    After `gpu-kernel-outlining`, every launch has a `gpu.module` of its own,
+    and each is compiled to a binary of its own (NVVM, LLVM's NVPTX backend,
+    ptxas: about 25 ms each here). An optimizer step runs the same update
+    over every parameter of a shape, so most of those modules are the same
+    code. Modules whose attributes (but the name) and bodies print the same,
+    locations aside, are one: launches of the others are redirected to the
+    first, and the others are erased, in one walk over the module.
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect"];
+}
+
+#endif // COCO_TRANSFORMS_PASSES_TD

@@ -1,0 +1,78 @@
+//===- DedupGPUModules.cpp - one gpu.module per distinct kernel -----------===//
+//
+// Kernel outlining gives each launch a module, and each module becomes a
+// binary of its own. Identical modules (all but the name) are merged: a
+// module's key is its attributes without the name plus its body, printed
+// without locations; references to a duplicate are rewritten to the first
+// module with that key by one AttrTypeReplacer walk, so the cost is linear
+// in the program however many duplicates there are.
+//
+//===----------------------------------------------------------------------===//
+
+#include "coco/Transforms/Passes.h"
+
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/IR/AttrTypeSubElements.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/StringMap.h"
+
+namespace mlir::coco {
+#define GEN_PASS_DEF_COCODEDUPGPUMODULESPASS
+#include "coco/Transforms/Passes.h.inc"
+} // namespace mlir::coco
+
+using namespace mlir;
+
+namespace {
+
+/// What makes two GPU modules the same code: attributes but the name, and
+/// the body, printed without locations.
+std::string moduleKey(gpu::GPUModuleOp module) {
+  std::string key;
+  llvm::raw_string_ostream os(key);
+  NamedAttrList attrs(module->getAttrDictionary());
+  attrs.erase(SymbolTable::getSymbolAttrName());
+  os << attrs.getDictionary(module.getContext()) << "\n";
+  // Local scope: printing a nested op otherwise numbers the values of the
+  // whole program first. No elision: elided constants would compare equal.
+  OpPrintingFlags flags;
+  flags.useLocalScope().elideLargeElementsAttrs(
+      std::numeric_limits<int64_t>::max());
+  for (Operation &op : module.getBody()->getOperations())
+    op.print(os, flags);
+  return key;
+}
+
+struct CocoDedupGPUModulesPass
+    : public coco::impl::CocoDedupGPUModulesPassBase<CocoDedupGPUModulesPass> {
+  void runOnOperation() override {
+    ModuleOp top = getOperation();
+    llvm::StringMap<StringAttr> firstWithKey;
+    DenseMap<StringAttr, StringAttr> replacement;
+    SmallVector<gpu::GPUModuleOp> duplicates;
+    for (auto module : top.getOps<gpu::GPUModuleOp>()) {
+      auto [it, inserted] =
+          firstWithKey.try_emplace(moduleKey(module), module.getNameAttr());
+      if (!inserted) {
+        replacement[module.getNameAttr()] = it->second;
+        duplicates.push_back(module);
+      }
+    }
+    if (duplicates.empty())
+      return;
+
+    AttrTypeReplacer replacer;
+    replacer.addReplacement([&](SymbolRefAttr ref) -> std::optional<Attribute> {
+      auto it = replacement.find(ref.getRootReference());
+      if (it == replacement.end())
+        return std::nullopt;
+      return SymbolRefAttr::get(it->second, ref.getNestedReferences());
+    });
+    for (auto module : duplicates)
+      module.erase();
+    replacer.recursivelyReplaceElementsIn(top, /*replaceAttrs=*/true,
+                                          /*replaceLocs=*/false,
+                                          /*replaceTypes=*/false);
+  }
+};
+} // namespace
