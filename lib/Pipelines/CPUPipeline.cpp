@@ -72,6 +72,10 @@ void mlir::coco::buildCocoLowerToCPUPipeline(
   buildCocoBufferizePipeline(pm, options.fuseElementwise,
                              options.fuseReduceScatter, options.overlapChunks);
 
+  // The runtime calls first, while matmuls are still linalg.matmul (those
+  // BLAS computes become coco_rt_matmul); they take the memref descriptors
+  // as they are.
+  pm.addPass(createConvertCocoToLLVMPass());
   pm.addNestedPass<func::FuncOp>(createCocoMatmulLoopOrderPass());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addPass(createLowerAffinePass());
@@ -81,8 +85,6 @@ void mlir::coco::buildCocoLowerToCPUPipeline(
   SCFToControlFlowPassOptions scfToCF;
   scfToCF.allowPatternRollback = false;
   pm.addPass(createSCFToControlFlowPass(scfToCF));
-  // The runtime calls first: they take the memref descriptors as they are.
-  pm.addPass(createConvertCocoToLLVMPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   // Allocations go through the runtime's caching allocator

@@ -267,6 +267,28 @@ void divideInPlace(int32_t dtype, void *data, size_t n, int64_t divisor) {
   });
 }
 
+void halfToFloat(int32_t dtype, const void *src, float *dst, size_t n) {
+  visitDType(dtype, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    if constexpr (std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>) {
+      const T *in = static_cast<const T *>(src);
+      for (size_t i = 0; i < n; ++i)
+        dst[i] = Arith<T>::load(in[i]);
+    }
+  });
+}
+
+void floatToHalf(int32_t dtype, const float *src, void *dst, size_t n) {
+  visitDType(dtype, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    if constexpr (std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>) {
+      T *out = static_cast<T *>(dst);
+      for (size_t i = 0; i < n; ++i)
+        out[i] = Arith<T>::store(src[i]);
+    }
+  });
+}
+
 void createHalfOps() {
   createOps<Half>(halfOps);
   createOps<BFloat16>(bfloat16Ops);

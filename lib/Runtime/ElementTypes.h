@@ -41,6 +41,11 @@ void combineInto(int32_t dtype, int32_t reduction, void *acc, const void *x,
 /// data[i] /= divisor in the element type (integer division for integers).
 void divideInPlace(int32_t dtype, void *data, size_t n, int64_t divisor);
 
+/// dst[i] = src[i] as float, for n elements of f16 or bf16 (`dtype`).
+void halfToFloat(int32_t dtype, const void *src, float *dst, size_t n);
+/// dst[i] = src[i] rounded to nearest-even f16 or bf16 (`dtype`).
+void floatToHalf(int32_t dtype, const float *src, void *dst, size_t n);
+
 /// Create / free the user-defined MPI ops of f16 and bf16.
 void createHalfOps();
 void freeHalfOps();

@@ -206,6 +206,28 @@ void completePendingSends();
 /// Frees the collectives' scratch buffers.
 void releaseScratchBuffers();
 
+//===----------------------------------------------------------------------===//
+// Matrices of the matmul libraries (Matmul.cpp; GPU/Cublas.cpp)
+//===----------------------------------------------------------------------===//
+
+/// A 2-D memref as BLAS sees it: rows of `columns` contiguous elements,
+/// `leading` elements apart (a row block of a larger matrix has a leading
+/// dimension larger than its width).
+struct MatrixView {
+  char *data;
+  int64_t rows, columns, leading;
+};
+
+/// The matrix of a (rank, descriptor) memref argument; fatal if it is not
+/// 2-D, its columns are strided or its rows overlap. `name` says which
+/// operand ("lhs", "rhs", "result").
+MatrixView matrixView(int64_t rank, void *descriptor, size_t elementBytes,
+                      const char *name);
+
+/// Fatal unless C[m, n] += A[m, k] x B[k, n] is well-formed.
+void checkMatmulShapes(const MatrixView &a, const MatrixView &b,
+                       const MatrixView &c);
+
 } // namespace coco::rt
 
 #endif // COCO_LIB_RUNTIME_INTERNAL_H

@@ -28,16 +28,26 @@ namespace {
 /// What makes two GPU modules the same code: attributes but the name, and
 /// the body, printed without locations.
 std::string moduleKey(gpu::GPUModuleOp module) {
+  // Every flag that changes what prints is set here, whatever the command
+  // line says (--mlir-print-skip-regions would make all kernels of one
+  // signature equal; debug info, none). Local scope: printing a nested op
+  // otherwise numbers the values of the whole program first. No elision:
+  // elided constants would compare equal.
+  OpPrintingFlags flags;
+  flags.useLocalScope()
+      .elideLargeElementsAttrs(std::numeric_limits<int64_t>::max())
+      .enableDebugInfo(false)
+      .printGenericOpForm(false)
+      .skipRegions(false)
+      .printValueUsers(false)
+      .printUniqueSSAIDs(false)
+      .printNameLocAsPrefix(false);
   std::string key;
   llvm::raw_string_ostream os(key);
   NamedAttrList attrs(module->getAttrDictionary());
   attrs.erase(SymbolTable::getSymbolAttrName());
-  os << attrs.getDictionary(module.getContext()) << "\n";
-  // Local scope: printing a nested op otherwise numbers the values of the
-  // whole program first. No elision: elided constants would compare equal.
-  OpPrintingFlags flags;
-  flags.useLocalScope().elideLargeElementsAttrs(
-      std::numeric_limits<int64_t>::max());
+  attrs.getDictionary(module.getContext()).print(os);
+  os << "\n";
   for (Operation &op : module.getBody()->getOperations())
     op.print(os, flags);
   return key;

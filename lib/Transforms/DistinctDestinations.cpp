@@ -36,12 +36,16 @@ struct CocoDistinctDestinationsPass
     });
     IRRewriter rewriter(&getContext());
     for (tensor::EmptyOp empty : shared) {
-      // Every use gets a copy right before its user (so each loop or
-      // collective visibly writes into its own), and the original goes.
+      // Every use gets a copy of its own, and the original goes.
       SmallVector<OpOperand *> uses = llvm::map_to_vector(
           empty->getUses(), [](OpOperand &use) { return &use; });
       for (OpOperand *use : uses) {
-        rewriter.setInsertionPoint(use->getOwner());
+        // In the original's block (before the op holding the user): not
+        // inside a loop, where it would be allocated every iteration, nor
+        // in a region that admits only some ops.
+        Operation *user = use->getOwner();
+        Operation *atBlock = empty->getBlock()->findAncestorOpInBlock(*user);
+        rewriter.setInsertionPoint(atBlock ? atBlock : user);
         Operation *fresh = rewriter.clone(*empty);
         rewriter.modifyOpInPlace(use->getOwner(),
                                  [&] { use->set(fresh->getResult(0)); });

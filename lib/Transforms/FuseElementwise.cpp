@@ -234,11 +234,13 @@ linalg::GenericOp findProducer(linalg::GenericOp consumer) {
 
 LogicalResult mlir::coco::fuseElementwise(RewriterBase &rewriter,
                                           Operation *root) {
-  // Values of another dialect's type (coco's global view, whose pointwise
-  // ops are not linalg) cannot fuse: say so rather than leave them.
+  // Elementwise ops on another dialect's types (coco's global view, whose
+  // pointwise ops are not linalg) cannot fuse: say so rather than leave
+  // them. Other foreign types (pointers, tokens, handles) are no concern.
   Operation *foreignOp = nullptr;
   root->walk([&](Operation *op) {
-    if (!foreignOp && llvm::any_of(op->getResultTypes(), [](Type type) {
+    if (!foreignOp && op->hasTrait<OpTrait::Elementwise>() &&
+        llvm::any_of(op->getResultTypes(), [](Type type) {
           return !isa<BuiltinDialect>(type.getDialect());
         }))
       foreignOp = op;

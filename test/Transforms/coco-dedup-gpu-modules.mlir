@@ -1,5 +1,8 @@
 // RUN: coco-opt %s --coco-dedup-gpu-modules | FileCheck %s
 // RUN: coco-opt %s --coco-dedup-gpu-modules --mlir-elide-elementsattrs-if-larger=1 | FileCheck %s --check-prefix=ELIDE
+// Printing options never change which modules are equal:
+// RUN: coco-opt %s --coco-dedup-gpu-modules --mlir-print-skip-regions --emit-bytecode | coco-opt | FileCheck %s --check-prefix=SKIP
+// RUN: coco-opt %s --coco-dedup-gpu-modules --mlir-print-debuginfo | FileCheck %s --check-prefix=DEBUG
 
 // Outlining made one module per launch. @k_0 is @k again (locations and
 // value names aside): its launch goes to @k and it is erased. @k_1 differs
@@ -17,6 +20,10 @@
 // CHECK: gpu.module @k_1 {
 // CHECK: gpu.module @k_2 attributes {note = "other"} {
 // ELIDE: gpu.module @k_1 {
+// SKIP: gpu.launch_func @k_1::@k
+// SKIP: gpu.launch_func @k_2::@k
+// DEBUG-NOT: gpu.module @k_0
+// DEBUG: gpu.module @k_1
 module attributes {gpu.container_module} {
   func.func @step(%m: memref<8xf32>) {
     %c1 = arith.constant 1 : index

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Installs what coco needs on Debian 12 (LLVM/MLIR 22, OpenMPI, GoogleTest,
-# build tools, numpy). Safe to re-run: installs only what is missing.
+# OpenBLAS, build tools, numpy). Safe to re-run: installs only what is missing.
 set -euo pipefail
 
 packages=(libmlir-22-dev mlir-22-tools llvm-22-dev llvm-22-tools libzstd-dev cmake ninja-build
-          lld g++ libgtest-dev libopenmpi-dev openmpi-bin python3)
+          lld g++ libgtest-dev libopenmpi-dev openmpi-bin libopenblas-dev python3)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

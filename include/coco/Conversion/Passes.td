@@ -17,12 +17,15 @@ def ConvertCocoToLLVMPass : Pass<"convert-coco-to-llvm", "ModuleOp"> {
     naming the op and its source location for runtime error messages.
     `coco.grid` declarations are erased. Other memref users are left for
     `finalize-memref-to-llvm`; casts between the two are reconciled later.
+    A `linalg.matmul` on memrefs of f16, bf16, f32 or f64 with contiguous
+    columns (rows may be strided: a row block) becomes `coco_rt_matmul`
+    (OpenBLAS), so run it before linalg is lowered to loops; other matmuls
+    stay linalg.
 
     `runtime=gpu` targets the GPU runtime
     (`include/coco/Runtime/CocoRuntimeGPU.h`): the communication calls are
-    the same under `coco_gpu_*` names (NCCL), and every `linalg.matmul` on
-    memrefs becomes `coco_gpu_matmul` (cuBLAS), so run it before linalg is
-    lowered to loops or kernels.
+    the same under `coco_gpu_*` names (NCCL), and matmuls become
+    `coco_gpu_matmul` (cuBLAS).
   }];
   let options = [
     Option<"runtime", "runtime", "::mlir::coco::RuntimeTarget",
@@ -30,7 +33,7 @@ def ConvertCocoToLLVMPass : Pass<"convert-coco-to-llvm", "ModuleOp"> {
            "The runtime the calls go to",
            [{::llvm::cl::values(
              clEnumValN(::mlir::coco::RuntimeTarget::CPU, "cpu",
-                        "coco_rt_* (MPI)"),
+                        "coco_rt_* (MPI), matmuls into OpenBLAS"),
              clEnumValN(::mlir::coco::RuntimeTarget::GPU, "gpu",
                         "coco_gpu_* (NCCL), matmuls into cuBLAS"))}]>
   ];

@@ -189,6 +189,13 @@ int64_t coco_rt_ireduce_scatter(const char *site, int64_t comm, int32_t dtype,
 /// most COCO_TIMEOUT_S).
 void coco_rt_wait(const char *site, int64_t request);
 
+/// C[m,n] += A[m,k] x B[k,n] with OpenBLAS's gemm (f32 and f64 natively; f16
+/// and bf16 widened to f32 and rounded back once); rows may be strided (a
+/// row block), columns contiguous. `dtype` is a CocoDType. Rank-local: no
+/// communication.
+void coco_rt_matmul(const char *site, int32_t dtype, int64_t aRank, void *a,
+                    int64_t bRank, void *b, int64_t cRank, void *c);
+
 /// Reports an error from generated code or a host program and ends the job
 /// (same format as runtime errors).
 void coco_rt_fatal(const char *site, const char *message);

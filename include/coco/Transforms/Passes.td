@@ -17,15 +17,16 @@ def CocoDistinctDestinationsPass
   let summary = "Gives every destination-passing op a tensor.empty of its own";
   let description = [{
     Right before one-shot bufferization. CSE folds every `tensor.empty` of
-    one shape (and every `bufferization.alloc_tensor` copy-free twin) into
-    one SSA value, so hundreds of loops and collectives write "into" the
-    same value. One-shot bufferization's analysis then checks each in-place
-    write against every other use of that value and its aliases: compile
-    time grows with the cube of the program (an optimizer step over 4,000
-    ops took 18 s, 80% of it in the analysis). A fresh `tensor.empty` per
-    use, created right before the user with the same dynamic sizes, keeps
-    the alias sets of unrelated ops apart; bufferization allocates what it
-    would have allocated anyway, and the analysis grows linearly.
+    one shape into one SSA value, so hundreds of loops and collectives write
+    "into" the same value. One-shot bufferization's analysis then checks
+    each in-place write against every other use of that value and its
+    aliases: compile time grows with the cube of the program (an optimizer
+    step over 4,000 ops took 18 s, 80% of it in the analysis). Each use gets
+    a `tensor.empty` of its own, with the same dynamic sizes, placed in the
+    original's block right before the op that holds the use (so not inside
+    a loop); the alias sets of unrelated ops stay apart and the analysis
+    grows linearly. Ops that did not conflict may no longer share one
+    buffer; each still gets at most the one it writes.
   }];
   let dependentDialects = ["::mlir::tensor::TensorDialect"];
 }

@@ -135,7 +135,7 @@ protected:
     args.push_back(slot);
   }
 
-/// site, communicator, dtype: the arguments every collective starts with.
+  /// site, communicator, dtype: the arguments every collective starts with.
   FailureOr<SmallVector<Value>> commonArgs(ConversionPatternRewriter &rewriter,
                                            Operation *op, Type elementType,
                                            FlatSymbolRefAttr grid,
@@ -328,24 +328,21 @@ public:
   matchAndRewrite(CommWaitOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     runtime.call(rewriter, op, function,
-                            {runtime.site(rewriter, op), adaptor.getRequest()});
+                 {runtime.site(rewriter, op), adaptor.getRequest()});
     rewriter.eraseOp(op);
     return success();
   }
 };
 
-/// Whether the GPU runtime's cuBLAS call computes `op`: a plain matmul on
-/// buffers of one element type cuBLAS has. Others stay linalg (lowered to
-/// loops or kernels like any other linalg op).
 } // namespace
 
-bool mlir::coco::isCublasMatmul(Operation *matmul) {
+bool mlir::coco::isLibraryMatmul(Operation *matmul) {
   auto op = dyn_cast<linalg::MatmulOp>(matmul);
   if (!op || !op.hasPureBufferSemantics() || op.hasUserDefinedMaps())
     return false;
   Type element = cast<MemRefType>(op.getDpsInits()[0].getType())
                      .getElementType();
-  // cuBLAS needs contiguous columns (rows may be strided): a layout whose
+  // BLAS needs contiguous columns (rows may be strided): a layout whose
   // innermost stride is not statically 1 stays linalg.
   auto contiguousColumns = [](Value v) {
     auto type = cast<MemRefType>(v.getType());
@@ -368,16 +365,16 @@ bool mlir::coco::isCublasMatmul(Operation *matmul) {
 
 namespace {
 
-/// linalg.matmul on memrefs (GPU runtime): (site, dtype, a, b, c) into
-/// cuBLAS.
+/// linalg.matmul on memrefs: (site, dtype, a, b, c) into OpenBLAS
+/// (coco_rt_matmul) or cuBLAS (coco_gpu_matmul).
 class MatmulLowering : public RuntimeCallPattern<linalg::MatmulOp> {
 public:
   using RuntimeCallPattern::RuntimeCallPattern;
   LogicalResult
   matchAndRewrite(linalg::MatmulOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    if (!isCublasMatmul(op))
-      return rewriter.notifyMatchFailure(op, "not a cuBLAS matmul");
+    if (!isLibraryMatmul(op))
+      return rewriter.notifyMatchFailure(op, "not a BLAS matmul");
     Value a = op.getDpsInputs()[0], b = op.getDpsInputs()[1],
           c = op.getDpsInits()[0];
     int32_t dtype =
@@ -388,7 +385,10 @@ public:
     appendBuffer(rewriter, op, a, adaptor.getOperands()[0], args);
     appendBuffer(rewriter, op, b, adaptor.getOperands()[1], args);
     appendBuffer(rewriter, op, c, adaptor.getOperands()[2], args);
-    runtime.call(rewriter, op, "coco_gpu_matmul", args);
+    runtime.call(rewriter, op,
+                 runtime.getTarget() == RuntimeTarget::GPU ? "coco_gpu_matmul"
+                                                           : "coco_rt_matmul",
+                 args);
     rewriter.eraseOp(op);
     return success();
   }
@@ -430,6 +430,10 @@ public:
   LogicalResult
   matchAndRewrite(LocalBlockOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
+    // Checked before anything is created: the conversion runs without
+    // rollback, and the axis queries made below must convert.
+    if (!SymbolTable::lookupNearestSymbolFrom<GridOp>(op, op.getGridAttr()))
+      return rewriter.notifyMatchFailure(op, "unknown grid");
     Location loc = op.getLoc();
     Value size = op.getExtent();
     Value offset = arith::ConstantIndexOp::create(rewriter, loc, 0);
@@ -482,8 +486,15 @@ Value RuntimeCalls::call(OpBuilder &b, Operation *op, StringRef name,
       result ? result : LLVM::LLVMVoidType::get(context),
       llvm::to_vector(args.getTypes()));
   SymbolTable &table = symbols.getSymbolTable(module);
-  auto function = table.lookup<LLVM::LLVMFuncOp>(name);
-  if (!function) {
+  Operation *existing = table.lookup(name);
+  auto function = dyn_cast_or_null<LLVM::LLVMFuncOp>(existing);
+  if (existing && !function) {
+    // Reported, and the pass fails after the conversion (see below).
+    op->emitOpError() << "lowers to a call of @" << name
+                      << ", but the module defines that name as '"
+                      << existing->getName() << "'";
+    mismatchedDeclaration = true;
+  } else if (!function) {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(module.getBody());
     function = LLVM::LLVMFuncOp::create(b, module.getLoc(), name, type);
@@ -556,8 +567,7 @@ void mlir::coco::populateCocoToLLVMConversionPatterns(
   patterns.add<AxisQueryLowering<AxisSizeOp>>(converter, runtime,
                                               "coco_rt_axis_size");
   patterns.add<LocalBlockLowering>(converter, patterns.getContext());
-  if (runtime.getTarget() == RuntimeTarget::GPU)
-    patterns.add<MatmulLowering>(converter, runtime);
+  patterns.add<MatmulLowering>(converter, runtime);
 }
 
 namespace {
@@ -597,9 +607,8 @@ struct ConvertCocoToLLVMPass
     target.addLegalOp<GridOp>();
     target.addIllegalDialect<CocoDialect>();
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
-    if (gpu)
-      target.addDynamicallyLegalOp<linalg::MatmulOp>(
-          [](linalg::MatmulOp op) { return !isCublasMatmul(op); });
+    target.addDynamicallyLegalOp<linalg::MatmulOp>(
+        [](linalg::MatmulOp op) { return !isLibraryMatmul(op); });
     // No rollback: every pattern either fails before it changes anything or
     // succeeds, and the rollback log would grow with every op converted.
     ConversionConfig config;

@@ -21,34 +21,6 @@ using namespace coco::rt::gpu;
 
 namespace {
 
-struct Matrix {
-  char *data;
-  int64_t rows, columns, leading;
-};
-
-Matrix view(int64_t rank, void *descriptor, size_t elementBytes,
-            const char *name) {
-  if (rank != 2 || !descriptor)
-    fatalf(nullptr, "matmul %s must be a 2-D memref, got rank %lld", name,
-           (long long)rank);
-  struct Header {
-    char *allocated, *aligned;
-    int64_t offset, sizes[2], strides[2];
-  };
-  const auto *d = static_cast<const Header *>(descriptor);
-  if (d->strides[1] != 1 && d->sizes[1] > 1)
-    fatalf(nullptr,
-           "matmul %s columns are strided (stride %lld); cuBLAS needs them "
-           "contiguous",
-           name, (long long)d->strides[1]);
-  int64_t leading = d->sizes[0] > 1 ? d->strides[0] : d->sizes[1];
-  if (leading < d->sizes[1])
-    fatalf(nullptr, "matmul %s rows overlap (row stride %lld < width %lld)",
-           name, (long long)leading, (long long)d->sizes[1]);
-  return {d->aligned + size_t(d->offset) * elementBytes, d->sizes[0],
-          d->sizes[1], leading > 0 ? leading : 1};
-}
-
 cublasHandle_t handle() {
   static cublasHandle_t instance = [] {
     ensureDevice();
@@ -87,13 +59,10 @@ coco_gpu_matmul(const char *site, int32_t dtype, int64_t aRank, void *a,
                     "dtype %d",
            int(dtype));
   }
-  Matrix A = view(aRank, a, bytes, "lhs"), B = view(bRank, b, bytes, "rhs"),
-         C = view(cRank, c, bytes, "result");
-  if (A.columns != B.rows || C.rows != A.rows || C.columns != B.columns)
-    fatalf(nullptr, "matmul shapes do not agree: [%lld, %lld] x [%lld, %lld] "
-                    "into [%lld, %lld]",
-           (long long)A.rows, (long long)A.columns, (long long)B.rows,
-           (long long)B.columns, (long long)C.rows, (long long)C.columns);
+  MatrixView A = matrixView(aRank, a, bytes, "lhs"),
+             B = matrixView(bRank, b, bytes, "rhs"),
+             C = matrixView(cRank, c, bytes, "result");
+  checkMatmulShapes(A, B, C);
   if (C.rows == 0 || C.columns == 0 || A.columns == 0)
     return;
   // linalg.matmul accumulates into C: beta = 1.

@@ -192,3 +192,31 @@ func.func @shared_sites(%a: memref<16xf32>, %b: memref<32xf32>) {
   coco.comm.all_gather %a into %b dim 0 on @dp[0] : memref<16xf32>, memref<32xf32> loc("here":1:1)
   return
 }
+
+// -----
+
+// Matmuls BLAS computes (f16, bf16, f32, f64; contiguous columns, rows may
+// be strided) become coco_rt_matmul(site, dtype, a, b, c) into OpenBLAS;
+// others (i32, strided columns) stay linalg for the loops.
+// CHECK-LABEL: func @matmuls
+// CHECK: %[[F32:.*]] = llvm.mlir.constant(0 : i32) : i32
+// CHECK: llvm.call @coco_rt_matmul(%{{.*}}, %[[F32]], %{{.*}}) : (!llvm.ptr, i32, i64, !llvm.ptr, i64, !llvm.ptr, i64, !llvm.ptr) -> ()
+// CHECK: %[[BF16:.*]] = llvm.mlir.constant(3 : i32) : i32
+// CHECK: llvm.call @coco_rt_matmul(%{{.*}}, %[[BF16]], %{{.*}})
+// CHECK: %[[F64:.*]] = llvm.mlir.constant(1 : i32) : i32
+// CHECK: llvm.call @coco_rt_matmul(%{{.*}}, %[[F64]], %{{.*}})
+// CHECK: linalg.matmul ins(%{{.*}}, %{{.*}} : memref<4x4xi32>, memref<4x4xi32>)
+// CHECK: linalg.matmul ins(%{{.*}}, %{{.*}} : memref<4x4xf32, strided<[1, 4]>>, memref<4x4xf32>)
+// CHECK-NOT: coco_rt_matmul
+func.func @matmuls(%x: memref<8x4xf32, strided<[16, 1], offset: ?>>, %y: memref<4x8xf32>, %z: memref<8x8xf32>,
+                   %a: memref<8x4xbf16>, %b: memref<4x8xbf16>, %c: memref<8x8xbf16>,
+                   %d: memref<2x2xf64>, %i: memref<4x4xi32>) {
+  linalg.matmul ins(%x, %y : memref<8x4xf32, strided<[16, 1], offset: ?>>, memref<4x8xf32>) outs(%z : memref<8x8xf32>)
+  linalg.matmul ins(%a, %b : memref<8x4xbf16>, memref<4x8xbf16>) outs(%c : memref<8x8xbf16>)
+  linalg.matmul ins(%d, %d : memref<2x2xf64>, memref<2x2xf64>) outs(%d : memref<2x2xf64>)
+  linalg.matmul ins(%i, %i : memref<4x4xi32>, memref<4x4xi32>) outs(%i : memref<4x4xi32>)
+  %t = memref.alloc() : memref<4x4xf32>
+  %tt = memref.transpose %t (i, j) -> (j, i) : memref<4x4xf32> to memref<4x4xf32, strided<[1, 4]>>
+  linalg.matmul ins(%tt, %t : memref<4x4xf32, strided<[1, 4]>>, memref<4x4xf32>) outs(%t : memref<4x4xf32>)
+  return
+}

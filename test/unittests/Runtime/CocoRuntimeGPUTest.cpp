@@ -10,6 +10,8 @@
 #include "coco/Runtime/CocoRuntime.h"
 #include "coco/Runtime/CocoRuntimeGPU.h"
 
+#include "MatmulTestUtils.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -17,8 +19,6 @@
 #include <string>
 #include <vector>
 
-extern "C" void *_mlir_memref_to_llvm_alloc(size_t size);
-extern "C" void _mlir_memref_to_llvm_free(void *ptr);
 extern "C" void *mgpuStreamCreate();
 extern "C" void mgpuStreamDestroy(void *stream);
 extern "C" void mgpuStreamSynchronize(void *stream);
@@ -29,87 +29,10 @@ int rank() { return int(coco_rt_world_rank()); }
 int size() { return int(coco_rt_world_size()); }
 int64_t world() { return coco_rt_comm(1, -1, 1, 1, 1, 0); }
 
-/// A row-major 2-D memref in managed memory; `leading` > columns makes the
-/// rows strided (a row block of a wider buffer).
-template <typename T> struct Matrix {
-  Matrix(int64_t rows, int64_t columns, int64_t leading = 0)
-      : rows(rows), columns(columns), leading(leading ? leading : columns) {
-    data = static_cast<T *>(
-        _mlir_memref_to_llvm_alloc(size_t(rows * this->leading) * sizeof(T)));
-    std::memset(data, 0, size_t(rows * this->leading) * sizeof(T));
-    words = {int64_t(intptr_t(data)), int64_t(intptr_t(data)), 0, rows,
-             columns, this->leading, 1};
-  }
-  ~Matrix() { _mlir_memref_to_llvm_free(data); }
-  T &at(int64_t i, int64_t j) { return data[i * leading + j]; }
-  void *descriptor() { return words.data(); }
-  int64_t rows, columns, leading;
-  T *data;
-  std::vector<int64_t> words;
-};
-
-uint16_t toHalf(int v) { // exact small integers only
-  if (v == 0)
-    return 0;
-  int e = 0;
-  while ((1 << (e + 1)) <= v)
-    ++e;
-  return uint16_t((e + 15) << 10 | ((v - (1 << e)) << (10 - e)));
-}
-uint16_t toBF16(int v) {
-  float f = float(v);
-  uint32_t bits;
-  std::memcpy(&bits, &f, 4);
-  return uint16_t(bits >> 16);
-}
-float fromBF16(uint16_t b) {
-  uint32_t bits = uint32_t(b) << 16;
-  float f;
-  std::memcpy(&f, &bits, 4);
-  return f;
-}
-
-/// C[m,n] += A x B on cuBLAS, A's rows strided, against loops here.
-template <typename T, typename Make, typename Read>
-void checkMatmul(int32_t dtype, Make make, Read read, const char *what) {
-  const int64_t m = 6, k = 4, n = 5;
-  Matrix<T> a(m, k, /*leading=*/7), b(k, n), c(m, n);
-  for (int64_t i = 0; i < m; ++i)
-    for (int64_t j = 0; j < k; ++j)
-      a.at(i, j) = make(int((i + 2 * j) % 3));
-  for (int64_t i = 0; i < k; ++i)
-    for (int64_t j = 0; j < n; ++j)
-      b.at(i, j) = make(int((i * j + 1) % 4));
-  for (int64_t i = 0; i < m; ++i)
-    for (int64_t j = 0; j < n; ++j)
-      c.at(i, j) = make(1); // matmul accumulates
-  coco_gpu_matmul(what, dtype, 2, a.descriptor(), 2, b.descriptor(), 2,
-                  c.descriptor());
-  for (int64_t i = 0; i < m; ++i)
-    for (int64_t j = 0; j < n; ++j) {
-      int expected = 1;
-      for (int64_t p = 0; p < k; ++p)
-        expected += int((i + 2 * p) % 3) * int((p * j + 1) % 4);
-      EXPECT_EQ(read(c.at(i, j)), double(expected)) << what << " at " << i
-                                                    << "," << j;
-    }
-}
+using coco_test::Matrix;
 
 TEST(GpuMatmul, EveryElementType) {
-  checkMatmul<float>(COCO_DTYPE_F32, [](int v) { return float(v); },
-                     [](float v) { return double(v); }, "matmul f32");
-  checkMatmul<double>(COCO_DTYPE_F64, [](int v) { return double(v); },
-                      [](double v) { return v; }, "matmul f64");
-  checkMatmul<uint16_t>(COCO_DTYPE_BF16, toBF16,
-                        [](uint16_t v) { return double(fromBF16(v)); },
-                        "matmul bf16");
-  checkMatmul<uint16_t>(
-      COCO_DTYPE_F16, toHalf,
-      [](uint16_t v) { // small exact halves back to double
-        int e = (v >> 10) & 31, f = v & 1023;
-        return v == 0 ? 0.0 : std::ldexp(1.0 + f / 1024.0, e - 15);
-      },
-      "matmul f16");
+  coco_test::checkEveryElementType(coco_gpu_matmul);
 }
 
 /// in[i, j] = rank + i + j on an [R*2, 3] buffer.

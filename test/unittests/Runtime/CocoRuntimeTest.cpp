@@ -14,6 +14,8 @@
 
 #include "coco/Runtime/CocoRuntime.h"
 
+#include "MatmulTestUtils.h"
+
 #include <gtest/gtest.h>
 #include <mpi.h>
 
@@ -243,6 +245,45 @@ private:
 //===----------------------------------------------------------------------===//
 // Job and communicators
 //===----------------------------------------------------------------------===//
+
+TEST(Matmul, EveryElementType) {
+  coco_test::checkEveryElementType(coco_rt_matmul);
+}
+
+/// Sizes past OpenBLAS's blocking, every operand a row block of a wider
+/// buffer (coco-overlap's chunks), against a double-precision reference.
+TEST(Matmul, LargeStridedF32) {
+  const int64_t m = 70, k = 65, n = 33;
+  coco_test::Matrix<float> a(m, k, k + 3), b(k, n, n + 5), c(m, n, n + 1);
+  auto value = [](int64_t i, int64_t j, int salt) {
+    return float(((i * 31 + j * 17 + salt) % 23) - 11) / 8.0f;
+  };
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t j = 0; j < k; ++j)
+      a.at(i, j) = value(i, j, 1);
+  for (int64_t i = 0; i < k; ++i)
+    for (int64_t j = 0; j < n; ++j)
+      b.at(i, j) = value(i, j, 2);
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t j = 0; j < n; ++j)
+      c.at(i, j) = value(i, j, 3);
+  std::vector<double> expected(size_t(m * n));
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t j = 0; j < n; ++j) {
+      double sum = c.at(i, j);
+      for (int64_t p = 0; p < k; ++p)
+        sum += double(a.at(i, p)) * double(b.at(p, j));
+      expected[size_t(i * n + j)] = sum;
+    }
+  coco_rt_matmul("matmul large", COCO_DTYPE_F32, 2, a.descriptor(), 2,
+                 b.descriptor(), 2, c.descriptor());
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t j = 0; j < n; ++j)
+      EXPECT_NEAR(c.at(i, j), expected[size_t(i * n + j)], 1e-4)
+          << "at " << i << "," << j;
+  // The padding between rows of C is not written.
+  EXPECT_EQ(c.data[n], 0.0f);
+}
 
 TEST(Runtime, WorldMatchesMpi) {
   int rank, size;

@@ -61,15 +61,17 @@ private:
 
 /// Patterns lowering bufferized `coco.comm.*`, `coco.axis_rank`,
 /// `coco.axis_size` and `coco.local_block` to `llvm.call`s into the runtime
-/// `runtime` targets; on the GPU runtime also `linalg.matmul` on memrefs
-/// of a cuBLAS type to `coco_gpu_matmul`. `runtime` must outlive them.
+/// `runtime` targets, and `linalg.matmul` on memrefs that isLibraryMatmul
+/// accepts to `coco_rt_matmul` (OpenBLAS) or `coco_gpu_matmul` (cuBLAS).
+/// `runtime` must outlive them.
 void populateCocoToLLVMConversionPatterns(LLVMTypeConverter &converter,
                                           RewritePatternSet &patterns,
                                           RuntimeCalls &runtime);
 
-/// Whether the GPU runtime's cuBLAS call computes `op` (see
-/// populateCocoToLLVMConversionPatterns).
-bool isCublasMatmul(Operation *op);
+/// Whether the runtime's BLAS call computes `op`: a plain linalg.matmul on
+/// buffers of one element type (f16, bf16, f32, f64) with contiguous
+/// columns (rows may be strided). Others stay linalg (loops or kernels).
+bool isLibraryMatmul(Operation *op);
 
 } // namespace coco
 } // namespace mlir
