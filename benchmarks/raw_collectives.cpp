@@ -44,7 +44,8 @@ struct Buffer {
 #ifdef COCO_BENCH_GPU
     check(cudaMalloc(&data, n * sizeof(float)), "cudaMalloc");
     std::vector<float> host(n, value);
-    check(cudaMemcpy(data, host.data(), n * sizeof(float), cudaMemcpyHostToDevice),
+    check(cudaMemcpy(data, host.data(), n * sizeof(float),
+                     cudaMemcpyHostToDevice),
           "cudaMemcpy");
 #else
     storage.assign(n, value);
@@ -92,16 +93,20 @@ int main(int argc, char **argv) {
                       n / ranks, 1};
 
   std::vector<std::pair<std::string, std::function<void()>>> cases = {
-      {"all_reduce", [&] {
+      {"all_reduce",
+       [&] {
          COCO_BENCH(all_reduce)("bench", comm, COCO_DTYPE_F32, COCO_RED_SUM, 1,
-                            &da, 1, &db);
+                                &da, 1, &db);
        }},
-      {"reduce_scatter", [&] {
-         COCO_BENCH(reduce_scatter)("bench", comm, COCO_DTYPE_F32, COCO_RED_SUM, 0,
-                                1, &da, 1, &ds);
+      {"reduce_scatter",
+       [&] {
+         COCO_BENCH(reduce_scatter)("bench", comm, COCO_DTYPE_F32, COCO_RED_SUM,
+                                    0, 1, &da, 1, &ds);
        }},
-      {"all_gather", [&] {
-         COCO_BENCH(all_gather)("bench", comm, COCO_DTYPE_F32, 0, 1, &own, 1, &db);
+      {"all_gather",
+       [&] {
+         COCO_BENCH(all_gather)("bench", comm, COCO_DTYPE_F32, 0, 1, &own, 1,
+                                &db);
        }},
       {"copy", [&] { copy(b, a); }},
   };
@@ -119,7 +124,8 @@ int main(int argc, char **argv) {
     for (size_t i = 0; i < cases.size(); ++i) {
       std::sort(times[i].begin(), times[i].end());
       std::printf("%s,%lld,%.6f\n", cases[i].first.c_str(),
-                  static_cast<long long>(n), times[i][times[i].size() / 2] * 1e3);
+                  static_cast<long long>(n),
+                  times[i][times[i].size() / 2] * 1e3);
     }
   coco_rt_finalize();
   return 0;

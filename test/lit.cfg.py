@@ -51,6 +51,13 @@ if config.coco_enable_gpu and nvidia_smi and \
         subprocess.run([nvidia_smi, "-L"], capture_output=True).returncode == 0:
     config.available_features.add("cuda-device")
 
+# The format check (test/style) needs clang-format 22, which
+# tools/scripts/install-deps.sh installs; another version formats differently.
+if shutil.which("clang-format-22") or os.path.exists(os.path.join(config.llvm_tools_dir, "clang-format")):
+    config.available_features.add("clang-format")
+else:
+    lit_config.note("no clang-format-22: the format check is UNSUPPORTED")
+
 # PyTorch (the in-process training test against DDP): a venv made by
 # tools/scripts/torch-venv.sh, or $COCO_TORCH_PYTHON. Its wheel pulls ~3 GB
 # of CUDA libraries, so the test command does not install it.

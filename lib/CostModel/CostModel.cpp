@@ -181,12 +181,12 @@ Expected<Profile> Profile::parse(StringRef json) {
         if (const llvm::json::Array *points = object->getArray("points")) {
           for (const llvm::json::Value &point : *points) {
             const llvm::json::Array *pair = point.getAsArray();
-            std::optional<double> bytes =
-                pair && pair->size() == 2 ? (*pair)[0].getAsNumber()
-                                          : std::nullopt;
-            std::optional<double> us =
-                pair && pair->size() == 2 ? (*pair)[1].getAsNumber()
-                                          : std::nullopt;
+            std::optional<double> bytes = pair && pair->size() == 2
+                                              ? (*pair)[0].getAsNumber()
+                                              : std::nullopt;
+            std::optional<double> us = pair && pair->size() == 2
+                                           ? (*pair)[1].getAsNumber()
+                                           : std::nullopt;
             if (!bytes || !us || *bytes < 0 || *us < 0)
               return failure(where + "'s points must be [bytes, us] pairs");
             line.points.push_back({*bytes, *us * 1e-6});
@@ -263,12 +263,12 @@ llvm::json::Value Profile::toJSON() const {
   }
   llvm::json::Array levelList;
   for (const Level &level : levels)
-    levelList.push_back(llvm::json::Object{
-        {"name", level.name},
-        {"ranks", level.ranks},
-        {"latency_us", level.latency * 1e6},
-        {"bandwidth_GBps", level.bandwidth * 1e-9},
-        {"source", level.source}});
+    levelList.push_back(
+        llvm::json::Object{{"name", level.name},
+                           {"ranks", level.ranks},
+                           {"latency_us", level.latency * 1e6},
+                           {"bandwidth_GBps", level.bandwidth * 1e-9},
+                           {"source", level.source}});
   return llvm::json::Object{
       {"name", name},
       {"source", source},
@@ -281,8 +281,8 @@ llvm::json::Value Profile::toJSON() const {
   };
 }
 
-Expected<double> Model::collective(Collective kind, double bytes,
-                                   int64_t ranks, int64_t together) const {
+Expected<double> Model::collective(Collective kind, double bytes, int64_t ranks,
+                                   int64_t together) const {
   if (ranks <= 1)
     return 0.0;
   auto byKind = profile.measured.find(kind);
@@ -366,18 +366,14 @@ Expected<double> Model::ring(Collective kind, double bytes, int64_t ranks,
     }
     return 0.0;
   };
-  double inner = together > 0 ? double(together)
-                              : double(profile.levels.front().ranks);
+  double inner =
+      together > 0 ? double(together) : double(profile.levels.front().ranks);
   return at(0, kind, bytes, double(ranks), inner);
 }
 
-double Model::loop(double bytes) const {
-  return bytes / profile.copyBandwidth;
-}
+double Model::loop(double bytes) const { return bytes / profile.copyBandwidth; }
 
-double Model::matmul(double flops) const {
-  return flops / profile.matmulFlops;
-}
+double Model::matmul(double flops) const { return flops / profile.matmulFlops; }
 
 double Model::overlapped(double compute, double comm, int64_t chunks) const {
   if (chunks <= 1)

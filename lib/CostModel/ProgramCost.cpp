@@ -130,8 +130,8 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
     if (std::optional<Collective> kind = kindOf(op)) {
       auto collective = cast<CollectiveOpInterface>(op);
       // all_gather's size is its output; the others', their input.
-      Value sized = *kind == Collective::AllGather ? op->getResult(0)
-                                                    : op->getOperand(0);
+      Value sized =
+          *kind == Collective::AllGather ? op->getResult(0) : op->getOperand(0);
       FailureOr<double> bytes = bytesOf(sized);
       auto type = cast<DTensorType>(sized.getType());
       FailureOr<SmallVector<int64_t>> extents =
@@ -147,10 +147,10 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
       if (!model.getProfile().levels.empty())
         together = sharingANode(*extents, collective.getCommAxes(),
                                 model.getProfile().levels.front().ranks);
-      Collective priced = *kind == Collective::ReduceScatter &&
-                                  lowering.fuseReduceScatter
-                              ? Collective::AllToAll
-                              : *kind;
+      Collective priced =
+          *kind == Collective::ReduceScatter && lowering.fuseReduceScatter
+              ? Collective::AllToAll
+              : *kind;
       llvm::Expected<double> time =
           model.collective(priced, *bytes, ranks, together);
       if (!time) {
@@ -159,7 +159,7 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
       }
       // Overlapped with its producer matmul (counted already): the pair
       // runs as a pipeline of chunks.
-      auto marked = op->getAttrOfType<IntegerAttr>("coco.overlap_chunks");
+      auto marked = op->getAttrOfType<IntegerAttr>(kOverlapChunksAttr);
       int64_t chunks = marked ? marked.getInt() : 0;
       if (!chunks && isa<AllReduceOp, ReduceScatterOp>(op))
         chunks = lowering.overlapChunks;
@@ -227,11 +227,10 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
         loopBytes += *bytes;
       }
       Value result = op->getResult(0);
-      bool leavesLoop = !lowering.fuseElementwise ||
-                        isa<NormOp, ReduceOp>(op) ||
-                        llvm::any_of(result.getUsers(), [](Operation *user) {
-                          return !isElementwise(user);
-                        });
+      bool leavesLoop =
+          !lowering.fuseElementwise || isa<NormOp, ReduceOp>(op) ||
+          llvm::any_of(result.getUsers(),
+                       [](Operation *user) { return !isElementwise(user); });
       if (leavesLoop) {
         FailureOr<double> bytes = bytesOf(result);
         if (failed(bytes))
@@ -248,10 +247,8 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
 }
 } // namespace
 
-FailureOr<Model> mlir::coco::cost::loadModelFor(ModuleOp module,
-                                                StringRef pass,
-                                                StringRef path,
-                                                int64_t ranks) {
+FailureOr<Model> mlir::coco::cost::loadModelFor(ModuleOp module, StringRef pass,
+                                                StringRef path, int64_t ranks) {
   if (path.empty())
     return module.emitError()
            << pass << ": give the machine profile with profile=FILE "
@@ -259,15 +256,16 @@ FailureOr<Model> mlir::coco::cost::loadModelFor(ModuleOp module,
               "has shipped ones)";
   llvm::Expected<Profile> loaded = Profile::load(path);
   if (!loaded)
-    return module.emitError() << pass << ": "
-                              << llvm::toString(loaded.takeError());
+    return module.emitError()
+           << pass << ": " << llvm::toString(loaded.takeError());
   bool dynamicGrid = false;
   module.walk([&](GridOp grid) {
     dynamicGrid |= llvm::any_of(grid.getShape(), ShapedType::isDynamic);
   });
   if (dynamicGrid && ranks < 1)
-    return module.emitError() << pass << ": a grid has a '?' extent: give "
-                                         "the number of ranks with ranks=N";
+    return module.emitError() << pass
+                              << ": a grid has a '?' extent: give "
+                                 "the number of ranks with ranks=N";
   return Model(std::move(*loaded));
 }
 
@@ -276,6 +274,5 @@ FailureOr<Estimate> mlir::coco::cost::estimate(func::FuncOp function,
                                                int64_t worldRanks,
                                                Lowering lowering) {
   SymbolTableCollection symbols;
-  return priceRegion(function.getBody(), model, worldRanks, lowering,
-                     symbols);
+  return priceRegion(function.getBody(), model, worldRanks, lowering, symbols);
 }

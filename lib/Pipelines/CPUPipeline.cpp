@@ -20,9 +20,9 @@ using namespace mlir;
 using namespace mlir::coco;
 
 void mlir::coco::buildCocoBufferizePipeline(OpPassManager &pm,
-                                             bool fuseElementwise,
-                                             bool fuseReduceScatter,
-                                             int64_t overlapChunks) {
+                                            bool fuseElementwise,
+                                            bool fuseReduceScatter,
+                                            int64_t overlapChunks) {
   pm.addPass(createCocoLocalizePass());
   if (fuseReduceScatter)
     pm.addNestedPass<func::FuncOp>(createCocoFuseReduceScatterPass());

@@ -49,7 +49,7 @@ void *systemAllocate(size_t size) {
 
 struct Cache {
   std::mutex mutex;
-  std::unordered_map<void *, size_t> live;            // large blocks in use
+  std::unordered_map<void *, size_t> live;              // large blocks in use
   std::unordered_map<size_t, std::vector<void *>> free; // by size
 };
 

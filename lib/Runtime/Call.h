@@ -58,11 +58,11 @@ public:
   struct Buffers {
     Tensor input, output;
   };
-  Buffers agreeOnBuffers(
-      int32_t reduction,
-      std::initializer_list<std::pair<const char *, int64_t>> params,
-      int64_t inRank, void *in, int64_t outRank, void *out,
-      int64_t inBlockDim = -1, int64_t outBlockDim = -1);
+  Buffers
+  agreeOnBuffers(int32_t reduction,
+                 std::initializer_list<std::pair<const char *, int64_t>> params,
+                 int64_t inRank, void *in, int64_t outRank, void *out,
+                 int64_t inBlockDim = -1, int64_t outBlockDim = -1);
 
   /// Ends the job over a bad argument.
   [[noreturn]] void fail(const std::string &cause) const;

@@ -4,6 +4,8 @@
 #include "coco/Runtime/CocoRuntime.h"
 #include "coco/Support/Blocks.h"
 
+#include "HalfFloat.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -16,6 +18,10 @@ extern "C" void *_mlir_memref_to_llvm_alloc(size_t size);
 
 namespace coco::host {
 namespace {
+using coco::rt::bf16ToFloat;
+using coco::rt::f16ToFloat;
+using coco::rt::floatToBf16;
+using coco::rt::floatToF16;
 
 [[noreturn]] void fail(const std::string &message) {
   coco_rt_fatal("coco host program", message.c_str());
@@ -36,98 +42,24 @@ uint64_t hashName(const std::string &name) {
   return hash;
 }
 
-uint16_t floatToHalf(float value) {
-  uint32_t bits;
-  std::memcpy(&bits, &value, 4);
-  uint32_t sign = (bits >> 16) & 0x8000;
-  int32_t exponent = ((bits >> 23) & 0xff) - 127 + 15;
-  uint32_t mantissa = bits & 0x7fffff;
-  if (((bits >> 23) & 0xff) == 0xff) // inf / nan
-    return sign | 0x7c00 | (mantissa ? 0x200 : 0);
-  if (exponent >= 31)
-    return sign | 0x7c00;
-  if (exponent <= 0) {
-    if (exponent < -10)
-      return sign;
-    mantissa |= 0x800000;
-    uint32_t shift = 14 - exponent;
-    uint32_t half = mantissa >> shift;
-    uint32_t rest = mantissa & ((1u << shift) - 1);
-    uint32_t halfway = 1u << (shift - 1);
-    if (rest > halfway || (rest == halfway && (half & 1)))
-      ++half;
-    return sign | half;
-  }
-  uint32_t half = sign | (exponent << 10) | (mantissa >> 13);
-  uint32_t rest = mantissa & 0x1fff;
-  if (rest > 0x1000 || (rest == 0x1000 && (half & 1)))
-    ++half;
-  return half;
-}
-
-float halfToFloat(uint16_t half) {
-  uint32_t sign = (half & 0x8000) << 16;
-  uint32_t exponent = (half >> 10) & 0x1f;
-  uint32_t mantissa = half & 0x3ff;
-  uint32_t bits;
-  if (exponent == 0) {
-    if (mantissa == 0) {
-      bits = sign;
-    } else {
-      exponent = 127 - 15 + 1;
-      while (!(mantissa & 0x400)) {
-        mantissa <<= 1;
-        --exponent;
-      }
-      bits = sign | (exponent << 23) | ((mantissa & 0x3ff) << 13);
-    }
-  } else if (exponent == 31) {
-    bits = sign | 0x7f800000 | (mantissa << 13);
-  } else {
-    bits = sign | ((exponent - 15 + 127) << 23) | (mantissa << 13);
-  }
-  float value;
-  std::memcpy(&value, &bits, 4);
-  return value;
-}
-
-uint16_t floatToBF16(float value) {
-  uint32_t bits;
-  std::memcpy(&bits, &value, 4);
-  if (std::isnan(value))
-    return 0x7fc0;
-  bits += 0x7fff + ((bits >> 16) & 1); // round to nearest even
-  return bits >> 16;
-}
-
-float bf16ToFloat(uint16_t value) {
-  uint32_t bits = uint32_t(value) << 16;
-  float result;
-  std::memcpy(&result, &bits, 4);
-  return result;
-}
-
 size_t sizeOf(ElementKind kind) {
   switch (kind) {
-  case ElementKind::F64:
-  case ElementKind::I64:
-    return 8;
-  case ElementKind::F32:
-  case ElementKind::I32:
-    return 4;
-  case ElementKind::F16:
-  case ElementKind::BF16:
-    return 2;
-  case ElementKind::I8:
-    return 1;
+#define COCO_ELEMENT_TYPE(KIND, NAME, CODE, BYTES, STORAGE)                    \
+  case ElementKind::KIND:                                                      \
+    return BYTES;
+#include "coco/Runtime/CocoElementTypes.def"
   }
   return 1;
 }
 
 const char *spell(ElementKind kind) {
-  static const char *names[] = {"f32", "f64", "f16", "bf16",
-                                "i32", "i64", "i8"};
-  return names[static_cast<int>(kind)];
+  switch (kind) {
+#define COCO_ELEMENT_TYPE(KIND, NAME, CODE, BYTES, STORAGE)                    \
+  case ElementKind::KIND:                                                      \
+    return NAME;
+#include "coco/Runtime/CocoElementTypes.def"
+  }
+  return "?";
 }
 
 /// Stores `value` as element `i` of a buffer of `kind`.
@@ -140,10 +72,10 @@ void store(ElementKind kind, void *data, int64_t i, double value) {
     static_cast<double *>(data)[i] = value;
     break;
   case ElementKind::F16:
-    static_cast<uint16_t *>(data)[i] = floatToHalf(static_cast<float>(value));
+    static_cast<uint16_t *>(data)[i] = floatToF16(static_cast<float>(value));
     break;
   case ElementKind::BF16:
-    static_cast<uint16_t *>(data)[i] = floatToBF16(static_cast<float>(value));
+    static_cast<uint16_t *>(data)[i] = floatToBf16(static_cast<float>(value));
     break;
   case ElementKind::I32:
     static_cast<int32_t *>(data)[i] = static_cast<int32_t>(value);
@@ -164,7 +96,7 @@ double load(ElementKind kind, const void *data, int64_t i) {
   case ElementKind::F64:
     return static_cast<const double *>(data)[i];
   case ElementKind::F16:
-    return halfToFloat(static_cast<const uint16_t *>(data)[i]);
+    return f16ToFloat(static_cast<const uint16_t *>(data)[i]);
   case ElementKind::BF16:
     return bf16ToFloat(static_cast<const uint16_t *>(data)[i]);
   case ElementKind::I32:
@@ -215,7 +147,8 @@ void copyBlock(const unsigned char *global, unsigned char *local,
   for (int64_t out = 0;; ++out) {
     int64_t linear = 0;
     for (int64_t d = 0; d < rank; ++d)
-      linear = linear * globalShape[d] + offset[d] + (d < rank - 1 ? index[d] : 0);
+      linear =
+          linear * globalShape[d] + offset[d] + (d < rank - 1 ? index[d] : 0);
     std::memcpy(local + out * row, global + linear * elementSize, row);
     int64_t d = rank - 2;
     for (; d >= 0; --d) {
@@ -301,7 +234,8 @@ Buffer::~Buffer() { _mlir_memref_to_llvm_free(ptr); }
 void Buffer::assign(size_t size) {
   _mlir_memref_to_llvm_free(ptr);
   // Never null (a zero-size tensor still gets a distinct address).
-  ptr = static_cast<unsigned char *>(_mlir_memref_to_llvm_alloc(size ? size : 1));
+  ptr =
+      static_cast<unsigned char *>(_mlir_memref_to_llvm_alloc(size ? size : 1));
   if (!ptr)
     fail("out of memory allocating " + std::to_string(size) + " bytes");
   std::memset(ptr, 0, size);
@@ -367,9 +301,9 @@ void Session::fillGenerated(LocalTensor &tensor) {
   // tensor local on no axis) and keeps its block: ranks agree where the
   // placements say they hold the same values.
   uint64_t state =
-      hashName(ti.name) ^
-      (tensor.perRank ? (uint64_t(tensor.localGroup) + 1) * 0xD1B54A32D192ED03ULL
-                      : 0);
+      hashName(ti.name) ^ (tensor.perRank ? (uint64_t(tensor.localGroup) + 1) *
+                                                0xD1B54A32D192ED03ULL
+                                          : 0);
   int64_t count = product(ti.globalShape);
   std::vector<unsigned char> values(count * tensor.elementSize());
   for (int64_t i = 0; i < count; ++i) {
@@ -470,9 +404,8 @@ void Session::freeReturned(std::initializer_list<void *> allocated) {
     if (!block || std::find(freed.begin(), freed.end(), block) != freed.end())
       continue;
     freed.push_back(block);
-    bool owned = std::any_of(tensors.begin(), tensors.end(), [&](auto &t) {
-      return t->bytes.data() == block;
-    });
+    bool owned = std::any_of(tensors.begin(), tensors.end(),
+                             [&](auto &t) { return t->bytes.data() == block; });
     // Allocated by compiled code, through the runtime's allocator.
     if (!owned)
       _mlir_memref_to_llvm_free(block);

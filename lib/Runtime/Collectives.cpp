@@ -92,7 +92,7 @@ AllToAllBlocks requireAllToAllShapes(const Call &call, const Tensor &input,
                         blocksOf(call.axis, output.sizes[concatDim])};
   const size_t rank = size_t(call.axis.rank);
   for (int64_t d = 0; d < input.rank; ++d) {
-    bool ok = d == concatDim ? input.sizes[d] == blocks.concat.counts[rank]
+    bool ok = d == concatDim  ? input.sizes[d] == blocks.concat.counts[rank]
               : d == splitDim ? output.sizes[d] == blocks.split.counts[rank]
                               : input.sizes[d] == output.sizes[d];
     if (!ok)
@@ -195,20 +195,17 @@ void ringReduceScatter(const Call &call, int32_t reduction, const char *in,
     // The partial result received at one step is sent at the next, so
     // steps alternate between two scratch buffers; the last one receives
     // straight into `out` unless `out` is still needed as input.
-    char *received =
-        last && !outIsOwnChunk
-            ? out
-            : scratch(step % 2 ? Scratch::RingB : Scratch::RingA,
-                      size_t(largest) * bytes);
-    checkMpi(MPI_Sendrecv(partial, call.count(countOf(sent)),
-                          call.type.mpiType, next, kRingTag, received,
-                          call.count(countOf(own)), call.type.mpiType,
-                          previous, kRingTag, call.axis.comm,
+    char *received = last && !outIsOwnChunk
+                         ? out
+                         : scratch(step % 2 ? Scratch::RingB : Scratch::RingA,
+                                   size_t(largest) * bytes);
+    checkMpi(MPI_Sendrecv(partial, call.count(countOf(sent)), call.type.mpiType,
+                          next, kRingTag, received, call.count(countOf(own)),
+                          call.type.mpiType, previous, kRingTag, call.axis.comm,
                           MPI_STATUS_IGNORE),
              "MPI_Sendrecv");
     if (last && outIsOwnChunk)
-      combineInto(call.dtype, reduction, out, received,
-                  size_t(countOf(own)));
+      combineInto(call.dtype, reduction, out, received, size_t(countOf(own)));
     else
       combineInto(call.dtype, reduction, received, chunk(own),
                   size_t(countOf(own)));
@@ -265,7 +262,8 @@ void coco_rt_all_reduce(const char *site, int64_t comm, int32_t dtype,
       algorithmChoice("COCO_AR_ALGO", {"auto", "ring", "mpi"}, call.site);
   auto [input, output] = call.agreeOnBuffers(
       reduction,
-      {{"all_reduce algorithm (COCO_AR_ALGO: 0 auto, 1 ring, 2 mpi)", algorithm}},
+      {{"all_reduce algorithm (COCO_AR_ALGO: 0 auto, 1 ring, 2 mpi)",
+        algorithm}},
       inRank, in, outRank, out);
 
   call.requireSameElements(input, output);
@@ -340,12 +338,11 @@ void coco_rt_reduce_scatter(const char *site, int64_t comm, int32_t dtype,
                  mpiReductionOp(dtype, reduction), call.axis.comm),
              "MPI_Reduce_scatter_block");
   else if (useMpi)
-    checkMpi(MPI_Reduce_scatter(inPlace ? MPI_IN_PLACE : chunks, output.data,
-                                mpiCounts(call, counts, 1).data(),
-                                call.type.mpiType,
-                                mpiReductionOp(dtype, reduction),
-                                call.axis.comm),
-             "MPI_Reduce_scatter");
+    checkMpi(
+        MPI_Reduce_scatter(inPlace ? MPI_IN_PLACE : chunks, output.data,
+                           mpiCounts(call, counts, 1).data(), call.type.mpiType,
+                           mpiReductionOp(dtype, reduction), call.axis.comm),
+        "MPI_Reduce_scatter");
   else
     ringReduceScatter(call, reduction, chunks, output.data, offsets, counts);
   if (reduction == COCO_RED_AVG)
@@ -374,8 +371,8 @@ void coco_rt_all_gather(const char *site, int64_t comm, int32_t dtype,
   char *gathered =
       outer == 1 ? output.data : scratch(Scratch::Unpack, output.bytes);
   // The input may already be this rank's block of out.
-  bool inPlace = outer == 1 &&
-                 input.data == output.data + size_t(offsets[rank]) * bytes;
+  bool inPlace =
+      outer == 1 && input.data == output.data + size_t(offsets[rank]) * bytes;
   if (!inPlace && outer == 1)
     call.requireDisjoint(input, output);
   if (blocks.equal) {
@@ -405,8 +402,8 @@ void coco_rt_broadcast(const char *site, int64_t comm, int32_t dtype,
                        int64_t root, int64_t inRank, void *in, int64_t outRank,
                        void *out) {
   Call call(site, OpKind::Broadcast, comm, dtype);
-  auto [input, output] = call.agreeOnBuffers(-1, {{"root", root}}, inRank, in,
-                                             outRank, out);
+  auto [input, output] =
+      call.agreeOnBuffers(-1, {{"root", root}}, inRank, in, outRank, out);
 
   call.requireInRange("root", root, call.axis.size);
   call.requireSameElements(input, output);
@@ -424,8 +421,8 @@ void coco_rt_reduce(const char *site, int64_t comm, int32_t dtype,
                     int64_t outRank, void *out) {
   Call call(site, OpKind::Reduce, comm, dtype);
   checkReduction(reduction, call.site);
-  auto [input, output] = call.agreeOnBuffers(
-      reduction, {{"root", root}}, inRank, in, outRank, out);
+  auto [input, output] = call.agreeOnBuffers(reduction, {{"root", root}},
+                                             inRank, in, outRank, out);
 
   call.requireInRange("root", root, call.axis.size);
   call.requireSameElements(input, output);
@@ -493,8 +490,8 @@ void coco_rt_all_to_all(const char *site, int64_t comm, int32_t dtype,
   if (blocks.split.equal && blocks.concat.equal) {
     const int count = call.count(input.elems / size);
     checkMpi(MPI_Alltoall(inPlace ? MPI_IN_PLACE : send, count,
-                          call.type.mpiType, received, count,
-                          call.type.mpiType, call.axis.comm),
+                          call.type.mpiType, received, count, call.type.mpiType,
+                          call.axis.comm),
              "MPI_Alltoall");
   } else {
     checkMpi(MPI_Alltoallv(inPlace ? MPI_IN_PLACE : send,

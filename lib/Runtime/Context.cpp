@@ -9,13 +9,13 @@
 #include "Internal.h"
 #include "coco/Support/Blocks.h"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <deque>
-#include <algorithm>
 #include <numeric>
 
 namespace coco::rt {
@@ -268,9 +268,9 @@ AxisComm createAxisComm(int64_t ndims,
   AxisComm result{MPI_COMM_NULL, 0, 0, members, levels};
   MPI_Group worldGroup, group;
   checkMpi(MPI_Comm_group(world.comm, &worldGroup), "MPI_Comm_group");
-  checkMpi(MPI_Group_incl(worldGroup, int(members.size()), members.data(),
-                          &group),
-           "MPI_Group_incl");
+  checkMpi(
+      MPI_Group_incl(worldGroup, int(members.size()), members.data(), &group),
+      "MPI_Group_incl");
   checkMpi(MPI_Comm_create_group(world.comm, group, tag, &result.comm),
            "MPI_Comm_create_group");
   checkMpi(MPI_Group_free(&group), "MPI_Group_free");
@@ -321,7 +321,8 @@ Blocks blocksOf(const AxisComm &axis, int64_t extent) {
     Blocks next{{}, {}, true};
     for (size_t b = 0; b < blocks.counts.size(); ++b) {
       for (int64_t index = 0; index < parts; ++index) {
-        auto [offset, count] = coco_support::balancedBlock(blocks.counts[b], parts, index);
+        auto [offset, count] =
+            coco_support::balancedBlock(blocks.counts[b], parts, index);
         next.counts.push_back(count);
         next.offsets.push_back(blocks.offsets[b] + offset);
       }
@@ -411,8 +412,8 @@ int32_t coco_rt_local_block(const CocoTensorSpec *spec, int64_t *offsets,
       (spec->num_slice_levels > 0 && !spec->slice_order))
     return failWith("coco_rt_local_block: incomplete tensor description");
   std::array<int64_t, kMaxGridRank> extents;
-  std::string fitError = fitGrid(spec->grid_rank, spec->grid_shape,
-                                 state.world.size, extents);
+  std::string fitError =
+      fitGrid(spec->grid_rank, spec->grid_shape, state.world.size, extents);
   if (!fitError.empty())
     return failWith(fitError);
   // World ranks lie on the grid row-major (as in createAxisComm).
@@ -430,9 +431,8 @@ int32_t coco_rt_local_block(const CocoTensorSpec *spec, int64_t *offsets,
   // dimension (the one rule, coco/Support/Blocks.h).
   for (int64_t level = 0; level < spec->num_slice_levels; ++level) {
     int64_t axis = spec->slice_order[level];
-    int64_t dim = axis >= 0 && axis < spec->grid_rank
-                      ? spec->placements[axis]
-                      : -1;
+    int64_t dim =
+        axis >= 0 && axis < spec->grid_rank ? spec->placements[axis] : -1;
     if (dim < 0 || dim >= spec->rank)
       return failWith(formatString(
           "coco_rt_local_block: slicing axis %lld slices no dimension",
@@ -446,7 +446,8 @@ int32_t coco_rt_local_block(const CocoTensorSpec *spec, int64_t *offsets,
     *localGroup = 0;
     for (int64_t axis = 0; axis < spec->grid_rank; ++axis)
       if (spec->placements[axis] == COCO_PLACEMENT_LOCAL)
-        *localGroup = *localGroup * extents[size_t(axis)] + coords[size_t(axis)];
+        *localGroup =
+            *localGroup * extents[size_t(axis)] + coords[size_t(axis)];
   }
   return 0;
 }
@@ -464,7 +465,7 @@ int64_t coco_rt_comm_group(int64_t ndims, int64_t d0, int64_t d1, int64_t d2,
     fatalf(site, "a group of %lld axes on a grid of %lld", (long long)naxes,
            (long long)ndims);
   std::array<int64_t, 2 * kMaxGridRank + 1> key = {ndims, d0, d1, d2, d3,
-                                                   a0, a1, a2, a3};
+                                                   a0,    a1, a2, a3};
   std::fill(key.begin() + 1 + ndims, key.begin() + 1 + kMaxGridRank,
             1); // unused extents
   std::fill(key.begin() + 1 + kMaxGridRank + naxes, key.end(), -1);

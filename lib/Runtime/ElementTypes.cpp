@@ -2,6 +2,7 @@
 
 #include "ElementTypes.h"
 
+#include "HalfFloat.h"
 #include "Internal.h"
 
 #include <cmath>
@@ -15,76 +16,14 @@ namespace {
 // 16-bit floats
 //===----------------------------------------------------------------------===//
 
-/// Storage types of f16 and bf16; arithmetic converts to float.
+/// Storage types of f16 and bf16; arithmetic converts to float
+/// (HalfFloat.h, shared with the host programs).
 struct Half {
   uint16_t bits;
 };
 struct BFloat16 {
   uint16_t bits;
 };
-
-uint32_t floatBits(float f) {
-  uint32_t u;
-  std::memcpy(&u, &f, sizeof u);
-  return u;
-}
-
-float bitsToFloat(uint32_t u) {
-  float f;
-  std::memcpy(&f, &u, sizeof f);
-  return f;
-}
-
-float halfToFloat(Half h) {
-  uint32_t sign = uint32_t(h.bits & 0x8000u) << 16;
-  uint32_t exponent = (h.bits >> 10) & 0x1fu;
-  uint32_t mantissa = h.bits & 0x3ffu;
-  if (exponent == 0x1f) // inf / NaN
-    return bitsToFloat(sign | 0x7f800000u | (mantissa << 13));
-  if (exponent != 0) // normal: rebias 15 -> 127
-    return bitsToFloat(sign | ((exponent + 112) << 23) | (mantissa << 13));
-  // Zero or subnormal: mantissa * 2^-24, exact in float.
-  float magnitude = float(mantissa) * 0x1p-24f;
-  return sign ? -magnitude : magnitude;
-}
-
-/// Round to nearest, ties to even.
-Half floatToHalf(float f) {
-  uint32_t x = floatBits(f);
-  uint16_t sign = uint16_t((x >> 16) & 0x8000u);
-  uint32_t magnitude = x & 0x7fffffffu;
-  if (magnitude >= 0x7f800000u) { // inf / NaN (kept quiet)
-    bool isNan = magnitude > 0x7f800000u;
-    return {uint16_t(sign | 0x7c00u | (isNan ? 0x200u : 0u))};
-  }
-  if (magnitude >= 0x477ff000u) // >= 65520 rounds to inf
-    return {uint16_t(sign | 0x7c00u)};
-  if (magnitude < 0x38800000u) { // below 2^-14: subnormal or zero
-    // In units of 2^-24 the value is < 1024; nearbyint rounds ties to even
-    // and 1024 correctly becomes the smallest normal.
-    float units = bitsToFloat(magnitude) * 0x1p24f;
-    return {uint16_t(sign | uint16_t(std::nearbyint(units)))};
-  }
-  uint32_t half =
-      ((magnitude >> 23) - 112) << 10 | ((magnitude >> 13) & 0x3ffu);
-  uint32_t rest = magnitude & 0x1fffu;
-  if (rest > 0x1000u || (rest == 0x1000u && (half & 1u)))
-    ++half; // a carry into the exponent is the correct rounding
-  return {uint16_t(sign | half)};
-}
-
-float bfloat16ToFloat(BFloat16 b) {
-  return bitsToFloat(uint32_t(b.bits) << 16);
-}
-
-/// Round to nearest, ties to even.
-BFloat16 floatToBFloat16(float f) {
-  uint32_t x = floatBits(f);
-  if ((x & 0x7fffffffu) > 0x7f800000u) // NaN: truncate, keep it quiet
-    return {uint16_t((x >> 16) | 0x40u)};
-  x += 0x7fffu + ((x >> 16) & 1u);
-  return {uint16_t(x >> 16)};
-}
 
 /// How the kernels compute on a storage type: natively, or in float for the
 /// 16-bit floats.
@@ -95,13 +34,13 @@ template <typename T> struct Arith {
 };
 template <> struct Arith<Half> {
   using Compute = float;
-  static float load(Half v) { return halfToFloat(v); }
-  static Half store(float v) { return floatToHalf(v); }
+  static float load(Half v) { return f16ToFloat(v.bits); }
+  static Half store(float v) { return {floatToF16(v)}; }
 };
 template <> struct Arith<BFloat16> {
   using Compute = float;
-  static float load(BFloat16 v) { return bfloat16ToFloat(v); }
-  static BFloat16 store(float v) { return floatToBFloat16(v); }
+  static float load(BFloat16 v) { return bf16ToFloat(v.bits); }
+  static BFloat16 store(float v) { return {floatToBf16(v)}; }
 };
 
 /// Integer sums and products wrap (as MPI's do) instead of being UB.
@@ -135,7 +74,9 @@ void combine(T *__restrict acc, const T *__restrict x, size_t n) {
     acc[i] = Arith<T>::store(op(Arith<T>::load(acc[i]), Arith<T>::load(x[i])));
 }
 
-template <typename T> struct TypeTag { using type = T; };
+template <typename T> struct TypeTag {
+  using type = T;
+};
 
 /// Calls f(TypeTag<storage type>) for a (validated) dtype code.
 template <typename F> void visitDType(int32_t dtype, F &&f) {
@@ -204,15 +145,31 @@ void freeOps(MPI_Op (&ops)[kNumReductionOps]) {
       checkMpi(MPI_Op_free(&op), "MPI_Op_free");
 }
 
+/// The MPI datatype of an element's storage type.
+template <typename T> MPI_Datatype mpiStorageType() {
+  if constexpr (std::is_same_v<T, float>)
+    return MPI_FLOAT;
+  else if constexpr (std::is_same_v<T, double>)
+    return MPI_DOUBLE;
+  else if constexpr (std::is_same_v<T, uint16_t>)
+    return MPI_UINT16_T;
+  else if constexpr (std::is_same_v<T, int32_t>)
+    return MPI_INT32_T;
+  else if constexpr (std::is_same_v<T, int64_t>)
+    return MPI_INT64_T;
+  else
+    return MPI_INT8_T;
+}
+
 } // namespace
 
 const DTypeInfo &dtypeInfo(int32_t dtype, const char *site) {
-  // Indexed by CocoDType.
+  // Indexed by CocoDType. 16-bit floats travel as 2-byte integers (no MPI
+  // type); the user-defined ops compute on them in float.
   static const DTypeInfo infos[] = {
-      {"f32", 4, MPI_FLOAT},    {"f64", 8, MPI_DOUBLE},
-      {"f16", 2, MPI_UINT16_T}, {"bf16", 2, MPI_UINT16_T},
-      {"i32", 4, MPI_INT32_T},  {"i64", 8, MPI_INT64_T},
-      {"i8", 1, MPI_INT8_T},
+#define COCO_ELEMENT_TYPE(KIND, NAME, CODE, BYTES, STORAGE)                    \
+  {NAME, BYTES, mpiStorageType<STORAGE>()},
+#include "coco/Runtime/CocoElementTypes.def"
   };
   if (dtype < 0 || dtype >= int32_t(sizeof infos / sizeof infos[0]))
     fatalf(site, "invalid dtype code %d", int(dtype));

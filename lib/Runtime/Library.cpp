@@ -62,9 +62,10 @@ std::string tensorText(const CocoTensorSpec &tensor) {
   }
   std::string grid = "[";
   for (int32_t axis = 0; axis < tensor.grid_rank; ++axis)
-    grid += (axis ? ", " : "") + (tensor.grid_shape[axis] < 0
-                                      ? std::string("?")
-                                      : std::to_string(tensor.grid_shape[axis]));
+    grid +=
+        (axis ? ", " : "") + (tensor.grid_shape[axis] < 0
+                                  ? std::string("?")
+                                  : std::to_string(tensor.grid_shape[axis]));
   return dtypeText(tensor.dtype) + shapeText(tensor.shape, tensor.rank) + ", " +
          placements + "] on grid " + grid + "]";
 }
@@ -168,10 +169,11 @@ ScalarSlot prepareScalar(const CocoEntrySpec &entry, const CocoArgSpec &spec,
     throw CallError{what + " (a " + dtypeText(spec.scalar_dtype) +
                     " scalar with no default) is missing"};
   // The value as given: exact integers stay exact (i64 beyond 2^53).
-  bool isInt = value ? value->scalar_is_int : spec.scalar_dtype >= COCO_DTYPE_I32;
+  bool isInt =
+      value ? value->scalar_is_int : spec.scalar_dtype >= COCO_DTYPE_I32;
   int64_t integer = value ? value->scalar_int : spec.default_int;
-  double x = value ? (isInt ? double(integer) : value->scalar)
-                   : spec.default_value;
+  double x =
+      value ? (isInt ? double(integer) : value->scalar) : spec.default_value;
   ScalarSlot slot;
   std::memset(&slot, 0, sizeof(slot));
   switch (spec.scalar_dtype) {
@@ -186,8 +188,8 @@ ScalarSlot prepareScalar(const CocoEntrySpec &entry, const CocoArgSpec &spec,
     bool i32 = spec.scalar_dtype == COCO_DTYPE_I32;
     if (!isInt) {
       // A float given for an integer: only if it is one, and in range.
-      if (x != std::floor(x) || !(x >= -9223372036854775808.0 &&
-                                  x < 9223372036854775808.0))
+      if (x != std::floor(x) ||
+          !(x >= -9223372036854775808.0 && x < 9223372036854775808.0))
         throw CallError{what + " is an " + dtypeText(spec.scalar_dtype) +
                         " scalar, got " + std::to_string(x)};
       integer = int64_t(x);
@@ -272,13 +274,12 @@ int32_t coco_rt_call_entry(const CocoEntrySpec *entry,
         std::string names;
         for (int32_t j = 0; j < entry->num_args; ++j)
           names += (j ? ", " : "") + std::string(entry->args[j].name);
-        throw CallError{std::string("@") + entry->name +
-                        " has no argument '" + name + "' (its arguments: " +
-                        names + ")"};
+        throw CallError{std::string("@") + entry->name + " has no argument '" +
+                        name + "' (its arguments: " + names + ")"};
       }
       if (given[size_t(i)])
-        throw CallError{std::string("@") + entry->name + ": argument '" +
-                        name + "' is given twice"};
+        throw CallError{std::string("@") + entry->name + ": argument '" + name +
+                        "' is given twice"};
       given[size_t(i)] = &values[v];
     }
     tensors.reserve(size_t(entry->num_args));
@@ -327,8 +328,8 @@ int32_t coco_rt_call_entry(const CocoEntrySpec *entry,
           return allocated >= t.begin &&
                  allocated < std::max(t.end, t.begin + 1);
         });
-    bool repeated = std::find(returned.begin(), returned.end(),
-                              allocated) != returned.end();
+    bool repeated = std::find(returned.begin(), returned.end(), allocated) !=
+                    returned.end();
     returned.push_back(allocated);
     if (aliasesArgument || repeated ||
         reinterpret_cast<uintptr_t>(allocated) == 0xdeadbeef)

@@ -36,9 +36,9 @@ struct DescriptorView {
 };
 } // namespace
 
-extern "C" __attribute__((visibility("default"))) void memrefCopy(int64_t elementSize,
-                                          UnrankedMemRef *source,
-                                          UnrankedMemRef *target) {
+extern "C" __attribute__((visibility("default"))) void
+memrefCopy(int64_t elementSize, UnrankedMemRef *source,
+           UnrankedMemRef *target) {
   int64_t rank = source->rank;
   DescriptorView from(*source), to(*target);
   char *src = from.aligned + from.offset * elementSize;

@@ -74,8 +74,8 @@ extern "C" int64_t coco_rt_iall_reduce(const char *site, int64_t comm,
                                        int64_t outRank, void *out) {
   Call call(site, OpKind::AllReduce, comm, dtype);
   checkReduction(reduction, call.site);
-  auto [input, output] = call.agreeOnBuffers(
-      reduction, {{"non-blocking", 1}}, inRank, in, outRank, out);
+  auto [input, output] = call.agreeOnBuffers(reduction, {{"non-blocking", 1}},
+                                             inRank, in, outRank, out);
   call.requireSameElements(input, output);
   bool inPlace = input.data == output.data;
   if (!inPlace)
@@ -114,11 +114,10 @@ extern "C" int64_t coco_rt_ireduce_scatter(const char *site, int64_t comm,
     chunks = pending.packed->data();
   }
   if (blocks.equal) {
-    checkMpi(MPI_Ireduce_scatter_block(chunks, output.data,
-                                       call.count(output.elems),
-                                       call.type.mpiType,
-                                       mpiReductionOp(dtype, reduction),
-                                       call.axis.comm, &pending.request),
+    checkMpi(MPI_Ireduce_scatter_block(
+                 chunks, output.data, call.count(output.elems),
+                 call.type.mpiType, mpiReductionOp(dtype, reduction),
+                 call.axis.comm, &pending.request),
              "MPI_Ireduce_scatter_block");
   } else {
     pending.counts = std::make_shared<std::vector<int>>();
@@ -154,9 +153,9 @@ extern "C" void coco_rt_wait(const char *site, int64_t request) {
     checkMpi(MPI_Test(&pending.request, &done, MPI_STATUS_IGNORE), "MPI_Test");
     if (done)
       break;
-    double waited = std::chrono::duration<double>(
-                        std::chrono::steady_clock::now() - start)
-                        .count();
+    double waited =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+            .count();
     if (timeout > 0 && waited > timeout)
       fatal(site, formatString("timed out after %.0f s waiting for other "
                                "ranks (a peer failed or took a different "

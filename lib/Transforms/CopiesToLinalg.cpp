@@ -1,4 +1,5 @@
-//===- CopiesToLinalg.cpp - memref.copy as linalg.copy ---------------------===//
+//===- CopiesToLinalg.cpp - memref.copy as linalg.copy
+//---------------------===//
 //
 // On the GPU path every buffer is managed memory, and a memref.copy lowers
 // to a memcpy on the host: the pages the kernels just wrote migrate to the

@@ -59,9 +59,9 @@ bool readsResultsElementwise(linalg::GenericOp consumer,
 }
 
 /// Whether two elementwise ops (identity result maps: every result has the
-/// shape of the loop) provably iterate over the same space: equal static shapes,
-/// or dynamic ones whose inits are the same value or tensor.empty ops with
-/// the same size values (CSE makes the per-rank slice sizes of a `?` grid
+/// shape of the loop) provably iterate over the same space: equal static
+/// shapes, or dynamic ones whose inits are the same value or tensor.empty ops
+/// with the same size values (CSE makes the per-rank slice sizes of a `?` grid
 /// one value).
 bool sameIterationSpace(linalg::GenericOp a, linalg::GenericOp b) {
   Value initA = a.getDpsInits()[0], initB = b.getDpsInits()[0];
@@ -120,9 +120,8 @@ struct SliceBeforeElementwise : OpRewritePattern<tensor::ExtractSliceOp> {
       }
       SmallVector<OpFoldResult> strides(map.getNumResults(),
                                         rewriter.getIndexAttr(1));
-      return tensor::ExtractSliceOp::create(rewriter, loc, operand.get(),
-                                            operandOffsets, operandSizes,
-                                            strides);
+      return tensor::ExtractSliceOp::create(
+          rewriter, loc, operand.get(), operandOffsets, operandSizes, strides);
     };
     SmallVector<Value> operands;
     for (OpOperand &operand : op->getOpOperands())
@@ -137,7 +136,7 @@ struct SliceBeforeElementwise : OpRewritePattern<tensor::ExtractSliceOp> {
 /// Merges `producer` into `consumer`: one generic computing both, placed at
 /// the consumer, returning the producer's results then the consumer's.
 linalg::GenericOp merge(RewriterBase &rewriter, linalg::GenericOp producer,
-           linalg::GenericOp consumer) {
+                        linalg::GenericOp consumer) {
   // Inputs keep their maps (both ops iterate over the same space); results
   // are written with the identity.
   SmallVector<Value> inputs(producer.getDpsInputs());
@@ -232,8 +231,7 @@ linalg::GenericOp findProducer(linalg::GenericOp consumer) {
 
 } // namespace
 
-LogicalResult mlir::coco::fuseElementwise(RewriterBase &rewriter,
-                                          Operation *root) {
+LogicalResult mlir::coco::checkFuseElementwise(Operation *root) {
   // Elementwise ops on another dialect's types (coco's global view, whose
   // pointwise ops are not linalg) cannot fuse: say so rather than leave
   // them. Other foreign types (pointers, tokens, handles) are no concern.
@@ -249,6 +247,13 @@ LogicalResult mlir::coco::fuseElementwise(RewriterBase &rewriter,
     return foreignOp->emitOpError()
            << "is in the global view: elementwise fusion works on the "
               "rank-local view (after coco-localize)";
+  return success();
+}
+
+LogicalResult mlir::coco::fuseElementwise(RewriterBase &rewriter,
+                                          Operation *root) {
+  if (failed(checkFuseElementwise(root)))
+    return failure();
   {
     RewritePatternSet slices(root->getContext());
     slices.add<SliceBeforeElementwise>(root->getContext());

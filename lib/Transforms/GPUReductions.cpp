@@ -92,8 +92,8 @@ std::optional<ScalarReduction> matchScalarReduction(linalg::LinalgOp op) {
   BlockArgument accumulator = op.getMatchingBlockArgument(init);
   auto yield = cast<linalg::YieldOp>(body.getTerminator());
   Operation *combiner = yield.getValues()[0].getDefiningOp();
-  if (!combiner || combiner->getBlock() != &body ||
-      !accumulator.hasOneUse() || *accumulator.getUsers().begin() != combiner ||
+  if (!combiner || combiner->getBlock() != &body || !accumulator.hasOneUse() ||
+      *accumulator.getUsers().begin() != combiner ||
       combiner->getNumOperands() != 2 || combiner->getNumResults() != 1 ||
       !combiner->getResult(0).hasOneUse())
     return std::nullopt;
@@ -157,19 +157,20 @@ void lowerToKernels(const ScalarReduction &reduction, int64_t blockSize,
   // Loop sizes and the flat iteration count N.
   SmallVector<Range> ranges = op.createLoopRanges(builder, loc);
   SmallVector<Value> sizes;
-  for (Range &range : ranges)
-    sizes.push_back(
-        getValueOrCreateConstantIndexOp(builder, loc, range.size));
-  Value count = sizes.front();
-  for (Value size : ArrayRef(sizes).drop_front())
-    count = arith::MulIOp::create(builder, loc, count, size);
+  Value count;
+  for (Range &range : ranges) {
+    Value size = getValueOrCreateConstantIndexOp(builder, loc, range.size);
+    sizes.push_back(size);
+    count = count ? arith::MulIOp::create(builder, loc, count, size) : size;
+  }
 
   Value threads = arith::ConstantIndexOp::create(builder, loc, blockSize);
   Value one = arith::ConstantIndexOp::create(builder, loc, 1);
   Value blocks = arith::MaxSIOp::create(
       builder, loc,
       arith::MinSIOp::create(
-          builder, loc, arith::CeilDivSIOp::create(builder, loc, count, threads),
+          builder, loc,
+          arith::CeilDivSIOp::create(builder, loc, count, threads),
           arith::ConstantIndexOp::create(builder, loc, maxBlocks)),
       one);
   Value partials = memref::AllocOp::create(
@@ -201,8 +202,8 @@ void lowerToKernels(const ScalarReduction &reduction, int64_t blockSize,
         if (auto dim = dyn_cast<AffineDimExpr>(map.getResult(r)))
           indices.push_back(ivs[dim.getPosition()]);
         else
-          indices.push_back(affine::AffineApplyOp::create(
-              l, loc, map.getSubMap({r}), ivs));
+          indices.push_back(
+              affine::AffineApplyOp::create(l, loc, map.getSubMap({r}), ivs));
       }
       mapping.map(op.getMatchingBlockArgument(input),
                   memref::LoadOp::create(l, loc, input->get(), indices));
@@ -226,9 +227,8 @@ void lowerToKernels(const ScalarReduction &reduction, int64_t blockSize,
 
   // 2. One block folds the partials into the output.
   launch(builder, loc, one, threads, [&](OpBuilder &b, gpu::LaunchOp k) {
-    auto loop =
-        scf::ForOp::create(b, loc, k.getThreadIds().x, blocks, threads,
-                           identity);
+    auto loop = scf::ForOp::create(b, loc, k.getThreadIds().x, blocks, threads,
+                                   identity);
     OpBuilder l = OpBuilder::atBlockBegin(loop.getBody());
     Value partial =
         memref::LoadOp::create(l, loc, partials, loop.getInductionVar());

@@ -104,24 +104,24 @@ double overlapEfficiency(int64_t comm, int reps) {
   Descriptor1D din{in.data(), in.data(), 0, n, 1},
       dout{out.data(), out.data(), 0, n, 1};
   Matmul matmul;
-  std::vector<double> t = timeAll(
-      {[&] {
-         coco_rt_all_reduce("calibrate", comm, COCO_DTYPE_F32, COCO_RED_SUM,
-                            1, &din, 1, &dout);
-       },
-       [&] {
-         matmul();
-         matmul();
-       },
-       [&] {
-         int64_t request = coco_rt_iall_reduce("calibrate", comm,
-                                               COCO_DTYPE_F32, COCO_RED_SUM, 1,
-                                               &din, 1, &dout);
-         matmul();
-         matmul();
-         coco_rt_wait("calibrate", request);
-       }},
-      reps);
+  std::vector<double> t =
+      timeAll({[&] {
+                 coco_rt_all_reduce("calibrate", comm, COCO_DTYPE_F32,
+                                    COCO_RED_SUM, 1, &din, 1, &dout);
+               },
+               [&] {
+                 matmul();
+                 matmul();
+               },
+               [&] {
+                 int64_t request =
+                     coco_rt_iall_reduce("calibrate", comm, COCO_DTYPE_F32,
+                                         COCO_RED_SUM, 1, &din, 1, &dout);
+                 matmul();
+                 matmul();
+                 coco_rt_wait("calibrate", request);
+               }},
+              reps);
   double hidden = (t[0] + t[1] - t[2]) / std::min(t[0], t[1]);
   return std::clamp(hidden, 0.0, 1.0);
 }
@@ -197,14 +197,15 @@ int main(int argc, char **argv) {
     // Whole blocks per rank, as the common case.
     int64_t n = std::max<int64_t>(ranks, bytes / 4 / ranks * ranks);
     std::vector<float> a(n, 1.0f), b(n, 0.0f), slice(n / ranks, 0.0f);
-    Descriptor1D da{a.data(), a.data(), 0, n, 1}, db{b.data(), b.data(), 0, n, 1};
+    Descriptor1D da{a.data(), a.data(), 0, n, 1},
+        db{b.data(), b.data(), 0, n, 1};
     Descriptor1D ds{slice.data(), slice.data(), 0, n / ranks, 1};
     Descriptor1D own{b.data(), b.data(), rank * (n / ranks), n / ranks, 1};
     int64_t peer = rank == 0 ? 1 : 0;
     std::vector<std::function<void()>> cases = {
         [&] {
-          coco_rt_all_reduce("calibrate", comm, COCO_DTYPE_F32, COCO_RED_SUM,
-                             1, &da, 1, &db);
+          coco_rt_all_reduce("calibrate", comm, COCO_DTYPE_F32, COCO_RED_SUM, 1,
+                             &da, 1, &db);
         },
         [&] {
           coco_rt_reduce_scatter("calibrate", comm, COCO_DTYPE_F32,
@@ -219,12 +220,12 @@ int main(int argc, char **argv) {
                             &db);
         },
         [&] {
-          coco_rt_reduce("calibrate", comm, COCO_DTYPE_F32, COCO_RED_SUM, 0,
-                         1, &da, 1, &db);
+          coco_rt_reduce("calibrate", comm, COCO_DTYPE_F32, COCO_RED_SUM, 0, 1,
+                         &da, 1, &db);
         },
         [&] {
-          coco_rt_all_to_all("calibrate", comm, COCO_DTYPE_F32, 0, 0, 1, &da,
-                             1, &db);
+          coco_rt_all_to_all("calibrate", comm, COCO_DTYPE_F32, 0, 0, 1, &da, 1,
+                             &db);
         },
         [&] {
           // Ranks 0 and 1 exchange the buffer; the others wait.

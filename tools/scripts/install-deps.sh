@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(libmlir-22-dev mlir-22-tools llvm-22-dev llvm-22-tools libzstd-dev cmake ninja-build
-          lld g++ libgtest-dev libopenmpi-dev openmpi-bin libopenblas-dev python3)
+          lld g++ libgtest-dev libopenmpi-dev openmpi-bin libopenblas-dev clang-format-22 python3)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds coco and runs every test (lit: FileCheck,
 # verifier diagnostics, GoogleTest on MPI ranks, programs compiled and run on
-# 2 and 4 MPI ranks against numpy references, generated docs freshness).
+# 2 and 4 MPI ranks against numpy references, generated docs freshness,
+# source format) with warnings as errors, then the runtime's tests under
+# ASan + UBSan (tools/scripts/sanitize.sh).
 # Ends with one line: "N passed, N failed, N skipped".
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -20,6 +22,12 @@ count() {
 }
 passed=$(count Passed)
 failed=$(( $(count Failed) + $(count Unresolved) + $(count 'Timed Out') ))
+# The runtime and its tests again, under ASan + UBSan (build-sanitize/).
+if bash tools/scripts/sanitize.sh; then
+  passed=$((passed + 1))
+else
+  failed=$((failed + 1))
+fi
 skipped=$(count Unsupported)
 rm -f "$log"
 echo "$passed passed, $failed failed, $skipped skipped"

@@ -1,4 +1,4 @@
-//===- Passes.h - coco conversion passes -------------------------*- C++ -*-===//
+//===- Passes.h - coco conversion passes ------------------------*- C++ -*-===//
 
 #ifndef COCO_CONVERSION_PASSES_H
 #define COCO_CONVERSION_PASSES_H

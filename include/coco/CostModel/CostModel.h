@@ -1,4 +1,4 @@
-//===- CostModel.h - predicted time of collectives, loops, matmuls -*- C++ -*-===//
+//===- CostModel.h - time of collectives, loops, matmuls --------*- C++ -*-===//
 //
 // What coco-autoschedule ranks schedules by, what coco-calibrate measures
 // and what the benchmarks print next to their measurements:
@@ -68,7 +68,7 @@ struct Line {
 /// over NVLink, then nodes over InfiniBand).
 struct Level {
   std::string name;
-  int64_t ranks = 1; ///< ranks per group at this level
+  int64_t ranks = 1;    ///< ranks per group at this level
   double latency = 0;   ///< seconds per message step
   double bandwidth = 0; ///< bytes/s each rank sends (one direction)
   std::string source;   ///< where the figures come from
@@ -79,9 +79,9 @@ struct Profile {
   /// Measured: collective -> number of ranks -> line.
   std::map<Collective, std::map<int64_t, Line>> measured;
   std::vector<Level> levels;
-  double copyBandwidth = 0;  ///< bytes/s per rank, every rank copying
-  double matmulFlops = 0;    ///< flop/s per rank
-  double chunkOverhead = 0;  ///< seconds per chunk of an overlapped pair
+  double copyBandwidth = 0; ///< bytes/s per rank, every rank copying
+  double matmulFlops = 0;   ///< flop/s per rank
+  double chunkOverhead = 0; ///< seconds per chunk of an overlapped pair
   /// How much of a non-blocking collective really runs under computation
   /// (0: none, as on a machine whose cores all compute and whose MPI makes
   /// progress only inside calls; 1: all of it, as NCCL on its own stream).

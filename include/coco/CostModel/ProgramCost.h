@@ -1,4 +1,4 @@
-//===- ProgramCost.h - predicted time of a global-view coco function -*- C++ -*-===//
+//===- ProgramCost.h - predicted time of a coco function --------*- C++ -*-===//
 //
 // The cost model applied to a program: every collective at its per-rank
 // size over its group (CollectiveOpInterface; send counted once for the

@@ -1,4 +1,4 @@
-//===- Pipelines.h - coco's named pass pipelines -----------------*- C++ -*-===//
+//===- Pipelines.h - coco's named pass pipelines ----------------*- C++ -*-===//
 
 #ifndef COCO_PIPELINES_PIPELINES_H
 #define COCO_PIPELINES_PIPELINES_H
@@ -98,9 +98,9 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
 };
 
 /// coco (global view) -> LLVM dialect calling the coco runtime:
-/// coco-localize, [coco-fuse-reduce-scatter], elementwise fusion, one-shot bufferization, buffer
-/// deallocation, linalg -> loops, convert-coco-to-llvm, and the upstream
-/// conversions to LLVM.
+/// coco-localize, [coco-fuse-reduce-scatter], elementwise fusion, one-shot
+/// bufferization, buffer deallocation, linalg -> loops, convert-coco-to-llvm,
+/// and the upstream conversions to LLVM.
 void buildCocoLowerToCPUPipeline(OpPassManager &pm,
                                  const CPUPipelineOptions &options);
 

@@ -40,22 +40,24 @@
 namespace coco::host {
 
 /// A ranked memref descriptor, laid out as MLIR's C interface expects.
-template <typename T, int N>
-struct MemRef {
+template <typename T, int N> struct MemRef {
   T *allocated = nullptr;
   T *aligned = nullptr;
   int64_t offset = 0;
   int64_t sizes[N] = {};
   int64_t strides[N] = {};
 };
-template <typename T>
-struct MemRef<T, 0> {
+template <typename T> struct MemRef<T, 0> {
   T *allocated = nullptr;
   T *aligned = nullptr;
   int64_t offset = 0;
 };
 
-enum class ElementKind { F32, F64, F16, BF16, I32, I64, I8 };
+/// Numbered as the runtime's CocoDType (CocoElementTypes.def).
+enum class ElementKind : int32_t {
+#define COCO_ELEMENT_TYPE(KIND, NAME, CODE, BYTES, STORAGE) KIND = CODE,
+#include "coco/Runtime/CocoElementTypes.def"
+};
 enum class InitKind { Uniform, Positive, Zeros, Ones };
 
 /// Placement codes of TensorInfo::placements (as in !coco.dtensor).
@@ -114,8 +116,7 @@ public:
   void *data() { return bytes.data(); }
 
   /// A descriptor over this buffer (the storage stays owned here).
-  template <typename T, int N>
-  MemRef<T, N> descriptor() {
+  template <typename T, int N> MemRef<T, N> descriptor() {
     MemRef<T, N> d;
     d.allocated = d.aligned = reinterpret_cast<T *>(bytes.data());
     if constexpr (N > 0) {
@@ -166,9 +167,8 @@ public:
 private:
   void fillGenerated(LocalTensor &tensor);
   void readInput(LocalTensor &tensor);
-  void copyInResult(LocalTensor &tensor, const void *data,
-                    const int64_t *sizes, const int64_t *strides,
-                    int64_t rank);
+  void copyInResult(LocalTensor &tensor, const void *data, const int64_t *sizes,
+                    const int64_t *strides, int64_t rank);
   struct Entry {
     std::string name;
     std::function<void(bool)> call;

@@ -1,4 +1,4 @@
-//===- CocoLibrary.h - calling compiled coco programs in-process -*- C++ -*-===//
+//===- CocoLibrary.h - calling compiled coco programs -----------*- C++ -*-===//
 //
 // `coco-compile prog.mlir --emit=shared -o libprog.so` builds a shared
 // library that a running program (a training loop) loads and calls on its
@@ -159,8 +159,7 @@ public:
   using std::runtime_error::runtime_error;
 };
 
-template <typename T>
-constexpr int32_t dtypeOf() {
+template <typename T> constexpr int32_t dtypeOf() {
   if constexpr (std::is_same_v<T, float>)
     return COCO_DTYPE_F32;
   else if constexpr (std::is_same_v<T, double>)
@@ -199,9 +198,9 @@ public:
         writable(true) {}
 
   CocoArgValue value(const std::string &name) const {
-    return CocoArgValue{name.c_str(), isTensor, data,   dtype,
-                        int32_t(shape.size()), shape.data(),
-                        writable,     scalar,   isInt,  integer};
+    return CocoArgValue{
+        name.c_str(), isTensor, data,   dtype, int32_t(shape.size()),
+        shape.data(), writable, scalar, isInt, integer};
   }
 
 private:
@@ -221,8 +220,7 @@ struct Result {
   int32_t dtype = 0;
   std::vector<int64_t> shape;
   std::vector<unsigned char> bytes;
-  template <typename T>
-  const T *data() const {
+  template <typename T> const T *data() const {
     return reinterpret_cast<const T *>(bytes.data());
   }
 };
@@ -235,8 +233,8 @@ struct Runtime {
   void (*finalize)(void);
   int64_t (*worldRank)(void);
   int64_t (*worldSize)(void);
-  int32_t (*localBlock)(const CocoTensorSpec *, int64_t *, int64_t *,
-                        int64_t *, char *, int64_t);
+  int32_t (*localBlock)(const CocoTensorSpec *, int64_t *, int64_t *, int64_t *,
+                        char *, int64_t);
   int32_t (*callEntry)(const CocoEntrySpec *, const CocoArgValue *, int64_t,
                        CocoReturned *, char *, int64_t);
   void (*releaseResults)(CocoReturned *, int64_t);
@@ -246,8 +244,8 @@ struct Runtime {
   static void find(void *handle, const char *symbol, F &slot) {
     slot = reinterpret_cast<F>(dlsym(handle, symbol));
     if (!slot)
-      throw Error(std::string("coco: the library does not provide ") +
-                  symbol + " (not built by coco-compile --emit=shared?)");
+      throw Error(std::string("coco: the library does not provide ") + symbol +
+                  " (not built by coco-compile --emit=shared?)");
   }
   explicit Runtime(void *handle) {
     find(handle, "coco_rt_init", init);
@@ -306,9 +304,9 @@ public:
       throw Error(error);
     std::vector<Result> results;
     for (int32_t i = 0; i < spec->num_results; ++i)
-      results.push_back(copyOut(spec->results[i], returned[i],
-                                size_t(runtime->dtypeBytes(
-                                    spec->results[i].dtype))));
+      results.push_back(
+          copyOut(spec->results[i], returned[i],
+                  size_t(runtime->dtypeBytes(spec->results[i].dtype))));
     runtime->releaseResults(returned.data(), int64_t(returned.size()));
     return results;
   }
@@ -325,8 +323,8 @@ private:
                 " has no tensor argument or result '" + name + "'");
   }
 
-  static Result copyOut(const CocoTensorSpec &tensor,
-                        const CocoReturned &from, size_t element) {
+  static Result copyOut(const CocoTensorSpec &tensor, const CocoReturned &from,
+                        size_t element) {
     Result result;
     result.name = tensor.name;
     result.dtype = tensor.dtype;
@@ -369,7 +367,8 @@ public:
     using Describe = const CocoLibrarySpec *(*)(void);
     auto describe = reinterpret_cast<Describe>(dlsym(handle, "coco_library"));
     if (!describe)
-      throw Error("coco: " + path + " is not a coco library (no coco_library; "
+      throw Error("coco: " + path +
+                  " is not a coco library (no coco_library; "
                   "build it with coco-compile --emit=shared)");
     spec = describe();
     if (spec->abi_version != COCO_LIBRARY_ABI_VERSION)

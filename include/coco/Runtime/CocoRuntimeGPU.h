@@ -43,11 +43,11 @@ void coco_gpu_reduce_scatter(const char *site, int64_t comm, int32_t dtype,
                              int32_t reduction, int64_t dim, int64_t inRank,
                              void *in, int64_t outRank, void *out);
 void coco_gpu_all_gather(const char *site, int64_t comm, int32_t dtype,
-                         int64_t dim, int64_t inRank, void *in,
-                         int64_t outRank, void *out);
+                         int64_t dim, int64_t inRank, void *in, int64_t outRank,
+                         void *out);
 void coco_gpu_broadcast(const char *site, int64_t comm, int32_t dtype,
-                        int64_t root, int64_t inRank, void *in,
-                        int64_t outRank, void *out);
+                        int64_t root, int64_t inRank, void *in, int64_t outRank,
+                        void *out);
 void coco_gpu_reduce(const char *site, int64_t comm, int32_t dtype,
                      int32_t reduction, int64_t root, int64_t inRank, void *in,
                      int64_t outRank, void *out);
@@ -67,9 +67,8 @@ int64_t coco_gpu_iall_reduce(const char *site, int64_t comm, int32_t dtype,
                              int32_t reduction, int64_t inRank, void *in,
                              int64_t outRank, void *out);
 int64_t coco_gpu_ireduce_scatter(const char *site, int64_t comm, int32_t dtype,
-                                 int32_t reduction, int64_t dim,
-                                 int64_t inRank, void *in, int64_t outRank,
-                                 void *out);
+                                 int32_t reduction, int64_t dim, int64_t inRank,
+                                 void *in, int64_t outRank, void *out);
 void coco_gpu_wait(const char *site, int64_t request);
 
 /// C[m,n] += A[m,k] x B[k,n] with cuBLAS (cublasGemmEx, f32 accumulation for

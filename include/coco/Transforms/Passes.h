@@ -1,4 +1,4 @@
-//===- Passes.h - generic linalg/scf/memref passes ---------------*- C++ -*-===//
+//===- Passes.h - generic linalg/scf/memref passes --------------*- C++ -*-===//
 //
 // Passes of coco's pipelines that touch no coco op (see Passes.td).
 //
@@ -18,6 +18,11 @@ namespace coco {
 
 #define GEN_PASS_REGISTRATION
 #include "coco/Transforms/Passes.h.inc"
+
+/// The precondition of fuseElementwise: `root` holds no elementwise op on
+/// values of a non-builtin type (coco's global view, whose pointwise ops are
+/// not linalg and cannot fuse). Emits the error at the first such op.
+LogicalResult checkFuseElementwise(Operation *root);
 
 /// Merges every chain of elementwise linalg.generic ops inside `root` into
 /// one loop, a producer with other users too (see coco-fuse-elementwise).

@@ -11,6 +11,7 @@
 #include "coco/Conversion/Passes.h"
 #include "coco/Dialect/Coco/IR/CocoOps.h"
 #include "coco/Runtime/CocoRuntime.h"
+#include "coco/Support/ElementTypes.h"
 
 #include "mlir/Conversion/LLVMCommon/ConversionTarget.h"
 #include "mlir/Conversion/LLVMCommon/Pattern.h"
@@ -36,21 +37,8 @@ namespace {
 
 /// The runtime's code for an element type (CocoDType), or -1.
 int32_t dtypeCode(Type type) {
-  if (type.isF32())
-    return COCO_DTYPE_F32;
-  if (type.isF64())
-    return COCO_DTYPE_F64;
-  if (type.isF16())
-    return COCO_DTYPE_F16;
-  if (type.isBF16())
-    return COCO_DTYPE_BF16;
-  if (type.isInteger(32))
-    return COCO_DTYPE_I32;
-  if (type.isInteger(64))
-    return COCO_DTYPE_I64;
-  if (type.isInteger(8) || type.isInteger(1))
-    return COCO_DTYPE_I8;
-  return -1;
+  std::optional<RuntimeElementType> element = runtimeElementType(type);
+  return element ? element->code : -1;
 }
 
 /// "coco.all_reduce at file.mlir:12:5": the user-facing op and where it was.
@@ -58,10 +46,11 @@ std::string describeSite(Operation *op) {
   std::string text;
   llvm::raw_string_ostream os(text);
   StringRef name = op->getName().getStringRef();
-  os << (name.consume_front("coco.comm.") ? ("coco." + name).str() : name.str());
+  os << (name.consume_front("coco.comm.") ? ("coco." + name).str()
+                                          : name.str());
   if (auto fileLoc = dyn_cast<FileLineColLoc>(op->getLoc()))
-    os << " at " << fileLoc.getFilename().getValue() << ":"
-       << fileLoc.getLine() << ":" << fileLoc.getColumn();
+    os << " at " << fileLoc.getFilename().getValue() << ":" << fileLoc.getLine()
+       << ":" << fileLoc.getColumn();
   else if (!isa<UnknownLoc>(op->getLoc()))
     os << " at " << op->getLoc();
   return text;
@@ -125,8 +114,7 @@ protected:
       OpBuilder::InsertionGuard guard(rewriter);
       auto function = op->getParentOfType<FunctionOpInterface>();
       rewriter.setInsertionPointToStart(&function.getFunctionBody().front());
-      slot = LLVM::AllocaOp::create(rewriter, loc, ptr(),
-                                    descriptor.getType(),
+      slot = LLVM::AllocaOp::create(rewriter, loc, ptr(), descriptor.getType(),
                                     constant(rewriter, loc, i64(), 1));
     }
     LLVM::StoreOp::create(rewriter, loc, descriptor, slot);
@@ -254,8 +242,9 @@ public:
     auto initType = dyn_cast<MemRefType>(op.getInit().getType());
     if (!initType)
       return rewriter.notifyMatchFailure(op, "not bufferized");
-    FailureOr<SmallVector<Value>> args = commonArgs(
-        rewriter, op, initType.getElementType(), op.getGridAttr(), op.getAxes());
+    FailureOr<SmallVector<Value>> args =
+        commonArgs(rewriter, op, initType.getElementType(), op.getGridAttr(),
+                   op.getAxes());
     if (failed(args))
       return failure();
     args->push_back(adaptor.getPeer());
@@ -340,8 +329,8 @@ bool mlir::coco::isLibraryMatmul(Operation *matmul) {
   auto op = dyn_cast<linalg::MatmulOp>(matmul);
   if (!op || !op.hasPureBufferSemantics() || op.hasUserDefinedMaps())
     return false;
-  Type element = cast<MemRefType>(op.getDpsInits()[0].getType())
-                     .getElementType();
+  Type element =
+      cast<MemRefType>(op.getDpsInits()[0].getType()).getElementType();
   // BLAS needs contiguous columns (rows may be strided): a layout whose
   // innermost stride is not statically 1 stays linalg.
   auto contiguousColumns = [](Value v) {
@@ -356,8 +345,8 @@ bool mlir::coco::isLibraryMatmul(Operation *matmul) {
     return false;
   return llvm::all_of(op.getDpsInputs(),
                       [&](Value v) {
-                        return cast<MemRefType>(v.getType())
-                                   .getElementType() == element;
+                        return cast<MemRefType>(v.getType()).getElementType() ==
+                               element;
                       }) &&
          (element.isF32() || element.isF16() || element.isBF16() ||
           element.isF64());
@@ -377,11 +366,9 @@ public:
       return rewriter.notifyMatchFailure(op, "not a BLAS matmul");
     Value a = op.getDpsInputs()[0], b = op.getDpsInputs()[1],
           c = op.getDpsInits()[0];
-    int32_t dtype =
-        dtypeCode(cast<MemRefType>(c.getType()).getElementType());
-    SmallVector<Value> args = {
-        runtime.site(rewriter, op),
-        constant(rewriter, op.getLoc(), i32(), dtype)};
+    int32_t dtype = dtypeCode(cast<MemRefType>(c.getType()).getElementType());
+    SmallVector<Value> args = {runtime.site(rewriter, op),
+                               constant(rewriter, op.getLoc(), i32(), dtype)};
     appendBuffer(rewriter, op, a, adaptor.getOperands()[0], args);
     appendBuffer(rewriter, op, b, adaptor.getOperands()[1], args);
     appendBuffer(rewriter, op, c, adaptor.getOperands()[2], args);
@@ -406,12 +393,12 @@ public:
   LogicalResult
   matchAndRewrite(SourceOp op, OpAdaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    FailureOr<Value> comm =
-        this->communicator(rewriter, op, op.getGridAttr(), {op.getAxis()});
+    FailureOr<Value> comm = this->communicator(
+        rewriter, op, op.getGridAttr(), {static_cast<int64_t>(op.getAxis())});
     if (failed(comm))
       return failure();
-    rewriter.replaceOp(op, this->runtime.call(rewriter, op, function, *comm,
-                                              this->i64()));
+    rewriter.replaceOp(
+        op, this->runtime.call(rewriter, op, function, *comm, this->i64()));
     return success();
   }
 
@@ -475,8 +462,7 @@ RuntimeCalls::RuntimeCalls(ModuleOp module, RuntimeTarget target)
 }
 
 std::string RuntimeCalls::communication(StringRef op) const {
-  return ((target == RuntimeTarget::GPU ? "coco_gpu_" : "coco_rt_") + op)
-      .str();
+  return ((target == RuntimeTarget::GPU ? "coco_gpu_" : "coco_rt_") + op).str();
 }
 
 Value RuntimeCalls::call(OpBuilder &b, Operation *op, StringRef name,
@@ -534,9 +520,8 @@ Value RuntimeCalls::site(OpBuilder &b, Operation *op) {
     table.insert(global);
     it->second = name;
   }
-  return LLVM::AddressOfOp::create(b, op->getLoc(),
-                                   LLVM::LLVMPointerType::get(b.getContext()),
-                                   it->second);
+  return LLVM::AddressOfOp::create(
+      b, op->getLoc(), LLVM::LLVMPointerType::get(b.getContext()), it->second);
 }
 
 void mlir::coco::populateCocoToLLVMConversionPatterns(
@@ -544,8 +529,8 @@ void mlir::coco::populateCocoToLLVMConversionPatterns(
     RuntimeCalls &runtime) {
   patterns.add<CollectiveCallLowering<CommAllReduceOp>>(converter, runtime,
                                                         "all_reduce");
-  patterns.add<CollectiveCallLowering<CommReduceScatterOp>>(
-      converter, runtime, "reduce_scatter");
+  patterns.add<CollectiveCallLowering<CommReduceScatterOp>>(converter, runtime,
+                                                            "reduce_scatter");
   patterns.add<CollectiveCallLowering<CommAllGatherOp>>(converter, runtime,
                                                         "all_gather");
   patterns.add<CollectiveCallLowering<CommBroadcastOp>>(converter, runtime,
@@ -579,15 +564,13 @@ struct ConvertCocoToLLVMPass
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    bool gpu = runtime == RuntimeTarget::GPU;
     // Clear errors for programs that skipped a step of the pipeline: a
     // global-view op, or communication on tensors (before bufferization).
     WalkResult misplaced = module.walk([](Operation *op) {
       if (isa_and_nonnull<CocoDialect>(op->getDialect())) {
-        bool tensors =
-            llvm::any_of(op->getOperandTypes(), [](Type type) {
-              return isa<TensorType, DTensorType>(type);
-            });
+        bool tensors = llvm::any_of(op->getOperandTypes(), [](Type type) {
+          return isa<TensorType, DTensorType>(type);
+        });
         if (tensors || op->hasTrait<CocoTrait::GlobalViewOp>()) {
           op->emitOpError() << "must be localized (coco-localize) and "
                                "bufferized before convert-coco-to-llvm";

@@ -28,12 +28,12 @@ using namespace mlir::coco;
 /// The attribute holding an entry argument's or result's distribution.
 static constexpr StringLiteral kDistributionAttr = "coco.distribution";
 
-FailureOr<DTensorType> mlir::coco::distributionOf(Operation *at,
-                                                  RankedTensorType type,
-                                                  const shard::Sharding &sharding) {
+FailureOr<DTensorType>
+mlir::coco::distributionOf(Operation *at, RankedTensorType type,
+                           const shard::Sharding &sharding) {
   if (!type.hasStaticShape())
-    return at->emitOpError() << "shards " << type
-                             << ": coco places tensors of static shape only";
+    return at->emitOpError()
+           << "shards " << type << ": coco places tensors of static shape only";
   if (!sharding.getStaticHaloSizes().empty() ||
       !sharding.getDynamicHaloSizes().empty())
     return at->emitOpError() << "shards with halos, which no coco placement "
@@ -41,8 +41,8 @@ FailureOr<DTensorType> mlir::coco::distributionOf(Operation *at,
   auto grid = SymbolTable::lookupNearestSymbolFrom<shard::GridOp>(
       at, sharding.getGridAttr());
   if (!grid)
-    return at->emitOpError() << "refers to unknown grid "
-                             << sharding.getGridAttr();
+    return at->emitOpError()
+           << "refers to unknown grid " << sharding.getGridAttr();
   SmallVector<Placement> placements(grid.getRank(), Placement::replicated());
   SmallVector<int64_t> order;
   ArrayRef<int64_t> offsets = sharding.getStaticShardedDimsOffsets();
@@ -110,8 +110,7 @@ struct CocoShardPlacementsPass
     for (auto function : getOperation().getOps<func::FuncOp>()) {
       if (function.isExternal() || !function.isPublic())
         continue;
-      auto record = [&](Value value, Type type,
-                        auto set) -> LogicalResult {
+      auto record = [&](Value value, Type type, auto set) -> LogicalResult {
         auto tensor = dyn_cast<RankedTensorType>(type);
         std::optional<shard::ShardOp> shardOp = annotation(value);
         if (!tensor || !shardOp)

@@ -42,18 +42,17 @@ FailureOr<SmallVector<int64_t>> gridShape(Operation *from,
 
 /// The axes a process_multi_index or grid_shape asks about: its `axes`, or
 /// every axis of the grid when it names none (one result per axis).
-FailureOr<SmallVector<int16_t>> queriedAxes(Operation *op,
-                                            FlatSymbolRefAttr grid,
-                                            ArrayRef<int16_t> axes) {
+FailureOr<SmallVector<int16_t>>
+queriedAxes(Operation *op, FlatSymbolRefAttr grid, ArrayRef<int16_t> axes) {
   if (!axes.empty())
     return SmallVector<int16_t>(axes);
   FailureOr<SmallVector<int64_t>> shape = gridShape(op, grid);
   if (failed(shape))
     return failure();
   if (op->getNumResults() != shape->size())
-    return op->emitOpError() << "has " << op->getNumResults()
-                             << " result(s) for the " << shape->size()
-                             << " axes of grid " << grid;
+    return op->emitOpError()
+           << "has " << op->getNumResults() << " result(s) for the "
+           << shape->size() << " axes of grid " << grid;
   SmallVector<int16_t> all;
   for (int16_t axis = 0; axis < (int16_t)shape->size(); ++axis)
     all.push_back(axis);
@@ -78,9 +77,9 @@ FailureOr<ReductionKind> reductionOf(Operation *op, shard::ReductionKind kind) {
   case shard::ReductionKind::Average:
     return ReductionKind::avg;
   default:
-    return op->emitOpError() << "reduction '"
-                             << shard::stringifyReductionKind(kind)
-                             << "' has no coco equivalent";
+    return op->emitOpError()
+           << "reduction '" << shard::stringifyReductionKind(kind)
+           << "' has no coco equivalent";
   }
 }
 
@@ -123,8 +122,8 @@ Value groupRank(OpBuilder &b, Location loc, StringRef grid,
   for (int16_t axis : axes.drop_front()) {
     Value size = AxisSizeOp::create(b, loc, grid, axis);
     Value own = AxisRankOp::create(b, loc, grid, axis);
-    rank = arith::AddIOp::create(b, loc,
-                                 arith::MulIOp::create(b, loc, rank, size), own);
+    rank = arith::AddIOp::create(
+        b, loc, arith::MulIOp::create(b, loc, rank, size), own);
   }
   return rank;
 }
@@ -149,8 +148,7 @@ Value localSlice(OpBuilder &b, Location loc, Value input, Type resultType,
 
 /// Base of the patterns. They run after checkImportable accepted every op,
 /// so the helpers they share with it do not fail here.
-template <typename SourceOp>
-using ShardPattern = OpConversionPattern<SourceOp>;
+template <typename SourceOp> using ShardPattern = OpConversionPattern<SourceOp>;
 
 //===----------------------------------------------------------------------===//
 // Grid and grid queries
@@ -180,7 +178,8 @@ struct GridQueryLowering : ShardPattern<QueryOp> {
       return failure();
     SmallVector<Value> values;
     for (int16_t axis : *axes)
-      values.push_back(AxisOp::create(rewriter, op.getLoc(), op.getGrid(), axis));
+      values.push_back(
+          AxisOp::create(rewriter, op.getLoc(), op.getGrid(), axis));
     rewriter.replaceOp(op, values);
     return success();
   }
@@ -195,8 +194,7 @@ struct LinearIndexLowering : ShardPattern<shard::ProcessLinearIndexOp> {
   matchAndRewrite(shard::ProcessLinearIndexOp op, OpAdaptor,
                   ConversionPatternRewriter &rewriter) const override {
     // Row-major over the grid's axes, as the runtime lays ranks out.
-    FailureOr<SmallVector<int64_t>> shape =
-        gridShape(op, op.getGridAttr());
+    FailureOr<SmallVector<int64_t>> shape = gridShape(op, op.getGridAttr());
     if (failed(shape))
       return failure();
     SmallVector<int16_t> axes;
@@ -355,10 +353,9 @@ struct ScatterLowering : ShardPattern<shard::ScatterOp> {
       return failure();
     Location loc = op.getLoc();
     Value init = emptyOfType(rewriter, loc, op.getInput().getType());
-    Value whole = CommBroadcastOp::create(rewriter, loc, init.getType(),
-                                          adaptor.getInput(), init, *root,
-                                          op.getGrid(),
-                                          axesAttr(rewriter, op.getGridAxes()))
+    Value whole = CommBroadcastOp::create(
+                      rewriter, loc, init.getType(), adaptor.getInput(), init,
+                      *root, op.getGrid(), axesAttr(rewriter, op.getGridAxes()))
                       .getResult()
                       .front();
     rewriter.replaceOp(op, localSlice(rewriter, loc, whole, op.getType(),
@@ -421,8 +418,9 @@ struct RecvLowering : ShardPattern<shard::RecvOp> {
     Location loc = op.getLoc();
     Value init = emptyOfType(rewriter, loc, op.getType());
     rewriter.replaceOpWithNewOp<CommRecvOp>(
-        op, init.getType(), arith::ConstantIndexOp::create(rewriter, loc, *peer),
-        init, op.getGrid(), rewriter.getDenseI64ArrayAttr({*axis}));
+        op, init.getType(),
+        arith::ConstantIndexOp::create(rewriter, loc, *peer), init,
+        op.getGrid(), rewriter.getDenseI64ArrayAttr({*axis}));
     return success();
   }
 };
@@ -496,8 +494,8 @@ LogicalResult checkImportable(Operation *op) {
   if (llvm::any_of(op->getOperandTypes(), llvm::IsaPred<BaseMemRefType>))
     return op->emitOpError() << "on memrefs: import before bufferization";
   // Results are built as tensor.empty / extract_slice of their static type.
-  for (Type type : llvm::concat<Type>(op->getOperandTypes(),
-                                      op->getResultTypes()))
+  for (Type type :
+       llvm::concat<Type>(op->getOperandTypes(), op->getResultTypes()))
     if (auto shaped = dyn_cast<ShapedType>(type);
         shaped && !shaped.hasStaticShape())
       return op->emitOpError()
@@ -506,8 +504,8 @@ LogicalResult checkImportable(Operation *op) {
   auto reduction = [&](shard::ReductionKind kind) -> LogicalResult {
     return reductionOf(op, kind);
   };
-  auto root = [&](auto collective, ArrayRef<int64_t> index,
-                  ValueRange dynamic, StringRef what) -> LogicalResult {
+  auto root = [&](auto collective, ArrayRef<int64_t> index, ValueRange dynamic,
+                  StringRef what) -> LogicalResult {
     return staticGroupRank(op, collective.getGridAttr(),
                            collective.getGridAxes(), index, dynamic, what);
   };

@@ -55,8 +55,9 @@ coco_gpu_matmul(const char *site, int32_t dtype, int64_t aRank, void *a,
     type = CUDA_R_64F, bytes = 8, compute = CUBLAS_COMPUTE_64F;
     break;
   default:
-    fatalf(nullptr, "matmul on the GPU supports f16, bf16, f32 and f64, not "
-                    "dtype %d",
+    fatalf(nullptr,
+           "matmul on the GPU supports f16, bf16, f32 and f64, not "
+           "dtype %d",
            int(dtype));
   }
   MatrixView A = matrixView(aRank, a, bytes, "lhs"),

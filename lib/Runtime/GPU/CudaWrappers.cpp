@@ -5,7 +5,8 @@
 // launch, streams, events, memory). Debian's MLIR ships no runtime library
 // defining them, so coco's GPU runtime does, on the CUDA driver and runtime
 // APIs, with the runtime's error reporting. Signatures follow the calls the
-// lowering emits (see test/Conversion/GPU and docs/GPU.md).
+// lowering emits (see test/Pipelines/coco-lower-to-gpu.mlir,
+// test/Target/GPU/gpu-executable.test and docs/GPU.md).
 //
 //===----------------------------------------------------------------------===//
 
@@ -42,7 +43,8 @@ COCO_GPU_EXPORT void *mgpuModuleLoad(void *data, size_t /*size*/) {
   ensureDevice();
   moduleUnload = COCO_CU(cuModuleUnload);
   CUmodule module = nullptr;
-  checkCu(COCO_CU(cuModuleLoadData)(&module, data), "cuModuleLoadData (kernel binary)");
+  checkCu(COCO_CU(cuModuleLoadData)(&module, data),
+          "cuModuleLoadData (kernel binary)");
   return module;
 }
 
@@ -65,7 +67,8 @@ COCO_GPU_EXPORT void mgpuModuleUnload(void *module) {
 
 COCO_GPU_EXPORT void *mgpuModuleGetFunction(void *module, const char *name) {
   CUfunction function = nullptr;
-  checkCu(COCO_CU(cuModuleGetFunction)(&function, static_cast<CUmodule>(module), name),
+  checkCu(COCO_CU(cuModuleGetFunction)(&function, static_cast<CUmodule>(module),
+                                       name),
           "cuModuleGetFunction");
   return function;
 }
@@ -74,12 +77,13 @@ COCO_GPU_EXPORT void mgpuLaunchKernel(void *function, intptr_t gridX,
                                       intptr_t gridY, intptr_t gridZ,
                                       intptr_t blockX, intptr_t blockY,
                                       intptr_t blockZ, int32_t smem,
-                                      void *stream, void **params,
-                                      void **extra, size_t /*paramsCount*/) {
-  checkCu(COCO_CU(cuLaunchKernel)(static_cast<CUfunction>(function), unsigned(gridX),
-                         unsigned(gridY), unsigned(gridZ), unsigned(blockX),
-                         unsigned(blockY), unsigned(blockZ), unsigned(smem),
-                         static_cast<CUstream>(stream), params, extra),
+                                      void *stream, void **params, void **extra,
+                                      size_t /*paramsCount*/) {
+  checkCu(COCO_CU(cuLaunchKernel)(
+              static_cast<CUfunction>(function), unsigned(gridX),
+              unsigned(gridY), unsigned(gridZ), unsigned(blockX),
+              unsigned(blockY), unsigned(blockZ), unsigned(smem),
+              static_cast<CUstream>(stream), params, extra),
           "cuLaunchKernel");
 }
 
@@ -97,7 +101,8 @@ COCO_GPU_EXPORT void *mgpuStreamCreate() {
 COCO_GPU_EXPORT void mgpuStreamDestroy(void *stream) {
   if (stream == static_cast<void *>(computeStream()))
     return;
-  checkCu(COCO_CU(cuStreamDestroy)(static_cast<CUstream>(stream)), "cuStreamDestroy");
+  checkCu(COCO_CU(cuStreamDestroy)(static_cast<CUstream>(stream)),
+          "cuStreamDestroy");
 }
 
 COCO_GPU_EXPORT void mgpuStreamSynchronize(void *stream) {
@@ -108,19 +113,21 @@ COCO_GPU_EXPORT void mgpuStreamSynchronize(void *stream) {
 
 COCO_GPU_EXPORT void mgpuStreamWaitEvent(void *stream, void *event) {
   checkCu(COCO_CU(cuStreamWaitEvent)(static_cast<CUstream>(stream),
-                            static_cast<CUevent>(event), 0),
+                                     static_cast<CUevent>(event), 0),
           "cuStreamWaitEvent");
 }
 
 COCO_GPU_EXPORT void *mgpuEventCreate() {
   ensureDevice();
   CUevent event = nullptr;
-  checkCu(COCO_CU(cuEventCreate)(&event, CU_EVENT_DISABLE_TIMING), "cuEventCreate");
+  checkCu(COCO_CU(cuEventCreate)(&event, CU_EVENT_DISABLE_TIMING),
+          "cuEventCreate");
   return event;
 }
 
 COCO_GPU_EXPORT void mgpuEventDestroy(void *event) {
-  checkCu(COCO_CU(cuEventDestroy)(static_cast<CUevent>(event)), "cuEventDestroy");
+  checkCu(COCO_CU(cuEventDestroy)(static_cast<CUevent>(event)),
+          "cuEventDestroy");
 }
 
 COCO_GPU_EXPORT void mgpuEventSynchronize(void *event) {
@@ -130,7 +137,7 @@ COCO_GPU_EXPORT void mgpuEventSynchronize(void *event) {
 
 COCO_GPU_EXPORT void mgpuEventRecord(void *event, void *stream) {
   checkCu(COCO_CU(cuEventRecord)(static_cast<CUevent>(event),
-                        static_cast<CUstream>(stream)),
+                                 static_cast<CUstream>(stream)),
           "cuEventRecord");
 }
 
@@ -162,15 +169,15 @@ COCO_GPU_EXPORT void mgpuMemcpy(void *dst, void *src, size_t bytes,
 
 COCO_GPU_EXPORT void mgpuMemset32(void *dst, unsigned int value, size_t count,
                                   void *stream) {
-  checkCu(COCO_CU(cuMemsetD32Async)(reinterpret_cast<CUdeviceptr>(dst), value, count,
-                           static_cast<CUstream>(stream)),
+  checkCu(COCO_CU(cuMemsetD32Async)(reinterpret_cast<CUdeviceptr>(dst), value,
+                                    count, static_cast<CUstream>(stream)),
           "cuMemsetD32Async (gpu.memset)");
 }
 
-COCO_GPU_EXPORT void mgpuMemset16(void *dst, unsigned short value,
-                                  size_t count, void *stream) {
-  checkCu(COCO_CU(cuMemsetD16Async)(reinterpret_cast<CUdeviceptr>(dst), value, count,
-                           static_cast<CUstream>(stream)),
+COCO_GPU_EXPORT void mgpuMemset16(void *dst, unsigned short value, size_t count,
+                                  void *stream) {
+  checkCu(COCO_CU(cuMemsetD16Async)(reinterpret_cast<CUdeviceptr>(dst), value,
+                                    count, static_cast<CUstream>(stream)),
           "cuMemsetD16Async (gpu.memset)");
 }
 
@@ -208,8 +215,7 @@ COCO_GPU_EXPORT void mgpuMemHostRegisterMemRef(int64_t rank, void *descriptor,
               "cudaHostRegister (gpu.host_register)");
 }
 
-COCO_GPU_EXPORT void mgpuMemHostUnregisterMemRef(int64_t rank,
-                                                 void *descriptor,
+COCO_GPU_EXPORT void mgpuMemHostUnregisterMemRef(int64_t rank, void *descriptor,
                                                  int64_t elementBytes) {
   auto [ptr, bytes] = span(rank, descriptor, elementBytes);
   if (bytes && !isManaged(ptr))

@@ -63,9 +63,9 @@ void poll(Query done, ncclComm_t comm, const char *what) {
                ncclGetErrorString(asyncError), detail.c_str());
       }
     }
-    double waited = std::chrono::duration<double>(
-                        std::chrono::steady_clock::now() - start)
-                        .count();
+    double waited =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+            .count();
     if (timeout > 0 && waited > timeout) {
       if (comm)
         ncclCommAbort(comm);
@@ -85,21 +85,20 @@ void ensureDevice() {
     cudaError_t status = cudaGetDeviceCount(&count);
     if (status != cudaSuccess || count == 0)
       fatalf(nullptr, "no CUDA device is usable (%s)",
-             status == cudaSuccess ? "0 devices"
-                                   : cudaGetErrorString(status));
+             status == cudaSuccess ? "0 devices" : cudaGetErrorString(status));
     int device = localRankFromEnvironment() % count;
     checkCuda(cudaSetDevice(device), "cudaSetDevice");
     checkCuda(cudaFree(nullptr), "cudaFree(0) (context creation)");
     // Host code touches managed buffers while NCCL runs on the other stream
     // (overlap): that needs concurrent managed access.
     int concurrent = 0;
-    checkCuda(cudaDeviceGetAttribute(&concurrent,
-                                     cudaDevAttrConcurrentManagedAccess,
-                                     device),
+    checkCuda(cudaDeviceGetAttribute(
+                  &concurrent, cudaDevAttrConcurrentManagedAccess, device),
               "cudaDeviceGetAttribute");
     if (!concurrent)
-      fatalf(nullptr, "GPU %d has no concurrent managed memory access, which "
-                      "coco's GPU runtime needs (Linux, Pascal or newer)",
+      fatalf(nullptr,
+             "GPU %d has no concurrent managed memory access, which "
+             "coco's GPU runtime needs (Linux, Pascal or newer)",
              device);
   });
 }

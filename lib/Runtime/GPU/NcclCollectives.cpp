@@ -178,9 +178,9 @@ char *deviceScratch(int which, size_t bytes) {
 /// `outer` times) between the strided layout [outer][extent][inner] and the
 /// packed one [rank][outer][block][inner], one 2-D copy per rank (like the
 /// CPU runtime's packBlocks). `pack` copies strided -> packed.
-void copyBlocksAsync(char *strided, char *packed, int64_t outer,
-                     int64_t extent, const Blocks &blocks, size_t innerBytes,
-                     bool pack, cudaStream_t stream) {
+void copyBlocksAsync(char *strided, char *packed, int64_t outer, int64_t extent,
+                     const Blocks &blocks, size_t innerBytes, bool pack,
+                     cudaStream_t stream) {
   for (size_t j = 0; j < blocks.counts.size(); ++j) {
     size_t width = size_t(blocks.counts[j]) * innerBytes;
     if (width == 0)
@@ -188,11 +188,11 @@ void copyBlocksAsync(char *strided, char *packed, int64_t outer,
     char *rows = strided + size_t(blocks.offsets[j]) * innerBytes;
     char *block = packed + size_t(outer * blocks.offsets[j]) * innerBytes;
     size_t pitch = size_t(extent) * innerBytes;
-    checkCuda(pack ? cudaMemcpy2DAsync(block, width, rows, pitch, width,
-                                       size_t(outer), cudaMemcpyDefault, stream)
-                   : cudaMemcpy2DAsync(rows, pitch, block, width, width,
-                                       size_t(outer), cudaMemcpyDefault,
-                                       stream),
+    checkCuda(pack
+                  ? cudaMemcpy2DAsync(block, width, rows, pitch, width,
+                                      size_t(outer), cudaMemcpyDefault, stream)
+                  : cudaMemcpy2DAsync(rows, pitch, block, width, width,
+                                      size_t(outer), cudaMemcpyDefault, stream),
               pack ? "cudaMemcpy2DAsync (pack)" : "cudaMemcpy2DAsync (unpack)");
   }
 }
@@ -203,8 +203,7 @@ void copyBlocksAsync(char *strided, char *packed, int64_t outer,
 /// no reduce_scatter of unequal counts).
 void reduceScatterBlocks(const Call &call, const char *chunks, void *out,
                          const Blocks &blocks, int64_t outer, int64_t inner,
-                         ncclRedOp_t op, ncclComm_t nccl,
-                         cudaStream_t stream) {
+                         ncclRedOp_t op, ncclComm_t nccl, cudaStream_t stream) {
   size_t bytes = call.type.bytes;
   if (blocks.equal) {
     checkNccl(ncclReduceScatter(chunks, out,
@@ -215,11 +214,11 @@ void reduceScatterBlocks(const Call &call, const char *chunks, void *out,
   }
   checkNccl(ncclGroupStart(), "ncclGroupStart");
   for (size_t j = 0; j < blocks.counts.size(); ++j)
-    checkNccl(ncclReduce(chunks + size_t(outer * blocks.offsets[j] * inner) *
-                                      bytes,
-                         out, size_t(outer * blocks.counts[j] * inner),
-                         ncclType(call), op, int(j), nccl, stream),
-              "ncclReduce (reduce_scatter of unequal blocks)");
+    checkNccl(
+        ncclReduce(chunks + size_t(outer * blocks.offsets[j] * inner) * bytes,
+                   out, size_t(outer * blocks.counts[j] * inner),
+                   ncclType(call), op, int(j), nccl, stream),
+        "ncclReduce (reduce_scatter of unequal blocks)");
   checkNccl(ncclGroupEnd(), "ncclGroupEnd");
 }
 
@@ -245,8 +244,7 @@ void orderAfterCompute() {
   checkCuda(cudaEventCreateWithFlags(&ready, cudaEventDisableTiming),
             "cudaEventCreateWithFlags");
   checkCuda(cudaEventRecord(ready, computeStream()), "cudaEventRecord");
-  checkCuda(cudaStreamWaitEvent(commStream(), ready, 0),
-            "cudaStreamWaitEvent");
+  checkCuda(cudaStreamWaitEvent(commStream(), ready, 0), "cudaStreamWaitEvent");
   checkCuda(cudaEventDestroy(ready), "cudaEventDestroy");
 }
 
@@ -272,8 +270,8 @@ COCO_GPU_EXPORT void coco_gpu_all_reduce(const char *site, int64_t comm,
                                          int64_t outRank, void *out) {
   Call call(site, OpKind::AllReduce, comm, dtype);
   ncclRedOp_t op = ncclOp(call, reduction);
-  auto [input, output] = call.agreeOnBuffers(reduction, {}, inRank, in,
-                                             outRank, out);
+  auto [input, output] =
+      call.agreeOnBuffers(reduction, {}, inRank, in, outRank, out);
   call.requireSameElements(input, output);
   if (input.data != output.data)
     call.requireDisjoint(input, output);
@@ -292,9 +290,9 @@ COCO_GPU_EXPORT void coco_gpu_reduce_scatter(const char *site, int64_t comm,
                                              void *out) {
   Call call(site, OpKind::ReduceScatter, comm, dtype);
   ncclRedOp_t op = ncclOp(call, reduction);
-  auto [input, output] = call.agreeOnBuffers(
-      reduction, {{"dim", dim}}, inRank, in, outRank, out,
-      /*inBlockDim=*/-1, /*outBlockDim=*/dim);
+  auto [input, output] =
+      call.agreeOnBuffers(reduction, {{"dim", dim}}, inRank, in, outRank, out,
+                          /*inBlockDim=*/-1, /*outBlockDim=*/dim);
   Blocks blocks = requireBlock(call, input, "input", output, "output", dim);
   // In place only on one rank (as on CPU), where NCCL just copies.
   if (!(input.data == output.data && call.axis.size == 1))
@@ -309,8 +307,8 @@ COCO_GPU_EXPORT void coco_gpu_reduce_scatter(const char *site, int64_t comm,
                     computeStream());
     chunks = packed;
   }
-  reduceScatterBlocks(call, chunks, output.data, blocks, outer, inner, op,
-                      nccl, computeStream());
+  reduceScatterBlocks(call, chunks, output.data, blocks, outer, inner, op, nccl,
+                      computeStream());
   finish(nccl, "ncclReduceScatter");
   finishIntegerAverage(call, reduction, output);
 }
@@ -329,8 +327,9 @@ COCO_GPU_EXPORT void coco_gpu_all_gather(const char *site, int64_t comm,
   bool unpack = outer > 1 && call.axis.size > 1;
   // NCCL gathers rank-major: [rank][outer][block][inner].
   char *gathered = unpack ? deviceScratch(1, output.bytes) : output.data;
-  char *own = gathered + size_t(outer * blocks.offsets[size_t(call.axis.rank)] *
-                                inner) * bytes;
+  char *own =
+      gathered +
+      size_t(outer * blocks.offsets[size_t(call.axis.rank)] * inner) * bytes;
   if (!unpack && input.data != own)
     call.requireDisjoint(input, output);
   if (blocks.equal) {
@@ -342,12 +341,13 @@ COCO_GPU_EXPORT void coco_gpu_all_gather(const char *site, int64_t comm,
     // block, in one group.
     checkNccl(ncclGroupStart(), "ncclGroupStart");
     for (size_t j = 0; j < blocks.counts.size(); ++j)
-      checkNccl(ncclBroadcast(input.data,
-                              gathered + size_t(outer * blocks.offsets[j] *
-                                                inner) * bytes,
-                              size_t(outer * blocks.counts[j] * inner),
-                              ncclType(call), int(j), nccl, computeStream()),
-                "ncclBroadcast (all_gather of unequal blocks)");
+      checkNccl(
+          ncclBroadcast(input.data,
+                        gathered +
+                            size_t(outer * blocks.offsets[j] * inner) * bytes,
+                        size_t(outer * blocks.counts[j] * inner),
+                        ncclType(call), int(j), nccl, computeStream()),
+          "ncclBroadcast (all_gather of unequal blocks)");
     checkNccl(ncclGroupEnd(), "ncclGroupEnd");
   }
   if (unpack)
@@ -361,8 +361,8 @@ COCO_GPU_EXPORT void coco_gpu_broadcast(const char *site, int64_t comm,
                                         int64_t inRank, void *in,
                                         int64_t outRank, void *out) {
   Call call(site, OpKind::Broadcast, comm, dtype);
-  auto [input, output] = call.agreeOnBuffers(-1, {{"root", root}}, inRank, in,
-                                             outRank, out);
+  auto [input, output] =
+      call.agreeOnBuffers(-1, {{"root", root}}, inRank, in, outRank, out);
   call.requireInRange("root", root, call.axis.size);
   call.requireSameElements(input, output);
   ncclComm_t nccl = ncclFor(comm, call.site);
@@ -378,8 +378,8 @@ COCO_GPU_EXPORT void coco_gpu_reduce(const char *site, int64_t comm,
                                      int64_t outRank, void *out) {
   Call call(site, OpKind::Reduce, comm, dtype);
   ncclRedOp_t op = ncclOp(call, reduction);
-  auto [input, output] = call.agreeOnBuffers(
-      reduction, {{"root", root}}, inRank, in, outRank, out);
+  auto [input, output] = call.agreeOnBuffers(reduction, {{"root", root}},
+                                             inRank, in, outRank, out);
   call.requireInRange("root", root, call.axis.size);
   call.requireSameElements(input, output);
   if (input.data != output.data)
@@ -401,12 +401,11 @@ COCO_GPU_EXPORT void coco_gpu_reduce(const char *site, int64_t comm,
 COCO_GPU_EXPORT void coco_gpu_all_to_all(const char *site, int64_t comm,
                                          int32_t dtype, int64_t splitDim,
                                          int64_t concatDim, int64_t inRank,
-                                         void *in, int64_t outRank,
-                                         void *out) {
+                                         void *in, int64_t outRank, void *out) {
   Call call(site, OpKind::AllToAll, comm, dtype);
   auto [input, output] = call.agreeOnBuffers(
-      -1, {{"split dim", splitDim}, {"concat dim", concatDim}},
-      inRank, in, outRank, out, /*inBlockDim=*/concatDim,
+      -1, {{"split dim", splitDim}, {"concat dim", concatDim}}, inRank, in,
+      outRank, out, /*inBlockDim=*/concatDim,
       /*outBlockDim=*/splitDim);
   const int size = call.axis.size;
   AllToAllBlocks blocks =
@@ -417,7 +416,8 @@ COCO_GPU_EXPORT void coco_gpu_all_to_all(const char *site, int64_t comm,
   size_t bytes = call.type.bytes;
   // Rank j's block of the split dim contiguous, then sent to rank j.
   const char *send = input.data;
-  int64_t splitOuter = input.outer(splitDim), splitInner = input.inner(splitDim);
+  int64_t splitOuter = input.outer(splitDim),
+          splitInner = input.inner(splitDim);
   if (splitOuter > 1 && size > 1) {
     char *packed = deviceScratch(0, input.bytes);
     copyBlocksAsync(input.data, packed, splitOuter, input.sizes[splitDim],
@@ -435,23 +435,24 @@ COCO_GPU_EXPORT void coco_gpu_all_to_all(const char *site, int64_t comm,
   for (int peer = 0; peer < size; ++peer) {
     size_t j = size_t(peer);
     checkNccl(ncclSend(send + size_t(splitOuter * blocks.split.offsets[j] *
-                                     splitInner) * bytes,
+                                     splitInner) *
+                                  bytes,
                        size_t(splitOuter * blocks.split.counts[j] * splitInner),
                        type, peer, nccl, stream),
               "ncclSend (all_to_all)");
-    checkNccl(ncclRecv(received + size_t(concatOuter *
-                                         blocks.concat.offsets[j] *
-                                         concatInner) * bytes,
-                       size_t(concatOuter * blocks.concat.counts[j] *
-                              concatInner),
-                       type, peer, nccl, stream),
-              "ncclRecv (all_to_all)");
+    checkNccl(
+        ncclRecv(received + size_t(concatOuter * blocks.concat.offsets[j] *
+                                   concatInner) *
+                                bytes,
+                 size_t(concatOuter * blocks.concat.counts[j] * concatInner),
+                 type, peer, nccl, stream),
+        "ncclRecv (all_to_all)");
   }
   checkNccl(ncclGroupEnd(), "ncclGroupEnd");
   if (unpack)
-    copyBlocksAsync(output.data, received, concatOuter,
-                    output.sizes[concatDim], blocks.concat,
-                    size_t(concatInner) * bytes, /*pack=*/false, stream);
+    copyBlocksAsync(output.data, received, concatOuter, output.sizes[concatDim],
+                    blocks.concat, size_t(concatInner) * bytes, /*pack=*/false,
+                    stream);
   finish(nccl, "all_to_all (ncclSend/ncclRecv)");
 }
 
@@ -463,19 +464,20 @@ COCO_GPU_EXPORT void coco_gpu_send(const char *site, int64_t comm,
   call.requireInRange("peer", peer, call.axis.size);
   // NCCL's send completes only when the peer receives: to itself, never.
   if (peer == call.axis.rank)
-    fatalf(call.site, "a send to this rank itself (peer %lld) would never "
-                      "complete on the GPU (NCCL sends are not buffered)",
+    fatalf(call.site,
+           "a send to this rank itself (peer %lld) would never "
+           "complete on the GPU (NCCL sends are not buffered)",
            (long long)peer);
   ncclComm_t nccl = ncclFor(comm, call.site);
-  checkNccl(ncclSend(input.data, size_t(input.elems), ncclType(call),
-                     int(peer), nccl, computeStream()),
+  checkNccl(ncclSend(input.data, size_t(input.elems), ncclType(call), int(peer),
+                     nccl, computeStream()),
             "ncclSend");
   finish(nccl, "ncclSend");
 }
 
 COCO_GPU_EXPORT void coco_gpu_recv(const char *site, int64_t comm,
-                                   int32_t dtype, int64_t peer,
-                                   int64_t outRank, void *out) {
+                                   int32_t dtype, int64_t peer, int64_t outRank,
+                                   void *out) {
   Call call(site, OpKind::Recv, comm, dtype);
   Tensor output = call.tensor(outRank, out, "output");
   call.requireInRange("peer", peer, call.axis.size);
@@ -492,8 +494,8 @@ COCO_GPU_EXPORT int64_t coco_gpu_iall_reduce(const char *site, int64_t comm,
                                              int64_t outRank, void *out) {
   Call call(site, OpKind::AllReduce, comm, dtype);
   ncclRedOp_t op = ncclOp(call, reduction);
-  auto [input, output] = call.agreeOnBuffers(
-      reduction, {{"non-blocking", 1}}, inRank, in, outRank, out);
+  auto [input, output] = call.agreeOnBuffers(reduction, {{"non-blocking", 1}},
+                                             inRank, in, outRank, out);
   requireNonBlockingReduction(call, reduction);
   call.requireSameElements(input, output);
   if (input.data != output.data)
@@ -506,9 +508,11 @@ COCO_GPU_EXPORT int64_t coco_gpu_iall_reduce(const char *site, int64_t comm,
   return startedOnCommStream(nccl, "ncclAllReduce (non-blocking)");
 }
 
-COCO_GPU_EXPORT int64_t coco_gpu_ireduce_scatter(
-    const char *site, int64_t comm, int32_t dtype, int32_t reduction,
-    int64_t dim, int64_t inRank, void *in, int64_t outRank, void *out) {
+COCO_GPU_EXPORT int64_t coco_gpu_ireduce_scatter(const char *site, int64_t comm,
+                                                 int32_t dtype,
+                                                 int32_t reduction, int64_t dim,
+                                                 int64_t inRank, void *in,
+                                                 int64_t outRank, void *out) {
   Call call(site, OpKind::ReduceScatter, comm, dtype);
   ncclRedOp_t op = ncclOp(call, reduction);
   auto [input, output] = call.agreeOnBuffers(
@@ -531,8 +535,8 @@ COCO_GPU_EXPORT int64_t coco_gpu_ireduce_scatter(
                     /*pack=*/true, commStream());
     chunks = static_cast<const char *>(packed);
   }
-  reduceScatterBlocks(call, chunks, output.data, blocks, outer, inner, op,
-                      nccl, commStream());
+  reduceScatterBlocks(call, chunks, output.data, blocks, outer, inner, op, nccl,
+                      commStream());
   if (packed)
     checkCuda(cudaFreeAsync(packed, commStream()), "cudaFreeAsync (pack)");
   return startedOnCommStream(nccl, "ncclReduceScatter (non-blocking)");

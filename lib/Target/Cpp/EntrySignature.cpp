@@ -2,6 +2,7 @@
 
 #include "coco/Target/Cpp/EntrySignature.h"
 #include "coco/Dialect/Coco/IR/CocoOps.h"
+#include "coco/Support/ElementTypes.h"
 
 #include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -21,21 +22,10 @@ struct ElementSpelling {
 };
 
 std::optional<ElementSpelling> spellElement(Type type) {
-  if (type.isF32())
-    return ElementSpelling{"float", "F32"};
-  if (type.isF64())
-    return ElementSpelling{"double", "F64"};
-  if (type.isF16())
-    return ElementSpelling{"uint16_t", "F16"};
-  if (type.isBF16())
-    return ElementSpelling{"uint16_t", "BF16"};
-  if (type.isInteger(32))
-    return ElementSpelling{"int32_t", "I32"};
-  if (type.isInteger(64))
-    return ElementSpelling{"int64_t", "I64"};
-  if (type.isInteger(8) || type.isInteger(1))
-    return ElementSpelling{"int8_t", "I8"};
-  return std::nullopt;
+  std::optional<RuntimeElementType> element = runtimeElementType(type);
+  if (!element)
+    return std::nullopt;
+  return ElementSpelling{element->cppType, element->kind};
 }
 
 /// Scalars passed by value (index crosses the C interface as int64_t).
@@ -72,14 +62,13 @@ DTensorType asDistributed(Type type) {
 /// coco-shard-placements), when its block is `local`; null when there is
 /// none. The host cuts and allocates blocks by the distribution, so every
 /// rank's block must be exactly the static local type: an error otherwise.
-FailureOr<DTensorType> recordedDistribution(func::FuncOp entry,
-                                            Attribute attr, Type local,
-                                            StringRef what) {
+FailureOr<DTensorType> recordedDistribution(func::FuncOp entry, Attribute attr,
+                                            Type local, StringRef what) {
   if (!attr)
     return DTensorType();
   auto typeAttr = dyn_cast<TypeAttr>(attr);
-  auto dtensor = typeAttr ? dyn_cast<DTensorType>(typeAttr.getValue())
-                          : DTensorType();
+  auto dtensor =
+      typeAttr ? dyn_cast<DTensorType>(typeAttr.getValue()) : DTensorType();
   auto tensor = dyn_cast<RankedTensorType>(local);
   if (!dtensor || !tensor || dtensor.getRank() != tensor.getRank() ||
       dtensor.getElementType() != tensor.getElementType())
@@ -91,17 +80,16 @@ FailureOr<DTensorType> recordedDistribution(func::FuncOp entry,
       SymbolTable::lookupNearestSymbolFrom<GridOp>(entry, dtensor.getGrid());
   if (!grid)
     return entry.emitError() << "coco.distribution of " << what
-                             << " refers to unknown grid "
-                             << dtensor.getGrid();
+                             << " refers to unknown grid " << dtensor.getGrid();
   for (int64_t dim = 0; dim < dtensor.getRank(); ++dim) {
     int64_t shards = 1;
     for (int64_t axis : dtensor.getSliceLevels(dim)) {
-      int64_t extent = axis < grid.getRank() ? grid.getShape()[axis]
-                                             : ShapedType::kDynamic;
+      int64_t extent =
+          axis < grid.getRank() ? grid.getShape()[axis] : ShapedType::kDynamic;
       if (ShapedType::isDynamic(extent))
         return entry.emitError()
-               << "coco.distribution of " << what << " slices dimension "
-               << dim << " over grid axis " << axis
+               << "coco.distribution of " << what << " slices dimension " << dim
+               << " over grid axis " << axis
                << ", whose extent is not static: the block of its static "
                   "type "
                << local << " cannot be checked";
@@ -133,9 +121,9 @@ FailureOr<TensorSignature> describeTensor(func::FuncOp entry,
                              << " cannot be passed from a host program";
   auto element = spellElement(dtensor.getElementType());
   if (!element)
-    return entry.emitError() << what << " has element type "
-                             << dtensor.getElementType()
-                             << ", which has no host representation";
+    return entry.emitError()
+           << what << " has element type " << dtensor.getElementType()
+           << ", which has no host representation";
   TensorSignature tensor;
   tensor.name = name.str();
   tensor.type = dtensor;
@@ -144,7 +132,8 @@ FailureOr<TensorSignature> describeTensor(func::FuncOp entry,
   tensor.shape.assign(dtensor.getShape().begin(), dtensor.getShape().end());
   tensor.gridShape = {-1};
   if (dtensor.getGrid().getValue() != kRankLocalGrid) {
-    auto grid = symbols.lookupNearestSymbolFrom<GridOp>(entry, dtensor.getGrid());
+    auto grid =
+        symbols.lookupNearestSymbolFrom<GridOp>(entry, dtensor.getGrid());
     if (!grid)
       return entry.emitError() << "unknown grid " << dtensor.getGrid();
     tensor.gridShape.clear();
@@ -154,8 +143,7 @@ FailureOr<TensorSignature> describeTensor(func::FuncOp entry,
   if (dtensor.getNumPlacedAxes() > (int64_t)tensor.gridShape.size())
     return entry.emitError() << dtensor << " places the tensor on more axes "
                              << "than " << dtensor.getGrid() << " has";
-  for (Placement placement :
-       dtensor.getPlacementList(tensor.gridShape.size()))
+  for (Placement placement : dtensor.getPlacementList(tensor.gridShape.size()))
     tensor.placements.push_back(placement.getCode());
   for (int64_t dim = 0; dim < dtensor.getRank(); ++dim)
     llvm::append_range(tensor.sliceOrder, dtensor.getSliceLevels(dim));
@@ -220,15 +208,13 @@ mlir::coco::selectEntries(ModuleOp module, StringRef wanted, bool all) {
     if (names.empty() && !all && !entries.empty())
       return candidate.emitError()
              << "several public functions could be the entry (@"
-             << entries.front().getSymName() << ", @"
-             << candidate.getSymName()
+             << entries.front().getSymName() << ", @" << candidate.getSymName()
              << "): choose with --coco-entry=NAME[,NAME...]";
     entries.push_back(candidate);
   }
   for (StringRef name : names)
-    if (llvm::none_of(entries, [&](func::FuncOp f) {
-          return f.getSymName() == name;
-        }))
+    if (llvm::none_of(entries,
+                      [&](func::FuncOp f) { return f.getSymName() == name; }))
       return module.emitError() << "no public function @" << name;
   if (entries.empty())
     return module.emitError() << "no public function to run";
@@ -240,7 +226,8 @@ mlir::coco::describeEntry(func::FuncOp entry, SymbolTableCollection &symbols) {
   // The entry becomes C symbols (_mlir_ciface_<name>).
   StringRef symbol = entry.getSymName();
   if (symbol.empty() || llvm::isDigit(symbol.front()) ||
-      !llvm::all_of(symbol, [](char c) { return llvm::isAlnum(c) || c == '_'; }))
+      !llvm::all_of(symbol,
+                    [](char c) { return llvm::isAlnum(c) || c == '_'; }))
     return entry.emitError() << "entry @" << symbol
                              << " cannot be called from C: its name must be "
                                 "a C identifier (letters, digits, '_')";
@@ -255,8 +242,8 @@ mlir::coco::describeEntry(func::FuncOp entry, SymbolTableCollection &symbols) {
     std::string what = "argument " + std::to_string(i);
     Attribute distribution = entry.getArgAttr(i, "coco.distribution");
     if (distribution || asDistributed(argType)) {
-      FailureOr<TensorSignature> tensor = describeTensor(
-          entry, symbols, argType, distribution, arg.name, what);
+      FailureOr<TensorSignature> tensor =
+          describeTensor(entry, symbols, argType, distribution, arg.name, what);
       if (failed(tensor))
         return failure();
       if (auto init = entry.getArgAttrOfType<StringAttr>(i, "coco.init")) {
@@ -277,11 +264,10 @@ mlir::coco::describeEntry(func::FuncOp entry, SymbolTableCollection &symbols) {
         double x = floatValue.getValueAsDouble();
         arg.defaultValue = x;
         if (integer) {
-          if (x != std::floor(x) || !(x >= -9223372036854775808.0 &&
-                                      x < 9223372036854775808.0))
-            return entry.emitError()
-                   << "coco.value of argument " << i << " (" << argType
-                   << ") is not an integer: " << x;
+          if (x != std::floor(x) ||
+              !(x >= -9223372036854775808.0 && x < 9223372036854775808.0))
+            return entry.emitError() << "coco.value of argument " << i << " ("
+                                     << argType << ") is not an integer: " << x;
           arg.defaultInt = int64_t(x);
         }
       } else if (auto intValue = dyn_cast_or_null<IntegerAttr>(value)) {

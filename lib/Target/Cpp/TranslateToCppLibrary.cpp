@@ -64,8 +64,8 @@ std::string LibraryEmitter::tensorSpec(const TensorSignature &tensor,
   std::string slices = array(prefix + "slices", tensor.sliceOrder);
   return llvm::formatv("{{{0}, COCO_DTYPE_{1}, {2}, {3}, {4}, {5}, {6}, "
                        "{7}, {8}}",
-                       cppString(tensor.name), tensor.kind, tensor.shape.size(), shape,
-                       tensor.gridShape.size(), grid, placements,
+                       cppString(tensor.name), tensor.kind, tensor.shape.size(),
+                       shape, tensor.gridShape.size(), grid, placements,
                        tensor.sliceOrder.size(), slices);
 }
 
@@ -82,13 +82,12 @@ void LibraryEmitter::emitCaller(const EntrySignature &entry, unsigned index) {
   }
   for (auto [i, arg] : llvm::enumerate(entry.args))
     callArgs.push_back(
-        arg.tensor
-            ? llvm::formatv("static_cast<{0} *>(args[{1}])",
-                            arg.tensor->descriptorType(), i)
-                  .str()
-            : llvm::formatv("*static_cast<const {0} *>(args[{1}])",
-                            arg.scalarCppType, i)
-                  .str());
+        arg.tensor ? llvm::formatv("static_cast<{0} *>(args[{1}])",
+                                   arg.tensor->descriptorType(), i)
+                         .str()
+                   : llvm::formatv("*static_cast<const {0} *>(args[{1}])",
+                                   arg.scalarCppType, i)
+                         .str());
   os << "  _mlir_ciface_" << entry.name << "(";
   llvm::interleaveComma(callArgs, os);
   os << ");\n";
@@ -115,8 +114,9 @@ void LibraryEmitter::emitDescription(const EntrySignature &entry,
           cppDouble(arg.defaultValue.value_or(0)),
           !arg.defaultInt ? std::string("0")
           // INT64_MIN has no literal: spelled as an expression.
-          : *arg.defaultInt == INT64_MIN ? std::string("(-9223372036854775807LL - 1)")
-                                         : std::to_string(*arg.defaultInt) + "LL"));
+          : *arg.defaultInt == INT64_MIN
+              ? std::string("(-9223372036854775807LL - 1)")
+              : std::to_string(*arg.defaultInt) + "LL"));
     }
   }
   for (auto [i, result] : llvm::enumerate(entry.results))

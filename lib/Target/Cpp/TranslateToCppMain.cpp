@@ -68,9 +68,8 @@ void MainEmitter::emitSetup(const EntrySignature &entry, unsigned index) {
           arg.defaultValue ? cppDouble(*arg.defaultValue) : "0";
       os << "  " << arg.scalarCppType << " " << p << "s" << i
          << " = static_cast<" << arg.scalarCppType << ">(session.scalar("
-         << cppString(arg.name) << ", "
-         << (arg.defaultValue ? "true" : "false") << ", " << defaultValue
-         << "));\n";
+         << cppString(arg.name) << ", " << (arg.defaultValue ? "true" : "false")
+         << ", " << defaultValue << "));\n";
       callArgs.push_back(p + "s" + std::to_string(i));
     }
   }

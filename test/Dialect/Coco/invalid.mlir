@@ -60,8 +60,8 @@ coco.grid @g(shape = [0, 2])
 
 coco.grid @dp(shape = [?])
 coco.grid @g4(shape = [4])
+// expected-error @+1 {{'func.func' op argument 0 has type '!coco.dtensor<4xf32, local on @nope>', whose grid @nope does not exist}}
 func.func @f(%x: !coco.dtensor<4xf32, local on @nope>) {
-  // expected-error @+1 {{refers to unknown grid @nope}}
   %0 = coco.all_reduce sum %x : !coco.dtensor<4xf32, local on @nope>
   return
 }
@@ -70,8 +70,8 @@ func.func @f(%x: !coco.dtensor<4xf32, local on @nope>) {
 
 coco.grid @dp(shape = [?])
 coco.grid @g4(shape = [4])
+// expected-error @+1 {{'func.func' op argument 0 has type '!coco.dtensor<4xf32, local on @dp[1]>', which places the tensor on 2 axes, but grid @dp has 1}}
 func.func @f(%x: !coco.dtensor<4xf32, local on @dp[1]>) {
-  // expected-error @+1 {{refers to axis 1 of grid @dp, which has 1 dimension(s)}}
   %0 = coco.all_reduce sum %x : !coco.dtensor<4xf32, local on @dp[1]>
   return
 }
@@ -833,8 +833,8 @@ func.func private @f(!coco.dtensor<4xf32, [local, local, local, local, local] on
 // Placements per grid axis: ops.
 
 coco.grid @g(shape = [2, 2])
+// expected-error @+1 {{'func.func' op argument 0 has type '!coco.dtensor<4xf32, [local, local, local] on @g>', which places the tensor on 3 axes, but grid @g has 2}}
 func.func @f(%x: !coco.dtensor<4xf32, [local, local, local] on @g>) {
-  // expected-error @+1 {{uses '!coco.dtensor<4xf32, [local, local, local] on @g>', which places the tensor on 3 axes, but grid @g has 2}}
   %0 = coco.neg %x : !coco.dtensor<4xf32, [local, local, local] on @g>
   return
 }
@@ -1032,5 +1032,111 @@ coco.grid @g(shape = [2, 2])
 func.func @f(%m: memref<4xf32>) {
   // expected-error @+1 {{root 4 is out of range for a group of 4 ranks}}
   coco.comm.broadcast %m into %m root 4 on @g[0, 1] : memref<4xf32>, memref<4xf32>
+  return
+}
+
+// -----
+
+// coco.* attributes are declared: a misspelt name is an error, not a value
+// the program asks for at run time.
+// expected-error @+1 {{'func.func' op has unknown attribute coco.nmae on argument 0; coco's argument attributes are coco.name, coco.value, coco.init and coco.distribution}}
+func.func @misspelt_name(%x: f32 {coco.nmae = "x"}) {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{'func.func' op has unknown attribute coco.vaule on argument 0}}
+func.func @misspelt_value(%lr: f32 {coco.name = "lr", coco.vaule = 0.1 : f32}) {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{'func.func' op coco.value of argument 1 must be a number, got "0.1"}}
+func.func @value_not_a_number(%x: f32, %lr: f32 {coco.value = "0.1"}) {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{'func.func' op coco.name of argument 0 must be a non-empty string, got 3 : i64}}
+func.func @name_not_a_string(%x: f32 {coco.name = 3}) {
+  return
+}
+
+// -----
+
+coco.grid @dp(shape = [2])
+// expected-error @+1 {{'func.func' op coco.init of argument 0 must be one of "Uniform", "Positive", "Zeros", "Ones", got "Random"}}
+func.func @unknown_init(%w: !coco.dtensor<4xf32, replicated on @dp> {coco.init = "Random"}) {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{'func.func' op coco.distribution of result 0 must be a !coco.dtensor type, got tensor<4xf32>}}
+func.func @distribution_not_dtensor(%x: tensor<4xf32>) -> (tensor<4xf32> {coco.distribution = tensor<4xf32>}) {
+  return %x : tensor<4xf32>
+}
+
+// -----
+
+// expected-error @+1 {{'func.func' op has unknown attribute coco.value on result 0; coco's result attributes are coco.name and coco.distribution}}
+func.func @value_on_result(%x: f32) -> (f32 {coco.value = 1.0 : f32}) {
+  return %x : f32
+}
+
+// -----
+
+coco.grid @tp(shape = [2])
+func.func @overlap_chunks_one(%a: !coco.dtensor<4xf32, local on @tp>) {
+  // expected-error @+1 {{'coco.all_reduce' op coco.overlap_chunks must be an integer >= 2, got 1 : i64}}
+  %0 = coco.all_reduce sum %a {coco.overlap_chunks = 1 : i64} : !coco.dtensor<4xf32, local on @tp>
+  return
+}
+
+// -----
+
+func.func @unknown_op_attribute() {
+  // expected-error @+1 {{'arith.constant' op has unknown attribute coco.fast; coco's operation attribute is coco.overlap_chunks}}
+  %0 = arith.constant {coco.fast} 1 : index
+  return
+}
+
+// -----
+
+// A type in a signature is checked against its grid even when no coco op
+// uses the argument.
+coco.grid @dp(shape = [?])
+// expected-error @+1 {{'func.func' op argument 0 has type '!coco.dtensor<4xf32, local on @dp[3]>', which places the tensor on 4 axes, but grid @dp has 1}}
+func.func @axis_beyond_grid(%x: !coco.dtensor<4xf32, local on @dp[3]>) -> !coco.dtensor<4xf32, local on @dp[3]> {
+  return %x : !coco.dtensor<4xf32, local on @dp[3]>
+}
+
+// -----
+
+coco.grid @dp(shape = [?])
+// expected-error @+1 {{'func.func' op result 0 has type '!coco.dtensor<4xf32, replicated on @nope>', whose grid @nope does not exist}}
+func.func private @unknown_grid_in_signature(f32) -> !coco.dtensor<4xf32, replicated on @nope>
+
+// -----
+
+// A constant peer on a static axis must be a rank of it.
+coco.grid @pp(shape = [2])
+func.func @peer_out_of_range(%x: !coco.dtensor<4xf32, local on @pp>) {
+  %c5 = arith.constant 5 : index
+  // expected-error @+1 {{'coco.send' op peer 5 is not a rank along axis 0 of grid @pp, which has 2 rank(s)}}
+  coco.send %x to %c5 : !coco.dtensor<4xf32, local on @pp>
+  return
+}
+
+// -----
+
+coco.grid @pp(shape = [?])
+func.func @negative_peer(%b: memref<4xf32>) {
+  %c = arith.constant -1 : index
+  // expected-error @+1 {{'coco.comm.recv' op peer -1 is not a rank along axis 0 of grid @pp, which has '?' rank(s)}}
+  coco.comm.recv from %c into %b on @pp[0] : memref<4xf32>
   return
 }

@@ -61,7 +61,8 @@ int runAdam(const Library &lib, int steps) {
   const int64_t n = step.description().args[0].tensor.shape[0];
   std::vector<int64_t> stateShape = step.localShape("m");
   bool sliced = stateShape[0] != n;
-  auto [offset, size] = sliced ? block(n, ranks, rank) : std::pair{int64_t(0), n};
+  auto [offset, size] =
+      sliced ? block(n, ranks, rank) : std::pair{int64_t(0), n};
   if (size != stateShape[0])
     die("localShape(m) is " + std::to_string(stateShape[0]) +
         ", the array_split block is " + std::to_string(size));
@@ -157,38 +158,53 @@ int runErrors(const Library &lib) {
     }
     die(std::string(what) + ": the call was not refused");
   };
-  refused("short g", {{"w", Arg(w.data(), {n})}, {"g", Arg(g.data(), {n - 1})},
-                      {"m", Arg(m.data(), state)}, {"v", Arg(v.data(), state)}});
-  refused("2-D g", {{"w", Arg(w.data(), {n})}, {"g", Arg(g.data(), {64, 64})},
-                    {"m", Arg(m.data(), state)}, {"v", Arg(v.data(), state)}});
-  refused("f64 w", {{"w", Arg(wd.data(), {n})}, {"g", Arg(g.data(), {n})},
-                    {"m", Arg(m.data(), state)}, {"v", Arg(v.data(), state)}});
-  refused("missing v",
-          {{"w", Arg(w.data(), {n})}, {"g", Arg(g.data(), {n})},
-           {"m", Arg(m.data(), state)}});
-  refused("unknown name",
-          {{"w", Arg(w.data(), {n})}, {"g", Arg(g.data(), {n})},
-           {"m", Arg(m.data(), state)}, {"v", Arg(v.data(), state)},
-           {"learning_rate", 0.1}});
-  refused("twice", {{"w", Arg(w.data(), {n})}, {"g", Arg(g.data(), {n})},
-                    {"m", Arg(m.data(), state)}, {"v", Arg(v.data(), state)},
+  refused("short g", {{"w", Arg(w.data(), {n})},
+                      {"g", Arg(g.data(), {n - 1})},
+                      {"m", Arg(m.data(), state)},
+                      {"v", Arg(v.data(), state)}});
+  refused("2-D g", {{"w", Arg(w.data(), {n})},
+                    {"g", Arg(g.data(), {64, 64})},
+                    {"m", Arg(m.data(), state)},
+                    {"v", Arg(v.data(), state)}});
+  refused("f64 w", {{"w", Arg(wd.data(), {n})},
+                    {"g", Arg(g.data(), {n})},
+                    {"m", Arg(m.data(), state)},
+                    {"v", Arg(v.data(), state)}});
+  refused("missing v", {{"w", Arg(w.data(), {n})},
+                        {"g", Arg(g.data(), {n})},
+                        {"m", Arg(m.data(), state)}});
+  refused("unknown name", {{"w", Arg(w.data(), {n})},
+                           {"g", Arg(g.data(), {n})},
+                           {"m", Arg(m.data(), state)},
+                           {"v", Arg(v.data(), state)},
+                           {"learning_rate", 0.1}});
+  refused("twice", {{"w", Arg(w.data(), {n})},
+                    {"g", Arg(g.data(), {n})},
+                    {"m", Arg(m.data(), state)},
+                    {"v", Arg(v.data(), state)},
                     {"w", Arg(w.data(), {n})}});
-  refused("read-only w",
-          {{"w", Arg(static_cast<const float *>(w.data()), {n})},
-           {"g", Arg(g.data(), {n})}, {"m", Arg(m.data(), state)},
-           {"v", Arg(v.data(), state)}});
-  refused("aliased m, v",
-          {{"w", Arg(w.data(), {n})}, {"g", Arg(g.data(), {n})},
-           {"m", Arg(m.data(), state)}, {"v", Arg(m.data(), state)}});
-  refused("scalar for g", {{"w", Arg(w.data(), {n})}, {"g", 1.0},
-                           {"m", Arg(m.data(), state)}, {"v", Arg(v.data(), state)}});
-  refused("tensor for lr",
-          {{"w", Arg(w.data(), {n})}, {"g", Arg(g.data(), {n})},
-           {"m", Arg(m.data(), state)}, {"v", Arg(v.data(), state)},
-           {"lr", Arg(g.data(), {n})}});
+  refused("read-only w", {{"w", Arg(static_cast<const float *>(w.data()), {n})},
+                          {"g", Arg(g.data(), {n})},
+                          {"m", Arg(m.data(), state)},
+                          {"v", Arg(v.data(), state)}});
+  refused("aliased m, v", {{"w", Arg(w.data(), {n})},
+                           {"g", Arg(g.data(), {n})},
+                           {"m", Arg(m.data(), state)},
+                           {"v", Arg(m.data(), state)}});
+  refused("scalar for g", {{"w", Arg(w.data(), {n})},
+                           {"g", 1.0},
+                           {"m", Arg(m.data(), state)},
+                           {"v", Arg(v.data(), state)}});
+  refused("tensor for lr", {{"w", Arg(w.data(), {n})},
+                            {"g", Arg(g.data(), {n})},
+                            {"m", Arg(m.data(), state)},
+                            {"v", Arg(v.data(), state)},
+                            {"lr", Arg(g.data(), {n})}});
   if (state[0] != n)
-    refused("whole m", {{"w", Arg(w.data(), {n})}, {"g", Arg(g.data(), {n})},
-                        {"m", Arg(m.data(), {n})}, {"v", Arg(v.data(), state)}});
+    refused("whole m", {{"w", Arg(w.data(), {n})},
+                        {"g", Arg(g.data(), {n})},
+                        {"m", Arg(m.data(), {n})},
+                        {"v", Arg(v.data(), state)}});
   try {
     lib.entry("adam");
     die("entry(\"adam\") was not refused");

@@ -46,8 +46,8 @@ TEST(CostModel, FitsALine) {
   // A sweep over 5 orders of magnitude, y = 10 + 0.001 x with 1% noise on
   // the large sizes: the relative fit keeps the latency (plain least
   // squares would put it below 0).
-  Line sweep = Line::fit({{100, 10.1}, {1e4, 20.0},
-                          {1e6, 1010 * 1.01}, {1e7, 10010 * 0.99}});
+  Line sweep = Line::fit(
+      {{100, 10.1}, {1e4, 20.0}, {1e6, 1010 * 1.01}, {1e7, 10010 * 0.99}});
   EXPECT_NEAR(sweep.latency, 10, 1.0);
   EXPECT_NEAR(sweep.secondsPerByte, 0.001, 0.0001);
   // One size only: a latency, the mean weighted like the fit (1/y^2):
@@ -134,8 +134,8 @@ TEST(CostModel, GroupsAcrossNodesUseTheOuterLinks) {
   EXPECT_NEAR(expectTime(m.collective(Collective::AllReduce, 1e6, 4, 1)),
               180e-6, 1e-12);
   // The same 4 ranks inside one node: 21 us (RingOnOneLevel).
-  EXPECT_NEAR(expectTime(m.collective(Collective::AllReduce, 1e6, 4, 4)),
-              21e-6, 1e-12);
+  EXPECT_NEAR(expectTime(m.collective(Collective::AllReduce, 1e6, 4, 4)), 21e-6,
+              1e-12);
   // 16 ranks, 2 per node: reduce_scatter over the pair, all_reduce of half
   // over 8 nodes, all_gather over the pair.
   double pair = 1e-6 + 0.5 * 1e6 / 1e11;
@@ -146,8 +146,8 @@ TEST(CostModel, GroupsAcrossNodesUseTheOuterLinks) {
 
 TEST(CostModel, LoopsMatmulsAndOverlap) {
   Model m = model();
-  EXPECT_DOUBLE_EQ(m.loop(4e9), 2.0);     // 4 GB at 2 GB/s
-  EXPECT_DOUBLE_EQ(m.matmul(8e9), 2.0);   // 8 GFLOP at 4 GFLOP/s
+  EXPECT_DOUBLE_EQ(m.loop(4e9), 2.0);   // 4 GB at 2 GB/s
+  EXPECT_DOUBLE_EQ(m.matmul(8e9), 2.0); // 8 GFLOP at 4 GFLOP/s
   // No overlap in one chunk.
   EXPECT_DOUBLE_EQ(m.overlapped(8e-3, 4e-3, 1), 12e-3);
   // Two chunks: 4 + max(4, 2) + 2 ms + 2 x 1 ms of chunk cost.
@@ -185,13 +185,14 @@ TEST(CostModel, RejectsBadProfiles) {
                 .find("cannot be predicted"),
             std::string::npos);
   // Without levels, an unmeasured rank count is an error, not a guess.
-  Profile measuredOnly =
-      std::move(*Profile::parse(R"({"copy_bandwidth_GBps": 1, "matmul_GFLOPs": 1,
+  Profile measuredOnly = std::move(
+      *Profile::parse(R"({"copy_bandwidth_GBps": 1, "matmul_GFLOPs": 1,
         "collectives": {"all_reduce": [{"ranks": 2, "latency_us": 1, "ns_per_byte": 1}]}})"));
   llvm::Expected<double> unknown =
       Model(measuredOnly).collective(Collective::AllReduce, 1, 4);
   ASSERT_FALSE(bool(unknown));
-  EXPECT_NE(llvm::toString(unknown.takeError()).find("no measured all_reduce on 4 ranks"),
+  EXPECT_NE(llvm::toString(unknown.takeError())
+                .find("no measured all_reduce on 4 ranks"),
             std::string::npos);
 }
 
@@ -226,7 +227,7 @@ TEST(CostModel, PricesAProgram) {
       coco.update %w, %wn : !coco.dtensor<1024xf32, replicated on @dp>
       return
     })mlir",
-                                                  &context);
+                                              &context);
   ASSERT_TRUE(module);
   Model m = model();
   auto sgd = *module->getOps<mlir::func::FuncOp>().begin();
@@ -258,7 +259,7 @@ TEST(CostModel, PricesWhereTheGroupLies) {
       }
       return
     })mlir",
-                                                  &context);
+                                              &context);
   ASSERT_TRUE(module);
   Model m = model();
   auto dp = *module->getOps<mlir::func::FuncOp>().begin();

@@ -7,8 +7,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "coco/Runtime/CocoRuntime.h"
 #include "coco/Runtime/CocoRuntimeGPU.h"
+#include "coco/Runtime/CocoRuntime.h"
 
 #include "MatmulTestUtils.h"
 
@@ -60,9 +60,8 @@ TEST(GpuCollectives, AllReduceSumAndAverage) {
   coco_gpu_all_reduce("avg", world(), COCO_DTYPE_I32, COCO_RED_AVG, 2,
                       ii.descriptor(), 2, io.descriptor());
   for (int64_t i = 0; i < 2; ++i)
-    EXPECT_EQ(io.at(i, 0), int32_t((3 * (size() * (size() - 1) / 2) +
-                                    size() * i) /
-                                   size()));
+    EXPECT_EQ(io.at(i, 0),
+              int32_t((3 * (size() * (size() - 1) / 2) + size() * i) / size()));
 }
 
 TEST(GpuCollectives, ReduceScatterAndAllGatherAlongColumns) {
@@ -92,8 +91,8 @@ TEST(GpuCollectives, BroadcastAndReduce) {
   coco_gpu_reduce("reduce", world(), COCO_DTYPE_F32, COCO_RED_SUM, 0, 2,
                   in.descriptor(), 2, out.descriptor());
   // Root: the sum; elsewhere, as on CPU, the rank's own input.
-  EXPECT_EQ(out.at(1, 2), rank() == 0 ? sumOverRanks(1, 2)
-                                      : double(rank() + 3));
+  EXPECT_EQ(out.at(1, 2),
+            rank() == 0 ? sumOverRanks(1, 2) : double(rank() + 3));
 }
 
 TEST(GpuCollectives, AllToAll) {
@@ -111,16 +110,16 @@ TEST(GpuCollectives, AllToAll) {
 TEST(GpuCollectives, NonBlocking) {
   Matrix<float> in(4, 3), out(4, 3);
   fillRankInput(in);
-  int64_t request = coco_gpu_iall_reduce("iall_reduce", world(),
-                                         COCO_DTYPE_F32, COCO_RED_SUM, 2,
-                                         in.descriptor(), 2, out.descriptor());
+  int64_t request =
+      coco_gpu_iall_reduce("iall_reduce", world(), COCO_DTYPE_F32, COCO_RED_SUM,
+                           2, in.descriptor(), 2, out.descriptor());
   coco_gpu_wait("wait", request);
   EXPECT_EQ(out.at(3, 2), sumOverRanks(3, 2));
   Matrix<float> wide(2, 2 * size()), slice(2, 2);
   fillRankInput(wide);
-  request = coco_gpu_ireduce_scatter("ireduce_scatter", world(),
-                                     COCO_DTYPE_F32, COCO_RED_SUM, 1, 2,
-                                     wide.descriptor(), 2, slice.descriptor());
+  request = coco_gpu_ireduce_scatter("ireduce_scatter", world(), COCO_DTYPE_F32,
+                                     COCO_RED_SUM, 1, 2, wide.descriptor(), 2,
+                                     slice.descriptor());
   coco_gpu_wait("wait", request);
   EXPECT_EQ(slice.at(1, 1), sumOverRanks(1, 2 * rank() + 1));
 }

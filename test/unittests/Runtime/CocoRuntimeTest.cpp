@@ -470,8 +470,8 @@ TEST(AllReduce, HalfSumsRoundToNearestEven) {
 /// members (world ranks) are `members`, and checks the result.
 template <typename DT>
 void checkReduceScatter(int64_t comm, const std::vector<int> &members,
-                        int64_t dim, int32_t reduction,
-                        const std::string &what, bool nonBlocking = false) {
+                        int64_t dim, int32_t reduction, const std::string &what,
+                        bool nonBlocking = false) {
   using T = typename DT::Storage;
   const int64_t size = coco_rt_axis_size(comm), rank = coco_rt_axis_rank(comm);
   const Shape outShape = {2, 3, 4};
@@ -482,10 +482,9 @@ void checkReduceScatter(int64_t comm, const std::vector<int> &members,
       in, [&](int64_t i) { return reductionInput(reduction, worldRank(), i); });
   if (nonBlocking)
     coco_rt_wait("ireduce_scatter test",
-                 coco_rt_ireduce_scatter("ireduce_scatter test", comm,
-                                         DT::code, reduction, dim, in.rank(),
-                                         in.descriptor(), out.rank(),
-                                         out.descriptor()));
+                 coco_rt_ireduce_scatter(
+                     "ireduce_scatter test", comm, DT::code, reduction, dim,
+                     in.rank(), in.descriptor(), out.rank(), out.descriptor()));
   else
     coco_rt_reduce_scatter("reduce_scatter test", comm, DT::code, reduction,
                            dim, in.rank(), in.descriptor(), out.rank(),
@@ -825,15 +824,14 @@ TEST(UnevenBlocks, ReduceScatter) {
       Shape outShape = inShape;
       outShape[dim] = count;
       Memref<float> in(inShape), out(outShape);
-      fill<F32>(in, [&](int64_t i) {
-        return reductionInput(COCO_RED_SUM, rank, i);
-      });
+      fill<F32>(
+          in, [&](int64_t i) { return reductionInput(COCO_RED_SUM, rank, i); });
       if (nonBlocking)
         coco_rt_wait("uneven ireduce_scatter",
                      coco_rt_ireduce_scatter(
-                         "uneven ireduce_scatter", worldComm(),
-                         COCO_DTYPE_F32, COCO_RED_SUM, dim, in.rank(),
-                         in.descriptor(), out.rank(), out.descriptor()));
+                         "uneven ireduce_scatter", worldComm(), COCO_DTYPE_F32,
+                         COCO_RED_SUM, dim, in.rank(), in.descriptor(),
+                         out.rank(), out.descriptor()));
       else
         coco_rt_reduce_scatter("uneven reduce_scatter", worldComm(),
                                COCO_DTYPE_F32, COCO_RED_SUM, dim, in.rank(),
@@ -879,8 +877,8 @@ TEST(UnevenBlocks, AllGather) {
         (inPlace ? out.storage[size_t(offset * inner + i)]
                  : own.storage[size_t(i)]) =
             float(1000 * rank + globalIndex(i));
-      coco_rt_all_gather("uneven all_gather", worldComm(), COCO_DTYPE_F32,
-                         dim, in.rank(), in.descriptor(), out.rank(),
+      coco_rt_all_gather("uneven all_gather", worldComm(), COCO_DTYPE_F32, dim,
+                         in.rank(), in.descriptor(), out.rank(),
                          out.descriptor());
       std::vector<float> expected(out.storage.size());
       for (size_t i = 0; i < expected.size(); ++i) {
@@ -904,8 +902,8 @@ TEST(UnevenBlocks, AllGather) {
 TEST(UnevenBlocks, AllToAll) {
   const int size = worldSize(), rank = worldRank();
   const Shape whole = {2 * size + 1, 3, size + 2};
-  for (auto [splitDim, concatDim] : {std::pair<int64_t, int64_t>{0, 2},
-                                     std::pair<int64_t, int64_t>{2, 0}}) {
+  for (auto [splitDim, concatDim] :
+       {std::pair<int64_t, int64_t>{0, 2}, std::pair<int64_t, int64_t>{2, 0}}) {
     auto [inOffset, inCount] = splitPart(whole[concatDim], size, rank);
     auto [outOffset, outCount] = splitPart(whole[splitDim], size, rank);
     Shape inShape = whole, outShape = whole;
@@ -946,14 +944,14 @@ TEST(AxisGroups, FlattenedGroups) {
   for (auto axes : {Shape{0, 1}, Shape{1, 0}}) {
     SCOPED_TRACE("axes " + std::to_string(axes[0]) + ", " +
                  std::to_string(axes[1]));
-    int64_t comm = coco_rt_comm_group(2, 2, -1, 1, 1, 2, axes[0], axes[1], -1,
-                                      -1);
-    EXPECT_EQ(comm, coco_rt_comm_group(2, 2, -1, 1, 1, 2, axes[0], axes[1],
-                                       -1, -1))
+    int64_t comm =
+        coco_rt_comm_group(2, 2, -1, 1, 1, 2, axes[0], axes[1], -1, -1);
+    EXPECT_EQ(comm,
+              coco_rt_comm_group(2, 2, -1, 1, 1, 2, axes[0], axes[1], -1, -1))
         << "cached";
     Shape levels = {grid[size_t(axes[0])], grid[size_t(axes[1])]};
-    int64_t expectedRank = coords[size_t(axes[0])] * levels[1] +
-                           coords[size_t(axes[1])];
+    int64_t expectedRank =
+        coords[size_t(axes[0])] * levels[1] + coords[size_t(axes[1])];
     EXPECT_EQ(coco_rt_axis_size(comm), worldSize());
     EXPECT_EQ(coco_rt_axis_rank(comm), expectedRank);
     // Members in group order: group rank k is the world rank at the
@@ -1008,8 +1006,7 @@ TEST(AxisGroups, CreatedByMembersOnly) {
     for (int k = 0; k < half; ++k)
       members.push_back(k);
     int64_t alongOne = coco_rt_comm_group(2, 2, half, 1, 1, 1, 1, -1, -1, -1);
-    int64_t alongTwo =
-        coco_rt_comm_group(3, 2, half, 1, 1, 2, 1, 2, -1, -1);
+    int64_t alongTwo = coco_rt_comm_group(3, 2, half, 1, 1, 2, 1, 2, -1, -1);
     for (int64_t comm : {alongOne, alongTwo}) {
       EXPECT_EQ(coco_rt_axis_size(comm), half);
       EXPECT_EQ(coco_rt_axis_rank(comm), coords[1]);
@@ -1017,8 +1014,8 @@ TEST(AxisGroups, CreatedByMembersOnly) {
       fill<F32>(in, [&](int64_t i) {
         return reductionInput(COCO_RED_SUM, worldRank(), i);
       });
-      coco_rt_all_reduce("stage all_reduce", comm, COCO_DTYPE_F32,
-                         COCO_RED_SUM, in.rank(), in.descriptor(), out.rank(),
+      coco_rt_all_reduce("stage all_reduce", comm, COCO_DTYPE_F32, COCO_RED_SUM,
+                         in.rank(), in.descriptor(), out.rank(),
                          out.descriptor());
       std::vector<float> expected;
       for (int64_t i = 0; i < 5; ++i)

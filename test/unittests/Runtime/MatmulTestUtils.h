@@ -1,4 +1,4 @@
-//===- MatmulTestUtils.h - matrices for the runtime matmul tests -*- C++ -*-===//
+//===- MatmulTestUtils.h - matmul test matrices -----------------*- C++ -*-===//
 //
 // Shared by the CPU (OpenBLAS) and GPU (cuBLAS) runtime tests.
 //
@@ -21,8 +21,8 @@ extern "C" void _mlir_memref_to_llvm_free(void *ptr);
 
 namespace coco_test {
 
-using Matmul = void (*)(const char *, int32_t, int64_t, void *, int64_t,
-                        void *, int64_t, void *);
+using Matmul = void (*)(const char *, int32_t, int64_t, void *, int64_t, void *,
+                        int64_t, void *);
 
 /// A row-major 2-D memref from the runtime's allocator (CUDA managed memory
 /// in the GPU runtime); `leading` > columns makes the
@@ -33,8 +33,13 @@ template <typename T> struct Matrix {
     data = static_cast<T *>(
         _mlir_memref_to_llvm_alloc(size_t(rows * this->leading) * sizeof(T)));
     std::memset(data, 0, size_t(rows * this->leading) * sizeof(T));
-    words = {int64_t(intptr_t(data)), int64_t(intptr_t(data)), 0, rows,
-             columns, this->leading, 1};
+    words = {int64_t(intptr_t(data)),
+             int64_t(intptr_t(data)),
+             0,
+             rows,
+             columns,
+             this->leading,
+             1};
   }
   ~Matrix() { _mlir_memref_to_llvm_free(data); }
   T &at(int64_t i, int64_t j) { return data[i * leading + j]; }
@@ -81,27 +86,28 @@ void checkMatmul(Matmul matmul, int32_t dtype, Make make, Read read,
   for (int64_t i = 0; i < m; ++i)
     for (int64_t j = 0; j < n; ++j)
       c.at(i, j) = make(1); // matmul accumulates
-  matmul(what, dtype, 2, a.descriptor(), 2, b.descriptor(), 2,
-                  c.descriptor());
+  matmul(what, dtype, 2, a.descriptor(), 2, b.descriptor(), 2, c.descriptor());
   for (int64_t i = 0; i < m; ++i)
     for (int64_t j = 0; j < n; ++j) {
       int expected = 1;
       for (int64_t p = 0; p < k; ++p)
         expected += int((i + 2 * p) % 3) * int((p * j + 1) % 4);
-      EXPECT_EQ(read(c.at(i, j)), double(expected)) << what << " at " << i
-                                                    << "," << j;
+      EXPECT_EQ(read(c.at(i, j)), double(expected))
+          << what << " at " << i << "," << j;
     }
 }
 
 /// checkMatmul in f32, f64, bf16 and f16.
 inline void checkEveryElementType(Matmul matmul) {
-  checkMatmul<float>(matmul, COCO_DTYPE_F32, [](int v) { return float(v); },
-                     [](float v) { return double(v); }, "matmul f32");
-  checkMatmul<double>(matmul, COCO_DTYPE_F64, [](int v) { return double(v); },
-                      [](double v) { return v; }, "matmul f64");
-  checkMatmul<uint16_t>(matmul, COCO_DTYPE_BF16, toBF16,
-                        [](uint16_t v) { return double(fromBF16(v)); },
-                        "matmul bf16");
+  checkMatmul<float>(
+      matmul, COCO_DTYPE_F32, [](int v) { return float(v); },
+      [](float v) { return double(v); }, "matmul f32");
+  checkMatmul<double>(
+      matmul, COCO_DTYPE_F64, [](int v) { return double(v); },
+      [](double v) { return v; }, "matmul f64");
+  checkMatmul<uint16_t>(
+      matmul, COCO_DTYPE_BF16, toBF16,
+      [](uint16_t v) { return double(fromBF16(v)); }, "matmul bf16");
   checkMatmul<uint16_t>(
       matmul, COCO_DTYPE_F16, toHalf,
       [](uint16_t v) { // small exact halves back to double

@@ -1,4 +1,4 @@
-//===- CocoToLLVM.h - coco.comm -> runtime calls -----------------*- C++ -*-===//
+//===- CocoToLLVM.h - coco.comm -> runtime calls ----------------*- C++ -*-===//
 
 #ifndef COCO_CONVERSION_COCOTOLLVM_COCOTOLLVM_H
 #define COCO_CONVERSION_COCOTOLLVM_COCOTOLLVM_H

@@ -1,4 +1,4 @@
-//===- ShardToCoco.h - upstream shard -> coco --------------------*- C++ -*-===//
+//===- ShardToCoco.h - upstream shard -> coco -------------------*- C++ -*-===//
 
 #ifndef COCO_CONVERSION_SHARDTOCOCO_SHARDTOCOCO_H
 #define COCO_CONVERSION_SHARDTOCOCO_SHARDTOCOCO_H

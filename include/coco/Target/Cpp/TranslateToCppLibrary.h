@@ -1,4 +1,4 @@
-//===- TranslateToCppLibrary.h - coco module -> in-process library -*- C++ -*-===//
+//===- TranslateToCppLibrary.h - module -> in-process lib -------*- C++ -*-===//
 
 #ifndef COCO_TARGET_CPP_TRANSLATETOCPPLIBRARY_H
 #define COCO_TARGET_CPP_TRANSLATETOCPPLIBRARY_H

@@ -1,4 +1,4 @@
-//===- TranslateToCppMain.h - coco module -> C++ host main -------*- C++ -*-===//
+//===- TranslateToCppMain.h - coco module -> C++ host main ------*- C++ -*-===//
 
 #ifndef COCO_TARGET_CPP_TRANSLATETOCPPMAIN_H
 #define COCO_TARGET_CPP_TRANSLATETOCPPMAIN_H

@@ -23,8 +23,8 @@ static Value contiguous(RewriterBase &rewriter, Location loc, Value buffer) {
     if (type.isDynamicDim(d))
       dynamicSizes.push_back(memref::DimOp::create(rewriter, loc, buffer, d));
   Value copy = memref::AllocOp::create(
-      rewriter, loc,
-      MemRefType::get(type.getShape(), type.getElementType()), dynamicSizes);
+      rewriter, loc, MemRefType::get(type.getShape(), type.getElementType()),
+      dynamicSizes);
   memref::CopyOp::create(rewriter, loc, buffer, copy);
   return copy;
 }
@@ -122,11 +122,14 @@ struct SendOpInterface
 void mlir::coco::registerBufferizableOpInterfaceExternalModels(
     DialectRegistry &registry) {
   registry.addExtension(+[](MLIRContext *context, CocoDialect *) {
-    CommAllReduceOp::attachInterface<CommOpInterface<CommAllReduceOp>>(*context);
-    CommReduceScatterOp::attachInterface<
-        CommOpInterface<CommReduceScatterOp>>(*context);
-    CommAllGatherOp::attachInterface<CommOpInterface<CommAllGatherOp>>(*context);
-    CommBroadcastOp::attachInterface<CommOpInterface<CommBroadcastOp>>(*context);
+    CommAllReduceOp::attachInterface<CommOpInterface<CommAllReduceOp>>(
+        *context);
+    CommReduceScatterOp::attachInterface<CommOpInterface<CommReduceScatterOp>>(
+        *context);
+    CommAllGatherOp::attachInterface<CommOpInterface<CommAllGatherOp>>(
+        *context);
+    CommBroadcastOp::attachInterface<CommOpInterface<CommBroadcastOp>>(
+        *context);
     CommReduceOp::attachInterface<CommOpInterface<CommReduceOp>>(*context);
     CommAllToAllOp::attachInterface<CommOpInterface<CommAllToAllOp>>(*context);
     CommRecvOp::attachInterface<CommOpInterface<CommRecvOp>>(*context);

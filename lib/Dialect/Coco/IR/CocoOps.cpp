@@ -10,10 +10,11 @@
 #include "coco/Dialect/Coco/IR/CocoOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Interfaces/FunctionInterfaces.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/OpImplementation.h"
+#include "mlir/Interfaces/FunctionInterfaces.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallSet.h"
 
@@ -153,9 +154,9 @@ void mlir::coco::omitDefaultAxes(Operation *op) {
   std::optional<ArrayRef<int64_t>> given = givenAxes(op);
   if (!given)
     return;
-  ResolvedAxes resolved = resolveAxes(
-      std::nullopt, cast<DTensorType>(op->getOperand(0).getType()),
-      axesDefaultOf(op));
+  ResolvedAxes resolved =
+      resolveAxes(std::nullopt, cast<DTensorType>(op->getOperand(0).getType()),
+                  axesDefaultOf(op));
   bool same = llvm::equal(resolved.axes, *given);
   if (same && resolved.positional) {
     // Axis 0 by position is only the default on a grid of one axis.
@@ -183,7 +184,9 @@ COCO_COLLECTIVE_AXES(SliceOp, false)
 #undef COCO_COLLECTIVE_AXES
 
 SmallVector<int64_t> SendOp::getCommAxes() { return {getPeerAxis()}; }
-FlatSymbolRefAttr SendOp::getCommGrid() { return getInput().getType().getGrid(); }
+FlatSymbolRefAttr SendOp::getCommGrid() {
+  return getInput().getType().getGrid();
+}
 SmallVector<int64_t> RecvOp::getCommAxes() { return {getPeerAxis()}; }
 FlatSymbolRefAttr RecvOp::getCommGrid() { return getType().getGrid(); }
 
@@ -233,10 +236,13 @@ static LogicalResult checkRootInGroup(Operation *op, GridOp grid,
   if (!root)
     return success();
   int64_t size = groupSize(grid, axes);
-  if (!ShapedType::isDynamic(size) && root.getInt() >= size)
+  if (root.getInt() < 0)
     return op->emitOpError() << "root " << root.getInt()
-                             << " is out of range for a group of " << size
-                             << " ranks";
+                             << " is negative: roots are ranks of the group";
+  if (!ShapedType::isDynamic(size) && root.getInt() >= size)
+    return op->emitOpError()
+           << "root " << root.getInt() << " is out of range for a group of "
+           << size << " ranks";
   return success();
 }
 
@@ -272,6 +278,42 @@ static LogicalResult verifyCollectiveAxes(Operation *op,
   return success();
 }
 
+/// The peer operand of a send or receive and the grid axis it indexes.
+static std::optional<std::pair<Value, int64_t>> peerOf(Operation *op) {
+  if (auto send = dyn_cast<SendOp>(op))
+    return std::make_pair(send.getPeer(), send.getPeerAxis());
+  if (auto recv = dyn_cast<RecvOp>(op))
+    return std::make_pair(recv.getPeer(), recv.getPeerAxis());
+  if (auto send = dyn_cast<CommSendOp>(op); send && send.getAxes().size() == 1)
+    return std::make_pair(send.getPeer(), send.getAxes()[0]);
+  if (auto recv = dyn_cast<CommRecvOp>(op); recv && recv.getAxes().size() == 1)
+    return std::make_pair(recv.getPeer(), recv.getAxes()[0]);
+  return std::nullopt;
+}
+
+static LogicalResult verifyConstantPeer(Operation *op,
+                                        SymbolTableCollection &symbols) {
+  std::optional<std::pair<Value, int64_t>> peer = peerOf(op);
+  APInt constant;
+  if (!peer || !matchPattern(peer->first, m_ConstantInt(&constant)))
+    return success();
+  auto grid = symbols.lookupNearestSymbolFrom<GridOp>(
+      op, cast<CollectiveOpInterface>(op).getCommGrid());
+  int64_t axis = peer->second;
+  if (!grid || axis < 0 || axis >= grid.getRank())
+    return success(); // reported with the grid and axes
+  int64_t extent = grid.getShape()[axis];
+  int64_t value = constant.getSExtValue();
+  if (value < 0 || (!ShapedType::isDynamic(extent) && value >= extent))
+    return op->emitOpError()
+           << "peer " << value << " is not a rank along axis " << axis
+           << " of grid @" << grid.getSymName() << ", which has "
+           << (ShapedType::isDynamic(extent) ? std::string("'?'")
+                                             : std::to_string(extent))
+           << " rank(s)";
+  return success();
+}
+
 LogicalResult mlir::coco::verifyGridUses(Operation *op,
                                          SymbolTableCollection &symbols) {
   // A grid attribute with its axis (axis_rank, axis_size) or axes
@@ -295,6 +337,11 @@ LogicalResult mlir::coco::verifyGridUses(Operation *op,
   if (auto collective = dyn_cast<CollectiveOpInterface>(op);
       collective && !op->hasAttr("grid") &&
       failed(verifyCollectiveAxes(op, collective, symbols)))
+    return failure();
+
+  // A constant peer is a rank along the peer axis: on a static extent it
+  // must be one (a peer computed at run time is checked by the runtime).
+  if (failed(verifyConstantPeer(op, symbols)))
     return failure();
 
   // Distributed tensor types of operands and results.
@@ -364,20 +411,68 @@ static void printGridShape(OpAsmPrinter &printer, Operation *,
   printer << "]";
 }
 
+/// Distributed tensor types in the signatures of the functions beside
+/// `grid`. Ops check their operand and result types against their grid
+/// (verifyGridUses), but an argument that is only returned, or not used at
+/// all, reaches no coco op: its type is checked here, by the grid it names.
+/// The first grid of the block also reports types naming no grid at all.
+static LogicalResult verifySignatureTypes(GridOp grid) {
+  Block *block = grid->getBlock();
+  Operation *parent = grid->getParentOp();
+  if (!block || !parent)
+    return success();
+  bool firstGrid = &*llvm::find_if(*block, [](Operation &op) {
+    return isa<GridOp>(op);
+  }) == grid.getOperation();
+  std::optional<SymbolTable> symbols;
+  if (firstGrid && parent->hasTrait<OpTrait::SymbolTable>())
+    symbols.emplace(parent);
+  for (Operation &op : *block) {
+    auto function = dyn_cast<FunctionOpInterface>(op);
+    if (!function)
+      continue;
+    auto check = [&](Type type, StringRef what,
+                     unsigned index) -> LogicalResult {
+      auto dtensor = dyn_cast<DTensorType>(type);
+      if (!dtensor)
+        return success();
+      if (dtensor.getGrid().getAttr() == grid.getSymNameAttr()) {
+        if (dtensor.getNumPlacedAxes() <= grid.getRank())
+          return success();
+        return function.emitOpError()
+               << what << " " << index << " has type " << dtensor
+               << ", which places the tensor on " << dtensor.getNumPlacedAxes()
+               << " axes, but grid " << dtensor.getGrid() << " has "
+               << grid.getRank();
+      }
+      if (symbols && !symbols->lookup(dtensor.getGrid().getValue()))
+        return function.emitOpError()
+               << what << " " << index << " has type " << dtensor
+               << ", whose grid " << dtensor.getGrid() << " does not exist";
+      return success();
+    };
+    for (auto [i, type] : llvm::enumerate(function.getArgumentTypes()))
+      if (failed(check(type, "argument", i)))
+        return failure();
+    for (auto [i, type] : llvm::enumerate(function.getResultTypes()))
+      if (failed(check(type, "result", i)))
+        return failure();
+  }
+  return success();
+}
+
 LogicalResult GridOp::verify() {
   ArrayRef<int64_t> shape = getShape();
   if (shape.empty() || static_cast<int64_t>(shape.size()) > kMaxGridAxes)
     return emitOpError() << "must have 1 to " << kMaxGridAxes
-                         << " dimensions, got "
-                         << shape.size();
+                         << " dimensions, got " << shape.size();
   if (llvm::count_if(shape, ShapedType::isDynamic) > 1)
     return emitOpError() << "may have at most one dynamic extent '?' (the "
                             "world size divided by the static extents)";
   for (int64_t extent : shape)
     if (!ShapedType::isDynamic(extent) && extent <= 0)
-      return emitOpError() << "extents must be positive or '?', got "
-                           << extent;
-  return success();
+      return emitOpError() << "extents must be positive or '?', got " << extent;
+  return verifySignatureTypes(*this);
 }
 
 //===----------------------------------------------------------------------===//
@@ -407,9 +502,10 @@ static int64_t numPlacedAxes(ArrayRef<DTensorType> types) {
 /// where axes slice a dimension, each operand's slicing levels are the
 /// outer levels of the result's. Scalars are broadcast. Returns the result
 /// type with the tensors' element type.
-static FailureOr<DTensorType>
-inferPointwise(std::optional<Location> loc, StringRef opName,
-               ArrayRef<Type> operandTypes, Type resultElementType = {}) {
+static FailureOr<DTensorType> inferPointwise(std::optional<Location> loc,
+                                             StringRef opName,
+                                             ArrayRef<Type> operandTypes,
+                                             Type resultElementType = {}) {
   SmallVector<DTensorType> tensors;
   for (Type type : operandTypes)
     if (auto dtensor = dyn_cast<DTensorType>(type))
@@ -421,10 +517,10 @@ inferPointwise(std::optional<Location> loc, StringRef opName,
   DTensorType first = tensors.front();
   for (DTensorType other : ArrayRef(tensors).drop_front()) {
     if (other.getShape() != first.getShape())
-      return emitOptionalError(loc, "'coco.", opName,
-                               "' operands have different shapes: ",
-                               describeShape(first.getShape()), " and ",
-                               describeShape(other.getShape()));
+      return emitOptionalError(
+          loc, "'coco.", opName,
+          "' operands have different shapes: ", describeShape(first.getShape()),
+          " and ", describeShape(other.getShape()));
     if (other.getGrid() != first.getGrid())
       return emitOptionalError(loc, "'coco.", opName,
                                "' operands are distributed over different "
@@ -432,10 +528,10 @@ inferPointwise(std::optional<Location> loc, StringRef opName,
                                first.getGrid(), " and ", other.getGrid());
     if (other.getElementType() != first.getElementType() &&
         !(resultElementType && other.getElementType().isInteger(1)))
-      return emitOptionalError(loc, "'coco.", opName,
-                               "' operands have different element types: ",
-                               first.getElementType(), " and ",
-                               other.getElementType());
+      return emitOptionalError(
+          loc, "'coco.", opName,
+          "' operands have different element types: ", first.getElementType(),
+          " and ", other.getElementType());
   }
   if (tensors.size() == 1)
     return first;
@@ -453,8 +549,7 @@ inferPointwise(std::optional<Location> loc, StringRef opName,
       }
       return emitOptionalError(
           loc, "'coco.", opName, "' cannot combine ", placements[axis].str(),
-          " and ", placement.str(), " on ",
-          describeAxis(first.getGrid(), axis),
+          " and ", placement.str(), " on ", describeAxis(first.getGrid(), axis),
           ": only equal placements, or replicated with another, combine");
     }
   }
@@ -468,9 +563,8 @@ inferPointwise(std::optional<Location> loc, StringRef opName,
       if (own.size() > levels.size())
         levels = own;
     }
-    int64_t slicing = llvm::count_if(placements, [&](Placement p) {
-      return p.isSlicedAlong(dim);
-    });
+    int64_t slicing = llvm::count_if(
+        placements, [&](Placement p) { return p.isSlicedAlong(dim); });
     bool compatible = (int64_t)levels.size() == slicing;
     for (DTensorType type : tensors) {
       SmallVector<int64_t> own = type.getSliceLevels(dim);
@@ -505,8 +599,7 @@ static LogicalResult checkScalarOperand(std::optional<Location> loc,
     return success();
   if (isa<FloatType>(scalar) != isa<FloatType>(elementType))
     return emitOptionalError(loc, "'coco.", opName, "' scalar operand of type ",
-                             scalar,
-                             " cannot be broadcast to element type ",
+                             scalar, " cannot be broadcast to element type ",
                              elementType);
   return success();
 }
@@ -531,9 +624,9 @@ static LogicalResult inferBinary(std::optional<Location> loc, StringRef opName,
 }
 
 #define COCO_DEFINE_BINARY_INFERENCE(OP, NAME, FLOAT_ONLY)                     \
-  LogicalResult OP::inferReturnTypes(MLIRContext *, std::optional<Location> loc, \
-                                     Adaptor adaptor,                          \
-                                     SmallVectorImpl<Type> &results) {         \
+  LogicalResult OP::inferReturnTypes(                                          \
+      MLIRContext *, std::optional<Location> loc, Adaptor adaptor,             \
+      SmallVectorImpl<Type> &results) {                                        \
     return inferBinary(loc, NAME, adaptor.getLhs().getType(),                  \
                        adaptor.getRhs().getType(), results, FLOAT_ONLY);       \
   }
@@ -565,8 +658,9 @@ LogicalResult SelectOp::inferReturnTypes(MLIRContext *,
                                          SmallVectorImpl<Type> &results) {
   COCO_DTENSOR_OPERAND(condition, adaptor.getCondition(), "select")
   if (!condition.getElementType().isInteger(1))
-    return emitOptionalError(loc, "'coco.select' condition must have i1 "
-                                  "elements, got ",
+    return emitOptionalError(loc,
+                             "'coco.select' condition must have i1 "
+                             "elements, got ",
                              condition.getElementType());
   SmallVector<Type> valueType;
   if (failed(inferBinary(loc, "select", adaptor.getTrueValue().getType(),
@@ -589,13 +683,15 @@ LogicalResult SelectOp::inferReturnTypes(MLIRContext *,
 static LogicalResult verifyFloatElements(Operation *op, Type type) {
   Type elementType = cast<DTensorType>(type).getElementType();
   if (!isa<FloatType>(elementType))
-    return op->emitOpError() << "needs a floating-point element type, got "
-                             << elementType;
+    return op->emitOpError()
+           << "needs a floating-point element type, got " << elementType;
   return success();
 }
 
 LogicalResult SqrtOp::verify() { return verifyFloatElements(*this, getType()); }
-LogicalResult RsqrtOp::verify() { return verifyFloatElements(*this, getType()); }
+LogicalResult RsqrtOp::verify() {
+  return verifyFloatElements(*this, getType());
+}
 LogicalResult ExpOp::verify() { return verifyFloatElements(*this, getType()); }
 LogicalResult LogOp::verify() { return verifyFloatElements(*this, getType()); }
 LogicalResult DropoutOp::verify() {
@@ -643,8 +739,8 @@ ParseResult ConstantOp::parse(OpAsmParser &parser, OperationState &result) {
                          ? static_cast<double>(integer.getSExtValue())
                          : number);
   else if (isInteger.has_value())
-    value = parser.getBuilder().getIntegerAttr(elementType,
-                                               integer.getSExtValue());
+    value =
+        parser.getBuilder().getIntegerAttr(elementType, integer.getSExtValue());
   else
     return parser.emitError(typeLoc)
            << "a floating-point constant cannot have element type "
@@ -687,8 +783,8 @@ LogicalResult ExpandOp::verify() {
   for (auto [i, dim] : llvm::enumerate(dims)) {
     if (dim < 0 || dim >= result.getRank())
       return emitOpError() << "dimension " << dim
-                           << " is out of range for a rank-"
-                           << result.getRank() << " result";
+                           << " is out of range for a rank-" << result.getRank()
+                           << " result";
     if (i > 0 && dim <= dims[i - 1])
       return emitOpError() << "dimensions must be strictly increasing";
     if (input.getShape()[i] != result.getShape()[dim])
@@ -730,23 +826,27 @@ LogicalResult MatmulOp::inferReturnTypes(MLIRContext *,
   COCO_DTENSOR_OPERAND(rhs, adaptor.getRhs(), "matmul")
   int64_t rank = lhs.getRank();
   if (rank < 2 || rhs.getRank() != 2)
-    return emitOptionalError(loc, "'coco.matmul' expects lhs of rank >= 2 and "
-                                  "rhs of rank 2, got shapes ",
+    return emitOptionalError(loc,
+                             "'coco.matmul' expects lhs of rank >= 2 and "
+                             "rhs of rank 2, got shapes ",
                              describeShape(lhs.getShape()), " and ",
                              describeShape(rhs.getShape()));
   if (lhs.getShape().back() != rhs.getShape().front())
-    return emitOptionalError(loc, "'coco.matmul' contracted dimensions differ: "
-                                  "lhs has K = ",
-                             lhs.getShape().back(), ", rhs has K = ",
-                             rhs.getShape().front());
+    return emitOptionalError(loc,
+                             "'coco.matmul' contracted dimensions differ: "
+                             "lhs has K = ",
+                             lhs.getShape().back(),
+                             ", rhs has K = ", rhs.getShape().front());
   if (lhs.getElementType() != rhs.getElementType())
-    return emitOptionalError(loc, "'coco.matmul' operands have different "
-                                  "element types: ",
+    return emitOptionalError(loc,
+                             "'coco.matmul' operands have different "
+                             "element types: ",
                              lhs.getElementType(), " and ",
                              rhs.getElementType());
   if (lhs.getGrid() != rhs.getGrid())
-    return emitOptionalError(loc, "'coco.matmul' operands are distributed over "
-                                  "different grids: ",
+    return emitOptionalError(loc,
+                             "'coco.matmul' operands are distributed over "
+                             "different grids: ",
                              lhs.getGrid(), " and ", rhs.getGrid());
 
   SmallVector<int64_t> shape(lhs.getShape().drop_back());
@@ -788,10 +888,9 @@ LogicalResult MatmulOp::inferReturnTypes(MLIRContext *,
   for (int64_t dim = 0; dim < rank - 1; ++dim)
     order.append(lhs.getSliceLevels(dim));
   order.append(rhs.getSliceLevels(1));
-  results.push_back(DTensorType::getCanonical(lhs.getContext(), shape,
-                                              lhs.getElementType(),
-                                              lhs.getGrid(), placements,
-                                              order));
+  results.push_back(
+      DTensorType::getCanonical(lhs.getContext(), shape, lhs.getElementType(),
+                                lhs.getGrid(), placements, order));
   return success();
 }
 
@@ -803,8 +902,9 @@ LogicalResult ReduceOp::inferReturnTypes(MLIRContext *,
   ReductionKind kind = adaptor.getKind();
   if (kind != ReductionKind::sum && kind != ReductionKind::max &&
       kind != ReductionKind::min)
-    return emitOptionalError(loc, "'coco.reduce' supports sum, max and min, "
-                                  "got ",
+    return emitOptionalError(loc,
+                             "'coco.reduce' supports sum, max and min, "
+                             "got ",
                              stringifyReductionKind(kind));
   ArrayRef<int64_t> dims = adaptor.getDims();
   if (dims.empty())
@@ -812,8 +912,8 @@ LogicalResult ReduceOp::inferReturnTypes(MLIRContext *,
   for (auto [i, dim] : llvm::enumerate(dims)) {
     if (dim < 0 || dim >= input.getRank())
       return emitOptionalError(loc, "'coco.reduce' dimension ", dim,
-                               " is out of range for a rank-",
-                               input.getRank(), " tensor");
+                               " is out of range for a rank-", input.getRank(),
+                               " tensor");
     if (i > 0 && dim <= dims[i - 1])
       return emitOptionalError(loc, "'coco.reduce' dimensions must be "
                                     "strictly increasing");
@@ -839,8 +939,9 @@ LogicalResult NormOp::inferReturnTypes(MLIRContext *,
                                        SmallVectorImpl<Type> &results) {
   COCO_DTENSOR_OPERAND(input, adaptor.getInput(), "norm")
   if (!isa<FloatType>(input.getElementType()))
-    return emitOptionalError(loc, "'coco.norm' needs a floating-point element "
-                                  "type, got ",
+    return emitOptionalError(loc,
+                             "'coco.norm' needs a floating-point element "
+                             "type, got ",
                              input.getElementType());
   if (input.hasSlicedAxis())
     return emitOptionalError(
@@ -932,10 +1033,10 @@ static LogicalResult requirePlacements(std::optional<Location> loc,
                          : need == Need::Sliced     ? "sliced"
                          : need == Need::Replicated ? "replicated"
                                                     : "local or replicated";
-    return emitOptionalError(loc, "'coco.", opName, "' along ",
-                             describeAxes(axes), " needs a ", needed,
-                             " operand on ", describeAxis(input.getGrid(), axis),
-                             " (", why, "), got ", placement.str());
+    return emitOptionalError(
+        loc, "'coco.", opName, "' along ", describeAxes(axes), " needs a ",
+        needed, " operand on ", describeAxis(input.getGrid(), axis), " (", why,
+        "), got ", placement.str());
   }
   return success();
 }
@@ -968,8 +1069,8 @@ static FailureOr<int64_t> requireInnerLevels(std::optional<Location> loc,
   for (int64_t axis : axes)
     if (!llvm::is_contained(inner, axis))
       return emitOptionalError(
-          loc, "'coco.", opName, "' along ", describeAxes(axes),
-          ": dimension ", dim, " is split by axes ", describeAxes(levels),
+          loc, "'coco.", opName, "' along ", describeAxes(axes), ": dimension ",
+          dim, " is split by axes ", describeAxes(levels),
           " (outer to inner), so axis ", axis,
           "'s blocks are split further by an inner axis; take the inner "
           "axes first");
@@ -1011,13 +1112,14 @@ LogicalResult AllReduceOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
-LogicalResult ReduceScatterOp::inferReturnTypes(
-    MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
-    SmallVectorImpl<Type> &results) {
+LogicalResult
+ReduceScatterOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                  Adaptor adaptor,
+                                  SmallVectorImpl<Type> &results) {
   COCO_DTENSOR_OPERAND(input, adaptor.getInput(), "reduce_scatter")
   COCO_AXES(axes, "reduce_scatter", AxesDefault::LocalAxes)
-  if (failed(requirePlacements(loc, "reduce_scatter", input, *axes,
-                               Need::Local, "per-rank values to combine")) ||
+  if (failed(requirePlacements(loc, "reduce_scatter", input, *axes, Need::Local,
+                               "per-rank values to combine")) ||
       failed(checkDim(loc, "reduce_scatter", input, adaptor.getDim())))
     return failure();
   results.push_back(
@@ -1053,14 +1155,15 @@ LogicalResult BroadcastOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
-LogicalResult ReduceToRootOp::inferReturnTypes(
-    MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
-    SmallVectorImpl<Type> &results) {
+LogicalResult ReduceToRootOp::inferReturnTypes(MLIRContext *,
+                                               std::optional<Location> loc,
+                                               Adaptor adaptor,
+                                               SmallVectorImpl<Type> &results) {
   COCO_DTENSOR_OPERAND(input, adaptor.getInput(), "reduce_to_root")
   COCO_AXES(axes, "reduce_to_root", AxesDefault::LocalAxes)
   if (failed(checkRoot(loc, "reduce_to_root", adaptor.getRoot())) ||
-      failed(requirePlacements(loc, "reduce_to_root", input, *axes,
-                               Need::Local, "per-rank values to combine")))
+      failed(requirePlacements(loc, "reduce_to_root", input, *axes, Need::Local,
+                               "per-rank values to combine")))
     return failure();
   results.push_back(input);
   return success();
@@ -1076,13 +1179,13 @@ LogicalResult AllToAllOp::inferReturnTypes(MLIRContext *,
                                "slices to re-slice")) ||
       failed(checkDim(loc, "all_to_all", input, adaptor.getDim())))
     return failure();
-  FailureOr<int64_t> from =
-      requireInnerLevels(loc, "all_to_all", input, *axes);
+  FailureOr<int64_t> from = requireInnerLevels(loc, "all_to_all", input, *axes);
   if (failed(from))
     return failure();
-  if (adaptor.getDim() == *from)
-    return emitOptionalError(loc, "'coco.all_to_all' operand is already "
-                                  "sliced along dimension ",
+  if (static_cast<int64_t>(adaptor.getDim()) == *from)
+    return emitOptionalError(loc,
+                             "'coco.all_to_all' operand is already "
+                             "sliced along dimension ",
                              adaptor.getDim());
   results.push_back(withPlacementOn(input, inLevelOrder(input, *axes),
                                     Placement::sliced(adaptor.getDim())));
@@ -1120,6 +1223,113 @@ LogicalResult RecvOp::verify() {
 //===----------------------------------------------------------------------===//
 // Rank-local blocks
 //===----------------------------------------------------------------------===//
+
+//===----------------------------------------------------------------------===//
+// Folding and canonicalization of collectives
+//===----------------------------------------------------------------------===//
+//
+// Deliberately not canonicalized: all_gather(reduce_scatter(x)) is
+// all_reduce(x), but it is what coco-split makes of it (the schedule that
+// lets reorder and shard-state work on the slices); folding it back would
+// undo the user's schedule on the next canonicalize.
+
+/// Whether `op` communicates within a group of one rank: every axis it runs
+/// along has a static extent of 1. Such a collective leaves the data as it is
+/// (a sum, an average, a gather or a scatter over one rank).
+static bool runsOnOneRank(Operation *op) {
+  auto collective = cast<CollectiveOpInterface>(op);
+  auto grid = SymbolTable::lookupNearestSymbolFrom<GridOp>(
+      op, collective.getCommGrid());
+  if (!grid)
+    return false;
+  ArrayRef<int64_t> shape = grid.getShape();
+  return llvm::all_of(collective.getCommAxes(), [&](int64_t axis) {
+    return axis >= 0 && axis < grid.getRank() && shape[axis] == 1;
+  });
+}
+
+/// Rank-local collectives on tensors: over one rank the result is the input.
+template <typename CommOp>
+static LogicalResult foldOnOneRank(CommOp op,
+                                   SmallVectorImpl<OpFoldResult> &results) {
+  if (op->getNumResults() != 1 ||
+      op.getInput().getType() != op->getResult(0).getType() ||
+      !runsOnOneRank(op))
+    return failure();
+  results.push_back(op.getInput());
+  return success();
+}
+
+namespace {
+/// Rank-local collectives on buffers: over one rank the init buffer receives
+/// the input (a copy), or nothing happens when they are the same buffer.
+template <typename CommOp>
+struct BufferCollectiveOnOneRank : OpRewritePattern<CommOp> {
+  using OpRewritePattern<CommOp>::OpRewritePattern;
+  LogicalResult matchAndRewrite(CommOp op,
+                                PatternRewriter &rewriter) const override {
+    Value input = op.getInput(), init = op.getInit();
+    if (op->getNumResults() != 0 || !isa<MemRefType>(init.getType()) ||
+        input.getType() != init.getType() || !runsOnOneRank(op))
+      return failure();
+    if (input != init)
+      memref::CopyOp::create(rewriter, op.getLoc(), input, init);
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+} // namespace
+
+#define COCO_COMM_ONE_RANK_FOLDS(OP)                                           \
+  LogicalResult OP::fold(FoldAdaptor,                                          \
+                         SmallVectorImpl<OpFoldResult> &results) {             \
+    return foldOnOneRank(*this, results);                                      \
+  }                                                                            \
+  void OP::getCanonicalizationPatterns(RewritePatternSet &patterns,            \
+                                       MLIRContext *context) {                 \
+    patterns.add<BufferCollectiveOnOneRank<OP>>(context);                      \
+  }
+COCO_COMM_ONE_RANK_FOLDS(CommAllReduceOp)
+COCO_COMM_ONE_RANK_FOLDS(CommReduceScatterOp)
+COCO_COMM_ONE_RANK_FOLDS(CommAllGatherOp)
+COCO_COMM_ONE_RANK_FOLDS(CommBroadcastOp)
+COCO_COMM_ONE_RANK_FOLDS(CommReduceOp)
+COCO_COMM_ONE_RANK_FOLDS(CommAllToAllOp)
+#undef COCO_COMM_ONE_RANK_FOLDS
+
+// At the global view a collective changes the layout, so only round trips
+// and collectives whose result has the input's type fold.
+
+/// slice(all_gather(y)) is y when the slice takes the blocks y had.
+OpFoldResult SliceOp::fold(FoldAdaptor) {
+  auto gather = getInput().getDefiningOp<AllGatherOp>();
+  if (gather && gather.getInput().getType() == getType())
+    return gather.getInput();
+  return {};
+}
+
+/// all_gather(slice(x)) is x when x was replicated as the gather makes it.
+OpFoldResult AllGatherOp::fold(FoldAdaptor) {
+  auto slice = getInput().getDefiningOp<SliceOp>();
+  if (slice && slice.getInput().getType() == getType())
+    return slice.getInput();
+  return {};
+}
+
+/// Broadcasting a value its ranks already share (the result's type is the
+/// input's: replicated along the axes) changes nothing.
+OpFoldResult BroadcastOp::fold(FoldAdaptor) {
+  if (getInput().getType() == getType())
+    return getInput();
+  return {};
+}
+
+/// Over one rank the root's combination is its own value.
+OpFoldResult ReduceToRootOp::fold(FoldAdaptor) {
+  if (getInput().getType() == getType() && runsOnOneRank(*this))
+    return getInput();
+  return {};
+}
 
 // Where the blocks do not depend on the rank, their offset and size are
 // constants: on a group of one rank (the whole dimension), and the size
@@ -1188,11 +1398,11 @@ static void printGridAxes(OpAsmPrinter &printer, Operation *,
 namespace {
 /// What a rank-local collective requires of its buffers' shapes.
 enum class ShapeRule {
-  Same,          // all_reduce, broadcast, reduce: equal shapes
-  ScatterAlong,  // reduce_scatter: init is a block of input along `dim`
-  GatherAlong,   // all_gather: input is a block of init along `dim`
-  SameRank,      // all_to_all: equal ranks and element counts (checked later)
-  InitOnly,      // recv
+  Same,         // all_reduce, broadcast, reduce: equal shapes
+  ScatterAlong, // reduce_scatter: init is a block of input along `dim`
+  GatherAlong,  // all_gather: input is a block of init along `dim`
+  SameRank,     // all_to_all: equal ranks and element counts (checked later)
+  InitOnly,     // recv
 };
 } // namespace
 
@@ -1224,9 +1434,9 @@ static LogicalResult verifyCommOp(Operation *op, Value input, Value init,
   if (inputType.getRank() != initType.getRank())
     return op->emitOpError() << "input and init ranks differ";
   if (dim != -1 && (dim < 0 || dim >= inputType.getRank()))
-    return op->emitOpError() << "dimension " << dim
-                             << " is out of range for rank "
-                             << inputType.getRank();
+    return op->emitOpError()
+           << "dimension " << dim << " is out of range for rank "
+           << inputType.getRank();
   if (rule == ShapeRule::SameRank)
     return success();
   for (int64_t d = 0; d < inputType.getRank(); ++d) {
@@ -1242,8 +1452,7 @@ static LogicalResult verifyCommOp(Operation *op, Value input, Value init,
       ok = in <= out;
     if (!ok)
       return op->emitOpError() << "input and init sizes of dimension " << d
-                               << " are incompatible: " << in << " and "
-                               << out;
+                               << " are incompatible: " << in << " and " << out;
   }
   return success();
 }
@@ -1269,9 +1478,11 @@ LogicalResult CommAllToAllOp::verify() {
   if (failed(verifyCommOp(*this, getInput(), getInit(), ShapeRule::SameRank,
                           getSplitDim())))
     return failure();
-  if (getConcatDim() < 0 ||
-      getConcatDim() >= cast<ShapedType>(getInput().getType()).getRank())
-    return emitOpError() << "concat dimension " << getConcatDim()
+  // The attribute's signed value: a negative dimension is out of range too.
+  int64_t concatDim = getConcatDimAttr().getInt();
+  if (concatDim < 0 ||
+      concatDim >= cast<ShapedType>(getInput().getType()).getRank())
+    return emitOpError() << "concat dimension " << concatDim
                          << " is out of range";
   return success();
 }
@@ -1285,8 +1496,8 @@ LogicalResult CommIReduceScatterOp::verify() {
 /// Point to point runs along one axis.
 static LogicalResult verifyOneAxis(Operation *op, ArrayRef<int64_t> axes) {
   if (axes.size() != 1)
-    return op->emitOpError() << "runs along one grid axis, got "
-                             << describeAxes(axes);
+    return op->emitOpError()
+           << "runs along one grid axis, got " << describeAxes(axes);
   return success();
 }
 LogicalResult CommRecvOp::verify() {

@@ -99,8 +99,8 @@ static CanonicalDistribution canonicalize(ArrayRef<Placement> placements,
 }
 
 DTensorType DTensorType::getCanonical(MLIRContext *context,
-                                      ArrayRef<int64_t> shape,
-                                      Type elementType, FlatSymbolRefAttr grid,
+                                      ArrayRef<int64_t> shape, Type elementType,
+                                      FlatSymbolRefAttr grid,
                                       ArrayRef<Placement> placements,
                                       ArrayRef<int64_t> sliceOrder) {
   CanonicalDistribution canonical = canonicalize(placements, sliceOrder);
@@ -196,8 +196,8 @@ orderFromWithin(AsmParser &parser, SMLoc loc, ArrayRef<Placement> placements,
       for (int64_t other : axes)
         if (other != axis && within[other] == outer)
           return parser.emitError(loc)
-                 << "axes " << other << " and " << axis
-                 << " are both sliced<" << dim << "> within axis " << outer
+                 << "axes " << other << " and " << axis << " are both sliced<"
+                 << dim << "> within axis " << outer
                  << "; each level of a dimension is split by one axis";
     }
     if (outermost.size() != 1)
@@ -212,9 +212,8 @@ orderFromWithin(AsmParser &parser, SMLoc loc, ArrayRef<Placement> placements,
       auto next = llvm::find_if(
           axes, [&](int64_t axis) { return within[axis] == current; });
       if (next == axes.end())
-        return parser.emitError(loc)
-               << "the axes slicing dimension " << dim
-               << " do not form one chain of 'within'";
+        return parser.emitError(loc) << "the axes slicing dimension " << dim
+                                     << " do not form one chain of 'within'";
       current = *next;
       order.push_back(current);
     }
@@ -273,8 +272,7 @@ Type DTensorType::parse(AsmParser &parser) {
     if (axis < 0 || axis >= kMaxGridAxes) {
       parser.emitError(axisLoc)
           << "grid axis must be in [0, " << kMaxGridAxes - 1
-          << "] (a grid has at most " << kMaxGridAxes << " axes), got "
-          << axis;
+          << "] (a grid has at most " << kMaxGridAxes << " axes), got " << axis;
       return {};
     }
     Placement placement = placements.front();
@@ -283,9 +281,9 @@ Type DTensorType::parse(AsmParser &parser) {
   }
   if (parser.parseGreater())
     return {};
-  return getCanonicalChecked(
-      [&] { return parser.emitError(listLoc); }, parser.getContext(), shape,
-      elementType, grid, placements, order);
+  return getCanonicalChecked([&] { return parser.emitError(listLoc); },
+                             parser.getContext(), shape, elementType, grid,
+                             placements, order);
 }
 
 void DTensorType::print(AsmPrinter &printer) const {
@@ -319,11 +317,11 @@ void DTensorType::print(AsmPrinter &printer) const {
   printer << "] on " << getGrid() << ">";
 }
 
-LogicalResult
-DTensorType::verify(function_ref<InFlightDiagnostic()> emitError,
-                    ArrayRef<int64_t> shape, Type elementType,
-                    ArrayRef<int64_t> placements, ArrayRef<int64_t> sliceOrder,
-                    FlatSymbolRefAttr grid) {
+LogicalResult DTensorType::verify(function_ref<InFlightDiagnostic()> emitError,
+                                  ArrayRef<int64_t> shape, Type elementType,
+                                  ArrayRef<int64_t> placements,
+                                  ArrayRef<int64_t> sliceOrder,
+                                  FlatSymbolRefAttr grid) {
   for (int64_t dim : shape)
     if (dim <= 0)
       return emitError() << "dimensions must be static and positive, got "
@@ -346,8 +344,7 @@ DTensorType::verify(function_ref<InFlightDiagnostic()> emitError,
                          << axis;
     if (code >= rank)
       return emitError() << "sliced dimension " << code
-                         << " is out of range for a rank-" << rank
-                         << " tensor";
+                         << " is out of range for a rank-" << rank << " tensor";
   }
   if (!placements.empty() && placements.back() == Placement::kReplicatedCode)
     return emitError() << "trailing replicated placements must be dropped";
@@ -426,8 +423,8 @@ static SmallVector<int64_t> explicitOrder(DTensorType type) {
 
 DTensorType DTensorType::withPlacement(int64_t axis,
                                        Placement placement) const {
-  SmallVector<Placement> placements = getPlacementList(
-      std::max<int64_t>(getNumPlacedAxes(), axis + 1));
+  SmallVector<Placement> placements =
+      getPlacementList(std::max<int64_t>(getNumPlacedAxes(), axis + 1));
   SmallVector<int64_t> order = explicitOrder(*this);
   llvm::erase(order, axis);
   placements[axis] = placement;
@@ -442,9 +439,7 @@ DTensorType DTensorType::withPlacements(ArrayRef<Placement> placements,
                       placements, sliceOrder);
 }
 
-DTensorType DTensorType::asReplicated() const {
-  return withPlacements({}, {});
-}
+DTensorType DTensorType::asReplicated() const { return withPlacements({}, {}); }
 
 DTensorType DTensorType::withShape(ArrayRef<int64_t> shape) const {
   return get(getContext(), shape, getElementType(), getPlacements(),

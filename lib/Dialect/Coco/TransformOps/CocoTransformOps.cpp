@@ -18,51 +18,77 @@ using namespace mlir::coco;
 #define GET_OP_CLASSES
 #include "coco/Dialect/Coco/TransformOps/CocoTransformOps.cpp.inc"
 
-/// The schedule functions emit their own diagnostic on a failed
-/// precondition; the transform then fails definitely.
-static DiagnosedSilenceableFailure fromResult(LogicalResult result) {
-  return succeeded(result) ? DiagnosedSilenceableFailure::success()
-                           : DiagnosedSilenceableFailure::definiteFailure();
+// A transform.coco op that does not apply (a target of the wrong kind, a
+// failed precondition) leaves the payload unchanged and returns a
+// silenceable failure, so that a script can fall back to another schedule
+// (`transform.alternatives`, `failures(suppress)`); left unhandled it is
+// reported as an error at the payload op. Only a failure after the payload
+// was changed is definite.
+
+/// Runs a schedule's checks (which report a failed precondition as an error
+/// at the payload op) with their errors held back: on failure they become
+/// the silenceable failure's diagnostics. Remarks and warnings pass through.
+static DiagnosedSilenceableFailure
+checkSilenceably(Operation *transformOp, function_ref<LogicalResult()> check) {
+  SmallVector<Diagnostic> errors;
+  LogicalResult result = success();
+  {
+    ScopedDiagnosticHandler holdErrors(
+        transformOp->getContext(), [&](Diagnostic &diagnostic) {
+          if (diagnostic.getSeverity() != DiagnosticSeverity::Error)
+            return failure(); // not handled here: on to the user
+          errors.push_back(std::move(diagnostic));
+          return success();
+        });
+    result = check();
+  }
+  if (succeeded(result))
+    return DiagnosedSilenceableFailure::success();
+  if (errors.empty())
+    return emitSilenceableFailure(transformOp, "the schedule does not apply");
+  return DiagnosedSilenceableFailure::silenceableFailure(std::move(errors));
 }
 
 /// The targets as coco.all_reduce ops, each once (a handle may name an op
-/// twice; it is rewritten once), or an error naming the first that is not
-/// one.
-static FailureOr<SmallVector<AllReduceOp>>
-allReduceTargets(Operation *transformOp, ArrayRef<Operation *> targets) {
-  SmallVector<AllReduceOp> allReduces;
-  for (Operation *target : llvm::SetVector<Operation *>(targets.begin(),
-                                                        targets.end())) {
+/// twice; it is rewritten once), or a silenceable failure naming the first
+/// that is not one.
+static DiagnosedSilenceableFailure
+allReduceTargets(Operation *transformOp, ArrayRef<Operation *> targets,
+                 SmallVectorImpl<AllReduceOp> &allReduces) {
+  for (Operation *target :
+       llvm::SetVector<Operation *>(targets.begin(), targets.end())) {
     auto allReduce = dyn_cast<AllReduceOp>(target);
     if (!allReduce)
-      return transformOp->emitOpError()
+      return emitSilenceableFailure(transformOp)
              << "expects coco.all_reduce targets, got " << target->getName();
     allReduces.push_back(allReduce);
   }
-  return allReduces;
+  return DiagnosedSilenceableFailure::success();
 }
 
 DiagnosedSilenceableFailure
 transform::CocoSplitOp::apply(transform::TransformRewriter &rewriter,
                               transform::TransformResults &results,
                               transform::TransformState &state) {
-  bool toGather = getInto() == "rs-ag";
-  if (!toGather && getInto() != "reduce-bcast")
-    return emitDefiniteFailure()
-           << "'into' must be \"rs-ag\" or \"reduce-bcast\", got \""
-           << getInto() << "\"";
-  FailureOr<SmallVector<AllReduceOp>> targets = allReduceTargets(
-      *this, llvm::to_vector(state.getPayloadOps(getTarget())));
-  if (failed(targets))
-    return DiagnosedSilenceableFailure::definiteFailure();
+  bool toGather = getInto() == SplitForm::ReduceScatterAllGather;
+  SmallVector<AllReduceOp> targets;
+  DiagnosedSilenceableFailure found = allReduceTargets(
+      *this, llvm::to_vector(state.getPayloadOps(getTarget())), targets);
+  if (!found.succeeded())
+    return found;
   SymbolTableCollection symbols;
-  for (AllReduceOp allReduce : *targets)
-    if (failed(toGather ? checkSplitAllReduce(allReduce, getDim(), symbols)
-                        : checkSplitAllReduceToReduceBroadcast(
-                              allReduce, getRoot(), symbols)))
-      return DiagnosedSilenceableFailure::definiteFailure();
+  DiagnosedSilenceableFailure checked = checkSilenceably(*this, [&] {
+    for (AllReduceOp allReduce : targets)
+      if (failed(toGather ? checkSplitAllReduce(allReduce, getDim(), symbols)
+                          : checkSplitAllReduceToReduceBroadcast(
+                                allReduce, getRoot(), symbols)))
+        return failure();
+    return success();
+  });
+  if (!checked.succeeded())
+    return checked;
   SmallVector<Operation *> replacements;
-  for (AllReduceOp allReduce : *targets) {
+  for (AllReduceOp allReduce : targets) {
     FailureOr<Operation *> replacement =
         toGather ? FailureOr<Operation *>(
                        splitAllReduce(rewriter, allReduce, getDim(), symbols))
@@ -79,16 +105,22 @@ transform::CocoSplitOp::apply(transform::TransformRewriter &rewriter,
 DiagnosedSilenceableFailure transform::CocoHierarchicalAllReduceOp::apply(
     transform::TransformRewriter &rewriter,
     transform::TransformResults &results, transform::TransformState &state) {
-  FailureOr<SmallVector<AllReduceOp>> targets = allReduceTargets(
-      *this, llvm::to_vector(state.getPayloadOps(getTarget())));
-  if (failed(targets))
-    return DiagnosedSilenceableFailure::definiteFailure();
-  for (AllReduceOp allReduce : *targets)
-    if (failed(checkHierarchicalAllReduce(allReduce, getInner(), getOuter(),
-                                          getDim())))
-      return DiagnosedSilenceableFailure::definiteFailure();
+  SmallVector<AllReduceOp> targets;
+  DiagnosedSilenceableFailure found = allReduceTargets(
+      *this, llvm::to_vector(state.getPayloadOps(getTarget())), targets);
+  if (!found.succeeded())
+    return found;
+  DiagnosedSilenceableFailure checked = checkSilenceably(*this, [&] {
+    for (AllReduceOp allReduce : targets)
+      if (failed(checkHierarchicalAllReduce(allReduce, getInner(), getOuter(),
+                                            getDim())))
+        return failure();
+    return success();
+  });
+  if (!checked.succeeded())
+    return checked;
   SmallVector<Operation *> gathers;
-  for (AllReduceOp allReduce : *targets) {
+  for (AllReduceOp allReduce : targets) {
     FailureOr<AllGatherOp> gather = hierarchicalAllReduce(
         rewriter, allReduce, getInner(), getOuter(), getDim());
     if (failed(gather))
@@ -99,38 +131,33 @@ DiagnosedSilenceableFailure transform::CocoHierarchicalAllReduceOp::apply(
   return DiagnosedSilenceableFailure::success();
 }
 
-DiagnosedSilenceableFailure
-transform::CocoReorderOp::applyToOne(transform::TransformRewriter &rewriter,
-                                 Operation *target,
-                                 transform::ApplyToEachResultList &results,
-                                 transform::TransformState &) {
+DiagnosedSilenceableFailure transform::CocoReorderOp::applyToOne(
+    transform::TransformRewriter &rewriter, Operation *target,
+    transform::ApplyToEachResultList &results, transform::TransformState &) {
   // Atomic: reorder a copy, then move its body in. The copy sits next to
   // the target meanwhile, so that it sees the module's grids.
   if (target->getNumRegions() != 1 || !target->getRegion(0).hasOneBlock())
-    return emitDefiniteFailure()
+    return emitSilenceableError()
            << "expects targets with one region of one block (e.g. functions)";
   Operation *copy = target->clone();
   target->getBlock()->getOperations().insertAfter(target->getIterator(), copy);
-  DiagnosedSilenceableFailure result =
-      fromResult(reorderToFixedPoint(rewriter, copy, getAxes()));
+  DiagnosedSilenceableFailure result = checkSilenceably(
+      *this, [&] { return reorderToFixedPoint(rewriter, copy, getAxes()); });
   if (result.succeeded()) {
-    rewriter.modifyOpInPlace(target, [&] {
-      target->getRegion(0).takeBody(copy->getRegion(0));
-    });
+    rewriter.modifyOpInPlace(
+        target, [&] { target->getRegion(0).takeBody(copy->getRegion(0)); });
   }
   copy->erase();
   results.push_back(target);
   return result;
 }
 
-DiagnosedSilenceableFailure
-transform::CocoShardStateOp::applyToOne(transform::TransformRewriter &rewriter,
-                                    Operation *target,
-                                    transform::ApplyToEachResultList &results,
-                                    transform::TransformState &) {
+DiagnosedSilenceableFailure transform::CocoShardStateOp::applyToOne(
+    transform::TransformRewriter &rewriter, Operation *target,
+    transform::ApplyToEachResultList &results, transform::TransformState &) {
   auto function = dyn_cast<func::FuncOp>(target);
   if (!function)
-    return emitDefiniteFailure() << "expects func.func targets";
+    return emitSilenceableError() << "expects func.func targets";
   SmallVector<unsigned> indices;
   for (Attribute name : getArgs()) {
     std::optional<unsigned> found;
@@ -138,11 +165,13 @@ transform::CocoShardStateOp::applyToOne(transform::TransformRewriter &rewriter,
       if (function.getArgAttr(i, "coco.name") == name)
         found = i;
     if (!found)
-      return emitDefiniteFailure() << "@" << function.getSymName()
-                                   << " has no argument with coco.name = "
-                                   << name;
-    if (failed(checkShardState(function, *found, getAxes())))
-      return DiagnosedSilenceableFailure::definiteFailure();
+      return emitSilenceableError()
+             << "@" << function.getSymName()
+             << " has no argument with coco.name = " << name;
+    DiagnosedSilenceableFailure checked = checkSilenceably(
+        *this, [&] { return checkShardState(function, *found, getAxes()); });
+    if (!checked.succeeded())
+      return checked;
     indices.push_back(*found);
   }
   for (unsigned index : indices)
@@ -156,18 +185,21 @@ DiagnosedSilenceableFailure transform::CocoFuseReduceScatterOp::applyToOne(
     transform::ApplyToEachResultList &results, transform::TransformState &) {
   auto scatter = dyn_cast<CommReduceScatterOp>(target);
   if (!scatter)
-    return emitDefiniteFailure()
+    return emitSilenceableError()
            << "expects coco.comm.reduce_scatter targets, got "
            << target->getName();
   SymbolTableCollection symbols;
-  FailureOr<Value> sum =
-      foldReduceScatterIntoElementwise(rewriter, scatter, symbols);
-  if (failed(sum))
-    return DiagnosedSilenceableFailure::definiteFailure();
+  // Checks before it changes anything (Schedules.h).
+  FailureOr<Value> sum;
+  DiagnosedSilenceableFailure folded = checkSilenceably(*this, [&] {
+    sum = foldReduceScatterIntoElementwise(rewriter, scatter, symbols);
+    return success(succeeded(sum));
+  });
+  if (!folded.succeeded())
+    return folded;
   results.push_back(sum->getDefiningOp());
   return DiagnosedSilenceableFailure::success();
 }
-
 
 namespace {
 class CocoTransformDialectExtension
@@ -213,11 +245,14 @@ transform::CocoPipelineSendOp::apply(transform::TransformRewriter &rewriter,
   for (Operation *target : targets) {
     auto send = dyn_cast<SendOp>(target);
     if (!send)
-      return emitDefiniteFailure()
+      return emitSilenceableError()
              << "expects coco.send targets, got " << target->getName();
-    if (!sendsSlicesAlready(send) &&
-        failed(checkPipelineSend(send, getDim(), symbols)))
-      return DiagnosedSilenceableFailure::definiteFailure();
+    DiagnosedSilenceableFailure checked = checkSilenceably(*this, [&] {
+      return success(sendsSlicesAlready(send) ||
+                     succeeded(checkPipelineSend(send, getDim(), symbols)));
+    });
+    if (!checked.succeeded())
+      return checked;
   }
   for (Operation *target : targets) {
     auto send = cast<SendOp>(target);
@@ -235,9 +270,14 @@ transform::CocoOverlapOp::apply(transform::TransformRewriter &rewriter,
                                 transform::TransformState &state) {
   SmallVector<Operation *> targets =
       llvm::to_vector(state.getPayloadOps(getTarget()));
-  for (Operation *target : targets)
-    if (failed(checkOverlap(target, getChunks())))
-      return DiagnosedSilenceableFailure::definiteFailure();
+  DiagnosedSilenceableFailure checked = checkSilenceably(*this, [&] {
+    for (Operation *target : targets)
+      if (failed(checkOverlap(target, getChunks())))
+        return failure();
+    return success();
+  });
+  if (!checked.succeeded())
+    return checked;
   for (Operation *target : targets)
     (void)markForOverlap(rewriter, target, getChunks());
   results.set(cast<OpResult>(getResult()), targets);
@@ -248,5 +288,11 @@ DiagnosedSilenceableFailure transform::CocoFuseElementwiseOp::applyToOne(
     transform::TransformRewriter &rewriter, Operation *target,
     transform::ApplyToEachResultList &results, transform::TransformState &) {
   results.push_back(target);
-  return fromResult(fuseElementwise(rewriter, target));
+  DiagnosedSilenceableFailure checked =
+      checkSilenceably(*this, [&] { return checkFuseElementwise(target); });
+  if (!checked.succeeded())
+    return checked;
+  if (failed(fuseElementwise(rewriter, target)))
+    return DiagnosedSilenceableFailure::definiteFailure();
+  return DiagnosedSilenceableFailure::success();
 }

@@ -111,10 +111,10 @@ struct CocoAutoschedulePass
       list.push_back({"RS-C-AG", "coco-split,coco-reorder", nullptr});
       if (!state.empty()) {
         std::string names = llvm::join(state, ",");
-        list.push_back({"RS-C-AG+shard-state(" + names + ")",
-                        "coco-split,coco-reorder,coco-shard-state{args=" +
-                            names + "}",
-                        nullptr});
+        list.push_back(
+            {"RS-C-AG+shard-state(" + names + ")",
+             "coco-split,coco-reorder,coco-shard-state{args=" + names + "}",
+             nullptr});
       }
     }
     for (int64_t inner : multiAxisInner)
@@ -125,20 +125,19 @@ struct CocoAutoschedulePass
                       nullptr});
     if (!overlappable.empty())
       for (int64_t chunks : {2, 4, 8})
-        list.push_back(
-            {llvm::formatv("ol(MM,AR)-C x{0}", chunks), "",
-             [chunks](ModuleOp copy) -> LogicalResult {
-               IRRewriter rewriter(copy.getContext());
-               SmallVector<AllReduceOp> pairs;
-               copy.walk([&](AllReduceOp op) {
-                 if (op.getInput().getDefiningOp<MatmulOp>())
-                   pairs.push_back(op);
-               });
-               for (AllReduceOp op : pairs)
-                 if (failed(markForOverlap(rewriter, op, chunks)))
-                   return failure();
-               return success();
-             }});
+        list.push_back({llvm::formatv("ol(MM,AR)-C x{0}", chunks), "",
+                        [chunks](ModuleOp copy) -> LogicalResult {
+                          IRRewriter rewriter(copy.getContext());
+                          SmallVector<AllReduceOp> pairs;
+                          copy.walk([&](AllReduceOp op) {
+                            if (op.getInput().getDefiningOp<MatmulOp>())
+                              pairs.push_back(op);
+                          });
+                          for (AllReduceOp op : pairs)
+                            if (failed(markForOverlap(rewriter, op, chunks)))
+                              return failure();
+                          return success();
+                        }});
     return list;
   }
 
@@ -182,10 +181,9 @@ struct CocoAutoschedulePass
       return signalPassFailure();
     }
     // The fastest; on a tie the earlier (simpler) candidate.
-    std::stable_sort(priced.begin(), priced.end(),
-                     [](const Priced &a, const Priced &b) {
-                       return a.seconds < b.seconds;
-                     });
+    std::stable_sort(
+        priced.begin(), priced.end(),
+        [](const Priced &a, const Priced &b) { return a.seconds < b.seconds; });
     const Priced &best = priced.front();
     std::string ranking;
     for (const Priced &entry : priced)
@@ -201,10 +199,11 @@ struct CocoAutoschedulePass
     // none does).
     bool reported = false;
     for (auto function : module.getOps<func::FuncOp>())
-      if (!function.isExternal() &&
-          function.walk([](CollectiveOpInterface) {
-                    return WalkResult::interrupt();
-                  }).wasInterrupted()) {
+      if (!function.isExternal() && function
+                                        .walk([](CollectiveOpInterface) {
+                                          return WalkResult::interrupt();
+                                        })
+                                        .wasInterrupted()) {
         remarkApplied(function, "autoschedule", message);
         reported = true;
       }

@@ -68,9 +68,10 @@ static FailureOr<int64_t> checkFold(CommReduceScatterOp op,
   return ranks;
 }
 
-FailureOr<Value> mlir::coco::foldReduceScatterIntoElementwise(
-    RewriterBase &rewriter, CommReduceScatterOp op,
-    SymbolTableCollection &symbols) {
+FailureOr<Value>
+mlir::coco::foldReduceScatterIntoElementwise(RewriterBase &rewriter,
+                                             CommReduceScatterOp op,
+                                             SymbolTableCollection &symbols) {
   FailureOr<int64_t> ranks = checkFold(op, symbols, Report::Error);
   if (failed(ranks))
     return failure();
@@ -113,7 +114,8 @@ FailureOr<Value> mlir::coco::foldReduceScatterIntoElementwise(
   // Their elementwise combination, in rank order.
   ReductionKind kind = op.getKind();
   bool isFloat = isa<FloatType>(elementType);
-  SmallVector<AffineMap> maps(*ranks + 1, rewriter.getMultiDimIdentityMap(rank));
+  SmallVector<AffineMap> maps(*ranks + 1,
+                              rewriter.getMultiDimIdentityMap(rank));
   SmallVector<utils::IteratorType> iterators(rank,
                                              utils::IteratorType::parallel);
   auto combined = linalg::GenericOp::create(

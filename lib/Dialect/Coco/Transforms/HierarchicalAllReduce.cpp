@@ -22,8 +22,7 @@ using namespace mlir;
 using namespace mlir::coco;
 
 FailureOr<SmallVector<int64_t>>
-mlir::coco::checkHierarchicalAllReduce(AllReduceOp op,
-                                       ArrayRef<int64_t> inner,
+mlir::coco::checkHierarchicalAllReduce(AllReduceOp op, ArrayRef<int64_t> inner,
                                        ArrayRef<int64_t> outer, int64_t dim) {
   SmallVector<int64_t> axes = op.getCommAxes();
   if (inner.empty())
@@ -31,24 +30,23 @@ mlir::coco::checkHierarchicalAllReduce(AllReduceOp op,
                                "axes";
   for (auto [index, axis] : llvm::enumerate(inner))
     if (llvm::is_contained(inner.take_front(index), axis))
-      return op.emitOpError() << "cannot be made hierarchical with inner axes "
-                              << describeAxes(inner) << ": axis " << axis
-                              << " is named twice";
+      return op.emitOpError()
+             << "cannot be made hierarchical with inner axes "
+             << describeAxes(inner) << ": axis " << axis << " is named twice";
   for (int64_t axis : inner)
     if (!llvm::is_contained(axes, axis))
       return op.emitOpError()
              << "cannot be made hierarchical with inner axes "
-             << describeAxes(inner) << ": it runs along "
-             << describeAxes(axes) << ", not along axis " << axis;
+             << describeAxes(inner) << ": it runs along " << describeAxes(axes)
+             << ", not along axis " << axis;
   SmallVector<int64_t> rest;
   for (int64_t axis : axes)
     if (!llvm::is_contained(inner, axis))
       rest.push_back(axis);
   if (rest.empty())
-    return op.emitOpError()
-           << "cannot be made hierarchical: it runs along "
-           << describeAxes(axes)
-           << ", the inner axes only; there is no outer level";
+    return op.emitOpError() << "cannot be made hierarchical: it runs along "
+                            << describeAxes(axes)
+                            << ", the inner axes only; there is no outer level";
   if (!outer.empty()) {
     SmallVector<int64_t> sortedOuter(outer), sortedRest(rest);
     llvm::sort(sortedOuter);
@@ -62,9 +60,9 @@ mlir::coco::checkHierarchicalAllReduce(AllReduceOp op,
   }
   DTensorType type = op.getInput().getType();
   if (dim < 0 || dim >= type.getRank())
-    return op.emitOpError() << "cannot be made hierarchical: dimension " << dim
-                            << " is out of range for a rank-"
-                            << type.getRank() << " tensor";
+    return op.emitOpError()
+           << "cannot be made hierarchical: dimension " << dim
+           << " is out of range for a rank-" << type.getRank() << " tensor";
   return rest;
 }
 

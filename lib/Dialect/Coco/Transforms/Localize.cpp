@@ -103,8 +103,9 @@ public:
         Value rank = AxisRankOp::create(b, loc, grid.getValue(), axis);
         Value term = arith::MulIOp::create(
             b, loc, rank, arith::ConstantIndexOp::create(b, loc, levelSize));
-        offset = offset ? arith::AddIOp::create(b, loc, offset, term).getResult()
-                        : term;
+        offset = offset
+                     ? arith::AddIOp::create(b, loc, offset, term).getResult()
+                     : term;
       }
       return {offset, b.getIndexAttr(*size)};
     }
@@ -155,9 +156,8 @@ public:
       if (levels.size() == outer.size())
         continue;
       narrows = true;
-      auto [offset, size] =
-          block(b, loc, to.getGrid(), sizes[d],
-                ArrayRef(levels).drop_front(outer.size()));
+      auto [offset, size] = block(b, loc, to.getGrid(), sizes[d],
+                                  ArrayRef(levels).drop_front(outer.size()));
       offsets[d] = offset;
       sizes[d] = size;
     }
@@ -238,9 +238,9 @@ Value buildElementwise(OpBuilder &b, Location loc, const GridInfo &grids,
     }
     // An operand replicated where the result is sliced holds more than this
     // rank's block: take the block.
-    Value input = grids.narrow(
-        b, loc, operand, original,
-        resultType.withElementType(original.getElementType()));
+    Value input =
+        grids.narrow(b, loc, operand, original,
+                     resultType.withElementType(original.getElementType()));
     tensorIndex[i] = tensorInputs.size();
     tensorInputs.push_back(input);
   }
@@ -364,17 +364,17 @@ Value ElementwiseLowering<CmpOp>::computeElement(CmpOp op, OpBuilder &b,
   if (isa<FloatType>(type))
     return arith::CmpFOp::create(b, loc, floatPredicates[predicate],
                                  elements[0], elements[1]);
-  return arith::CmpIOp::create(
-      b, loc,
-      type.isInteger(1) ? boolPredicates[predicate] : intPredicates[predicate],
-      elements[0], elements[1]);
+  return arith::CmpIOp::create(b, loc,
+                               type.isInteger(1) ? boolPredicates[predicate]
+                                                 : intPredicates[predicate],
+                               elements[0], elements[1]);
 }
 
 template <>
-Value ElementwiseLowering<SelectOp>::computeElement(
-    SelectOp, OpBuilder &b, Location loc, ValueRange elements) const {
-  return arith::SelectOp::create(b, loc, elements[0], elements[1],
-                                 elements[2]);
+Value ElementwiseLowering<SelectOp>::computeElement(SelectOp, OpBuilder &b,
+                                                    Location loc,
+                                                    ValueRange elements) const {
+  return arith::SelectOp::create(b, loc, elements[0], elements[1], elements[2]);
 }
 
 template <>
@@ -438,20 +438,19 @@ public:
     Value result = buildElementwise(
         rewriter, loc, grids, type, adaptor.getInput(), op.getInput().getType(),
         elementType, [&](OpBuilder &b, Location bodyLoc, ValueRange elements) {
-          Value linear = arith::ConstantOp::create(b, bodyLoc,
-                                                   b.getI64IntegerAttr(0));
+          Value linear =
+              arith::ConstantOp::create(b, bodyLoc, b.getI64IntegerAttr(0));
           for (int64_t d = 0; d < type.getRank(); ++d) {
             Value index = linalg::IndexOp::create(b, bodyLoc, d);
             if (blockOffsets[d])
-              index =
-                  arith::AddIOp::create(b, bodyLoc, index, blockOffsets[d]);
+              index = arith::AddIOp::create(b, bodyLoc, index, blockOffsets[d]);
             Value extent = arith::ConstantOp::create(
                 b, bodyLoc, b.getI64IntegerAttr(type.getShape()[d]));
             linear = arith::MulIOp::create(b, bodyLoc, linear, extent);
-            linear = arith::AddIOp::create(
-                b, bodyLoc, linear,
-                arith::IndexCastUIOp::create(b, bodyLoc, b.getI64Type(),
-                                             index));
+            linear =
+                arith::AddIOp::create(b, bodyLoc, linear,
+                                      arith::IndexCastUIOp::create(
+                                          b, bodyLoc, b.getI64Type(), index));
           }
           // counter = seed * golden + index, then mixed.
           Value golden = arith::ConstantOp::create(
@@ -472,8 +471,8 @@ public:
           Value keep = arith::CmpFOp::create(
               b, bodyLoc, arith::CmpFPredicate::OGE, uniform, probability);
           Value scaled = arith::MulFOp::create(b, bodyLoc, elements[0], scale);
-          Value zero = arith::ConstantOp::create(
-              b, bodyLoc, b.getZeroAttr(elementType));
+          Value zero =
+              arith::ConstantOp::create(b, bodyLoc, b.getZeroAttr(elementType));
           return arith::SelectOp::create(b, bodyLoc, keep, scaled, zero)
               .getResult();
         });
@@ -578,14 +577,14 @@ public:
         tensor::getMixedSize(rewriter, loc, lhs, 0), resultSizes.back()};
     Value init = tensor::EmptyOp::create(rewriter, loc, flatSizes,
                                          resultType.getElementType());
-    Value product =
-        linalg::MatmulOp::create(rewriter, loc, ValueRange{lhs, adaptor.getRhs()},
-                                 zeroFilled(rewriter, loc, init))
-            .getResult(0);
+    Value product = linalg::MatmulOp::create(rewriter, loc,
+                                             ValueRange{lhs, adaptor.getRhs()},
+                                             zeroFilled(rewriter, loc, init))
+                        .getResult(0);
     if (rank > 2)
-      product = tensor::ExpandShapeOp::create(
-          rewriter, loc, grids.localType(resultType), product, rows,
-          resultSizes);
+      product = tensor::ExpandShapeOp::create(rewriter, loc,
+                                              grids.localType(resultType),
+                                              product, rows, resultSizes);
     rewriter.replaceOp(op, product);
     return success();
   }
@@ -631,11 +630,10 @@ Value combine(OpBuilder &b, Location loc, ReductionKind kind, Value acc,
 /// f32, one after the other, loses about n * 2^-24 of relative accuracy (1%
 /// for LAMB's norm of 3M parameters), and its result would depend on how
 /// the elements are split into blocks.
-Value buildReduction(OpBuilder &b, Location loc, const GridInfo &grids,
-                     Value input, ArrayRef<int64_t> dims, DTensorType resultType,
-                     ReductionKind kind,
-                     function_ref<Value(OpBuilder &, Location, Value)>
-                         transform = nullptr) {
+Value buildReduction(
+    OpBuilder &b, Location loc, const GridInfo &grids, Value input,
+    ArrayRef<int64_t> dims, DTensorType resultType, ReductionKind kind,
+    function_ref<Value(OpBuilder &, Location, Value)> transform = nullptr) {
   Type elementType = resultType.getElementType();
   Type accumulator = elementType;
   if (kind == ReductionKind::sum && isa<FloatType>(elementType) &&
@@ -832,14 +830,14 @@ Operation *CollectiveLowering<ReduceToRootOp>::build(
 }
 
 template <>
-Operation *CollectiveLowering<AllToAllOp>::build(
-    AllToAllOp op, OpBuilder &b, Value input, Value init,
-    DTensorType inputType, DTensorType, StringRef grid,
-    DenseI64ArrayAttr axes) const {
-  return CommAllToAllOp::create(b, op.getLoc(), init.getType(), input, init,
-                                op.getDim(),
-                                inputType.getPlacement(axes[0]).getDim(), grid,
-                                axes);
+Operation *CollectiveLowering<AllToAllOp>::build(AllToAllOp op, OpBuilder &b,
+                                                 Value input, Value init,
+                                                 DTensorType inputType,
+                                                 DTensorType, StringRef grid,
+                                                 DenseI64ArrayAttr axes) const {
+  return CommAllToAllOp::create(
+      b, op.getLoc(), init.getType(), input, init, op.getDim(),
+      inputType.getPlacement(axes[0]).getDim(), grid, axes);
 }
 
 /// coco.slice: this rank's block of the whole tensor, no traffic.
@@ -849,9 +847,9 @@ public:
   LogicalResult
   matchAndRewrite(SliceOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    rewriter.replaceOp(op, grids.narrow(rewriter, op.getLoc(),
-                                        adaptor.getInput(),
-                                        op.getInput().getType(), op.getType()));
+    rewriter.replaceOp(op,
+                       grids.narrow(rewriter, op.getLoc(), adaptor.getInput(),
+                                    op.getInput().getType(), op.getType()));
     return success();
   }
 };
@@ -916,8 +914,8 @@ struct CocoLocalizePass
       auto checkAll = [&](TypeRange types) {
         return llvm::all_of(types, check);
       };
-      bool ok = checkAll(op->getOperandTypes()) &&
-                checkAll(op->getResultTypes());
+      bool ok =
+          checkAll(op->getOperandTypes()) && checkAll(op->getResultTypes());
       // Signatures too: a declaration has no block to carry its types.
       if (auto function = dyn_cast<FunctionOpInterface>(op))
         ok = ok && checkAll(function.getArgumentTypes()) &&
@@ -958,8 +956,8 @@ struct CocoLocalizePass
         ElementwiseLowering<RsqrtOp>, ElementwiseLowering<ExpOp>,
         ElementwiseLowering<LogOp>, ElementwiseLowering<CmpOp>,
         ElementwiseLowering<SelectOp>, ElementwiseLowering<CastOp>,
-        DropoutLowering, ConstantLowering, ExpandLowering, ExtractLowering, MatmulLowering,
-        ReduceLowering, NormLowering, UpdateLowering,
+        DropoutLowering, ConstantLowering, ExpandLowering, ExtractLowering,
+        MatmulLowering, ReduceLowering, NormLowering, UpdateLowering,
         CollectiveLowering<AllReduceOp>, CollectiveLowering<ReduceScatterOp>,
         CollectiveLowering<AllGatherOp>, CollectiveLowering<BroadcastOp>,
         CollectiveLowering<ReduceToRootOp>, CollectiveLowering<AllToAllOp>,
@@ -975,8 +973,8 @@ struct CocoLocalizePass
     DenseMap<Operation *, llvm::SmallDenseSet<unsigned>> updatedArgs;
     module.walk([&](UpdateOp update) {
       auto arg = cast<BlockArgument>(update.getParam());
-      updatedArgs[update->getParentOfType<func::FuncOp>().getOperation()].insert(
-          arg.getArgNumber());
+      updatedArgs[update->getParentOfType<func::FuncOp>().getOperation()]
+          .insert(arg.getArgNumber());
     });
 
     if (failed(applyFullConversion(module, target, std::move(patterns))))

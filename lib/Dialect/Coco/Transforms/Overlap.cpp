@@ -261,21 +261,19 @@ struct CocoOverlapPass
       SmallVector<std::tuple<Value, Value, Value>> started;
       for (int64_t k = 0; k < blocks; ++k) {
         Value outBlock = rowBlock(b, loc, out, k, rows);
-        linalg::MatmulOp::create(b, loc,
-                                 ValueRange{rowBlock(b, loc, lhs, k, rows), rhs},
-                                 ValueRange{outBlock});
+        linalg::MatmulOp::create(
+            b, loc, ValueRange{rowBlock(b, loc, lhs, k, rows), rhs},
+            ValueRange{outBlock});
         Value destBlock = rowBlock(b, loc, dest, k, rows);
         Value request =
-            allReduce
-                ? CommIAllReduceOp::create(b, loc, allReduce.getKind(),
-                                           outBlock, destBlock,
-                                           allReduce.getGrid(),
-                                           allReduce.getAxesAttr())
-                      .getResult()
-                : CommIReduceScatterOp::create(
-                      b, loc, scatter.getKind(), outBlock, destBlock,
-                      /*dim=*/1, scatter.getGrid(), scatter.getAxesAttr())
-                      .getResult();
+            allReduce ? CommIAllReduceOp::create(
+                            b, loc, allReduce.getKind(), outBlock, destBlock,
+                            allReduce.getGrid(), allReduce.getAxesAttr())
+                            .getResult()
+                      : CommIReduceScatterOp::create(
+                            b, loc, scatter.getKind(), outBlock, destBlock,
+                            /*dim=*/1, scatter.getGrid(), scatter.getAxesAttr())
+                            .getResult();
         started.push_back({request, outBlock, destBlock});
       }
       for (auto [request, outBlock, destBlock] : started)

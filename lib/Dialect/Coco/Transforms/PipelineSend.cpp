@@ -40,8 +40,7 @@ static Channel collectChannel(SendOp send) {
     if (op != scope && op->hasTrait<OpTrait::SymbolTable>())
       return WalkResult::skip();
     if (auto other = dyn_cast<SendOp>(op)) {
-      if (other.getInput().getType() == type &&
-          other.getPeerAxis() == peerAxis)
+      if (other.getInput().getType() == type && other.getPeerAxis() == peerAxis)
         channel.sends.push_back(other);
     } else if (auto recv = dyn_cast<RecvOp>(op)) {
       if (recv.getType() == type && recv.getPeerAxis() == peerAxis)
@@ -104,9 +103,8 @@ LogicalResult mlir::coco::checkPipelineSend(SendOp send, int64_t dim,
   Channel channel = collectChannel(send);
   if (channel.recvs.empty())
     return send.emitOpError()
-           << "cannot send slices: no coco.recv of " << type
-           << " along axis " << send.getPeerAxis()
-           << " in this module would receive them";
+           << "cannot send slices: no coco.recv of " << type << " along axis "
+           << send.getPeerAxis() << " in this module would receive them";
   for (SendOp other : channel.sends) {
     FailureOr<SliceSpec> spec = sliceSpecOf(other, dim, symbols);
     if (failed(spec))
@@ -143,22 +141,21 @@ LogicalResult mlir::coco::pipelineSend(RewriterBase &rewriter, SendOp send,
     auto gather = value.getDefiningOp<AllGatherOp>();
     sliceType = gather.getInput().getType();
     axes = gather.getCommAxes();
-    rewriter.modifyOpInPlace(other, [&] {
-      other.getInputMutable().assign(gather.getInput());
-    });
+    rewriter.modifyOpInPlace(
+        other, [&] { other.getInputMutable().assign(gather.getInput()); });
     if (gather->use_empty())
       rewriter.eraseOp(gather);
   }
   remarkApplied(send, "pipeline-send",
-                "sends " + printed(*sliceType) +
-                    " slices (" + Twine(channel.sends.size()) +
+                "sends " + printed(*sliceType) + " slices (" +
+                    Twine(channel.sends.size()) +
                     " send(s)); the receiver all_gathers along " +
                     describeAxes(axes));
   for (RecvOp recv : channel.recvs) {
     rewriter.setInsertionPoint(recv);
-    auto slices = RecvOp::create(rewriter, recv.getLoc(), *sliceType,
-                                 recv.getPeer(),
-                                 rewriter.getI64IntegerAttr(recv.getPeerAxis()));
+    auto slices =
+        RecvOp::create(rewriter, recv.getLoc(), *sliceType, recv.getPeer(),
+                       rewriter.getI64IntegerAttr(recv.getPeerAxis()));
     slices->setDiscardableAttrs(recv->getDiscardableAttrDictionary());
     auto gather = AllGatherOp::create(rewriter, recv.getLoc(), slices,
                                       rewriter.getDenseI64ArrayAttr(axes));
@@ -198,8 +195,9 @@ struct CocoPipelineSendPass
         remarkNotApplied(send, "pipeline-send",
                          "it sends no result of a collective along other "
                          "axes than its peer axis" +
-                             Twine(axes.empty() ? "" : " (within the axes "
-                                                        "filter)"));
+                             Twine(axes.empty() ? ""
+                                                : " (within the axes "
+                                                  "filter)"));
     });
     if (targets.empty() && !axes.empty()) {
       emitWarning(getOperation()->getLoc())

@@ -36,17 +36,15 @@ struct CocoPredictPass
           function, model, std::max<int64_t>(1, ranks), lowering);
       if (failed(estimate))
         return signalPassFailure();
-      remark::analysis(function.getLoc(),
-                       remark::RemarkOpts::name("predicted")
-                           .category("coco-predict")
-                           .function(function.getName()))
+      remark::analysis(function.getLoc(), remark::RemarkOpts::name("predicted")
+                                              .category("coco-predict")
+                                              .function(function.getName()))
           << llvm::formatv("{0:f4} ms per call on {1} rank(s) with {2}: "
                            "collectives {3:f4} ms, loops {4:f4} ms, matmuls "
                            "{5:f4} ms, overlapped {6:f4} ms",
                            estimate->total() * 1e3, ranks,
-                           model.getProfile().name,
-                           estimate->collectives * 1e3, estimate->loops * 1e3,
-                           estimate->matmuls * 1e3,
+                           model.getProfile().name, estimate->collectives * 1e3,
+                           estimate->loops * 1e3, estimate->matmuls * 1e3,
                            estimate->overlapped * 1e3)
                  .str();
     }

@@ -68,15 +68,13 @@ static FailureOr<Gathered> checkReorder(Operation *op) {
              << "cannot be reordered before its all_gathers: they gather "
                 "along different dimensions or axes (dimension "
              << gathered->dim << " along " << describeAxes(gathered->axes)
-             << ", dimension " << dim << " along " << describeAxes(axes)
-             << ")";
+             << ", dimension " << dim << " along " << describeAxes(axes) << ")";
     gathered = Gathered{type, axes, dim};
   }
   if (!gathered)
     return op->emitOpError() << "cannot be reordered: no operand comes from "
                                 "a coco.all_gather";
-  SmallVector<int64_t> target =
-      gathered->sliced.getSliceLevels(gathered->dim);
+  SmallVector<int64_t> target = gathered->sliced.getSliceLevels(gathered->dim);
   for (auto [i, operand] : llvm::enumerate(op->getOperands())) {
     auto type = dyn_cast<DTensorType>(operand.getType());
     if (!type || operand.getDefiningOp<AllGatherOp>())
@@ -144,8 +142,8 @@ static Value sliceOperand(RewriterBase &rewriter, Location loc, Value operand,
   return operand; // scalars broadcast as before
 }
 
-FailureOr<Operation *> mlir::coco::reorderBeforeAllGather(RewriterBase &rewriter,
-                                                          Operation *op) {
+FailureOr<Operation *>
+mlir::coco::reorderBeforeAllGather(RewriterBase &rewriter, Operation *op) {
   FailureOr<Gathered> gathered = checkReorder(op);
   if (failed(gathered))
     return failure();
@@ -163,8 +161,8 @@ FailureOr<Operation *> mlir::coco::reorderBeforeAllGather(RewriterBase &rewriter
     // sqrt(all_reduce(sum(s * s))): squares sum over slices, then the root.
     Value slice = sliceOperand(rewriter, loc, norm.getInput(), *gathered);
     Value squares = MulOp::create(rewriter, loc, slice, slice);
-    SmallVector<int64_t> dims = llvm::to_vector(
-        llvm::seq<int64_t>(0, gathered->sliced.getRank()));
+    SmallVector<int64_t> dims =
+        llvm::to_vector(llvm::seq<int64_t>(0, gathered->sliced.getRank()));
     Value partial =
         ReduceOp::create(rewriter, loc, ReductionKind::sum, squares, dims);
     Value total = createAlong<AllReduceOp>(rewriter, loc, gathered->axes,
@@ -321,9 +319,10 @@ struct CocoReorderPass
                                            : WalkResult::advance();
                               })
                               .wasInterrupted()) {
-      emitWarning(module.getLoc()) << "coco-reorder: no pointwise op or reduction "
-                              "reads an all_gather along exactly "
-                           << describeAxes(axes) << "; nothing changed";
+      emitWarning(module.getLoc())
+          << "coco-reorder: no pointwise op or reduction "
+             "reads an all_gather along exactly "
+          << describeAxes(axes) << "; nothing changed";
       return;
     }
     // Work on a copy: if some op cannot be reordered, the module stays as

@@ -55,14 +55,17 @@ void mlir::coco::remarkApplied(Operation *op, StringRef schedule,
                                const Twine &what) {
   if (QuietScheduleRemarks::active())
     return;
-  remark::passed(op->getLoc(), options(op, "applied", categoryOf(op, schedule))) << what.str();
+  remark::passed(op->getLoc(), options(op, "applied", categoryOf(op, schedule)))
+      << what.str();
 }
 
 void mlir::coco::remarkNotApplied(Operation *op, StringRef schedule,
                                   const Twine &why) {
   if (QuietScheduleRemarks::active())
     return;
-  remark::missed(op->getLoc(), options(op, "not-applied", categoryOf(op, schedule))) << why.str();
+  remark::missed(op->getLoc(),
+                 options(op, "not-applied", categoryOf(op, schedule)))
+      << why.str();
 }
 
 void mlir::coco::warnNotApplied(Operation *op, StringRef schedule,

@@ -29,9 +29,9 @@ static std::string argName(func::FuncOp function, unsigned index) {
   return "#" + std::to_string(index);
 }
 
-FailureOr<DTensorType>
-mlir::coco::checkShardState(func::FuncOp function, unsigned argIndex,
-                            ArrayRef<int64_t> axes) {
+FailureOr<DTensorType> mlir::coco::checkShardState(func::FuncOp function,
+                                                   unsigned argIndex,
+                                                   ArrayRef<int64_t> axes) {
   BlockArgument arg = function.getArgument(argIndex);
   auto type = dyn_cast<DTensorType>(arg.getType());
   if (!type)
@@ -39,8 +39,8 @@ mlir::coco::checkShardState(func::FuncOp function, unsigned argIndex,
            << "cannot shard argument " << argName(function, argIndex)
            << ": it is not a distributed tensor";
   // Only axes it is replicated on can become sliced.
-  if (auto grid = SymbolTable::lookupNearestSymbolFrom<GridOp>(
-          function, type.getGrid());
+  if (auto grid = SymbolTable::lookupNearestSymbolFrom<GridOp>(function,
+                                                               type.getGrid());
       grid && llvm::none_of(type.getPlacementList(grid.getRank()),
                             [](Placement p) { return p.isReplicated(); }))
     return function.emitOpError()
@@ -104,8 +104,7 @@ mlir::coco::checkShardState(func::FuncOp function, unsigned argIndex,
       return function.emitOpError()
              << "cannot shard argument " << argName(function, argIndex)
              << " along " << describeAxes(axes)
-             << ": the function uses it sliced along "
-             << describeAxes(gained);
+             << ": the function uses it sliced along " << describeAxes(gained);
   }
   return *sliced;
 }
@@ -135,9 +134,8 @@ LogicalResult mlir::coco::shardState(RewriterBase &rewriter,
     }
     auto update = cast<UpdateOp>(user);
     auto gather = update.getValue().getDefiningOp<AllGatherOp>();
-    rewriter.modifyOpInPlace(update, [&] {
-      update.getValueMutable().assign(gather.getInput());
-    });
+    rewriter.modifyOpInPlace(
+        update, [&] { update.getValueMutable().assign(gather.getInput()); });
     if (gather->use_empty())
       rewriter.eraseOp(gather);
   }

@@ -18,8 +18,8 @@ static std::string describeExtent(int64_t extent) {
 bool mlir::coco::runsAlong(Operation *collective, ArrayRef<int64_t> axes) {
   if (axes.empty())
     return true;
-  SmallVector<int64_t> own = cast<CollectiveOpInterface>(collective)
-                                 .getCommAxes();
+  SmallVector<int64_t> own =
+      cast<CollectiveOpInterface>(collective).getCommAxes();
   SmallVector<int64_t> wanted(axes);
   llvm::sort(own);
   llvm::sort(wanted);
@@ -41,18 +41,18 @@ LogicalResult mlir::coco::checkSplitAllReduceToReduceBroadcast(
   FailureOr<SmallVector<int64_t>> shape =
       lookupGridShape(op, type.getGrid(), symbols);
   if (failed(shape))
-    return op.emitOpError() << "cannot be split: unknown grid "
-                            << type.getGrid();
+    return op.emitOpError()
+           << "cannot be split: unknown grid " << type.getGrid();
   int64_t ranks = 1;
   for (int64_t axis : op.getCommAxes())
-    ranks = ShapedType::isDynamic((*shape)[axis]) ||
-                    ShapedType::isDynamic(ranks)
-                ? ShapedType::kDynamic
-                : ranks * (*shape)[axis];
+    ranks =
+        ShapedType::isDynamic((*shape)[axis]) || ShapedType::isDynamic(ranks)
+            ? ShapedType::kDynamic
+            : ranks * (*shape)[axis];
   if (root < 0 || (!ShapedType::isDynamic(ranks) && root >= ranks))
-    return op.emitOpError() << "cannot be split with root " << root
-                            << " on a group of " << describeExtent(ranks)
-                            << " ranks";
+    return op.emitOpError()
+           << "cannot be split with root " << root << " on a group of "
+           << describeExtent(ranks) << " ranks";
   return success();
 }
 
@@ -76,9 +76,10 @@ mlir::coco::splitAllReduce(RewriterBase &rewriter, AllReduceOp op, int64_t dim,
   return gather;
 }
 
-FailureOr<BroadcastOp> mlir::coco::splitAllReduceToReduceBroadcast(
-    RewriterBase &rewriter, AllReduceOp op, int64_t root,
-    SymbolTableCollection &symbols) {
+FailureOr<BroadcastOp>
+mlir::coco::splitAllReduceToReduceBroadcast(RewriterBase &rewriter,
+                                            AllReduceOp op, int64_t root,
+                                            SymbolTableCollection &symbols) {
   if (failed(checkSplitAllReduceToReduceBroadcast(op, root, symbols)))
     return failure();
   rewriter.setInsertionPoint(op);
@@ -101,13 +102,7 @@ struct CocoSplitPass : public coco::impl::CocoSplitPassBase<CocoSplitPass> {
   using CocoSplitPassBase::CocoSplitPassBase;
 
   void runOnOperation() override {
-    bool toScatter = into == "rs-ag";
-    if (!toScatter && into != "reduce-bcast") {
-      getOperation().emitError()
-          << "coco-split: 'into' must be 'rs-ag' or 'reduce-bcast', got '"
-          << into << "'";
-      return signalPassFailure();
-    }
+    bool toScatter = into == SplitForm::ReduceScatterAllGather;
     // A rank-0 all_reduce (a loss, a norm) has nothing to slice: the rs-ag
     // split leaves it alone.
     SmallVector<AllReduceOp> targets;
@@ -116,11 +111,12 @@ struct CocoSplitPass : public coco::impl::CocoSplitPassBase<CocoSplitPass> {
         remarkNotApplied(op, "split",
                          "a rank-0 value has no dimension to reduce_scatter");
       else if (!runsAlong(op, axes))
-        remarkNotApplied(op, "split",
-                         "it runs along " + describeAxes(cast<CollectiveOpInterface>(
-                                                             op.getOperation())
-                                                             .getCommAxes()) +
-                             ", not " + describeAxes(axes));
+        remarkNotApplied(
+            op, "split",
+            "it runs along " +
+                describeAxes(cast<CollectiveOpInterface>(op.getOperation())
+                                 .getCommAxes()) +
+                ", not " + describeAxes(axes));
       else
         targets.push_back(op);
     });

@@ -77,8 +77,7 @@ bool mayWrite(Operation *user, Value value) {
   return llvm::any_of(instances, [&](const MemoryEffects::EffectInstance &e) {
     return isa<MemoryEffects::Write, MemoryEffects::Free>(e.getEffect()) &&
            (e.getValue() == value ||
-            (!e.getValue() &&
-             !isa<CommunicationResource>(e.getResource())));
+            (!e.getValue() && !isa<CommunicationResource>(e.getResource())));
   });
 }
 
@@ -124,8 +123,7 @@ OpOperand *wholeDestination(Operation *op, Value buffer) {
     return found;
   };
   if (auto copy = dyn_cast<memref::CopyOp>(op))
-    return copy.getSource() != buffer ? only(copy.getTargetMutable())
-                                      : nullptr;
+    return copy.getSource() != buffer ? only(copy.getTargetMutable()) : nullptr;
   if (auto linalgOp = dyn_cast<linalg::LinalgOp>(op)) {
     if (!linalgOp.hasPureBufferSemantics() ||
         linalgOp.getNumLoops() != linalgOp.getNumParallelLoops())
@@ -192,13 +190,14 @@ bool forwardCopy(memref::CopyOp copy, Block &entry) {
         user->hasTrait<OpTrait::IsTerminator>() ||
         llvm::any_of(user->getResultTypes(), llvm::IsaPred<BaseMemRefType>))
       return false;
-  FailureOr<SmallVector<OpOperand *>> argumentUses =
-      usesThroughViews(argument);
+  FailureOr<SmallVector<OpOperand *>> argumentUses = usesThroughViews(argument);
   if (failed(argumentUses))
     return false;
 
   // Where the argument is touched (as ops of the entry block).
-  auto topLevel = [&](Operation *op) { return entry.findAncestorOpInBlock(*op); };
+  auto topLevel = [&](Operation *op) {
+    return entry.findAncestorOpInBlock(*op);
+  };
   Operation *lastTouch = nullptr;
   for (OpOperand *use : *argumentUses) {
     Operation *op = topLevel(use->getOwner());
@@ -317,7 +316,7 @@ bool isEqualBlockOffset(Value offset, CommAllGatherOp gather,
   };
   if (axes.size() == 1) {
     auto [axisRank, size] = termOf(offset);
-    return axisRank && axisRank.getAxis() == axes[0] &&
+    return axisRank && static_cast<int64_t>(axisRank.getAxis()) == axes[0] &&
            isEqualConstantIntOrValue(size, sliceSize);
   }
   // Several axes: static extents and slice size, one term per axis.
@@ -339,7 +338,7 @@ bool isEqualBlockOffset(Value offset, CommAllGatherOp gather,
   for (int64_t i = axes.size() - 1; i >= 0; --i) {
     bool found = llvm::any_of(terms, [&](Value term) {
       auto [axisRank, size] = termOf(term);
-      return axisRank && axisRank.getAxis() == axes[i] &&
+      return axisRank && static_cast<int64_t>(axisRank.getAxis()) == axes[i] &&
              isConstantIntValue(size, levelSize);
     });
     if (!found)
@@ -364,8 +363,7 @@ bool gatherInPlace(CommAllGatherOp gather, Block &entry) {
       !gathered.getDefiningOp<memref::AllocOp>())
     return false;
   auto alloc = gather.getInput().getDefiningOp<memref::AllocOp>();
-  if (gather->getBlock() != &entry || !alloc ||
-      alloc->getBlock() != &entry ||
+  if (gather->getBlock() != &entry || !alloc || alloc->getBlock() != &entry ||
       !alloc.getType().getLayout().isIdentity())
     return false;
   Value temporary = alloc.getResult();
@@ -394,12 +392,13 @@ bool gatherInPlace(CommAllGatherOp gather, Block &entry) {
   OpFoldResult sliceSize =
       sliceType.isDynamicDim(0)
           ? OpFoldResult(alloc.getDynamicSizes().front())
-          : OpFoldResult(
-                Builder(gather.getContext()).getIndexAttr(sliceType.getDimSize(0)));
+          : OpFoldResult(Builder(gather.getContext())
+                             .getIndexAttr(sliceType.getDimSize(0)));
   memref::SubViewOp own;
   for (Value operand : producer->getOperands())
     if (auto view = operand.getDefiningOp<memref::SubViewOp>();
-        view && view->getBlock() == &entry && isOwnBlock(view, gather, sliceSize))
+        view && view->getBlock() == &entry &&
+        isOwnBlock(view, gather, sliceSize))
       own = view;
   if (!own || own.getType().getShape() != alloc.getType().getShape())
     return false;

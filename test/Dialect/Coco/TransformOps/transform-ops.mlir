@@ -33,7 +33,7 @@ func.func @sgd(%w: !R {coco.name = "w"}, %g: !L, %b: !R {coco.name = "b"}, %lr: 
 module attributes {transform.with_named_sequence} {
   transform.named_sequence @__transform_main(%root: !transform.any_op {transform.readonly}) {
     %ar = transform.structured.match ops{["coco.all_reduce"]} in %root : (!transform.any_op) -> !transform.any_op
-    %ag = transform.coco.split %ar {into = "rs-ag", dim = 0} : (!transform.any_op) -> !transform.any_op
+    %ag = transform.coco.split %ar into rs_ag {dim = 0} : (!transform.any_op) -> !transform.any_op
     %f = transform.structured.match ops{["func.func"]} in %root : (!transform.any_op) -> !transform.any_op
     %f2 = transform.coco.reorder %f : (!transform.any_op) -> !transform.any_op
     %f3 = transform.coco.shard_state %f2 {args = ["b"]} : (!transform.any_op) -> !transform.any_op
@@ -197,7 +197,7 @@ module attributes {transform.with_named_sequence} {
 // -----
 
 // overlap at the global view: the schedule marks the collective; the CPU
-// pipeline's coco-overlap chunks it (test/Pipelines/overlap-schedule.mlir).
+// pipeline's coco-overlap chunks it (test/Dialect/Coco/Transforms/coco-overlap-marked.mlir).
 coco.grid @tp(shape = [2])
 !X = !coco.dtensor<8x4xf32, sliced<1> on @tp>
 !W = !coco.dtensor<4x6xf32, sliced<0> on @tp>
@@ -475,6 +475,18 @@ module attributes {transform.with_named_sequence} {
   transform.named_sequence @__transform_main(%root: !transform.any_op {transform.readonly}) {
     %f = transform.structured.match ops{["func.func"]} in %root : (!transform.any_op) -> !transform.any_op
     %f3 = transform.coco.shard_state %f {args = ["m"], axes = array<i64: 0>} : (!transform.any_op) -> !transform.any_op
+    transform.yield
+  }
+}
+
+// -----
+
+// The form is an enum: a misspelt one is a parse error naming the choices.
+module attributes {transform.with_named_sequence} {
+  transform.named_sequence @__transform_main(%root: !transform.any_op {transform.readonly}) {
+    %ar = transform.structured.match ops{["coco.all_reduce"]} in %root : (!transform.any_op) -> !transform.any_op
+    // expected-error @+1 {{expected string or keyword containing one of the following enum values for attribute 'into' [rs_ag, reduce_bcast]}}
+    %ag = transform.coco.split %ar into rs-ag : (!transform.any_op) -> !transform.any_op
     transform.yield
   }
 }

@@ -24,7 +24,7 @@ func.func @sgd(%w: !R {coco.name = "w"}, %g: !L, %b: !R {coco.name = "b"}, %lr: 
 module attributes {transform.with_named_sequence} {
   transform.named_sequence @__transform_main(%root: !transform.any_op {transform.readonly}) {
     %ar = transform.structured.match ops{["coco.all_reduce"]} in %root : (!transform.any_op) -> !transform.any_op
-    %ag = transform.coco.split %ar {into = "rs-ag", dim = 0} : (!transform.any_op) -> !transform.any_op
+    %ag = transform.coco.split %ar into rs_ag {dim = 0} : (!transform.any_op) -> !transform.any_op
     %f = transform.structured.match ops{["func.func"]} in %root : (!transform.any_op) -> !transform.any_op
     %f2 = transform.coco.reorder %f : (!transform.any_op) -> !transform.any_op
     %f3 = transform.coco.shard_state %f2 {args = ["b"]} : (!transform.any_op) -> !transform.any_op

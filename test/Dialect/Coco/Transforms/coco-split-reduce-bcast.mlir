@@ -1,4 +1,6 @@
 // RUN: coco-opt %s --coco-split="into=reduce-bcast root=1" --split-input-file -verify-diagnostics | FileCheck %s --check-prefix=RB
+// RUN: not coco-opt %s --coco-split="into=bogus" 2>&1 | FileCheck %s --check-prefix=BADFORM
+// BADFORM: Cannot find option named 'bogus'!
 
 coco.grid @q(shape = [4])
 !L = !coco.dtensor<8x6xf32, local on @q>

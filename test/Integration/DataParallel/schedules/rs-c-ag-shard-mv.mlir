@@ -4,7 +4,7 @@
 module attributes {transform.with_named_sequence} {
   transform.named_sequence @__transform_main(%root: !transform.any_op {transform.readonly}) {
     %all_reduce = transform.structured.match ops{["coco.all_reduce"]} in %root : (!transform.any_op) -> !transform.any_op
-    %gathers = transform.coco.split %all_reduce {into = "rs-ag", dim = 0} : (!transform.any_op) -> !transform.any_op
+    %gathers = transform.coco.split %all_reduce into rs_ag {dim = 0} : (!transform.any_op) -> !transform.any_op
     %funcs = transform.structured.match ops{["func.func"]} in %root : (!transform.any_op) -> !transform.any_op
     %reordered = transform.coco.reorder %funcs : (!transform.any_op) -> !transform.any_op
     %sharded = transform.coco.shard_state %reordered {args = ["m", "v"]} : (!transform.any_op) -> !transform.any_op

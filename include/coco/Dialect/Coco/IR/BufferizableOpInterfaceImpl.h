@@ -1,4 +1,4 @@
-//===- BufferizableOpInterfaceImpl.h - bufferizing coco.comm ops -*- C++ -*-===//
+//===- BufferizableOpInterfaceImpl.h - bufferizing comm ---------*- C++ -*-===//
 
 #ifndef COCO_DIALECT_COCO_IR_BUFFERIZABLEOPINTERFACEIMPL_H
 #define COCO_DIALECT_COCO_IR_BUFFERIZABLEOPINTERFACEIMPL_H

@@ -30,4 +30,15 @@ def Coco_CmpPredicate : I32EnumAttr<"CmpPredicate",
   let cppNamespace = "::mlir::coco";
 }
 
+// What coco-split and transform.coco.split make of an all_reduce. The
+// transform op spells the cases as keywords (`into rs_ag`); the pass option,
+// like every pass option, with hyphens (`into=rs-ag`).
+def Coco_SplitForm : I32EnumAttr<"SplitForm",
+    "the two collectives an all_reduce is split into", [
+      I32EnumAttrCase<"ReduceScatterAllGather", 0, "rs_ag">,
+      I32EnumAttrCase<"ReduceBroadcast", 1, "reduce_bcast">
+    ]> {
+  let cppNamespace = "::mlir::coco";
+}
+
 #endif // COCO_DIALECT_COCO_IR_COCOATTRS_TD

@@ -1,4 +1,4 @@
-//===- CocoDialect.h - coco dialect ------------------------------*- C++ -*-===//
+//===- CocoDialect.h - coco dialect -----------------------------*- C++ -*-===//
 
 #ifndef COCO_DIALECT_COCO_IR_COCODIALECT_H
 #define COCO_DIALECT_COCO_IR_COCODIALECT_H
@@ -7,6 +7,7 @@
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Dialect.h"
 

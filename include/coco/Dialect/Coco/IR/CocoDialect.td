@@ -30,9 +30,15 @@ def Coco_Dialect : Dialect {
     "::mlir::arith::ArithDialect",
     "::mlir::linalg::LinalgDialect",
     "::mlir::math::MathDialect",
+    "::mlir::memref::MemRefDialect", // one-rank collectives on buffers fold to copies
     "::mlir::tensor::TensorDialect",
     "::mlir::bufferization::BufferizationDialect"
   ];
+  // coco.* attributes are declared: a misspelt name or a value of the
+  // wrong kind is an error where it is written (CocoDialect.cpp).
+  let hasOperationAttrVerify = 1;
+  let hasRegionArgAttrVerify = 1;
+  let hasRegionResultAttrVerify = 1;
   let extraClassDeclaration = [{
     void registerTypes();
   }];

@@ -1,4 +1,4 @@
-//===- CocoOps.h - coco operations -------------------------------*- C++ -*-===//
+//===- CocoOps.h - coco operations ------------------------------*- C++ -*-===//
 
 #ifndef COCO_DIALECT_COCO_IR_COCOOPS_H
 #define COCO_DIALECT_COCO_IR_COCOOPS_H
@@ -32,6 +32,12 @@ template <typename ConcreteType>
 class GlobalViewOp
     : public ::mlir::OpTrait::TraitBase<ConcreteType, GlobalViewOp> {};
 } // namespace CocoTrait
+
+/// The attribute by which a schedule asks coco-overlap (which runs on
+/// buffers, inside coco-lower-to-cpu) to chunk a collective and its
+/// producer matmul; coco-localize carries it to the rank-local op. Declared
+/// (verified) by the dialect, like the argument attributes.
+constexpr llvm::StringLiteral kOverlapChunksAttr = "coco.overlap_chunks";
 
 /// Verifies that every grid named by `op` (in a `grid` attribute with its
 /// `axis` or `axes`, or in a distributed tensor type of an operand or

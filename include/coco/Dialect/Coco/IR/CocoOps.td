@@ -338,6 +338,7 @@ def Coco_ReduceScatterOp : Coco_CollectiveOp<"reduce_scatter"> {
 }
 
 def Coco_AllGatherOp : Coco_CollectiveOp<"all_gather"> {
+  let hasFolder = 1;
   let summary = "sliced -> replicated: concatenates every rank's slice";
   let description = [{
     The axes of `along` must slice one dimension and be its innermost
@@ -351,6 +352,7 @@ def Coco_AllGatherOp : Coco_CollectiveOp<"all_gather"> {
 }
 
 def Coco_BroadcastOp : Coco_CollectiveOp<"broadcast"> {
+  let hasFolder = 1;
   let summary = "local or replicated -> replicated: the root rank's value";
   let description = [{
     `root` is a rank of the group `along` runs on (row-major over its axes).
@@ -364,6 +366,7 @@ def Coco_BroadcastOp : Coco_CollectiveOp<"broadcast"> {
 }
 
 def Coco_ReduceToRootOp : Coco_CollectiveOp<"reduce_to_root"> {
+  let hasFolder = 1;
   let summary = "local -> local: the root rank receives the combination";
   let description = [{
     On the root rank of the axis the result is the combination of every
@@ -389,6 +392,7 @@ def Coco_AllToAllOp : Coco_CollectiveOp<"all_to_all"> {
 }
 
 def Coco_SliceOp : Coco_CollectiveOp<"slice"> {
+  let hasFolder = 1;
   let summary = "replicated -> sliced<dim>: keeps this rank's slice, no traffic";
   let arguments = (ins Coco_DTensor:$input, I64Attr:$dim,
                        OptionalAttr<DenseI64ArrayAttr>:$axes);
@@ -487,6 +491,8 @@ class Coco_CommOp<string mnemonic, list<Trait> traits = []>
 }
 
 def Coco_CommAllReduceOp : Coco_CommOp<"all_reduce"> {
+  let hasFolder = 1;
+  let hasCanonicalizer = 1;
   let summary = "rank-local all_reduce";
   let arguments = (ins Coco_ReductionKind:$kind,
       Arg<Coco_LocalBuffer, "", [MemRead]>:$input,
@@ -499,6 +505,8 @@ def Coco_CommAllReduceOp : Coco_CommOp<"all_reduce"> {
 }
 
 def Coco_CommReduceScatterOp : Coco_CommOp<"reduce_scatter"> {
+  let hasFolder = 1;
+  let hasCanonicalizer = 1;
   let summary = "rank-local reduce_scatter";
   let arguments = (ins Coco_ReductionKind:$kind,
       Arg<Coco_LocalBuffer, "", [MemRead]>:$input,
@@ -511,6 +519,8 @@ def Coco_CommReduceScatterOp : Coco_CommOp<"reduce_scatter"> {
 }
 
 def Coco_CommAllGatherOp : Coco_CommOp<"all_gather"> {
+  let hasFolder = 1;
+  let hasCanonicalizer = 1;
   let summary = "rank-local all_gather";
   let arguments = (ins Arg<Coco_LocalBuffer, "", [MemRead]>:$input,
       Arg<Coco_LocalBuffer, "", [MemWrite]>:$init, I64Attr:$dim,
@@ -522,6 +532,8 @@ def Coco_CommAllGatherOp : Coco_CommOp<"all_gather"> {
 }
 
 def Coco_CommBroadcastOp : Coco_CommOp<"broadcast"> {
+  let hasFolder = 1;
+  let hasCanonicalizer = 1;
   let summary = "rank-local broadcast";
   let arguments = (ins Arg<Coco_LocalBuffer, "", [MemRead]>:$input,
       Arg<Coco_LocalBuffer, "", [MemWrite]>:$init, I64Attr:$root,
@@ -533,6 +545,8 @@ def Coco_CommBroadcastOp : Coco_CommOp<"broadcast"> {
 }
 
 def Coco_CommReduceOp : Coco_CommOp<"reduce"> {
+  let hasFolder = 1;
+  let hasCanonicalizer = 1;
   let summary = "rank-local reduce to a root";
   let arguments = (ins Coco_ReductionKind:$kind,
       Arg<Coco_LocalBuffer, "", [MemRead]>:$input,
@@ -545,6 +559,8 @@ def Coco_CommReduceOp : Coco_CommOp<"reduce"> {
 }
 
 def Coco_CommAllToAllOp : Coco_CommOp<"all_to_all"> {
+  let hasFolder = 1;
+  let hasCanonicalizer = 1;
   let summary = "rank-local all_to_all";
   let arguments = (ins Arg<Coco_LocalBuffer, "", [MemRead]>:$input,
       Arg<Coco_LocalBuffer, "", [MemWrite]>:$init, I64Attr:$split_dim,

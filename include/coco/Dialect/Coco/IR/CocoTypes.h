@@ -1,4 +1,4 @@
-//===- CocoTypes.h - coco types and enums ------------------------*- C++ -*-===//
+//===- CocoTypes.h - coco types and enums -----------------------*- C++ -*-===//
 
 #ifndef COCO_DIALECT_COCO_IR_COCOTYPES_H
 #define COCO_DIALECT_COCO_IR_COCOTYPES_H

@@ -3,6 +3,7 @@
 #ifndef COCO_DIALECT_COCO_TRANSFORMOPS_COCOTRANSFORMOPS_H
 #define COCO_DIALECT_COCO_TRANSFORMOPS_COCOTRANSFORMOPS_H
 
+#include "coco/Dialect/Coco/IR/CocoTypes.h" // SplitForm
 #include "mlir/Bytecode/BytecodeOpInterface.h"
 #include "mlir/Dialect/Transform/IR/TransformDialect.h"
 #include "mlir/Dialect/Transform/Interfaces/TransformInterfaces.h"

@@ -15,6 +15,7 @@ include "mlir/Dialect/Transform/Interfaces/TransformInterfaces.td"
 include "mlir/Dialect/Transform/IR/TransformTypes.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 include "mlir/IR/OpBase.td"
+include "coco/Dialect/Coco/IR/CocoAttrs.td"
 
 class Coco_TransformOp<string mnemonic, list<Trait> traits = []>
     : Op<Transform_Dialect, "coco." # mnemonic, !listconcat(traits, [
@@ -39,19 +40,22 @@ class Coco_AtomicTransformOp<string mnemonic, list<Trait> traits = []>
 def CocoSplitOp : Coco_AtomicTransformOp<"split"> {
   let summary = "Splits coco.all_reduce ops (see coco-split)";
   let description = [{
-    `into = "rs-ag"` (default): each targeted `coco.all_reduce` becomes
+    `into rs_ag` (default): each targeted `coco.all_reduce` becomes
     `reduce_scatter` along `dim` + `all_gather`; returns the all_gathers.
-    `into = "reduce-bcast"`: `reduce_to_root` + `broadcast` from `root`;
+    `into reduce_bcast`: `reduce_to_root` + `broadcast` from `root`;
     returns the broadcasts. Every target is checked before any changes: a
     failed precondition is a definite failure with the op's diagnostic, and
     the payload is unchanged.
   }];
   let arguments = (ins TransformHandleTypeInterface:$target,
-                   DefaultValuedStrAttr<StrAttr, "rs-ag">:$into,
+                   DefaultValuedAttr<Coco_SplitForm,
+                     "::mlir::coco::SplitForm::ReduceScatterAllGather">:$into,
                    DefaultValuedAttr<I64Attr, "0">:$dim,
                    DefaultValuedAttr<I64Attr, "0">:$root);
   let results = (outs TransformHandleTypeInterface:$result);
-  let assemblyFormat = "$target attr-dict `:` functional-type(operands, results)";
+  let assemblyFormat = [{
+    $target (`into` $into^)? attr-dict `:` functional-type(operands, results)
+  }];
 }
 
 def CocoHierarchicalAllReduceOp : Coco_AtomicTransformOp<"hierarchical_all_reduce"> {

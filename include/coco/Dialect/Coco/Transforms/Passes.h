@@ -1,8 +1,9 @@
-//===- Passes.h - coco transformation passes ---------------------*- C++ -*-===//
+//===- Passes.h - coco transformation passes --------------------*- C++ -*-===//
 
 #ifndef COCO_DIALECT_COCO_TRANSFORMS_PASSES_H
 #define COCO_DIALECT_COCO_TRANSFORMS_PASSES_H
 
+#include "coco/Dialect/Coco/IR/CocoTypes.h" // SplitForm (coco-split into=)
 #include "mlir/Pass/Pass.h"
 
 namespace mlir {

@@ -39,8 +39,13 @@ def CocoSplitPass : Pass<"coco-split", "ModuleOp"> {
     is out of range.
   }];
   let options = [
-    Option<"into", "into", "std::string", /*default=*/"\"rs-ag\"",
-           "rs-ag | reduce-bcast">,
+    Option<"into", "into", "::mlir::coco::SplitForm",
+           /*default=*/"::mlir::coco::SplitForm::ReduceScatterAllGather",
+           "the two collectives an all_reduce becomes", [{::llvm::cl::values(
+             clEnumValN(::mlir::coco::SplitForm::ReduceScatterAllGather,
+                        "rs-ag", "reduce_scatter + all_gather"),
+             clEnumValN(::mlir::coco::SplitForm::ReduceBroadcast,
+                        "reduce-bcast", "reduce_to_root + broadcast"))}]>,
     Option<"dim", "dim", "int64_t", /*default=*/"0",
            "dimension the reduce_scatter slices">,
     Option<"root", "root", "int64_t", /*default=*/"0",

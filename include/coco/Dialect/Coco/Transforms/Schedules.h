@@ -55,8 +55,9 @@ bool runsAlong(Operation *collective, ArrayRef<int64_t> axes);
 /// Preconditions of the split rewrites (diagnostics on failure).
 LogicalResult checkSplitAllReduce(AllReduceOp op, int64_t dim,
                                   SymbolTableCollection &symbols);
-LogicalResult checkSplitAllReduceToReduceBroadcast(
-    AllReduceOp op, int64_t root, SymbolTableCollection &symbols);
+LogicalResult
+checkSplitAllReduceToReduceBroadcast(AllReduceOp op, int64_t root,
+                                     SymbolTableCollection &symbols);
 
 /// all_reduce -> all_gather(reduce_scatter(x, dim)).
 FailureOr<AllGatherOp> splitAllReduce(RewriterBase &rewriter, AllReduceOp op,
@@ -64,9 +65,9 @@ FailureOr<AllGatherOp> splitAllReduce(RewriterBase &rewriter, AllReduceOp op,
                                       SymbolTableCollection &symbols);
 
 /// all_reduce -> broadcast(reduce_to_root(x, root), root).
-FailureOr<BroadcastOp> splitAllReduceToReduceBroadcast(
-    RewriterBase &rewriter, AllReduceOp op, int64_t root,
-    SymbolTableCollection &symbols);
+FailureOr<BroadcastOp>
+splitAllReduceToReduceBroadcast(RewriterBase &rewriter, AllReduceOp op,
+                                int64_t root, SymbolTableCollection &symbols);
 
 /// Checks that `op` can become the two-level all-reduce (see
 /// coco-hierarchical-all-reduce): it runs along every axis of `inner` and
@@ -103,8 +104,7 @@ LogicalResult reorderToFixedPoint(RewriterBase &rewriter, Operation *root,
 
 /// Checks that argument `argIndex` of `function` can be sharded (along
 /// exactly `axes`, when given) and returns the sliced type it gets.
-FailureOr<DTensorType> checkShardState(func::FuncOp function,
-                                       unsigned argIndex,
+FailureOr<DTensorType> checkShardState(func::FuncOp function, unsigned argIndex,
                                        ArrayRef<int64_t> axes = {});
 
 /// Makes argument `argIndex` of `function` sliced as its uses slice it (see
@@ -126,11 +126,6 @@ LogicalResult checkPipelineSend(SendOp send, int64_t dim,
 LogicalResult pipelineSend(RewriterBase &rewriter, SendOp send, int64_t dim,
                            SymbolTableCollection &symbols);
 
-/// The attribute by which a schedule asks coco-overlap (which runs on
-/// buffers, inside coco-lower-to-cpu) to chunk a collective and its
-/// producer matmul; coco-localize carries it to the rank-local op.
-constexpr llvm::StringLiteral kOverlapChunksAttr = "coco.overlap_chunks";
-
 /// Checks, at the global view, that `collective` (a coco.all_reduce, or a
 /// coco.reduce_scatter along the last dim) consumes a coco.matmul used by it
 /// alone, whose rows divide into `chunks` (>= 2) blocks.
@@ -145,9 +140,9 @@ LogicalResult markForOverlap(RewriterBase &rewriter, Operation *collective,
 /// Rank-local: folds a dim-0 coco.comm.reduce_scatter on a static axis into
 /// an all_to_all plus an elementwise sum of the received chunks (see
 /// coco-fuse-reduce-scatter). Returns the value replacing its result.
-FailureOr<Value> foldReduceScatterIntoElementwise(
-    RewriterBase &rewriter, CommReduceScatterOp op,
-    SymbolTableCollection &symbols);
+FailureOr<Value>
+foldReduceScatterIntoElementwise(RewriterBase &rewriter, CommReduceScatterOp op,
+                                 SymbolTableCollection &symbols);
 
 } // namespace mlir::coco
 

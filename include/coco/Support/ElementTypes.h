@@ -1,0 +1,54 @@
+//===- ElementTypes.h - MLIR element types as the runtime's -----*- C++ -*-===//
+//
+// The compiler's side of coco/Runtime/CocoElementTypes.def: which MLIR
+// element type is which runtime element type. The lowering passes its code
+// to the runtime; the translators spell its kind and C storage type in the
+// host programs and libraries they write.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef COCO_SUPPORT_ELEMENTTYPES_H
+#define COCO_SUPPORT_ELEMENTTYPES_H
+
+#include "mlir/IR/Types.h"
+
+#include <cstdint>
+#include <optional>
+
+namespace mlir::coco {
+
+struct RuntimeElementType {
+  int32_t code;        // CocoDType / ElementKind value
+  const char *kind;    // "F32": COCO_DTYPE_F32, ElementKind::F32
+  const char *name;    // "f32"
+  const char *cppType; // the C storage type of one element
+  unsigned bytes;
+};
+
+/// The runtime's element type of `type`, or none (e.g. index, f8, complex).
+/// i1 travels as i8, one byte per element.
+inline std::optional<RuntimeElementType> runtimeElementType(Type type) {
+  const char *kind = type.isF32()                             ? "F32"
+                     : type.isF64()                           ? "F64"
+                     : type.isF16()                           ? "F16"
+                     : type.isBF16()                          ? "BF16"
+                     : type.isInteger(32)                     ? "I32"
+                     : type.isInteger(64)                     ? "I64"
+                     : type.isInteger(8) || type.isInteger(1) ? "I8"
+                                                              : nullptr;
+  if (!kind)
+    return std::nullopt;
+  static const RuntimeElementType table[] = {
+#define COCO_ELEMENT_TYPE(KIND, NAME, CODE, BYTES, STORAGE)                    \
+  {CODE, #KIND, NAME, #STORAGE, BYTES},
+#include "coco/Runtime/CocoElementTypes.def"
+  };
+  for (const RuntimeElementType &entry : table)
+    if (std::string_view(entry.kind) == kind)
+      return entry;
+  return std::nullopt;
+}
+
+} // namespace mlir::coco
+
+#endif // COCO_SUPPORT_ELEMENTTYPES_H
