@@ -1140,3 +1140,14 @@ func.func @negative_peer(%b: memref<4xf32>) {
   coco.comm.recv from %c into %b on @pp[0] : memref<4xf32>
   return
 }
+
+// -----
+
+// Rank-local collectives: a negative root is no rank of the group (the
+// global-view ops reject it while inferring their type).
+coco.grid @dp(shape = [2])
+func.func @negative_comm_root(%m: memref<4xf32>) {
+  // expected-error @+1 {{'coco.comm.broadcast' op root -1 is negative: roots are ranks of the group}}
+  coco.comm.broadcast %m into %m root -1 on @dp[0] : memref<4xf32>, memref<4xf32>
+  return
+}
