@@ -31,8 +31,8 @@ import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.join(ROOT, "build", "bin")
-sys.path.insert(0, os.path.join(ROOT, "test", "Integration", "lib"))
-from coco_harness import launcher  # noqa: E402
+sys.path.insert(0, os.path.join(ROOT, "python"))
+from coco.runner import launcher  # noqa: E402
 
 PROGRAM = """coco.grid @g(shape = [2, 2])
 !L = !coco.dtensor<{n}xf32, [local, local] on @g>

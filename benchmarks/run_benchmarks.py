@@ -33,10 +33,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.path.join(ROOT, "build")
 BIN = os.path.join(BUILD, "bin")
 WORKLOADS = os.path.join(ROOT, "test", "Integration", "DataParallel")
-# mpirun, or an MPI singleton where COCO_LAUNCHER=none (the GPU bundle,
-# whose run.sh puts the harness on PYTHONPATH): the tests' harness decides.
-sys.path.insert(0, os.path.join(ROOT, "test", "Integration", "lib"))
-from coco_harness import launcher  # noqa: E402
+# mpirun, or an MPI singleton where COCO_LAUNCHER=none (the GPU bundle):
+# the front end's runner decides, for the tests and the benchmarks alike.
+sys.path.insert(0, os.path.join(ROOT, "python"))
+from coco.runner import launcher  # noqa: E402
 
 TP = os.path.join(ROOT, "test", "Integration", "TensorParallel")
 PP = os.path.join(ROOT, "test", "Integration", "PipelineParallel")

@@ -21,6 +21,8 @@ import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "python"))
+from coco.runner import launcher  # noqa: E402
 
 
 def main():
@@ -45,9 +47,7 @@ def main():
         python = os.path.join(ROOT, "build", "torch-venv", "bin", "python")
     env = dict(os.environ, COCO_TOOLS_DIR=os.environ.get("COCO_TOOLS_DIR",
                                                          os.path.join(ROOT, "build", "bin")))
-    mpirun = ["mpirun", "--oversubscribe", "-np", str(args.ranks)]
-    if os.geteuid() == 0:
-        mpirun.insert(1, "--allow-run-as-root")
+    mpirun = launcher(args.ranks)
 
     rows = []
     for hidden in [int(h) for h in args.hidden.split(",")]:

@@ -22,7 +22,9 @@ config.environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
 config.environment["OMPI_MCA_rmaps_base_oversubscribe"] = "1"
 # Don't let a hung test sit for the runtime's default 300 s.
 config.environment["COCO_TIMEOUT_S"] = "60"
-config.environment["PYTHONPATH"] = os.path.join(config.coco_src_root, "test", "Integration", "lib")
+config.environment["PYTHONPATH"] = os.pathsep.join(
+    [os.path.join(config.coco_src_root, "test", "Integration", "lib"),
+     os.path.join(config.coco_src_root, "python")])
 
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.coco_tools_dir, append_path=True)

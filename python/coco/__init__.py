@@ -30,6 +30,12 @@ your arrays every step (no files, no copies; see coco.inprocess):
     step = prog.load()                  # on every rank: mpirun -np 2 python train.py
     step(w=w, g=g, lr=0.01)             # w updated in place
 
+The package's modules: builder (grids, parameters, values, Program), ops
+(collectives and compute ops), schedules (pass options, transform scripts),
+compiler (coco-compile, the library cache), runner (mpirun, the signature
+manifest, Compiled), placements (the block rule), inprocess (coco.load),
+tools (finding coco's tools).
+
 Result types come from coco itself: each op is verified by coco-opt as it
 is built, which also infers its placements, so an illegal combination
 raises CocoError with the verifier's message at the line that built it.
@@ -37,12 +43,14 @@ raises CocoError with the verifier's message at the line that built it.
 from .inprocess import Entry, Library, load, world_rank, world_size
 from .placements import (Local, Placement, Replicated, Sliced, TensorType, assemble, blocks,
                          grid_coords, placement)
-from .program import (CocoError, Compiled, Grid, Program, Scalar, Tensor, all_gather,
-                      all_reduce, all_to_all, broadcast, dropout, exp, expand, matmul, maximum,
-                      minimum, norm, reduce, reduce_scatter, reduce_to_root, rsqrt, slice, sqrt)
+from .builder import Grid, Program, Scalar, Tensor
+from .ops import (all_gather, all_reduce, all_to_all, broadcast, dropout, exp, expand, matmul,
+                  maximum, minimum, norm, reduce, reduce_scatter, reduce_to_root, rsqrt, slice, sqrt)
+from .placements import CocoError
+from .runner import Compiled, EntrySignature, ProgramFailed, launcher, read_manifest
 
 __all__ = [
-    "CocoError", "Compiled", "Entry", "Grid", "Library", "Local", "Placement", "Program",
+    "CocoError", "Compiled", "Entry", "EntrySignature", "ProgramFailed", "launcher", "read_manifest", "Grid", "Library", "Local", "Placement", "Program",
     "Replicated", "Scalar", "Sliced", "Tensor", "TensorType", "all_gather", "all_reduce",
     "all_to_all", "assemble", "blocks", "broadcast", "dropout", "exp", "expand", "grid_coords",
     "load", "matmul", "maximum", "minimum", "norm", "placement", "reduce", "reduce_scatter",

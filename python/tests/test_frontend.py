@@ -136,7 +136,7 @@ def test_transform_script_equals_passes(tmp_path, case):
     script.write_text(prog.transform_script())
     source = tmp_path / "program.mlir"
     source.write_text(prog.mlir())
-    tools = coco.program._tools_dir()
+    tools = coco.tools.tools_dir()
     via_script = subprocess.run(
         [os.path.join(tools, "coco-opt"), str(source),
          f"--transform-preload-library=transform-library-paths={script}", "--transform-interpreter"],
@@ -181,10 +181,7 @@ def test_runtime_error_becomes_exception(tmp_path):
     outdir.mkdir()
     for r in range(R):
         np.zeros(8, np.float32).tofile(indir / f"g.rank{r}.bin")
-    cmd = ["mpirun", "--oversubscribe", "-np", str(R)]
-    if os.geteuid() == 0:
-        cmd.insert(1, "--allow-run-as-root")
-    proc = subprocess.run(cmd + [compiled.exe, "--in", str(indir), "--out", str(outdir)],
+    proc = subprocess.run(coco.launcher(R) + [compiled.exe, "--in", str(indir), "--out", str(outdir)],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode != 0
     assert re.search(r"holds 32 bytes, but 'g' .* needs 64", proc.stdout + proc.stderr)
@@ -192,7 +189,7 @@ def test_runtime_error_becomes_exception(tmp_path):
 
 def _gpu_runtime_built():
     """Whether coco was built with the GPU path (libCocoRuntimeGPU)."""
-    lib = os.path.join(coco.program._tools_dir(), "..", "lib", "libCocoRuntimeGPU.so")
+    lib = os.path.join(coco.tools.tools_dir(), "..", "lib", "libCocoRuntimeGPU.so")
     return os.path.exists(lib)
 
 

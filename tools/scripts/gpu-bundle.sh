@@ -14,8 +14,8 @@
 # every schedule; bench/ the benchmark programs (Adam at 16M..1G elements,
 # the layer at B=2,4,8); lib/ libCocoRuntimeGPU and libCocoRuntime; ompi/
 # Open MPI (orted, its components, help files) and the libraries it needs,
-# relocated with OPAL_PREFIX; py/ and benchmarks/ the numpy checks and the
-# benchmark driver; run.sh (tools/scripts/run-on-gpu.sh) runs it all.
+# relocated with OPAL_PREFIX; py/ and benchmarks/ the numpy checks (with the
+# coco package, whose runner they use) and the benchmark driver; run.sh (tools/scripts/run-on-gpu.sh) runs it all.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 OUT=$(mkdir -p "${1:-$ROOT/gpu-bundle}" && cd "${1:-$ROOT/gpu-bundle}" && pwd)
@@ -57,6 +57,9 @@ python3 "$ROOT/benchmarks/run_benchmarks.py" --target gpu --ranks 1 --sizes 16M,
   --workloads adam --layer-batches 2,4,8 --build-only --keep "$OUT/bench" >/dev/null
 cp "$BUILD"/lib/libCocoRuntimeGPU.so* "$BUILD"/lib/libCocoRuntime.so* "$OUT/lib/"
 cp "$ROOT"/test/Integration/lib/{coco_harness,reference,check_optimizer,check_layer}.py "$OUT/py/"
+# The front end's runner (coco.runner), which the harness and the benchmark
+# driver launch programs with.
+mkdir -p "$OUT/py/coco" && cp "$ROOT"/python/coco/*.py "$OUT/py/coco/"
 cp "$ROOT"/benchmarks/{run_benchmarks,torch_fused_adam}.py "$OUT/benchmarks/"
 cp "$ROOT/tools/scripts/run-on-gpu.sh" "$OUT/run.sh"
 

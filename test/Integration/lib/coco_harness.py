@@ -1,75 +1,27 @@
-"""Runs a program built by coco-compile on MPI ranks with numpy inputs.
-
-The program's host main reads replicated and sliced inputs as whole global
-tensors (NAME.bin) and local inputs per rank (NAME.rank<R>.bin), and writes
-every rank's part of each output (NAME.rank<R>.bin); see CocoHost.h.
+"""The integration tests' helpers: running a program built by coco-compile
+on MPI ranks with numpy inputs (coco.runner), comparing with references.
 """
 import os
-import shlex
 import subprocess
-import tempfile
+import sys
 
 import numpy as np
 
-MPIRUN = ["mpirun", "--allow-run-as-root", "--oversubscribe", "--mca", "btl", "self,vader"]
+# The runner is the front end's (python/coco/runner.py): one launcher and one
+# way to pass inputs and read outputs for the front end, these tests and the
+# benchmarks. The GPU bundle ships the package beside this file.
+try:
+    import coco.runner
+except ImportError:
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..",
+                                    "python"))
+    import coco.runner
 
+from coco.runner import ProgramFailed, launcher  # noqa: F401  (re-exported)
 
-def launcher(ranks):
-    """mpirun, or nothing (an MPI singleton) where COCO_LAUNCHER=none: the
-    lent GPU machines have no mpirun (tools/scripts/gpu-bundle.sh)."""
-    if os.environ.get("COCO_LAUNCHER") == "none":
-        if ranks != 1:
-            raise SystemExit(f"COCO_LAUNCHER=none runs one rank (an MPI singleton), not {ranks}")
-        return []
-    return MPIRUN + ["-np", str(ranks)]
-
-
-class ProgramFailed(Exception):
-    def __init__(self, returncode, output):
-        super().__init__(f"program exited with {returncode}:\n{output}")
-        self.returncode = returncode
-        self.output = output
-
-
-def run(exe, ranks, inputs=None, local_inputs=None, scalars=None, outputs=(), timeout=120,
-        extra_args=(), env=None):
-    """inputs: name -> global array (replicated/sliced args);
-    local_inputs: name -> list of per-rank arrays (local args);
-    outputs: name -> (dtype, per-rank local shape or a function rank -> shape).
-    Returns (name -> list of per-rank arrays, stdout)."""
-    inputs = inputs or {}
-    local_inputs = local_inputs or {}
-    scalars = scalars or {}
-    with tempfile.TemporaryDirectory(prefix="coco-run-") as work:
-        indir = os.path.join(work, "in")
-        outdir = os.path.join(work, "out")
-        os.makedirs(indir)
-        os.makedirs(outdir)
-        for name, value in inputs.items():
-            np.ascontiguousarray(value).tofile(os.path.join(indir, f"{name}.bin"))
-        for name, values in local_inputs.items():
-            assert len(values) == ranks, name
-            for r, value in enumerate(values):
-                np.ascontiguousarray(value).tofile(os.path.join(indir, f"{name}.rank{r}.bin"))
-        cmd = launcher(ranks) + [exe, "--in", indir, "--out", outdir]
-        for name, value in scalars.items():
-            cmd += ["--set", f"{name}={value!r}"]
-        cmd += list(extra_args)
-        full_env = dict(os.environ)
-        full_env.update(env or {})
-        proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                              timeout=timeout, env=full_env)
-        if proc.returncode != 0:
-            raise ProgramFailed(proc.returncode, " ".join(shlex.quote(c) for c in cmd) + "\n" + proc.stdout)
-        results = {}
-        for name, (dtype, shape) in dict(outputs).items():
-            per_rank = []
-            for r in range(ranks):
-                local_shape = shape(r) if callable(shape) else shape
-                data = np.fromfile(os.path.join(outdir, f"{name}.rank{r}.bin"), dtype=dtype)
-                per_rank.append(data.reshape(local_shape))
-            results[name] = per_rank
-        return results, proc.stdout
+# run(exe, ranks, inputs, local_inputs, scalars, outputs, ...) -> (name ->
+# per-rank arrays, stdout): see coco.runner.run_executable.
+run = coco.runner.run_executable
 
 
 def slices(array, ranks, dim):

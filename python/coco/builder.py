@@ -1,4 +1,5 @@
-"""Building coco programs in Python, compiling them, running them on MPI ranks.
+"""Building coco programs: grids, distributed parameters, values, and the
+Program that holds one entry function.
 
 Types. Every tensor op is written as coco IR with its operand types only (the
 syntax of coco's ops with inferred result types), and coco-opt parses and
@@ -9,51 +10,21 @@ re-implement them, and an illegal combination raises CocoError with the
 verifier's diagnostic at the Python line that built the op. Answers are
 cached (the same op on the same types is asked once per process).
 """
-import fcntl
-import hashlib
 import os
 import re
-import shutil
 import subprocess
 import sys
-import tempfile
 
-import numpy as np
-
-from .inprocess import load
+from . import compiler
 from .placements import (CocoError, Local, Replicated, Sliced, TensorType, _scan_dtensor_types,
-                         assemble, blocks, placement)
-
-_DTYPES = {"f32": np.float32, "f64": np.float64, "f16": np.float16, "i32": np.int32,
-           "i64": np.int64}
+                         placement)
+from .schedules import Schedule
+from .tools import run_tool, tool_path
 
 
 def _float_literal(value):
     """A float as MLIR reads it (which 1e-08 is not)."""
     return "%.17e" % float(value)
-
-
-def _tools_dir():
-    env = os.environ.get("COCO_TOOLS_DIR")
-    if env:
-        return env
-    here = os.path.dirname(os.path.abspath(__file__))
-    build = os.path.join(here, "..", "..", "build", "bin")
-    if os.path.exists(os.path.join(build, "coco-opt")):
-        return os.path.abspath(build)
-    found = shutil.which("coco-opt")
-    if found:
-        return os.path.dirname(found)
-    raise CocoError("cannot find the coco tools: build coco (tools/scripts/build.sh) "
-                    "or set COCO_TOOLS_DIR")
-
-
-def _tool(name, *args, stdin=None):
-    result = subprocess.run([os.path.join(_tools_dir(), name), *args], input=stdin,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    if result.returncode != 0:
-        raise CocoError(result.stderr.strip() or f"{name} failed ({result.returncode})")
-    return result.stdout
 
 
 # -- asking coco-opt ----------------------------------------------------------
@@ -111,7 +82,7 @@ def _query(grid_decl, operand_types, text, result=True):
         args = ", ".join(f"%a{i}: {t}" for i, t in enumerate(operand_types))
         body = "" if text is None else f"  {'%r = ' if result else ''}{text}\n"
         module = f"{grid_decl}\nfunc.func @query({args}) {{\n{body}  return\n}}\n"
-        proc = subprocess.run([os.path.join(_tools_dir(), "coco-opt"), "-", "--mlir-print-op-generic"],
+        proc = subprocess.run([tool_path("coco-opt"), "-", "--mlir-print-op-generic"],
                               input=module, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         if proc.returncode != 0:
             answer = (False, _diagnostics(proc.stderr))
@@ -345,8 +316,7 @@ class Program:
         self.updates = []     # names of updated parameters
         self.results = []     # (name, Tensor)
         self._next = 0
-        self._schedule = dict(split=False, reorder=False, shard_state=(), fuse=False, overlap=0,
-                              hierarchical=None, axes=None)
+        self._schedule = Schedule()
 
     # -- building ---------------------------------------------------------
     def _ssa(self):
@@ -484,49 +454,12 @@ class Program:
         all_gather along them (before the other schedules).
         axes: split, reorder and shard_state only act on collectives along
         exactly these grid axes (default: all)."""
-        if split == "auto":
-            if not profile:
-                raise CocoError("schedule('auto') needs profile=FILE (a machine profile: "
-                                "coco-calibrate writes one)")
-            if ranks is None and any(e is None for e in self.grid.shape):
-                raise CocoError("schedule('auto') on a grid with '?' needs ranks=N")
-            self._schedule = dict(split=False, reorder=False, shard_state=tuple(shard_state),
-                                  fuse=False, overlap=0, hierarchical=None, axes=None,
-                                  auto=(os.path.abspath(profile), ranks))
-            return self
-        if fuse and any(e is None for e in self.grid.shape):
-            raise CocoError("fuse needs a static grid (the number of ranks at compile time)")
-        if overlap and overlap < 2:
-            raise CocoError("overlap needs at least 2 chunks")
-        self._schedule = dict(split=split, reorder=reorder, shard_state=tuple(shard_state),
-                              fuse=fuse, overlap=int(overlap),
-                              hierarchical=_axis_list(hierarchical), axes=_axis_list(axes))
+        self._schedule = Schedule.chosen(self.grid, split, reorder, shard_state, fuse, overlap,
+                                         hierarchical, axes, profile, ranks)
         return self
 
     def _passes(self):
-        s = self._schedule
-        if s.get("auto"):
-            profile, ranks = s["auto"]
-            option = f"--coco-autoschedule=profile={profile}"
-            if ranks is not None:
-                option += f" ranks={int(ranks)}"
-            if s["shard_state"]:
-                option += f" state={','.join(s['shard_state'])}"
-            return [option]
-        axes = ",".join(map(str, s["axes"])) if s["axes"] is not None else None
-        on_axes = f"axes={axes}" if axes is not None else ""
-        passes = []
-        if s["hierarchical"] is not None:
-            passes.append("--coco-hierarchical-all-reduce=inner=" +
-                          ",".join(map(str, s["hierarchical"])))
-        if s["split"]:
-            passes.append("--coco-split" + (f"={on_axes}" if on_axes else ""))
-        if s["reorder"]:
-            passes.append("--coco-reorder" + (f"={on_axes}" if on_axes else ""))
-        if s["shard_state"]:
-            passes.append(f"--coco-shard-state=args={','.join(s['shard_state'])}" +
-                          (f" {on_axes}" if on_axes else ""))
-        return passes
+        return self._schedule.passes()
 
     def transform_script(self):
         """The schedule as a transform-dialect script, equivalent to the
@@ -538,42 +471,7 @@ class Program:
         loss, only those along the inner axes and more), where the
         transform.coco ops would fail on any other all_reduce they are given.
         reorder and shard_state are transform.coco ops on the functions."""
-        s = self._schedule
-        if s.get("auto"):
-            raise CocoError("schedule('auto') has no transform script: the cost model "
-                            "chooses when the program is compiled (coco-autoschedule)")
-        axes = None if s["axes"] is None else ", ".join(map(str, s["axes"]))
-        axes_attr = "" if axes is None else f"axes = array<i64: {axes}>"
-        passes = []
-        if s["hierarchical"] is not None:
-            inner = ",".join(map(str, s["hierarchical"]))
-            passes.append(("coco-hierarchical-all-reduce", f'"inner" = "{inner}"'))
-        if s["split"]:
-            passes.append(("coco-split", "" if axes is None else
-                           f'"axes" = "{axes.replace(" ", "")}"'))
-        handle_use = "transform.consumed" if passes else "transform.readonly"
-        lines = ["module attributes {transform.with_named_sequence} {",
-                 "  transform.named_sequence @__transform_main(%root: !transform.any_op "
-                 f"{{{handle_use}}}) {{"]
-        module = "%root"
-        for i, (name, options) in enumerate(passes):
-            with_options = f" with options = {{ {options} }}" if options else ""
-            lines.append(f'    %m{i} = transform.apply_registered_pass "{name}"{with_options} '
-                         f"to {module} : (!transform.any_op) -> !transform.any_op")
-            module = f"%m{i}"
-        lines.append('    %f = transform.structured.match ops{["func.func"]} in '
-                     f"{module} : (!transform.any_op) -> !transform.any_op")
-        handle = "%f"
-        if s["reorder"]:
-            attrs = f" {{{axes_attr}}}" if axes_attr else ""
-            lines.append(f"    %f2 = transform.coco.reorder {handle}{attrs} : (!transform.any_op) -> !transform.any_op")
-            handle = "%f2"
-        if s["shard_state"]:
-            names = ", ".join(f'"{n}"' for n in s["shard_state"])
-            attrs = f"args = [{names}]" + (f", {axes_attr}" if axes_attr else "")
-            lines.append(f"    %f3 = transform.coco.shard_state {handle} {{{attrs}}} : (!transform.any_op) -> !transform.any_op")
-        lines += ["    transform.yield", "  }", "}"]
-        return "\n".join(lines) + "\n"
+        return self._schedule.transform_script()
 
     # -- IR ---------------------------------------------------------------
     def mlir(self):
@@ -595,52 +493,23 @@ class Program:
 
     def scheduled_mlir(self):
         """The module after the schedule's passes (verified by coco-opt)."""
-        return _tool("coco-opt", "-", *self._passes(), stdin=self.mlir())
+        return run_tool("coco-opt", "-", *self._passes(), stdin=self.mlir())
 
     def check(self):
         """Verifies the program with coco's verifiers; raises CocoError."""
         self.scheduled_mlir()
         return self
 
-    def _lowering(self, target):
-        """coco-compile's options for this program's schedule and `target`."""
-        if target not in ("cpu", "gpu"):
-            raise CocoError(f"target must be 'cpu' or 'gpu', got {target!r}")
-        options = []
-        if self._schedule["fuse"]:
-            options.append("fuse-reduce-scatter=true")
-        if self._schedule["overlap"]:
-            options.append(f"overlap-chunks={self._schedule['overlap']}")
-        pipeline = f"coco-lower-to-{target}" + ("{" + " ".join(options) + "}" if options else "")
-        return ["--target", target, "--pipeline", pipeline,
-                *[f"--pre-pass={p}" for p in self._passes()]]
-
     def compile(self, workdir=None, keep=False, target="cpu"):
-        """Compiles to an MPI executable; returns a Compiled. target="gpu"
+        """Compiles to an MPI executable; returns a coco.Compiled. target="gpu"
         lowers with coco-lower-to-gpu (kernels, NCCL, cuBLAS; one rank per
         GPU) if coco was built with the GPU path."""
-        lowering = self._lowering(target)
-        work = workdir or tempfile.mkdtemp(prefix=f"coco-{self.name}-")
-        os.makedirs(work, exist_ok=True)
-        source = os.path.join(work, f"{self.name}.mlir")
-        with open(source, "w") as f:
-            f.write(self.mlir())
-        scheduled = self.scheduled_mlir()  # raises with the diagnostic
-        exe = os.path.join(work, self.name)
-        _tool("coco-compile", source, "-o", exe, *lowering)
-        return Compiled(exe, _parse_signature(scheduled, self.name), self.grid, work)
+        return compiler.compile_executable(self, workdir, target)
 
     def compile_library(self, path, target="cpu"):
         """Compiles to a shared library for in-process calls (coco.load);
         returns `path`."""
-        lowering = self._lowering(target)
-        self.scheduled_mlir()  # raises with the diagnostic
-        with tempfile.TemporaryDirectory(prefix=f"coco-{self.name}-") as work:
-            source = os.path.join(work, f"{self.name}.mlir")
-            with open(source, "w") as f:
-                f.write(self.mlir())
-            _tool("coco-compile", source, "--emit=shared", "-o", path, *lowering)
-        return path
+        return compiler.compile_library(self, path, target)
 
     def load(self, target="cpu", cache_dir=None):
         """Compiles the program into a shared library and loads it into this
@@ -649,278 +518,4 @@ class Program:
         build (in cache_dir, default $COCO_CACHE_DIR or ~/.cache/coco), and
         when every rank of a host calls load, one compiles while the others
         wait for it."""
-        lowering = self._lowering(target)
-        key = hashlib.sha256("\0".join([self.mlir(), *lowering, *_build_identity()])
-                             .encode()).hexdigest()[:24]
-        cache = cache_dir or os.environ.get("COCO_CACHE_DIR") or \
-            os.path.join(os.path.expanduser("~"), ".cache", "coco")
-        os.makedirs(cache, exist_ok=True)
-        path = os.path.join(cache, f"lib{self.name}-{key}.so")
-        with open(path + ".lock", "w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            if not os.path.exists(path):
-                partial = f"{path}.{os.getpid()}.tmp"
-                try:
-                    self.compile_library(partial, target)
-                    os.replace(partial, path)
-                finally:
-                    if os.path.exists(partial):
-                        os.remove(partial)
-        return load(path)[self.name]
-
-
-def _build_identity():
-    """What a cached library depends on besides the program: the coco build
-    (its tools and runtime libraries, by path and modification time) and
-    this CPU (coco-compile targets the host CPU, and a cache directory may
-    be shared by machines of several kinds)."""
-    tools = _tools_dir()
-    lib = os.path.join(os.path.dirname(tools), "lib")
-    files = [os.path.join(tools, t) for t in ("coco-opt", "coco-translate", "coco-compile")]
-    files += [os.path.join(lib, f) for f in ("libCocoRuntime.so", "libCocoRuntimeGPU.so")]
-    identity = [f"{os.path.realpath(f)}:{os.stat(f).st_mtime_ns}" for f in files
-                if os.path.exists(f)]
-    try:
-        with open("/proc/cpuinfo") as cpuinfo:
-            identity += sorted({line.strip() for line in cpuinfo
-                                if line.startswith(("model name", "flags", "Features",
-                                                    "CPU part", "CPU implementer"))})
-    except OSError:
-        identity.append(os.uname().machine)
-    return identity
-
-
-def _axis_list(axes):
-    if axes is None:
-        return None
-    return (int(axes),) if isinstance(axes, int) else tuple(int(a) for a in axes)
-
-
-def _parse_signature(module_text, name):
-    """name -> TensorType of the (scheduled) entry's tensor arguments and results."""
-    header = re.search(r"func\.func @" + name + r"\((.*?)\)( -> \((.*?)\))? (attributes|\{)",
-                       module_text, re.S)
-    info = {}
-    for m in re.finditer(r"(!coco\.dtensor<(?:[^<>]|<\d+>)*>) \{[^}]*coco\.name = \"(\w+)\"",
-                         header.group(0)):
-        info[m.group(2)] = TensorType.parse(m.group(1))
-    return info
-
-
-class Compiled:
-    """A compiled program: run it on MPI ranks with numpy arrays.
-
-    `signature` maps the names of the entry's tensor arguments and results
-    to their TensorType after the schedule (coco-shard-state, for instance,
-    makes state arguments sliced)."""
-
-    def __init__(self, exe, signature, grid, workdir):
-        self.exe = exe
-        self.signature = signature
-        self.grid = grid
-        self.workdir = workdir
-
-    def _type(self, name):
-        if name not in self.signature:
-            raise CocoError(f"the program has no tensor parameter or result '{name}'")
-        return self.signature[name]
-
-    def blocks(self, name, value, ranks):
-        """The per-rank blocks of argument or result `name` on `ranks` ranks
-        (see coco.blocks): from a global array, or, for one local on some
-        axis, from a list of per-rank global-shape arrays."""
-        return blocks(value, self._type(name), self.grid.extents(ranks))
-
-    def assemble(self, name, parts, ranks):
-        """The global array of `name` (not local on any axis) from its
-        per-rank blocks (see coco.assemble)."""
-        return assemble(parts, self._type(name), self.grid.extents(ranks))
-
-    def run(self, ranks, inputs=None, scalars=None, outputs=None, timeout=300, per_rank=False):
-        """Runs the program on `ranks` MPI ranks (world rank r at the grid
-        coordinates of r in row-major order).
-
-        inputs: name -> value. For an argument replicated or sliced on every
-        grid axis, the global numpy array (each rank takes its block). For
-        one local on some axis, a list with one array per world rank: that
-        rank's block (its local shape; e.g. on a [DP, TP] grid, the TP
-        block of the rank's own gradient), or an array of the global shape
-        of which the rank's block is taken.
-
-        Returns name -> value for every updated parameter and result: the
-        global numpy array for tensors not local on any axis (assembled from
-        the blocks; blocks follow numpy.array_split, so sizes need not
-        divide), a list of the per-rank blocks for those local on some axis
-        (or for every tensor with per_rank=True; coco.assemble turns them
-        into a global array). outputs: the names to return (default: all)."""
-        inputs = inputs or {}
-        extents = self.grid.extents(ranks)
-        with tempfile.TemporaryDirectory(prefix="coco-run-") as work:
-            indir, outdir = os.path.join(work, "in"), os.path.join(work, "out")
-            os.makedirs(indir)
-            os.makedirs(outdir)
-            for name, value in inputs.items():
-                ttype = self._type(name)
-                dtype = _DTYPES[ttype.dtype]
-                try:
-                    per_rank_inputs = blocks(value, ttype, extents)
-                except CocoError as error:
-                    raise CocoError(f"input '{name}': {error}") from None
-                if ttype.is_local:
-                    for r, v in enumerate(per_rank_inputs):
-                        np.ascontiguousarray(v, dtype=dtype).tofile(
-                            os.path.join(indir, f"{name}.rank{r}.bin"))
-                else:
-                    # The host cuts each rank's block from the global array.
-                    np.ascontiguousarray(value, dtype=dtype).tofile(os.path.join(indir, f"{name}.bin"))
-            cmd = ["mpirun", "--oversubscribe", "-np", str(ranks)]
-            if os.geteuid() == 0:
-                cmd.insert(1, "--allow-run-as-root")
-            cmd += [self.exe, "--in", indir, "--out", outdir, "--quiet"]
-            for name, value in (scalars or {}).items():
-                cmd += ["--set", f"{name}={value!r}"]
-            proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                  timeout=timeout)
-            if proc.returncode != 0:
-                raise CocoError(proc.stdout.strip())
-            results = {}
-            for name in sorted({f[:f.index(".rank")] for f in os.listdir(outdir)}):
-                if outputs is not None and name not in outputs:
-                    continue
-                ttype = self._type(name)
-                dtype = _DTYPES[ttype.dtype]
-                parts = [np.fromfile(os.path.join(outdir, f"{name}.rank{r}.bin"), dtype=dtype)
-                         .reshape(ttype.local_shape(r, extents)) for r in range(ranks)]
-                if per_rank or ttype.is_local:
-                    results[name] = parts
-                else:
-                    results[name] = assemble(parts, ttype, extents)
-            return results
-
-
-# -- collectives and compute ops --------------------------------------------
-#
-# `along`: the grid axes a collective runs on (an int or a list; a list runs
-# on the flattened group, its first axis outermost). By default coco takes
-# them from the operand: all its local axes (all_reduce, reduce_scatter,
-# reduce_to_root, broadcast), the axes slicing its one sliced dimension
-# (all_gather, all_to_all), axis 0 on a one-axis grid (slice). Only the
-# placements on those axes change.
-
-def _along(along):
-    axes = _axis_list(along)
-    return "" if axes is None else f" along [{', '.join(map(str, axes))}]"
-
-
-def _tensor(x, op):
-    if not isinstance(x, Tensor):
-        raise CocoError(f"coco.{op} needs a distributed tensor, got {type(x).__name__}")
-    return x
-
-
-def all_reduce(x, op="sum", along=None):
-    """local -> replicated on the `along` axes: every rank gets the
-    combination (sum, prod, min, max, avg) of the values of its group."""
-    x = _tensor(x, "all_reduce")
-    return x.prog._op(lambda a: f"coco.all_reduce {op} {a}{_along(along)} : {x.type}", [x])
-
-
-def reduce_scatter(x, dim=0, op="sum", along=None):
-    """local -> sliced<dim> on the `along` axes (several: the first outermost)."""
-    x = _tensor(x, "reduce_scatter")
-    return x.prog._op(lambda a: f"coco.reduce_scatter {op} {a} dim {dim}{_along(along)} : {x.type}",
-                      [x])
-
-
-def all_gather(x, along=None):
-    """sliced -> replicated on the `along` axes (the innermost slicing levels)."""
-    x = _tensor(x, "all_gather")
-    return x.prog._op(lambda a: f"coco.all_gather {a}{_along(along)} : {x.type}", [x])
-
-
-def broadcast(x, root=0, along=None):
-    """local or replicated -> replicated on the `along` axes: the value of
-    rank `root` of the group (row-major over its axes)."""
-    x = _tensor(x, "broadcast")
-    return x.prog._op(lambda a: f"coco.broadcast {a} root {root}{_along(along)} : {x.type}", [x])
-
-
-def reduce_to_root(x, root=0, op="sum", along=None):
-    """local -> local: rank `root` of the group gets the combination."""
-    x = _tensor(x, "reduce_to_root")
-    return x.prog._op(lambda a: f"coco.reduce_to_root {op} {a} root {root}{_along(along)} : {x.type}",
-                      [x])
-
-
-def all_to_all(x, dim, along=None):
-    """sliced<s> -> sliced<dim> on the `along` axes."""
-    x = _tensor(x, "all_to_all")
-    return x.prog._op(lambda a: f"coco.all_to_all {a} dim {dim}{_along(along)} : {x.type}", [x])
-
-
-def slice(x, dim=0, along=None):
-    """replicated -> sliced<dim> on the `along` axes (no traffic)."""
-    x = _tensor(x, "slice")
-    return x.prog._op(lambda a: f"coco.slice {a} dim {dim}{_along(along)} : {x.type}", [x])
-
-
-def sqrt(x):
-    return _tensor(x, "sqrt").prog._unary("sqrt", x)
-
-
-def rsqrt(x):
-    return _tensor(x, "rsqrt").prog._unary("rsqrt", x)
-
-
-def exp(x):
-    return _tensor(x, "exp").prog._unary("exp", x)
-
-
-def maximum(a, b):
-    return a.prog._pointwise("max", (a, b))
-
-
-def minimum(a, b):
-    return a.prog._pointwise("min", (a, b))
-
-
-def norm(x):
-    """L2 norm over all elements, as a rank-0 tensor (use .item())."""
-    x = _tensor(x, "norm")
-    return x.prog._op(lambda a: f"coco.norm {a} : {x.type}", [x])
-
-
-def reduce(x, dims, op="sum"):
-    """Reduces `dims` away; on an axis slicing a reduced dim the result is
-    local (partial results)."""
-    x = _tensor(x, "reduce")
-    dims = ", ".join(str(d) for d in sorted(dims))
-    return x.prog._op(lambda a: f"coco.reduce {op} {a} dims [{dims}] : {x.type}", [x])
-
-
-def matmul(a, b):
-    """[..., M, K] x [K, N] -> [..., M, N], placements axis by axis (CoCoNet's
-    table, see coco.matmul in docs/generated/CocoDialect.md)."""
-    a, b = _tensor(a, "matmul"), _tensor(b, "matmul")
-    return a.prog._op(lambda x, y: f"coco.matmul {x}, {y} : {a.type}, {b.type}", [a, b])
-
-
-def expand(x, shape, dims):
-    """Broadcasts x so that its dimension i is dimension dims[i] of `shape`
-    (its placements carry over, sliced<d> becoming sliced<dims[d]>)."""
-    x = _tensor(x, "expand")
-    dims = [int(d) for d in dims]
-    places = [Sliced(dims[p.dim] if p.dim < len(dims) else p.dim, p.within)
-              if isinstance(p, Sliced) else p for p in x.ttype.placements]
-    result = TensorType(shape, x.dtype, places, x.grid.name).mlir()
-    return x.prog._op(lambda a: f"coco.expand {a} dims {dims} : {x.type} to {result}", [x])
-
-
-def dropout(x, p, seed):
-    """Zeroes elements with probability p (same mask on every rank and
-    layout for the same seed), scaling the others by 1/(1-p)."""
-    x = _tensor(x, "dropout")
-    prog = x.prog
-    p = prog._as_scalar(p, "f32")
-    seed = seed if isinstance(seed, Scalar) else prog._as_scalar(int(seed), "i64")
-    return prog._op(lambda a, q, s: f"coco.dropout {a}, {q}, {s} : {x.type}", [x, p, seed])
+        return compiler.load_cached(self, target, cache_dir)

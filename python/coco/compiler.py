@@ -1,0 +1,91 @@
+"""Compiling a Program with coco-compile: an MPI executable (with its
+signature manifest), a shared library for in-process calls, and the cache of
+libraries that Program.load keeps.
+"""
+import fcntl
+import hashlib
+import os
+import tempfile
+
+from .inprocess import load
+from .placements import CocoError
+from .runner import Compiled, read_manifest
+from .tools import run_tool, tools_dir
+
+
+def _write_source(program, work):
+    source = os.path.join(work, f"{program.name}.mlir")
+    with open(source, "w") as f:
+        f.write(program.mlir())
+    return source
+
+
+def compile_executable(program, workdir, target):
+    """coco-compile's executable of `program` in `workdir` (a new temporary
+    directory if None), with the manifest of its scheduled signature."""
+    lowering = program._schedule.lowering(target)
+    work = workdir or tempfile.mkdtemp(prefix=f"coco-{program.name}-")
+    os.makedirs(work, exist_ok=True)
+    source = _write_source(program, work)
+    program.scheduled_mlir()  # raises with the diagnostic
+    exe = os.path.join(work, program.name)
+    manifest = os.path.join(work, f"{program.name}.signature.json")
+    run_tool("coco-compile", source, "-o", exe, "--signature", manifest, *lowering)
+    entries = read_manifest(manifest)
+    if program.name not in entries:
+        raise CocoError(f"{manifest} does not describe @{program.name}")
+    return Compiled(exe, entries[program.name], program.grid, work)
+
+
+def compile_library(program, path, target):
+    """coco-compile's shared library of `program` at `path`."""
+    lowering = program._schedule.lowering(target)
+    program.scheduled_mlir()  # raises with the diagnostic
+    with tempfile.TemporaryDirectory(prefix=f"coco-{program.name}-") as work:
+        source = _write_source(program, work)
+        run_tool("coco-compile", source, "--emit=shared", "-o", path, *lowering)
+    return path
+
+
+def load_cached(program, target, cache_dir):
+    """Program.load: the library from the cache, compiled by one rank of
+    the host while the others wait on its lock."""
+    lowering = program._schedule.lowering(target)
+    key = hashlib.sha256("\0".join([program.mlir(), *lowering, *build_identity()])
+                         .encode()).hexdigest()[:24]
+    cache = cache_dir or os.environ.get("COCO_CACHE_DIR") or \
+        os.path.join(os.path.expanduser("~"), ".cache", "coco")
+    os.makedirs(cache, exist_ok=True)
+    path = os.path.join(cache, f"lib{program.name}-{key}.so")
+    with open(path + ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not os.path.exists(path):
+            partial = f"{path}.{os.getpid()}.tmp"
+            try:
+                compile_library(program, partial, target)
+                os.replace(partial, path)
+            finally:
+                if os.path.exists(partial):
+                    os.remove(partial)
+    return load(path)[program.name]
+
+
+def build_identity():
+    """What a cached library depends on besides the program: the coco build
+    (its tools and runtime libraries, by path and modification time) and
+    this CPU (coco-compile targets the host CPU, and a cache directory may
+    be shared by machines of several kinds)."""
+    tools = tools_dir()
+    lib = os.path.join(os.path.dirname(tools), "lib")
+    files = [os.path.join(tools, t) for t in ("coco-opt", "coco-translate", "coco-compile")]
+    files += [os.path.join(lib, f) for f in ("libCocoRuntime.so", "libCocoRuntimeGPU.so")]
+    identity = [f"{os.path.realpath(f)}:{os.stat(f).st_mtime_ns}" for f in files
+                if os.path.exists(f)]
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            identity += sorted({line.strip() for line in cpuinfo
+                                if line.startswith(("model name", "flags", "Features",
+                                                    "CPU part", "CPU implementer"))})
+    except OSError:
+        identity.append(os.uname().machine)
+    return identity

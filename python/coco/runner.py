@@ -1,0 +1,261 @@
+"""Running compiled coco programs on MPI ranks: one launcher and one runner
+for the front end (Compiled.run), the integration tests
+(test/Integration/lib/coco_harness.py) and the benchmarks.
+
+A program built by coco-compile reads replicated and sliced inputs as whole
+global tensors (IN/NAME.bin; each rank cuts its block) and local inputs per
+rank (IN/NAME.rank<R>.bin), and writes every rank's block of each output
+(OUT/NAME.rank<R>.bin); see coco/Runtime/CocoHost.h. Which arguments and
+results there are, and how they are placed, comes from the signature
+manifest that coco-translate --coco-to-signature-json writes (coco-compile
+--signature FILE).
+"""
+import json
+import os
+import shlex
+import signal
+import subprocess
+import tempfile
+
+import numpy as np
+
+from .placements import CocoError, Local, Replicated, Sliced, TensorType, assemble, blocks
+
+# numpy types of the element types a host program reads and writes (bf16 has
+# no numpy type: pass its raw uint16 bits).
+DTYPES = {"f32": np.float32, "f64": np.float64, "f16": np.float16, "bf16": np.uint16,
+          "i32": np.int32, "i64": np.int64}
+
+# One host: shared memory between the ranks. $COCO_MPIRUN replaces this
+# (e.g. "mpirun --hostfile hosts --mca btl self,tcp" for several hosts).
+_MPIRUN = ["mpirun", "--oversubscribe", "--mca", "btl", "self,vader"]
+
+
+def launcher(ranks):
+    """The command prefix that starts `ranks` MPI ranks: $COCO_MPIRUN or
+    mpirun on this host (as root where the tests run in containers), or
+    nothing (an MPI singleton) where COCO_LAUNCHER=none: the lent GPU
+    machines have no mpirun (tools/scripts/gpu-bundle.sh)."""
+    if os.environ.get("COCO_LAUNCHER") == "none":
+        if ranks != 1:
+            raise CocoError(f"COCO_LAUNCHER=none runs one rank (an MPI singleton), not {ranks}")
+        return []
+    custom = os.environ.get("COCO_MPIRUN")
+    cmd = shlex.split(custom) if custom else list(_MPIRUN)
+    if not custom and os.geteuid() == 0:
+        cmd.insert(1, "--allow-run-as-root")
+    return cmd + ["-np", str(ranks)]
+
+
+class ProgramFailed(CocoError):
+    """A run that exited with an error, or did not finish in time; the
+    message has the command and everything the ranks printed."""
+
+    def __init__(self, returncode, output):
+        super().__init__(f"program exited with {returncode}:\n{output}")
+        self.returncode = returncode
+        self.output = output
+
+
+def run_executable(exe, ranks, inputs=None, local_inputs=None, scalars=None, outputs=(),
+                   timeout=120, extra_args=(), env=None):
+    """Runs `exe` on `ranks` ranks.
+
+    inputs: name -> global array (replicated/sliced arguments);
+    local_inputs: name -> list of per-rank arrays (local arguments);
+    scalars: name -> value (--set NAME=VALUE);
+    outputs: name -> (numpy dtype, per-rank block shape or a function
+    rank -> shape).
+    Returns (name -> list of per-rank arrays, the ranks' output)."""
+    inputs = inputs or {}
+    local_inputs = local_inputs or {}
+    with tempfile.TemporaryDirectory(prefix="coco-run-") as work:
+        indir, outdir = os.path.join(work, "in"), os.path.join(work, "out")
+        os.makedirs(indir)
+        os.makedirs(outdir)
+        for name, value in inputs.items():
+            np.ascontiguousarray(value).tofile(os.path.join(indir, f"{name}.bin"))
+        for name, values in local_inputs.items():
+            if len(values) != ranks:
+                raise CocoError(f"input '{name}' is per rank: {len(values)} arrays for "
+                                f"{ranks} ranks")
+            for r, value in enumerate(values):
+                np.ascontiguousarray(value).tofile(os.path.join(indir, f"{name}.rank{r}.bin"))
+        cmd = launcher(ranks) + [exe, "--in", indir, "--out", outdir]
+        for name, value in (scalars or {}).items():
+            cmd += ["--set", f"{name}={value!r}"]
+        cmd += list(extra_args)
+        shown = " ".join(shlex.quote(c) for c in cmd)
+        # A session of its own, so that a run past `timeout` is stopped with
+        # every rank it started (mpirun forwards SIGTERM to them).
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                env={**os.environ, **(env or {})}, start_new_session=True)
+        try:
+            printed, _ = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            printed = _stop(proc)
+            raise ProgramFailed("timeout", f"{shown}\ndid not finish within {timeout} s; "
+                                f"stopped. It printed:\n{printed}") from None
+        if proc.returncode != 0:
+            raise ProgramFailed(proc.returncode, f"{shown}\n{printed}")
+        results = {}
+        for name, (dtype, shape) in dict(outputs).items():
+            per_rank = []
+            for r in range(ranks):
+                path = os.path.join(outdir, f"{name}.rank{r}.bin")
+                if not os.path.exists(path):
+                    raise ProgramFailed(0, f"{shown}\nrank {r} wrote no output '{name}'\n"
+                                        f"{printed}")
+                local_shape = shape(r) if callable(shape) else shape
+                per_rank.append(np.fromfile(path, dtype=dtype).reshape(local_shape))
+            results[name] = per_rank
+        return results, printed
+
+
+def _stop(proc):
+    """Ends the session of `proc` (SIGTERM, then SIGKILL); what it printed."""
+    for sig, grace in ((signal.SIGTERM, 10), (signal.SIGKILL, None)):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            break
+        try:
+            return proc.communicate(timeout=grace)[0]
+        except subprocess.TimeoutExpired:
+            continue
+    return proc.communicate()[0]
+
+
+# -- the signature manifest -----------------------------------------------------
+
+MANIFEST_VERSION = 1
+
+
+def _placement(spec):
+    kind = spec["kind"]
+    if kind == "replicated":
+        return Replicated()
+    if kind == "local":
+        return Local()
+    if kind == "sliced":
+        return Sliced(spec["dim"], spec.get("within"))
+    raise CocoError(f"signature manifest: unknown placement kind {kind!r}")
+
+
+def _tensor_type(spec):
+    return TensorType(spec["shape"], spec["element"],
+                      [_placement(p) for p in spec["placements"]], spec["grid"])
+
+
+class EntrySignature:
+    """An entry as its host program sees it: `tensors` (name -> TensorType
+    of every tensor argument and result), `outputs` (the names the program
+    writes: updated arguments, then results) and `scalars` (name ->
+    (element type, default or None))."""
+
+    def __init__(self, spec):
+        self.name = spec["name"]
+        self.tensors, self.scalars, self.outputs = {}, {}, []
+        for arg in spec["args"]:
+            if arg["kind"] == "tensor":
+                self.tensors[arg["name"]] = _tensor_type(arg)
+                if arg["updated"]:
+                    self.outputs.append(arg["name"])
+            else:
+                default = arg["default"]
+                self.scalars[arg["name"]] = (arg["element"],
+                                             float(default) if isinstance(default, str)
+                                             else default)
+        for result in spec["results"]:
+            self.tensors[result["name"]] = _tensor_type(result)
+            self.outputs.append(result["name"])
+
+
+def read_manifest(path):
+    """Entry name -> EntrySignature from a manifest written by
+    coco-translate --coco-to-signature-json."""
+    with open(path) as f:
+        manifest = json.load(f)
+    if manifest.get("version") != MANIFEST_VERSION:
+        raise CocoError(f"{path}: signature manifest version {manifest.get('version')}, "
+                        f"this front end reads version {MANIFEST_VERSION}")
+    return {e["name"]: EntrySignature(e) for e in manifest["entries"]}
+
+
+class Compiled:
+    """A compiled program: run it on MPI ranks with numpy arrays.
+
+    `signature` maps the names of the entry's tensor arguments and results
+    to their TensorType after the schedule (coco-shard-state, for instance,
+    makes state arguments sliced); `entry` is its EntrySignature."""
+
+    def __init__(self, exe, entry, grid, workdir):
+        self.exe = exe
+        self.entry = entry
+        self.signature = entry.tensors
+        self.grid = grid
+        self.workdir = workdir
+
+    def _type(self, name):
+        if name not in self.signature:
+            raise CocoError(f"the program has no tensor parameter or result '{name}'")
+        return self.signature[name]
+
+    def blocks(self, name, value, ranks):
+        """The per-rank blocks of argument or result `name` on `ranks` ranks
+        (see coco.blocks): from a global array, or, for one local on some
+        axis, from a list of per-rank global-shape arrays."""
+        return blocks(value, self._type(name), self.grid.extents(ranks))
+
+    def assemble(self, name, parts, ranks):
+        """The global array of `name` (not local on any axis) from its
+        per-rank blocks (see coco.assemble)."""
+        return assemble(parts, self._type(name), self.grid.extents(ranks))
+
+    def run(self, ranks, inputs=None, scalars=None, outputs=None, timeout=300, per_rank=False):
+        """Runs the program on `ranks` MPI ranks (world rank r at the grid
+        coordinates of r in row-major order).
+
+        inputs: name -> value. For an argument replicated or sliced on every
+        grid axis, the global numpy array (each rank takes its block). For
+        one local on some axis, a list with one array per world rank: that
+        rank's block (its local shape; e.g. on a [DP, TP] grid, the TP
+        block of the rank's own gradient), or an array of the global shape
+        of which the rank's block is taken.
+
+        Returns name -> value for every updated parameter and result: the
+        global numpy array for tensors not local on any axis (assembled from
+        the blocks; blocks follow numpy.array_split, so sizes need not
+        divide), a list of the per-rank blocks for those local on some axis
+        (or for every tensor with per_rank=True; coco.assemble turns them
+        into a global array). outputs: the names to return (default: all)."""
+        extents = self.grid.extents(ranks)
+        global_inputs, local_inputs = {}, {}
+        for name, value in (inputs or {}).items():
+            ttype = self._type(name)
+            dtype = DTYPES[ttype.dtype]
+            try:
+                per_rank_inputs = blocks(value, ttype, extents)
+            except CocoError as error:
+                raise CocoError(f"input '{name}': {error}") from None
+            if ttype.is_local:
+                local_inputs[name] = [np.asarray(v, dtype=dtype) for v in per_rank_inputs]
+            else:
+                # The host cuts each rank's block from the global array.
+                global_inputs[name] = np.asarray(value, dtype=dtype)
+        for name in outputs or ():
+            if name not in self.entry.outputs:
+                raise CocoError(f"'{name}' is not an output of the program (its outputs: "
+                                f"{', '.join(self.entry.outputs) or 'none'})")
+        wanted = [n for n in self.entry.outputs if outputs is None or n in outputs]
+        read = {name: (DTYPES[self.signature[name].dtype],
+                       lambda r, t=self.signature[name]: t.local_shape(r, extents))
+                for name in wanted}
+        parts, _ = run_executable(self.exe, ranks, global_inputs, local_inputs, scalars, read,
+                                  timeout=timeout, extra_args=["--quiet"])
+        results = {}
+        for name in wanted:
+            ttype = self.signature[name]
+            results[name] = parts[name] if per_rank or ttype.is_local \
+                else assemble(parts[name], ttype, extents)
+        return results

@@ -1,0 +1,127 @@
+"""Schedules of a program: which of coco's schedule passes run before the
+lowering, as coco-opt options, as a transform-dialect script, and as
+coco-compile's lowering options. The passes are the judges: a schedule whose
+preconditions fail is their diagnostic (or remark), not a check here.
+"""
+import os
+
+from .placements import CocoError
+
+
+def axis_list(axes):
+    """None, an axis or a list of axes -> None or a tuple of ints."""
+    if axes is None:
+        return None
+    return (int(axes),) if isinstance(axes, int) else tuple(int(a) for a in axes)
+
+
+class Schedule:
+    """CoCoNet's schedules by hand (split, reorder, shard_state, fuse,
+    overlap, hierarchical, axes), or the cost model's choice (`auto`: the
+    machine profile and the number of ranks)."""
+
+    def __init__(self, split=False, reorder=False, shard_state=(), fuse=False, overlap=0,
+                 hierarchical=None, axes=None, auto=None):
+        self.split = split
+        self.reorder = reorder
+        self.shard_state = tuple(shard_state)
+        self.fuse = fuse
+        self.overlap = int(overlap)
+        self.hierarchical = axis_list(hierarchical)
+        self.axes = axis_list(axes)
+        self.auto = auto
+
+    @classmethod
+    def chosen(cls, grid, split=False, reorder=False, shard_state=(), fuse=False, overlap=0,
+               hierarchical=None, axes=None, profile=None, ranks=None):
+        """The schedule Program.schedule asks for (see its docstring)."""
+        if split == "auto":
+            if not profile:
+                raise CocoError("schedule('auto') needs profile=FILE (a machine profile: "
+                                "coco-calibrate writes one)")
+            if ranks is None and any(e is None for e in grid.shape):
+                raise CocoError("schedule('auto') on a grid with '?' needs ranks=N")
+            return cls(shard_state=shard_state, auto=(os.path.abspath(profile), ranks))
+        if fuse and any(e is None for e in grid.shape):
+            raise CocoError("fuse needs a static grid (the number of ranks at compile time)")
+        if overlap and overlap < 2:
+            raise CocoError("overlap needs at least 2 chunks")
+        return cls(split, reorder, shard_state, fuse, overlap, hierarchical, axes)
+
+    def passes(self):
+        """coco-opt options of the schedule passes, in order."""
+        if self.auto:
+            profile, ranks = self.auto
+            option = f"--coco-autoschedule=profile={profile}"
+            if ranks is not None:
+                option += f" ranks={int(ranks)}"
+            if self.shard_state:
+                option += f" state={','.join(self.shard_state)}"
+            return [option]
+        on_axes = "" if self.axes is None else "axes=" + ",".join(map(str, self.axes))
+        passes = []
+        if self.hierarchical is not None:
+            passes.append("--coco-hierarchical-all-reduce=inner=" +
+                          ",".join(map(str, self.hierarchical)))
+        if self.split:
+            passes.append("--coco-split" + (f"={on_axes}" if on_axes else ""))
+        if self.reorder:
+            passes.append("--coco-reorder" + (f"={on_axes}" if on_axes else ""))
+        if self.shard_state:
+            passes.append(f"--coco-shard-state=args={','.join(self.shard_state)}" +
+                          (f" {on_axes}" if on_axes else ""))
+        return passes
+
+    def lowering(self, target):
+        """coco-compile's options for this schedule and `target`."""
+        if target not in ("cpu", "gpu"):
+            raise CocoError(f"target must be 'cpu' or 'gpu', got {target!r}")
+        options = []
+        if self.fuse:
+            options.append("fuse-reduce-scatter=true")
+        if self.overlap:
+            options.append(f"overlap-chunks={self.overlap}")
+        pipeline = f"coco-lower-to-{target}" + ("{" + " ".join(options) + "}" if options else "")
+        return ["--target", target, "--pipeline", pipeline,
+                *[f"--pre-pass={p}" for p in self.passes()]]
+
+    def transform_script(self):
+        """The schedule as a transform-dialect script, equivalent to the
+        passes (see Program.transform_script)."""
+        if self.auto:
+            raise CocoError("schedule('auto') has no transform script: the cost model "
+                            "chooses when the program is compiled (coco-autoschedule)")
+        axes = None if self.axes is None else ", ".join(map(str, self.axes))
+        axes_attr = "" if axes is None else f"axes = array<i64: {axes}>"
+        passes = []
+        if self.hierarchical is not None:
+            inner = ",".join(map(str, self.hierarchical))
+            passes.append(("coco-hierarchical-all-reduce", f'"inner" = "{inner}"'))
+        if self.split:
+            passes.append(("coco-split", "" if axes is None else
+                           f'"axes" = "{axes.replace(" ", "")}"'))
+        handle_use = "transform.consumed" if passes else "transform.readonly"
+        lines = ["module attributes {transform.with_named_sequence} {",
+                 "  transform.named_sequence @__transform_main(%root: !transform.any_op "
+                 f"{{{handle_use}}}) {{"]
+        module = "%root"
+        for i, (name, options) in enumerate(passes):
+            with_options = f" with options = {{ {options} }}" if options else ""
+            lines.append(f'    %m{i} = transform.apply_registered_pass "{name}"{with_options} '
+                         f"to {module} : (!transform.any_op) -> !transform.any_op")
+            module = f"%m{i}"
+        lines.append('    %f = transform.structured.match ops{["func.func"]} in '
+                     f"{module} : (!transform.any_op) -> !transform.any_op")
+        handle = "%f"
+        if self.reorder:
+            attrs = f" {{{axes_attr}}}" if axes_attr else ""
+            lines.append(f"    %f2 = transform.coco.reorder {handle}{attrs} : "
+                         "(!transform.any_op) -> !transform.any_op")
+            handle = "%f2"
+        if self.shard_state:
+            names = ", ".join(f'"{n}"' for n in self.shard_state)
+            attrs = f"args = [{names}]" + (f", {axes_attr}" if axes_attr else "")
+            lines.append(f"    %f3 = transform.coco.shard_state {handle} {{{attrs}}} : "
+                         "(!transform.any_op) -> !transform.any_op")
+        lines += ["    transform.yield", "  }", "}"]
+        return "\n".join(lines) + "\n"

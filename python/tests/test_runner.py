@@ -1,0 +1,126 @@
+"""coco.runner: the signature manifest coco-compile writes (and the front
+end reads instead of parsing signatures), the one launcher, and the runner's
+errors: a failed run, a run past its timeout, an output that does not
+exist."""
+import json
+import os
+import stat
+import sys
+import time
+
+import numpy as np
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(ROOT, "python"))
+sys.path.insert(0, os.path.join(ROOT, "python", "examples"))
+
+import coco  # noqa: E402
+import adam  # noqa: E402
+from coco import runner  # noqa: E402
+
+
+def test_manifest_describes_the_scheduled_entry(tmp_path):
+    prog = adam.build(1000, coco.Grid("dp", [2])).schedule(split=True, reorder=True,
+                                                            shard_state=["m", "v"])
+    compiled = prog.compile(workdir=str(tmp_path))
+    path = tmp_path / f"{prog.name}.signature.json"
+    manifest = json.loads(path.read_text())
+    assert manifest["version"] == runner.MANIFEST_VERSION
+    (entry,) = manifest["entries"]
+    assert entry["name"] == prog.name
+    by_name = {a["name"]: a for a in entry["args"]}
+    # coco-shard-state made the state sliced; the gradient stays local.
+    assert by_name["m"]["placements"] == [{"kind": "sliced", "dim": 0}]
+    assert by_name["g"]["placements"] == [{"kind": "local"}]
+    assert by_name["w"]["updated"] and not by_name["g"]["updated"]
+    assert by_name["lr"]["kind"] == "scalar" and by_name["lr"]["element"] == "f32"
+    # The front end's view of it.
+    assert compiled.entry.outputs == ["w", "m", "v"]
+    assert str(compiled.signature["m"]) == "!coco.dtensor<1000xf32, sliced<0> on @dp>"
+    assert compiled.signature["g"].is_local
+    assert compiled.entry.scalars["lr"] == ("f32", pytest.approx(by_name["lr"]["default"]))
+
+
+def test_manifest_version_is_checked(tmp_path):
+    path = tmp_path / "m.json"
+    path.write_text(json.dumps({"version": 99, "entries": []}))
+    with pytest.raises(coco.CocoError, match="version 99, this front end reads version 1"):
+        runner.read_manifest(str(path))
+
+
+def test_manifest_placements_with_within(tmp_path):
+    # Two axes slicing one dimension against the grid's order.
+    spec = {"version": 1, "entries": [{"name": "f", "args": [
+        {"name": "x", "kind": "tensor", "updated": False, "element": "f32", "shape": [12],
+         "grid": "g", "grid_shape": [2, 3], "init": "Uniform",
+         "placements": [{"kind": "sliced", "dim": 0, "within": 1},
+                        {"kind": "sliced", "dim": 0}]},
+        {"name": "c", "kind": "scalar", "updated": False, "element": "f32", "default": "-inf"}],
+        "results": []}]}
+    path = tmp_path / "m.json"
+    path.write_text(json.dumps(spec))
+    entry = runner.read_manifest(str(path))["f"]
+    x = entry.tensors["x"]
+    assert x.slice_levels(0) == [1, 0]
+    # Rank 1 (coordinates (0, 1)): block 1 of 3 along axis 1, then half 0.
+    assert x.block(1, [2, 3]) == (slice(4, 6),)
+    assert entry.scalars["c"] == ("f32", float("-inf"))
+    assert entry.outputs == []
+
+
+def test_unknown_output_is_an_error(tmp_path):
+    prog = adam.build(64, coco.Grid("dp", [2]))
+    compiled = prog.compile(workdir=str(tmp_path))
+    with pytest.raises(coco.CocoError, match="'loss' is not an output of the program "
+                                             r"\(its outputs: w, m, v\)"):
+        compiled.run(ranks=2, outputs=["loss"])
+
+
+def test_launcher(monkeypatch):
+    monkeypatch.delenv("COCO_LAUNCHER", raising=False)
+    monkeypatch.delenv("COCO_MPIRUN", raising=False)
+    default = coco.launcher(3)
+    assert default[0] == "mpirun" and default[-2:] == ["-np", "3"]
+    assert "self,vader" in default
+    monkeypatch.setenv("COCO_MPIRUN", "mpirun --hostfile 'my hosts' --mca btl self,tcp")
+    assert coco.launcher(4) == ["mpirun", "--hostfile", "my hosts", "--mca", "btl",
+                                "self,tcp", "-np", "4"]
+    monkeypatch.setenv("COCO_LAUNCHER", "none")
+    assert coco.launcher(1) == []
+    with pytest.raises(coco.CocoError, match="runs one rank"):
+        coco.launcher(2)
+
+
+def _script(tmp_path, body):
+    path = tmp_path / "prog.sh"
+    path.write_text("#!/bin/sh\n" + body)
+    path.chmod(path.stat().st_mode | stat.S_IEXEC)
+    return str(path)
+
+
+def test_failed_run_carries_the_command_and_output(tmp_path):
+    exe = _script(tmp_path, 'echo "rank says no" >&2\nexit 3\n')
+    with pytest.raises(coco.ProgramFailed, match="rank says no") as failed:
+        runner.run_executable(exe, 1)
+    assert exe in failed.value.output
+
+
+def test_run_past_timeout_is_stopped(tmp_path):
+    marker = tmp_path / "still-running"
+    exe = _script(tmp_path, f'echo started\nsleep 30\ntouch "{marker}"\n')
+    start = time.monotonic()
+    with pytest.raises(coco.ProgramFailed, match=r"did not finish within 3 s; stopped\. "
+                                                 r"It printed:\n(.|\n)*started"):
+        runner.run_executable(exe, 1, timeout=3)
+    assert time.monotonic() - start < 20
+    # The rank was stopped with the launcher, not left behind.
+    time.sleep(1)
+    assert not marker.exists()
+
+
+def test_missing_output_is_an_error(tmp_path):
+    exe = _script(tmp_path, "exit 0\n")
+    with pytest.raises(coco.ProgramFailed, match="rank 0 wrote no output 'w'"):
+        runner.run_executable(exe, 1, outputs={"w": (np.float32, (4,))})
