@@ -35,24 +35,25 @@ import threading
 
 import numpy as np
 
+from .dtypes import ELEMENT_TYPES, NAME_OF_CODE, has_numpy_type, numpy_dtype
 from .placements import CocoError
 
 _ABI_VERSION = 2  # COCO_LIBRARY_ABI_VERSION
 _MAX_RESULT_RANK = 8  # COCO_MAX_RESULT_RANK
 _P64 = ctypes.POINTER(ctypes.c_int64)
 
-# CocoDType codes and their numpy types (bf16 needs a numpy dtype named
-# "bfloat16", such as ml_dtypes.bfloat16).
-_DTYPE_NAMES = ["f32", "f64", "f16", "bf16", "i32", "i64", "i8"]
-_NUMPY = {0: np.dtype(np.float32), 1: np.dtype(np.float64), 2: np.dtype(np.float16),
-          4: np.dtype(np.int32), 5: np.dtype(np.int64), 6: np.dtype(np.int8)}
+# CocoDType codes and their numpy types (coco.dtypes; bf16 needs a numpy
+# dtype named "bfloat16", such as ml_dtypes.bfloat16).
+_DTYPE_NAMES = NAME_OF_CODE
+_NUMPY = {code: numpy_dtype(name) for code, name in NAME_OF_CODE.items()
+          if has_numpy_type(name)}
 
 
 def _dtype_code(dtype):
     if dtype.name == "bfloat16":
-        return 3
+        return ELEMENT_TYPES["bf16"][0]
     if dtype == np.bool_:
-        return 6  # i1 travels as one byte
+        return ELEMENT_TYPES["i8"][0]  # i1 travels as one byte
     for code, numpy_dtype in _NUMPY.items():
         if dtype == numpy_dtype:
             return code

@@ -19,12 +19,8 @@ import tempfile
 
 import numpy as np
 
+from .dtypes import numpy_dtype
 from .placements import CocoError, Local, Replicated, Sliced, TensorType, assemble, blocks
-
-# numpy types of the element types a host program reads and writes (bf16 has
-# no numpy type: pass its raw uint16 bits).
-DTYPES = {"f32": np.float32, "f64": np.float64, "f16": np.float16, "bf16": np.uint16,
-          "i32": np.int32, "i64": np.int64}
 
 # One host: shared memory between the ranks. $COCO_MPIRUN replaces this
 # (e.g. "mpirun --hostfile hosts --mca btl self,tcp" for several hosts).
@@ -233,7 +229,7 @@ class Compiled:
         global_inputs, local_inputs = {}, {}
         for name, value in (inputs or {}).items():
             ttype = self._type(name)
-            dtype = DTYPES[ttype.dtype]
+            dtype = numpy_dtype(ttype.dtype)
             try:
                 per_rank_inputs = blocks(value, ttype, extents)
             except CocoError as error:
@@ -248,7 +244,7 @@ class Compiled:
                 raise CocoError(f"'{name}' is not an output of the program (its outputs: "
                                 f"{', '.join(self.entry.outputs) or 'none'})")
         wanted = [n for n in self.entry.outputs if outputs is None or n in outputs]
-        read = {name: (DTYPES[self.signature[name].dtype],
+        read = {name: (numpy_dtype(self.signature[name].dtype),
                        lambda r, t=self.signature[name]: t.local_shape(r, extents))
                 for name in wanted}
         parts, _ = run_executable(self.exe, ranks, global_inputs, local_inputs, scalars, read,

@@ -4,6 +4,7 @@ errors: a failed run, a run past its timeout, an output that does not
 exist."""
 import json
 import os
+import re
 import stat
 import sys
 import time
@@ -124,3 +125,13 @@ def test_missing_output_is_an_error(tmp_path):
     exe = _script(tmp_path, "exit 0\n")
     with pytest.raises(coco.ProgramFailed, match="rank 0 wrote no output 'w'"):
         runner.run_executable(exe, 1, outputs={"w": (np.float32, (4,))})
+
+
+def test_element_types_agree_with_the_runtime_table():
+    from coco import dtypes
+    table = open(os.path.join(ROOT, "include", "coco", "Runtime", "CocoElementTypes.def")).read()
+    rows = re.findall(r'^COCO_ELEMENT_TYPE\(\w+, "(\w+)", (\d+), (\d+), \w+\)', table, re.M)
+    assert rows, "no rows found in CocoElementTypes.def"
+    assert {name: (int(code), int(size)) for name, code, size in rows} == dtypes.ELEMENT_TYPES
+    for name, (_, size) in dtypes.ELEMENT_TYPES.items():
+        assert dtypes.numpy_dtype(name).itemsize == size

@@ -1133,6 +1133,21 @@ func.func @peer_out_of_range(%x: !coco.dtensor<4xf32, local on @pp>) {
 
 // -----
 
+// On a 2-D grid the peer is a rank along the send's axis (here axis 1, of
+// 3 ranks; the 8 ranks of axis 0 do not count), and the one-axis peer is
+// accepted along it.
+coco.grid @g2(shape = [8, 3])
+func.func @peer_along_second_axis(%x: !coco.dtensor<4xf32, local on @g2[1]>) {
+  %c2 = arith.constant 2 : index
+  coco.send %x to %c2 along 1 : !coco.dtensor<4xf32, local on @g2[1]>
+  %c3 = arith.constant 3 : index
+  // expected-error @+1 {{'coco.send' op peer 3 is not a rank along axis 1 of grid @g2, which has 3 rank(s)}}
+  coco.send %x to %c3 along 1 : !coco.dtensor<4xf32, local on @g2[1]>
+  return
+}
+
+// -----
+
 coco.grid @pp(shape = [?])
 func.func @negative_peer(%b: memref<4xf32>) {
   %c = arith.constant -1 : index

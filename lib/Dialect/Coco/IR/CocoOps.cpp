@@ -218,11 +218,11 @@ static LogicalResult checkAxes(Operation *op, GridOp grid,
   return success();
 }
 
-/// The number of ranks of the group over `axes` (kDynamic if one is '?').
-static int64_t groupSize(GridOp grid, ArrayRef<int64_t> axes) {
+int64_t mlir::coco::groupSize(ArrayRef<int64_t> extents,
+                              ArrayRef<int64_t> axes) {
   int64_t size = 1;
   for (int64_t axis : axes) {
-    int64_t extent = grid.getShape()[axis];
+    int64_t extent = extents[axis];
     if (ShapedType::isDynamic(extent))
       return ShapedType::kDynamic;
     size *= extent;
@@ -235,7 +235,7 @@ static LogicalResult checkRootInGroup(Operation *op, GridOp grid,
   auto root = op->getAttrOfType<IntegerAttr>("root");
   if (!root)
     return success();
-  int64_t size = groupSize(grid, axes);
+  int64_t size = groupSize(grid.getShape(), axes);
   if (root.getInt() < 0)
     return op->emitOpError() << "root " << root.getInt()
                              << " is negative: roots are ranks of the group";
@@ -1242,10 +1242,12 @@ static bool runsOnOneRank(Operation *op) {
       op, collective.getCommGrid());
   if (!grid)
     return false;
-  ArrayRef<int64_t> shape = grid.getShape();
-  return llvm::all_of(collective.getCommAxes(), [&](int64_t axis) {
-    return axis >= 0 && axis < grid.getRank() && shape[axis] == 1;
-  });
+  SmallVector<int64_t> axes = collective.getCommAxes();
+  return llvm::all_of(axes,
+                      [&](int64_t axis) {
+                        return axis >= 0 && axis < grid.getRank();
+                      }) &&
+         groupSize(grid.getShape(), axes) == 1;
 }
 
 /// Rank-local collectives on tensors: over one rank the result is the input.

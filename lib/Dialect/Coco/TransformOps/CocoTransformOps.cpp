@@ -12,6 +12,9 @@
 
 #include "llvm/ADT/SetVector.h"
 
+#include <algorithm>
+#include <cstring>
+
 using namespace mlir;
 using namespace mlir::coco;
 
@@ -27,7 +30,10 @@ using namespace mlir::coco;
 
 /// Runs a schedule's checks (which report a failed precondition as an error
 /// at the payload op) with their errors held back: on failure they become
-/// the silenceable failure's diagnostics. Remarks and warnings pass through.
+/// the silenceable failure's diagnostics, and each is also a not-applied
+/// remark of the schedule (so that a suppressed failure, or an alternative
+/// that was skipped, still says why, like the passes do). Remarks and
+/// warnings pass through.
 static DiagnosedSilenceableFailure
 checkSilenceably(Operation *transformOp, function_ref<LogicalResult()> check) {
   SmallVector<Diagnostic> errors;
@@ -46,6 +52,14 @@ checkSilenceably(Operation *transformOp, function_ref<LogicalResult()> check) {
     return DiagnosedSilenceableFailure::success();
   if (errors.empty())
     return emitSilenceableFailure(transformOp, "the schedule does not apply");
+  // transform.coco.shard_state -> the category of coco-shard-state.
+  std::string schedule = transformOp->getName()
+                             .stripDialect() // "coco.shard_state"
+                             .drop_front(strlen("coco."))
+                             .str();
+  std::replace(schedule.begin(), schedule.end(), '_', '-');
+  for (Diagnostic &error : errors)
+    remarkNotApplied(error.getLocation(), schedule, error.str());
   return DiagnosedSilenceableFailure::silenceableFailure(std::move(errors));
 }
 

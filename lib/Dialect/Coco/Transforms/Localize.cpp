@@ -60,14 +60,7 @@ public:
 
   /// The number of ranks of the group over `axes` (kDynamic if unknown).
   int64_t groupSize(FlatSymbolRefAttr grid, ArrayRef<int64_t> axes) const {
-    int64_t size = 1;
-    for (int64_t axis : axes) {
-      int64_t extent = gridShape(grid)[axis];
-      if (ShapedType::isDynamic(extent))
-        return ShapedType::kDynamic;
-      size *= extent;
-    }
-    return size;
+    return coco::groupSize(gridShape(grid), axes);
   }
 
   RankedTensorType localType(DTensorType type) const {
@@ -763,7 +756,12 @@ public:
     // On a group of one rank every collective is the identity (a sum, an
     // average, a gather or a scatter over one rank leaves the data as it
     // is): no communication, no copy. A one-GPU run of a data-parallel step
-    // is then the update alone, like a single-GPU optimizer's.
+    // is then the update alone, like a single-GPU optimizer's. This is the
+    // rule of the comm ops' folders (CocoOps.cpp), applied here as well:
+    // coco-fuse-reduce-scatter runs between coco-localize and the
+    // pipeline's canonicalizer and would otherwise fuse a one-rank
+    // reduce_scatter into a loop, and no op or destination is built only to
+    // be folded away.
     if (this->grids.groupSize(inputType.getGrid(), axes) == 1 &&
         adaptor.getInput().getType() == this->grids.localType(resultType)) {
       rewriter.replaceOp(op, adaptor.getInput());

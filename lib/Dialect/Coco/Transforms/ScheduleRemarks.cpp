@@ -68,6 +68,18 @@ void mlir::coco::remarkNotApplied(Operation *op, StringRef schedule,
       << why.str();
 }
 
+void mlir::coco::remarkNotApplied(Location loc, StringRef schedule,
+                                  const Twine &why) {
+  if (QuietScheduleRemarks::active())
+    return;
+  MLIRContext *context = loc.getContext();
+  StringRef category = StringAttr::get(context, "coco-" + schedule).getValue();
+  remark::missed(loc, remark::RemarkOpts::name("not-applied")
+                          .category(category)
+                          .function(StringRef()))
+      << why.str();
+}
+
 void mlir::coco::warnNotApplied(Operation *op, StringRef schedule,
                                 const Twine &why) {
   if (QuietScheduleRemarks::active())

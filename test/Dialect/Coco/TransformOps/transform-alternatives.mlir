@@ -1,4 +1,16 @@
 // RUN: coco-opt %s --transform-interpreter --split-input-file -verify-diagnostics | FileCheck %s
+// RUN: not coco-opt %s --transform-interpreter --split-input-file --remarks-filter='coco-.*' -o /dev/null 2>&1 | FileCheck %s --check-prefix=REMARK
+
+// A schedule that did not apply still says why, as a not-applied remark of
+// its schedule, also when its failure was silenced (an alternative that
+// lost, failures(suppress)).
+// REMARK: transform-alternatives.mlir:32:10: remark: [Missed] not-applied | Category:coco-split | Remark="'coco.all_reduce' op cannot be split along dimension 0 of a rank-0 tensor"
+// REMARK: transform-alternatives.mlir:32:10: remark: [Passed] applied | Category:coco-split | Function=scalar_loss | Remark="all_reduce sum became reduce_to_root 0 + broadcast"
+// REMARK: transform-alternatives.mlir:66:10: remark: [Passed] applied | Category:coco-split | Function=vector_grad
+// REMARK: transform-alternatives.mlir:103:8: remark: [Missed] not-applied | Category:coco-overlap | Remark="'coco.all_reduce' op cannot be overlapped in 4 chunks: the matmul's 6 row(s) do not divide into them"
+// REMARK: transform-alternatives.mlir:103:8: remark: [Passed] applied | Category:coco-split | Function=suppressed_overlap
+// REMARK: transform-alternatives.mlir:129:10: remark: [Missed] not-applied | Category:coco-split | Remark="'coco.all_reduce' op cannot be split along dimension 0 of a rank-0 tensor"
+// REMARK: transform-alternatives.mlir:129:10: remark: [Missed] not-applied | Category:coco-hierarchical-all-reduce | Remark="'coco.all_reduce' op cannot be made hierarchical: it runs along [0], the inner axes only; there is no outer level"
 
 // A transform.coco op that does not apply fails silenceably and leaves the
 // payload as it was, so a script can fall back to another schedule.

@@ -39,6 +39,10 @@ class GlobalViewOp
 /// (verified) by the dialect, like the argument attributes.
 constexpr llvm::StringLiteral kOverlapChunksAttr = "coco.overlap_chunks";
 
+/// The number of ranks of the group over `axes` of a grid of `extents`
+/// (ShapedType::kDynamic if one of them is '?'). The axes must be in range.
+int64_t groupSize(ArrayRef<int64_t> extents, ArrayRef<int64_t> axes);
+
 /// Verifies that every grid named by `op` (in a `grid` attribute with its
 /// `axis` or `axes`, or in a distributed tensor type of an operand or
 /// result) exists and has the axes, that a collective's default axes are

@@ -30,6 +30,8 @@ namespace mlir::coco {
 void remarkApplied(Operation *op, StringRef schedule, const Twine &what);
 /// Not applied, and the precondition that failed.
 void remarkNotApplied(Operation *op, StringRef schedule, const Twine &why);
+/// The same at a location (a captured diagnostic's) in no known function.
+void remarkNotApplied(Location loc, StringRef schedule, const Twine &why);
 /// Not applied although the user asked for this schedule explicitly (a
 /// pipeline option, an axes filter): a warning, always shown, besides the
 /// remark.
