@@ -2,7 +2,11 @@
 
 #include "coco/Target/Cpp/EntrySignature.h"
 #include "coco/Dialect/Coco/IR/CocoOps.h"
+#include "coco/InitAll.h"
 #include "coco/Support/ElementTypes.h"
+
+#include "mlir/Tools/mlir-translate/Translation.h"
+#include "llvm/Support/CommandLine.h"
 
 #include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -342,4 +346,24 @@ void mlir::coco::emitEntryDeclaration(const EntrySignature &signature,
   os << "extern \"C\" void _mlir_ciface_" << signature.name << "(";
   llvm::interleaveComma(params, os);
   os << ");\n\n";
+}
+
+void mlir::coco::registerEntryTranslation(StringRef name, StringRef description,
+                                          StringRef entryOption,
+                                          StringRef entryHelp,
+                                          EntryTranslation translate) {
+  // Options live as long as the tool (registered once, at start-up).
+  auto *entries = new llvm::cl::opt<std::string>(
+      entryOption, llvm::cl::desc(entryHelp), llvm::cl::init(""));
+  TranslateFromMLIRRegistration registration(
+      name, description,
+      [entries, translate](Operation *op, raw_ostream &os) -> LogicalResult {
+        auto module = dyn_cast<ModuleOp>(op);
+        if (!module)
+          return op->emitError() << "expected a builtin.module";
+        return translate(module, entries->getValue(), os);
+      },
+      [](DialectRegistry &registry) {
+        registerCocoAndUpstreamDialects(registry);
+      });
 }

@@ -9,11 +9,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "coco/Target/Cpp/TranslateToCppLibrary.h"
-#include "coco/InitAll.h"
 #include "coco/Target/Cpp/EntrySignature.h"
 
-#include "mlir/Tools/mlir-translate/Translation.h"
-#include "llvm/Support/CommandLine.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
 
@@ -200,22 +197,12 @@ LogicalResult mlir::coco::translateToCppLibrary(ModuleOp module,
 }
 
 void mlir::coco::registerToCppLibraryTranslation() {
-  static llvm::cl::opt<std::string> entryName(
-      "coco-library-entry",
-      llvm::cl::desc("Entry function(s) for --coco-to-cpp-library, comma "
-                     "separated (default: every public function)"),
-      llvm::cl::init(""));
-  TranslateFromMLIRRegistration registration(
+  registerEntryTranslation(
       "coco-to-cpp-library",
       "Emit the C++ interface of a shared library that calls coco entry "
       "functions in-process (coco/Runtime/CocoLibrary.h)",
-      [](Operation *op, raw_ostream &os) -> LogicalResult {
-        auto module = dyn_cast<ModuleOp>(op);
-        if (!module)
-          return op->emitError() << "expected a builtin.module";
-        return translateToCppLibrary(module, entryName, os);
-      },
-      [](DialectRegistry &registry) {
-        registerCocoAndUpstreamDialects(registry);
-      });
+      "coco-library-entry",
+      "Entry function(s) for --coco-to-cpp-library, comma separated "
+      "(default: every public function)",
+      translateToCppLibrary);
 }

@@ -8,11 +8,8 @@
 
 #include "coco/Target/Cpp/TranslateToCppMain.h"
 #include "coco/Dialect/Coco/IR/CocoOps.h"
-#include "coco/InitAll.h"
 #include "coco/Target/Cpp/EntrySignature.h"
 
-#include "mlir/Tools/mlir-translate/Translation.h"
-#include "llvm/Support/CommandLine.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
 
@@ -147,21 +144,11 @@ LogicalResult mlir::coco::translateToCppMain(ModuleOp module, StringRef entry,
 }
 
 void mlir::coco::registerToCppMainTranslation() {
-  static llvm::cl::opt<std::string> entryName(
-      "coco-entry",
-      llvm::cl::desc("Entry function(s) for --coco-to-cpp-main, comma "
-                     "separated; several run interleaved (benchmarks)"),
-      llvm::cl::init(""));
-  TranslateFromMLIRRegistration registration(
+  registerEntryTranslation(
       "coco-to-cpp-main",
       "Emit a C++ host program that runs a coco entry function on MPI ranks",
-      [](Operation *op, raw_ostream &os) -> LogicalResult {
-        auto module = dyn_cast<ModuleOp>(op);
-        if (!module)
-          return op->emitError() << "expected a builtin.module";
-        return translateToCppMain(module, entryName, os);
-      },
-      [](DialectRegistry &registry) {
-        registerCocoAndUpstreamDialects(registry);
-      });
+      "coco-entry",
+      "Entry function(s) for --coco-to-cpp-main, comma separated; several "
+      "run interleaved (benchmarks)",
+      translateToCppMain);
 }

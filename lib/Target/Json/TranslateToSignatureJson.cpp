@@ -24,11 +24,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "coco/Target/Json/TranslateToSignatureJson.h"
-#include "coco/InitAll.h"
 #include "coco/Target/Cpp/EntrySignature.h"
 
-#include "mlir/Tools/mlir-translate/Translation.h"
-#include "llvm/Support/CommandLine.h"
 #include "llvm/Support/JSON.h"
 
 #include <cmath>
@@ -160,22 +157,12 @@ LogicalResult mlir::coco::translateToSignatureJson(ModuleOp module,
 }
 
 void mlir::coco::registerToSignatureJsonTranslation() {
-  static llvm::cl::opt<std::string> entryName(
-      "coco-signature-entry",
-      llvm::cl::desc("Entry function(s) for --coco-to-signature-json, comma "
-                     "separated (default: every public function)"),
-      llvm::cl::init(""));
-  TranslateFromMLIRRegistration registration(
+  registerEntryTranslation(
       "coco-to-signature-json",
       "Emit a JSON manifest of the entries' arguments and results as a host "
       "passes them (names, types, placements, defaults, updates)",
-      [](Operation *op, raw_ostream &os) -> LogicalResult {
-        auto module = dyn_cast<ModuleOp>(op);
-        if (!module)
-          return op->emitError() << "expected a builtin.module";
-        return translateToSignatureJson(module, entryName, os);
-      },
-      [](DialectRegistry &registry) {
-        registerCocoAndUpstreamDialects(registry);
-      });
+      "coco-signature-entry",
+      "Entry function(s) for --coco-to-signature-json, comma separated "
+      "(default: every public function)",
+      translateToSignatureJson);
 }

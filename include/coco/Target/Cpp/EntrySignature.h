@@ -19,6 +19,7 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Support/LLVM.h"
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -80,6 +81,17 @@ FailureOr<EntrySignature> describeEntry(func::FuncOp entry,
 /// selectEntries, then describeEntry for each.
 FailureOr<std::vector<EntrySignature>>
 describeEntries(ModuleOp module, StringRef wanted, bool all);
+
+/// Translates a module's entries to text (C++ or JSON).
+using EntryTranslation =
+    std::function<LogicalResult(ModuleOp, StringRef entries, raw_ostream &)>;
+
+/// Registers translation `--<name>` of a module's entries, with option
+/// `--<entryOption>=NAMES` (comma separated) choosing them, described by
+/// `entryHelp`.
+void registerEntryTranslation(StringRef name, StringRef description,
+                              StringRef entryOption, StringRef entryHelp,
+                              EntryTranslation translate);
 
 /// Writes `struct <resultsStruct> {...};` (if the entry has results) and the
 /// extern "C" prototype of `_mlir_ciface_<entry>`.
