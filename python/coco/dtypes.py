@@ -4,6 +4,8 @@ checks that the two agree), with their numpy types.
 """
 import numpy as np
 
+from .placements import CocoError
+
 # name -> (ABI code, bytes per element), in the .def's order.
 ELEMENT_TYPES = {"f32": (0, 4), "f64": (1, 8), "f16": (2, 2), "bf16": (3, 2),
                  "i32": (4, 4), "i64": (5, 8), "i8": (6, 1)}
@@ -22,3 +24,33 @@ def numpy_dtype(name):
 def has_numpy_type(name):
     """Whether numpy has a type of these values (not bf16's raw bits)."""
     return name != "bf16"
+
+
+def to_storage(value, name):
+    """`value` as the elements a host program reads for element type `name`.
+    bf16: arrays of a numpy dtype named "bfloat16" (ml_dtypes) or uint16
+    (the bits) are taken as they are; floating-point values are rounded to
+    the nearest bf16 (ties to even), never converted to integers."""
+    array = np.asarray(value)
+    if name != "bf16":
+        return np.ascontiguousarray(array, dtype=numpy_dtype(name))
+    if array.dtype.name == "bfloat16":
+        return np.ascontiguousarray(array).view(np.uint16)
+    if array.dtype == np.uint16:
+        return np.ascontiguousarray(array)
+    if not np.issubdtype(array.dtype, np.floating):
+        raise CocoError(f"a bf16 tensor takes floating-point values, bfloat16 or uint16 "
+                        f"bits, not {array.dtype}")
+    bits = np.ascontiguousarray(array, dtype=np.float32).view(np.uint32).astype(np.uint64)
+    rounded = (bits + 0x7FFF + ((bits >> 16) & 1)) >> 16
+    nan = np.isnan(array)
+    rounded[nan] = (bits[nan] >> 16) | 0x40  # stays a (quiet) NaN
+    return rounded.astype(np.uint16)
+
+
+def from_storage(array, name):
+    """Elements a host program wrote as numpy values: bf16 bits become
+    float32 (exactly); other types are returned as they are."""
+    if name != "bf16":
+        return array
+    return (array.astype(np.uint32) << 16).view(np.float32)

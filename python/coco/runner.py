@@ -19,7 +19,7 @@ import tempfile
 
 import numpy as np
 
-from .dtypes import numpy_dtype
+from .dtypes import from_storage, numpy_dtype, to_storage
 from .placements import CocoError, Local, Replicated, Sliced, TensorType, assemble, blocks
 
 # One host: shared memory between the ranks. $COCO_MPIRUN replaces this
@@ -44,13 +44,16 @@ def launcher(ranks):
 
 
 class ProgramFailed(CocoError):
-    """A run that exited with an error, or did not finish in time; the
-    message has the command and everything the ranks printed."""
+    """A run that exited with an error (`returncode`), or did not finish in
+    time (`timed_out`, returncode None); the message has the command and
+    everything the ranks printed."""
 
-    def __init__(self, returncode, output):
-        super().__init__(f"program exited with {returncode}:\n{output}")
+    def __init__(self, returncode, output, timed_out=False):
+        what = "program timed out" if timed_out else f"program exited with {returncode}"
+        super().__init__(f"{what}:\n{output}")
         self.returncode = returncode
         self.output = output
+        self.timed_out = timed_out
 
 
 def run_executable(exe, ranks, inputs=None, local_inputs=None, scalars=None, outputs=(),
@@ -82,16 +85,20 @@ def run_executable(exe, ranks, inputs=None, local_inputs=None, scalars=None, out
             cmd += ["--set", f"{name}={value!r}"]
         cmd += list(extra_args)
         shown = " ".join(shlex.quote(c) for c in cmd)
-        # A session of its own, so that a run past `timeout` is stopped with
-        # every rank it started (mpirun forwards SIGTERM to them).
+        # A session of its own: a run past `timeout`, or interrupted, is
+        # stopped with every process it started (the ranks stay in mpirun's
+        # session even where they make process groups of their own).
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                 env={**os.environ, **(env or {})}, start_new_session=True)
         try:
             printed, _ = proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
             printed = _stop(proc)
-            raise ProgramFailed("timeout", f"{shown}\ndid not finish within {timeout} s; "
-                                f"stopped. It printed:\n{printed}") from None
+            raise ProgramFailed(None, f"{shown}\ndid not finish within {timeout} s; "
+                                f"stopped. It printed:\n{printed}", timed_out=True) from None
+        except BaseException:  # KeyboardInterrupt and the like: leave nothing running
+            _stop(proc)
+            raise
         if proc.returncode != 0:
             raise ProgramFailed(proc.returncode, f"{shown}\n{printed}")
         results = {}
@@ -108,18 +115,37 @@ def run_executable(exe, ranks, inputs=None, local_inputs=None, scalars=None, out
         return results, printed
 
 
+def _session_members(sid):
+    """The processes of session `sid` (from /proc)."""
+    members = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if os.getsid(int(entry)) == sid:
+                    members.append(int(entry))
+            except OSError:
+                pass  # gone meanwhile
+    return members
+
+
 def _stop(proc):
-    """Ends the session of `proc` (SIGTERM, then SIGKILL); what it printed."""
-    for sig, grace in ((signal.SIGTERM, 10), (signal.SIGKILL, None)):
-        try:
-            os.killpg(proc.pid, sig)
-        except ProcessLookupError:
-            break
+    """Ends every process of `proc`'s session (SIGTERM, then SIGKILL after
+    a grace period); returns what they printed so far."""
+    for sig, grace in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
+        for pid in _session_members(proc.pid):
+            try:
+                os.kill(pid, sig)
+            except OSError:
+                pass
         try:
             return proc.communicate(timeout=grace)[0]
         except subprocess.TimeoutExpired:
             continue
-    return proc.communicate()[0]
+    # Something outside the session still holds the output pipe: give up
+    # on the rest of the output rather than wait for it.
+    proc.kill()
+    proc.wait()
+    return "(output lost: a process outside the run's session kept it open)"
 
 
 # -- the signature manifest -----------------------------------------------------
@@ -224,21 +250,29 @@ class Compiled:
         the blocks; blocks follow numpy.array_split, so sizes need not
         divide), a list of the per-rank blocks for those local on some axis
         (or for every tensor with per_rank=True; coco.assemble turns them
-        into a global array). outputs: the names to return (default: all)."""
+        into a global array). outputs: the names to return (default: all).
+
+        bf16 tensors take floating-point arrays (rounded to bf16), bfloat16
+        arrays (ml_dtypes) or uint16 bits, and come back as float32.
+
+        The ranks start with coco.launcher: mpirun with shared memory on
+        this host, or $COCO_MPIRUN (e.g. with a hostfile) for several."""
         extents = self.grid.extents(ranks)
         global_inputs, local_inputs = {}, {}
         for name, value in (inputs or {}).items():
             ttype = self._type(name)
-            dtype = numpy_dtype(ttype.dtype)
             try:
-                per_rank_inputs = blocks(value, ttype, extents)
+                if ttype.is_local:
+                    local_inputs[name] = [to_storage(v, ttype.dtype)
+                                          for v in blocks(value, ttype, extents)]
+                else:
+                    # The host cuts each rank's block from the global array.
+                    blocks(value, ttype, extents)  # checks the shape
+                    global_inputs[name] = to_storage(value, ttype.dtype)
             except CocoError as error:
                 raise CocoError(f"input '{name}': {error}") from None
-            if ttype.is_local:
-                local_inputs[name] = [np.asarray(v, dtype=dtype) for v in per_rank_inputs]
-            else:
-                # The host cuts each rank's block from the global array.
-                global_inputs[name] = np.asarray(value, dtype=dtype)
+        if isinstance(outputs, str):
+            outputs = [outputs]
         for name in outputs or ():
             if name not in self.entry.outputs:
                 raise CocoError(f"'{name}' is not an output of the program (its outputs: "
@@ -252,6 +286,7 @@ class Compiled:
         results = {}
         for name in wanted:
             ttype = self.signature[name]
+            parts[name] = [from_storage(p, ttype.dtype) for p in parts[name]]
             results[name] = parts[name] if per_rank or ttype.is_local \
                 else assemble(parts[name], ttype, extents)
         return results

@@ -5,6 +5,7 @@ exist."""
 import json
 import os
 import re
+import signal
 import stat
 import sys
 import time
@@ -108,17 +109,73 @@ def test_failed_run_carries_the_command_and_output(tmp_path):
     assert exe in failed.value.output
 
 
-def test_run_past_timeout_is_stopped(tmp_path):
-    marker = tmp_path / "still-running"
-    exe = _script(tmp_path, f'echo started\nsleep 30\ntouch "{marker}"\n')
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie no one has reaped yet is gone too.
+    with open(f"/proc/{pid}/stat") as f:
+        return f.read().split(")")[-1].split()[0] != "Z"
+
+
+def _stubborn(tmp_path):
+    """A program whose shell ignores SIGTERM and whose child makes a
+    process group of its own (as Open MPI's ranks do): only stopping the
+    whole session, with SIGKILL, ends both."""
+    pid_file = tmp_path / "child.pid"
+    exe = _script(tmp_path, f"""trap '' TERM
+echo started
+python3 -c 'import os, time; os.setpgid(0, 0); time.sleep(60)' &
+echo $! > "{pid_file}"
+wait
+""")
+    return exe, pid_file
+
+
+def test_run_past_timeout_is_stopped(tmp_path, monkeypatch):
+    monkeypatch.setenv("COCO_LAUNCHER", "none")  # the program itself is the one rank
+    exe, pid_file = _stubborn(tmp_path)
     start = time.monotonic()
-    with pytest.raises(coco.ProgramFailed, match=r"did not finish within 3 s; stopped\. "
-                                                 r"It printed:\n(.|\n)*started"):
-        runner.run_executable(exe, 1, timeout=3)
-    assert time.monotonic() - start < 20
-    # The rank was stopped with the launcher, not left behind.
-    time.sleep(1)
-    assert not marker.exists()
+    with pytest.raises(coco.ProgramFailed, match=r"did not finish within 2 s; stopped\. "
+                                                 r"It printed:\n(.|\n)*started") as failed:
+        runner.run_executable(exe, 1, timeout=2)
+    assert failed.value.timed_out and failed.value.returncode is None
+    assert time.monotonic() - start < 30
+    assert not _alive(int(pid_file.read_text()))
+
+
+def test_interrupted_run_is_stopped(tmp_path, monkeypatch):
+    monkeypatch.setenv("COCO_LAUNCHER", "none")
+    exe, pid_file = _stubborn(tmp_path)
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    try:
+        signal.alarm(2)
+        with pytest.raises(KeyboardInterrupt):
+            runner.run_executable(exe, 1, timeout=60)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert not _alive(int(pid_file.read_text()))
+
+
+def test_bf16_values_round_and_come_back_as_float32():
+    from coco import dtypes
+    x = np.array([1.0, -2.0, 1.00390625, 3.0e38, np.inf, np.nan], np.float32)
+    bits = dtypes.to_storage(x, "bf16")
+    assert bits.dtype == np.uint16
+    # 1 + 2^-8 is halfway between bf16 1.0 and 1.0078125: ties to even (1.0).
+    assert list(bits[:3]) == [0x3F80, 0xC000, 0x3F80]
+    back = dtypes.from_storage(bits, "bf16")
+    assert back.dtype == np.float32
+    assert list(back[:3]) == [1.0, -2.0, 1.0] and np.isinf(back[4]) and np.isnan(back[5])
+    assert np.array_equal(dtypes.to_storage(bits, "bf16"), bits)  # bits pass as they are
+    with pytest.raises(coco.CocoError, match="bf16 tensor takes floating-point values"):
+        dtypes.to_storage(np.array([1, 2], np.int32), "bf16")
 
 
 def test_missing_output_is_an_error(tmp_path):

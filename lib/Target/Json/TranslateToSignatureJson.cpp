@@ -144,6 +144,23 @@ LogicalResult mlir::coco::translateToSignatureJson(ModuleOp module,
       describeEntries(module, entry, /*all=*/true);
   if (failed(entries))
     return failure();
+  // JSON strings are UTF-8; a name that is not would come back changed,
+  // and no longer name the host's files.
+  for (const EntrySignature &signature : *entries) {
+    auto check = [&](StringRef name) -> LogicalResult {
+      if (llvm::json::isUTF8(name))
+        return success();
+      return func::FuncOp(signature.func).emitError()
+             << "the name of an argument or result is not valid UTF-8: the "
+                "manifest cannot spell it";
+    };
+    for (const ArgSignature &arg : signature.args)
+      if (failed(check(arg.name)))
+        return failure();
+    for (const TensorSignature &result : signature.results)
+      if (failed(check(result.name)))
+        return failure();
+  }
   llvm::json::OStream json(os, /*IndentSize=*/2);
   json.object([&] {
     json.attribute("version", kSignatureManifestVersion);

@@ -151,3 +151,10 @@ func.func @"bad-name"() {
 func.func @buffers(%m: memref<4xf32>) {
   return
 }
+
+// -----
+
+// expected-error @+1 {{the name of an argument or result is not valid UTF-8: the manifest cannot spell it}}
+func.func @latin1(%x: f32 {coco.name = "caf\E9"}) {
+  return
+}
