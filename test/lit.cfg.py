@@ -60,6 +60,25 @@ if shutil.which("clang-format-22") or os.path.exists(os.path.join(config.llvm_to
 else:
     lit_config.note("no clang-format-22: the format check is UNSUPPORTED")
 
+# Several hosts (test/Integration/MultiHost): network namespaces joined by
+# veth pairs, which needs root and `ip netns` (a container without
+# CAP_SYS_ADMIN cannot make them).
+def _can_make_netns():
+    if os.geteuid() != 0 or not shutil.which("ip") or not shutil.which("flock"):
+        return False
+    probe = f"coco-probe{os.getpid()}"
+    if subprocess.run(["ip", "netns", "add", probe], capture_output=True).returncode != 0:
+        return False
+    subprocess.run(["ip", "netns", "del", probe], capture_output=True)
+    return True
+
+
+if _can_make_netns():
+    config.available_features.add("netns")
+else:
+    lit_config.note("cannot make network namespaces (needs root and ip netns): the "
+                    "several-hosts test is UNSUPPORTED")
+
 # PyTorch (the in-process training test against DDP): a venv made by
 # tools/scripts/torch-venv.sh, or $COCO_TORCH_PYTHON. Its wheel pulls ~3 GB
 # of CUDA libraries, so the test command does not install it.
