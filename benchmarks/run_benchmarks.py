@@ -116,6 +116,50 @@ def torch_fused_adam_ms(n, iters):
 TORCH_ROW = "torch Adam(fused=True)"
 
 
+# The CPU workloads benchmarks/torch_cpu_step.py has a PyTorch version of.
+TORCH_CPU_KINDS = ("adam", "sgd", "layer")
+TORCH_MATMUL = "torch matmul x_r @ W_r"
+
+
+def free_port():
+    """A TCP port nobody listens on now (gloo's rendezvous)."""
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def torch_cpu_comparison(rows):
+    """Lines comparing coco's fastest schedule with PyTorch's fastest step
+    at each workload and size that has torch rows (CPU), and PyTorch's
+    matmul throughput on the layer's shape."""
+    lines = []
+    for kind, elements in sorted({(r["workload"], r["elements"]) for r in rows
+                                  if r["schedule"].startswith("torch ")}):
+        here = [r for r in rows if r["workload"] == kind and r["elements"] == elements]
+        steps = [r for r in here if r["schedule"].startswith("torch ")
+                 and r["schedule"] != TORCH_MATMUL]
+        coco = [r for r in here if not r["schedule"].startswith("torch ")]
+        if not steps or not coco:
+            continue
+        torch_best = min(steps, key=lambda r: r["median_ms"])
+        best = min(coco, key=lambda r: r["median_ms"])
+        lines.append(f"- {kind} {elements >> 20}M on {best['ranks']} ranks: coco {best['schedule']} "
+                     f"{best['median_ms']} ms vs {torch_best['schedule']} "
+                     f"{torch_best['median_ms']} ms: {torch_best['median_ms'] / best['median_ms']:.2f}x "
+                     f"PyTorch's speed")
+        matmul = next((r for r in here if r["schedule"] == TORCH_MATMUL), None)
+        if matmul:
+            ranks = matmul["ranks"]
+            flops = 2 * elements * (LAYER_H // ranks)  # [B*S, H/R] x [H/R, H]
+            lines.append(f"  (PyTorch's matmul x_r @ W_r alone: {matmul['median_ms']} ms, "
+                         f"{flops / (matmul['median_ms'] * 1e-3) / 1e9:.1f} GFLOP/s per rank)")
+    if not lines:
+        return ""
+    return "\n\nAgainst PyTorch on the same CPU ranks (gloo, one thread per rank; " \
+           "benchmarks/torch_cpu_step.py):\n" + "\n".join(lines)
+
+
 def torch_comparison(rows):
     """Lines comparing coco's fastest Adam schedule with PyTorch's fused Adam
     at each size where the table has a torch row (the GPU issue's target:
@@ -266,6 +310,10 @@ def main():
     parser.add_argument("--profile", default=None,
                         help="machine profile for the predicted column (default on the CPU: "
                              "measure one with coco-calibrate first, results/profile.json)")
+    parser.add_argument("--torch", action="store_true",
+                        help="cpu: add PyTorch's rows (gloo all_reduce + Adam/SGD foreach and "
+                             "fused; the layer in torch ops) on the same ranks, right after coco's "
+                             "launch of each size (makes build/torch-venv first: ~3 GB)")
     parser.add_argument("--iters", type=int, default=7)
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--out", default=None,
@@ -281,6 +329,10 @@ def main():
     jobs += [(int(b), "layer") for b in args.layer_batches.split(",") if b]
     jobs += [(int(b), "pipeline") for b in args.pipeline_batches.split(",") if b]
     rows = []
+    torch_python = None
+    if args.torch and args.target == "cpu" and not args.build_only:
+        sh(["bash", os.path.join(ROOT, "tools", "scripts", "torch-venv.sh")])
+        torch_python = os.path.join(BUILD, "torch-venv", "bin", "python")
     raw_tool_name = "coco-raw-collectives" + ("-gpu" if args.target == "gpu" else "")
     profile = args.profile
     if profile is None and args.target == "cpu" and not args.build_only and not args.prebuilt:
@@ -336,6 +388,17 @@ def main():
                 compute = nbytes / bandwidth * 1e3
                 bound = min(raw["all_reduce"] + compute,
                             raw["reduce_scatter"] + raw["all_gather"] + compute / ranks)
+            # On CPUs, PyTorch on the same ranks, in the same window.
+            torch_rows = []
+            if torch_python and kind in TORCH_CPU_KINDS:
+                for line in sh(launcher(ranks) + [
+                        torch_python, os.path.join(ROOT, "benchmarks", "torch_cpu_step.py"),
+                        kind, str(n), str(args.iters), str(args.warmup), str(free_port())],
+                        env=dict(os.environ, OMP_NUM_THREADS="1")).splitlines():
+                    if line.startswith("torch "):
+                        name, _, ms = line.rpartition(",")
+                        times[name] = float(ms)
+                        torch_rows.append(name)
             # On GPUs, PyTorch's fused Adam is the reference (when torch is
             # there): one row next to coco's schedules.
             if args.target == "gpu" and kind == "adam":
@@ -346,6 +409,7 @@ def main():
             named = [(v, entry_name(v)) for v, _, _ in variants(kind)]
             if "torch_fused_adam" in times:
                 named.append((TORCH_ROW, "torch_fused_adam"))
+            named += [(name, name) for name in torch_rows]
             for variant, key in named:
                 t = times[key]
                 rows.append(dict(workload=kind, target=args.target, elements=elements,
@@ -379,7 +443,8 @@ def main():
                      f"{r['median_ms']} | {r['predicted_ms'] if r['predicted_ms'] != '' else 'n/a'} | "
                      f"{error} | {r['gb_per_s']} | {r['speedup_vs_eager']} | "
                      f"{r['ratio_to_bound'] or 'n/a'} | {of_copy} |")
-    text = "\n".join(table) + torch_comparison(rows) + model_accuracy(rows)
+    text = "\n".join(table) + torch_comparison(rows) + torch_cpu_comparison(rows) + \
+        model_accuracy(rows)
     note = (f"\n\n{args.ranks} MPI ranks ({args.target}), median of {args.iters} interleaved repetitions "
             f"(max over ranks). Bound = min(all_reduce + bytes/BW, reduce_scatter + all_gather "
             f"+ bytes/(R*BW)), BW = copy bandwidth with every rank copying. For the layer "

@@ -9,6 +9,15 @@
 // BLAS threads: one per rank unless OPENBLAS_NUM_THREADS says otherwise (MPI
 // ranks already use the cores).
 //
+// The kernels: OpenBLAS picks them for the CPU when it is loaded, and
+// Debian 12's 0.3.21 does not know recent Xeons ("Intel(R) Xeon(R)
+// Processor" in a VM): it falls back to its SSE3 kernels (Prescott), 4x
+// slower than its AVX-512 ones on this machine (the layer at B=4 on 2 ranks:
+// 208 ms against 56 ms). It reads OPENBLAS_CORETYPE only then, so the
+// runtime loads OpenBLAS itself, at the first matmul, after naming the
+// kernels for the vector units this CPU has (AVX-512: SkylakeX, AVX2 + FMA:
+// Haswell, as OpenBLAS itself uses for Zen), unless the user named them.
+//
 //===----------------------------------------------------------------------===//
 
 #include "ElementTypes.h"
@@ -17,12 +26,12 @@
 
 #include <cblas.h>
 
+#include <dlfcn.h>
+
 #include <cstdlib>
 #include <vector>
 
 using namespace coco::rt;
-
-extern "C" void openblas_set_num_threads(int);
 
 MatrixView coco::rt::matrixView(int64_t rank, void *descriptor,
                                 size_t elementBytes, const char *name) {
@@ -59,14 +68,49 @@ void coco::rt::checkMatmulShapes(const MatrixView &a, const MatrixView &b,
 
 namespace {
 
-/// One BLAS thread per rank, unless the user chose.
-void configureThreads() {
-  static bool done = [] {
+/// The OpenBLAS kernels for this CPU's vector units (nullptr: let OpenBLAS
+/// detect them).
+const char *coreTypeForThisCpu() {
+#if defined(__x86_64__)
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+      __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq"))
+    return "SkylakeX";
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+    return "Haswell";
+#endif
+  return nullptr;
+}
+
+/// OpenBLAS, loaded at the first matmul (see the top of this file).
+struct Blas {
+  decltype(&cblas_sgemm) sgemm;
+  decltype(&cblas_dgemm) dgemm;
+};
+
+template <typename F> F symbol(void *library, const char *name) {
+  void *address = dlsym(library, name);
+  if (!address)
+    fatalf(nullptr, "OpenBLAS (%s) has no %s", COCO_BLAS_SONAME, name);
+  return reinterpret_cast<F>(address);
+}
+
+const Blas &blas() {
+  static const Blas loaded = [] {
+    if (!std::getenv("OPENBLAS_CORETYPE"))
+      if (const char *core = coreTypeForThisCpu())
+        setenv("OPENBLAS_CORETYPE", core, /*overwrite=*/0);
+    void *library = dlopen(COCO_BLAS_SONAME, RTLD_NOW | RTLD_LOCAL);
+    if (!library)
+      fatalf(nullptr, "cannot load OpenBLAS for matmul: %s", dlerror());
+    Blas blas{symbol<decltype(&cblas_sgemm)>(library, "cblas_sgemm"),
+              symbol<decltype(&cblas_dgemm)>(library, "cblas_dgemm")};
+    // One BLAS thread per rank, unless the user chose.
     if (!std::getenv("OPENBLAS_NUM_THREADS"))
-      openblas_set_num_threads(1);
-    return true;
+      symbol<void (*)(int)>(library, "openblas_set_num_threads")(1);
+    return blas;
   }();
-  (void)done;
+  return loaded;
 }
 
 /// A 16-bit matrix widened to a dense f32 one (leading = columns).
@@ -84,7 +128,7 @@ extern "C" __attribute__((visibility("default"))) void
 coco_rt_matmul(const char *site, int32_t dtype, int64_t aRank, void *a,
                int64_t bRank, void *b, int64_t cRank, void *c) {
   CallScope scope(siteName(site));
-  configureThreads();
+  const Blas &lib = blas();
   size_t bytes = dtypeInfo(dtype, nullptr).bytes;
   if (dtype != COCO_DTYPE_F32 && dtype != COCO_DTYPE_F64 &&
       dtype != COCO_DTYPE_F16 && dtype != COCO_DTYPE_BF16)
@@ -100,22 +144,22 @@ coco_rt_matmul(const char *site, int32_t dtype, int64_t aRank, void *a,
   // linalg.matmul accumulates into C: beta = 1.
   switch (dtype) {
   case COCO_DTYPE_F32:
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1.0f,
-                reinterpret_cast<const float *>(A.data), int(A.leading),
-                reinterpret_cast<const float *>(B.data), int(B.leading), 1.0f,
-                reinterpret_cast<float *>(C.data), int(C.leading));
+    lib.sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1.0f,
+              reinterpret_cast<const float *>(A.data), int(A.leading),
+              reinterpret_cast<const float *>(B.data), int(B.leading), 1.0f,
+              reinterpret_cast<float *>(C.data), int(C.leading));
     return;
   case COCO_DTYPE_F64:
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1.0,
-                reinterpret_cast<const double *>(A.data), int(A.leading),
-                reinterpret_cast<const double *>(B.data), int(B.leading), 1.0,
-                reinterpret_cast<double *>(C.data), int(C.leading));
+    lib.dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1.0,
+              reinterpret_cast<const double *>(A.data), int(A.leading),
+              reinterpret_cast<const double *>(B.data), int(B.leading), 1.0,
+              reinterpret_cast<double *>(C.data), int(C.leading));
     return;
   default: {
     std::vector<float> wa = widen(dtype, A), wb = widen(dtype, B),
                        wc = widen(dtype, C);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1.0f,
-                wa.data(), k, wb.data(), n, 1.0f, wc.data(), n);
+    lib.sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1.0f,
+              wa.data(), k, wb.data(), n, 1.0f, wc.data(), n);
     for (int64_t r = 0; r < C.rows; ++r)
       floatToHalf(dtype, wc.data() + r * n, C.data + size_t(r * C.leading) * 2,
                   size_t(n));

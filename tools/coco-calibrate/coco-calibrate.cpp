@@ -13,8 +13,8 @@
 // (coco/CostModel). Also the memory bandwidth while every rank runs a
 // two-read, one-write loop (bytes read + written per second, what a fused
 // loop pays) and the f32 matmul
-// throughput of an i,k,j loop nest (the order coco-matmul-loop-order
-// gives), per rank with every rank computing. A single level derived from
+// throughput of coco_rt_matmul (OpenBLAS, what compiled matmuls call), per
+// rank with every rank computing. A single level derived from
 // the all_reduce line lets the model predict other rank counts on this
 // machine (the ring formulas). The overlap chunk overhead is the
 // all_reduce latency (one more message per chunk); the overlap efficiency
@@ -79,20 +79,24 @@ std::vector<double> timeAll(const std::vector<std::function<void()>> &cases,
   return medians;
 }
 
-/// An n^3 i,k,j matmul (the loop order coco-matmul-loop-order gives).
+/// An n^3 f32 matmul through coco_rt_matmul, the runtime's BLAS call that
+/// coco-lower-to-cpu makes of every f32 matmul.
 struct Matmul {
-  static constexpr int n = 256;
+  static constexpr int n = 512;
+  struct Descriptor2D {
+    float *allocated, *aligned;
+    int64_t offset, sizes[2], strides[2];
+  };
   std::vector<float> a = std::vector<float>(n * n, 1.0f),
                      b = std::vector<float>(n * n, 0.5f),
                      c = std::vector<float>(n * n, 0.0f);
+  static Descriptor2D describe(std::vector<float> &m) {
+    return {m.data(), m.data(), 0, {n, n}, {n, 1}};
+  }
   void operator()() {
-    std::fill(c.begin(), c.end(), 0.0f);
-    for (int i = 0; i < n; ++i)
-      for (int k = 0; k < n; ++k) {
-        float x = a[i * n + k];
-        for (int j = 0; j < n; ++j)
-          c[i * n + j] += x * b[k * n + j];
-      }
+    std::fill(c.begin(), c.end(), 0.0f); // the matmul accumulates into c
+    Descriptor2D da = describe(a), db = describe(b), dc = describe(c);
+    coco_rt_matmul("calibrate matmul", COCO_DTYPE_F32, 2, &da, 2, &db, 2, &dc);
   }
 };
 
@@ -126,7 +130,7 @@ double overlapEfficiency(int64_t comm, int reps) {
   return std::clamp(hidden, 0.0, 1.0);
 }
 
-/// f32 GFLOP/s of an n^3 i,k,j matmul, every rank computing at once.
+/// f32 GFLOP/s of an n^3 matmul, every rank computing at once.
 double matmulFlops(int reps) {
   const int n = Matmul::n;
   Matmul matmul;

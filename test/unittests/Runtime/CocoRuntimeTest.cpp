@@ -19,6 +19,8 @@
 #include <gtest/gtest.h>
 #include <mpi.h>
 
+#include <dlfcn.h>
+
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -283,6 +285,36 @@ TEST(Matmul, LargeStridedF32) {
           << "at " << i << "," << j;
   // The padding between rows of C is not written.
   EXPECT_EQ(c.data[n], 0.0f);
+}
+
+/// The runtime loads OpenBLAS with the kernels of this CPU's vector units
+/// (Matmul.cpp): never the SSE3 fallback where the CPU has AVX2, unless the
+/// user named the kernels.
+TEST(Matmul, KernelsForThisCpu) {
+  coco_test::Matrix<float> a(2, 2, 2), b(2, 2, 2), c(2, 2, 2);
+  coco_rt_matmul("matmul kernels", COCO_DTYPE_F32, 2, a.descriptor(), 2,
+                 b.descriptor(), 2, c.descriptor());
+  void *library = dlopen(COCO_BLAS_SONAME, RTLD_NOW | RTLD_NOLOAD);
+  ASSERT_NE(library, nullptr)
+      << "coco_rt_matmul did not load " << COCO_BLAS_SONAME;
+  auto coreName = reinterpret_cast<const char *(*)()>(
+      dlsym(library, "openblas_get_corename"));
+  ASSERT_NE(coreName, nullptr);
+  std::string core = coreName();
+  const char *chosen = std::getenv("OPENBLAS_CORETYPE");
+  ASSERT_NE(chosen, nullptr) << "OpenBLAS loaded with kernels " << core
+                             << " and no OPENBLAS_CORETYPE set";
+#if defined(__x86_64__)
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+      std::string(chosen) != "Prescott") {
+    EXPECT_NE(core, "Prescott");
+    EXPECT_TRUE(core == "Haswell" || core == "SkylakeX" || core == chosen)
+        << "OpenBLAS runs " << core << " kernels, OPENBLAS_CORETYPE is "
+        << chosen;
+  }
+#endif
+  dlclose(library);
 }
 
 TEST(Runtime, WorldMatchesMpi) {
