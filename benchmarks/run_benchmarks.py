@@ -412,11 +412,15 @@ def main():
             named += [(name, name) for name in torch_rows]
             for variant, key in named:
                 t = times[key]
+                # The bound and the bandwidth are the step's: a matmul
+                # alone has neither.
+                step = key != TORCH_MATMUL
                 rows.append(dict(workload=kind, target=args.target, elements=elements,
                                  schedule=variant, ranks=ranks,
-                                 median_ms=round(t, 3), gb_per_s=round(nbytes / (t * 1e-3) / 1e9, 2),
+                                 median_ms=round(t, 3),
+                                 gb_per_s=round(nbytes / (t * 1e-3) / 1e9, 2) if step else "",
                                  speedup_vs_eager=round(eager / t, 2),
-                                 ratio_to_bound=round(t / bound, 2) if bound else "",
+                                 ratio_to_bound=round(t / bound, 2) if bound and step else "",
                                  bound_ms=round(bound, 3) if bound else "",
                                  all_reduce_ms=round(raw["all_reduce"], 3) if bound else "",
                                  copy_gb_per_s=round(bandwidth / 1e9, 1) if bound else "",
@@ -435,13 +439,14 @@ def main():
               "| eff. GB/s | x eager | / bound | of copy BW |")
     table = [header, "|" + "---|" * 11]
     for r in rows:
-        of_copy = (f"{100 * r['gb_per_s'] / r['copy_gb_per_s']:.0f}%" if r["copy_gb_per_s"]
-                   else "n/a")
+        of_copy = (f"{100 * r['gb_per_s'] / r['copy_gb_per_s']:.0f}%"
+                   if r["copy_gb_per_s"] and r["gb_per_s"] != "" else "n/a")
         error = (f"{100 * (r['predicted_ms'] - r['median_ms']) / r['median_ms']:+.0f}%"
                  if r["predicted_ms"] != "" else "n/a")
         table.append(f"| {r['workload']} | {r['ranks']} | {r['elements'] >> 20}M | {r['schedule']} | "
                      f"{r['median_ms']} | {r['predicted_ms'] if r['predicted_ms'] != '' else 'n/a'} | "
-                     f"{error} | {r['gb_per_s']} | {r['speedup_vs_eager']} | "
+                     f"{error} | {r['gb_per_s'] if r['gb_per_s'] != '' else 'n/a'} | "
+                     f"{r['speedup_vs_eager']} | "
                      f"{r['ratio_to_bound'] or 'n/a'} | {of_copy} |")
     text = "\n".join(table) + torch_comparison(rows) + torch_cpu_comparison(rows) + \
         model_accuracy(rows)

@@ -4,8 +4,8 @@ one thread per rank like coco's ranks, gloo between them.
 
   mpirun -np R python torch_cpu_step.py {adam,sgd,layer} N ITERS WARMUP PORT
 
-adam / sgd, N elements: DDP's gradient sync (all_reduce of the local
-gradient, divided by R) + torch.optim.Adam / SGD(momentum, weight decay)
+adam / sgd, N elements: the gradient sync (all_reduce sum of the local
+gradient, as coco's workloads) + torch.optim.Adam / SGD(momentum, weight decay)
 on the replicated parameter, as `foreach` and `fused` implementations.
 layer, batch N (S = H = 1024): the row-parallel linear of WORKLOADS.md,
 x_r @ W_r, all_reduce, dropout(y + b) + r, as torch ops.
@@ -24,7 +24,7 @@ import torch.distributed as dist
 LAYER_S = LAYER_H = 1024
 
 
-def optimizer_variants(kind, n, world):
+def optimizer_variants(kind, n):
     torch.manual_seed(0)
     grad = torch.randn(n)
     variants = {}
@@ -37,8 +37,10 @@ def optimizer_variants(kind, n, world):
             opt = torch.optim.SGD([w], lr=0.05, momentum=0.9, weight_decay=0.01, **{impl: True})
 
         def step(w=w, opt=opt):
+            # The sum, as coco's workloads use it (DDP would also divide
+            # by the world size: one more pass, left out to compare like
+            # with like).
             dist.all_reduce(w.grad)
-            w.grad.div_(world)
             opt.step()
 
         variants[f"torch gloo+{kind.capitalize() if kind == 'adam' else 'SGD'}({impl})"] = step
@@ -73,7 +75,7 @@ def main():
     os.environ["MASTER_PORT"] = port
     torch.set_num_threads(1)
     dist.init_process_group("gloo", rank=rank, world_size=world)
-    variants = layer_variants(n, world) if kind == "layer" else optimizer_variants(kind, n, world)
+    variants = layer_variants(n, world) if kind == "layer" else optimizer_variants(kind, n)
     times = {name: [] for name in variants}
     for rep in range(warmup + iters):
         for name, step in variants.items():

@@ -64,7 +64,7 @@ else:
 # veth pairs, which needs root and `ip netns` (a container without
 # CAP_SYS_ADMIN cannot make them).
 def _can_make_netns():
-    if os.geteuid() != 0 or not shutil.which("ip") or not shutil.which("flock"):
+    if os.geteuid() != 0 or not all(shutil.which(t) for t in ("ip", "flock", "nsenter")):
         return False
     probe = f"coco-probe{os.getpid()}"
     if subprocess.run(["ip", "netns", "add", probe], capture_output=True).returncode != 0:

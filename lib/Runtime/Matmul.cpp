@@ -95,17 +95,47 @@ template <typename F> F symbol(void *library, const char *name) {
   return reinterpret_cast<F>(address);
 }
 
+/// Sets `name` to `value` unless the user set it; puts it back as it was
+/// when it goes out of scope, so that the choice does not reach another
+/// OpenBLAS the process loads later (numpy's, with coco.load) or children.
+class DefaultEnv {
+public:
+  DefaultEnv(const char *name, const char *value) : name(name) {
+    if (value && !std::getenv(name))
+      set = setenv(name, value, /*overwrite=*/0) == 0;
+  }
+  ~DefaultEnv() {
+    if (set)
+      unsetenv(name);
+  }
+
+private:
+  const char *name;
+  bool set = false;
+};
+
+void *loadOpenBlas() {
+  // OpenBLAS reads both when it is loaded (one thread: no pool to start).
+  DefaultEnv core("OPENBLAS_CORETYPE", coreTypeForThisCpu());
+  DefaultEnv threads("OPENBLAS_NUM_THREADS", "1");
+  if (void *library = dlopen(COCO_BLAS_SONAME, RTLD_NOW | RTLD_LOCAL))
+    return library;
+  // An OpenBLAS outside the loader's path (Spack, conda, /opt): the file
+  // the build found.
+  if (void *library = dlopen(COCO_BLAS_PATH, RTLD_NOW | RTLD_LOCAL))
+    return library;
+  fatalf(nullptr, "cannot load OpenBLAS for matmul (%s, %s): %s",
+         COCO_BLAS_SONAME, COCO_BLAS_PATH, dlerror());
+}
+
 const Blas &blas() {
+  // Thread-safe (a function-local static); the first matmul pays the load.
   static const Blas loaded = [] {
-    if (!std::getenv("OPENBLAS_CORETYPE"))
-      if (const char *core = coreTypeForThisCpu())
-        setenv("OPENBLAS_CORETYPE", core, /*overwrite=*/0);
-    void *library = dlopen(COCO_BLAS_SONAME, RTLD_NOW | RTLD_LOCAL);
-    if (!library)
-      fatalf(nullptr, "cannot load OpenBLAS for matmul: %s", dlerror());
+    void *library = loadOpenBlas();
     Blas blas{symbol<decltype(&cblas_sgemm)>(library, "cblas_sgemm"),
               symbol<decltype(&cblas_dgemm)>(library, "cblas_dgemm")};
-    // One BLAS thread per rank, unless the user chose.
+    // One BLAS thread per rank, unless the user chose (also when the
+    // process had OpenBLAS loaded already).
     if (!std::getenv("OPENBLAS_NUM_THREADS"))
       symbol<void (*)(int)>(library, "openblas_set_num_threads")(1);
     return blas;

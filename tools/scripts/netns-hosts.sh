@@ -21,18 +21,29 @@ if [ "${1:-}" = "-n" ]; then N=$2; shift 2; fi
 [ "$(id -u)" = 0 ] || { echo "netns-hosts: needs root (ip netns)" >&2; exit 2; }
 
 exec 9>/tmp/coco-netns-hosts.lock
-flock 9
+flock -w 600 9 || { echo "netns-hosts: another cluster has held the lock for 10 minutes" >&2; exit 1; }
 BRIDGE=cocobr0
 
+# Everything this script makes, also what a killed run left: processes
+# still in a namespace (which would keep it, and its veth, alive), the
+# namespaces, the host ends of the veth pairs, the bridge.
 remove_hosts() {
+  set +e
   for ns in $(ip netns list | awk '/^coco-host[0-9]+/ {print $1}'); do
-    ip netns del "$ns"
+    ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
+    ip netns del "$ns" 2>/dev/null
   done
-  ip link del "$BRIDGE" 2>/dev/null || true
+  for link in $(ip -o link show | awk -F': ' '$2 ~ /^coco-veth[0-9]+/ {sub(/@.*/, "", $2); print $2}'); do
+    ip link del "$link" 2>/dev/null
+  done
+  ip link del "$BRIDGE" 2>/dev/null
+  set -e
 }
+# Cleaned up however the script ends (a signal too: EXIT alone misses it).
+trap 'remove_hosts; rm -rf "${WORK:-/nonexistent}"' EXIT
+trap 'exit 143' TERM INT HUP
 remove_hosts # leftovers of a run that was killed
 WORK=$(mktemp -d /tmp/coco-netns-hosts.XXXXXX)
-trap 'remove_hosts; rm -rf "$WORK"' EXIT
 
 ip link add "$BRIDGE" type bridge
 ip addr add 10.77.0.254/24 dev "$BRIDGE"
@@ -69,4 +80,12 @@ export COCO_MPIRUN="mpirun --allow-run-as-root --hostfile $WORK/hosts --map-by n
 --mca plm rsh --mca plm_rsh_agent $WORK/agent --mca plm_rsh_no_tree_spawn 1 \
 --mca btl self,tcp --mca btl_tcp_if_include $NET --mca oob_tcp_if_include $NET"
 echo "netns-hosts: $N hosts (coco-host1..$N at 10.77.0.1..$N); COCO_MPIRUN=$COCO_MPIRUN" >&2
-"$@"
+# Without the lock's descriptor: a daemon that outlives the command must
+# not keep the next cluster waiting. In the background with `wait`, so that
+# a signal ends the command and cleans up at once (bash runs traps only
+# between foreground commands).
+exec 3<&0
+"$@" 9>&- 0<&3 &
+command_pid=$!
+trap 'kill -TERM "$command_pid" 2>/dev/null; exit 143' TERM INT HUP
+wait "$command_pid"
