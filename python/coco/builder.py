@@ -470,7 +470,9 @@ class Program:
         passes, they change only the all_reduces they apply to (not a rank-0
         loss, only those along the inner axes and more), where the
         transform.coco ops would fail on any other all_reduce they are given.
-        reorder and shard_state are transform.coco ops on the functions."""
+        reorder and shard_state are transform.coco ops on the functions.
+        schedule("auto") is the coco-autoschedule pass with the profile
+        (transform.apply_registered_pass), the cost model choosing."""
         return self._schedule.transform_script()
 
     # -- IR ---------------------------------------------------------------

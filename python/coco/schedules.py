@@ -15,6 +15,11 @@ def axis_list(axes):
     return (int(axes),) if isinstance(axes, int) else tuple(int(a) for a in axes)
 
 
+def _quoted(text):
+    """`text` inside an MLIR string literal."""
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
 class Schedule:
     """CoCoNet's schedules by hand (split, reorder, shard_state, fuse,
     overlap, hierarchical, axes), or the cost model's choice (`auto`: the
@@ -88,12 +93,19 @@ class Schedule:
     def transform_script(self):
         """The schedule as a transform-dialect script, equivalent to the
         passes (see Program.transform_script)."""
-        if self.auto:
-            raise CocoError("schedule('auto') has no transform script: the cost model "
-                            "chooses when the program is compiled (coco-autoschedule)")
         axes = None if self.axes is None else ", ".join(map(str, self.axes))
         axes_attr = "" if axes is None else f"axes = array<i64: {axes}>"
         passes = []
+        if self.auto:
+            # The cost model's choice, as the pass makes it (coco's
+            # transform ops are the hand-written schedules).
+            profile, ranks = self.auto
+            options = [f'"profile" = "{_quoted(profile)}"']
+            if ranks is not None:
+                options.append(f'"ranks" = "{int(ranks)}"')
+            if self.shard_state:
+                options.append(f'"state" = "{",".join(self.shard_state)}"')
+            passes.append(("coco-autoschedule", ", ".join(options)))
         if self.hierarchical is not None:
             inner = ",".join(map(str, self.hierarchical))
             passes.append(("coco-hierarchical-all-reduce", f'"inner" = "{inner}"'))
@@ -118,7 +130,7 @@ class Schedule:
             lines.append(f"    %f2 = transform.coco.reorder {handle}{attrs} : "
                          "(!transform.any_op) -> !transform.any_op")
             handle = "%f2"
-        if self.shard_state:
+        if self.shard_state and not self.auto:
             names = ", ".join(f'"{n}"' for n in self.shard_state)
             attrs = f"args = [{names}]" + (f", {axes_attr}" if axes_attr else "")
             lines.append(f"    %f3 = transform.coco.shard_state {handle} {{{attrs}}} : "

@@ -117,7 +117,7 @@ def _hierarchical_program():
     return prog
 
 
-@pytest.mark.parametrize("case", ["adam", "lamb", "hierarchical", "hierarchical-axes"])
+@pytest.mark.parametrize("case", ["adam", "lamb", "hierarchical", "hierarchical-axes", "auto"])
 def test_transform_script_equals_passes(tmp_path, case):
     """The script does what the passes do, also where the program has
     all_reduces a schedule leaves alone (LAMB's rank-0 norms, the scalar
@@ -130,6 +130,10 @@ def test_transform_script_equals_passes(tmp_path, case):
     elif case == "hierarchical":
         prog = _hierarchical_program().schedule(hierarchical=1, reorder=True,
                                                 shard_state=["b"])
+    elif case == "auto":
+        prog = adam.build(N, coco.Grid("dp")).schedule(
+            "auto", profile=os.path.join(PROFILES, "memory-bound.json"), ranks=R,
+            shard_state=["m", "v"])
     else:
         prog = _hierarchical_program().schedule(hierarchical=1, split=True, axes=[0])
     script = tmp_path / "schedule.mlir"
