@@ -46,9 +46,12 @@ PIPELINE_RANKS = 4
 # Bytes an eager implementation moves per element (f32): reads and writes.
 # For the layer: the pointwise part after the matmul (y, b, r read, z
 # written); its matmul is not in the bound.
+# adam-mixed: w, m, v f32 and g bf16 read; w, m, v f32 and the bf16 copy of
+# w written.
 BYTES_PER_ELEMENT = {"sgd": (3 + 2) * 4, "adam": (4 + 3) * 4, "lamb": (4 + 3) * 4,
+                     "adam-mixed": (3 * 4 + 2) + (3 * 4 + 2),
                      "layer": (3 + 1) * 4, "pipeline": (3 + 1) * 4}
-STATE = {"sgd": ["b"], "adam": ["m", "v"], "lamb": ["m", "v"]}
+STATE = {"sgd": ["b"], "adam": ["m", "v"], "lamb": ["m", "v"], "adam-mixed": ["m", "v"]}
 # The layer's sizes: B x S x H activations, the --sizes value picks B.
 LAYER_S, LAYER_H = 1024, 1024
 
@@ -243,7 +246,7 @@ def build_program(kind, n, ranks, work, target="cpu", profile=None, predictions=
                                 f"coco.grid @pp(shape = [2, {ranks // 2}])")
     else:
         source = open(os.path.join(WORKLOADS, f"{kind}.mlir")).read()
-        source = source.replace("4096xf32", f"{n}xf32")
+        source = source.replace("4096xf32", f"{n}xf32").replace("4096xbf16", f"{n}xbf16")
     source = "\n".join(l for l in source.splitlines() if not l.startswith("// RUN") and "CHECK" not in l)
     # Static ranks: the fused reduce-scatter needs them; every schedule gets
     # the same module.
