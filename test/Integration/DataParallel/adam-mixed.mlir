@@ -11,7 +11,7 @@
 // CHECK: adam-mixed fuse(RS-C-AG)+shard-state on 2 ranks: matches AR-C bitwise
 // CHECK: adam-mixed AR-C on 3 ranks: matches numpy within the bf16 reduction's rounding
 // CHECK: adam-mixed fuse(RS-C-AG)+shard-state on 4 ranks: matches AR-C within the bf16 reduction's rounding
-// CHECK: bf16 gradient sum (rounded once) vs f32 on 4 ranks: max relative error {{[0-9.e+-]+}} (bf16 ulp 2^-8 = 0.0039)
+// CHECK: bf16 gradient sum (rounded once) vs f32 on 4 ranks: max relative error {{[0-9.e+-]+}} (bf16 unit roundoff 2^-8 = 0.0039)
 
 coco.grid @dp(shape = [?])
 

@@ -1,23 +1,24 @@
 """Differential test of the mixed-precision Adam step (DataParallel/
 adam-mixed.mlir: bf16 gradients reduced in bf16, f32 master w, m, v, a bf16
-copy of w) under CoCoNet's schedules, against numpy.
+copy of w; adam-mixed-f16.mlir: the same in f16) under CoCoNet's schedules,
+against numpy. The low-precision type is the workload's (LP below).
 
 usage: check_mixed.py WORKLOAD.mlir RANKS[,RANKS...] WORKDIR
 
 Expected agreement:
-- 2 ranks: the reduction is one bf16 addition (exact in f32, rounded once
-  to bf16), which numpy computes the same way, and the rest is the f32
+- 2 ranks: the reduction is one LP addition (exact in f32, rounded once
+  to LP), which numpy computes the same way, and the rest is the f32
   Adam of reference.py in the same order: rtol 2e-5 like the f32 tests,
   and every schedule matches AR-C bitwise.
 - 3 and 4 ranks: MPI's all_reduce and coco's ring reduce-scatter round the
-  partial sums to bf16 after every addition, in different orders, so the
+  partial sums to LP after every addition, in different orders, so the
   summed gradient may differ from numpy's (f32 sum, rounded once) by up to
-  a bf16 ulp per addition: w, m, v are compared with tolerances derived
+  an LP unit roundoff per addition: w, m, v are compared with tolerances derived
   from that bound (below).
-- Always: the bf16 copy is the bf16 rounding (to nearest, ties to even) of
+- Always: the LP copy is the LP rounding (to nearest, ties to even) of
   the f32 weights the same run returns, bit for bit.
-Prints the precision the bf16 reduction costs: the max relative error of
-the bf16 gradient sum against the f32 sum.
+Prints the precision the LP reduction costs: the max relative error of
+the LP gradient sum against the f32 sum.
 """
 import os
 import re
@@ -32,12 +33,20 @@ from coco.dtypes import from_storage, to_storage
 
 FUSED = "coco-lower-to-cpu{fuse-reduce-scatter=true}"
 STEP, LR, B1, B2, EPS = 2.0, 1e-3, 0.9, 0.999, 1e-8
-BF16_ULP = 2.0 ** -8  # relative spacing of bf16 (8 significant bits)
+# Unit roundoff (the largest relative error of one rounding to nearest) of
+# each type: 8 significant bits in bf16, 11 in f16.
+ULP = {"bf16": 2.0 ** -8, "f16": 2.0 ** -11}
+LP = "bf16"
 
 
-def bf16(x):
-    """float32 values rounded to bf16, as float32."""
-    return from_storage(to_storage(np.asarray(x, np.float32), "bf16"), "bf16")
+def low(x):
+    """float32 values rounded to the LP type, as float32."""
+    return from_storage(to_storage(np.asarray(x, np.float32), LP), LP).astype(np.float32)
+
+
+def bits(x):
+    """LP values as the host program's files hold them."""
+    return to_storage(np.asarray(x, np.float32), LP)
 
 
 def compile_variant(source, out, passes, pipeline):
@@ -47,10 +56,14 @@ def compile_variant(source, out, passes, pipeline):
 
 
 def main():
+    global LP
     workload, rank_counts, work = sys.argv[1], [int(r) for r in sys.argv[2].split(",")], \
         sys.argv[3]
     os.makedirs(work, exist_ok=True)
     text = open(workload).read()
+    LP = re.search(r"dtensor<\d+x(bf16|f16),", text).group(1)
+    ulp = ULP[LP]
+    dtype = np.uint16 if LP == "bf16" else np.float16
     n = int(re.search(r"dtensor<(\d+)xf32", text).group(1))
     split_reorder = ["--coco-split", "--coco-reorder"]
     shard = ["--coco-shard-state=args=m,v"]
@@ -68,18 +81,18 @@ def main():
                                  f"coco.grid @dp(shape = [{ranks}])"))
         rng = np.random.default_rng(5)
         w = rng.standard_normal(n, dtype=np.float32)
-        grads = [bf16(rng.standard_normal(n, dtype=np.float32)) for _ in range(ranks)]
+        grads = [low(rng.standard_normal(n, dtype=np.float32)) for _ in range(ranks)]
         m = rng.standard_normal(n, dtype=np.float32) * np.float32(0.1)
         v = rng.random(n, dtype=np.float32) * np.float32(0.1)
         exact = np.sum(np.stack(grads).astype(np.float64), axis=0)
-        gsum = bf16(exact.astype(np.float32))  # numpy: f32 sum, rounded once
+        gsum = low(exact.astype(np.float32))  # numpy: f32 sum, rounded once
         expected = dict(zip(["w", "m", "v"], ref.adam(w, [gsum], m, v, STEP, LR, B1, B2, EPS)))
         blocks = [n // ranks + (1 if r < n % ranks else 0) for r in range(ranks)]
 
         # Tolerances for 3+ ranks, per element: each of the R - 1 additions
-        # rounds a partial sum (at most sum_j |g_j|) to bf16, and numpy's sum
-        # is rounded once: |g - gsum| <= R ulp of sum_j |g_j|.
-        dg = ranks * BF16_ULP * np.sum(np.abs(np.stack(grads)).astype(np.float64), axis=0)
+        # rounds a partial sum (at most sum_j |g_j|) to LP, and numpy's sum
+        # is rounded once: |g - gsum| <= R unit roundoffs of sum_j |g_j|.
+        dg = ranks * ulp * np.sum(np.abs(np.stack(grads)).astype(np.float64), axis=0)
         tol = {"m": (1 - B1) * dg + 1e-7,
                "v": (1 - B2) * (2 * np.abs(exact) + dg) * dg + 1e-7}
         # w moves by lr * mhat / (sqrt(vhat) + eps): the interval of that
@@ -95,12 +108,12 @@ def main():
             exe = os.path.join(work, f"{re.sub(r'[^a-zA-Z0-9]+', '_', name)}.r{ranks}.exe")
             compile_variant(source, exe, passes, pipeline)
             sharded = "shard" in name
-            shapes = {"w": (np.float32, (n,)), "w_lp": (np.uint16, (n,))}
+            shapes = {"w": (np.float32, (n,)), "w_lp": (dtype, (n,))}
             for o in ("m", "v"):
                 shapes[o] = (np.float32, (lambda r: (blocks[r],)) if sharded else (n,))
             result, _ = h.run(exe, ranks,
-                              inputs=dict(w=w, m=m, v=v, w_lp=to_storage(w, "bf16")),
-                              local_inputs=dict(g=[to_storage(g, "bf16") for g in grads]),
+                              inputs=dict(w=w, m=m, v=v, w_lp=bits(w)),
+                              local_inputs=dict(g=[bits(g) for g in grads]),
                               scalars=dict(step=STEP, lr=LR), outputs=shapes)
             whole = {}
             for o in ("w", "m", "v", "w_lp"):
@@ -110,8 +123,8 @@ def main():
                 for r in range(1, ranks):
                     h.check_equal(f"{name}: {o} rank {r} vs rank 0", result[o][r], result[o][0])
                 whole[o] = result[o][0]
-            # The bf16 copy is the rounding of this run's f32 weights.
-            h.check_equal(f"{name}: w_lp", whole["w_lp"], to_storage(whole["w"], "bf16"))
+            # The LP copy is the rounding of this run's f32 weights.
+            h.check_equal(f"{name}: w_lp", whole["w_lp"], bits(whole["w"]))
             if baseline is None:
                 baseline = whole
                 for o in ("w", "m", "v"):
@@ -119,21 +132,22 @@ def main():
                         h.check_close(f"{name}: {o} vs numpy", whole[o], expected[o], 2e-5, 1e-6)
                     else:
                         h.check_close(f"{name}: {o} vs numpy", whole[o], expected[o], 2e-5,
-                                      tol[o], "bf16 rounding of the reduction")
+                                      tol[o], f"{LP} rounding of the reduction")
                 print(f"adam-mixed {name} on {ranks} ranks: matches numpy" +
-                      ("" if ranks == 2 else " within the bf16 reduction's rounding"))
+                      ("" if ranks == 2 else f" within the {LP} reduction's rounding"))
                 continue
             for o in ("w", "m", "v"):
                 if ranks == 2:
                     h.check_equal(f"{name}: {o}", whole[o], baseline[o])
                 else:
                     h.check_close(f"{name}: {o} vs AR-C", whole[o], baseline[o], 2e-5,
-                                  2 * tol[o], "bf16 rounding in another order")
+                                  2 * tol[o], f"{LP} rounding in another order")
             print(f"adam-mixed {name} on {ranks} ranks: matches AR-C " +
-                  ("bitwise" if ranks == 2 else "within the bf16 reduction's rounding"))
+                  ("bitwise" if ranks == 2 else f"within the {LP} reduction's rounding"))
         error = np.max(np.abs(gsum - exact) / np.maximum(np.abs(exact), 1e-30))
-        print(f"bf16 gradient sum (rounded once) vs f32 on {ranks} ranks: max relative "
-              f"error {error:.3g} (bf16 ulp 2^-8 = {BF16_ULP:.2g}); median tolerances "
+        print(f"{LP} gradient sum (rounded once) vs f32 on {ranks} ranks: max relative "
+              f"error {error:.3g} ({LP} unit roundoff 2^{int(np.log2(ulp))} = {ulp:.2g}); "
+              f"median tolerances "
               f"w {np.median(tol['w']):.2g}, m {np.median(tol['m']):.2g}, "
               f"v {np.median(tol['v']):.2g}")
 
