@@ -1,7 +1,9 @@
-"""Differential test of the mixed-precision Adam step (DataParallel/
+"""Differential test of the mixed-precision optimizer steps (DataParallel/
 adam-mixed.mlir: bf16 gradients reduced in bf16, f32 master w, m, v, a bf16
-copy of w; adam-mixed-f16.mlir: the same in f16) under CoCoNet's schedules,
-against numpy. The low-precision type is the workload's (LP below).
+copy of w; adam-mixed-f16.mlir: the same in f16; sgd-mixed.mlir: SGD with
+bf16 gradients, f32 w and momentum) under CoCoNet's schedules, against
+numpy. The optimizer and the low-precision type (LP below) are the
+workload's.
 
 usage: check_mixed.py WORKLOAD.mlir RANKS[,RANKS...] WORKDIR
 
@@ -55,44 +57,18 @@ def compile_variant(source, out, passes, pipeline):
     subprocess.run(cmd, check=True)
 
 
-def main():
-    global LP
-    workload, rank_counts, work = sys.argv[1], [int(r) for r in sys.argv[2].split(",")], \
-        sys.argv[3]
-    os.makedirs(work, exist_ok=True)
-    text = open(workload).read()
-    LP = re.search(r"dtensor<\d+x(bf16|f16),", text).group(1)
-    ulp = ULP[LP]
-    dtype = np.uint16 if LP == "bf16" else np.float16
-    n = int(re.search(r"dtensor<(\d+)xf32", text).group(1))
-    split_reorder = ["--coco-split", "--coco-reorder"]
-    shard = ["--coco-shard-state=args=m,v"]
-    variants = {  # name -> (passes, pipeline)
-        "AR-C": ([], "coco-lower-to-cpu"),
-        "RS-C-AG": (split_reorder, "coco-lower-to-cpu"),
-        "RS-C-AG+shard-state": (split_reorder + shard, "coco-lower-to-cpu"),
-        "fuse(RS-C-AG)+shard-state": (split_reorder + shard, FUSED),
-    }
-    for ranks in rank_counts:
-        # The fused reduce-scatter needs the number of ranks at compile time.
-        source = os.path.join(work, f"adam-mixed-{ranks}.mlir")
-        with open(source, "w") as f:
-            f.write(text.replace("coco.grid @dp(shape = [?])",
-                                 f"coco.grid @dp(shape = [{ranks}])"))
-        rng = np.random.default_rng(5)
-        w = rng.standard_normal(n, dtype=np.float32)
-        grads = [low(rng.standard_normal(n, dtype=np.float32)) for _ in range(ranks)]
-        m = rng.standard_normal(n, dtype=np.float32) * np.float32(0.1)
-        v = rng.random(n, dtype=np.float32) * np.float32(0.1)
-        exact = np.sum(np.stack(grads).astype(np.float64), axis=0)
-        gsum = low(exact.astype(np.float32))  # numpy: f32 sum, rounded once
-        expected = dict(zip(["w", "m", "v"], ref.adam(w, [gsum], m, v, STEP, LR, B1, B2, EPS)))
-        blocks = [n // ranks + (1 if r < n % ranks else 0) for r in range(ranks)]
+SGD_LR, SGD_MU, SGD_WD = 0.05, 0.9, 0.01
 
-        # Tolerances for 3+ ranks, per element: each of the R - 1 additions
-        # rounds a partial sum (at most sum_j |g_j|) to LP, and numpy's sum
-        # is rounded once: |g - gsum| <= R unit roundoffs of sum_j |g_j|.
-        dg = ranks * ulp * np.sum(np.abs(np.stack(grads)).astype(np.float64), axis=0)
+
+def adam_case(rng, n, gsum):
+    """Inputs, scalars, numpy's result and, given the bound dg on the
+    summed gradient's error, the per-element tolerances of Adam."""
+    w = rng.standard_normal(n, dtype=np.float32)
+    m = rng.standard_normal(n, dtype=np.float32) * np.float32(0.1)
+    v = rng.random(n, dtype=np.float32) * np.float32(0.1)
+    expected = dict(zip(["w", "m", "v"], ref.adam(w, [gsum], m, v, STEP, LR, B1, B2, EPS)))
+
+    def tolerances(dg, exact):
         tol = {"m": (1 - B1) * dg + 1e-7,
                "v": (1 - B2) * (2 * np.abs(exact) + dg) * dg + 1e-7}
         # w moves by lr * mhat / (sqrt(vhat) + eps): the interval of that
@@ -103,21 +79,81 @@ def main():
         hi = (mhat + dm) / (np.sqrt(np.maximum(vhat - dv, 0)) + EPS)
         lo = np.maximum(mhat - dm, 0) / (np.sqrt(vhat + dv) + EPS)
         tol["w"] = LR * (hi - lo) + 1e-6
+        return tol
+
+    return dict(w=w, m=m, v=v), dict(step=STEP, lr=LR), expected, tolerances
+
+
+def sgd_case(rng, n, gsum):
+    """The same for SGD with momentum and weight decay."""
+    w = rng.standard_normal(n, dtype=np.float32)
+    b = rng.standard_normal(n, dtype=np.float32) * np.float32(0.1)
+    expected = dict(zip(["w", "b"], ref.sgd(w, [gsum], b, SGD_LR, SGD_MU, SGD_WD)))
+
+    def tolerances(dg, exact):
+        # b = mu*b + g + wd*w takes the gradient's error as it is; w moves by
+        # lr * b.
+        return {"b": dg + 1e-7, "w": SGD_LR * dg + 1e-7}
+
+    return dict(w=w, b=b), dict(lr=SGD_LR, momentum=SGD_MU, weight_decay=SGD_WD), \
+        expected, tolerances
+
+
+CASES = {"adam": (adam_case, ["m", "v"]), "sgd": (sgd_case, ["b"])}
+
+
+def main():
+    global LP
+    workload, rank_counts, work = sys.argv[1], [int(r) for r in sys.argv[2].split(",")], \
+        sys.argv[3]
+    os.makedirs(work, exist_ok=True)
+    text = open(workload).read()
+    LP = re.search(r"dtensor<\d+x(bf16|f16),", text).group(1)
+    ulp = ULP[LP]
+    dtype = np.uint16 if LP == "bf16" else np.float16
+    kind = re.search(r"func\.func @(\w+)_step", text).group(1)
+    make_case, state = CASES[kind]
+    outputs = ["w"] + state
+    n = int(re.search(r"dtensor<(\d+)xf32", text).group(1))
+    split_reorder = ["--coco-split", "--coco-reorder"]
+    shard = [f"--coco-shard-state=args={','.join(state)}"]
+    variants = {  # name -> (passes, pipeline)
+        "AR-C": ([], "coco-lower-to-cpu"),
+        "RS-C-AG": (split_reorder, "coco-lower-to-cpu"),
+        "RS-C-AG+shard-state": (split_reorder + shard, "coco-lower-to-cpu"),
+        "fuse(RS-C-AG)+shard-state": (split_reorder + shard, FUSED),
+    }
+    for ranks in rank_counts:
+        # The fused reduce-scatter needs the number of ranks at compile time.
+        source = os.path.join(work, f"{kind}-mixed-{ranks}.mlir")
+        with open(source, "w") as f:
+            f.write(text.replace("coco.grid @dp(shape = [?])",
+                                 f"coco.grid @dp(shape = [{ranks}])"))
+        rng = np.random.default_rng(5)
+        grads = [low(rng.standard_normal(n, dtype=np.float32)) for _ in range(ranks)]
+        exact = np.sum(np.stack(grads).astype(np.float64), axis=0)
+        gsum = low(exact.astype(np.float32))  # numpy: f32 sum, rounded once
+        inputs, scalars, expected, tolerances = make_case(rng, n, gsum)
+        blocks = [n // ranks + (1 if r < n % ranks else 0) for r in range(ranks)]
+        # Tolerances for 3+ ranks, per element: each of the R - 1 additions
+        # rounds a partial sum (at most sum_j |g_j|) to LP, and numpy's sum
+        # is rounded once: |g - gsum| <= R unit roundoffs of sum_j |g_j|.
+        dg = ranks * ulp * np.sum(np.abs(np.stack(grads)).astype(np.float64), axis=0)
+        tol = tolerances(dg, exact)
         baseline = None
         for name, (passes, pipeline) in variants.items():
             exe = os.path.join(work, f"{re.sub(r'[^a-zA-Z0-9]+', '_', name)}.r{ranks}.exe")
             compile_variant(source, exe, passes, pipeline)
             sharded = "shard" in name
             shapes = {"w": (np.float32, (n,)), "w_lp": (dtype, (n,))}
-            for o in ("m", "v"):
+            for o in state:
                 shapes[o] = (np.float32, (lambda r: (blocks[r],)) if sharded else (n,))
-            result, _ = h.run(exe, ranks,
-                              inputs=dict(w=w, m=m, v=v, w_lp=bits(w)),
+            result, _ = h.run(exe, ranks, inputs=dict(inputs, w_lp=bits(inputs["w"])),
                               local_inputs=dict(g=[bits(g) for g in grads]),
-                              scalars=dict(step=STEP, lr=LR), outputs=shapes)
+                              scalars=scalars, outputs=shapes)
             whole = {}
-            for o in ("w", "m", "v", "w_lp"):
-                if sharded and o in ("m", "v"):
+            for o in outputs + ["w_lp"]:
+                if sharded and o in state:
                     whole[o] = np.concatenate(result[o])
                     continue
                 for r in range(1, ranks):
@@ -127,29 +163,28 @@ def main():
             h.check_equal(f"{name}: w_lp", whole["w_lp"], bits(whole["w"]))
             if baseline is None:
                 baseline = whole
-                for o in ("w", "m", "v"):
+                for o in outputs:
                     if ranks == 2:
                         h.check_close(f"{name}: {o} vs numpy", whole[o], expected[o], 2e-5, 1e-6)
                     else:
                         h.check_close(f"{name}: {o} vs numpy", whole[o], expected[o], 2e-5,
                                       tol[o], f"{LP} rounding of the reduction")
-                print(f"adam-mixed {name} on {ranks} ranks: matches numpy" +
+                print(f"{kind}-mixed {name} on {ranks} ranks: matches numpy" +
                       ("" if ranks == 2 else f" within the {LP} reduction's rounding"))
                 continue
-            for o in ("w", "m", "v"):
+            for o in outputs:
                 if ranks == 2:
                     h.check_equal(f"{name}: {o}", whole[o], baseline[o])
                 else:
                     h.check_close(f"{name}: {o} vs AR-C", whole[o], baseline[o], 2e-5,
                                   2 * tol[o], f"{LP} rounding in another order")
-            print(f"adam-mixed {name} on {ranks} ranks: matches AR-C " +
+            print(f"{kind}-mixed {name} on {ranks} ranks: matches AR-C " +
                   ("bitwise" if ranks == 2 else f"within the {LP} reduction's rounding"))
         error = np.max(np.abs(gsum - exact) / np.maximum(np.abs(exact), 1e-30))
+        medians = ", ".join(f"{o} {np.median(tol[o]):.2g}" for o in outputs)
         print(f"{LP} gradient sum (rounded once) vs f32 on {ranks} ranks: max relative "
               f"error {error:.3g} ({LP} unit roundoff 2^{int(np.log2(ulp))} = {ulp:.2g}); "
-              f"median tolerances "
-              f"w {np.median(tol['w']):.2g}, m {np.median(tol['m']):.2g}, "
-              f"v {np.median(tol['v']):.2g}")
+              f"median tolerances {medians}")
 
 
 if __name__ == "__main__":
