@@ -267,7 +267,9 @@ class Compiled:
                                           for v in blocks(value, ttype, extents)]
                 else:
                     # The host cuts each rank's block from the global array.
-                    blocks(value, ttype, extents)  # checks the shape
+                    if np.shape(value) != ttype.shape:
+                        raise CocoError(f"expected a global array of shape {ttype.shape} "
+                                        f"for {ttype.mlir()}, got {np.shape(value)}")
                     global_inputs[name] = to_storage(value, ttype.dtype)
             except CocoError as error:
                 raise CocoError(f"input '{name}': {error}") from None

@@ -46,6 +46,14 @@ class Schedule:
                                 "coco-calibrate writes one)")
             if ranks is None and any(e is None for e in grid.shape):
                 raise CocoError("schedule('auto') on a grid with '?' needs ranks=N")
+            # The cost model picks among all of them: a hand-picked one would
+            # be dropped without a word.
+            given = [k for k, v in dict(reorder=reorder, fuse=fuse, overlap=overlap,
+                                        hierarchical=hierarchical, axes=axes).items() if v]
+            if given:
+                raise CocoError(f"schedule('auto') chooses the schedule itself; it does not "
+                                f"take {', '.join(given)} (shard_state= names the state it "
+                                f"may shard)")
             return cls(shard_state=shard_state, auto=(os.path.abspath(profile), ranks))
         if fuse and any(e is None for e in grid.shape):
             raise CocoError("fuse needs a static grid (the number of ranks at compile time)")

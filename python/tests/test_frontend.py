@@ -89,6 +89,10 @@ def test_auto_schedule_needs_a_profile():
         adam.build(N, coco.Grid("dp")).schedule("auto")
     with pytest.raises(coco.CocoError, match="needs ranks=N"):
         adam.build(N, coco.Grid("dp")).schedule("auto", profile="p.json")
+    # A schedule picked by hand next to "auto" is refused, not dropped.
+    with pytest.raises(coco.CocoError, match="does not take fuse, overlap"):
+        adam.build(N, coco.Grid("dp")).schedule("auto", profile="p.json", ranks=2, fuse=True,
+                                                overlap=4)
 
 
 def test_tp_layer_matches_numpy(tmp_path):

@@ -12,15 +12,14 @@ import sys
 import numpy as np
 
 import coco_harness as h
+from coco.dtypes import from_storage, to_storage
 
 SHAPE = (8, 12)
 
 
 def bf16_round(x):
     """Rounds float32 values to bfloat16 (nearest even) and back."""
-    bits = np.asarray(x, dtype=np.float32).view(np.uint32).astype(np.uint64)
-    bits = (bits + 0x7FFF + ((bits >> 16) & 1)) >> 16 << 16
-    return bits.astype(np.uint32).view(np.float32)
+    return from_storage(to_storage(np.asarray(x, dtype=np.float32), "bf16"), "bf16")
 
 
 def main():

@@ -24,13 +24,13 @@ the LP gradient sum against the f32 sum.
 """
 import os
 import re
-import subprocess
 import sys
 
 import numpy as np
 
 import coco_harness as h
 import reference as ref
+from check_schedules import block_sizes, compile_variant
 from coco.dtypes import from_storage, to_storage
 
 FUSED = "coco-lower-to-cpu{fuse-reduce-scatter=true}"
@@ -49,12 +49,6 @@ def low(x):
 def bits(x):
     """LP values as the host program's files hold them."""
     return to_storage(np.asarray(x, np.float32), LP)
-
-
-def compile_variant(source, out, passes, pipeline):
-    cmd = ["coco-compile", source, "-o", out, "--pipeline", pipeline]
-    cmd += [f"--pre-pass={p}" for p in passes]
-    subprocess.run(cmd, check=True)
 
 
 SGD_LR, SGD_MU, SGD_WD = 0.05, 0.9, 0.01
@@ -134,7 +128,7 @@ def main():
         exact = np.sum(np.stack(grads).astype(np.float64), axis=0)
         gsum = low(exact.astype(np.float32))  # numpy: f32 sum, rounded once
         inputs, scalars, expected, tolerances = make_case(rng, n, gsum)
-        blocks = [n // ranks + (1 if r < n % ranks else 0) for r in range(ranks)]
+        blocks = block_sizes(n, ranks)
         # Tolerances for 3+ ranks, per element: each of the R - 1 additions
         # rounds a partial sum (at most sum_j |g_j|) to LP, and numpy's sum
         # is rounded once: |g - gsum| <= R unit roundoffs of sum_j |g_j|.
