@@ -71,18 +71,21 @@ def gpu_toolchain():
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--ops", default="1000,2000,4000,8000,16000",
+    parser.add_argument("--ops", default="1000,2000,4000,8000,10000,16000",
                         help="program sizes in coco ops (multiples of 8)")
     parser.add_argument("--reps", type=int, default=3)
-    parser.add_argument("--pipelines", default="cpu,gpu")
+    parser.add_argument("--pipelines", default="cpu,cpu-noverify,gpu",
+                        help="cpu, gpu, and each with -noverify: coco-opt's "
+                        "--verify-each=0 (the IR is verified when parsed, not "
+                        "after every pass)")
     parser.add_argument("--out", default=os.path.join(ROOT, "benchmarks", "results"))
     args = parser.parse_args()
 
     sizes = [int(n) for n in args.ops.split(",")]
     pipelines = args.pipelines.split(",")
-    if "gpu" in pipelines and not gpu_toolchain():
+    if any(p.startswith("gpu") for p in pipelines) and not gpu_toolchain():
         print("no CUDA toolkit (/usr/local/cuda/bin/ptxas): CPU pipeline only")
-        pipelines = [p for p in pipelines if p != "gpu"]
+        pipelines = [p for p in pipelines if not p.startswith("gpu")]
     coco_opt = os.path.join(BIN, "coco-opt")
     workdir = tempfile.mkdtemp(prefix="coco-compile-time-")
     files = {}
@@ -96,8 +99,12 @@ def main():
     for rep in range(args.reps):
         for ops in sizes:
             for pipeline in pipelines:
-                seconds, rss = run([coco_opt, files[ops],
-                                    f"--coco-lower-to-{pipeline}", "-o", os.devnull])
+                target, _, noverify = pipeline.partition("-")
+                command = [coco_opt, files[ops], f"--coco-lower-to-{target}",
+                           "-o", os.devnull]
+                if noverify:
+                    command.append("--verify-each=0")
+                seconds, rss = run(command)
                 times[pipeline, ops].append(seconds)
                 memory[pipeline, ops] = max(memory[pipeline, ops], rss)
                 print(f"rep {rep + 1}: {pipeline} {ops:>6} ops {seconds:7.2f} s "
@@ -137,7 +144,7 @@ def main():
         for pipeline in pipelines:
             xs = [r["ops"] for r in rows if r["pipeline"] == pipeline]
             left.plot(xs, [r["seconds"] for r in rows if r["pipeline"] == pipeline],
-                      "o-", label=f"coco-lower-to-{pipeline}")
+                      "o-", label=pipeline)
             right.plot(xs, [r["seconds_per_1k_ops"] for r in rows
                             if r["pipeline"] == pipeline], "o-", label=pipeline)
         left.set(xlabel="coco ops", ylabel="seconds", title="compile time")

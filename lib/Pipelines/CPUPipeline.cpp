@@ -22,7 +22,8 @@ using namespace mlir::coco;
 void mlir::coco::buildCocoBufferizePipeline(OpPassManager &pm,
                                             bool fuseElementwise,
                                             bool fuseReduceScatter,
-                                            int64_t overlapChunks) {
+                                            int64_t overlapChunks,
+                                            bool freeAfterLastUse) {
   pm.addPass(createCocoLocalizePass());
   if (fuseReduceScatter)
     pm.addNestedPass<func::FuncOp>(createCocoFuseReduceScatterPass());
@@ -47,8 +48,21 @@ void mlir::coco::buildCocoBufferizePipeline(OpPassManager &pm,
   overlap.chunks = overlapChunks;
   pm.addNestedPass<func::FuncOp>(createCocoOverlapPass(overlap));
   pm.addNestedPass<func::FuncOp>(createCocoUpdateInPlacePass());
-  bufferization::BufferDeallocationPipelineOptions deallocation;
-  bufferization::buildBufferDeallocationPipeline(pm, deallocation);
+  // Upstream's buildBufferDeallocationPipeline, with coco-free-after-last-use
+  // between the deallocation and its simplification: that simplification
+  // compares every buffer freed at a block's end with every other.
+  memref::ExpandReallocPassOptions expandRealloc;
+  expandRealloc.emitDeallocs = false;
+  pm.addPass(memref::createExpandReallocPass(expandRealloc));
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(bufferization::createOwnershipBasedBufferDeallocationPass());
+  if (freeAfterLastUse)
+    pm.addNestedPass<func::FuncOp>(createCocoFreeAfterLastUsePass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(bufferization::createBufferDeallocationSimplificationPass());
+  pm.addPass(bufferization::createLowerDeallocationsPass());
+  pm.addPass(createCSEPass());
+  pm.addPass(createCanonicalizerPass());
   // Buffers yielded out of scf.if (a pipeline stage's branch) are cloned by
   // the ownership-based deallocation: clones become alloc + copy.
   pm.addPass(createConvertBufferizationToMemRefPass());
@@ -70,7 +84,8 @@ void mlir::coco::buildCocoLowerToCPUPipeline(
     pm.addPass(createCocoAutoschedulePass(autoschedule));
   }
   buildCocoBufferizePipeline(pm, options.fuseElementwise,
-                             options.fuseReduceScatter, options.overlapChunks);
+                             options.fuseReduceScatter, options.overlapChunks,
+                             /*freeAfterLastUse=*/true);
 
   // The runtime calls first, while matmuls are still linalg.matmul (those
   // BLAS computes become coco_rt_matmul); they take the memref descriptors
@@ -79,27 +94,19 @@ void mlir::coco::buildCocoLowerToCPUPipeline(
   pm.addNestedPass<func::FuncOp>(createCocoMatmulLoopOrderPass());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addPass(createLowerAffinePass());
-  // Without rollback: the rollback log records every op a split block
-  // moves, quadratic in time and memory in a long function (an optimizer
-  // step over 16,000 ops: 2.1 s and 800 MB here, 0.3 s and 94 MB without).
-  SCFToControlFlowPassOptions scfToCF;
-  scfToCF.allowPatternRollback = false;
-  pm.addPass(createSCFToControlFlowPass(scfToCF));
+  // convert-scf-to-cf without rollback and last loop first: both linear in
+  // a long block (see coco-scf-to-cf).
+  pm.addPass(createCocoSCFToCFPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
-  // Allocations go through the runtime's caching allocator
-  // (lib/Runtime/Allocator.cpp): no page faults on every call.
-  FinalizeMemRefToLLVMConversionPassOptions memrefToLLVM;
-  memrefToLLVM.useGenericFunctions = true;
-  pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefToLLVM));
   // bf16 conversions become integer ops: no compiler-rt helper is needed.
   arith::ArithExpandOpsPassOptions expand;
   expand.includeBf16 = true;
   pm.addPass(arith::createArithExpandOpsPass(expand));
-  pm.addPass(createConvertMathToLLVMPass());
-  pm.addPass(createArithToLLVMConversionPass());
-  pm.addPass(createConvertFuncToLLVMPass());
-  pm.addPass(createConvertControlFlowToLLVMPass());
+  // memref (allocations through the runtime's caching allocator,
+  // lib/Runtime/Allocator.cpp: no page faults on every call), math, arith,
+  // func and cf to LLVM in one conversion.
+  pm.addPass(createCocoFinalizeToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
   pm.addPass(createCanonicalizerPass());
 }

@@ -126,8 +126,14 @@ void mlir::coco::buildCocoLowerToGPUPipeline(
   pm.addPass(std::make_unique<CheckGPUPipelineOptions>(
       options.chip, options.features, options.format, options.toolkit,
       options.blockSize));
+  // Buffers are freed where the block ends, as upstream does: the GPU path
+  // has not yet run on a GPU to show that every kernel, NCCL and cuBLAS call
+  // is done with a buffer by the host's next op, which an earlier free
+  // (coco-free-after-last-use) would need, as the caching allocator hands
+  // the block out again at once.
   buildCocoBufferizePipeline(pm, options.fuseElementwise,
-                             options.fuseReduceScatter, options.overlapChunks);
+                             options.fuseReduceScatter, options.overlapChunks,
+                             /*freeAfterLastUse=*/false);
 
   // Library calls first, while matmuls are still linalg.matmul.
   ConvertCocoToLLVMPassOptions runtime;
@@ -172,12 +178,9 @@ void mlir::coco::buildCocoLowerToGPUPipeline(
   kernels.addPass(createCSEPass());
 
   // Host: LLVM, with launches of the embedded binary.
-  // Without rollback: the rollback log records every op a split block
-  // moves, quadratic in time and memory in a long function (an optimizer
-  // step over 16,000 ops: 2.1 s and 800 MB here, 0.3 s and 94 MB without).
-  SCFToControlFlowPassOptions scfToCF;
-  scfToCF.allowPatternRollback = false;
-  pm.addPass(createSCFToControlFlowPass(scfToCF));
+  // convert-scf-to-cf without rollback and last loop first: both linear in
+  // a long block (see coco-scf-to-cf).
+  pm.addPass(createCocoSCFToCFPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   FinalizeMemRefToLLVMConversionPassOptions memrefToLLVM;
@@ -187,8 +190,10 @@ void mlir::coco::buildCocoLowerToGPUPipeline(
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createConvertIndexToLLVMPass());
   pm.addPass(createGpuToLLVMConversionPass());
-  pm.addPass(createConvertFuncToLLVMPass());
-  pm.addPass(createConvertControlFlowToLLVMPass());
+  // func and cf: convert-func-to-llvm on the host function's long entry
+  // block is quadratic (see coco-finalize-to-llvm; 17 of 20 s at 16,000
+  // ops). Memrefs are gone by now, allocated as above.
+  pm.addPass(createCocoFinalizeToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
 
   GpuModuleToBinaryPassOptions binary;

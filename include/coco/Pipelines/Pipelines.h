@@ -106,9 +106,12 @@ void buildCocoLowerToCPUPipeline(OpPassManager &pm,
 
 /// The front half both pipelines share: coco-localize,
 /// [coco-fuse-reduce-scatter], [coco-fuse-elementwise], one-shot
-/// bufferization, coco-overlap, coco-update-in-place, buffer deallocation.
+/// bufferization, coco-overlap, coco-update-in-place, buffer deallocation
+/// (with `freeAfterLastUse`, temporaries that cannot escape are freed right
+/// after their last use: coco-free-after-last-use).
 void buildCocoBufferizePipeline(OpPassManager &pm, bool fuseElementwise,
-                                bool fuseReduceScatter, int64_t overlapChunks);
+                                bool fuseReduceScatter, int64_t overlapChunks,
+                                bool freeAfterLastUse);
 
 /// coco (global view) -> host LLVM dialect + gpu.binary with the kernels:
 /// the shared front half, matmuls to cuBLAS and collectives to NCCL

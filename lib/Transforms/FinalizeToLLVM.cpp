@@ -1,0 +1,108 @@
+//===- FinalizeToLLVM.cpp - the CPU pipeline's LLVM conversions at once ---===//
+//
+// finalize-memref-to-llvm, convert-math-to-llvm, convert-arith-to-llvm,
+// convert-func-to-llvm and convert-cf-to-llvm each walk, legalize and (in
+// coco-opt) verify the whole module; one conversion with all their
+// patterns does the same work once. Upstream's convert-to-llvm does the
+// same through dialect interfaces, but takes no memref options, and the
+// CPU runtime needs the generic allocation functions.
+//
+//===----------------------------------------------------------------------===//
+
+#include "coco/Transforms/Passes.h"
+
+#include "mlir/Analysis/DataLayoutAnalysis.h"
+#include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
+#include "mlir/Conversion/ControlFlowToLLVM/ControlFlowToLLVM.h"
+#include "mlir/Conversion/FuncToLLVM/ConvertFuncToLLVM.h"
+#include "mlir/Conversion/LLVMCommon/ConversionTarget.h"
+#include "mlir/Conversion/LLVMCommon/LoweringOptions.h"
+#include "mlir/Conversion/LLVMCommon/TypeConverter.h"
+#include "mlir/Conversion/MathToLLVM/MathToLLVM.h"
+#include "mlir/Conversion/MemRefToLLVM/MemRefToLLVM.h"
+#include "mlir/Dialect/ControlFlow/IR/ControlFlowOps.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/SymbolTable.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+namespace mlir::coco {
+#define GEN_PASS_DEF_COCOFINALIZETOLLVMPASS
+#include "coco/Transforms/Passes.h.inc"
+} // namespace mlir::coco
+
+using namespace mlir;
+
+namespace {
+/// Moves the body of every function out of its entry block, which is left
+/// with a branch to it. Converting a function's signature inserts a cast
+/// per argument at the top of the entry block and then checks, for each use
+/// of the argument in that block, that the cast comes first; every insertion
+/// there invalidates the block's op order, so in a long entry block (a
+/// whole optimizer step before its first loop) that was quadratic.
+void emptyEntryBlocks(ModuleOp module) {
+  OpBuilder builder(module.getContext());
+  module.walk([&](func::FuncOp function) {
+    if (function.isExternal())
+      return;
+    Block &entry = function.front();
+    Block *body = entry.splitBlock(entry.begin());
+    builder.setInsertionPointToEnd(&entry);
+    cf::BranchOp::create(builder, function.getLoc(), body);
+  });
+}
+
+/// Merges back what emptyEntryBlocks split: a body whose only predecessor
+/// is the entry block's branch.
+void mergeEntryBlocks(ModuleOp module) {
+  module.walk([&](LLVM::LLVMFuncOp function) {
+    if (function.isExternal())
+      return;
+    Block &entry = function.front();
+    auto branch = dyn_cast<LLVM::BrOp>(entry.getTerminator());
+    if (!branch || !branch.getDestOperands().empty())
+      return;
+    Block *body = branch.getDest();
+    if (body == &entry || !body->getSinglePredecessor())
+      return;
+    branch.erase();
+    entry.getOperations().splice(entry.end(), body->getOperations());
+    body->erase();
+  });
+}
+
+struct CocoFinalizeToLLVMPass
+    : public coco::impl::CocoFinalizeToLLVMPassBase<CocoFinalizeToLLVMPass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    MLIRContext *context = &getContext();
+    const auto &dataLayout = getAnalysis<DataLayoutAnalysis>();
+    LowerToLLVMOptions options(context, dataLayout.getAtOrAbove(module));
+    // Allocations through the runtime's caching allocator.
+    options.useGenericFunctions = true;
+    LLVMTypeConverter converter(context, options, &dataLayout);
+
+    // One module, no symbol removed while converting: lookups through the
+    // tables stay linear (see populateFuncToLLVMConversionPatterns).
+    SymbolTableCollection symbolTables;
+    RewritePatternSet patterns(context);
+    populateFinalizeMemRefToLLVMConversionPatterns(converter, patterns,
+                                                   &symbolTables);
+    populateMathToLLVMConversionPatterns(converter, patterns);
+    arith::populateArithToLLVMConversionPatterns(converter, patterns);
+    populateFuncToLLVMConversionPatterns(converter, patterns, &symbolTables);
+    cf::populateControlFlowToLLVMConversionPatterns(converter, patterns);
+    cf::populateAssertToLLVMConversionPattern(converter, patterns);
+
+    emptyEntryBlocks(module);
+    LLVMConversionTarget target(*context);
+    ConversionConfig config;
+    config.allowPatternRollback = false;
+    if (failed(applyPartialConversion(module, target, std::move(patterns),
+                                      config)))
+      return signalPassFailure();
+    mergeEntryBlocks(module);
+  }
+};
+} // namespace
