@@ -192,7 +192,8 @@ void mlir::coco::buildCocoLowerToGPUPipeline(
   pm.addPass(createGpuToLLVMConversionPass());
   // func and cf: convert-func-to-llvm on the host function's long entry
   // block is quadratic (see coco-finalize-to-llvm; 17 of 20 s at 16,000
-  // ops). Memrefs are gone by now, allocated as above.
+  // ops). Its memref patterns find nothing left: finalize-memref-to-llvm
+  // ran above.
   pm.addPass(createCocoFinalizeToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
 

@@ -41,7 +41,9 @@ namespace {
 /// of the argument in that block, that the cast comes first; every insertion
 /// there invalidates the block's op order, so in a long entry block (a
 /// whole optimizer step before its first loop) that was quadratic.
-void emptyEntryBlocks(ModuleOp module) {
+/// Returns the bodies it moved.
+SmallPtrSet<Block *, 8> emptyEntryBlocks(ModuleOp module) {
+  SmallPtrSet<Block *, 8> bodies;
   OpBuilder builder(module.getContext());
   module.walk([&](func::FuncOp function) {
     if (function.isExternal())
@@ -50,12 +52,15 @@ void emptyEntryBlocks(ModuleOp module) {
     Block *body = entry.splitBlock(entry.begin());
     builder.setInsertionPointToEnd(&entry);
     cf::BranchOp::create(builder, function.getLoc(), body);
+    bodies.insert(body);
   });
+  return bodies;
 }
 
-/// Merges back what emptyEntryBlocks split: a body whose only predecessor
-/// is the entry block's branch.
-void mergeEntryBlocks(ModuleOp module) {
+/// Merges back what emptyEntryBlocks split (the body blocks themselves are
+/// kept by the conversion; the entry block is the converted one): only
+/// those, so functions that were LLVM already keep their blocks.
+void mergeEntryBlocks(ModuleOp module, const SmallPtrSetImpl<Block *> &bodies) {
   module.walk([&](LLVM::LLVMFuncOp function) {
     if (function.isExternal())
       return;
@@ -64,7 +69,8 @@ void mergeEntryBlocks(ModuleOp module) {
     if (!branch || !branch.getDestOperands().empty())
       return;
     Block *body = branch.getDest();
-    if (body == &entry || !body->getSinglePredecessor())
+    if (!bodies.contains(body) || body == &entry ||
+        !body->getSinglePredecessor())
       return;
     branch.erase();
     entry.getOperations().splice(entry.end(), body->getOperations());
@@ -83,8 +89,11 @@ struct CocoFinalizeToLLVMPass
     options.useGenericFunctions = true;
     LLVMTypeConverter converter(context, options, &dataLayout);
 
-    // One module, no symbol removed while converting: lookups through the
-    // tables stay linear (see populateFuncToLLVMConversionPatterns).
+    // Lookups of the callees and of the allocation functions through cached
+    // tables, as upstream's convert-func-to-llvm does (the func pattern
+    // updates the table when it replaces a function): linear in the calls.
+    // The assert pattern adds its globals and declarations without them,
+    // as in convert-cf-to-llvm; nothing here looks those up.
     SymbolTableCollection symbolTables;
     RewritePatternSet patterns(context);
     populateFinalizeMemRefToLLVMConversionPatterns(converter, patterns,
@@ -95,14 +104,14 @@ struct CocoFinalizeToLLVMPass
     cf::populateControlFlowToLLVMConversionPatterns(converter, patterns);
     cf::populateAssertToLLVMConversionPattern(converter, patterns);
 
-    emptyEntryBlocks(module);
+    SmallPtrSet<Block *, 8> bodies = emptyEntryBlocks(module);
     LLVMConversionTarget target(*context);
     ConversionConfig config;
     config.allowPatternRollback = false;
     if (failed(applyPartialConversion(module, target, std::move(patterns),
                                       config)))
       return signalPassFailure();
-    mergeEntryBlocks(module);
+    mergeEntryBlocks(module, bodies);
   }
 };
 } // namespace

@@ -17,6 +17,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/Matchers.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
 
 namespace mlir::coco {
@@ -66,13 +67,35 @@ private:
   DenseMap<Block *, DenseMap<Operation *, unsigned>> numbered;
 };
 
+/// Whether `user` does no more with `alias` than read or write it through
+/// its own operands (and, for an op with regions, its nested ops, which use
+/// the value themselves): it declares its memory effects, and none frees
+/// anything. An op that declares nothing (a call, say) might keep the
+/// pointer.
+bool onlyAccesses(Operation *user) {
+  if (user->hasTrait<OpTrait::HasRecursiveMemoryEffects>())
+    return true;
+  auto declared = dyn_cast<MemoryEffectOpInterface>(user);
+  if (!declared)
+    return false;
+  SmallVector<MemoryEffects::EffectInstance> effects;
+  declared.getEffects(effects);
+  return llvm::none_of(effects, [](const MemoryEffects::EffectInstance &e) {
+    return isa<MemoryEffects::Free>(e.getEffect());
+  });
+}
+
 /// The last op of `alloc`'s block that uses the buffer or one of its
 /// aliases (ops nested in a region count as their ancestor in that block),
 /// other than the ops on the way to `entry` of `dealloc`, which frees it;
-/// `alloc` itself if there is none. Null if the buffer may escape: an alias
-/// reaches a terminator (a yield, a return, a branch), a pointer
-/// extraction, an explicit free, or any other operand of any
-/// bufferization.dealloc (it may be the same allocation).
+/// `alloc` itself if there is none. An alias is any result of a user that
+/// may hold the buffer: every result of an op with side effects (the
+/// request of a non-blocking collective, whose wait then counts as a use),
+/// the non-scalar results of a pure one (views). Null if the buffer may
+/// escape: an alias reaches a terminator (a yield, a return, a branch), a
+/// pointer extraction, an op that frees or does not declare its effects, or
+/// any other operand of any bufferization.dealloc (it may be the same
+/// allocation).
 Operation *lastUse(memref::AllocOp alloc, bufferization::DeallocOp dealloc,
                    unsigned entry, const SmallPtrSetImpl<Operation *> &onTheWay,
                    BlockOrder &order) {
@@ -91,12 +114,11 @@ Operation *lastUse(memref::AllocOp alloc, bufferization::DeallocOp dealloc,
         continue;
       if (isa<bufferization::DeallocOp, memref::DeallocOp,
               memref::ExtractAlignedPointerAsIndexOp>(user) ||
-          user->hasTrait<OpTrait::IsTerminator>())
+          user->hasTrait<OpTrait::IsTerminator>() || !onlyAccesses(user))
         return nullptr;
-      // What a user returns may hold the buffer: views, other memrefs,
-      // tokens. Plain numbers (a loaded value, a request id) do not.
+      bool pure = isPure(user);
       for (Value result : user->getResults())
-        if (!result.getType().isIntOrIndexOrFloat() &&
+        if ((!pure || !result.getType().isIntOrIndexOrFloat()) &&
             seen.insert(result).second)
           aliases.push_back(result);
       if (onTheWay.contains(user))

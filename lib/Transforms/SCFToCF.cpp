@@ -42,7 +42,7 @@ struct CocoSCFToCFPass
     // them, in their own small blocks), last first.
     SmallVector<Operation *> outermost;
     getOperation()->walk<WalkOrder::PreOrder>([&](Operation *op) {
-      if (!isa<scf::SCFDialect>(op->getDialect()))
+      if (!isa_and_nonnull<scf::SCFDialect>(op->getDialect()))
         return WalkResult::advance();
       outermost.push_back(op);
       return WalkResult::skip();

@@ -1,9 +1,10 @@
 // RUN: coco-opt %s --coco-finalize-to-llvm --reconcile-unrealized-casts > %t.coco
 // RUN: FileCheck %s < %t.coco
-// After canonicalization, the same IR as upstream's five passes, but for
-// the order in which the runtime functions are declared.
-// RUN: coco-opt %t.coco --canonicalize | sort > %t.coco.canonical
-// RUN: coco-opt %s --finalize-memref-to-llvm=use-generic-functions --convert-math-to-llvm --convert-arith-to-llvm --convert-func-to-llvm --convert-cf-to-llvm --reconcile-unrealized-casts --canonicalize | sort | diff %t.coco.canonical -
+// After canonicalization, the same IR as upstream's five passes, line for
+// line, but for the order in which the external functions are declared
+// (those lines are left out of the diff; the CHECK-DAGs below find them).
+// RUN: coco-opt %t.coco --canonicalize | grep -v -E '^  llvm\.func [^{]*$' > %t.coco.canonical
+// RUN: coco-opt %s --finalize-memref-to-llvm=use-generic-functions --convert-math-to-llvm --convert-arith-to-llvm --convert-func-to-llvm --convert-cf-to-llvm --reconcile-unrealized-casts --canonicalize | grep -v -E '^  llvm\.func [^{]*$' | diff %t.coco.canonical -
 
 // Allocations through the generic functions (the runtime's caching
 // allocator); math, arith, cf (cf.assert included) and the C interface.
@@ -12,6 +13,7 @@
 // CHECK-DAG: llvm.func @_mlir_memref_to_llvm_alloc(i64) -> !llvm.ptr
 // CHECK-DAG: llvm.func @_mlir_memref_to_llvm_free(!llvm.ptr)
 // CHECK-DAG: llvm.func @abort()
+// CHECK-DAG: llvm.func @puts(!llvm.ptr)
 // CHECK-LABEL: llvm.func @step(
 // CHECK-NOT: llvm.br
 // CHECK: llvm.call @_mlir_memref_to_llvm_alloc

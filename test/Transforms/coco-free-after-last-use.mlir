@@ -93,3 +93,72 @@ func.func @pointer_taken(%a: memref<8xf32>) -> index {
   memref.copy %a, %t : memref<8xf32> to memref<8xf32>
   return %p : index
 }
+
+// Allocated in a loop body: freed in that body, after its last use there.
+// CHECK-LABEL: func @in_loop
+// CHECK: scf.for
+// CHECK: %[[T:.*]] = memref.alloc()
+// CHECK-NEXT: memref.copy %{{.*}}, %[[T]]
+// CHECK-NEXT: memref.copy %[[T]], %{{.*}}
+// CHECK-NEXT: memref.dealloc %[[T]]
+// CHECK-NOT: memref.dealloc
+// CHECK: }
+func.func @in_loop(%a: memref<8xf32>, %b: memref<8xf32>, %n: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  scf.for %i = %c0 to %n step %c1 {
+    %t = memref.alloc() : memref<8xf32>
+    memref.copy %a, %t : memref<8xf32> to memref<8xf32>
+    memref.copy %t, %b : memref<8xf32> to memref<8xf32>
+  }
+  return
+}
+
+// A non-blocking all_reduce still writes its buffer after it returns: the
+// wait uses its request, so the free comes after the wait even where the
+// wait does not name the buffer.
+coco.grid @g(shape = [2])
+// CHECK-LABEL: func @nonblocking
+// CHECK: %[[T:.*]] = memref.alloc()
+// CHECK-NEXT: %[[R:.*]] = coco.comm.iall_reduce sum %{{.*}} into %[[T]]
+// CHECK-NEXT: memref.copy
+// CHECK-NEXT: coco.comm.wait %[[R]]
+// CHECK-NEXT: memref.dealloc %[[T]]
+func.func @nonblocking(%a: memref<8xf32>, %b: memref<8xf32>) {
+  %t = memref.alloc() : memref<8xf32>
+  %r = coco.comm.iall_reduce sum %a into %t on @g[0] : memref<8xf32>, memref<8xf32>
+  memref.copy %a, %b : memref<8xf32> to memref<8xf32>
+  coco.comm.wait %r, %a, %b : memref<8xf32>, memref<8xf32>
+  return
+}
+
+func.func private @keeps(memref<8xf32>)
+
+// A call declares no memory effects: it may keep the pointer, so the
+// buffer stays in the end-of-block list.
+// CHECK-LABEL: func @passed_to_call
+// CHECK-NOT: memref.dealloc
+// CHECK: bufferization.dealloc (%{{[a-z_0-9]+}}, %{{[a-z_0-9]+}} : memref<f32>, memref<f32>) if (%false{{.*}}, %true{{.*}})
+func.func @passed_to_call(%a: memref<8xf32>) {
+  %t = memref.alloc() : memref<8xf32>
+  memref.copy %a, %t : memref<8xf32> to memref<8xf32>
+  func.call @keeps(%t) : (memref<8xf32>) -> ()
+  return
+}
+
+// Carried through a loop: the loop's results may be the buffer, and the
+// deallocation lists them, so the buffer stays in the list too.
+// CHECK-LABEL: func @loop_carried
+// CHECK-NOT: memref.dealloc
+// CHECK: return
+func.func @loop_carried(%a: memref<8xf32>, %n: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %t = memref.alloc() : memref<8xf32>
+  memref.copy %a, %t : memref<8xf32> to memref<8xf32>
+  %r = scf.for %i = %c0 to %n step %c1 iter_args(%x = %t) -> memref<8xf32> {
+    scf.yield %x : memref<8xf32>
+  }
+  memref.copy %r, %a : memref<8xf32> to memref<8xf32>
+  return
+}

@@ -49,12 +49,13 @@ def CocoFreeAfterLastUsePass
     constant true) and whose buffer cannot escape is taken out of the list
     and freed with `memref.dealloc` right after its last use in its block:
     the last op of the block holding a use of it or of an alias (any memref
-    or non-scalar result of an op that uses it), loops and branches
-    counted as a whole. It cannot escape when no alias reaches a
-    terminator, a pointer extraction or another entry of any
-    `bufferization.dealloc` (retained values included). Non-blocking
-    collectives are covered because their wait names both buffers. Other
-    entries stay in the list for the simplification.
+    result of an op with side effects that uses it, or non-scalar result of
+    a pure one), loops and branches counted as a whole. So the wait of a
+    non-blocking collective, which uses its request, counts. It cannot
+    escape when no alias reaches a terminator, a pointer extraction, an op
+    that frees memory or does not declare its memory effects (a call), or
+    another operand of any `bufferization.dealloc` (retained values
+    included). Other entries stay in the list for the simplification.
   }];
   let dependentDialects = ["::mlir::memref::MemRefDialect"];
 }
@@ -78,16 +79,21 @@ def CocoFinalizeToLLVMPass
     : Pass<"coco-finalize-to-llvm", "::mlir::ModuleOp"> {
   let summary = "memref, arith, math, func and cf to LLVM in one conversion";
   let description = [{
-    The end of coco-lower-to-cpu: upstream's patterns of
+    The end of both pipelines (in coco-lower-to-gpu, after gpu-to-llvm):
+    upstream's patterns of
     finalize-memref-to-llvm (allocations through the generic
     `_mlir_memref_to_llvm_alloc`/`free`, which the runtime's caching
     allocator provides), convert-math-to-llvm, convert-arith-to-llvm,
     convert-func-to-llvm (C interfaces included) and convert-cf-to-llvm
     (cf.assert included), applied in one partial conversion without
     rollback. Five passes walked and legalized the whole module five times
-    and verified it in between; in a long optimizer step that was a fifth
-    of the compile time. Run arith-expand first, and
-    reconcile-unrealized-casts after.
+    and verified it in between. While function signatures convert, each
+    function's body sits in a block of its own after a branch from the
+    entry block, and is merged back afterwards: converting a signature
+    inserts a cast per argument at the top of the entry block and checks
+    every use in that block against it, renumbering the block after each
+    insertion, which in a long entry block was quadratic. Run arith-expand
+    first, and reconcile-unrealized-casts after.
   }];
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
