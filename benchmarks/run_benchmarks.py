@@ -15,6 +15,9 @@ Schedules (DESIGN.md / CoCoNet names):
   RS-C-AG      split + reorder: reduce_scatter, update the slice, all_gather
   RS-C-AG+ss   ... with shard-state: m, v stay sliced (ZeRO-1)
   fuse(RS-C-AG)+ss  ... with the reduce-scatter's sum folded into the update loop
+  RS-C-AG+ss(w)     adam-mixed only: the f32 master weights stay sliced too,
+                    only their bf16 copy is all-gathered (as ZeRO keeps fp32
+                    masters partitioned)
 
 usage: run_benchmarks.py [--ranks 2] [--sizes 1M,4M,16M] [--workloads adam,sgd,lamb]
                          [--iters 7] [--out benchmarks/results]
@@ -95,13 +98,20 @@ def variants(kind):
     shard = [f"--coco-shard-state=args={','.join(STATE[kind])}"]
     plain, unfused = "coco-lower-to-cpu", "coco-lower-to-cpu{fuse-elementwise=false}"
     fused = "coco-lower-to-cpu{fuse-reduce-scatter=true}"
-    return [
+    schedules = [
         ("eager", [], unfused),
         ("AR-C", [], plain),
         ("RS-C-AG", split_reorder, plain),
         ("RS-C-AG+ss", split_reorder + shard, plain),
         ("fuse(RS-C-AG)+ss", split_reorder + shard, fused),
     ]
+    if kind == "adam-mixed":
+        # The f32 master weights sliced as well: each rank all-gathers only
+        # the bf16 copy the next forward pass reads.
+        masters = [f"--coco-shard-state=args=w,{','.join(STATE[kind])}"]
+        schedules += [("RS-C-AG+ss(w)", split_reorder + masters, plain),
+                      ("fuse(RS-C-AG)+ss(w)", split_reorder + masters, fused)]
+    return schedules
 
 
 def torch_fused_adam_ms(n, iters):
