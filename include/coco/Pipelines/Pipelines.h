@@ -99,8 +99,9 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
 
 /// coco (global view) -> LLVM dialect calling the coco runtime:
 /// coco-localize, [coco-fuse-reduce-scatter], elementwise fusion, one-shot
-/// bufferization, buffer deallocation, linalg -> loops, convert-coco-to-llvm,
-/// and the upstream conversions to LLVM.
+/// bufferization, buffer deallocation (coco-free-after-last-use),
+/// convert-coco-to-llvm, linalg -> loops, coco-scf-to-cf, and
+/// coco-finalize-to-llvm.
 void buildCocoLowerToCPUPipeline(OpPassManager &pm,
                                  const CPUPipelineOptions &options);
 
