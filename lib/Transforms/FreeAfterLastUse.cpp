@@ -112,8 +112,9 @@ Operation *lastUse(memref::AllocOp alloc, bufferization::DeallocOp dealloc,
       if (user == dealloc.getOperation() &&
           use.getOperandNumber() == entryOperand)
         continue;
-      if (isa<bufferization::DeallocOp, memref::DeallocOp,
-              memref::ExtractAlignedPointerAsIndexOp>(user) ||
+      // Frees (memref.dealloc; bufferization.dealloc declares no effects)
+      // fail onlyAccesses; the pointer extraction is pure and must be named.
+      if (isa<memref::ExtractAlignedPointerAsIndexOp>(user) ||
           user->hasTrait<OpTrait::IsTerminator>() || !onlyAccesses(user))
         return nullptr;
       bool pure = isPure(user);
