@@ -22,6 +22,8 @@ namespace coco::rt {
 /// the ring reduce-scatter uses a tag of its own.
 constexpr int kSendTagBase = 100;
 constexpr int kRingTag = 1000;
+/// Tag of the pairwise exchange (all_to_all with skip_self).
+constexpr int kPairwiseTag = 1001;
 
 /// A memref argument: contiguous row-major data and its shape.
 struct Tensor {

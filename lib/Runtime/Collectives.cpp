@@ -447,12 +447,16 @@ void coco_rt_reduce(const char *site, int64_t comm, int32_t dtype,
 }
 
 void coco_rt_all_to_all(const char *site, int64_t comm, int32_t dtype,
-                        int64_t splitDim, int64_t concatDim, int64_t inRank,
-                        void *in, int64_t outRank, void *out) {
+                        int64_t splitDim, int64_t concatDim, int32_t skipSelf,
+                        int64_t inRank, void *in, int64_t outRank, void *out) {
   Call call(site, OpKind::AllToAll, comm, dtype);
-  auto [input, output] = call.agreeOnBuffers(
-      -1, {{"split dim", splitDim}, {"concat dim", concatDim}}, inRank, in,
-      outRank, out, /*inBlockDim=*/concatDim, /*outBlockDim=*/splitDim);
+  auto [input, output] = call.agreeOnBuffers(-1,
+                                             {{"split dim", splitDim},
+                                              {"concat dim", concatDim},
+                                              {"skip self", skipSelf != 0}},
+                                             inRank, in, outRank, out,
+                                             /*inBlockDim=*/concatDim,
+                                             /*outBlockDim=*/splitDim);
 
   const int size = call.axis.size;
   const size_t bytes = call.type.bytes;
@@ -485,9 +489,23 @@ void coco_rt_all_to_all(const char *site, int64_t comm, int32_t dtype,
       recvOuter > 1 ? scratch(Scratch::Unpack, output.bytes) : output.data;
   // In place when neither side needs a copy and the buffers are the same.
   bool inPlace = send == received;
-  if (!inPlace && send == input.data && received == output.data)
+  if ((skipSelf || !inPlace) && send == input.data && received == output.data)
     call.requireDisjoint(input, output);
-  if (blocks.split.equal && blocks.concat.equal) {
+  if (skipSelf) {
+    // Pairwise: at step s, send to rank r+s and receive from rank r-s, so
+    // every pair exchanges once and nothing is copied to this rank itself.
+    for (int step = 1; step < size; ++step) {
+      const size_t to = size_t((call.axis.rank + step) % size);
+      const size_t from = size_t((call.axis.rank - step + size) % size);
+      checkMpi(MPI_Sendrecv(
+                   send + size_t(sendOffsets[to]) * bytes,
+                   call.count(sendCounts[to]), call.type.mpiType, int(to),
+                   kPairwiseTag, received + size_t(recvOffsets[from]) * bytes,
+                   call.count(recvCounts[from]), call.type.mpiType, int(from),
+                   kPairwiseTag, call.axis.comm, MPI_STATUS_IGNORE),
+               "MPI_Sendrecv (all_to_all)");
+    }
+  } else if (blocks.split.equal && blocks.concat.equal) {
     const int count = call.count(input.elems / size);
     checkMpi(MPI_Alltoall(inPlace ? MPI_IN_PLACE : send, count,
                           call.type.mpiType, received, count, call.type.mpiType,
@@ -506,10 +524,12 @@ void coco_rt_all_to_all(const char *site, int64_t comm, int32_t dtype,
   if (recvOuter == 1)
     return;
   for (int j = 0; j < size; ++j)
-    copyAlongDim(output.data, received + size_t(recvOffsets[size_t(j)]) * bytes,
-                 recvOuter, blocks.concat.counts[size_t(j)],
-                 output.sizes[concatDim], 0, blocks.concat.offsets[size_t(j)],
-                 blocks.concat.counts[size_t(j)], recvInner);
+    if (!skipSelf || j != call.axis.rank)
+      copyAlongDim(output.data,
+                   received + size_t(recvOffsets[size_t(j)]) * bytes, recvOuter,
+                   blocks.concat.counts[size_t(j)], output.sizes[concatDim], 0,
+                   blocks.concat.offsets[size_t(j)],
+                   blocks.concat.counts[size_t(j)], recvInner);
 }
 
 } // extern "C"

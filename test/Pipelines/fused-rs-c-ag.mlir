@@ -1,24 +1,35 @@
 // RUN: coco-opt %s --coco-split --coco-reorder --coco-shard-state=args=m,v --coco-lower-to-cpu=fuse-reduce-scatter=true | FileCheck %s
 
 // fuse(RS-C-AG) of an Adam step on a static 2-rank grid, down to LLVM: the
-// reduce-scatter's data movement is an all_to_all, and its reduction (the
-// add of the two received chunks) happens inside the single loop that also
-// updates m, v and w: one sweep over memory, three stores per element. Only
-// w is gathered afterwards (m and v stay sharded).
+// reduce-scatter's data movement is an all_to_all that skips this rank's own
+// block (skip_self = 1), and its reduction (the add of the received chunk and
+// this rank's own chunk, read in place from g) happens inside the single loop
+// that also updates m, v and w: one sweep over memory, three stores per
+// element. Only w is gathered afterwards (m and v stay sharded).
 
 // CHECK-LABEL: llvm.func @adam_step
+// CHECK-SAME: %arg5: !llvm.ptr, %[[G:arg6]]: !llvm.ptr
 // CHECK-NOT: @coco_rt_reduce_scatter
-// CHECK: llvm.call @coco_rt_all_to_all
+// CHECK-DAG: %[[SKIP:[0-9]+]] = llvm.mlir.constant(1 : i32) : i32
+// CHECK-DAG: %[[RECV:[0-9]+]] = llvm.call @_mlir_memref_to_llvm_alloc
+// CHECK: llvm.call @coco_rt_all_to_all(%{{[0-9]+}}, %{{[0-9]+}}, %{{[0-9]+}}, %{{[0-9]+}}, %{{[0-9]+}}, %[[SKIP]],
 // CHECK: llvm.cond_br
 // CHECK-NEXT: ^bb{{[0-9]+}}:  // pred: ^bb{{[0-9]+}}
 // CHECK-NOT: ^bb
-// CHECK: %[[SUM:.*]] = llvm.fadd
+// CHECK: %[[PEER:.*]] = llvm.load
+// CHECK-NOT: ^bb
+// CHECK: llvm.getelementptr %[[G]][
+// CHECK-NEXT: llvm.getelementptr
+// CHECK-NEXT: %[[OWN:.*]] = llvm.load
+// CHECK-NOT: ^bb
+// CHECK: %[[SUM:.*]] = llvm.fadd %[[PEER]], %[[OWN]]
 // CHECK-NOT: ^bb
 // CHECK: llvm.intr.sqrt
 // CHECK-NOT: ^bb
 // CHECK-COUNT-3: llvm.store %{{.*}} : f32, !llvm.ptr
 // CHECK-NEXT: llvm.add
 // CHECK-NEXT: llvm.br ^bb
+// CHECK: llvm.call @_mlir_memref_to_llvm_free(%[[RECV]])
 // CHECK: llvm.call @coco_rt_all_gather
 // CHECK-NOT: llvm.store %{{.*}} : f32, !llvm.ptr
 // CHECK-LABEL: llvm.func @_mlir_ciface_adam_step

@@ -228,8 +228,8 @@ int main(int argc, char **argv) {
                          &da, 1, &db);
         },
         [&] {
-          coco_rt_all_to_all("calibrate", comm, COCO_DTYPE_F32, 0, 0, 1, &da, 1,
-                             &db);
+          coco_rt_all_to_all("calibrate", comm, COCO_DTYPE_F32, 0, 0,
+                             /*skipSelf=*/0, 1, &da, 1, &db);
         },
         [&] {
           // Ranks 0 and 1 exchange the buffer; the others wait.

@@ -159,10 +159,12 @@ void coco_rt_reduce(const char *site, int64_t comm, int32_t dtype,
                     int64_t outRank, void *out);
 /// Splits `in` into blocks along `splitDim`, sends block j to rank j and
 /// concatenates the blocks received (in rank order) along `concatDim`, where
-/// `in` is this rank's block.
+/// `in` is this rank's block. With `skipSelf` nonzero a rank sends nothing
+/// to itself: its own block of `out` keeps what it held, and `in` and `out`
+/// must not overlap.
 void coco_rt_all_to_all(const char *site, int64_t comm, int32_t dtype,
-                        int64_t splitDim, int64_t concatDim, int64_t inRank,
-                        void *in, int64_t outRank, void *out);
+                        int64_t splitDim, int64_t concatDim, int32_t skipSelf,
+                        int64_t inRank, void *in, int64_t outRank, void *out);
 /// Point to point along the axis; `peer` is an axis rank. coco_rt_send copies
 /// the message and returns without waiting for the receiver, so every rank may
 /// send before it receives (even to itself); pending sends complete at the

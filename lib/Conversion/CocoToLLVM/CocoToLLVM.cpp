@@ -231,6 +231,7 @@ void CollectiveCallLowering<CommAllToAllOp>::appendParams(
     SmallVectorImpl<Value> &args) const {
   args.push_back(i64Of(b, op, op.getSplitDim()));
   args.push_back(i64Of(b, op, op.getConcatDim()));
+  args.push_back(i32Of(b, op, op.getSkipSelf()));
 }
 /// coco.comm.recv: (site, comm, dtype, peer, out).
 class RecvLowering : public CommunicationPattern<CommRecvOp> {

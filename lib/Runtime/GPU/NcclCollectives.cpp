@@ -400,13 +400,17 @@ COCO_GPU_EXPORT void coco_gpu_reduce(const char *site, int64_t comm,
 
 COCO_GPU_EXPORT void coco_gpu_all_to_all(const char *site, int64_t comm,
                                          int32_t dtype, int64_t splitDim,
-                                         int64_t concatDim, int64_t inRank,
-                                         void *in, int64_t outRank, void *out) {
+                                         int64_t concatDim, int32_t skipSelf,
+                                         int64_t inRank, void *in,
+                                         int64_t outRank, void *out) {
   Call call(site, OpKind::AllToAll, comm, dtype);
-  auto [input, output] = call.agreeOnBuffers(
-      -1, {{"split dim", splitDim}, {"concat dim", concatDim}}, inRank, in,
-      outRank, out, /*inBlockDim=*/concatDim,
-      /*outBlockDim=*/splitDim);
+  auto [input, output] = call.agreeOnBuffers(-1,
+                                             {{"split dim", splitDim},
+                                              {"concat dim", concatDim},
+                                              {"skip self", skipSelf != 0}},
+                                             inRank, in, outRank, out,
+                                             /*inBlockDim=*/concatDim,
+                                             /*outBlockDim=*/splitDim);
   const int size = call.axis.size;
   AllToAllBlocks blocks =
       requireAllToAllShapes(call, input, output, splitDim, concatDim);
@@ -433,6 +437,9 @@ COCO_GPU_EXPORT void coco_gpu_all_to_all(const char *site, int64_t comm,
   ncclDataType_t type = ncclType(call);
   checkNccl(ncclGroupStart(), "ncclGroupStart");
   for (int peer = 0; peer < size; ++peer) {
+    // skip_self: this rank's own block of out keeps what it held.
+    if (skipSelf && peer == call.axis.rank)
+      continue;
     size_t j = size_t(peer);
     checkNccl(ncclSend(send + size_t(splitOuter * blocks.split.offsets[j] *
                                      splitInner) *
@@ -449,10 +456,14 @@ COCO_GPU_EXPORT void coco_gpu_all_to_all(const char *site, int64_t comm,
         "ncclRecv (all_to_all)");
   }
   checkNccl(ncclGroupEnd(), "ncclGroupEnd");
-  if (unpack)
+  if (unpack) {
+    Blocks unpacked = blocks.concat;
+    if (skipSelf) // nothing was received for it
+      unpacked.counts[size_t(call.axis.rank)] = 0;
     copyBlocksAsync(output.data, received, concatOuter, output.sizes[concatDim],
-                    blocks.concat, size_t(concatInner) * bytes, /*pack=*/false,
+                    unpacked, size_t(concatInner) * bytes, /*pack=*/false,
                     stream);
+  }
   finish(nccl, "all_to_all (ncclSend/ncclRecv)");
 }
 

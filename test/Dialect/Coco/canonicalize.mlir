@@ -67,7 +67,18 @@ func.func @comm_one_rank(%x: tensor<8x4xf32>) -> (tensor<8x4xf32>, tensor<8x4xf3
 func.func @comm_one_rank_buffers(%a: memref<8xf32>, %b: memref<8xf32>) {
   coco.comm.all_reduce sum %a into %b on @one[0] : memref<8xf32>, memref<8xf32>
   coco.comm.broadcast %b into %b root 0 on @one[0] : memref<8xf32>, memref<8xf32>
+  coco.comm.all_to_all %a into %b split 0 concat 0 skip_self on @one[0] : memref<8xf32>, memref<8xf32>
   return
+}
+
+// An all_to_all that skips a rank's own block does nothing over one rank: the
+// result is the init, not the input.
+// CHECK-LABEL: func @all_to_all_skip_self_one_rank
+// CHECK-SAME: (%{{[^:]*}}: tensor<8xf32>, %[[INIT:[^:]*]]: tensor<8xf32>)
+// CHECK-NEXT: return %[[INIT]]
+func.func @all_to_all_skip_self_one_rank(%x: tensor<8xf32>, %init: tensor<8xf32>) -> tensor<8xf32> {
+  %0 = coco.comm.all_to_all %x into %init split 0 concat 0 skip_self on @one[0] : tensor<8xf32>, tensor<8xf32> -> tensor<8xf32>
+  return %0 : tensor<8xf32>
 }
 
 // Two ranks, four ranks, an unknown extent: they communicate.

@@ -624,6 +624,15 @@ func.func @f(%a: memref<4x4xf32>) {
 // -----
 
 coco.grid @dp(shape = [?])
+func.func @f(%a: memref<4x4xf32>) {
+  // expected-error @+1 {{with skip_self needs an init buffer other than its input}}
+  coco.comm.all_to_all %a into %a split 0 concat 0 skip_self on @dp[0] : memref<4x4xf32>, memref<4x4xf32>
+  return
+}
+
+// -----
+
+coco.grid @dp(shape = [?])
 coco.grid @g4(shape = [4])
 func.func @f(%a: memref<4xf32>, %p: index) {
   // expected-error @+1 {{refers to unknown grid @tp}}

@@ -11,7 +11,11 @@
 // CHECK: adam-mixed fuse(RS-C-AG)+shard-state on 2 ranks: matches AR-C bitwise
 // CHECK: adam-mixed fuse(RS-C-AG)+shard-state(w) on 2 ranks: matches AR-C bitwise
 // CHECK: adam-mixed AR-C on 3 ranks: matches numpy within the bf16 reduction's rounding
+// CHECK: adam-mixed fuse(RS-C-AG)+shard-state on 3 ranks: matches RS-C-AG+shard-state bitwise
+// CHECK: adam-mixed fuse(RS-C-AG)+shard-state(w) on 3 ranks: matches RS-C-AG+shard-state(w) bitwise
+// CHECK: adam-mixed fuse(RS-C-AG)+shard-state on 4 ranks: matches RS-C-AG+shard-state bitwise
 // CHECK: adam-mixed fuse(RS-C-AG)+shard-state on 4 ranks: matches AR-C within the bf16 reduction's rounding
+// CHECK: adam-mixed fuse(RS-C-AG)+shard-state(w) on 4 ranks: matches RS-C-AG+shard-state(w) bitwise
 // CHECK: adam-mixed fuse(RS-C-AG)+shard-state(w) on 4 ranks: matches AR-C within the bf16 reduction's rounding
 // CHECK: bf16 gradient sum (rounded once) vs f32 on 4 ranks: max relative error {{[0-9.e+-]+}} (bf16 unit roundoff 2^-8 = 0.0039)
 

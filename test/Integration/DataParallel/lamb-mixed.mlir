@@ -14,7 +14,9 @@
 // CHECK: lamb-mixed fuse(RS-C-AG)+shard-state on 2 ranks: matches AR-C bitwise (w within rtol 1e-5)
 // CHECK: lamb-mixed RS-C-AG+shard-state(w) on 2 ranks: refused: 'coco.norm' op uses argument 'w' whole, so it cannot be kept sliced
 // CHECK: lamb-mixed AR-C on 3 ranks: matches numpy within the bf16 reduction's rounding
+// CHECK: lamb-mixed fuse(RS-C-AG)+shard-state on 3 ranks: matches RS-C-AG+shard-state bitwise
 // CHECK: lamb-mixed RS-C-AG+shard-state(w) on 3 ranks: refused: 'coco.norm' op uses argument 'w' whole, so it cannot be kept sliced
+// CHECK: lamb-mixed fuse(RS-C-AG)+shard-state on 4 ranks: matches RS-C-AG+shard-state bitwise
 // CHECK: lamb-mixed fuse(RS-C-AG)+shard-state on 4 ranks: matches AR-C within the bf16 reduction's rounding
 // CHECK: bf16 gradient sum (rounded once) vs f32 on 4 ranks: max relative error {{[0-9.e+-]+}} (bf16 unit roundoff 2^-8 = 0.0039); median tolerances w {{.*}}, m {{.*}}, v {{.*}}
 

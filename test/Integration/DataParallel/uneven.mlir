@@ -14,7 +14,8 @@
 //     1%).
 // The fused variants' reduce_scatter cannot fold uneven blocks into an
 // all_to_all: coco-fuse-reduce-scatter leaves it unfused with a remark
-// (checked), so fuse(RS-C-AG) computes like RS-C-AG here.
+// (checked), so fuse(RS-C-AG) computes like RS-C-AG here (and matches it
+// bitwise).
 // Every variant but the fused ones is compiled once and run on 2, 3 and 4
 // ranks (grid [?]); the fused ones are compiled per number of ranks.
 //
@@ -26,22 +27,28 @@
 // CHECK-NEXT: [[K]] RS-C-AG+shard-state on 2 ranks: matches AR-C
 // CHECK-NEXT: [[K]] RS-C-AG+shard-state (transform script) on 2 ranks: matches AR-C
 // CHECK-NEXT: [[K]] fuse(RS-C-AG) on 2 ranks: left unfused: {{.*}}(size 3000017) does not split into 2 equal blocks
+// CHECK-NEXT: [[K]] fuse(RS-C-AG) on 2 ranks: matches RS-C-AG bitwise
 // CHECK-NEXT: [[K]] fuse(RS-C-AG) on 2 ranks: matches AR-C
 // CHECK-NEXT: [[K]] fuse(RS-C-AG)+shard-state on 2 ranks: left unfused: {{.*}}(size 3000017) does not split into 2 equal blocks
+// CHECK-NEXT: [[K]] fuse(RS-C-AG)+shard-state on 2 ranks: matches RS-C-AG+shard-state bitwise
 // CHECK-NEXT: [[K]] fuse(RS-C-AG)+shard-state on 2 ranks: matches AR-C
 // CHECK: [[K]] AR-C on 3 ranks: matches the numpy reference
 // CHECK-NEXT: [[K]] RS-C-AG on 3 ranks: matches AR-C
 // CHECK-NEXT: [[K]] RS-C-AG+shard-state on 3 ranks: matches AR-C
 // CHECK-NEXT: [[K]] RS-C-AG+shard-state (transform script) on 3 ranks: matches AR-C
 // CHECK-NEXT: [[K]] fuse(RS-C-AG) on 3 ranks: left unfused: {{.*}}(size 3000017) does not split into 3 equal blocks
+// CHECK-NEXT: [[K]] fuse(RS-C-AG) on 3 ranks: matches RS-C-AG bitwise
 // CHECK-NEXT: [[K]] fuse(RS-C-AG) on 3 ranks: matches AR-C
 // CHECK-NEXT: [[K]] fuse(RS-C-AG)+shard-state on 3 ranks: left unfused: {{.*}}(size 3000017) does not split into 3 equal blocks
+// CHECK-NEXT: [[K]] fuse(RS-C-AG)+shard-state on 3 ranks: matches RS-C-AG+shard-state bitwise
 // CHECK-NEXT: [[K]] fuse(RS-C-AG)+shard-state on 3 ranks: matches AR-C
 // CHECK: [[K]] AR-C on 4 ranks: matches the numpy reference
 // CHECK-NEXT: [[K]] RS-C-AG on 4 ranks: matches AR-C
 // CHECK-NEXT: [[K]] RS-C-AG+shard-state on 4 ranks: matches AR-C
 // CHECK-NEXT: [[K]] RS-C-AG+shard-state (transform script) on 4 ranks: matches AR-C
 // CHECK-NEXT: [[K]] fuse(RS-C-AG) on 4 ranks: left unfused: {{.*}}(size 3000017) does not split into 4 equal blocks
+// CHECK-NEXT: [[K]] fuse(RS-C-AG) on 4 ranks: matches RS-C-AG bitwise
 // CHECK-NEXT: [[K]] fuse(RS-C-AG) on 4 ranks: matches AR-C
 // CHECK-NEXT: [[K]] fuse(RS-C-AG)+shard-state on 4 ranks: left unfused: {{.*}}(size 3000017) does not split into 4 equal blocks
+// CHECK-NEXT: [[K]] fuse(RS-C-AG)+shard-state on 4 ranks: matches RS-C-AG+shard-state bitwise
 // CHECK-NEXT: [[K]] fuse(RS-C-AG)+shard-state on 4 ranks: matches AR-C

@@ -22,7 +22,10 @@ Expected agreement:
   an LP unit roundoff per addition: w, m, v are compared with tolerances derived
   from that bound (below).
 - Always: the LP copy is the LP rounding (to nearest, ties to even) of
-  the f32 weights the same run returns, bit for bit.
+  the f32 weights the same run returns, bit for bit; a fused variant
+  matches its unfused one bit for bit (the fused loop adds the LP blocks in
+  the order of the runtime's ring reduce-scatter, rounding after each
+  addition as it does).
 Prints the precision the LP reduction costs: the max relative error of
 the LP gradient sum against the f32 sum.
 """
@@ -203,6 +206,7 @@ def main():
         dg = ranks * ulp * np.sum(np.abs(np.stack(grads)).astype(np.float64), axis=0)
         tol = tolerances(dg, exact)
         baseline = None
+        wholes = {}
         for name, (passes, pipeline, sliced) in variants.items():
             if kind == "lamb" and "w" in sliced:
                 # LAMB's trust ratio takes the norm of the whole w, which
@@ -246,6 +250,12 @@ def main():
             # The LP copy is the rounding of this run's f32 weights, and those
             # are the update of the state this run returned.
             h.check_equal(f"{name}: w_lp", whole["w_lp"], bits(whole["w"]))
+            wholes[name] = whole
+            unfused = name.replace("fuse(RS-C-AG)", "RS-C-AG")
+            if unfused != name:
+                for o in outputs + ["w_lp"]:
+                    h.check_equal(f"{name}: {o} vs {unfused}", whole[o], wholes[unfused][o])
+                print(f"{kind}-mixed {name} on {ranks} ranks: matches {unfused} bitwise")
             h.check_close(f"{name}: w vs its own state's update", whole["w"],
                           w_given_state(kind, inputs["w"], whole), 2e-5, 1e-6,
                           "f32 rounding only")

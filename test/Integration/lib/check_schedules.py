@@ -23,7 +23,9 @@ remark is given), so fuse(RS-C-AG) then computes like RS-C-AG.
 
 Expected agreement: on 2 ranks every reduction adds two values (in either
 order the same bits), so SGD and Adam must agree bitwise under every
-schedule; LAMB's norms are summed in a different order once sliced (partial
+schedule. On any number of ranks a fused variant must match its unfused one
+bitwise: the fused loop adds the blocks in the order of the runtime's ring
+reduce-scatter; LAMB's norms are summed in a different order once sliced (partial
 sums + all_reduce), so it gets rtol 1e-5. On 3 and 4 ranks MPI's all_reduce
 and coco's ring reduce-scatter add three or four values in different orders
 (float addition is not associative, so the sums may differ in the last
@@ -193,6 +195,7 @@ def main():
 
         bitwise = ranks == 2 and kind != "lamb"
         baseline = None
+        wholes = {}
         for name, (passes, pipeline, per_ranks) in variants.items():
             sharded = "shard" in name
             if name == AUTO:
@@ -221,6 +224,13 @@ def main():
                         h.check_equal(f"{kind} {name}: {o} rank {r} vs rank 0",
                                       result[o][r], result[o][0])
                     whole[o] = result[o][0]
+            wholes[name] = whole
+            unfused = name.replace("fuse(RS-C-AG)", "RS-C-AG")
+            if unfused != name and unfused in wholes:
+                for o in outputs:
+                    h.check_equal(f"{kind} {name}: {o} vs {unfused}", whole[o],
+                                  wholes[unfused][o])
+                print(f"{kind} {name} on {ranks} ranks: matches {unfused} bitwise")
             if baseline is None:
                 baseline = whole
                 for o in outputs:

@@ -99,12 +99,31 @@ TEST(GpuCollectives, AllToAll) {
   Matrix<float> in(size() * 2, 3), out(2, 3 * size());
   fillRankInput(in);
   coco_gpu_all_to_all("all_to_all", world(), COCO_DTYPE_F32, /*split=*/0,
-                      /*concat=*/1, 2, in.descriptor(), 2, out.descriptor());
+                      /*concat=*/1, /*skipSelf=*/0, 2, in.descriptor(), 2,
+                      out.descriptor());
   // Block p of out (columns 3p..3p+2) is rows [2*rank, 2*rank+2) of p's in.
   for (int p = 0; p < size(); ++p)
     for (int64_t i = 0; i < 2; ++i)
       for (int64_t j = 0; j < 3; ++j)
         EXPECT_EQ(out.at(i, 3 * p + j), float(p + 2 * rank() + i + j));
+}
+
+TEST(GpuCollectives, AllToAllSkippingSelf) {
+  Matrix<float> in(size() * 2, 3), out(2, 3 * size());
+  fillRankInput(in);
+  for (int64_t i = 0; i < 2; ++i)
+    for (int64_t j = 0; j < 3 * size(); ++j)
+      out.at(i, j) = -1;
+  coco_gpu_all_to_all("all_to_all skipping self", world(), COCO_DTYPE_F32,
+                      /*split=*/0, /*concat=*/1, /*skipSelf=*/1, 2,
+                      in.descriptor(), 2, out.descriptor());
+  // As above, except that this rank's own block (unpacked from scratch
+  // otherwise) keeps the -1s.
+  for (int p = 0; p < size(); ++p)
+    for (int64_t i = 0; i < 2; ++i)
+      for (int64_t j = 0; j < 3; ++j)
+        EXPECT_EQ(out.at(i, 3 * p + j),
+                  p == rank() ? -1.0f : float(p + 2 * rank() + i + j));
 }
 
 TEST(GpuCollectives, NonBlocking) {

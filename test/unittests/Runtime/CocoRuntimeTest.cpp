@@ -697,28 +697,36 @@ TYPED_TEST(DTypeTest, AllToAll) {
   const std::pair<int64_t, int64_t> dims[] = {{0, 0}, {0, 1}, {0, 2},
                                               {2, 0}, {2, 1}, {2, 2}};
   for (auto [splitDim, concatDim] : dims) {
-    Shape blockShape = inShape;
-    blockShape[splitDim] /= size;
-    Shape outShape = blockShape;
-    outShape[concatDim] *= size;
-    Memref<T> in(inShape), out(outShape);
-    fill<DT>(in, [&](int64_t i) { return movedValue(worldRank(), i); });
-    coco_rt_all_to_all("all_to_all test", worldComm(), DT::code, splitDim,
-                       concatDim, in.rank(), in.descriptor(), out.rank(),
-                       out.descriptor());
-    // out concatenates, along concatDim, chunk `rank` (along splitDim) of
-    // every rank's input, in rank order.
-    std::vector<T> expected(out.storage.size());
-    for (size_t i = 0; i < expected.size(); ++i) {
-      Shape index = unravel(int64_t(i), outShape);
-      int source = int(index[concatDim] / blockShape[concatDim]);
-      index[concatDim] %= blockShape[concatDim];
-      index[splitDim] += worldRank() * blockShape[splitDim];
-      expected[i] = DT::make(movedValue(source, ravel(index, inShape)));
+    for (int32_t skipSelf : {0, 1}) {
+      Shape blockShape = inShape;
+      blockShape[splitDim] /= size;
+      Shape outShape = blockShape;
+      outShape[concatDim] *= size;
+      Memref<T> in(inShape), out(outShape);
+      fill<DT>(in, [&](int64_t i) { return movedValue(worldRank(), i); });
+      const double untouched = -7;
+      fill<DT>(out, [&](int64_t) { return untouched; });
+      coco_rt_all_to_all("all_to_all test", worldComm(), DT::code, splitDim,
+                         concatDim, skipSelf, in.rank(), in.descriptor(),
+                         out.rank(), out.descriptor());
+      // out concatenates, along concatDim, chunk `rank` (along splitDim) of
+      // every rank's input, in rank order; with skipSelf this rank's own
+      // block keeps what out held.
+      std::vector<T> expected(out.storage.size());
+      for (size_t i = 0; i < expected.size(); ++i) {
+        Shape index = unravel(int64_t(i), outShape);
+        int source = int(index[concatDim] / blockShape[concatDim]);
+        index[concatDim] %= blockShape[concatDim];
+        index[splitDim] += worldRank() * blockShape[splitDim];
+        expected[i] = DT::make(skipSelf && source == worldRank()
+                                   ? untouched
+                                   : movedValue(source, ravel(index, inShape)));
+      }
+      expectElements(out.storage, expected,
+                     "all_to_all split " + std::to_string(splitDim) +
+                         " concat " + std::to_string(concatDim) +
+                         (skipSelf ? " skipping self" : ""));
     }
-    expectElements(out.storage, expected,
-                   "all_to_all split " + std::to_string(splitDim) + " concat " +
-                       std::to_string(concatDim));
   }
 }
 
@@ -728,8 +736,8 @@ TEST(AllToAll, InPlace) {
   for (int64_t i = 0; i < numElements(buffer.shape); ++i)
     buffer.storage[size_t(i)] = int32_t(movedValue(worldRank(), i));
   coco_rt_all_to_all("in-place all_to_all", worldComm(), COCO_DTYPE_I32, 0, 0,
-                     buffer.rank(), buffer.descriptor(), buffer.rank(),
-                     buffer.descriptor());
+                     /*skipSelf=*/0, buffer.rank(), buffer.descriptor(),
+                     buffer.rank(), buffer.descriptor());
   std::vector<int32_t> expected;
   for (int source = 0; source < size; ++source)
     for (int64_t j = 0; j < 3; ++j)
@@ -955,31 +963,38 @@ TEST(UnevenBlocks, AllToAll) {
   const Shape whole = {2 * size + 1, 3, size + 2};
   for (auto [splitDim, concatDim] :
        {std::pair<int64_t, int64_t>{0, 2}, std::pair<int64_t, int64_t>{2, 0}}) {
-    auto [inOffset, inCount] = splitPart(whole[concatDim], size, rank);
-    auto [outOffset, outCount] = splitPart(whole[splitDim], size, rank);
-    Shape inShape = whole, outShape = whole;
-    inShape[concatDim] = inCount;
-    outShape[splitDim] = outCount;
-    Memref<float> in(inShape), out(outShape);
-    // Every element is its global index: the result is the global tensor's
-    // block, whoever sent it.
-    fill<F32>(in, [&](int64_t i) {
-      Shape index = unravel(i, inShape);
-      index[concatDim] += inOffset;
-      return double(ravel(index, whole));
-    });
-    coco_rt_all_to_all("uneven all_to_all", worldComm(), COCO_DTYPE_F32,
-                       splitDim, concatDim, in.rank(), in.descriptor(),
-                       out.rank(), out.descriptor());
-    std::vector<float> expected(out.storage.size());
-    for (size_t i = 0; i < expected.size(); ++i) {
-      Shape index = unravel(int64_t(i), outShape);
-      index[splitDim] += outOffset;
-      expected[i] = float(ravel(index, whole));
+    for (int32_t skipSelf : {0, 1}) {
+      auto [inOffset, inCount] = splitPart(whole[concatDim], size, rank);
+      auto [outOffset, outCount] = splitPart(whole[splitDim], size, rank);
+      Shape inShape = whole, outShape = whole;
+      inShape[concatDim] = inCount;
+      outShape[splitDim] = outCount;
+      Memref<float> in(inShape), out(outShape);
+      // Every element is its global index: the result is the global tensor's
+      // block, whoever sent it.
+      fill<F32>(in, [&](int64_t i) {
+        Shape index = unravel(i, inShape);
+        index[concatDim] += inOffset;
+        return double(ravel(index, whole));
+      });
+      fill<F32>(out, [&](int64_t) { return -1.0; });
+      coco_rt_all_to_all("uneven all_to_all", worldComm(), COCO_DTYPE_F32,
+                         splitDim, concatDim, skipSelf, in.rank(),
+                         in.descriptor(), out.rank(), out.descriptor());
+      // This rank's own block is the part of the concat dim it held.
+      std::vector<float> expected(out.storage.size());
+      for (size_t i = 0; i < expected.size(); ++i) {
+        Shape index = unravel(int64_t(i), outShape);
+        bool own = index[concatDim] >= inOffset &&
+                   index[concatDim] < inOffset + inCount;
+        index[splitDim] += outOffset;
+        expected[i] = skipSelf && own ? -1.0f : float(ravel(index, whole));
+      }
+      expectElements(out.storage, expected,
+                     "uneven all_to_all split " + std::to_string(splitDim) +
+                         " concat " + std::to_string(concatDim) +
+                         (skipSelf ? " skipping self" : ""));
     }
-    expectElements(out.storage, expected,
-                   "uneven all_to_all split " + std::to_string(splitDim) +
-                       " concat " + std::to_string(concatDim));
   }
 }
 

@@ -72,7 +72,11 @@ struct CommOpInterface
                                                      OpTy> {
   bool bufferizesToMemoryRead(Operation *op, OpOperand &operand,
                               const AnalysisState &) const {
-    // The collective overwrites all of init.
+    // The collective overwrites all of init, except an all_to_all that
+    // skips its own block: that block keeps init's contents.
+    if (auto allToAll = dyn_cast<CommAllToAllOp>(op);
+        allToAll && allToAll.getSkipSelf())
+      return true;
     return !cast<DestinationStyleOpInterface>(op).isDpsInit(&operand);
   }
 

@@ -1254,6 +1254,15 @@ static bool runsOnOneRank(Operation *op) {
 template <typename CommOp>
 static LogicalResult foldOnOneRank(CommOp op,
                                    SmallVectorImpl<OpFoldResult> &results) {
+  // An all_to_all that skips its own block does nothing over one rank.
+  if constexpr (std::is_same_v<CommOp, CommAllToAllOp>) {
+    if (op.getSkipSelf()) {
+      if (op->getNumResults() != 1 || !runsOnOneRank(op))
+        return failure();
+      results.push_back(op.getInit());
+      return success();
+    }
+  }
   if (op->getNumResults() != 1 ||
       op.getInput().getType() != op->getResult(0).getType() ||
       !runsOnOneRank(op))
@@ -1274,7 +1283,10 @@ struct BufferCollectiveOnOneRank : OpRewritePattern<CommOp> {
     if (op->getNumResults() != 0 || !isa<MemRefType>(init.getType()) ||
         input.getType() != init.getType() || !runsOnOneRank(op))
       return failure();
-    if (input != init)
+    bool skipsSelf = false;
+    if constexpr (std::is_same_v<CommOp, CommAllToAllOp>)
+      skipsSelf = op.getSkipSelf();
+    if (input != init && !skipsSelf)
       memref::CopyOp::create(rewriter, op.getLoc(), input, init);
     rewriter.eraseOp(op);
     return success();
@@ -1486,6 +1498,12 @@ LogicalResult CommAllToAllOp::verify() {
       concatDim >= cast<ShapedType>(getInput().getType()).getRank())
     return emitOpError() << "concat dimension " << concatDim
                          << " is out of range";
+  // Sending block j while receiving into block j of the same buffer would
+  // overwrite what is still to be sent.
+  if (getSkipSelf() && isa<MemRefType>(getInit().getType()) &&
+      getInput() == getInit())
+    return emitOpError() << "with skip_self needs an init buffer other than "
+                            "its input";
   return success();
 }
 LogicalResult CommIAllReduceOp::verify() {

@@ -1,9 +1,10 @@
 //===- FuseReduceScatter.cpp - the reduction of a reduce_scatter, fused ---===//
 //
 // reduce_scatter(x)[i] = sum over ranks j of x_j[chunk r][i]. Split into
-//   - all_to_all: rank r receives chunk r of every rank's x (pure traffic,
-//     the same bytes a pairwise reduce-scatter moves), and
-//   - an elementwise sum of the R received chunks,
+//   - all_to_all skip_self: rank r receives chunk r of every other rank's x
+//     (pure traffic, the bytes a pairwise reduce-scatter moves; its own
+//     chunk is read where it lies in x, not copied), and
+//   - an elementwise sum of the R - 1 received chunks and its own,
 // the sum is an ordinary elementwise linalg.generic, which elementwise fusion
 // merges into the consumers: the reduction becomes part of the consumer's
 // loop (e.g. the Adam update) instead of a separate sweep over memory.
@@ -77,41 +78,53 @@ mlir::coco::foldReduceScatterIntoElementwise(RewriterBase &rewriter,
     return failure();
   Location loc = op.getLoc();
   auto inputType = cast<RankedTensorType>(op.getInput().getType());
+  auto chunkType = cast<RankedTensorType>(op.getInit().getType());
   Type elementType = inputType.getElementType();
   int64_t rank = inputType.getRank();
+  int64_t extent = inputType.getDimSize(0), block = extent / *ranks;
   rewriter.setInsertionPoint(op);
 
-  // x: [N, ...] -> [R, N/R, ...]: row j is the chunk destined for rank j.
-  SmallVector<int64_t> chunked = {*ranks, inputType.getDimSize(0) / *ranks};
-  llvm::append_range(chunked, inputType.getShape().drop_front());
-  SmallVector<ReassociationIndices> reassociation = {{0, 1}};
-  for (int64_t d = 2; d <= rank; ++d)
-    reassociation.push_back({d});
-  auto chunkedType = RankedTensorType::get(chunked, elementType);
-  Value rows = tensor::ExpandShapeOp::create(rewriter, loc, chunkedType,
-                                             op.getInput(), reassociation);
-  Value received = tensor::EmptyOp::create(rewriter, loc, chunked, elementType);
-  received = CommAllToAllOp::create(rewriter, loc, chunkedType, rows, received,
-                                    /*split_dim=*/0, /*concat_dim=*/0,
-                                    op.getGrid(), op.getAxesAttr())
+  // Rank j's block of x goes to rank j; this rank's own block stays where
+  // it is in x (skip_self: no copy to itself).
+  Value received =
+      tensor::EmptyOp::create(rewriter, loc, inputType.getShape(), elementType);
+  received = CommAllToAllOp::create(rewriter, loc, inputType, op.getInput(),
+                                    received, /*split_dim=*/0,
+                                    /*concat_dim=*/0, op.getGrid(),
+                                    op.getAxesAttr(), /*skip_self=*/true)
                  .getResult()
                  .front();
 
-  // The R chunks this rank received, as views.
-  SmallVector<Value> chunks;
-  auto chunkType = cast<RankedTensorType>(op.getInit().getType());
-  for (int64_t j = 0; j < *ranks; ++j) {
-    SmallVector<OpFoldResult> offsets(rank + 1, rewriter.getIndexAttr(0));
-    offsets[0] = rewriter.getIndexAttr(j);
-    SmallVector<OpFoldResult> sizes = {rewriter.getIndexAttr(1)};
+  // Views of the blocks to combine, in the order the runtime's ring
+  // reduce-scatter adds them for this rank's block r: the blocks received
+  // from ranks r+1, ..., r+R-1, then its own. The fused and the unfused
+  // schedules so give the same bits.
+  Value extentValue = arith::ConstantIndexOp::create(rewriter, loc, extent);
+  Value ownOffset = LocalBlockOp::create(rewriter, loc, extentValue,
+                                         op.getGrid(), op.getAxesAttr())
+                        .getOffset();
+  auto blockAt = [&](Value source, Value offset) -> Value {
+    SmallVector<OpFoldResult> offsets(rank, rewriter.getIndexAttr(0));
+    offsets[0] = offset;
+    SmallVector<OpFoldResult> sizes;
     for (int64_t size : chunkType.getShape())
       sizes.push_back(rewriter.getIndexAttr(size));
-    SmallVector<OpFoldResult> strides(rank + 1, rewriter.getIndexAttr(1));
-    chunks.push_back(tensor::ExtractSliceOp::create(
-        rewriter, loc, chunkType, received, offsets, sizes, strides));
+    SmallVector<OpFoldResult> strides(rank, rewriter.getIndexAttr(1));
+    return tensor::ExtractSliceOp::create(rewriter, loc, chunkType, source,
+                                          offsets, sizes, strides);
+  };
+  SmallVector<Value> chunks;
+  for (int64_t step = 1; step < *ranks; ++step) {
+    // Rank r+step's block starts at (offset of r + step * block) mod extent.
+    Value shifted = arith::AddIOp::create(
+        rewriter, loc, ownOffset,
+        arith::ConstantIndexOp::create(rewriter, loc, step * block));
+    chunks.push_back(blockAt(
+        received, arith::RemUIOp::create(rewriter, loc, shifted, extentValue)));
   }
+  chunks.push_back(blockAt(op.getInput(), ownOffset));
 
-  // Their elementwise combination, in rank order.
+  // Their elementwise combination, left to right.
   ReductionKind kind = op.getKind();
   bool isFloat = isa<FloatType>(elementType);
   SmallVector<AffineMap> maps(*ranks + 1,
@@ -154,7 +167,8 @@ mlir::coco::foldReduceScatterIntoElementwise(RewriterBase &rewriter,
       });
   remarkApplied(op, "fuse-reduce-scatter",
                 "reduce_scatter folded into its consumers' loop: an all_to_all "
-                "of the blocks, summed where they are used");
+                "of the other ranks' blocks, summed with this rank's own "
+                "where they are used");
   rewriter.replaceOp(op, combined.getResult(0));
   return combined.getResult(0);
 }

@@ -1,20 +1,30 @@
 // RUN: coco-opt %s --coco-fuse-reduce-scatter | FileCheck %s
 
 // Rank-local: a dim-0 reduce_scatter on a static axis becomes an all_to_all
-// (each rank receives its chunk of every rank's buffer) plus an elementwise
-// combination of the chunks in rank order, which elementwise fusion can merge
-// into the consumers. Others are left alone.
+// that skips this rank's own block (each rank receives its chunk of every
+// other rank's buffer) plus an elementwise combination of the received chunks
+// and its own chunk, read in place from the input, which elementwise fusion
+// can merge into the consumers. The chunks are combined in the order of the
+// runtime's ring reduce-scatter for chunk r: ranks r+1, ..., r+R-1, then r.
+// Others are left alone.
 
 coco.grid @two(shape = [2])
+coco.grid @three(shape = [3])
+coco.grid @two_by_two(shape = [2, 2])
 coco.grid @dp(shape = [?])
 
 // CHECK-LABEL: func @fold
 // CHECK: %[[INIT:.*]] = tensor.empty() : tensor<4x3xf32>
-// CHECK: %[[ROWS:.*]] = tensor.expand_shape %arg0 {{\[}}[0, 1], [2]] output_shape [2, 4, 3] : tensor<8x3xf32> into tensor<2x4x3xf32>
-// CHECK: %[[RECV:.*]] = coco.comm.all_to_all %[[ROWS]] into %{{.*}} split 0 concat 0 on @two[0] : tensor<2x4x3xf32>, tensor<2x4x3xf32> -> tensor<2x4x3xf32>
-// CHECK: %[[C0:.*]] = tensor.extract_slice %[[RECV]][0, 0, 0] [1, 4, 3] [1, 1, 1] : tensor<2x4x3xf32> to tensor<4x3xf32>
-// CHECK: %[[C1:.*]] = tensor.extract_slice %[[RECV]][1, 0, 0] [1, 4, 3] [1, 1, 1] : tensor<2x4x3xf32> to tensor<4x3xf32>
-// CHECK: linalg.generic {{.*}} ins(%[[C0]], %[[C1]] : tensor<4x3xf32>, tensor<4x3xf32>) outs(%[[INIT]] : tensor<4x3xf32>)
+// CHECK: %[[EMPTY:.*]] = tensor.empty() : tensor<8x3xf32>
+// CHECK: %[[RECV:.*]] = coco.comm.all_to_all %arg0 into %[[EMPTY]] split 0 concat 0 skip_self on @two[0] : tensor<8x3xf32>, tensor<8x3xf32> -> tensor<8x3xf32>
+// CHECK: %[[C8:.*]] = arith.constant 8 : index
+// CHECK: %[[OWN:.*]], %{{.*}} = coco.local_block %[[C8]] on @two[0]
+// CHECK: %[[C4:.*]] = arith.constant 4 : index
+// CHECK: %[[NEXT:.*]] = arith.addi %[[OWN]], %[[C4]] : index
+// CHECK: %[[PEER:.*]] = arith.remui %[[NEXT]], %[[C8]] : index
+// CHECK: %[[C1:.*]] = tensor.extract_slice %[[RECV]][%[[PEER]], 0] [4, 3] [1, 1] : tensor<8x3xf32> to tensor<4x3xf32>
+// CHECK: %[[C0:.*]] = tensor.extract_slice %arg0[%[[OWN]], 0] [4, 3] [1, 1] : tensor<8x3xf32> to tensor<4x3xf32>
+// CHECK: linalg.generic {{.*}} ins(%[[C1]], %[[C0]] : tensor<4x3xf32>, tensor<4x3xf32>) outs(%[[INIT]] : tensor<4x3xf32>)
 // CHECK-NEXT: ^bb0(%[[A:.*]]: f32, %[[B:.*]]: f32, %{{.*}}: f32):
 // CHECK-NEXT: %[[SUM:.*]] = arith.addf %[[A]], %[[B]] : f32
 // CHECK-NEXT: %[[TWO:.*]] = arith.constant 2.000000e+00 : f32
@@ -24,6 +34,45 @@ func.func @fold(%g: tensor<8x3xf32>, %m: tensor<4x3xf32>) -> tensor<4x3xf32> {
   %e = tensor.empty() : tensor<4x3xf32>
   %s = coco.comm.reduce_scatter avg %g into %e dim 0 on @two[0] : tensor<8x3xf32>, tensor<4x3xf32> -> tensor<4x3xf32>
   return %s : tensor<4x3xf32>
+}
+
+// Three ranks: the blocks of ranks r+1 and r+2 (offsets r*2 + 2 and r*2 + 4,
+// modulo 6), then this rank's.
+// CHECK-LABEL: func @fold_three
+// CHECK: %[[RECV:.*]] = coco.comm.all_to_all %arg0 into %{{.*}} split 0 concat 0 skip_self on @three[0]
+// CHECK: %[[C6:.*]] = arith.constant 6 : index
+// CHECK: %[[OWN:.*]], %{{.*}} = coco.local_block %[[C6]] on @three[0]
+// CHECK: %[[C2:.*]] = arith.constant 2 : index
+// CHECK: %[[N1:.*]] = arith.addi %[[OWN]], %[[C2]] : index
+// CHECK: %[[P1:.*]] = arith.remui %[[N1]], %[[C6]] : index
+// CHECK: %[[B1:.*]] = tensor.extract_slice %[[RECV]][%[[P1]]] [2] [1]
+// CHECK: %[[C4:.*]] = arith.constant 4 : index
+// CHECK: %[[N2:.*]] = arith.addi %[[OWN]], %[[C4]] : index
+// CHECK: %[[P2:.*]] = arith.remui %[[N2]], %[[C6]] : index
+// CHECK: %[[B2:.*]] = tensor.extract_slice %[[RECV]][%[[P2]]] [2] [1]
+// CHECK: %[[B0:.*]] = tensor.extract_slice %arg0[%[[OWN]]] [2] [1]
+// CHECK: linalg.generic {{.*}} ins(%[[B1]], %[[B2]], %[[B0]] : tensor<2xf32>, tensor<2xf32>, tensor<2xf32>)
+// CHECK-NEXT: ^bb0(%[[X1:.*]]: f32, %[[X2:.*]]: f32, %[[X0:.*]]: f32, %{{.*}}: f32):
+// CHECK-NEXT: %[[M:.*]] = arith.maximumf %[[X1]], %[[X2]] : f32
+// CHECK-NEXT: %[[R:.*]] = arith.maximumf %[[M]], %[[X0]] : f32
+// CHECK-NEXT: linalg.yield %[[R]] : f32
+func.func @fold_three(%g: tensor<6xf32>) -> tensor<2xf32> {
+  %e = tensor.empty() : tensor<2xf32>
+  %s = coco.comm.reduce_scatter max %g into %e dim 0 on @three[0] : tensor<6xf32>, tensor<2xf32> -> tensor<2xf32>
+  return %s : tensor<2xf32>
+}
+
+// A group of two axes: this rank's block comes from local_block over both.
+// CHECK-LABEL: func @fold_group
+// CHECK: coco.comm.all_to_all %arg0 into %{{.*}} split 0 concat 0 skip_self on @two_by_two[1, 0]
+// CHECK: coco.local_block %{{.*}} on @two_by_two[1, 0]
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : tensor<2xi32>, tensor<2xi32>, tensor<2xi32>, tensor<2xi32>)
+// CHECK-COUNT-3: arith.addi %{{.*}}, %{{.*}} : i32
+// CHECK-NEXT: linalg.yield
+func.func @fold_group(%g: tensor<8xi32>) -> tensor<2xi32> {
+  %e = tensor.empty() : tensor<2xi32>
+  %s = coco.comm.reduce_scatter sum %g into %e dim 0 on @two_by_two[1, 0] : tensor<8xi32>, tensor<2xi32> -> tensor<2xi32>
+  return %s : tensor<2xi32>
 }
 
 // CHECK-LABEL: func @dynamic

@@ -26,7 +26,7 @@ func.func @sgd(%w: !Rep {coco.name = "w"}, %g: !Loc {coco.name = "g"},
                %loss: !coco.dtensor<f32, local on @dp> {coco.name = "loss"})
     -> !coco.dtensor<f32, replicated on @dp> {
   // SPLIT-DAG: schedule-remarks.mlir:[[@LINE+2]]:10: remark: [Passed] applied | Category:coco-split | Function=sgd | Remark="all_reduce sum became reduce_scatter along dimension 0 + all_gather"
-  // FUSE: schedule-remarks.mlir:[[@LINE+1]]:10: remark: [Passed] applied | Category:coco-fuse-reduce-scatter | Function=sgd | Remark="reduce_scatter folded into its consumers' loop: an all_to_all of the blocks, summed where they are used"
+  // FUSE: schedule-remarks.mlir:[[@LINE+1]]:10: remark: [Passed] applied | Category:coco-fuse-reduce-scatter | Function=sgd | Remark="reduce_scatter folded into its consumers' loop: an all_to_all of the other ranks' blocks, summed with this rank's own where they are used"
   %sum = coco.all_reduce sum %g : !Loc
   // SPLIT-DAG: schedule-remarks.mlir:[[@LINE+1]]:12: remark: [Missed] not-applied | Category:coco-split | Function=sgd | Remark="a rank-0 value has no dimension to reduce_scatter"
   %total = coco.all_reduce sum %loss : !coco.dtensor<f32, local on @dp>

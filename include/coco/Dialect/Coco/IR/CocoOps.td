@@ -562,12 +562,24 @@ def Coco_CommAllToAllOp : Coco_CommOp<"all_to_all"> {
   let hasFolder = 1;
   let hasCanonicalizer = 1;
   let summary = "rank-local all_to_all";
+  let description = [{
+    Sends block j of `input`'s `split` dimension to rank j of the group and
+    receives rank j's block (of this rank's index) into block j of `init`'s
+    `concat` dimension.
+
+    With `skip_self`, a rank sends nothing to itself: its own block of `init`
+    is left as it was (it reads its own block where it lies in `input`
+    instead). coco-fuse-reduce-scatter uses it so that the exchange copies
+    only the bytes that cross ranks. Requires `input` and `init` to be
+    different buffers.
+  }];
   let arguments = (ins Arg<Coco_LocalBuffer, "", [MemRead]>:$input,
-      Arg<Coco_LocalBuffer, "", [MemWrite]>:$init, I64Attr:$split_dim,
-      I64Attr:$concat_dim, FlatSymbolRefAttr:$grid, DenseI64ArrayAttr:$axes);
+      Arg<Coco_LocalBuffer, "", [MemRead, MemWrite]>:$init, I64Attr:$split_dim,
+      I64Attr:$concat_dim, FlatSymbolRefAttr:$grid, DenseI64ArrayAttr:$axes,
+      UnitAttr:$skip_self);
   let assemblyFormat = [{
     $input `into` $init `split` $split_dim `concat` $concat_dim
-    `on` custom<GridAxes>($grid, $axes) attr-dict
+    (`skip_self` $skip_self^)? `on` custom<GridAxes>($grid, $axes) attr-dict
     `:` qualified(type($input)) `,` qualified(type($init)) (`->` qualified(type($result))^)?
   }];
 }
