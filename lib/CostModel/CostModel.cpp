@@ -22,6 +22,7 @@ constexpr std::pair<Collective, const char *> kNames[] = {
     {Collective::Broadcast, "broadcast"},
     {Collective::Reduce, "reduce"},
     {Collective::AllToAll, "all_to_all"},
+    {Collective::Exchange, "exchange"},
     {Collective::SendRecv, "send_recv"},
 };
 
@@ -157,7 +158,7 @@ Expected<Profile> Profile::parse(StringRef json) {
       if (!kind)
         return failure("unknown collective '" + key.str() +
                        "' (all_reduce, reduce_scatter, all_gather, broadcast, "
-                       "reduce, all_to_all, send_recv)");
+                       "reduce, all_to_all, exchange, send_recv)");
       const llvm::json::Array *lines = value.getAsArray();
       if (!lines)
         return failure("collectives." + key.str() + " must be a list");
@@ -314,6 +315,7 @@ Expected<double> Model::ring(Collective kind, double bytes, int64_t ranks,
     case Collective::ReduceScatter:
     case Collective::AllGather:
     case Collective::AllToAll:
+    case Collective::Exchange:
       return steps * alpha + steps / r * n * beta;
     case Collective::Broadcast:
     case Collective::Reduce:
@@ -360,6 +362,7 @@ Expected<double> Model::ring(Collective kind, double bytes, int64_t ranks,
     case Collective::Reduce:
       return next(k, n) + flat(level, k, n, inner);
     case Collective::AllToAll:
+    case Collective::Exchange:
     case Collective::SendRecv:
       // Most of the data crosses the outer links.
       return at(index + 1, k, n, r, r);

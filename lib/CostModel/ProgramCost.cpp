@@ -149,7 +149,7 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
                                 model.getProfile().levels.front().ranks);
       Collective priced =
           *kind == Collective::ReduceScatter && lowering.fuseReduceScatter
-              ? Collective::AllToAll
+              ? Collective::Exchange
               : *kind;
       llvm::Expected<double> time =
           model.collective(priced, *bytes, ranks, together);

@@ -6,7 +6,9 @@
 // On the ranks of one launch, through coco's own runtime (the calls compiled
 // programs make, with the algorithms they use): every collective over the
 // whole job (all_reduce, reduce_scatter, all_gather, broadcast, reduce,
-// all_to_all) and a send/recv between ranks 0 and 1, at each size of the
+// all_to_all, and the exchange of the fused reduce-scatter: an all_to_all
+// skipping a rank's own block) and a send/recv between ranks 0 and 1, at each
+// size of the
 // sweep (bytes of f32 data, default 4 KiB..16 MiB), interleaved
 // repetitions, median of the max over ranks. Each collective gets the
 // least-squares line latency + bytes * seconds/byte over the sweep
@@ -33,6 +35,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <functional>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -191,11 +194,12 @@ int main(int argc, char **argv) {
   if (sizes.size() < 2)
     usage("--sizes needs at least two different sizes");
   int64_t comm = coco_rt_comm(1, -1, 1, 1, 1, 0);
-  std::vector<std::pair<double, double>> points[7];
   const Collective kinds[] = {Collective::AllReduce, Collective::ReduceScatter,
                               Collective::AllGather, Collective::Broadcast,
                               Collective::Reduce,    Collective::AllToAll,
-                              Collective::SendRecv};
+                              Collective::Exchange,  Collective::SendRecv};
+  constexpr size_t kKinds = std::size(kinds);
+  std::vector<std::pair<double, double>> points[kKinds];
   double copyBandwidth = 0;
   for (int64_t bytes : sizes) {
     // Whole blocks per rank, as the common case.
@@ -232,6 +236,10 @@ int main(int argc, char **argv) {
                              /*skipSelf=*/0, 1, &da, 1, &db);
         },
         [&] {
+          coco_rt_all_to_all("calibrate", comm, COCO_DTYPE_F32, 0, 0,
+                             /*skipSelf=*/1, 1, &da, 1, &db);
+        },
+        [&] {
           // Ranks 0 and 1 exchange the buffer; the others wait.
           if (ranks > 1 && rank < 2) {
             coco_rt_send("calibrate", comm, COCO_DTYPE_F32, peer, 1, &da);
@@ -249,10 +257,10 @@ int main(int argc, char **argv) {
     };
     std::vector<double> times = timeAll(cases, reps);
     double actual = double(n) * 4;
-    for (int k = 0; k < 7; ++k)
+    for (size_t k = 0; k < kKinds; ++k)
       points[k].push_back({actual, times[k]});
     // The largest size: the bandwidth out of the caches (3 streams).
-    copyBandwidth = 3 * actual / times[7];
+    copyBandwidth = 3 * actual / times[kKinds];
   }
 
   Profile profile;
@@ -260,7 +268,7 @@ int main(int argc, char **argv) {
   profile.source = "coco-calibrate: median of " + std::to_string(reps) +
                    " interleaved repetitions, max over ranks, " +
                    std::to_string(sizes.size()) + " sizes";
-  for (int k = 0; k < 7; ++k)
+  for (size_t k = 0; k < kKinds; ++k)
     if (ranks > 1)
       profile.measured[kinds[k]][kinds[k] == Collective::SendRecv ? 2 : ranks] =
           Line::fit(points[k]);

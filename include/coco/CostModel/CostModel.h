@@ -15,7 +15,7 @@
 //
 // Sizes are bytes of the whole tensor the collective works on as one rank
 // sees it: the input of all_reduce, reduce_scatter, broadcast, reduce,
-// all_to_all and send, the output of all_gather.
+// all_to_all, exchange and send, the output of all_gather.
 //
 //===----------------------------------------------------------------------===//
 
@@ -41,6 +41,9 @@ enum class Collective {
   Broadcast,
   Reduce,
   AllToAll,
+  /// all_to_all skip_self: the exchange of the fused reduce-scatter (no
+  /// copy of a rank's own block).
+  Exchange,
   SendRecv,
 };
 /// "all_reduce", ... (the names of the ops, and of the profile's keys).

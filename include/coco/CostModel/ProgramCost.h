@@ -43,8 +43,8 @@ struct Lowering {
   /// overlap-chunks: every all_reduce / reduce_scatter of a matmul's
   /// product overlapped in this many chunks (0: only marked ones).
   int64_t overlapChunks = 0;
-  /// fuse-reduce-scatter: the reduce_scatter's exchange is an all_to_all
-  /// (its sum moves into the loop).
+  /// fuse-reduce-scatter: the reduce_scatter's traffic is an exchange (an
+  /// all_to_all skipping a rank's own block; its sum moves into the loop).
   bool fuseReduceScatter = false;
 };
 

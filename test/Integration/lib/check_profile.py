@@ -6,7 +6,7 @@ import json
 import sys
 
 COLLECTIVES = ("all_reduce", "reduce_scatter", "all_gather", "broadcast", "reduce",
-               "all_to_all", "send_recv")
+               "all_to_all", "exchange", "send_recv")
 
 
 def main():
