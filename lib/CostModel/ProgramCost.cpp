@@ -66,6 +66,26 @@ std::optional<Collective> kindOf(Operation *op) {
       .Default([](Operation *) { return std::nullopt; });
 }
 
+/// Whether coco-fuse-reduce-scatter folds `op` (its checks, at the global
+/// view): dim 0 of a static shape, in equal blocks over grid axes of static
+/// extent. Others stay reduce_scatters under fuse-reduce-scatter=true.
+bool foldsIntoLoop(ReduceScatterOp op, SymbolTableCollection &symbols) {
+  auto type = cast<DTensorType>(op.getInput().getType());
+  FailureOr<SmallVector<int64_t>> grid =
+      lookupGridShape(op, type.getGrid(), symbols);
+  if (failed(grid) || op.getDim() != 0 ||
+      llvm::any_of(type.getShape(), ShapedType::isDynamic))
+    return false;
+  int64_t ranks = 1;
+  for (int64_t axis : cast<CollectiveOpInterface>(*op).getCommAxes()) {
+    if (axis < 0 || axis >= int64_t(grid->size()) ||
+        ShapedType::isDynamic((*grid)[axis]))
+      return false;
+    ranks *= (*grid)[axis];
+  }
+  return type.getShape()[0] % ranks == 0;
+}
+
 bool isElementwise(Operation *op) {
   return op->hasTrait<OpTrait::Elementwise>() && op->getNumResults() == 1 &&
          isa<DTensorType>(op->getResult(0).getType());
@@ -147,10 +167,11 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
       if (!model.getProfile().levels.empty())
         together = sharingANode(*extents, collective.getCommAxes(),
                                 model.getProfile().levels.front().ranks);
-      Collective priced =
-          *kind == Collective::ReduceScatter && lowering.fuseReduceScatter
-              ? Collective::Exchange
-              : *kind;
+      auto scatter = dyn_cast<ReduceScatterOp>(op);
+      Collective priced = scatter && lowering.fuseReduceScatter &&
+                                  foldsIntoLoop(scatter, symbols)
+                              ? Collective::Exchange
+                              : *kind;
       llvm::Expected<double> time =
           model.collective(priced, *bytes, ranks, together);
       if (!time) {
@@ -219,9 +240,10 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
         // A fused reduce_scatter's sum happens in the loop: it reads the
         // blocks every rank sent, the size of the reduce_scatter's input.
         auto scatter = operand.getDefiningOp<ReduceScatterOp>();
+        bool folded = lowering.fuseReduceScatter && scatter &&
+                      foldsIntoLoop(scatter, symbols);
         FailureOr<double> bytes =
-            bytesOf(lowering.fuseReduceScatter && scatter ? scatter.getInput()
-                                                          : operand);
+            bytesOf(folded ? scatter.getInput() : operand);
         if (failed(bytes))
           return WalkResult::interrupt();
         loopBytes += *bytes;

@@ -489,7 +489,7 @@ void coco_rt_all_to_all(const char *site, int64_t comm, int32_t dtype,
       recvOuter > 1 ? scratch(Scratch::Unpack, output.bytes) : output.data;
   // In place when neither side needs a copy and the buffers are the same.
   bool inPlace = send == received;
-  if ((skipSelf || !inPlace) && send == input.data && received == output.data)
+  if (skipSelf || (!inPlace && send == input.data && received == output.data))
     call.requireDisjoint(input, output);
   if (skipSelf) {
     // Pairwise: at step s, send to rank r+s and receive from rank r-s, so

@@ -7,11 +7,10 @@
 // programs make, with the algorithms they use): every collective over the
 // whole job (all_reduce, reduce_scatter, all_gather, broadcast, reduce,
 // all_to_all, and the exchange of the fused reduce-scatter: an all_to_all
-// skipping a rank's own block) and a send/recv between ranks 0 and 1, at each
-// size of the
-// sweep (bytes of f32 data, default 4 KiB..16 MiB), interleaved
-// repetitions, median of the max over ranks. Each collective gets the
-// least-squares line latency + bytes * seconds/byte over the sweep
+// skipping a rank's own block) and a send/recv between ranks 0 and 1, at
+// each size of the sweep (bytes of f32 data, default 4 KiB..16 MiB),
+// interleaved repetitions, median of the max over ranks. Each collective gets
+// the least-squares line latency + bytes * seconds/byte over the sweep
 // (coco/CostModel). Also the memory bandwidth while every rank runs a
 // two-read, one-write loop (bytes read + written per second, what a fused
 // loop pays) and the f32 matmul

@@ -6,7 +6,7 @@
 // rounded once, as numpy rounds it); within the bf16 rounding of the
 // reduction on 3 and 4 ranks (a ring rounds after every addition); the bf16
 // copy is always the bf16 rounding of the f32 weights, bit for bit.
-// RUN: %coco_python %S/../lib/check_mixed.py %s 2,3,4 %t | FileCheck %s
+// RUN: %coco_python %S/../lib/check_mixed.py %s 2,3,4 %t --size 6144 | FileCheck %s
 // CHECK: adam-mixed AR-C on 2 ranks: matches numpy
 // CHECK: adam-mixed fuse(RS-C-AG)+shard-state on 2 ranks: matches AR-C bitwise
 // CHECK: adam-mixed fuse(RS-C-AG)+shard-state(w) on 2 ranks: matches AR-C bitwise

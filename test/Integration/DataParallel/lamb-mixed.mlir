@@ -5,21 +5,25 @@
 // numpy (see adam-mixed.mlir for what agreement means; on 3 and 4 ranks the
 // bound also carries the gradient's rounding through ||u|| into the trust
 // ratio; w is also checked tightly against the update of the run's own m,
-// v). The trust ratio reads the whole w, whose norm coco cannot yet compute
-// from slices: the schedules that would keep the f32 weights sliced must
-// refuse, and the check fails on purpose once they can.
-// RUN: %coco_python %S/../lib/check_mixed.py %s 2,3,4 %t | FileCheck %s
+// v). With the f32 weights kept sliced (shard-state(w)), the trust ratio's
+// ||w|| is computed from the slices (partial sums of squares, an
+// all_reduce), so w matches AR-C within rtol 1e-5 there too.
+// RUN: %coco_python %S/../lib/check_mixed.py %s 2,3,4 %t --size 6144 | FileCheck %s
 // CHECK: lamb-mixed AR-C on 2 ranks: matches numpy
 // CHECK: lamb-mixed RS-C-AG+shard-state on 2 ranks: matches AR-C bitwise (w within rtol 1e-5)
 // CHECK: lamb-mixed fuse(RS-C-AG)+shard-state on 2 ranks: matches AR-C bitwise (w within rtol 1e-5)
-// CHECK: lamb-mixed RS-C-AG+shard-state(w) on 2 ranks: refused: 'coco.norm' op uses argument 'w' whole, so it cannot be kept sliced
+// CHECK: lamb-mixed RS-C-AG+shard-state(w) on 2 ranks: matches AR-C bitwise (w within rtol 1e-5)
+// CHECK: lamb-mixed fuse(RS-C-AG)+shard-state(w) on 2 ranks: matches RS-C-AG+shard-state(w) bitwise
+// CHECK: lamb-mixed fuse(RS-C-AG)+shard-state(w) on 2 ranks: matches AR-C bitwise (w within rtol 1e-5)
 // CHECK: lamb-mixed AR-C on 3 ranks: matches numpy within the bf16 reduction's rounding
 // CHECK: lamb-mixed fuse(RS-C-AG)+shard-state on 3 ranks: matches RS-C-AG+shard-state bitwise
-// CHECK: lamb-mixed RS-C-AG+shard-state(w) on 3 ranks: refused: 'coco.norm' op uses argument 'w' whole, so it cannot be kept sliced
+// CHECK: lamb-mixed RS-C-AG+shard-state(w) on 3 ranks: matches AR-C within the bf16 reduction's rounding
+// CHECK: lamb-mixed fuse(RS-C-AG)+shard-state(w) on 3 ranks: matches RS-C-AG+shard-state(w) bitwise
 // CHECK: lamb-mixed fuse(RS-C-AG)+shard-state on 4 ranks: matches RS-C-AG+shard-state bitwise
 // CHECK: lamb-mixed fuse(RS-C-AG)+shard-state on 4 ranks: matches AR-C within the bf16 reduction's rounding
+// CHECK: lamb-mixed fuse(RS-C-AG)+shard-state(w) on 4 ranks: matches RS-C-AG+shard-state(w) bitwise
+// CHECK: lamb-mixed fuse(RS-C-AG)+shard-state(w) on 4 ranks: matches AR-C within the bf16 reduction's rounding
 // CHECK: bf16 gradient sum (rounded once) vs f32 on 4 ranks: max relative error {{[0-9.e+-]+}} (bf16 unit roundoff 2^-8 = 0.0039); median tolerances w {{.*}}, m {{.*}}, v {{.*}}
-
 coco.grid @dp(shape = [?])
 
 !Rep = !coco.dtensor<4096xf32, replicated on @dp>

@@ -4,7 +4,7 @@
 // g' = bf16_sum_r g_r + wd*w ; b = mu*b + g' ; w = w - lr*b ; w_lp = bf16(w).
 // check_mixed.py runs it under every schedule on 2, 3 and 4 ranks against
 // numpy (see adam-mixed.mlir for what agreement means).
-// RUN: %coco_python %S/../lib/check_mixed.py %s 2,3,4 %t | FileCheck %s
+// RUN: %coco_python %S/../lib/check_mixed.py %s 2,3,4 %t --size 6144 | FileCheck %s
 // CHECK: sgd-mixed AR-C on 2 ranks: matches numpy
 // CHECK: sgd-mixed fuse(RS-C-AG)+shard-state on 2 ranks: matches AR-C bitwise
 // CHECK: sgd-mixed fuse(RS-C-AG)+shard-state(w) on 2 ranks: matches AR-C bitwise

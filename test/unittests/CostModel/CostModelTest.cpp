@@ -252,6 +252,10 @@ TEST(CostModel, PricesAFusedReduceScatterAsItsExchange) {
     func.func @rs(%g: !coco.dtensor<1024xf32, local on @dp>) {
       %s = coco.reduce_scatter sum %g dim 0 : !coco.dtensor<1024xf32, local on @dp>
       return
+    }
+    func.func @uneven(%g: !coco.dtensor<1023xf32, local on @dp>) {
+      %s = coco.reduce_scatter sum %g dim 0 : !coco.dtensor<1023xf32, local on @dp>
+      return
     })mlir",
                                               &context);
   ASSERT_TRUE(module);
@@ -277,6 +281,13 @@ TEST(CostModel, PricesAFusedReduceScatterAsItsExchange) {
       mlir::coco::cost::estimate(rs, m, 2, fused);
   ASSERT_TRUE(mlir::succeeded(exchange));
   EXPECT_NEAR(exchange->collectives, 6e-6 + 4096 * 0.25e-9, 1e-15);
+  // Unequal blocks: the pass leaves the reduce_scatter unfused, and so
+  // does the price.
+  auto uneven = *std::next(module->getOps<mlir::func::FuncOp>().begin());
+  mlir::FailureOr<Estimate> unfolded =
+      mlir::coco::cost::estimate(uneven, m, 2, fused);
+  ASSERT_TRUE(mlir::succeeded(unfolded));
+  EXPECT_NEAR(unfolded->collectives, 10e-6 + 4092 * 0.5e-9, 1e-15);
   // Unmeasured, it is priced as the ring's all_to_all on the levels:
   // 4 ranks in a node (alpha 1 us, 100 GB/s): 3 us + 3/4 * 10 us.
   EXPECT_NEAR(expectTime(model().collective(Collective::Exchange, 1e6, 4)),

@@ -124,6 +124,20 @@ TEST(GpuCollectives, AllToAllSkippingSelf) {
       for (int64_t j = 0; j < 3; ++j)
         EXPECT_EQ(out.at(i, 3 * p + j),
                   p == rank() ? -1.0f : float(p + 2 * rank() + i + j));
+  // Split and concat along dim 0 (what coco-fuse-reduce-scatter calls):
+  // received straight into out, no unpack.
+  Matrix<float> rows(size() * 2, 3);
+  for (int64_t i = 0; i < 2 * size(); ++i)
+    for (int64_t j = 0; j < 3; ++j)
+      rows.at(i, j) = -1;
+  coco_gpu_all_to_all("all_to_all skipping self, dim 0", world(),
+                      COCO_DTYPE_F32, /*split=*/0, /*concat=*/0,
+                      /*skipSelf=*/1, 2, in.descriptor(), 2, rows.descriptor());
+  for (int p = 0; p < size(); ++p)
+    for (int64_t i = 0; i < 2; ++i)
+      for (int64_t j = 0; j < 3; ++j)
+        EXPECT_EQ(rows.at(2 * p + i, j),
+                  p == rank() ? -1.0f : float(p + 2 * rank() + i + j));
 }
 
 TEST(GpuCollectives, NonBlocking) {

@@ -21,6 +21,7 @@
 
 #include <dlfcn.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
@@ -743,6 +744,58 @@ TEST(AllToAll, InPlace) {
     for (int64_t j = 0; j < 3; ++j)
       expected.push_back(int32_t(movedValue(source, worldRank() * 3 + j)));
   expectElements(buffer.storage, expected, "in-place all_to_all");
+}
+
+/// What coco-fuse-reduce-scatter builds: an all_to_all that skips this
+/// rank's own block, then a left fold of the blocks received from ranks
+/// r+1, ..., r+R-1 and of its own block. It must give the ring
+/// reduce-scatter's bits (values of very different magnitudes, so that
+/// another order of the additions would round differently), and min must
+/// treat NaN as the ring does.
+TEST(AllToAll, SkipSelfFoldIsTheRingReduceScatter) {
+  const int size = worldSize(), rank = worldRank();
+  const int64_t block = 37, n = block * size;
+  for (int32_t reduction : {COCO_RED_SUM, COCO_RED_MIN}) {
+    Memref<float> in({n}), received({n}), reduced({block});
+    for (int64_t i = 0; i < n; ++i)
+      in.storage[size_t(i)] = float(std::sin(double(i * 31 + rank * 7919)) *
+                                    std::pow(10.0, double((i + rank) % 9) - 4));
+    if (reduction == COCO_RED_MIN && size > 1)
+      in.storage[size_t(block * ((rank + 1) % size) + 3)] = NAN;
+    std::fill(received.storage.begin(), received.storage.end(), 12345.0f);
+    ScopedEnv env("COCO_RS_ALGO", "ring");
+    coco_rt_reduce_scatter("ring reduce_scatter", worldComm(), COCO_DTYPE_F32,
+                           reduction, 0, in.rank(), in.descriptor(),
+                           reduced.rank(), reduced.descriptor());
+    coco_rt_all_to_all("skip-self all_to_all", worldComm(), COCO_DTYPE_F32, 0,
+                       0, /*skipSelf=*/1, in.rank(), in.descriptor(),
+                       received.rank(), received.descriptor());
+    // The own block of `received` was left alone.
+    for (int64_t i = 0; i < block; ++i)
+      ASSERT_EQ(received.storage[size_t(rank * block + i)], 12345.0f);
+    auto combine = [&](float acc, float x) {
+      if (reduction == COCO_RED_MIN)
+        return x < acc ? x : acc;
+      return acc + x;
+    };
+    for (int64_t i = 0; i < block; ++i) {
+      float acc =
+          size > 1 ? received.storage[size_t(((rank + 1) % size) * block + i)]
+                   : in.storage[size_t(rank * block + i)];
+      for (int step = 2; step < size; ++step)
+        acc = combine(
+            acc, received.storage[size_t(((rank + step) % size) * block + i)]);
+      if (size > 1)
+        acc = combine(acc, in.storage[size_t(rank * block + i)]);
+      uint32_t foldBits, ringBits;
+      std::memcpy(&foldBits, &acc, 4);
+      std::memcpy(&ringBits, &reduced.storage[size_t(i)], 4);
+      ASSERT_EQ(foldBits, ringBits)
+          << "element " << i << " of rank " << rank << "'s block, reduction "
+          << reduction << ": fold " << acc << ", ring "
+          << reduced.storage[size_t(i)];
+    }
+  }
 }
 
 //===----------------------------------------------------------------------===//

@@ -95,10 +95,11 @@ mlir::coco::foldReduceScatterIntoElementwise(RewriterBase &rewriter,
                  .getResult()
                  .front();
 
-  // Views of the blocks to combine, in the order the runtime's ring
+  // Views of the blocks to combine, in the order the CPU runtime's ring
   // reduce-scatter adds them for this rank's block r: the blocks received
   // from ranks r+1, ..., r+R-1, then its own. The fused and the unfused
-  // schedules so give the same bits.
+  // schedules so give the same bits on the CPU (not with COCO_RS_ALGO=mpi,
+  // nor against NCCL's reduce-scatter on GPUs).
   Value extentValue = arith::ConstantIndexOp::create(rewriter, loc, extent);
   Value ownOffset = LocalBlockOp::create(rewriter, loc, extentValue,
                                          op.getGrid(), op.getAxesAttr())
@@ -142,12 +143,24 @@ mlir::coco::foldReduceScatterIntoElementwise(RewriterBase &rewriter,
             acc = isFloat ? arith::MulFOp::create(b, l, acc, x).getResult()
                           : arith::MulIOp::create(b, l, acc, x).getResult();
             break;
+          // Floats as the runtime's combine does (x < acc ? x : acc), so
+          // NaNs and signed zeros come out as in the unfused ring.
           case ReductionKind::min:
-            acc = isFloat ? arith::MinimumFOp::create(b, l, acc, x).getResult()
+            acc = isFloat ? arith::SelectOp::create(
+                                b, l,
+                                arith::CmpFOp::create(
+                                    b, l, arith::CmpFPredicate::OLT, x, acc),
+                                x, acc)
+                                .getResult()
                           : arith::MinSIOp::create(b, l, acc, x).getResult();
             break;
           case ReductionKind::max:
-            acc = isFloat ? arith::MaximumFOp::create(b, l, acc, x).getResult()
+            acc = isFloat ? arith::SelectOp::create(
+                                b, l,
+                                arith::CmpFOp::create(
+                                    b, l, arith::CmpFPredicate::OLT, acc, x),
+                                x, acc)
+                                .getResult()
                           : arith::MaxSIOp::create(b, l, acc, x).getResult();
             break;
           default: // sum, avg

@@ -142,6 +142,20 @@ static Value sliceOperand(RewriterBase &rewriter, Location loc, Value operand,
   return operand; // scalars broadcast as before
 }
 
+Value mlir::coco::normOfSlices(RewriterBase &rewriter, Location loc,
+                               Value slice, ArrayRef<int64_t> axes) {
+  // Squares sum over the slices, the partial sums over the ranks, then the
+  // root.
+  Value squares = MulOp::create(rewriter, loc, slice, slice);
+  SmallVector<int64_t> dims = llvm::to_vector(
+      llvm::seq<int64_t>(0, cast<DTensorType>(slice.getType()).getRank()));
+  Value partial =
+      ReduceOp::create(rewriter, loc, ReductionKind::sum, squares, dims);
+  Value total = createAlong<AllReduceOp>(rewriter, loc, axes,
+                                         ReductionKind::sum, partial);
+  return SqrtOp::create(rewriter, loc, total);
+}
+
 FailureOr<Operation *>
 mlir::coco::reorderBeforeAllGather(RewriterBase &rewriter, Operation *op) {
   FailureOr<Gathered> gathered = checkReorder(op);
@@ -158,18 +172,11 @@ mlir::coco::reorderBeforeAllGather(RewriterBase &rewriter, Operation *op) {
                          : " (its result gathered instead)"));
 
   if (auto norm = dyn_cast<NormOp>(op)) {
-    // sqrt(all_reduce(sum(s * s))): squares sum over slices, then the root.
-    Value slice = sliceOperand(rewriter, loc, norm.getInput(), *gathered);
-    Value squares = MulOp::create(rewriter, loc, slice, slice);
-    SmallVector<int64_t> dims =
-        llvm::to_vector(llvm::seq<int64_t>(0, gathered->sliced.getRank()));
-    Value partial =
-        ReduceOp::create(rewriter, loc, ReductionKind::sum, squares, dims);
-    Value total = createAlong<AllReduceOp>(rewriter, loc, gathered->axes,
-                                           ReductionKind::sum, partial);
-    auto root = SqrtOp::create(rewriter, loc, total);
+    Value root = normOfSlices(
+        rewriter, loc, sliceOperand(rewriter, loc, norm.getInput(), *gathered),
+        gathered->axes);
     rewriter.replaceOp(op, root);
-    return root.getOperation();
+    return root.getDefiningOp();
   }
 
   if (auto reduce = dyn_cast<ReduceOp>(op)) {

@@ -6,7 +6,8 @@
 // all_gather disappears (ZeRO stage-1 style). On a grid of several axes the
 // state becomes sliced on the axes its slices take (e.g. along data
 // parallelism within each tensor-parallel block: Megatron's distributed
-// optimizer).
+// optimizer). A coco.norm of the state (LAMB's ||w||) is then computed from
+// the slices: partial sums of squares, an all_reduce, the root.
 //
 //===----------------------------------------------------------------------===//
 
@@ -82,6 +83,8 @@ FailureOr<DTensorType> mlir::coco::checkShardState(func::FuncOp function,
         return failure();
       continue;
     }
+    if (isa<NormOp>(user)) // from the slices (shardState), however sliced
+      continue;
     InFlightDiagnostic diag = user->emitOpError()
                               << "uses argument " << argName(function, argIndex)
                               << " whole, so it cannot be kept sliced";
@@ -116,11 +119,19 @@ LogicalResult mlir::coco::shardState(RewriterBase &rewriter,
   if (failed(sliced))
     return failure();
   BlockArgument arg = function.getArgument(argIndex);
+  bool hasNorm = llvm::any_of(
+      arg.getUsers(), [](Operation *user) { return isa<NormOp>(user); });
   remarkApplied(function, "shard-state",
                 "argument " + argName(function, argIndex) + " becomes " +
                     printed(*sliced) +
                     ": each rank keeps only its block across steps (no "
-                    "all_gather of it)");
+                    "all_gather of it)" +
+                    (hasNorm ? "; its norm is computed from the blocks" : ""));
+  // The axes it gains blocks on, outer to inner (a norm's input is sliced
+  // on none: the norm verifier refuses sliced operands).
+  SmallVector<int64_t> gained;
+  for (int64_t d = 0; d < sliced->getRank(); ++d)
+    llvm::append_range(gained, sliced->getSliceLevels(d));
   rewriter.modifyOpInPlace(function, [&] {
     arg.setType(*sliced);
     SmallVector<Type> inputs(function.front().getArgumentTypes());
@@ -130,6 +141,12 @@ LogicalResult mlir::coco::shardState(RewriterBase &rewriter,
   for (Operation *user : llvm::make_early_inc_range(arg.getUsers())) {
     if (auto slice = dyn_cast<SliceOp>(user)) {
       rewriter.replaceOp(slice, arg);
+      continue;
+    }
+    if (auto norm = dyn_cast<NormOp>(user)) {
+      rewriter.setInsertionPoint(norm);
+      rewriter.replaceOp(norm,
+                         normOfSlices(rewriter, norm.getLoc(), arg, gained));
       continue;
     }
     auto update = cast<UpdateOp>(user);

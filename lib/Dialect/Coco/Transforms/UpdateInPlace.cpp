@@ -135,7 +135,11 @@ OpOperand *wholeDestination(Operation *op, Value buffer) {
     return init;
   }
   // Collectives whose destination is written whole on every rank (reduce
-  // writes only the root's).
+  // writes only the root's; an all_to_all that skips its own block leaves
+  // that block as it was).
+  if (auto allToAll = dyn_cast<CommAllToAllOp>(op);
+      allToAll && allToAll.getSkipSelf())
+    return nullptr;
   if (isa<CommAllReduceOp, CommReduceScatterOp, CommAllGatherOp,
           CommBroadcastOp, CommAllToAllOp, CommRecvOp>(op))
     return only(cast<DestinationStyleOpInterface>(op).getDpsInitsMutable());

@@ -37,7 +37,7 @@ func.func @fold(%g: tensor<8x3xf32>, %m: tensor<4x3xf32>) -> tensor<4x3xf32> {
 }
 
 // Three ranks: the blocks of ranks r+1 and r+2 (offsets r*2 + 2 and r*2 + 4,
-// modulo 6), then this rank's.
+// modulo 6), then this rank's; max as the runtime's (acc < x ? x : acc).
 // CHECK-LABEL: func @fold_three
 // CHECK: %[[RECV:.*]] = coco.comm.all_to_all %arg0 into %{{.*}} split 0 concat 0 skip_self on @three[0]
 // CHECK: %[[C6:.*]] = arith.constant 6 : index
@@ -53,8 +53,10 @@ func.func @fold(%g: tensor<8x3xf32>, %m: tensor<4x3xf32>) -> tensor<4x3xf32> {
 // CHECK: %[[B0:.*]] = tensor.extract_slice %arg0[%[[OWN]]] [2] [1]
 // CHECK: linalg.generic {{.*}} ins(%[[B1]], %[[B2]], %[[B0]] : tensor<2xf32>, tensor<2xf32>, tensor<2xf32>)
 // CHECK-NEXT: ^bb0(%[[X1:.*]]: f32, %[[X2:.*]]: f32, %[[X0:.*]]: f32, %{{.*}}: f32):
-// CHECK-NEXT: %[[M:.*]] = arith.maximumf %[[X1]], %[[X2]] : f32
-// CHECK-NEXT: %[[R:.*]] = arith.maximumf %[[M]], %[[X0]] : f32
+// CHECK-NEXT: %[[LT1:.*]] = arith.cmpf olt, %[[X1]], %[[X2]] : f32
+// CHECK-NEXT: %[[M:.*]] = arith.select %[[LT1]], %[[X2]], %[[X1]] : f32
+// CHECK-NEXT: %[[LT2:.*]] = arith.cmpf olt, %[[M]], %[[X0]] : f32
+// CHECK-NEXT: %[[R:.*]] = arith.select %[[LT2]], %[[X0]], %[[M]] : f32
 // CHECK-NEXT: linalg.yield %[[R]] : f32
 func.func @fold_three(%g: tensor<6xf32>) -> tensor<2xf32> {
   %e = tensor.empty() : tensor<2xf32>

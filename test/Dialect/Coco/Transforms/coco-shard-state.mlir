@@ -26,9 +26,49 @@ func.func @step(%m: !R {coco.name = "m"}, %g: !S) {
 coco.grid @dp(shape = [?])
 
 // expected-note @+1 {{sharding was requested here}}
-func.func @used_whole(%m: !coco.dtensor<16xf32, replicated on @dp> {coco.name = "m"}) -> !coco.dtensor<f32, replicated on @dp> {
+func.func @used_whole(%m: !coco.dtensor<16xf32, replicated on @dp> {coco.name = "m"}) -> !coco.dtensor<16xf32, replicated on @dp> {
+  %ms = coco.slice %m dim 0 : !coco.dtensor<16xf32, replicated on @dp>
   // expected-error @+1 {{uses argument 'm' whole, so it cannot be kept sliced}}
+  %e = coco.exp %m : !coco.dtensor<16xf32, replicated on @dp>
+  return %e : !coco.dtensor<16xf32, replicated on @dp>
+}
+
+// -----
+
+coco.grid @dp(shape = [?])
+
+// A norm alone does not say how to slice the argument.
+// expected-error @+1 {{cannot shard argument 'm': the function never uses it sliced}}
+func.func @only_a_norm(%m: !coco.dtensor<16xf32, replicated on @dp> {coco.name = "m"}) -> !coco.dtensor<f32, replicated on @dp> {
   %n = coco.norm %m : !coco.dtensor<16xf32, replicated on @dp>
+  return %n : !coco.dtensor<f32, replicated on @dp>
+}
+
+// -----
+
+coco.grid @dp(shape = [?])
+!S = !coco.dtensor<16xf32, sliced<0> on @dp>
+!R = !coco.dtensor<16xf32, replicated on @dp>
+
+// LAMB's ||w|| with w kept sliced: the norm is computed from the slices
+// (each rank's sum of squares, an all_reduce of the partial sums, the root).
+// CHECK-LABEL: func @norm_from_slices
+// CHECK-SAME: (%[[W:.*]]: !coco.dtensor<16xf32, sliced<0> on @dp> {coco.name = "m"}, %[[G:.*]]: !coco.dtensor<16xf32, sliced<0> on @dp>)
+// CHECK-NEXT: %[[SQ:.*]] = coco.mul %[[W]], %[[W]] : !coco.dtensor<16xf32, sliced<0> on @dp>, !coco.dtensor<16xf32, sliced<0> on @dp>
+// CHECK-NEXT: %[[PART:.*]] = coco.reduce sum %[[SQ]] dims [0] : !coco.dtensor<16xf32, sliced<0> on @dp>
+// CHECK-NEXT: %[[TOTAL:.*]] = coco.all_reduce sum %[[PART]] : !coco.dtensor<f32, local on @dp>
+// CHECK-NEXT: %[[NORM:.*]] = coco.sqrt %[[TOTAL]] : !coco.dtensor<f32, replicated on @dp>
+// CHECK-NEXT: %[[SCALAR:.*]] = coco.extract %[[NORM]]
+// CHECK-NEXT: %[[WN:.*]] = coco.mul %[[W]], %[[SCALAR]]
+// CHECK-NEXT: coco.update %[[W]], %[[WN]] : !coco.dtensor<16xf32, sliced<0> on @dp>
+// CHECK-NEXT: return %[[NORM]]
+func.func @norm_from_slices(%w: !R {coco.name = "m"}, %g: !S) -> !coco.dtensor<f32, replicated on @dp> {
+  %n = coco.norm %w : !R
+  %scalar = coco.extract %n : !coco.dtensor<f32, replicated on @dp> -> f32
+  %ws = coco.slice %w dim 0 : !R
+  %wn = coco.mul %ws, %scalar : !S, f32
+  %gathered = coco.all_gather %wn : !S
+  coco.update %w, %gathered : !R
   return %n : !coco.dtensor<f32, replicated on @dp>
 }
 

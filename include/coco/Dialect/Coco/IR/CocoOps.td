@@ -563,6 +563,13 @@ def Coco_CommAllToAllOp : Coco_CommOp<"all_to_all"> {
   let hasCanonicalizer = 1;
   let summary = "rank-local all_to_all";
   let description = [{
+    Rank-local form of the collective: `input` and `init` are this rank's
+    buffers (tensors before bufferization, memrefs after); the grid axes are
+    explicit (`on @g[0, 1]`: the flattened group of axes 0 and 1, axis 0
+    outer). With tensors, the result is the updated `init`. Blocks follow
+    `!coco.dtensor`'s rule over the group's axes, so the ranks' blocks may
+    differ in size.
+
     Sends block j of `input`'s `split` dimension to rank j of the group and
     receives rank j's block (of this rank's index) into block j of `init`'s
     `concat` dimension.

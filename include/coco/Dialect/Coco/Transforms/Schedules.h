@@ -97,6 +97,13 @@ bool isReorderable(Operation *op);
 FailureOr<Operation *> reorderBeforeAllGather(RewriterBase &rewriter,
                                               Operation *op);
 
+/// The norm of the tensor whose blocks along `axes` (outer to inner) `slice`
+/// holds: sqrt(all_reduce sum along `axes` of sum(slice * slice)). Used by
+/// reorder (a norm of an all_gather) and shard-state (a norm of a state
+/// argument that stays sliced).
+Value normOfSlices(RewriterBase &rewriter, Location loc, Value slice,
+                   ArrayRef<int64_t> axes);
+
 /// Applies reorderBeforeAllGather to a fixed point inside `root`, to ops
 /// consuming all_gathers along exactly `axes` (any axes when empty). Checks
 /// every candidate it meets; on the first failure, emits the diagnostic and
