@@ -135,6 +135,14 @@ mlir::coco::foldReduceScatterIntoElementwise(RewriterBase &rewriter,
   auto combined = linalg::GenericOp::create(
       rewriter, loc, chunkType, chunks, op.getInit(), maps, iterators,
       [&](OpBuilder &b, Location l, ValueRange args) {
+        // `lhs < rhs ? x : acc`: floats' min and max as the runtime's
+        // combine computes them (x < acc ? x : acc, acc < x ? x : acc), so
+        // NaNs and signed zeros come out as in the unfused ring.
+        auto ifLess = [&](Value lhs, Value rhs, Value x, Value acc) -> Value {
+          Value less =
+              arith::CmpFOp::create(b, l, arith::CmpFPredicate::OLT, lhs, rhs);
+          return arith::SelectOp::create(b, l, less, x, acc);
+        };
         Value acc = args[0];
         for (int64_t j = 1; j < *ranks; ++j) {
           Value x = args[j];
@@ -143,24 +151,12 @@ mlir::coco::foldReduceScatterIntoElementwise(RewriterBase &rewriter,
             acc = isFloat ? arith::MulFOp::create(b, l, acc, x).getResult()
                           : arith::MulIOp::create(b, l, acc, x).getResult();
             break;
-          // Floats as the runtime's combine does (x < acc ? x : acc), so
-          // NaNs and signed zeros come out as in the unfused ring.
           case ReductionKind::min:
-            acc = isFloat ? arith::SelectOp::create(
-                                b, l,
-                                arith::CmpFOp::create(
-                                    b, l, arith::CmpFPredicate::OLT, x, acc),
-                                x, acc)
-                                .getResult()
+            acc = isFloat ? ifLess(x, acc, x, acc)
                           : arith::MinSIOp::create(b, l, acc, x).getResult();
             break;
           case ReductionKind::max:
-            acc = isFloat ? arith::SelectOp::create(
-                                b, l,
-                                arith::CmpFOp::create(
-                                    b, l, arith::CmpFPredicate::OLT, acc, x),
-                                x, acc)
-                                .getResult()
+            acc = isFloat ? ifLess(acc, x, x, acc)
                           : arith::MaxSIOp::create(b, l, acc, x).getResult();
             break;
           default: // sum, avg
