@@ -86,6 +86,48 @@ bool foldsIntoLoop(ReduceScatterOp op, SymbolTableCollection &symbols) {
   return type.getShape()[0] % ranks == 0;
 }
 
+/// Elements one rank holds of `type` in the dims before `dim`: where there
+/// is more than one such row, the runtime packs the blocks of `dim` into a
+/// scratch buffer before sending (or unpacks them after receiving).
+double rowsBefore(DTensorType type, int64_t dim, ArrayRef<int64_t> extents) {
+  double rows = 1;
+  for (int64_t d = 0; d < dim && d < type.getRank(); ++d) {
+    double size = double(type.getShape()[d]);
+    for (int64_t axis : type.getSliceLevels(d))
+      size = std::ceil(size / double(extents[axis]));
+    rows *= size;
+  }
+  return rows;
+}
+
+/// How many times a collective copies its `bytes` (the block size it is
+/// priced by) to pack or unpack blocks of a dim that is not the outermost:
+/// reduce_scatter packs its input, all_gather unpacks its output, all_to_all
+/// may do both. The calibration measures them along dim 0, without copies.
+int64_t packingCopies(Operation *op, ArrayRef<int64_t> extents) {
+  auto collective = cast<CollectiveOpInterface>(op);
+  ArrayRef<int64_t> axes = collective.getCommAxes();
+  if (axes.empty())
+    return 0;
+  auto input = cast<DTensorType>(op->getOperand(0).getType());
+  auto result = cast<DTensorType>(op->getResult(0).getType());
+  auto packs = [&](DTensorType type, int64_t dim) {
+    return dim >= 0 && rowsBefore(type, dim, extents) > 1 ? 1 : 0;
+  };
+  // The dim the group's axes slice in `type`, or -1.
+  auto slicedDim = [&](DTensorType type) -> int64_t {
+    Placement placement = type.getPlacement(axes.front());
+    return placement.isSliced() ? placement.getDim() : -1;
+  };
+  if (auto scatter = dyn_cast<ReduceScatterOp>(op))
+    return packs(input, scatter.getDim());
+  if (isa<AllGatherOp>(op))
+    return packs(result, slicedDim(input));
+  if (isa<AllToAllOp>(op))
+    return packs(input, slicedDim(result)) + packs(result, slicedDim(input));
+  return 0;
+}
+
 bool isElementwise(Operation *op) {
   return op->hasTrait<OpTrait::Elementwise>() && op->getNumResults() == 1 &&
          isa<DTensorType>(op->getResult(0).getType());
@@ -178,6 +220,9 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
         op->emitError() << "cost model: " << llvm::toString(time.takeError());
         return WalkResult::interrupt();
       }
+      // Packing copies: each reads and writes the block.
+      if (ranks > 1)
+        *time += double(packingCopies(op, *extents)) * model.loop(2 * *bytes);
       // Overlapped with its producer matmul (counted already): the pair
       // runs as a pipeline of chunks.
       auto marked = op->getAttrOfType<IntegerAttr>(kOverlapChunksAttr);

@@ -296,6 +296,51 @@ TEST(CostModel, PricesAFusedReduceScatterAsItsExchange) {
   EXPECT_EQ(collectiveNamed("exchange"), Collective::Exchange);
 }
 
+TEST(CostModel, PricesThePackingOfInnerDims) {
+  mlir::DialectRegistry registry;
+  mlir::coco::registerCocoAndUpstreamDialects(registry);
+  mlir::MLIRContext context(registry);
+  // [4, 1024] f32 (16 KiB) on 2 ranks: along dim 0 the blocks are
+  // contiguous; along dim 1 the runtime packs reduce_scatter's input and
+  // unpacks all_gather's output, a copy of the 16 KiB (resp. the gathered
+  // 16 KiB) each: read + write 32 KiB at 2 GB/s.
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      mlir::parseSourceString<mlir::ModuleOp>(R"mlir(
+    coco.grid @dp(shape = [2])
+    func.func @rows(%g: !coco.dtensor<4x1024xf32, local on @dp>) {
+      %s = coco.reduce_scatter sum %g dim 0 : !coco.dtensor<4x1024xf32, local on @dp>
+      %a = coco.all_gather %s : !coco.dtensor<4x1024xf32, sliced<0> on @dp>
+      return
+    }
+    func.func @columns(%g: !coco.dtensor<4x1024xf32, local on @dp>) {
+      %s = coco.reduce_scatter sum %g dim 1 : !coco.dtensor<4x1024xf32, local on @dp>
+      %a = coco.all_gather %s : !coco.dtensor<4x1024xf32, sliced<1> on @dp>
+      return
+    })mlir",
+                                              &context);
+  ASSERT_TRUE(module);
+  llvm::Expected<Profile> profile = Profile::parse(R"json({
+    "name": "test", "source": "hand-made",
+    "copy_bandwidth_GBps": 2.0, "matmul_GFLOPs": 4.0,
+    "collectives": {
+      "reduce_scatter": [{"ranks": 2, "latency_us": 10, "ns_per_byte": 0.5}],
+      "all_gather": [{"ranks": 2, "latency_us": 4, "ns_per_byte": 0.25}]
+    }
+  })json");
+  ASSERT_TRUE(bool(profile)) << llvm::toString(profile.takeError());
+  Model m(std::move(*profile));
+  auto functions = module->getOps<mlir::func::FuncOp>();
+  double lines = (10e-6 + 16384 * 0.5e-9) + (4e-6 + 16384 * 0.25e-9);
+  mlir::FailureOr<Estimate> rows =
+      mlir::coco::cost::estimate(*functions.begin(), m, 2);
+  ASSERT_TRUE(mlir::succeeded(rows));
+  EXPECT_NEAR(rows->collectives, lines, 1e-15);
+  mlir::FailureOr<Estimate> columns =
+      mlir::coco::cost::estimate(*std::next(functions.begin()), m, 2);
+  ASSERT_TRUE(mlir::succeeded(columns));
+  EXPECT_NEAR(columns->collectives, lines + 2 * (2 * 16384 / 2e9), 1e-15);
+}
+
 TEST(CostModel, PricesWhereTheGroupLies) {
   mlir::DialectRegistry registry;
   mlir::coco::registerCocoAndUpstreamDialects(registry);
