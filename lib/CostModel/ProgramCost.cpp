@@ -164,7 +164,15 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
   // Bytes the fused loops move: values loaded once (arguments, results of
   // collectives and other non-loop ops) and values stored (loop results
   // used outside the loops).
-  llvm::DenseSet<Value> loaded;
+  // Loop levels: coco-fuse-elementwise does not fuse into a reduction (norm,
+  // reduce), which is a loop of its own, and an elementwise op reading its
+  // result (through scalars: LAMB's trust ratio) runs in a later loop than
+  // the values the reduction read. Values cross loops through memory: their
+  // loop stores them, each later loop loads them.
+  llvm::DenseMap<Value, int64_t> levels;
+  auto levelOf = [&](Value value) { return levels.lookup(value); };
+  llvm::DenseSet<std::pair<Value, int64_t>> loaded; // (value, level)
+  llvm::DenseSet<Value> stored;
   double loopBytes = 0;
   llvm::DenseMap<Operation *, double> matmulTimes;
   WalkResult walk = region.walk<WalkOrder::PreOrder>([&](Operation *op)
@@ -172,6 +180,11 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
     auto bytesOf = [&](Value value) {
       return blockBytes(op, value.getType(), worldRanks, symbols);
     };
+    int64_t level = 0;
+    for (Value operand : op->getOperands())
+      level = std::max(level, levelOf(operand));
+    for (Value result : op->getResults())
+      levels[result] = level + (isa<NormOp, ReduceOp>(op) ? 1 : 0);
     // A branch: one of its regions runs (a pipeline stage's), the costlier.
     if (auto branch = dyn_cast<scf::IfOp>(op)) {
       Estimate worst;
@@ -274,13 +287,15 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
       return WalkResult::advance();
     }
     if (isElementwise(op) || isa<NormOp, ReduceOp>(op)) {
+      bool reduction = isa<NormOp, ReduceOp>(op);
       for (Value operand : op->getOperands()) {
         Operation *producer = operand.getDefiningOp();
+        bool fromLoop = producer && isElementwise(producer);
         // Fused: values of the loop stay in registers, and each input is
-        // loaded once. Unfused: every op loads what it reads.
-        if (lowering.fuseElementwise &&
-            ((producer && isElementwise(producer)) ||
-             !loaded.insert(operand).second))
+        // loaded once per loop. Unfused: every op loads what it reads.
+        if (lowering.fuseElementwise && !reduction &&
+            ((fromLoop && levelOf(operand) == level) ||
+             !loaded.insert({operand, level}).second))
           continue;
         // A fused reduce_scatter's sum happens in the loop: it reads the
         // blocks every rank sent, the size of the reduce_scatter's input.
@@ -292,13 +307,16 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
         if (failed(bytes))
           return WalkResult::interrupt();
         loopBytes += *bytes;
+        // Read from memory, so its loop stored it (once).
+        if (fromLoop && stored.insert(operand).second)
+          loopBytes += *bytes;
       }
       Value result = op->getResult(0);
       bool leavesLoop =
           !lowering.fuseElementwise || isa<NormOp, ReduceOp>(op) ||
           llvm::any_of(result.getUsers(),
                        [](Operation *user) { return !isElementwise(user); });
-      if (leavesLoop) {
+      if (leavesLoop && stored.insert(result).second) {
         FailureOr<double> bytes = bytesOf(result);
         if (failed(bytes))
           return WalkResult::interrupt();

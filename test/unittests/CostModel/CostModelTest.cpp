@@ -341,6 +341,37 @@ TEST(CostModel, PricesThePackingOfInnerDims) {
   EXPECT_NEAR(columns->collectives, lines + 2 * (2 * 16384 / 2e9), 1e-15);
 }
 
+TEST(CostModel, PricesLoopsSeparatedByANorm) {
+  mlir::DialectRegistry registry;
+  mlir::coco::registerCocoAndUpstreamDialects(registry);
+  mlir::MLIRContext context(registry);
+  // LAMB's shape: u = g * g in one loop; ||u|| is a loop of its own (it
+  // reads u from memory); w - u * ||u|| runs after it, in a third loop that
+  // loads u again. Bytes of 1024 f32 (4 KiB): loop 1 loads g and stores u;
+  // the norm loads u and stores its 4-byte result; loop 3 loads u and w and
+  // stores w: 6 * 4 KiB + 4 B.
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      mlir::parseSourceString<mlir::ModuleOp>(R"mlir(
+    coco.grid @dp(shape = [2])
+    func.func @lamb(%w: !coco.dtensor<1024xf32, replicated on @dp>,
+                    %g: !coco.dtensor<1024xf32, replicated on @dp>) {
+      %u = coco.mul %g, %g : !coco.dtensor<1024xf32, replicated on @dp>, !coco.dtensor<1024xf32, replicated on @dp>
+      %n = coco.norm %u : !coco.dtensor<1024xf32, replicated on @dp>
+      %s = coco.extract %n : !coco.dtensor<f32, replicated on @dp> -> f32
+      %d = coco.mul %u, %s : !coco.dtensor<1024xf32, replicated on @dp>, f32
+      %wn = coco.sub %w, %d : !coco.dtensor<1024xf32, replicated on @dp>, !coco.dtensor<1024xf32, replicated on @dp>
+      coco.update %w, %wn : !coco.dtensor<1024xf32, replicated on @dp>
+      return
+    })mlir",
+                                              &context);
+  ASSERT_TRUE(module);
+  Model m = model();
+  auto lamb = *module->getOps<mlir::func::FuncOp>().begin();
+  mlir::FailureOr<Estimate> estimate = mlir::coco::cost::estimate(lamb, m, 2);
+  ASSERT_TRUE(mlir::succeeded(estimate));
+  EXPECT_NEAR(estimate->loops, (6 * 4096 + 4) / 2e9, 1e-15);
+}
+
 TEST(CostModel, PricesWhereTheGroupLies) {
   mlir::DialectRegistry registry;
   mlir::coco::registerCocoAndUpstreamDialects(registry);
