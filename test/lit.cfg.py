@@ -30,7 +30,10 @@ llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.coco_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 
-mpirun = f"{config.mpiexec} --allow-run-as-root --oversubscribe --mca btl self,vader -np"
+# Each launch gets an OpenMPI session directory of its own (see the script).
+isolated = os.path.join(config.coco_src_root, "test", "Integration", "lib", "isolated-mpirun.sh")
+mpirun = (f"sh {isolated} {config.mpiexec} --allow-run-as-root --oversubscribe "
+          "--mca btl self,vader -np")
 config.substitutions.append(("%mpirun", mpirun))
 # lit.llvm binds %python to the interpreter running lit; tests use numpy.
 config.substitutions.append(("%coco_python", config.python_executable))

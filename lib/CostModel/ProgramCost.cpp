@@ -76,6 +76,15 @@ bool foldsIntoLoop(ReduceScatterOp op, SymbolTableCollection &symbols) {
   if (failed(grid) || op.getDim() != 0 ||
       llvm::any_of(type.getShape(), ShapedType::isDynamic))
     return false;
+  // The pass sees this rank's block of dim 0: split equally by the axes
+  // slicing it already, or not folded.
+  int64_t extent = type.getShape()[0];
+  for (int64_t axis : type.getSliceLevels(0)) {
+    if (axis < 0 || axis >= int64_t(grid->size()) ||
+        ShapedType::isDynamic((*grid)[axis]) || extent % (*grid)[axis] != 0)
+      return false;
+    extent /= (*grid)[axis];
+  }
   int64_t ranks = 1;
   for (int64_t axis : cast<CollectiveOpInterface>(*op).getCommAxes()) {
     if (axis < 0 || axis >= int64_t(grid->size()) ||
@@ -83,7 +92,7 @@ bool foldsIntoLoop(ReduceScatterOp op, SymbolTableCollection &symbols) {
       return false;
     ranks *= (*grid)[axis];
   }
-  return type.getShape()[0] % ranks == 0;
+  return extent % ranks == 0;
 }
 
 /// Elements one rank holds of `type` in the dims before `dim`: where there
@@ -307,8 +316,10 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
         if (failed(bytes))
           return WalkResult::interrupt();
         loopBytes += *bytes;
-        // Read from memory, so its loop stored it (once).
-        if (fromLoop && stored.insert(operand).second)
+        // Fused: read from memory, so its loop stored it (once). Unfused
+        // loops store every result already.
+        if (lowering.fuseElementwise && fromLoop &&
+            stored.insert(operand).second)
           loopBytes += *bytes;
       }
       Value result = op->getResult(0);

@@ -10,9 +10,11 @@ results there are, and how they are placed, comes from the signature
 manifest that coco-translate --coco-to-signature-json writes (coco-compile
 --signature FILE).
 """
+import atexit
 import json
 import os
 import shlex
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -27,19 +29,38 @@ from .placements import CocoError, Local, Replicated, Sliced, TensorType, assemb
 _MPIRUN = ["mpirun", "--oversubscribe", "--mca", "btl", "self,vader"]
 
 
+_session_base = None
+
+
+def _session_directory():
+    """A directory for OpenMPI's session files, one per Python process and
+    removed at exit: mpiruns started together from processes that share a
+    TMPDIR race to create the shared session directory ($TMPDIR/ompi.<host>.
+    <uid>), and OpenMPI 4.1 then fails in orte_init ("mkdir ... File
+    exists")."""
+    global _session_base
+    if _session_base is None:
+        _session_base = tempfile.mkdtemp(prefix="coco-ompi-")
+        atexit.register(shutil.rmtree, _session_base, True)
+    return _session_base
+
+
 def launcher(ranks):
     """The command prefix that starts `ranks` MPI ranks: $COCO_MPIRUN or
-    mpirun on this host (as root where the tests run in containers), or
-    nothing (an MPI singleton) where COCO_LAUNCHER=none: the lent GPU
-    machines have no mpirun (tools/scripts/gpu-bundle.sh)."""
+    mpirun on this host (as root where the tests run in containers, with a
+    session directory of this process's own), or nothing (an MPI singleton)
+    where COCO_LAUNCHER=none: the lent GPU machines have no mpirun
+    (tools/scripts/gpu-bundle.sh)."""
     if os.environ.get("COCO_LAUNCHER") == "none":
         if ranks != 1:
             raise CocoError(f"COCO_LAUNCHER=none runs one rank (an MPI singleton), not {ranks}")
         return []
     custom = os.environ.get("COCO_MPIRUN")
     cmd = shlex.split(custom) if custom else list(_MPIRUN)
-    if not custom and os.geteuid() == 0:
-        cmd.insert(1, "--allow-run-as-root")
+    if not custom:
+        if os.geteuid() == 0:
+            cmd.insert(1, "--allow-run-as-root")
+        cmd += ["--mca", "orte_tmpdir_base", _session_directory()]
     return cmd + ["-np", str(ranks)]
 
 

@@ -86,6 +86,9 @@ def test_launcher(monkeypatch):
     default = coco.launcher(3)
     assert default[0] == "mpirun" and default[-2:] == ["-np", "3"]
     assert "self,vader" in default
+    # A session directory of this process's own, which exists.
+    base = default[default.index("orte_tmpdir_base") + 1]
+    assert os.path.isdir(base) and coco.launcher(2)[-3] == base
     monkeypatch.setenv("COCO_MPIRUN", "mpirun --hostfile 'my hosts' --mca btl self,tcp")
     assert coco.launcher(4) == ["mpirun", "--hostfile", "my hosts", "--mca", "btl",
                                 "self,tcp", "-np", "4"]

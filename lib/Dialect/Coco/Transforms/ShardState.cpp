@@ -138,7 +138,9 @@ LogicalResult mlir::coco::shardState(RewriterBase &rewriter,
     function.setType(FunctionType::get(function.getContext(), inputs,
                                        function.getResultTypes()));
   });
-  for (Operation *user : llvm::make_early_inc_range(arg.getUsers())) {
+  // The users first: the norm's rewrite adds uses of the argument.
+  SmallVector<Operation *> users(arg.getUsers());
+  for (Operation *user : users) {
     if (auto slice = dyn_cast<SliceOp>(user)) {
       rewriter.replaceOp(slice, arg);
       continue;

@@ -64,6 +64,19 @@ func.func @fold_three(%g: tensor<6xf32>) -> tensor<2xf32> {
   return %s : tensor<2xf32>
 }
 
+// min as the runtime's combine: x < acc ? x : acc (acc is the block of rank
+// r+1, x this rank's own).
+// CHECK-LABEL: func @fold_min
+// CHECK: ^bb0(%[[ACC:.*]]: f32, %[[OWN:.*]]: f32, %{{.*}}: f32):
+// CHECK-NEXT: %[[LT:.*]] = arith.cmpf olt, %[[OWN]], %[[ACC]] : f32
+// CHECK-NEXT: %[[R:.*]] = arith.select %[[LT]], %[[OWN]], %[[ACC]] : f32
+// CHECK-NEXT: linalg.yield %[[R]] : f32
+func.func @fold_min(%g: tensor<8xf32>) -> tensor<4xf32> {
+  %e = tensor.empty() : tensor<4xf32>
+  %s = coco.comm.reduce_scatter min %g into %e dim 0 on @two[0] : tensor<8xf32>, tensor<4xf32> -> tensor<4xf32>
+  return %s : tensor<4xf32>
+}
+
 // A group of two axes: this rank's block comes from local_block over both.
 // CHECK-LABEL: func @fold_group
 // CHECK: coco.comm.all_to_all %arg0 into %{{.*}} split 0 concat 0 skip_self on @two_by_two[1, 0]

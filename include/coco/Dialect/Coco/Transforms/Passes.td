@@ -172,8 +172,10 @@ def CocoShardStatePass : Pass<"coco-shard-state", "ModuleOp"> {
     sliced (`coco.slice` along one dim) and updates with an `all_gather` of a
     sliced value, the argument becomes sliced: the slices disappear, the
     update stores the slice and its all_gather is removed (ZeRO-style
-    sharded state; the caller passes and keeps only its slice). Fails,
-    leaving the IR unchanged, if a named argument is used whole.
+    sharded state; the caller passes and keeps only its slice). A
+    `coco.norm` of the argument is computed from the slices instead (each
+    rank's sum of squares, an all_reduce, the root: LAMB's ||w||). Fails,
+    leaving the IR unchanged, if a named argument is used whole otherwise.
   }];
   let options = [
     ListOption<"args", "args", "std::string",
