@@ -38,6 +38,45 @@ double expectTime(llvm::Expected<double> time) {
   return time ? *time : -1;
 }
 
+/// A coco module parsed in a context of its own, and its functions.
+struct Program {
+  explicit Program(const char *text) : context(registry()) {
+    module = mlir::parseSourceString<mlir::ModuleOp>(text, &context);
+  }
+  static mlir::DialectRegistry registry() {
+    mlir::DialectRegistry registry;
+    mlir::coco::registerCocoAndUpstreamDialects(registry);
+    return registry;
+  }
+  /// The `index`th function of the module.
+  mlir::func::FuncOp function(size_t index = 0) {
+    return *std::next(module->getOps<mlir::func::FuncOp>().begin(),
+                      std::ptrdiff_t(index));
+  }
+  mlir::MLIRContext context;
+  mlir::OwningOpRef<mlir::ModuleOp> module;
+};
+
+/// Lines measured on 2 ranks only (no levels): the reduce_scatter (the
+/// exchange and its sum), the exchange alone (all_to_all skip_self, which
+/// the fused schedule calls) and the all_gather, all along dim 0.
+constexpr const char *kTwoRanks = R"json({
+  "name": "test", "source": "hand-made",
+  "copy_bandwidth_GBps": 2.0, "matmul_GFLOPs": 4.0,
+  "collectives": {
+    "reduce_scatter": [{"ranks": 2, "latency_us": 10, "ns_per_byte": 0.5}],
+    "exchange": [{"ranks": 2, "latency_us": 6, "ns_per_byte": 0.25}],
+    "all_gather": [{"ranks": 2, "latency_us": 4, "ns_per_byte": 0.25}]
+  }
+})json";
+
+/// The model of a profile given as JSON text.
+Model modelOf(const char *json) {
+  llvm::Expected<Profile> profile = Profile::parse(json);
+  EXPECT_TRUE(bool(profile)) << llvm::toString(profile.takeError());
+  return Model(std::move(*profile));
+}
+
 TEST(CostModel, FitsALine) {
   // y = 3 + 2x exactly.
   Line line = Line::fit({{0, 3}, {1, 5}, {10, 23}});
@@ -211,13 +250,9 @@ TEST(CostModel, JsonRoundTrip) {
 }
 
 TEST(CostModel, PricesAProgram) {
-  mlir::DialectRegistry registry;
-  mlir::coco::registerCocoAndUpstreamDialects(registry);
-  mlir::MLIRContext context(registry);
   // SGD on 2 ranks, 1024 f32 (4 KiB): one all_reduce; the fused loop reads
   // the sum and w and writes w (the product stays in the loop): 12 KiB.
-  mlir::OwningOpRef<mlir::ModuleOp> module =
-      mlir::parseSourceString<mlir::ModuleOp>(R"mlir(
+  Program program(R"mlir(
     coco.grid @dp(shape = [?])
     func.func @sgd(%w: !coco.dtensor<1024xf32, replicated on @dp>,
                    %g: !coco.dtensor<1024xf32, local on @dp>, %lr: f32) {
@@ -226,11 +261,10 @@ TEST(CostModel, PricesAProgram) {
       %wn = coco.sub %w, %d : !coco.dtensor<1024xf32, replicated on @dp>, !coco.dtensor<1024xf32, replicated on @dp>
       coco.update %w, %wn : !coco.dtensor<1024xf32, replicated on @dp>
       return
-    })mlir",
-                                              &context);
-  ASSERT_TRUE(module);
+    })mlir");
+  ASSERT_TRUE(program.module);
   Model m = model();
-  auto sgd = *module->getOps<mlir::func::FuncOp>().begin();
+  auto sgd = program.function();
   mlir::FailureOr<Estimate> estimate = mlir::coco::cost::estimate(sgd, m, 2);
   ASSERT_TRUE(mlir::succeeded(estimate));
   EXPECT_NEAR(estimate->collectives, 10e-6 + 4096 * 0.5e-9, 1e-15);
@@ -243,11 +277,7 @@ TEST(CostModel, PricesAProgram) {
 }
 
 TEST(CostModel, PricesAFusedReduceScatterAsItsExchange) {
-  mlir::DialectRegistry registry;
-  mlir::coco::registerCocoAndUpstreamDialects(registry);
-  mlir::MLIRContext context(registry);
-  mlir::OwningOpRef<mlir::ModuleOp> module =
-      mlir::parseSourceString<mlir::ModuleOp>(R"mlir(
+  Program program(R"mlir(
     coco.grid @dp(shape = [2])
     func.func @rs(%g: !coco.dtensor<1024xf32, local on @dp>) {
       %s = coco.reduce_scatter sum %g dim 0 : !coco.dtensor<1024xf32, local on @dp>
@@ -256,22 +286,10 @@ TEST(CostModel, PricesAFusedReduceScatterAsItsExchange) {
     func.func @uneven(%g: !coco.dtensor<1023xf32, local on @dp>) {
       %s = coco.reduce_scatter sum %g dim 0 : !coco.dtensor<1023xf32, local on @dp>
       return
-    })mlir",
-                                              &context);
-  ASSERT_TRUE(module);
-  // Measured on 2 ranks: the reduce_scatter (exchange + sum) and the
-  // exchange alone (all_to_all skip_self), which the fused schedule calls.
-  llvm::Expected<Profile> profile = Profile::parse(R"json({
-    "name": "test", "source": "hand-made",
-    "copy_bandwidth_GBps": 2.0, "matmul_GFLOPs": 4.0,
-    "collectives": {
-      "reduce_scatter": [{"ranks": 2, "latency_us": 10, "ns_per_byte": 0.5}],
-      "exchange": [{"ranks": 2, "latency_us": 6, "ns_per_byte": 0.25}]
-    }
-  })json");
-  ASSERT_TRUE(bool(profile)) << llvm::toString(profile.takeError());
-  Model m(std::move(*profile));
-  auto rs = *module->getOps<mlir::func::FuncOp>().begin();
+    })mlir");
+  ASSERT_TRUE(program.module);
+  Model m = modelOf(kTwoRanks);
+  auto rs = program.function();
   mlir::FailureOr<Estimate> unfused = mlir::coco::cost::estimate(rs, m, 2);
   ASSERT_TRUE(mlir::succeeded(unfused));
   EXPECT_NEAR(unfused->collectives, 10e-6 + 4096 * 0.5e-9, 1e-15);
@@ -283,7 +301,7 @@ TEST(CostModel, PricesAFusedReduceScatterAsItsExchange) {
   EXPECT_NEAR(exchange->collectives, 6e-6 + 4096 * 0.25e-9, 1e-15);
   // Unequal blocks: the pass leaves the reduce_scatter unfused, and so
   // does the price.
-  auto uneven = *std::next(module->getOps<mlir::func::FuncOp>().begin());
+  auto uneven = program.function(1);
   mlir::FailureOr<Estimate> unfolded =
       mlir::coco::cost::estimate(uneven, m, 2, fused);
   ASSERT_TRUE(mlir::succeeded(unfolded));
@@ -297,15 +315,11 @@ TEST(CostModel, PricesAFusedReduceScatterAsItsExchange) {
 }
 
 TEST(CostModel, PricesThePackingOfInnerDims) {
-  mlir::DialectRegistry registry;
-  mlir::coco::registerCocoAndUpstreamDialects(registry);
-  mlir::MLIRContext context(registry);
   // [4, 1024] f32 (16 KiB) on 2 ranks: along dim 0 the blocks are
   // contiguous; along dim 1 the runtime packs reduce_scatter's input and
   // unpacks all_gather's output, a copy of the 16 KiB (resp. the gathered
   // 16 KiB) each: read + write 32 KiB at 2 GB/s.
-  mlir::OwningOpRef<mlir::ModuleOp> module =
-      mlir::parseSourceString<mlir::ModuleOp>(R"mlir(
+  Program program(R"mlir(
     coco.grid @dp(shape = [2])
     func.func @rows(%g: !coco.dtensor<4x1024xf32, local on @dp>) {
       %s = coco.reduce_scatter sum %g dim 0 : !coco.dtensor<4x1024xf32, local on @dp>
@@ -316,42 +330,27 @@ TEST(CostModel, PricesThePackingOfInnerDims) {
       %s = coco.reduce_scatter sum %g dim 1 : !coco.dtensor<4x1024xf32, local on @dp>
       %a = coco.all_gather %s : !coco.dtensor<4x1024xf32, sliced<1> on @dp>
       return
-    })mlir",
-                                              &context);
-  ASSERT_TRUE(module);
-  llvm::Expected<Profile> profile = Profile::parse(R"json({
-    "name": "test", "source": "hand-made",
-    "copy_bandwidth_GBps": 2.0, "matmul_GFLOPs": 4.0,
-    "collectives": {
-      "reduce_scatter": [{"ranks": 2, "latency_us": 10, "ns_per_byte": 0.5}],
-      "all_gather": [{"ranks": 2, "latency_us": 4, "ns_per_byte": 0.25}]
-    }
-  })json");
-  ASSERT_TRUE(bool(profile)) << llvm::toString(profile.takeError());
-  Model m(std::move(*profile));
-  auto functions = module->getOps<mlir::func::FuncOp>();
+    })mlir");
+  ASSERT_TRUE(program.module);
+  Model m = modelOf(kTwoRanks);
   double lines = (10e-6 + 16384 * 0.5e-9) + (4e-6 + 16384 * 0.25e-9);
   mlir::FailureOr<Estimate> rows =
-      mlir::coco::cost::estimate(*functions.begin(), m, 2);
+      mlir::coco::cost::estimate(program.function(), m, 2);
   ASSERT_TRUE(mlir::succeeded(rows));
   EXPECT_NEAR(rows->collectives, lines, 1e-15);
   mlir::FailureOr<Estimate> columns =
-      mlir::coco::cost::estimate(*std::next(functions.begin()), m, 2);
+      mlir::coco::cost::estimate(program.function(1), m, 2);
   ASSERT_TRUE(mlir::succeeded(columns));
   EXPECT_NEAR(columns->collectives, lines + 2 * (2 * 16384 / 2e9), 1e-15);
 }
 
 TEST(CostModel, PricesLoopsSeparatedByANorm) {
-  mlir::DialectRegistry registry;
-  mlir::coco::registerCocoAndUpstreamDialects(registry);
-  mlir::MLIRContext context(registry);
   // LAMB's shape: u = g * g in one loop; ||u|| is a loop of its own (it
   // reads u from memory); w - u * ||u|| runs after it, in a third loop that
   // loads u again. Bytes of 1024 f32 (4 KiB): loop 1 loads g and stores u;
   // the norm loads u and stores its 4-byte result; loop 3 loads u and w and
   // stores w: 6 * 4 KiB + 4 B.
-  mlir::OwningOpRef<mlir::ModuleOp> module =
-      mlir::parseSourceString<mlir::ModuleOp>(R"mlir(
+  Program program(R"mlir(
     coco.grid @dp(shape = [2])
     func.func @lamb(%w: !coco.dtensor<1024xf32, replicated on @dp>,
                     %g: !coco.dtensor<1024xf32, replicated on @dp>) {
@@ -362,25 +361,20 @@ TEST(CostModel, PricesLoopsSeparatedByANorm) {
       %wn = coco.sub %w, %d : !coco.dtensor<1024xf32, replicated on @dp>, !coco.dtensor<1024xf32, replicated on @dp>
       coco.update %w, %wn : !coco.dtensor<1024xf32, replicated on @dp>
       return
-    })mlir",
-                                              &context);
-  ASSERT_TRUE(module);
+    })mlir");
+  ASSERT_TRUE(program.module);
   Model m = model();
-  auto lamb = *module->getOps<mlir::func::FuncOp>().begin();
+  auto lamb = program.function();
   mlir::FailureOr<Estimate> estimate = mlir::coco::cost::estimate(lamb, m, 2);
   ASSERT_TRUE(mlir::succeeded(estimate));
   EXPECT_NEAR(estimate->loops, (6 * 4096 + 4) / 2e9, 1e-15);
 }
 
 TEST(CostModel, PricesWhereTheGroupLies) {
-  mlir::DialectRegistry registry;
-  mlir::coco::registerCocoAndUpstreamDialects(registry);
-  mlir::MLIRContext context(registry);
   // A [4, 8] grid: axis 1 (8 ranks) fills a node, axis 0 crosses nodes.
   // The same 4 KiB all_reduce along axis 0 is priced on the network, and
   // one branch of an scf.if counts (the costlier), not both.
-  mlir::OwningOpRef<mlir::ModuleOp> module =
-      mlir::parseSourceString<mlir::ModuleOp>(R"mlir(
+  Program program(R"mlir(
     coco.grid @g(shape = [4, 8])
     func.func @dp(%g: !coco.dtensor<1024xf32, local on @g[0]>, %c: i1) {
       %s = coco.all_reduce sum %g : !coco.dtensor<1024xf32, local on @g[0]>
@@ -388,11 +382,10 @@ TEST(CostModel, PricesWhereTheGroupLies) {
         %t = coco.all_reduce sum %g : !coco.dtensor<1024xf32, local on @g[0]>
       }
       return
-    })mlir",
-                                              &context);
-  ASSERT_TRUE(module);
+    })mlir");
+  ASSERT_TRUE(program.module);
   Model m = model();
-  auto dp = *module->getOps<mlir::func::FuncOp>().begin();
+  auto dp = program.function();
   mlir::FailureOr<Estimate> estimate = mlir::coco::cost::estimate(dp, m, 32);
   ASSERT_TRUE(mlir::succeeded(estimate));
   double network = 2 * 3 * 5e-6 + 1.5 * 4096 / 1e10;
