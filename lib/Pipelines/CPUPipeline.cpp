@@ -13,6 +13,7 @@
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "mlir/Transforms/Passes.h"
 
 using namespace mlir;
@@ -55,8 +56,9 @@ void mlir::coco::buildCocoBufferizePipeline(OpPassManager &pm,
   pm.addPass(memref::createExpandReallocPass(expandRealloc));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(bufferization::createOwnershipBasedBufferDeallocationPass());
-  if (freeAfterLastUse)
-    pm.addNestedPass<func::FuncOp>(createCocoFreeAfterLastUsePass());
+  CocoFreeAfterLastUsePassOptions free;
+  free.atBlockEnd = !freeAfterLastUse;
+  pm.addNestedPass<func::FuncOp>(createCocoFreeAfterLastUsePass(free));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(bufferization::createBufferDeallocationSimplificationPass());
   pm.addPass(bufferization::createLowerDeallocationsPass());
@@ -92,11 +94,11 @@ void mlir::coco::buildCocoLowerToCPUPipeline(
   pm.addPass(createConvertCocoToLLVMPass());
   pm.addNestedPass<func::FuncOp>(createCocoMatmulLoopOrderPass());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
-  pm.addPass(createLowerAffinePass());
   // convert-scf-to-cf without rollback and last loop first: both linear in
   // a long block (see coco-scf-to-cf).
   pm.addPass(createCocoSCFToCFPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
+  // The affine.apply of linalg's loops and of the expanded metadata.
   pm.addPass(createLowerAffinePass());
   // bf16 conversions become integer ops: no compiler-rt helper is needed.
   arith::ArithExpandOpsPassOptions expand;
@@ -104,8 +106,14 @@ void mlir::coco::buildCocoLowerToCPUPipeline(
   pm.addPass(arith::createArithExpandOpsPass(expand));
   // memref (allocations through the runtime's caching allocator,
   // lib/Runtime/Allocator.cpp: no page faults on every call), math, arith,
-  // func and cf to LLVM in one conversion.
+  // func and cf to LLVM in one conversion, casts reconciled.
   pm.addPass(createCocoFinalizeToLLVMPass());
-  pm.addPass(createReconcileUnrealizedCastsPass());
-  pm.addPass(createCanonicalizerPass());
+  addLLVMCleanup(pm);
+}
+
+void mlir::coco::addLLVMCleanup(OpPassManager &pm) {
+  GreedyRewriteConfig config;
+  config.setRegionSimplificationLevel(GreedySimplifyRegionLevel::Disabled)
+      .setUseTopDownTraversal(false);
+  pm.addPass(createCanonicalizerPass(config));
 }

@@ -130,7 +130,9 @@ void mlir::coco::buildCocoLowerToGPUPipeline(
   // has not yet run on a GPU to show that every kernel, NCCL and cuBLAS call
   // is done with a buffer by the host's next op, which an earlier free
   // (coco-free-after-last-use) would need, as the caching allocator hands
-  // the block out again at once.
+  // the block out again at once. Each in a memref.dealloc of its own there
+  // (coco-free-after-last-use{at-block-end}), so that the deallocation's
+  // simplification stays linear.
   buildCocoBufferizePipeline(pm, options.fuseElementwise,
                              options.fuseReduceScatter, options.overlapChunks,
                              /*freeAfterLastUse=*/false);
@@ -195,11 +197,10 @@ void mlir::coco::buildCocoLowerToGPUPipeline(
   // ops). Its memref patterns find nothing left: finalize-memref-to-llvm
   // ran above.
   pm.addPass(createCocoFinalizeToLLVMPass());
-  pm.addPass(createReconcileUnrealizedCastsPass());
 
   GpuModuleToBinaryPassOptions binary;
   binary.compilationTarget = options.format;
   binary.toolkitPath = options.toolkit;
   pm.addPass(createGpuModuleToBinaryPass(binary));
-  pm.addPass(createCanonicalizerPass());
+  addLLVMCleanup(pm);
 }

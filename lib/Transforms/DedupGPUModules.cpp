@@ -53,6 +53,19 @@ std::string moduleKey(gpu::GPUModuleOp module) {
   return key;
 }
 
+/// Moves the GPU modules before every other op of `top`, in their order:
+/// lookups of a kernel (the GPU dialect's verifier, gpu-to-llvm) scan the
+/// module from the top.
+void moveToTheTop(ModuleOp top) {
+  Block *body = top.getBody();
+  auto modules = llvm::to_vector(top.getOps<gpu::GPUModuleOp>());
+  Block::iterator front = body->begin();
+  for (gpu::GPUModuleOp module : llvm::reverse(modules)) {
+    module->moveBefore(body, front);
+    front = module->getIterator();
+  }
+}
+
 struct CocoDedupGPUModulesPass
     : public coco::impl::CocoDedupGPUModulesPassBase<CocoDedupGPUModulesPass> {
   void runOnOperation() override {
@@ -68,6 +81,7 @@ struct CocoDedupGPUModulesPass
         duplicates.push_back(module);
       }
     }
+    moveToTheTop(top);
     if (duplicates.empty())
       return;
 

@@ -112,6 +112,14 @@ struct CocoFinalizeToLLVMPass
                                       config)))
       return signalPassFailure();
     mergeEntryBlocks(module, bodies);
+
+    // reconcile-unrealized-casts, here rather than as a pass of its own: it
+    // would walk and (in coco-opt) verify the largest form of the module
+    // once more, before any cleanup.
+    SmallVector<UnrealizedConversionCastOp> casts;
+    module.walk(
+        [&](UnrealizedConversionCastOp cast) { casts.push_back(cast); });
+    reconcileUnrealizedCasts(casts);
   }
 };
 } // namespace

@@ -140,6 +140,8 @@ Operation *lastUse(memref::AllocOp alloc, bufferization::DeallocOp dealloc,
 struct CocoFreeAfterLastUsePass
     : public coco::impl::CocoFreeAfterLastUsePassBase<
           CocoFreeAfterLastUsePass> {
+  using CocoFreeAfterLastUsePassBase::CocoFreeAfterLastUsePassBase;
+
   void runOnOperation() override {
     SmallVector<bufferization::DeallocOp> deallocs;
     getOperation().walk(
@@ -172,7 +174,10 @@ struct CocoFreeAfterLastUsePass
           keptConditions.push_back(condition);
           continue;
         }
-        builder.setInsertionPointAfter(last);
+        if (atBlockEnd)
+          builder.setInsertionPoint(dealloc);
+        else
+          builder.setInsertionPointAfter(last);
         memref::DeallocOp::create(builder, alloc.getLoc(), alloc);
       }
       if (keptMemrefs.empty() && dealloc.getRetained().empty()) {

@@ -254,13 +254,18 @@ LogicalResult mlir::coco::fuseElementwise(RewriterBase &rewriter,
                                           Operation *root) {
   if (failed(checkFuseElementwise(root)))
     return failure();
+  // No region simplification: these patterns leave no block or block
+  // argument dead, and its liveness analysis of the whole function cost
+  // more than the patterns.
+  GreedyRewriteConfig config;
+  config.setRegionSimplificationLevel(GreedySimplifyRegionLevel::Disabled);
   {
     RewritePatternSet slices(root->getContext());
     slices.add<SliceBeforeElementwise>(root->getContext());
     // A slice of a tensor.empty init is an empty tensor of the slice's
     // sizes: then the sliced op's space compares equal to its consumer's.
     tensor::populateFoldTensorEmptyPatterns(slices);
-    if (failed(applyPatternsGreedily(root, std::move(slices))))
+    if (failed(applyPatternsGreedily(root, std::move(slices), config)))
       return root->emitError() << "elementwise fusion: moving slices before "
                                   "elementwise ops did not converge";
   }
@@ -273,11 +278,15 @@ LogicalResult mlir::coco::fuseElementwise(RewriterBase &rewriter,
   for (linalg::GenericOp consumer : generics)
     while (linalg::GenericOp producer = findProducer(consumer))
       consumer = merge(rewriter, producer, consumer);
+  // (Collected again: a merged producer is gone.)
+  SmallVector<Operation *> fused;
+  root->walk([&](linalg::GenericOp op) { fused.push_back(op); });
   // Drop results nobody uses any more (e.g. an intermediate fully consumed
-  // inside the merged loop) and duplicated operands.
+  // inside the merged loop) and duplicated operands: of the generics only
+  // (what the patterns rewrite), not of every op of the function.
   RewritePatternSet patterns(root->getContext());
   linalg::populateEraseUnusedOperandsAndResultsPatterns(patterns);
-  if (failed(applyPatternsGreedily(root, std::move(patterns))))
+  if (failed(applyOpPatternsGreedily(fused, std::move(patterns), config)))
     return root->emitError() << "elementwise fusion: the clean-up of unused "
                                 "results did not converge";
   return success();

@@ -19,6 +19,9 @@ struct CocoMatmulLoopOrderPass
   void runOnOperation() override {
     SmallVector<linalg::MatmulOp> matmuls;
     getOperation().walk([&](linalg::MatmulOp op) { matmuls.push_back(op); });
+    // Nothing to change: coco-opt need not verify the function again.
+    if (matmuls.empty())
+      return markAllAnalysesPreserved();
     IRRewriter rewriter(&getContext());
     for (linalg::MatmulOp matmul : matmuls) {
       rewriter.setInsertionPoint(matmul);

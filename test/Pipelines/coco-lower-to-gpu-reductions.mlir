@@ -9,6 +9,7 @@
 // RUN: coco-opt %S/../Integration/DataParallel/lamb.mlir --coco-lower-to-gpu="format=isa" | FileCheck %s --check-prefix=PTX
 
 // No loop is left on the host (no branch at all in the step's function).
+// CHECK: gpu.binary
 // CHECK-LABEL: llvm.func @lamb_step(
 // CHECK-NOT: llvm.cond_br
 // CHECK: llvm.call @coco_gpu_all_reduce(
@@ -27,7 +28,6 @@
 // CHECK-NOT: llvm.cond_br
 // CHECK-NOT: gpu.launch_func
 // CHECK: llvm.return
-// CHECK: gpu.binary
 
 // The update kernel (4 loads, 3 stores), then norm kernels: a thread's
 // elements (f32 squares summed in f64), 5 butterfly shuffles per warp (of

@@ -14,6 +14,8 @@ coco.grid @dp(shape = [?])
 !L = !coco.dtensor<4096xf32, local on @dp>
 !R = !coco.dtensor<4096xf32, replicated on @dp>
 
+// The kernels first (coco-dedup-gpu-modules moves them to the top).
+// CHECK: gpu.binary @adam_kernel [#gpu.object<#nvvm.target<O = 3, chip = "sm_90", features = "+ptx80">
 // CHECK: llvm.func @coco_gpu_all_reduce(!llvm.ptr, i64, i32, i32, i64, !llvm.ptr, i64, !llvm.ptr)
 // CHECK-LABEL: llvm.func @adam(
 // CHECK: llvm.call @coco_rt_comm(
@@ -26,7 +28,6 @@ coco.grid @dp(shape = [?])
 // CHECK-NOT: llvm.intr.memcpy
 // CHECK-NOT: memrefCopy
 // CHECK: llvm.return
-// CHECK: gpu.binary @adam_kernel [#gpu.object<#nvvm.target<O = 3, chip = "sm_90", features = "+ptx80">
 
 // The kernel: one load of each input and one store of each output.
 // PTX: .target sm_90

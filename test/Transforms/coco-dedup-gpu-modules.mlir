@@ -7,7 +7,16 @@
 // Outlining made one module per launch. @k_0 is @k again (locations and
 // value names aside): its launch goes to @k and it is erased. @k_1 differs
 // in one constant, @k_2 only in a module attribute: both stay. Elided
-// constants (printing options) never make two modules compare equal.
+// constants (printing options) never make two modules compare equal. The
+// modules kept move to the top, in their order, before the globals and
+// functions: a symbol lookup scans the module from the top.
+// CHECK: module attributes {gpu.container_module} {
+// CHECK-NEXT: gpu.module @k {
+// CHECK-NOT: gpu.module @k_0
+// CHECK: gpu.module @k_1 {
+// CHECK: gpu.module @k_2 attributes {note = "other"} {
+// CHECK-NOT: gpu.module
+// CHECK: llvm.mlir.global internal constant @__coco_sites
 // CHECK-LABEL: func @step
 // CHECK: %{{.*}} = arith.constant 1 : index
 // CHECK-NEXT: gpu.launch_func @k::@k blocks
@@ -15,16 +24,13 @@
 // CHECK-NEXT: gpu.launch_func @k_1::@k blocks
 // CHECK-NEXT: gpu.launch_func @k_2::@k blocks
 // CHECK-NEXT: gpu.launch_func @k::@k blocks
-// CHECK: gpu.module @k {
-// CHECK-NOT: gpu.module @k_0
-// CHECK: gpu.module @k_1 {
-// CHECK: gpu.module @k_2 attributes {note = "other"} {
 // ELIDE: gpu.module @k_1 {
 // SKIP: gpu.launch_func @k_1::@k
 // SKIP: gpu.launch_func @k_2::@k
 // DEBUG-NOT: gpu.module @k_0
 // DEBUG: gpu.module @k_1
 module attributes {gpu.container_module} {
+  llvm.mlir.global internal constant @__coco_sites("coco.all_reduce at here:1:1\00") {addr_space = 0 : i32}
   func.func @step(%m: memref<8xf32>) {
     %c1 = arith.constant 1 : index
     gpu.launch_func @k::@k blocks in (%c1, %c1, %c1) threads in (%c1, %c1, %c1) args(%m : memref<8xf32>)

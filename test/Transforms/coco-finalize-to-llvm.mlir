@@ -1,4 +1,4 @@
-// RUN: coco-opt %s --coco-finalize-to-llvm --reconcile-unrealized-casts > %t.coco
+// RUN: coco-opt %s --coco-finalize-to-llvm > %t.coco
 // RUN: FileCheck %s < %t.coco
 // After canonicalization, the same IR as upstream's five passes, line for
 // line, but for the order in which the external functions are declared

@@ -41,6 +41,10 @@ int32_t dtypeCode(Type type) {
   return element ? element->code : -1;
 }
 
+/// The name of the globals holding the site strings (and its prefix, when a
+/// module is lowered more than once).
+constexpr StringLiteral kSitesTable = "__coco_sites";
+
 /// "coco.all_reduce at file.mlir:12:5": the user-facing op and where it was.
 std::string describeSite(Operation *op) {
   std::string text;
@@ -452,14 +456,23 @@ RuntimeCalls::RuntimeCalls(ModuleOp module, RuntimeTarget target)
     : module(module), target(target) {
   // Site strings an earlier lowering left are reused, not duplicated.
   for (auto global : module.getOps<LLVM::GlobalOp>()) {
-    StringRef name = global.getSymName();
-    unsigned number;
-    if (!name.consume_front("__coco_site_") || name.getAsInteger(10, number))
+    auto text = dyn_cast_or_null<StringAttr>(global.getValueOrNull());
+    if (!text || !global.getSymName().starts_with(kSitesTable))
       continue;
-    nextSite = std::max(nextSite, number + 1);
-    if (auto text = dyn_cast_or_null<StringAttr>(global.getValueOrNull()))
-      siteNames.try_emplace(text.getValue(), global.getSymName());
+    StringRef rest = text.getValue();
+    int64_t offset = 0;
+    while (!rest.empty()) {
+      auto [site, after] = rest.split('\0');
+      sites.try_emplace(site, global.getSymNameAttr(), offset);
+      offset += site.size() + 1;
+      rest = after;
+    }
   }
+  SymbolTable &table = symbols.getSymbolTable(module);
+  std::string name = kSitesTable.str();
+  for (unsigned next = 1; table.lookup(name); ++next)
+    name = (kSitesTable + "_" + Twine(next)).str();
+  newTable = StringAttr::get(module.getContext(), name);
 }
 
 std::string RuntimeCalls::communication(StringRef op) const {
@@ -503,26 +516,53 @@ Value RuntimeCalls::call(OpBuilder &b, Operation *op, StringRef name,
 
 Value RuntimeCalls::site(OpBuilder &b, Operation *op) {
   std::string text = describeSite(op);
-  text.push_back('\0');
-  auto [it, inserted] = siteNames.try_emplace(text);
+  auto [it, inserted] = sites.try_emplace(text);
   if (inserted) {
-    SymbolTable &table = symbols.getSymbolTable(module);
-    std::string name;
-    do
-      name = "__coco_site_" + std::to_string(nextSite++);
-    while (table.lookup(name));
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(module.getBody());
-    auto type = LLVM::LLVMArrayType::get(IntegerType::get(b.getContext(), 8),
-                                         text.size());
-    auto global = LLVM::GlobalOp::create(
-        b, op->getLoc(), type, /*isConstant=*/true, LLVM::Linkage::Internal,
-        name, b.getStringAttr(text), /*alignment=*/0);
-    table.insert(global);
-    it->second = name;
+    it->second = {newTable, static_cast<int64_t>(newSites.size())};
+    newSites += text;
+    newSites.push_back('\0');
   }
-  return LLVM::AddressOfOp::create(
-      b, op->getLoc(), LLVM::LLVMPointerType::get(b.getContext()), it->second);
+  auto [table, offset] = it->second;
+  // Made once per function, at its entry (the pointer is the same wherever
+  // it is used): a collective in a loop computes nothing per iteration.
+  Region *body =
+      &op->getParentWithTrait<OpTrait::IsIsolatedFromAbove>()->getRegion(0);
+  Location loc = body->getParentOp()->getLoc();
+  auto ptr = LLVM::LLVMPointerType::get(b.getContext());
+  OpBuilder::InsertionGuard guard(b);
+  Value base = sitePointers.lookup({body, table, -1});
+  if (!base) {
+    b.setInsertionPointToStart(&body->front());
+    base = LLVM::AddressOfOp::create(b, loc, ptr, table);
+    sitePointers[{body, table, -1}] = base;
+  }
+  if (offset == 0)
+    return base;
+  if (Value pointer = sitePointers.lookup({body, table, offset}))
+    return pointer;
+  b.setInsertionPointAfter(base.getDefiningOp());
+  // A constant index holds 28 bits; a table that long takes a value.
+  LLVM::GEPArg index = static_cast<int32_t>(offset);
+  if (offset >= (int64_t{1} << 27))
+    index = LLVM::ConstantOp::create(b, loc, b.getI64Type(),
+                                     b.getI64IntegerAttr(offset))
+                .getResult();
+  Value pointer = LLVM::GEPOp::create(b, loc, ptr, b.getI8Type(), base, {index},
+                                      LLVM::GEPNoWrapFlags::inbounds);
+  sitePointers[{body, table, offset}] = pointer;
+  return pointer;
+}
+
+void RuntimeCalls::finishSites() {
+  if (newSites.empty())
+    return;
+  OpBuilder b = OpBuilder::atBlockBegin(module.getBody());
+  auto type = LLVM::LLVMArrayType::get(b.getI8Type(), newSites.size());
+  auto global = LLVM::GlobalOp::create(
+      b, module.getLoc(), type, /*isConstant=*/true, LLVM::Linkage::Internal,
+      newTable, b.getStringAttr(newSites), /*alignment=*/0);
+  symbols.getSymbolTable(module).insert(global);
+  newSites.clear();
 }
 
 void mlir::coco::populateCocoToLLVMConversionPatterns(
@@ -601,6 +641,7 @@ struct ConvertCocoToLLVMPass
                                       config)) ||
         calls.hadMismatchedDeclaration())
       return signalPassFailure();
+    calls.finishSites();
 
     for (GridOp grid : llvm::make_early_inc_range(module.getOps<GridOp>()))
       grid.erase();

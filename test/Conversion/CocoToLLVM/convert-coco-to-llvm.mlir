@@ -9,7 +9,7 @@
 
 // CHECK-DAG: llvm.func @coco_rt_comm(i64, i64, i64, i64, i64, i64) -> i64
 // CHECK-DAG: llvm.func @coco_rt_all_reduce(!llvm.ptr, i64, i32, i32, i64, !llvm.ptr, i64, !llvm.ptr)
-// CHECK-DAG: llvm.mlir.global internal constant @[[$SITE:__coco_site_[0-9]+]]("coco.all_reduce at {{.*}}convert-coco-to-llvm.mlir:[[@LINE+21]]:3\00")
+// CHECK-DAG: llvm.mlir.global internal constant @__coco_sites("coco.all_reduce at {{.*}}convert-coco-to-llvm.mlir:[[@LINE+21]]:3\00coco.reduce_scatter at
 // CHECK-NOT: coco.grid
 coco.grid @dp(shape = [?])
 coco.grid @g(shape = [2, 2])
@@ -18,11 +18,11 @@ coco.grid @g(shape = [2, 2])
 // CHECK-SAME: (%[[A:.*]]: memref<16xf32>, %[[B:.*]]: memref<16xf32>)
 // CHECK: %[[OUT_SLOT:.*]] = llvm.alloca %{{.*}} x !llvm.struct<(ptr, ptr, i64, array<1 x i64>, array<1 x i64>)>
 // CHECK: %[[IN_SLOT:.*]] = llvm.alloca %{{.*}} x !llvm.struct<(ptr, ptr, i64, array<1 x i64>, array<1 x i64>)>
+// CHECK: %[[SITEPTR:.*]] = llvm.mlir.addressof @__coco_sites : !llvm.ptr
 // CHECK: %[[ONE:.*]] = llvm.mlir.constant(1 : i64)
 // CHECK: %[[DYN:.*]] = llvm.mlir.constant(-1 : i64)
 // CHECK: %[[ZERO:.*]] = llvm.mlir.constant(0 : i64)
 // CHECK: %[[COMM:.*]] = llvm.call @coco_rt_comm(%[[ONE]], %[[DYN]], %{{.*}}, %{{.*}}, %{{.*}}, %[[ZERO]])
-// CHECK: %[[SITEPTR:.*]] = llvm.mlir.addressof @[[$SITE]] : !llvm.ptr
 // CHECK: %[[F32:.*]] = llvm.mlir.constant(0 : i32) : i32
 // CHECK: %[[MAX:.*]] = llvm.mlir.constant(3 : i32) : i32
 // CHECK: llvm.store %{{.*}}, %[[IN_SLOT]]
@@ -176,20 +176,35 @@ func.func @declared_with_another_type(%a: memref<16xf32>) {
 
 coco.grid @dp(shape = [2])
 
-// Two ops at one source location share one site string; a site global an
-// earlier lowering left (here @__coco_site_7) is reused and not renamed.
-// SITES: llvm.mlir.global internal constant @__coco_site_8("coco.all_gather at here:1:1\00")
-// SITES: llvm.mlir.global internal constant @__coco_site_7("coco.all_reduce at here:1:1\00")
-// SITES-NOT: @__coco_site_{{[0-9]+}}(
-// SITES: func @shared_sites
-// SITES-COUNT-2: llvm.mlir.addressof @__coco_site_7 :
-// SITES: llvm.mlir.addressof @__coco_site_8 :
-llvm.mlir.global internal constant @__coco_site_7("coco.all_reduce at here:1:1\00") {addr_space = 0 : i32}
+// The site strings of one lowering lie in one table global, one after
+// another; a function points into it once per site, at its entry. Two ops
+// at one source location share one string; a table an earlier lowering left
+// (here @__coco_sites, two strings) is reused and not renamed, and the new
+// strings go to a table of their own.
+// SITES: llvm.mlir.global internal constant @__coco_sites_1("coco.all_gather at here:1:1\00coco.all_gather at there:2:2\00")
+// SITES: llvm.mlir.global internal constant @__coco_sites("coco.all_gather at old:1:1\00coco.all_reduce at here:1:1\00")
+// SITES-NOT: @__coco_sites{{.*}}(
+// SITES-LABEL: func @shared_sites
+// SITES-DAG: %[[OLD:.*]] = llvm.mlir.addressof @__coco_sites :
+// SITES-DAG: %[[NEW:.*]] = llvm.mlir.addressof @__coco_sites_1 :
+// SITES-DAG: %[[REDUCE:.*]] = llvm.getelementptr inbounds %[[OLD]][27] : (!llvm.ptr) -> !llvm.ptr, i8
+// SITES-DAG: %[[THERE:.*]] = llvm.getelementptr inbounds %[[NEW]][28] : (!llvm.ptr) -> !llvm.ptr, i8
+// SITES-NOT: llvm.getelementptr
+// SITES: scf.for
+// SITES-COUNT-2: llvm.call @coco_rt_all_reduce(%[[REDUCE]],
+// SITES: llvm.call @coco_rt_all_gather(%[[NEW]],
+// SITES: llvm.call @coco_rt_all_gather(%[[THERE]],
+llvm.mlir.global internal constant @__coco_sites("coco.all_gather at old:1:1\00coco.all_reduce at here:1:1\00") {addr_space = 0 : i32}
 
-func.func @shared_sites(%a: memref<16xf32>, %b: memref<32xf32>) {
-  coco.comm.all_reduce sum %a into %a on @dp[0] : memref<16xf32>, memref<16xf32> loc("here":1:1)
-  coco.comm.all_reduce sum %a into %a on @dp[0] : memref<16xf32>, memref<16xf32> loc("here":1:1)
+func.func @shared_sites(%a: memref<16xf32>, %b: memref<32xf32>, %n: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  scf.for %i = %c0 to %n step %c1 {
+    coco.comm.all_reduce sum %a into %a on @dp[0] : memref<16xf32>, memref<16xf32> loc("here":1:1)
+    coco.comm.all_reduce sum %a into %a on @dp[0] : memref<16xf32>, memref<16xf32> loc("here":1:1)
+  }
   coco.comm.all_gather %a into %b dim 0 on @dp[0] : memref<16xf32>, memref<32xf32> loc("here":1:1)
+  coco.comm.all_gather %a into %b dim 0 on @dp[0] : memref<16xf32>, memref<32xf32> loc("there":2:2)
   return
 }
 

@@ -6,6 +6,7 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/IR/ValueRange.h"
+#include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/StringMap.h"
 
 namespace mlir {
@@ -42,9 +43,17 @@ public:
   Value call(OpBuilder &b, Operation *op, StringRef name, ValueRange args,
              Type result = {});
 
-  /// A pointer to a NUL-terminated global string naming `op` and its
-  /// location ("coco.all_reduce at step.mlir:12:5"), one per distinct text.
+  /// A pointer to a NUL-terminated string naming `op` and its location
+  /// ("coco.all_reduce at step.mlir:12:5"), one per distinct text. The
+  /// strings of one lowering lie one after another in one global (a
+  /// `__coco_sites` table; those of an earlier lowering are reused): a
+  /// global each made every symbol lookup that scans the module (the GPU
+  /// dialect's verifier, gpu-to-llvm's declarations) quadratic in the
+  /// program. finishSites() creates the table.
   Value site(OpBuilder &b, Operation *op);
+
+  /// Creates the global the pointers of site() point into.
+  void finishSites();
 
   /// Whether a call met a declaration of another type: the lowered module
   /// is then invalid and the conversion must fail.
@@ -54,8 +63,14 @@ private:
   ModuleOp module;
   RuntimeTarget target;
   SymbolTableCollection symbols;
-  llvm::StringMap<std::string> siteNames;
-  unsigned nextSite = 0;
+  /// Site text -> the table holding it and its offset there.
+  llvm::StringMap<std::pair<StringAttr, int64_t>> sites;
+  /// The table of this lowering: its name and contents so far.
+  StringAttr newTable;
+  std::string newSites;
+  /// The pointers site() made: (function body, table, offset) -> pointer;
+  /// offset -1 is the table's address.
+  DenseMap<std::tuple<Region *, StringAttr, int64_t>, Value> sitePointers;
   bool mismatchedDeclaration = false;
 };
 

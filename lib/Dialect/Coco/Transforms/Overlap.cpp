@@ -247,6 +247,9 @@ struct CocoOverlapPass
         remarkNotApplied(op, "overlap", why);
       }
     });
+    // Nothing changed: coco-opt need not verify the function again.
+    if (targets.empty())
+      return markAllAnalysesPreserved();
     for (auto [matmul, collective, blocks] : targets) {
       OpBuilder b(collective);
       Location loc = collective->getLoc();
