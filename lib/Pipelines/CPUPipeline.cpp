@@ -60,13 +60,14 @@ void mlir::coco::buildCocoBufferizePipeline(OpPassManager &pm,
   free.atBlockEnd = !freeAfterLastUse;
   pm.addNestedPass<func::FuncOp>(createCocoFreeAfterLastUsePass(free));
   pm.addPass(createCanonicalizerPass());
-  pm.addPass(bufferization::createBufferDeallocationSimplificationPass());
-  pm.addPass(bufferization::createLowerDeallocationsPass());
+  // The rest of upstream's pipeline (simplify and lower what is left), then
+  // clones to alloc + copy (buffers yielded out of scf.if, a pipeline
+  // stage's branch, are cloned by the ownership-based deallocation); only
+  // when a bufferization op is left.
+  pm.addPass(createCocoLowerDeallocationsPass());
+  // Upstream's pipeline ends with CSE, whatever is left (when CSE finds
+  // nothing it keeps all analyses, and is not verified again).
   pm.addPass(createCSEPass());
-  pm.addPass(createCanonicalizerPass());
-  // Buffers yielded out of scf.if (a pipeline stage's branch) are cloned by
-  // the ownership-based deallocation: clones become alloc + copy.
-  pm.addPass(createConvertBufferizationToMemRefPass());
 }
 
 void mlir::coco::buildCocoLowerToCPUPipeline(
@@ -94,12 +95,13 @@ void mlir::coco::buildCocoLowerToCPUPipeline(
   pm.addPass(createConvertCocoToLLVMPass());
   pm.addNestedPass<func::FuncOp>(createCocoMatmulLoopOrderPass());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  // The affine.apply of linalg's loops and of the expanded metadata (and
+  // any affine loop of the input), before the loops become branches.
+  pm.addPass(createLowerAffinePass());
   // convert-scf-to-cf without rollback and last loop first: both linear in
   // a long block (see coco-scf-to-cf).
   pm.addPass(createCocoSCFToCFPass());
-  pm.addPass(memref::createExpandStridedMetadataPass());
-  // The affine.apply of linalg's loops and of the expanded metadata.
-  pm.addPass(createLowerAffinePass());
   // bf16 conversions become integer ops: no compiler-rt helper is needed.
   arith::ArithExpandOpsPassOptions expand;
   expand.includeBf16 = true;

@@ -283,12 +283,25 @@ LogicalResult mlir::coco::fuseElementwise(RewriterBase &rewriter,
   root->walk([&](linalg::GenericOp op) { fused.push_back(op); });
   // Drop results nobody uses any more (e.g. an intermediate fully consumed
   // inside the merged loop) and duplicated operands: of the generics only
-  // (what the patterns rewrite), not of every op of the function.
+  // (what the patterns rewrite), not of every op of the function (folding
+  // and region simplification of the whole function cost more than the
+  // fusion).
   RewritePatternSet patterns(root->getContext());
   linalg::populateEraseUnusedOperandsAndResultsPatterns(patterns);
   if (failed(applyOpPatternsGreedily(fused, std::move(patterns), config)))
     return root->emitError() << "elementwise fusion: the clean-up of unused "
                                 "results did not converge";
+  // Ops the merges left without a use (a producer's destination, say),
+  // last first so that chains go too; parents are reached after their
+  // nested ops, which are then never visited again.
+  SmallVector<Operation *> ops;
+  root->walk<WalkOrder::PreOrder>([&](Operation *op) {
+    if (op != root)
+      ops.push_back(op);
+  });
+  for (Operation *op : llvm::reverse(ops))
+    if (isOpTriviallyDead(op))
+      rewriter.eraseOp(op);
   return success();
 }
 

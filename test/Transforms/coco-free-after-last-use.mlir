@@ -1,4 +1,5 @@
 // RUN: coco-opt %s --pass-pipeline="builtin.module(ownership-based-buffer-deallocation,func.func(coco-free-after-last-use))" | FileCheck %s
+// RUN: coco-opt %s --pass-pipeline="builtin.module(ownership-based-buffer-deallocation,func.func(coco-free-after-last-use{at-block-end=true}))" | FileCheck %s --check-prefix=END
 
 // Each temporary is freed right after its last use and leaves the
 // end-of-block bufferization.dealloc, which keeps only the arguments (with
@@ -15,6 +16,20 @@
 // CHECK-NOT: memref.dealloc
 // CHECK: bufferization.dealloc (%{{[a-z_0-9]+}}, %{{[a-z_0-9]+}} : memref<f32>, memref<f32>) if (%false{{.*}}, %false{{.*}})
 // CHECK-NEXT: return
+// With at-block-end, the same buffers are freed where the block ends, each
+// with a memref.dealloc of its own, before what the list keeps.
+// END-LABEL: func @straight
+// END: %[[T:.*]] = memref.alloc()
+// END-NEXT: memref.copy %{{.*}}, %[[T]]
+// END-NEXT: memref.copy %[[T]], %{{.*}}
+// END-NEXT: %[[U:.*]] = memref.alloc()
+// END-NEXT: memref.copy %{{.*}}, %[[U]]
+// END-NEXT: memref.copy %[[U]], %{{.*}}
+// END-NOT: memref.dealloc
+// END: memref.dealloc %[[T]]
+// END-NEXT: memref.dealloc %[[U]]
+// END-NEXT: bufferization.dealloc (%{{[a-z_0-9]+}}, %{{[a-z_0-9]+}} : memref<f32>, memref<f32>) if (%false{{.*}}, %false{{.*}})
+// END-NEXT: return
 func.func @straight(%a: memref<8xf32>, %b: memref<8xf32>) {
   %t = memref.alloc() : memref<8xf32>
   memref.copy %a, %t : memref<8xf32> to memref<8xf32>
@@ -59,6 +74,9 @@ func.func @view_and_loop(%a: memref<8xf32>, %n: index) {
 // CHECK-LABEL: func @returned
 // CHECK-NOT: memref.dealloc
 // CHECK: bufferization.dealloc (%{{[a-z_0-9]+}}, %{{[a-z_0-9]+}} : memref<f32>, memref<f32>) if (%false{{.*}}, %true{{.*}}) retain
+// END-LABEL: func @returned
+// END-NOT: memref.dealloc
+// END: bufferization.dealloc (%{{[a-z_0-9]+}}, %{{[a-z_0-9]+}} : memref<f32>, memref<f32>) if (%false{{.*}}, %true{{.*}}) retain
 func.func @returned(%a: memref<8xf32>) -> memref<8xf32> {
   %t = memref.alloc() : memref<8xf32>
   memref.copy %a, %t : memref<8xf32> to memref<8xf32>

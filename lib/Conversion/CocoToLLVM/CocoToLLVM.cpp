@@ -45,6 +45,28 @@ int32_t dtypeCode(Type type) {
 /// module is lowered more than once).
 constexpr StringLiteral kSitesTable = "__coco_sites";
 
+/// Whether `global` is a table site() made: a constant string of
+/// NUL-terminated pieces named __coco_sites or __coco_sites_<n>.
+bool isSitesTable(LLVM::GlobalOp global) {
+  StringRef name = global.getSymName();
+  auto text = dyn_cast_or_null<StringAttr>(global.getValueOrNull());
+  unsigned number;
+  return global.getConstant() && text && text.getValue().ends_with('\0') &&
+         name.consume_front(kSitesTable) &&
+         (name.empty() ||
+          (name.consume_front("_") && !name.getAsInteger(10, number)));
+}
+
+/// The entry block of the region around `op` whose values every op in it
+/// can use: the body of its closest ancestor isolated from above (the
+/// function).
+Block &isolatedEntry(Operation *op) {
+  Region *region = op->getParentRegion();
+  while (!region->getParentOp()->hasTrait<OpTrait::IsIsolatedFromAbove>())
+    region = region->getParentOp()->getParentRegion();
+  return region->front();
+}
+
 /// "coco.all_reduce at file.mlir:12:5": the user-facing op and where it was.
 std::string describeSite(Operation *op) {
   std::string text;
@@ -116,8 +138,7 @@ protected:
     Value slot;
     {
       OpBuilder::InsertionGuard guard(rewriter);
-      auto function = op->getParentOfType<FunctionOpInterface>();
-      rewriter.setInsertionPointToStart(&function.getFunctionBody().front());
+      rewriter.setInsertionPointToStart(&isolatedEntry(op));
       slot = LLVM::AllocaOp::create(rewriter, loc, ptr(), descriptor.getType(),
                                     constant(rewriter, loc, i64(), 1));
     }
@@ -456,10 +477,9 @@ RuntimeCalls::RuntimeCalls(ModuleOp module, RuntimeTarget target)
     : module(module), target(target) {
   // Site strings an earlier lowering left are reused, not duplicated.
   for (auto global : module.getOps<LLVM::GlobalOp>()) {
-    auto text = dyn_cast_or_null<StringAttr>(global.getValueOrNull());
-    if (!text || !global.getSymName().starts_with(kSitesTable))
+    if (!isSitesTable(global))
       continue;
-    StringRef rest = text.getValue();
+    StringRef rest = cast<StringAttr>(global.getValueOrNull()).getValue();
     int64_t offset = 0;
     while (!rest.empty()) {
       auto [site, after] = rest.split('\0');
@@ -525,31 +545,32 @@ Value RuntimeCalls::site(OpBuilder &b, Operation *op) {
   auto [table, offset] = it->second;
   // Made once per function, at its entry (the pointer is the same wherever
   // it is used): a collective in a loop computes nothing per iteration.
-  Region *body =
-      &op->getParentWithTrait<OpTrait::IsIsolatedFromAbove>()->getRegion(0);
-  Location loc = body->getParentOp()->getLoc();
+  Block *entry = &isolatedEntry(op);
+  Location loc = entry->getParentOp()->getLoc();
   auto ptr = LLVM::LLVMPointerType::get(b.getContext());
   OpBuilder::InsertionGuard guard(b);
-  Value base = sitePointers.lookup({body, table, -1});
+  Value base = sitePointers.lookup({entry, table, -1});
   if (!base) {
-    b.setInsertionPointToStart(&body->front());
+    b.setInsertionPointToStart(entry);
     base = LLVM::AddressOfOp::create(b, loc, ptr, table);
-    sitePointers[{body, table, -1}] = base;
+    sitePointers[{entry, table, -1}] = base;
   }
   if (offset == 0)
     return base;
-  if (Value pointer = sitePointers.lookup({body, table, offset}))
+  if (Value pointer = sitePointers.lookup({entry, table, offset}))
     return pointer;
   b.setInsertionPointAfter(base.getDefiningOp());
-  // A constant index holds 28 bits; a table that long takes a value.
-  LLVM::GEPArg index = static_cast<int32_t>(offset);
-  if (offset >= (int64_t{1} << 27))
-    index = LLVM::ConstantOp::create(b, loc, b.getI64Type(),
-                                     b.getI64IntegerAttr(offset))
-                .getResult();
+  // A constant index is a signed 29-bit number; a longer table takes a
+  // value.
+  LLVM::GEPArg index =
+      llvm::isInt<LLVM::kGEPConstantBitWidth>(offset)
+          ? LLVM::GEPArg(static_cast<int32_t>(offset))
+          : LLVM::GEPArg(LLVM::ConstantOp::create(b, loc, b.getI64Type(),
+                                                  b.getI64IntegerAttr(offset))
+                             .getResult());
   Value pointer = LLVM::GEPOp::create(b, loc, ptr, b.getI8Type(), base, {index},
                                       LLVM::GEPNoWrapFlags::inbounds);
-  sitePointers[{body, table, offset}] = pointer;
+  sitePointers[{entry, table, offset}] = pointer;
   return pointer;
 }
 

@@ -210,6 +210,29 @@ func.func @shared_sites(%a: memref<16xf32>, %b: memref<32xf32>, %n: index) {
 
 // -----
 
+// In a function of several blocks, a collective in a later block points
+// into the table from the entry block, which dominates it.
+coco.grid @dp(shape = [2])
+// SITES-LABEL: func @blocks
+// SITES: %[[TABLE:.*]] = llvm.mlir.addressof @__coco_sites :
+// SITES-NEXT: %[[SECOND:.*]] = llvm.getelementptr inbounds %[[TABLE]][27]
+// SITES: cf.cond_br
+// SITES: ^bb1:
+// SITES: llvm.call @coco_rt_all_reduce(%[[TABLE]],
+// SITES: ^bb2:
+// SITES: llvm.call @coco_rt_all_reduce(%[[SECOND]],
+func.func @blocks(%a: memref<16xf32>, %c: i1) {
+  cf.cond_br %c, ^bb1, ^bb2
+^bb1:
+  coco.comm.all_reduce sum %a into %a on @dp[0] : memref<16xf32>, memref<16xf32> loc("one":1:1)
+  return
+^bb2:
+  coco.comm.all_reduce sum %a into %a on @dp[0] : memref<16xf32>, memref<16xf32> loc("two":2:2)
+  return
+}
+
+// -----
+
 // Matmuls BLAS computes (f16, bf16, f32, f64; contiguous columns, rows may
 // be strided) become coco_rt_matmul(site, dtype, a, b, c) into OpenBLAS;
 // others (i32, strided columns) stay linalg for the loops.

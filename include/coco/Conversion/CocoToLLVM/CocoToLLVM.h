@@ -68,9 +68,9 @@ private:
   /// The table of this lowering: its name and contents so far.
   StringAttr newTable;
   std::string newSites;
-  /// The pointers site() made: (function body, table, offset) -> pointer;
+  /// The pointers site() made: (function entry, table, offset) -> pointer;
   /// offset -1 is the table's address.
-  DenseMap<std::tuple<Region *, StringAttr, int64_t>, Value> sitePointers;
+  DenseMap<std::tuple<Block *, StringAttr, int64_t>, Value> sitePointers;
   bool mismatchedDeclaration = false;
 };
 
