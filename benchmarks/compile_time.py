@@ -5,10 +5,15 @@ coco ops, through `coco-opt --coco-lower-to-cpu` and `--coco-lower-to-gpu`
 (NVVM and cubins included; where the CUDA toolkit is installed).
 
     python3 benchmarks/compile_time.py [--ops 1000,2000,...] [--reps 3]
+        [--baseline OTHER_BUILD/bin/coco-opt]
 
 Variants and sizes are interleaved (repetition i of every one before i+1
 of any); the time is the median over repetitions, the memory the largest
-peak RSS. Writes benchmarks/results/compile_time.{md,csv,png}.
+peak RSS. With --baseline, each pipeline also runs with another build's
+coco-opt in the same rounds (pipeline@baseline), and "/ baseline" is this
+build's median over that one: on a shared machine whose speed drifts
+through the day, only such a ratio compares two versions. Writes
+benchmarks/results/compile_time.{md,csv,png}.
 """
 import argparse
 import csv
@@ -78,6 +83,10 @@ def main():
                         help="cpu, gpu, and each with -noverify: coco-opt's "
                         "--verify-each=0 (the IR is verified when parsed, not "
                         "after every pass)")
+    parser.add_argument("--baseline", metavar="COCO_OPT",
+                        help="another build's coco-opt (an earlier commit, "
+                        "say): every pipeline runs with it too, interleaved, "
+                        "and the table gives this build's time over it")
     parser.add_argument("--out", default=os.path.join(ROOT, "benchmarks", "results"))
     args = parser.parse_args()
 
@@ -94,14 +103,18 @@ def main():
         with open(files[ops], "w") as f:
             f.write(step_module(ops // OPS_PER_PARAMETER))
 
-    times = {(p, n): [] for p in pipelines for n in sizes}
-    memory = {(p, n): 0.0 for p in pipelines for n in sizes}
+    binaries = {p: coco_opt for p in pipelines}
+    if args.baseline:
+        binaries.update({p + "@baseline": args.baseline for p in pipelines})
+    variants = list(binaries)
+    times = {(p, n): [] for p in variants for n in sizes}
+    memory = {(p, n): 0.0 for p in variants for n in sizes}
     for rep in range(args.reps):
         for ops in sizes:
-            for pipeline in pipelines:
-                target, _, noverify = pipeline.partition("-")
-                command = [coco_opt, files[ops], f"--coco-lower-to-{target}",
-                           "-o", os.devnull]
+            for pipeline in variants:
+                target, _, noverify = pipeline.split("@")[0].partition("-")
+                command = [binaries[pipeline], files[ops],
+                           f"--coco-lower-to-{target}", "-o", os.devnull]
                 if noverify:
                     command.append("--verify-each=0")
                 seconds, rss = run(command)
@@ -111,12 +124,15 @@ def main():
                       f"{rss:7.0f} MiB", flush=True)
 
     rows = []
-    for pipeline in pipelines:
+    for pipeline in variants:
         for ops in sizes:
             median = statistics.median(times[pipeline, ops])
+            baseline = (pipeline + "@baseline", ops)
             rows.append({"pipeline": pipeline, "ops": ops,
                          "seconds": round(median, 3),
                          "seconds_per_1k_ops": round(median / ops * 1000, 3),
+                         "vs_baseline": (round(median / statistics.median(times[baseline]), 3)
+                                         if baseline in times else ""),
                          "peak_rss_mib": round(memory[pipeline, ops]),
                          "runs": " ".join(f"{t:.2f}" for t in times[pipeline, ops])})
     os.makedirs(args.out, exist_ok=True)
@@ -124,11 +140,12 @@ def main():
         writer = csv.DictWriter(f, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
-    table = ["| pipeline | coco ops | seconds (median) | s per 1k ops | peak RSS MiB | runs (s) |",
-             "|---|---:|---:|---:|---:|---|"]
+    table = ["| pipeline | coco ops | seconds (median) | s per 1k ops | / baseline | peak RSS MiB | runs (s) |",
+             "|---|---:|---:|---:|---:|---:|---|"]
     for r in rows:
         table.append(f"| {r['pipeline']} | {r['ops']:,} | {r['seconds']:.2f} | "
-                     f"{r['seconds_per_1k_ops']:.3f} | {r['peak_rss_mib']} | {r['runs']} |")
+                     f"{r['seconds_per_1k_ops']:.3f} | {r['vs_baseline']} | "
+                     f"{r['peak_rss_mib']} | {r['runs']} |")
     print("\n".join(table))
     with open(os.path.join(args.out, "compile_time.md"), "w") as f:
         f.write("# Compile time against program size\n\n"
@@ -141,7 +158,7 @@ def main():
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
         fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
-        for pipeline in pipelines:
+        for pipeline in variants:
             xs = [r["ops"] for r in rows if r["pipeline"] == pipeline]
             left.plot(xs, [r["seconds"] for r in rows if r["pipeline"] == pipeline],
                       "o-", label=pipeline)
