@@ -149,7 +149,8 @@ def main():
     print("\n".join(table))
     with open(os.path.join(args.out, "compile_time.md"), "w") as f:
         f.write("# Compile time against program size\n\n"
-                f"`python3 benchmarks/compile_time.py` ({time.strftime('%Y-%m-%d')}, "
+                f"`{' '.join(['python3 benchmarks/compile_time.py'] + sys.argv[1:])}`"
+                f" ({time.strftime('%Y-%m-%d')}, "
                 f"{os.cpu_count()} cores, median of {args.reps}; "
                 "an optimizer step over k parameters, 8 coco ops each).\n\n")
         f.write("\n".join(table) + "\n")
