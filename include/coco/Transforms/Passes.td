@@ -81,7 +81,8 @@ def CocoLowerDeallocationsPass
     op of the bufferization dialect is left: after
     coco-free-after-last-use an optimizer step usually has none, and the
     five passes then changed nothing but still walked the module and (in
-    coco-opt) verified it, five times (a tenth of coco-lower-to-cpu's time).
+    coco-opt) verified it, five times (about 5% of coco-lower-to-cpu on an
+    optimizer step of 10,000 ops).
   }];
 }
 
