@@ -66,33 +66,13 @@ std::optional<Collective> kindOf(Operation *op) {
       .Default([](Operation *) { return std::nullopt; });
 }
 
-/// Whether coco-fuse-reduce-scatter folds `op` (its checks, at the global
-/// view): dim 0 of a static shape, in equal blocks over grid axes of static
-/// extent. Others stay reduce_scatters under fuse-reduce-scatter=true.
-bool foldsIntoLoop(ReduceScatterOp op, SymbolTableCollection &symbols) {
-  auto type = cast<DTensorType>(op.getInput().getType());
-  FailureOr<SmallVector<int64_t>> grid =
-      lookupGridShape(op, type.getGrid(), symbols);
-  if (failed(grid) || op.getDim() != 0 ||
-      llvm::any_of(type.getShape(), ShapedType::isDynamic))
-    return false;
-  // The pass sees this rank's block of dim 0: split equally by the axes
-  // slicing it already, or not folded.
-  int64_t extent = type.getShape()[0];
-  for (int64_t axis : type.getSliceLevels(0)) {
-    if (axis < 0 || axis >= int64_t(grid->size()) ||
-        ShapedType::isDynamic((*grid)[axis]) || extent % (*grid)[axis] != 0)
-      return false;
-    extent /= (*grid)[axis];
-  }
-  int64_t ranks = 1;
-  for (int64_t axis : cast<CollectiveOpInterface>(*op).getCommAxes()) {
-    if (axis < 0 || axis >= int64_t(grid->size()) ||
-        ShapedType::isDynamic((*grid)[axis]))
-      return false;
-    ranks *= (*grid)[axis];
-  }
-  return extent % ranks == 0;
+/// Whether `op` becomes an exchange summed in its consumers' loop: asked
+/// for by the pipeline or marked by a schedule, where
+/// coco-fuse-reduce-scatter really folds it.
+bool foldsIntoLoop(ReduceScatterOp op, const Lowering &lowering,
+                   SymbolTableCollection &symbols) {
+  return (lowering.fuseReduceScatter || op->hasAttr(kFuseReduceScatterAttr)) &&
+         !whyStaysUnfused(op, symbols);
 }
 
 /// Elements one rank holds of `type` in the dims before `dim`: where there
@@ -232,8 +212,7 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
         together = sharingANode(*extents, collective.getCommAxes(),
                                 model.getProfile().levels.front().ranks);
       auto scatter = dyn_cast<ReduceScatterOp>(op);
-      Collective priced = scatter && lowering.fuseReduceScatter &&
-                                  foldsIntoLoop(scatter, symbols)
+      Collective priced = scatter && foldsIntoLoop(scatter, lowering, symbols)
                               ? Collective::Exchange
                               : *kind;
       llvm::Expected<double> time =
@@ -309,8 +288,7 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
         // A fused reduce_scatter's sum happens in the loop: it reads the
         // blocks every rank sent, the size of the reduce_scatter's input.
         auto scatter = operand.getDefiningOp<ReduceScatterOp>();
-        bool folded = lowering.fuseReduceScatter && scatter &&
-                      foldsIntoLoop(scatter, symbols);
+        bool folded = scatter && foldsIntoLoop(scatter, lowering, symbols);
         FailureOr<double> bytes =
             bytesOf(folded ? scatter.getInput() : operand);
         if (failed(bytes))

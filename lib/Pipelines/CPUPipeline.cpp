@@ -25,8 +25,11 @@ void mlir::coco::buildCocoBufferizePipeline(OpPassManager &pm,
                                             int64_t overlapChunks,
                                             bool freeAfterLastUse) {
   pm.addPass(createCocoLocalizePass());
-  if (fuseReduceScatter)
-    pm.addNestedPass<func::FuncOp>(createCocoFuseReduceScatterPass());
+  // Always: reduce_scatters a schedule marked are folded even when the
+  // pipeline option does not ask for all of them.
+  CocoFuseReduceScatterPassOptions fuse;
+  fuse.markedOnly = !fuseReduceScatter;
+  pm.addNestedPass<func::FuncOp>(createCocoFuseReduceScatterPass(fuse));
   pm.addPass(createCanonicalizerPass());
   // CSE first: one value per slice size, so dynamic shapes compare equal.
   pm.addPass(createCSEPass());

@@ -439,8 +439,11 @@ class Program:
         """schedule("auto", profile=FILE, ranks=N, shard_state=[...]): the
         cost model chooses (coco-autoschedule with the machine profile,
         e.g. from coco-calibrate; `shard_state` names the state it may
-        shard; `ranks` the number of ranks where the grid has '?'). Its
-        choice and ranking are remarks (coco-compile --explain).
+        shard; `ranks` the number of ranks where the grid has '?'). It
+        chooses per class of all_reduces (one shape, reduction and axes),
+        among AR-C, RS-C-AG, the fused reduce-scatter, shard-state,
+        hierarchical and overlap. Its choices and rankings are remarks
+        (coco-compile --explain).
 
         Otherwise CoCoNet's schedules by hand: split all_reduces into reduce_scatter +
         all_gather, reorder pointwise work onto slices, keep `shard_state`

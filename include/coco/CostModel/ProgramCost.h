@@ -45,6 +45,7 @@ struct Lowering {
   int64_t overlapChunks = 0;
   /// fuse-reduce-scatter: the reduce_scatter's traffic is an exchange (an
   /// all_to_all skipping a rank's own block; its sum moves into the loop).
+  /// (false: only marked ones, kFuseReduceScatterAttr).
   bool fuseReduceScatter = false;
 };
 

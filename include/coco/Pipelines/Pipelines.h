@@ -28,7 +28,8 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
       *this, "fuse-reduce-scatter",
       llvm::cl::desc("Fold dim-0 reduce_scatters on static grid axes into "
                      "their pointwise consumers' loop "
-                     "(coco-fuse-reduce-scatter)"),
+                     "(coco-fuse-reduce-scatter; false: only those a "
+                     "schedule marked coco.fuse_reduce_scatter)"),
       llvm::cl::init(false)};
   PassOptions::Option<int64_t> overlapChunks{
       *this, "overlap-chunks",
@@ -68,7 +69,8 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
   PassOptions::Option<bool> fuseReduceScatter{
       *this, "fuse-reduce-scatter",
       llvm::cl::desc("Fold dim-0 reduce_scatters into their consumers' kernel "
-                     "(coco-fuse-reduce-scatter: all_to_all + sum)"),
+                     "(coco-fuse-reduce-scatter: all_to_all + sum; false: "
+                     "only those a schedule marked)"),
       llvm::cl::init(false)};
   PassOptions::Option<int64_t> overlapChunks{
       *this, "overlap-chunks",
@@ -106,7 +108,8 @@ void buildCocoLowerToCPUPipeline(OpPassManager &pm,
                                  const CPUPipelineOptions &options);
 
 /// The front half both pipelines share: coco-localize,
-/// [coco-fuse-reduce-scatter], [coco-fuse-elementwise], one-shot
+/// coco-fuse-reduce-scatter (of the marked reduce_scatters only, unless
+/// `fuseReduceScatter`), [coco-fuse-elementwise], one-shot
 /// bufferization, coco-overlap, coco-update-in-place, buffer deallocation
 /// (temporaries that cannot escape get a memref.dealloc each, by
 /// coco-free-after-last-use: right after their last use with

@@ -1107,8 +1107,26 @@ func.func @overlap_chunks_one(%a: !coco.dtensor<4xf32, local on @tp>) {
 
 // -----
 
+coco.grid @tp(shape = [2])
+func.func @fuse_mark_elsewhere(%a: !coco.dtensor<4xf32, local on @tp>) {
+  // expected-error @+1 {{'coco.all_reduce' op coco.fuse_reduce_scatter marks a reduce_scatter; it means nothing here}}
+  %0 = coco.all_reduce sum %a {coco.fuse_reduce_scatter} : !coco.dtensor<4xf32, local on @tp>
+  return
+}
+
+// -----
+
+coco.grid @tp(shape = [2])
+func.func @fuse_mark_value(%a: !coco.dtensor<4xf32, local on @tp>) {
+  // expected-error @+1 {{'coco.reduce_scatter' op coco.fuse_reduce_scatter must be a unit attribute, got true}}
+  %0 = coco.reduce_scatter sum %a dim 0 {coco.fuse_reduce_scatter = true} : !coco.dtensor<4xf32, local on @tp>
+  return
+}
+
+// -----
+
 func.func @unknown_op_attribute() {
-  // expected-error @+1 {{'arith.constant' op has unknown attribute coco.fast; coco's operation attribute is coco.overlap_chunks}}
+  // expected-error @+1 {{'arith.constant' op has unknown attribute coco.fast; coco's operation attributes are coco.overlap_chunks and coco.fuse_reduce_scatter}}
   %0 = arith.constant {coco.fast} 1 : index
   return
 }

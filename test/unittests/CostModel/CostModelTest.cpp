@@ -286,6 +286,10 @@ TEST(CostModel, PricesAFusedReduceScatterAsItsExchange) {
     func.func @uneven(%g: !coco.dtensor<1023xf32, local on @dp>) {
       %s = coco.reduce_scatter sum %g dim 0 : !coco.dtensor<1023xf32, local on @dp>
       return
+    }
+    func.func @marked(%g: !coco.dtensor<1024xf32, local on @dp>) {
+      %s = coco.reduce_scatter sum %g dim 0 {coco.fuse_reduce_scatter} : !coco.dtensor<1024xf32, local on @dp>
+      return
     })mlir");
   ASSERT_TRUE(program.module);
   Model m = modelOf(kTwoRanks);
@@ -306,6 +310,12 @@ TEST(CostModel, PricesAFusedReduceScatterAsItsExchange) {
       mlir::coco::cost::estimate(uneven, m, 2, fused);
   ASSERT_TRUE(mlir::succeeded(unfolded));
   EXPECT_NEAR(unfolded->collectives, 10e-6 + 4092 * 0.5e-9, 1e-15);
+  // Marked by a schedule (coco.fuse_reduce_scatter): the pipeline folds it
+  // whatever its option, so it is the exchange without the option too.
+  mlir::FailureOr<Estimate> marked =
+      mlir::coco::cost::estimate(program.function(2), m, 2);
+  ASSERT_TRUE(mlir::succeeded(marked));
+  EXPECT_NEAR(marked->collectives, 6e-6 + 4096 * 0.25e-9, 1e-15);
   // Unmeasured, it is priced as the ring's all_to_all on the levels:
   // 4 ranks in a node (alpha 1 us, 100 GB/s): 3 us + 3/4 * 10 us.
   EXPECT_NEAR(expectTime(model().collective(Collective::Exchange, 1e6, 4)),

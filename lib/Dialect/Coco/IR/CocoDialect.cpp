@@ -106,7 +106,17 @@ LogicalResult CocoDialect::verifyOperationAttribute(Operation *op,
              << name << " must be an integer >= 2, got " << attr.getValue();
     return success();
   }
+  if (name == kFuseReduceScatterAttr) {
+    if (!isa<UnitAttr>(attr.getValue()))
+      return op->emitOpError()
+             << name << " must be a unit attribute, got " << attr.getValue();
+    if (!isa<ReduceScatterOp, CommReduceScatterOp>(op))
+      return op->emitOpError()
+             << name << " marks a reduce_scatter; it means nothing here";
+    return success();
+  }
   return op->emitOpError() << "has unknown attribute " << name
-                           << "; coco's operation attribute is "
-                           << kOverlapChunksAttr;
+                           << "; coco's operation attributes are "
+                           << kOverlapChunksAttr << " and "
+                           << kFuseReduceScatterAttr;
 }

@@ -17,6 +17,7 @@
 #include "mlir/Interfaces/FunctionInterfaces.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallSet.h"
+#include "llvm/Support/FormatVariadic.h"
 
 using namespace mlir;
 using namespace mlir::coco;
@@ -376,6 +377,50 @@ mlir::coco::lookupGridShape(Operation *from, FlatSymbolRefAttr grid,
   if (!gridOp)
     return failure();
   return SmallVector<int64_t>(gridOp.getShape());
+}
+
+std::optional<std::string>
+mlir::coco::whyStaysUnfused(ReduceScatterOp op,
+                            SymbolTableCollection &symbols) {
+  auto type = cast<DTensorType>(op.getInput().getType());
+  if (op.getDim() != 0)
+    return std::string("only a reduce_scatter along dimension 0 is supported");
+  if (llvm::any_of(type.getShape(), ShapedType::isDynamic))
+    return std::string("the input shape must be static");
+  FailureOr<SmallVector<int64_t>> grid =
+      lookupGridShape(op, type.getGrid(), symbols);
+  if (failed(grid))
+    return std::string("unknown grid");
+  auto isStatic = [&](int64_t axis) {
+    return axis >= 0 && axis < int64_t(grid->size()) &&
+           !ShapedType::isDynamic((*grid)[axis]);
+  };
+  // This rank's block of dim 0, split equally by the axes slicing it.
+  int64_t extent = type.getShape()[0];
+  for (int64_t axis : type.getSliceLevels(0)) {
+    if (!isStatic(axis))
+      return std::string("its grid axes must have a static number of ranks");
+    if (extent % (*grid)[axis] != 0)
+      return llvm::formatv("dimension 0 (size {0}) is sliced unevenly "
+                           "already; the all_to_all exchange needs equal "
+                           "blocks",
+                           extent)
+          .str();
+    extent /= (*grid)[axis];
+  }
+  int64_t ranks = 1;
+  for (int64_t axis : cast<CollectiveOpInterface>(*op).getCommAxes()) {
+    if (!isStatic(axis))
+      return std::string("its grid axes must have a static number of ranks");
+    ranks *= (*grid)[axis];
+  }
+  if (extent % ranks != 0)
+    return llvm::formatv("dimension 0 (size {0} on each rank) does not "
+                         "split into {1} equal blocks; the all_to_all "
+                         "exchange needs them equal",
+                         extent, ranks)
+        .str();
+  return std::nullopt;
 }
 
 //===----------------------------------------------------------------------===//

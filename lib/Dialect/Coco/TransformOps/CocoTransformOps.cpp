@@ -197,12 +197,22 @@ DiagnosedSilenceableFailure transform::CocoShardStateOp::applyToOne(
 DiagnosedSilenceableFailure transform::CocoFuseReduceScatterOp::applyToOne(
     transform::TransformRewriter &rewriter, Operation *target,
     transform::ApplyToEachResultList &results, transform::TransformState &) {
+  SymbolTableCollection symbols;
+  // Global view: marked, the pipeline folds it once localized.
+  if (auto global = dyn_cast<ReduceScatterOp>(target)) {
+    DiagnosedSilenceableFailure marked = checkSilenceably(
+        *this, [&] { return markForFusion(rewriter, global, symbols); });
+    if (!marked.succeeded())
+      return marked;
+    results.push_back(target);
+    return DiagnosedSilenceableFailure::success();
+  }
   auto scatter = dyn_cast<CommReduceScatterOp>(target);
   if (!scatter)
     return emitSilenceableError()
-           << "expects coco.comm.reduce_scatter targets, got "
+           << "expects coco.reduce_scatter or coco.comm.reduce_scatter "
+              "targets, got "
            << target->getName();
-  SymbolTableCollection symbols;
   // Checks before it changes anything (Schedules.h).
   FailureOr<Value> sum;
   DiagnosedSilenceableFailure folded = checkSilenceably(*this, [&] {

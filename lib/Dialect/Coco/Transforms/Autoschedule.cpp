@@ -1,9 +1,15 @@
 //===- Autoschedule.cpp - the schedule the cost model predicts fastest ----===//
 //
-// Each candidate runs on a copy of the module (its remarks and diagnostics
-// held back), the cost model prices the copy, and the cheapest candidate
-// is applied to the module itself, with its own remarks, after a remark
-// that ranks them all.
+// The all_reduces of a module fall into classes: those of one input type,
+// reduction and grid axes, and one kind of producer (a matmul or not). An
+// optimizer step's parameters of one shape form a class; a bias and a
+// weight matrix are two. Class by class, in program order, each candidate
+// schedule is applied to the class's all_reduces on a copy of the program
+// as chosen so far (remarks and diagnostics held back), the cost model
+// prices the whole copy, and the cheapest candidate is kept. Then the
+// choices are applied to the module itself, with the schedules' own
+// remarks, after a remark per class that ranks its candidates and one per
+// function that sums up.
 //
 //===----------------------------------------------------------------------===//
 
@@ -12,11 +18,8 @@
 #include "coco/Dialect/Coco/Transforms/Schedules.h"
 
 #include "mlir/IR/Diagnostics.h"
-#include "mlir/Pass/PassManager.h"
-#include "mlir/Pass/PassRegistry.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/Support/FormatVariadic.h"
-
-#include <functional>
 
 namespace mlir::coco {
 #define GEN_PASS_DEF_COCOAUTOSCHEDULEPASS
@@ -28,12 +31,52 @@ using namespace mlir::coco;
 
 namespace {
 
+/// A way to schedule one class of all_reduces.
 struct Candidate {
-  std::string name;
-  /// coco-opt passes (a pipeline on the module), then `extra` if any.
-  std::string pipeline;
-  std::function<LogicalResult(ModuleOp)> extra;
+  enum Kind { AllReduce, Split, Hierarchical, Overlap };
+  Kind kind = AllReduce;
+  /// Split: the reduce_scatters marked for fusion; with shard-state of the
+  /// caller's state arguments that the split leaves sliced.
+  bool fused = false, shardState = false;
+  /// Hierarchical: the inner axis. Overlap: the chunks.
+  int64_t inner = 0, chunks = 0;
+
+  std::string name() const {
+    switch (kind) {
+    case AllReduce:
+      return "AR-C";
+    case Split:
+      return std::string(fused ? "fuse(RS-C-AG)" : "RS-C-AG") +
+             (shardState ? "+shard-state" : "");
+    case Hierarchical:
+      return llvm::formatv("hierarchical(inner={0})+reorder", inner);
+    case Overlap:
+      return llvm::formatv("ol(MM,AR)-C x{0}", chunks);
+    }
+    llvm_unreachable("unknown candidate");
+  }
 };
+
+/// The class of an all_reduce: what it reduces, how, along which axes, and
+/// whether a matmul produces it (the overlap candidates).
+std::string classOf(AllReduceOp op) {
+  std::string key;
+  llvm::raw_string_ostream os(key);
+  os << printed(op.getInput().getType()) << " "
+     << stringifyReductionKind(op.getKind()) << " along "
+     << describeAxes(cast<CollectiveOpInterface>(*op).getCommAxes())
+     << (op.getInput().getDefiningOp<MatmulOp>() ? " of a matmul" : "");
+  return key;
+}
+
+SmallVector<AllReduceOp> membersOf(ModuleOp module, StringRef key) {
+  SmallVector<AllReduceOp> members;
+  module.walk([&](AllReduceOp op) {
+    if (classOf(op) == key)
+      members.push_back(op);
+  });
+  return members;
+}
 
 std::string milliseconds(double seconds) {
   return llvm::formatv("{0:f3} ms", seconds * 1e3).str();
@@ -43,10 +86,94 @@ struct CocoAutoschedulePass
     : public coco::impl::CocoAutoschedulePassBase<CocoAutoschedulePass> {
   using CocoAutoschedulePassBase::CocoAutoschedulePassBase;
 
-  /// Applies `candidate` to a copy of the module (`trial`: every
-  /// diagnostic held back) or to the module itself (errors held back, the
-  /// schedules' warnings and remarks reported); the first error in `why`.
-  LogicalResult apply(const Candidate &candidate, ModuleOp module, bool trial,
+  /// Shards the caller's state arguments that can now be kept sliced (and
+  /// are not yet); their names.
+  SmallVector<std::string> shardSlicedState(RewriterBase &rewriter,
+                                            ModuleOp module) {
+    SmallVector<std::string> names;
+    for (auto function : module.getOps<func::FuncOp>())
+      for (unsigned i = 0; i < function.getNumArguments(); ++i) {
+        auto name = function.getArgAttrOfType<StringAttr>(i, "coco.name");
+        if (!name || !llvm::is_contained(state, name.getValue().str()))
+          continue;
+        bool shardable;
+        {
+          // Why one cannot be sharded is no news: it is left as it is.
+          ScopedDiagnosticHandler silence(
+              &getContext(), [](Diagnostic &) { return success(); });
+          shardable = succeeded(checkShardState(function, i));
+        }
+        if (shardable && succeeded(shardState(rewriter, function, i)))
+          names.push_back(name.getValue().str());
+      }
+    return names;
+  }
+
+  /// Applies `candidate` to the all_reduces of class `key` in `module`; the
+  /// candidate's name as applied in `name`. Diagnostics go to the caller's
+  /// handler; a failure may leave `module` changed (trials run on copies,
+  /// and the module itself only gets what succeeded on a copy).
+  LogicalResult applyToClass(const Candidate &candidate, ModuleOp module,
+                             StringRef key, std::string &name) {
+    name = candidate.name();
+    SmallVector<AllReduceOp> members = membersOf(module, key);
+    SymbolTableCollection symbols;
+    IRRewriter rewriter(&getContext());
+    switch (candidate.kind) {
+    case Candidate::AllReduce:
+      return success();
+    case Candidate::Overlap:
+      for (AllReduceOp op : members)
+        if (failed(checkOverlap(op, candidate.chunks)))
+          return failure();
+      for (AllReduceOp op : members)
+        (void)markForOverlap(rewriter, op, candidate.chunks);
+      return success();
+    case Candidate::Hierarchical: {
+      for (AllReduceOp op : members)
+        if (failed(checkHierarchicalAllReduce(op, {candidate.inner}, {}, 0)))
+          return failure();
+      for (AllReduceOp op : members)
+        if (failed(
+                hierarchicalAllReduce(rewriter, op, {candidate.inner}, {}, 0)))
+          return failure();
+      return reorderToFixedPoint(rewriter, module);
+    }
+    case Candidate::Split: {
+      for (AllReduceOp op : members)
+        if (failed(checkSplitAllReduce(op, /*dim=*/0, symbols)))
+          return failure();
+      for (AllReduceOp op : members) {
+        FailureOr<AllGatherOp> gather =
+            splitAllReduce(rewriter, op, /*dim=*/0, symbols);
+        if (failed(gather))
+          return failure();
+        auto scatter = (*gather).getInput().getDefiningOp<ReduceScatterOp>();
+        if (candidate.fused &&
+            (!scatter || failed(markForFusion(rewriter, scatter, symbols))))
+          return failure();
+      }
+      if (failed(reorderToFixedPoint(rewriter, module)))
+        return failure();
+      if (!candidate.shardState)
+        return success();
+      SmallVector<std::string> sharded = shardSlicedState(rewriter, module);
+      if (sharded.empty())
+        return module.emitError()
+               << "no argument of state=" << llvm::join(state, ",")
+               << " can be kept sliced after the split";
+      name += "(" + llvm::join(sharded, ",") + ")";
+      return success();
+    }
+    }
+    llvm_unreachable("unknown candidate");
+  }
+
+  /// `applyToClass` on a copy of the module (`trial`: every diagnostic
+  /// held back) or on the module itself (errors held back, the schedules'
+  /// warnings and remarks reported); the first error in `why`.
+  LogicalResult apply(const Candidate &candidate, ModuleOp module,
+                      StringRef key, bool trial, std::string &name,
                       std::string &why) {
     ScopedDiagnosticHandler capture(&getContext(), [&](Diagnostic &diag) {
       bool error = diag.getSeverity() == DiagnosticSeverity::Error;
@@ -54,20 +181,7 @@ struct CocoAutoschedulePass
         why = diag.str();
       return success(trial || error);
     });
-    if (!candidate.pipeline.empty()) {
-      if (trial) {
-        PassManager pm(&getContext(), ModuleOp::getOperationName());
-        if (failed(parsePassPipeline(candidate.pipeline, pm)) ||
-            failed(pm.run(module)))
-          return failure();
-      } else {
-        OpPassManager pm(ModuleOp::getOperationName());
-        if (failed(parsePassPipeline(candidate.pipeline, pm)) ||
-            failed(runPipeline(pm, module)))
-          return failure();
-      }
-    }
-    return candidate.extra ? candidate.extra(module) : success();
+    return applyToClass(candidate, module, key, name);
   }
 
   /// The predicted time of one call of every defined function (private
@@ -93,53 +207,49 @@ struct CocoAutoschedulePass
     return total;
   }
 
-  SmallVector<Candidate> candidates(ModuleOp module) {
-    SmallVector<Candidate> list = {{"AR-C", "", nullptr}};
-    bool splittable = false;
-    SmallVector<int64_t> multiAxisInner;
-    SmallVector<Operation *> overlappable;
-    module.walk([&](AllReduceOp op) {
-      splittable |= op.getInput().getType().getRank() > 0;
-      SmallVector<int64_t> axes = op.getCommAxes();
-      if (axes.size() > 1 && op.getInput().getType().getRank() > 0 &&
-          !llvm::is_contained(multiAxisInner, axes.back()))
-        multiAxisInner.push_back(axes.back());
-      if (op.getInput().getDefiningOp<MatmulOp>())
-        overlappable.push_back(op);
-    });
-    if (splittable) {
-      list.push_back({"RS-C-AG", "coco-split,coco-reorder", nullptr});
-      if (!state.empty()) {
-        std::string names = llvm::join(state, ",");
-        list.push_back(
-            {"RS-C-AG+shard-state(" + names + ")",
-             "coco-split,coco-reorder,coco-shard-state{args=" + names + "}",
-             nullptr});
+  /// The candidates for the class of `op`.
+  SmallVector<Candidate> candidatesFor(AllReduceOp op) {
+    SmallVector<Candidate> list = {Candidate{}};
+    int64_t rank = op.getInput().getType().getRank();
+    if (rank > 0)
+      for (bool shard : {false, true}) {
+        if (shard && state.empty())
+          continue;
+        for (bool fused : {false, true}) {
+          Candidate split;
+          split.kind = Candidate::Split;
+          split.fused = fused;
+          split.shardState = shard;
+          list.push_back(split);
+        }
       }
+    SmallVector<int64_t> axes = op.getCommAxes();
+    if (axes.size() > 1 && rank > 0) {
+      Candidate hierarchical;
+      hierarchical.kind = Candidate::Hierarchical;
+      hierarchical.inner = axes.back();
+      list.push_back(hierarchical);
     }
-    for (int64_t inner : multiAxisInner)
-      list.push_back({llvm::formatv("hierarchical(inner={0})+reorder", inner),
-                      llvm::formatv("coco-hierarchical-all-reduce{{inner={0}},"
-                                    "coco-reorder",
-                                    inner),
-                      nullptr});
-    if (!overlappable.empty())
-      for (int64_t chunks : {2, 4, 8})
-        list.push_back({llvm::formatv("ol(MM,AR)-C x{0}", chunks), "",
-                        [chunks](ModuleOp copy) -> LogicalResult {
-                          IRRewriter rewriter(copy.getContext());
-                          SmallVector<AllReduceOp> pairs;
-                          copy.walk([&](AllReduceOp op) {
-                            if (op.getInput().getDefiningOp<MatmulOp>())
-                              pairs.push_back(op);
-                          });
-                          for (AllReduceOp op : pairs)
-                            if (failed(markForOverlap(rewriter, op, chunks)))
-                              return failure();
-                          return success();
-                        }});
+    if (op.getInput().getDefiningOp<MatmulOp>())
+      for (int64_t chunks : {2, 4, 8}) {
+        Candidate overlap;
+        overlap.kind = Candidate::Overlap;
+        overlap.chunks = chunks;
+        list.push_back(overlap);
+      }
     return list;
   }
+
+  /// One class's decision.
+  struct Decision {
+    std::string key;
+    Candidate chosen;
+    std::string name, ranking, skipped;
+    double seconds = 0;
+    size_t members = 0;
+    /// Where it is reported: the class's first all_reduce in the input.
+    Operation *at = nullptr;
+  };
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
@@ -149,54 +259,111 @@ struct CocoAutoschedulePass
       return signalPassFailure();
     const cost::Model &model = *loaded;
 
-    struct Priced {
-      Candidate candidate;
-      double seconds;
-    };
-    SmallVector<Priced> priced;
-    SmallVector<std::string> skipped;
+    // The classes, in program order, with where each is reported.
+    SmallVector<std::pair<std::string, Operation *>> classes;
+    llvm::StringSet<> seen;
+    module.walk([&](AllReduceOp op) {
+      std::string key = classOf(op);
+      if (seen.insert(key).second)
+        classes.push_back({key, op});
+    });
+
+    // The program as chosen so far; class by class, each candidate on a
+    // copy of it.
+    OwningOpRef<ModuleOp> current = module.clone();
+    SmallVector<Decision> decisions;
+    double predicted = 0;
     {
       QuietScheduleRemarks quiet;
-      for (const Candidate &candidate : candidates(module)) {
-        OwningOpRef<ModuleOp> copy = module.clone();
-        std::string why;
-        if (failed(apply(candidate, *copy, /*trial=*/true, why))) {
-          skipped.push_back(candidate.name + " (" +
-                            (why.empty() ? "does not apply" : why) + ")");
+      std::string why;
+      FailureOr<double> asIs = predict(*current, model, why);
+      if (failed(asIs)) {
+        module.emitError() << "coco-autoschedule: the program cannot be "
+                              "priced: "
+                           << why;
+        return signalPassFailure();
+      }
+      predicted = *asIs;
+      for (auto [key, at] : classes) {
+        struct Priced {
+          Candidate candidate;
+          std::string name;
+          double seconds;
+          OwningOpRef<ModuleOp> program;
+        };
+        SmallVector<Priced> priced;
+        SmallVector<std::string> skipped;
+        // (An earlier class's schedule cannot remove another class's
+        // all_reduces; should one, there is nothing left to choose for.)
+        SmallVector<AllReduceOp> members = membersOf(*current, key);
+        if (members.empty())
           continue;
+        for (const Candidate &candidate : candidatesFor(members.front())) {
+          OwningOpRef<ModuleOp> copy = current->clone();
+          std::string name, why;
+          if (failed(apply(candidate, *copy, key, /*trial=*/true, name, why))) {
+            skipped.push_back(candidate.name() + " (" +
+                              (why.empty() ? "does not apply" : why) + ")");
+            continue;
+          }
+          FailureOr<double> seconds = predict(*copy, model, why);
+          if (failed(seconds)) {
+            skipped.push_back(name + " (cannot be priced: " + why + ")");
+            continue;
+          }
+          priced.push_back({candidate, name, *seconds, std::move(copy)});
         }
-        FailureOr<double> seconds = predict(*copy, model, why);
-        if (failed(seconds)) {
-          skipped.push_back(candidate.name + " (cannot be priced: " + why +
-                            ")");
-          continue;
-        }
-        priced.push_back({candidate, *seconds});
+        // AR-C always applies and prices (the program as it is did).
+        assert(!priced.empty() && "AR-C is always a candidate");
+        // The fastest; on a tie the earlier (simpler) candidate.
+        std::stable_sort(priced.begin(), priced.end(),
+                         [](const Priced &a, const Priced &b) {
+                           return a.seconds < b.seconds;
+                         });
+        Decision decision;
+        decision.key = key;
+        decision.at = at;
+        decision.members = members.size();
+        decision.chosen = priced.front().candidate;
+        decision.name = priced.front().name;
+        decision.seconds = priced.front().seconds;
+        for (const Priced &entry : priced)
+          decision.ranking += (decision.ranking.empty() ? "" : ", ") +
+                              entry.name + " " + milliseconds(entry.seconds);
+        decision.skipped = llvm::join(skipped, "; ");
+        predicted = decision.seconds;
+        current = std::move(priced.front().program);
+        decisions.push_back(std::move(decision));
       }
     }
-    if (priced.empty()) {
-      module.emitError() << "coco-autoschedule: no candidate could be "
-                            "priced: "
-                         << llvm::join(skipped, "; ");
-      return signalPassFailure();
+
+    // The remarks: the sum-up at the functions that communicate (the
+    // module's first function if none does), then one per class at its
+    // first all_reduce, with the ranking.
+    std::string with = " with " + model.getProfile().name;
+    auto describe = [](const Decision &decision) {
+      return llvm::formatv("{0} all_reduce{1} of {2}", decision.members,
+                           decision.members == 1 ? "" : "s", decision.key)
+          .str();
+    };
+    std::string summary;
+    if (decisions.empty()) {
+      summary = "chose AR-C: no all_reduce to schedule; predicted " +
+                milliseconds(predicted) + " per step" + with;
+    } else if (decisions.size() == 1) {
+      const Decision &only = decisions.front();
+      summary = "chose " + only.name + ": predicted " +
+                milliseconds(only.seconds) + " per step" + with +
+                " (ranking: " + only.ranking + ")";
+      if (!only.skipped.empty())
+        summary += "; left out: " + only.skipped;
+    } else {
+      SmallVector<std::string> choices;
+      for (const Decision &decision : decisions)
+        choices.push_back(decision.name + " for " + describe(decision));
+      summary = "chose " + llvm::join(choices, "; ") + ": predicted " +
+                milliseconds(predicted) + " per step" + with;
     }
-    // The fastest; on a tie the earlier (simpler) candidate.
-    std::stable_sort(
-        priced.begin(), priced.end(),
-        [](const Priced &a, const Priced &b) { return a.seconds < b.seconds; });
-    const Priced &best = priced.front();
-    std::string ranking;
-    for (const Priced &entry : priced)
-      ranking += (ranking.empty() ? "" : ", ") + entry.candidate.name + " " +
-                 milliseconds(entry.seconds);
-    std::string message = "chose " + best.candidate.name + ": predicted " +
-                          milliseconds(best.seconds) + " per step with " +
-                          model.getProfile().name + " (ranking: " + ranking +
-                          ")";
-    if (!skipped.empty())
-      message += "; left out: " + llvm::join(skipped, "; ");
-    // At the functions that communicate (the module's first function if
-    // none does).
     bool reported = false;
     for (auto function : module.getOps<func::FuncOp>())
       if (!function.isExternal() && function
@@ -204,20 +371,34 @@ struct CocoAutoschedulePass
                                           return WalkResult::interrupt();
                                         })
                                         .wasInterrupted()) {
-        remarkApplied(function, "autoschedule", message);
+        remarkApplied(function, "autoschedule", summary);
         reported = true;
       }
     if (!reported)
       for (auto function : module.getOps<func::FuncOp>()) {
-        remarkApplied(function, "autoschedule", message);
+        remarkApplied(function, "autoschedule", summary);
         break;
       }
+    for (const Decision &decision : decisions) {
+      std::string message = "chose " + decision.name + " for " +
+                            describe(decision) + ": predicted " +
+                            milliseconds(decision.seconds) +
+                            " per step (ranking: " + decision.ranking + ")";
+      if (!decision.skipped.empty())
+        message += "; left out: " + decision.skipped;
+      remarkApplied(decision.at, "autoschedule", message);
+    }
 
-    std::string why;
-    if (failed(apply(best.candidate, module, /*trial=*/false, why))) {
-      module.emitError() << "coco-autoschedule: applying "
-                         << best.candidate.name << " failed: " << why;
-      return signalPassFailure();
+    // The choices, on the module itself.
+    for (const Decision &decision : decisions) {
+      std::string name, why;
+      if (failed(apply(decision.chosen, module, decision.key,
+                       /*trial=*/false, name, why))) {
+        module.emitError() << "coco-autoschedule: applying " << decision.name
+                           << " to the all_reduces of " << decision.key
+                           << " failed: " << why;
+        return signalPassFailure();
+      }
     }
   }
 };

@@ -26,6 +26,27 @@ namespace mlir::coco {
 using namespace mlir;
 using namespace mlir::coco;
 
+//===----------------------------------------------------------------------===//
+// Global view: the schedule's request
+//===----------------------------------------------------------------------===//
+
+LogicalResult mlir::coco::markForFusion(RewriterBase &rewriter,
+                                        ReduceScatterOp op,
+                                        SymbolTableCollection &symbols) {
+  if (std::optional<std::string> why = whyStaysUnfused(op, symbols))
+    return op.emitOpError() << "cannot fold into its consumers: " << *why;
+  rewriter.modifyOpInPlace(
+      op, [&] { op->setAttr(kFuseReduceScatterAttr, rewriter.getUnitAttr()); });
+  remarkApplied(op, "fuse-reduce-scatter",
+                "reduce_scatter marked: the pipeline folds it into its "
+                "consumers' loop");
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Rank-local view: the rewrite
+//===----------------------------------------------------------------------===//
+
 /// How a failed precondition is reported: an error when the fold was asked
 /// for this op (transform op), a warning (the user asked for the fusion:
 /// pass or pipeline option) when the pass leaves it alone.
@@ -192,10 +213,17 @@ struct CocoFuseReduceScatterPass
     SymbolTableCollection symbols;
     SmallVector<CommReduceScatterOp> targets;
     getOperation().walk([&](CommReduceScatterOp op) {
-      if (runsAlong(op, axes) &&
-          succeeded(checkFold(op, symbols, Report::Remark)))
+      // A marked op is folded whatever the axes filter says: a schedule
+      // asked for this one.
+      bool asked = markedOnly ? op->hasAttr(kFuseReduceScatterAttr)
+                              : (op->hasAttr(kFuseReduceScatterAttr) ||
+                                 runsAlong(op, axes));
+      if (asked && succeeded(checkFold(op, symbols, Report::Remark)))
         targets.push_back(op);
     });
+    // Nothing to fold: the IR is not verified again.
+    if (targets.empty())
+      return markAllAnalysesPreserved();
     IRRewriter rewriter(&getContext());
     for (CommReduceScatterOp op : targets)
       (void)foldReduceScatterIntoElementwise(rewriter, op, symbols);

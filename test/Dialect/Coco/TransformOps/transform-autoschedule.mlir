@@ -8,12 +8,12 @@
 // RUN: sed 's|@PROFILE@|%S/../Transforms/Inputs/memory-bound.json|' %s > %t.mlir
 // RUN: coco-opt %t.mlir --transform-interpreter --remarks-filter=coco-autoschedule 2>&1 | FileCheck %s
 
-// CHECK: remark: [Passed] applied | Category:coco-autoschedule | Function=step | Remark="chose RS-C-AG+shard-state(m): predicted {{[0-9.]+}} ms per step with memory-bound (test)
+// CHECK: remark: [Passed] applied | Category:coco-autoschedule | Function=step | Remark="chose fuse(RS-C-AG)+shard-state(m): predicted {{[0-9.]+}} ms per step with memory-bound (test)
 // The script's next step ran on the scheduled module: the marker it set.
 // CHECK-LABEL: func.func @step(%arg0
 // CHECK-SAME: !coco.dtensor<4096xf32, sliced<0> on @dp> {coco.name = "m"}
 // CHECK-SAME: attributes {after_autoschedule}
-// CHECK: coco.reduce_scatter sum
+// CHECK: coco.reduce_scatter sum %{{.*}} {coco.fuse_reduce_scatter}
 // CHECK-NOT: coco.all_reduce
 
 !Rep = !coco.dtensor<4096xf32, replicated on @dp>

@@ -117,6 +117,68 @@ module attributes {transform.with_named_sequence} {
 
 // -----
 
+// At the global view, fuse_reduce_scatter marks the reduce_scatter; the
+// pipeline folds it once localized (whatever its fuse-reduce-scatter option
+// says). The op returned is the target, so a script can go on with it.
+coco.grid @two(shape = [2])
+
+// CHECK-LABEL: func @mark_global
+// CHECK: coco.reduce_scatter sum %arg0 dim 0 {coco.fuse_reduce_scatter, marked_again} : !coco.dtensor<8xf32, local on @two>
+func.func @mark_global(%g: !coco.dtensor<8xf32, local on @two>) -> !coco.dtensor<8xf32, sliced<0> on @two> {
+  %s = coco.reduce_scatter sum %g dim 0 : !coco.dtensor<8xf32, local on @two>
+  return %s : !coco.dtensor<8xf32, sliced<0> on @two>
+}
+
+module attributes {transform.with_named_sequence} {
+  transform.named_sequence @__transform_main(%root: !transform.any_op {transform.readonly}) {
+    %rs = transform.structured.match ops{["coco.reduce_scatter"]} in %root : (!transform.any_op) -> !transform.any_op
+    %same = transform.coco.fuse_reduce_scatter %rs : (!transform.any_op) -> !transform.any_op
+    transform.annotate %same "marked_again" : !transform.any_op
+    transform.yield
+  }
+}
+
+// -----
+
+// A global reduce_scatter the fold cannot take is refused at the global
+// view, saying why (transform-alternatives.mlir: a silenceable failure).
+coco.grid @three(shape = [3])
+
+func.func @mark_uneven(%g: !coco.dtensor<8xf32, local on @three>) -> !coco.dtensor<8xf32, sliced<0> on @three> {
+  // expected-error @+1 {{'coco.reduce_scatter' op cannot fold into its consumers: dimension 0 (size 8 on each rank) does not split into 3 equal blocks; the all_to_all exchange needs them equal}}
+  %s = coco.reduce_scatter sum %g dim 0 : !coco.dtensor<8xf32, local on @three>
+  return %s : !coco.dtensor<8xf32, sliced<0> on @three>
+}
+
+module attributes {transform.with_named_sequence} {
+  transform.named_sequence @__transform_main(%root: !transform.any_op {transform.readonly}) {
+    %rs = transform.structured.match ops{["coco.reduce_scatter"]} in %root : (!transform.any_op) -> !transform.any_op
+    %same = transform.coco.fuse_reduce_scatter %rs : (!transform.any_op) -> !transform.any_op
+    transform.yield
+  }
+}
+
+// -----
+
+// Along dimension 1: refused.
+coco.grid @two(shape = [2])
+
+func.func @mark_dim1(%g: !coco.dtensor<4x8xf32, local on @two>) -> !coco.dtensor<4x8xf32, sliced<1> on @two> {
+  // expected-error @+1 {{'coco.reduce_scatter' op cannot fold into its consumers: only a reduce_scatter along dimension 0 is supported}}
+  %s = coco.reduce_scatter sum %g dim 1 : !coco.dtensor<4x8xf32, local on @two>
+  return %s : !coco.dtensor<4x8xf32, sliced<1> on @two>
+}
+
+module attributes {transform.with_named_sequence} {
+  transform.named_sequence @__transform_main(%root: !transform.any_op {transform.readonly}) {
+    %rs = transform.structured.match ops{["coco.reduce_scatter"]} in %root : (!transform.any_op) -> !transform.any_op
+    %same = transform.coco.fuse_reduce_scatter %rs : (!transform.any_op) -> !transform.any_op
+    transform.yield
+  }
+}
+
+// -----
+
 // RS-P2P-C-AG as a schedule: pipeline_send on the stage-to-stage sends, then
 // reorder the receiver's pointwise work onto the slices.
 coco.grid @pp(shape = [2, 2])

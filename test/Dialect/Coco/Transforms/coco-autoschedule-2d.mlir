@@ -6,6 +6,7 @@
 // CHECK: remark: [Passed] applied | Category:coco-autoschedule | Function=step | Remark="chose {{.*}} per step with DGX H100 (published figures) (ranking:
 // CHECK-SAME: hierarchical(inner=1)+reorder {{[0-9.]+}} ms
 // CHECK-SAME: AR-C {{[0-9.]+}} ms
+// CHECK-LABEL: func.func @step(%arg0
 // CHECK-NOT: coco.all_reduce sum %{{.*}} along [0, 1]
 coco.grid @g(shape = [16, 8])
 !L = !coco.dtensor<1048576xf32, [local, local] on @g>

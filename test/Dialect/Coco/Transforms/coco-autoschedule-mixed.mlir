@@ -3,12 +3,13 @@
 // shard w as well as m (state=w,m), coco-autoschedule prices the schedule
 // that keeps the f32 masters sliced and all-gathers only the bf16 copy
 // (benchmarks/README.md: the fastest bf16 step on this machine), and on a
-// memory-bound machine picks it.
+// memory-bound machine picks it, with the bf16 reduce_scatter fused into
+// the update's loop.
 // RUN: coco-opt %s "--coco-autoschedule=profile=%S/Inputs/memory-bound.json state=w,m" --remarks-filter=coco-autoschedule 2>&1 | FileCheck %s
-// CHECK: remark: [Passed] applied | Category:coco-autoschedule | Function=step | Remark="chose RS-C-AG+shard-state(w,m): predicted
+// CHECK: remark: [Passed] applied | Category:coco-autoschedule | Function=step | Remark="chose fuse(RS-C-AG)+shard-state(w,m): predicted
 // CHECK: func.func @step(%arg0: !coco.dtensor<4096xf32, sliced<0> on @dp> {coco.name = "w"}
 // CHECK-SAME: !coco.dtensor<4096xf32, sliced<0> on @dp> {coco.name = "m"}
-// CHECK: coco.reduce_scatter sum %{{.*}} : !coco.dtensor<4096xbf16, local on @dp>
+// CHECK: coco.reduce_scatter sum %{{.*}} {coco.fuse_reduce_scatter} : !coco.dtensor<4096xbf16, local on @dp>
 // CHECK-NOT: coco.all_gather %{{.*}} : !coco.dtensor<4096xf32
 // CHECK: coco.all_gather %{{.*}} : !coco.dtensor<4096xbf16, sliced<0> on @dp>
 // CHECK-NOT: coco.all_gather

@@ -1,26 +1,35 @@
 // coco-autoschedule prices every candidate schedule with the cost model and
 // a machine profile, applies the fastest and remarks the ranking.
 //
-// Memory slow, collectives cheap: the fewer bytes each rank's loop moves,
-// the better, so RS-C-AG, and with the caller's consent (state=m) sharded
-// state on top.
+// Memory slow, collectives cheap, an exchange cheaper than a reduce_scatter
+// (which also sums): the fewer bytes each rank's loop moves, the better, so
+// RS-C-AG, with the caller's consent (state=m) sharded state on top, and
+// the reduce_scatter fused into the update's loop (marked: the pipeline
+// folds it). A remark at the function sums up, one at the all_reduce gives
+// its class's ranking.
 // RUN: coco-opt %s "--coco-autoschedule=profile=%S/Inputs/memory-bound.json state=m" --remarks-filter=coco-autoschedule 2>&1 | FileCheck %s --check-prefix=MEM
-// MEM: coco-autoschedule.mlir:[[@LINE+31]]:1: remark: [Passed] applied | Category:coco-autoschedule | Function=step | Remark="chose RS-C-AG+shard-state(m): predicted {{[0-9.]+}} ms per step with memory-bound (test) (ranking: RS-C-AG+shard-state(m) {{[0-9.]+}} ms, RS-C-AG {{[0-9.]+}} ms, AR-C {{[0-9.]+}} ms)"
+// MEM: coco-autoschedule.mlir:[[@LINE+37]]:1: remark: [Passed] applied | Category:coco-autoschedule | Function=step | Remark="chose fuse(RS-C-AG)+shard-state(m): predicted {{[0-9.]+}} ms per step with memory-bound (test) (ranking: fuse(RS-C-AG)+shard-state(m) {{[0-9.]+}} ms, RS-C-AG+shard-state(m) {{[0-9.]+}} ms, fuse(RS-C-AG) {{[0-9.]+}} ms, RS-C-AG {{[0-9.]+}} ms, AR-C {{[0-9.]+}} ms)"
+// MEM: coco-autoschedule.mlir:[[@LINE+38]]:10: remark: [Passed] applied | Category:coco-autoschedule | Function=step | Remark="chose fuse(RS-C-AG)+shard-state(m) for 1 all_reduce of !coco.dtensor<4096xf32, local on @dp> sum along [0]: predicted {{[0-9.]+}} ms per step (ranking: fuse(RS-C-AG)+shard-state(m)
 // MEM: func.func @step(%arg0
 // MEM-SAME: !coco.dtensor<4096xf32, sliced<0> on @dp> {coco.name = "m"}
-// MEM: coco.reduce_scatter sum
+// MEM: coco.reduce_scatter sum %arg1 dim 0 {coco.fuse_reduce_scatter}
 // MEM-NOT: coco.all_reduce
 //
 // Every collective costs a second: one all_reduce beats a reduce_scatter
-// and its all_gathers; nothing changes.
+// (or an exchange) and its all_gathers; nothing changes.
 // RUN: coco-opt %s "--coco-autoschedule=profile=%S/Inputs/latency-bound.json state=m" --remarks-filter=coco-autoschedule 2>&1 | FileCheck %s --check-prefix=LAT
-// LAT: remark: [Passed] applied | Category:coco-autoschedule | Function=step | Remark="chose AR-C: predicted 1000.{{[0-9]+}} ms per step with latency-bound (test) (ranking: AR-C 1000.{{[0-9]+}} ms, RS-C-AG+shard-state(m) 2000.{{[0-9]+}} ms, RS-C-AG 3000.{{[0-9]+}} ms)"
+// LAT: remark: [Passed] applied | Category:coco-autoschedule | Function=step | Remark="chose AR-C: predicted 1000.{{[0-9]+}} ms per step with latency-bound (test) (ranking: AR-C 1000.{{[0-9]+}} ms, RS-C-AG+shard-state(m) 2000.{{[0-9]+}} ms, fuse(RS-C-AG)+shard-state(m) 2000.{{[0-9]+}} ms, RS-C-AG 3000.{{[0-9]+}} ms, fuse(RS-C-AG) 3000.{{[0-9]+}} ms)"
 // LAT: coco.all_reduce sum
 // LAT-NOT: coco.reduce_scatter
 //
-// The CPU pipeline's schedule=auto runs it first.
-// RUN: coco-opt %s "--coco-lower-to-cpu=schedule=auto profile=%S/Inputs/memory-bound.json state=m" --remarks-filter=coco-autoschedule -o /dev/null 2>&1 | FileCheck %s --check-prefix=PIPE
-// PIPE: Remark="chose RS-C-AG+shard-state(m): predicted
+// The CPU pipeline's schedule=auto runs it first, and folds the marked
+// reduce_scatter although its fuse-reduce-scatter option is off: the
+// gradient is exchanged (all_to_all), never reduce-scattered.
+// RUN: coco-opt %s "--coco-lower-to-cpu=schedule=auto profile=%S/Inputs/memory-bound.json state=m" --remarks-filter=coco-autoschedule 2>&1 | FileCheck %s --check-prefix=PIPE
+// PIPE: Remark="chose fuse(RS-C-AG)+shard-state(m): predicted
+// PIPE-NOT: coco_rt_reduce_scatter
+// PIPE: llvm.call @coco_rt_all_to_all
+// PIPE-NOT: coco_rt_reduce_scatter
 // A misspelled mode is an error, not the program left as it is.
 // RUN: not coco-opt %s "--coco-lower-to-cpu=schedule=atuo" 2>&1 | FileCheck %s --check-prefix=MODE
 // MODE: for the --schedule option: Cannot find option named 'atuo'

@@ -39,6 +39,14 @@ class GlobalViewOp
 /// (verified) by the dialect, like the argument attributes.
 constexpr llvm::StringLiteral kOverlapChunksAttr = "coco.overlap_chunks";
 
+/// The attribute (unit) by which a schedule asks coco-fuse-reduce-scatter
+/// (which runs on the rank-local view, inside the pipelines) to fold a
+/// reduce_scatter into its consumers' loop, whatever the pipelines'
+/// fuse-reduce-scatter option says; coco-localize carries it to the
+/// rank-local op.
+constexpr llvm::StringLiteral kFuseReduceScatterAttr =
+    "coco.fuse_reduce_scatter";
+
 /// The number of ranks of the group over `axes` of a grid of `extents`
 /// (ShapedType::kDynamic if one of them is '?'). The axes must be in range.
 int64_t groupSize(ArrayRef<int64_t> extents, ArrayRef<int64_t> axes);
@@ -75,5 +83,15 @@ std::string describeAxis(FlatSymbolRefAttr grid, int64_t axis);
 
 #define GET_OP_CLASSES
 #include "coco/Dialect/Coco/IR/CocoOps.h.inc"
+
+namespace mlir::coco {
+/// Why coco-fuse-reduce-scatter will leave the global-view `op` unfused
+/// once it is localized, or std::nullopt when it folds: it needs dim 0 of a
+/// static shape, this rank's part of dim 0 (split by the axes slicing it
+/// already) in equal blocks over grid axes of static extent. The schedule
+/// that marks it, the cost model and the rank-local pass agree through it.
+std::optional<std::string> whyStaysUnfused(ReduceScatterOp op,
+                                           SymbolTableCollection &symbols);
+} // namespace mlir::coco
 
 #endif // COCO_DIALECT_COCO_IR_COCOOPS_H

@@ -106,12 +106,18 @@ def CocoShardStateOp : Coco_TransformOp<"shard_state"> {
 }
 
 def CocoFuseReduceScatterOp : Coco_TransformOp<"fuse_reduce_scatter"> {
-  let summary = "Folds a rank-local reduce_scatter into its consumers";
+  let summary = "Folds a reduce_scatter into its consumers";
   let description = [{
     Targets `coco.comm.reduce_scatter` ops of the rank-local view (after
     coco-localize): each becomes an all_to_all plus an elementwise sum that
     elementwise fusion merges into the consumers (see
     coco-fuse-reduce-scatter). Returns the elementwise sums.
+
+    Or `coco.reduce_scatter` ops of the global view: each is marked
+    `coco.fuse_reduce_scatter`, and the pipelines fold it once localized,
+    whatever their fuse-reduce-scatter option says. Returns the targets.
+    A target the fold cannot take (not along dim 0, a dynamic shape or
+    axis, unequal blocks) is a silenceable failure saying why.
   }];
   let arguments = (ins TransformHandleTypeInterface:$target);
   let results = (outs TransformHandleTypeInterface:$result);

@@ -112,14 +112,17 @@ def CocoAutoschedulePass : Pass<"coco-autoschedule", "ModuleOp"> {
     one) and the cost model (coco/CostModel), the time of the program under
     each candidate schedule, applies the fastest (possibly none) and
     remarks the ranking with the predicted times (category
-    coco-autoschedule; `--remarks-filter='coco-.*'`). Candidates: AR-C (no
-    change); RS-C-AG (split + reorder); RS-C-AG + shard-state of the
-    arguments named in `state` (the caller agrees to pass their blocks);
-    hierarchical all-reduce over each axis of multi-axis all_reduces (+
-    reorder); the overlap of each matmul + all_reduce in 2, 4 and 8 chunks.
-    A candidate whose preconditions fail is left out with a remark saying
-    why. Schedules apply to the whole module (every collective group at
-    once).
+    coco-autoschedule; `--remarks-filter='coco-.*'`). It chooses for each
+    class of all_reduces (one input type, reduction, grid axes and kind of
+    producer), class by class in program order, pricing the whole program
+    as chosen so far. Candidates: AR-C (no change); RS-C-AG (split +
+    reorder); fuse(RS-C-AG) (its reduce_scatters marked
+    `coco.fuse_reduce_scatter`, which the pipelines fold); both with
+    shard-state of the arguments named in `state` that the split leaves
+    sliced (the caller agrees to pass their blocks); the hierarchical
+    all-reduce over the last axis of a multi-axis all_reduce (+ reorder);
+    the overlap of a matmul + all_reduce in 2, 4 and 8 chunks. A candidate
+    whose preconditions fail is left out with a remark saying why.
   }];
   let options = [
     Option<"profile", "profile", "std::string", "\"\"",
@@ -219,12 +222,17 @@ def CocoFuseReduceScatterPass
     merges with the pointwise consumers: the reduction happens inside the
     consumer's loop instead of a separate sweep over memory (CoCoNet's
     fused reduce-scatter + compute). Reduce-scatters on other dims, dynamic
-    axes or blocks of unequal size stay as they are, with a remark saying
-    why.
+    axes or blocks of unequal size stay as they are, with a warning saying
+    why. With `marked-only`, only the reduce_scatters a schedule marked
+    `coco.fuse_reduce_scatter` at the global view (coco-autoschedule,
+    `transform.coco.fuse_reduce_scatter`) fold; the pipelines run it so
+    when their fuse-reduce-scatter option is off.
   }];
   let options = [
     ListOption<"axes", "axes", "int64_t",
-               "only collectives along exactly these grid axes (default: all)">
+               "only collectives along exactly these grid axes (default: all)">,
+    Option<"markedOnly", "marked-only", "bool", "false",
+           "only the reduce_scatters marked coco.fuse_reduce_scatter">
   ];
   let dependentDialects = ["::mlir::linalg::LinalgDialect",
                            "::mlir::tensor::TensorDialect"];

@@ -146,6 +146,13 @@ LogicalResult checkOverlap(Operation *collective, int64_t chunks);
 LogicalResult markForOverlap(RewriterBase &rewriter, Operation *collective,
                              int64_t chunks);
 
+/// CoCoNet's fused reduce-scatter + compute at the global view: marks `op`
+/// with kFuseReduceScatterAttr where coco-fuse-reduce-scatter will fold it
+/// (whyStaysUnfused; else an error saying why); the pipelines then fold it
+/// whatever their fuse-reduce-scatter option says.
+LogicalResult markForFusion(RewriterBase &rewriter, ReduceScatterOp op,
+                            SymbolTableCollection &symbols);
+
 /// Rank-local: folds a dim-0 coco.comm.reduce_scatter on a static axis into
 /// an all_to_all plus an elementwise sum of the received chunks (see
 /// coco-fuse-reduce-scatter). Returns the value replacing its result.
