@@ -64,8 +64,13 @@ def main():
     lines = ["# Predictions at scale", "",
              f"`python3 benchmarks/predict_scale.py` with `{os.path.relpath(args.profile, ROOT)}` "
              "(numbers from published figures, each with its source in the profile). "
-             "8 GPUs per node, NVLink inside, InfiniBand across; collectives use the ring "
-             "inside a node and NCCL's hierarchical form across nodes (reduce-scatter in the "
+             "8 GPUs per node, NVLink inside, InfiniBand across (one port per GPU). Inside a "
+             "node a collective is the ring; across nodes the fastest of the algorithms NCCL "
+             "picks among (its src/graph/tuning.cc): the ring over every GPU, laid so that the "
+             "8 GPUs of a node each cross to the next node on their own port (so a node sends "
+             "8 x 50 GB/s; every step pays the latency of the slowest link it crosses), and for "
+             "all_reduce the tree (a chain in the node, log2(nodes) network steps, up and down, "
+             "at 0.9 of the ring's bandwidth); or the hierarchical form (reduce-scatter in the "
              "node, all-reduce across nodes on 1/8 of the data, all-gather in the node). "
              "No GPU ran any of this: these are the model's predictions, to be replaced by "
              "`coco-calibrate` runs on real machines.", "",
@@ -89,10 +94,12 @@ def main():
             versus = "within the range"
         lines.append(f"| {gpus} | {max(1, gpus // 8)} | {ms:.2f} | {busbw:.0f} | {low}-{high} | {versus} |")
     lines += ["", "Published figures: " + PUBLISHED[8][1] + "; " + PUBLISHED["multi"][1] + ".",
-              "Across nodes the model's hierarchical ring is bounded by each GPU's 50 GB/s "
-              "InfiniBand port; the published multi-node figures come from NCCL's NVLink SHARP "
-              "and InfiniBand SHARP (in-network reduction) paths, which the model does not have "
-              "yet: a level with in-switch reduction is the next refinement.", ""]
+              "Across nodes the bandwidth is the node's 8 InfiniBand ports (400 GB/s), under "
+              "NVLink's 450. The ring's latency grows with the GPUs (every GPU is a step) and "
+              "the tree's with log2(nodes), so from a few dozen nodes the tree is the one "
+              "predicted, at 0.9 of the ring's bandwidth. The published multi-node range was "
+              "measured on a few nodes; the model has no NVLink SHARP or InfiniBand SHARP "
+              "(in-network reduction), which NCCL uses where the switches offer it.", ""]
 
     lines += ["## Optimizer steps", "",
               f"{args.parameters / 2 ** 30:g} G f32 parameters, data parallel over all GPUs: "

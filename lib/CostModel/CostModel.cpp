@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <limits>
 
 using namespace mlir::coco::cost;
 using llvm::Expected;
@@ -325,7 +326,7 @@ Expected<double> Model::ring(Collective kind, double bytes, int64_t ranks,
     }
     return 0.0;
   };
-  // Across levels, NCCL's hierarchical form: reduce-scatter inside the
+  // Across levels, the hierarchical form: reduce-scatter inside the
   // inner groups, the collective across them on 1/r of the data (each inner
   // rank on its own link), all-gather inside.
   // `inner`: how many of the r ranks share a group of this level.
@@ -371,7 +372,56 @@ Expected<double> Model::ring(Collective kind, double bytes, int64_t ranks,
   };
   double inner =
       together > 0 ? double(together) : double(profile.levels.front().ranks);
-  return at(0, kind, bytes, double(ranks), inner);
+  double r = double(ranks);
+  double hierarchical = at(0, kind, bytes, r, inner);
+  if (profile.levels.size() < 2 || r <= inner ||
+      (kind != Collective::AllReduce && kind != Collective::ReduceScatter &&
+       kind != Collective::AllGather))
+    return hierarchical;
+
+  // NCCL's own algorithms across levels (src/graph/tuning.cc), which it
+  // picks by the same kind of prediction: the fastest of them, or of the
+  // hierarchical form, is what the collective costs.
+  // spanned[j]: how many groups of level j the r ranks span (one at the
+  // top level); a group of level j holds size[j] of them.
+  size_t top = profile.levels.size() - 1;
+  llvm::SmallVector<double> spanned, size;
+  for (size_t j = 0; j <= top; ++j) {
+    size.push_back(j == 0 ? inner : size.back() * profile.levels[j].ranks);
+    spanned.push_back(j == top ? 1.0 : std::ceil(r / size.back()));
+  }
+  // The ring over every rank, laid so that each crossing of a level-j
+  // boundary runs on a link of its own of that level, one per rank of the
+  // group below (rail-aligned channels, one per NIC): a rank's bandwidth is
+  // the slowest of the level-0 link and, at each level j >= 1 it crosses,
+  // size[j-1] x that level's link. Each ring step pays the latency of the
+  // highest level it crosses: r - spanned[0] steps inside level-0 groups,
+  // spanned[j-1] - spanned[j] crossing level j.
+  double bandwidth = std::numeric_limits<double>::infinity(), latency = 0;
+  double below = r;
+  for (size_t j = 0; j <= top; ++j) {
+    const Level &level = profile.levels[j];
+    double steps = below - spanned[j];
+    if (steps > 0) {
+      latency += steps * level.latency;
+      double links = j == 0 ? 1.0 : std::min(r, size[j - 1]);
+      bandwidth = std::min(bandwidth, links * level.bandwidth);
+    }
+    below = spanned[j];
+  }
+  double passes = kind == Collective::AllReduce ? 2 : 1;
+  double ring = passes * latency + passes * (r - 1) / r * bytes / bandwidth;
+  if (kind != Collective::AllReduce)
+    return std::min(hierarchical, ring);
+  // The tree (all_reduce only): a chain inside each level-0 group and a
+  // binary tree of log2 steps at each level above, up and down; it carries
+  // the whole message each way at 0.9 of the ring's bandwidth.
+  double treeLatency = (std::min(r, inner) - 1) * profile.levels[0].latency;
+  for (size_t j = 1; j <= top; ++j)
+    treeLatency += std::ceil(std::log2(spanned[j - 1] / spanned[j])) *
+                   profile.levels[j].latency;
+  double tree = 2 * treeLatency + 2 * bytes / (0.9 * bandwidth);
+  return std::min({hierarchical, ring, tree});
 }
 
 double Model::loop(double bytes) const { return bytes / profile.copyBandwidth; }

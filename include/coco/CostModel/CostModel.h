@@ -10,8 +10,10 @@
 //     every rank copying, matmul throughput, and the cost of one more chunk
 //     of an overlapped matmul + collective;
 //   * a Model over it: the time of a collective (the measured line, or the
-//     ring algorithm on the levels), of a fused loop (bytes / bandwidth),
-//     of a matmul (flops / throughput), and of an overlapped pair.
+//     ring algorithm on the levels; across levels the fastest of NCCL's
+//     rail-aligned ring, its tree and the hierarchical form), of a fused loop
+//     (bytes / bandwidth), of a matmul (flops / throughput), and of an
+//     overlapped pair.
 //
 // Sizes are bytes of the whole tensor the collective works on as one rank
 // sees it: the input of all_reduce, reduce_scatter, broadcast, reduce,
@@ -102,7 +104,9 @@ public:
 
   /// Seconds for `kind` on `bytes` over a group of `ranks`: the measured
   /// line for that many ranks if the profile has one, else the ring
-  /// algorithm on the levels (hierarchical across levels). `together`: how
+  /// algorithm on the levels (across levels, the fastest of the
+  /// hierarchical form, NCCL's ring over every rank with each level's links
+  /// used in parallel, and for all_reduce NCCL's tree). `together`: how
   /// many of the group's ranks share one group of the innermost level (a
   /// node); by default as many as fit. A group whose ranks are each on
   /// another node (a data-parallel axis outside a node's tensor-parallel

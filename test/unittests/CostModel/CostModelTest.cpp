@@ -154,15 +154,32 @@ TEST(CostModel, RingOnOneLevel) {
               1e-12);
 }
 
-TEST(CostModel, HierarchicalAcrossLevels) {
+TEST(CostModel, AcrossLevelsTheFastestOfNCCLsAlgorithms) {
   Model m = model();
-  // 32 ranks = 4 nodes of 8, 8 MB:
-  //   reduce_scatter in the node: 7 * 1 us + 7/8 * 8e6 / 1e11 = 7 + 70 us
-  //   all_reduce of 1 MB over 4 nodes: 2*3*5 us + 2*3/4 * 1e6 / 1e10 = 30 + 150
-  //   all_gather in the node: 77 us
-  double expected = (7 + 70 + 30 + 150 + 7 + 70) * 1e-6;
-  EXPECT_NEAR(expectTime(m.collective(Collective::AllReduce, 8e6, 32)),
-              expected, 1e-12);
+  // 32 ranks = 4 nodes of 8 (node: 1 us, 100 GB/s; network: 5 us, 10 GB/s
+  // per rank, so 8 x 10 = 80 GB/s out of a node), 8 MB.
+  // Hierarchical: reduce_scatter in the node 7 us + 7/8 * 8e6 / 1e11 =
+  // 7 + 70 us; all_reduce of 1 MB over 4 nodes 2*3*5 us + 2*3/4 * 1e6 /
+  // 1e10 = 30 + 150 us; all_gather in the node 77 us.
+  double hierarchical = (7 + 70 + 30 + 150 + 7 + 70) * 1e-6;
+  // Ring over all 32: 28 steps inside nodes (1 us), 3 across (5 us), each
+  // twice; the slowest link is the node's 80 GB/s out.
+  double ring = 2 * (28 * 1e-6 + 3 * 5e-6) + 2 * 31.0 / 32 * 8e6 / 80e9;
+  // Tree: a chain of 7 in the node, log2(4) = 2 network steps, up and
+  // down; the message each way at 0.9 x 80 GB/s.
+  double tree = 2 * (7 * 1e-6 + 2 * 5e-6) + 2 * 8e6 / (0.9 * 80e9);
+  EXPECT_LT(tree, ring);
+  EXPECT_LT(ring, hierarchical);
+  EXPECT_NEAR(expectTime(m.collective(Collective::AllReduce, 8e6, 32)), tree,
+              1e-12);
+  // reduce_scatter has no tree: the ring (once round), not the
+  // hierarchical 77 + 15 + 75 us.
+  EXPECT_NEAR(expectTime(m.collective(Collective::ReduceScatter, 8e6, 32)),
+              (28 * 1e-6 + 3 * 5e-6) + 31.0 / 32 * 8e6 / 80e9, 1e-12);
+  // 1 GB on 32 ranks: bandwidth decides, and the ring's (r-1)/r beats the
+  // tree's 0.9.
+  EXPECT_NEAR(expectTime(m.collective(Collective::AllReduce, 1e9, 32)),
+              2 * (28 * 1e-6 + 3 * 5e-6) + 2 * 31.0 / 32 * 1e9 / 80e9, 1e-12);
 }
 
 TEST(CostModel, GroupsAcrossNodesUseTheOuterLinks) {
@@ -175,12 +192,16 @@ TEST(CostModel, GroupsAcrossNodesUseTheOuterLinks) {
   // The same 4 ranks inside one node: 21 us (RingOnOneLevel).
   EXPECT_NEAR(expectTime(m.collective(Collective::AllReduce, 1e6, 4, 4)), 21e-6,
               1e-12);
-  // 16 ranks, 2 per node: reduce_scatter over the pair, all_reduce of half
-  // over 8 nodes, all_gather over the pair.
+  // 16 ranks, 2 per node: two network links out of a node (20 GB/s). The
+  // hierarchical form (reduce_scatter over the pair, all_reduce of half over
+  // 8 nodes, all_gather over the pair) loses to the tree: a chain of 2,
+  // log2(8) = 3 network steps, up and down, 1 MB each way at 0.9 x 20 GB/s.
   double pair = 1e-6 + 0.5 * 1e6 / 1e11;
   double nodes = 2 * 7 * 5e-6 + 2 * 7.0 / 8 * 0.5e6 / 1e10;
-  EXPECT_NEAR(expectTime(m.collective(Collective::AllReduce, 1e6, 16, 2)),
-              2 * pair + nodes, 1e-12);
+  double tree = 2 * (1e-6 + 3 * 5e-6) + 2 * 1e6 / (0.9 * 20e9);
+  EXPECT_LT(tree, 2 * pair + nodes);
+  EXPECT_NEAR(expectTime(m.collective(Collective::AllReduce, 1e6, 16, 2)), tree,
+              1e-12);
 }
 
 TEST(CostModel, LoopsMatmulsAndOverlap) {
@@ -398,7 +419,9 @@ TEST(CostModel, PricesWhereTheGroupLies) {
   auto dp = program.function();
   mlir::FailureOr<Estimate> estimate = mlir::coco::cost::estimate(dp, m, 32);
   ASSERT_TRUE(mlir::succeeded(estimate));
-  double network = 2 * 3 * 5e-6 + 1.5 * 4096 / 1e10;
+  // 4 ranks, each on another node: NCCL's tree, log2(4) = 2 network steps
+  // up and down (not the ring's 2 x 3), 4 KiB each way at 0.9 x 10 GB/s.
+  double network = 2 * 2 * 5e-6 + 2 * 4096 / (0.9 * 1e10);
   EXPECT_NEAR(estimate->collectives, 2 * network, 1e-15);
 }
 
