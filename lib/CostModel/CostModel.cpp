@@ -132,7 +132,9 @@ Expected<Profile> Profile::parse(StringRef json) {
   for (auto [key, field, required] :
        {std::tuple{"copy_bandwidth_GBps", &profile.copyBandwidth, true},
         std::tuple{"matmul_GFLOPs", &profile.matmulFlops, true},
-        std::tuple{"chunk_overhead_us", &profile.chunkOverhead, false}}) {
+        std::tuple{"chunk_overhead_us", &profile.chunkOverhead, false},
+        std::tuple{"reduction_ns_per_element", &profile.reductionSeconds,
+                   false}}) {
     Expected<double> x = number(*root, key, "the profile", required);
     if (!x)
       return x.takeError();
@@ -150,6 +152,28 @@ Expected<Profile> Profile::parse(StringRef json) {
   profile.copyBandwidth *= 1e9;
   profile.matmulFlops *= 1e9;
   profile.chunkOverhead *= 1e-6;
+  profile.reductionSeconds *= 1e-9;
+  if (const llvm::json::Array *loop = root->getArray("loop_bandwidth")) {
+    for (const llvm::json::Value &entry : *loop) {
+      const llvm::json::Object *object = entry.getAsObject();
+      if (!object)
+        return failure("an entry of loop_bandwidth is not an object");
+      Expected<double> size =
+          number(*object, "working_set_bytes", "loop_bandwidth", true);
+      if (!size)
+        return size.takeError();
+      Expected<double> rate = number(*object, "GBps", "loop_bandwidth", true);
+      if (!rate)
+        return rate.takeError();
+      if (*size <= 0 || *rate <= 0)
+        return failure("loop_bandwidth: working_set_bytes and GBps must be "
+                       "positive");
+      profile.loopBandwidth.push_back({*size, *rate * 1e9});
+    }
+    llvm::sort(profile.loopBandwidth);
+  }
+  if (profile.reductionSeconds < 0)
+    return failure("reduction_ns_per_element must not be negative");
   if (profile.copyBandwidth <= 0 || profile.matmulFlops <= 0)
     return failure("copy_bandwidth_GBps and matmul_GFLOPs must be positive");
 
@@ -263,6 +287,10 @@ llvm::json::Value Profile::toJSON() const {
     }
     collectives[nameOf(kind)] = std::move(entries);
   }
+  llvm::json::Array loopList;
+  for (auto [size, rate] : loopBandwidth)
+    loopList.push_back(
+        llvm::json::Object{{"working_set_bytes", size}, {"GBps", rate * 1e-9}});
   llvm::json::Array levelList;
   for (const Level &level : levels)
     levelList.push_back(
@@ -278,6 +306,8 @@ llvm::json::Value Profile::toJSON() const {
       {"matmul_GFLOPs", matmulFlops * 1e-9},
       {"chunk_overhead_us", chunkOverhead * 1e6},
       {"overlap_efficiency", overlapEfficiency},
+      {"reduction_ns_per_element", reductionSeconds * 1e9},
+      {"loop_bandwidth", std::move(loopList)},
       {"collectives", std::move(collectives)},
       {"levels", std::move(levelList)},
   };
@@ -424,7 +454,26 @@ Expected<double> Model::ring(Collective kind, double bytes, int64_t ranks,
   return std::min({hierarchical, ring, tree});
 }
 
-double Model::loop(double bytes) const { return bytes / profile.copyBandwidth; }
+double Model::loop(double bytes, double workingSet) const {
+  const auto &points = profile.loopBandwidth;
+  if (points.empty() || workingSet <= 0)
+    return bytes / profile.copyBandwidth;
+  if (workingSet <= points.front().first)
+    return bytes / points.front().second;
+  if (workingSet >= points.back().first)
+    return bytes / points.back().second;
+  auto upper = std::lower_bound(
+      points.begin(), points.end(), workingSet,
+      [](const std::pair<double, double> &p, double x) { return p.first < x; });
+  auto lower = std::prev(upper);
+  double t = std::log(workingSet / lower->first) /
+             std::log(upper->first / lower->first);
+  return bytes / (lower->second + t * (upper->second - lower->second));
+}
+
+double Model::reduction(double elements) const {
+  return elements * profile.reductionSeconds;
+}
 
 double Model::matmul(double flops) const { return flops / profile.matmulFlops; }
 

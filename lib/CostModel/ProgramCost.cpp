@@ -146,9 +146,12 @@ int64_t sharingANode(ArrayRef<int64_t> extents, ArrayRef<int64_t> axes,
 }
 
 /// The ops of one region (a function body, a branch), priced.
+/// `argumentBytes`: what the function's arguments take on each rank; with
+/// what the loops store, the working set whose loop bandwidth applies.
 FailureOr<Estimate> priceRegion(Region &region, const Model &model,
                                 int64_t worldRanks, const Lowering &lowering,
-                                SymbolTableCollection &symbols) {
+                                SymbolTableCollection &symbols,
+                                double argumentBytes) {
   Estimate total;
   // Bytes the fused loops move: values loaded once (arguments, results of
   // collectives and other non-loop ops) and values stored (loop results
@@ -162,7 +165,7 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
   auto levelOf = [&](Value value) { return levels.lookup(value); };
   llvm::DenseSet<std::pair<Value, int64_t>> loaded; // (value, level)
   llvm::DenseSet<Value> stored;
-  double loopBytes = 0;
+  double loopBytes = 0, storedBytes = 0;
   llvm::DenseMap<Operation *, double> matmulTimes;
   WalkResult walk = region.walk<WalkOrder::PreOrder>([&](Operation *op)
                                                          -> WalkResult {
@@ -178,8 +181,8 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
     if (auto branch = dyn_cast<scf::IfOp>(op)) {
       Estimate worst;
       for (Region *arm : {&branch.getThenRegion(), &branch.getElseRegion()}) {
-        FailureOr<Estimate> priced =
-            priceRegion(*arm, model, worldRanks, lowering, symbols);
+        FailureOr<Estimate> priced = priceRegion(
+            *arm, model, worldRanks, lowering, symbols, argumentBytes);
         if (failed(priced))
           return WalkResult::interrupt();
         if (priced->total() > worst.total())
@@ -276,6 +279,20 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
     }
     if (isElementwise(op) || isa<NormOp, ReduceOp>(op)) {
       bool reduction = isa<NormOp, ReduceOp>(op);
+      if (reduction) {
+        // Its adds form one chain: where the chain is slower than reading
+        // the operand, the difference is time on top of the traffic.
+        Value input = op->getOperand(0);
+        FailureOr<double> bytes = bytesOf(input);
+        if (failed(bytes))
+          return WalkResult::interrupt();
+        unsigned bits = cast<DTensorType>(input.getType())
+                            .getElementType()
+                            .getIntOrFloatBitWidth();
+        double elements = *bytes / double((bits + 7) / 8);
+        total.loops += std::max(0.0, model.reduction(elements) -
+                                         model.loop(*bytes, argumentBytes));
+      }
       for (Value operand : op->getOperands()) {
         Operation *producer = operand.getDefiningOp();
         bool fromLoop = producer && isElementwise(producer);
@@ -297,8 +314,10 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
         // Fused: read from memory, so its loop stored it (once). Unfused
         // loops store every result already.
         if (lowering.fuseElementwise && fromLoop &&
-            stored.insert(operand).second)
+            stored.insert(operand).second) {
           loopBytes += *bytes;
+          storedBytes += *bytes;
+        }
       }
       Value result = op->getResult(0);
       bool leavesLoop =
@@ -310,13 +329,14 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
         if (failed(bytes))
           return WalkResult::interrupt();
         loopBytes += *bytes;
+        storedBytes += *bytes;
       }
     }
     return WalkResult::advance();
   });
   if (walk.wasInterrupted())
     return failure();
-  total.loops += model.loop(loopBytes);
+  total.loops += model.loop(loopBytes, argumentBytes + storedBytes);
   return total;
 }
 } // namespace
@@ -348,5 +368,16 @@ FailureOr<Estimate> mlir::coco::cost::estimate(func::FuncOp function,
                                                int64_t worldRanks,
                                                Lowering lowering) {
   SymbolTableCollection symbols;
-  return priceRegion(function.getBody(), model, worldRanks, lowering, symbols);
+  double argumentBytes = 0;
+  for (BlockArgument argument : function.getArguments()) {
+    if (!isa<DTensorType>(argument.getType()))
+      continue;
+    FailureOr<double> bytes =
+        blockBytes(function, argument.getType(), worldRanks, symbols);
+    if (failed(bytes))
+      return failure();
+    argumentBytes += *bytes;
+  }
+  return priceRegion(function.getBody(), model, worldRanks, lowering, symbols,
+                     argumentBytes);
 }

@@ -13,13 +13,15 @@
 // the least-squares line latency + bytes * seconds/byte over the sweep
 // (coco/CostModel). Also the memory bandwidth while every rank runs a
 // two-read, one-write loop (bytes read + written per second, what a fused
-// loop pays) and the f32 matmul
-// throughput of coco_rt_matmul (OpenBLAS, what compiled matmuls call), per
-// rank with every rank computing. A single level derived from
-// the all_reduce line lets the model predict other rank counts on this
-// machine (the ring formulas). The overlap chunk overhead is the
-// all_reduce latency (one more message per chunk); the overlap efficiency
-// how much of a non-blocking all_reduce of 4 MiB runs under a matmul.
+// loop pays) by the bytes its arrays take, over the sweep and 4 and 16
+// times its largest size (out of the caches), the time per element of a norm's
+// in-order f64 sum (a chain of dependent adds) and the f32 matmul throughput of
+// coco_rt_matmul (OpenBLAS, what compiled matmuls call), per rank with every
+// rank computing. A single level derived from the all_reduce line lets the
+// model predict other rank counts on this machine (the ring formulas). The
+// overlap chunk overhead is the all_reduce latency (one more message per
+// chunk); the overlap efficiency how much of a non-blocking all_reduce of 4 MiB
+// runs under a matmul.
 //
 //===----------------------------------------------------------------------===//
 
@@ -144,6 +146,27 @@ double matmulFlops(int reps) {
   return 2.0 * n * n * n / seconds;
 }
 
+/// Seconds per element of a norm's sum of squares as coco's loops compute
+/// it: squares added one after the other into an f64 accumulator (in order,
+/// so the adds neither vectorize nor overlap: the chain of additions, not
+/// memory, bounds it), every rank at once, over `n` floats.
+double reductionSeconds(int64_t n, int reps) {
+  std::vector<float> x(n, 0.5f);
+  volatile double sink = 0;
+  auto reduce = [&] {
+    double acc = 0;
+    for (int64_t i = 0; i < n; ++i) {
+      float square = x[i] * x[i];
+      acc += double(square);
+    }
+    sink = acc;
+  };
+  double seconds = timeAll({reduce}, reps)[0];
+  if (sink != 0.25 * double(n)) // keeps the loop from being optimized away
+    usage("reduction check failed");
+  return seconds / double(n);
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -199,7 +222,8 @@ int main(int argc, char **argv) {
                               Collective::Exchange,  Collective::SendRecv};
   constexpr size_t kKinds = std::size(kinds);
   std::vector<std::pair<double, double>> points[kKinds];
-  double copyBandwidth = 0;
+  // The triad's bandwidth by its working set (bytes of its two arrays).
+  std::vector<std::pair<double, double>> loopBandwidth;
   for (int64_t bytes : sizes) {
     // Whole blocks per rank, as the common case.
     int64_t n = std::max<int64_t>(ranks, bytes / 4 / ranks * ranks);
@@ -245,22 +269,31 @@ int main(int argc, char **argv) {
             coco_rt_recv("calibrate", comm, COCO_DTYPE_F32, peer, 1, &db);
           }
         },
-        // A fused loop's traffic: two streams read, one written (a
-        // "triad", as an update w = w - lr * g reads and writes).
-        [&] {
-          float *out = b.data();
-          const float *x = a.data(), *y = b.data();
-          for (int64_t i = 0; i < n; ++i)
-            out[i] = y[i] + 0.5f * x[i];
-        },
     };
     std::vector<double> times = timeAll(cases, reps);
     double actual = double(n) * 4;
     for (size_t k = 0; k < kKinds; ++k)
       points[k].push_back({actual, times[k]});
-    // The largest size: the bandwidth out of the caches (3 streams).
-    copyBandwidth = 3 * actual / times[kKinds];
   }
+  // A fused loop's traffic: two streams read, one written (a "triad", as an
+  // update w = w - lr * g reads and writes), by the bytes of its two arrays
+  // (in the caches, or not): from the sweep's smallest size to 16 times its
+  // largest, in steps of 4.
+  for (int64_t bytes = std::max<int64_t>(sizes.front(), 4096);
+       bytes <= 16 * sizes.back(); bytes *= 4) {
+    int64_t n = bytes / 4;
+    std::vector<float> a(n, 1.0f), b(n, 0.0f);
+    auto triad = [&] {
+      float *out = b.data();
+      const float *x = a.data(), *y = b.data();
+      for (int64_t i = 0; i < n; ++i)
+        out[i] = y[i] + 0.5f * x[i];
+    };
+    double seconds = timeAll({triad}, reps)[0];
+    loopBandwidth.push_back({8.0 * double(n), 12.0 * double(n) / seconds});
+  }
+  // The largest: the bandwidth out of the caches.
+  double copyBandwidth = loopBandwidth.back().second;
 
   Profile profile;
   profile.name = name + ", " + std::to_string(ranks) + " ranks";
@@ -272,7 +305,10 @@ int main(int argc, char **argv) {
       profile.measured[kinds[k]][kinds[k] == Collective::SendRecv ? 2 : ranks] =
           Line::fit(points[k]);
   profile.copyBandwidth = copyBandwidth;
+  profile.loopBandwidth = loopBandwidth;
   profile.matmulFlops = matmulFlops(reps);
+  profile.reductionSeconds =
+      reductionSeconds(std::max<int64_t>(sizes.back() / 4, 1 << 18), reps);
   if (ranks > 1) {
     // The ring all_reduce: 2(R-1) steps of latency alpha, 2(R-1)/R of the
     // bytes over each rank's link.

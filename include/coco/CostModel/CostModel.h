@@ -85,8 +85,18 @@ struct Profile {
   std::map<Collective, std::map<int64_t, Line>> measured;
   std::vector<Level> levels;
   double copyBandwidth = 0; ///< bytes/s per rank, every rank copying
+  /// The same loop's bandwidth by the bytes each rank's arrays take (the
+  /// working set: in the caches, or not), ascending; empty: copyBandwidth
+  /// at every size.
+  std::vector<std::pair<double, double>> loopBandwidth;
   double matmulFlops = 0;   ///< flop/s per rank
   double chunkOverhead = 0; ///< seconds per chunk of an overlapped pair
+  /// Seconds per element of a reduction (a norm, coco.reduce): one chain
+  /// of dependent operations (a norm's adds in f64), as coco's loops compute
+  /// it (in order, so they neither vectorize nor overlap), every rank at
+  /// once.
+  /// 0: as fast as its memory traffic (GPUs reduce in parallel).
+  double reductionSeconds = 0;
   /// How much of a non-blocking collective really runs under computation
   /// (0: none, as on a machine whose cores all compute and whose MPI makes
   /// progress only inside calls; 1: all of it, as NCCL on its own stream).
@@ -113,8 +123,13 @@ public:
   /// one) runs on the outer links only. One rank: 0.
   llvm::Expected<double> collective(Collective kind, double bytes,
                                     int64_t ranks, int64_t together = 0) const;
-  /// A fused loop that reads and writes `bytes` in all.
-  double loop(double bytes) const;
+  /// A fused loop that reads and writes `bytes` in all, in a program whose
+  /// arrays take `workingSet` bytes per rank (0: unknown, copyBandwidth):
+  /// at the bandwidth the profile measured for that working set,
+  /// interpolated in log(size), the end points beyond.
+  double loop(double bytes, double workingSet = 0) const;
+  /// A reduction's chain over `elements`, one operation after the other.
+  double reduction(double elements) const;
   double matmul(double flops) const;
   /// A matmul of `compute` seconds whose product a collective of `comm`
   /// seconds reduces, overlapped in `chunks` row chunks: chunk k's

@@ -37,6 +37,17 @@ def main():
         seconds = line["latency_us"] * 1e-6 + line["ns_per_byte"] * 1e-9 * (1 << 24)
         if not 1e-6 < seconds < 1.0:
             problems.append(f"{name}: 16 MiB predicted in {seconds} s")
+    # The loop's bandwidth by working set: ascending sizes, every point
+    # positive and slower than nothing (under a TB/s per rank).
+    loop = profile.get("loop_bandwidth", [])
+    sizes = [p.get("working_set_bytes", 0) for p in loop]
+    if len(loop) < 2 or sizes != sorted(sizes) or not all(
+            s > 0 and 0 < p.get("GBps", 0) < 1000 for s, p in zip(sizes, loop)):
+        problems.append(f"loop_bandwidth {loop}")
+    # A chain of f64 adds: more than 0.05 ns (20 GHz) and less than 100 ns
+    # per element.
+    if not 0.05 < profile.get("reduction_ns_per_element", 0) < 100:
+        problems.append(f"reduction {profile.get('reduction_ns_per_element')} ns/element")
     levels = profile.get("levels", [])
     if not levels or levels[0].get("bandwidth_GBps", 0) <= 0:
         problems.append("no level with a positive bandwidth")
@@ -44,7 +55,9 @@ def main():
         print("profile INVALID: " + "; ".join(problems))
         sys.exit(1)
     print(f"profile valid: {len(COLLECTIVES)} collectives on {ranks} ranks, copy "
-          f"{profile['copy_bandwidth_GBps']:.1f} GB/s, matmul {profile['matmul_GFLOPs']:.1f} GFLOP/s")
+          f"{profile['copy_bandwidth_GBps']:.1f} GB/s ({len(loop)} working sets), matmul "
+          f"{profile['matmul_GFLOPs']:.1f} GFLOP/s, reduction "
+          f"{profile['reduction_ns_per_element']:.2f} ns/element")
 
 
 if __name__ == "__main__":

@@ -10,6 +10,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 using namespace mlir::coco::cost;
 
 namespace {
@@ -399,6 +401,101 @@ TEST(CostModel, PricesLoopsSeparatedByANorm) {
   mlir::FailureOr<Estimate> estimate = mlir::coco::cost::estimate(lamb, m, 2);
   ASSERT_TRUE(mlir::succeeded(estimate));
   EXPECT_NEAR(estimate->loops, (6 * 4096 + 4) / 2e9, 1e-15);
+}
+
+TEST(CostModel, PricesAReductionsChainBeyondItsTraffic) {
+  // The LAMB shape above with 4 ns per element of a reduction: the norm's
+  // chain over 1024 elements takes 4096 ns where reading its 4 KiB at
+  // 2 GB/s takes 2048 ns; the difference comes on top of the traffic.
+  // At 1 ns per element the chain hides under the traffic: nothing added.
+  Program program(R"mlir(
+    coco.grid @dp(shape = [2])
+    func.func @lamb(%w: !coco.dtensor<1024xf32, replicated on @dp>,
+                    %g: !coco.dtensor<1024xf32, replicated on @dp>) {
+      %u = coco.mul %g, %g : !coco.dtensor<1024xf32, replicated on @dp>, !coco.dtensor<1024xf32, replicated on @dp>
+      %n = coco.norm %u : !coco.dtensor<1024xf32, replicated on @dp>
+      %s = coco.extract %n : !coco.dtensor<f32, replicated on @dp> -> f32
+      %d = coco.mul %u, %s : !coco.dtensor<1024xf32, replicated on @dp>, f32
+      %wn = coco.sub %w, %d : !coco.dtensor<1024xf32, replicated on @dp>, !coco.dtensor<1024xf32, replicated on @dp>
+      coco.update %w, %wn : !coco.dtensor<1024xf32, replicated on @dp>
+      return
+    })mlir");
+  ASSERT_TRUE(program.module);
+  double traffic = (6 * 4096 + 4) / 2e9;
+  for (auto [ns, extra] : {std::pair{4.0, 4096e-9 - 2048e-9}, {1.0, 0.0}}) {
+    Profile profile = model().getProfile();
+    profile.reductionSeconds = ns * 1e-9;
+    mlir::FailureOr<Estimate> estimate =
+        mlir::coco::cost::estimate(program.function(), Model(profile), 2);
+    ASSERT_TRUE(mlir::succeeded(estimate));
+    EXPECT_NEAR(estimate->loops, traffic + extra, 1e-15) << ns << " ns";
+  }
+  // The field round-trips through JSON.
+  Profile profile = model().getProfile();
+  profile.reductionSeconds = 0.75e-9;
+  std::string text;
+  llvm::raw_string_ostream(text) << profile.toJSON();
+  llvm::Expected<Profile> again = Profile::parse(text);
+  ASSERT_TRUE(bool(again)) << llvm::toString(again.takeError());
+  EXPECT_NEAR(again->reductionSeconds, 0.75e-9, 1e-21);
+}
+
+TEST(CostModel, LoopBandwidthByWorkingSet) {
+  // 100 GB/s while the arrays take 8 KiB per rank (in the caches), 10 GB/s
+  // from 32 KiB (memory); in between, linear in log(size).
+  llvm::Expected<Profile> parsed = Profile::parse(R"json({
+    "copy_bandwidth_GBps": 2.0, "matmul_GFLOPs": 4.0,
+    "collectives": {"all_reduce": [{"ranks": 2, "latency_us": 10, "ns_per_byte": 0.5}]},
+    "loop_bandwidth": [{"working_set_bytes": 32768, "GBps": 10},
+                       {"working_set_bytes": 8192, "GBps": 100}]
+  })json");
+  ASSERT_TRUE(bool(parsed)) << llvm::toString(parsed.takeError());
+  Model m(std::move(*parsed));
+  EXPECT_DOUBLE_EQ(m.loop(1e9), 0.5);                 // unknown: copy bandwidth
+  EXPECT_DOUBLE_EQ(m.loop(1e9, 4096), 1e9 / 100e9);   // below: first point
+  EXPECT_DOUBLE_EQ(m.loop(1e9, 1 << 30), 1e9 / 10e9); // beyond: last point
+  EXPECT_NEAR(m.loop(1e9, 16384), 1e9 / 55e9, 1e-15); // halfway in log
+  // A program's working set: its arguments and what its loops store.
+  // w - g over 1024 f32: w and g (8 KiB) plus the new w stored (4 KiB);
+  // the loop loads 8 KiB and stores 4 KiB.
+  Program program(R"mlir(
+    coco.grid @dp(shape = [2])
+    func.func @sgd(%w: !coco.dtensor<1024xf32, replicated on @dp>,
+                   %g: !coco.dtensor<1024xf32, replicated on @dp>) {
+      %wn = coco.sub %w, %g : !coco.dtensor<1024xf32, replicated on @dp>, !coco.dtensor<1024xf32, replicated on @dp>
+      coco.update %w, %wn : !coco.dtensor<1024xf32, replicated on @dp>
+      return
+    })mlir");
+  ASSERT_TRUE(program.module);
+  mlir::FailureOr<Estimate> estimate =
+      mlir::coco::cost::estimate(program.function(), m, 2);
+  ASSERT_TRUE(mlir::succeeded(estimate));
+  double t = std::log(12288.0 / 8192) / std::log(4.0);
+  EXPECT_NEAR(estimate->loops, 12288 / ((100 + t * (10 - 100)) * 1e9), 1e-18);
+  // It round-trips through JSON, and bad entries are errors.
+  std::string text;
+  llvm::raw_string_ostream(text) << m.getProfile().toJSON();
+  llvm::Expected<Profile> again = Profile::parse(text);
+  ASSERT_TRUE(bool(again)) << llvm::toString(again.takeError());
+  EXPECT_EQ(again->loopBandwidth, m.getProfile().loopBandwidth);
+  for (auto [json, message] :
+       {std::pair{R"({"copy_bandwidth_GBps": 1, "matmul_GFLOPs": 1, "levels":
+                    [{"ranks": 8, "latency_us": 1, "bandwidth_GBps": 1}],
+                    "loop_bandwidth": [{"working_set_bytes": 8}]})",
+                  "loop_bandwidth has no 'GBps'"},
+        {R"({"copy_bandwidth_GBps": 1, "matmul_GFLOPs": 1, "levels":
+              [{"ranks": 8, "latency_us": 1, "bandwidth_GBps": 1}],
+              "loop_bandwidth": [{"working_set_bytes": 0, "GBps": 1}]})",
+         "must be positive"},
+        {R"({"copy_bandwidth_GBps": 1, "matmul_GFLOPs": 1, "levels":
+              [{"ranks": 8, "latency_us": 1, "bandwidth_GBps": 1}],
+              "loop_bandwidth": [3]})",
+         "an entry of loop_bandwidth is not an object"}}) {
+    llvm::Expected<Profile> bad = Profile::parse(json);
+    ASSERT_FALSE(bool(bad)) << json;
+    EXPECT_NE(llvm::toString(bad.takeError()).find(message), std::string::npos)
+        << json;
+  }
 }
 
 TEST(CostModel, PricesWhereTheGroupLies) {
