@@ -377,13 +377,8 @@ TEST(CostModel, PricesThePackingOfInnerDims) {
   EXPECT_NEAR(columns->collectives, lines + 2 * (2 * 16384 / 2e9), 1e-15);
 }
 
-TEST(CostModel, PricesLoopsSeparatedByANorm) {
-  // LAMB's shape: u = g * g in one loop; ||u|| is a loop of its own (it
-  // reads u from memory); w - u * ||u|| runs after it, in a third loop that
-  // loads u again. Bytes of 1024 f32 (4 KiB): loop 1 loads g and stores u;
-  // the norm loads u and stores its 4-byte result; loop 3 loads u and w and
-  // stores w: 6 * 4 KiB + 4 B.
-  Program program(R"mlir(
+/// LAMB's shape over 1024 f32: u = g * g, ||u||, w - u * ||u||.
+constexpr const char *kLambShape = R"mlir(
     coco.grid @dp(shape = [2])
     func.func @lamb(%w: !coco.dtensor<1024xf32, replicated on @dp>,
                     %g: !coco.dtensor<1024xf32, replicated on @dp>) {
@@ -394,7 +389,15 @@ TEST(CostModel, PricesLoopsSeparatedByANorm) {
       %wn = coco.sub %w, %d : !coco.dtensor<1024xf32, replicated on @dp>, !coco.dtensor<1024xf32, replicated on @dp>
       coco.update %w, %wn : !coco.dtensor<1024xf32, replicated on @dp>
       return
-    })mlir");
+    })mlir";
+
+TEST(CostModel, PricesLoopsSeparatedByANorm) {
+  // LAMB's shape: u = g * g in one loop; ||u|| is a loop of its own (it
+  // reads u from memory); w - u * ||u|| runs after it, in a third loop that
+  // loads u again. Bytes of 1024 f32 (4 KiB): loop 1 loads g and stores u;
+  // the norm loads u and stores its 4-byte result; loop 3 loads u and w and
+  // stores w: 6 * 4 KiB + 4 B.
+  Program program(kLambShape);
   ASSERT_TRUE(program.module);
   Model m = model();
   auto lamb = program.function();
@@ -408,18 +411,7 @@ TEST(CostModel, PricesAReductionsChainBeyondItsTraffic) {
   // chain over 1024 elements takes 4096 ns where reading its 4 KiB at
   // 2 GB/s takes 2048 ns; the difference comes on top of the traffic.
   // At 1 ns per element the chain hides under the traffic: nothing added.
-  Program program(R"mlir(
-    coco.grid @dp(shape = [2])
-    func.func @lamb(%w: !coco.dtensor<1024xf32, replicated on @dp>,
-                    %g: !coco.dtensor<1024xf32, replicated on @dp>) {
-      %u = coco.mul %g, %g : !coco.dtensor<1024xf32, replicated on @dp>, !coco.dtensor<1024xf32, replicated on @dp>
-      %n = coco.norm %u : !coco.dtensor<1024xf32, replicated on @dp>
-      %s = coco.extract %n : !coco.dtensor<f32, replicated on @dp> -> f32
-      %d = coco.mul %u, %s : !coco.dtensor<1024xf32, replicated on @dp>, f32
-      %wn = coco.sub %w, %d : !coco.dtensor<1024xf32, replicated on @dp>, !coco.dtensor<1024xf32, replicated on @dp>
-      coco.update %w, %wn : !coco.dtensor<1024xf32, replicated on @dp>
-      return
-    })mlir");
+  Program program(kLambShape);
   ASSERT_TRUE(program.module);
   double traffic = (6 * 4096 + 4) / 2e9;
   for (auto [ns, extra] : {std::pair{4.0, 4096e-9 - 2048e-9}, {1.0, 0.0}}) {
