@@ -1,0 +1,28 @@
+// REQUIRES: gpu-toolchain
+// The GPU pipeline folds a reduce_scatter a schedule marked
+// coco.fuse_reduce_scatter (coco-autoschedule, transform.coco.
+// fuse_reduce_scatter) although its fuse-reduce-scatter option is off: the
+// gradient is exchanged (NCCL send/recv of the other ranks' blocks), never
+// reduce-scattered, and the unmarked one next to it stays a reduce_scatter.
+// RUN: coco-opt %s --coco-lower-to-gpu | FileCheck %s
+// CHECK-LABEL: llvm.func @step(
+// CHECK-NOT: llvm.call @coco_gpu_reduce_scatter
+// CHECK: llvm.call @coco_gpu_all_to_all
+// CHECK-NOT: llvm.call @coco_gpu_all_to_all
+// CHECK: llvm.call @coco_gpu_reduce_scatter
+// CHECK-NOT: llvm.call @coco_gpu_all_to_all
+
+coco.grid @dp(shape = [2])
+!L = !coco.dtensor<4096xf32, local on @dp>
+!S = !coco.dtensor<4096xf32, sliced<0> on @dp>
+
+func.func @step(%m: !S {coco.name = "m"}, %g: !L {coco.name = "g"},
+                %n: !S {coco.name = "n"}, %h: !L {coco.name = "h"}) {
+  %a = coco.reduce_scatter sum %g dim 0 {coco.fuse_reduce_scatter} : !L
+  %mn = coco.add %m, %a : !S, !S
+  coco.update %m, %mn : !S
+  %b = coco.reduce_scatter sum %h dim 0 : !L
+  %nn = coco.add %n, %b : !S, !S
+  coco.update %n, %nn : !S
+  return
+}
