@@ -96,6 +96,12 @@ struct CocoAutoschedulePass
         auto name = function.getArgAttrOfType<StringAttr>(i, "coco.name");
         if (!name || !llvm::is_contained(state, name.getValue().str()))
           continue;
+        // Only an argument some op uses sliced can be kept sliced: the
+        // others are not checked (a failed check prints the function into
+        // its diagnostic, for every argument of every trial).
+        if (llvm::none_of(function.getArgument(i).getUsers(),
+                          [](Operation *user) { return isa<SliceOp>(user); }))
+          continue;
         bool shardable;
         {
           // Why one cannot be sharded is no news: it is left as it is.
