@@ -52,6 +52,22 @@ def check_equal(name, actual, expected):
         raise AssertionError(f"{name}: not bitwise equal to the reference{where}")
 
 
+def check_chunked_product(name, actual, expected):
+    """A matmul in row chunks (overlap) against the whole matmul: the same
+    products and sums, bitwise equal where the BLAS multiplies a row block
+    with the kernel it uses for the whole (on AVX-512 CPUs, and cuBLAS).
+    OpenBLAS on AVX2 CPUs takes another path for a small block and rounds
+    differently: then within rtol 1e-5. Returns how it matched, for the
+    test's output."""
+    actual = np.asarray(actual)
+    expected = np.asarray(expected)
+    if actual.shape == expected.shape and np.array_equal(actual, expected):
+        return "bitwise"
+    error = check_close(name, actual, expected, 1e-5, 1e-6,
+                        "a row block's matmul may round differently from the whole's")
+    return f"within rtol 1e-5 (max abs error {error:.3g}: the BLAS rounds a row block differently)"
+
+
 def layer_inputs(seed, B=4, S=8, H=16, p=0.1, dropout_seed=1234):
     """Random inputs of the TP/PP layer (WORKLOADS.md) and its numpy result
     z = dropout(x @ W + b) + r."""

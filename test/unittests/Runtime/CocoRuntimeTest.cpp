@@ -514,6 +514,29 @@ TEST(AllReduce, HalfSumsRoundToNearestEven) {
   }
 }
 
+// What llc calls to convert f32 to bf16 where the CPU has no instruction
+// for it (lib/Runtime/CompilerBuiltins.cpp): the bf16 in the low 16 bits
+// of the float register.
+extern "C" float __truncsfbf2(float);
+
+TEST(CompilerBuiltins, TruncatesFloatToBf16RoundingToNearestEven) {
+  auto bits = [](uint32_t pattern) {
+    float in;
+    std::memcpy(&in, &pattern, sizeof in);
+    float out = __truncsfbf2(in);
+    uint32_t result;
+    std::memcpy(&result, &out, sizeof result);
+    return uint16_t(result & 0xffffu);
+  };
+  EXPECT_EQ(bits(0x3f800000u), 0x3f80) << "1.0 exactly";
+  EXPECT_EQ(bits(0x3f808000u), 0x3f80) << "a tie rounds down to even";
+  EXPECT_EQ(bits(0x3f818000u), 0x3f82) << "a tie rounds up to even";
+  EXPECT_EQ(bits(0x3f808001u), 0x3f81) << "above the tie rounds up";
+  EXPECT_EQ(bits(0x7f7fffffu), 0x7f80) << "the largest float rounds to inf";
+  EXPECT_EQ(bits(0xff800000u), 0xff80) << "-inf stays";
+  EXPECT_EQ(bits(0x7f800001u), 0x7fc0) << "a signalling NaN comes back quiet";
+}
+
 //===----------------------------------------------------------------------===//
 // reduce_scatter
 //===----------------------------------------------------------------------===//
