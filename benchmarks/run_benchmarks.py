@@ -351,10 +351,13 @@ def main():
     if profile is None and args.target == "cpu" and not args.build_only and not args.prebuilt:
         # This machine, measured on the same ranks up to the largest size.
         profile = os.path.join(args.out, "profile.json")
-        largest = max(n * (LAYER_S * LAYER_H if kind in ("layer", "pipeline") else 1)
-                      for n, kind in jobs) * 4
-        sweep = sorted({4096, 65536, 1 << 20, 1 << 24, largest})
-        sh(launcher(args.ranks) + [os.path.join(BIN, "coco-calibrate"), "--reps", "5",
+        # Every size the benchmark runs is a point of the sweep: between
+        # two points the model interpolates, and a collective's time per
+        # byte changes where its buffers leave the caches.
+        sweep = sorted({4096, 65536, 1 << 20, 1 << 24} |
+                       {n * 4 * (LAYER_S * LAYER_H if kind in ("layer", "pipeline") else 1)
+                        for n, kind in jobs})
+        sh(launcher(args.ranks) + [os.path.join(BIN, "coco-calibrate"), "--reps", "11",
                                    "--sizes", ",".join(map(str, sweep)), "-o", profile])
     work = tempfile.mkdtemp(prefix="coco-bench-")
     try:

@@ -168,9 +168,26 @@ Expected<Profile> Profile::parse(StringRef json) {
       if (*size <= 0 || *rate <= 0)
         return failure("loop_bandwidth: working_set_bytes and GBps must be "
                        "positive");
-      profile.loopBandwidth.push_back({*size, *rate * 1e9});
+      LoopPoint point{*size, *rate * 1e9};
+      if (object->get("fresh_store_factor")) {
+        Expected<double> factor =
+            number(*object, "fresh_store_factor", "loop_bandwidth", true);
+        if (!factor)
+          return factor.takeError();
+        // Below 1 a store would cost less than the bytes it writes; a
+        // line read and written back costs 2, an unlucky machine a bit
+        // more, and beyond 8 the measurement went wrong.
+        if (*factor < 1 || *factor > 8)
+          return failure("loop_bandwidth: fresh_store_factor must be in "
+                         "[1, 8]");
+        point.freshStoreFactor = *factor;
+      }
+      profile.loopBandwidth.push_back(point);
     }
-    llvm::sort(profile.loopBandwidth);
+    llvm::sort(profile.loopBandwidth,
+               [](const LoopPoint &a, const LoopPoint &b) {
+                 return a.workingSet < b.workingSet;
+               });
   }
   if (profile.reductionSeconds < 0)
     return failure("reduction_ns_per_element must not be negative");
@@ -288,9 +305,11 @@ llvm::json::Value Profile::toJSON() const {
     collectives[nameOf(kind)] = std::move(entries);
   }
   llvm::json::Array loopList;
-  for (auto [size, rate] : loopBandwidth)
+  for (const LoopPoint &point : loopBandwidth)
     loopList.push_back(
-        llvm::json::Object{{"working_set_bytes", size}, {"GBps", rate * 1e-9}});
+        llvm::json::Object{{"working_set_bytes", point.workingSet},
+                           {"GBps", point.bandwidth * 1e-9},
+                           {"fresh_store_factor", point.freshStoreFactor}});
   llvm::json::Array levelList;
   for (const Level &level : levels)
     levelList.push_back(
@@ -454,21 +473,25 @@ Expected<double> Model::ring(Collective kind, double bytes, int64_t ranks,
   return std::min({hierarchical, ring, tree});
 }
 
-double Model::loop(double bytes, double workingSet) const {
-  const auto &points = profile.loopBandwidth;
+double Model::loop(double bytes, double workingSet, double freshStores) const {
+  const std::vector<LoopPoint> &points = profile.loopBandwidth;
   if (points.empty() || workingSet <= 0)
     return bytes / profile.copyBandwidth;
-  if (workingSet <= points.front().first)
-    return bytes / points.front().second;
-  if (workingSet >= points.back().first)
-    return bytes / points.back().second;
+  // The two points around the working set and how far between them it lies
+  // in log(size); the end points beyond.
   auto upper = std::lower_bound(
       points.begin(), points.end(), workingSet,
-      [](const std::pair<double, double> &p, double x) { return p.first < x; });
-  auto lower = std::prev(upper);
-  double t = std::log(workingSet / lower->first) /
-             std::log(upper->first / lower->first);
-  return bytes / (lower->second + t * (upper->second - lower->second));
+      [](const LoopPoint &p, double x) { return p.workingSet < x; });
+  const LoopPoint &hi = upper == points.end() ? points.back() : *upper;
+  const LoopPoint &lo = upper == points.begin() ? hi : *std::prev(upper);
+  double t = lo.workingSet == hi.workingSet
+                 ? 0
+                 : std::log(workingSet / lo.workingSet) /
+                       std::log(hi.workingSet / lo.workingSet);
+  auto between = [&](double a, double b) { return a + t * (b - a); };
+  double bandwidth = between(lo.bandwidth, hi.bandwidth);
+  double factor = between(lo.freshStoreFactor, hi.freshStoreFactor);
+  return (bytes + (factor - 1) * freshStores) / bandwidth;
 }
 
 double Model::reduction(double elements) const {

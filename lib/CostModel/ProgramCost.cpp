@@ -147,7 +147,8 @@ int64_t sharingANode(ArrayRef<int64_t> extents, ArrayRef<int64_t> axes,
 
 /// The ops of one region (a function body, a branch), priced.
 /// `argumentBytes`: what the function's arguments take on each rank; with
-/// what the loops store, the working set whose loop bandwidth applies.
+/// the buffers the function makes, the working set whose loop bandwidth
+/// applies to its fused loops.
 FailureOr<Estimate> priceRegion(Region &region, const Model &model,
                                 int64_t worldRanks, const Lowering &lowering,
                                 SymbolTableCollection &symbols,
@@ -165,7 +166,12 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
   auto levelOf = [&](Value value) { return levels.lookup(value); };
   llvm::DenseSet<std::pair<Value, int64_t>> loaded; // (value, level)
   llvm::DenseSet<Value> stored;
-  double loopBytes = 0, storedBytes = 0;
+  // freshBytes: what the fused loops store into memory the same loop did
+  // not read, which costs the profile's fresh-store factor (the cache reads
+  // each line before it overwrites it). createdBytes: the buffers the
+  // function's ops make (fresh stores, results of collectives and
+  // matmuls); with the arguments, what a fused loop's data lies in.
+  double loopBytes = 0, freshBytes = 0, createdBytes = 0;
   llvm::DenseMap<Operation *, double> matmulTimes;
   WalkResult walk = region.walk<WalkOrder::PreOrder>([&](Operation *op)
                                                          -> WalkResult {
@@ -203,8 +209,16 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
       auto type = cast<DTensorType>(sized.getType());
       FailureOr<SmallVector<int64_t>> extents =
           extentsOf(op, type, worldRanks, symbols);
-      if (failed(bytes) || failed(extents))
+      // Its buffer: a folded reduce_scatter receives every rank's block
+      // (the input's size), the others make their result.
+      auto folding = dyn_cast<ReduceScatterOp>(op);
+      FailureOr<double> made =
+          folding && foldsIntoLoop(folding, lowering, symbols)
+              ? bytesOf(op->getOperand(0))
+              : bytesOf(op->getResult(0));
+      if (failed(bytes) || failed(extents) || failed(made))
         return WalkResult::interrupt();
+      createdBytes += *made;
       int64_t ranks = 1;
       for (int64_t axis : collective.getCommAxes())
         ranks *= (*extents)[axis];
@@ -273,6 +287,7 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
                           .getIntOrFloatBitWidth();
       double elements = *out / double((bits + 7) / 8);
       double time = model.matmul(2 * elements * k);
+      createdBytes += *out;
       matmulTimes[op] = time;
       total.matmuls += time;
       return WalkResult::advance();
@@ -293,14 +308,20 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
         total.loops += std::max(0.0, model.reduction(elements) -
                                          model.loop(*bytes, argumentBytes));
       }
+      // What this op's loop moves (unfused: the op is a loop of its own).
+      double moved = 0, fresh = 0, newBuffers = 0;
+      llvm::SmallDenseSet<Value, 4> operandsRead;
       for (Value operand : op->getOperands()) {
         Operation *producer = operand.getDefiningOp();
         bool fromLoop = producer && isElementwise(producer);
         // Fused: values of the loop stay in registers, and each input is
-        // loaded once per loop. Unfused: every op loads what it reads.
+        // loaded once per loop. Unfused: every op loads what it reads,
+        // once (g * g reads g once).
         if (lowering.fuseElementwise && !reduction &&
             ((fromLoop && levelOf(operand) == level) ||
              !loaded.insert({operand, level}).second))
+          continue;
+        if (!operandsRead.insert(operand).second)
           continue;
         // A fused reduce_scatter's sum happens in the loop: it reads the
         // blocks every rank sent, the size of the reduce_scatter's input.
@@ -310,13 +331,15 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
             bytesOf(folded ? scatter.getInput() : operand);
         if (failed(bytes))
           return WalkResult::interrupt();
-        loopBytes += *bytes;
-        // Fused: read from memory, so its loop stored it (once). Unfused
-        // loops store every result already.
+        moved += *bytes;
+        // Fused: read from memory, so its loop stored it (once), into a
+        // temporary no loop read before. Unfused loops store every result
+        // already.
         if (lowering.fuseElementwise && fromLoop &&
             stored.insert(operand).second) {
-          loopBytes += *bytes;
-          storedBytes += *bytes;
+          moved += *bytes;
+          fresh += *bytes;
+          newBuffers += *bytes;
         }
       }
       Value result = op->getResult(0);
@@ -328,15 +351,46 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
         FailureOr<double> bytes = bytesOf(result);
         if (failed(bytes))
           return WalkResult::interrupt();
-        loopBytes += *bytes;
-        storedBytes += *bytes;
+        moved += *bytes;
+        // In place: the new value of a parameter this very loop reads
+        // (w = w - lr * g) goes into the parameter's lines, which the loop
+        // has just loaded. Anything else goes to a new buffer, or to a
+        // parameter another loop read (eager's m = m1 + m2).
+        bool inPlace = llvm::any_of(result.getUsers(), [&](Operation *user) {
+          auto update = dyn_cast<UpdateOp>(user);
+          if (!update || update.getValue() != result)
+            return false;
+          Value param = update.getParam();
+          return lowering.fuseElementwise
+                     ? loaded.contains({param, level})
+                     : llvm::is_contained(op->getOperands(), param);
+        });
+        if (!inPlace)
+          fresh += *bytes;
+        // The new value of a parameter goes into the parameter's buffer
+        // (coco-update-in-place), counted among the arguments already.
+        if (!inPlace && llvm::none_of(result.getUsers(), [](Operation *user) {
+              return isa<UpdateOp>(user);
+            }))
+          newBuffers += *bytes;
+      }
+      if (lowering.fuseElementwise) {
+        loopBytes += moved;
+        freshBytes += fresh;
+        createdBytes += newBuffers;
+      } else {
+        // Unfused, each op streams its own operands and result, most of
+        // them made by the op just before (in the caches if they fit): its
+        // arrays are its working set.
+        total.loops += model.loop(moved, moved, fresh);
       }
     }
     return WalkResult::advance();
   });
   if (walk.wasInterrupted())
     return failure();
-  total.loops += model.loop(loopBytes, argumentBytes + storedBytes);
+  total.loops +=
+      model.loop(loopBytes, argumentBytes + createdBytes, freshBytes);
   return total;
 }
 } // namespace

@@ -79,6 +79,23 @@ struct Level {
   std::string source;   ///< where the figures come from
 };
 
+/// A fused loop at one working set (bytes of each rank's arrays).
+struct LoopPoint {
+  double workingSet = 0;
+  /// Bytes/s read and written per rank by a loop that writes where it
+  /// reads (w = w + a * x): every line it stores is in the cache already.
+  double bandwidth = 0;
+  /// What one byte stored where the loop did not read costs, in bytes of
+  /// the loop's traffic: a cache writes back only whole lines, so it first
+  /// reads the line it will overwrite (write-allocate), unless it is there
+  /// already. 1: free (no such read).
+  double freshStoreFactor = 1;
+  bool operator==(const LoopPoint &other) const {
+    return workingSet == other.workingSet && bandwidth == other.bandwidth &&
+           freshStoreFactor == other.freshStoreFactor;
+  }
+};
+
 struct Profile {
   std::string name, source;
   /// Measured: collective -> number of ranks -> line.
@@ -88,7 +105,7 @@ struct Profile {
   /// The same loop's bandwidth by the bytes each rank's arrays take (the
   /// working set: in the caches, or not), ascending; empty: copyBandwidth
   /// at every size.
-  std::vector<std::pair<double, double>> loopBandwidth;
+  std::vector<LoopPoint> loopBandwidth;
   double matmulFlops = 0;   ///< flop/s per rank
   double chunkOverhead = 0; ///< seconds per chunk of an overlapped pair
   /// Seconds per element of a reduction (a norm, coco.reduce): one chain
@@ -126,8 +143,11 @@ public:
   /// A fused loop that reads and writes `bytes` in all, in a program whose
   /// arrays take `workingSet` bytes per rank (0: unknown, copyBandwidth):
   /// at the bandwidth the profile measured for that working set,
-  /// interpolated in log(size), the end points beyond.
-  double loop(double bytes, double workingSet = 0) const;
+  /// interpolated in log(size), the end points beyond. `freshStores`: the
+  /// bytes among them stored into memory the loop did not read (a new
+  /// buffer), each costing the working set's fresh-store factor.
+  double loop(double bytes, double workingSet = 0,
+              double freshStores = 0) const;
   /// A reduction's chain over `elements`, one operation after the other.
   double reduction(double elements) const;
   double matmul(double flops) const;

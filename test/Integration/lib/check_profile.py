@@ -44,6 +44,12 @@ def main():
     if len(loop) < 2 or sizes != sorted(sizes) or not all(
             s > 0 and 0 < p.get("GBps", 0) < 1000 for s, p in zip(sizes, loop)):
         problems.append(f"loop_bandwidth {loop}")
+    # What a store into memory the loop did not read costs, in bytes per
+    # byte: at least the byte, and a read of the line (2) or a bit more,
+    # never 8.
+    factors = [p.get("fresh_store_factor", 0) for p in loop]
+    if not all(1 <= f <= 8 for f in factors):
+        problems.append(f"fresh_store_factor {factors}")
     # A chain of f64 adds: more than 0.05 ns (20 GHz) and less than 100 ns
     # per element.
     if not 0.05 < profile.get("reduction_ns_per_element", 0) < 100:
@@ -55,7 +61,8 @@ def main():
         print("profile INVALID: " + "; ".join(problems))
         sys.exit(1)
     print(f"profile valid: {len(COLLECTIVES)} collectives on {ranks} ranks, copy "
-          f"{profile['copy_bandwidth_GBps']:.1f} GB/s ({len(loop)} working sets), matmul "
+          f"{profile['copy_bandwidth_GBps']:.1f} GB/s ({len(loop)} working sets, fresh stores "
+          f"x{min(factors):.1f}-{max(factors):.1f}), matmul "
           f"{profile['matmul_GFLOPs']:.1f} GFLOP/s, reduction "
           f"{profile['reduction_ns_per_element']:.2f} ns/element")
 

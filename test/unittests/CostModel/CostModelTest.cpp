@@ -447,15 +447,17 @@ TEST(CostModel, LoopBandwidthByWorkingSet) {
   EXPECT_DOUBLE_EQ(m.loop(1e9, 4096), 1e9 / 100e9);   // below: first point
   EXPECT_DOUBLE_EQ(m.loop(1e9, 1 << 30), 1e9 / 10e9); // beyond: last point
   EXPECT_NEAR(m.loop(1e9, 16384), 1e9 / 55e9, 1e-15); // halfway in log
-  // A program's working set: its arguments and what its loops store.
-  // w - g over 1024 f32: w and g (8 KiB) plus the new w stored (4 KiB);
-  // the loop loads 8 KiB and stores 4 KiB.
+  // A program's working set: its arguments and the buffers it makes.
+  // m = w - g over 1024 f32, into an argument the loop does not read: the
+  // new m goes into m's buffer, so w, g and m (12 KiB) are all of it; the
+  // loop loads 8 KiB and stores 4 KiB.
   Program program(R"mlir(
     coco.grid @dp(shape = [2])
     func.func @sgd(%w: !coco.dtensor<1024xf32, replicated on @dp>,
-                   %g: !coco.dtensor<1024xf32, replicated on @dp>) {
+                   %g: !coco.dtensor<1024xf32, replicated on @dp>,
+                   %m: !coco.dtensor<1024xf32, replicated on @dp>) {
       %wn = coco.sub %w, %g : !coco.dtensor<1024xf32, replicated on @dp>, !coco.dtensor<1024xf32, replicated on @dp>
-      coco.update %w, %wn : !coco.dtensor<1024xf32, replicated on @dp>
+      coco.update %m, %wn : !coco.dtensor<1024xf32, replicated on @dp>
       return
     })mlir");
   ASSERT_TRUE(program.module);
@@ -463,7 +465,7 @@ TEST(CostModel, LoopBandwidthByWorkingSet) {
       mlir::coco::cost::estimate(program.function(), m, 2);
   ASSERT_TRUE(mlir::succeeded(estimate));
   double t = std::log(12288.0 / 8192) / std::log(4.0);
-  EXPECT_NEAR(estimate->loops, 12288 / ((100 + t * (10 - 100)) * 1e9), 1e-18);
+  EXPECT_NEAR(estimate->loops, 12288 / ((100 - 90 * t) * 1e9), 1e-18);
   // It round-trips through JSON, and bad entries are errors.
   std::string text;
   llvm::raw_string_ostream(text) << m.getProfile().toJSON();
@@ -488,6 +490,83 @@ TEST(CostModel, LoopBandwidthByWorkingSet) {
     EXPECT_NE(llvm::toString(bad.takeError()).find(message), std::string::npos)
         << json;
   }
+}
+
+TEST(CostModel, PricesStoresIntoMemoryTheLoopDidNotRead) {
+  // A byte stored where the loop did not read costs 3 bytes of traffic at
+  // 8 KiB (the cache reads the line first), 1 from 32 KiB; the factor is
+  // interpolated like the bandwidth.
+  llvm::Expected<Profile> parsed = Profile::parse(R"json({
+    "copy_bandwidth_GBps": 2.0, "matmul_GFLOPs": 4.0,
+    "collectives": {"all_reduce": [{"ranks": 2, "latency_us": 10, "ns_per_byte": 0.5}]},
+    "loop_bandwidth": [{"working_set_bytes": 8192, "GBps": 100, "fresh_store_factor": 3},
+                       {"working_set_bytes": 32768, "GBps": 10, "fresh_store_factor": 1}]
+  })json");
+  ASSERT_TRUE(bool(parsed)) << llvm::toString(parsed.takeError());
+  Model m(std::move(*parsed));
+  EXPECT_DOUBLE_EQ(m.loop(1000, 8192, 500), (1000 + 2 * 500) / 100e9);
+  EXPECT_NEAR(m.loop(1000, 16384, 500), (1000 + 1 * 500) / 55e9, 1e-18);
+  EXPECT_DOUBLE_EQ(m.loop(1000, 1 << 30, 500), 1000 / 10e9);
+  // w = w - g (in place: the loop has just read w's lines) against
+  // m = w - g, m an argument the loop does not read; 1024 f32 each.
+  const char *text = R"mlir(
+    coco.grid @dp(shape = [2])
+    !R = !coco.dtensor<1024xf32, replicated on @dp>
+    func.func @in_place(%w: !R, %g: !R) {
+      %wn = coco.sub %w, %g : !R, !R
+      coco.update %w, %wn : !R
+      return
+    }
+    func.func @fresh(%w: !R, %g: !R, %m: !R) {
+      %wn = coco.sub %w, %g : !R, !R
+      coco.update %m, %wn : !R
+      return
+    }
+    func.func @eager(%w: !R, %g: !R, %m: !R) {
+      %d = coco.mul %g, %g : !R, !R
+      %wn = coco.sub %w, %d : !R, !R
+      coco.update %w, %wn : !R
+      return
+    })mlir";
+  Program program(text);
+  ASSERT_TRUE(program.module);
+  auto loops = [&](size_t index, Lowering lowering) {
+    mlir::FailureOr<Estimate> estimate =
+        mlir::coco::cost::estimate(program.function(index), m, 2, lowering);
+    EXPECT_TRUE(mlir::succeeded(estimate));
+    return mlir::succeeded(estimate) ? estimate->loops : -1.0;
+  };
+  // In place: w and g are the working set (8 KiB), nothing fresh.
+  EXPECT_DOUBLE_EQ(loops(0, {}), 12288 / 100e9);
+  // Fresh: into m's buffer (no new one), 12 KiB: w, g and m.
+  double t = std::log(12288.0 / 8192) / std::log(4.0);
+  EXPECT_NEAR(loops(1, {}),
+              (12288 + (2 - 2 * t) * 4096) / ((100 - 90 * t) * 1e9), 1e-18);
+  // Unfused, every op is a loop with its own arrays as working set: d =
+  // g * g reads 4 KiB, stores 4 KiB fresh (8 KiB: factor 3); w - d reads
+  // 8 KiB and stores in place into w, which it read (12 KiB).
+  Lowering unfused;
+  unfused.fuseElementwise = false;
+  EXPECT_NEAR(loops(2, unfused),
+              (8192 + 2 * 4096) / 100e9 + 12288 / ((100 - 90 * t) * 1e9),
+              1e-18);
+  // Fused, d stays in registers: the loop reads w and g, stores w.
+  EXPECT_DOUBLE_EQ(loops(2, {}),
+                   12288 / ((100 - 90 * std::log(1.5) / std::log(4.0)) * 1e9));
+  // The factor round-trips through JSON; out of [1, 8] it is an error.
+  std::string json;
+  llvm::raw_string_ostream(json) << m.getProfile().toJSON();
+  llvm::Expected<Profile> again = Profile::parse(json);
+  ASSERT_TRUE(bool(again)) << llvm::toString(again.takeError());
+  EXPECT_EQ(again->loopBandwidth, m.getProfile().loopBandwidth);
+  llvm::Expected<Profile> bad = Profile::parse(R"json({
+    "copy_bandwidth_GBps": 2.0, "matmul_GFLOPs": 4.0,
+    "collectives": {"all_reduce": [{"ranks": 2, "latency_us": 10, "ns_per_byte": 0.5}]},
+    "loop_bandwidth": [{"working_set_bytes": 8192, "GBps": 100, "fresh_store_factor": 0.5}]
+  })json");
+  ASSERT_FALSE(bool(bad));
+  EXPECT_NE(llvm::toString(bad.takeError()).find("fresh_store_factor must be"),
+            std::string::npos);
 }
 
 TEST(CostModel, PricesWhereTheGroupLies) {
