@@ -117,6 +117,14 @@ int64_t packingCopies(Operation *op, ArrayRef<int64_t> extents) {
   return 0;
 }
 
+/// Whether `value` is the new value of a function argument (coco.update).
+bool updatesAParameter(Value value) {
+  return llvm::any_of(value.getUsers(), [&](Operation *user) {
+    auto update = dyn_cast<UpdateOp>(user);
+    return update && update.getValue() == value;
+  });
+}
+
 bool isElementwise(Operation *op) {
   return op->hasTrait<OpTrait::Elementwise>() && op->getNumResults() == 1 &&
          isa<DTensorType>(op->getResult(0).getType());
@@ -172,6 +180,8 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
   // function's ops make (fresh stores, results of collectives and
   // matmuls); with the arguments, what a fused loop's data lies in.
   double loopBytes = 0, freshBytes = 0, createdBytes = 0;
+  // The fused reductions: (seconds of the chain, bytes of its input).
+  SmallVector<std::pair<double, double>> chains;
   llvm::DenseMap<Operation *, double> matmulTimes;
   WalkResult walk = region.walk<WalkOrder::PreOrder>([&](Operation *op)
                                                          -> WalkResult {
@@ -209,16 +219,19 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
       auto type = cast<DTensorType>(sized.getType());
       FailureOr<SmallVector<int64_t>> extents =
           extentsOf(op, type, worldRanks, symbols);
-      // Its buffer: a folded reduce_scatter receives every rank's block
-      // (the input's size), the others make their result.
-      auto folding = dyn_cast<ReduceScatterOp>(op);
+      // A reduce_scatter that folds into its consumers' loop is an
+      // exchange: its buffer receives every rank's block (the input's
+      // size); the other collectives make their result.
+      auto scatter = dyn_cast<ReduceScatterOp>(op);
+      bool folded = scatter && foldsIntoLoop(scatter, lowering, symbols);
       FailureOr<double> made =
-          folding && foldsIntoLoop(folding, lowering, symbols)
-              ? bytesOf(op->getOperand(0))
-              : bytesOf(op->getResult(0));
+          bytesOf(folded ? op->getOperand(0) : op->getResult(0));
       if (failed(bytes) || failed(extents) || failed(made))
         return WalkResult::interrupt();
-      createdBytes += *made;
+      // An all_gather whose result is a parameter's new value gathers into
+      // the parameter (coco-update-in-place).
+      if (!isa<AllGatherOp>(op) || !updatesAParameter(op->getResult(0)))
+        createdBytes += *made;
       int64_t ranks = 1;
       for (int64_t axis : collective.getCommAxes())
         ranks *= (*extents)[axis];
@@ -228,10 +241,7 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
       if (!model.getProfile().levels.empty())
         together = sharingANode(*extents, collective.getCommAxes(),
                                 model.getProfile().levels.front().ranks);
-      auto scatter = dyn_cast<ReduceScatterOp>(op);
-      Collective priced = scatter && foldsIntoLoop(scatter, lowering, symbols)
-                              ? Collective::Exchange
-                              : *kind;
+      Collective priced = folded ? Collective::Exchange : *kind;
       llvm::Expected<double> time =
           model.collective(priced, *bytes, ranks, together);
       if (!time) {
@@ -245,7 +255,14 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
       // runs as a pipeline of chunks.
       auto marked = op->getAttrOfType<IntegerAttr>(kOverlapChunksAttr);
       int64_t chunks = marked ? marked.getInt() : 0;
-      if (!chunks && isa<AllReduceOp, ReduceScatterOp>(op))
+      // The pipeline option overlaps all_reduces and reduce_scatters of
+      // the product's columns (its last dim): coco-overlap leaves any other
+      // reduce_scatter, and a folded one is an exchange in a loop.
+      auto input = cast<DTensorType>(op->getOperand(0).getType());
+      bool overlappable = isa<AllReduceOp>(op) ||
+                          (scatter && !folded &&
+                           int64_t(scatter.getDim()) == input.getRank() - 1);
+      if (!chunks && overlappable)
         chunks = lowering.overlapChunks;
       auto matmul = op->getOperand(0).getDefiningOp<MatmulOp>();
       if (chunks > 1 && matmul && matmulTimes.count(matmul)) {
@@ -305,8 +322,14 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
                             .getElementType()
                             .getIntOrFloatBitWidth();
         double elements = *bytes / double((bits + 7) / 8);
-        total.loops += std::max(0.0, model.reduction(elements) -
-                                         model.loop(*bytes, argumentBytes));
+        // Against its traffic at the bandwidth that traffic is priced at:
+        // the op's own arrays unfused, the function's working set fused
+        // (known at the end).
+        if (lowering.fuseElementwise)
+          chains.push_back({model.reduction(elements), *bytes});
+        else
+          total.loops += std::max(0.0, model.reduction(elements) -
+                                           model.loop(*bytes, *bytes));
       }
       // What this op's loop moves (unfused: the op is a loop of its own).
       double moved = 0, fresh = 0, newBuffers = 0;
@@ -354,16 +377,32 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
         moved += *bytes;
         // In place: the new value of a parameter this very loop reads
         // (w = w - lr * g) goes into the parameter's lines, which the loop
-        // has just loaded. Anything else goes to a new buffer, or to a
-        // parameter another loop read (eager's m = m1 + m2).
-        bool inPlace = llvm::any_of(result.getUsers(), [&](Operation *user) {
-          auto update = dyn_cast<UpdateOp>(user);
-          if (!update || update.getValue() != result)
-            return false;
-          Value param = update.getParam();
+        // has just loaded; so does a new slice of it that is all_gathered
+        // into it, which the loop writes into its own block of the
+        // parameter (coco-update-in-place). Anything else goes to a new
+        // buffer, or to a parameter another loop read (eager's m = m1 + m2).
+        auto readHere = [&](Value value) {
           return lowering.fuseElementwise
-                     ? loaded.contains({param, level})
-                     : llvm::is_contained(op->getOperands(), param);
+                     ? loaded.contains({value, level})
+                     : llvm::is_contained(op->getOperands(), value);
+        };
+        auto paramReadHere = [&](Value param) {
+          return readHere(param) ||
+                 llvm::any_of(param.getUsers(), [&](Operation *user) {
+                   auto slice = dyn_cast<SliceOp>(user);
+                   return slice && readHere(slice.getResult());
+                 });
+        };
+        bool inPlace = llvm::any_of(result.getUsers(), [&](Operation *user) {
+          if (auto update = dyn_cast<UpdateOp>(user))
+            return update.getValue() == result && readHere(update.getParam());
+          if (isa<AllGatherOp>(user))
+            for (Operation *gathered : user->getResult(0).getUsers())
+              if (auto update = dyn_cast<UpdateOp>(gathered))
+                if (update.getValue() == user->getResult(0) &&
+                    paramReadHere(update.getParam()))
+                  return true;
+          return false;
         });
         if (!inPlace)
           fresh += *bytes;
@@ -389,8 +428,10 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
   });
   if (walk.wasInterrupted())
     return failure();
-  total.loops +=
-      model.loop(loopBytes, argumentBytes + createdBytes, freshBytes);
+  double workingSet = argumentBytes + createdBytes;
+  total.loops += model.loop(loopBytes, workingSet, freshBytes);
+  for (auto [chain, bytes] : chains)
+    total.loops += std::max(0.0, chain - model.loop(bytes, workingSet));
   return total;
 }
 } // namespace

@@ -293,21 +293,36 @@ int main(int argc, char **argv) {
   // 3 t_fresh / t_in_place - 2 in bytes per byte stored.
   for (int64_t bytes = std::max<int64_t>(sizes.front(), 4096);
        bytes <= 16 * sizes.back(); bytes *= 4) {
-    int64_t n = bytes / 4;
-    std::vector<float> a(n, 1.0f), b(n, 0.0f), c(n, 0.0f);
-    auto triad = [&](float *out) {
+    // In place: two arrays of n floats (8n bytes). Fresh: three arrays of
+    // m = 2n/3 floats, the same 8n bytes, so that the factor belongs to
+    // the working set it is filed under.
+    int64_t n = bytes / 4, m = std::max<int64_t>(1, 2 * n / 3);
+    std::vector<float> a(n, 1.0f), b(n, 0.0f), c(m, 0.0f);
+    // Small arrays: each timed sample runs the loop often enough to last
+    // tens of microseconds (4 Mi elements in all), above the clock's
+    // resolution and the barrier's noise.
+    int64_t passes = std::max<int64_t>(1, (int64_t(1) << 22) / n);
+    auto triad = [&](float *out, int64_t count) {
       const float *x = a.data(), *y = b.data();
-      for (int64_t i = 0; i < n; ++i)
-        out[i] = y[i] + 0.5f * x[i];
+      for (int64_t pass = 0; pass < passes; ++pass)
+        for (int64_t i = 0; i < count; ++i)
+          out[i] = y[i] + 0.5f * x[i];
     };
-    std::vector<double> seconds =
-        timeAll({[&] { triad(b.data()); }, [&] { triad(c.data()); }}, reps);
-    // A clock too coarse for the smallest sizes reads 0: no factor there.
-    double factor = seconds[0] > 0 && seconds[1] > 0
-                        ? std::clamp(3 * seconds[1] / seconds[0] - 2, 1.0, 8.0)
-                        : 1.0;
+    std::vector<double> seconds = timeAll(
+        {[&] { triad(b.data(), n); }, [&] { triad(c.data(), m); }}, reps);
+    double inPlace = seconds[0] / double(passes * n),
+           fresh = seconds[1] / double(passes * m); // seconds per element
+    if (!(inPlace > 0) || !(fresh > 0))
+      usage("the loop took no measurable time at " + std::to_string(bytes) +
+            " bytes");
+    double factor = 3 * fresh / inPlace - 2;
+    if (factor > 8)
+      std::fprintf(stderr,
+                   "coco-calibrate: warning: a fresh store measured %.1f "
+                   "bytes per byte at %lld bytes; kept at 8\n",
+                   factor, static_cast<long long>(bytes));
     loopBandwidth.push_back(
-        {8.0 * double(n), 12.0 * double(n) / seconds[0], factor});
+        {8.0 * double(n), 12.0 / inPlace, std::clamp(factor, 1.0, 8.0)});
   }
   // The largest: the bandwidth out of the caches.
   double copyBandwidth = loopBandwidth.back().bandwidth;

@@ -498,7 +498,8 @@ TEST(CostModel, PricesStoresIntoMemoryTheLoopDidNotRead) {
   // interpolated like the bandwidth.
   llvm::Expected<Profile> parsed = Profile::parse(R"json({
     "copy_bandwidth_GBps": 2.0, "matmul_GFLOPs": 4.0,
-    "collectives": {"all_reduce": [{"ranks": 2, "latency_us": 10, "ns_per_byte": 0.5}]},
+    "collectives": {"all_reduce": [{"ranks": 2, "latency_us": 10, "ns_per_byte": 0.5}],
+                    "all_gather": [{"ranks": 2, "latency_us": 10, "ns_per_byte": 0.5}]},
     "loop_bandwidth": [{"working_set_bytes": 8192, "GBps": 100, "fresh_store_factor": 3},
                        {"working_set_bytes": 32768, "GBps": 10, "fresh_store_factor": 1}]
   })json");
@@ -553,6 +554,31 @@ TEST(CostModel, PricesStoresIntoMemoryTheLoopDidNotRead) {
   // Fused, d stays in registers: the loop reads w and g, stores w.
   EXPECT_DOUBLE_EQ(loops(2, {}),
                    12288 / ((100 - 90 * std::log(1.5) / std::log(4.0)) * 1e9));
+  // RS-C-AG with shard-state's update of w: the loop reads this rank's
+  // block of w (coco.slice) and writes the new block into it, and the
+  // all_gather gathers into w (coco-update-in-place): no fresh store, no
+  // new buffer. Working set: w (4 KiB) and g, sliced (2 KiB); the loop
+  // reads 4 KiB, stores 2 KiB.
+  Program gathered(R"mlir(
+    coco.grid @dp(shape = [2])
+    !R = !coco.dtensor<1024xf32, replicated on @dp>
+    !S = !coco.dtensor<1024xf32, sliced<0> on @dp>
+    func.func @update(%w: !R, %g: !S) {
+      %own = coco.slice %w dim 0 : !R
+      %n = coco.sub %own, %g : !S, !S
+      %all = coco.all_gather %n : !S
+      coco.update %w, %all : !R
+      return
+    })mlir");
+  ASSERT_TRUE(gathered.module);
+  mlir::FailureOr<Estimate> update =
+      mlir::coco::cost::estimate(gathered.function(), m, 2);
+  ASSERT_TRUE(mlir::succeeded(update));
+  // 6 KiB, below the first point: 100 GB/s. A fresh store would cost
+  // 2 x 2 KiB more (factor 3); the gathered w counted as a new buffer
+  // would make it 10 KiB (a slower bandwidth).
+  EXPECT_DOUBLE_EQ(update->loops, 6144 / 100e9);
+
   // The factor round-trips through JSON; out of [1, 8] it is an error.
   std::string json;
   llvm::raw_string_ostream(json) << m.getProfile().toJSON();
@@ -567,6 +593,48 @@ TEST(CostModel, PricesStoresIntoMemoryTheLoopDidNotRead) {
   ASSERT_FALSE(bool(bad));
   EXPECT_NE(llvm::toString(bad.takeError()).find("fresh_store_factor must be"),
             std::string::npos);
+}
+
+TEST(CostModel, OverlapsOnlyWhatCocoOverlapOverlaps) {
+  // overlap-chunks=2 on the layer's matmul: its all_reduce and a
+  // reduce_scatter of the product's last dim (columns) are overlapped; a
+  // reduce_scatter of dim 0 (what coco-split makes) is not, and nor is a
+  // folded one (an exchange in the update loop).
+  Program program(R"mlir(
+    coco.grid @tp(shape = [2])
+    !X = !coco.dtensor<64x32xf32, sliced<1> on @tp>
+    !W = !coco.dtensor<32x32xf32, sliced<0> on @tp>
+    !P = !coco.dtensor<64x32xf32, local on @tp>
+    func.func @ar(%x: !X, %w: !W) {
+      %p = coco.matmul %x, %w : !X, !W
+      %y = coco.all_reduce sum %p : !P
+      return
+    }
+    func.func @columns(%x: !X, %w: !W) {
+      %p = coco.matmul %x, %w : !X, !W
+      %y = coco.reduce_scatter sum %p dim 1 : !P
+      return
+    }
+    func.func @rows(%x: !X, %w: !W) {
+      %p = coco.matmul %x, %w : !X, !W
+      %y = coco.reduce_scatter sum %p dim 0 : !P
+      return
+    })mlir");
+  ASSERT_TRUE(program.module);
+  Model m = model();
+  Lowering overlap;
+  overlap.overlapChunks = 2;
+  auto overlapped = [&](size_t index, Lowering lowering) {
+    mlir::FailureOr<Estimate> estimate =
+        mlir::coco::cost::estimate(program.function(index), m, 2, lowering);
+    EXPECT_TRUE(mlir::succeeded(estimate));
+    return mlir::succeeded(estimate) ? estimate->overlapped : -1.0;
+  };
+  EXPECT_GT(overlapped(0, overlap), 0);
+  EXPECT_GT(overlapped(1, overlap), 0);
+  EXPECT_EQ(overlapped(2, overlap), 0);
+  overlap.fuseReduceScatter = true;
+  EXPECT_EQ(overlapped(2, overlap), 0);
 }
 
 TEST(CostModel, PricesWhereTheGroupLies) {
