@@ -179,6 +179,25 @@ module attributes {transform.with_named_sequence} {
 
 // -----
 
+// Not a reduce_scatter: refused, naming what it got.
+coco.grid @two(shape = [2])
+
+func.func @mark_all_reduce(%g: !coco.dtensor<8xf32, local on @two>) -> !coco.dtensor<8xf32, replicated on @two> {
+  %s = coco.all_reduce sum %g : !coco.dtensor<8xf32, local on @two>
+  return %s : !coco.dtensor<8xf32, replicated on @two>
+}
+
+module attributes {transform.with_named_sequence} {
+  transform.named_sequence @__transform_main(%root: !transform.any_op {transform.readonly}) {
+    %ar = transform.structured.match ops{["coco.all_reduce"]} in %root : (!transform.any_op) -> !transform.any_op
+    // expected-error @+1 {{expects coco.reduce_scatter or coco.comm.reduce_scatter targets, got coco.all_reduce}}
+    %same = transform.coco.fuse_reduce_scatter %ar : (!transform.any_op) -> !transform.any_op
+    transform.yield
+  }
+}
+
+// -----
+
 // RS-P2P-C-AG as a schedule: pipeline_send on the stage-to-stage sends, then
 // reorder the receiver's pointwise work onto the slices.
 coco.grid @pp(shape = [2, 2])
