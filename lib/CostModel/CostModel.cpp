@@ -117,6 +117,58 @@ Line Line::fit(std::vector<std::pair<double, double>> points) {
   return line;
 }
 
+/// The lines of a "collectives" object: collective -> list of
+/// {ranks, latency_us, ns_per_byte, points}.
+static llvm::Error
+parseLines(const llvm::json::Object &measured, StringRef section,
+           std::map<Collective, std::map<int64_t, Line>> &into) {
+  for (const auto &[key, value] : measured) {
+    std::optional<Collective> kind = collectiveNamed(key);
+    if (!kind)
+      return failure("unknown collective '" + key.str() +
+                     "' (all_reduce, reduce_scatter, all_gather, broadcast, "
+                     "reduce, all_to_all, exchange, send_recv)");
+    const llvm::json::Array *lines = value.getAsArray();
+    if (!lines)
+      return failure(section.str() + "." + key.str() + " must be a list");
+    for (const llvm::json::Value &entry : *lines) {
+      const llvm::json::Object *object = entry.getAsObject();
+      std::string where = "an entry of " + section.str() + "." + key.str();
+      if (!object)
+        return failure(where + " is not an object");
+      Expected<double> ranks = number(*object, "ranks", where, true);
+      Expected<double> latency = number(*object, "latency_us", where, true);
+      Expected<double> perByte = number(*object, "ns_per_byte", where, true);
+      if (!ranks)
+        return ranks.takeError();
+      if (!latency)
+        return latency.takeError();
+      if (!perByte)
+        return perByte.takeError();
+      if (*ranks < 1 || *ranks != std::floor(*ranks))
+        return failure(where + "'s 'ranks' must be a whole number >= 1");
+      Line line{*latency * 1e-6, *perByte * 1e-9, {}};
+      if (const llvm::json::Array *points = object->getArray("points")) {
+        for (const llvm::json::Value &point : *points) {
+          const llvm::json::Array *pair = point.getAsArray();
+          std::optional<double> bytes = pair && pair->size() == 2
+                                            ? (*pair)[0].getAsNumber()
+                                            : std::nullopt;
+          std::optional<double> us = pair && pair->size() == 2
+                                         ? (*pair)[1].getAsNumber()
+                                         : std::nullopt;
+          if (!bytes || !us || *bytes < 0 || *us < 0)
+            return failure(where + "'s points must be [bytes, us] pairs");
+          line.points.push_back({*bytes, *us * 1e-6});
+        }
+        std::sort(line.points.begin(), line.points.end());
+      }
+      into[*kind][int64_t(*ranks)] = std::move(line);
+    }
+  }
+  return llvm::Error::success();
+}
+
 Expected<Profile> Profile::parse(StringRef json) {
   Expected<llvm::json::Value> parsed = llvm::json::parse(json);
   if (!parsed)
@@ -194,52 +246,12 @@ Expected<Profile> Profile::parse(StringRef json) {
   if (profile.copyBandwidth <= 0 || profile.matmulFlops <= 0)
     return failure("copy_bandwidth_GBps and matmul_GFLOPs must be positive");
 
-  if (const llvm::json::Object *measured = root->getObject("collectives")) {
-    for (const auto &[key, value] : *measured) {
-      std::optional<Collective> kind = collectiveNamed(key);
-      if (!kind)
-        return failure("unknown collective '" + key.str() +
-                       "' (all_reduce, reduce_scatter, all_gather, broadcast, "
-                       "reduce, all_to_all, exchange, send_recv)");
-      const llvm::json::Array *lines = value.getAsArray();
-      if (!lines)
-        return failure("collectives." + key.str() + " must be a list");
-      for (const llvm::json::Value &entry : *lines) {
-        const llvm::json::Object *object = entry.getAsObject();
-        std::string where = "an entry of collectives." + key.str();
-        if (!object)
-          return failure(where + " is not an object");
-        Expected<double> ranks = number(*object, "ranks", where, true);
-        Expected<double> latency = number(*object, "latency_us", where, true);
-        Expected<double> perByte = number(*object, "ns_per_byte", where, true);
-        if (!ranks)
-          return ranks.takeError();
-        if (!latency)
-          return latency.takeError();
-        if (!perByte)
-          return perByte.takeError();
-        if (*ranks < 1 || *ranks != std::floor(*ranks))
-          return failure(where + "'s 'ranks' must be a whole number >= 1");
-        Line line{*latency * 1e-6, *perByte * 1e-9, {}};
-        if (const llvm::json::Array *points = object->getArray("points")) {
-          for (const llvm::json::Value &point : *points) {
-            const llvm::json::Array *pair = point.getAsArray();
-            std::optional<double> bytes = pair && pair->size() == 2
-                                              ? (*pair)[0].getAsNumber()
-                                              : std::nullopt;
-            std::optional<double> us = pair && pair->size() == 2
-                                           ? (*pair)[1].getAsNumber()
-                                           : std::nullopt;
-            if (!bytes || !us || *bytes < 0 || *us < 0)
-              return failure(where + "'s points must be [bytes, us] pairs");
-            line.points.push_back({*bytes, *us * 1e-6});
-          }
-          std::sort(line.points.begin(), line.points.end());
-        }
-        profile.measured[*kind][int64_t(*ranks)] = std::move(line);
-      }
-    }
-  }
+  for (auto [section, lines] :
+       {std::pair{"collectives", &profile.measured},
+        std::pair{"nonblocking_collectives", &profile.measuredNonBlocking}})
+    if (const llvm::json::Object *measured = root->getObject(section))
+      if (llvm::Error error = parseLines(*measured, section, *lines))
+        return std::move(error);
   if (const llvm::json::Array *levels = root->getArray("levels")) {
     for (const llvm::json::Value &entry : *levels) {
       const llvm::json::Object *object = entry.getAsObject();
@@ -287,7 +299,9 @@ Expected<Profile> Profile::load(StringRef path) {
   return profile;
 }
 
-llvm::json::Value Profile::toJSON() const {
+/// The JSON of measured lines (the inverse of parseLines).
+static llvm::json::Object
+linesToJSON(const std::map<Collective, std::map<int64_t, Line>> &measured) {
   llvm::json::Object collectives;
   for (const auto &[kind, lines] : measured) {
     llvm::json::Array entries;
@@ -304,6 +318,10 @@ llvm::json::Value Profile::toJSON() const {
     }
     collectives[nameOf(kind)] = std::move(entries);
   }
+  return collectives;
+}
+
+llvm::json::Value Profile::toJSON() const {
   llvm::json::Array loopList;
   for (const LoopPoint &point : loopBandwidth)
     loopList.push_back(
@@ -327,9 +345,24 @@ llvm::json::Value Profile::toJSON() const {
       {"overlap_efficiency", overlapEfficiency},
       {"reduction_ns_per_element", reductionSeconds * 1e9},
       {"loop_bandwidth", std::move(loopList)},
-      {"collectives", std::move(collectives)},
+      {"collectives", linesToJSON(measured)},
+      {"nonblocking_collectives", linesToJSON(measuredNonBlocking)},
       {"levels", std::move(levelList)},
   };
+}
+
+Expected<double> Model::nonBlockingCollective(Collective kind, double bytes,
+                                              int64_t ranks,
+                                              int64_t together) const {
+  if (ranks <= 1)
+    return 0.0;
+  auto byKind = profile.measuredNonBlocking.find(kind);
+  if (byKind != profile.measuredNonBlocking.end()) {
+    auto line = byKind->second.find(ranks);
+    if (line != byKind->second.end())
+      return line->second.at(bytes);
+  }
+  return collective(kind, bytes, ranks, together);
 }
 
 Expected<double> Model::collective(Collective kind, double bytes, int64_t ranks,

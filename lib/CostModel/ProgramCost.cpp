@@ -249,8 +249,10 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
         return WalkResult::interrupt();
       }
       // Packing copies: each reads and writes the block.
-      if (ranks > 1)
-        *time += double(packingCopies(op, *extents)) * model.loop(2 * *bytes);
+      double packing = ranks > 1 ? double(packingCopies(op, *extents)) *
+                                       model.loop(2 * *bytes)
+                                 : 0.0;
+      *time += packing;
       // Overlapped with its producer matmul (counted already): the pair
       // runs as a pipeline of chunks.
       auto marked = op->getAttrOfType<IntegerAttr>(kOverlapChunksAttr);
@@ -266,9 +268,19 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
         chunks = lowering.overlapChunks;
       auto matmul = op->getOperand(0).getDefiningOp<MatmulOp>();
       if (chunks > 1 && matmul && matmulTimes.count(matmul)) {
+        // Its chunks call the non-blocking collective, which may run
+        // another algorithm than the blocking one.
+        llvm::Expected<double> started =
+            model.nonBlockingCollective(*kind, *bytes, ranks, together);
+        if (!started) {
+          op->emitError() << "cost model: "
+                          << llvm::toString(started.takeError());
+          return WalkResult::interrupt();
+        }
+        double comm = *started + packing;
         double compute = matmulTimes[matmul];
         total.matmuls -= compute;
-        total.overlapped += model.overlapped(compute, *time, chunks);
+        total.overlapped += model.overlapped(compute, comm, chunks);
         return WalkResult::advance();
       }
       total.collectives += *time;

@@ -222,6 +222,10 @@ int main(int argc, char **argv) {
                               Collective::Exchange,  Collective::SendRecv};
   constexpr size_t kKinds = std::size(kinds);
   std::vector<std::pair<double, double>> points[kKinds];
+  const Collective nonBlockingKinds[] = {Collective::AllReduce,
+                                         Collective::ReduceScatter};
+  constexpr size_t kNonBlocking = std::size(nonBlockingKinds);
+  std::vector<std::pair<double, double>> nonBlockingPoints[kNonBlocking];
   // The triad's bandwidth by its working set (bytes of its two arrays).
   std::vector<LoopPoint> loopBandwidth;
   for (int64_t bytes : sizes) {
@@ -278,9 +282,26 @@ int main(int argc, char **argv) {
     // Alone, each repetition finishes the one before, as in a pipeline.
     std::function<void()> sendRecv = cases.back();
     cases.pop_back();
+    // The non-blocking all_reduce and reduce_scatter that overlapped
+    // chunks call, started and waited for at once: another algorithm than
+    // the blocking ones' (MPI's libnbc; the blocking reduce_scatter is
+    // coco's ring).
+    cases.push_back([&] {
+      coco_rt_wait("calibrate",
+                   coco_rt_iall_reduce("calibrate", comm, COCO_DTYPE_F32,
+                                       COCO_RED_SUM, 1, &da, 1, &db));
+    });
+    cases.push_back([&] {
+      coco_rt_wait("calibrate",
+                   coco_rt_ireduce_scatter("calibrate", comm, COCO_DTYPE_F32,
+                                           COCO_RED_SUM, 0, 1, &da, 1, &ds));
+    });
     std::vector<double> times = timeAll(cases, reps);
-    times.push_back(timeAll({sendRecv}, reps)[0]);
     double actual = double(n) * 4;
+    for (size_t k = 0; k < kNonBlocking; ++k)
+      nonBlockingPoints[k].push_back({actual, times[kKinds - 1 + k]});
+    times.resize(kKinds - 1);
+    times.push_back(timeAll({sendRecv}, reps)[0]);
     for (size_t k = 0; k < kKinds; ++k)
       points[k].push_back({actual, times[k]});
   }
@@ -336,6 +357,9 @@ int main(int argc, char **argv) {
     if (ranks > 1)
       profile.measured[kinds[k]][kinds[k] == Collective::SendRecv ? 2 : ranks] =
           Line::fit(points[k]);
+  for (size_t k = 0; k < kNonBlocking; ++k)
+    profile.measuredNonBlocking[nonBlockingKinds[k]][ranks] =
+        Line::fit(nonBlockingPoints[k]);
   profile.copyBandwidth = copyBandwidth;
   profile.loopBandwidth = loopBandwidth;
   profile.matmulFlops = matmulFlops(reps);

@@ -100,6 +100,11 @@ struct Profile {
   std::string name, source;
   /// Measured: collective -> number of ranks -> line.
   std::map<Collective, std::map<int64_t, Line>> measured;
+  /// The same for the non-blocking all_reduce and reduce_scatter (started,
+  /// then waited for) that overlapped chunks call, where they run another
+  /// algorithm than the blocking ones (MPI's libnbc against coco's ring:
+  /// 2-4x slower here). Empty: as the blocking ones (NCCL).
+  std::map<Collective, std::map<int64_t, Line>> measuredNonBlocking;
   std::vector<Level> levels;
   double copyBandwidth = 0; ///< bytes/s per rank, every rank copying
   /// The same loop's bandwidth by the bytes each rank's arrays take (the
@@ -140,6 +145,12 @@ public:
   /// one) runs on the outer links only. One rank: 0.
   llvm::Expected<double> collective(Collective kind, double bytes,
                                     int64_t ranks, int64_t together = 0) const;
+  /// The same, started and waited for without blocking (an overlapped
+  /// chunk's): the profile's non-blocking line where it has one, else as
+  /// collective().
+  llvm::Expected<double> nonBlockingCollective(Collective kind, double bytes,
+                                               int64_t ranks,
+                                               int64_t together = 0) const;
   /// A fused loop that reads and writes `bytes` in all, in a program whose
   /// arrays take `workingSet` bytes per rank (0: unknown, copyBandwidth):
   /// at the bandwidth the profile measured for that working set,

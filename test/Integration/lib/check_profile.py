@@ -37,6 +37,17 @@ def main():
         seconds = line["latency_us"] * 1e-6 + line["ns_per_byte"] * 1e-9 * (1 << 24)
         if not 1e-6 < seconds < 1.0:
             problems.append(f"{name}: 16 MiB predicted in {seconds} s")
+    # The non-blocking all_reduce and reduce_scatter that overlapped chunks
+    # call (started, then waited for).
+    for name in ("all_reduce", "reduce_scatter"):
+        lines = profile.get("nonblocking_collectives", {}).get(name, [])
+        line = next((l for l in lines if l.get("ranks") == ranks), None)
+        if line is None:
+            problems.append(f"no non-blocking {name} line for {ranks} ranks")
+            continue
+        seconds = line["latency_us"] * 1e-6 + line["ns_per_byte"] * 1e-9 * (1 << 24)
+        if not 1e-6 < seconds < 1.0:
+            problems.append(f"non-blocking {name}: 16 MiB predicted in {seconds} s")
     # The loop's bandwidth by working set: ascending sizes, every point
     # positive and slower than nothing (under a TB/s per rank).
     loop = profile.get("loop_bandwidth", [])
@@ -60,7 +71,7 @@ def main():
     if problems:
         print("profile INVALID: " + "; ".join(problems))
         sys.exit(1)
-    print(f"profile valid: {len(COLLECTIVES)} collectives on {ranks} ranks, copy "
+    print(f"profile valid: {len(COLLECTIVES)} collectives (and 2 non-blocking) on {ranks} ranks, copy "
           f"{profile['copy_bandwidth_GBps']:.1f} GB/s ({len(loop)} working sets, fresh stores "
           f"x{min(factors):.1f}-{max(factors):.1f}), matmul "
           f"{profile['matmul_GFLOPs']:.1f} GFLOP/s, reduction "

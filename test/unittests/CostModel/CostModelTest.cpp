@@ -635,6 +635,43 @@ TEST(CostModel, OverlapsOnlyWhatCocoOverlapOverlaps) {
   EXPECT_EQ(overlapped(2, overlap), 0);
   overlap.fuseReduceScatter = true;
   EXPECT_EQ(overlapped(2, overlap), 0);
+
+  // The chunks call the non-blocking reduce_scatter: priced by its own
+  // line where the profile has one (MPI's libnbc, slower than coco's
+  // ring), with the packing copy of the columns on top; without one, as
+  // the blocking collective.
+  Profile slow = m.getProfile();
+  slow.measuredNonBlocking[Collective::ReduceScatter][2] =
+      Line{20e-6, 2e-9, {}};
+  Model ms(std::move(slow));
+  mlir::FailureOr<Estimate> blocking =
+      mlir::coco::cost::estimate(program.function(1), ms, 2);
+  ASSERT_TRUE(mlir::succeeded(blocking));
+  double rs = expectTime(ms.collective(Collective::ReduceScatter, 8192, 2));
+  double packing = blocking->collectives - rs;
+  EXPECT_GT(packing, 0); // 64 rows of column blocks
+  Lowering two;
+  two.overlapChunks = 2;
+  mlir::FailureOr<Estimate> chunked =
+      mlir::coco::cost::estimate(program.function(1), ms, 2, two);
+  ASSERT_TRUE(mlir::succeeded(chunked));
+  EXPECT_NEAR(
+      chunked->overlapped,
+      ms.overlapped(blocking->matmuls, 20e-6 + 8192 * 2e-9 + packing, 2),
+      1e-15);
+  EXPECT_EQ(expectTime(m.nonBlockingCollective(Collective::AllReduce, 8192, 2)),
+            expectTime(m.collective(Collective::AllReduce, 8192, 2)));
+  // It round-trips through JSON.
+  std::string json;
+  llvm::raw_string_ostream(json) << ms.getProfile().toJSON();
+  llvm::Expected<Profile> again = Profile::parse(json);
+  ASSERT_TRUE(bool(again)) << llvm::toString(again.takeError());
+  EXPECT_DOUBLE_EQ(
+      expectTime(again->measuredNonBlocking.count(Collective::ReduceScatter)
+                     ? Model(*again).nonBlockingCollective(
+                           Collective::ReduceScatter, 8192, 2)
+                     : llvm::Expected<double>(-1.0)),
+      20e-6 + 8192 * 2e-9);
 }
 
 TEST(CostModel, PricesWhereTheGroupLies) {
