@@ -351,17 +351,23 @@ llvm::json::Value Profile::toJSON() const {
   };
 }
 
+/// The line `lines` holds for `kind` on `ranks` ranks, if any.
+static const Line *
+lineFor(const std::map<Collective, std::map<int64_t, Line>> &lines,
+        Collective kind, int64_t ranks) {
+  auto byKind = lines.find(kind);
+  if (byKind == lines.end())
+    return nullptr;
+  auto line = byKind->second.find(ranks);
+  return line == byKind->second.end() ? nullptr : &line->second;
+}
+
 Expected<double> Model::nonBlockingCollective(Collective kind, double bytes,
                                               int64_t ranks,
                                               int64_t together) const {
-  if (ranks <= 1)
-    return 0.0;
-  auto byKind = profile.measuredNonBlocking.find(kind);
-  if (byKind != profile.measuredNonBlocking.end()) {
-    auto line = byKind->second.find(ranks);
-    if (line != byKind->second.end())
-      return line->second.at(bytes);
-  }
+  if (const Line *line = lineFor(profile.measuredNonBlocking, kind, ranks);
+      line && ranks > 1)
+    return line->at(bytes);
   return collective(kind, bytes, ranks, together);
 }
 
@@ -369,12 +375,8 @@ Expected<double> Model::collective(Collective kind, double bytes, int64_t ranks,
                                    int64_t together) const {
   if (ranks <= 1)
     return 0.0;
-  auto byKind = profile.measured.find(kind);
-  if (byKind != profile.measured.end()) {
-    auto line = byKind->second.find(ranks);
-    if (line != byKind->second.end())
-      return line->second.at(bytes);
-  }
+  if (const Line *line = lineFor(profile.measured, kind, ranks))
+    return line->at(bytes);
   return ring(kind, bytes, ranks, together);
 }
 
