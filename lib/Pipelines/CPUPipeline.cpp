@@ -105,7 +105,10 @@ void mlir::coco::buildCocoLowerToCPUPipeline(
   // convert-scf-to-cf without rollback and last loop first: both linear in
   // a long block (see coco-scf-to-cf).
   pm.addPass(createCocoSCFToCFPass());
-  // bf16 conversions become integer ops: no compiler-rt helper is needed.
+  // bf16 arithmetic (the fused reduce-scatter's sum of received blocks) in
+  // f32, each result rounded to bf16; then bf16 conversions become integer
+  // ops: no compiler-rt helper is needed, and the loops vectorize.
+  pm.addPass(createCocoPromoteBF16ArithPass());
   arith::ArithExpandOpsPassOptions expand;
   expand.includeBf16 = true;
   pm.addPass(arith::createArithExpandOpsPass(expand));
