@@ -15,9 +15,15 @@ Schedules (DESIGN.md / CoCoNet names):
   RS-C-AG      split + reorder: reduce_scatter, update the slice, all_gather
   RS-C-AG+ss   ... with shard-state: m, v stay sliced (ZeRO-1)
   fuse(RS-C-AG)+ss  ... with the reduce-scatter's sum folded into the update loop
-  RS-C-AG+ss(w)     adam-mixed only: the f32 master weights stay sliced too,
+  RS-C-AG+ss(w)     the mixed-precision steps only (sgd-mixed, adam-mixed,
+                    lamb-mixed): the f32 master weights stay sliced too,
                     only their bf16 copy is all-gathered (as ZeRO keeps fp32
                     masters partitioned)
+
+A mixed-precision workload requested together with its f32 one (say
+--workloads adam,adam-mixed) is built into the f32 one's executable, so the
+bf16 and f32 steps are interleaved in one launch and their ratio is measured
+in the same moments.
 
 usage: run_benchmarks.py [--ranks 2] [--sizes 1M,4M,16M] [--workloads adam,sgd,lamb]
                          [--iters 7] [--out benchmarks/results]
@@ -49,12 +55,20 @@ PIPELINE_RANKS = 4
 # Bytes an eager implementation moves per element (f32): reads and writes.
 # For the layer: the pointwise part after the matmul (y, b, r read, z
 # written); its matmul is not in the bound.
-# adam-mixed: w, m, v f32 and g bf16 read; w, m, v f32 and the bf16 copy of
-# w written.
+# The mixed-precision steps (<kind>-mixed): w and the state f32 and g bf16
+# read; w and the state f32 and the bf16 copy of w written.
 BYTES_PER_ELEMENT = {"sgd": (3 + 2) * 4, "adam": (4 + 3) * 4, "lamb": (4 + 3) * 4,
+                     "sgd-mixed": (2 * 4 + 2) + (2 * 4 + 2),
                      "adam-mixed": (3 * 4 + 2) + (3 * 4 + 2),
+                     "lamb-mixed": (3 * 4 + 2) + (3 * 4 + 2),
                      "layer": (3 + 1) * 4, "pipeline": (3 + 1) * 4}
-STATE = {"sgd": ["b"], "adam": ["m", "v"], "lamb": ["m", "v"], "adam-mixed": ["m", "v"]}
+STATE = {"sgd": ["b"], "adam": ["m", "v"], "lamb": ["m", "v"]}
+MIXED = "-mixed"
+
+
+def base_kind(kind):
+    """sgd for sgd-mixed: the f32 step a mixed-precision one is compared with."""
+    return kind[:-len(MIXED)] if kind.endswith(MIXED) else kind
 # The layer's sizes: B x S x H activations, the --sizes value picks B.
 LAYER_S, LAYER_H = 1024, 1024
 
@@ -95,7 +109,8 @@ def variants(kind):
             ("ol(MM,RS)-P2P-C-AG", ["--coco-pipeline-send=dim=2", "--coco-reorder"],
              "coco-lower-to-cpu{overlap-chunks=4}"),
         ]
-    shard = [f"--coco-shard-state=args={','.join(STATE[kind])}"]
+    state = STATE[base_kind(kind)]
+    shard = [f"--coco-shard-state=args={','.join(state)}"]
     plain, unfused = "coco-lower-to-cpu", "coco-lower-to-cpu{fuse-elementwise=false}"
     fused = "coco-lower-to-cpu{fuse-reduce-scatter=true}"
     schedules = [
@@ -105,10 +120,10 @@ def variants(kind):
         ("RS-C-AG+ss", split_reorder + shard, plain),
         ("fuse(RS-C-AG)+ss", split_reorder + shard, fused),
     ]
-    if kind == "adam-mixed":
+    if kind.endswith(MIXED):
         # The f32 master weights sliced as well: each rank all-gathers only
         # the bf16 copy the next forward pass reads.
-        masters = [f"--coco-shard-state=args=w,{','.join(STATE[kind])}"]
+        masters = [f"--coco-shard-state=args=w,{','.join(state)}"]
         schedules += [("RS-C-AG+ss(w)", split_reorder + masters, plain),
                       ("fuse(RS-C-AG)+ss(w)", split_reorder + masters, fused)]
     return schedules
@@ -189,6 +204,30 @@ def torch_comparison(rows):
     return "\n\n" + "\n".join(lines) if lines else ""
 
 
+def mixed_comparison(rows):
+    """Lines comparing the fastest mixed-precision step with the fastest f32
+    step at each workload and size that has both (the target of the fast
+    CPU issue: bf16 at least 1.3x faster at 16M). Eager is left out: no
+    schedule picks it."""
+    lines = []
+    for kind, elements in sorted({(r["workload"], r["elements"]) for r in rows
+                                  if r["workload"].endswith(MIXED)}):
+        def best(workload):
+            here = [r for r in rows if r["workload"] == workload and r["elements"] == elements
+                    and r["schedule"] != "eager" and not r["schedule"].startswith("torch ")]
+            return min(here, key=lambda r: r["median_ms"]) if here else None
+        low, full = best(kind), best(base_kind(kind))
+        if not low or not full:
+            continue
+        lines.append(f"- {base_kind(kind)} {elements >> 20}M: bf16 {low['schedule']} "
+                     f"{low['median_ms']} ms vs f32 {full['schedule']} {full['median_ms']} ms: "
+                     f"{full['median_ms'] / low['median_ms']:.2f}x")
+    if not lines:
+        return ""
+    return ("\n\nMixed precision (bf16 gradients and weight copy, f32 master weights and "
+            "state) against f32, the fastest schedule of each:\n" + "\n".join(lines))
+
+
 def model_accuracy(rows):
     """How well the cost model predicts: the share of schedules within 20%
     of the measured time, and for each workload and size whether the
@@ -221,8 +260,11 @@ def model_accuracy(rows):
     return "\n\n" + "\n".join(lines)
 
 
-def entry_name(variant):
-    return "v_" + re.sub(r"[^A-Za-z0-9]+", "_", variant).strip("_")
+def entry_name(variant, kind=""):
+    """The C symbol of a schedule's entry (a mixed-precision step's carry a
+    prefix: they share an executable with the f32 step's)."""
+    prefix = "v_mixed_" if kind.endswith(MIXED) else "v_"
+    return prefix + re.sub(r"[^A-Za-z0-9]+", "_", variant).strip("_")
 
 
 def predict_ms(path, passes, pipeline, ranks, profile):
@@ -242,10 +284,9 @@ def predict_ms(path, passes, pipeline, ranks, profile):
     return float(found.group(1))
 
 
-def build_program(kind, n, ranks, work, target="cpu", profile=None, predictions=None):
-    """One executable with an entry per schedule (target gpu: every
-    schedule's pipeline is coco-lower-to-gpu with the same options, linked
-    with libCocoRuntimeGPU)."""
+def workload_source(kind, n, ranks):
+    """The workload's module at n elements (B = n for the layers) on a
+    static grid of `ranks`, without its RUN and CHECK lines."""
     if kind in ("layer", "pipeline"):
         source = open(os.path.join(TP if kind == "layer" else PP, "layer.mlir")).read()
         h = LAYER_H
@@ -260,38 +301,48 @@ def build_program(kind, n, ranks, work, target="cpu", profile=None, predictions=
     source = "\n".join(l for l in source.splitlines() if not l.startswith("// RUN") and "CHECK" not in l)
     # Static ranks: the fused reduce-scatter needs them; every schedule gets
     # the same module.
-    source = source.replace("coco.grid @dp(shape = [?])", f"coco.grid @dp(shape = [{ranks}])")
-    function = re.search(r"func\.func @(\w+)", source).group(1)
-    objects, funcs, grid = [], [], None
-    for variant, passes, pipeline in variants(kind):
-        name = entry_name(variant)
-        path = os.path.join(work, f"{name}.mlir")
-        with open(path, "w") as f:
-            f.write(source.replace(f"@{function}(", f"@{name}("))
-        scheduled = sh([os.path.join(BIN, "coco-opt"), path, *passes])
-        if profile and predictions is not None:
-            predictions[variant] = predict_ms(path, passes, pipeline, ranks, profile)
-        # Keep the scheduled function (for the host main) ...
-        lines = scheduled.rstrip().splitlines()
-        grid = next(l for l in lines if "coco.grid" in l)
-        lines = [l for l in lines if not l.strip().startswith("coco.grid")]
-        start = next(i for i, l in enumerate(lines) if l.strip().startswith("func.func"))
-        funcs.append("\n".join(lines[start:-1]))
-        # ... and compile it with its pipeline.
-        obj = os.path.join(work, f"{name}.o")
-        if target == "gpu":
-            pipeline = pipeline.replace("coco-lower-to-cpu", "coco-lower-to-gpu")
-        sh([os.path.join(BIN, "coco-compile"), path, "--emit=obj", "-o", obj,
-            "--target", target, "--pipeline", pipeline] + [f"--pre-pass={p}" for p in passes])
-        objects.append(obj)
+    return source.replace("coco.grid @dp(shape = [?])", f"coco.grid @dp(shape = [{ranks}])")
+
+
+def build_program(kinds, n, ranks, work, target="cpu", profile=None, predictions=None):
+    """One executable with an entry per schedule of every workload in
+    `kinds` (an f32 step and its mixed-precision one share one, so that
+    they are interleaved); target gpu: every schedule's pipeline is
+    coco-lower-to-gpu with the same options, linked with libCocoRuntimeGPU.
+    predictions[(kind, variant)] gets the cost model's time."""
+    objects, funcs, entries, grid = [], [], [], None
+    for kind in kinds:
+        source = workload_source(kind, n, ranks)
+        function = re.search(r"func\.func @(\w+)", source).group(1)
+        for variant, passes, pipeline in variants(kind):
+            name = entry_name(variant, kind)
+            entries.append(name)
+            path = os.path.join(work, f"{name}.mlir")
+            with open(path, "w") as f:
+                f.write(source.replace(f"@{function}(", f"@{name}("))
+            scheduled = sh([os.path.join(BIN, "coco-opt"), path, *passes])
+            if profile and predictions is not None:
+                predictions[kind, variant] = predict_ms(path, passes, pipeline, ranks, profile)
+            # Keep the scheduled function (for the host main) ...
+            lines = scheduled.rstrip().splitlines()
+            grid = next(l for l in lines if "coco.grid" in l)
+            lines = [l for l in lines if not l.strip().startswith("coco.grid")]
+            start = next(i for i, l in enumerate(lines) if l.strip().startswith("func.func"))
+            funcs.append("\n".join(lines[start:-1]))
+            # ... and compile it with its pipeline.
+            obj = os.path.join(work, f"{name}.o")
+            if target == "gpu":
+                pipeline = pipeline.replace("coco-lower-to-cpu", "coco-lower-to-gpu")
+            sh([os.path.join(BIN, "coco-compile"), path, "--emit=obj", "-o", obj,
+                "--target", target, "--pipeline", pipeline] + [f"--pre-pass={p}" for p in passes])
+            objects.append(obj)
     merged = os.path.join(work, "all.mlir")
     with open(merged, "w") as f:
         f.write("module {\n" + grid + "\n" + "\n".join(funcs) + "\n}\n")
     main_cpp = os.path.join(work, "main.cpp")
-    entries = ",".join(entry_name(v) for v, _, _ in variants(kind))
-    sh([os.path.join(BIN, "coco-translate"), "--coco-to-cpp-main", f"--coco-entry={entries}",
+    sh([os.path.join(BIN, "coco-translate"), "--coco-to-cpp-main", f"--coco-entry={','.join(entries)}",
         merged, "-o", main_cpp])
-    exe = os.path.join(work, f"bench_{kind}_{n}")
+    exe = os.path.join(work, f"bench_{kinds[0]}_{n}")
     lib = os.path.join(BUILD, "lib")
     runtime = "-lCocoRuntimeGPU" if target == "gpu" else "-lCocoRuntime"
     sh(["c++", "-O2", "-std=c++17", f"-I{ROOT}/include", main_cpp, *objects, "-o", exe,
@@ -338,9 +389,14 @@ def main():
     os.environ.setdefault("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
     os.makedirs(args.out, exist_ok=True)
     sizes = [parse_size(s) for s in args.sizes.split(",")]
-    jobs = [(n, kind) for n in sizes for kind in args.workloads.split(",")]
-    jobs += [(int(b), "layer") for b in args.layer_batches.split(",") if b]
-    jobs += [(int(b), "pipeline") for b in args.pipeline_batches.split(",") if b]
+    # A job is one executable: a workload, and its mixed-precision step
+    # where both are requested (interleaved in one launch).
+    workloads = args.workloads.split(",")
+    grouped = [[k] + ([k + MIXED] if k + MIXED in workloads else []) for k in workloads
+               if not (k.endswith(MIXED) and base_kind(k) in workloads)]
+    jobs = [(n, kinds) for n in sizes for kinds in grouped]
+    jobs += [(int(b), ["layer"]) for b in args.layer_batches.split(",") if b]
+    jobs += [(int(b), ["pipeline"]) for b in args.pipeline_batches.split(",") if b]
     rows = []
     torch_python = None
     if args.torch and args.target == "cpu" and not args.build_only:
@@ -356,13 +412,14 @@ def main():
         # byte changes where its buffers leave the caches.
         sweep = sorted({4096, 65536, 1 << 20, 1 << 24} |
                        {n * 4 * (LAYER_S * LAYER_H if kind in ("layer", "pipeline") else 1)
-                        for n, kind in jobs})
+                        for n, (kind, *_) in jobs})
         sh(launcher(args.ranks) + [os.path.join(BIN, "coco-calibrate"), "--reps", "11",
                                    "--sizes", ",".join(map(str, sweep)), "-o", profile])
     work = tempfile.mkdtemp(prefix="coco-bench-")
     try:
         raw_by_elements = {}
-        for n, kind in jobs:
+        for n, kinds in jobs:
+            kind = kinds[0]
             predictions = {}
             ranks = PIPELINE_RANKS if kind == "pipeline" else args.ranks
             elements = n * LAYER_S * LAYER_H if kind in ("layer", "pipeline") else n
@@ -377,15 +434,15 @@ def main():
             if args.prebuilt:
                 exe = os.path.join(args.prebuilt, f"bench_{kind}_{n}")
             else:
-                predictions = {}
-                exe = build_program(kind, n, ranks, work, args.target,
+                exe = build_program(kinds, n, ranks, work, args.target,
                                     profile if ranks == args.ranks else None, predictions)
             if args.keep:
                 os.makedirs(args.keep, exist_ok=True)
                 shutil.copy(exe, args.keep)
                 shutil.copy(os.path.join(BIN, raw_tool_name), args.keep)
             if args.build_only:
-                print(f"built {kind} {n}: {len(variants(kind))} schedules in {os.path.basename(exe)}")
+                count = sum(len(variants(k)) for k in kinds)
+                print(f"built {'+'.join(kinds)} {n}: {count} schedules in {os.path.basename(exe)}")
                 continue
             csv_path = os.path.join(work, f"{kind}_{n}.csv")
             sh(launcher(ranks) + [exe, "--quiet", "--iters", str(args.iters),
@@ -394,18 +451,6 @@ def main():
             for line in open(csv_path):
                 name, _, median, _, _ = line.strip().split(",")
                 times[name] = float(median)
-            nbytes = BYTES_PER_ELEMENT[kind] * elements
-            # The bound models collectives over all ranks; the pipeline's
-            # stage-to-stage send is not in it.
-            bound = bandwidth = None
-            if kind != "pipeline":
-                raw = raw_by_elements[elements]
-                bandwidth = 2 * elements * 4 / (raw["copy"] * 1e-3)  # bytes/s, read + write
-                compute = nbytes / bandwidth * 1e3
-                # The raw collectives are f32: no bound for the bf16 step.
-                if kind != "adam-mixed":
-                    bound = min(raw["all_reduce"] + compute,
-                                raw["reduce_scatter"] + raw["all_gather"] + compute / ranks)
             # On CPUs, PyTorch on the same ranks, in the same window.
             torch_rows = []
             if torch_python and kind in TORCH_CPU_KINDS:
@@ -423,27 +468,41 @@ def main():
                 torch_ms = torch_fused_adam_ms(n, args.iters)
                 if torch_ms is not None:
                     times["torch_fused_adam"] = torch_ms
-            eager = times[entry_name("eager")]
-            named = [(v, entry_name(v)) for v, _, _ in variants(kind)]
-            if "torch_fused_adam" in times:
-                named.append((TORCH_ROW, "torch_fused_adam"))
-            named += [(name, name) for name in torch_rows]
-            for variant, key in named:
-                t = times[key]
-                # The bound and the bandwidth are the step's: a matmul
-                # alone has neither.
-                step = key != TORCH_MATMUL
-                rows.append(dict(workload=kind, target=args.target, elements=elements,
-                                 schedule=variant, ranks=ranks,
-                                 median_ms=round(t, 3),
-                                 gb_per_s=round(nbytes / (t * 1e-3) / 1e9, 2) if step else "",
-                                 speedup_vs_eager=round(eager / t, 2),
-                                 ratio_to_bound=round(t / bound, 2) if bound and step else "",
-                                 bound_ms=round(bound, 3) if bound else "",
-                                 all_reduce_ms=round(raw["all_reduce"], 3) if bound else "",
-                                 copy_gb_per_s=round(bandwidth / 1e9, 1) if bandwidth else "",
-                                 predicted_ms=round(predictions[variant], 3)
-                                 if variant in predictions else ""))
+            for kind in kinds:
+                nbytes = BYTES_PER_ELEMENT[kind] * elements
+                # The bound models collectives over all ranks; the
+                # pipeline's stage-to-stage send is not in it.
+                bound = bandwidth = None
+                if kind != "pipeline":
+                    raw = raw_by_elements[elements]
+                    bandwidth = 2 * elements * 4 / (raw["copy"] * 1e-3)  # bytes/s, read + write
+                    compute = nbytes / bandwidth * 1e3
+                    # The raw collectives are f32: no bound for the bf16 steps.
+                    if not kind.endswith(MIXED):
+                        bound = min(raw["all_reduce"] + compute,
+                                    raw["reduce_scatter"] + raw["all_gather"] + compute / ranks)
+                eager = times[entry_name("eager", kind)]
+                named = [(v, entry_name(v, kind)) for v, _, _ in variants(kind)]
+                if kind == kinds[0]:
+                    if "torch_fused_adam" in times:
+                        named.append((TORCH_ROW, "torch_fused_adam"))
+                    named += [(name, name) for name in torch_rows]
+                for variant, key in named:
+                    t = times[key]
+                    # The bound and the bandwidth are the step's: a matmul
+                    # alone has neither.
+                    step = key != TORCH_MATMUL
+                    rows.append(dict(workload=kind, target=args.target, elements=elements,
+                                     schedule=variant, ranks=ranks,
+                                     median_ms=round(t, 3),
+                                     gb_per_s=round(nbytes / (t * 1e-3) / 1e9, 2) if step else "",
+                                     speedup_vs_eager=round(eager / t, 2),
+                                     ratio_to_bound=round(t / bound, 2) if bound and step else "",
+                                     bound_ms=round(bound, 3) if bound else "",
+                                     all_reduce_ms=round(raw["all_reduce"], 3) if bound else "",
+                                     copy_gb_per_s=round(bandwidth / 1e9, 1) if bandwidth else "",
+                                     predicted_ms=round(predictions[kind, variant], 3)
+                                     if (kind, variant) in predictions else ""))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     if args.build_only:
@@ -467,15 +526,16 @@ def main():
                      f"{r['speedup_vs_eager']} | "
                      f"{r['ratio_to_bound'] or 'n/a'} | {of_copy} |")
     text = "\n".join(table) + torch_comparison(rows) + torch_cpu_comparison(rows) + \
-        model_accuracy(rows)
+        mixed_comparison(rows) + model_accuracy(rows)
     note = (f"\n\n{args.ranks} MPI ranks ({args.target}), median of {args.iters} interleaved repetitions "
             f"(max over ranks). Bound = min(all_reduce + bytes/BW, reduce_scatter + all_gather "
             f"+ bytes/(R*BW)), BW = copy bandwidth with every rank copying. For the layer "
             f"(elements = B*S*H) the bound leaves out the matmul and GB/s counts only the "
             f"pointwise part.")
-    if any(r["workload"] == "adam-mixed" for r in rows):
-        note += (" adam-mixed has no bound (n/a): the raw collectives are timed in f32, "
-                 "its gradients travel in bf16.")
+    if any(r["workload"].endswith(MIXED) for r in rows):
+        note += (" The mixed-precision steps (-mixed) have no bound (n/a): the raw "
+                 "collectives are timed in f32, their gradients travel in bf16; each ran "
+                 "interleaved with its f32 step where both were asked for.")
     if any(r["workload"] == "pipeline" for r in rows):
         note += (f" The pipeline layer runs on {PIPELINE_RANKS} ranks (2 stages x 2 "
                  f"tensor-parallel ranks); its stage-to-stage send is not in the bound model "
