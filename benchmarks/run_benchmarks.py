@@ -25,7 +25,8 @@ A mixed-precision workload requested together with its f32 one (say
 bf16 and f32 steps are interleaved in one launch and their ratio is measured
 in the same moments.
 
-usage: run_benchmarks.py [--ranks 2] [--sizes 1M,4M,16M] [--workloads adam,sgd,lamb]
+usage: run_benchmarks.py [--ranks 2] [--sizes 1M,4M,16M]
+                         [--workloads adam,adam-mixed,sgd,sgd-mixed,lamb,lamb-mixed]
                          [--iters 7] [--out benchmarks/results]
 Prints a table per workload, writes results.csv, results.md and results.png.
 """
@@ -354,7 +355,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--ranks", type=int, default=2)
     parser.add_argument("--sizes", default="1M,4M,16M")
-    parser.add_argument("--workloads", default="adam,sgd,lamb")
+    parser.add_argument("--workloads", default="adam,adam-mixed,sgd,sgd-mixed,lamb,lamb-mixed")
     parser.add_argument("--layer-batches", default="",
                         help="also benchmark the tensor-parallel layer at these B (S=H=1024), e.g. 2,4,8")
     parser.add_argument("--pipeline-batches", default="",
