@@ -385,8 +385,8 @@ mlir::coco::whyStaysUnfused(ReduceScatterOp op,
   auto type = cast<DTensorType>(op.getInput().getType());
   if (op.getDim() != 0)
     return std::string("only a reduce_scatter along dimension 0 is supported");
-  if (llvm::any_of(type.getShape(), ShapedType::isDynamic))
-    return std::string("the input shape must be static");
+  // A dtensor's shape is static (DTensorType::verify); the grid was checked
+  // when the op was verified, so the lookup fails only on unverified IR.
   FailureOr<SmallVector<int64_t>> grid =
       lookupGridShape(op, type.getGrid(), symbols);
   if (failed(grid))

@@ -117,6 +117,24 @@ module attributes {transform.with_named_sequence} {
 
 // -----
 
+coco.grid @two(shape = [2])
+
+func.func @rank_local_dynamic(%g: tensor<?xf32>, %e: tensor<?xf32>) -> tensor<?xf32> {
+  // expected-error @+1 {{cannot fold into its consumers: the input shape must be static}}
+  %s = coco.comm.reduce_scatter sum %g into %e dim 0 on @two[0] : tensor<?xf32>, tensor<?xf32> -> tensor<?xf32>
+  return %s : tensor<?xf32>
+}
+
+module attributes {transform.with_named_sequence} {
+  transform.named_sequence @__transform_main(%root: !transform.any_op {transform.readonly}) {
+    %rs = transform.structured.match ops{["coco.comm.reduce_scatter"]} in %root : (!transform.any_op) -> !transform.any_op
+    %sum = transform.coco.fuse_reduce_scatter %rs : (!transform.any_op) -> !transform.any_op
+    transform.yield
+  }
+}
+
+// -----
+
 // At the global view, fuse_reduce_scatter marks the reduce_scatter; the
 // pipeline folds it once localized (whatever its fuse-reduce-scatter option
 // says). The op returned is the target, so a script can go on with it.

@@ -34,6 +34,15 @@ func.func @marked_dynamic(%x: tensor<8xf32>, %e: tensor<?xf32>) -> tensor<?xf32>
   return %a : tensor<?xf32>
 }
 
+// CHECK-LABEL: func @marked_dynamic_input
+// ALL-LABEL: func @marked_dynamic_input
+// CHECK: coco.comm.reduce_scatter sum %arg0 into %arg1 dim 0 on @two[0] {coco.fuse_reduce_scatter}
+func.func @marked_dynamic_input(%x: tensor<?xf32>, %e: tensor<?xf32>) -> tensor<?xf32> {
+  // expected-warning @+1 {{this reduce_scatter stays unfused: the input shape must be static}}
+  %a = coco.comm.reduce_scatter sum %x into %e dim 0 on @two[0] {coco.fuse_reduce_scatter} : tensor<?xf32>, tensor<?xf32> -> tensor<?xf32>
+  return %a : tensor<?xf32>
+}
+
 // coco-localize carries the mark from the global reduce_scatter to the
 // rank-local one.
 // RUN: coco-opt %s --split-input-file --coco-localize --coco-fuse-reduce-scatter=marked-only 2>&1 | FileCheck %s --check-prefix=LOCAL
