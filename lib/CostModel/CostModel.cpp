@@ -513,7 +513,11 @@ double Model::loop(double bytes, double workingSet, double freshStores) const {
   if (points.empty() || workingSet <= 0)
     return bytes / profile.copyBandwidth;
   // The two points around the working set and how far between them it lies
-  // in log(size); the end points beyond.
+  // in log(size); the end points beyond. Between two points the time per
+  // byte is interpolated, not the bandwidth: a working set that spills out
+  // of a cache serves part of its bytes from the next level, and the
+  // times of the two parts add (a bandwidth halfway would be the faster
+  // level's time for far too many bytes).
   auto upper = std::lower_bound(
       points.begin(), points.end(), workingSet,
       [](const LoopPoint &p, double x) { return p.workingSet < x; });
@@ -524,9 +528,9 @@ double Model::loop(double bytes, double workingSet, double freshStores) const {
                  : std::log(workingSet / lo.workingSet) /
                        std::log(hi.workingSet / lo.workingSet);
   auto between = [&](double a, double b) { return a + t * (b - a); };
-  double bandwidth = between(lo.bandwidth, hi.bandwidth);
+  double secondsPerByte = between(1 / lo.bandwidth, 1 / hi.bandwidth);
   double factor = between(lo.freshStoreFactor, hi.freshStoreFactor);
-  return (bytes + (factor - 1) * freshStores) / bandwidth;
+  return (bytes + (factor - 1) * freshStores) * secondsPerByte;
 }
 
 double Model::reduction(double elements) const {

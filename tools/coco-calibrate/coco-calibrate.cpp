@@ -308,12 +308,15 @@ int main(int argc, char **argv) {
   // A fused loop's traffic: two streams read, one written (a "triad", as an
   // update w = w - lr * g reads and writes), by the bytes of its two arrays
   // (in the caches, or not): from the sweep's smallest size to 16 times its
-  // largest, in steps of 4. Next to it, the same loop writing a third
+  // largest, in steps of 2 up to 64 MiB (where the caches end: the model
+  // interpolates between points, and a step of 4 hid where the last level
+  // filled up) and of 4 beyond. Next to it, the same loop writing a third
   // array it does not read: what that store costs beyond its bytes (the
   // cache reads each line before overwriting it) is the fresh-store factor,
   // 3 t_fresh / t_in_place - 2 in bytes per byte stored.
   for (int64_t bytes = std::max<int64_t>(sizes.front(), 4096);
-       bytes <= 16 * sizes.back(); bytes *= 4) {
+       bytes <= 16 * sizes.back();
+       bytes *= bytes < (int64_t(64) << 20) ? 2 : 4) {
     // In place: two arrays of n floats (8n bytes). Fresh: three arrays of
     // m = 2n/3 floats, the same 8n bytes, so that the factor belongs to
     // the working set it is filed under.

@@ -434,7 +434,8 @@ TEST(CostModel, PricesAReductionsChainBeyondItsTraffic) {
 
 TEST(CostModel, LoopBandwidthByWorkingSet) {
   // 100 GB/s while the arrays take 8 KiB per rank (in the caches), 10 GB/s
-  // from 32 KiB (memory); in between, linear in log(size).
+  // from 32 KiB (memory); in between, the time per byte is linear in
+  // log(size): part of the bytes come from each level.
   llvm::Expected<Profile> parsed = Profile::parse(R"json({
     "copy_bandwidth_GBps": 2.0, "matmul_GFLOPs": 4.0,
     "collectives": {"all_reduce": [{"ranks": 2, "latency_us": 10, "ns_per_byte": 0.5}]},
@@ -446,7 +447,8 @@ TEST(CostModel, LoopBandwidthByWorkingSet) {
   EXPECT_DOUBLE_EQ(m.loop(1e9), 0.5);                 // unknown: copy bandwidth
   EXPECT_DOUBLE_EQ(m.loop(1e9, 4096), 1e9 / 100e9);   // below: first point
   EXPECT_DOUBLE_EQ(m.loop(1e9, 1 << 30), 1e9 / 10e9); // beyond: last point
-  EXPECT_NEAR(m.loop(1e9, 16384), 1e9 / 55e9, 1e-15); // halfway in log
+  // Halfway in log: 0.055 ns per byte (18.2 GB/s, not 55).
+  EXPECT_NEAR(m.loop(1e9, 16384), 1e9 * (0.5 / 100e9 + 0.5 / 10e9), 1e-15);
   // A program's working set: its arguments and the buffers it makes.
   // m = w - g over 1024 f32, into an argument the loop does not read: the
   // new m goes into m's buffer, so w, g and m (12 KiB) are all of it; the
@@ -465,7 +467,7 @@ TEST(CostModel, LoopBandwidthByWorkingSet) {
       mlir::coco::cost::estimate(program.function(), m, 2);
   ASSERT_TRUE(mlir::succeeded(estimate));
   double t = std::log(12288.0 / 8192) / std::log(4.0);
-  EXPECT_NEAR(estimate->loops, 12288 / ((100 - 90 * t) * 1e9), 1e-18);
+  EXPECT_NEAR(estimate->loops, 12288 * ((1 - t) / 100e9 + t / 10e9), 1e-18);
   // It round-trips through JSON, and bad entries are errors.
   std::string text;
   llvm::raw_string_ostream(text) << m.getProfile().toJSON();
@@ -494,8 +496,8 @@ TEST(CostModel, LoopBandwidthByWorkingSet) {
 
 TEST(CostModel, PricesStoresIntoMemoryTheLoopDidNotRead) {
   // A byte stored where the loop did not read costs 3 bytes of traffic at
-  // 8 KiB (the cache reads the line first), 1 from 32 KiB; the factor is
-  // interpolated like the bandwidth.
+  // 8 KiB (the cache reads the line first), 1 from 32 KiB; in between the
+  // factor is linear in log(size).
   llvm::Expected<Profile> parsed = Profile::parse(R"json({
     "copy_bandwidth_GBps": 2.0, "matmul_GFLOPs": 4.0,
     "collectives": {"all_reduce": [{"ranks": 2, "latency_us": 10, "ns_per_byte": 0.5}],
@@ -506,7 +508,8 @@ TEST(CostModel, PricesStoresIntoMemoryTheLoopDidNotRead) {
   ASSERT_TRUE(bool(parsed)) << llvm::toString(parsed.takeError());
   Model m(std::move(*parsed));
   EXPECT_DOUBLE_EQ(m.loop(1000, 8192, 500), (1000 + 2 * 500) / 100e9);
-  EXPECT_NEAR(m.loop(1000, 16384, 500), (1000 + 1 * 500) / 55e9, 1e-18);
+  EXPECT_NEAR(m.loop(1000, 16384, 500),
+              (1000 + 1 * 500) * (0.5 / 100e9 + 0.5 / 10e9), 1e-18);
   EXPECT_DOUBLE_EQ(m.loop(1000, 1 << 30, 500), 1000 / 10e9);
   // w = w - g (in place: the loop has just read w's lines) against
   // m = w - g, m an argument the loop does not read; 1024 f32 each.
@@ -542,18 +545,20 @@ TEST(CostModel, PricesStoresIntoMemoryTheLoopDidNotRead) {
   // Fresh: into m's buffer (no new one), 12 KiB: w, g and m.
   double t = std::log(12288.0 / 8192) / std::log(4.0);
   EXPECT_NEAR(loops(1, {}),
-              (12288 + (2 - 2 * t) * 4096) / ((100 - 90 * t) * 1e9), 1e-18);
+              (12288 + (2 - 2 * t) * 4096) * ((1 - t) / 100e9 + t / 10e9),
+              1e-18);
   // Unfused, every op is a loop with its own arrays as working set: d =
   // g * g reads 4 KiB, stores 4 KiB fresh (8 KiB: factor 3); w - d reads
   // 8 KiB and stores in place into w, which it read (12 KiB).
   Lowering unfused;
   unfused.fuseElementwise = false;
   EXPECT_NEAR(loops(2, unfused),
-              (8192 + 2 * 4096) / 100e9 + 12288 / ((100 - 90 * t) * 1e9),
+              (8192 + 2 * 4096) / 100e9 + 12288 * ((1 - t) / 100e9 + t / 10e9),
               1e-18);
   // Fused, d stays in registers: the loop reads w and g, stores w.
-  EXPECT_DOUBLE_EQ(loops(2, {}),
-                   12288 / ((100 - 90 * std::log(1.5) / std::log(4.0)) * 1e9));
+  double fused = std::log(1.5) / std::log(4.0);
+  EXPECT_NEAR(loops(2, {}), 12288 * ((1 - fused) / 100e9 + fused / 10e9),
+              1e-18);
   // RS-C-AG with shard-state's update of w: the loop reads this rank's
   // block of w (coco.slice) and writes the new block into it, and the
   // all_gather gathers into w (coco-update-in-place): no fresh store, no
