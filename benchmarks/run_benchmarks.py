@@ -343,12 +343,17 @@ def build_program(kinds, n, ranks, work, target="cpu", profile=None, predictions
     main_cpp = os.path.join(work, "main.cpp")
     sh([os.path.join(BIN, "coco-translate"), "--coco-to-cpp-main", f"--coco-entry={','.join(entries)}",
         merged, "-o", main_cpp])
-    exe = os.path.join(work, f"bench_{kinds[0]}_{n}")
+    exe = os.path.join(work, program_name(kinds, n))
     lib = os.path.join(BUILD, "lib")
     runtime = "-lCocoRuntimeGPU" if target == "gpu" else "-lCocoRuntime"
     sh(["c++", "-O2", "-std=c++17", f"-I{ROOT}/include", main_cpp, *objects, "-o", exe,
         f"-L{lib}", "-lCocoHost", runtime, f"-Wl,-rpath,{lib}", "-lm"])
     return exe
+
+
+def program_name(kinds, n):
+    """The executable of one job (`--keep` writes it, `--prebuilt` reads it)."""
+    return f"bench_{'+'.join(kinds)}_{n}"
 
 
 def main():
@@ -433,7 +438,10 @@ def main():
                     raw[what] = float(ms)
                 raw_by_elements[elements] = raw
             if args.prebuilt:
-                exe = os.path.join(args.prebuilt, f"bench_{kind}_{n}")
+                exe = os.path.join(args.prebuilt, program_name(kinds, n))
+                if not os.path.exists(exe):
+                    sys.exit(f"error: --prebuilt {args.prebuilt} has no {program_name(kinds, n)}; "
+                             f"build it with the same --workloads and sizes and --keep")
             else:
                 exe = build_program(kinds, n, ranks, work, args.target,
                                     profile if ranks == args.ranks else None, predictions)
@@ -452,6 +460,11 @@ def main():
             for line in open(csv_path):
                 name, _, median, _, _ = line.strip().split(",")
                 times[name] = float(median)
+            expected = {entry_name(v, k) for k in kinds for v, _, _ in variants(k)}
+            if expected - times.keys():
+                sys.exit(f"error: {exe} reported no time for "
+                         f"{', '.join(sorted(expected - times.keys()))} (built from other "
+                         f"sources or workloads than this command's?)")
             # On CPUs, PyTorch on the same ranks, in the same window.
             torch_rows = []
             if torch_python and kind in TORCH_CPU_KINDS:
@@ -564,7 +577,7 @@ def main():
                 ax.plot([p[0] >> 20 for p in pts], [p[1] for p in pts], marker="o", label=variant)
             ranks = PIPELINE_RANKS if kind == "pipeline" else args.ranks
             ax.set_title(f"{kind} on {ranks} ranks ({args.target})")
-            ax.set_xlabel("elements (M f32)" if kind not in ("layer", "pipeline")
+            ax.set_xlabel("elements (M)" if kind not in ("layer", "pipeline")
                           else "activation elements B*S*H (M)")
             ax.set_ylabel("speed-up over eager")
             ax.set_xscale("log", base=2)

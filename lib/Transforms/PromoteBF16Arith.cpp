@@ -3,6 +3,7 @@
 #include "coco/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/IR/TypeUtilities.h"
 
@@ -25,11 +26,18 @@ Type widened(Type type) {
   return f32;
 }
 
-/// An op that computes in bf16: fastmath flags (arith's and math's
-/// arithmetic), a bf16 operand, and no float operand or result of another
-/// type (extf, truncf and the scaling conversions change type).
+/// An op that computes in bf16: an arith or math op with fastmath flags
+/// (other dialects' ops with arith's fastmath interface, vector.reduction or
+/// complex ops, have semantics this pass does not know), a bf16 operand, and no
+/// float operand or result of another type (extf, truncf and the scaling
+/// conversions change type). The ops that only touch the sign bit (negf, absf,
+/// copysign) are left alone: LLVM lowers them to bit operations, which keep a
+/// NaN's payload, where a round trip through f32 would return the canonical
+/// NaN.
 bool computesInBF16(Operation *op) {
-  if (!isa<arith::ArithFastMathInterface>(op) || op->getNumRegions() != 0)
+  if (!isa<arith::ArithDialect, math::MathDialect>(op->getDialect()) ||
+      !isa<arith::ArithFastMathInterface>(op) || op->getNumRegions() != 0 ||
+      isa<arith::NegFOp, math::AbsFOp, math::CopySignOp>(op))
     return false;
   auto others = [](TypeRange types) {
     return llvm::any_of(types, [](Type t) { return isFloat(t) && !isBF16(t); });

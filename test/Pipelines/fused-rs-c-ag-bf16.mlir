@@ -16,6 +16,7 @@
 // CHECK: %[[B:.*]] = llvm.load %{{.*}} : !llvm.ptr -> bf16
 // CHECK: %[[C:.*]] = llvm.load %{{.*}} : !llvm.ptr -> bf16
 // CHECK-NOT: ^bb
+// CHECK-NOT: llvm.f{{add|sub|mul|div}} {{.*}} : bf16
 // CHECK: llvm.bitcast %[[A]] : bf16 to i16
 // CHECK: llvm.bitcast %[[B]] : bf16 to i16
 // CHECK: %[[S1:.*]] = llvm.fadd %{{.*}}, %{{.*}} : f32
@@ -26,12 +27,11 @@
 // CHECK: llvm.bitcast %[[C]] : bf16 to i16
 // CHECK: %[[S2:.*]] = llvm.fadd %{{.*}}, %{{.*}} : f32
 // CHECK: llvm.bitcast %[[S2]] : f32 to i32
+// CHECK-NOT: llvm.f{{add|sub|mul|div}} {{.*}} : bf16
 // CHECK: llvm.store %{{.*}} : bf16, !llvm.ptr
 // CHECK-NEXT: llvm.add
 // CHECK-NEXT: llvm.br ^bb
 // CHECK: llvm.call @coco_rt_all_gather
-// CHECK-NOT: llvm.f{{add|sub|mul|div}} {{.*}} : bf16
-// CHECK-NOT: __truncsfbf2
 
 coco.grid @dp(shape = [3])
 

@@ -104,24 +104,26 @@ def CocoSCFToCFPass : Pass<"coco-scf-to-cf"> {
 def CocoPromoteBF16ArithPass : Pass<"coco-promote-bf16-arith"> {
   let summary = "Computes bf16 arithmetic in f32, rounding each result to bf16";
   let description = [{
-    Every op with fastmath flags (arith and math) that computes in bf16
-    (its float operands and results all bf16; extf and truncf change type
-    and are left alone) becomes `arith.extf` of its operands, the same op
+    Every arith or math op with fastmath flags that computes in bf16 (its
+    float operands and results all bf16; extf and truncf change type and
+    are left alone) becomes `arith.extf` of its operands, the same op
     in f32, and `arith.truncf` of each result back to bf16. Each op's
     result is rounded to bf16 as before, and the extf/truncf carry no
     fastmath flags, so a chain of bf16 sums (a reduce-scatter's blocks
     added one by one) keeps its roundings: an extf of a contracted truncf
-    would fold away. For +, -, *, / and sqrt the bits are the exact bf16
-    results (f32's 24 bits are more than 2 * 8 + 2, so rounding twice
-    cannot differ); for every op they are the bits LLVM's own promotion
-    gives.
+    would fold away. For +, -, *, / and sqrt the bits of every non-NaN
+    result are the exact bf16 results (f32's 24 bits are more than
+    2 * 8 + 2, so rounding twice cannot differ); for every op they are the
+    bits LLVM's own promotion gives. The ops that only change the sign bit
+    (negf, absf, copysign) are left alone: LLVM lowers them to bit
+    operations that keep a NaN's payload.
 
     Why: x86 without AVX512-BF16 has no bf16 arithmetic. LLVM promotes each
     scalar bf16 op itself, rounding back through a compiler-rt call
     (`__truncsfbf2`) that keeps the loop from vectorizing; after this pass,
     `arith-expand{include-bf16}` turns the truncf into integer ops that
     vectorize. Mixed-precision Adam's fused reduce-scatter step at 16M:
-    see docs/Schedules.md. f16 is not promoted: with F16C LLVM converts it
+    see benchmarks/README.md. f16 is not promoted: with F16C LLVM converts it
     inline.
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect"];

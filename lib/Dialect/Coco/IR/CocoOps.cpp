@@ -397,6 +397,7 @@ mlir::coco::whyStaysUnfused(ReduceScatterOp op,
   };
   // This rank's block of dim 0, split equally by the axes slicing it.
   int64_t extent = type.getShape()[0];
+  assert(!ShapedType::isDynamic(extent) && "a dtensor's shape is static");
   for (int64_t axis : type.getSliceLevels(0)) {
     if (!isStatic(axis))
       return std::string("its grid axes must have a static number of ranks");
