@@ -67,11 +67,44 @@ struct MaxOp {
   template <typename C> C operator()(C a, C b) const { return a < b ? b : a; }
 };
 
+/// acc[i] = acc[i] <op> x[i], inlined into each copy of the loop below.
 template <typename T, typename Op>
-void combine(T *__restrict acc, const T *__restrict x, size_t n) {
+__attribute__((always_inline)) inline void
+combineLoop(T *__restrict acc, const T *__restrict x, size_t n) {
   Op op;
   for (size_t i = 0; i < n; ++i)
     acc[i] = Arith<T>::store(op(Arith<T>::load(acc[i]), Arith<T>::load(x[i])));
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+// The runtime is built for the x86-64 baseline (SSE2). The 16-bit floats
+// convert per element with integer shifts and a rounding add, which AVX2
+// does 8 at a time: a bf16 sum of 8M elements took 3.8 ms with it against
+// 8.0 ms without (and f32's, bound by memory, 5 ms either way) on this
+// machine, and it is the reduction of every bf16 reduce_scatter and
+// all_reduce. So CPUs with AVX2 run a second copy of the loop.
+template <typename T, typename Op>
+__attribute__((target("avx2"))) void
+combineAvx2(T *__restrict acc, const T *__restrict x, size_t n) {
+  combineLoop<T, Op>(acc, x, n);
+}
+
+bool hasAvx2() {
+  static const bool has = [] {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") != 0;
+  }();
+  return has;
+}
+#endif
+
+template <typename T, typename Op>
+void combine(T *__restrict acc, const T *__restrict x, size_t n) {
+#if defined(__x86_64__) && defined(__GNUC__)
+  if (hasAvx2())
+    return combineAvx2<T, Op>(acc, x, n);
+#endif
+  combineLoop<T, Op>(acc, x, n);
 }
 
 template <typename T> struct TypeTag {
