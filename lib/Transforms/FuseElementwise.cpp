@@ -20,6 +20,7 @@
 #include "mlir/IR/Dominance.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "mlir/Transforms/RegionUtils.h"
 
 namespace mlir::coco {
 #define GEN_PASS_DEF_COCOFUSEELEMENTWISEPASS
@@ -133,10 +134,48 @@ struct SliceBeforeElementwise : OpRewritePattern<tensor::ExtractSliceOp> {
   }
 };
 
+/// Whether the merged op can take the producer's place instead: when
+/// another user of the producer comes before the consumer (the all_gather of
+/// an updated slice, followed by the cast of that slice to bf16), the
+/// consumer moves up to the producer if everything else it reads is there
+/// already (operands and values its payload captures). Its destination may
+/// be a tensor.empty made after the producer
+/// (from values that are there): that moves up with it. On tensors the ops
+/// in between cannot change what the consumer reads.
+bool canMoveToProducer(linalg::GenericOp producer, linalg::GenericOp consumer,
+                       DominanceInfo &dominance) {
+  // Its payload's captured values (a scalar such as LAMB's trust ratio,
+  // computed after the producer) must be there too.
+  llvm::SetVector<Value> captured;
+  getUsedValuesDefinedAbove(consumer->getRegions(), captured);
+  if (llvm::any_of(captured, [&](Value value) {
+        return !dominance.properlyDominates(value, producer);
+      }))
+    return false;
+  for (Value operand : consumer->getOperands()) {
+    if (operand.getDefiningOp() == producer.getOperation() ||
+        dominance.properlyDominates(operand, producer))
+      continue;
+    auto empty = operand.getDefiningOp<tensor::EmptyOp>();
+    if (!empty || !llvm::is_contained(consumer.getDpsInits(), operand) ||
+        llvm::any_of(empty->getOperands(), [&](Value size) {
+          return !dominance.properlyDominates(size, producer);
+        }))
+      return false;
+  }
+  return true;
+}
+
 /// Merges `producer` into `consumer`: one generic computing both, placed at
-/// the consumer, returning the producer's results then the consumer's.
+/// `at` (the consumer, or the producer when canMoveToProducer), returning
+/// the producer's results then the consumer's.
 linalg::GenericOp merge(RewriterBase &rewriter, linalg::GenericOp producer,
-                        linalg::GenericOp consumer) {
+                        linalg::GenericOp consumer, Operation *at) {
+  if (at == producer.getOperation())
+    for (Value init : consumer.getDpsInits())
+      if (auto empty = init.getDefiningOp<tensor::EmptyOp>();
+          empty && producer->isBeforeInBlock(empty))
+        rewriter.moveOpBefore(empty, producer);
   // Inputs keep their maps (both ops iterate over the same space); results
   // are written with the identity.
   SmallVector<Value> inputs(producer.getDpsInputs());
@@ -159,7 +198,7 @@ linalg::GenericOp merge(RewriterBase &rewriter, linalg::GenericOp producer,
   SmallVector<utils::IteratorType> iterators(rank,
                                              utils::IteratorType::parallel);
 
-  rewriter.setInsertionPoint(consumer);
+  rewriter.setInsertionPoint(at);
   auto merged = linalg::GenericOp::create(
       rewriter, consumer.getLoc(), resultTypes, inputs, inits, maps, iterators,
       [&](OpBuilder &b, Location, ValueRange args) {
@@ -210,23 +249,28 @@ linalg::GenericOp merge(RewriterBase &rewriter, linalg::GenericOp producer,
   return merged;
 }
 
-/// The first producer `consumer` can merge with, if any.
-linalg::GenericOp findProducer(linalg::GenericOp consumer) {
+/// The first producer `consumer` can merge with, if any, and where the
+/// merged op goes (the consumer, or the producer).
+std::pair<linalg::GenericOp, Operation *>
+findProducer(linalg::GenericOp consumer, DominanceInfo &dominance) {
   if (!isElementwise(consumer))
-    return nullptr;
+    return {};
   for (Value input : consumer.getDpsInputs()) {
     auto producer = input.getDefiningOp<linalg::GenericOp>();
     bool producesInit = llvm::any_of(consumer.getDpsInits(), [&](Value v) {
       return v.getDefiningOp() == producer.getOperation();
     });
-    if (producer && !producesInit &&
-        producer->getBlock() == consumer->getBlock() &&
-        isElementwise(producer) && sameIterationSpace(producer, consumer) &&
-        readsResultsElementwise(consumer, producer) &&
-        otherUsersFollow(producer, consumer))
-      return producer;
+    if (!producer || producesInit ||
+        producer->getBlock() != consumer->getBlock() ||
+        !isElementwise(producer) || !sameIterationSpace(producer, consumer) ||
+        !readsResultsElementwise(consumer, producer))
+      continue;
+    if (otherUsersFollow(producer, consumer))
+      return {producer, consumer};
+    if (canMoveToProducer(producer, consumer, dominance))
+      return {producer, producer};
   }
-  return nullptr;
+  return {};
 }
 
 } // namespace
@@ -271,13 +315,20 @@ LogicalResult mlir::coco::fuseElementwise(RewriterBase &rewriter,
   }
   // In program order: a producer precedes its consumer in their block, so
   // when a consumer is reached every op before it is final, and the merged
-  // op (at the consumer's place) is the only new candidate. One pass over
+  // op (at the consumer's or the producer's place) is the only new
+  // candidate. One pass over
   // the ops: linear in the program, however many chains it holds.
   SmallVector<linalg::GenericOp> generics;
   root->walk([&](linalg::GenericOp op) { generics.push_back(op); });
-  for (linalg::GenericOp consumer : generics)
-    while (linalg::GenericOp producer = findProducer(consumer))
-      consumer = merge(rewriter, producer, consumer);
+  DominanceInfo dominance(root);
+  for (linalg::GenericOp consumer : generics) {
+    while (true) {
+      auto [producer, at] = findProducer(consumer, dominance);
+      if (!producer)
+        break;
+      consumer = merge(rewriter, producer, consumer, at);
+    }
+  }
   // (Collected again: a merged producer is gone.)
   SmallVector<Operation *> fused;
   root->walk([&](linalg::GenericOp op) { fused.push_back(op); });

@@ -205,3 +205,91 @@ func.func @sliced_indexed(%x: tensor<16xf32>, %off: index) -> tensor<8xf32> {
   %s = tensor.extract_slice %p[%off] [8] [1] : tensor<16xf32> to tensor<8xf32>
   return %s : tensor<8xf32>
 }
+
+// RS-C-AG of a mixed-precision step: the updated slice is all_gathered
+// (another user of the loop) before its bf16 copy is made. The copy's loop
+// moves up into the update's (with its destination, made after the gather):
+// one loop writes both, before the gather.
+coco.grid @dp(shape = [?])
+// CHECK-LABEL: func @consumer_after_other_user
+// CHECK: %[[E:.*]] = tensor.empty(%arg1) : tensor<?xbf16>
+// CHECK: %[[F:.*]]:2 = linalg.generic
+// CHECK-SAME: outs(%{{.*}}, %[[E]] : tensor<?xf32>, tensor<?xbf16>)
+// CHECK: arith.mulf
+// CHECK: arith.truncf
+// CHECK-NOT: linalg.generic
+// CHECK: coco.comm.all_gather %[[F]]#0
+// CHECK: return %{{.*}}, %[[F]]#1
+func.func @consumer_after_other_user(%x: tensor<?xf32>, %n: index) -> (tensor<16xf32>, tensor<?xbf16>) {
+  %e = tensor.empty(%n) : tensor<?xf32>
+  %w = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
+      ins(%x : tensor<?xf32>) outs(%e : tensor<?xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %m = arith.mulf %a, %a : f32
+    linalg.yield %m : f32
+  } -> tensor<?xf32>
+  %ge = tensor.empty() : tensor<16xf32>
+  %g = coco.comm.all_gather %w into %ge dim 0 on @dp[0] : tensor<?xf32>, tensor<16xf32> -> tensor<16xf32>
+  %el = tensor.empty(%n) : tensor<?xbf16>
+  %lp = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
+      ins(%w : tensor<?xf32>) outs(%el : tensor<?xbf16>) {
+  ^bb0(%a: f32, %o: bf16):
+    %t = arith.truncf %a : f32 to bf16
+    linalg.yield %t : bf16
+  } -> tensor<?xbf16>
+  return %g, %lp : tensor<16xf32>, tensor<?xbf16>
+}
+
+// Not moved up: the consumer reads a scalar computed from the gather (its
+// payload captures it), or a value made from the gather's result. Each
+// stays a loop of its own after the gather.
+// CHECK-LABEL: func @consumer_captures_later_scalar
+// CHECK: linalg.generic
+// CHECK: coco.comm.all_gather
+// CHECK: tensor.extract
+// CHECK: linalg.generic
+// CHECK-LABEL: func @consumer_reads_later_value
+// CHECK: linalg.generic
+// CHECK: coco.comm.all_gather
+// CHECK: tensor.extract_slice
+// CHECK: linalg.generic
+func.func @consumer_captures_later_scalar(%x: tensor<8xf32>) -> (tensor<16xf32>, tensor<8xf32>) {
+  %c0 = arith.constant 0 : index
+  %e = tensor.empty() : tensor<8xf32>
+  %w = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
+      ins(%x : tensor<8xf32>) outs(%e : tensor<8xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %m = arith.mulf %a, %a : f32
+    linalg.yield %m : f32
+  } -> tensor<8xf32>
+  %ge = tensor.empty() : tensor<16xf32>
+  %g = coco.comm.all_gather %w into %ge dim 0 on @dp[0] : tensor<8xf32>, tensor<16xf32> -> tensor<16xf32>
+  %s = tensor.extract %g[%c0] : tensor<16xf32>
+  %e2 = tensor.empty() : tensor<8xf32>
+  %y = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
+      ins(%w : tensor<8xf32>) outs(%e2 : tensor<8xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %m = arith.mulf %a, %s : f32
+    linalg.yield %m : f32
+  } -> tensor<8xf32>
+  return %g, %y : tensor<16xf32>, tensor<8xf32>
+}
+func.func @consumer_reads_later_value(%x: tensor<8xf32>) -> (tensor<16xf32>, tensor<8xf32>) {
+  %e = tensor.empty() : tensor<8xf32>
+  %w = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
+      ins(%x : tensor<8xf32>) outs(%e : tensor<8xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %m = arith.mulf %a, %a : f32
+    linalg.yield %m : f32
+  } -> tensor<8xf32>
+  %ge = tensor.empty() : tensor<16xf32>
+  %g = coco.comm.all_gather %w into %ge dim 0 on @dp[0] : tensor<8xf32>, tensor<16xf32> -> tensor<16xf32>
+  %h = tensor.extract_slice %g[0] [8] [1] : tensor<16xf32> to tensor<8xf32>
+  %y = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel"]}
+      ins(%w, %h : tensor<8xf32>, tensor<8xf32>) outs(%e : tensor<8xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %m = arith.addf %a, %b : f32
+    linalg.yield %m : f32
+  } -> tensor<8xf32>
+  return %g, %y : tensor<16xf32>, tensor<8xf32>
+}

@@ -42,7 +42,10 @@
 // and elementwise, nothing in between touches %w (an argument or an
 // allocation, so its views are all its aliases), and %own is provably the
 // block the gather puts this rank's input at (offset `axis_rank * n` of the
-// gather's own axis, n the slice's size, unit strides, dim 0).
+// gather's own axis, n the slice's size, unit strides, dim 0). A loop that
+// does not read the gathered buffer at all (the bf16 copy of the updated
+// weights, w_lp = bf16(w)) writes into a view of that block made for it: the
+// old value of the block is then read by nothing after the loop.
 //
 //===----------------------------------------------------------------------===//
 
@@ -355,6 +358,86 @@ bool isEqualBlockOffset(Value offset, CommAllGatherOp gather,
   return true;
 }
 
+/// This rank's block of what `gather` fills, as a view made before
+/// `producer`, or null: the offset of the coco.local_block the slice's size
+/// comes from, or (equal blocks over axes of static extent) localize's sum
+/// of axis_rank * level size. Checked with isOwnBlock like a view the
+/// producer already reads.
+memref::SubViewOp makeOwnBlock(CommAllGatherOp gather, OpFoldResult sliceSize,
+                               Operation *producer) {
+  Value gathered = gather.getInit();
+  auto gatheredType = cast<MemRefType>(gathered.getType());
+  if (gather.getDim() != 0 ||
+      llvm::any_of(gatheredType.getShape().drop_front(), ShapedType::isDynamic))
+    return nullptr;
+  OpBuilder b(producer);
+  Location loc = gather.getLoc();
+  // Ops made here, erased again if the view is not the block.
+  SmallVector<Operation *> madeOps;
+  auto track = [&](Value value) {
+    madeOps.push_back(value.getDefiningOp());
+    return value;
+  };
+  Value offset;
+  if (auto size = dyn_cast<Value>(sliceSize)) {
+    auto block = size.getDefiningOp<LocalBlockOp>();
+    if (!block || block.getSize() != size ||
+        block->getBlock() != producer->getBlock() ||
+        !block->isBeforeInBlock(producer))
+      return nullptr;
+    offset = block.getOffset();
+  } else {
+    auto grid = SymbolTable::lookupNearestSymbolFrom<GridOp>(
+        gather, gather.getGridAttr());
+    if (!grid)
+      return nullptr;
+    int64_t levelSize = *getConstantIntValue(sliceSize);
+    for (int64_t axis : llvm::reverse(gather.getAxes())) {
+      Value rank = track(AxisRankOp::create(b, loc, grid.getSymName(), axis));
+      Value term = track(arith::MulIOp::create(
+          b, loc, rank,
+          track(arith::ConstantIndexOp::create(b, loc, levelSize))));
+      offset =
+          offset ? track(arith::AddIOp::create(b, loc, term, offset)) : term;
+      int64_t extent = grid.getShape()[axis];
+      if (ShapedType::isDynamic(extent)) {
+        for (Operation *op : llvm::reverse(madeOps))
+          op->erase();
+        return nullptr;
+      }
+      levelSize *= extent;
+    }
+  }
+  SmallVector<OpFoldResult> offsets(gatheredType.getRank(), b.getIndexAttr(0));
+  offsets[0] = offset;
+  SmallVector<OpFoldResult> sizes = {sliceSize};
+  for (int64_t size : gatheredType.getShape().drop_front())
+    sizes.push_back(b.getIndexAttr(size));
+  SmallVector<OpFoldResult> strides(gatheredType.getRank(), b.getIndexAttr(1));
+  auto view =
+      memref::SubViewOp::create(b, loc, gathered, offsets, sizes, strides);
+  madeOps.push_back(view);
+  if (isOwnBlock(view, gather, sliceSize))
+    return view;
+  for (Operation *op : llvm::reverse(madeOps))
+    op->erase();
+  return nullptr;
+}
+
+/// Erases a view makeOwnBlock made, and what it made for its offset.
+void eraseOwnBlock(memref::SubViewOp view) {
+  SmallVector<Operation *> dead = {view};
+  for (size_t i = 0; i < dead.size(); ++i) {
+    Operation *op = dead[i];
+    SmallVector<Value> operands(op->getOperands());
+    op->erase();
+    for (Value operand : operands)
+      if (Operation *def = operand.getDefiningOp();
+          def && def->use_empty() && isPure(def) && !isa<LocalBlockOp>(def))
+        dead.push_back(def);
+  }
+}
+
 /// Lets the loop producing an all_gather's input write this rank's block of
 /// the gathered buffer, and the gather run in place (file comment).
 bool gatherInPlace(CommAllGatherOp gather, Block &entry) {
@@ -404,21 +487,33 @@ bool gatherInPlace(CommAllGatherOp gather, Block &entry) {
         view && view->getBlock() == &entry &&
         isOwnBlock(view, gather, sliceSize))
       own = view;
-  if (!own || own.getType().getShape() != alloc.getType().getShape())
+  // A loop that does not read the gathered buffer (the bf16 copy of
+  // updated weights) gets the view made for it.
+  bool made = false;
+  if (!own && !llvm::is_contained(producer->getOperands(), gathered)) {
+    own = makeOwnBlock(gather, sliceSize, producer);
+    made = bool(own);
+  }
+  auto dropMade = [&] {
+    if (made)
+      eraseOwnBlock(own);
     return false;
+  };
+  if (!own || own.getType().getShape() != alloc.getType().getShape())
+    return dropMade();
 
   // The producer reads the gathered buffer only through that view,
   // elementwise; nothing between it and the gather touches the buffer.
   FailureOr<SmallVector<OpOperand *>> gatheredUses = usesThroughViews(gathered);
   if (failed(gatheredUses) ||
       !readsElementwise(producer, own, temporary, *gatheredUses))
-    return false;
+    return dropMade();
   for (OpOperand *use : *gatheredUses) {
     Operation *op = entry.findAncestorOpInBlock(*use->getOwner());
     if (!op)
-      return false;
+      return dropMade();
     if (producer->isBeforeInBlock(op) && op->isBeforeInBlock(gather))
-      return false;
+      return dropMade();
   }
 
   wholeDestination(producer, temporary)->set(own);

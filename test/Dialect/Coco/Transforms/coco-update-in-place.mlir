@@ -504,3 +504,128 @@ func.func @gather_into_view(%p: memref<16xf32>) {
   coco.comm.all_gather %tmp into %w dim 0 on @dp[0] : memref<4xf32>, memref<8xf32, strided<[1]>>
   return
 }
+
+// A loop that does not read the gathered buffer (the bf16 copy of updated
+// weights: w_lp = bf16(w), its slice all_gathered into w_lp) writes into a
+// view of this rank's block made for it, at the offset of the
+// coco.local_block its slice's size comes from; the gather runs in place.
+// CHECK-LABEL: func @gather_copy_in_place
+// CHECK-SAME: (%[[W:[^:]*]]: memref<?xf32>, %[[LP:[^:]*]]: memref<8xbf16>)
+// CHECK: %[[OFF:.*]], %[[SIZE:.*]] = coco.local_block
+// CHECK-NOT: memref.alloc
+// CHECK: %[[OWN:.*]] = memref.subview %[[LP]][%[[OFF]]] [%[[SIZE]]] [1] : memref<8xbf16> to memref<?xbf16, strided<[1], offset: ?>>
+// CHECK: linalg.generic {{.*}} ins(%[[W]] : memref<?xf32>) outs(%[[OWN]] : memref<?xbf16, strided<[1], offset: ?>>)
+// CHECK: coco.comm.all_gather %[[OWN]] into %[[LP]] dim 0 on @dp[0] : memref<?xbf16, strided<[1], offset: ?>>, memref<8xbf16>
+func.func @gather_copy_in_place(%w: memref<?xf32>, %lp: memref<8xbf16>) {
+  %c8 = arith.constant 8 : index
+  %off, %size = coco.local_block %c8 on @dp[0]
+  %tmp = memref.alloc(%size) : memref<?xbf16>
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
+      ins(%w : memref<?xf32>) outs(%tmp : memref<?xbf16>) {
+  ^bb0(%x: f32, %o: bf16):
+    %t = arith.truncf %x : f32 to bf16
+    linalg.yield %t : bf16
+  }
+  coco.comm.all_gather %tmp into %lp dim 0 on @dp[0] : memref<?xbf16>, memref<8xbf16>
+  return
+}
+
+// Static slices: the offset is made as localize makes it, axis_rank * 4 on
+// @dp, rank1 * 2 + rank0 * 6 over both axes of @g23.
+// CHECK-LABEL: func @gather_copy_in_place_static
+// CHECK-SAME: (%{{[^:]*}}: memref<4xf32>, %[[LP:[^:]*]]: memref<8xbf16>)
+// CHECK-NOT: memref.alloc
+// CHECK: %[[R:.*]] = coco.axis_rank @dp[0]
+// CHECK: %[[N:.*]] = arith.constant 4 : index
+// CHECK: %[[OFF:.*]] = arith.muli %[[R]], %[[N]]
+// CHECK: %[[OWN:.*]] = memref.subview %[[LP]][%[[OFF]]] [4] [1]
+// CHECK: outs(%[[OWN]] :
+// CHECK: coco.comm.all_gather %[[OWN]] into %[[LP]]
+// CHECK-LABEL: func @gather_copy_in_place_two_axes
+// CHECK-NOT: memref.alloc
+// CHECK: %[[R1:.*]] = coco.axis_rank @g23[1]
+// CHECK: %[[N1:.*]] = arith.constant 2 : index
+// CHECK: %[[T1:.*]] = arith.muli %[[R1]], %[[N1]]
+// CHECK: %[[R0:.*]] = coco.axis_rank @g23[0]
+// CHECK: %[[N0:.*]] = arith.constant 6 : index
+// CHECK: %[[T0:.*]] = arith.muli %[[R0]], %[[N0]]
+// CHECK: %[[OFF:.*]] = arith.addi %[[T0]], %[[T1]]
+// CHECK: %[[OWN:.*]] = memref.subview %{{.*}}[%[[OFF]]] [2] [1]
+// CHECK: coco.comm.all_gather %[[OWN]] into
+func.func @gather_copy_in_place_static(%w: memref<4xf32>, %lp: memref<8xbf16>) {
+  %tmp = memref.alloc() : memref<4xbf16>
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
+      ins(%w : memref<4xf32>) outs(%tmp : memref<4xbf16>) {
+  ^bb0(%x: f32, %o: bf16):
+    %t = arith.truncf %x : f32 to bf16
+    linalg.yield %t : bf16
+  }
+  coco.comm.all_gather %tmp into %lp dim 0 on @dp[0] : memref<4xbf16>, memref<8xbf16>
+  return
+}
+func.func @gather_copy_in_place_two_axes(%w: memref<2xf32>, %lp: memref<12xbf16>) {
+  %tmp = memref.alloc() : memref<2xbf16>
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
+      ins(%w : memref<2xf32>) outs(%tmp : memref<2xbf16>) {
+  ^bb0(%x: f32, %o: bf16):
+    %t = arith.truncf %x : f32 to bf16
+    linalg.yield %t : bf16
+  }
+  coco.comm.all_gather %tmp into %lp dim 0 on @g23[0, 1] : memref<2xbf16>, memref<12xbf16>
+  return
+}
+
+// Left alone, and no view or offset left behind: w_lp read between the loop
+// and the gather (the loop's write would change what the copy reads); a
+// coco.local_block of another extent than the gathered dim (not the
+// gather's blocks); a grid of unknown size with a static slice (no offset
+// to make).
+coco.grid @dq(shape = [?])
+// CHECK-LABEL: func @gather_copy_read_between
+// CHECK-NOT: memref.subview
+// CHECK: memref.alloc
+// CHECK-NOT: memref.subview
+// CHECK: coco.comm.all_gather %alloc
+// CHECK-LABEL: func @gather_copy_other_extent
+// CHECK-NOT: memref.subview
+// CHECK: coco.comm.all_gather %alloc
+// CHECK-LABEL: func @gather_copy_unknown_grid
+// CHECK-NOT: coco.axis_rank
+// CHECK-NOT: memref.subview
+// CHECK: coco.comm.all_gather %alloc
+func.func @gather_copy_read_between(%w: memref<4xf32>, %lp: memref<8xbf16>, %out: memref<8xbf16>) {
+  %tmp = memref.alloc() : memref<4xbf16>
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
+      ins(%w : memref<4xf32>) outs(%tmp : memref<4xbf16>) {
+  ^bb0(%x: f32, %o: bf16):
+    %t = arith.truncf %x : f32 to bf16
+    linalg.yield %t : bf16
+  }
+  memref.copy %lp, %out : memref<8xbf16> to memref<8xbf16>
+  coco.comm.all_gather %tmp into %lp dim 0 on @dp[0] : memref<4xbf16>, memref<8xbf16>
+  return
+}
+func.func @gather_copy_other_extent(%w: memref<?xf32>, %lp: memref<8xbf16>) {
+  %c16 = arith.constant 16 : index
+  %off, %size = coco.local_block %c16 on @dp[0]
+  %tmp = memref.alloc(%size) : memref<?xbf16>
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
+      ins(%w : memref<?xf32>) outs(%tmp : memref<?xbf16>) {
+  ^bb0(%x: f32, %o: bf16):
+    %t = arith.truncf %x : f32 to bf16
+    linalg.yield %t : bf16
+  }
+  coco.comm.all_gather %tmp into %lp dim 0 on @dp[0] : memref<?xbf16>, memref<8xbf16>
+  return
+}
+func.func @gather_copy_unknown_grid(%w: memref<4xf32>, %lp: memref<8xbf16>) {
+  %tmp = memref.alloc() : memref<4xbf16>
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
+      ins(%w : memref<4xf32>) outs(%tmp : memref<4xbf16>) {
+  ^bb0(%x: f32, %o: bf16):
+    %t = arith.truncf %x : f32 to bf16
+    linalg.yield %t : bf16
+  }
+  coco.comm.all_gather %tmp into %lp dim 0 on @dq[0] : memref<4xbf16>, memref<8xbf16>
+  return
+}
