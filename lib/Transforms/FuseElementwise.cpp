@@ -134,48 +134,67 @@ struct SliceBeforeElementwise : OpRewritePattern<tensor::ExtractSliceOp> {
   }
 };
 
-/// Whether the merged op can take the producer's place instead: when
-/// another user of the producer comes before the consumer (the all_gather of
-/// an updated slice, followed by the cast of that slice to bf16), the
-/// consumer moves up to the producer if everything else it reads is there
-/// already (operands and values its payload captures). Its destination may
-/// be a tensor.empty made after the producer
-/// (from values that are there): that moves up with it. On tensors the ops
-/// in between cannot change what the consumer reads.
-bool canMoveToProducer(linalg::GenericOp producer, linalg::GenericOp consumer,
-                       DominanceInfo &dominance) {
-  // Its payload's captured values (a scalar such as LAMB's trust ratio,
-  // computed after the producer) must be there too.
-  llvm::SetVector<Value> captured;
-  getUsedValuesDefinedAbove(consumer->getRegions(), captured);
-  if (llvm::any_of(captured, [&](Value value) {
-        return !dominance.properlyDominates(value, producer);
-      }))
+/// Collects into `moveUp` (operands first) the ops made after `producer`
+/// that `value` needs, when they can be made before it instead: pure ops
+/// without regions in the producer's block (the destination's tensor.empty,
+/// the slice of a parameter coco-reorder placed after the other user, Adam's
+/// bias corrections from scalar arguments), from values there before the
+/// producer, a few ops deep. False when `value` cannot be there before the
+/// producer.
+bool collectMoveUp(Value value, Operation *producer, DominanceInfo &dominance,
+                   llvm::SetVector<Operation *> &moveUp, unsigned depth = 0) {
+  constexpr unsigned kMaxDepth = 8;
+  if (dominance.properlyDominates(value, producer))
+    return true;
+  Operation *op = value.getDefiningOp();
+  if (!op || op == producer || op->getBlock() != producer->getBlock() ||
+      op->getNumRegions() != 0 || !isPure(op) || depth >= kMaxDepth)
     return false;
-  for (Value operand : consumer->getOperands()) {
-    if (operand.getDefiningOp() == producer.getOperation() ||
-        dominance.properlyDominates(operand, producer))
-      continue;
-    auto empty = operand.getDefiningOp<tensor::EmptyOp>();
-    if (!empty || !llvm::is_contained(consumer.getDpsInits(), operand) ||
-        llvm::any_of(empty->getOperands(), [&](Value size) {
-          return !dominance.properlyDominates(size, producer);
-        }))
+  if (moveUp.contains(op))
+    return true;
+  for (Value operand : op->getOperands())
+    if (!collectMoveUp(operand, producer, dominance, moveUp, depth + 1))
       return false;
-  }
+  moveUp.insert(op);
   return true;
 }
 
-/// Merges `producer` into `consumer`: one generic computing both, placed at
-/// `at` (the consumer, or the producer when canMoveToProducer), returning
-/// the producer's results then the consumer's.
-linalg::GenericOp merge(RewriterBase &rewriter, linalg::GenericOp producer,
-                        linalg::GenericOp consumer, Operation *at) {
-  if (at == producer.getOperation())
-    for (Value init : consumer.getDpsInits())
-      if (auto empty = init.getDefiningOp<tensor::EmptyOp>();
-          empty && producer->isBeforeInBlock(empty))
-        rewriter.moveOpBefore(empty, producer);
+/// Where a producer merges with its consumer: at the consumer, or at the
+/// producer with the ops in `moveUp` moved before it.
+struct MergeSite {
+  linalg::GenericOp producer;
+  Operation *at = nullptr;
+  llvm::SetVector<Operation *> moveUp;
+};
+
+/// Whether the merged op can take the producer's place instead: when
+/// another user of the producer comes before the consumer (the all_gather of
+/// an updated slice, followed by the cast of that slice to bf16), the
+/// consumer moves up to the producer if everything else it reads (operands
+/// and values its payload captures) is there already or can be made there
+/// (collectMoveUp). On tensors the ops in between cannot change what the
+/// consumer reads.
+bool canMoveToProducer(linalg::GenericOp producer, linalg::GenericOp consumer,
+                       DominanceInfo &dominance,
+                       llvm::SetVector<Operation *> &moveUp) {
+  llvm::SetVector<Value> read;
+  getUsedValuesDefinedAbove(consumer->getRegions(), read);
+  for (Value operand : consumer->getOperands())
+    if (operand.getDefiningOp() != producer.getOperation())
+      read.insert(operand);
+  return llvm::all_of(read, [&](Value value) {
+    return collectMoveUp(value, producer, dominance, moveUp);
+  });
+}
+
+/// Merges `site.producer` into `consumer`: one generic computing both,
+/// placed at `site.at`, returning the producer's results then the
+/// consumer's.
+linalg::GenericOp merge(RewriterBase &rewriter, const MergeSite &site,
+                        linalg::GenericOp consumer) {
+  linalg::GenericOp producer = site.producer;
+  for (Operation *op : site.moveUp)
+    rewriter.moveOpBefore(op, producer);
   // Inputs keep their maps (both ops iterate over the same space); results
   // are written with the identity.
   SmallVector<Value> inputs(producer.getDpsInputs());
@@ -198,7 +217,7 @@ linalg::GenericOp merge(RewriterBase &rewriter, linalg::GenericOp producer,
   SmallVector<utils::IteratorType> iterators(rank,
                                              utils::IteratorType::parallel);
 
-  rewriter.setInsertionPoint(at);
+  rewriter.setInsertionPoint(site.at);
   auto merged = linalg::GenericOp::create(
       rewriter, consumer.getLoc(), resultTypes, inputs, inits, maps, iterators,
       [&](OpBuilder &b, Location, ValueRange args) {
@@ -249,12 +268,11 @@ linalg::GenericOp merge(RewriterBase &rewriter, linalg::GenericOp producer,
   return merged;
 }
 
-/// The first producer `consumer` can merge with, if any, and where the
-/// merged op goes (the consumer, or the producer).
-std::pair<linalg::GenericOp, Operation *>
-findProducer(linalg::GenericOp consumer, DominanceInfo &dominance) {
+/// The first producer `consumer` can merge with, if any, and where.
+MergeSite findProducer(linalg::GenericOp consumer, DominanceInfo &dominance) {
+  MergeSite site;
   if (!isElementwise(consumer))
-    return {};
+    return site;
   for (Value input : consumer.getDpsInputs()) {
     auto producer = input.getDefiningOp<linalg::GenericOp>();
     bool producesInit = llvm::any_of(consumer.getDpsInits(), [&](Value v) {
@@ -265,12 +283,20 @@ findProducer(linalg::GenericOp consumer, DominanceInfo &dominance) {
         !isElementwise(producer) || !sameIterationSpace(producer, consumer) ||
         !readsResultsElementwise(consumer, producer))
       continue;
-    if (otherUsersFollow(producer, consumer))
-      return {producer, consumer};
-    if (canMoveToProducer(producer, consumer, dominance))
-      return {producer, producer};
+    if (otherUsersFollow(producer, consumer)) {
+      site.producer = producer;
+      site.at = consumer;
+      return site;
+    }
+    site.moveUp.clear();
+    if (canMoveToProducer(producer, consumer, dominance, site.moveUp)) {
+      site.producer = producer;
+      site.at = producer;
+      return site;
+    }
   }
-  return {};
+  site.moveUp.clear();
+  return site;
 }
 
 } // namespace
@@ -323,10 +349,10 @@ LogicalResult mlir::coco::fuseElementwise(RewriterBase &rewriter,
   DominanceInfo dominance(root);
   for (linalg::GenericOp consumer : generics) {
     while (true) {
-      auto [producer, at] = findProducer(consumer, dominance);
-      if (!producer)
+      MergeSite site = findProducer(consumer, dominance);
+      if (!site.producer)
         break;
-      consumer = merge(rewriter, producer, consumer, at);
+      consumer = merge(rewriter, site, consumer);
     }
   }
   // (Collected again: a merged producer is gone.)

@@ -293,3 +293,40 @@ func.func @consumer_reads_later_value(%x: tensor<8xf32>) -> (tensor<16xf32>, ten
   } -> tensor<8xf32>
   return %g, %y : tensor<16xf32>, tensor<8xf32>
 }
+
+// Adam's RS-C-AG: the update of w reads m and v (each all_gathered first), a
+// slice of w and scalars computed from arguments after the gathers (the
+// bias corrections). The scalars' ops and the slice move up with it: one
+// loop before both gathers.
+// CHECK-LABEL: func @consumer_moves_up_with_its_inputs
+// CHECK: math.powf
+// CHECK: arith.subf
+// CHECK: tensor.extract_slice %arg1
+// CHECK: %[[F:.*]]:2 = linalg.generic
+// CHECK-NOT: linalg.generic
+// CHECK: coco.comm.all_gather %[[F]]#0
+// CHECK: return %{{.*}}, %[[F]]#1
+func.func @consumer_moves_up_with_its_inputs(%x: tensor<8xf32>, %w: tensor<16xf32>, %b: f32, %t: f32, %off: index) -> (tensor<16xf32>, tensor<8xf32>) {
+  %one = arith.constant 1.0 : f32
+  %e = tensor.empty() : tensor<8xf32>
+  %m = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
+      ins(%x : tensor<8xf32>) outs(%e : tensor<8xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %s = arith.mulf %a, %a : f32
+    linalg.yield %s : f32
+  } -> tensor<8xf32>
+  %ge = tensor.empty() : tensor<16xf32>
+  %g = coco.comm.all_gather %m into %ge dim 0 on @dp[0] : tensor<8xf32>, tensor<16xf32> -> tensor<16xf32>
+  %pw = math.powf %b, %t : f32
+  %c = arith.subf %one, %pw : f32
+  %ws = tensor.extract_slice %w[%off] [8] [1] : tensor<16xf32> to tensor<8xf32>
+  %e2 = tensor.empty() : tensor<8xf32>
+  %y = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel"]}
+      ins(%m, %ws : tensor<8xf32>, tensor<8xf32>) outs(%e2 : tensor<8xf32>) {
+  ^bb0(%a: f32, %v: f32, %o: f32):
+    %d = arith.divf %a, %c : f32
+    %s = arith.subf %v, %d : f32
+    linalg.yield %s : f32
+  } -> tensor<8xf32>
+  return %g, %y : tensor<16xf32>, tensor<8xf32>
+}
