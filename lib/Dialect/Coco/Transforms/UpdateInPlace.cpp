@@ -45,7 +45,9 @@
 // gather's own axis, n the slice's size, unit strides, dim 0). A loop that
 // does not read the gathered buffer at all (the bf16 copy of the updated
 // weights, w_lp = bf16(w)) writes into a view of that block made for it: the
-// old value of the block is then read by nothing after the loop.
+// old value of the block is then read by nothing after the loop. Neither
+// form applies while a non-blocking collective on the gathered buffer,
+// started before the loop, is waited for after it.
 //
 //===----------------------------------------------------------------------===//
 
@@ -367,7 +369,7 @@ memref::SubViewOp makeOwnBlock(CommAllGatherOp gather, OpFoldResult sliceSize,
                                Operation *producer) {
   Value gathered = gather.getInit();
   auto gatheredType = cast<MemRefType>(gathered.getType());
-  if (gather.getDim() != 0 ||
+  if (gather.getDim() != 0 || gather.getAxes().empty() ||
       llvm::any_of(gatheredType.getShape().drop_front(), ShapedType::isDynamic))
     return nullptr;
   OpBuilder b(producer);
@@ -514,6 +516,14 @@ bool gatherInPlace(CommAllGatherOp gather, Block &entry) {
       return dropMade();
     if (producer->isBeforeInBlock(op) && op->isBeforeInBlock(gather))
       return dropMade();
+    // A non-blocking collective on the buffer started before the loop and
+    // waited for after it is in flight while the loop would write.
+    if (auto wait = dyn_cast<CommWaitOp>(op);
+        wait && producer->isBeforeInBlock(wait))
+      if (Operation *start = wait.getRequest().getDefiningOp();
+          !start || start->getBlock() != &entry ||
+          start->isBeforeInBlock(producer))
+        return dropMade();
   }
 
   wholeDestination(producer, temporary)->set(own);

@@ -629,3 +629,23 @@ func.func @gather_copy_unknown_grid(%w: memref<4xf32>, %lp: memref<8xbf16>) {
   coco.comm.all_gather %tmp into %lp dim 0 on @dq[0] : memref<4xbf16>, memref<8xbf16>
   return
 }
+
+// Left alone: a non-blocking all_reduce reading w_lp is started before the
+// loop and waited for after the gather, so the loop's write into w_lp's
+// block would land while it is in flight.
+// CHECK-LABEL: func @gather_copy_in_flight
+// CHECK-NOT: memref.subview
+// CHECK: coco.comm.all_gather %alloc into
+func.func @gather_copy_in_flight(%w: memref<4xf32>, %lp: memref<8xbf16>, %sum: memref<8xbf16>) {
+  %r = coco.comm.iall_reduce sum %lp into %sum on @dp[0] : memref<8xbf16>, memref<8xbf16>
+  %tmp = memref.alloc() : memref<4xbf16>
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
+      ins(%w : memref<4xf32>) outs(%tmp : memref<4xbf16>) {
+  ^bb0(%x: f32, %o: bf16):
+    %t = arith.truncf %x : f32 to bf16
+    linalg.yield %t : bf16
+  }
+  coco.comm.all_gather %tmp into %lp dim 0 on @dp[0] : memref<4xbf16>, memref<8xbf16>
+  coco.comm.wait %r, %lp, %sum : memref<8xbf16>, memref<8xbf16>
+  return
+}
