@@ -342,8 +342,9 @@ LogicalResult mlir::coco::fuseElementwise(RewriterBase &rewriter,
   // In program order: a producer precedes its consumer in their block, so
   // when a consumer is reached every op before it is final, and the merged
   // op (at the consumer's or the producer's place) is the only new
-  // candidate. One pass over
-  // the ops: linear in the program, however many chains it holds.
+  // candidate. One pass over the ops: linear in the program, however many
+  // chains it holds (a merge at the producer's place also reads the
+  // consumer's payload, for the values it captures).
   SmallVector<linalg::GenericOp> generics;
   root->walk([&](linalg::GenericOp op) { generics.push_back(op); });
   DominanceInfo dominance(root);
