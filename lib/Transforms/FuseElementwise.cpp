@@ -172,11 +172,18 @@ struct MergeSite {
 /// an updated slice, followed by the cast of that slice to bf16), the
 /// consumer moves up to the producer if everything else it reads (operands
 /// and values its payload captures) is there already or can be made there
-/// (collectMoveUp). On tensors the ops in between cannot change what the
-/// consumer reads.
+/// (collectMoveUp) and its payload touches no memory. On tensors the ops in
+/// between cannot change what such a consumer reads.
 bool canMoveToProducer(linalg::GenericOp producer, linalg::GenericOp consumer,
                        DominanceInfo &dominance,
                        llvm::SetVector<Operation *> &moveUp) {
+  // A payload that reads or writes memory (a memref.load) could be moved
+  // above a write it must follow.
+  bool payloadTouchesMemory = false;
+  consumer.getRegion().walk(
+      [&](Operation *op) { payloadTouchesMemory |= !isMemoryEffectFree(op); });
+  if (payloadTouchesMemory)
+    return false;
   llvm::SetVector<Value> read;
   getUsedValuesDefinedAbove(consumer->getRegions(), read);
   for (Value operand : consumer->getOperands())
@@ -288,12 +295,14 @@ MergeSite findProducer(linalg::GenericOp consumer, DominanceInfo &dominance) {
       site.at = consumer;
       return site;
     }
-    site.moveUp.clear();
     if (canMoveToProducer(producer, consumer, dominance, site.moveUp)) {
       site.producer = producer;
       site.at = producer;
       return site;
     }
+    // What a failed attempt collected is not to be moved for another
+    // producer.
+    site.moveUp.clear();
   }
   site.moveUp.clear();
   return site;

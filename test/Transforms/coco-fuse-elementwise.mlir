@@ -330,3 +330,74 @@ func.func @consumer_moves_up_with_its_inputs(%x: tensor<8xf32>, %w: tensor<16xf3
   } -> tensor<8xf32>
   return %g, %y : tensor<16xf32>, tensor<8xf32>
 }
+
+// A failed move-up leaves nothing to move for another producer: %p1 cannot
+// merge at its place (the consumer captures %bad, read from %p1), %p2 then
+// merges at the consumer's place, and %v, %w stay where they are.
+// CHECK-LABEL: func @stale_moveup
+// CHECK: %[[V:.*]] = arith.addf %arg2, %arg2
+// CHECK: linalg.generic
+// CHECK: tensor.extract
+// CHECK: arith.mulf %[[V]], %[[V]]
+// CHECK: linalg.generic
+// CHECK: arith.negf
+// CHECK: return
+func.func @stale_moveup(%a: tensor<4xf32>, %b: tensor<4xf32>, %s: f32) -> tensor<4xf32> {
+  %c0 = arith.constant 0 : index
+  %e0 = tensor.empty() : tensor<4xf32>
+  %p2 = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
+      ins(%b : tensor<4xf32>) outs(%e0 : tensor<4xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    %t = arith.negf %x : f32
+    linalg.yield %t : f32
+  } -> tensor<4xf32>
+  %v = arith.addf %s, %s : f32
+  %e1 = tensor.empty() : tensor<4xf32>
+  %p1 = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
+      ins(%a : tensor<4xf32>) outs(%e1 : tensor<4xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    %t = arith.mulf %x, %x : f32
+    linalg.yield %t : f32
+  } -> tensor<4xf32>
+  %bad = tensor.extract %p1[%c0] : tensor<4xf32>
+  %w = arith.mulf %v, %v : f32
+  %e2 = tensor.empty() : tensor<4xf32>
+  %r = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel"]}
+      ins(%p1, %p2 : tensor<4xf32>, tensor<4xf32>) outs(%e2 : tensor<4xf32>) {
+  ^bb0(%x: f32, %y: f32, %o: f32):
+    %t = arith.mulf %x, %w : f32
+    %u = arith.addf %t, %bad : f32
+    %z = arith.addf %u, %y : f32
+    linalg.yield %z : f32
+  } -> tensor<4xf32>
+  return %r : tensor<4xf32>
+}
+
+// Not moved up: the consumer's payload reads memory (memref.load of %m),
+// which a store between the producer and the consumer writes.
+// CHECK-LABEL: func @memref_capture
+// CHECK: linalg.generic
+// CHECK: memref.store
+// CHECK: linalg.generic
+// CHECK: memref.load
+func.func @memref_capture(%a: tensor<4xf32>, %m: memref<1xf32>) -> (f32, tensor<4xf32>) {
+  %c0 = arith.constant 0 : index
+  %e1 = tensor.empty() : tensor<4xf32>
+  %p1 = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
+      ins(%a : tensor<4xf32>) outs(%e1 : tensor<4xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    %t = arith.mulf %x, %x : f32
+    linalg.yield %t : f32
+  } -> tensor<4xf32>
+  %s = tensor.extract %p1[%c0] : tensor<4xf32>
+  memref.store %s, %m[%c0] : memref<1xf32>
+  %e2 = tensor.empty() : tensor<4xf32>
+  %r = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
+      ins(%p1 : tensor<4xf32>) outs(%e2 : tensor<4xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    %l = memref.load %m[%c0] : memref<1xf32>
+    %t = arith.mulf %x, %l : f32
+    linalg.yield %t : f32
+  } -> tensor<4xf32>
+  return %s, %r : f32, tensor<4xf32>
+}

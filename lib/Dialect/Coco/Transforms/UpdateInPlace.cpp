@@ -369,7 +369,14 @@ memref::SubViewOp makeOwnBlock(CommAllGatherOp gather, OpFoldResult sliceSize,
                                Operation *producer) {
   Value gathered = gather.getInit();
   auto gatheredType = cast<MemRefType>(gathered.getType());
-  if (gather.getDim() != 0 || gather.getAxes().empty() ||
+  // The view goes before the producer: so must the buffer (an allocation
+  // made after the loop is not there yet), with an identity layout (the
+  // runtime's in-place test compares the block's address with the
+  // buffer's).
+  Operation *madeAt = gathered.getDefiningOp();
+  if (gather.getDim() != 0 || !gatheredType.getLayout().isIdentity() ||
+      (madeAt && (madeAt->getBlock() != producer->getBlock() ||
+                  !madeAt->isBeforeInBlock(producer))) ||
       llvm::any_of(gatheredType.getShape().drop_front(), ShapedType::isDynamic))
     return nullptr;
   OpBuilder b(producer);

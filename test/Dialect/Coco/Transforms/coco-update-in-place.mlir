@@ -630,9 +630,10 @@ func.func @gather_copy_unknown_grid(%w: memref<4xf32>, %lp: memref<8xbf16>) {
   return
 }
 
-// Left alone: a non-blocking all_reduce reading w_lp is started before the
-// loop and waited for after the gather, so the loop's write into w_lp's
-// block would land while it is in flight.
+// Left alone, defensively: a non-blocking all_reduce reading w_lp is started
+// before the loop and waited for after the gather. (Such a program already
+// breaks the non-blocking contract, the gather writing w_lp before the
+// wait; the pass adds no write of its own while the transfer is in flight.)
 // CHECK-LABEL: func @gather_copy_in_flight
 // CHECK-NOT: memref.subview
 // CHECK: coco.comm.all_gather %alloc into
@@ -647,5 +648,44 @@ func.func @gather_copy_in_flight(%w: memref<4xf32>, %lp: memref<8xbf16>, %sum: m
   }
   coco.comm.all_gather %tmp into %lp dim 0 on @dp[0] : memref<4xbf16>, memref<8xbf16>
   coco.comm.wait %r, %lp, %sum : memref<8xbf16>, memref<8xbf16>
+  return
+}
+
+// A gathered buffer made after the loop (an allocation one-shot
+// bufferization places at the gather) has no block to write into before
+// it exists: left alone. Made before the loop, it gets the view.
+// CHECK-LABEL: func @gather_copy_alloc_after
+// CHECK-NOT: memref.subview
+// CHECK: coco.comm.all_gather %alloc into %alloc_0
+// CHECK-LABEL: func @gather_copy_alloc_before
+// CHECK: %[[LP:.*]] = memref.alloc() : memref<8xbf16>
+// CHECK: %[[OWN:.*]] = memref.subview %[[LP]]
+// CHECK: outs(%[[OWN]] :
+// CHECK: coco.comm.all_gather %[[OWN]] into %[[LP]]
+func.func private @use(memref<8xbf16>)
+func.func @gather_copy_alloc_after(%w: memref<4xf32>) {
+  %tmp = memref.alloc() : memref<4xbf16>
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
+      ins(%w : memref<4xf32>) outs(%tmp : memref<4xbf16>) {
+  ^bb0(%x: f32, %o: bf16):
+    %t = arith.truncf %x : f32 to bf16
+    linalg.yield %t : bf16
+  }
+  %lp = memref.alloc() : memref<8xbf16>
+  coco.comm.all_gather %tmp into %lp dim 0 on @dp[0] : memref<4xbf16>, memref<8xbf16>
+  func.call @use(%lp) : (memref<8xbf16>) -> ()
+  return
+}
+func.func @gather_copy_alloc_before(%w: memref<4xf32>) {
+  %lp = memref.alloc() : memref<8xbf16>
+  %tmp = memref.alloc() : memref<4xbf16>
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
+      ins(%w : memref<4xf32>) outs(%tmp : memref<4xbf16>) {
+  ^bb0(%x: f32, %o: bf16):
+    %t = arith.truncf %x : f32 to bf16
+    linalg.yield %t : bf16
+  }
+  coco.comm.all_gather %tmp into %lp dim 0 on @dp[0] : memref<4xbf16>, memref<8xbf16>
+  func.call @use(%lp) : (memref<8xbf16>) -> ()
   return
 }
