@@ -117,11 +117,18 @@ Line Line::fit(std::vector<std::pair<double, double>> points) {
   return line;
 }
 
+/// The element types a measured line may be for: the runtime's names.
+static bool isElementTypeName(StringRef name) {
+  return llvm::is_contained({"f32", "f64", "f16", "bf16", "i8", "i32", "i64"},
+                            name);
+}
+
 /// The lines of a "collectives" object: collective -> list of
-/// {ranks, latency_us, ns_per_byte, points}.
-static llvm::Error
-parseLines(const llvm::json::Object &measured, StringRef section,
-           std::map<Collective, std::map<int64_t, Line>> &into) {
+/// {ranks, latency_us, ns_per_byte, points, element_type}; those with an
+/// element type go to `byElementType` (when given; else they are an error).
+static llvm::Error parseLines(const llvm::json::Object &measured,
+                              StringRef section, Lines &into,
+                              std::map<std::string, Lines> *byElementType) {
   for (const auto &[key, value] : measured) {
     std::optional<Collective> kind = collectiveNamed(key);
     if (!kind)
@@ -163,7 +170,18 @@ parseLines(const llvm::json::Object &measured, StringRef section,
         }
         std::sort(line.points.begin(), line.points.end());
       }
-      into[*kind][int64_t(*ranks)] = std::move(line);
+      Lines *lines = &into;
+      if (const llvm::json::Value *type = object->get("element_type")) {
+        std::optional<StringRef> name = type->getAsString();
+        if (!name || !isElementTypeName(*name))
+          return failure(where +
+                         "'s 'element_type' must be one of f32, f64, f16, "
+                         "bf16, i8, i32, i64");
+        if (!byElementType)
+          return failure(where + " cannot have an 'element_type'");
+        lines = &(*byElementType)[name->str()];
+      }
+      (*lines)[*kind][int64_t(*ranks)] = std::move(line);
     }
   }
   return llvm::Error::success();
@@ -246,11 +264,13 @@ Expected<Profile> Profile::parse(StringRef json) {
   if (profile.copyBandwidth <= 0 || profile.matmulFlops <= 0)
     return failure("copy_bandwidth_GBps and matmul_GFLOPs must be positive");
 
-  for (auto [section, lines] :
-       {std::pair{"collectives", &profile.measured},
-        std::pair{"nonblocking_collectives", &profile.measuredNonBlocking}})
+  for (auto [section, lines, typed] :
+       {std::tuple{"collectives", &profile.measured,
+                   &profile.measuredByElementType},
+        std::tuple{"nonblocking_collectives", &profile.measuredNonBlocking,
+                   (std::map<std::string, Lines> *)nullptr}})
     if (const llvm::json::Object *measured = root->getObject(section))
-      if (llvm::Error error = parseLines(*measured, section, *lines))
+      if (llvm::Error error = parseLines(*measured, section, *lines, typed))
         return std::move(error);
   if (const llvm::json::Array *levels = root->getArray("levels")) {
     for (const llvm::json::Value &entry : *levels) {
@@ -299,25 +319,34 @@ Expected<Profile> Profile::load(StringRef path) {
   return profile;
 }
 
-/// The JSON of measured lines (the inverse of parseLines).
+/// The JSON of measured lines, each typed set's after the untyped ones
+/// (the inverse of parseLines).
 static llvm::json::Object
-linesToJSON(const std::map<Collective, std::map<int64_t, Line>> &measured) {
+linesToJSON(const Lines &measured,
+            const std::map<std::string, Lines> &byElementType = {}) {
+  std::map<Collective, llvm::json::Array> entries;
+  auto add = [&](const Lines &lines, StringRef elementType) {
+    for (const auto &[kind, byRanks] : lines)
+      for (const auto &[ranks, line] : byRanks) {
+        llvm::json::Array points;
+        for (auto [bytes, seconds] : line.points)
+          points.push_back(llvm::json::Array{bytes, seconds * 1e6});
+        llvm::json::Object entry{{"ranks", ranks},
+                                 {"latency_us", line.latency * 1e6},
+                                 {"ns_per_byte", line.secondsPerByte * 1e9}};
+        if (!elementType.empty())
+          entry["element_type"] = elementType;
+        if (!line.points.empty())
+          entry["points"] = std::move(points);
+        entries[kind].push_back(std::move(entry));
+      }
+  };
+  add(measured, {});
+  for (const auto &[elementType, lines] : byElementType)
+    add(lines, elementType);
   llvm::json::Object collectives;
-  for (const auto &[kind, lines] : measured) {
-    llvm::json::Array entries;
-    for (const auto &[ranks, line] : lines) {
-      llvm::json::Array points;
-      for (auto [bytes, seconds] : line.points)
-        points.push_back(llvm::json::Array{bytes, seconds * 1e6});
-      llvm::json::Object entry{{"ranks", ranks},
-                               {"latency_us", line.latency * 1e6},
-                               {"ns_per_byte", line.secondsPerByte * 1e9}};
-      if (!line.points.empty())
-        entry["points"] = std::move(points);
-      entries.push_back(std::move(entry));
-    }
-    collectives[nameOf(kind)] = std::move(entries);
-  }
+  for (auto &[kind, list] : entries)
+    collectives[nameOf(kind)] = std::move(list);
   return collectives;
 }
 
@@ -345,16 +374,14 @@ llvm::json::Value Profile::toJSON() const {
       {"overlap_efficiency", overlapEfficiency},
       {"reduction_ns_per_element", reductionSeconds * 1e9},
       {"loop_bandwidth", std::move(loopList)},
-      {"collectives", linesToJSON(measured)},
+      {"collectives", linesToJSON(measured, measuredByElementType)},
       {"nonblocking_collectives", linesToJSON(measuredNonBlocking)},
       {"levels", std::move(levelList)},
   };
 }
 
 /// The line `lines` holds for `kind` on `ranks` ranks, if any.
-static const Line *
-lineFor(const std::map<Collective, std::map<int64_t, Line>> &lines,
-        Collective kind, int64_t ranks) {
+static const Line *lineFor(const Lines &lines, Collective kind, int64_t ranks) {
   auto byKind = lines.find(kind);
   if (byKind == lines.end())
     return nullptr;
@@ -363,18 +390,25 @@ lineFor(const std::map<Collective, std::map<int64_t, Line>> &lines,
 }
 
 Expected<double> Model::nonBlockingCollective(Collective kind, double bytes,
-                                              int64_t ranks,
-                                              int64_t together) const {
+                                              int64_t ranks, int64_t together,
+                                              StringRef elementType) const {
   if (const Line *line = lineFor(profile.measuredNonBlocking, kind, ranks);
       line && ranks > 1)
     return line->at(bytes);
-  return collective(kind, bytes, ranks, together);
+  return collective(kind, bytes, ranks, together, elementType);
 }
 
 Expected<double> Model::collective(Collective kind, double bytes, int64_t ranks,
-                                   int64_t together) const {
+                                   int64_t together,
+                                   StringRef elementType) const {
   if (ranks <= 1)
     return 0.0;
+  if (!elementType.empty()) {
+    auto typed = profile.measuredByElementType.find(elementType.str());
+    if (typed != profile.measuredByElementType.end())
+      if (const Line *line = lineFor(typed->second, kind, ranks))
+        return line->at(bytes);
+  }
   if (const Line *line = lineFor(profile.measured, kind, ranks))
     return line->at(bytes);
   return ring(kind, bytes, ranks, together);

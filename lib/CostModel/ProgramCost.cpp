@@ -2,6 +2,7 @@
 
 #include "coco/CostModel/ProgramCost.h"
 #include "coco/Dialect/Coco/IR/CocoOps.h"
+#include "coco/Support/ElementTypes.h"
 
 #include "mlir/Dialect/SCF/IR/SCF.h"
 
@@ -53,6 +54,14 @@ FailureOr<double> blockBytes(Operation *at, Type type, int64_t worldRanks,
   }
   unsigned bits = dtensor.getElementType().getIntOrFloatBitWidth();
   return elements * double((bits + 7) / 8);
+}
+
+/// The runtime's name of `type`'s element type ("bf16"), by which the
+/// profile may have lines of that type; empty for one the runtime lacks.
+StringRef elementTypeName(DTensorType type) {
+  std::optional<RuntimeElementType> runtime =
+      runtimeElementType(type.getElementType());
+  return runtime ? StringRef(runtime->name) : StringRef();
 }
 
 std::optional<Collective> kindOf(Operation *op) {
@@ -242,8 +251,9 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
         together = sharingANode(*extents, collective.getCommAxes(),
                                 model.getProfile().levels.front().ranks);
       Collective priced = folded ? Collective::Exchange : *kind;
+      StringRef elementType = elementTypeName(type);
       llvm::Expected<double> time =
-          model.collective(priced, *bytes, ranks, together);
+          model.collective(priced, *bytes, ranks, together, elementType);
       if (!time) {
         op->emitError() << "cost model: " << llvm::toString(time.takeError());
         return WalkResult::interrupt();
@@ -270,8 +280,8 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
       if (chunks > 1 && matmul && matmulTimes.count(matmul)) {
         // Its chunks call the non-blocking collective, which may run
         // another algorithm than the blocking one.
-        llvm::Expected<double> started =
-            model.nonBlockingCollective(*kind, *bytes, ranks, together);
+        llvm::Expected<double> started = model.nonBlockingCollective(
+            *kind, *bytes, ranks, together, elementType);
         if (!started) {
           op->emitError() << "cost model: "
                           << llvm::toString(started.takeError());
@@ -290,8 +300,9 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
       FailureOr<double> bytes = bytesOf(send.getInput());
       if (failed(bytes))
         return WalkResult::interrupt();
-      llvm::Expected<double> time =
-          model.collective(Collective::SendRecv, *bytes, /*ranks=*/2);
+      llvm::Expected<double> time = model.collective(
+          Collective::SendRecv, *bytes, /*ranks=*/2, /*together=*/0,
+          elementTypeName(cast<DTensorType>(send.getInput().getType())));
       if (!time) {
         op->emitError() << "cost model: " << llvm::toString(time.takeError());
         return WalkResult::interrupt();

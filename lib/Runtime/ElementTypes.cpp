@@ -5,9 +5,14 @@
 #include "HalfFloat.h"
 #include "Internal.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <type_traits>
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#endif
 
 namespace coco::rt {
 namespace {
@@ -98,9 +103,69 @@ bool hasAvx2() {
 }
 #endif
 
+#if defined(__x86_64__) && defined(__GNUC__)
+// f16's portable conversion does not vectorize at all (its branches for
+// subnormals, infinities and the rounding), even with AVX2: an f16
+// reduce_scatter of 16 MiB took 36 ms against 3.9 ms for f32 and 5.1 ms for
+// bf16 (coco-calibrate, 2 ranks, this machine). F16C, which every x86 CPU
+// with AVX2 has, converts 8 at a time in one instruction, rounding to
+// nearest even as the portable code does (NaNs stay NaN; their payload
+// bits may differ).
+bool hasF16c() {
+  static const bool has = [] {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("f16c") != 0;
+  }();
+  return has;
+}
+
+__attribute__((target("avx,f16c"))) void
+halfsToFloatsF16c(const uint16_t *__restrict in, float *__restrict out,
+                  size_t n) {
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    _mm256_storeu_ps(out + i, _mm256_cvtph_ps(_mm_loadu_si128(
+                                  reinterpret_cast<const __m128i *>(in + i))));
+  for (; i < n; ++i)
+    out[i] = f16ToFloat(in[i]);
+}
+
+__attribute__((target("avx,f16c"))) void
+floatsToHalfsF16c(const float *__restrict in, uint16_t *__restrict out,
+                  size_t n) {
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    _mm_storeu_si128(
+        reinterpret_cast<__m128i *>(out + i),
+        _mm256_cvtps_ph(_mm256_loadu_ps(in + i), _MM_FROUND_TO_NEAREST_INT));
+  for (; i < n; ++i)
+    out[i] = floatToF16(in[i]);
+}
+
+/// acc = acc <op> x on f16 through F16C: a block of each widened to float,
+/// combined there as combineLoop does element by element, narrowed back.
+template <typename Op>
+void combineHalfF16c(Half *__restrict acc, const Half *__restrict x, size_t n) {
+  constexpr size_t kBlock = 1024;
+  float a[kBlock], b[kBlock];
+  auto *accBits = reinterpret_cast<uint16_t *>(acc);
+  const auto *xBits = reinterpret_cast<const uint16_t *>(x);
+  for (size_t at = 0; at < n; at += kBlock) {
+    size_t m = std::min(kBlock, n - at);
+    halfsToFloatsF16c(accBits + at, a, m);
+    halfsToFloatsF16c(xBits + at, b, m);
+    combineLoop<float, Op>(a, b, m);
+    floatsToHalfsF16c(a, accBits + at, m);
+  }
+}
+#endif
+
 template <typename T, typename Op>
 void combine(T *__restrict acc, const T *__restrict x, size_t n) {
 #if defined(__x86_64__) && defined(__GNUC__)
+  if constexpr (std::is_same_v<T, Half>)
+    if (hasF16c())
+      return combineHalfF16c<Op>(acc, x, n);
   if (hasAvx2())
     return combineAvx2<T, Op>(acc, x, n);
 #endif
@@ -260,6 +325,11 @@ void divideInPlace(int32_t dtype, void *data, size_t n, int64_t divisor) {
 void halfToFloat(int32_t dtype, const void *src, float *dst, size_t n) {
   visitDType(dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;
+#if defined(__x86_64__) && defined(__GNUC__)
+    if constexpr (std::is_same_v<T, Half>)
+      if (hasF16c())
+        return halfsToFloatsF16c(static_cast<const uint16_t *>(src), dst, n);
+#endif
     if constexpr (std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>) {
       const T *in = static_cast<const T *>(src);
       for (size_t i = 0; i < n; ++i)
@@ -271,6 +341,11 @@ void halfToFloat(int32_t dtype, const void *src, float *dst, size_t n) {
 void floatToHalf(int32_t dtype, const float *src, void *dst, size_t n) {
   visitDType(dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;
+#if defined(__x86_64__) && defined(__GNUC__)
+    if constexpr (std::is_same_v<T, Half>)
+      if (hasF16c())
+        return floatsToHalfsF16c(src, static_cast<uint16_t *>(dst), n);
+#endif
     if constexpr (std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>) {
       T *out = static_cast<T *>(dst);
       for (size_t i = 0; i < n; ++i)

@@ -2,6 +2,7 @@
 //
 //   mpirun -np R coco-calibrate [-o profile.json] [--sizes B1,B2,...]
 //                               [--reps N] [--name NAME]
+//                               [--element-types T1,T2,...|none]
 //
 // On the ranks of one launch, through coco's own runtime (the calls compiled
 // programs make, with the algorithms they use): every collective over the
@@ -11,7 +12,11 @@
 // each size of the sweep (bytes of f32 data, default 4 KiB..16 MiB),
 // interleaved repetitions, median of the max over ranks. Each collective gets
 // the least-squares line latency + bytes * seconds/byte over the sweep
-// (coco/CostModel). Also the memory bandwidth while every rank runs a
+// (coco/CostModel). The collectives again on the same bytes of each type of
+// --element-types (default bf16,f16: mixed-precision steps reduce and gather
+// them, and the runtime widens each 16-bit element to f32 to add it), in
+// the same interleaved repetitions: the model prices such a collective by
+// its type's line. Also the memory bandwidth while every rank runs a
 // two-read, one-write loop (bytes read + written per second, what a fused
 // loop pays) by the bytes its arrays take, over the sweep and 4 and 16
 // times its largest size (out of the caches), the time per element of a norm's
@@ -37,6 +42,7 @@
 #include <cstring>
 #include <functional>
 #include <iterator>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -45,8 +51,23 @@ using namespace mlir::coco::cost;
 namespace {
 
 struct Descriptor1D {
-  float *allocated, *aligned;
+  void *allocated, *aligned;
   int64_t offset, size, stride;
+};
+
+/// An element type whose collectives are measured: the runtime's code and
+/// name, and the bits of 1.0 in it (what every buffer holds).
+struct ElementType {
+  const char *name;
+  int32_t dtype;
+  int64_t bytes;
+  uint32_t one;
+};
+constexpr ElementType kF32{"f32", COCO_DTYPE_F32, 4, 0x3F800000};
+constexpr ElementType kMeasurable[] = {
+    kF32,
+    {"f16", COCO_DTYPE_F16, 2, 0x3C00},
+    {"bf16", COCO_DTYPE_BF16, 2, 0x3F80},
 };
 
 int64_t rank = 0, ranks = 1;
@@ -56,10 +77,73 @@ int64_t rank = 0, ranks = 1;
     std::fprintf(stderr,
                  "coco-calibrate: %s\nusage: mpirun -np R coco-calibrate "
                  "[-o profile.json] [--sizes BYTES,...] [--reps N] "
-                 "[--name NAME]\n",
+                 "[--name NAME] [--element-types TYPE,...|none]\n",
                  message.c_str());
   coco_rt_finalize();
   std::exit(2);
+}
+
+/// What one element type's collectives run on at one size: n elements, a
+/// whole block per rank (the common case), the input holding 1.0.
+struct Buffers {
+  Buffers(const ElementType &type, int64_t bytes)
+      : type(type),
+        n(std::max<int64_t>(ranks, bytes / type.bytes / ranks * ranks)),
+        a(words(n)), b(words(n)), slice(words(n / ranks)) {
+    auto *input = reinterpret_cast<unsigned char *>(a.data());
+    for (int64_t i = 0; i < n; ++i) // the low bytes: little-endian
+      std::memcpy(input + i * type.bytes, &type.one, type.bytes);
+  }
+  double bytes() const { return double(n * type.bytes); }
+  int64_t words(int64_t elements) const {
+    return (elements * type.bytes + 3) / 4;
+  }
+
+  const ElementType &type;
+  int64_t n;
+  std::vector<uint32_t> a, b, slice; // storage, in 4-byte words
+  /// The whole input and output, this rank's block of the scattered
+  /// result, and the same block inside the output (where an all_gather in
+  /// place finds it, as compiled programs run it).
+  Descriptor1D da{a.data(), a.data(), 0, n, 1}, db{b.data(), b.data(), 0, n, 1},
+      ds{slice.data(), slice.data(), 0, n / ranks, 1},
+      own{b.data(), b.data(), rank * (n / ranks), n / ranks, 1};
+};
+
+/// The blocking collectives of `type` over `buffers`, in the order of
+/// main's kinds (all but send_recv).
+std::vector<std::function<void()>>
+collectiveCases(const ElementType &type, Buffers &buffers, int64_t comm) {
+  int32_t dtype = type.dtype;
+  Buffers *x = &buffers;
+  return {
+      [=] {
+        coco_rt_all_reduce("calibrate", comm, dtype, COCO_RED_SUM, 1, &x->da, 1,
+                           &x->db);
+      },
+      [=] {
+        coco_rt_reduce_scatter("calibrate", comm, dtype, COCO_RED_SUM, 0, 1,
+                               &x->da, 1, &x->ds);
+      },
+      [=] {
+        coco_rt_all_gather("calibrate", comm, dtype, 0, 1, &x->own, 1, &x->db);
+      },
+      [=] {
+        coco_rt_broadcast("calibrate", comm, dtype, 0, 1, &x->da, 1, &x->db);
+      },
+      [=] {
+        coco_rt_reduce("calibrate", comm, dtype, COCO_RED_SUM, 0, 1, &x->da, 1,
+                       &x->db);
+      },
+      [=] {
+        coco_rt_all_to_all("calibrate", comm, dtype, 0, 0, /*skipSelf=*/0, 1,
+                           &x->da, 1, &x->db);
+      },
+      [=] {
+        coco_rt_all_to_all("calibrate", comm, dtype, 0, 0, /*skipSelf=*/1, 1,
+                           &x->da, 1, &x->db);
+      },
+  };
 }
 
 /// Median over `reps` interleaved repetitions of the max over ranks.
@@ -176,6 +260,8 @@ int main(int argc, char **argv) {
   std::string output = "-", name = "this machine (coco-calibrate)";
   std::vector<int64_t> sizes = {4096, 65536, 1 << 20, 1 << 24};
   int reps = 5;
+  std::vector<const ElementType *> elementTypes = {&kMeasurable[1],
+                                                   &kMeasurable[2]};
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     auto value = [&]() -> std::string {
@@ -203,6 +289,24 @@ int main(int argc, char **argv) {
       }
       if (sizes.size() < 2)
         usage("--sizes needs at least two sizes to fit a line");
+    } else if (arg == "--element-types") {
+      elementTypes.clear();
+      std::string list = value();
+      for (size_t at = 0; list != "none" && at <= list.size();) {
+        size_t comma = list.find(',', at);
+        std::string item = list.substr(at, comma - at);
+        const ElementType *type = nullptr;
+        for (const ElementType &known : kMeasurable)
+          if (item == known.name)
+            type = &known;
+        if (!type || type == &kMeasurable[0])
+          usage("--element-types lists f16, bf16 or none, not '" + item +
+                "' (f32 is always measured)");
+        if (std::find(elementTypes.begin(), elementTypes.end(), type) ==
+            elementTypes.end())
+          elementTypes.push_back(type);
+        at = comma == std::string::npos ? list.size() + 1 : comma + 1;
+      }
     } else {
       usage("unknown option '" + arg + "'");
     }
@@ -226,62 +330,30 @@ int main(int argc, char **argv) {
                                          Collective::ReduceScatter};
   constexpr size_t kNonBlocking = std::size(nonBlockingKinds);
   std::vector<std::pair<double, double>> nonBlockingPoints[kNonBlocking];
+  // The other element types' blocking collectives (kinds but send_recv).
+  constexpr size_t kTyped = kKinds - 1;
+  using Points = std::vector<std::pair<double, double>>;
+  std::vector<std::vector<Points>> typedPoints(elementTypes.size(),
+                                               std::vector<Points>(kTyped));
   // The triad's bandwidth by its working set (bytes of its two arrays).
   std::vector<LoopPoint> loopBandwidth;
   for (int64_t bytes : sizes) {
-    // Whole blocks per rank, as the common case.
-    int64_t n = std::max<int64_t>(ranks, bytes / 4 / ranks * ranks);
-    std::vector<float> a(n, 1.0f), b(n, 0.0f), slice(n / ranks, 0.0f);
-    Descriptor1D da{a.data(), a.data(), 0, n, 1},
-        db{b.data(), b.data(), 0, n, 1};
-    Descriptor1D ds{slice.data(), slice.data(), 0, n / ranks, 1};
-    Descriptor1D own{b.data(), b.data(), rank * (n / ranks), n / ranks, 1};
+    Buffers f32(kF32, bytes);
+    std::vector<std::function<void()>> cases = collectiveCases(kF32, f32, comm);
     int64_t peer = rank == 0 ? 1 : 0;
-    std::vector<std::function<void()>> cases = {
-        [&] {
-          coco_rt_all_reduce("calibrate", comm, COCO_DTYPE_F32, COCO_RED_SUM, 1,
-                             &da, 1, &db);
-        },
-        [&] {
-          coco_rt_reduce_scatter("calibrate", comm, COCO_DTYPE_F32,
-                                 COCO_RED_SUM, 0, 1, &da, 1, &ds);
-        },
-        [&] {
-          coco_rt_all_gather("calibrate", comm, COCO_DTYPE_F32, 0, 1, &own, 1,
-                             &db);
-        },
-        [&] {
-          coco_rt_broadcast("calibrate", comm, COCO_DTYPE_F32, 0, 1, &da, 1,
-                            &db);
-        },
-        [&] {
-          coco_rt_reduce("calibrate", comm, COCO_DTYPE_F32, COCO_RED_SUM, 0, 1,
-                         &da, 1, &db);
-        },
-        [&] {
-          coco_rt_all_to_all("calibrate", comm, COCO_DTYPE_F32, 0, 0,
-                             /*skipSelf=*/0, 1, &da, 1, &db);
-        },
-        [&] {
-          coco_rt_all_to_all("calibrate", comm, COCO_DTYPE_F32, 0, 0,
-                             /*skipSelf=*/1, 1, &da, 1, &db);
-        },
-        [&] {
-          // Ranks 0 and 1 exchange the buffer; the others wait.
-          if (ranks > 1 && rank < 2) {
-            coco_rt_send("calibrate", comm, COCO_DTYPE_F32, peer, 1, &da);
-            coco_rt_recv("calibrate", comm, COCO_DTYPE_F32, peer, 1, &db);
-          }
-        },
-    };
     // The send/recv case on its own, after the collectives: coco_rt_send
     // returns before its message has gone (buffered semantics), and MPI
     // finishes it in whatever call comes next. Interleaved, that was the
     // next repetition's all_reduce, measured 2.5x slower than alone at
     // 4 MiB (2.7 against 1.1 ms) and slower than a whole AR-C step.
     // Alone, each repetition finishes the one before, as in a pipeline.
-    std::function<void()> sendRecv = cases.back();
-    cases.pop_back();
+    std::function<void()> sendRecv = [&] {
+      // Ranks 0 and 1 exchange the buffer; the others wait.
+      if (ranks > 1 && rank < 2) {
+        coco_rt_send("calibrate", comm, COCO_DTYPE_F32, peer, 1, &f32.da);
+        coco_rt_recv("calibrate", comm, COCO_DTYPE_F32, peer, 1, &f32.db);
+      }
+    };
     // The non-blocking all_reduce and reduce_scatter that overlapped
     // chunks call, started and waited for at once: another algorithm than
     // the blocking ones' (MPI's libnbc; the blocking reduce_scatter is
@@ -289,21 +361,31 @@ int main(int argc, char **argv) {
     cases.push_back([&] {
       coco_rt_wait("calibrate",
                    coco_rt_iall_reduce("calibrate", comm, COCO_DTYPE_F32,
-                                       COCO_RED_SUM, 1, &da, 1, &db));
+                                       COCO_RED_SUM, 1, &f32.da, 1, &f32.db));
     });
     cases.push_back([&] {
-      coco_rt_wait("calibrate",
-                   coco_rt_ireduce_scatter("calibrate", comm, COCO_DTYPE_F32,
-                                           COCO_RED_SUM, 0, 1, &da, 1, &ds));
+      coco_rt_wait("calibrate", coco_rt_ireduce_scatter(
+                                    "calibrate", comm, COCO_DTYPE_F32,
+                                    COCO_RED_SUM, 0, 1, &f32.da, 1, &f32.ds));
     });
+    // The same bytes of each other element type, in the same repetitions.
+    std::vector<std::unique_ptr<Buffers>> typedBuffers;
+    for (const ElementType *type : elementTypes) {
+      typedBuffers.push_back(std::make_unique<Buffers>(*type, bytes));
+      for (auto &c : collectiveCases(*type, *typedBuffers.back(), comm))
+        cases.push_back(std::move(c));
+    }
     std::vector<double> times = timeAll(cases, reps);
-    double actual = double(n) * 4;
+    for (size_t k = 0; k < kTyped; ++k)
+      points[k].push_back({f32.bytes(), times[k]});
+    points[kKinds - 1].push_back({f32.bytes(), timeAll({sendRecv}, reps)[0]});
     for (size_t k = 0; k < kNonBlocking; ++k)
-      nonBlockingPoints[k].push_back({actual, times[kKinds - 1 + k]});
-    times.resize(kKinds - 1);
-    times.push_back(timeAll({sendRecv}, reps)[0]);
-    for (size_t k = 0; k < kKinds; ++k)
-      points[k].push_back({actual, times[k]});
+      nonBlockingPoints[k].push_back({f32.bytes(), times[kTyped + k]});
+    for (size_t t = 0; t < elementTypes.size(); ++t)
+      for (size_t k = 0; k < kTyped; ++k)
+        typedPoints[t][k].push_back(
+            {typedBuffers[t]->bytes(),
+             times[kTyped + kNonBlocking + t * kTyped + k]});
   }
   // A fused loop's traffic: two streams read, one written (a "triad", as an
   // update w = w - lr * g reads and writes), by the bytes of its two arrays
@@ -363,6 +445,10 @@ int main(int argc, char **argv) {
   for (size_t k = 0; k < kNonBlocking; ++k)
     profile.measuredNonBlocking[nonBlockingKinds[k]][ranks] =
         Line::fit(nonBlockingPoints[k]);
+  for (size_t t = 0; t < elementTypes.size(); ++t)
+    for (size_t k = 0; k < kTyped; ++k)
+      profile.measuredByElementType[elementTypes[t]->name][kinds[k]][ranks] =
+          Line::fit(typedPoints[t][k]);
   profile.copyBandwidth = copyBandwidth;
   profile.loopBandwidth = loopBandwidth;
   profile.matmulFlops = matmulFlops(reps);

@@ -4,7 +4,8 @@
 // and what the benchmarks print next to their measurements:
 //
 //   * a machine Profile (JSON): lines time = latency + bytes * seconds/byte
-//     measured per collective and number of ranks (coco-calibrate), per-link
+//     measured per collective and number of ranks (coco-calibrate), and
+//     per element type where the type costs more than its bytes, per-link
 //     figures of the machine's levels (NVLink inside a node, InfiniBand
 //     across) for rank counts nobody measured, the copy bandwidth with
 //     every rank copying, matmul throughput, and the cost of one more chunk
@@ -96,15 +97,26 @@ struct LoopPoint {
   }
 };
 
+/// Measured: collective -> number of ranks -> line.
+using Lines = std::map<Collective, std::map<int64_t, Line>>;
+
 struct Profile {
   std::string name, source;
-  /// Measured: collective -> number of ranks -> line.
-  std::map<Collective, std::map<int64_t, Line>> measured;
+  /// Measured on f32 data, and what any element type's collective costs
+  /// by its bytes unless measuredByElementType has a line for it.
+  Lines measured;
+  /// Measured on data of one element type ("bf16", "f16": the runtime's
+  /// names, as in ElementTypes.h): a 16-bit float's reduction widens each
+  /// element to f32 and back, so its bytes cost more than f32 ones (a bf16
+  /// reduce_scatter of 1M elements measured 0.56-0.71 ms here, an f32 one
+  /// of the same 2 MiB 0.34-0.37). In JSON, an entry of "collectives" with
+  /// an "element_type".
+  std::map<std::string, Lines> measuredByElementType;
   /// The same for the non-blocking all_reduce and reduce_scatter (started,
   /// then waited for) that overlapped chunks call, where they run another
   /// algorithm than the blocking ones (MPI's libnbc against coco's ring:
   /// 2-4x slower here). Empty: as the blocking ones (NCCL).
-  std::map<Collective, std::map<int64_t, Line>> measuredNonBlocking;
+  Lines measuredNonBlocking;
   std::vector<Level> levels;
   double copyBandwidth = 0; ///< bytes/s per rank, every rank copying
   /// The same loop's bandwidth by the bytes each rank's arrays take (the
@@ -134,8 +146,10 @@ public:
   explicit Model(Profile profile) : profile(std::move(profile)) {}
   const Profile &getProfile() const { return profile; }
 
-  /// Seconds for `kind` on `bytes` over a group of `ranks`: the measured
-  /// line for that many ranks if the profile has one, else the ring
+  /// Seconds for `kind` on `bytes` of `elementType` ("bf16"; empty: any)
+  /// over a group of `ranks`: the measured line for that element type and
+  /// that many ranks, or the untyped one, if the profile has one, else the
+  /// ring
   /// algorithm on the levels (across levels, the fastest of the
   /// hierarchical form, NCCL's ring over every rank with each level's links
   /// used in parallel, and for all_reduce NCCL's tree). `together`: how
@@ -144,13 +158,15 @@ public:
   /// another node (a data-parallel axis outside a node's tensor-parallel
   /// one) runs on the outer links only. One rank: 0.
   llvm::Expected<double> collective(Collective kind, double bytes,
-                                    int64_t ranks, int64_t together = 0) const;
+                                    int64_t ranks, int64_t together = 0,
+                                    llvm::StringRef elementType = {}) const;
   /// The same, started and waited for without blocking (an overlapped
   /// chunk's): the profile's non-blocking line where it has one, else as
   /// collective().
-  llvm::Expected<double> nonBlockingCollective(Collective kind, double bytes,
-                                               int64_t ranks,
-                                               int64_t together = 0) const;
+  llvm::Expected<double>
+  nonBlockingCollective(Collective kind, double bytes, int64_t ranks,
+                        int64_t together = 0,
+                        llvm::StringRef elementType = {}) const;
   /// A fused loop that reads and writes `bytes` in all, in a program whose
   /// arrays take `workingSet` bytes per rank (0: unknown, copyBandwidth):
   /// at the bandwidth the profile measured for that working set,

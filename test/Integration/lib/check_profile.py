@@ -1,6 +1,6 @@
 """Checks a machine profile written by coco-calibrate (test/tools/coco-calibrate.test).
 
-usage: check_profile.py PROFILE.json RANKS
+usage: check_profile.py PROFILE.json RANKS [ELEMENT_TYPE,...]
 """
 import json
 import sys
@@ -9,8 +9,22 @@ COLLECTIVES = ("all_reduce", "reduce_scatter", "all_gather", "broadcast", "reduc
                "all_to_all", "exchange", "send_recv")
 
 
+def check_line(problems, what, line):
+    """A line's fields are sane: 16 MiB through any collective on one
+    machine takes well under a second and more than a microsecond."""
+    if not line["latency_us"] >= 0 or not line["ns_per_byte"] > 0:
+        problems.append(f"{what}: latency {line['latency_us']} us, "
+                        f"{line['ns_per_byte']} ns/byte")
+    seconds = line["latency_us"] * 1e-6 + line["ns_per_byte"] * 1e-9 * (1 << 24)
+    if not 1e-6 < seconds < 1.0:
+        problems.append(f"{what}: 16 MiB predicted in {seconds} s")
+
+
 def main():
+    """usage: check_profile.py PROFILE.json RANKS [ELEMENT_TYPE,...]: the
+    element types whose own lines (all but send_recv) the profile must have."""
     path, ranks = sys.argv[1], int(sys.argv[2])
+    element_types = [t for t in sys.argv[3].split(",") if t] if len(sys.argv) > 3 else []
     with open(path) as f:
         profile = json.load(f)
     problems = []
@@ -25,18 +39,24 @@ def main():
     for name in COLLECTIVES:
         lines = profile.get("collectives", {}).get(name, [])
         expected = 2 if name == "send_recv" else ranks
-        line = next((l for l in lines if l.get("ranks") == expected), None)
+        untyped = [l for l in lines if "element_type" not in l]
+        line = next((l for l in untyped if l.get("ranks") == expected), None)
         if line is None:
             problems.append(f"no {name} line for {expected} ranks")
-            continue
-        if not line["latency_us"] >= 0 or not line["ns_per_byte"] > 0:
-            problems.append(f"{name}: latency {line['latency_us']} us, "
-                            f"{line['ns_per_byte']} ns/byte")
-        # 16 MiB through any collective on one machine takes well under a
-        # second and more than a microsecond.
-        seconds = line["latency_us"] * 1e-6 + line["ns_per_byte"] * 1e-9 * (1 << 24)
-        if not 1e-6 < seconds < 1.0:
-            problems.append(f"{name}: 16 MiB predicted in {seconds} s")
+        else:
+            check_line(problems, name, line)
+        # The lines of each other element type: every collective but
+        # send_recv, on all the ranks; and no type the caller did not ask for.
+        typed = {l["element_type"] for l in lines if "element_type" in l}
+        if typed - set(element_types):
+            problems.append(f"{name}: lines of {sorted(typed - set(element_types))}")
+        for element_type in element_types if name != "send_recv" else []:
+            line = next((l for l in lines if l.get("element_type") == element_type
+                         and l.get("ranks") == ranks), None)
+            if line is None:
+                problems.append(f"no {element_type} {name} line for {ranks} ranks")
+            else:
+                check_line(problems, f"{element_type} {name}", line)
     # The non-blocking all_reduce and reduce_scatter that overlapped chunks
     # call (started, then waited for).
     for name in ("all_reduce", "reduce_scatter"):
@@ -45,9 +65,7 @@ def main():
         if line is None:
             problems.append(f"no non-blocking {name} line for {ranks} ranks")
             continue
-        seconds = line["latency_us"] * 1e-6 + line["ns_per_byte"] * 1e-9 * (1 << 24)
-        if not 1e-6 < seconds < 1.0:
-            problems.append(f"non-blocking {name}: 16 MiB predicted in {seconds} s")
+        check_line(problems, f"non-blocking {name}", line)
     # The loop's bandwidth by working set: ascending sizes, every point
     # positive and slower than nothing (under a TB/s per rank).
     loop = profile.get("loop_bandwidth", [])
@@ -71,7 +89,8 @@ def main():
     if problems:
         print("profile INVALID: " + "; ".join(problems))
         sys.exit(1)
-    print(f"profile valid: {len(COLLECTIVES)} collectives (and 2 non-blocking) on {ranks} ranks, copy "
+    typed = f", {len(COLLECTIVES) - 1} of {' and '.join(element_types)}" if element_types else ""
+    print(f"profile valid: {len(COLLECTIVES)} collectives (and 2 non-blocking{typed}) on {ranks} ranks, copy "
           f"{profile['copy_bandwidth_GBps']:.1f} GB/s ({len(loop)} working sets, fresh stores "
           f"x{min(factors):.1f}-{max(factors):.1f}), matmul "
           f"{profile['matmul_GFLOPs']:.1f} GFLOP/s, reduction "

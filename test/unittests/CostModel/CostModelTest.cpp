@@ -703,4 +703,88 @@ TEST(CostModel, PricesWhereTheGroupLies) {
   EXPECT_NEAR(estimate->collectives, 2 * network, 1e-15);
 }
 
+TEST(CostModel, LinesByElementType) {
+  // bf16 measured on its own (its sum widens every element): 20 us +
+  // 1 ns/B; f32, and every type without a line of its own, 10 us + 0.5
+  // ns/B by its bytes.
+  constexpr const char *kTyped = R"json({
+    "name": "test", "source": "hand-made",
+    "copy_bandwidth_GBps": 2.0, "matmul_GFLOPs": 4.0,
+    "collectives": {
+      "all_reduce": [
+        {"ranks": 2, "latency_us": 10, "ns_per_byte": 0.5},
+        {"ranks": 2, "latency_us": 20, "ns_per_byte": 1, "element_type": "bf16"}
+      ]
+    },
+    "levels": [{"name": "node", "ranks": 8, "latency_us": 1, "bandwidth_GBps": 100}]
+  })json";
+  Model m = modelOf(kTyped);
+  auto at = [&](llvm::StringRef type, int64_t ranks = 2) {
+    return expectTime(
+        m.collective(Collective::AllReduce, 1e6, ranks, /*together=*/0, type));
+  };
+  EXPECT_NEAR(at("bf16"), 20e-6 + 1e6 * 1e-9, 1e-15);
+  EXPECT_NEAR(at("f16"), 10e-6 + 1e6 * 0.5e-9, 1e-15);
+  EXPECT_NEAR(at(""), 10e-6 + 1e6 * 0.5e-9, 1e-15);
+  // No bf16 line on 4 ranks: the ring on the level, as for any type.
+  EXPECT_NEAR(at("bf16", 4), at("", 4), 1e-15);
+  EXPECT_NEAR(at("", 4), 6e-6 + 1.5 * 1e6 / 1e11, 1e-15);
+  // Kept through JSON, after the untyped lines.
+  std::string text;
+  llvm::raw_string_ostream(text) << m.getProfile().toJSON();
+  llvm::Expected<Profile> again = Profile::parse(text);
+  ASSERT_TRUE(bool(again)) << llvm::toString(again.takeError());
+  EXPECT_NEAR(
+      expectTime(Model(std::move(*again))
+                     .collective(Collective::AllReduce, 1e6, 2, 0, "bf16")),
+      20e-6 + 1e6 * 1e-9, 1e-15);
+  EXPECT_LT(text.find("\"ns_per_byte\":0.5"), text.find("\"bf16\""));
+
+  // A program prices each collective by its element type's line: 1024 bf16
+  // (2 KiB) on the bf16 line, 512 f32 (2 KiB) and 1024 f16 on the untyped
+  // one.
+  Program program(R"mlir(
+    coco.grid @dp(shape = [2])
+    func.func @bf16(%g: !coco.dtensor<1024xbf16, local on @dp>) {
+      %s = coco.all_reduce sum %g : !coco.dtensor<1024xbf16, local on @dp>
+      return
+    }
+    func.func @f32(%g: !coco.dtensor<512xf32, local on @dp>) {
+      %s = coco.all_reduce sum %g : !coco.dtensor<512xf32, local on @dp>
+      return
+    }
+    func.func @f16(%g: !coco.dtensor<1024xf16, local on @dp>) {
+      %s = coco.all_reduce sum %g : !coco.dtensor<1024xf16, local on @dp>
+      return
+    })mlir");
+  ASSERT_TRUE(program.module);
+  double expected[] = {20e-6 + 2048 * 1e-9, 10e-6 + 2048 * 0.5e-9,
+                       10e-6 + 2048 * 0.5e-9};
+  for (size_t i = 0; i < 3; ++i) {
+    mlir::FailureOr<Estimate> estimate =
+        mlir::coco::cost::estimate(program.function(i), m, 2);
+    ASSERT_TRUE(mlir::succeeded(estimate));
+    EXPECT_NEAR(estimate->collectives, expected[i], 1e-15) << "function " << i;
+  }
+
+  // What is not a runtime element type, and a typed non-blocking line (none
+  // is measured), are errors.
+  auto error = [](const char *json) {
+    llvm::Expected<Profile> profile = Profile::parse(json);
+    EXPECT_FALSE(bool(profile));
+    return profile ? std::string() : llvm::toString(profile.takeError());
+  };
+  EXPECT_NE(error(R"({"copy_bandwidth_GBps": 1, "matmul_GFLOPs": 1,
+      "collectives": {"all_reduce": [{"ranks": 2, "latency_us": 1,
+        "ns_per_byte": 1, "element_type": "f8"}]}})")
+                .find("'element_type' must be one of f32, f64, f16, bf16"),
+            std::string::npos);
+  EXPECT_NE(error(R"({"copy_bandwidth_GBps": 1, "matmul_GFLOPs": 1,
+      "collectives": {"all_reduce": [{"ranks": 2, "latency_us": 1, "ns_per_byte": 1}]},
+      "nonblocking_collectives": {"all_reduce": [{"ranks": 2, "latency_us": 1,
+        "ns_per_byte": 1, "element_type": "bf16"}]}})")
+                .find("cannot have an 'element_type'"),
+            std::string::npos);
+}
+
 } // namespace

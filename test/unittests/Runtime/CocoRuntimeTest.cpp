@@ -573,9 +573,10 @@ uint16_t referenceHalfSum(int32_t dtype, uint16_t a, uint16_t b) {
 } // namespace
 
 // The reduction loop of the 16-bit floats runs 8 or 16 elements per
-// instruction on CPUs with AVX2 (lib/Runtime/ElementTypes.cpp), the last
-// few one at a time: thousands of elements, an odd count, against each
-// element rounded here on its own. Through MPI's user-defined op
+// instruction on CPUs with AVX2, f16's through F16C's conversions in blocks
+// of 1024 (lib/Runtime/ElementTypes.cpp), the last few one at a time:
+// thousands of elements, an odd count, subnormals and sums that overflow,
+// against each element rounded here on its own. Through MPI's user-defined op
 // (all_reduce) and coco's ring (reduce_scatter).
 TEST(AllReduce, HalfSumsOfManyElementsRoundEachElement) {
   if (worldSize() != 2)
