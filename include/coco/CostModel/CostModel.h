@@ -60,8 +60,8 @@ struct Line {
   /// The measured (bytes, seconds) the line was fitted to, sorted by size.
   /// When there are some, a time is interpolated between the two nearest
   /// sizes (and extrapolated along the last two): collectives change
-  /// algorithm with the size (the runtime's ring from 16 MiB), which one
-  /// line over the whole sweep cannot follow.
+  /// algorithm with the size (the runtime's all_reduce ring from 256 KiB),
+  /// which one line over the whole sweep cannot follow.
   std::vector<std::pair<double, double>> points;
   double at(double bytes) const;
   /// The line through (bytes, seconds) points with the least relative

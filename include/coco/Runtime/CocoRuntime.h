@@ -27,7 +27,7 @@
 //                          or MPI_Reduce_scatter_block.
 //   COCO_AR_ALGO=auto|ring|mpi  all_reduce: ring reduce-scatter +
 //                          MPI_Allgather, or MPI_Allreduce; auto (default)
-//                          takes the ring from 16 MiB when the element count
+//                          takes the ring from 256 KiB when the element count
 //                          divides evenly by the axis size.
 //
 //===----------------------------------------------------------------------===//
