@@ -107,8 +107,11 @@ void mlir::coco::buildCocoLowerToCPUPipeline(
   pm.addPass(createCocoSCFToCFPass());
   // bf16 arithmetic (the fused reduce-scatter's sum of received blocks) in
   // f32, each result rounded to bf16; then bf16 conversions become integer
-  // ops: no compiler-rt helper is needed, and the loops vectorize.
+  // ops: no compiler-rt helper is needed, and the loops vectorize (f32 to
+  // bf16 by coco's expansion, whose NaN test LLVM vectorizes; the rest by
+  // upstream's).
   pm.addPass(createCocoPromoteBF16ArithPass());
+  pm.addPass(createCocoExpandBF16TruncFPass());
   arith::ArithExpandOpsPassOptions expand;
   expand.includeBf16 = true;
   pm.addPass(arith::createArithExpandOpsPass(expand));

@@ -4,9 +4,11 @@
 // loop adds this rank's bf16 block and the two received ones. Each add runs
 // in f32 and is rounded to bf16 before the next (as the unfused
 // reduce-scatter rounds each combine), with integer ops
-// (coco-promote-bf16-arith, then arith-expand): no bf16 arithmetic is left
-// for LLVM to promote through __truncsfbf2 calls, which keep a loop from
-// vectorizing on CPUs without AVX512-BF16.
+// (coco-promote-bf16-arith, coco-expand-bf16-truncf, then arith-expand): no
+// bf16 arithmetic is left for LLVM to promote through __truncsfbf2 calls,
+// which keep a loop from vectorizing on CPUs without AVX512-BF16, and every
+// rounding to bf16 (the sums', w_lp's) tests for NaN on the integer bits,
+// which LLVM vectorizes, not with a float comparison, which it scalarizes.
 
 // CHECK-LABEL: llvm.func @sgd_step
 // CHECK: llvm.cond_br
@@ -21,14 +23,18 @@
 // CHECK: llvm.bitcast %[[B]] : bf16 to i16
 // CHECK: %[[S1:.*]] = llvm.fadd %{{.*}}, %{{.*}} : f32
 // CHECK: %[[S1I:.*]] = llvm.bitcast %[[S1]] : f32 to i32
-// CHECK: %[[S1R:.*]] = llvm.trunc %{{.*}} : i32 to i16
-// CHECK: %[[S1B:.*]] = llvm.select %{{.*}}, %{{.*}}, %[[S1R]] : i1, i16
-// CHECK: llvm.zext %[[S1B]] : i16 to i32
+// CHECK-NOT: llvm.fcmp
+// CHECK: %[[NAN:.*]] = llvm.icmp "ugt" %{{.*}}, %{{.*}} : i32
+// CHECK: %[[S1B:.*]] = llvm.select %[[NAN]], %{{.*}}, %{{.*}} : i1, i32
+// CHECK: %[[S1R:.*]] = llvm.trunc %[[S1B]] : i32 to i16
+// CHECK: llvm.zext %[[S1R]] : i16 to i32
 // CHECK: llvm.bitcast %[[C]] : bf16 to i16
 // CHECK: %[[S2:.*]] = llvm.fadd %{{.*}}, %{{.*}} : f32
 // CHECK: llvm.bitcast %[[S2]] : f32 to i32
-// CHECK-NOT: llvm.f{{add|sub|mul|div}} {{.*}} : bf16
-// CHECK: llvm.store %{{.*}} : bf16, !llvm.ptr
+// CHECK-NOT: llvm.f{{add|sub|mul|div|cmp}} {{.*}} : bf16
+// CHECK: %[[WLP:.*]] = llvm.bitcast %{{.*}} : i16 to bf16
+// CHECK-NOT: llvm.fcmp
+// CHECK: llvm.store %[[WLP]], %{{.*}} : bf16, !llvm.ptr
 // CHECK-NEXT: llvm.add
 // CHECK-NEXT: llvm.br ^bb
 // CHECK: llvm.call @coco_rt_all_gather

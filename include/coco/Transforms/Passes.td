@@ -129,6 +129,30 @@ def CocoPromoteBF16ArithPass : Pass<"coco-promote-bf16-arith"> {
   let dependentDialects = ["::mlir::arith::ArithDialect"];
 }
 
+def CocoExpandBF16TruncFPass : Pass<"coco-expand-bf16-truncf"> {
+  let summary = "Rounds f32 to bf16 with integer ops that vectorize";
+  let description = [{
+    Every `arith.truncf` from f32 (or a vector of f32) to bf16 that rounds
+    to nearest even (the default) becomes integer ops: the float's bits,
+    plus 0x7fff and the lowest kept bit, shifted right by 16; a NaN
+    (magnitude above 0x7f800000) keeps its sign and upper payload and is
+    made quiet (| 0x40). These are the bits of the runtime's conversion
+    (lib/Runtime/HalfFloat.h) and of upstream's `arith-expand{include-bf16}`
+    for every non-NaN input; upstream returns one canonical NaN.
+
+    Why: upstream's expansion tests for NaN with a float comparison
+    (`cmpf une x, x`) selecting between i16 values, and LLVM's x86 cost model
+    scalarizes that: in a mixed-precision step's loop, which writes the bf16
+    copy of the updated f32 weights, every element took a `vucomiss`, a
+    `cmovp` and a 16-bit store, and sgd-mixed's AR-C step at 1M elements
+    took longer than the f32 step's, whose all_reduce moves twice the
+    bytes. With the NaN test on the integer bits the loop vectorizes (AVX2:
+    8 elements per `vpcmpgtd`). x86 without AVX512-BF16 has no conversion
+    instruction; f16 is left alone (F16C converts it).
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
+}
+
 def CocoFinalizeToLLVMPass
     : Pass<"coco-finalize-to-llvm", "::mlir::ModuleOp"> {
   let summary = "memref, arith, math, func and cf to LLVM in one conversion, "

@@ -4,7 +4,7 @@
 // RUN: coco-compile %s -o %t.exe
 // RUN: %coco_python %S/../lib/check_compute.py %t.exe 2 | FileCheck %s
 // RUN: %coco_python %S/../lib/check_compute.py %t.exe 4 | FileCheck %s
-// CHECK: compute on {{[24]}} ranks: 29 results match numpy
+// CHECK: compute on {{[24]}} ranks: 30 results match numpy
 
 coco.grid @dp(shape = [?])
 
@@ -14,11 +14,13 @@ coco.grid @dp(shape = [?])
 !W = !coco.dtensor<8x6xf32, sliced<0> on @dp>
 !Wc = !coco.dtensor<6x4xf32, sliced<1> on @dp>
 !S = !coco.dtensor<8x6xf32, sliced<0> on @dp>
+!B = !coco.dtensor<8x6xbf16, replicated on @dp>
 
 func.func @compute(%a: !R {coco.name = "a"}, %b: !R {coco.name = "b"},
                    %i: !I {coco.name = "i"}, %j: !I {coco.name = "j"},
                    %x: !X {coco.name = "x"}, %w: !W {coco.name = "w"},
                    %wc: !Wc {coco.name = "wc"}, %s: !S {coco.name = "s"},
+                   %sp: !R {coco.name = "special"},
                    %p: f32 {coco.name = "p", coco.value = 0.25 : f32},
                    %seed: i64 {coco.name = "seed", coco.value = 7 : i64},
                    %e: f32 {coco.name = "e", coco.value = 1.5 : f32})
@@ -38,7 +40,8 @@ func.func @compute(%a: !R {coco.name = "a"}, %b: !R {coco.name = "b"},
         !coco.dtensor<6xf32, replicated on @dp> {coco.name = "sum_sliced"},
         !I {coco.name = "iadd"}, !I {coco.name = "imul"}, !I {coco.name = "imax"},
         !I {coco.name = "ineg"}, !R {coco.name = "bool_to_f32"},
-        !coco.dtensor<8x6xi32, replicated on @dp> {coco.name = "bool_lt"}) {
+        !coco.dtensor<8x6xi32, replicated on @dp> {coco.name = "bool_lt"},
+        !B {coco.name = "cast_bf16"}) {
   %0 = coco.add %a, %b : !R, !R
   %1 = coco.sub %a, %b : !R, !R
   %2 = coco.mul %a, %b : !R, !R
@@ -82,13 +85,16 @@ func.func @compute(%a: !R {coco.name = "a"}, %b: !R {coco.name = "b"},
   %27 = coco.cast %gt : !coco.dtensor<8x6xi1, replicated on @dp> to !R
   %lt = coco.cmp lt %gt, %gt2 : !coco.dtensor<8x6xi1, replicated on @dp>, !coco.dtensor<8x6xi1, replicated on @dp>
   %28 = coco.cast %lt : !coco.dtensor<8x6xi1, replicated on @dp> to !I
+  // f32 to bf16 on values that test the rounding (ties, subnormals,
+  // overflow, NaNs; coco-expand-bf16-truncf on the CPU).
+  %29 = coco.cast %sp : !R to !B
   return %0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, %16,
-         %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28
+         %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29
       : !R, !R, !R, !R, !R, !R, !R, !R, !R, !R, !R, !R, !R, !R,
         !coco.dtensor<8x6xf16, replicated on @dp>, !R,
         !coco.dtensor<8xf32, replicated on @dp>, !coco.dtensor<6xf32, replicated on @dp>,
         !coco.dtensor<f32, replicated on @dp>, !coco.dtensor<2x4x6xf32, replicated on @dp>,
         !coco.dtensor<8x4xf32, sliced<1> on @dp>, !R,
         !coco.dtensor<6xf32, replicated on @dp>, !I, !I, !I, !I, !R,
-        !coco.dtensor<8x6xi32, replicated on @dp>
+        !coco.dtensor<8x6xi32, replicated on @dp>, !B
 }
