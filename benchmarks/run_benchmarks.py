@@ -305,12 +305,13 @@ def workload_source(kind, n, ranks):
     return source.replace("coco.grid @dp(shape = [?])", f"coco.grid @dp(shape = [{ranks}])")
 
 
-def build_program(kinds, n, ranks, work, target="cpu", profile=None, predictions=None):
+def build_program(kinds, n, ranks, work, target="cpu", scheduled_sources=None):
     """One executable with an entry per schedule of every workload in
     `kinds` (an f32 step and its mixed-precision one share one, so that
     they are interleaved); target gpu: every schedule's pipeline is
     coco-lower-to-gpu with the same options, linked with libCocoRuntimeGPU.
-    predictions[(kind, variant)] gets the cost model's time."""
+    scheduled_sources[(kind, variant)] gets (source path, schedule passes,
+    pipeline): what the cost model prices."""
     objects, funcs, entries, grid = [], [], [], None
     for kind in kinds:
         source = workload_source(kind, n, ranks)
@@ -322,8 +323,8 @@ def build_program(kinds, n, ranks, work, target="cpu", profile=None, predictions
             with open(path, "w") as f:
                 f.write(source.replace(f"@{function}(", f"@{name}("))
             scheduled = sh([os.path.join(BIN, "coco-opt"), path, *passes])
-            if profile and predictions is not None:
-                predictions[kind, variant] = predict_ms(path, passes, pipeline, ranks, profile)
+            if scheduled_sources is not None:
+                scheduled_sources[kind, variant] = (path, passes, pipeline)
             # Keep the scheduled function (for the host main) ...
             lines = scheduled.rstrip().splitlines()
             grid = next(l for l in lines if "coco.grid" in l)
@@ -379,7 +380,7 @@ def main():
                              "collectives tool kept there) instead of building them")
     parser.add_argument("--profile", default=None,
                         help="machine profile for the predicted column (default on the CPU: "
-                             "measure one with coco-calibrate first, results/profile.json)")
+                             "coco-calibrate right before each launch, results/profiles/)")
     parser.add_argument("--torch", action="store_true",
                         help="cpu: add PyTorch's rows (gloo all_reduce + Adam/SGD foreach and "
                              "fused; the layer in torch ops) on the same ranks, right after coco's "
@@ -409,24 +410,21 @@ def main():
         sh(["bash", os.path.join(ROOT, "tools", "scripts", "torch-venv.sh")])
         torch_python = os.path.join(BUILD, "torch-venv", "bin", "python")
     raw_tool_name = "coco-raw-collectives" + ("-gpu" if args.target == "gpu" else "")
-    profile = args.profile
-    if profile is None and args.target == "cpu" and not args.build_only and not args.prebuilt:
-        # This machine, measured on the same ranks up to the largest size.
-        profile = os.path.join(args.out, "profile.json")
-        # Every size the benchmark runs is a point of the sweep: between
-        # two points the model interpolates, and a collective's time per
-        # byte changes where its buffers leave the caches.
-        sweep = sorted({4096, 65536, 1 << 20, 1 << 24} |
-                       {n * 4 * (LAYER_S * LAYER_H if kind in ("layer", "pipeline") else 1)
-                        for n, (kind, *_) in jobs})
-        sh(launcher(args.ranks) + [os.path.join(BIN, "coco-calibrate"), "--reps", "11",
-                                   "--sizes", ",".join(map(str, sweep)), "-o", profile])
+    # Without --profile, on the CPU, each launch is predicted from a
+    # calibration of this machine made right before it, on the same ranks:
+    # this shared machine drifts by 30-50% within minutes, and one
+    # calibration at the start of a 12-minute run was the largest part of
+    # the model's error (benchmarks/README.md).
+    calibrate_each = (args.profile is None and args.target == "cpu" and not args.build_only
+                      and not args.prebuilt)
+    if calibrate_each:
+        os.makedirs(os.path.join(args.out, "profiles"), exist_ok=True)
     work = tempfile.mkdtemp(prefix="coco-bench-")
     try:
         raw_by_elements = {}
         for n, kinds in jobs:
             kind = kinds[0]
-            predictions = {}
+            predictions, scheduled_sources = {}, {}
             ranks = PIPELINE_RANKS if kind == "pipeline" else args.ranks
             elements = n * LAYER_S * LAYER_H if kind in ("layer", "pipeline") else n
             if kind != "pipeline" and elements not in raw_by_elements and not args.build_only:
@@ -443,8 +441,7 @@ def main():
                     sys.exit(f"error: --prebuilt {args.prebuilt} has no {program_name(kinds, n)}; "
                              f"build it with the same --workloads and sizes and --keep")
             else:
-                exe = build_program(kinds, n, ranks, work, args.target,
-                                    profile if ranks == args.ranks else None, predictions)
+                exe = build_program(kinds, n, ranks, work, args.target, scheduled_sources)
             if args.keep:
                 os.makedirs(args.keep, exist_ok=True)
                 shutil.copy(exe, args.keep)
@@ -453,6 +450,22 @@ def main():
                 count = sum(len(variants(k)) for k in kinds)
                 print(f"built {'+'.join(kinds)} {n}: {count} schedules in {os.path.basename(exe)}")
                 continue
+            # The cost model's time of each schedule (not for the pipeline
+            # layer's 4 ranks: the profile is of --ranks).
+            profile = args.profile
+            if calibrate_each and ranks == args.ranks:
+                profile = os.path.join(args.out, "profiles", program_name(kinds, n) + ".json")
+                # The sizes the job's collectives and loops work on (f32
+                # and 16-bit tensors of n elements; the layer's product) and
+                # small ones for the latency: the model interpolates
+                # between points, and a collective's time per byte changes
+                # where its buffers leave the caches.
+                sweep = sorted({4096, 65536, 1 << 20, 2 * elements, 4 * elements})
+                sh(launcher(ranks) + [os.path.join(BIN, "coco-calibrate"), "--reps", "11",
+                                      "--sizes", ",".join(map(str, sweep)), "-o", profile])
+            if profile and ranks == args.ranks:
+                for key, (path, passes, pipeline) in scheduled_sources.items():
+                    predictions[key] = predict_ms(path, passes, pipeline, ranks, profile)
             csv_path = os.path.join(work, f"{kind}_{n}.csv")
             sh(launcher(ranks) + [exe, "--quiet", "--iters", str(args.iters),
                          "--warmup", str(args.warmup), "--csv", csv_path])
