@@ -450,8 +450,9 @@ def main():
                 count = sum(len(variants(k)) for k in kinds)
                 print(f"built {'+'.join(kinds)} {n}: {count} schedules in {os.path.basename(exe)}")
                 continue
-            # The cost model's time of each schedule (not for the pipeline
-            # layer's 4 ranks: the profile is of --ranks).
+            # The cost model's time of each schedule, for the jobs on
+            # --ranks (the pipeline layer's 4 ranks are left unpredicted,
+            # as before per-launch calibrations).
             profile = args.profile
             if calibrate_each and ranks == args.ranks:
                 profile = os.path.join(args.out, "profiles", program_name(kinds, n) + ".json")

@@ -213,15 +213,6 @@ void ringReduceScatter(const Call &call, int32_t reduction, const char *in,
   }
 }
 
-/// Equal chunks of `chunkElems` elements, back to back.
-void ringReduceScatter(const Call &call, int32_t reduction, const char *in,
-                       char *out, int64_t chunkElems) {
-  std::vector<int64_t> offsets, counts(size_t(call.axis.size), chunkElems);
-  for (int j = 0; j < call.axis.size; ++j)
-    offsets.push_back(j * chunkElems);
-  ringReduceScatter(call, reduction, in, out, offsets, counts);
-}
-
 /// MPI's int counts and displacements of `blocks`, each block scaled by
 /// `scale` elements (outer * inner of the split dimension).
 std::vector<int> mpiCounts(const Call &call, const std::vector<int64_t> &values,
@@ -279,7 +270,7 @@ void coco_rt_all_reduce(const char *site, int64_t comm, int32_t dtype,
     call.requireDisjoint(input, output);
   const int size = call.axis.size;
   bool useRing =
-      size > 1 && output.elems % size == 0 &&
+      size > 1 && output.elems > 0 &&
       (algorithm == Ring ||
        (algorithm == Auto && output.bytes >= kRingAllReduceMinBytes));
   if (!useRing) {
@@ -291,17 +282,34 @@ void coco_rt_all_reduce(const char *site, int64_t comm, int32_t dtype,
       divideInPlace(dtype, output.data, size_t(output.elems), size);
     return;
   }
-  // Reduce-scatter into this rank's chunk of out, then gather the chunks.
-  const int64_t chunkElems = output.elems / size;
-  char *ownChunk =
-      output.data + size_t(call.axis.rank * chunkElems) * call.type.bytes;
-  ringReduceScatter(call, reduction, input.data, ownChunk, chunkElems);
+  // Reduce-scatter into this rank's chunk of out, then gather the chunks
+  // in place. Chunks as even as the count allows (the first elems % size
+  // ranks hold one more element), so that every count takes the ring.
+  std::vector<int64_t> offsets, counts;
+  int64_t offset = 0;
+  for (int j = 0; j < size; ++j) {
+    counts.push_back(output.elems / size + (j < output.elems % size ? 1 : 0));
+    offsets.push_back(offset);
+    offset += counts.back();
+  }
+  const size_t rank = size_t(call.axis.rank);
+  char *ownChunk = output.data + size_t(offsets[rank]) * call.type.bytes;
+  ringReduceScatter(call, reduction, input.data, ownChunk, offsets, counts);
   if (reduction == COCO_RED_AVG) // on 1/size of the data only
-    divideInPlace(dtype, ownChunk, size_t(chunkElems), size);
-  const int count = call.count(chunkElems);
-  checkMpi(MPI_Allgather(MPI_IN_PLACE, count, call.type.mpiType, output.data,
-                         count, call.type.mpiType, call.axis.comm),
-           "MPI_Allgather");
+    divideInPlace(dtype, ownChunk, size_t(counts[rank]), size);
+  if (output.elems % size == 0) {
+    const int count = call.count(counts[rank]);
+    checkMpi(MPI_Allgather(MPI_IN_PLACE, count, call.type.mpiType, output.data,
+                           count, call.type.mpiType, call.axis.comm),
+             "MPI_Allgather");
+    return;
+  }
+  checkMpi(MPI_Allgatherv(MPI_IN_PLACE, call.count(counts[rank]),
+                          call.type.mpiType, output.data,
+                          mpiCounts(call, counts, 1).data(),
+                          mpiCounts(call, offsets, 1).data(), call.type.mpiType,
+                          call.axis.comm),
+           "MPI_Allgatherv");
 }
 
 void coco_rt_reduce_scatter(const char *site, int64_t comm, int32_t dtype,

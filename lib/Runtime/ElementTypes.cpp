@@ -114,7 +114,8 @@ bool hasAvx2() {
 bool hasF16c() {
   static const bool has = [] {
     __builtin_cpu_init();
-    return __builtin_cpu_supports("f16c") != 0;
+    // AVX too: F16C's 256-bit forms need the OS to save the ymm registers.
+    return __builtin_cpu_supports("avx") && __builtin_cpu_supports("f16c");
   }();
   return has;
 }

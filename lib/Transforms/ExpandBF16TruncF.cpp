@@ -24,10 +24,14 @@ Type withElement(Type type, Type element) {
 }
 
 /// Whether coco-expand-bf16-truncf rewrites `op`: f32 (or a vector of it)
-/// to bf16, rounding to nearest even (the default).
+/// to bf16, rounding to nearest even (the default). Not tensors: the loops
+/// the CPU pipeline makes compute on scalars, and a splat constant of a
+/// dynamically shaped tensor does not exist.
 bool isExpanded(arith::TruncFOp op) {
   std::optional<arith::RoundingMode> mode = op.getRoundingmode();
-  return getElementTypeOrSelf(op.getIn().getType()).isF32() &&
+  Type type = op.getIn().getType();
+  return (type.isF32() || (isa<VectorType>(type) &&
+                           cast<VectorType>(type).getElementType().isF32())) &&
          getElementTypeOrSelf(op.getType()).isBF16() &&
          (!mode || *mode == arith::RoundingMode::to_nearest_even);
 }

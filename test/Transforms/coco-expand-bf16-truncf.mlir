@@ -49,17 +49,21 @@ func.func @vector(%x: vector<8xf32>) -> vector<8xbf16> {
 }
 
 // Left alone: another rounding mode, another source (f64) or result (f16)
-// type, and an extf.
+// type, an extf, and tensors (the CPU pipeline's loops compute on scalars;
+// a dynamically shaped tensor has no splat constant).
 // CHECK-LABEL: func @untouched
 // CHECK-NEXT: arith.truncf %{{.*}} toward_zero : f32 to bf16
 // CHECK-NEXT: arith.truncf %{{.*}} : f64 to bf16
 // CHECK-NEXT: arith.truncf %{{.*}} : f32 to f16
 // CHECK-NEXT: arith.extf %{{.*}} : bf16 to f32
+// CHECK-NEXT: arith.truncf %{{.*}} : tensor<?xf32> to tensor<?xbf16>
 // CHECK-NEXT: return
-func.func @untouched(%x: f32, %d: f64, %b: bf16) -> (bf16, bf16, f16, f32) {
-  %t = arith.truncf %x toward_zero : f32 to bf16
+func.func @untouched(%x: f32, %d: f64, %b: bf16, %t: tensor<?xf32>)
+    -> (bf16, bf16, f16, f32, tensor<?xbf16>) {
+  %z = arith.truncf %x toward_zero : f32 to bf16
   %u = arith.truncf %d : f64 to bf16
   %h = arith.truncf %x : f32 to f16
   %e = arith.extf %b : bf16 to f32
-  return %t, %u, %h, %e : bf16, bf16, f16, f32
+  %v = arith.truncf %t : tensor<?xf32> to tensor<?xbf16>
+  return %z, %u, %h, %e, %v : bf16, bf16, f16, f32, tensor<?xbf16>
 }

@@ -93,6 +93,9 @@ struct Buffers {
     for (int64_t i = 0; i < n; ++i) // the low bytes: little-endian
       std::memcpy(input + i * type.bytes, &type.one, type.bytes);
   }
+  // The descriptors point into this object's own vectors.
+  Buffers(const Buffers &) = delete;
+  Buffers &operator=(const Buffers &) = delete;
   double bytes() const { return double(n * type.bytes); }
   int64_t words(int64_t elements) const {
     return (elements * type.bytes + 3) / 4;

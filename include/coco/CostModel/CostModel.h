@@ -5,7 +5,8 @@
 //
 //   * a machine Profile (JSON): lines time = latency + bytes * seconds/byte
 //     measured per collective and number of ranks (coco-calibrate), and
-//     per element type where the type costs more than its bytes, per-link
+//     per element type (bf16, f16: their sums cost more than their bytes
+//     say), per-link
 //     figures of the machine's levels (NVLink inside a node, InfiniBand
 //     across) for rank counts nobody measured, the copy bandwidth with
 //     every rank copying, matmul throughput, and the cost of one more chunk
@@ -161,8 +162,9 @@ public:
                                     int64_t ranks, int64_t together = 0,
                                     llvm::StringRef elementType = {}) const;
   /// The same, started and waited for without blocking (an overlapped
-  /// chunk's): the profile's non-blocking line where it has one, else as
-  /// collective().
+  /// chunk's): the profile's non-blocking line where it has one (measured
+  /// on f32 only, so any element type is priced by its bytes there), else
+  /// as collective().
   llvm::Expected<double>
   nonBlockingCollective(Collective kind, double bytes, int64_t ranks,
                         int64_t together = 0,

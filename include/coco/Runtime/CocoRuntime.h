@@ -27,8 +27,8 @@
 //                          or MPI_Reduce_scatter_block.
 //   COCO_AR_ALGO=auto|ring|mpi  all_reduce: ring reduce-scatter +
 //                          MPI_Allgather, or MPI_Allreduce; auto (default)
-//                          takes the ring from 256 KiB when the element count
-//                          divides evenly by the axis size.
+//                          takes the ring from 256 KiB (chunks as even as the
+//                          element count allows).
 //
 //===----------------------------------------------------------------------===//
 

@@ -132,8 +132,8 @@ def CocoPromoteBF16ArithPass : Pass<"coco-promote-bf16-arith"> {
 def CocoExpandBF16TruncFPass : Pass<"coco-expand-bf16-truncf"> {
   let summary = "Rounds f32 to bf16 with integer ops that vectorize";
   let description = [{
-    Every `arith.truncf` from f32 (or a vector of f32) to bf16 that rounds
-    to nearest even (the default) becomes integer ops: the float's bits,
+    Every `arith.truncf` from f32 (or a vector of f32; not tensors) to bf16
+    that rounds to nearest even (the default) becomes integer ops: the float's bits,
     plus 0x7fff and the lowest kept bit, shifted right by 16; a NaN
     (magnitude above 0x7f800000) keeps its sign and upper payload and is
     made quiet (| 0x40). These are the bits of the runtime's conversion

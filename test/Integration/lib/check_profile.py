@@ -9,10 +9,17 @@ COLLECTIVES = ("all_reduce", "reduce_scatter", "all_gather", "broadcast", "reduc
                "all_to_all", "exchange", "send_recv")
 
 
-def check_line(problems, what, line):
+def check_line(problems, what, line, positive_slope=True):
     """A line's fields are sane: 16 MiB through any collective on one
-    machine takes well under a second and more than a microsecond."""
-    if not line["latency_us"] >= 0 or not line["ns_per_byte"] > 0:
+    machine takes well under a second and more than a microsecond, and
+    every measured point took some time. `positive_slope`: the fitted
+    cost per byte must be above 0 (for the f32 lines; the 16-bit and
+    non-blocking lines of a short sweep on loaded cores may fit a flat line,
+    which the fit clamps to 0)."""
+    if any(not us > 0 for _, us in line.get("points", [])):
+        problems.append(f"{what}: points {line['points']}")
+    slope_ok = line["ns_per_byte"] > 0 if positive_slope else line["ns_per_byte"] >= 0
+    if not line["latency_us"] >= 0 or not slope_ok:
         problems.append(f"{what}: latency {line['latency_us']} us, "
                         f"{line['ns_per_byte']} ns/byte")
     seconds = line["latency_us"] * 1e-6 + line["ns_per_byte"] * 1e-9 * (1 << 24)
@@ -56,7 +63,7 @@ def main():
             if line is None:
                 problems.append(f"no {element_type} {name} line for {ranks} ranks")
             else:
-                check_line(problems, f"{element_type} {name}", line)
+                check_line(problems, f"{element_type} {name}", line, positive_slope=False)
     # The non-blocking all_reduce and reduce_scatter that overlapped chunks
     # call (started, then waited for).
     for name in ("all_reduce", "reduce_scatter"):
@@ -65,7 +72,7 @@ def main():
         if line is None:
             problems.append(f"no non-blocking {name} line for {ranks} ranks")
             continue
-        check_line(problems, f"non-blocking {name}", line)
+        check_line(problems, f"non-blocking {name}", line, positive_slope=False)
     # The loop's bandwidth by working set: ascending sizes, every point
     # positive and slower than nothing (under a TB/s per rank).
     loop = profile.get("loop_bandwidth", [])

@@ -422,40 +422,44 @@ TEST(Runtime, GridAxes) {
 TYPED_TEST(DTypeTest, AllReduce) {
   using DT = TypeParam;
   using T = typename DT::Storage;
-  // 24 elements split evenly over 1, 2, 3, 4, 6 or 8 ranks, as the ring
-  // algorithm needs (it falls back to MPI_Allreduce otherwise).
-  const Shape shape = {4, 6};
-  for (const char *algorithm : {"mpi", "ring", "non-blocking"}) {
-    bool nonBlocking = std::string(algorithm) == "non-blocking";
-    ScopedEnv env("COCO_AR_ALGO", nonBlocking ? "mpi" : algorithm);
-    for (int32_t reduction : kAllReductions) {
-      for (bool inPlace : {false, true}) {
-        std::string what = std::string("all_reduce ") + algorithm + " " +
-                           reductionName(reduction) +
-                           (inPlace ? " in place" : "");
-        Memref<T> in(shape), out(shape);
-        fill<DT>(in, [&](int64_t i) {
-          return reductionInput(reduction, worldRank(), i);
-        });
-        Memref<T> &result = inPlace ? in : out;
-        if (nonBlocking)
-          coco_rt_wait("iall_reduce test",
-                       coco_rt_iall_reduce("iall_reduce test", worldComm(),
-                                           DT::code, reduction, in.rank(),
-                                           in.descriptor(), result.rank(),
-                                           result.descriptor()));
-        else
-          coco_rt_all_reduce("all_reduce test", worldComm(), DT::code,
-                             reduction, in.rank(), in.descriptor(),
-                             result.rank(), result.descriptor());
-        std::vector<T> expected(in.storage.size());
-        for (size_t i = 0; i < expected.size(); ++i)
-          expected[i] =
-              DT::make(reducedValue(reduction, allRanks(), int64_t(i)));
-        expectElements(result.storage, expected, what);
+  // 24 elements split evenly over 1, 2, 3, 4, 6 or 8 ranks; 25 split
+  // unevenly over 2, 3 and 4 (the ring's chunks differ by one element, its
+  // all_gather is an MPI_Allgatherv); 2 leave ranks beyond the second with
+  // an empty chunk.
+  for (const Shape &shape : {Shape{4, 6}, Shape{5, 5}, Shape{2}})
+    for (const char *algorithm : {"mpi", "ring", "non-blocking"}) {
+      bool nonBlocking = std::string(algorithm) == "non-blocking";
+      ScopedEnv env("COCO_AR_ALGO", nonBlocking ? "mpi" : algorithm);
+      for (int32_t reduction : kAllReductions) {
+        for (bool inPlace : {false, true}) {
+          std::string what =
+              std::string("all_reduce ") + algorithm + " " +
+              reductionName(reduction) + (inPlace ? " in place" : "") + " of " +
+              std::to_string(shape[0] * (shape.size() > 1 ? shape[1] : 1)) +
+              " elements";
+          Memref<T> in(shape), out(shape);
+          fill<DT>(in, [&](int64_t i) {
+            return reductionInput(reduction, worldRank(), i);
+          });
+          Memref<T> &result = inPlace ? in : out;
+          if (nonBlocking)
+            coco_rt_wait("iall_reduce test",
+                         coco_rt_iall_reduce("iall_reduce test", worldComm(),
+                                             DT::code, reduction, in.rank(),
+                                             in.descriptor(), result.rank(),
+                                             result.descriptor()));
+          else
+            coco_rt_all_reduce("all_reduce test", worldComm(), DT::code,
+                               reduction, in.rank(), in.descriptor(),
+                               result.rank(), result.descriptor());
+          std::vector<T> expected(in.storage.size());
+          for (size_t i = 0; i < expected.size(); ++i)
+            expected[i] =
+                DT::make(reducedValue(reduction, allRanks(), int64_t(i)));
+          expectElements(result.storage, expected, what);
+        }
       }
     }
-  }
 }
 
 TEST(AllReduce, ScalarAndEmptyBuffers) {
