@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Call.h"
+#include "coco/Support/Blocks.h"
 
 #include <algorithm>
 #include <cstdlib>
@@ -224,7 +225,7 @@ std::vector<int> mpiCounts(const Call &call, const std::vector<int64_t> &values,
 }
 
 /// From this size on, all_reduce defaults to the ring (reduce-scatter, then
-/// MPI_Allgather in place). Against MPI_Allreduce (OpenMPI 4.1, this
+/// MPI_Allgather(v) in place). Against MPI_Allreduce (OpenMPI 4.1, this
 /// 2-core machine, interleaved in one launch, median of 15; two launches
 /// on 2 and 4 ranks, one on 3), for f32, bf16 and f16 from 256 KiB to
 /// 16 MiB the ring took 0.56-0.85x MPI's time on 2 ranks, 0.65-0.96x on 4,
@@ -283,14 +284,14 @@ void coco_rt_all_reduce(const char *site, int64_t comm, int32_t dtype,
     return;
   }
   // Reduce-scatter into this rank's chunk of out, then gather the chunks
-  // in place. Chunks as even as the count allows (the first elems % size
-  // ranks hold one more element), so that every count takes the ring.
+  // in place. Chunks as even as the count allows (coco's block rule: the
+  // first elems % size ranks hold one more element), so that every count
+  // takes the ring.
   std::vector<int64_t> offsets, counts;
-  int64_t offset = 0;
   for (int j = 0; j < size; ++j) {
-    counts.push_back(output.elems / size + (j < output.elems % size ? 1 : 0));
+    auto [offset, count] = coco_support::balancedBlock(output.elems, size, j);
     offsets.push_back(offset);
-    offset += counts.back();
+    counts.push_back(count);
   }
   const size_t rank = size_t(call.axis.rank);
   char *ownChunk = output.data + size_t(offsets[rank]) * call.type.bytes;
