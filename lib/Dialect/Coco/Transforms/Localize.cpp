@@ -605,15 +605,21 @@ TypedAttr reductionIdentity(OpBuilder &b, ReductionKind kind,
 
 Value combine(OpBuilder &b, Location loc, ReductionKind kind, Value acc,
               Value x) {
-  ValueRange operands = {acc, x};
   switch (kind) {
   case ReductionKind::max:
     return floatOrInt<arith::MaximumFOp, arith::MaxSIOp>(b, loc, {acc, x});
   case ReductionKind::min:
     return floatOrInt<arith::MinimumFOp, arith::MinSIOp>(b, loc, {acc, x});
   default:
-    (void)operands;
-    return floatOrInt<arith::AddFOp, arith::AddIOp>(b, loc, {acc, x});
+    if (!isa<FloatType>(acc.getType()))
+      return arith::AddIOp::create(b, loc, acc, x);
+    // The sum is in f64 (buildReduction), so the order of its additions
+    // changes it by about n * 2^-53 relative: far below the f32 result's
+    // rounding. `reassoc` lets LLVM keep several partial sums in vector
+    // lanes; without it, every element waits for the previous addition
+    // (4 cycles of latency each: LAMB's two norms of 16M parameters took
+    // most of its step).
+    return arith::AddFOp::create(b, loc, acc, x, arith::FastMathFlags::reassoc);
   }
 }
 

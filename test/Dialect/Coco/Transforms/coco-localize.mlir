@@ -97,7 +97,7 @@ func.func @update(%w: !coco.dtensor<16xf32, replicated on @dp>, %d: !coco.dtenso
 // CHECK: linalg.reduce ins(%arg0 : tensor<4x4xf32>) outs(%{{.*}} : tensor<f64>) dimensions = [0, 1]
 // CHECK: %[[SQ:.*]] = arith.mulf %[[IN:.*]], %[[IN]] : f32
 // CHECK: %[[WIDE:.*]] = arith.extf %[[SQ]] : f32 to f64
-// CHECK: arith.addf %{{.*}}, %[[WIDE]] : f64
+// CHECK: arith.addf %{{.*}}, %[[WIDE]] fastmath<reassoc> : f64
 // CHECK: arith.truncf %{{.*}} : f64 to f32
 // CHECK: math.sqrt
 // CHECK: tensor.extract %{{.*}}[] : tensor<f32>
