@@ -174,11 +174,12 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
   // Bytes the fused loops move: values loaded once (arguments, results of
   // collectives and other non-loop ops) and values stored (loop results
   // used outside the loops).
-  // Loop levels: coco-fuse-elementwise does not fuse into a reduction (norm,
-  // reduce), which is a loop of its own, and an elementwise op reading its
-  // result (through scalars: LAMB's trust ratio) runs in a later loop than
-  // the values the reduction read. Values cross loops through memory: their
-  // loop stores them, each later loop loads them.
+  // Loop levels: an elementwise op reading a reduction's result (through
+  // scalars: LAMB's trust ratio) runs in a later loop than the values the
+  // reduction read; the reduction itself joins the loop of the value it
+  // reduces (coco-fuse-elementwise), and a reduction of anything else is a
+  // loop of its own. Values cross loops through memory: their loop stores
+  // them, each later loop loads them.
   llvm::DenseMap<Value, int64_t> levels;
   auto levelOf = [&](Value value) { return levels.lookup(value); };
   llvm::DenseSet<std::pair<Value, int64_t>> loaded; // (value, level)
@@ -189,7 +190,7 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
   // function's ops make (fresh stores, results of collectives and
   // matmuls); with the arguments, what a fused loop's data lies in.
   double loopBytes = 0, freshBytes = 0, createdBytes = 0;
-  // The fused reductions: (seconds of the chain, bytes of its input).
+  // The fused reductions: (seconds of their adds, bytes of their input).
   SmallVector<std::pair<double, double>> chains;
   llvm::DenseMap<Operation *, double> matmulTimes;
   WalkResult walk = region.walk<WalkOrder::PreOrder>([&](Operation *op)
@@ -362,10 +363,13 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
         bool fromLoop = producer && isElementwise(producer);
         // Fused: values of the loop stay in registers, and each input is
         // loaded once per loop. Unfused: every op loads what it reads,
-        // once (g * g reads g once).
+        // once (g * g reads g once). A reduction of a value of the loop
+        // joins the loop (coco-fuse-elementwise's accumulators); one of
+        // anything else (a parameter's norm) is a loop of its own.
+        if (lowering.fuseElementwise && fromLoop && levelOf(operand) == level)
+          continue;
         if (lowering.fuseElementwise && !reduction &&
-            ((fromLoop && levelOf(operand) == level) ||
-             !loaded.insert({operand, level}).second))
+            !loaded.insert({operand, level}).second)
           continue;
         if (!operandsRead.insert(operand).second)
           continue;
@@ -389,10 +393,13 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
         }
       }
       Value result = op->getResult(0);
+      // (A reduction of the value is in the loop; a later loop's read
+      // stores it there.)
       bool leavesLoop =
           !lowering.fuseElementwise || isa<NormOp, ReduceOp>(op) ||
-          llvm::any_of(result.getUsers(),
-                       [](Operation *user) { return !isElementwise(user); });
+          llvm::any_of(result.getUsers(), [](Operation *user) {
+            return !isElementwise(user) && !isa<NormOp, ReduceOp>(user);
+          });
       if (leavesLoop && stored.insert(result).second) {
         FailureOr<double> bytes = bytesOf(result);
         if (failed(bytes))

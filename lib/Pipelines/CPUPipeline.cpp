@@ -19,11 +19,9 @@
 using namespace mlir;
 using namespace mlir::coco;
 
-void mlir::coco::buildCocoBufferizePipeline(OpPassManager &pm,
-                                            bool fuseElementwise,
-                                            bool fuseReduceScatter,
-                                            int64_t overlapChunks,
-                                            bool freeAfterLastUse) {
+void mlir::coco::buildCocoBufferizePipeline(
+    OpPassManager &pm, bool fuseElementwise, bool fuseReductions,
+    bool fuseReduceScatter, int64_t overlapChunks, bool freeAfterLastUse) {
   pm.addPass(createCocoLocalizePass());
   // Always: reduce_scatters a schedule marked are folded even when the
   // pipeline option does not ask for all of them.
@@ -33,8 +31,11 @@ void mlir::coco::buildCocoBufferizePipeline(OpPassManager &pm,
   pm.addPass(createCanonicalizerPass());
   // CSE first: one value per slice size, so dynamic shapes compare equal.
   pm.addPass(createCSEPass());
-  if (fuseElementwise)
-    pm.addNestedPass<func::FuncOp>(createCocoFuseElementwisePass());
+  if (fuseElementwise) {
+    CocoFuseElementwisePassOptions fuse;
+    fuse.reductions = fuseReductions;
+    pm.addNestedPass<func::FuncOp>(createCocoFuseElementwisePass(fuse));
+  }
   pm.addPass(createCSEPass());
   // After the last CSE: one destination per op keeps the bufferization
   // analysis linear in the program (CSE made them one value).
@@ -89,7 +90,8 @@ void mlir::coco::buildCocoLowerToCPUPipeline(
     pm.addPass(createCocoAutoschedulePass(autoschedule));
   }
   buildCocoBufferizePipeline(pm, options.fuseElementwise,
-                             options.fuseReduceScatter, options.overlapChunks,
+                             /*fuseReductions=*/true, options.fuseReduceScatter,
+                             options.overlapChunks,
                              /*freeAfterLastUse=*/true);
 
   // The runtime calls first, while matmuls are still linalg.matmul (those
@@ -98,6 +100,7 @@ void mlir::coco::buildCocoLowerToCPUPipeline(
   pm.addPass(createConvertCocoToLLVMPass());
   pm.addNestedPass<func::FuncOp>(createCocoMatmulLoopOrderPass());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  pm.addNestedPass<func::FuncOp>(createCocoPromoteLoopAccumulatorsPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   // The affine.apply of linalg's loops and of the expanded metadata (and
   // any affine loop of the input), before the loops become branches.

@@ -133,7 +133,11 @@ void mlir::coco::buildCocoLowerToGPUPipeline(
   // the block out again at once. Each in a memref.dealloc of its own there
   // (coco-free-after-last-use{at-block-end}), so that the deallocation's
   // simplification stays linear.
+  // Reductions stay linalg ops of their own: coco-gpu-reductions makes
+  // them kernels (a loop that also writes elementwise results is not one
+  // of the shapes it maps).
   buildCocoBufferizePipeline(pm, options.fuseElementwise,
+                             /*fuseReductions=*/false,
                              options.fuseReduceScatter, options.overlapChunks,
                              /*freeAfterLastUse=*/false);
 

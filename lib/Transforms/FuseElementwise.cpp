@@ -5,6 +5,9 @@
 // upstream's linalg-fuse-elementwise-ops (which only fuses single-use
 // producers, or duplicates multi-use ones), nothing is computed twice and an
 // optimizer step writing w, m and v becomes one loop with three results.
+// A reduction to a scalar of such a loop's result (LAMB's norm of its
+// update) joins the loop as a 0-d accumulator, so the value it reduces is
+// never stored and read back.
 //
 //===----------------------------------------------------------------------===//
 
@@ -32,55 +35,104 @@ using namespace mlir::coco;
 
 namespace {
 
-/// All loops parallel, every result written with the identity map, every
-/// input read with a projected permutation (the identity, or a broadcast
-/// such as a bias along the last dim, or a transpose): iteration i writes
-/// element i of each result, so two such ops over the same space merge into
-/// one loop with each input keeping its map.
-bool isElementwise(linalg::GenericOp op) {
-  return op.getNumLoops() == op.getNumParallelLoops() &&
+/// A result the loop accumulates into: a 0-d init of a loop nest whose
+/// loops are all reductions (a reduction to a scalar).
+bool isAccumulator(linalg::LinalgOp op, OpOperand &init) {
+  return op.getNumLoops() > 0 &&
+         op.getNumLoops() == op.getNumReductionLoops() &&
+         op.getMatchingIndexingMap(&init).getNumResults() == 0;
+}
+
+/// A loop fusion works on: every input read with a projected permutation
+/// (the identity, or a broadcast such as a bias along the last dim, or a
+/// transpose), and either all loops parallel with every result written with
+/// the identity map (elementwise: iteration i writes element i of each
+/// result), or all loops reductions with every result written with the
+/// identity or accumulated into a 0-d tensor (a reduction to a scalar, alone
+/// or merged with elementwise work). Two such ops over the same space merge
+/// into one loop with each operand keeping its map.
+bool isFusableLoop(linalg::LinalgOp op) {
+  if (!isa<linalg::GenericOp, linalg::ReduceOp>(op))
+    return false;
+  bool allParallel = op.getNumLoops() == op.getNumParallelLoops();
+  return (allParallel || op.getNumLoops() == op.getNumReductionLoops()) &&
          op.hasPureTensorSemantics() &&
          llvm::all_of(op.getDpsInitsMutable(),
                       [&](OpOperand &init) {
-                        return op.getMatchingIndexingMap(&init).isIdentity();
+                        return op.getMatchingIndexingMap(&init).isIdentity() ||
+                               isAccumulator(op, init);
+                      }) &&
+         llvm::any_of(op.getDpsInitsMutable(),
+                      [&](OpOperand &init) {
+                        return allParallel || isAccumulator(op, init);
                       }) &&
          llvm::all_of(op.getDpsInputOperands(), [&](OpOperand *input) {
            return op.getMatchingIndexingMap(input).isProjectedPermutation();
          });
 }
 
+/// Elementwise: all loops parallel (isFusableLoop's first kind).
+bool isElementwise(linalg::GenericOp op) {
+  return isFusableLoop(op) && op.getNumLoops() == op.getNumParallelLoops();
+}
+
+bool hasAccumulator(linalg::LinalgOp op) {
+  return llvm::any_of(op.getDpsInitsMutable(),
+                      [&](OpOperand &init) { return isAccumulator(op, init); });
+}
+
 /// Whether `consumer` reads every result of `producer` it uses with the
-/// identity map (element i of the result at iteration i).
-bool readsResultsElementwise(linalg::GenericOp consumer,
+/// identity map (element i of the result at iteration i). A producer's
+/// accumulator is never read so: it is complete only after the loop.
+bool readsResultsElementwise(linalg::LinalgOp consumer,
                              linalg::GenericOp producer) {
   return llvm::all_of(consumer.getDpsInputOperands(), [&](OpOperand *input) {
-    return input->get().getDefiningOp() != producer.getOperation() ||
-           consumer.getMatchingIndexingMap(input).isIdentity();
+    auto result = dyn_cast<OpResult>(input->get());
+    if (!result || result.getOwner() != producer.getOperation())
+      return true;
+    return consumer.getMatchingIndexingMap(input).isIdentity() &&
+           !isAccumulator(
+               producer,
+               producer.getDpsInitsMutable()[result.getResultNumber()]);
   });
 }
 
-/// Whether two elementwise ops (identity result maps: every result has the
-/// shape of the loop) provably iterate over the same space: equal static
-/// shapes, or dynamic ones whose inits are the same value or tensor.empty ops
-/// with the same size values (CSE makes the per-rank slice sizes of a `?` grid
-/// one value).
-bool sameIterationSpace(linalg::GenericOp a, linalg::GenericOp b) {
-  Value initA = a.getDpsInits()[0], initB = b.getDpsInits()[0];
-  auto typeA = cast<ShapedType>(initA.getType());
-  auto typeB = cast<ShapedType>(initB.getType());
+/// A value with the shape of the loop nest: a result-sized init (identity
+/// map), else an input read with the identity (what a reduction reduces).
+Value loopShaped(linalg::LinalgOp op) {
+  for (OpOperand &init : op.getDpsInitsMutable())
+    if (op.getMatchingIndexingMap(&init).isIdentity())
+      return init.get();
+  for (OpOperand *input : op.getDpsInputOperands())
+    if (op.getMatchingIndexingMap(input).isIdentity())
+      return input->get();
+  return {};
+}
+
+/// Whether two fusable loops provably iterate over the same space: equal
+/// static shapes, or dynamic ones that are the same value, tensor.empty ops
+/// with the same size values (CSE makes the per-rank slice sizes of a `?`
+/// grid one value), or a result of `a` that `b` reads with the identity.
+bool sameIterationSpace(linalg::LinalgOp a, linalg::LinalgOp b) {
+  Value shapeA = loopShaped(a), shapeB = loopShaped(b);
+  if (!shapeA || !shapeB)
+    return false;
+  auto typeA = cast<ShapedType>(shapeA.getType());
+  auto typeB = cast<ShapedType>(shapeB.getType());
   if (typeA.getShape() != typeB.getShape())
     return false;
-  if (typeA.hasStaticShape() || initA == initB)
+  if (typeA.hasStaticShape() || shapeA == shapeB ||
+      shapeB.getDefiningOp() == a.getOperation())
     return true;
-  auto emptyA = initA.getDefiningOp<tensor::EmptyOp>();
-  auto emptyB = initB.getDefiningOp<tensor::EmptyOp>();
+  auto emptyA = shapeA.getDefiningOp<tensor::EmptyOp>();
+  auto emptyB = shapeB.getDefiningOp<tensor::EmptyOp>();
   return emptyA && emptyB &&
          llvm::equal(emptyA.getDynamicSizes(), emptyB.getDynamicSizes());
 }
 
 /// Whether every user of `producer` other than `consumer` comes after
 /// `consumer` in the block (so the merged op can take the consumer's place).
-bool otherUsersFollow(linalg::GenericOp producer, linalg::GenericOp consumer) {
+bool otherUsersFollow(linalg::GenericOp producer, linalg::LinalgOp consumer) {
   for (Operation *user : producer->getUsers()) {
     if (user == consumer)
       continue;
@@ -174,13 +226,13 @@ struct MergeSite {
 /// and values its payload captures) is there already or can be made there
 /// (collectMoveUp) and its payload touches no memory. On tensors the ops in
 /// between cannot change what such a consumer reads.
-bool canMoveToProducer(linalg::GenericOp producer, linalg::GenericOp consumer,
+bool canMoveToProducer(linalg::GenericOp producer, linalg::LinalgOp consumer,
                        DominanceInfo &dominance,
                        llvm::SetVector<Operation *> &moveUp) {
   // A payload that reads or writes memory (a memref.load) could be moved
   // above a write it must follow.
   bool payloadTouchesMemory = false;
-  consumer.getRegion().walk(
+  consumer->getRegion(0).walk(
       [&](Operation *op) { payloadTouchesMemory |= !isMemoryEffectFree(op); });
   if (payloadTouchesMemory)
     return false;
@@ -198,7 +250,7 @@ bool canMoveToProducer(linalg::GenericOp producer, linalg::GenericOp consumer,
 /// placed at `site.at`, returning the producer's results then the
 /// consumer's.
 linalg::GenericOp merge(RewriterBase &rewriter, const MergeSite &site,
-                        linalg::GenericOp consumer) {
+                        linalg::LinalgOp consumer) {
   linalg::GenericOp producer = site.producer;
   for (Operation *op : site.moveUp)
     rewriter.moveOpBefore(op, producer);
@@ -219,10 +271,18 @@ linalg::GenericOp merge(RewriterBase &rewriter, const MergeSite &site,
   llvm::append_range(inits, consumer.getDpsInits());
   SmallVector<Type> resultTypes(producer->getResultTypes());
   llvm::append_range(resultTypes, consumer->getResultTypes());
+  // Results keep their maps too: the identity, or none for an accumulator.
+  for (linalg::LinalgOp op : {cast<linalg::LinalgOp>(*producer), consumer})
+    for (OpOperand &init : op.getDpsInitsMutable())
+      maps.push_back(op.getMatchingIndexingMap(&init));
+  // With an accumulator every loop is a reduction (its iterations depend
+  // on each other through it); each other result is still written once,
+  // element i at iteration i.
   unsigned rank = consumer.getNumLoops();
-  maps.append(inits.size(), rewriter.getMultiDimIdentityMap(rank));
-  SmallVector<utils::IteratorType> iterators(rank,
-                                             utils::IteratorType::parallel);
+  SmallVector<utils::IteratorType> iterators(
+      rank, hasAccumulator(producer) || hasAccumulator(consumer)
+                ? utils::IteratorType::reduction
+                : utils::IteratorType::parallel);
 
   rewriter.setInsertionPoint(site.at);
   auto merged = linalg::GenericOp::create(
@@ -246,7 +306,7 @@ linalg::GenericOp merge(RewriterBase &rewriter, const MergeSite &site,
         for (Value v : producerYield.getValues())
           yields.push_back(mapping.lookupOrDefault(v));
 
-        Block &consumerBody = consumer.getRegion().front();
+        Block &consumerBody = consumer->getRegion(0).front();
         unsigned next = 0;
         for (auto [i, input] : llvm::enumerate(consumer.getDpsInputs())) {
           BlockArgument arg = consumerBody.getArgument(i);
@@ -276,9 +336,9 @@ linalg::GenericOp merge(RewriterBase &rewriter, const MergeSite &site,
 }
 
 /// The first producer `consumer` can merge with, if any, and where.
-MergeSite findProducer(linalg::GenericOp consumer, DominanceInfo &dominance) {
+MergeSite findProducer(linalg::LinalgOp consumer, DominanceInfo &dominance) {
   MergeSite site;
-  if (!isElementwise(consumer))
+  if (!isFusableLoop(consumer))
     return site;
   for (Value input : consumer.getDpsInputs()) {
     auto producer = input.getDefiningOp<linalg::GenericOp>();
@@ -287,7 +347,7 @@ MergeSite findProducer(linalg::GenericOp consumer, DominanceInfo &dominance) {
     });
     if (!producer || producesInit ||
         producer->getBlock() != consumer->getBlock() ||
-        !isElementwise(producer) || !sameIterationSpace(producer, consumer) ||
+        !isFusableLoop(producer) || !sameIterationSpace(producer, consumer) ||
         !readsResultsElementwise(consumer, producer))
       continue;
     if (otherUsersFollow(producer, consumer)) {
@@ -330,7 +390,7 @@ LogicalResult mlir::coco::checkFuseElementwise(Operation *root) {
 }
 
 LogicalResult mlir::coco::fuseElementwise(RewriterBase &rewriter,
-                                          Operation *root) {
+                                          Operation *root, bool reductions) {
   if (failed(checkFuseElementwise(root)))
     return failure();
   // No region simplification: these patterns leave no block or block
@@ -354,10 +414,17 @@ LogicalResult mlir::coco::fuseElementwise(RewriterBase &rewriter,
   // candidate. One pass over the ops: linear in the program, however many
   // chains it holds (a merge at the producer's place also reads the
   // consumer's payload, for the values it captures).
-  SmallVector<linalg::GenericOp> generics;
-  root->walk([&](linalg::GenericOp op) { generics.push_back(op); });
+  // Consumers: elementwise generics and reductions to a scalar
+  // (linalg.reduce, which becomes a generic where it merges).
+  SmallVector<linalg::LinalgOp> consumers;
+  root->walk([&](linalg::LinalgOp op) {
+    auto generic = dyn_cast<linalg::GenericOp>(op.getOperation());
+    if (generic ? reductions || isElementwise(generic)
+                : reductions && isa<linalg::ReduceOp>(op))
+      consumers.push_back(op);
+  });
   DominanceInfo dominance(root);
-  for (linalg::GenericOp consumer : generics) {
+  for (linalg::LinalgOp consumer : consumers) {
     while (true) {
       MergeSite site = findProducer(consumer, dominance);
       if (!site.producer)
@@ -395,9 +462,10 @@ LogicalResult mlir::coco::fuseElementwise(RewriterBase &rewriter,
 namespace {
 struct CocoFuseElementwisePass
     : public coco::impl::CocoFuseElementwisePassBase<CocoFuseElementwisePass> {
+  using CocoFuseElementwisePassBase::CocoFuseElementwisePassBase;
   void runOnOperation() override {
     IRRewriter rewriter(&getContext());
-    if (failed(fuseElementwise(rewriter, getOperation())))
+    if (failed(fuseElementwise(rewriter, getOperation(), reductions)))
       return signalPassFailure();
   }
 };

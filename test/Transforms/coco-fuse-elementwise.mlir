@@ -1,4 +1,5 @@
 // RUN: coco-opt %s --coco-fuse-elementwise | FileCheck %s
+// RUN: coco-opt %s --coco-fuse-elementwise=reductions=false | FileCheck %s --check-prefix=APART
 
 #id = affine_map<(i) -> (i)>
 
@@ -400,4 +401,205 @@ func.func @memref_capture(%a: tensor<4xf32>, %m: memref<1xf32>) -> (f32, tensor<
     linalg.yield %t : f32
   } -> tensor<4xf32>
   return %s, %r : f32, tensor<4xf32>
+}
+
+// A reduction to a scalar of a loop's value joins the loop as a 0-d
+// accumulator (LAMB's norm of its update): the squares are never stored.
+// Its loop becomes a reduction; the update it feeds, which reads the norm,
+// stays a loop of its own after it.
+#to_scalar = affine_map<(i) -> ()>
+// CHECK-LABEL: func @norm_joins_loop
+// CHECK: %[[F:.*]]:2 = linalg.generic
+// CHECK-SAME: iterator_types = ["reduction"]
+// CHECK-SAME: ins(%arg0, %arg1 : tensor<8xf32>, tensor<8xf32>) outs(%{{.*}}, %{{.*}} : tensor<8xf32>, tensor<f64>)
+// CHECK: ^bb0(%[[A:.*]]: f32, %[[B:.*]]: f32, %{{.*}}: f32, %[[ACC:.*]]: f64):
+// CHECK: %[[U:.*]] = arith.mulf %[[A]], %[[B]] : f32
+// CHECK: %[[SQ:.*]] = arith.mulf %[[U]], %[[U]] : f32
+// CHECK: %[[WIDE:.*]] = arith.extf %[[SQ]] : f32 to f64
+// CHECK: %[[SUM:.*]] = arith.addf %[[ACC]], %[[WIDE]] fastmath<reassoc> : f64
+// CHECK: linalg.yield %[[U]], %[[SUM]] : f32, f64
+// CHECK-NOT: linalg.reduce
+// CHECK: %[[NORM64:.*]] = tensor.extract %[[F]]#1[]
+// CHECK: %[[NORM:.*]] = arith.truncf %[[NORM64]]
+// CHECK: linalg.generic
+// CHECK-SAME: iterator_types = ["parallel"]
+// CHECK-SAME: ins(%[[F]]#0, %arg0 : tensor<8xf32>, tensor<8xf32>)
+// CHECK: arith.mulf %{{.*}}, %[[NORM]]
+// reductions=false (coco-lower-to-gpu, whose reduction kernels take a
+// reduction on its own): the squares' loop and the reduction stay apart.
+// APART-LABEL: func @norm_joins_loop
+// APART: linalg.generic
+// APART-SAME: iterator_types = ["parallel"]
+// APART: linalg.reduce
+// APART: linalg.generic
+// APART-SAME: iterator_types = ["parallel"]
+// APART-LABEL: func @two_norms_one_loop
+func.func @norm_joins_loop(%x: tensor<8xf32>, %y: tensor<8xf32>) -> tensor<8xf32> {
+  %zero = arith.constant 0.0 : f64
+  %e = tensor.empty() : tensor<8xf32>
+  %u = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel"]}
+      ins(%x, %y : tensor<8xf32>, tensor<8xf32>) outs(%e : tensor<8xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %r = arith.mulf %a, %b : f32
+    linalg.yield %r : f32
+  } -> tensor<8xf32>
+  %sq = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
+      ins(%u : tensor<8xf32>) outs(%e : tensor<8xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %r = arith.mulf %a, %a : f32
+    linalg.yield %r : f32
+  } -> tensor<8xf32>
+  %ae = tensor.empty() : tensor<f64>
+  %init = linalg.fill ins(%zero : f64) outs(%ae : tensor<f64>) -> tensor<f64>
+  %sum = linalg.reduce ins(%sq : tensor<8xf32>) outs(%init : tensor<f64>) dimensions = [0]
+    (%in: f32, %acc: f64) {
+      %w = arith.extf %in : f32 to f64
+      %s = arith.addf %acc, %w fastmath<reassoc> : f64
+      linalg.yield %s : f64
+    }
+  %norm64 = tensor.extract %sum[] : tensor<f64>
+  %norm = arith.truncf %norm64 : f64 to f32
+  %upd = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel"]}
+      ins(%u, %x : tensor<8xf32>, tensor<8xf32>) outs(%e : tensor<8xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %s = arith.mulf %a, %norm : f32
+    %r = arith.subf %b, %s : f32
+    linalg.yield %r : f32
+  } -> tensor<8xf32>
+  return %upd : tensor<8xf32>
+}
+
+// Two reductions of the loop's values join the same loop, one accumulator
+// each, also with dynamic sizes (each reduction reads a result of the loop).
+// A reduction of an argument (no loop makes it) stays on its own.
+// CHECK-LABEL: func @two_norms_one_loop
+// CHECK: %[[F:.*]]:3 = linalg.generic
+// CHECK-SAME: iterator_types = ["reduction"]
+// CHECK-SAME: outs(%{{.*}}, %{{.*}}, %{{.*}} : tensor<?xf32>, tensor<f64>, tensor<f64>)
+// CHECK: arith.negf
+// CHECK: arith.mulf
+// CHECK: linalg.yield %{{.*}}, %{{.*}}, %{{.*}} : f32, f64, f64
+// CHECK: %[[X:.*]] = linalg.reduce ins(%arg0 : tensor<?xf32>)
+// CHECK-NOT: linalg.generic
+// CHECK: return %[[F]]#0, %[[F]]#1, %[[F]]#2, %[[X]]
+func.func @two_norms_one_loop(%x: tensor<?xf32>, %n: index) -> (tensor<?xf32>, tensor<f64>, tensor<f64>, tensor<f64>) {
+  %zero = arith.constant 0.0 : f64
+  %e = tensor.empty(%n) : tensor<?xf32>
+  %u = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
+      ins(%x : tensor<?xf32>) outs(%e : tensor<?xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %r = arith.negf %a : f32
+    linalg.yield %r : f32
+  } -> tensor<?xf32>
+  %v = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
+      ins(%u : tensor<?xf32>) outs(%e : tensor<?xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %r = arith.mulf %a, %a : f32
+    linalg.yield %r : f32
+  } -> tensor<?xf32>
+  %ae = tensor.empty() : tensor<f64>
+  %init = linalg.fill ins(%zero : f64) outs(%ae : tensor<f64>) -> tensor<f64>
+  %su = linalg.reduce ins(%u : tensor<?xf32>) outs(%init : tensor<f64>) dimensions = [0]
+    (%in: f32, %acc: f64) {
+      %w = arith.extf %in : f32 to f64
+      %s = arith.addf %acc, %w fastmath<reassoc> : f64
+      linalg.yield %s : f64
+    }
+  %sv = linalg.reduce ins(%v : tensor<?xf32>) outs(%init : tensor<f64>) dimensions = [0]
+    (%in: f32, %acc: f64) {
+      %w = arith.extf %in : f32 to f64
+      %s = arith.addf %acc, %w fastmath<reassoc> : f64
+      linalg.yield %s : f64
+    }
+  %sx = linalg.reduce ins(%x : tensor<?xf32>) outs(%init : tensor<f64>) dimensions = [0]
+    (%in: f32, %acc: f64) {
+      %w = arith.extf %in : f32 to f64
+      %s = arith.addf %acc, %w fastmath<reassoc> : f64
+      linalg.yield %s : f64
+    }
+  return %v, %su, %sv, %sx : tensor<?xf32>, tensor<f64>, tensor<f64>, tensor<f64>
+}
+
+// Not merged: a loop reading the accumulator of the loop it would join (it
+// is complete only after that loop), a reduction whose operand another op
+// reads before it (the merged loop would come too late for that op; the
+// reduction's init, a linalg.fill, is not moved up), and a reduction over
+// one dim of two (its result is not a scalar).
+// CHECK-LABEL: func @reductions_left_alone
+// CHECK: %[[F:.*]]:2 = linalg.generic
+// CHECK-SAME: iterator_types = ["reduction"]
+// CHECK: linalg.generic
+// CHECK-SAME: iterator_types = ["parallel"]
+// CHECK-SAME: ins(%[[F]]#0, %[[F]]#1 : tensor<8xf32>, tensor<f64>)
+// CHECK-LABEL: func @reduction_after_other_user
+// CHECK: linalg.generic
+// CHECK: tensor.extract
+// CHECK: linalg.reduce
+// CHECK-LABEL: func @partial_reduction
+// CHECK: linalg.generic
+// CHECK: linalg.reduce
+func.func @reductions_left_alone(%x: tensor<8xf32>) -> tensor<8xf32> {
+  %zero = arith.constant 0.0 : f64
+  %e = tensor.empty() : tensor<8xf32>
+  %u = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
+      ins(%x : tensor<8xf32>) outs(%e : tensor<8xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %r = arith.negf %a : f32
+    linalg.yield %r : f32
+  } -> tensor<8xf32>
+  %ae = tensor.empty() : tensor<f64>
+  %init = linalg.fill ins(%zero : f64) outs(%ae : tensor<f64>) -> tensor<f64>
+  %su = linalg.reduce ins(%u : tensor<8xf32>) outs(%init : tensor<f64>) dimensions = [0]
+    (%in: f32, %acc: f64) {
+      %w = arith.extf %in : f32 to f64
+      %s = arith.addf %acc, %w fastmath<reassoc> : f64
+      linalg.yield %s : f64
+    }
+  %scaled = linalg.generic {indexing_maps = [#id, #to_scalar, #id], iterator_types = ["parallel"]}
+      ins(%u, %su : tensor<8xf32>, tensor<f64>) outs(%e : tensor<8xf32>) {
+  ^bb0(%a: f32, %s: f64, %o: f32):
+    %t = arith.truncf %s : f64 to f32
+    %r = arith.mulf %a, %t : f32
+    linalg.yield %r : f32
+  } -> tensor<8xf32>
+  return %scaled : tensor<8xf32>
+}
+func.func @reduction_after_other_user(%x: tensor<8xf32>) -> (f32, tensor<f64>) {
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant 0.0 : f64
+  %e = tensor.empty() : tensor<8xf32>
+  %u = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
+      ins(%x : tensor<8xf32>) outs(%e : tensor<8xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %r = arith.negf %a : f32
+    linalg.yield %r : f32
+  } -> tensor<8xf32>
+  %first = tensor.extract %u[%c0] : tensor<8xf32>
+  %ae = tensor.empty() : tensor<f64>
+  %init = linalg.fill ins(%zero : f64) outs(%ae : tensor<f64>) -> tensor<f64>
+  %su = linalg.reduce ins(%u : tensor<8xf32>) outs(%init : tensor<f64>) dimensions = [0]
+    (%in: f32, %acc: f64) {
+      %w = arith.extf %in : f32 to f64
+      %s = arith.addf %acc, %w fastmath<reassoc> : f64
+      linalg.yield %s : f64
+    }
+  return %first, %su : f32, tensor<f64>
+}
+func.func @partial_reduction(%x: tensor<4x8xf32>) -> tensor<4xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<4x8xf32>
+  %u = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>], iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<4x8xf32>) outs(%e : tensor<4x8xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %r = arith.negf %a : f32
+    linalg.yield %r : f32
+  } -> tensor<4x8xf32>
+  %re = tensor.empty() : tensor<4xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%re : tensor<4xf32>) -> tensor<4xf32>
+  %rows = linalg.reduce ins(%u : tensor<4x8xf32>) outs(%init : tensor<4xf32>) dimensions = [1]
+    (%in: f32, %acc: f32) {
+      %s = arith.addf %acc, %in : f32
+      linalg.yield %s : f32
+    }
+  return %rows : tensor<4xf32>
 }

@@ -233,18 +233,29 @@ double matmulFlops(int reps) {
 }
 
 /// Seconds per element of a norm's sum of squares as coco's loops compute
-/// it: squares added one after the other into an f64 accumulator (in order,
-/// so the adds neither vectorize nor overlap: the chain of additions, not
-/// memory, bounds it), every rank at once, over `n` floats.
+/// it: squares widened to f64 and added into partial sums that LLVM keeps
+/// in vector lanes (the adds carry `reassoc`), every rank at once, over `n`
+/// floats. Sixteen independent sums stand for the vectorized, unrolled
+/// loop: four lanes of four vectors on AVX2 (one sum, one add after the
+/// other, is the chain coco's loops were before 2026-12-04: 4 cycles per
+/// element).
 double reductionSeconds(int64_t n, int reps) {
+  constexpr int kPartialSums = 16;
   std::vector<float> x(n, 0.5f);
   volatile double sink = 0;
   auto reduce = [&] {
+    double partial[kPartialSums] = {};
+    int64_t i = 0;
+    for (; i + kPartialSums <= n; i += kPartialSums)
+      for (int lane = 0; lane < kPartialSums; ++lane) {
+        float square = x[i + lane] * x[i + lane];
+        partial[lane] += double(square);
+      }
     double acc = 0;
-    for (int64_t i = 0; i < n; ++i) {
-      float square = x[i] * x[i];
-      acc += double(square);
-    }
+    for (; i < n; ++i)
+      acc += double(x[i] * x[i]);
+    for (double sum : partial)
+      acc += sum;
     sink = acc;
   };
   double seconds = timeAll({reduce}, reps)[0];

@@ -126,10 +126,10 @@ struct Profile {
   std::vector<LoopPoint> loopBandwidth;
   double matmulFlops = 0;   ///< flop/s per rank
   double chunkOverhead = 0; ///< seconds per chunk of an overlapped pair
-  /// Seconds per element of a reduction (a norm, coco.reduce): one chain
-  /// of dependent operations (a norm's adds in f64), as coco's loops compute
-  /// it (in order, so they neither vectorize nor overlap), every rank at
-  /// once.
+  /// Seconds per element of a reduction (a norm, coco.reduce) as coco's
+  /// loops compute it: f64 partial sums in vector lanes (the adds carry
+  /// `reassoc`), every rank at once. Where that is slower than reading the
+  /// operand, the difference is added to the loop's traffic.
   /// 0: as fast as its memory traffic (GPUs reduce in parallel).
   double reductionSeconds = 0;
   /// How much of a non-blocking collective really runs under computation
@@ -177,7 +177,7 @@ public:
   /// buffer), each costing the working set's fresh-store factor.
   double loop(double bytes, double workingSet = 0,
               double freshStores = 0) const;
-  /// A reduction's chain over `elements`, one operation after the other.
+  /// A reduction over `elements` at the calibrated time per element.
   double reduction(double elements) const;
   double matmul(double flops) const;
   /// A matmul of `compute` seconds whose product a collective of `comm`

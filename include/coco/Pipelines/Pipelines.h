@@ -109,14 +109,15 @@ void buildCocoLowerToCPUPipeline(OpPassManager &pm,
 
 /// The front half both pipelines share: coco-localize,
 /// coco-fuse-reduce-scatter (of the marked reduce_scatters only, unless
-/// `fuseReduceScatter`), [coco-fuse-elementwise], one-shot
-/// bufferization, coco-overlap, coco-update-in-place, buffer deallocation
-/// (temporaries that cannot escape get a memref.dealloc each, by
-/// coco-free-after-last-use: right after their last use with
-/// `freeAfterLastUse`, else at the end of their block).
+/// `fuseReduceScatter`), [coco-fuse-elementwise, folding reductions into
+/// loops with `fuseReductions`], one-shot bufferization, coco-overlap,
+/// coco-update-in-place, buffer deallocation (temporaries that cannot
+/// escape get a memref.dealloc each, by coco-free-after-last-use: right
+/// after their last use with `freeAfterLastUse`, else at the end of their
+/// block).
 void buildCocoBufferizePipeline(OpPassManager &pm, bool fuseElementwise,
-                                bool fuseReduceScatter, int64_t overlapChunks,
-                                bool freeAfterLastUse);
+                                bool fuseReductions, bool fuseReduceScatter,
+                                int64_t overlapChunks, bool freeAfterLastUse);
 
 /// coco (global view) -> host LLVM dialect + gpu.binary with the kernels:
 /// the shared front half, matmuls to cuBLAS and collectives to NCCL

@@ -25,10 +25,13 @@ namespace coco {
 LogicalResult checkFuseElementwise(Operation *root);
 
 /// Merges every chain of elementwise linalg.generic ops inside `root` into
-/// one loop, a producer with other users too (see coco-fuse-elementwise).
-/// Fails, changing nothing, when `root` holds values of a non-builtin type
-/// (coco's global view: its pointwise ops are not linalg and cannot fuse).
-LogicalResult fuseElementwise(RewriterBase &rewriter, Operation *root);
+/// one loop, a producer with other users too (see coco-fuse-elementwise),
+/// and with `reductions` each reduction to a scalar of such a loop's value
+/// into that loop. Fails, changing nothing, when `root` holds values of a
+/// non-builtin type (coco's global view: its pointwise ops are not linalg
+/// and cannot fuse).
+LogicalResult fuseElementwise(RewriterBase &rewriter, Operation *root,
+                              bool reductions = true);
 
 } // namespace coco
 } // namespace mlir

@@ -192,6 +192,24 @@ def CocoMatmulLoopOrderPass
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def CocoPromoteLoopAccumulatorsPass
+    : Pass<"coco-promote-loop-accumulators", "::mlir::func::FuncOp"> {
+  let summary = "Carries a loop's scalar accumulator in a register";
+  let description = [{
+    On scf loops over buffers (after convert-linalg-to-loops). A 0-d buffer
+    that a loop's body loads and then stores, once each and nowhere else in
+    the loop, and that nothing can alias (an allocation used only by loads,
+    stores, copies and its deallocation), becomes an iteration argument of
+    the loop: loaded once before it, stored once after it. A reduction to a
+    scalar is then a chain of values LLVM can split into vector lanes (the
+    adds of coco's sums carry `reassoc`), also when the loop writes other
+    buffers, where LLVM cannot prove the accumulator's stores apart from
+    theirs (a norm fused with the loop producing its operand).
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect",
+                           "::mlir::scf::SCFDialect"];
+}
+
 def CocoFuseElementwisePass
     : Pass<"coco-fuse-elementwise", "::mlir::func::FuncOp"> {
   let summary = "Fuses every chain of elementwise linalg ops into one loop";
@@ -207,7 +225,19 @@ def CocoFuseElementwisePass
     be read elementwise. A slice of an elementwise op's only result (the
     bias broadcast sliced for this rank after coco-reorder) first becomes
     the op on slices of its operands, unless the op uses linalg.index.
+    A reduction to a scalar (linalg.reduce over every dim) of such a loop's
+    result joins the loop as a 0-d accumulator, so LAMB's norm of its
+    update is summed as the update is made, and the squares are never
+    stored and read back; the merged loop's iterators are then reductions
+    (each elementwise result is still written once per element). A
+    reduction of a value no loop makes (a parameter) stays on its own.
   }];
+  let options = [
+    Option<"reductions", "reductions", "bool", /*default=*/"true",
+           "Fold reductions to a scalar into the loop of their operand "
+           "(coco-lower-to-gpu turns this off: its reduction kernels take "
+           "a reduction on its own)">
+  ];
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 

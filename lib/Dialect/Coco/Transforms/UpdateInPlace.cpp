@@ -14,12 +14,15 @@
 // - the copy is in the function's entry block, copies a memref.alloc of the
 //   same type (no views of it, no other users outside the entry block) into
 //   an entry-block argument;
-// - some op S overwrites the whole temporary (a parallel linalg op whose
-//   output map is a permutation and whose payload does not read the old
-//   value, a collective's destination, a copy) and nothing from S onwards
-//   reads or writes the argument (through any view), except S itself when
-//   S is a parallel linalg op reading the argument elementwise: element i
-//   is read before it is written and by no other iteration;
+// - some op S overwrites the whole temporary (a linalg op whose output map
+//   is a permutation of its loops, so each iteration writes an element of
+//   its own, and whose payload does not read the old value; a collective's
+//   destination; a copy) and nothing from S onwards reads or writes the
+//   argument (through any view), except S itself when S is such a linalg
+//   op reading the argument elementwise: element i is read before it is
+//   written and by no other iteration. S's loops may be reductions (a
+//   loop that also accumulates a norm, coco-fuse-elementwise): that orders
+//   its iterations, and each still writes only its own element;
 // - nothing before S writes the argument; nothing after the copy writes
 //   either buffer.
 //
@@ -130,8 +133,7 @@ OpOperand *wholeDestination(Operation *op, Value buffer) {
   if (auto copy = dyn_cast<memref::CopyOp>(op))
     return copy.getSource() != buffer ? only(copy.getTargetMutable()) : nullptr;
   if (auto linalgOp = dyn_cast<linalg::LinalgOp>(op)) {
-    if (!linalgOp.hasPureBufferSemantics() ||
-        linalgOp.getNumLoops() != linalgOp.getNumParallelLoops())
+    if (!linalgOp.hasPureBufferSemantics())
       return nullptr;
     OpOperand *init = only(linalgOp.getDpsInitsMutable());
     if (!init || !linalgOp.getMatchingIndexingMap(init).isPermutation() ||
@@ -159,8 +161,9 @@ OpOperand *wholeDestination(Operation *op, Value buffer) {
 }
 
 /// Whether `op`, which writes `temporary` whole, may also read `argument`:
-/// only a parallel linalg op reading it with the map it writes with, so
-/// element i is read before it is written, and by no other iteration.
+/// only a linalg op writing it whole (wholeDestination) and reading it with
+/// the map it writes with, so element i is read before it is written, and
+/// by no other iteration.
 bool readsElementwise(Operation *op, Value argument, Value temporary,
                       ArrayRef<OpOperand *> argumentUses) {
   // `argumentUses` are the uses of the argument and of its views; within

@@ -27,6 +27,33 @@ func.func @sgd(%w: memref<8xf32>, %g: memref<8xf32>, %lr: f32) {
   return
 }
 
+// LAMB's loop with its norm folded in (coco-fuse-elementwise): its loop is
+// a reduction, which orders the iterations, yet each still writes its own
+// element of the new weights: they go into w, and the sum into its buffer.
+// CHECK-LABEL: func @loop_with_norm
+// CHECK-SAME: (%[[W:.*]]: memref<8xf32>, %[[G:.*]]: memref<8xf32>
+// CHECK: %[[ACC:.*]] = memref.alloc() : memref<f64>
+// CHECK-NOT: memref.alloc
+// CHECK: linalg.generic {{.*}} iterator_types = ["reduction"]} ins(%[[G]], %[[W]] : memref<8xf32>, memref<8xf32>) outs(%[[W]], %[[ACC]] : memref<8xf32>, memref<f64>)
+// CHECK-NOT: memref.copy
+// CHECK: return
+func.func @loop_with_norm(%w: memref<8xf32>, %g: memref<8xf32>, %lr: f32) -> memref<f64> {
+  %tmp = memref.alloc() : memref<8xf32>
+  %acc = memref.alloc() : memref<f64>
+  linalg.generic {indexing_maps = [#id, #id, #id, affine_map<(d0) -> ()>], iterator_types = ["reduction"]}
+      ins(%g, %w : memref<8xf32>, memref<8xf32>) outs(%tmp, %acc : memref<8xf32>, memref<f64>) {
+  ^bb0(%gi: f32, %wi: f32, %o: f32, %a: f64):
+    %d = arith.mulf %gi, %lr : f32
+    %n = arith.subf %wi, %d : f32
+    %sq = arith.mulf %d, %d : f32
+    %e = arith.extf %sq : f32 to f64
+    %s = arith.addf %a, %e fastmath<reassoc> : f64
+    linalg.yield %n, %s : f32, f64
+  }
+  memref.copy %tmp, %w : memref<8xf32> to memref<8xf32>
+  return %acc : memref<f64>
+}
+
 // Adam's v: the buffer first holds the all_reduced gradient, then the loop
 // reads it and v and writes v's new value over it. The all_reduce keeps
 // the temporary, the loop's destination becomes v, and its inputs stay.
