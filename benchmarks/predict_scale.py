@@ -40,7 +40,10 @@ def predict(module_text, ranks, profile, passes=()):
         path = f.name
     try:
         result = subprocess.run([os.path.join(BIN, "coco-opt"), path, *passes,
-                                 f"--coco-predict=profile={profile} ranks={ranks}",
+                                 # As coco-lower-to-gpu lowers: norms are
+                                 # kernels of their own.
+                                 f"--coco-predict=profile={profile} ranks={ranks} "
+                                 "fuse-reductions=false",
                                  "--remarks-filter=coco-predict", "-o", os.devnull],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     finally:

@@ -268,11 +268,13 @@ def entry_name(variant, kind=""):
     return prefix + re.sub(r"[^A-Za-z0-9]+", "_", variant).strip("_")
 
 
-def predict_ms(path, passes, pipeline, ranks, profile):
+def predict_ms(path, passes, pipeline, ranks, profile, target="cpu"):
     """The cost model's time of the scheduled program (coco-predict with the
     pipeline's options), in ms."""
     options = dict(re.findall(r"([\w-]+)=(\w+)", pipeline))
+    # coco-lower-to-gpu keeps norms in kernels of their own.
     predict = (f"--coco-predict=profile={profile} ranks={ranks} "
+               f"fuse-reductions={'false' if target == 'gpu' else 'true'} "
                f"fuse-elementwise={options.get('fuse-elementwise', 'true')} "
                f"overlap-chunks={options.get('overlap-chunks', '0')} "
                f"fuse-reduce-scatter={options.get('fuse-reduce-scatter', 'false')}")
@@ -466,7 +468,8 @@ def main():
                                       "--sizes", ",".join(map(str, sweep)), "-o", profile])
             if profile and ranks == args.ranks:
                 for key, (path, passes, pipeline) in scheduled_sources.items():
-                    predictions[key] = predict_ms(path, passes, pipeline, ranks, profile)
+                    predictions[key] = predict_ms(path, passes, pipeline, ranks, profile,
+                                                  args.target)
             csv_path = os.path.join(work, f"{kind}_{n}.csv")
             sh(launcher(ranks) + [exe, "--quiet", "--iters", str(args.iters),
                          "--warmup", str(args.warmup), "--csv", csv_path])

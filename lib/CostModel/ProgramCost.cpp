@@ -139,6 +139,16 @@ bool isElementwise(Operation *op) {
          isa<DTensorType>(op->getResult(0).getType());
 }
 
+/// A reduction to a scalar (a norm; a coco.reduce over every dim), which
+/// coco-fuse-elementwise folds into the loop of its operand. A reduction
+/// over some dims is a loop of its own.
+bool joinsLoop(Operation *op) {
+  if (isa<NormOp>(op))
+    return true;
+  auto reduce = dyn_cast<ReduceOp>(op);
+  return reduce && reduce.getType().getRank() == 0;
+}
+
 } // namespace
 
 namespace {
@@ -366,7 +376,11 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
         // once (g * g reads g once). A reduction of a value of the loop
         // joins the loop (coco-fuse-elementwise's accumulators); one of
         // anything else (a parameter's norm) is a loop of its own.
-        if (lowering.fuseElementwise && fromLoop && levelOf(operand) == level)
+        if (lowering.fuseElementwise && lowering.fuseReductions && reduction &&
+            joinsLoop(op) && fromLoop && levelOf(operand) == level)
+          continue;
+        if (lowering.fuseElementwise && !reduction && fromLoop &&
+            levelOf(operand) == level)
           continue;
         if (lowering.fuseElementwise && !reduction &&
             !loaded.insert({operand, level}).second)
@@ -395,11 +409,12 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
       Value result = op->getResult(0);
       // (A reduction of the value is in the loop; a later loop's read
       // stores it there.)
-      bool leavesLoop =
-          !lowering.fuseElementwise || isa<NormOp, ReduceOp>(op) ||
-          llvm::any_of(result.getUsers(), [](Operation *user) {
-            return !isElementwise(user) && !isa<NormOp, ReduceOp>(user);
-          });
+      bool leavesLoop = !lowering.fuseElementwise ||
+                        isa<NormOp, ReduceOp>(op) ||
+                        llvm::any_of(result.getUsers(), [&](Operation *user) {
+                          return !isElementwise(user) &&
+                                 !(lowering.fuseReductions && joinsLoop(user));
+                        });
       if (leavesLoop && stored.insert(result).second) {
         FailureOr<double> bytes = bytesOf(result);
         if (failed(bytes))

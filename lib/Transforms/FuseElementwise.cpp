@@ -188,7 +188,8 @@ struct SliceBeforeElementwise : OpRewritePattern<tensor::ExtractSliceOp> {
 
 /// Collects into `moveUp` (operands first) the ops made after `producer`
 /// that `value` needs, when they can be made before it instead: pure ops
-/// without regions in the producer's block (the destination's tensor.empty,
+/// without regions in the producer's block and fills of tensors (the
+/// destination's tensor.empty, a reduction's initial value,
 /// the slice of a parameter coco-reorder placed after the other user, Adam's
 /// bias corrections from scalar arguments), from values there before the
 /// producer, a few ops deep. False when `value` cannot be there before the
@@ -199,8 +200,13 @@ bool collectMoveUp(Value value, Operation *producer, DominanceInfo &dominance,
   if (dominance.properlyDominates(value, producer))
     return true;
   Operation *op = value.getDefiningOp();
+  // A linalg.fill of a tensor (a reduction's initial value) is pure too;
+  // its region only yields the value.
+  auto fill = dyn_cast_or_null<linalg::FillOp>(op);
+  bool pureFill = fill && fill.hasPureTensorSemantics();
   if (!op || op == producer || op->getBlock() != producer->getBlock() ||
-      op->getNumRegions() != 0 || !isPure(op) || depth >= kMaxDepth)
+      (!pureFill && (op->getNumRegions() != 0 || !isPure(op))) ||
+      depth >= kMaxDepth)
     return false;
   if (moveUp.contains(op))
     return true;
@@ -219,6 +225,17 @@ struct MergeSite {
   llvm::SetVector<Operation *> moveUp;
 };
 
+/// Whether the op's payload reads or writes memory (a memref.load it
+/// captures): merged into the other loop's place, it would move across the
+/// ops between the two, above a write it must follow or below one it must
+/// precede.
+bool payloadTouchesMemory(linalg::LinalgOp op) {
+  bool touches = false;
+  op->getRegion(0).walk(
+      [&](Operation *nested) { touches |= !isMemoryEffectFree(nested); });
+  return touches;
+}
+
 /// Whether the merged op can take the producer's place instead: when
 /// another user of the producer comes before the consumer (the all_gather of
 /// an updated slice, followed by the cast of that slice to bf16), the
@@ -229,12 +246,7 @@ struct MergeSite {
 bool canMoveToProducer(linalg::GenericOp producer, linalg::LinalgOp consumer,
                        DominanceInfo &dominance,
                        llvm::SetVector<Operation *> &moveUp) {
-  // A payload that reads or writes memory (a memref.load) could be moved
-  // above a write it must follow.
-  bool payloadTouchesMemory = false;
-  consumer->getRegion(0).walk(
-      [&](Operation *op) { payloadTouchesMemory |= !isMemoryEffectFree(op); });
-  if (payloadTouchesMemory)
+  if (payloadTouchesMemory(consumer))
     return false;
   llvm::SetVector<Value> read;
   getUsedValuesDefinedAbove(consumer->getRegions(), read);
@@ -335,8 +347,10 @@ linalg::GenericOp merge(RewriterBase &rewriter, const MergeSite &site,
   return merged;
 }
 
-/// The first producer `consumer` can merge with, if any, and where.
-MergeSite findProducer(linalg::LinalgOp consumer, DominanceInfo &dominance) {
+/// The first producer `consumer` can merge with, if any, and where. Without
+/// `reductions`, only elementwise loops merge.
+MergeSite findProducer(linalg::LinalgOp consumer, DominanceInfo &dominance,
+                       bool reductions) {
   MergeSite site;
   if (!isFusableLoop(consumer))
     return site;
@@ -347,10 +361,13 @@ MergeSite findProducer(linalg::LinalgOp consumer, DominanceInfo &dominance) {
     });
     if (!producer || producesInit ||
         producer->getBlock() != consumer->getBlock() ||
-        !isFusableLoop(producer) || !sameIterationSpace(producer, consumer) ||
+        !isFusableLoop(producer) || (!reductions && !isElementwise(producer)) ||
+        !sameIterationSpace(producer, consumer) ||
         !readsResultsElementwise(consumer, producer))
       continue;
-    if (otherUsersFollow(producer, consumer)) {
+    // At the consumer's place the producer's payload moves down to it.
+    if (otherUsersFollow(producer, consumer) &&
+        !payloadTouchesMemory(producer)) {
       site.producer = producer;
       site.at = consumer;
       return site;
@@ -426,7 +443,7 @@ LogicalResult mlir::coco::fuseElementwise(RewriterBase &rewriter,
   DominanceInfo dominance(root);
   for (linalg::LinalgOp consumer : consumers) {
     while (true) {
-      MergeSite site = findProducer(consumer, dominance);
+      MergeSite site = findProducer(consumer, dominance, reductions);
       if (!site.producer)
         break;
       consumer = merge(rewriter, site, consumer);

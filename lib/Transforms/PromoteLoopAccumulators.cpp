@@ -68,11 +68,13 @@ accessesIn(scf::ForOp loop, Value buffer) {
 /// Carries each promotable accumulator of `loop` through it (the loop is
 /// replaced by one with more iteration arguments when there is one).
 void promote(RewriterBase &rewriter, scf::ForOp loop) {
-  // The buffers loaded in the body that are 0-d and have no alias.
+  // The buffers loaded in the body that are 0-d, made before the loop (the
+  // first value is loaded there) and have no alias.
   SmallVector<Value> buffers;
   for (Operation &op : loop.getBody()->without_terminator())
     if (auto load = dyn_cast<memref::LoadOp>(op))
       if (load.getMemRefType().getRank() == 0 &&
+          loop.isDefinedOutsideOfLoop(load.getMemRef()) &&
           !llvm::is_contained(buffers, load.getMemRef()) &&
           hasNoAlias(load.getMemRef()))
         buffers.push_back(load.getMemRef());

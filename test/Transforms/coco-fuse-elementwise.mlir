@@ -520,21 +520,25 @@ func.func @two_norms_one_loop(%x: tensor<?xf32>, %n: index) -> (tensor<?xf32>, t
   return %v, %su, %sv, %sx : tensor<?xf32>, tensor<f64>, tensor<f64>, tensor<f64>
 }
 
-// Not merged: a loop reading the accumulator of the loop it would join (it
-// is complete only after that loop), a reduction whose operand another op
-// reads before it (the merged loop would come too late for that op; the
-// reduction's init, a linalg.fill, is not moved up), and a reduction over
-// one dim of two (its result is not a scalar).
+// Not merged: a loop reading the accumulator of the loop it would join
+// (broadcast to every iteration; it is complete only after that loop), and
+// a reduction over one dim of two (its result is not a scalar).
 // CHECK-LABEL: func @reductions_left_alone
 // CHECK: %[[F:.*]]:2 = linalg.generic
 // CHECK-SAME: iterator_types = ["reduction"]
 // CHECK: linalg.generic
 // CHECK-SAME: iterator_types = ["parallel"]
 // CHECK-SAME: ins(%[[F]]#0, %[[F]]#1 : tensor<8xf32>, tensor<f64>)
+// A reduction whose operand another op reads before it moves up to the
+// loop, with its initial value (the fill): the other op reads the merged
+// loop's result.
 // CHECK-LABEL: func @reduction_after_other_user
-// CHECK: linalg.generic
-// CHECK: tensor.extract
-// CHECK: linalg.reduce
+// CHECK: linalg.fill
+// CHECK: %[[M:.*]]:2 = linalg.generic
+// CHECK-SAME: iterator_types = ["reduction"]
+// CHECK: tensor.extract %[[M]]#0
+// CHECK-NOT: linalg.reduce
+// CHECK: return %{{.*}}, %[[M]]#1
 // CHECK-LABEL: func @partial_reduction
 // CHECK: linalg.generic
 // CHECK: linalg.reduce
@@ -602,4 +606,63 @@ func.func @partial_reduction(%x: tensor<4x8xf32>) -> tensor<4xf32> {
       linalg.yield %s : f32
     }
   return %rows : tensor<4xf32>
+}
+
+// A reduction over both dims of a 2-D loop joins it (both loops become
+// reductions).
+// CHECK-LABEL: func @full_reduction_2d
+// CHECK: %[[F:.*]] = linalg.generic
+// CHECK-SAME: iterator_types = ["reduction", "reduction"]
+// CHECK-SAME: ins(%arg0 : tensor<4x8xf32>) outs(%{{.*}} : tensor<f32>)
+// CHECK: arith.negf
+// CHECK: arith.addf
+// CHECK-NOT: linalg.reduce
+// CHECK: return %[[F]]
+func.func @full_reduction_2d(%x: tensor<4x8xf32>) -> tensor<f32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<4x8xf32>
+  %u = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>], iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<4x8xf32>) outs(%e : tensor<4x8xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %r = arith.negf %a : f32
+    linalg.yield %r : f32
+  } -> tensor<4x8xf32>
+  %re = tensor.empty() : tensor<f32>
+  %init = linalg.fill ins(%zero : f32) outs(%re : tensor<f32>) -> tensor<f32>
+  %sum = linalg.reduce ins(%u : tensor<4x8xf32>) outs(%init : tensor<f32>) dimensions = [0, 1]
+    (%in: f32, %acc: f32) {
+      %s = arith.addf %acc, %in : f32
+      linalg.yield %s : f32
+    }
+  return %sum : tensor<f32>
+}
+
+// reductions=false: an elementwise loop does not merge into a loop that
+// already accumulates (input made with reductions on).
+// APART-LABEL: func @into_accumulating_loop
+// APART: linalg.generic
+// APART-SAME: iterator_types = ["reduction"]
+// APART: linalg.generic
+// APART-SAME: iterator_types = ["parallel"]
+// CHECK-LABEL: func @into_accumulating_loop
+// CHECK: linalg.generic
+// CHECK-SAME: iterator_types = ["reduction"]
+// CHECK-NOT: linalg.generic
+func.func @into_accumulating_loop(%x: tensor<8xf32>, %acc: tensor<f64>) -> (tensor<f64>, tensor<8xf32>) {
+  %e = tensor.empty() : tensor<8xf32>
+  %u:2 = linalg.generic {indexing_maps = [#id, #id, #to_scalar], iterator_types = ["reduction"]}
+      ins(%x : tensor<8xf32>) outs(%e, %acc : tensor<8xf32>, tensor<f64>) {
+  ^bb0(%a: f32, %o: f32, %s: f64):
+    %n = arith.negf %a : f32
+    %w = arith.extf %a : f32 to f64
+    %t = arith.addf %s, %w : f64
+    linalg.yield %n, %t : f32, f64
+  } -> (tensor<8xf32>, tensor<f64>)
+  %v = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
+      ins(%u#0 : tensor<8xf32>) outs(%e : tensor<8xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %r = arith.mulf %a, %a : f32
+    linalg.yield %r : f32
+  } -> tensor<8xf32>
+  return %u#1, %v : tensor<f64>, tensor<8xf32>
 }

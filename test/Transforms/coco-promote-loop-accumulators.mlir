@@ -85,9 +85,11 @@ func.func @nested_and_two(%x: memref<4x8xf32>) -> (f32, f32) {
 // -----
 
 // Left in memory: a buffer the function receives (another argument may be
-// it), a buffer with a view (the view may be accessed in the loop), a
-// buffer stored twice or stored before it is loaded in the loop, and one
-// accessed inside a nested region of the body.
+// it), a buffer with a view (the view may be accessed in the loop) or cast
+// to an LLVM struct (as convert-coco-to-llvm passes a collective's buffer),
+// a buffer stored twice or stored before it is loaded in the loop, one
+// accessed inside a nested region of the body, and one made in the body
+// (no value of it before the loop).
 // CHECK-LABEL: func @left_alone
 // CHECK-NOT: iter_args
 // CHECK: return
@@ -135,6 +137,22 @@ func.func @left_alone(%arg: memref<f32>, %x: memref<16xf32>, %c: i1) {
       memref.store %s, %nested[] : memref<f32>
     }
   }
+  %passed = memref.alloc() : memref<f32>
+  %desc = builtin.unrealized_conversion_cast %passed : memref<f32> to !llvm.struct<(ptr, ptr, i64)>
+  scf.for %i = %c0 to %c16 step %c1 {
+    %v = memref.load %x[%i] : memref<16xf32>
+    %o = memref.load %passed[] : memref<f32>
+    %s = arith.addf %o, %v : f32
+    memref.store %s, %passed[] : memref<f32>
+  }
+  scf.for %i = %c0 to %c16 step %c1 {
+    %inside = memref.alloca() : memref<f32>
+    %v = memref.load %x[%i] : memref<16xf32>
+    %o = memref.load %inside[] : memref<f32>
+    %s = arith.addf %o, %v : f32
+    memref.store %s, %inside[] : memref<f32>
+  }
+  memref.dealloc %passed : memref<f32>
   memref.dealloc %viewed : memref<f32>
   memref.dealloc %twice : memref<f32>
   memref.dealloc %first : memref<f32>

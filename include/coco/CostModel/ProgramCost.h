@@ -47,6 +47,11 @@ struct Lowering {
   /// all_to_all skipping a rank's own block; its sum moves into the loop).
   /// (false: only marked ones, kFuseReduceScatterAttr).
   bool fuseReduceScatter = false;
+  /// coco-fuse-elementwise{reductions}: a reduction to a scalar of a
+  /// loop's value is summed in that loop (coco-lower-to-cpu); false: it is
+  /// a loop (a kernel) of its own that reads the value back
+  /// (coco-lower-to-gpu).
+  bool fuseReductions = true;
 };
 
 /// The predicted time of one call of `function` on `worldRanks` ranks ('?'

@@ -404,6 +404,44 @@ TEST(CostModel, PricesLoopsSeparatedByANorm) {
   mlir::FailureOr<Estimate> estimate = mlir::coco::cost::estimate(lamb, m, 2);
   ASSERT_TRUE(mlir::succeeded(estimate));
   EXPECT_NEAR(estimate->loops, (5 * 4096 + 4) / 2e9, 1e-15);
+  // As coco-lower-to-gpu lowers (fuse-reductions=false): the norm is a
+  // kernel of its own, which loads u after loop 1 stored it: 6 * 4 KiB.
+  Lowering apart;
+  apart.fuseReductions = false;
+  estimate = mlir::coco::cost::estimate(lamb, m, 2, apart);
+  ASSERT_TRUE(mlir::succeeded(estimate));
+  EXPECT_NEAR(estimate->loops, (6 * 4096 + 4) / 2e9, 1e-15);
+}
+
+TEST(CostModel, PricesReductionsThatStayApart) {
+  // A reduction over one dim of two (rows of u = g * g) does not join u's
+  // loop: loop 1 loads g and stores u (8 KiB each), the reduction loads u
+  // and stores its 16 rows (64 B). A norm of a parameter (w, which no loop
+  // makes) is a loop of its own loading w: 4 KiB (+ its 4-byte result).
+  Program rows(R"mlir(
+    coco.grid @dp(shape = [2])
+    func.func @rows(%g: !coco.dtensor<16x128xf32, replicated on @dp>) {
+      %u = coco.mul %g, %g : !coco.dtensor<16x128xf32, replicated on @dp>, !coco.dtensor<16x128xf32, replicated on @dp>
+      %r = coco.reduce sum %u dims [1] : !coco.dtensor<16x128xf32, replicated on @dp>
+      return
+    })mlir");
+  ASSERT_TRUE(rows.module);
+  mlir::FailureOr<Estimate> estimate =
+      mlir::coco::cost::estimate(rows.function(), model(), 2);
+  ASSERT_TRUE(mlir::succeeded(estimate));
+  EXPECT_NEAR(estimate->loops, (3 * 8192 + 64) / 2e9, 1e-15);
+
+  Program parameter(R"mlir(
+    coco.grid @dp(shape = [2])
+    func.func @norm(%w: !coco.dtensor<1024xf32, replicated on @dp>) -> f32 {
+      %n = coco.norm %w : !coco.dtensor<1024xf32, replicated on @dp>
+      %s = coco.extract %n : !coco.dtensor<f32, replicated on @dp> -> f32
+      return %s : f32
+    })mlir");
+  ASSERT_TRUE(parameter.module);
+  estimate = mlir::coco::cost::estimate(parameter.function(), model(), 2);
+  ASSERT_TRUE(mlir::succeeded(estimate));
+  EXPECT_NEAR(estimate->loops, (4096 + 4) / 2e9, 1e-15);
 }
 
 TEST(CostModel, PricesAReductionsChainBeyondItsTraffic) {

@@ -200,7 +200,8 @@ struct CocoAutoschedulePass
       return success();
     });
     double total = 0;
-    cost::Lowering lowering{fuseElementwise, overlapChunks, fuseReduceScatter};
+    cost::Lowering lowering{fuseElementwise, overlapChunks, fuseReduceScatter,
+                            fuseReductions};
     for (auto function : module.getOps<func::FuncOp>()) {
       if (function.isExternal())
         continue;

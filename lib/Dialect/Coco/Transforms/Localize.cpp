@@ -613,12 +613,14 @@ Value combine(OpBuilder &b, Location loc, ReductionKind kind, Value acc,
   default:
     if (!isa<FloatType>(acc.getType()))
       return arith::AddIOp::create(b, loc, acc, x);
-    // The sum is in f64 (buildReduction), so the order of its additions
-    // changes it by about n * 2^-53 relative: far below the f32 result's
-    // rounding. `reassoc` lets LLVM keep several partial sums in vector
-    // lanes; without it, every element waits for the previous addition
-    // (4 cycles of latency each: LAMB's two norms of 16M parameters took
-    // most of its step).
+    // The sum is in f64 (buildReduction), so for f32, f16 and bf16 data the
+    // order of its additions changes it by about n * 2^-53 relative: far
+    // below the result's rounding to its type. (An f64 sum moves by about
+    // as much as its own rounding: results may differ in the last bits
+    // between machines whose vectors differ.) `reassoc` lets LLVM keep several
+    // partial sums in vector lanes; without it, every element waits for the
+    // previous addition (4 cycles of latency each: LAMB's two norms of 16M
+    // parameters took most of its step).
     return arith::AddFOp::create(b, loc, acc, x, arith::FastMathFlags::reassoc);
   }
 }

@@ -30,8 +30,8 @@ struct CocoPredictPass
     for (auto function : module.getOps<func::FuncOp>()) {
       if (function.isExternal() || !function.isPublic())
         continue;
-      cost::Lowering lowering{fuseElementwise, overlapChunks,
-                              fuseReduceScatter};
+      cost::Lowering lowering{fuseElementwise, overlapChunks, fuseReduceScatter,
+                              fuseReductions};
       FailureOr<cost::Estimate> estimate = cost::estimate(
           function, model, std::max<int64_t>(1, ranks), lowering);
       if (failed(estimate))

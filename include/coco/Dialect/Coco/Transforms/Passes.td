@@ -139,7 +139,11 @@ def CocoAutoschedulePass : Pass<"coco-autoschedule", "ModuleOp"> {
            "price as the pipeline will lower: matmul + collective pairs "
            "overlapped in this many chunks">,
     Option<"fuseReduceScatter", "fuse-reduce-scatter", "bool", "false",
-           "price as the pipeline will lower: reduce_scatter by all_to_all">
+           "price as the pipeline will lower: reduce_scatter by all_to_all">,
+    Option<"fuseReductions", "fuse-reductions", "bool", "true",
+           "price as the pipeline will lower: a norm summed in the loop of "
+           "its operand (coco-lower-to-cpu; false: in a loop or kernel of "
+           "its own, as coco-lower-to-gpu)">
   ];
 }
 
@@ -164,7 +168,11 @@ def CocoPredictPass : Pass<"coco-predict", "ModuleOp"> {
            "as the pipeline option: matmul + collective pairs overlapped in"
            " this many chunks">,
     Option<"fuseReduceScatter", "fuse-reduce-scatter", "bool", "false",
-           "as the pipeline option: reduce_scatter exchanges by all_to_all">
+           "as the pipeline option: reduce_scatter exchanges by all_to_all">,
+    Option<"fuseReductions", "fuse-reductions", "bool", "true",
+           "as the pipeline lowers: a norm summed in the loop of its operand "
+           "(coco-lower-to-cpu; false: a loop or kernel of its own, as "
+           "coco-lower-to-gpu)">
   ];
 }
 
