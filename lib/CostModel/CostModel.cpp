@@ -3,6 +3,7 @@
 #include "coco/CostModel/CostModel.h"
 
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/MemoryBuffer.h"
 
@@ -118,9 +119,14 @@ Line Line::fit(std::vector<std::pair<double, double>> points) {
 }
 
 /// The element types a measured line may be for: the runtime's names.
+/// The runtime's element types (the one table, CocoElementTypes.def).
+static constexpr const char *kElementTypeNames[] = {
+#define COCO_ELEMENT_TYPE(KIND, NAME, CODE, BYTES, STORAGE) NAME,
+#include "coco/Runtime/CocoElementTypes.def"
+};
+
 static bool isElementTypeName(StringRef name) {
-  return llvm::is_contained({"f32", "f64", "f16", "bf16", "i8", "i32", "i64"},
-                            name);
+  return llvm::is_contained(kElementTypeNames, name);
 }
 
 /// The lines of a "collectives" object: collective -> list of
@@ -174,9 +180,9 @@ static llvm::Error parseLines(const llvm::json::Object &measured,
       if (const llvm::json::Value *type = object->get("element_type")) {
         std::optional<StringRef> name = type->getAsString();
         if (!name || !isElementTypeName(*name))
-          return failure(where +
-                         "'s 'element_type' must be one of f32, f64, f16, "
-                         "bf16, i8, i32, i64");
+          return failure(where + "'s 'element_type' must be one of " +
+                         llvm::join(std::begin(kElementTypeNames),
+                                    std::end(kElementTypeNames), ", "));
         if (!byElementType)
           return failure(where + " cannot have an 'element_type'");
         lines = &(*byElementType)[name->str()];
