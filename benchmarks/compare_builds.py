@@ -13,11 +13,15 @@ large as most changes, does not enter the ratios.
         --workloads lamb,lamb-mixed --size 16777216 --launches 2
 
 Prints, per launch and schedule, the old and new medians and old/new.
+The first entry of each repetition runs after the last one's cache state
+and measured up to 1.21x slower than the same code elsewhere in the order
+(an A/A run of SGD, 2026-12-04): it is the eager step, the entries of a
+schedule follow each other, and schedules of identical code give the noise
+floor (0.95-1.02x for the others in that run).
 """
 import argparse
 import csv
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -28,45 +32,6 @@ import run_benchmarks as rb  # noqa: E402
 
 def sh(cmd):
     return subprocess.run(cmd, check=True, stdout=subprocess.PIPE, text=True).stdout
-
-
-def build(kinds, n, ranks, work, builds):
-    """One executable with an entry per (build, workload, schedule)."""
-    objects, funcs, entries, grid = [], [], [], None
-    for tag, bindir in builds:
-        for kind in kinds:
-            source = rb.workload_source(kind, n, ranks)
-            function = re.search(r"func\.func @(\w+)", source).group(1)
-            for variant, passes, pipeline in rb.variants(kind):
-                if variant == "eager":
-                    continue
-                name = tag + "_" + rb.entry_name(variant, kind)
-                entries.append(name)
-                path = os.path.join(work, f"{name}.mlir")
-                with open(path, "w") as f:
-                    f.write(source.replace(f"@{function}(", f"@{name}("))
-                # The host main is generated from the scheduled function
-                # (the same for both builds: schedules are global view).
-                lines = sh([os.path.join(rb.BIN, "coco-opt"), path, *passes]).rstrip().splitlines()
-                grid = next(l for l in lines if "coco.grid" in l)
-                lines = [l for l in lines if not l.strip().startswith("coco.grid")]
-                start = next(i for i, l in enumerate(lines) if l.strip().startswith("func.func"))
-                funcs.append("\n".join(lines[start:-1]))
-                obj = os.path.join(work, f"{name}.o")
-                sh([os.path.join(bindir, "coco-compile"), path, "--emit=obj", "-o", obj,
-                    "--pipeline", pipeline] + [f"--pre-pass={p}" for p in passes])
-                objects.append(obj)
-    merged = os.path.join(work, "all.mlir")
-    with open(merged, "w") as f:
-        f.write("module {\n" + grid + "\n" + "\n".join(funcs) + "\n}\n")
-    main_cpp = os.path.join(work, "main.cpp")
-    sh([os.path.join(rb.BIN, "coco-translate"), "--coco-to-cpp-main",
-        f"--coco-entry={','.join(entries)}", merged, "-o", main_cpp])
-    exe = os.path.join(work, "compare")
-    lib = os.path.join(rb.BUILD, "lib")
-    sh(["c++", "-O2", "-std=c++17", f"-I{rb.ROOT}/include", main_cpp, *objects, "-o", exe,
-        f"-L{lib}", "-lCocoHost", "-lCocoRuntime", f"-Wl,-rpath,{lib}", "-lm"])
-    return exe
 
 
 def main():
@@ -82,19 +47,20 @@ def main():
     args = parser.parse_args()
     if not os.path.isfile(os.path.join(args.old_bin, "coco-compile")):
         sys.exit(f"compare_builds: no coco-compile in {args.old_bin}")
-    work = tempfile.mkdtemp(prefix="coco-compare-")
-    exe = build(args.workloads.split(","), args.size, args.ranks, work,
-                [("old", args.old_bin), ("new", rb.BIN)])
-    for launch in range(1, args.launches + 1):
-        out = os.path.join(work, f"launch{launch}.csv")
-        sh(rb.launcher(args.ranks) + [exe, "--quiet", "--iters", str(args.iters), "--csv", out])
-        times = {row[0]: float(row[2]) for row in csv.reader(open(out))}
-        for name, old in times.items():
-            if name.startswith("old_"):
-                new = times["new_" + name[4:]]
-                print(f"launch {launch}  {name[4:]:32s} old {old:8.3f} ms  new {new:8.3f} ms"
-                      f"  old/new {old / new:.2f}x")
-
+    for kinds in rb.group_workloads(args.workloads.split(",")):
+        work = tempfile.mkdtemp(prefix="coco-compare-")
+        exe = rb.build_program(kinds, args.size, args.ranks, work,
+                               builds=(("old_", args.old_bin), ("new_", rb.BIN)))
+        for launch in range(1, args.launches + 1):
+            out = os.path.join(work, f"launch{launch}.csv")
+            sh(rb.launcher(args.ranks) + [exe, "--quiet", "--iters", str(args.iters),
+                                          "--csv", out])
+            times = {row[0]: float(row[2]) for row in csv.reader(open(out))}
+            for name, old in times.items():
+                if name.startswith("old_"):
+                    new = times["new_" + name[4:]]
+                    print(f"{'+'.join(kinds)} launch {launch}  {name[4:]:28s} old {old:8.3f} ms"
+                          f"  new {new:8.3f} ms  old/new {old / new:.2f}x")
 
 if __name__ == "__main__":
     main()

@@ -67,6 +67,14 @@ STATE = {"sgd": ["b"], "adam": ["m", "v"], "lamb": ["m", "v"]}
 MIXED = "-mixed"
 
 
+def group_workloads(workloads):
+    """The executables to build: each workload, with its mixed-precision
+    step where both are requested (interleaved in one launch; their entry
+    names differ by prefix, those of two workloads do not)."""
+    return [[k] + ([k + MIXED] if k + MIXED in workloads else []) for k in workloads
+            if not (k.endswith(MIXED) and base_kind(k) in workloads)]
+
+
 def base_kind(kind):
     """sgd for sgd-mixed: the f32 step a mixed-precision one is compared with."""
     return kind[:-len(MIXED)] if kind.endswith(MIXED) else kind
@@ -307,19 +315,27 @@ def workload_source(kind, n, ranks):
     return source.replace("coco.grid @dp(shape = [?])", f"coco.grid @dp(shape = [{ranks}])")
 
 
-def build_program(kinds, n, ranks, work, target="cpu", scheduled_sources=None):
+def build_program(kinds, n, ranks, work, target="cpu", scheduled_sources=None,
+                  builds=(("", BIN),), skip=()):
     """One executable with an entry per schedule of every workload in
     `kinds` (an f32 step and its mixed-precision one share one, so that
     they are interleaved); target gpu: every schedule's pipeline is
     coco-lower-to-gpu with the same options, linked with libCocoRuntimeGPU.
     scheduled_sources[(kind, variant)] gets (source path, schedule passes,
-    pipeline): what the cost model prices."""
+    pipeline): what the cost model prices. builds: (entry prefix, directory
+    of the coco-compile that compiles those entries), one set of entries
+    each, a schedule's next to each other (compare_builds.py: an old build
+    against this one); schedules named in `skip` are left out."""
     objects, funcs, entries, grid = [], [], [], None
     for kind in kinds:
         source = workload_source(kind, n, ranks)
         function = re.search(r"func\.func @(\w+)", source).group(1)
-        for variant, passes, pipeline in variants(kind):
-            name = entry_name(variant, kind)
+        # Each schedule's builds next to each other in the interleaving.
+        for (variant, passes, pipeline), (prefix, bindir) in [
+                (v, b) for v in variants(kind) for b in builds]:
+            if variant in skip:
+                continue
+            name = prefix + entry_name(variant, kind)
             entries.append(name)
             path = os.path.join(work, f"{name}.mlir")
             with open(path, "w") as f:
@@ -337,7 +353,7 @@ def build_program(kinds, n, ranks, work, target="cpu", scheduled_sources=None):
             obj = os.path.join(work, f"{name}.o")
             if target == "gpu":
                 pipeline = pipeline.replace("coco-lower-to-cpu", "coco-lower-to-gpu")
-            sh([os.path.join(BIN, "coco-compile"), path, "--emit=obj", "-o", obj,
+            sh([os.path.join(bindir, "coco-compile"), path, "--emit=obj", "-o", obj,
                 "--target", target, "--pipeline", pipeline] + [f"--pre-pass={p}" for p in passes])
             objects.append(obj)
     merged = os.path.join(work, "all.mlir")
@@ -398,12 +414,7 @@ def main():
     os.environ.setdefault("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
     os.makedirs(args.out, exist_ok=True)
     sizes = [parse_size(s) for s in args.sizes.split(",")]
-    # A job is one executable: a workload, and its mixed-precision step
-    # where both are requested (interleaved in one launch).
-    workloads = args.workloads.split(",")
-    grouped = [[k] + ([k + MIXED] if k + MIXED in workloads else []) for k in workloads
-               if not (k.endswith(MIXED) and base_kind(k) in workloads)]
-    jobs = [(n, kinds) for n in sizes for kinds in grouped]
+    jobs = [(n, kinds) for n in sizes for kinds in group_workloads(args.workloads.split(","))]
     jobs += [(int(b), ["layer"]) for b in args.layer_batches.split(",") if b]
     jobs += [(int(b), ["pipeline"]) for b in args.pipeline_batches.split(",") if b]
     rows = []

@@ -376,10 +376,8 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
         // once (g * g reads g once). A reduction of a value of the loop
         // joins the loop (coco-fuse-elementwise's accumulators); one of
         // anything else (a parameter's norm) is a loop of its own.
-        if (lowering.fuseElementwise && lowering.fuseReductions && reduction &&
-            joinsLoop(op) && fromLoop && levelOf(operand) == level)
-          continue;
-        if (lowering.fuseElementwise && !reduction && fromLoop &&
+        bool inLoop = !reduction || (lowering.fuseReductions && joinsLoop(op));
+        if (lowering.fuseElementwise && inLoop && fromLoop &&
             levelOf(operand) == level)
           continue;
         if (lowering.fuseElementwise && !reduction &&

@@ -82,18 +82,15 @@ bool hasAccumulator(linalg::LinalgOp op) {
 }
 
 /// Whether `consumer` reads every result of `producer` it uses with the
-/// identity map (element i of the result at iteration i). A producer's
-/// accumulator is never read so: it is complete only after the loop.
+/// identity map (element i of the result at iteration i). Never a
+/// producer's accumulator, which is complete only after the loop: a 0-d
+/// value is read with the identity only by a 0-d loop, whose space is not
+/// the producer's (sameIterationSpace).
 bool readsResultsElementwise(linalg::LinalgOp consumer,
                              linalg::GenericOp producer) {
   return llvm::all_of(consumer.getDpsInputOperands(), [&](OpOperand *input) {
-    auto result = dyn_cast<OpResult>(input->get());
-    if (!result || result.getOwner() != producer.getOperation())
-      return true;
-    return consumer.getMatchingIndexingMap(input).isIdentity() &&
-           !isAccumulator(
-               producer,
-               producer.getDpsInitsMutable()[result.getResultNumber()]);
+    return input->get().getDefiningOp() != producer.getOperation() ||
+           consumer.getMatchingIndexingMap(input).isIdentity();
   });
 }
 
