@@ -3,6 +3,7 @@
 usage: check_profile.py PROFILE.json RANKS [ELEMENT_TYPE,...]
 """
 import json
+import os
 import sys
 
 COLLECTIVES = ("all_reduce", "reduce_scatter", "all_gather", "broadcast", "reduce",
@@ -51,7 +52,13 @@ def main():
         if line is None:
             problems.append(f"no {name} line for {expected} ranks")
         else:
-            check_line(problems, name, line)
+            # More ranks than cores: a rank that busy-polls can be
+            # descheduled for milliseconds inside a 4 KiB collective, longer
+            # than a 1 MiB one takes (3 ranks on 2 cores in CI, 2026-12-04:
+            # latencies of 3.5-9.2 ms and flat fits), so a flat line is all
+            # that can be asked there; every point must still take time.
+            oversubscribed = ranks > (os.cpu_count() or 1)
+            check_line(problems, name, line, positive_slope=not oversubscribed)
         # The lines of each other element type: every collective but
         # send_recv, on all the ranks; and no type the caller did not ask for.
         typed = {l["element_type"] for l in lines if "element_type" in l}
