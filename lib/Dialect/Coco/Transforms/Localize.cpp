@@ -93,6 +93,13 @@ public:
     if (size) {
       Value offset;
       for (auto [axis, levelSize] : llvm::zip_equal(axes, levelSizes)) {
+        // An axis of one rank adds nothing: with no rank term the slice of
+        // a one-rank grid is the whole tensor at offset 0, so the update
+        // writes its parameter in place (with the term, an H200 ran
+        // RS-C-AG of Adam on one rank 2.3x slower than AR-C: the update
+        // went through a temporary and a copy per gathered state).
+        if (gridShape(grid)[axis] == 1)
+          continue;
         Value rank = AxisRankOp::create(b, loc, grid.getValue(), axis);
         Value term = arith::MulIOp::create(
             b, loc, rank, arith::ConstantIndexOp::create(b, loc, levelSize));
@@ -100,6 +107,8 @@ public:
                      ? arith::AddIOp::create(b, loc, offset, term).getResult()
                      : term;
       }
+      if (!offset)
+        return {b.getIndexAttr(0), b.getIndexAttr(*size)};
       return {offset, b.getIndexAttr(*size)};
     }
     auto local = LocalBlockOp::create(

@@ -38,3 +38,28 @@ func.func @dynamic_axis(%g: !coco.dtensor<8xf32, local on @any>) -> !coco.dtenso
   %ar = coco.all_reduce sum %g : !coco.dtensor<8xf32, local on @any>
   return %ar : !coco.dtensor<8xf32, replicated on @any>
 }
+
+// A slice along an axis of one rank is the whole tensor at offset 0: no
+// rank term (which would hide from coco-update-in-place that an update of
+// the slice writes its parameter where it reads it). On a 2-D grid only
+// the axis of more than one rank adds a term.
+coco.grid @one_by_two(shape = [1, 2])
+// CHECK-LABEL: func @slice_one_rank
+// CHECK-SAME: (%[[W:[^:]*]]: tensor<8x4xf32>
+// CHECK-NOT: coco.axis_rank
+// CHECK: tensor.extract_slice %[[W]][0, 0] [8, 4] [1, 1] : tensor<8x4xf32> to tensor<8x4xf32>
+func.func @slice_one_rank(%w: !R) -> !S0 {
+  %s = coco.slice %w dim 0 : !R
+  return %s : !S0
+}
+// CHECK-LABEL: func @slice_two_axes
+// CHECK-NOT: coco.axis_rank @one_by_two[0]
+// CHECK: %[[RANK:.*]] = coco.axis_rank @one_by_two[1]
+// CHECK-NOT: coco.axis_rank
+// CHECK: %[[OFFSET:.*]] = arith.muli %[[RANK]], %c4
+// CHECK: tensor.extract_slice %{{.*}}[%[[OFFSET]], 0] [4, 4] [1, 1]
+func.func @slice_two_axes(%w: !coco.dtensor<8x4xf32, replicated on @one_by_two>)
+    -> !coco.dtensor<8x4xf32, [sliced<0>, sliced<0>] on @one_by_two> {
+  %s = coco.slice %w dim 0 along [0, 1] : !coco.dtensor<8x4xf32, replicated on @one_by_two>
+  return %s : !coco.dtensor<8x4xf32, [sliced<0>, sliced<0>] on @one_by_two>
+}
