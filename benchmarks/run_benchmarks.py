@@ -31,6 +31,7 @@ usage: run_benchmarks.py [--ranks 2] [--sizes 1M,4M,16M]
 Prints a table per workload, writes results.csv, results.md and results.png.
 """
 import argparse
+import contextlib
 import csv
 import os
 import re
@@ -80,6 +81,13 @@ def base_kind(kind):
     return kind[:-len(MIXED)] if kind.endswith(MIXED) else kind
 # The layer's sizes: B x S x H activations, the --sizes value picks B.
 LAYER_S, LAYER_H = 1024, 1024
+
+
+# In a --keep folder: the cost model's time of each kept program's
+# schedules (workload,n,schedule,ms), for a --prebuilt run's predicted column.
+PREDICTED_CSV = "predicted.csv"
+# One line of coco-raw-collectives(-gpu): NAME,ELEMENTS,MILLISECONDS.
+RAW_LINE = re.compile(r"([a-z_]+),\d+,([0-9.eE+-]+)")
 
 
 def sh(cmd, **kw):
@@ -172,7 +180,8 @@ def torch_cpu_comparison(rows):
     matmul throughput on the layer's shape."""
     lines = []
     for kind, elements in sorted({(r["workload"], r["elements"]) for r in rows
-                                  if r["schedule"].startswith("torch ")}):
+                                  if r["schedule"].startswith("torch ")
+                                  and r["target"] == "cpu"}):
         here = [r for r in rows if r["workload"] == kind and r["elements"] == elements]
         steps = [r for r in here if r["schedule"].startswith("torch ")
                  and r["schedule"] != TORCH_MATMUL]
@@ -443,10 +452,18 @@ def main():
             if kind != "pipeline" and elements not in raw_by_elements and not args.build_only:
                 raw = {}
                 raw_tool = os.path.join(args.prebuilt or BIN, raw_tool_name)
-                for line in sh(launcher(ranks) + [raw_tool,
-                                         str(elements), str(args.iters)]).splitlines():
-                    what, _, ms = line.split(",")
-                    raw[what] = float(ms)
+                printed = sh(launcher(ranks) + [raw_tool, str(elements), str(args.iters)])
+                # Its lines are NAME,ELEMENTS,MS; the launcher's own chatter (the
+                # lent GPU machine's PMIx warns about compression on stderr,
+                # which sh() merges) is skipped.
+                for line in printed.splitlines():
+                    match = RAW_LINE.fullmatch(line.strip())
+                    if match:
+                        raw[match[1]] = float(match[2])
+                missing = {"copy", "all_reduce", "reduce_scatter", "all_gather"} - raw.keys()
+                if missing:
+                    sys.exit(f"error: {raw_tool_name} printed no {', '.join(sorted(missing))} "
+                             f"line:\n{printed}")
                 raw_by_elements[elements] = raw
             if args.prebuilt:
                 exe = os.path.join(args.prebuilt, program_name(kinds, n))
@@ -457,12 +474,29 @@ def main():
                 exe = build_program(kinds, n, ranks, work, args.target, scheduled_sources)
             if args.keep:
                 os.makedirs(args.keep, exist_ok=True)
+                if (n, kinds) == jobs[0]:  # a fresh file of predictions
+                    with contextlib.suppress(FileNotFoundError):
+                        os.remove(os.path.join(args.keep, PREDICTED_CSV))
                 shutil.copy(exe, args.keep)
                 shutil.copy(os.path.join(BIN, raw_tool_name), args.keep)
             if args.build_only:
                 count = sum(len(variants(k)) for k in kinds)
                 print(f"built {'+'.join(kinds)} {n}: {count} schedules in {os.path.basename(exe)}")
+                # The model's times travel with the programs (the GPU
+                # machine has no coco-opt): --prebuilt reads them back.
+                if args.profile and args.keep and ranks == args.ranks:
+                    with open(os.path.join(args.keep, PREDICTED_CSV), "a", newline="") as f:
+                        writer = csv.writer(f)  # schedule names hold commas
+                        for (k, variant), (path, passes, pipeline) in scheduled_sources.items():
+                            writer.writerow([k, n, variant,
+                                             predict_ms(path, passes, pipeline, ranks,
+                                                        args.profile, args.target)])
                 continue
+            if args.prebuilt and os.path.exists(os.path.join(args.prebuilt, PREDICTED_CSV)):
+                with open(os.path.join(args.prebuilt, PREDICTED_CSV), newline="") as f:
+                    for k, size, variant, ms in csv.reader(f):
+                        if int(size) == n and k in kinds:
+                            predictions[k, variant] = float(ms)
             # The cost model's time of each schedule, for the jobs on
             # --ranks (the pipeline layer's 4 ranks are left unpredicted,
             # as before per-launch calibrations).

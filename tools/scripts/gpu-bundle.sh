@@ -11,7 +11,11 @@
 # Contents: bin/ the three optimizer steps built for the GPU, the GPU
 # runtime's GoogleTest binary, the raw-collectives tool and one CPU program
 # (a smoke test of the carried MPI); layer/ the tensor-parallel layer under
-# every schedule; bench/ the benchmark programs (Adam at 16M..1G elements,
+# every schedule; mixed/ the four mixed-precision steps under every unfused
+# schedule; bench/ the benchmark programs (Adam and bf16 Adam at 16M..256M
+# elements: one executable holds every schedule's own inputs, 16 bytes per
+# element each, 12 entries, in managed memory, which must stay well under
+# the GPU's 141 GB,
 # the layer at B=2,4,8); lib/ libCocoRuntimeGPU and libCocoRuntime; ompi/
 # Open MPI (orted, its components, help files) and the libraries it needs,
 # relocated with OPAL_PREFIX; py/ and benchmarks/ the numpy checks (with the
@@ -27,13 +31,13 @@ if [ -n "$(ls -A "$OUT")" ] && [ ! -f "$OUT/run.sh" ]; then
   exit 2
 fi
 export PATH=$BUILD/bin:$PATH
-for need in coco-compile coco-raw-collectives-gpu; do
+for need in coco-compile coco-raw-collectives-gpu coco-calibrate-gpu; do
   [ -x "$BUILD/bin/$need" ] || { echo "gpu-bundle: $BUILD/bin/$need is missing: build first (tools/scripts/build.sh all)" >&2; exit 1; }
 done
 [ -f "$BUILD/lib/libCocoRuntimeGPU.so" ] || { echo "gpu-bundle: no libCocoRuntimeGPU (CMake found no CUDA toolkit with NCCL)" >&2; exit 1; }
 
 rm -rf "$OUT"
-mkdir -p "$OUT"/{bin,lib,layer,bench,py,benchmarks,ompi,nd}
+mkdir -p "$OUT"/{bin,lib,layer,mixed,bench,py,benchmarks,ompi,nd}
 
 echo "gpu-bundle: programs"
 for w in sgd adam lamb; do
@@ -50,13 +54,23 @@ coco-compile --target=gpu "$ROOT/test/Integration/NDParallel/hierarchical-adam.m
 coco-compile --target=gpu "$ROOT/test/Integration/NDParallel/dp-tp.mlir" -o "$OUT/nd/dp-tp-scheduled" \
   --pre-pass=--coco-split=axes=0 --pre-pass=--coco-reorder=axes=0 \
   --pre-pass=--coco-shard-state=args=m,v
-cp "$BUILD/test/unittests/Runtime/CocoRuntimeGPUTests" "$BUILD/bin/coco-raw-collectives-gpu" "$OUT/bin/"
+cp "$BUILD/test/unittests/Runtime/CocoRuntimeGPUTests" "$BUILD/bin/coco-raw-collectives-gpu" \
+  "$BUILD/bin/coco-calibrate-gpu" "$OUT/bin/"
+mkdir -p "$OUT/profiles" && cp "$ROOT"/tools/coco-calibrate/profiles/*.json "$OUT/profiles/"
 python3 "$ROOT/test/Integration/lib/check_layer.py" "$ROOT/test/Integration/TensorParallel/layer.mlir" \
   1 "$OUT/layer" gpu build
-python3 "$ROOT/benchmarks/run_benchmarks.py" --target gpu --ranks 1 --sizes 16M,64M,256M,1G \
-  --workloads adam --layer-batches 2,4,8 --build-only --keep "$OUT/bench" >/dev/null
+# The mixed-precision steps (bf16/f16 kernels, NCCL's 16-bit reductions),
+# every unfused schedule, checked against numpy by the same script as on CPUs.
+for w in sgd-mixed adam-mixed adam-mixed-f16 lamb-mixed; do
+  (cd "$ROOT/test/Integration/lib" && python3 check_mixed.py "../DataParallel/$w.mlir" 1 \
+    "$OUT/mixed/$w" --target gpu --mode build >/dev/null)
+  rm -f "$OUT/mixed/$w"/*-mixed-1.mlir
+done
+python3 "$ROOT/benchmarks/run_benchmarks.py" --target gpu --ranks 1 --sizes 16M,64M,256M \
+  --workloads adam,adam-mixed --layer-batches 2,4,8 --build-only --keep "$OUT/bench" \
+  --profile "$ROOT/tools/coco-calibrate/profiles/dgx-h200.json" >/dev/null
 cp "$BUILD"/lib/libCocoRuntimeGPU.so* "$BUILD"/lib/libCocoRuntime.so* "$OUT/lib/"
-cp "$ROOT"/test/Integration/lib/{coco_harness,reference,check_optimizer,check_layer}.py "$OUT/py/"
+cp "$ROOT"/test/Integration/lib/{coco_harness,reference,check_optimizer,check_layer,check_mixed,check_schedules}.py "$OUT/py/"
 # The front end's runner (coco.runner), which the harness and the benchmark
 # driver launch programs with.
 mkdir -p "$OUT/py/coco" && cp "$ROOT"/python/coco/*.py "$OUT/py/coco/"
@@ -77,7 +91,7 @@ done
 SYSLIB=$OUT/ompi/usr/lib/x86_64-linux-gnu
 deps=$(mktemp)
 # (ldd fails on scripts among the executables: their lines are just absent.)
-find "$OUT/ompi" "$OUT/bin" "$OUT/lib" "$OUT/layer" "$OUT/bench" -type f \
+find "$OUT/ompi" "$OUT/bin" "$OUT/lib" "$OUT/layer" "$OUT/mixed" "$OUT/bench" -type f \
     \( -perm -u+x -o -name '*.so*' \) -print0 |
   { xargs -0 ldd 2>/dev/null || true; } | awk '/=> \//{print $3}' | sort -u >"$deps"
 grep -vE '/(libc|libm|libdl|librt|libpthread|libresolv|ld-linux[^/]*|libstdc\+\+|libgcc_s|libcuda|libcudart|libcublas|libcublasLt|libnccl|libCocoRuntime[A-Z]*)\.so' "$deps" |

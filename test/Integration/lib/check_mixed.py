@@ -7,6 +7,17 @@ numpy. The optimizer and the low-precision type (LP below) are the
 workload's.
 
 usage: check_mixed.py WORKLOAD.mlir RANKS[,RANKS...] WORKDIR [--size N]
+                     [--target cpu|gpu] [--mode both|build|run]
+
+--target gpu builds for coco-lower-to-gpu (bf16/f16 kernels, NCCL's
+bf16/f16 reductions) and runs one rank per GPU. The grid stays dynamic
+there: one GPU means one rank, and a static one-rank grid folds every
+collective away, so the NCCL calls would never run; the fused variants need
+a static rank count, so the GPU checks the four unfused ones. --mode build
+only compiles (and checks the IR) into WORKDIR, --mode run only runs what a
+build left there (the lent GPU machine has no compiler:
+tools/scripts/gpu-bundle.sh); WORKLOAD.mlir is then `-` and the workload is
+read from WORKDIR/workload.mlir, which build writes.
 
 --size N replaces the workload's element count (4096) by N, e.g. 6144,
 which 2, 3 and 4 ranks all split into equal blocks, so that the fused
@@ -14,8 +25,8 @@ variants fold the reduce-scatter on every rank count (with unequal blocks
 they leave it unfused, as check_scheduled_ir checks).
 
 Expected agreement:
-- 2 ranks: the reduction is one LP addition (exact in f32, rounded once
-  to LP), which numpy computes the same way, and the rest is the f32
+- 1 or 2 ranks: the reduction is at most one LP addition (exact in f32,
+  rounded once to LP), which numpy computes the same way, and the rest is the f32
   Adam of reference.py in the same order: rtol 2e-5 like the f32 tests,
   and every schedule matches AR-C bitwise (LAMB within rtol 1e-5: its norms
   add partial sums, in another order when the state is sharded). The
@@ -174,12 +185,24 @@ def main():
     parser.add_argument("ranks", help="comma-separated numbers of ranks")
     parser.add_argument("work")
     parser.add_argument("--size", type=int, default=None)
+    parser.add_argument("--target", default="cpu", choices=["cpu", "gpu"])
+    parser.add_argument("--mode", default="both", choices=["both", "build", "run"])
     args = parser.parse_args()
     rank_counts, work = [int(r) for r in args.ranks.split(",")], args.work
     os.makedirs(work, exist_ok=True)
-    text = open(args.workload).read()
-    if args.size is not None:
-        text = re.sub(r"(dtensor<)\d+(x(?:f32|bf16|f16),)", r"\g<1>%d\g<2>" % args.size, text)
+    saved = os.path.join(work, "workload.mlir")
+    if args.mode == "run":
+        if args.workload != "-" or args.size is not None:
+            sys.exit("check_mixed.py: --mode run reads WORKDIR/workload.mlir: pass - "
+                     "and no --size")
+        text = open(saved).read()
+    else:
+        text = open(args.workload).read()
+        if args.size is not None:
+            text = re.sub(r"(dtensor<)\d+(x(?:f32|bf16|f16),)", r"\g<1>%d\g<2>" % args.size,
+                          text)
+        with open(saved, "w") as f:
+            f.write(text)
     LP = re.search(r"dtensor<\d+x(bf16|f16),", text).group(1)
     ulp = ULP[LP]
     dtype = np.uint16 if LP == "bf16" else np.float16
@@ -192,21 +215,25 @@ def main():
     # The f32 master weights sliced too (as ZeRO partitions fp32 masters):
     # only the LP copy is all-gathered.
     shard_masters = [f"--coco-shard-state=args=w,{','.join(state)}"]
+    lower = f"coco-lower-to-{args.target}"
     variants = {  # name -> (passes, pipeline, outputs left sliced)
-        "AR-C": ([], "coco-lower-to-cpu", []),
-        "RS-C-AG": (split_reorder, "coco-lower-to-cpu", []),
-        "RS-C-AG+shard-state": (split_reorder + shard, "coco-lower-to-cpu", state),
+        "AR-C": ([], lower, []),
+        "RS-C-AG": (split_reorder, lower, []),
+        "RS-C-AG+shard-state": (split_reorder + shard, lower, state),
         "fuse(RS-C-AG)+shard-state": (split_reorder + shard, FUSED, state),
-        "RS-C-AG+shard-state(w)": (split_reorder + shard_masters, "coco-lower-to-cpu",
-                                   outputs),
+        "RS-C-AG+shard-state(w)": (split_reorder + shard_masters, lower, outputs),
         "fuse(RS-C-AG)+shard-state(w)": (split_reorder + shard_masters, FUSED, outputs),
     }
+    if args.target == "gpu":
+        variants = {k: v for k, v in variants.items() if v[1] != FUSED}
     for ranks in rank_counts:
         # The fused reduce-scatter needs the number of ranks at compile time.
         source = os.path.join(work, f"{kind}-mixed-{ranks}.mlir")
-        with open(source, "w") as f:
-            f.write(text.replace("coco.grid @dp(shape = [?])",
-                                 f"coco.grid @dp(shape = [{ranks}])"))
+        if args.mode != "run":
+            with open(source, "w") as f:
+                f.write(text if args.target == "gpu" else
+                        text.replace("coco.grid @dp(shape = [?])",
+                                     f"coco.grid @dp(shape = [{ranks}])"))
         rng = np.random.default_rng(5)
         grads = [low(rng.standard_normal(n, dtype=np.float32)) for _ in range(ranks)]
         exact = np.sum(np.stack(grads).astype(np.float64), axis=0)
@@ -222,18 +249,24 @@ def main():
         wholes = {}
         for name, (passes, pipeline, sliced) in variants.items():
             exe = os.path.join(work, f"{re.sub(r'[^a-zA-Z0-9]+', '_', name)}.r{ranks}.exe")
-            compile_variant(source, exe, passes, pipeline)
-            if name != "AR-C":
+            if args.mode == "run":
+                if not os.path.exists(exe):
+                    sys.exit(f"check_mixed.py: no {exe}: build it first (--mode build)")
+            else:
+                compile_variant(source, exe, passes, pipeline, args.target)
+            if name != "AR-C" and args.mode != "run":
                 # The schedule happened (matching AR-C proves nothing if not).
                 check_scheduled_ir(f"{kind}-mixed", name, source, passes, pipeline, sliced,
                                    n, ranks)
-            if "w" in sliced:
+            if "w" in sliced and args.mode != "run":
                 # Only the LP copy travels: no f32 all_gather is left.
                 ir = subprocess.run(["coco-opt", source, *passes], check=True,
                                     capture_output=True, text=True).stdout
                 gathered = re.findall(r"coco\.all_gather %\S+ : !coco\.dtensor<\d+x(\w+),", ir)
                 if gathered != [LP]:
                     sys.exit(f"{name}: all_gathers of {gathered}, expected one of {LP}")
+            if args.mode == "build":
+                continue
             shapes = {"w_lp": (dtype, (n,))}
             for o in outputs:
                 shapes[o] = (np.float32, (lambda r: (blocks[r],)) if o in sliced else (n,))
@@ -263,29 +296,31 @@ def main():
             if baseline is None:
                 baseline = whole
                 for o in outputs:
-                    if ranks == 2:
+                    if ranks <= 2:
                         h.check_close(f"{name}: {o} vs numpy", whole[o], expected[o], 2e-5, 1e-6)
                     else:
                         h.check_close(f"{name}: {o} vs numpy", whole[o], expected[o], 2e-5,
                                       tol[o], f"{LP} rounding of the reduction")
                 print(f"{kind}-mixed {name} on {ranks} ranks: matches numpy" +
-                      ("" if ranks == 2 else f" within the {LP} reduction's rounding"))
+                      ("" if ranks <= 2 else f" within the {LP} reduction's rounding"))
                 continue
             for o in outputs:
-                if ranks == 2 and kind != "lamb":
+                if ranks <= 2 and kind != "lamb":
                     h.check_equal(f"{name}: {o}", whole[o], baseline[o])
-                elif ranks == 2 and o != "w":
+                elif ranks <= 2 and o != "w":
                     h.check_equal(f"{name}: {o}", whole[o], baseline[o])
-                elif ranks == 2:
+                elif ranks <= 2:
                     h.check_close(f"{name}: {o} vs AR-C", whole[o], baseline[o], 1e-5, 1e-6,
                                   "the norms' partial sums add in another order")
                 else:
                     h.check_close(f"{name}: {o} vs AR-C", whole[o], baseline[o], 2e-5,
                                   2 * tol[o], f"{LP} rounding in another order")
             agreement = f"within the {LP} reduction's rounding"
-            if ranks == 2:
+            if ranks <= 2:
                 agreement = "bitwise" if kind != "lamb" else "bitwise (w within rtol 1e-5)"
             print(f"{kind}-mixed {name} on {ranks} ranks: matches AR-C {agreement}")
+        if args.mode == "build":
+            continue
         error = np.max(np.abs(gsum - exact) / np.maximum(np.abs(exact), 1e-30))
         medians = ", ".join(f"{o} {np.median(tol[o]):.2g}" for o in outputs)
         print(f"{LP} gradient sum (rounded once) vs f32 on {ranks} ranks: max relative "

@@ -53,8 +53,8 @@ FUSED = "coco-lower-to-cpu{fuse-reduce-scatter=true}"
 UNFUSED_REMARK = "coco-fuse-reduce-scatter was requested but does not apply here: this reduce_scatter stays unfused: "
 
 
-def compile_variant(source, out, pre_passes, pipeline="coco-lower-to-cpu"):
-    cmd = ["coco-compile", source, "-o", out, "--pipeline", pipeline]
+def compile_variant(source, out, pre_passes, pipeline="coco-lower-to-cpu", target="cpu"):
+    cmd = ["coco-compile", source, "-o", out, "--target", target, "--pipeline", pipeline]
     for p in pre_passes:
         cmd.append(f"--pre-pass={p}")
     subprocess.run(cmd, check=True)
