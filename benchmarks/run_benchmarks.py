@@ -84,7 +84,8 @@ LAYER_S, LAYER_H = 1024, 1024
 
 
 # In a --keep folder: the cost model's time of each kept program's
-# schedules (workload,n,schedule,ms), for a --prebuilt run's predicted column.
+# schedules (workload,n,ranks,schedule,ms), for a --prebuilt run's predicted
+# column.
 PREDICTED_CSV = "predicted.csv"
 # One line of coco-raw-collectives(-gpu): NAME,ELEMENTS,MILLISECONDS.
 RAW_LINE = re.compile(r"([a-z_]+),\d+,([0-9.eE+-]+)")
@@ -417,6 +418,11 @@ def main():
     parser.add_argument("--out", default=None,
                         help="default: benchmarks/results (cpu) or benchmarks/results-gpu")
     args = parser.parse_args()
+    if args.prebuilt and args.keep:
+        parser.error("--keep with --prebuilt: nothing is built to keep")
+    if args.prebuilt and args.profile:
+        parser.error("--profile with --prebuilt: the predictions come from the programs' "
+                     f"folder ({PREDICTED_CSV}, written by --build-only --keep DIR --profile P)")
     if args.out is None:
         args.out = os.path.join(ROOT, "benchmarks", "results" + ("-gpu" if args.target == "gpu" else ""))
     os.environ.setdefault("OMPI_ALLOW_RUN_AS_ROOT", "1")
@@ -488,14 +494,14 @@ def main():
                     with open(os.path.join(args.keep, PREDICTED_CSV), "a", newline="") as f:
                         writer = csv.writer(f)  # schedule names hold commas
                         for (k, variant), (path, passes, pipeline) in scheduled_sources.items():
-                            writer.writerow([k, n, variant,
+                            writer.writerow([k, n, ranks, variant,
                                              predict_ms(path, passes, pipeline, ranks,
                                                         args.profile, args.target)])
                 continue
             if args.prebuilt and os.path.exists(os.path.join(args.prebuilt, PREDICTED_CSV)):
                 with open(os.path.join(args.prebuilt, PREDICTED_CSV), newline="") as f:
-                    for k, size, variant, ms in csv.reader(f):
-                        if int(size) == n and k in kinds:
+                    for k, size, on, variant, ms in csv.reader(f):
+                        if int(size) == n and int(on) == ranks and k in kinds:
                             predictions[k, variant] = float(ms)
             # The cost model's time of each schedule, for the jobs on
             # --ranks (the pipeline layer's 4 ranks are left unpredicted,

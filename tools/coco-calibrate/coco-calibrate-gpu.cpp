@@ -35,6 +35,7 @@
 #include <cuda_runtime.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
@@ -90,7 +91,8 @@ double medianSeconds(const std::function<void()> &run, int reps) {
 
 /// The copy's bandwidth (bytes read + written per second) by the bytes of
 /// its two arrays, from 1 MiB to maxBytes in steps of 4. Small copies run
-/// several times per sample, so that each lasts at least ~100 us.
+/// several times per sample (512 MiB in all), each launched on its own as
+/// a generated kernel is: their launches count in their bandwidth.
 std::vector<LoopPoint> copyBandwidth(int64_t maxBytes, int reps) {
   std::vector<LoopPoint> points;
   for (int64_t workingSet = int64_t(1) << 20; workingSet <= maxBytes;
@@ -176,15 +178,18 @@ double chunkOverhead(int64_t comm, int reps) {
       reps);
 }
 
-std::vector<int64_t> parseInts(const std::string &list) {
+/// Comma-separated positive integers, each at most `max`.
+std::vector<int64_t> parseInts(const std::string &list, int64_t max = int64_t(1)
+                                                                      << 40) {
   std::vector<int64_t> values;
   for (size_t at = 0; at <= list.size();) {
     size_t comma = list.find(',', at);
     std::string item = list.substr(at, comma - at);
     char *end = nullptr;
+    errno = 0;
     long long value = std::strtoll(item.c_str(), &end, 10);
-    if (item.empty() || *end || value <= 0)
-      fail("'" + item + "' is not a positive integer");
+    if (item.empty() || *end || errno == ERANGE || value <= 0 || value > max)
+      fail("'" + item + "' is not an integer from 1 to " + std::to_string(max));
     values.push_back(value);
     at = comma == std::string::npos ? list.size() + 1 : comma + 1;
   }
@@ -212,9 +217,9 @@ int main(int argc, char **argv) {
     } else if (arg == "--name") {
       name = value();
     } else if (arg == "--reps") {
-      reps = int(parseInts(value()).front());
+      reps = int(parseInts(value(), 10000).front());
     } else if (arg == "--matmul") {
-      std::vector<int64_t> shape = parseInts(value());
+      std::vector<int64_t> shape = parseInts(value(), 1 << 16);
       if (shape.size() != 3)
         fail("--matmul takes M,K,N");
       m = shape[0], k = shape[1], n = shape[2];
@@ -232,7 +237,8 @@ int main(int argc, char **argv) {
   if (coco_rt_world_size() != 1)
     fail("runs on one rank (one GPU): the links between GPUs come from "
          "--base; measuring them needs coco-calibrate's collectives on "
-         "the GPU runtime, which this tool does not run yet");
+         "the GPU runtime, which this tool does not run yet",
+         1);
   llvm::Expected<Profile> loaded = Profile::load(base);
   if (!loaded)
     fail("--base " + base + ": " + llvm::toString(loaded.takeError()), 1);
@@ -250,8 +256,17 @@ int main(int argc, char **argv) {
   int ordinal = 0;
   check(cudaGetDevice(&ordinal), "cudaGetDevice");
   check(cudaGetDeviceProperties(&device, ordinal), "cudaGetDeviceProperties");
+  // The copy bandwidth is the largest copy's: out of the L2 cache (60 MB
+  // on an H200), or it would be the cache's.
+  if (maxBytes < 4 * int64_t(device.l2CacheSize))
+    fail(llvm::formatv("--max-bytes {0} is below 4 times this GPU's L2 cache "
+                       "({1} bytes): the copy bandwidth would be the cache's",
+                       maxBytes, device.l2CacheSize)
+             .str(),
+         1);
   profile.loopBandwidth = copyBandwidth(maxBytes, reps);
   profile.copyBandwidth = profile.loopBandwidth.back().bandwidth;
+  auto largestCopy = int64_t(profile.loopBandwidth.back().workingSet / 2);
   profile.matmulFlops = matmulFlops(m, k, n, reps);
   profile.chunkOverhead = chunkOverhead(comm, reps);
   std::string what = llvm::formatv("measured on one {0} by coco-calibrate-gpu "
@@ -273,7 +288,7 @@ int main(int argc, char **argv) {
       object[key] = value;
   object["copy_bandwidth_source"] =
       what + ": cudaMemcpyAsync device to device of " +
-      std::to_string(maxBytes / 2) +
+      std::to_string(largestCopy) +
       " bytes, bytes read + written per second; loop_bandwidth by the bytes "
       "of both arrays from 1 MiB";
   object["matmul_source"] = llvm::formatv("{0}: coco_gpu_matmul (cublasGemmEx, "

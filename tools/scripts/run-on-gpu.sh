@@ -112,7 +112,7 @@ case $what in all|calibrate)
   step calibrate "$B/bin/coco-calibrate-gpu" --base "$B/profiles/dgx-h200.json" \
     -o "$LOGS/calibrated-h200.json"
   step calibrate-layer-matmul "$B/bin/coco-calibrate-gpu" --base "$B/profiles/dgx-h200.json" \
-    --matmul 8192,1024,1024 --max-bytes 4194304 ;;
+    --matmul 8192,1024,1024 ;;
 esac
 case $what in all|bench)
   step bench python3 "$B/benchmarks/run_benchmarks.py" --target gpu --ranks 1 \

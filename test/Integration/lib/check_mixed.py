@@ -10,7 +10,8 @@ usage: check_mixed.py WORKLOAD.mlir RANKS[,RANKS...] WORKDIR [--size N]
                      [--target cpu|gpu] [--mode both|build|run]
 
 --target gpu builds for coco-lower-to-gpu (bf16/f16 kernels, NCCL's
-bf16/f16 reductions) and runs one rank per GPU. The grid stays dynamic
+bf16/f16 calls) and runs one rank per GPU (on one GPU NCCL's calls add
+nothing: the 16-bit reduction needs two). The grid stays dynamic
 there: one GPU means one rank, and a static one-rank grid folds every
 collective away, so the NCCL calls would never run; the fused variants need
 a static rank count, so the GPU checks the four unfused ones. --mode build

@@ -14,6 +14,11 @@ against the unscheduled program.
       2 x 2 (nodes x ranks per node) on 4 ranks: the gradient's hierarchical
       all-reduce equals the flat one, and the Adam step under it (also with
       the update on the node's block and m, v sharded) matches numpy.
+  check_nd.py one-rank-axis ADAM.mlir WORKDIR
+      the same Adam step on grids 4 x 1 and 1 x 4 (an axis of one rank,
+      which adds nothing to a block's offset) on 4 ranks: AR-C and RS-C-AG
+      + shard-state (m, v sliced over both axes, w gathered in place) vs
+      numpy.
   check_nd.py nested NESTED.mlir WORKDIR
       a dimension sliced over two axes of a [2, ?] grid, nested and uneven,
       on 2, 4 and 6 ranks: gather, reduce_scatter, pointwise and reduction
@@ -272,6 +277,42 @@ def hierarchical(source, work):
         print(f"hierarchical adam {name} on {ranks} ranks: matches flat")
 
 
+def one_rank_axis(source, work):
+    n, ranks = 4096, 4
+    rng = np.random.default_rng(43)
+    w = rng.standard_normal(n, dtype=f32)
+    m = rng.standard_normal(n, dtype=f32) * f32(0.1)
+    v = rng.random(n, dtype=f32) * f32(0.1)
+    grads = [rng.standard_normal(n, dtype=f32) for _ in range(ranks)]
+    w_ref, m_ref, v_ref = ref.adam(w, grads, m, v, 2.0)
+    text = open(source).read()
+    sharded = ["--coco-split", "--coco-reorder", "--coco-shard-state=args=m,v"]
+    for grid in ((4, 1), (1, 4)):
+        path = os.path.join(work, f"adam-{grid[0]}x{grid[1]}.mlir")
+        with open(path, "w") as f:
+            f.write(re.sub(r"coco\.grid @g\(shape = \[\d+, \d+\]\)",
+                           f"coco.grid @g(shape = [{grid[0]}, {grid[1]}])", text))
+        for name, passes, sliced in (("AR-C", [], False),
+                                     ("RS-C-AG+shard-state", sharded, True)):
+            exe = exe_name(work, f"adam {grid} {name}")
+            subprocess.run(["coco-compile", path, "--entry=adam_step", "-o", exe]
+                           + [f"--pre-pass={q}" for q in passes], check=True)
+            # Sliced over both axes, world rank k holds block k (row-major).
+            shape = (n // ranks,) if sliced else (n,)
+            out, _ = h.run(exe, ranks, inputs=dict(w=w, m=m, v=v), local_inputs=dict(g=grads),
+                           scalars=dict(step=2.0),
+                           outputs=dict(w=(f32, (n,)), m=(f32, shape), v=(f32, shape)))
+            for k in range(ranks):
+                h.check_equal(f"{name} w rank {k} vs rank 0", out["w"][k], out["w"][0])
+            whole = {s: np.concatenate(out[s]) if sliced else out[s][0] for s in ("m", "v")}
+            for s, value, expected in (("w", out["w"][0], w_ref), ("m", whole["m"], m_ref),
+                                       ("v", whole["v"], v_ref)):
+                h.check_close(f"{grid} {name} {s}", value, expected, 1e-5, 1e-6,
+                              "4-term sums, MPI's order")
+            print(f"adam {name} on grid {grid[0]} x {grid[1]}, {ranks} ranks: "
+                  "w, m, v match numpy")
+
+
 def nested(source, work):
     """A dimension of 10 sliced over two axes of a [2, ?] grid, nested
     (axis 1 the outer level, axis 0 within it), on 2, 4 and 6 ranks: the
@@ -307,7 +348,7 @@ def main():
     kind, source, work = sys.argv[1], sys.argv[2], sys.argv[3]
     os.makedirs(work, exist_ok=True)
     {"dp-tp": dp_tp, "pp-tp-dp": pp_tp_dp, "hierarchical": hierarchical,
-     "nested": nested}[kind](source, work)
+     "one-rank-axis": one_rank_axis, "nested": nested}[kind](source, work)
 
 
 if __name__ == "__main__":

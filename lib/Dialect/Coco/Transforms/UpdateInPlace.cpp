@@ -306,6 +306,17 @@ bool isOwnBlock(memref::SubViewOp view, CommAllGatherOp gather,
   return isEqualBlockOffset(offset, gather, sliceSize);
 }
 
+/// The gather's axes but those of one rank (outer to inner): localize leaves
+/// them out of a block's offset (their rank is 0), so they have no term.
+/// Without the grid, all of them.
+SmallVector<int64_t> rankedAxes(CommAllGatherOp gather, GridOp grid) {
+  SmallVector<int64_t> axes;
+  for (int64_t axis : gather.getAxes())
+    if (!grid || grid.getShape()[axis] != 1)
+      axes.push_back(axis);
+  return axes;
+}
+
 /// Whether `offset` is localize's offset of this rank's equal block over the
 /// gather's axes (outer to inner): sum over them of axis_rank(a) * the block
 /// size of a's level, i.e. `sliceSize` for the innermost axis and, going
@@ -313,7 +324,9 @@ bool isOwnBlock(memref::SubViewOp view, CommAllGatherOp gather,
 bool isEqualBlockOffset(Value offset, CommAllGatherOp gather,
                         OpFoldResult sliceSize) {
   std::optional<int64_t> innermost = getConstantIntValue(sliceSize);
-  ArrayRef<int64_t> axes = gather.getAxes();
+  auto grid = SymbolTable::lookupNearestSymbolFrom<GridOp>(
+      gather, gather.getGridAttr());
+  SmallVector<int64_t> axes = rankedAxes(gather, grid);
   // One axis: axis_rank * the slice size, whatever the size is.
   auto termOf = [&](Value term) -> std::pair<AxisRankOp, OpFoldResult> {
     auto product = term.getDefiningOp<arith::MulIOp>();
@@ -332,8 +345,6 @@ bool isEqualBlockOffset(Value offset, CommAllGatherOp gather,
            isEqualConstantIntOrValue(size, sliceSize);
   }
   // Several axes: static extents and slice size, one term per axis.
-  auto grid = SymbolTable::lookupNearestSymbolFrom<GridOp>(
-      gather, gather.getGridAttr());
   if (!grid || !innermost)
     return false;
   SmallVector<Value> terms, pending = {offset};
@@ -404,7 +415,7 @@ memref::SubViewOp makeOwnBlock(CommAllGatherOp gather, OpFoldResult sliceSize,
     if (!grid)
       return nullptr;
     int64_t levelSize = *getConstantIntValue(sliceSize);
-    for (int64_t axis : llvm::reverse(gather.getAxes())) {
+    for (int64_t axis : llvm::reverse(rankedAxes(gather, grid))) {
       Value rank = track(AxisRankOp::create(b, loc, grid.getSymName(), axis));
       Value term = track(arith::MulIOp::create(
           b, loc, rank,
@@ -419,6 +430,8 @@ memref::SubViewOp makeOwnBlock(CommAllGatherOp gather, OpFoldResult sliceSize,
       }
       levelSize *= extent;
     }
+    if (!offset) // every axis of one rank: localize folded such a gather
+      return nullptr;
   }
   SmallVector<OpFoldResult> offsets(gatheredType.getRank(), b.getIndexAttr(0));
   offsets[0] = offset;
