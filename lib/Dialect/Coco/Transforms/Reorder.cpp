@@ -267,41 +267,6 @@ static void hoistSlice(RewriterBase &rewriter, Operation *producer,
   rewriter.eraseOp(producer);
 }
 
-/// A slice of the replicated operand of `norm` along `axes` (all axes when
-/// empty) elsewhere in the program, or null: where the program already
-/// works on that value's slices, its norm can too.
-static SliceOp sliceOfNormOperand(NormOp norm, ArrayRef<int64_t> axes) {
-  for (Operation *user : norm.getInput().getUsers())
-    if (auto slice = dyn_cast<SliceOp>(user); slice && runsAlong(slice, axes))
-      return slice;
-  return nullptr;
-}
-
-/// norm(r) of a replicated r that the program also slices becomes the norm
-/// of its slice (sum of squares, all_reduce, sqrt): each rank reads 1/R of
-/// r instead of all of it, for one all_reduce of a scalar. LAMB's norm of
-/// the weights, once the update runs on their slices.
-static void normFromSlices(RewriterBase &rewriter, NormOp norm, SliceOp seen) {
-  Location loc = norm.getLoc();
-  SmallVector<int64_t> axes = seen.getCommAxes();
-  remarkApplied(norm, "reorder",
-                "the norm of this replicated tensor is computed from its "
-                "slices along " +
-                    describeAxes(axes) +
-                    ", as the program already slices it there (partial "
-                    "sums combined by an all_reduce): each rank reads only "
-                    "its block");
-  rewriter.setInsertionPoint(norm);
-  // The program's slice where it comes first, else one of its own.
-  Value slice =
-      seen->getBlock() == norm->getBlock() && seen->isBeforeInBlock(norm)
-          ? seen.getResult()
-          : createAlong<SliceOp>(rewriter, loc, axes, norm.getInput(),
-                                 seen.getDim())
-                .getResult();
-  rewriter.replaceOp(norm, normOfSlices(rewriter, loc, slice, axes));
-}
-
 LogicalResult mlir::coco::reorderToFixedPoint(RewriterBase &rewriter,
                                               Operation *root,
                                               ArrayRef<int64_t> axes) {
@@ -326,14 +291,6 @@ LogicalResult mlir::coco::reorderToFixedPoint(RewriterBase &rewriter,
     if (failed(reorderBeforeAllGather(rewriter, candidate)))
       return failure();
   }
-  // Then the norms of replicated values the program now works on sliced.
-  SmallVector<std::pair<NormOp, SliceOp>> norms;
-  root->walk([&](NormOp norm) {
-    if (SliceOp slice = sliceOfNormOperand(norm, axes))
-      norms.push_back({norm, slice});
-  });
-  for (auto [norm, slice] : norms)
-    normFromSlices(rewriter, norm, slice);
   eraseDeadDataMovement(rewriter, root);
   // What stays gathered, and why: the ops that need the whole tensor.
   root->walk([&](AllGatherOp gather) {

@@ -94,10 +94,7 @@ def CocoReorderPass : Pass<"coco-reorder", "ModuleOp"> {
     used sliced, so replicated state is also computed on 1/R. A
     reduction over a gathered value becomes a partial reduction of the slice
     completed by an `all_reduce` (for `coco.norm`: sum of squares,
-    all_reduce, sqrt). Then the norm of a replicated value the program also
-    slices (LAMB's `||w||`, once its update runs on the slices of w) is
-    computed from its slice the same way: each rank reads its block, not
-    the whole value. With `axes`, only gathers along exactly those axes
+    all_reduce, sqrt). With `axes`, only gathers along exactly those axes
     move. Fails, leaving the IR unchanged, when an op consuming a gathered
     value has an operand that cannot be sliced (not replicated on the
     gather's axes).
