@@ -16,13 +16,16 @@
 // CHECK: hierarchical adam hierarchical on 4 ranks: matches flat
 // CHECK: hierarchical adam hierarchical+reorder+shard-state on 4 ranks: matches flat
 //
-// The same step on grids with an axis of one rank (4 x 1, 1 x 4): w is
+// The same step on grids with an axis of one rank (4 x 1, 1 x 4, and 3 x 1
+// with uneven blocks): w is
 // gathered in place over both axes (test/Pipelines/one-rank-in-place.test).
 // RUN: %coco_python %S/../lib/check_nd.py one-rank-axis %s %t.one | FileCheck %s --check-prefix=ONE
-// ONE: adam AR-C on grid 4 x 1, 4 ranks: w, m, v match numpy
-// ONE: adam RS-C-AG+shard-state on grid 4 x 1, 4 ranks: w, m, v match numpy
-// ONE: adam AR-C on grid 1 x 4, 4 ranks: w, m, v match numpy
-// ONE: adam RS-C-AG+shard-state on grid 1 x 4, 4 ranks: w, m, v match numpy
+// ONE: adam AR-C on grid 4 x 1, 4 ranks, 4096 elements: w, m, v match numpy
+// ONE: adam RS-C-AG+shard-state on grid 4 x 1, 4 ranks, 4096 elements: w, m, v match numpy
+// ONE: adam AR-C on grid 1 x 4, 4 ranks, 4096 elements: w, m, v match numpy
+// ONE: adam RS-C-AG+shard-state on grid 1 x 4, 4 ranks, 4096 elements: w, m, v match numpy
+// ONE: adam AR-C on grid 3 x 1, 3 ranks, 4097 elements: w, m, v match numpy
+// ONE: adam RS-C-AG+shard-state on grid 3 x 1, 3 ranks, 4097 elements: w, m, v match numpy
 
 coco.grid @g(shape = [2, 2])
 

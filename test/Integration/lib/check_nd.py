@@ -15,10 +15,10 @@ against the unscheduled program.
       all-reduce equals the flat one, and the Adam step under it (also with
       the update on the node's block and m, v sharded) matches numpy.
   check_nd.py one-rank-axis ADAM.mlir WORKDIR
-      the same Adam step on grids 4 x 1 and 1 x 4 (an axis of one rank,
-      which adds nothing to a block's offset) on 4 ranks: AR-C and RS-C-AG
-      + shard-state (m, v sliced over both axes, w gathered in place) vs
-      numpy.
+      the same Adam step on grids with an axis of one rank (which adds
+      nothing to a block's offset): 4 x 1 and 1 x 4 on 4 ranks, 3 x 1 on 3
+      ranks with uneven blocks; AR-C and RS-C-AG + shard-state (m, v sliced
+      over both axes, w gathered in place) vs numpy.
   check_nd.py nested NESTED.mlir WORKDIR
       a dimension sliced over two axes of a [2, ?] grid, nested and uneven,
       on 2, 4 and 6 ranks: gather, reduce_scatter, pointwise and reduction
@@ -278,27 +278,32 @@ def hierarchical(source, work):
 
 
 def one_rank_axis(source, work):
-    n, ranks = 4096, 4
-    rng = np.random.default_rng(43)
-    w = rng.standard_normal(n, dtype=f32)
-    m = rng.standard_normal(n, dtype=f32) * f32(0.1)
-    v = rng.random(n, dtype=f32) * f32(0.1)
-    grads = [rng.standard_normal(n, dtype=f32) for _ in range(ranks)]
-    w_ref, m_ref, v_ref = ref.adam(w, grads, m, v, 2.0)
     text = open(source).read()
     sharded = ["--coco-split", "--coco-reorder", "--coco-shard-state=args=m,v"]
-    for grid in ((4, 1), (1, 4)):
-        path = os.path.join(work, f"adam-{grid[0]}x{grid[1]}.mlir")
+    # 4 ranks on 4 x 1 and 1 x 4; 3 ranks on 3 x 1 with 4097 elements
+    # (uneven blocks: coco.local_block's offsets, not the rank terms).
+    for grid, n in (((4, 1), 4096), ((1, 4), 4096), ((3, 1), 4097)):
+        ranks = grid[0] * grid[1]
+        rng = np.random.default_rng(43)
+        w = rng.standard_normal(n, dtype=f32)
+        m = rng.standard_normal(n, dtype=f32) * f32(0.1)
+        v = rng.random(n, dtype=f32) * f32(0.1)
+        grads = [rng.standard_normal(n, dtype=f32) for _ in range(ranks)]
+        w_ref, m_ref, v_ref = ref.adam(w, grads, m, v, 2.0)
+        path = os.path.join(work, f"adam-{grid[0]}x{grid[1]}-{n}.mlir")
         with open(path, "w") as f:
             f.write(re.sub(r"coco\.grid @g\(shape = \[\d+, \d+\]\)",
-                           f"coco.grid @g(shape = [{grid[0]}, {grid[1]}])", text))
+                           f"coco.grid @g(shape = [{grid[0]}, {grid[1]}])", text)
+                    .replace("4096xf32", f"{n}xf32"))
         for name, passes, sliced in (("AR-C", [], False),
                                      ("RS-C-AG+shard-state", sharded, True)):
-            exe = exe_name(work, f"adam {grid} {name}")
+            exe = exe_name(work, f"adam {grid} {n} {name}")
             subprocess.run(["coco-compile", path, "--entry=adam_step", "-o", exe]
                            + [f"--pre-pass={q}" for q in passes], check=True)
-            # Sliced over both axes, world rank k holds block k (row-major).
-            shape = (n // ranks,) if sliced else (n,)
+            # Sliced over both axes, world rank k holds block k (row-major,
+            # numpy's array_split blocks).
+            sizes = [len(b) for b in np.array_split(np.arange(n), ranks)]
+            shape = (lambda k: (sizes[k],)) if sliced else (n,)
             out, _ = h.run(exe, ranks, inputs=dict(w=w, m=m, v=v), local_inputs=dict(g=grads),
                            scalars=dict(step=2.0),
                            outputs=dict(w=(f32, (n,)), m=(f32, shape), v=(f32, shape)))
@@ -308,8 +313,8 @@ def one_rank_axis(source, work):
             for s, value, expected in (("w", out["w"][0], w_ref), ("m", whole["m"], m_ref),
                                        ("v", whole["v"], v_ref)):
                 h.check_close(f"{grid} {name} {s}", value, expected, 1e-5, 1e-6,
-                              "4-term sums, MPI's order")
-            print(f"adam {name} on grid {grid[0]} x {grid[1]}, {ranks} ranks: "
+                              "sums in MPI's order")
+            print(f"adam {name} on grid {grid[0]} x {grid[1]}, {ranks} ranks, {n} elements: "
                   "w, m, v match numpy")
 
 

@@ -13,6 +13,7 @@
 
 #include "coco/Dialect/Coco/IR/CocoOps.h"
 #include "coco/Dialect/Coco/Transforms/Passes.h"
+#include "coco/Dialect/Coco/Transforms/Schedules.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
@@ -781,6 +782,21 @@ public:
     // be folded away.
     if (this->grids.groupSize(inputType.getGrid(), axes) == 1 &&
         adaptor.getInput().getType() == this->grids.localType(resultType)) {
+      // Said, so that a schedule asked of it (the pipeline's
+      // fuse-reduce-scatter or overlap) does not vanish without a word; a
+      // warning, under that schedule's name, where the op carries its mark
+      // (transform.coco.fuse_reduce_scatter's or overlap's).
+      std::string why = (op->getName().getStringRef() +
+                         " is over a group of one rank: no data moves, it "
+                         "becomes its input, and no schedule of it (fused "
+                         "reduce-scatter, overlap) has anything to act on")
+                            .str();
+      if (op->hasAttr(kFuseReduceScatterAttr))
+        warnNotApplied(op, "fuse-reduce-scatter", why);
+      else if (op->hasAttr(kOverlapChunksAttr))
+        warnNotApplied(op, "overlap", why);
+      else
+        remarkNotApplied(op, "localize", why);
       rewriter.replaceOp(op, adaptor.getInput());
       return success();
     }

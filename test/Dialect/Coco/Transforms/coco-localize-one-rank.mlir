@@ -1,4 +1,5 @@
 // RUN: coco-opt %s --coco-localize | FileCheck %s
+// RUN: coco-opt %s --coco-localize --remarks-filter=coco-localize -o /dev/null 2>&1 | FileCheck %s --check-prefix=SAID
 
 // On an axis of one rank every collective is the identity: localized, the
 // program moves no data (one GPU running a data-parallel step runs only
@@ -62,4 +63,14 @@ func.func @slice_two_axes(%w: !coco.dtensor<8x4xf32, replicated on @one_by_two>)
     -> !coco.dtensor<8x4xf32, [sliced<0>, sliced<0>] on @one_by_two> {
   %s = coco.slice %w dim 0 along [0, 1] : !coco.dtensor<8x4xf32, replicated on @one_by_two>
   return %s : !coco.dtensor<8x4xf32, [sliced<0>, sliced<0>] on @one_by_two>
+}
+
+// Each collective that disappears says so (a schedule asked of it has
+// nothing to act on); one carrying a schedule's mark is a warning.
+// SAID: remark: [Missed] not-applied | Category:coco-localize | Function=every_collective | Remark="coco.all_reduce is over a group of one rank: no data moves, it becomes its input, and no schedule of it (fused reduce-scatter, overlap) has anything to act on"
+// SAID: warning: coco-fuse-reduce-scatter was requested but does not apply here: coco.reduce_scatter is over a group of one rank: no data moves, it becomes its input, and no schedule of it (fused reduce-scatter, overlap) has anything to act on
+// CHECK-LABEL: func @marked
+func.func @marked(%g: !L) -> !S1 {
+  %rs = coco.reduce_scatter sum %g dim 1 {coco.fuse_reduce_scatter} : !L
+  return %rs : !S1
 }
