@@ -27,13 +27,25 @@ struct CocoPredictPass
     if (failed(loaded))
       return signalPassFailure();
     const cost::Model &model = *loaded;
+    // ranks=0: the grids are static (loadModelFor checked); the program
+    // runs on the ranks of its largest one.
+    int64_t worldRanks = ranks;
+    if (worldRanks < 1) {
+      worldRanks = 1;
+      module.walk([&](GridOp grid) {
+        int64_t product = 1;
+        for (int64_t extent : grid.getShape())
+          product *= extent;
+        worldRanks = std::max(worldRanks, product);
+      });
+    }
     for (auto function : module.getOps<func::FuncOp>()) {
       if (function.isExternal() || !function.isPublic())
         continue;
       cost::Lowering lowering{fuseElementwise, overlapChunks, fuseReduceScatter,
                               fuseReductions};
-      FailureOr<cost::Estimate> estimate = cost::estimate(
-          function, model, std::max<int64_t>(1, ranks), lowering);
+      FailureOr<cost::Estimate> estimate =
+          cost::estimate(function, model, worldRanks, lowering);
       if (failed(estimate))
         return signalPassFailure();
       remark::analysis(function.getLoc(), remark::RemarkOpts::name("predicted")
@@ -42,7 +54,7 @@ struct CocoPredictPass
           << llvm::formatv("{0:f4} ms per call on {1} rank(s) with {2}: "
                            "collectives {3:f4} ms, loops {4:f4} ms, matmuls "
                            "{5:f4} ms, overlapped {6:f4} ms",
-                           estimate->total() * 1e3, ranks,
+                           estimate->total() * 1e3, worldRanks,
                            model.getProfile().name, estimate->collectives * 1e3,
                            estimate->loops * 1e3, estimate->matmuls * 1e3,
                            estimate->overlapped * 1e3)
