@@ -6,6 +6,7 @@
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
 #include <cmath>
@@ -354,6 +355,21 @@ linesToJSON(const Lines &measured,
   for (auto &[kind, list] : entries)
     collectives[nameOf(kind)] = std::move(list);
   return collectives;
+}
+
+llvm::Error mlir::coco::cost::writeProfileJSON(const llvm::json::Value &profile,
+                                               llvm::StringRef path) {
+  std::error_code error;
+  llvm::raw_fd_ostream out(path, error);
+  if (!error) {
+    out << llvm::formatv("{0:2}", profile) << "\n";
+    out.close();
+    error = out.error();
+  }
+  if (error)
+    return llvm::createStringError(error, "cannot write %s: %s",
+                                   path.str().c_str(), error.message().c_str());
+  return llvm::Error::success();
 }
 
 llvm::json::Value Profile::toJSON() const {

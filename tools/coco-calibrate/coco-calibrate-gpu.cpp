@@ -299,16 +299,8 @@ int main(int argc, char **argv) {
       what + ": a non-blocking all_reduce of one float, started and waited "
              "for (a kernel on the communication stream and an event)";
 
-  std::string text;
-  llvm::raw_string_ostream(text) << llvm::formatv("{0:2}", result);
-  if (output == "-") {
-    std::printf("%s\n", text.c_str());
-  } else {
-    FILE *file = std::fopen(output.c_str(), "w");
-    if (!file || std::fprintf(file, "%s\n", text.c_str()) < 0 ||
-        std::fclose(file) != 0)
-      fail("cannot write " + output, 1);
-  }
+  if (llvm::Error error = writeProfileJSON(result, output))
+    fail(llvm::toString(std::move(error)), 1);
   coco_rt_finalize();
   return 0;
 }

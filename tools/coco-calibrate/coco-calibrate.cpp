@@ -487,19 +487,11 @@ int main(int argc, char **argv) {
   }
 
   if (rank == 0) {
-    std::string text;
-    llvm::raw_string_ostream(text) << llvm::formatv("{0:2}", profile.toJSON());
-    if (output == "-") {
-      std::printf("%s\n", text.c_str());
-    } else {
-      FILE *file = std::fopen(output.c_str(), "w");
-      if (!file || std::fprintf(file, "%s\n", text.c_str()) < 0 ||
-          std::fclose(file) != 0) {
-        std::fprintf(stderr, "coco-calibrate: cannot write %s\n",
-                     output.c_str());
-        coco_rt_finalize();
-        return 1;
-      }
+    if (llvm::Error error = writeProfileJSON(profile.toJSON(), output)) {
+      std::fprintf(stderr, "coco-calibrate: %s\n",
+                   llvm::toString(std::move(error)).c_str());
+      coco_rt_finalize();
+      return 1;
     }
   }
   coco_rt_finalize();

@@ -142,6 +142,12 @@ struct Profile {
   llvm::json::Value toJSON() const;
 };
 
+/// Writes `profile` (Profile::toJSON's, with any keys a tool adds) as
+/// indented JSON to `path` ("-": stdout), what coco-calibrate and
+/// coco-calibrate-gpu write.
+llvm::Error writeProfileJSON(const llvm::json::Value &profile,
+                             llvm::StringRef path);
+
 class Model {
 public:
   explicit Model(Profile profile) : profile(std::move(profile)) {}

@@ -12,6 +12,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "coco/Dialect/Coco/IR/CocoOps.h"
+#include "coco/Dialect/Coco/Transforms/BlockOffsets.h"
 #include "coco/Dialect/Coco/Transforms/Passes.h"
 #include "coco/Dialect/Coco/Transforms/Schedules.h"
 
@@ -81,36 +82,17 @@ public:
     if (axes.empty())
       return {b.getIndexAttr(0), extent};
     std::optional<int64_t> size = getConstantIntValue(extent);
-    SmallVector<int64_t> levelSizes;
-    for (int64_t axis : axes) {
-      int64_t parts = gridShape(grid)[axis];
-      if (!size || ShapedType::isDynamic(parts) || *size % parts != 0) {
-        size.reset();
-        break;
-      }
-      *size /= parts;
-      levelSizes.push_back(*size);
-    }
-    if (size) {
-      Value offset;
-      for (auto [axis, levelSize] : llvm::zip_equal(axes, levelSizes)) {
-        // An axis of one rank adds nothing: with no rank term the slice of
-        // a one-rank grid is the whole tensor at offset 0, so the update
-        // writes its parameter in place (with the term, an H200 ran
-        // RS-C-AG of Adam on one rank 2.3x slower than AR-C: the update
-        // went through a temporary and a copy per gathered state).
-        if (gridShape(grid)[axis] == 1)
-          continue;
-        Value rank = AxisRankOp::create(b, loc, grid.getValue(), axis);
-        Value term = arith::MulIOp::create(
-            b, loc, rank, arith::ConstantIndexOp::create(b, loc, levelSize));
-        offset = offset
-                     ? arith::AddIOp::create(b, loc, offset, term).getResult()
-                     : term;
-      }
-      if (!offset)
-        return {b.getIndexAttr(0), b.getIndexAttr(*size)};
-      return {offset, b.getIndexAttr(*size)};
+    if (std::optional<EqualBlock> equal =
+            size ? coco::equalBlock(b, gridShape(grid), axes, *size)
+                 : std::nullopt) {
+      // No term for an axis of one rank: the slice of a one-rank grid is
+      // the whole tensor at offset 0, so the update writes its parameter in
+      // place (with the term, an H200 ran RS-C-AG of Adam on one rank 2.3x
+      // slower than AR-C: the update went through a temporary and a copy
+      // per gathered state).
+      Value offset = buildBlockOffset(b, loc, grid.getValue(), equal->terms);
+      return {offset ? OpFoldResult(offset) : b.getIndexAttr(0),
+              b.getIndexAttr(equal->size)};
     }
     auto local = LocalBlockOp::create(
         b, loc, getValueOrCreateConstantIndexOp(b, loc, extent),

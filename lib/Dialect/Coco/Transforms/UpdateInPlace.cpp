@@ -55,6 +55,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "coco/Dialect/Coco/IR/CocoOps.h"
+#include "coco/Dialect/Coco/Transforms/BlockOffsets.h"
 #include "coco/Dialect/Coco/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -306,72 +307,46 @@ bool isOwnBlock(memref::SubViewOp view, CommAllGatherOp gather,
   return isEqualBlockOffset(offset, gather, sliceSize);
 }
 
-/// The gather's axes but those of one rank (outer to inner): localize leaves
-/// them out of a block's offset (their rank is 0), so they have no term.
-/// Without the grid, all of them.
-SmallVector<int64_t> rankedAxes(CommAllGatherOp gather, GridOp grid) {
-  SmallVector<int64_t> axes;
-  for (int64_t axis : gather.getAxes())
-    if (!grid || grid.getShape()[axis] != 1)
-      axes.push_back(axis);
-  return axes;
+/// The terms of localize's offset of this rank's equal block over the
+/// gather's axes (coco/Dialect/Coco/Transforms/BlockOffsets.h), whose
+/// innermost level is `sliceSize`: one axis, axis_rank * the slice size,
+/// whatever the size is; several, static extents and slice size. None when
+/// the blocks are not equal and static.
+std::optional<SmallVector<BlockOffsetTerm>>
+equalBlockTerms(CommAllGatherOp gather, OpFoldResult sliceSize) {
+  auto grid = SymbolTable::lookupNearestSymbolFrom<GridOp>(
+      gather, gather.getGridAttr());
+  ArrayRef<int64_t> axes = gather.getAxes();
+  if (!grid)
+    return axes.size() == 1 ? std::optional(SmallVector<BlockOffsetTerm>{
+                                  {axes[0], sliceSize}})
+                            : std::nullopt;
+  ArrayRef<int64_t> extents = grid.getShape();
+  // Axes of one rank have no term; with one axis left, its level is the
+  // slice.
+  auto ranked = llvm::filter_to_vector(
+      axes, [&](int64_t axis) { return extents[axis] != 1; });
+  if (ranked.size() == 1)
+    return SmallVector<BlockOffsetTerm>{{ranked[0], sliceSize}};
+  std::optional<int64_t> innermost = getConstantIntValue(sliceSize);
+  int64_t group = coco::groupSize(extents, axes);
+  if (!innermost || ShapedType::isDynamic(group))
+    return std::nullopt;
+  OpBuilder b(gather.getContext());
+  std::optional<EqualBlock> block =
+      coco::equalBlock(b, extents, axes, *innermost * group);
+  if (!block)
+    return std::nullopt;
+  return block->terms;
 }
 
 /// Whether `offset` is localize's offset of this rank's equal block over the
-/// gather's axes (outer to inner): sum over them of axis_rank(a) * the block
-/// size of a's level, i.e. `sliceSize` for the innermost axis and, going
-/// out, times the extent of each axis inside.
+/// gather's axes, whose innermost level is `sliceSize`.
 bool isEqualBlockOffset(Value offset, CommAllGatherOp gather,
                         OpFoldResult sliceSize) {
-  std::optional<int64_t> innermost = getConstantIntValue(sliceSize);
-  auto grid = SymbolTable::lookupNearestSymbolFrom<GridOp>(
-      gather, gather.getGridAttr());
-  SmallVector<int64_t> axes = rankedAxes(gather, grid);
-  // One axis: axis_rank * the slice size, whatever the size is.
-  auto termOf = [&](Value term) -> std::pair<AxisRankOp, OpFoldResult> {
-    auto product = term.getDefiningOp<arith::MulIOp>();
-    if (!product)
-      return {};
-    for (auto [rank, size] : {std::pair(product.getLhs(), product.getRhs()),
-                              std::pair(product.getRhs(), product.getLhs())})
-      if (auto axisRank = rank.getDefiningOp<AxisRankOp>();
-          axisRank && axisRank.getGrid() == gather.getGrid())
-        return {axisRank, size};
-    return {};
-  };
-  if (axes.size() == 1) {
-    auto [axisRank, size] = termOf(offset);
-    return axisRank && static_cast<int64_t>(axisRank.getAxis()) == axes[0] &&
-           isEqualConstantIntOrValue(size, sliceSize);
-  }
-  // Several axes: static extents and slice size, one term per axis.
-  if (!grid || !innermost)
-    return false;
-  SmallVector<Value> terms, pending = {offset};
-  while (!pending.empty()) {
-    Value value = pending.pop_back_val();
-    if (auto sum = value.getDefiningOp<arith::AddIOp>())
-      pending.append({sum.getLhs(), sum.getRhs()});
-    else
-      terms.push_back(value);
-  }
-  if (terms.size() != axes.size())
-    return false;
-  int64_t levelSize = *innermost;
-  for (int64_t i = axes.size() - 1; i >= 0; --i) {
-    bool found = llvm::any_of(terms, [&](Value term) {
-      auto [axisRank, size] = termOf(term);
-      return axisRank && static_cast<int64_t>(axisRank.getAxis()) == axes[i] &&
-             isConstantIntValue(size, levelSize);
-    });
-    if (!found)
-      return false;
-    int64_t extent = grid.getShape()[axes[i]];
-    if (ShapedType::isDynamic(extent))
-      return false;
-    levelSize *= extent;
-  }
-  return true;
+  std::optional<SmallVector<BlockOffsetTerm>> terms =
+      equalBlockTerms(gather, sliceSize);
+  return terms && isBlockOffset(offset, gather.getGrid(), *terms);
 }
 
 /// This rank's block of what `gather` fills, as a view made before
@@ -397,10 +372,6 @@ memref::SubViewOp makeOwnBlock(CommAllGatherOp gather, OpFoldResult sliceSize,
   Location loc = gather.getLoc();
   // Ops made here, erased again if the view is not the block.
   SmallVector<Operation *> madeOps;
-  auto track = [&](Value value) {
-    madeOps.push_back(value.getDefiningOp());
-    return value;
-  };
   Value offset;
   if (auto size = dyn_cast<Value>(sliceSize)) {
     auto block = size.getDefiningOp<LocalBlockOp>();
@@ -410,28 +381,18 @@ memref::SubViewOp makeOwnBlock(CommAllGatherOp gather, OpFoldResult sliceSize,
       return nullptr;
     offset = block.getOffset();
   } else {
+    std::optional<SmallVector<BlockOffsetTerm>> terms =
+        equalBlockTerms(gather, sliceSize);
+    // No term: every axis of one rank, and localize folded such a gather.
+    // An axis of unknown extent: localize gave it a coco.local_block.
     auto grid = SymbolTable::lookupNearestSymbolFrom<GridOp>(
         gather, gather.getGridAttr());
-    if (!grid)
+    if (!grid || !terms || terms->empty() ||
+        llvm::any_of(*terms, [&](const BlockOffsetTerm &term) {
+          return ShapedType::isDynamic(grid.getShape()[term.axis]);
+        }))
       return nullptr;
-    int64_t levelSize = *getConstantIntValue(sliceSize);
-    for (int64_t axis : llvm::reverse(rankedAxes(gather, grid))) {
-      Value rank = track(AxisRankOp::create(b, loc, grid.getSymName(), axis));
-      Value term = track(arith::MulIOp::create(
-          b, loc, rank,
-          track(arith::ConstantIndexOp::create(b, loc, levelSize))));
-      offset =
-          offset ? track(arith::AddIOp::create(b, loc, term, offset)) : term;
-      int64_t extent = grid.getShape()[axis];
-      if (ShapedType::isDynamic(extent)) {
-        for (Operation *op : llvm::reverse(madeOps))
-          op->erase();
-        return nullptr;
-      }
-      levelSize *= extent;
-    }
-    if (!offset) // every axis of one rank: localize folded such a gather
-      return nullptr;
+    offset = buildBlockOffset(b, loc, gather.getGrid(), *terms, &madeOps);
   }
   SmallVector<OpFoldResult> offsets(gatheredType.getRank(), b.getIndexAttr(0));
   offsets[0] = offset;

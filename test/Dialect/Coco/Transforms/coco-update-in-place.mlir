@@ -557,8 +557,9 @@ func.func @gather_copy_in_place(%w: memref<?xf32>, %lp: memref<8xbf16>) {
   return
 }
 
-// Static slices: the offset is made as localize makes it, axis_rank * 4 on
-// @dp, rank1 * 2 + rank0 * 6 over both axes of @g23.
+// Static slices: the offset is made as localize makes it (one helper,
+// BlockOffsets.h), axis_rank * 4 on @dp, rank0 * 6 + rank1 * 2 over both
+// axes of @g23.
 // CHECK-LABEL: func @gather_copy_in_place_static
 // CHECK-SAME: (%{{[^:]*}}: memref<4xf32>, %[[LP:[^:]*]]: memref<8xbf16>)
 // CHECK-NOT: memref.alloc
@@ -570,12 +571,12 @@ func.func @gather_copy_in_place(%w: memref<?xf32>, %lp: memref<8xbf16>) {
 // CHECK: coco.comm.all_gather %[[OWN]] into %[[LP]]
 // CHECK-LABEL: func @gather_copy_in_place_two_axes
 // CHECK-NOT: memref.alloc
-// CHECK: %[[R1:.*]] = coco.axis_rank @g23[1]
-// CHECK: %[[N1:.*]] = arith.constant 2 : index
-// CHECK: %[[T1:.*]] = arith.muli %[[R1]], %[[N1]]
 // CHECK: %[[R0:.*]] = coco.axis_rank @g23[0]
 // CHECK: %[[N0:.*]] = arith.constant 6 : index
 // CHECK: %[[T0:.*]] = arith.muli %[[R0]], %[[N0]]
+// CHECK: %[[R1:.*]] = coco.axis_rank @g23[1]
+// CHECK: %[[N1:.*]] = arith.constant 2 : index
+// CHECK: %[[T1:.*]] = arith.muli %[[R1]], %[[N1]]
 // CHECK: %[[OFF:.*]] = arith.addi %[[T0]], %[[T1]]
 // CHECK: %[[OWN:.*]] = memref.subview %{{.*}}[%[[OFF]]] [2] [1]
 // CHECK: coco.comm.all_gather %[[OWN]] into
