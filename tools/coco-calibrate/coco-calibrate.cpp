@@ -3,6 +3,7 @@
 //   mpirun -np R coco-calibrate [-o profile.json] [--sizes B1,B2,...]
 //                               [--reps N] [--name NAME]
 //                               [--element-types T1,T2,...|none]
+//                               [--cache cold|warm]
 //
 // On the ranks of one launch, through coco's own runtime (the calls compiled
 // programs make, with the algorithms they use): every collective over the
@@ -22,7 +23,9 @@
 // times its largest size (out of the caches), the time per element of a norm's
 // in-order f64 sum (a chain of dependent adds) and the f32 matmul throughput of
 // coco_rt_matmul (OpenBLAS, what compiled matmuls call), per rank with every
-// rank computing. A single level derived from the all_reduce line lets the
+// rank computing. Each timed collective starts with every rank's caches
+// evicted (--cache cold; --cache warm: the buffers the previous repetition
+// left there), as a training step finds its arrays (CacheEvictor below). A single level derived from the all_reduce line lets the
 // model predict other rank counts on this machine (the ring formulas). The
 // overlap chunk overhead is the all_reduce latency (one more message per
 // chunk); the overlap efficiency how much of a non-blocking all_reduce of 4 MiB
@@ -44,6 +47,8 @@
 #include <iterator>
 #include <string>
 #include <vector>
+
+#include <unistd.h>
 
 using namespace mlir::coco::cost;
 
@@ -76,7 +81,8 @@ int64_t rank = 0, ranks = 1;
     std::fprintf(stderr,
                  "coco-calibrate: %s\nusage: mpirun -np R coco-calibrate "
                  "[-o profile.json] [--sizes BYTES,...] [--reps N] "
-                 "[--name NAME] [--element-types TYPE,...|none]\n",
+                 "[--name NAME] [--element-types TYPE,...|none] "
+                 "[--cache cold|warm]\n",
                  message.c_str());
   coco_rt_finalize();
   std::exit(2);
@@ -148,14 +154,56 @@ collectiveCases(const ElementType &type, Buffers &buffers, int64_t comm) {
   };
 }
 
-/// Median over `reps` interleaved repetitions of the max over ranks.
+/// Pushes this rank's data out of the caches: a read-modify-write of every
+/// line of a buffer twice the last-level cache (which the ranks share), so
+/// that the next call finds its buffers in memory and the caches full of
+/// dirty lines, as a training step finds them: between two steps come the
+/// forward and backward passes (or, in the benchmarks, the other
+/// schedules' steps) over other data. Measured in one step of the
+/// benchmark (a wrapper timing each runtime call, 2 ranks, 1 Mi f32
+/// elements): its reduce_scatter, all_gather and exchange took 1.6-2.6x as
+/// long as the same call made again at once, with its buffers warm; that
+/// is the constant 0.3-0.45 ms per step by which the model had been too
+/// fast at 1M.
+class CacheEvictor {
+public:
+  CacheEvictor() {
+    long lastLevel = sysconf(_SC_LEVEL3_CACHE_SIZE);
+    if (lastLevel <= 0)
+      lastLevel = sysconf(_SC_LEVEL2_CACHE_SIZE);
+    // Unknown (0 or -1): 32 MiB, more than most machines' L3 per socket.
+    size_t bytes = 2 * size_t(lastLevel > 0 ? lastLevel : (32l << 20));
+    buffer.assign(bytes, 0);
+  }
+  void evict() {
+    for (size_t i = 0; i < buffer.size(); i += 64)
+      ++buffer[i];
+    // Keep the stores: the compiler must not drop the loop.
+    asm volatile("" : : "r"(buffer.data()) : "memory");
+  }
+  size_t bytes() const { return buffer.size(); }
+
+private:
+  std::vector<unsigned char> buffer;
+};
+
+/// Whether collectives are timed on buffers out of the caches (--cache
+/// cold, the default) or on the ones the previous repetition left there
+/// (--cache warm, as before 2026-12-04).
+bool coldCollectives = true;
+
+/// Median over `reps` interleaved repetitions of the max over ranks; with
+/// `cold`, each case starts with this rank's caches evicted (not timed).
 std::vector<double> timeAll(const std::vector<std::function<void()>> &cases,
-                            int reps) {
+                            int reps, bool cold = false) {
+  static CacheEvictor evictor;
   std::vector<std::vector<double>> times(cases.size());
   for (const auto &c : cases) // warm up: first touch, communicators
     c();
   for (int r = 0; r < reps; ++r)
     for (size_t i = 0; i < cases.size(); ++i) {
+      if (cold)
+        evictor.evict();
       coco_rt_barrier();
       double start = coco_rt_wtime();
       cases[i]();
@@ -288,6 +336,12 @@ int main(int argc, char **argv) {
       reps = std::max(1, std::atoi(value().c_str()));
     else if (arg == "--name")
       name = value();
+    else if (arg == "--cache") {
+      std::string cache = value();
+      if (cache != "cold" && cache != "warm")
+        usage("--cache is cold or warm, not '" + cache + "'");
+      coldCollectives = cache == "cold";
+    }
     else if (arg == "--sizes") {
       sizes.clear();
       std::string list = value();
@@ -381,22 +435,24 @@ int main(int argc, char **argv) {
                                     "calibrate", comm, COCO_DTYPE_F32,
                                     COCO_RED_SUM, 0, 1, &f32.da, 1, &f32.ds));
     });
-    std::vector<double> times = timeAll(cases, reps);
+    std::vector<double> times = timeAll(cases, reps, coldCollectives);
     for (size_t k = 0; k < kTyped; ++k)
       points[k].push_back({f32.bytes(), times[k]});
-    points[kKinds - 1].push_back({f32.bytes(), timeAll({sendRecv}, reps)[0]});
+    points[kKinds - 1].push_back(
+        {f32.bytes(), timeAll({sendRecv}, reps, coldCollectives)[0]});
     for (size_t k = 0; k < kNonBlocking; ++k)
       nonBlockingPoints[k].push_back({f32.bytes(), times[kTyped + k]});
     // The same bytes of each other element type, its collectives
-    // interleaved among themselves as f32's are. Not among f32's: each
-    // type's buffers would push the others' out of the caches between
-    // repetitions, which made f32's all_reduce of 1 MiB 1.6x slower (two
-    // pairs of calibrations, 290 against 470-490 us) than the same buffers
-    // measured as before, with which the model's f32 predictions agree.
+    // interleaved among themselves as f32's are. (Under --cache warm,
+    // interleaving them among f32's would push f32's buffers out of the
+    // caches between repetitions: f32's all_reduce of 1 MiB took 1.6x as
+    // long, 470-490 against 290 us. That was the first sign of what
+    // --cache cold now measures on purpose.)
     for (size_t t = 0; t < elementTypes.size(); ++t) {
       Buffers buffers(*elementTypes[t], bytes);
       std::vector<double> typedTimes =
-          timeAll(collectiveCases(*elementTypes[t], buffers, comm), reps);
+          timeAll(collectiveCases(*elementTypes[t], buffers, comm), reps,
+                  coldCollectives);
       for (size_t k = 0; k < kTyped; ++k)
         typedPoints[t][k].push_back({buffers.bytes(), typedTimes[k]});
     }
@@ -451,7 +507,11 @@ int main(int argc, char **argv) {
   profile.name = name + ", " + std::to_string(ranks) + " ranks";
   profile.source = "coco-calibrate: median of " + std::to_string(reps) +
                    " interleaved repetitions, max over ranks, " +
-                   std::to_string(sizes.size()) + " sizes";
+                   std::to_string(sizes.size()) + " sizes" +
+                   (coldCollectives ? ", collectives on buffers out of the "
+                                      "caches (--cache cold)"
+                                    : ", collectives on buffers left in the "
+                                      "caches (--cache warm)");
   for (size_t k = 0; k < kKinds; ++k)
     if (ranks > 1)
       profile.measured[kinds[k]][kinds[k] == Collective::SendRecv ? 2 : ranks] =
