@@ -69,6 +69,14 @@ Settings readSettings() {
     else if (*value && std::strcmp(value, "1") != 0)
       fatalf(kInitSite, "COCO_CHECK must be 0 or 1, not '%s'", value);
   }
+  if (const char *value = std::getenv("COCO_PROFILE")) {
+    if (*value && std::strcmp(value, "0") != 0 && std::strcmp(value, "1") != 0)
+      fatalf(kInitSite,
+             "COCO_PROFILE must be 0 or 1 (1: print each call site's time "
+             "at the end), not '%s'",
+             value);
+    enableCallTimes(std::strcmp(value, "1") == 0);
+  }
   if (const char *value = std::getenv("COCO_TIMEOUT_S")) {
     char *end = nullptr;
     double seconds = std::strtod(value, &end);
@@ -367,6 +375,7 @@ void coco_rt_finalize(void) {
   if (!state.ready)
     return;
   completePendingSends(); // before our own scope: each names its send
+  reportCallTimes(state.world.rank);
   {
     CallScope scope("coco_rt_finalize");
     for (const RuntimeExtension &extension : extensions())

@@ -197,6 +197,9 @@ CallScope::CallScope(const char *site)
 }
 
 CallScope::~CallScope() {
+  // The outermost scope only: a nested call's time is in its caller's.
+  if (callTimesEnabled() && !outerSite)
+    recordCallTime(currentSite.load(), nowNs() - callStartNs.load());
   callStartNs.store(outerStartNs);
   currentSite.store(outerSite);
 }

@@ -67,6 +67,13 @@ void startWatchdog(double timeoutSeconds);
 /// Stops and joins the watchdog thread.
 void stopWatchdog();
 
+/// COCO_PROFILE (CallTimes.cpp): each site's calls and time, kept when
+/// enabled, printed per rank by reportCallTimes (at coco_rt_finalize).
+void enableCallTimes(bool on);
+bool callTimesEnabled();
+void recordCallTime(const char *site, int64_t ns);
+void reportCallTimes(int worldRank);
+
 /// Marks the duration of one runtime call: names the site for checkMpi() and
 /// lets the watchdog end the job if the call blocks longer than the timeout.
 /// Costs a few atomic loads and stores, so it is free next to any MPI call.

@@ -25,11 +25,12 @@
 // coco_rt_matmul (OpenBLAS, what compiled matmuls call), per rank with every
 // rank computing. Each timed collective starts with every rank's caches
 // evicted (--cache cold; --cache warm: the buffers the previous repetition
-// left there), as a training step finds its arrays (CacheEvictor below). A single level derived from the all_reduce line lets the
-// model predict other rank counts on this machine (the ring formulas). The
-// overlap chunk overhead is the all_reduce latency (one more message per
-// chunk); the overlap efficiency how much of a non-blocking all_reduce of 4 MiB
-// runs under a matmul.
+// left there), as a training step finds its arrays (CacheEvictor below). A
+// single level derived from the all_reduce line lets the model predict other
+// rank counts on this machine (the ring formulas). The overlap chunk overhead
+// is the all_reduce latency (one more message per chunk); the overlap
+// efficiency how much of a non-blocking all_reduce of 4 MiB runs under a
+// matmul.
 //
 //===----------------------------------------------------------------------===//
 
@@ -341,8 +342,7 @@ int main(int argc, char **argv) {
       if (cache != "cold" && cache != "warm")
         usage("--cache is cold or warm, not '" + cache + "'");
       coldCollectives = cache == "cold";
-    }
-    else if (arg == "--sizes") {
+    } else if (arg == "--sizes") {
       sizes.clear();
       std::string list = value();
       for (size_t at = 0; at < list.size();) {

@@ -1,0 +1,35 @@
+// COCO_PROFILE=1: at the end each rank prints the time it spent in each
+// runtime call site (lib/Runtime/CallTimes.cpp), the longest total first,
+// each site named by its op and source location. 1 warm-up + 3 timed
+// calls of the step: 4 calls of each collective.
+//
+// RUN: coco-compile %s -o %t.exe
+// RUN: env COCO_PROFILE=1 %mpirun 2 %t.exe --quiet --warmup 1 --iters 3 2>&1 | FileCheck %s
+// CHECK-DAG: coco profile: rank 0: {{[0-9]+}} sites, {{[0-9]+}} calls, {{[0-9.]+}} ms in runtime calls
+// CHECK-DAG: coco profile: rank 1: {{[0-9]+}} sites, {{[0-9]+}} calls, {{[0-9.]+}} ms in runtime calls
+// CHECK-DAG: coco profile: rank 0: coco.all_reduce at {{.*}}call-times.mlir:[[@LINE+22]]:10: 4 calls, {{[0-9.]+}} ms, {{[0-9.]+}} us per call (longest {{[0-9.]+}} us)
+// CHECK-DAG: coco profile: rank 0: coco.all_gather at {{.*}}call-times.mlir:[[@LINE+22]]:12: 4 calls, {{[0-9.]+}} ms, {{[0-9.]+}} us per call (longest {{[0-9.]+}} us)
+// CHECK-DAG: coco profile: rank 1: coco.all_reduce at {{.*}}call-times.mlir:[[@LINE+20]]:10: 4 calls,
+// CHECK-DAG: coco profile: rank 1: coco.all_gather at {{.*}}call-times.mlir:[[@LINE+20]]:12: 4 calls,
+// The benchmark harness's own calls are runtime calls too.
+// CHECK-DAG: coco profile: rank 0: coco_rt_barrier: 3 calls,
+//
+// Unset or 0: nothing printed.
+// RUN: %mpirun 2 %t.exe --quiet --iters 2 2>&1 | FileCheck %s --check-prefix=OFF --allow-empty
+// RUN: env COCO_PROFILE=0 %mpirun 2 %t.exe --quiet --iters 2 2>&1 | FileCheck %s --check-prefix=OFF --allow-empty
+// OFF-NOT: coco profile
+//
+// Anything else is an error at start-up.
+// RUN: env COCO_PROFILE=yes not %mpirun 2 %t.exe --quiet 2>&1 | FileCheck %s --check-prefix=BAD
+// BAD: coco runtime error: rank {{[01]}}: coco_rt_init: COCO_PROFILE must be 0 or 1 (1: print each call site's time at the end), not 'yes'
+
+coco.grid @dp(shape = [?])
+
+func.func @step(%g: !coco.dtensor<1024xf32, local on @dp> {coco.name = "g"},
+                %s: !coco.dtensor<1024xf32, sliced<0> on @dp> {coco.name = "s"})
+    -> (!coco.dtensor<1024xf32, replicated on @dp> {coco.name = "sum"},
+        !coco.dtensor<1024xf32, replicated on @dp> {coco.name = "whole"}) {
+  %sum = coco.all_reduce sum %g : !coco.dtensor<1024xf32, local on @dp>
+  %whole = coco.all_gather %s : !coco.dtensor<1024xf32, sliced<0> on @dp>
+  return %sum, %whole : !coco.dtensor<1024xf32, replicated on @dp>, !coco.dtensor<1024xf32, replicated on @dp>
+}
