@@ -629,6 +629,12 @@ def main():
     with open(os.path.join(args.out, "results.md"), "w") as f:
         f.write(text + note)
     print(text + note)
+    write_plot(rows, args.out, args.target, args.ranks)
+
+
+def write_plot(rows, out, target, ranks):
+    """results.png: each workload's schedules' speed-up over eager by size
+    (rows as main makes them, or as read back from results.csv)."""
     try:
         import matplotlib
         matplotlib.use("Agg")
@@ -640,18 +646,18 @@ def main():
         fig, axes = plt.subplots(1, len(kinds), figsize=(5 * len(kinds), 4), squeeze=False)
         for ax, kind in zip(axes[0], kinds):
             for variant, _, _ in variants(kind):
-                pts = [(r["elements"], r["speedup_vs_eager"]) for r in rows
+                pts = [(int(r["elements"]), float(r["speedup_vs_eager"])) for r in rows
                        if r["workload"] == kind and r["schedule"] == variant]
                 ax.plot([p[0] >> 20 for p in pts], [p[1] for p in pts], marker="o", label=variant)
-            ranks = PIPELINE_RANKS if kind == "pipeline" else args.ranks
-            ax.set_title(f"{kind} on {ranks} ranks ({args.target})")
+            on = PIPELINE_RANKS if kind == "pipeline" else ranks
+            ax.set_title(f"{kind} on {on} ranks ({target})")
             ax.set_xlabel("elements (M)" if kind not in ("layer", "pipeline")
                           else "activation elements B*S*H (M)")
             ax.set_ylabel("speed-up over eager")
             ax.set_xscale("log", base=2)
             ax.legend(fontsize=7)
         fig.tight_layout()
-        fig.savefig(os.path.join(args.out, "results.png"), dpi=100)
+        fig.savefig(os.path.join(out, "results.png"), dpi=100)
     except ImportError:
         print("(matplotlib not installed: no plot; pip install matplotlib)")
 
