@@ -24,6 +24,8 @@
 
 #ifdef COCO_RUNTIME_GPU
 #include "GPU/Device.h"
+#else
+#include "coco/Support/HugePages.h"
 #endif
 
 namespace {
@@ -42,8 +44,9 @@ void *systemAllocate(size_t size) {
 constexpr size_t kCachedFrom = 64 * 1024;
 
 void *systemAllocate(size_t size) {
-  // Page-aligned, which satisfies any alignment compiled code asks for.
-  return std::aligned_alloc(4096, (size + 4095) / 4096 * 4096);
+  // Page-aligned (any alignment compiled code asks for), and from 2 MiB on
+  // transparent huge pages (coco/Support/HugePages.h says why).
+  return coco_support::allocateHostBlock(size);
 }
 #endif
 

@@ -36,6 +36,7 @@
 
 #include "coco/CostModel/CostModel.h"
 #include "coco/Runtime/CocoRuntime.h"
+#include "coco/Support/HugePages.h"
 
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/raw_ostream.h"
@@ -58,6 +59,33 @@ namespace {
 struct Descriptor1D {
   void *allocated, *aligned;
   int64_t offset, size, stride;
+};
+
+/// `count` values of T in memory allocated as the runtime allocates compiled
+/// programs' buffers and the host program's tensors (2 MiB blocks on
+/// transparent huge pages, coco/Support/HugePages.h): what is measured here
+/// runs on memory like theirs.
+template <typename T> class HostArray {
+public:
+  HostArray(int64_t count, T value)
+      : count(count), values(static_cast<T *>(coco_support::allocateHostBlock(
+                          size_t(std::max<int64_t>(count, 1)) * sizeof(T)))) {
+    if (!values) {
+      std::fprintf(stderr, "coco-calibrate: out of memory (%lld bytes)\n",
+                   static_cast<long long>(count * int64_t(sizeof(T))));
+      std::exit(1);
+    }
+    std::fill(values, values + count, value);
+  }
+  ~HostArray() { std::free(values); }
+  HostArray(const HostArray &) = delete;
+  HostArray &operator=(const HostArray &) = delete;
+  T *data() const { return values; }
+  int64_t size() const { return count; }
+
+private:
+  int64_t count;
+  T *values;
 };
 
 /// An element type whose collectives are measured: the runtime's code and
@@ -95,7 +123,7 @@ struct Buffers {
   Buffers(const ElementType &type, int64_t bytes)
       : type(type),
         n(std::max<int64_t>(ranks, bytes / type.bytes / ranks * ranks)),
-        a(words(n)), b(words(n)), slice(words(n / ranks)) {
+        a(words(n), 0), b(words(n), 0), slice(words(n / ranks), 0) {
     auto *input = reinterpret_cast<unsigned char *>(a.data());
     for (int64_t i = 0; i < n; ++i) // the low bytes: little-endian
       std::memcpy(input + i * type.bytes, &type.one, type.bytes);
@@ -110,7 +138,7 @@ struct Buffers {
 
   const ElementType &type;
   int64_t n;
-  std::vector<uint32_t> a, b, slice; // storage, in 4-byte words
+  HostArray<uint32_t> a, b, slice; // storage, in 4-byte words
   /// The whole input and output, this rank's block of the scattered
   /// result, and the same block inside the output (where an all_gather in
   /// place finds it, as compiled programs run it).
@@ -243,7 +271,7 @@ struct Matmul {
 /// (comm + compute - both) / min(comm, compute), clamped to [0, 1].
 double overlapEfficiency(int64_t comm, int reps) {
   const int64_t n = (4 << 20) / 4;
-  std::vector<float> in(n, 1.0f), out(n, 0.0f);
+  HostArray<float> in(n, 1.0f), out(n, 0.0f);
   Descriptor1D din{in.data(), in.data(), 0, n, 1},
       dout{out.data(), out.data(), 0, n, 1};
   Matmul matmul;
@@ -473,7 +501,7 @@ int main(int argc, char **argv) {
     // m = 2n/3 floats, the same 8n bytes, so that the factor belongs to
     // the working set it is filed under.
     int64_t n = bytes / 4, m = std::max<int64_t>(1, 2 * n / 3);
-    std::vector<float> a(n, 1.0f), b(n, 0.0f), c(m, 0.0f);
+    HostArray<float> a(n, 1.0f), b(n, 0.0f), c(m, 0.0f);
     // Small arrays: each timed sample runs the loop often enough to last
     // tens of microseconds (4 Mi elements in all), above the clock's
     // resolution and the barrier's noise.
