@@ -24,6 +24,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <numeric>
@@ -335,6 +336,63 @@ TEST(Matmul, KernelsForThisCpu) {
   }
 #endif
   dlclose(library);
+}
+
+extern "C" void *_mlir_memref_to_llvm_alloc(size_t size);
+extern "C" void _mlir_memref_to_llvm_free(void *ptr);
+
+/// The AnonHugePages (kB) of the mapping of this process holding `address`
+/// (/proc/self/smaps), or -1 if there is none.
+long anonHugePagesKbAt(const void *address) {
+  std::FILE *smaps = std::fopen("/proc/self/smaps", "r");
+  if (!smaps)
+    return -1;
+  auto at = reinterpret_cast<uintptr_t>(address);
+  char line[512];
+  bool inside = false;
+  long kb = -1;
+  while (std::fgets(line, sizeof line, smaps)) {
+    unsigned long start, end;
+    if (std::sscanf(line, "%lx-%lx ", &start, &end) == 2 &&
+        std::strchr(line, '-') < std::strchr(line, ' ')) {
+      inside = start <= at && at < end;
+      continue;
+    }
+    if (inside && std::sscanf(line, "AnonHugePages: %ld kB", &kb) == 1)
+      break;
+  }
+  std::fclose(smaps);
+  return kb;
+}
+
+// Compiled code's large buffers and the host program's tensors come from
+// the runtime's allocator, 2 MiB-aligned and on transparent huge pages
+// (coco/Support/HugePages.h); small ones page-aligned.
+TEST(Allocator, LargeBlocksOnHugePages) {
+  const size_t bytes = size_t(6) << 20;
+  auto *block = static_cast<char *>(_mlir_memref_to_llvm_alloc(bytes));
+  ASSERT_NE(block, nullptr);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(block) % (size_t(2) << 20), 0u);
+  std::memset(block, 1, bytes);
+  auto *small = static_cast<char *>(_mlir_memref_to_llvm_alloc(100000));
+  ASSERT_NE(small, nullptr);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(small) % 4096, 0u);
+  _mlir_memref_to_llvm_free(small);
+  std::string mode;
+  if (std::FILE *file =
+          std::fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r")) {
+    char text[128] = {};
+    if (std::fgets(text, sizeof text, file))
+      mode = text;
+    std::fclose(file);
+  }
+  if (mode.find("[never]") != std::string::npos || mode.empty()) {
+    _mlir_memref_to_llvm_free(block);
+    GTEST_SKIP() << "transparent huge pages are off on this machine";
+  }
+  EXPECT_GT(anonHugePagesKbAt(block), 0)
+      << "THP mode " << mode << ": the block is not on huge pages";
+  _mlir_memref_to_llvm_free(block);
 }
 
 TEST(Runtime, WorldMatchesMpi) {
