@@ -363,8 +363,15 @@ llvm::Error mlir::coco::cost::writeProfileJSON(const llvm::json::Value &profile,
   llvm::raw_fd_ostream out(path, error);
   if (!error) {
     out << llvm::formatv("{0:2}", profile) << "\n";
-    out.close();
+    // stdout ("-") stays open; a file is closed here, so that an error of
+    // its last write or of the close is this function's to report (the
+    // stream's destructor would end the process over it).
+    if (path == "-")
+      out.flush();
+    else
+      out.close();
     error = out.error();
+    out.clear_error();
   }
   if (error)
     return llvm::createStringError(error, "cannot write %s: %s",

@@ -8,13 +8,17 @@
 //       19.851 ms, 827.1 us per call (longest 1012.4 us)
 //
 // The time is what the calling rank spent inside the call, waiting for
-// the other ranks included; what the compiled loops between the calls take
-// is the step's time less these. Where the cost model's prediction and a
-// measured step disagree, this says which part (it showed that collectives
-// inside a step take 1.6-2.6x their warm-cache calibration,
-// tools/coco-calibrate). Nested calls count once, in the outermost. On the
-// GPU runtime the time is the host's (NCCL and cuBLAS calls return before
-// the device is done).
+// the other ranks included; what the compiled loops between two calls take
+// is the time between them less these. The totals take in every runtime
+// call of the process: MPI's start-up (coco_rt_init), warm-up calls, and in
+// the host program's benchmark mode its barrier and max over ranks; sends
+// still in flight at the end are waited for under one entry, "sends
+// completed at finalize". Where the cost model's prediction and a measured
+// step disagree, this says which part (it showed a step's collectives at
+// 1.7-2x the time of the same call repeated at once on warm buffers,
+// tools/coco-calibrate --cache). Nested calls count once, in the outermost.
+// On the GPU runtime the time is the host's (NCCL and cuBLAS calls return
+// before the device is done).
 //
 //===----------------------------------------------------------------------===//
 
@@ -43,6 +47,20 @@ std::unordered_map<std::string, SiteTime> &siteTimes() {
   static auto *times = new std::unordered_map<std::string, SiteTime>();
   return *times;
 }
+
+/// The entry of a site pointer seen before, whose text is kept to tell a
+/// reused address (a temporary string freed and another made there) from
+/// the same site: compiled code's sites are constants, seen on every call,
+/// so most calls cost a pointer lookup and a compare, not a string built
+/// and hashed.
+struct Seen {
+  std::string text;
+  SiteTime *time;
+};
+std::unordered_map<const char *, Seen> &seenSites() {
+  static auto *seen = new std::unordered_map<const char *, Seen>();
+  return *seen;
+}
 } // namespace
 
 void enableCallTimes(bool on) { enabled = on; }
@@ -50,7 +68,13 @@ void enableCallTimes(bool on) { enabled = on; }
 bool callTimesEnabled() { return enabled; }
 
 void recordCallTime(const char *site, int64_t ns) {
-  SiteTime &time = siteTimes()[siteName(site)];
+  const char *name = siteName(site);
+  auto [it, inserted] = seenSites().try_emplace(name);
+  if (inserted || it->second.text != name) {
+    // Entries of unordered_map stay where they are as it grows.
+    it->second = {name, &siteTimes()[name]};
+  }
+  SiteTime &time = *it->second.time;
   ++time.calls;
   time.ns += ns;
   time.maxNs = std::max(time.maxNs, ns);
@@ -84,6 +108,7 @@ void reportCallTimes(int worldRank) {
   // One write per rank, so that ranks' lines do not interleave.
   std::fputs(text.c_str(), stderr);
   std::fflush(stderr);
+  seenSites().clear();
   siteTimes().clear();
 }
 

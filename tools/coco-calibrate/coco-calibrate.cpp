@@ -183,6 +183,44 @@ collectiveCases(const ElementType &type, Buffers &buffers, int64_t comm) {
   };
 }
 
+/// The size of the largest cache this CPU has, by sysfs
+/// (/sys/devices/system/cpu/cpu0/cache/index*/{level,size}: what cpu0
+/// shares, not the package's total, which sysconf(_SC_LEVEL3_CACHE_SIZE)
+/// gives on some machines: 320 MiB on this 2-core EPYC VM, whose L3 is 32
+/// MiB); 64 MiB where sysfs does not say.
+size_t lastLevelCacheBytes() {
+  size_t best = 0;
+  int bestLevel = 0;
+  for (int index = 0; index < 16; ++index) {
+    std::string dir =
+        "/sys/devices/system/cpu/cpu0/cache/index" + std::to_string(index);
+    std::FILE *levelFile = std::fopen((dir + "/level").c_str(), "r");
+    if (!levelFile)
+      break;
+    int level = 0;
+    bool readLevel = std::fscanf(levelFile, "%d", &level) == 1;
+    std::fclose(levelFile);
+    std::FILE *sizeFile = std::fopen((dir + "/size").c_str(), "r");
+    if (!sizeFile)
+      continue;
+    unsigned long long size = 0;
+    char unit = 0;
+    int fields = std::fscanf(sizeFile, "%llu%c", &size, &unit);
+    std::fclose(sizeFile);
+    if (!readLevel || fields < 1)
+      continue;
+    if (fields == 2 && (unit == 'K' || unit == 'k'))
+      size <<= 10;
+    else if (fields == 2 && (unit == 'M' || unit == 'm'))
+      size <<= 20;
+    if (level > bestLevel || (level == bestLevel && size > best)) {
+      bestLevel = level;
+      best = size_t(size);
+    }
+  }
+  return best ? best : size_t(64) << 20;
+}
+
 /// Pushes this rank's data out of the caches: a read-modify-write of every
 /// line of a buffer twice the last-level cache (which the ranks share), so
 /// that the next call finds its buffers in memory and the caches full of
@@ -190,27 +228,20 @@ collectiveCases(const ElementType &type, Buffers &buffers, int64_t comm) {
 /// forward and backward passes (or, in the benchmarks, the other
 /// schedules' steps) over other data. Measured in one step of the
 /// benchmark (a wrapper timing each runtime call, 2 ranks, 1 Mi f32
-/// elements): its reduce_scatter, all_gather and exchange took 1.6-2.6x as
-/// long as the same call made again at once, with its buffers warm; that
-/// is the constant 0.3-0.45 ms per step by which the model had been too
-/// fast at 1M.
+/// elements): its reduce_scatter, all_gather and exchange took 1.7-2.0x as
+/// long as the same call made again at once on warm buffers (930 against
+/// 535, 721 against 359, 666 against 357 us), which is where the model,
+/// calibrated warm, had been too fast at 1M (by 0.3-0.45 ms per step in
+/// the launches before).
 class CacheEvictor {
 public:
-  CacheEvictor() {
-    long lastLevel = sysconf(_SC_LEVEL3_CACHE_SIZE);
-    if (lastLevel <= 0)
-      lastLevel = sysconf(_SC_LEVEL2_CACHE_SIZE);
-    // Unknown (0 or -1): 32 MiB, more than most machines' L3 per socket.
-    size_t bytes = 2 * size_t(lastLevel > 0 ? lastLevel : (32l << 20));
-    buffer.assign(bytes, 0);
-  }
+  CacheEvictor() : buffer(2 * lastLevelCacheBytes(), 0) {}
   void evict() {
     for (size_t i = 0; i < buffer.size(); i += 64)
       ++buffer[i];
     // Keep the stores: the compiler must not drop the loop.
     asm volatile("" : : "r"(buffer.data()) : "memory");
   }
-  size_t bytes() const { return buffer.size(); }
 
 private:
   std::vector<unsigned char> buffer;
@@ -225,14 +256,17 @@ bool coldCollectives = true;
 /// `cold`, each case starts with this rank's caches evicted (not timed).
 std::vector<double> timeAll(const std::vector<std::function<void()>> &cases,
                             int reps, bool cold = false) {
-  static CacheEvictor evictor;
+  // Made on first use: warm calibrations never allocate it.
+  static CacheEvictor *evictor = cold ? new CacheEvictor() : nullptr;
+  if (cold && !evictor)
+    evictor = new CacheEvictor();
   std::vector<std::vector<double>> times(cases.size());
   for (const auto &c : cases) // warm up: first touch, communicators
     c();
   for (int r = 0; r < reps; ++r)
     for (size_t i = 0; i < cases.size(); ++i) {
       if (cold)
-        evictor.evict();
+        evictor->evict();
       coco_rt_barrier();
       double start = coco_rt_wtime();
       cases[i]();
@@ -292,7 +326,7 @@ double overlapEfficiency(int64_t comm, int reps) {
                  matmul();
                  coco_rt_wait("calibrate", request);
                }},
-              reps);
+              reps, coldCollectives);
   double hidden = (t[0] + t[1] - t[2]) / std::min(t[0], t[1]);
   return std::clamp(hidden, 0.0, 1.0);
 }
