@@ -154,26 +154,35 @@ def main():
                 f"{os.cpu_count()} cores, median of {args.reps}; "
                 "an optimizer step over k parameters, 8 coco ops each).\n\n")
         f.write("\n".join(table) + "\n")
+    write_plot(rows, args.out)
+
+
+def write_plot(rows, out):
+    """compile_time.png from the table's rows (also those read back from
+    compile_time.csv): seconds, seconds per 1,000 ops and peak memory
+    against program size, one line per pipeline."""
     try:
         import matplotlib
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
-        fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
-        for pipeline in variants:
-            xs = [r["ops"] for r in rows if r["pipeline"] == pipeline]
-            left.plot(xs, [r["seconds"] for r in rows if r["pipeline"] == pipeline],
-                      "o-", label=pipeline)
-            right.plot(xs, [r["seconds_per_1k_ops"] for r in rows
-                            if r["pipeline"] == pipeline], "o-", label=pipeline)
-        left.set(xlabel="coco ops", ylabel="seconds", title="compile time")
-        right.set(xlabel="coco ops", ylabel="seconds per 1,000 ops",
-                  title="time per op (flat = linear)", ylim=(0, None))
-        left.legend()
-        right.legend()
-        fig.tight_layout()
-        fig.savefig(os.path.join(args.out, "compile_time.png"), dpi=100)
     except ImportError:
         print("(matplotlib not installed: no plot; pip install matplotlib)")
+        return
+    fig, (left, middle, right) = plt.subplots(1, 3, figsize=(15, 4))
+    for pipeline in dict.fromkeys(r["pipeline"] for r in rows):
+        mine = [r for r in rows if r["pipeline"] == pipeline]
+        xs = [int(r["ops"]) for r in mine]
+        left.plot(xs, [float(r["seconds"]) for r in mine], "o-", label=pipeline)
+        middle.plot(xs, [float(r["seconds_per_1k_ops"]) for r in mine], "o-", label=pipeline)
+        right.plot(xs, [float(r["peak_rss_mib"]) for r in mine], "o-", label=pipeline)
+    left.set(xlabel="coco ops", ylabel="seconds", title="compile time")
+    middle.set(xlabel="coco ops", ylabel="seconds per 1,000 ops",
+               title="time per op (flat = linear)", ylim=(0, None))
+    right.set(xlabel="coco ops", ylabel="MiB", title="peak memory", ylim=(0, None))
+    for axes in (left, middle, right):
+        axes.legend(fontsize="small")
+    fig.tight_layout()
+    fig.savefig(os.path.join(out, "compile_time.png"), dpi=100)
 
 
 if __name__ == "__main__":

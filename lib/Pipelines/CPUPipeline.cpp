@@ -41,11 +41,9 @@ void mlir::coco::buildCocoBufferizePipeline(
   // analysis linear in the program (CSE made them one value).
   pm.addNestedPass<func::FuncOp>(createCocoDistinctDestinationsPass());
 
-  bufferization::OneShotBufferizePassOptions bufferize;
-  bufferize.bufferizeFunctionBoundaries = true;
-  bufferize.functionBoundaryTypeConversion =
-      bufferization::LayoutMapOption::IdentityLayoutMap;
-  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  // Upstream's one-shot module bufferization, without its removal of the
+  // arguments' attributes one at a time (quadratic in the arguments).
+  pm.addPass(createCocoBufferizePass());
   // Always: collectives a schedule marked for overlap are chunked even when
   // the pipeline option does not ask for all of them.
   CocoOverlapPassOptions overlap;

@@ -1,4 +1,4 @@
-// RUN: coco-opt %s --coco-lower-to-cpu --mlir-print-ir-before=one-shot-bufferize -o /dev/null 2>&1 | FileCheck %s
+// RUN: coco-opt %s --coco-lower-to-cpu --mlir-print-ir-before=coco-bufferize -o /dev/null 2>&1 | FileCheck %s
 // The GPU pipeline shares these passes: distinct-destinations-gpu.test.
 
 // Compile time stays linear in the program only while every loop and
@@ -14,7 +14,7 @@ coco.grid @dp(shape = [?])
 !Rep = !coco.dtensor<1024xf32, replicated on @dp>
 !Loc = !coco.dtensor<1024xf32, local on @dp>
 
-// CHECK-LABEL: IR Dump Before OneShotBufferizePass
+// CHECK-LABEL: IR Dump Before CocoBufferizePass
 // CHECK: %[[E0:.*]] = tensor.empty() : tensor<1024xf32>
 // CHECK-NEXT: %[[S0:.*]] = coco.comm.all_reduce sum %{{.*}} into %[[E0]] on @dp[0]
 // CHECK-NEXT: %[[E1:.*]] = tensor.empty() : tensor<1024xf32>

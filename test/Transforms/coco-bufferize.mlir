@@ -1,0 +1,62 @@
+// RUN: coco-opt %s --coco-bufferize --split-input-file | FileCheck %s
+// coco-bufferize is upstream's one-shot module bufferization with the
+// options coco's pipelines gave it; only the way the arguments' marks go
+// differs, so the output must be upstream's, byte for byte.
+// RUN: coco-opt %s --coco-bufferize --split-input-file -o %t.coco
+// RUN: coco-opt %s --one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" --split-input-file -o %t.upstream
+// RUN: diff %t.coco %t.upstream
+
+// The analysis reads the marks (coco-localize sets them): %w is written in
+// place, a write into %g goes to a copy, and %m, unmarked, is writable (the
+// default). No argument keeps a mark; the other attributes stay.
+// CHECK-LABEL: func.func @step(
+// CHECK-SAME: %[[W:.*]]: memref<8xf32> {coco.name = "w"}, %[[G:.*]]: memref<8xf32> {coco.name = "g"}, %[[M:.*]]: memref<8xf32> {coco.name = "m"}, %[[S:.*]]: f32)
+// CHECK-NOT: bufferization.writable
+// CHECK: linalg.generic {{.*}} ins(%[[G]] : memref<8xf32>) outs(%[[W]] : memref<8xf32>)
+// CHECK: %[[COPY:.*]] = memref.alloc() {alignment = 64 : i64} : memref<8xf32>
+// CHECK-NEXT: memref.copy %[[G]], %[[COPY]]
+// CHECK-NEXT: memref.store %[[S]], %[[COPY]]
+// CHECK-NEXT: memref.store %[[S]], %[[M]]
+// CHECK-NOT: memref.copy
+// CHECK: return
+func.func @step(%w: tensor<8xf32> {bufferization.writable = true, coco.name = "w"},
+                %g: tensor<8xf32> {bufferization.writable = false, coco.name = "g"},
+                %m: tensor<8xf32> {coco.name = "m"},
+                %s: f32) -> f32 {
+  %c0 = arith.constant 0 : index
+  %r = linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> (d0)>], iterator_types = ["parallel"]} ins(%g : tensor<8xf32>) outs(%w : tensor<8xf32>) {
+  ^bb0(%a: f32, %b: f32):
+    %x = arith.subf %b, %a : f32
+    linalg.yield %x : f32
+  } -> tensor<8xf32>
+  %g2 = tensor.insert %s into %g[%c0] : tensor<8xf32>
+  %m2 = tensor.insert %s into %m[%c0] : tensor<8xf32>
+  %e = tensor.extract %g2[%c0] : tensor<8xf32>
+  %f = tensor.extract %m2[%c0] : tensor<8xf32>
+  %sum = arith.addf %e, %f : f32
+  return %sum : f32
+}
+
+// -----
+
+// Calls: the callee is analyzed first; its read-only argument makes the
+// write in it go to a copy, and the caller's buffer is passed as it is.
+// CHECK-LABEL: func.func private @callee(
+// CHECK-SAME: %[[A:[^:]*]]: memref<4xf32>, %{{.*}}: f32)
+// CHECK-NOT: bufferization.writable
+// CHECK: memref.alloc
+// CHECK: memref.copy %[[A]]
+// CHECK-LABEL: func.func @caller(
+// CHECK-SAME: %[[B:[^:]*]]: memref<4xf32>, %[[T:[^:]*]]: f32)
+// CHECK: call @callee(%[[B]], %[[T]])
+func.func private @callee(%a: tensor<4xf32> {bufferization.writable = false}, %s: f32) -> f32 {
+  %c1 = arith.constant 1 : index
+  %a2 = tensor.insert %s into %a[%c1] : tensor<4xf32>
+  %e = tensor.extract %a2[%c1] : tensor<4xf32>
+  return %e : f32
+}
+func.func @caller(%b: tensor<4xf32> {bufferization.writable = false}, %s: f32) -> f32 {
+  %r = call @callee(%b, %s) : (tensor<4xf32>, f32) -> f32
+  return %r : f32
+}
+
