@@ -3,7 +3,7 @@
 //   mpirun -np R coco-calibrate [-o profile.json] [--sizes B1,B2,...]
 //                               [--reps N] [--name NAME]
 //                               [--element-types T1,T2,...|none]
-//                               [--cache cold|warm]
+//                               [--cache cold|cold-clean|warm]
 //
 // On the ranks of one launch, through coco's own runtime (the calls compiled
 // programs make, with the algorithms they use): every collective over the
@@ -24,8 +24,10 @@
 // in-order f64 sum (a chain of dependent adds) and the f32 matmul throughput of
 // coco_rt_matmul (OpenBLAS, what compiled matmuls call), per rank with every
 // rank computing. Each timed collective starts with every rank's caches
-// evicted (--cache cold; --cache warm: the buffers the previous repetition
-// left there), as a training step finds its arrays (CacheEvictor below). A
+// evicted, as a training step finds its arrays (CacheEvictor below):
+// --cache cold (the caches full of other, dirty lines), cold-clean (of
+// other, clean lines) or warm (the buffers the previous repetition left
+// there). A
 // single level derived from the all_reduce line lets the model predict other
 // rank counts on this machine (the ring formulas). The overlap chunk overhead
 // is the all_reduce latency (one more message per chunk); the overlap
@@ -111,7 +113,7 @@ int64_t rank = 0, ranks = 1;
                  "coco-calibrate: %s\nusage: mpirun -np R coco-calibrate "
                  "[-o profile.json] [--sizes BYTES,...] [--reps N] "
                  "[--name NAME] [--element-types TYPE,...|none] "
-                 "[--cache cold|warm]\n",
+                 "[--cache cold|cold-clean|warm]\n",
                  message.c_str());
   coco_rt_finalize();
   std::exit(2);
@@ -221,25 +223,48 @@ size_t lastLevelCacheBytes() {
   return best ? best : size_t(64) << 20;
 }
 
-/// Pushes this rank's data out of the caches: a read-modify-write of every
-/// line of a buffer twice the last-level cache (which the ranks share), so
-/// that the next call finds its buffers in memory and the caches full of
-/// dirty lines, as a training step finds them: between two steps come the
+/// What the caches hold when a timed collective starts (--cache).
+enum class CacheState {
+  /// Other data, dirty: this rank's buffers were pushed out by writes, so
+  /// the collective's own misses first write those lines back (the
+  /// default).
+  Cold,
+  /// Other data, clean: pushed out by reads.
+  ColdClean,
+  /// The buffers the previous repetition left there (as before
+  /// 2026-12-04).
+  Warm,
+};
+
+/// Pushes this rank's data out of the caches: a read-modify-write (or,
+/// clean, a read) of every line of a buffer twice the last-level cache
+/// (which the ranks share), so that the next call finds its buffers in
+/// memory, as a training step finds them: between two steps come the
 /// forward and backward passes (or, in the benchmarks, the other
-/// schedules' steps) over other data. Measured in one step of the
-/// benchmark (a wrapper timing each runtime call, 2 ranks, 1 Mi f32
-/// elements): its reduce_scatter, all_gather and exchange took 1.7-2.0x as
-/// long as the same call made again at once on warm buffers (930 against
-/// 535, 721 against 359, 666 against 357 us), which is where the model,
-/// calibrated warm, had been too fast at 1M (by 0.3-0.45 ms per step in
-/// the launches before).
+/// schedules' steps) over other data, read and written. Measured in one
+/// step of the benchmark (a wrapper timing each runtime call, 2 ranks,
+/// 1 Mi f32 elements): its reduce_scatter, all_gather and exchange took
+/// 1.7-2.0x as long as the same call made again at once on warm buffers
+/// (930 against 535, 721 against 359, 666 against 357 us), which is where
+/// the model, calibrated warm, had been too fast at 1M (by 0.3-0.45 ms per
+/// step in the launches before). Which of dirty and clean a step's caches
+/// are closer to, two A/B launches did not settle (benchmarks/README.md,
+/// "Dirty or clean caches"), so the default stays as it was.
 class CacheEvictor {
 public:
   CacheEvictor() : buffer(2 * lastLevelCacheBytes(), 0) {}
-  void evict() {
+  void evict(CacheState state) {
+    if (state == CacheState::ColdClean) {
+      unsigned sum = 0;
+      for (size_t i = 0; i < buffer.size(); i += 64)
+        sum += buffer[i];
+      // Keep the loads: the compiler must not drop the loop.
+      asm volatile("" : : "r"(sum) : "memory");
+      return;
+    }
     for (size_t i = 0; i < buffer.size(); i += 64)
       ++buffer[i];
-    // Keep the stores: the compiler must not drop the loop.
+    // Keep the stores.
     asm volatile("" : : "r"(buffer.data()) : "memory");
   }
 
@@ -247,26 +272,40 @@ private:
   std::vector<unsigned char> buffer;
 };
 
-/// Whether collectives are timed on buffers out of the caches (--cache
-/// cold, the default) or on the ones the previous repetition left there
-/// (--cache warm, as before 2026-12-04).
-bool coldCollectives = true;
+/// What the timed collectives find in the caches (--cache).
+CacheState collectiveCache = CacheState::Cold;
 
-/// Median over `reps` interleaved repetitions of the max over ranks; with
-/// `cold`, each case starts with this rank's caches evicted (not timed).
+/// The profile's words for `state`.
+std::string describe(CacheState state) {
+  switch (state) {
+  case CacheState::Cold:
+    return "buffers out of the caches (--cache cold)";
+  case CacheState::ColdClean:
+    return "buffers out of the caches, which hold other, clean data "
+           "(--cache cold-clean)";
+  case CacheState::Warm:
+    return "buffers left in the caches (--cache warm)";
+  }
+  return "";
+}
+
+/// Median over `reps` interleaved repetitions of the max over ranks; unless
+/// `cache` is warm, each case starts with this rank's caches evicted (not
+/// timed).
 std::vector<double> timeAll(const std::vector<std::function<void()>> &cases,
-                            int reps, bool cold = false) {
+                            int reps, CacheState cache = CacheState::Warm) {
+  bool evict = cache != CacheState::Warm;
   // Made on first use: warm calibrations never allocate it.
-  static CacheEvictor *evictor = cold ? new CacheEvictor() : nullptr;
-  if (cold && !evictor)
+  static CacheEvictor *evictor = nullptr;
+  if (evict && !evictor)
     evictor = new CacheEvictor();
   std::vector<std::vector<double>> times(cases.size());
   for (const auto &c : cases) // warm up: first touch, communicators
     c();
   for (int r = 0; r < reps; ++r)
     for (size_t i = 0; i < cases.size(); ++i) {
-      if (cold)
-        evictor->evict();
+      if (evict)
+        evictor->evict(cache);
       coco_rt_barrier();
       double start = coco_rt_wtime();
       cases[i]();
@@ -326,7 +365,7 @@ double overlapEfficiency(int64_t comm, int reps) {
                  matmul();
                  coco_rt_wait("calibrate", request);
                }},
-              reps, coldCollectives);
+              reps, collectiveCache);
   double hidden = (t[0] + t[1] - t[2]) / std::min(t[0], t[1]);
   return std::clamp(hidden, 0.0, 1.0);
 }
@@ -401,9 +440,14 @@ int main(int argc, char **argv) {
       name = value();
     else if (arg == "--cache") {
       std::string cache = value();
-      if (cache != "cold" && cache != "warm")
-        usage("--cache is cold or warm, not '" + cache + "'");
-      coldCollectives = cache == "cold";
+      if (cache == "cold")
+        collectiveCache = CacheState::Cold;
+      else if (cache == "cold-clean")
+        collectiveCache = CacheState::ColdClean;
+      else if (cache == "warm")
+        collectiveCache = CacheState::Warm;
+      else
+        usage("--cache is cold, cold-clean or warm, not '" + cache + "'");
     } else if (arg == "--sizes") {
       sizes.clear();
       std::string list = value();
@@ -497,11 +541,11 @@ int main(int argc, char **argv) {
                                     "calibrate", comm, COCO_DTYPE_F32,
                                     COCO_RED_SUM, 0, 1, &f32.da, 1, &f32.ds));
     });
-    std::vector<double> times = timeAll(cases, reps, coldCollectives);
+    std::vector<double> times = timeAll(cases, reps, collectiveCache);
     for (size_t k = 0; k < kTyped; ++k)
       points[k].push_back({f32.bytes(), times[k]});
     points[kKinds - 1].push_back(
-        {f32.bytes(), timeAll({sendRecv}, reps, coldCollectives)[0]});
+        {f32.bytes(), timeAll({sendRecv}, reps, collectiveCache)[0]});
     for (size_t k = 0; k < kNonBlocking; ++k)
       nonBlockingPoints[k].push_back({f32.bytes(), times[kTyped + k]});
     // The same bytes of each other element type, its collectives
@@ -514,7 +558,7 @@ int main(int argc, char **argv) {
       Buffers buffers(*elementTypes[t], bytes);
       std::vector<double> typedTimes =
           timeAll(collectiveCases(*elementTypes[t], buffers, comm), reps,
-                  coldCollectives);
+                  collectiveCache);
       for (size_t k = 0; k < kTyped; ++k)
         typedPoints[t][k].push_back({buffers.bytes(), typedTimes[k]});
     }
@@ -570,10 +614,7 @@ int main(int argc, char **argv) {
   profile.source = "coco-calibrate: median of " + std::to_string(reps) +
                    " interleaved repetitions, max over ranks, " +
                    std::to_string(sizes.size()) + " sizes" +
-                   (coldCollectives ? ", collectives on buffers out of the "
-                                      "caches (--cache cold)"
-                                    : ", collectives on buffers left in the "
-                                      "caches (--cache warm)");
+                   ", collectives on " + describe(collectiveCache);
   for (size_t k = 0; k < kKinds; ++k)
     if (ranks > 1)
       profile.measured[kinds[k]][kinds[k] == Collective::SendRecv ? 2 : ranks] =

@@ -10,12 +10,18 @@
 // ranks (one each per timed call).
 // CHECK-DAG: coco profile: rank 0: 6 sites, 27 calls, {{[0-9.]+}} ms in runtime calls
 // CHECK-DAG: coco profile: rank 1: {{[0-9]+}} sites, {{[0-9]+}} calls, {{[0-9.]+}} ms in runtime calls
-// CHECK-DAG: coco profile: rank 0: coco.all_reduce at {{.*}}call-times.mlir:[[@LINE+22]]:10: 4 calls, {{[0-9.]+}} ms, {{[0-9.]+}} us per call (longest {{[0-9.]+}} us)
-// CHECK-DAG: coco profile: rank 0: coco.all_gather at {{.*}}call-times.mlir:[[@LINE+22]]:12: 4 calls, {{[0-9.]+}} ms, {{[0-9.]+}} us per call (longest {{[0-9.]+}} us)
-// CHECK-DAG: coco profile: rank 1: coco.all_reduce at {{.*}}call-times.mlir:[[@LINE+20]]:10: 4 calls,
-// CHECK-DAG: coco profile: rank 1: coco.all_gather at {{.*}}call-times.mlir:[[@LINE+20]]:12: 4 calls,
+// CHECK-DAG: coco profile: rank 0: coco.all_reduce at {{.*}}call-times.mlir:[[@LINE+28]]:10: 4 calls, {{0*[1-9][0-9]*\.[0-9]+|0\.[0-9]*[1-9][0-9]*}} ms, {{0*[1-9][0-9]*\.[0-9]+|0\.[0-9]*[1-9][0-9]*}} us per call (longest {{0*[1-9][0-9]*\.[0-9]+|0\.[0-9]*[1-9][0-9]*}} us)
+// CHECK-DAG: coco profile: rank 0: coco.all_gather at {{.*}}call-times.mlir:[[@LINE+28]]:12: 4 calls, {{0*[1-9][0-9]*\.[0-9]+|0\.[0-9]*[1-9][0-9]*}} ms, {{0*[1-9][0-9]*\.[0-9]+|0\.[0-9]*[1-9][0-9]*}} us per call (longest {{0*[1-9][0-9]*\.[0-9]+|0\.[0-9]*[1-9][0-9]*}} us)
+// CHECK-DAG: coco profile: rank 1: coco.all_reduce at {{.*}}call-times.mlir:[[@LINE+26]]:10: 4 calls,
+// CHECK-DAG: coco profile: rank 1: coco.all_gather at {{.*}}call-times.mlir:[[@LINE+26]]:12: 4 calls,
 // The benchmark harness's own calls are runtime calls too.
 // CHECK-DAG: coco profile: rank 0: coco_rt_barrier: 3 calls,
+// Every rank prints its own sites: 3 ranks, an uneven slice (1024 / 3).
+// RUN: env COCO_PROFILE=1 %mpirun 3 %t.exe --quiet --warmup 1 --iters 3 2>&1 | FileCheck %s --check-prefix=THREE
+// THREE-DAG: coco profile: rank 0: 6 sites, 27 calls,
+// THREE-DAG: coco profile: rank 1: coco.all_reduce at {{.*}}call-times.mlir:[[@LINE+19]]:10: 4 calls,
+// THREE-DAG: coco profile: rank 2: coco.all_reduce at {{.*}}call-times.mlir:[[@LINE+18]]:10: 4 calls,
+// THREE-DAG: coco profile: rank 2: coco.all_gather at {{.*}}call-times.mlir:[[@LINE+18]]:12: 4 calls,
 //
 // Unset or 0: nothing printed.
 // RUN: %mpirun 2 %t.exe --quiet --iters 2 2>&1 | FileCheck %s --check-prefix=OFF --allow-empty

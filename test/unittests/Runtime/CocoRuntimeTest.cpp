@@ -392,6 +392,20 @@ TEST(Allocator, LargeBlocksOnHugePages) {
   }
   EXPECT_GT(anonHugePagesKbAt(block), 0)
       << "THP mode " << mode << ": the block is not on huge pages";
+  // A size that is no multiple of 2 MiB is rounded up: the block is still
+  // 2 MiB-aligned, every requested byte is usable, and touching it adds
+  // huge pages (counted before and after: the kernel may merge its mapping
+  // with the first block's, whose huge pages smaps reports together).
+  const size_t uneven = (size_t(5) << 20) + 12345;
+  auto *unevenBlock = static_cast<char *>(_mlir_memref_to_llvm_alloc(uneven));
+  ASSERT_NE(unevenBlock, nullptr);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(unevenBlock) % (size_t(2) << 20), 0u);
+  long before = anonHugePagesKbAt(unevenBlock);
+  std::memset(unevenBlock, 2, uneven);
+  EXPECT_EQ(unevenBlock[uneven - 1], 2);
+  EXPECT_GE(anonHugePagesKbAt(unevenBlock) - before, 2048)
+      << "THP mode " << mode << ": the uneven block is not on huge pages";
+  _mlir_memref_to_llvm_free(unevenBlock);
   _mlir_memref_to_llvm_free(block);
 }
 
