@@ -15,6 +15,7 @@
 #include "coco/Transforms/Passes.h"
 
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Bufferization/Transforms/Bufferize.h"
 #include "mlir/Dialect/Bufferization/Transforms/OneShotAnalysis.h"
 #include "mlir/Dialect/Bufferization/Transforms/OneShotModuleBufferize.h"
 #include "mlir/Dialect/Bufferization/Transforms/Transforms.h"
@@ -68,12 +69,17 @@ struct CocoBufferizePass
 
     ModuleOp module = getOperation();
     BufferizationState state;
-    if (failed(insertTensorCopies(module, options, state)))
+    BufferizationStatistics statistics;
+    if (failed(insertTensorCopies(module, options, state, &statistics)))
       return signalPassFailure();
     for (auto function : module.getOps<func::FuncOp>())
       removeWritableAttributes(function);
-    if (failed(bufferizeModuleOp(module, options, state)))
+    if (failed(bufferizeModuleOp(module, options, state, &statistics)))
       return signalPassFailure();
+    // Upstream's pass statistics (--mlir-pass-statistics).
+    numBufferAlloc = statistics.numBufferAlloc;
+    numTensorInPlace = statistics.numTensorInPlace;
+    numTensorOutOfPlace = statistics.numTensorOutOfPlace;
   }
 };
 

@@ -10,18 +10,51 @@ COLLECTIVES = ("all_reduce", "reduce_scatter", "all_gather", "broadcast", "reduc
                "all_to_all", "exchange", "send_recv")
 
 
+def cgroup_quotas():
+    """The CPU quotas (quota / period, in cores) on this process: cgroup v2's
+    cpu.max of its own cgroup and every parent, cgroup v1's
+    cpu.cfs_quota_us / cpu.cfs_period_us of its cpu cgroup and the
+    controller's root."""
+    quotas = []
+    try:
+        with open("/proc/self/cgroup") as f:
+            entries = [line.rstrip("\n").split(":", 2) for line in f]
+    except OSError:
+        return quotas
+    for _, controllers, path in (e for e in entries if len(e) == 3):
+        v2 = controllers == ""
+        if not v2 and "cpu" not in controllers.split(","):
+            continue
+        root = "/sys/fs/cgroup" if v2 else "/sys/fs/cgroup/" + controllers
+        if not v2 and not os.path.isdir(root):
+            root = "/sys/fs/cgroup/cpu"
+        parts = [p for p in path.split("/") if p]
+        for depth in range(len(parts), -1, -1):
+            directory = os.path.join(root, *parts[:depth])
+            try:
+                if v2:
+                    with open(os.path.join(directory, "cpu.max")) as f:
+                        quota, period = f.read().split()
+                else:
+                    with open(os.path.join(directory, "cpu.cfs_quota_us")) as f:
+                        quota = f.read().strip()
+                    with open(os.path.join(directory, "cpu.cfs_period_us")) as f:
+                        period = f.read().strip()
+                if quota not in ("max", "-1"):
+                    quotas.append(int(quota) / int(period))
+            except (OSError, ValueError):
+                pass
+    return quotas
+
+
 def usable_cores():
     """The cores this process may run on: os.cpu_count() is the host's, so
-    a container limited by its cgroup's CPU quota (or by an affinity mask)
-    would pass for a large machine."""
+    a container limited by a CPU quota (or an affinity mask) would pass for
+    a large machine. A fractional quota rounds down: 1.5 cores cannot hold
+    2 busy ranks."""
     cores = len(os.sched_getaffinity(0))
-    try:
-        with open("/sys/fs/cgroup/cpu.max") as f:
-            quota, period = f.read().split()
-        if quota != "max":
-            cores = min(cores, max(1, -(-int(quota) // int(period))))
-    except (OSError, ValueError):
-        pass
+    for quota in cgroup_quotas():
+        cores = min(cores, max(1, int(quota)))
     return cores
 
 
@@ -51,14 +84,15 @@ def main():
     with open(path) as f:
         profile = json.load(f)
     problems = []
-    # More ranks than cores: a rank that busy-polls can be descheduled for
-    # milliseconds inside a 4 KiB collective, longer than a 1 MiB one takes
-    # (3 ranks on 2 cores in CI, 2026-12-04: latencies of 3.5-9.2 ms and
-    # flat fits), and for tens of milliseconds inside a 1 MiB one, which a
-    # two-size fit turns into tens of ns per byte. There only a flat f32
-    # line and 16 MiB in up to 10 s can be asked; every point must still
-    # take time.
-    oversubscribed = ranks > usable_cores()
+    # A rank on every core (or more ranks than cores): a rank that
+    # busy-polls can be descheduled for milliseconds inside a 4 KiB
+    # collective, longer than a 1 MiB one takes (3 ranks on 2 cores in CI,
+    # 2026-12-04: latencies of 3.5-9.2 ms and flat fits), and for tens of
+    # milliseconds inside a 1 MiB one, which a two-size fit turns into tens
+    # of ns per byte. With as many ranks as cores, lit's other worker and
+    # its tests share them too. There only a flat f32 line and 16 MiB in up
+    # to 10 s can be asked; every point must still take time.
+    oversubscribed = ranks >= usable_cores()
     limit = 10.0 if oversubscribed else 1.0
     for key in ("name", "source", "copy_bandwidth_GBps", "matmul_GFLOPs", "collectives",
                 "levels", "chunk_overhead_us"):
