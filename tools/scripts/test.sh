@@ -29,6 +29,27 @@ else
   failed=$((failed + 1))
 fi
 skipped=$(count Unsupported)
+# What failed, again at the very end: a CI log cut in the middle (as CI's
+# summary shows it) keeps its tail, where lit's own report would be gone.
+# For each failing test: the RUN line it stopped at, its error lines and
+# its last lines.
+if [ "$status" -ne 0 ]; then
+  echo "--- what failed ---"
+  stars="********************"
+  awk -v stars="$stars" '
+       index($0, stars " TEST ") == 1 && / FAILED \*+$/ {
+         name = $0; n = 0; errors = 0; run = ""; inside = 1; next }
+       inside && $0 == stars {
+         print name
+         if (run != "") print "stopped at: " run
+         for (i = 0; i < errors; i++) print error[i]
+         print "last lines:"
+         for (i = (n > 10 ? n - 10 : 0); i < n; i++) print lines[i]
+         inside = 0; next }
+       inside && /# RUN: at line [0-9]+/ { run = $0 }
+       inside && /error:|INVALID/ && errors < 8 { error[errors++] = $0 }
+       inside { lines[n++] = $0 }' "$log"
+fi
 rm -f "$log"
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$status" -eq 0 ] && [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
