@@ -8,6 +8,7 @@ import re
 import signal
 import stat
 import sys
+import threading
 import time
 
 import numpy as np
@@ -122,15 +123,34 @@ def _alive(pid):
         return f.read().split(")")[-1].split()[0] != "Z"
 
 
+def _ends(pid, within=10.0):
+    """Whether process `pid` ends within `within` seconds. A killed process
+    closes its output pipe (which is what the runner waits for) a moment
+    before the kernel marks it a zombie, so a check right after the runner
+    returns could still see it running on a loaded machine."""
+    deadline = time.monotonic() + within
+    while _alive(pid):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+_STUBBORN_SLEEP_S = 300
+
+
 def _stubborn(tmp_path):
     """A program whose shell ignores SIGTERM and whose child makes a
     process group of its own (as Open MPI's ranks do): only stopping the
     whole session, with SIGKILL, ends both."""
     pid_file = tmp_path / "child.pid"
+    # "started" is printed once the child's pid is on file. The child sleeps
+    # far longer than any check below waits, so a runner that waited for it
+    # cannot pass.
     exe = _script(tmp_path, f"""trap '' TERM
-echo started
-python3 -c 'import os, time; os.setpgid(0, 0); time.sleep(60)' &
+python3 -c 'import os, time; os.setpgid(0, 0); time.sleep({_STUBBORN_SLEEP_S})' &
 echo $! > "{pid_file}"
+echo started
 wait
 """)
     return exe, pid_file
@@ -140,12 +160,14 @@ def test_run_past_timeout_is_stopped(tmp_path, monkeypatch):
     monkeypatch.setenv("COCO_LAUNCHER", "none")  # the program itself is the one rank
     exe, pid_file = _stubborn(tmp_path)
     start = time.monotonic()
-    with pytest.raises(coco.ProgramFailed, match=r"did not finish within 2 s; stopped\. "
+    # 5 s lets even a loaded machine start the script and print "started".
+    with pytest.raises(coco.ProgramFailed, match=r"did not finish within 5 s; stopped\. "
                                                  r"It printed:\n(.|\n)*started") as failed:
-        runner.run_executable(exe, 1, timeout=2)
+        runner.run_executable(exe, 1, timeout=5)
     assert failed.value.timed_out and failed.value.returncode is None
-    assert time.monotonic() - start < 30
-    assert not _alive(int(pid_file.read_text()))
+    # 5 s, then 10 s of SIGTERM's grace, then SIGKILL: far below the child's sleep.
+    assert time.monotonic() - start < _STUBBORN_SLEEP_S / 2
+    assert _ends(int(pid_file.read_text()))
 
 
 def test_interrupted_run_is_stopped(tmp_path, monkeypatch):
@@ -155,15 +177,25 @@ def test_interrupted_run_is_stopped(tmp_path, monkeypatch):
     def interrupt(signum, frame):
         raise KeyboardInterrupt
 
+    def interrupt_once_started():
+        # Interrupt the wait for the program, not its start: once the child's
+        # pid is on file (and a moment more), the runner is waiting for it.
+        deadline = time.monotonic() + 60
+        while not pid_file.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.5)
+        os.kill(os.getpid(), signal.SIGALRM)  # handled on the main thread
+
     previous = signal.signal(signal.SIGALRM, interrupt)
+    interrupter = threading.Thread(target=interrupt_once_started, daemon=True)
     try:
-        signal.alarm(2)
+        interrupter.start()
         with pytest.raises(KeyboardInterrupt):
-            runner.run_executable(exe, 1, timeout=60)
+            runner.run_executable(exe, 1, timeout=_STUBBORN_SLEEP_S / 2)
     finally:
-        signal.alarm(0)
+        interrupter.join()
         signal.signal(signal.SIGALRM, previous)
-    assert not _alive(int(pid_file.read_text()))
+    assert _ends(int(pid_file.read_text()))
 
 
 def test_bf16_values_round_and_come_back_as_float32():
