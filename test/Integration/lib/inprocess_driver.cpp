@@ -247,8 +247,11 @@ int runLeak(const Library &lib, int calls) {
     call();
   long growth = residentKiB() - before;
   // Each call returns a 64 KiB buffer the driver releases: leaking it would
-  // grow by 64 KiB per call.
-  if (growth > 1024)
+  // grow by 64 KiB per call. A quarter of that is allowed: resident memory
+  // also counts what the process maps on its own meanwhile (MPI's
+  // shared-memory pools growing under a lagging peer, the kernel merging a
+  // heap range into a 2 MiB huge page).
+  if (growth > long(calls) * 64 / 4)
     die("resident memory grew by " + std::to_string(growth) + " KiB over " +
         std::to_string(calls) + " calls");
   if (rank == 0)

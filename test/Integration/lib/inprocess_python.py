@@ -172,7 +172,10 @@ def leak():
         total = step(g=g)
     growth = resident_kib() - before
     assert total[-1] == coco.world_size()
-    if growth > 2048:
+    # A quarter of what a leaked result per call would add: resident memory
+    # also counts what the process maps on its own meanwhile (MPI's
+    # shared-memory pools, the kernel merging a heap range into a huge page).
+    if growth > 1000 * 64 // 4:
         raise SystemExit(f"resident memory grew by {growth} KiB over 1000 calls")
     if coco.world_rank() == 0:
         print(f"leak: 1000 calls, resident memory flat (grew {growth} KiB)")
