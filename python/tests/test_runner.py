@@ -7,6 +7,7 @@ import os
 import re
 import signal
 import stat
+import subprocess
 import sys
 import threading
 import time
@@ -177,27 +178,43 @@ def test_interrupted_run_is_stopped(tmp_path, monkeypatch):
     monkeypatch.setenv("COCO_LAUNCHER", "none")
     exe, pid_file = _stubborn(tmp_path)
 
+    # The interrupt is sent once the runner waits for the program (its
+    # communicate has been entered) and the child's pid is on file: not
+    # during the program's start, which a loaded machine makes slow.
+    waiting, done = threading.Event(), threading.Event()
+    communicate = subprocess.Popen.communicate
+
+    def communicate_and_say_so(self, *args, **kwargs):
+        waiting.set()
+        return communicate(self, *args, **kwargs)
+
+    monkeypatch.setattr(subprocess.Popen, "communicate", communicate_and_say_so)
+
     def interrupt(signum, frame):
         raise KeyboardInterrupt
 
-    def interrupt_once_started():
-        # Interrupt the wait for the program, not its start: once the child's
-        # pid is on file (and a moment more), the runner is waiting for it.
+    sent = []
+
+    def interrupt_once_waiting():
         deadline = time.monotonic() + 60
-        while not pid_file.exists() and time.monotonic() < deadline:
+        while not done.is_set() and time.monotonic() < deadline:
+            if waiting.is_set() and pid_file.exists():
+                sent.append(True)
+                signal.pthread_kill(threading.main_thread().ident, signal.SIGALRM)
+                return
             time.sleep(0.05)
-        time.sleep(0.5)
-        os.kill(os.getpid(), signal.SIGALRM)  # handled on the main thread
 
     previous = signal.signal(signal.SIGALRM, interrupt)
-    interrupter = threading.Thread(target=interrupt_once_started, daemon=True)
+    interrupter = threading.Thread(target=interrupt_once_waiting, daemon=True)
     try:
         interrupter.start()
         with pytest.raises(KeyboardInterrupt):
             runner.run_executable(exe, 1, timeout=_STUBBORN_SLEEP_S / 2)
     finally:
+        done.set()  # a run that ended on its own gets no late interrupt
         interrupter.join()
         signal.signal(signal.SIGALRM, previous)
+    assert sent, "the program never started, or the runner never waited for it"
     assert _ends(int(pid_file.read_text()))
 
 

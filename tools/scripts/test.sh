@@ -33,7 +33,7 @@ skipped=$(count Unsupported)
 # summary shows it) keeps its tail, where lit's own report would be gone.
 # For each failing test: the RUN line it stopped at, its error lines
 # (pytest's assertion lines start with "E   ", its summary of failures
-# with "FAILED ") and its last lines.
+# and errors with "FAILED " and "ERROR ") and its last lines.
 if [ "$status" -ne 0 ]; then
   echo "--- what failed ---"
   stars="********************"
@@ -48,7 +48,7 @@ if [ "$status" -ne 0 ]; then
          for (i = (n > 10 ? n - 10 : 0); i < n; i++) print lines[i]
          inside = 0; next }
        inside && /# RUN: at line [0-9]+/ { run = $0 }
-       inside && /error:|INVALID|^E   |^FAILED / && errors < 12 { error[errors++] = $0 }
+       inside && /error:|INVALID|^E   |^FAILED |^ERROR / && errors < 12 { error[errors++] = $0 }
        inside { lines[n++] = $0 }' "$log"
 fi
 rm -f "$log"

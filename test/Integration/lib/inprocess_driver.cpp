@@ -22,6 +22,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <string>
+#include <unistd.h>
 #include <vector>
 
 using coco::inprocess::Arg;
@@ -228,7 +229,7 @@ long residentKiB() {
   std::ifstream statm("/proc/self/statm");
   long pages = 0, resident = 0;
   statm >> pages >> resident;
-  return resident * 4;
+  return resident * (sysconf(_SC_PAGESIZE) / 1024);
 }
 
 int runLeak(const Library &lib, int calls) {

@@ -398,37 +398,71 @@ std::string transparentHugePageSetting(const char *name) {
   return text.substr(open + 1, close - open - 1);
 }
 
+/// How many huge-page faults the kernel served with small pages instead
+/// (/proc/vmstat: thp_fault_fallback, thp_fault_fallback_charge), machine
+/// wide; -1 if it cannot be read.
+long hugePageFaultFallbacks() {
+  std::FILE *vmstat = std::fopen("/proc/vmstat", "r");
+  if (!vmstat)
+    return -1;
+  long total = 0;
+  char name[128];
+  long value;
+  while (std::fscanf(vmstat, "%127s %ld", name, &value) == 2)
+    if (std::strcmp(name, "thp_fault_fallback") == 0 ||
+        std::strcmp(name, "thp_fault_fallback_charge") == 0)
+      total += value;
+  std::fclose(vmstat);
+  return total;
+}
+
 // Compiled code's large buffers and the host program's tensors come from
 // the runtime's allocator, 2 MiB-aligned and on transparent huge pages
 // (coco/Support/HugePages.h); small ones page-aligned.
 TEST(Allocator, LargeBlocksOnHugePages) {
+  std::string mode = transparentHugePageSetting("enabled");
+  std::string defrag = transparentHugePageSetting("defrag");
+  // What the allocator controls is asserted: the blocks' alignment and their
+  // MADV_HUGEPAGE advice. Whether the kernel backs an advised block with
+  // huge pages when it is touched is its choice: it compacts memory at the
+  // fault with defrag "always", "madvise" or "defer+madvise", and may still
+  // fall back to small pages (fragmented memory, the cgroup's limit), which
+  // /proc/vmstat counts. Huge pages are required where it compacts and
+  // counted no fallback meanwhile; otherwise they are only reported.
+  bool compactsAtFault =
+      defrag == "always" || defrag == "madvise" || defrag == "defer+madvise";
+  auto touch = [&](char *block, size_t bytes, char value) {
+    long before = hugePageFaultFallbacks();
+    std::memset(block, value, bytes);
+    long after = hugePageFaultFallbacks();
+    return compactsAtFault && before >= 0 && after == before;
+  };
+  auto note = [&](const char *what) {
+    std::printf("note: %s not on huge pages (THP %s, defrag %s, a fallback "
+                "counted meanwhile); not required\n",
+                what, mode.c_str(), defrag.c_str());
+  };
+
   const size_t bytes = size_t(6) << 20;
   auto *block = static_cast<char *>(_mlir_memref_to_llvm_alloc(bytes));
   ASSERT_NE(block, nullptr);
   EXPECT_EQ(reinterpret_cast<uintptr_t>(block) % (size_t(2) << 20), 0u);
-  std::memset(block, 1, bytes);
+  bool blockMustHaveHugePages = touch(block, bytes, 1);
   auto *small = static_cast<char *>(_mlir_memref_to_llvm_alloc(100000));
   ASSERT_NE(small, nullptr);
   EXPECT_EQ(reinterpret_cast<uintptr_t>(small) % 4096, 0u);
   _mlir_memref_to_llvm_free(small);
-  std::string mode = transparentHugePageSetting("enabled");
   if (mode.empty() || mode == "never") {
     _mlir_memref_to_llvm_free(block);
     GTEST_SKIP() << "transparent huge pages are off on this machine";
   }
-  // What the allocator controls: the block is advised for huge pages.
   EXPECT_TRUE(advisedHugePagesAt(block)) << "the block was not madvised";
-  // Whether the kernel backs it with huge pages when it is touched is its
-  // choice: with defrag "always", "madvise" or "defer+madvise" it compacts
-  // memory at the fault for an advised block, so the block must have them;
-  // otherwise ("defer", "never") it may leave that to khugepaged, later.
-  std::string defrag = transparentHugePageSetting("defrag");
-  bool compactsAtFault =
-      defrag == "always" || defrag == "madvise" || defrag == "defer+madvise";
-  if (compactsAtFault) {
+  if (blockMustHaveHugePages) {
     EXPECT_GT(anonHugePagesKbAt(block), 0)
         << "THP " << mode << ", defrag " << defrag
         << ": the block is not on huge pages";
+  } else if (anonHugePagesKbAt(block) <= 0) {
+    note("the block is");
   }
   // A size that is no multiple of 2 MiB is rounded up: the block is still
   // 2 MiB-aligned, every requested byte is usable, and touching it adds
@@ -441,12 +475,14 @@ TEST(Allocator, LargeBlocksOnHugePages) {
   EXPECT_TRUE(advisedHugePagesAt(unevenBlock))
       << "the uneven block was not madvised";
   long before = anonHugePagesKbAt(unevenBlock);
-  std::memset(unevenBlock, 2, uneven);
+  bool unevenMustHaveHugePages = touch(unevenBlock, uneven, 2);
   EXPECT_EQ(unevenBlock[uneven - 1], 2);
-  if (compactsAtFault) {
-    EXPECT_GE(anonHugePagesKbAt(unevenBlock) - before, 2048)
-        << "THP " << mode << ", defrag " << defrag
-        << ": the uneven block is not on huge pages";
+  long added = anonHugePagesKbAt(unevenBlock) - before;
+  if (unevenMustHaveHugePages) {
+    EXPECT_GE(added, 2048) << "THP " << mode << ", defrag " << defrag
+                           << ": the uneven block is not on huge pages";
+  } else if (added < 2048) {
+    note("the uneven block is");
   }
   _mlir_memref_to_llvm_free(unevenBlock);
   _mlir_memref_to_llvm_free(block);
