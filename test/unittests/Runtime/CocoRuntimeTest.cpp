@@ -438,8 +438,9 @@ TEST(Allocator, LargeBlocksOnHugePages) {
     return compactsAtFault && before >= 0 && after == before;
   };
   auto note = [&](const char *what) {
-    std::printf("note: %s not on huge pages (THP %s, defrag %s, a fallback "
-                "counted meanwhile); not required\n",
+    std::printf("note: %s not on huge pages (THP %s, defrag %s: the kernel "
+                "does not compact at the fault, or counted a fallback); not "
+                "required\n",
                 what, mode.c_str(), defrag.c_str());
   };
 
