@@ -377,7 +377,7 @@ void coco_rt_finalize(void) {
   completePendingSends(); // before our own scope: each names its send
   reportCallTimes(state.world.rank);
   {
-    CallScope scope("coco_rt_finalize");
+    CallScope scope("coco_rt_finalize", Waits::ForPeersToArrive);
     for (const RuntimeExtension &extension : extensions())
       if (extension.finalize)
         extension.finalize();
@@ -538,13 +538,13 @@ double coco_rt_wtime(void) {
 
 void coco_rt_barrier(void) {
   ensureInitialized();
-  CallScope scope("coco_rt_barrier");
+  CallScope scope("coco_rt_barrier", Waits::ForPeersToArrive);
   checkMpi(MPI_Barrier(state.world.comm), "MPI_Barrier");
 }
 
 double coco_rt_max_over_ranks(double value) {
   ensureInitialized();
-  CallScope scope("coco_rt_max_over_ranks");
+  CallScope scope("coco_rt_max_over_ranks", Waits::ForPeersToArrive);
   double max = value;
   checkMpi(MPI_Allreduce(MPI_IN_PLACE, &max, 1, MPI_DOUBLE, MPI_MAX,
                          state.world.comm),

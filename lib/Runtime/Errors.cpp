@@ -29,9 +29,23 @@ std::atomic<int> knownWorldRank{-1};
 /// error line is printed.
 std::atomic<bool> dying{false};
 
-/// The runtime call in progress: its site, and when it started (0: none).
+/// The runtime call in progress: its site, and its clock (0: none), which
+/// packs when it started and what it waits for into one word, so that the
+/// watchdog never pairs one scope's start with another scope's limit.
 std::atomic<const char *> currentSite{nullptr};
-std::atomic<int64_t> callStartNs{0};
+std::atomic<int64_t> callClock{0};
+
+int64_t packClock(int64_t startNs, Waits waits) {
+  return startNs * 2 + (waits == Waits::ForPeersToArrive ? 1 : 0);
+}
+int64_t clockStartNs(int64_t clock) { return clock / 2; }
+Waits clockWaits(int64_t clock) {
+  return clock % 2 ? Waits::ForPeersToArrive : Waits::AtOp;
+}
+/// How many COCO_TIMEOUT_S a call may block.
+int64_t limitFactor(Waits waits) {
+  return waits == Waits::ForPeersToArrive ? 2 : 1;
+}
 
 double watchdogTimeoutSeconds = 0;
 std::thread watchdogThread;
@@ -89,15 +103,25 @@ void watchdogLoop() {
   std::unique_lock<std::mutex> lock(watchdogMutex);
   while (
       !watchdogWakeUp.wait_for(lock, period, [] { return watchdogStopping; })) {
-    int64_t start = callStartNs.load();
-    if (start == 0 || nowNs() - start <= timeoutNs)
+    int64_t clock = callClock.load();
+    Waits waits = clockWaits(clock);
+    if (clock == 0 ||
+        nowNs() - clockStartNs(clock) <= timeoutNs * limitFactor(waits))
       continue;
     if (!dying.exchange(true)) {
-      char cause[160];
-      std::snprintf(cause, sizeof cause,
-                    "timed out after %g s waiting for other ranks (a peer "
-                    "failed or took a different path)",
-                    watchdogTimeoutSeconds);
+      char cause[256];
+      double limit = watchdogTimeoutSeconds * double(limitFactor(waits));
+      if (waits == Waits::AtOp)
+        std::snprintf(cause, sizeof cause,
+                      "timed out after %g s waiting for other ranks (a peer "
+                      "failed or took a different path)",
+                      limit);
+      else
+        std::snprintf(cause, sizeof cause,
+                      "timed out after %g s (twice COCO_TIMEOUT_S) waiting "
+                      "for other ranks to arrive (a peer failed, took a "
+                      "different path, or is still working)",
+                      limit);
       writeErrorLine(currentSite.load(), cause);
     }
     // No MPI_Abort from this thread: the launcher tears the job down when a
@@ -190,17 +214,18 @@ void stopWatchdog() {
   watchdogThread.join();
 }
 
-CallScope::CallScope(const char *site)
-    : outerSite(currentSite.load()), outerStartNs(callStartNs.load()) {
+CallScope::CallScope(const char *site, Waits waits)
+    : outerSite(currentSite.load()), outerClock(callClock.load()) {
   currentSite.store(site);
-  callStartNs.store(nowNs());
+  callClock.store(packClock(nowNs(), waits));
 }
 
 CallScope::~CallScope() {
   // The outermost scope only: a nested call's time is in its caller's.
   if (callTimesEnabled() && !outerSite)
-    recordCallTime(currentSite.load(), nowNs() - callStartNs.load());
-  callStartNs.store(outerStartNs);
+    recordCallTime(currentSite.load(),
+                   nowNs() - clockStartNs(callClock.load()));
+  callClock.store(outerClock);
   currentSite.store(outerSite);
 }
 

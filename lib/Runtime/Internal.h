@@ -74,20 +74,31 @@ bool callTimesEnabled();
 void recordCallTime(const char *site, int64_t ns);
 void reportCallTimes(int worldRank);
 
+/// What a runtime call waits for, which sets how long it may block.
+enum class Waits {
+  /// Peers at the same op (a collective, a transfer): COCO_TIMEOUT_S.
+  AtOp,
+  /// Peers that may still be working, or stuck at an op of their own (the
+  /// end-of-run check, the agreement that starts an in-process call,
+  /// finalize): twice COCO_TIMEOUT_S, so that when a rank hangs at an op, it
+  /// is that rank that reports, naming its op, and not a peer that finished.
+  ForPeersToArrive,
+};
+
 /// Marks the duration of one runtime call: names the site for checkMpi() and
-/// lets the watchdog end the job if the call blocks longer than the timeout.
+/// lets the watchdog end the job if the call blocks longer than its limit.
 /// Costs a few atomic loads and stores, so it is free next to any MPI call.
 /// Scopes nest: an inner one names its own site and restarts the clock.
 class CallScope {
 public:
-  explicit CallScope(const char *site);
+  explicit CallScope(const char *site, Waits waits = Waits::AtOp);
   ~CallScope();
   CallScope(const CallScope &) = delete;
   CallScope &operator=(const CallScope &) = delete;
 
 private:
   const char *outerSite;
-  int64_t outerStartNs;
+  int64_t outerClock;
 };
 
 //===----------------------------------------------------------------------===//

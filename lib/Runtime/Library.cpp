@@ -218,7 +218,7 @@ std::string agreeOnRefusal(const std::string &refusal, const char *entry) {
     return refusal;
   const AxisComm &world = worldAxis();
   std::string site = std::string("in-process call of @") + entry;
-  CallScope scope(site.c_str());
+  CallScope scope(site.c_str(), Waits::ForPeersToArrive);
   int first = refusal.empty() ? world.size : world.rank;
   checkMpi(MPI_Allreduce(MPI_IN_PLACE, &first, 1, MPI_INT, MPI_MIN, world.comm),
            "MPI_Allreduce");

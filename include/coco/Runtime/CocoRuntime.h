@@ -18,7 +18,11 @@
 //   COCO_CHECK=0           skip the cross-rank consistency check that runs
 //                          before each collective (one small MPI_Allreduce).
 //   COCO_TIMEOUT_S=N       end the job when a call waits more than N seconds
-//                          for other ranks (default 300; 0 disables).
+//                          for other ranks (default 300; 0 disables); the
+//                          waits for peers that may still be working
+//                          (coco_rt_barrier, coco_rt_max_over_ranks,
+//                          finalize) get 2N, so that a rank stuck at a
+//                          collective reports first, naming it.
 //   COCO_FAULT_INJECT=op:R make world rank R pass an invalid count to the MPI
 //                          call of `op` (all_reduce, reduce_scatter,
 //                          all_gather, broadcast, reduce, all_to_all, send,
@@ -203,9 +207,10 @@ void coco_rt_fatal(const char *site, const char *message);
 
 /// Wall clock in seconds (MPI_Wtime).
 double coco_rt_wtime(void);
-/// Barrier over the world.
+/// Barrier over the world (at most twice COCO_TIMEOUT_S).
 void coco_rt_barrier(void);
-/// Max over world ranks of `value` (for timing reports).
+/// Max over world ranks of `value` (for timing reports; at most twice
+/// COCO_TIMEOUT_S).
 double coco_rt_max_over_ranks(double value);
 
 #ifdef __cplusplus

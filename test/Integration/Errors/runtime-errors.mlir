@@ -10,19 +10,24 @@
 //
 // A real MPI error (rank 1 passes an invalid count to MPI_Allreduce):
 // RUN: env COCO_FAULT_INJECT=all_reduce:1 not %mpirun 2 %t.small 2>&1 | FileCheck %s --check-prefix=MPI
-// MPI: coco runtime error: rank 1: coco.all_reduce at {{.*}}runtime-errors.mlir:[[@LINE+37]]:8: MPI_Allreduce failed: MPI_ERR_COUNT
+// MPI: coco runtime error: rank 1: coco.all_reduce at {{.*}}runtime-errors.mlir:[[@LINE+42]]:8: MPI_Allreduce failed: MPI_ERR_COUNT
 //
 // Ranks running programs that disagree on the shape (MPMD launch):
 // RUN: not %mpirun 1 %t.small : -np 1 %t.big 2>&1 | FileCheck %s --check-prefix=SHAPE
 // (sum_big's site is not the first string of the module's site table: the
 // exact line shows that its pointer lands on its own string.)
-// SHAPE: coco runtime error: rank 1: coco.all_reduce at {{.*}}runtime-errors.mlir:[[@LINE+37]]:8: shape mismatch across ranks: this rank has 2048 elements, rank 0 has 1024
+// SHAPE: coco runtime error: rank 1: coco.all_reduce at {{.*}}runtime-errors.mlir:[[@LINE+42]]:8: shape mismatch across ranks: this rank has 2048 elements, rank 0 has 1024
 //
 // A rank that never reaches the collective: the watchdog ends the job.
-// Rank 1 waits meanwhile in the host program's end-of-run check, itself
-// watched; its longer limit (MPMD launch) makes rank 0's the one that fires.
-// RUN: not %mpirun 1 env COCO_TIMEOUT_S=3 %t.rank0 : -np 1 env COCO_TIMEOUT_S=120 %t.rank0 2>&1 | FileCheck %s --check-prefix=HANG
-// HANG: coco runtime error: rank 0: coco.all_reduce at {{.*}}runtime-errors.mlir:{{[0-9]+}}:{{[0-9]+}}: timed out after 3 s waiting for other ranks
+// Rank 1 waits meanwhile in the host program's end-of-run check, watched
+// with twice the limit, so that the rank stuck at the op is the one that
+// reports it, and rank 1 says nothing.
+// RUN: env COCO_TIMEOUT_S=4 not %mpirun 2 %t.rank0 2>&1 | FileCheck %s --check-prefix=HANG --implicit-check-not="rank 1"
+// HANG: coco runtime error: rank 0: coco.all_reduce at {{.*}}runtime-errors.mlir:{{[0-9]+}}:{{[0-9]+}}: timed out after 4 s waiting for other ranks (a peer failed or took a different path)
+// With rank 0's watchdog off (MPMD launch), rank 1's end-of-run check
+// reports after twice its limit:
+// RUN: not %mpirun 1 env COCO_TIMEOUT_S=0 %t.rank0 : -np 1 env COCO_TIMEOUT_S=2 %t.rank0 2>&1 | FileCheck %s --check-prefix=ARRIVE --implicit-check-not="rank 0"
+// ARRIVE: coco runtime error: rank 1: coco_rt_max_over_ranks: timed out after 4 s (twice COCO_TIMEOUT_S) waiting for other ranks to arrive (a peer failed, took a different path, or is still working)
 //
 // A grid that does not cover the job:
 // RUN: not %mpirun 2 %t.four 2>&1 | FileCheck %s --check-prefix=GRID
