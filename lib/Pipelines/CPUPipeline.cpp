@@ -28,7 +28,7 @@ void mlir::coco::buildCocoBufferizePipeline(
   CocoFuseReduceScatterPassOptions fuse;
   fuse.markedOnly = !fuseReduceScatter;
   pm.addNestedPass<func::FuncOp>(createCocoFuseReduceScatterPass(fuse));
-  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCocoCanonicalizePass());
   // CSE first: one value per slice size, so dynamic shapes compare equal.
   pm.addPass(createCSEPass());
   if (fuseElementwise) {
@@ -53,15 +53,13 @@ void mlir::coco::buildCocoBufferizePipeline(
   // Upstream's buildBufferDeallocationPipeline, with coco-free-after-last-use
   // between the deallocation and its simplification: that simplification
   // compares every buffer freed at a block's end with every other.
-  memref::ExpandReallocPassOptions expandRealloc;
-  expandRealloc.emitDeallocs = false;
-  pm.addPass(memref::createExpandReallocPass(expandRealloc));
-  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createWhenApplicable("expand-realloc{emit-deallocs=false}"));
+  pm.addPass(createCocoCanonicalizePass());
   pm.addPass(bufferization::createOwnershipBasedBufferDeallocationPass());
   CocoFreeAfterLastUsePassOptions free;
   free.atBlockEnd = !freeAfterLastUse;
   pm.addNestedPass<func::FuncOp>(createCocoFreeAfterLastUsePass(free));
-  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCocoCanonicalizePass());
   // The rest of upstream's pipeline (simplify and lower what is left), then
   // clones to alloc + copy (buffers yielded out of scf.if, a pipeline
   // stage's branch, are cloned by the ownership-based deallocation); only
@@ -99,10 +97,10 @@ void mlir::coco::buildCocoLowerToCPUPipeline(
   pm.addNestedPass<func::FuncOp>(createCocoMatmulLoopOrderPass());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addNestedPass<func::FuncOp>(createCocoPromoteLoopAccumulatorsPass());
-  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createWhenApplicable("expand-strided-metadata"));
   // The affine.apply of linalg's loops and of the expanded metadata (and
   // any affine loop of the input), before the loops become branches.
-  pm.addPass(createLowerAffinePass());
+  pm.addPass(createWhenApplicable("lower-affine"));
   // convert-scf-to-cf without rollback and last loop first: both linear in
   // a long block (see coco-scf-to-cf).
   pm.addPass(createCocoSCFToCFPass());
@@ -113,9 +111,7 @@ void mlir::coco::buildCocoLowerToCPUPipeline(
   // upstream's).
   pm.addPass(createCocoPromoteBF16ArithPass());
   pm.addPass(createCocoExpandBF16TruncFPass());
-  arith::ArithExpandOpsPassOptions expand;
-  expand.includeBf16 = true;
-  pm.addPass(arith::createArithExpandOpsPass(expand));
+  pm.addPass(createWhenApplicable("arith-expand{include-bf16=true}"));
   // memref (allocations through the runtime's caching allocator,
   // lib/Runtime/Allocator.cpp: no page faults on every call), math, arith,
   // func and cf to LLVM in one conversion, casts reconciled.
@@ -124,8 +120,14 @@ void mlir::coco::buildCocoLowerToCPUPipeline(
 }
 
 void mlir::coco::addLLVMCleanup(OpPassManager &pm) {
-  GreedyRewriteConfig config;
-  config.setRegionSimplificationLevel(GreedySimplifyRegionLevel::Disabled)
-      .setUseTopDownTraversal(false);
-  pm.addPass(createCanonicalizerPass(config));
+  CocoCanonicalizePassOptions options;
+  options.regionSimplify = false;
+  options.topDown = false;
+  pm.addPass(createCocoCanonicalizePass(options));
+}
+
+std::unique_ptr<Pass> mlir::coco::createWhenApplicable(StringRef pass) {
+  CocoWhenApplicablePassOptions options;
+  options.pass = pass.str();
+  return createCocoWhenApplicablePass(options);
 }

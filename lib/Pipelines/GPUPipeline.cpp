@@ -163,8 +163,8 @@ void mlir::coco::buildCocoLowerToGPUPipeline(
       {options.blockSize}, /*noMinMaxBounds=*/true));
   pm.addNestedPass<func::FuncOp>(createGpuMapParallelLoopsPass());
   pm.addNestedPass<func::FuncOp>(createConvertParallelLoopToGpuPass());
-  pm.addPass(createLowerAffinePass());
-  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createWhenApplicable("lower-affine"));
+  pm.addPass(createCocoCanonicalizePass());
   pm.addPass(createCSEPass());
   pm.addPass(createGpuKernelOutliningPass());
   // One binary per distinct kernel, not per launch.
@@ -180,15 +180,15 @@ void mlir::coco::buildCocoLowerToGPUPipeline(
   nvvm.indexBitwidth = 64;
   OpPassManager &kernels = pm.nest<gpu::GPUModuleOp>();
   kernels.addPass(createConvertGpuOpsToNVVMOps(nvvm));
-  kernels.addPass(createCanonicalizerPass());
+  kernels.addPass(createCocoCanonicalizePass());
   kernels.addPass(createCSEPass());
 
   // Host: LLVM, with launches of the embedded binary.
   // convert-scf-to-cf without rollback and last loop first: both linear in
   // a long block (see coco-scf-to-cf).
   pm.addPass(createCocoSCFToCFPass());
-  pm.addPass(memref::createExpandStridedMetadataPass());
-  pm.addPass(createLowerAffinePass());
+  pm.addPass(createWhenApplicable("expand-strided-metadata"));
+  pm.addPass(createWhenApplicable("lower-affine"));
   FinalizeMemRefToLLVMConversionPassOptions memrefToLLVM;
   memrefToLLVM.useGenericFunctions = true; // managed memory, cached
   pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefToLLVM));

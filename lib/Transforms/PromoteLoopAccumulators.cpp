@@ -66,8 +66,9 @@ accessesIn(scf::ForOp loop, Value buffer) {
 }
 
 /// Carries each promotable accumulator of `loop` through it (the loop is
-/// replaced by one with more iteration arguments when there is one).
-void promote(RewriterBase &rewriter, scf::ForOp loop) {
+/// replaced by one with more iteration arguments when there is one); true if
+/// it changed the IR.
+bool promote(RewriterBase &rewriter, scf::ForOp loop) {
   // The buffers loaded in the body that are 0-d, made before the loop (the
   // first value is loaded there) and have no alias.
   SmallVector<Value> buffers;
@@ -88,7 +89,7 @@ void promote(RewriterBase &rewriter, scf::ForOp loop) {
           memref::LoadOp::create(rewriter, loop.getLoc(), buffer));
     }
   if (accesses.empty())
-    return;
+    return false;
   auto carried =
       cast<LoopLikeOpInterface>(loop.getOperation())
           .replaceWithAdditionalYields(
@@ -99,7 +100,7 @@ void promote(RewriterBase &rewriter, scf::ForOp loop) {
                 });
               });
   if (failed(carried))
-    return;
+    return true; // the initial loads were made
   auto newLoop = cast<scf::ForOp>(carried->getOperation());
   unsigned first = newLoop.getNumRegionIterArgs() - accesses.size();
   rewriter.setInsertionPointAfter(newLoop);
@@ -112,6 +113,7 @@ void promote(RewriterBase &rewriter, scf::ForOp loop) {
     rewriter.eraseOp(store);
     rewriter.eraseOp(load);
   }
+  return true;
 }
 
 struct CocoPromoteLoopAccumulatorsPass
@@ -124,8 +126,12 @@ struct CocoPromoteLoopAccumulatorsPass
     getOperation().walk<WalkOrder::PostOrder>(
         [&](scf::ForOp loop) { loops.push_back(loop); });
     IRRewriter rewriter(&getContext());
+    bool changed = false;
     for (scf::ForOp loop : loops)
-      promote(rewriter, loop);
+      changed |= promote(rewriter, loop);
+    // Unchanged, so the pass manager need not verify the function again.
+    if (!changed)
+      markAllAnalysesPreserved();
   }
 };
 } // namespace

@@ -139,6 +139,7 @@ func.func @left_alone(%arg: memref<f32>, %x: memref<16xf32>, %c: i1) {
   }
   %passed = memref.alloc() : memref<f32>
   %desc = builtin.unrealized_conversion_cast %passed : memref<f32> to !llvm.struct<(ptr, ptr, i64)>
+  func.call @consume(%desc) : (!llvm.struct<(ptr, ptr, i64)>) -> ()
   scf.for %i = %c0 to %c16 step %c1 {
     %v = memref.load %x[%i] : memref<16xf32>
     %o = memref.load %passed[] : memref<f32>
@@ -159,3 +160,20 @@ func.func @left_alone(%arg: memref<f32>, %x: memref<16xf32>, %c: i1) {
   memref.dealloc %nested : memref<f32>
   return
 }
+func.func private @consume(!llvm.struct<(ptr, ptr, i64)>)
+
+// When no loop changes, every analysis is kept (and the pass manager does
+// not verify again): the CSE after the pass reuses the dominance the CSE
+// before it computed; where a loop changed, it computes it again.
+// RUN: awk '/^\/\/ -----/{n++} n==2' %s | coco-opt --pass-pipeline='builtin.module(func.func(cse,coco-promote-loop-accumulators,cse))' --mlir-timing --mlir-timing-display=tree -o /dev/null 2>&1 | FileCheck %s --check-prefix=KEPT
+// RUN: awk '/^\/\/ -----/{n++} n==0' %s | coco-opt --pass-pipeline='builtin.module(func.func(cse,coco-promote-loop-accumulators,cse))' --mlir-timing --mlir-timing-display=tree -o /dev/null 2>&1 | FileCheck %s --check-prefix=RAN
+// KEPT: {{  CSE$}}
+// KEPT-NEXT: (A) DominanceInfo
+// KEPT-NEXT: {{  CocoPromoteLoopAccumulatorsPass$}}
+// KEPT-NEXT: {{  CSE$}}
+// KEPT-NEXT: {{  Output$}}
+// RAN: {{  CSE$}}
+// RAN-NEXT: (A) DominanceInfo
+// RAN-NEXT: {{  CocoPromoteLoopAccumulatorsPass$}}
+// RAN-NEXT: {{  CSE$}}
+// RAN-NEXT: (A) DominanceInfo
