@@ -125,9 +125,3 @@ void mlir::coco::addLLVMCleanup(OpPassManager &pm) {
   options.topDown = false;
   pm.addPass(createCocoCanonicalizePass(options));
 }
-
-std::unique_ptr<Pass> mlir::coco::createWhenApplicable(StringRef pass) {
-  CocoWhenApplicablePassOptions options;
-  options.pass = pass.str();
-  return createCocoWhenApplicablePass(options);
-}

@@ -80,10 +80,12 @@ Settings readSettings() {
   if (const char *value = std::getenv("COCO_TIMEOUT_S")) {
     char *end = nullptr;
     double seconds = std::strtod(value, &end);
-    if (end == value || *end || !(seconds >= 0) || !std::isfinite(seconds))
+    // At most 1e8 s (three years): the watchdog counts twice the limit in
+    // int64 nanoseconds.
+    if (end == value || *end || !(seconds >= 0) || !(seconds <= 1e8))
       fatalf(kInitSite,
-             "COCO_TIMEOUT_S must be a number of seconds >= 0 (0 disables the "
-             "watchdog), not '%s'",
+             "COCO_TIMEOUT_S must be a number of seconds from 0 to 1e8 (0 "
+             "disables the watchdog), not '%s'",
              value);
     settings.timeoutSeconds = seconds;
   }

@@ -78,10 +78,12 @@ void reportCallTimes(int worldRank);
 enum class Waits {
   /// Peers at the same op (a collective, a transfer): COCO_TIMEOUT_S.
   AtOp,
-  /// Peers that may still be working, or stuck at an op of their own (the
-  /// end-of-run check, the agreement that starts an in-process call,
-  /// finalize): twice COCO_TIMEOUT_S, so that when a rank hangs at an op, it
-  /// is that rank that reports, naming its op, and not a peer that finished.
+  /// Peers that may still be working, or stuck at an op of their own
+  /// (coco_rt_barrier and coco_rt_max_over_ranks, the host program's
+  /// end-of-run check; the agreement that starts an in-process call; sends
+  /// still pending at finalize; finalize): twice COCO_TIMEOUT_S, so that
+  /// when a rank hangs at an op, it is that rank that reports, naming its
+  /// op, and not a peer that finished.
   ForPeersToArrive,
 };
 

@@ -46,10 +46,11 @@ void completePendingSends() {
     return;
   // One entry of COCO_PROFILE for the wait (each send was counted when it
   // was made); the inner scopes still name each send for the watchdog.
-  CallScope all("sends completed at finalize");
+  CallScope all("sends completed at finalize", Waits::ForPeersToArrive);
   for (PendingSend &send : pendingSends) {
-    // Under the watchdog, named after the send a peer never received.
-    CallScope scope(send.site);
+    // Under the watchdog, named after the send a peer never received; the
+    // peer may still be working (or stuck at an op, which it reports).
+    CallScope scope(send.site, Waits::ForPeersToArrive);
     checkMpi(MPI_Wait(&send.request, MPI_STATUS_IGNORE), "MPI_Wait");
   }
   pendingSends.clear();

@@ -4,7 +4,10 @@
 // analyses. Upstream's canonicalizer never keeps them, even when its
 // rewrite changed nothing, so each of its runs on an unchanged module cost
 // a verification of the whole module. This pass applies the same patterns
-// and keeps every analysis when nothing changed.
+// and keeps every analysis when nothing changed. "Nothing" is checked, not
+// taken from the driver alone: the greedy driver reports a change only
+// from its second iteration on, and hoists and merges constants while it
+// fills its worklist without counting that as one.
 //
 //===----------------------------------------------------------------------===//
 
@@ -15,6 +18,8 @@
 #include "mlir/Rewrite/FrozenRewritePatternSet.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
+#include "llvm/ADT/Hashing.h"
+
 namespace mlir::coco {
 #define GEN_PASS_DEF_COCOCANONICALIZEPASS
 #include "coco/Transforms/Passes.h.inc"
@@ -23,6 +28,17 @@ namespace mlir::coco {
 using namespace mlir;
 
 namespace {
+/// Which ops there are, and in which block and order. What the driver may
+/// do without reporting it (hoist a constant, merge two) changes this; a
+/// walk and a hash per op cost a small part of a verification.
+llvm::hash_code opLayout(Operation *root) {
+  llvm::hash_code hash = llvm::hash_value(root);
+  root->walk([&](Operation *op) {
+    hash = llvm::hash_combine(hash, op, op->getBlock());
+  });
+  return hash;
+}
+
 struct CocoCanonicalizePass
     : public coco::impl::CocoCanonicalizePassBase<CocoCanonicalizePass> {
   using CocoCanonicalizePassBase::CocoCanonicalizePassBase;
@@ -43,10 +59,11 @@ struct CocoCanonicalizePass
     config.setUseTopDownTraversal(topDown).setRegionSimplificationLevel(
         regionSimplify ? GreedySimplifyRegionLevel::Normal
                        : GreedySimplifyRegionLevel::Disabled);
+    llvm::hash_code before = opLayout(getOperation());
     bool changed = false;
     // Canonicalization is best effort: not converging is no failure.
     (void)applyPatternsGreedily(getOperation(), *patterns, config, &changed);
-    if (!changed)
+    if (!changed && opLayout(getOperation()) == before)
       markAllAnalysesPreserved();
   }
 

@@ -60,7 +60,10 @@ struct CocoLowerDeallocationsPass
     if (!anyLeft)
       return markAllAnalysesPreserved();
     if (failed(runPipeline(lowering, getOperation())))
-      signalPassFailure();
+      return signalPassFailure();
+    // Verified after each nested pass, and the module's analyses cleared
+    // when the nested pipeline ended: no second verification.
+    markAllAnalysesPreserved();
   }
 
   OpPassManager lowering;

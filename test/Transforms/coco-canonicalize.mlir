@@ -41,6 +41,28 @@ func.func @canonical(%a: i32, %b: i32) -> i32 {
   return %0 : i32
 }
 
+// -----
+
+// Only a constant hoisted out of a loop, which the greedy driver does not
+// report as a change: the pass still counts it as one (next RUN).
+// CHECK-LABEL: func @hoisted
+// CHECK-NEXT: %[[ONE:.*]] = arith.constant 1.000000e+00 : f32
+// CHECK: scf.for
+// CHECK-NEXT: memref.store %[[ONE]]
+func.func @hoisted(%n: index, %m: memref<?xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  scf.for %i = %c0 to %n step %c1 {
+    %f = arith.constant 1.0 : f32
+    memref.store %f, %m[%i] : memref<?xf32>
+  }
+  return
+}
+// RUN: awk '/^\/\/ -----/{n++} n==3' %s | coco-opt --pass-pipeline='builtin.module(cse,coco-canonicalize,cse)' --mlir-timing --mlir-timing-display=tree -o /dev/null 2>&1 | FileCheck %s --check-prefix=HOISTED
+// HOISTED: {{  CocoCanonicalizePass$}}
+// HOISTED-NEXT: {{  CSE$}}
+// HOISTED-NEXT: (A) DominanceInfo
+
 // The pass keeps every analysis exactly when it changed nothing (and the
 // pass manager then does not verify again): the CSE after an unchanged
 // run reuses the dominance the CSE before it computed; after a run that

@@ -22,6 +22,21 @@ func.func @affine(%i: index) -> index {
 
 // -----
 
+// lower-affine's index expansion (affine.delinearize_index has a pattern
+// of its own, not among the affine-to-standard ones).
+// AFFINE-LABEL: func @delinearize
+// AFFINE-NOT: affine.
+// AFFINE: arith.floordivsi
+// AFFINE-NOT: affine.
+// EXPAND-LABEL: func @delinearize
+// EXPAND-NEXT: affine.delinearize_index
+func.func @delinearize(%i: index) -> (index, index) {
+  %0:2 = affine.delinearize_index %i into (4, 8) : index, index
+  return %0#0, %0#1 : index, index
+}
+
+// -----
+
 // bf16 -> f32 becomes integer ops with include-bf16; maxnumf is expanded
 // whatever the options.
 // AFFINE-LABEL: func @arith

@@ -12,7 +12,6 @@
 
 namespace mlir {
 class OpPassManager;
-class Pass;
 namespace coco {
 
 /// How coco-lower-to-cpu schedules: as the program says, or by the cost
@@ -135,11 +134,6 @@ void buildCocoLowerToGPUPipeline(OpPassManager &pm,
 /// and nothing for it to find) and bottom-up (dead descriptor chains go
 /// from their last op back: half the time of top-down, same IR).
 void addLLVMCleanup(OpPassManager &pm);
-
-/// Upstream's `pass` (a pipeline element: lower-affine, arith-expand,
-/// expand-realloc or expand-strided-metadata, with options in braces),
-/// run only where one of its patterns applies (coco-when-applicable).
-std::unique_ptr<Pass> createWhenApplicable(StringRef pass);
 
 /// Registers `coco-lower-to-cpu` and `coco-lower-to-gpu`.
 void registerCocoPipelines();

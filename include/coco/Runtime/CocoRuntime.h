@@ -18,9 +18,11 @@
 //   COCO_CHECK=0           skip the cross-rank consistency check that runs
 //                          before each collective (one small MPI_Allreduce).
 //   COCO_TIMEOUT_S=N       end the job when a call waits more than N seconds
-//                          for other ranks (default 300; 0 disables); the
-//                          waits for peers that may still be working
-//                          (coco_rt_barrier, coco_rt_max_over_ranks,
+//                          for other ranks (default 300; 0 disables; at
+//                          most 1e8); the waits for peers that may still
+//                          be working (coco_rt_barrier,
+//                          coco_rt_max_over_ranks, the start of an
+//                          in-process call, sends pending at finalize,
 //                          finalize) get 2N, so that a rank stuck at a
 //                          collective reports first, naming it.
 //   COCO_FAULT_INJECT=op:R make world rank R pass an invalid count to the MPI

@@ -19,6 +19,11 @@ namespace coco {
 #define GEN_PASS_REGISTRATION
 #include "coco/Transforms/Passes.h.inc"
 
+/// Upstream's `pass` (a pipeline element: lower-affine, arith-expand,
+/// expand-realloc or expand-strided-metadata, with options in braces),
+/// run only where one of its patterns applies (coco-when-applicable).
+std::unique_ptr<Pass> createWhenApplicable(StringRef pass);
+
 /// The precondition of fuseElementwise: `root` holds no elementwise op on
 /// values of a non-builtin type (coco's global view, whose pointwise ops are
 /// not linalg and cannot fuse). Emits the error at the first such op.

@@ -126,6 +126,9 @@ def CocoCanonicalizePass : Pass<"coco-canonicalize"> {
     canonicalization patterns, applied greedily with folding), except that
     when the rewrite changed nothing the pass says so: it keeps every
     analysis, and the pass manager then does not verify the IR again.
+    "Nothing" means the driver reported no change and the ops, their
+    blocks and their order hash the same before and after (the driver
+    hoists and merges constants without reporting it).
     Upstream's pass never says so, and in coco-lower-to-cpu two of its four
     runs change nothing on an optimizer step: each was a verification of
     the whole module for nothing.
@@ -146,8 +149,11 @@ def CocoWhenApplicablePass
     expand-strided-metadata, with its options) as a nested pipeline when
     some op of the module is the root of one of that pass's rewrite
     patterns (as upstream's populate function lists them, so the set
-    follows the LLVM it is built with); otherwise changes nothing and keeps
+    follows the LLVM it is built with); otherwise touches nothing and keeps
     every analysis, so the pass manager does not verify the module again.
+    (Upstream's drivers may also fold or erase dead ops they pass by; that
+    is left to the canonicalizations.) When the pass runs, the nested
+    pipeline verifies the module once and the outer pass does not again.
     On an optimizer step none of the four has anything to do, and each
     verified the module, three of them in its largest form (about 10% of
     coco-lower-to-cpu at 10,000 ops). A pass whose patterns include one

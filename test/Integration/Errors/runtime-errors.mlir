@@ -10,13 +10,13 @@
 //
 // A real MPI error (rank 1 passes an invalid count to MPI_Allreduce):
 // RUN: env COCO_FAULT_INJECT=all_reduce:1 not %mpirun 2 %t.small 2>&1 | FileCheck %s --check-prefix=MPI
-// MPI: coco runtime error: rank 1: coco.all_reduce at {{.*}}runtime-errors.mlir:[[@LINE+42]]:8: MPI_Allreduce failed: MPI_ERR_COUNT
+// MPI: coco runtime error: rank 1: coco.all_reduce at {{.*}}runtime-errors.mlir:[[@LINE+46]]:8: MPI_Allreduce failed: MPI_ERR_COUNT
 //
 // Ranks running programs that disagree on the shape (MPMD launch):
 // RUN: not %mpirun 1 %t.small : -np 1 %t.big 2>&1 | FileCheck %s --check-prefix=SHAPE
 // (sum_big's site is not the first string of the module's site table: the
 // exact line shows that its pointer lands on its own string.)
-// SHAPE: coco runtime error: rank 1: coco.all_reduce at {{.*}}runtime-errors.mlir:[[@LINE+42]]:8: shape mismatch across ranks: this rank has 2048 elements, rank 0 has 1024
+// SHAPE: coco runtime error: rank 1: coco.all_reduce at {{.*}}runtime-errors.mlir:[[@LINE+46]]:8: shape mismatch across ranks: this rank has 2048 elements, rank 0 has 1024
 //
 // A rank that never reaches the collective: the watchdog ends the job.
 // Rank 1 waits meanwhile in the host program's end-of-run check, watched
@@ -28,6 +28,10 @@
 // reports after twice its limit:
 // RUN: not %mpirun 1 env COCO_TIMEOUT_S=0 %t.rank0 : -np 1 env COCO_TIMEOUT_S=2 %t.rank0 2>&1 | FileCheck %s --check-prefix=ARRIVE --implicit-check-not="rank 0"
 // ARRIVE: coco runtime error: rank 1: coco_rt_max_over_ranks: timed out after 4 s (twice COCO_TIMEOUT_S) waiting for other ranks to arrive (a peer failed, took a different path, or is still working)
+//
+// A limit the watchdog cannot count (it counts twice it in nanoseconds):
+// RUN: env COCO_TIMEOUT_S=1e9 not %mpirun 1 %t.small 2>&1 | FileCheck %s --check-prefix=LIMIT
+// LIMIT: coco runtime error: rank 0: coco_rt_init: COCO_TIMEOUT_S must be a number of seconds from 0 to 1e8 (0 disables the watchdog), not '1e9'
 //
 // A grid that does not cover the job:
 // RUN: not %mpirun 2 %t.four 2>&1 | FileCheck %s --check-prefix=GRID
