@@ -10,8 +10,10 @@
 // touches nothing and keeps every analysis. The patterns come from the
 // populate functions the upstream pass calls; the table below lists those
 // calls by hand (as upstream's runOnOperation makes them in LLVM 22), so a
-// new LLVM must be checked against it: test/Transforms/
-// coco-when-applicable.mlir has one op of each pattern family.
+// new LLVM must be checked against it (test/Transforms/
+// coco-when-applicable.mlir runs each pass on ops of several of its pattern
+// families: affine.apply, affine.delinearize_index, bf16 extf, maxnumf,
+// subview, realloc).
 //
 //===----------------------------------------------------------------------===//
 
