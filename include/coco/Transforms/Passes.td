@@ -137,7 +137,7 @@ def CocoCanonicalizePass : Pass<"coco-canonicalize"> {
     Option<"topDown", "top-down", "bool", /*default=*/"true",
            "Seed the worklist in pre-order (upstream's default)">,
     Option<"regionSimplify", "region-simplify", "bool", /*default=*/"true",
-           "Erase unreachable blocks and merge identical ones">,
+           "Erase unreachable blocks and unused block arguments">,
   ];
 }
 
@@ -148,8 +148,9 @@ def CocoWhenApplicablePass
     Runs `pass` (lower-affine, arith-expand, expand-realloc or
     expand-strided-metadata, with its options) as a nested pipeline when
     some op of the module is the root of one of that pass's rewrite
-    patterns (as upstream's populate function lists them, so the set
-    follows the LLVM it is built with); otherwise touches nothing and keeps
+    patterns (from the populate functions upstream's pass calls, in a
+    table that a new LLVM must be checked against); otherwise touches
+    nothing and keeps
     every analysis, so the pass manager does not verify the module again.
     (Upstream's drivers may also fold or erase dead ops they pass by; that
     is left to the canonicalizations.) When the pass runs, the nested
