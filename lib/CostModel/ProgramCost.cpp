@@ -373,14 +373,15 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
         bool fromLoop = producer && isElementwise(producer);
         // Fused: values of the loop stay in registers, and each input is
         // loaded once per loop. Unfused: every op loads what it reads,
-        // once (g * g reads g once). A reduction of a value of the loop
-        // joins the loop (coco-fuse-elementwise's accumulators); one of
-        // anything else (a parameter's norm) is a loop of its own.
+        // once (g * g reads g once). A reduction to a scalar joins the
+        // loop: of a value of the loop as its accumulator, of anything
+        // else (a parameter's norm) as a sibling of the loop that reads
+        // the same array (coco-fuse-elementwise), which loads it once.
         bool inLoop = !reduction || (lowering.fuseReductions && joinsLoop(op));
         if (lowering.fuseElementwise && inLoop && fromLoop &&
             levelOf(operand) == level)
           continue;
-        if (lowering.fuseElementwise && !reduction &&
+        if (lowering.fuseElementwise && inLoop &&
             !loaded.insert({operand, level}).second)
           continue;
         if (!operandsRead.insert(operand).second)

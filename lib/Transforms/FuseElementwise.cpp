@@ -7,7 +7,8 @@
 // optimizer step writing w, m and v becomes one loop with three results.
 // A reduction to a scalar of such a loop's result (LAMB's norm of its
 // update) joins the loop as a 0-d accumulator, so the value it reduces is
-// never stored and read back.
+// never stored and read back. Then loops over the same array that do not
+// depend on each other (siblings) merge too, so the array is read once.
 //
 //===----------------------------------------------------------------------===//
 
@@ -81,6 +82,16 @@ bool hasAccumulator(linalg::LinalgOp op) {
                       [&](OpOperand &init) { return isAccumulator(op, init); });
 }
 
+/// A reduction to a scalar that computes nothing else: its one result is
+/// a 0-d accumulator. Without `reductions` (coco-lower-to-gpu), such a
+/// loop still takes in an elementwise producer that only it reads (the
+/// squares of a norm): the merged loop is again a reduction on its own,
+/// which coco-gpu-reductions makes a kernel, computing the producer's
+/// payload per element (as it does a coco.norm's squares).
+bool isLoneScalarReduction(linalg::LinalgOp op) {
+  return isFusableLoop(op) && op.getNumDpsInits() == 1 && hasAccumulator(op);
+}
+
 /// Whether `consumer` reads every result of `producer` it uses with the
 /// identity map (element i of the result at iteration i). Never a
 /// producer's accumulator, which is complete only after the loop: a 0-d
@@ -129,7 +140,7 @@ bool sameIterationSpace(linalg::LinalgOp a, linalg::LinalgOp b) {
 
 /// Whether every user of `producer` other than `consumer` comes after
 /// `consumer` in the block (so the merged op can take the consumer's place).
-bool otherUsersFollow(linalg::GenericOp producer, linalg::LinalgOp consumer) {
+bool otherUsersFollow(linalg::LinalgOp producer, linalg::LinalgOp consumer) {
   for (Operation *user : producer->getUsers()) {
     if (user == consumer)
       continue;
@@ -217,7 +228,8 @@ bool collectMoveUp(Value value, Operation *producer, DominanceInfo &dominance,
 /// Where a producer merges with its consumer: at the consumer, or at the
 /// producer with the ops in `moveUp` moved before it.
 struct MergeSite {
-  linalg::GenericOp producer;
+  /// A generic, or a linalg.reduce as the earlier of two siblings.
+  linalg::LinalgOp producer;
   Operation *at = nullptr;
   llvm::SetVector<Operation *> moveUp;
 };
@@ -240,7 +252,7 @@ bool payloadTouchesMemory(linalg::LinalgOp op) {
 /// and values its payload captures) is there already or can be made there
 /// (collectMoveUp) and its payload touches no memory. On tensors the ops in
 /// between cannot change what such a consumer reads.
-bool canMoveToProducer(linalg::GenericOp producer, linalg::LinalgOp consumer,
+bool canMoveToProducer(linalg::LinalgOp producer, linalg::LinalgOp consumer,
                        DominanceInfo &dominance,
                        llvm::SetVector<Operation *> &moveUp) {
   if (payloadTouchesMemory(consumer))
@@ -260,7 +272,7 @@ bool canMoveToProducer(linalg::GenericOp producer, linalg::LinalgOp consumer,
 /// consumer's.
 linalg::GenericOp merge(RewriterBase &rewriter, const MergeSite &site,
                         linalg::LinalgOp consumer) {
-  linalg::GenericOp producer = site.producer;
+  linalg::LinalgOp producer = site.producer;
   for (Operation *op : site.moveUp)
     rewriter.moveOpBefore(op, producer);
   // Inputs keep their maps (both ops iterate over the same space); results
@@ -281,7 +293,7 @@ linalg::GenericOp merge(RewriterBase &rewriter, const MergeSite &site,
   SmallVector<Type> resultTypes(producer->getResultTypes());
   llvm::append_range(resultTypes, consumer->getResultTypes());
   // Results keep their maps too: the identity, or none for an accumulator.
-  for (linalg::LinalgOp op : {cast<linalg::LinalgOp>(*producer), consumer})
+  for (linalg::LinalgOp op : {producer, consumer})
     for (OpOperand &init : op.getDpsInitsMutable())
       maps.push_back(op.getMatchingIndexingMap(&init));
   // With an accumulator every loop is a reduction (its iterations depend
@@ -300,7 +312,7 @@ linalg::GenericOp merge(RewriterBase &rewriter, const MergeSite &site,
         unsigned numProducerInputs = producer.getNumDpsInputs();
         unsigned numConsumerInputs = consumerInputPositions.size();
         IRMapping mapping;
-        Block &producerBody = producer.getRegion().front();
+        Block &producerBody = producer->getRegion(0).front();
         for (unsigned i = 0; i < numProducerInputs; ++i)
           mapping.map(producerBody.getArgument(i), args[i]);
         unsigned producerInitsAt = numProducerInputs + numConsumerInputs;
@@ -362,6 +374,14 @@ MergeSite findProducer(linalg::LinalgOp consumer, DominanceInfo &dominance,
         !sameIterationSpace(producer, consumer) ||
         !readsResultsElementwise(consumer, producer))
       continue;
+    // Without `reductions`, a reduction takes in only what nothing else
+    // reads (isLoneScalarReduction), so that it stays a reduction on its
+    // own.
+    if (!reductions && hasAccumulator(consumer) &&
+        llvm::any_of(producer->getUsers(), [&](Operation *user) {
+          return user != consumer.getOperation();
+        }))
+      continue;
     // At the consumer's place the producer's payload moves down to it.
     if (otherUsersFollow(producer, consumer) &&
         !payloadTouchesMemory(producer)) {
@@ -379,6 +399,49 @@ MergeSite findProducer(linalg::LinalgOp consumer, DominanceInfo &dominance,
     site.moveUp.clear();
   }
   site.moveUp.clear();
+  return site;
+}
+
+/// The first earlier loop `op` can merge with as its sibling, and where:
+/// one that reads an array `op` reads, both element by element (the
+/// identity map: so both iterate over that array's space), when `op` reads
+/// nothing the sibling computes, directly or through the ops in between
+/// (it moves up to the sibling's place, canMoveToProducer). Merged, the
+/// shared array is read once: LAMB's norm of its weight slice joins the
+/// loop that updates that slice. Without `reductions`, only elementwise
+/// loops merge.
+MergeSite findSibling(linalg::LinalgOp op, DominanceInfo &dominance,
+                      bool reductions) {
+  MergeSite site;
+  // A generic, or a linalg.reduce to a scalar (a norm of a parameter).
+  auto mergeable = [&](linalg::LinalgOp loop) {
+    auto generic = dyn_cast<linalg::GenericOp>(loop.getOperation());
+    return isFusableLoop(loop) &&
+           (reductions || (generic && isElementwise(generic)));
+  };
+  if (!mergeable(op))
+    return site;
+  for (OpOperand *input : op.getDpsInputOperands()) {
+    if (!op.getMatchingIndexingMap(input).isIdentity())
+      continue;
+    for (OpOperand &use : input->get().getUses()) {
+      auto sibling = dyn_cast<linalg::LinalgOp>(use.getOwner());
+      if (!sibling || sibling == op || sibling->getBlock() != op->getBlock() ||
+          !sibling->isBeforeInBlock(op) || !mergeable(sibling) ||
+          !sibling.isDpsInput(&use) ||
+          !sibling.getMatchingIndexingMap(&use).isIdentity() ||
+          llvm::any_of(op->getOperands(), [&](Value operand) {
+            return operand.getDefiningOp() == sibling.getOperation();
+          }))
+        continue;
+      if (canMoveToProducer(sibling, op, dominance, site.moveUp)) {
+        site.producer = sibling;
+        site.at = sibling;
+        return site;
+      }
+      site.moveUp.clear();
+    }
+  }
   return site;
 }
 
@@ -433,8 +496,10 @@ LogicalResult mlir::coco::fuseElementwise(RewriterBase &rewriter,
   SmallVector<linalg::LinalgOp> consumers;
   root->walk([&](linalg::LinalgOp op) {
     auto generic = dyn_cast<linalg::GenericOp>(op.getOperation());
-    if (generic ? reductions || isElementwise(generic)
-                : reductions && isa<linalg::ReduceOp>(op))
+    if (generic
+            ? reductions || isElementwise(generic) || isLoneScalarReduction(op)
+            : isa<linalg::ReduceOp>(op) &&
+                  (reductions || isLoneScalarReduction(op)))
       consumers.push_back(op);
   });
   DominanceInfo dominance(root);
@@ -444,6 +509,22 @@ LogicalResult mlir::coco::fuseElementwise(RewriterBase &rewriter,
       if (!site.producer)
         break;
       consumer = merge(rewriter, site, consumer);
+    }
+  }
+  // Then siblings, in program order too: a loop merges into an earlier
+  // one that reads the same array, and the merged loop is the candidate
+  // for the next. Each merge removes a loop, so this ends.
+  SmallVector<linalg::LinalgOp> loops;
+  root->walk([&](linalg::LinalgOp op) {
+    if (isa<linalg::GenericOp, linalg::ReduceOp>(op))
+      loops.push_back(op);
+  });
+  for (linalg::LinalgOp op : loops) {
+    while (true) {
+      MergeSite site = findSibling(op, dominance, reductions);
+      if (!site.producer)
+        break;
+      op = merge(rewriter, site, op);
     }
   }
   // (Collected again: a merged producer is gone.)

@@ -7,6 +7,20 @@
 //
 // RUN: coco-opt %S/../Integration/DataParallel/lamb.mlir --coco-lower-to-gpu | FileCheck %s
 // RUN: coco-opt %S/../Integration/DataParallel/lamb.mlir --coco-lower-to-gpu="format=isa" | FileCheck %s --check-prefix=PTX
+// RUN: coco-opt %S/../Integration/DataParallel/lamb.mlir --coco-split --coco-reorder --coco-shard-state=args=m,v --coco-lower-to-gpu --mlir-print-ir-after=coco-fuse-elementwise -o /dev/null 2>&1 | FileCheck %s --check-prefix=SLICED
+
+// RS-C-AG + shard-state: ||w|| comes from this rank's slice of w (coco-reorder)
+// in one reduction that squares each element as it sums (the squares'
+// elementwise loop folds into the reduction, which only it feeds), so no
+// kernel stores the squares; then a scalar all_reduce.
+// SLICED: %[[S:.*]] = tensor.extract_slice %arg0
+// SLICED-NOT: linalg.generic
+// SLICED: %[[N:.*]] = linalg.generic {{{.*}}iterator_types = ["reduction"]} ins(%[[S]] : tensor<?xf32>) outs(%{{.*}} : tensor<f64>)
+// SLICED-NEXT: ^bb0(%[[X:.*]]: f32, %[[ACC:.*]]: f64):
+// SLICED-NEXT: %[[SQ:.*]] = arith.mulf %[[X]], %[[X]] : f32
+// SLICED-NEXT: %[[W:.*]] = arith.extf %[[SQ]] : f32 to f64
+// SLICED-NEXT: arith.addf %[[ACC]], %[[W]] fastmath<reassoc> : f64
+// SLICED: coco.comm.all_reduce sum
 
 // No loop is left on the host (no branch at all in the step's function).
 // CHECK: gpu.binary

@@ -471,17 +471,21 @@ func.func @norm_joins_loop(%x: tensor<8xf32>, %y: tensor<8xf32>) -> tensor<8xf32
 
 // Two reductions of the loop's values join the same loop, one accumulator
 // each, also with dynamic sizes (each reduction reads a result of the loop).
-// A reduction of an argument (no loop makes it) stays on its own.
+// A reduction of an argument (no loop makes it) is the loop's sibling: it
+// reads the argument the loop reads, so it joins as a third accumulator.
 // CHECK-LABEL: func @two_norms_one_loop
-// CHECK: %[[F:.*]]:3 = linalg.generic
+// CHECK: %[[F:.*]]:4 = linalg.generic
 // CHECK-SAME: iterator_types = ["reduction"]
-// CHECK-SAME: outs(%{{.*}}, %{{.*}}, %{{.*}} : tensor<?xf32>, tensor<f64>, tensor<f64>)
+// CHECK-SAME: ins(%arg0 : tensor<?xf32>) outs(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : tensor<?xf32>, tensor<f64>, tensor<f64>, tensor<f64>)
+// CHECK: ^bb0(%[[IN:[^:]*]]: f32,
 // CHECK: arith.negf
 // CHECK: arith.mulf
-// CHECK: linalg.yield %{{.*}}, %{{.*}}, %{{.*}} : f32, f64, f64
-// CHECK: %[[X:.*]] = linalg.reduce ins(%arg0 : tensor<?xf32>)
+// CHECK: %[[WIDE:.*]] = arith.extf %[[IN]] : f32 to f64
+// CHECK: %[[SX:.*]] = arith.addf %{{.*}}, %[[WIDE]] fastmath<reassoc> : f64
+// CHECK: linalg.yield %{{.*}}, %{{.*}}, %{{.*}}, %[[SX]] : f32, f64, f64, f64
+// CHECK-NOT: linalg.reduce
 // CHECK-NOT: linalg.generic
-// CHECK: return %[[F]]#0, %[[F]]#1, %[[F]]#2, %[[X]]
+// CHECK: return %[[F]]#0, %[[F]]#1, %[[F]]#2, %[[F]]#3
 func.func @two_norms_one_loop(%x: tensor<?xf32>, %n: index) -> (tensor<?xf32>, tensor<f64>, tensor<f64>, tensor<f64>) {
   %zero = arith.constant 0.0 : f64
   %e = tensor.empty(%n) : tensor<?xf32>
@@ -665,4 +669,186 @@ func.func @into_accumulating_loop(%x: tensor<8xf32>, %acc: tensor<f64>) -> (tens
     linalg.yield %r : f32
   } -> tensor<8xf32>
   return %u#1, %v : tensor<f64>, tensor<8xf32>
+}
+
+// Siblings: two loops reading the same array element by element, neither
+// reading what the other computes, merge into one loop that reads it once
+// (LAMB's norm of its weights, a linalg.reduce, and the loop that reads
+// the weights to make the update). The later loop moves up to the earlier one's place, over the extract of
+// the earlier one's sum, with its destination. reductions=false: the
+// accumulating loop stays apart.
+// CHECK-LABEL: func @siblings_merge
+// CHECK-SAME: (%[[W:.*]]: tensor<8xf32>, %[[G:.*]]: tensor<8xf32>)
+// CHECK: %[[F:.*]]:2 = linalg.generic
+// CHECK-SAME: iterator_types = ["reduction"]
+// CHECK-SAME: ins(%[[W]], %[[G]] : tensor<8xf32>, tensor<8xf32>) outs(%{{.*}}, %{{.*}} : tensor<f64>, tensor<8xf32>)
+// CHECK: ^bb0(%[[A:.*]]: f32, %[[B:.*]]: f32, %[[ACC:.*]]: f64, %{{.*}}: f32):
+// CHECK: %[[SQ:.*]] = arith.mulf %[[A]], %[[A]] : f32
+// CHECK: %[[SUM:.*]] = arith.addf %[[ACC]], %{{.*}} fastmath<reassoc> : f64
+// CHECK: %[[D:.*]] = arith.subf %[[A]], %[[B]] : f32
+// CHECK: linalg.yield %[[SUM]], %[[D]] : f64, f32
+// CHECK: %[[N:.*]] = tensor.extract %[[F]]#0[]
+// CHECK-NOT: linalg.generic
+// CHECK: return %[[N]], %[[F]]#1
+// APART-LABEL: func @siblings_merge
+// APART: linalg.reduce
+// APART: linalg.generic
+// APART-SAME: iterator_types = ["parallel"]
+func.func @siblings_merge(%w: tensor<8xf32>, %g: tensor<8xf32>) -> (f64, tensor<8xf32>) {
+  %zero = arith.constant 0.0 : f64
+  %ae = tensor.empty() : tensor<f64>
+  %init = linalg.fill ins(%zero : f64) outs(%ae : tensor<f64>) -> tensor<f64>
+  %sq = linalg.reduce ins(%w : tensor<8xf32>) outs(%init : tensor<f64>) dimensions = [0]
+    (%a: f32, %acc: f64) {
+      %s = arith.mulf %a, %a : f32
+      %x = arith.extf %s : f32 to f64
+      %t = arith.addf %acc, %x fastmath<reassoc> : f64
+      linalg.yield %t : f64
+    }
+  %n = tensor.extract %sq[] : tensor<f64>
+  %e = tensor.empty() : tensor<8xf32>
+  %u = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel"]}
+      ins(%w, %g : tensor<8xf32>, tensor<8xf32>) outs(%e : tensor<8xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %d = arith.subf %a, %b : f32
+    linalg.yield %d : f32
+  } -> tensor<8xf32>
+  return %n, %u : f64, tensor<8xf32>
+}
+
+// Elementwise siblings merge with reductions=false too (coco-lower-to-gpu:
+// one kernel).
+// CHECK-LABEL: func @elementwise_siblings
+// CHECK: %[[F:.*]]:2 = linalg.generic
+// CHECK-SAME: iterator_types = ["parallel"]
+// CHECK-SAME: ins(%arg0 : tensor<8xf32>)
+// CHECK: arith.negf
+// CHECK: arith.mulf
+// CHECK-NOT: linalg.generic
+// CHECK: return %[[F]]#0, %[[F]]#1
+// APART-LABEL: func @elementwise_siblings
+// APART: %[[F:.*]]:2 = linalg.generic
+// APART-SAME: iterator_types = ["parallel"]
+// APART-NOT: linalg.generic
+// APART: return %[[F]]#0, %[[F]]#1
+func.func @elementwise_siblings(%x: tensor<8xf32>) -> (tensor<8xf32>, tensor<8xf32>) {
+  %e = tensor.empty() : tensor<8xf32>
+  %a = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
+      ins(%x : tensor<8xf32>) outs(%e : tensor<8xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    %r = arith.negf %v : f32
+    linalg.yield %r : f32
+  } -> tensor<8xf32>
+  %b = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
+      ins(%x : tensor<8xf32>) outs(%e : tensor<8xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    %r = arith.mulf %v, %v : f32
+    linalg.yield %r : f32
+  } -> tensor<8xf32>
+  return %a, %b : tensor<8xf32>, tensor<8xf32>
+}
+
+// Not siblings: a loop that reads the earlier loop's sum (LAMB's update of
+// w, scaled by the trust ratio the norm gives) depends on it and stays
+// after it; so does one that reads the earlier loop's result through an op
+// that cannot move (a call); and a loop reading the array transposed
+// iterates another way.
+// CHECK-LABEL: func @not_siblings
+// CHECK: %[[S:.*]] = linalg.generic
+// CHECK-SAME: iterator_types = ["reduction"]
+// CHECK: tensor.extract %[[S]][]
+// CHECK: linalg.generic
+// CHECK-SAME: ins(%arg0 : tensor<8xf32>)
+// CHECK: call @opaque
+// CHECK: linalg.generic
+// CHECK-SAME: ins(%arg0, %{{.*}} : tensor<8xf32>, tensor<8xf32>)
+// CHECK: linalg.generic
+// CHECK-SAME: ins(%arg1 : tensor<4x4xf32>)
+// CHECK: linalg.generic
+// CHECK-SAME: ins(%arg1 : tensor<4x4xf32>)
+func.func private @opaque(tensor<8xf32>) -> tensor<8xf32>
+#swap = affine_map<(i, j) -> (j, i)>
+func.func @not_siblings(%w: tensor<8xf32>, %m: tensor<4x4xf32>)
+    -> (tensor<8xf32>, tensor<8xf32>, tensor<4x4xf32>, tensor<4x4xf32>) {
+  %zero = arith.constant 0.0 : f64
+  %ae = tensor.empty() : tensor<f64>
+  %init = linalg.fill ins(%zero : f64) outs(%ae : tensor<f64>) -> tensor<f64>
+  %sq = linalg.generic {indexing_maps = [#id, #to_scalar], iterator_types = ["reduction"]}
+      ins(%w : tensor<8xf32>) outs(%init : tensor<f64>) {
+  ^bb0(%a: f32, %acc: f64):
+    %x = arith.extf %a : f32 to f64
+    %t = arith.addf %acc, %x fastmath<reassoc> : f64
+    linalg.yield %t : f64
+  } -> tensor<f64>
+  %n64 = tensor.extract %sq[] : tensor<f64>
+  %n = arith.truncf %n64 : f64 to f32
+  %e = tensor.empty() : tensor<8xf32>
+  %scaled = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
+      ins(%w : tensor<8xf32>) outs(%e : tensor<8xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %r = arith.mulf %a, %n : f32
+    linalg.yield %r : f32
+  } -> tensor<8xf32>
+  %other = func.call @opaque(%scaled) : (tensor<8xf32>) -> tensor<8xf32>
+  %sum = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel"]}
+      ins(%w, %other : tensor<8xf32>, tensor<8xf32>) outs(%e : tensor<8xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %r = arith.addf %a, %b : f32
+    linalg.yield %r : f32
+  } -> tensor<8xf32>
+  %e2 = tensor.empty() : tensor<4x4xf32>
+  %p = linalg.generic {indexing_maps = [#id2, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%m : tensor<4x4xf32>) outs(%e2 : tensor<4x4xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %r = arith.negf %a : f32
+    linalg.yield %r : f32
+  } -> tensor<4x4xf32>
+  %q = linalg.generic {indexing_maps = [#swap, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%m : tensor<4x4xf32>) outs(%e2 : tensor<4x4xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %r = arith.mulf %a, %a : f32
+    linalg.yield %r : f32
+  } -> tensor<4x4xf32>
+  return %scaled, %sum, %p, %q : tensor<8xf32>, tensor<8xf32>, tensor<4x4xf32>, tensor<4x4xf32>
+}
+
+// A reduction to a scalar takes in an elementwise loop that only it reads
+// (a norm's squares, computed from a slice by coco-reorder), also with
+// reductions=false: the merged loop is still a reduction on its own (one
+// 0-d result), the shape coco-gpu-reductions makes a kernel of, and the
+// squares are never stored.
+// CHECK-LABEL: func @squares_into_reduction
+// CHECK: %[[R:.*]] = linalg.generic
+// CHECK-SAME: iterator_types = ["reduction"]
+// CHECK-SAME: ins(%arg0 : tensor<8xf32>) outs(%{{.*}} : tensor<f64>)
+// CHECK: arith.mulf
+// CHECK: arith.addf
+// CHECK-NOT: linalg.reduce
+// CHECK: return %[[R]]
+// APART-LABEL: func @squares_into_reduction
+// APART: %[[R:.*]] = linalg.generic
+// APART-SAME: iterator_types = ["reduction"]
+// APART-SAME: ins(%arg0 : tensor<8xf32>) outs(%{{.*}} : tensor<f64>)
+// APART: arith.mulf
+// APART: arith.addf
+// APART-NOT: linalg.reduce
+// APART: return %[[R]]
+func.func @squares_into_reduction(%x: tensor<8xf32>) -> tensor<f64> {
+  %zero = arith.constant 0.0 : f64
+  %e = tensor.empty() : tensor<8xf32>
+  %sq = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
+      ins(%x : tensor<8xf32>) outs(%e : tensor<8xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %r = arith.mulf %a, %a : f32
+    linalg.yield %r : f32
+  } -> tensor<8xf32>
+  %ae = tensor.empty() : tensor<f64>
+  %init = linalg.fill ins(%zero : f64) outs(%ae : tensor<f64>) -> tensor<f64>
+  %sum = linalg.reduce ins(%sq : tensor<8xf32>) outs(%init : tensor<f64>) dimensions = [0]
+    (%in: f32, %acc: f64) {
+      %w = arith.extf %in : f32 to f64
+      %s = arith.addf %acc, %w fastmath<reassoc> : f64
+      linalg.yield %s : f64
+    }
+  return %sum : tensor<f64>
 }

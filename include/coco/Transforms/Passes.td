@@ -311,8 +311,20 @@ def CocoFuseElementwisePass
     result joins the loop as a 0-d accumulator, so LAMB's norm of its
     update is summed as the update is made, and the squares are never
     stored and read back; the merged loop's iterators are then reductions
-    (each elementwise result is still written once per element). A
-    reduction of a value no loop makes (a parameter) stays on its own.
+    (each elementwise result is still written once per element).
+
+    Then siblings merge: a loop (or a reduction to a scalar) that reads an
+    array an earlier loop reads, both with the identity map, joins the
+    earlier loop when it reads nothing that loop computes, directly or
+    through the ops in between (it moves up, with the pure ops it needs,
+    to the earlier loop's place). The array is then read once: LAMB's
+    norm of its weights (of its slice, after coco-reorder) is summed in the
+    loop that reads them for the update. A reduction of a value no loop
+    reads stays on its own. Without `reductions`, only elementwise loops
+    merge as siblings, and a reduction to a scalar takes in only an
+    elementwise loop that nothing else reads (a norm's squares): the merged
+    loop is still a reduction on its own, which coco-gpu-reductions makes
+    a kernel of, and the squares are not stored.
   }];
   let options = [
     Option<"reductions", "reductions", "bool", /*default=*/"true",

@@ -444,6 +444,38 @@ TEST(CostModel, PricesReductionsThatStayApart) {
   EXPECT_NEAR(estimate->loops, (4096 + 4) / 2e9, 1e-15);
 }
 
+TEST(CostModel, PricesANormThatJoinsItsSiblingLoop) {
+  // A norm of a parameter that a loop of the same level also reads (LAMB's
+  // ||w|| and its update, which reads w) joins that loop as its sibling
+  // (coco-fuse-elementwise): w is loaded once. The loop loads w and g and
+  // stores u, 4 KiB each, plus the norm's 4 bytes, whichever comes first.
+  for (llvm::StringRef body :
+       {"%n = coco.norm %w : !R\n %u = coco.mul %w, %g : !R, !R",
+        "%u = coco.mul %w, %g : !R, !R\n %n = coco.norm %w : !R"}) {
+    std::string text = R"mlir(
+      !R = !coco.dtensor<1024xf32, replicated on @dp>
+      coco.grid @dp(shape = [2])
+      func.func @sibling(%w: !R, %g: !R) -> !R {
+        )mlir" + body.str() +
+                       R"mlir(
+        return %u : !R
+      })mlir";
+    Program program(text.c_str());
+    ASSERT_TRUE(program.module);
+    mlir::FailureOr<Estimate> estimate =
+        mlir::coco::cost::estimate(program.function(), model(), 2);
+    ASSERT_TRUE(mlir::succeeded(estimate));
+    EXPECT_NEAR(estimate->loops, (3 * 4096 + 4) / 2e9, 1e-15) << body.str();
+    // coco-lower-to-gpu's kernels keep the reduction apart: w twice.
+    Lowering apart;
+    apart.fuseReductions = false;
+    estimate =
+        mlir::coco::cost::estimate(program.function(), model(), 2, apart);
+    ASSERT_TRUE(mlir::succeeded(estimate));
+    EXPECT_NEAR(estimate->loops, (4 * 4096 + 4) / 2e9, 1e-15) << body.str();
+  }
+}
+
 TEST(CostModel, PricesAReductionsChainBeyondItsTraffic) {
   // The LAMB shape above with 4 ns per element of a reduction: the norm's
   // chain over 1024 elements takes 4096 ns where reading its 4 KiB at

@@ -36,18 +36,23 @@ struct Candidate {
   enum Kind { AllReduce, Split, Hierarchical, Overlap };
   Kind kind = AllReduce;
   /// Split: the reduce_scatters marked for fusion; with shard-state of the
-  /// caller's state arguments that the split leaves sliced.
-  bool fused = false, shardState = false;
+  /// caller's state arguments that the split leaves sliced; the norms of
+  /// replicated values kept whole (reorder's norms-from-slices=false: one
+  /// scalar all_reduce fewer, the whole tensor read).
+  bool fused = false, shardState = false, wholeNorms = false;
   /// Hierarchical: the inner axis. Overlap: the chunks.
   int64_t inner = 0, chunks = 0;
 
-  std::string name() const {
+  /// `sharded`: the state arguments shard-state kept sliced, once known.
+  std::string name(StringRef sharded = {}) const {
     switch (kind) {
     case AllReduce:
       return "AR-C";
     case Split:
       return std::string(fused ? "fuse(RS-C-AG)" : "RS-C-AG") +
-             (shardState ? "+shard-state" : "");
+             (shardState ? "+shard-state" : "") +
+             (sharded.empty() ? "" : "(" + sharded.str() + ")") +
+             (wholeNorms ? "+whole-norms" : "");
     case Hierarchical:
       return llvm::formatv("hierarchical(inner={0})+reorder", inner);
     case Overlap:
@@ -159,7 +164,9 @@ struct CocoAutoschedulePass
             (!scatter || failed(markForFusion(rewriter, scatter, symbols))))
           return failure();
       }
-      if (failed(reorderToFixedPoint(rewriter, module)))
+      if (failed(
+              reorderToFixedPoint(rewriter, module, /*axes=*/{},
+                                  /*normsFromSlices=*/!candidate.wholeNorms)))
         return failure();
       if (!candidate.shardState)
         return success();
@@ -168,7 +175,7 @@ struct CocoAutoschedulePass
         return module.emitError()
                << "no argument of state=" << llvm::join(state, ",")
                << " can be kept sliced after the split";
-      name += "(" + llvm::join(sharded, ",") + ")";
+      name = candidate.name(llvm::join(sharded, ","));
       return success();
     }
     }
@@ -218,17 +225,29 @@ struct CocoAutoschedulePass
   SmallVector<Candidate> candidatesFor(AllReduceOp op) {
     SmallVector<Candidate> list = {Candidate{}};
     int64_t rank = op.getInput().getType().getRank();
+    // Where the program has a norm, reorder may compute it from a slice:
+    // priced with and without (it trades a read of the tensor for a
+    // scalar all_reduce's latency).
+    bool hasNorm = false;
+    op->getParentOfType<ModuleOp>().walk([&](NormOp) {
+      hasNorm = true;
+      return WalkResult::interrupt();
+    });
     if (rank > 0)
       for (bool shard : {false, true}) {
         if (shard && state.empty())
           continue;
-        for (bool fused : {false, true}) {
-          Candidate split;
-          split.kind = Candidate::Split;
-          split.fused = fused;
-          split.shardState = shard;
-          list.push_back(split);
-        }
+        for (bool fused : {false, true})
+          for (bool wholeNorms : {false, true}) {
+            if (wholeNorms && !hasNorm)
+              continue;
+            Candidate split;
+            split.kind = Candidate::Split;
+            split.fused = fused;
+            split.shardState = shard;
+            split.wholeNorms = wholeNorms;
+            list.push_back(split);
+          }
       }
     SmallVector<int64_t> axes = op.getCommAxes();
     if (axes.size() > 1 && rank > 0) {

@@ -12,6 +12,7 @@
 #include "coco/Dialect/Coco/Transforms/Schedules.h"
 
 #include "mlir/IR/IRMapping.h"
+#include "mlir/Interfaces/FunctionInterfaces.h"
 
 namespace mlir::coco {
 #define GEN_PASS_DEF_COCOREORDERPASS
@@ -267,23 +268,101 @@ static void hoistSlice(RewriterBase &rewriter, Operation *producer,
   rewriter.eraseOp(producer);
 }
 
+/// The slice along `axes` (any when empty) of what `norm` reads that the
+/// norm can be computed from, preferring one before the norm; or null, with
+/// the reason in `whyNot` (empty when the function reads no such slice).
+/// Conditions: the norm is in the function's body, which every rank runs
+/// (in a branch that only some ranks take, the all_reduce would wait for
+/// ranks that never come); its elements are f32 or f64 (the partial sums
+/// are rounded to the element type before the all_reduce adds them: for
+/// 16-bit data that is a second rounding as coarse as the result's).
+static SliceOp sliceToComputeNormFrom(NormOp norm, ArrayRef<int64_t> axes,
+                                      std::string &whyNot) {
+  SliceOp slice;
+  for (Operation *user : norm.getInput().getUsers())
+    if (auto candidate = dyn_cast<SliceOp>(user);
+        candidate && runsAlong(candidate, axes) &&
+        (!slice || (candidate->getBlock() == norm->getBlock() &&
+                    candidate->isBeforeInBlock(norm))))
+      slice = candidate;
+  // (The norm verifier refuses sliced inputs: this one is replicated.)
+  if (!slice) {
+    whyNot = "coco.norm reads the whole replicated tensor: the function "
+             "reads no slice of it" +
+             (axes.empty() ? std::string() : " along " + describeAxes(axes));
+    return {};
+  }
+  if (!isa<FunctionOpInterface>(norm->getParentOp())) {
+    whyNot = "coco.norm stays whole: it is inside a region that only some "
+             "ranks may run, where the all_reduce of its slices could wait "
+             "for ranks that never arrive";
+    return {};
+  }
+  Type element = norm.getInput().getType().getElementType();
+  if (!element.isF32() && !element.isF64()) {
+    std::string type;
+    llvm::raw_string_ostream(type) << element;
+    whyNot = "coco.norm of " + type +
+             " stays whole: its slices' partial sums would be rounded to " +
+             type + " before the all_reduce adds them";
+    return {};
+  }
+  whyNot.clear();
+  return slice;
+}
+
+/// Computes `norm` from `slice` (sliceToComputeNormFrom's): each rank reads
+/// 1/R of the tensor, in the loop that reads the slice anyway
+/// (coco-fuse-elementwise merges the two), and one scalar all_reduce
+/// completes the sum (LAMB's ||w||, whose update reads this rank's slice of
+/// w).
+static void computeNormFromSlice(RewriterBase &rewriter, NormOp norm,
+                                 SliceOp slice) {
+  rewriter.setInsertionPoint(norm);
+  Value sliced = slice.getResult();
+  if (norm->getBlock() != slice->getBlock() || !slice->isBeforeInBlock(norm))
+    sliced = rewriter.clone(*slice)->getResult(0);
+  Value fromSlices =
+      normOfSlices(rewriter, norm.getLoc(), sliced, slice.getCommAxes());
+  remarkApplied(norm, "reorder",
+                "coco.norm of the replicated tensor now sums the squares of "
+                "this rank's slice along " +
+                    describeAxes(slice.getCommAxes()) +
+                    " (which the function reads already) and completes them "
+                    "with an all_reduce");
+  rewriter.replaceOp(norm, fromSlices);
+}
+
 LogicalResult mlir::coco::reorderToFixedPoint(RewriterBase &rewriter,
                                               Operation *root,
-                                              ArrayRef<int64_t> axes) {
+                                              ArrayRef<int64_t> axes,
+                                              bool normsFromSlices) {
   while (true) {
     Operation *candidate = nullptr;
     Operation *hoistable = nullptr;
-    SliceOp hoistSliceOp;
+    SliceOp hoistSliceOp, normSlice;
+    NormOp norm;
     root->walk([&](Operation *op) {
-      if (candidate || hoistable)
+      if (candidate || hoistable || norm)
         return;
+      std::string whyNot;
       if (isReorderable(op) && consumesAllGather(op, axes))
         candidate = op;
       else if ((hoistable = sliceToHoist(op, axes)))
         hoistSliceOp = cast<SliceOp>(op);
+      else if (auto wholeNorm = dyn_cast<NormOp>(op);
+               wholeNorm && normsFromSlices &&
+               (normSlice = sliceToComputeNormFrom(wholeNorm, axes, whyNot)))
+        norm = wholeNorm;
     });
     if (hoistable) {
       hoistSlice(rewriter, hoistable, hoistSliceOp);
+      continue;
+    }
+    if (norm) {
+      // In the fixed point: the norm's new slice may let a producer of its
+      // input move onto slices too (sliceToHoist).
+      computeNormFromSlice(rewriter, norm, normSlice);
       continue;
     }
     if (!candidate)
@@ -292,6 +371,13 @@ LogicalResult mlir::coco::reorderToFixedPoint(RewriterBase &rewriter,
       return failure();
   }
   eraseDeadDataMovement(rewriter, root);
+  // The norms left whole, and why (the first reason that applies).
+  if (normsFromSlices)
+    root->walk([&](NormOp norm) {
+      std::string whyNot;
+      (void)sliceToComputeNormFrom(norm, axes, whyNot);
+      remarkNotApplied(norm, "reorder", whyNot);
+    });
   // What stays gathered, and why: the ops that need the whole tensor.
   root->walk([&](AllGatherOp gather) {
     if (!runsAlong(gather, axes))
@@ -317,15 +403,19 @@ struct CocoReorderPass
     ModuleOp module = getOperation();
     // Axes the user named but nothing runs along: say so rather than
     // return the module unchanged without a word.
-    if (!axes.empty() && !module
-                              .walk([&](Operation *op) {
-                                return (isReorderable(op) &&
-                                        consumesAllGather(op, axes)) ||
-                                               sliceToHoist(op, axes)
-                                           ? WalkResult::interrupt()
-                                           : WalkResult::advance();
-                              })
-                              .wasInterrupted()) {
+    if (!axes.empty() &&
+        !module
+             .walk([&](Operation *op) {
+               auto norm = dyn_cast<NormOp>(op);
+               std::string whyNot;
+               return (isReorderable(op) && consumesAllGather(op, axes)) ||
+                              sliceToHoist(op, axes) ||
+                              (normsFromSlices && norm &&
+                               sliceToComputeNormFrom(norm, axes, whyNot))
+                          ? WalkResult::interrupt()
+                          : WalkResult::advance();
+             })
+             .wasInterrupted()) {
       emitWarning(module.getLoc())
           << "coco-reorder: no pointwise op or reduction "
              "reads an all_gather along exactly "
@@ -336,7 +426,7 @@ struct CocoReorderPass
     // it was.
     OwningOpRef<ModuleOp> copy = module.clone();
     IRRewriter rewriter(&getContext());
-    if (failed(reorderToFixedPoint(rewriter, *copy, axes)))
+    if (failed(reorderToFixedPoint(rewriter, *copy, axes, normsFromSlices)))
       return signalPassFailure();
     module.getBodyRegion().takeBody(copy->getBodyRegion());
   }

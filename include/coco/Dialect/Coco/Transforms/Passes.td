@@ -98,10 +98,22 @@ def CocoReorderPass : Pass<"coco-reorder", "ModuleOp"> {
     move. Fails, leaving the IR unchanged, when an op consuming a gathered
     value has an operand that cannot be sliced (not replicated on the
     gather's axes).
+
+    Then a `coco.norm` of a replicated value that the function also reads
+    sliced (LAMB's ||w||, once its update runs on this rank's slice of w)
+    is computed from that slice the same way: each rank reads 1/R of the
+    tensor, in the loop that reads the slice anyway (coco-fuse-elementwise
+    merges the two), for one more scalar all_reduce. That trade loses only
+    where the tensor is so small that the all_reduce's latency exceeds the
+    time to read it whole; `norms-from-slices=false` keeps such norms
+    whole. A norm left whole gets a remark saying why.
   }];
   let options = [
     ListOption<"axes", "axes", "int64_t",
-               "only collectives along exactly these grid axes (default: all)">
+               "only collectives along exactly these grid axes (default: all)">,
+    Option<"normsFromSlices", "norms-from-slices", "bool", /*default=*/"true",
+           "compute the norm of a replicated value from the slice of it the "
+           "function reads (one more scalar all_reduce)">
   ];
 }
 
@@ -119,7 +131,10 @@ def CocoAutoschedulePass : Pass<"coco-autoschedule", "ModuleOp"> {
     reorder); fuse(RS-C-AG) (its reduce_scatters marked
     `coco.fuse_reduce_scatter`, which the pipelines fold); both with
     shard-state of the arguments named in `state` that the split leaves
-    sliced (the caller agrees to pass their blocks); the hierarchical
+    sliced (the caller agrees to pass their blocks), and, where the program
+    has a norm, each of those also with `+whole-norms` (reorder's
+    norms-from-slices=false: a norm of a replicated tensor read whole
+    rather than from its slice plus a scalar all_reduce); the hierarchical
     all-reduce over the last axis of a multi-axis all_reduce (+ reorder);
     the overlap of a matmul + all_reduce in 2, 4 and 8 chunks. A candidate
     whose preconditions fail is left out with a remark saying why.

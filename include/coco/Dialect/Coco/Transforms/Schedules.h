@@ -107,9 +107,12 @@ Value normOfSlices(RewriterBase &rewriter, Location loc, Value slice,
 /// Applies reorderBeforeAllGather to a fixed point inside `root`, to ops
 /// consuming all_gathers along exactly `axes` (any axes when empty). Checks
 /// every candidate it meets; on the first failure, emits the diagnostic and
-/// returns failure (callers that need atomicity work on a clone).
+/// returns failure (callers that need atomicity work on a clone). With
+/// `normsFromSlices`, a coco.norm of a replicated value that is also sliced
+/// (along `axes`) is then computed from that slice (normOfSlices).
 LogicalResult reorderToFixedPoint(RewriterBase &rewriter, Operation *root,
-                                  ArrayRef<int64_t> axes = {});
+                                  ArrayRef<int64_t> axes = {},
+                                  bool normsFromSlices = true);
 
 /// Checks that argument `argIndex` of `function` can be sharded (along
 /// exactly `axes`, when given) and returns the sliced type it gets.

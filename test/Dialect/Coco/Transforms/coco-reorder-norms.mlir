@@ -1,0 +1,142 @@
+// coco-reorder computes the norm of a replicated value from the slice of it
+// the function reads (LAMB's ||w||, whose update reads this rank's slice of
+// w after split + reorder): sqrt(all_reduce(sum(slice * slice))), so each
+// rank reads 1/R of the tensor. Where the function reads no slice of it
+// (along the axes asked for), the norm stays whole, with a remark.
+//
+// RUN: coco-opt %s --split-input-file --coco-reorder | FileCheck %s
+// RUN: coco-opt %s --split-input-file --coco-reorder=norms-from-slices=false | FileCheck %s --check-prefix=WHOLE
+// RUN: coco-opt %s --split-input-file --coco-reorder --remarks-filter=coco-reorder -o /dev/null 2>&1 | FileCheck %s --check-prefix=REMARK
+// RUN: coco-opt %s --split-input-file --coco-reorder=axes=0 | FileCheck %s --check-prefix=AXIS0
+// RUN: coco-opt %s --split-input-file --coco-reorder=axes=1 --remarks-filter=coco-reorder -o /dev/null 2>&1 | FileCheck %s --check-prefix=AXIS1
+
+coco.grid @dp(shape = [?])
+
+!Rep = !coco.dtensor<10xf32, replicated on @dp>
+!Sl = !coco.dtensor<10xf32, sliced<0> on @dp>
+!N = !coco.dtensor<f32, replicated on @dp>
+
+// The slice before the norm is the one it reads.
+// CHECK-LABEL: func @slice_before
+// CHECK-SAME: (%[[W:.*]]: !coco.dtensor<10xf32, replicated on @dp>
+// CHECK: %[[S:.*]] = coco.slice %[[W]] dim 0
+// CHECK-NEXT: %[[U:.*]] = coco.mul %[[S]], %{{.*}}
+// CHECK-NEXT: %[[SQ:.*]] = coco.mul %[[S]], %[[S]] : !coco.dtensor<10xf32, sliced<0> on @dp>
+// CHECK-NEXT: %[[P:.*]] = coco.reduce sum %[[SQ]] dims [0] : !coco.dtensor<10xf32, sliced<0> on @dp>
+// CHECK-NEXT: %[[T:.*]] = coco.all_reduce sum %[[P]] : !coco.dtensor<f32, local on @dp>
+// CHECK-NEXT: %[[N:.*]] = coco.sqrt %[[T]] : !coco.dtensor<f32, replicated on @dp>
+// CHECK-NOT: coco.norm
+// CHECK: return %[[U]], %[[N]]
+// WHOLE-LABEL: func @slice_before
+// WHOLE: coco.norm %arg0
+// REMARK: coco-reorder-norms.mlir:[[@LINE+4]]:8: remark: [Passed] applied | Category:coco-reorder | Function=slice_before | Remark="coco.norm of the replicated tensor now sums the squares of this rank's slice along [0] (which the function reads already) and completes them with an all_reduce"
+func.func @slice_before(%w: !Rep, %g: !Sl) -> (!Sl, !N) {
+  %s = coco.slice %w dim 0 : !Rep
+  %u = coco.mul %s, %g : !Sl, !Sl
+  %n = coco.norm %w : !Rep
+  return %u, %n : !Sl, !N
+}
+
+// A slice after the norm: the norm reads a copy of it.
+// CHECK-LABEL: func @slice_after
+// CHECK-SAME: (%[[W:.*]]: !coco.dtensor<10xf32, replicated on @dp>
+// CHECK-NEXT: %[[S:.*]] = coco.slice %[[W]] dim 0
+// CHECK-NEXT: coco.mul %[[S]], %[[S]]
+// CHECK-NEXT: coco.reduce sum
+// CHECK-NEXT: coco.all_reduce sum
+// CHECK-NEXT: %[[N:.*]] = coco.sqrt
+// CHECK-NEXT: %[[S2:.*]] = coco.slice %[[W]] dim 0
+// CHECK-NEXT: %[[U:.*]] = coco.mul %[[S2]], %{{.*}}
+// CHECK-NEXT: return %[[U]], %[[N]]
+func.func @slice_after(%w: !Rep, %g: !Sl) -> (!Sl, !N) {
+  %n = coco.norm %w : !Rep
+  %s = coco.slice %w dim 0 : !Rep
+  %u = coco.mul %s, %g : !Sl, !Sl
+  return %u, %n : !Sl, !N
+}
+
+// No slice of the input: the norm stays whole, and a remark says why.
+// CHECK-LABEL: func @not_sliced
+// CHECK: coco.norm %arg0
+// REMARK: coco-reorder-norms.mlir:[[@LINE+3]]:8: remark: [Missed] not-applied | Category:coco-reorder | Function=not_sliced | Remark="coco.norm reads the whole replicated tensor: the function reads no slice of it"
+func.func @not_sliced(%w: !Rep, %x: !Rep) -> !N {
+  %s = coco.slice %x dim 0 : !Rep
+  %n = coco.norm %w : !Rep
+  return %n : !N
+}
+
+// In the fixed point: once the norm reads a slice of p = r * r, every use
+// of p is a slice, so p itself is computed on the slice of r.
+// CHECK-LABEL: func @hoists_producer
+// CHECK-SAME: (%[[R:[^:]*]]: !coco.dtensor<10xf32, replicated on @dp>
+// CHECK: coco.slice %[[R]] dim 0
+// CHECK: %[[P:.*]] = coco.mul %{{.*}}, %{{.*}} : !coco.dtensor<10xf32, sliced<0> on @dp>
+// CHECK: coco.mul %[[P]], %[[P]] : !coco.dtensor<10xf32, sliced<0> on @dp>
+// CHECK-NOT: coco.norm
+func.func @hoists_producer(%r: !Rep, %g: !Sl) -> (!Sl, !N) {
+  %p = coco.mul %r, %r : !Rep, !Rep
+  %n = coco.norm %p : !Rep
+  %s = coco.slice %p dim 0 : !Rep
+  %u = coco.mul %s, %g : !Sl, !Sl
+  return %u, %n : !Sl, !N
+}
+
+// A norm inside a branch that only some ranks may take stays whole: an
+// all_reduce there could wait for ranks that never arrive.
+// CHECK-LABEL: func @in_a_branch
+// CHECK: scf.if
+// CHECK: coco.norm %arg0
+// REMARK: coco-reorder-norms.mlir:[[@LINE+5]]:10: remark: [Missed] not-applied | Category:coco-reorder | Function=in_a_branch | Remark="coco.norm stays whole: it is inside a region that only some ranks may run, where the all_reduce of its slices could wait for ranks that never arrive"
+func.func @in_a_branch(%w: !Rep, %g: !Sl, %c: i1) -> (!Sl, !N) {
+  %s = coco.slice %w dim 0 : !Rep
+  %u = coco.mul %s, %g : !Sl, !Sl
+  %n = scf.if %c -> !N {
+    %x = coco.norm %w : !Rep
+    scf.yield %x : !N
+  } else {
+    %z = coco.constant 0.0 : !N
+    scf.yield %z : !N
+  }
+  return %u, %n : !Sl, !N
+}
+
+// A 16-bit norm stays whole: its slices' partial sums would be rounded to
+// bf16 before the all_reduce adds them.
+// CHECK-LABEL: func @bf16
+// CHECK: coco.norm %arg0
+// REMARK: coco-reorder-norms.mlir:[[@LINE+5]]:8: remark: [Missed] not-applied | Category:coco-reorder | Function=bf16 | Remark="coco.norm of bf16 stays whole: its slices' partial sums would be rounded to bf16 before the all_reduce adds them"
+func.func @bf16(%w: !coco.dtensor<10xbf16, replicated on @dp>, %g: !coco.dtensor<10xbf16, sliced<0> on @dp>)
+    -> (!coco.dtensor<10xbf16, sliced<0> on @dp>, !coco.dtensor<bf16, replicated on @dp>) {
+  %s = coco.slice %w dim 0 : !coco.dtensor<10xbf16, replicated on @dp>
+  %u = coco.mul %s, %g : !coco.dtensor<10xbf16, sliced<0> on @dp>, !coco.dtensor<10xbf16, sliced<0> on @dp>
+  %n = coco.norm %w : !coco.dtensor<10xbf16, replicated on @dp>
+  return %u, %n : !coco.dtensor<10xbf16, sliced<0> on @dp>, !coco.dtensor<bf16, replicated on @dp>
+}
+
+// -----
+
+// On a 2-D grid, the slice's axes are the all_reduce's; with `axes`, only
+// slices along exactly those axes count.
+coco.grid @g(shape = [2, 3])
+
+!Rep2 = !coco.dtensor<12xf32, replicated on @g>
+!Sl2 = !coco.dtensor<12xf32, sliced<0> on @g[1]>
+!N2 = !coco.dtensor<f32, replicated on @g>
+
+// CHECK-LABEL: func @second_axis
+// CHECK: %[[S:.*]] = coco.slice %arg0 dim 0 along [1]
+// CHECK: %[[SQ:.*]] = coco.mul %[[S]], %[[S]]
+// CHECK: %[[P:.*]] = coco.reduce sum %[[SQ]] dims [0]
+// CHECK: coco.all_reduce sum %[[P]] : !coco.dtensor<f32, local on @g[1]>
+// CHECK-NOT: coco.norm
+// AXIS0-LABEL: func @second_axis
+// AXIS0: coco.norm %arg0
+// AXIS1: warning: coco-reorder: no pointwise op or reduction reads an all_gather along exactly [1]
+// AXIS1-NOT: remark
+// AXIS1: remark: [Passed] applied | Category:coco-reorder | Function=second_axis | Remark="coco.norm of the replicated tensor now sums the squares of this rank's slice along [1]
+func.func @second_axis(%w: !Rep2, %g: !Sl2) -> (!Sl2, !N2) {
+  %s = coco.slice %w dim 0 along [1] : !Rep2
+  %u = coco.mul %s, %g : !Sl2, !Sl2
+  %n = coco.norm %w : !Rep2
+  return %u, %n : !Sl2, !N2
+}
