@@ -3,9 +3,9 @@
 // coco-overlap splits a matmul and the all_reduce or reduce_scatter of its
 // result into chunks: chunk k's collective is started here (MPI_Iallreduce,
 // MPI_Ireduce_scatter(_block)) and runs while chunk k+1's matmul computes;
-// coco_rt_wait completes it later. Waits poll, so a
-// peer that never arrives ends the job after COCO_TIMEOUT_S instead of
-// hanging it.
+// coco_rt_wait completes it later, under the watchdog as every blocking
+// call: a peer that never arrives ends the job after COCO_TIMEOUT_S instead
+// of hanging it.
 //
 //===----------------------------------------------------------------------===//
 
@@ -13,8 +13,6 @@
 #include "ElementTypes.h"
 #include "Internal.h"
 
-#include <chrono>
-#include <cstdlib>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -46,11 +44,6 @@ int64_t enqueue(Pending pending) {
   auto &requests = pendingRequests();
   requests.push_back(std::move(pending));
   return static_cast<int64_t>(requests.size() - 1);
-}
-
-double waitTimeoutSeconds() {
-  const char *value = std::getenv("COCO_TIMEOUT_S");
-  return value ? std::atof(value) : 300.0;
 }
 } // namespace
 
@@ -146,21 +139,11 @@ extern "C" void coco_rt_wait(const char *site, int64_t request) {
     while (!requests.empty() && requests.back().request == MPI_REQUEST_NULL)
       requests.pop_back();
   }
-  double timeout = waitTimeoutSeconds();
-  auto start = std::chrono::steady_clock::now();
-  while (true) {
-    int done = 0;
-    checkMpi(MPI_Test(&pending.request, &done, MPI_STATUS_IGNORE), "MPI_Test");
-    if (done)
-      break;
-    double waited =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
-            .count();
-    if (timeout > 0 && waited > timeout)
-      fatal(site, formatString("timed out after %.0f s waiting for other "
-                               "ranks (a peer failed or took a different "
-                               "path)",
-                               timeout));
+  {
+    // Watched like the blocking collectives (COCO_TIMEOUT_S, as validated
+    // at init), and timed under the wait's site for COCO_PROFILE.
+    CallScope scope(site);
+    checkMpi(MPI_Wait(&pending.request, MPI_STATUS_IGNORE), "MPI_Wait");
   }
   if (pending.average)
     divideInPlace(pending.dtype, pending.out, size_t(pending.elems),

@@ -95,3 +95,21 @@ func.func @needs_scalar(%x: !coco.dtensor<4xf32, replicated on @dp> {coco.name =
   %0 = coco.mul %x, %a : !coco.dtensor<4xf32, replicated on @dp>, f32
   return %0 : !coco.dtensor<4xf32, replicated on @dp>
 }
+
+// A rank that never starts the overlapped chunks' non-blocking all_reduce:
+// the other rank's coco_rt_wait is watched like any blocking call (by the
+// watchdog, with the limit as validated at init: 2.5 s, not rounded).
+// RUN: coco-compile %s --entry=only_rank0_overlapped --pipeline 'coco-lower-to-cpu{overlap-chunks=2}' -o %t.overlapped
+// RUN: env COCO_TIMEOUT_S=2.5 not %mpirun 2 %t.overlapped 2>&1 | FileCheck %s --check-prefix=WAIT --implicit-check-not="rank 1"
+// WAIT: coco runtime error: rank 0: coco.iall_reduce at {{.*}}runtime-errors.mlir:[[@LINE+8]]:10: timed out after 2.5 s waiting for other ranks (a peer failed or took a different path)
+func.func @only_rank0_overlapped(%a: !coco.dtensor<8x4xf32, sliced<1> on @dp> {coco.name = "a"},
+                                 %b: !coco.dtensor<4x8xf32, sliced<0> on @dp> {coco.name = "b"}) {
+  %r = coco.axis_rank @dp[0]
+  %c0 = arith.constant 0 : index
+  %is0 = arith.cmpi eq, %r, %c0 : index
+  scf.if %is0 {
+    %p = coco.matmul %a, %b : !coco.dtensor<8x4xf32, sliced<1> on @dp>, !coco.dtensor<4x8xf32, sliced<0> on @dp>
+    %0 = coco.all_reduce sum %p : !coco.dtensor<8x8xf32, local on @dp>
+  }
+  return
+}
