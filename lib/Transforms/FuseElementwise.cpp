@@ -503,30 +503,26 @@ LogicalResult mlir::coco::fuseElementwise(RewriterBase &rewriter,
       consumers.push_back(op);
   });
   DominanceInfo dominance(root);
-  for (linalg::LinalgOp consumer : consumers) {
-    while (true) {
-      MergeSite site = findProducer(consumer, dominance, reductions);
-      if (!site.producer)
-        break;
-      consumer = merge(rewriter, site, consumer);
-    }
-  }
-  // Then siblings, in program order too: a loop merges into an earlier
-  // one that reads the same array, and the merged loop is the candidate
-  // for the next. Each merge removes a loop, so this ends.
+  // Each loop merges with what `find` finds for it, and the merged loop is
+  // the next candidate. Each merge removes a loop, so this ends.
+  auto mergeAll = [&](ArrayRef<linalg::LinalgOp> loops, auto find) {
+    for (linalg::LinalgOp loop : loops)
+      for (MergeSite site = find(loop); site.producer; site = find(loop))
+        loop = merge(rewriter, site, loop);
+  };
+  mergeAll(consumers, [&](linalg::LinalgOp consumer) {
+    return findProducer(consumer, dominance, reductions);
+  });
+  // Then siblings, in program order too: a loop merges into an earlier one
+  // that reads the same array.
   SmallVector<linalg::LinalgOp> loops;
   root->walk([&](linalg::LinalgOp op) {
     if (isa<linalg::GenericOp, linalg::ReduceOp>(op))
       loops.push_back(op);
   });
-  for (linalg::LinalgOp op : loops) {
-    while (true) {
-      MergeSite site = findSibling(op, dominance, reductions);
-      if (!site.producer)
-        break;
-      op = merge(rewriter, site, op);
-    }
-  }
+  mergeAll(loops, [&](linalg::LinalgOp loop) {
+    return findSibling(loop, dominance, reductions);
+  });
   // (Collected again: a merged producer is gone.)
   SmallVector<Operation *> fused;
   root->walk([&](linalg::GenericOp op) { fused.push_back(op); });
