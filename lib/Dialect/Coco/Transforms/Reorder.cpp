@@ -292,10 +292,13 @@ static SliceOp sliceToComputeNormFrom(NormOp norm, ArrayRef<int64_t> axes,
              (axes.empty() ? std::string() : " along " + describeAxes(axes));
     return {};
   }
-  if (!isa<FunctionOpInterface>(norm->getParentOp())) {
-    whyNot = "coco.norm stays whole: it is inside a region that only some "
-             "ranks may run, where the all_reduce of its slices could wait "
-             "for ranks that never arrive";
+  // The function's entry block: every rank runs it (a later block may be
+  // behind a branch on the rank).
+  auto function = dyn_cast<FunctionOpInterface>(norm->getParentOp());
+  if (!function || norm->getBlock() != &function.getFunctionBody().front()) {
+    whyNot = "coco.norm stays whole: it is not in the function's entry "
+             "block, which every rank runs, so the all_reduce of its slices "
+             "could wait for ranks that never arrive";
     return {};
   }
   Type element = norm.getInput().getType().getElementType();
@@ -371,9 +374,15 @@ LogicalResult mlir::coco::reorderToFixedPoint(RewriterBase &rewriter,
       return failure();
   }
   eraseDeadDataMovement(rewriter, root);
-  // The norms left whole, and why (the first reason that applies).
+  // The norms left whole, and why (the first reason that applies): those
+  // of replicated tensors (a norm of a local value, such as a gradient's
+  // for clipping, has no slice to come from).
   if (normsFromSlices)
     root->walk([&](NormOp norm) {
+      DTensorType type = norm.getInput().getType();
+      for (int64_t axis = 0; axis < type.getNumPlacedAxes(); ++axis)
+        if (type.getPlacement(axis).isLocal())
+          return;
       std::string whyNot;
       (void)sliceToComputeNormFrom(norm, axes, whyNot);
       remarkNotApplied(norm, "reorder", whyNot);

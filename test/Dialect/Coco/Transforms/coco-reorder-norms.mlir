@@ -86,7 +86,7 @@ func.func @hoists_producer(%r: !Rep, %g: !Sl) -> (!Sl, !N) {
 // CHECK-LABEL: func @in_a_branch
 // CHECK: scf.if
 // CHECK: coco.norm %arg0
-// REMARK: coco-reorder-norms.mlir:[[@LINE+5]]:10: remark: [Missed] not-applied | Category:coco-reorder | Function=in_a_branch | Remark="coco.norm stays whole: it is inside a region that only some ranks may run, where the all_reduce of its slices could wait for ranks that never arrive"
+// REMARK: coco-reorder-norms.mlir:[[@LINE+5]]:10: remark: [Missed] not-applied | Category:coco-reorder | Function=in_a_branch | Remark="coco.norm stays whole: it is not in the function's entry block, which every rank runs, so the all_reduce of its slices could wait for ranks that never arrive"
 func.func @in_a_branch(%w: !Rep, %g: !Sl, %c: i1) -> (!Sl, !N) {
   %s = coco.slice %w dim 0 : !Rep
   %u = coco.mul %s, %g : !Sl, !Sl
@@ -98,6 +98,25 @@ func.func @in_a_branch(%w: !Rep, %g: !Sl, %c: i1) -> (!Sl, !N) {
     scf.yield %z : !N
   }
   return %u, %n : !Sl, !N
+}
+
+// So does one in a later block of the function, behind a branch; and a
+// norm of a local value (a gradient's, for clipping) gets no remark.
+// CHECK-LABEL: func @later_block
+// CHECK: ^bb1:
+// CHECK-NEXT: coco.norm %arg0
+// REMARK: coco-reorder-norms.mlir:[[@LINE+6]]:8: remark: [Missed] not-applied | Category:coco-reorder | Function=later_block | Remark="coco.norm stays whole: it is not in the function's entry block
+// REMARK-NOT: Function=later_block
+func.func @later_block(%w: !Rep, %g: !Sl, %l: !coco.dtensor<10xf32, local on @dp>, %c: i1) -> !Sl {
+  %s = coco.slice %w dim 0 : !Rep
+  cf.cond_br %c, ^bb1, ^bb2
+^bb1:
+  %n = coco.norm %w : !Rep
+  %m = coco.norm %l : !coco.dtensor<10xf32, local on @dp>
+  cf.br ^bb2
+^bb2:
+  %u = coco.mul %s, %g : !Sl, !Sl
+  return %u : !Sl
 }
 
 // A 16-bit norm stays whole: its slices' partial sums would be rounded to
