@@ -809,6 +809,36 @@ TEST(CompilerBuiltins, TruncatesFloatToBf16RoundingToNearestEven) {
   EXPECT_EQ(bits(0x7f800001u), 0x7fc0) << "a signalling NaN comes back quiet";
 }
 
+// f64 to bf16 (a bf16 sum's f64 accumulator): no CPU has an instruction, so
+// llc always calls __truncdfbf2, which libgcc 12 lacks.
+extern "C" float __truncdfbf2(double);
+
+TEST(CompilerBuiltins, TruncatesDoubleToBf16RoundingOnce) {
+  auto bits = [](double in) {
+    float out = __truncdfbf2(in);
+    uint32_t result;
+    std::memcpy(&result, &out, sizeof result);
+    return uint16_t(result & 0xffffu);
+  };
+  // The bf16 neighbours 1.0 (0x3f80) and 1.0078125 (0x3f81) have their tie
+  // at 1.00390625. Just above it, f64 -> f32 rounds down onto the tie, and
+  // f32 -> bf16 then to even: 1.0, one bf16 step low.
+  const double tie = 1.00390625;
+  EXPECT_EQ(bits(tie + std::ldexp(1.0, -40)), 0x3f81)
+      << "above the tie rounds up, though f32 cannot tell it from the tie";
+  EXPECT_EQ(bits(tie - std::ldexp(1.0, -40)), 0x3f80)
+      << "below the tie rounds down";
+  EXPECT_EQ(bits(tie), 0x3f80) << "the tie itself rounds to even";
+  EXPECT_EQ(bits(-(tie + std::ldexp(1.0, -40))), 0xbf81) << "negative";
+  EXPECT_EQ(bits(1984.0), 0x44f8) << "exact";
+  EXPECT_EQ(bits(1987.93701171875), 0x44f8) << "a sum of squares";
+  EXPECT_EQ(bits(1e300), 0x7f80) << "past the range: inf";
+  EXPECT_EQ(bits(-INFINITY), 0xff80) << "-inf stays";
+  EXPECT_EQ(bits(1e-300), 0x0000) << "below the range: zero";
+  EXPECT_EQ(bits(-1e-300), 0x8000) << "below the range: negative zero";
+  EXPECT_EQ(bits(NAN) & 0x7fc0, 0x7fc0) << "NaN stays NaN";
+}
+
 //===----------------------------------------------------------------------===//
 // reduce_scatter
 //===----------------------------------------------------------------------===//

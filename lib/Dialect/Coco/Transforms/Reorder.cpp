@@ -147,13 +147,31 @@ Value mlir::coco::normOfSlices(RewriterBase &rewriter, Location loc,
                                Value slice, ArrayRef<int64_t> axes) {
   // Squares sum over the slices, the partial sums over the ranks, then the
   // root.
+  auto sliceType = cast<DTensorType>(slice.getType());
   Value squares = MulOp::create(rewriter, loc, slice, slice);
-  SmallVector<int64_t> dims = llvm::to_vector(
-      llvm::seq<int64_t>(0, cast<DTensorType>(slice.getType()).getRank()));
+  // A float narrower than f32 (bf16, f16) has its squares summed in f32
+  // (exact widening; the sum is in f64 in the loop, rounded to f32 once),
+  // and all_reduced in f32: rounded to its own type, each rank's partial
+  // sum would lose up to half a unit in the last place (2^-9 relative for
+  // bf16) and the all_reduce's adds as much again, where coco.norm of the
+  // whole tensor rounds the sum once. The total is rounded to the element
+  // type once, as coco.norm rounds its sum, and the root taken there.
+  Type element = sliceType.getElementType();
+  DTensorType wide;
+  if (isa<FloatType>(element) && element.getIntOrFloatBitWidth() < 32) {
+    wide = sliceType.withElementType(rewriter.getF32Type());
+    squares = CastOp::create(rewriter, loc, wide, squares);
+  }
+  SmallVector<int64_t> dims =
+      llvm::to_vector(llvm::seq<int64_t>(0, sliceType.getRank()));
   Value partial =
       ReduceOp::create(rewriter, loc, ReductionKind::sum, squares, dims);
   Value total = createAlong<AllReduceOp>(rewriter, loc, axes,
                                          ReductionKind::sum, partial);
+  if (wide)
+    total = CastOp::create(
+        rewriter, loc,
+        cast<DTensorType>(total.getType()).withElementType(element), total);
   return SqrtOp::create(rewriter, loc, total);
 }
 
@@ -185,12 +203,34 @@ mlir::coco::reorderBeforeAllGather(RewriterBase &rewriter, Operation *op) {
     auto partial = ReduceOp::create(rewriter, loc, reduce.getKind(), slice,
                                     reduce.getDims());
     Operation *collective;
-    if (partial.getType().getPlacement(gathered->axes.front()).isLocal())
-      collective = createAlong<AllReduceOp>(rewriter, loc, gathered->axes,
-                                            reduce.getKind(), partial);
-    else
+    if (!partial.getType().getPlacement(gathered->axes.front()).isLocal()) {
+      // Over other dims: each rank's result is a block of the whole one.
       collective =
           createAlong<AllGatherOp>(rewriter, loc, gathered->axes, partial);
+      rewriter.replaceOp(op, collective->getResults());
+      return collective;
+    }
+    // Partial sums of 16-bit floats are summed in f32 across the ranks, as
+    // normOfSlices does: the whole reduction rounds its sum once.
+    Type element = reduce.getType().getElementType();
+    if (reduce.getKind() == ReductionKind::sum && isa<FloatType>(element) &&
+        element.getIntOrFloatBitWidth() < 32) {
+      auto wide = cast<DTensorType>(slice.getType())
+                      .withElementType(rewriter.getF32Type());
+      partial = ReduceOp::create(rewriter, loc, reduce.getKind(),
+                                 CastOp::create(rewriter, loc, wide, slice),
+                                 reduce.getDims());
+    }
+    collective = createAlong<AllReduceOp>(rewriter, loc, gathered->axes,
+                                          reduce.getKind(), partial);
+    if (partial.getType().getElementType() != element) {
+      Value total = collective->getResult(0);
+      auto narrow = CastOp::create(
+          rewriter, loc,
+          cast<DTensorType>(total.getType()).withElementType(element), total);
+      rewriter.replaceOp(op, narrow);
+      return narrow.getOperation();
+    }
     rewriter.replaceOp(op, collective->getResults());
     return collective;
   }
@@ -273,9 +313,8 @@ static void hoistSlice(RewriterBase &rewriter, Operation *producer,
 /// the reason in `whyNot` (empty when the function reads no such slice).
 /// Conditions: the norm is in the function's body, which every rank runs
 /// (in a branch that only some ranks take, the all_reduce would wait for
-/// ranks that never come); its elements are f32 or f64 (the partial sums
-/// are rounded to the element type before the all_reduce adds them: for
-/// 16-bit data that is a second rounding as coarse as the result's).
+/// ranks that never come). 16-bit data is fine: normOfSlices sums and
+/// all_reduces its squares in f32 and rounds once, as the whole norm does.
 static SliceOp sliceToComputeNormFrom(NormOp norm, ArrayRef<int64_t> axes,
                                       std::string &whyNot) {
   SliceOp slice;
@@ -299,15 +338,6 @@ static SliceOp sliceToComputeNormFrom(NormOp norm, ArrayRef<int64_t> axes,
     whyNot = "coco.norm stays whole: it is not in the function's entry "
              "block, which every rank runs, so the all_reduce of its slices "
              "could wait for ranks that never arrive";
-    return {};
-  }
-  Type element = norm.getInput().getType().getElementType();
-  if (!element.isF32() && !element.isF64()) {
-    std::string type;
-    llvm::raw_string_ostream(type) << element;
-    whyNot = "coco.norm of " + type +
-             " stays whole: its slices' partial sums would be rounded to " +
-             type + " before the all_reduce adds them";
     return {};
   }
   whyNot.clear();

@@ -7,6 +7,7 @@
 // RUN: coco-opt %s --split-input-file --coco-reorder | FileCheck %s
 // RUN: coco-opt %s --split-input-file --coco-reorder=norms-from-slices=false | FileCheck %s --check-prefix=WHOLE
 // RUN: coco-opt %s --split-input-file --coco-reorder --remarks-filter=coco-reorder -o /dev/null 2>&1 | FileCheck %s --check-prefix=REMARK
+// RUN: coco-opt %s --split-input-file --coco-reorder --remarks-filter=coco-reorder -o /dev/null 2>&1 | FileCheck %s --check-prefix=BF16
 // RUN: coco-opt %s --split-input-file --coco-reorder=axes=0 | FileCheck %s --check-prefix=AXIS0
 // RUN: coco-opt %s --split-input-file --coco-reorder=axes=1 --remarks-filter=coco-reorder -o /dev/null 2>&1 | FileCheck %s --check-prefix=AXIS1
 
@@ -119,11 +120,21 @@ func.func @later_block(%w: !Rep, %g: !Sl, %l: !coco.dtensor<10xf32, local on @dp
   return %u : !Sl
 }
 
-// A 16-bit norm stays whole: its slices' partial sums would be rounded to
-// bf16 before the all_reduce adds them.
+// A 16-bit norm is computed from the slice too, with its squares summed and
+// all_reduced in f32 and the total rounded to bf16 once, as the whole norm
+// rounds its sum (not once per rank and per add).
 // CHECK-LABEL: func @bf16
-// CHECK: coco.norm %arg0
-// REMARK: coco-reorder-norms.mlir:[[@LINE+5]]:8: remark: [Missed] not-applied | Category:coco-reorder | Function=bf16 | Remark="coco.norm of bf16 stays whole: its slices' partial sums would be rounded to bf16 before the all_reduce adds them"
+// CHECK-SAME: (%[[W:.*]]: !coco.dtensor<10xbf16, replicated on @dp>, %[[G:.*]]: !coco.dtensor<10xbf16, sliced<0> on @dp>)
+// CHECK-NEXT: %[[S:.*]] = coco.slice %[[W]] dim 0
+// CHECK-NEXT: %[[U:.*]] = coco.mul %[[S]], %[[G]]
+// CHECK-NEXT: %[[SQ:.*]] = coco.mul %[[S]], %[[S]] : !coco.dtensor<10xbf16, sliced<0> on @dp>
+// CHECK-NEXT: %[[WIDE:.*]] = coco.cast %[[SQ]] : !coco.dtensor<10xbf16, sliced<0> on @dp> to !coco.dtensor<10xf32, sliced<0> on @dp>
+// CHECK-NEXT: %[[P:.*]] = coco.reduce sum %[[WIDE]] dims [0] : !coco.dtensor<10xf32, sliced<0> on @dp>
+// CHECK-NEXT: %[[T:.*]] = coco.all_reduce sum %[[P]] : !coco.dtensor<f32, local on @dp>
+// CHECK-NEXT: %[[N:.*]] = coco.cast %[[T]] : !coco.dtensor<f32, replicated on @dp> to !coco.dtensor<bf16, replicated on @dp>
+// CHECK-NEXT: %[[R:.*]] = coco.sqrt %[[N]] : !coco.dtensor<bf16, replicated on @dp>
+// CHECK-NEXT: return %[[U]], %[[R]]
+// BF16: coco-reorder-norms.mlir:[[@LINE+5]]:8: remark: [Passed] applied | Category:coco-reorder | Function=bf16 | Remark="coco.norm of the replicated tensor
 func.func @bf16(%w: !coco.dtensor<10xbf16, replicated on @dp>, %g: !coco.dtensor<10xbf16, sliced<0> on @dp>)
     -> (!coco.dtensor<10xbf16, sliced<0> on @dp>, !coco.dtensor<bf16, replicated on @dp>) {
   %s = coco.slice %w dim 0 : !coco.dtensor<10xbf16, replicated on @dp>
