@@ -94,7 +94,9 @@ def CocoReorderPass : Pass<"coco-reorder", "ModuleOp"> {
     used sliced, so replicated state is also computed on 1/R. A
     reduction over a gathered value becomes a partial reduction of the slice
     completed by an `all_reduce` (for `coco.norm`: sum of squares,
-    all_reduce, sqrt). With `axes`, only gathers along exactly those axes
+    all_reduce, sqrt; a sum of bf16/f16 data is added across the ranks in
+    f32 and rounded back once, as the whole sum is). With `axes`, only
+    gathers along exactly those axes
     move. Fails, leaving the IR unchanged, when an op consuming a gathered
     value has an operand that cannot be sliced (not replicated on the
     gather's axes).
