@@ -316,6 +316,13 @@ struct CocoAutoschedulePass
           std::string name;
           double seconds;
           OwningOpRef<ModuleOp> program;
+          /// The coco.norm ops left (a norm computed from slices is gone).
+          int64_t norms;
+        };
+        auto countNorms = [](ModuleOp program) {
+          int64_t count = 0;
+          program.walk([&](NormOp) { ++count; });
+          return count;
         };
         SmallVector<Priced> priced;
         SmallVector<std::string> skipped;
@@ -332,12 +339,30 @@ struct CocoAutoschedulePass
                               (why.empty() ? "does not apply" : why) + ")");
             continue;
           }
+          int64_t norms = countNorms(*copy);
+          // +whole-norms is another program only where the split's reorder
+          // computed some norm from a slice (not where shard-state already
+          // computes every norm from the state's slices).
+          if (candidate.wholeNorms) {
+            const Priced *fromSlices = llvm::find_if(priced, [&](auto &p) {
+              return p.candidate.kind == candidate.kind &&
+                     p.candidate.fused == candidate.fused &&
+                     p.candidate.shardState == candidate.shardState &&
+                     !p.candidate.wholeNorms;
+            });
+            if (fromSlices != priced.end() && fromSlices->norms == norms) {
+              skipped.push_back(name + " (the same program as " +
+                                fromSlices->name +
+                                ": no norm is computed from a slice there)");
+              continue;
+            }
+          }
           FailureOr<double> seconds = predict(*copy, model, why);
           if (failed(seconds)) {
             skipped.push_back(name + " (cannot be priced: " + why + ")");
             continue;
           }
-          priced.push_back({candidate, name, *seconds, std::move(copy)});
+          priced.push_back({candidate, name, *seconds, std::move(copy), norms});
         }
         // AR-C always applies and prices (the program as it is did).
         assert(!priced.empty() && "AR-C is always a candidate");
