@@ -19,6 +19,12 @@ against the unscheduled program.
       nothing to a block's offset): 4 x 1 and 1 x 4 on 4 ranks, 3 x 1 on 3
       ranks with uneven blocks; AR-C and RS-C-AG + shard-state (m, v sliced
       over both axes, w gathered in place) vs numpy.
+  check_nd.py lamb-2d LAMB.mlir WORKDIR
+      LAMB on 2 x 2 (4 ranks, 4096 elements) and 2 x 3 (6 ranks, 4097:
+      uneven) grids: AR-C, RS-C-AG + shard-state of m, v and of w, m, v
+      over both axes, and the hierarchical all-reduce + reorder +
+      shard-state within the node, each vs numpy (the norms' all_reduces
+      run over the axes their blocks are cut along).
   check_nd.py nested NESTED.mlir WORKDIR
       a dimension sliced over two axes of a [2, ?] grid, nested and uneven,
       on 2, 4 and 6 ranks: gather, reduce_scatter, pointwise and reduction
@@ -349,11 +355,64 @@ def nested(source, work):
               f"rows {sizes}): match numpy")
 
 
+def lamb_2d(source, work):
+    text = open(source).read()
+    both = [(0, 0), (0, 1)]  # dim 0 over axis 0, each block over axis 1
+    split = ["--coco-split", "--coco-reorder"]
+    variants = [
+        ("AR-C", [], {}, 2),
+        ("RS-C-AG+shard-state(m,v)", split + ["--coco-shard-state=args=m,v"],
+         dict(m=both, v=both), 0),
+        ("RS-C-AG+shard-state(w,m,v)", split + ["--coco-shard-state=args=w,m,v"],
+         dict(w=both, m=both, v=both), 0),
+        ("hierarchical+reorder+shard-state(m,v)",
+         ["--coco-hierarchical-all-reduce=inner=1", "--coco-reorder",
+          "--coco-shard-state=args=m,v"], dict(m=[(0, 1)], v=[(0, 1)]), 0),
+    ]
+    for grid, n in (((2, 2), 4096), ((2, 3), 4097)):
+        ranks = grid[0] * grid[1]
+        at = [coords(k, grid) for k in range(ranks)]
+        rng = np.random.default_rng(47)
+        w = rng.standard_normal(n, dtype=f32)
+        m = rng.standard_normal(n, dtype=f32) * f32(0.1)
+        v = rng.random(n, dtype=f32) * f32(0.1)
+        grads = [rng.standard_normal(n, dtype=f32) for _ in range(ranks)]
+        expected = dict(zip("wmv", ref.lamb(w, grads, m, v, 2.0)))
+        path = os.path.join(work, f"lamb-{grid[0]}x{grid[1]}-{n}.mlir")
+        with open(path, "w") as f:
+            f.write(re.sub(r"coco\.grid @g\(shape = \[\d+, \d+\]\)",
+                           f"coco.grid @g(shape = [{grid[0]}, {grid[1]}])", text)
+                    .replace("4096xf32", f"{n}xf32"))
+        for name, passes, slicing, norms in variants:
+            # The norms the schedule leaves whole (the others are computed
+            # from blocks): none once anything is sliced.
+            left = len(re.findall(r"coco\.norm ", scheduled_ir(path, passes)))
+            assert left == norms, f"{name}: {left} coco.norm left, expected {norms}"
+            exe = exe_name(work, f"lamb {grid} {n} {name}")
+            subprocess.run(["coco-compile", path, "--entry=lamb_step", "-o", exe]
+                           + [f"--pre-pass={q}" for q in passes], check=True)
+            shapes = {s: (lambda k, sl=slicing.get(s, []): block(np.empty(n), grid, at[k],
+                                                                 sl).shape)
+                      for s in "wmv"}
+            out, _ = h.run(exe, ranks, inputs=dict(w=w, m=m, v=v), local_inputs=dict(g=grads),
+                           scalars=dict(step=2.0),
+                           outputs={s: (f32, shapes[s]) for s in "wmv"})
+            for s in "wmv":
+                for k in range(ranks):
+                    # MPI sums the 4 or 6 gradients in its own order,
+                    # numpy left to right; the norms' sums in other orders.
+                    h.check_close(f"{grid} {name} {s} rank {k}", out[s][k],
+                                  block(expected[s], grid, at[k], slicing.get(s, [])),
+                                  1e-5, 1e-6, "sums in MPI's order")
+            print(f"lamb {name} on grid {grid[0]} x {grid[1]}, {ranks} ranks, {n} elements: "
+                  "w, m, v match numpy")
+
+
 def main():
     kind, source, work = sys.argv[1], sys.argv[2], sys.argv[3]
     os.makedirs(work, exist_ok=True)
     {"dp-tp": dp_tp, "pp-tp-dp": pp_tp_dp, "hierarchical": hierarchical,
-     "one-rank-axis": one_rank_axis, "nested": nested}[kind](source, work)
+     "one-rank-axis": one_rank_axis, "nested": nested, "lamb-2d": lamb_2d}[kind](source, work)
 
 
 if __name__ == "__main__":
