@@ -155,8 +155,9 @@ DiagnosedSilenceableFailure transform::CocoReorderOp::applyToOne(
            << "expects targets with one region of one block (e.g. functions)";
   Operation *copy = target->clone();
   target->getBlock()->getOperations().insertAfter(target->getIterator(), copy);
-  DiagnosedSilenceableFailure result = checkSilenceably(
-      *this, [&] { return reorderToFixedPoint(rewriter, copy, getAxes()); });
+  DiagnosedSilenceableFailure result = checkSilenceably(*this, [&] {
+    return reorderToFixedPoint(rewriter, copy, getAxes(), getNormsFromSlices());
+  });
   if (result.succeeded()) {
     rewriter.modifyOpInPlace(
         target, [&] { target->getRegion(0).takeBody(copy->getRegion(0)); });

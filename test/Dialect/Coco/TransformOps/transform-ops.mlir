@@ -589,3 +589,48 @@ module attributes {transform.with_named_sequence} {
     transform.yield
   }
 }
+
+// -----
+
+// reorder computes the norm of a replicated value from the slice of it the
+// function reads (coco-reorder's norms-from-slices); norms_from_slices =
+// false keeps it whole, in @whole only (the two functions are targeted
+// separately).
+coco.grid @dp(shape = [?])
+!R = !coco.dtensor<16xf32, replicated on @dp>
+!S = !coco.dtensor<16xf32, sliced<0> on @dp>
+!N = !coco.dtensor<f32, replicated on @dp>
+// CHECK-LABEL: func @from_slice
+// CHECK-SAME: (%[[W:.*]]: !coco.dtensor<16xf32, replicated on @dp>, %[[G:.*]]: !coco.dtensor<16xf32, sliced<0> on @dp>)
+// CHECK-NEXT: %[[S:.*]] = coco.slice %[[W]] dim 0
+// CHECK-NEXT: %[[U:.*]] = coco.mul %[[S]], %[[G]]
+// CHECK-NEXT: %[[SQ:.*]] = coco.mul %[[S]], %[[S]]
+// CHECK-NEXT: %[[P:.*]] = coco.reduce sum %[[SQ]] dims [0]
+// CHECK-NEXT: %[[T:.*]] = coco.all_reduce sum %[[P]]
+// CHECK-NEXT: %[[N:.*]] = coco.sqrt %[[T]]
+// CHECK-NEXT: return %[[U]], %[[N]]
+func.func @from_slice(%w: !R, %g: !S) -> (!S, !N) {
+  %s = coco.slice %w dim 0 : !R
+  %u = coco.mul %s, %g : !S, !S
+  %n = coco.norm %w : !R
+  return %u, %n : !S, !N
+}
+// CHECK-LABEL: func @whole
+// CHECK: coco.norm %arg0
+// CHECK-NOT: coco.all_reduce
+func.func @whole(%w: !R, %g: !S) -> (!S, !N) {
+  %s = coco.slice %w dim 0 : !R
+  %u = coco.mul %s, %g : !S, !S
+  %n = coco.norm %w : !R
+  return %u, %n : !S, !N
+}
+
+module attributes {transform.with_named_sequence} {
+  transform.named_sequence @__transform_main(%root: !transform.any_op {transform.readonly}) {
+    %f = transform.structured.match ops{["func.func"]} attributes {sym_name = "from_slice"} in %root : (!transform.any_op) -> !transform.any_op
+    %f2 = transform.coco.reorder %f : (!transform.any_op) -> !transform.any_op
+    %g = transform.structured.match ops{["func.func"]} attributes {sym_name = "whole"} in %root : (!transform.any_op) -> !transform.any_op
+    %g2 = transform.coco.reorder %g {norms_from_slices = false} : (!transform.any_op) -> !transform.any_op
+    transform.yield
+  }
+}

@@ -82,11 +82,15 @@ def CocoReorderOp : Coco_TransformOp<"reorder"> {
     Applies CoCoNet's reorder to a fixed point inside each targeted op
     (typically a function): pointwise ops and reductions consuming
     all_gathers run on slices (with `axes`: only all_gathers along exactly
-    those grid axes). Returns the targets. If some op cannot be reordered,
-    the diagnostic is reported and the payload is unchanged.
+    those grid axes), and a `coco.norm` of a replicated value the function
+    also reads sliced is computed from that slice (`norms_from_slices =
+    false` keeps such norms whole, as coco-reorder's option does). Returns
+    the targets. If some op cannot be reordered, the diagnostic is reported
+    and the payload is unchanged.
   }];
   let arguments = (ins TransformHandleTypeInterface:$target,
-                   DefaultValuedAttr<DenseI64ArrayAttr, "{}">:$axes);
+                   DefaultValuedAttr<DenseI64ArrayAttr, "{}">:$axes,
+                   DefaultValuedAttr<BoolAttr, "true">:$norms_from_slices);
   let results = (outs TransformHandleTypeInterface:$result);
   let assemblyFormat = "$target attr-dict `:` functional-type(operands, results)";
 }
