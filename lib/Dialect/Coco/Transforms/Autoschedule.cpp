@@ -36,9 +36,10 @@ struct Candidate {
   enum Kind { AllReduce, Split, Hierarchical, Overlap };
   Kind kind = AllReduce;
   /// Split: the reduce_scatters marked for fusion; with shard-state of the
-  /// caller's state arguments that the split leaves sliced; the norms of
-  /// replicated values kept whole (reorder's norms-from-slices=false: one
-  /// scalar all_reduce fewer, the whole tensor read).
+  /// caller's state arguments that the split leaves sliced. Split and
+  /// hierarchical: the norms of replicated values kept whole (reorder's
+  /// norms-from-slices=false: one scalar all_reduce fewer, the whole tensor
+  /// read).
   bool fused = false, shardState = false, wholeNorms = false;
   /// Hierarchical: the inner axis. Overlap: the chunks.
   int64_t inner = 0, chunks = 0;
@@ -54,7 +55,8 @@ struct Candidate {
              (sharded.empty() ? "" : "(" + sharded.str() + ")") +
              (wholeNorms ? "+whole-norms" : "");
     case Hierarchical:
-      return llvm::formatv("hierarchical(inner={0})+reorder", inner);
+      return llvm::formatv("hierarchical(inner={0})+reorder{1}", inner,
+                           wholeNorms ? "+whole-norms" : "");
     case Overlap:
       return llvm::formatv("ol(MM,AR)-C x{0}", chunks);
     }
@@ -148,7 +150,8 @@ struct CocoAutoschedulePass
         if (failed(
                 hierarchicalAllReduce(rewriter, op, {candidate.inner}, {}, 0)))
           return failure();
-      return reorderToFixedPoint(rewriter, module);
+      return reorderToFixedPoint(rewriter, module, /*axes=*/{},
+                                 /*normsFromSlices=*/!candidate.wholeNorms);
     }
     case Candidate::Split: {
       for (AllReduceOp op : members)
@@ -250,12 +253,16 @@ struct CocoAutoschedulePass
           }
       }
     SmallVector<int64_t> axes = op.getCommAxes();
-    if (axes.size() > 1 && rank > 0) {
-      Candidate hierarchical;
-      hierarchical.kind = Candidate::Hierarchical;
-      hierarchical.inner = axes.back();
-      list.push_back(hierarchical);
-    }
+    if (axes.size() > 1 && rank > 0)
+      for (bool wholeNorms : {false, true}) {
+        if (wholeNorms && !hasNorm)
+          continue;
+        Candidate hierarchical;
+        hierarchical.kind = Candidate::Hierarchical;
+        hierarchical.inner = axes.back();
+        hierarchical.wholeNorms = wholeNorms;
+        list.push_back(hierarchical);
+      }
     if (op.getInput().getDefiningOp<MatmulOp>())
       for (int64_t chunks : {2, 4, 8}) {
         Candidate overlap;
@@ -348,6 +355,7 @@ struct CocoAutoschedulePass
               return p.candidate.kind == candidate.kind &&
                      p.candidate.fused == candidate.fused &&
                      p.candidate.shardState == candidate.shardState &&
+                     p.candidate.inner == candidate.inner &&
                      !p.candidate.wholeNorms;
             });
             if (fromSlices != priced.end() && fromSlices->norms == norms) {
