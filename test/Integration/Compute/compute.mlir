@@ -4,7 +4,7 @@
 // RUN: coco-compile %s -o %t.exe
 // RUN: %coco_python %S/../lib/check_compute.py %t.exe 2 | FileCheck %s
 // RUN: %coco_python %S/../lib/check_compute.py %t.exe 4 | FileCheck %s
-// CHECK: compute on {{[24]}} ranks: 30 results match numpy
+// CHECK: compute on {{[24]}} ranks: 32 results match numpy
 
 coco.grid @dp(shape = [?])
 
@@ -41,7 +41,9 @@ func.func @compute(%a: !R {coco.name = "a"}, %b: !R {coco.name = "b"},
         !I {coco.name = "iadd"}, !I {coco.name = "imul"}, !I {coco.name = "imax"},
         !I {coco.name = "ineg"}, !R {coco.name = "bool_to_f32"},
         !coco.dtensor<8x6xi32, replicated on @dp> {coco.name = "bool_lt"},
-        !B {coco.name = "cast_bf16"}) {
+        !B {coco.name = "cast_bf16"},
+        !B {coco.name = "f16_to_bf16"},
+        !coco.dtensor<8x6xf16, replicated on @dp> {coco.name = "bf16_to_f16"}) {
   %0 = coco.add %a, %b : !R, !R
   %1 = coco.sub %a, %b : !R, !R
   %2 = coco.mul %a, %b : !R, !R
@@ -88,13 +90,18 @@ func.func @compute(%a: !R {coco.name = "a"}, %b: !R {coco.name = "b"},
   // f32 to bf16 on values that test the rounding (ties, subnormals,
   // overflow, NaNs; coco-expand-bf16-truncf on the CPU).
   %29 = coco.cast %sp : !R to !B
+  // Between the two 16-bit formats (through f32, which holds both exactly:
+  // one rounding).
+  %30 = coco.cast %14 : !coco.dtensor<8x6xf16, replicated on @dp> to !B
+  %31 = coco.cast %29 : !B to !coco.dtensor<8x6xf16, replicated on @dp>
   return %0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, %16,
-         %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29
+         %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31
       : !R, !R, !R, !R, !R, !R, !R, !R, !R, !R, !R, !R, !R, !R,
         !coco.dtensor<8x6xf16, replicated on @dp>, !R,
         !coco.dtensor<8xf32, replicated on @dp>, !coco.dtensor<6xf32, replicated on @dp>,
         !coco.dtensor<f32, replicated on @dp>, !coco.dtensor<2x4x6xf32, replicated on @dp>,
         !coco.dtensor<8x4xf32, sliced<1> on @dp>, !R,
         !coco.dtensor<6xf32, replicated on @dp>, !I, !I, !I, !I, !R,
-        !coco.dtensor<8x6xi32, replicated on @dp>, !B
+        !coco.dtensor<8x6xi32, replicated on @dp>, !B, !B,
+        !coco.dtensor<8x6xf16, replicated on @dp>
 }

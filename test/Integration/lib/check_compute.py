@@ -83,11 +83,15 @@ def main():
         "mm_k": (f32, (2, 4, 6)), "mm_cols": (f32, (8, 4 // R)), "sum_sliced": (f32, (6,)),
         "iadd": (np.int32, R86), "imul": (np.int32, R86), "imax": (np.int32, R86),
         "ineg": (np.int32, R86), "bool_to_f32": (f32, R86), "bool_lt": (np.int32, R86),
-        "cast_bf16": (np.uint16, R86)})
+        "cast_bf16": (np.uint16, R86), "f16_to_bf16": (np.uint16, R86),
+        "bf16_to_f16": (np.uint16, R86)})
     result, _ = h.run(exe, R, inputs=dict(a=a, b=b, i=i, j=j, x=x, w=w, wc=wc, s=s,
                                           special=special),
                       outputs=outputs)
 
+    with np.errstate(over="ignore"):  # past 65504: infinity, as meant
+        bf16_to_f16 = ((bf16_reference(special).astype(np.uint32) << 16).view(f32)
+                       .astype(np.float16).view(np.uint16))
     exact = {
         "add": a + b, "sub": a - b, "mul": a * b, "div": a / b, "max": np.maximum(a, b),
         "min": np.minimum(a, b), "neg": -a, "abs": np.abs(b - f32(1)), "sqrt": np.sqrt(a),
@@ -97,6 +101,12 @@ def main():
         "bool_to_f32": (a > b).astype(f32),
         "bool_lt": ((a > b) < (b > a)).astype(np.int32),
         "cast_bf16": bf16_reference(special),
+        # f16 -> bf16 rounds once (f16 values are floats exactly); bf16 ->
+        # f16 as numpy rounds a float to float16 (ties to even; past 65504
+        # infinity, below its subnormals zero; NaNs keep sign, quiet bit and
+        # upper payload). Compared as bits.
+        "f16_to_bf16": bf16_reference(a.astype(np.float16).astype(f32)),
+        "bf16_to_f16": bf16_to_f16,
     }
     close = {
         "pow": (a ** f32(e), 1e-6), "rsqrt": (f32(1) / np.sqrt(a), 1e-6),

@@ -246,3 +246,27 @@ func.func @beside_llvm_func(%a: !coco.dtensor<4xf32, local on @dp>) -> !coco.dte
   %r = coco.all_reduce sum %a : !coco.dtensor<4xf32, local on @dp>
   return %r : !coco.dtensor<4xf32, replicated on @dp>
 }
+
+// -----
+
+// Between f16 and bf16 (one width, two formats: neither extf nor truncf
+// takes the pair) a cast goes through f32, which holds both exactly.
+coco.grid @dp(shape = [2])
+
+// CHECK-LABEL: func @half_formats
+// CHECK: linalg.generic
+// CHECK: ^bb0(%[[H:.*]]: f16, %{{.*}}: bf16):
+// CHECK-NEXT: %[[W:.*]] = arith.extf %[[H]] : f16 to f32
+// CHECK-NEXT: %[[B:.*]] = arith.truncf %[[W]] : f32 to bf16
+// CHECK-NEXT: linalg.yield %[[B]] : bf16
+// CHECK: linalg.generic
+// CHECK: ^bb0(%[[B2:.*]]: bf16, %{{.*}}: f16):
+// CHECK-NEXT: %[[W2:.*]] = arith.extf %[[B2]] : bf16 to f32
+// CHECK-NEXT: %[[H2:.*]] = arith.truncf %[[W2]] : f32 to f16
+// CHECK-NEXT: linalg.yield %[[H2]] : f16
+func.func @half_formats(%h: !coco.dtensor<4xf16, replicated on @dp>)
+    -> (!coco.dtensor<4xbf16, replicated on @dp>, !coco.dtensor<4xf16, replicated on @dp>) {
+  %b = coco.cast %h : !coco.dtensor<4xf16, replicated on @dp> to !coco.dtensor<4xbf16, replicated on @dp>
+  %back = coco.cast %b : !coco.dtensor<4xbf16, replicated on @dp> to !coco.dtensor<4xf16, replicated on @dp>
+  return %b, %back : !coco.dtensor<4xbf16, replicated on @dp>, !coco.dtensor<4xf16, replicated on @dp>
+}
