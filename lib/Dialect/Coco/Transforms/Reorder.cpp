@@ -333,8 +333,7 @@ static SliceOp sliceToComputeNormFrom(NormOp norm, ArrayRef<int64_t> axes,
   }
   // The function's entry block: every rank runs it (a later block may be
   // behind a branch on the rank).
-  auto function = dyn_cast<FunctionOpInterface>(norm->getParentOp());
-  if (!function || norm->getBlock() != &function.getFunctionBody().front()) {
+  if (whereEveryRankRuns(norm) != norm.getOperation()) {
     whyNot = "coco.norm stays whole: it is not in the function's entry "
              "block, which every rank runs, so the all_reduce of its slices "
              "could wait for ranks that never arrive";

@@ -146,7 +146,19 @@ LogicalResult mlir::coco::shardState(RewriterBase &rewriter,
       continue;
     }
     if (auto norm = dyn_cast<NormOp>(user)) {
-      rewriter.setInsertionPoint(norm);
+      // Its all_reduce where every rank runs: a norm in a branch (a
+      // pipeline stage's, one on the rank) is computed before the branch,
+      // from the argument every rank holds, rather than have the ranks
+      // that take the branch wait there for those that do not.
+      Operation *at = whereEveryRankRuns(norm);
+      if (at && at != norm.getOperation())
+        remarkApplied(norm, "shard-state",
+                      "the norm of argument " + argName(function, argIndex) +
+                          " is computed from the blocks where every rank "
+                          "runs, before the branch that holds it: an "
+                          "all_reduce inside it could wait for ranks that "
+                          "do not take it");
+      rewriter.setInsertionPoint(at ? at : norm.getOperation());
       rewriter.replaceOp(norm,
                          normOfSlices(rewriter, norm.getLoc(), arg, gained));
       continue;

@@ -75,6 +75,44 @@ func.func @norm_from_slices(%w: !R {coco.name = "m"}, %g: !S) -> !coco.dtensor<f
 // -----
 
 coco.grid @dp(shape = [?])
+!S = !coco.dtensor<16xf32, sliced<0> on @dp>
+!R = !coco.dtensor<16xf32, replicated on @dp>
+
+// A norm in a branch on the rank (only rank 0 takes it): its all_reduce
+// goes before the branch, where every rank runs, from the blocks every
+// rank holds; inside, rank 0 would wait for ranks that never come.
+// CHECK-LABEL: func @norm_in_a_branch
+// CHECK-SAME: (%[[W:.*]]: !coco.dtensor<16xf32, sliced<0> on @dp> {coco.name = "m"})
+// CHECK: %[[SQ:.*]] = coco.mul %[[W]], %[[W]]
+// CHECK-NEXT: %[[PART:.*]] = coco.reduce sum %[[SQ]] dims [0]
+// CHECK-NEXT: %[[TOTAL:.*]] = coco.all_reduce sum %[[PART]]
+// CHECK-NEXT: %[[NORM:.*]] = coco.sqrt %[[TOTAL]]
+// CHECK-NEXT: %[[R:.*]] = scf.if
+// CHECK-NOT: coco.all_reduce
+// CHECK: coco.extract %[[NORM]]
+// CHECK: return %[[R]]
+func.func @norm_in_a_branch(%w: !R {coco.name = "m"}) -> f32 {
+  %zero = arith.constant 0.0 : f32
+  %c0 = arith.constant 0 : index
+  %rank = coco.axis_rank @dp[0]
+  %first = arith.cmpi eq, %rank, %c0 : index
+  %r = scf.if %first -> f32 {
+    %n = coco.norm %w : !R
+    %x = coco.extract %n : !coco.dtensor<f32, replicated on @dp> -> f32
+    scf.yield %x : f32
+  } else {
+    scf.yield %zero : f32
+  }
+  %ws = coco.slice %w dim 0 : !R
+  %wn = coco.mul %ws, %r : !S, f32
+  %gathered = coco.all_gather %wn : !S
+  coco.update %w, %gathered : !R
+  return %r : f32
+}
+
+// -----
+
+coco.grid @dp(shape = [?])
 !S16 = !coco.dtensor<16xbf16, sliced<0> on @dp>
 !R16 = !coco.dtensor<16xbf16, replicated on @dp>
 

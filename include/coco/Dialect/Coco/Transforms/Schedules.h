@@ -54,6 +54,15 @@ public:
 /// axes when `axes` is empty): the filter of the schedules' `axes` options.
 bool runsAlong(Operation *collective, ArrayRef<int64_t> axes);
 
+/// Where every rank that calls the function gets to, at or before `op`:
+/// `op` itself in the function's entry block; the entry block's op that
+/// holds `op` (an scf.if, a loop: its condition may differ between ranks);
+/// the entry block's terminator when `op` is in a later block (behind a
+/// branch). A collective a schedule adds goes there, or is not added: in a
+/// region only some ranks run it would wait for ranks that never arrive.
+/// Null outside a function.
+Operation *whereEveryRankRuns(Operation *op);
+
 /// Preconditions of the split rewrites (diagnostics on failure).
 LogicalResult checkSplitAllReduce(AllReduceOp op, int64_t dim,
                                   SymbolTableCollection &symbols);
