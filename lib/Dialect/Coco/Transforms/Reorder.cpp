@@ -39,6 +39,18 @@ static bool consumesAllGather(Operation *op, ArrayRef<int64_t> axes) {
   });
 }
 
+/// Whether the collective that reordering `op` makes (an all_gather of its
+/// result, an all_reduce of its partial sums) runs on every rank that runs
+/// the all_gathers it reads: when `op` is in their block. In a branch (an
+/// scf.if on the rank, a later block) it could wait for ranks that do not
+/// take it, where the all_gather it replaces ran on all of them.
+static bool inTheGathersBlock(Operation *op) {
+  return llvm::all_of(op->getOperands(), [&](Value v) {
+    auto gather = v.getDefiningOp<AllGatherOp>();
+    return !gather || gather->getBlock() == op->getBlock();
+  });
+}
+
 namespace {
 /// What the all_gathers feeding an op share: the sliced type they gather
 /// and their axes (outer to inner).
@@ -378,7 +390,8 @@ LogicalResult mlir::coco::reorderToFixedPoint(RewriterBase &rewriter,
       if (candidate || hoistable || norm)
         return;
       std::string whyNot;
-      if (isReorderable(op) && consumesAllGather(op, axes))
+      if (isReorderable(op) && consumesAllGather(op, axes) &&
+          inTheGathersBlock(op))
         candidate = op;
       else if ((hoistable = sliceToHoist(op, axes)))
         hoistSliceOp = cast<SliceOp>(op);
@@ -416,11 +429,12 @@ LogicalResult mlir::coco::reorderToFixedPoint(RewriterBase &rewriter,
       (void)sliceToComputeNormFrom(norm, axes, whyNot);
       remarkNotApplied(norm, "reorder", whyNot);
     });
-  // What stays gathered, and why: the ops that need the whole tensor.
+  // What stays gathered, and why: the ops that need the whole tensor, or
+  // that run where not every rank may.
   root->walk([&](AllGatherOp gather) {
     if (!runsAlong(gather, axes))
       return;
-    for (Operation *user : gather->getUsers())
+    for (Operation *user : gather->getUsers()) {
       if (!isReorderable(user)) {
         remarkNotApplied(gather, "reorder",
                          "this all_gather stays: '" +
@@ -428,6 +442,17 @@ LogicalResult mlir::coco::reorderToFixedPoint(RewriterBase &rewriter,
                              "' uses the whole tensor");
         return;
       }
+      if (!inTheGathersBlock(user)) {
+        remarkNotApplied(user, "reorder",
+                         "'" + user->getName().getStringRef() +
+                             "' stays after the all_gather: it is in a "
+                             "branch or block that not every rank running "
+                             "the all_gather may reach, and the collective "
+                             "reordering makes there could wait for ranks "
+                             "that never arrive");
+        return;
+      }
+    }
   });
   return success();
 }

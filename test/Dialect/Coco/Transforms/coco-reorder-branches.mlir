@@ -1,0 +1,56 @@
+// coco-reorder makes a collective where the op it moves was: an all_gather
+// of a pointwise op's result, an all_reduce of a reduction's partial sums.
+// Where that op sits in a branch (an scf.if on the rank, a later block) and
+// the all_gather it reads before it, every rank ran the all_gather but only
+// some would reach the new collective, and would wait there for the others.
+// Such an op stays after the all_gather, with a remark; in the all_gather's
+// own block (both inside one branch, as in a pipeline stage) it moves.
+//
+// RUN: coco-opt %s --coco-reorder | FileCheck %s
+// RUN: coco-opt %s --coco-reorder --remarks-filter=coco-reorder -o /dev/null 2>&1 | FileCheck %s --check-prefix=REMARK
+
+coco.grid @dp(shape = [?])
+!R = !coco.dtensor<16xf32, replicated on @dp>
+!S = !coco.dtensor<16xf32, sliced<0> on @dp>
+!N = !coco.dtensor<f32, replicated on @dp>
+
+// CHECK-LABEL: func @gather_outside
+// CHECK: %[[G:.*]] = coco.all_gather %arg0
+// CHECK: scf.if
+// CHECK-NEXT: coco.norm %[[G]]
+// CHECK-NEXT: coco.exp %[[G]]
+// CHECK-NOT: coco.all_reduce
+// REMARK: coco-reorder-branches.mlir:[[@LINE+8]]:10: remark: [Missed] not-applied | Category:coco-reorder | Function=gather_outside | Remark="'coco.norm' stays after the all_gather: it is in a branch or block that not every rank running the all_gather may reach, and the collective reordering makes there could wait for ranks that never arrive"
+func.func @gather_outside(%s: !S) -> (f32, !R) {
+  %zero = arith.constant 0.0 : f32
+  %c0 = arith.constant 0 : index
+  %g = coco.all_gather %s : !S
+  %rank = coco.axis_rank @dp[0]
+  %first = arith.cmpi eq, %rank, %c0 : index
+  %r:2 = scf.if %first -> (f32, !R) {
+    %n = coco.norm %g : !R
+    %e = coco.exp %g : !R
+    %x = coco.extract %n : !N -> f32
+    scf.yield %x, %e : f32, !R
+  } else {
+    scf.yield %zero, %g : f32, !R
+  }
+  return %r#0, %r#1 : f32, !R
+}
+
+// CHECK-LABEL: func @gather_inside
+// CHECK: scf.if
+// CHECK-NEXT: %[[E:.*]] = coco.exp %arg0 : !coco.dtensor<16xf32, sliced<0> on @dp>
+// CHECK-NEXT: %[[G:.*]] = coco.all_gather %[[E]]
+// CHECK-NEXT: scf.yield %[[G]]
+func.func @gather_inside(%s: !S, %c: i1) -> !R {
+  %r = scf.if %c -> !R {
+    %g = coco.all_gather %s : !S
+    %e = coco.exp %g : !R
+    scf.yield %e : !R
+  } else {
+    %g = coco.all_gather %s : !S
+    scf.yield %g : !R
+  }
+  return %r : !R
+}
