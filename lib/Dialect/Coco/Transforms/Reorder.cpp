@@ -11,6 +11,8 @@
 #include "coco/Dialect/Coco/Transforms/Passes.h"
 #include "coco/Dialect/Coco/Transforms/Schedules.h"
 
+#include "llvm/ADT/SetVector.h"
+
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Interfaces/FunctionInterfaces.h"
 
@@ -434,15 +436,10 @@ LogicalResult mlir::coco::reorderToFixedPoint(RewriterBase &rewriter,
   root->walk([&](AllGatherOp gather) {
     if (!runsAlong(gather, axes))
       return;
-    for (Operation *user : gather->getUsers()) {
-      if (!isReorderable(user)) {
-        remarkNotApplied(gather, "reorder",
-                         "this all_gather stays: '" +
-                             user->getName().getStringRef() +
-                             "' uses the whole tensor");
-        return;
-      }
-      if (!inTheGathersBlock(user)) {
+    llvm::SetVector<Operation *> users(gather->getUsers().begin(),
+                                       gather->getUsers().end());
+    for (Operation *user : users)
+      if (isReorderable(user) && !inTheGathersBlock(user))
         remarkNotApplied(user, "reorder",
                          "'" + user->getName().getStringRef() +
                              "' stays after the all_gather: it is in a "
@@ -450,9 +447,14 @@ LogicalResult mlir::coco::reorderToFixedPoint(RewriterBase &rewriter,
                              "the all_gather may reach, and the collective "
                              "reordering makes there could wait for ranks "
                              "that never arrive");
+    for (Operation *user : gather->getUsers())
+      if (!isReorderable(user)) {
+        remarkNotApplied(gather, "reorder",
+                         "this all_gather stays: '" +
+                             user->getName().getStringRef() +
+                             "' uses the whole tensor");
         return;
       }
-    }
   });
   return success();
 }

@@ -20,7 +20,8 @@ coco.grid @dp(shape = [?])
 // CHECK-NEXT: coco.norm %[[G]]
 // CHECK-NEXT: coco.exp %[[G]]
 // CHECK-NOT: coco.all_reduce
-// REMARK: coco-reorder-branches.mlir:[[@LINE+8]]:10: remark: [Missed] not-applied | Category:coco-reorder | Function=gather_outside | Remark="'coco.norm' stays after the all_gather: it is in a branch or block that not every rank running the all_gather may reach, and the collective reordering makes there could wait for ranks that never arrive"
+// REMARK-DAG: coco-reorder-branches.mlir:[[@LINE+9]]:10: remark: [Missed] not-applied | Category:coco-reorder | Function=gather_outside | Remark="'coco.norm' stays after the all_gather: it is in a branch or block that not every rank running the all_gather may reach, and the collective reordering makes there could wait for ranks that never arrive"
+// REMARK-DAG: coco-reorder-branches.mlir:[[@LINE+9]]:10: remark: [Missed] not-applied | Category:coco-reorder | Function=gather_outside | Remark="'coco.exp' stays after the all_gather: it is in a branch or block
 func.func @gather_outside(%s: !S) -> (f32, !R) {
   %zero = arith.constant 0.0 : f32
   %c0 = arith.constant 0 : index
