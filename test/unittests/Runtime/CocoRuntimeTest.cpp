@@ -832,6 +832,12 @@ TEST(CompilerBuiltins, TruncatesDoubleToBf16RoundingOnce) {
   EXPECT_EQ(bits(-(tie + std::ldexp(1.0, -40))), 0xbf81) << "negative";
   EXPECT_EQ(bits(1984.0), 0x44f8) << "exact";
   EXPECT_EQ(bits(1987.93701171875), 0x44f8) << "a sum of squares";
+  EXPECT_EQ(bits(1e-39), 0x000b) << "a bf16 subnormal, rounded up";
+  EXPECT_EQ(bits(3.39e38), 0x7f7f)
+      << "above the largest bf16, below half its step: the largest";
+  EXPECT_EQ(bits(3.4e38), 0x7f80)
+      << "beyond half a step past the largest bf16 (below the largest "
+         "float): inf";
   EXPECT_EQ(bits(1e300), 0x7f80) << "past the range: inf";
   EXPECT_EQ(bits(-INFINITY), 0xff80) << "-inf stays";
   EXPECT_EQ(bits(1e-300), 0x0000) << "below the range: zero";

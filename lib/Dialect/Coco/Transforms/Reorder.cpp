@@ -30,6 +30,29 @@ static bool isPointwise(Operation *op) {
          op->hasTrait<OpTrait::Elementwise>();
 }
 
+/// bf16 and f16: their sums across ranks go through f64 (normOfSlices).
+static bool isSixteenBitFloat(Type type) {
+  return type.isBF16() || type.isF16();
+}
+
+/// A sum of bf16/f16 data over the gathered dim that keeps other dims: its
+/// partial sums could be exact only in f64, and a reduction that keeps dims
+/// is a loop of its own, so its input would be written to memory widened
+/// (four times its bytes) first. It stays after the all_gather.
+static bool wouldRoundPartialSums(Operation *op) {
+  auto reduce = dyn_cast<ReduceOp>(op);
+  if (!reduce || reduce.getKind() != ReductionKind::sum ||
+      !isSixteenBitFloat(reduce.getType().getElementType()) ||
+      reduce.getType().getRank() == 0)
+    return false;
+  auto gather = reduce.getInput().getDefiningOp<AllGatherOp>();
+  if (!gather)
+    return false;
+  SmallVector<int64_t> axes = gather.getCommAxes();
+  int64_t dim = gather.getInput().getType().getPlacement(axes.front()).getDim();
+  return llvm::is_contained(reduce.getDims(), dim);
+}
+
 bool mlir::coco::isReorderable(Operation *op) {
   return isPointwise(op) || isa<ReduceOp, NormOp>(op);
 }
@@ -163,26 +186,26 @@ Value mlir::coco::normOfSlices(RewriterBase &rewriter, Location loc,
   // root.
   auto sliceType = cast<DTensorType>(slice.getType());
   Value squares = MulOp::create(rewriter, loc, slice, slice);
-  // A float narrower than f32 (bf16, f16) has its squares summed in f32
-  // (exact widening; the sum is in f64 in the loop, rounded to f32 once),
-  // and all_reduced in f32: rounded to its own type, each rank's partial
-  // sum would lose up to half a unit in the last place (2^-9 relative for
-  // bf16) and the all_reduce's adds as much again, where coco.norm of the
-  // whole tensor rounds the sum once. The total is rounded to the element
-  // type once, as coco.norm rounds its sum, and the root taken there.
+  // bf16 and f16 squares are summed and all_reduced in f64 and the total
+  // rounded to the element type once: what coco.norm of the whole tensor
+  // does (its sum accumulates in f64, rounded once). Rounded to the
+  // element type, each rank's partial sum would lose up to half a unit in
+  // the last place (2^-9 relative for bf16) and each add of the all_reduce
+  // as much again; in f32 the total would still round twice (f64 to f32 to
+  // bf16), off by one unit where the f32 value falls on a bf16 tie.
   Type element = sliceType.getElementType();
-  DTensorType wide;
-  if (isa<FloatType>(element) && element.getIntOrFloatBitWidth() < 32) {
-    wide = sliceType.withElementType(rewriter.getF32Type());
-    squares = CastOp::create(rewriter, loc, wide, squares);
-  }
+  bool widen = isSixteenBitFloat(element);
+  if (widen)
+    squares = CastOp::create(rewriter, loc,
+                             sliceType.withElementType(rewriter.getF64Type()),
+                             squares);
   SmallVector<int64_t> dims =
       llvm::to_vector(llvm::seq<int64_t>(0, sliceType.getRank()));
   Value partial =
       ReduceOp::create(rewriter, loc, ReductionKind::sum, squares, dims);
   Value total = createAlong<AllReduceOp>(rewriter, loc, axes,
                                          ReductionKind::sum, partial);
-  if (wide)
+  if (widen)
     total = CastOp::create(
         rewriter, loc,
         cast<DTensorType>(total.getType()).withElementType(element), total);
@@ -214,39 +237,41 @@ mlir::coco::reorderBeforeAllGather(RewriterBase &rewriter, Operation *op) {
 
   if (auto reduce = dyn_cast<ReduceOp>(op)) {
     Value slice = sliceOperand(rewriter, loc, reduce.getInput(), *gathered);
-    auto partial = ReduceOp::create(rewriter, loc, reduce.getKind(), slice,
-                                    reduce.getDims());
-    Operation *collective;
-    if (!partial.getType().getPlacement(gathered->axes.front()).isLocal()) {
+    if (!llvm::is_contained(reduce.getDims(), gathered->dim)) {
       // Over other dims: each rank's result is a block of the whole one.
-      collective =
+      auto partial = ReduceOp::create(rewriter, loc, reduce.getKind(), slice,
+                                      reduce.getDims());
+      Operation *collective =
           createAlong<AllGatherOp>(rewriter, loc, gathered->axes, partial);
       rewriter.replaceOp(op, collective->getResults());
       return collective;
     }
-    // Partial sums of 16-bit floats are summed in f32 across the ranks, as
-    // normOfSlices does: the whole reduction rounds its sum once.
+    // Over the gathered dim: partial results, combined by an all_reduce. A
+    // sum of bf16/f16 data (to a scalar: wouldRoundPartialSums keeps the
+    // others out) goes through f64, as normOfSlices does.
     Type element = reduce.getType().getElementType();
-    if (reduce.getKind() == ReductionKind::sum && isa<FloatType>(element) &&
-        element.getIntOrFloatBitWidth() < 32) {
-      auto wide = cast<DTensorType>(slice.getType())
-                      .withElementType(rewriter.getF32Type());
-      partial = ReduceOp::create(rewriter, loc, reduce.getKind(),
-                                 CastOp::create(rewriter, loc, wide, slice),
-                                 reduce.getDims());
+    bool widen =
+        reduce.getKind() == ReductionKind::sum && isSixteenBitFloat(element);
+    Value input = slice;
+    if (widen)
+      input = CastOp::create(rewriter, loc,
+                             cast<DTensorType>(slice.getType())
+                                 .withElementType(rewriter.getF64Type()),
+                             slice);
+    Value partial = ReduceOp::create(rewriter, loc, reduce.getKind(), input,
+                                     reduce.getDims());
+    Operation *collective = createAlong<AllReduceOp>(
+        rewriter, loc, gathered->axes, reduce.getKind(), partial);
+    Value total = collective->getResult(0);
+    if (!widen) {
+      rewriter.replaceOp(op, total);
+      return collective;
     }
-    collective = createAlong<AllReduceOp>(rewriter, loc, gathered->axes,
-                                          reduce.getKind(), partial);
-    if (partial.getType().getElementType() != element) {
-      Value total = collective->getResult(0);
-      auto narrow = CastOp::create(
-          rewriter, loc,
-          cast<DTensorType>(total.getType()).withElementType(element), total);
-      rewriter.replaceOp(op, narrow);
-      return narrow.getOperation();
-    }
-    rewriter.replaceOp(op, collective->getResults());
-    return collective;
+    auto narrow = CastOp::create(
+        rewriter, loc,
+        cast<DTensorType>(total.getType()).withElementType(element), total);
+    rewriter.replaceOp(op, narrow);
+    return narrow.getOperation();
   }
 
   // Pointwise: the same op on slices, then one all_gather.
@@ -328,7 +353,7 @@ static void hoistSlice(RewriterBase &rewriter, Operation *producer,
 /// Conditions: the norm is in the function's body, which every rank runs
 /// (in a branch that only some ranks take, the all_reduce would wait for
 /// ranks that never come). 16-bit data is fine: normOfSlices sums and
-/// all_reduces its squares in f32 and rounds once, as the whole norm does.
+/// all_reduces its squares in f64 and rounds once, as the whole norm does.
 static SliceOp sliceToComputeNormFrom(NormOp norm, ArrayRef<int64_t> axes,
                                       std::string &whyNot) {
   SliceOp slice;
@@ -393,7 +418,7 @@ LogicalResult mlir::coco::reorderToFixedPoint(RewriterBase &rewriter,
         return;
       std::string whyNot;
       if (isReorderable(op) && consumesAllGather(op, axes) &&
-          inTheGathersBlock(op))
+          inTheGathersBlock(op) && !wouldRoundPartialSums(op))
         candidate = op;
       else if ((hoistable = sliceToHoist(op, axes)))
         hoistSliceOp = cast<SliceOp>(op);
@@ -438,6 +463,15 @@ LogicalResult mlir::coco::reorderToFixedPoint(RewriterBase &rewriter,
       return;
     llvm::SetVector<Operation *> users(gather->getUsers().begin(),
                                        gather->getUsers().end());
+    for (Operation *user : users)
+      if (wouldRoundPartialSums(user) && inTheGathersBlock(user))
+        remarkNotApplied(user, "reorder",
+                         "this sum of 16-bit floats over the gathered "
+                         "dimension stays after the all_gather: its partial "
+                         "sums are exact across ranks only in f64, and "
+                         "widening its input (a loop of its own, keeping "
+                         "other dimensions) would write four times its "
+                         "bytes");
     for (Operation *user : users)
       if (isReorderable(user) && !inTheGathersBlock(user))
         remarkNotApplied(user, "reorder",

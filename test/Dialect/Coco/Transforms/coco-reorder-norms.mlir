@@ -121,17 +121,17 @@ func.func @later_block(%w: !Rep, %g: !Sl, %l: !coco.dtensor<10xf32, local on @dp
 }
 
 // A 16-bit norm is computed from the slice too, with its squares summed and
-// all_reduced in f32 and the total rounded to bf16 once, as the whole norm
+// all_reduced in f64 and the total rounded to bf16 once, as the whole norm
 // rounds its sum (not once per rank and per add).
 // CHECK-LABEL: func @bf16
 // CHECK-SAME: (%[[W:.*]]: !coco.dtensor<10xbf16, replicated on @dp>, %[[G:.*]]: !coco.dtensor<10xbf16, sliced<0> on @dp>)
 // CHECK-NEXT: %[[S:.*]] = coco.slice %[[W]] dim 0
 // CHECK-NEXT: %[[U:.*]] = coco.mul %[[S]], %[[G]]
 // CHECK-NEXT: %[[SQ:.*]] = coco.mul %[[S]], %[[S]] : !coco.dtensor<10xbf16, sliced<0> on @dp>
-// CHECK-NEXT: %[[WIDE:.*]] = coco.cast %[[SQ]] : !coco.dtensor<10xbf16, sliced<0> on @dp> to !coco.dtensor<10xf32, sliced<0> on @dp>
-// CHECK-NEXT: %[[P:.*]] = coco.reduce sum %[[WIDE]] dims [0] : !coco.dtensor<10xf32, sliced<0> on @dp>
-// CHECK-NEXT: %[[T:.*]] = coco.all_reduce sum %[[P]] : !coco.dtensor<f32, local on @dp>
-// CHECK-NEXT: %[[N:.*]] = coco.cast %[[T]] : !coco.dtensor<f32, replicated on @dp> to !coco.dtensor<bf16, replicated on @dp>
+// CHECK-NEXT: %[[WIDE:.*]] = coco.cast %[[SQ]] : !coco.dtensor<10xbf16, sliced<0> on @dp> to !coco.dtensor<10xf64, sliced<0> on @dp>
+// CHECK-NEXT: %[[P:.*]] = coco.reduce sum %[[WIDE]] dims [0] : !coco.dtensor<10xf64, sliced<0> on @dp>
+// CHECK-NEXT: %[[T:.*]] = coco.all_reduce sum %[[P]] : !coco.dtensor<f64, local on @dp>
+// CHECK-NEXT: %[[N:.*]] = coco.cast %[[T]] : !coco.dtensor<f64, replicated on @dp> to !coco.dtensor<bf16, replicated on @dp>
 // CHECK-NEXT: %[[R:.*]] = coco.sqrt %[[N]] : !coco.dtensor<bf16, replicated on @dp>
 // CHECK-NEXT: return %[[U]], %[[R]]
 // BF16: coco-reorder-norms.mlir:[[@LINE+5]]:8: remark: [Passed] applied | Category:coco-reorder | Function=bf16 | Remark="coco.norm of the replicated tensor

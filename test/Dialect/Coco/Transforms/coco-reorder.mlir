@@ -60,36 +60,43 @@ func.func @reductions(%s: !coco.dtensor<8x4xf32, sliced<0> on @dp>)
                       !coco.dtensor<f32, replicated on @dp>
 }
 
-// bf16: a sum over the sliced dim (and a norm) adds the ranks' partial sums
-// in f32 and rounds to bf16 once, as the whole reduction does; a max is
-// exact in bf16, and a sum over another dim adds nothing across ranks.
+// bf16: a sum to a scalar and a norm add the ranks' partial sums in f64
+// and round to bf16 once, as the whole reduction does; a max is exact in
+// bf16, and a sum over another dim adds nothing across ranks. A sum over
+// the sliced dim that keeps another dim stays after the all_gather (exact
+// partial sums would need its input widened to f64 in memory).
 // CHECK-LABEL: func @bf16_reductions
 // CHECK-SAME: (%[[S:.*]]: !coco.dtensor<8x4xbf16, sliced<0> on @dp>)
-// CHECK-DAG: %[[WS:.*]] = coco.cast %[[S]] : !coco.dtensor<8x4xbf16, sliced<0> on @dp> to !coco.dtensor<8x4xf32, sliced<0> on @dp>
-// CHECK-DAG: %[[P:.*]] = coco.reduce sum %[[WS]] dims [0] : !coco.dtensor<8x4xf32, sliced<0> on @dp>
-// CHECK-DAG: %[[PAR:.*]] = coco.all_reduce sum %[[P]] : !coco.dtensor<4xf32, local on @dp>
-// CHECK-DAG: %[[SUM:.*]] = coco.cast %[[PAR]] : !coco.dtensor<4xf32, replicated on @dp> to !coco.dtensor<4xbf16, replicated on @dp>
+// CHECK-DAG: %[[G:.*]] = coco.all_gather %[[S]]
+// CHECK-DAG: %[[COLS:.*]] = coco.reduce sum %[[G]] dims [0] : !coco.dtensor<8x4xbf16, replicated on @dp>
+// CHECK-DAG: %[[WS:.*]] = coco.cast %[[S]] : !coco.dtensor<8x4xbf16, sliced<0> on @dp> to !coco.dtensor<8x4xf64, sliced<0> on @dp>
+// CHECK-DAG: %[[P:.*]] = coco.reduce sum %[[WS]] dims [0, 1] : !coco.dtensor<8x4xf64, sliced<0> on @dp>
+// CHECK-DAG: %[[PAR:.*]] = coco.all_reduce sum %[[P]] : !coco.dtensor<f64, local on @dp>
+// CHECK-DAG: %[[SUM:.*]] = coco.cast %[[PAR]] : !coco.dtensor<f64, replicated on @dp> to !coco.dtensor<bf16, replicated on @dp>
 // CHECK-DAG: %[[M:.*]] = coco.reduce max %[[S]] dims [0] : !coco.dtensor<8x4xbf16, sliced<0> on @dp>
 // CHECK-DAG: %[[MAX:.*]] = coco.all_reduce max %[[M]] : !coco.dtensor<4xbf16, local on @dp>
 // CHECK-DAG: %[[K:.*]] = coco.reduce sum %[[S]] dims [1] : !coco.dtensor<8x4xbf16, sliced<0> on @dp>
 // CHECK-DAG: %[[KG:.*]] = coco.all_gather %[[K]] : !coco.dtensor<8xbf16, sliced<0> on @dp>
 // CHECK-DAG: %[[SQ:.*]] = coco.mul %[[S]], %[[S]]
-// CHECK-DAG: %[[WSQ:.*]] = coco.cast %[[SQ]] : !coco.dtensor<8x4xbf16, sliced<0> on @dp> to !coco.dtensor<8x4xf32, sliced<0> on @dp>
+// CHECK-DAG: %[[WSQ:.*]] = coco.cast %[[SQ]] : !coco.dtensor<8x4xbf16, sliced<0> on @dp> to !coco.dtensor<8x4xf64, sliced<0> on @dp>
 // CHECK-DAG: %[[SS:.*]] = coco.reduce sum %[[WSQ]] dims [0, 1]
-// CHECK-DAG: %[[TOT:.*]] = coco.all_reduce sum %[[SS]] : !coco.dtensor<f32, local on @dp>
-// CHECK-DAG: %[[NTOT:.*]] = coco.cast %[[TOT]] : !coco.dtensor<f32, replicated on @dp> to !coco.dtensor<bf16, replicated on @dp>
+// CHECK-DAG: %[[TOT:.*]] = coco.all_reduce sum %[[SS]] : !coco.dtensor<f64, local on @dp>
+// CHECK-DAG: %[[NTOT:.*]] = coco.cast %[[TOT]] : !coco.dtensor<f64, replicated on @dp> to !coco.dtensor<bf16, replicated on @dp>
 // CHECK-DAG: %[[NORM:.*]] = coco.sqrt %[[NTOT]] : !coco.dtensor<bf16, replicated on @dp>
-// CHECK: return %[[SUM]], %[[MAX]], %[[KG]], %[[NORM]]
+// CHECK: return %[[SUM]], %[[MAX]], %[[KG]], %[[NORM]], %[[COLS]]
 func.func @bf16_reductions(%s: !coco.dtensor<8x4xbf16, sliced<0> on @dp>)
-    -> (!coco.dtensor<4xbf16, replicated on @dp>, !coco.dtensor<4xbf16, replicated on @dp>,
-        !coco.dtensor<8xbf16, replicated on @dp>, !coco.dtensor<bf16, replicated on @dp>) {
+    -> (!coco.dtensor<bf16, replicated on @dp>, !coco.dtensor<4xbf16, replicated on @dp>,
+        !coco.dtensor<8xbf16, replicated on @dp>, !coco.dtensor<bf16, replicated on @dp>,
+        !coco.dtensor<4xbf16, replicated on @dp>) {
   %g = coco.all_gather %s : !coco.dtensor<8x4xbf16, sliced<0> on @dp>
-  %0 = coco.reduce sum %g dims [0] : !coco.dtensor<8x4xbf16, replicated on @dp>
+  %0 = coco.reduce sum %g dims [0, 1] : !coco.dtensor<8x4xbf16, replicated on @dp>
   %1 = coco.reduce max %g dims [0] : !coco.dtensor<8x4xbf16, replicated on @dp>
   %2 = coco.reduce sum %g dims [1] : !coco.dtensor<8x4xbf16, replicated on @dp>
   %3 = coco.norm %g : !coco.dtensor<8x4xbf16, replicated on @dp>
-  return %0, %1, %2, %3 : !coco.dtensor<4xbf16, replicated on @dp>, !coco.dtensor<4xbf16, replicated on @dp>,
-                          !coco.dtensor<8xbf16, replicated on @dp>, !coco.dtensor<bf16, replicated on @dp>
+  %4 = coco.reduce sum %g dims [0] : !coco.dtensor<8x4xbf16, replicated on @dp>
+  return %0, %1, %2, %3, %4 : !coco.dtensor<bf16, replicated on @dp>, !coco.dtensor<4xbf16, replicated on @dp>,
+                              !coco.dtensor<8xbf16, replicated on @dp>, !coco.dtensor<bf16, replicated on @dp>,
+                              !coco.dtensor<4xbf16, replicated on @dp>
 }
 
 // -----

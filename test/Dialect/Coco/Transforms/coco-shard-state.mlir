@@ -116,16 +116,16 @@ coco.grid @dp(shape = [?])
 !S16 = !coco.dtensor<16xbf16, sliced<0> on @dp>
 !R16 = !coco.dtensor<16xbf16, replicated on @dp>
 
-// A bf16 state's norm: the squares are summed and all_reduced in f32, and
+// A bf16 state's norm: the squares are summed and all_reduced in f64, and
 // the total rounded to bf16 once (as the whole norm rounds its sum), not
 // once per rank and again by each of the all_reduce's adds.
 // CHECK-LABEL: func @bf16_norm_from_slices
 // CHECK-SAME: (%[[W:.*]]: !coco.dtensor<16xbf16, sliced<0> on @dp> {coco.name = "m"})
 // CHECK-NEXT: %[[SQ:.*]] = coco.mul %[[W]], %[[W]] : !coco.dtensor<16xbf16, sliced<0> on @dp>, !coco.dtensor<16xbf16, sliced<0> on @dp>
-// CHECK-NEXT: %[[WIDE:.*]] = coco.cast %[[SQ]] : !coco.dtensor<16xbf16, sliced<0> on @dp> to !coco.dtensor<16xf32, sliced<0> on @dp>
-// CHECK-NEXT: %[[PART:.*]] = coco.reduce sum %[[WIDE]] dims [0] : !coco.dtensor<16xf32, sliced<0> on @dp>
-// CHECK-NEXT: %[[TOTAL:.*]] = coco.all_reduce sum %[[PART]] : !coco.dtensor<f32, local on @dp>
-// CHECK-NEXT: %[[NARROW:.*]] = coco.cast %[[TOTAL]] : !coco.dtensor<f32, replicated on @dp> to !coco.dtensor<bf16, replicated on @dp>
+// CHECK-NEXT: %[[WIDE:.*]] = coco.cast %[[SQ]] : !coco.dtensor<16xbf16, sliced<0> on @dp> to !coco.dtensor<16xf64, sliced<0> on @dp>
+// CHECK-NEXT: %[[PART:.*]] = coco.reduce sum %[[WIDE]] dims [0] : !coco.dtensor<16xf64, sliced<0> on @dp>
+// CHECK-NEXT: %[[TOTAL:.*]] = coco.all_reduce sum %[[PART]] : !coco.dtensor<f64, local on @dp>
+// CHECK-NEXT: %[[NARROW:.*]] = coco.cast %[[TOTAL]] : !coco.dtensor<f64, replicated on @dp> to !coco.dtensor<bf16, replicated on @dp>
 // CHECK-NEXT: %[[NORM:.*]] = coco.sqrt %[[NARROW]] : !coco.dtensor<bf16, replicated on @dp>
 // CHECK: return %[[NORM]]
 func.func @bf16_norm_from_slices(%w: !R16 {coco.name = "m"}) -> !coco.dtensor<bf16, replicated on @dp> {

@@ -95,7 +95,11 @@ def CocoReorderPass : Pass<"coco-reorder", "ModuleOp"> {
     reduction over a gathered value becomes a partial reduction of the slice
     completed by an `all_reduce` (for `coco.norm`: sum of squares,
     all_reduce, sqrt; a sum of bf16/f16 data is added across the ranks in
-    f32 and rounded back once, as the whole sum is). With `axes`, only
+    f64 and rounded back once, as the whole sum is, and one that keeps
+    other dims stays after the all_gather). An op in a branch that not every
+    rank running its all_gather may take stays after it too: the collective
+    reordering makes there could wait for ranks that never arrive. With
+    `axes`, only
     gathers along exactly those axes
     move. Fails, leaving the IR unchanged, when an op consuming a gathered
     value has an operand that cannot be sliced (not replicated on the

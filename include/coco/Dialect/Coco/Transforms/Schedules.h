@@ -101,17 +101,17 @@ bool isReorderable(Operation *op);
 
 /// Moves one pointwise op or reduction `op` (consuming at least one
 /// all_gather) before the gather: it runs on slices; its result is gathered
-/// (or, for reductions over the sliced dim, all_reduced: a sum of 16-bit
-/// floats in f32, rounded back once). Returns the op whose result replaces
-/// `op`'s.
+/// (or, for reductions over the sliced dim, all_reduced: a sum of bf16/f16
+/// data to a scalar in f64, rounded back once; one that keeps other dims is
+/// not reordered). Returns the op whose result replaces `op`'s.
 FailureOr<Operation *> reorderBeforeAllGather(RewriterBase &rewriter,
                                               Operation *op);
 
 /// The norm of the tensor whose blocks along `axes` (outer to inner) `slice`
 /// holds: sqrt(all_reduce sum along `axes` of sum(slice * slice)); for
-/// floats narrower than f32, the squares are cast to f32 before the sums and
-/// the total back to the element type before the root (the whole norm's one
-/// rounding of the sum, not one per rank and per add). Used by
+/// bf16/f16 data the squares are cast to f64 before the sums and the total
+/// back to the element type before the root (the whole norm's one rounding
+/// of the sum, not one per rank and per add, nor two through f32). Used by
 /// reorder (a norm of an all_gather) and shard-state (a norm of a state
 /// argument that stays sliced).
 Value normOfSlices(RewriterBase &rewriter, Location loc, Value slice,
