@@ -66,9 +66,10 @@ static bool consumesAllGather(Operation *op, ArrayRef<int64_t> axes) {
 
 /// Whether the collective that reordering `op` makes (an all_gather of its
 /// result, an all_reduce of its partial sums) runs on every rank that runs
-/// the all_gathers it reads: when `op` is in their block. In a branch (an
-/// scf.if on the rank, a later block) it could wait for ranks that do not
-/// take it, where the all_gather it replaces ran on all of them.
+/// the all_gathers it reads, as often: when `op` is in their block. In a
+/// branch (an scf.if on the rank, a later block) it could wait for ranks
+/// that do not take it, where the all_gather it replaces ran on all of
+/// them; in a loop whose trip count may differ between ranks, likewise.
 static bool inTheGathersBlock(Operation *op) {
   return llvm::all_of(op->getOperands(), [&](Value v) {
     auto gather = v.getDefiningOp<AllGatherOp>();
@@ -477,8 +478,9 @@ LogicalResult mlir::coco::reorderToFixedPoint(RewriterBase &rewriter,
         remarkNotApplied(user, "reorder",
                          "'" + user->getName().getStringRef() +
                              "' stays after the all_gather: it is in a "
-                             "branch or block that not every rank running "
-                             "the all_gather may reach, and the collective "
+                             "region (an scf.if, a loop) or a later block "
+                             "that not every rank running the all_gather "
+                             "may run as often, and the collective "
                              "reordering makes there could wait for ranks "
                              "that never arrive");
     for (Operation *user : gather->getUsers())

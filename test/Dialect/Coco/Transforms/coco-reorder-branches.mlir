@@ -20,8 +20,8 @@ coco.grid @dp(shape = [?])
 // CHECK-NEXT: coco.norm %[[G]]
 // CHECK-NEXT: coco.exp %[[G]]
 // CHECK-NOT: coco.all_reduce
-// REMARK-DAG: coco-reorder-branches.mlir:[[@LINE+9]]:10: remark: [Missed] not-applied | Category:coco-reorder | Function=gather_outside | Remark="'coco.norm' stays after the all_gather: it is in a branch or block that not every rank running the all_gather may reach, and the collective reordering makes there could wait for ranks that never arrive"
-// REMARK-DAG: coco-reorder-branches.mlir:[[@LINE+9]]:10: remark: [Missed] not-applied | Category:coco-reorder | Function=gather_outside | Remark="'coco.exp' stays after the all_gather: it is in a branch or block
+// REMARK-DAG: coco-reorder-branches.mlir:[[@LINE+9]]:10: remark: [Missed] not-applied | Category:coco-reorder | Function=gather_outside | Remark="'coco.norm' stays after the all_gather: it is in a region (an scf.if, a loop) or a later block that not every rank running the all_gather may run as often, and the collective reordering makes there could wait for ranks that never arrive"
+// REMARK-DAG: coco-reorder-branches.mlir:[[@LINE+9]]:10: remark: [Missed] not-applied | Category:coco-reorder | Function=gather_outside | Remark="'coco.exp' stays after the all_gather: it is in a region
 func.func @gather_outside(%s: !S) -> (f32, !R) {
   %zero = arith.constant 0.0 : f32
   %c0 = arith.constant 0 : index
@@ -52,6 +52,24 @@ func.func @gather_inside(%s: !S, %c: i1) -> !R {
   } else {
     %g = coco.all_gather %s : !S
     scf.yield %g : !R
+  }
+  return %r : !R
+}
+
+// In a loop whose trip count may differ between ranks (here an argument),
+// an op reading an all_gather from outside the loop stays after it too.
+// CHECK-LABEL: func @loop_body
+// CHECK: %[[G:.*]] = coco.all_gather %arg0
+// CHECK: scf.for
+// CHECK-NEXT: coco.add %{{.*}}, %[[G]] : !coco.dtensor<16xf32, replicated on @dp>, !coco.dtensor<16xf32, replicated on @dp>
+// REMARK-DAG: coco-reorder-branches.mlir:[[@LINE+6]]:10: remark: [Missed] not-applied | Category:coco-reorder | Function=loop_body | Remark="'coco.add' stays after the all_gather: it is in a region
+func.func @loop_body(%s: !S, %n: index) -> !R {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %g = coco.all_gather %s : !S
+  %r = scf.for %i = %c0 to %n step %c1 iter_args(%acc = %g) -> !R {
+    %e = coco.add %acc, %g : !R, !R
+    scf.yield %e : !R
   }
   return %r : !R
 }
