@@ -323,13 +323,12 @@ struct CocoAutoschedulePass
           std::string name;
           double seconds;
           OwningOpRef<ModuleOp> program;
-          /// The coco.norm ops left (a norm computed from slices is gone).
-          int64_t norms;
         };
-        auto countNorms = [](ModuleOp program) {
-          int64_t count = 0;
-          program.walk([&](NormOp) { ++count; });
-          return count;
+        auto printedProgram = [](ModuleOp program) {
+          std::string text;
+          llvm::raw_string_ostream os(text);
+          program->print(os, OpPrintingFlags().assumeVerified());
+          return text;
         };
         SmallVector<Priced> priced;
         SmallVector<std::string> skipped;
@@ -346,10 +345,10 @@ struct CocoAutoschedulePass
                               (why.empty() ? "does not apply" : why) + ")");
             continue;
           }
-          int64_t norms = countNorms(*copy);
-          // +whole-norms is another program only where the split's reorder
-          // computed some norm from a slice (not where shard-state already
-          // computes every norm from the state's slices).
+          // +whole-norms is another program only where keeping the norms
+          // whole changes something: not where shard-state computes every
+          // norm from the sharded state's blocks either way. Compared as
+          // printed (exact; the trial programs are small next to pricing).
           if (candidate.wholeNorms) {
             const Priced *fromSlices = llvm::find_if(priced, [&](auto &p) {
               return p.candidate.kind == candidate.kind &&
@@ -358,10 +357,11 @@ struct CocoAutoschedulePass
                      p.candidate.inner == candidate.inner &&
                      !p.candidate.wholeNorms;
             });
-            if (fromSlices != priced.end() && fromSlices->norms == norms) {
+            if (fromSlices != priced.end() &&
+                printedProgram(*copy) == printedProgram(*fromSlices->program)) {
               skipped.push_back(name + " (the same program as " +
                                 fromSlices->name +
-                                ": no norm is computed from a slice there)");
+                                ": its norms come from blocks either way)");
               continue;
             }
           }
@@ -370,7 +370,7 @@ struct CocoAutoschedulePass
             skipped.push_back(name + " (cannot be priced: " + why + ")");
             continue;
           }
-          priced.push_back({candidate, name, *seconds, std::move(copy), norms});
+          priced.push_back({candidate, name, *seconds, std::move(copy)});
         }
         // AR-C always applies and prices (the program as it is did).
         assert(!priced.empty() && "AR-C is always a candidate");

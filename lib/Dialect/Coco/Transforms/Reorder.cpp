@@ -66,14 +66,15 @@ static bool consumesAllGather(Operation *op, ArrayRef<int64_t> axes) {
 
 /// Whether the collective that reordering `op` makes (an all_gather of its
 /// result, an all_reduce of its partial sums) runs on every rank that runs
-/// the all_gathers it reads, as often: when `op` is in their block. In a
-/// branch (an scf.if on the rank, a later block) it could wait for ranks
-/// that do not take it, where the all_gather it replaces ran on all of
-/// them; in a loop whose trip count may differ between ranks, likewise.
+/// an all_gather it reads, as often: when `op` is in the block of one of
+/// them (they all run along the same axes, checkReorder). In a branch (an
+/// scf.if on the rank, a later block) it could wait for ranks that do not
+/// take it, where the all_gather it replaces ran on all of them; in a loop
+/// whose trip count may differ between ranks, likewise.
 static bool inTheGathersBlock(Operation *op) {
-  return llvm::all_of(op->getOperands(), [&](Value v) {
+  return llvm::any_of(op->getOperands(), [&](Value v) {
     auto gather = v.getDefiningOp<AllGatherOp>();
-    return !gather || gather->getBlock() == op->getBlock();
+    return gather && gather->getBlock() == op->getBlock();
   });
 }
 
@@ -459,13 +460,15 @@ LogicalResult mlir::coco::reorderToFixedPoint(RewriterBase &rewriter,
     });
   // What stays gathered, and why: the ops that need the whole tensor, or
   // that run where not every rank may.
+  llvm::SmallPtrSet<Operation *, 8> remarked; // one remark per op
   root->walk([&](AllGatherOp gather) {
     if (!runsAlong(gather, axes))
       return;
     llvm::SetVector<Operation *> users(gather->getUsers().begin(),
                                        gather->getUsers().end());
     for (Operation *user : users)
-      if (wouldRoundPartialSums(user) && inTheGathersBlock(user))
+      if (wouldRoundPartialSums(user) && inTheGathersBlock(user) &&
+          remarked.insert(user).second)
         remarkNotApplied(user, "reorder",
                          "this sum of 16-bit floats over the gathered "
                          "dimension stays after the all_gather: its partial "
@@ -474,7 +477,8 @@ LogicalResult mlir::coco::reorderToFixedPoint(RewriterBase &rewriter,
                          "other dimensions) would write four times its "
                          "bytes");
     for (Operation *user : users)
-      if (isReorderable(user) && !inTheGathersBlock(user))
+      if (isReorderable(user) && !inTheGathersBlock(user) &&
+          remarked.insert(user).second)
         remarkNotApplied(user, "reorder",
                          "'" + user->getName().getStringRef() +
                              "' stays after the all_gather: it is in a "
@@ -483,7 +487,7 @@ LogicalResult mlir::coco::reorderToFixedPoint(RewriterBase &rewriter,
                              "may run as often, and the collective "
                              "reordering makes there could wait for ranks "
                              "that never arrive");
-    for (Operation *user : gather->getUsers())
+    for (Operation *user : users)
       if (!isReorderable(user)) {
         remarkNotApplied(gather, "reorder",
                          "this all_gather stays: '" +

@@ -155,9 +155,9 @@ LogicalResult mlir::coco::shardState(RewriterBase &rewriter,
         remarkApplied(norm, "shard-state",
                       "the norm of argument " + argName(function, argIndex) +
                           " is computed from the blocks where every rank "
-                          "runs, before the branch that holds it: an "
-                          "all_reduce inside it could wait for ranks that "
-                          "do not take it");
+                          "runs, before the region (a branch, a loop) or "
+                          "block that holds it: an all_reduce there could "
+                          "wait for ranks that do not run it as often");
       rewriter.setInsertionPoint(at ? at : norm.getOperation());
       rewriter.replaceOp(norm,
                          normOfSlices(rewriter, norm.getLoc(), arg, gained));

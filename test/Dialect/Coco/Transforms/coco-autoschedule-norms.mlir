@@ -9,12 +9,12 @@
 // RUN: coco-opt %s --split-input-file "--coco-autoschedule=profile=%S/Inputs/memory-bound.json state=m" --remarks-filter=coco-autoschedule -o /dev/null 2>&1 | FileCheck %s
 // RUN: coco-opt %s --split-input-file "--coco-autoschedule=profile=%S/Inputs/memory-bound.json state=m" | FileCheck %s --check-prefix=IR
 //
-// With w sharded too (state=w,m), shard-state computes ||w|| from w's
-// slices whatever reorder does: each +whole-norms variant of a shard-state
-// candidate is the same program, left out with that reason, not priced
-// twice under two names.
+// With w sharded too (state=w,m), ||w|| comes from w's blocks either way
+// (reorder's slice of w becomes the sharded argument): each +whole-norms
+// variant of a shard-state candidate is the same program, left out with
+// that reason, not priced twice under two names.
 // RUN: coco-opt %s --split-input-file "--coco-autoschedule=profile=%S/Inputs/memory-bound.json state=w,m" --remarks-filter=coco-autoschedule -o /dev/null 2>&1 | FileCheck %s --check-prefix=SHARDW
-// SHARDW: Function=lamb | Remark="chose RS-C-AG+shard-state(w,m): {{.*}}(ranking: RS-C-AG+shard-state(w,m) {{[0-9.]+}} ms, RS-C-AG {{[0-9.]+}} ms, fuse(RS-C-AG)+shard-state(w,m) {{[0-9.]+}} ms, fuse(RS-C-AG) {{[0-9.]+}} ms, RS-C-AG+whole-norms {{[0-9.]+}} ms, fuse(RS-C-AG)+whole-norms {{[0-9.]+}} ms, AR-C {{[0-9.]+}} ms); left out: RS-C-AG+shard-state(w,m)+whole-norms (the same program as RS-C-AG+shard-state(w,m): no norm is computed from a slice there); fuse(RS-C-AG)+shard-state(w,m)+whole-norms (the same program as fuse(RS-C-AG)+shard-state(w,m): no norm is computed from a slice there)"
+// SHARDW: Function=lamb | Remark="chose RS-C-AG+shard-state(w,m): {{.*}}(ranking: RS-C-AG+shard-state(w,m) {{[0-9.]+}} ms, RS-C-AG {{[0-9.]+}} ms, fuse(RS-C-AG)+shard-state(w,m) {{[0-9.]+}} ms, fuse(RS-C-AG) {{[0-9.]+}} ms, RS-C-AG+whole-norms {{[0-9.]+}} ms, fuse(RS-C-AG)+whole-norms {{[0-9.]+}} ms, AR-C {{[0-9.]+}} ms); left out: RS-C-AG+shard-state(w,m)+whole-norms (the same program as RS-C-AG+shard-state(w,m): its norms come from blocks either way); fuse(RS-C-AG)+shard-state(w,m)+whole-norms (the same program as fuse(RS-C-AG)+shard-state(w,m): its norms come from blocks either way)"
 
 coco.grid @dp(shape = [2])
 

@@ -73,3 +73,22 @@ func.func @loop_body(%s: !S, %n: index) -> !R {
   }
   return %r : !R
 }
+
+// Two all_gathers along the same axes, one before the branch and one in
+// it: the op moves, its new all_gather runs where the branch's one ran.
+// CHECK-LABEL: func @two_gathers
+// CHECK: scf.if
+// CHECK-NEXT: %[[E:.*]] = coco.add %arg0, %arg1 : !coco.dtensor<16xf32, sliced<0> on @dp>, !coco.dtensor<16xf32, sliced<0> on @dp>
+// CHECK-NEXT: %[[G:.*]] = coco.all_gather %[[E]]
+// CHECK-NEXT: scf.yield %[[G]]
+func.func @two_gathers(%a: !S, %b: !S, %c: i1) -> !R {
+  %ga = coco.all_gather %a : !S
+  %r = scf.if %c -> !R {
+    %gb = coco.all_gather %b : !S
+    %e = coco.add %ga, %gb : !R, !R
+    scf.yield %e : !R
+  } else {
+    scf.yield %ga : !R
+  }
+  return %r : !R
+}
