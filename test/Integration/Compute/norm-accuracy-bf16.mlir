@@ -35,8 +35,19 @@
 // RUN: %mpirun 1 %t.ties-whole.exe --in %t.ties | FileCheck %s --check-prefix=TIES
 // RUN: %mpirun 1 %t.ties-sliced.exe --in %t.ties | FileCheck %s --check-prefix=TIES
 // RUN: %mpirun 2 %t.ties-sliced.exe --in %t.ties | FileCheck %s --check-prefix=TIES
+// RUN: %mpirun 3 %t.ties-sliced.exe --in %t.ties | FileCheck %s --check-prefix=TIES
 // TIES: n: bf16 replicated, rank 0 holds bf16: [1.42188] sum 1.421875
 // TIES: t: bf16 replicated, rank 0 holds bf16: [2.01562] sum 2.015625
+//
+// The sliced builds really sum in f64 across the ranks (the numbers above
+// would also come out of a norm left whole): both sums of each function.
+// RUN: coco-opt %s --coco-reorder | FileCheck %s --check-prefix=IR
+// IR-LABEL: func.func @f(
+// IR-COUNT-2: coco.all_reduce sum %{{.*}} : !coco.dtensor<f64, local on @g>
+// IR-NOT: coco.norm
+// IR-LABEL: func.func @ties(
+// IR-COUNT-2: coco.all_reduce sum %{{.*}} : !coco.dtensor<f64, local on @g>
+// IR-NOT: coco.norm
 
 coco.grid @g(shape = [?])
 

@@ -6,13 +6,19 @@
 // m = 16 elements of 0.5: ||m|| = 2; rank 0 scales its block of m by it,
 // the others by 0.
 //
-// RUN: rm -rf %t.in && mkdir -p %t.in
+// Every rank's block is checked (numpy's array_split blocks: 8/8 on 2
+// ranks, 6/5/5 on 3): rank 0's all 1, the others' all 0.
+//
+// RUN: rm -rf %t.in %t.out2 %t.out3 && mkdir -p %t.in %t.out2 %t.out3
 // RUN: %coco_python -c "import numpy as np; np.full(16, 0.5, np.float32).tofile('%t.in/m.bin')"
 // RUN: coco-compile %s --pre-pass=--coco-shard-state=args=m -o %t.exe
-// RUN: env COCO_TIMEOUT_S=20 %mpirun 2 %t.exe --in %t.in | FileCheck %s --check-prefix=TWO
-// RUN: env COCO_TIMEOUT_S=20 %mpirun 3 %t.exe --in %t.in | FileCheck %s --check-prefix=THREE
-// TWO: m: 16xf32 sliced<0>, rank 0 holds 8xf32: [1, 1, 1, 1, ...] sum 8
-// THREE: m: 16xf32 sliced<0>, rank 0 holds 6xf32: [1, 1, 1, 1, ...] sum 6
+// RUN: env COCO_TIMEOUT_S=20 %mpirun 2 %t.exe --in %t.in --out %t.out2 | FileCheck %s --check-prefix=PRINTED2
+// RUN: env COCO_TIMEOUT_S=20 %mpirun 3 %t.exe --in %t.in --out %t.out3 | FileCheck %s --check-prefix=PRINTED3
+// PRINTED2: m: 16xf32 sliced<0>, rank 0 holds 8xf32: [1, 1, 1, 1, ...] sum 8
+// PRINTED3: m: 16xf32 sliced<0>, rank 0 holds 6xf32: [1, 1, 1, 1, ...] sum 6
+// RUN: %coco_python -c "import sys, numpy as np; d, R = sys.argv[1], int(sys.argv[2]); got = [np.fromfile(f'{d}/m.rank{r}.bin', np.float32) for r in range(R)]; want = [np.full(len(x), 1.0 if r == 0 else 0.0, np.float32) for r, x in enumerate(np.array_split(np.zeros(16), R))]; assert all(np.array_equal(g, w) for g, w in zip(got, want)), got; print('every block matches on', R, 'ranks')" %t.out2 2 | FileCheck %s
+// RUN: %coco_python -c "import sys, numpy as np; d, R = sys.argv[1], int(sys.argv[2]); got = [np.fromfile(f'{d}/m.rank{r}.bin', np.float32) for r in range(R)]; want = [np.full(len(x), 1.0 if r == 0 else 0.0, np.float32) for r, x in enumerate(np.array_split(np.zeros(16), R))]; assert all(np.array_equal(g, w) for g, w in zip(got, want)), got; print('every block matches on', R, 'ranks')" %t.out3 3 | FileCheck %s
+// CHECK: every block matches on {{[23]}} ranks
 
 coco.grid @dp(shape = [?])
 !S = !coco.dtensor<16xf32, sliced<0> on @dp>
