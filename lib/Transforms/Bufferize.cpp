@@ -66,6 +66,12 @@ struct CocoBufferizePass
       return getMemRefTypeWithFullyDynamicLayout(type, memorySpace);
     };
     options.opFilter.allowOperation([](Operation *) { return true; });
+    // A loop that carries a tensor and yields a new one (a branch that
+    // computes it, as a pipeline stage's receiver does) yields a new
+    // buffer; the ownership-based deallocation that follows frees it.
+    // Without this, such loops fail with upstream's "Yield operand #0 is
+    // not equivalent to the corresponding iter bbArg".
+    options.allowReturnAllocsFromLoops = true;
 
     ModuleOp module = getOperation();
     BufferizationState state;

@@ -10,6 +10,8 @@
 #include "coco/Dialect/Coco/Transforms/Passes.h"
 #include "coco/Dialect/Coco/Transforms/Schedules.h"
 
+#include "mlir/Dialect/SCF/IR/SCF.h"
+
 namespace mlir::coco {
 #define GEN_PASS_DEF_COCOPIPELINESENDPASS
 #include "coco/Dialect/Coco/Transforms/Passes.h.inc"
@@ -94,6 +96,42 @@ static FailureOr<SliceSpec> sliceSpecOf(SendOp send, int64_t dim,
   return SliceSpec{dim, axes};
 }
 
+/// Whether the all_gather that reassembles the slices at `recv` would wait
+/// only for ranks that get there: the recv usually sits in a stage's
+/// branch, which is safe when the branch depends on other axes alone.
+static LogicalResult checkGatherCanRunAt(RecvOp recv, FlatSymbolRefAttr grid,
+                                         ArrayRef<int64_t> axes) {
+  Operation *parting = whereRanksAlongMayPart(recv, grid, axes);
+  if (!parting)
+    return success();
+  InFlightDiagnostic diag =
+      recv.emitOpError()
+      << "cannot receive slices here: the coco.all_gather along "
+      << describeAxes(axes)
+      << " that would reassemble them waits for every rank of its group, "
+         "and those ranks may not all get here";
+  Diagnostic &note = diag.attachNote(parting->getLoc());
+  std::string ranks = "ranks that differ only along " + describeAxes(axes);
+  auto inLaterBlock = [&] {
+    for (Region &region : parting->getRegions())
+      if (Operation *ancestor = region.findAncestorOpInRegion(*recv))
+        return ancestor->getBlock() != &region.front();
+    return false;
+  };
+  if (inLaterBlock())
+    note << "the recv is behind a branch: in a later block of this "
+         << parting->getName() << "'s region";
+  else if (isa<scf::IfOp>(parting))
+    note << "this scf.if's condition is not known to be the same on " << ranks
+         << "; compute it from constants and coco.axis_rank on other axes";
+  else if (isa<scf::ForOp>(parting))
+    note << "this scf.for's bounds are not known to be the same on " << ranks;
+  else
+    note << "how often ranks run the regions of this " << parting->getName()
+         << " is not followed";
+  return diag;
+}
+
 LogicalResult mlir::coco::checkPipelineSend(SendOp send, int64_t dim,
                                             SymbolTableCollection &symbols) {
   DTensorType type = send.getInput().getType();
@@ -105,6 +143,9 @@ LogicalResult mlir::coco::checkPipelineSend(SendOp send, int64_t dim,
     return send.emitOpError()
            << "cannot send slices: no coco.recv of " << type << " along axis "
            << send.getPeerAxis() << " in this module would receive them";
+  for (RecvOp recv : channel.recvs)
+    if (failed(checkGatherCanRunAt(recv, type.getGrid(), own->axes)))
+      return failure();
   for (SendOp other : channel.sends) {
     FailureOr<SliceSpec> spec = sliceSpecOf(other, dim, symbols);
     if (failed(spec))

@@ -3,8 +3,6 @@
 #include "coco/Dialect/Coco/Transforms/Passes.h"
 #include "coco/Dialect/Coco/Transforms/Schedules.h"
 
-#include "mlir/Interfaces/FunctionInterfaces.h"
-
 namespace mlir::coco {
 #define GEN_PASS_DEF_COCOSPLITPASS
 #include "coco/Dialect/Coco/Transforms/Passes.h.inc"
@@ -26,16 +24,6 @@ bool mlir::coco::runsAlong(Operation *collective, ArrayRef<int64_t> axes) {
   llvm::sort(own);
   llvm::sort(wanted);
   return own == wanted;
-}
-
-Operation *mlir::coco::whereEveryRankRuns(Operation *op) {
-  auto function = op->getParentOfType<FunctionOpInterface>();
-  if (!function || function.getFunctionBody().empty())
-    return nullptr;
-  Block &entry = function.getFunctionBody().front();
-  if (Operation *inEntry = entry.findAncestorOpInBlock(*op))
-    return inEntry;
-  return entry.empty() ? nullptr : &entry.back();
 }
 
 LogicalResult mlir::coco::checkSplitAllReduce(AllReduceOp op, int64_t dim,

@@ -230,9 +230,11 @@ coco.grid @pp(shape = [2, 2])
 // CHECK-NEXT: %[[E:.*]] = coco.exp %[[IN]] : !coco.dtensor<4x8xf32, sliced<1> on @pp[1]>
 // CHECK-NEXT: coco.all_gather %[[E]]
 // CHECK-NOT: coco.all_reduce
-func.func @pipeline(%p: !P, %first: i1) -> !R {
+func.func @pipeline(%p: !P) -> !R {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
+  %stage = coco.axis_rank @pp[0]
+  %first = arith.cmpi eq, %stage, %c0 : index
   %0 = scf.if %first -> !R {
     %y = coco.all_reduce sum %p : !P
     coco.send %y to %c1 along 0 : !R
@@ -282,6 +284,37 @@ coco.grid @pp(shape = [2, 2])
 func.func @local_value(%x: !L, %peer: index) {
   // expected-error @+1 {{cannot send slices: the sent value is not the result of a coco.all_reduce or coco.all_gather}}
   coco.send %x to %peer along 0 : !L
+  return
+}
+
+module attributes {transform.with_named_sequence} {
+  transform.named_sequence @__transform_main(%root: !transform.any_op {transform.readonly}) {
+    %s = transform.structured.match ops{["coco.send"]} in %root : (!transform.any_op) -> !transform.any_op
+    %s2 = transform.coco.pipeline_send %s : (!transform.any_op) -> !transform.any_op
+    transform.yield
+  }
+}
+
+// -----
+
+// The receiver's all_gather would sit in a branch on the rank along its own
+// axis: refused before any change (atomic-failure.mlir shows the IR after
+// such a failure).
+coco.grid @pp(shape = [2, 2])
+!L = !coco.dtensor<4xf32, local on @pp[1]>
+!R = !coco.dtensor<4xf32, replicated on @pp[1]>
+func.func @branch_on_gather_axis(%x: !L) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %y = coco.all_reduce sum %x : !L
+  coco.send %y to %c1 along 0 : !R
+  %tp = coco.axis_rank @pp[1]
+  %first = arith.cmpi eq, %tp, %c0 : index
+  // expected-note @+1 {{this scf.if's condition is not known to be the same on ranks that differ only along [1]}}
+  scf.if %first {
+    // expected-error @+1 {{cannot receive slices here: the coco.all_gather along [1] that would reassemble them waits for every rank of its group}}
+    %r = coco.recv from %c0 along 0 : !R
+  }
   return
 }
 

@@ -12,8 +12,9 @@ coco.grid @pp(shape = [2, 4])
 !R = !coco.dtensor<8x16xf32, replicated on @pp[1]>
 
 // CHECK-LABEL: func @stage
-// CHECK-SAME: (%[[PART:.*]]: !coco.dtensor<8x16xf32, local on @pp[1]>, %[[RES:.*]]: !coco.dtensor<8x16xf32, replicated on @pp>, %[[FIRST:.*]]: i1)
-// CHECK: scf.if %[[FIRST]]
+// CHECK-SAME: (%[[PART:.*]]: !coco.dtensor<8x16xf32, local on @pp[1]>, %[[RES:.*]]: !coco.dtensor<8x16xf32, replicated on @pp>)
+// CHECK: %[[FIRST:.*]] = arith.cmpi eq
+// CHECK-NEXT: scf.if %[[FIRST]]
 // CHECK-NEXT: %[[RS:.*]] = coco.reduce_scatter sum %[[PART]] dim 0 : !coco.dtensor<8x16xf32, local on @pp[1]>
 // CHECK-NEXT: coco.send %[[RS]] to %{{.*}} along 0 : !coco.dtensor<8x16xf32, sliced<0> on @pp[1]>
 // CHECK-NEXT: scf.yield %[[RES]]
@@ -31,9 +32,11 @@ coco.grid @pp(shape = [2, 4])
 // REORDER-NEXT: %[[Z:.*]] = coco.add %[[IN]], %[[RS]] : !coco.dtensor<8x16xf32, sliced<0> on @pp[1]>
 // REORDER-NEXT: %[[AG:.*]] = coco.all_gather %[[Z]]
 // REORDER-NEXT: scf.yield %[[AG]]
-func.func @stage(%partial: !P, %residual: !R, %first: i1) -> !R {
+func.func @stage(%partial: !P, %residual: !R) -> !R {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
+  %stage = coco.axis_rank @pp[0]
+  %first = arith.cmpi eq, %stage, %c0 : index
   %0 = scf.if %first -> !R {
     %y = coco.all_reduce sum %partial : !P
     coco.send %y to %c1 along 0 : !R
@@ -155,4 +158,188 @@ func.func @dims_disagree(%p: !P, %s: !coco.dtensor<4x4xf32, sliced<1> on @pp[1]>
   coco.send %g to %peer along 0 : !R
   %x = coco.recv from %peer along 0 : !R
   return %x : !R
+}
+
+// -----
+
+// The receiver's all_gather runs where its recv was, usually in a stage's
+// branch: every rank of the gather's group (here, the ranks along axis 1)
+// must get there. Conditions and loop bounds built from constants,
+// coco.axis_size and coco.axis_rank on other axes, through pure ops and
+// loop counters, are the same on all of them.
+coco.grid @pp(shape = [4, 2])
+!P = !coco.dtensor<4xf32, local on @pp[1]>
+!R = !coco.dtensor<4xf32, replicated on @pp[1]>
+// A relay: in step s, stage s sends its sum to stage s + 1.
+// CHECK-LABEL: func @stage_in_loop
+// CHECK: scf.for
+// CHECK: scf.if
+// CHECK: coco.reduce_scatter
+// CHECK: } else {
+// CHECK-NEXT: scf.if
+// CHECK-NEXT: %[[IN:.*]] = coco.recv from %{{.*}} along 0 : !coco.dtensor<4xf32, sliced<0> on @pp[1]>
+// CHECK-NEXT: coco.all_gather %[[IN]]
+func.func @stage_in_loop(%p: !P, %r: !R) -> !R {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %stages = coco.axis_size @pp[0]
+  %last = arith.subi %stages, %c1 : index
+  %stage = coco.axis_rank @pp[0]
+  %out = scf.for %step = %c0 to %last step %c1 iter_args(%acc = %r) -> !R {
+    %next = arith.addi %step, %c1 : index
+    %sender = arith.cmpi eq, %stage, %step : index
+    %receiver = arith.cmpi eq, %stage, %next : index
+    %res = scf.if %sender -> !R {
+      %y = coco.all_reduce sum %p : !P
+      coco.send %y to %next along 0 : !R
+      scf.yield %acc : !R
+    } else {
+      %in = scf.if %receiver -> !R {
+        %x = coco.recv from %step along 0 : !R
+        scf.yield %x : !R
+      } else {
+        scf.yield %acc : !R
+      }
+      scf.yield %in : !R
+    }
+    scf.yield %res : !R
+  }
+  return %out : !R
+}
+
+// -----
+
+coco.grid @pp(shape = [2, 2])
+!P = !coco.dtensor<4xf32, local on @pp[1]>
+!R = !coco.dtensor<4xf32, replicated on @pp[1]>
+// A branch on the rank along the gather's own axis: the gather would wait
+// for the rank that took the other branch.
+func.func @branch_on_gather_axis(%p: !P, %r: !R) -> !R {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %tp = coco.axis_rank @pp[1]
+  %first = arith.cmpi eq, %tp, %c0 : index
+  // expected-note @+1 {{this scf.if's condition is not known to be the same on ranks that differ only along [1]; compute it from constants and coco.axis_rank on other axes}}
+  %0 = scf.if %first -> !R {
+    %y = coco.all_reduce sum %p : !P
+    coco.send %y to %c1 along 0 : !R
+    scf.yield %r : !R
+  } else {
+    // expected-error @+1 {{'coco.recv' op cannot receive slices here: the coco.all_gather along [1] that would reassemble them waits for every rank of its group, and those ranks may not all get here}}
+    %x = coco.recv from %c0 along 0 : !R
+    scf.yield %x : !R
+  }
+  return %0 : !R
+}
+
+// -----
+
+coco.grid @pp(shape = [2, 2])
+!P = !coco.dtensor<4xf32, local on @pp[1]>
+!R = !coco.dtensor<4xf32, replicated on @pp[1]>
+// A condition passed in: nothing says it is the same on the ranks along
+// axis 1.
+func.func @branch_on_argument(%p: !P, %r: !R, %first: i1) -> !R {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  // expected-note @+1 {{this scf.if's condition is not known}}
+  %0 = scf.if %first -> !R {
+    %y = coco.all_reduce sum %p : !P
+    coco.send %y to %c1 along 0 : !R
+    scf.yield %r : !R
+  } else {
+    // expected-error @+1 {{cannot receive slices here}}
+    %x = coco.recv from %c0 along 0 : !R
+    scf.yield %x : !R
+  }
+  return %0 : !R
+}
+
+// -----
+
+coco.grid @pp(shape = [2, 2])
+!P = !coco.dtensor<4xf32, local on @pp[1]>
+!R = !coco.dtensor<4xf32, replicated on @pp[1]>
+// A loop whose trip count is an argument.
+func.func @loop_on_argument(%p: !P, %r: !R, %n: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %y = coco.all_reduce sum %p : !P
+  coco.send %y to %c1 along 0 : !R
+  // expected-note @+1 {{this scf.for's bounds are not known to be the same on ranks that differ only along [1]}}
+  scf.for %i = %c0 to %n step %c1 {
+    // expected-error @+1 {{cannot receive slices here}}
+    %x = coco.recv from %c0 along 0 : !R
+  }
+  return
+}
+
+// -----
+
+coco.grid @pp(shape = [2, 2])
+coco.grid @other(shape = [2, 2])
+!R = !coco.dtensor<4xf32, replicated on @pp[1]>
+// The rank along axis 0 of another grid says nothing about this one's.
+func.func @rank_of_other_grid(%s: !coco.dtensor<4xf32, sliced<0> on @pp[1]>, %r: !R) -> !R {
+  %c1 = arith.constant 1 : index
+  %g = coco.all_gather %s : !coco.dtensor<4xf32, sliced<0> on @pp[1]>
+  coco.send %g to %c1 along 0 : !R
+  %c0 = arith.constant 0 : index
+  %stage = coco.axis_rank @other[0]
+  %first = arith.cmpi eq, %stage, %c0 : index
+  // expected-note @+1 {{this scf.if's condition is not known}}
+  %0 = scf.if %first -> !R {
+    scf.yield %r : !R
+  } else {
+    // expected-error @+1 {{cannot receive slices here}}
+    %x = coco.recv from %c0 along 0 : !R
+    scf.yield %x : !R
+  }
+  return %0 : !R
+}
+
+// -----
+
+coco.grid @pp(shape = [2, 2])
+!P = !coco.dtensor<4xf32, local on @pp[1]>
+!R = !coco.dtensor<4xf32, replicated on @pp[1]>
+// A later block.
+// expected-note @+1 {{the recv is behind a branch: in a later block of this func.func's region}}
+func.func @later_block(%p: !P, %first: i1) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %y = coco.all_reduce sum %p : !P
+  coco.send %y to %c1 along 0 : !R
+  cf.cond_br %first, ^recv, ^done
+^recv:
+  // expected-error @+1 {{cannot receive slices here}}
+  %x = coco.recv from %c0 along 0 : !R
+  cf.br ^done
+^done:
+  return
+}
+
+// -----
+
+coco.grid @pp(shape = [2, 2])
+!P = !coco.dtensor<4xf32, local on @pp[1]>
+!R = !coco.dtensor<4xf32, replicated on @pp[1]>
+// A while loop: how often each rank runs its body is not followed.
+func.func @while_loop(%p: !P) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %y = coco.all_reduce sum %p : !P
+  coco.send %y to %c1 along 0 : !R
+  // expected-note @+1 {{how often ranks run the regions of this scf.while is not followed}}
+  %n = scf.while (%i = %c0) : (index) -> index {
+    %more = arith.cmpi ult, %i, %c1 : index
+    scf.condition(%more) %i : index
+  } do {
+  ^bb0(%j: index):
+    // expected-error @+1 {{cannot receive slices here}}
+    %x = coco.recv from %c0 along 0 : !R
+    %k = arith.addi %j, %c1 : index
+    scf.yield %k : index
+  }
+  return
 }

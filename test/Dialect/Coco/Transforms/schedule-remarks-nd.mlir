@@ -11,9 +11,11 @@ coco.grid @pp(shape = [2, 4])
 !R = !coco.dtensor<8x16xf32, replicated on @pp[1]>
 !D = !coco.dtensor<8x16xf32, local on @pp[0]>
 
-func.func @stage(%partial: !P, %residual: !R, %first: i1, %grad: !D) -> !R {
+func.func @stage(%partial: !P, %residual: !R, %grad: !D) -> !R {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
+  %stage = coco.axis_rank @pp[0]
+  %first = arith.cmpi eq, %stage, %c0 : index
   // SPLIT-DAG: schedule-remarks-nd.mlir:[[@LINE+1]]:8: remark: [Missed] not-applied | Category:coco-split | Function=stage | Remark="it runs along [0], not [1]"
   %s = coco.all_reduce sum %grad : !D
   %0 = scf.if %first -> !R {

@@ -63,6 +63,25 @@ bool runsAlong(Operation *collective, ArrayRef<int64_t> axes);
 /// Null outside a function.
 Operation *whereEveryRankRuns(Operation *op);
 
+/// Whether `value` is the same on every rank of a group along `axes` of
+/// `grid` (ranks that differ only in their coordinates on `axes`): built
+/// from constants, coco.axis_size, coco.axis_rank on other axes of `grid`
+/// and the counters of loops that start and step by such values, through
+/// ops outside the coco dialect that have no memory effects and no regions.
+/// False where it cannot tell.
+bool isSameOnRanksAlong(Value value, FlatSymbolRefAttr grid,
+                        ArrayRef<int64_t> axes);
+
+/// The op around `op` whose control may differ between the ranks of a
+/// group along `axes` of `grid`: an scf.if whose condition, or an scf.for
+/// whose bounds, isSameOnRanksAlong cannot prove the same; another op with
+/// regions (a while loop: not followed); the region's parent when `op` is
+/// in a later block. Null when every rank of such a group that calls the
+/// function runs `op` equally often, so a collective along `axes` may be
+/// added at `op`.
+Operation *whereRanksAlongMayPart(Operation *op, FlatSymbolRefAttr grid,
+                                  ArrayRef<int64_t> axes);
+
 /// Preconditions of the split rewrites (diagnostics on failure).
 LogicalResult checkSplitAllReduce(AllReduceOp op, int64_t dim,
                                   SymbolTableCollection &symbols);
