@@ -3,7 +3,7 @@
 // options coco's pipelines gave it; only the way the arguments' marks go
 // differs, so the output must be upstream's, byte for byte.
 // RUN: coco-opt %s --coco-bufferize --split-input-file -o %t.coco
-// RUN: coco-opt %s --one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" --split-input-file -o %t.upstream
+// RUN: coco-opt %s --one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map allow-return-allocs-from-loops" --split-input-file -o %t.upstream
 // RUN: diff %t.coco %t.upstream
 
 // The analysis reads the marks (coco-localize sets them): %w is written in
@@ -60,3 +60,36 @@ func.func @caller(%b: tensor<4xf32> {bufferization.writable = false}, %s: f32) -
   return %r : f32
 }
 
+
+// -----
+
+// A loop that carries a tensor and yields a new one, computed in a branch
+// (a pipeline stage's receiver in a relay): the loop yields a new buffer.
+// CHECK-LABEL: func.func @loop_yields_new(
+// CHECK-SAME: %[[R:[^:]*]]: memref<4xf32>
+// CHECK: scf.for {{.*}} iter_args(%[[ACC:.*]] = %[[R]]) -> (memref<4xf32>)
+// CHECK: scf.if
+// CHECK: %[[NEW:.*]] = memref.alloc() {alignment = 64 : i64} : memref<4xf32>
+// CHECK: linalg.generic {{.*}} ins(%[[ACC]] : memref<4xf32>) outs(%[[NEW]] : memref<4xf32>)
+// CHECK: scf.yield %[[NEW]]
+// CHECK: } else {
+// CHECK-NEXT: scf.yield %[[ACC]]
+func.func @loop_yields_new(%r: tensor<4xf32>, %n: index, %b: i1) -> tensor<4xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %out = scf.for %i = %c0 to %n step %c1 iter_args(%acc = %r) -> tensor<4xf32> {
+    %next = scf.if %b -> tensor<4xf32> {
+      %e = tensor.empty() : tensor<4xf32>
+      %d = linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> (d0)>], iterator_types = ["parallel"]} ins(%acc : tensor<4xf32>) outs(%e : tensor<4xf32>) {
+      ^bb0(%a: f32, %o: f32):
+        %x = arith.addf %a, %a : f32
+        linalg.yield %x : f32
+      } -> tensor<4xf32>
+      scf.yield %d : tensor<4xf32>
+    } else {
+      scf.yield %acc : tensor<4xf32>
+    }
+    scf.yield %next : tensor<4xf32>
+  }
+  return %out : tensor<4xf32>
+}
