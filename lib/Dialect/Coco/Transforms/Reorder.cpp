@@ -65,17 +65,30 @@ static bool consumesAllGather(Operation *op, ArrayRef<int64_t> axes) {
 }
 
 /// Whether the collective that reordering `op` makes (an all_gather of its
-/// result, an all_reduce of its partial sums) runs on every rank that runs
-/// an all_gather it reads, as often: when `op` is in the block of one of
-/// them (they all run along the same axes, checkReorder). In a branch (an
-/// scf.if on the rank, a later block) it could wait for ranks that do not
-/// take it, where the all_gather it replaces ran on all of them; in a loop
-/// whose trip count may differ between ranks, likewise.
-static bool inTheGathersBlock(Operation *op) {
+/// result, an all_reduce of its partial sums) runs on every rank of its
+/// group, as often. It does when `op` is in the block of an all_gather it
+/// reads (they all run along the same axes, checkReorder), or when every
+/// branch condition and loop bound around `op` is provably the same on
+/// those ranks (a pipeline stage's branch, on the rank along another axis).
+/// Otherwise, in a branch (an scf.if on the rank, a later block) it could
+/// wait for ranks that do not take it, where the all_gather it replaces
+/// ran on all of them; in a loop whose trip count may differ between
+/// ranks, likewise.
+static bool everyRankOfItsGroupRuns(Operation *op) {
   return llvm::any_of(op->getOperands(), [&](Value v) {
     auto gather = v.getDefiningOp<AllGatherOp>();
-    return gather && gather->getBlock() == op->getBlock();
+    return gather &&
+           (gather->getBlock() == op->getBlock() ||
+            !whereRanksAlongMayPart(op, gather.getInput().getType().getGrid(),
+                                    gather.getCommAxes()));
   });
+}
+
+/// Whether reordering may move `op` before an all_gather (along `axes`) it
+/// reads now; remarkWhatStaysGathered says why not for the others.
+static bool canMoveBeforeItsGather(Operation *op, ArrayRef<int64_t> axes) {
+  return isReorderable(op) && consumesAllGather(op, axes) &&
+         everyRankOfItsGroupRuns(op) && !wouldRoundPartialSums(op);
 }
 
 namespace {
@@ -406,6 +419,47 @@ static void computeNormFromSlice(RewriterBase &rewriter, NormOp norm,
   rewriter.replaceOp(norm, fromSlices);
 }
 
+/// What stays gathered (along `axes`), and why: the ops that need the whole
+/// tensor, or that run where not every rank may.
+static void remarkWhatStaysGathered(Operation *root, ArrayRef<int64_t> axes) {
+  llvm::SmallPtrSet<Operation *, 8> remarked; // one remark per op
+  root->walk([&](AllGatherOp gather) {
+    if (!runsAlong(gather, axes))
+      return;
+    llvm::SetVector<Operation *> users(gather->getUsers().begin(),
+                                       gather->getUsers().end());
+    for (Operation *user : users)
+      if (wouldRoundPartialSums(user) && everyRankOfItsGroupRuns(user) &&
+          remarked.insert(user).second)
+        remarkNotApplied(user, "reorder",
+                         "this sum of 16-bit floats over the gathered "
+                         "dimension stays after the all_gather: its partial "
+                         "sums are exact across ranks only in f64, and "
+                         "widening its input (a loop of its own, keeping "
+                         "other dimensions) would write four times its "
+                         "bytes");
+    for (Operation *user : users)
+      if (isReorderable(user) && !everyRankOfItsGroupRuns(user) &&
+          remarked.insert(user).second)
+        remarkNotApplied(user, "reorder",
+                         "'" + user->getName().getStringRef() +
+                             "' stays after the all_gather: it is in a "
+                             "region (an scf.if, a loop) or a later block "
+                             "that not every rank running the all_gather "
+                             "may run as often, and the collective "
+                             "reordering makes there could wait for ranks "
+                             "that never arrive");
+    for (Operation *user : users)
+      if (!isReorderable(user)) {
+        remarkNotApplied(gather, "reorder",
+                         "this all_gather stays: '" +
+                             user->getName().getStringRef() +
+                             "' uses the whole tensor");
+        return;
+      }
+  });
+}
+
 LogicalResult mlir::coco::reorderToFixedPoint(RewriterBase &rewriter,
                                               Operation *root,
                                               ArrayRef<int64_t> axes,
@@ -419,8 +473,7 @@ LogicalResult mlir::coco::reorderToFixedPoint(RewriterBase &rewriter,
       if (candidate || hoistable || norm)
         return;
       std::string whyNot;
-      if (isReorderable(op) && consumesAllGather(op, axes) &&
-          inTheGathersBlock(op) && !wouldRoundPartialSums(op))
+      if (canMoveBeforeItsGather(op, axes))
         candidate = op;
       else if ((hoistable = sliceToHoist(op, axes)))
         hoistSliceOp = cast<SliceOp>(op);
@@ -458,44 +511,7 @@ LogicalResult mlir::coco::reorderToFixedPoint(RewriterBase &rewriter,
       (void)sliceToComputeNormFrom(norm, axes, whyNot);
       remarkNotApplied(norm, "reorder", whyNot);
     });
-  // What stays gathered, and why: the ops that need the whole tensor, or
-  // that run where not every rank may.
-  llvm::SmallPtrSet<Operation *, 8> remarked; // one remark per op
-  root->walk([&](AllGatherOp gather) {
-    if (!runsAlong(gather, axes))
-      return;
-    llvm::SetVector<Operation *> users(gather->getUsers().begin(),
-                                       gather->getUsers().end());
-    for (Operation *user : users)
-      if (wouldRoundPartialSums(user) && inTheGathersBlock(user) &&
-          remarked.insert(user).second)
-        remarkNotApplied(user, "reorder",
-                         "this sum of 16-bit floats over the gathered "
-                         "dimension stays after the all_gather: its partial "
-                         "sums are exact across ranks only in f64, and "
-                         "widening its input (a loop of its own, keeping "
-                         "other dimensions) would write four times its "
-                         "bytes");
-    for (Operation *user : users)
-      if (isReorderable(user) && !inTheGathersBlock(user) &&
-          remarked.insert(user).second)
-        remarkNotApplied(user, "reorder",
-                         "'" + user->getName().getStringRef() +
-                             "' stays after the all_gather: it is in a "
-                             "region (an scf.if, a loop) or a later block "
-                             "that not every rank running the all_gather "
-                             "may run as often, and the collective "
-                             "reordering makes there could wait for ranks "
-                             "that never arrive");
-    for (Operation *user : users)
-      if (!isReorderable(user)) {
-        remarkNotApplied(gather, "reorder",
-                         "this all_gather stays: '" +
-                             user->getName().getStringRef() +
-                             "' uses the whole tensor");
-        return;
-      }
-  });
+  remarkWhatStaysGathered(root, axes);
   return success();
 }
 
@@ -513,7 +529,7 @@ struct CocoReorderPass
              .walk([&](Operation *op) {
                auto norm = dyn_cast<NormOp>(op);
                std::string whyNot;
-               return (isReorderable(op) && consumesAllGather(op, axes)) ||
+               return canMoveBeforeItsGather(op, axes) ||
                               sliceToHoist(op, axes) ||
                               (normsFromSlices && norm &&
                                sliceToComputeNormFrom(norm, axes, whyNot))
@@ -522,9 +538,12 @@ struct CocoReorderPass
              })
              .wasInterrupted()) {
       emitWarning(module.getLoc())
-          << "coco-reorder: no pointwise op or reduction "
-             "reads an all_gather along exactly "
-          << describeAxes(axes) << "; nothing changed";
+          << "coco-reorder: no pointwise op or reduction that reads an "
+             "all_gather along exactly "
+          << describeAxes(axes)
+          << " can move before it; nothing changed (each op that reads "
+             "one is reported with its reason)";
+      remarkWhatStaysGathered(module, axes);
       return;
     }
     // Work on a copy: if some op cannot be reordered, the module stays as

@@ -3,11 +3,15 @@
 // Where that op sits in a branch (an scf.if on the rank, a later block) and
 // the all_gather it reads before it, every rank ran the all_gather but only
 // some would reach the new collective, and would wait there for the others.
-// Such an op stays after the all_gather, with a remark; in the all_gather's
-// own block (both inside one branch, as in a pipeline stage) it moves.
+// Such an op stays after the all_gather, with a remark. It moves in the
+// all_gather's own block (both inside one branch), and where every branch
+// condition and loop bound around it is provably the same on the ranks of
+// the all_gather's group (a pipeline stage's branch, on the rank along
+// another axis; a loop with constant bounds).
 //
-// RUN: coco-opt %s --coco-reorder | FileCheck %s
-// RUN: coco-opt %s --coco-reorder --remarks-filter=coco-reorder -o /dev/null 2>&1 | FileCheck %s --check-prefix=REMARK
+// RUN: coco-opt %s --split-input-file --coco-reorder | FileCheck %s
+// RUN: coco-opt %s --split-input-file --coco-reorder --remarks-filter=coco-reorder -o /dev/null 2>&1 | FileCheck %s --check-prefix=REMARK
+// RUN: coco-opt %s --split-input-file --coco-reorder=axes=1 --remarks-filter=coco-reorder -o /dev/null 2>&1 | FileCheck %s --check-prefix=AXIS1
 
 coco.grid @dp(shape = [?])
 !R = !coco.dtensor<16xf32, replicated on @dp>
@@ -89,6 +93,95 @@ func.func @two_gathers(%a: !S, %b: !S, %c: i1) -> !R {
     scf.yield %e : !R
   } else {
     scf.yield %ga : !R
+  }
+  return %r : !R
+}
+
+// A later block: only the ranks that branch there would reach the new
+// collective.
+// CHECK-LABEL: func @later_block
+// CHECK: %[[G:.*]] = coco.all_gather %arg0
+// CHECK: ^bb1:
+// CHECK-NEXT: coco.exp %[[G]] : !coco.dtensor<16xf32, replicated on @dp>
+// REMARK-DAG: coco-reorder-branches.mlir:[[@LINE+5]]:8: remark: [Missed] not-applied | Category:coco-reorder | Function=later_block | Remark="'coco.exp' stays after the all_gather: it is in a region
+func.func @later_block(%s: !S, %c: i1) -> !R {
+  %g = coco.all_gather %s : !S
+  cf.cond_br %c, ^bb1, ^bb2
+^bb1:
+  %e = coco.exp %g : !R
+  return %e : !R
+^bb2:
+  return %g : !R
+}
+
+// -----
+
+// Pipeline stages on axis 0, the all_gather along axis 1 before the stage
+// branches: every rank of a gather's group (one stage) takes the same
+// branch, so the ops move into it; so does the op in a loop with constant
+// bounds, counted by a loop counter.
+coco.grid @pp(shape = [2, ?])
+!R = !coco.dtensor<16xf32, replicated on @pp[1]>
+!S = !coco.dtensor<16xf32, sliced<0> on @pp[1]>
+!N = !coco.dtensor<f32, replicated on @pp[1]>
+
+// CHECK-LABEL: func @stage_branch
+// CHECK: scf.if
+// CHECK-NEXT: %[[E:.*]] = coco.exp %arg0 : !coco.dtensor<16xf32, sliced<0> on @pp[1]>
+// CHECK-NEXT: %[[G:.*]] = coco.all_gather %[[E]]
+// CHECK-NEXT: scf.yield %[[G]]
+// CHECK: } else {
+// CHECK: scf.for
+// CHECK-NEXT: coco.slice
+// CHECK-NEXT: %[[A:.*]] = coco.add {{.*}} : !coco.dtensor<16xf32, sliced<0> on @pp[1]>
+// CHECK-NEXT: coco.all_gather %[[A]]
+// REMARK-DAG: coco-reorder-branches.mlir:[[@LINE+10]]:10: remark: [Passed] applied | Category:coco-reorder | Function=stage_branch | Remark="coco.exp now runs on the slices
+// REMARK-DAG: coco-reorder-branches.mlir:[[@LINE+13]]:12: remark: [Passed] applied | Category:coco-reorder | Function=stage_branch | Remark="coco.add now runs on the slices
+func.func @stage_branch(%s: !S) -> !R {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c3 = arith.constant 3 : index
+  %g = coco.all_gather %s : !S
+  %stage = coco.axis_rank @pp[0]
+  %first = arith.cmpi eq, %stage, %c0 : index
+  %r = scf.if %first -> !R {
+    %e = coco.exp %g : !R
+    scf.yield %e : !R
+  } else {
+    %l = scf.for %i = %c0 to %c3 step %c1 iter_args(%acc = %g) -> !R {
+      %a = coco.add %acc, %g : !R, !R
+      scf.yield %a : !R
+    }
+    scf.yield %l : !R
+  }
+  return %r : !R
+}
+
+// -----
+
+// On the rank along the gather's own axis the branch is refused; along
+// axes=1 it is the only op that reads an all_gather, so the pass warns
+// that nothing changed and reports the op's reason.
+coco.grid @pp(shape = [2, ?])
+!R = !coco.dtensor<16xf32, replicated on @pp[1]>
+!S = !coco.dtensor<16xf32, sliced<0> on @pp[1]>
+// CHECK-LABEL: func @branch_on_gather_axis
+// CHECK: %[[G:.*]] = coco.all_gather %arg0
+// CHECK: scf.if
+// CHECK-NEXT: coco.exp %[[G]] : !coco.dtensor<16xf32, replicated on @pp>
+// Two warnings: the first module (a grid of one axis) and this one.
+// AXIS1-COUNT-2: warning: coco-reorder: no pointwise op or reduction that reads an all_gather along exactly [1] can move before it; nothing changed (each op that reads one is reported with its reason)
+// AXIS1: coco-reorder-branches.mlir:[[@LINE+7]]:10: remark: [Missed] not-applied | Category:coco-reorder | Function=branch_on_gather_axis | Remark="'coco.exp' stays after the all_gather: it is in a region
+func.func @branch_on_gather_axis(%s: !S) -> !R {
+  %c0 = arith.constant 0 : index
+  %g = coco.all_gather %s : !S
+  %tp = coco.axis_rank @pp[1]
+  %first = arith.cmpi eq, %tp, %c0 : index
+  %r = scf.if %first -> !R {
+    %e = coco.exp %g : !R
+    scf.yield %e : !R
+  } else {
+    scf.yield %g : !R
   }
   return %r : !R
 }

@@ -161,7 +161,7 @@ coco.grid @g(shape = [2, 3])
 // CHECK-NOT: coco.norm
 // AXIS0-LABEL: func @second_axis
 // AXIS0: coco.norm %arg0
-// AXIS1: warning: coco-reorder: no pointwise op or reduction reads an all_gather along exactly [1]
+// AXIS1: warning: coco-reorder: no pointwise op or reduction that reads an all_gather along exactly [1] can move before it
 // AXIS1-NOT: remark
 // AXIS1: remark: [Passed] applied | Category:coco-reorder | Function=second_axis | Remark="coco.norm of the replicated tensor now sums the squares of this rank's slice along [1]
 func.func @second_axis(%w: !Rep2, %g: !Sl2) -> (!Sl2, !N2) {

@@ -36,4 +36,4 @@ func.func @two_axes(%a: !coco.dtensor<8xf32, sliced<0> on @g[0]>,
 // SPLIT-NONE: warning: coco-split: no all_reduce runs along exactly [1]; nothing changed
 // SEND-NONE: warning: coco-pipeline-send: no coco.send sends the result of a collective along exactly [1]; nothing changed
 // SPLIT-NONE-NOT: see current operation
-// NOMATCH: warning: coco-reorder: no pointwise op or reduction reads an all_gather along exactly [0, 1]; nothing changed
+// NOMATCH: warning: coco-reorder: no pointwise op or reduction that reads an all_gather along exactly [0, 1] can move before it; nothing changed (each op that reads one is reported with its reason)
