@@ -113,6 +113,65 @@ func.func @norm_in_a_branch(%w: !R {coco.name = "m"}) -> f32 {
 // -----
 
 coco.grid @dp(shape = [?])
+!S = !coco.dtensor<16xf32, sliced<0> on @dp>
+!R = !coco.dtensor<16xf32, replicated on @dp>
+
+// In a loop whose trip count is an argument (it may differ between ranks)
+// the norm goes before the loop; in a later block, before the entry
+// block's branch.
+// CHECK-LABEL: func @norm_in_a_loop
+// CHECK-SAME: (%[[W:.*]]: !coco.dtensor<16xf32, sliced<0> on @dp> {coco.name = "m"}, %[[N:.*]]: index)
+// CHECK: %[[SQ:.*]] = coco.mul %[[W]], %[[W]]
+// CHECK-NEXT: %[[PART:.*]] = coco.reduce sum %[[SQ]] dims [0]
+// CHECK-NEXT: %[[TOTAL:.*]] = coco.all_reduce sum %[[PART]]
+// CHECK-NEXT: %[[NORM:.*]] = coco.sqrt %[[TOTAL]]
+// CHECK-NEXT: scf.for {{.*}} to %[[N]]
+// CHECK-NOT: coco.all_reduce
+// CHECK: coco.extract %[[NORM]]
+// CHECK: scf.yield
+func.func @norm_in_a_loop(%w: !R {coco.name = "m"}, %n: index) -> f32 {
+  %zero = arith.constant 0.0 : f32
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %r = scf.for %i = %c0 to %n step %c1 iter_args(%acc = %zero) -> f32 {
+    %nm = coco.norm %w : !R
+    %x = coco.extract %nm : !coco.dtensor<f32, replicated on @dp> -> f32
+    %y = arith.addf %acc, %x : f32
+    scf.yield %y : f32
+  }
+  %ws = coco.slice %w dim 0 : !R
+  %wn = coco.mul %ws, %r : !S, f32
+  %gathered = coco.all_gather %wn : !S
+  coco.update %w, %gathered : !R
+  return %r : f32
+}
+
+// CHECK-LABEL: func @norm_in_a_later_block
+// CHECK-SAME: (%[[W:.*]]: !coco.dtensor<16xf32, sliced<0> on @dp> {coco.name = "m"}, %[[C:.*]]: i1)
+// CHECK: coco.all_reduce sum
+// CHECK-NEXT: %[[NORM:.*]] = coco.sqrt
+// CHECK-NEXT: cf.cond_br %[[C]]
+// CHECK: ^bb1:
+// CHECK-NOT: coco.all_reduce
+// CHECK: coco.extract %[[NORM]]
+func.func @norm_in_a_later_block(%w: !R {coco.name = "m"}, %c: i1) -> f32 {
+  %zero = arith.constant 0.0 : f32
+  %ws = coco.slice %w dim 0 : !R
+  %wn = coco.mul %ws, %zero : !S, f32
+  %gathered = coco.all_gather %wn : !S
+  coco.update %w, %gathered : !R
+  cf.cond_br %c, ^bb1, ^bb2
+^bb1:
+  %nm = coco.norm %w : !R
+  %x = coco.extract %nm : !coco.dtensor<f32, replicated on @dp> -> f32
+  return %x : f32
+^bb2:
+  return %zero : f32
+}
+
+// -----
+
+coco.grid @dp(shape = [?])
 !S16 = !coco.dtensor<16xbf16, sliced<0> on @dp>
 !R16 = !coco.dtensor<16xbf16, replicated on @dp>
 
