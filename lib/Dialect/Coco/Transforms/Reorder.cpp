@@ -15,6 +15,7 @@
 
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Interfaces/FunctionInterfaces.h"
+#include "mlir/Interfaces/LoopLikeInterface.h"
 
 namespace mlir::coco {
 #define GEN_PASS_DEF_COCOREORDERPASS
@@ -64,24 +65,57 @@ static bool consumesAllGather(Operation *op, ArrayRef<int64_t> axes) {
   });
 }
 
-/// Whether the collective that reordering `op` makes (an all_gather of its
-/// result, an all_reduce of its partial sums) runs on every rank of its
-/// group, as often. It does when `op` is in the block of an all_gather it
-/// reads (they all run along the same axes, checkReorder), or when every
-/// branch condition and loop bound around `op` is provably the same on
-/// those ranks (a pipeline stage's branch, on the rank along another axis).
-/// Otherwise, in a branch (an scf.if on the rank, a later block) it could
-/// wait for ranks that do not take it, where the all_gather it replaces
-/// ran on all of them; in a loop whose trip count may differ between
-/// ranks, likewise.
+/// Why the collective that reordering `op` would make (an all_gather of
+/// its result, an all_reduce of its partial sums) must not be made at
+/// `op`'s place, for the all_gather `gather` it reads; empty when it may.
+/// In `gather`'s block it runs on the ranks that ran `gather`, as often.
+/// Below that block:
+/// - in a loop, it would run once per iteration where `gather` ran once;
+/// - in a branch (an scf.if on the rank, a later block) it could wait for
+///   ranks that do not take it, where `gather` ran on all of them, unless
+///   every condition around `op` is provably the same on the ranks of the
+///   group (a pipeline stage's branch, on the rank along another axis).
+static std::string whyNotAt(Operation *op, AllGatherOp gather) {
+  if (gather->getBlock() == op->getBlock())
+    return "";
+  if (Operation *inGathersBlock =
+          gather->getBlock()->findAncestorOpInBlock(*op))
+    for (Operation *parent = op->getParentOp(); parent;
+         parent = parent->getParentOp()) {
+      if (isa<LoopLikeOpInterface>(parent))
+        return "it is in a loop that the all_gather runs outside of: the "
+               "collective reordering makes there would run once per "
+               "iteration";
+      if (parent == inGathersBlock)
+        break;
+    }
+  if (whereRanksAlongMayPart(op, gather.getInput().getType().getGrid(),
+                             gather.getCommAxes()))
+    return "it is in a region (an scf.if, a loop) or a later block that "
+           "not every rank running the all_gather may run as often, and the "
+           "collective reordering makes there could wait for ranks that "
+           "never arrive";
+  return "";
+}
+
+/// Why `op` stays after the all_gathers it reads (whyNotAt for the first),
+/// or empty when one of them lets it move (checkReorder: they all run along
+/// the same axes).
+static std::string whyItStaysAfterItsGathers(Operation *op) {
+  std::string first;
+  for (Value operand : op->getOperands())
+    if (auto gather = operand.getDefiningOp<AllGatherOp>()) {
+      std::string why = whyNotAt(op, gather);
+      if (why.empty())
+        return why;
+      if (first.empty())
+        first = why;
+    }
+  return first;
+}
+
 static bool everyRankOfItsGroupRuns(Operation *op) {
-  return llvm::any_of(op->getOperands(), [&](Value v) {
-    auto gather = v.getDefiningOp<AllGatherOp>();
-    return gather &&
-           (gather->getBlock() == op->getBlock() ||
-            !whereRanksAlongMayPart(op, gather.getInput().getType().getGrid(),
-                                    gather.getCommAxes()));
-  });
+  return whyItStaysAfterItsGathers(op).empty();
 }
 
 /// Whether reordering may move `op` before an all_gather (along `axes`) it
@@ -365,9 +399,9 @@ static void hoistSlice(RewriterBase &rewriter, Operation *producer,
 /// The slice along `axes` (any when empty) of what `norm` reads that the
 /// norm can be computed from, preferring one before the norm; or null, with
 /// the reason in `whyNot` (empty when the function reads no such slice).
-/// Conditions: the norm is in the function's body, which every rank runs
-/// (in a branch that only some ranks take, the all_reduce would wait for
-/// ranks that never come). 16-bit data is fine: normOfSlices sums and
+/// Conditions: every rank of the slice's group runs the norm as often (in a
+/// branch that only some of them take, the all_reduce would wait for ranks
+/// that never come). 16-bit data is fine: normOfSlices sums and
 /// all_reduces its squares in f64 and rounds once, as the whole norm does.
 static SliceOp sliceToComputeNormFrom(NormOp norm, ArrayRef<int64_t> axes,
                                       std::string &whyNot) {
@@ -385,12 +419,16 @@ static SliceOp sliceToComputeNormFrom(NormOp norm, ArrayRef<int64_t> axes,
              (axes.empty() ? std::string() : " along " + describeAxes(axes));
     return {};
   }
-  // The function's entry block: every rank runs it (a later block may be
-  // behind a branch on the rank).
-  if (whereEveryRankRuns(norm) != norm.getOperation()) {
-    whyNot = "coco.norm stays whole: it is not in the function's entry "
-             "block, which every rank runs, so the all_reduce of its slices "
-             "could wait for ranks that never arrive";
+  // Where every rank of the slice's group runs it as often: the function's
+  // entry block, or a region whose conditions and bounds are the same on
+  // those ranks (a pipeline stage's branch on the rank along another axis).
+  if (whereRanksAlongMayPart(norm, slice.getInput().getType().getGrid(),
+                             slice.getCommAxes())) {
+    whyNot = "coco.norm stays whole: it is in a region (an scf.if, a loop) "
+             "or a later block that not every rank of its slice's group " +
+             describeAxes(slice.getCommAxes()) +
+             " may run as often, so the all_reduce of its slices could wait "
+             "for ranks that never arrive";
     return {};
   }
   whyNot.clear();
@@ -439,16 +477,11 @@ static void remarkWhatStaysGathered(Operation *root, ArrayRef<int64_t> axes) {
                          "other dimensions) would write four times its "
                          "bytes");
     for (Operation *user : users)
-      if (isReorderable(user) && !everyRankOfItsGroupRuns(user) &&
-          remarked.insert(user).second)
+      if (std::string why = whyItStaysAfterItsGathers(user);
+          isReorderable(user) && !why.empty() && remarked.insert(user).second)
         remarkNotApplied(user, "reorder",
                          "'" + user->getName().getStringRef() +
-                             "' stays after the all_gather: it is in a "
-                             "region (an scf.if, a loop) or a later block "
-                             "that not every rank running the all_gather "
-                             "may run as often, and the collective "
-                             "reordering makes there could wait for ranks "
-                             "that never arrive");
+                             "' stays after the all_gather: " + why);
     for (Operation *user : users)
       if (!isReorderable(user)) {
         remarkNotApplied(gather, "reorder",

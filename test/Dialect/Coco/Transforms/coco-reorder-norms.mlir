@@ -87,7 +87,7 @@ func.func @hoists_producer(%r: !Rep, %g: !Sl) -> (!Sl, !N) {
 // CHECK-LABEL: func @in_a_branch
 // CHECK: scf.if
 // CHECK: coco.norm %arg0
-// REMARK: coco-reorder-norms.mlir:[[@LINE+5]]:10: remark: [Missed] not-applied | Category:coco-reorder | Function=in_a_branch | Remark="coco.norm stays whole: it is not in the function's entry block, which every rank runs, so the all_reduce of its slices could wait for ranks that never arrive"
+// REMARK: coco-reorder-norms.mlir:[[@LINE+5]]:10: remark: [Missed] not-applied | Category:coco-reorder | Function=in_a_branch | Remark="coco.norm stays whole: it is in a region (an scf.if, a loop) or a later block that not every rank of its slice's group [0] may run as often, so the all_reduce of its slices could wait for ranks that never arrive"
 func.func @in_a_branch(%w: !Rep, %g: !Sl, %c: i1) -> (!Sl, !N) {
   %s = coco.slice %w dim 0 : !Rep
   %u = coco.mul %s, %g : !Sl, !Sl
@@ -106,7 +106,7 @@ func.func @in_a_branch(%w: !Rep, %g: !Sl, %c: i1) -> (!Sl, !N) {
 // CHECK-LABEL: func @later_block
 // CHECK: ^bb1:
 // CHECK-NEXT: coco.norm %arg0
-// REMARK: coco-reorder-norms.mlir:[[@LINE+6]]:8: remark: [Missed] not-applied | Category:coco-reorder | Function=later_block | Remark="coco.norm stays whole: it is not in the function's entry block
+// REMARK: coco-reorder-norms.mlir:[[@LINE+6]]:8: remark: [Missed] not-applied | Category:coco-reorder | Function=later_block | Remark="coco.norm stays whole: it is in a region (an scf.if, a loop) or a later block
 // REMARK-NOT: Function=later_block
 func.func @later_block(%w: !Rep, %g: !Sl, %l: !coco.dtensor<10xf32, local on @dp>, %c: i1) -> !Sl {
   %s = coco.slice %w dim 0 : !Rep
@@ -145,6 +145,64 @@ func.func @bf16(%w: !coco.dtensor<10xbf16, replicated on @dp>, %g: !coco.dtensor
 
 // -----
 
+// In a pipeline stage's branch (on the rank along axis 0), a norm whose
+// slice runs along axis 1 is computed from it: every rank of the slice's
+// group takes the branch together. On the rank along axis 1 it stays whole.
+coco.grid @pp(shape = [2, 2])
+!RepP = !coco.dtensor<12xf32, replicated on @pp>
+!SlP = !coco.dtensor<12xf32, sliced<0> on @pp[1]>
+!NP = !coco.dtensor<f32, replicated on @pp>
+
+// CHECK-LABEL: func @stage_branch
+// CHECK: scf.if
+// CHECK-NEXT: %[[SL:.*]] = coco.slice %arg0 dim 0 along [1]
+// CHECK-NEXT: %[[SQ:.*]] = coco.mul %[[SL]], %[[SL]] : !coco.dtensor<12xf32, sliced<0> on @pp[1]>
+// CHECK-NEXT: %[[P:.*]] = coco.reduce sum %[[SQ]] dims [0]
+// CHECK-NEXT: coco.all_reduce sum %[[P]] : !coco.dtensor<f32, local on @pp[1]>
+// CHECK-NOT: coco.norm
+// CHECK-LABEL: func @branch_on_slice_axis
+// CHECK: scf.if
+// CHECK-NEXT: coco.norm %arg0
+// REMARK: coco-reorder-norms.mlir:[[@LINE+29]]:10: remark: [Missed] not-applied | Category:coco-reorder | Function=branch_on_slice_axis | Remark="coco.norm stays whole: it is in a region (an scf.if, a loop) or a later block that not every rank of its slice's group [1] may run as often
+// With axes=1: the first module (a grid of one axis) has nothing along it.
+// AXIS1: warning: coco-reorder: no pointwise op or reduction that reads an all_gather along exactly [1] can move before it
+// AXIS1-NOT: remark
+// AXIS1: remark: [Passed] applied | Category:coco-reorder | Function=stage_branch
+// AXIS1: remark: [Missed] not-applied | Category:coco-reorder | Function=branch_on_slice_axis
+func.func @stage_branch(%w: !RepP, %g: !SlP) -> (!SlP, !NP) {
+  %c0 = arith.constant 0 : index
+  %s = coco.slice %w dim 0 along [1] : !RepP
+  %u = coco.mul %s, %g : !SlP, !SlP
+  %stage = coco.axis_rank @pp[0]
+  %first = arith.cmpi eq, %stage, %c0 : index
+  %n = scf.if %first -> !NP {
+    %x = coco.norm %w : !RepP
+    scf.yield %x : !NP
+  } else {
+    %z = coco.constant 0.0 : !NP
+    scf.yield %z : !NP
+  }
+  return %u, %n : !SlP, !NP
+}
+
+func.func @branch_on_slice_axis(%w: !RepP, %g: !SlP) -> (!SlP, !NP) {
+  %c0 = arith.constant 0 : index
+  %s = coco.slice %w dim 0 along [1] : !RepP
+  %u = coco.mul %s, %g : !SlP, !SlP
+  %tp = coco.axis_rank @pp[1]
+  %first = arith.cmpi eq, %tp, %c0 : index
+  %n = scf.if %first -> !NP {
+    %x = coco.norm %w : !RepP
+    scf.yield %x : !NP
+  } else {
+    %z = coco.constant 0.0 : !NP
+    scf.yield %z : !NP
+  }
+  return %u, %n : !SlP, !NP
+}
+
+// -----
+
 // On a 2-D grid, the slice's axes are the all_reduce's; with `axes`, only
 // slices along exactly those axes count.
 coco.grid @g(shape = [2, 3])
@@ -161,8 +219,6 @@ coco.grid @g(shape = [2, 3])
 // CHECK-NOT: coco.norm
 // AXIS0-LABEL: func @second_axis
 // AXIS0: coco.norm %arg0
-// AXIS1: warning: coco-reorder: no pointwise op or reduction that reads an all_gather along exactly [1] can move before it
-// AXIS1-NOT: remark
 // AXIS1: remark: [Passed] applied | Category:coco-reorder | Function=second_axis | Remark="coco.norm of the replicated tensor now sums the squares of this rank's slice along [1]
 func.func @second_axis(%w: !Rep2, %g: !Sl2) -> (!Sl2, !N2) {
   %s = coco.slice %w dim 0 along [1] : !Rep2
