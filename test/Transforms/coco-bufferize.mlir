@@ -5,6 +5,7 @@
 // RUN: coco-opt %s --coco-bufferize --split-input-file -o %t.coco
 // RUN: coco-opt %s --one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map allow-return-allocs-from-loops" --split-input-file -o %t.upstream
 // RUN: diff %t.coco %t.upstream
+// RUN: coco-opt %s --coco-bufferize --ownership-based-buffer-deallocation --coco-free-after-last-use --coco-canonicalize --coco-lower-deallocations --split-input-file | FileCheck %s --check-prefix=DEALLOC
 
 // The analysis reads the marks (coco-localize sets them): %w is written in
 // place, a write into %g goes to a copy, and %m, unmarked, is writable (the
@@ -74,6 +75,37 @@ func.func @caller(%b: tensor<4xf32> {bufferization.writable = false}, %s: f32) -
 // CHECK: scf.yield %[[NEW]]
 // CHECK: } else {
 // CHECK-NEXT: scf.yield %[[ACC]]
+// The deallocation pipeline of coco-lower-to-cpu frees each iteration's
+// buffer in the next iteration (when the loop owns it and did not yield it
+// again), and after the loop the returned buffer is the loop's own or a copy
+// (so the caller owns it), the loop's freed when it is not returned.
+// DEALLOC-LABEL: func.func @loop_yields_new(
+// DEALLOC: %[[FALSE:.*]] = arith.constant false
+// DEALLOC: %[[LOOP:.*]]:2 = scf.for {{.*}} iter_args(%[[ACC:.*]] = %arg0, %[[OWNED:.*]] = %[[FALSE]]) -> (memref<4xf32>, i1) {
+// DEALLOC: %[[NEXT:.*]] = scf.if %arg2 -> (memref<4xf32>) {
+// DEALLOC-NEXT: %[[NEW:.*]] = memref.alloc()
+// DEALLOC: scf.yield %[[NEW]]
+// DEALLOC: %[[OLD:.*]], %{{.*}}, %{{.*}}, %{{.*}} = memref.extract_strided_metadata %[[ACC]]
+// DEALLOC-NEXT: %[[OLDP:.*]] = memref.extract_aligned_pointer_as_index %[[OLD]]
+// DEALLOC-NEXT: %[[NEXTP:.*]] = memref.extract_aligned_pointer_as_index %[[NEXT]]
+// DEALLOC-NEXT: %[[OTHER:.*]] = arith.cmpi ne, %[[OLDP]], %[[NEXTP]]
+// DEALLOC-NEXT: %[[FREE:.*]] = arith.andi %[[OTHER]], %[[OWNED]]
+// DEALLOC-NEXT: scf.if %[[FREE]] {
+// DEALLOC-NEXT: memref.dealloc %[[OLD]]
+// DEALLOC: %[[SAME:.*]] = arith.cmpi eq, %[[OLDP]], %[[NEXTP]]
+// DEALLOC-NEXT: %[[KEPT:.*]] = arith.andi %[[SAME]], %[[OWNED]]
+// DEALLOC-NEXT: %[[NOWOWNED:.*]] = arith.ori %[[KEPT]], %arg2
+// DEALLOC-NEXT: scf.yield %[[NEXT]], %[[NOWOWNED]]
+// DEALLOC: %[[RET:.*]] = scf.if %[[LOOP]]#1 -> (memref<4xf32>) {
+// DEALLOC-NEXT: scf.yield %[[LOOP]]#0
+// DEALLOC-NEXT: } else {
+// DEALLOC-NEXT: %[[COPY:.*]] = memref.alloc()
+// DEALLOC-NEXT: memref.copy %[[LOOP]]#0, %[[COPY]]
+// DEALLOC: %[[LAST:.*]], %{{.*}}, %{{.*}}, %{{.*}} = memref.extract_strided_metadata %[[LOOP]]#0
+// DEALLOC: arith.andi %{{.*}}, %[[LOOP]]#1
+// DEALLOC-NEXT: scf.if
+// DEALLOC-NEXT: memref.dealloc %[[LAST]]
+// DEALLOC: return %[[RET]]
 func.func @loop_yields_new(%r: tensor<4xf32>, %n: index, %b: i1) -> tensor<4xf32> {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index

@@ -11,6 +11,7 @@
 #include "coco/Dialect/Coco/Transforms/Schedules.h"
 
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Interfaces/CallInterfaces.h"
 
 namespace mlir::coco {
 #define GEN_PASS_DEF_COCOPIPELINESENDPASS
@@ -118,7 +119,15 @@ static LogicalResult checkGatherCanRunAt(RecvOp recv, FlatSymbolRefAttr grid,
         return ancestor->getBlock() != &region.front();
     return false;
   };
-  if (inLaterBlock())
+  if (!parting->isAncestor(recv))
+    note << "the recv's function is "
+         << (isa<CallOpInterface>(parting) ? "called" : "referenced")
+         << " here, and not every rank that differs only along "
+         << describeAxes(axes)
+         << " may get here as often (this is in an scf.if, a loop or a "
+            "later block they may not all run, or a recursive call, or not "
+            "a call)";
+  else if (inLaterBlock())
     note << "the recv is behind a branch: in a later block of this "
          << parting->getName() << "'s region";
   else if (isa<scf::IfOp>(parting))

@@ -90,7 +90,7 @@ static std::string whyNotAt(Operation *op, AllGatherOp gather) {
         break;
     }
   if (whereRanksAlongMayPart(op, gather.getInput().getType().getGrid(),
-                             gather.getCommAxes()))
+                             gather.getCommAxes(), gather))
     return "it is in a region (an scf.if, a loop) or a later block that "
            "not every rank running the all_gather may run as often, and the "
            "collective reordering makes there could wait for ranks that "
@@ -424,8 +424,9 @@ static SliceOp sliceToComputeNormFrom(NormOp norm, ArrayRef<int64_t> axes,
   // those ranks (a pipeline stage's branch on the rank along another axis).
   if (whereRanksAlongMayPart(norm, slice.getInput().getType().getGrid(),
                              slice.getCommAxes())) {
-    whyNot = "coco.norm stays whole: it is in a region (an scf.if, a loop) "
-             "or a later block that not every rank of its slice's group " +
+    whyNot = "coco.norm stays whole: it (or a call of its function) is in "
+             "a region (an scf.if, a loop) or a later block that not every "
+             "rank of its slice's group " +
              describeAxes(slice.getCommAxes()) +
              " may run as often, so the all_reduce of its slices could wait "
              "for ranks that never arrive";

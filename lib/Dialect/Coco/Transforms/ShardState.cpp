@@ -48,6 +48,31 @@ FailureOr<DTensorType> mlir::coco::checkShardState(func::FuncOp function,
            << "cannot shard argument " << argName(function, argIndex)
            << ": it is replicated on no grid axis ("
            << type.describePlacements() << ")";
+  // The argument's type changes: a call in the module would pass the whole
+  // state. (The host program, which calls the entry points, follows the
+  // new signature.) Norms it hoists to the entry block then also run on
+  // every rank (whereEveryRankRuns).
+  Operation *root = function;
+  while (Operation *parent = root->getParentOp())
+    root = parent;
+  std::optional<SymbolTable::UseRange> uses =
+      SymbolTable::getSymbolUses(function, root);
+  if (!uses)
+    return function.emitOpError()
+           << "cannot shard argument " << argName(function, argIndex)
+           << ": cannot tell whether the module calls this function (an "
+              "unknown op may hold symbols)";
+  if (!uses->empty()) {
+    InFlightDiagnostic diag =
+        function.emitOpError()
+        << "cannot shard argument " << argName(function, argIndex)
+        << ": the module calls this function, and sharding changes its "
+           "signature; shard the state where it enters the program (the "
+           "caller's argument)";
+    diag.attachNote(uses->begin()->getUser()->getLoc())
+        << "the function is used here";
+    return diag;
+  }
   // The sliced type every use agrees on.
   std::optional<DTensorType> sliced;
   auto agree = [&](Operation *user, DTensorType use) -> LogicalResult {

@@ -11,7 +11,9 @@
 
 #include "coco/Dialect/Coco/Transforms/Schedules.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Interfaces/CallInterfaces.h"
 #include "mlir/Interfaces/FunctionInterfaces.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
@@ -28,57 +30,120 @@ Operation *mlir::coco::whereEveryRankRuns(Operation *op) {
   return entry.empty() ? nullptr : &entry.back();
 }
 
-bool mlir::coco::isSameOnRanksAlong(Value value, FlatSymbolRefAttr grid,
-                                    ArrayRef<int64_t> axes) {
-  if (auto counter = dyn_cast<BlockArgument>(value)) {
-    // The counter of an scf.for is lb + i * step on every rank in iteration
-    // i; its other block arguments (loop-carried values) are not followed.
-    auto loop = dyn_cast<scf::ForOp>(counter.getOwner()->getParentOp());
-    return loop && counter == loop.getInductionVar() &&
-           isSameOnRanksAlong(loop.getLowerBound(), grid, axes) &&
-           isSameOnRanksAlong(loop.getStep(), grid, axes);
+/// isSameOnRanksAlong for each value in `values`. A value is looked at
+/// once (`seen`): the answer is the conjunction over the leaves, and arith
+/// chains that reuse a value (a + a, then that + itself) would otherwise
+/// take exponential time.
+static bool allSameOnRanksAlong(SmallVector<Value> values,
+                                FlatSymbolRefAttr grid,
+                                ArrayRef<int64_t> axes) {
+  DenseSet<Value> seen;
+  while (!values.empty()) {
+    Value value = values.pop_back_val();
+    if (!seen.insert(value).second)
+      continue;
+    if (auto counter = dyn_cast<BlockArgument>(value)) {
+      // The counter of an scf.for is lb + i * step on every rank in
+      // iteration i; its other block arguments (loop-carried values) are
+      // not followed.
+      auto loop = dyn_cast<scf::ForOp>(counter.getOwner()->getParentOp());
+      if (!loop || counter != loop.getInductionVar())
+        return false;
+      values.push_back(loop.getLowerBound());
+      values.push_back(loop.getStep());
+      continue;
+    }
+    Operation *producer = value.getDefiningOp();
+    if (producer->hasTrait<OpTrait::ConstantLike>() ||
+        isa<AxisSizeOp>(producer))
+      continue;
+    if (auto rank = dyn_cast<AxisRankOp>(producer)) {
+      if (rank.getGridAttr() != grid ||
+          llvm::is_contained(axes, rank.getAxis()))
+        return false;
+      continue;
+    }
+    // Arithmetic computes the same from the same operands. Anything else
+    // may depend on the rank, pure or not: another coco op (a local block,
+    // a collective's result), upstream's shard.process_linear_index and
+    // mpi.comm_rank (both Pure), an unregistered op (no dialect).
+    if (!isa_and_nonnull<arith::ArithDialect>(producer->getDialect()) ||
+        producer->getNumRegions() != 0 || !isMemoryEffectFree(producer))
+      return false;
+    llvm::append_range(values, producer->getOperands());
   }
-  Operation *producer = value.getDefiningOp();
-  if (producer->hasTrait<OpTrait::ConstantLike>())
-    return true;
-  if (isa<AxisSizeOp>(producer))
-    return true;
-  if (auto rank = dyn_cast<AxisRankOp>(producer))
-    return rank.getGridAttr() == grid &&
-           !llvm::is_contained(axes, rank.getAxis());
-  // Any other op of the coco dialect may depend on the rank (a local
-  // block, a collective's result); ops of other dialects that read and
-  // write nothing compute the same from the same operands.
-  if (isa<CocoDialect>(producer->getDialect()) ||
-      producer->getNumRegions() != 0 || !isMemoryEffectFree(producer))
-    return false;
-  return llvm::all_of(producer->getOperands(), [&](Value operand) {
-    return isSameOnRanksAlong(operand, grid, axes);
-  });
+  return true;
 }
 
-Operation *mlir::coco::whereRanksAlongMayPart(Operation *op,
-                                              FlatSymbolRefAttr grid,
-                                              ArrayRef<int64_t> axes) {
-  auto same = [&](ValueRange values) {
-    return llvm::all_of(values, [&](Value value) {
-      return isSameOnRanksAlong(value, grid, axes);
-    });
-  };
+bool mlir::coco::isSameOnRanksAlong(Value value, FlatSymbolRefAttr grid,
+                                    ArrayRef<int64_t> axes) {
+  return allSameOnRanksAlong({value}, grid, axes);
+}
+
+static Operation *whereRanksMayPartBelow(Operation *op, Block *stopAt,
+                                         FlatSymbolRefAttr grid,
+                                         ArrayRef<int64_t> axes,
+                                         SmallPtrSetImpl<Operation *> &onPath);
+
+/// The call of `function` (or other reference to it) from which the ranks
+/// of a group along `axes` may not all call it equally often; null when
+/// none. A public function is also an entry point: the host program calls
+/// it on every rank, in the same order. `onPath` holds the functions whose
+/// calls are being followed: a recursive call is not followed (returned).
+static Operation *whereCallsMayPart(FunctionOpInterface function,
+                                    FlatSymbolRefAttr grid,
+                                    ArrayRef<int64_t> axes,
+                                    SmallPtrSetImpl<Operation *> &onPath) {
+  Operation *root = function;
+  while (Operation *parent = root->getParentOp())
+    root = parent;
+  if (root == function)
+    return nullptr;
+  if (!onPath.insert(function).second)
+    return function;
+  std::optional<SymbolTable::UseRange> uses =
+      SymbolTable::getSymbolUses(function, root);
+  if (!uses)
+    return function;
+  for (const SymbolTable::SymbolUse &use : *uses) {
+    Operation *user = use.getUser();
+    // A reference that is not a call (a function pointer, an attribute)
+    // could lead to calls anywhere.
+    if (!isa<CallOpInterface>(user))
+      return user;
+    if (onPath.contains(user->getParentOfType<FunctionOpInterface>()) ||
+        whereRanksMayPartBelow(user, /*stopAt=*/nullptr, grid, axes, onPath))
+      return user;
+  }
+  onPath.erase(function);
+  return nullptr;
+}
+
+/// whereRanksAlongMayPart, stopping at `stopAt` (a block every rank of the
+/// group runs as often as `op`'s caller needs: an all_gather's), or else
+/// following the function's calls.
+static Operation *whereRanksMayPartBelow(Operation *op, Block *stopAt,
+                                         FlatSymbolRefAttr grid,
+                                         ArrayRef<int64_t> axes,
+                                         SmallPtrSetImpl<Operation *> &onPath) {
   for (Operation *inner = op;;) {
+    if (inner->getBlock() == stopAt)
+      return nullptr;
     Operation *parent = inner->getParentOp();
     if (!parent)
       return nullptr;
     // Behind a branch: which blocks run depends on terminators' operands.
     if (inner->getBlock() != &inner->getParentRegion()->front())
       return parent;
-    if (isa<FunctionOpInterface>(parent))
-      return nullptr;
+    if (auto function = dyn_cast<FunctionOpInterface>(parent))
+      return whereCallsMayPart(function, grid, axes, onPath);
     if (auto branch = dyn_cast<scf::IfOp>(parent)) {
-      if (!same(branch.getCondition()))
+      if (!isSameOnRanksAlong(branch.getCondition(), grid, axes))
         return parent;
     } else if (auto loop = dyn_cast<scf::ForOp>(parent)) {
-      if (!same({loop.getLowerBound(), loop.getUpperBound(), loop.getStep()}))
+      if (!allSameOnRanksAlong(
+              {loop.getLowerBound(), loop.getUpperBound(), loop.getStep()},
+              grid, axes))
         return parent;
     } else if (!isa<scf::ExecuteRegionOp>(parent)) {
       // A while loop, a parallel loop, an op of another dialect: how often
@@ -87,4 +152,14 @@ Operation *mlir::coco::whereRanksAlongMayPart(Operation *op,
     }
     inner = parent;
   }
+}
+
+Operation *mlir::coco::whereRanksAlongMayPart(Operation *op,
+                                              FlatSymbolRefAttr grid,
+                                              ArrayRef<int64_t> axes,
+                                              Operation *runsOnTheGroup) {
+  SmallPtrSet<Operation *, 4> onPath;
+  return whereRanksMayPartBelow(
+      op, runsOnTheGroup ? runsOnTheGroup->getBlock() : nullptr, grid, axes,
+      onPath);
 }

@@ -1,5 +1,5 @@
-// RUN: coco-opt %s --coco-pipeline-send --split-input-file -verify-diagnostics | FileCheck %s
-// RUN: coco-opt %s --coco-pipeline-send --coco-reorder --split-input-file -verify-diagnostics | FileCheck %s --check-prefix=REORDER
+// RUN: coco-opt %s --allow-unregistered-dialect --coco-pipeline-send --split-input-file -verify-diagnostics | FileCheck %s
+// RUN: coco-opt %s --allow-unregistered-dialect --coco-pipeline-send --coco-reorder --split-input-file -verify-diagnostics | FileCheck %s --check-prefix=REORDER
 
 // Pipeline stages on axis 0, tensor parallelism on axis 1 (CoCoNet's
 // AR-P2P-C): stage 0 all_reduces its partial sums over axis 1 and sends the
@@ -165,7 +165,7 @@ func.func @dims_disagree(%p: !P, %s: !coco.dtensor<4x4xf32, sliced<1> on @pp[1]>
 // The receiver's all_gather runs where its recv was, usually in a stage's
 // branch: every rank of the gather's group (here, the ranks along axis 1)
 // must get there. Conditions and loop bounds built from constants,
-// coco.axis_size and coco.axis_rank on other axes, through pure ops and
+// coco.axis_size and coco.axis_rank on other axes, through arith ops and
 // loop counters, are the same on all of them.
 coco.grid @pp(shape = [4, 2])
 !P = !coco.dtensor<4xf32, local on @pp[1]>
@@ -342,4 +342,161 @@ func.func @while_loop(%p: !P) {
     scf.yield %k : index
   }
   return
+}
+
+// -----
+
+coco.grid @pp(shape = [2, 2])
+!R = !coco.dtensor<4xf32, replicated on @pp[1]>
+// Pure ops of other dialects may still differ between ranks: upstream's
+// shard.process_linear_index (here on a grid of its own) is refused, as is
+// an unregistered op.
+shard.grid @mesh(shape = 2x2)
+func.func @rank_from_shard(%s: !coco.dtensor<4xf32, sliced<0> on @pp[1]>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %g = coco.all_gather %s : !coco.dtensor<4xf32, sliced<0> on @pp[1]>
+  coco.send %g to %c1 along 0 : !R
+  %linear = shard.process_linear_index on @mesh : index
+  %first = arith.cmpi eq, %linear, %c0 : index
+  // expected-note @+1 {{this scf.if's condition is not known}}
+  scf.if %first {
+    // expected-error @+1 {{cannot receive slices here}}
+    %x = coco.recv from %c0 along 0 : !R
+  }
+  return
+}
+
+// -----
+
+coco.grid @pp(shape = [2, 2])
+!R = !coco.dtensor<4xf32, replicated on @pp[1]>
+func.func @rank_from_unregistered(%s: !coco.dtensor<4xf32, sliced<0> on @pp[1]>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %g = coco.all_gather %s : !coco.dtensor<4xf32, sliced<0> on @pp[1]>
+  coco.send %g to %c1 along 0 : !R
+  %r = "test.rank"() : () -> index
+  %first = arith.cmpi eq, %r, %c0 : index
+  // expected-note @+1 {{this scf.if's condition is not known}}
+  scf.if %first {
+    // expected-error @+1 {{cannot receive slices here}}
+    %x = coco.recv from %c0 along 0 : !R
+  }
+  return
+}
+
+// -----
+
+// The recv in a function of its own: its calls are followed. Called from
+// a stage's branch (on axis 0), the gather goes in the callee.
+coco.grid @pp(shape = [2, 2])
+!P = !coco.dtensor<4xf32, local on @pp[1]>
+!R = !coco.dtensor<4xf32, replicated on @pp[1]>
+// CHECK-LABEL: func private @receive
+// CHECK: %[[IN:.*]] = coco.recv from %{{.*}} along 0 : !coco.dtensor<4xf32, sliced<0> on @pp[1]>
+// CHECK-NEXT: coco.all_gather %[[IN]]
+func.func private @receive() -> !R {
+  %c0 = arith.constant 0 : index
+  %x = coco.recv from %c0 along 0 : !R
+  return %x : !R
+}
+// CHECK-LABEL: func @called_in_stage_branch
+// CHECK: coco.reduce_scatter
+// CHECK: call @receive
+func.func @called_in_stage_branch(%p: !P, %r: !R) -> !R {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %stage = coco.axis_rank @pp[0]
+  %first = arith.cmpi eq, %stage, %c0 : index
+  %0 = scf.if %first -> !R {
+    %y = coco.all_reduce sum %p : !P
+    coco.send %y to %c1 along 0 : !R
+    scf.yield %r : !R
+  } else {
+    %x = func.call @receive() : () -> !R
+    scf.yield %x : !R
+  }
+  return %0 : !R
+}
+
+// -----
+
+// Called from a branch on the gather's own axis: only some ranks of the
+// group would reach the callee's gather.
+coco.grid @pp(shape = [2, 2])
+!P = !coco.dtensor<4xf32, local on @pp[1]>
+!R = !coco.dtensor<4xf32, replicated on @pp[1]>
+func.func private @receive() -> !R {
+  %c0 = arith.constant 0 : index
+  // expected-error @+1 {{'coco.recv' op cannot receive slices here}}
+  %x = coco.recv from %c0 along 0 : !R
+  return %x : !R
+}
+func.func @called_in_branch_on_gather_axis(%p: !P, %r: !R) -> !R {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %tp = coco.axis_rank @pp[1]
+  %first = arith.cmpi eq, %tp, %c0 : index
+  %0 = scf.if %first -> !R {
+    %y = coco.all_reduce sum %p : !P
+    coco.send %y to %c1 along 0 : !R
+    scf.yield %r : !R
+  } else {
+    // expected-note @+1 {{the recv's function is called here, and not every rank that differs only along [1] may get here as often}}
+    %x = func.call @receive() : () -> !R
+    scf.yield %x : !R
+  }
+  return %0 : !R
+}
+
+// -----
+
+// Two callers, one of them in a loop with an argument trip count; and a
+// recursive function: each refused at the call.
+coco.grid @pp(shape = [2, 2])
+!P = !coco.dtensor<4xf32, local on @pp[1]>
+!R = !coco.dtensor<4xf32, replicated on @pp[1]>
+func.func private @receive() -> !R {
+  %c0 = arith.constant 0 : index
+  // expected-error @+1 {{cannot receive slices here}}
+  %x = coco.recv from %c0 along 0 : !R
+  return %x : !R
+}
+func.func @fine(%p: !P) -> !R {
+  %c1 = arith.constant 1 : index
+  %y = coco.all_reduce sum %p : !P
+  coco.send %y to %c1 along 0 : !R
+  %x = func.call @receive() : () -> !R
+  return %x : !R
+}
+func.func @in_a_loop(%n: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  scf.for %i = %c0 to %n step %c1 {
+    // expected-note @+1 {{the recv's function is called here}}
+    %x = func.call @receive() : () -> !R
+  }
+  return
+}
+
+// -----
+
+coco.grid @pp(shape = [2, 2])
+!P = !coco.dtensor<4xf32, local on @pp[1]>
+!R = !coco.dtensor<4xf32, replicated on @pp[1]>
+func.func @recursive(%p: !P, %n: index) -> !R {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %y = coco.all_reduce sum %p : !P
+  coco.send %y to %c1 along 0 : !R
+  // expected-error @+1 {{cannot receive slices here}}
+  %x = coco.recv from %c0 along 0 : !R
+  %more = arith.cmpi sgt, %n, %c0 : index
+  scf.if %more {
+    %m = arith.subi %n, %c1 : index
+    // expected-note @+1 {{the recv's function is called here}}
+    %r = func.call @recursive(%p, %m) : (!P, index) -> !R
+  }
+  return %x : !R
 }

@@ -87,7 +87,7 @@ func.func @hoists_producer(%r: !Rep, %g: !Sl) -> (!Sl, !N) {
 // CHECK-LABEL: func @in_a_branch
 // CHECK: scf.if
 // CHECK: coco.norm %arg0
-// REMARK: coco-reorder-norms.mlir:[[@LINE+5]]:10: remark: [Missed] not-applied | Category:coco-reorder | Function=in_a_branch | Remark="coco.norm stays whole: it is in a region (an scf.if, a loop) or a later block that not every rank of its slice's group [0] may run as often, so the all_reduce of its slices could wait for ranks that never arrive"
+// REMARK: coco-reorder-norms.mlir:[[@LINE+5]]:10: remark: [Missed] not-applied | Category:coco-reorder | Function=in_a_branch | Remark="coco.norm stays whole: it (or a call of its function) is in a region (an scf.if, a loop) or a later block that not every rank of its slice's group [0] may run as often, so the all_reduce of its slices could wait for ranks that never arrive"
 func.func @in_a_branch(%w: !Rep, %g: !Sl, %c: i1) -> (!Sl, !N) {
   %s = coco.slice %w dim 0 : !Rep
   %u = coco.mul %s, %g : !Sl, !Sl
@@ -106,7 +106,7 @@ func.func @in_a_branch(%w: !Rep, %g: !Sl, %c: i1) -> (!Sl, !N) {
 // CHECK-LABEL: func @later_block
 // CHECK: ^bb1:
 // CHECK-NEXT: coco.norm %arg0
-// REMARK: coco-reorder-norms.mlir:[[@LINE+6]]:8: remark: [Missed] not-applied | Category:coco-reorder | Function=later_block | Remark="coco.norm stays whole: it is in a region (an scf.if, a loop) or a later block
+// REMARK: coco-reorder-norms.mlir:[[@LINE+6]]:8: remark: [Missed] not-applied | Category:coco-reorder | Function=later_block | Remark="coco.norm stays whole: it (or a call of its function) is in a region (an scf.if, a loop) or a later block
 // REMARK-NOT: Function=later_block
 func.func @later_block(%w: !Rep, %g: !Sl, %l: !coco.dtensor<10xf32, local on @dp>, %c: i1) -> !Sl {
   %s = coco.slice %w dim 0 : !Rep
@@ -163,7 +163,7 @@ coco.grid @pp(shape = [2, 2])
 // CHECK-LABEL: func @branch_on_slice_axis
 // CHECK: scf.if
 // CHECK-NEXT: coco.norm %arg0
-// REMARK: coco-reorder-norms.mlir:[[@LINE+29]]:10: remark: [Missed] not-applied | Category:coco-reorder | Function=branch_on_slice_axis | Remark="coco.norm stays whole: it is in a region (an scf.if, a loop) or a later block that not every rank of its slice's group [1] may run as often
+// REMARK: coco-reorder-norms.mlir:[[@LINE+29]]:10: remark: [Missed] not-applied | Category:coco-reorder | Function=branch_on_slice_axis | Remark="coco.norm stays whole: it (or a call of its function) is in a region (an scf.if, a loop) or a later block that not every rank of its slice's group [1] may run as often
 // With axes=1: the first module (a grid of one axis) has nothing along it.
 // AXIS1: warning: coco-reorder: no pointwise op or reduction that reads an all_gather along exactly [1] can move before it
 // AXIS1-NOT: remark
@@ -225,4 +225,52 @@ func.func @second_axis(%w: !Rep2, %g: !Sl2) -> (!Sl2, !N2) {
   %u = coco.mul %s, %g : !Sl2, !Sl2
   %n = coco.norm %w : !Rep2
   return %u, %n : !Sl2, !N2
+}
+
+// -----
+
+// A norm in a function of its own: its calls are followed. @from_stage is
+// called in a branch on axis 0 (the same on the slice's group): computed
+// from the slice. @from_tp is called in a branch on axis 1, the slice's
+// axis: the all_reduce of the slices would wait for the ranks that do not
+// call it, so it stays whole.
+coco.grid @pp(shape = [2, 2])
+
+!RepP = !coco.dtensor<12xf32, replicated on @pp>
+!SlP = !coco.dtensor<12xf32, sliced<0> on @pp[1]>
+!NP = !coco.dtensor<f32, replicated on @pp>
+
+// CHECK-LABEL: func private @from_stage
+// CHECK: coco.all_reduce sum
+// CHECK-NOT: coco.norm
+// CHECK-LABEL: func private @from_tp
+// CHECK: coco.norm %arg0
+// REMARK: coco-reorder-norms.mlir:[[@LINE+11]]:8: remark: [Missed] not-applied | Category:coco-reorder | Function=from_tp | Remark="coco.norm stays whole: it (or a call of its function) is in a region (an scf.if, a loop) or a later block that not every rank of its slice's group [1] may run as often
+func.func private @from_stage(%w: !RepP, %g: !SlP) -> (!SlP, !NP) {
+  %s = coco.slice %w dim 0 along [1] : !RepP
+  %u = coco.mul %s, %g : !SlP, !SlP
+  %n = coco.norm %w : !RepP
+  return %u, %n : !SlP, !NP
+}
+
+func.func private @from_tp(%w: !RepP, %g: !SlP) -> (!SlP, !NP) {
+  %s = coco.slice %w dim 0 along [1] : !RepP
+  %u = coco.mul %s, %g : !SlP, !SlP
+  %n = coco.norm %w : !RepP
+  return %u, %n : !SlP, !NP
+}
+
+func.func @caller(%w: !RepP, %g: !SlP) {
+  %c0 = arith.constant 0 : index
+  %stage = coco.axis_rank @pp[0]
+  %tp = coco.axis_rank @pp[1]
+  %first_stage = arith.cmpi eq, %stage, %c0 : index
+  %first_tp = arith.cmpi eq, %tp, %c0 : index
+  scf.if %first_stage {
+    %r:2 = func.call @from_stage(%w, %g) : (!RepP, !SlP) -> (!SlP, !NP)
+  }
+  scf.if %first_tp {
+    %r:2 = func.call @from_tp(%w, %g) : (!RepP, !SlP) -> (!SlP, !NP)
+  }
+  return
 }

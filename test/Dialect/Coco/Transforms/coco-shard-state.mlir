@@ -23,6 +23,27 @@ func.func @step(%m: !R {coco.name = "m"}, %g: !S) {
 
 // -----
 
+// Sharding changes the signature: a function the module calls is refused,
+// and nothing changes (the caller would pass the whole state).
+coco.grid @dp(shape = [?])
+!S = !coco.dtensor<16xf32, sliced<0> on @dp>
+!R = !coco.dtensor<16xf32, replicated on @dp>
+// expected-error @+1 {{cannot shard argument 'm': the module calls this function, and sharding changes its signature; shard the state where it enters the program (the caller's argument)}}
+func.func private @called(%m: !R {coco.name = "m"}, %g: !S) {
+  %ms = coco.slice %m dim 0 : !R
+  %mn = coco.add %ms, %g : !S, !S
+  %gathered = coco.all_gather %mn : !S
+  coco.update %m, %gathered : !R
+  return
+}
+func.func @caller(%m: !R, %g: !S) {
+  // expected-note @+1 {{the function is used here}}
+  func.call @called(%m, %g) : (!R, !S) -> ()
+  return
+}
+
+// -----
+
 coco.grid @dp(shape = [?])
 
 // expected-note @+1 {{sharding was requested here}}

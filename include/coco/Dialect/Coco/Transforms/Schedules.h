@@ -60,14 +60,17 @@ bool runsAlong(Operation *collective, ArrayRef<int64_t> axes);
 /// the entry block's terminator when `op` is in a later block (behind a
 /// branch). A collective a schedule adds goes there, or is not added: in a
 /// region only some ranks run it would wait for ranks that never arrive.
-/// Null outside a function.
+/// Null outside a function. Assumes every rank calls the function as often:
+/// an entry point that the module does not call itself (checkShardState
+/// refuses functions that the module calls).
 Operation *whereEveryRankRuns(Operation *op);
 
 /// Whether `value` is the same on every rank of a group along `axes` of
 /// `grid` (ranks that differ only in their coordinates on `axes`): built
 /// from constants, coco.axis_size, coco.axis_rank on other axes of `grid`
 /// and the counters of loops that start and step by such values, through
-/// ops outside the coco dialect that have no memory effects and no regions.
+/// arith ops (no other dialect: shard.process_linear_index and mpi.comm_rank
+/// are pure but differ between ranks).
 /// False where it cannot tell.
 bool isSameOnRanksAlong(Value value, FlatSymbolRefAttr grid,
                         ArrayRef<int64_t> axes);
@@ -76,11 +79,18 @@ bool isSameOnRanksAlong(Value value, FlatSymbolRefAttr grid,
 /// group along `axes` of `grid`: an scf.if whose condition, or an scf.for
 /// whose bounds, isSameOnRanksAlong cannot prove the same; another op with
 /// regions (a while loop: not followed); the region's parent when `op` is
-/// in a later block. Null when every rank of such a group that calls the
-/// function runs `op` equally often, so a collective along `axes` may be
-/// added at `op`.
+/// in a later block. At the function it follows the function's callers: a
+/// call whose own place fails this test, a recursive call or any other
+/// reference to the function is returned (a public function is also called
+/// by the host program, on every rank). Null when every rank of such a
+/// group runs `op` equally often, so a collective along `axes` may be added
+/// at `op`.
+/// `runsOnTheGroup`, if given, is an op every rank of the group runs
+/// equally often (a collective along `axes` that `op` reads): the walk
+/// stops at its block and does not look at calls.
 Operation *whereRanksAlongMayPart(Operation *op, FlatSymbolRefAttr grid,
-                                  ArrayRef<int64_t> axes);
+                                  ArrayRef<int64_t> axes,
+                                  Operation *runsOnTheGroup = nullptr);
 
 /// Preconditions of the split rewrites (diagnostics on failure).
 LogicalResult checkSplitAllReduce(AllReduceOp op, int64_t dim,
