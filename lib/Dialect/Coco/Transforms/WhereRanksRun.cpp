@@ -30,10 +30,41 @@ Operation *mlir::coco::whereEveryRankRuns(Operation *op) {
   return entry.empty() ? nullptr : &entry.back();
 }
 
+/// The calls of `function` in the whole module; null when something else
+/// refers to it (a function pointer, an attribute: calls could come from
+/// anywhere) or the module may hide references (an unknown symbol table).
+/// The outermost op is the scope: a nested module's function may be called
+/// from outside it.
+static std::optional<SmallVector<CallOpInterface>>
+callsOf(FunctionOpInterface function, Operation *&notACall) {
+  notACall = nullptr;
+  Operation *root = function;
+  while (Operation *parent = root->getParentOp())
+    root = parent;
+  SmallVector<CallOpInterface> calls;
+  if (root == function)
+    return calls;
+  std::optional<SymbolTable::UseRange> uses =
+      SymbolTable::getSymbolUses(function, root);
+  if (!uses)
+    return std::nullopt;
+  for (const SymbolTable::SymbolUse &use : *uses) {
+    auto call = dyn_cast<CallOpInterface>(use.getUser());
+    if (!call) {
+      notACall = use.getUser();
+      return std::nullopt;
+    }
+    calls.push_back(call);
+  }
+  return calls;
+}
+
 /// isSameOnRanksAlong for each value in `values`. A value is looked at
 /// once (`seen`): the answer is the conjunction over the leaves, and arith
 /// chains that reuse a value (a + a, then that + itself) would otherwise
-/// take exponential time.
+/// take exponential time. (A cycle through a recursive call is sound:
+/// every value on it is computed from the same values on every rank, by
+/// induction over the calls.)
 static bool allSameOnRanksAlong(SmallVector<Value> values,
                                 FlatSymbolRefAttr grid,
                                 ArrayRef<int64_t> axes) {
@@ -42,15 +73,35 @@ static bool allSameOnRanksAlong(SmallVector<Value> values,
     Value value = values.pop_back_val();
     if (!seen.insert(value).second)
       continue;
-    if (auto counter = dyn_cast<BlockArgument>(value)) {
+    if (auto argument = dyn_cast<BlockArgument>(value)) {
+      Operation *owner = argument.getOwner()->getParentOp();
       // The counter of an scf.for is lb + i * step on every rank in
       // iteration i; its other block arguments (loop-carried values) are
       // not followed.
-      auto loop = dyn_cast<scf::ForOp>(counter.getOwner()->getParentOp());
-      if (!loop || counter != loop.getInductionVar())
+      if (auto loop = dyn_cast<scf::ForOp>(owner)) {
+        if (argument != loop.getInductionVar())
+          return false;
+        values.push_back(loop.getLowerBound());
+        values.push_back(loop.getStep());
+        continue;
+      }
+      // An argument of a private function is what its calls pass (a
+      // stage's condition computed by the caller). A public function's
+      // come from the host program: nothing says they agree.
+      auto function = dyn_cast<FunctionOpInterface>(owner);
+      if (!function || !function.isPrivate() ||
+          !argument.getOwner()->isEntryBlock())
         return false;
-      values.push_back(loop.getLowerBound());
-      values.push_back(loop.getStep());
+      Operation *notACall;
+      std::optional<SmallVector<CallOpInterface>> calls =
+          callsOf(function, notACall);
+      if (!calls)
+        return false;
+      for (CallOpInterface call : *calls) {
+        if (argument.getArgNumber() >= call.getArgOperands().size())
+          return false;
+        values.push_back(call.getArgOperands()[argument.getArgNumber()]);
+      }
       continue;
     }
     Operation *producer = value.getDefiningOp();
@@ -60,6 +111,18 @@ static bool allSameOnRanksAlong(SmallVector<Value> values,
     if (auto rank = dyn_cast<AxisRankOp>(producer)) {
       if (rank.getGridAttr() != grid ||
           llvm::is_contained(axes, rank.getAxis()))
+        return false;
+      continue;
+    }
+    // The scalar of a tensor replicated on every axis of the group: the
+    // same on those ranks by the type's promise (an all_reduce's result,
+    // say a flag that every rank's gradients are finite, as dynamic loss
+    // scaling tests before it updates).
+    if (auto extract = dyn_cast<ExtractOp>(producer)) {
+      DTensorType type = extract.getInput().getType();
+      if (type.getGrid() != grid || !llvm::all_of(axes, [&](int64_t axis) {
+            return type.getPlacement(axis).isReplicated();
+          }))
         return false;
       continue;
     }
@@ -94,27 +157,17 @@ static Operation *whereCallsMayPart(FunctionOpInterface function,
                                     FlatSymbolRefAttr grid,
                                     ArrayRef<int64_t> axes,
                                     SmallPtrSetImpl<Operation *> &onPath) {
-  Operation *root = function;
-  while (Operation *parent = root->getParentOp())
-    root = parent;
-  if (root == function)
-    return nullptr;
   if (!onPath.insert(function).second)
     return function;
-  std::optional<SymbolTable::UseRange> uses =
-      SymbolTable::getSymbolUses(function, root);
-  if (!uses)
-    return function;
-  for (const SymbolTable::SymbolUse &use : *uses) {
-    Operation *user = use.getUser();
-    // A reference that is not a call (a function pointer, an attribute)
-    // could lead to calls anywhere.
-    if (!isa<CallOpInterface>(user))
-      return user;
-    if (onPath.contains(user->getParentOfType<FunctionOpInterface>()) ||
-        whereRanksMayPartBelow(user, /*stopAt=*/nullptr, grid, axes, onPath))
-      return user;
-  }
+  Operation *notACall;
+  std::optional<SmallVector<CallOpInterface>> calls =
+      callsOf(function, notACall);
+  if (!calls)
+    return notACall ? notACall : function.getOperation();
+  for (CallOpInterface call : *calls)
+    if (onPath.contains(call->getParentOfType<FunctionOpInterface>()) ||
+        whereRanksMayPartBelow(call, /*stopAt=*/nullptr, grid, axes, onPath))
+      return call;
   onPath.erase(function);
   return nullptr;
 }

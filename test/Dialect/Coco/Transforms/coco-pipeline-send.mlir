@@ -587,3 +587,70 @@ func.func @long_chain(%p: !P, %r: !R) -> !R {
   }
   return %0 : !R
 }
+
+// -----
+
+// A stage's body in a private function whose condition the caller passes:
+// the argument is what the calls pass, computed from the rank along the
+// stage axis (accepted) or along the gather's axis (refused).
+coco.grid @pp(shape = [2, 2])
+!P = !coco.dtensor<4xf32, local on @pp[1]>
+!R = !coco.dtensor<4xf32, replicated on @pp[1]>
+// CHECK-LABEL: func private @stage_body
+// CHECK: coco.recv
+// CHECK-NEXT: coco.all_gather
+func.func private @stage_body(%p: !P, %r: !R, %first: i1) -> !R {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %0 = scf.if %first -> !R {
+    %y = coco.all_reduce sum %p : !P
+    coco.send %y to %c1 along 0 : !R
+    scf.yield %r : !R
+  } else {
+    %x = coco.recv from %c0 along 0 : !R
+    scf.yield %x : !R
+  }
+  return %0 : !R
+}
+func.func @caller(%p: !P, %r: !R) -> !R {
+  %c0 = arith.constant 0 : index
+  %stage = coco.axis_rank @pp[0]
+  %first = arith.cmpi eq, %stage, %c0 : index
+  %0 = func.call @stage_body(%p, %r, %first) : (!P, !R, i1) -> !R
+  return %0 : !R
+}
+
+// -----
+
+coco.grid @pp(shape = [2, 2])
+!P = !coco.dtensor<4xf32, local on @pp[1]>
+!R = !coco.dtensor<4xf32, replicated on @pp[1]>
+func.func private @stage_body(%p: !P, %r: !R, %first: i1) -> !R {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  // expected-note @+1 {{this scf.if's condition is not known}}
+  %0 = scf.if %first -> !R {
+    %y = coco.all_reduce sum %p : !P
+    coco.send %y to %c1 along 0 : !R
+    scf.yield %r : !R
+  } else {
+    // expected-error @+1 {{cannot receive slices here}}
+    %x = coco.recv from %c0 along 0 : !R
+    scf.yield %x : !R
+  }
+  return %0 : !R
+}
+func.func @fine(%p: !P, %r: !R) -> !R {
+  %c0 = arith.constant 0 : index
+  %stage = coco.axis_rank @pp[0]
+  %first = arith.cmpi eq, %stage, %c0 : index
+  %0 = func.call @stage_body(%p, %r, %first) : (!P, !R, i1) -> !R
+  return %0 : !R
+}
+func.func @on_gather_axis(%p: !P, %r: !R) -> !R {
+  %c0 = arith.constant 0 : index
+  %tp = coco.axis_rank @pp[1]
+  %first = arith.cmpi eq, %tp, %c0 : index
+  %0 = func.call @stage_body(%p, %r, %first) : (!P, !R, i1) -> !R
+  return %0 : !R
+}

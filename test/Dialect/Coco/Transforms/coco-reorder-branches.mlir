@@ -186,3 +186,58 @@ func.func @branch_on_gather_axis(%s: !S) -> !R {
   }
   return %r : !R
 }
+
+// -----
+
+// Dynamic loss scaling: the step is skipped unless the gradients' norm,
+// all_reduced (replicated on the gather's axis), is finite. The condition
+// is the same on every rank by the type's promise, so the update moves
+// into the branch. A condition from a value local to each rank is refused.
+coco.grid @dp(shape = [?])
+!R = !coco.dtensor<16xf32, replicated on @dp>
+!S = !coco.dtensor<16xf32, sliced<0> on @dp>
+!L = !coco.dtensor<16xf32, local on @dp>
+!N = !coco.dtensor<f32, replicated on @dp>
+!NL = !coco.dtensor<f32, local on @dp>
+
+// CHECK-LABEL: func @finite_norm
+// CHECK: scf.if
+// CHECK-NEXT: %[[E:.*]] = coco.exp %arg0 : !coco.dtensor<16xf32, sliced<0> on @dp>
+// CHECK-NEXT: %[[G:.*]] = coco.all_gather %[[E]]
+// CHECK-NEXT: scf.yield %[[G]]
+// REMARK-DAG: coco-reorder-branches.mlir:[[@LINE+9]]:10: remark: [Passed] applied | Category:coco-reorder | Function=finite_norm | Remark="coco.exp now runs on the slices
+func.func @finite_norm(%s: !S, %g: !L, %r: !R) -> !R {
+  %inf = arith.constant 0x7F800000 : f32
+  %sum = coco.all_reduce sum %g : !L
+  %n = coco.norm %sum : !R
+  %nv = coco.extract %n : !N -> f32
+  %finite = arith.cmpf olt, %nv, %inf : f32
+  %w = coco.all_gather %s : !S
+  %out = scf.if %finite -> !R {
+    %e = coco.exp %w : !R
+    scf.yield %e : !R
+  } else {
+    scf.yield %r : !R
+  }
+  return %out : !R
+}
+
+// CHECK-LABEL: func @local_flag
+// CHECK: %[[G:.*]] = coco.all_gather %arg0
+// CHECK: scf.if
+// CHECK-NEXT: coco.exp %[[G]]
+// REMARK-DAG: coco-reorder-branches.mlir:[[@LINE+8]]:10: remark: [Missed] not-applied | Category:coco-reorder | Function=local_flag | Remark="'coco.exp' stays after the all_gather: it is in a region
+func.func @local_flag(%s: !S, %g: !L, %r: !R) -> !R {
+  %inf = arith.constant 0x7F800000 : f32
+  %n = coco.norm %g : !L
+  %nv = coco.extract %n : !NL -> f32
+  %finite = arith.cmpf olt, %nv, %inf : f32
+  %w = coco.all_gather %s : !S
+  %out = scf.if %finite -> !R {
+    %e = coco.exp %w : !R
+    scf.yield %e : !R
+  } else {
+    scf.yield %r : !R
+  }
+  return %out : !R
+}

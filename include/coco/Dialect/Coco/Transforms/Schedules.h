@@ -67,11 +67,12 @@ Operation *whereEveryRankRuns(Operation *op);
 
 /// Whether `value` is the same on every rank of a group along `axes` of
 /// `grid` (ranks that differ only in their coordinates on `axes`): built
-/// from constants, coco.axis_size, coco.axis_rank on other axes of `grid`
-/// and the counters of loops that start and step by such values, through
-/// arith ops (no other dialect: shard.process_linear_index and mpi.comm_rank
-/// are pure but differ between ranks).
-/// False where it cannot tell.
+/// from constants, coco.axis_size, coco.axis_rank on other axes of `grid`,
+/// coco.extract of a tensor replicated on `axes` (the type's promise), the
+/// counters of loops that start and step by such values, and arguments of
+/// private functions that every call passes such a value, through arith
+/// ops (no other dialect: shard.process_linear_index and mpi.comm_rank are
+/// pure but differ between ranks). False where it cannot tell.
 bool isSameOnRanksAlong(Value value, FlatSymbolRefAttr grid,
                         ArrayRef<int64_t> axes);
 
