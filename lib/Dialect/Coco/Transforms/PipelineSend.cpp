@@ -130,6 +130,9 @@ static LogicalResult checkGatherCanRunAt(RecvOp recv, FlatSymbolRefAttr grid,
   else if (inLaterBlock())
     note << "the recv is behind a branch: in a later block of this "
          << parting->getName() << "'s region";
+  else if (isa<FunctionOpInterface>(parting))
+    note << "cannot tell which ops call the recv's function (an op the "
+            "module holds may hide references to it)";
   else if (isa<scf::IfOp>(parting))
     note << "this scf.if's condition is not known to be the same on " << ranks
          << "; compute it from constants and coco.axis_rank on other axes";

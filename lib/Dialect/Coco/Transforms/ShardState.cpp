@@ -30,9 +30,11 @@ static std::string argName(func::FuncOp function, unsigned index) {
   return "#" + std::to_string(index);
 }
 
-FailureOr<DTensorType> mlir::coco::checkShardState(func::FuncOp function,
-                                                   unsigned argIndex,
-                                                   ArrayRef<int64_t> axes) {
+/// checkShardState without the module's calls: what the argument's uses
+/// allow, and the sliced type they agree on.
+static FailureOr<DTensorType> checkArgumentUses(func::FuncOp function,
+                                                unsigned argIndex,
+                                                ArrayRef<int64_t> axes) {
   BlockArgument arg = function.getArgument(argIndex);
   auto type = dyn_cast<DTensorType>(arg.getType());
   if (!type)
@@ -48,31 +50,6 @@ FailureOr<DTensorType> mlir::coco::checkShardState(func::FuncOp function,
            << "cannot shard argument " << argName(function, argIndex)
            << ": it is replicated on no grid axis ("
            << type.describePlacements() << ")";
-  // The argument's type changes: a call in the module would pass the whole
-  // state. (The host program, which calls the entry points, follows the
-  // new signature.) Norms it hoists to the entry block then also run on
-  // every rank (whereEveryRankRuns).
-  Operation *root = function;
-  while (Operation *parent = root->getParentOp())
-    root = parent;
-  std::optional<SymbolTable::UseRange> uses =
-      SymbolTable::getSymbolUses(function, root);
-  if (!uses)
-    return function.emitOpError()
-           << "cannot shard argument " << argName(function, argIndex)
-           << ": cannot tell whether the module calls this function (an "
-              "unknown op may hold symbols)";
-  if (!uses->empty()) {
-    InFlightDiagnostic diag =
-        function.emitOpError()
-        << "cannot shard argument " << argName(function, argIndex)
-        << ": the module calls this function, and sharding changes its "
-           "signature; shard the state where it enters the program (the "
-           "caller's argument)";
-    diag.attachNote(uses->begin()->getUser()->getLoc())
-        << "the function is used here";
-    return diag;
-  }
   // The sliced type every use agrees on.
   std::optional<DTensorType> sliced;
   auto agree = [&](Operation *user, DTensorType use) -> LogicalResult {
@@ -137,10 +114,53 @@ FailureOr<DTensorType> mlir::coco::checkShardState(func::FuncOp function,
   return *sliced;
 }
 
+FailureOr<DTensorType>
+mlir::coco::checkShardState(func::FuncOp function, unsigned argIndex,
+                            ArrayRef<int64_t> axes,
+                            const SymbolUserMap *moduleUsers) {
+  FailureOr<DTensorType> sliced = checkArgumentUses(function, argIndex, axes);
+  if (failed(sliced))
+    return failure();
+  // The argument's type changes: a call in the module would pass the whole
+  // state. (The host program, which calls the entry points, follows the
+  // new signature.) Norms it hoists to the entry block then also run on
+  // every rank (whereEveryRankRuns).
+  Operation *user = nullptr;
+  if (moduleUsers) {
+    ArrayRef<Operation *> users = moduleUsers->getUsers(function);
+    user = users.empty() ? nullptr : users.front();
+  } else {
+    Operation *root = function;
+    while (Operation *parent = root->getParentOp())
+      root = parent;
+    std::optional<SymbolTable::UseRange> uses =
+        SymbolTable::getSymbolUses(function, root);
+    if (!uses)
+      return function.emitOpError()
+             << "cannot shard argument " << argName(function, argIndex)
+             << ": cannot tell whether the module calls this function (an "
+                "unknown op may hold symbols)";
+    if (!uses->empty())
+      user = uses->begin()->getUser();
+  }
+  if (user) {
+    InFlightDiagnostic diag =
+        function.emitOpError()
+        << "cannot shard argument " << argName(function, argIndex)
+        << ": the module calls this function, and sharding changes its "
+           "signature; shard the state where it enters the program (the "
+           "caller's argument)";
+    diag.attachNote(user->getLoc()) << "the function is used here";
+    return diag;
+  }
+  return sliced;
+}
+
 LogicalResult mlir::coco::shardState(RewriterBase &rewriter,
                                      func::FuncOp function, unsigned argIndex,
                                      ArrayRef<int64_t> axes) {
-  FailureOr<DTensorType> sliced = checkShardState(function, argIndex, axes);
+  // checkShardState passed (the module's calls are not looked at again).
+  FailureOr<DTensorType> sliced = checkArgumentUses(function, argIndex, axes);
   if (failed(sliced))
     return failure();
   BlockArgument arg = function.getArgument(argIndex);
@@ -212,6 +232,10 @@ struct CocoShardStatePass
     }
     SmallVector<std::pair<func::FuncOp, unsigned>> targets;
     llvm::StringSet<> found;
+    // Who refers to each function, gathered once (not a walk of the module
+    // per argument: an optimizer step has thousands of them).
+    SymbolTableCollection tables;
+    SymbolUserMap users(tables, module);
     for (auto function : module.getOps<func::FuncOp>()) {
       for (unsigned i = 0; i < function.getNumArguments(); ++i) {
         auto name = function.getArgAttrOfType<StringAttr>(i, "coco.name");
@@ -219,7 +243,7 @@ struct CocoShardStatePass
           continue;
         found.insert(name.getValue());
         // Every precondition first, so a failure changes nothing.
-        if (failed(checkShardState(function, i, axes)))
+        if (failed(checkShardState(function, i, axes, &users)))
           return signalPassFailure();
         targets.push_back({function, i});
       }

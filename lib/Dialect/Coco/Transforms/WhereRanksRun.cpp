@@ -32,9 +32,9 @@ Operation *mlir::coco::whereEveryRankRuns(Operation *op) {
 
 /// The calls of `function` in the whole module; null when something else
 /// refers to it (a function pointer, an attribute: calls could come from
-/// anywhere) or the module may hide references (an unknown symbol table).
-/// The outermost op is the scope: a nested module's function may be called
-/// from outside it.
+/// anywhere, `notACall` is set) or the module may hide references (an
+/// unknown symbol table). The outermost op is the scope: a nested module's
+/// function may be called from outside it.
 static std::optional<SmallVector<CallOpInterface>>
 callsOf(FunctionOpInterface function, Operation *&notACall) {
   notACall = nullptr;
@@ -59,15 +59,85 @@ callsOf(FunctionOpInterface function, Operation *&notACall) {
   return calls;
 }
 
-/// isSameOnRanksAlong for each value in `values`. A value is looked at
-/// once (`seen`): the answer is the conjunction over the leaves, and arith
-/// chains that reuse a value (a + a, then that + itself) would otherwise
-/// take exponential time. (A cycle through a recursive call is sound:
-/// every value on it is computed from the same values on every rank, by
-/// induction over the calls.)
-static bool allSameOnRanksAlong(SmallVector<Value> values,
-                                FlatSymbolRefAttr grid,
-                                ArrayRef<int64_t> axes) {
+namespace {
+/// One question about the ranks of a group along `axes` of `grid` (ranks
+/// that differ only in their coordinates on `axes`): whether they compute
+/// the same values, whether they all reach an op as often.
+class GroupAgreement {
+public:
+  GroupAgreement(FlatSymbolRefAttr grid, ArrayRef<int64_t> axes)
+      : grid(grid), axes(axes) {}
+
+  /// isSameOnRanksAlong for each value in `values`. A value is looked at
+  /// once (`seen`): the answer is the conjunction over the leaves, and
+  /// arith chains that reuse a value (a + a, then that + itself) would
+  /// otherwise take exponential time.
+  bool allSame(SmallVector<Value> values);
+
+  /// whereRanksAlongMayPart, stopping at `stopAt` (a block every rank of
+  /// the group runs as often as the caller needs: an all_gather's), or
+  /// else following the function's calls.
+  Operation *whereMayPartBelow(Operation *op, Block *stopAt);
+
+private:
+  /// The call of `function` (or other reference to it) from which the
+  /// ranks of the group may not all call it equally often; null when none.
+  /// A public function is also an entry point: the host program calls it
+  /// on every rank, in the same order.
+  Operation *whereCallsMayPart(FunctionOpInterface function);
+
+  /// Whether `value`, a distributed tensor or a scalar made by a coco op,
+  /// is the same on the group's ranks; its operands to look at go to
+  /// `values`.
+  bool cocoValueIsSame(Operation *producer, SmallVector<Value> &values);
+
+  FlatSymbolRefAttr grid;
+  ArrayRef<int64_t> axes;
+  /// Functions whose calls are being followed: a recursive call is not
+  /// followed (it counts as parting the ranks).
+  SmallPtrSet<Operation *, 4> onPath;
+  /// Functions whose every call was found safe (each is looked at once:
+  /// a call graph shaped like a diamond would otherwise take exponential
+  /// time).
+  SmallPtrSet<Operation *, 4> callsAgree;
+};
+} // namespace
+
+bool GroupAgreement::cocoValueIsSame(Operation *producer,
+                                     SmallVector<Value> &values) {
+  // Every distributed result must be replicated on the group's axes of the
+  // same grid: a slice, a local block or partial sum differ between ranks.
+  // The type alone is no proof (an scf.if on the rank may yield different
+  // replicated constants): the producer must be one of the two below.
+  for (Type type : producer->getResultTypes())
+    if (auto tensor = dyn_cast<DTensorType>(type))
+      if (tensor.getGrid() != grid || !llvm::all_of(axes, [&](int64_t axis) {
+            return tensor.getPlacement(axis).isReplicated();
+          }))
+        return false;
+  // A collective along (at least) the group's axes leaves every rank of
+  // the group the same bits, whatever its input (an all_reduce's sum: the
+  // runtime's ring reduces each block once and passes it on; MPI's
+  // recursive doubling adds the same two partial sums on both sides).
+  if (auto collective = dyn_cast<CollectiveOpInterface>(producer)) {
+    SmallVector<int64_t> along = collective.getCommAxes();
+    return collective.getCommGrid() == grid &&
+           llvm::all_of(axes, [&](int64_t axis) {
+             return llvm::is_contained(along, axis);
+           });
+  }
+  // A computation of the global view without effects, from values the
+  // same on the group (coco.extract of such a tensor, arithmetic on
+  // replicated tensors). Not the rank-local ops (coco.local_block's offset
+  // differs between ranks), not coco.recv (its result is another stage's).
+  if (!producer->hasTrait<CocoTrait::GlobalViewOp>() ||
+      producer->getNumRegions() != 0 || !isMemoryEffectFree(producer))
+    return false;
+  llvm::append_range(values, producer->getOperands());
+  return true;
+}
+
+bool GroupAgreement::allSame(SmallVector<Value> values) {
   DenseSet<Value> seen;
   while (!values.empty()) {
     Value value = values.pop_back_val();
@@ -86,11 +156,15 @@ static bool allSameOnRanksAlong(SmallVector<Value> values,
         continue;
       }
       // An argument of a private function is what its calls pass (a
-      // stage's condition computed by the caller). A public function's
-      // come from the host program: nothing says they agree.
+      // stage's condition computed by the caller), provided every rank of
+      // the group makes each call, as often: the ranks that make one call
+      // must not be others than those that make another. (A cycle through
+      // a recursive call is refused by whereCallsMayPart.) A public
+      // function's arguments come from the host program: nothing says
+      // they agree.
       auto function = dyn_cast<FunctionOpInterface>(owner);
       if (!function || !function.isPrivate() ||
-          !argument.getOwner()->isEntryBlock())
+          !argument.getOwner()->isEntryBlock() || whereCallsMayPart(function))
         return false;
       Operation *notACall;
       std::optional<SmallVector<CallOpInterface>> calls =
@@ -114,22 +188,15 @@ static bool allSameOnRanksAlong(SmallVector<Value> values,
         return false;
       continue;
     }
-    // The scalar of a tensor replicated on every axis of the group: the
-    // same on those ranks by the type's promise (an all_reduce's result,
-    // say a flag that every rank's gradients are finite, as dynamic loss
-    // scaling tests before it updates).
-    if (auto extract = dyn_cast<ExtractOp>(producer)) {
-      DTensorType type = extract.getInput().getType();
-      if (type.getGrid() != grid || !llvm::all_of(axes, [&](int64_t axis) {
-            return type.getPlacement(axis).isReplicated();
-          }))
+    if (isa_and_nonnull<CocoDialect>(producer->getDialect())) {
+      if (!cocoValueIsSame(producer, values))
         return false;
       continue;
     }
     // Arithmetic computes the same from the same operands. Anything else
-    // may depend on the rank, pure or not: another coco op (a local block,
-    // a collective's result), upstream's shard.process_linear_index and
-    // mpi.comm_rank (both Pure), an unregistered op (no dialect).
+    // may depend on the rank, pure or not: upstream's
+    // shard.process_linear_index and mpi.comm_rank (both Pure), a call or
+    // an scf.if's result, an unregistered op (no dialect).
     if (!isa_and_nonnull<arith::ArithDialect>(producer->getDialect()) ||
         producer->getNumRegions() != 0 || !isMemoryEffectFree(producer))
       return false;
@@ -138,25 +205,9 @@ static bool allSameOnRanksAlong(SmallVector<Value> values,
   return true;
 }
 
-bool mlir::coco::isSameOnRanksAlong(Value value, FlatSymbolRefAttr grid,
-                                    ArrayRef<int64_t> axes) {
-  return allSameOnRanksAlong({value}, grid, axes);
-}
-
-static Operation *whereRanksMayPartBelow(Operation *op, Block *stopAt,
-                                         FlatSymbolRefAttr grid,
-                                         ArrayRef<int64_t> axes,
-                                         SmallPtrSetImpl<Operation *> &onPath);
-
-/// The call of `function` (or other reference to it) from which the ranks
-/// of a group along `axes` may not all call it equally often; null when
-/// none. A public function is also an entry point: the host program calls
-/// it on every rank, in the same order. `onPath` holds the functions whose
-/// calls are being followed: a recursive call is not followed (returned).
-static Operation *whereCallsMayPart(FunctionOpInterface function,
-                                    FlatSymbolRefAttr grid,
-                                    ArrayRef<int64_t> axes,
-                                    SmallPtrSetImpl<Operation *> &onPath) {
+Operation *GroupAgreement::whereCallsMayPart(FunctionOpInterface function) {
+  if (callsAgree.contains(function))
+    return nullptr;
   if (!onPath.insert(function).second)
     return function;
   Operation *notACall;
@@ -166,19 +217,14 @@ static Operation *whereCallsMayPart(FunctionOpInterface function,
     return notACall ? notACall : function.getOperation();
   for (CallOpInterface call : *calls)
     if (onPath.contains(call->getParentOfType<FunctionOpInterface>()) ||
-        whereRanksMayPartBelow(call, /*stopAt=*/nullptr, grid, axes, onPath))
+        whereMayPartBelow(call, /*stopAt=*/nullptr))
       return call;
   onPath.erase(function);
+  callsAgree.insert(function);
   return nullptr;
 }
 
-/// whereRanksAlongMayPart, stopping at `stopAt` (a block every rank of the
-/// group runs as often as `op`'s caller needs: an all_gather's), or else
-/// following the function's calls.
-static Operation *whereRanksMayPartBelow(Operation *op, Block *stopAt,
-                                         FlatSymbolRefAttr grid,
-                                         ArrayRef<int64_t> axes,
-                                         SmallPtrSetImpl<Operation *> &onPath) {
+Operation *GroupAgreement::whereMayPartBelow(Operation *op, Block *stopAt) {
   for (Operation *inner = op;;) {
     if (inner->getBlock() == stopAt)
       return nullptr;
@@ -189,14 +235,13 @@ static Operation *whereRanksMayPartBelow(Operation *op, Block *stopAt,
     if (inner->getBlock() != &inner->getParentRegion()->front())
       return parent;
     if (auto function = dyn_cast<FunctionOpInterface>(parent))
-      return whereCallsMayPart(function, grid, axes, onPath);
+      return whereCallsMayPart(function);
     if (auto branch = dyn_cast<scf::IfOp>(parent)) {
-      if (!isSameOnRanksAlong(branch.getCondition(), grid, axes))
+      if (!allSame({branch.getCondition()}))
         return parent;
     } else if (auto loop = dyn_cast<scf::ForOp>(parent)) {
-      if (!allSameOnRanksAlong(
-              {loop.getLowerBound(), loop.getUpperBound(), loop.getStep()},
-              grid, axes))
+      if (!allSame(
+              {loop.getLowerBound(), loop.getUpperBound(), loop.getStep()}))
         return parent;
     } else if (!isa<scf::ExecuteRegionOp>(parent)) {
       // A while loop, a parallel loop, an op of another dialect: how often
@@ -207,12 +252,16 @@ static Operation *whereRanksMayPartBelow(Operation *op, Block *stopAt,
   }
 }
 
+bool mlir::coco::isSameOnRanksAlong(Value value, FlatSymbolRefAttr grid,
+                                    ArrayRef<int64_t> axes) {
+  return GroupAgreement(grid, axes).allSame({value});
+}
+
 Operation *mlir::coco::whereRanksAlongMayPart(Operation *op,
                                               FlatSymbolRefAttr grid,
                                               ArrayRef<int64_t> axes,
                                               Operation *runsOnTheGroup) {
-  SmallPtrSet<Operation *, 4> onPath;
-  return whereRanksMayPartBelow(
-      op, runsOnTheGroup ? runsOnTheGroup->getBlock() : nullptr, grid, axes,
-      onPath);
+  return GroupAgreement(grid, axes)
+      .whereMayPartBelow(op,
+                         runsOnTheGroup ? runsOnTheGroup->getBlock() : nullptr);
 }

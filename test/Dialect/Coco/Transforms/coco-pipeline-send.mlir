@@ -485,20 +485,43 @@ func.func @in_a_loop(%n: index) {
 coco.grid @pp(shape = [2, 2])
 !P = !coco.dtensor<4xf32, local on @pp[1]>
 !R = !coco.dtensor<4xf32, replicated on @pp[1]>
-func.func @recursive(%p: !P, %n: index) -> !R {
+// The recursive call is under a condition the same on the group (the
+// stage): only the guard against following a call cycle refuses it (and
+// keeps the walk from running forever).
+func.func @recursive(%p: !P) -> !R {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
   %y = coco.all_reduce sum %p : !P
   coco.send %y to %c1 along 0 : !R
   // expected-error @+1 {{cannot receive slices here}}
   %x = coco.recv from %c0 along 0 : !R
-  %more = arith.cmpi sgt, %n, %c0 : index
+  %stage = coco.axis_rank @pp[0]
+  %more = arith.cmpi eq, %stage, %c0 : index
   scf.if %more {
-    %m = arith.subi %n, %c1 : index
     // expected-note @+1 {{the recv's function is called here}}
-    %r = func.call @recursive(%p, %m) : (!P, index) -> !R
+    %r = func.call @recursive(%p) : (!P) -> !R
   }
   return %x : !R
+}
+
+// -----
+
+// A reference that is not a call: calls could come from anywhere.
+coco.grid @pp(shape = [2, 2])
+!R = !coco.dtensor<4xf32, replicated on @pp[1]>
+func.func private @receive() -> !R {
+  %c0 = arith.constant 0 : index
+  // expected-error @+1 {{cannot receive slices here}}
+  %x = coco.recv from %c0 along 0 : !R
+  return %x : !R
+}
+func.func @sender(%s: !coco.dtensor<4xf32, sliced<0> on @pp[1]>) -> (() -> !R) {
+  %c1 = arith.constant 1 : index
+  %g = coco.all_gather %s : !coco.dtensor<4xf32, sliced<0> on @pp[1]>
+  coco.send %g to %c1 along 0 : !R
+  // expected-note @+1 {{the recv's function is referenced here}}
+  %f = func.constant @receive : () -> !R
+  return %f : () -> !R
 }
 
 // -----
@@ -653,4 +676,229 @@ func.func @on_gather_axis(%p: !P, %r: !R) -> !R {
   %first = arith.cmpi eq, %tp, %c0 : index
   %0 = func.call @stage_body(%p, %r, %first) : (!P, !R, i1) -> !R
   return %0 : !R
+}
+
+// -----
+
+// A call graph shaped like a chain of diamonds (40 levels, each function
+// calling the one below twice): each function's calls are looked at once
+// (following every path would take 2^40 walks). Under the first RUN line's
+// timeout.
+coco.grid @pp(shape = [2, 2])
+!P = !coco.dtensor<4xf32, local on @pp[1]>
+!R = !coco.dtensor<4xf32, replicated on @pp[1]>
+// CHECK-LABEL: func private @f0
+// CHECK: coco.recv
+// CHECK-NEXT: coco.all_gather
+func.func private @f0() -> !R {
+  %c0 = arith.constant 0 : index
+  %x = coco.recv from %c0 along 0 : !R
+  return %x : !R
+}
+func.func private @f1() -> !R {
+  %a = func.call @f0() : () -> !R
+  %b = func.call @f0() : () -> !R
+  return %a : !R
+}
+func.func private @f2() -> !R {
+  %a = func.call @f1() : () -> !R
+  %b = func.call @f1() : () -> !R
+  return %a : !R
+}
+func.func private @f3() -> !R {
+  %a = func.call @f2() : () -> !R
+  %b = func.call @f2() : () -> !R
+  return %a : !R
+}
+func.func private @f4() -> !R {
+  %a = func.call @f3() : () -> !R
+  %b = func.call @f3() : () -> !R
+  return %a : !R
+}
+func.func private @f5() -> !R {
+  %a = func.call @f4() : () -> !R
+  %b = func.call @f4() : () -> !R
+  return %a : !R
+}
+func.func private @f6() -> !R {
+  %a = func.call @f5() : () -> !R
+  %b = func.call @f5() : () -> !R
+  return %a : !R
+}
+func.func private @f7() -> !R {
+  %a = func.call @f6() : () -> !R
+  %b = func.call @f6() : () -> !R
+  return %a : !R
+}
+func.func private @f8() -> !R {
+  %a = func.call @f7() : () -> !R
+  %b = func.call @f7() : () -> !R
+  return %a : !R
+}
+func.func private @f9() -> !R {
+  %a = func.call @f8() : () -> !R
+  %b = func.call @f8() : () -> !R
+  return %a : !R
+}
+func.func private @f10() -> !R {
+  %a = func.call @f9() : () -> !R
+  %b = func.call @f9() : () -> !R
+  return %a : !R
+}
+func.func private @f11() -> !R {
+  %a = func.call @f10() : () -> !R
+  %b = func.call @f10() : () -> !R
+  return %a : !R
+}
+func.func private @f12() -> !R {
+  %a = func.call @f11() : () -> !R
+  %b = func.call @f11() : () -> !R
+  return %a : !R
+}
+func.func private @f13() -> !R {
+  %a = func.call @f12() : () -> !R
+  %b = func.call @f12() : () -> !R
+  return %a : !R
+}
+func.func private @f14() -> !R {
+  %a = func.call @f13() : () -> !R
+  %b = func.call @f13() : () -> !R
+  return %a : !R
+}
+func.func private @f15() -> !R {
+  %a = func.call @f14() : () -> !R
+  %b = func.call @f14() : () -> !R
+  return %a : !R
+}
+func.func private @f16() -> !R {
+  %a = func.call @f15() : () -> !R
+  %b = func.call @f15() : () -> !R
+  return %a : !R
+}
+func.func private @f17() -> !R {
+  %a = func.call @f16() : () -> !R
+  %b = func.call @f16() : () -> !R
+  return %a : !R
+}
+func.func private @f18() -> !R {
+  %a = func.call @f17() : () -> !R
+  %b = func.call @f17() : () -> !R
+  return %a : !R
+}
+func.func private @f19() -> !R {
+  %a = func.call @f18() : () -> !R
+  %b = func.call @f18() : () -> !R
+  return %a : !R
+}
+func.func private @f20() -> !R {
+  %a = func.call @f19() : () -> !R
+  %b = func.call @f19() : () -> !R
+  return %a : !R
+}
+func.func private @f21() -> !R {
+  %a = func.call @f20() : () -> !R
+  %b = func.call @f20() : () -> !R
+  return %a : !R
+}
+func.func private @f22() -> !R {
+  %a = func.call @f21() : () -> !R
+  %b = func.call @f21() : () -> !R
+  return %a : !R
+}
+func.func private @f23() -> !R {
+  %a = func.call @f22() : () -> !R
+  %b = func.call @f22() : () -> !R
+  return %a : !R
+}
+func.func private @f24() -> !R {
+  %a = func.call @f23() : () -> !R
+  %b = func.call @f23() : () -> !R
+  return %a : !R
+}
+func.func private @f25() -> !R {
+  %a = func.call @f24() : () -> !R
+  %b = func.call @f24() : () -> !R
+  return %a : !R
+}
+func.func private @f26() -> !R {
+  %a = func.call @f25() : () -> !R
+  %b = func.call @f25() : () -> !R
+  return %a : !R
+}
+func.func private @f27() -> !R {
+  %a = func.call @f26() : () -> !R
+  %b = func.call @f26() : () -> !R
+  return %a : !R
+}
+func.func private @f28() -> !R {
+  %a = func.call @f27() : () -> !R
+  %b = func.call @f27() : () -> !R
+  return %a : !R
+}
+func.func private @f29() -> !R {
+  %a = func.call @f28() : () -> !R
+  %b = func.call @f28() : () -> !R
+  return %a : !R
+}
+func.func private @f30() -> !R {
+  %a = func.call @f29() : () -> !R
+  %b = func.call @f29() : () -> !R
+  return %a : !R
+}
+func.func private @f31() -> !R {
+  %a = func.call @f30() : () -> !R
+  %b = func.call @f30() : () -> !R
+  return %a : !R
+}
+func.func private @f32() -> !R {
+  %a = func.call @f31() : () -> !R
+  %b = func.call @f31() : () -> !R
+  return %a : !R
+}
+func.func private @f33() -> !R {
+  %a = func.call @f32() : () -> !R
+  %b = func.call @f32() : () -> !R
+  return %a : !R
+}
+func.func private @f34() -> !R {
+  %a = func.call @f33() : () -> !R
+  %b = func.call @f33() : () -> !R
+  return %a : !R
+}
+func.func private @f35() -> !R {
+  %a = func.call @f34() : () -> !R
+  %b = func.call @f34() : () -> !R
+  return %a : !R
+}
+func.func private @f36() -> !R {
+  %a = func.call @f35() : () -> !R
+  %b = func.call @f35() : () -> !R
+  return %a : !R
+}
+func.func private @f37() -> !R {
+  %a = func.call @f36() : () -> !R
+  %b = func.call @f36() : () -> !R
+  return %a : !R
+}
+func.func private @f38() -> !R {
+  %a = func.call @f37() : () -> !R
+  %b = func.call @f37() : () -> !R
+  return %a : !R
+}
+func.func private @f39() -> !R {
+  %a = func.call @f38() : () -> !R
+  %b = func.call @f38() : () -> !R
+  return %a : !R
+}
+func.func private @f40() -> !R {
+  %a = func.call @f39() : () -> !R
+  %b = func.call @f39() : () -> !R
+  return %a : !R
+}
+func.func @diamonds(%p: !P) -> !R {
+  %c1 = arith.constant 1 : index
+  %y = coco.all_reduce sum %p : !P
+  coco.send %y to %c1 along 0 : !R
+  %x = func.call @f40() : () -> !R
+  return %x : !R
 }

@@ -241,3 +241,82 @@ func.func @local_flag(%s: !S, %g: !L, %r: !R) -> !R {
   }
   return %out : !R
 }
+
+// -----
+
+// The type alone proves nothing: an scf.if on the rank yields different
+// replicated constants, so the flag differs between the gather's ranks.
+coco.grid @dp(shape = [?])
+!R = !coco.dtensor<16xf32, replicated on @dp>
+!S = !coco.dtensor<16xf32, sliced<0> on @dp>
+!N = !coco.dtensor<f32, replicated on @dp>
+
+// CHECK-LABEL: func @replicated_by_type_only
+// CHECK: %[[G:.*]] = coco.all_gather %arg0
+// CHECK: scf.if
+// CHECK: scf.if
+// CHECK-NEXT: coco.exp %[[G]]
+// REMARK-DAG: coco-reorder-branches.mlir:[[@LINE+17]]:10: remark: [Missed] not-applied | Category:coco-reorder | Function=replicated_by_type_only | Remark="'coco.exp' stays after the all_gather: it is in a region
+func.func @replicated_by_type_only(%s: !S, %r: !R) -> !R {
+  %c0 = arith.constant 0 : index
+  %half = arith.constant 0.5 : f32
+  %w = coco.all_gather %s : !S
+  %rank = coco.axis_rank @dp[0]
+  %first = arith.cmpi eq, %rank, %c0 : index
+  %t = scf.if %first -> !N {
+    %one = coco.constant 1.0 : !N
+    scf.yield %one : !N
+  } else {
+    %zero = coco.constant 0.0 : !N
+    scf.yield %zero : !N
+  }
+  %v = coco.extract %t : !N -> f32
+  %take = arith.cmpf ogt, %v, %half : f32
+  %out = scf.if %take -> !R {
+    %e = coco.exp %w : !R
+    scf.yield %e : !R
+  } else {
+    scf.yield %r : !R
+  }
+  return %out : !R
+}
+
+// -----
+
+// A private function's argument is what its calls pass only if every rank
+// of the group makes each call: here rank 0 passes true and rank 1 false,
+// from two calls each made by one rank. The op stays after its gather.
+coco.grid @dp(shape = [2])
+!R = !coco.dtensor<16xf32, replicated on @dp>
+!S = !coco.dtensor<16xf32, sliced<0> on @dp>
+
+// CHECK-LABEL: func private @step
+// CHECK: %[[G:.*]] = coco.all_gather %arg0
+// CHECK: scf.if
+// CHECK-NEXT: coco.exp %[[G]]
+// REMARK-DAG: coco-reorder-branches.mlir:[[@LINE+4]]:10: remark: [Missed] not-applied | Category:coco-reorder | Function=step | Remark="'coco.exp' stays after the all_gather: it is in a region
+func.func private @step(%s: !S, %r: !R, %c: i1) -> !R {
+  %w = coco.all_gather %s : !S
+  %o = scf.if %c -> !R {
+    %e = coco.exp %w : !R
+    scf.yield %e : !R
+  } else {
+    scf.yield %r : !R
+  }
+  return %o : !R
+}
+func.func @parted_calls(%s: !S, %r: !R) -> !R {
+  %t = arith.constant true
+  %f = arith.constant false
+  %c0 = arith.constant 0 : index
+  %k = coco.axis_rank @dp[0]
+  %is0 = arith.cmpi eq, %k, %c0 : index
+  %o = scf.if %is0 -> !R {
+    %a = func.call @step(%s, %r, %t) : (!S, !R, i1) -> !R
+    scf.yield %a : !R
+  } else {
+    %b = func.call @step(%s, %r, %f) : (!S, !R, i1) -> !R
+    scf.yield %b : !R
+  }
+  return %o : !R
+}

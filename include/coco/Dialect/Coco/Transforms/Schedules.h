@@ -14,6 +14,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/IR/SymbolTable.h"
 
 namespace mlir::coco {
 
@@ -158,12 +159,17 @@ LogicalResult reorderToFixedPoint(RewriterBase &rewriter, Operation *root,
                                   bool normsFromSlices = true);
 
 /// Checks that argument `argIndex` of `function` can be sharded (along
-/// exactly `axes`, when given) and returns the sliced type it gets.
-FailureOr<DTensorType> checkShardState(func::FuncOp function, unsigned argIndex,
-                                       ArrayRef<int64_t> axes = {});
+/// exactly `axes`, when given) and returns the sliced type it gets. The
+/// module must not call `function` (its signature changes): `moduleUsers`,
+/// when given, says who refers to it (one map for many checks; without it
+/// the module is walked).
+FailureOr<DTensorType>
+checkShardState(func::FuncOp function, unsigned argIndex,
+                ArrayRef<int64_t> axes = {},
+                const SymbolUserMap *moduleUsers = nullptr);
 
 /// Makes argument `argIndex` of `function` sliced as its uses slice it (see
-/// coco-shard-state).
+/// coco-shard-state); checkShardState must have passed.
 LogicalResult shardState(RewriterBase &rewriter, func::FuncOp function,
                          unsigned argIndex, ArrayRef<int64_t> axes = {});
 
