@@ -2,7 +2,8 @@
 (per parameter: an all_reduce of its gradient, 7 pointwise ops, 2 updates in
 place, as in an SGD-with-momentum step), k = 125..2000, i.e. 1,000 to 16,000
 coco ops, through `coco-opt --coco-lower-to-cpu` and `--coco-lower-to-gpu`
-(NVVM and cubins included; where the CUDA toolkit is installed).
+(NVVM and cubins included; where the CUDA toolkit is installed), and
+through the schedules `--coco-split --coco-reorder` (pipeline "schedules").
 
     python3 benchmarks/compile_time.py [--ops 1000,2000,...] [--reps 3]
         [--baseline OTHER_BUILD/bin/coco-opt]
@@ -79,10 +80,11 @@ def main():
     parser.add_argument("--ops", default="1000,2000,4000,8000,10000,16000",
                         help="program sizes in coco ops (multiples of 8)")
     parser.add_argument("--reps", type=int, default=3)
-    parser.add_argument("--pipelines", default="cpu,cpu-noverify,gpu",
+    parser.add_argument("--pipelines", default="cpu,cpu-noverify,gpu,schedules",
                         help="cpu, gpu, and each with -noverify: coco-opt's "
                         "--verify-each=0 (the IR is verified when parsed, not "
-                        "after every pass)")
+                        "after every pass); schedules: --coco-split "
+                        "--coco-reorder (the global view, nothing lowered)")
     parser.add_argument("--baseline", metavar="COCO_OPT",
                         help="another build's coco-opt (an earlier commit, "
                         "say): every pipeline runs with it too, interleaved, "
@@ -113,8 +115,9 @@ def main():
         for ops in sizes:
             for pipeline in variants:
                 target, _, noverify = pipeline.split("@")[0].partition("-")
-                command = [binaries[pipeline], files[ops],
-                           f"--coco-lower-to-{target}", "-o", os.devnull]
+                passes = (["--coco-split", "--coco-reorder"] if target == "schedules"
+                          else [f"--coco-lower-to-{target}"])
+                command = [binaries[pipeline], files[ops], *passes, "-o", os.devnull]
                 if noverify:
                     command.append("--verify-each=0")
                 seconds, rss = run(command)

@@ -30,17 +30,19 @@ Operation *mlir::coco::whereEveryRankRuns(Operation *op) {
   return entry.empty() ? nullptr : &entry.back();
 }
 
-/// The calls of `function` in the whole module; null when something else
-/// refers to it (a function pointer, an attribute: calls could come from
-/// anywhere, `notACall` is set) or the module may hide references (an
-/// unknown symbol table). The outermost op is the scope: a nested module's
+static Operation *outermost(Operation *op) {
+  while (Operation *parent = op->getParentOp())
+    op = parent;
+  return op;
+}
+
+/// The calls of `function` in the whole module (one walk); see
+/// ModuleCalls::of. The outermost op is the scope: a nested module's
 /// function may be called from outside it.
 static std::optional<SmallVector<CallOpInterface>>
 callsOf(FunctionOpInterface function, Operation *&notACall) {
   notACall = nullptr;
-  Operation *root = function;
-  while (Operation *parent = root->getParentOp())
-    root = parent;
+  Operation *root = outermost(function);
   SmallVector<CallOpInterface> calls;
   if (root == function)
     return calls;
@@ -59,14 +61,61 @@ callsOf(FunctionOpInterface function, Operation *&notACall) {
   return calls;
 }
 
+ModuleCalls::ModuleCalls(Operation *anyOp) : module(outermost(anyOp)) {
+  // One walk when the module holds no other symbol table: every reference
+  // to one of its functions is then a flat one, by name.
+  bool nested = false;
+  module->walk([&](Operation *op) {
+    if (op != module && op->hasTrait<OpTrait::SymbolTable>())
+      nested = true;
+  });
+  if (nested)
+    return;
+  // The regions' uses (the op's own overload stops at a symbol table).
+  for (Region &region : module->getRegions()) {
+    std::optional<SymbolTable::UseRange> uses =
+        SymbolTable::getSymbolUses(&region);
+    if (!uses) {
+      usersByName.clear();
+      return;
+    }
+    for (const SymbolTable::SymbolUse &use : *uses)
+      usersByName[use.getSymbolRef().getRootReference()].push_back(
+          use.getUser());
+  }
+  gathered = true;
+}
+
+std::optional<SmallVector<CallOpInterface>>
+ModuleCalls::of(FunctionOpInterface function, Operation *&notACall) const {
+  if (!gathered || outermost(function) != module)
+    return callsOf(function, notACall);
+  notACall = nullptr;
+  SmallVector<CallOpInterface> calls;
+  auto name =
+      function->getAttrOfType<StringAttr>(SymbolTable::getSymbolAttrName());
+  if (!name)
+    return calls;
+  for (Operation *user : usersByName.lookup(name)) {
+    auto call = dyn_cast<CallOpInterface>(user);
+    if (!call) {
+      notACall = user;
+      return std::nullopt;
+    }
+    calls.push_back(call);
+  }
+  return calls;
+}
+
 namespace {
 /// One question about the ranks of a group along `axes` of `grid` (ranks
 /// that differ only in their coordinates on `axes`): whether they compute
 /// the same values, whether they all reach an op as often.
 class GroupAgreement {
 public:
-  GroupAgreement(FlatSymbolRefAttr grid, ArrayRef<int64_t> axes)
-      : grid(grid), axes(axes) {}
+  GroupAgreement(FlatSymbolRefAttr grid, ArrayRef<int64_t> axes,
+                 const ModuleCalls *calls = nullptr)
+      : grid(grid), axes(axes), calls(calls) {}
 
   /// isSameOnRanksAlong for each value in `values`. A value is looked at
   /// once (`seen`): the answer is the conjunction over the leaves, and
@@ -91,8 +140,15 @@ private:
   /// `values`.
   bool cocoValueIsSame(Operation *producer, SmallVector<Value> &values);
 
+  /// The calls of `function` (callsOf, or `calls` when given).
+  std::optional<SmallVector<CallOpInterface>>
+  callsTo(FunctionOpInterface function, Operation *&notACall) const {
+    return calls ? calls->of(function, notACall) : callsOf(function, notACall);
+  }
+
   FlatSymbolRefAttr grid;
   ArrayRef<int64_t> axes;
+  const ModuleCalls *calls;
   /// Functions whose calls are being followed: a recursive call is not
   /// followed (it counts as parting the ranks).
   SmallPtrSet<Operation *, 4> onPath;
@@ -167,11 +223,11 @@ bool GroupAgreement::allSame(SmallVector<Value> values) {
           !argument.getOwner()->isEntryBlock() || whereCallsMayPart(function))
         return false;
       Operation *notACall;
-      std::optional<SmallVector<CallOpInterface>> calls =
-          callsOf(function, notACall);
-      if (!calls)
+      std::optional<SmallVector<CallOpInterface>> callsOfFunction =
+          callsTo(function, notACall);
+      if (!callsOfFunction)
         return false;
-      for (CallOpInterface call : *calls) {
+      for (CallOpInterface call : *callsOfFunction) {
         if (argument.getArgNumber() >= call.getArgOperands().size())
           return false;
         values.push_back(call.getArgOperands()[argument.getArgNumber()]);
@@ -211,11 +267,11 @@ Operation *GroupAgreement::whereCallsMayPart(FunctionOpInterface function) {
   if (!onPath.insert(function).second)
     return function;
   Operation *notACall;
-  std::optional<SmallVector<CallOpInterface>> calls =
-      callsOf(function, notACall);
-  if (!calls)
+  std::optional<SmallVector<CallOpInterface>> callsOfFunction =
+      callsTo(function, notACall);
+  if (!callsOfFunction)
     return notACall ? notACall : function.getOperation();
-  for (CallOpInterface call : *calls)
+  for (CallOpInterface call : *callsOfFunction)
     if (onPath.contains(call->getParentOfType<FunctionOpInterface>()) ||
         whereMayPartBelow(call, /*stopAt=*/nullptr))
       return call;
@@ -260,8 +316,9 @@ bool mlir::coco::isSameOnRanksAlong(Value value, FlatSymbolRefAttr grid,
 Operation *mlir::coco::whereRanksAlongMayPart(Operation *op,
                                               FlatSymbolRefAttr grid,
                                               ArrayRef<int64_t> axes,
-                                              Operation *runsOnTheGroup) {
-  return GroupAgreement(grid, axes)
+                                              Operation *runsOnTheGroup,
+                                              const ModuleCalls *calls) {
+  return GroupAgreement(grid, axes, calls)
       .whereMayPartBelow(op,
                          runsOnTheGroup ? runsOnTheGroup->getBlock() : nullptr);
 }

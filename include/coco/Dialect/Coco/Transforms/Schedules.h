@@ -15,6 +15,8 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/IR/SymbolTable.h"
+#include "mlir/Interfaces/CallInterfaces.h"
+#include "mlir/Interfaces/FunctionInterfaces.h"
 
 namespace mlir::coco {
 
@@ -77,6 +79,29 @@ Operation *whereEveryRankRuns(Operation *op);
 bool isSameOnRanksAlong(Value value, FlatSymbolRefAttr grid,
                         ArrayRef<int64_t> axes);
 
+/// Who refers to each function of a module, gathered in one walk for many
+/// questions of whereRanksAlongMayPart (which follows a function's calls;
+/// each question walks the module otherwise). Valid while no function and
+/// no reference to one is added or removed (coco-reorder's rewrites).
+class ModuleCalls {
+public:
+  /// The module is the outermost op above `anyOp`.
+  explicit ModuleCalls(Operation *anyOp);
+
+  /// The calls of `function`; nullopt when something else refers to it
+  /// (`notACall` is set: a function pointer, an attribute) or the module
+  /// may hide references (an unknown symbol table).
+  std::optional<SmallVector<CallOpInterface>> of(FunctionOpInterface function,
+                                                 Operation *&notACall) const;
+
+private:
+  Operation *module;
+  /// False where one walk cannot tell (nested symbol tables, ops that may
+  /// be ones): each question walks the module then.
+  bool gathered = false;
+  DenseMap<StringAttr, SmallVector<Operation *>> usersByName;
+};
+
 /// The op around `op` whose control may differ between the ranks of a
 /// group along `axes` of `grid`: an scf.if whose condition, or an scf.for
 /// whose bounds, isSameOnRanksAlong cannot prove the same; another op with
@@ -90,9 +115,11 @@ bool isSameOnRanksAlong(Value value, FlatSymbolRefAttr grid,
 /// `runsOnTheGroup`, if given, is an op every rank of the group runs
 /// equally often (a collective along `axes` that `op` reads): the walk
 /// stops at its block and does not look at calls.
+/// `calls`, if given, answers who calls a function.
 Operation *whereRanksAlongMayPart(Operation *op, FlatSymbolRefAttr grid,
                                   ArrayRef<int64_t> axes,
-                                  Operation *runsOnTheGroup = nullptr);
+                                  Operation *runsOnTheGroup = nullptr,
+                                  const ModuleCalls *calls = nullptr);
 
 /// Preconditions of the split rewrites (diagnostics on failure).
 LogicalResult checkSplitAllReduce(AllReduceOp op, int64_t dim,
