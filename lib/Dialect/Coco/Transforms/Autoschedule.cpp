@@ -98,8 +98,7 @@ struct CocoAutoschedulePass
   SmallVector<std::string> shardSlicedState(RewriterBase &rewriter,
                                             ModuleOp module) {
     SmallVector<std::string> names;
-    SymbolTableCollection tables;
-    SymbolUserMap users(tables, module);
+    ModuleCalls calls(module);
     for (auto function : module.getOps<func::FuncOp>())
       for (unsigned i = 0; i < function.getNumArguments(); ++i) {
         auto name = function.getArgAttrOfType<StringAttr>(i, "coco.name");
@@ -116,7 +115,7 @@ struct CocoAutoschedulePass
           // Why one cannot be sharded is no news: it is left as it is.
           ScopedDiagnosticHandler silence(
               &getContext(), [](Diagnostic &) { return success(); });
-          shardable = succeeded(checkShardState(function, i, {}, &users));
+          shardable = succeeded(checkShardState(function, i, {}, &calls));
         }
         if (shardable && succeeded(shardState(rewriter, function, i)))
           names.push_back(name.getValue().str());

@@ -114,10 +114,10 @@ static FailureOr<DTensorType> checkArgumentUses(func::FuncOp function,
   return *sliced;
 }
 
-FailureOr<DTensorType>
-mlir::coco::checkShardState(func::FuncOp function, unsigned argIndex,
-                            ArrayRef<int64_t> axes,
-                            const SymbolUserMap *moduleUsers) {
+FailureOr<DTensorType> mlir::coco::checkShardState(func::FuncOp function,
+                                                   unsigned argIndex,
+                                                   ArrayRef<int64_t> axes,
+                                                   const ModuleCalls *calls) {
   FailureOr<DTensorType> sliced = checkArgumentUses(function, argIndex, axes);
   if (failed(sliced))
     return failure();
@@ -125,24 +125,18 @@ mlir::coco::checkShardState(func::FuncOp function, unsigned argIndex,
   // state. (The host program, which calls the entry points, follows the
   // new signature.) Norms it hoists to the entry block then also run on
   // every rank (whereEveryRankRuns).
-  Operation *user = nullptr;
-  if (moduleUsers) {
-    ArrayRef<Operation *> users = moduleUsers->getUsers(function);
-    user = users.empty() ? nullptr : users.front();
-  } else {
-    Operation *root = function;
-    while (Operation *parent = root->getParentOp())
-      root = parent;
-    std::optional<SymbolTable::UseRange> uses =
-        SymbolTable::getSymbolUses(function, root);
-    if (!uses)
-      return function.emitOpError()
-             << "cannot shard argument " << argName(function, argIndex)
-             << ": cannot tell whether the module calls this function (an "
-                "unknown op may hold symbols)";
-    if (!uses->empty())
-      user = uses->begin()->getUser();
-  }
+  Operation *notACall = nullptr;
+  std::optional<SmallVector<CallOpInterface>> callsOfFunction =
+      calls ? calls->of(function, notACall)
+            : ModuleCalls(function).of(function, notACall);
+  if (!callsOfFunction && !notACall)
+    return function.emitOpError()
+           << "cannot shard argument " << argName(function, argIndex)
+           << ": cannot tell whether the module calls this function (an "
+              "unknown op may hold symbols)";
+  Operation *user = notACall;
+  if (callsOfFunction && !callsOfFunction->empty())
+    user = callsOfFunction->front();
   if (user) {
     InFlightDiagnostic diag =
         function.emitOpError()
@@ -234,8 +228,7 @@ struct CocoShardStatePass
     llvm::StringSet<> found;
     // Who refers to each function, gathered once (not a walk of the module
     // per argument: an optimizer step has thousands of them).
-    SymbolTableCollection tables;
-    SymbolUserMap users(tables, module);
+    ModuleCalls calls(module);
     for (auto function : module.getOps<func::FuncOp>()) {
       for (unsigned i = 0; i < function.getNumArguments(); ++i) {
         auto name = function.getArgAttrOfType<StringAttr>(i, "coco.name");
@@ -243,7 +236,7 @@ struct CocoShardStatePass
           continue;
         found.insert(name.getValue());
         // Every precondition first, so a failure changes nothing.
-        if (failed(checkShardState(function, i, axes, &users)))
+        if (failed(checkShardState(function, i, axes, &calls)))
           return signalPassFailure();
         targets.push_back({function, i});
       }

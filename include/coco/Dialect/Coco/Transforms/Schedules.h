@@ -71,11 +71,15 @@ Operation *whereEveryRankRuns(Operation *op);
 /// Whether `value` is the same on every rank of a group along `axes` of
 /// `grid` (ranks that differ only in their coordinates on `axes`): built
 /// from constants, coco.axis_size, coco.axis_rank on other axes of `grid`,
-/// coco.extract of a tensor replicated on `axes` (the type's promise), the
-/// counters of loops that start and step by such values, and arguments of
-/// private functions that every call passes such a value, through arith
-/// ops (no other dialect: shard.process_linear_index and mpi.comm_rank are
-/// pure but differ between ranks). False where it cannot tell.
+/// the results of collectives along (at least) `axes` and of global-view
+/// ops without effects computed from such values (coco.extract of an
+/// all_reduced norm; a replicated type alone proves nothing), the counters
+/// of loops that start and step by such values, and arguments of private
+/// functions whose every call, made by every rank of the group, passes
+/// such a value, through arith ops (no other dialect:
+/// shard.process_linear_index and mpi.comm_rank are pure but differ between
+/// ranks). False where it cannot tell. whereRanksAlongMayPart asks it of
+/// each condition and loop bound.
 bool isSameOnRanksAlong(Value value, FlatSymbolRefAttr grid,
                         ArrayRef<int64_t> axes);
 
@@ -187,13 +191,12 @@ LogicalResult reorderToFixedPoint(RewriterBase &rewriter, Operation *root,
 
 /// Checks that argument `argIndex` of `function` can be sharded (along
 /// exactly `axes`, when given) and returns the sliced type it gets. The
-/// module must not call `function` (its signature changes): `moduleUsers`,
-/// when given, says who refers to it (one map for many checks; without it
+/// module must not call `function` (its signature changes): `calls`, when
+/// given, says who refers to it (gathered once for many checks; without it
 /// the module is walked).
-FailureOr<DTensorType>
-checkShardState(func::FuncOp function, unsigned argIndex,
-                ArrayRef<int64_t> axes = {},
-                const SymbolUserMap *moduleUsers = nullptr);
+FailureOr<DTensorType> checkShardState(func::FuncOp function, unsigned argIndex,
+                                       ArrayRef<int64_t> axes = {},
+                                       const ModuleCalls *calls = nullptr);
 
 /// Makes argument `argIndex` of `function` sliced as its uses slice it (see
 /// coco-shard-state); checkShardState must have passed.
