@@ -21,6 +21,7 @@
 
 #include <deque>
 #include <functional>
+#include <set>
 
 namespace mlir::coco {
 #define GEN_PASS_DEF_COCOREORDERPASS
@@ -428,9 +429,22 @@ static SliceOp sliceToComputeNormFrom(NormOp norm, ArrayRef<int64_t> axes,
   // Where every rank of the slice's group runs it as often: the function's
   // entry block, or a region whose conditions and bounds are the same on
   // those ranks (a pipeline stage's branch on the rank along another axis).
-  if (whereRanksAlongMayPart(norm, slice.getInput().getType().getGrid(),
-                             slice.getCommAxes(), /*runsOnTheGroup=*/nullptr,
-                             calls)) {
+  if (Operation *where = whereRanksAlongMayPart(
+          norm, slice.getInput().getType().getGrid(), slice.getCommAxes(),
+          /*runsOnTheGroup=*/nullptr, calls)) {
+    // A region, a call or a function is where control may part; an op
+    // without regions that is none of those refers to a function on the
+    // way (func.constant, an attribute).
+    if (where->getNumRegions() == 0 &&
+        !isa<CallOpInterface, FunctionOpInterface>(where)) {
+      whyNot = "coco.norm stays whole: its function is referred to by '" +
+               where->getName().getStringRef().str() +
+               "', not only called, so which ranks of its slice's group " +
+               describeAxes(slice.getCommAxes()) +
+               " run it, and as often, cannot be told (the all_reduce of "
+               "its slices could wait for ranks that never arrive)";
+      return {};
+    }
     whyNot = "coco.norm stays whole: it (or a call of its function) is in "
              "a region (an scf.if, a loop) or a later block that not every "
              "rank of its slice's group " +
@@ -574,17 +588,29 @@ static Applicable whatApplies(Operation *op, ArrayRef<int64_t> axes,
 LogicalResult mlir::coco::reorderToFixedPoint(RewriterBase &rewriter,
                                               Operation *root,
                                               ArrayRef<int64_t> axes,
-                                              bool normsFromSlices) {
+                                              bool normsFromSlices,
+                                              ReorderWork *work) {
+  ReorderWork counted;
+  if (!work)
+    work = &counted;
   // A worklist: first every op in walk order, then after each rewrite the
-  // ops it touched and their neighbours (their operands' producers and
-  // users, their results' users), which is where the conditions of the
-  // rewrites can change (a rewrite can make others apply: the users of a
-  // moved op, the producers of a hoisted one). So the fixed point costs
-  // time in proportion to the program, not to its square, as a walk from
-  // the top after each rewrite did (400 LAMB tensors: 6.6 s). When the
-  // worklist runs dry, one walk over everything confirms that nothing
-  // applies (a condition that depends on ops further away, such as a
-  // branch's, is caught there).
+  // ops it touched and their neighbours (the users of what they compute;
+  // the producers, slices and norms of their distributed operands:
+  // touchWhoSees), which is where the conditions of the rewrites can
+  // change (a rewrite can make others apply: the users of a moved op, the
+  // producers of a hoisted one). So the fixed point costs time in
+  // proportion to the program, not to its square, as a walk from the top
+  // after each rewrite did (400 LAMB tensors: 6.6 s). When the worklist
+  // runs dry, one walk over everything confirms that nothing applies (a
+  // condition that depends on ops further away, such as a branch's, is
+  // caught there) or queues what does.
+  //
+  // A norm computed from a slice takes one of the slices there are when
+  // it is rewritten; moves and hoists make more (a hoisted slice of the
+  // norm's input). So norms wait until no move or hoist applies, and go
+  // in program order: the result does not depend on the order in which
+  // the worklist met them, and a norm reuses the slice the function reads
+  // rather than adding one.
   // Reordering adds and removes no call: who calls what is gathered once.
   ModuleCalls calls(root);
   std::deque<Operation *> worklist;
@@ -593,17 +619,44 @@ LogicalResult mlir::coco::reorderToFixedPoint(RewriterBase &rewriter,
     if (queued.insert(op).second)
       worklist.push_back(op);
   };
-  TouchedOps touched(rewriter.getListener(),
-                     [&](Operation *op) { queued.erase(op); });
+  // The norms that wait, by their place in the first walk (rewrites make
+  // no norm).
+  DenseMap<Operation *, unsigned> placeOf;
+  std::set<std::pair<unsigned, Operation *>> waitingNorms;
+  auto forget = [&](Operation *op) {
+    queued.erase(op);
+    auto place = placeOf.find(op);
+    if (place == placeOf.end())
+      return;
+    waitingNorms.erase({place->second, op});
+    placeOf.erase(place);
+  };
+  TouchedOps touched(rewriter.getListener(), forget);
   OpBuilder::Listener *previousListener = rewriter.getListener();
   rewriter.setListener(&touched);
   llvm::scope_exit restoreListener(
       [&] { rewriter.setListener(previousListener); });
-  root->walk([&](Operation *op) { lookAt(op); });
+  root->walk([&](Operation *op) {
+    if (isa<NormOp>(op))
+      placeOf.try_emplace(op, placeOf.size());
+    lookAt(op);
+  });
   while (true) {
-    if (worklist.empty()) {
+    Operation *op;
+    bool normsTurn = false;
+    if (!worklist.empty()) {
+      op = worklist.front();
+      worklist.pop_front();
+      if (!queued.erase(op))
+        continue; // erased meanwhile
+    } else if (!waitingNorms.empty()) {
+      op = waitingNorms.begin()->second;
+      waitingNorms.erase(waitingNorms.begin());
+      normsTurn = true;
+    } else {
       bool found = false;
       root->walk([&](Operation *op) {
+        ++work->looks;
         if (whatApplies(op, axes, normsFromSlices, calls).kind !=
             Applicable::None) {
           lookAt(op);
@@ -612,14 +665,18 @@ LogicalResult mlir::coco::reorderToFixedPoint(RewriterBase &rewriter,
       });
       if (!found)
         break;
+      continue;
     }
-    Operation *op = worklist.front();
-    worklist.pop_front();
-    if (!queued.erase(op))
-      continue; // erased meanwhile
+    ++work->looks;
     Applicable applicable = whatApplies(op, axes, normsFromSlices, calls);
     if (applicable.kind == Applicable::None)
       continue;
+    if (applicable.kind == Applicable::NormFromSlice && !normsTurn) {
+      auto place = placeOf.try_emplace(op, placeOf.size()).first;
+      waitingNorms.insert({place->second, op});
+      continue;
+    }
+    ++work->rewrites;
     touched.touched.clear();
     touched.erased.clear();
     switch (applicable.kind) {
@@ -636,7 +693,7 @@ LogicalResult mlir::coco::reorderToFixedPoint(RewriterBase &rewriter,
         return failure();
       break;
     case Applicable::None:
-      break;
+      llvm_unreachable("nothing to apply was skipped above");
     }
     // The touched ops and their neighbours, where a rewrite may now apply:
     // the users of what they compute (which may now read an all_gather),
@@ -683,28 +740,25 @@ struct CocoReorderPass
     ModuleOp module = getOperation();
     // Axes the user named but nothing runs along: say so rather than
     // return the module unchanged without a word.
-    ModuleCalls calls(module);
-    if (!axes.empty() && !module
-                              .walk([&](Operation *op) {
-                                auto norm = dyn_cast<NormOp>(op);
-                                std::string whyNot;
-                                return canMoveBeforeItsGather(op, axes) ||
-                                               sliceToHoist(op, axes) ||
-                                               (normsFromSlices && norm &&
-                                                sliceToComputeNormFrom(
-                                                    norm, axes, whyNot, &calls))
-                                           ? WalkResult::interrupt()
-                                           : WalkResult::advance();
-                              })
-                              .wasInterrupted()) {
-      emitWarning(module.getLoc())
-          << "coco-reorder: no pointwise op or reduction that reads an "
-             "all_gather along exactly "
-          << describeAxes(axes)
-          << " can move before it; nothing changed (each op that reads "
-             "one is reported with its reason)";
-      remarkWhatStaysGathered(module, axes);
-      return;
+    if (!axes.empty()) {
+      ModuleCalls calls(module);
+      if (!module
+               .walk([&](Operation *op) {
+                 return whatApplies(op, axes, normsFromSlices, calls).kind !=
+                                Applicable::None
+                            ? WalkResult::interrupt()
+                            : WalkResult::advance();
+               })
+               .wasInterrupted()) {
+        emitWarning(module.getLoc())
+            << "coco-reorder: no pointwise op or reduction that reads an "
+               "all_gather along exactly "
+            << describeAxes(axes)
+            << " can move before it; nothing changed (each op that reads "
+               "one is reported with its reason)";
+        remarkWhatStaysGathered(module, axes);
+        return;
+      }
     }
     // Work on a copy: if some op cannot be reordered, the module stays as
     // it was.

@@ -137,6 +137,16 @@ FailureOr<DTensorType> mlir::coco::checkShardState(func::FuncOp function,
   Operation *user = notACall;
   if (callsOfFunction && !callsOfFunction->empty())
     user = callsOfFunction->front();
+  if (notACall) {
+    // The note shows the first use, call or not (an error: one more walk).
+    Operation *module = function;
+    while (Operation *parent = module->getParentOp())
+      module = parent;
+    std::optional<SymbolTable::UseRange> uses =
+        SymbolTable::getSymbolUses(function, module);
+    if (uses && !uses->empty())
+      user = uses->begin()->getUser();
+  }
   if (user) {
     InFlightDiagnostic diag =
         function.emitOpError()

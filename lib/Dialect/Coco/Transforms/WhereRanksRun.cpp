@@ -36,6 +36,16 @@ static Operation *outermost(Operation *op) {
   return op;
 }
 
+/// The call that `use` is the callee of; null for any other reference (an
+/// attribute of a call that names another function included).
+static CallOpInterface asCallOf(const SymbolTable::SymbolUse &use) {
+  auto call = dyn_cast<CallOpInterface>(use.getUser());
+  if (!call)
+    return {};
+  auto callee = dyn_cast<SymbolRefAttr>(call.getCallableForCallee());
+  return callee == use.getSymbolRef() ? call : CallOpInterface();
+}
+
 /// The calls of `function` in the whole module (one walk); see
 /// ModuleCalls::of. The outermost op is the scope: a nested module's
 /// function may be called from outside it.
@@ -51,7 +61,7 @@ callsOf(FunctionOpInterface function, Operation *&notACall) {
   if (!uses)
     return std::nullopt;
   for (const SymbolTable::SymbolUse &use : *uses) {
-    auto call = dyn_cast<CallOpInterface>(use.getUser());
+    CallOpInterface call = asCallOf(use);
     if (!call) {
       notACall = use.getUser();
       return std::nullopt;
@@ -62,49 +72,56 @@ callsOf(FunctionOpInterface function, Operation *&notACall) {
 }
 
 ModuleCalls::ModuleCalls(Operation *anyOp) : module(outermost(anyOp)) {
-  // One walk when the module holds no other symbol table: every reference
-  // to one of its functions is then a flat one, by name.
-  bool nested = false;
-  module->walk([&](Operation *op) {
-    if (op != module && op->hasTrait<OpTrait::SymbolTable>())
-      nested = true;
-  });
-  if (nested)
-    return;
-  // The regions' uses (the op's own overload stops at a symbol table).
-  for (Region &region : module->getRegions()) {
-    std::optional<SymbolTable::UseRange> uses =
-        SymbolTable::getSymbolUses(&region);
-    if (!uses) {
-      usersByName.clear();
+  // Each symbol table's regions in one walk (getSymbolUses stops at nested
+  // tables, which get their own); each reference resolved in the table
+  // around it, where MLIR resolves it (a nested module's functions are
+  // not hidden from the question, and a reference by name inside it means
+  // its own function of that name).
+  SymbolTableCollection tables;
+  bool unknown = false;
+  module->walk<WalkOrder::PreOrder>([&](Operation *table) {
+    if (unknown || !table->hasTrait<OpTrait::SymbolTable>())
       return;
+    for (Region &region : table->getRegions()) {
+      std::optional<SymbolTable::UseRange> uses =
+          SymbolTable::getSymbolUses(&region);
+      if (!uses) {
+        unknown = true; // an op that may be a symbol table
+        return;
+      }
+      for (const SymbolTable::SymbolUse &use : *uses) {
+        Operation *target = tables.lookupSymbolIn(table, use.getSymbolRef());
+        if (!isa_and_nonnull<FunctionOpInterface>(target))
+          continue;
+        Users &users = usersOf[target];
+        if (CallOpInterface call = asCallOf(use))
+          users.calls.push_back(call);
+        else
+          users.notOnlyCalled = true;
+      }
     }
-    for (const SymbolTable::SymbolUse &use : *uses)
-      usersByName[use.getSymbolRef().getRootReference()].push_back(
-          use.getUser());
-  }
-  gathered = true;
+  });
+  gathered = !unknown;
+  if (!gathered)
+    usersOf.clear();
 }
 
 std::optional<SmallVector<CallOpInterface>>
 ModuleCalls::of(FunctionOpInterface function, Operation *&notACall) const {
   if (!gathered || outermost(function) != module)
     return callsOf(function, notACall);
-  notACall = nullptr;
-  SmallVector<CallOpInterface> calls;
-  auto name =
-      function->getAttrOfType<StringAttr>(SymbolTable::getSymbolAttrName());
-  if (!name)
-    return calls;
-  for (Operation *user : usersByName.lookup(name)) {
-    auto call = dyn_cast<CallOpInterface>(user);
-    if (!call) {
-      notACall = user;
-      return std::nullopt;
-    }
-    calls.push_back(call);
+  auto users = usersOf.find(function);
+  if (users == usersOf.end()) {
+    notACall = nullptr;
+    return SmallVector<CallOpInterface>{};
   }
-  return calls;
+  // The other reference is looked up afresh: it may have been replaced
+  // since (a rewrite copies the attributes of the op it erases), where a
+  // call is not (coco-reorder and coco-shard-state erase none).
+  if (users->second.notOnlyCalled)
+    return callsOf(function, notACall);
+  notACall = nullptr;
+  return users->second.calls;
 }
 
 namespace {

@@ -274,3 +274,94 @@ func.func @caller(%w: !RepP, %g: !SlP) {
   }
   return
 }
+
+// -----
+
+// A norm waits until no op moves and no slice hoists: the move of %q lets
+// the slice of %p hoist to %x, and the norm reads that slice (the one the
+// function reads) rather than the later %s0, whichever the fixed point met
+// first.
+coco.grid @dp(shape = [?])
+!S = !coco.dtensor<16xf32, sliced<0> on @dp>
+!R = !coco.dtensor<16xf32, replicated on @dp>
+!T = !coco.dtensor<f32, replicated on @dp>
+
+// CHECK-LABEL: func @norm_after_hoist
+// CHECK-SAME: (%[[S:.*]]: !coco.dtensor<16xf32, sliced<0> on @dp>, %[[X:.*]]: !coco.dtensor<16xf32, replicated on @dp>, %[[C:.*]]: f32)
+// CHECK-NEXT: %[[XS:.*]] = coco.slice %[[X]] dim 0
+// CHECK-NEXT: %[[P:.*]] = coco.mul %[[XS]], %[[C]]
+// CHECK-NEXT: %[[Q:.*]] = coco.add %[[S]], %[[P]]
+// CHECK-NEXT: %[[G:.*]] = coco.all_gather %[[Q]]
+// CHECK-NEXT: %[[SQ:.*]] = coco.mul %[[XS]], %[[XS]]
+// CHECK-NEXT: %[[PART:.*]] = coco.reduce sum %[[SQ]] dims [0]
+// CHECK-NEXT: %[[T:.*]] = coco.all_reduce sum %[[PART]]
+// CHECK-NEXT: %[[N:.*]] = coco.sqrt %[[T]]
+// CHECK-NEXT: %[[S0:.*]] = coco.slice %[[X]] dim 0
+// CHECK-NEXT: return %[[G]], %[[N]], %[[S0]]
+func.func @norm_after_hoist(%s: !S, %x: !R, %c: f32) -> (!R, !T, !S) {
+  %g = coco.all_gather %s : !S
+  %p = coco.mul %x, %c : !R, f32
+  %q = coco.add %g, %p : !R, !R
+  %n = coco.norm %x : !R
+  %s0 = coco.slice %x dim 0 : !R
+  return %q, %n, %s0 : !R, !T, !S
+}
+
+// -----
+
+// The same on a 2-D grid: the hoisted slice is along [0], the later one
+// along [1]; the norm's all_reduce goes along [0].
+coco.grid @g(shape = [2, 2])
+!S0 = !coco.dtensor<16xf32, [sliced<0>, replicated] on @g>
+!S1 = !coco.dtensor<16xf32, [replicated, sliced<0>] on @g>
+!R2 = !coco.dtensor<16xf32, [replicated, replicated] on @g>
+!T2 = !coco.dtensor<f32, [replicated, replicated] on @g>
+
+// CHECK-LABEL: func @norm_after_hoist_2d
+// CHECK: %[[XS:.*]] = coco.slice %{{.*}} dim 0 along [0]
+// CHECK: coco.mul %[[XS]], %[[XS]]
+// CHECK: coco.all_reduce sum %{{.*}} : !coco.dtensor<f32, local on @g>
+// CHECK-NOT: coco.all_reduce
+// CHECK: coco.slice %{{.*}} dim 0 along [1]
+// REMARK: coco-reorder-norms.mlir:[[@LINE+5]]:8: remark: [Passed] applied | Category:coco-reorder | Function=norm_after_hoist_2d | Remark="coco.norm of the replicated tensor now sums the squares of this rank's slice along [0] (which the function reads already)
+func.func @norm_after_hoist_2d(%s: !S0, %x: !R2, %c: f32) -> (!R2, !T2, !S1) {
+  %g = coco.all_gather %s : !S0
+  %p = coco.mul %x, %c : !R2, f32
+  %q = coco.add %g, %p : !R2, !R2
+  %n = coco.norm %x : !R2
+  %s1 = coco.slice %x dim 0 along [1] : !R2
+  return %q, %n, %s1 : !R2, !T2, !S1
+}
+
+// -----
+
+// A function referred to by something other than a call (here an
+// attribute of an op that reorder moves, and so erases and remakes): which
+// ranks run it cannot be told, its norm stays whole, and the remark says
+// so. (Reorder once kept a pointer to the erased op and read it here.)
+coco.grid @dp(shape = [?])
+!S = !coco.dtensor<16xf32, sliced<0> on @dp>
+!R = !coco.dtensor<16xf32, replicated on @dp>
+!T = !coco.dtensor<f32, replicated on @dp>
+
+// CHECK-LABEL: func @refers_to_helper
+// CHECK: coco.add %{{.*}}, %{{.*}} {note = @helper} : !coco.dtensor<16xf32, sliced<0> on @dp>
+// CHECK-LABEL: func private @helper
+// CHECK-NEXT: coco.norm %arg0
+func.func @refers_to_helper(%s: !S, %x: !R) -> (!R, !T) {
+  %g = coco.all_gather %s : !S
+  %a = coco.add %g, %x {note = @helper} : !R, !R
+  %n = func.call @helper(%x) : (!R) -> !T
+  return %a, %n : !R, !T
+}
+
+// REMARK: coco-reorder-norms.mlir:[[@LINE+2]]:8: remark: [Missed] not-applied | Category:coco-reorder | Function=helper | Remark="coco.norm stays whole: its function is referred to by 'coco.add', not only called, so which ranks of its slice's group [0] run it, and as often, cannot be told
+func.func private @helper(%x: !R) -> !T {
+  %n = coco.norm %x : !R
+  %s0 = coco.slice %x dim 0 : !R
+  %e = coco.exp %s0 : !S
+  %z = coco.reduce sum %e dims [0] : !S
+  %t = coco.all_reduce sum %z : !coco.dtensor<f32, local on @dp>
+  %r = coco.add %n, %t : !T, !T
+  return %r : !T
+}

@@ -37,8 +37,10 @@ func.func private @called(%m: !R {coco.name = "m"}, %g: !S) {
   return
 }
 func.func @caller(%m: !R, %g: !S) {
+  // The note points at the first use, call or not.
   // expected-note @+1 {{the function is used here}}
   func.call @called(%m, %g) : (!R, !S) -> ()
+  %f = func.constant @called : (!R, !S) -> ()
   return
 }
 

@@ -83,10 +83,12 @@ Operation *whereEveryRankRuns(Operation *op);
 bool isSameOnRanksAlong(Value value, FlatSymbolRefAttr grid,
                         ArrayRef<int64_t> axes);
 
-/// Who refers to each function of a module, gathered in one walk for many
+/// Who calls each function of a module, gathered in one walk for many
 /// questions of whereRanksAlongMayPart (which follows a function's calls;
 /// each question walks the module otherwise). Valid while no function and
-/// no reference to one is added or removed (coco-reorder's rewrites).
+/// no call is added or erased (coco-reorder's and coco-shard-state's
+/// rewrites add and erase neither); a function also referred to otherwise
+/// (func.constant, an attribute) is looked up afresh.
 class ModuleCalls {
 public:
   /// The module is the outermost op above `anyOp`.
@@ -94,16 +96,25 @@ public:
 
   /// The calls of `function`; nullopt when something else refers to it
   /// (`notACall` is set: a function pointer, an attribute) or the module
-  /// may hide references (an unknown symbol table).
+  /// may hide references (an op that may be a symbol table).
   std::optional<SmallVector<CallOpInterface>> of(FunctionOpInterface function,
                                                  Operation *&notACall) const;
 
+  /// Whether the calls came from the one walk (else each question walks
+  /// the module).
+  bool fromOneWalk() const { return gathered; }
+
 private:
+  struct Users {
+    SmallVector<CallOpInterface> calls;
+    /// Referred to by something other than a call.
+    bool notOnlyCalled = false;
+  };
   Operation *module;
-  /// False where one walk cannot tell (nested symbol tables, ops that may
-  /// be ones): each question walks the module then.
+  /// False where one walk cannot tell (an unregistered op with regions may
+  /// be a symbol table): each question walks the module then.
   bool gathered = false;
-  DenseMap<StringAttr, SmallVector<Operation *>> usersByName;
+  DenseMap<Operation *, Users> usersOf;
 };
 
 /// The op around `op` whose control may differ between the ranks of a
@@ -179,15 +190,26 @@ FailureOr<Operation *> reorderBeforeAllGather(RewriterBase &rewriter,
 Value normOfSlices(RewriterBase &rewriter, Location loc, Value slice,
                    ArrayRef<int64_t> axes);
 
+/// How much work reorderToFixedPoint did (coco-reorder's statistics).
+struct ReorderWork {
+  /// Rewrites applied (moves, hoisted slices, norms from slices).
+  uint64_t rewrites = 0;
+  /// Times an op was checked for a rewrite that applies: in proportion to
+  /// the program, not to the program times the rewrites.
+  uint64_t looks = 0;
+};
+
 /// Applies reorderBeforeAllGather to a fixed point inside `root`, to ops
 /// consuming all_gathers along exactly `axes` (any axes when empty). Checks
 /// every candidate it meets; on the first failure, emits the diagnostic and
 /// returns failure (callers that need atomicity work on a clone). With
 /// `normsFromSlices`, a coco.norm of a replicated value that is also sliced
 /// (along `axes`) is then computed from that slice (normOfSlices).
+/// `work`, when given, receives how much work the fixed point did.
 LogicalResult reorderToFixedPoint(RewriterBase &rewriter, Operation *root,
                                   ArrayRef<int64_t> axes = {},
-                                  bool normsFromSlices = true);
+                                  bool normsFromSlices = true,
+                                  ReorderWork *work = nullptr);
 
 /// Checks that argument `argIndex` of `function` can be sharded (along
 /// exactly `axes`, when given) and returns the sliced type it gets. The
