@@ -57,9 +57,11 @@ def main():
     got = {}
     for name in ("plain", "reordered"):
         for case, g in (("finite", grads), ("overflow", overflowed)):
+            # The program's max_norm is the one the reference clips to.
+            scalars = {} if args.max_norm is None else {"max_norm": args.max_norm}
             out, _ = h.run(os.path.join(work, f"{name}.exe"), ranks, inputs={"w": w},
-                           local_inputs={"g": g}, outputs={"z": (np.float32, (N,))},
-                           env={"COCO_TIMEOUT_S": "20"})
+                           local_inputs={"g": g}, scalars=scalars,
+                           outputs={"z": (np.float32, (N,))}, env={"COCO_TIMEOUT_S": "20"})
             got[name, case] = out["z"]
             for k in range(ranks):
                 z = out["z"][k]

@@ -148,21 +148,26 @@ DiagnosedSilenceableFailure transform::CocoHierarchicalAllReduceOp::apply(
 DiagnosedSilenceableFailure transform::CocoReorderOp::applyToOne(
     transform::TransformRewriter &rewriter, Operation *target,
     transform::ApplyToEachResultList &results, transform::TransformState &) {
-  // Atomic: reorder a copy, then move its body in. The copy sits next to
-  // the target meanwhile, so that it sees the module's grids.
+  // Atomic: reorder the target in place, and on failure put back the body
+  // of a copy kept outside the module. (A copy reordered beside the target
+  // would be a second function of the same name: the calls of the name are
+  // the target's, and who calls the function decides where a norm's
+  // all_reduce may go.)
   if (target->getNumRegions() != 1 || !target->getRegion(0).hasOneBlock())
     return emitSilenceableError()
            << "expects targets with one region of one block (e.g. functions)";
-  Operation *copy = target->clone();
-  target->getBlock()->getOperations().insertAfter(target->getIterator(), copy);
+  Operation *backup = target->clone();
   DiagnosedSilenceableFailure result = checkSilenceably(*this, [&] {
-    return reorderToFixedPoint(rewriter, copy, getAxes(), getNormsFromSlices());
+    return reorderToFixedPoint(rewriter, target, getAxes(),
+                               getNormsFromSlices());
   });
-  if (result.succeeded()) {
+  if (!result.succeeded()) {
+    // Through the rewriter, so that handles to the ops it erases go too.
+    rewriter.eraseBlock(&target->getRegion(0).front());
     rewriter.modifyOpInPlace(
-        target, [&] { target->getRegion(0).takeBody(copy->getRegion(0)); });
+        target, [&] { target->getRegion(0).takeBody(backup->getRegion(0)); });
   }
-  copy->erase();
+  backup->erase();
   results.push_back(target);
   return result;
 }

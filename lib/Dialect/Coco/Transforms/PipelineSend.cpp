@@ -102,7 +102,7 @@ static FailureOr<SliceSpec> sliceSpecOf(SendOp send, int64_t dim,
 /// branch, which is safe when the branch depends on other axes alone.
 static LogicalResult checkGatherCanRunAt(RecvOp recv, FlatSymbolRefAttr grid,
                                          ArrayRef<int64_t> axes) {
-  Operation *parting = whereRanksAlongMayPart(recv, grid, axes);
+  Parting parting = whereRanksAlongMayPart(recv, grid, axes);
   if (!parting)
     return success();
   InFlightDiagnostic diag =
@@ -111,36 +111,43 @@ static LogicalResult checkGatherCanRunAt(RecvOp recv, FlatSymbolRefAttr grid,
       << describeAxes(axes)
       << " that would reassemble them waits for every rank of its group, "
          "and those ranks may not all get here";
-  Diagnostic &note = diag.attachNote(parting->getLoc());
+  Diagnostic &note = diag.attachNote(parting.where->getLoc());
   std::string ranks = "ranks that differ only along " + describeAxes(axes);
-  auto inLaterBlock = [&] {
-    for (Region &region : parting->getRegions())
-      if (Operation *ancestor = region.findAncestorOpInRegion(*recv))
-        return ancestor->getBlock() != &region.front();
-    return false;
-  };
-  if (!parting->isAncestor(recv))
-    note << "the recv's function is "
-         << (isa<CallOpInterface>(parting) ? "called" : "referenced")
-         << " here, and not every rank that differs only along "
+  switch (parting.why) {
+  case Parting::Why::Call:
+    note << "the recv's function is called here, and not every rank that "
+            "differs only along "
          << describeAxes(axes)
-         << " may get here as often (this is in an scf.if, a loop or a "
-            "later block they may not all run, or a recursive call, or not "
-            "a call)";
-  else if (inLaterBlock())
-    note << "the recv is behind a branch: in a later block of this "
-         << parting->getName() << "'s region";
-  else if (isa<FunctionOpInterface>(parting))
+         << " may get here as often (the call is in an scf.if, a loop or a "
+            "later block they may not all run)";
+    break;
+  case Parting::Why::Recursion:
+    note << "the recv's function is called here, in a cycle of calls: how "
+            "often the ranks get here is not followed";
+    break;
+  case Parting::Why::Reference:
+    note << "the recv's function is referenced here, not called: which "
+            "ranks call it cannot be told";
+    break;
+  case Parting::Why::UnknownCallers:
     note << "cannot tell which ops call the recv's function (an op the "
             "module holds may hide references to it)";
-  else if (isa<scf::IfOp>(parting))
-    note << "this scf.if's condition is not known to be the same on " << ranks
-         << "; compute it from constants and coco.axis_rank on other axes";
-  else if (isa<scf::ForOp>(parting))
-    note << "this scf.for's bounds are not known to be the same on " << ranks;
-  else
-    note << "how often ranks run the regions of this " << parting->getName()
-         << " is not followed";
+    break;
+  case Parting::Why::LaterBlock:
+    note << "the recv is behind a branch: in a later block of this "
+         << parting.where->getName() << "'s region";
+    break;
+  case Parting::Why::Region:
+    if (isa<scf::IfOp>(parting.where))
+      note << "this scf.if's condition is not known to be the same on " << ranks
+           << "; compute it from constants and coco.axis_rank on other axes";
+    else if (isa<scf::ForOp>(parting.where))
+      note << "this scf.for's bounds are not known to be the same on " << ranks;
+    else
+      note << "how often ranks run the regions of this "
+           << parting.where->getName() << " is not followed";
+    break;
+  }
   return diag;
 }
 

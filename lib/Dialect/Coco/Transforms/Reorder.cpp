@@ -429,28 +429,40 @@ static SliceOp sliceToComputeNormFrom(NormOp norm, ArrayRef<int64_t> axes,
   // Where every rank of the slice's group runs it as often: the function's
   // entry block, or a region whose conditions and bounds are the same on
   // those ranks (a pipeline stage's branch on the rank along another axis).
-  if (Operation *where = whereRanksAlongMayPart(
+  if (Parting parting = whereRanksAlongMayPart(
           norm, slice.getInput().getType().getGrid(), slice.getCommAxes(),
           /*runsOnTheGroup=*/nullptr, calls)) {
-    // A region, a call or a function is where control may part; an op
-    // without regions that is none of those refers to a function on the
-    // way (func.constant, an attribute).
-    if (where->getNumRegions() == 0 &&
-        !isa<CallOpInterface, FunctionOpInterface>(where)) {
+    std::string group =
+        "its slice's group " + describeAxes(slice.getCommAxes());
+    std::string wait = "the all_reduce of its slices could wait for ranks "
+                       "that never arrive";
+    switch (parting.why) {
+    case Parting::Why::Reference:
       whyNot = "coco.norm stays whole: its function is referred to by '" +
-               where->getName().getStringRef().str() +
-               "', not only called, so which ranks of its slice's group " +
-               describeAxes(slice.getCommAxes()) +
-               " run it, and as often, cannot be told (the all_reduce of "
-               "its slices could wait for ranks that never arrive)";
-      return {};
+               parting.where->getName().getStringRef().str() +
+               "', not only called, so which ranks of " + group +
+               " run it, and as often, cannot be told (" + wait + ")";
+      break;
+    case Parting::Why::UnknownCallers:
+      whyNot = "coco.norm stays whole: which ops call its function cannot "
+               "be told (an op the module holds may hide references to it), "
+               "so neither can which ranks of " +
+               group + " run it (" + wait + ")";
+      break;
+    case Parting::Why::Recursion:
+      whyNot = "coco.norm stays whole: its function is in a cycle of calls, "
+               "so how often the ranks of " +
+               group + " run it is not followed (" + wait + ")";
+      break;
+    case Parting::Why::Region:
+    case Parting::Why::LaterBlock:
+    case Parting::Why::Call:
+      whyNot = "coco.norm stays whole: it (or a call of its function) is in "
+               "a region (an scf.if, a loop) or a later block that not every "
+               "rank of " +
+               group + " may run as often, so " + wait;
+      break;
     }
-    whyNot = "coco.norm stays whole: it (or a call of its function) is in "
-             "a region (an scf.if, a loop) or a later block that not every "
-             "rank of its slice's group " +
-             describeAxes(slice.getCommAxes()) +
-             " may run as often, so the all_reduce of its slices could wait "
-             "for ranks that never arrive";
     return {};
   }
   whyNot.clear();
@@ -622,6 +634,7 @@ LogicalResult mlir::coco::reorderToFixedPoint(RewriterBase &rewriter,
   // The norms that wait, by their place in the first walk (rewrites make
   // no norm).
   DenseMap<Operation *, unsigned> placeOf;
+  unsigned nextPlace = 0;
   std::set<std::pair<unsigned, Operation *>> waitingNorms;
   auto forget = [&](Operation *op) {
     queued.erase(op);
@@ -638,7 +651,7 @@ LogicalResult mlir::coco::reorderToFixedPoint(RewriterBase &rewriter,
       [&] { rewriter.setListener(previousListener); });
   root->walk([&](Operation *op) {
     if (isa<NormOp>(op))
-      placeOf.try_emplace(op, placeOf.size());
+      placeOf.try_emplace(op, nextPlace++);
     lookAt(op);
   });
   while (true) {
@@ -672,7 +685,7 @@ LogicalResult mlir::coco::reorderToFixedPoint(RewriterBase &rewriter,
     if (applicable.kind == Applicable::None)
       continue;
     if (applicable.kind == Applicable::NormFromSlice && !normsTurn) {
-      auto place = placeOf.try_emplace(op, placeOf.size()).first;
+      auto place = placeOf.try_emplace(op, nextPlace++).first;
       waitingNorms.insert({place->second, op});
       continue;
     }
@@ -708,6 +721,28 @@ LogicalResult mlir::coco::reorderToFixedPoint(RewriterBase &rewriter,
       for (Value result : changed->getResults())
         if (isa<DTensorType>(result.getType()))
           again.insert(result.getUsers().begin(), result.getUsers().end());
+    }
+    // A norm computed from slices ends in an all_reduce: what is computed
+    // from it is now the same on the slice's group, which may let ops in a
+    // branch on it move (dynamic loss scaling's update, in a branch on the
+    // norm being finite). Those are looked at before the next norm takes a
+    // slice, so it may take the one such a move makes, as a walk from the
+    // top would. (A condition reached through a call is left to the
+    // confirming walk.)
+    if (applicable.kind == Applicable::NormFromSlice) {
+      SmallVector<Operation *> downstream(touched.touched.begin(),
+                                          touched.touched.end());
+      DenseSet<Operation *> seen;
+      while (!downstream.empty()) {
+        Operation *changed = downstream.pop_back_val();
+        if (touched.erased.contains(changed) || !seen.insert(changed).second)
+          continue;
+        for (Operation *user : changed->getUsers()) {
+          downstream.push_back(user);
+          if (user->getNumRegions() != 0)
+            user->walk([&](Operation *inside) { again.insert(inside); });
+        }
+      }
     }
     for (Operation *neighbour : again)
       if (!touched.erased.contains(neighbour) && root->isAncestor(neighbour))

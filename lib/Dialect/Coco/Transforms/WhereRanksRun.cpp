@@ -77,8 +77,23 @@ ModuleCalls::ModuleCalls(Operation *anyOp) : module(outermost(anyOp)) {
   // around it, where MLIR resolves it (a nested module's functions are
   // not hidden from the question, and a reference by name inside it means
   // its own function of that name).
+  // Not where two symbols of a table share a name (a copy of a function
+  // beside it, as a transform may make): references by that name then
+  // stand for either, and each question walks the module by name.
+  bool unknown = !module->hasTrait<OpTrait::SymbolTable>();
+  module->walk([&](Operation *table) {
+    if (unknown || !table->hasTrait<OpTrait::SymbolTable>())
+      return;
+    DenseSet<StringAttr> names;
+    for (Region &region : table->getRegions())
+      for (Block &block : region)
+        for (Operation &symbol : block)
+          if (auto name = symbol.getAttrOfType<StringAttr>(
+                  SymbolTable::getSymbolAttrName());
+              name && !names.insert(name).second)
+            unknown = true;
+  });
   SymbolTableCollection tables;
-  bool unknown = false;
   module->walk<WalkOrder::PreOrder>([&](Operation *table) {
     if (unknown || !table->hasTrait<OpTrait::SymbolTable>())
       return;
@@ -143,14 +158,14 @@ public:
   /// whereRanksAlongMayPart, stopping at `stopAt` (a block every rank of
   /// the group runs as often as the caller needs: an all_gather's), or
   /// else following the function's calls.
-  Operation *whereMayPartBelow(Operation *op, Block *stopAt);
+  Parting whereMayPartBelow(Operation *op, Block *stopAt);
 
 private:
   /// The call of `function` (or other reference to it) from which the
   /// ranks of the group may not all call it equally often; null when none.
   /// A public function is also an entry point: the host program calls it
   /// on every rank, in the same order.
-  Operation *whereCallsMayPart(FunctionOpInterface function);
+  Parting whereCallsMayPart(FunctionOpInterface function);
 
   /// Whether `value`, a distributed tensor or a scalar made by a coco op,
   /// is the same on the group's ranks; its operands to look at go to
@@ -278,48 +293,55 @@ bool GroupAgreement::allSame(SmallVector<Value> values) {
   return true;
 }
 
-Operation *GroupAgreement::whereCallsMayPart(FunctionOpInterface function) {
+Parting GroupAgreement::whereCallsMayPart(FunctionOpInterface function) {
+  using Why = Parting::Why;
   if (callsAgree.contains(function))
-    return nullptr;
+    return {};
   if (!onPath.insert(function).second)
-    return function;
+    return {function, Why::Recursion};
   Operation *notACall;
   std::optional<SmallVector<CallOpInterface>> callsOfFunction =
       callsTo(function, notACall);
   if (!callsOfFunction)
-    return notACall ? notACall : function.getOperation();
-  for (CallOpInterface call : *callsOfFunction)
-    if (onPath.contains(call->getParentOfType<FunctionOpInterface>()) ||
-        whereMayPartBelow(call, /*stopAt=*/nullptr))
-      return call;
+    return notACall ? Parting{notACall, Why::Reference}
+                    : Parting{function, Why::UnknownCallers};
+  for (CallOpInterface call : *callsOfFunction) {
+    if (onPath.contains(call->getParentOfType<FunctionOpInterface>()))
+      return {call, Why::Recursion};
+    if (Parting above = whereMayPartBelow(call, /*stopAt=*/nullptr))
+      return above.why == Why::Region || above.why == Why::LaterBlock
+                 ? Parting{call, Why::Call}
+                 : above;
+  }
   onPath.erase(function);
   callsAgree.insert(function);
-  return nullptr;
+  return {};
 }
 
-Operation *GroupAgreement::whereMayPartBelow(Operation *op, Block *stopAt) {
+Parting GroupAgreement::whereMayPartBelow(Operation *op, Block *stopAt) {
+  using Why = Parting::Why;
   for (Operation *inner = op;;) {
     if (inner->getBlock() == stopAt)
-      return nullptr;
+      return {};
     Operation *parent = inner->getParentOp();
     if (!parent)
-      return nullptr;
+      return {};
     // Behind a branch: which blocks run depends on terminators' operands.
     if (inner->getBlock() != &inner->getParentRegion()->front())
-      return parent;
+      return {parent, Why::LaterBlock};
     if (auto function = dyn_cast<FunctionOpInterface>(parent))
       return whereCallsMayPart(function);
     if (auto branch = dyn_cast<scf::IfOp>(parent)) {
       if (!allSame({branch.getCondition()}))
-        return parent;
+        return {parent, Why::Region};
     } else if (auto loop = dyn_cast<scf::ForOp>(parent)) {
       if (!allSame(
               {loop.getLowerBound(), loop.getUpperBound(), loop.getStep()}))
-        return parent;
+        return {parent, Why::Region};
     } else if (!isa<scf::ExecuteRegionOp>(parent)) {
       // A while loop, a parallel loop, an op of another dialect: how often
       // its regions run is not followed.
-      return parent;
+      return {parent, Why::Region};
     }
     inner = parent;
   }
@@ -330,11 +352,11 @@ bool mlir::coco::isSameOnRanksAlong(Value value, FlatSymbolRefAttr grid,
   return GroupAgreement(grid, axes).allSame({value});
 }
 
-Operation *mlir::coco::whereRanksAlongMayPart(Operation *op,
-                                              FlatSymbolRefAttr grid,
-                                              ArrayRef<int64_t> axes,
-                                              Operation *runsOnTheGroup,
-                                              const ModuleCalls *calls) {
+Parting mlir::coco::whereRanksAlongMayPart(Operation *op,
+                                           FlatSymbolRefAttr grid,
+                                           ArrayRef<int64_t> axes,
+                                           Operation *runsOnTheGroup,
+                                           const ModuleCalls *calls) {
   return GroupAgreement(grid, axes, calls)
       .whereMayPartBelow(op,
                          runsOnTheGroup ? runsOnTheGroup->getBlock() : nullptr);

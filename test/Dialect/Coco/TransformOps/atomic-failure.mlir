@@ -82,3 +82,31 @@ module attributes {transform.with_named_sequence} {
     transform.yield
   }
 }
+
+// -----
+
+// reorder works on the function in place and puts its body back when an op
+// cannot move: the mul that moved before the failure is whole again.
+// CHECK: error: 'coco.add' op cannot be reordered before the all_gather: operand #1 is local on axis 0 of @dp; only operands replicated on the gathered axes can be sliced
+// CHECK: IR Dump After InterpreterPass Failed
+// CHECK-LABEL: func.func @reorder_restored
+// CHECK-NEXT: %[[G:.*]] = coco.all_gather
+// CHECK-NEXT: coco.mul %[[G]], %{{.*}} : !coco.dtensor<8xf32, replicated on @dp>, f32
+// CHECK-NEXT: coco.add %[[G]], %{{.*}} : !coco.dtensor<8xf32, replicated on @dp>, !coco.dtensor<8xf32, local on @dp>
+// CHECK-NOT: coco.slice
+// CHECK: transform.coco.reorder
+coco.grid @dp(shape = [?])
+func.func @reorder_restored(%s: !coco.dtensor<8xf32, sliced<0> on @dp>, %l: !coco.dtensor<8xf32, local on @dp>, %c: f32) -> (!coco.dtensor<8xf32, replicated on @dp>, !coco.dtensor<8xf32, local on @dp>) {
+  %g = coco.all_gather %s : !coco.dtensor<8xf32, sliced<0> on @dp>
+  %m = coco.mul %g, %c : !coco.dtensor<8xf32, replicated on @dp>, f32
+  %a = coco.add %g, %l : !coco.dtensor<8xf32, replicated on @dp>, !coco.dtensor<8xf32, local on @dp>
+  return %m, %a : !coco.dtensor<8xf32, replicated on @dp>, !coco.dtensor<8xf32, local on @dp>
+}
+
+module attributes {transform.with_named_sequence} {
+  transform.named_sequence @__transform_main(%root: !transform.any_op {transform.readonly}) {
+    %f = transform.structured.match ops{["func.func"]} in %root : (!transform.any_op) -> !transform.any_op
+    %f2 = transform.coco.reorder %f : (!transform.any_op) -> !transform.any_op
+    transform.yield
+  }
+}

@@ -667,3 +667,43 @@ module attributes {transform.with_named_sequence} {
     transform.yield
   }
 }
+
+// -----
+
+// transform.coco.reorder on a private function called only in a branch on
+// the rank along the slice's axis: its norm stays whole (an all_reduce
+// there would wait for the ranks that do not call it). The function is
+// reordered in place: a copy beside it, of the same name, had no calls of
+// its own and let the norm become an all_reduce.
+coco.grid @pp(shape = [2, 2])
+!R = !coco.dtensor<16xf32, replicated on @pp>
+!S = !coco.dtensor<16xf32, sliced<0> on @pp[1]>
+!T = !coco.dtensor<f32, replicated on @pp>
+
+func.func @calls_in_a_branch(%x: !R) {
+  %c0 = arith.constant 0 : index
+  %r = coco.axis_rank @pp[1]
+  %c = arith.cmpi eq, %r, %c0 : index
+  scf.if %c {
+    %a, %b = func.call @norm_and_slice(%x) : (!R) -> (!T, !S)
+  }
+  return
+}
+
+// CHECK-LABEL: func private @norm_and_slice
+// CHECK-NEXT: coco.norm %arg0
+// CHECK-NOT: coco.all_reduce
+// CHECK: return
+func.func private @norm_and_slice(%x: !R) -> (!T, !S) {
+  %n = coco.norm %x : !R
+  %s = coco.slice %x dim 0 along [1] : !R
+  return %n, %s : !T, !S
+}
+
+module attributes {transform.with_named_sequence} {
+  transform.named_sequence @__transform_main(%root: !transform.any_op {transform.readonly}) {
+    %f = transform.structured.match ops{["func.func"]} attributes {sym_name = "norm_and_slice"} in %root : (!transform.any_op) -> !transform.any_op
+    %f2 = transform.coco.reorder %f : (!transform.any_op) -> !transform.any_op
+    transform.yield
+  }
+}

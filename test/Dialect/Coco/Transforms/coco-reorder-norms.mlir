@@ -365,3 +365,92 @@ func.func private @helper(%x: !R) -> !T {
   %r = coco.add %n, %t : !T, !T
   return %r : !T
 }
+
+// -----
+
+// A norm computed from slices makes what follows from it the same on the
+// slice's group: here the branch on ||w|| being finite, so the add in it
+// moves onto slices along [0]. That move is looked at before the next norm
+// takes a slice: ||v|| is computed along [0] too (a copy of the branch's
+// slice), not from the later slice along [1].
+coco.grid @g(shape = [2, 2])
+!S0 = !coco.dtensor<16xf32, [sliced<0>, replicated] on @g>
+!S1 = !coco.dtensor<16xf32, [replicated, sliced<0>] on @g>
+!R2 = !coco.dtensor<16xf32, [replicated, replicated] on @g>
+!T2 = !coco.dtensor<f32, [replicated, replicated] on @g>
+
+// CHECK-LABEL: func @norm_after_branch_move
+// CHECK: scf.if
+// CHECK-NEXT: %[[BS:.*]] = coco.slice %{{.*}} dim 0 along [0]
+// CHECK-NEXT: coco.add %{{.*}}, %[[BS]] : !coco.dtensor<16xf32, sliced<0> on @g>
+// CHECK: %[[VS:.*]] = coco.slice %[[V:.*]] dim 0 along [0]
+// CHECK-NEXT: %[[SQ:.*]] = coco.mul %[[VS]], %[[VS]] : !coco.dtensor<16xf32, sliced<0> on @g>
+// CHECK-NEXT: coco.reduce sum %[[SQ]]
+// CHECK-NEXT: coco.all_reduce sum %{{.*}} : !coco.dtensor<f32, local on @g>
+// CHECK: coco.slice %[[V]] dim 0 along [1]
+func.func @norm_after_branch_move(%w: !R2, %t: !S0, %v: !R2) -> (!R2, !T2, !S0, !S1) {
+  %inf = arith.constant 0x7F800000 : f32
+  %ws = coco.slice %w dim 0 along [0] : !R2
+  %ag = coco.all_gather %t : !S0
+  %n1 = coco.norm %w : !R2
+  %nv = coco.extract %n1 : !T2 -> f32
+  %ok = arith.cmpf olt, %nv, %inf : f32
+  %z = scf.if %ok -> !R2 {
+    %y = coco.add %ag, %v : !R2, !R2
+    scf.yield %y : !R2
+  } else {
+    scf.yield %v : !R2
+  }
+  %n2 = coco.norm %v : !R2
+  %vs = coco.slice %v dim 0 along [1] : !R2
+  return %z, %n2, %ws, %vs : !R2, !T2, !S0, !S1
+}
+
+// -----
+
+// The remark names what refers to the function when it is not a call of
+// it: another call's attribute, a function's, an scf.if's.
+coco.grid @dp(shape = [?])
+!S = !coco.dtensor<16xf32, sliced<0> on @dp>
+!R = !coco.dtensor<16xf32, replicated on @dp>
+!T = !coco.dtensor<f32, replicated on @dp>
+
+func.func @refers_in_three_ways(%x: !R) -> (!T, !T, !T) {
+  %a = func.call @h1(%x) : (!R) -> !T
+  %b = func.call @h2(%x) {note = @h1} : (!R) -> !T
+  %c = func.call @h3(%x) : (!R) -> !T
+  return %a, %b, %c : !T, !T, !T
+}
+func.func @other() attributes {note = @h2} {
+  %t = arith.constant true
+  scf.if %t {
+  } {note = @h3}
+  return
+}
+// REMARK: coco-reorder-norms.mlir:[[@LINE+2]]:8: remark: [Missed] not-applied | Category:coco-reorder | Function=h1 | Remark="coco.norm stays whole: its function is referred to by 'func.call', not only called
+func.func private @h1(%x: !R) -> !T {
+  %n = coco.norm %x : !R
+  %s = coco.slice %x dim 0 : !R
+  %z = coco.reduce sum %s dims [0] : !S
+  %t = coco.all_reduce sum %z : !coco.dtensor<f32, local on @dp>
+  %r = coco.add %n, %t : !T, !T
+  return %r : !T
+}
+// REMARK: coco-reorder-norms.mlir:[[@LINE+2]]:8: remark: [Missed] not-applied | Category:coco-reorder | Function=h2 | Remark="coco.norm stays whole: its function is referred to by 'func.func', not only called
+func.func private @h2(%x: !R) -> !T {
+  %n = coco.norm %x : !R
+  %s = coco.slice %x dim 0 : !R
+  %z = coco.reduce sum %s dims [0] : !S
+  %t = coco.all_reduce sum %z : !coco.dtensor<f32, local on @dp>
+  %r = coco.add %n, %t : !T, !T
+  return %r : !T
+}
+// REMARK: coco-reorder-norms.mlir:[[@LINE+2]]:8: remark: [Missed] not-applied | Category:coco-reorder | Function=h3 | Remark="coco.norm stays whole: its function is referred to by 'scf.if', not only called
+func.func private @h3(%x: !R) -> !T {
+  %n = coco.norm %x : !R
+  %s = coco.slice %x dim 0 : !R
+  %z = coco.reduce sum %s dims [0] : !S
+  %t = coco.all_reduce sum %z : !coco.dtensor<f32, local on @dp>
+  %r = coco.add %n, %t : !T, !T
+  return %r : !T
+}

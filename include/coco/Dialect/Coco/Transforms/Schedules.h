@@ -117,24 +117,51 @@ private:
   DenseMap<Operation *, Users> usersOf;
 };
 
-/// The op around `op` whose control may differ between the ranks of a
-/// group along `axes` of `grid`: an scf.if whose condition, or an scf.for
-/// whose bounds, isSameOnRanksAlong cannot prove the same; another op with
-/// regions (a while loop: not followed); the region's parent when `op` is
-/// in a later block. At the function it follows the function's callers: a
-/// call whose own place fails this test, a recursive call or any other
-/// reference to the function is returned (a public function is also called
-/// by the host program, on every rank). Null when every rank of such a
-/// group runs `op` equally often, so a collective along `axes` may be added
-/// at `op`.
+/// Where the ranks of a group may not all reach an op as often, and why
+/// (whereRanksAlongMayPart).
+struct Parting {
+  enum class Why {
+    /// `where` holds the op in a region: an scf.if whose condition, or an
+    /// scf.for whose bounds, are not known to be the same on the ranks;
+    /// another op with regions (a while loop: not followed).
+    Region,
+    /// `where` holds the op in a later block of a region (behind a branch).
+    LaterBlock,
+    /// `where` is a call of the op's function (or of a function above it)
+    /// at a place that fails this test.
+    Call,
+    /// `where` is a call (or a function) in a cycle of calls.
+    Recursion,
+    /// `where` refers to the function other than by calling it (a
+    /// func.constant, an attribute): who calls the function is unknown.
+    Reference,
+    /// `where` is a function whose callers cannot be told (an op the
+    /// module holds may hide references to it).
+    UnknownCallers,
+  };
+  Operation *where = nullptr;
+  Why why = Why::Region;
+  explicit operator bool() const { return where != nullptr; }
+};
+
+/// Where control around `op` may differ between the ranks of a group
+/// along `axes` of `grid`, and why (Parting): an scf.if whose condition, or
+/// an scf.for whose bounds, isSameOnRanksAlong cannot prove the same;
+/// another op with regions (a while loop: not followed); the region's
+/// parent when `op` is in a later block. At the function it follows the
+/// function's callers: a call whose own place fails this test, a recursive
+/// call or any other reference to the function is returned (a public
+/// function is also called by the host program, on every rank). Empty when
+/// every rank of such a group runs `op` equally often, so a collective
+/// along `axes` may be added at `op`.
 /// `runsOnTheGroup`, if given, is an op every rank of the group runs
 /// equally often (a collective along `axes` that `op` reads): the walk
 /// stops at its block and does not look at calls.
 /// `calls`, if given, answers who calls a function.
-Operation *whereRanksAlongMayPart(Operation *op, FlatSymbolRefAttr grid,
-                                  ArrayRef<int64_t> axes,
-                                  Operation *runsOnTheGroup = nullptr,
-                                  const ModuleCalls *calls = nullptr);
+Parting whereRanksAlongMayPart(Operation *op, FlatSymbolRefAttr grid,
+                               ArrayRef<int64_t> axes,
+                               Operation *runsOnTheGroup = nullptr,
+                               const ModuleCalls *calls = nullptr);
 
 /// Preconditions of the split rewrites (diagnostics on failure).
 LogicalResult checkSplitAllReduce(AllReduceOp op, int64_t dim,

@@ -133,6 +133,10 @@ TEST_F(ReorderWorkTest, WorkGrowsWithTheProgram) {
   // And a bounded number per rewrite (the worklist looks again at what a
   // rewrite touched and its neighbours, not at everything).
   EXPECT_LE(large.looks, 20 * large.rewrites);
+  // Every norm is computed from slices (||w|| from w's, ||u|| from u's):
+  // a fixed point that stopped early would leave some whole.
+  EXPECT_EQ(llvm::StringRef(few).count("coco.norm"), 0u);
+  EXPECT_EQ(llvm::StringRef(many).count("coco.norm"), 0u);
   // The IR, too, is four times one parameter's: as many collectives of
   // each kind per parameter in both.
   for (const char *collective :

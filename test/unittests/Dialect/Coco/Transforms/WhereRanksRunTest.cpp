@@ -106,4 +106,20 @@ TEST_F(ModuleCallsTest, NestedSymbolTablesStayOneWalk) {
             "none, referred to by func.constant");
 }
 
+TEST_F(ModuleCallsTest, TwoSymbolsOfOneName) {
+  ASSERT_TRUE(module);
+  // A copy of @g beside it, as transform.coco.reorder once made: the calls
+  // of the name are the original's, and the copy's question must get them
+  // too (from a walk by name), not "no calls".
+  func::FuncOp g = function(*module, "g");
+  ASSERT_TRUE(g);
+  Operation *copy = g->clone();
+  g->getBlock()->getOperations().insertAfter(g->getIterator(), copy);
+  coco::ModuleCalls calls(*module);
+  EXPECT_FALSE(calls.fromOneWalk());
+  EXPECT_EQ(callers(calls, cast<func::FuncOp>(copy)), "main main");
+  EXPECT_EQ(callers(calls, g), "main main");
+  copy->erase();
+}
+
 } // namespace
