@@ -156,6 +156,11 @@ DiagnosedSilenceableFailure transform::CocoReorderOp::applyToOne(
   if (target->getNumRegions() != 1 || !target->getRegion(0).hasOneBlock())
     return emitSilenceableError()
            << "expects targets with one region of one block (e.g. functions)";
+  if (target->isAncestor(getOperation()))
+    return emitSilenceableError()
+           << "expects targets that do not hold this transform script (its "
+              "body would be rewritten, and put back on failure, while it "
+              "runs)";
   Operation *backup = target->clone();
   DiagnosedSilenceableFailure result = checkSilenceably(*this, [&] {
     return reorderToFixedPoint(rewriter, target, getAxes(),

@@ -113,25 +113,33 @@ static LogicalResult checkGatherCanRunAt(RecvOp recv, FlatSymbolRefAttr grid,
          "and those ranks may not all get here";
   Diagnostic &note = diag.attachNote(parting.where->getLoc());
   std::string ranks = "ranks that differ only along " + describeAxes(axes);
+  // The recv's own function, or one whose calls lead to it.
+  std::string function = "the recv's function";
+  if (parting.function &&
+      parting.function != recv->getParentOfType<FunctionOpInterface>())
+    function = "@" +
+               SymbolTable::getSymbolName(parting.function).getValue().str() +
+               " (which leads to the recv)";
   switch (parting.why) {
   case Parting::Why::Call:
-    note << "the recv's function is called here, and not every rank that "
-            "differs only along "
-         << describeAxes(axes)
+    note << function << " is called here, and not every rank that differs "
+         << "only along " << describeAxes(axes)
          << " may get here as often (the call is in an scf.if, a loop or a "
             "later block they may not all run)";
     break;
   case Parting::Why::Recursion:
-    note << "the recv's function is called here, in a cycle of calls: how "
-            "often the ranks get here is not followed";
+    note << function
+         << " is called here, in a cycle of calls: how often the ranks get "
+            "here is not followed";
     break;
   case Parting::Why::Reference:
-    note << "the recv's function is referenced here, not called: which "
-            "ranks call it cannot be told";
+    note << function
+         << " is referenced here, not called: which ranks call it cannot be "
+            "told";
     break;
   case Parting::Why::UnknownCallers:
-    note << "cannot tell which ops call the recv's function (an op the "
-            "module holds may hide references to it)";
+    note << "cannot tell which ops call " << function
+         << " (an op the module holds may hide references to it)";
     break;
   case Parting::Why::LaterBlock:
     note << "the recv is behind a branch: in a later block of this "

@@ -15,6 +15,7 @@
 #include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/SetVector.h"
 
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Interfaces/FunctionInterfaces.h"
 #include "mlir/Interfaces/LoopLikeInterface.h"
@@ -434,25 +435,32 @@ static SliceOp sliceToComputeNormFrom(NormOp norm, ArrayRef<int64_t> axes,
           /*runsOnTheGroup=*/nullptr, calls)) {
     std::string group =
         "its slice's group " + describeAxes(slice.getCommAxes());
+    // The norm's own function, or one whose calls lead to it.
+    std::string function = "its function";
+    if (parting.function &&
+        parting.function != norm->getParentOfType<FunctionOpInterface>())
+      function = "@" +
+                 SymbolTable::getSymbolName(parting.function).getValue().str() +
+                 " (which leads to its function)";
     std::string wait = "the all_reduce of its slices could wait for ranks "
                        "that never arrive";
     switch (parting.why) {
     case Parting::Why::Reference:
-      whyNot = "coco.norm stays whole: its function is referred to by '" +
+      whyNot = "coco.norm stays whole: " + function + " is referred to by '" +
                parting.where->getName().getStringRef().str() +
                "', not only called, so which ranks of " + group +
                " run it, and as often, cannot be told (" + wait + ")";
       break;
     case Parting::Why::UnknownCallers:
-      whyNot = "coco.norm stays whole: which ops call its function cannot "
-               "be told (an op the module holds may hide references to it), "
-               "so neither can which ranks of " +
+      whyNot = "coco.norm stays whole: which ops call " + function +
+               " cannot be told (an op the module holds may hide references "
+               "to it), so neither can which ranks of " +
                group + " run it (" + wait + ")";
       break;
     case Parting::Why::Recursion:
-      whyNot = "coco.norm stays whole: its function is in a cycle of calls, "
-               "so how often the ranks of " +
-               group + " run it is not followed (" + wait + ")";
+      whyNot = "coco.norm stays whole: " + function +
+               " is in a cycle of calls, so how often the ranks of " + group +
+               " run it is not followed (" + wait + ")";
       break;
     case Parting::Why::Region:
     case Parting::Why::LaterBlock:
@@ -597,6 +605,40 @@ static Applicable whatApplies(Operation *op, ArrayRef<int64_t> axes,
   return {};
 }
 
+/// The ops inside branches and loops downstream of `changed` (a norm's
+/// rewrite) whose condition or bounds are now the same on the group of
+/// `slice` (the norm's): where ops may now move. Follows values, not
+/// regions: iter_args and yields decide nothing about where ranks part.
+static void touchBranchesOn(const llvm::SetVector<Operation *> &changed,
+                            const DenseSet<Operation *> &erased, SliceOp slice,
+                            llvm::SetVector<Operation *> &again) {
+  FlatSymbolRefAttr grid = slice.getInput().getType().getGrid();
+  ArrayRef<int64_t> axes = slice.getCommAxes();
+  SmallVector<Operation *> downstream(changed.begin(), changed.end());
+  DenseSet<Operation *> seen, walked;
+  while (!downstream.empty()) {
+    Operation *op = downstream.pop_back_val();
+    if (erased.contains(op) || !seen.insert(op).second)
+      continue;
+    for (Value result : op->getResults())
+      for (OpOperand &use : result.getUses()) {
+        Operation *user = use.getOwner();
+        downstream.push_back(user);
+        bool decides = false;
+        if (auto branch = dyn_cast<scf::IfOp>(user))
+          decides = &use == &branch.getConditionMutable() &&
+                    isSameOnRanksAlong(branch.getCondition(), grid, axes);
+        else if (auto loop = dyn_cast<scf::ForOp>(user))
+          decides = use.getOperandNumber() < 3 &&
+                    isSameOnRanksAlong(loop.getLowerBound(), grid, axes) &&
+                    isSameOnRanksAlong(loop.getUpperBound(), grid, axes) &&
+                    isSameOnRanksAlong(loop.getStep(), grid, axes);
+        if (decides && walked.insert(user).second)
+          user->walk([&](Operation *inside) { again.insert(inside); });
+      }
+  }
+}
+
 LogicalResult mlir::coco::reorderToFixedPoint(RewriterBase &rewriter,
                                               Operation *root,
                                               ArrayRef<int64_t> axes,
@@ -723,27 +765,17 @@ LogicalResult mlir::coco::reorderToFixedPoint(RewriterBase &rewriter,
           again.insert(result.getUsers().begin(), result.getUsers().end());
     }
     // A norm computed from slices ends in an all_reduce: what is computed
-    // from it is now the same on the slice's group, which may let ops in a
-    // branch on it move (dynamic loss scaling's update, in a branch on the
+    // from it may now be the same on the slice's group, and so may the
+    // condition of a branch (or the bounds of a loop) on it, which lets the
+    // ops inside move (dynamic loss scaling's update, in a branch on the
     // norm being finite). Those are looked at before the next norm takes a
     // slice, so it may take the one such a move makes, as a walk from the
-    // top would. (A condition reached through a call is left to the
-    // confirming walk.)
-    if (applicable.kind == Applicable::NormFromSlice) {
-      SmallVector<Operation *> downstream(touched.touched.begin(),
-                                          touched.touched.end());
-      DenseSet<Operation *> seen;
-      while (!downstream.empty()) {
-        Operation *changed = downstream.pop_back_val();
-        if (touched.erased.contains(changed) || !seen.insert(changed).second)
-          continue;
-        for (Operation *user : changed->getUsers()) {
-          downstream.push_back(user);
-          if (user->getNumRegions() != 0)
-            user->walk([&](Operation *inside) { again.insert(inside); });
-        }
-      }
-    }
+    // top would. Each op downstream is visited once, and a region is
+    // walked only where its condition or bounds are now provably the same
+    // (a sum of many norms is, after the last of them). (A condition
+    // reached through a call is left to the confirming walk.)
+    if (applicable.kind == Applicable::NormFromSlice)
+      touchBranchesOn(touched.touched, touched.erased, applicable.slice, again);
     for (Operation *neighbour : again)
       if (!touched.erased.contains(neighbour) && root->isAncestor(neighbour))
         lookAt(neighbour);

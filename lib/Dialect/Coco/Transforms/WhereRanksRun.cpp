@@ -298,19 +298,19 @@ Parting GroupAgreement::whereCallsMayPart(FunctionOpInterface function) {
   if (callsAgree.contains(function))
     return {};
   if (!onPath.insert(function).second)
-    return {function, Why::Recursion};
+    return {function, Why::Recursion, function};
   Operation *notACall;
   std::optional<SmallVector<CallOpInterface>> callsOfFunction =
       callsTo(function, notACall);
   if (!callsOfFunction)
-    return notACall ? Parting{notACall, Why::Reference}
-                    : Parting{function, Why::UnknownCallers};
+    return notACall ? Parting{notACall, Why::Reference, function}
+                    : Parting{function, Why::UnknownCallers, function};
   for (CallOpInterface call : *callsOfFunction) {
     if (onPath.contains(call->getParentOfType<FunctionOpInterface>()))
-      return {call, Why::Recursion};
+      return {call, Why::Recursion, function};
     if (Parting above = whereMayPartBelow(call, /*stopAt=*/nullptr))
       return above.why == Why::Region || above.why == Why::LaterBlock
-                 ? Parting{call, Why::Call}
+                 ? Parting{call, Why::Call, function}
                  : above;
   }
   onPath.erase(function);

@@ -707,3 +707,22 @@ module attributes {transform.with_named_sequence} {
     transform.yield
   }
 }
+
+// -----
+
+// A target that holds the running transform script is refused: its body
+// would be rewritten (and put back on failure) under the interpreter.
+module @holds_the_script attributes {transform.with_named_sequence} {
+  coco.grid @dp(shape = [?])
+  func.func @f(%s: !coco.dtensor<8xf32, sliced<0> on @dp>, %c: f32) -> !coco.dtensor<8xf32, replicated on @dp> {
+    %g = coco.all_gather %s : !coco.dtensor<8xf32, sliced<0> on @dp>
+    %m = coco.mul %g, %c : !coco.dtensor<8xf32, replicated on @dp>, f32
+    return %m : !coco.dtensor<8xf32, replicated on @dp>
+  }
+  transform.named_sequence @__transform_main(%root: !transform.any_op {transform.readonly}) {
+    %m = transform.structured.match ops{["builtin.module"]} attributes {sym_name = "holds_the_script"} in %root : (!transform.any_op) -> !transform.any_op
+    // expected-error @+1 {{expects targets that do not hold this transform script}}
+    %m2 = transform.coco.reorder %m : (!transform.any_op) -> !transform.any_op
+    transform.yield
+  }
+}

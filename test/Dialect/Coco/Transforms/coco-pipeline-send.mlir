@@ -902,3 +902,64 @@ func.func @diamonds(%p: !P) -> !R {
   %x = func.call @f40() : () -> !R
   return %x : !R
 }
+
+// -----
+
+// The call that parts the ranks is one level up: the note names the
+// function it calls (@mid, which calls the recv's function).
+coco.grid @pp(shape = [2, 2])
+!P = !coco.dtensor<4xf32, local on @pp[1]>
+!R = !coco.dtensor<4xf32, replicated on @pp[1]>
+func.func private @receive_below() -> !R {
+  %c0 = arith.constant 0 : index
+  // expected-error @+1 {{cannot receive slices here}}
+  %x = coco.recv from %c0 along 0 : !R
+  return %x : !R
+}
+func.func private @mid() -> !R {
+  %x = func.call @receive_below() : () -> !R
+  return %x : !R
+}
+func.func @two_levels(%p: !P, %r: !R) -> !R {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %tp = coco.axis_rank @pp[1]
+  %first = arith.cmpi eq, %tp, %c0 : index
+  %0 = scf.if %first -> !R {
+    %y = coco.all_reduce sum %p : !P
+    coco.send %y to %c1 along 0 : !R
+    scf.yield %r : !R
+  } else {
+    // expected-note @+1 {{@mid (which leads to the recv) is called here, and not every rank that differs only along [1] may get here as often}}
+    %x = func.call @mid() : () -> !R
+    scf.yield %x : !R
+  }
+  return %0 : !R
+}
+
+// -----
+
+// A cycle through two functions: how often the ranks reach the recv is not
+// followed, and the note says so.
+coco.grid @pp(shape = [2, 2])
+!P = !coco.dtensor<4xf32, local on @pp[1]>
+!R = !coco.dtensor<4xf32, replicated on @pp[1]>
+func.func @cycle_a(%p: !P) -> !R {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %y = coco.all_reduce sum %p : !P
+  coco.send %y to %c1 along 0 : !R
+  // expected-error @+1 {{cannot receive slices here}}
+  %x = coco.recv from %c0 along 0 : !R
+  %stage = coco.axis_rank @pp[0]
+  %more = arith.cmpi eq, %stage, %c0 : index
+  scf.if %more {
+    // expected-note @+1 {{@cycle_b (which leads to the recv) is called here, in a cycle of calls: how often the ranks get here is not followed}}
+    %r = func.call @cycle_b(%p) : (!P) -> !R
+  }
+  return %x : !R
+}
+func.func private @cycle_b(%p: !P) -> !R {
+  %r = func.call @cycle_a(%p) : (!P) -> !R
+  return %r : !R
+}

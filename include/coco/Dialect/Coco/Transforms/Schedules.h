@@ -141,6 +141,9 @@ struct Parting {
   };
   Operation *where = nullptr;
   Why why = Why::Region;
+  /// For Call, Recursion, Reference and UnknownCallers: the function whose
+  /// calls were followed (the op's own, or one that leads to it).
+  Operation *function = nullptr;
   explicit operator bool() const { return where != nullptr; }
 };
 

@@ -81,6 +81,60 @@ std::string lambStep(int parameters) {
   return text + "  return\n}\n";
 }
 
+/// A step whose update waits on one condition over every parameter (a
+/// sum of per-parameter norms being finite, as dynamic loss scaling's):
+/// each norm is computed from the slice of w its moment update reads, and
+/// only after the last of them is the condition the same on the ranks, so
+/// that the updates in its branch move onto slices.
+std::string sharedConditionStep(int parameters) {
+  std::string text = "coco.grid @dp(shape = [?])\n"
+                     "!Rep = !coco.dtensor<64xf32, replicated on @dp>\n"
+                     "!Loc = !coco.dtensor<64xf32, local on @dp>\n"
+                     "!Norm = !coco.dtensor<f32, replicated on @dp>\n"
+                     "func.func @step(%lr: f32";
+  for (int i = 0; i < parameters; ++i)
+    text += replaceAll(", %w_@: !Rep, %g_@: !Loc, %m_@: !Rep", '@',
+                       std::to_string(i));
+  std::string results;
+  for (int i = 0; i < parameters; ++i)
+    results += std::string(i ? ", " : "") + "!Rep";
+  text += ") -> (" + results +
+          ") {\n  %inf = arith.constant 0x7F800000 : f32\n"
+          "  %t0 = arith.constant 0.0 : f32\n";
+  std::string updated, kept, yielded;
+  for (int i = 0; i < parameters; ++i) {
+    std::string n = std::to_string(i), next = std::to_string(i + 1);
+    text += replaceAll(R"mlir(
+  %gs_@ = coco.all_reduce sum %g_@ : !Loc
+  %u_@ = coco.mul %gs_@, %lr : !Rep, f32
+  %d_@ = coco.mul %w_@, %u_@ : !Rep, !Rep
+  %mn_@ = coco.add %m_@, %d_@ : !Rep, !Rep
+  coco.update %m_@, %mn_@ : !Rep
+  %n_@ = coco.norm %w_@ : !Rep
+  %e_@ = coco.extract %n_@ : !Norm -> f32
+)mlir",
+                       '@', n);
+    text += "  %t" + next + " = arith.addf %t" + n + ", %e_" + n + " : f32\n";
+    std::string comma = i ? ", " : "";
+    updated += "    %wn_" + n + " = coco.sub %w_" + n + ", %u_" + n +
+               " : !Rep, !Rep\n";
+    kept += comma + "%w_" + n;
+    yielded += comma + "%wn_" + n;
+  }
+  std::string total = "%t" + std::to_string(parameters);
+  text += "  %ok = arith.cmpf olt, " + total + ", %inf : f32\n";
+  text += "  %r:" + std::to_string(parameters) + " = scf.if %ok -> (" +
+          results + ") {\n" + updated + "    scf.yield " + yielded + " : " +
+          results + "\n  } else {\n    scf.yield " + kept + " : " + results +
+          "\n  }\n";
+  // The new weights are returned (a parameter a branch may yield whole is
+  // not updated in place).
+  std::string returned;
+  for (int i = 0; i < parameters; ++i)
+    returned += std::string(i ? ", " : "") + "%r#" + std::to_string(i);
+  return text + "  return " + returned + " : " + results + "\n}\n";
+}
+
 class ReorderWorkTest : public ::testing::Test {
 protected:
   ReorderWorkTest() {
@@ -91,12 +145,12 @@ protected:
     coco::registerAllCocoPasses();
   }
 
-  /// The work of reordering the step over `parameters` parameters after
-  /// coco-split (a reduce_scatter and an all_gather per gradient);
-  /// `reordered` receives the IR.
-  coco::ReorderWork reorderWork(int parameters, std::string *reordered) {
+  /// The work of reordering `source` after coco-split (a reduce_scatter
+  /// and an all_gather per gradient); `reordered` receives the IR.
+  coco::ReorderWork reorderWork(const std::string &source,
+                                std::string *reordered) {
     OwningOpRef<ModuleOp> module =
-        parseSourceString<ModuleOp>(lambStep(parameters), &context);
+        parseSourceString<ModuleOp>(source, &context);
     EXPECT_TRUE(module) << "the generated step does not parse";
     if (!module)
       return {};
@@ -117,8 +171,8 @@ protected:
 
 TEST_F(ReorderWorkTest, WorkGrowsWithTheProgram) {
   std::string few, many;
-  coco::ReorderWork small = reorderWork(25, &few);
-  coco::ReorderWork large = reorderWork(100, &many);
+  coco::ReorderWork small = reorderWork(lambStep(25), &few);
+  coco::ReorderWork large = reorderWork(lambStep(100), &many);
   // Each parameter's step is reordered alone and the same way: four times
   // the parameters, four times the rewrites. (A pass that did less work by
   // missing rewrites fails here.) 16 per parameter: the pointwise ops
@@ -145,6 +199,32 @@ TEST_F(ReorderWorkTest, WorkGrowsWithTheProgram) {
     EXPECT_GT(inFew, 0u) << collective;
     EXPECT_EQ(llvm::StringRef(many).count(collective), 4 * inFew) << collective;
   }
+}
+
+TEST_F(ReorderWorkTest, SharedConditionStaysLinear) {
+  std::string few, many;
+  coco::ReorderWork small = reorderWork(sharedConditionStep(25), &few);
+  coco::ReorderWork large = reorderWork(sharedConditionStep(100), &many);
+  ASSERT_GT(small.rewrites, 0u);
+  EXPECT_EQ(large.rewrites, 4 * small.rewrites);
+  // Every norm's rewrite reaches the branch; its region is looked at again
+  // once, after the last norm (walking it after each norm grew with the
+  // square of the parameters).
+  EXPECT_LE(large.looks, 4.4 * small.looks)
+      << small.looks << " looks for 25 parameters, " << large.looks
+      << " for 100";
+  // The updates moved into the branch's slices: no sub reads a whole
+  // tensor.
+  EXPECT_EQ(llvm::StringRef(many).count("coco.norm"), 0u);
+  SmallVector<llvm::StringRef> lines;
+  llvm::StringRef(many).split(lines, '\n');
+  size_t subs = 0;
+  for (llvm::StringRef line : lines)
+    if (line.contains("coco.sub")) {
+      ++subs;
+      EXPECT_TRUE(line.contains("sliced<0>")) << line.str();
+    }
+  EXPECT_EQ(subs, 100u);
 }
 
 } // namespace
