@@ -22,6 +22,7 @@
 
 #include <deque>
 #include <functional>
+#include <map>
 #include <set>
 
 namespace mlir::coco {
@@ -605,15 +606,40 @@ static Applicable whatApplies(Operation *op, ArrayRef<int64_t> axes,
   return {};
 }
 
+/// Values proven the same on the ranks of a group, by grid and axis (one
+/// memo per group for isSameOnRanksAlong).
+using ProvenSame = std::map<std::pair<StringRef, int64_t>, DenseSet<Value>>;
+
 /// The ops inside branches and loops downstream of `changed` (a norm's
-/// rewrite) whose condition or bounds are now the same on the group of
-/// `slice` (the norm's): where ops may now move. Follows values, not
-/// regions: iter_args and yields decide nothing about where ranks part.
+/// rewrite) whose condition or bounds are now the same on some axis of
+/// `slice`'s group (the norm's: the ops under an all_gather along that axis
+/// may now move; the same along each axis is the same along all of them).
+/// Follows values, not regions: iter_args and yields decide nothing about
+/// where ranks part. Each op is visited once, each region walked once, and
+/// each value proven the same once per fixed point (`provenSame`), so that
+/// a sum of many norms feeding many branches stays cheap.
 static void touchBranchesOn(const llvm::SetVector<Operation *> &changed,
                             const DenseSet<Operation *> &erased, SliceOp slice,
+                            ProvenSame &provenSame, ReorderWork &work,
                             llvm::SetVector<Operation *> &again) {
   FlatSymbolRefAttr grid = slice.getInput().getType().getGrid();
-  ArrayRef<int64_t> axes = slice.getCommAxes();
+  // Nothing changes during this walk: a value found not the same stays so
+  // (many branches on one condition ask once).
+  DenseSet<std::pair<Value, int64_t>> notSame;
+  auto sameOnAnAxis = [&](ArrayRef<Value> values) {
+    return llvm::any_of(slice.getCommAxes(), [&](int64_t axis) {
+      DenseSet<Value> &memo = provenSame[{grid.getValue(), axis}];
+      return llvm::all_of(values, [&](Value value) {
+        if (notSame.contains({value, axis}))
+          return false;
+        ++work.sameQuestions;
+        if (isSameOnRanksAlong(value, grid, {axis}, &memo))
+          return true;
+        notSame.insert({value, axis});
+        return false;
+      });
+    });
+  };
   SmallVector<Operation *> downstream(changed.begin(), changed.end());
   DenseSet<Operation *> seen, walked;
   while (!downstream.empty()) {
@@ -624,15 +650,16 @@ static void touchBranchesOn(const llvm::SetVector<Operation *> &changed,
       for (OpOperand &use : result.getUses()) {
         Operation *user = use.getOwner();
         downstream.push_back(user);
+        if (walked.contains(user))
+          continue;
         bool decides = false;
         if (auto branch = dyn_cast<scf::IfOp>(user))
           decides = &use == &branch.getConditionMutable() &&
-                    isSameOnRanksAlong(branch.getCondition(), grid, axes);
+                    sameOnAnAxis({branch.getCondition()});
         else if (auto loop = dyn_cast<scf::ForOp>(user))
           decides = use.getOperandNumber() < 3 &&
-                    isSameOnRanksAlong(loop.getLowerBound(), grid, axes) &&
-                    isSameOnRanksAlong(loop.getUpperBound(), grid, axes) &&
-                    isSameOnRanksAlong(loop.getStep(), grid, axes);
+                    sameOnAnAxis({loop.getLowerBound(), loop.getUpperBound(),
+                                  loop.getStep()});
         if (decides && walked.insert(user).second)
           user->walk([&](Operation *inside) { again.insert(inside); });
       }
@@ -678,8 +705,12 @@ LogicalResult mlir::coco::reorderToFixedPoint(RewriterBase &rewriter,
   DenseMap<Operation *, unsigned> placeOf;
   unsigned nextPlace = 0;
   std::set<std::pair<unsigned, Operation *>> waitingNorms;
+  ProvenSame provenSame;
   auto forget = [&](Operation *op) {
     queued.erase(op);
+    for (auto &[group, values] : provenSame)
+      for (Value result : op->getResults())
+        values.erase(result);
     auto place = placeOf.find(op);
     if (place == placeOf.end())
       return;
@@ -775,7 +806,8 @@ LogicalResult mlir::coco::reorderToFixedPoint(RewriterBase &rewriter,
     // (a sum of many norms is, after the last of them). (A condition
     // reached through a call is left to the confirming walk.)
     if (applicable.kind == Applicable::NormFromSlice)
-      touchBranchesOn(touched.touched, touched.erased, applicable.slice, again);
+      touchBranchesOn(touched.touched, touched.erased, applicable.slice,
+                      provenSame, *work, again);
     for (Operation *neighbour : again)
       if (!touched.erased.contains(neighbour) && root->isAncestor(neighbour))
         lookAt(neighbour);

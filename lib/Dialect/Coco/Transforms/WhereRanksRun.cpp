@@ -146,8 +146,9 @@ namespace {
 class GroupAgreement {
 public:
   GroupAgreement(FlatSymbolRefAttr grid, ArrayRef<int64_t> axes,
-                 const ModuleCalls *calls = nullptr)
-      : grid(grid), axes(axes), calls(calls) {}
+                 const ModuleCalls *calls = nullptr,
+                 DenseSet<Value> *provenSame = nullptr)
+      : grid(grid), axes(axes), calls(calls), provenSame(provenSame) {}
 
   /// isSameOnRanksAlong for each value in `values`. A value is looked at
   /// once (`seen`): the answer is the conjunction over the leaves, and
@@ -188,6 +189,9 @@ private:
   /// a call graph shaped like a diamond would otherwise take exponential
   /// time).
   SmallPtrSet<Operation *, 4> callsAgree;
+  /// Values already proven the same on this group (isSameOnRanksAlong's
+  /// memo), and where the values this proves go.
+  DenseSet<Value> *provenSame;
 };
 } // namespace
 
@@ -229,7 +233,8 @@ bool GroupAgreement::allSame(SmallVector<Value> values) {
   DenseSet<Value> seen;
   while (!values.empty()) {
     Value value = values.pop_back_val();
-    if (!seen.insert(value).second)
+    if (!seen.insert(value).second ||
+        (provenSame && provenSame->contains(value)))
       continue;
     if (auto argument = dyn_cast<BlockArgument>(value)) {
       Operation *owner = argument.getOwner()->getParentOp();
@@ -290,6 +295,9 @@ bool GroupAgreement::allSame(SmallVector<Value> values) {
       return false;
     llvm::append_range(values, producer->getOperands());
   }
+  // Every value looked at is the same on the group (the conjunction held).
+  if (provenSame)
+    provenSame->insert(seen.begin(), seen.end());
   return true;
 }
 
@@ -348,8 +356,10 @@ Parting GroupAgreement::whereMayPartBelow(Operation *op, Block *stopAt) {
 }
 
 bool mlir::coco::isSameOnRanksAlong(Value value, FlatSymbolRefAttr grid,
-                                    ArrayRef<int64_t> axes) {
-  return GroupAgreement(grid, axes).allSame({value});
+                                    ArrayRef<int64_t> axes,
+                                    DenseSet<Value> *provenSame) {
+  return GroupAgreement(grid, axes, /*calls=*/nullptr, provenSame)
+      .allSame({value});
 }
 
 Parting mlir::coco::whereRanksAlongMayPart(Operation *op,

@@ -80,8 +80,14 @@ Operation *whereEveryRankRuns(Operation *op);
 /// shard.process_linear_index and mpi.comm_rank are pure but differ between
 /// ranks). False where it cannot tell. whereRanksAlongMayPart asks it of
 /// each condition and loop bound.
+/// `provenSame`, if given, is a memo for many questions about one group:
+/// values in it count as the same without a look, and a value proven the
+/// same joins it with everything its proof looked at (coco-reorder asks
+/// after each norm it rewrites; its rewrites only make values more
+/// provably the same, and it forgets the values of the ops it erases).
 bool isSameOnRanksAlong(Value value, FlatSymbolRefAttr grid,
-                        ArrayRef<int64_t> axes);
+                        ArrayRef<int64_t> axes,
+                        DenseSet<Value> *provenSame = nullptr);
 
 /// Who calls each function of a module, gathered in one walk for many
 /// questions of whereRanksAlongMayPart (which follows a function's calls;
@@ -227,6 +233,10 @@ struct ReorderWork {
   /// Times an op was checked for a rewrite that applies: in proportion to
   /// the program, not to the program times the rewrites.
   uint64_t looks = 0;
+  /// Times a branch's condition (or a loop's bounds) was proven anew to be
+  /// the same on a norm's group after the norm's rewrite: at most a few per
+  /// norm, not one per branch reached.
+  uint64_t sameQuestions = 0;
 };
 
 /// Applies reorderBeforeAllGather to a fixed point inside `root`, to ops
