@@ -113,13 +113,8 @@ static LogicalResult checkGatherCanRunAt(RecvOp recv, FlatSymbolRefAttr grid,
          "and those ranks may not all get here";
   Diagnostic &note = diag.attachNote(parting.where->getLoc());
   std::string ranks = "ranks that differ only along " + describeAxes(axes);
-  // The recv's own function, or one whose calls lead to it.
-  std::string function = "the recv's function";
-  if (parting.function &&
-      parting.function != recv->getParentOfType<FunctionOpInterface>())
-    function = "@" +
-               SymbolTable::getSymbolName(parting.function).getValue().str() +
-               " (which leads to the recv)";
+  std::string function =
+      parting.functionName(recv, "the recv's function", "the recv");
   switch (parting.why) {
   case Parting::Why::Call:
     note << function << " is called here, and not every rank that differs "

@@ -436,13 +436,8 @@ static SliceOp sliceToComputeNormFrom(NormOp norm, ArrayRef<int64_t> axes,
           /*runsOnTheGroup=*/nullptr, calls)) {
     std::string group =
         "its slice's group " + describeAxes(slice.getCommAxes());
-    // The norm's own function, or one whose calls lead to it.
-    std::string function = "its function";
-    if (parting.function &&
-        parting.function != norm->getParentOfType<FunctionOpInterface>())
-      function = "@" +
-                 SymbolTable::getSymbolName(parting.function).getValue().str() +
-                 " (which leads to its function)";
+    std::string function =
+        parting.functionName(norm, "its function", "its function");
     std::string wait = "the all_reduce of its slices could wait for ranks "
                        "that never arrive";
     switch (parting.why) {

@@ -139,6 +139,15 @@ ModuleCalls::of(FunctionOpInterface function, Operation *&notACall) const {
   return users->second.calls;
 }
 
+std::string Parting::functionName(Operation *op, StringRef own,
+                                  StringRef leadsTo) const {
+  if (!function || function == op->getParentOfType<FunctionOpInterface>())
+    return own.str();
+  return ("@" + SymbolTable::getSymbolName(function).getValue() +
+          " (which leads to " + leadsTo + ")")
+      .str();
+}
+
 namespace {
 /// One question about the ranks of a group along `axes` of `grid` (ranks
 /// that differ only in their coordinates on `axes`): whether they compute

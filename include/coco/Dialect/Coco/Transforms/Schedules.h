@@ -151,6 +151,11 @@ struct Parting {
   /// calls were followed (the op's own, or one that leads to it).
   Operation *function = nullptr;
   explicit operator bool() const { return where != nullptr; }
+
+  /// How a diagnostic about `op` names `function`: `own` when it is the
+  /// function `op` is in, else "@name (which leads to " + `leadsTo` + ")".
+  std::string functionName(Operation *op, StringRef own,
+                           StringRef leadsTo) const;
 };
 
 /// Where control around `op` may differ between the ranks of a group
