@@ -118,7 +118,9 @@ private:
   };
   Operation *module;
   /// False where one walk cannot tell (an unregistered op with regions may
-  /// be a symbol table): each question walks the module then.
+  /// be a symbol table; two symbols of a table share a name; the
+  /// outermost op is no symbol table): each question walks the module
+  /// then, by name.
   bool gathered = false;
   DenseMap<Operation *, Users> usersOf;
 };
@@ -231,7 +233,8 @@ FailureOr<Operation *> reorderBeforeAllGather(RewriterBase &rewriter,
 Value normOfSlices(RewriterBase &rewriter, Location loc, Value slice,
                    ArrayRef<int64_t> axes);
 
-/// How much work reorderToFixedPoint did (coco-reorder's statistics).
+/// How much work reorderToFixedPoint did (for its callers and the tests
+/// that count it: test/unittests/Dialect/Coco/Transforms/ReorderTest.cpp).
 struct ReorderWork {
   /// Rewrites applied (moves, hoisted slices, norms from slices).
   uint64_t rewrites = 0;
