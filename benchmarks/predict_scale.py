@@ -41,9 +41,9 @@ def predict(module_text, ranks, profile, passes=()):
     try:
         result = subprocess.run([os.path.join(BIN, "coco-opt"), path, *passes,
                                  # As coco-lower-to-gpu lowers: norms are
-                                 # kernels of their own.
+                                 # kernels of their own, the exchange whole.
                                  f"--coco-predict=profile={profile} ranks={ranks} "
-                                 "fuse-reductions=false",
+                                 "fuse-reductions=false exchange-chunk-bytes=0",
                                  "--remarks-filter=coco-predict", "-o", os.devnull],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     finally:

@@ -104,6 +104,12 @@ def parse_size(text):
     return int(text.rstrip("KMG")) * scale
 
 
+# --whole-exchange: each fused schedule also with its exchange whole before
+# the loop (coco-chunk-exchange off), next to it in the same launch.
+WHOLE_EXCHANGE = False
+WHOLE = " [whole exchange]"
+
+
 def variants(kind):
     split_reorder = ["--coco-split", "--coco-reorder"]
     if kind == "layer":
@@ -144,6 +150,10 @@ def variants(kind):
         masters = [f"--coco-shard-state=args=w,{','.join(state)}"]
         schedules += [("RS-C-AG+ss(w)", split_reorder + masters, plain),
                       ("fuse(RS-C-AG)+ss(w)", split_reorder + masters, fused)]
+    if WHOLE_EXCHANGE:
+        whole = "coco-lower-to-cpu{fuse-reduce-scatter=true exchange-chunk-bytes=0}"
+        schedules += [(name + WHOLE, passes, whole)
+                      for name, passes, pipeline in schedules if pipeline == fused]
     return schedules
 
 
@@ -295,7 +305,11 @@ def predict_ms(path, passes, pipeline, ranks, profile, target="cpu"):
                f"fuse-reductions={'false' if target == 'gpu' else 'true'} "
                f"fuse-elementwise={options.get('fuse-elementwise', 'true')} "
                f"overlap-chunks={options.get('overlap-chunks', '0')} "
-               f"fuse-reduce-scatter={options.get('fuse-reduce-scatter', 'false')}")
+               f"fuse-reduce-scatter={options.get('fuse-reduce-scatter', 'false')} "
+               # coco-lower-to-gpu exchanges whole; coco-lower-to-cpu in
+               # chunks of its option's default unless the pipeline says.
+               f"exchange-chunk-bytes="
+               f"{0 if target == 'gpu' else options.get('exchange-chunk-bytes', 1 << 20)}")
     result = subprocess.run([os.path.join(BIN, "coco-opt"), path, *passes, predict,
                              "--remarks-filter=coco-predict", "-o", os.devnull],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -413,11 +427,16 @@ def main():
                         help="cpu: add PyTorch's rows (gloo all_reduce + Adam/SGD foreach and "
                              "fused; the layer in torch ops) on the same ranks, right after coco's "
                              "launch of each size (makes build/torch-venv first: ~3 GB)")
+    parser.add_argument("--whole-exchange", action="store_true",
+                        help="each fused schedule also with its exchange whole before the "
+                             "loop (exchange-chunk-bytes=0), interleaved with the chunked one")
     parser.add_argument("--iters", type=int, default=7)
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--out", default=None,
                         help="default: benchmarks/results (cpu) or benchmarks/results-gpu")
     args = parser.parse_args()
+    global WHOLE_EXCHANGE
+    WHOLE_EXCHANGE = args.whole_exchange
     if args.prebuilt and args.keep:
         parser.error("--keep with --prebuilt: nothing is built to keep")
     if args.prebuilt and args.profile:

@@ -84,6 +84,28 @@ bool foldsIntoLoop(ReduceScatterOp op, const Lowering &lowering,
          !whyStaysUnfused(op, symbols);
 }
 
+/// How coco-chunk-exchange cuts a folded reduce_scatter's exchange of
+/// `bytes` (its input, on this rank) among `ranks`: `count` calls, each of
+/// `rows` of the block's `blockRows` rows of every rank (1 call of all of
+/// them: not chunked).
+struct ExchangeChunks {
+  int64_t count = 1, rows = 0, blockRows = 0;
+};
+ExchangeChunks exchangeChunks(const Lowering &lowering, double bytes,
+                              double localRows, int64_t ranks) {
+  ExchangeChunks chunks;
+  int64_t blockRows = int64_t(localRows) / std::max<int64_t>(ranks, 1);
+  if (lowering.exchangeChunkBytes <= 0 || ranks < 2 || blockRows < 2)
+    return chunks;
+  double rowBytes = bytes / localRows;
+  int64_t rows =
+      std::max<int64_t>(1, int64_t(double(lowering.exchangeChunkBytes) /
+                                   (double(ranks - 1) * rowBytes)));
+  if (rows >= blockRows)
+    return chunks;
+  return {int64_t(llvm::divideCeil(blockRows, rows)), rows, blockRows};
+}
+
 /// Elements one rank holds of `type` in the dims before `dim`: where there
 /// is more than one such row, the runtime packs the blocks of `dim` into a
 /// scratch buffer before sending (or unpacks them after receiving).
@@ -203,6 +225,10 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
   // The fused reductions: (seconds of their adds, bytes of their input).
   SmallVector<std::pair<double, double>> chains;
   llvm::DenseMap<Operation *, double> matmulTimes;
+  // Folded reduce_scatters whose exchange runs in chunks: the ranks of
+  // their group (their loop reads only the own block, 1 / ranks, from
+  // memory).
+  llvm::DenseMap<Operation *, int64_t> chunkedExchanges;
   WalkResult walk = region.walk<WalkOrder::PreOrder>([&](Operation *op)
                                                          -> WalkResult {
     auto bytesOf = [&](Value value) {
@@ -263,8 +289,31 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
                                 model.getProfile().levels.front().ranks);
       Collective priced = folded ? Collective::Exchange : *kind;
       StringRef elementType = elementTypeName(type);
+      ExchangeChunks pieces;
+      if (folded)
+        pieces = exchangeChunks(lowering, *bytes, rowsBefore(type, 1, *extents),
+                                ranks);
       llvm::Expected<double> time =
           model.collective(priced, *bytes, ranks, together, elementType);
+      if (time && pieces.count > 1) {
+        // count - 1 calls of `rows` rows of every block, then the rest.
+        double perRow = *bytes / double(pieces.blockRows);
+        int64_t last = pieces.blockRows - (pieces.count - 1) * pieces.rows;
+        llvm::Expected<double> full = model.collective(
+            priced, perRow * double(pieces.rows), ranks, together, elementType);
+        llvm::Expected<double> rest = model.collective(
+            priced, perRow * double(last), ranks, together, elementType);
+        if (!full || !rest) {
+          llvm::consumeError(time.takeError());
+          time = full ? std::move(rest) : std::move(full);
+        } else {
+          *time = double(pieces.count - 1) * *full + *rest;
+        }
+        // It receives into one chunk's buffer, which the loop reads while
+        // it is in the cache.
+        createdBytes += perRow * double(pieces.rows) - *made;
+        chunkedExchanges[op] = ranks;
+      }
       if (!time) {
         op->emitError() << "cost model: " << llvm::toString(time.takeError());
         return WalkResult::interrupt();
@@ -394,6 +443,10 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
             bytesOf(folded ? scatter.getInput() : operand);
         if (failed(bytes))
           return WalkResult::interrupt();
+        // Chunked: the received blocks come from the cache, the own block
+        // from memory.
+        if (folded && chunkedExchanges.count(scatter))
+          *bytes /= double(chunkedExchanges.lookup(scatter));
         moved += *bytes;
         // Fused: read from memory, so its loop stored it (once), into a
         // temporary no loop read before. Unfused loops store every result

@@ -21,7 +21,8 @@ using namespace mlir::coco;
 
 void mlir::coco::buildCocoBufferizePipeline(
     OpPassManager &pm, bool fuseElementwise, bool fuseReductions,
-    bool fuseReduceScatter, int64_t overlapChunks, bool freeAfterLastUse) {
+    bool fuseReduceScatter, int64_t overlapChunks, bool freeAfterLastUse,
+    int64_t exchangeChunkBytes) {
   pm.addPass(createCocoLocalizePass());
   // Always: reduce_scatters a schedule marked are folded even when the
   // pipeline option does not ask for all of them.
@@ -50,6 +51,12 @@ void mlir::coco::buildCocoBufferizePipeline(
   overlap.chunks = overlapChunks;
   pm.addNestedPass<func::FuncOp>(createCocoOverlapPass(overlap));
   pm.addNestedPass<func::FuncOp>(createCocoUpdateInPlacePass());
+  // After update-in-place, which reads the loop's operands as they are.
+  if (exchangeChunkBytes > 0) {
+    CocoChunkExchangePassOptions chunk;
+    chunk.chunkBytes = exchangeChunkBytes;
+    pm.addNestedPass<func::FuncOp>(createCocoChunkExchangePass(chunk));
+  }
   // Upstream's buildBufferDeallocationPipeline, with coco-free-after-last-use
   // between the deallocation and its simplification: that simplification
   // compares every buffer freed at a block's end with every other.
@@ -83,12 +90,13 @@ void mlir::coco::buildCocoLowerToCPUPipeline(
     autoschedule.fuseElementwise = options.fuseElementwise;
     autoschedule.overlapChunks = options.overlapChunks;
     autoschedule.fuseReduceScatter = options.fuseReduceScatter;
+    autoschedule.exchangeChunkBytes = options.exchangeChunkBytes;
     pm.addPass(createCocoAutoschedulePass(autoschedule));
   }
-  buildCocoBufferizePipeline(pm, options.fuseElementwise,
-                             /*fuseReductions=*/true, options.fuseReduceScatter,
-                             options.overlapChunks,
-                             /*freeAfterLastUse=*/true);
+  buildCocoBufferizePipeline(
+      pm, options.fuseElementwise,
+      /*fuseReductions=*/true, options.fuseReduceScatter, options.overlapChunks,
+      /*freeAfterLastUse=*/true, options.exchangeChunkBytes);
 
   // The runtime calls first, while matmuls are still linalg.matmul (those
   // BLAS computes become coco_rt_matmul); they take the memref descriptors

@@ -139,7 +139,10 @@ void mlir::coco::buildCocoLowerToGPUPipeline(
   buildCocoBufferizePipeline(pm, options.fuseElementwise,
                              /*fuseReductions=*/false,
                              options.fuseReduceScatter, options.overlapChunks,
-                             /*freeAfterLastUse=*/false);
+                             /*freeAfterLastUse=*/false,
+                             // NCCL's exchange and a kernel over the block:
+                             // no CPU cache to keep the chunk in.
+                             /*exchangeChunkBytes=*/0);
 
   // Library calls first, while matmuls are still linalg.matmul.
   ConvertCocoToLLVMPassOptions runtime;

@@ -44,8 +44,9 @@ Call::Buffers Call::agreeOnBuffers(
     int32_t reduction,
     std::initializer_list<std::pair<const char *, int64_t>> params,
     int64_t inRank, void *in, int64_t outRank, void *out, int64_t inBlockDim,
-    int64_t outBlockDim) {
-  Buffers buffers{tensor(inRank, in, "input"), tensor(outRank, out, "output")};
+    int64_t outBlockDim, bool stridedRows) {
+  Buffers buffers{tensor(inRank, in, "input", stridedRows),
+                  tensor(outRank, out, "output", stridedRows)};
   Signature signature(op, dtype, reduction);
   for (const auto &[name, value] : params)
     signature.addParam(name, value);
@@ -63,7 +64,8 @@ Call::Buffers Call::agreeOnBuffers(
   return buffers;
 }
 
-Tensor Call::tensor(int64_t rank, void *descriptor, const char *name) const {
+Tensor Call::tensor(int64_t rank, void *descriptor, const char *name,
+                    bool stridedRows) const {
   if (!descriptor)
     fatalf(site, "%s memref descriptor is null", name);
   if (rank < 0)
@@ -82,20 +84,33 @@ Tensor Call::tensor(int64_t rank, void *descriptor, const char *name) const {
       fatalf(site, "%s shape %s is too large", name,
              formatShape(rank, sizes).c_str());
   }
-  // Identity layout; a size-1 dim may carry any stride.
-  int64_t expectedStride = 1;
-  for (int64_t d = rank - 1; d >= 0 && elems > 0; --d) {
-    if (sizes[d] != 1 && strides[d] != expectedStride)
-      fatalf(site, "%s buffer is not contiguous (sizes %s, strides %s)", name,
-             formatShape(rank, sizes).c_str(),
-             formatShape(rank, strides).c_str());
-    expectedStride *= sizes[d];
+  // Identity layout; a size-1 dim may carry any stride; with `stridedRows`
+  // dim 0 any stride of at least a row (`row`: the elements after dim 0).
+  auto notContiguous = [&] {
+    fatalf(site, "%s buffer is not contiguous (sizes %s, strides %s)", name,
+           formatShape(rank, sizes).c_str(),
+           formatShape(rank, strides).c_str());
+  };
+  int64_t row = 1, rowStride = 1;
+  for (int64_t d = rank - 1; d >= 1 && elems > 0; --d) {
+    if (sizes[d] != 1 && strides[d] != row)
+      notContiguous();
+    row *= sizes[d];
+  }
+  if (rank > 0 && elems > 0) {
+    bool rowsApart = stridedRows && strides[0] >= row;
+    if (sizes[0] != 1 && strides[0] != row && !rowsApart)
+      notContiguous();
+    rowStride = sizes[0] != 1 ? strides[0] : row;
   }
   if (!header->aligned && elems > 0)
     fatalf(site, "%s buffer is null", name);
   char *data = static_cast<char *>(header->aligned) +
                header->offset * int64_t(type.bytes);
-  return {data, rank, sizes, elems, size_t(elems) * type.bytes};
+  // From the first element to one past the last, the rows' gaps included.
+  size_t span = rank > 0 && elems > 0 ? size_t((sizes[0] - 1) * rowStride + row)
+                                      : size_t(elems);
+  return {data, rank, sizes, elems, span * type.bytes, rowStride};
 }
 
 void Call::check(const Signature &signature) {

@@ -25,13 +25,24 @@ constexpr int kRingTag = 1000;
 /// Tag of the pairwise exchange (all_to_all with skip_self).
 constexpr int kPairwiseTag = 1001;
 
-/// A memref argument: contiguous row-major data and its shape.
+/// A memref argument: row-major data and its shape, contiguous except that
+/// where a caller allows it (Call::tensor's `stridedRows`) the rows of dim 0
+/// may lie `rowStride` elements apart.
 struct Tensor {
   char *data;
   int64_t rank;
   const int64_t *sizes;
   int64_t elems;
+  /// The bytes from the first element to one past the last (the rows' gaps
+  /// included).
   size_t bytes;
+  /// Elements from one index of dim 0 to the next (inner(0) when
+  /// contiguous).
+  int64_t rowStride;
+
+  bool contiguous() const {
+    return rank == 0 || elems == 0 || rowStride == inner(0);
+  }
 
   /// Product of the sizes before / after `dim`.
   int64_t outer(int64_t dim) const;
@@ -43,9 +54,12 @@ class Call {
 public:
   Call(const char *site, OpKind op, int64_t comm, int32_t dtype);
 
-  /// Views a memref (rank, descriptor) argument; fatal unless contiguous.
+  /// Views a memref (rank, descriptor) argument; fatal unless contiguous,
+  /// or with `stridedRows` contiguous within each index of dim 0 with those
+  /// at least a row apart (coco-chunk-exchange's views of row blocks).
   /// `name` ("input", "output") is used in messages.
-  Tensor tensor(int64_t rank, void *descriptor, const char *name) const;
+  Tensor tensor(int64_t rank, void *descriptor, const char *name,
+                bool stridedRows = false) const;
 
   /// Checks that every rank of the axis agrees on `signature`. After it, an
   /// argument error is the same on every rank and fail() reports it once.
@@ -57,6 +71,7 @@ public:
   /// buffer holds this rank's block of a dimension (`inBlockDim`,
   /// `outBlockDim`; -1: none), whose size differs between ranks, the ranks
   /// agree on the other buffer's size of that dimension instead.
+  /// `stridedRows`: as for tensor(), for both buffers.
   struct Buffers {
     Tensor input, output;
   };
@@ -64,7 +79,8 @@ public:
   agreeOnBuffers(int32_t reduction,
                  std::initializer_list<std::pair<const char *, int64_t>> params,
                  int64_t inRank, void *in, int64_t outRank, void *out,
-                 int64_t inBlockDim = -1, int64_t outBlockDim = -1);
+                 int64_t inBlockDim = -1, int64_t outBlockDim = -1,
+                 bool stridedRows = false);
 
   /// Ends the job over a bad argument.
   [[noreturn]] void fail(const std::string &cause) const;

@@ -466,13 +466,17 @@ void coco_rt_all_to_all(const char *site, int64_t comm, int32_t dtype,
                         int64_t splitDim, int64_t concatDim, int32_t skipSelf,
                         int64_t inRank, void *in, int64_t outRank, void *out) {
   Call call(site, OpKind::AllToAll, comm, dtype);
-  auto [input, output] = call.agreeOnBuffers(-1,
-                                             {{"split dim", splitDim},
-                                              {"concat dim", concatDim},
-                                              {"skip self", skipSelf != 0}},
-                                             inRank, in, outRank, out,
-                                             /*inBlockDim=*/concatDim,
-                                             /*outBlockDim=*/splitDim);
+  // The pairwise exchange of dim 0's rows may read and write rows that lie
+  // apart (coco-chunk-exchange: a chunk of every rank's block).
+  const bool stridedRows = skipSelf && splitDim == 0 && concatDim == 0;
+  auto [input, output] =
+      call.agreeOnBuffers(-1,
+                          {{"split dim", splitDim},
+                           {"concat dim", concatDim},
+                           {"skip self", skipSelf != 0}},
+                          inRank, in, outRank, out,
+                          /*inBlockDim=*/concatDim,
+                          /*outBlockDim=*/splitDim, stridedRows);
 
   const int size = call.axis.size;
   const size_t bytes = call.type.bytes;
@@ -508,6 +512,20 @@ void coco_rt_all_to_all(const char *site, int64_t comm, int32_t dtype,
   if (skipSelf || (!inPlace && send == input.data && received == output.data))
     call.requireDisjoint(input, output);
   if (skipSelf) {
+    // Rows apart: each block must be one row (one index of dim 0), so that
+    // what goes to a rank is contiguous.
+    for (const Tensor *buffer : {&input, &output})
+      if (!buffer->contiguous() && buffer->sizes[0] != size)
+        call.fail(formatString(
+            "an all_to_all of rows that lie apart needs one row per rank; "
+            "got %s %s on %d ranks",
+            buffer == &input ? "input" : "output", buffer->shape().c_str(),
+            size));
+    if (!input.contiguous() || !output.contiguous())
+      for (int j = 0; j < size; ++j) {
+        sendOffsets[size_t(j)] = j * input.rowStride;
+        recvOffsets[size_t(j)] = j * output.rowStride;
+      }
     // Pairwise: at step s, send to rank r+s and receive from rank r-s, so
     // every pair exchanges once and nothing is copied to this rank itself.
     for (int step = 1; step < size; ++step) {

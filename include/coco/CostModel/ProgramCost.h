@@ -52,6 +52,13 @@ struct Lowering {
   /// a loop (a kernel) of its own that reads the value back
   /// (coco-lower-to-gpu).
   bool fuseReductions = true;
+  /// exchange-chunk-bytes (coco-chunk-exchange): a folded reduce_scatter's
+  /// exchange runs in chunks of this many bytes per peer, each summed by
+  /// the loop while it is in the cache: the loop reads only this rank's
+  /// own block from memory, and the exchange is that many calls of a
+  /// chunk's size. 0: the whole block arrives first (and the loop reads it
+  /// back from memory).
+  int64_t exchangeChunkBytes = 0;
 };
 
 /// The predicted time of one call of `function` on `worldRanks` ranks ('?'

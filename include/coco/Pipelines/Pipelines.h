@@ -31,6 +31,13 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
                      "(coco-fuse-reduce-scatter; false: only those a "
                      "schedule marked coco.fuse_reduce_scatter)"),
       llvm::cl::init(false)};
+  PassOptions::Option<int64_t> exchangeChunkBytes{
+      *this, "exchange-chunk-bytes",
+      llvm::cl::desc("A fused reduce-scatter's exchange runs in chunks of "
+                     "this many bytes per peer, each summed by the loop "
+                     "right after it arrives (coco-chunk-exchange; 0: the "
+                     "whole block before the loop)"),
+      llvm::cl::init(1 << 20)};
   PassOptions::Option<int64_t> overlapChunks{
       *this, "overlap-chunks",
       llvm::cl::desc("Overlap each matmul with the all_reduce (or column "
@@ -114,10 +121,12 @@ void buildCocoLowerToCPUPipeline(OpPassManager &pm,
 /// coco-update-in-place, buffer deallocation (temporaries that cannot
 /// escape get a memref.dealloc each, by coco-free-after-last-use: right
 /// after their last use with `freeAfterLastUse`, else at the end of their
-/// block).
+/// block); with `exchangeChunkBytes` > 0, coco-chunk-exchange after
+/// coco-update-in-place.
 void buildCocoBufferizePipeline(OpPassManager &pm, bool fuseElementwise,
                                 bool fuseReductions, bool fuseReduceScatter,
-                                int64_t overlapChunks, bool freeAfterLastUse);
+                                int64_t overlapChunks, bool freeAfterLastUse,
+                                int64_t exchangeChunkBytes);
 
 /// coco (global view) -> host LLVM dialect + gpu.binary with the kernels:
 /// the shared front half, matmuls to cuBLAS and collectives to NCCL

@@ -1,5 +1,6 @@
 // Every schedule of the sgd step (RS-C-AG, + shard-state as passes and as a
-// transform script, fuse(RS-C-AG), + shard-state) runs on 2 and 4 ranks, and
+// transform script, fuse(RS-C-AG), + shard-state, and that with its exchange
+// in chunks of 1000 bytes, coco-chunk-exchange) runs on 2 and 4 ranks, and
 // on 3 at 3000 elements (equal blocks, so the reduce-scatter is fused), and
 // agrees with the unscheduled AR-C program (see check_schedules.py for the
 // tolerance and why). Each fused variant matches its unfused one bitwise on
@@ -15,3 +16,6 @@
 // CHECK: sgd fuse(RS-C-AG) on [[N]] ranks: matches AR-C
 // CHECK: sgd fuse(RS-C-AG)+shard-state on [[N]] ranks: matches RS-C-AG+shard-state bitwise
 // CHECK: sgd fuse(RS-C-AG)+shard-state on [[N]] ranks: matches AR-C
+// CHECK: sgd fuse(RS-C-AG)+shard-state [exchange in 1000-byte chunks] on [[N]] ranks: exchanged in chunks of {{[0-9]+}} of {{[0-9]+}} rows
+// CHECK: sgd fuse(RS-C-AG)+shard-state [exchange in 1000-byte chunks] on [[N]] ranks: matches RS-C-AG+shard-state bitwise
+// CHECK: sgd fuse(RS-C-AG)+shard-state [exchange in 1000-byte chunks] on [[N]] ranks: matches AR-C

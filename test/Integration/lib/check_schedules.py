@@ -50,6 +50,11 @@ import reference as ref
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCHEDULES = os.path.join(HERE, "..", "DataParallel", "schedules")
 FUSED = "coco-lower-to-cpu{fuse-reduce-scatter=true}"
+# The fused exchange in chunks of 1000 bytes per peer (coco-chunk-exchange;
+# the default, 1 MiB, holds these steps' blocks whole): 9 chunks of 250
+# rows and one of 48 on 2 ranks, 8 of 125 on 3, 12 of 83 and one of 28 on 4.
+CHUNKED = "coco-lower-to-cpu{fuse-reduce-scatter=true exchange-chunk-bytes=1000}"
+CHUNKED_NAME = " [exchange in 1000-byte chunks]"
 UNFUSED_REMARK = "coco-fuse-reduce-scatter was requested but does not apply here: this reduce_scatter stays unfused: "
 
 
@@ -78,15 +83,25 @@ def check_scheduled_ir(kind, name, source, passes, pipeline, state, n, ranks):
     if "shard" in name:
         assert all(re.search(r"sliced<0> on @dp> \{[^}]*coco.name = \"%s\"" % st, ir)
                    for st in state), name
-    if pipeline != FUSED:
+    if pipeline not in (FUSED, CHUNKED):
         return
-    lowered = subprocess.run(["coco-opt", f"--pass-pipeline=builtin.module({pipeline})"],
+    lowered = subprocess.run(["coco-opt", f"--pass-pipeline=builtin.module({pipeline})",
+                              "--remarks-filter=coco-chunk-exchange"],
                              input=ir, check=True, capture_output=True, text=True)
     calls = lowered.stdout
     if n % ranks == 0:
         assert "llvm.call @coco_rt_all_to_all" in calls, f"{name}: not fused"
         assert "llvm.call @coco_rt_reduce_scatter" not in calls, f"{name}: not fused"
         assert UNFUSED_REMARK not in lowered.stderr, f"{name}: {lowered.stderr}"
+        # Chunked only when asked: the default chunk holds these blocks.
+        chunked = re.search(r"exchanged in chunks of (\d+) of (\d+) rows", lowered.stderr)
+        if pipeline == CHUNKED:
+            assert chunked, f"{name}: not chunked:\n{lowered.stderr}"
+            print(f"{kind} {name} on {ranks} ranks: exchanged in chunks of "
+                  f"{chunked.group(1)} of {chunked.group(2)} rows")
+        else:
+            assert not chunked and "fits in one chunk" in lowered.stderr, \
+                f"{name}: {lowered.stderr}"
     else:
         why = re.search(re.escape(UNFUSED_REMARK) + r"(.*)", lowered.stderr)
         assert why, f"{name}: no remark for the uneven reduce_scatter:\n{lowered.stderr}"
@@ -149,6 +164,7 @@ def main():
              "--transform-interpreter"], "coco-lower-to-cpu", False),
         "fuse(RS-C-AG)": (split_reorder, FUSED, True),
         "fuse(RS-C-AG)+shard-state": (split_reorder + shard, FUSED, True),
+        "fuse(RS-C-AG)+shard-state" + CHUNKED_NAME: (split_reorder + shard, CHUNKED, True),
     }
     if args.profile:
         variants[AUTO] = ([f"--coco-autoschedule=profile={args.profile} "
@@ -197,6 +213,8 @@ def main():
         baseline = None
         wholes = {}
         for name, (passes, pipeline, per_ranks) in variants.items():
+            if pipeline == CHUNKED and n % ranks:
+                continue  # unfused (uneven blocks): nothing to chunk
             sharded = "shard" in name
             if name == AUTO:
                 chosen = autoschedule_choice(static, passes)
@@ -225,7 +243,7 @@ def main():
                                       result[o][r], result[o][0])
                     whole[o] = result[o][0]
             wholes[name] = whole
-            unfused = name.replace("fuse(RS-C-AG)", "RS-C-AG")
+            unfused = name.replace("fuse(RS-C-AG)", "RS-C-AG").replace(CHUNKED_NAME, "")
             if unfused != name and unfused in wholes:
                 for o in outputs:
                     h.check_equal(f"{kind} {name}: {o} vs {unfused}", whole[o],

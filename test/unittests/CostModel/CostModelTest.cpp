@@ -347,6 +347,52 @@ TEST(CostModel, PricesAFusedReduceScatterAsItsExchange) {
   EXPECT_EQ(collectiveNamed("exchange"), Collective::Exchange);
 }
 
+TEST(CostModel, PricesAChunkedExchange) {
+  // m's slice plus the reduce_scatter of g (1024 f32 on 2 ranks: blocks of
+  // 512 rows, 4 bytes each).
+  Program program(R"mlir(
+    coco.grid @dp(shape = [2])
+    !S = !coco.dtensor<1024xf32, sliced<0> on @dp>
+    func.func @update(%g: !coco.dtensor<1024xf32, local on @dp>, %m: !S) {
+      %s = coco.reduce_scatter sum %g dim 0 : !coco.dtensor<1024xf32, local on @dp>
+      %n = coco.add %m, %s : !S, !S
+      coco.update %m, %n : !S
+      return
+    })mlir");
+  ASSERT_TRUE(program.module);
+  Model m = modelOf(kTwoRanks);
+  Lowering whole;
+  whole.fuseReduceScatter = true;
+  Lowering chunked = whole;
+  // 512 bytes per peer: 128 rows a chunk, 4 chunks of 1024 bytes (each
+  // rank's 128 rows of the 2 blocks).
+  chunked.exchangeChunkBytes = 512;
+  mlir::FailureOr<Estimate> before =
+      mlir::coco::cost::estimate(program.function(), m, 2, whole);
+  mlir::FailureOr<Estimate> after =
+      mlir::coco::cost::estimate(program.function(), m, 2, chunked);
+  ASSERT_TRUE(mlir::succeeded(before) && mlir::succeeded(after));
+  EXPECT_NEAR(before->collectives, 6e-6 + 4096 * 0.25e-9, 1e-15);
+  EXPECT_NEAR(after->collectives, 4 * (6e-6 + 1024 * 0.25e-9), 1e-15);
+  // The loop reads the received block from the cache: 2048 bytes less
+  // from memory (at the profile's 2 GB/s).
+  EXPECT_NEAR(before->loops - after->loops, 2048 / 2e9, 1e-15);
+  // 600 bytes per peer: 150 rows, chunks of 150, 150, 150 and 62.
+  chunked.exchangeChunkBytes = 600;
+  mlir::FailureOr<Estimate> uneven =
+      mlir::coco::cost::estimate(program.function(), m, 2, chunked);
+  ASSERT_TRUE(mlir::succeeded(uneven));
+  EXPECT_NEAR(uneven->collectives,
+              3 * (6e-6 + 1200 * 0.25e-9) + 6e-6 + 496 * 0.25e-9, 1e-15);
+  // A chunk that holds the block: not chunked.
+  chunked.exchangeChunkBytes = 2048;
+  mlir::FailureOr<Estimate> holds =
+      mlir::coco::cost::estimate(program.function(), m, 2, chunked);
+  ASSERT_TRUE(mlir::succeeded(holds));
+  EXPECT_DOUBLE_EQ(holds->collectives, before->collectives);
+  EXPECT_DOUBLE_EQ(holds->loops, before->loops);
+}
+
 TEST(CostModel, PricesThePackingOfInnerDims) {
   // [4, 1024] f32 (16 KiB) on 2 ranks: along dim 0 the blocks are
   // contiguous; along dim 1 the runtime packs reduce_scatter's input and

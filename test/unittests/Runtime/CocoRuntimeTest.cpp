@@ -74,6 +74,12 @@ public:
   Memref(Memref &base, int64_t offset, const Shape &shape) : shape(shape) {
     describe(base.storage.data(), offset);
   }
+  /// A view of `base`'s storage from element `offset` with the given
+  /// strides (rows that lie apart).
+  Memref(Memref &base, int64_t offset, const Shape &shape, const Shape &strides)
+      : shape(shape) {
+    describe(base.storage.data(), offset, strides);
+  }
   Memref(const Memref &) = delete;
   Memref &operator=(const Memref &) = delete;
 
@@ -85,15 +91,18 @@ public:
 
 private:
   void describe(T *base, int64_t offset) {
-    words = {int64_t(reinterpret_cast<intptr_t>(base)),
-             int64_t(reinterpret_cast<intptr_t>(base)), offset};
-    words.insert(words.end(), shape.begin(), shape.end());
     Shape strides(shape.size());
     int64_t stride = 1;
     for (size_t d = shape.size(); d-- > 0;) {
       strides[d] = stride;
       stride *= shape[d];
     }
+    describe(base, offset, strides);
+  }
+  void describe(T *base, int64_t offset, const Shape &strides) {
+    words = {int64_t(reinterpret_cast<intptr_t>(base)),
+             int64_t(reinterpret_cast<intptr_t>(base)), offset};
+    words.insert(words.end(), shape.begin(), shape.end());
     words.insert(words.end(), strides.begin(), strides.end());
   }
   std::vector<int64_t> words;
@@ -1127,6 +1136,40 @@ TEST(AllToAll, SkipSelfFoldIsTheRingReduceScatter) {
           << reduced.storage[size_t(i)];
     }
   }
+}
+
+/// What coco-chunk-exchange builds: rows [s, s + n) of every rank's block
+/// of a [R * block, K] buffer, seen as [R, n, K] with rows `block * K`
+/// apart, exchanged into the first n rows of each block of a [R, C, K]
+/// chunk buffer (rows C * K apart). Each peer's rows land in its own block;
+/// this rank's block and the rows past n stay as they were.
+TEST(AllToAll, SkipSelfRowsApart) {
+  const int size = worldSize(), rank = worldRank();
+  const int64_t block = 5, k = 3, start = 3, n = 2, capacity = 4;
+  Memref<float> whole({size * block, k}), chunks({size * capacity, k});
+  auto value = [&](int64_t peer, int64_t row, int64_t col) {
+    return float(peer * 1000 + row * 10 + col);
+  };
+  for (int64_t row = 0; row < size * block; ++row)
+    for (int64_t col = 0; col < k; ++col)
+      whole.storage[size_t(row * k + col)] = value(rank, row, col);
+  std::fill(chunks.storage.begin(), chunks.storage.end(), -1.0f);
+  Memref<float> sent(whole, start * k, {size, n, k}, {block * k, k, 1});
+  Memref<float> received(chunks, 0, {size, n, k}, {capacity * k, k, 1});
+  coco_rt_all_to_all("rows-apart all_to_all", worldComm(), COCO_DTYPE_F32, 0, 0,
+                     /*skipSelf=*/1, sent.rank(), sent.descriptor(),
+                     received.rank(), received.descriptor());
+  for (int64_t peer = 0; peer < size; ++peer)
+    for (int64_t row = 0; row < capacity; ++row)
+      for (int64_t col = 0; col < k; ++col) {
+        float expected = peer == rank || row >= n
+                             ? -1.0f
+                             : value(peer, rank * block + start + row, col);
+        ASSERT_EQ(chunks.storage[size_t((peer * capacity + row) * k + col)],
+                  expected)
+            << "rank " << rank << ": block " << peer << ", row " << row
+            << ", column " << col;
+      }
 }
 
 //===----------------------------------------------------------------------===//

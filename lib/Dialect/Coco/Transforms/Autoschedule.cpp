@@ -212,7 +212,7 @@ struct CocoAutoschedulePass
     });
     double total = 0;
     cost::Lowering lowering{fuseElementwise, overlapChunks, fuseReduceScatter,
-                            fuseReductions};
+                            fuseReductions, exchangeChunkBytes};
     for (auto function : module.getOps<func::FuncOp>()) {
       if (function.isExternal())
         continue;

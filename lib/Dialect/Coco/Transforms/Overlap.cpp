@@ -199,7 +199,7 @@ struct CocoOverlapPass
       getOperation().emitError() << "coco-overlap: chunks must be 0 (only "
                                     "collectives a schedule marked) or >= 2, "
                                     "got "
-                                 << chunks;
+                                 << static_cast<int64_t>(chunks);
       return signalPassFailure();
     }
     SmallVector<std::tuple<linalg::MatmulOp, Operation *, int64_t>> targets;

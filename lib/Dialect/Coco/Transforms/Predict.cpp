@@ -43,7 +43,7 @@ struct CocoPredictPass
       if (function.isExternal() || !function.isPublic())
         continue;
       cost::Lowering lowering{fuseElementwise, overlapChunks, fuseReduceScatter,
-                              fuseReductions};
+                              fuseReductions, exchangeChunkBytes};
       FailureOr<cost::Estimate> estimate =
           cost::estimate(function, model, worldRanks, lowering);
       if (failed(estimate))

@@ -1,4 +1,5 @@
 // RUN: coco-opt %s --pass-pipeline="builtin.module(func.func(coco-overlap{chunks=2}))" -verify-diagnostics | FileCheck %s
+// RUN: not coco-opt %s --pass-pipeline="builtin.module(func.func(coco-overlap{chunks=-3}))" -o /dev/null 2>&1 | FileCheck %s --check-prefix=NEGATIVE
 
 // ol(MM, AR): the matmul and the all_reduce of its result become two row
 // blocks, each block's all_reduce started right after its matmul, the waits
@@ -152,3 +153,6 @@ func.func @no_matmul(%g: memref<16xf32>, %h: memref<16xf32>) {
   coco.comm.all_reduce sum %g into %h on @tp[0] : memref<16xf32>, memref<16xf32>
   return
 }
+
+// The option as given (it printed a stray byte instead of the number).
+// NEGATIVE: coco-overlap: chunks must be 0 (only collectives a schedule marked) or >= 2, got -3

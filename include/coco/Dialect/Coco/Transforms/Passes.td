@@ -164,7 +164,13 @@ def CocoAutoschedulePass : Pass<"coco-autoschedule", "ModuleOp"> {
     Option<"fuseReductions", "fuse-reductions", "bool", "true",
            "price as the pipeline will lower: a norm summed in the loop of "
            "its operand (coco-lower-to-cpu; false: in a loop or kernel of "
-           "its own, as coco-lower-to-gpu)">
+           "its own, as coco-lower-to-gpu)">,
+    Option<"exchangeChunkBytes", "exchange-chunk-bytes", "int64_t",
+           "1048576",
+           "price as the pipeline will lower: a fused reduce_scatter's "
+           "exchange in chunks of this many bytes per peer "
+           "(coco-chunk-exchange, as coco-lower-to-cpu; 0: whole, as "
+           "coco-lower-to-gpu)">
   ];
 }
 
@@ -193,7 +199,12 @@ def CocoPredictPass : Pass<"coco-predict", "ModuleOp"> {
     Option<"fuseReductions", "fuse-reductions", "bool", "true",
            "as the pipeline lowers: a norm summed in the loop of its operand "
            "(coco-lower-to-cpu; false: a loop or kernel of its own, as "
-           "coco-lower-to-gpu)">
+           "coco-lower-to-gpu)">,
+    Option<"exchangeChunkBytes", "exchange-chunk-bytes", "int64_t",
+           "1048576",
+           "as the pipeline option: a fused reduce_scatter's exchange in "
+           "chunks of this many bytes per peer (coco-lower-to-cpu's default; "
+           "0: whole, as coco-lower-to-gpu)">
   ];
 }
 
@@ -265,6 +276,40 @@ def CocoFuseReduceScatterPass
   ];
   let dependentDialects = ["::mlir::linalg::LinalgDialect",
                            "::mlir::tensor::TensorDialect"];
+}
+
+def CocoChunkExchangePass
+    : Pass<"coco-chunk-exchange", "::mlir::func::FuncOp"> {
+  let summary = "Exchanges a fused reduce-scatter's blocks chunk by chunk, "
+                "inside the loop that sums them";
+  let description = [{
+    Rank-local view, on buffers (after bufferization, before buffer
+    deallocation). coco-fuse-reduce-scatter's exchange, a
+    `coco.comm.all_to_all skip_self` of dim 0 into a fresh buffer whose
+    blocks one `linalg.generic` reads (the sum of the blocks, fused with
+    its consumers: the optimizer's update), receives every other rank's
+    block whole before the loop starts: on the CPU the received bytes go
+    out to memory and come back when the loop reads them. This pass makes
+    it a loop over chunks of the block's rows: exchange rows [s, s + n) of
+    every rank's block into a small buffer of `chunk-bytes` per peer, run
+    the generic on those rows, next chunk. The received rows are read while
+    they are still in the cache, and the buffer is reused for every chunk.
+    Each element is computed from the same operands as before; a
+    reduction into a scalar (LAMB's norms) still goes over the rows in
+    order, chunk after chunk, but a sum marked reassociable may be
+    vectorized per chunk, so its last bits can differ.
+    An exchange whose blocks are read by anything else, whose input may be
+    written before the generic, whose generic indexes dim 0 other than as
+    its outermost loop, or whose block fits one chunk stays as it is, with
+    a remark saying why.
+  }];
+  let options = [
+    Option<"chunkBytes", "chunk-bytes", "int64_t", /*default=*/"1048576",
+           "bytes received from each peer per chunk (0: no chunking)">
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::scf::SCFDialect"];
 }
 
 def CocoOverlapPass : Pass<"coco-overlap", "::mlir::func::FuncOp"> {

@@ -1,0 +1,379 @@
+//===- ChunkExchange.cpp - a fused reduce-scatter's exchange, in chunks ---===//
+//
+// coco-fuse-reduce-scatter turns reduce_scatter(x) into an exchange and a
+// sum in the consumer's loop. After bufferization:
+//
+//   coco.comm.all_to_all %x into %recv split 0 concat 0 skip_self
+//   %b1 = memref.subview %recv[o1] [block] [1]     (rank r+1's block)
+//   %own = memref.subview %x[o] [block] [1]        (this rank's own)
+//   linalg.generic ins(%b1, %own, %m, ...) outs(%m, ...) { sum; update }
+//
+// The loop then reads back every received byte from memory: the exchange
+// wrote the whole block (megabytes) before the loop started. Here the
+// exchange becomes part of a loop over chunks of the block's rows:
+//
+//   %x3 = memref.expand_shape %x : [R * block, ...] into [R, block, ...]
+//   scf.for %s = 0 to block step rows {
+//     %n = min(rows, block - %s)
+//     coco.comm.all_to_all %x3[0, %s][R, %n] into %buf[0, 0][R, %n]
+//                          split 0 concat 0 skip_self
+//     linalg.generic ins(%buf[o1 / block][%n], %own[%s][%n], %m[%s][%n], ...)
+//                    outs(%m[%s][%n], ...)
+//   }
+//
+// so the loop reads each chunk while it is in the cache, and one buffer of
+// `rows` rows per rank serves every chunk. Row i of rank j's block is
+// exchanged with the same peer and read by the same iteration as before;
+// what moves is only when. The runtime's pairwise exchange sends and
+// receives one row of the [R, n, ...] views per rank (rows that lie apart:
+// lib/Runtime/Collectives.cpp).
+//
+//===----------------------------------------------------------------------===//
+
+#include "coco/Dialect/Coco/IR/CocoOps.h"
+#include "coco/Dialect/Coco/Transforms/Passes.h"
+#include "coco/Dialect/Coco/Transforms/Schedules.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
+
+namespace mlir::coco {
+#define GEN_PASS_DEF_COCOCHUNKEXCHANGEPASS
+#include "coco/Dialect/Coco/Transforms/Passes.h.inc"
+} // namespace mlir::coco
+
+using namespace mlir;
+using namespace mlir::coco;
+
+namespace {
+
+constexpr StringLiteral kSchedule = "chunk-exchange";
+
+/// The buffer `value` is a view of (through view-like ops).
+Value rootOf(Value value) {
+  while (auto view = value.getDefiningOp<ViewLikeOpInterface>())
+    value = view.getViewSource();
+  return value;
+}
+
+/// A subview of `recv` that is one whole block of dim 0: offsets [o, 0..],
+/// sizes [block, all of the other dims], unit strides, same rank.
+bool isBlockView(memref::SubViewOp view, int64_t block) {
+  auto source = view.getSourceType(), type = view.getType();
+  if (type.getRank() != source.getRank() || !view.hasUnitStride())
+    return false;
+  for (int64_t d = 0; d < source.getRank(); ++d) {
+    std::optional<int64_t> size = getConstantIntValue(view.getMixedSizes()[d]);
+    if (!size || *size != (d == 0 ? block : source.getDimSize(d)))
+      return false;
+    if (d > 0 && !isZeroInteger(view.getMixedOffsets()[d]))
+      return false;
+  }
+  return true;
+}
+
+/// How the generic's operand with `map` is cut into chunks: along its dim 0
+/// (the map's first result is loop 0, which no other result uses), or not
+/// at all (loop 0 absent from the map). nullopt: neither.
+std::optional<bool> cutAlongDimZero(AffineMap map) {
+  if (!map.isProjectedPermutation())
+    return std::nullopt;
+  bool used = map.isFunctionOfDim(0);
+  if (!used)
+    return false;
+  if (map.getNumResults() == 0 ||
+      map.getResult(0) != getAffineDimExpr(0, map.getContext()))
+    return std::nullopt;
+  return true;
+}
+
+/// What the rewrite of one exchange needs, found by analyze().
+struct Candidate {
+  CommAllToAllOp exchange;
+  linalg::GenericOp loop;
+  /// The views of received blocks the loop reads.
+  SmallVector<memref::SubViewOp> blocks;
+  int64_t ranks = 0, block = 0, rows = 0;
+};
+
+/// The candidate for `exchange`, or why it stays as it is.
+FailureOr<Candidate> analyze(CommAllToAllOp exchange, int64_t chunkBytes,
+                             std::string &why) {
+  auto fail = [&](const Twine &reason) {
+    why = reason.str();
+    return failure();
+  };
+  auto inputType = dyn_cast<MemRefType>(exchange.getInput().getType());
+  auto recvType = dyn_cast<MemRefType>(exchange.getInit().getType());
+  if (!inputType || !recvType)
+    return fail("it is not bufferized");
+  if (!exchange.getSkipSelf() || exchange.getSplitDim() != 0 ||
+      exchange.getConcatDim() != 0)
+    return fail("only coco-fuse-reduce-scatter's exchange (skip_self, dim "
+                "0) is chunked");
+  if (!inputType.hasStaticShape() || inputType != recvType ||
+      !inputType.getLayout().isIdentity())
+    return fail("its buffers are not static, contiguous and of one type");
+  auto alloc = exchange.getInit().getDefiningOp<memref::AllocOp>();
+  if (!alloc)
+    return fail("it receives into a buffer that is not its own allocation");
+  auto grid = SymbolTable::lookupNearestSymbolFrom<GridOp>(
+      exchange, exchange.getGridAttr());
+  if (!grid)
+    return fail("unknown grid");
+  int64_t ranks = 1;
+  for (int64_t axis : exchange.getAxes()) {
+    if (axis < 0 || axis >= grid.getRank() ||
+        ShapedType::isDynamic(grid.getShape()[axis]))
+      return fail("its grid axes must have a static number of ranks");
+    ranks *= grid.getShape()[axis];
+  }
+  int64_t extent = inputType.getDimSize(0);
+  if (ranks < 2 || extent % ranks != 0)
+    return fail("dimension 0 does not split into equal blocks");
+  Candidate candidate{exchange, {}, {}, ranks, extent / ranks, 0};
+
+  // The received blocks: read by one generic, through whole-block views.
+  for (Operation *user : alloc->getUsers()) {
+    if (user == exchange)
+      continue;
+    auto view = dyn_cast<memref::SubViewOp>(user);
+    if (!view || !isBlockView(view, candidate.block))
+      return fail("'" + user->getName().getStringRef() +
+                  "' uses the received buffer other than as a view of one "
+                  "block");
+    for (Operation *reader : view->getUsers()) {
+      auto loop = dyn_cast<linalg::GenericOp>(reader);
+      if (!loop)
+        return fail("'" + reader->getName().getStringRef() +
+                    "' uses a received block: only the loop that sums them "
+                    "may");
+      if (candidate.loop && loop != candidate.loop)
+        return fail("the received blocks are read by more than one loop");
+      if (!llvm::is_contained(loop.getDpsInputs(), view.getResult()) ||
+          llvm::is_contained(loop.getDpsInits(), view.getResult()))
+        return fail("the loop writes a received block");
+      candidate.loop = loop;
+    }
+    candidate.blocks.push_back(view);
+  }
+  linalg::GenericOp loop = candidate.loop;
+  if (!loop)
+    return fail("nothing reads the received blocks");
+  if (loop->getBlock() != exchange->getBlock())
+    return fail("the loop reading the blocks is in another block");
+
+  // Loop 0 walks the block's rows; every operand is cut along its dim 0 or
+  // read whole.
+  if (loop.getNumLoops() == 0)
+    return fail("the loop has no dimension to cut");
+  for (OpOperand &operand : loop->getOpOperands()) {
+    std::optional<bool> cut =
+        cutAlongDimZero(loop.getMatchingIndexingMap(&operand));
+    auto type = dyn_cast<MemRefType>(operand.get().getType());
+    if (!cut || !type)
+      return fail("the loop indexes an operand other than with its "
+                  "outermost loop as the operand's dim 0");
+    if (*cut && type.getDimSize(0) != candidate.block)
+      return fail("the loop's rows are not the block's rows");
+    bool isBlock = llvm::any_of(candidate.blocks, [&](memref::SubViewOp view) {
+      return view.getResult() == operand.get();
+    });
+    if (isBlock && !*cut)
+      return fail("the loop reads a received block whole in every row");
+    // A chunk's results must not change what a later chunk sends.
+    if (loop.isDpsInit(&operand) &&
+        rootOf(operand.get()) == rootOf(exchange.getInput()))
+      return fail("the loop writes the buffer the exchange sends");
+  }
+
+  // The exchange moves down to the loop: nothing in between may write what
+  // it sends.
+  Value sent = rootOf(exchange.getInput());
+  for (Operation *op = exchange->getNextNode(); op != loop;
+       op = op->getNextNode()) {
+    std::optional<SmallVector<MemoryEffects::EffectInstance>> effects =
+        getEffectsRecursively(op);
+    if (!effects)
+      return fail("'" + op->getName().getStringRef() +
+                  "' between the exchange and the loop has unknown effects");
+    for (const MemoryEffects::EffectInstance &effect : *effects) {
+      if (!isa<MemoryEffects::Write, MemoryEffects::Free>(effect.getEffect()))
+        continue;
+      Value written = effect.getValue();
+      if (!written || rootOf(written) == sent)
+        return fail("'" + op->getName().getStringRef() +
+                    "' between the exchange and the loop may write the "
+                    "buffer it sends");
+    }
+  }
+
+  if (chunkBytes <= 0)
+    return fail("chunk-bytes is 0");
+  int64_t rowBytes = inputType.getNumElements() / extent *
+                     llvm::divideCeil(inputType.getElementTypeBitWidth(), 8);
+  candidate.rows = std::max<int64_t>(1, chunkBytes / ((ranks - 1) * rowBytes));
+  if (candidate.rows >= candidate.block)
+    return fail("a block (" + Twine(candidate.block * rowBytes) +
+                " bytes per rank) fits in one chunk of " + Twine(chunkBytes) +
+                " bytes");
+  return candidate;
+}
+
+/// Rows [offset, offset + size) of `buffer`'s dim 0, the other dims whole.
+Value rowsOf(OpBuilder &b, Location loc, Value buffer, OpFoldResult offset,
+             OpFoldResult size) {
+  auto type = cast<MemRefType>(buffer.getType());
+  SmallVector<OpFoldResult> offsets(type.getRank(), b.getIndexAttr(0));
+  SmallVector<OpFoldResult> sizes = {size};
+  for (int64_t d = 1; d < type.getRank(); ++d)
+    sizes.push_back(b.getIndexAttr(type.getDimSize(d)));
+  offsets[0] = offset;
+  SmallVector<OpFoldResult> strides(type.getRank(), b.getIndexAttr(1));
+  return memref::SubViewOp::create(b, loc, buffer, offsets, sizes, strides);
+}
+
+/// [R, n, ...]: rows [offset, offset + n) of each of the R blocks of a
+/// [R, block, ...] buffer.
+Value rowsOfEveryBlock(OpBuilder &b, Location loc, Value blocks,
+                       OpFoldResult offset, OpFoldResult size) {
+  auto type = cast<MemRefType>(blocks.getType());
+  SmallVector<OpFoldResult> offsets(type.getRank(), b.getIndexAttr(0));
+  offsets[1] = offset;
+  SmallVector<OpFoldResult> sizes = {b.getIndexAttr(type.getDimSize(0)), size};
+  for (int64_t d = 2; d < type.getRank(); ++d)
+    sizes.push_back(b.getIndexAttr(type.getDimSize(d)));
+  SmallVector<OpFoldResult> strides(type.getRank(), b.getIndexAttr(1));
+  return memref::SubViewOp::create(b, loc, blocks, offsets, sizes, strides);
+}
+
+/// Rows [0, n) of block `index` of a [R, rows, ...] buffer, as [n, ...].
+Value chunkOfBlock(OpBuilder &b, Location loc, Value blocks, Value index,
+                   OpFoldResult size) {
+  auto type = cast<MemRefType>(blocks.getType());
+  SmallVector<OpFoldResult> offsets(type.getRank(), b.getIndexAttr(0));
+  offsets[0] = index;
+  SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1), size};
+  SmallVector<int64_t> shape = {ShapedType::kDynamic};
+  for (int64_t d = 2; d < type.getRank(); ++d) {
+    sizes.push_back(b.getIndexAttr(type.getDimSize(d)));
+    shape.push_back(type.getDimSize(d));
+  }
+  SmallVector<OpFoldResult> strides(type.getRank(), b.getIndexAttr(1));
+  auto resultType = memref::SubViewOp::inferRankReducedResultType(
+      shape, type, offsets, sizes, strides);
+  return memref::SubViewOp::create(b, loc, cast<MemRefType>(resultType), blocks,
+                                   offsets, sizes, strides);
+}
+
+void rewrite(const Candidate &candidate) {
+  CommAllToAllOp exchange = candidate.exchange;
+  linalg::GenericOp loop = candidate.loop;
+  OpBuilder b(loop);
+  Location loc = exchange.getLoc();
+  auto type = cast<MemRefType>(exchange.getInput().getType());
+
+  // [R * block, ...] as [R, block, ...]; the chunk buffer [R, rows, ...].
+  SmallVector<int64_t> blocksShape = {candidate.ranks, candidate.block};
+  SmallVector<int64_t> chunkShape = {candidate.ranks, candidate.rows};
+  SmallVector<ReassociationIndices> groups = {{0, 1}};
+  for (int64_t d = 1; d < type.getRank(); ++d) {
+    blocksShape.push_back(type.getDimSize(d));
+    chunkShape.push_back(type.getDimSize(d));
+    groups.push_back({d + 1});
+  }
+  Value sent = memref::ExpandShapeOp::create(
+      b, loc, MemRefType::get(blocksShape, type.getElementType()),
+      exchange.getInput(), groups);
+  Value chunks = memref::AllocOp::create(
+      b, loc, MemRefType::get(chunkShape, type.getElementType()),
+      b.getI64IntegerAttr(64));
+
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  Value block = arith::ConstantIndexOp::create(b, loc, candidate.block);
+  Value rows = arith::ConstantIndexOp::create(b, loc, candidate.rows);
+  auto forOp = scf::ForOp::create(b, loc, zero, block, rows);
+  b.setInsertionPointToStart(forOp.getBody());
+  Value start = forOp.getInductionVar();
+  Value left = arith::SubIOp::create(b, loc, block, start);
+  OpFoldResult size = arith::MinSIOp::create(b, loc, rows, left).getResult();
+
+  Value sentRows = rowsOfEveryBlock(b, loc, sent, start, size);
+  Value receivedRows =
+      rowsOfEveryBlock(b, loc, chunks, b.getIndexAttr(0), size);
+  CommAllToAllOp::create(b, loc, TypeRange(), sentRows, receivedRows,
+                         /*split_dim=*/0, /*concat_dim=*/0, exchange.getGrid(),
+                         exchange.getAxesAttr(), /*skip_self=*/true);
+
+  // The loop on these rows: a received block's rows come from the chunk
+  // buffer (its block index: the view's offset / block).
+  IRMapping mapping;
+  for (OpOperand &operand : loop->getOpOperands()) {
+    Value value = operand.get();
+    if (mapping.contains(value) ||
+        !*cutAlongDimZero(loop.getMatchingIndexingMap(&operand)))
+      continue;
+    auto received = llvm::find_if(candidate.blocks, [&](memref::SubViewOp v) {
+      return v.getResult() == value;
+    });
+    if (received == candidate.blocks.end()) {
+      mapping.map(value, rowsOf(b, loc, value, start, size));
+      continue;
+    }
+    memref::SubViewOp view = *received;
+    Value offset =
+        getValueOrCreateConstantIndexOp(b, loc, view.getMixedOffsets()[0]);
+    Value index = arith::DivUIOp::create(b, loc, offset, block);
+    mapping.map(value, chunkOfBlock(b, loc, chunks, index, size));
+  }
+  b.clone(*loop, mapping);
+
+  remarkApplied(exchange, kSchedule,
+                "exchanged in chunks of " + Twine(candidate.rows) + " of " +
+                    Twine(candidate.block) +
+                    " rows, each summed by the loop right after it arrives");
+  Operation *received = exchange.getInit().getDefiningOp();
+  loop.erase();
+  for (memref::SubViewOp view : candidate.blocks)
+    view.erase();
+  exchange.erase();
+  received->erase();
+}
+
+struct CocoChunkExchangePass
+    : public coco::impl::CocoChunkExchangePassBase<CocoChunkExchangePass> {
+  using CocoChunkExchangePassBase::CocoChunkExchangePassBase;
+
+  void runOnOperation() override {
+    if (chunkBytes < 0) {
+      getOperation().emitError()
+          << "coco-chunk-exchange: chunk-bytes must be >= 0, got "
+          << static_cast<int64_t>(chunkBytes);
+      return signalPassFailure();
+    }
+    SmallVector<Candidate> candidates;
+    getOperation().walk([&](CommAllToAllOp exchange) {
+      // Only the fused reduce-scatter's exchange is a candidate.
+      if (!exchange.getSkipSelf())
+        return;
+      std::string why;
+      FailureOr<Candidate> candidate = analyze(exchange, chunkBytes, why);
+      if (succeeded(candidate))
+        candidates.push_back(*candidate);
+      else
+        remarkNotApplied(exchange, kSchedule,
+                         "exchanged whole before its loop: " + why);
+    });
+    if (candidates.empty())
+      return markAllAnalysesPreserved();
+    for (const Candidate &candidate : candidates)
+      rewrite(candidate);
+  }
+};
+
+} // namespace

@@ -1,0 +1,210 @@
+// RUN: coco-opt %s --pass-pipeline="builtin.module(func.func(coco-chunk-exchange{chunk-bytes=64}))" | FileCheck %s
+// RUN: coco-opt %s --pass-pipeline="builtin.module(func.func(coco-chunk-exchange{chunk-bytes=64}))" --remarks-filter=coco-chunk-exchange -o /dev/null 2>&1 | FileCheck %s --check-prefix=REMARK
+// RUN: not coco-opt %s --pass-pipeline="builtin.module(func.func(coco-chunk-exchange{chunk-bytes=-1}))" -o /dev/null 2>&1 | FileCheck %s --check-prefix=NEGATIVE
+
+// coco-fuse-reduce-scatter's exchange, bufferized: every other rank's block
+// of %x arrives in %recv, then one loop sums it with this rank's own block
+// (and here also sums the squares into a scalar, as LAMB's norms do). With
+// 64 bytes per peer, the 40 rows go in chunks of 16, 16 and 8: each chunk is
+// exchanged into a [2, 16] buffer and summed right after.
+
+coco.grid @dp(shape = [2])
+coco.grid @quad(shape = [4])
+
+#id = affine_map<(d0) -> (d0)>
+#scalar = affine_map<(d0) -> ()>
+
+// CHECK-LABEL: func @sum_and_norm
+// CHECK-SAME: (%[[X:.*]]: memref<80xf32>, %[[M:.*]]: memref<40xf32>, %[[ACC:.*]]: memref<f64>)
+// CHECK-NOT: memref.alloc() {{.*}} : memref<80xf32>
+// CHECK: %[[OFF:.*]], %{{.*}} = coco.local_block
+// CHECK: %[[PEER:.*]] = arith.remui
+// CHECK: %[[OWN:.*]] = memref.subview %[[X]][%[[OFF]]] [40] [1]
+// CHECK: %[[X2:.*]] = memref.expand_shape %[[X]] {{\[\[}}0, 1]] output_shape [2, 40] : memref<80xf32> into memref<2x40xf32>
+// CHECK: %[[BUF:.*]] = memref.alloc() {alignment = 64 : i64} : memref<2x16xf32>
+// CHECK-DAG: %[[C0:.*]] = arith.constant 0 : index
+// CHECK-DAG: %[[C40:.*]] = arith.constant 40 : index
+// CHECK-DAG: %[[C16:.*]] = arith.constant 16 : index
+// CHECK: scf.for %[[S:.*]] = %[[C0]] to %[[C40]] step %[[C16]] {
+// CHECK:   %[[LEFT:.*]] = arith.subi %[[C40]], %[[S]] : index
+// CHECK:   %[[N:.*]] = arith.minsi %[[C16]], %[[LEFT]] : index
+// CHECK:   %[[IN:.*]] = memref.subview %[[X2]][0, %[[S]]] [2, %[[N]]] [1, 1] : memref<2x40xf32> to memref<2x?xf32, strided<[40, 1], offset: ?>>
+// CHECK:   %[[OUT:.*]] = memref.subview %[[BUF]][0, 0] [2, %[[N]]] [1, 1] : memref<2x16xf32> to memref<2x?xf32, strided<[16, 1]>>
+// CHECK:   coco.comm.all_to_all %[[IN]] into %[[OUT]] split 0 concat 0 skip_self on @dp[0]
+// CHECK:   %[[ROW:.*]] = arith.divui %[[PEER]], %[[C40]] : index
+// CHECK:   %[[THEIRS:.*]] = memref.subview %[[BUF]][%[[ROW]], 0] [1, %[[N]]] [1, 1] : memref<2x16xf32> to memref<?xf32, strided<[1], offset: ?>>
+// CHECK:   %[[MINE:.*]] = memref.subview %[[OWN]][%[[S]]] [%[[N]]] [1]
+// CHECK:   %[[MS:.*]] = memref.subview %[[M]][%[[S]]] [%[[N]]] [1]
+// CHECK:   linalg.generic {{.*}} ins(%[[THEIRS]], %[[MINE]] : {{.*}}) outs(%[[MS]], %[[ACC]] : {{.*}})
+// CHECK:     linalg.yield
+// CHECK-NEXT:   }
+// CHECK-NEXT: }
+// CHECK-NEXT: return
+// REMARK: coco-chunk-exchange.mlir:[[@LINE+5]]:3: remark: [Passed] applied | Category:coco-chunk-exchange | Function=sum_and_norm | Remark="exchanged in chunks of 16 of 40 rows, each summed by the loop right after it arrives"
+func.func @sum_and_norm(%x: memref<80xf32>, %m: memref<40xf32>, %acc: memref<f64>) {
+  %c40 = arith.constant 40 : index
+  %c80 = arith.constant 80 : index
+  %recv = memref.alloc() : memref<80xf32>
+  coco.comm.all_to_all %x into %recv split 0 concat 0 skip_self on @dp[0] : memref<80xf32>, memref<80xf32>
+  %off, %size = coco.local_block %c80 on @dp[0]
+  %shifted = arith.addi %off, %c40 : index
+  %peer = arith.remui %shifted, %c80 : index
+  %theirs = memref.subview %recv[%peer] [40] [1] : memref<80xf32> to memref<40xf32, strided<[1], offset: ?>>
+  %own = memref.subview %x[%off] [40] [1] : memref<80xf32> to memref<40xf32, strided<[1], offset: ?>>
+  linalg.generic {indexing_maps = [#id, #id, #id, #scalar], iterator_types = ["reduction"]}
+      ins(%theirs, %own : memref<40xf32, strided<[1], offset: ?>>, memref<40xf32, strided<[1], offset: ?>>)
+      outs(%m, %acc : memref<40xf32>, memref<f64>) {
+  ^bb0(%a: f32, %b: f32, %out: f32, %s: f64):
+    %sum = arith.addf %a, %b : f32
+    %square = arith.mulf %sum, %sum : f32
+    %wide = arith.extf %square : f32 to f64
+    %total = arith.addf %s, %wide : f64
+    linalg.yield %sum, %total : f32, f64
+  }
+  return
+}
+
+// Rows of a 2-D buffer on 4 ranks: 8 rows of 3 per block; 64 bytes per peer
+// hold one row (3 peers x 12 bytes = 36 <= 64 < 72): chunks of 1 row. A
+// broadcast operand (no loop 0 in its map) is read whole by every chunk.
+// CHECK-LABEL: func @rows
+// CHECK: memref.expand_shape %{{.*}} {{\[\[}}0, 1], [2]] output_shape [4, 8, 3] : memref<32x3xf32> into memref<4x8x3xf32>
+// CHECK: memref.alloc() {alignment = 64 : i64} : memref<4x1x3xf32>
+// CHECK: scf.for
+// CHECK: coco.comm.all_to_all %{{.*}} into %{{.*}} split 0 concat 0 skip_self on @quad[0] : memref<4x?x3xf32, strided<[24, 3, 1], offset: ?>>, memref<4x?x3xf32, strided<[3, 3, 1]>>
+// CHECK: memref.subview %{{.*}}[%{{.*}}, 0, 0] [1, %{{.*}}, 3] [1, 1, 1] : memref<4x1x3xf32> to memref<?x3xf32, strided<[3, 1], offset: ?>>
+// CHECK: linalg.generic
+// CHECK-SAME: outs(%{{.*}} : memref<?x3xf32, strided<[3, 1], offset: ?>>)
+// REMARK: coco-chunk-exchange.mlir:[[@LINE+3]]:3: remark: [Passed] applied | Category:coco-chunk-exchange | Function=rows | Remark="exchanged in chunks of 1 of 8 rows
+func.func @rows(%x: memref<32x3xf32>, %bias: memref<3xf32>, %y: memref<8x3xf32>, %o1: index, %o2: index, %o3: index, %own_off: index) {
+  %recv = memref.alloc() : memref<32x3xf32>
+  coco.comm.all_to_all %x into %recv split 0 concat 0 skip_self on @quad[0] : memref<32x3xf32>, memref<32x3xf32>
+  %b1 = memref.subview %recv[%o1, 0] [8, 3] [1, 1] : memref<32x3xf32> to memref<8x3xf32, strided<[3, 1], offset: ?>>
+  %b2 = memref.subview %recv[%o2, 0] [8, 3] [1, 1] : memref<32x3xf32> to memref<8x3xf32, strided<[3, 1], offset: ?>>
+  %b3 = memref.subview %recv[%o3, 0] [8, 3] [1, 1] : memref<32x3xf32> to memref<8x3xf32, strided<[3, 1], offset: ?>>
+  %own = memref.subview %x[%own_off, 0] [8, 3] [1, 1] : memref<32x3xf32> to memref<8x3xf32, strided<[3, 1], offset: ?>>
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]}
+      ins(%b1, %b2, %b3, %own, %bias : memref<8x3xf32, strided<[3, 1], offset: ?>>, memref<8x3xf32, strided<[3, 1], offset: ?>>, memref<8x3xf32, strided<[3, 1], offset: ?>>, memref<8x3xf32, strided<[3, 1], offset: ?>>, memref<3xf32>)
+      outs(%y : memref<8x3xf32>) {
+  ^bb0(%a: f32, %b: f32, %c: f32, %d: f32, %e: f32, %out: f32):
+    %0 = arith.addf %a, %b : f32
+    %1 = arith.addf %0, %c : f32
+    %2 = arith.addf %1, %d : f32
+    %3 = arith.addf %2, %e : f32
+    linalg.yield %3 : f32
+  }
+  return
+}
+
+// Each case below stays as it is, with a remark saying why.
+
+// A block of 10 rows (40 bytes) fits in one chunk of 64 bytes.
+// CHECK-LABEL: func @fits
+// CHECK-NOT: scf.for
+// REMARK: coco-chunk-exchange.mlir:[[@LINE+3]]:3: remark: [Missed] not-applied | Category:coco-chunk-exchange | Function=fits | Remark="exchanged whole before its loop: a block (40 bytes per rank) fits in one chunk of 64 bytes"
+func.func @fits(%x: memref<20xf32>, %m: memref<10xf32>, %o: index, %own_off: index) {
+  %recv = memref.alloc() : memref<20xf32>
+  coco.comm.all_to_all %x into %recv split 0 concat 0 skip_self on @dp[0] : memref<20xf32>, memref<20xf32>
+  %theirs = memref.subview %recv[%o] [10] [1] : memref<20xf32> to memref<10xf32, strided<[1], offset: ?>>
+  %own = memref.subview %x[%own_off] [10] [1] : memref<20xf32> to memref<10xf32, strided<[1], offset: ?>>
+  linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel"]}
+      ins(%theirs, %own : memref<10xf32, strided<[1], offset: ?>>, memref<10xf32, strided<[1], offset: ?>>)
+      outs(%m : memref<10xf32>) {
+  ^bb0(%a: f32, %b: f32, %out: f32):
+    %sum = arith.addf %a, %b : f32
+    linalg.yield %sum : f32
+  }
+  return
+}
+
+// The received blocks are also copied out: the whole block must arrive.
+// CHECK-LABEL: func @read_twice
+// CHECK-NOT: scf.for
+// REMARK: coco-chunk-exchange.mlir:[[@LINE+3]]:3: remark: [Missed] not-applied | Category:coco-chunk-exchange | Function=read_twice | Remark="exchanged whole before its loop: 'memref.copy' uses a received block: only the loop that sums them may"
+func.func @read_twice(%x: memref<80xf32>, %m: memref<40xf32>, %keep: memref<40xf32>, %o: index, %own_off: index) {
+  %recv = memref.alloc() : memref<80xf32>
+  coco.comm.all_to_all %x into %recv split 0 concat 0 skip_self on @dp[0] : memref<80xf32>, memref<80xf32>
+  %theirs = memref.subview %recv[%o] [40] [1] : memref<80xf32> to memref<40xf32, strided<[1], offset: ?>>
+  %own = memref.subview %x[%own_off] [40] [1] : memref<80xf32> to memref<40xf32, strided<[1], offset: ?>>
+  linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel"]}
+      ins(%theirs, %own : memref<40xf32, strided<[1], offset: ?>>, memref<40xf32, strided<[1], offset: ?>>)
+      outs(%m : memref<40xf32>) {
+  ^bb0(%a: f32, %b: f32, %out: f32):
+    %sum = arith.addf %a, %b : f32
+    linalg.yield %sum : f32
+  }
+  memref.copy %theirs, %keep : memref<40xf32, strided<[1], offset: ?>> to memref<40xf32>
+  return
+}
+
+// The buffer the exchange sends is written between the exchange and the
+// loop: moving the exchange down would send the new values.
+// CHECK-LABEL: func @sent_buffer_written
+// CHECK-NOT: scf.for
+// REMARK: coco-chunk-exchange.mlir:[[@LINE+4]]:3: remark: [Missed] not-applied | Category:coco-chunk-exchange | Function=sent_buffer_written | Remark="exchanged whole before its loop: 'linalg.fill' between the exchange and the loop may write the buffer it sends"
+func.func @sent_buffer_written(%x: memref<80xf32>, %m: memref<40xf32>, %o: index, %own_off: index) {
+  %zero = arith.constant 0.0 : f32
+  %recv = memref.alloc() : memref<80xf32>
+  coco.comm.all_to_all %x into %recv split 0 concat 0 skip_self on @dp[0] : memref<80xf32>, memref<80xf32>
+  linalg.fill ins(%zero : f32) outs(%x : memref<80xf32>)
+  %theirs = memref.subview %recv[%o] [40] [1] : memref<80xf32> to memref<40xf32, strided<[1], offset: ?>>
+  %own = memref.subview %x[%own_off] [40] [1] : memref<80xf32> to memref<40xf32, strided<[1], offset: ?>>
+  linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel"]}
+      ins(%theirs, %own : memref<40xf32, strided<[1], offset: ?>>, memref<40xf32, strided<[1], offset: ?>>)
+      outs(%m : memref<40xf32>) {
+  ^bb0(%a: f32, %b: f32, %out: f32):
+    %sum = arith.addf %a, %b : f32
+    linalg.yield %sum : f32
+  }
+  return
+}
+
+// The loop writes into the buffer the exchange sends: a chunk's results
+// would be sent by a later chunk.
+// CHECK-LABEL: func @loop_writes_sent_buffer
+// CHECK-NOT: scf.for
+// REMARK: coco-chunk-exchange.mlir:[[@LINE+3]]:3: remark: [Missed] not-applied | Category:coco-chunk-exchange | Function=loop_writes_sent_buffer | Remark="exchanged whole before its loop: the loop writes the buffer the exchange sends"
+func.func @loop_writes_sent_buffer(%x: memref<80xf32>, %o: index, %own_off: index) {
+  %recv = memref.alloc() : memref<80xf32>
+  coco.comm.all_to_all %x into %recv split 0 concat 0 skip_self on @dp[0] : memref<80xf32>, memref<80xf32>
+  %theirs = memref.subview %recv[%o] [40] [1] : memref<80xf32> to memref<40xf32, strided<[1], offset: ?>>
+  %own = memref.subview %x[%own_off] [40] [1] : memref<80xf32> to memref<40xf32, strided<[1], offset: ?>>
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
+      ins(%theirs : memref<40xf32, strided<[1], offset: ?>>)
+      outs(%own : memref<40xf32, strided<[1], offset: ?>>) {
+  ^bb0(%a: f32, %out: f32):
+    %sum = arith.addf %a, %out : f32
+    linalg.yield %sum : f32
+  }
+  return
+}
+
+// The loop reads a received block transposed: its outer loop does not walk
+// the block's rows.
+// CHECK-LABEL: func @transposed
+// CHECK-NOT: scf.for
+// REMARK: coco-chunk-exchange.mlir:[[@LINE+3]]:3: remark: [Missed] not-applied | Category:coco-chunk-exchange | Function=transposed | Remark="exchanged whole before its loop: the loop indexes an operand other than with its outermost loop as the operand's dim 0"
+func.func @transposed(%x: memref<80x40xf32>, %y: memref<40x40xf32>, %o: index) {
+  %recv = memref.alloc() : memref<80x40xf32>
+  coco.comm.all_to_all %x into %recv split 0 concat 0 skip_self on @dp[0] : memref<80x40xf32>, memref<80x40xf32>
+  %theirs = memref.subview %recv[%o, 0] [40, 40] [1, 1] : memref<80x40xf32> to memref<40x40xf32, strided<[40, 1], offset: ?>>
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d1, d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]}
+      ins(%theirs : memref<40x40xf32, strided<[40, 1], offset: ?>>)
+      outs(%y : memref<40x40xf32>) {
+  ^bb0(%a: f32, %out: f32):
+    linalg.yield %a : f32
+  }
+  return
+}
+
+// An all_to_all that is not the fused reduce-scatter's exchange (it sends
+// to itself too) is not a candidate: no remark.
+// CHECK-LABEL: func @plain_all_to_all
+// CHECK: coco.comm.all_to_all %{{.*}} into %{{.*}} split 0 concat 0 on @dp[0]
+// REMARK-NOT: Function=plain_all_to_all
+func.func @plain_all_to_all(%x: memref<80xf32>, %y: memref<80xf32>) {
+  coco.comm.all_to_all %x into %y split 0 concat 0 on @dp[0] : memref<80xf32>, memref<80xf32>
+  return
+}
+
+// NEGATIVE: coco-chunk-exchange: chunk-bytes must be >= 0, got -1
