@@ -52,7 +52,8 @@ void mlir::coco::buildCocoBufferizePipeline(
   pm.addNestedPass<func::FuncOp>(createCocoOverlapPass(overlap));
   pm.addNestedPass<func::FuncOp>(createCocoUpdateInPlacePass());
   // After update-in-place, which reads the loop's operands as they are.
-  if (exchangeChunkBytes > 0) {
+  // (A negative size is the pass's error.)
+  if (exchangeChunkBytes != 0) {
     CocoChunkExchangePassOptions chunk;
     chunk.chunkBytes = exchangeChunkBytes;
     pm.addNestedPass<func::FuncOp>(createCocoChunkExchangePass(chunk));

@@ -108,9 +108,13 @@ Tensor Call::tensor(int64_t rank, void *descriptor, const char *name,
   char *data = static_cast<char *>(header->aligned) +
                header->offset * int64_t(type.bytes);
   // From the first element to one past the last, the rows' gaps included.
-  size_t span = rank > 0 && elems > 0 ? size_t((sizes[0] - 1) * rowStride + row)
-                                      : size_t(elems);
-  return {data, rank, sizes, elems, span * type.bytes, rowStride};
+  int64_t span = elems;
+  if (rank > 0 && elems > 0 &&
+      (__builtin_mul_overflow(sizes[0] - 1, rowStride, &span) ||
+       __builtin_add_overflow(span, row, &span) || span > maxElems))
+    fatalf(site, "%s rows (strides %s) span too many elements", name,
+           formatShape(rank, strides).c_str());
+  return {data, rank, sizes, elems, size_t(span) * type.bytes, rowStride};
 }
 
 void Call::check(const Signature &signature) {

@@ -55,9 +55,9 @@ struct Lowering {
   /// exchange-chunk-bytes (coco-chunk-exchange): a folded reduce_scatter's
   /// exchange runs in chunks of this many bytes per peer, each summed by
   /// the loop while it is in the cache: the loop reads only this rank's
-  /// own block from memory, and the exchange is that many calls of a
-  /// chunk's size. 0: the whole block arrives first (and the loop reads it
-  /// back from memory).
+  /// own block from memory, and the exchange costs the whole one's time
+  /// plus a call's latency for each further chunk. 0: the whole block
+  /// arrives first (and the loop reads it back from memory).
   int64_t exchangeChunkBytes = 0;
 };
 

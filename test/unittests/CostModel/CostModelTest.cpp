@@ -364,7 +364,7 @@ TEST(CostModel, PricesAChunkedExchange) {
   Lowering whole;
   whole.fuseReduceScatter = true;
   Lowering chunked = whole;
-  // 512 bytes per peer: 128 rows a chunk, 4 chunks of 1024 bytes (each
+  // 512 bytes per peer: 128 rows a chunk, 4 calls of 1024 bytes (each
   // rank's 128 rows of the 2 blocks).
   chunked.exchangeChunkBytes = 512;
   mlir::FailureOr<Estimate> before =
@@ -372,8 +372,10 @@ TEST(CostModel, PricesAChunkedExchange) {
   mlir::FailureOr<Estimate> after =
       mlir::coco::cost::estimate(program.function(), m, 2, chunked);
   ASSERT_TRUE(mlir::succeeded(before) && mlir::succeeded(after));
+  // The whole exchange's time and a call's latency for each further call
+  // (on a line, the same as 4 calls of 1024 bytes).
   EXPECT_NEAR(before->collectives, 6e-6 + 4096 * 0.25e-9, 1e-15);
-  EXPECT_NEAR(after->collectives, 4 * (6e-6 + 1024 * 0.25e-9), 1e-15);
+  EXPECT_NEAR(after->collectives, 6e-6 + 4096 * 0.25e-9 + 3 * 6e-6, 1e-15);
   // The loop reads the received block from the cache: 2048 bytes less
   // from memory (at the profile's 2 GB/s).
   EXPECT_NEAR(before->loops - after->loops, 2048 / 2e9, 1e-15);
@@ -382,8 +384,23 @@ TEST(CostModel, PricesAChunkedExchange) {
   mlir::FailureOr<Estimate> uneven =
       mlir::coco::cost::estimate(program.function(), m, 2, chunked);
   ASSERT_TRUE(mlir::succeeded(uneven));
-  EXPECT_NEAR(uneven->collectives,
-              3 * (6e-6 + 1200 * 0.25e-9) + 6e-6 + 496 * 0.25e-9, 1e-15);
+  EXPECT_NEAR(uneven->collectives, 6e-6 + 4096 * 0.25e-9 + 3 * 6e-6, 1e-15);
+  // Measured points: the calibration's time of the whole size (cold
+  // buffers, 100 us at 4096 bytes) plus the latency (5 us at 0 bytes) per
+  // further call, not 4 calls at the 1024-byte point (6 us each): a chunk
+  // lands in the buffer the last one used.
+  llvm::Expected<Profile> parsed = Profile::parse(R"json({
+    "copy_bandwidth_GBps": 2.0, "matmul_GFLOPs": 4.0,
+    "collectives": {"exchange": [{"ranks": 2, "latency_us": 5, "ns_per_byte": 0,
+                                  "points": [[0, 5], [1024, 6], [4096, 100]]}]}
+  })json");
+  ASSERT_TRUE(bool(parsed)) << llvm::toString(parsed.takeError());
+  Model measured(std::move(*parsed));
+  chunked.exchangeChunkBytes = 512;
+  mlir::FailureOr<Estimate> points =
+      mlir::coco::cost::estimate(program.function(), measured, 2, chunked);
+  ASSERT_TRUE(mlir::succeeded(points));
+  EXPECT_NEAR(points->collectives, 100e-6 + 3 * 5e-6, 1e-12);
   // A chunk that holds the block: not chunked.
   chunked.exchangeChunkBytes = 2048;
   mlir::FailureOr<Estimate> holds =

@@ -61,11 +61,60 @@ Value rootOf(Value value) {
   return value;
 }
 
-/// A subview of `recv` that is one whole block of dim 0: offsets [o, 0..],
-/// sizes [block, all of the other dims], unit strides, same rank.
+/// Whether `root` is a buffer whose aliases are all its views: an
+/// allocation, or an argument of the function (function arguments are
+/// assumed not to alias each other, as coco.update's lowering states). A
+/// region's block argument, a global or a call's result may be another
+/// name for any buffer.
+bool isDistinctBuffer(Value root) {
+  if (root.getDefiningOp<memref::AllocOp>())
+    return true;
+  auto argument = dyn_cast<BlockArgument>(root);
+  return argument &&
+         isa<FunctionOpInterface>(argument.getOwner()->getParentOp());
+}
+
+/// Whether `offset` is provably a multiple of `block` (every rank's block
+/// of dim 0 starts at one): a constant multiple, coco.local_block's offset
+/// of an extent that splits into blocks of `block`, or sums, products and
+/// remainders of such values, as coco-fuse-reduce-scatter computes the
+/// other ranks' blocks ((own + k * block) mod extent).
+bool isMultipleOf(OpFoldResult offset, int64_t block) {
+  if (std::optional<int64_t> constant = getConstantIntValue(offset))
+    return *constant % block == 0;
+  Value value = cast<Value>(offset);
+  auto multiple = [&](Value operand) { return isMultipleOf(operand, block); };
+  if (auto local = value.getDefiningOp<LocalBlockOp>()) {
+    std::optional<int64_t> extent = getConstantIntValue(local.getExtent());
+    auto grid = SymbolTable::lookupNearestSymbolFrom<GridOp>(
+        local, local.getGridAttr());
+    if (!extent || !grid || value != local.getOffset())
+      return false;
+    int64_t ranks = 1;
+    for (int64_t axis : local.getAxes()) {
+      if (axis < 0 || axis >= grid.getRank() ||
+          ShapedType::isDynamic(grid.getShape()[axis]))
+        return false;
+      ranks *= grid.getShape()[axis];
+    }
+    return *extent % ranks == 0 && (*extent / ranks) % block == 0;
+  }
+  if (auto add = value.getDefiningOp<arith::AddIOp>())
+    return multiple(add.getLhs()) && multiple(add.getRhs());
+  if (auto rem = value.getDefiningOp<arith::RemUIOp>())
+    return multiple(rem.getLhs()) && multiple(rem.getRhs());
+  if (auto mul = value.getDefiningOp<arith::MulIOp>())
+    return multiple(mul.getLhs()) || multiple(mul.getRhs());
+  return false;
+}
+
+/// A subview of `recv` that is one whole block of dim 0: offsets [o, 0..]
+/// with o a multiple of the block, sizes [block, all of the other dims],
+/// unit strides, same rank.
 bool isBlockView(memref::SubViewOp view, int64_t block) {
   auto source = view.getSourceType(), type = view.getType();
-  if (type.getRank() != source.getRank() || !view.hasUnitStride())
+  if (type.getRank() != source.getRank() || !view.hasUnitStride() ||
+      !isMultipleOf(view.getMixedOffsets()[0], block))
     return false;
   for (int64_t d = 0; d < source.getRank(); ++d) {
     std::optional<int64_t> size = getConstantIntValue(view.getMixedSizes()[d]);
@@ -134,8 +183,14 @@ FailureOr<Candidate> analyze(CommAllToAllOp exchange, int64_t chunkBytes,
     ranks *= grid.getShape()[axis];
   }
   int64_t extent = inputType.getDimSize(0);
-  if (ranks < 2 || extent % ranks != 0)
-    return fail("dimension 0 does not split into equal blocks");
+  if (ranks < 2)
+    return fail("its group has one rank: nothing is exchanged");
+  if (extent == 0 || extent % ranks != 0)
+    return fail("dimension 0 does not split into equal, non-empty blocks");
+  Value sent = rootOf(exchange.getInput());
+  if (!isDistinctBuffer(sent))
+    return fail("the buffer it sends may have other names (not an "
+                "allocation or a function argument)");
   Candidate candidate{exchange, {}, {}, ranks, extent / ranks, 0};
 
   // The received blocks: read by one generic, through whole-block views.
@@ -146,7 +201,7 @@ FailureOr<Candidate> analyze(CommAllToAllOp exchange, int64_t chunkBytes,
     if (!view || !isBlockView(view, candidate.block))
       return fail("'" + user->getName().getStringRef() +
                   "' uses the received buffer other than as a view of one "
-                  "block");
+                  "whole block (at a multiple of the block's rows)");
     for (Operation *reader : view->getUsers()) {
       auto loop = dyn_cast<linalg::GenericOp>(reader);
       if (!loop)
@@ -165,18 +220,22 @@ FailureOr<Candidate> analyze(CommAllToAllOp exchange, int64_t chunkBytes,
   linalg::GenericOp loop = candidate.loop;
   if (!loop)
     return fail("nothing reads the received blocks");
-  if (loop->getBlock() != exchange->getBlock())
-    return fail("the loop reading the blocks is in another block");
+  if (loop->getBlock() != exchange->getBlock() ||
+      !exchange->isBeforeInBlock(loop))
+    return fail("the loop reading the blocks is not after it in its block");
 
   // Loop 0 walks the block's rows; every operand is cut along its dim 0 or
   // read whole.
   if (loop.getNumLoops() == 0)
     return fail("the loop has no dimension to cut");
+  // Cut into chunks, linalg.index would count from each chunk's start.
+  if (loop.hasIndexSemantics())
+    return fail("the loop reads its iteration's index (linalg.index)");
   for (OpOperand &operand : loop->getOpOperands()) {
     std::optional<bool> cut =
         cutAlongDimZero(loop.getMatchingIndexingMap(&operand));
     auto type = dyn_cast<MemRefType>(operand.get().getType());
-    if (!cut || !type)
+    if (!cut || (*cut && !type))
       return fail("the loop indexes an operand other than with its "
                   "outermost loop as the operand's dim 0");
     if (*cut && type.getDimSize(0) != candidate.block)
@@ -187,14 +246,16 @@ FailureOr<Candidate> analyze(CommAllToAllOp exchange, int64_t chunkBytes,
     if (isBlock && !*cut)
       return fail("the loop reads a received block whole in every row");
     // A chunk's results must not change what a later chunk sends.
-    if (loop.isDpsInit(&operand) &&
-        rootOf(operand.get()) == rootOf(exchange.getInput()))
-      return fail("the loop writes the buffer the exchange sends");
+    if (loop.isDpsInit(&operand) && (rootOf(operand.get()) == sent ||
+                                     !isDistinctBuffer(rootOf(operand.get()))))
+      return fail("the loop writes the buffer the exchange sends, or one "
+                  "that may be another name for it");
   }
 
   // The exchange moves down to the loop: nothing in between may write what
-  // it sends.
-  Value sent = rootOf(exchange.getInput());
+  // it sends. Collectives in between (another parameter's exchange or
+  // all_gather) stay in the same order on every rank; one inside a region,
+  // which only some ranks may run, keeps the exchange where it is.
   for (Operation *op = exchange->getNextNode(); op != loop;
        op = op->getNextNode()) {
     std::optional<SmallVector<MemoryEffects::EffectInstance>> effects =
@@ -206,7 +267,15 @@ FailureOr<Candidate> analyze(CommAllToAllOp exchange, int64_t chunkBytes,
       if (!isa<MemoryEffects::Write, MemoryEffects::Free>(effect.getEffect()))
         continue;
       Value written = effect.getValue();
-      if (!written || rootOf(written) == sent)
+      if (!written && isa<CommunicationResource>(effect.getResource())) {
+        if (op->getNumRegions() == 0)
+          continue;
+        return fail("'" + op->getName().getStringRef() +
+                    "' between the exchange and the loop holds a collective "
+                    "that only some ranks may run");
+      }
+      if (!written || rootOf(written) == sent ||
+          !isDistinctBuffer(rootOf(written)))
         return fail("'" + op->getName().getStringRef() +
                     "' between the exchange and the loop may write the "
                     "buffer it sends");

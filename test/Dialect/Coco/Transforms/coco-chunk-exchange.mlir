@@ -1,5 +1,6 @@
 // RUN: coco-opt %s --pass-pipeline="builtin.module(func.func(coco-chunk-exchange{chunk-bytes=64}))" | FileCheck %s
 // RUN: coco-opt %s --pass-pipeline="builtin.module(func.func(coco-chunk-exchange{chunk-bytes=64}))" --remarks-filter=coco-chunk-exchange -o /dev/null 2>&1 | FileCheck %s --check-prefix=REMARK
+// RUN: coco-opt %s --pass-pipeline="builtin.module(func.func(coco-chunk-exchange{chunk-bytes=0}))" --remarks-filter=coco-chunk-exchange -o /dev/null 2>&1 | FileCheck %s --check-prefix=NOCHUNK
 // RUN: not coco-opt %s --pass-pipeline="builtin.module(func.func(coco-chunk-exchange{chunk-bytes=-1}))" -o /dev/null 2>&1 | FileCheck %s --check-prefix=NEGATIVE
 
 // coco-fuse-reduce-scatter's exchange, bufferized: every other rank's block
@@ -75,16 +76,22 @@ func.func @sum_and_norm(%x: memref<80xf32>, %m: memref<40xf32>, %acc: memref<f64
 // CHECK: memref.subview %{{.*}}[%{{.*}}, 0, 0] [1, %{{.*}}, 3] [1, 1, 1] : memref<4x1x3xf32> to memref<?x3xf32, strided<[3, 1], offset: ?>>
 // CHECK: linalg.generic
 // CHECK-SAME: outs(%{{.*}} : memref<?x3xf32, strided<[3, 1], offset: ?>>)
-// REMARK: coco-chunk-exchange.mlir:[[@LINE+3]]:3: remark: [Passed] applied | Category:coco-chunk-exchange | Function=rows | Remark="exchanged in chunks of 1 of 8 rows
-func.func @rows(%x: memref<32x3xf32>, %bias: memref<3xf32>, %y: memref<8x3xf32>, %o1: index, %o2: index, %o3: index, %own_off: index) {
+// REMARK: coco-chunk-exchange.mlir:[[@LINE+5]]:3: remark: [Passed] applied | Category:coco-chunk-exchange | Function=rows | Remark="exchanged in chunks of 1 of 8 rows
+func.func @rows(%x: memref<32x3xf32>, %bias: memref<3xf32>, %y: memref<8x3xf32>) {
+  %c8 = arith.constant 8 : index
+  %c32 = arith.constant 32 : index
   %recv = memref.alloc() : memref<32x3xf32>
   coco.comm.all_to_all %x into %recv split 0 concat 0 skip_self on @quad[0] : memref<32x3xf32>, memref<32x3xf32>
+  // This rank's block and the next three ranks' (mod 32): multiples of 8.
+  %own_off, %size = coco.local_block %c32 on @quad[0]
+  %s1 = arith.addi %own_off, %c8 : index
+  %o1 = arith.remui %s1, %c32 : index
   %b1 = memref.subview %recv[%o1, 0] [8, 3] [1, 1] : memref<32x3xf32> to memref<8x3xf32, strided<[3, 1], offset: ?>>
-  %b2 = memref.subview %recv[%o2, 0] [8, 3] [1, 1] : memref<32x3xf32> to memref<8x3xf32, strided<[3, 1], offset: ?>>
-  %b3 = memref.subview %recv[%o3, 0] [8, 3] [1, 1] : memref<32x3xf32> to memref<8x3xf32, strided<[3, 1], offset: ?>>
+  %b2 = memref.subview %recv[16, 0] [8, 3] [1, 1] : memref<32x3xf32> to memref<8x3xf32, strided<[3, 1], offset: 48>>
+  %b3 = memref.subview %recv[24, 0] [8, 3] [1, 1] : memref<32x3xf32> to memref<8x3xf32, strided<[3, 1], offset: 72>>
   %own = memref.subview %x[%own_off, 0] [8, 3] [1, 1] : memref<32x3xf32> to memref<8x3xf32, strided<[3, 1], offset: ?>>
   linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]}
-      ins(%b1, %b2, %b3, %own, %bias : memref<8x3xf32, strided<[3, 1], offset: ?>>, memref<8x3xf32, strided<[3, 1], offset: ?>>, memref<8x3xf32, strided<[3, 1], offset: ?>>, memref<8x3xf32, strided<[3, 1], offset: ?>>, memref<3xf32>)
+      ins(%b1, %b2, %b3, %own, %bias : memref<8x3xf32, strided<[3, 1], offset: ?>>, memref<8x3xf32, strided<[3, 1], offset: 48>>, memref<8x3xf32, strided<[3, 1], offset: 72>>, memref<8x3xf32, strided<[3, 1], offset: ?>>, memref<3xf32>)
       outs(%y : memref<8x3xf32>) {
   ^bb0(%a: f32, %b: f32, %c: f32, %d: f32, %e: f32, %out: f32):
     %0 = arith.addf %a, %b : f32
@@ -102,13 +109,13 @@ func.func @rows(%x: memref<32x3xf32>, %bias: memref<3xf32>, %y: memref<8x3xf32>,
 // CHECK-LABEL: func @fits
 // CHECK-NOT: scf.for
 // REMARK: coco-chunk-exchange.mlir:[[@LINE+3]]:3: remark: [Missed] not-applied | Category:coco-chunk-exchange | Function=fits | Remark="exchanged whole before its loop: a block (40 bytes per rank) fits in one chunk of 64 bytes"
-func.func @fits(%x: memref<20xf32>, %m: memref<10xf32>, %o: index, %own_off: index) {
+func.func @fits(%x: memref<20xf32>, %m: memref<10xf32>) {
   %recv = memref.alloc() : memref<20xf32>
   coco.comm.all_to_all %x into %recv split 0 concat 0 skip_self on @dp[0] : memref<20xf32>, memref<20xf32>
-  %theirs = memref.subview %recv[%o] [10] [1] : memref<20xf32> to memref<10xf32, strided<[1], offset: ?>>
-  %own = memref.subview %x[%own_off] [10] [1] : memref<20xf32> to memref<10xf32, strided<[1], offset: ?>>
+  %theirs = memref.subview %recv[10] [10] [1] : memref<20xf32> to memref<10xf32, strided<[1], offset: 10>>
+  %own = memref.subview %x[0] [10] [1] : memref<20xf32> to memref<10xf32, strided<[1]>>
   linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel"]}
-      ins(%theirs, %own : memref<10xf32, strided<[1], offset: ?>>, memref<10xf32, strided<[1], offset: ?>>)
+      ins(%theirs, %own : memref<10xf32, strided<[1], offset: 10>>, memref<10xf32, strided<[1]>>)
       outs(%m : memref<10xf32>) {
   ^bb0(%a: f32, %b: f32, %out: f32):
     %sum = arith.addf %a, %b : f32
@@ -121,19 +128,19 @@ func.func @fits(%x: memref<20xf32>, %m: memref<10xf32>, %o: index, %own_off: ind
 // CHECK-LABEL: func @read_twice
 // CHECK-NOT: scf.for
 // REMARK: coco-chunk-exchange.mlir:[[@LINE+3]]:3: remark: [Missed] not-applied | Category:coco-chunk-exchange | Function=read_twice | Remark="exchanged whole before its loop: 'memref.copy' uses a received block: only the loop that sums them may"
-func.func @read_twice(%x: memref<80xf32>, %m: memref<40xf32>, %keep: memref<40xf32>, %o: index, %own_off: index) {
+func.func @read_twice(%x: memref<80xf32>, %m: memref<40xf32>, %keep: memref<40xf32>) {
   %recv = memref.alloc() : memref<80xf32>
   coco.comm.all_to_all %x into %recv split 0 concat 0 skip_self on @dp[0] : memref<80xf32>, memref<80xf32>
-  %theirs = memref.subview %recv[%o] [40] [1] : memref<80xf32> to memref<40xf32, strided<[1], offset: ?>>
-  %own = memref.subview %x[%own_off] [40] [1] : memref<80xf32> to memref<40xf32, strided<[1], offset: ?>>
+  %theirs = memref.subview %recv[40] [40] [1] : memref<80xf32> to memref<40xf32, strided<[1], offset: 40>>
+  %own = memref.subview %x[0] [40] [1] : memref<80xf32> to memref<40xf32, strided<[1]>>
   linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel"]}
-      ins(%theirs, %own : memref<40xf32, strided<[1], offset: ?>>, memref<40xf32, strided<[1], offset: ?>>)
+      ins(%theirs, %own : memref<40xf32, strided<[1], offset: 40>>, memref<40xf32, strided<[1]>>)
       outs(%m : memref<40xf32>) {
   ^bb0(%a: f32, %b: f32, %out: f32):
     %sum = arith.addf %a, %b : f32
     linalg.yield %sum : f32
   }
-  memref.copy %theirs, %keep : memref<40xf32, strided<[1], offset: ?>> to memref<40xf32>
+  memref.copy %theirs, %keep : memref<40xf32, strided<[1], offset: 40>> to memref<40xf32>
   return
 }
 
@@ -142,15 +149,15 @@ func.func @read_twice(%x: memref<80xf32>, %m: memref<40xf32>, %keep: memref<40xf
 // CHECK-LABEL: func @sent_buffer_written
 // CHECK-NOT: scf.for
 // REMARK: coco-chunk-exchange.mlir:[[@LINE+4]]:3: remark: [Missed] not-applied | Category:coco-chunk-exchange | Function=sent_buffer_written | Remark="exchanged whole before its loop: 'linalg.fill' between the exchange and the loop may write the buffer it sends"
-func.func @sent_buffer_written(%x: memref<80xf32>, %m: memref<40xf32>, %o: index, %own_off: index) {
+func.func @sent_buffer_written(%x: memref<80xf32>, %m: memref<40xf32>) {
   %zero = arith.constant 0.0 : f32
   %recv = memref.alloc() : memref<80xf32>
   coco.comm.all_to_all %x into %recv split 0 concat 0 skip_self on @dp[0] : memref<80xf32>, memref<80xf32>
   linalg.fill ins(%zero : f32) outs(%x : memref<80xf32>)
-  %theirs = memref.subview %recv[%o] [40] [1] : memref<80xf32> to memref<40xf32, strided<[1], offset: ?>>
-  %own = memref.subview %x[%own_off] [40] [1] : memref<80xf32> to memref<40xf32, strided<[1], offset: ?>>
+  %theirs = memref.subview %recv[40] [40] [1] : memref<80xf32> to memref<40xf32, strided<[1], offset: 40>>
+  %own = memref.subview %x[0] [40] [1] : memref<80xf32> to memref<40xf32, strided<[1]>>
   linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel"]}
-      ins(%theirs, %own : memref<40xf32, strided<[1], offset: ?>>, memref<40xf32, strided<[1], offset: ?>>)
+      ins(%theirs, %own : memref<40xf32, strided<[1], offset: 40>>, memref<40xf32, strided<[1]>>)
       outs(%m : memref<40xf32>) {
   ^bb0(%a: f32, %b: f32, %out: f32):
     %sum = arith.addf %a, %b : f32
@@ -163,15 +170,15 @@ func.func @sent_buffer_written(%x: memref<80xf32>, %m: memref<40xf32>, %o: index
 // would be sent by a later chunk.
 // CHECK-LABEL: func @loop_writes_sent_buffer
 // CHECK-NOT: scf.for
-// REMARK: coco-chunk-exchange.mlir:[[@LINE+3]]:3: remark: [Missed] not-applied | Category:coco-chunk-exchange | Function=loop_writes_sent_buffer | Remark="exchanged whole before its loop: the loop writes the buffer the exchange sends"
-func.func @loop_writes_sent_buffer(%x: memref<80xf32>, %o: index, %own_off: index) {
+// REMARK: coco-chunk-exchange.mlir:[[@LINE+3]]:3: remark: [Missed] not-applied | Category:coco-chunk-exchange | Function=loop_writes_sent_buffer | Remark="exchanged whole before its loop: the loop writes the buffer the exchange sends, or one that may be another name for it"
+func.func @loop_writes_sent_buffer(%x: memref<80xf32>) {
   %recv = memref.alloc() : memref<80xf32>
   coco.comm.all_to_all %x into %recv split 0 concat 0 skip_self on @dp[0] : memref<80xf32>, memref<80xf32>
-  %theirs = memref.subview %recv[%o] [40] [1] : memref<80xf32> to memref<40xf32, strided<[1], offset: ?>>
-  %own = memref.subview %x[%own_off] [40] [1] : memref<80xf32> to memref<40xf32, strided<[1], offset: ?>>
+  %theirs = memref.subview %recv[40] [40] [1] : memref<80xf32> to memref<40xf32, strided<[1], offset: 40>>
+  %own = memref.subview %x[0] [40] [1] : memref<80xf32> to memref<40xf32, strided<[1]>>
   linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
-      ins(%theirs : memref<40xf32, strided<[1], offset: ?>>)
-      outs(%own : memref<40xf32, strided<[1], offset: ?>>) {
+      ins(%theirs : memref<40xf32, strided<[1], offset: 40>>)
+      outs(%own : memref<40xf32, strided<[1]>>) {
   ^bb0(%a: f32, %out: f32):
     %sum = arith.addf %a, %out : f32
     linalg.yield %sum : f32
@@ -184,16 +191,197 @@ func.func @loop_writes_sent_buffer(%x: memref<80xf32>, %o: index, %own_off: inde
 // CHECK-LABEL: func @transposed
 // CHECK-NOT: scf.for
 // REMARK: coco-chunk-exchange.mlir:[[@LINE+3]]:3: remark: [Missed] not-applied | Category:coco-chunk-exchange | Function=transposed | Remark="exchanged whole before its loop: the loop indexes an operand other than with its outermost loop as the operand's dim 0"
-func.func @transposed(%x: memref<80x40xf32>, %y: memref<40x40xf32>, %o: index) {
+func.func @transposed(%x: memref<80x40xf32>, %y: memref<40x40xf32>) {
   %recv = memref.alloc() : memref<80x40xf32>
   coco.comm.all_to_all %x into %recv split 0 concat 0 skip_self on @dp[0] : memref<80x40xf32>, memref<80x40xf32>
-  %theirs = memref.subview %recv[%o, 0] [40, 40] [1, 1] : memref<80x40xf32> to memref<40x40xf32, strided<[40, 1], offset: ?>>
+  %theirs = memref.subview %recv[40, 0] [40, 40] [1, 1] : memref<80x40xf32> to memref<40x40xf32, strided<[40, 1], offset: 1600>>
   linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d1, d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]}
-      ins(%theirs : memref<40x40xf32, strided<[40, 1], offset: ?>>)
+      ins(%theirs : memref<40x40xf32, strided<[40, 1], offset: 1600>>)
       outs(%y : memref<40x40xf32>) {
   ^bb0(%a: f32, %out: f32):
     linalg.yield %a : f32
   }
+  return
+}
+
+// The generic that sums one parameter's blocks, with another parameter's
+// all_gather between it and the exchange (split + reorder put each
+// parameter's collectives together): collectives in between keep their
+// order on every rank, so the exchange still moves into the loop.
+// CHECK-LABEL: func @collective_between
+// CHECK: coco.comm.all_gather
+// CHECK: scf.for
+// CHECK: coco.comm.all_to_all
+// REMARK: coco-chunk-exchange.mlir:[[@LINE+3]]:3: remark: [Passed] applied | Category:coco-chunk-exchange | Function=collective_between | Remark="exchanged in chunks of 16 of 40 rows
+func.func @collective_between(%x: memref<80xf32>, %m: memref<40xf32>, %s: memref<20xf32>, %v: memref<40xf32>) {
+  %recv = memref.alloc() : memref<80xf32>
+  coco.comm.all_to_all %x into %recv split 0 concat 0 skip_self on @dp[0] : memref<80xf32>, memref<80xf32>
+  coco.comm.all_gather %s into %v dim 0 on @dp[0] : memref<20xf32>, memref<40xf32>
+  %theirs = memref.subview %recv[40] [40] [1] : memref<80xf32> to memref<40xf32, strided<[1], offset: 40>>
+  %own = memref.subview %x[0] [40] [1] : memref<80xf32> to memref<40xf32, strided<[1]>>
+  linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel"]}
+      ins(%theirs, %own : memref<40xf32, strided<[1], offset: 40>>, memref<40xf32, strided<[1]>>)
+      outs(%m : memref<40xf32>) {
+  ^bb0(%a: f32, %b: f32, %out: f32):
+    %sum = arith.addf %a, %b : f32
+    linalg.yield %sum : f32
+  }
+  return
+}
+
+// A collective inside a branch between the exchange and the loop: only the
+// ranks that take it run it, so the exchange stays.
+// CHECK-LABEL: func @collective_in_a_branch
+// CHECK-NOT: scf.for
+// REMARK: coco-chunk-exchange.mlir:[[@LINE+3]]:3: remark: [Missed] not-applied | Category:coco-chunk-exchange | Function=collective_in_a_branch | Remark="exchanged whole before its loop: 'scf.if' between the exchange and the loop holds a collective that only some ranks may run"
+func.func @collective_in_a_branch(%x: memref<80xf32>, %m: memref<40xf32>, %s: memref<40xf32>, %t: memref<40xf32>, %flag: i1) {
+  %recv = memref.alloc() : memref<80xf32>
+  coco.comm.all_to_all %x into %recv split 0 concat 0 skip_self on @dp[0] : memref<80xf32>, memref<80xf32>
+  scf.if %flag {
+    coco.comm.all_reduce sum %s into %t on @dp[0] : memref<40xf32>, memref<40xf32>
+  }
+  %theirs = memref.subview %recv[40] [40] [1] : memref<80xf32> to memref<40xf32, strided<[1], offset: 40>>
+  %own = memref.subview %x[0] [40] [1] : memref<80xf32> to memref<40xf32, strided<[1]>>
+  linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel"]}
+      ins(%theirs, %own : memref<40xf32, strided<[1], offset: 40>>, memref<40xf32, strided<[1]>>)
+      outs(%m : memref<40xf32>) {
+  ^bb0(%a: f32, %b: f32, %out: f32):
+    %sum = arith.addf %a, %b : f32
+    linalg.yield %sum : f32
+  }
+  return
+}
+
+// The sent buffer written through another name for it (a loop's carried
+// buffer) between the exchange and the loop.
+// CHECK-LABEL: func @written_through_an_alias
+// CHECK-NOT: scf.for {{.*}} step %c16
+// REMARK: coco-chunk-exchange.mlir:[[@LINE+6]]:3: remark: [Missed] not-applied | Category:coco-chunk-exchange | Function=written_through_an_alias | Remark="exchanged whole before its loop: 'scf.for' between the exchange and the loop may write the buffer it sends"
+func.func @written_through_an_alias(%x: memref<80xf32>, %m: memref<40xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %zero = arith.constant 0.0 : f32
+  %recv = memref.alloc() : memref<80xf32>
+  coco.comm.all_to_all %x into %recv split 0 concat 0 skip_self on @dp[0] : memref<80xf32>, memref<80xf32>
+  %last = scf.for %i = %c0 to %c1 step %c1 iter_args(%b = %x) -> (memref<80xf32>) {
+    memref.store %zero, %b[%i] : memref<80xf32>
+    scf.yield %b : memref<80xf32>
+  }
+  %theirs = memref.subview %recv[40] [40] [1] : memref<80xf32> to memref<40xf32, strided<[1], offset: 40>>
+  %own = memref.subview %x[0] [40] [1] : memref<80xf32> to memref<40xf32, strided<[1]>>
+  linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel"]}
+      ins(%theirs, %own : memref<40xf32, strided<[1], offset: 40>>, memref<40xf32, strided<[1]>>)
+      outs(%m : memref<40xf32>) {
+  ^bb0(%a: f32, %b: f32, %out: f32):
+    %sum = arith.addf %a, %b : f32
+    linalg.yield %sum : f32
+  }
+  return
+}
+
+// A global's buffer may have other names (another get_global of it).
+memref.global "private" @gradient : memref<80xf32> = uninitialized
+// CHECK-LABEL: func @sends_a_global
+// CHECK-NOT: scf.for
+// REMARK: coco-chunk-exchange.mlir:[[@LINE+4]]:3: remark: [Missed] not-applied | Category:coco-chunk-exchange | Function=sends_a_global | Remark="exchanged whole before its loop: the buffer it sends may have other names (not an allocation or a function argument)"
+func.func @sends_a_global(%m: memref<40xf32>) {
+  %x = memref.get_global @gradient : memref<80xf32>
+  %recv = memref.alloc() : memref<80xf32>
+  coco.comm.all_to_all %x into %recv split 0 concat 0 skip_self on @dp[0] : memref<80xf32>, memref<80xf32>
+  %theirs = memref.subview %recv[40] [40] [1] : memref<80xf32> to memref<40xf32, strided<[1], offset: 40>>
+  %own = memref.subview %x[0] [40] [1] : memref<80xf32> to memref<40xf32, strided<[1]>>
+  linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel"]}
+      ins(%theirs, %own : memref<40xf32, strided<[1], offset: 40>>, memref<40xf32, strided<[1]>>)
+      outs(%m : memref<40xf32>) {
+  ^bb0(%a: f32, %b: f32, %out: f32):
+    %sum = arith.addf %a, %b : f32
+    linalg.yield %sum : f32
+  }
+  return
+}
+
+// A view that does not start at a block (20 is not a multiple of 40), or
+// starts where nothing says (an argument): the loop's rows would span two
+// ranks' blocks.
+// CHECK-LABEL: func @view_across_blocks
+// CHECK-NOT: scf.for
+// REMARK: coco-chunk-exchange.mlir:[[@LINE+3]]:3: remark: [Missed] not-applied | Category:coco-chunk-exchange | Function=view_across_blocks | Remark="exchanged whole before its loop: 'memref.subview' uses the received buffer other than as a view of one whole block (at a multiple of the block's rows)"
+func.func @view_across_blocks(%x: memref<80xf32>, %m: memref<40xf32>) {
+  %recv = memref.alloc() : memref<80xf32>
+  coco.comm.all_to_all %x into %recv split 0 concat 0 skip_self on @dp[0] : memref<80xf32>, memref<80xf32>
+  %theirs = memref.subview %recv[20] [40] [1] : memref<80xf32> to memref<40xf32, strided<[1], offset: 20>>
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
+      ins(%theirs : memref<40xf32, strided<[1], offset: 20>>) outs(%m : memref<40xf32>) {
+  ^bb0(%a: f32, %out: f32):
+    linalg.yield %a : f32
+  }
+  return
+}
+// CHECK-LABEL: func @view_at_an_argument
+// CHECK-NOT: scf.for
+// REMARK: coco-chunk-exchange.mlir:[[@LINE+3]]:3: remark: [Missed] not-applied | Category:coco-chunk-exchange | Function=view_at_an_argument | Remark="exchanged whole before its loop: 'memref.subview' uses the received buffer other than as a view of one whole block
+func.func @view_at_an_argument(%x: memref<80xf32>, %m: memref<40xf32>, %o: index) {
+  %recv = memref.alloc() : memref<80xf32>
+  coco.comm.all_to_all %x into %recv split 0 concat 0 skip_self on @dp[0] : memref<80xf32>, memref<80xf32>
+  %theirs = memref.subview %recv[%o] [40] [1] : memref<80xf32> to memref<40xf32, strided<[1], offset: ?>>
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
+      ins(%theirs : memref<40xf32, strided<[1], offset: ?>>) outs(%m : memref<40xf32>) {
+  ^bb0(%a: f32, %out: f32):
+    linalg.yield %a : f32
+  }
+  return
+}
+
+// The loop reads its index: in chunks it would count from each chunk.
+// CHECK-LABEL: func @reads_its_index
+// CHECK-NOT: scf.for
+// REMARK: coco-chunk-exchange.mlir:[[@LINE+3]]:3: remark: [Missed] not-applied | Category:coco-chunk-exchange | Function=reads_its_index | Remark="exchanged whole before its loop: the loop reads its iteration's index (linalg.index)"
+func.func @reads_its_index(%x: memref<80xf32>, %m: memref<40xf32>) {
+  %recv = memref.alloc() : memref<80xf32>
+  coco.comm.all_to_all %x into %recv split 0 concat 0 skip_self on @dp[0] : memref<80xf32>, memref<80xf32>
+  %theirs = memref.subview %recv[40] [40] [1] : memref<80xf32> to memref<40xf32, strided<[1], offset: 40>>
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
+      ins(%theirs : memref<40xf32, strided<[1], offset: 40>>) outs(%m : memref<40xf32>) {
+  ^bb0(%a: f32, %out: f32):
+    %i = linalg.index 0 : index
+    %n = arith.index_cast %i : index to i32
+    %f = arith.sitofp %n : i32 to f32
+    %sum = arith.addf %a, %f : f32
+    linalg.yield %sum : f32
+  }
+  return
+}
+
+// The loop runs before the exchange (it reads what the buffer held).
+// CHECK-LABEL: func @loop_before
+// CHECK-NOT: scf.for
+// REMARK: coco-chunk-exchange.mlir:[[@LINE+9]]:3: remark: [Missed] not-applied | Category:coco-chunk-exchange | Function=loop_before | Remark="exchanged whole before its loop: the loop reading the blocks is not after it in its block"
+func.func @loop_before(%x: memref<80xf32>, %m: memref<40xf32>) {
+  %recv = memref.alloc() : memref<80xf32>
+  %theirs = memref.subview %recv[40] [40] [1] : memref<80xf32> to memref<40xf32, strided<[1], offset: 40>>
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
+      ins(%theirs : memref<40xf32, strided<[1], offset: 40>>) outs(%m : memref<40xf32>) {
+  ^bb0(%a: f32, %out: f32):
+    linalg.yield %a : f32
+  }
+  coco.comm.all_to_all %x into %recv split 0 concat 0 skip_self on @dp[0] : memref<80xf32>, memref<80xf32>
+  return
+}
+
+// Empty blocks, and a group of one rank.
+coco.grid @solo(shape = [1])
+// CHECK-LABEL: func @empty
+// REMARK: coco-chunk-exchange.mlir:[[@LINE+3]]:3: remark: [Missed] not-applied | Category:coco-chunk-exchange | Function=empty | Remark="exchanged whole before its loop: dimension 0 does not split into equal, non-empty blocks"
+func.func @empty(%x: memref<0xf32>) {
+  %recv = memref.alloc() : memref<0xf32>
+  coco.comm.all_to_all %x into %recv split 0 concat 0 skip_self on @dp[0] : memref<0xf32>, memref<0xf32>
+  return
+}
+// CHECK-LABEL: func @one_rank
+// REMARK: coco-chunk-exchange.mlir:[[@LINE+3]]:3: remark: [Missed] not-applied | Category:coco-chunk-exchange | Function=one_rank | Remark="exchanged whole before its loop: its group has one rank: nothing is exchanged"
+func.func @one_rank(%x: memref<80xf32>) {
+  %recv = memref.alloc() : memref<80xf32>
+  coco.comm.all_to_all %x into %recv split 0 concat 0 skip_self on @solo[0] : memref<80xf32>, memref<80xf32>
   return
 }
 
@@ -208,3 +396,5 @@ func.func @plain_all_to_all(%x: memref<80xf32>, %y: memref<80xf32>) {
 }
 
 // NEGATIVE: coco-chunk-exchange: chunk-bytes must be >= 0, got -1
+// With chunk-bytes=0 every exchange stays whole, each with the reason.
+// NOCHUNK: Function=sum_and_norm | Remark="exchanged whole before its loop: chunk-bytes is 0"

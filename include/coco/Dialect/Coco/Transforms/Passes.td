@@ -298,10 +298,16 @@ def CocoChunkExchangePass
     reduction into a scalar (LAMB's norms) still goes over the rows in
     order, chunk after chunk, but a sum marked reassociable may be
     vectorized per chunk, so its last bits can differ.
-    An exchange whose blocks are read by anything else, whose input may be
-    written before the generic, whose generic indexes dim 0 other than as
-    its outermost loop, or whose block fits one chunk stays as it is, with
-    a remark saying why.
+    The exchange moves down to the generic: ops in between may not write
+    the buffer it sends (an allocation or a function argument, whose
+    aliases are its views; function arguments are taken not to alias each
+    other), and may hold collectives only outside regions (those keep
+    their order on every rank: another parameter's exchange or all_gather).
+    An exchange whose blocks are read by anything else or through views
+    that do not provably start at a block, whose sent buffer may have other
+    names, whose generic indexes dim 0 other than as its outermost loop or
+    reads `linalg.index`, or whose block fits one chunk stays as it is,
+    with a remark saying why.
   }];
   let options = [
     Option<"chunkBytes", "chunk-bytes", "int64_t", /*default=*/"1048576",

@@ -1,0 +1,75 @@
+"""test/Integration/DataParallel/chunk-exchange.mlir on N ranks: the step
+compiled with fuse(RS-C-AG) twice, its exchanges whole
+(exchange-chunk-bytes=0) and in 1000-byte chunks; the chunked program must
+have chunked both exchanges (coco-chunk-exchange's remarks), and every
+rank's w and w2 must equal the whole exchange's bitwise (the same sums in
+the same order) and w - lr * sum(g) within the ranks' sum order.
+
+usage: check_chunk_exchange.py SOURCE WORKDIR RANKS
+"""
+import os
+import re
+import subprocess
+import sys
+
+import numpy as np
+
+import coco_harness as h
+
+LR = np.float32(0.01)
+SCHEDULE = ["--coco-split", "--coco-reorder"]
+PIPELINE = "coco-lower-to-cpu{fuse-reduce-scatter=true exchange-chunk-bytes=%d}"
+
+
+def main():
+    source, work, ranks = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    text = open(source).read().replace("coco.grid @dp(shape = [?])",
+                                       f"coco.grid @dp(shape = [{ranks}])")
+    static = os.path.join(work, f"static{ranks}.mlir")
+    with open(static, "w") as f:
+        f.write(text)
+    # The chunking, as the chunked pipeline reports it (one remark per
+    # parameter, in program order).
+    scheduled = subprocess.run(["coco-opt", static, *SCHEDULE], check=True,
+                               capture_output=True, text=True).stdout
+    lowered = subprocess.run(
+        ["coco-opt", f"--pass-pipeline=builtin.module({PIPELINE % 1000})",
+         "--remarks-filter=coco-chunk-exchange", "-o", os.devnull],
+        input=scheduled, check=True, capture_output=True, text=True).stderr
+    chunked = re.findall(r"exchanged in chunks of (\d+) of (\d+) rows", lowered)
+    if len(chunked) != 2:
+        sys.exit(f"expected both exchanges chunked:\n{lowered}")
+    for name, (rows, block) in zip(("w", "w2"), chunked):
+        if int(rows) >= int(block) or int(block) % int(rows) == 0:
+            sys.exit(f"{name}: {rows} of {block} rows: no shorter last chunk")
+        print(f"on {ranks} ranks: {name} exchanged in chunks of {rows} of {block} rows")
+
+    exes = {}
+    for name, chunk in (("whole", 0), ("chunked", 1000)):
+        exes[name] = os.path.join(work, f"{name}{ranks}.exe")
+        subprocess.run(["coco-compile", static, "-o", exes[name], "--pipeline",
+                        PIPELINE % chunk] + [f"--pre-pass={p}" for p in SCHEDULE],
+                       check=True)
+    rng = np.random.default_rng(ranks)
+    w = rng.standard_normal(4104, dtype=np.float32)
+    w2 = rng.standard_normal((1032, 5), dtype=np.float32)
+    g = [rng.standard_normal(4104, dtype=np.float32) for _ in range(ranks)]
+    g2 = [rng.standard_normal((1032, 5), dtype=np.float32) for _ in range(ranks)]
+    expected = {"w": w - LR * np.sum(np.stack(g).astype(np.float64), axis=0),
+                "w2": w2 - LR * np.sum(np.stack(g2).astype(np.float64), axis=0)}
+    got = {}
+    for name, exe in exes.items():
+        got[name], _ = h.run(exe, ranks, inputs={"w": w, "w2": w2},
+                             local_inputs={"g": g, "g2": g2},
+                             outputs={"w": (np.float32, (4104,)),
+                                      "w2": (np.float32, (1032, 5))})
+    for k in range(ranks):
+        for o in ("w", "w2"):
+            h.check_equal(f"chunked {o} on rank {k}", got["chunked"][o][k], got["whole"][o][k])
+            h.check_close(f"whole {o} on rank {k}", got["whole"][o][k], expected[o], 1e-6, 1e-6,
+                          "the ranks' sum order and f32 rounding")
+    print(f"on {ranks} ranks: chunked equals whole bitwise on every rank, and numpy")
+
+
+if __name__ == "__main__":
+    main()
