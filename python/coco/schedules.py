@@ -61,8 +61,9 @@ class Schedule:
             raise CocoError("overlap needs at least 2 chunks")
         return cls(split, reorder, shard_state, fuse, overlap, hierarchical, axes)
 
-    def passes(self):
-        """coco-opt options of the schedule passes, in order."""
+    def passes(self, target="cpu"):
+        """coco-opt options of the schedule passes, in order (schedule
+        "auto" prices the candidates as `target`'s pipeline lowers them)."""
         if self.auto:
             profile, ranks = self.auto
             option = f"--coco-autoschedule=profile={profile}"
@@ -70,6 +71,9 @@ class Schedule:
                 option += f" ranks={int(ranks)}"
             if self.shard_state:
                 option += f" state={','.join(self.shard_state)}"
+            if target == "gpu":
+                # Norms in kernels of their own, a fused exchange whole.
+                option += " fuse-reductions=false exchange-chunk-bytes=0"
             return [option]
         on_axes = "" if self.axes is None else "axes=" + ",".join(map(str, self.axes))
         passes = []
@@ -96,7 +100,7 @@ class Schedule:
             options.append(f"overlap-chunks={self.overlap}")
         pipeline = f"coco-lower-to-{target}" + ("{" + " ".join(options) + "}" if options else "")
         return ["--target", target, "--pipeline", pipeline,
-                *[f"--pre-pass={p}" for p in self.passes()]]
+                *[f"--pre-pass={p}" for p in self.passes(target)]]
 
     def transform_script(self):
         """The schedule as a transform-dialect script, equivalent to the

@@ -87,6 +87,18 @@ def test_auto_schedule(profile, sharded, tmp_path):
         np.testing.assert_allclose(out[name], value, rtol=2e-5, atol=1e-6, err_msg=name)
 
 
+def test_auto_schedule_prices_as_the_target_lowers():
+    """On the GPU the cost model prices norms in kernels of their own and a
+    fused exchange whole (coco-lower-to-gpu); on the CPU as
+    coco-lower-to-cpu lowers (its defaults)."""
+    program = adam.build(N, coco.Grid("dp")).schedule(
+        "auto", profile="p.json", ranks=2, shard_state=["m", "v"])
+    gpu = [o for o in program._schedule.lowering("gpu") if "coco-autoschedule" in o]
+    cpu = [o for o in program._schedule.lowering("cpu") if "coco-autoschedule" in o]
+    assert len(gpu) == 1 and "fuse-reductions=false exchange-chunk-bytes=0" in gpu[0]
+    assert len(cpu) == 1 and "exchange-chunk-bytes" not in cpu[0]
+
+
 def test_auto_schedule_needs_a_profile():
     with pytest.raises(coco.CocoError, match="needs profile=FILE"):
         adam.build(N, coco.Grid("dp")).schedule("auto")

@@ -1,9 +1,10 @@
 """test/Integration/DataParallel/chunk-exchange.mlir on N ranks: the step
 compiled with fuse(RS-C-AG) twice, its exchanges whole
 (exchange-chunk-bytes=0) and in 1000-byte chunks; the chunked program must
-have chunked both exchanges (coco-chunk-exchange's remarks), and every
-rank's w and w2 must equal the whole exchange's bitwise (the same sums in
-the same order) and w - lr * sum(g) within the ranks' sum order.
+have chunked w's, w2's and the first of w3's two exchanges and left the
+second whole (coco-chunk-exchange's remarks), and every rank's weights
+must equal the whole exchanges' bitwise (the same sums in the same order)
+and numpy's step within the ranks' sum order.
 
 usage: check_chunk_exchange.py SOURCE WORKDIR RANKS
 """
@@ -37,12 +38,14 @@ def main():
          "--remarks-filter=coco-chunk-exchange", "-o", os.devnull],
         input=scheduled, check=True, capture_output=True, text=True).stderr
     chunked = re.findall(r"exchanged in chunks of (\d+) of (\d+) rows", lowered)
-    if len(chunked) != 2:
-        sys.exit(f"expected both exchanges chunked:\n{lowered}")
-    for name, (rows, block) in zip(("w", "w2"), chunked):
+    shared = re.findall(r"its loop also sums another exchange's blocks", lowered)
+    if len(chunked) != 3 or len(shared) != 1:
+        sys.exit(f"expected three exchanges chunked and one left whole:\n{lowered}")
+    for name, (rows, block) in zip(("w", "w2", "w3"), chunked):
         if int(rows) >= int(block) or int(block) % int(rows) == 0:
             sys.exit(f"{name}: {rows} of {block} rows: no shorter last chunk")
-        print(f"on {ranks} ranks: {name} exchanged in chunks of {rows} of {block} rows")
+        print(f"on {ranks} ranks: {name} exchanged in chunks of {rows} of {block} rows" +
+              (", its second gradient whole" if name == "w3" else ""))
 
     exes = {}
     for name, chunk in (("whole", 0), ("chunked", 1000)):
@@ -55,16 +58,21 @@ def main():
     w2 = rng.standard_normal((1032, 5), dtype=np.float32)
     g = [rng.standard_normal(4104, dtype=np.float32) for _ in range(ranks)]
     g2 = [rng.standard_normal((1032, 5), dtype=np.float32) for _ in range(ranks)]
-    expected = {"w": w - LR * np.sum(np.stack(g).astype(np.float64), axis=0),
-                "w2": w2 - LR * np.sum(np.stack(g2).astype(np.float64), axis=0)}
+    w3 = rng.standard_normal(4104, dtype=np.float32)
+    g3 = [rng.standard_normal(4104, dtype=np.float32) for _ in range(ranks)]
+    h3 = [rng.standard_normal(4104, dtype=np.float32) for _ in range(ranks)]
+    total = lambda grads: np.sum(np.stack(grads).astype(np.float64), axis=0)
+    expected = {"w": w - LR * total(g), "w2": w2 - LR * total(g2),
+                "w3": w3 - LR * (total(g3) + total(h3))}
     got = {}
     for name, exe in exes.items():
-        got[name], _ = h.run(exe, ranks, inputs={"w": w, "w2": w2},
-                             local_inputs={"g": g, "g2": g2},
+        got[name], _ = h.run(exe, ranks, inputs={"w": w, "w2": w2, "w3": w3},
+                             local_inputs={"g": g, "g2": g2, "g3": g3, "h3": h3},
                              outputs={"w": (np.float32, (4104,)),
-                                      "w2": (np.float32, (1032, 5))})
+                                      "w2": (np.float32, (1032, 5)),
+                                      "w3": (np.float32, (4104,))})
     for k in range(ranks):
-        for o in ("w", "w2"):
+        for o in ("w", "w2", "w3"):
             h.check_equal(f"chunked {o} on rank {k}", got["chunked"][o][k], got["whole"][o][k])
             h.check_close(f"whole {o} on rank {k}", got["whole"][o][k], expected[o], 1e-6, 1e-6,
                           "the ranks' sum order and f32 rounding")

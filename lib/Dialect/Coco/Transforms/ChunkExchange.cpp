@@ -62,33 +62,42 @@ Value rootOf(Value value) {
 }
 
 /// Whether `root` is a buffer whose aliases are all its views: an
-/// allocation, or an argument of the function (function arguments are
-/// assumed not to alias each other, as coco.update's lowering states). A
-/// region's block argument, a global or a call's result may be another
-/// name for any buffer.
+/// allocation, or an argument of a public function (the arguments of an
+/// entry are assumed not to alias each other, as coco.update's lowering
+/// states and coco_rt_call_entry checks for updated ones; a private
+/// function's caller may pass one buffer twice). A region's block
+/// argument, a global or a call's result may be another name for any
+/// buffer.
 bool isDistinctBuffer(Value root) {
   if (root.getDefiningOp<memref::AllocOp>())
     return true;
   auto argument = dyn_cast<BlockArgument>(root);
-  return argument &&
-         isa<FunctionOpInterface>(argument.getOwner()->getParentOp());
+  if (!argument || !argument.getOwner()->isEntryBlock())
+    return false;
+  auto function =
+      dyn_cast<FunctionOpInterface>(argument.getOwner()->getParentOp());
+  return function && function.isPublic();
 }
 
-/// Whether `offset` is provably a multiple of `block` (every rank's block
-/// of dim 0 starts at one): a constant multiple, coco.local_block's offset
-/// of an extent that splits into blocks of `block`, or sums, products and
-/// remainders of such values, as coco-fuse-reduce-scatter computes the
-/// other ranks' blocks ((own + k * block) mod extent).
-bool isMultipleOf(OpFoldResult offset, int64_t block) {
+/// Whether `offset` is provably a multiple of `block` within [0, extent]
+/// (every rank's block of dim 0 starts at one): a constant in that range,
+/// coco.local_block's offset of `extent` split into blocks of `block`, or
+/// sums and remainders (by such a constant) of those, as
+/// coco-fuse-reduce-scatter computes the other ranks' blocks
+/// ((own + k * block) mod extent). Every value stays below a few times
+/// `extent`, so the index arithmetic cannot wrap.
+bool isMultipleOf(OpFoldResult offset, int64_t block, int64_t extent) {
   if (std::optional<int64_t> constant = getConstantIntValue(offset))
-    return *constant % block == 0;
+    return *constant >= 0 && *constant <= extent && *constant % block == 0;
   Value value = cast<Value>(offset);
-  auto multiple = [&](Value operand) { return isMultipleOf(operand, block); };
+  auto multiple = [&](Value operand) {
+    return isMultipleOf(operand, block, extent);
+  };
   if (auto local = value.getDefiningOp<LocalBlockOp>()) {
-    std::optional<int64_t> extent = getConstantIntValue(local.getExtent());
+    std::optional<int64_t> size = getConstantIntValue(local.getExtent());
     auto grid = SymbolTable::lookupNearestSymbolFrom<GridOp>(
         local, local.getGridAttr());
-    if (!extent || !grid || value != local.getOffset())
+    if (!size || *size != extent || !grid || value != local.getOffset())
       return false;
     int64_t ranks = 1;
     for (int64_t axis : local.getAxes()) {
@@ -97,14 +106,15 @@ bool isMultipleOf(OpFoldResult offset, int64_t block) {
         return false;
       ranks *= grid.getShape()[axis];
     }
-    return *extent % ranks == 0 && (*extent / ranks) % block == 0;
+    return extent % ranks == 0 && (extent / ranks) % block == 0;
   }
   if (auto add = value.getDefiningOp<arith::AddIOp>())
     return multiple(add.getLhs()) && multiple(add.getRhs());
-  if (auto rem = value.getDefiningOp<arith::RemUIOp>())
-    return multiple(rem.getLhs()) && multiple(rem.getRhs());
-  if (auto mul = value.getDefiningOp<arith::MulIOp>())
-    return multiple(mul.getLhs()) || multiple(mul.getRhs());
+  if (auto rem = value.getDefiningOp<arith::RemUIOp>()) {
+    std::optional<int64_t> divisor = getConstantIntValue(rem.getRhs());
+    return multiple(rem.getLhs()) && divisor && *divisor > 0 &&
+           multiple(rem.getRhs());
+  }
   return false;
 }
 
@@ -114,7 +124,7 @@ bool isMultipleOf(OpFoldResult offset, int64_t block) {
 bool isBlockView(memref::SubViewOp view, int64_t block) {
   auto source = view.getSourceType(), type = view.getType();
   if (type.getRank() != source.getRank() || !view.hasUnitStride() ||
-      !isMultipleOf(view.getMixedOffsets()[0], block))
+      !isMultipleOf(view.getMixedOffsets()[0], block, source.getDimSize(0)))
     return false;
   for (int64_t d = 0; d < source.getRank(); ++d) {
     std::optional<int64_t> size = getConstantIntValue(view.getMixedSizes()[d]);
@@ -166,8 +176,10 @@ FailureOr<Candidate> analyze(CommAllToAllOp exchange, int64_t chunkBytes,
     return fail("only coco-fuse-reduce-scatter's exchange (skip_self, dim "
                 "0) is chunked");
   if (!inputType.hasStaticShape() || inputType != recvType ||
-      !inputType.getLayout().isIdentity())
-    return fail("its buffers are not static, contiguous and of one type");
+      !inputType.getLayout().isIdentity() ||
+      !inputType.getElementType().isIntOrFloat())
+    return fail("its buffers are not static, contiguous and of one integer "
+                "or float type");
   auto alloc = exchange.getInit().getDefiningOp<memref::AllocOp>();
   if (!alloc)
     return fail("it receives into a buffer that is not its own allocation");
@@ -190,7 +202,7 @@ FailureOr<Candidate> analyze(CommAllToAllOp exchange, int64_t chunkBytes,
   Value sent = rootOf(exchange.getInput());
   if (!isDistinctBuffer(sent))
     return fail("the buffer it sends may have other names (not an "
-                "allocation or a function argument)");
+                "allocation or an entry's argument)");
   Candidate candidate{exchange, {}, {}, ranks, extent / ranks, 0};
 
   // The received blocks: read by one generic, through whole-block views.
@@ -379,28 +391,36 @@ void rewrite(const Candidate &candidate) {
                          /*split_dim=*/0, /*concat_dim=*/0, exchange.getGrid(),
                          exchange.getAxesAttr(), /*skip_self=*/true);
 
-  // The loop on these rows: a received block's rows come from the chunk
-  // buffer (its block index: the view's offset / block).
-  IRMapping mapping;
+  // The loop on these rows, operand by operand (one value may be cut for
+  // one operand and read whole for another): a received block's rows come
+  // from the chunk buffer (its block index: the view's offset / block).
+  llvm::DenseMap<Value, Value> cutOnce;
+  SmallVector<Value> operands;
   for (OpOperand &operand : loop->getOpOperands()) {
     Value value = operand.get();
-    if (mapping.contains(value) ||
-        !*cutAlongDimZero(loop.getMatchingIndexingMap(&operand)))
-      continue;
-    auto received = llvm::find_if(candidate.blocks, [&](memref::SubViewOp v) {
-      return v.getResult() == value;
-    });
-    if (received == candidate.blocks.end()) {
-      mapping.map(value, rowsOf(b, loc, value, start, size));
+    if (!*cutAlongDimZero(loop.getMatchingIndexingMap(&operand))) {
+      operands.push_back(value);
       continue;
     }
-    memref::SubViewOp view = *received;
-    Value offset =
-        getValueOrCreateConstantIndexOp(b, loc, view.getMixedOffsets()[0]);
-    Value index = arith::DivUIOp::create(b, loc, offset, block);
-    mapping.map(value, chunkOfBlock(b, loc, chunks, index, size));
+    Value &rows = cutOnce[value];
+    if (!rows) {
+      auto received = llvm::find_if(candidate.blocks, [&](memref::SubViewOp v) {
+        return v.getResult() == value;
+      });
+      if (received == candidate.blocks.end()) {
+        rows = rowsOf(b, loc, value, start, size);
+      } else {
+        memref::SubViewOp view = *received;
+        Value offset =
+            getValueOrCreateConstantIndexOp(b, loc, view.getMixedOffsets()[0]);
+        Value index = arith::DivUIOp::create(b, loc, offset, block);
+        rows = chunkOfBlock(b, loc, chunks, index, size);
+      }
+    }
+    operands.push_back(rows);
   }
-  b.clone(*loop, mapping);
+  Operation *chunkLoop = b.clone(*loop);
+  chunkLoop->setOperands(operands);
 
   remarkApplied(exchange, kSchedule,
                 "exchanged in chunks of " + Twine(candidate.rows) + " of " +
@@ -426,12 +446,20 @@ struct CocoChunkExchangePass
       return signalPassFailure();
     }
     SmallVector<Candidate> candidates;
+    // A loop that sums the blocks of two exchanges is rewritten for the
+    // first only.
+    llvm::DenseSet<Operation *> claimed;
     getOperation().walk([&](CommAllToAllOp exchange) {
       // Only the fused reduce-scatter's exchange is a candidate.
       if (!exchange.getSkipSelf())
         return;
       std::string why;
       FailureOr<Candidate> candidate = analyze(exchange, chunkBytes, why);
+      if (succeeded(candidate) && !claimed.insert(candidate->loop).second) {
+        why = "its loop also sums another exchange's blocks, which is "
+              "chunked";
+        candidate = failure();
+      }
       if (succeeded(candidate))
         candidates.push_back(*candidate);
       else

@@ -283,7 +283,7 @@ func.func @written_through_an_alias(%x: memref<80xf32>, %m: memref<40xf32>) {
 memref.global "private" @gradient : memref<80xf32> = uninitialized
 // CHECK-LABEL: func @sends_a_global
 // CHECK-NOT: scf.for
-// REMARK: coco-chunk-exchange.mlir:[[@LINE+4]]:3: remark: [Missed] not-applied | Category:coco-chunk-exchange | Function=sends_a_global | Remark="exchanged whole before its loop: the buffer it sends may have other names (not an allocation or a function argument)"
+// REMARK: coco-chunk-exchange.mlir:[[@LINE+4]]:3: remark: [Missed] not-applied | Category:coco-chunk-exchange | Function=sends_a_global | Remark="exchanged whole before its loop: the buffer it sends may have other names (not an allocation or an entry's argument)"
 func.func @sends_a_global(%m: memref<40xf32>) {
   %x = memref.get_global @gradient : memref<80xf32>
   %recv = memref.alloc() : memref<80xf32>
@@ -382,6 +382,180 @@ func.func @empty(%x: memref<0xf32>) {
 func.func @one_rank(%x: memref<80xf32>) {
   %recv = memref.alloc() : memref<80xf32>
   coco.comm.all_to_all %x into %recv split 0 concat 0 skip_self on @solo[0] : memref<80xf32>, memref<80xf32>
+  return
+}
+
+// More cases that stay whole, each with its reason.
+// CHECK-LABEL: func @two_exchanges_one_loop
+// One of the two loops' exchanges is chunked (the first met), the other
+// stays whole and its block is cut with the loop.
+// CHECK: coco.comm.all_to_all %{{.*}} into %{{.*}} split 0 concat 0 skip_self on @dp[0] : memref<80xf32>, memref<80xf32>
+// CHECK: scf.for
+// CHECK: coco.comm.all_to_all %{{.*}} into %{{.*}} split 0 concat 0 skip_self on @dp[0] : memref<2x?xf32
+// REMARK: coco-chunk-exchange.mlir:[[@LINE+6]]:3: remark: [Missed] not-applied | Category:coco-chunk-exchange | Function=two_exchanges_one_loop | Remark="exchanged whole before its loop: its loop also sums another exchange's blocks, which is chunked"
+// REMARK: coco-chunk-exchange.mlir:[[@LINE+3]]:3: remark: [Passed] applied | Category:coco-chunk-exchange | Function=two_exchanges_one_loop | Remark="exchanged in chunks of 16 of 40 rows
+func.func @two_exchanges_one_loop(%x: memref<80xf32>, %y: memref<80xf32>, %m: memref<40xf32>) {
+  %recv = memref.alloc() : memref<80xf32>
+  coco.comm.all_to_all %x into %recv split 0 concat 0 skip_self on @dp[0] : memref<80xf32>, memref<80xf32>
+  %recv2 = memref.alloc() : memref<80xf32>
+  coco.comm.all_to_all %y into %recv2 split 0 concat 0 skip_self on @dp[0] : memref<80xf32>, memref<80xf32>
+  %theirs = memref.subview %recv[40] [40] [1] : memref<80xf32> to memref<40xf32, strided<[1], offset: 40>>
+  %mine = memref.subview %recv2[40] [40] [1] : memref<80xf32> to memref<40xf32, strided<[1], offset: 40>>
+  linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel"]}
+      ins(%theirs, %mine : memref<40xf32, strided<[1], offset: 40>>, memref<40xf32, strided<[1], offset: 40>>) outs(%m : memref<40xf32>) {
+  ^bb0(%p: f32, %q: f32, %out: f32):
+    %sum = arith.addf %p, %q : f32
+    linalg.yield %sum : f32
+  }
+  return
+}
+
+// CHECK-LABEL: func @local_block_of_another_extent
+// CHECK-NOT: scf.for
+// REMARK: coco-chunk-exchange.mlir:[[@LINE+4]]:3: remark: [Missed] not-applied | Category:coco-chunk-exchange | Function=local_block_of_another_extent | Remark="exchanged whole before its loop: 'memref.subview' uses the received buffer other than as a view of one whole block
+func.func @local_block_of_another_extent(%x: memref<80xf32>, %m: memref<40xf32>) {
+  %c60 = arith.constant 60 : index
+  %recv = memref.alloc() : memref<80xf32>
+  coco.comm.all_to_all %x into %recv split 0 concat 0 skip_self on @dp[0] : memref<80xf32>, memref<80xf32>
+  %off, %size = coco.local_block %c60 on @dp[0]
+  %theirs = memref.subview %recv[%off] [40] [1] : memref<80xf32> to memref<40xf32, strided<[1], offset: ?>>
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
+      ins(%theirs : memref<40xf32, strided<[1], offset: ?>>) outs(%m : memref<40xf32>) {
+  ^bb0(%a: f32, %out: f32):
+    linalg.yield %a : f32
+  }
+  return
+}
+
+// CHECK-LABEL: func @loop_writes_a_global
+// CHECK-NOT: scf.for
+// REMARK: coco-chunk-exchange.mlir:[[@LINE+5]]:3: remark: [Missed] not-applied | Category:coco-chunk-exchange | Function=loop_writes_a_global | Remark="exchanged whole before its loop: the loop writes the buffer the exchange sends, or one that may be another name for it"
+func.func @loop_writes_a_global(%x: memref<80xf32>) {
+  %m = memref.get_global @gradient : memref<80xf32>
+  %half = memref.subview %m[0] [40] [1] : memref<80xf32> to memref<40xf32, strided<[1]>>
+  %recv = memref.alloc() : memref<80xf32>
+  coco.comm.all_to_all %x into %recv split 0 concat 0 skip_self on @dp[0] : memref<80xf32>, memref<80xf32>
+  %theirs = memref.subview %recv[40] [40] [1] : memref<80xf32> to memref<40xf32, strided<[1], offset: 40>>
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
+      ins(%theirs : memref<40xf32, strided<[1], offset: 40>>) outs(%half : memref<40xf32, strided<[1]>>) {
+  ^bb0(%a: f32, %out: f32):
+    linalg.yield %a : f32
+  }
+  return
+}
+
+// CHECK-LABEL: func @loop_in_a_branch
+// CHECK-NOT: scf.for
+// REMARK: coco-chunk-exchange.mlir:[[@LINE+3]]:3: remark: [Missed] not-applied | Category:coco-chunk-exchange | Function=loop_in_a_branch | Remark="exchanged whole before its loop: the loop reading the blocks is not after it in its block"
+func.func @loop_in_a_branch(%x: memref<80xf32>, %m: memref<40xf32>, %flag: i1) {
+  %recv = memref.alloc() : memref<80xf32>
+  coco.comm.all_to_all %x into %recv split 0 concat 0 skip_self on @dp[0] : memref<80xf32>, memref<80xf32>
+  %theirs = memref.subview %recv[40] [40] [1] : memref<80xf32> to memref<40xf32, strided<[1], offset: 40>>
+  scf.if %flag {
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
+      ins(%theirs : memref<40xf32, strided<[1], offset: 40>>) outs(%m : memref<40xf32>) {
+  ^bb0(%a: f32, %out: f32):
+    linalg.yield %a : f32
+  }
+  }
+  return
+}
+
+// CHECK-LABEL: func @two_loops
+// CHECK-NOT: scf.for
+// REMARK: coco-chunk-exchange.mlir:[[@LINE+3]]:3: remark: [Missed] not-applied | Category:coco-chunk-exchange | Function=two_loops | Remark="exchanged whole before its loop: the received blocks are read by more than one loop"
+func.func @two_loops(%x: memref<80xf32>, %m: memref<40xf32>, %n: memref<40xf32>) {
+  %recv = memref.alloc() : memref<80xf32>
+  coco.comm.all_to_all %x into %recv split 0 concat 0 skip_self on @dp[0] : memref<80xf32>, memref<80xf32>
+  %theirs = memref.subview %recv[40] [40] [1] : memref<80xf32> to memref<40xf32, strided<[1], offset: 40>>
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
+      ins(%theirs : memref<40xf32, strided<[1], offset: 40>>) outs(%m : memref<40xf32>) {
+  ^bb0(%a: f32, %out: f32):
+    linalg.yield %a : f32
+  }
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
+      ins(%theirs : memref<40xf32, strided<[1], offset: 40>>) outs(%n : memref<40xf32>) {
+  ^bb0(%a: f32, %out: f32):
+    linalg.yield %a : f32
+  }
+  return
+}
+
+// CHECK-LABEL: func @writes_a_received_block
+// CHECK-NOT: scf.for
+// REMARK: coco-chunk-exchange.mlir:[[@LINE+3]]:3: remark: [Missed] not-applied | Category:coco-chunk-exchange | Function=writes_a_received_block | Remark="exchanged whole before its loop: the loop writes a received block"
+func.func @writes_a_received_block(%x: memref<80xf32>, %m: memref<40xf32>) {
+  %recv = memref.alloc() : memref<80xf32>
+  coco.comm.all_to_all %x into %recv split 0 concat 0 skip_self on @dp[0] : memref<80xf32>, memref<80xf32>
+  %theirs = memref.subview %recv[40] [40] [1] : memref<80xf32> to memref<40xf32, strided<[1], offset: 40>>
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
+      ins(%m : memref<40xf32>) outs(%theirs : memref<40xf32, strided<[1], offset: 40>>) {
+  ^bb0(%a: f32, %out: f32):
+    linalg.yield %a : f32
+  }
+  return
+}
+
+// CHECK-LABEL: func @block_whole_in_every_row
+// CHECK-NOT: scf.for
+// REMARK: coco-chunk-exchange.mlir:[[@LINE+3]]:3: remark: [Missed] not-applied | Category:coco-chunk-exchange | Function=block_whole_in_every_row | Remark="exchanged whole before its loop: the loop reads a received block whole in every row"
+func.func @block_whole_in_every_row(%x: memref<80xf32>, %m: memref<40x40xf32>) {
+  %recv = memref.alloc() : memref<80xf32>
+  coco.comm.all_to_all %x into %recv split 0 concat 0 skip_self on @dp[0] : memref<80xf32>, memref<80xf32>
+  %theirs = memref.subview %recv[40] [40] [1] : memref<80xf32> to memref<40xf32, strided<[1], offset: 40>>
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]}
+      ins(%theirs : memref<40xf32, strided<[1], offset: 40>>) outs(%m : memref<40x40xf32>) {
+  ^bb0(%a: f32, %out: f32):
+    linalg.yield %a : f32
+  }
+  return
+}
+
+// CHECK-LABEL: func @rows_not_known
+// CHECK-NOT: scf.for
+// REMARK: coco-chunk-exchange.mlir:[[@LINE+3]]:3: remark: [Missed] not-applied | Category:coco-chunk-exchange | Function=rows_not_known | Remark="exchanged whole before its loop: the loop's rows are not the block's rows"
+func.func @rows_not_known(%x: memref<80xf32>, %m: memref<?xf32>) {
+  %recv = memref.alloc() : memref<80xf32>
+  coco.comm.all_to_all %x into %recv split 0 concat 0 skip_self on @dp[0] : memref<80xf32>, memref<80xf32>
+  %theirs = memref.subview %recv[40] [40] [1] : memref<80xf32> to memref<40xf32, strided<[1], offset: 40>>
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
+      ins(%theirs : memref<40xf32, strided<[1], offset: 40>>) outs(%m : memref<?xf32>) {
+  ^bb0(%a: f32, %out: f32):
+    linalg.yield %a : f32
+  }
+  return
+}
+
+// CHECK-LABEL: func @receives_into_an_argument
+// CHECK-NOT: scf.for
+// REMARK: coco-chunk-exchange.mlir:[[@LINE+2]]:3: remark: [Missed] not-applied | Category:coco-chunk-exchange | Function=receives_into_an_argument | Remark="exchanged whole before its loop: it receives into a buffer that is not its own allocation"
+func.func @receives_into_an_argument(%x: memref<80xf32>, %recv: memref<80xf32>) {
+  coco.comm.all_to_all %x into %recv split 0 concat 0 skip_self on @dp[0] : memref<80xf32>, memref<80xf32>
+  return
+}
+
+// CHECK-LABEL: func @dynamic
+// CHECK-NOT: scf.for
+// REMARK: coco-chunk-exchange.mlir:[[@LINE+4]]:3: remark: [Missed] not-applied | Category:coco-chunk-exchange | Function=dynamic | Remark="exchanged whole before its loop: its buffers are not static, contiguous and of one integer or float type"
+func.func @dynamic(%x: memref<?xf32>) {
+  %c = arith.constant 80 : index
+  %recv = memref.alloc(%c) : memref<?xf32>
+  coco.comm.all_to_all %x into %recv split 0 concat 0 skip_self on @dp[0] : memref<?xf32>, memref<?xf32>
+  return
+}
+
+// CHECK-LABEL: func private @private_argument
+// CHECK-NOT: scf.for
+// REMARK: coco-chunk-exchange.mlir:[[@LINE+3]]:3: remark: [Missed] not-applied | Category:coco-chunk-exchange | Function=private_argument | Remark="exchanged whole before its loop: the buffer it sends may have other names (not an allocation or an entry's argument)"
+func.func private @private_argument(%x: memref<80xf32>, %m: memref<40xf32>) {
+  %recv = memref.alloc() : memref<80xf32>
+  coco.comm.all_to_all %x into %recv split 0 concat 0 skip_self on @dp[0] : memref<80xf32>, memref<80xf32>
+  %theirs = memref.subview %recv[40] [40] [1] : memref<80xf32> to memref<40xf32, strided<[1], offset: 40>>
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
+      ins(%theirs : memref<40xf32, strided<[1], offset: 40>>) outs(%m : memref<40xf32>) {
+  ^bb0(%a: f32, %out: f32):
+    linalg.yield %a : f32
+  }
   return
 }
 

@@ -299,14 +299,15 @@ def CocoChunkExchangePass
     order, chunk after chunk, but a sum marked reassociable may be
     vectorized per chunk, so its last bits can differ.
     The exchange moves down to the generic: ops in between may not write
-    the buffer it sends (an allocation or a function argument, whose
-    aliases are its views; function arguments are taken not to alias each
-    other), and may hold collectives only outside regions (those keep
+    the buffer it sends (an allocation or a public function's argument,
+    whose aliases are its views; an entry's arguments are taken not to
+    alias each other), and may hold collectives only outside regions (those keep
     their order on every rank: another parameter's exchange or all_gather).
     An exchange whose blocks are read by anything else or through views
     that do not provably start at a block, whose sent buffer may have other
     names, whose generic indexes dim 0 other than as its outermost loop or
-    reads `linalg.index`, or whose block fits one chunk stays as it is,
+    reads `linalg.index`, whose generic also reads another exchange's
+    blocks that is chunked, or whose block fits one chunk stays as it is,
     with a remark saying why.
   }];
   let options = [
