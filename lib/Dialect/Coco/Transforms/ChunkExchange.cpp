@@ -252,6 +252,9 @@ FailureOr<Candidate> analyze(CommAllToAllOp exchange, int64_t chunkBytes,
                   "outermost loop as the operand's dim 0");
     if (*cut && type.getDimSize(0) != candidate.block)
       return fail("the loop's rows are not the block's rows");
+    // A chunk's views keep the other dims whole: their sizes are needed.
+    if (*cut && !type.hasStaticShape())
+      return fail("an operand the loop cuts into rows has dynamic sizes");
     bool isBlock = llvm::any_of(candidate.blocks, [&](memref::SubViewOp view) {
       return view.getResult() == operand.get();
     });

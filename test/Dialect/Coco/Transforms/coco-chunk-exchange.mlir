@@ -544,6 +544,21 @@ func.func @dynamic(%x: memref<?xf32>) {
   return
 }
 
+// CHECK-LABEL: func @dynamic_columns
+// CHECK-NOT: scf.for
+// REMARK: coco-chunk-exchange.mlir:[[@LINE+3]]:3: remark: [Missed] not-applied | Category:coco-chunk-exchange | Function=dynamic_columns | Remark="exchanged whole before its loop: an operand the loop cuts into rows has dynamic sizes"
+func.func @dynamic_columns(%x: memref<80xf32>, %m: memref<40x?xf32>) {
+  %recv = memref.alloc() : memref<80xf32>
+  coco.comm.all_to_all %x into %recv split 0 concat 0 skip_self on @dp[0] : memref<80xf32>, memref<80xf32>
+  %theirs = memref.subview %recv[40] [40] [1] : memref<80xf32> to memref<40xf32, strided<[1], offset: 40>>
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]}
+      ins(%theirs : memref<40xf32, strided<[1], offset: 40>>) outs(%m : memref<40x?xf32>) {
+  ^bb0(%a: f32, %out: f32):
+    linalg.yield %a : f32
+  }
+  return
+}
+
 // CHECK-LABEL: func private @private_argument
 // CHECK-NOT: scf.for
 // REMARK: coco-chunk-exchange.mlir:[[@LINE+3]]:3: remark: [Missed] not-applied | Category:coco-chunk-exchange | Function=private_argument | Remark="exchanged whole before its loop: the buffer it sends may have other names (not an allocation or an entry's argument)"
