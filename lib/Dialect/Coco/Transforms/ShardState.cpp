@@ -139,11 +139,8 @@ FailureOr<DTensorType> mlir::coco::checkShardState(func::FuncOp function,
     user = callsOfFunction->front();
   if (notACall) {
     // The note shows the first use, call or not (an error: one more walk).
-    Operation *module = function;
-    while (Operation *parent = module->getParentOp())
-      module = parent;
     std::optional<SymbolTable::UseRange> uses =
-        SymbolTable::getSymbolUses(function, module);
+        SymbolTable::getSymbolUses(function, outermostOp(function));
     if (uses && !uses->empty())
       user = uses->begin()->getUser();
   }

@@ -30,7 +30,7 @@ Operation *mlir::coco::whereEveryRankRuns(Operation *op) {
   return entry.empty() ? nullptr : &entry.back();
 }
 
-static Operation *outermost(Operation *op) {
+Operation *mlir::coco::outermostOp(Operation *op) {
   while (Operation *parent = op->getParentOp())
     op = parent;
   return op;
@@ -52,7 +52,7 @@ static CallOpInterface asCallOf(const SymbolTable::SymbolUse &use) {
 static std::optional<SmallVector<CallOpInterface>>
 callsOf(FunctionOpInterface function, Operation *&notACall) {
   notACall = nullptr;
-  Operation *root = outermost(function);
+  Operation *root = outermostOp(function);
   SmallVector<CallOpInterface> calls;
   if (root == function)
     return calls;
@@ -71,7 +71,7 @@ callsOf(FunctionOpInterface function, Operation *&notACall) {
   return calls;
 }
 
-ModuleCalls::ModuleCalls(Operation *anyOp) : module(outermost(anyOp)) {
+ModuleCalls::ModuleCalls(Operation *anyOp) : module(outermostOp(anyOp)) {
   // Each symbol table's regions in one walk (getSymbolUses stops at nested
   // tables, which get their own); each reference resolved in the table
   // around it, where MLIR resolves it (a nested module's functions are
@@ -123,7 +123,7 @@ ModuleCalls::ModuleCalls(Operation *anyOp) : module(outermost(anyOp)) {
 
 std::optional<SmallVector<CallOpInterface>>
 ModuleCalls::of(FunctionOpInterface function, Operation *&notACall) const {
-  if (!gathered || outermost(function) != module)
+  if (!gathered || outermostOp(function) != module)
     return callsOf(function, notACall);
   auto users = usersOf.find(function);
   if (users == usersOf.end()) {

@@ -89,6 +89,10 @@ bool isSameOnRanksAlong(Value value, FlatSymbolRefAttr grid,
                         ArrayRef<int64_t> axes,
                         DenseSet<Value> *provenSame = nullptr);
 
+/// The outermost op above `op` (or `op` itself): the scope in which a
+/// function's calls are looked for.
+Operation *outermostOp(Operation *op);
+
 /// Who calls each function of a module, gathered in one walk for many
 /// questions of whereRanksAlongMayPart (which follows a function's calls;
 /// each question walks the module otherwise). Valid while no function and

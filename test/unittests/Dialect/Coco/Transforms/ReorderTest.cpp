@@ -64,14 +64,20 @@ std::string replaceAll(std::string text, char from, const std::string &to) {
   return out;
 }
 
+/// The grid and types every generated step uses, up to its function's
+/// name (the parameters follow).
+constexpr const char *kStepPrologue =
+    "coco.grid @dp(shape = [?])\n"
+    "!Rep = !coco.dtensor<64xf32, replicated on @dp>\n"
+    "!Loc = !coco.dtensor<64xf32, local on @dp>\n"
+    "!Norm = !coco.dtensor<f32, replicated on @dp>\n"
+    "func.func @step(%lr: f32";
+
 /// A LAMB step over `parameters` parameters of 64 floats each.
 std::string lambStep(int parameters) {
-  std::string text = "coco.grid @dp(shape = [?])\n"
-                     "!Rep = !coco.dtensor<64xf32, replicated on @dp>\n"
-                     "!Loc = !coco.dtensor<64xf32, local on @dp>\n"
-                     "!Norm = !coco.dtensor<f32, replicated on @dp>\n"
-                     "func.func @step(%lr: f32, %b1: f32, %b2: f32, "
-                     "%omb1: f32, %omb2: f32, %eps: f32, %wd: f32";
+  std::string text = std::string(kStepPrologue) +
+                     ", %b1: f32, %b2: f32, %omb1: f32, %omb2: f32, "
+                     "%eps: f32, %wd: f32";
   for (int i = 0; i < parameters; ++i)
     text += replaceAll(", %w_@: !Rep, %g_@: !Loc, %m_@: !Rep, %v_@: !Rep", '@',
                        std::to_string(i));
@@ -87,11 +93,7 @@ std::string lambStep(int parameters) {
 /// only after the last of them is the condition the same on the ranks, so
 /// that the updates in its branch move onto slices.
 std::string sharedConditionStep(int parameters, bool branchPerParameter) {
-  std::string text = "coco.grid @dp(shape = [?])\n"
-                     "!Rep = !coco.dtensor<64xf32, replicated on @dp>\n"
-                     "!Loc = !coco.dtensor<64xf32, local on @dp>\n"
-                     "!Norm = !coco.dtensor<f32, replicated on @dp>\n"
-                     "func.func @step(%lr: f32";
+  std::string text = kStepPrologue;
   for (int i = 0; i < parameters; ++i)
     text += replaceAll(", %w_@: !Rep, %g_@: !Loc, %m_@: !Rep", '@',
                        std::to_string(i));
