@@ -22,7 +22,7 @@ using namespace mlir::coco;
 void mlir::coco::buildCocoBufferizePipeline(
     OpPassManager &pm, bool fuseElementwise, bool fuseReductions,
     bool fuseReduceScatter, int64_t overlapChunks, bool freeAfterLastUse,
-    int64_t exchangeChunkBytes) {
+    int64_t exchangeChunkBytes, bool warnUnchunkedExchanges) {
   pm.addPass(createCocoLocalizePass());
   // Always: reduce_scatters a schedule marked are folded even when the
   // pipeline option does not ask for all of them.
@@ -56,6 +56,7 @@ void mlir::coco::buildCocoBufferizePipeline(
   if (exchangeChunkBytes != 0) {
     CocoChunkExchangePassOptions chunk;
     chunk.chunkBytes = exchangeChunkBytes;
+    chunk.warnNotApplied = warnUnchunkedExchanges;
     pm.addNestedPass<func::FuncOp>(createCocoChunkExchangePass(chunk));
   }
   // Upstream's buildBufferDeallocationPipeline, with coco-free-after-last-use
@@ -97,7 +98,9 @@ void mlir::coco::buildCocoLowerToCPUPipeline(
   buildCocoBufferizePipeline(
       pm, options.fuseElementwise,
       /*fuseReductions=*/true, options.fuseReduceScatter, options.overlapChunks,
-      /*freeAfterLastUse=*/true, options.exchangeChunkBytes);
+      /*freeAfterLastUse=*/true, options.exchangeChunkBytes,
+      // The user gave the size: an exchange left whole is a warning.
+      /*warnUnchunkedExchanges=*/options.exchangeChunkBytes.hasValue());
 
   // The runtime calls first, while matmuls are still linalg.matmul (those
   // BLAS computes become coco_rt_matmul); they take the memref descriptors

@@ -142,7 +142,8 @@ void mlir::coco::buildCocoLowerToGPUPipeline(
                              /*freeAfterLastUse=*/false,
                              // NCCL's exchange and a kernel over the block:
                              // no CPU cache to keep the chunk in.
-                             /*exchangeChunkBytes=*/0);
+                             /*exchangeChunkBytes=*/0,
+                             /*warnUnchunkedExchanges=*/false);
 
   // Library calls first, while matmuls are still linalg.matmul.
   ConvertCocoToLLVMPassOptions runtime;

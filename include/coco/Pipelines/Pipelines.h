@@ -122,11 +122,13 @@ void buildCocoLowerToCPUPipeline(OpPassManager &pm,
 /// escape get a memref.dealloc each, by coco-free-after-last-use: right
 /// after their last use with `freeAfterLastUse`, else at the end of their
 /// block); with `exchangeChunkBytes` > 0, coco-chunk-exchange after
-/// coco-update-in-place.
+/// coco-update-in-place (an exchange it leaves whole is a warning with
+/// `warnUnchunkedExchanges`, else a remark).
 void buildCocoBufferizePipeline(OpPassManager &pm, bool fuseElementwise,
                                 bool fuseReductions, bool fuseReduceScatter,
                                 int64_t overlapChunks, bool freeAfterLastUse,
-                                int64_t exchangeChunkBytes);
+                                int64_t exchangeChunkBytes,
+                                bool warnUnchunkedExchanges);
 
 /// coco (global view) -> host LLVM dialect + gpu.binary with the kernels:
 /// the shared front half, matmuls to cuBLAS and collectives to NCCL

@@ -13,6 +13,7 @@
 // CHECK: on [[N:[234]]] ranks: w exchanged in chunks of {{[0-9]+}} of {{[0-9]+}} rows
 // CHECK-NEXT: on [[N]] ranks: w2 exchanged in chunks of {{[0-9]+}} of {{[0-9]+}} rows
 // CHECK-NEXT: on [[N]] ranks: w3 exchanged in chunks of {{[0-9]+}} of {{[0-9]+}} rows, its second gradient whole
+// CHECK-NEXT: on [[N]] ranks: the runtime counted one exchange call per chunk
 // CHECK-NEXT: on [[N]] ranks: chunked equals whole bitwise on every rank, and numpy
 
 coco.grid @dp(shape = [?])

@@ -100,7 +100,11 @@ def check_scheduled_ir(kind, name, source, passes, pipeline, state, n, ranks):
             print(f"{kind} {name} on {ranks} ranks: exchanged in chunks of "
                   f"{chunked.group(1)} of {chunked.group(2)} rows")
         else:
+            # The default chunk size, not given by the user: a remark, no
+            # warning, for the block that fits in one chunk.
             assert not chunked and "fits in one chunk" in lowered.stderr, \
+                f"{name}: {lowered.stderr}"
+            assert "warning: coco-chunk-exchange" not in lowered.stderr, \
                 f"{name}: {lowered.stderr}"
     else:
         why = re.search(re.escape(UNFUSED_REMARK) + r"(.*)", lowered.stderr)

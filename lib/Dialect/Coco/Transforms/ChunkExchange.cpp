@@ -99,14 +99,9 @@ bool isMultipleOf(OpFoldResult offset, int64_t block, int64_t extent) {
         local, local.getGridAttr());
     if (!size || *size != extent || !grid || value != local.getOffset())
       return false;
-    int64_t ranks = 1;
-    for (int64_t axis : local.getAxes()) {
-      if (axis < 0 || axis >= grid.getRank() ||
-          ShapedType::isDynamic(grid.getShape()[axis]))
-        return false;
-      ranks *= grid.getShape()[axis];
-    }
-    return extent % ranks == 0 && (extent / ranks) % block == 0;
+    int64_t ranks = groupSize(grid.getShape(), local.getAxes());
+    return !ShapedType::isDynamic(ranks) && extent % ranks == 0 &&
+           (extent / ranks) % block == 0;
   }
   if (auto add = value.getDefiningOp<arith::AddIOp>())
     return multiple(add.getLhs()) && multiple(add.getRhs());
@@ -187,13 +182,9 @@ FailureOr<Candidate> analyze(CommAllToAllOp exchange, int64_t chunkBytes,
       exchange, exchange.getGridAttr());
   if (!grid)
     return fail("unknown grid");
-  int64_t ranks = 1;
-  for (int64_t axis : exchange.getAxes()) {
-    if (axis < 0 || axis >= grid.getRank() ||
-        ShapedType::isDynamic(grid.getShape()[axis]))
-      return fail("its grid axes must have a static number of ranks");
-    ranks *= grid.getShape()[axis];
-  }
+  int64_t ranks = groupSize(grid.getShape(), exchange.getAxes());
+  if (ShapedType::isDynamic(ranks))
+    return fail("its grid axes must have a static number of ranks");
   int64_t extent = inputType.getDimSize(0);
   if (ranks < 2)
     return fail("its group has one rank: nothing is exchanged");
@@ -465,6 +456,10 @@ struct CocoChunkExchangePass
       }
       if (succeeded(candidate))
         candidates.push_back(*candidate);
+      else if (warnNotApplied)
+        // The user gave the chunk size: say why at once.
+        coco::warnNotApplied(exchange, kSchedule,
+                             "exchanged whole before its loop: " + why);
       else
         remarkNotApplied(exchange, kSchedule,
                          "exchanged whole before its loop: " + why);

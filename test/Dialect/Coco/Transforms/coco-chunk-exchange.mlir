@@ -1,6 +1,7 @@
 // RUN: coco-opt %s --pass-pipeline="builtin.module(func.func(coco-chunk-exchange{chunk-bytes=64}))" | FileCheck %s
 // RUN: coco-opt %s --pass-pipeline="builtin.module(func.func(coco-chunk-exchange{chunk-bytes=64}))" --remarks-filter=coco-chunk-exchange -o /dev/null 2>&1 | FileCheck %s --check-prefix=REMARK
 // RUN: coco-opt %s --pass-pipeline="builtin.module(func.func(coco-chunk-exchange{chunk-bytes=0}))" --remarks-filter=coco-chunk-exchange -o /dev/null 2>&1 | FileCheck %s --check-prefix=NOCHUNK
+// RUN: coco-opt %s --pass-pipeline="builtin.module(func.func(coco-chunk-exchange{chunk-bytes=64 warn-not-applied=true}))" -o /dev/null 2>&1 | FileCheck %s --check-prefix=WARN
 // RUN: not coco-opt %s --pass-pipeline="builtin.module(func.func(coco-chunk-exchange{chunk-bytes=-1}))" -o /dev/null 2>&1 | FileCheck %s --check-prefix=NEGATIVE
 
 // coco-fuse-reduce-scatter's exchange, bufferized: every other rank's block
@@ -385,6 +386,29 @@ func.func @one_rank(%x: memref<80xf32>) {
   return
 }
 
+// Along one axis of a 2-D grid (3 ranks on axis 1): blocks of 30 rows, 2
+// peers, chunks of 8 rows (64 / (2 * 4) bytes).
+coco.grid @g23(shape = [2, 3])
+// CHECK-LABEL: func @axis_of_a_2d_grid
+// CHECK: memref.alloc() {alignment = 64 : i64} : memref<3x8xf32>
+// CHECK: scf.for
+// CHECK: coco.comm.all_to_all %{{.*}} into %{{.*}} split 0 concat 0 skip_self on @g23[1] : memref<3x?xf32, strided<[30, 1], offset: ?>>, memref<3x?xf32, strided<[8, 1]>>
+// REMARK: coco-chunk-exchange.mlir:[[@LINE+3]]:3: remark: [Passed] applied | Category:coco-chunk-exchange | Function=axis_of_a_2d_grid | Remark="exchanged in chunks of 8 of 30 rows
+func.func @axis_of_a_2d_grid(%x: memref<90xf32>, %m: memref<30xf32>) {
+  %recv = memref.alloc() : memref<90xf32>
+  coco.comm.all_to_all %x into %recv split 0 concat 0 skip_self on @g23[1] : memref<90xf32>, memref<90xf32>
+  %b1 = memref.subview %recv[30] [30] [1] : memref<90xf32> to memref<30xf32, strided<[1], offset: 30>>
+  %b2 = memref.subview %recv[60] [30] [1] : memref<90xf32> to memref<30xf32, strided<[1], offset: 60>>
+  linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel"]}
+      ins(%b1, %b2 : memref<30xf32, strided<[1], offset: 30>>, memref<30xf32, strided<[1], offset: 60>>)
+      outs(%m : memref<30xf32>) {
+  ^bb0(%a: f32, %b: f32, %out: f32):
+    %sum = arith.addf %a, %b : f32
+    linalg.yield %sum : f32
+  }
+  return
+}
+
 // More cases that stay whole, each with its reason.
 // CHECK-LABEL: func @two_exchanges_one_loop
 // One of the two loops' exchanges is chunked (the first met), the other
@@ -587,3 +611,6 @@ func.func @plain_all_to_all(%x: memref<80xf32>, %y: memref<80xf32>) {
 // NEGATIVE: coco-chunk-exchange: chunk-bytes must be >= 0, got -1
 // With chunk-bytes=0 every exchange stays whole, each with the reason.
 // NOCHUNK: Function=sum_and_norm | Remark="exchanged whole before its loop: chunk-bytes is 0"
+// With warn-not-applied (what coco-lower-to-cpu sets when the user gives
+// exchange-chunk-bytes) an exchange left whole is a warning as well.
+// WARN: warning: coco-chunk-exchange was requested but does not apply here: exchanged whole before its loop: a block (40 bytes per rank) fits in one chunk of 64 bytes

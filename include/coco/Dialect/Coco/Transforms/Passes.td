@@ -312,7 +312,10 @@ def CocoChunkExchangePass
   }];
   let options = [
     Option<"chunkBytes", "chunk-bytes", "int64_t", /*default=*/"1048576",
-           "bytes received from each peer per chunk (0: no chunking)">
+           "bytes received from each peer per chunk (0: no chunking)">,
+    Option<"warnNotApplied", "warn-not-applied", "bool", "false",
+           "an exchange left whole is a warning, not only a remark (the "
+           "pipelines set it when exchange-chunk-bytes is given)">
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::memref::MemRefDialect",
