@@ -14,12 +14,20 @@
 //                     optimizer), Adam runs on that block, m and v stay
 //                     sliced over both axes;
 //   + MM-RS-C-AG (TP) the same with the layer's all_reduce over TP split and
-//                     its bias, dropout and residual run on TP slices too.
+//                     its bias, dropout and residual run on TP slices too;
+//   fuse(...)         the reduce-scatters folded into their loops
+//                     (fuse-reduce-scatter): the DP exchange among the 2
+//                     ranks of each TP column, whole or in chunks of one row
+//                     (coco-chunk-exchange; the runtime's COCO_PROFILE counts
+//                     4 calls per step), the TP one whole.
 //
 // RUN: %coco_python %S/../lib/check_nd.py dp-tp %s %t | FileCheck %s
 // CHECK: dp-tp AR-C on 4 ranks (2 DP x 2 TP): z and w, m, v match numpy
 // CHECK: dp-tp RS-C-AG+shard-state over DP on 4 ranks: matches AR-C bitwise
 // CHECK: dp-tp RS-C-AG+shard-state over DP, MM-RS-C-AG over TP on 4 ranks: matches AR-C bitwise
+// CHECK: dp-tp fuse(RS-C-AG)+shard-state over DP, exchange whole on 4 ranks: matches AR-C bitwise
+// CHECK: dp-tp fuse(RS-C-AG)+shard-state over DP, exchange in chunks on 4 ranks: matches AR-C bitwise
+// CHECK: dp-tp fuse(RS-C-AG)+shard-state over DP and TP, DP's exchange in chunks on 4 ranks: matches AR-C bitwise
 
 coco.grid @g(shape = [2, 2])
 

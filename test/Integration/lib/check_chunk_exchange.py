@@ -79,13 +79,9 @@ def main():
     # The runtime's own count of exchange calls per source line (COCO_PROFILE):
     # each chunked exchange is called once per chunk for each call of h3's,
     # which stays whole; without chunking every exchange is called alike.
-    lines = {v: text.splitlines().index(next(l for l in text.splitlines()
-                                             if l.strip().startswith(f"%{v} = "))) + 1
-             for v in ("gsum", "gsum2", "gsum3", "hsum3")}
+    lines = h.source_lines(static, ("gsum", "gsum2", "gsum3", "hsum3"))
     for name, exe in exes.items():
-        calls = {int(line): int(n) for line, n in re.findall(
-            r"coco profile: rank 0: coco\.all_to_all at [^:]*:(\d+):\d+: (\d+) calls?",
-            printed[name])}
+        calls = h.profile_calls(printed[name], "coco.all_to_all")
         whole = calls.get(lines["hsum3"])
         for v, (rows, block) in zip(("gsum", "gsum2", "gsum3"), chunked):
             per_call = -(-int(block) // int(rows)) if name == "chunked" else 1

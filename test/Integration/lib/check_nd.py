@@ -116,15 +116,25 @@ def dp_tp(source, work):
     dp_within_tp = [(0, 1), (0, 0)]  # axis 0 splits dim 0 within axis 1's blocks
 
     shard = "--coco-shard-state=args=m,v"
+    over_dp = ["--coco-split=axes=0", "--coco-reorder=axes=0", shard]
+    both = ["--coco-split", "--coco-reorder", shard]
+    # The fused reduce-scatter over DP exchanges blocks among the 2 ranks of
+    # a TP column (a sub-communicator of axis 0): whole, or in chunks of 64
+    # bytes (one row of the 4 in a block) by coco-chunk-exchange.
+    fused = "coco-lower-to-cpu{fuse-reduce-scatter=true exchange-chunk-bytes=%d}"
     variants = [
-        ("AR-C", [], tp_rows),
-        ("RS-C-AG+shard-state over DP",
-         ["--coco-split=axes=0", "--coco-reorder=axes=0", shard], dp_within_tp),
-        ("RS-C-AG+shard-state over DP, MM-RS-C-AG over TP",
-         ["--coco-split", "--coco-reorder", shard], dp_within_tp),
+        ("AR-C", [], tp_rows, None),
+        ("RS-C-AG+shard-state over DP", over_dp, dp_within_tp, None),
+        ("RS-C-AG+shard-state over DP, MM-RS-C-AG over TP", both, dp_within_tp, None),
+        ("fuse(RS-C-AG)+shard-state over DP, exchange whole", over_dp, dp_within_tp, 0),
+        ("fuse(RS-C-AG)+shard-state over DP, exchange in chunks", over_dp, dp_within_tp, 64),
+        ("fuse(RS-C-AG)+shard-state over DP and TP, DP's exchange in chunks", both,
+         dp_within_tp, 64),
     ]
+    lines = h.source_lines(source, ("y", "gavg"))
+    exchange_calls = {}
     baseline = None
-    for name, passes, state_slicing in variants:
+    for name, passes, state_slicing, chunk_bytes in variants:
         if passes:
             # The schedule happened: the DP gradient is reduce-scattered and
             # the optimizer state kept sliced over both axes.
@@ -135,11 +145,34 @@ def dp_tp(source, work):
                 assert "coco.all_reduce sum" not in ir, name
                 assert re.search(r"coco\.dropout .*\[local, sliced<0>\] on @g>", ir), name
         exe = exe_name(work, name)
-        compile_variant(source, exe, passes)
+        pipeline = "coco-lower-to-cpu" if chunk_bytes is None else fused % chunk_bytes
+        if chunk_bytes:
+            # The DP exchange (on @g[0]) chunked; over TP too, the TP one
+            # (the dropout loop reads its index) stays whole.
+            remarks = subprocess.run(
+                ["coco-opt", f"--pass-pipeline=builtin.module({pipeline})",
+                 "--remarks-filter=coco-chunk-exchange", "-o", os.devnull],
+                input=scheduled_ir(source, passes), check=True, capture_output=True,
+                text=True).stderr
+            found = re.findall(r"exchanged in chunks of (\d+) of (\d+) rows", remarks)
+            assert found == [("1", "4")], f"{name}: {remarks}"
+            assert ("linalg.index" in remarks) == ("TP" in name), f"{name}: {remarks}"
+        compile_variant(source, exe, passes, pipeline)
         state_shape = lambda k: block(m, grid, at[k], state_slicing).shape
-        out, _ = h.run(exe, ranks, inputs=inputs, local_inputs=local,
-                       outputs=dict(z=(f32, (B, S, H)), w=(f32, (H // 2, H)),
-                                    m=(f32, state_shape), v=(f32, state_shape)))
+        out, printed = h.run(exe, ranks, inputs=inputs, local_inputs=local,
+                             outputs=dict(z=(f32, (B, S, H)), w=(f32, (H // 2, H)),
+                                          m=(f32, state_shape), v=(f32, state_shape)),
+                             env={"COCO_PROFILE": "1"})
+        if chunk_bytes is not None:
+            # The runtime's count of exchange calls per source line: one per
+            # chunk (4) for each whole one.
+            calls = h.profile_calls(printed, "coco.all_to_all")
+            exchange_calls[name] = calls
+            if chunk_bytes:
+                whole = (exchange_calls["fuse(RS-C-AG)+shard-state over DP, exchange whole"]
+                         [lines["gavg"]] if "TP" not in name else calls.get(lines["y"]))
+                assert whole and calls.get(lines["gavg"]) == 4 * whole, \
+                    f"{name}: exchange calls per line {calls} (lines {lines})"
         result = dict(z=[out["z"][k] for k in range(ranks)],
                       w=[out["w"][k] for k in range(ranks)],
                       m=[out["m"][k] for k in range(ranks)],

@@ -2,6 +2,7 @@
 on MPI ranks with numpy inputs (coco.runner), comparing with references.
 """
 import os
+import re
 import subprocess
 import sys
 
@@ -27,6 +28,20 @@ run = coco.runner.run_executable
 def slices(array, ranks, dim):
     """The per-rank slices of a global array sliced along `dim`."""
     return np.split(array, ranks, axis=dim)
+
+
+def source_lines(source, names):
+    """The line of each `%name = ` in the source (where the runtime's
+    COCO_PROFILE files a collective's calls)."""
+    text = open(source).read().splitlines()
+    return {n: next(i for i, l in enumerate(text) if l.strip().startswith(f"%{n} = ")) + 1
+            for n in names}
+
+
+def profile_calls(printed, op):
+    """Rank 0's calls of `op` per source line, from COCO_PROFILE=1's report."""
+    return {int(line): int(n) for line, n in re.findall(
+        rf"coco profile: rank 0: {re.escape(op)} at [^:]*:(\d+):\d+: (\d+) calls?", printed)}
 
 
 def check_close(name, actual, expected, rtol, atol, why=""):
