@@ -1172,6 +1172,51 @@ TEST(AllToAll, SkipSelfRowsApart) {
       }
 }
 
+/// Buffers the runtime refuses, each a fatal error (one line, the job
+/// ended): disabled here, run one at a time by runtime-refusals.test, which
+/// checks the message.
+TEST(Refusals, DISABLED_RowsApartMoreThanOneRowPerRank) {
+  // Two rows per rank, rows apart: what goes to a rank would not be
+  // contiguous.
+  const int size = worldSize();
+  const int64_t n = 2, k = 3;
+  Memref<float> whole({size * 4 * n, k}), out({2 * size, n, k});
+  Memref<float> sent(whole, 0, {2 * size, n, k}, {2 * n * k, k, 1});
+  coco_rt_all_to_all("two rows per rank", worldComm(), COCO_DTYPE_F32, 0, 0,
+                     /*skipSelf=*/1, sent.rank(), sent.descriptor(), out.rank(),
+                     out.descriptor());
+}
+
+TEST(Refusals, DISABLED_RowsApartWithoutSkipSelf) {
+  // Only the pairwise exchange (skip_self, split = concat = 0) takes rows
+  // that lie apart.
+  const int size = worldSize();
+  const int64_t n = 2, k = 3;
+  Memref<float> whole({size * 2 * n, k}), out({size, n, k});
+  Memref<float> sent(whole, 0, {size, n, k}, {2 * n * k, k, 1});
+  coco_rt_all_to_all("rows apart, every block", worldComm(), COCO_DTYPE_F32, 0,
+                     0, /*skipSelf=*/0, sent.rank(), sent.descriptor(),
+                     out.rank(), out.descriptor());
+}
+
+TEST(Refusals, DISABLED_AllReduceRowsApart) {
+  Memref<float> whole({8, 3}), out({4, 3});
+  Memref<float> rows(whole, 0, {4, 3}, {6, 1});
+  coco_rt_all_reduce("all_reduce of rows apart", worldComm(), COCO_DTYPE_F32,
+                     COCO_RED_SUM, rows.rank(), rows.descriptor(), out.rank(),
+                     out.descriptor());
+}
+
+TEST(Refusals, DISABLED_RowsApartSpanTooFar) {
+  // Rows so far apart that their span has no address.
+  const int size = worldSize();
+  Memref<float> whole({size}), out({size, 1});
+  Memref<float> sent(whole, 0, {size, 1}, {INT64_MAX / 2, 1});
+  coco_rt_all_to_all("rows too far apart", worldComm(), COCO_DTYPE_F32, 0, 0,
+                     /*skipSelf=*/1, sent.rank(), sent.descriptor(), out.rank(),
+                     out.descriptor());
+}
+
 //===----------------------------------------------------------------------===//
 // send / recv
 //===----------------------------------------------------------------------===//
