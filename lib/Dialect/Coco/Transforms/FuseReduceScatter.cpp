@@ -75,14 +75,13 @@ static FailureOr<int64_t> checkFold(CommReduceScatterOp op,
   auto grid = symbols.lookupNearestSymbolFrom<GridOp>(op, op.getGridAttr());
   if (!grid)
     return fail("unknown grid");
-  int64_t ranks = 1;
-  for (int64_t axis : op.getAxes()) {
-    if (axis < 0 || axis >= grid.getRank())
-      return fail("unknown grid axis");
-    if (ShapedType::isDynamic(grid.getShape()[axis]))
-      return fail("its grid axes must have a static number of ranks");
-    ranks *= grid.getShape()[axis];
-  }
+  if (llvm::any_of(op.getAxes(), [&](int64_t axis) {
+        return axis < 0 || axis >= grid.getRank();
+      }))
+    return fail("unknown grid axis");
+  int64_t ranks = groupSize(grid.getShape(), op.getAxes());
+  if (ShapedType::isDynamic(ranks))
+    return fail("its grid axes must have a static number of ranks");
   if (inputType.getDimSize(0) % ranks != 0)
     return fail("dimension 0 (size " + Twine(inputType.getDimSize(0)) +
                 ") does not split into " + Twine(ranks) +
