@@ -19,7 +19,9 @@
 //                     (fuse-reduce-scatter): the DP exchange among the 2
 //                     ranks of each TP column, whole or in chunks of one row
 //                     (coco-chunk-exchange; the runtime's COCO_PROFILE counts
-//                     4 calls per step), the TP one whole.
+//                     4 calls per step), the TP one into the dropout's loop
+//                     in 2 chunks (the dropout's element index must count
+//                     from each chunk's start: its mask is checked bitwise).
 //
 // RUN: %coco_python %S/../lib/check_nd.py dp-tp %s %t | FileCheck %s
 // CHECK: dp-tp AR-C on 4 ranks (2 DP x 2 TP): z and w, m, v match numpy
@@ -27,7 +29,7 @@
 // CHECK: dp-tp RS-C-AG+shard-state over DP, MM-RS-C-AG over TP on 4 ranks: matches AR-C bitwise
 // CHECK: dp-tp fuse(RS-C-AG)+shard-state over DP, exchange whole on 4 ranks: matches AR-C bitwise
 // CHECK: dp-tp fuse(RS-C-AG)+shard-state over DP, exchange in chunks on 4 ranks: matches AR-C bitwise
-// CHECK: dp-tp fuse(RS-C-AG)+shard-state over DP and TP, DP's exchange in chunks on 4 ranks: matches AR-C bitwise
+// CHECK: dp-tp fuse(RS-C-AG)+shard-state over DP and TP, exchanges in chunks on 4 ranks: matches AR-C bitwise
 
 coco.grid @g(shape = [2, 2])
 

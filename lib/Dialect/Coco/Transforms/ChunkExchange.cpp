@@ -231,9 +231,6 @@ FailureOr<Candidate> analyze(CommAllToAllOp exchange, int64_t chunkBytes,
   // read whole.
   if (loop.getNumLoops() == 0)
     return fail("the loop has no dimension to cut");
-  // Cut into chunks, linalg.index would count from each chunk's start.
-  if (loop.hasIndexSemantics())
-    return fail("the loop reads its iteration's index (linalg.index)");
   for (OpOperand &operand : loop->getOpOperands()) {
     std::optional<bool> cut =
         cutAlongDimZero(loop.getMatchingIndexingMap(&operand));
@@ -415,6 +412,16 @@ void rewrite(const Candidate &candidate) {
   }
   Operation *chunkLoop = b.clone(*loop);
   chunkLoop->setOperands(operands);
+  // On a chunk, loop 0 counts from the chunk's first row: its index (a
+  // dropout's global element index, say) is the chunk's plus `start`.
+  chunkLoop->walk([&](linalg::IndexOp index) {
+    if (index.getDim() != 0)
+      return;
+    OpBuilder atIndex(index);
+    atIndex.setInsertionPointAfter(index);
+    Value row = arith::AddIOp::create(atIndex, index.getLoc(), index, start);
+    index.getResult().replaceAllUsesExcept(row, row.getDefiningOp());
+  });
 
   remarkApplied(exchange, kSchedule,
                 "exchanged in chunks of " + Twine(candidate.rows) + " of " +

@@ -333,19 +333,36 @@ func.func @view_at_an_argument(%x: memref<80xf32>, %m: memref<40xf32>, %o: index
   return
 }
 
-// The loop reads its index: in chunks it would count from each chunk.
+// The loop reads its index (a dropout's element index): on a chunk, loop 0's
+// index counts from the chunk's first row, so the chunk's start is added to
+// it; loop 1's index (the columns, not cut) stays as it is. 40 rows of 2
+// floats per block, 64 bytes per peer: chunks of 8 rows.
+#id2 = affine_map<(d0, d1) -> (d0, d1)>
 // CHECK-LABEL: func @reads_its_index
-// CHECK-NOT: scf.for
-// REMARK: coco-chunk-exchange.mlir:[[@LINE+3]]:3: remark: [Missed] not-applied | Category:coco-chunk-exchange | Function=reads_its_index | Remark="exchanged whole before its loop: the loop reads its iteration's index (linalg.index)"
-func.func @reads_its_index(%x: memref<80xf32>, %m: memref<40xf32>) {
-  %recv = memref.alloc() : memref<80xf32>
-  coco.comm.all_to_all %x into %recv split 0 concat 0 skip_self on @dp[0] : memref<80xf32>, memref<80xf32>
-  %theirs = memref.subview %recv[40] [40] [1] : memref<80xf32> to memref<40xf32, strided<[1], offset: 40>>
-  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
-      ins(%theirs : memref<40xf32, strided<[1], offset: 40>>) outs(%m : memref<40xf32>) {
+// CHECK: scf.for %[[S:.*]] = %{{.*}} to %{{.*}} step %{{.*}} {
+// CHECK:   coco.comm.all_to_all
+// CHECK:   linalg.generic
+// CHECK:     %[[I0:.*]] = linalg.index 0 : index
+// CHECK-NEXT: %[[ROW:.*]] = arith.addi %[[I0]], %[[S]] : index
+// CHECK-NEXT: %[[I1:.*]] = linalg.index 1 : index
+// CHECK-NEXT: %[[C2:.*]] = arith.constant 2 : index
+// CHECK-NEXT: %[[SCALED:.*]] = arith.muli %[[ROW]], %[[C2]] : index
+// CHECK-NEXT: %[[FLAT:.*]] = arith.addi %[[SCALED]], %[[I1]] : index
+// CHECK-NEXT: arith.index_cast %[[FLAT]] : index to i32
+// REMARK: coco-chunk-exchange.mlir:[[@LINE+3]]:3: remark: [Passed] applied | Category:coco-chunk-exchange | Function=reads_its_index | Remark="exchanged in chunks of 8 of 40 rows, each summed by the loop right after it arrives"
+func.func @reads_its_index(%x: memref<80x2xf32>, %m: memref<40x2xf32>) {
+  %recv = memref.alloc() : memref<80x2xf32>
+  coco.comm.all_to_all %x into %recv split 0 concat 0 skip_self on @dp[0] : memref<80x2xf32>, memref<80x2xf32>
+  %theirs = memref.subview %recv[40, 0] [40, 2] [1, 1] : memref<80x2xf32> to memref<40x2xf32, strided<[2, 1], offset: 80>>
+  linalg.generic {indexing_maps = [#id2, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%theirs : memref<40x2xf32, strided<[2, 1], offset: 80>>) outs(%m : memref<40x2xf32>) {
   ^bb0(%a: f32, %out: f32):
     %i = linalg.index 0 : index
-    %n = arith.index_cast %i : index to i32
+    %j = linalg.index 1 : index
+    %c2 = arith.constant 2 : index
+    %i2 = arith.muli %i, %c2 : index
+    %flat = arith.addi %i2, %j : index
+    %n = arith.index_cast %flat : index to i32
     %f = arith.sitofp %n : i32 to f32
     %sum = arith.addf %a, %f : f32
     linalg.yield %sum : f32

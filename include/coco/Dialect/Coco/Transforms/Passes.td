@@ -297,7 +297,9 @@ def CocoChunkExchangePass
     Each element is computed from the same operands as before; a
     reduction into a scalar (LAMB's norms) still goes over the rows in
     order, chunk after chunk, but a sum marked reassociable may be
-    vectorized per chunk, so its last bits can differ.
+    vectorized per chunk, so its last bits can differ. A `linalg.index 0`
+    in the generic (a dropout's element index) gets the chunk's first row
+    added, so it still counts the block's rows.
     The exchange moves down to the generic: ops in between may not write
     the buffer it sends (an allocation or a public function's argument,
     whose aliases are its views; an entry's arguments are taken not to
@@ -305,8 +307,8 @@ def CocoChunkExchangePass
     their order on every rank: another parameter's exchange or all_gather).
     An exchange whose blocks are read by anything else or through views
     that do not provably start at a block, whose sent buffer may have other
-    names, whose generic indexes dim 0 other than as its outermost loop or
-    reads `linalg.index`, whose generic also reads another exchange's
+    names, whose generic indexes dim 0 other than as its outermost loop,
+    whose generic also reads another exchange's
     blocks that is chunked, or whose block fits one chunk stays as it is,
     with a remark saying why.
   }];
