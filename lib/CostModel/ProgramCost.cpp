@@ -290,7 +290,8 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
       Collective priced = folded ? Collective::Exchange : *kind;
       StringRef elementType = elementTypeName(type);
       ExchangeChunks pieces;
-      if (folded)
+      // coco-chunk-exchange cuts it unless a schedule keeps it whole.
+      if (folded && !op->hasAttr(kExchangeWholeAttr))
         pieces = exchangeChunks(lowering, *bytes, rowsBefore(type, 1, *extents),
                                 ranks);
       llvm::Expected<double> time =

@@ -1125,8 +1125,35 @@ func.func @fuse_mark_value(%a: !coco.dtensor<4xf32, local on @tp>) {
 
 // -----
 
+coco.grid @tp(shape = [2])
+func.func @exchange_whole_elsewhere(%a: !coco.dtensor<4xf32, local on @tp>) {
+  // expected-error @+1 {{'coco.all_reduce' op coco.exchange_whole marks a reduce_scatter (or the exchange its fold makes: an all_to_all skip_self); it means nothing here}}
+  %0 = coco.all_reduce sum %a {coco.exchange_whole} : !coco.dtensor<4xf32, local on @tp>
+  return
+}
+
+// -----
+
+coco.grid @tp(shape = [2])
+func.func @exchange_whole_all_to_all(%x: tensor<4xf32>, %e: tensor<4xf32>) {
+  // expected-error @+1 {{'coco.comm.all_to_all' op coco.exchange_whole marks a reduce_scatter (or the exchange its fold makes: an all_to_all skip_self); it means nothing here}}
+  %0 = coco.comm.all_to_all %x into %e split 0 concat 0 on @tp[0] {coco.exchange_whole} : tensor<4xf32>, tensor<4xf32> -> tensor<4xf32>
+  return
+}
+
+// -----
+
+coco.grid @tp(shape = [2])
+func.func @exchange_whole_value(%a: !coco.dtensor<4xf32, local on @tp>) {
+  // expected-error @+1 {{'coco.reduce_scatter' op coco.exchange_whole must be a unit attribute, got 0 : i64}}
+  %0 = coco.reduce_scatter sum %a dim 0 {coco.exchange_whole = 0} : !coco.dtensor<4xf32, local on @tp>
+  return
+}
+
+// -----
+
 func.func @unknown_op_attribute() {
-  // expected-error @+1 {{'arith.constant' op has unknown attribute coco.fast; coco's operation attributes are coco.overlap_chunks and coco.fuse_reduce_scatter}}
+  // expected-error @+1 {{'arith.constant' op has unknown attribute coco.fast; coco's operation attributes are coco.overlap_chunks, coco.fuse_reduce_scatter and coco.exchange_whole}}
   %0 = arith.constant {coco.fast} 1 : index
   return
 }

@@ -410,6 +410,45 @@ TEST(CostModel, PricesAChunkedExchange) {
   EXPECT_DOUBLE_EQ(holds->loops, before->loops);
 }
 
+TEST(CostModel, PricesAnExchangeMarkedWholeAsWhole) {
+  // coco-autoschedule's +whole-exchange: the reduce_scatter marked
+  // coco.exchange_whole is priced whole however the pipeline chunks.
+  const char *source = R"mlir(
+    coco.grid @dp(shape = [2])
+    !S = !coco.dtensor<1024xf32, sliced<0> on @dp>
+    func.func @update(%g: !coco.dtensor<1024xf32, local on @dp>, %m: !S) {
+      %s = coco.reduce_scatter sum %g dim 0 MARK : !coco.dtensor<1024xf32, local on @dp>
+      %n = coco.add %m, %s : !S, !S
+      coco.update %m, %n : !S
+      return
+    })mlir";
+  auto withMark = [&](const char *mark) {
+    std::string text = source;
+    text.replace(text.find("MARK"), 4, mark);
+    return text;
+  };
+  Program marked(withMark("{coco.exchange_whole}").c_str());
+  Program plain(withMark("").c_str());
+  ASSERT_TRUE(marked.module && plain.module);
+  Model m = modelOf(kTwoRanks);
+  Lowering whole;
+  whole.fuseReduceScatter = true;
+  Lowering chunked = whole;
+  chunked.exchangeChunkBytes = 512;
+  mlir::FailureOr<Estimate> kept =
+      mlir::coco::cost::estimate(marked.function(), m, 2, chunked);
+  mlir::FailureOr<Estimate> cut =
+      mlir::coco::cost::estimate(plain.function(), m, 2, chunked);
+  mlir::FailureOr<Estimate> asWhole =
+      mlir::coco::cost::estimate(plain.function(), m, 2, whole);
+  ASSERT_TRUE(mlir::succeeded(kept) && mlir::succeeded(cut) &&
+              mlir::succeeded(asWhole));
+  EXPECT_DOUBLE_EQ(kept->collectives, asWhole->collectives);
+  EXPECT_DOUBLE_EQ(kept->loops, asWhole->loops);
+  // ... where the unmarked one pays 3 more calls' latency.
+  EXPECT_NEAR(cut->collectives - kept->collectives, 3 * 6e-6, 1e-15);
+}
+
 TEST(CostModel, PricesThePackingOfInnerDims) {
   // [4, 1024] f32 (16 KiB) on 2 ranks: along dim 0 the blocks are
   // contiguous; along dim 1 the runtime packs reduce_scatter's input and

@@ -115,8 +115,22 @@ LogicalResult CocoDialect::verifyOperationAttribute(Operation *op,
              << name << " marks a reduce_scatter; it means nothing here";
     return success();
   }
+  if (name == kExchangeWholeAttr) {
+    if (!isa<UnitAttr>(attr.getValue()))
+      return op->emitOpError()
+             << name << " must be a unit attribute, got " << attr.getValue();
+    auto exchange = dyn_cast<CommAllToAllOp>(op);
+    if (!isa<ReduceScatterOp, CommReduceScatterOp>(op) &&
+        !(exchange && exchange.getSkipSelf()))
+      return op->emitOpError()
+             << name
+             << " marks a reduce_scatter (or the exchange its fold makes: an "
+                "all_to_all skip_self); it means nothing here";
+    return success();
+  }
   return op->emitOpError() << "has unknown attribute " << name
                            << "; coco's operation attributes are "
-                           << kOverlapChunksAttr << " and "
-                           << kFuseReduceScatterAttr;
+                           << kOverlapChunksAttr << ", "
+                           << kFuseReduceScatterAttr << " and "
+                           << kExchangeWholeAttr;
 }

@@ -41,6 +41,9 @@ struct Candidate {
   /// norms-from-slices=false: one scalar all_reduce fewer, the whole tensor
   /// read).
   bool fused = false, shardState = false, wholeNorms = false;
+  /// Fused: the exchange kept whole (kExchangeWholeAttr) where the
+  /// pipeline would cut it into chunks (coco-chunk-exchange).
+  bool wholeExchange = false;
   /// Hierarchical: the inner axis. Overlap: the chunks.
   int64_t inner = 0, chunks = 0;
 
@@ -53,7 +56,8 @@ struct Candidate {
       return std::string(fused ? "fuse(RS-C-AG)" : "RS-C-AG") +
              (shardState ? "+shard-state" : "") +
              (sharded.empty() ? "" : "(" + sharded.str() + ")") +
-             (wholeNorms ? "+whole-norms" : "");
+             (wholeNorms ? "+whole-norms" : "") +
+             (wholeExchange ? "+whole-exchange" : "");
     case Hierarchical:
       return llvm::formatv("hierarchical(inner={0})+reorder{1}", inner,
                            wholeNorms ? "+whole-norms" : "");
@@ -167,6 +171,10 @@ struct CocoAutoschedulePass
         if (candidate.fused &&
             (!scatter || failed(markForFusion(rewriter, scatter, symbols))))
           return failure();
+        if (candidate.wholeExchange)
+          rewriter.modifyOpInPlace(scatter, [&] {
+            scatter->setAttr(kExchangeWholeAttr, rewriter.getUnitAttr());
+          });
       }
       if (failed(
               reorderToFixedPoint(rewriter, module, /*axes=*/{},
@@ -251,6 +259,12 @@ struct CocoAutoschedulePass
             split.shardState = shard;
             split.wholeNorms = wholeNorms;
             list.push_back(split);
+            // In chunks (the pipeline's exchange-chunk-bytes) or whole: more
+            // calls against reading the received blocks from the cache.
+            if (fused && exchangeChunkBytes > 0) {
+              split.wholeExchange = true;
+              list.push_back(split);
+            }
           }
       }
     SmallVector<int64_t> axes = op.getCommAxes();
@@ -342,6 +356,9 @@ struct CocoAutoschedulePass
           OwningOpRef<ModuleOp> copy = current->clone();
           std::string name, why;
           if (failed(apply(candidate, *copy, key, /*trial=*/true, name, why))) {
+            // A +whole-exchange fails where its chunked twin did: said once.
+            if (candidate.wholeExchange)
+              continue;
             skipped.push_back(candidate.name() + " (" +
                               (why.empty() ? "does not apply" : why) + ")");
             continue;
@@ -356,6 +373,7 @@ struct CocoAutoschedulePass
                      p.candidate.fused == candidate.fused &&
                      p.candidate.shardState == candidate.shardState &&
                      p.candidate.inner == candidate.inner &&
+                     p.candidate.wholeExchange == candidate.wholeExchange &&
                      !p.candidate.wholeNorms;
             });
             if (fromSlices != priced.end() &&
@@ -370,6 +388,23 @@ struct CocoAutoschedulePass
           if (failed(seconds)) {
             skipped.push_back(name + " (cannot be priced: " + why + ")");
             continue;
+          }
+          // +whole-exchange differs only where the exchange would be cut
+          // into more than one chunk; else it prices, and runs, the same,
+          // and is no alternative worth a word (nor is the twin of a
+          // candidate left out).
+          if (candidate.wholeExchange) {
+            const Priced *chunked = llvm::find_if(priced, [&](auto &p) {
+              Candidate same = candidate;
+              same.wholeExchange = false;
+              return p.candidate.kind == same.kind &&
+                     p.candidate.fused == same.fused &&
+                     p.candidate.shardState == same.shardState &&
+                     p.candidate.wholeNorms == same.wholeNorms &&
+                     !p.candidate.wholeExchange;
+            });
+            if (chunked == priced.end() || chunked->seconds == *seconds)
+              continue;
           }
           priced.push_back({candidate, name, *seconds, std::move(copy)});
         }

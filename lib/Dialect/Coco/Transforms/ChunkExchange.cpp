@@ -454,6 +454,14 @@ struct CocoChunkExchangePass
       // Only the fused reduce-scatter's exchange is a candidate.
       if (!exchange.getSkipSelf())
         return;
+      // A schedule chose it whole (its remark says why): no warning.
+      if (exchange->hasAttr(kExchangeWholeAttr)) {
+        remarkNotApplied(exchange, kSchedule,
+                         "exchanged whole before its loop: a schedule keeps "
+                         "it whole (" +
+                             kExchangeWholeAttr + ")");
+        return;
+      }
       std::string why;
       FailureOr<Candidate> candidate = analyze(exchange, chunkBytes, why);
       if (succeeded(candidate) && !claimed.insert(candidate->loop).second) {

@@ -108,12 +108,13 @@ mlir::coco::foldReduceScatterIntoElementwise(RewriterBase &rewriter,
   // it is in x (skip_self: no copy to itself).
   Value received =
       tensor::EmptyOp::create(rewriter, loc, inputType.getShape(), elementType);
-  received = CommAllToAllOp::create(rewriter, loc, inputType, op.getInput(),
-                                    received, /*split_dim=*/0,
-                                    /*concat_dim=*/0, op.getGrid(),
-                                    op.getAxesAttr(), /*skip_self=*/true)
-                 .getResult()
-                 .front();
+  auto exchange = CommAllToAllOp::create(
+      rewriter, loc, inputType, op.getInput(), received, /*split_dim=*/0,
+      /*concat_dim=*/0, op.getGrid(), op.getAxesAttr(), /*skip_self=*/true);
+  // A schedule's choice to keep the exchange whole goes with it.
+  if (op->hasAttr(kExchangeWholeAttr))
+    exchange->setAttr(kExchangeWholeAttr, rewriter.getUnitAttr());
+  received = exchange.getResult().front();
 
   // Views of the blocks to combine, in the order the CPU runtime's ring
   // reduce-scatter adds them for this rank's block r: the blocks received

@@ -617,6 +617,27 @@ func.func private @private_argument(%x: memref<80xf32>, %m: memref<40xf32>) {
 
 // An all_to_all that is not the fused reduce-scatter's exchange (it sends
 // to itself too) is not a candidate: no remark.
+// A schedule chose the exchange whole (coco-autoschedule's
+// +whole-exchange: coco.exchange_whole, carried from the reduce_scatter):
+// left whole with a remark, never a warning.
+// CHECK-LABEL: func @kept_whole
+// CHECK-NOT: scf.for
+// CHECK: coco.comm.all_to_all %{{.*}} into %{{.*}} split 0 concat 0 skip_self on @dp[0] {coco.exchange_whole}
+// CHECK-NOT: scf.for
+// CHECK: return
+// REMARK: coco-chunk-exchange.mlir:[[@LINE+3]]:3: remark: [Missed] not-applied | Category:coco-chunk-exchange | Function=kept_whole | Remark="exchanged whole before its loop: a schedule keeps it whole (coco.exchange_whole)"
+func.func @kept_whole(%x: memref<80xf32>, %m: memref<40xf32>) {
+  %recv = memref.alloc() : memref<80xf32>
+  coco.comm.all_to_all %x into %recv split 0 concat 0 skip_self on @dp[0] {coco.exchange_whole} : memref<80xf32>, memref<80xf32>
+  %theirs = memref.subview %recv[40] [40] [1] : memref<80xf32> to memref<40xf32, strided<[1], offset: 40>>
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
+      ins(%theirs : memref<40xf32, strided<[1], offset: 40>>) outs(%m : memref<40xf32>) {
+  ^bb0(%a: f32, %out: f32):
+    linalg.yield %a : f32
+  }
+  return
+}
+
 // CHECK-LABEL: func @plain_all_to_all
 // CHECK: coco.comm.all_to_all %{{.*}} into %{{.*}} split 0 concat 0 on @dp[0]
 // REMARK-NOT: Function=plain_all_to_all
@@ -630,4 +651,6 @@ func.func @plain_all_to_all(%x: memref<80xf32>, %y: memref<80xf32>) {
 // NOCHUNK: Function=sum_and_norm | Remark="exchanged whole before its loop: chunk-bytes is 0"
 // With warn-not-applied (what coco-lower-to-cpu sets when the user gives
 // exchange-chunk-bytes) an exchange left whole is a warning as well.
+// WARN-NOT: keeps it whole
 // WARN: warning: coco-chunk-exchange was requested but does not apply here: exchanged whole before its loop: a block (40 bytes per rank) fits in one chunk of 64 bytes
+// WARN-NOT: keeps it whole

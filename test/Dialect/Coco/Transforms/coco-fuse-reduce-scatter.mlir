@@ -77,6 +77,16 @@ func.func @fold_min(%g: tensor<8xf32>) -> tensor<4xf32> {
   return %s : tensor<4xf32>
 }
 
+// A schedule's choice to keep the exchange whole (coco.exchange_whole) goes
+// with the exchange, for coco-chunk-exchange.
+// CHECK-LABEL: func @kept_whole
+// CHECK: coco.comm.all_to_all %arg0 into %{{.*}} split 0 concat 0 skip_self on @two[0] {coco.exchange_whole}
+func.func @kept_whole(%g: tensor<8x3xf32>) -> tensor<4x3xf32> {
+  %e = tensor.empty() : tensor<4x3xf32>
+  %s = coco.comm.reduce_scatter sum %g into %e dim 0 on @two[0] {coco.exchange_whole} : tensor<8x3xf32>, tensor<4x3xf32> -> tensor<4x3xf32>
+  return %s : tensor<4x3xf32>
+}
+
 // A group of two axes: this rank's block comes from local_block over both.
 // CHECK-LABEL: func @fold_group
 // CHECK: coco.comm.all_to_all %arg0 into %{{.*}} split 0 concat 0 skip_self on @two_by_two[1, 0]

@@ -47,6 +47,13 @@ constexpr llvm::StringLiteral kOverlapChunksAttr = "coco.overlap_chunks";
 constexpr llvm::StringLiteral kFuseReduceScatterAttr =
     "coco.fuse_reduce_scatter";
 
+/// The attribute (unit) by which a schedule (coco-autoschedule, where the
+/// cost model prices the exchange whole cheaper) keeps a fused
+/// reduce_scatter's exchange whole: coco-chunk-exchange leaves it, whatever
+/// the pipeline's exchange-chunk-bytes says. On a reduce_scatter, carried
+/// to the rank-local op and to the all_to_all the fold makes.
+constexpr llvm::StringLiteral kExchangeWholeAttr = "coco.exchange_whole";
+
 /// The number of ranks of the group over `axes` of a grid of `extents`
 /// (ShapedType::kDynamic if one of them is '?'). The axes must be in range.
 int64_t groupSize(ArrayRef<int64_t> extents, ArrayRef<int64_t> axes);

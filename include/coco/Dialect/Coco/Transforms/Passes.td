@@ -135,7 +135,10 @@ def CocoAutoschedulePass : Pass<"coco-autoschedule", "ModuleOp"> {
     producer), class by class in program order, pricing the whole program
     as chosen so far. Candidates: AR-C (no change); RS-C-AG (split +
     reorder); fuse(RS-C-AG) (its reduce_scatters marked
-    `coco.fuse_reduce_scatter`, which the pipelines fold); both with
+    `coco.fuse_reduce_scatter`, which the pipelines fold), with
+    `exchange-chunk-bytes` > 0 also as `+whole-exchange` (marked
+    `coco.exchange_whole` too: its exchange not cut into chunks, where
+    that is another program: the exchange takes more than one chunk); both with
     shard-state of the arguments named in `state` that the split leaves
     sliced (the caller agrees to pass their blocks), and, where the program
     has a norm, each of those also with `+whole-norms` (reorder's
