@@ -16,6 +16,12 @@
 // RUN: %coco_python %S/../lib/check_schedules.py adam %S/adam.mlir 2 %t.adam-mem --profile %S/../../Dialect/Coco/Transforms/Inputs/memory-bound.json --only coco-autoschedule | FileCheck %s --check-prefix=FUSED
 // FUSED: adam coco-autoschedule on 2 ranks: chose fuse(RS-C-AG)+shard-state(m,v)
 // FUSED-NEXT: adam coco-autoschedule on 2 ranks: matches AR-C bitwise
+// In chunks of 512 bytes per peer (8 calls where 1 would do), the same
+// profile makes the whole exchange cheaper: it picks +whole-exchange, whose
+// mark keeps coco-chunk-exchange off that exchange; still AR-C's bits.
+// RUN: %coco_python %S/../lib/check_schedules.py adam %S/adam.mlir 2 %t.adam-whole --profile %S/../../Dialect/Coco/Transforms/Inputs/memory-bound.json --exchange-chunk-bytes 512 --only coco-autoschedule | FileCheck %s --check-prefix=WHOLE
+// WHOLE: adam coco-autoschedule on 2 ranks: chose fuse(RS-C-AG)+shard-state(m,v)+whole-exchange
+// WHOLE-NEXT: adam coco-autoschedule on 2 ranks: matches AR-C bitwise
 // Three ranks: 4096 does not split evenly (1366, 1365, 1365).
 // RUN: %coco_python %S/../lib/check_schedules.py adam %S/adam.mlir 3 %t.adam3 --profile %t.profile.json --only coco-autoschedule | FileCheck %s --check-prefix=THREE
 // THREE: adam AR-C on 3 ranks: matches the numpy reference

@@ -137,6 +137,9 @@ def main():
     parser.add_argument("--profile", default=None,
                         help="a machine profile: adds the schedule coco-autoschedule "
                              "chooses with it (per number of ranks)")
+    parser.add_argument("--exchange-chunk-bytes", type=int, default=None,
+                        help="coco-autoschedule prices, and its pipeline cuts, the fused "
+                             "exchange in chunks of this many bytes per peer")
     parser.add_argument("--only", default=None,
                         help="comma-separated variants to run besides AR-C (the baseline)")
     args = parser.parse_args()
@@ -171,8 +174,11 @@ def main():
         "fuse(RS-C-AG)+shard-state" + CHUNKED_NAME: (split_reorder + shard, CHUNKED, True),
     }
     if args.profile:
+        chunks = ("" if args.exchange_chunk_bytes is None
+                  else f" exchange-chunk-bytes={args.exchange_chunk_bytes}")
         variants[AUTO] = ([f"--coco-autoschedule=profile={args.profile} "
-                           f"state={','.join(state)}"], "coco-lower-to-cpu", True)
+                           f"state={','.join(state)}{chunks}"],
+                          "coco-lower-to-cpu" + (f"{{{chunks.strip()}}}" if chunks else ""), True)
     if args.only:
         keep = {"AR-C", *args.only.split(",")}
         variants = {k: v for k, v in variants.items() if k in keep}

@@ -34,8 +34,13 @@ def source_lines(source, names):
     """The line of each `%name = ` in the source (where the runtime's
     COCO_PROFILE files a collective's calls)."""
     text = open(source).read().splitlines()
-    return {n: next(i for i, l in enumerate(text) if l.strip().startswith(f"%{n} = ")) + 1
-            for n in names}
+    lines = {}
+    for n in names:
+        found = [i for i, l in enumerate(text) if l.strip().startswith(f"%{n} = ")]
+        if not found:
+            raise AssertionError(f"{source}: no line defines %{n}")
+        lines[n] = found[0] + 1
+    return lines
 
 
 def profile_calls(printed, op):

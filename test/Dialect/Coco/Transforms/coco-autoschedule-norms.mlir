@@ -13,6 +13,12 @@
 // (reorder's slice of w becomes the sharded argument): each +whole-norms
 // variant of a shard-state candidate is the same program, left out with
 // that reason, not priced twice under two names.
+// With the exchange in chunks of 4 KiB per peer (64 of them: each fused
+// candidate is another program whole), every fused candidate is priced
+// both ways, +whole-norms and +whole-exchange together too, and the twin
+// of a candidate left out is left out with it.
+// RUN: coco-opt %s --split-input-file "--coco-autoschedule=profile=%S/Inputs/memory-bound.json state=w,m exchange-chunk-bytes=4096" --remarks-filter=coco-autoschedule -o /dev/null 2>&1 | FileCheck %s --check-prefix=CHUNKS
+// CHUNKS: Function=lamb | Remark="chose RS-C-AG+shard-state(w,m): {{.*}}(ranking: RS-C-AG+shard-state(w,m) {{[0-9.]+}} ms, fuse(RS-C-AG)+shard-state(w,m) {{[0-9.]+}} ms, RS-C-AG {{[0-9.]+}} ms, fuse(RS-C-AG) {{[0-9.]+}} ms, fuse(RS-C-AG)+shard-state(w,m)+whole-exchange {{[0-9.]+}} ms, fuse(RS-C-AG)+whole-exchange {{[0-9.]+}} ms, RS-C-AG+whole-norms {{[0-9.]+}} ms, fuse(RS-C-AG)+whole-norms {{[0-9.]+}} ms, fuse(RS-C-AG)+whole-norms+whole-exchange {{[0-9.]+}} ms, AR-C {{[0-9.]+}} ms); left out: RS-C-AG+shard-state(w,m)+whole-norms (the same program as RS-C-AG+shard-state(w,m): its norms come from blocks either way); fuse(RS-C-AG)+shard-state(w,m)+whole-norms (the same program as fuse(RS-C-AG)+shard-state(w,m): its norms come from blocks either way); fuse(RS-C-AG)+shard-state(w,m)+whole-norms+whole-exchange (the same program as fuse(RS-C-AG)+shard-state(w,m)+whole-exchange: its norms come from blocks either way)"
 // RUN: coco-opt %s --split-input-file "--coco-autoschedule=profile=%S/Inputs/memory-bound.json state=w,m" --remarks-filter=coco-autoschedule -o /dev/null 2>&1 | FileCheck %s --check-prefix=SHARDW
 // SHARDW: Function=lamb | Remark="chose RS-C-AG+shard-state(w,m): {{.*}}(ranking: RS-C-AG+shard-state(w,m) {{[0-9.]+}} ms, RS-C-AG {{[0-9.]+}} ms, fuse(RS-C-AG)+shard-state(w,m) {{[0-9.]+}} ms, fuse(RS-C-AG) {{[0-9.]+}} ms, RS-C-AG+whole-norms {{[0-9.]+}} ms, fuse(RS-C-AG)+whole-norms {{[0-9.]+}} ms, AR-C {{[0-9.]+}} ms); left out: RS-C-AG+shard-state(w,m)+whole-norms (the same program as RS-C-AG+shard-state(w,m): its norms come from blocks either way); fuse(RS-C-AG)+shard-state(w,m)+whole-norms (the same program as fuse(RS-C-AG)+shard-state(w,m): its norms come from blocks either way)"
 

@@ -615,8 +615,6 @@ func.func private @private_argument(%x: memref<80xf32>, %m: memref<40xf32>) {
   return
 }
 
-// An all_to_all that is not the fused reduce-scatter's exchange (it sends
-// to itself too) is not a candidate: no remark.
 // A schedule chose the exchange whole (coco-autoschedule's
 // +whole-exchange: coco.exchange_whole, carried from the reduce_scatter):
 // left whole with a remark, never a warning.
@@ -638,6 +636,8 @@ func.func @kept_whole(%x: memref<80xf32>, %m: memref<40xf32>) {
   return
 }
 
+// An all_to_all that is not the fused reduce-scatter's exchange (it sends
+// to itself too) is not a candidate: no remark.
 // CHECK-LABEL: func @plain_all_to_all
 // CHECK: coco.comm.all_to_all %{{.*}} into %{{.*}} split 0 concat 0 on @dp[0]
 // REMARK-NOT: Function=plain_all_to_all

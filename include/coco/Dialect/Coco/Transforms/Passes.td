@@ -269,7 +269,9 @@ def CocoFuseReduceScatterPass
     why. With `marked-only`, only the reduce_scatters a schedule marked
     `coco.fuse_reduce_scatter` at the global view (coco-autoschedule,
     `transform.coco.fuse_reduce_scatter`) fold; the pipelines run it so
-    when their fuse-reduce-scatter option is off.
+    when their fuse-reduce-scatter option is off. A reduce_scatter marked
+    `coco.exchange_whole` passes the mark to its exchange (for
+    coco-chunk-exchange).
   }];
   let options = [
     ListOption<"axes", "axes", "int64_t",
@@ -313,7 +315,9 @@ def CocoChunkExchangePass
     names, whose generic indexes dim 0 other than as its outermost loop,
     whose generic also reads another exchange's
     blocks that is chunked, or whose block fits one chunk stays as it is,
-    with a remark saying why.
+    with a remark saying why; so does one a schedule marked
+    `coco.exchange_whole` (coco-autoschedule's +whole-exchange, carried
+    from the reduce_scatter), never with a warning.
   }];
   let options = [
     Option<"chunkBytes", "chunk-bytes", "int64_t", /*default=*/"1048576",
