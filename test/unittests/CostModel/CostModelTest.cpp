@@ -347,18 +347,23 @@ TEST(CostModel, PricesAFusedReduceScatterAsItsExchange) {
   EXPECT_EQ(collectiveNamed("exchange"), Collective::Exchange);
 }
 
-TEST(CostModel, PricesAChunkedExchange) {
-  // m's slice plus the reduce_scatter of g (1024 f32 on 2 ranks: blocks of
-  // 512 rows, 4 bytes each).
-  Program program(R"mlir(
+/// m's slice plus the reduce_scatter of g (1024 f32 on 2 ranks: blocks of
+/// 512 rows, 4 bytes each), the reduce_scatter's attributes `marks`.
+std::string sliceUpdate(const std::string &marks = "") {
+  return R"mlir(
     coco.grid @dp(shape = [2])
     !S = !coco.dtensor<1024xf32, sliced<0> on @dp>
     func.func @update(%g: !coco.dtensor<1024xf32, local on @dp>, %m: !S) {
-      %s = coco.reduce_scatter sum %g dim 0 : !coco.dtensor<1024xf32, local on @dp>
+      %s = coco.reduce_scatter sum %g dim 0 )mlir" +
+         marks + R"mlir( : !coco.dtensor<1024xf32, local on @dp>
       %n = coco.add %m, %s : !S, !S
       coco.update %m, %n : !S
       return
-    })mlir");
+    })mlir";
+}
+
+TEST(CostModel, PricesAChunkedExchange) {
+  Program program(sliceUpdate().c_str());
   ASSERT_TRUE(program.module);
   Model m = modelOf(kTwoRanks);
   Lowering whole;
@@ -413,22 +418,8 @@ TEST(CostModel, PricesAChunkedExchange) {
 TEST(CostModel, PricesAnExchangeMarkedWholeAsWhole) {
   // coco-autoschedule's +whole-exchange: the reduce_scatter marked
   // coco.exchange_whole is priced whole however the pipeline chunks.
-  const char *source = R"mlir(
-    coco.grid @dp(shape = [2])
-    !S = !coco.dtensor<1024xf32, sliced<0> on @dp>
-    func.func @update(%g: !coco.dtensor<1024xf32, local on @dp>, %m: !S) {
-      %s = coco.reduce_scatter sum %g dim 0 MARK : !coco.dtensor<1024xf32, local on @dp>
-      %n = coco.add %m, %s : !S, !S
-      coco.update %m, %n : !S
-      return
-    })mlir";
-  auto withMark = [&](const char *mark) {
-    std::string text = source;
-    text.replace(text.find("MARK"), 4, mark);
-    return text;
-  };
-  Program marked(withMark("{coco.exchange_whole}").c_str());
-  Program plain(withMark("").c_str());
+  Program marked(sliceUpdate("{coco.exchange_whole}").c_str());
+  Program plain(sliceUpdate().c_str());
   ASSERT_TRUE(marked.module && plain.module);
   Model m = modelOf(kTwoRanks);
   Lowering whole;
