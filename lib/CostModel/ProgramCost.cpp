@@ -161,6 +161,43 @@ bool isElementwise(Operation *op) {
          isa<DTensorType>(op->getResult(0).getType());
 }
 
+/// Whether coco-chunk-exchange leaves this folded reduce_scatter's exchange
+/// whole because its loop also sums the blocks of a folded reduce_scatter
+/// before it (the pass chunks a loop's first exchange only). Its loop: the
+/// elementwise ops joined to its result through their operands and users
+/// (what coco-fuse-elementwise fuses; unfused, its users alone).
+bool sharesLoopWithAnEarlierExchange(ReduceScatterOp op,
+                                     const Lowering &lowering,
+                                     SymbolTableCollection &symbols) {
+  SmallVector<Operation *> work;
+  llvm::DenseSet<Operation *> seen;
+  for (Operation *user : op->getResult(0).getUsers())
+    if (isElementwise(user))
+      work.push_back(user);
+  while (!work.empty()) {
+    Operation *current = work.pop_back_val();
+    if (!seen.insert(current).second)
+      continue;
+    for (Value operand : current->getOperands()) {
+      Operation *producer = operand.getDefiningOp();
+      if (auto other = dyn_cast_or_null<ReduceScatterOp>(producer)) {
+        if (other != op && other->getBlock() == op->getBlock() &&
+            other->isBeforeInBlock(op) && !other->hasAttr(kExchangeWholeAttr) &&
+            foldsIntoLoop(other, lowering, symbols))
+          return true;
+      } else if (producer && lowering.fuseElementwise &&
+                 isElementwise(producer)) {
+        work.push_back(producer);
+      }
+    }
+    if (lowering.fuseElementwise)
+      for (Operation *user : current->getResult(0).getUsers())
+        if (isElementwise(user))
+          work.push_back(user);
+  }
+  return false;
+}
+
 /// A reduction to a scalar (a norm; a coco.reduce over every dim), which
 /// coco-fuse-elementwise folds into the loop of its operand. A reduction
 /// over some dims is a loop of its own.
@@ -290,8 +327,10 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
       Collective priced = folded ? Collective::Exchange : *kind;
       StringRef elementType = elementTypeName(type);
       ExchangeChunks pieces;
-      // coco-chunk-exchange cuts it unless a schedule keeps it whole.
-      if (folded && !op->hasAttr(kExchangeWholeAttr))
+      // coco-chunk-exchange cuts it unless a schedule keeps it whole or its
+      // loop's first exchange is another's.
+      if (folded && !op->hasAttr(kExchangeWholeAttr) &&
+          !sharesLoopWithAnEarlierExchange(scatter, lowering, symbols))
         pieces = exchangeChunks(lowering, *bytes, rowsBefore(type, 1, *extents),
                                 ranks);
       llvm::Expected<double> time =

@@ -440,6 +440,44 @@ TEST(CostModel, PricesAnExchangeMarkedWholeAsWhole) {
   EXPECT_NEAR(cut->collectives - kept->collectives, 3 * 6e-6, 1e-15);
 }
 
+TEST(CostModel, PricesOnlyALoopsFirstExchangeChunked) {
+  // m + rs(g) + rs(h): one loop sums both exchanges' blocks, and
+  // coco-chunk-exchange chunks the first only (the second stays whole, its
+  // blocks read from memory).
+  Program program(R"mlir(
+    coco.grid @dp(shape = [2])
+    !L = !coco.dtensor<1024xf32, local on @dp>
+    !S = !coco.dtensor<1024xf32, sliced<0> on @dp>
+    func.func @update(%g: !L, %h: !L, %m: !S) {
+      %s = coco.reduce_scatter sum %g dim 0 : !L
+      %t = coco.reduce_scatter sum %h dim 0 : !L
+      %st = coco.add %s, %t : !S, !S
+      %n = coco.add %m, %st : !S, !S
+      coco.update %m, %n : !S
+      return
+    })mlir");
+  ASSERT_TRUE(program.module);
+  Model m = modelOf(kTwoRanks);
+  Lowering whole;
+  whole.fuseReduceScatter = true;
+  Lowering chunked = whole;
+  chunked.exchangeChunkBytes = 512;
+  for (bool fused : {true, false}) {
+    whole.fuseElementwise = chunked.fuseElementwise = fused;
+    mlir::FailureOr<Estimate> before =
+        mlir::coco::cost::estimate(program.function(), m, 2, whole);
+    mlir::FailureOr<Estimate> after =
+        mlir::coco::cost::estimate(program.function(), m, 2, chunked);
+    ASSERT_TRUE(mlir::succeeded(before) && mlir::succeeded(after));
+    // 3 more calls for the first exchange only, and only its received
+    // block (2048 bytes) comes from the cache.
+    EXPECT_NEAR(after->collectives - before->collectives, 3 * 6e-6, 1e-15)
+        << (fused ? "fused" : "unfused");
+    EXPECT_NEAR(before->loops - after->loops, 2048 / 2e9, 1e-15)
+        << (fused ? "fused" : "unfused");
+  }
+}
+
 TEST(CostModel, PricesThePackingOfInnerDims) {
   // [4, 1024] f32 (16 KiB) on 2 ranks: along dim 0 the blocks are
   // contiguous; along dim 1 the runtime packs reduce_scatter's input and
