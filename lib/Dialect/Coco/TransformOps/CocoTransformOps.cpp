@@ -210,11 +210,19 @@ DiagnosedSilenceableFailure transform::CocoFuseReduceScatterOp::applyToOne(
     transform::ApplyToEachResultList &results, transform::TransformState &) {
   SymbolTableCollection symbols;
   // Global view: marked, the pipeline folds it once localized.
+  // With exchange_whole: the mark that keeps the fold's exchange whole,
+  // once the fold is sure to take the op.
+  auto markWhole = [&](Operation *op) {
+    if (getExchangeWhole())
+      rewriter.modifyOpInPlace(
+          op, [&] { op->setAttr(kExchangeWholeAttr, rewriter.getUnitAttr()); });
+  };
   if (auto global = dyn_cast<ReduceScatterOp>(target)) {
     DiagnosedSilenceableFailure marked = checkSilenceably(
         *this, [&] { return markForFusion(rewriter, global, symbols); });
     if (!marked.succeeded())
       return marked;
+    markWhole(global);
     results.push_back(target);
     return DiagnosedSilenceableFailure::success();
   }
@@ -224,10 +232,16 @@ DiagnosedSilenceableFailure transform::CocoFuseReduceScatterOp::applyToOne(
            << "expects coco.reduce_scatter or coco.comm.reduce_scatter "
               "targets, got "
            << target->getName();
-  // Checks before it changes anything (Schedules.h).
+  // The fold checks before it changes anything (Schedules.h) and carries
+  // the mark to its exchange; refused, the op is left as it was.
   FailureOr<Value> sum;
   DiagnosedSilenceableFailure folded = checkSilenceably(*this, [&] {
+    bool wasMarked = scatter->hasAttr(kExchangeWholeAttr);
+    markWhole(scatter);
     sum = foldReduceScatterIntoElementwise(rewriter, scatter, symbols);
+    if (failed(sum) && !wasMarked && getExchangeWhole())
+      rewriter.modifyOpInPlace(
+          scatter, [&] { scatter->removeAttr(kExchangeWholeAttr); });
     return success(succeeded(sum));
   });
   if (!folded.succeeded())

@@ -158,6 +158,73 @@ module attributes {transform.with_named_sequence} {
 
 // -----
 
+// With exchange_whole, the mark that keeps the exchange whole too
+// (coco-chunk-exchange leaves it), at the global view on the target ...
+coco.grid @two(shape = [2])
+
+// CHECK-LABEL: func @mark_global_whole
+// CHECK: coco.reduce_scatter sum %arg0 dim 0 {coco.exchange_whole, coco.fuse_reduce_scatter} : !coco.dtensor<8xf32, local on @two>
+func.func @mark_global_whole(%g: !coco.dtensor<8xf32, local on @two>) -> !coco.dtensor<8xf32, sliced<0> on @two> {
+  %s = coco.reduce_scatter sum %g dim 0 : !coco.dtensor<8xf32, local on @two>
+  return %s : !coco.dtensor<8xf32, sliced<0> on @two>
+}
+
+module attributes {transform.with_named_sequence} {
+  transform.named_sequence @__transform_main(%root: !transform.any_op {transform.readonly}) {
+    %rs = transform.structured.match ops{["coco.reduce_scatter"]} in %root : (!transform.any_op) -> !transform.any_op
+    %same = transform.coco.fuse_reduce_scatter %rs {exchange_whole} : (!transform.any_op) -> !transform.any_op
+    transform.yield
+  }
+}
+
+// -----
+
+// ... and on the rank-local view on the exchange the fold makes.
+coco.grid @two(shape = [2])
+
+// CHECK-LABEL: func @fold_local_whole
+// CHECK-NOT: coco.comm.reduce_scatter
+// CHECK: coco.comm.all_to_all %arg0 into %{{.*}} split 0 concat 0 skip_self on @two[0] {coco.exchange_whole}
+func.func @fold_local_whole(%g: tensor<8xf32>) -> tensor<4xf32> {
+  %e = tensor.empty() : tensor<4xf32>
+  %s = coco.comm.reduce_scatter sum %g into %e dim 0 on @two[0] : tensor<8xf32>, tensor<4xf32> -> tensor<4xf32>
+  return %s : tensor<4xf32>
+}
+
+module attributes {transform.with_named_sequence} {
+  transform.named_sequence @__transform_main(%root: !transform.any_op {transform.readonly}) {
+    %rs = transform.structured.match ops{["coco.comm.reduce_scatter"]} in %root : (!transform.any_op) -> !transform.any_op
+    %sum = transform.coco.fuse_reduce_scatter %rs {exchange_whole} : (!transform.any_op) -> !transform.any_op
+    transform.yield
+  }
+}
+
+// -----
+
+// A rank-local one the fold cannot take keeps no mark (the silenceable
+// failure, suppressed here, leaves it as it was).
+coco.grid @two(shape = [2])
+
+// CHECK-LABEL: func @fold_local_refused
+// CHECK: coco.comm.reduce_scatter sum %arg0 into %arg1 dim 0 on @two[0] : tensor<?xf32>
+func.func @fold_local_refused(%g: tensor<?xf32>, %e: tensor<?xf32>) -> tensor<?xf32> {
+  %s = coco.comm.reduce_scatter sum %g into %e dim 0 on @two[0] : tensor<?xf32>, tensor<?xf32> -> tensor<?xf32>
+  return %s : tensor<?xf32>
+}
+
+module attributes {transform.with_named_sequence} {
+  transform.named_sequence @__transform_main(%root: !transform.any_op {transform.readonly}) {
+    transform.sequence %root : !transform.any_op failures(suppress) {
+    ^bb0(%r: !transform.any_op):
+      %rs = transform.structured.match ops{["coco.comm.reduce_scatter"]} in %r : (!transform.any_op) -> !transform.any_op
+      %sum = transform.coco.fuse_reduce_scatter %rs {exchange_whole} : (!transform.any_op) -> !transform.any_op
+    }
+    transform.yield
+  }
+}
+
+// -----
+
 // A global reduce_scatter the fold cannot take is refused at the global
 // view, saying why (transform-alternatives.mlir: a silenceable failure).
 coco.grid @three(shape = [3])

@@ -122,8 +122,14 @@ def CocoFuseReduceScatterOp : Coco_TransformOp<"fuse_reduce_scatter"> {
     whatever their fuse-reduce-scatter option says. Returns the targets.
     A target the fold cannot take (not along dim 0, a dynamic shape or
     axis, unequal blocks) is a silenceable failure saying why.
+
+    With `exchange_whole`, the fold's exchange is also marked
+    `coco.exchange_whole` (at the global view, the target; carried to the
+    exchange): coco-chunk-exchange leaves it whole rather than cutting it
+    into chunks, as coco-autoschedule's `+whole-exchange` does.
   }];
-  let arguments = (ins TransformHandleTypeInterface:$target);
+  let arguments = (ins TransformHandleTypeInterface:$target,
+                   UnitAttr:$exchange_whole);
   let results = (outs TransformHandleTypeInterface:$result);
   let assemblyFormat = "$target attr-dict `:` functional-type(operands, results)";
 }
