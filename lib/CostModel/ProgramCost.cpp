@@ -291,6 +291,7 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
       total.loops += worst.loops;
       total.matmuls += worst.matmuls;
       total.overlapped += worst.overlapped;
+      total.chunkedExchanges += worst.chunkedExchanges;
       return WalkResult::skip();
     }
     if (std::optional<Collective> kind = kindOf(op)) {
@@ -573,6 +574,7 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
   total.loops += model.loop(loopBytes, workingSet, freshBytes);
   for (auto [chain, bytes] : chains)
     total.loops += std::max(0.0, chain - model.loop(bytes, workingSet));
+  total.chunkedExchanges += int64_t(chunkedExchanges.size());
   return total;
 }
 } // namespace

@@ -25,6 +25,9 @@ struct Estimate {
   /// Matmul + collective pairs a schedule marked for overlap
   /// (coco.overlap_chunks), as Model::overlapped prices them.
   double overlapped = 0;
+  /// Fused reduce-scatters whose exchange is priced in chunks, as
+  /// coco-chunk-exchange will cut it (with Lowering::exchangeChunkBytes).
+  int64_t chunkedExchanges = 0;
   double total() const { return collectives + loops + matmuls + overlapped; }
 };
 

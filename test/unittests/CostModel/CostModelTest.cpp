@@ -381,6 +381,8 @@ TEST(CostModel, PricesAChunkedExchange) {
   // (on a line, the same as 4 calls of 1024 bytes).
   EXPECT_NEAR(before->collectives, 6e-6 + 4096 * 0.25e-9, 1e-15);
   EXPECT_NEAR(after->collectives, 6e-6 + 4096 * 0.25e-9 + 3 * 6e-6, 1e-15);
+  EXPECT_EQ(before->chunkedExchanges, 0);
+  EXPECT_EQ(after->chunkedExchanges, 1);
   // The loop reads the received block from the cache: 2048 bytes less
   // from memory (at the profile's 2 GB/s).
   EXPECT_NEAR(before->loops - after->loops, 2048 / 2e9, 1e-15);
@@ -412,6 +414,7 @@ TEST(CostModel, PricesAChunkedExchange) {
       mlir::coco::cost::estimate(program.function(), m, 2, chunked);
   ASSERT_TRUE(mlir::succeeded(holds));
   EXPECT_DOUBLE_EQ(holds->collectives, before->collectives);
+  EXPECT_EQ(holds->chunkedExchanges, 0);
   EXPECT_DOUBLE_EQ(holds->loops, before->loops);
 }
 
@@ -435,6 +438,8 @@ TEST(CostModel, PricesAnExchangeMarkedWholeAsWhole) {
   ASSERT_TRUE(mlir::succeeded(kept) && mlir::succeeded(cut) &&
               mlir::succeeded(asWhole));
   EXPECT_DOUBLE_EQ(kept->collectives, asWhole->collectives);
+  EXPECT_EQ(kept->chunkedExchanges, 0);
+  EXPECT_EQ(cut->chunkedExchanges, 1);
   EXPECT_DOUBLE_EQ(kept->loops, asWhole->loops);
   // ... where the unmarked one pays 3 more calls' latency.
   EXPECT_NEAR(cut->collectives - kept->collectives, 3 * 6e-6, 1e-15);
@@ -475,6 +480,7 @@ TEST(CostModel, PricesOnlyALoopsFirstExchangeChunked) {
         << (fused ? "fused" : "unfused");
     EXPECT_NEAR(before->loops - after->loops, 2048 / 2e9, 1e-15)
         << (fused ? "fused" : "unfused");
+    EXPECT_EQ(after->chunkedExchanges, 1) << (fused ? "fused" : "unfused");
   }
 }
 

@@ -212,7 +212,7 @@ struct CocoAutoschedulePass
   /// The predicted time of one call of every defined function (private
   /// ones count as called once).
   FailureOr<double> predict(ModuleOp module, const cost::Model &model,
-                            std::string &why) {
+                            std::string &why, int64_t *chunked = nullptr) {
     ScopedDiagnosticHandler capture(&getContext(), [&](Diagnostic &diag) {
       if (why.empty())
         why = diag.str();
@@ -229,6 +229,8 @@ struct CocoAutoschedulePass
       if (failed(estimate))
         return failure();
       total += estimate->total();
+      if (chunked)
+        *chunked += estimate->chunkedExchanges;
     }
     return total;
   }
@@ -338,6 +340,8 @@ struct CocoAutoschedulePass
           std::string name;
           double seconds;
           OwningOpRef<ModuleOp> program;
+          /// Exchanges priced in chunks.
+          int64_t chunked;
         };
         auto printedProgram = [](ModuleOp program) {
           std::string text;
@@ -384,17 +388,18 @@ struct CocoAutoschedulePass
               continue;
             }
           }
-          FailureOr<double> seconds = predict(*copy, model, why);
+          int64_t chunked = 0;
+          FailureOr<double> seconds = predict(*copy, model, why, &chunked);
           if (failed(seconds)) {
             skipped.push_back(name + " (cannot be priced: " + why + ")");
             continue;
           }
           // +whole-exchange differs only where the exchange would be cut
-          // into more than one chunk; else it prices, and runs, the same,
-          // and is no alternative worth a word (nor is the twin of a
-          // candidate left out).
+          // into more than one chunk (its twin prices more exchanges in
+          // chunks); else it is the same program, and no alternative worth
+          // a word (nor is the twin of a candidate left out).
           if (candidate.wholeExchange) {
-            const Priced *chunked = llvm::find_if(priced, [&](auto &p) {
+            const Priced *twin = llvm::find_if(priced, [&](auto &p) {
               Candidate same = candidate;
               same.wholeExchange = false;
               return p.candidate.kind == same.kind &&
@@ -403,10 +408,11 @@ struct CocoAutoschedulePass
                      p.candidate.wholeNorms == same.wholeNorms &&
                      !p.candidate.wholeExchange;
             });
-            if (chunked == priced.end() || chunked->seconds == *seconds)
+            if (twin == priced.end() || twin->chunked == chunked)
               continue;
           }
-          priced.push_back({candidate, name, *seconds, std::move(copy)});
+          priced.push_back(
+              {candidate, name, *seconds, std::move(copy), chunked});
         }
         // AR-C always applies and prices (the program as it is did).
         assert(!priced.empty() && "AR-C is always a candidate");
