@@ -171,7 +171,7 @@ struct CocoAutoschedulePass
         if (candidate.fused &&
             (!scatter || failed(markForFusion(rewriter, scatter, symbols))))
           return failure();
-        if (candidate.wholeExchange)
+        if (candidate.fused && candidate.wholeExchange)
           rewriter.modifyOpInPlace(scatter, [&] {
             scatter->setAttr(kExchangeWholeAttr, rewriter.getUnitAttr());
           });
@@ -391,7 +391,9 @@ struct CocoAutoschedulePass
           int64_t chunked = 0;
           FailureOr<double> seconds = predict(*copy, model, why, &chunked);
           if (failed(seconds)) {
-            skipped.push_back(name + " (cannot be priced: " + why + ")");
+            // As above: its chunked twin says it.
+            if (!candidate.wholeExchange)
+              skipped.push_back(name + " (cannot be priced: " + why + ")");
             continue;
           }
           // +whole-exchange differs only where the exchange would be cut

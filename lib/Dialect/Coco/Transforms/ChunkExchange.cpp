@@ -414,14 +414,18 @@ void rewrite(const Candidate &candidate) {
   chunkLoop->setOperands(operands);
   // On a chunk, loop 0 counts from the chunk's first row: its index (a
   // dropout's global element index, say) is the chunk's plus `start`.
-  chunkLoop->walk([&](linalg::IndexOp index) {
+  // (Its own indices only, which linalg.index's verifier puts right in its
+  // body: those of a linalg op nested in the body count that op's loops.)
+  auto chunkGeneric = cast<linalg::GenericOp>(chunkLoop);
+  for (auto index : llvm::make_early_inc_range(
+           chunkGeneric.getBody()->getOps<linalg::IndexOp>())) {
     if (index.getDim() != 0)
-      return;
+      continue;
     OpBuilder atIndex(index);
     atIndex.setInsertionPointAfter(index);
     Value row = arith::AddIOp::create(atIndex, index.getLoc(), index, start);
     index.getResult().replaceAllUsesExcept(row, row.getDefiningOp());
-  });
+  }
 
   remarkApplied(exchange, kSchedule,
                 "exchanged in chunks of " + Twine(candidate.rows) + " of " +

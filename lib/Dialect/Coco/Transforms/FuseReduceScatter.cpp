@@ -113,7 +113,9 @@ mlir::coco::foldReduceScatterIntoElementwise(RewriterBase &rewriter,
       /*concat_dim=*/0, op.getGrid(), op.getAxesAttr(), /*skip_self=*/true);
   // A schedule's choice to keep the exchange whole goes with it.
   if (op->hasAttr(kExchangeWholeAttr))
-    exchange->setAttr(kExchangeWholeAttr, rewriter.getUnitAttr());
+    rewriter.modifyOpInPlace(exchange, [&] {
+      exchange->setAttr(kExchangeWholeAttr, rewriter.getUnitAttr());
+    });
   received = exchange.getResult().front();
 
   // Views of the blocks to combine, in the order the CPU runtime's ring
