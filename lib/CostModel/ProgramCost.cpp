@@ -165,10 +165,13 @@ bool isElementwise(Operation *op) {
 /// whole because its loop also sums the blocks of a folded reduce_scatter
 /// before it (the pass chunks a loop's first exchange only). Its loop: the
 /// elementwise ops joined to its result through their operands and users
-/// (what coco-fuse-elementwise fuses; unfused, its users alone).
+/// (what coco-fuse-elementwise fuses). Unfused, each fold sums its blocks
+/// in a loop of its own, and every exchange is chunked.
 bool sharesLoopWithAnEarlierExchange(ReduceScatterOp op,
                                      const Lowering &lowering,
                                      SymbolTableCollection &symbols) {
+  if (!lowering.fuseElementwise)
+    return false;
   SmallVector<Operation *> work;
   llvm::DenseSet<Operation *> seen;
   for (Operation *user : op->getResult(0).getUsers())
