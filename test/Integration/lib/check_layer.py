@@ -17,7 +17,7 @@ add three partial sums in different orders (float addition is not
 associative), so those comparisons are within rtol 1e-5.
 
 usage: check_layer.py LAYER.mlir RANKS WORKDIR [cpu|gpu] [both|build|run]
-                      [--shape B,S,H]
+                      [--shape B,S,H] [--fused-chunk-bytes N]
 
 RANKS is one number of ranks or a comma-separated list (2,3,4): the layer's
 grid is `[?]`, so every schedule is compiled once and run on every count.
@@ -30,6 +30,10 @@ its rows (H) and MM-RS-C-AG's reduce_scatter along B, in numpy.array_split's
 blocks (rank r holds n // R, one more for the first n % R ranks); only the
 overlapped schedules chunk the B*S matmul rows into 2 blocks, so B*S must be
 even (coco rejects the transform script's overlap otherwise).
+
+--fused-chunk-bytes N (cpu, both) also runs MM-RS-C-AG with its
+reduce_scatter folded into the loop after it (check_fused), its exchange
+whole and in chunks of N bytes, compiled for each number of ranks.
 
 `build` only compiles every schedule into WORKDIR, `run` only runs what a
 `build` left there (the lent GPU machine has no compiler:
@@ -78,6 +82,9 @@ def main():
     parser.add_argument("target", nargs="?", default="cpu", choices=["cpu", "gpu"])
     parser.add_argument("mode", nargs="?", default="both")
     parser.add_argument("--shape", default=None, help="B,S,H")
+    parser.add_argument("--fused-chunk-bytes", type=int, default=None,
+                        help="also fuse MM-RS-C-AG's reduce_scatter into the dropout's "
+                             "loop (cpu), its exchange whole and in chunks of this many bytes")
     args = parser.parse_args()
     source, work, target, mode = args.source, args.work, args.target, args.mode
     rank_counts = [int(r) for r in args.ranks.split(",")]
@@ -125,7 +132,9 @@ def main():
         print(f"built {len(schedules)} layer schedules in {work} ({B}x{S}x{H})")
         return
     for ranks in rank_counts:
-        check(schedules, exes, ranks, inputs, expected, (B, S, H))
+        results = check(schedules, exes, ranks, inputs, expected, (B, S, H))
+        if args.fused_chunk_bytes is not None and target == "cpu":
+            check_fused(source, work, ranks, args.fused_chunk_bytes, inputs, (B, S, H), results)
 
 
 def check(schedules, exes, ranks, inputs, expected, shape):
@@ -161,6 +170,80 @@ def check(schedules, exes, ranks, inputs, expected, shape):
     h.check_equal("ol(MM,RS)-C-AG (transform script) z",
                   results["ol(MM,RS)-C-AG (transform script)"], results["ol(MM,RS)-C-AG"])
     print(f"ol(MM,RS)-C-AG (transform script) on {ranks} ranks: matches the passes bitwise")
+    return results
+
+
+def check_fused(source, work, ranks, chunk_bytes, inputs, shape, results):
+    """MM-RS-C-AG with its reduce_scatter folded into the loop of bias,
+    dropout and residual (coco-fuse-reduce-scatter): an all_to_all of the
+    other ranks' blocks, summed where the loop reads them; the exchange
+    whole, then in chunks of `chunk_bytes` (coco-chunk-exchange), each chunk
+    summed by the loop over its rows. The dropout's mask is a function of
+    the global element index, which the chunked loop must shift by its
+    chunk's start row. The fold needs the grid's size, so the layer is
+    compiled for `ranks`; where the blocks are unequal the pipeline leaves
+    the reduce_scatter unfused and says why, and the step is MM-RS-C-AG's.
+    """
+    text = open(source).read()
+    assert "coco.grid @tp(shape = [?])" in text, f"{source}: no `coco.grid @tp(shape = [?])`"
+    static = os.path.join(work, f"layer-on-{ranks}.mlir")
+    with open(static, "w") as f:
+        f.write(text.replace("coco.grid @tp(shape = [?])", f"coco.grid @tp(shape = [{ranks}])"))
+    passes = ["--coco-split", "--coco-reorder"]
+    scheduled = subprocess.run(["coco-opt", static, *passes], check=True, capture_output=True,
+                               text=True).stdout
+    line = h.source_lines(source, ("y",))["y"]
+    whole = None
+    for label, size in (("exchange whole", 0), (f"exchange in chunks of {chunk_bytes} bytes",
+                                                  chunk_bytes)):
+        name = f"fuse(MM-RS)-C-AG, {label}"
+        pipeline = f"coco-lower-to-cpu{{fuse-reduce-scatter=true exchange-chunk-bytes={size}}}"
+        remarks = subprocess.run(
+            ["coco-opt", f"--pass-pipeline=builtin.module({pipeline})",
+             "--remarks-filter=coco-fuse-reduce-scatter|coco-chunk-exchange", "-o", os.devnull],
+            input=scheduled, check=True, capture_output=True, text=True).stderr
+        refused = re.search(r"\[Missed\] not-applied \| Category:coco-fuse-reduce-scatter .*"
+                            r"Remark=\"this reduce_scatter stays unfused: ([^\"]+)\"", remarks)
+        folded = re.search(r"\[Passed\] applied \| Category:coco-fuse-reduce-scatter", remarks)
+        chunks = re.findall(r"exchanged in chunks of (\d+) of (\d+) rows", remarks)
+        exe = os.path.join(work, f"fused-{size}-on-{ranks}.exe")
+        subprocess.run(["coco-compile", static, "-o", exe, "--pipeline", pipeline]
+                       + [f"--pre-pass={q}" for q in passes], check=True)
+        out, printed = h.run(exe, ranks, inputs=inputs, outputs={"z": (np.float32, shape)},
+                             env={"COCO_PROFILE": "1"})
+        for k in range(1, ranks):
+            h.check_equal(f"{name} z rank {k} vs rank 0", out["z"][k], out["z"][0])
+        z = out["z"][0]
+        calls = h.profile_calls(printed, "coco.all_to_all").get(line, 0)
+        if not folded:
+            assert refused and not chunks and not calls, f"{name}: {remarks}"
+            h.check_equal(f"{name} z", z, results["MM-RS-C-AG"])
+            print(f"{name} on {ranks} ranks: left unfused ({refused.group(1)}); "
+                  f"matches MM-RS-C-AG bitwise")
+            continue
+        if size == 0:
+            assert not chunks and calls, f"{name}: chunks {chunks}, {calls} exchange calls"
+            whole = (z, calls)
+            # The fold sums each element's partial sums in rank order, as
+            # MM-RS-C-AG's reduce_scatter does on 2 ranks; on more, MPI's
+            # reduce_scatter has an order of its own.
+            if ranks == 2:
+                h.check_equal(f"{name} z", z, results["MM-RS-C-AG"])
+            else:
+                h.check_close(f"{name} z", z, results["MM-RS-C-AG"], 1e-5, 1e-6,
+                              "rank order vs MPI's reduce_scatter order")
+            print(f"{name} on {ranks} ranks: matches MM-RS-C-AG "
+                  f"{'bitwise' if ranks == 2 else 'within rtol 1e-5'}")
+            continue
+        # Chunking changes no sum: every row is summed as the whole exchange
+        # sums it, and the runtime counts one exchange call per chunk.
+        assert len(chunks) == 1, f"{name}: {remarks}"
+        per_chunk, rows = (int(c) for c in chunks[0])
+        expected_calls = whole[1] * -(-rows // per_chunk)
+        assert calls == expected_calls, f"{name}: {calls} exchange calls, expected {expected_calls}"
+        h.check_equal(f"{name} z", z, whole[0])
+        print(f"{name} on {ranks} ranks: {-(-rows // per_chunk)} chunks of {per_chunk} of "
+              f"{rows} rows; matches the whole exchange bitwise")
 
 
 if __name__ == "__main__":
