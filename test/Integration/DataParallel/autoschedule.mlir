@@ -16,12 +16,37 @@
 // RUN: %coco_python %S/../lib/check_schedules.py adam %S/adam.mlir 2 %t.adam-mem --profile %S/../../Dialect/Coco/Transforms/Inputs/memory-bound.json --only coco-autoschedule | FileCheck %s --check-prefix=FUSED
 // FUSED: adam coco-autoschedule on 2 ranks: chose fuse(RS-C-AG)+shard-state(m,v)
 // FUSED-NEXT: adam coco-autoschedule on 2 ranks: matches AR-C bitwise
+// FUSED-NEXT: adam coco-autoschedule on 2 ranks: exchanged whole (a block (8192 bytes per rank) fits in one chunk of 1048576 bytes), 1 runtime call(s)
 // In chunks of 512 bytes per peer (8 calls where 1 would do), the same
 // profile makes the whole exchange cheaper: it picks +whole-exchange, whose
 // mark keeps coco-chunk-exchange off that exchange; still AR-C's bits.
 // RUN: %coco_python %S/../lib/check_schedules.py adam %S/adam.mlir 2 %t.adam-whole --profile %S/../../Dialect/Coco/Transforms/Inputs/memory-bound.json --exchange-chunk-bytes 512 --only coco-autoschedule | FileCheck %s --check-prefix=WHOLE
 // WHOLE: adam coco-autoschedule on 2 ranks: chose fuse(RS-C-AG)+shard-state(m,v)+whole-exchange
 // WHOLE-NEXT: adam coco-autoschedule on 2 ranks: matches AR-C bitwise
+// WHOLE-NEXT: adam coco-autoschedule on 2 ranks: exchanged whole, kept by its mark, 1 runtime call(s)
+// On 3 and 4 ranks (the made-up profile has those counts too) at 6144
+// elements, which split evenly: in chunks of 512 bytes per peer it keeps the
+// exchange whole, in chunks of 4096 it chunks it, and the runtime counts the
+// exchange calls of that choice (1, or one per chunk); the fold matches the
+// same schedule unfused bitwise.
+// RUN: %coco_python %S/../lib/check_schedules.py adam %S/adam.mlir 3,4 %t.adam-whole34 --size 6144 --profile %S/../../Dialect/Coco/Transforms/Inputs/memory-bound.json --exchange-chunk-bytes 512 --only RS-C-AG+shard-state,coco-autoschedule | FileCheck %s --check-prefix=WHOLE34
+// WHOLE34: adam coco-autoschedule on 3 ranks: chose fuse(RS-C-AG)+shard-state(m,v)+whole-exchange
+// WHOLE34-NEXT: adam coco-autoschedule on 3 ranks: matches RS-C-AG+shard-state bitwise
+// WHOLE34-NEXT: adam coco-autoschedule on 3 ranks: matches AR-C within rtol 1e-5
+// WHOLE34-NEXT: adam coco-autoschedule on 3 ranks: exchanged whole, kept by its mark, 1 runtime call(s)
+// WHOLE34: adam coco-autoschedule on 4 ranks: chose fuse(RS-C-AG)+shard-state(m,v)+whole-exchange
+// WHOLE34-NEXT: adam coco-autoschedule on 4 ranks: matches RS-C-AG+shard-state bitwise
+// WHOLE34-NEXT: adam coco-autoschedule on 4 ranks: matches AR-C within rtol 1e-5
+// WHOLE34-NEXT: adam coco-autoschedule on 4 ranks: exchanged whole, kept by its mark, 1 runtime call(s)
+// RUN: %coco_python %S/../lib/check_schedules.py adam %S/adam.mlir 3,4 %t.adam-chunked34 --size 6144 --profile %S/../../Dialect/Coco/Transforms/Inputs/memory-bound.json --exchange-chunk-bytes 4096 --only RS-C-AG+shard-state,coco-autoschedule | FileCheck %s --check-prefix=CHUNKED34
+// CHUNKED34: adam coco-autoschedule on 3 ranks: chose fuse(RS-C-AG)+shard-state(m,v)
+// CHUNKED34-NEXT: adam coco-autoschedule on 3 ranks: matches RS-C-AG+shard-state bitwise
+// CHUNKED34-NEXT: adam coco-autoschedule on 3 ranks: matches AR-C within rtol 1e-5
+// CHUNKED34-NEXT: adam coco-autoschedule on 3 ranks: exchanged in 4 chunks, 4 runtime call(s)
+// CHUNKED34: adam coco-autoschedule on 4 ranks: chose fuse(RS-C-AG)+shard-state(m,v)
+// CHUNKED34-NEXT: adam coco-autoschedule on 4 ranks: matches RS-C-AG+shard-state bitwise
+// CHUNKED34-NEXT: adam coco-autoschedule on 4 ranks: matches AR-C within rtol 1e-5
+// CHUNKED34-NEXT: adam coco-autoschedule on 4 ranks: exchanged in 5 chunks, 5 runtime call(s)
 // Three ranks: 4096 does not split evenly (1366, 1365, 1365).
 // RUN: %coco_python %S/../lib/check_schedules.py adam %S/adam.mlir 3 %t.adam3 --profile %t.profile.json --only coco-autoschedule | FileCheck %s --check-prefix=THREE
 // THREE: adam AR-C on 3 ranks: matches the numpy reference

@@ -117,6 +117,30 @@ def check_scheduled_ir(kind, name, source, passes, pipeline, state, n, ranks):
 AUTO = "coco-autoschedule"
 
 
+def check_exchange_calls(kind, source, passes, pipeline, chosen, ranks, printed):
+    """The fused schedule coco-autoschedule chose ran its exchange as it
+    priced it: whole where it chose +whole-exchange (the mark keeps
+    coco-chunk-exchange off, with a remark), otherwise in the chunks the
+    pipeline's remark gives; the runtime (COCO_PROFILE, one step) counts one
+    all_to_all call per chunk."""
+    scheduled = subprocess.run(["coco-opt", source, *passes], check=True,
+                               capture_output=True, text=True).stdout
+    remarks = subprocess.run(["coco-opt", f"--pass-pipeline=builtin.module({pipeline})",
+                              "--remarks-filter=coco-chunk-exchange", "-o", os.devnull],
+                             input=scheduled, check=True, capture_output=True, text=True).stderr
+    chunked = re.findall(r"exchanged in chunks of (\d+) of (\d+) rows", remarks)
+    whole = re.findall(r"exchanged whole before its loop: ([^\"]+)", remarks)
+    calls = sum(h.profile_calls(printed, "coco.all_to_all").values())
+    assert len(chunked) + len(whole) == 1, f"{chosen}: one exchange expected:\n{remarks}"
+    kept = bool(whole) and whole[0].startswith("a schedule keeps it whole")
+    assert kept == ("+whole-exchange" in chosen), f"{chosen}:\n{remarks}"
+    count = -(-int(chunked[0][1]) // int(chunked[0][0])) if chunked else 1
+    assert calls == count, f"{chosen}: {calls} exchange calls, {count} expected:\n{remarks}"
+    how = (f"in {count} chunks" if chunked else
+           "whole, kept by its mark" if kept else f"whole ({whole[0]})")
+    print(f"{kind} {AUTO} on {ranks} ranks: exchanged {how}, {calls} runtime call(s)")
+
+
 def autoschedule_choice(source, passes):
     """The schedule coco-autoschedule's remark says it chose."""
     result = subprocess.run(["coco-opt", source, *passes, "--remarks-filter=coco-autoschedule",
@@ -239,8 +263,9 @@ def main():
                 exe = exe_path(name)
             shapes = {o: (np.float32, (lambda r: (blocks[r],)) if sharded and o in state
                           else (n,)) for o in outputs}
-            result, _ = h.run(exe, ranks, inputs=inputs, local_inputs=dict(g=grads),
-                              scalars=scalars, outputs=shapes)
+            result, printed = h.run(exe, ranks, inputs=inputs, local_inputs=dict(g=grads),
+                                    scalars=scalars, outputs=shapes,
+                                    env={"COCO_PROFILE": "1"} if name == AUTO else None)
             whole = {}
             for o in outputs:
                 if sharded and o in state:
@@ -254,6 +279,10 @@ def main():
                     whole[o] = result[o][0]
             wholes[name] = whole
             unfused = name.replace("fuse(RS-C-AG)", "RS-C-AG").replace(CHUNKED_NAME, "")
+            if name == AUTO and re.match(r"fuse\(RS-C-AG\)\+shard-state\(%s\)(\+whole-exchange)?$"
+                                         % ",".join(state), chosen):
+                # The chosen fold against the same schedule unfused (if run).
+                unfused = "RS-C-AG+shard-state"
             if unfused != name and unfused in wholes:
                 for o in outputs:
                     h.check_equal(f"{kind} {name}: {o} vs {unfused}", whole[o],
@@ -274,6 +303,8 @@ def main():
                                   "reduction order differs")
             print(f"{kind} {name} on {ranks} ranks: matches AR-C "
                   f"{'bitwise' if bitwise else 'within rtol 1e-5'}")
+            if name == AUTO and chosen.startswith("fuse("):
+                check_exchange_calls(kind, static, passes, pipeline, chosen, ranks, printed)
 
 
 if __name__ == "__main__":
