@@ -370,6 +370,47 @@ func.func @reads_its_index(%x: memref<80x2xf32>, %m: memref<40x2xf32>) {
   return
 }
 
+// A linalg op nested in the loop's body counts its own iterations: only the
+// loop's own index (a direct child of its body) is shifted by the chunk's
+// start; the nested generic's index 0 stays as it is.
+#id1 = affine_map<(d0) -> (d0)>
+// CHECK-LABEL: func @nested_index
+// CHECK: scf.for %[[S:.*]] = %{{.*}} to %{{.*}} step %{{.*}} {
+// CHECK:   linalg.generic
+// CHECK:     %[[I0:.*]] = linalg.index 0 : index
+// CHECK-NEXT: %[[ROW:.*]] = arith.addi %[[I0]], %[[S]] : index
+// CHECK:       linalg.generic
+// CHECK-NEXT:  ^bb0(%{{.*}}: index):
+// CHECK-NEXT:    %[[K:.*]] = linalg.index 0 : index
+// CHECK-NEXT:    linalg.yield %[[K]] : index
+// CHECK:     %[[E:.*]] = tensor.extract
+// CHECK-NEXT: arith.addi %[[ROW]], %[[E]] : index
+// REMARK: coco-chunk-exchange.mlir:[[@LINE+3]]:3: remark: [Passed] applied | Category:coco-chunk-exchange | Function=nested_index | Remark="exchanged in chunks of 8 of 40 rows, each summed by the loop right after it arrives"
+func.func @nested_index(%x: memref<80x2xf32>, %m: memref<40x2xf32>) {
+  %recv = memref.alloc() : memref<80x2xf32>
+  coco.comm.all_to_all %x into %recv split 0 concat 0 skip_self on @dp[0] : memref<80x2xf32>, memref<80x2xf32>
+  %theirs = memref.subview %recv[40, 0] [40, 2] [1, 1] : memref<80x2xf32> to memref<40x2xf32, strided<[2, 1], offset: 80>>
+  linalg.generic {indexing_maps = [#id2, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%theirs : memref<40x2xf32, strided<[2, 1], offset: 80>>) outs(%m : memref<40x2xf32>) {
+  ^bb0(%a: f32, %out: f32):
+    %i = linalg.index 0 : index
+    %t = tensor.empty() : tensor<4xindex>
+    %inner = linalg.generic {indexing_maps = [#id1], iterator_types = ["parallel"]} outs(%t : tensor<4xindex>) {
+    ^bb1(%o: index):
+      %k = linalg.index 0 : index
+      linalg.yield %k : index
+    } -> tensor<4xindex>
+    %c1 = arith.constant 1 : index
+    %e = tensor.extract %inner[%c1] : tensor<4xindex>
+    %s = arith.addi %i, %e : index
+    %n = arith.index_cast %s : index to i32
+    %f = arith.sitofp %n : i32 to f32
+    %sum = arith.addf %a, %f : f32
+    linalg.yield %sum : f32
+  }
+  return
+}
+
 // The loop runs before the exchange (it reads what the buffer held).
 // CHECK-LABEL: func @loop_before
 // CHECK-NOT: scf.for
