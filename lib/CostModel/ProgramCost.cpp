@@ -585,22 +585,23 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
 FailureOr<Model> mlir::coco::cost::loadModelFor(ModuleOp module, StringRef pass,
                                                 StringRef path, int64_t ranks) {
   if (path.empty())
-    return module.emitError()
+    return mlir::emitError(module.getLoc())
            << pass << ": give the machine profile with profile=FILE "
            << "(coco-calibrate writes one; tools/coco-calibrate/profiles "
               "has shipped ones)";
   llvm::Expected<Profile> loaded = Profile::load(path);
   if (!loaded)
-    return module.emitError()
+    return mlir::emitError(module.getLoc())
            << pass << ": " << llvm::toString(loaded.takeError());
   bool dynamicGrid = false;
   module.walk([&](GridOp grid) {
     dynamicGrid |= llvm::any_of(grid.getShape(), ShapedType::isDynamic);
   });
   if (dynamicGrid && ranks < 1)
-    return module.emitError() << pass
-                              << ": a grid has a '?' extent: give "
-                                 "the number of ranks with ranks=N";
+    return mlir::emitError(module.getLoc())
+           << pass
+           << ": a grid has a '?' extent: give "
+              "the number of ranks with ranks=N";
   return Model(std::move(*loaded));
 }
 

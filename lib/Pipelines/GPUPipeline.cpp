@@ -76,7 +76,8 @@ struct CheckGPUPipelineOptions
 
   void runOnOperation() override {
     auto fail = [&](const Twine &message) {
-      getOperation().emitError() << "coco-lower-to-gpu: " << message;
+      mlir::emitError(getOperation().getLoc())
+          << "coco-lower-to-gpu: " << message;
       signalPassFailure();
     };
     if (blockSize < 1 || blockSize > 1024)

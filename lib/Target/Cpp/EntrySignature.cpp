@@ -219,9 +219,9 @@ mlir::coco::selectEntries(ModuleOp module, StringRef wanted, bool all) {
   for (StringRef name : names)
     if (llvm::none_of(entries,
                       [&](func::FuncOp f) { return f.getSymName() == name; }))
-      return module.emitError() << "no public function @" << name;
+      return mlir::emitError(module.getLoc()) << "no public function @" << name;
   if (entries.empty())
-    return module.emitError() << "no public function to run";
+    return mlir::emitError(module.getLoc()) << "no public function to run";
   return entries;
 }
 

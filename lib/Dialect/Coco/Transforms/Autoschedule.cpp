@@ -184,7 +184,7 @@ struct CocoAutoschedulePass
         return success();
       SmallVector<std::string> sharded = shardSlicedState(rewriter, module);
       if (sharded.empty())
-        return module.emitError()
+        return mlir::emitError(module.getLoc())
                << "no argument of state=" << llvm::join(state, ",")
                << " can be kept sliced after the split";
       name = candidate.name(llvm::join(sharded, ","));
@@ -328,9 +328,10 @@ struct CocoAutoschedulePass
       std::string why;
       FailureOr<double> asIs = predict(*current, model, why);
       if (failed(asIs)) {
-        module.emitError() << "coco-autoschedule: the program cannot be "
-                              "priced: "
-                           << why;
+        mlir::emitError(module.getLoc())
+            << "coco-autoschedule: the program cannot be "
+               "priced: "
+            << why;
         return signalPassFailure();
       }
       predicted = *asIs;
@@ -497,9 +498,9 @@ struct CocoAutoschedulePass
       std::string name, why;
       if (failed(apply(decision.chosen, module, decision.key,
                        /*trial=*/false, name, why))) {
-        module.emitError() << "coco-autoschedule: applying " << decision.name
-                           << " to the all_reduces of " << decision.key
-                           << " failed: " << why;
+        mlir::emitError(module.getLoc())
+            << "coco-autoschedule: applying " << decision.name
+            << " to the all_reduces of " << decision.key << " failed: " << why;
         return signalPassFailure();
       }
     }

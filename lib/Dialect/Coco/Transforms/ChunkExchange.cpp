@@ -445,7 +445,7 @@ struct CocoChunkExchangePass
 
   void runOnOperation() override {
     if (chunkBytes < 0) {
-      getOperation().emitError()
+      mlir::emitError(getOperation().getLoc())
           << "coco-chunk-exchange: chunk-bytes must be >= 0, got "
           << static_cast<int64_t>(chunkBytes);
       return signalPassFailure();

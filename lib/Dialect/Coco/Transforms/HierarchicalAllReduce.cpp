@@ -100,7 +100,7 @@ struct CocoHierarchicalAllReducePass
 
   void runOnOperation() override {
     if (inner.empty()) {
-      getOperation().emitError()
+      mlir::emitError(getOperation().getLoc())
           << "coco-hierarchical-all-reduce: name the inner axes with "
              "inner=A[,B...]";
       return signalPassFailure();
@@ -108,7 +108,7 @@ struct CocoHierarchicalAllReducePass
     for (auto [index, axis] : llvm::enumerate(inner))
       if (llvm::is_contained(ArrayRef<int64_t>(inner).take_front(index),
                              axis)) {
-        getOperation().emitError()
+        mlir::emitError(getOperation().getLoc())
             << "coco-hierarchical-all-reduce: inner axis " << axis
             << " is named twice";
         return signalPassFailure();

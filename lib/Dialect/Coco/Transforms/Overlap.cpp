@@ -196,10 +196,11 @@ struct CocoOverlapPass
 
   void runOnOperation() override {
     if (chunks == 1 || chunks < 0) {
-      getOperation().emitError() << "coco-overlap: chunks must be 0 (only "
-                                    "collectives a schedule marked) or >= 2, "
-                                    "got "
-                                 << static_cast<int64_t>(chunks);
+      mlir::emitError(getOperation().getLoc())
+          << "coco-overlap: chunks must be 0 (only "
+             "collectives a schedule marked) or >= 2, "
+             "got "
+          << static_cast<int64_t>(chunks);
       return signalPassFailure();
     }
     SmallVector<std::tuple<linalg::MatmulOp, Operation *, int64_t>> targets;

@@ -227,8 +227,9 @@ struct CocoShardStatePass
   void runOnOperation() override {
     ModuleOp module = getOperation();
     if (args.empty()) {
-      module.emitError() << "coco-shard-state: name the state to shard with "
-                            "args=NAME[,NAME...] (the arguments' coco.name)";
+      mlir::emitError(module.getLoc())
+          << "coco-shard-state: name the state to shard with "
+             "args=NAME[,NAME...] (the arguments' coco.name)";
       return signalPassFailure();
     }
     SmallVector<std::pair<func::FuncOp, unsigned>> targets;
@@ -250,9 +251,10 @@ struct CocoShardStatePass
     }
     for (const std::string &name : args)
       if (!found.contains(name)) {
-        module.emitError() << "coco-shard-state: no function argument has "
-                              "coco.name = \""
-                           << name << "\"";
+        mlir::emitError(module.getLoc())
+            << "coco-shard-state: no function argument has "
+               "coco.name = \""
+            << name << "\"";
         return signalPassFailure();
       }
     IRRewriter rewriter(&getContext());

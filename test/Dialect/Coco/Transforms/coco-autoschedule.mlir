@@ -75,3 +75,8 @@ func.func @step(%w: !Rep {coco.name = "w"}, %g: !Loc {coco.name = "g"},
   coco.update %m, %mn : !Rep
   return
 }
+
+// An error about an option or the whole program stands alone: the module is
+// not printed after it (as coco-opt prints the op a diagnostic is emitted on).
+// MISSING-NOT: see current operation
+// NOPROFILE-NOT: see current operation

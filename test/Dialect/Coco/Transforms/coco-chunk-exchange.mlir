@@ -688,6 +688,7 @@ func.func @plain_all_to_all(%x: memref<80xf32>, %y: memref<80xf32>) {
 }
 
 // NEGATIVE: coco-chunk-exchange: chunk-bytes must be >= 0, got -1
+// NEGATIVE-NOT: see current operation
 // With chunk-bytes=0 every exchange stays whole, each with the reason.
 // NOCHUNK: Function=sum_and_norm | Remark="exchanged whole before its loop: chunk-bytes is 0"
 // With warn-not-applied (what coco-lower-to-cpu sets when the user gives
