@@ -76,22 +76,24 @@ FailureOr<DTensorType> recordedDistribution(func::FuncOp entry, Attribute attr,
   auto tensor = dyn_cast<RankedTensorType>(local);
   if (!dtensor || !tensor || dtensor.getRank() != tensor.getRank() ||
       dtensor.getElementType() != tensor.getElementType())
-    return entry.emitError() << "coco.distribution of " << what << " must be "
-                             << "a !coco.dtensor of the same rank and element "
-                                "type as its "
-                             << local;
+    return mlir::emitError(entry.getLoc())
+           << "coco.distribution of " << what << " must be "
+           << "a !coco.dtensor of the same rank and element "
+              "type as its "
+           << local;
   auto grid =
       SymbolTable::lookupNearestSymbolFrom<GridOp>(entry, dtensor.getGrid());
   if (!grid)
-    return entry.emitError() << "coco.distribution of " << what
-                             << " refers to unknown grid " << dtensor.getGrid();
+    return mlir::emitError(entry.getLoc())
+           << "coco.distribution of " << what << " refers to unknown grid "
+           << dtensor.getGrid();
   for (int64_t dim = 0; dim < dtensor.getRank(); ++dim) {
     int64_t shards = 1;
     for (int64_t axis : dtensor.getSliceLevels(dim)) {
       int64_t extent =
           axis < grid.getRank() ? grid.getShape()[axis] : ShapedType::kDynamic;
       if (ShapedType::isDynamic(extent))
-        return entry.emitError()
+        return mlir::emitError(entry.getLoc())
                << "coco.distribution of " << what << " slices dimension " << dim
                << " over grid axis " << axis
                << ", whose extent is not static: the block of its static "
@@ -101,7 +103,7 @@ FailureOr<DTensorType> recordedDistribution(func::FuncOp entry, Attribute attr,
     }
     int64_t global = dtensor.getShape()[dim];
     if (global % shards != 0 || global / shards != tensor.getDimSize(dim))
-      return entry.emitError()
+      return mlir::emitError(entry.getLoc())
              << "coco.distribution of " << what << " is " << dtensor
              << ", whose blocks of dimension " << dim << " are not the "
              << tensor.getDimSize(dim) << " elements of its type " << local;
@@ -121,11 +123,12 @@ FailureOr<TensorSignature> describeTensor(func::FuncOp entry,
     return failure();
   DTensorType dtensor = *recorded ? *recorded : asDistributed(type);
   if (!dtensor)
-    return entry.emitError() << what << " of type " << type
-                             << " cannot be passed from a host program";
+    return mlir::emitError(entry.getLoc())
+           << what << " of type " << type
+           << " cannot be passed from a host program";
   auto element = spellElement(dtensor.getElementType());
   if (!element)
-    return entry.emitError()
+    return mlir::emitError(entry.getLoc())
            << what << " has element type " << dtensor.getElementType()
            << ", which has no host representation";
   TensorSignature tensor;
@@ -139,14 +142,16 @@ FailureOr<TensorSignature> describeTensor(func::FuncOp entry,
     auto grid =
         symbols.lookupNearestSymbolFrom<GridOp>(entry, dtensor.getGrid());
     if (!grid)
-      return entry.emitError() << "unknown grid " << dtensor.getGrid();
+      return mlir::emitError(entry.getLoc())
+             << "unknown grid " << dtensor.getGrid();
     tensor.gridShape.clear();
     for (int64_t extent : grid.getShape())
       tensor.gridShape.push_back(ShapedType::isDynamic(extent) ? -1 : extent);
   }
   if (dtensor.getNumPlacedAxes() > (int64_t)tensor.gridShape.size())
-    return entry.emitError() << dtensor << " places the tensor on more axes "
-                             << "than " << dtensor.getGrid() << " has";
+    return mlir::emitError(entry.getLoc())
+           << dtensor << " places the tensor on more axes "
+           << "than " << dtensor.getGrid() << " has";
   for (Placement placement : dtensor.getPlacementList(tensor.gridShape.size()))
     tensor.placements.push_back(placement.getCode());
   for (int64_t dim = 0; dim < dtensor.getRank(); ++dim)
@@ -210,7 +215,7 @@ mlir::coco::selectEntries(ModuleOp module, StringRef wanted, bool all) {
     if (!names.empty() && !llvm::is_contained(names, candidate.getSymName()))
       continue;
     if (names.empty() && !all && !entries.empty())
-      return candidate.emitError()
+      return mlir::emitError(candidate.getLoc())
              << "several public functions could be the entry (@"
              << entries.front().getSymName() << ", @" << candidate.getSymName()
              << "): choose with --coco-entry=NAME[,NAME...]";
@@ -232,9 +237,10 @@ mlir::coco::describeEntry(func::FuncOp entry, SymbolTableCollection &symbols) {
   if (symbol.empty() || llvm::isDigit(symbol.front()) ||
       !llvm::all_of(symbol,
                     [](char c) { return llvm::isAlnum(c) || c == '_'; }))
-    return entry.emitError() << "entry @" << symbol
-                             << " cannot be called from C: its name must be "
-                                "a C identifier (letters, digits, '_')";
+    return mlir::emitError(entry.getLoc())
+           << "entry @" << symbol
+           << " cannot be called from C: its name must be "
+              "a C identifier (letters, digits, '_')";
   EntrySignature signature;
   signature.func = entry;
   signature.name = entry.getSymName().str();
@@ -253,7 +259,7 @@ mlir::coco::describeEntry(func::FuncOp entry, SymbolTableCollection &symbols) {
       if (auto init = entry.getArgAttrOfType<StringAttr>(i, "coco.init")) {
         if (!llvm::is_contained({"Uniform", "Positive", "Zeros", "Ones"},
                                 init.getValue()))
-          return entry.emitError()
+          return mlir::emitError(entry.getLoc())
                  << "coco.init of argument " << i << " must be one of "
                  << "\"Uniform\", \"Positive\", \"Zeros\", \"Ones\"";
         tensor->init = init.getValue().str();
@@ -270,24 +276,28 @@ mlir::coco::describeEntry(func::FuncOp entry, SymbolTableCollection &symbols) {
         if (integer) {
           if (x != std::floor(x) ||
               !(x >= -9223372036854775808.0 && x < 9223372036854775808.0))
-            return entry.emitError() << "coco.value of argument " << i << " ("
-                                     << argType << ") is not an integer: " << x;
+            return mlir::emitError(entry.getLoc())
+                   << "coco.value of argument " << i << " (" << argType
+                   << ") is not an integer: " << x;
           arg.defaultInt = int64_t(x);
         }
       } else if (auto intValue = dyn_cast_or_null<IntegerAttr>(value)) {
         arg.defaultValue = double(intValue.getInt());
         arg.defaultInt = intValue.getInt();
       } else if (value) {
-        return entry.emitError() << "coco.value of argument " << i
-                                 << " must be a number, got " << value;
+        return mlir::emitError(entry.getLoc())
+               << "coco.value of argument " << i << " must be a number, got "
+               << value;
       }
       if (arg.defaultInt && arg.scalarKind == "I32" &&
           (*arg.defaultInt < INT32_MIN || *arg.defaultInt > INT32_MAX))
-        return entry.emitError() << "coco.value of argument " << i
-                                 << " does not fit in i32: " << *arg.defaultInt;
+        return mlir::emitError(entry.getLoc())
+               << "coco.value of argument " << i
+               << " does not fit in i32: " << *arg.defaultInt;
     } else {
-      return entry.emitError() << what << " of type " << argType
-                               << " cannot be passed from a host program";
+      return mlir::emitError(entry.getLoc())
+             << what << " of type " << argType
+             << " cannot be passed from a host program";
     }
     signature.args.push_back(std::move(arg));
   }

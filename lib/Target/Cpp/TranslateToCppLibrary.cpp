@@ -188,7 +188,7 @@ LogicalResult mlir::coco::translateToCppLibrary(ModuleOp module,
   for (const EntrySignature &signature : *entries)
     for (const TensorSignature &result : signature.results)
       if ((int64_t)result.shape.size() > kMaxResultRank)
-        return func::FuncOp(signature.func).emitError()
+        return mlir::emitError(signature.func->getLoc())
                << "result '" << result.name << "' has rank "
                << result.shape.size() << ": an in-process library returns "
                << "results of rank at most " << kMaxResultRank;

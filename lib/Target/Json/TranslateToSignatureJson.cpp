@@ -150,7 +150,7 @@ LogicalResult mlir::coco::translateToSignatureJson(ModuleOp module,
     auto check = [&](StringRef name) -> LogicalResult {
       if (llvm::json::isUTF8(name))
         return success();
-      return func::FuncOp(signature.func).emitError()
+      return mlir::emitError(signature.func->getLoc())
              << "the name of an argument or result is not valid UTF-8: the "
                 "manifest cannot spell it";
     };

@@ -18,6 +18,7 @@ coco.grid @dp(shape = [?])
 // CHECK: session.runAll();
 // CHECK-NOT: other
 // MISSING: error: no public function @nope
+// MISSING-NOT: see current operation
 func.func @ar_c(%x: !coco.dtensor<8xf32, replicated on @dp> {coco.name = "x"}) {
   coco.update %x, %x : !coco.dtensor<8xf32, replicated on @dp>
   return
