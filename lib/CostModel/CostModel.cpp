@@ -211,7 +211,9 @@ Expected<Profile> Profile::parse(StringRef json) {
         std::tuple{"matmul_GFLOPs", &profile.matmulFlops, true},
         std::tuple{"chunk_overhead_us", &profile.chunkOverhead, false},
         std::tuple{"reduction_ns_per_element", &profile.reductionSeconds,
-                   false}}) {
+                   false},
+        std::tuple{"divide_ns_per_element", &profile.divideSeconds, false},
+        std::tuple{"sqrt_ns_per_element", &profile.sqrtSeconds, false}}) {
     Expected<double> x = number(*root, key, "the profile", required);
     if (!x)
       return x.takeError();
@@ -230,6 +232,8 @@ Expected<Profile> Profile::parse(StringRef json) {
   profile.matmulFlops *= 1e9;
   profile.chunkOverhead *= 1e-6;
   profile.reductionSeconds *= 1e-9;
+  profile.divideSeconds *= 1e-9;
+  profile.sqrtSeconds *= 1e-9;
   if (const llvm::json::Array *loop = root->getArray("loop_bandwidth")) {
     for (const llvm::json::Value &entry : *loop) {
       const llvm::json::Object *object = entry.getAsObject();
@@ -266,8 +270,12 @@ Expected<Profile> Profile::parse(StringRef json) {
                  return a.workingSet < b.workingSet;
                });
   }
-  if (profile.reductionSeconds < 0)
-    return failure("reduction_ns_per_element must not be negative");
+  for (auto [key, value] :
+       {std::pair{"reduction_ns_per_element", profile.reductionSeconds},
+        std::pair{"divide_ns_per_element", profile.divideSeconds},
+        std::pair{"sqrt_ns_per_element", profile.sqrtSeconds}})
+    if (value < 0)
+      return failure(llvm::Twine(key) + " must not be negative");
   if (profile.copyBandwidth <= 0 || profile.matmulFlops <= 0)
     return failure("copy_bandwidth_GBps and matmul_GFLOPs must be positive");
 
@@ -402,6 +410,8 @@ llvm::json::Value Profile::toJSON() const {
       {"chunk_overhead_us", chunkOverhead * 1e6},
       {"overlap_efficiency", overlapEfficiency},
       {"reduction_ns_per_element", reductionSeconds * 1e9},
+      {"divide_ns_per_element", divideSeconds * 1e9},
+      {"sqrt_ns_per_element", sqrtSeconds * 1e9},
       {"loop_bandwidth", std::move(loopList)},
       {"collectives", linesToJSON(measured, measuredByElementType)},
       {"nonblocking_collectives", linesToJSON(measuredNonBlocking)},
@@ -598,6 +608,13 @@ double Model::loop(double bytes, double workingSet, double freshStores) const {
 
 double Model::reduction(double elements) const {
   return elements * profile.reductionSeconds;
+}
+
+double Model::divider(double elements, unsigned bits, int64_t divides,
+                      int64_t roots) const {
+  double perElement = double(divides) * profile.divideSeconds +
+                      double(roots) * profile.sqrtSeconds;
+  return elements * perElement * (bits > 32 ? 2.0 : 1.0);
 }
 
 double Model::matmul(double flops) const { return flops / profile.matmulFlops; }

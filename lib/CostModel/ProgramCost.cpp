@@ -7,6 +7,7 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 
 #include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/EquivalenceClasses.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 #include <cmath>
@@ -264,6 +265,14 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
   double loopBytes = 0, freshBytes = 0, createdBytes = 0;
   // The fused reductions: (seconds of their adds, bytes of their input).
   SmallVector<std::pair<double, double>> chains;
+  // The fused loops with divides or square roots: each loop's ops (joined
+  // through the values they keep in registers), their traffic and their
+  // divide unit's time.
+  llvm::EquivalenceClasses<Operation *> loops;
+  struct LoopWork {
+    double bytes = 0, fresh = 0, divider = 0;
+  };
+  llvm::DenseMap<Operation *, LoopWork> loopWork;
   llvm::DenseMap<Operation *, double> matmulTimes;
   // Folded reduce_scatters whose exchange runs in chunks: the ranks of
   // their group (their loop reads only the own block, 1 / ranks, from
@@ -463,7 +472,7 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
                                            model.loop(*bytes, *bytes));
       }
       // What this op's loop moves (unfused: the op is a loop of its own).
-      double moved = 0, fresh = 0, newBuffers = 0;
+      double moved = 0, fresh = 0, newBuffers = 0, storedByProducers = 0;
       llvm::SmallDenseSet<Value, 4> operandsRead;
       for (Value operand : op->getOperands()) {
         Operation *producer = operand.getDefiningOp();
@@ -476,8 +485,10 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
         // the same array (coco-fuse-elementwise), which loads it once.
         bool inLoop = !reduction || (lowering.fuseReductions && joinsLoop(op));
         if (lowering.fuseElementwise && inLoop && fromLoop &&
-            levelOf(operand) == level)
+            levelOf(operand) == level) {
+          loops.unionSets(op, producer);
           continue;
+        }
         if (lowering.fuseElementwise && inLoop &&
             !loaded.insert({operand, level}).second)
           continue;
@@ -504,6 +515,10 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
           moved += *bytes;
           fresh += *bytes;
           newBuffers += *bytes;
+          // (The store is the producer's loop's traffic.)
+          storedByProducers += *bytes;
+          loopWork[producer].bytes += *bytes;
+          loopWork[producer].fresh += *bytes;
         }
       }
       Value result = op->getResult(0);
@@ -558,15 +573,36 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
             }))
           newBuffers += *bytes;
       }
+      // Its divides and square roots, per element of its result.
+      double divider = 0;
+      int64_t divides = op->hasTrait<CocoTrait::Divides>() ? 1 : 0;
+      int64_t roots = op->hasTrait<CocoTrait::SquareRoots>() ? 1 : 0;
+      if (divides || roots) {
+        FailureOr<double> bytes = bytesOf(result);
+        if (failed(bytes))
+          return WalkResult::interrupt();
+        unsigned bits = cast<DTensorType>(result.getType())
+                            .getElementType()
+                            .getIntOrFloatBitWidth();
+        divider = model.divider(*bytes / double((bits + 7) / 8), bits, divides,
+                                roots);
+      }
       if (lowering.fuseElementwise) {
         loopBytes += moved;
         freshBytes += fresh;
         createdBytes += newBuffers;
+        loops.insert(op);
+        LoopWork &work = loopWork[op];
+        work.bytes += moved - storedByProducers;
+        work.fresh += fresh - storedByProducers;
+        work.divider += divider;
       } else {
         // Unfused, each op streams its own operands and result, most of
         // them made by the op just before (in the caches if they fit): its
-        // arrays are its working set.
-        total.loops += model.loop(moved, moved, fresh);
+        // arrays are its working set. Its divides take longer than that
+        // traffic or not.
+        double traffic = model.loop(moved, moved, fresh);
+        total.loops += std::max(traffic, divider);
       }
     }
     return WalkResult::advance();
@@ -577,6 +613,23 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
   total.loops += model.loop(loopBytes, workingSet, freshBytes);
   for (auto [chain, bytes] : chains)
     total.loops += std::max(0.0, chain - model.loop(bytes, workingSet));
+  // A fused loop whose divides and square roots take longer than its
+  // traffic (at the working set's bandwidth) waits for them: the
+  // difference is added (the Adam update's loop in the caches).
+  for (const auto *loop : loops) {
+    if (!loop->isLeader())
+      continue;
+    LoopWork sum;
+    for (Operation *member : loops.members(*loop)) {
+      const LoopWork &work = loopWork.lookup(member);
+      sum.bytes += work.bytes;
+      sum.fresh += work.fresh;
+      sum.divider += work.divider;
+    }
+    if (sum.divider > 0)
+      total.loops += std::max(
+          0.0, sum.divider - model.loop(sum.bytes, workingSet, sum.fresh));
+  }
   total.chunkedExchanges += int64_t(chunkedExchanges.size());
   return total;
 }

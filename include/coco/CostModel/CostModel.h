@@ -132,6 +132,14 @@ struct Profile {
   /// operand, the difference is added to the loop's traffic.
   /// 0: as fast as its memory traffic (GPUs reduce in parallel).
   double reductionSeconds = 0;
+  /// Seconds per f32 element of a division, and of a square root, in a
+  /// vectorized loop in the caches, every rank at once: the core's divide
+  /// and square-root unit, which bounds a loop that does enough of them
+  /// (an Adam update: 3 divides and 1 square root per element) below its
+  /// memory traffic. Where a loop's divides and roots take longer than its
+  /// traffic, the difference is added. 0: as fast as its memory traffic.
+  double divideSeconds = 0;
+  double sqrtSeconds = 0;
   /// How much of a non-blocking collective really runs under computation
   /// (0: none, as on a machine whose cores all compute and whose MPI makes
   /// progress only inside calls; 1: all of it, as NCCL on its own stream).
@@ -185,6 +193,11 @@ public:
               double freshStores = 0) const;
   /// A reduction over `elements` at the calibrated time per element.
   double reduction(double elements) const;
+  /// The divide and square-root unit's time for `elements` of `bits` each
+  /// divided `divides` times and rooted `roots` times (f64: half as many
+  /// per vector, twice the time; 16-bit floats are computed in f32).
+  double divider(double elements, unsigned bits, int64_t divides,
+                 int64_t roots) const;
   double matmul(double flops) const;
   /// A matmul of `compute` seconds whose product a collective of `comm`
   /// seconds reduces, overlapped in `chunks` row chunks: chunk k's

@@ -153,6 +153,11 @@ def main():
     # 0.001 ns (it took time) and less than 100 ns per element.
     if not 0.001 < profile.get("reduction_ns_per_element", 0) < 100:
         problems.append(f"reduction {profile.get('reduction_ns_per_element')} ns/element")
+    # The divide and square-root unit: slower per element than an add, far
+    # faster than a nanosecond (a scalar divide is a few ns).
+    for key in ("divide_ns_per_element", "sqrt_ns_per_element"):
+        if not 0.001 < profile.get(key, 0) < 20:
+            problems.append(f"{key} {profile.get(key)}")
     levels = profile.get("levels", [])
     if not levels or levels[0].get("bandwidth_GBps", 0) <= 0:
         problems.append("no level with a positive bandwidth")
@@ -164,7 +169,9 @@ def main():
           f"{profile['copy_bandwidth_GBps']:.1f} GB/s ({len(loop)} working sets, fresh stores "
           f"x{min(factors):.1f}-{max(factors):.1f}), matmul "
           f"{profile['matmul_GFLOPs']:.1f} GFLOP/s, reduction "
-          f"{profile['reduction_ns_per_element']:.2f} ns/element")
+          f"{profile['reduction_ns_per_element']:.2f} ns/element, divide "
+          f"{profile['divide_ns_per_element']:.2f} and square root "
+          f"{profile['sqrt_ns_per_element']:.2f} ns/element")
 
 
 if __name__ == "__main__":

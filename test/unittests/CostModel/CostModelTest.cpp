@@ -489,6 +489,93 @@ TEST(CostModel, PricesOnlyALoopsFirstExchangeChunked) {
   }
 }
 
+/// w - m / sqrt(v) on 1024 elements of `type` per rank (2 ranks,
+/// replicated): one fused loop with a square root and a divide per element.
+std::string rootedUpdate(const std::string &type = "f32") {
+  std::string t = "!coco.dtensor<1024x" + type + ", replicated on @dp>";
+  return R"mlir(
+    coco.grid @dp(shape = [2])
+    !T = )mlir" +
+         t + R"mlir(
+    func.func @update(%w: !T, %m: !T, %v: !T) {
+      %r = coco.sqrt %v : !T
+      %q = coco.div %m, %r : !T, !T
+      %n = coco.sub %w, %q : !T, !T
+      coco.update %w, %n : !T
+      return
+    })mlir";
+}
+
+/// 2 GB/s at every working set, a divide 10 ns and a square root 20 ns per
+/// element: a divider far slower than the memory.
+constexpr const char *kSlowDivider = R"json({
+  "name": "test", "source": "hand-made",
+  "copy_bandwidth_GBps": 2.0, "matmul_GFLOPs": 4.0,
+  "divide_ns_per_element": 10, "sqrt_ns_per_element": 20,
+  "collectives": {"all_reduce": [{"ranks": 2, "latency_us": 10, "ns_per_byte": 0.5}]}
+})json";
+
+TEST(CostModel, PricesTheDividesOfALoop) {
+  Program program(rootedUpdate().c_str());
+  ASSERT_TRUE(program.module);
+  // Without divider figures (the GPU profiles): the traffic alone. The
+  // fused loop reads w, m, v and writes w in place: 4 * 4 KiB.
+  mlir::FailureOr<Estimate> traffic =
+      mlir::coco::cost::estimate(program.function(), model(), 2);
+  ASSERT_TRUE(mlir::succeeded(traffic));
+  EXPECT_NEAR(traffic->loops, 4 * 4096 / 2e9, 1e-15);
+  // A divider slower than that traffic (8.2 us): the loop takes the
+  // divider's time, 1024 * (10 + 20) ns.
+  Model slow = modelOf(kSlowDivider);
+  mlir::FailureOr<Estimate> bound =
+      mlir::coco::cost::estimate(program.function(), slow, 2);
+  ASSERT_TRUE(mlir::succeeded(bound));
+  EXPECT_NEAR(bound->loops, 1024 * 30e-9, 1e-15);
+  // f64: half as many elements per vector, twice the time (and twice the
+  // bytes, 16.4 us, still less).
+  Program wide(rootedUpdate("f64").c_str());
+  ASSERT_TRUE(wide.module);
+  mlir::FailureOr<Estimate> doubled =
+      mlir::coco::cost::estimate(wide.function(), slow, 2);
+  ASSERT_TRUE(mlir::succeeded(doubled));
+  EXPECT_NEAR(doubled->loops, 2 * 1024 * 30e-9, 1e-15);
+  // Unfused, each op is a loop of its own, priced as the slower of its
+  // traffic and its divider: the root reads v and writes r (8 KiB, 4.1 us;
+  // 20.5 us of roots), the divide reads m and r and writes q (12 KiB,
+  // 6.1 us; 10.2 us of divides), the sub reads w and q and writes w
+  // (12 KiB, 6.1 us; none).
+  Lowering unfused;
+  unfused.fuseElementwise = false;
+  mlir::FailureOr<Estimate> apart =
+      mlir::coco::cost::estimate(program.function(), slow, 2, unfused);
+  ASSERT_TRUE(mlir::succeeded(apart));
+  EXPECT_NEAR(apart->loops, 1024 * 20e-9 + 1024 * 10e-9 + 3 * 4096 / 2e9,
+              1e-15);
+  // Two loops (a norm between them): each one's divider against its own
+  // traffic. Loop 1 (u = m / sqrt(v), its norm): reads m, v, writes u and
+  // the norm, 12 KiB + 4 B, against 30.7 us of divider. Loop 2
+  // (w - u * ||u||): reads u, w, writes w, 12 KiB, no divider, which does
+  // not hide loop 1's: loop 1's divider plus loop 2's traffic.
+  Program twoLoops(R"mlir(
+    coco.grid @dp(shape = [2])
+    !T = !coco.dtensor<1024xf32, replicated on @dp>
+    func.func @lamb(%w: !T, %m: !T, %v: !T) {
+      %r = coco.sqrt %v : !T
+      %u = coco.div %m, %r : !T, !T
+      %norm = coco.norm %u : !T
+      %s = coco.extract %norm : !coco.dtensor<f32, replicated on @dp> -> f32
+      %step = coco.mul %u, %s : !T, f32
+      %n = coco.sub %w, %step : !T, !T
+      coco.update %w, %n : !T
+      return
+    })mlir");
+  ASSERT_TRUE(twoLoops.module);
+  mlir::FailureOr<Estimate> split =
+      mlir::coco::cost::estimate(twoLoops.function(), slow, 2);
+  ASSERT_TRUE(mlir::succeeded(split));
+  EXPECT_NEAR(split->loops, 1024 * 30e-9 + 3 * 4096 / 2e9, 1e-15);
+}
+
 TEST(CostModel, PricesThePackingOfInnerDims) {
   // [4, 1024] f32 (16 KiB) on 2 ranks: along dim 0 the blocks are
   // contiguous; along dim 1 the runtime packs reduce_scatter's input and

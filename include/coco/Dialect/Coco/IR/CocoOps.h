@@ -31,6 +31,13 @@ namespace CocoTrait {
 template <typename ConcreteType>
 class GlobalViewOp
     : public ::mlir::OpTrait::TraitBase<ConcreteType, GlobalViewOp> {};
+/// Ops that divide each element, and ops that take each element's square
+/// root (declared in ODS): the cost model prices that work per element.
+template <typename ConcreteType>
+class Divides : public ::mlir::OpTrait::TraitBase<ConcreteType, Divides> {};
+template <typename ConcreteType>
+class SquareRoots
+    : public ::mlir::OpTrait::TraitBase<ConcreteType, SquareRoots> {};
 } // namespace CocoTrait
 
 /// The attribute by which a schedule asks coco-overlap (which runs on

@@ -53,6 +53,19 @@ def Coco_GlobalViewOpTrait : NativeOpTrait<"GlobalViewOp"> {
   let cppNamespace = "::mlir::coco::CocoTrait";
 }
 
+/// Ops that divide each element (div; rsqrt, lowered to 1 / sqrt(x)) or
+/// take its square root (sqrt, rsqrt): work for the core's divide and
+/// square-root unit, several times an add's or a multiply's time per
+/// element, which the cost model sets against its loop's memory traffic
+/// (an Adam update in the caches is bound by its 3 divides and 1 square
+/// root).
+def Coco_DividesTrait : NativeOpTrait<"Divides"> {
+  let cppNamespace = "::mlir::coco::CocoTrait";
+}
+def Coco_SquareRootsTrait : NativeOpTrait<"SquareRoots"> {
+  let cppNamespace = "::mlir::coco::CocoTrait";
+}
+
 class Coco_GlobalOp<string mnemonic, list<Trait> traits = []>
     : Coco_GridUserOp<mnemonic, !listconcat(traits, [Coco_GlobalViewOpTrait])>;
 
@@ -101,8 +114,9 @@ def Coco_AxisSizeOp : Coco_GridUserOp<"axis_size", [Pure]> {
 // Pointwise compute
 //===----------------------------------------------------------------------===//
 
-class Coco_BinaryOp<string mnemonic, string desc>
-    : Coco_GlobalOp<mnemonic, [Pure, Elementwise, InferTypeOpAdaptor]> {
+class Coco_BinaryOp<string mnemonic, string desc, list<Trait> traits = []>
+    : Coco_GlobalOp<mnemonic, !listconcat(traits,
+                       [Pure, Elementwise, InferTypeOpAdaptor])> {
   let summary = "elementwise " # desc;
   let description = [{
     Elementwise }] # desc # [{ of two distributed tensors of the same global
@@ -121,7 +135,7 @@ class Coco_BinaryOp<string mnemonic, string desc>
 def Coco_AddOp : Coco_BinaryOp<"add", "addition">;
 def Coco_SubOp : Coco_BinaryOp<"sub", "subtraction">;
 def Coco_MulOp : Coco_BinaryOp<"mul", "multiplication">;
-def Coco_DivOp : Coco_BinaryOp<"div", "division">;
+def Coco_DivOp : Coco_BinaryOp<"div", "division", [Coco_DividesTrait]>;
 def Coco_MaxOp : Coco_BinaryOp<"max", "maximum">;
 def Coco_MinOp : Coco_BinaryOp<"min", "minimum">;
 def Coco_PowOp : Coco_BinaryOp<"pow", "power (floating point only)">;
@@ -138,8 +152,11 @@ class Coco_UnaryOp<string mnemonic, string desc, list<Trait> traits = []>
 
 def Coco_NegOp : Coco_UnaryOp<"neg", "negation">;
 def Coco_AbsOp : Coco_UnaryOp<"abs", "absolute value">;
-def Coco_SqrtOp : Coco_UnaryOp<"sqrt", "square root"> { let hasVerifier = 1; }
-def Coco_RsqrtOp : Coco_UnaryOp<"rsqrt", "reciprocal square root"> {
+def Coco_SqrtOp : Coco_UnaryOp<"sqrt", "square root", [Coco_SquareRootsTrait]> {
+  let hasVerifier = 1;
+}
+def Coco_RsqrtOp : Coco_UnaryOp<"rsqrt", "reciprocal square root",
+                                [Coco_DividesTrait, Coco_SquareRootsTrait]> {
   let hasVerifier = 1;
 }
 def Coco_ExpOp : Coco_UnaryOp<"exp", "exponential"> { let hasVerifier = 1; }
