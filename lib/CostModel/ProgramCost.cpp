@@ -273,6 +273,9 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
     double bytes = 0, fresh = 0, divider = 0;
   };
   llvm::DenseMap<Operation *, LoopWork> loopWork;
+  // The op whose loop loads each (value, level) first: a later op of that
+  // level reading it is its sibling, fused into its loop.
+  llvm::DenseMap<std::pair<Value, int64_t>, Operation *> loaders;
   llvm::DenseMap<Operation *, double> matmulTimes;
   // Folded reduce_scatters whose exchange runs in chunks: the ranks of
   // their group (their loop reads only the own block, 1 / ranks, from
@@ -484,14 +487,24 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
         // else (a parameter's norm) as a sibling of the loop that reads
         // the same array (coco-fuse-elementwise), which loads it once.
         bool inLoop = !reduction || (lowering.fuseReductions && joinsLoop(op));
+        // (A producer in an enclosing region, read in a branch, is not one
+        // of this region's loops.)
+        bool here = producer && producer->getParentRegion() == &region;
         if (lowering.fuseElementwise && inLoop && fromLoop &&
             levelOf(operand) == level) {
-          loops.unionSets(op, producer);
+          if (here)
+            loops.unionSets(op, producer);
           continue;
         }
         if (lowering.fuseElementwise && inLoop &&
-            !loaded.insert({operand, level}).second)
+            !loaded.insert({operand, level}).second) {
+          // A sibling of the loop that loaded it: one loop.
+          if (Operation *loader = loaders.lookup({operand, level}))
+            loops.unionSets(op, loader);
           continue;
+        }
+        if (lowering.fuseElementwise && inLoop)
+          loaders[{operand, level}] = op;
         if (!operandsRead.insert(operand).second)
           continue;
         // A fused reduce_scatter's sum happens in the loop: it reads the
@@ -516,9 +529,11 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
           fresh += *bytes;
           newBuffers += *bytes;
           // (The store is the producer's loop's traffic.)
-          storedByProducers += *bytes;
-          loopWork[producer].bytes += *bytes;
-          loopWork[producer].fresh += *bytes;
+          if (here) {
+            storedByProducers += *bytes;
+            loopWork[producer].bytes += *bytes;
+            loopWork[producer].fresh += *bytes;
+          }
         }
       }
       Value result = op->getResult(0);
@@ -575,8 +590,12 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
       }
       // Its divides and square roots, per element of its result.
       double divider = 0;
-      int64_t divides = op->hasTrait<CocoTrait::Divides>() ? 1 : 0;
-      int64_t roots = op->hasTrait<CocoTrait::SquareRoots>() ? 1 : 0;
+      // (On floats: an integer divide has no vector instruction on a CPU
+      // and is not priced by these figures.)
+      bool floats = isa<FloatType>(
+          cast<DTensorType>(op->getResult(0).getType()).getElementType());
+      int64_t divides = floats && op->hasTrait<CocoTrait::Divides>() ? 1 : 0;
+      int64_t roots = floats && op->hasTrait<CocoTrait::SquareRoots>() ? 1 : 0;
       if (divides || roots) {
         FailureOr<double> bytes = bytesOf(result);
         if (failed(bytes))
