@@ -20,6 +20,14 @@ using namespace mlir::coco;
 
 namespace {
 
+/// An error about `entry`'s signature, at its location and naming it (the
+/// function is not printed after it: it may be a whole model's step).
+InFlightDiagnostic entryError(func::FuncOp entry) {
+  InFlightDiagnostic diagnostic = mlir::emitError(entry.getLoc());
+  diagnostic << "entry @" << entry.getSymName() << ": ";
+  return diagnostic;
+}
+
 struct ElementSpelling {
   const char *cppType;
   const char *kind;
@@ -76,24 +84,22 @@ FailureOr<DTensorType> recordedDistribution(func::FuncOp entry, Attribute attr,
   auto tensor = dyn_cast<RankedTensorType>(local);
   if (!dtensor || !tensor || dtensor.getRank() != tensor.getRank() ||
       dtensor.getElementType() != tensor.getElementType())
-    return mlir::emitError(entry.getLoc())
-           << "coco.distribution of " << what << " must be "
-           << "a !coco.dtensor of the same rank and element "
-              "type as its "
-           << local;
+    return entryError(entry) << "coco.distribution of " << what << " must be "
+                             << "a !coco.dtensor of the same rank and element "
+                                "type as its "
+                             << local;
   auto grid =
       SymbolTable::lookupNearestSymbolFrom<GridOp>(entry, dtensor.getGrid());
   if (!grid)
-    return mlir::emitError(entry.getLoc())
-           << "coco.distribution of " << what << " refers to unknown grid "
-           << dtensor.getGrid();
+    return entryError(entry) << "coco.distribution of " << what
+                             << " refers to unknown grid " << dtensor.getGrid();
   for (int64_t dim = 0; dim < dtensor.getRank(); ++dim) {
     int64_t shards = 1;
     for (int64_t axis : dtensor.getSliceLevels(dim)) {
       int64_t extent =
           axis < grid.getRank() ? grid.getShape()[axis] : ShapedType::kDynamic;
       if (ShapedType::isDynamic(extent))
-        return mlir::emitError(entry.getLoc())
+        return entryError(entry)
                << "coco.distribution of " << what << " slices dimension " << dim
                << " over grid axis " << axis
                << ", whose extent is not static: the block of its static "
@@ -103,7 +109,7 @@ FailureOr<DTensorType> recordedDistribution(func::FuncOp entry, Attribute attr,
     }
     int64_t global = dtensor.getShape()[dim];
     if (global % shards != 0 || global / shards != tensor.getDimSize(dim))
-      return mlir::emitError(entry.getLoc())
+      return entryError(entry)
              << "coco.distribution of " << what << " is " << dtensor
              << ", whose blocks of dimension " << dim << " are not the "
              << tensor.getDimSize(dim) << " elements of its type " << local;
@@ -123,12 +129,11 @@ FailureOr<TensorSignature> describeTensor(func::FuncOp entry,
     return failure();
   DTensorType dtensor = *recorded ? *recorded : asDistributed(type);
   if (!dtensor)
-    return mlir::emitError(entry.getLoc())
-           << what << " of type " << type
-           << " cannot be passed from a host program";
+    return entryError(entry) << what << " of type " << type
+                             << " cannot be passed from a host program";
   auto element = spellElement(dtensor.getElementType());
   if (!element)
-    return mlir::emitError(entry.getLoc())
+    return entryError(entry)
            << what << " has element type " << dtensor.getElementType()
            << ", which has no host representation";
   TensorSignature tensor;
@@ -142,16 +147,14 @@ FailureOr<TensorSignature> describeTensor(func::FuncOp entry,
     auto grid =
         symbols.lookupNearestSymbolFrom<GridOp>(entry, dtensor.getGrid());
     if (!grid)
-      return mlir::emitError(entry.getLoc())
-             << "unknown grid " << dtensor.getGrid();
+      return entryError(entry) << "unknown grid " << dtensor.getGrid();
     tensor.gridShape.clear();
     for (int64_t extent : grid.getShape())
       tensor.gridShape.push_back(ShapedType::isDynamic(extent) ? -1 : extent);
   }
   if (dtensor.getNumPlacedAxes() > (int64_t)tensor.gridShape.size())
-    return mlir::emitError(entry.getLoc())
-           << dtensor << " places the tensor on more axes "
-           << "than " << dtensor.getGrid() << " has";
+    return entryError(entry) << dtensor << " places the tensor on more axes "
+                             << "than " << dtensor.getGrid() << " has";
   for (Placement placement : dtensor.getPlacementList(tensor.gridShape.size()))
     tensor.placements.push_back(placement.getCode());
   for (int64_t dim = 0; dim < dtensor.getRank(); ++dim)
@@ -259,7 +262,7 @@ mlir::coco::describeEntry(func::FuncOp entry, SymbolTableCollection &symbols) {
       if (auto init = entry.getArgAttrOfType<StringAttr>(i, "coco.init")) {
         if (!llvm::is_contained({"Uniform", "Positive", "Zeros", "Ones"},
                                 init.getValue()))
-          return mlir::emitError(entry.getLoc())
+          return entryError(entry)
                  << "coco.init of argument " << i << " must be one of "
                  << "\"Uniform\", \"Positive\", \"Zeros\", \"Ones\"";
         tensor->init = init.getValue().str();
@@ -276,28 +279,24 @@ mlir::coco::describeEntry(func::FuncOp entry, SymbolTableCollection &symbols) {
         if (integer) {
           if (x != std::floor(x) ||
               !(x >= -9223372036854775808.0 && x < 9223372036854775808.0))
-            return mlir::emitError(entry.getLoc())
-                   << "coco.value of argument " << i << " (" << argType
-                   << ") is not an integer: " << x;
+            return entryError(entry) << "coco.value of argument " << i << " ("
+                                     << argType << ") is not an integer: " << x;
           arg.defaultInt = int64_t(x);
         }
       } else if (auto intValue = dyn_cast_or_null<IntegerAttr>(value)) {
         arg.defaultValue = double(intValue.getInt());
         arg.defaultInt = intValue.getInt();
       } else if (value) {
-        return mlir::emitError(entry.getLoc())
-               << "coco.value of argument " << i << " must be a number, got "
-               << value;
+        return entryError(entry) << "coco.value of argument " << i
+                                 << " must be a number, got " << value;
       }
       if (arg.defaultInt && arg.scalarKind == "I32" &&
           (*arg.defaultInt < INT32_MIN || *arg.defaultInt > INT32_MAX))
-        return mlir::emitError(entry.getLoc())
-               << "coco.value of argument " << i
-               << " does not fit in i32: " << *arg.defaultInt;
+        return entryError(entry) << "coco.value of argument " << i
+                                 << " does not fit in i32: " << *arg.defaultInt;
     } else {
-      return mlir::emitError(entry.getLoc())
-             << what << " of type " << argType
-             << " cannot be passed from a host program";
+      return entryError(entry) << what << " of type " << argType
+                               << " cannot be passed from a host program";
     }
     signature.args.push_back(std::move(arg));
   }
