@@ -304,6 +304,7 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
       }
       total.collectives += worst.collectives;
       total.loops += worst.loops;
+      total.dividerWait += worst.dividerWait;
       total.matmuls += worst.matmuls;
       total.overlapped += worst.overlapped;
       total.chunkedExchanges += worst.chunkedExchanges;
@@ -622,6 +623,7 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
         // traffic or not.
         double traffic = model.loop(moved, moved, fresh);
         total.loops += std::max(traffic, divider);
+        total.dividerWait += std::max(0.0, divider - traffic);
       }
     }
     return WalkResult::advance();
@@ -645,9 +647,12 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
       sum.fresh += work.fresh;
       sum.divider += work.divider;
     }
-    if (sum.divider > 0)
-      total.loops += std::max(
+    if (sum.divider > 0) {
+      double wait = std::max(
           0.0, sum.divider - model.loop(sum.bytes, workingSet, sum.fresh));
+      total.loops += wait;
+      total.dividerWait += wait;
+    }
   }
   total.chunkedExchanges += int64_t(chunkedExchanges.size());
   return total;

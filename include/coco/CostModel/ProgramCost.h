@@ -22,6 +22,9 @@ namespace mlir::coco::cost {
 
 struct Estimate {
   double collectives = 0, loops = 0, matmuls = 0;
+  /// The part of `loops` that loops spend waiting for their divides and
+  /// square roots beyond their memory traffic.
+  double dividerWait = 0;
   /// Matmul + collective pairs a schedule marked for overlap
   /// (coco.overlap_chunks), as Model::overlapped prices them.
   double overlapped = 0;

@@ -544,6 +544,9 @@ TEST(CostModel, PricesTheDividesOfALoop) {
       mlir::coco::cost::estimate(program.function(), slow, 2);
   ASSERT_TRUE(mlir::succeeded(bound));
   EXPECT_NEAR(bound->loops, 1024 * 30e-9, 1e-15);
+  // Of it, the wait beyond the traffic (what coco-predict reports).
+  EXPECT_NEAR(bound->dividerWait, 1024 * 30e-9 - 4 * 4096 / 2e9, 1e-15);
+  EXPECT_EQ(traffic->dividerWait, 0);
   // f64: half as many elements per vector, twice the time (and twice the
   // bytes, 16.4 us, still less).
   Program wide(rootedUpdate("f64").c_str());

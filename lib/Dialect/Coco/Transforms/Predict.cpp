@@ -52,12 +52,18 @@ struct CocoPredictPass
                                               .category("coco-predict")
                                               .function(function.getName()))
           << llvm::formatv("{0:f4} ms per call on {1} rank(s) with {2}: "
-                           "collectives {3:f4} ms, loops {4:f4} ms, matmuls "
-                           "{5:f4} ms, overlapped {6:f4} ms",
+                           "collectives {3:f4} ms, loops {4:f4} ms{5}, matmuls "
+                           "{6:f4} ms, overlapped {7:f4} ms",
                            estimate->total() * 1e3, worldRanks,
                            model.getProfile().name, estimate->collectives * 1e3,
-                           estimate->loops * 1e3, estimate->matmuls * 1e3,
-                           estimate->overlapped * 1e3)
+                           estimate->loops * 1e3,
+                           estimate->dividerWait > 0
+                               ? llvm::formatv(" ({0:f4} ms of it waiting for "
+                                               "divides and square roots)",
+                                               estimate->dividerWait * 1e3)
+                                     .str()
+                               : std::string(),
+                           estimate->matmuls * 1e3, estimate->overlapped * 1e3)
                  .str();
     }
   }

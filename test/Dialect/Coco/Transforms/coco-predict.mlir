@@ -21,12 +21,30 @@
 // NOPROFILE: error: coco-predict: give the machine profile with profile=FILE
 // RUN: not coco-opt %s "--coco-predict=profile=%S/Inputs/no-such-profile.json" 2>&1 | FileCheck %s --check-prefix=MISSING
 // MISSING: error: coco-predict: machine profile: cannot read {{.*}}no-such-profile.json
+// A loop's divides and square roots (Inputs/divider-bound.json: 10 GB/s, 1 ns
+// per divided element, 2 ns per square root): @rooted's loop w - m / sqrt(v)
+// on 4096 f32 reads w, m, v and writes w, 65536 B in 6.5536 us, but its
+// divides and roots take 4096 * 3 ns = 12.288 us: loops 0.0123 ms, 0.0057 ms
+// of it waiting for the divider; @step's loop has none to wait for.
+// RUN: coco-opt %s "--coco-predict=profile=%S/Inputs/divider-bound.json" --remarks-filter=coco-predict -o /dev/null 2>&1 | FileCheck %s --check-prefix=DIVIDER
+// DIVIDER: Function=step | Remark="{{[0-9.]+}} ms per call on 2 rank(s) with divider-bound (test): collectives {{[0-9.]+}} ms, loops {{[0-9.]+}} ms, matmuls
+// DIVIDER: Function=rooted | Remark="0.0123 ms per call on 2 rank(s) with divider-bound (test): collectives 0.0000 ms, loops 0.0123 ms (0.0057 ms of it waiting for divides and square roots), matmuls 0.0000 ms, overlapped 0.0000 ms"
 coco.grid @dp(shape = [2])
 func.func @step(%w: !coco.dtensor<4096xf32, replicated on @dp> {coco.name = "w"},
                 %g: !coco.dtensor<4096xf32, local on @dp> {coco.name = "g"}) {
   %sum = coco.all_reduce sum %g : !coco.dtensor<4096xf32, local on @dp>
   %twice = coco.add %sum, %sum : !coco.dtensor<4096xf32, replicated on @dp>, !coco.dtensor<4096xf32, replicated on @dp>
   %wn = coco.sub %w, %twice : !coco.dtensor<4096xf32, replicated on @dp>, !coco.dtensor<4096xf32, replicated on @dp>
+  coco.update %w, %wn : !coco.dtensor<4096xf32, replicated on @dp>
+  return
+}
+
+func.func @rooted(%w: !coco.dtensor<4096xf32, replicated on @dp> {coco.name = "w"},
+                  %m: !coco.dtensor<4096xf32, replicated on @dp> {coco.name = "m"},
+                  %v: !coco.dtensor<4096xf32, replicated on @dp> {coco.name = "v"}) {
+  %r = coco.sqrt %v : !coco.dtensor<4096xf32, replicated on @dp>
+  %q = coco.div %m, %r : !coco.dtensor<4096xf32, replicated on @dp>, !coco.dtensor<4096xf32, replicated on @dp>
+  %wn = coco.sub %w, %q : !coco.dtensor<4096xf32, replicated on @dp>, !coco.dtensor<4096xf32, replicated on @dp>
   coco.update %w, %wn : !coco.dtensor<4096xf32, replicated on @dp>
   return
 }
