@@ -223,16 +223,19 @@ int64_t sharingANode(ArrayRef<int64_t> extents, ArrayRef<int64_t> axes,
   SmallVector<int64_t> stride(extents.size(), 1);
   for (int64_t d = int64_t(extents.size()) - 2; d >= 0; --d)
     stride[d] = stride[d + 1] * extents[d + 1];
+  // Only members on node 0 (ranks below perNode) are kept: a member's
+  // rank only grows with further axes, so the list stays at most perNode
+  // long whatever the group's size.
   std::vector<int64_t> members = {0};
   for (int64_t axis : axes) {
     std::vector<int64_t> next;
     for (int64_t member : members)
-      for (int64_t c = 0; c < extents[axis]; ++c)
+      for (int64_t c = 0;
+           c < extents[axis] && member + c * stride[axis] < perNode; ++c)
         next.push_back(member + c * stride[axis]);
     members = std::move(next);
   }
-  return llvm::count_if(members,
-                        [&](int64_t rank) { return rank / perNode == 0; });
+  return int64_t(members.size());
 }
 
 /// The ops of one region (a function body, a branch), priced.
@@ -679,6 +682,10 @@ FailureOr<Model> mlir::coco::cost::loadModelFor(ModuleOp module, StringRef pass,
            << pass
            << ": a grid has a '?' extent: give "
               "the number of ranks with ranks=N";
+  if (ranks > kMaxRanks)
+    return mlir::emitError(module.getLoc())
+           << pass << ": ranks=" << ranks << " is more than " << kMaxRanks
+           << " (MPI and NCCL number ranks with an int)";
   return Model(std::move(*loaded));
 }
 

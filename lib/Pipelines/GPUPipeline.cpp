@@ -115,6 +115,17 @@ struct CheckGPUPipelineOptions
                     toolkit + "' has no " + ptxas.str() +
                     " (set toolkit=<CUDA dir>, or format=isa for PTX only)");
     }
+    // A function's kernels are named after it (<function>_kernel), and the
+    // NVPTX backend aborts on a name PTX cannot hold.
+    llvm::Regex ptxName("^[A-Za-z_$][A-Za-z0-9_$]*$");
+    for (auto function : getOperation().getOps<func::FuncOp>())
+      if (!function.isExternal() && !ptxName.match(function.getSymName())) {
+        mlir::emitError(function.getLoc())
+            << "coco-lower-to-gpu: function @" << function.getSymName()
+            << ": its kernels are named after it, and a PTX name has only "
+               "letters, digits, '_' and '$' and does not start with a digit";
+        return signalPassFailure();
+      }
   }
 
   std::string chip, features, format, toolkit;

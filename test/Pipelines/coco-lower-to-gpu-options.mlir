@@ -19,6 +19,12 @@
 // HUGE: error: coco-lower-to-gpu: chip must look like sm_90, got 'sm_99999999999'
 // RUN: not coco-opt %s --coco-lower-to-gpu="toolkit=/tmp" -o /dev/null 2>&1 | FileCheck %s --check-prefix=TOOLKIT
 // TOOLKIT: error: coco-lower-to-gpu: format=fatbin needs ptxas, but the toolkit '/tmp' has no /tmp/bin/ptxas (set toolkit=<CUDA dir>, or format=isa for PTX only)
+// A function whose name PTX cannot hold (its kernels are named after it):
+// an error, not the NVPTX backend's fatal "Symbol name with unsupported
+// characters" (the fuzzer).
+// RUN: sed 's/@scale(/@"scale<1>"(/' %s | not coco-opt --coco-lower-to-gpu="format=isa" -o /dev/null 2>&1 | FileCheck %s --check-prefix=NAME
+// NAME: error: coco-lower-to-gpu: function @scale<1>: its kernels are named after it, and a PTX name has only letters, digits, '_' and '$' and does not start with a digit
+// NAME-NOT: LLVM ERROR
 // An older chip with its own PTX version is fine.
 // RUN: coco-opt %s --coco-lower-to-gpu="chip=sm_80 features=+ptx70 format=isa" | FileCheck %s --check-prefix=SM80
 // SM80: .target sm_80

@@ -58,6 +58,18 @@ coco.grid @g(shape = [0, 2])
 
 // -----
 
+// More ranks than MPI and NCCL can number (an int): 2^32 * 2^32 also wraps
+// an int64 product to 0, which passes once divided by.
+// expected-error @+1 {{has more than 2147483647 ranks (MPI and NCCL number ranks with an int)}}
+coco.grid @g(shape = [4294967296, 4294967296])
+
+// -----
+
+// expected-error @+1 {{has more than 2147483647 ranks}}
+coco.grid @g(shape = [65536, ?, 65536])
+
+// -----
+
 coco.grid @dp(shape = [?])
 coco.grid @g4(shape = [4])
 // expected-error @+1 {{'func.func' op argument 0 has type '!coco.dtensor<4xf32, local on @nope>', whose grid @nope does not exist}}

@@ -415,6 +415,11 @@ mlir::coco::whyStaysUnfused(ReduceScatterOp op,
       return std::string("its grid axes must have a static number of ranks");
     ranks *= (*grid)[axis];
   }
+  if (ranks > kMaxFoldRanks)
+    return llvm::formatv("its loop would sum the blocks of {0} ranks; the "
+                         "fold takes groups of at most {1}",
+                         ranks, kMaxFoldRanks)
+        .str();
   if (extent % ranks != 0)
     return llvm::formatv("dimension 0 (size {0} on each rank) does not "
                          "split into {1} equal blocks; the all_to_all "
@@ -515,9 +520,18 @@ LogicalResult GridOp::verify() {
   if (llvm::count_if(shape, ShapedType::isDynamic) > 1)
     return emitOpError() << "may have at most one dynamic extent '?' (the "
                             "world size divided by the static extents)";
-  for (int64_t extent : shape)
-    if (!ShapedType::isDynamic(extent) && extent <= 0)
+  int64_t ranks = 1;
+  for (int64_t extent : shape) {
+    if (ShapedType::isDynamic(extent))
+      continue;
+    if (extent <= 0)
       return emitOpError() << "extents must be positive or '?', got " << extent;
+    // (Checked before multiplying: the product cannot overflow.)
+    if (extent > kMaxRanks / ranks)
+      return emitOpError() << "has more than " << kMaxRanks
+                           << " ranks (MPI and NCCL number ranks with an int)";
+    ranks *= extent;
+  }
   return verifySignatureTypes(*this);
 }
 

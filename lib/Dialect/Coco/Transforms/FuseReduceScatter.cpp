@@ -17,6 +17,9 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "llvm/Support/FormatVariadic.h"
+
+#include <algorithm>
 
 namespace mlir::coco {
 #define GEN_PASS_DEF_COCOFUSEREDUCESCATTERPASS
@@ -72,6 +75,13 @@ static FailureOr<int64_t> checkFold(CommReduceScatterOp op,
     return fail("only a reduce_scatter along dimension 0 is supported");
   if (!inputType.hasStaticShape())
     return fail("the input shape must be static");
+  auto resultType = dyn_cast<RankedTensorType>(op.getInit().getType());
+  if (!resultType || !resultType.hasStaticShape())
+    return fail("the result shape must be static");
+  Type elementType = inputType.getElementType();
+  if (!elementType.isIntOrFloat())
+    return fail("its loop sums integers and floats, not " +
+                llvm::formatv("{0}", elementType).str());
   auto grid = symbols.lookupNearestSymbolFrom<GridOp>(op, op.getGridAttr());
   if (!grid)
     return fail("unknown grid");
@@ -82,10 +92,21 @@ static FailureOr<int64_t> checkFold(CommReduceScatterOp op,
   int64_t ranks = groupSize(grid.getShape(), op.getAxes());
   if (ShapedType::isDynamic(ranks))
     return fail("its grid axes must have a static number of ranks");
+  if (ranks > kMaxFoldRanks)
+    return fail("its loop would sum the blocks of " + Twine(ranks) +
+                " ranks; the fold takes groups of at most " +
+                Twine(kMaxFoldRanks));
   if (inputType.getDimSize(0) % ranks != 0)
     return fail("dimension 0 (size " + Twine(inputType.getDimSize(0)) +
                 ") does not split into " + Twine(ranks) +
                 " equal blocks; the all_to_all exchange needs them equal");
+  // An integer average divides by the number of ranks in the element type.
+  if (op.getKind() == ReductionKind::avg && elementType.isInteger() &&
+      ranks >= (int64_t(1) << std::min<unsigned>(
+                    62, elementType.getIntOrFloatBitWidth() - 1)))
+    return fail("the average's divisor, " + Twine(ranks) +
+                " ranks, does not fit in " +
+                llvm::formatv("{0}", elementType).str());
   return ranks;
 }
 

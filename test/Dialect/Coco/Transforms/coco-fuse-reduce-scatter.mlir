@@ -1,4 +1,5 @@
 // RUN: coco-opt %s --coco-fuse-reduce-scatter | FileCheck %s
+// RUN: coco-opt %s --coco-fuse-reduce-scatter -o /dev/null 2>&1 | FileCheck %s --check-prefix=WHY
 
 // Rank-local: a dim-0 reduce_scatter on a static axis becomes an all_to_all
 // that skips this rank's own block (each rank receives its chunk of every
@@ -12,6 +13,7 @@ coco.grid @two(shape = [2])
 coco.grid @three(shape = [3])
 coco.grid @two_by_two(shape = [2, 2])
 coco.grid @dp(shape = [?])
+coco.grid @many(shape = [2048])
 
 // CHECK-LABEL: func @fold
 // CHECK: %[[INIT:.*]] = tensor.empty() : tensor<4x3xf32>
@@ -105,4 +107,41 @@ func.func @fold_group(%g: tensor<8xi32>) -> tensor<2xi32> {
 func.func @dynamic(%g: tensor<8xf32>, %e: tensor<?xf32>) -> tensor<?xf32> {
   %s = coco.comm.reduce_scatter sum %g into %e dim 0 on @dp[0] : tensor<8xf32>, tensor<?xf32> -> tensor<?xf32>
   return %s : tensor<?xf32>
+}
+
+// Left unfused, with the reason, where the fold would build wrong or
+// unbounded IR: a result of unknown size (an extract_slice of a static size
+// '?'), an element type the loop cannot sum, an integer average whose divisor
+// (the group size) overflows the type, a group whose loop would read 2048
+// blocks. (These once crashed coco-opt or produced invalid IR: the fuzzer.)
+// CHECK-LABEL: func @dynamic_result
+// CHECK: coco.comm.reduce_scatter sum
+// WHY: warning: coco-fuse-reduce-scatter was requested but does not apply here: this reduce_scatter stays unfused: the result shape must be static
+func.func @dynamic_result(%g: tensor<8xf32>, %e: tensor<?xf32>) -> tensor<?xf32> {
+  %s = coco.comm.reduce_scatter sum %g into %e dim 0 on @two[0] : tensor<8xf32>, tensor<?xf32> -> tensor<?xf32>
+  return %s : tensor<?xf32>
+}
+// CHECK-LABEL: func @complex_sum
+// CHECK: coco.comm.reduce_scatter sum
+// WHY: warning: coco-fuse-reduce-scatter was requested but does not apply here: this reduce_scatter stays unfused: its loop sums integers and floats, not complex<f32>
+func.func @complex_sum(%g: tensor<8xcomplex<f32>>) -> tensor<4xcomplex<f32>> {
+  %e = tensor.empty() : tensor<4xcomplex<f32>>
+  %s = coco.comm.reduce_scatter sum %g into %e dim 0 on @two[0] : tensor<8xcomplex<f32>>, tensor<4xcomplex<f32>> -> tensor<4xcomplex<f32>>
+  return %s : tensor<4xcomplex<f32>>
+}
+// CHECK-LABEL: func @bool_average
+// CHECK: coco.comm.reduce_scatter avg
+// WHY: warning: coco-fuse-reduce-scatter was requested but does not apply here: this reduce_scatter stays unfused: the average's divisor, 2 ranks, does not fit in i1
+func.func @bool_average(%g: tensor<8xi1>) -> tensor<4xi1> {
+  %e = tensor.empty() : tensor<4xi1>
+  %s = coco.comm.reduce_scatter avg %g into %e dim 0 on @two[0] : tensor<8xi1>, tensor<4xi1> -> tensor<4xi1>
+  return %s : tensor<4xi1>
+}
+// CHECK-LABEL: func @huge_group
+// CHECK: coco.comm.reduce_scatter sum
+// WHY: warning: coco-fuse-reduce-scatter was requested but does not apply here: this reduce_scatter stays unfused: its loop would sum the blocks of 2048 ranks; the fold takes groups of at most 1024
+func.func @huge_group(%g: tensor<4096xf32>) -> tensor<2xf32> {
+  %e = tensor.empty() : tensor<2xf32>
+  %s = coco.comm.reduce_scatter sum %g into %e dim 0 on @many[0] : tensor<4096xf32>, tensor<2xf32> -> tensor<2xf32>
+  return %s : tensor<2xf32>
 }

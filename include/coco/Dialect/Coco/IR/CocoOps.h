@@ -40,6 +40,11 @@ class SquareRoots
     : public ::mlir::OpTrait::TraitBase<ConcreteType, SquareRoots> {};
 } // namespace CocoTrait
 
+/// The largest group whose reduce_scatter coco-fuse-reduce-scatter folds
+/// into its consumers' loop: the loop reads one block per rank (an input
+/// of the linalg.generic each), so its size grows with the group.
+inline constexpr int64_t kMaxFoldRanks = 1024;
+
 /// The attribute by which a schedule asks coco-overlap (which runs on
 /// buffers, inside coco-lower-to-cpu) to chunk a collective and its
 /// producer matmul; coco-localize carries it to the rank-local op. Declared

@@ -56,6 +56,10 @@ namespace mlir::coco {
 /// A coco.grid has 1 to kMaxGridAxes axes; placements and `along` axes
 /// beyond it are rejected before any type is built.
 inline constexpr int64_t kMaxGridAxes = 4;
+/// A program runs on at most this many ranks (MPI and NCCL number them with
+/// an int): the grid verifier bounds the product of its static extents, the
+/// cost model's ranks=N, and so every group size and rank product.
+inline constexpr int64_t kMaxRanks = 2147483647;
 
 using ::coco_support::balancedBlock;
 
