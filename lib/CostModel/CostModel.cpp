@@ -29,6 +29,10 @@ constexpr std::pair<Collective, const char *> kNames[] = {
     {Collective::SendRecv, "send_recv"},
 };
 
+/// MPI and NCCL number ranks with an int (the dialect's kMaxRanks; this
+/// file also builds without MLIR, into coco-calibrate-gpu).
+constexpr double kMaxRanks = 2147483647;
+
 llvm::Error failure(const llvm::Twine &message) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                  "machine profile: " + message);
@@ -159,8 +163,9 @@ static llvm::Error parseLines(const llvm::json::Object &measured,
         return latency.takeError();
       if (!perByte)
         return perByte.takeError();
-      if (*ranks < 1 || *ranks != std::floor(*ranks))
-        return failure(where + "'s 'ranks' must be a whole number >= 1");
+      if (*ranks < 1 || *ranks != std::floor(*ranks) || *ranks > kMaxRanks)
+        return failure(where + "'s 'ranks' must be a whole number from 1 to " +
+                       llvm::Twine(int64_t(kMaxRanks)));
       Line line{*latency * 1e-6, *perByte * 1e-9, {}};
       if (const llvm::json::Array *points = object->getArray("points")) {
         for (const llvm::json::Value &point : *points) {
@@ -308,8 +313,11 @@ Expected<Profile> Profile::parse(StringRef json) {
         return latency.takeError();
       if (!bandwidth)
         return bandwidth.takeError();
-      if (*ranks < 1 || *bandwidth <= 0)
-        return failure(where + " needs ranks >= 1 and a positive bandwidth");
+      if (*ranks < 1 || *ranks != std::floor(*ranks) || *ranks > kMaxRanks ||
+          *bandwidth <= 0)
+        return failure(where + " needs a whole number of ranks from 1 to " +
+                       llvm::Twine(int64_t(kMaxRanks)) +
+                       " and a positive bandwidth");
       level.ranks = int64_t(*ranks);
       level.latency = *latency * 1e-6;
       level.bandwidth = *bandwidth * 1e9;

@@ -223,19 +223,31 @@ int64_t sharingANode(ArrayRef<int64_t> extents, ArrayRef<int64_t> axes,
   SmallVector<int64_t> stride(extents.size(), 1);
   for (int64_t d = int64_t(extents.size()) - 2; d >= 0; --d)
     stride[d] = stride[d + 1] * extents[d + 1];
-  // Only members on node 0 (ranks below perNode) are kept: a member's
-  // rank only grows with further axes, so the list stays at most perNode
-  // long whatever the group's size.
-  std::vector<int64_t> members = {0};
-  for (int64_t axis : axes) {
-    std::vector<int64_t> next;
-    for (int64_t member : members)
-      for (int64_t c = 0;
-           c < extents[axis] && member + c * stride[axis] < perNode; ++c)
-        next.push_back(member + c * stride[axis]);
-    members = std::move(next);
+  // The group's world ranks are mixed-radix numbers: axis a's digit c
+  // contributes c * stride[a], and the axes after it in the grid contribute
+  // less than stride[a] together. So the members below perNode are counted
+  // digit by digit, outer axis first, without listing the group (which may
+  // have 2^31 members).
+  SmallVector<int64_t> sorted(axes);
+  llvm::sort(sorted);
+  int64_t count = 0, remaining = perNode;
+  for (size_t k = 0; k < sorted.size() && remaining > 0; ++k) {
+    int64_t axis = sorted[k];
+    // Members per value of this digit: the later axes' combinations.
+    int64_t inner = 1;
+    for (int64_t later : ArrayRef<int64_t>(sorted).drop_front(k + 1))
+      inner *= extents[later];
+    int64_t digits = remaining / stride[axis];
+    if (digits >= extents[axis]) {
+      count += extents[axis] * inner;
+      remaining = 0;
+      break;
+    }
+    count += digits * inner;
+    remaining -= digits * stride[axis];
   }
-  return int64_t(members.size());
+  // The member whose later digits are all 0, after the prefix taken.
+  return remaining > 0 ? count + 1 : count;
 }
 
 /// The ops of one region (a function body, a branch), priced.

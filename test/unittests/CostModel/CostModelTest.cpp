@@ -248,6 +248,18 @@ TEST(CostModel, RejectsBadProfiles) {
   EXPECT_NE(error(R"({"copy_bandwidth_GBps": -1, "matmul_GFLOPs": 1})")
                 .find("must be a number >= 0"),
             std::string::npos);
+  // Rank counts are whole numbers an int holds (1e30 once became a
+  // negative int64 and a time of -inf).
+  EXPECT_NE(error(R"({"copy_bandwidth_GBps": 1, "matmul_GFLOPs": 1,
+                      "levels": [{"name": "node", "ranks": 1e30,
+                                  "latency_us": 1, "bandwidth_GBps": 1}]})")
+                .find("needs a whole number of ranks from 1 to 2147483647"),
+            std::string::npos);
+  EXPECT_NE(error(R"({"copy_bandwidth_GBps": 1, "matmul_GFLOPs": 1,
+                      "levels": [{"name": "node", "ranks": 2.5,
+                                  "latency_us": 1, "bandwidth_GBps": 1}]})")
+                .find("needs a whole number of ranks"),
+            std::string::npos);
   EXPECT_NE(error(R"({"copy_bandwidth_GBps": 1, "matmul_GFLOPs": 1,
                       "divide_ns_per_element": -1})")
                 .find("'divide_ns_per_element' must be a number >= 0"),

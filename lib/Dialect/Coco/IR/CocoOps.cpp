@@ -426,7 +426,21 @@ mlir::coco::whyStaysUnfused(ReduceScatterOp op,
                          "exchange needs them equal",
                          extent, ranks)
         .str();
-  return std::nullopt;
+  return whyAverageOverflows(op.getKind(), type.getElementType(), ranks);
+}
+
+std::optional<std::string> mlir::coco::whyAverageOverflows(ReductionKind kind,
+                                                           Type elementType,
+                                                           int64_t ranks) {
+  // The fold divides by the number of ranks in the element type (signed).
+  if (kind != ReductionKind::avg || !elementType.isInteger() ||
+      ranks < (int64_t(1) << std::min<unsigned>(
+                   62, elementType.getIntOrFloatBitWidth() - 1)))
+    return std::nullopt;
+  return llvm::formatv("the average's divisor, {0} ranks, does not fit in "
+                       "{1}",
+                       ranks, elementType)
+      .str();
 }
 
 //===----------------------------------------------------------------------===//

@@ -42,6 +42,8 @@
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
 
+#include "llvm/Support/CheckedArithmetic.h"
+
 namespace mlir::coco {
 #define GEN_PASS_DEF_COCOCHUNKEXCHANGEPASS
 #include "coco/Dialect/Coco/Transforms/Passes.h.inc"
@@ -287,13 +289,29 @@ FailureOr<Candidate> analyze(CommAllToAllOp exchange, int64_t chunkBytes,
 
   if (chunkBytes <= 0)
     return fail("chunk-bytes is 0");
-  int64_t rowBytes = inputType.getNumElements() / extent *
-                     llvm::divideCeil(inputType.getElementTypeBitWidth(), 8);
-  candidate.rows = std::max<int64_t>(1, chunkBytes / ((ranks - 1) * rowBytes));
-  if (candidate.rows >= candidate.block)
-    return fail("a block (" + Twine(candidate.block * rowBytes) +
-                " bytes per rank) fits in one chunk of " + Twine(chunkBytes) +
-                " bytes");
+  // A row's bytes (the other dims times the element's), which a huge shape
+  // can overflow: then a row alone exceeds any chunk.
+  std::optional<int64_t> rowBytes =
+      int64_t(llvm::divideCeil(inputType.getElementTypeBitWidth(), 8));
+  for (int64_t dim : inputType.getShape().drop_front())
+    rowBytes = rowBytes ? llvm::checkedMul(*rowBytes, dim) : std::nullopt;
+  std::optional<int64_t> perChunk =
+      rowBytes ? llvm::checkedMul(ranks - 1, *rowBytes) : std::nullopt;
+  candidate.rows = perChunk && *perChunk > 0
+                       ? std::max<int64_t>(1, chunkBytes / *perChunk)
+                       : 1;
+  if (candidate.block == 1 && candidate.rows == 1 &&
+      (!perChunk || chunkBytes < *perChunk))
+    return fail("a block is one row, which a chunk does not cut");
+  if (candidate.rows >= candidate.block) {
+    std::optional<int64_t> blockBytes =
+        rowBytes ? llvm::checkedMul(candidate.block, *rowBytes) : std::nullopt;
+    return fail(
+        "a block (" +
+        (blockBytes ? std::to_string(*blockBytes) : std::string("over 2^63")) +
+        " bytes per rank) fits in one chunk of " + Twine(chunkBytes) +
+        " bytes");
+  }
   return candidate;
 }
 

@@ -75,9 +75,6 @@ static FailureOr<int64_t> checkFold(CommReduceScatterOp op,
     return fail("only a reduce_scatter along dimension 0 is supported");
   if (!inputType.hasStaticShape())
     return fail("the input shape must be static");
-  auto resultType = dyn_cast<RankedTensorType>(op.getInit().getType());
-  if (!resultType || !resultType.hasStaticShape())
-    return fail("the result shape must be static");
   Type elementType = inputType.getElementType();
   if (!elementType.isIntOrFloat())
     return fail("its loop sums integers and floats, not " +
@@ -96,17 +93,18 @@ static FailureOr<int64_t> checkFold(CommReduceScatterOp op,
     return fail("its loop would sum the blocks of " + Twine(ranks) +
                 " ranks; the fold takes groups of at most " +
                 Twine(kMaxFoldRanks));
+  if (inputType.getDimSize(0) == 0)
+    return fail("dimension 0 is empty");
   if (inputType.getDimSize(0) % ranks != 0)
     return fail("dimension 0 (size " + Twine(inputType.getDimSize(0)) +
                 ") does not split into " + Twine(ranks) +
                 " equal blocks; the all_to_all exchange needs them equal");
-  // An integer average divides by the number of ranks in the element type.
-  if (op.getKind() == ReductionKind::avg && elementType.isInteger() &&
-      ranks >= (int64_t(1) << std::min<unsigned>(
-                    62, elementType.getIntOrFloatBitWidth() - 1)))
-    return fail("the average's divisor, " + Twine(ranks) +
-                " ranks, does not fit in " +
-                llvm::formatv("{0}", elementType).str());
+  auto resultType = dyn_cast<RankedTensorType>(op.getInit().getType());
+  if (!resultType || !resultType.hasStaticShape())
+    return fail("the result shape must be static");
+  if (std::optional<std::string> why =
+          whyAverageOverflows(op.getKind(), elementType, ranks))
+    return fail(*why);
   return ranks;
 }
 

@@ -436,6 +436,23 @@ func.func @empty(%x: memref<0xf32>) {
   coco.comm.all_to_all %x into %recv split 0 concat 0 skip_self on @dp[0] : memref<0xf32>, memref<0xf32>
   return
 }
+// A row of 2^63 bytes (its size overflows int64; it once divided by 0):
+// a block of one row is left whole.
+coco.grid @tri(shape = [3])
+// CHECK-LABEL: func @huge_rows
+// REMARK: coco-chunk-exchange.mlir:[[@LINE+3]]:3: remark: [Missed] not-applied | Category:coco-chunk-exchange | Function=huge_rows | Remark="exchanged whole before its loop: a block is one row, which a chunk does not cut"
+func.func @huge_rows(%x: memref<3x2305843009213693952xf32>, %y: memref<1x2305843009213693952xf32>) {
+  %recv = memref.alloc() : memref<3x2305843009213693952xf32>
+  coco.comm.all_to_all %x into %recv split 0 concat 0 skip_self on @tri[0] : memref<3x2305843009213693952xf32>, memref<3x2305843009213693952xf32>
+  %b1 = memref.subview %recv[1, 0] [1, 2305843009213693952] [1, 1] : memref<3x2305843009213693952xf32> to memref<1x2305843009213693952xf32, strided<[2305843009213693952, 1], offset: 2305843009213693952>>
+  linalg.generic {indexing_maps = [#id2, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%b1 : memref<1x2305843009213693952xf32, strided<[2305843009213693952, 1], offset: 2305843009213693952>>)
+      outs(%y : memref<1x2305843009213693952xf32>) {
+  ^bb0(%a: f32, %out: f32):
+    linalg.yield %a : f32
+  }
+  return
+}
 // CHECK-LABEL: func @one_rank
 // REMARK: coco-chunk-exchange.mlir:[[@LINE+3]]:3: remark: [Missed] not-applied | Category:coco-chunk-exchange | Function=one_rank | Remark="exchanged whole before its loop: its group has one rank: nothing is exchanged"
 func.func @one_rank(%x: memref<80xf32>) {

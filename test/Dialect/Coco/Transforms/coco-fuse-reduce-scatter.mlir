@@ -145,3 +145,11 @@ func.func @huge_group(%g: tensor<4096xf32>) -> tensor<2xf32> {
   %s = coco.comm.reduce_scatter sum %g into %e dim 0 on @many[0] : tensor<4096xf32>, tensor<2xf32> -> tensor<2xf32>
   return %s : tensor<2xf32>
 }
+// CHECK-LABEL: func @empty_dim
+// CHECK: coco.comm.reduce_scatter sum
+// WHY: warning: coco-fuse-reduce-scatter was requested but does not apply here: this reduce_scatter stays unfused: dimension 0 is empty
+func.func @empty_dim(%g: tensor<0xf32>) -> tensor<0xf32> {
+  %e = tensor.empty() : tensor<0xf32>
+  %s = coco.comm.reduce_scatter sum %g into %e dim 0 on @two[0] : tensor<0xf32>, tensor<0xf32> -> tensor<0xf32>
+  return %s : tensor<0xf32>
+}

@@ -111,6 +111,11 @@ namespace mlir::coco {
 /// that marks it, the cost model and the rank-local pass agree through it.
 std::optional<std::string> whyStaysUnfused(ReduceScatterOp op,
                                            SymbolTableCollection &symbols);
+/// Why the fold cannot average over `ranks` in `elementType`: an integer
+/// average divides by the number of ranks in that (signed) type, which must
+/// hold it (i1 never does); std::nullopt otherwise.
+std::optional<std::string> whyAverageOverflows(ReductionKind kind,
+                                               Type elementType, int64_t ranks);
 } // namespace mlir::coco
 
 #endif // COCO_DIALECT_COCO_IR_COCOOPS_H
