@@ -157,6 +157,18 @@ bool updatesAParameter(Value value) {
   });
 }
 
+/// The element width of a distributed tensor value.
+unsigned bitsOf(Value value) {
+  return cast<DTensorType>(value.getType())
+      .getElementType()
+      .getIntOrFloatBitWidth();
+}
+
+/// How many elements `bytes` of `value`'s block (blockBytes) hold.
+double elementsIn(double bytes, Value value) {
+  return bytes / double((bitsOf(value) + 7) / 8);
+}
+
 bool isElementwise(Operation *op) {
   return op->hasTrait<OpTrait::Elementwise>() && op->getNumResults() == 1 &&
          isa<DTensorType>(op->getResult(0).getType());
@@ -458,10 +470,7 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
       double k = double(lhs.getShape()[kDim]);
       for (int64_t axis : lhs.getSliceLevels(kDim))
         k = std::ceil(k / double((*extents)[axis]));
-      unsigned bits = cast<DTensorType>(matmul.getResult().getType())
-                          .getElementType()
-                          .getIntOrFloatBitWidth();
-      double elements = *out / double((bits + 7) / 8);
+      double elements = elementsIn(*out, matmul.getResult());
       double time = model.matmul(2 * elements * k);
       createdBytes += *out;
       matmulTimes[op] = time;
@@ -477,10 +486,7 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
         FailureOr<double> bytes = bytesOf(input);
         if (failed(bytes))
           return WalkResult::interrupt();
-        unsigned bits = cast<DTensorType>(input.getType())
-                            .getElementType()
-                            .getIntOrFloatBitWidth();
-        double elements = *bytes / double((bits + 7) / 8);
+        double elements = elementsIn(*bytes, input);
         // Against its traffic at the bandwidth that traffic is priced at:
         // the op's own arrays unfused, the function's working set fused
         // (known at the end).
@@ -616,11 +622,8 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
         FailureOr<double> bytes = bytesOf(result);
         if (failed(bytes))
           return WalkResult::interrupt();
-        unsigned bits = cast<DTensorType>(result.getType())
-                            .getElementType()
-                            .getIntOrFloatBitWidth();
-        divider = model.divider(*bytes / double((bits + 7) / 8), bits, divides,
-                                roots);
+        divider = model.divider(elementsIn(*bytes, result), bitsOf(result),
+                                divides, roots);
       }
       if (lowering.fuseElementwise) {
         loopBytes += moved;
