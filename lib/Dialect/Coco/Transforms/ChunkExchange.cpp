@@ -300,8 +300,7 @@ FailureOr<Candidate> analyze(CommAllToAllOp exchange, int64_t chunkBytes,
   candidate.rows = perChunk && *perChunk > 0
                        ? std::max<int64_t>(1, chunkBytes / *perChunk)
                        : 1;
-  if (candidate.block == 1 && candidate.rows == 1 &&
-      (!perChunk || chunkBytes < *perChunk))
+  if (candidate.block == 1)
     return fail("a block is one row, which a chunk does not cut");
   if (candidate.rows >= candidate.block) {
     std::optional<int64_t> blockBytes =
