@@ -296,9 +296,13 @@ def entry_name(variant, kind=""):
     return prefix + re.sub(r"[^A-Za-z0-9]+", "_", variant).strip("_")
 
 
-def predict_ms(path, passes, pipeline, ranks, profile, target="cpu"):
+def predict_ms(path, passes, pipeline, ranks, profile, target="cpu", caller_bytes=0,
+               working_set=None):
     """The cost model's time of the scheduled program (coco-predict with the
-    pipeline's options), in ms."""
+    pipeline's options), in ms. caller_bytes: what the launch's other
+    programs take per rank (they run between two of its calls and share the
+    caches); working_set: a dict that gets the program's own bytes per rank
+    (where the profile has warm lines)."""
     options = dict(re.findall(r"([\w-]+)=(\w+)", pipeline))
     # coco-lower-to-gpu keeps norms in kernels of their own.
     predict = (f"--coco-predict=profile={profile} ranks={ranks} "
@@ -309,14 +313,35 @@ def predict_ms(path, passes, pipeline, ranks, profile, target="cpu"):
                # coco-lower-to-gpu exchanges whole; coco-lower-to-cpu in
                # chunks of its option's default unless the pipeline says.
                f"exchange-chunk-bytes="
-               f"{0 if target == 'gpu' else options.get('exchange-chunk-bytes', 1 << 20)}")
+               f"{0 if target == 'gpu' else options.get('exchange-chunk-bytes', 1 << 20)} "
+               f"caller-bytes={int(caller_bytes)}")
     result = subprocess.run([os.path.join(BIN, "coco-opt"), path, *passes, predict,
                              "--remarks-filter=coco-predict", "-o", os.devnull],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     found = re.search(r'Remark="([0-9.]+) ms per call', result.stderr)
     if result.returncode != 0 or not found:
         sys.exit(f"coco-predict failed on {path}:\n{result.stderr}")
+    arrays = re.search(r"warm: ([0-9.]+) MiB of arrays per rank", result.stderr)
+    if working_set is not None and arrays:
+        working_set["bytes"] = float(arrays.group(1)) * (1 << 20)
     return float(found.group(1))
+
+
+def predict_launch(scheduled_sources, ranks, profile, target="cpu"):
+    """The cost model's time (ms) of every program of one launch, keyed as
+    scheduled_sources. The launch calls them in turn (interleaved), so the
+    others' arrays pass through the caches between two calls of each: each
+    is predicted with their bytes as the caller's (coco-predict
+    caller-bytes), learned from a first prediction of each alone."""
+    own = {}
+    for key, (path, passes, pipeline) in scheduled_sources.items():
+        found = {}
+        predict_ms(path, passes, pipeline, ranks, profile, target, working_set=found)
+        own[key] = found.get("bytes", 0)
+    total = sum(own.values())
+    return {key: predict_ms(path, passes, pipeline, ranks, profile, target,
+                            caller_bytes=total - own[key])
+            for key, (path, passes, pipeline) in scheduled_sources.items()}
 
 
 def workload_source(kind, n, ranks):
@@ -512,10 +537,10 @@ def main():
                 if args.profile and args.keep and ranks == args.ranks:
                     with open(os.path.join(args.keep, PREDICTED_CSV), "a", newline="") as f:
                         writer = csv.writer(f)  # schedule names hold commas
-                        for (k, variant), (path, passes, pipeline) in scheduled_sources.items():
-                            writer.writerow([k, n, ranks, variant,
-                                             predict_ms(path, passes, pipeline, ranks,
-                                                        args.profile, args.target)])
+                        predicted = predict_launch(scheduled_sources, ranks, args.profile,
+                                                   args.target)
+                        for (k, variant), ms in predicted.items():
+                            writer.writerow([k, n, ranks, variant, ms])
                 continue
             if args.prebuilt and os.path.exists(os.path.join(args.prebuilt, PREDICTED_CSV)):
                 with open(os.path.join(args.prebuilt, PREDICTED_CSV), newline="") as f:
@@ -537,9 +562,8 @@ def main():
                 sh(launcher(ranks) + [os.path.join(BIN, "coco-calibrate"), "--reps", "11",
                                       "--sizes", ",".join(map(str, sweep)), "-o", profile])
             if profile and ranks == args.ranks:
-                for key, (path, passes, pipeline) in scheduled_sources.items():
-                    predictions[key] = predict_ms(path, passes, pipeline, ranks, profile,
-                                                  args.target)
+                predictions.update(predict_launch(scheduled_sources, ranks, profile,
+                                                  args.target))
             csv_path = os.path.join(work, f"{kind}_{n}.csv")
             sh(launcher(ranks) + [exe, "--quiet", "--iters", str(args.iters),
                          "--warmup", str(args.warmup), "--csv", csv_path])

@@ -288,10 +288,26 @@ Expected<Profile> Profile::parse(StringRef json) {
        {std::tuple{"collectives", &profile.measured,
                    &profile.measuredByElementType},
         std::tuple{"nonblocking_collectives", &profile.measuredNonBlocking,
+                   (std::map<std::string, Lines> *)nullptr},
+        std::tuple{"warm_collectives", &profile.measuredWarm,
+                   &profile.measuredWarmByElementType},
+        std::tuple{"warm_nonblocking_collectives",
+                   &profile.measuredWarmNonBlocking,
                    (std::map<std::string, Lines> *)nullptr}})
     if (const llvm::json::Object *measured = root->getObject(section))
       if (llvm::Error error = parseLines(*measured, section, *lines, typed))
         return std::move(error);
+  if (root->get("cache_bytes_per_rank")) {
+    Expected<double> cache =
+        number(*root, "cache_bytes_per_rank", "the profile", true);
+    if (!cache)
+      return cache.takeError();
+    profile.cacheBytes = *cache;
+  }
+  // Warm lines without the cache they are warm in would never be used.
+  if (profile.hasWarmLines() && !(profile.cacheBytes > 0))
+    return failure("warm collectives need a positive cache_bytes_per_rank "
+                   "(the cache they are warm in)");
   if (const llvm::json::Array *levels = root->getArray("levels")) {
     for (const llvm::json::Value &entry : *levels) {
       const llvm::json::Object *object = entry.getAsObject();
@@ -410,7 +426,7 @@ llvm::json::Value Profile::toJSON() const {
                            {"latency_us", level.latency * 1e6},
                            {"bandwidth_GBps", level.bandwidth * 1e-9},
                            {"source", level.source}});
-  return llvm::json::Object{
+  llvm::json::Object json{
       {"name", name},
       {"source", source},
       {"copy_bandwidth_GBps", copyBandwidth * 1e-9},
@@ -425,6 +441,13 @@ llvm::json::Value Profile::toJSON() const {
       {"nonblocking_collectives", linesToJSON(measuredNonBlocking)},
       {"levels", std::move(levelList)},
   };
+  if (cacheBytes > 0) {
+    json["cache_bytes_per_rank"] = cacheBytes;
+    json["warm_collectives"] =
+        linesToJSON(measuredWarm, measuredWarmByElementType);
+    json["warm_nonblocking_collectives"] = linesToJSON(measuredWarmNonBlocking);
+  }
+  return json;
 }
 
 /// The line `lines` holds for `kind` on `ranks` ranks, if any.
@@ -436,28 +459,72 @@ static const Line *lineFor(const Lines &lines, Collective kind, int64_t ranks) {
   return line == byKind->second.end() ? nullptr : &line->second;
 }
 
+double Model::warmth(double workingSet) const {
+  double cache = profile.cacheBytes;
+  if (!profile.hasWarmLines() || !(cache > 0) || !(workingSet > 0))
+    return 0;
+  const std::vector<LoopPoint> &points = profile.loopBandwidth;
+  // The loop's time per byte out of the caches and well inside this rank's
+  // share of them (a quarter: where the curve is still flat here, 124 GB/s
+  // at 2-4 MiB, before it falls to 26 at 16 MiB).
+  double memory = points.empty() ? 0 : loop(1, points.back().workingSet);
+  double cached = loop(1, cache / 4);
+  // No curve that reaches past the cache: the arrays stay while they fit.
+  if (points.empty() || points.back().workingSet <= cache || !(memory > cached))
+    return workingSet <= cache ? 1 : 0;
+  return std::clamp((memory - loop(1, workingSet)) / (memory - cached), 0.0,
+                    1.0);
+}
+
+std::optional<double> Model::measuredTime(const Lines &cold, const Lines *warm,
+                                          Collective kind, double bytes,
+                                          int64_t ranks,
+                                          double workingSet) const {
+  const Line *line = lineFor(cold, kind, ranks);
+  if (!line)
+    return std::nullopt;
+  double time = line->at(bytes);
+  // The warm twin of the same line (same element type, same blocking), or
+  // none: an f32 warm line says nothing of how a bf16 sum behaves.
+  const Line *warmLine = warm ? lineFor(*warm, kind, ranks) : nullptr;
+  double share = warmth(workingSet);
+  if (warmLine && share > 0)
+    time += share * (warmLine->at(bytes) - time);
+  return time;
+}
+
 Expected<double> Model::nonBlockingCollective(Collective kind, double bytes,
                                               int64_t ranks, int64_t together,
-                                              StringRef elementType) const {
-  if (const Line *line = lineFor(profile.measuredNonBlocking, kind, ranks);
-      line && ranks > 1)
-    return line->at(bytes);
-  return collective(kind, bytes, ranks, together, elementType);
+                                              StringRef elementType,
+                                              double workingSet) const {
+  if (ranks > 1)
+    if (std::optional<double> time = measuredTime(
+            profile.measuredNonBlocking, &profile.measuredWarmNonBlocking, kind,
+            bytes, ranks, workingSet))
+      return *time;
+  return collective(kind, bytes, ranks, together, elementType, workingSet);
 }
 
 Expected<double> Model::collective(Collective kind, double bytes, int64_t ranks,
-                                   int64_t together,
-                                   StringRef elementType) const {
+                                   int64_t together, StringRef elementType,
+                                   double workingSet) const {
   if (ranks <= 1)
     return 0.0;
   if (!elementType.empty()) {
     auto typed = profile.measuredByElementType.find(elementType.str());
+    auto warm = profile.measuredWarmByElementType.find(elementType.str());
     if (typed != profile.measuredByElementType.end())
-      if (const Line *line = lineFor(typed->second, kind, ranks))
-        return line->at(bytes);
+      if (std::optional<double> time = measuredTime(
+              typed->second,
+              warm != profile.measuredWarmByElementType.end() ? &warm->second
+                                                              : nullptr,
+              kind, bytes, ranks, workingSet))
+        return *time;
   }
-  if (const Line *line = lineFor(profile.measured, kind, ranks))
-    return line->at(bytes);
+  if (std::optional<double> time =
+          measuredTime(profile.measured, &profile.measuredWarm, kind, bytes,
+                       ranks, workingSet))
+    return *time;
   return ring(kind, bytes, ranks, together);
 }
 

@@ -264,12 +264,15 @@ int64_t sharingANode(ArrayRef<int64_t> extents, ArrayRef<int64_t> axes,
 
 /// The ops of one region (a function body, a branch), priced.
 /// `argumentBytes`: what the function's arguments take on each rank; with
-/// the buffers the function makes, the working set whose loop bandwidth
-/// applies to its fused loops.
+/// the buffers the region makes, the working set whose loop bandwidth
+/// applies to its fused loops. `collectiveWorkingSet`: the working set its
+/// collectives are priced for (the whole function's, with the caller's
+/// data; 0: unknown).
 FailureOr<Estimate> priceRegion(Region &region, const Model &model,
                                 int64_t worldRanks, const Lowering &lowering,
                                 SymbolTableCollection &symbols,
-                                double argumentBytes) {
+                                double argumentBytes,
+                                double collectiveWorkingSet) {
   Estimate total;
   // Bytes the fused loops move: values loaded once (arguments, results of
   // collectives and other non-loop ops) and values stored (loop results
@@ -290,6 +293,8 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
   // function's ops make (fresh stores, results of collectives and
   // matmuls); with the arguments, what a fused loop's data lies in.
   double loopBytes = 0, freshBytes = 0, createdBytes = 0;
+  // The bytes its branches make (each branch's larger arm).
+  double branchBytes = 0;
   // The fused reductions: (seconds of their adds, bytes of their input).
   SmallVector<std::pair<double, double>> chains;
   // The fused loops with divides or square roots: each loop's ops (joined
@@ -321,14 +326,19 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
     // A branch: one of its regions runs (a pipeline stage's), the costlier.
     if (auto branch = dyn_cast<scf::IfOp>(op)) {
       Estimate worst;
+      double armBytes = 0;
       for (Region *arm : {&branch.getThenRegion(), &branch.getElseRegion()}) {
-        FailureOr<Estimate> priced = priceRegion(
-            *arm, model, worldRanks, lowering, symbols, argumentBytes);
+        FailureOr<Estimate> priced =
+            priceRegion(*arm, model, worldRanks, lowering, symbols,
+                        argumentBytes, collectiveWorkingSet);
         if (failed(priced))
           return WalkResult::interrupt();
         if (priced->total() > worst.total())
           worst = *priced;
+        // Either arm's buffers are among the program's arrays.
+        armBytes = std::max(armBytes, priced->workingSet - argumentBytes);
       }
+      branchBytes += armBytes;
       total.collectives += worst.collectives;
       total.loops += worst.loops;
       total.dividerWait += worst.dividerWait;
@@ -377,8 +387,8 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
           !sharesLoopWithAnEarlierExchange(scatter, lowering, symbols))
         pieces = exchangeChunks(lowering, *bytes, rowsBefore(type, 1, *extents),
                                 ranks);
-      llvm::Expected<double> time =
-          model.collective(priced, *bytes, ranks, together, elementType);
+      llvm::Expected<double> time = model.collective(
+          priced, *bytes, ranks, together, elementType, collectiveWorkingSet);
       if (time && pieces.count > 1) {
         // The same bytes in `count` calls: the whole exchange's time and
         // a call's latency (its time for no bytes) for each further call.
@@ -388,8 +398,8 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
         // on 2 ranks: 32 calls took 3.1-5.1 ms per step, the whole
         // exchange 3.9-4.1 ms; the calibration's 2 MiB point, times 32,
         // 6-7 ms).
-        llvm::Expected<double> latency =
-            model.collective(priced, 0, ranks, together, elementType);
+        llvm::Expected<double> latency = model.collective(
+            priced, 0, ranks, together, elementType, collectiveWorkingSet);
         if (!latency) {
           llvm::consumeError(time.takeError());
           time = std::move(latency);
@@ -429,7 +439,7 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
         // Its chunks call the non-blocking collective, which may run
         // another algorithm than the blocking one.
         llvm::Expected<double> started = model.nonBlockingCollective(
-            *kind, *bytes, ranks, together, elementType);
+            *kind, *bytes, ranks, together, elementType, collectiveWorkingSet);
         if (!started) {
           op->emitError() << "cost model: "
                           << llvm::toString(started.takeError());
@@ -450,7 +460,8 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
         return WalkResult::interrupt();
       llvm::Expected<double> time = model.collective(
           Collective::SendRecv, *bytes, /*ranks=*/2, /*together=*/0,
-          elementTypeName(cast<DTensorType>(send.getInput().getType())));
+          elementTypeName(cast<DTensorType>(send.getInput().getType())),
+          collectiveWorkingSet);
       if (!time) {
         op->emitError() << "cost model: " << llvm::toString(time.takeError());
         return WalkResult::interrupt();
@@ -648,7 +659,8 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
   });
   if (walk.wasInterrupted())
     return failure();
-  double workingSet = argumentBytes + createdBytes;
+  double workingSet = argumentBytes + createdBytes + branchBytes;
+  total.workingSet = workingSet;
   total.loops += model.loop(loopBytes, workingSet, freshBytes);
   for (auto [chain, bytes] : chains)
     total.loops += std::max(0.0, chain - model.loop(bytes, workingSet));
@@ -678,7 +690,17 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
 } // namespace
 
 FailureOr<Model> mlir::coco::cost::loadModelFor(ModuleOp module, StringRef pass,
-                                                StringRef path, int64_t ranks) {
+                                                StringRef path, int64_t ranks,
+                                                const Lowering &lowering,
+                                                int64_t callerBytes) {
+  for (auto [name, value] :
+       {std::pair{"ranks", ranks},
+        std::pair{"overlap-chunks", lowering.overlapChunks},
+        std::pair{"exchange-chunk-bytes", lowering.exchangeChunkBytes},
+        std::pair{"caller-bytes", callerBytes}})
+    if (value < 0)
+      return mlir::emitError(module.getLoc())
+             << pass << ": " << name << " must be >= 0, got " << value;
   if (path.empty())
     return mlir::emitError(module.getLoc())
            << pass << ": give the machine profile with profile=FILE "
@@ -707,7 +729,8 @@ FailureOr<Model> mlir::coco::cost::loadModelFor(ModuleOp module, StringRef pass,
 FailureOr<Estimate> mlir::coco::cost::estimate(func::FuncOp function,
                                                const Model &model,
                                                int64_t worldRanks,
-                                               Lowering lowering) {
+                                               Lowering lowering,
+                                               double callerBytes) {
   SymbolTableCollection symbols;
   double argumentBytes = 0;
   for (BlockArgument argument : function.getArguments()) {
@@ -719,6 +742,19 @@ FailureOr<Estimate> mlir::coco::cost::estimate(func::FuncOp function,
       return failure();
     argumentBytes += *bytes;
   }
-  return priceRegion(function.getBody(), model, worldRanks, lowering, symbols,
-                     argumentBytes);
+  FailureOr<Estimate> cold = priceRegion(function.getBody(), model, worldRanks,
+                                         lowering, symbols, argumentBytes,
+                                         /*collectiveWorkingSet=*/0);
+  if (failed(cold))
+    return failure();
+  double shared = cold->workingSet + std::max(0.0, callerBytes);
+  if (!(model.warmth(shared) > 0))
+    return cold;
+  // The working set known, again with its collectives warm.
+  FailureOr<Estimate> warm =
+      priceRegion(function.getBody(), model, worldRanks, lowering, symbols,
+                  argumentBytes, shared);
+  if (succeeded(warm))
+    warm->warmth = model.warmth(shared);
+  return warm;
 }

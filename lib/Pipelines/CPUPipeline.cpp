@@ -93,6 +93,7 @@ void mlir::coco::buildCocoLowerToCPUPipeline(
     autoschedule.overlapChunks = options.overlapChunks;
     autoschedule.fuseReduceScatter = options.fuseReduceScatter;
     autoschedule.exchangeChunkBytes = options.exchangeChunkBytes;
+    autoschedule.callerBytes = options.callerBytes;
     pm.addPass(createCocoAutoschedulePass(autoschedule));
   }
   buildCocoBufferizePipeline(

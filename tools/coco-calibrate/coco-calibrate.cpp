@@ -3,7 +3,7 @@
 //   mpirun -np R coco-calibrate [-o profile.json] [--sizes B1,B2,...]
 //                               [--reps N] [--name NAME]
 //                               [--element-types T1,T2,...|none]
-//                               [--cache cold|cold-clean|warm]
+//                               [--cache cold|cold-clean]
 //
 // On the ranks of one launch, through coco's own runtime (the calls compiled
 // programs make, with the algorithms they use): every collective over the
@@ -23,16 +23,17 @@
 // times its largest size (out of the caches), the time per element of a norm's
 // in-order f64 sum (a chain of dependent adds) and the f32 matmul throughput of
 // coco_rt_matmul (OpenBLAS, what compiled matmuls call), per rank with every
-// rank computing. Each timed collective starts with every rank's caches
-// evicted, as a training step finds its arrays (CacheEvictor below):
-// --cache cold (the caches full of other, dirty lines), cold-clean (of
-// other, clean lines) or warm (the buffers the previous repetition left
-// there). A
-// single level derived from the all_reduce line lets the model predict other
-// rank counts on this machine (the ring formulas). The overlap chunk overhead
-// is the all_reduce latency (one more message per chunk); the overlap
-// efficiency how much of a non-blocking all_reduce of 4 MiB runs under a
-// matmul.
+// rank computing. Every collective is timed twice: cold, each repetition
+// starting with every rank's caches evicted, as a step whose arrays outgrow
+// the caches finds them (CacheEvictor below; --cache cold: the caches full
+// of other, dirty lines, cold-clean: of other, clean lines), and warm, on
+// the buffers the previous repetition left there, as a step whose arrays
+// fit finds them; next to them, the last-level cache each rank has, which
+// tells the model which applies (Model::warmth). A single level derived from
+// the all_reduce line lets the model predict other rank counts on this machine
+// (the ring formulas). The overlap chunk overhead is the all_reduce latency
+// (one more message per chunk); the overlap efficiency how much of a
+// non-blocking all_reduce of 4 MiB runs under a matmul.
 //
 //===----------------------------------------------------------------------===//
 
@@ -115,7 +116,7 @@ int64_t rank = 0, ranks = 1;
                  "coco-calibrate: %s\nusage: mpirun -np R coco-calibrate "
                  "[-o profile.json] [--sizes BYTES,...] [--reps N] "
                  "[--name NAME] [--element-types TYPE,...|none] "
-                 "[--cache cold|cold-clean|warm]\n",
+                 "[--cache cold|cold-clean]\n",
                  message.c_str());
   coco_rt_finalize();
   std::exit(2);
@@ -187,13 +188,48 @@ collectiveCases(const ElementType &type, Buffers &buffers, int64_t comm) {
   };
 }
 
-/// The size of the largest cache this CPU has, by sysfs
-/// (/sys/devices/system/cpu/cpu0/cache/index*/{level,size}: what cpu0
-/// shares, not the package's total, which sysconf(_SC_LEVEL3_CACHE_SIZE)
-/// gives on some machines: 320 MiB on this 2-core EPYC VM, whose L3 is 32
-/// MiB); 64 MiB where sysfs does not say.
-size_t lastLevelCacheBytes() {
-  size_t best = 0;
+/// The largest cache this CPU has: its bytes and how many CPUs share it.
+struct LastLevelCache {
+  size_t bytes = 0;
+  int64_t sharingCpus = 1;
+};
+
+/// How many CPUs a sysfs CPU list names ("0-1", "0,2,4-7"); 1 where it
+/// cannot be read.
+int64_t countCpus(const std::string &path) {
+  std::FILE *file = std::fopen(path.c_str(), "r");
+  if (!file)
+    return 1;
+  char text[4096] = {0};
+  bool read = std::fgets(text, sizeof text, file) != nullptr;
+  std::fclose(file);
+  int64_t count = 0;
+  for (char *at = text; read && *at && *at != '\n';) {
+    char *end = nullptr;
+    long first = std::strtol(at, &end, 10);
+    if (end == at)
+      break;
+    long last = first;
+    if (*end == '-') {
+      at = end + 1;
+      last = std::strtol(at, &end, 10);
+      if (end == at)
+        break;
+    }
+    count += std::max<long>(1, last - first + 1);
+    at = *end == ',' ? end + 1 : end;
+  }
+  return std::max<int64_t>(count, 1);
+}
+
+/// The largest cache this CPU has, by sysfs
+/// (/sys/devices/system/cpu/cpu0/cache/index*/{level,size,shared_cpu_list}:
+/// what cpu0 shares, not the package's total, which
+/// sysconf(_SC_LEVEL3_CACHE_SIZE) gives on some machines: 320 MiB on this
+/// 2-core EPYC VM, whose L3 is 32 MiB); 64 MiB for every CPU where sysfs
+/// does not say.
+LastLevelCache lastLevelCache() {
+  LastLevelCache best;
   int bestLevel = 0;
   for (int index = 0; index < 16; ++index) {
     std::string dir =
@@ -217,12 +253,32 @@ size_t lastLevelCacheBytes() {
       size <<= 10;
     else if (fields == 2 && (unit == 'M' || unit == 'm'))
       size <<= 20;
-    if (level > bestLevel || (level == bestLevel && size > best)) {
+    if (level > bestLevel || (level == bestLevel && size > best.bytes)) {
       bestLevel = level;
-      best = size_t(size);
+      best = {size_t(size), countCpus(dir + "/shared_cpu_list")};
     }
   }
-  return best ? best : size_t(64) << 20;
+  if (!best.bytes)
+    return {size_t(64) << 20,
+            std::max<int64_t>(1, sysconf(_SC_NPROCESSORS_ONLN))};
+  return best;
+}
+
+size_t lastLevelCacheBytes() { return lastLevelCache().bytes; }
+
+/// The last-level cache each rank has to itself: the ranks on this node
+/// (OpenMPI's OMPI_COMM_WORLD_LOCAL_SIZE, else all of them) spread over
+/// its caches (online CPUs / CPUs per cache), each cache split among the
+/// ranks on it. 2 ranks here: 16 of the 32 MiB L3 both cores share.
+double cacheBytesPerRank() {
+  LastLevelCache cache = lastLevelCache();
+  int64_t local = ranks;
+  if (const char *size = std::getenv("OMPI_COMM_WORLD_LOCAL_SIZE"))
+    local = std::max<int64_t>(1, std::atoll(size));
+  int64_t cpus = std::max<int64_t>(1, sysconf(_SC_NPROCESSORS_ONLN));
+  int64_t caches = std::max<int64_t>(1, cpus / cache.sharingCpus);
+  int64_t perCache = (local + caches - 1) / caches;
+  return double(cache.bytes) / double(perCache);
 }
 
 /// What the caches hold when a timed collective starts (--cache).
@@ -291,7 +347,7 @@ std::string describe(CacheState state) {
     return "buffers out of the caches, which hold other, clean data "
            "(--cache cold-clean)";
   case CacheState::Warm:
-    return "buffers left in the caches (--cache warm)";
+    return "buffers left in the caches";
   }
   return "";
 }
@@ -484,9 +540,11 @@ int main(int argc, char **argv) {
       else if (cache == "cold-clean")
         collectiveCache = CacheState::ColdClean;
       else if (cache == "warm")
-        collectiveCache = CacheState::Warm;
+        usage("--cache warm: the warm lines are measured always, next to "
+              "the cold ones (--cache says how those start: cold or "
+              "cold-clean)");
       else
-        usage("--cache is cold, cold-clean or warm, not '" + cache + "'");
+        usage("--cache is cold or cold-clean, not '" + cache + "'");
     } else if (arg == "--sizes") {
       sizes.clear();
       std::string list = value();
@@ -537,16 +595,20 @@ int main(int argc, char **argv) {
                               Collective::Reduce,    Collective::AllToAll,
                               Collective::Exchange,  Collective::SendRecv};
   constexpr size_t kKinds = std::size(kinds);
-  std::vector<std::pair<double, double>> points[kKinds];
   const Collective nonBlockingKinds[] = {Collective::AllReduce,
                                          Collective::ReduceScatter};
   constexpr size_t kNonBlocking = std::size(nonBlockingKinds);
-  std::vector<std::pair<double, double>> nonBlockingPoints[kNonBlocking];
   // The other element types' blocking collectives (kinds but send_recv).
   constexpr size_t kTyped = kKinds - 1;
   using Points = std::vector<std::pair<double, double>>;
-  std::vector<std::vector<Points>> typedPoints(elementTypes.size(),
-                                               std::vector<Points>(kTyped));
+  // The points of every line, measured with the caches as --cache says
+  // (cold) and with the buffers the last repetition left there (warm).
+  struct Sweep {
+    Points all[kKinds], nonBlocking[kNonBlocking];
+    std::vector<std::vector<Points>> typed;
+  } cold, warm;
+  for (Sweep *sweep : {&cold, &warm})
+    sweep->typed.assign(elementTypes.size(), std::vector<Points>(kTyped));
   // The triad's bandwidth by its working set (bytes of its two arrays).
   std::vector<LoopPoint> loopBandwidth;
   for (int64_t bytes : sizes) {
@@ -580,26 +642,30 @@ int main(int argc, char **argv) {
                                     "calibrate", comm, COCO_DTYPE_F32,
                                     COCO_RED_SUM, 0, 1, &f32.da, 1, &f32.ds));
     });
-    std::vector<double> times = timeAll(cases, reps, collectiveCache);
-    for (size_t k = 0; k < kTyped; ++k)
-      points[k].push_back({f32.bytes(), times[k]});
-    points[kKinds - 1].push_back(
-        {f32.bytes(), timeAll({sendRecv}, reps, collectiveCache)[0]});
-    for (size_t k = 0; k < kNonBlocking; ++k)
-      nonBlockingPoints[k].push_back({f32.bytes(), times[kTyped + k]});
-    // The same bytes of each other element type, its collectives
-    // interleaved among themselves as f32's are. (Under --cache warm,
-    // interleaving them among f32's would push f32's buffers out of the
-    // caches between repetitions: f32's all_reduce of 1 MiB took 1.6x as
-    // long, 470-490 against 290 us. That was the first sign of what
-    // --cache cold now measures on purpose.)
-    for (size_t t = 0; t < elementTypes.size(); ++t) {
-      Buffers buffers(*elementTypes[t], bytes);
-      std::vector<double> typedTimes =
-          timeAll(collectiveCases(*elementTypes[t], buffers, comm), reps,
-                  collectiveCache);
+    // Cold, then warm: a warm sweep interleaved with evictions would not
+    // be warm.
+    for (auto [sweep, cache] : {std::pair{&cold, collectiveCache},
+                                std::pair{&warm, CacheState::Warm}}) {
+      std::vector<double> times = timeAll(cases, reps, cache);
       for (size_t k = 0; k < kTyped; ++k)
-        typedPoints[t][k].push_back({buffers.bytes(), typedTimes[k]});
+        sweep->all[k].push_back({f32.bytes(), times[k]});
+      sweep->all[kKinds - 1].push_back(
+          {f32.bytes(), timeAll({sendRecv}, reps, cache)[0]});
+      for (size_t k = 0; k < kNonBlocking; ++k)
+        sweep->nonBlocking[k].push_back({f32.bytes(), times[kTyped + k]});
+      // The same bytes of each other element type, its collectives
+      // interleaved among themselves as f32's are. (Warm, interleaving
+      // them among f32's would push f32's buffers out of the caches
+      // between repetitions: f32's all_reduce of 1 MiB took 1.6x as long,
+      // 470-490 against 290 us. That was the first sign of what the cold
+      // lines now measure on purpose.)
+      for (size_t t = 0; t < elementTypes.size(); ++t) {
+        Buffers buffers(*elementTypes[t], bytes);
+        std::vector<double> typedTimes = timeAll(
+            collectiveCases(*elementTypes[t], buffers, comm), reps, cache);
+        for (size_t k = 0; k < kTyped; ++k)
+          sweep->typed[t][k].push_back({buffers.bytes(), typedTimes[k]});
+      }
     }
   }
   // A fused loop's traffic: two streams read, one written (a "triad", as an
@@ -611,8 +677,11 @@ int main(int argc, char **argv) {
   // array it does not read: what that store costs beyond its bytes (the
   // cache reads each line before overwriting it) is the fresh-store factor,
   // 3 t_fresh / t_in_place - 2 in bytes per byte stored.
-  for (int64_t bytes = std::max<int64_t>(sizes.front(), 4096);
-       bytes <= 16 * sizes.back();
+  // (At least to 4 times the last-level cache: the model's warmth reads
+  // where the curve leaves the cache.)
+  int64_t loopEnd =
+      std::max<int64_t>(16 * sizes.back(), 4 * int64_t(lastLevelCacheBytes()));
+  for (int64_t bytes = std::max<int64_t>(sizes.front(), 4096); bytes <= loopEnd;
        bytes *= bytes < (int64_t(64) << 20) ? 2 : 4) {
     // In place: two arrays of n floats (8n bytes). Fresh: three arrays of
     // m = 2n/3 floats, the same 8n bytes, so that the factor belongs to
@@ -653,18 +722,26 @@ int main(int argc, char **argv) {
   profile.source = "coco-calibrate: median of " + std::to_string(reps) +
                    " interleaved repetitions, max over ranks, " +
                    std::to_string(sizes.size()) + " sizes" +
-                   ", collectives on " + describe(collectiveCache);
-  for (size_t k = 0; k < kKinds; ++k)
-    if (ranks > 1)
-      profile.measured[kinds[k]][kinds[k] == Collective::SendRecv ? 2 : ranks] =
-          Line::fit(points[k]);
-  for (size_t k = 0; k < kNonBlocking; ++k)
-    profile.measuredNonBlocking[nonBlockingKinds[k]][ranks] =
-        Line::fit(nonBlockingPoints[k]);
-  for (size_t t = 0; t < elementTypes.size(); ++t)
-    for (size_t k = 0; k < kTyped; ++k)
-      profile.measuredByElementType[elementTypes[t]->name][kinds[k]][ranks] =
-          Line::fit(typedPoints[t][k]);
+                   ", collectives on " + describe(collectiveCache) +
+                   " and on " + describe(CacheState::Warm);
+  // The lines of each sweep.
+  auto fit = [&](const Sweep &sweep, Lines &blocking,
+                 std::map<std::string, Lines> &typed, Lines &nonBlocking) {
+    for (size_t k = 0; k < kKinds; ++k)
+      blocking[kinds[k]][kinds[k] == Collective::SendRecv ? 2 : ranks] =
+          Line::fit(sweep.all[k]);
+    for (size_t k = 0; k < kNonBlocking; ++k)
+      nonBlocking[nonBlockingKinds[k]][ranks] = Line::fit(sweep.nonBlocking[k]);
+    for (size_t t = 0; t < elementTypes.size(); ++t)
+      for (size_t k = 0; k < kTyped; ++k)
+        typed[elementTypes[t]->name][kinds[k]][ranks] =
+            Line::fit(sweep.typed[t][k]);
+  };
+  fit(cold, profile.measured, profile.measuredByElementType,
+      profile.measuredNonBlocking);
+  fit(warm, profile.measuredWarm, profile.measuredWarmByElementType,
+      profile.measuredWarmNonBlocking);
+  profile.cacheBytes = cacheBytesPerRank();
   profile.copyBandwidth = copyBandwidth;
   profile.loopBandwidth = loopBandwidth;
   profile.matmulFlops = matmulFlops(reps);

@@ -118,6 +118,26 @@ struct Profile {
   /// algorithm than the blocking ones (MPI's libnbc against coco's ring:
   /// 2-4x slower here). Empty: as the blocking ones (NCCL).
   Lines measuredNonBlocking;
+  /// The same three kinds of lines measured on buffers the previous
+  /// repetition left in the caches, where the ones above start with the
+  /// caches full of other data (coco-calibrate evicts them, as a step
+  /// whose arrays outgrow the caches finds its buffers). A step whose
+  /// arrays fit finds its collectives' buffers in the caches, where they
+  /// cost a fraction (here an all_reduce of 64 KiB took 18-29 us warm and
+  /// 81-90 us cold; of 16 MiB, the same). In JSON, the sections
+  /// "warm_collectives" and "warm_nonblocking_collectives". Empty: every
+  /// collective priced by the lines above.
+  Lines measuredWarm;
+  std::map<std::string, Lines> measuredWarmByElementType;
+  Lines measuredWarmNonBlocking;
+  /// The bytes of the last-level cache that each rank has to itself (the
+  /// cache over the ranks that share it), which the warm lines apply to
+  /// (Model::warmth); JSON "cache_bytes_per_rank". 0: no warm pricing.
+  double cacheBytes = 0;
+  bool hasWarmLines() const {
+    return !measuredWarm.empty() || !measuredWarmByElementType.empty() ||
+           !measuredWarmNonBlocking.empty();
+  }
   std::vector<Level> levels;
   double copyBandwidth = 0; ///< bytes/s per rank, every rank copying
   /// The same loop's bandwidth by the bytes each rank's arrays take (the
@@ -172,17 +192,35 @@ public:
   /// node); by default as many as fit. A group whose ranks are each on
   /// another node (a data-parallel axis outside a node's tensor-parallel
   /// one) runs on the outer links only. One rank: 0.
+  /// `workingSet`: the bytes per rank of the program the collective runs
+  /// in (0: unknown); a measured line is moved toward its warm twin by
+  /// warmth(workingSet).
   llvm::Expected<double> collective(Collective kind, double bytes,
                                     int64_t ranks, int64_t together = 0,
-                                    llvm::StringRef elementType = {}) const;
+                                    llvm::StringRef elementType = {},
+                                    double workingSet = 0) const;
   /// The same, started and waited for without blocking (an overlapped
   /// chunk's): the profile's non-blocking line where it has one (measured
   /// on f32 only, so any element type is priced by its bytes there), else
   /// as collective().
-  llvm::Expected<double>
-  nonBlockingCollective(Collective kind, double bytes, int64_t ranks,
-                        int64_t together = 0,
-                        llvm::StringRef elementType = {}) const;
+  llvm::Expected<double> nonBlockingCollective(Collective kind, double bytes,
+                                               int64_t ranks,
+                                               int64_t together = 0,
+                                               llvm::StringRef elementType = {},
+                                               double workingSet = 0) const;
+  /// How much of a collective's time is its warm line's, in a program
+  /// whose arrays (with whatever else the caller touches between two
+  /// calls) take `workingSet` bytes per rank: how far the fused loop's
+  /// time per byte at that working set has come from its time out of the
+  /// caches (the profile's largest working set) toward its time well
+  /// inside the rank's share of them (a quarter of cacheBytes), in [0, 1].
+  /// The measured curve says how much of a working set the caches keep
+  /// from one pass over it to the next, and how suddenly that ends; one
+  /// that does not reach beyond the cache: 1 while the arrays fit, else 0.
+  /// A collective then costs cold + warmth (warm - cold). 0 where the
+  /// profile has no warm lines or no cache size, or the working set is
+  /// unknown (0).
+  double warmth(double workingSet) const;
   /// A fused loop that reads and writes `bytes` in all, in a program whose
   /// arrays take `workingSet` bytes per rank (0: unknown, copyBandwidth):
   /// at the bandwidth the profile measured for that working set,
@@ -210,6 +248,11 @@ public:
   double overlapped(double compute, double comm, int64_t chunks) const;
 
 private:
+  /// The time on `cold`'s line for `kind` on `ranks` ranks moved toward
+  /// `warm`'s by warmth(workingSet); none when `cold` has no such line.
+  std::optional<double> measuredTime(const Lines &cold, const Lines *warm,
+                                     Collective kind, double bytes,
+                                     int64_t ranks, double workingSet) const;
   llvm::Expected<double> ring(Collective kind, double bytes, int64_t ranks,
                               int64_t together) const;
   Profile profile;

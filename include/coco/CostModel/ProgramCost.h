@@ -31,15 +31,12 @@ struct Estimate {
   /// Fused reduce-scatters whose exchange is priced in chunks, as
   /// coco-chunk-exchange will cut it (with Lowering::exchangeChunkBytes).
   int64_t chunkedExchanges = 0;
+  /// The bytes per rank the program's arrays take (its arguments and the
+  /// buffers it makes), and how much of its collectives' time is priced on
+  /// the profile's warm lines for it (Model::warmth; 0: all cold).
+  double workingSet = 0, warmth = 0;
   double total() const { return collectives + loops + matmuls + overlapped; }
 };
-
-/// The model of the profile at `path`, for pricing `module` on `ranks`
-/// ranks; an error at the module, prefixed with `pass`, when the path is
-/// empty, the profile does not load, or a grid has a '?' extent and ranks
-/// is not given.
-FailureOr<Model> loadModelFor(ModuleOp module, StringRef pass, StringRef path,
-                              int64_t ranks);
 
 /// How the pipeline will lower the program (its options).
 struct Lowering {
@@ -67,11 +64,27 @@ struct Lowering {
   int64_t exchangeChunkBytes = 0;
 };
 
+/// The model of the profile at `path`, for pricing `module` on `ranks`
+/// ranks as `lowering` says, with `callerBytes` of the caller's data
+/// between calls; an error at the module, prefixed with `pass`, when the
+/// path is empty, the profile does not load, a grid has a '?' extent and
+/// ranks is not given, or a count or size is negative.
+FailureOr<Model> loadModelFor(ModuleOp module, StringRef pass, StringRef path,
+                              int64_t ranks, const Lowering &lowering,
+                              int64_t callerBytes);
+
 /// The predicted time of one call of `function` on `worldRanks` ranks ('?'
 /// grid extents take what the static ones leave); an error at the op the
-/// profile cannot price.
+/// profile cannot price. Its collectives are priced for the working set
+/// of the whole function (what stays in the caches from one call to the
+/// next: Model::warmth), which takes a first pass over it to learn, and
+/// `callerBytes`, the bytes per rank the caller touches between two calls
+/// (a training loop's forward and backward passes; a benchmark's other
+/// programs), which share the caches with it. 0: called in a loop of its
+/// own.
 FailureOr<Estimate> estimate(func::FuncOp function, const Model &model,
-                             int64_t worldRanks, Lowering lowering = {});
+                             int64_t worldRanks, Lowering lowering = {},
+                             double callerBytes = 0);
 
 } // namespace mlir::coco::cost
 

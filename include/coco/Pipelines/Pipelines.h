@@ -65,6 +65,11 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
   PassOptions::ListOption<std::string> state{
       *this, "state",
       llvm::cl::desc("for schedule=auto: arguments a schedule may shard")};
+  PassOptions::Option<int64_t> callerBytes{
+      *this, "caller-bytes",
+      llvm::cl::desc("for schedule=auto: bytes per rank the caller touches "
+                     "between two calls (0: called in a loop of its own)"),
+      llvm::cl::init(0)};
 };
 
 struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {

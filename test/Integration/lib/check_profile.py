@@ -76,6 +76,45 @@ def check_line(problems, what, line, positive_slope=True, seconds_limit=1.0):
         problems.append(f"{what}: 16 MiB predicted in {seconds} s")
 
 
+def check_collectives(problems, profile, prefix, ranks, element_types, oversubscribed, limit):
+    """The lines of one sweep: `prefix` "" (the cold one: "collectives",
+    "nonblocking_collectives") or "warm_" (buffers left in the caches)."""
+    what = "warm " if prefix else ""
+    for name in COLLECTIVES:
+        lines = profile.get(prefix + "collectives", {}).get(name, [])
+        expected = 2 if name == "send_recv" else ranks
+        untyped = [l for l in lines if "element_type" not in l]
+        line = next((l for l in untyped if l.get("ranks") == expected), None)
+        if line is None:
+            problems.append(f"no {what}{name} line for {expected} ranks")
+        else:
+            check_line(problems, what + name, line, positive_slope=not oversubscribed,
+                       seconds_limit=limit)
+        # The lines of each other element type: every collective but
+        # send_recv, on all the ranks; and no type the caller did not ask for.
+        typed = {l["element_type"] for l in lines if "element_type" in l}
+        if typed - set(element_types):
+            problems.append(f"{what}{name}: lines of {sorted(typed - set(element_types))}")
+        for element_type in element_types if name != "send_recv" else []:
+            line = next((l for l in lines if l.get("element_type") == element_type
+                         and l.get("ranks") == ranks), None)
+            if line is None:
+                problems.append(f"no {what}{element_type} {name} line for {ranks} ranks")
+            else:
+                check_line(problems, f"{what}{element_type} {name}", line, positive_slope=False,
+                           seconds_limit=limit)
+    # The non-blocking all_reduce and reduce_scatter that overlapped chunks
+    # call (started, then waited for).
+    for name in ("all_reduce", "reduce_scatter"):
+        lines = profile.get(prefix + "nonblocking_collectives", {}).get(name, [])
+        line = next((l for l in lines if l.get("ranks") == ranks), None)
+        if line is None:
+            problems.append(f"no {what}non-blocking {name} line for {ranks} ranks")
+            continue
+        check_line(problems, f"{what}non-blocking {name}", line, positive_slope=False,
+                   seconds_limit=limit)
+
+
 def main():
     """usage: check_profile.py PROFILE.json RANKS [ELEMENT_TYPE,...]: the
     element types whose own lines (all but send_recv) the profile must have."""
@@ -102,39 +141,20 @@ def main():
         problems.append(f"copy bandwidth {profile.get('copy_bandwidth_GBps')} GB/s")
     if profile.get("matmul_GFLOPs", 0) <= 0.1:
         problems.append(f"matmul {profile.get('matmul_GFLOPs')} GFLOP/s")
-    for name in COLLECTIVES:
-        lines = profile.get("collectives", {}).get(name, [])
-        expected = 2 if name == "send_recv" else ranks
-        untyped = [l for l in lines if "element_type" not in l]
-        line = next((l for l in untyped if l.get("ranks") == expected), None)
-        if line is None:
-            problems.append(f"no {name} line for {expected} ranks")
-        else:
-            check_line(problems, name, line, positive_slope=not oversubscribed,
-                       seconds_limit=limit)
-        # The lines of each other element type: every collective but
-        # send_recv, on all the ranks; and no type the caller did not ask for.
-        typed = {l["element_type"] for l in lines if "element_type" in l}
-        if typed - set(element_types):
-            problems.append(f"{name}: lines of {sorted(typed - set(element_types))}")
-        for element_type in element_types if name != "send_recv" else []:
-            line = next((l for l in lines if l.get("element_type") == element_type
-                         and l.get("ranks") == ranks), None)
-            if line is None:
-                problems.append(f"no {element_type} {name} line for {ranks} ranks")
-            else:
-                check_line(problems, f"{element_type} {name}", line, positive_slope=False,
-                           seconds_limit=limit)
-    # The non-blocking all_reduce and reduce_scatter that overlapped chunks
-    # call (started, then waited for).
-    for name in ("all_reduce", "reduce_scatter"):
-        lines = profile.get("nonblocking_collectives", {}).get(name, [])
-        line = next((l for l in lines if l.get("ranks") == ranks), None)
-        if line is None:
-            problems.append(f"no non-blocking {name} line for {ranks} ranks")
-            continue
-        check_line(problems, f"non-blocking {name}", line, positive_slope=False,
-                   seconds_limit=limit)
+    # Every line twice: on buffers out of the caches and on buffers left
+    # there, with the cache each rank has (between 64 KiB and 4 GiB).
+    for prefix in ("", "warm_"):
+        check_collectives(problems, profile, prefix, ranks, element_types, oversubscribed,
+                          limit)
+    cache = profile.get("cache_bytes_per_rank", 0)
+    if not (1 << 16) <= cache <= (1 << 32):
+        problems.append(f"cache_bytes_per_rank {cache}")
+    # The loop curve reaches beyond that cache (where the model reads how
+    # much of a working set stays warm).
+    reach = max((p.get("working_set_bytes", 0) for p in profile.get("loop_bandwidth", [])),
+                default=0)
+    if not reach > cache:
+        problems.append(f"loop_bandwidth ends at {reach} bytes, inside the cache ({cache})")
     # The loop's bandwidth by working set: ascending sizes, every point
     # positive and slower than nothing (under a TB/s per rank).
     loop = profile.get("loop_bandwidth", [])
@@ -165,7 +185,8 @@ def main():
         print("profile INVALID: " + "; ".join(problems))
         sys.exit(1)
     typed = f", {len(COLLECTIVES) - 1} of {' and '.join(element_types)}" if element_types else ""
-    print(f"profile valid: {len(COLLECTIVES)} collectives (and 2 non-blocking{typed}) on {ranks} ranks, copy "
+    print(f"profile valid: {len(COLLECTIVES)} collectives (and 2 non-blocking{typed}), cold and "
+          f"warm, on {ranks} ranks, cache {cache / (1 << 20):.1f} MiB per rank, copy "
           f"{profile['copy_bandwidth_GBps']:.1f} GB/s ({len(loop)} working sets, fresh stores "
           f"x{min(factors):.1f}-{max(factors):.1f}), matmul "
           f"{profile['matmul_GFLOPs']:.1f} GFLOP/s, reduction "

@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 
 using namespace mlir::coco::cost;
 
@@ -1176,3 +1177,152 @@ TEST(CostModel, LinesByElementType) {
 }
 
 } // namespace
+
+TEST(CostModel, PricesCollectivesWarmWhereTheArraysFitTheCache) {
+  // all_reduce: 10 us + 0.5 ns/B cold, 2 us + 0.1 ns/B warm; bf16's own
+  // line cold only; the non-blocking reduce_scatter 20 us + 2 ns/B cold,
+  // 4 us + 0.5 ns/B warm; 16 KiB of cache per rank.
+  constexpr const char *kWarm = R"json({
+    "name": "test", "source": "hand-made",
+    "copy_bandwidth_GBps": 2.0, "matmul_GFLOPs": 4.0,
+    "cache_bytes_per_rank": 16384,
+    "collectives": {
+      "all_reduce": [
+        {"ranks": 2, "latency_us": 10, "ns_per_byte": 0.5},
+        {"ranks": 2, "latency_us": 20, "ns_per_byte": 1, "element_type": "bf16"}
+      ]
+    },
+    "nonblocking_collectives": {
+      "reduce_scatter": [{"ranks": 2, "latency_us": 20, "ns_per_byte": 2}]
+    },
+    "warm_collectives": {
+      "all_reduce": [{"ranks": 2, "latency_us": 2, "ns_per_byte": 0.1}]
+    },
+    "warm_nonblocking_collectives": {
+      "reduce_scatter": [{"ranks": 2, "latency_us": 4, "ns_per_byte": 0.5}]
+    },
+    "levels": [{"name": "node", "ranks": 8, "latency_us": 1, "bandwidth_GBps": 100}]
+  })json";
+  Model m = modelOf(kWarm);
+  // No loop curve: warm while the arrays fit the cache, else cold.
+  EXPECT_EQ(m.warmth(0), 0);
+  EXPECT_EQ(m.warmth(8192), 1);
+  EXPECT_EQ(m.warmth(16384), 1);
+  EXPECT_EQ(m.warmth(16385), 0);
+  // With one: how far the loop's time per byte at the working set has
+  // come from memory's (its largest working set, 64 KiB: 10 GB/s) toward
+  // the cache's (a quarter of the cache, 4 KiB: 100 GB/s), in log(size).
+  // 16 KiB lies halfway: 0.055 ns/B, half the way from 0.1 to 0.01.
+  Profile curved = m.getProfile();
+  curved.loopBandwidth = {{4096, 100e9}, {65536, 10e9}};
+  Model c(curved);
+  EXPECT_EQ(c.warmth(2048), 1);
+  EXPECT_EQ(c.warmth(4096), 1);
+  EXPECT_NEAR(c.warmth(16384), 0.5, 1e-12);
+  EXPECT_NEAR(c.warmth(8192), 0.75, 1e-12);
+  EXPECT_EQ(c.warmth(65536), 0);
+  EXPECT_EQ(c.warmth(1 << 20), 0);
+  // A curve that ends inside the cache says nothing of what leaves it.
+  curved.loopBandwidth = {{1024, 100e9}, {16384, 50e9}};
+  EXPECT_EQ(Model(curved).warmth(16384), 1);
+  EXPECT_EQ(Model(curved).warmth(16385), 0);
+  double cold = 10e-6 + 1000 * 0.5e-9, warm = 2e-6 + 1000 * 0.1e-9;
+  auto allReduce = [&](double workingSet, llvm::StringRef type = {},
+                       int64_t ranks = 2) {
+    return expectTime(
+        m.collective(Collective::AllReduce, 1000, ranks, 0, type, workingSet));
+  };
+  EXPECT_NEAR(allReduce(0), cold, 1e-15);
+  EXPECT_NEAR(allReduce(8192), warm, 1e-15);
+  EXPECT_NEAR(allReduce(32768), cold, 1e-15);
+  EXPECT_NEAR(
+      expectTime(c.collective(Collective::AllReduce, 1000, 2, 0, {}, 16384)),
+      (cold + warm) / 2, 1e-15);
+  // bf16 has a line of its own and no warm twin: its cold line, not f32's
+  // warm one. f16 has neither: priced as f32, warm.
+  EXPECT_NEAR(allReduce(8192, "bf16"), 20e-6 + 1000 * 1e-9, 1e-15);
+  EXPECT_NEAR(allReduce(8192, "f16"), warm, 1e-15);
+  // Nothing measured on 4 ranks: the ring, warm or not.
+  EXPECT_NEAR(allReduce(8192, {}, 4), allReduce(0, {}, 4), 1e-15);
+  EXPECT_NEAR(allReduce(0, {}, 4), 6e-6 + 1.5 * 1000 / 1e11, 1e-15);
+  // The non-blocking line moves toward its own warm twin: three quarters
+  // of the way at 8 KiB on the curve.
+  double nbCold = 20e-6 + 1000 * 2e-9, nbWarm = 4e-6 + 1000 * 0.5e-9;
+  EXPECT_NEAR(expectTime(c.nonBlockingCollective(Collective::ReduceScatter,
+                                                 1000, 2, 0, {}, 8192)),
+              nbCold + 0.75 * (nbWarm - nbCold), 1e-15);
+  EXPECT_NEAR(expectTime(m.nonBlockingCollective(Collective::ReduceScatter,
+                                                 1000, 2, 0, {}, 65536)),
+              nbCold, 1e-15);
+  // Kept through JSON.
+  std::string text;
+  llvm::raw_string_ostream(text) << m.getProfile().toJSON();
+  llvm::Expected<Profile> again = Profile::parse(text);
+  ASSERT_TRUE(bool(again)) << llvm::toString(again.takeError());
+  Model copy(std::move(*again));
+  EXPECT_EQ(copy.getProfile().cacheBytes, 16384);
+  EXPECT_NEAR(
+      expectTime(copy.collective(Collective::AllReduce, 1000, 2, 0, {}, 8192)),
+      warm, 1e-15);
+  EXPECT_NEAR(expectTime(copy.nonBlockingCollective(Collective::ReduceScatter,
+                                                    1000, 2, 0, {}, 8192)),
+              nbWarm, 1e-15);
+  // Warm lines need the cache they are warm in.
+  std::string noCache = kWarm;
+  noCache.replace(noCache.find("\"cache_bytes_per_rank\": 16384,"),
+                  strlen("\"cache_bytes_per_rank\": 16384,"), "");
+  llvm::Expected<Profile> rejected = Profile::parse(noCache);
+  ASSERT_FALSE(bool(rejected));
+  EXPECT_NE(llvm::toString(rejected.takeError())
+                .find("warm collectives need a positive cache_bytes_per_rank"),
+            std::string::npos);
+
+  // SGD on 2 ranks, 1024 f32: the arrays are w and g (4 KiB each, the
+  // arguments) and the sum the all_reduce makes (4 KiB); the loop writes
+  // w in place. 12 KiB fit the 16 KiB cache: the all_reduce is priced
+  // warm. With the caller's 8 KiB between calls, 20 KiB do not; with the
+  // curve, 20 KiB are 0.42 warm.
+  Program program(R"mlir(
+    coco.grid @dp(shape = [2])
+    func.func @sgd(%w: !coco.dtensor<1024xf32, replicated on @dp>,
+                   %g: !coco.dtensor<1024xf32, local on @dp>, %lr: f32) {
+      %s = coco.all_reduce sum %g : !coco.dtensor<1024xf32, local on @dp>
+      %d = coco.mul %s, %lr : !coco.dtensor<1024xf32, replicated on @dp>, f32
+      %wn = coco.sub %w, %d : !coco.dtensor<1024xf32, replicated on @dp>, !coco.dtensor<1024xf32, replicated on @dp>
+      coco.update %w, %wn : !coco.dtensor<1024xf32, replicated on @dp>
+      return
+    })mlir");
+  ASSERT_TRUE(program.module);
+  mlir::FailureOr<Estimate> fits =
+      mlir::coco::cost::estimate(program.function(), m, 2);
+  ASSERT_TRUE(mlir::succeeded(fits));
+  EXPECT_EQ(fits->workingSet, 3 * 4096);
+  EXPECT_EQ(fits->warmth, 1);
+  EXPECT_NEAR(fits->collectives, 2e-6 + 4096 * 0.1e-9, 1e-15);
+  mlir::FailureOr<Estimate> shared =
+      mlir::coco::cost::estimate(program.function(), m, 2, {}, 8192);
+  ASSERT_TRUE(mlir::succeeded(shared));
+  EXPECT_EQ(shared->workingSet, 3 * 4096); // the program's own
+  EXPECT_EQ(shared->warmth, 0);
+  EXPECT_NEAR(shared->collectives, 10e-6 + 4096 * 0.5e-9, 1e-15);
+  mlir::FailureOr<Estimate> partly =
+      mlir::coco::cost::estimate(program.function(), c, 2, {}, 8192);
+  ASSERT_TRUE(mlir::succeeded(partly));
+  double share = 1 - std::log(20480.0 / 4096) / std::log(16.0);
+  EXPECT_NEAR(partly->warmth, share, 1e-12);
+  EXPECT_NEAR(partly->collectives,
+              10e-6 + 4096 * 0.5e-9 +
+                  share * (2e-6 + 4096 * 0.1e-9 - 10e-6 - 4096 * 0.5e-9),
+              1e-15);
+  // The loops are priced as before: warmth is the collectives' only.
+  mlir::FailureOr<Estimate> partlyAlone =
+      mlir::coco::cost::estimate(program.function(), c, 2);
+  ASSERT_TRUE(mlir::succeeded(partlyAlone));
+  EXPECT_DOUBLE_EQ(partly->loops, partlyAlone->loops);
+  // A profile without warm lines prices it cold, and says warmth 0.
+  mlir::FailureOr<Estimate> plain =
+      mlir::coco::cost::estimate(program.function(), model(), 2);
+  ASSERT_TRUE(mlir::succeeded(plain));
+  EXPECT_EQ(plain->warmth, 0);
+  EXPECT_NEAR(plain->collectives, 10e-6 + 4096 * 0.5e-9, 1e-15);
+}

@@ -97,6 +97,12 @@ struct CocoAutoschedulePass
     : public coco::impl::CocoAutoschedulePassBase<CocoAutoschedulePass> {
   using CocoAutoschedulePassBase::CocoAutoschedulePassBase;
 
+  /// How the pipeline will lower the program, as the options say.
+  cost::Lowering lowering() const {
+    return {fuseElementwise, overlapChunks, fuseReduceScatter, fuseReductions,
+            exchangeChunkBytes};
+  }
+
   /// Shards the caller's state arguments that can now be kept sliced (and
   /// are not yet); their names.
   SmallVector<std::string> shardSlicedState(RewriterBase &rewriter,
@@ -219,13 +225,11 @@ struct CocoAutoschedulePass
       return success();
     });
     double total = 0;
-    cost::Lowering lowering{fuseElementwise, overlapChunks, fuseReduceScatter,
-                            fuseReductions, exchangeChunkBytes};
     for (auto function : module.getOps<func::FuncOp>()) {
       if (function.isExternal())
         continue;
       FailureOr<cost::Estimate> estimate =
-          cost::estimate(function, model, ranks, lowering);
+          cost::estimate(function, model, ranks, lowering(), callerBytes);
       if (failed(estimate))
         return failure();
       total += estimate->total();
@@ -303,8 +307,8 @@ struct CocoAutoschedulePass
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    FailureOr<cost::Model> loaded =
-        cost::loadModelFor(module, "coco-autoschedule", profile, ranks);
+    FailureOr<cost::Model> loaded = cost::loadModelFor(
+        module, "coco-autoschedule", profile, ranks, lowering(), callerBytes);
     if (failed(loaded))
       return signalPassFailure();
     const cost::Model &model = *loaded;

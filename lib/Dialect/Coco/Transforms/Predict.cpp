@@ -16,14 +16,40 @@ using namespace mlir;
 using namespace mlir::coco;
 
 namespace {
+/// How warm the collectives were priced, where the profile has warm lines:
+/// " (62% warm: 5.250 MiB of arrays per rank and 20.000 MiB of the
+/// caller's, 16.000 MiB of cache)".
+std::string warmthNote(const cost::Estimate &estimate,
+                       const cost::Profile &profile, int64_t callerBytes) {
+  if (!profile.hasWarmLines() || !(profile.cacheBytes > 0))
+    return "";
+  constexpr double kMiB = 1 << 20;
+  std::string caller =
+      callerBytes > 0
+          ? llvm::formatv(" and {0:f3} MiB of the caller's", callerBytes / kMiB)
+                .str()
+          : std::string();
+  return llvm::formatv(" ({0:f0}% warm: {1:f3} MiB of arrays per rank{2}, "
+                       "{3:f3} MiB of cache)",
+                       estimate.warmth * 100, estimate.workingSet / kMiB,
+                       caller, profile.cacheBytes / kMiB)
+      .str();
+}
+
 struct CocoPredictPass
     : public coco::impl::CocoPredictPassBase<CocoPredictPass> {
   using CocoPredictPassBase::CocoPredictPassBase;
 
+  /// How the pipeline will lower the program, as the options say.
+  cost::Lowering lowering() const {
+    return {fuseElementwise, overlapChunks, fuseReduceScatter, fuseReductions,
+            exchangeChunkBytes};
+  }
+
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    FailureOr<cost::Model> loaded =
-        cost::loadModelFor(module, "coco-predict", profile, ranks);
+    FailureOr<cost::Model> loaded = cost::loadModelFor(
+        module, "coco-predict", profile, ranks, lowering(), callerBytes);
     if (failed(loaded))
       return signalPassFailure();
     const cost::Model &model = *loaded;
@@ -42,28 +68,27 @@ struct CocoPredictPass
     for (auto function : module.getOps<func::FuncOp>()) {
       if (function.isExternal() || !function.isPublic())
         continue;
-      cost::Lowering lowering{fuseElementwise, overlapChunks, fuseReduceScatter,
-                              fuseReductions, exchangeChunkBytes};
       FailureOr<cost::Estimate> estimate =
-          cost::estimate(function, model, worldRanks, lowering);
+          cost::estimate(function, model, worldRanks, lowering(), callerBytes);
       if (failed(estimate))
         return signalPassFailure();
       remark::analysis(function.getLoc(), remark::RemarkOpts::name("predicted")
                                               .category("coco-predict")
                                               .function(function.getName()))
-          << llvm::formatv("{0:f4} ms per call on {1} rank(s) with {2}: "
-                           "collectives {3:f4} ms, loops {4:f4} ms{5}, matmuls "
-                           "{6:f4} ms, overlapped {7:f4} ms",
-                           estimate->total() * 1e3, worldRanks,
-                           model.getProfile().name, estimate->collectives * 1e3,
-                           estimate->loops * 1e3,
-                           estimate->dividerWait > 0
-                               ? llvm::formatv(" ({0:f4} ms of it waiting for "
-                                               "divides and square roots)",
-                                               estimate->dividerWait * 1e3)
-                                     .str()
-                               : std::string(),
-                           estimate->matmuls * 1e3, estimate->overlapped * 1e3)
+          << llvm::formatv(
+                 "{0:f4} ms per call on {1} rank(s) with {2}: "
+                 "collectives {3:f4} ms{8}, loops {4:f4} ms{5}, "
+                 "matmuls {6:f4} ms, overlapped {7:f4} ms",
+                 estimate->total() * 1e3, worldRanks, model.getProfile().name,
+                 estimate->collectives * 1e3, estimate->loops * 1e3,
+                 estimate->dividerWait > 0
+                     ? llvm::formatv(" ({0:f4} ms of it waiting for "
+                                     "divides and square roots)",
+                                     estimate->dividerWait * 1e3)
+                           .str()
+                     : std::string(),
+                 estimate->matmuls * 1e3, estimate->overlapped * 1e3,
+                 warmthNote(*estimate, model.getProfile(), callerBytes))
                  .str();
     }
   }

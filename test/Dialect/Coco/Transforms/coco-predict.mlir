@@ -29,6 +29,26 @@
 // RUN: coco-opt %s "--coco-predict=profile=%S/Inputs/divider-bound.json" --remarks-filter=coco-predict -o /dev/null 2>&1 | FileCheck %s --check-prefix=DIVIDER
 // DIVIDER: Function=step | Remark="{{[0-9.]+}} ms per call on 2 rank(s) with divider-bound (test): collectives {{[0-9.]+}} ms, loops {{[0-9.]+}} ms, matmuls
 // DIVIDER: Function=rooted | Remark="0.0123 ms per call on 2 rank(s) with divider-bound (test): collectives 0.0000 ms, loops 0.0123 ms (0.0057 ms of it waiting for divides and square roots), matmuls 0.0000 ms, overlapped 0.0000 ms"
+// Warm collectives (Inputs/warm-bound.json: the all_reduce 10 us + 0.1 ns/B
+// cold, 2 us + 0.05 ns/B warm, 64 KiB of cache per rank, no loop curve).
+// @step's arrays are w, g and the sum (16 KiB each): 48 KiB fit, so its
+// all_reduce is priced warm, 2 us + 16384 * 0.05 ns = 2.8192 us; the loop
+// as above (49.152 us): 0.0520 ms. With 16 KiB of the caller's between
+// calls they still fit (64 KiB); with one byte more, cold: 0.0608 ms.
+// RUN: coco-opt %s "--coco-predict=profile=%S/Inputs/warm-bound.json" --remarks-filter=coco-predict -o /dev/null 2>&1 | FileCheck %s --check-prefix=WARM
+// WARM: Function=step | Remark="0.0520 ms per call on 2 rank(s) with warm-bound (test): collectives 0.0028 ms (100% warm: 0.047 MiB of arrays per rank, 0.062 MiB of cache), loops 0.0492 ms, matmuls 0.0000 ms, overlapped 0.0000 ms"
+// RUN: coco-opt %s "--coco-predict=profile=%S/Inputs/warm-bound.json caller-bytes=16384" --remarks-filter=coco-predict -o /dev/null 2>&1 | FileCheck %s --check-prefix=FITS
+// FITS: Function=step | Remark="0.0520 ms per call on 2 rank(s) with warm-bound (test): collectives 0.0028 ms (100% warm: 0.047 MiB of arrays per rank and 0.016 MiB of the caller's, 0.062 MiB of cache)
+// RUN: coco-opt %s "--coco-predict=profile=%S/Inputs/warm-bound.json caller-bytes=16385" --remarks-filter=coco-predict -o /dev/null 2>&1 | FileCheck %s --check-prefix=SPILLS
+// SPILLS: Function=step | Remark="0.0608 ms per call on 2 rank(s) with warm-bound (test): collectives 0.0116 ms (0% warm: 0.047 MiB of arrays per rank and 0.016 MiB of the caller's, 0.062 MiB of cache), loops 0.0492 ms
+// Negative counts and sizes are errors, not a prediction.
+// RUN: not coco-opt %s "--coco-predict=profile=%S/Inputs/warm-bound.json caller-bytes=-1" 2>&1 | FileCheck %s --check-prefix=NEGATIVE
+// NEGATIVE: error: coco-predict: caller-bytes must be >= 0, got -1
+// NEGATIVE-NOT: see current operation
+// RUN: not coco-opt %s "--coco-predict=profile=%S/Inputs/memory-bound.json overlap-chunks=-3" 2>&1 | FileCheck %s --check-prefix=NEGCHUNKS
+// NEGCHUNKS: error: coco-predict: overlap-chunks must be >= 0, got -3
+// RUN: not coco-opt %s "--coco-autoschedule=profile=%S/Inputs/memory-bound.json exchange-chunk-bytes=-2" 2>&1 | FileCheck %s --check-prefix=NEGBYTES
+// NEGBYTES: error: coco-autoschedule: exchange-chunk-bytes must be >= 0, got -2
 coco.grid @dp(shape = [2])
 func.func @step(%w: !coco.dtensor<4096xf32, replicated on @dp> {coco.name = "w"},
                 %g: !coco.dtensor<4096xf32, local on @dp> {coco.name = "g"}) {

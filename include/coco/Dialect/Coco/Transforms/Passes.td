@@ -173,7 +173,11 @@ def CocoAutoschedulePass : Pass<"coco-autoschedule", "ModuleOp"> {
            "price as the pipeline will lower: a fused reduce_scatter's "
            "exchange in chunks of this many bytes per peer "
            "(coco-chunk-exchange, as coco-lower-to-cpu; 0: whole, as "
-           "coco-lower-to-gpu)">
+           "coco-lower-to-gpu)">,
+    Option<"callerBytes", "caller-bytes", "int64_t", "0",
+           "bytes per rank the caller touches between two calls (a training "
+           "loop's forward and backward), which share the caches with the "
+           "program's arrays (0: called in a loop of its own)">
   ];
 }
 
@@ -207,7 +211,11 @@ def CocoPredictPass : Pass<"coco-predict", "ModuleOp"> {
            "1048576",
            "as the pipeline option: a fused reduce_scatter's exchange in "
            "chunks of this many bytes per peer (coco-lower-to-cpu's default; "
-           "0: whole, as coco-lower-to-gpu)">
+           "0: whole, as coco-lower-to-gpu)">,
+    Option<"callerBytes", "caller-bytes", "int64_t", "0",
+           "bytes per rank the caller touches between two calls (a training "
+           "loop's forward and backward), which share the caches with the "
+           "program's arrays (0: called in a loop of its own)">
   ];
 }
 
