@@ -265,13 +265,14 @@ int64_t sharingANode(ArrayRef<int64_t> extents, ArrayRef<int64_t> axes,
 /// The ops of one region (a function body, a branch), priced.
 /// `argumentBytes`: what the function's arguments take on each rank; with
 /// the buffers the region makes, the working set whose loop bandwidth
-/// applies to its fused loops. `collectiveWorkingSet`: the working set its
+/// applies to its fused loops. `callerBytes`: what the caller touches
+/// between two calls. `collectiveWorkingSet`: the working set its
 /// collectives are priced for (the whole function's, with the caller's
 /// data; 0: unknown).
 FailureOr<Estimate> priceRegion(Region &region, const Model &model,
                                 int64_t worldRanks, const Lowering &lowering,
                                 SymbolTableCollection &symbols,
-                                double argumentBytes,
+                                double argumentBytes, double callerBytes,
                                 double collectiveWorkingSet) {
   Estimate total;
   // Bytes the fused loops move: values loaded once (arguments, results of
@@ -295,6 +296,22 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
   double loopBytes = 0, freshBytes = 0, createdBytes = 0;
   // The bytes its branches make (each branch's larger arm).
   double branchBytes = 0;
+  // Unfused, each op is a loop of its own that reads each operand at the
+  // bandwidth of what was touched since that operand was last touched (its
+  // reuse distance: the op just before made it, or the step's start, or
+  // the caller's data, went through the caches since). `touched`: the
+  // bytes the ops read and wrote so far; `lastTouched`: that count when a
+  // value was last read or written. Priced at the end, when the working
+  // set (a first touch's distance) is known.
+  double touched = 0;
+  llvm::DenseMap<Value, double> lastTouched;
+  auto touch = [&](Value value) { lastTouched[value] = touched; };
+  struct UnfusedOp {
+    /// Each operand's bytes and reuse distance (-1: first touched here).
+    SmallVector<std::pair<double, double>, 3> reads;
+    double own = 0, fresh = 0, divider = 0;
+  };
+  SmallVector<UnfusedOp> unfusedOps;
   // The fused reductions: (seconds of their adds, bytes of their input).
   SmallVector<std::pair<double, double>> chains;
   // The fused loops with divides or square roots: each loop's ops (joined
@@ -330,7 +347,7 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
       for (Region *arm : {&branch.getThenRegion(), &branch.getElseRegion()}) {
         FailureOr<Estimate> priced =
             priceRegion(*arm, model, worldRanks, lowering, symbols,
-                        argumentBytes, collectiveWorkingSet);
+                        argumentBytes, callerBytes, collectiveWorkingSet);
         if (failed(priced))
           return WalkResult::interrupt();
         if (priced->total() > worst.total())
@@ -369,6 +386,9 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
       // the parameter (coco-update-in-place).
       if (!isa<AllGatherOp>(op) || !updatesAParameter(op->getResult(0)))
         createdBytes += *made;
+      touched += *bytes + *made;
+      touch(op->getOperand(0));
+      touch(op->getResult(0));
       int64_t ranks = 1;
       for (int64_t axis : collective.getCommAxes())
         ranks *= (*extents)[axis];
@@ -484,6 +504,10 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
       double elements = elementsIn(*out, matmul.getResult());
       double time = model.matmul(2 * elements * k);
       createdBytes += *out;
+      touched += *out;
+      for (Value value : op->getOperands())
+        touch(value);
+      touch(matmul.getResult());
       matmulTimes[op] = time;
       total.matmuls += time;
       return WalkResult::advance();
@@ -510,6 +534,7 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
       // What this op's loop moves (unfused: the op is a loop of its own).
       double moved = 0, fresh = 0, newBuffers = 0, storedByProducers = 0;
       llvm::SmallDenseSet<Value, 4> operandsRead;
+      SmallVector<std::pair<double, double>, 3> reads; // unfused: see above
       for (Value operand : op->getOperands()) {
         Operation *producer = operand.getDefiningOp();
         bool fromLoop = producer && isElementwise(producer);
@@ -553,6 +578,12 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
         if (folded && chunkedExchanges.count(scatter))
           *bytes /= double(chunkedExchanges.lookup(scatter));
         moved += *bytes;
+        if (!lowering.fuseElementwise) {
+          auto last = lastTouched.find(operand);
+          reads.push_back({*bytes, last == lastTouched.end()
+                                       ? -1.0
+                                       : touched - last->second});
+        }
         // Fused: read from memory, so its loop stored it (once), into a
         // temporary no loop read before. Unfused loops store every result
         // already.
@@ -646,14 +677,14 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
         work.fresh += fresh - storedByProducers;
         work.divider += divider;
       } else {
-        // Unfused, each op streams its own operands and result, most of
-        // them made by the op just before (in the caches if they fit): its
-        // arrays are its working set. Its divides take longer than that
-        // traffic or not.
-        double traffic = model.loop(moved, moved, fresh);
-        total.loops += std::max(traffic, divider);
-        total.dividerWait += std::max(0.0, divider - traffic);
+        // Unfused: priced at the end, by the reuse distance of each read.
+        createdBytes += newBuffers;
+        unfusedOps.push_back({reads, moved, fresh, divider});
       }
+      touched += moved;
+      for (Value operand : operandsRead)
+        touch(operand);
+      touch(result);
     }
     return WalkResult::advance();
   });
@@ -661,6 +692,22 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
     return failure();
   double workingSet = argumentBytes + createdBytes + branchBytes;
   total.workingSet = workingSet;
+  for (const UnfusedOp &unfused : unfusedOps) {
+    // Each read at the bandwidth of what went through the caches since its
+    // value was last touched, with the op's own arrays (a first touch: the
+    // whole step's arrays and the caller's data, since the last call); the
+    // result's store at its own arrays'. Its divides take longer than that
+    // traffic or not.
+    double traffic = 0, read = 0;
+    for (auto [bytes, distance] : unfused.reads) {
+      double since = distance < 0 ? workingSet + callerBytes : distance;
+      traffic += model.loop(bytes, since + unfused.own);
+      read += bytes;
+    }
+    traffic += model.loop(unfused.own - read, unfused.own, unfused.fresh);
+    total.loops += std::max(traffic, unfused.divider);
+    total.dividerWait += std::max(0.0, unfused.divider - traffic);
+  }
   total.loops += model.loop(loopBytes, workingSet, freshBytes);
   for (auto [chain, bytes] : chains)
     total.loops += std::max(0.0, chain - model.loop(bytes, workingSet));
@@ -742,9 +789,10 @@ FailureOr<Estimate> mlir::coco::cost::estimate(func::FuncOp function,
       return failure();
     argumentBytes += *bytes;
   }
-  FailureOr<Estimate> cold = priceRegion(function.getBody(), model, worldRanks,
-                                         lowering, symbols, argumentBytes,
-                                         /*collectiveWorkingSet=*/0);
+  FailureOr<Estimate> cold =
+      priceRegion(function.getBody(), model, worldRanks, lowering, symbols,
+                  argumentBytes, callerBytes,
+                  /*collectiveWorkingSet=*/0);
   if (failed(cold))
     return failure();
   double shared = cold->workingSet + std::max(0.0, callerBytes);
@@ -753,7 +801,7 @@ FailureOr<Estimate> mlir::coco::cost::estimate(func::FuncOp function,
   // The working set known, again with its collectives warm.
   FailureOr<Estimate> warm =
       priceRegion(function.getBody(), model, worldRanks, lowering, symbols,
-                  argumentBytes, shared);
+                  argumentBytes, callerBytes, shared);
   if (succeeded(warm))
     warm->warmth = model.warmth(shared);
   return warm;

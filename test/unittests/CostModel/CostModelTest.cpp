@@ -10,6 +10,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -936,13 +937,33 @@ TEST(CostModel, PricesStoresIntoMemoryTheLoopDidNotRead) {
   EXPECT_NEAR(loops(1, {}),
               (12288 + (2 - 2 * t) * 4096) * ((1 - t) / 100e9 + t / 10e9),
               1e-18);
-  // Unfused, every op is a loop with its own arrays as working set: d =
-  // g * g reads 4 KiB, stores 4 KiB fresh (8 KiB: factor 3); w - d reads
-  // 8 KiB and stores in place into w, which it read (12 KiB).
+  // Unfused, every op is a loop of its own, which reads each operand at
+  // the bandwidth of the bytes touched since that operand was last
+  // touched (a first touch: the step's arrays, w, g, m and d, 16 KiB)
+  // plus its own arrays, and stores at its own arrays': d = g * g reads g
+  // (first: 16 + 8 KiB), stores 4 KiB fresh (8 KiB: factor 3); w - d
+  // reads w (first: 16 + 12 KiB) and d (touched just before: 0 + 12 KiB),
+  // and stores in place into w, which it read (12 KiB).
   Lowering unfused;
   unfused.fuseElementwise = false;
+  auto perByte = [](double workingSet) {
+    double at = std::clamp(std::log(workingSet / 8192) / std::log(4.0), 0.0,
+                           1.0);
+    return (1 - at) / 100e9 + at / 10e9;
+  };
   EXPECT_NEAR(loops(2, unfused),
-              (8192 + 2 * 4096) / 100e9 + 12288 * ((1 - t) / 100e9 + t / 10e9),
+              4096 * perByte(16384 + 8192) + (4096 + 2 * 4096) / 100e9 +
+                  4096 * perByte(16384 + 12288) + 4096 * perByte(12288) +
+                  4096 * perByte(12288),
+              1e-18);
+  // The caller's data between two calls pushes the first touches further
+  // (here out of the caches: 10 GB/s).
+  mlir::FailureOr<Estimate> called = mlir::coco::cost::estimate(
+      program.function(2), m, 2, unfused, /*callerBytes=*/32768);
+  ASSERT_TRUE(mlir::succeeded(called));
+  EXPECT_NEAR(called->loops,
+              4096 / 10e9 + (4096 + 2 * 4096) / 100e9 + 4096 / 10e9 +
+                  2 * 4096 * perByte(12288),
               1e-18);
   // Fused, d stays in registers: the loop reads w and g, stores w.
   double fused = std::log(1.5) / std::log(4.0);
