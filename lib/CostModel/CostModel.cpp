@@ -464,16 +464,17 @@ double Model::warmth(double workingSet) const {
   if (!profile.hasWarmLines() || !(cache > 0) || !(workingSet > 0))
     return 0;
   const std::vector<LoopPoint> &points = profile.loopBandwidth;
-  // The loop's time per byte out of the caches and well inside this rank's
-  // share of them (a quarter: where the curve is still flat here, 124 GB/s
-  // at 2-4 MiB, before it falls to 26 at 16 MiB).
-  double memory = points.empty() ? 0 : loop(1, points.back().workingSet);
-  double cached = loop(1, cache / 4);
+  // The loop's time per byte well inside this rank's share of the caches
+  // (a quarter: where the curve is still flat here, 139 GB/s at 2-4 MiB)
+  // and at twice it, where every rank's arrays together are twice the
+  // cache (35 GB/s at 32 MiB here, 50 at the share's 16 MiB, 118 at 8).
+  // Beyond, the curve still falls slowly (30 at 64 MiB, 25 at 128), but
+  // that is the memory's pages, not what the cache keeps.
+  double cached = loop(1, cache / 4), cold = loop(1, 2 * cache);
   // No curve that reaches past the cache: the arrays stay while they fit.
-  if (points.empty() || points.back().workingSet <= cache || !(memory > cached))
+  if (points.empty() || points.back().workingSet <= cache || !(cold > cached))
     return workingSet <= cache ? 1 : 0;
-  return std::clamp((memory - loop(1, workingSet)) / (memory - cached), 0.0,
-                    1.0);
+  return std::clamp((cold - loop(1, workingSet)) / (cold - cached), 0.0, 1.0);
 }
 
 std::optional<double> Model::measuredTime(const Lines &cold, const Lines *warm,

@@ -435,11 +435,13 @@ class Program:
 
     # -- schedules --------------------------------------------------------
     def schedule(self, split=False, reorder=False, shard_state=(), fuse=False, overlap=0,
-                 hierarchical=None, axes=None, profile=None, ranks=None):
+                 hierarchical=None, axes=None, profile=None, ranks=None, caller_bytes=0):
         """schedule("auto", profile=FILE, ranks=N, shard_state=[...]): the
         cost model chooses (coco-autoschedule with the machine profile,
         e.g. from coco-calibrate; `shard_state` names the state it may
-        shard; `ranks` the number of ranks where the grid has '?'). It
+        shard; `ranks` the number of ranks where the grid has '?';
+        `caller_bytes` what the training loop touches per rank between two
+        steps, its forward and backward passes, which share the caches). It
         chooses per class of all_reduces (one shape, reduction and axes),
         among AR-C, RS-C-AG, the fused reduce-scatter, shard-state,
         hierarchical and overlap. Its choices and rankings are remarks
@@ -458,7 +460,7 @@ class Program:
         axes: split, reorder and shard_state only act on collectives along
         exactly these grid axes (default: all)."""
         self._schedule = Schedule.chosen(self.grid, split, reorder, shard_state, fuse, overlap,
-                                         hierarchical, axes, profile, ranks)
+                                         hierarchical, axes, profile, ranks, caller_bytes)
         return self
 
     def _passes(self):

@@ -38,7 +38,7 @@ class Schedule:
 
     @classmethod
     def chosen(cls, grid, split=False, reorder=False, shard_state=(), fuse=False, overlap=0,
-               hierarchical=None, axes=None, profile=None, ranks=None):
+               hierarchical=None, axes=None, profile=None, ranks=None, caller_bytes=0):
         """The schedule Program.schedule asks for (see its docstring)."""
         if split == "auto":
             if not profile:
@@ -54,7 +54,10 @@ class Schedule:
                 raise CocoError(f"schedule('auto') chooses the schedule itself; it does not "
                                 f"take {', '.join(given)} (shard_state= names the state it "
                                 f"may shard)")
-            return cls(shard_state=shard_state, auto=(os.path.abspath(profile), ranks))
+            if int(caller_bytes) < 0:
+                raise CocoError(f"caller_bytes must be >= 0, got {caller_bytes}")
+            return cls(shard_state=shard_state,
+                       auto=(os.path.abspath(profile), ranks, int(caller_bytes)))
         if fuse and any(e is None for e in grid.shape):
             raise CocoError("fuse needs a static grid (the number of ranks at compile time)")
         if overlap and overlap < 2:
@@ -65,10 +68,12 @@ class Schedule:
         """coco-opt options of the schedule passes, in order (schedule
         "auto" prices the candidates as `target`'s pipeline lowers them)."""
         if self.auto:
-            profile, ranks = self.auto
+            profile, ranks, caller_bytes = self.auto
             option = f"--coco-autoschedule=profile={profile}"
             if ranks is not None:
                 option += f" ranks={int(ranks)}"
+            if caller_bytes:
+                option += f" caller-bytes={caller_bytes}"
             if self.shard_state:
                 option += f" state={','.join(self.shard_state)}"
             if target == "gpu":
@@ -111,10 +116,12 @@ class Schedule:
         if self.auto:
             # The cost model's choice, as the pass makes it (coco's
             # transform ops are the hand-written schedules).
-            profile, ranks = self.auto
+            profile, ranks, caller_bytes = self.auto
             options = [f'"profile" = "{_quoted(profile)}"']
             if ranks is not None:
                 options.append(f'"ranks" = "{int(ranks)}"')
+            if caller_bytes:
+                options.append(f'"caller-bytes" = "{caller_bytes}"')
             if self.shard_state:
                 options.append(f'"state" = "{",".join(self.shard_state)}"')
             passes.append(("coco-autoschedule", ", ".join(options)))

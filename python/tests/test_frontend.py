@@ -99,6 +99,22 @@ def test_auto_schedule_prices_as_the_target_lowers():
     assert len(cpu) == 1 and "exchange-chunk-bytes" not in cpu[0]
 
 
+def test_auto_schedule_passes_the_callers_bytes():
+    """caller_bytes (what the training loop touches between two steps)
+    reaches coco-autoschedule, in the passes and in the transform script;
+    a negative count is refused."""
+    program = adam.build(N, coco.Grid("dp")).schedule(
+        "auto", profile="p.json", ranks=2, shard_state=["m", "v"], caller_bytes=1 << 30)
+    cpu = [o for o in program._schedule.lowering("cpu") if "coco-autoschedule" in o]
+    assert len(cpu) == 1 and "caller-bytes=1073741824" in cpu[0]
+    assert '"caller-bytes" = "1073741824"' in program._schedule.transform_script()
+    plain = adam.build(N, coco.Grid("dp")).schedule("auto", profile="p.json", ranks=2)
+    assert "caller-bytes" not in " ".join(plain._schedule.lowering("cpu"))
+    with pytest.raises(coco.CocoError, match="caller_bytes must be >= 0, got -1"):
+        adam.build(N, coco.Grid("dp")).schedule("auto", profile="p.json", ranks=2,
+                                                caller_bytes=-1)
+
+
 def test_auto_schedule_needs_a_profile():
     with pytest.raises(coco.CocoError, match="needs profile=FILE"):
         adam.build(N, coco.Grid("dp")).schedule("auto")

@@ -211,9 +211,10 @@ public:
   /// How much of a collective's time is its warm line's, in a program
   /// whose arrays (with whatever else the caller touches between two
   /// calls) take `workingSet` bytes per rank: how far the fused loop's
-  /// time per byte at that working set has come from its time out of the
-  /// caches (the profile's largest working set) toward its time well
-  /// inside the rank's share of them (a quarter of cacheBytes), in [0, 1].
+  /// time per byte at that working set has come from its time at twice
+  /// the rank's share of the caches (every rank's arrays twice the cache)
+  /// toward its time well inside that share (a quarter of cacheBytes), in
+  /// [0, 1].
   /// The measured curve says how much of a working set the caches keep
   /// from one pass over it to the next, and how suddenly that ends; one
   /// that does not reach beyond the cache: 1 while the arrays fit, else 0.

@@ -947,8 +947,8 @@ TEST(CostModel, PricesStoresIntoMemoryTheLoopDidNotRead) {
   Lowering unfused;
   unfused.fuseElementwise = false;
   auto perByte = [](double workingSet) {
-    double at = std::clamp(std::log(workingSet / 8192) / std::log(4.0), 0.0,
-                           1.0);
+    double at =
+        std::clamp(std::log(workingSet / 8192) / std::log(4.0), 0.0, 1.0);
     return (1 - at) / 100e9 + at / 10e9;
   };
   EXPECT_NEAR(loops(2, unfused),
@@ -1231,17 +1231,18 @@ TEST(CostModel, PricesCollectivesWarmWhereTheArraysFitTheCache) {
   EXPECT_EQ(m.warmth(16384), 1);
   EXPECT_EQ(m.warmth(16385), 0);
   // With one: how far the loop's time per byte at the working set has
-  // come from memory's (its largest working set, 64 KiB: 10 GB/s) toward
-  // the cache's (a quarter of the cache, 4 KiB: 100 GB/s), in log(size).
-  // 16 KiB lies halfway: 0.055 ns/B, half the way from 0.1 to 0.01.
+  // come from its time at twice the cache (32 KiB: 10 GB/s) toward its
+  // time at a quarter of it (4 KiB: 100 GB/s), in log(size): 8 KiB lies a
+  // third of the way from 4 to 32 KiB, two thirds warm.
   Profile curved = m.getProfile();
-  curved.loopBandwidth = {{4096, 100e9}, {65536, 10e9}};
+  curved.loopBandwidth = {{4096, 100e9}, {32768, 10e9}, {1 << 20, 5e9}};
   Model c(curved);
   EXPECT_EQ(c.warmth(2048), 1);
   EXPECT_EQ(c.warmth(4096), 1);
-  EXPECT_NEAR(c.warmth(16384), 0.5, 1e-12);
-  EXPECT_NEAR(c.warmth(8192), 0.75, 1e-12);
-  EXPECT_EQ(c.warmth(65536), 0);
+  EXPECT_NEAR(c.warmth(8192), 2.0 / 3, 1e-12);
+  EXPECT_NEAR(c.warmth(16384), 1.0 / 3, 1e-12);
+  EXPECT_EQ(c.warmth(32768), 0);
+  // Beyond, the memory's slower pages are not warmth.
   EXPECT_EQ(c.warmth(1 << 20), 0);
   // A curve that ends inside the cache says nothing of what leaves it.
   curved.loopBandwidth = {{1024, 100e9}, {16384, 50e9}};
@@ -1258,7 +1259,7 @@ TEST(CostModel, PricesCollectivesWarmWhereTheArraysFitTheCache) {
   EXPECT_NEAR(allReduce(32768), cold, 1e-15);
   EXPECT_NEAR(
       expectTime(c.collective(Collective::AllReduce, 1000, 2, 0, {}, 16384)),
-      (cold + warm) / 2, 1e-15);
+      cold + (warm - cold) / 3, 1e-15);
   // bf16 has a line of its own and no warm twin: its cold line, not f32's
   // warm one. f16 has neither: priced as f32, warm.
   EXPECT_NEAR(allReduce(8192, "bf16"), 20e-6 + 1000 * 1e-9, 1e-15);
@@ -1266,12 +1267,12 @@ TEST(CostModel, PricesCollectivesWarmWhereTheArraysFitTheCache) {
   // Nothing measured on 4 ranks: the ring, warm or not.
   EXPECT_NEAR(allReduce(8192, {}, 4), allReduce(0, {}, 4), 1e-15);
   EXPECT_NEAR(allReduce(0, {}, 4), 6e-6 + 1.5 * 1000 / 1e11, 1e-15);
-  // The non-blocking line moves toward its own warm twin: three quarters
-  // of the way at 8 KiB on the curve.
+  // The non-blocking line moves toward its own warm twin: two thirds of
+  // the way at 8 KiB on the curve.
   double nbCold = 20e-6 + 1000 * 2e-9, nbWarm = 4e-6 + 1000 * 0.5e-9;
   EXPECT_NEAR(expectTime(c.nonBlockingCollective(Collective::ReduceScatter,
                                                  1000, 2, 0, {}, 8192)),
-              nbCold + 0.75 * (nbWarm - nbCold), 1e-15);
+              nbCold + 2.0 / 3 * (nbWarm - nbCold), 1e-15);
   EXPECT_NEAR(expectTime(m.nonBlockingCollective(Collective::ReduceScatter,
                                                  1000, 2, 0, {}, 65536)),
               nbCold, 1e-15);
@@ -1302,7 +1303,7 @@ TEST(CostModel, PricesCollectivesWarmWhereTheArraysFitTheCache) {
   // arguments) and the sum the all_reduce makes (4 KiB); the loop writes
   // w in place. 12 KiB fit the 16 KiB cache: the all_reduce is priced
   // warm. With the caller's 8 KiB between calls, 20 KiB do not; with the
-  // curve, 20 KiB are 0.42 warm.
+  // curve, 20 KiB are 0.23 warm.
   Program program(R"mlir(
     coco.grid @dp(shape = [2])
     func.func @sgd(%w: !coco.dtensor<1024xf32, replicated on @dp>,
@@ -1329,7 +1330,7 @@ TEST(CostModel, PricesCollectivesWarmWhereTheArraysFitTheCache) {
   mlir::FailureOr<Estimate> partly =
       mlir::coco::cost::estimate(program.function(), c, 2, {}, 8192);
   ASSERT_TRUE(mlir::succeeded(partly));
-  double share = 1 - std::log(20480.0 / 4096) / std::log(16.0);
+  double share = 1 - std::log(20480.0 / 4096) / std::log(8.0);
   EXPECT_NEAR(partly->warmth, share, 1e-12);
   EXPECT_NEAR(partly->collectives,
               10e-6 + 4096 * 0.5e-9 +
