@@ -302,7 +302,7 @@ def predict_ms(path, passes, pipeline, ranks, profile, target="cpu", caller_byte
     pipeline's options), in ms. caller_bytes: what the launch's other
     programs take per rank (they run between two of its calls and share the
     caches); working_set: a dict that gets the program's own bytes per rank
-    (where the profile has warm lines)."""
+    (the remark's "arrays")."""
     options = dict(re.findall(r"([\w-]+)=(\w+)", pipeline))
     # coco-lower-to-gpu keeps norms in kernels of their own.
     predict = (f"--coco-predict=profile={profile} ranks={ranks} "
@@ -321,7 +321,7 @@ def predict_ms(path, passes, pipeline, ranks, profile, target="cpu", caller_byte
     found = re.search(r'Remark="([0-9.]+) ms per call', result.stderr)
     if result.returncode != 0 or not found:
         sys.exit(f"coco-predict failed on {path}:\n{result.stderr}")
-    arrays = re.search(r"warm: ([0-9.]+) MiB of arrays per rank", result.stderr)
+    arrays = re.search(r"; arrays ([0-9.]+) MiB per rank", result.stderr)
     if working_set is not None and arrays:
         working_set["bytes"] = float(arrays.group(1)) * (1 << 20)
     return float(found.group(1))

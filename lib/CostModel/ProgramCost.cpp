@@ -262,18 +262,49 @@ int64_t sharingANode(ArrayRef<int64_t> extents, ArrayRef<int64_t> axes,
   return remaining > 0 ? count + 1 : count;
 }
 
-/// The ops of one region (a function body, a branch), priced.
-/// `argumentBytes`: what the function's arguments take on each rank; with
-/// the buffers the region makes, the working set whose loop bandwidth
-/// applies to its fused loops. `callerBytes`: what the caller touches
-/// between two calls. `collectiveWorkingSet`: the working set its
-/// collectives are priced for (the whole function's, with the caller's
-/// data; 0: unknown).
+/// The function-wide figures every region of a function is priced with.
+struct Scope {
+  /// What the function's arguments take on each rank.
+  double argumentBytes = 0;
+  /// What the caller touches between two calls (caller-bytes).
+  double callerBytes = 0;
+  /// The whole function's working set, from a first pass (0: not known
+  /// yet; each region then stands for it with its own).
+  double functionBytes = 0;
+  /// The working set collectives are priced for (Model::warmth): the
+  /// function's and the caller's, once the function's is known.
+  double collectiveBytes() const {
+    return functionBytes > 0 ? functionBytes + callerBytes : 0;
+  }
+};
+
+/// Unfused, each op is a loop of its own that reads each operand at the
+/// bandwidth of its reuse distance: the bytes the function's ops read and
+/// wrote since that value was last read or written (the op just before
+/// made it, or the step's start, or the caller's data, went through the
+/// caches since). Carried through the function in program order, branches
+/// included.
+struct Reuse {
+  /// The bytes the ops read and wrote so far.
+  double touched = 0;
+  /// `touched` when each value was last read or written.
+  llvm::DenseMap<Value, double> lastTouched;
+  void touch(Value value) { lastTouched[value] = touched; }
+  /// Bytes touched since `value` was (-1: not in this call).
+  double distance(Value value) const {
+    auto last = lastTouched.find(value);
+    return last == lastTouched.end() ? -1.0 : touched - last->second;
+  }
+};
+
+/// The ops of one region (a function body, a branch), priced. With the
+/// arguments, the buffers the region makes are the working set whose loop
+/// bandwidth applies to its fused loops.
 FailureOr<Estimate> priceRegion(Region &region, const Model &model,
                                 int64_t worldRanks, const Lowering &lowering,
                                 SymbolTableCollection &symbols,
-                                double argumentBytes, double callerBytes,
-                                double collectiveWorkingSet) {
+                                const Scope &scope, Reuse &reuse) {
+  double argumentBytes = scope.argumentBytes;
   Estimate total;
   // Bytes the fused loops move: values loaded once (arguments, results of
   // collectives and other non-loop ops) and values stored (loop results
@@ -296,20 +327,13 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
   double loopBytes = 0, freshBytes = 0, createdBytes = 0;
   // The bytes its branches make (each branch's larger arm).
   double branchBytes = 0;
-  // Unfused, each op is a loop of its own that reads each operand at the
-  // bandwidth of what was touched since that operand was last touched (its
-  // reuse distance: the op just before made it, or the step's start, or
-  // the caller's data, went through the caches since). `touched`: the
-  // bytes the ops read and wrote so far; `lastTouched`: that count when a
-  // value was last read or written. Priced at the end, when the working
-  // set (a first touch's distance) is known.
-  double touched = 0;
-  llvm::DenseMap<Value, double> lastTouched;
-  auto touch = [&](Value value) { lastTouched[value] = touched; };
+  // The unfused ops (Reuse), priced at the end, when the working set (a
+  // first touch's distance) is known: each read's bytes and distance, the
+  // op's own arrays (all it reads and writes), what it stores fresh, and
+  // its divides' and a reduction's adds' time.
   struct UnfusedOp {
-    /// Each operand's bytes and reuse distance (-1: first touched here).
     SmallVector<std::pair<double, double>, 3> reads;
-    double own = 0, fresh = 0, divider = 0;
+    double own = 0, fresh = 0, divider = 0, chain = 0;
   };
   SmallVector<UnfusedOp> unfusedOps;
   // The fused reductions: (seconds of their adds, bytes of their input).
@@ -343,19 +367,27 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
     // A branch: one of its regions runs (a pipeline stage's), the costlier.
     if (auto branch = dyn_cast<scf::IfOp>(op)) {
       Estimate worst;
-      double armBytes = 0;
+      double armBytes = 0, worstTouched = 0;
       for (Region *arm : {&branch.getThenRegion(), &branch.getElseRegion()}) {
-        FailureOr<Estimate> priced =
-            priceRegion(*arm, model, worldRanks, lowering, symbols,
-                        argumentBytes, callerBytes, collectiveWorkingSet);
+        // Each arm goes on from the values touched before the branch.
+        Reuse armReuse = reuse;
+        FailureOr<Estimate> priced = priceRegion(
+            *arm, model, worldRanks, lowering, symbols, scope, armReuse);
         if (failed(priced))
           return WalkResult::interrupt();
-        if (priced->total() > worst.total())
+        if (priced->total() > worst.total()) {
           worst = *priced;
+          worstTouched = armReuse.touched - reuse.touched;
+        }
         // Either arm's buffers are among the program's arrays.
         armBytes = std::max(armBytes, priced->workingSet - argumentBytes);
       }
       branchBytes += armBytes;
+      // After it, the costlier arm's traffic went through the caches, and
+      // its results were just written.
+      reuse.touched += worstTouched;
+      for (Value result : branch.getResults())
+        reuse.touch(result);
       total.collectives += worst.collectives;
       total.loops += worst.loops;
       total.dividerWait += worst.dividerWait;
@@ -386,9 +418,13 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
       // the parameter (coco-update-in-place).
       if (!isa<AllGatherOp>(op) || !updatesAParameter(op->getResult(0)))
         createdBytes += *made;
-      touched += *bytes + *made;
-      touch(op->getOperand(0));
-      touch(op->getResult(0));
+      // (all_gather's `bytes` is its result's: its input is a block.)
+      FailureOr<double> inputBytes = bytesOf(op->getOperand(0));
+      if (failed(inputBytes))
+        return WalkResult::interrupt();
+      reuse.touched += *inputBytes + *made;
+      reuse.touch(op->getOperand(0));
+      reuse.touch(op->getResult(0));
       int64_t ranks = 1;
       for (int64_t axis : collective.getCommAxes())
         ranks *= (*extents)[axis];
@@ -407,8 +443,9 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
           !sharesLoopWithAnEarlierExchange(scatter, lowering, symbols))
         pieces = exchangeChunks(lowering, *bytes, rowsBefore(type, 1, *extents),
                                 ranks);
-      llvm::Expected<double> time = model.collective(
-          priced, *bytes, ranks, together, elementType, collectiveWorkingSet);
+      llvm::Expected<double> time =
+          model.collective(priced, *bytes, ranks, together, elementType,
+                           scope.collectiveBytes());
       if (time && pieces.count > 1) {
         // The same bytes in `count` calls: the whole exchange's time and
         // a call's latency (its time for no bytes) for each further call.
@@ -419,7 +456,7 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
         // exchange 3.9-4.1 ms; the calibration's 2 MiB point, times 32,
         // 6-7 ms).
         llvm::Expected<double> latency = model.collective(
-            priced, 0, ranks, together, elementType, collectiveWorkingSet);
+            priced, 0, ranks, together, elementType, scope.collectiveBytes());
         if (!latency) {
           llvm::consumeError(time.takeError());
           time = std::move(latency);
@@ -458,8 +495,9 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
       if (chunks > 1 && matmul && matmulTimes.count(matmul)) {
         // Its chunks call the non-blocking collective, which may run
         // another algorithm than the blocking one.
-        llvm::Expected<double> started = model.nonBlockingCollective(
-            *kind, *bytes, ranks, together, elementType, collectiveWorkingSet);
+        llvm::Expected<double> started =
+            model.nonBlockingCollective(*kind, *bytes, ranks, together,
+                                        elementType, scope.collectiveBytes());
         if (!started) {
           op->emitError() << "cost model: "
                           << llvm::toString(started.takeError());
@@ -481,12 +519,14 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
       llvm::Expected<double> time = model.collective(
           Collective::SendRecv, *bytes, /*ranks=*/2, /*together=*/0,
           elementTypeName(cast<DTensorType>(send.getInput().getType())),
-          collectiveWorkingSet);
+          scope.collectiveBytes());
       if (!time) {
         op->emitError() << "cost model: " << llvm::toString(time.takeError());
         return WalkResult::interrupt();
       }
       total.collectives += *time;
+      reuse.touched += *bytes;
+      reuse.touch(send.getInput());
       return WalkResult::advance();
     }
     if (auto matmul = dyn_cast<MatmulOp>(op)) {
@@ -504,16 +544,22 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
       double elements = elementsIn(*out, matmul.getResult());
       double time = model.matmul(2 * elements * k);
       createdBytes += *out;
-      touched += *out;
-      for (Value value : op->getOperands())
-        touch(value);
-      touch(matmul.getResult());
+      reuse.touched += *out;
+      for (Value value : op->getOperands()) {
+        FailureOr<double> in = bytesOf(value);
+        if (failed(in))
+          return WalkResult::interrupt();
+        reuse.touched += *in;
+        reuse.touch(value);
+      }
+      reuse.touch(matmul.getResult());
       matmulTimes[op] = time;
       total.matmuls += time;
       return WalkResult::advance();
     }
     if (isElementwise(op) || isa<NormOp, ReduceOp>(op)) {
       bool reduction = isa<NormOp, ReduceOp>(op);
+      double unfusedChain = 0;
       if (reduction) {
         // Its adds form one chain: where the chain is slower than reading
         // the operand, the difference is time on top of the traffic.
@@ -522,14 +568,13 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
         if (failed(bytes))
           return WalkResult::interrupt();
         double elements = elementsIn(*bytes, input);
-        // Against its traffic at the bandwidth that traffic is priced at:
-        // the op's own arrays unfused, the function's working set fused
-        // (known at the end).
+        // Against its traffic at the bandwidth that traffic is priced at,
+        // known at the end: the function's working set fused, the op's
+        // reads' reuse distances unfused.
         if (lowering.fuseElementwise)
           chains.push_back({model.reduction(elements), *bytes});
         else
-          total.loops += std::max(0.0, model.reduction(elements) -
-                                           model.loop(*bytes, *bytes));
+          unfusedChain = model.reduction(elements);
       }
       // What this op's loop moves (unfused: the op is a loop of its own).
       double moved = 0, fresh = 0, newBuffers = 0, storedByProducers = 0;
@@ -578,12 +623,8 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
         if (folded && chunkedExchanges.count(scatter))
           *bytes /= double(chunkedExchanges.lookup(scatter));
         moved += *bytes;
-        if (!lowering.fuseElementwise) {
-          auto last = lastTouched.find(operand);
-          reads.push_back({*bytes, last == lastTouched.end()
-                                       ? -1.0
-                                       : touched - last->second});
-        }
+        if (!lowering.fuseElementwise)
+          reads.push_back({*bytes, reuse.distance(operand)});
         // Fused: read from memory, so its loop stored it (once), into a
         // temporary no loop read before. Unfused loops store every result
         // already.
@@ -679,12 +720,32 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
       } else {
         // Unfused: priced at the end, by the reuse distance of each read.
         createdBytes += newBuffers;
-        unfusedOps.push_back({reads, moved, fresh, divider});
+        unfusedOps.push_back({reads, moved, fresh, divider, unfusedChain});
+        reuse.touched += moved;
+        for (Value operand : operandsRead)
+          reuse.touch(operand);
+        reuse.touch(result);
       }
-      touched += moved;
-      for (Value operand : operandsRead)
-        touch(operand);
-      touch(result);
+      return WalkResult::advance();
+    }
+    if (auto recv = dyn_cast<RecvOp>(op)) {
+      FailureOr<double> bytes = bytesOf(recv.getResult());
+      if (failed(bytes))
+        return WalkResult::interrupt();
+      reuse.touched += *bytes;
+      reuse.touch(recv.getResult());
+      return WalkResult::advance();
+    }
+    // Anything else (a slice, a view, an update) is touched when its
+    // operands were: its results are in their lines.
+    for (Value result : op->getResults()) {
+      double latest = -1;
+      for (Value operand : op->getOperands())
+        if (auto last = reuse.lastTouched.find(operand);
+            last != reuse.lastTouched.end())
+          latest = std::max(latest, last->second);
+      if (latest >= 0)
+        reuse.lastTouched[result] = latest;
     }
     return WalkResult::advance();
   });
@@ -692,21 +753,29 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
     return failure();
   double workingSet = argumentBytes + createdBytes + branchBytes;
   total.workingSet = workingSet;
+  // Since the last call: the function's arrays (this region's stand in
+  // for them on a first pass) and the caller's data.
+  double sinceLastCall =
+      (scope.functionBytes > 0 ? scope.functionBytes : workingSet) +
+      scope.callerBytes;
   for (const UnfusedOp &unfused : unfusedOps) {
     // Each read at the bandwidth of what went through the caches since its
-    // value was last touched, with the op's own arrays (a first touch: the
-    // whole step's arrays and the caller's data, since the last call); the
-    // result's store at its own arrays'. Its divides take longer than that
-    // traffic or not.
+    // value was last touched, with the op's own arrays, but never more
+    // than since the last call (a first touch); the result's store at its
+    // own arrays'. Its divides and a reduction's adds take longer than
+    // that traffic or not.
     double traffic = 0, read = 0;
     for (auto [bytes, distance] : unfused.reads) {
-      double since = distance < 0 ? workingSet + callerBytes : distance;
-      traffic += model.loop(bytes, since + unfused.own);
+      double since = distance < 0
+                         ? sinceLastCall
+                         : std::min(distance + unfused.own, sinceLastCall);
+      traffic += model.loop(bytes, since);
       read += bytes;
     }
     traffic += model.loop(unfused.own - read, unfused.own, unfused.fresh);
     total.loops += std::max(traffic, unfused.divider);
     total.dividerWait += std::max(0.0, unfused.divider - traffic);
+    total.loops += std::max(0.0, unfused.chain - traffic);
   }
   total.loops += model.loop(loopBytes, workingSet, freshBytes);
   for (auto [chain, bytes] : chains)
@@ -789,20 +858,22 @@ FailureOr<Estimate> mlir::coco::cost::estimate(func::FuncOp function,
       return failure();
     argumentBytes += *bytes;
   }
-  FailureOr<Estimate> cold =
-      priceRegion(function.getBody(), model, worldRanks, lowering, symbols,
-                  argumentBytes, callerBytes,
-                  /*collectiveWorkingSet=*/0);
-  if (failed(cold))
+  Scope scope{argumentBytes, std::max(0.0, callerBytes), 0};
+  Reuse reuse;
+  FailureOr<Estimate> first = priceRegion(function.getBody(), model, worldRanks,
+                                          lowering, symbols, scope, reuse);
+  if (failed(first))
     return failure();
-  double shared = cold->workingSet + std::max(0.0, callerBytes);
-  if (!(model.warmth(shared) > 0))
-    return cold;
-  // The working set known, again with its collectives warm.
-  FailureOr<Estimate> warm =
-      priceRegion(function.getBody(), model, worldRanks, lowering, symbols,
-                  argumentBytes, callerBytes, shared);
-  if (succeeded(warm))
-    warm->warmth = model.warmth(shared);
-  return warm;
+  // The working set known, again where it prices something: collectives
+  // warm, unfused reads' first touches.
+  scope.functionBytes = first->workingSet;
+  double warmth = model.warmth(scope.collectiveBytes());
+  if (!(warmth > 0) && lowering.fuseElementwise)
+    return first;
+  Reuse again;
+  FailureOr<Estimate> second = priceRegion(
+      function.getBody(), model, worldRanks, lowering, symbols, scope, again);
+  if (succeeded(second))
+    second->warmth = warmth;
+  return second;
 }

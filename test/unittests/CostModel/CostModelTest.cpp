@@ -939,11 +939,12 @@ TEST(CostModel, PricesStoresIntoMemoryTheLoopDidNotRead) {
               1e-18);
   // Unfused, every op is a loop of its own, which reads each operand at
   // the bandwidth of the bytes touched since that operand was last
-  // touched (a first touch: the step's arrays, w, g, m and d, 16 KiB)
-  // plus its own arrays, and stores at its own arrays': d = g * g reads g
-  // (first: 16 + 8 KiB), stores 4 KiB fresh (8 KiB: factor 3); w - d
-  // reads w (first: 16 + 12 KiB) and d (touched just before: 0 + 12 KiB),
-  // and stores in place into w, which it read (12 KiB).
+  // touched plus its own arrays, at most what was touched since the last
+  // call (a first touch: the step's arrays, w, g, m and d, 16 KiB), and
+  // stores at its own arrays': d = g * g reads g (first: 16 KiB), stores
+  // 4 KiB fresh (8 KiB: factor 3); w - d reads w (first: 16 KiB) and d
+  // (touched just before: 0 + 12 KiB), and stores in place into w, which
+  // it read (12 KiB).
   Lowering unfused;
   unfused.fuseElementwise = false;
   auto perByte = [](double workingSet) {
@@ -952,8 +953,8 @@ TEST(CostModel, PricesStoresIntoMemoryTheLoopDidNotRead) {
     return (1 - at) / 100e9 + at / 10e9;
   };
   EXPECT_NEAR(loops(2, unfused),
-              4096 * perByte(16384 + 8192) + (4096 + 2 * 4096) / 100e9 +
-                  4096 * perByte(16384 + 12288) + 4096 * perByte(12288) +
+              4096 * perByte(16384) + (4096 + 2 * 4096) / 100e9 +
+                  4096 * perByte(16384) + 4096 * perByte(12288) +
                   4096 * perByte(12288),
               1e-18);
   // The caller's data between two calls pushes the first touches further
@@ -1197,8 +1198,6 @@ TEST(CostModel, LinesByElementType) {
             std::string::npos);
 }
 
-} // namespace
-
 TEST(CostModel, PricesCollectivesWarmWhereTheArraysFitTheCache) {
   // all_reduce: 10 us + 0.5 ns/B cold, 2 us + 0.1 ns/B warm; bf16's own
   // line cold only; the non-blocking reduce_scatter 20 us + 2 ns/B cold,
@@ -1242,8 +1241,14 @@ TEST(CostModel, PricesCollectivesWarmWhereTheArraysFitTheCache) {
   EXPECT_NEAR(c.warmth(8192), 2.0 / 3, 1e-12);
   EXPECT_NEAR(c.warmth(16384), 1.0 / 3, 1e-12);
   EXPECT_EQ(c.warmth(32768), 0);
-  // Beyond, the memory's slower pages are not warmth.
+  // Beyond, the memory's slower pages are not warmth, nor is a curve
+  // that gets faster again there.
   EXPECT_EQ(c.warmth(1 << 20), 0);
+  Profile rising = curved;
+  rising.loopBandwidth = {{4096, 100e9}, {32768, 10e9}, {1 << 20, 50e9}};
+  EXPECT_EQ(Model(rising).warmth(65536), 0);
+  EXPECT_EQ(Model(rising).warmth(1 << 20), 0);
+  EXPECT_NEAR(Model(rising).warmth(8192), 2.0 / 3, 1e-12);
   // A curve that ends inside the cache says nothing of what leaves it.
   curved.loopBandwidth = {{1024, 100e9}, {16384, 50e9}};
   EXPECT_EQ(Model(curved).warmth(16384), 1);
@@ -1348,3 +1353,53 @@ TEST(CostModel, PricesCollectivesWarmWhereTheArraysFitTheCache) {
   EXPECT_EQ(plain->warmth, 0);
   EXPECT_NEAR(plain->collectives, 10e-6 + 4096 * 0.5e-9, 1e-15);
 }
+
+TEST(CostModel, CarriesReuseThroughBranches) {
+  // Unfused, the same three ops straight and with the middle one in a
+  // branch whose arms do the same: one arm runs, so the loops cost the
+  // same (the arm goes on from the values touched before it, and what
+  // follows reads its result as just written).
+  Program program(R"mlir(
+    coco.grid @dp(shape = [2])
+    !R = !coco.dtensor<262144xf32, replicated on @dp>
+    func.func @straight(%w: !R, %g: !R) {
+      %a = coco.mul %g, %g : !R, !R
+      %b = coco.add %a, %g : !R, !R
+      %c = coco.sub %w, %b : !R, !R
+      coco.update %w, %c : !R
+      return
+    }
+    func.func @branched(%w: !R, %g: !R, %p: i1) {
+      %a = coco.mul %g, %g : !R, !R
+      %b = scf.if %p -> !R {
+        %t = coco.add %a, %g : !R, !R
+        scf.yield %t : !R
+      } else {
+        %e = coco.add %a, %g : !R, !R
+        scf.yield %e : !R
+      }
+      %c = coco.sub %w, %b : !R, !R
+      coco.update %w, %c : !R
+      return
+    })mlir");
+  ASSERT_TRUE(program.module);
+  llvm::Expected<Profile> parsed = Profile::parse(R"json({
+    "copy_bandwidth_GBps": 2.0, "matmul_GFLOPs": 4.0,
+    "collectives": {"all_reduce": [{"ranks": 2, "latency_us": 10, "ns_per_byte": 0.5}]},
+    "loop_bandwidth": [{"working_set_bytes": 1048576, "GBps": 100},
+                       {"working_set_bytes": 16777216, "GBps": 10}]
+  })json");
+  ASSERT_TRUE(bool(parsed)) << llvm::toString(parsed.takeError());
+  Model m(std::move(*parsed));
+  Lowering unfused;
+  unfused.fuseElementwise = false;
+  mlir::FailureOr<Estimate> straight =
+      mlir::coco::cost::estimate(program.function(0), m, 2, unfused);
+  mlir::FailureOr<Estimate> branched =
+      mlir::coco::cost::estimate(program.function(1), m, 2, unfused);
+  ASSERT_TRUE(mlir::succeeded(straight) && mlir::succeeded(branched));
+  EXPECT_DOUBLE_EQ(branched->workingSet, straight->workingSet);
+  EXPECT_NEAR(branched->loops, straight->loops, 1e-15);
+}
+
+} // namespace

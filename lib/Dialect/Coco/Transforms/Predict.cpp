@@ -16,24 +16,31 @@ using namespace mlir;
 using namespace mlir::coco;
 
 namespace {
+constexpr double kMiB = 1 << 20;
+
 /// How warm the collectives were priced, where the profile has warm lines:
-/// " (62% warm: 5.250 MiB of arrays per rank and 20.000 MiB of the
-/// caller's, 16.000 MiB of cache)".
+/// " (62% warm, 16.000 MiB of cache per rank)".
 std::string warmthNote(const cost::Estimate &estimate,
-                       const cost::Profile &profile, int64_t callerBytes) {
+                       const cost::Profile &profile) {
   if (!profile.hasWarmLines() || !(profile.cacheBytes > 0))
     return "";
-  constexpr double kMiB = 1 << 20;
-  std::string caller =
-      callerBytes > 0
-          ? llvm::formatv(" and {0:f3} MiB of the caller's", callerBytes / kMiB)
-                .str()
-          : std::string();
-  return llvm::formatv(" ({0:f0}% warm: {1:f3} MiB of arrays per rank{2}, "
-                       "{3:f3} MiB of cache)",
-                       estimate.warmth * 100, estimate.workingSet / kMiB,
-                       caller, profile.cacheBytes / kMiB)
+  return llvm::formatv(" ({0:f0}% warm, {1:f3} MiB of cache per rank)",
+                       estimate.warmth * 100, profile.cacheBytes / kMiB)
       .str();
+}
+
+/// The working set the prediction assumed: "; arrays 5.250 MiB per rank
+/// and 19.500 MiB of the caller's".
+std::string workingSetNote(const cost::Estimate &estimate,
+                           int64_t callerBytes) {
+  std::string note =
+      llvm::formatv("; arrays {0:f3} MiB per rank", estimate.workingSet / kMiB)
+          .str();
+  if (callerBytes > 0)
+    note += llvm::formatv(" and {0:f3} MiB of the caller's",
+                          double(callerBytes) / kMiB)
+                .str();
+  return note;
 }
 
 struct CocoPredictPass
@@ -75,20 +82,21 @@ struct CocoPredictPass
       remark::analysis(function.getLoc(), remark::RemarkOpts::name("predicted")
                                               .category("coco-predict")
                                               .function(function.getName()))
-          << llvm::formatv(
-                 "{0:f4} ms per call on {1} rank(s) with {2}: "
-                 "collectives {3:f4} ms{8}, loops {4:f4} ms{5}, "
-                 "matmuls {6:f4} ms, overlapped {7:f4} ms",
-                 estimate->total() * 1e3, worldRanks, model.getProfile().name,
-                 estimate->collectives * 1e3, estimate->loops * 1e3,
-                 estimate->dividerWait > 0
-                     ? llvm::formatv(" ({0:f4} ms of it waiting for "
-                                     "divides and square roots)",
-                                     estimate->dividerWait * 1e3)
-                           .str()
-                     : std::string(),
-                 estimate->matmuls * 1e3, estimate->overlapped * 1e3,
-                 warmthNote(*estimate, model.getProfile(), callerBytes))
+          << llvm::formatv("{0:f4} ms per call on {1} rank(s) with {2}: "
+                           "collectives {3:f4} ms{8}, loops {4:f4} ms{5}, "
+                           "matmuls {6:f4} ms, overlapped {7:f4} ms{9}",
+                           estimate->total() * 1e3, worldRanks,
+                           model.getProfile().name, estimate->collectives * 1e3,
+                           estimate->loops * 1e3,
+                           estimate->dividerWait > 0
+                               ? llvm::formatv(" ({0:f4} ms of it waiting for "
+                                               "divides and square roots)",
+                                               estimate->dividerWait * 1e3)
+                                     .str()
+                               : std::string(),
+                           estimate->matmuls * 1e3, estimate->overlapped * 1e3,
+                           warmthNote(*estimate, model.getProfile()),
+                           workingSetNote(*estimate, callerBytes))
                  .str();
     }
   }

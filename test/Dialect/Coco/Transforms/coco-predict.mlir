@@ -7,12 +7,13 @@
 //   in all 60.7904 us = 0.0608 ms
 // RUN: coco-opt %s "--coco-predict=profile=%S/Inputs/memory-bound.json" --remarks-filter=coco-predict -o /dev/null 2>&1 | FileCheck %s
 // A static grid gives the number of ranks (it used to print "on 0 rank(s)").
-// CHECK: remark: [Analysis] predicted | Category:coco-predict | Function=step | Remark="0.0608 ms per call on 2 rank(s) with memory-bound (test): collectives 0.0116 ms, loops 0.0492 ms, matmuls 0.0000 ms, overlapped 0.0000 ms"
+// The working set the prediction assumed closes it: w, g and the sum.
+// CHECK: remark: [Analysis] predicted | Category:coco-predict | Function=step | Remark="0.0608 ms per call on 2 rank(s) with memory-bound (test): collectives 0.0116 ms, loops 0.0492 ms, matmuls 0.0000 ms, overlapped 0.0000 ms; arrays 0.047 MiB per rank"
 // One loop per op (fuse-elementwise=false): the add reads the sum and
 // writes a new buffer (32.768 us), the sub reads w and that buffer and
 // writes w (49.152 us): loops 81.92 us, in all 0.0936 ms.
 // RUN: coco-opt %s "--coco-predict=profile=%S/Inputs/memory-bound.json fuse-elementwise=false" --remarks-filter=coco-predict -o /dev/null 2>&1 | FileCheck %s --check-prefix=UNFUSED
-// UNFUSED: Remark="0.0936 ms per call on 2 rank(s) with memory-bound (test): collectives 0.0116 ms, loops 0.0819 ms, matmuls 0.0000 ms, overlapped 0.0000 ms"
+// UNFUSED: Remark="0.0936 ms per call on 2 rank(s) with memory-bound (test): collectives 0.0116 ms, loops 0.0819 ms, matmuls 0.0000 ms, overlapped 0.0000 ms; arrays 0.062 MiB per rank"
 // ranks=N is what the remark says when given.
 // RUN: coco-opt %s "--coco-predict=profile=%S/Inputs/memory-bound.json ranks=2" --remarks-filter=coco-predict -o /dev/null 2>&1 | FileCheck %s --check-prefix=GIVEN
 // GIVEN: Remark="0.0608 ms per call on 2 rank(s)
@@ -28,7 +29,7 @@
 // of it waiting for the divider; @step's loop has none to wait for.
 // RUN: coco-opt %s "--coco-predict=profile=%S/Inputs/divider-bound.json" --remarks-filter=coco-predict -o /dev/null 2>&1 | FileCheck %s --check-prefix=DIVIDER
 // DIVIDER: Function=step | Remark="{{[0-9.]+}} ms per call on 2 rank(s) with divider-bound (test): collectives {{[0-9.]+}} ms, loops {{[0-9.]+}} ms, matmuls
-// DIVIDER: Function=rooted | Remark="0.0123 ms per call on 2 rank(s) with divider-bound (test): collectives 0.0000 ms, loops 0.0123 ms (0.0057 ms of it waiting for divides and square roots), matmuls 0.0000 ms, overlapped 0.0000 ms"
+// DIVIDER: Function=rooted | Remark="0.0123 ms per call on 2 rank(s) with divider-bound (test): collectives 0.0000 ms, loops 0.0123 ms (0.0057 ms of it waiting for divides and square roots), matmuls 0.0000 ms, overlapped 0.0000 ms; arrays 0.047 MiB per rank"
 // Warm collectives (Inputs/warm-bound.json: the all_reduce 10 us + 0.1 ns/B
 // cold, 2 us + 0.05 ns/B warm, 64 KiB of cache per rank, no loop curve).
 // @step's arrays are w, g and the sum (16 KiB each): 48 KiB fit, so its
@@ -36,11 +37,11 @@
 // as above (49.152 us): 0.0520 ms. With 16 KiB of the caller's between
 // calls they still fit (64 KiB); with one byte more, cold: 0.0608 ms.
 // RUN: coco-opt %s "--coco-predict=profile=%S/Inputs/warm-bound.json" --remarks-filter=coco-predict -o /dev/null 2>&1 | FileCheck %s --check-prefix=WARM
-// WARM: Function=step | Remark="0.0520 ms per call on 2 rank(s) with warm-bound (test): collectives 0.0028 ms (100% warm: 0.047 MiB of arrays per rank, 0.062 MiB of cache), loops 0.0492 ms, matmuls 0.0000 ms, overlapped 0.0000 ms"
+// WARM: Function=step | Remark="0.0520 ms per call on 2 rank(s) with warm-bound (test): collectives 0.0028 ms (100% warm, 0.062 MiB of cache per rank), loops 0.0492 ms, matmuls 0.0000 ms, overlapped 0.0000 ms; arrays 0.047 MiB per rank"
 // RUN: coco-opt %s "--coco-predict=profile=%S/Inputs/warm-bound.json caller-bytes=16384" --remarks-filter=coco-predict -o /dev/null 2>&1 | FileCheck %s --check-prefix=FITS
-// FITS: Function=step | Remark="0.0520 ms per call on 2 rank(s) with warm-bound (test): collectives 0.0028 ms (100% warm: 0.047 MiB of arrays per rank and 0.016 MiB of the caller's, 0.062 MiB of cache)
+// FITS: Function=step | Remark="0.0520 ms per call on 2 rank(s) with warm-bound (test): collectives 0.0028 ms (100% warm, 0.062 MiB of cache per rank), loops 0.0492 ms, matmuls 0.0000 ms, overlapped 0.0000 ms; arrays 0.047 MiB per rank and 0.016 MiB of the caller's"
 // RUN: coco-opt %s "--coco-predict=profile=%S/Inputs/warm-bound.json caller-bytes=16385" --remarks-filter=coco-predict -o /dev/null 2>&1 | FileCheck %s --check-prefix=SPILLS
-// SPILLS: Function=step | Remark="0.0608 ms per call on 2 rank(s) with warm-bound (test): collectives 0.0116 ms (0% warm: 0.047 MiB of arrays per rank and 0.016 MiB of the caller's, 0.062 MiB of cache), loops 0.0492 ms
+// SPILLS: Function=step | Remark="0.0608 ms per call on 2 rank(s) with warm-bound (test): collectives 0.0116 ms (0% warm, 0.062 MiB of cache per rank), loops 0.0492 ms, matmuls 0.0000 ms, overlapped 0.0000 ms; arrays 0.047 MiB per rank and 0.016 MiB of the caller's"
 // Negative counts and sizes are errors, not a prediction.
 // RUN: not coco-opt %s "--coco-predict=profile=%S/Inputs/warm-bound.json caller-bytes=-1" 2>&1 | FileCheck %s --check-prefix=NEGATIVE
 // NEGATIVE: error: coco-predict: caller-bytes must be >= 0, got -1
