@@ -297,13 +297,11 @@ Expected<Profile> Profile::parse(StringRef json) {
     if (const llvm::json::Object *measured = root->getObject(section))
       if (llvm::Error error = parseLines(*measured, section, *lines, typed))
         return std::move(error);
-  if (root->get("cache_bytes_per_rank")) {
-    Expected<double> cache =
-        number(*root, "cache_bytes_per_rank", "the profile", true);
-    if (!cache)
-      return cache.takeError();
-    profile.cacheBytes = *cache;
-  }
+  Expected<double> cache =
+      number(*root, "cache_bytes_per_rank", "the profile", false);
+  if (!cache)
+    return cache.takeError();
+  profile.cacheBytes = *cache;
   // Warm lines without the cache they are warm in would never be used.
   if (profile.hasWarmLines() && !(profile.cacheBytes > 0))
     return failure("warm collectives need a positive cache_bytes_per_rank "
@@ -441,8 +439,11 @@ llvm::json::Value Profile::toJSON() const {
       {"nonblocking_collectives", linesToJSON(measuredNonBlocking)},
       {"levels", std::move(levelList)},
   };
-  if (cacheBytes > 0) {
+  if (cacheBytes > 0)
     json["cache_bytes_per_rank"] = cacheBytes;
+  // (Without a cache size, parse refuses them: written anyway, so that the
+  // profile says what is wrong rather than losing them.)
+  if (hasWarmLines()) {
     json["warm_collectives"] =
         linesToJSON(measuredWarm, measuredWarmByElementType);
     json["warm_nonblocking_collectives"] = linesToJSON(measuredWarmNonBlocking);

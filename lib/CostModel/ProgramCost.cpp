@@ -449,7 +449,7 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
       if (time && pieces.count > 1) {
         // The same bytes in `count` calls: the whole exchange's time and
         // a call's latency (its time for no bytes) for each further call.
-        // Not count calls priced at a chunk's size: the calibration times
+        // Not count calls priced at a chunk's size: the cold lines time
         // each size on buffers out of the caches, while a chunk lands in
         // the one buffer the previous chunk used (COCO_PROFILE=1, LAMB 16M
         // on 2 ranks: 32 calls took 3.1-5.1 ms per step, the whole
@@ -719,7 +719,10 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
         work.divider += divider;
       } else {
         // Unfused: priced at the end, by the reuse distance of each read.
-        createdBytes += newBuffers;
+        // (Its result is not among the arrays the working set counts: the
+        // buffer is freed after its last read and the runtime's caching
+        // allocator hands the same block to a later op of that size, so
+        // eager's temporaries take a few blocks, not one each.)
         unfusedOps.push_back({reads, moved, fresh, divider, unfusedChain});
         reuse.touched += moved;
         for (Value operand : operandsRead)
@@ -777,6 +780,11 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
     total.dividerWait += std::max(0.0, unfused.divider - traffic);
     total.loops += std::max(0.0, unfused.chain - traffic);
   }
+  // (At the function's own working set, not with the caller's data as
+  // unfused first touches and collectives: priced so, the benchmark's
+  // fused schedules came out too slow, 49 rather than 51 of 75 launches'
+  // rows within 20% at 64K-16M and 15 rather than 21 of 45 at 64K-1M,
+  // 2026-12-06.)
   total.loops += model.loop(loopBytes, workingSet, freshBytes);
   for (auto [chain, bytes] : chains)
     total.loops += std::max(0.0, chain - model.loop(bytes, workingSet));

@@ -54,10 +54,15 @@ class Schedule:
                 raise CocoError(f"schedule('auto') chooses the schedule itself; it does not "
                                 f"take {', '.join(given)} (shard_state= names the state it "
                                 f"may shard)")
-            if int(caller_bytes) < 0:
-                raise CocoError(f"caller_bytes must be >= 0, got {caller_bytes}")
+            if not isinstance(caller_bytes, int) or caller_bytes < 0:
+                raise CocoError(f"caller_bytes is a number of bytes >= 0, got {caller_bytes!r}")
             return cls(shard_state=shard_state,
                        auto=(os.path.abspath(profile), ranks, int(caller_bytes)))
+        given = [k for k, v in dict(profile=profile, ranks=ranks,
+                                    caller_bytes=caller_bytes).items() if v]
+        if given:
+            raise CocoError(f"{', '.join(given)} only go with schedule('auto') (the cost "
+                            f"model's inputs); a schedule by hand does not use them")
         if fuse and any(e is None for e in grid.shape):
             raise CocoError("fuse needs a static grid (the number of ranks at compile time)")
         if overlap and overlap < 2:

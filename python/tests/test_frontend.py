@@ -110,9 +110,14 @@ def test_auto_schedule_passes_the_callers_bytes():
     assert '"caller-bytes" = "1073741824"' in program._schedule.transform_script()
     plain = adam.build(N, coco.Grid("dp")).schedule("auto", profile="p.json", ranks=2)
     assert "caller-bytes" not in " ".join(plain._schedule.lowering("cpu"))
-    with pytest.raises(coco.CocoError, match="caller_bytes must be >= 0, got -1"):
-        adam.build(N, coco.Grid("dp")).schedule("auto", profile="p.json", ranks=2,
-                                                caller_bytes=-1)
+    for bad in (-1, "1M"):
+        with pytest.raises(coco.CocoError, match="caller_bytes is a number of bytes >= 0"):
+            adam.build(N, coco.Grid("dp")).schedule("auto", profile="p.json", ranks=2,
+                                                    caller_bytes=bad)
+    # The cost model's inputs next to a schedule by hand are refused, not
+    # dropped.
+    with pytest.raises(coco.CocoError, match="caller_bytes only go with schedule"):
+        adam.build(N, coco.Grid("dp")).schedule(split=True, caller_bytes=1024)
 
 
 def test_auto_schedule_needs_a_profile():

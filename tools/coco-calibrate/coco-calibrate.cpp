@@ -267,14 +267,21 @@ LastLevelCache lastLevelCache() {
 size_t lastLevelCacheBytes() { return lastLevelCache().bytes; }
 
 /// The last-level cache each rank has to itself: the ranks on this node
-/// (OpenMPI's OMPI_COMM_WORLD_LOCAL_SIZE, else all of them) spread over
-/// its caches (online CPUs / CPUs per cache), each cache split among the
-/// ranks on it. 2 ranks here: 16 of the 32 MiB L3 both cores share.
+/// (as the launcher says: Open MPI's OMPI_COMM_WORLD_LOCAL_SIZE, MPICH's
+/// MPI_LOCALNRANKS, Slurm's SLURM_NTASKS_PER_NODE; else all of them)
+/// spread evenly over its caches (online CPUs / CPUs per cache), each
+/// cache split among the ranks on it. 2 ranks here: 16 of the 32 MiB L3
+/// both cores share.
 double cacheBytesPerRank() {
   LastLevelCache cache = lastLevelCache();
   int64_t local = ranks;
-  if (const char *size = std::getenv("OMPI_COMM_WORLD_LOCAL_SIZE"))
-    local = std::max<int64_t>(1, std::atoll(size));
+  for (const char *variable : {"OMPI_COMM_WORLD_LOCAL_SIZE", "MPI_LOCALNRANKS",
+                               "SLURM_NTASKS_PER_NODE"})
+    if (const char *size = std::getenv(variable);
+        size && std::atoll(size) > 0) {
+      local = std::min<int64_t>(ranks, std::atoll(size));
+      break;
+    }
   int64_t cpus = std::max<int64_t>(1, sysconf(_SC_NPROCESSORS_ONLN));
   int64_t caches = std::max<int64_t>(1, cpus / cache.sharingCpus);
   int64_t perCache = (local + caches - 1) / caches;
@@ -358,7 +365,7 @@ std::string describe(CacheState state) {
 std::vector<double> timeAll(const std::vector<std::function<void()>> &cases,
                             int reps, CacheState cache = CacheState::Warm) {
   bool evict = cache != CacheState::Warm;
-  // Made on first use: warm calibrations never allocate it.
+  // Made on first use (the loops' and the divider's timings never evict).
   static CacheEvictor *evictor = nullptr;
   if (evict && !evictor)
     evictor = new CacheEvictor();

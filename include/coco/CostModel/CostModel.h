@@ -192,8 +192,9 @@ public:
   /// node); by default as many as fit. A group whose ranks are each on
   /// another node (a data-parallel axis outside a node's tensor-parallel
   /// one) runs on the outer links only. One rank: 0.
-  /// `workingSet`: the bytes per rank of the program the collective runs
-  /// in (0: unknown); a measured line is moved toward its warm twin by
+  /// `workingSet`: the bytes per rank that pass through the caches between
+  /// two of its calls, the program's arrays and the caller's data (0:
+  /// unknown); a measured line is moved toward its warm twin by
   /// warmth(workingSet).
   llvm::Expected<double> collective(Collective kind, double bytes,
                                     int64_t ranks, int64_t together = 0,

@@ -13,7 +13,7 @@
 // writes a new buffer (32.768 us), the sub reads w and that buffer and
 // writes w (49.152 us): loops 81.92 us, in all 0.0936 ms.
 // RUN: coco-opt %s "--coco-predict=profile=%S/Inputs/memory-bound.json fuse-elementwise=false" --remarks-filter=coco-predict -o /dev/null 2>&1 | FileCheck %s --check-prefix=UNFUSED
-// UNFUSED: Remark="0.0936 ms per call on 2 rank(s) with memory-bound (test): collectives 0.0116 ms, loops 0.0819 ms, matmuls 0.0000 ms, overlapped 0.0000 ms; arrays 0.062 MiB per rank"
+// UNFUSED: Remark="0.0936 ms per call on 2 rank(s) with memory-bound (test): collectives 0.0116 ms, loops 0.0819 ms, matmuls 0.0000 ms, overlapped 0.0000 ms; arrays 0.047 MiB per rank"
 // ranks=N is what the remark says when given.
 // RUN: coco-opt %s "--coco-predict=profile=%S/Inputs/memory-bound.json ranks=2" --remarks-filter=coco-predict -o /dev/null 2>&1 | FileCheck %s --check-prefix=GIVEN
 // GIVEN: Remark="0.0608 ms per call on 2 rank(s)
