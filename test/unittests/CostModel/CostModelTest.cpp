@@ -1269,6 +1269,13 @@ TEST(CostModel, PricesCollectivesWarmWhereTheArraysFitTheCache) {
   // warm one. f16 has neither: priced as f32, warm.
   EXPECT_NEAR(allReduce(8192, "bf16"), 20e-6 + 1000 * 1e-9, 1e-15);
   EXPECT_NEAR(allReduce(8192, "f16"), warm, 1e-15);
+  // Given a warm bf16 twin (1 us + 0.2 ns/B), bf16 moves toward it.
+  Profile twinned = m.getProfile();
+  twinned.measuredWarmByElementType["bf16"][Collective::AllReduce][2] =
+      Line{1e-6, 0.2e-9, {}};
+  EXPECT_NEAR(expectTime(Model(twinned).collective(Collective::AllReduce, 1000,
+                                                   2, 0, "bf16", 8192)),
+              1e-6 + 1000 * 0.2e-9, 1e-15);
   // Nothing measured on 4 ranks: the ring, warm or not.
   EXPECT_NEAR(allReduce(8192, {}, 4), allReduce(0, {}, 4), 1e-15);
   EXPECT_NEAR(allReduce(0, {}, 4), 6e-6 + 1.5 * 1000 / 1e11, 1e-15);
