@@ -83,6 +83,19 @@ constexpr const char *kSlowDivider = R"json({
   "collectives": {"all_reduce": [{"ranks": 2, "latency_us": 10, "ns_per_byte": 0.5}]}
 })json";
 
+/// SGD on a data-parallel grid, 1024 f32: an all_reduce of the gradient
+/// and one fused update of w.
+constexpr const char *kSgd = R"mlir(
+    coco.grid @dp(shape = [?])
+    func.func @sgd(%w: !coco.dtensor<1024xf32, replicated on @dp>,
+                   %g: !coco.dtensor<1024xf32, local on @dp>, %lr: f32) {
+      %s = coco.all_reduce sum %g : !coco.dtensor<1024xf32, local on @dp>
+      %d = coco.mul %s, %lr : !coco.dtensor<1024xf32, replicated on @dp>, f32
+      %wn = coco.sub %w, %d : !coco.dtensor<1024xf32, replicated on @dp>, !coco.dtensor<1024xf32, replicated on @dp>
+      coco.update %w, %wn : !coco.dtensor<1024xf32, replicated on @dp>
+      return
+    })mlir";
+
 /// The model of a profile given as JSON text.
 Model modelOf(const char *json) {
   llvm::Expected<Profile> profile = Profile::parse(json);
@@ -311,16 +324,7 @@ TEST(CostModel, JsonRoundTrip) {
 TEST(CostModel, PricesAProgram) {
   // SGD on 2 ranks, 1024 f32 (4 KiB): one all_reduce; the fused loop reads
   // the sum and w and writes w (the product stays in the loop): 12 KiB.
-  Program program(R"mlir(
-    coco.grid @dp(shape = [?])
-    func.func @sgd(%w: !coco.dtensor<1024xf32, replicated on @dp>,
-                   %g: !coco.dtensor<1024xf32, local on @dp>, %lr: f32) {
-      %s = coco.all_reduce sum %g : !coco.dtensor<1024xf32, local on @dp>
-      %d = coco.mul %s, %lr : !coco.dtensor<1024xf32, replicated on @dp>, f32
-      %wn = coco.sub %w, %d : !coco.dtensor<1024xf32, replicated on @dp>, !coco.dtensor<1024xf32, replicated on @dp>
-      coco.update %w, %wn : !coco.dtensor<1024xf32, replicated on @dp>
-      return
-    })mlir");
+  Program program(kSgd);
   ASSERT_TRUE(program.module);
   Model m = model();
   auto sgd = program.function();
@@ -1316,16 +1320,7 @@ TEST(CostModel, PricesCollectivesWarmWhereTheArraysFitTheCache) {
   // w in place. 12 KiB fit the 16 KiB cache: the all_reduce is priced
   // warm. With the caller's 8 KiB between calls, 20 KiB do not; with the
   // curve, 20 KiB are 0.23 warm.
-  Program program(R"mlir(
-    coco.grid @dp(shape = [2])
-    func.func @sgd(%w: !coco.dtensor<1024xf32, replicated on @dp>,
-                   %g: !coco.dtensor<1024xf32, local on @dp>, %lr: f32) {
-      %s = coco.all_reduce sum %g : !coco.dtensor<1024xf32, local on @dp>
-      %d = coco.mul %s, %lr : !coco.dtensor<1024xf32, replicated on @dp>, f32
-      %wn = coco.sub %w, %d : !coco.dtensor<1024xf32, replicated on @dp>, !coco.dtensor<1024xf32, replicated on @dp>
-      coco.update %w, %wn : !coco.dtensor<1024xf32, replicated on @dp>
-      return
-    })mlir");
+  Program program(kSgd);
   ASSERT_TRUE(program.module);
   mlir::FailureOr<Estimate> fits =
       mlir::coco::cost::estimate(program.function(), m, 2);
@@ -1390,14 +1385,11 @@ TEST(CostModel, CarriesReuseThroughBranches) {
       return
     })mlir");
   ASSERT_TRUE(program.module);
-  llvm::Expected<Profile> parsed = Profile::parse(R"json({
-    "copy_bandwidth_GBps": 2.0, "matmul_GFLOPs": 4.0,
-    "collectives": {"all_reduce": [{"ranks": 2, "latency_us": 10, "ns_per_byte": 0.5}]},
+  // 100 GB/s in 1 MiB, 10 GB/s from 16 MiB; no collective to price.
+  Model m = modelOf(R"json({"copy_bandwidth_GBps": 2.0, "matmul_GFLOPs": 4.0,
+    "levels": [{"name": "node", "ranks": 8, "latency_us": 1, "bandwidth_GBps": 100}],
     "loop_bandwidth": [{"working_set_bytes": 1048576, "GBps": 100},
-                       {"working_set_bytes": 16777216, "GBps": 10}]
-  })json");
-  ASSERT_TRUE(bool(parsed)) << llvm::toString(parsed.takeError());
-  Model m(std::move(*parsed));
+                       {"working_set_bytes": 16777216, "GBps": 10}]})json");
   Lowering unfused;
   unfused.fuseElementwise = false;
   mlir::FailureOr<Estimate> straight =
