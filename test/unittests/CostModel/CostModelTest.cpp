@@ -1401,4 +1401,41 @@ TEST(CostModel, CarriesReuseThroughBranches) {
   EXPECT_NEAR(branched->loops, straight->loops, 1e-15);
 }
 
+TEST(CostModel, PricesWarmOnThreeRanksWithUnevenBlocks) {
+  // A [2, 3] grid; the reduce_scatter runs over axis 1 (3 ranks) on 1000
+  // f32, which 3 does not divide: blocks of 334, 333 and 333. Arrays per
+  // rank: the input (4000 B) and the largest block (1336 B), 5336 B in
+  // all. 3-rank lines: cold 10 us + 0.5 ns/B, warm 2 us + 0.1 ns/B; 8 KiB
+  // of cache per rank, no loop curve (warm while the arrays fit).
+  Program program(R"mlir(
+    coco.grid @g(shape = [2, 3])
+    func.func @rs(%x: !coco.dtensor<1000xf32, local on @g[1]>) {
+      %s = coco.reduce_scatter sum %x dim 0 : !coco.dtensor<1000xf32, local on @g[1]>
+      return
+    })mlir");
+  ASSERT_TRUE(program.module);
+  Model m = modelOf(R"json({"copy_bandwidth_GBps": 2.0, "matmul_GFLOPs": 4.0,
+    "cache_bytes_per_rank": 8192,
+    "collectives": {"reduce_scatter": [{"ranks": 3, "latency_us": 10, "ns_per_byte": 0.5}]},
+    "warm_collectives": {"reduce_scatter": [{"ranks": 3, "latency_us": 2, "ns_per_byte": 0.1}]}
+  })json");
+  double cold = 10e-6 + 4000 * 0.5e-9, warm = 2e-6 + 4000 * 0.1e-9;
+  auto priced = [&](double callerBytes) {
+    mlir::FailureOr<Estimate> estimate = mlir::coco::cost::estimate(
+        program.function(), m, 6, Lowering{}, callerBytes);
+    EXPECT_TRUE(mlir::succeeded(estimate));
+    return mlir::succeeded(estimate) ? *estimate : Estimate{};
+  };
+  Estimate alone = priced(0);
+  EXPECT_EQ(alone.workingSet, 4000 + 334 * 4);
+  EXPECT_EQ(alone.warmth, 1);
+  EXPECT_NEAR(alone.collectives, warm, 1e-15);
+  // The caller's data fills the rest of the cache: still warm; a byte
+  // more, cold.
+  EXPECT_NEAR(priced(8192 - 5336).collectives, warm, 1e-15);
+  Estimate spilled = priced(8192 - 5336 + 1);
+  EXPECT_EQ(spilled.warmth, 0);
+  EXPECT_NEAR(spilled.collectives, cold, 1e-15);
+}
+
 } // namespace
