@@ -483,8 +483,11 @@ LogicalResult checkImportable(Operation *op) {
     return op->emitOpError()
            << "is not partitioned yet: run sharding-propagation and "
               "shard-partition first";
-  if (isa<shard::GridOp>(op))
-    return success();
+  // The grid it becomes must verify: checked here, before any change.
+  if (auto grid = dyn_cast<shard::GridOp>(op))
+    return verifyGridShape(grid.getShape(), [&] {
+      return op->emitOpError() << "cannot become a coco.grid: it ";
+    });
   if (auto index = dyn_cast<shard::ProcessMultiIndexOp>(op))
     return queriedAxes(op, index.getGridAttr(), index.getAxes());
   if (auto shape = dyn_cast<shard::GridShapeOp>(op))

@@ -53,7 +53,7 @@ coco.grid @g(shape = [?, ?])
 
 // -----
 
-// expected-error @+1 {{extents must be positive or '?', got 0}}
+// expected-error @+1 {{has extent 0 (extents must be positive or '?')}}
 coco.grid @g(shape = [0, 2])
 
 // -----

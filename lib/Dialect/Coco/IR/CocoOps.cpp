@@ -526,26 +526,34 @@ static LogicalResult verifySignatureTypes(GridOp grid) {
   return success();
 }
 
-LogicalResult GridOp::verify() {
-  ArrayRef<int64_t> shape = getShape();
+LogicalResult mlir::coco::verifyGridShape(
+    ArrayRef<int64_t> shape,
+    llvm::function_ref<InFlightDiagnostic()> emitError) {
   if (shape.empty() || static_cast<int64_t>(shape.size()) > kMaxGridAxes)
-    return emitOpError() << "must have 1 to " << kMaxGridAxes
-                         << " dimensions, got " << shape.size();
+    return emitError() << "must have 1 to " << kMaxGridAxes
+                       << " dimensions, got " << shape.size();
   if (llvm::count_if(shape, ShapedType::isDynamic) > 1)
-    return emitOpError() << "may have at most one dynamic extent '?' (the "
-                            "world size divided by the static extents)";
+    return emitError() << "may have at most one dynamic extent '?' (the "
+                          "world size divided by the static extents)";
   int64_t ranks = 1;
   for (int64_t extent : shape) {
     if (ShapedType::isDynamic(extent))
       continue;
     if (extent <= 0)
-      return emitOpError() << "extents must be positive or '?', got " << extent;
+      return emitError() << "has extent " << extent
+                         << " (extents must be positive or '?')";
     // (Checked before multiplying: the product cannot overflow.)
     if (extent > kMaxRanks / ranks)
-      return emitOpError() << "has more than " << kMaxRanks
-                           << " ranks (MPI and NCCL number ranks with an int)";
+      return emitError() << "has more than " << kMaxRanks
+                         << " ranks (MPI and NCCL number ranks with an int)";
     ranks *= extent;
   }
+  return success();
+}
+
+LogicalResult GridOp::verify() {
+  if (failed(verifyGridShape(getShape(), [&] { return emitOpError(); })))
+    return failure();
   return verifySignatureTypes(*this);
 }
 

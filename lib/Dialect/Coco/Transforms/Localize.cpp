@@ -949,6 +949,34 @@ struct CocoLocalizePass
     if (unknownGrid.wasInterrupted())
       return signalPassFailure();
 
+    // A function value over distributed tensors (func.constant, an argument
+    // of function type, call_indirect) would keep its global-view type while
+    // the function it names becomes rank-local: refuse it by name rather than
+    // leave IR whose types no longer match.
+    WalkResult functionValue = module.walk([&](Operation *op) {
+      auto overDTensors = [](Type type) {
+        auto function = dyn_cast<FunctionType>(type);
+        return function &&
+               llvm::any_of(llvm::concat<const Type>(function.getInputs(),
+                                                     function.getResults()),
+                            llvm::IsaPred<DTensorType>);
+      };
+      auto types = llvm::to_vector(llvm::concat<const Type>(
+          op->getOperandTypes(), op->getResultTypes()));
+      if (auto function = dyn_cast<FunctionOpInterface>(op))
+        llvm::append_range(types, function.getArgumentTypes());
+      auto it = llvm::find_if(types, overDTensors);
+      if (it == types.end())
+        return WalkResult::advance();
+      op->emitOpError() << "uses a function value of type " << *it
+                        << ": an indirect call over distributed tensors "
+                           "cannot be made rank-local; call the function "
+                           "directly";
+      return WalkResult::interrupt();
+    });
+    if (functionValue.wasInterrupted())
+      return signalPassFailure();
+
     TypeConverter converter;
     converter.addConversion([](Type type) { return type; });
     converter.addConversion(

@@ -15,3 +15,49 @@ func.func @f(%x: !coco.dtensor<4xf32, local on @tp>) {
 coco.grid @dp(shape = [?])
 // expected-error @+1 {{'func.func' op argument 0 has type '!coco.dtensor<4xf32, local on @dp[3]>', which places the tensor on 4 axes, but grid @dp has 1}}
 func.func private @g(!coco.dtensor<4xf32, local on @dp[3]>)
+
+// -----
+
+// A function value over distributed tensors would keep its global-view type
+// while the function it names becomes rank-local: refused by name.
+coco.grid @dp(shape = [2])
+func.func private @helper(%x: !coco.dtensor<8xf32, replicated on @dp>) -> !coco.dtensor<8xf32, replicated on @dp> {
+  return %x : !coco.dtensor<8xf32, replicated on @dp>
+}
+func.func @step(%x: !coco.dtensor<8xf32, replicated on @dp>) -> !coco.dtensor<8xf32, replicated on @dp> {
+  // expected-error @+1 {{'func.constant' op uses a function value of type '(!coco.dtensor<8xf32, replicated on @dp>) -> !coco.dtensor<8xf32, replicated on @dp>': an indirect call over distributed tensors cannot be made rank-local; call the function directly}}
+  %f = func.constant @helper : (!coco.dtensor<8xf32, replicated on @dp>) -> !coco.dtensor<8xf32, replicated on @dp>
+  %r = func.call_indirect %f(%x) : (!coco.dtensor<8xf32, replicated on @dp>) -> !coco.dtensor<8xf32, replicated on @dp>
+  return %r : !coco.dtensor<8xf32, replicated on @dp>
+}
+
+// -----
+
+// The same for a function value passed in as an argument: its first use is
+// reported (ops are visited before the function holding them), and an
+// unused one at the function.
+coco.grid @dp(shape = [2])
+func.func @apply(%f: (!coco.dtensor<8xf32, replicated on @dp>) -> (), %x: !coco.dtensor<8xf32, replicated on @dp>) {
+  // expected-error @+1 {{'func.call_indirect' op uses a function value of type '(!coco.dtensor<8xf32, replicated on @dp>) -> ()': an indirect call over distributed tensors cannot be made rank-local; call the function directly}}
+  func.call_indirect %f(%x) : (!coco.dtensor<8xf32, replicated on @dp>) -> ()
+  return
+}
+
+// -----
+
+coco.grid @dp(shape = [2])
+// expected-error @+1 {{'func.func' op uses a function value of type '(!coco.dtensor<8xf32, replicated on @dp>) -> ()': an indirect call over distributed tensors cannot be made rank-local; call the function directly}}
+func.func private @unused(%f: (!coco.dtensor<8xf32, replicated on @dp>) -> ())
+
+// -----
+
+// Function values over rank-local tensors are left alone.
+coco.grid @dp(shape = [2])
+func.func private @plain(%x: tensor<8xf32>) -> tensor<8xf32> {
+  return %x : tensor<8xf32>
+}
+func.func @keep(%x: tensor<8xf32>) -> tensor<8xf32> {
+  %f = func.constant @plain : (tensor<8xf32>) -> tensor<8xf32>
+  %r = func.call_indirect %f(%x) : (tensor<8xf32>) -> tensor<8xf32>
+  return %r : tensor<8xf32>
+}

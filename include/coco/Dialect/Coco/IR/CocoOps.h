@@ -76,6 +76,14 @@ int64_t groupSize(ArrayRef<int64_t> extents, ArrayRef<int64_t> axes);
 /// unambiguous, and that roots are in range.
 LogicalResult verifyGridUses(Operation *op, SymbolTableCollection &symbols);
 
+/// Checks the extents of a grid (coco.grid's verifier, and the shard import
+/// before it changes anything): 1 to kMaxGridAxes axes, at most one '?',
+/// positive extents, at most kMaxRanks ranks. `emitError` starts the
+/// diagnostic at the op being checked.
+LogicalResult
+verifyGridShape(ArrayRef<int64_t> shape,
+                llvm::function_ref<InFlightDiagnostic()> emitError);
+
 /// The extents of the grid `grid` as seen from `from` (ShapedType::kDynamic
 /// for '?'), or failure if there is no such coco.grid.
 FailureOr<SmallVector<int64_t>> lookupGridShape(Operation *from,
