@@ -24,6 +24,8 @@ constexpr int kSendTagBase = 100;
 constexpr int kRingTag = 1000;
 /// Tag of the pairwise exchange (all_to_all with skip_self).
 constexpr int kPairwiseTag = 1001;
+/// Tag of the non-blocking reduce-scatter's exchange (Nonblocking.cpp).
+constexpr int kOverlapTag = 1002;
 
 /// A memref argument: row-major data and its shape, contiguous except that
 /// where a caller allows it (Call::tensor's `stridedRows`) the rows of dim 0

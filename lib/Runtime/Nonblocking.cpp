@@ -1,8 +1,9 @@
 //===- Nonblocking.cpp - all_reduce that overlaps with computation --------===//
 //
 // coco-overlap splits a matmul and the all_reduce or reduce_scatter of its
-// result into chunks: chunk k's collective is started here (MPI_Iallreduce,
-// MPI_Ireduce_scatter(_block)) and runs while chunk k+1's matmul computes;
+// result into chunks: chunk k's collective is started here (MPI_Iallreduce;
+// the reduce_scatter's messages with MPI_Isend/Irecv) and runs while chunk
+// k+1's matmul computes;
 // coco_rt_wait completes it later, under the watchdog as every blocking
 // call: a peer that never arrives ends the job after COCO_TIMEOUT_S instead
 // of hanging it.
@@ -13,29 +14,54 @@
 #include "ElementTypes.h"
 #include "Internal.h"
 
+#include <cstring>
 #include <memory>
 #include <mutex>
 #include <vector>
 
+// The runtime's caching allocator (Allocator.cpp).
+extern "C" void *_mlir_memref_to_llvm_alloc(size_t size);
+extern "C" void _mlir_memref_to_llvm_free(void *ptr);
+
+using namespace coco::rt;
+
 namespace {
 struct Pending {
-  MPI_Request request = MPI_REQUEST_NULL;
+  // Every request of the operation (none for a group of one rank);
+  // coco_rt_wait completes them together and clears `active`.
+  std::vector<MPI_Request> requests;
+  bool active = true;
   int32_t dtype = 0;
+  int32_t reduction = 0;
+  size_t elementBytes = 0;
   bool average = false;
   void *out = nullptr;
   int64_t elems = 0;
   int axisSize = 1;
-  // A reduce_scatter along an inner dim sends a packed copy of its input,
-  // and one of unequal blocks its counts; both must live until the request
-  // completes.
-  std::shared_ptr<std::vector<char>> packed;
-  std::shared_ptr<std::vector<int>> counts;
+  // A reduce_scatter along an inner dim sends a packed copy of its input;
+  // it must live until the sends complete.
+  std::shared_ptr<char> packed;
+  // A reduce_scatter receives every peer's part of this rank's block into
+  // `received` (peer r+1's first, in ring order), and combines them with
+  // its own part (`own`) when it is waited for.
+  std::shared_ptr<char> received;
+  const char *own = nullptr;
 };
 
 std::mutex pendingMutex;
 std::vector<Pending> &pendingRequests() {
   static auto *requests = new std::vector<Pending>();
   return *requests;
+}
+
+/// A block of `bytes` from the runtime's caching allocator (Allocator.cpp),
+/// as compiled code's buffers get: overlap posts one per chunk and step, and
+/// a fresh zeroed vector cost a page-faulting, cleared block each time.
+std::shared_ptr<char> cachedBlock(const Call &call, size_t bytes) {
+  auto *block = static_cast<char *>(_mlir_memref_to_llvm_alloc(bytes));
+  if (!block)
+    call.fail(formatString("out of memory allocating %zu bytes", bytes));
+  return std::shared_ptr<char>(block, _mlir_memref_to_llvm_free);
 }
 
 /// Registers a started request; its index is what coco_rt_wait takes.
@@ -54,6 +80,8 @@ static Pending pendingInto(const Call &call, int32_t reduction,
                            const Tensor &output) {
   Pending pending;
   pending.dtype = call.dtype;
+  pending.reduction = reduction;
+  pending.elementBytes = call.type.bytes;
   pending.average = reduction == COCO_RED_AVG;
   pending.out = output.data;
   pending.elems = output.elems;
@@ -75,10 +103,11 @@ extern "C" int64_t coco_rt_iall_reduce(const char *site, int64_t comm,
     call.requireDisjoint(input, output);
 
   Pending pending = pendingInto(call, reduction, output);
+  pending.requests.assign(1, MPI_REQUEST_NULL);
   checkMpi(MPI_Iallreduce(inPlace ? MPI_IN_PLACE : input.data, output.data,
                           call.count(output.elems), call.type.mpiType,
                           mpiReductionOp(dtype, reduction), call.axis.comm,
-                          &pending.request),
+                          &pending.requests[0]),
            "MPI_Iallreduce");
   return enqueue(std::move(pending));
 }
@@ -101,26 +130,45 @@ extern "C" int64_t coco_rt_ireduce_scatter(const char *site, int64_t comm,
   // [block][inner].
   const char *chunks = input.data;
   const int64_t outer = input.outer(dim), inner = input.inner(dim);
-  if (outer > 1 && call.axis.size > 1) {
-    pending.packed = std::make_shared<std::vector<char>>(input.bytes);
-    packBlocks(pending.packed->data(), input, dim, blocks, call.type.bytes);
-    chunks = pending.packed->data();
+  const int size = call.axis.size, rank = call.axis.rank;
+  if (outer > 1 && size > 1) {
+    pending.packed = cachedBlock(call, input.bytes);
+    packBlocks(pending.packed.get(), input, dim, blocks, call.type.bytes);
+    chunks = pending.packed.get();
   }
-  if (blocks.equal) {
-    checkMpi(MPI_Ireduce_scatter_block(
-                 chunks, output.data, call.count(output.elems),
-                 call.type.mpiType, mpiReductionOp(dtype, reduction),
-                 call.axis.comm, &pending.request),
-             "MPI_Ireduce_scatter_block");
-  } else {
-    pending.counts = std::make_shared<std::vector<int>>();
-    for (int64_t count : blocks.counts)
-      pending.counts->push_back(call.count(outer * count * inner));
-    checkMpi(MPI_Ireduce_scatter(chunks, output.data, pending.counts->data(),
-                                 call.type.mpiType,
-                                 mpiReductionOp(dtype, reduction),
-                                 call.axis.comm, &pending.request),
-             "MPI_Ireduce_scatter");
+  // A direct exchange with point-to-point messages rather than
+  // MPI_Ireduce_scatter(_block): each rank sends every peer its part of the
+  // peer's block and receives its own block's parts, and coco_rt_wait sums
+  // them with the runtime's vector loops. Open MPI 4.1's non-blocking
+  // reduce-scatter (libnbc) did its copies and reductions while being
+  // posted and waited for: on the layer's ol(MM,RS)-C-AG at B=2 (2 ranks,
+  // 2 MiB chunks) its 4 posts and waits took 2-3x the blocking ring
+  // reduce-scatter of the whole tensor. Each rank's sum is taken in the
+  // ring's order (rank r+1's part first, its own last), so the result is
+  // bitwise the blocking reduce_scatter's.
+  const size_t bytes = call.type.bytes;
+  const int64_t ownCount = outer * blocks.counts[size_t(rank)] * inner;
+  auto chunk = [&](int j) {
+    return chunks + size_t(outer * blocks.offsets[size_t(j)] * inner) * bytes;
+  };
+  pending.own = chunk(rank);
+  if (size > 1)
+    pending.received =
+        cachedBlock(call, size_t(size - 1) * size_t(ownCount) * bytes);
+  pending.requests.assign(size_t(2 * (size - 1)), MPI_REQUEST_NULL);
+  for (int step = 1; step < size; ++step) {
+    int from = (rank + step) % size, to = (rank - step + size) % size;
+    checkMpi(MPI_Irecv(pending.received.get() +
+                           size_t(step - 1) * size_t(ownCount) * bytes,
+                       call.count(ownCount), call.type.mpiType, from,
+                       kOverlapTag, call.axis.comm,
+                       &pending.requests[size_t(step - 1)]),
+             "MPI_Irecv");
+    checkMpi(MPI_Isend(chunk(to),
+                       call.count(outer * blocks.counts[size_t(to)] * inner),
+                       call.type.mpiType, to, kOverlapTag, call.axis.comm,
+                       &pending.requests[size_t(size - 2 + step)]),
+             "MPI_Isend");
   }
   return enqueue(std::move(pending));
 }
@@ -131,19 +179,37 @@ extern "C" void coco_rt_wait(const char *site, int64_t request) {
     std::lock_guard<std::mutex> lock(pendingMutex);
     auto &requests = pendingRequests();
     if (request < 0 || request >= (int64_t)requests.size() ||
-        requests[request].request == MPI_REQUEST_NULL)
+        !requests[request].active)
       fatal(site, formatString("no pending request %lld", (long long)request));
-    pending = requests[request];
-    requests[request].request = MPI_REQUEST_NULL;
+    pending = std::move(requests[request]);
+    requests[request] = Pending();
+    requests[request].active = false;
     // Requests complete in order in generated code: drop finished ones.
-    while (!requests.empty() && requests.back().request == MPI_REQUEST_NULL)
+    while (!requests.empty() && !requests.back().active)
       requests.pop_back();
   }
   {
     // Watched like the blocking collectives (COCO_TIMEOUT_S, as validated
     // at init), and timed under the wait's site for COCO_PROFILE.
     CallScope scope(site);
-    checkMpi(MPI_Wait(&pending.request, MPI_STATUS_IGNORE), "MPI_Wait");
+    checkMpi(MPI_Waitall(int(pending.requests.size()), pending.requests.data(),
+                         MPI_STATUSES_IGNORE),
+             "MPI_Waitall");
+  }
+  if (pending.own) {
+    // The reduce_scatter's sum: the peers' parts in ring order, then its own.
+    const size_t bytes = pending.elementBytes * size_t(pending.elems);
+    if (pending.axisSize == 1) {
+      std::memcpy(pending.out, pending.own, bytes);
+    } else {
+      std::memcpy(pending.out, pending.received.get(), bytes);
+      for (int step = 2; step < pending.axisSize; ++step)
+        combineInto(pending.dtype, pending.reduction, pending.out,
+                    pending.received.get() + size_t(step - 1) * bytes,
+                    size_t(pending.elems));
+      combineInto(pending.dtype, pending.reduction, pending.out, pending.own,
+                  size_t(pending.elems));
+    }
   }
   if (pending.average)
     divideInPlace(pending.dtype, pending.out, size_t(pending.elems),

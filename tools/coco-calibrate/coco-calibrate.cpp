@@ -636,9 +636,10 @@ int main(int argc, char **argv) {
       }
     };
     // The non-blocking all_reduce and reduce_scatter that overlapped
-    // chunks call, started and waited for at once: another algorithm than
-    // the blocking ones' (MPI's libnbc; the blocking reduce_scatter is
-    // coco's ring).
+    // chunks call, started and waited for at once: other algorithms than
+    // the blocking ones' (the all_reduce is MPI's libnbc; the
+    // reduce_scatter a direct exchange summed when waited for, where the
+    // blocking one is coco's ring).
     cases.push_back([&] {
       coco_rt_wait("calibrate",
                    coco_rt_iall_reduce("calibrate", comm, COCO_DTYPE_F32,

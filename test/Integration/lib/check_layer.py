@@ -158,14 +158,15 @@ def check(schedules, exes, ranks, inputs, expected, shape):
     # way, only in two blocks whose communication overlaps the next matmul.
     how = h.check_chunked_product("ol(MM,AR)-C z", results["ol(MM,AR)-C"], results["MM-AR-C"])
     print(f"ol(MM,AR)-C on {ranks} ranks: matches MM-AR-C {how}")
-    # Row blocks reduce-scattered along H (MPI_Ireduce_scatter_block, or
-    # MPI_Ireduce_scatter where H's blocks are uneven): on 2 ranks two-term
-    # sums again; on 3 and 4, MPI's order.
+    # Row blocks reduce-scattered along H (the runtime's non-blocking
+    # reduce_scatter, which sums in the ring's order; uneven blocks where H's
+    # are): on 2 ranks two-term sums again; on 3 and 4, another order than
+    # the all_reduce's.
     if ranks == 2:
         h.check_chunked_product("ol(MM,RS)-C-AG z", results["ol(MM,RS)-C-AG"], results["MM-AR-C"])
     else:
         h.check_close("ol(MM,RS)-C-AG z", results["ol(MM,RS)-C-AG"], results["MM-AR-C"], 1e-5,
-                      1e-6, "MPI's reduce_scatter vs all_reduce order")
+                      1e-6, "ring reduce_scatter vs MPI's all_reduce order")
     print(f"ol(MM,RS)-C-AG on {ranks} ranks: matches MM-AR-C")
     h.check_equal("ol(MM,RS)-C-AG (transform script) z",
                   results["ol(MM,RS)-C-AG (transform script)"], results["ol(MM,RS)-C-AG"])

@@ -1057,7 +1057,7 @@ TEST(CostModel, OverlapsOnlyWhatCocoOverlapOverlaps) {
   EXPECT_EQ(overlapped(2, overlap), 0);
 
   // The chunks call the non-blocking reduce_scatter: priced by its own
-  // line where the profile has one (MPI's libnbc, slower than coco's
+  // line where the profile has one (another algorithm than the blocking
   // ring), with the packing copy of the columns on top; without one, as
   // the blocking collective.
   Profile slow = m.getProfile();

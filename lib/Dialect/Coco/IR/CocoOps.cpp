@@ -379,6 +379,15 @@ mlir::coco::lookupGridShape(Operation *from, FlatSymbolRefAttr grid,
   return SmallVector<int64_t>(gridOp.getShape());
 }
 
+std::optional<std::string> mlir::coco::whyFoldGroupTooLarge(int64_t ranks) {
+  if (ranks <= kMaxFoldRanks)
+    return std::nullopt;
+  return llvm::formatv("its loop would sum the blocks of {0} ranks; the "
+                       "fold takes groups of at most {1}",
+                       ranks, kMaxFoldRanks)
+      .str();
+}
+
 std::optional<std::string>
 mlir::coco::whyStaysUnfused(ReduceScatterOp op,
                             SymbolTableCollection &symbols) {
@@ -415,11 +424,8 @@ mlir::coco::whyStaysUnfused(ReduceScatterOp op,
       return std::string("its grid axes must have a static number of ranks");
     ranks *= (*grid)[axis];
   }
-  if (ranks > kMaxFoldRanks)
-    return llvm::formatv("its loop would sum the blocks of {0} ranks; the "
-                         "fold takes groups of at most {1}",
-                         ranks, kMaxFoldRanks)
-        .str();
+  if (std::optional<std::string> why = whyFoldGroupTooLarge(ranks))
+    return why;
   if (extent % ranks != 0)
     return llvm::formatv("dimension 0 (size {0} on each rank) does not "
                          "split into {1} equal blocks; the all_to_all "

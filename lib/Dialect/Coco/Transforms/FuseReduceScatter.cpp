@@ -89,10 +89,8 @@ static FailureOr<int64_t> checkFold(CommReduceScatterOp op,
   int64_t ranks = groupSize(grid.getShape(), op.getAxes());
   if (ShapedType::isDynamic(ranks))
     return fail("its grid axes must have a static number of ranks");
-  if (ranks > kMaxFoldRanks)
-    return fail("its loop would sum the blocks of " + Twine(ranks) +
-                " ranks; the fold takes groups of at most " +
-                Twine(kMaxFoldRanks));
+  if (std::optional<std::string> why = whyFoldGroupTooLarge(ranks))
+    return fail(*why);
   if (inputType.getDimSize(0) == 0)
     return fail("dimension 0 is empty");
   if (inputType.getDimSize(0) % ranks != 0)

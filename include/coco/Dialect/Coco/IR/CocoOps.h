@@ -45,6 +45,10 @@ class SquareRoots
 /// of the linalg.generic each), so its size grows with the group.
 inline constexpr int64_t kMaxFoldRanks = 1024;
 
+/// Why a group of `ranks` is too large for that fold (the refusal both the
+/// global-view check and the rank-local pass give), or nothing.
+std::optional<std::string> whyFoldGroupTooLarge(int64_t ranks);
+
 /// The attribute by which a schedule asks coco-overlap (which runs on
 /// buffers, inside coco-lower-to-cpu) to chunk a collective and its
 /// producer matmul; coco-localize carries it to the rank-local op. Declared

@@ -683,8 +683,9 @@ def Coco_CommIReduceScatterOp : Coco_GridUserOp<"comm.ireduce_scatter", [
   let summary = "starts a reduce_scatter and returns without waiting";
   let description = [{
     Starts combining `input` over the grid axis and scattering it along
-    `dim` into `init` (MPI_Ireduce_scatter_block) and returns a request,
-    under the same rules as `coco.comm.iall_reduce`.
+    `dim` into `init` (point-to-point messages to and from every peer of
+    the group, summed in the ring reduce-scatter's order when waited for)
+    and returns a request, under the same rules as `coco.comm.iall_reduce`.
   }];
   let arguments = (ins Coco_ReductionKind:$kind,
       Arg<AnyMemRef, "", [MemRead]>:$input,
