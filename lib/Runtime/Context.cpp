@@ -149,6 +149,7 @@ void initialize(int *argc, char ***argv) {
   world.worldRanks.resize(size_t(world.size));
   std::iota(world.worldRanks.begin(), world.worldRanks.end(), 0);
   world.levels = {world.size};
+  checkMpi(MPI_Comm_dup(world.comm, &world.exchange), "MPI_Comm_dup");
   setWorldRankForErrors(world.rank);
 
   state.settings = readSettings();
@@ -289,6 +290,7 @@ AxisComm createAxisComm(int64_t ndims,
            "MPI_Comm_set_errhandler");
   checkMpi(MPI_Comm_size(result.comm, &result.size), "MPI_Comm_size");
   checkMpi(MPI_Comm_rank(result.comm, &result.rank), "MPI_Comm_rank");
+  checkMpi(MPI_Comm_dup(result.comm, &result.exchange), "MPI_Comm_dup");
   return result;
 }
 
@@ -384,9 +386,12 @@ void coco_rt_finalize(void) {
       if (extension.finalize)
         extension.finalize();
     releaseScratchBuffers();
-    for (CachedComm &cached : state.comms)
+    for (CachedComm &cached : state.comms) {
+      checkMpi(MPI_Comm_free(&cached.axis.exchange), "MPI_Comm_free");
       checkMpi(MPI_Comm_free(&cached.axis.comm), "MPI_Comm_free");
+    }
     state.comms.clear();
+    checkMpi(MPI_Comm_free(&state.world.exchange), "MPI_Comm_free");
     checkMpi(MPI_Comm_free(&state.world.comm), "MPI_Comm_free");
     freeHalfOps();
     if (state.ownsMpi) {

@@ -136,6 +136,10 @@ struct AxisComm {
   /// The extents of the group's axes, outer to inner (their product is
   /// `size`): a dimension split over the group splits axis by axis.
   std::vector<int64_t> levels;
+  /// A duplicate of `comm` for the non-blocking reduce_scatter's messages
+  /// (Nonblocking.cpp), apart from coco_rt_send/recv's: a recv probes for
+  /// any tag, and must never find an exchange that is still in flight.
+  MPI_Comm exchange = MPI_COMM_NULL;
 };
 
 /// Block sizes and offsets (in elements along the split dimension) of every

@@ -14,6 +14,8 @@
 #include "ElementTypes.h"
 #include "Internal.h"
 
+#include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -27,8 +29,8 @@ using namespace coco::rt;
 
 namespace {
 struct Pending {
-  // Every request of the operation (none for a group of one rank);
-  // coco_rt_wait completes them together and clears `active`.
+  // Every request of the operation (a reduce_scatter over one rank has
+  // none); coco_rt_wait completes them together and clears `active`.
   std::vector<MPI_Request> requests;
   bool active = true;
   int32_t dtype = 0;
@@ -54,14 +56,24 @@ std::vector<Pending> &pendingRequests() {
   return *requests;
 }
 
-/// A block of `bytes` from the runtime's caching allocator (Allocator.cpp),
-/// as compiled code's buffers get: overlap posts one per chunk and step, and
-/// a fresh zeroed vector cost a page-faulting, cleared block each time.
+/// A block of `bytes` for a reduce_scatter's packed input or received parts
+/// (one of each per post), from the runtime's caching allocator
+/// (Allocator.cpp) as compiled code's buffers: overlap posts one
+/// reduce_scatter per chunk and step, and a fresh zeroed vector cost a
+/// page-faulting, cleared block each time. (Not in the GPU runtime, whose
+/// cached blocks are CUDA managed memory: these only pass through MPI.)
 std::shared_ptr<char> cachedBlock(const Call &call, size_t bytes) {
+  bytes = std::max<size_t>(bytes, 1);
+#ifdef COCO_RUNTIME_GPU
+  auto *block = static_cast<char *>(std::malloc(bytes));
+  auto release = [](char *p) { std::free(p); };
+#else
   auto *block = static_cast<char *>(_mlir_memref_to_llvm_alloc(bytes));
+  auto release = [](char *p) { _mlir_memref_to_llvm_free(p); };
+#endif
   if (!block)
     call.fail(formatString("out of memory allocating %zu bytes", bytes));
-  return std::shared_ptr<char>(block, _mlir_memref_to_llvm_free);
+  return std::shared_ptr<char>(block, release);
 }
 
 /// Registers a started request; its index is what coco_rt_wait takes.
@@ -72,8 +84,6 @@ int64_t enqueue(Pending pending) {
   return static_cast<int64_t>(requests.size() - 1);
 }
 } // namespace
-
-using namespace coco::rt;
 
 /// A request that writes `output`; an average is divided when it completes.
 static Pending pendingInto(const Call &call, int32_t reduction,
@@ -145,7 +155,9 @@ extern "C" int64_t coco_rt_ireduce_scatter(const char *site, int64_t comm,
   // 2 MiB chunks) its 4 posts and waits took 2-3x the blocking ring
   // reduce-scatter of the whole tensor. Each rank's sum is taken in the
   // ring's order (rank r+1's part first, its own last), so the result is
-  // bitwise the blocking reduce_scatter's.
+  // bitwise the blocking reduce_scatter's (the ring, COCO_RS_ALGO's
+  // default). The messages go over the axis's `exchange` duplicate, apart
+  // from coco_rt_recv's probe for any tag.
   const size_t bytes = call.type.bytes;
   const int64_t ownCount = outer * blocks.counts[size_t(rank)] * inner;
   auto chunk = [&](int j) {
@@ -161,12 +173,12 @@ extern "C" int64_t coco_rt_ireduce_scatter(const char *site, int64_t comm,
     checkMpi(MPI_Irecv(pending.received.get() +
                            size_t(step - 1) * size_t(ownCount) * bytes,
                        call.count(ownCount), call.type.mpiType, from,
-                       kOverlapTag, call.axis.comm,
+                       kOverlapTag, call.axis.exchange,
                        &pending.requests[size_t(step - 1)]),
              "MPI_Irecv");
     checkMpi(MPI_Isend(chunk(to),
                        call.count(outer * blocks.counts[size_t(to)] * inner),
-                       call.type.mpiType, to, kOverlapTag, call.axis.comm,
+                       call.type.mpiType, to, kOverlapTag, call.axis.exchange,
                        &pending.requests[size_t(size - 2 + step)]),
              "MPI_Isend");
   }
@@ -190,25 +202,27 @@ extern "C" void coco_rt_wait(const char *site, int64_t request) {
   }
   {
     // Watched like the blocking collectives (COCO_TIMEOUT_S, as validated
-    // at init), and timed under the wait's site for COCO_PROFILE.
+    // at init), and timed under the wait's site for COCO_PROFILE, the
+    // reduce_scatter's sum included.
     CallScope scope(site);
     checkMpi(MPI_Waitall(int(pending.requests.size()), pending.requests.data(),
                          MPI_STATUSES_IGNORE),
              "MPI_Waitall");
-  }
-  if (pending.own) {
-    // The reduce_scatter's sum: the peers' parts in ring order, then its own.
-    const size_t bytes = pending.elementBytes * size_t(pending.elems);
-    if (pending.axisSize == 1) {
-      std::memcpy(pending.out, pending.own, bytes);
-    } else {
-      std::memcpy(pending.out, pending.received.get(), bytes);
-      for (int step = 2; step < pending.axisSize; ++step)
-        combineInto(pending.dtype, pending.reduction, pending.out,
-                    pending.received.get() + size_t(step - 1) * bytes,
+    if (pending.own) {
+      // The reduce_scatter's sum: the peers' parts in ring order, then its
+      // own.
+      const size_t bytes = pending.elementBytes * size_t(pending.elems);
+      if (pending.axisSize == 1) {
+        std::memcpy(pending.out, pending.own, bytes);
+      } else {
+        std::memcpy(pending.out, pending.received.get(), bytes);
+        for (int step = 2; step < pending.axisSize; ++step)
+          combineInto(pending.dtype, pending.reduction, pending.out,
+                      pending.received.get() + size_t(step - 1) * bytes,
+                      size_t(pending.elems));
+        combineInto(pending.dtype, pending.reduction, pending.out, pending.own,
                     size_t(pending.elems));
-      combineInto(pending.dtype, pending.reduction, pending.out, pending.own,
-                  size_t(pending.elems));
+      }
     }
   }
   if (pending.average)

@@ -115,8 +115,9 @@ struct Profile {
   std::map<std::string, Lines> measuredByElementType;
   /// The same for the non-blocking all_reduce and reduce_scatter (started,
   /// then waited for) that overlapped chunks call, where they run another
-  /// algorithm than the blocking ones (MPI's libnbc against coco's ring:
-  /// 2-4x slower here). Empty: as the blocking ones (NCCL).
+  /// algorithm than the blocking ones (on CPUs, the all_reduce MPI's
+  /// libnbc, 2-4x slower here; the reduce_scatter a direct exchange against
+  /// the blocking ring). Empty: as the blocking ones (NCCL).
   Lines measuredNonBlocking;
   /// The same three kinds of lines measured on buffers the previous
   /// repetition left in the caches, where the ones above start with the

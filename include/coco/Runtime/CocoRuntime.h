@@ -187,8 +187,11 @@ void coco_rt_recv(const char *site, int64_t comm, int32_t dtype, int64_t peer,
 int64_t coco_rt_iall_reduce(const char *site, int64_t comm, int32_t dtype,
                             int32_t reduction, int64_t inRank, void *in,
                             int64_t outRank, void *out);
-/// Non-blocking reduce_scatter (MPI_Ireduce_scatter) along `dim`; checked
-/// like coco_rt_reduce_scatter.
+/// Non-blocking reduce_scatter along `dim`: MPI_Isend/Irecv of every peer's
+/// part, summed when waited for, in the order of coco_rt_reduce_scatter's
+/// ring (so bitwise its result). The buffers must stay untouched until
+/// coco_rt_wait, which reads this rank's own part of `in` then. Checked like
+/// coco_rt_reduce_scatter.
 int64_t coco_rt_ireduce_scatter(const char *site, int64_t comm, int32_t dtype,
                                 int32_t reduction, int64_t dim, int64_t inRank,
                                 void *in, int64_t outRank, void *out);

@@ -1392,7 +1392,8 @@ TEST(NonBlocking, ReduceScatterSumsInTheRingsOrder) {
   const int size = worldSize(), rank = worldRank();
   ScopedEnv env("COCO_RS_ALGO", "ring");
   for (int64_t dim : {0, 1}) {
-    Shape inShape = {2 * size + 1, 3 * size};
+    // Uneven along both dims (one rank: whole); dim 1's blocks are packed.
+    Shape inShape = {2 * size + 1, 3 * size + 1};
     auto [offset, count] = splitPart(inShape[dim], size, rank);
     (void)offset;
     Shape outShape = inShape;

@@ -953,18 +953,30 @@ struct CocoLocalizePass
     // of function type, call_indirect) would keep its global-view type while
     // the function it names becomes rank-local: refuse it by name rather than
     // leave IR whose types no longer match.
+    // (Any function type nested in the type, however deep: a function
+    // returning one, a tuple holding one.)
+    auto overDTensors = [](Type type) {
+      return type
+          .walk([](FunctionType function) {
+            bool distributed =
+                llvm::any_of(llvm::concat<const Type>(function.getInputs(),
+                                                      function.getResults()),
+                             llvm::IsaPred<DTensorType>);
+            return distributed ? WalkResult::interrupt()
+                               : WalkResult::advance();
+          })
+          .wasInterrupted();
+    };
     WalkResult functionValue = module.walk([&](Operation *op) {
-      auto overDTensors = [](Type type) {
-        auto function = dyn_cast<FunctionType>(type);
-        return function &&
-               llvm::any_of(llvm::concat<const Type>(function.getInputs(),
-                                                     function.getResults()),
-                            llvm::IsaPred<DTensorType>);
-      };
       auto types = llvm::to_vector(llvm::concat<const Type>(
           op->getOperandTypes(), op->getResultTypes()));
-      if (auto function = dyn_cast<FunctionOpInterface>(op))
+      if (auto function = dyn_cast<FunctionOpInterface>(op)) {
         llvm::append_range(types, function.getArgumentTypes());
+        llvm::append_range(types, function.getResultTypes());
+      }
+      for (Region &region : op->getRegions())
+        for (Block &block : region)
+          llvm::append_range(types, block.getArgumentTypes());
       auto it = llvm::find_if(types, overDTensors);
       if (it == types.end())
         return WalkResult::advance();

@@ -61,3 +61,26 @@ func.func @keep(%x: tensor<8xf32>) -> tensor<8xf32> {
   %r = func.call_indirect %f(%x) : (tensor<8xf32>) -> tensor<8xf32>
   return %r : tensor<8xf32>
 }
+
+// -----
+
+// A function type nested in another (a function returning one) is found
+// too, in a declaration's results.
+coco.grid @dp(shape = [2])
+// expected-error @+1 {{'func.func' op uses a function value of type '() -> ((!coco.dtensor<8xf32, replicated on @dp>) -> ())': an indirect call over distributed tensors cannot be made rank-local; call the function directly}}
+func.func private @maker() -> (() -> ((!coco.dtensor<8xf32, replicated on @dp>) -> ()))
+
+// -----
+
+// Carried through a loop: reported at the innermost op that holds it (ops
+// are visited before the ops around them).
+coco.grid @dp(shape = [2])
+func.func @carry(%f: (!coco.dtensor<8xf32, replicated on @dp>) -> (), %n: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %r = scf.for %i = %c0 to %n step %c1 iter_args(%g = %f) -> ((!coco.dtensor<8xf32, replicated on @dp>) -> ()) {
+    // expected-error @+1 {{'scf.yield' op uses a function value of type '(!coco.dtensor<8xf32, replicated on @dp>) -> ()': an indirect call over distributed tensors cannot be made rank-local; call the function directly}}
+    scf.yield %g : (!coco.dtensor<8xf32, replicated on @dp>) -> ()
+  }
+  return
+}
