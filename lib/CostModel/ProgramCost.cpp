@@ -764,9 +764,12 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
   for (const UnfusedOp &unfused : unfusedOps) {
     // Each read at the bandwidth of what went through the caches since its
     // value was last touched, with the op's own arrays, but never more
-    // than since the last call (a first touch); the result's store at its
-    // own arrays'. Its divides and a reduction's adds take longer than
-    // that traffic or not.
+    // than since the last call (a first touch). The result's store at a
+    // first touch's too: priced at the op's own arrays (as before the
+    // twenty-ninth session), eager came out 25-47% too fast at 256K-1M;
+    // so, 26 rather than 13 of 40 eager rows of four launches were within
+    // 20% (benchmarks/README.md, "Eager's stores"). Its divides and a
+    // reduction's adds take longer than that traffic or not.
     double traffic = 0, read = 0;
     for (auto [bytes, distance] : unfused.reads) {
       double since = distance < 0
@@ -775,7 +778,8 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
       traffic += model.loop(bytes, since);
       read += bytes;
     }
-    traffic += model.loop(unfused.own - read, unfused.own, unfused.fresh);
+    traffic += model.loop(unfused.own - read,
+                          std::max(sinceLastCall, unfused.own), unfused.fresh);
     total.loops += std::max(traffic, unfused.divider);
     total.dividerWait += std::max(0.0, unfused.divider - traffic);
     total.loops += std::max(0.0, unfused.chain - traffic);
