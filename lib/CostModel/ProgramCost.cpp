@@ -767,7 +767,7 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
     // than since the last call (a first touch). The result's store at a
     // first touch's too: priced at the op's own arrays (as before the
     // twenty-ninth session), eager came out 25-47% too fast at 256K-1M;
-    // so, 26 rather than 13 of 40 eager rows of four launches were within
+    // so, 36 rather than 22 of 56 eager rows of six launches were within
     // 20% (benchmarks/README.md, "Eager's stores"). Its divides and a
     // reduction's adds take longer than that traffic or not.
     double traffic = 0, read = 0;
