@@ -218,7 +218,11 @@ Expected<Profile> Profile::parse(StringRef json) {
         std::tuple{"reduction_ns_per_element", &profile.reductionSeconds,
                    false},
         std::tuple{"divide_ns_per_element", &profile.divideSeconds, false},
-        std::tuple{"sqrt_ns_per_element", &profile.sqrtSeconds, false}}) {
+        std::tuple{"sqrt_ns_per_element", &profile.sqrtSeconds, false},
+        std::tuple{"divide_f64_ns_per_element", &profile.divideSecondsF64,
+                   false},
+        std::tuple{"sqrt_f64_ns_per_element", &profile.sqrtSecondsF64,
+                   false}}) {
     Expected<double> x = number(*root, key, "the profile", required);
     if (!x)
       return x.takeError();
@@ -239,6 +243,8 @@ Expected<Profile> Profile::parse(StringRef json) {
   profile.reductionSeconds *= 1e-9;
   profile.divideSeconds *= 1e-9;
   profile.sqrtSeconds *= 1e-9;
+  profile.divideSecondsF64 *= 1e-9;
+  profile.sqrtSecondsF64 *= 1e-9;
   if (const llvm::json::Array *loop = root->getArray("loop_bandwidth")) {
     for (const llvm::json::Value &entry : *loop) {
       const llvm::json::Object *object = entry.getAsObject();
@@ -278,7 +284,9 @@ Expected<Profile> Profile::parse(StringRef json) {
   for (auto [key, value] :
        {std::pair{"reduction_ns_per_element", profile.reductionSeconds},
         std::pair{"divide_ns_per_element", profile.divideSeconds},
-        std::pair{"sqrt_ns_per_element", profile.sqrtSeconds}})
+        std::pair{"sqrt_ns_per_element", profile.sqrtSeconds},
+        std::pair{"divide_f64_ns_per_element", profile.divideSecondsF64},
+        std::pair{"sqrt_f64_ns_per_element", profile.sqrtSecondsF64}})
     if (value < 0)
       return failure(llvm::Twine(key) + " must not be negative");
   if (profile.copyBandwidth <= 0 || profile.matmulFlops <= 0)
@@ -434,6 +442,8 @@ llvm::json::Value Profile::toJSON() const {
       {"reduction_ns_per_element", reductionSeconds * 1e9},
       {"divide_ns_per_element", divideSeconds * 1e9},
       {"sqrt_ns_per_element", sqrtSeconds * 1e9},
+      {"divide_f64_ns_per_element", divideSecondsF64 * 1e9},
+      {"sqrt_f64_ns_per_element", sqrtSecondsF64 * 1e9},
       {"loop_bandwidth", std::move(loopList)},
       {"collectives", linesToJSON(measured, measuredByElementType)},
       {"nonblocking_collectives", linesToJSON(measuredNonBlocking)},
@@ -694,9 +704,15 @@ double Model::reduction(double elements) const {
 
 double Model::divider(double elements, unsigned bits, int64_t divides,
                       int64_t roots) const {
-  double perElement = double(divides) * profile.divideSeconds +
-                      double(roots) * profile.sqrtSeconds;
-  return elements * perElement * (bits > 32 ? 2.0 : 1.0);
+  bool wide = bits > 32;
+  // (f64 figures of 0: not measured, twice f32's.)
+  double divide = wide && profile.divideSecondsF64 > 0
+                      ? profile.divideSecondsF64
+                      : profile.divideSeconds * (wide ? 2.0 : 1.0);
+  double root = wide && profile.sqrtSecondsF64 > 0
+                    ? profile.sqrtSecondsF64
+                    : profile.sqrtSeconds * (wide ? 2.0 : 1.0);
+  return elements * (double(divides) * divide + double(roots) * root);
 }
 
 double Model::matmul(double flops) const { return flops / profile.matmulFlops; }

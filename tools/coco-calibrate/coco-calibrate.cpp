@@ -484,19 +484,21 @@ double reductionSeconds(int64_t n, int reps) {
   return seconds / double(n);
 }
 
-/// Seconds per f32 element of a division and of a square root as coco's
+/// Seconds per element of a division and of a square root as coco's
 /// vectorized loops compute them (this tool is built for this CPU, as
 /// coco-compile's code is), every rank at once, over arrays in the L1
 /// cache: the throughput of the core's divide and square-root unit, which
 /// bounds a loop that does enough of them (an Adam update) below its
 /// memory traffic. Each pass reads the last one's result, so no pass can
 /// be left out; the elements of a pass are independent, as a loop's are.
-std::pair<double, double> dividerSeconds(int reps) {
+/// T: float or double (f64 runs half as many elements per vector; measured
+/// rather than assumed twice f32's time).
+template <typename T> std::pair<double, double> dividerSeconds(int reps) {
   constexpr int64_t n = 2048, passes = 256;
-  std::vector<float> x(n), z(n), y(n, 0.0f);
+  std::vector<T> x(n), z(n), y(n, T(0));
   for (int64_t i = 0; i < n; ++i) {
-    x[i] = 1.0f + float(i % 7);
-    z[i] = 2.0f + float(i % 5);
+    x[i] = T(1) + T(i % 7);
+    z[i] = T(2) + T(i % 5);
   }
   auto divide = [&] {
     for (int64_t p = 0; p < passes; ++p)
@@ -509,7 +511,7 @@ std::pair<double, double> dividerSeconds(int reps) {
         y[i] = std::sqrt(x[i] + y[i]);
   };
   std::vector<double> seconds = timeAll({divide, root}, reps);
-  for (float value : y)
+  for (T value : y)
     if (!(value > 0 && std::isfinite(value))) // and keeps the loops
       usage("divide and square root check failed");
   double elements = double(n * passes);
@@ -755,7 +757,10 @@ int main(int argc, char **argv) {
   profile.matmulFlops = matmulFlops(reps);
   profile.reductionSeconds =
       reductionSeconds(std::max<int64_t>(sizes.back() / 4, 1 << 18), reps);
-  std::tie(profile.divideSeconds, profile.sqrtSeconds) = dividerSeconds(reps);
+  std::tie(profile.divideSeconds, profile.sqrtSeconds) =
+      dividerSeconds<float>(reps);
+  std::tie(profile.divideSecondsF64, profile.sqrtSecondsF64) =
+      dividerSeconds<double>(reps);
   if (ranks > 1) {
     // The ring all_reduce: 2(R-1) steps of latency alpha, 2(R-1)/R of the
     // bytes over each rank's link.

@@ -161,6 +161,11 @@ struct Profile {
   /// traffic, the difference is added. 0: as fast as its memory traffic.
   double divideSeconds = 0;
   double sqrtSeconds = 0;
+  /// The same for f64 elements (coco-calibrate measures them). 0: twice
+  /// f32's (half as many elements per vector), as profiles made before
+  /// they were measured, and the GPU profiles, say nothing of f64.
+  double divideSecondsF64 = 0;
+  double sqrtSecondsF64 = 0;
   /// How much of a non-blocking collective really runs under computation
   /// (0: none, as on a machine whose cores all compute and whose MPI makes
   /// progress only inside calls; 1: all of it, as NCCL on its own stream).
@@ -235,8 +240,9 @@ public:
   /// A reduction over `elements` at the calibrated time per element.
   double reduction(double elements) const;
   /// The divide and square-root unit's time for `elements` of `bits` each
-  /// divided `divides` times and rooted `roots` times (f64: half as many
-  /// per vector, twice the time; 16-bit floats are computed in f32).
+  /// divided `divides` times and rooted `roots` times (f64 by the
+  /// profile's f64 figures, else twice f32's: half as many per vector;
+  /// 16-bit floats are computed in f32).
   double divider(double elements, unsigned bits, int64_t divides,
                  int64_t roots) const;
   double matmul(double flops) const;

@@ -175,7 +175,8 @@ def main():
         problems.append(f"reduction {profile.get('reduction_ns_per_element')} ns/element")
     # The divide and square-root unit: slower per element than an add, far
     # faster than a nanosecond (a scalar divide is a few ns).
-    for key in ("divide_ns_per_element", "sqrt_ns_per_element"):
+    for key in ("divide_ns_per_element", "sqrt_ns_per_element",
+                "divide_f64_ns_per_element", "sqrt_f64_ns_per_element"):
         if not 0.001 < profile.get(key, 0) < 20:
             problems.append(f"{key} {profile.get(key)}")
     levels = profile.get("levels", [])
@@ -192,7 +193,9 @@ def main():
           f"{profile['matmul_GFLOPs']:.1f} GFLOP/s, reduction "
           f"{profile['reduction_ns_per_element']:.2f} ns/element, divide "
           f"{profile['divide_ns_per_element']:.2f} and square root "
-          f"{profile['sqrt_ns_per_element']:.2f} ns/element")
+          f"{profile['sqrt_ns_per_element']:.2f} ns/element (f64 "
+          f"{profile['divide_f64_ns_per_element']:.2f} and "
+          f"{profile['sqrt_f64_ns_per_element']:.2f})")
 
 
 if __name__ == "__main__":

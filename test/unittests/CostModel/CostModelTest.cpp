@@ -280,6 +280,10 @@ TEST(CostModel, RejectsBadProfiles) {
                 .find("'divide_ns_per_element' must be a number >= 0"),
             std::string::npos);
   EXPECT_NE(error(R"({"copy_bandwidth_GBps": 1, "matmul_GFLOPs": 1,
+                      "sqrt_f64_ns_per_element": -2})")
+                .find("'sqrt_f64_ns_per_element' must be a number >= 0"),
+            std::string::npos);
+  EXPECT_NE(error(R"({"copy_bandwidth_GBps": 1, "matmul_GFLOPs": 1,
                       "collectives": {"all_sum": []}})")
                 .find("unknown collective 'all_sum'"),
             std::string::npos);
@@ -573,6 +577,30 @@ TEST(CostModel, PricesTheDividesOfALoop) {
       mlir::coco::cost::estimate(wide.function(), slow, 2);
   ASSERT_TRUE(mlir::succeeded(doubled));
   EXPECT_NEAR(doubled->loops, 2 * 1024 * 30e-9, 1e-15);
+  // Where the profile measured f64 (coco-calibrate does), its figures:
+  // 1024 * (15 + 50) ns, not twice f32's 30.
+  Model measured = modelOf(R"json({
+    "copy_bandwidth_GBps": 2.0, "matmul_GFLOPs": 4.0,
+    "divide_ns_per_element": 10, "sqrt_ns_per_element": 20,
+    "divide_f64_ns_per_element": 15, "sqrt_f64_ns_per_element": 50,
+    "collectives": {"all_reduce": [{"ranks": 2, "latency_us": 10, "ns_per_byte": 0.5}]}
+  })json");
+  mlir::FailureOr<Estimate> wideMeasured =
+      mlir::coco::cost::estimate(wide.function(), measured, 2);
+  ASSERT_TRUE(mlir::succeeded(wideMeasured));
+  EXPECT_NEAR(wideMeasured->loops, 1024 * 65e-9, 1e-15);
+  // f32 still by the f32 figures.
+  mlir::FailureOr<Estimate> narrow =
+      mlir::coco::cost::estimate(program.function(), measured, 2);
+  ASSERT_TRUE(mlir::succeeded(narrow));
+  EXPECT_NEAR(narrow->loops, 1024 * 30e-9, 1e-15);
+  // And both survive the JSON round trip.
+  std::string measuredText;
+  llvm::raw_string_ostream(measuredText) << measured.getProfile().toJSON();
+  llvm::Expected<Profile> again = Profile::parse(measuredText);
+  ASSERT_TRUE(bool(again)) << llvm::toString(again.takeError());
+  EXPECT_DOUBLE_EQ(again->divideSecondsF64, 15e-9);
+  EXPECT_DOUBLE_EQ(again->sqrtSecondsF64, 50e-9);
   // Unfused, each op is a loop of its own, priced as the slower of its
   // traffic and its divider: the root reads v and writes r (8 KiB, 4.1 us;
   // 20.5 us of roots), the divide reads m and r and writes q (12 KiB,
