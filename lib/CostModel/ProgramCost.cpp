@@ -767,8 +767,10 @@ FailureOr<Estimate> priceRegion(Region &region, const Model &model,
     // than since the last call (a first touch). The result's store at a
     // first touch's too: priced at the op's own arrays (as before the
     // twenty-ninth session), eager came out 25-47% too fast at 256K-1M;
-    // so, 36 rather than 22 of 56 eager rows of six launches were within
-    // 20% (benchmarks/README.md, "Eager's stores"). Its divides and a
+    // so, 27 rather than 13 of 39 eager rows of the three launches the
+    // rule was chosen on were within 20%, and 9 of 17 either way of the
+    // three made after it, where eager at 1M came out 26-69% too slow
+    // (benchmarks/README.md, "Eager's stores"). Its divides and a
     // reduction's adds take longer than that traffic or not.
     double traffic = 0, read = 0;
     for (auto [bytes, distance] : unfused.reads) {

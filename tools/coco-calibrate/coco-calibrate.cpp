@@ -494,7 +494,10 @@ double reductionSeconds(int64_t n, int reps) {
 /// T: float or double (f64 runs half as many elements per vector; measured
 /// rather than assumed twice f32's time).
 template <typename T> std::pair<double, double> dividerSeconds(int reps) {
-  constexpr int64_t n = 2048, passes = 256;
+  // Three arrays of 8 KiB (24 KiB: in any L1), passes enough for 512 Ki
+  // elements of either type.
+  constexpr int64_t n = 8192 / int64_t(sizeof(T)),
+                    passes = (int64_t(1) << 19) / n;
   std::vector<T> x(n), z(n), y(n, T(0));
   for (int64_t i = 0; i < n; ++i) {
     x[i] = T(1) + T(i % 7);
