@@ -916,11 +916,14 @@ TEST(ReduceScatter, OnGridAxes) {
     std::vector<int> members;
     for (int k = 0; k < (axis == 0 ? 2 : half); ++k)
       members.push_back(axis == 0 ? k * half + column : row * half + k);
-    for (const char *algorithm : {"ring", "mpi"}) {
-      ScopedEnv env("COCO_RS_ALGO", algorithm);
+    // (Non-blocking: over the axis communicator's exchange duplicate.)
+    for (const char *algorithm : {"ring", "mpi", "non-blocking"}) {
+      bool nonBlocking = std::string(algorithm) == "non-blocking";
+      ScopedEnv env("COCO_RS_ALGO", nonBlocking ? "ring" : algorithm);
       checkReduceScatter<F32>(comm, members, 1, COCO_RED_SUM,
                               std::string("grid axis ") + std::to_string(axis) +
-                                  " " + algorithm);
+                                  " " + algorithm,
+                              nonBlocking);
     }
   }
 }

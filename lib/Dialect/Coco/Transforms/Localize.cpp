@@ -919,42 +919,16 @@ struct CocoLocalizePass
     MLIRContext *context = &getContext();
     GridInfo grids(module);
 
-    // Every distributed type must name a known grid axis; the verifier
-    // checks ops, this also covers function signatures.
-    WalkResult unknownGrid = module.walk([&](Operation *op) {
-      auto check = [&](Type type) {
-        auto dtensor = dyn_cast<DTensorType>(type);
-        if (dtensor && !grids.knows(dtensor)) {
-          op->emitOpError() << "uses " << dtensor
-                            << ", whose grid (with that many axes) is not "
-                               "declared by a coco.grid op";
-          return false;
-        }
-        return true;
-      };
-      auto checkAll = [&](TypeRange types) {
-        return llvm::all_of(types, check);
-      };
-      bool ok =
-          checkAll(op->getOperandTypes()) && checkAll(op->getResultTypes());
-      // Signatures too: a declaration has no block to carry its types.
-      if (auto function = dyn_cast<FunctionOpInterface>(op))
-        ok = ok && checkAll(function.getArgumentTypes()) &&
-             checkAll(function.getResultTypes());
-      for (Region &region : op->getRegions())
-        for (Block &block : region)
-          ok = ok && checkAll(block.getArgumentTypes());
-      return ok ? WalkResult::advance() : WalkResult::interrupt();
-    });
-    if (unknownGrid.wasInterrupted())
-      return signalPassFailure();
-
-    // A function value over distributed tensors (func.constant, an argument
-    // of function type, call_indirect) would keep its global-view type while
-    // the function it names becomes rank-local: refuse it by name rather than
-    // leave IR whose types no longer match.
-    // (Any function type nested in the type, however deep: a function
-    // returning one, a tuple holding one.)
+    // Checked on every type an op names (operands, results, a function's
+    // signature, its regions' block arguments; a declaration has no block
+    // to carry its types), before anything changes:
+    // - every distributed type must name a known grid axis (the verifier
+    //   checks ops; this also covers signatures);
+    // - no function value over distributed tensors (func.constant, an
+    //   argument of function type, call_indirect; a function type nested
+    //   in another type too): it would keep its global-view type while the
+    //   function it names becomes rank-local, so it is refused by name
+    //   rather than left as IR whose types no longer match.
     auto overDTensors = [](Type type) {
       return type
           .walk([](FunctionType function) {
@@ -967,7 +941,7 @@ struct CocoLocalizePass
           })
           .wasInterrupted();
     };
-    WalkResult functionValue = module.walk([&](Operation *op) {
+    WalkResult refused = module.walk([&](Operation *op) {
       auto types = llvm::to_vector(llvm::concat<const Type>(
           op->getOperandTypes(), op->getResultTypes()));
       if (auto function = dyn_cast<FunctionOpInterface>(op)) {
@@ -977,6 +951,15 @@ struct CocoLocalizePass
       for (Region &region : op->getRegions())
         for (Block &block : region)
           llvm::append_range(types, block.getArgumentTypes());
+      for (Type type : types) {
+        auto dtensor = dyn_cast<DTensorType>(type);
+        if (dtensor && !grids.knows(dtensor)) {
+          op->emitOpError() << "uses " << dtensor
+                            << ", whose grid (with that many axes) is not "
+                               "declared by a coco.grid op";
+          return WalkResult::interrupt();
+        }
+      }
       auto it = llvm::find_if(types, overDTensors);
       if (it == types.end())
         return WalkResult::advance();
@@ -986,7 +969,7 @@ struct CocoLocalizePass
                            "directly";
       return WalkResult::interrupt();
     });
-    if (functionValue.wasInterrupted())
+    if (refused.wasInterrupted())
       return signalPassFailure();
 
     TypeConverter converter;
