@@ -16,6 +16,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "coco/Runtime/CocoRuntime.h"
+#include "coco/Support/Blocks.h"
 #ifdef COCO_BENCH_GPU
 #include "coco/Runtime/CocoRuntimeGPU.h"
 #include <cuda_runtime.h>
@@ -85,12 +86,15 @@ int main(int argc, char **argv) {
   int reps = argc > 2 ? std::atoi(argv[2]) : 7;
   int64_t ranks = coco_rt_world_size();
   int64_t comm = coco_rt_comm(1, -1, 1, 1, 1, 0);
-  Buffer a(n, 1.0f), b(n, 0.0f), slice(n / ranks, 0.0f);
+  // This rank's block: n / ranks elements, one more on the first n % ranks
+  // ranks (coco's rule, which the runtime checks).
+  auto [offset, count] =
+      coco_support::balancedBlock(n, ranks, coco_rt_world_rank());
+  Buffer a(n, 1.0f), b(n, 0.0f), slice(count, 0.0f);
   Descriptor1D da = view(a), db = view(b), ds = view(slice);
   // All_gather in place, as compiled programs run it: this rank's slice is
   // already its block of the output (MPI_IN_PLACE, NCCL in place).
-  Descriptor1D own = {b.data, b.data, coco_rt_world_rank() * (n / ranks),
-                      n / ranks, 1};
+  Descriptor1D own = {b.data, b.data, offset, count, 1};
 
   std::vector<std::pair<std::string, std::function<void()>>> cases = {
       {"all_reduce",
