@@ -214,6 +214,30 @@ void ringReduceScatter(const Call &call, int32_t reduction, const char *in,
   }
 }
 
+/// Ring all-gather in place: rank j's block (`counts[j]` elements at
+/// element `offsets[j]` of `gathered`) is already in place on rank j; after
+/// size-1 steps, each passing the block received at the step before to rank
+/// r+1, every rank holds every block. Each rank sends and receives
+/// (size-1)/size of the data, as the reduce-scatter's ring.
+void ringAllGather(const Call &call, char *gathered,
+                   const std::vector<int64_t> &offsets,
+                   const std::vector<int64_t> &counts) {
+  const int size = call.axis.size, rank = call.axis.rank;
+  const size_t bytes = call.type.bytes;
+  const int next = (rank + 1) % size, previous = (rank + size - 1) % size;
+  for (int step = 0; step < size - 1; ++step) {
+    int sent = (rank - step + size) % size;
+    int received = (rank - step - 1 + size) % size;
+    checkMpi(MPI_Sendrecv(
+                 gathered + size_t(offsets[size_t(sent)]) * bytes,
+                 call.count(counts[size_t(sent)]), call.type.mpiType, next,
+                 kRingTag, gathered + size_t(offsets[size_t(received)]) * bytes,
+                 call.count(counts[size_t(received)]), call.type.mpiType,
+                 previous, kRingTag, call.axis.comm, MPI_STATUS_IGNORE),
+             "MPI_Sendrecv");
+  }
+}
+
 /// MPI's int counts and displacements of `blocks`, each block scaled by
 /// `scale` elements (outer * inner of the split dimension).
 std::vector<int> mpiCounts(const Call &call, const std::vector<int64_t> &values,
@@ -224,9 +248,60 @@ std::vector<int> mpiCounts(const Call &call, const std::vector<int64_t> &values,
   return result;
 }
 
+/// COCO_AG_ALGO's choice for an all-gather (an all_gather's, or the
+/// all_reduce ring's last step): auto, the ring, or MPI_Allgather(v).
+enum AllGatherAlgorithm : int64_t { AgAuto, AgRing, AgMpi };
+int64_t allGatherAlgorithm(const char *site) {
+  return algorithmChoice("COCO_AG_ALGO", {"auto", "ring", "mpi"}, site);
+}
+
+/// From this size of the gathered buffer on, an all-gather defaults to the
+/// ring. Open MPI 4.1's MPI_Allgather on 3 ranks (blocks of equal size) took
+/// 1.4-3.1x the time of MPI_Allgatherv or of the ring from 256 KiB to
+/// 64 MiB (83 against 26-30 ms at 64 MiB), and so the all_reduce's ring,
+/// which gathers with it, took 1.4-2.2x its time with MPI_Allgatherv: sizes
+/// that 3 divides were the slow ones, and the model, calibrated on such
+/// sizes, priced 16M-element steps on 3 ranks 1.4-4.3x too slow. On 2 and
+/// 4 ranks the ring took 0.85-1.02x MPI_Allgather's time from 1 MiB to
+/// 64 MiB, and was 1.2x slower at 256 KiB on 4 ranks (coco-raw-collectives,
+/// COCO_AG_ALGO=mpi or ring, median of 7, two launches each, 2026-12-06).
+constexpr size_t kRingAllGatherMinBytes = size_t(1) << 20;
+
+/// Gathers every rank's block (`counts[j]` elements at element
+/// `offsets[j]`; this rank's already in place) into `gathered` on every
+/// rank.
+void gatherInPlace(const Call &call, int64_t algorithm, char *gathered,
+                   const std::vector<int64_t> &offsets,
+                   const std::vector<int64_t> &counts, bool equal) {
+  if (call.axis.size == 1)
+    return;
+  size_t gatheredBytes = 0;
+  for (int64_t count : counts)
+    gatheredBytes += size_t(count) * call.type.bytes;
+  if (algorithm == AgRing ||
+      (algorithm == AgAuto && gatheredBytes >= kRingAllGatherMinBytes)) {
+    ringAllGather(call, gathered, offsets, counts);
+    return;
+  }
+  const size_t rank = size_t(call.axis.rank);
+  if (equal) {
+    const int count = call.count(counts[rank]);
+    checkMpi(MPI_Allgather(MPI_IN_PLACE, count, call.type.mpiType, gathered,
+                           count, call.type.mpiType, call.axis.comm),
+             "MPI_Allgather");
+    return;
+  }
+  checkMpi(MPI_Allgatherv(MPI_IN_PLACE, call.count(counts[rank]),
+                          call.type.mpiType, gathered,
+                          mpiCounts(call, counts, 1).data(),
+                          mpiCounts(call, offsets, 1).data(), call.type.mpiType,
+                          call.axis.comm),
+           "MPI_Allgatherv");
+}
+
 /// From this size on, all_reduce defaults to the ring (reduce-scatter, then
-/// MPI_Allgather(v) in place). Against MPI_Allreduce (OpenMPI 4.1, this
-/// 2-core machine, interleaved in one launch, median of 15; two launches
+/// the all-gather in place, gatherInPlace). Against MPI_Allreduce (OpenMPI 4.1,
+/// this 2-core machine, interleaved in one launch, median of 15; two launches
 /// on 2 and 4 ranks, one on 3), for f32, bf16 and f16 from 256 KiB to
 /// 16 MiB the ring took 0.56-0.85x MPI's time on 2 ranks, 0.65-0.96x on 4,
 /// 0.78-0.94x on 3 but for 1.06x at 1 MiB; at 64 KiB 0.7-1.1x; at 4 KiB on
@@ -259,10 +334,13 @@ void coco_rt_all_reduce(const char *site, int64_t comm, int32_t dtype,
   enum { Auto, Ring, Mpi };
   int64_t algorithm =
       algorithmChoice("COCO_AR_ALGO", {"auto", "ring", "mpi"}, call.site);
+  int64_t gatherAlgorithm = allGatherAlgorithm(call.site);
   auto [input, output] = call.agreeOnBuffers(
       reduction,
       {{"all_reduce algorithm (COCO_AR_ALGO: 0 auto, 1 ring, 2 mpi)",
-        algorithm}},
+        algorithm},
+       {"all-gather algorithm (COCO_AG_ALGO: 0 auto, 1 ring, 2 mpi)",
+        gatherAlgorithm}},
       inRank, in, outRank, out);
 
   call.requireSameElements(input, output);
@@ -298,19 +376,8 @@ void coco_rt_all_reduce(const char *site, int64_t comm, int32_t dtype,
   ringReduceScatter(call, reduction, input.data, ownChunk, offsets, counts);
   if (reduction == COCO_RED_AVG) // on 1/size of the data only
     divideInPlace(dtype, ownChunk, size_t(counts[rank]), size);
-  if (output.elems % size == 0) {
-    const int count = call.count(counts[rank]);
-    checkMpi(MPI_Allgather(MPI_IN_PLACE, count, call.type.mpiType, output.data,
-                           count, call.type.mpiType, call.axis.comm),
-             "MPI_Allgather");
-    return;
-  }
-  checkMpi(MPI_Allgatherv(MPI_IN_PLACE, call.count(counts[rank]),
-                          call.type.mpiType, output.data,
-                          mpiCounts(call, counts, 1).data(),
-                          mpiCounts(call, offsets, 1).data(), call.type.mpiType,
-                          call.axis.comm),
-           "MPI_Allgatherv");
+  gatherInPlace(call, gatherAlgorithm, output.data, offsets, counts,
+                output.elems % size == 0);
 }
 
 void coco_rt_reduce_scatter(const char *site, int64_t comm, int32_t dtype,
@@ -369,8 +436,13 @@ void coco_rt_all_gather(const char *site, int64_t comm, int32_t dtype,
                         int64_t dim, int64_t inRank, void *in, int64_t outRank,
                         void *out) {
   Call call(site, OpKind::AllGather, comm, dtype);
-  auto [input, output] = call.agreeOnBuffers(-1, {{"dim", dim}}, inRank, in,
-                                             outRank, out, /*inBlockDim=*/dim);
+  int64_t algorithm = allGatherAlgorithm(call.site);
+  auto [input, output] = call.agreeOnBuffers(
+      -1,
+      {{"dim", dim},
+       {"all-gather algorithm (COCO_AG_ALGO: 0 auto, 1 ring, 2 mpi)",
+        algorithm}},
+      inRank, in, outRank, out, /*inBlockDim=*/dim);
 
   Blocks blocks = requireBlock(call, output, "output", input, "input", dim);
   const int64_t outer = output.outer(dim), inner = output.inner(dim);
@@ -391,20 +463,10 @@ void coco_rt_all_gather(const char *site, int64_t comm, int32_t dtype,
       outer == 1 && input.data == output.data + size_t(offsets[rank]) * bytes;
   if (!inPlace && outer == 1)
     call.requireDisjoint(input, output);
-  if (blocks.equal) {
-    const int count = call.count(input.elems);
-    checkMpi(MPI_Allgather(inPlace ? MPI_IN_PLACE : input.data, count,
-                           call.type.mpiType, gathered, count,
-                           call.type.mpiType, call.axis.comm),
-             "MPI_Allgather");
-  } else {
-    checkMpi(MPI_Allgatherv(inPlace ? MPI_IN_PLACE : input.data,
-                            call.count(input.elems), call.type.mpiType,
-                            gathered, mpiCounts(call, counts, 1).data(),
-                            mpiCounts(call, offsets, 1).data(),
-                            call.type.mpiType, call.axis.comm),
-             "MPI_Allgatherv");
-  }
+  if (!inPlace)
+    std::memcpy(gathered + size_t(offsets[rank]) * bytes, input.data,
+                input.bytes);
+  gatherInPlace(call, algorithm, gathered, offsets, counts, blocks.equal);
   if (outer == 1)
     return;
   size_t innerBytes = size_t(inner) * bytes;

@@ -32,9 +32,14 @@
 //   COCO_RS_ALGO=ring|mpi  reduce_scatter: ring over point-to-point (default)
 //                          or MPI_Reduce_scatter_block.
 //   COCO_AR_ALGO=auto|ring|mpi  all_reduce: ring reduce-scatter +
-//                          MPI_Allgather, or MPI_Allreduce; auto (default)
-//                          takes the ring from 256 KiB (chunks as even as the
-//                          element count allows).
+//                          all-gather in place, or MPI_Allreduce; auto
+//                          (default) takes the ring from 256 KiB (chunks as
+//                          even as the element count allows).
+//   COCO_AG_ALGO=auto|ring|mpi  all-gather (all_gather's, and the all_reduce
+//                          ring's): ring over point-to-point, or
+//                          MPI_Allgather(v); auto (default) takes the ring
+//                          from 1 MiB gathered (Open MPI's MPI_Allgather took
+//                          up to 3x as long on 3 ranks).
 //
 //===----------------------------------------------------------------------===//
 

@@ -167,6 +167,9 @@ TYPED_TEST_SUITE(DTypeTest, AllDTypes);
 
 const int32_t kAllReductions[] = {COCO_RED_SUM, COCO_RED_PROD, COCO_RED_MIN,
                                   COCO_RED_MAX, COCO_RED_AVG};
+/// The all-gather's algorithms (COCO_AG_ALGO): MPI's by default at the
+/// tests' small sizes, so the ring is asked for.
+const char *const kAllGatherAlgorithms[] = {"mpi", "ring"};
 
 const char *reductionName(int32_t reduction) {
   static const char *const names[] = {"sum", "prod", "min", "max", "avg"};
@@ -589,9 +592,15 @@ TYPED_TEST(DTypeTest, AllReduce) {
   // all_gather is an MPI_Allgatherv); 2 leave ranks beyond the second with
   // an empty chunk.
   for (const Shape &shape : {Shape{4, 6}, Shape{5, 5}, Shape{2}})
-    for (const char *algorithm : {"mpi", "ring", "non-blocking"}) {
+    for (const char *algorithm :
+         {"mpi", "ring", "ring, gather by MPI", "non-blocking"}) {
       bool nonBlocking = std::string(algorithm) == "non-blocking";
-      ScopedEnv env("COCO_AR_ALGO", nonBlocking ? "mpi" : algorithm);
+      bool ring = std::string(algorithm).rfind("ring", 0) == 0;
+      bool gatherByMpi = std::string(algorithm) == "ring, gather by MPI";
+      ScopedEnv env("COCO_AR_ALGO", ring ? "ring" : "mpi");
+      // The ring's all-gather: the ring from 1 MiB by default, so both
+      // asked for at these sizes.
+      ScopedEnv gather("COCO_AG_ALGO", gatherByMpi ? "mpi" : "ring");
       for (int32_t reduction : kAllReductions) {
         for (bool inPlace : {false, true}) {
           std::string what =
@@ -936,40 +945,50 @@ TYPED_TEST(DTypeTest, AllGather) {
   using DT = TypeParam;
   using T = typename DT::Storage;
   const Shape inShape = {2, 3, 4};
-  for (int64_t dim : {0, 1, 2}) {
-    Shape outShape = inShape;
-    outShape[dim] *= worldSize();
-    Memref<T> in(inShape), out(outShape);
-    fill<DT>(in, [&](int64_t i) { return movedValue(worldRank(), i); });
-    coco_rt_all_gather("all_gather test", worldComm(), DT::code, dim, in.rank(),
-                       in.descriptor(), out.rank(), out.descriptor());
-    std::vector<T> expected(out.storage.size());
-    for (size_t i = 0; i < expected.size(); ++i) {
-      Shape index = unravel(int64_t(i), outShape);
-      int source = int(index[dim] / inShape[dim]);
-      index[dim] %= inShape[dim];
-      expected[i] = DT::make(movedValue(source, ravel(index, inShape)));
+  for (const char *algorithm : kAllGatherAlgorithms) {
+    ScopedEnv env("COCO_AG_ALGO", algorithm);
+    for (int64_t dim : {0, 1, 2}) {
+      Shape outShape = inShape;
+      outShape[dim] *= worldSize();
+      Memref<T> in(inShape), out(outShape);
+      fill<DT>(in, [&](int64_t i) { return movedValue(worldRank(), i); });
+      coco_rt_all_gather("all_gather test", worldComm(), DT::code, dim,
+                         in.rank(), in.descriptor(), out.rank(),
+                         out.descriptor());
+      std::vector<T> expected(out.storage.size());
+      for (size_t i = 0; i < expected.size(); ++i) {
+        Shape index = unravel(int64_t(i), outShape);
+        int source = int(index[dim] / inShape[dim]);
+        index[dim] %= inShape[dim];
+        expected[i] = DT::make(movedValue(source, ravel(index, inShape)));
+      }
+      expectElements(out.storage, expected,
+                     std::string("all_gather (") + algorithm + ") dim " +
+                         std::to_string(dim));
     }
-    expectElements(out.storage, expected,
-                   "all_gather dim " + std::to_string(dim));
   }
 }
 
 TEST(AllGather, InPlace) {
   // The input is this rank's chunk of the output, as bufferization makes it.
   const Shape chunk = {3, 4};
-  Memref<float> out({3 * worldSize(), 4});
-  Memref<float> in(out, worldRank() * numElements(chunk), chunk);
-  for (int64_t i = 0; i < numElements(chunk); ++i)
-    out.storage[size_t(worldRank() * numElements(chunk) + i)] =
-        float(movedValue(worldRank(), i));
-  coco_rt_all_gather("in-place all_gather", worldComm(), COCO_DTYPE_F32, 0,
-                     in.rank(), in.descriptor(), out.rank(), out.descriptor());
-  std::vector<float> expected;
-  for (int source = 0; source < worldSize(); ++source)
+  for (const char *algorithm : kAllGatherAlgorithms) {
+    ScopedEnv env("COCO_AG_ALGO", algorithm);
+    Memref<float> out({3 * worldSize(), 4});
+    Memref<float> in(out, worldRank() * numElements(chunk), chunk);
     for (int64_t i = 0; i < numElements(chunk); ++i)
-      expected.push_back(float(movedValue(source, i)));
-  expectElements(out.storage, expected, "in-place all_gather");
+      out.storage[size_t(worldRank() * numElements(chunk) + i)] =
+          float(movedValue(worldRank(), i));
+    coco_rt_all_gather("in-place all_gather", worldComm(), COCO_DTYPE_F32, 0,
+                       in.rank(), in.descriptor(), out.rank(),
+                       out.descriptor());
+    std::vector<float> expected;
+    for (int source = 0; source < worldSize(); ++source)
+      for (int64_t i = 0; i < numElements(chunk); ++i)
+        expected.push_back(float(movedValue(source, i)));
+    expectElements(out.storage, expected,
+                   std::string("in-place all_gather (") + algorithm + ")");
+  }
 }
 
 //===----------------------------------------------------------------------===//
@@ -1211,6 +1230,16 @@ TEST(Refusals, DISABLED_AllReduceRowsApart) {
                      out.descriptor());
 }
 
+TEST(Refusals, DISABLED_AllGatherAlgorithmsDiffer) {
+  // Ranks that would gather by different algorithms (a ring of messages on
+  // one, MPI's collective on the other) would wait for each other forever.
+  ScopedEnv env("COCO_AG_ALGO", worldRank() == 0 ? "ring" : "mpi");
+  Memref<float> in({2}), out({2 * worldSize()});
+  coco_rt_all_gather("all_gather algorithms differ", worldComm(),
+                     COCO_DTYPE_F32, 0, in.rank(), in.descriptor(), out.rank(),
+                     out.descriptor());
+}
+
 TEST(Refusals, DISABLED_RowsApartSpanTooFar) {
   // Rows so far apart that their span has no address.
   const int size = worldSize();
@@ -1254,17 +1283,30 @@ TEST(LargeBuffers, AllReduce) {
   for (int64_t i = 0; i < kLarge; ++i)
     for (int r = 0; r < worldSize(); ++r)
       expected[size_t(i)] += float((i + r) % 1000);
-  for (const char *algorithm : {"mpi", "ring", "non-blocking"}) {
+  for (const char *algorithm :
+       {"mpi", "ring", "ring, gather by MPI", "non-blocking"}) {
     bool nonBlocking = std::string(algorithm) == "non-blocking";
-    ScopedEnv env("COCO_AR_ALGO", nonBlocking ? "mpi" : algorithm);
+    bool ring = std::string(algorithm).rfind("ring", 0) == 0;
+    ScopedEnv env("COCO_AR_ALGO", ring ? "ring" : "mpi");
+    // By default the ring's gather of 4 MiB takes the ring too.
+    ScopedEnv gather("COCO_AG_ALGO",
+                     std::string(algorithm) == "ring, gather by MPI" ? "mpi"
+                                                                     : "auto");
     for (bool inPlace : {false, true}) {
       Memref<float> in({kLarge}), out({kLarge});
       for (int64_t i = 0; i < kLarge; ++i)
         in.storage[size_t(i)] = float((i + worldRank()) % 1000);
       Memref<float> &result = inPlace ? in : out;
-      coco_rt_all_reduce("large all_reduce", worldComm(), COCO_DTYPE_F32,
-                         COCO_RED_SUM, in.rank(), in.descriptor(),
-                         result.rank(), result.descriptor());
+      if (nonBlocking)
+        coco_rt_wait("large iall_reduce",
+                     coco_rt_iall_reduce("large iall_reduce", worldComm(),
+                                         COCO_DTYPE_F32, COCO_RED_SUM,
+                                         in.rank(), in.descriptor(),
+                                         result.rank(), result.descriptor()));
+      else
+        coco_rt_all_reduce("large all_reduce", worldComm(), COCO_DTYPE_F32,
+                           COCO_RED_SUM, in.rank(), in.descriptor(),
+                           result.rank(), result.descriptor());
       expectElements(result.storage, expected,
                      std::string("large all_reduce ") + algorithm +
                          (inPlace ? " in place" : ""));
@@ -1276,7 +1318,10 @@ TEST(LargeBuffers, ReduceScatterAndAllGather) {
   const int64_t size = worldSize();
   const int64_t chunk = kLarge / 4;
   for (const char *algorithm : {"ring", "mpi"}) {
+    // Both algorithms of both collectives (the all_gather's 1 MiB takes the
+    // ring by default).
     ScopedEnv env("COCO_RS_ALGO", algorithm);
+    ScopedEnv gather("COCO_AG_ALGO", algorithm);
     Memref<float> in({chunk * size}), reduced({chunk}),
         gathered({chunk * size});
     for (int64_t i = 0; i < chunk * size; ++i)
@@ -1441,45 +1486,48 @@ TEST(NonBlocking, ReduceScatterSumsInTheRingsOrder) {
 /// the blocks are contiguous (dim 0).
 TEST(UnevenBlocks, AllGather) {
   const int size = worldSize(), rank = worldRank();
-  for (int64_t dim : {0, 1, 2}) {
-    for (bool inPlace : {false, true}) {
-      if (inPlace && dim != 0)
-        continue;
-      Shape outShape = {3, 4, 5};
-      outShape[dim] = 2 * size + 1;
-      auto [offset, count] = splitPart(outShape[dim], size, rank);
-      Shape inShape = outShape;
-      inShape[dim] = count;
-      Memref<float> out(outShape), own(inShape);
-      int64_t inner = numElements(outShape) / outShape[0];
-      Memref<float> view(out, offset * inner, inShape);
-      Memref<float> &in = inPlace ? view : own;
-      // Element i of a block holds (owner rank, global index).
-      auto globalIndex = [&](int64_t i) {
-        Shape index = unravel(i, inShape);
-        index[dim] += offset;
-        return ravel(index, outShape);
-      };
-      for (int64_t i = 0; i < numElements(inShape); ++i)
-        (inPlace ? out.storage[size_t(offset * inner + i)]
-                 : own.storage[size_t(i)]) =
-            float(1000 * rank + globalIndex(i));
-      coco_rt_all_gather("uneven all_gather", worldComm(), COCO_DTYPE_F32, dim,
-                         in.rank(), in.descriptor(), out.rank(),
-                         out.descriptor());
-      std::vector<float> expected(out.storage.size());
-      for (size_t i = 0; i < expected.size(); ++i) {
-        Shape index = unravel(int64_t(i), outShape);
-        int owner = 0;
-        while (splitPart(outShape[dim], size, owner).first +
-                   splitPart(outShape[dim], size, owner).second <=
-               index[dim])
-          ++owner;
-        expected[i] = float(1000 * owner + int64_t(i));
+  for (const char *algorithm : kAllGatherAlgorithms) {
+    ScopedEnv env("COCO_AG_ALGO", algorithm);
+    for (int64_t dim : {0, 1, 2}) {
+      for (bool inPlace : {false, true}) {
+        if (inPlace && dim != 0)
+          continue;
+        Shape outShape = {3, 4, 5};
+        outShape[dim] = 2 * size + 1;
+        auto [offset, count] = splitPart(outShape[dim], size, rank);
+        Shape inShape = outShape;
+        inShape[dim] = count;
+        Memref<float> out(outShape), own(inShape);
+        int64_t inner = numElements(outShape) / outShape[0];
+        Memref<float> view(out, offset * inner, inShape);
+        Memref<float> &in = inPlace ? view : own;
+        // Element i of a block holds (owner rank, global index).
+        auto globalIndex = [&](int64_t i) {
+          Shape index = unravel(i, inShape);
+          index[dim] += offset;
+          return ravel(index, outShape);
+        };
+        for (int64_t i = 0; i < numElements(inShape); ++i)
+          (inPlace ? out.storage[size_t(offset * inner + i)]
+                   : own.storage[size_t(i)]) =
+              float(1000 * rank + globalIndex(i));
+        coco_rt_all_gather("uneven all_gather", worldComm(), COCO_DTYPE_F32,
+                           dim, in.rank(), in.descriptor(), out.rank(),
+                           out.descriptor());
+        std::vector<float> expected(out.storage.size());
+        for (size_t i = 0; i < expected.size(); ++i) {
+          Shape index = unravel(int64_t(i), outShape);
+          int owner = 0;
+          while (splitPart(outShape[dim], size, owner).first +
+                     splitPart(outShape[dim], size, owner).second <=
+                 index[dim])
+            ++owner;
+          expected[i] = float(1000 * owner + int64_t(i));
+        }
+        expectElements(out.storage, expected,
+                       std::string("uneven all_gather dim ") +
+                           std::to_string(dim) + (inPlace ? " in place" : ""));
       }
-      expectElements(out.storage, expected,
-                     std::string("uneven all_gather dim ") +
-                         std::to_string(dim) + (inPlace ? " in place" : ""));
     }
   }
 }
