@@ -40,10 +40,11 @@ def main():
             continue  # PyTorch rows, the layers: not repriced here
         ranks = int(r["ranks"])
         group = [rb.base_kind(kind), kind] if kind.endswith(rb.MIXED) else [kind]
-        profile = next((os.path.join(args.out, "profiles", rb.program_name(g, n) + ".json")
-                        for g in (group, [kind])
-                        if os.path.exists(os.path.join(args.out, "profiles",
-                                                       rb.program_name(g, n) + ".json"))), None)
+        # (Named with the rank count where the launch ran several.)
+        profile = next((path for g in (group, [kind]) for on in (None, ranks)
+                        for path in [os.path.join(args.out, "profiles",
+                                                  rb.program_name(g, n, on) + ".json")]
+                        if os.path.exists(path)), None)
         if profile is None:
             sys.exit(f"repredict: no profile of {kind} {n} in {args.out}/profiles")
         variant = next(v for v in rb.variants(kind) if v[0] == schedule)

@@ -25,7 +25,11 @@ A mixed-precision workload requested together with its f32 one (say
 bf16 and f32 steps are interleaved in one launch and their ratio is measured
 in the same moments.
 
-usage: run_benchmarks.py [--ranks 2] [--sizes 1M,4M,16M]
+--ranks 2,4 runs every workload and size on 2 and then on 4 ranks (each
+launch calibrated on its own ranks); the tables give each rank count's
+rows, ratios and choices apart.
+
+usage: run_benchmarks.py [--ranks 2[,4,...]] [--sizes 1M,4M,16M]
                          [--workloads adam,adam-mixed,sgd,sgd-mixed,lamb,lamb-mixed]
                          [--iters 7] [--out benchmarks/results]
 Prints a table per workload, writes results.csv, results.md and results.png.
@@ -190,10 +194,11 @@ def torch_cpu_comparison(rows):
     at each workload and size that has torch rows (CPU), and PyTorch's
     matmul throughput on the layer's shape."""
     lines = []
-    for kind, elements in sorted({(r["workload"], r["elements"]) for r in rows
-                                  if r["schedule"].startswith("torch ")
-                                  and r["target"] == "cpu"}):
-        here = [r for r in rows if r["workload"] == kind and r["elements"] == elements]
+    for kind, elements, ranks in sorted({(r["workload"], r["elements"], r["ranks"]) for r in rows
+                                         if r["schedule"].startswith("torch ")
+                                         and r["target"] == "cpu"}):
+        here = [r for r in rows if r["workload"] == kind and r["elements"] == elements
+                and r["ranks"] == ranks]
         steps = [r for r in here if r["schedule"].startswith("torch ")
                  and r["schedule"] != TORCH_MATMUL]
         coco = [r for r in here if not r["schedule"].startswith("torch ")]
@@ -207,7 +212,6 @@ def torch_cpu_comparison(rows):
                      f"PyTorch's speed")
         matmul = next((r for r in here if r["schedule"] == TORCH_MATMUL), None)
         if matmul:
-            ranks = matmul["ranks"]
             flops = 2 * elements * (LAYER_H // ranks)  # [B*S, H/R] x [H/R, H]
             lines.append(f"  (PyTorch's matmul x_r @ W_r alone: {matmul['median_ms']} ms, "
                          f"{flops / (matmul['median_ms'] * 1e-3) / 1e9:.1f} GFLOP/s per rank)")
@@ -239,16 +243,17 @@ def mixed_comparison(rows):
     CPU issue: bf16 at least 1.3x faster at 16M). Eager is left out: no
     schedule picks it."""
     lines = []
-    for kind, elements in sorted({(r["workload"], r["elements"]) for r in rows
-                                  if r["workload"].endswith(MIXED)}):
+    for kind, elements, ranks in sorted({(r["workload"], r["elements"], r["ranks"]) for r in rows
+                                         if r["workload"].endswith(MIXED)}):
         def best(workload):
             here = [r for r in rows if r["workload"] == workload and r["elements"] == elements
-                    and r["schedule"] != "eager" and not r["schedule"].startswith("torch ")]
+                    and r["ranks"] == ranks and r["schedule"] != "eager"
+                    and not r["schedule"].startswith("torch ")]
             return min(here, key=lambda r: r["median_ms"]) if here else None
         low, full = best(kind), best(base_kind(kind))
         if not low or not full:
             continue
-        lines.append(f"- {base_kind(kind)} {elements >> 20}M: bf16 {low['schedule']} "
+        lines.append(f"- {base_kind(kind)} {elements >> 20}M on {ranks} ranks: bf16 {low['schedule']} "
                      f"{low['median_ms']} ms vs f32 {full['schedule']} {full['median_ms']} ms: "
                      f"{full['median_ms'] / low['median_ms']:.2f}x")
     if not lines:
@@ -270,8 +275,9 @@ def model_accuracy(rows):
     lines = [f"Cost model: {len(within)} of {len(predicted)} schedules predicted within 20% of "
              f"the measured time."]
     right = total = 0
-    for key in sorted({(r["workload"], r["elements"]) for r in predicted}):
-        here = [r for r in predicted if (r["workload"], r["elements"]) == key and r["schedule"] != "eager"]
+    for key in sorted({(r["workload"], r["elements"], r["ranks"]) for r in predicted}):
+        here = [r for r in predicted if (r["workload"], r["elements"], r["ranks"]) == key
+                and r["schedule"] != "eager"]
         if not here:
             continue
         model_best = min(here, key=lambda r: r["predicted_ms"])
@@ -280,7 +286,8 @@ def model_accuracy(rows):
         ok = model_best["median_ms"] <= 1.02 * measured_best["median_ms"]
         right += ok
         total += 1
-        lines.append(f"{key[0]} {key[1] >> 20}M: model's best {model_best['schedule']} "
+        lines.append(f"{key[0]} {key[1] >> 20}M on {key[2]} ranks: model's best "
+                     f"{model_best['schedule']} "
                      f"({model_best['median_ms']} ms measured), measured best "
                      f"{measured_best['schedule']} ({measured_best['median_ms']} ms)"
                      f"{'' if ok else ' MISSED'}")
@@ -365,7 +372,7 @@ def workload_source(kind, n, ranks):
 
 
 def build_program(kinds, n, ranks, work, target="cpu", scheduled_sources=None,
-                  builds=(("", BIN),), skip=()):
+                  builds=(("", BIN),), skip=(), name=None):
     """One executable with an entry per schedule of every workload in
     `kinds` (an f32 step and its mixed-precision one share one, so that
     they are interleaved); target gpu: every schedule's pipeline is
@@ -411,7 +418,7 @@ def build_program(kinds, n, ranks, work, target="cpu", scheduled_sources=None,
     main_cpp = os.path.join(work, "main.cpp")
     sh([os.path.join(BIN, "coco-translate"), "--coco-to-cpp-main", f"--coco-entry={','.join(entries)}",
         merged, "-o", main_cpp])
-    exe = os.path.join(work, program_name(kinds, n))
+    exe = os.path.join(work, name or program_name(kinds, n))
     lib = os.path.join(BUILD, "lib")
     runtime = "-lCocoRuntimeGPU" if target == "gpu" else "-lCocoRuntime"
     sh(["c++", "-O2", "-std=c++17", f"-I{ROOT}/include", main_cpp, *objects, "-o", exe,
@@ -419,14 +426,20 @@ def build_program(kinds, n, ranks, work, target="cpu", scheduled_sources=None,
     return exe
 
 
-def program_name(kinds, n):
-    """The executable of one job (`--keep` writes it, `--prebuilt` reads it)."""
-    return f"bench_{'+'.join(kinds)}_{n}"
+def program_name(kinds, n, ranks=None):
+    """The executable of one job (`--keep` writes it, `--prebuilt` reads it;
+    its profile is named after it). Programs are built for their rank count:
+    where one command runs several (`--ranks 2,4`), `ranks` puts it in the
+    name."""
+    suffix = "" if ranks is None else f"_on{ranks}"
+    return f"bench_{'+'.join(kinds)}_{n}{suffix}"
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--ranks", type=int, default=2)
+    parser.add_argument("--ranks", default="2",
+                        help="MPI ranks (GPUs with --target gpu), or several, e.g. 2,4: every "
+                             "workload and size is run on each (the layers on the first)")
     parser.add_argument("--sizes", default="1M,4M,16M")
     parser.add_argument("--workloads", default="adam,adam-mixed,sgd,sgd-mixed,lamb,lamb-mixed")
     parser.add_argument("--layer-batches", default="",
@@ -460,6 +473,12 @@ def main():
     parser.add_argument("--out", default=None,
                         help="default: benchmarks/results (cpu) or benchmarks/results-gpu")
     args = parser.parse_args()
+    try:
+        rank_counts = [int(r) for r in args.ranks.split(",")]
+    except ValueError:
+        parser.error(f"--ranks takes rank counts separated by commas, not '{args.ranks}'")
+    if not rank_counts or min(rank_counts) < 1 or len(set(rank_counts)) != len(rank_counts):
+        parser.error(f"--ranks takes distinct positive rank counts, not '{args.ranks}'")
     global WHOLE_EXCHANGE
     WHOLE_EXCHANGE = args.whole_exchange
     if args.prebuilt and args.keep:
@@ -473,9 +492,11 @@ def main():
     os.environ.setdefault("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
     os.makedirs(args.out, exist_ok=True)
     sizes = [parse_size(s) for s in args.sizes.split(",")]
-    jobs = [(n, kinds) for n in sizes for kinds in group_workloads(args.workloads.split(","))]
-    jobs += [(int(b), ["layer"]) for b in args.layer_batches.split(",") if b]
-    jobs += [(int(b), ["pipeline"]) for b in args.pipeline_batches.split(",") if b]
+    jobs = [(ranks, n, kinds) for ranks in rank_counts for n in sizes
+            for kinds in group_workloads(args.workloads.split(","))]
+    jobs += [(rank_counts[0], int(b), ["layer"]) for b in args.layer_batches.split(",") if b]
+    jobs += [(PIPELINE_RANKS, int(b), ["pipeline"])
+             for b in args.pipeline_batches.split(",") if b]
     rows = []
     torch_python = None
     if args.torch and args.target == "cpu" and not args.build_only:
@@ -494,12 +515,13 @@ def main():
     work = tempfile.mkdtemp(prefix="coco-bench-")
     try:
         raw_by_elements = {}
-        for n, kinds in jobs:
+        for ranks, n, kinds in jobs:
             kind = kinds[0]
             predictions, scheduled_sources = {}, {}
-            ranks = PIPELINE_RANKS if kind == "pipeline" else args.ranks
+            name = program_name(kinds, n, ranks if len(rank_counts) > 1 else None)
             elements = n * LAYER_S * LAYER_H if kind in ("layer", "pipeline") else n
-            if kind != "pipeline" and elements not in raw_by_elements and not args.build_only:
+            if kind != "pipeline" and (ranks, elements) not in raw_by_elements \
+                    and not args.build_only:
                 raw = {}
                 raw_tool = os.path.join(args.prebuilt or BIN, raw_tool_name)
                 printed = sh(launcher(ranks) + [raw_tool, str(elements), str(args.iters)])
@@ -514,17 +536,18 @@ def main():
                 if missing:
                     sys.exit(f"error: {raw_tool_name} printed no {', '.join(sorted(missing))} "
                              f"line:\n{printed}")
-                raw_by_elements[elements] = raw
+                raw_by_elements[ranks, elements] = raw
             if args.prebuilt:
-                exe = os.path.join(args.prebuilt, program_name(kinds, n))
+                exe = os.path.join(args.prebuilt, name)
                 if not os.path.exists(exe):
-                    sys.exit(f"error: --prebuilt {args.prebuilt} has no {program_name(kinds, n)}; "
+                    sys.exit(f"error: --prebuilt {args.prebuilt} has no {name}; "
                              f"build it with the same --workloads and sizes and --keep")
             else:
-                exe = build_program(kinds, n, ranks, work, args.target, scheduled_sources)
+                exe = build_program(kinds, n, ranks, work, args.target, scheduled_sources,
+                                    name=name)
             if args.keep:
                 os.makedirs(args.keep, exist_ok=True)
-                if (n, kinds) == jobs[0]:  # a fresh file of predictions
+                if (ranks, n, kinds) == jobs[0]:  # a fresh file of predictions
                     with contextlib.suppress(FileNotFoundError):
                         os.remove(os.path.join(args.keep, PREDICTED_CSV))
                 shutil.copy(exe, args.keep)
@@ -534,7 +557,7 @@ def main():
                 print(f"built {'+'.join(kinds)} {n}: {count} schedules in {os.path.basename(exe)}")
                 # The model's times travel with the programs (the GPU
                 # machine has no coco-opt): --prebuilt reads them back.
-                if args.profile and args.keep and ranks == args.ranks:
+                if args.profile and args.keep and ranks in rank_counts:
                     with open(os.path.join(args.keep, PREDICTED_CSV), "a", newline="") as f:
                         writer = csv.writer(f)  # schedule names hold commas
                         predicted = predict_launch(scheduled_sources, ranks, args.profile,
@@ -551,8 +574,8 @@ def main():
             # --ranks (the pipeline layer's 4 ranks are left unpredicted,
             # as before per-launch calibrations).
             profile = args.profile
-            if calibrate_each and ranks == args.ranks:
-                profile = os.path.join(args.out, "profiles", program_name(kinds, n) + ".json")
+            if calibrate_each and ranks in rank_counts:
+                profile = os.path.join(args.out, "profiles", name + ".json")
                 # The sizes the job's collectives and loops work on (f32
                 # and 16-bit tensors of n elements; the layer's product) and
                 # small ones for the latency: the model interpolates
@@ -561,7 +584,7 @@ def main():
                 sweep = sorted({4096, 65536, 1 << 20, 2 * elements, 4 * elements})
                 sh(launcher(ranks) + [os.path.join(BIN, "coco-calibrate"), "--reps", "11",
                                       "--sizes", ",".join(map(str, sweep)), "-o", profile])
-            if profile and ranks == args.ranks:
+            if profile and ranks in rank_counts:
                 predictions.update(predict_launch(scheduled_sources, ranks, profile,
                                                   args.target))
             csv_path = os.path.join(work, f"{kind}_{n}.csv")
@@ -599,7 +622,7 @@ def main():
                 # pipeline's stage-to-stage send is not in it.
                 bound = bandwidth = None
                 if kind != "pipeline":
-                    raw = raw_by_elements[elements]
+                    raw = raw_by_elements[ranks, elements]
                     bandwidth = 2 * elements * 4 / (raw["copy"] * 1e-3)  # bytes/s, read + write
                     compute = nbytes / bandwidth * 1e3
                     # The raw collectives are f32: no bound for the bf16 steps.
@@ -652,7 +675,7 @@ def main():
                      f"{r['ratio_to_bound'] or 'n/a'} | {of_copy} |")
     text = "\n".join(table) + torch_comparison(rows) + torch_cpu_comparison(rows) + \
         mixed_comparison(rows) + model_accuracy(rows)
-    note = (f"\n\n{args.ranks} MPI ranks ({args.target}), median of {args.iters} interleaved repetitions "
+    note = (f"\n\n{' and '.join(map(str, rank_counts))} MPI ranks ({args.target}), median of {args.iters} interleaved repetitions "
             f"(max over ranks). Bound = min(all_reduce + bytes/BW, reduce_scatter + all_gather "
             f"+ bytes/(R*BW)), BW = copy bandwidth with every rank copying. For the layer "
             f"(elements = B*S*H) the bound leaves out the matmul and GB/s counts only the "
@@ -672,10 +695,10 @@ def main():
     with open(os.path.join(args.out, "results.md"), "w") as f:
         f.write(text + note)
     print(text + note)
-    write_plot(rows, args.out, args.target, args.ranks)
+    write_plot(rows, args.out, args.target)
 
 
-def write_plot(rows, out, target, ranks):
+def write_plot(rows, out, target):
     """results.png: each workload's schedules' speed-up over eager by size
     (rows as main makes them, or as read back from results.csv)."""
     try:
@@ -688,12 +711,16 @@ def write_plot(rows, out, target, ranks):
             [k for k in ("layer", "pipeline") if k in present]
         fig, axes = plt.subplots(1, len(kinds), figsize=(5 * len(kinds), 4), squeeze=False)
         for ax, kind in zip(axes[0], kinds):
-            for variant, _, _ in variants(kind):
-                pts = [(int(r["elements"]), float(r["speedup_vs_eager"])) for r in rows
-                       if r["workload"] == kind and r["schedule"] == variant]
-                ax.plot([p[0] >> 20 for p in pts], [p[1] for p in pts], marker="o", label=variant)
-            on = PIPELINE_RANKS if kind == "pipeline" else ranks
-            ax.set_title(f"{kind} on {on} ranks ({target})")
+            counts = sorted({int(r["ranks"]) for r in rows if r["workload"] == kind})
+            for ranks in counts:
+                for variant, _, _ in variants(kind):
+                    pts = [(int(r["elements"]), float(r["speedup_vs_eager"])) for r in rows
+                           if r["workload"] == kind and r["schedule"] == variant
+                           and int(r["ranks"]) == ranks]
+                    label = variant if len(counts) == 1 else f"{variant}, {ranks} ranks"
+                    ax.plot([p[0] >> 20 for p in pts], [p[1] for p in pts], marker="o",
+                            label=label)
+            ax.set_title(f"{kind} on {' and '.join(map(str, counts))} ranks ({target})")
             ax.set_xlabel("elements (M)" if kind not in ("layer", "pipeline")
                           else "activation elements B*S*H (M)")
             ax.set_ylabel("speed-up over eager")
