@@ -40,8 +40,9 @@ def main():
             continue  # PyTorch rows, the layers: not repriced here
         ranks = int(r["ranks"])
         group = [rb.base_kind(kind), kind] if kind.endswith(rb.MIXED) else [kind]
-        # (Named with the rank count where the launch ran several.)
-        profile = next((path for g in (group, [kind]) for on in (None, ranks)
+        # (Named with the rank count where the launch ran several; an
+        # unnamed one is a launch of one count.)
+        profile = next((path for g in (group, [kind]) for on in (ranks, None)
                         for path in [os.path.join(args.out, "profiles",
                                                   rb.program_name(g, n, on) + ".json")]
                         if os.path.exists(path)), None)
@@ -57,8 +58,9 @@ def main():
         launch["rows"].append(r)
     within = {"without": 0, "with": 0}
     total = 0
-    print(f"| workload | elements | schedule | measured ms | without {', '.join(drop)} | with |")
-    print("|---|---|---|---|---|---|")
+    print(f"| workload | elements | ranks | schedule | measured ms | without {', '.join(drop)} "
+          f"| with |")
+    print("|---|---|---|---|---|---|---|")
     for profile, launch in launches.items():
         stripped = os.path.join(tmp, os.path.basename(profile))
         figures = json.load(open(profile))
@@ -76,7 +78,7 @@ def main():
             within["with"] += abs(e1) <= 0.2
             n = int(r["elements"])
             size = f"{n >> 20}M" if n >= 1 << 20 else f"{n >> 10}K"
-            print(f"| {r['workload']} | {size} | {r['schedule']} | {measured} "
+            print(f"| {r['workload']} | {size} | {r['ranks']} | {r['schedule']} | {measured} "
                   f"| {without[key]:.3f} ({e0:+.0%}) | {with_[key]:.3f} ({e1:+.0%}) |")
     print(f"\nWithin 20% of the measured time: {within['without']} of {total} without, "
           f"{within['with']} of {total} with.")

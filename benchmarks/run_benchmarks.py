@@ -226,8 +226,10 @@ def torch_comparison(rows):
     at each size where the table has a torch row (the GPU issue's target:
     at least 0.95x PyTorch's speed, i.e. torch ms / coco ms >= 0.95)."""
     lines = []
-    for elements in sorted({r["elements"] for r in rows if r["schedule"] == TORCH_ROW}):
-        here = [r for r in rows if r["workload"] == "adam" and r["elements"] == elements]
+    for elements, ranks in sorted({(r["elements"], r["ranks"]) for r in rows
+                                   if r["schedule"] == TORCH_ROW}):
+        here = [r for r in rows if r["workload"] == "adam" and r["elements"] == elements
+                and r["ranks"] == ranks]
         torch = next(r for r in here if r["schedule"] == TORCH_ROW)
         best = min((r for r in here if r["schedule"] != TORCH_ROW), key=lambda r: r["median_ms"])
         lines.append(f"adam {elements >> 20}M: best coco schedule {best['schedule']} "
@@ -372,7 +374,7 @@ def workload_source(kind, n, ranks):
 
 
 def build_program(kinds, n, ranks, work, target="cpu", scheduled_sources=None,
-                  builds=(("", BIN),), skip=(), name=None):
+                  builds=(("", BIN),), skip=(), exe_name=None):
     """One executable with an entry per schedule of every workload in
     `kinds` (an f32 step and its mixed-precision one share one, so that
     they are interleaved); target gpu: every schedule's pipeline is
@@ -418,7 +420,7 @@ def build_program(kinds, n, ranks, work, target="cpu", scheduled_sources=None,
     main_cpp = os.path.join(work, "main.cpp")
     sh([os.path.join(BIN, "coco-translate"), "--coco-to-cpp-main", f"--coco-entry={','.join(entries)}",
         merged, "-o", main_cpp])
-    exe = os.path.join(work, name or program_name(kinds, n))
+    exe = os.path.join(work, exe_name or program_name(kinds, n))
     lib = os.path.join(BUILD, "lib")
     runtime = "-lCocoRuntimeGPU" if target == "gpu" else "-lCocoRuntime"
     sh(["c++", "-O2", "-std=c++17", f"-I{ROOT}/include", main_cpp, *objects, "-o", exe,
@@ -518,7 +520,7 @@ def main():
         for ranks, n, kinds in jobs:
             kind = kinds[0]
             predictions, scheduled_sources = {}, {}
-            name = program_name(kinds, n, ranks if len(rank_counts) > 1 else None)
+            program = program_name(kinds, n, ranks if len(rank_counts) > 1 else None)
             elements = n * LAYER_S * LAYER_H if kind in ("layer", "pipeline") else n
             if kind != "pipeline" and (ranks, elements) not in raw_by_elements \
                     and not args.build_only:
@@ -538,13 +540,13 @@ def main():
                              f"line:\n{printed}")
                 raw_by_elements[ranks, elements] = raw
             if args.prebuilt:
-                exe = os.path.join(args.prebuilt, name)
+                exe = os.path.join(args.prebuilt, program)
                 if not os.path.exists(exe):
-                    sys.exit(f"error: --prebuilt {args.prebuilt} has no {name}; "
-                             f"build it with the same --workloads and sizes and --keep")
+                    sys.exit(f"error: --prebuilt {args.prebuilt} has no {program}; "
+                             f"build it with the same --workloads, sizes and --ranks and --keep")
             else:
                 exe = build_program(kinds, n, ranks, work, args.target, scheduled_sources,
-                                    name=name)
+                                    exe_name=program)
             if args.keep:
                 os.makedirs(args.keep, exist_ok=True)
                 if (ranks, n, kinds) == jobs[0]:  # a fresh file of predictions
@@ -557,7 +559,7 @@ def main():
                 print(f"built {'+'.join(kinds)} {n}: {count} schedules in {os.path.basename(exe)}")
                 # The model's times travel with the programs (the GPU
                 # machine has no coco-opt): --prebuilt reads them back.
-                if args.profile and args.keep and ranks in rank_counts:
+                if args.profile and args.keep and kind != "pipeline":
                     with open(os.path.join(args.keep, PREDICTED_CSV), "a", newline="") as f:
                         writer = csv.writer(f)  # schedule names hold commas
                         predicted = predict_launch(scheduled_sources, ranks, args.profile,
@@ -574,8 +576,8 @@ def main():
             # --ranks (the pipeline layer's 4 ranks are left unpredicted,
             # as before per-launch calibrations).
             profile = args.profile
-            if calibrate_each and ranks in rank_counts:
-                profile = os.path.join(args.out, "profiles", name + ".json")
+            if calibrate_each and kind != "pipeline":
+                profile = os.path.join(args.out, "profiles", program + ".json")
                 # The sizes the job's collectives and loops work on (f32
                 # and 16-bit tensors of n elements; the layer's product) and
                 # small ones for the latency: the model interpolates
@@ -584,10 +586,11 @@ def main():
                 sweep = sorted({4096, 65536, 1 << 20, 2 * elements, 4 * elements})
                 sh(launcher(ranks) + [os.path.join(BIN, "coco-calibrate"), "--reps", "11",
                                       "--sizes", ",".join(map(str, sweep)), "-o", profile])
-            if profile and ranks in rank_counts:
+            if profile and kind != "pipeline":
                 predictions.update(predict_launch(scheduled_sources, ranks, profile,
                                                   args.target))
-            csv_path = os.path.join(work, f"{kind}_{n}.csv")
+            # (The host program appends: one file per job.)
+            csv_path = os.path.join(work, f"{program}.csv")
             sh(launcher(ranks) + [exe, "--quiet", "--iters", str(args.iters),
                          "--warmup", str(args.warmup), "--csv", csv_path])
             times = {}

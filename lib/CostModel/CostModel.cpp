@@ -281,14 +281,7 @@ Expected<Profile> Profile::parse(StringRef json) {
                  return a.workingSet < b.workingSet;
                });
   }
-  for (auto [key, value] :
-       {std::pair{"reduction_ns_per_element", profile.reductionSeconds},
-        std::pair{"divide_ns_per_element", profile.divideSeconds},
-        std::pair{"sqrt_ns_per_element", profile.sqrtSeconds},
-        std::pair{"divide_f64_ns_per_element", profile.divideSecondsF64},
-        std::pair{"sqrt_f64_ns_per_element", profile.sqrtSecondsF64}})
-    if (value < 0)
-      return failure(llvm::Twine(key) + " must not be negative");
+  // (number() refused negative figures already; zero is a measurement.)
   if (profile.copyBandwidth <= 0 || profile.matmulFlops <= 0)
     return failure("copy_bandwidth_GBps and matmul_GFLOPs must be positive");
 

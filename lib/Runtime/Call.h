@@ -19,7 +19,7 @@ namespace coco::rt {
 
 /// Tags of the runtime's point-to-point messages. coco_rt_send tags its
 /// message with the dtype so that coco_rt_recv can detect a dtype mismatch;
-/// the ring reduce-scatter uses a tag of its own.
+/// the rings (reduce-scatter, all-gather) use a tag of their own.
 constexpr int kSendTagBase = 100;
 constexpr int kRingTag = 1000;
 /// Tag of the pairwise exchange (all_to_all with skip_self).

@@ -2,7 +2,8 @@
 //
 // Each collective: check that the ranks agree, validate the arguments, then
 // one MPI collective on contiguous buffers, or a ring over point-to-point
-// where OpenMPI's own algorithm is slow (reduce_scatter, large all_reduce).
+// where OpenMPI's own algorithm is slow (reduce_scatter, large all_reduce,
+// large all-gathers).
 // Splitting or concatenating along a dim other than the outermost makes the
 // chunks strided; those are packed into / unpacked from scratch buffers,
 // while the outermost dim (the hot path) communicates in place.
@@ -257,15 +258,19 @@ int64_t allGatherAlgorithm(const char *site) {
 
 /// From this size of the gathered buffer on, an all-gather defaults to the
 /// ring. Open MPI 4.1's MPI_Allgather on 3 ranks (blocks of equal size) took
-/// 1.4-3.1x the time of MPI_Allgatherv or of the ring from 256 KiB to
-/// 64 MiB (83 against 26-30 ms at 64 MiB), and so the all_reduce's ring,
-/// which gathers with it, took 1.4-2.2x its time with MPI_Allgatherv: sizes
-/// that 3 divides were the slow ones, and the model, calibrated on such
-/// sizes, priced 16M-element steps on 3 ranks 1.4-4.3x too slow. On 2 and
-/// 4 ranks the ring took 0.85-1.02x MPI_Allgather's time from 1 MiB to
-/// 64 MiB, and was 1.2x slower at 256 KiB on 4 ranks (coco-raw-collectives,
-/// COCO_AG_ALGO=mpi or ring, median of 7, two launches each, 2026-12-06).
-constexpr size_t kRingAllGatherMinBytes = size_t(1) << 20;
+/// 1.3-3.1x the time of the ring from 512 KiB to 64 MiB (221 against
+/// 175 us at 512 KiB, 83 against 26 ms at 64 MiB; MPI_Allgatherv, which
+/// uneven blocks take, about as long as the ring), and so the all_reduce's
+/// ring, which gathers with it, took up to 2x its time: sizes that 3
+/// divides were the slow ones, and the model, calibrated on such sizes,
+/// priced 16M-element steps on 3 ranks 1.4-4.3x too slow. On 4 ranks the
+/// ring took 0.85-1.02x MPI_Allgather's time from 512 KiB to 64 MiB, on 2
+/// ranks 0.85-1.01x from 1 MiB and 1.2x at 512 KiB (7 us); below 512 KiB
+/// MPI's algorithms for few bytes win (coco-raw-collectives, COCO_AG_ALGO=mpi
+/// or ring, medians of 7-9, two launches each, 2026-12-06). Below 1 MiB, so
+/// that coco-calibrate's 1 MiB point (rounded down to a multiple of the
+/// rank count) takes the path the programs take.
+constexpr size_t kRingAllGatherMinBytes = size_t(512) << 10;
 
 /// Gathers every rank's block (`counts[j]` elements at element
 /// `offsets[j]`; this rank's already in place) into `gathered` on every
@@ -273,13 +278,14 @@ constexpr size_t kRingAllGatherMinBytes = size_t(1) << 20;
 void gatherInPlace(const Call &call, int64_t algorithm, char *gathered,
                    const std::vector<int64_t> &offsets,
                    const std::vector<int64_t> &counts, bool equal) {
-  if (call.axis.size == 1)
-    return;
   size_t gatheredBytes = 0;
   for (int64_t count : counts)
     gatheredBytes += size_t(count) * call.type.bytes;
-  if (algorithm == AgRing ||
-      (algorithm == AgAuto && gatheredBytes >= kRingAllGatherMinBytes)) {
+  // (One rank goes through MPI, which checks the count: COCO_FAULT_INJECT
+  // reaches a group of one too.)
+  if (call.axis.size > 1 &&
+      (algorithm == AgRing ||
+       (algorithm == AgAuto && gatheredBytes >= kRingAllGatherMinBytes))) {
     ringAllGather(call, gathered, offsets, counts);
     return;
   }
@@ -463,7 +469,7 @@ void coco_rt_all_gather(const char *site, int64_t comm, int32_t dtype,
       outer == 1 && input.data == output.data + size_t(offsets[rank]) * bytes;
   if (!inPlace && outer == 1)
     call.requireDisjoint(input, output);
-  if (!inPlace)
+  if (!inPlace && input.bytes > 0)
     std::memcpy(gathered + size_t(offsets[rank]) * bytes, input.data,
                 input.bytes);
   gatherInPlace(call, algorithm, gathered, offsets, counts, blocks.equal);

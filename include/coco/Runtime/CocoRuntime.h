@@ -38,8 +38,8 @@
 //   COCO_AG_ALGO=auto|ring|mpi  all-gather (all_gather's, and the all_reduce
 //                          ring's): ring over point-to-point, or
 //                          MPI_Allgather(v); auto (default) takes the ring
-//                          from 1 MiB gathered (Open MPI's MPI_Allgather took
-//                          up to 3x as long on 3 ranks).
+//                          from 512 KiB gathered (Open MPI's MPI_Allgather
+//                          took up to 3x as long on 3 ranks).
 //
 //===----------------------------------------------------------------------===//
 

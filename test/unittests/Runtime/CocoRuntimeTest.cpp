@@ -588,9 +588,9 @@ TYPED_TEST(DTypeTest, AllReduce) {
   using DT = TypeParam;
   using T = typename DT::Storage;
   // 24 elements split evenly over 1, 2, 3, 4, 6 or 8 ranks; 25 split
-  // unevenly over 2, 3 and 4 (the ring's chunks differ by one element, its
-  // all_gather is an MPI_Allgatherv); 2 leave ranks beyond the second with
-  // an empty chunk.
+  // unevenly over 2, 3 and 4 (the ring's chunks differ by one element, and
+  // so do the blocks its all-gather gathers); 2 leave ranks beyond the
+  // second with an empty chunk.
   for (const Shape &shape : {Shape{4, 6}, Shape{5, 5}, Shape{2}})
     for (const char *algorithm :
          {"mpi", "ring", "ring, gather by MPI", "non-blocking"}) {
@@ -598,7 +598,7 @@ TYPED_TEST(DTypeTest, AllReduce) {
       bool ring = std::string(algorithm).rfind("ring", 0) == 0;
       bool gatherByMpi = std::string(algorithm) == "ring, gather by MPI";
       ScopedEnv env("COCO_AR_ALGO", ring ? "ring" : "mpi");
-      // The ring's all-gather: the ring from 1 MiB by default, so both
+      // The ring's all-gather: the ring from 512 KiB by default, so both
       // asked for at these sizes.
       ScopedEnv gather("COCO_AG_ALGO", gatherByMpi ? "mpi" : "ring");
       for (int32_t reduction : kAllReductions) {
