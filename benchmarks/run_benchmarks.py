@@ -189,6 +189,13 @@ def free_port():
         return s.getsockname()[1]
 
 
+def size_label(elements):
+    """64K, 1M: a size as the tables write it (1M = 2^20 elements)."""
+    if elements >= 1 << 20:
+        return f"{elements / (1 << 20):g}M"
+    return f"{elements / (1 << 10):g}K"
+
+
 def torch_cpu_comparison(rows):
     """Lines comparing coco's fastest schedule with PyTorch's fastest step
     at each workload and size that has torch rows (CPU), and PyTorch's
@@ -206,7 +213,7 @@ def torch_cpu_comparison(rows):
             continue
         torch_best = min(steps, key=lambda r: r["median_ms"])
         best = min(coco, key=lambda r: r["median_ms"])
-        lines.append(f"- {kind} {elements >> 20}M on {best['ranks']} ranks: coco {best['schedule']} "
+        lines.append(f"- {kind} {size_label(elements)} on {best['ranks']} ranks: coco {best['schedule']} "
                      f"{best['median_ms']} ms vs {torch_best['schedule']} "
                      f"{torch_best['median_ms']} ms: {torch_best['median_ms'] / best['median_ms']:.2f}x "
                      f"PyTorch's speed")
@@ -232,7 +239,7 @@ def torch_comparison(rows):
                 and r["ranks"] == ranks]
         torch = next(r for r in here if r["schedule"] == TORCH_ROW)
         best = min((r for r in here if r["schedule"] != TORCH_ROW), key=lambda r: r["median_ms"])
-        lines.append(f"adam {elements >> 20}M: best coco schedule {best['schedule']} "
+        lines.append(f"adam {size_label(elements)}: best coco schedule {best['schedule']} "
                      f"{best['median_ms']} ms vs torch fused {torch['median_ms']} ms: "
                      f"{torch['median_ms'] / best['median_ms']:.2f}x torch's speed "
                      f"(target >= 0.95)")
@@ -255,7 +262,7 @@ def mixed_comparison(rows):
         low, full = best(kind), best(base_kind(kind))
         if not low or not full:
             continue
-        lines.append(f"- {base_kind(kind)} {elements >> 20}M on {ranks} ranks: bf16 {low['schedule']} "
+        lines.append(f"- {base_kind(kind)} {size_label(elements)} on {ranks} ranks: bf16 {low['schedule']} "
                      f"{low['median_ms']} ms vs f32 {full['schedule']} {full['median_ms']} ms: "
                      f"{full['median_ms'] / low['median_ms']:.2f}x")
     if not lines:
@@ -288,7 +295,7 @@ def model_accuracy(rows):
         ok = model_best["median_ms"] <= 1.02 * measured_best["median_ms"]
         right += ok
         total += 1
-        lines.append(f"{key[0]} {key[1] >> 20}M on {key[2]} ranks: model's best "
+        lines.append(f"{key[0]} {size_label(key[1])} on {key[2]} ranks: model's best "
                      f"{model_best['schedule']} "
                      f"({model_best['median_ms']} ms measured), measured best "
                      f"{measured_best['schedule']} ({measured_best['median_ms']} ms)"
@@ -671,7 +678,7 @@ def main():
                    if r["copy_gb_per_s"] and r["gb_per_s"] != "" else "n/a")
         error = (f"{100 * (r['predicted_ms'] - r['median_ms']) / r['median_ms']:+.0f}%"
                  if r["predicted_ms"] != "" else "n/a")
-        table.append(f"| {r['workload']} | {r['ranks']} | {r['elements'] >> 20}M | {r['schedule']} | "
+        table.append(f"| {r['workload']} | {r['ranks']} | {size_label(r['elements'])} | {r['schedule']} | "
                      f"{r['median_ms']} | {r['predicted_ms'] if r['predicted_ms'] != '' else 'n/a'} | "
                      f"{error} | {r['gb_per_s'] if r['gb_per_s'] != '' else 'n/a'} | "
                      f"{r['speedup_vs_eager']} | "
