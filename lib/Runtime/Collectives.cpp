@@ -251,7 +251,10 @@ std::vector<int> mpiCounts(const Call &call, const std::vector<int64_t> &values,
 
 /// COCO_AG_ALGO's choice for an all-gather (an all_gather's, or the
 /// all_reduce ring's last step): auto, the ring, or MPI_Allgather(v).
+/// The ranks agree on it (Call::agreeOnBuffers) under this name.
 enum AllGatherAlgorithm : int64_t { AgAuto, AgRing, AgMpi };
+constexpr const char *kAllGatherAlgorithmParam =
+    "all-gather algorithm (COCO_AG_ALGO: 0 auto, 1 ring, 2 mpi)";
 int64_t allGatherAlgorithm(const char *site) {
   return algorithmChoice("COCO_AG_ALGO", {"auto", "ring", "mpi"}, site);
 }
@@ -267,9 +270,9 @@ int64_t allGatherAlgorithm(const char *site) {
 /// ring took 0.85-1.02x MPI_Allgather's time from 512 KiB to 64 MiB, on 2
 /// ranks 0.85-1.01x from 1 MiB and 1.2x at 512 KiB (7 us); below 512 KiB
 /// MPI's algorithms for few bytes win (coco-raw-collectives, COCO_AG_ALGO=mpi
-/// or ring, medians of 7-9, two launches each, 2026-12-06). Below 1 MiB, so
-/// that coco-calibrate's 1 MiB point (rounded down to a multiple of the
-/// rank count) takes the path the programs take.
+/// or ring, medians of 7-9, two launches each, 2026-12-06). 512 KiB rather
+/// than 1 MiB: coco-calibrate's 1 MiB point, rounded down to a multiple of
+/// the rank count, then takes the path that programs of that size take.
 constexpr size_t kRingAllGatherMinBytes = size_t(512) << 10;
 
 /// Gathers every rank's block (`counts[j]` elements at element
@@ -345,8 +348,7 @@ void coco_rt_all_reduce(const char *site, int64_t comm, int32_t dtype,
       reduction,
       {{"all_reduce algorithm (COCO_AR_ALGO: 0 auto, 1 ring, 2 mpi)",
         algorithm},
-       {"all-gather algorithm (COCO_AG_ALGO: 0 auto, 1 ring, 2 mpi)",
-        gatherAlgorithm}},
+       {kAllGatherAlgorithmParam, gatherAlgorithm}},
       inRank, in, outRank, out);
 
   call.requireSameElements(input, output);
@@ -444,11 +446,8 @@ void coco_rt_all_gather(const char *site, int64_t comm, int32_t dtype,
   Call call(site, OpKind::AllGather, comm, dtype);
   int64_t algorithm = allGatherAlgorithm(call.site);
   auto [input, output] = call.agreeOnBuffers(
-      -1,
-      {{"dim", dim},
-       {"all-gather algorithm (COCO_AG_ALGO: 0 auto, 1 ring, 2 mpi)",
-        algorithm}},
-      inRank, in, outRank, out, /*inBlockDim=*/dim);
+      -1, {{"dim", dim}, {kAllGatherAlgorithmParam, algorithm}}, inRank, in,
+      outRank, out, /*inBlockDim=*/dim);
 
   Blocks blocks = requireBlock(call, output, "output", input, "input", dim);
   const int64_t outer = output.outer(dim), inner = output.inner(dim);
