@@ -39,7 +39,9 @@ def main():
         if not r.get("predicted_ms") or kind not in rb.STATE and rb.base_kind(kind) not in rb.STATE:
             continue  # PyTorch rows, the layers: not repriced here
         ranks = int(r["ranks"])
-        group = [rb.base_kind(kind), kind] if kind.endswith(rb.MIXED) else [kind]
+        # An f32 step and its mixed-precision one share a program (and its
+        # profile) where a launch asked for both.
+        group = [rb.base_kind(kind), rb.base_kind(kind) + rb.MIXED]
         # (Named with the rank count where the launch ran several; an
         # unnamed one is a launch of one count.)
         profile = next((path for g in (group, [kind]) for on in (ranks, None)
@@ -76,8 +78,7 @@ def main():
             e0, e1 = without[key] / measured - 1, with_[key] / measured - 1
             within["without"] += abs(e0) <= 0.2
             within["with"] += abs(e1) <= 0.2
-            n = int(r["elements"])
-            size = f"{n >> 20}M" if n >= 1 << 20 else f"{n >> 10}K"
+            size = rb.size_label(int(r["elements"]))
             print(f"| {r['workload']} | {size} | {r['ranks']} | {r['schedule']} | {measured} "
                   f"| {without[key]:.3f} ({e0:+.0%}) | {with_[key]:.3f} ({e1:+.0%}) |")
     print(f"\nWithin 20% of the measured time: {within['without']} of {total} without, "

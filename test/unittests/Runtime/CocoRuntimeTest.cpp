@@ -941,6 +941,56 @@ TEST(ReduceScatter, OnGridAxes) {
 // all_gather
 //===----------------------------------------------------------------------===//
 
+/// The rings (the all-gather's, the all_reduce's) pass blocks between the
+/// neighbours of an axis's sub-communicator, not of the world: each grid
+/// axis gathers its own members' blocks, and sums over them, with the
+/// ring and with MPI.
+TEST(AllGather, OnGridAxes) {
+  if (worldSize() % 2 != 0)
+    GTEST_SKIP() << "needs an even number of ranks";
+  const int half = worldSize() / 2;
+  const int row = worldRank() / half, column = worldRank() % half;
+  for (int64_t axis : {0, 1}) {
+    int64_t comm = coco_rt_comm(2, 2, -1, 1, 1, axis);
+    std::vector<int> members;
+    for (int k = 0; k < (axis == 0 ? 2 : half); ++k)
+      members.push_back(axis == 0 ? k * half + column : row * half + k);
+    const int64_t size = coco_rt_axis_size(comm);
+    ASSERT_EQ(size, int64_t(members.size()));
+    ASSERT_EQ(members[size_t(coco_rt_axis_rank(comm))], worldRank());
+    for (const char *algorithm : kAllGatherAlgorithms) {
+      ScopedEnv gather("COCO_AG_ALGO", algorithm);
+      std::string what =
+          std::string("grid axis ") + std::to_string(axis) + " " + algorithm;
+      // A block of 5 x 3 per member, gathered along dim 0.
+      Memref<float> in({5, 3}), out({5 * size, 3});
+      for (int64_t i = 0; i < 15; ++i)
+        in.storage[size_t(i)] = float(1000 * worldRank() + i);
+      coco_rt_all_gather("all_gather on a grid axis", comm, COCO_DTYPE_F32, 0,
+                         in.rank(), in.descriptor(), out.rank(),
+                         out.descriptor());
+      std::vector<float> expected;
+      for (int member : members)
+        for (int64_t i = 0; i < 15; ++i)
+          expected.push_back(float(1000 * member + i));
+      expectElements(out.storage, expected, "all_gather on " + what);
+      // The all_reduce's ring, its chunks uneven (7 over 2 ranks).
+      ScopedEnv ring("COCO_AR_ALGO", "ring");
+      Memref<float> values({7});
+      for (int64_t i = 0; i < 7; ++i)
+        values.storage[size_t(i)] = float(100 * worldRank() + i);
+      coco_rt_all_reduce("all_reduce on a grid axis", comm, COCO_DTYPE_F32,
+                         COCO_RED_SUM, values.rank(), values.descriptor(),
+                         values.rank(), values.descriptor());
+      std::vector<float> sums(7, 0.0f);
+      for (int member : members)
+        for (int64_t i = 0; i < 7; ++i)
+          sums[size_t(i)] += float(100 * member + i);
+      expectElements(values.storage, sums, "all_reduce on " + what);
+    }
+  }
+}
+
 TYPED_TEST(DTypeTest, AllGather) {
   using DT = TypeParam;
   using T = typename DT::Storage;
