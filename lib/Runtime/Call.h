@@ -125,7 +125,9 @@ struct AllToAllBlocks {
 
 /// Checks all_to_all's shapes: the output is the input with dim `splitDim`
 /// cut to this rank's block and dim `concatDim` holding every rank's block
-/// (the input holding this rank's).
+/// (the input holding this rank's). Where the two dims are one, the output's
+/// dim is one slot per rank as large as the largest block, and `concat`
+/// gives where in each slot this rank's block from that rank lands.
 AllToAllBlocks requireAllToAllShapes(const Call &call, const Tensor &input,
                                      const Tensor &output, int64_t splitDim,
                                      int64_t concatDim);

@@ -72,21 +72,32 @@ AllToAllBlocks requireAllToAllShapes(const Call &call, const Tensor &input,
   call.requireInRange("split dim", splitDim, input.rank);
   call.requireInRange("concat dim", concatDim, input.rank);
   if (splitDim == concatDim) {
-    // Chunk j of the dim goes to rank j, which concatenates what it gets in
-    // place of its own: equal chunks only.
+    // Chunk j of the dim goes to rank j. The output's dim is `size` equal
+    // slots, each as large as the largest chunk: slot j receives rank j's
+    // chunk of this rank's index at its front (with equal chunks the slots
+    // are the chunks and the output keeps the input's size).
     Blocks chunks = blocksOf(call.axis, input.sizes[splitDim]);
-    if (!chunks.equal || output.sizes[splitDim] != input.sizes[splitDim])
+    const int64_t slot =
+        *std::max_element(chunks.counts.begin(), chunks.counts.end());
+    if (output.sizes[splitDim] != slot * call.axis.size)
       call.fail(formatString(
-          "an all_to_all that splits and concatenates dim %lld needs it to "
-          "split into %d equal chunks and the output to keep its size; got "
-          "input %s, output %s",
-          (long long)splitDim, call.axis.size, input.shape().c_str(),
+          "an all_to_all that splits and concatenates dim %lld needs the "
+          "output's dim to hold %d slots of the largest chunk (%lld rows, "
+          "%lld in all); got input %s, output %s",
+          (long long)splitDim, call.axis.size, (long long)slot,
+          (long long)(slot * call.axis.size), input.shape().c_str(),
           output.shape().c_str()));
     for (int64_t d = 0; d < input.rank; ++d)
-      if (input.sizes[d] != output.sizes[d])
+      if (d != splitDim && input.sizes[d] != output.sizes[d])
         call.fail(formatString("input %s and output %s differ",
                                input.shape().c_str(), output.shape().c_str()));
-    return {chunks, chunks};
+    const int64_t own = chunks.counts[size_t(call.axis.rank)];
+    Blocks slots{{}, {}, true};
+    for (int j = 0; j < call.axis.size; ++j) {
+      slots.counts.push_back(own);
+      slots.offsets.push_back(j * slot);
+    }
+    return {chunks, slots};
   }
   // The input holds this rank's block of the concat dim; the output this
   // rank's block of the split dim.

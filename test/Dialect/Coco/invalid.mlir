@@ -644,6 +644,26 @@ func.func @f(%a: memref<4x4xf32>) {
 
 // -----
 
+// A reduce-scatter's exchange (one dimension split and concatenated): init
+// holds a slot per rank, at least the input's rows, and the other dims.
+coco.grid @dp(shape = [3])
+func.func @f(%a: memref<7x2xf32>, %b: memref<6x2xf32>) {
+  // expected-error @+1 {{input and init sizes of dimension 0 are incompatible: 7 and 6 (init's dimension holds one slot per rank, as large as the largest block)}}
+  coco.comm.all_to_all %a into %b split 0 concat 0 skip_self on @dp[0] : memref<7x2xf32>, memref<6x2xf32>
+  return
+}
+
+// -----
+
+coco.grid @dp(shape = [3])
+func.func @f(%a: memref<7x2xf32>, %b: memref<9x3xf32>) {
+  // expected-error @+1 {{input and init sizes of dimension 1 are incompatible: 2 and 3}}
+  coco.comm.all_to_all %a into %b split 0 concat 0 on @dp[0] : memref<7x2xf32>, memref<9x3xf32>
+  return
+}
+
+// -----
+
 coco.grid @dp(shape = [?])
 coco.grid @g4(shape = [4])
 func.func @f(%a: memref<4xf32>, %p: index) {

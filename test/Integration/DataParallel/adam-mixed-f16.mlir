@@ -19,15 +19,16 @@
 // CHECK: adam-mixed fuse(RS-C-AG)+shard-state(w) on 4 ranks: matches AR-C within the f16 reduction's rounding
 // CHECK: f16 gradient sum (rounded once) vs f32 on 4 ranks: max relative error {{[0-9.e+-]+}} (f16 unit roundoff 2^-11 = 0.00049)
 // An uneven size (6145 = 3 * 2048 + 1: blocks of unequal size on 2, 3 and 4
-// ranks): every schedule still matches, the fused ones are left unfused with
-// the reason (the exchange needs equal blocks).
+// ranks): every schedule still matches; the fused ones fold the
+// reduce-scatter into slots of the largest block, their exchange whole (the
+// remark says why).
 // RUN: %coco_python %S/../lib/check_mixed.py %s 2,3,4 %t.uneven --size 6145 | FileCheck %s --check-prefix=UNEVEN
 // UNEVEN: adam-mixed AR-C on 2 ranks: matches numpy
-// UNEVEN: adam-mixed fuse(RS-C-AG)+shard-state on 2 ranks: left unfused: dimension 0 (size 6145) does not split into 2 equal blocks; the all_to_all exchange needs them equal
+// UNEVEN: adam-mixed fuse(RS-C-AG)+shard-state on 2 ranks: fused, exchanged whole: dimension 0 (6145 rows) splits into uneven blocks over 2 ranks; only equal blocks are chunked
 // UNEVEN: adam-mixed fuse(RS-C-AG)+shard-state on 2 ranks: matches RS-C-AG+shard-state bitwise
 // UNEVEN: adam-mixed AR-C on 3 ranks: matches numpy within the f16 reduction's rounding
 // UNEVEN: adam-mixed RS-C-AG+shard-state on 3 ranks: matches AR-C within the f16 reduction's rounding
-// UNEVEN: adam-mixed fuse(RS-C-AG)+shard-state(w) on 3 ranks: left unfused: dimension 0 (size 6145) does not split into 3 equal blocks
+// UNEVEN: adam-mixed fuse(RS-C-AG)+shard-state(w) on 3 ranks: fused, exchanged whole: dimension 0 (6145 rows) splits into uneven blocks over 3 ranks; only equal blocks are chunked
 // UNEVEN: adam-mixed fuse(RS-C-AG)+shard-state(w) on 3 ranks: matches RS-C-AG+shard-state(w) bitwise
 // UNEVEN: adam-mixed RS-C-AG+shard-state(w) on 4 ranks: matches AR-C within the f16 reduction's rounding
 // UNEVEN: adam-mixed fuse(RS-C-AG)+shard-state(w) on 4 ranks: matches AR-C within the f16 reduction's rounding

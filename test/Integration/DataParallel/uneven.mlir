@@ -12,10 +12,12 @@
 //     sums of the sliced schedules), so they agree to float32 precision
 //     whatever the blocks (a float32 sum of 3M squares would be off by about
 //     1%).
-// The fused variants' reduce_scatter cannot fold uneven blocks into an
-// all_to_all: coco-fuse-reduce-scatter leaves it unfused with a remark
-// (checked), so fuse(RS-C-AG) computes like RS-C-AG here (and matches it
-// bitwise).
+// The fused variants fold the reduce_scatter with uneven blocks too: each
+// rank receives the other ranks' blocks of its index into slots as large as
+// the largest block, and sums them in its update loop in the ring's order,
+// so every fused variant matches its unfused one bitwise. Their exchange is
+// whole (coco-chunk-exchange cuts equal blocks only; its remark, and the
+// warning where the chunk size was given, are checked).
 // Every variant but the fused ones is compiled once and run on 2, 3 and 4
 // ranks (grid [?]); the fused ones are compiled per number of ranks.
 //
@@ -26,29 +28,38 @@
 // CHECK-NEXT: [[K]] RS-C-AG on 2 ranks: matches AR-C
 // CHECK-NEXT: [[K]] RS-C-AG+shard-state on 2 ranks: matches AR-C
 // CHECK-NEXT: [[K]] RS-C-AG+shard-state (transform script) on 2 ranks: matches AR-C
-// CHECK-NEXT: [[K]] fuse(RS-C-AG) on 2 ranks: left unfused: {{.*}}(size 3000017) does not split into 2 equal blocks
+// CHECK-NEXT: [[K]] fuse(RS-C-AG) on 2 ranks: fused, exchanged whole: dimension 0 (3000017 rows) splits into uneven blocks over 2 ranks; only equal blocks are chunked
 // CHECK-NEXT: [[K]] fuse(RS-C-AG) on 2 ranks: matches RS-C-AG bitwise
 // CHECK-NEXT: [[K]] fuse(RS-C-AG) on 2 ranks: matches AR-C
-// CHECK-NEXT: [[K]] fuse(RS-C-AG)+shard-state on 2 ranks: left unfused: {{.*}}(size 3000017) does not split into 2 equal blocks
+// CHECK-NEXT: [[K]] fuse(RS-C-AG)+shard-state on 2 ranks: fused, exchanged whole: dimension 0 (3000017 rows) splits into uneven blocks over 2 ranks; only equal blocks are chunked
 // CHECK-NEXT: [[K]] fuse(RS-C-AG)+shard-state on 2 ranks: matches RS-C-AG+shard-state bitwise
 // CHECK-NEXT: [[K]] fuse(RS-C-AG)+shard-state on 2 ranks: matches AR-C
+// CHECK-NEXT: [[K]] fuse(RS-C-AG)+shard-state [exchange in 1000-byte chunks] on 2 ranks: fused, exchanged whole: dimension 0 (3000017 rows) splits into uneven blocks over 2 ranks; only equal blocks are chunked
+// CHECK-NEXT: [[K]] fuse(RS-C-AG)+shard-state [exchange in 1000-byte chunks] on 2 ranks: matches RS-C-AG+shard-state bitwise
+// CHECK-NEXT: [[K]] fuse(RS-C-AG)+shard-state [exchange in 1000-byte chunks] on 2 ranks: matches AR-C
 // CHECK: [[K]] AR-C on 3 ranks: matches the numpy reference
 // CHECK-NEXT: [[K]] RS-C-AG on 3 ranks: matches AR-C
 // CHECK-NEXT: [[K]] RS-C-AG+shard-state on 3 ranks: matches AR-C
 // CHECK-NEXT: [[K]] RS-C-AG+shard-state (transform script) on 3 ranks: matches AR-C
-// CHECK-NEXT: [[K]] fuse(RS-C-AG) on 3 ranks: left unfused: {{.*}}(size 3000017) does not split into 3 equal blocks
+// CHECK-NEXT: [[K]] fuse(RS-C-AG) on 3 ranks: fused, exchanged whole: dimension 0 (3000017 rows) splits into uneven blocks over 3 ranks; only equal blocks are chunked
 // CHECK-NEXT: [[K]] fuse(RS-C-AG) on 3 ranks: matches RS-C-AG bitwise
 // CHECK-NEXT: [[K]] fuse(RS-C-AG) on 3 ranks: matches AR-C
-// CHECK-NEXT: [[K]] fuse(RS-C-AG)+shard-state on 3 ranks: left unfused: {{.*}}(size 3000017) does not split into 3 equal blocks
+// CHECK-NEXT: [[K]] fuse(RS-C-AG)+shard-state on 3 ranks: fused, exchanged whole: dimension 0 (3000017 rows) splits into uneven blocks over 3 ranks; only equal blocks are chunked
 // CHECK-NEXT: [[K]] fuse(RS-C-AG)+shard-state on 3 ranks: matches RS-C-AG+shard-state bitwise
 // CHECK-NEXT: [[K]] fuse(RS-C-AG)+shard-state on 3 ranks: matches AR-C
+// CHECK-NEXT: [[K]] fuse(RS-C-AG)+shard-state [exchange in 1000-byte chunks] on 3 ranks: fused, exchanged whole: dimension 0 (3000017 rows) splits into uneven blocks over 3 ranks; only equal blocks are chunked
+// CHECK-NEXT: [[K]] fuse(RS-C-AG)+shard-state [exchange in 1000-byte chunks] on 3 ranks: matches RS-C-AG+shard-state bitwise
+// CHECK-NEXT: [[K]] fuse(RS-C-AG)+shard-state [exchange in 1000-byte chunks] on 3 ranks: matches AR-C
 // CHECK: [[K]] AR-C on 4 ranks: matches the numpy reference
 // CHECK-NEXT: [[K]] RS-C-AG on 4 ranks: matches AR-C
 // CHECK-NEXT: [[K]] RS-C-AG+shard-state on 4 ranks: matches AR-C
 // CHECK-NEXT: [[K]] RS-C-AG+shard-state (transform script) on 4 ranks: matches AR-C
-// CHECK-NEXT: [[K]] fuse(RS-C-AG) on 4 ranks: left unfused: {{.*}}(size 3000017) does not split into 4 equal blocks
+// CHECK-NEXT: [[K]] fuse(RS-C-AG) on 4 ranks: fused, exchanged whole: dimension 0 (3000017 rows) splits into uneven blocks over 4 ranks; only equal blocks are chunked
 // CHECK-NEXT: [[K]] fuse(RS-C-AG) on 4 ranks: matches RS-C-AG bitwise
 // CHECK-NEXT: [[K]] fuse(RS-C-AG) on 4 ranks: matches AR-C
-// CHECK-NEXT: [[K]] fuse(RS-C-AG)+shard-state on 4 ranks: left unfused: {{.*}}(size 3000017) does not split into 4 equal blocks
+// CHECK-NEXT: [[K]] fuse(RS-C-AG)+shard-state on 4 ranks: fused, exchanged whole: dimension 0 (3000017 rows) splits into uneven blocks over 4 ranks; only equal blocks are chunked
 // CHECK-NEXT: [[K]] fuse(RS-C-AG)+shard-state on 4 ranks: matches RS-C-AG+shard-state bitwise
 // CHECK-NEXT: [[K]] fuse(RS-C-AG)+shard-state on 4 ranks: matches AR-C
+// CHECK-NEXT: [[K]] fuse(RS-C-AG)+shard-state [exchange in 1000-byte chunks] on 4 ranks: fused, exchanged whole: dimension 0 (3000017 rows) splits into uneven blocks over 4 ranks; only equal blocks are chunked
+// CHECK-NEXT: [[K]] fuse(RS-C-AG)+shard-state [exchange in 1000-byte chunks] on 4 ranks: matches RS-C-AG+shard-state bitwise
+// CHECK-NEXT: [[K]] fuse(RS-C-AG)+shard-state [exchange in 1000-byte chunks] on 4 ranks: matches AR-C

@@ -22,8 +22,9 @@ read from WORKDIR/workload.mlir, which build writes.
 
 --size N replaces the workload's element count (4096) by N, e.g. 6144,
 which 2, 3 and 4 ranks all split into equal blocks, so that the fused
-variants fold the reduce-scatter on every rank count (with unequal blocks
-they leave it unfused, as check_scheduled_ir checks).
+variants' exchange runs in chunks where asked (with unequal blocks the fold
+receives into slots of the largest block and its exchange stays whole, as
+check_scheduled_ir checks).
 
 Expected agreement:
 - 1 or 2 ranks: the reduction is at most one LP addition (exact in f32,

@@ -17,9 +17,10 @@ the element count of its dtensor types (4096 in DataParallel/*.mlir) is
 replaced by N in the text (written to WORKDIR). N need not be divisible by
 the ranks: sliced tensors are split like numpy.array_split (rank r holds
 N // R elements, one more for the first N % R ranks), and the sharded state
-is reassembled from those blocks. With uneven blocks coco-fuse-reduce-scatter
-leaves the reduce_scatter unfused (a remark says why; this script checks the
-remark is given), so fuse(RS-C-AG) then computes like RS-C-AG.
+is reassembled from those blocks. With uneven blocks the fused
+reduce-scatter's exchange receives into slots as large as the largest block
+and is not chunked (coco-chunk-exchange's remark says why; this script checks
+it is given, and a warning where the chunk size was asked for).
 
 Expected agreement: on 2 ranks every reduction adds two values (in either
 order the same bits), so SGD and Adam must agree bitwise under every
@@ -89,10 +90,10 @@ def check_scheduled_ir(kind, name, source, passes, pipeline, state, n, ranks):
                               "--remarks-filter=coco-chunk-exchange"],
                              input=ir, check=True, capture_output=True, text=True)
     calls = lowered.stdout
+    assert "llvm.call @coco_rt_all_to_all" in calls, f"{name}: not fused"
+    assert "llvm.call @coco_rt_reduce_scatter" not in calls, f"{name}: not fused"
+    assert UNFUSED_REMARK not in lowered.stderr, f"{name}: {lowered.stderr}"
     if n % ranks == 0:
-        assert "llvm.call @coco_rt_all_to_all" in calls, f"{name}: not fused"
-        assert "llvm.call @coco_rt_reduce_scatter" not in calls, f"{name}: not fused"
-        assert UNFUSED_REMARK not in lowered.stderr, f"{name}: {lowered.stderr}"
         # Chunked only when asked: the default chunk holds these blocks.
         chunked = re.search(r"exchanged in chunks of (\d+) of (\d+) rows", lowered.stderr)
         if pipeline == CHUNKED:
@@ -107,11 +108,15 @@ def check_scheduled_ir(kind, name, source, passes, pipeline, state, n, ranks):
             assert "warning: coco-chunk-exchange" not in lowered.stderr, \
                 f"{name}: {lowered.stderr}"
     else:
-        why = re.search(re.escape(UNFUSED_REMARK) + r"(.*)", lowered.stderr)
-        assert why, f"{name}: no remark for the uneven reduce_scatter:\n{lowered.stderr}"
-        assert "llvm.call @coco_rt_reduce_scatter" in calls, f"{name}: no reduce_scatter"
-        assert "llvm.call @coco_rt_all_to_all" not in calls, f"{name}: fused uneven blocks"
-        print(f"{kind} {name} on {ranks} ranks: left unfused: {why.group(1)}")
+        # Uneven blocks: fused, the exchange whole (into slots of the
+        # largest block), with the remark (a warning where the user gave the
+        # chunk size).
+        why = re.search(r"(?:remark|warning): .*exchanged whole before its loop: (.*?)[\"\n]",
+                        lowered.stderr)
+        assert why, f"{name}: no remark for the uneven exchange:\n{lowered.stderr}"
+        assert ("warning: coco-chunk-exchange" in lowered.stderr) == (pipeline == CHUNKED), \
+            f"{name}: {lowered.stderr}"
+        print(f"{kind} {name} on {ranks} ranks: fused, exchanged whole: {why.group(1)}")
 
 
 AUTO = "coco-autoschedule"
@@ -247,8 +252,6 @@ def main():
         baseline = None
         wholes = {}
         for name, (passes, pipeline, per_ranks) in variants.items():
-            if pipeline == CHUNKED and n % ranks:
-                continue  # unfused (uneven blocks): nothing to chunk
             sharded = "shard" in name
             if name == AUTO:
                 chosen = autoschedule_choice(static, passes)

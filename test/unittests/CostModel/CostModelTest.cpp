@@ -370,13 +370,25 @@ TEST(CostModel, PricesAFusedReduceScatterAsItsExchange) {
       mlir::coco::cost::estimate(rs, m, 2, fused);
   ASSERT_TRUE(mlir::succeeded(exchange));
   EXPECT_NEAR(exchange->collectives, 6e-6 + 4096 * 0.25e-9, 1e-15);
-  // Unequal blocks: the pass leaves the reduce_scatter unfused, and so
-  // does the price.
+  // Unequal blocks fold too (into slots of the larger block): the exchange
+  // of the 4092 bytes.
   auto uneven = program.function(1);
-  mlir::FailureOr<Estimate> unfolded =
+  mlir::FailureOr<Estimate> unequal =
       mlir::coco::cost::estimate(uneven, m, 2, fused);
-  ASSERT_TRUE(mlir::succeeded(unfolded));
-  EXPECT_NEAR(unfolded->collectives, 10e-6 + 4092 * 0.5e-9, 1e-15);
+  ASSERT_TRUE(mlir::succeeded(unequal));
+  EXPECT_NEAR(unequal->collectives, 6e-6 + 4092 * 0.25e-9, 1e-15);
+  // Whole where the pipeline cuts exchanges into chunks: coco-chunk-exchange
+  // cuts equal blocks only (the equal ones here in 4 calls).
+  Lowering chunked = fused;
+  chunked.exchangeChunkBytes = 512;
+  mlir::FailureOr<Estimate> unequalChunked =
+      mlir::coco::cost::estimate(uneven, m, 2, chunked);
+  mlir::FailureOr<Estimate> equalChunked =
+      mlir::coco::cost::estimate(rs, m, 2, chunked);
+  ASSERT_TRUE(mlir::succeeded(unequalChunked) && mlir::succeeded(equalChunked));
+  EXPECT_NEAR(unequalChunked->collectives, 6e-6 + 4092 * 0.25e-9, 1e-15);
+  EXPECT_EQ(unequalChunked->chunkedExchanges, 0);
+  EXPECT_EQ(equalChunked->chunkedExchanges, 1);
   // Marked by a schedule (coco.fuse_reduce_scatter): the pipeline folds it
   // whatever its option, so it is the exchange without the option too.
   mlir::FailureOr<Estimate> marked =

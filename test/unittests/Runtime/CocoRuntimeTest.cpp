@@ -1290,6 +1290,16 @@ TEST(Refusals, DISABLED_AllGatherAlgorithmsDiffer) {
                      out.descriptor());
 }
 
+TEST(Refusals, DISABLED_AllToAllSlotsTooSmall) {
+  // 2 * size + 1 rows: slots of 3 rows, one per rank; an output of the
+  // input's size has too few.
+  const int64_t n = 2 * worldSize() + 1;
+  Memref<float> in({n}), out({n});
+  coco_rt_all_to_all("slots too small", worldComm(), COCO_DTYPE_F32, 0, 0,
+                     /*skipSelf=*/1, in.rank(), in.descriptor(), out.rank(),
+                     out.descriptor());
+}
+
 TEST(Refusals, DISABLED_RowsApartSpanTooFar) {
   // Rows so far apart that their span has no address.
   const int size = worldSize();
@@ -1620,6 +1630,86 @@ TEST(UnevenBlocks, AllToAll) {
                      "uneven all_to_all split " + std::to_string(splitDim) +
                          " concat " + std::to_string(concatDim) +
                          (skipSelf ? " skipping self" : ""));
+    }
+  }
+}
+
+/// What coco-fuse-reduce-scatter builds for uneven blocks: an all_to_all
+/// skipping self whose output holds one slot per rank, as large as the
+/// largest block; slot j receives rank j's block of this rank's index at its
+/// front. Its fold (blocks of ranks r+1, ..., r+R-1, then its own) gives the
+/// ring reduce-scatter's bits; the own slot and each slot's rows past this
+/// rank's block are left as they were. On the world and, on an even number
+/// of ranks, on the group of axes 1, 0 of a 2 x (size/2) grid, whose blocks
+/// nest (axis 1's blocks split again along axis 0).
+TEST(UnevenBlocks, SkipSelfFoldIntoSlots) {
+  struct Group {
+    int64_t comm;
+    std::vector<int64_t> levels;  // the parts of each split, outermost first
+    std::vector<int64_t> indices; // this rank's part at each level
+  };
+  const int size = worldSize(), rank = worldRank();
+  std::vector<Group> groups = {{worldComm(), {size}, {rank}}};
+  if (size % 2 == 0) {
+    const int half = size / 2;
+    groups.push_back({coco_rt_comm_group(2, 2, -1, 1, 1, 2, 1, 0, -1, -1),
+                      {half, 2},
+                      {rank % half, rank / half}});
+  }
+  for (const Group &group : groups) {
+    const int64_t ranks = coco_rt_axis_size(group.comm),
+                  index = coco_rt_axis_rank(group.comm);
+    ASSERT_EQ(ranks, size);
+    // 37 rows per rank and one more for the first: uneven on 2-4 ranks.
+    const int64_t n = 37 * ranks + 1, k = 2, slot = (n + ranks - 1) / ranks;
+    auto blockOf = [&](const std::vector<int64_t> &indices) {
+      std::pair<int64_t, int64_t> block{0, n};
+      for (size_t level = 0; level < group.levels.size(); ++level) {
+        auto [offset, count] =
+            splitPart(block.second, group.levels[level], indices[level]);
+        block = {block.first + offset, count};
+      }
+      return block;
+    };
+    auto [ownOffset, own] = blockOf(group.indices);
+    SCOPED_TRACE("group of " + std::to_string(group.levels.size()) +
+                 " levels, rows " + std::to_string(ownOffset) + " + " +
+                 std::to_string(own));
+    Memref<float> in({n, k}), received({ranks * slot, k}), reduced({own, k});
+    for (int64_t i = 0; i < n * k; ++i)
+      in.storage[size_t(i)] = float(std::sin(double(i * 31 + rank * 7919)) *
+                                    std::pow(10.0, double((i + rank) % 9) - 4));
+    std::fill(received.storage.begin(), received.storage.end(), 12345.0f);
+    ScopedEnv env("COCO_RS_ALGO", "ring");
+    coco_rt_reduce_scatter(
+        "ring reduce_scatter, uneven", group.comm, COCO_DTYPE_F32, COCO_RED_SUM,
+        0, in.rank(), in.descriptor(), reduced.rank(), reduced.descriptor());
+    coco_rt_all_to_all("skip-self all_to_all into slots", group.comm,
+                       COCO_DTYPE_F32, 0, 0, /*skipSelf=*/1, in.rank(),
+                       in.descriptor(), received.rank(), received.descriptor());
+    for (int64_t j = 0; j < ranks; ++j)
+      for (int64_t row = j == index ? 0 : own; row < slot; ++row)
+        for (int64_t c = 0; c < k; ++c)
+          ASSERT_EQ(received.storage[size_t((j * slot + row) * k + c)],
+                    12345.0f)
+              << "slot " << j << " row " << row << " was written";
+    for (int64_t i = 0; i < own * k; ++i) {
+      auto receivedFrom = [&](int64_t step) {
+        return received
+            .storage[size_t(((index + step) % ranks) * slot * k + i)];
+      };
+      float acc =
+          ranks > 1 ? receivedFrom(1) : in.storage[size_t(ownOffset * k + i)];
+      for (int64_t step = 2; step < ranks; ++step)
+        acc += receivedFrom(step);
+      if (ranks > 1)
+        acc += in.storage[size_t(ownOffset * k + i)];
+      uint32_t foldBits, ringBits;
+      std::memcpy(&foldBits, &acc, 4);
+      std::memcpy(&ringBits, &reduced.storage[size_t(i)], 4);
+      ASSERT_EQ(foldBits, ringBits)
+          << "element " << i << " of this rank's block: fold " << acc
+          << ", ring " << reduced.storage[size_t(i)];
     }
   }
 }

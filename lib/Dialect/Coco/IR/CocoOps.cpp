@@ -426,12 +426,6 @@ mlir::coco::whyStaysUnfused(ReduceScatterOp op,
   }
   if (std::optional<std::string> why = whyFoldGroupTooLarge(ranks))
     return why;
-  if (extent % ranks != 0)
-    return llvm::formatv("dimension 0 (size {0} on each rank) does not "
-                         "split into {1} equal blocks; the all_to_all "
-                         "exchange needs them equal",
-                         extent, ranks)
-        .str();
   return whyAverageOverflows(op.getKind(), type.getElementType(), ranks);
 }
 
@@ -1592,6 +1586,26 @@ LogicalResult CommAllToAllOp::verify() {
       getInput() == getInit())
     return emitOpError() << "with skip_self needs an init buffer other than "
                             "its input";
+  // One dimension split and concatenated: init holds one slot per rank, as
+  // large as the largest block, so at least the input's rows (the runtime
+  // checks the exact count, which needs the group's size); the other
+  // dimensions are the input's.
+  if (concatDim == int64_t(getSplitDim())) {
+    auto inputType = cast<ShapedType>(getInput().getType());
+    auto initType = cast<ShapedType>(getInit().getType());
+    for (int64_t d = 0; d < inputType.getRank(); ++d) {
+      int64_t in = inputType.getDimSize(d), out = initType.getDimSize(d);
+      if (ShapedType::isDynamic(in) || ShapedType::isDynamic(out) ||
+          (d == concatDim ? out >= in : out == in))
+        continue;
+      return emitOpError() << "input and init sizes of dimension " << d
+                           << " are incompatible: " << in << " and " << out
+                           << (d == concatDim
+                                   ? " (init's dimension holds one slot per "
+                                     "rank, as large as the largest block)"
+                                   : "");
+    }
+  }
   return success();
 }
 LogicalResult CommIAllReduceOp::verify() {

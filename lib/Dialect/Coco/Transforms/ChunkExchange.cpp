@@ -172,8 +172,10 @@ FailureOr<Candidate> analyze(CommAllToAllOp exchange, int64_t chunkBytes,
       exchange.getConcatDim() != 0)
     return fail("only coco-fuse-reduce-scatter's exchange (skip_self, dim "
                 "0) is chunked");
-  if (!inputType.hasStaticShape() || inputType != recvType ||
+  if (!inputType.hasStaticShape() || !recvType.hasStaticShape() ||
       !inputType.getLayout().isIdentity() ||
+      recvType.getLayout() != inputType.getLayout() ||
+      recvType.getElementType() != inputType.getElementType() ||
       !inputType.getElementType().isIntOrFloat())
     return fail("its buffers are not static, contiguous and of one integer "
                 "or float type");
@@ -190,8 +192,14 @@ FailureOr<Candidate> analyze(CommAllToAllOp exchange, int64_t chunkBytes,
   int64_t extent = inputType.getDimSize(0);
   if (ranks < 2)
     return fail("its group has one rank: nothing is exchanged");
-  if (extent == 0 || extent % ranks != 0)
-    return fail("dimension 0 does not split into equal, non-empty blocks");
+  if (extent == 0)
+    return fail("dimension 0 is empty");
+  // Uneven blocks (received into slots as large as the largest) are
+  // exchanged whole: a chunk's rows would differ between the ranks.
+  if (extent % ranks != 0 || inputType != recvType)
+    return fail("dimension 0 (" + Twine(extent) + " rows) splits into " +
+                "uneven blocks over " + Twine(ranks) +
+                " ranks; only equal blocks are chunked");
   Value sent = rootOf(exchange.getInput());
   if (!isDistinctBuffer(sent))
     return fail("the buffer it sends may have other names (not an "

@@ -3,7 +3,8 @@
 // reduce_scatter(x)[i] = sum over ranks j of x_j[chunk r][i]. Split into
 //   - all_to_all skip_self: rank r receives chunk r of every other rank's x
 //     (pure traffic, the bytes a pairwise reduce-scatter moves; its own
-//     chunk is read where it lies in x, not copied), and
+//     chunk is read where it lies in x, not copied), one slot per rank as
+//     large as the largest chunk (uneven chunks: `!coco.dtensor`'s rule), and
 //   - an elementwise sum of the R - 1 received chunks and its own,
 // the sum is an ordinary elementwise linalg.generic, which elementwise fusion
 // merges into the consumers: the reduction becomes part of the consumer's
@@ -15,6 +16,7 @@
 #include "coco/Dialect/Coco/Transforms/Schedules.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/ControlFlow/IR/ControlFlowOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -93,13 +95,11 @@ static FailureOr<int64_t> checkFold(CommReduceScatterOp op,
     return fail(*why);
   if (inputType.getDimSize(0) == 0)
     return fail("dimension 0 is empty");
-  if (inputType.getDimSize(0) % ranks != 0)
-    return fail("dimension 0 (size " + Twine(inputType.getDimSize(0)) +
-                ") does not split into " + Twine(ranks) +
-                " equal blocks; the all_to_all exchange needs them equal");
+  // Uneven blocks make this rank's block (the result's dim 0) dynamic.
   auto resultType = dyn_cast<RankedTensorType>(op.getInit().getType());
-  if (!resultType || !resultType.hasStaticShape())
-    return fail("the result shape must be static");
+  if (!resultType || llvm::any_of(llvm::drop_begin(resultType.getShape()),
+                                  ShapedType::isDynamic))
+    return fail("the result's shape must be static but for dimension 0");
   if (std::optional<std::string> why =
           whyAverageOverflows(op.getKind(), elementType, ranks))
     return fail(*why);
@@ -118,15 +118,23 @@ mlir::coco::foldReduceScatterIntoElementwise(RewriterBase &rewriter,
   auto chunkType = cast<RankedTensorType>(op.getInit().getType());
   Type elementType = inputType.getElementType();
   int64_t rank = inputType.getRank();
-  int64_t extent = inputType.getDimSize(0), block = extent / *ranks;
+  // Rank j's block of x goes to rank j, which receives the other ranks'
+  // blocks of its own index into one slot each, as large as the largest
+  // block: x's blocks where they are equal.
+  int64_t extent = inputType.getDimSize(0);
+  int64_t slot = llvm::divideCeil(extent, *ranks);
+  bool equalBlocks = extent % *ranks == 0;
   rewriter.setInsertionPoint(op);
 
-  // Rank j's block of x goes to rank j; this rank's own block stays where
-  // it is in x (skip_self: no copy to itself).
+  // This rank's own block stays where it is in x (skip_self: no copy to
+  // itself).
+  SmallVector<int64_t> receivedShape(inputType.getShape());
+  receivedShape[0] = slot * *ranks;
   Value received =
-      tensor::EmptyOp::create(rewriter, loc, inputType.getShape(), elementType);
+      tensor::EmptyOp::create(rewriter, loc, receivedShape, elementType);
   auto exchange = CommAllToAllOp::create(
-      rewriter, loc, inputType, op.getInput(), received, /*split_dim=*/0,
+      rewriter, loc, received.getType(), op.getInput(), received,
+      /*split_dim=*/0,
       /*concat_dim=*/0, op.getGrid(), op.getAxesAttr(), /*skip_self=*/true);
   // A schedule's choice to keep the exchange whole goes with it.
   if (op->hasAttr(kExchangeWholeAttr))
@@ -141,27 +149,66 @@ mlir::coco::foldReduceScatterIntoElementwise(RewriterBase &rewriter,
   // schedules so give the same bits on the CPU (not with COCO_RS_ALGO=mpi,
   // nor against NCCL's reduce-scatter on GPUs).
   Value extentValue = arith::ConstantIndexOp::create(rewriter, loc, extent);
-  Value ownOffset = LocalBlockOp::create(rewriter, loc, extentValue,
-                                         op.getGrid(), op.getAxesAttr())
-                        .getOffset();
+  auto ownBlock = LocalBlockOp::create(rewriter, loc, extentValue, op.getGrid(),
+                                       op.getAxesAttr());
+  Value ownOffset = ownBlock.getOffset();
   auto blockAt = [&](Value source, Value offset) -> Value {
     SmallVector<OpFoldResult> offsets(rank, rewriter.getIndexAttr(0));
     offsets[0] = offset;
     SmallVector<OpFoldResult> sizes;
     for (int64_t size : chunkType.getShape())
       sizes.push_back(rewriter.getIndexAttr(size));
+    if (chunkType.isDynamicDim(0))
+      sizes[0] = ownBlock.getSize();
     SmallVector<OpFoldResult> strides(rank, rewriter.getIndexAttr(1));
     return tensor::ExtractSliceOp::create(rewriter, loc, chunkType, source,
                                           offsets, sizes, strides);
   };
+  // Rank r+step's slot starts at ((r + step) mod R) * slot: with equal
+  // blocks (offset of r + step * slot) mod extent; otherwise from this
+  // rank's index in the group (its axes' indices, the first outermost).
+  Value groupIndex;
+  if (!equalBlocks) {
+    auto grid = symbols.lookupNearestSymbolFrom<GridOp>(op, op.getGridAttr());
+    for (int64_t axis : op.getAxes()) {
+      Value index = AxisRankOp::create(rewriter, loc, op.getGrid(), axis);
+      if (groupIndex) {
+        Value scaled =
+            arith::MulIOp::create(rewriter, loc, groupIndex,
+                                  arith::ConstantIndexOp::create(
+                                      rewriter, loc, grid.getShape()[axis]));
+        index = arith::AddIOp::create(rewriter, loc, scaled, index);
+      }
+      groupIndex = index;
+    }
+  }
+  Value slotsValue =
+      equalBlocks ? extentValue
+                  : arith::ConstantIndexOp::create(rewriter, loc, slot * *ranks)
+                        .getResult();
+  // The unfused collective checks the result's size at run time; the loop
+  // that replaces it would read past this rank's block instead.
+  if (chunkType.isDynamicDim(0)) {
+    Value resultRows = tensor::DimOp::create(rewriter, loc, op.getInit(), 0);
+    Value fits = arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::eq,
+                                       resultRows, ownBlock.getSize());
+    cf::AssertOp::create(
+        rewriter, loc, fits,
+        "coco-fuse-reduce-scatter: the result's dimension 0 is not this "
+        "rank's block of the input");
+  }
   SmallVector<Value> chunks;
   for (int64_t step = 1; step < *ranks; ++step) {
-    // Rank r+step's block starts at (offset of r + step * block) mod extent.
+    Value start =
+        equalBlocks ? ownOffset
+                    : arith::MulIOp::create(
+                          rewriter, loc, groupIndex,
+                          arith::ConstantIndexOp::create(rewriter, loc, slot));
     Value shifted = arith::AddIOp::create(
-        rewriter, loc, ownOffset,
-        arith::ConstantIndexOp::create(rewriter, loc, step * block));
+        rewriter, loc, start,
+        arith::ConstantIndexOp::create(rewriter, loc, step * slot));
     chunks.push_back(blockAt(
-        received, arith::RemUIOp::create(rewriter, loc, shifted, extentValue)));
+        received, arith::RemUIOp::create(rewriter, loc, shifted, slotsValue)));
   }
   chunks.push_back(blockAt(op.getInput(), ownOffset));
 

@@ -227,10 +227,31 @@ module attributes {transform.with_named_sequence} {
 
 // A global reduce_scatter the fold cannot take is refused at the global
 // view, saying why (transform-alternatives.mlir: a silenceable failure).
+coco.grid @any(shape = [?])
+
+func.func @mark_dynamic_axis(%g: !coco.dtensor<8xf32, local on @any>) -> !coco.dtensor<8xf32, sliced<0> on @any> {
+  // expected-error @+1 {{'coco.reduce_scatter' op cannot fold into its consumers: its grid axes must have a static number of ranks}}
+  %s = coco.reduce_scatter sum %g dim 0 : !coco.dtensor<8xf32, local on @any>
+  return %s : !coco.dtensor<8xf32, sliced<0> on @any>
+}
+
+module attributes {transform.with_named_sequence} {
+  transform.named_sequence @__transform_main(%root: !transform.any_op {transform.readonly}) {
+    %rs = transform.structured.match ops{["coco.reduce_scatter"]} in %root : (!transform.any_op) -> !transform.any_op
+    %same = transform.coco.fuse_reduce_scatter %rs : (!transform.any_op) -> !transform.any_op
+    transform.yield
+  }
+}
+
+// -----
+
+// Uneven blocks (8 rows over 3 ranks) are marked: the fold receives them
+// into slots as large as the largest block.
 coco.grid @three(shape = [3])
 
+// CHECK-LABEL: func @mark_uneven
+// CHECK: coco.reduce_scatter sum %arg0 dim 0 {coco.fuse_reduce_scatter} : !coco.dtensor<8xf32, local on @three>
 func.func @mark_uneven(%g: !coco.dtensor<8xf32, local on @three>) -> !coco.dtensor<8xf32, sliced<0> on @three> {
-  // expected-error @+1 {{'coco.reduce_scatter' op cannot fold into its consumers: dimension 0 (size 8 on each rank) does not split into 3 equal blocks; the all_to_all exchange needs them equal}}
   %s = coco.reduce_scatter sum %g dim 0 : !coco.dtensor<8xf32, local on @three>
   return %s : !coco.dtensor<8xf32, sliced<0> on @three>
 }

@@ -430,10 +430,26 @@ func.func @loop_before(%x: memref<80xf32>, %m: memref<40xf32>) {
 // Empty blocks, and a group of one rank.
 coco.grid @solo(shape = [1])
 // CHECK-LABEL: func @empty
-// REMARK: coco-chunk-exchange.mlir:[[@LINE+3]]:3: remark: [Missed] not-applied | Category:coco-chunk-exchange | Function=empty | Remark="exchanged whole before its loop: dimension 0 does not split into equal, non-empty blocks"
+// REMARK: coco-chunk-exchange.mlir:[[@LINE+3]]:3: remark: [Missed] not-applied | Category:coco-chunk-exchange | Function=empty | Remark="exchanged whole before its loop: dimension 0 is empty"
 func.func @empty(%x: memref<0xf32>) {
   %recv = memref.alloc() : memref<0xf32>
   coco.comm.all_to_all %x into %recv split 0 concat 0 skip_self on @dp[0] : memref<0xf32>, memref<0xf32>
+  return
+}
+// Uneven blocks (81 rows over 2 ranks: 41 and 40), received into slots of
+// 41 rows: exchanged whole.
+// CHECK-LABEL: func @uneven
+// CHECK-NOT: scf.for
+// REMARK: coco-chunk-exchange.mlir:[[@LINE+3]]:3: remark: [Missed] not-applied | Category:coco-chunk-exchange | Function=uneven | Remark="exchanged whole before its loop: dimension 0 (81 rows) splits into uneven blocks over 2 ranks; only equal blocks are chunked"
+func.func @uneven(%x: memref<81xf32>, %m: memref<?xf32>, %n: index, %at: index) {
+  %recv = memref.alloc() : memref<82xf32>
+  coco.comm.all_to_all %x into %recv split 0 concat 0 skip_self on @dp[0] : memref<81xf32>, memref<82xf32>
+  %theirs = memref.subview %recv[%at] [%n] [1] : memref<82xf32> to memref<?xf32, strided<[1], offset: ?>>
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
+      ins(%theirs : memref<?xf32, strided<[1], offset: ?>>) outs(%m : memref<?xf32>) {
+  ^bb0(%a: f32, %out: f32):
+    linalg.yield %a : f32
+  }
   return
 }
 // A row of 2^63 bytes (its size overflows int64; it once divided by 0):

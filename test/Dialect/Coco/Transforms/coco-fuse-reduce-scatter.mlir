@@ -109,18 +109,78 @@ func.func @dynamic(%g: tensor<8xf32>, %e: tensor<?xf32>) -> tensor<?xf32> {
   return %s : tensor<?xf32>
 }
 
-// Left unfused, with the reason, where the fold would build wrong or
-// unbounded IR: a result of unknown size (an extract_slice of a static size
-// '?'), an element type the loop cannot sum, an integer average whose divisor
-// (the group size) overflows the type, a group whose loop would read 2048
-// blocks. (These once crashed coco-opt or produced invalid IR: the fuzzer.)
+// Uneven blocks (7 rows over 3 ranks: 3, 2, 2): each rank receives the
+// other ranks' blocks of its index into slots of the largest block (3 rows,
+// 9 in all); the slot of rank r+step starts at ((r + step) mod 3) * 3, r
+// this rank's index on the axis. The blocks are this rank's (dynamic) size.
+// CHECK-LABEL: func @fold_uneven
+// CHECK-SAME: (%[[G:.*]]: tensor<7x2xf32>, %[[N:.*]]: index)
+// CHECK: %[[INIT:.*]] = tensor.empty(%[[N]]) : tensor<?x2xf32>
+// CHECK: %[[EMPTY:.*]] = tensor.empty() : tensor<9x2xf32>
+// CHECK: %[[RECV:.*]] = coco.comm.all_to_all %[[G]] into %[[EMPTY]] split 0 concat 0 skip_self on @three[0] : tensor<7x2xf32>, tensor<9x2xf32> -> tensor<9x2xf32>
+// CHECK: %[[C7:.*]] = arith.constant 7 : index
+// CHECK: %[[OWN:.*]], %[[ROWS:.*]] = coco.local_block %[[C7]] on @three[0]
+// CHECK: %[[R:.*]] = coco.axis_rank @three[0]
+// CHECK: %[[C9:.*]] = arith.constant 9 : index
+// CHECK: %[[DIM:.*]] = tensor.dim %[[INIT]], %{{.*}} : tensor<?x2xf32>
+// CHECK: %[[FITS:.*]] = arith.cmpi eq, %[[DIM]], %[[ROWS]] : index
+// CHECK: cf.assert %[[FITS]], "coco-fuse-reduce-scatter: the result's dimension 0 is not this rank's block of the input"
+// CHECK: %[[S1:.*]] = arith.muli %[[R]], %[[C3:.*]] : index
+// CHECK: %[[N1:.*]] = arith.addi %[[S1]], %{{.*}} : index
+// CHECK: %[[P1:.*]] = arith.remui %[[N1]], %[[C9]] : index
+// CHECK: %[[B1:.*]] = tensor.extract_slice %[[RECV]][%[[P1]], 0] [%[[ROWS]], 2] [1, 1] : tensor<9x2xf32> to tensor<?x2xf32>
+// CHECK: %[[S2:.*]] = arith.muli %[[R]], %{{.*}} : index
+// CHECK: %[[SIX:.*]] = arith.constant 6 : index
+// CHECK: %[[N2:.*]] = arith.addi %[[S2]], %[[SIX]] : index
+// CHECK: %[[P2:.*]] = arith.remui %[[N2]], %[[C9]] : index
+// CHECK: %[[B2:.*]] = tensor.extract_slice %[[RECV]][%[[P2]], 0] [%[[ROWS]], 2] [1, 1]
+// CHECK: %[[B0:.*]] = tensor.extract_slice %[[G]][%[[OWN]], 0] [%[[ROWS]], 2] [1, 1]
+// CHECK: linalg.generic {{.*}} ins(%[[B1]], %[[B2]], %[[B0]] : tensor<?x2xf32>, tensor<?x2xf32>, tensor<?x2xf32>) outs(%[[INIT]] : tensor<?x2xf32>)
+// CHECK-NOT: coco.comm.reduce_scatter
+func.func @fold_uneven(%g: tensor<7x2xf32>, %n: index) -> tensor<?x2xf32> {
+  %e = tensor.empty(%n) : tensor<?x2xf32>
+  %s = coco.comm.reduce_scatter sum %g into %e dim 0 on @three[0] : tensor<7x2xf32>, tensor<?x2xf32> -> tensor<?x2xf32>
+  return %s : tensor<?x2xf32>
+}
+
+// Uneven over a group of two axes (axis 1 outermost): this rank's index in
+// the group is axis_rank(1) * 2 + axis_rank(0); slots of 3 rows (9 over 4).
+// CHECK-LABEL: func @fold_uneven_group
+// CHECK: coco.comm.all_to_all %arg0 into %{{.*}} split 0 concat 0 skip_self on @two_by_two[1, 0] : tensor<9xf32>, tensor<12xf32> -> tensor<12xf32>
+// CHECK: %[[OUTER:.*]] = coco.axis_rank @two_by_two[1]
+// CHECK: %[[INNER:.*]] = coco.axis_rank @two_by_two[0]
+// CHECK: %[[TWO:.*]] = arith.constant 2 : index
+// CHECK: %[[SCALED:.*]] = arith.muli %[[OUTER]], %[[TWO]] : index
+// CHECK: %[[INDEX:.*]] = arith.addi %[[SCALED]], %[[INNER]] : index
+// CHECK: %[[C12:.*]] = arith.constant 12 : index
+// CHECK-COUNT-3: arith.muli %[[INDEX]]
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : tensor<?xf32>, tensor<?xf32>, tensor<?xf32>, tensor<?xf32>)
+func.func @fold_uneven_group(%g: tensor<9xf32>, %n: index) -> tensor<?xf32> {
+  %e = tensor.empty(%n) : tensor<?xf32>
+  %s = coco.comm.reduce_scatter sum %g into %e dim 0 on @two_by_two[1, 0] : tensor<9xf32>, tensor<?xf32> -> tensor<?xf32>
+  return %s : tensor<?xf32>
+}
+
+// A result of unknown size on equal blocks: blocks of this rank's size, the
+// result's size checked at run time (it once became an extract_slice of a
+// static size '?': the fuzzer).
 // CHECK-LABEL: func @dynamic_result
-// CHECK: coco.comm.reduce_scatter sum
-// WHY: warning: coco-fuse-reduce-scatter was requested but does not apply here: this reduce_scatter stays unfused: the result shape must be static
+// CHECK: %[[OWN:.*]], %[[ROWS:.*]] = coco.local_block
+// CHECK: %[[DIM:.*]] = tensor.dim %arg1
+// CHECK: %[[FITS:.*]] = arith.cmpi eq, %[[DIM]], %[[ROWS]] : index
+// CHECK: cf.assert %[[FITS]]
+// CHECK: tensor.extract_slice %{{.*}}[%{{.*}}] [%[[ROWS]]] [1] : tensor<8xf32> to tensor<?xf32>
+// CHECK-NOT: coco.comm.reduce_scatter
 func.func @dynamic_result(%g: tensor<8xf32>, %e: tensor<?xf32>) -> tensor<?xf32> {
   %s = coco.comm.reduce_scatter sum %g into %e dim 0 on @two[0] : tensor<8xf32>, tensor<?xf32> -> tensor<?xf32>
   return %s : tensor<?xf32>
 }
+
+// Left unfused, with the reason, where the fold would build wrong or
+// unbounded IR: an element type the loop cannot sum, an integer average
+// whose divisor (the group size) overflows the type, a group whose loop
+// would read 2048 blocks. (These once crashed coco-opt or produced invalid
+// IR: the fuzzer.)
 // CHECK-LABEL: func @complex_sum
 // CHECK: coco.comm.reduce_scatter sum
 // WHY: warning: coco-fuse-reduce-scatter was requested but does not apply here: this reduce_scatter stays unfused: its loop sums integers and floats, not complex<f32>

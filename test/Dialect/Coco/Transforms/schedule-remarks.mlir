@@ -41,14 +41,27 @@ func.func @sgd(%w: !Rep {coco.name = "w"}, %g: !Loc {coco.name = "g"},
 }
 // SHARD: schedule-remarks.mlir:[[@LINE-18]]:1: remark: [Passed] applied | Category:coco-shard-state | Function=sgd | Remark="argument 'm' becomes !coco.dtensor<8xf32, sliced<0> on @dp>: each rank keeps only its block across steps (no all_gather of it)"
 
-// Uneven blocks: the fused reduce-scatter's exchange needs equal ones.
+// Uneven blocks (7 over 2 ranks): folded, each rank receiving into slots
+// as large as the larger block.
 func.func @uneven(%w: !Rep7 {coco.name = "w7"}, %g: !Loc7 {coco.name = "g7"}) {
-  // FUSE: schedule-remarks.mlir:[[@LINE+3]]:10: remark: [Missed] not-applied | Category:coco-fuse-reduce-scatter | Function=uneven | Remark="this reduce_scatter stays unfused: dimension 0 (size 7) does not split into 2 equal blocks; the all_to_all exchange needs them equal"
-  // QUIET-NOT: remark:
-  // QUIET: schedule-remarks.mlir:[[@LINE+1]]:10: warning: coco-fuse-reduce-scatter was requested but does not apply here: this reduce_scatter stays unfused: dimension 0 (size 7) does not split into 2 equal blocks
+  // FUSE: schedule-remarks.mlir:[[@LINE+1]]:10: remark: [Passed] applied | Category:coco-fuse-reduce-scatter | Function=uneven | Remark="reduce_scatter folded into its consumers' loop: an all_to_all of the other ranks' blocks, summed with this rank's own where they are used"
   %sum = coco.all_reduce sum %g : !Loc7
   %wn = coco.sub %w, %sum : !Rep7, !Rep7
   coco.update %w, %wn : !Rep7
+  return
+}
+
+// A grid axis of unknown size: the fold's loop needs the number of ranks.
+coco.grid @any(shape = [?])
+!RepAny = !coco.dtensor<8xf32, replicated on @any>
+!LocAny = !coco.dtensor<8xf32, local on @any>
+func.func @dynamic_axis(%w: !RepAny {coco.name = "w8"}, %g: !LocAny {coco.name = "g8"}) {
+  // FUSE: schedule-remarks.mlir:[[@LINE+3]]:10: remark: [Missed] not-applied | Category:coco-fuse-reduce-scatter | Function=dynamic_axis | Remark="this reduce_scatter stays unfused: its grid axes must have a static number of ranks"
+  // QUIET-NOT: remark:
+  // QUIET: schedule-remarks.mlir:[[@LINE+1]]:10: warning: coco-fuse-reduce-scatter was requested but does not apply here: this reduce_scatter stays unfused: its grid axes must have a static number of ranks
+  %sum = coco.all_reduce sum %g : !LocAny
+  %wn = coco.sub %w, %sum : !RepAny, !RepAny
+  coco.update %w, %wn : !RepAny
   return
 }
 // QUIET-NOT: remark:

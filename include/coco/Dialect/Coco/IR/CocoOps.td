@@ -591,6 +591,13 @@ def Coco_CommAllToAllOp : Coco_CommOp<"all_to_all"> {
     receives rank j's block (of this rank's index) into block j of `init`'s
     `concat` dimension.
 
+    Where `split` and `concat` are one dimension (a reduce-scatter's
+    exchange), `init`'s dimension is one slot per rank, each as large as the
+    largest block (ceil(n / R) of n elements): slot j receives rank j's block
+    of this rank's index at its front, the rest of the slot left as it was.
+    With equal blocks the slots are the blocks, and `init` has `input`'s
+    shape.
+
     With `skip_self`, a rank sends nothing to itself: its own block of `init`
     is left as it was (it reads its own block where it lies in `input`
     instead). coco-fuse-reduce-scatter uses it so that the exchange copies

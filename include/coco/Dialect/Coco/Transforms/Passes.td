@@ -272,9 +272,10 @@ def CocoFuseReduceScatterPass
     `linalg.generic` adding the R chunks, which elementwise fusion then
     merges with the pointwise consumers: the reduction happens inside the
     consumer's loop instead of a separate sweep over memory (CoCoNet's
-    fused reduce-scatter + compute). Reduce-scatters on other dims, dynamic
-    axes or blocks of unequal size stay as they are, with a warning saying
-    why. With `marked-only`, only the reduce_scatters a schedule marked
+    fused reduce-scatter + compute). Blocks may differ in size
+    (`!coco.dtensor`'s rule): each rank then receives into slots as large as
+    the largest block. Reduce-scatters on other dims or dynamic axes stay as
+    they are, with a warning saying why. With `marked-only`, only the reduce_scatters a schedule marked
     `coco.fuse_reduce_scatter` at the global view (coco-autoschedule,
     `transform.coco.fuse_reduce_scatter`) fold; the pipelines run it so
     when their fuse-reduce-scatter option is off. A reduce_scatter marked
@@ -287,7 +288,8 @@ def CocoFuseReduceScatterPass
     Option<"markedOnly", "marked-only", "bool", "false",
            "only the reduce_scatters marked coco.fuse_reduce_scatter">
   ];
-  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+  let dependentDialects = ["::mlir::cf::ControlFlowDialect",
+                           "::mlir::linalg::LinalgDialect",
                            "::mlir::tensor::TensorDialect"];
 }
 
