@@ -494,10 +494,14 @@ double reductionSeconds(int64_t n, int reps) {
 /// T: float or double (f64 runs half as many elements per vector; measured
 /// rather than assumed twice f32's time).
 template <typename T> std::pair<double, double> dividerSeconds(int reps) {
-  // Three arrays of 8 KiB (24 KiB: in any L1), passes enough for 512 Ki
-  // elements of either type.
+  // Three arrays of 8 KiB (24 KiB: in any L1), passes enough for 4 Mi
+  // elements of either type: 0.6 ms (f32) to 2 ms (f64) a repetition on
+  // the machines here. With 512 Ki elements (80 us) the median of 11 fell
+  // into a slow spell of the machine a few milliseconds long: one launch's
+  // profile had 0.57 ns per f32 divide where every other had 0.15 (Xeon,
+  // 2026-12-06), and predicted Adam's AR-C step 70% too slow.
   constexpr int64_t n = 8192 / int64_t(sizeof(T)),
-                    passes = (int64_t(1) << 19) / n;
+                    passes = (int64_t(1) << 22) / n;
   std::vector<T> x(n), z(n), y(n, T(0));
   for (int64_t i = 0; i < n; ++i) {
     x[i] = T(1) + T(i % 7);

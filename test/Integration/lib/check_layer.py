@@ -182,8 +182,9 @@ def check_fused(source, work, ranks, chunk_bytes, inputs, shape, results):
     summed by the loop over its rows. The dropout's mask is a function of
     the global element index, which the chunked loop must shift by its
     chunk's start row. The fold needs the grid's size, so the layer is
-    compiled for `ranks`; where the blocks are unequal the pipeline leaves
-    the reduce_scatter unfused and says why, and the step is MM-RS-C-AG's.
+    compiled for `ranks`; where the blocks are unequal each rank receives
+    into slots of the largest block, and the exchange stays whole (with the
+    warning the chunk size asks for).
     """
     text = open(source).read()
     assert "coco.grid @tp(shape = [?])" in text, f"{source}: no `coco.grid @tp(shape = [?])`"

@@ -412,8 +412,8 @@ mlir::coco::whyStaysUnfused(ReduceScatterOp op,
       return std::string("its grid axes must have a static number of ranks");
     if (extent % (*grid)[axis] != 0)
       return llvm::formatv("dimension 0 (size {0}) is sliced unevenly "
-                           "already; the all_to_all exchange needs equal "
-                           "blocks",
+                           "already: this rank's part, the exchange's "
+                           "input, would have a dynamic size",
                            extent)
           .str();
     extent /= (*grid)[axis];

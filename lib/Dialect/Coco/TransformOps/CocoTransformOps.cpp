@@ -5,6 +5,7 @@
 #include "coco/Dialect/Coco/Transforms/Schedules.h"
 #include "coco/Transforms/Passes.h"
 
+#include "mlir/Dialect/ControlFlow/IR/ControlFlow.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -260,6 +261,8 @@ public:
 
   void init() {
     declareGeneratedDialect<CocoDialect>();
+    // The fold checks a dynamic result's size with cf.assert.
+    declareGeneratedDialect<cf::ControlFlowDialect>();
     declareGeneratedDialect<linalg::LinalgDialect>();
     declareGeneratedDialect<tensor::TensorDialect>();
     registerTransformOps<

@@ -100,6 +100,17 @@ static FailureOr<int64_t> checkFold(CommReduceScatterOp op,
   if (!resultType || llvm::any_of(llvm::drop_begin(resultType.getShape()),
                                   ShapedType::isDynamic))
     return fail("the result's shape must be static but for dimension 0");
+  // A static block size must be every rank's: the loop reads that many rows
+  // of each slot (the unfused collective would fail at run time).
+  int64_t extent = inputType.getDimSize(0), rows = resultType.getDimSize(0);
+  if (!ShapedType::isDynamic(rows) &&
+      (extent % ranks != 0 || rows != extent / ranks))
+    return fail("its result has " + Twine(rows) + " rows, but the " +
+                Twine(extent) + " rows split into " +
+                (extent % ranks != 0
+                     ? "uneven blocks over " + Twine(ranks) +
+                           " ranks (a dynamic result takes each rank's)"
+                     : "blocks of " + Twine(extent / ranks)));
   if (std::optional<std::string> why =
           whyAverageOverflows(op.getKind(), elementType, ranks))
     return fail(*why);

@@ -266,6 +266,52 @@ module attributes {transform.with_named_sequence} {
 
 // -----
 
+// A dim 0 split unevenly already (7 over axis 1): this rank's part would be
+// the exchange's input, of a size that differs between ranks: refused.
+coco.grid @g(shape = [2, 2])
+
+func.func @mark_sliced_unevenly(%x: !coco.dtensor<7xf32, [local, sliced<0>] on @g>) {
+  // expected-error @+1 {{'coco.reduce_scatter' op cannot fold into its consumers: dimension 0 (size 7) is sliced unevenly already: this rank's part, the exchange's input, would have a dynamic size}}
+  %s = coco.reduce_scatter sum %x dim 0 along [0] : !coco.dtensor<7xf32, [local, sliced<0>] on @g>
+  return
+}
+
+module attributes {transform.with_named_sequence} {
+  transform.named_sequence @__transform_main(%root: !transform.any_op {transform.readonly}) {
+    %rs = transform.structured.match ops{["coco.reduce_scatter"]} in %root : (!transform.any_op) -> !transform.any_op
+    %same = transform.coco.fuse_reduce_scatter %rs : (!transform.any_op) -> !transform.any_op
+    transform.yield
+  }
+}
+
+// -----
+
+// A rank-local one on uneven blocks (7 over 3 ranks) folds: into slots of
+// 3 rows, the dynamic result's size checked (cf.assert: the transform
+// dialect extension loads cf).
+coco.grid @three(shape = [3])
+
+// CHECK-LABEL: func @fold_local_uneven
+// CHECK: coco.comm.all_to_all %arg0 into %{{.*}} split 0 concat 0 skip_self on @three[0] : tensor<7xf32>, tensor<9xf32> -> tensor<9xf32>
+// CHECK: cf.assert
+// CHECK: linalg.generic
+// CHECK-NOT: coco.comm.reduce_scatter sum
+func.func @fold_local_uneven(%g: tensor<7xf32>, %n: index) -> tensor<?xf32> {
+  %e = tensor.empty(%n) : tensor<?xf32>
+  %s = coco.comm.reduce_scatter sum %g into %e dim 0 on @three[0] : tensor<7xf32>, tensor<?xf32> -> tensor<?xf32>
+  return %s : tensor<?xf32>
+}
+
+module attributes {transform.with_named_sequence} {
+  transform.named_sequence @__transform_main(%root: !transform.any_op {transform.readonly}) {
+    %rs = transform.structured.match ops{["coco.comm.reduce_scatter"]} in %root : (!transform.any_op) -> !transform.any_op
+    %sum = transform.coco.fuse_reduce_scatter %rs : (!transform.any_op) -> !transform.any_op
+    transform.yield
+  }
+}
+
+// -----
+
 // Along dimension 1: refused.
 coco.grid @two(shape = [2])
 

@@ -12,6 +12,7 @@
 coco.grid @two(shape = [2])
 coco.grid @three(shape = [3])
 coco.grid @two_by_two(shape = [2, 2])
+coco.grid @two_by_three(shape = [2, 3])
 coco.grid @dp(shape = [?])
 coco.grid @many(shape = [2048])
 
@@ -143,21 +144,22 @@ func.func @fold_uneven(%g: tensor<7x2xf32>, %n: index) -> tensor<?x2xf32> {
   return %s : tensor<?x2xf32>
 }
 
-// Uneven over a group of two axes (axis 1 outermost): this rank's index in
-// the group is axis_rank(1) * 2 + axis_rank(0); slots of 3 rows (9 over 4).
+// Uneven over a group of two axes of a 2 x 3 grid (axis 1 outermost): this
+// rank's index in the group is axis_rank(1) * 2 + axis_rank(0) (axis 0's
+// size, not axis 1's); slots of 2 rows (11 over 6).
 // CHECK-LABEL: func @fold_uneven_group
-// CHECK: coco.comm.all_to_all %arg0 into %{{.*}} split 0 concat 0 skip_self on @two_by_two[1, 0] : tensor<9xf32>, tensor<12xf32> -> tensor<12xf32>
-// CHECK: %[[OUTER:.*]] = coco.axis_rank @two_by_two[1]
-// CHECK: %[[INNER:.*]] = coco.axis_rank @two_by_two[0]
+// CHECK: coco.comm.all_to_all %arg0 into %{{.*}} split 0 concat 0 skip_self on @two_by_three[1, 0] : tensor<11xf32>, tensor<12xf32> -> tensor<12xf32>
+// CHECK: %[[OUTER:.*]] = coco.axis_rank @two_by_three[1]
+// CHECK: %[[INNER:.*]] = coco.axis_rank @two_by_three[0]
 // CHECK: %[[TWO:.*]] = arith.constant 2 : index
 // CHECK: %[[SCALED:.*]] = arith.muli %[[OUTER]], %[[TWO]] : index
 // CHECK: %[[INDEX:.*]] = arith.addi %[[SCALED]], %[[INNER]] : index
 // CHECK: %[[C12:.*]] = arith.constant 12 : index
-// CHECK-COUNT-3: arith.muli %[[INDEX]]
-// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : tensor<?xf32>, tensor<?xf32>, tensor<?xf32>, tensor<?xf32>)
-func.func @fold_uneven_group(%g: tensor<9xf32>, %n: index) -> tensor<?xf32> {
+// CHECK-COUNT-5: arith.muli %[[INDEX]]
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : tensor<?xf32>, tensor<?xf32>, tensor<?xf32>, tensor<?xf32>, tensor<?xf32>, tensor<?xf32>)
+func.func @fold_uneven_group(%g: tensor<11xf32>, %n: index) -> tensor<?xf32> {
   %e = tensor.empty(%n) : tensor<?xf32>
-  %s = coco.comm.reduce_scatter sum %g into %e dim 0 on @two_by_two[1, 0] : tensor<9xf32>, tensor<?xf32> -> tensor<?xf32>
+  %s = coco.comm.reduce_scatter sum %g into %e dim 0 on @two_by_three[1, 0] : tensor<11xf32>, tensor<?xf32> -> tensor<?xf32>
   return %s : tensor<?xf32>
 }
 
@@ -181,6 +183,25 @@ func.func @dynamic_result(%g: tensor<8xf32>, %e: tensor<?xf32>) -> tensor<?xf32>
 // whose divisor (the group size) overflows the type, a group whose loop
 // would read 2048 blocks. (These once crashed coco-opt or produced invalid
 // IR: the fuzzer.)
+// A static result that is not every rank's block: uneven blocks (7 over 3
+// ranks: 3, 2, 2) or a size other than the equal blocks' (the unfused
+// collective fails at run time; the loop would read past a block).
+// CHECK-LABEL: func @static_uneven
+// CHECK: coco.comm.reduce_scatter sum
+// WHY: warning: coco-fuse-reduce-scatter was requested but does not apply here: this reduce_scatter stays unfused: its result has 3 rows, but the 7 rows split into uneven blocks over 3 ranks (a dynamic result takes each rank's)
+func.func @static_uneven(%g: tensor<7x2xf32>) -> tensor<3x2xf32> {
+  %e = tensor.empty() : tensor<3x2xf32>
+  %s = coco.comm.reduce_scatter sum %g into %e dim 0 on @three[0] : tensor<7x2xf32>, tensor<3x2xf32> -> tensor<3x2xf32>
+  return %s : tensor<3x2xf32>
+}
+// CHECK-LABEL: func @static_wrong_block
+// CHECK: coco.comm.reduce_scatter sum
+// WHY: warning: coco-fuse-reduce-scatter was requested but does not apply here: this reduce_scatter stays unfused: its result has 3 rows, but the 8 rows split into blocks of 4
+func.func @static_wrong_block(%g: tensor<8xf32>) -> tensor<3xf32> {
+  %e = tensor.empty() : tensor<3xf32>
+  %s = coco.comm.reduce_scatter sum %g into %e dim 0 on @two[0] : tensor<8xf32>, tensor<3xf32> -> tensor<3xf32>
+  return %s : tensor<3xf32>
+}
 // CHECK-LABEL: func @complex_sum
 // CHECK: coco.comm.reduce_scatter sum
 // WHY: warning: coco-fuse-reduce-scatter was requested but does not apply here: this reduce_scatter stays unfused: its loop sums integers and floats, not complex<f32>

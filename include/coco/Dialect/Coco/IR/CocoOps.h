@@ -118,8 +118,9 @@ std::string describeAxis(FlatSymbolRefAttr grid, int64_t axis);
 namespace mlir::coco {
 /// Why coco-fuse-reduce-scatter will leave the global-view `op` unfused
 /// once it is localized, or std::nullopt when it folds: it needs dim 0 of a
-/// static shape, this rank's part of dim 0 (split by the axes slicing it
-/// already) in equal blocks over grid axes of static extent. The schedule
+/// static shape, split by the axes slicing it already (if any) in equal
+/// blocks, and grid axes of static extent; the reduce_scatter's own blocks
+/// may be uneven (the fold receives into slots of the largest). The schedule
 /// that marks it, the cost model and the rank-local pass agree through it.
 std::optional<std::string> whyStaysUnfused(ReduceScatterOp op,
                                            SymbolTableCollection &symbols);

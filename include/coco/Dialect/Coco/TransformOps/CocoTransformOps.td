@@ -121,7 +121,9 @@ def CocoFuseReduceScatterOp : Coco_TransformOp<"fuse_reduce_scatter"> {
     `coco.fuse_reduce_scatter`, and the pipelines fold it once localized,
     whatever their fuse-reduce-scatter option says. Returns the targets.
     A target the fold cannot take (not along dim 0, a dynamic shape or
-    axis, unequal blocks) is a silenceable failure saying why.
+    axis, a dim 0 already split unevenly by other axes) is a silenceable
+    failure saying why; uneven blocks of the reduce_scatter's own split fold
+    (into slots of the largest block).
 
     With `exchange_whole`, the fold's exchange is also marked
     `coco.exchange_whole` (at the global view, the target; carried to the
