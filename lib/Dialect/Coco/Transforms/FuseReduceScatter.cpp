@@ -208,13 +208,15 @@ mlir::coco::foldReduceScatterIntoElementwise(RewriterBase &rewriter,
         "coco-fuse-reduce-scatter: the result's dimension 0 is not this "
         "rank's block of the input");
   }
-  SmallVector<Value> chunks;
-  for (int64_t step = 1; step < *ranks; ++step) {
-    Value start =
-        equalBlocks ? ownOffset
+  // Where this rank's own slot starts.
+  Value start = equalBlocks
+                    ? ownOffset
                     : arith::MulIOp::create(
                           rewriter, loc, groupIndex,
-                          arith::ConstantIndexOp::create(rewriter, loc, slot));
+                          arith::ConstantIndexOp::create(rewriter, loc, slot))
+                          .getResult();
+  SmallVector<Value> chunks;
+  for (int64_t step = 1; step < *ranks; ++step) {
     Value shifted = arith::AddIOp::create(
         rewriter, loc, start,
         arith::ConstantIndexOp::create(rewriter, loc, step * slot));
