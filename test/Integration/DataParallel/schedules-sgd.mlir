@@ -1,7 +1,7 @@
 // Every schedule of the sgd step (RS-C-AG, + shard-state as passes and as a
 // transform script, fuse(RS-C-AG), + shard-state, and that with its exchange
 // in chunks of 1000 bytes, coco-chunk-exchange) runs on 2 and 4 ranks, and
-// on 3 at 3000 elements (equal blocks, so the reduce-scatter is fused), and
+// on 3 at 3000 elements (equal blocks, so the chunked variant is chunked), and
 // agrees with the unscheduled AR-C program (see check_schedules.py for the
 // tolerance and why). Each fused variant matches its unfused one bitwise on
 // every number of ranks.

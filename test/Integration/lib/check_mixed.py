@@ -21,10 +21,9 @@ tools/scripts/gpu-bundle.sh); WORKLOAD.mlir is then `-` and the workload is
 read from WORKDIR/workload.mlir, which build writes.
 
 --size N replaces the workload's element count (4096) by N, e.g. 6144,
-which 2, 3 and 4 ranks all split into equal blocks, so that the fused
-variants' exchange runs in chunks where asked (with unequal blocks the fold
-receives into slots of the largest block and its exchange stays whole, as
-check_scheduled_ir checks).
+which 2, 3 and 4 ranks all split into equal blocks (with unequal blocks
+the fold receives into slots of the largest block and its exchange is never
+chunked, as check_scheduled_ir checks).
 
 Expected agreement:
 - 1 or 2 ranks: the reduction is at most one LP addition (exact in f32,

@@ -75,8 +75,9 @@ def check_scheduled_ir(kind, name, source, passes, pipeline, state, n, ranks):
     """The schedule really happened (a pass doing nothing would match AR-C
     trivially): no all_reduce of a tensor left (LAMB's norms keep rank-0
     ones), sliced state when shard-state was asked; the fused variants fold
-    the reduce_scatter (an all_to_all, no reduce_scatter call) when the
-    blocks are equal, and otherwise leave it with the remark."""
+    the reduce_scatter (an all_to_all, no reduce_scatter call), its exchange
+    in chunks only where the blocks are equal (otherwise whole, with the
+    remark saying why)."""
     ir = subprocess.run(["coco-opt", source, *passes], check=True,
                         capture_output=True, text=True).stdout
     assert not re.search(r"coco\.all_reduce \w+ \S+ : !coco\.dtensor<\d", ir), name

@@ -1497,7 +1497,7 @@ enum class ShapeRule {
   Same,         // all_reduce, broadcast, reduce: equal shapes
   ScatterAlong, // reduce_scatter: init is a block of input along `dim`
   GatherAlong,  // all_gather: input is a block of init along `dim`
-  SameRank,     // all_to_all: equal ranks and element counts (checked later)
+  SameRank,     // all_to_all: equal ranks (its verifier checks the rest)
   InitOnly,     // recv
 };
 } // namespace

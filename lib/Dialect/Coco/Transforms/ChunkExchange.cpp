@@ -196,10 +196,13 @@ FailureOr<Candidate> analyze(CommAllToAllOp exchange, int64_t chunkBytes,
     return fail("dimension 0 is empty");
   // Uneven blocks (received into slots as large as the largest) are
   // exchanged whole: a chunk's rows would differ between the ranks.
-  if (extent % ranks != 0 || inputType != recvType)
+  if (extent % ranks != 0)
     return fail("dimension 0 (" + Twine(extent) + " rows) splits into " +
                 "uneven blocks over " + Twine(ranks) +
                 " ranks; only equal blocks are chunked");
+  if (inputType != recvType)
+    return fail("it receives into a buffer of another shape than the one "
+                "it sends");
   Value sent = rootOf(exchange.getInput());
   if (!isDistinctBuffer(sent))
     return fail("the buffer it sends may have other names (not an "

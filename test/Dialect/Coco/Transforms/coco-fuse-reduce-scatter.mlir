@@ -195,6 +195,14 @@ func.func @static_uneven(%g: tensor<7x2xf32>) -> tensor<3x2xf32> {
   %s = coco.comm.reduce_scatter sum %g into %e dim 0 on @three[0] : tensor<7x2xf32>, tensor<3x2xf32> -> tensor<3x2xf32>
   return %s : tensor<3x2xf32>
 }
+// CHECK-LABEL: func @dynamic_inner_dim
+// CHECK: coco.comm.reduce_scatter sum
+// WHY: warning: coco-fuse-reduce-scatter was requested but does not apply here: this reduce_scatter stays unfused: the result's shape must be static but for dimension 0
+func.func @dynamic_inner_dim(%g: tensor<8x3xf32>, %n: index) -> tensor<4x?xf32> {
+  %e = tensor.empty(%n) : tensor<4x?xf32>
+  %s = coco.comm.reduce_scatter sum %g into %e dim 0 on @two[0] : tensor<8x3xf32>, tensor<4x?xf32> -> tensor<4x?xf32>
+  return %s : tensor<4x?xf32>
+}
 // CHECK-LABEL: func @static_wrong_block
 // CHECK: coco.comm.reduce_scatter sum
 // WHY: warning: coco-fuse-reduce-scatter was requested but does not apply here: this reduce_scatter stays unfused: its result has 3 rows, but the 8 rows split into blocks of 4

@@ -274,7 +274,8 @@ def CocoFuseReduceScatterPass
     consumer's loop instead of a separate sweep over memory (CoCoNet's
     fused reduce-scatter + compute). Blocks may differ in size
     (`!coco.dtensor`'s rule): each rank then receives into slots as large as
-    the largest block. Reduce-scatters on other dims or dynamic axes stay as
+    the largest block (a static result's dim 0 must then be every rank's
+    block). Reduce-scatters on other dims or dynamic axes stay as
     they are, with a warning saying why. With `marked-only`, only the reduce_scatters a schedule marked
     `coco.fuse_reduce_scatter` at the global view (coco-autoschedule,
     `transform.coco.fuse_reduce_scatter`) fold; the pipelines run it so
@@ -320,7 +321,9 @@ def CocoChunkExchangePass
     whose aliases are its views; an entry's arguments are taken not to
     alias each other), and may hold collectives only outside regions (those keep
     their order on every rank: another parameter's exchange or all_gather).
-    An exchange whose blocks are read by anything else or through views
+    An exchange of uneven blocks (received into slots as large as the
+    largest: a chunk's rows would differ between ranks), whose blocks are
+    read by anything else or through views
     that do not provably start at a block, whose sent buffer may have other
     names, whose generic indexes dim 0 other than as its outermost loop,
     whose generic also reads another exchange's
