@@ -915,16 +915,26 @@ TYPED_TEST(DTypeTest, ReduceScatter) {
   }
 }
 
+/// Axis `axis` of a 2 x (size/2) grid (world ranks row-major): its
+/// communicator and its members' world ranks, in the axis's order.
+struct HalfGridAxis {
+  int64_t comm;
+  std::vector<int> members;
+};
+HalfGridAxis halfGridAxis(int64_t axis) {
+  const int half = worldSize() / 2;
+  const int row = worldRank() / half, column = worldRank() % half;
+  HalfGridAxis result{coco_rt_comm(2, 2, -1, 1, 1, axis), {}};
+  for (int k = 0; k < (axis == 0 ? 2 : half); ++k)
+    result.members.push_back(axis == 0 ? k * half + column : row * half + k);
+  return result;
+}
+
 TEST(ReduceScatter, OnGridAxes) {
   if (worldSize() % 2 != 0)
     GTEST_SKIP() << "needs an even number of ranks";
-  const int half = worldSize() / 2;
-  const int row = worldRank() / half, column = worldRank() % half;
   for (int64_t axis : {0, 1}) {
-    int64_t comm = coco_rt_comm(2, 2, -1, 1, 1, axis);
-    std::vector<int> members;
-    for (int k = 0; k < (axis == 0 ? 2 : half); ++k)
-      members.push_back(axis == 0 ? k * half + column : row * half + k);
+    auto [comm, members] = halfGridAxis(axis);
     // (Non-blocking: over the axis communicator's exchange duplicate.)
     for (const char *algorithm : {"ring", "mpi", "non-blocking"}) {
       bool nonBlocking = std::string(algorithm) == "non-blocking";
@@ -948,13 +958,8 @@ TEST(ReduceScatter, OnGridAxes) {
 TEST(AllGather, OnGridAxes) {
   if (worldSize() % 2 != 0)
     GTEST_SKIP() << "needs an even number of ranks";
-  const int half = worldSize() / 2;
-  const int row = worldRank() / half, column = worldRank() % half;
   for (int64_t axis : {0, 1}) {
-    int64_t comm = coco_rt_comm(2, 2, -1, 1, 1, axis);
-    std::vector<int> members;
-    for (int k = 0; k < (axis == 0 ? 2 : half); ++k)
-      members.push_back(axis == 0 ? k * half + column : row * half + k);
+    auto [comm, members] = halfGridAxis(axis);
     const int64_t size = coco_rt_axis_size(comm);
     ASSERT_EQ(size, int64_t(members.size()));
     ASSERT_EQ(members[size_t(coco_rt_axis_rank(comm))], worldRank());
