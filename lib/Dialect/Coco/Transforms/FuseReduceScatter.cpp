@@ -12,6 +12,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "coco/Dialect/Coco/Transforms/BlockOffsets.h"
 #include "coco/Dialect/Coco/Transforms/Passes.h"
 #include "coco/Dialect/Coco/Transforms/Schedules.h"
 
@@ -175,24 +176,6 @@ mlir::coco::foldReduceScatterIntoElementwise(RewriterBase &rewriter,
     return tensor::ExtractSliceOp::create(rewriter, loc, chunkType, source,
                                           offsets, sizes, strides);
   };
-  // Rank r+step's slot starts at ((r + step) mod R) * slot: with equal
-  // blocks (offset of r + step * slot) mod extent; otherwise from this
-  // rank's index in the group (its axes' indices, the first outermost).
-  Value groupIndex;
-  if (!equalBlocks) {
-    auto grid = symbols.lookupNearestSymbolFrom<GridOp>(op, op.getGridAttr());
-    for (int64_t axis : op.getAxes()) {
-      Value index = AxisRankOp::create(rewriter, loc, op.getGrid(), axis);
-      if (groupIndex) {
-        Value scaled =
-            arith::MulIOp::create(rewriter, loc, groupIndex,
-                                  arith::ConstantIndexOp::create(
-                                      rewriter, loc, grid.getShape()[axis]));
-        index = arith::AddIOp::create(rewriter, loc, scaled, index);
-      }
-      groupIndex = index;
-    }
-  }
   Value slotsValue =
       equalBlocks ? extentValue
                   : arith::ConstantIndexOp::create(rewriter, loc, slot * *ranks)
@@ -208,13 +191,21 @@ mlir::coco::foldReduceScatterIntoElementwise(RewriterBase &rewriter,
         "coco-fuse-reduce-scatter: the result's dimension 0 is not this "
         "rank's block of the input");
   }
-  // Where this rank's own slot starts.
-  Value start = equalBlocks
-                    ? ownOffset
-                    : arith::MulIOp::create(
-                          rewriter, loc, groupIndex,
-                          arith::ConstantIndexOp::create(rewriter, loc, slot))
-                          .getResult();
+  // Rank r+step's slot starts at ((r + step) mod R) * slot, r this rank's
+  // index in the group (the first axis outermost). With equal blocks r * slot
+  // is this rank's offset; otherwise it is sum(axis_rank * slot * the ranks
+  // of the later axes), the block offset's rule with slots for blocks.
+  Value start = ownOffset;
+  if (!equalBlocks) {
+    auto grid = symbols.lookupNearestSymbolFrom<GridOp>(op, op.getGridAttr());
+    SmallVector<BlockOffsetTerm> terms;
+    int64_t levelSize = slot;
+    for (int64_t axis : llvm::reverse(op.getAxes())) {
+      terms.insert(terms.begin(), {axis, rewriter.getIndexAttr(levelSize)});
+      levelSize *= grid.getShape()[axis];
+    }
+    start = buildBlockOffset(rewriter, loc, op.getGrid(), terms);
+  }
   SmallVector<Value> chunks;
   for (int64_t step = 1; step < *ranks; ++step) {
     Value shifted = arith::AddIOp::create(

@@ -121,11 +121,11 @@ func.func @dynamic(%g: tensor<8xf32>, %e: tensor<?xf32>) -> tensor<?xf32> {
 // CHECK: %[[RECV:.*]] = coco.comm.all_to_all %[[G]] into %[[EMPTY]] split 0 concat 0 skip_self on @three[0] : tensor<7x2xf32>, tensor<9x2xf32> -> tensor<9x2xf32>
 // CHECK: %[[C7:.*]] = arith.constant 7 : index
 // CHECK: %[[OWN:.*]], %[[ROWS:.*]] = coco.local_block %[[C7]] on @three[0]
-// CHECK: %[[R:.*]] = coco.axis_rank @three[0]
 // CHECK: %[[C9:.*]] = arith.constant 9 : index
 // CHECK: %[[DIM:.*]] = tensor.dim %[[INIT]], %{{.*}} : tensor<?x2xf32>
 // CHECK: %[[FITS:.*]] = arith.cmpi eq, %[[DIM]], %[[ROWS]] : index
 // CHECK: cf.assert %[[FITS]], "coco-fuse-reduce-scatter: the result's dimension 0 is not this rank's block of the input"
+// CHECK: %[[R:.*]] = coco.axis_rank @three[0]
 // CHECK: %[[THREE:.*]] = arith.constant 3 : index
 // CHECK: %[[START:.*]] = arith.muli %[[R]], %[[THREE]] : index
 // CHECK: %[[N1:.*]] = arith.addi %[[START]], %{{.*}} : index
@@ -145,17 +145,21 @@ func.func @fold_uneven(%g: tensor<7x2xf32>, %n: index) -> tensor<?x2xf32> {
 }
 
 // Uneven over a group of two axes of a 2 x 3 grid (axis 1 outermost): this
-// rank's index in the group is axis_rank(1) * 2 + axis_rank(0) (axis 0's
-// size, not axis 1's); slots of 2 rows (11 over 6).
+// rank's slot starts at (axis_rank(1) * 2 + axis_rank(0)) * 2, slots of 2
+// rows (11 over 6), built as axis_rank(1) * 4 + axis_rank(0) * 2 (the block
+// offset's rule: axis 1's term scaled by axis 0's size, not its own).
 // CHECK-LABEL: func @fold_uneven_group
 // CHECK: coco.comm.all_to_all %arg0 into %{{.*}} split 0 concat 0 skip_self on @two_by_three[1, 0] : tensor<11xf32>, tensor<12xf32> -> tensor<12xf32>
+// CHECK: %[[C12:.*]] = arith.constant 12 : index
 // CHECK: %[[OUTER:.*]] = coco.axis_rank @two_by_three[1]
+// CHECK: %[[FOUR:.*]] = arith.constant 4 : index
+// CHECK: %[[T1:.*]] = arith.muli %[[OUTER]], %[[FOUR]] : index
 // CHECK: %[[INNER:.*]] = coco.axis_rank @two_by_three[0]
 // CHECK: %[[TWO:.*]] = arith.constant 2 : index
-// CHECK: %[[SCALED:.*]] = arith.muli %[[OUTER]], %[[TWO]] : index
-// CHECK: %[[INDEX:.*]] = arith.addi %[[SCALED]], %[[INNER]] : index
-// CHECK: %[[C12:.*]] = arith.constant 12 : index
-// CHECK: arith.muli %[[INDEX]]
+// CHECK: %[[T0:.*]] = arith.muli %[[INNER]], %[[TWO]] : index
+// CHECK: %[[START:.*]] = arith.addi %[[T1]], %[[T0]] : index
+// CHECK-NOT: arith.muli
+// CHECK: arith.remui %{{.*}}, %[[C12]]
 // CHECK-NOT: arith.muli
 // CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : tensor<?xf32>, tensor<?xf32>, tensor<?xf32>, tensor<?xf32>, tensor<?xf32>, tensor<?xf32>)
 func.func @fold_uneven_group(%g: tensor<11xf32>, %n: index) -> tensor<?xf32> {
