@@ -87,17 +87,17 @@ bool foldsIntoLoop(ReduceScatterOp op, const Lowering &lowering,
 
 /// How coco-chunk-exchange cuts a folded reduce_scatter's exchange of
 /// `bytes` (its input, on this rank) among `ranks`: `count` calls, each of
-/// `rows` of the block's `blockRows` rows of every rank (1 call of all of
-/// them: not chunked, as uneven blocks are).
+/// `rows` of the block's `blockRows` rows of every rank (uneven blocks: of
+/// the largest block's, in windows; 1 call of all of them: not chunked).
 struct ExchangeChunks {
   int64_t count = 1, rows = 0, blockRows = 0;
 };
 ExchangeChunks exchangeChunks(const Lowering &lowering, double bytes,
                               double localRows, int64_t ranks) {
   ExchangeChunks chunks;
-  int64_t blockRows = int64_t(localRows) / std::max<int64_t>(ranks, 1);
-  if (lowering.exchangeChunkBytes <= 0 || ranks < 2 || blockRows < 2 ||
-      int64_t(localRows) % ranks != 0)
+  int64_t blockRows =
+      llvm::divideCeil(int64_t(localRows), std::max<int64_t>(ranks, 1));
+  if (lowering.exchangeChunkBytes <= 0 || ranks < 2 || blockRows < 2)
     return chunks;
   double rowBytes = bytes / localRows;
   int64_t rows =

@@ -127,10 +127,13 @@ struct AllToAllBlocks {
 /// cut to this rank's block and dim `concatDim` holding every rank's block
 /// (the input holding this rank's). Where the two dims are one, the output's
 /// dim is one slot per rank as large as the largest block, and `concat`
-/// gives where in each slot this rank's block from that rank lands.
+/// gives where in each slot this rank's block from that rank lands. With
+/// `windowStart` s >= 0 (the two dims one), the slots hold any w rows each
+/// and what moves is rows [s, s + w) of each block, cut to its end: `split`
+/// gives the rows sent to each rank, `concat` those received.
 AllToAllBlocks requireAllToAllShapes(const Call &call, const Tensor &input,
                                      const Tensor &output, int64_t splitDim,
-                                     int64_t concatDim);
+                                     int64_t concatDim, int64_t windowStart);
 
 /// For every `o` < `outer`: copies `size` rows of `innerBytes` from row
 /// `o * srcExtent + srcOffset` of `src` to row `o * dstExtent + dstOffset` of

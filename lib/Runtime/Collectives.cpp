@@ -65,18 +65,49 @@ void packBlocks(char *packed, const Tensor &whole, int64_t dim,
 
 AllToAllBlocks requireAllToAllShapes(const Call &call, const Tensor &input,
                                      const Tensor &output, int64_t splitDim,
-                                     int64_t concatDim) {
+                                     int64_t concatDim, int64_t windowStart) {
   if (input.rank != output.rank)
     call.fail(formatString("input %s and output %s have different ranks",
                            input.shape().c_str(), output.shape().c_str()));
   call.requireInRange("split dim", splitDim, input.rank);
   call.requireInRange("concat dim", concatDim, input.rank);
+  if (windowStart >= 0 && splitDim != concatDim)
+    call.fail(formatString("an all_to_all takes a window only where it splits "
+                           "and concatenates one dim (split %lld, concat %lld)",
+                           (long long)splitDim, (long long)concatDim));
   if (splitDim == concatDim) {
+    for (int64_t d = 0; d < input.rank; ++d)
+      if (d != splitDim && input.sizes[d] != output.sizes[d])
+        call.fail(formatString("input %s and output %s differ",
+                               input.shape().c_str(), output.shape().c_str()));
     // Chunk j of the dim goes to rank j. The output's dim is `size` equal
     // slots, each as large as the largest chunk: slot j receives rank j's
     // chunk of this rank's index at its front (with equal chunks the slots
     // are the chunks and the output keeps the input's size).
     Blocks chunks = blocksOf(call.axis, input.sizes[splitDim]);
+    const int64_t own = chunks.counts[size_t(call.axis.rank)];
+    if (windowStart >= 0) {
+      // A window: w rows of each block from row s on, cut to the block.
+      const int64_t slots = output.sizes[splitDim];
+      if (slots == 0 || slots % call.axis.size != 0)
+        call.fail(formatString(
+            "an all_to_all with a window needs the output's dim %lld to hold "
+            "one slot of at least one row per rank (%d ranks); got %lld rows",
+            (long long)splitDim, call.axis.size, (long long)slots));
+      const int64_t width = slots / call.axis.size;
+      auto rowsFrom = [&](int64_t block) {
+        return std::clamp<int64_t>(block - windowStart, 0, width);
+      };
+      Blocks sent{{}, {}, false}, received{{}, {}, false};
+      for (int j = 0; j < call.axis.size; ++j) {
+        sent.counts.push_back(rowsFrom(chunks.counts[size_t(j)]));
+        sent.offsets.push_back(std::min(chunks.offsets[size_t(j)] + windowStart,
+                                        input.sizes[splitDim]));
+        received.counts.push_back(rowsFrom(own));
+        received.offsets.push_back(j * width);
+      }
+      return {sent, received};
+    }
     const int64_t slot =
         *std::max_element(chunks.counts.begin(), chunks.counts.end());
     if (output.sizes[splitDim] != slot * call.axis.size)
@@ -87,11 +118,6 @@ AllToAllBlocks requireAllToAllShapes(const Call &call, const Tensor &input,
           (long long)splitDim, call.axis.size, (long long)slot,
           (long long)(slot * call.axis.size), input.shape().c_str(),
           output.shape().c_str()));
-    for (int64_t d = 0; d < input.rank; ++d)
-      if (d != splitDim && input.sizes[d] != output.sizes[d])
-        call.fail(formatString("input %s and output %s differ",
-                               input.shape().c_str(), output.shape().c_str()));
-    const int64_t own = chunks.counts[size_t(call.axis.rank)];
     Blocks slots{{}, {}, true};
     for (int j = 0; j < call.axis.size; ++j) {
       slots.counts.push_back(own);
@@ -542,7 +568,8 @@ void coco_rt_reduce(const char *site, int64_t comm, int32_t dtype,
 
 void coco_rt_all_to_all(const char *site, int64_t comm, int32_t dtype,
                         int64_t splitDim, int64_t concatDim, int32_t skipSelf,
-                        int64_t inRank, void *in, int64_t outRank, void *out) {
+                        int64_t windowStart, int64_t inRank, void *in,
+                        int64_t outRank, void *out) {
   Call call(site, OpKind::AllToAll, comm, dtype);
   // The pairwise exchange of dim 0's rows may read and write rows that lie
   // apart (coco-chunk-exchange: a chunk of every rank's block).
@@ -551,15 +578,16 @@ void coco_rt_all_to_all(const char *site, int64_t comm, int32_t dtype,
       call.agreeOnBuffers(-1,
                           {{"split dim", splitDim},
                            {"concat dim", concatDim},
-                           {"skip self", skipSelf != 0}},
+                           {"skip self", skipSelf != 0},
+                           {"window start", windowStart}},
                           inRank, in, outRank, out,
                           /*inBlockDim=*/concatDim,
                           /*outBlockDim=*/splitDim, stridedRows);
 
   const int size = call.axis.size;
   const size_t bytes = call.type.bytes;
-  AllToAllBlocks blocks =
-      requireAllToAllShapes(call, input, output, splitDim, concatDim);
+  AllToAllBlocks blocks = requireAllToAllShapes(call, input, output, splitDim,
+                                                concatDim, windowStart);
 
   // Send buffer: rank j's block of the split dim, [j][...block...]; receive
   // buffer: rank j's block of the concat dim, unpacked into out.
@@ -587,7 +615,8 @@ void coco_rt_all_to_all(const char *site, int64_t comm, int32_t dtype,
       recvOuter > 1 ? scratch(Scratch::Unpack, output.bytes) : output.data;
   // In place when neither side needs a copy and the buffers are the same.
   bool inPlace = send == received;
-  if (skipSelf || (!inPlace && send == input.data && received == output.data))
+  if (skipSelf || windowStart >= 0 ||
+      (!inPlace && send == input.data && received == output.data))
     call.requireDisjoint(input, output);
   if (skipSelf) {
     // Rows apart: each block must be one row (one index of dim 0), so that

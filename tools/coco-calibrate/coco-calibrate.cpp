@@ -178,12 +178,12 @@ collectiveCases(const ElementType &type, Buffers &buffers, int64_t comm) {
                        &x->db);
       },
       [=] {
-        coco_rt_all_to_all("calibrate", comm, dtype, 0, 0, /*skipSelf=*/0, 1,
-                           &x->da, 1, &x->db);
+        coco_rt_all_to_all("calibrate", comm, dtype, 0, 0, /*skipSelf=*/0,
+                           /*windowStart=*/-1, 1, &x->da, 1, &x->db);
       },
       [=] {
-        coco_rt_all_to_all("calibrate", comm, dtype, 0, 0, /*skipSelf=*/1, 1,
-                           &x->da, 1, &x->db);
+        coco_rt_all_to_all("calibrate", comm, dtype, 0, 0, /*skipSelf=*/1,
+                           /*windowStart=*/-1, 1, &x->da, 1, &x->db);
       },
   };
 }

@@ -172,10 +172,16 @@ void coco_rt_reduce(const char *site, int64_t comm, int32_t dtype,
 /// concatenates the blocks received (in rank order) along `concatDim`, where
 /// `in` is this rank's block. With `skipSelf` nonzero a rank sends nothing
 /// to itself: its own block of `out` keeps what it held, and `in` and `out`
-/// must not overlap.
+/// must not overlap. Where `splitDim` and `concatDim` are one, `out`'s dim is
+/// one slot per rank as large as the largest block, and slot j receives rank
+/// j's block of this rank's index at its front. `windowStart` s >= 0 (-1:
+/// none; the dims one) moves a window of each block instead: the slots hold
+/// w rows each, any w >= 1, and rows [s, s + w) of each block move, cut to
+/// the block's end (`in` and `out` must not overlap).
 void coco_rt_all_to_all(const char *site, int64_t comm, int32_t dtype,
                         int64_t splitDim, int64_t concatDim, int32_t skipSelf,
-                        int64_t inRank, void *in, int64_t outRank, void *out);
+                        int64_t windowStart, int64_t inRank, void *in,
+                        int64_t outRank, void *out);
 /// Point to point along the axis; `peer` is an axis rank. coco_rt_send copies
 /// the message and returns without waiting for the receiver, so every rank may
 /// send before it receives (even to itself); pending sends complete at the

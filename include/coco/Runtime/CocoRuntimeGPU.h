@@ -53,7 +53,8 @@ void coco_gpu_reduce(const char *site, int64_t comm, int32_t dtype,
                      int64_t outRank, void *out);
 void coco_gpu_all_to_all(const char *site, int64_t comm, int32_t dtype,
                          int64_t splitDim, int64_t concatDim, int32_t skipSelf,
-                         int64_t inRank, void *in, int64_t outRank, void *out);
+                         int64_t windowStart, int64_t inRank, void *in,
+                         int64_t outRank, void *out);
 void coco_gpu_send(const char *site, int64_t comm, int32_t dtype, int64_t peer,
                    int64_t inRank, void *in);
 void coco_gpu_recv(const char *site, int64_t comm, int32_t dtype, int64_t peer,

@@ -198,7 +198,7 @@ public:
                          op.getGridAttr(), op.getAxes());
     if (failed(args))
       return failure();
-    appendParams(op, rewriter, *args);
+    appendParams(op, adaptor, rewriter, *args);
     this->appendBuffer(rewriter, op, op.getInput(), adaptor.getInput(), *args);
     this->appendBuffer(rewriter, op, op.getInit(), adaptor.getInit(), *args);
     this->runtime.call(rewriter, op, this->function, *args);
@@ -207,7 +207,8 @@ public:
   }
 
 private:
-  void appendParams(SourceOp op, ConversionPatternRewriter &rewriter,
+  void appendParams(SourceOp op, OpAdaptor adaptor,
+                    ConversionPatternRewriter &rewriter,
                     SmallVectorImpl<Value> &args) const;
 
   Value i32Of(ConversionPatternRewriter &b, SourceOp op, int64_t v) const {
@@ -220,43 +221,46 @@ private:
 
 template <>
 void CollectiveCallLowering<CommAllReduceOp>::appendParams(
-    CommAllReduceOp op, ConversionPatternRewriter &b,
-    SmallVectorImpl<Value> &args) const {
+    CommAllReduceOp op, CommAllReduceOp::Adaptor adaptor,
+    ConversionPatternRewriter &b, SmallVectorImpl<Value> &args) const {
   args.push_back(i32Of(b, op, static_cast<int32_t>(op.getKind())));
 }
 template <>
 void CollectiveCallLowering<CommReduceScatterOp>::appendParams(
-    CommReduceScatterOp op, ConversionPatternRewriter &b,
-    SmallVectorImpl<Value> &args) const {
+    CommReduceScatterOp op, CommReduceScatterOp::Adaptor adaptor,
+    ConversionPatternRewriter &b, SmallVectorImpl<Value> &args) const {
   args.push_back(i32Of(b, op, static_cast<int32_t>(op.getKind())));
   args.push_back(i64Of(b, op, op.getDim()));
 }
 template <>
 void CollectiveCallLowering<CommAllGatherOp>::appendParams(
-    CommAllGatherOp op, ConversionPatternRewriter &b,
-    SmallVectorImpl<Value> &args) const {
+    CommAllGatherOp op, CommAllGatherOp::Adaptor adaptor,
+    ConversionPatternRewriter &b, SmallVectorImpl<Value> &args) const {
   args.push_back(i64Of(b, op, op.getDim()));
 }
 template <>
 void CollectiveCallLowering<CommBroadcastOp>::appendParams(
-    CommBroadcastOp op, ConversionPatternRewriter &b,
-    SmallVectorImpl<Value> &args) const {
+    CommBroadcastOp op, CommBroadcastOp::Adaptor adaptor,
+    ConversionPatternRewriter &b, SmallVectorImpl<Value> &args) const {
   args.push_back(i64Of(b, op, op.getRoot()));
 }
 template <>
 void CollectiveCallLowering<CommReduceOp>::appendParams(
-    CommReduceOp op, ConversionPatternRewriter &b,
-    SmallVectorImpl<Value> &args) const {
+    CommReduceOp op, CommReduceOp::Adaptor adaptor,
+    ConversionPatternRewriter &b, SmallVectorImpl<Value> &args) const {
   args.push_back(i32Of(b, op, static_cast<int32_t>(op.getKind())));
   args.push_back(i64Of(b, op, op.getRoot()));
 }
 template <>
 void CollectiveCallLowering<CommAllToAllOp>::appendParams(
-    CommAllToAllOp op, ConversionPatternRewriter &b,
-    SmallVectorImpl<Value> &args) const {
+    CommAllToAllOp op, CommAllToAllOp::Adaptor adaptor,
+    ConversionPatternRewriter &b, SmallVectorImpl<Value> &args) const {
   args.push_back(i64Of(b, op, op.getSplitDim()));
   args.push_back(i64Of(b, op, op.getConcatDim()));
   args.push_back(i32Of(b, op, op.getSkipSelf()));
+  // The window's start (an index, i64 here), or -1: none.
+  args.push_back(adaptor.getWindowStart() ? adaptor.getWindowStart()
+                                          : i64Of(b, op, -1));
 }
 /// coco.comm.recv: (site, comm, dtype, peer, out).
 class RecvLowering : public CommunicationPattern<CommRecvOp> {

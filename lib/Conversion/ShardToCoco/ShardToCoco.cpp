@@ -264,7 +264,7 @@ struct AllToAllLowering : ShardPattern<shard::AllToAllOp> {
                   ConversionPatternRewriter &rewriter) const override {
     Value init = emptyOfType(rewriter, op.getLoc(), op.getType());
     rewriter.replaceOpWithNewOp<CommAllToAllOp>(
-        op, init.getType(), adaptor.getInput(), init,
+        op, init.getType(), adaptor.getInput(), init, /*window_start=*/Value(),
         op.getSplitAxis().getSExtValue(), op.getConcatAxis().getSExtValue(),
         op.getGrid(), axesAttr(rewriter, op.getGridAxes()));
     return success();

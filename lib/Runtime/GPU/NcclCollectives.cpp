@@ -401,19 +401,20 @@ COCO_GPU_EXPORT void coco_gpu_reduce(const char *site, int64_t comm,
 COCO_GPU_EXPORT void coco_gpu_all_to_all(const char *site, int64_t comm,
                                          int32_t dtype, int64_t splitDim,
                                          int64_t concatDim, int32_t skipSelf,
-                                         int64_t inRank, void *in,
-                                         int64_t outRank, void *out) {
+                                         int64_t windowStart, int64_t inRank,
+                                         void *in, int64_t outRank, void *out) {
   Call call(site, OpKind::AllToAll, comm, dtype);
   auto [input, output] = call.agreeOnBuffers(-1,
                                              {{"split dim", splitDim},
                                               {"concat dim", concatDim},
-                                              {"skip self", skipSelf != 0}},
+                                              {"skip self", skipSelf != 0},
+                                              {"window start", windowStart}},
                                              inRank, in, outRank, out,
                                              /*inBlockDim=*/concatDim,
                                              /*outBlockDim=*/splitDim);
   const int size = call.axis.size;
-  AllToAllBlocks blocks =
-      requireAllToAllShapes(call, input, output, splitDim, concatDim);
+  AllToAllBlocks blocks = requireAllToAllShapes(call, input, output, splitDim,
+                                                concatDim, windowStart);
   call.requireDisjoint(input, output);
   ncclComm_t nccl = ncclFor(comm, call.site);
   cudaStream_t stream = computeStream();
@@ -441,19 +442,23 @@ COCO_GPU_EXPORT void coco_gpu_all_to_all(const char *site, int64_t comm,
     if (skipSelf && peer == call.axis.rank)
       continue;
     size_t j = size_t(peer);
-    checkNccl(ncclSend(send + size_t(splitOuter * blocks.split.offsets[j] *
-                                     splitInner) *
+    // A window past the end of a block moves nothing (both ends know it).
+    if (blocks.split.counts[j] > 0)
+      checkNccl(
+          ncclSend(
+              send + size_t(splitOuter * blocks.split.offsets[j] * splitInner) *
+                         bytes,
+              size_t(splitOuter * blocks.split.counts[j] * splitInner), type,
+              peer, nccl, stream),
+          "ncclSend (all_to_all)");
+    if (blocks.concat.counts[j] > 0)
+      checkNccl(
+          ncclRecv(received + size_t(concatOuter * blocks.concat.offsets[j] *
+                                     concatInner) *
                                   bytes,
-                       size_t(splitOuter * blocks.split.counts[j] * splitInner),
-                       type, peer, nccl, stream),
-              "ncclSend (all_to_all)");
-    checkNccl(
-        ncclRecv(received + size_t(concatOuter * blocks.concat.offsets[j] *
-                                   concatInner) *
-                                bytes,
-                 size_t(concatOuter * blocks.concat.counts[j] * concatInner),
-                 type, peer, nccl, stream),
-        "ncclRecv (all_to_all)");
+                   size_t(concatOuter * blocks.concat.counts[j] * concatInner),
+                   type, peer, nccl, stream),
+          "ncclRecv (all_to_all)");
   }
   checkNccl(ncclGroupEnd(), "ncclGroupEnd");
   if (unpack) {

@@ -65,6 +65,21 @@ func.func @others(%a: memref<4x8xf16>, %b: memref<2x8xf16>, %p: index) -> index 
   return %r : index
 }
 
+// all_to_all's window start is the index operand (i64), and -1 without
+// one: (site, comm, dtype, split, concat, skip_self, window start, in, out).
+// CHECK-LABEL: func @windows
+// CHECK-SAME: %[[ARG:[a-z0-9]+]]: index)
+// CHECK-DAG: %[[S:.*]] = builtin.unrealized_conversion_cast %[[ARG]] : index to i64
+// CHECK: llvm.call @coco_rt_all_to_all(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[S]], %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) : (!llvm.ptr, i64, i32, i64, i64, i32, i64, i64, !llvm.ptr, i64, !llvm.ptr) -> ()
+// CHECK: llvm.call @coco_rt_comm
+// CHECK: %[[NONE:.*]] = llvm.mlir.constant(-1 : i64) : i64
+// CHECK: llvm.call @coco_rt_all_to_all(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[NONE]], %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}})
+func.func @windows(%a: memref<9xf32>, %b: memref<4xf32>, %c: memref<10xf32>, %s: index) {
+  coco.comm.all_to_all %a into %b split 0 concat 0 skip_self window %s on @dp[0] : memref<9xf32>, memref<4xf32>
+  coco.comm.all_to_all %a into %c split 0 concat 0 skip_self on @dp[0] : memref<9xf32>, memref<10xf32>
+  return
+}
+
 // Non-blocking: start returns a request, wait takes it.
 // CHECK-LABEL: func @nonblocking
 // CHECK: %[[REQ:.*]] = llvm.call @coco_rt_iall_reduce(%{{.*}}) : (!llvm.ptr, i64, i32, i32, i64, !llvm.ptr, i64, !llvm.ptr) -> i64

@@ -71,6 +71,15 @@ func.func @comm_one_rank_buffers(%a: memref<8xf32>, %b: memref<8xf32>) {
   return
 }
 
+// A window of the own block copied over one rank is the runtime's to do (a
+// copy of the whole input would be wrong): it stays.
+// CHECK-LABEL: func @all_to_all_window_one_rank
+// CHECK: coco.comm.all_to_all %{{.*}} into %{{.*}} split 0 concat 0 window
+func.func @all_to_all_window_one_rank(%a: memref<8xf32>, %b: memref<8xf32>, %s: index) {
+  coco.comm.all_to_all %a into %b split 0 concat 0 window %s on @one[0] : memref<8xf32>, memref<8xf32>
+  return
+}
+
 // An all_to_all that skips a rank's own block does nothing over one rank: the
 // result is the init, not the input.
 // CHECK-LABEL: func @all_to_all_skip_self_one_rank

@@ -664,6 +664,27 @@ func.func @f(%a: memref<7x2xf32>, %b: memref<9x3xf32>) {
 
 // -----
 
+// A window of each block (coco-chunk-exchange on uneven blocks) exists only
+// where one dimension is split and concatenated; its slots may hold fewer
+// rows than the input (not more columns).
+coco.grid @dp(shape = [3])
+func.func @f(%a: memref<6x2xf32>, %b: memref<6x2xf32>, %s: index) {
+  // expected-error @+1 {{takes a window only where it splits and concatenates one dimension (split 0, concat 1)}}
+  coco.comm.all_to_all %a into %b split 0 concat 1 window %s on @dp[0] : memref<6x2xf32>, memref<6x2xf32>
+  return
+}
+
+// -----
+
+coco.grid @dp(shape = [3])
+func.func @f(%a: memref<7x2xf32>, %b: memref<3x3xf32>, %s: index) {
+  // expected-error @+1 {{input and init sizes of dimension 1 are incompatible: 2 and 3}}
+  coco.comm.all_to_all %a into %b split 0 concat 0 skip_self window %s on @dp[0] : memref<7x2xf32>, memref<3x3xf32>
+  return
+}
+
+// -----
+
 coco.grid @dp(shape = [?])
 coco.grid @g4(shape = [4])
 func.func @f(%a: memref<4xf32>, %p: index) {

@@ -176,6 +176,9 @@ func.func @rank_local(%t: tensor<8x4xf32>, %m: memref<8x4xf32>, %h: memref<4x4xf
   // CHECK: coco.comm.all_to_all %{{.*}} into %{{.*}} split 0 concat 0 skip_self on @dp[0]
   %m2 = memref.alloc() : memref<8x4xf32>
   coco.comm.all_to_all %m into %m2 split 0 concat 0 skip_self on @dp[0] : memref<8x4xf32>, memref<8x4xf32>
+  // CHECK: coco.comm.all_to_all %{{.*}} into %{{.*}} split 0 concat 0 skip_self window %{{.*}} on @dp[0] : memref<8x4xf32>, memref<2x4xf32>
+  %window = memref.alloc() : memref<2x4xf32>
+  coco.comm.all_to_all %m into %window split 0 concat 0 skip_self window %peer on @dp[0] : memref<8x4xf32>, memref<2x4xf32>
   // CHECK: coco.comm.send %{{.*}} to %{{.*}} on @dp[0] : memref<8x4xf32>
   coco.comm.send %m to %peer on @dp[0] : memref<8x4xf32>
   // CHECK: coco.comm.recv from %{{.*}} into %{{.*}} on @dp[0] : memref<8x4xf32>

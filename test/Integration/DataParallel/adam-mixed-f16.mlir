@@ -21,14 +21,14 @@
 // An uneven size (6145 = 3 * 2048 + 1: blocks of unequal size on 2, 3 and 4
 // ranks): every schedule still matches; the fused ones fold the
 // reduce-scatter into slots of the largest block, their exchange whole (the
-// remark says why).
+// default chunk holds the block; the remark says so).
 // RUN: %coco_python %S/../lib/check_mixed.py %s 2,3,4 %t.uneven --size 6145 | FileCheck %s --check-prefix=UNEVEN
 // UNEVEN: adam-mixed AR-C on 2 ranks: matches numpy
-// UNEVEN: adam-mixed fuse(RS-C-AG)+shard-state on 2 ranks: fused, exchanged whole: dimension 0 (6145 rows) splits into uneven blocks over 2 ranks; only equal blocks are chunked
+// UNEVEN: adam-mixed fuse(RS-C-AG)+shard-state on 2 ranks: fused, exchanged whole: a block (6146 bytes per rank) fits in one chunk of 1048576 bytes
 // UNEVEN: adam-mixed fuse(RS-C-AG)+shard-state on 2 ranks: matches RS-C-AG+shard-state bitwise
 // UNEVEN: adam-mixed AR-C on 3 ranks: matches numpy within the f16 reduction's rounding
 // UNEVEN: adam-mixed RS-C-AG+shard-state on 3 ranks: matches AR-C within the f16 reduction's rounding
-// UNEVEN: adam-mixed fuse(RS-C-AG)+shard-state(w) on 3 ranks: fused, exchanged whole: dimension 0 (6145 rows) splits into uneven blocks over 3 ranks; only equal blocks are chunked
+// UNEVEN: adam-mixed fuse(RS-C-AG)+shard-state(w) on 3 ranks: fused, exchanged whole: a block (4098 bytes per rank) fits in one chunk of 1048576 bytes
 // UNEVEN: adam-mixed fuse(RS-C-AG)+shard-state(w) on 3 ranks: matches RS-C-AG+shard-state(w) bitwise
 // UNEVEN: adam-mixed RS-C-AG+shard-state(w) on 4 ranks: matches AR-C within the f16 reduction's rounding
 // UNEVEN: adam-mixed fuse(RS-C-AG)+shard-state(w) on 4 ranks: matches AR-C within the f16 reduction's rounding

@@ -15,9 +15,10 @@
 // The fused variants fold the reduce_scatter with uneven blocks too: each
 // rank receives the other ranks' blocks of its index into slots as large as
 // the largest block, and sums them in its update loop in the ring's order,
-// so every fused variant matches its unfused one bitwise. Their exchange is
-// whole (coco-chunk-exchange cuts equal blocks only; its remark, and the
-// warning where the chunk size was given, are checked).
+// so every fused variant matches its unfused one bitwise. Their exchange goes
+// in windows of every block (coco-chunk-exchange's remark is checked): the
+// same number of windows on every rank, the last one a row shorter on the
+// ranks whose block is.
 // Every variant but the fused ones is compiled once and run on 2, 3 and 4
 // ranks (grid [?]); the fused ones are compiled per number of ranks.
 //
@@ -28,38 +29,38 @@
 // CHECK-NEXT: [[K]] RS-C-AG on 2 ranks: matches AR-C
 // CHECK-NEXT: [[K]] RS-C-AG+shard-state on 2 ranks: matches AR-C
 // CHECK-NEXT: [[K]] RS-C-AG+shard-state (transform script) on 2 ranks: matches AR-C
-// CHECK-NEXT: [[K]] fuse(RS-C-AG) on 2 ranks: fused, exchanged whole: dimension 0 (3000017 rows) splits into uneven blocks over 2 ranks; only equal blocks are chunked
+// CHECK-NEXT: [[K]] fuse(RS-C-AG) on 2 ranks: fused, exchanged in windows of 262144 of up to 1500009 rows
 // CHECK-NEXT: [[K]] fuse(RS-C-AG) on 2 ranks: matches RS-C-AG bitwise
 // CHECK-NEXT: [[K]] fuse(RS-C-AG) on 2 ranks: matches AR-C
-// CHECK-NEXT: [[K]] fuse(RS-C-AG)+shard-state on 2 ranks: fused, exchanged whole: dimension 0 (3000017 rows) splits into uneven blocks over 2 ranks; only equal blocks are chunked
+// CHECK-NEXT: [[K]] fuse(RS-C-AG)+shard-state on 2 ranks: fused, exchanged in windows of 262144 of up to 1500009 rows
 // CHECK-NEXT: [[K]] fuse(RS-C-AG)+shard-state on 2 ranks: matches RS-C-AG+shard-state bitwise
 // CHECK-NEXT: [[K]] fuse(RS-C-AG)+shard-state on 2 ranks: matches AR-C
-// CHECK-NEXT: [[K]] fuse(RS-C-AG)+shard-state [exchange in 1000-byte chunks] on 2 ranks: fused, exchanged whole: dimension 0 (3000017 rows) splits into uneven blocks over 2 ranks; only equal blocks are chunked
+// CHECK-NEXT: [[K]] fuse(RS-C-AG)+shard-state [exchange in 1000-byte chunks] on 2 ranks: fused, exchanged in windows of 250 of up to 1500009 rows
 // CHECK-NEXT: [[K]] fuse(RS-C-AG)+shard-state [exchange in 1000-byte chunks] on 2 ranks: matches RS-C-AG+shard-state bitwise
 // CHECK-NEXT: [[K]] fuse(RS-C-AG)+shard-state [exchange in 1000-byte chunks] on 2 ranks: matches AR-C
 // CHECK: [[K]] AR-C on 3 ranks: matches the numpy reference
 // CHECK-NEXT: [[K]] RS-C-AG on 3 ranks: matches AR-C
 // CHECK-NEXT: [[K]] RS-C-AG+shard-state on 3 ranks: matches AR-C
 // CHECK-NEXT: [[K]] RS-C-AG+shard-state (transform script) on 3 ranks: matches AR-C
-// CHECK-NEXT: [[K]] fuse(RS-C-AG) on 3 ranks: fused, exchanged whole: dimension 0 (3000017 rows) splits into uneven blocks over 3 ranks; only equal blocks are chunked
+// CHECK-NEXT: [[K]] fuse(RS-C-AG) on 3 ranks: fused, exchanged in windows of 131072 of up to 1000006 rows
 // CHECK-NEXT: [[K]] fuse(RS-C-AG) on 3 ranks: matches RS-C-AG bitwise
 // CHECK-NEXT: [[K]] fuse(RS-C-AG) on 3 ranks: matches AR-C
-// CHECK-NEXT: [[K]] fuse(RS-C-AG)+shard-state on 3 ranks: fused, exchanged whole: dimension 0 (3000017 rows) splits into uneven blocks over 3 ranks; only equal blocks are chunked
+// CHECK-NEXT: [[K]] fuse(RS-C-AG)+shard-state on 3 ranks: fused, exchanged in windows of 131072 of up to 1000006 rows
 // CHECK-NEXT: [[K]] fuse(RS-C-AG)+shard-state on 3 ranks: matches RS-C-AG+shard-state bitwise
 // CHECK-NEXT: [[K]] fuse(RS-C-AG)+shard-state on 3 ranks: matches AR-C
-// CHECK-NEXT: [[K]] fuse(RS-C-AG)+shard-state [exchange in 1000-byte chunks] on 3 ranks: fused, exchanged whole: dimension 0 (3000017 rows) splits into uneven blocks over 3 ranks; only equal blocks are chunked
+// CHECK-NEXT: [[K]] fuse(RS-C-AG)+shard-state [exchange in 1000-byte chunks] on 3 ranks: fused, exchanged in windows of 125 of up to 1000006 rows
 // CHECK-NEXT: [[K]] fuse(RS-C-AG)+shard-state [exchange in 1000-byte chunks] on 3 ranks: matches RS-C-AG+shard-state bitwise
 // CHECK-NEXT: [[K]] fuse(RS-C-AG)+shard-state [exchange in 1000-byte chunks] on 3 ranks: matches AR-C
 // CHECK: [[K]] AR-C on 4 ranks: matches the numpy reference
 // CHECK-NEXT: [[K]] RS-C-AG on 4 ranks: matches AR-C
 // CHECK-NEXT: [[K]] RS-C-AG+shard-state on 4 ranks: matches AR-C
 // CHECK-NEXT: [[K]] RS-C-AG+shard-state (transform script) on 4 ranks: matches AR-C
-// CHECK-NEXT: [[K]] fuse(RS-C-AG) on 4 ranks: fused, exchanged whole: dimension 0 (3000017 rows) splits into uneven blocks over 4 ranks; only equal blocks are chunked
+// CHECK-NEXT: [[K]] fuse(RS-C-AG) on 4 ranks: fused, exchanged in windows of 87381 of up to 750005 rows
 // CHECK-NEXT: [[K]] fuse(RS-C-AG) on 4 ranks: matches RS-C-AG bitwise
 // CHECK-NEXT: [[K]] fuse(RS-C-AG) on 4 ranks: matches AR-C
-// CHECK-NEXT: [[K]] fuse(RS-C-AG)+shard-state on 4 ranks: fused, exchanged whole: dimension 0 (3000017 rows) splits into uneven blocks over 4 ranks; only equal blocks are chunked
+// CHECK-NEXT: [[K]] fuse(RS-C-AG)+shard-state on 4 ranks: fused, exchanged in windows of 87381 of up to 750005 rows
 // CHECK-NEXT: [[K]] fuse(RS-C-AG)+shard-state on 4 ranks: matches RS-C-AG+shard-state bitwise
 // CHECK-NEXT: [[K]] fuse(RS-C-AG)+shard-state on 4 ranks: matches AR-C
-// CHECK-NEXT: [[K]] fuse(RS-C-AG)+shard-state [exchange in 1000-byte chunks] on 4 ranks: fused, exchanged whole: dimension 0 (3000017 rows) splits into uneven blocks over 4 ranks; only equal blocks are chunked
+// CHECK-NEXT: [[K]] fuse(RS-C-AG)+shard-state [exchange in 1000-byte chunks] on 4 ranks: fused, exchanged in windows of 83 of up to 750005 rows
 // CHECK-NEXT: [[K]] fuse(RS-C-AG)+shard-state [exchange in 1000-byte chunks] on 4 ranks: matches RS-C-AG+shard-state bitwise
 // CHECK-NEXT: [[K]] fuse(RS-C-AG)+shard-state [exchange in 1000-byte chunks] on 4 ranks: matches AR-C

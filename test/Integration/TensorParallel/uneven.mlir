@@ -9,10 +9,10 @@
 //
 // The reduce_scatter folded into the loop (--fused-chunk-bytes): 5 rows split
 // evenly on none of 2, 3, 4 ranks, so each rank receives into slots of the
-// largest block, and the exchange stays whole where chunks of 128 bytes were
-// asked for (coco-chunk-exchange cuts equal blocks only; its warning says
-// so). The fold sums in the ring reduce-scatter's order: MM-RS-C-AG's bits
-// on 2 ranks.
+// largest block; where chunks of 128 bytes were asked for, the exchange goes
+// in windows of one row of every block (2 or 3 of them on every rank; a rank
+// whose block has one row receives nothing in the second). The fold sums in
+// the ring reduce-scatter's order: MM-RS-C-AG's bits on 2 ranks.
 //
 // RUN: %coco_python %S/../lib/check_layer.py %S/layer.mlir 2,3,4 %t.5x2x11 --shape 5,2,11 --fused-chunk-bytes 128 | FileCheck %s
 // CHECK: MM-AR-C on 2 ranks: matches numpy
@@ -21,21 +21,21 @@
 // CHECK-NEXT: ol(MM,RS)-C-AG on 2 ranks: matches MM-AR-C
 // CHECK-NEXT: ol(MM,RS)-C-AG (transform script) on 2 ranks: matches the passes bitwise
 // CHECK-NEXT: fuse(MM-RS)-C-AG, exchange whole on 2 ranks: matches MM-RS-C-AG bitwise
-// CHECK-NEXT: fuse(MM-RS)-C-AG, exchange in chunks of 128 bytes on 2 ranks: exchanged whole (dimension 0 (5 rows) splits into uneven blocks over 2 ranks; only equal blocks are chunked); matches the whole exchange bitwise
+// CHECK-NEXT: fuse(MM-RS)-C-AG, exchange in chunks of 128 bytes on 2 ranks: 3 windows of 1 of up to 3 rows; matches the whole exchange bitwise
 // CHECK-NEXT: MM-AR-C on 3 ranks: matches numpy
 // CHECK-NEXT: MM-RS-C-AG on 3 ranks: matches MM-AR-C
 // CHECK-NEXT: ol(MM,AR)-C on 3 ranks: matches MM-AR-C bitwise
 // CHECK-NEXT: ol(MM,RS)-C-AG on 3 ranks: matches MM-AR-C
 // CHECK-NEXT: ol(MM,RS)-C-AG (transform script) on 3 ranks: matches the passes bitwise
 // CHECK-NEXT: fuse(MM-RS)-C-AG, exchange whole on 3 ranks: matches MM-RS-C-AG within rtol 1e-5
-// CHECK-NEXT: fuse(MM-RS)-C-AG, exchange in chunks of 128 bytes on 3 ranks: exchanged whole (dimension 0 (5 rows) splits into uneven blocks over 3 ranks; only equal blocks are chunked); matches the whole exchange bitwise
+// CHECK-NEXT: fuse(MM-RS)-C-AG, exchange in chunks of 128 bytes on 3 ranks: 2 windows of 1 of up to 2 rows; matches the whole exchange bitwise
 // CHECK-NEXT: MM-AR-C on 4 ranks: matches numpy
 // CHECK-NEXT: MM-RS-C-AG on 4 ranks: matches MM-AR-C
 // CHECK-NEXT: ol(MM,AR)-C on 4 ranks: matches MM-AR-C bitwise
 // CHECK-NEXT: ol(MM,RS)-C-AG on 4 ranks: matches MM-AR-C
 // CHECK-NEXT: ol(MM,RS)-C-AG (transform script) on 4 ranks: matches the passes bitwise
 // CHECK-NEXT: fuse(MM-RS)-C-AG, exchange whole on 4 ranks: matches MM-RS-C-AG within rtol 1e-5
-// CHECK-NEXT: fuse(MM-RS)-C-AG, exchange in chunks of 128 bytes on 4 ranks: exchanged whole (dimension 0 (5 rows) splits into uneven blocks over 4 ranks; only equal blocks are chunked); matches the whole exchange bitwise
+// CHECK-NEXT: fuse(MM-RS)-C-AG, exchange in chunks of 128 bytes on 4 ranks: 2 windows of 1 of up to 2 rows; matches the whole exchange bitwise
 //
 // Fewer elements than ranks: B=3, H=3 on 4 ranks, so rank 3 holds no column
 // of x, no row of W and (MM-RS-C-AG) no row of B: empty blocks.

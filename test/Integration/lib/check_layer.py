@@ -207,7 +207,7 @@ def check_fused(source, work, ranks, chunk_bytes, inputs, shape, results):
         refused = re.search(r"\[Missed\] not-applied \| Category:coco-fuse-reduce-scatter .*"
                             r"Remark=\"this reduce_scatter stays unfused: ([^\"]+)\"", remarks)
         folded = re.search(r"\[Passed\] applied \| Category:coco-fuse-reduce-scatter", remarks)
-        chunks = re.findall(r"exchanged in chunks of (\d+) of (\d+) rows", remarks)
+        chunks = h.exchange_chunks(remarks)
         exe = os.path.join(work, f"fused-{size}-on-{ranks}.exe")
         subprocess.run(["coco-compile", static, "-o", exe, "--pipeline", pipeline]
                        + [f"--pre-pass={q}" for q in passes], check=True)
@@ -237,26 +237,17 @@ def check_fused(source, work, ranks, chunk_bytes, inputs, shape, results):
             print(f"{name} on {ranks} ranks: matches MM-RS-C-AG "
                   f"{'bitwise' if ranks == 2 else 'within rtol 1e-5'}")
             continue
-        # Uneven blocks (received into slots of the largest block): whole,
-        # with the warning the chunk size asked for.
-        uneven = re.search(r"warning: coco-chunk-exchange was requested but does not apply "
-                           r"here: exchanged whole before its loop: (.*uneven blocks[^\n]*)",
-                           remarks)
-        if uneven:
-            assert not chunks and calls == whole[1], f"{name}: {remarks}"
-            h.check_equal(f"{name} z", z, whole[0])
-            print(f"{name} on {ranks} ranks: exchanged whole ({uneven.group(1)}); "
-                  f"matches the whole exchange bitwise")
-            continue
         # Chunking changes no sum: every row is summed as the whole exchange
-        # sums it, and the runtime counts one exchange call per chunk.
+        # sums it, and the runtime counts one exchange call per chunk (with
+        # uneven blocks, per window: the same trips on every rank).
         assert len(chunks) == 1, f"{name}: {remarks}"
-        per_chunk, rows = (int(c) for c in chunks[0])
+        per_chunk, rows, uneven = chunks[0]
         expected_calls = whole[1] * -(-rows // per_chunk)
         assert calls == expected_calls, f"{name}: {calls} exchange calls, expected {expected_calls}"
         h.check_equal(f"{name} z", z, whole[0])
-        print(f"{name} on {ranks} ranks: {-(-rows // per_chunk)} chunks of {per_chunk} of "
-              f"{rows} rows; matches the whole exchange bitwise")
+        print(f"{name} on {ranks} ranks: {-(-rows // per_chunk)} "
+              f"{'windows' if uneven else 'chunks'} of {per_chunk} of "
+              f"{'up to ' if uneven else ''}{rows} rows; matches the whole exchange bitwise")
 
 
 if __name__ == "__main__":

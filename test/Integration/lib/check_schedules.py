@@ -109,15 +109,21 @@ def check_scheduled_ir(kind, name, source, passes, pipeline, state, n, ranks):
             assert "warning: coco-chunk-exchange" not in lowered.stderr, \
                 f"{name}: {lowered.stderr}"
     else:
-        # Uneven blocks: fused, the exchange whole (into slots of the
-        # largest block), with the remark (a warning where the user gave the
-        # chunk size).
-        why = re.search(r"(?:remark|warning): .*exchanged whole before its loop: (.*?)[\"\n]",
-                        lowered.stderr)
-        assert why, f"{name}: no remark for the uneven exchange:\n{lowered.stderr}"
-        assert ("warning: coco-chunk-exchange" in lowered.stderr) == (pipeline == CHUNKED), \
-            f"{name}: {lowered.stderr}"
-        print(f"{kind} {name} on {ranks} ranks: fused, exchanged whole: {why.group(1)}")
+        # Uneven blocks: fused (into slots of the largest block), the
+        # exchange in windows of every block, the same trips on every rank.
+        # Whole only where the default chunk holds the largest block.
+        windows = h.exchange_chunks(lowered.stderr)
+        assert "warning: coco-chunk-exchange" not in lowered.stderr, f"{name}: {lowered.stderr}"
+        if windows:
+            assert len(windows) == 1 and windows[0][2], f"{name}: {lowered.stderr}"
+            rows, slot, _ = windows[0]
+            print(f"{kind} {name} on {ranks} ranks: fused, exchanged in windows of {rows} "
+                  f"of up to {slot} rows")
+        else:
+            fits = re.search(r"exchanged whole before its loop: (a block [^\"\n]* fits in one "
+                             r"chunk of \d+ bytes)", lowered.stderr)
+            assert fits and pipeline != CHUNKED, f"{name}: {lowered.stderr}"
+            print(f"{kind} {name} on {ranks} ranks: fused, exchanged whole: {fits.group(1)}")
 
 
 AUTO = "coco-autoschedule"
@@ -134,7 +140,7 @@ def check_exchange_calls(kind, source, passes, pipeline, chosen, ranks, printed)
     remarks = subprocess.run(["coco-opt", f"--pass-pipeline=builtin.module({pipeline})",
                               "--remarks-filter=coco-chunk-exchange", "-o", os.devnull],
                              input=scheduled, check=True, capture_output=True, text=True).stderr
-    chunked = re.findall(r"exchanged in chunks of (\d+) of (\d+) rows", remarks)
+    chunked = h.exchange_chunks(remarks)
     whole = re.findall(r"exchanged whole before its loop: ([^\"]+)", remarks)
     calls = sum(h.profile_calls(printed, "coco.all_to_all").values())
     assert len(chunked) + len(whole) == 1, f"{chosen}: one exchange expected:\n{remarks}"

@@ -43,6 +43,19 @@ def source_lines(source, names):
     return lines
 
 
+def exchange_chunks(remarks):
+    """coco-chunk-exchange's applied remarks: (rows per call, the block's
+    rows, uneven) for each exchange it cut, equal blocks in chunks, uneven
+    ones in windows of every block (up to the largest block's rows). Either
+    way one runtime call per ceil(block / rows)."""
+    equal = [(int(r), int(b), False) for r, b in
+             re.findall(r"exchanged in chunks of (\d+) of (\d+) rows", remarks)]
+    uneven = [(int(r), int(b), True) for r, b in re.findall(
+        r"exchanged in windows of (\d+) rows of each uneven block \(up to (\d+) rows\)",
+        remarks)]
+    return equal + uneven
+
+
 def profile_calls(printed, op):
     """Rank 0's calls of `op` per source line, from COCO_PROFILE=1's report."""
     return {int(line): int(n) for line, n in re.findall(

@@ -99,8 +99,8 @@ TEST(GpuCollectives, AllToAll) {
   Matrix<float> in(size() * 2, 3), out(2, 3 * size());
   fillRankInput(in);
   coco_gpu_all_to_all("all_to_all", world(), COCO_DTYPE_F32, /*split=*/0,
-                      /*concat=*/1, /*skipSelf=*/0, 2, in.descriptor(), 2,
-                      out.descriptor());
+                      /*concat=*/1, /*skipSelf=*/0, /*windowStart=*/-1, 2,
+                      in.descriptor(), 2, out.descriptor());
   // Block p of out (columns 3p..3p+2) is rows [2*rank, 2*rank+2) of p's in.
   for (int p = 0; p < size(); ++p)
     for (int64_t i = 0; i < 2; ++i)
@@ -115,8 +115,9 @@ TEST(GpuCollectives, AllToAllSkippingSelf) {
     for (int64_t j = 0; j < 3 * size(); ++j)
       out.at(i, j) = -1;
   coco_gpu_all_to_all("all_to_all skipping self", world(), COCO_DTYPE_F32,
-                      /*split=*/0, /*concat=*/1, /*skipSelf=*/1, 2,
-                      in.descriptor(), 2, out.descriptor());
+                      /*split=*/0, /*concat=*/1, /*skipSelf=*/1,
+                      /*windowStart=*/-1, 2, in.descriptor(), 2,
+                      out.descriptor());
   // As above, except that this rank's own block (unpacked from scratch
   // otherwise) keeps the -1s.
   for (int p = 0; p < size(); ++p)
@@ -132,12 +133,36 @@ TEST(GpuCollectives, AllToAllSkippingSelf) {
       rows.at(i, j) = -1;
   coco_gpu_all_to_all("all_to_all skipping self, dim 0", world(),
                       COCO_DTYPE_F32, /*split=*/0, /*concat=*/0,
-                      /*skipSelf=*/1, 2, in.descriptor(), 2, rows.descriptor());
+                      /*skipSelf=*/1, /*windowStart=*/-1, 2, in.descriptor(), 2,
+                      rows.descriptor());
   for (int p = 0; p < size(); ++p)
     for (int64_t i = 0; i < 2; ++i)
       for (int64_t j = 0; j < 3; ++j)
         EXPECT_EQ(rows.at(2 * p + i, j),
                   p == rank() ? -1.0f : float(p + 2 * rank() + i + j));
+}
+
+TEST(GpuCollectives, AllToAllWindow) {
+  // Uneven blocks (3 rows each, 4 for rank 0) and a window of 2 rows from
+  // row 2 of each block: rank 0 gets 2 rows from each rank, the others 1
+  // (their blocks end after row 2); the rest of each slot keeps its -1s.
+  const int64_t n = 3 * size() + 1;
+  Matrix<float> in(n, 3), out(2 * size(), 3);
+  fillRankInput(in);
+  for (int64_t i = 0; i < 2 * size(); ++i)
+    for (int64_t j = 0; j < 3; ++j)
+      out.at(i, j) = -1;
+  coco_gpu_all_to_all("all_to_all window", world(), COCO_DTYPE_F32,
+                      /*split=*/0, /*concat=*/0, /*skipSelf=*/0,
+                      /*windowStart=*/2, 2, in.descriptor(), 2,
+                      out.descriptor());
+  const int64_t own = rank() == 0 ? 4 : 3,
+                offset = rank() == 0 ? 0 : 1 + 3 * rank();
+  for (int p = 0; p < size(); ++p)
+    for (int64_t i = 0; i < 2; ++i)
+      for (int64_t j = 0; j < 3; ++j)
+        EXPECT_EQ(out.at(2 * p + i, j),
+                  i < own - 2 ? float(p + offset + 2 + i + j) : -1.0f);
 }
 
 TEST(GpuCollectives, NonBlocking) {

@@ -1126,8 +1126,8 @@ TYPED_TEST(DTypeTest, AllToAll) {
       const double untouched = -7;
       fill<DT>(out, [&](int64_t) { return untouched; });
       coco_rt_all_to_all("all_to_all test", worldComm(), DT::code, splitDim,
-                         concatDim, skipSelf, in.rank(), in.descriptor(),
-                         out.rank(), out.descriptor());
+                         concatDim, skipSelf, /*windowStart=*/-1, in.rank(),
+                         in.descriptor(), out.rank(), out.descriptor());
       // out concatenates, along concatDim, chunk `rank` (along splitDim) of
       // every rank's input, in rank order; with skipSelf this rank's own
       // block keeps what out held.
@@ -1155,8 +1155,8 @@ TEST(AllToAll, InPlace) {
   for (int64_t i = 0; i < numElements(buffer.shape); ++i)
     buffer.storage[size_t(i)] = int32_t(movedValue(worldRank(), i));
   coco_rt_all_to_all("in-place all_to_all", worldComm(), COCO_DTYPE_I32, 0, 0,
-                     /*skipSelf=*/0, buffer.rank(), buffer.descriptor(),
-                     buffer.rank(), buffer.descriptor());
+                     /*skipSelf=*/0, /*windowStart=*/-1, buffer.rank(),
+                     buffer.descriptor(), buffer.rank(), buffer.descriptor());
   std::vector<int32_t> expected;
   for (int source = 0; source < size; ++source)
     for (int64_t j = 0; j < 3; ++j)
@@ -1186,8 +1186,8 @@ TEST(AllToAll, SkipSelfFoldIsTheRingReduceScatter) {
                            reduction, 0, in.rank(), in.descriptor(),
                            reduced.rank(), reduced.descriptor());
     coco_rt_all_to_all("skip-self all_to_all", worldComm(), COCO_DTYPE_F32, 0,
-                       0, /*skipSelf=*/1, in.rank(), in.descriptor(),
-                       received.rank(), received.descriptor());
+                       0, /*skipSelf=*/1, /*windowStart=*/-1, in.rank(),
+                       in.descriptor(), received.rank(), received.descriptor());
     // The own block of `received` was left alone.
     for (int64_t i = 0; i < block; ++i)
       ASSERT_EQ(received.storage[size_t(rank * block + i)], 12345.0f);
@@ -1235,8 +1235,8 @@ TEST(AllToAll, SkipSelfRowsApart) {
   Memref<float> sent(whole, start * k, {size, n, k}, {block * k, k, 1});
   Memref<float> received(chunks, 0, {size, n, k}, {capacity * k, k, 1});
   coco_rt_all_to_all("rows-apart all_to_all", worldComm(), COCO_DTYPE_F32, 0, 0,
-                     /*skipSelf=*/1, sent.rank(), sent.descriptor(),
-                     received.rank(), received.descriptor());
+                     /*skipSelf=*/1, /*windowStart=*/-1, sent.rank(),
+                     sent.descriptor(), received.rank(), received.descriptor());
   for (int64_t peer = 0; peer < size; ++peer)
     for (int64_t row = 0; row < capacity; ++row)
       for (int64_t col = 0; col < k; ++col) {
@@ -1261,8 +1261,8 @@ TEST(Refusals, DISABLED_RowsApartMoreThanOneRowPerRank) {
   Memref<float> whole({size * 4 * n, k}), out({2 * size, n, k});
   Memref<float> sent(whole, 0, {2 * size, n, k}, {2 * n * k, k, 1});
   coco_rt_all_to_all("two rows per rank", worldComm(), COCO_DTYPE_F32, 0, 0,
-                     /*skipSelf=*/1, sent.rank(), sent.descriptor(), out.rank(),
-                     out.descriptor());
+                     /*skipSelf=*/1, /*windowStart=*/-1, sent.rank(),
+                     sent.descriptor(), out.rank(), out.descriptor());
 }
 
 TEST(Refusals, DISABLED_RowsApartWithoutSkipSelf) {
@@ -1273,8 +1273,8 @@ TEST(Refusals, DISABLED_RowsApartWithoutSkipSelf) {
   Memref<float> whole({size * 2 * n, k}), out({size, n, k});
   Memref<float> sent(whole, 0, {size, n, k}, {2 * n * k, k, 1});
   coco_rt_all_to_all("rows apart, every block", worldComm(), COCO_DTYPE_F32, 0,
-                     0, /*skipSelf=*/0, sent.rank(), sent.descriptor(),
-                     out.rank(), out.descriptor());
+                     0, /*skipSelf=*/0, /*windowStart=*/-1, sent.rank(),
+                     sent.descriptor(), out.rank(), out.descriptor());
 }
 
 TEST(Refusals, DISABLED_AllReduceRowsApart) {
@@ -1301,8 +1301,17 @@ TEST(Refusals, DISABLED_AllToAllSlotsTooSmall) {
   const int64_t n = 2 * worldSize() + 1;
   Memref<float> in({n}), out({n});
   coco_rt_all_to_all("slots too small", worldComm(), COCO_DTYPE_F32, 0, 0,
-                     /*skipSelf=*/1, in.rank(), in.descriptor(), out.rank(),
-                     out.descriptor());
+                     /*skipSelf=*/1, /*windowStart=*/-1, in.rank(),
+                     in.descriptor(), out.rank(), out.descriptor());
+}
+
+TEST(Refusals, DISABLED_AllToAllWindowSlotsUneven) {
+  // A window's output must be one slot per rank: 2 * size + 1 rows are not.
+  const int64_t n = 2 * worldSize() + 1;
+  Memref<float> in({n}), out({n});
+  coco_rt_all_to_all("window slots uneven", worldComm(), COCO_DTYPE_F32, 0, 0,
+                     /*skipSelf=*/1, /*windowStart=*/2, in.rank(),
+                     in.descriptor(), out.rank(), out.descriptor());
 }
 
 TEST(Refusals, DISABLED_RowsApartSpanTooFar) {
@@ -1311,8 +1320,8 @@ TEST(Refusals, DISABLED_RowsApartSpanTooFar) {
   Memref<float> whole({size}), out({size, 1});
   Memref<float> sent(whole, 0, {size, 1}, {INT64_MAX / 2, 1});
   coco_rt_all_to_all("rows too far apart", worldComm(), COCO_DTYPE_F32, 0, 0,
-                     /*skipSelf=*/1, sent.rank(), sent.descriptor(), out.rank(),
-                     out.descriptor());
+                     /*skipSelf=*/1, /*windowStart=*/-1, sent.rank(),
+                     sent.descriptor(), out.rank(), out.descriptor());
 }
 
 //===----------------------------------------------------------------------===//
@@ -1620,8 +1629,9 @@ TEST(UnevenBlocks, AllToAll) {
       });
       fill<F32>(out, [&](int64_t) { return -1.0; });
       coco_rt_all_to_all("uneven all_to_all", worldComm(), COCO_DTYPE_F32,
-                         splitDim, concatDim, skipSelf, in.rank(),
-                         in.descriptor(), out.rank(), out.descriptor());
+                         splitDim, concatDim, skipSelf, /*windowStart=*/-1,
+                         in.rank(), in.descriptor(), out.rank(),
+                         out.descriptor());
       // This rank's own block is the part of the concat dim it held.
       std::vector<float> expected(out.storage.size());
       for (size_t i = 0; i < expected.size(); ++i) {
@@ -1690,8 +1700,9 @@ TEST(UnevenBlocks, SkipSelfFoldIntoSlots) {
         "ring reduce_scatter, uneven", group.comm, COCO_DTYPE_F32, COCO_RED_SUM,
         0, in.rank(), in.descriptor(), reduced.rank(), reduced.descriptor());
     coco_rt_all_to_all("skip-self all_to_all into slots", group.comm,
-                       COCO_DTYPE_F32, 0, 0, /*skipSelf=*/1, in.rank(),
-                       in.descriptor(), received.rank(), received.descriptor());
+                       COCO_DTYPE_F32, 0, 0, /*skipSelf=*/1, /*windowStart=*/-1,
+                       in.rank(), in.descriptor(), received.rank(),
+                       received.descriptor());
     for (int64_t j = 0; j < ranks; ++j)
       for (int64_t row = j == index ? 0 : own; row < slot; ++row)
         for (int64_t c = 0; c < k; ++c)
@@ -1715,6 +1726,103 @@ TEST(UnevenBlocks, SkipSelfFoldIntoSlots) {
       ASSERT_EQ(foldBits, ringBits)
           << "element " << i << " of this rank's block: fold " << acc
           << ", ring " << reduced.storage[size_t(i)];
+    }
+  }
+}
+
+/// What coco-chunk-exchange builds for uneven blocks: the same exchange in
+/// windows of w rows, from row s of every block (s = 0, w, 2w, ... up to the
+/// largest block on every rank), each into a buffer of one w-row slot per
+/// rank. Slot j of window s holds rows [s, s + w) of rank j's block of this
+/// rank's index, cut to the block's end, at its front; the rest of the slot
+/// and the own slot are left as they were. Checked against what rank j sent
+/// (on the world) and, folded window by window, against the ring
+/// reduce-scatter bit for bit (on the world and on the nested group of two
+/// axes).
+TEST(UnevenBlocks, SkipSelfWindowsFoldLikeTheRing) {
+  const int size = worldSize(), rank = worldRank();
+  struct Group {
+    int64_t comm;
+    std::vector<int64_t> levels, indices;
+  };
+  std::vector<Group> groups = {{worldComm(), {size}, {rank}}};
+  if (size % 2 == 0) {
+    const int half = size / 2;
+    groups.push_back({coco_rt_comm_group(2, 2, -1, 1, 1, 2, 1, 0, -1, -1),
+                      {half, 2},
+                      {rank % half, rank / half}});
+  }
+  for (const Group &group : groups) {
+    const int64_t ranks = coco_rt_axis_size(group.comm),
+                  index = coco_rt_axis_rank(group.comm);
+    const int64_t n = 37 * ranks + 1, k = 2, slot = (n + ranks - 1) / ranks;
+    auto blockOf = [&](const std::vector<int64_t> &indices) {
+      std::pair<int64_t, int64_t> block{0, n};
+      for (size_t level = 0; level < group.levels.size(); ++level) {
+        auto [offset, count] =
+            splitPart(block.second, group.levels[level], indices[level]);
+        block = {block.first + offset, count};
+      }
+      return block;
+    };
+    auto [ownOffset, own] = blockOf(group.indices);
+    auto value = [](int64_t sender, int64_t i) {
+      return float(std::sin(double(i * 31 + sender * 7919)) *
+                   std::pow(10.0, double((i + sender) % 9) - 4));
+    };
+    Memref<float> in({n, k}), reduced({own, k});
+    for (int64_t i = 0; i < n * k; ++i)
+      in.storage[size_t(i)] = value(rank, i);
+    ScopedEnv env("COCO_RS_ALGO", "ring");
+    coco_rt_reduce_scatter(
+        "ring reduce_scatter, uneven", group.comm, COCO_DTYPE_F32, COCO_RED_SUM,
+        0, in.rank(), in.descriptor(), reduced.rank(), reduced.descriptor());
+    // 5-row windows: 8 of them over 38 rows, the last one 3 rows long on
+    // the largest blocks and 2 on the others.
+    const int64_t width = 5;
+    for (int64_t start = 0; start < slot; start += width) {
+      SCOPED_TRACE("group of " + std::to_string(group.levels.size()) +
+                   " levels, rows " + std::to_string(ownOffset) + " + " +
+                   std::to_string(own) + ", window from " +
+                   std::to_string(start));
+      Memref<float> chunk({ranks * width, k});
+      std::fill(chunk.storage.begin(), chunk.storage.end(), 12345.0f);
+      coco_rt_all_to_all("skip-self all_to_all of windows", group.comm,
+                         COCO_DTYPE_F32, 0, 0, /*skipSelf=*/1, start, in.rank(),
+                         in.descriptor(), chunk.rank(), chunk.descriptor());
+      const int64_t rows = std::clamp<int64_t>(own - start, 0, width);
+      for (int64_t j = 0; j < ranks; ++j)
+        for (int64_t row = j == index ? 0 : rows; row < width; ++row)
+          for (int64_t c = 0; c < k; ++c)
+            ASSERT_EQ(chunk.storage[size_t((j * width + row) * k + c)],
+                      12345.0f)
+                << "slot " << j << " row " << row << " was written";
+      if (group.comm == worldComm()) {
+        for (int64_t j = 0; j < ranks; ++j)
+          for (int64_t i = 0; j != index && i < rows * k; ++i)
+            ASSERT_EQ(chunk.storage[size_t(j * width * k + i)],
+                      value(j, (ownOffset + start) * k + i))
+                << "slot " << j << " element " << i;
+      }
+      for (int64_t i = 0; i < rows * k; ++i) {
+        auto receivedFrom = [&](int64_t step) {
+          return chunk
+              .storage[size_t(((index + step) % ranks) * width * k + i)];
+        };
+        const float mine = in.storage[size_t((ownOffset + start) * k + i)];
+        float acc = ranks > 1 ? receivedFrom(1) : mine;
+        for (int64_t step = 2; step < ranks; ++step)
+          acc += receivedFrom(step);
+        if (ranks > 1)
+          acc += mine;
+        const float ring = reduced.storage[size_t(start * k + i)];
+        uint32_t foldBits, ringBits;
+        std::memcpy(&foldBits, &acc, 4);
+        std::memcpy(&ringBits, &ring, 4);
+        ASSERT_EQ(foldBits, ringBits)
+            << "element " << i << " of the window: fold " << acc << ", ring "
+            << ring;
+      }
     }
   }
 }

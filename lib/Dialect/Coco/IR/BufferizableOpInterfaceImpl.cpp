@@ -73,9 +73,10 @@ struct CommOpInterface
   bool bufferizesToMemoryRead(Operation *op, OpOperand &operand,
                               const AnalysisState &) const {
     // The collective overwrites all of init, except an all_to_all that
-    // skips its own block: that block keeps init's contents.
+    // skips its own block or fills only the front of its slots: the rest
+    // keeps init's contents.
     if (auto allToAll = dyn_cast<CommAllToAllOp>(op);
-        allToAll && allToAll.getSkipSelf())
+        allToAll && allToAll.leavesPartOfInit())
       return true;
     return !cast<DestinationStyleOpInterface>(op).isDpsInit(&operand);
   }

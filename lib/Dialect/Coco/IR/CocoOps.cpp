@@ -1336,8 +1336,11 @@ static bool runsOnOneRank(Operation *op) {
 template <typename CommOp>
 static LogicalResult foldOnOneRank(CommOp op,
                                    SmallVectorImpl<OpFoldResult> &results) {
-  // An all_to_all that skips its own block does nothing over one rank.
+  // An all_to_all that skips its own block does nothing over one rank; one
+  // that copies a window of it is left to the runtime.
   if constexpr (std::is_same_v<CommOp, CommAllToAllOp>) {
+    if (op.getWindowStart() && !op.getSkipSelf())
+      return failure();
     if (op.getSkipSelf()) {
       if (op->getNumResults() != 1 || !runsOnOneRank(op))
         return failure();
@@ -1366,8 +1369,11 @@ struct BufferCollectiveOnOneRank : OpRewritePattern<CommOp> {
         input.getType() != init.getType() || !runsOnOneRank(op))
       return failure();
     bool skipsSelf = false;
-    if constexpr (std::is_same_v<CommOp, CommAllToAllOp>)
+    if constexpr (std::is_same_v<CommOp, CommAllToAllOp>) {
       skipsSelf = op.getSkipSelf();
+      if (op.getWindowStart() && !skipsSelf)
+        return failure();
+    }
     if (input != init && !skipsSelf)
       memref::CopyOp::create(rewriter, op.getLoc(), input, init);
     rewriter.eraseOp(op);
@@ -1586,6 +1592,12 @@ LogicalResult CommAllToAllOp::verify() {
       getInput() == getInit())
     return emitOpError() << "with skip_self needs an init buffer other than "
                             "its input";
+  // A window of each block: its slots hold any number of rows (the runtime
+  // checks that they divide into one slot per rank).
+  if (getWindowStart() && concatDim != int64_t(getSplitDim()))
+    return emitOpError() << "takes a window only where it splits and "
+                            "concatenates one dimension (split "
+                         << getSplitDim() << ", concat " << concatDim << ")";
   // One dimension split and concatenated: init holds one slot per rank, as
   // large as the largest block, so at least the input's rows (the runtime
   // checks the exact count, which needs the group's size); the other
@@ -1596,7 +1608,7 @@ LogicalResult CommAllToAllOp::verify() {
     for (int64_t d = 0; d < inputType.getRank(); ++d) {
       int64_t in = inputType.getDimSize(d), out = initType.getDimSize(d);
       if (ShapedType::isDynamic(in) || ShapedType::isDynamic(out) ||
-          (d == concatDim ? out >= in : out == in))
+          (d == concatDim ? out >= in || getWindowStart() : out == in))
         continue;
       return emitOpError() << "input and init sizes of dimension " << d
                            << " are incompatible: " << in << " and " << out

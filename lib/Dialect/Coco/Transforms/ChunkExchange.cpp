@@ -28,6 +28,21 @@
 // receives one row of the [R, n, ...] views per rank (rows that lie apart:
 // lib/Runtime/Collectives.cpp).
 //
+// Uneven blocks (dim 0 of n rows over R ranks, n % R != 0) lie at offsets no
+// strided view describes, and the exchange receives into R slots of the
+// largest block's ceil(n / R) rows. There each chunk is a window of every
+// block, which the all_to_all's `window` names:
+//
+//   scf.for %s = 0 to slot step rows {          (the same trips on every rank)
+//     %n = max(0, min(rows, %size - %s))        (%size: this rank's block)
+//     coco.comm.all_to_all %x into %buf window %s skip_self   (%buf: R * rows)
+//     linalg.generic ins(%buf[k * rows][%n], %own[%s][%n], ...) ...
+//   }
+//
+// Rank j is sent rows [s, s + rows) of its block, cut to the block's end, so
+// ranks whose blocks are one row shorter simply receive less in the last
+// chunk.
+//
 //===----------------------------------------------------------------------===//
 
 #include "coco/Dialect/Coco/IR/CocoOps.h"
@@ -35,6 +50,7 @@
 #include "coco/Dialect/Coco/Transforms/Schedules.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/ControlFlow/IR/ControlFlowOps.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -83,9 +99,10 @@ bool isDistinctBuffer(Value root) {
 
 /// Whether `offset` is provably a multiple of `block` within [0, extent]
 /// (every rank's block of dim 0 starts at one): a constant in that range,
-/// coco.local_block's offset of `extent` split into blocks of `block`, or
-/// sums and remainders (by such a constant) of those, as
-/// coco-fuse-reduce-scatter computes the other ranks' blocks
+/// coco.local_block's offset of `extent` split into blocks of `block`, an
+/// axis rank times such a constant (an uneven exchange's own slot:
+/// buildBlockOffset), or sums and remainders (by such a constant) of those,
+/// as coco-fuse-reduce-scatter computes the other ranks' blocks
 /// ((own + k * block) mod extent). Every value stays below a few times
 /// `extent`, so the index arithmetic cannot wrap.
 bool isMultipleOf(OpFoldResult offset, int64_t block, int64_t extent) {
@@ -105,6 +122,25 @@ bool isMultipleOf(OpFoldResult offset, int64_t block, int64_t extent) {
     return !ShapedType::isDynamic(ranks) && extent % ranks == 0 &&
            (extent / ranks) % block == 0;
   }
+  if (auto product = value.getDefiningOp<arith::MulIOp>()) {
+    for (auto [rank, factor] :
+         {std::pair(product.getLhs(), product.getRhs()),
+          std::pair(product.getRhs(), product.getLhs())}) {
+      auto axisRank = rank.getDefiningOp<AxisRankOp>();
+      std::optional<int64_t> constant = getConstantIntValue(factor);
+      if (!axisRank || !constant)
+        continue;
+      auto grid = SymbolTable::lookupNearestSymbolFrom<GridOp>(
+          axisRank, axisRank.getGridAttr());
+      int64_t axis = axisRank.getAxis();
+      if (!grid || axis < 0 || axis >= grid.getRank())
+        return false;
+      int64_t ranks = grid.getShape()[axis];
+      return !ShapedType::isDynamic(ranks) && *constant >= 0 &&
+             *constant % block == 0 && *constant <= extent / ranks;
+    }
+    return false;
+  }
   if (auto add = value.getDefiningOp<arith::AddIOp>())
     return multiple(add.getLhs()) && multiple(add.getRhs());
   if (auto rem = value.getDefiningOp<arith::RemUIOp>()) {
@@ -116,16 +152,18 @@ bool isMultipleOf(OpFoldResult offset, int64_t block, int64_t extent) {
 }
 
 /// A subview of `recv` that is one whole block of dim 0: offsets [o, 0..]
-/// with o a multiple of the block, sizes [block, all of the other dims],
-/// unit strides, same rank.
-bool isBlockView(memref::SubViewOp view, int64_t block) {
+/// with o a multiple of the slot (the block, or with uneven blocks the
+/// largest one), sizes [rows, all of the other dims] with `rows` the
+/// block's (static, or this rank's dynamic size), unit strides, same rank.
+bool isBlockView(memref::SubViewOp view, int64_t slot, OpFoldResult rows) {
   auto source = view.getSourceType(), type = view.getType();
   if (type.getRank() != source.getRank() || !view.hasUnitStride() ||
-      !isMultipleOf(view.getMixedOffsets()[0], block, source.getDimSize(0)))
+      !isMultipleOf(view.getMixedOffsets()[0], slot, source.getDimSize(0)) ||
+      !isEqualConstantIntOrValue(view.getMixedSizes()[0], rows))
     return false;
-  for (int64_t d = 0; d < source.getRank(); ++d) {
+  for (int64_t d = 1; d < source.getRank(); ++d) {
     std::optional<int64_t> size = getConstantIntValue(view.getMixedSizes()[d]);
-    if (!size || *size != (d == 0 ? block : source.getDimSize(d)))
+    if (!size || *size != source.getDimSize(d))
       return false;
     if (d > 0 && !isZeroInteger(view.getMixedOffsets()[d]))
       return false;
@@ -154,7 +192,13 @@ struct Candidate {
   linalg::GenericOp loop;
   /// The views of received blocks the loop reads.
   SmallVector<memref::SubViewOp> blocks;
-  int64_t ranks = 0, block = 0, rows = 0;
+  /// `block`: rows per rank of equal blocks; `slot`: rows per rank of the
+  /// received buffer (the block, or with uneven blocks the largest one);
+  /// `rows`: per chunk.
+  int64_t ranks = 0, block = 0, slot = 0, rows = 0;
+  /// Uneven blocks: this rank's rows (the received views' size), walked in
+  /// windows; null for equal blocks.
+  Value ownRows;
 };
 
 /// The candidate for `exchange`, or why it stays as it is.
@@ -194,30 +238,49 @@ FailureOr<Candidate> analyze(CommAllToAllOp exchange, int64_t chunkBytes,
     return fail("its group has one rank: nothing is exchanged");
   if (extent == 0)
     return fail("dimension 0 is empty");
-  // Uneven blocks (received into slots as large as the largest) are
-  // exchanged whole: a chunk's rows would differ between the ranks.
-  if (extent % ranks != 0)
-    return fail("dimension 0 (" + Twine(extent) + " rows) splits into " +
-                "uneven blocks over " + Twine(ranks) +
-                " ranks; only equal blocks are chunked");
-  if (inputType != recvType)
-    return fail("it receives into a buffer of another shape than the one "
-                "it sends");
+  if (exchange.getWindowStart())
+    return fail("it exchanges a window already");
+  // Uneven blocks are received into one slot per rank as large as the
+  // largest block (ceil(n / R) rows, nested splits included).
+  const bool uneven = extent % ranks != 0;
+  const int64_t slot = llvm::divideCeil(extent, ranks);
+  if (recvType.getShape().drop_front() != inputType.getShape().drop_front() ||
+      recvType.getDimSize(0) != ranks * slot)
+    return fail("it receives into a buffer of another shape than one slot "
+                "per rank of the largest block");
   Value sent = rootOf(exchange.getInput());
   if (!isDistinctBuffer(sent))
     return fail("the buffer it sends may have other names (not an "
                 "allocation or an entry's argument)");
-  Candidate candidate{exchange, {}, {}, ranks, extent / ranks, 0};
+  Candidate candidate{exchange, {}, {}, ranks, uneven ? 0 : slot, slot, 0, {}};
 
-  // The received blocks: read by one generic, through whole-block views.
+  // The received blocks: read by one generic, through whole-block views,
+  // each of this rank's rows: the equal block's, or with uneven blocks one
+  // dynamic size that all of them share.
+  OpFoldResult blockRows;
+  if (uneven) {
+    for (Operation *user : alloc->getUsers())
+      if (auto view = dyn_cast<memref::SubViewOp>(user))
+        if (auto rows = dyn_cast<Value>(view.getMixedSizes()[0])) {
+          blockRows = rows;
+          break;
+        }
+    if (!blockRows)
+      return fail("uneven blocks are read without this rank's dynamic block "
+                  "size");
+    candidate.ownRows = cast<Value>(blockRows);
+  } else {
+    blockRows = OpBuilder(exchange).getIndexAttr(slot);
+  }
   for (Operation *user : alloc->getUsers()) {
     if (user == exchange)
       continue;
     auto view = dyn_cast<memref::SubViewOp>(user);
-    if (!view || !isBlockView(view, candidate.block))
+    if (!view || !isBlockView(view, slot, blockRows))
       return fail("'" + user->getName().getStringRef() +
                   "' uses the received buffer other than as a view of one "
-                  "whole block (at a multiple of the block's rows)");
+                  "whole block (at a multiple of the slot's rows, this "
+                  "rank's rows long)");
     for (Operation *reader : view->getUsers()) {
       auto loop = dyn_cast<linalg::GenericOp>(reader);
       if (!loop)
@@ -251,10 +314,14 @@ FailureOr<Candidate> analyze(CommAllToAllOp exchange, int64_t chunkBytes,
     if (!cut || (*cut && !type))
       return fail("the loop indexes an operand other than with its "
                   "outermost loop as the operand's dim 0");
-    if (*cut && type.getDimSize(0) != candidate.block)
+    // Equal blocks: static rows; uneven ones: this rank's, which the
+    // generic's operands share with the received views.
+    if (*cut && (uneven ? !type.isDynamicDim(0)
+                        : type.getDimSize(0) != candidate.block))
       return fail("the loop's rows are not the block's rows");
     // A chunk's views keep the other dims whole: their sizes are needed.
-    if (*cut && !type.hasStaticShape())
+    if (*cut &&
+        llvm::any_of(type.getShape().drop_front(), ShapedType::isDynamic))
       return fail("an operand the loop cuts into rows has dynamic sizes");
     bool isBlock = llvm::any_of(candidate.blocks, [&](memref::SubViewOp view) {
       return view.getResult() == operand.get();
@@ -274,6 +341,10 @@ FailureOr<Candidate> analyze(CommAllToAllOp exchange, int64_t chunkBytes,
   // which only some ranks may run, keeps the exchange where it is.
   for (Operation *op = exchange->getNextNode(); op != loop;
        op = op->getNextNode()) {
+    // An assert writes nothing (it declares a write only to stay): a
+    // failing one ends the job before or after the exchange alike.
+    if (isa<cf::AssertOp>(op))
+      continue;
     std::optional<SmallVector<MemoryEffects::EffectInstance>> effects =
         getEffectsRecursively(op);
     if (!effects)
@@ -311,11 +382,11 @@ FailureOr<Candidate> analyze(CommAllToAllOp exchange, int64_t chunkBytes,
   candidate.rows = perChunk && *perChunk > 0
                        ? std::max<int64_t>(1, chunkBytes / *perChunk)
                        : 1;
-  if (candidate.block == 1)
+  if (slot == 1)
     return fail("a block is one row, which a chunk does not cut");
-  if (candidate.rows >= candidate.block) {
+  if (candidate.rows >= slot) {
     std::optional<int64_t> blockBytes =
-        rowBytes ? llvm::checkedMul(candidate.block, *rowBytes) : std::nullopt;
+        rowBytes ? llvm::checkedMul(slot, *rowBytes) : std::nullopt;
     return fail(
         "a block (" +
         (blockBytes ? std::to_string(*blockBytes) : std::string("over 2^63")) +
@@ -377,42 +448,59 @@ void rewrite(const Candidate &candidate) {
   OpBuilder b(loop);
   Location loc = exchange.getLoc();
   auto type = cast<MemRefType>(exchange.getInput().getType());
+  const bool uneven = bool(candidate.ownRows);
 
-  // [R * block, ...] as [R, block, ...]; the chunk buffer [R, rows, ...].
+  // Equal blocks: [R * block, ...] as [R, block, ...], the chunk buffer
+  // [R, rows, ...]. Uneven ones: the input as it is (the runtime finds the
+  // blocks), the chunk buffer R slots of `rows` rows, [R * rows, ...].
   SmallVector<int64_t> blocksShape = {candidate.ranks, candidate.block};
   SmallVector<int64_t> chunkShape = {candidate.ranks, candidate.rows};
+  if (uneven)
+    chunkShape = {candidate.ranks * candidate.rows};
   SmallVector<ReassociationIndices> groups = {{0, 1}};
   for (int64_t d = 1; d < type.getRank(); ++d) {
     blocksShape.push_back(type.getDimSize(d));
     chunkShape.push_back(type.getDimSize(d));
     groups.push_back({d + 1});
   }
-  Value sent = memref::ExpandShapeOp::create(
-      b, loc, MemRefType::get(blocksShape, type.getElementType()),
-      exchange.getInput(), groups);
+  Value sent = exchange.getInput();
+  if (!uneven)
+    sent = memref::ExpandShapeOp::create(
+        b, loc, MemRefType::get(blocksShape, type.getElementType()), sent,
+        groups);
   Value chunks = memref::AllocOp::create(
       b, loc, MemRefType::get(chunkShape, type.getElementType()),
       b.getI64IntegerAttr(64));
 
+  // The same trips on every rank: the slot's rows (the largest block's).
   Value zero = arith::ConstantIndexOp::create(b, loc, 0);
-  Value block = arith::ConstantIndexOp::create(b, loc, candidate.block);
-  Value rows = arith::ConstantIndexOp::create(b, loc, candidate.rows);
-  auto forOp = scf::ForOp::create(b, loc, zero, block, rows);
+  Value slot = arith::ConstantIndexOp::create(b, loc, candidate.slot);
+  Value chunkRows = arith::ConstantIndexOp::create(b, loc, candidate.rows);
+  auto forOp = scf::ForOp::create(b, loc, zero, slot, chunkRows);
   b.setInsertionPointToStart(forOp.getBody());
   Value start = forOp.getInductionVar();
-  Value left = arith::SubIOp::create(b, loc, block, start);
-  OpFoldResult size = arith::MinSIOp::create(b, loc, rows, left).getResult();
+  // This rank's rows of the chunk: none past its block's end (uneven
+  // blocks, the last chunk).
+  Value left =
+      arith::SubIOp::create(b, loc, uneven ? candidate.ownRows : slot, start);
+  Value size = arith::MinSIOp::create(b, loc, chunkRows, left);
+  if (uneven)
+    size = arith::MaxSIOp::create(b, loc, zero, size);
 
-  Value sentRows = rowsOfEveryBlock(b, loc, sent, start, size);
+  // Equal blocks: rows [start, start + size) of every block (rows that lie
+  // apart); uneven ones: the window from `start` of every block.
+  Value sentRows = uneven ? sent : rowsOfEveryBlock(b, loc, sent, start, size);
   Value receivedRows =
-      rowsOfEveryBlock(b, loc, chunks, b.getIndexAttr(0), size);
+      uneven ? chunks
+             : rowsOfEveryBlock(b, loc, chunks, b.getIndexAttr(0), size);
   CommAllToAllOp::create(b, loc, TypeRange(), sentRows, receivedRows,
+                         /*window_start=*/uneven ? start : Value(),
                          /*split_dim=*/0, /*concat_dim=*/0, exchange.getGrid(),
                          exchange.getAxesAttr(), /*skip_self=*/true);
 
   // The loop on these rows, operand by operand (one value may be cut for
   // one operand and read whole for another): a received block's rows come
-  // from the chunk buffer (its block index: the view's offset / block).
+  // from the chunk buffer (its block index: the view's offset / slot).
   llvm::DenseMap<Value, Value> cutOnce;
   SmallVector<Value> operands;
   for (OpOperand &operand : loop->getOpOperands()) {
@@ -432,8 +520,12 @@ void rewrite(const Candidate &candidate) {
         memref::SubViewOp view = *received;
         Value offset =
             getValueOrCreateConstantIndexOp(b, loc, view.getMixedOffsets()[0]);
-        Value index = arith::DivUIOp::create(b, loc, offset, block);
-        rows = chunkOfBlock(b, loc, chunks, index, size);
+        Value index = arith::DivUIOp::create(b, loc, offset, slot);
+        rows = uneven ? rowsOf(b, loc, chunks,
+                               arith::MulIOp::create(b, loc, index, chunkRows)
+                                   .getResult(),
+                               size)
+                      : chunkOfBlock(b, loc, chunks, index, size);
       }
     }
     operands.push_back(rows);
@@ -455,10 +547,18 @@ void rewrite(const Candidate &candidate) {
     index.getResult().replaceAllUsesExcept(row, row.getDefiningOp());
   }
 
-  remarkApplied(exchange, kSchedule,
-                "exchanged in chunks of " + Twine(candidate.rows) + " of " +
-                    Twine(candidate.block) +
-                    " rows, each summed by the loop right after it arrives");
+  if (uneven)
+    remarkApplied(exchange, kSchedule,
+                  "exchanged in windows of " + Twine(candidate.rows) +
+                      " rows of each uneven block (up to " +
+                      Twine(candidate.slot) +
+                      " rows), each summed by the loop right after it "
+                      "arrives");
+  else
+    remarkApplied(exchange, kSchedule,
+                  "exchanged in chunks of " + Twine(candidate.rows) + " of " +
+                      Twine(candidate.block) +
+                      " rows, each summed by the loop right after it arrives");
   Operation *received = exchange.getInit().getDefiningOp();
   loop.erase();
   for (memref::SubViewOp view : candidate.blocks)

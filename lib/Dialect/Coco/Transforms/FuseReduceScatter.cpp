@@ -146,7 +146,7 @@ mlir::coco::foldReduceScatterIntoElementwise(RewriterBase &rewriter,
       tensor::EmptyOp::create(rewriter, loc, receivedShape, elementType);
   auto exchange = CommAllToAllOp::create(
       rewriter, loc, received.getType(), op.getInput(), received,
-      /*split_dim=*/0,
+      /*window_start=*/Value(), /*split_dim=*/0,
       /*concat_dim=*/0, op.getGrid(), op.getAxesAttr(), /*skip_self=*/true);
   // A schedule's choice to keep the exchange whole goes with it.
   if (op->hasAttr(kExchangeWholeAttr))

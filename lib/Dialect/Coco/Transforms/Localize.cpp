@@ -857,8 +857,8 @@ Operation *CollectiveLowering<AllToAllOp>::build(AllToAllOp op, OpBuilder &b,
                                                  DTensorType, StringRef grid,
                                                  DenseI64ArrayAttr axes) const {
   return CommAllToAllOp::create(
-      b, op.getLoc(), init.getType(), input, init, op.getDim(),
-      inputType.getPlacement(axes[0]).getDim(), grid, axes);
+      b, op.getLoc(), init.getType(), input, init, /*window_start=*/Value(),
+      op.getDim(), inputType.getPlacement(axes[0]).getDim(), grid, axes);
 }
 
 /// coco.slice: this rank's block of the whole tensor, no traffic.

@@ -143,10 +143,10 @@ OpOperand *wholeDestination(Operation *op, Value buffer) {
     return init;
   }
   // Collectives whose destination is written whole on every rank (reduce
-  // writes only the root's; an all_to_all that skips its own block leaves
-  // that block as it was).
+  // writes only the root's; an all_to_all that skips its own block or
+  // fills only the front of its slots leaves the rest as it was).
   if (auto allToAll = dyn_cast<CommAllToAllOp>(op);
-      allToAll && allToAll.getSkipSelf())
+      allToAll && allToAll.leavesPartOfInit())
     return nullptr;
   if (isa<CommAllReduceOp, CommReduceScatterOp, CommAllGatherOp,
           CommBroadcastOp, CommAllToAllOp, CommRecvOp>(op))

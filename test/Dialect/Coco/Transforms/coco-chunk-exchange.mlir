@@ -306,7 +306,7 @@ func.func @sends_a_global(%m: memref<40xf32>) {
 // ranks' blocks.
 // CHECK-LABEL: func @view_across_blocks
 // CHECK-NOT: scf.for
-// REMARK: coco-chunk-exchange.mlir:[[@LINE+3]]:3: remark: [Missed] not-applied | Category:coco-chunk-exchange | Function=view_across_blocks | Remark="exchanged whole before its loop: 'memref.subview' uses the received buffer other than as a view of one whole block (at a multiple of the block's rows)"
+// REMARK: coco-chunk-exchange.mlir:[[@LINE+3]]:3: remark: [Missed] not-applied | Category:coco-chunk-exchange | Function=view_across_blocks | Remark="exchanged whole before its loop: 'memref.subview' uses the received buffer other than as a view of one whole block (at a multiple of the slot's rows, this rank's rows long)"
 func.func @view_across_blocks(%x: memref<80xf32>, %m: memref<40xf32>) {
   %recv = memref.alloc() : memref<80xf32>
   coco.comm.all_to_all %x into %recv split 0 concat 0 skip_self on @dp[0] : memref<80xf32>, memref<80xf32>
@@ -437,11 +437,102 @@ func.func @empty(%x: memref<0xf32>) {
   return
 }
 // Uneven blocks (81 rows over 2 ranks: 41 and 40), received into slots of
-// 41 rows: exchanged whole.
+// 41 rows, as coco-fuse-reduce-scatter makes them (this rank's slot at
+// axis_rank * 41, the peer's 41 rows on, this rank's rows dynamic): chunks
+// of 16 rows, a window of each block. The loop runs 41 rows on every rank
+// (0, 16, 32) and this rank's rows are cut to its block (none past it).
 // CHECK-LABEL: func @uneven
+// CHECK-SAME: (%[[X:.*]]: memref<81xf32>, %[[M:.*]]: memref<?xf32>, %{{.*}}: i1)
+// CHECK: cf.assert
+// CHECK: %[[OFF:.*]], %[[SIZE:.*]] = coco.local_block
+// CHECK: %[[PEER:.*]] = arith.remui
+// CHECK: %[[OWN:.*]] = memref.subview %[[X]][%[[OFF]]] [%[[SIZE]]] [1]
+// CHECK-NOT: memref.expand_shape
+// CHECK: %[[BUF:.*]] = memref.alloc() {alignment = 64 : i64} : memref<32xf32>
+// CHECK-DAG: %[[C0:.*]] = arith.constant 0 : index
+// CHECK-DAG: %[[C41:.*]] = arith.constant 41 : index
+// CHECK-DAG: %[[C16:.*]] = arith.constant 16 : index
+// CHECK: scf.for %[[S:.*]] = %[[C0]] to %[[C41]] step %[[C16]] {
+// CHECK:   %[[LEFT:.*]] = arith.subi %[[SIZE]], %[[S]] : index
+// CHECK:   %[[MIN:.*]] = arith.minsi %[[C16]], %[[LEFT]] : index
+// CHECK:   %[[N:.*]] = arith.maxsi %[[C0]], %[[MIN]] : index
+// CHECK:   coco.comm.all_to_all %[[X]] into %[[BUF]] split 0 concat 0 skip_self window %[[S]] on @dp[0] : memref<81xf32>, memref<32xf32>
+// CHECK:   %[[SLOT:.*]] = arith.divui %[[PEER]], %[[C41]] : index
+// CHECK:   %[[AT:.*]] = arith.muli %[[SLOT]], %[[C16]] : index
+// CHECK:   %[[THEIRS:.*]] = memref.subview %[[BUF]][%[[AT]]] [%[[N]]] [1] : memref<32xf32> to memref<?xf32, strided<[1], offset: ?>>
+// CHECK:   %[[MINE:.*]] = memref.subview %[[OWN]][%[[S]]] [%[[N]]] [1]
+// CHECK:   %[[MS:.*]] = memref.subview %[[M]][%[[S]]] [%[[N]]] [1]
+// CHECK:   linalg.generic {{.*}} ins(%[[THEIRS]], %[[MINE]] : {{.*}}) outs(%[[MS]] : {{.*}})
+// CHECK:     linalg.yield
+// CHECK-NEXT:   }
+// CHECK-NEXT: }
+// CHECK-NEXT: return
+// REMARK: coco-chunk-exchange.mlir:[[@LINE+6]]:3: remark: [Passed] applied | Category:coco-chunk-exchange | Function=uneven | Remark="exchanged in windows of 16 rows of each uneven block (up to 41 rows), each summed by the loop right after it arrives"
+func.func @uneven(%x: memref<81xf32>, %m: memref<?xf32>, %ok: i1) {
+  %c41 = arith.constant 41 : index
+  %c81 = arith.constant 81 : index
+  %c82 = arith.constant 82 : index
+  %recv = memref.alloc() : memref<82xf32>
+  coco.comm.all_to_all %x into %recv split 0 concat 0 skip_self on @dp[0] : memref<81xf32>, memref<82xf32>
+  // The fold's check of a dynamic result (an assert writes nothing).
+  cf.assert %ok, "the result's dimension 0 is not this rank's block"
+  %off, %size = coco.local_block %c81 on @dp[0]
+  %rank = coco.axis_rank @dp[0]
+  %mine = arith.muli %rank, %c41 : index
+  %shifted = arith.addi %mine, %c41 : index
+  %peer = arith.remui %shifted, %c82 : index
+  %theirs = memref.subview %recv[%peer] [%size] [1] : memref<82xf32> to memref<?xf32, strided<[1], offset: ?>>
+  %own = memref.subview %x[%off] [%size] [1] : memref<81xf32> to memref<?xf32, strided<[1], offset: ?>>
+  linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel"]}
+      ins(%theirs, %own : memref<?xf32, strided<[1], offset: ?>>, memref<?xf32, strided<[1], offset: ?>>)
+      outs(%m : memref<?xf32>) {
+  ^bb0(%a: f32, %b: f32, %out: f32):
+    %sum = arith.addf %a, %b : f32
+    linalg.yield %sum : f32
+  }
+  return
+}
+// Nested uneven blocks over a group of two axes of a 2 x 3 grid (11 rows:
+// 6 and 5, then 2, 2, 2, 2, 2, 1), in slots of 2 rows: a slot's start is
+// buildBlockOffset's, each axis's rank times the rows of the slots inside
+// it. Chunks of one row (64 bytes over 5 peers of 12-byte rows).
+// CHECK-LABEL: func @uneven_group
+// CHECK: memref.alloc() {alignment = 64 : i64} : memref<6x3xf32>
+// CHECK: scf.for
+// CHECK: arith.maxsi
+// CHECK: coco.comm.all_to_all %{{.*}} into %{{.*}} split 0 concat 0 skip_self window %{{.*}} on @g23[0, 1] : memref<11x3xf32>, memref<6x3xf32>
+// CHECK: linalg.generic
+// REMARK: coco-chunk-exchange.mlir:[[@LINE+3]]:3: remark: [Passed] applied | Category:coco-chunk-exchange | Function=uneven_group | Remark="exchanged in windows of 1 rows of each uneven block (up to 2 rows)
+func.func @uneven_group(%x: memref<11x3xf32>, %m: memref<?x3xf32>) {
+  %recv = memref.alloc() : memref<12x3xf32>
+  coco.comm.all_to_all %x into %recv split 0 concat 0 skip_self on @g23[0, 1] : memref<11x3xf32>, memref<12x3xf32>
+  %c2 = arith.constant 2 : index
+  %c6 = arith.constant 6 : index
+  %c12 = arith.constant 12 : index
+  %c11 = arith.constant 11 : index
+  %off, %size = coco.local_block %c11 on @g23[0, 1]
+  %outer = coco.axis_rank @g23[0]
+  %inner = coco.axis_rank @g23[1]
+  %t0 = arith.muli %outer, %c6 : index
+  %t1 = arith.muli %inner, %c2 : index
+  %mine = arith.addi %t0, %t1 : index
+  %shifted = arith.addi %mine, %c2 : index
+  %peer = arith.remui %shifted, %c12 : index
+  %theirs = memref.subview %recv[%peer, 0] [%size, 3] [1, 1] : memref<12x3xf32> to memref<?x3xf32, strided<[3, 1], offset: ?>>
+  linalg.generic {indexing_maps = [#id2, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%theirs : memref<?x3xf32, strided<[3, 1], offset: ?>>)
+      outs(%m : memref<?x3xf32>) {
+  ^bb0(%a: f32, %out: f32):
+    linalg.yield %a : f32
+  }
+  return
+}
+// Uneven blocks whose views are not provably slots (an offset the pass cannot
+// follow): exchanged whole.
+// CHECK-LABEL: func @uneven_unknown_offset
 // CHECK-NOT: scf.for
-// REMARK: coco-chunk-exchange.mlir:[[@LINE+3]]:3: remark: [Missed] not-applied | Category:coco-chunk-exchange | Function=uneven | Remark="exchanged whole before its loop: dimension 0 (81 rows) splits into uneven blocks over 2 ranks; only equal blocks are chunked"
-func.func @uneven(%x: memref<81xf32>, %m: memref<?xf32>, %n: index, %at: index) {
+// REMARK: coco-chunk-exchange.mlir:[[@LINE+3]]:3: remark: [Missed] not-applied | Category:coco-chunk-exchange | Function=uneven_unknown_offset | Remark="exchanged whole before its loop: 'memref.subview' uses the received buffer other than as a view of one whole block (at a multiple of the slot's rows, this rank's rows long)"
+func.func @uneven_unknown_offset(%x: memref<81xf32>, %m: memref<?xf32>, %n: index, %at: index) {
   %recv = memref.alloc() : memref<82xf32>
   coco.comm.all_to_all %x into %recv split 0 concat 0 skip_self on @dp[0] : memref<81xf32>, memref<82xf32>
   %theirs = memref.subview %recv[%at] [%n] [1] : memref<82xf32> to memref<?xf32, strided<[1], offset: ?>>
@@ -450,6 +541,31 @@ func.func @uneven(%x: memref<81xf32>, %m: memref<?xf32>, %n: index, %at: index) 
   ^bb0(%a: f32, %out: f32):
     linalg.yield %a : f32
   }
+  return
+}
+// Uneven blocks read through views of a static size (no rank's block: the
+// fold never makes them) or into a buffer that is not one slot per rank of
+// the largest block: exchanged whole, with the reason.
+// CHECK-LABEL: func @uneven_static_views
+// CHECK-NOT: scf.for
+// REMARK: coco-chunk-exchange.mlir:[[@LINE+3]]:3: remark: [Missed] not-applied | Category:coco-chunk-exchange | Function=uneven_static_views | Remark="exchanged whole before its loop: uneven blocks are read without this rank's dynamic block size"
+func.func @uneven_static_views(%x: memref<81xf32>, %m: memref<40xf32>) {
+  %recv = memref.alloc() : memref<82xf32>
+  coco.comm.all_to_all %x into %recv split 0 concat 0 skip_self on @dp[0] : memref<81xf32>, memref<82xf32>
+  %theirs = memref.subview %recv[0] [40] [1] : memref<82xf32> to memref<40xf32, strided<[1]>>
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
+      ins(%theirs : memref<40xf32, strided<[1]>>) outs(%m : memref<40xf32>) {
+  ^bb0(%a: f32, %out: f32):
+    linalg.yield %a : f32
+  }
+  return
+}
+// CHECK-LABEL: func @uneven_wrong_slots
+// CHECK-NOT: scf.for
+// REMARK: coco-chunk-exchange.mlir:[[@LINE+3]]:3: remark: [Missed] not-applied | Category:coco-chunk-exchange | Function=uneven_wrong_slots | Remark="exchanged whole before its loop: it receives into a buffer of another shape than one slot per rank of the largest block"
+func.func @uneven_wrong_slots(%x: memref<81xf32>) {
+  %recv = memref.alloc() : memref<84xf32>
+  coco.comm.all_to_all %x into %recv split 0 concat 0 skip_self on @dp[0] : memref<81xf32>, memref<84xf32>
   return
 }
 // A row of 2^63 bytes (its size overflows int64; it once divided by 0):

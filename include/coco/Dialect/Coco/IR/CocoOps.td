@@ -603,15 +603,38 @@ def Coco_CommAllToAllOp : Coco_CommOp<"all_to_all"> {
     instead). coco-fuse-reduce-scatter uses it so that the exchange copies
     only the bytes that cross ranks. Requires `input` and `init` to be
     different buffers.
+
+    `window %s` (split and concat one dimension) exchanges a window of each
+    block: `init`'s dimension is one slot of w rows per rank (w = its size
+    / R, any w >= 1), and slot j receives rows [s, s + w) of rank j's block
+    of this rank's index, cut to the block's end (none where the block has
+    s rows or fewer), at its front. Rank j is sent the same rows of its
+    block. Every rank passes the same `s`. coco-chunk-exchange walks uneven
+    blocks this way, one window per chunk: the rows of a chunk then differ
+    between ranks by at most the blocks' difference, and the trip count is
+    the same on every rank.
   }];
   let arguments = (ins Arg<Coco_LocalBuffer, "", [MemRead]>:$input,
-      Arg<Coco_LocalBuffer, "", [MemRead, MemWrite]>:$init, I64Attr:$split_dim,
-      I64Attr:$concat_dim, FlatSymbolRefAttr:$grid, DenseI64ArrayAttr:$axes,
-      UnitAttr:$skip_self);
+      Arg<Coco_LocalBuffer, "", [MemRead, MemWrite]>:$init,
+      Optional<Index>:$window_start, I64Attr:$split_dim, I64Attr:$concat_dim,
+      FlatSymbolRefAttr:$grid, DenseI64ArrayAttr:$axes, UnitAttr:$skip_self);
   let assemblyFormat = [{
     $input `into` $init `split` $split_dim `concat` $concat_dim
-    (`skip_self` $skip_self^)? `on` custom<GridAxes>($grid, $axes) attr-dict
+    (`skip_self` $skip_self^)? (`window` $window_start^)?
+    `on` custom<GridAxes>($grid, $axes) attr-dict
     `:` qualified(type($input)) `,` qualified(type($init)) (`->` qualified(type($result))^)?
+  }];
+  let extraClassDeclaration = [{
+    ::mlir::MutableOperandRange getDpsInitsMutable() {
+      return getInitMutable();
+    }
+    /// Whether part of `init` keeps what it held: its own block with
+    /// skip_self, a slot's rows past the block received (uneven blocks,
+    /// windows).
+    bool leavesPartOfInit() {
+      return getSkipSelf() || getWindowStart() ||
+             getInput().getType() != getInit().getType();
+    }
   }];
 }
 

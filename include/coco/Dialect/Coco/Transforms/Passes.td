@@ -316,15 +316,22 @@ def CocoChunkExchangePass
     vectorized per chunk, so its last bits can differ. A `linalg.index 0`
     in the generic (a dropout's element index) gets the chunk's first row
     added, so it still counts the block's rows.
+    Uneven blocks (n rows over R ranks, n % R != 0; received into slots of
+    the largest block's ceil(n / R) rows) lie at offsets no strided view
+    describes: there each chunk is a window of every block (the
+    all_to_all's `window %s`: rows [s, s + rows) of each block, cut to its
+    end, into a buffer of one `rows`-row slot per rank). The loop walks
+    the largest block on every rank, so every rank makes the same calls;
+    this rank's rows of a chunk are min(rows, its block - s), none past
+    its block's end.
     The exchange moves down to the generic: ops in between may not write
     the buffer it sends (an allocation or a public function's argument,
     whose aliases are its views; an entry's arguments are taken not to
     alias each other), and may hold collectives only outside regions (those keep
     their order on every rank: another parameter's exchange or all_gather).
-    An exchange of uneven blocks (received into slots as large as the
-    largest: a chunk's rows would differ between ranks), whose blocks are
-    read by anything else or through views
-    that do not provably start at a block, whose sent buffer may have other
+    An exchange whose blocks are read by anything else or through views
+    that do not provably start at a slot (with uneven blocks: of this
+    rank's dynamic size), whose sent buffer may have other
     names, whose generic indexes dim 0 other than as its outermost loop,
     whose generic also reads another exchange's
     blocks that is chunked, or whose block fits one chunk stays as it is,
