@@ -71,6 +71,10 @@ AllToAllBlocks requireAllToAllShapes(const Call &call, const Tensor &input,
                            input.shape().c_str(), output.shape().c_str()));
   call.requireInRange("split dim", splitDim, input.rank);
   call.requireInRange("concat dim", concatDim, input.rank);
+  if (windowStart < -1)
+    call.fail(formatString("an all_to_all's window start must be a row "
+                           "(>= 0) or -1 (none); got %lld",
+                           (long long)windowStart));
   if (windowStart >= 0 && splitDim != concatDim)
     call.fail(formatString("an all_to_all takes a window only where it splits "
                            "and concatenates one dim (split %lld, concat %lld)",
@@ -95,14 +99,16 @@ AllToAllBlocks requireAllToAllShapes(const Call &call, const Tensor &input,
             "one slot of at least one row per rank (%d ranks); got %lld rows",
             (long long)splitDim, call.axis.size, (long long)slots));
       const int64_t width = slots / call.axis.size;
+      // Past every block: nothing moves (and no sum below can wrap).
+      const int64_t start = std::min(windowStart, input.sizes[splitDim]);
       auto rowsFrom = [&](int64_t block) {
-        return std::clamp<int64_t>(block - windowStart, 0, width);
+        return std::clamp<int64_t>(block - start, 0, width);
       };
       Blocks sent{{}, {}, false}, received{{}, {}, false};
       for (int j = 0; j < call.axis.size; ++j) {
         sent.counts.push_back(rowsFrom(chunks.counts[size_t(j)]));
-        sent.offsets.push_back(std::min(chunks.offsets[size_t(j)] + windowStart,
-                                        input.sizes[splitDim]));
+        sent.offsets.push_back(
+            std::min(chunks.offsets[size_t(j)] + start, input.sizes[splitDim]));
         received.counts.push_back(rowsFrom(own));
         received.offsets.push_back(j * width);
       }
@@ -572,8 +578,10 @@ void coco_rt_all_to_all(const char *site, int64_t comm, int32_t dtype,
                         int64_t outRank, void *out) {
   Call call(site, OpKind::AllToAll, comm, dtype);
   // The pairwise exchange of dim 0's rows may read and write rows that lie
-  // apart (coco-chunk-exchange: a chunk of every rank's block).
-  const bool stridedRows = skipSelf && splitDim == 0 && concatDim == 0;
+  // apart (coco-chunk-exchange: a chunk of every rank's equal block; a
+  // window of uneven ones takes contiguous buffers).
+  const bool stridedRows =
+      skipSelf && splitDim == 0 && concatDim == 0 && windowStart < 0;
   auto [input, output] =
       call.agreeOnBuffers(-1,
                           {{"split dim", splitDim},

@@ -677,6 +677,15 @@ func.func @f(%a: memref<6x2xf32>, %b: memref<6x2xf32>, %s: index) {
 // -----
 
 coco.grid @dp(shape = [3])
+func.func @f(%a: memref<6x2xf32>, %s: index) {
+  // expected-error @+1 {{with a window needs an init buffer other than its input}}
+  coco.comm.all_to_all %a into %a split 0 concat 0 window %s on @dp[0] : memref<6x2xf32>, memref<6x2xf32>
+  return
+}
+
+// -----
+
+coco.grid @dp(shape = [3])
 func.func @f(%a: memref<7x2xf32>, %b: memref<3x3xf32>, %s: index) {
   // expected-error @+1 {{input and init sizes of dimension 1 are incompatible: 2 and 3}}
   coco.comm.all_to_all %a into %b split 0 concat 0 skip_self window %s on @dp[0] : memref<7x2xf32>, memref<3x3xf32>

@@ -14,17 +14,28 @@
 //   (coco-shard-state);
 // - hierarchical(inner=1) + reorder + shard-state(m, v): the update on the
 //   node's block, ||w|| from w's slice along [1] only (w is replicated
-//   across nodes: a sum over axis 0 too would count it twice).
+//   across nodes: a sum over axis 0 too would count it twice);
+// - fuse(RS-C-AG) + shard-state(m, v): the reduce_scatter over both axes
+//   folded into the update loop, its exchange in chunks of 256 bytes per
+//   peer (equal blocks on 2 x 2; on 2 x 3 the nested uneven blocks go in
+//   windows of every block, the largest 683 rows); m and v also match the
+//   unfused step (ring reduce-scatter) bitwise.
 //
 // RUN: %coco_python %S/../lib/check_nd.py lamb-2d %s %t | FileCheck %s
 // CHECK: lamb AR-C on grid 2 x 2, 4 ranks, 4096 elements: w, m, v match numpy
 // CHECK: lamb RS-C-AG+shard-state(m,v) on grid 2 x 2, 4 ranks, 4096 elements: w, m, v match numpy
 // CHECK: lamb RS-C-AG+shard-state(w,m,v) on grid 2 x 2, 4 ranks, 4096 elements: w, m, v match numpy
 // CHECK: lamb hierarchical+reorder+shard-state(m,v) on grid 2 x 2, 4 ranks, 4096 elements: w, m, v match numpy
+// CHECK: lamb fuse(RS-C-AG)+shard-state(m,v) on grid 2 x 2: exchanged in chunks of 21 of 1024 rows
+// CHECK: lamb fuse(RS-C-AG)+shard-state(m,v) on grid 2 x 2, 4 ranks, 4096 elements: w, m, v match numpy
+// CHECK: lamb fuse(RS-C-AG)+shard-state(m,v) on grid 2 x 2: m, v match RS-C-AG+shard-state(m,v) bitwise
 // CHECK: lamb AR-C on grid 2 x 3, 6 ranks, 4097 elements: w, m, v match numpy
 // CHECK: lamb RS-C-AG+shard-state(m,v) on grid 2 x 3, 6 ranks, 4097 elements: w, m, v match numpy
 // CHECK: lamb RS-C-AG+shard-state(w,m,v) on grid 2 x 3, 6 ranks, 4097 elements: w, m, v match numpy
 // CHECK: lamb hierarchical+reorder+shard-state(m,v) on grid 2 x 3, 6 ranks, 4097 elements: w, m, v match numpy
+// CHECK: lamb fuse(RS-C-AG)+shard-state(m,v) on grid 2 x 3: exchanged in windows of 12 of up to 683 rows
+// CHECK: lamb fuse(RS-C-AG)+shard-state(m,v) on grid 2 x 3, 6 ranks, 4097 elements: w, m, v match numpy
+// CHECK: lamb fuse(RS-C-AG)+shard-state(m,v) on grid 2 x 3: m, v match RS-C-AG+shard-state(m,v) bitwise
 
 coco.grid @g(shape = [2, 2])
 

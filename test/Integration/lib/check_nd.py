@@ -22,9 +22,11 @@ against the unscheduled program.
   check_nd.py lamb-2d LAMB.mlir WORKDIR
       LAMB on 2 x 2 (4 ranks, 4096 elements) and 2 x 3 (6 ranks, 4097:
       uneven) grids: AR-C, RS-C-AG + shard-state of m, v and of w, m, v
-      over both axes, and the hierarchical all-reduce + reorder +
-      shard-state within the node, each vs numpy (the norms' all_reduces
-      run over the axes their blocks are cut along).
+      over both axes, the hierarchical all-reduce + reorder + shard-state
+      within the node, and fuse(RS-C-AG) + shard-state(m, v) with its
+      exchange in chunks (windows of the uneven nested blocks), each vs
+      numpy (the norms' all_reduces run over the axes their blocks are cut
+      along); the fused m, v bitwise vs the unfused ones.
   check_nd.py nested NESTED.mlir WORKDIR
       a dimension sliced over two axes of a [2, ?] grid, nested and uneven,
       on 2, 4 and 6 ranks: gather, reduce_scatter, pointwise and reduction
@@ -392,6 +394,10 @@ def nested(source, work):
               f"rows {sizes}): match numpy")
 
 
+FUSED_2D = "fuse(RS-C-AG)+shard-state(m,v)"
+FUSED_2D_PIPELINE = "coco-lower-to-cpu{fuse-reduce-scatter=true exchange-chunk-bytes=256}"
+
+
 def lamb_2d(source, work):
     text = open(source).read()
     both = [(0, 0), (0, 1)]  # dim 0 over axis 0, each block over axis 1
@@ -405,6 +411,10 @@ def lamb_2d(source, work):
         ("hierarchical+reorder+shard-state(m,v)",
          ["--coco-hierarchical-all-reduce=inner=1", "--coco-reorder",
           "--coco-shard-state=args=m,v"], dict(m=[(0, 1)], v=[(0, 1)]), 0),
+        # The reduce_scatter over both axes folded into the update loop, its
+        # exchange in chunks of 256 bytes per peer: chunks of the equal
+        # blocks on 2 x 2, windows of the nested uneven ones on 2 x 3.
+        (FUSED_2D, split + ["--coco-shard-state=args=m,v"], dict(m=both, v=both), 0),
     ]
     for grid, n in (((2, 2), 4096), ((2, 3), 4097)):
         ranks = grid[0] * grid[1]
@@ -420,20 +430,37 @@ def lamb_2d(source, work):
             f.write(re.sub(r"coco\.grid @g\(shape = \[\d+, \d+\]\)",
                            f"coco.grid @g(shape = [{grid[0]}, {grid[1]}])", text)
                     .replace("4096xf32", f"{n}xf32"))
+        results = {}
         for name, passes, slicing, norms in variants:
             # The norms the schedule leaves whole (the others are computed
             # from blocks): none once anything is sliced.
             left = len(re.findall(r"coco\.norm ", scheduled_ir(path, passes)))
             assert left == norms, f"{name}: {left} coco.norm left, expected {norms}"
             exe = exe_name(work, f"lamb {grid} {n} {name}")
-            subprocess.run(["coco-compile", path, "--entry=lamb_step", "-o", exe]
+            pipeline = FUSED_2D_PIPELINE if name == FUSED_2D else "coco-lower-to-cpu"
+            if name == FUSED_2D:
+                remarks = subprocess.run(
+                    ["coco-opt", f"--pass-pipeline=builtin.module({pipeline})",
+                     "--remarks-filter=coco-chunk-exchange", "-o", os.devnull],
+                    input=scheduled_ir(path, passes), check=True, capture_output=True,
+                    text=True).stderr
+                cut = h.exchange_chunks(remarks)
+                assert len(cut) == 1 and cut[0][2] == (n % ranks != 0), f"{name}: {remarks}"
+                print(f"lamb {name} on grid {grid[0]} x {grid[1]}: exchanged in "
+                      f"{'windows' if cut[0][2] else 'chunks'} of {cut[0][0]} of "
+                      f"{'up to ' if cut[0][2] else ''}{cut[0][1]} rows")
+            subprocess.run(["coco-compile", path, "--entry=lamb_step", "-o", exe,
+                            "--pipeline", pipeline]
                            + [f"--pre-pass={q}" for q in passes], check=True)
             shapes = {s: (lambda k, sl=slicing.get(s, []): block(np.empty(n), grid, at[k],
                                                                  sl).shape)
                       for s in "wmv"}
+            # The ring reduce-scatter, whose order the fold's sums follow.
             out, _ = h.run(exe, ranks, inputs=dict(w=w, m=m, v=v), local_inputs=dict(g=grads),
                            scalars=dict(step=2.0),
-                           outputs={s: (f32, shapes[s]) for s in "wmv"})
+                           outputs={s: (f32, shapes[s]) for s in "wmv"},
+                           env={"COCO_RS_ALGO": "ring"})
+            results[name] = out
             for s in "wmv":
                 for k in range(ranks):
                     # MPI sums the 4 or 6 gradients in its own order,
@@ -443,6 +470,15 @@ def lamb_2d(source, work):
                                   1e-5, 1e-6, "sums in MPI's order")
             print(f"lamb {name} on grid {grid[0]} x {grid[1]}, {ranks} ranks, {n} elements: "
                   "w, m, v match numpy")
+        # m and v are sums of the same gradients in the same order: the bits
+        # of the unfused step (w also goes through the norms, which the
+        # chunks sum per chunk).
+        for s in "mv":
+            for k in range(ranks):
+                h.check_equal(f"{grid} {FUSED_2D} {s} rank {k}", results[FUSED_2D][s][k],
+                              results["RS-C-AG+shard-state(m,v)"][s][k])
+        print(f"lamb {FUSED_2D} on grid {grid[0]} x {grid[1]}: m, v match "
+              "RS-C-AG+shard-state(m,v) bitwise")
 
 
 def main():

@@ -17,6 +17,7 @@
 #include <cmath>
 #include <cstring>
 #include <string>
+#include <utility>
 #include <vector>
 
 extern "C" void *mgpuStreamCreate();
@@ -143,26 +144,33 @@ TEST(GpuCollectives, AllToAllSkippingSelf) {
 }
 
 TEST(GpuCollectives, AllToAllWindow) {
-  // Uneven blocks (3 rows each, 4 for rank 0) and a window of 2 rows from
-  // row 2 of each block: rank 0 gets 2 rows from each rank, the others 1
-  // (their blocks end after row 2); the rest of each slot keeps its -1s.
+  // Uneven blocks (3 rows each, 4 for rank 0) and a window of 2 rows of
+  // each block: from row 2, rank 0 gets 2 rows from each rank and the
+  // others 1; from row 3 (skipping self), rank 0 gets 1 row and the others
+  // none (their sends and receives of no rows are skipped at both ends).
+  // The rest of each slot keeps its -1s.
   const int64_t n = 3 * size() + 1;
-  Matrix<float> in(n, 3), out(2 * size(), 3);
+  Matrix<float> in(n, 3);
   fillRankInput(in);
-  for (int64_t i = 0; i < 2 * size(); ++i)
-    for (int64_t j = 0; j < 3; ++j)
-      out.at(i, j) = -1;
-  coco_gpu_all_to_all("all_to_all window", world(), COCO_DTYPE_F32,
-                      /*split=*/0, /*concat=*/0, /*skipSelf=*/0,
-                      /*windowStart=*/2, 2, in.descriptor(), 2,
-                      out.descriptor());
   const int64_t own = rank() == 0 ? 4 : 3,
                 offset = rank() == 0 ? 0 : 1 + 3 * rank();
-  for (int p = 0; p < size(); ++p)
-    for (int64_t i = 0; i < 2; ++i)
+  for (auto [start, skipSelf] : {std::pair<int64_t, int32_t>{2, 0}, {3, 1}}) {
+    Matrix<float> out(2 * size(), 3);
+    for (int64_t i = 0; i < 2 * size(); ++i)
       for (int64_t j = 0; j < 3; ++j)
-        EXPECT_EQ(out.at(2 * p + i, j),
-                  i < own - 2 ? float(p + offset + 2 + i + j) : -1.0f);
+        out.at(i, j) = -1;
+    coco_gpu_all_to_all("all_to_all window", world(), COCO_DTYPE_F32,
+                        /*split=*/0, /*concat=*/0, skipSelf, start, 2,
+                        in.descriptor(), 2, out.descriptor());
+    for (int p = 0; p < size(); ++p)
+      for (int64_t i = 0; i < 2; ++i)
+        for (int64_t j = 0; j < 3; ++j)
+          EXPECT_EQ(out.at(2 * p + i, j),
+                    i < own - start && !(skipSelf && p == rank())
+                        ? float(p + offset + start + i + j)
+                        : -1.0f)
+              << "window from " << start << ", slot " << p << " row " << i;
+  }
 }
 
 TEST(GpuCollectives, NonBlocking) {

@@ -1314,6 +1314,21 @@ TEST(Refusals, DISABLED_AllToAllWindowSlotsUneven) {
                      in.descriptor(), out.rank(), out.descriptor());
 }
 
+TEST(Refusals, DISABLED_AllToAllNegativeWindow) {
+  const int64_t n = 2 * worldSize();
+  Memref<float> in({n}), out({n});
+  coco_rt_all_to_all("negative window", worldComm(), COCO_DTYPE_F32, 0, 0,
+                     /*skipSelf=*/1, /*windowStart=*/-2, in.rank(),
+                     in.descriptor(), out.rank(), out.descriptor());
+}
+
+TEST(Refusals, DISABLED_AllToAllWindowAcrossDims) {
+  Memref<float> in({2 * worldSize(), 2}), out({2, 2 * worldSize()});
+  coco_rt_all_to_all("window across dims", worldComm(), COCO_DTYPE_F32, 0, 1,
+                     /*skipSelf=*/0, /*windowStart=*/0, in.rank(),
+                     in.descriptor(), out.rank(), out.descriptor());
+}
+
 TEST(Refusals, DISABLED_RowsApartSpanTooFar) {
   // Rows so far apart that their span has no address.
   const int size = worldSize();
@@ -1778,9 +1793,15 @@ TEST(UnevenBlocks, SkipSelfWindowsFoldLikeTheRing) {
         "ring reduce_scatter, uneven", group.comm, COCO_DTYPE_F32, COCO_RED_SUM,
         0, in.rank(), in.descriptor(), reduced.rank(), reduced.descriptor());
     // 5-row windows: 8 of them over 38 rows, the last one 3 rows long on
-    // the largest blocks and 2 on the others.
+    // the largest blocks and 2 on the others; then one from row 37 (a row
+    // of the largest blocks only), one from the slot's end (nothing moves)
+    // and one far past it (clamped, no overflow).
     const int64_t width = 5;
-    for (int64_t start = 0; start < slot; start += width) {
+    std::vector<int64_t> starts;
+    for (int64_t start = 0; start < slot; start += width)
+      starts.push_back(start);
+    starts.insert(starts.end(), {slot - 1, slot, INT64_MAX / 2});
+    for (int64_t start : starts) {
       SCOPED_TRACE("group of " + std::to_string(group.levels.size()) +
                    " levels, rows " + std::to_string(ownOffset) + " + " +
                    std::to_string(own) + ", window from " +
@@ -1824,6 +1845,39 @@ TEST(UnevenBlocks, SkipSelfWindowsFoldLikeTheRing) {
             << ring;
       }
     }
+  }
+}
+
+/// A window of an inner dim (split = concat = 1, so the runtime packs the
+/// rows before dim 1 and unpacks them after), without skip_self (the
+/// Alltoallv path, this rank's own window copied too): column c of slot j
+/// holds columns [s, s + w) of rank j's block of this rank's index in row c
+/// of rank j's input, cut to the block; the rest keeps its sentinel.
+TEST(UnevenBlocks, WindowsOfAnInnerDimWithoutSkipSelf) {
+  const int size = worldSize(), rank = worldRank();
+  const int64_t rowsBefore = 3, n = 4 * size + 1, width = 3;
+  auto value = [&](int64_t sender, int64_t row, int64_t column) {
+    return float(sender * 1000 + row * n + column);
+  };
+  Memref<float> in({rowsBefore, n});
+  for (int64_t r = 0; r < rowsBefore; ++r)
+    for (int64_t c = 0; c < n; ++c)
+      in.storage[size_t(r * n + c)] = value(rank, r, c);
+  const auto [ownOffset, own] = splitPart(n, size, rank);
+  for (int64_t start : {int64_t(0), int64_t(3), int64_t(4), n}) {
+    SCOPED_TRACE("window from " + std::to_string(start));
+    Memref<float> out({rowsBefore, size * width});
+    std::fill(out.storage.begin(), out.storage.end(), -1.0f);
+    coco_rt_all_to_all("window of dim 1", worldComm(), COCO_DTYPE_F32, 1, 1,
+                       /*skipSelf=*/0, start, in.rank(), in.descriptor(),
+                       out.rank(), out.descriptor());
+    const int64_t columns = std::clamp<int64_t>(own - start, 0, width);
+    for (int64_t j = 0; j < size; ++j)
+      for (int64_t r = 0; r < rowsBefore; ++r)
+        for (int64_t c = 0; c < width; ++c)
+          ASSERT_EQ(out.storage[size_t(r * size * width + j * width + c)],
+                    c < columns ? value(j, r, ownOffset + start + c) : -1.0f)
+              << "slot " << j << " row " << r << " column " << c;
   }
 }
 

@@ -1587,11 +1587,13 @@ LogicalResult CommAllToAllOp::verify() {
     return emitOpError() << "concat dimension " << concatDim
                          << " is out of range";
   // Sending block j while receiving into block j of the same buffer would
-  // overwrite what is still to be sent.
-  if (getSkipSelf() && isa<MemRefType>(getInit().getType()) &&
-      getInput() == getInit())
-    return emitOpError() << "with skip_self needs an init buffer other than "
-                            "its input";
+  // overwrite what is still to be sent (a window's slots lie elsewhere than
+  // the rows it sends).
+  if ((getSkipSelf() || getWindowStart()) &&
+      isa<MemRefType>(getInit().getType()) && getInput() == getInit())
+    return emitOpError() << "with "
+                         << (getSkipSelf() ? "skip_self" : "a window")
+                         << " needs an init buffer other than its input";
   // A window of each block: its slots hold any number of rows (the runtime
   // checks that they divide into one slot per rank).
   if (getWindowStart() && concatDim != int64_t(getSplitDim()))

@@ -629,11 +629,17 @@ def Coco_CommAllToAllOp : Coco_CommOp<"all_to_all"> {
       return getInitMutable();
     }
     /// Whether part of `init` keeps what it held: its own block with
-    /// skip_self, a slot's rows past the block received (uneven blocks,
-    /// windows).
+    /// skip_self, a slot's rows past the block received (windows, and
+    /// slots of uneven blocks: where split and concat are one dimension and
+    /// init's shape is not the input's, or not known to be). A resharding
+    /// all_to_all (split != concat) writes all of init.
     bool leavesPartOfInit() {
-      return getSkipSelf() || getWindowStart() ||
-             getInput().getType() != getInit().getType();
+      if (getSkipSelf() || getWindowStart())
+        return true;
+      auto initType = ::llvm::cast<::mlir::ShapedType>(getInit().getType());
+      return getSplitDim() == getConcatDim() &&
+             (getInput().getType() != getInit().getType() ||
+              !initType.hasStaticShape());
     }
   }];
 }
