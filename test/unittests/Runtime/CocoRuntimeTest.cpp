@@ -1664,51 +1664,89 @@ TEST(UnevenBlocks, AllToAll) {
   }
 }
 
-/// What coco-fuse-reduce-scatter builds for uneven blocks: an all_to_all
-/// skipping self whose output holds one slot per rank, as large as the
-/// largest block; slot j receives rank j's block of this rank's index at its
-/// front. Its fold (blocks of ranks r+1, ..., r+R-1, then its own) gives the
-/// ring reduce-scatter's bits; the own slot and each slot's rows past this
-/// rank's block are left as they were. On the world and, on an even number
-/// of ranks, on the group of axes 1, 0 of a 2 x (size/2) grid, whose blocks
-/// nest (axis 1's blocks split again along axis 0).
-TEST(UnevenBlocks, SkipSelfFoldIntoSlots) {
-  struct Group {
-    int64_t comm;
-    std::vector<int64_t> levels;  // the parts of each split, outermost first
-    std::vector<int64_t> indices; // this rank's part at each level
-  };
+/// The groups the uneven-block tests run on: the world and, on an even
+/// number of ranks, the group of axes 1, 0 of a 2 x (size/2) grid, whose
+/// blocks nest (axis 1's blocks split again along axis 0).
+struct NestedGroup {
+  int64_t comm;
+  std::vector<int64_t> levels;  // the parts of each split, outermost first
+  std::vector<int64_t> indices; // this rank's part at each level
+
+  /// This rank's block of `n` rows: (offset, rows).
+  std::pair<int64_t, int64_t> blockOf(int64_t n) const {
+    std::pair<int64_t, int64_t> block{0, n};
+    for (size_t level = 0; level < levels.size(); ++level) {
+      auto [offset, count] =
+          splitPart(block.second, levels[level], indices[level]);
+      block = {block.first + offset, count};
+    }
+    return block;
+  }
+};
+
+std::vector<NestedGroup> worldAndNestedGroup() {
   const int size = worldSize(), rank = worldRank();
-  std::vector<Group> groups = {{worldComm(), {size}, {rank}}};
+  std::vector<NestedGroup> groups = {{worldComm(), {size}, {rank}}};
   if (size % 2 == 0) {
     const int half = size / 2;
     groups.push_back({coco_rt_comm_group(2, 2, -1, 1, 1, 2, 1, 0, -1, -1),
                       {half, 2},
                       {rank % half, rank / half}});
   }
-  for (const Group &group : groups) {
+  return groups;
+}
+
+/// Element i of rank `sender`'s input: values over nine magnitudes, so that
+/// a sum in another order changes the bits.
+float unevenInput(int64_t sender, int64_t i) {
+  return float(std::sin(double(i * 31 + sender * 7919)) *
+               std::pow(10.0, double((i + sender) % 9) - 4));
+}
+
+/// The fold coco-fuse-reduce-scatter builds (slots of ranks index+1, ...,
+/// index+R-1 of the group, then this rank's own elements `mine`) against
+/// the ring reduce-scatter's `ring`, bit for bit, for `count` elements;
+/// element i of the slot of rank j is slots[j * slotElements + i].
+void expectFoldIsRing(const float *slots, int64_t slotElements,
+                      const float *mine, const float *ring, int64_t count,
+                      int64_t index, int64_t ranks) {
+  for (int64_t i = 0; i < count; ++i) {
+    auto receivedFrom = [&](int64_t step) {
+      return slots[size_t(((index + step) % ranks) * slotElements + i)];
+    };
+    float acc = ranks > 1 ? receivedFrom(1) : mine[i];
+    for (int64_t step = 2; step < ranks; ++step)
+      acc += receivedFrom(step);
+    if (ranks > 1)
+      acc += mine[i];
+    uint32_t foldBits, ringBits;
+    std::memcpy(&foldBits, &acc, 4);
+    std::memcpy(&ringBits, &ring[i], 4);
+    ASSERT_EQ(foldBits, ringBits)
+        << "element " << i << ": fold " << acc << ", ring " << ring[i];
+  }
+}
+
+/// What coco-fuse-reduce-scatter builds for uneven blocks: an all_to_all
+/// skipping self whose output holds one slot per rank, as large as the
+/// largest block; slot j receives rank j's block of this rank's index at its
+/// front. Its fold (blocks of ranks r+1, ..., r+R-1, then its own) gives the
+/// ring reduce-scatter's bits; the own slot and each slot's rows past this
+/// rank's block are left as they were. On worldAndNestedGroup()'s groups.
+TEST(UnevenBlocks, SkipSelfFoldIntoSlots) {
+  for (const NestedGroup &group : worldAndNestedGroup()) {
     const int64_t ranks = coco_rt_axis_size(group.comm),
                   index = coco_rt_axis_rank(group.comm);
-    ASSERT_EQ(ranks, size);
+    ASSERT_EQ(ranks, worldSize());
     // 37 rows per rank and one more for the first: uneven on 2-4 ranks.
     const int64_t n = 37 * ranks + 1, k = 2, slot = (n + ranks - 1) / ranks;
-    auto blockOf = [&](const std::vector<int64_t> &indices) {
-      std::pair<int64_t, int64_t> block{0, n};
-      for (size_t level = 0; level < group.levels.size(); ++level) {
-        auto [offset, count] =
-            splitPart(block.second, group.levels[level], indices[level]);
-        block = {block.first + offset, count};
-      }
-      return block;
-    };
-    auto [ownOffset, own] = blockOf(group.indices);
+    auto [ownOffset, own] = group.blockOf(n);
     SCOPED_TRACE("group of " + std::to_string(group.levels.size()) +
                  " levels, rows " + std::to_string(ownOffset) + " + " +
                  std::to_string(own));
     Memref<float> in({n, k}), received({ranks * slot, k}), reduced({own, k});
     for (int64_t i = 0; i < n * k; ++i)
-      in.storage[size_t(i)] = float(std::sin(double(i * 31 + rank * 7919)) *
-                                    std::pow(10.0, double((i + rank) % 9) - 4));
+      in.storage[size_t(i)] = unevenInput(worldRank(), i);
     std::fill(received.storage.begin(), received.storage.end(), 12345.0f);
     ScopedEnv env("COCO_RS_ALGO", "ring");
     coco_rt_reduce_scatter(
@@ -1724,24 +1762,9 @@ TEST(UnevenBlocks, SkipSelfFoldIntoSlots) {
           ASSERT_EQ(received.storage[size_t((j * slot + row) * k + c)],
                     12345.0f)
               << "slot " << j << " row " << row << " was written";
-    for (int64_t i = 0; i < own * k; ++i) {
-      auto receivedFrom = [&](int64_t step) {
-        return received
-            .storage[size_t(((index + step) % ranks) * slot * k + i)];
-      };
-      float acc =
-          ranks > 1 ? receivedFrom(1) : in.storage[size_t(ownOffset * k + i)];
-      for (int64_t step = 2; step < ranks; ++step)
-        acc += receivedFrom(step);
-      if (ranks > 1)
-        acc += in.storage[size_t(ownOffset * k + i)];
-      uint32_t foldBits, ringBits;
-      std::memcpy(&foldBits, &acc, 4);
-      std::memcpy(&ringBits, &reduced.storage[size_t(i)], 4);
-      ASSERT_EQ(foldBits, ringBits)
-          << "element " << i << " of this rank's block: fold " << acc
-          << ", ring " << reduced.storage[size_t(i)];
-    }
+    expectFoldIsRing(received.storage.data(), slot * k,
+                     &in.storage[size_t(ownOffset * k)], reduced.storage.data(),
+                     own * k, index, ranks);
   }
 }
 
@@ -1752,42 +1775,16 @@ TEST(UnevenBlocks, SkipSelfFoldIntoSlots) {
 /// rank's index, cut to the block's end, at its front; the rest of the slot
 /// and the own slot are left as they were. Checked against what rank j sent
 /// (on the world) and, folded window by window, against the ring
-/// reduce-scatter bit for bit (on the world and on the nested group of two
-/// axes).
+/// reduce-scatter bit for bit (on worldAndNestedGroup()'s groups).
 TEST(UnevenBlocks, SkipSelfWindowsFoldLikeTheRing) {
-  const int size = worldSize(), rank = worldRank();
-  struct Group {
-    int64_t comm;
-    std::vector<int64_t> levels, indices;
-  };
-  std::vector<Group> groups = {{worldComm(), {size}, {rank}}};
-  if (size % 2 == 0) {
-    const int half = size / 2;
-    groups.push_back({coco_rt_comm_group(2, 2, -1, 1, 1, 2, 1, 0, -1, -1),
-                      {half, 2},
-                      {rank % half, rank / half}});
-  }
-  for (const Group &group : groups) {
+  for (const NestedGroup &group : worldAndNestedGroup()) {
     const int64_t ranks = coco_rt_axis_size(group.comm),
                   index = coco_rt_axis_rank(group.comm);
     const int64_t n = 37 * ranks + 1, k = 2, slot = (n + ranks - 1) / ranks;
-    auto blockOf = [&](const std::vector<int64_t> &indices) {
-      std::pair<int64_t, int64_t> block{0, n};
-      for (size_t level = 0; level < group.levels.size(); ++level) {
-        auto [offset, count] =
-            splitPart(block.second, group.levels[level], indices[level]);
-        block = {block.first + offset, count};
-      }
-      return block;
-    };
-    auto [ownOffset, own] = blockOf(group.indices);
-    auto value = [](int64_t sender, int64_t i) {
-      return float(std::sin(double(i * 31 + sender * 7919)) *
-                   std::pow(10.0, double((i + sender) % 9) - 4));
-    };
+    auto [ownOffset, own] = group.blockOf(n);
     Memref<float> in({n, k}), reduced({own, k});
     for (int64_t i = 0; i < n * k; ++i)
-      in.storage[size_t(i)] = value(rank, i);
+      in.storage[size_t(i)] = unevenInput(worldRank(), i);
     ScopedEnv env("COCO_RS_ALGO", "ring");
     coco_rt_reduce_scatter(
         "ring reduce_scatter, uneven", group.comm, COCO_DTYPE_F32, COCO_RED_SUM,
@@ -1822,28 +1819,14 @@ TEST(UnevenBlocks, SkipSelfWindowsFoldLikeTheRing) {
         for (int64_t j = 0; j < ranks; ++j)
           for (int64_t i = 0; j != index && i < rows * k; ++i)
             ASSERT_EQ(chunk.storage[size_t(j * width * k + i)],
-                      value(j, (ownOffset + start) * k + i))
+                      unevenInput(j, (ownOffset + start) * k + i))
                 << "slot " << j << " element " << i;
       }
-      for (int64_t i = 0; i < rows * k; ++i) {
-        auto receivedFrom = [&](int64_t step) {
-          return chunk
-              .storage[size_t(((index + step) % ranks) * width * k + i)];
-        };
-        const float mine = in.storage[size_t((ownOffset + start) * k + i)];
-        float acc = ranks > 1 ? receivedFrom(1) : mine;
-        for (int64_t step = 2; step < ranks; ++step)
-          acc += receivedFrom(step);
-        if (ranks > 1)
-          acc += mine;
-        const float ring = reduced.storage[size_t(start * k + i)];
-        uint32_t foldBits, ringBits;
-        std::memcpy(&foldBits, &acc, 4);
-        std::memcpy(&ringBits, &ring, 4);
-        ASSERT_EQ(foldBits, ringBits)
-            << "element " << i << " of the window: fold " << acc << ", ring "
-            << ring;
-      }
+      if (rows > 0)
+        expectFoldIsRing(chunk.storage.data(), width * k,
+                         &in.storage[size_t((ownOffset + start) * k)],
+                         &reduced.storage[size_t(start * k)], rows * k, index,
+                         ranks);
     }
   }
 }
