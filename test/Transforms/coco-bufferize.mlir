@@ -130,19 +130,30 @@ func.func @loop_yields_new(%r: tensor<4xf32>, %n: index, %b: i1) -> tensor<4xf32
 
 // An all_to_all that writes all of its init (resharding: split 1, concat
 // 0) needs no copy of a read-only init; one that keeps part of it (a
-// window, skip_self, or slots of uneven blocks) bufferizes into a copy.
+// window, the slots of uneven blocks, an init of unknown shape) bufferizes
+// into a copy.
 coco.grid @three(shape = [3])
 // CHECK-LABEL: func.func @all_to_all_inits(
-// CHECK-SAME: %[[X:.*]]: memref<6x3xf32>, %[[INIT:.*]]: memref<6x1xf32>, %[[SLOTS:.*]]: memref<3xf32>, %[[Y:.*]]: memref<7xf32>, %[[S:.*]]: index)
-// CHECK-NEXT: %[[WHOLE:.*]] = memref.alloc() {alignment = 64 : i64} : memref<6x1xf32>
+// CHECK-SAME: %[[X:.*]]: memref<6x3xf32>, %[[INIT:.*]]: memref<18x1xf32>, %[[SLOTS:.*]]: memref<3xf32>, %[[NINE:.*]]: memref<9xf32>, %[[ANY:.*]]: memref<?xf32>, %[[Y:.*]]: memref<7xf32>, %[[S:.*]]: index)
+// CHECK-NEXT: %[[WHOLE:.*]] = memref.alloc() {alignment = 64 : i64} : memref<18x1xf32>
 // CHECK-NEXT: coco.comm.all_to_all %[[X]] into %[[WHOLE]] split 1 concat 0
 // CHECK-NEXT: %[[KEPT:.*]] = memref.alloc() {alignment = 64 : i64} : memref<3xf32>
 // CHECK-NEXT: memref.copy %[[SLOTS]], %[[KEPT]]
 // CHECK-NEXT: coco.comm.all_to_all %[[Y]] into %[[KEPT]] split 0 concat 0 window %[[S]]
-func.func @all_to_all_inits(%x: tensor<6x3xf32>, %init: tensor<6x1xf32> {bufferization.writable = false},
+// CHECK-NEXT: %[[SLOTTED:.*]] = memref.alloc() {alignment = 64 : i64} : memref<9xf32>
+// CHECK-NEXT: memref.copy %[[NINE]], %[[SLOTTED]]
+// CHECK-NEXT: coco.comm.all_to_all %[[Y]] into %[[SLOTTED]] split 0 concat 0 on
+// CHECK: memref.copy %[[ANY]], %{{.*}}
+// CHECK-NEXT: coco.comm.all_to_all %[[Y]] into %{{.*}} split 0 concat 0 on
+func.func @all_to_all_inits(%x: tensor<6x3xf32>, %init: tensor<18x1xf32> {bufferization.writable = false},
                             %slots: tensor<3xf32> {bufferization.writable = false},
-                            %y: tensor<7xf32>, %s: index) -> (tensor<6x1xf32>, tensor<3xf32>) {
-  %a = coco.comm.all_to_all %x into %init split 1 concat 0 on @three[0] : tensor<6x3xf32>, tensor<6x1xf32> -> tensor<6x1xf32>
+                            %nine: tensor<9xf32> {bufferization.writable = false},
+                            %any: tensor<?xf32> {bufferization.writable = false},
+                            %y: tensor<7xf32>, %s: index)
+    -> (tensor<18x1xf32>, tensor<3xf32>, tensor<9xf32>, tensor<?xf32>) {
+  %a = coco.comm.all_to_all %x into %init split 1 concat 0 on @three[0] : tensor<6x3xf32>, tensor<18x1xf32> -> tensor<18x1xf32>
   %b = coco.comm.all_to_all %y into %slots split 0 concat 0 window %s on @three[0] : tensor<7xf32>, tensor<3xf32> -> tensor<3xf32>
-  return %a, %b : tensor<6x1xf32>, tensor<3xf32>
+  %c = coco.comm.all_to_all %y into %nine split 0 concat 0 on @three[0] : tensor<7xf32>, tensor<9xf32> -> tensor<9xf32>
+  %d = coco.comm.all_to_all %y into %any split 0 concat 0 on @three[0] : tensor<7xf32>, tensor<?xf32> -> tensor<?xf32>
+  return %a, %b, %c, %d : tensor<18x1xf32>, tensor<3xf32>, tensor<9xf32>, tensor<?xf32>
 }

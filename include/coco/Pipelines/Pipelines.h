@@ -34,7 +34,8 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
   PassOptions::Option<int64_t> exchangeChunkBytes{
       *this, "exchange-chunk-bytes",
       llvm::cl::desc("A fused reduce-scatter's exchange runs in chunks of "
-                     "this many bytes per peer, each summed by the loop "
+                     "this many bytes (from all peers together), each "
+                     "summed by the loop "
                      "right after it arrives (coco-chunk-exchange; 0: the "
                      "whole block before the loop)"),
       llvm::cl::init(1 << 20)};

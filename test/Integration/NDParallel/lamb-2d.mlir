@@ -16,8 +16,8 @@
 //   node's block, ||w|| from w's slice along [1] only (w is replicated
 //   across nodes: a sum over axis 0 too would count it twice);
 // - fuse(RS-C-AG) + shard-state(m, v): the reduce_scatter over both axes
-//   folded into the update loop, its exchange in chunks of 256 bytes per
-//   peer (equal blocks on 2 x 2; on 2 x 3 the nested uneven blocks go in
+//   folded into the update loop, its exchange in chunks of 256 bytes from
+//   all peers together (21 rows of 3 peers, 12 of 5; equal blocks on 2 x 2; on 2 x 3 the nested uneven blocks go in
 //   windows of every block, the largest 683 rows); m and v also match the
 //   unfused step (ring reduce-scatter) bitwise.
 //

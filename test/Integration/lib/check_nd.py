@@ -412,7 +412,7 @@ def lamb_2d(source, work):
          ["--coco-hierarchical-all-reduce=inner=1", "--coco-reorder",
           "--coco-shard-state=args=m,v"], dict(m=[(0, 1)], v=[(0, 1)]), 0),
         # The reduce_scatter over both axes folded into the update loop, its
-        # exchange in chunks of 256 bytes per peer: chunks of the equal
+        # exchange in chunks of 256 bytes from all peers: chunks of the equal
         # blocks on 2 x 2, windows of the nested uneven ones on 2 x 3.
         (FUSED_2D, split + ["--coco-shard-state=args=m,v"], dict(m=both, v=both), 0),
     ]
@@ -463,8 +463,9 @@ def lamb_2d(source, work):
             results[name] = out
             for s in "wmv":
                 for k in range(ranks):
-                    # MPI sums the 4 or 6 gradients in its own order,
-                    # numpy left to right; the norms' sums in other orders.
+                    # MPI (all_reduce) and the ring (reduce_scatter) sum the
+                    # 4 or 6 gradients in their own orders, numpy left to
+                    # right; the norms' sums in other orders.
                     h.check_close(f"{grid} {name} {s} rank {k}", out[s][k],
                                   block(expected[s], grid, at[k], slicing.get(s, [])),
                                   1e-5, 1e-6, "sums in MPI's order")

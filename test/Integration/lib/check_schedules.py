@@ -51,7 +51,8 @@ import reference as ref
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCHEDULES = os.path.join(HERE, "..", "DataParallel", "schedules")
 FUSED = "coco-lower-to-cpu{fuse-reduce-scatter=true}"
-# The fused exchange in chunks of 1000 bytes per peer (coco-chunk-exchange;
+# The fused exchange in chunks of 1000 bytes from all peers together
+# (coco-chunk-exchange;
 # the default, 1 MiB, holds these steps' blocks whole): 9 chunks of 250
 # rows and one of 48 on 2 ranks, 8 of 125 on 3, 12 of 83 and one of 28 on 4.
 CHUNKED = "coco-lower-to-cpu{fuse-reduce-scatter=true exchange-chunk-bytes=1000}"
@@ -175,7 +176,7 @@ def main():
                              "chooses with it (per number of ranks)")
     parser.add_argument("--exchange-chunk-bytes", type=int, default=None,
                         help="coco-autoschedule prices, and its pipeline cuts, the fused "
-                             "exchange in chunks of this many bytes per peer")
+                             "exchange in chunks of this many bytes (from all peers together)")
     parser.add_argument("--only", default=None,
                         help="comma-separated variants to run besides AR-C (the baseline)")
     args = parser.parse_args()

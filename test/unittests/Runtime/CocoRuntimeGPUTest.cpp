@@ -147,14 +147,16 @@ TEST(GpuCollectives, AllToAllWindow) {
   // Uneven blocks (3 rows each, 4 for rank 0) and a window of 2 rows of
   // each block: from row 2, rank 0 gets 2 rows from each rank and the
   // others 1; from row 3 (skipping self), rank 0 gets 1 row and the others
-  // none (their sends and receives of no rows are skipped at both ends).
+  // none (their sends and receives of no rows are skipped at both ends);
+  // from row 4 nobody gets anything (on one GPU: its own window, empty).
   // The rest of each slot keeps its -1s.
   const int64_t n = 3 * size() + 1;
   Matrix<float> in(n, 3);
   fillRankInput(in);
   const int64_t own = rank() == 0 ? 4 : 3,
                 offset = rank() == 0 ? 0 : 1 + 3 * rank();
-  for (auto [start, skipSelf] : {std::pair<int64_t, int32_t>{2, 0}, {3, 1}}) {
+  for (auto [start, skipSelf] :
+       {std::pair<int64_t, int32_t>{2, 0}, {3, 1}, {4, 0}}) {
     Matrix<float> out(2 * size(), 3);
     for (int64_t i = 0; i < 2 * size(); ++i)
       for (int64_t j = 0; j < 3; ++j)

@@ -1329,6 +1329,17 @@ TEST(Refusals, DISABLED_AllToAllWindowAcrossDims) {
                      in.descriptor(), out.rank(), out.descriptor());
 }
 
+TEST(Refusals, DISABLED_AllToAllWindowRowsApart) {
+  // A window reads whole blocks of a contiguous input: rows that lie apart
+  // (the equal blocks' chunk form) are refused.
+  const int size = worldSize();
+  Memref<float> whole({2 * size}), out({size});
+  Memref<float> sent(whole, 0, {size, 1}, {2, 1});
+  coco_rt_all_to_all("window of rows apart", worldComm(), COCO_DTYPE_F32, 0, 0,
+                     /*skipSelf=*/1, /*windowStart=*/0, sent.rank(),
+                     sent.descriptor(), out.rank(), out.descriptor());
+}
+
 TEST(Refusals, DISABLED_RowsApartSpanTooFar) {
   // Rows so far apart that their span has no address.
   const int size = worldSize();

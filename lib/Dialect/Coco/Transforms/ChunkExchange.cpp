@@ -35,7 +35,8 @@
 //
 //   scf.for %s = 0 to slot step rows {          (the same trips on every rank)
 //     %n = max(0, min(rows, %size - %s))        (%size: this rank's block)
-//     coco.comm.all_to_all %x into %buf window %s skip_self   (%buf: R * rows)
+//     coco.comm.all_to_all %x into %buf split 0 concat 0 skip_self window %s
+//                                               (%buf: R slots of `rows` rows)
 //     linalg.generic ins(%buf[k * rows][%n], %own[%s][%n], ...) ...
 //   }
 //

@@ -210,6 +210,48 @@ func.func @written_after_copy(%w: memref<8xf32>) {
   return
 }
 
+// An all_to_all that writes all of its destination (resharding: split 1,
+// concat 0) is the last writer of the temporary: it writes w directly.
+// CHECK-LABEL: func @all_to_all_into_weights
+// CHECK-SAME: (%[[W:.*]]: memref<4x1xf32>, %[[X:.*]]: memref<2x2xf32>)
+// CHECK-NOT: memref.alloc
+// CHECK: coco.comm.all_to_all %[[X]] into %[[W]] split 1 concat 0
+// CHECK-NOT: memref.copy
+func.func @all_to_all_into_weights(%w: memref<4x1xf32>, %x: memref<2x2xf32>) {
+  %tmp = memref.alloc() : memref<4x1xf32>
+  coco.comm.all_to_all %x into %tmp split 1 concat 0 on @dp[0] : memref<2x2xf32>, memref<4x1xf32>
+  memref.copy %tmp, %w : memref<4x1xf32> to memref<4x1xf32>
+  return
+}
+
+// Left alone: all_to_alls that keep part of their destination (its own
+// block with skip_self, rows past a block in a window or in the slots of
+// uneven blocks), whose copy carries the rest.
+// CHECK-LABEL: func @all_to_all_skip_self
+// CHECK: memref.copy %alloc, %arg0
+// CHECK-LABEL: func @all_to_all_window
+// CHECK: memref.copy %alloc, %arg0
+// CHECK-LABEL: func @all_to_all_slots
+// CHECK: memref.copy %alloc, %arg0
+func.func @all_to_all_skip_self(%w: memref<8xf32>, %g: memref<8xf32>) {
+  %tmp = memref.alloc() : memref<8xf32>
+  coco.comm.all_to_all %g into %tmp split 0 concat 0 skip_self on @dp[0] : memref<8xf32>, memref<8xf32>
+  memref.copy %tmp, %w : memref<8xf32> to memref<8xf32>
+  return
+}
+func.func @all_to_all_window(%w: memref<4xf32>, %g: memref<7xf32>, %s: index) {
+  %tmp = memref.alloc() : memref<4xf32>
+  coco.comm.all_to_all %g into %tmp split 0 concat 0 window %s on @dp[0] : memref<7xf32>, memref<4xf32>
+  memref.copy %tmp, %w : memref<4xf32> to memref<4xf32>
+  return
+}
+func.func @all_to_all_slots(%w: memref<8xf32>, %g: memref<7xf32>) {
+  %tmp = memref.alloc() : memref<8xf32>
+  coco.comm.all_to_all %g into %tmp split 0 concat 0 on @dp[0] : memref<7xf32>, memref<8xf32>
+  memref.copy %tmp, %w : memref<8xf32> to memref<8xf32>
+  return
+}
+
 // Left alone: reduce writes the destination only on the root; a copy in a
 // nested region; w returned to the caller.
 // CHECK-LABEL: func @reduce_to_root

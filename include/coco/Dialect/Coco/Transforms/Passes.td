@@ -171,8 +171,8 @@ def CocoAutoschedulePass : Pass<"coco-autoschedule", "ModuleOp"> {
     Option<"exchangeChunkBytes", "exchange-chunk-bytes", "int64_t",
            "1048576",
            "price as the pipeline will lower: a fused reduce_scatter's "
-           "exchange in chunks of this many bytes per peer "
-           "(coco-chunk-exchange, as coco-lower-to-cpu; 0: whole, as "
+           "exchange in chunks of this many bytes received from all peers "
+           "together (coco-chunk-exchange, as coco-lower-to-cpu; 0: whole, as "
            "coco-lower-to-gpu)">,
     Option<"callerBytes", "caller-bytes", "int64_t", "0",
            "bytes per rank the caller touches between two calls (a training "
@@ -210,7 +210,8 @@ def CocoPredictPass : Pass<"coco-predict", "ModuleOp"> {
     Option<"exchangeChunkBytes", "exchange-chunk-bytes", "int64_t",
            "1048576",
            "as the pipeline option: a fused reduce_scatter's exchange in "
-           "chunks of this many bytes per peer (coco-lower-to-cpu's default; "
+           "chunks of this many bytes received from all peers together "
+           "(coco-lower-to-cpu's default; "
            "0: whole, as coco-lower-to-gpu)">,
     Option<"callerBytes", "caller-bytes", "int64_t", "0",
            "bytes per rank the caller touches between two calls (a training "
@@ -307,7 +308,8 @@ def CocoChunkExchangePass
     block whole before the loop starts: on the CPU the received bytes go
     out to memory and come back when the loop reads them. This pass makes
     it a loop over chunks of the block's rows: exchange rows [s, s + n) of
-    every rank's block into a small buffer of `chunk-bytes` per peer, run
+    every rank's block into a small buffer (`chunk-bytes` from all peers
+    together: n rows of each of the R - 1 peers), run
     the generic on those rows, next chunk. The received rows are read while
     they are still in the cache, and the buffer is reused for every chunk.
     Each element is computed from the same operands as before; a
@@ -341,7 +343,8 @@ def CocoChunkExchangePass
   }];
   let options = [
     Option<"chunkBytes", "chunk-bytes", "int64_t", /*default=*/"1048576",
-           "bytes received from each peer per chunk (0: no chunking)">,
+           "bytes received per chunk from all peers together (0: no "
+           "chunking)">,
     Option<"warnNotApplied", "warn-not-applied", "bool", "false",
            "an exchange left whole is a warning, not only a remark (the "
            "pipelines set it when exchange-chunk-bytes is given)">
