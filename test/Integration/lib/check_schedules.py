@@ -52,9 +52,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SCHEDULES = os.path.join(HERE, "..", "DataParallel", "schedules")
 FUSED = "coco-lower-to-cpu{fuse-reduce-scatter=true}"
 # The fused exchange in chunks of 1000 bytes from all peers together
-# (coco-chunk-exchange;
-# the default, 1 MiB, holds these steps' blocks whole): 9 chunks of 250
-# rows and one of 48 on 2 ranks, 8 of 125 on 3, 12 of 83 and one of 28 on 4.
+# (coco-chunk-exchange; the default, 1 MiB, holds the blocks of the default
+# test size whole): 9 chunks of 250 rows and one of 48 on 2 ranks, 8 of 125
+# on 3, 12 of 83 and one of 28 on 4.
 CHUNKED = "coco-lower-to-cpu{fuse-reduce-scatter=true exchange-chunk-bytes=1000}"
 CHUNKED_NAME = " [exchange in 1000-byte chunks]"
 UNFUSED_REMARK = "coco-fuse-reduce-scatter was requested but does not apply here: this reduce_scatter stays unfused: "
