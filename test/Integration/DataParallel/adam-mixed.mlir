@@ -20,17 +20,21 @@
 // CHECK: bf16 gradient sum (rounded once) vs f32 on 4 ranks: max relative error {{[0-9.e+-]+}} (bf16 unit roundoff 2^-8 = 0.0039)
 // An uneven size (6145 = 3 * 2048 + 1: blocks of unequal size on 2, 3 and 4
 // ranks): every schedule still matches; the fused ones fold the
-// reduce-scatter into slots of the largest block, their exchange whole (the
-// default chunk holds the block; the remark says so).
-// RUN: %coco_python %S/../lib/check_mixed.py %s 2,3,4 %t.uneven --size 6145 | FileCheck %s --check-prefix=UNEVEN
+// reduce-scatter into slots of the largest block, their bf16 exchange in
+// windows of every block (chunks of 1000 bytes from all peers: 500, 250 and
+// 166 rows of 2 bytes; the other mixed steps keep the default chunk, which
+// holds the block).
+// RUN: %coco_python %S/../lib/check_mixed.py %s 2,3,4 %t.uneven --size 6145 --exchange-chunk-bytes 1000 | FileCheck %s --check-prefix=UNEVEN
 // UNEVEN: adam-mixed AR-C on 2 ranks: matches numpy
-// UNEVEN: adam-mixed fuse(RS-C-AG)+shard-state on 2 ranks: fused, exchanged whole: a block (6146 bytes per rank) fits in one chunk of 1048576 bytes
+// UNEVEN: adam-mixed fuse(RS-C-AG)+shard-state on 2 ranks: fused, exchanged in windows of 500 of up to 3073 rows
 // UNEVEN: adam-mixed fuse(RS-C-AG)+shard-state on 2 ranks: matches RS-C-AG+shard-state bitwise
 // UNEVEN: adam-mixed AR-C on 3 ranks: matches numpy within the bf16 reduction's rounding
 // UNEVEN: adam-mixed RS-C-AG+shard-state on 3 ranks: matches AR-C within the bf16 reduction's rounding
-// UNEVEN: adam-mixed fuse(RS-C-AG)+shard-state(w) on 3 ranks: fused, exchanged whole: a block (4098 bytes per rank) fits in one chunk of 1048576 bytes
+// UNEVEN: adam-mixed fuse(RS-C-AG)+shard-state(w) on 3 ranks: fused, exchanged in windows of 250 of up to 2049 rows
 // UNEVEN: adam-mixed fuse(RS-C-AG)+shard-state(w) on 3 ranks: matches RS-C-AG+shard-state(w) bitwise
 // UNEVEN: adam-mixed RS-C-AG+shard-state(w) on 4 ranks: matches AR-C within the bf16 reduction's rounding
+// UNEVEN: adam-mixed fuse(RS-C-AG)+shard-state(w) on 4 ranks: fused, exchanged in windows of 166 of up to 1537 rows
+// UNEVEN: adam-mixed fuse(RS-C-AG)+shard-state(w) on 4 ranks: matches RS-C-AG+shard-state(w) bitwise
 // UNEVEN: adam-mixed fuse(RS-C-AG)+shard-state(w) on 4 ranks: matches AR-C within the bf16 reduction's rounding
 
 coco.grid @dp(shape = [?])

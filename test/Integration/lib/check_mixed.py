@@ -8,6 +8,7 @@ workload's.
 
 usage: check_mixed.py WORKLOAD.mlir RANKS[,RANKS...] WORKDIR [--size N]
                      [--target cpu|gpu] [--mode both|build|run]
+                     [--exchange-chunk-bytes N]
 
 --target gpu builds for coco-lower-to-gpu (bf16/f16 kernels, NCCL's
 bf16/f16 calls) and runs one rank per GPU (on one GPU NCCL's calls add
@@ -22,8 +23,10 @@ read from WORKDIR/workload.mlir, which build writes.
 
 --size N replaces the workload's element count (4096) by N, e.g. 6144,
 which 2, 3 and 4 ranks all split into equal blocks (with unequal blocks
-the fold receives into slots of the largest block and its exchange is never
-chunked, as check_scheduled_ir checks).
+the fold receives into slots of the largest block, and its exchange goes
+in windows of every block where a chunk is smaller than the block, as
+check_scheduled_ir checks). --exchange-chunk-bytes N sets the fused
+variants' chunk (the pipeline's default, 1 MiB, holds these blocks whole).
 
 Expected agreement:
 - 1 or 2 ranks: the reduction is at most one LP addition (exact in f32,
@@ -188,6 +191,9 @@ def main():
     parser.add_argument("--size", type=int, default=None)
     parser.add_argument("--target", default="cpu", choices=["cpu", "gpu"])
     parser.add_argument("--mode", default="both", choices=["both", "build", "run"])
+    parser.add_argument("--exchange-chunk-bytes", type=int, default=None,
+                        help="the fused variants' exchange in chunks of this many bytes "
+                             "(coco-chunk-exchange; windows where the blocks are uneven)")
     args = parser.parse_args()
     rank_counts, work = [int(r) for r in args.ranks.split(",")], args.work
     os.makedirs(work, exist_ok=True)
@@ -217,16 +223,19 @@ def main():
     # only the LP copy is all-gathered.
     shard_masters = [f"--coco-shard-state=args=w,{','.join(state)}"]
     lower = f"coco-lower-to-{args.target}"
+    fused = FUSED if args.exchange_chunk_bytes is None else (
+        f"coco-lower-to-cpu{{fuse-reduce-scatter=true "
+        f"exchange-chunk-bytes={args.exchange_chunk_bytes}}}")
     variants = {  # name -> (passes, pipeline, outputs left sliced)
         "AR-C": ([], lower, []),
         "RS-C-AG": (split_reorder, lower, []),
         "RS-C-AG+shard-state": (split_reorder + shard, lower, state),
-        "fuse(RS-C-AG)+shard-state": (split_reorder + shard, FUSED, state),
+        "fuse(RS-C-AG)+shard-state": (split_reorder + shard, fused, state),
         "RS-C-AG+shard-state(w)": (split_reorder + shard_masters, lower, outputs),
-        "fuse(RS-C-AG)+shard-state(w)": (split_reorder + shard_masters, FUSED, outputs),
+        "fuse(RS-C-AG)+shard-state(w)": (split_reorder + shard_masters, fused, outputs),
     }
     if args.target == "gpu":
-        variants = {k: v for k, v in variants.items() if v[1] != FUSED}
+        variants = {k: v for k, v in variants.items() if v[1] != fused}
     for ranks in rank_counts:
         # The fused reduce-scatter needs the number of ranks at compile time.
         source = os.path.join(work, f"{kind}-mixed-{ranks}.mlir")
