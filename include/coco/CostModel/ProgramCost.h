@@ -56,7 +56,8 @@ struct Lowering {
   /// (coco-lower-to-gpu).
   bool fuseReductions = true;
   /// exchange-chunk-bytes (coco-chunk-exchange): a folded reduce_scatter's
-  /// exchange runs in chunks of this many bytes per peer, each summed by
+  /// exchange runs in chunks of this many bytes received from all peers
+  /// together (uneven blocks: in windows of as many rows), each summed by
   /// the loop while it is in the cache: the loop reads only this rank's
   /// own block from memory, and the exchange costs the whole one's time
   /// plus a call's latency for each further chunk. 0: the whole block
