@@ -56,12 +56,14 @@ struct Lowering {
   /// (coco-lower-to-gpu).
   bool fuseReductions = true;
   /// exchange-chunk-bytes (coco-chunk-exchange): a folded reduce_scatter's
-  /// exchange runs in chunks of this many bytes received from all peers
-  /// together (uneven blocks: in windows of as many rows), each summed by
-  /// the loop while it is in the cache: the loop reads only this rank's
-  /// own block from memory, and the exchange costs the whole one's time
-  /// plus a call's latency for each further chunk. 0: the whole block
-  /// arrives first (and the loop reads it back from memory).
+  /// exchange runs in chunks of at most this many bytes received from all
+  /// peers together (chunk bytes / ((ranks - 1) * row bytes) rows of each
+  /// peer's block, at least one; uneven blocks: windows of that many rows),
+  /// each summed by the loop while it is in the cache: the loop reads only
+  /// this rank's own block from memory, and the exchange costs the whole
+  /// one's time plus a call's latency for each further chunk. 0, or a block
+  /// that fits in one chunk: the whole block arrives first (and the loop
+  /// reads it back from memory).
   int64_t exchangeChunkBytes = 0;
 };
 
