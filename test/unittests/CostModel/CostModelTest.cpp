@@ -1398,6 +1398,48 @@ TEST(CostModel, PricesCollectivesWarmWhereTheArraysFitTheCache) {
   EXPECT_NEAR(plain->collectives, 10e-6 + 4096 * 0.5e-9, 1e-15);
 }
 
+TEST(CostModel, PricesSendRecvWarmWhereTheArraysFitTheCache) {
+  // A pipeline stage's send/recv (the pipeline layer's coco.send) has a
+  // cold line and a warm twin as the collectives do: 30 us + 1 ns/B cold,
+  // 5 us + 0.25 ns/B warm, 64 KiB of cache per rank.
+  constexpr const char *kSendRecv = R"json({
+    "name": "test", "source": "hand-made",
+    "copy_bandwidth_GBps": 2.0, "matmul_GFLOPs": 4.0,
+    "cache_bytes_per_rank": 65536,
+    "collectives": {
+      "send_recv": [{"ranks": 2, "latency_us": 30, "ns_per_byte": 1}]
+    },
+    "warm_collectives": {
+      "send_recv": [{"ranks": 2, "latency_us": 5, "ns_per_byte": 0.25}]
+    },
+    "levels": [{"name": "node", "ranks": 8, "latency_us": 1, "bandwidth_GBps": 100}]
+  })json";
+  Model m = modelOf(kSendRecv);
+  double cold = 30e-6 + 4096 * 1e-9, warm = 5e-6 + 4096 * 0.25e-9;
+  auto sendRecv = [&](const Model &model, double workingSet) {
+    return expectTime(
+        model.collective(Collective::SendRecv, 4096, 2, 0, {}, workingSet));
+  };
+  // No loop curve: warm while the arrays fit, cold beyond and with no
+  // working set given.
+  EXPECT_NEAR(sendRecv(m, 32768), warm, 1e-15);
+  EXPECT_NEAR(sendRecv(m, 65536), warm, 1e-15);
+  EXPECT_NEAR(sendRecv(m, 65537), cold, 1e-15);
+  EXPECT_NEAR(sendRecv(m, 0), cold, 1e-15);
+  // With a curve: 32 KiB lie a third of the way in log(size) from 16 KiB
+  // (100 GB/s) to 128 KiB (twice the cache, 10 GB/s), two thirds warm.
+  Profile curved = m.getProfile();
+  curved.loopBandwidth = {{16384, 100e9}, {131072, 10e9}, {1 << 22, 5e9}};
+  EXPECT_NEAR(sendRecv(Model(curved), 32768), cold + 2.0 / 3 * (warm - cold),
+              1e-15);
+  // The warm twin survives the JSON round trip.
+  std::string text;
+  llvm::raw_string_ostream(text) << m.getProfile().toJSON();
+  llvm::Expected<Profile> again = Profile::parse(text);
+  ASSERT_TRUE(bool(again)) << llvm::toString(again.takeError());
+  EXPECT_NEAR(sendRecv(Model(std::move(*again)), 32768), warm, 1e-15);
+}
+
 TEST(CostModel, CarriesReuseThroughBranches) {
   // Unfused, the same three ops straight and with the middle one in a
   // branch whose arms do the same: one arm runs, so the loops cost the
