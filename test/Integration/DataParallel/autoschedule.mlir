@@ -17,7 +17,7 @@
 // FUSED: adam coco-autoschedule on 2 ranks: chose fuse(RS-C-AG)+shard-state(m,v)
 // FUSED-NEXT: adam coco-autoschedule on 2 ranks: matches AR-C bitwise
 // FUSED-NEXT: adam coco-autoschedule on 2 ranks: exchanged whole (a block (8192 bytes per rank) fits in one chunk of 1048576 bytes), 1 runtime call(s)
-// In chunks of 512 bytes per peer (8 calls where 1 would do), the same
+// In chunks of 512 bytes (from its one peer; 8 calls where 1 would do), the same
 // profile makes the whole exchange cheaper: it picks +whole-exchange, whose
 // mark keeps coco-chunk-exchange off that exchange; still AR-C's bits.
 // RUN: %coco_python %S/../lib/check_schedules.py adam %S/adam.mlir 2 %t.adam-whole --profile %S/../../Dialect/Coco/Transforms/Inputs/memory-bound.json --exchange-chunk-bytes 512 --only coco-autoschedule | FileCheck %s --check-prefix=WHOLE
@@ -25,10 +25,10 @@
 // WHOLE-NEXT: adam coco-autoschedule on 2 ranks: matches AR-C bitwise
 // WHOLE-NEXT: adam coco-autoschedule on 2 ranks: exchanged whole, kept by its mark, 1 runtime call(s)
 // On 3 and 4 ranks (the made-up profile has those counts too) at 6144
-// elements, which split evenly: in chunks of 512 bytes per peer it keeps the
-// exchange whole, in chunks of 4096 it chunks it, and the runtime counts the
-// exchange calls of that choice (1, or one per chunk); the fold matches the
-// same schedule unfused bitwise.
+// elements, which split evenly: in chunks of 512 bytes (received from all
+// peers together) it keeps the exchange whole, in chunks of 4096 it chunks
+// it, and the runtime counts the exchange calls of that choice (1, or one
+// per chunk); the fold matches the same schedule unfused bitwise.
 // RUN: %coco_python %S/../lib/check_schedules.py adam %S/adam.mlir 3,4 %t.adam-whole34 --size 6144 --profile %S/../../Dialect/Coco/Transforms/Inputs/memory-bound.json --exchange-chunk-bytes 512 --only RS-C-AG+shard-state,coco-autoschedule | FileCheck %s --check-prefix=WHOLE34
 // WHOLE34: adam coco-autoschedule on 3 ranks: chose fuse(RS-C-AG)+shard-state(m,v)+whole-exchange
 // WHOLE34-NEXT: adam coco-autoschedule on 3 ranks: matches RS-C-AG+shard-state bitwise

@@ -18,6 +18,7 @@ associative), so those comparisons are within rtol 1e-5.
 
 usage: check_layer.py LAYER.mlir RANKS WORKDIR [cpu|gpu] [both|build|run]
                       [--shape B,S,H] [--fused-chunk-bytes N]
+                      [--autoschedule PROFILE]
 
 RANKS is one number of ranks or a comma-separated list (2,3,4): the layer's
 grid is `[?]`, so every schedule is compiled once and run on every count.
@@ -34,6 +35,12 @@ even (coco rejects the transform script's overlap otherwise).
 --fused-chunk-bytes N (cpu, both) also runs MM-RS-C-AG with its
 reduce_scatter folded into the loop after it (check_fused), its exchange
 whole and in chunks of N bytes, compiled for each number of ranks.
+
+--autoschedule PROFILE (cpu, both) also compiles the layer under
+coco-autoschedule{profile=PROFILE ranks=R} for each number of ranks, prints
+the schedule its remark says it chose, checks that an overlap it chose
+really starts its chunks' non-blocking all_reduces, and runs it against
+MM-AR-C.
 
 `build` only compiles every schedule into WORKDIR, `run` only runs what a
 `build` left there (the lent GPU machine has no compiler:
@@ -85,6 +92,9 @@ def main():
     parser.add_argument("--fused-chunk-bytes", type=int, default=None,
                         help="also fuse MM-RS-C-AG's reduce_scatter into the dropout's "
                              "loop (cpu), its exchange whole and in chunks of this many bytes")
+    parser.add_argument("--autoschedule", metavar="PROFILE", default=None,
+                        help="also run the schedule coco-autoschedule picks with this "
+                             "machine profile (cpu), on each number of ranks")
     args = parser.parse_args()
     source, work, target, mode = args.source, args.work, args.target, args.mode
     rank_counts = [int(r) for r in args.ranks.split(",")]
@@ -135,6 +145,9 @@ def main():
         results = check(schedules, exes, ranks, inputs, expected, (B, S, H))
         if args.fused_chunk_bytes is not None and target == "cpu":
             check_fused(source, work, ranks, args.fused_chunk_bytes, inputs, (B, S, H), results)
+        if args.autoschedule is not None and target == "cpu":
+            check_autoschedule(source, work, ranks, args.autoschedule, inputs, (B, S, H),
+                               results)
 
 
 def check(schedules, exes, ranks, inputs, expected, shape):
@@ -172,6 +185,41 @@ def check(schedules, exes, ranks, inputs, expected, shape):
                   results["ol(MM,RS)-C-AG (transform script)"], results["ol(MM,RS)-C-AG"])
     print(f"ol(MM,RS)-C-AG (transform script) on {ranks} ranks: matches the passes bitwise")
     return results
+
+
+def check_autoschedule(source, work, ranks, profile, inputs, shape, results):
+    """The layer under coco-autoschedule for `ranks`: whichever schedule it
+    picks (AR-C, RS-C-AG or ol(MM,AR)-C in 2 to 8 chunks) computes the same
+    products and sums as MM-AR-C; an overlap is checked to start as many
+    non-blocking all_reduces as its chunks."""
+    auto = f"--coco-autoschedule=profile={profile} ranks={ranks}"
+    result = subprocess.run(["coco-opt", source, auto, "--remarks-filter=coco-autoschedule",
+                             "-o", os.devnull], check=True, capture_output=True, text=True)
+    chosen = re.search(r'Function=\w+ \| Remark="chose (.+?): predicted', result.stderr)
+    assert chosen, f"no coco-autoschedule remark:\n{result.stderr}"
+    chosen = chosen.group(1)
+    print(f"coco-autoschedule on {ranks} ranks: chose {chosen}")
+    overlapped = re.fullmatch(r"ol\(MM,AR\)-C x(\d+)", chosen)
+    if overlapped:
+        h.assert_overlapped("ol(MM,AR)-C", source, [auto], "coco-lower-to-cpu",
+                            chunks=int(overlapped.group(1)))
+    exe = os.path.join(work, f"autoschedule-{ranks}.exe")
+    subprocess.run(["coco-compile", source, "-o", exe, "--pipeline", "coco-lower-to-cpu",
+                    f"--pre-pass={auto}"], check=True)
+    out, _ = h.run(exe, ranks, inputs=inputs, outputs={"z": (np.float32, shape)})
+    for k in range(1, ranks):
+        h.check_equal(f"autoschedule z rank {k} vs rank 0", out["z"][k], out["z"][0])
+    if chosen == "AR-C" or (chosen == "RS-C-AG" and ranks == 2):
+        # The same two-term sums on 2 ranks (see check).
+        h.check_equal("autoschedule z", out["z"][0], results["MM-AR-C"])
+        how = "bitwise"
+    elif chosen == "RS-C-AG" and ranks != 2:
+        h.check_close("autoschedule z", out["z"][0], results["MM-AR-C"], 1e-5, 1e-6,
+                      "ring vs MPI reduction order")
+        how = "within rtol 1e-5 (ring vs MPI reduction order)"
+    else:
+        how = h.check_chunked_product("autoschedule z", out["z"][0], results["MM-AR-C"])
+    print(f"coco-autoschedule on {ranks} ranks: matches MM-AR-C {how}")
 
 
 def check_fused(source, work, ranks, chunk_bytes, inputs, shape, results):
