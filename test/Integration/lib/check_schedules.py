@@ -154,15 +154,6 @@ def check_exchange_calls(kind, source, passes, pipeline, chosen, ranks, printed)
     print(f"{kind} {AUTO} on {ranks} ranks: exchanged {how}, {calls} runtime call(s)")
 
 
-def autoschedule_choice(source, passes):
-    """The schedule coco-autoschedule's remark says it chose."""
-    result = subprocess.run(["coco-opt", source, *passes, "--remarks-filter=coco-autoschedule",
-                             "-o", os.devnull], check=True, capture_output=True, text=True)
-    chosen = re.search(r'Remark="chose (.+?): predicted', result.stderr)
-    assert chosen, f"no coco-autoschedule remark:\n{result.stderr}"
-    return chosen.group(1)
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("kind", choices=["sgd", "adam", "lamb"])
@@ -262,7 +253,7 @@ def main():
         for name, (passes, pipeline, per_ranks) in variants.items():
             sharded = "shard" in name
             if name == AUTO:
-                chosen = autoschedule_choice(static, passes)
+                chosen = h.autoschedule_choice(static, passes)
                 sharded = "shard-state" in chosen
                 print(f"{kind} {AUTO} on {ranks} ranks: chose {chosen}")
             elif per_ranks:

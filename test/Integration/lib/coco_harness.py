@@ -85,6 +85,16 @@ def check_equal(name, actual, expected):
         raise AssertionError(f"{name}: not bitwise equal to the reference{where}")
 
 
+def autoschedule_choice(source, passes):
+    """The schedule coco-autoschedule's remark says it chose for the
+    function (its first remark; the per-collective ones follow)."""
+    result = subprocess.run(["coco-opt", source, *passes, "--remarks-filter=coco-autoschedule",
+                             "-o", os.devnull], check=True, capture_output=True, text=True)
+    chosen = re.search(r'Remark="chose (.+?): predicted', result.stderr)
+    assert chosen, f"no coco-autoschedule remark:\n{result.stderr}"
+    return chosen.group(1)
+
+
 def check_chunked_product(name, actual, expected):
     """A matmul in row chunks (overlap) against the whole matmul: the same
     products and sums, bitwise equal where the BLAS multiplies a row block
