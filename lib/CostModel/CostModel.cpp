@@ -50,8 +50,42 @@ Expected<double> number(const llvm::json::Object &object, StringRef key,
   std::optional<double> x = value->getAsNumber();
   if (!x || !std::isfinite(*x) || *x < 0)
     return failure(where + "'s '" + key + "' must be a number >= 0");
+  // A subnormal figure divides into infinity.
+  if (*x != 0 && !std::isnormal(*x))
+    return failure(where + "'s '" + key +
+                   "' is too close to 0 to be a "
+                   "measurement");
   return *x;
 }
+
+/// The deepest nesting of arrays and objects in `json` (outside strings).
+/// llvm::json::parse recurses once per level: a file nested deeper than
+/// the stack would crash it.
+size_t nestingDepth(StringRef json) {
+  size_t depth = 0, deepest = 0;
+  bool inString = false, escaped = false;
+  for (char c : json) {
+    if (inString) {
+      if (escaped)
+        escaped = false;
+      else if (c == '\\')
+        escaped = true;
+      else if (c == '"')
+        inString = false;
+    } else if (c == '"') {
+      inString = true;
+    } else if (c == '[' || c == '{') {
+      deepest = std::max(deepest, ++depth);
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return deepest;
+}
+
+/// Deeper than any profile coco-calibrate writes (4 levels), far from the
+/// stack's limit.
+constexpr size_t kMaxNesting = 64;
 } // namespace
 
 StringRef mlir::coco::cost::nameOf(Collective kind) {
@@ -200,6 +234,9 @@ static llvm::Error parseLines(const llvm::json::Object &measured,
 }
 
 Expected<Profile> Profile::parse(StringRef json) {
+  if (nestingDepth(json) > kMaxNesting)
+    return failure("arrays and objects nested more than " +
+                   llvm::Twine(kMaxNesting) + " deep");
   Expected<llvm::json::Value> parsed = llvm::json::parse(json);
   if (!parsed)
     return failure("not JSON: " + llvm::toString(parsed.takeError()));

@@ -27,9 +27,18 @@ FailureOr<SmallVector<int64_t>> extentsOf(Operation *at, DTensorType type,
   if (failed(shape))
     return at->emitError() << "cost model: unknown grid " << type.getGrid();
   int64_t known = 1;
-  for (int64_t extent : *shape)
+  bool dynamic = false;
+  for (int64_t extent : *shape) {
     if (!ShapedType::isDynamic(extent))
       known *= extent;
+    dynamic |= ShapedType::isDynamic(extent);
+  }
+  // The runtime fills a '?' with the ranks the static axes leave; ranks they
+  // do not divide make no grid (the runtime refuses them too).
+  if (dynamic && (known <= 0 || worldRanks % known != 0))
+    return at->emitError() << "cost model: " << worldRanks
+                           << " rank(s) cannot fill grid " << type.getGrid()
+                           << ": its static axes need a multiple of " << known;
   for (int64_t &extent : *shape)
     if (ShapedType::isDynamic(extent))
       extent = std::max<int64_t>(1, worldRanks / std::max<int64_t>(1, known));
@@ -857,6 +866,19 @@ FailureOr<Model> mlir::coco::cost::loadModelFor(ModuleOp module, StringRef pass,
   return Model(std::move(*loaded));
 }
 
+/// `estimate`, unless a figure of the profile made its time infinite or NaN
+/// (a bandwidth of 1e-320 GB/s is a number, but no machine): then an error,
+/// so that no ranking is made of times that cannot be compared.
+static FailureOr<Estimate> finiteOrError(func::FuncOp function,
+                                         FailureOr<Estimate> estimate) {
+  if (succeeded(estimate) && !std::isfinite(estimate->total()))
+    return function.emitError()
+           << "cost model: the machine profile's figures give @"
+           << function.getSymName() << " a time of " << estimate->total()
+           << " s: check the profile for figures near 0 or huge";
+  return estimate;
+}
+
 FailureOr<Estimate> mlir::coco::cost::estimate(func::FuncOp function,
                                                const Model &model,
                                                int64_t worldRanks,
@@ -884,11 +906,11 @@ FailureOr<Estimate> mlir::coco::cost::estimate(func::FuncOp function,
   scope.functionBytes = first->workingSet;
   double warmth = model.warmth(scope.collectiveBytes());
   if (!(warmth > 0) && lowering.fuseElementwise)
-    return first;
+    return finiteOrError(function, first);
   Reuse again;
   FailureOr<Estimate> second = priceRegion(
       function.getBody(), model, worldRanks, lowering, symbols, scope, again);
   if (succeeded(second))
     second->warmth = warmth;
-  return second;
+  return finiteOrError(function, second);
 }

@@ -7,6 +7,8 @@
 #include "HalfFloat.h"
 
 #include <algorithm>
+#include <cerrno>
+#include <climits>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -368,6 +370,30 @@ double Session::scalar(const std::string &name, bool hasDefault, double value) {
     fail("scalar argument '" + name + "' has no value: pass --set " + name +
          "=VALUE");
   return value;
+}
+
+int64_t Session::integerScalar(const std::string &name, bool hasDefault,
+                               int64_t value, int bits) {
+  auto it = scalars.find(name);
+  if (it == scalars.end()) {
+    if (!hasDefault)
+      fail("scalar argument '" + name + "' has no value: pass --set " + name +
+           "=VALUE");
+    return value;
+  }
+  const std::string &text = it->second;
+  char *end = nullptr;
+  errno = 0;
+  long long parsed = std::strtoll(text.c_str(), &end, 10);
+  if (end == text.c_str() || *end != '\0')
+    fail("--set " + name + "=" + text + ": not a whole number (argument '" +
+         name + "' is an i" + std::to_string(bits) + ")");
+  const int64_t lowest = bits == 32 ? INT32_MIN : INT64_MIN;
+  const int64_t highest = bits == 32 ? INT32_MAX : INT64_MAX;
+  if (errno == ERANGE || parsed < lowest || parsed > highest)
+    fail("--set " + name + "=" + text + ": out of range for an i" +
+         std::to_string(bits));
+  return parsed;
 }
 
 void Session::copyInResult(LocalTensor &tensor, const void *data,

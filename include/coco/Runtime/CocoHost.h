@@ -141,6 +141,11 @@ public:
   LocalTensor &input(TensorInfo info);
   /// A scalar argument: --set NAME=V, else the default, else an error.
   double scalar(const std::string &name, bool hasDefault, double value);
+  /// An integer scalar argument of `bits` (32 or 64) bits: --set NAME=N
+  /// (a whole number in range, read exactly), else the default, else an
+  /// error.
+  int64_t integerScalar(const std::string &name, bool hasDefault, int64_t value,
+                        int bits);
   /// Declares a result; the entry's returned buffer is copied in by
   /// `takeResult`.
   LocalTensor &result(TensorInfo info);

@@ -154,8 +154,14 @@ protected:
                                            FlatSymbolRefAttr grid,
                                            ArrayRef<int64_t> axes) const {
     int32_t dtype = dtypeCode(elementType);
-    if (dtype < 0)
-      return rewriter.notifyMatchFailure(op, "element type not supported");
+    // No other pattern lowers it: say why here, or the user only hears
+    // that the op failed to legalize.
+    if (dtype < 0) {
+      op->emitError() << "element type " << elementType
+                      << " is not one the runtime carries (f32, f64, f16, "
+                         "bf16, i64, i32, i8, i1)";
+      return failure();
+    }
     FailureOr<Value> comm = communicator(rewriter, op, grid, axes);
     if (failed(comm))
       return failure();

@@ -200,6 +200,12 @@ std::string mlir::coco::cppDouble(double value) {
   return llvm::formatv("{0}", llvm::format("%.17g", value)).str();
 }
 
+std::string mlir::coco::cppInt64(int64_t value) {
+  if (value == INT64_MIN)
+    return "(-9223372036854775807LL - 1)";
+  return std::to_string(value) + "LL";
+}
+
 std::string TensorSignature::descriptorType() const {
   return llvm::formatv("MemRef<{0}, {1}>", cppElement, shape.size());
 }
@@ -284,8 +290,20 @@ mlir::coco::describeEntry(func::FuncOp entry, SymbolTableCollection &symbols) {
           arg.defaultInt = int64_t(x);
         }
       } else if (auto intValue = dyn_cast_or_null<IntegerAttr>(value)) {
-        arg.defaultValue = double(intValue.getInt());
-        arg.defaultInt = intValue.getInt();
+        // The attribute's own type says how to read its bits: `true` is an
+        // i1 1 (not -1), a ui64 is unsigned, an i128 may not fit.
+        const APInt &bits = intValue.getValue();
+        Type valueType = intValue.getType();
+        bool isUnsigned =
+            valueType.isUnsignedInteger() || bits.getBitWidth() == 1;
+        if (isUnsigned ? bits.getActiveBits() > 63
+                       : bits.getSignificantBits() > 64)
+          return entryError(entry) << "coco.value of argument " << i
+                                   << " does not fit in i64: " << value;
+        int64_t x =
+            isUnsigned ? int64_t(bits.getZExtValue()) : bits.getSExtValue();
+        arg.defaultValue = double(x);
+        arg.defaultInt = x;
       } else if (value) {
         return entryError(entry) << "coco.value of argument " << i
                                  << " must be a number, got " << value;

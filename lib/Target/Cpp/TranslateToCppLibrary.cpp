@@ -109,11 +109,7 @@ void LibraryEmitter::emitDescription(const EntrySignature &entry,
           "{{{0}, 0, 0, {{}, COCO_DTYPE_{1}, {2}, {3}, {4}}",
           cppString(arg.name), arg.scalarKind, arg.defaultValue ? 1 : 0,
           cppDouble(arg.defaultValue.value_or(0)),
-          !arg.defaultInt ? std::string("0")
-          // INT64_MIN has no literal: spelled as an expression.
-          : *arg.defaultInt == INT64_MIN
-              ? std::string("(-9223372036854775807LL - 1)")
-              : std::to_string(*arg.defaultInt) + "LL"));
+          arg.defaultInt ? cppInt64(*arg.defaultInt) : std::string("0")));
     }
   }
   for (auto [i, result] : llvm::enumerate(entry.results))

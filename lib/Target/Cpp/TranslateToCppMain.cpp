@@ -60,6 +60,16 @@ void MainEmitter::emitSetup(const EntrySignature &entry, unsigned index) {
          << arg.tensor->cppElement << ", " << arg.tensor->shape.size()
          << ">();\n";
       callArgs.push_back("&" + p + "d" + std::to_string(i));
+    } else if (arg.scalarKind[0] == 'I') {
+      // Integers exactly, in range of their type (not through a double).
+      std::string defaultValue =
+          arg.defaultInt ? cppInt64(*arg.defaultInt) : std::string("0");
+      os << "  " << arg.scalarCppType << " " << p << "s" << i
+         << " = static_cast<" << arg.scalarCppType << ">(session.integerScalar("
+         << cppString(arg.name) << ", " << (arg.defaultInt ? "true" : "false")
+         << ", " << defaultValue << ", " << (arg.scalarKind == "I32" ? 32 : 64)
+         << "));\n";
+      callArgs.push_back(p + "s" + std::to_string(i));
     } else {
       std::string defaultValue =
           arg.defaultValue ? cppDouble(*arg.defaultValue) : "0";

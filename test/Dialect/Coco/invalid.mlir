@@ -22,6 +22,27 @@ func.func private @f(!coco.dtensor<4xsi32, local on @dp>)
 
 // -----
 
+// Only the element types the runtime carries (collectives, host programs,
+// libraries): no f80, i16, f8.
+coco.grid @dp(shape = [?])
+// expected-error @+1 {{element type 'f80' is not one the runtime carries (f32, f64, f16, bf16, i64, i32, i8, i1)}}
+func.func private @f(!coco.dtensor<8xf80, replicated on @dp>)
+
+// -----
+
+coco.grid @dp(shape = [?])
+// expected-error @+1 {{element type 'i16' is not one the runtime carries}}
+func.func private @f(!coco.dtensor<8xi16, local on @dp>)
+
+// -----
+
+// Sizes whose bytes overflow int64 (allocations would wrap).
+coco.grid @dp(shape = [?])
+// expected-error @+1 {{is too large: its size in bytes overflows int64}}
+func.func private @f(!coco.dtensor<4294967296x4294967296xf32, replicated on @dp>)
+
+// -----
+
 coco.grid @dp(shape = [?])
 coco.grid @g4(shape = [4])
 // expected-error @+1 {{sliced dimension 1 is out of range for a rank-1 tensor}}

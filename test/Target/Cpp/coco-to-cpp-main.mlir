@@ -19,7 +19,8 @@ coco.grid @g(shape = [2, ?])
 // CHECK: LocalTensor &e0_a0 = session.input(TensorInfo{"w", ElementKind::F32, {8, 4}, {-1, 1}, {1}, {2, -1}, InitKind::Ones});
 // CHECK: LocalTensor &e0_a1 = session.input(TensorInfo{"arg1", ElementKind::I32, {6}, {-2, -1}, {}, {2, -1}, InitKind::Uniform});
 // CHECK: float e0_s2 = static_cast<float>(session.scalar("lr", true, 0.5));
-// CHECK: int64_t e0_s3 = static_cast<int64_t>(session.scalar("arg3", false, 0));
+// Integer scalars exactly, through no double:
+// CHECK: int64_t e0_s3 = static_cast<int64_t>(session.integerScalar("arg3", false, 0, 64));
 // CHECK: LocalTensor &e0_r0 = session.result(TensorInfo{"out", ElementKind::F32, {8, 4}, {-1, -1}, {}, {2, -1}, InitKind::Zeros});
 // CHECK: LocalTensor &e0_r1 = session.result(TensorInfo{"result1", ElementKind::F16, {}, {-1, -1},
 // CHECK: session.addEntry("step", [&](bool last) {
@@ -97,5 +98,44 @@ func.func @dynamic_axis() -> (tensor<4x2xf32> {coco.distribution = !coco.dtensor
 coco.grid @g(shape = [2])
 // expected-error @+1 {{coco.distribution of argument 0 must be a !coco.dtensor of the same rank and element type as its 'tensor<4xf32>'}}
 func.func @wrong_rank(%x: tensor<4xf32> {coco.distribution = !coco.dtensor<4x1xf32, replicated on @g>}) {
+  return
+}
+
+// -----
+
+// Integer defaults are read as their attribute's type says: `true` is 1, a
+// ui64 is unsigned, and every value survives exactly (2^53 + 1 is no
+// double).
+coco.grid @g(shape = [2])
+// CHECK-LABEL: // @defaults
+// CHECK: int32_t e0_s0 = static_cast<int32_t>(session.integerScalar("flag", true, 1LL, 32));
+// CHECK: int64_t e0_s1 = static_cast<int64_t>(session.integerScalar("seed", true, 9007199254740993LL, 64));
+// CHECK: int64_t e0_s2 = static_cast<int64_t>(session.integerScalar("big", true, 9223372036854775807LL, 64));
+// CHECK: int64_t e0_s3 = static_cast<int64_t>(session.integerScalar("low", true, (-9223372036854775807LL - 1), 64));
+func.func @defaults(%a: i32 {coco.name = "flag", coco.value = true},
+                    %b: i64 {coco.name = "seed", coco.value = 9007199254740993 : i64},
+                    %c: i64 {coco.name = "big", coco.value = 9223372036854775807 : ui64},
+                    %d: i64 {coco.name = "low", coco.value = -9223372036854775808 : i64}) {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{coco.value of argument 0 does not fit in i64: 18446744073709551615 : ui64}}
+func.func @unsigned_too_large(%a: i64 {coco.value = 18446744073709551615 : ui64}) {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{coco.value of argument 0 does not fit in i64: 100000000000000000000000 : i128}}
+func.func @wide(%a: i64 {coco.value = 100000000000000000000000 : i128}) {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{coco.value of argument 0 does not fit in i32: 4294967296}}
+func.func @narrow(%a: i32 {coco.value = 4294967296 : i64}) {
   return
 }

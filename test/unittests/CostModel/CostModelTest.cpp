@@ -290,6 +290,23 @@ TEST(CostModel, RejectsBadProfiles) {
   EXPECT_NE(error(R"({"copy_bandwidth_GBps": 1, "matmul_GFLOPs": 1})")
                 .find("cannot be predicted"),
             std::string::npos);
+  // A subnormal figure is a number, but divides into infinity.
+  EXPECT_NE(error(R"({"copy_bandwidth_GBps": 1e-320, "matmul_GFLOPs": 1})")
+                .find("'copy_bandwidth_GBps' is too close to 0 to be a "
+                      "measurement"),
+            std::string::npos);
+  // Nesting deep enough to overflow the parser's recursion is refused
+  // before parsing (50,000 levels once crashed coco-opt).
+  std::string deep = R"({"copy_bandwidth_GBps": 1, "matmul_GFLOPs": 1, "x": )";
+  deep += std::string(50000, '[') + std::string(50000, ']') + "}";
+  EXPECT_NE(error(deep.c_str()).find("nested more than 64 deep"),
+            std::string::npos);
+  // Brackets inside strings (an escaped quote too) are not nesting: this
+  // one fails for want of collectives, not for its depth.
+  std::string quoted = R"({"copy_bandwidth_GBps": 1, "matmul_GFLOPs": 1, )"
+                       R"("name": ")" +
+                       std::string(100, '[') + R"(\"{"})";
+  EXPECT_EQ(error(quoted.c_str()).find("nested"), std::string::npos);
   // Without levels, an unmeasured rank count is an error, not a guess.
   Profile measuredOnly = std::move(
       *Profile::parse(R"({"copy_bandwidth_GBps": 1, "matmul_GFLOPs": 1,
@@ -341,6 +358,33 @@ TEST(CostModel, PricesAProgram) {
   mlir::FailureOr<Estimate> four = mlir::coco::cost::estimate(sgd, m, 4);
   ASSERT_TRUE(mlir::succeeded(four));
   EXPECT_NEAR(four->collectives, 6e-6 + 1.5 * 4096 / 1e11, 1e-15);
+}
+
+TEST(CostModel, RefusesToPriceInfiniteTimes) {
+  // A profile made in code skips the parser's checks: a copy bandwidth of
+  // 1e-320 B/s makes every loop infinite. The estimate is an error (which
+  // names the function), not a time the autoscheduler would rank.
+  Program program(kSgd);
+  ASSERT_TRUE(program.module);
+  llvm::Expected<Profile> profile = Profile::parse(kProfile);
+  ASSERT_TRUE(bool(profile));
+  profile->copyBandwidth = 1e-320;
+  std::string message;
+  mlir::ScopedDiagnosticHandler capture(program.module->getContext(),
+                                        [&](mlir::Diagnostic &diagnostic) {
+                                          message = diagnostic.str();
+                                          return mlir::success();
+                                        });
+  mlir::FailureOr<Estimate> estimate =
+      mlir::coco::cost::estimate(program.function(), Model(*profile), 2);
+  EXPECT_TRUE(mlir::failed(estimate));
+  EXPECT_NE(message.find("the machine profile's figures give @"),
+            std::string::npos)
+      << message;
+  // (NaN here: the warm-cache share of an infinite time is inf - inf.)
+  EXPECT_TRUE(message.find("a time of inf s") != std::string::npos ||
+              message.find("a time of nan s") != std::string::npos)
+      << message;
 }
 
 TEST(CostModel, PricesAFusedReduceScatterAsItsExchange) {

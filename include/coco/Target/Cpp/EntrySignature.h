@@ -109,6 +109,9 @@ std::string cppString(StringRef text);
 /// included.
 std::string cppDouble(double value);
 
+/// A C++ expression of `value` as an int64_t (INT64_MIN has no literal).
+std::string cppInt64(int64_t value);
+
 } // namespace mlir::coco
 
 #endif // COCO_TARGET_CPP_ENTRYSIGNATURE_H

@@ -10,12 +10,14 @@
 
 #include "coco/Dialect/Coco/IR/CocoTypes.h"
 #include "coco/Dialect/Coco/IR/CocoDialect.h"
+#include "coco/Support/ElementTypes.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectImplementation.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/TypeSwitch.h"
 #include "llvm/Support/InterleavedRange.h"
+#include "llvm/Support/MathExtras.h"
 
 using namespace mlir;
 using namespace mlir::coco;
@@ -333,6 +335,18 @@ LogicalResult DTensorType::verify(function_ref<InFlightDiagnostic()> emitError,
       intType && !intType.isSignless())
     return emitError() << "integer element types must be signless, got "
                        << elementType;
+  // Every dtensor can reach a collective, a host program or a library
+  // entry: all of them carry the runtime's element types only.
+  std::optional<RuntimeElementType> carried = runtimeElementType(elementType);
+  if (!carried)
+    return emitError() << "element type " << elementType
+                       << " is not one the runtime carries (f32, f64, f16, "
+                          "bf16, i64, i32, i8, i1)";
+  // The whole tensor's bytes must fit in int64 (allocation sizes, offsets).
+  int64_t bytes = carried->bytes;
+  for (int64_t dim : shape)
+    if (llvm::MulOverflow(bytes, dim, bytes))
+      return emitError() << "is too large: its size in bytes overflows int64";
   int64_t rank = shape.size();
   if ((int64_t)placements.size() > kMaxGridAxes)
     return emitError() << "has " << placements.size()

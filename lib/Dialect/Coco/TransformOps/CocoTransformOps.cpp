@@ -194,14 +194,21 @@ DiagnosedSilenceableFailure transform::CocoShardStateOp::applyToOne(
       return emitSilenceableError()
              << "@" << function.getSymName()
              << " has no argument with coco.name = " << name;
+    // A name given twice shards its argument once, as the pass does.
+    if (llvm::is_contained(indices, *found))
+      continue;
     DiagnosedSilenceableFailure checked = checkSilenceably(
         *this, [&] { return checkShardState(function, *found, getAxes()); });
     if (!checked.succeeded())
       return checked;
     indices.push_back(*found);
   }
+  // Checked above: a failure here is a bug, reported rather than dropped.
   for (unsigned index : indices)
-    (void)shardState(rewriter, function, index, getAxes());
+    if (failed(shardState(rewriter, function, index, getAxes())))
+      return emitDefiniteFailure()
+             << "shard_state failed on @" << function.getSymName()
+             << " after its checks passed";
   results.push_back(target);
   return DiagnosedSilenceableFailure::success();
 }

@@ -961,13 +961,31 @@ struct CocoLocalizePass
         }
       }
       auto it = llvm::find_if(types, overDTensors);
-      if (it == types.end())
-        return WalkResult::advance();
-      op->emitOpError() << "uses a function value of type " << *it
-                        << ": an indirect call over distributed tensors "
-                           "cannot be made rank-local; call the function "
-                           "directly";
-      return WalkResult::interrupt();
+      if (it != types.end()) {
+        op->emitOpError() << "uses a function value of type " << *it
+                          << ": an indirect call over distributed tensors "
+                             "cannot be made rank-local; call the function "
+                             "directly";
+        return WalkResult::interrupt();
+      }
+      // Distributed tensors flow through coco's ops, functions, calls and
+      // structured control flow only: any other op (a branch to a block
+      // with distributed arguments, scf.while, scf.execute_region, ...)
+      // would fail the conversion with no reason given.
+      auto distributed = llvm::find_if(types, llvm::IsaPred<DTensorType>);
+      if (distributed != types.end() &&
+          !isa_and_nonnull<CocoDialect>(op->getDialect()) &&
+          !isa<func::FuncOp, func::ReturnOp, func::CallOp, scf::ForOp,
+               scf::IfOp, scf::IndexSwitchOp, scf::YieldOp>(op)) {
+        op->emitOpError()
+            << "carries " << *distributed
+            << ", which coco-localize cannot make rank-local through this op: "
+               "distributed tensors may flow through coco ops, func.func, "
+               "func.call, func.return, scf.for, scf.if and scf.index_switch "
+               "(not through branches between blocks)";
+        return WalkResult::interrupt();
+      }
+      return WalkResult::advance();
     });
     if (refused.wasInterrupted())
       return signalPassFailure();

@@ -155,7 +155,9 @@ std::string whyNotChunkable(linalg::MatmulOp matmul, Value input, Value init,
       !initType.getLayout().isIdentity())
     return "the product or the result buffer is strided, so its row blocks "
            "are not contiguous";
-  if (type.getDimSize(0) % chunks != 0)
+  // Every chunk at least one row (0 rows divide into any count, and would
+  // make that many empty blocks).
+  if (type.getDimSize(0) < chunks || type.getDimSize(0) % chunks != 0)
     return "this rank's " + std::to_string(type.getDimSize(0)) +
            " row(s) do not divide into " + std::to_string(chunks) + " chunks";
   // Blocks are rebuilt as plain matmuls: transposed maps or casts stay.

@@ -43,6 +43,39 @@ module attributes {transform.with_named_sequence} {
 
 // -----
 
+// A name given twice shards its argument once, as --coco-shard-state=args=b,b
+// does (it once reported an error from the second pass and went on).
+coco.grid @dp(shape = [?])
+!L = !coco.dtensor<16xf32, local on @dp>
+!R = !coco.dtensor<16xf32, replicated on @dp>
+
+// CHECK-LABEL: func @twice
+// CHECK-SAME: !coco.dtensor<16xf32, sliced<0> on @dp> {coco.name = "b"}
+// CHECK: coco.update %{{.*}}, %{{.*}} : !coco.dtensor<16xf32, sliced<0> on @dp>
+func.func @twice(%w: !R {coco.name = "w"}, %g: !L, %b: !R {coco.name = "b"}, %lr: f32, %mu: f32) {
+  %gs = coco.all_reduce sum %g : !L
+  %bm = coco.mul %b, %mu : !R, f32
+  %bn = coco.add %bm, %gs : !R, !R
+  %d = coco.mul %bn, %lr : !R, f32
+  %wn = coco.sub %w, %d : !R, !R
+  coco.update %w, %wn : !R
+  coco.update %b, %bn : !R
+  return
+}
+
+module attributes {transform.with_named_sequence} {
+  transform.named_sequence @__transform_main(%root: !transform.any_op {transform.readonly}) {
+    %ar = transform.structured.match ops{["coco.all_reduce"]} in %root : (!transform.any_op) -> !transform.any_op
+    %ag = transform.coco.split %ar into rs_ag {dim = 0} : (!transform.any_op) -> !transform.any_op
+    %f = transform.structured.match ops{["func.func"]} in %root : (!transform.any_op) -> !transform.any_op
+    %f2 = transform.coco.reorder %f : (!transform.any_op) -> !transform.any_op
+    %f3 = transform.coco.shard_state %f2 {args = ["b", "b"]} : (!transform.any_op) -> !transform.any_op
+    transform.yield
+  }
+}
+
+// -----
+
 coco.grid @q(shape = [4])
 
 func.func @bad_split(%g: !coco.dtensor<6xf32, local on @q>) {

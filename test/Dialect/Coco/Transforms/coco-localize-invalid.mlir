@@ -84,3 +84,33 @@ func.func @carry(%f: (!coco.dtensor<8xf32, replicated on @dp>) -> (), %n: index)
   }
   return
 }
+
+// -----
+
+// A branch to a block with distributed arguments: refused at the branch,
+// with the ops distributed tensors may flow through (the conversion would
+// only say that the function failed to legalize).
+coco.grid @dp(shape = [4])
+func.func @branches(%w: !coco.dtensor<16xf32, replicated on @dp>, %g: !coco.dtensor<16xf32, local on @dp>, %c: i1) -> !coco.dtensor<16xf32, replicated on @dp> {
+  cf.cond_br %c, ^bb1, ^bb2
+^bb1:
+  %s = coco.all_reduce sum %g : !coco.dtensor<16xf32, local on @dp>
+  // expected-error @+1 {{'cf.br' op carries '!coco.dtensor<16xf32, replicated on @dp>', which coco-localize cannot make rank-local through this op: distributed tensors may flow through coco ops, func.func, func.call, func.return, scf.for, scf.if and scf.index_switch (not through branches between blocks)}}
+  cf.br ^bb3(%s : !coco.dtensor<16xf32, replicated on @dp>)
+^bb2:
+  cf.br ^bb3(%w : !coco.dtensor<16xf32, replicated on @dp>)
+^bb3(%x: !coco.dtensor<16xf32, replicated on @dp>):
+  return %x : !coco.dtensor<16xf32, replicated on @dp>
+}
+
+// -----
+
+// The same for structured ops the conversion has no pattern for.
+coco.grid @dp(shape = [2])
+func.func @region(%w: !coco.dtensor<8xf32, replicated on @dp>) -> !coco.dtensor<8xf32, replicated on @dp> {
+  // expected-error @+1 {{'scf.execute_region' op carries '!coco.dtensor<8xf32, replicated on @dp>', which coco-localize cannot make rank-local through this op}}
+  %r = scf.execute_region -> !coco.dtensor<8xf32, replicated on @dp> {
+    scf.yield %w : !coco.dtensor<8xf32, replicated on @dp>
+  }
+  return %r : !coco.dtensor<8xf32, replicated on @dp>
+}

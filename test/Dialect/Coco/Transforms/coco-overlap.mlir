@@ -43,6 +43,19 @@ func.func @odd_rows(%a: memref<7x4xf32>, %b: memref<4x6xf32>, %c: memref<7x6xf32
   return
 }
 
+// No rows on this rank (rank-local IR can say so): 0 divides into any count
+// but would make empty blocks; left alone.
+// CHECK-LABEL: func @no_rows
+// CHECK: linalg.matmul
+// CHECK: coco.comm.all_reduce sum
+// CHECK-NOT: memref.subview
+func.func @no_rows(%a: memref<0x4xf32>, %b: memref<4x6xf32>, %c: memref<0x6xf32>, %d: memref<0x6xf32>) {
+  linalg.matmul ins(%a, %b : memref<0x4xf32>, memref<4x6xf32>) outs(%c : memref<0x6xf32>)
+  // expected-warning @+1 {{not overlapped in 2 chunks, stays blocking: this rank's 0 row(s) do not divide into 2 chunks}}
+  coco.comm.all_reduce sum %c into %d on @tp[0] : memref<0x6xf32>, memref<0x6xf32>
+  return
+}
+
 // The product is read before the all_reduce: left alone.
 // CHECK-LABEL: func @read_in_between
 // CHECK: linalg.matmul
