@@ -30,6 +30,20 @@ using coco::rt::floatToF16;
   std::abort(); // coco_rt_fatal does not return
 }
 
+/// The whole number `text` of a counting option, from `lowest` up to
+/// INT_MAX (atoi read "abc" as 0 and wrapped 99999999999999).
+int countOption(const std::string &option, const std::string &text,
+                int lowest) {
+  char *end = nullptr;
+  errno = 0;
+  long long parsed = std::strtoll(text.c_str(), &end, 10);
+  if (end == text.c_str() || *end != '\0' || errno == ERANGE ||
+      parsed < lowest || parsed > INT_MAX)
+    fail(option + " needs a whole number from " + std::to_string(lowest) +
+         " to " + std::to_string(INT_MAX) + ", not '" + text + "'");
+  return int(parsed);
+}
+
 uint64_t splitmix64(uint64_t &state) {
   uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
   z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
@@ -205,9 +219,9 @@ Session::Session(int argc, char **argv) {
     else if (arg == "--out")
       outDir = value();
     else if (arg == "--iters")
-      iters = std::max(1, std::atoi(value().c_str()));
+      iters = countOption(arg, value(), 1);
     else if (arg == "--warmup")
-      warmup = std::max(0, std::atoi(value().c_str()));
+      warmup = countOption(arg, value(), 0);
     else if (arg == "--csv")
       csvPath = value();
     else if (arg == "--quiet")
@@ -358,6 +372,7 @@ void Session::readInput(LocalTensor &tensor) {
 }
 
 double Session::scalar(const std::string &name, bool hasDefault, double value) {
+  scalarNames.insert(name);
   auto it = scalars.find(name);
   if (it != scalars.end()) {
     char *end = nullptr;
@@ -374,6 +389,7 @@ double Session::scalar(const std::string &name, bool hasDefault, double value) {
 
 int64_t Session::integerScalar(const std::string &name, bool hasDefault,
                                int64_t value, int bits) {
+  scalarNames.insert(name);
   auto it = scalars.find(name);
   if (it == scalars.end()) {
     if (!hasDefault)
@@ -444,6 +460,17 @@ void Session::addEntry(std::string name, std::function<void(bool)> call,
 }
 
 void Session::runAll() {
+  for (const auto &[name, text] : scalars)
+    if (!scalarNames.count(name)) {
+      std::string known;
+      for (const std::string &scalar : scalarNames)
+        known += (known.empty() ? "" : ", ") + scalar;
+      fail("--set " + name + "=" + text + ": no entry has a scalar argument '" +
+           name + "' (" +
+           (known.empty() ? std::string("they have none")
+                          : "they have: " + known) +
+           ")");
+    }
   for (int i = 0; i < warmup; ++i)
     for (Entry &entry : entries)
       entry.call(false);

@@ -46,6 +46,7 @@ struct State {
   bool ownsMpi = false;
   Settings settings;
   AxisComm world{MPI_COMM_NULL, 1, 0, {}, {}};
+  MPI_Comm agreement = MPI_COMM_NULL;
   /// A deque so that references handed out stay valid as it grows.
   std::deque<CachedComm> comms;
 };
@@ -150,6 +151,7 @@ void initialize(int *argc, char ***argv) {
   std::iota(world.worldRanks.begin(), world.worldRanks.end(), 0);
   world.levels = {world.size};
   checkMpi(MPI_Comm_dup(world.comm, &world.exchange), "MPI_Comm_dup");
+  checkMpi(MPI_Comm_dup(world.comm, &state.agreement), "MPI_Comm_dup");
   setWorldRankForErrors(world.rank);
 
   state.settings = readSettings();
@@ -326,6 +328,7 @@ void ensureInitialized() {
 }
 
 const AxisComm &worldAxis() { return state.world; }
+MPI_Comm agreementComm() { return state.agreement; }
 
 Blocks blocksOf(const AxisComm &axis, int64_t extent) {
   Blocks blocks{{extent}, {0}, true};
@@ -378,6 +381,12 @@ void coco_rt_init(int *argc, char ***argv) {
 void coco_rt_finalize(void) {
   if (!state.ready)
     return;
+  // First: a rank whose program ended while the others call an entry must
+  // not wait for its sends, which they will never receive. Where the
+  // caller owns MPI (mpi4py, its own MPI_Init) ranks may leave coco at
+  // different times, as before: no agreement.
+  if (state.ownsMpi)
+    agreeToFinalize();
   completePendingSends(); // before our own scope: each names its send
   reportCallTimes(state.world.rank);
   {
@@ -391,6 +400,7 @@ void coco_rt_finalize(void) {
       checkMpi(MPI_Comm_free(&cached.axis.comm), "MPI_Comm_free");
     }
     state.comms.clear();
+    checkMpi(MPI_Comm_free(&state.agreement), "MPI_Comm_free");
     checkMpi(MPI_Comm_free(&state.world.exchange), "MPI_Comm_free");
     checkMpi(MPI_Comm_free(&state.world.comm), "MPI_Comm_free");
     freeHalfOps();
@@ -498,9 +508,7 @@ int64_t coco_rt_comm_group(int64_t ndims, int64_t d0, int64_t d1, int64_t d2,
   // for, so a member asking for anything else does not join the wrong
   // communicator: it waits, and the watchdog ends the job naming this call.
   // The agreement check below catches the rare hash collision.
-  uint64_t hash = 1469598103934665603ull; // FNV-1a over the key
-  for (int64_t value : key)
-    hash = (hash ^ uint64_t(value)) * 1099511628211ull;
+  uint64_t hash = fnv1a(key.data(), key.size() * sizeof(int64_t));
   int tag = int(hash % 32767); // MPI guarantees tags up to 32767
   state.comms.push_back({key, createAxisComm(ndims, resolved, axes, tag)});
   Signature signature(OpKind::Comm, /*dtype=*/-1, /*reduction=*/-1);

@@ -156,6 +156,25 @@ Blocks blocksOf(const AxisComm &axis, int64_t extent);
 /// The whole job, over the runtime's duplicate of MPI_COMM_WORLD (which keeps
 /// its traffic apart from a host program's own use of MPI_COMM_WORLD).
 const AxisComm &worldAxis();
+/// 64-bit FNV-1a over `size` bytes, continuing from `hash` (what ranks
+/// compare when they must ask for the same thing).
+inline uint64_t fnv1a(const void *bytes, size_t size,
+                      uint64_t hash = 14695981039346656037ull) {
+  for (size_t i = 0; i < size; ++i) {
+    hash ^= static_cast<const unsigned char *>(bytes)[i];
+    hash *= 1099511628211ull;
+  }
+  return hash;
+}
+
+/// Another duplicate of MPI_COMM_WORLD, for the agreements before
+/// in-process calls and in coco_rt_finalize only (Library.cpp): one rank's
+/// agreement can meet no other collective.
+MPI_Comm agreementComm();
+/// coco_rt_finalize's agreement: every rank finalizes, or the ranks that
+/// call an entry meanwhile end the job, naming the rank that left (they
+/// would otherwise wait for the watchdog).
+void agreeToFinalize();
 /// The communicator behind a handle from coco_rt_comm; fatal if invalid.
 const AxisComm &axisComm(int64_t handle, const char *site);
 

@@ -209,26 +209,95 @@ ScalarSlot prepareScalar(const CocoEntrySpec &entry, const CocoArgSpec &spec,
   }
 }
 
+/// What each rank brings to an agreement: before every in-process call, and
+/// once in coco_rt_finalize. One MPI_Allreduce (MPI_MIN) over the runtime's
+/// agreement communicator, which nothing else uses, so that it meets only
+/// another agreement; a maximum travels as the minimum of its complement.
+struct Vote {
+  int64_t firstRefusing; // this rank if it refuses the call, else the size
+  int64_t firstLeaving;  // this rank if it finalizes, else the size
+  int64_t allLeaving;    // 1 if it finalizes: the minimum is 1 iff all do
+  int64_t entryHash, entryHashComplement;
+  int64_t scalarHash, scalarHashComplement;
+};
+static_assert(sizeof(Vote) == 7 * sizeof(int64_t), "one MPI_INT64_T each");
+
+Vote vote(const AxisComm &world, bool refuses, bool leaving, uint64_t entry,
+          uint64_t scalars) {
+  auto asInt = [](uint64_t bits) {
+    int64_t value;
+    std::memcpy(&value, &bits, sizeof value);
+    return value;
+  };
+  return Vote{refuses ? world.rank : world.size,
+              leaving ? world.rank : world.size,
+              leaving ? 1 : 0,
+              asInt(entry),
+              ~asInt(entry),
+              asInt(scalars),
+              ~asInt(scalars)};
+}
+
+Vote agree(Vote mine) {
+  Vote all = mine;
+  checkMpi(MPI_Allreduce(MPI_IN_PLACE, &all, sizeof(Vote) / sizeof(int64_t),
+                         MPI_INT64_T, MPI_MIN, agreementComm()),
+           "MPI_Allreduce (agreement)");
+  return all;
+}
+
+/// Some ranks finalize while others call an entry: nothing can go on, and
+/// waiting would only end at the watchdog. The calling ranks say which rank
+/// left and end the job; a leaving rank (whose program already said why it
+/// ended) waits for that, so that its own MPI_Abort cannot cut their
+/// messages short.
+[[noreturn]] void leftDuringCall(const Vote &all, bool leaving,
+                                 const char *site, const char *entry) {
+  if (leaving)
+    waitForAbort(site);
+  fatalf(site,
+         "world rank %lld's program ended (it finalized the coco runtime: an "
+         "uncaught error or an early exit there?) while this rank calls @%s",
+         (long long)all.firstLeaving, entry);
+}
+
 /// The job's verdict on a call: `refusal` (this rank's reason, empty if it
 /// accepts) becomes the first refusing rank's reason on every rank, so that
-/// no rank enters the entry's collectives while another stays out. One
-/// MPI_Allreduce when every rank accepts; skipped with COCO_CHECK=0.
-std::string agreeOnRefusal(const std::string &refusal, const char *entry) {
+/// no rank enters the entry's collectives while another stays out. Ranks
+/// that call different entries, or one entry with different scalar values
+/// (`scalars`: name=value of each, as this rank passes them), refuse too: a
+/// replicated result would silently differ between them. One MPI_Allreduce
+/// when every rank accepts; skipped with COCO_CHECK=0.
+std::string agreeOnRefusal(const std::string &refusal, const char *entry,
+                           uint64_t entryHash, const std::string &scalars) {
   if (!consistencyCheckEnabled())
     return refusal;
   const AxisComm &world = worldAxis();
   std::string site = std::string("in-process call of @") + entry;
   CallScope scope(site.c_str(), Waits::ForPeersToArrive);
-  int first = refusal.empty() ? world.size : world.rank;
-  checkMpi(MPI_Allreduce(MPI_IN_PLACE, &first, 1, MPI_INT, MPI_MIN, world.comm),
-           "MPI_Allreduce");
-  if (first == world.size)
+  Vote all = agree(vote(world, !refusal.empty(), /*leaving=*/false, entryHash,
+                        fnv1a(scalars.data(), scalars.size())));
+  if (all.firstLeaving != world.size)
+    leftDuringCall(all, false, site.c_str(), entry);
+  int first = int(all.firstRefusing);
+  if (first == world.size) {
+    if (all.entryHash != ~all.entryHashComplement)
+      return std::string("ranks call different entries at once (this rank "
+                         "calls @") +
+             entry +
+             "): each rank must call the same entry of the same "
+             "library";
+    if (all.scalarHash != ~all.scalarHashComplement)
+      return std::string("ranks pass different scalar values to @") + entry +
+             " (this rank: " + scalars +
+             "): scalars are replicated, every rank must pass the same";
     return "";
+  }
   std::vector<char> message(1024, 0);
   if (world.rank == first)
     std::snprintf(message.data(), message.size(), "%s", refusal.c_str());
   checkMpi(MPI_Bcast(message.data(), int(message.size()), MPI_CHAR, first,
-                     world.comm),
+                     agreementComm()),
            "MPI_Bcast");
   if (world.rank == first)
     return refusal;
@@ -236,8 +305,77 @@ std::string agreeOnRefusal(const std::string &refusal, const char *entry) {
          message.data();
 }
 
+/// The entry as ranks must agree on it: its name and every argument's name,
+/// kind, element type and shape (two libraries may have an entry of one
+/// name).
+uint64_t entryHash(const CocoEntrySpec *entry) {
+  if (!entry || !entry->name)
+    return 0;
+  uint64_t hash = fnv1a(entry->name, std::strlen(entry->name));
+  for (int32_t i = 0; i < entry->num_args; ++i) {
+    const CocoArgSpec &arg = entry->args[i];
+    hash = fnv1a(arg.name, std::strlen(arg.name) + 1, hash);
+    int64_t kind[3] = {arg.is_tensor,
+                       arg.is_tensor ? arg.tensor.dtype : arg.scalar_dtype,
+                       arg.is_tensor ? arg.tensor.rank : 0};
+    hash = fnv1a(kind, sizeof kind, hash);
+    if (arg.is_tensor)
+      hash = fnv1a(arg.tensor.shape, size_t(arg.tensor.rank) * sizeof(int64_t),
+                   hash);
+  }
+  return hash;
+}
+
+/// "lr=0.1, steps=3": the scalars of a call, as the entry will get them
+/// (0 for -0 and nan for every NaN: equal values compare equal).
+std::string scalarText(const CocoEntrySpec &entry,
+                       const std::vector<ScalarSlot> &scalars) {
+  std::string text;
+  size_t next = 0;
+  for (int32_t i = 0; i < entry.num_args && next < scalars.size(); ++i) {
+    const CocoArgSpec &spec = entry.args[i];
+    if (spec.is_tensor)
+      continue;
+    const ScalarSlot &slot = scalars[next++];
+    char value[64];
+    auto real = [&](double x, int digits) {
+      if (std::isnan(x))
+        std::snprintf(value, sizeof value, "nan");
+      else
+        std::snprintf(value, sizeof value, "%.*g", digits, x == 0 ? 0.0 : x);
+    };
+    switch (spec.scalar_dtype) {
+    case COCO_DTYPE_F32:
+      real(double(slot.f32), 9);
+      break;
+    case COCO_DTYPE_F64:
+      real(slot.f64, 17);
+      break;
+    case COCO_DTYPE_I32:
+      std::snprintf(value, sizeof value, "%d", int(slot.i32));
+      break;
+    default:
+      std::snprintf(value, sizeof value, "%lld", (long long)slot.i64);
+    }
+    text += (text.empty() ? "" : ", ") + std::string(spec.name) + "=" + value;
+  }
+  return text;
+}
+
 } // namespace
 } // namespace coco::rt
+
+void coco::rt::agreeToFinalize() {
+  if (!consistencyCheckEnabled())
+    return;
+  const AxisComm &world = worldAxis();
+  const char *site = "coco_rt_finalize";
+  CallScope scope(site, Waits::ForPeersToArrive);
+  const uint64_t leave = fnv1a(site, std::strlen(site));
+  Vote all = agree(vote(world, false, /*leaving=*/true, leave, 0));
+  if (all.allLeaving != 1)
+    leftDuringCall(all, true, site, "");
+}
 
 using namespace coco::rt;
 
@@ -312,7 +450,10 @@ int32_t coco_rt_call_entry(const CocoEntrySpec *entry,
   } catch (const CallError &failure) {
     refusal = failure.message;
   }
-  refusal = agreeOnRefusal(refusal, entry ? entry->name : "?");
+  refusal = agreeOnRefusal(refusal, entry ? entry->name : "?", entryHash(entry),
+                           refusal.empty() && consistencyCheckEnabled()
+                               ? scalarText(*entry, scalars)
+                               : "");
   if (!refusal.empty())
     return refuse(refusal);
 
@@ -342,7 +483,8 @@ int32_t coco_rt_refuse_call(const CocoEntrySpec *entry, const char *message,
                             char *error, int64_t errorSize) {
   ensureInitialized();
   std::string refusal = message && *message ? message : "refused by the caller";
-  refusal = agreeOnRefusal(refusal, entry && entry->name ? entry->name : "?");
+  refusal = agreeOnRefusal(refusal, entry && entry->name ? entry->name : "?",
+                           entryHash(entry), "");
   if (error && errorSize > 0)
     std::snprintf(error, size_t(errorSize), "%s", refusal.c_str());
   return -1;

@@ -50,6 +50,15 @@ def _loc_attr(loc):
     return f' loc("{name}":{loc[1]}:1)'
 
 
+def _check_name(name, what):
+    """Names become SSA names, coco.name strings, keyword arguments of
+    in-process calls, file names and --set keys: identifiers only (a quote
+    or '=' once surfaced as an MLIR parse error of the generated program)."""
+    if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+        raise CocoError(f"{_where(_user_location())}{what} name {name!r} must be an identifier "
+                        "(letters, digits and '_', not starting with a digit)")
+
+
 def _where(loc):
     return f"{loc[0]}:{loc[1]}: " if loc else ""
 
@@ -339,6 +348,7 @@ class Program:
 
         init: how the generated host program fills it when no input is given
         ("Uniform", "Positive", "Zeros", "Ones")."""
+        _check_name(name, "parameter")
         places = _placements_of(layout, dim, axis, placements)
         loc = _user_location()
         if len(places) > self.grid.ndim:
@@ -356,6 +366,7 @@ class Program:
 
     def scalar(self, name, value=None, dtype="f32"):
         """A scalar argument; `value` is its default (--set NAME=V overrides)."""
+        _check_name(name, "scalar")
         s = Scalar(self, f"%{name}", dtype)
         attrs = f'coco.name = "{name}"'
         if value is not None:
@@ -431,6 +442,7 @@ class Program:
 
     def output(self, name, value):
         """Returns `value` under `name`."""
+        _check_name(name, "output")
         self.results.append((name, value))
 
     # -- schedules --------------------------------------------------------

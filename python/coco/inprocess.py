@@ -23,10 +23,12 @@ MPI unless the process already did (e.g. mpi4py), and in that case runs
 inside that MPI job. It is finalized at exit (MPI too if coco started it).
 Calls are serialized (one thread at a time), and every rank must make the
 same calls: a call refused on one rank is refused on all (the ranks agree
-on it before running anything).
+on it before running anything), as are ranks calling different entries or
+passing different scalar values (scalars are replicated).
 Failures inside a call (an MPI error, a rank that never arrives within
 COCO_TIMEOUT_S) end the job with coco's runtime error message, as in any
-coco program.
+coco program; so does a rank whose program ends (an uncaught exception)
+while the others call an entry, where coco started MPI.
 """
 import atexit
 import ctypes
@@ -288,13 +290,17 @@ class Entry:
         error = ctypes.create_string_buffer(2048)
         try:
             values = self._values(kwargs, keep)
-        except CocoError as refusal:
+        except Exception as refusal:  # noqa: BLE001 - every failure is refused on every rank
             # Refused here: the other ranks, inside the runtime's call, must
-            # hear of it rather than wait in the entry's collectives.
+            # hear of it rather than wait in the entry's collectives, whatever
+            # failed (an exporter's BufferError, say, is no CocoError).
+            own = isinstance(refusal, CocoError)
+            message = str(refusal) if own else \
+                f"@{self.name}: {type(refusal).__name__}: {refusal}"
             with _call_lock:
-                _runtime.refuse_call(ctypes.byref(self._spec), str(refusal).encode(), error,
+                _runtime.refuse_call(ctypes.byref(self._spec), message.encode(), error,
                                      len(error))
-            raise CocoError(error.value.decode(errors="replace")) from None
+            raise CocoError(error.value.decode(errors="replace")) from (None if own else refusal)
         returned = (_Returned * max(self._spec.num_results, 1))()
         with _call_lock:
             status = _runtime.call_entry(ctypes.byref(self._spec), values, len(kwargs),
@@ -328,11 +334,16 @@ class Entry:
                 slot.is_tensor, slot.scalar_is_int, slot.scalar_int = 0, 1, int(value)
                 slot.scalar = float(value)
                 continue
-            if isinstance(value, (float, bool, np.generic)):
+            if isinstance(value, (float, bool, np.floating, np.bool_)):
                 # The runtime says so if `name` is a tensor argument.
                 slot.is_tensor = 0
                 slot.scalar = float(value)
                 continue
+            if isinstance(value, (complex, np.generic)):
+                # complex (float() would drop the imaginary part with only a
+                # warning), np.str_, np.datetime64, ...
+                raise CocoError(f"@{self.name}: argument '{name}': a scalar is a real number, "
+                                f"not {type(value).__name__} ({value})")
             what = f"@{self.name}: argument '{name}'"
             scalar = next((a for a in self.arguments if a.name == name and not a.is_tensor), None)
             if scalar and not hasattr(value, "__dlpack__") and not isinstance(value, np.ndarray):

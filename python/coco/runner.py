@@ -45,12 +45,20 @@ def _session_directory():
     return _session_base
 
 
+def _check_ranks(ranks):
+    """ranks=0 once started mpirun -np 0 (every slot) and failed later with
+    an IndexError."""
+    if isinstance(ranks, bool) or not isinstance(ranks, (int, np.integer)) or ranks < 1:
+        raise CocoError(f"ranks must be a whole number >= 1, not {ranks!r}")
+
+
 def launcher(ranks):
     """The command prefix that starts `ranks` MPI ranks: $COCO_MPIRUN or
     mpirun on this host (as root where the tests run in containers, with a
     session directory of this process's own), or nothing (an MPI singleton)
     where COCO_LAUNCHER=none: the lent GPU machines have no mpirun
     (tools/scripts/gpu-bundle.sh)."""
+    _check_ranks(ranks)
     if os.environ.get("COCO_LAUNCHER") == "none":
         if ranks != 1:
             raise CocoError(f"COCO_LAUNCHER=none runs one rank (an MPI singleton), not {ranks}")
@@ -62,6 +70,20 @@ def launcher(ranks):
             cmd.insert(1, "--allow-run-as-root")
         cmd += ["--mca", "orte_tmpdir_base", _session_directory()]
     return cmd + ["-np", str(ranks)]
+
+
+def _scalar_text(name, value):
+    """A scalar as the host program's --set reads it: integers exactly,
+    real numbers round-tripping (repr of a numpy float is "np.float32(0.5)"
+    under numpy 2, which the program cannot read)."""
+    if isinstance(value, (bool, np.bool_)):
+        return "1" if value else "0"
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)):
+        return repr(float(value))
+    raise CocoError(f"scalar '{name}' must be a real number, not {type(value).__name__} "
+                    f"({value!r})")
 
 
 class ProgramFailed(CocoError):
@@ -87,6 +109,7 @@ def run_executable(exe, ranks, inputs=None, local_inputs=None, scalars=None, out
     outputs: name -> (numpy dtype, per-rank block shape or a function
     rank -> shape).
     Returns (name -> list of per-rank arrays, the ranks' output)."""
+    _check_ranks(ranks)
     inputs = inputs or {}
     local_inputs = local_inputs or {}
     with tempfile.TemporaryDirectory(prefix="coco-run-") as work:
@@ -103,7 +126,7 @@ def run_executable(exe, ranks, inputs=None, local_inputs=None, scalars=None, out
                 np.ascontiguousarray(value).tofile(os.path.join(indir, f"{name}.rank{r}.bin"))
         cmd = launcher(ranks) + [exe, "--in", indir, "--out", outdir]
         for name, value in (scalars or {}).items():
-            cmd += ["--set", f"{name}={value!r}"]
+            cmd += ["--set", f"{name}={_scalar_text(name, value)}"]
         cmd += list(extra_args)
         shown = " ".join(shlex.quote(c) for c in cmd)
         # A session of its own: a run past `timeout`, or interrupted, is
@@ -278,6 +301,7 @@ class Compiled:
 
         The ranks start with coco.launcher: mpirun with shared memory on
         this host, or $COCO_MPIRUN (e.g. with a hostfile) for several."""
+        _check_ranks(ranks)
         extents = self.grid.extents(ranks)
         global_inputs, local_inputs = {}, {}
         for name, value in (inputs or {}).items():

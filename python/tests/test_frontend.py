@@ -51,7 +51,9 @@ def test_optimizer_matches_numpy(kind, schedule, tmp_path):
     options = {k: (state if v == "STATE" else v) for k, v in SCHEDULES[schedule].items()}
     prog = module.build(N, coco.Grid("dp", [R])).schedule(**options)
     data = inputs(kind)
-    out = prog.compile(workdir=str(tmp_path)).run(ranks=R, inputs=data, scalars={"step": 2.0})
+    # SGD has no step (a --set of a scalar the program lacks is an error).
+    scalars = {} if kind == "sgd" else {"step": 2.0}
+    out = prog.compile(workdir=str(tmp_path)).run(ranks=R, inputs=data, scalars=scalars)
     if kind == "sgd":
         expected = dict(zip(["w", "b"], ref.sgd(data["w"], data["g"], data["b"], 0.01, 0.9, 0.0)))
     else:
@@ -200,6 +202,18 @@ def test_layout_error_in_python():
     with pytest.raises(coco.CocoError, match=r"test_frontend\.py:\d+: 'coco\.all_gather' along \[0\] "
                        r"needs a sliced operand on axis 0 of @dp .*got replicated"):
         coco.all_gather(w)
+
+
+@pytest.mark.parametrize("make", [lambda p: p.param('w"', (8,)), lambda p: p.scalar("a=b"),
+                                  lambda p: p.param("../esc", (8,)),
+                                  lambda p: p.output("2x", p.param("w", (8,)))])
+def test_names_are_identifiers(make):
+    # A quote or '=' once reached the generated MLIR as a parse error; a '/'
+    # named a file outside --out.
+    prog = coco.Program("names", coco.Grid("dp"))
+    with pytest.raises(coco.CocoError, match=r"test_frontend\.py:\d+: .* name .* must be an "
+                       "identifier"):
+        make(prog)
 
 
 def test_verifier_diagnostic_becomes_exception():

@@ -82,6 +82,35 @@ def test_unknown_output_is_an_error(tmp_path):
         compiled.run(ranks=2, outputs=["loss"])
 
 
+def test_scalars_reach_the_program_as_it_reads_them(tmp_path):
+    # numpy numbers and bools (repr once gave "np.float32(0.5)", which the
+    # host program refused as not a number); lr = 0.5 over the default 1e-3
+    # moves w visibly.
+    prog = adam.build(64, coco.Grid("dp", [2]))
+    compiled = prog.compile(workdir=str(tmp_path))
+    data = {"w": np.ones(64, np.float32), "g": [np.ones(64, np.float32)] * 2,
+            "m": np.zeros(64, np.float32), "v": np.zeros(64, np.float32)}
+    by_float = compiled.run(ranks=2, inputs=data, scalars={"lr": 0.5})
+    by_numpy = compiled.run(ranks=2, inputs=data, scalars={"lr": np.float32(0.5)})
+    assert np.array_equal(by_float["w"], by_numpy["w"])
+    assert not np.allclose(by_float["w"], 1.0, atol=0.1)
+    assert runner._scalar_text("x", np.int64(2 ** 62 + 1)) == str(2 ** 62 + 1)
+    assert runner._scalar_text("x", np.True_) == "1"
+    with pytest.raises(coco.CocoError, match=r"scalar 'lr' must be a real number, not complex"):
+        runner._scalar_text("lr", 1 + 2j)
+
+
+@pytest.mark.parametrize("ranks", [0, -1, 1.5, True, "2"])
+def test_bad_rank_counts_are_errors(ranks, tmp_path):
+    # ranks=0 started mpirun -np 0 (every slot) and failed with IndexError.
+    with pytest.raises(coco.CocoError, match="ranks must be a whole number >= 1"):
+        coco.launcher(ranks)
+    if ranks == 0:
+        compiled = adam.build(64, coco.Grid("dp")).compile(workdir=str(tmp_path))
+        with pytest.raises(coco.CocoError, match="ranks must be a whole number >= 1"):
+            compiled.run(ranks=0, inputs={"g": [np.ones(64, np.float32)]})
+
+
 def test_launcher(monkeypatch):
     monkeypatch.delenv("COCO_LAUNCHER", raising=False)
     monkeypatch.delenv("COCO_MPIRUN", raising=False)

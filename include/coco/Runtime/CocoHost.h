@@ -34,6 +34,7 @@
 #include <initializer_list>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -183,6 +184,9 @@ private:
   std::vector<Entry> entries;
   std::string inDir, outDir, csvPath;
   std::map<std::string, std::string> scalars;
+  /// The scalar arguments the entries have: a --set of another name is a
+  /// typo, refused before anything runs.
+  std::set<std::string> scalarNames;
   int iters = 1, warmup = 0;
   bool quiet = false;
   int64_t worldRank = 0;

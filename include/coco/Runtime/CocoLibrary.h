@@ -117,7 +117,9 @@ typedef struct CocoArgValue {
 /// Every rank of the job calls it: the ranks agree on the outcome (one
 /// small all-reduce, skipped with COCO_CHECK=0), so a call refused on one
 /// rank is refused on all, naming the first rank that refused, instead of
-/// leaving the others waiting in the entry's collectives. Tensors are used
+/// leaving the others waiting in the entry's collectives. They also refuse
+/// a call where ranks call different entries, or pass different scalar
+/// values (scalars are replicated). Tensors are used
 /// in place (the entry reads and updates the caller's memory). Returns 0
 /// and fills `results[0..entry->num_results)`, or -1 with a message in
 /// `error` (NUL-terminated, at most `error_size` bytes) having run

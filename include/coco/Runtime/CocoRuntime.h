@@ -16,7 +16,9 @@
 //
 // Environment variables:
 //   COCO_CHECK=0           skip the cross-rank consistency check that runs
-//                          before each collective (one small MPI_Allreduce).
+//                          before each collective (one small MPI_Allreduce),
+//                          and the agreements of in-process calls and of
+//                          coco_rt_finalize.
 //   COCO_TIMEOUT_S=N       end the job when a call waits more than N seconds
 //                          for other ranks (default 300; 0 disables; at
 //                          most 1e8); the waits for peers that may still
@@ -97,6 +99,11 @@ typedef struct CocoTensorSpec {
 /// point initializes lazily. Safe to call twice.
 void coco_rt_init(int *argc, char ***argv);
 /// Frees communicators and finalizes MPI if the runtime initialized it.
+/// Then it is collective, as MPI_Finalize is: every rank calls it, and the
+/// ranks first agree (unless COCO_CHECK=0) that all of them finalize; a
+/// rank that finalizes while others are in an in-process call
+/// (coco_rt_call_entry) makes them end the job, naming it. Where the caller
+/// started MPI, ranks may finalize coco at different times (no agreement).
 void coco_rt_finalize(void);
 
 /// World rank / size of the job.

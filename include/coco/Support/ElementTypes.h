@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 
 namespace mlir::coco {
 
@@ -47,6 +48,16 @@ inline std::optional<RuntimeElementType> runtimeElementType(Type type) {
     if (std::string_view(entry.kind) == kind)
       return entry;
   return std::nullopt;
+}
+
+/// "f32, f64, f16, bf16, i32, i64, i8, i1": the element types the runtime
+/// carries, for messages.
+inline std::string runtimeElementTypeNames() {
+  std::string names;
+#define COCO_ELEMENT_TYPE(KIND, NAME, CODE, BYTES, STORAGE)                    \
+  names += std::string(names.empty() ? "" : ", ") + NAME;
+#include "coco/Runtime/CocoElementTypes.def"
+  return names + ", i1";
 }
 
 } // namespace mlir::coco

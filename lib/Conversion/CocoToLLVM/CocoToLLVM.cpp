@@ -158,8 +158,8 @@ protected:
     // that the op failed to legalize.
     if (dtype < 0) {
       op->emitError() << "element type " << elementType
-                      << " is not one the runtime carries (f32, f64, f16, "
-                         "bf16, i64, i32, i8, i1)";
+                      << " is not one the runtime carries ("
+                      << runtimeElementTypeNames() << ")";
       return failure();
     }
     FailureOr<Value> comm = communicator(rewriter, op, grid, axes);

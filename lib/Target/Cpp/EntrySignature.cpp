@@ -28,6 +28,24 @@ InFlightDiagnostic entryError(func::FuncOp entry) {
   return diagnostic;
 }
 
+/// A coco.name names files (NAME.bin, NAME.rankR.bin under --in and --out)
+/// and, for a scalar, a --set NAME=VALUE key: it must stay in its
+/// directory ("../x" once wrote outside --out) and, for a scalar, be
+/// settable ("a=b" could never be set).
+LogicalResult checkName(func::FuncOp entry, StringRef name, StringRef what,
+                        bool scalar) {
+  if (name.empty() || name == "." || name == ".." ||
+      name.find_first_of(StringRef("/\0", 2)) != StringRef::npos)
+    return entryError(entry)
+           << "coco.name of " << what << " ('" << name
+           << "') must name a file in --in/--out: not empty, '.' or '..', and "
+              "without '/'";
+  if (scalar && name.contains('='))
+    return entryError(entry) << "coco.name of " << what << " ('" << name
+                             << "') is a scalar's --set key: no '='";
+  return success();
+}
+
 struct ElementSpelling {
   const char *cppType;
   const char *kind;
@@ -259,6 +277,8 @@ mlir::coco::describeEntry(func::FuncOp entry, SymbolTableCollection &symbols) {
     auto nameAttr = entry.getArgAttrOfType<StringAttr>(i, "coco.name");
     arg.name = nameAttr ? nameAttr.getValue().str() : "arg" + std::to_string(i);
     std::string what = "argument " + std::to_string(i);
+    if (failed(checkName(entry, arg.name, what, /*scalar=*/false)))
+      return failure();
     Attribute distribution = entry.getArgAttr(i, "coco.distribution");
     if (distribution || asDistributed(argType)) {
       FailureOr<TensorSignature> tensor =
@@ -275,6 +295,8 @@ mlir::coco::describeEntry(func::FuncOp entry, SymbolTableCollection &symbols) {
       }
       arg.tensor = std::move(*tensor);
     } else if (auto scalar = spellScalar(argType)) {
+      if (failed(checkName(entry, arg.name, what, /*scalar=*/true)))
+        return failure();
       arg.scalarCppType = scalar->cppType;
       arg.scalarKind = scalar->kind;
       Attribute value = entry.getArgAttr(i, "coco.value");
@@ -326,6 +348,9 @@ mlir::coco::describeEntry(func::FuncOp entry, SymbolTableCollection &symbols) {
     auto nameAttr = entry.getResultAttrOfType<StringAttr>(i, "coco.name");
     std::string name =
         nameAttr ? nameAttr.getValue().str() : "result" + std::to_string(i);
+    if (failed(checkName(entry, name, "result " + std::to_string(i),
+                         /*scalar=*/false)))
+      return failure();
     FailureOr<TensorSignature> tensor = describeTensor(
         entry, symbols, resultType, entry.getResultAttr(i, "coco.distribution"),
         name, "result " + std::to_string(i));

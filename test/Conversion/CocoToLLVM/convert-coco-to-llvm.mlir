@@ -120,7 +120,7 @@ coco.grid @dp(shape = [?])
 // Rank-local IR may name element types no dtensor has (the verifier keeps
 // those to the runtime's): the collective says so.
 func.func @i16(%a: memref<16xi16>, %b: memref<16xi16>) {
-  // expected-error @+2 {{element type 'i16' is not one the runtime carries (f32, f64, f16, bf16, i64, i32, i8, i1)}}
+  // expected-error @+2 {{element type 'i16' is not one the runtime carries (f32, f64, f16, bf16, i32, i64, i8, i1)}}
   // expected-error @+1 {{failed to legalize operation 'coco.comm.all_reduce'}}
   coco.comm.all_reduce sum %a into %b on @dp[0] : memref<16xi16>, memref<16xi16>
   return

@@ -25,7 +25,7 @@ func.func private @f(!coco.dtensor<4xsi32, local on @dp>)
 // Only the element types the runtime carries (collectives, host programs,
 // libraries): no f80, i16, f8.
 coco.grid @dp(shape = [?])
-// expected-error @+1 {{element type 'f80' is not one the runtime carries (f32, f64, f16, bf16, i64, i32, i8, i1)}}
+// expected-error @+1 {{element type 'f80' is not one the runtime carries (f32, f64, f16, bf16, i32, i64, i8, i1)}}
 func.func private @f(!coco.dtensor<8xf80, replicated on @dp>)
 
 // -----

@@ -113,3 +113,30 @@ func.func @only_rank0_overlapped(%a: !coco.dtensor<8x4xf32, sliced<1> on @dp> {c
   }
   return
 }
+
+// Command-line values the host program once took silently: a --set of a
+// name no entry has (a typo, the default ran), counts atoi read as 0 or
+// wrapped, and integer scalars cast from a double (1.5 ran as 1, 1e12 as 0).
+// RUN: not %mpirun 1 %t.scalar --set alpha=2 --set alhpa=3 2>&1 | FileCheck %s --check-prefix=TYPO
+// TYPO: --set alhpa=3: no entry has a scalar argument 'alhpa' (they have: alpha)
+// RUN: not %mpirun 1 %t.scalar --set alpha=2 --iters abc 2>&1 | FileCheck %s --check-prefix=ITERS
+// ITERS: --iters needs a whole number from 1 to 2147483647, not 'abc'
+// RUN: not %mpirun 1 %t.scalar --set alpha=2 --warmup 99999999999999 2>&1 | FileCheck %s --check-prefix=WARMUP
+// WARMUP: --warmup needs a whole number from 0 to 2147483647, not '99999999999999'
+// RUN: coco-compile %s --entry=scaled_count -o %t.count
+// RUN: not %mpirun 1 %t.count --set n=1.5 2>&1 | FileCheck %s --check-prefix=FRACTION
+// FRACTION: --set n=1.5: not a whole number (argument 'n' is an i32)
+// RUN: not %mpirun 1 %t.count --set n=1000000000000 2>&1 | FileCheck %s --check-prefix=RANGE
+// RANGE: --set n=1000000000000: out of range for an i32
+// An exact one runs: (1..4 + 10..40) * -3.
+// RUN: rm -rf %t.ints && mkdir -p %t.ints
+// RUN: %coco_python -c "import numpy as n; n.array([1,2,3,4],'i4').tofile('%t.ints/x.rank0.bin'); n.array([10,20,30,40],'i4').tofile('%t.ints/x.rank1.bin')"
+// RUN: %mpirun 2 %t.count --in %t.ints --set n=-3 2>&1 | FileCheck %s --check-prefix=COUNT
+// COUNT: result0: 4xi32 replicated, rank 0 holds 4xi32: [-33, -66, -99, -132] sum -330
+func.func @scaled_count(%x: !coco.dtensor<4xi32, local on @dp> {coco.name = "x"},
+                        %n: i32 {coco.name = "n"})
+    -> !coco.dtensor<4xi32, replicated on @dp> {
+  %0 = coco.all_reduce sum %x : !coco.dtensor<4xi32, local on @dp>
+  %1 = coco.mul %0, %n : !coco.dtensor<4xi32, replicated on @dp>, i32
+  return %1 : !coco.dtensor<4xi32, replicated on @dp>
+}

@@ -6,7 +6,9 @@ on the caller's arrays (test/Integration/InProcess/python-api.test).
 Modes: "calls" (numpy, buffer-protocol and DLPack arguments updated in place,
 sliced state, results, against numpy), "errors" (refused calls raise
 CocoError and change nothing), "leak" (1,000 calls, resident memory flat),
-"two" (two libraries whose entries share a name, in one process).
+"two" (two libraries whose entries share a name, in one process),
+"entries" (ranks calling different entries are refused), "leave" (the
+last rank raises before its first call: the job ends at once).
 """
 import array
 import os
@@ -103,6 +105,13 @@ def errors(step):
         ("string lr", dict(w=w, g=g, b=b, lr="fast")),
         ("fractional seed", dict(w=w, g=g, b=b, seed=0.5)),
         ("huge seed", dict(w=w, g=g, b=b, seed=2 ** 64)),
+        # numpy values float() cannot read raised ValueError or TypeError on
+        # that rank alone, and left the others waiting in the call.
+        ("numpy string lr", dict(w=w, g=g, b=b, lr=np.str_("abc"))),
+        ("complex lr", dict(w=w, g=g, b=b, lr=np.complex64(1 + 2j))),
+        # Scalars are replicated: ranks that pass different ones would make
+        # replicated results differ, silently.
+        ("lr per rank", dict(w=w, g=g, b=b, lr=0.25 * (rank + 1))),
         # Refused by the last rank only (by the runtime, or by the Python
         # wrapper itself): every rank refuses, none waits.
         ("last rank's b", dict(w=w, g=g, b=b if rank + 1 < coco.world_size() else b[:-1])),
@@ -131,6 +140,37 @@ def errors(step):
                 print(f"{what}: {error}")
         else:
             raise SystemExit(f"{what}: not refused")
+
+
+def different_entries(cache):
+    """Ranks that call different entries (each with an all_reduce of the
+    same shape, which would pair up) are refused on every rank."""
+    entries = []
+    for name in ("sum_grads", "sum_loss"):
+        prog = coco.Program(name, coco.Grid("dp"))
+        g = prog.param("g", (8,), layout="local")
+        prog.output("total", coco.all_reduce(g))
+        entries.append(prog.load(cache_dir=cache))
+    rank = coco.world_rank()
+    try:
+        entries[rank % 2](g=np.ones(8, np.float32))
+    except coco.CocoError as error:
+        print(f"rank {rank}: {error}")
+    else:
+        raise SystemExit(f"rank {rank}: different entries were not refused")
+    # Then the same entry on every rank runs.
+    assert np.all(entries[0](g=np.ones(8, np.float32)) == coco.world_size())
+
+
+def leave_early(cache):
+    """The last rank's program raises before its first call: the job ends
+    at once, every rank saying why, not at the watchdog's limit."""
+    entry = program().load(cache_dir=cache)
+    if coco.world_rank() + 1 == coco.world_size():
+        raise RuntimeError("the last rank's program failed before its first call")
+    w, g, b = np.ones(N, np.float32), np.ones(N, np.float32), entry.zeros("b")
+    entry(w=w, g=g, b=b)
+    raise SystemExit("the call went on without the last rank")
 
 
 def two_libraries(cache):
@@ -187,6 +227,10 @@ if __name__ == "__main__":
         leak()
     elif mode == "two":
         two_libraries(cache)
+    elif mode == "entries":
+        different_entries(cache)
+    elif mode == "leave":
+        leave_early(cache)
     else:
         entry = program().load(cache_dir=cache)
         calls(entry) if mode == "calls" else errors(entry)

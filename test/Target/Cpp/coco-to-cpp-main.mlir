@@ -139,3 +139,19 @@ func.func @wide(%a: i64 {coco.value = 100000000000000000000000 : i128}) {
 func.func @narrow(%a: i32 {coco.value = 4294967296 : i64}) {
   return
 }
+
+// -----
+
+// Names become files under --in/--out and --set keys.
+coco.grid @g(shape = [2])
+// expected-error @+1 {{entry @escape: coco.name of argument 0 ('../esc') must name a file in --in/--out: not empty, '.' or '..', and without '/'}}
+func.func @escape(%x: !coco.dtensor<4xf32, replicated on @g> {coco.name = "../esc"}) {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{entry @unsettable: coco.name of argument 0 ('a=b') is a scalar's --set key: no '='}}
+func.func @unsettable(%a: f32 {coco.name = "a=b"}) {
+  return
+}

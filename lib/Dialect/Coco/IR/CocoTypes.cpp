@@ -340,8 +340,8 @@ LogicalResult DTensorType::verify(function_ref<InFlightDiagnostic()> emitError,
   std::optional<RuntimeElementType> carried = runtimeElementType(elementType);
   if (!carried)
     return emitError() << "element type " << elementType
-                       << " is not one the runtime carries (f32, f64, f16, "
-                          "bf16, i64, i32, i8, i1)";
+                       << " is not one the runtime carries ("
+                       << runtimeElementTypeNames() << ")";
   // The whole tensor's bytes must fit in int64 (allocation sizes, offsets).
   int64_t bytes = carried->bytes;
   for (int64_t dim : shape)

@@ -969,20 +969,21 @@ struct CocoLocalizePass
         return WalkResult::interrupt();
       }
       // Distributed tensors flow through coco's ops, functions, calls and
-      // structured control flow only: any other op (a branch to a block
-      // with distributed arguments, scf.while, scf.execute_region, ...)
-      // would fail the conversion with no reason given.
+      // structured control flow only (the ops the conversion has patterns
+      // for): any other op (a branch to a block with distributed arguments,
+      // scf.execute_region, ...) would fail it with no reason given.
       auto distributed = llvm::find_if(types, llvm::IsaPred<DTensorType>);
       if (distributed != types.end() &&
           !isa_and_nonnull<CocoDialect>(op->getDialect()) &&
           !isa<func::FuncOp, func::ReturnOp, func::CallOp, scf::ForOp,
-               scf::IfOp, scf::IndexSwitchOp, scf::YieldOp>(op)) {
+               scf::IfOp, scf::IndexSwitchOp, scf::WhileOp, scf::ConditionOp,
+               scf::YieldOp>(op)) {
         op->emitOpError()
             << "carries " << *distributed
             << ", which coco-localize cannot make rank-local through this op: "
                "distributed tensors may flow through coco ops, func.func, "
-               "func.call, func.return, scf.for, scf.if and scf.index_switch "
-               "(not through branches between blocks)";
+               "func.call, func.return, scf.for, scf.if, scf.index_switch and "
+               "scf.while, not through branches between blocks or other ops";
         return WalkResult::interrupt();
       }
       return WalkResult::advance();

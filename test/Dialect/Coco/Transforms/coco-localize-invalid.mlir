@@ -95,7 +95,7 @@ func.func @branches(%w: !coco.dtensor<16xf32, replicated on @dp>, %g: !coco.dten
   cf.cond_br %c, ^bb1, ^bb2
 ^bb1:
   %s = coco.all_reduce sum %g : !coco.dtensor<16xf32, local on @dp>
-  // expected-error @+1 {{'cf.br' op carries '!coco.dtensor<16xf32, replicated on @dp>', which coco-localize cannot make rank-local through this op: distributed tensors may flow through coco ops, func.func, func.call, func.return, scf.for, scf.if and scf.index_switch (not through branches between blocks)}}
+  // expected-error @+1 {{'cf.br' op carries '!coco.dtensor<16xf32, replicated on @dp>', which coco-localize cannot make rank-local through this op: distributed tensors may flow through coco ops, func.func, func.call, func.return, scf.for, scf.if, scf.index_switch and scf.while, not through branches between blocks or other ops}}
   cf.br ^bb3(%s : !coco.dtensor<16xf32, replicated on @dp>)
 ^bb2:
   cf.br ^bb3(%w : !coco.dtensor<16xf32, replicated on @dp>)

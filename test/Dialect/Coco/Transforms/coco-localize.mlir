@@ -270,3 +270,30 @@ func.func @half_formats(%h: !coco.dtensor<4xf16, replicated on @dp>)
   %back = coco.cast %b : !coco.dtensor<4xbf16, replicated on @dp> to !coco.dtensor<4xf16, replicated on @dp>
   return %b, %back : !coco.dtensor<4xbf16, replicated on @dp>, !coco.dtensor<4xf16, replicated on @dp>
 }
+
+// -----
+
+// Distributed tensors carried through scf.while (its before and after
+// regions, its condition) become the rank's tensors like any loop's.
+coco.grid @dp(shape = [2])
+// CHECK-LABEL: func @doubling
+// CHECK: scf.while ({{.*}}) : (index, tensor<8xf32>) -> (index, tensor<8xf32>)
+// CHECK: scf.condition(%{{.*}}) %{{.*}}, %{{.*}} : index, tensor<8xf32>
+// CHECK: ^bb0(%{{.*}}: index, %{{.*}}: tensor<8xf32>):
+// CHECK: linalg.generic
+// CHECK: scf.yield %{{.*}}, %{{.*}} : index, tensor<8xf32>
+// CHECK-NOT: !coco.dtensor
+func.func @doubling(%w: !coco.dtensor<8xf32, replicated on @dp>, %n: index) -> !coco.dtensor<8xf32, replicated on @dp> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %r:2 = scf.while (%i = %c0, %x = %w) : (index, !coco.dtensor<8xf32, replicated on @dp>) -> (index, !coco.dtensor<8xf32, replicated on @dp>) {
+    %go = arith.cmpi slt, %i, %n : index
+    scf.condition(%go) %i, %x : index, !coco.dtensor<8xf32, replicated on @dp>
+  } do {
+  ^bb0(%j: index, %y: !coco.dtensor<8xf32, replicated on @dp>):
+    %z = coco.add %y, %y : !coco.dtensor<8xf32, replicated on @dp>, !coco.dtensor<8xf32, replicated on @dp>
+    %k = arith.addi %j, %c1 : index
+    scf.yield %k, %z : index, !coco.dtensor<8xf32, replicated on @dp>
+  }
+  return %r#1 : !coco.dtensor<8xf32, replicated on @dp>
+}
