@@ -305,24 +305,37 @@ std::string agreeOnRefusal(const std::string &refusal, const char *entry,
          message.data();
 }
 
-/// The entry as ranks must agree on it: its name and every argument's name,
-/// kind, element type and shape (two libraries may have an entry of one
-/// name).
+/// `tensor`'s type (element type, shape, placements on its grid, slice
+/// order) into `hash`.
+uint64_t tensorHash(const CocoTensorSpec &tensor, uint64_t hash) {
+  int64_t kind[4] = {tensor.dtype, tensor.rank, tensor.grid_rank,
+                     tensor.num_slice_levels};
+  hash = fnv1a(kind, sizeof kind, hash);
+  hash = fnv1a(tensor.shape, size_t(tensor.rank) * sizeof(int64_t), hash);
+  hash = fnv1a(tensor.grid_shape, size_t(tensor.grid_rank) * sizeof(int64_t),
+               hash);
+  hash = fnv1a(tensor.placements, size_t(tensor.grid_rank) * sizeof(int64_t),
+               hash);
+  return fnv1a(tensor.slice_order,
+               size_t(tensor.num_slice_levels) * sizeof(int64_t), hash);
+}
+
+/// The entry as ranks must agree on it: its name, every argument (name,
+/// tensor or scalar, type, updated or not) and every result's type.
 uint64_t entryHash(const CocoEntrySpec *entry) {
   if (!entry || !entry->name)
     return 0;
-  uint64_t hash = fnv1a(entry->name, std::strlen(entry->name));
+  uint64_t hash = fnv1a(entry->name, std::strlen(entry->name) + 1);
   for (int32_t i = 0; i < entry->num_args; ++i) {
     const CocoArgSpec &arg = entry->args[i];
     hash = fnv1a(arg.name, std::strlen(arg.name) + 1, hash);
-    int64_t kind[3] = {arg.is_tensor,
-                       arg.is_tensor ? arg.tensor.dtype : arg.scalar_dtype,
-                       arg.is_tensor ? arg.tensor.rank : 0};
+    int64_t kind[3] = {arg.is_tensor, arg.updated, arg.scalar_dtype};
     hash = fnv1a(kind, sizeof kind, hash);
     if (arg.is_tensor)
-      hash = fnv1a(arg.tensor.shape, size_t(arg.tensor.rank) * sizeof(int64_t),
-                   hash);
+      hash = tensorHash(arg.tensor, hash);
   }
+  for (int32_t r = 0; r < entry->num_results; ++r)
+    hash = tensorHash(entry->results[r], hash);
   return hash;
 }
 
@@ -450,10 +463,10 @@ int32_t coco_rt_call_entry(const CocoEntrySpec *entry,
   } catch (const CallError &failure) {
     refusal = failure.message;
   }
-  refusal = agreeOnRefusal(refusal, entry ? entry->name : "?", entryHash(entry),
-                           refusal.empty() && consistencyCheckEnabled()
-                               ? scalarText(*entry, scalars)
-                               : "");
+  refusal = agreeOnRefusal(
+      refusal, entry && entry->name ? entry->name : "?", entryHash(entry),
+      refusal.empty() && consistencyCheckEnabled() ? scalarText(*entry, scalars)
+                                                   : "");
   if (!refusal.empty())
     return refuse(refusal);
 

@@ -57,6 +57,9 @@ def _check_name(name, what):
     if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
         raise CocoError(f"{_where(_user_location())}{what} name {name!r} must be an identifier "
                         "(letters, digits and '_', not starting with a digit)")
+    if re.fullmatch(r"_[0-9]+", name):
+        raise CocoError(f"{_where(_user_location())}{what} name {name!r} is reserved: the "
+                        "builder names its own values '_' and a number")
 
 
 def _where(loc):

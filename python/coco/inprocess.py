@@ -135,7 +135,7 @@ class _Runtime:
 
 _runtime = None
 _runtime_path = None
-# The runtime serves one thread at a time (MPI is initialized FUNNELED), and
+# The runtime serves one thread at a time (MPI is initialized SERIALIZED), and
 # ctypes releases the GIL during a call: calls take this lock.
 _call_lock = threading.Lock()
 
@@ -298,7 +298,8 @@ class Entry:
             message = str(refusal) if own else \
                 f"@{self.name}: {type(refusal).__name__}: {refusal}"
             with _call_lock:
-                _runtime.refuse_call(ctypes.byref(self._spec), message.encode(), error,
+                _runtime.refuse_call(ctypes.byref(self._spec),
+                                     message.encode(errors="replace"), error,
                                      len(error))
             raise CocoError(error.value.decode(errors="replace")) from (None if own else refusal)
         returned = (_Returned * max(self._spec.num_results, 1))()
@@ -339,11 +340,18 @@ class Entry:
                 slot.is_tensor = 0
                 slot.scalar = float(value)
                 continue
-            if isinstance(value, (complex, np.generic)):
+            if isinstance(value, (complex, np.complexfloating, np.character, np.datetime64,
+                                  np.timedelta64, np.void)):
                 # complex (float() would drop the imaginary part with only a
                 # warning), np.str_, np.datetime64, ...
                 raise CocoError(f"@{self.name}: argument '{name}': a scalar is a real number, "
                                 f"not {type(value).__name__} ({value})")
+            if isinstance(value, np.generic):
+                # Other numpy scalars of real numbers (ml_dtypes' bfloat16);
+                # one float() cannot read is refused like any failure here.
+                slot.is_tensor = 0
+                slot.scalar = float(value)
+                continue
             what = f"@{self.name}: argument '{name}'"
             scalar = next((a for a in self.arguments if a.name == name and not a.is_tensor), None)
             if scalar and not hasattr(value, "__dlpack__") and not isinstance(value, np.ndarray):

@@ -206,13 +206,14 @@ def test_layout_error_in_python():
 
 @pytest.mark.parametrize("make", [lambda p: p.param('w"', (8,)), lambda p: p.scalar("a=b"),
                                   lambda p: p.param("../esc", (8,)),
-                                  lambda p: p.output("2x", p.param("w", (8,)))])
+                                  lambda p: p.output("2x", p.param("w", (8,))),
+                                  lambda p: p.scalar("_1")])
 def test_names_are_identifiers(make):
     # A quote or '=' once reached the generated MLIR as a parse error; a '/'
     # named a file outside --out.
     prog = coco.Program("names", coco.Grid("dp"))
-    with pytest.raises(coco.CocoError, match=r"test_frontend\.py:\d+: .* name .* must be an "
-                       "identifier"):
+    with pytest.raises(coco.CocoError, match=r"test_frontend\.py:\d+: .* name .* (must be an "
+                       "identifier|is reserved)"):
         make(prog)
 
 
