@@ -32,8 +32,19 @@ def to_storage(value, name):
     (the bits) are taken as they are; floating-point values are rounded to
     the nearest bf16 (ties to even), never converted to integers."""
     array = np.asarray(value)
+    if array.dtype.kind == "c":
+        # numpy's cast would drop the imaginary part with only a warning.
+        raise CocoError(f"a {name} tensor takes real values, not {array.dtype}")
     if name != "bf16":
-        return np.ascontiguousarray(array, dtype=numpy_dtype(name))
+        target = numpy_dtype(name)
+        if array.dtype.kind == "f" and target.kind == "i":
+            # Whole numbers in range only: the cast would truncate 1.5 to 1.
+            info = np.iinfo(target)
+            if not (np.all(np.floor(array) == array) and np.all(array >= info.min)
+                    and np.all(array <= info.max)):
+                raise CocoError(f"a {name} tensor takes whole numbers in its range; the "
+                                f"{array.dtype} values given are not all such")
+        return np.ascontiguousarray(array, dtype=target)
     if array.dtype.name == "bfloat16":
         return np.ascontiguousarray(array).view(np.uint16)
     if array.dtype == np.uint16:

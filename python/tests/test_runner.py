@@ -100,6 +100,23 @@ def test_scalars_reach_the_program_as_it_reads_them(tmp_path):
         runner._scalar_text("lr", 1 + 2j)
 
 
+def test_inputs_are_not_silently_cast():
+    # numpy's cast made complex values real (a warning only) and truncated
+    # 1.5 to an i32 1.
+    from coco.dtypes import to_storage
+    with pytest.raises(coco.CocoError, match="a f32 tensor takes real values, not complex128"):
+        to_storage(np.array([1 + 2j, 3]), "f32")
+    with pytest.raises(coco.CocoError, match="a bf16 tensor takes real values"):
+        to_storage(np.array([1j]), "bf16")
+    with pytest.raises(coco.CocoError, match="a i32 tensor takes whole numbers in its range"):
+        to_storage(np.array([1.5, 2.0]), "i32")
+    with pytest.raises(coco.CocoError, match="a i8 tensor takes whole numbers in its range"):
+        to_storage(np.array([300.0]), "i8")
+    # Whole numbers given as floats, and floats for a float type, still pass.
+    assert to_storage(np.array([1.0, -2.0]), "i32").tolist() == [1, -2]
+    assert to_storage(np.array([0.5]), "f16").dtype == np.float16
+
+
 @pytest.mark.parametrize("ranks", [0, -1, 1.5, True, "2"])
 def test_bad_rank_counts_are_errors(ranks, tmp_path):
     # ranks=0 started mpirun -np 0 (every slot) and failed with IndexError.
