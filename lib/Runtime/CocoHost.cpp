@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 extern "C" void _mlir_memref_to_llvm_free(void *ptr);
@@ -30,18 +31,27 @@ using coco::rt::floatToF16;
   std::abort(); // coco_rt_fatal does not return
 }
 
-/// The whole number `text` of a counting option, from `lowest` up to
-/// INT_MAX (atoi read "abc" as 0 and wrapped 99999999999999).
-int countOption(const std::string &option, const std::string &text,
-                int lowest) {
+/// `text` as a whole number in [lowest, highest]: none if it is not one
+/// (atoi read "abc" as 0), or is out of range (atoi wrapped 99999999999999).
+std::optional<int64_t> wholeNumber(const std::string &text, int64_t lowest,
+                                   int64_t highest) {
   char *end = nullptr;
   errno = 0;
   long long parsed = std::strtoll(text.c_str(), &end, 10);
   if (end == text.c_str() || *end != '\0' || errno == ERANGE ||
-      parsed < lowest || parsed > INT_MAX)
+      parsed < lowest || parsed > highest)
+    return std::nullopt;
+  return int64_t(parsed);
+}
+
+/// A counting option's value, from `lowest` up to INT_MAX.
+int countOption(const std::string &option, const std::string &text,
+                int lowest) {
+  std::optional<int64_t> count = wholeNumber(text, lowest, INT_MAX);
+  if (!count)
     fail(option + " needs a whole number from " + std::to_string(lowest) +
          " to " + std::to_string(INT_MAX) + ", not '" + text + "'");
-  return int(parsed);
+  return int(*count);
 }
 
 uint64_t splitmix64(uint64_t &state) {
@@ -371,45 +381,47 @@ void Session::readInput(LocalTensor &tensor) {
               tensor.localShape, tensor.elementSize());
 }
 
-double Session::scalar(const std::string &name, bool hasDefault, double value) {
+const std::string *Session::scalarText(const std::string &name,
+                                       bool hasDefault) {
   scalarNames.insert(name);
   auto it = scalars.find(name);
-  if (it != scalars.end()) {
-    char *end = nullptr;
-    double parsed = std::strtod(it->second.c_str(), &end);
-    if (end == it->second.c_str() || *end != '\0')
-      fail("--set " + name + "=" + it->second + ": not a number");
-    return parsed;
-  }
+  if (it != scalars.end())
+    return &it->second;
   if (!hasDefault)
     fail("scalar argument '" + name + "' has no value: pass --set " + name +
          "=VALUE");
-  return value;
+  return nullptr;
+}
+
+double Session::scalar(const std::string &name, bool hasDefault, double value) {
+  const std::string *text = scalarText(name, hasDefault);
+  if (!text)
+    return value;
+  char *end = nullptr;
+  double parsed = std::strtod(text->c_str(), &end);
+  if (end == text->c_str() || *end != '\0')
+    fail("--set " + name + "=" + *text + ": not a number");
+  return parsed;
 }
 
 int64_t Session::integerScalar(const std::string &name, bool hasDefault,
                                int64_t value, int bits) {
-  scalarNames.insert(name);
-  auto it = scalars.find(name);
-  if (it == scalars.end()) {
-    if (!hasDefault)
-      fail("scalar argument '" + name + "' has no value: pass --set " + name +
-           "=VALUE");
+  const std::string *text = scalarText(name, hasDefault);
+  if (!text)
     return value;
-  }
-  const std::string &text = it->second;
-  char *end = nullptr;
-  errno = 0;
-  long long parsed = std::strtoll(text.c_str(), &end, 10);
-  if (end == text.c_str() || *end != '\0')
-    fail("--set " + name + "=" + text + ": not a whole number (argument '" +
-         name + "' is an i" + std::to_string(bits) + ")");
-  const int64_t lowest = bits == 32 ? INT32_MIN : INT64_MIN;
-  const int64_t highest = bits == 32 ? INT32_MAX : INT64_MAX;
-  if (errno == ERANGE || parsed < lowest || parsed > highest)
-    fail("--set " + name + "=" + text + ": out of range for an i" +
-         std::to_string(bits));
-  return parsed;
+  std::string what = "--set " + name + "=" + *text;
+  // Not a whole number at all ("1.5"; strtoll's ERANGE, left in errno, is a
+  // whole number beyond int64) or out of this type's range ("1000000000000"
+  // for an i32): two messages.
+  if (!wholeNumber(*text, INT64_MIN, INT64_MAX) && errno != ERANGE)
+    fail(what + ": not a whole number (argument '" + name + "' is an i" +
+         std::to_string(bits) + ")");
+  std::optional<int64_t> parsed =
+      wholeNumber(*text, bits == 32 ? INT32_MIN : INT64_MIN,
+                  bits == 32 ? INT32_MAX : INT64_MAX);
+  if (!parsed)
+    fail(what + ": out of range for an i" + std::to_string(bits));
+  return *parsed;
 }
 
 void Session::copyInResult(LocalTensor &tensor, const void *data,

@@ -184,6 +184,9 @@ private:
   std::vector<Entry> entries;
   std::string inDir, outDir, csvPath;
   std::map<std::string, std::string> scalars;
+  /// The --set text of scalar `name`, or null for its default (an error
+  /// if it has none); records the name as one the entries have.
+  const std::string *scalarText(const std::string &name, bool hasDefault);
   /// The scalar arguments the entries have: a --set of another name is a
   /// typo, refused before anything runs.
   std::set<std::string> scalarNames;

@@ -158,6 +158,21 @@ def different_entries(cache):
         print(f"rank {rank}: {error}")
     else:
         raise SystemExit(f"rank {rank}: different entries were not refused")
+    # Entries of one name from two libraries, of other shapes, are different
+    # entries too (the agreement hashes the whole entry, not its name).
+    same_name = []
+    for n in (8, 16):
+        prog = coco.Program("sum_x", coco.Grid("dp"))
+        g = prog.param("g", (n,), layout="local")
+        prog.output("total", coco.all_reduce(g))
+        same_name.append(prog.load(cache_dir=cache))
+    n = 8 if rank % 2 == 0 else 16
+    try:
+        same_name[rank % 2](g=np.ones(n, np.float32))
+    except coco.CocoError as error:
+        print(f"rank {rank}: {error}")
+    else:
+        raise SystemExit(f"rank {rank}: same-named entries of other shapes were not refused")
     # Then the same entry on every rank runs.
     assert np.all(entries[0](g=np.ones(8, np.float32)) == coco.world_size())
 
