@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <array>
+#include <climits>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -103,7 +104,8 @@ Settings readSettings() {
         known = true;
       }
     }
-    if (!known || end == colon + 1 || *end || rank < 0)
+    // A world rank is an int: a larger number would wrap onto another rank.
+    if (!known || end == colon + 1 || *end || rank < 0 || rank > INT_MAX)
       fatalf(kInitSite,
              "COCO_FAULT_INJECT must be <op>:<world rank> with op one of "
              "all_reduce, reduce_scatter, all_gather, broadcast, reduce, "
@@ -112,6 +114,24 @@ Settings readSettings() {
     settings.faultRank = int(rank);
   }
   return settings;
+}
+
+/// COCO_CHECK must be the same on every rank: a rank without the check
+/// skips the agreements the others wait in (each call's, coco_rt_finalize's)
+/// and they would wait until the watchdog with no word of why. Every rank
+/// learns both extremes, so each reports it and none waits.
+void agreeOnSettings() {
+  int check = state.settings.checkConsistency ? 1 : 0;
+  int extremes[2] = {check, -check}; // min and -max
+  checkMpi(MPI_Allreduce(MPI_IN_PLACE, extremes, 2, MPI_INT, MPI_MIN,
+                         state.agreement),
+           "MPI_Allreduce (COCO_CHECK of every rank)");
+  if (extremes[0] != -extremes[1])
+    fatalf(kInitSite,
+           "COCO_CHECK differs between ranks (this rank has %d, "
+           "another %d): set it the same on every rank (mpirun -x "
+           "COCO_CHECK)",
+           check, check ? 0 : 1);
 }
 
 void initialize(int *argc, char ***argv) {
@@ -155,6 +175,7 @@ void initialize(int *argc, char ***argv) {
   setWorldRankForErrors(world.rank);
 
   state.settings = readSettings();
+  agreeOnSettings();
   createHalfOps();
   startWatchdog(state.settings.timeoutSeconds);
   state.ready = true;

@@ -212,6 +212,17 @@ class Argument:
         return f"{self.name}: {self.dtype}{default}"
 
 
+def _dlpack_hint(value):
+    """What to pass instead of a DLPack object numpy refused."""
+    if "bfloat16" in str(getattr(value, "dtype", "")):
+        # numpy has no bf16 type, so np.from_dlpack refuses the tensor
+        # whatever else holds; its 16-bit words viewed as ml_dtypes.bfloat16
+        # share its memory.
+        return ("numpy has no bfloat16 type to take it with: pass "
+                "np.from_dlpack(t.view(torch.int16)).view(ml_dtypes.bfloat16)")
+    return "pass a CPU tensor that does not require grad (tensor.detach())"
+
+
 def _as_array(what, value):
     """`value` (argument `what`) as a numpy array over the same memory."""
     if isinstance(value, np.ndarray):
@@ -221,8 +232,7 @@ def _as_array(what, value):
             return np.from_dlpack(value)
         except (BufferError, RuntimeError, TypeError, ValueError) as error:
             raise CocoError(f"{what}: cannot use its memory without a copy "
-                            f"through DLPack ({error}); pass a CPU tensor that does not "
-                            "require grad (tensor.detach())") from None
+                            f"through DLPack ({error}); {_dlpack_hint(value)}") from None
     try:
         return np.asarray(memoryview(value))
     except TypeError:

@@ -10,13 +10,13 @@
 //
 // A real MPI error (rank 1 passes an invalid count to MPI_Allreduce):
 // RUN: env COCO_FAULT_INJECT=all_reduce:1 not %mpirun 2 %t.small 2>&1 | FileCheck %s --check-prefix=MPI
-// MPI: coco runtime error: rank 1: coco.all_reduce at {{.*}}runtime-errors.mlir:[[@LINE+46]]:8: MPI_Allreduce failed: MPI_ERR_COUNT
+// MPI: coco runtime error: rank 1: coco.all_reduce at {{.*}}runtime-errors.mlir:[[@LINE+57]]:8: MPI_Allreduce failed: MPI_ERR_COUNT
 //
 // Ranks running programs that disagree on the shape (MPMD launch):
 // RUN: not %mpirun 1 %t.small : -np 1 %t.big 2>&1 | FileCheck %s --check-prefix=SHAPE
 // (sum_big's site is not the first string of the module's site table: the
 // exact line shows that its pointer lands on its own string.)
-// SHAPE: coco runtime error: rank 1: coco.all_reduce at {{.*}}runtime-errors.mlir:[[@LINE+46]]:8: shape mismatch across ranks: this rank has 2048 elements, rank 0 has 1024
+// SHAPE: coco runtime error: rank 1: coco.all_reduce at {{.*}}runtime-errors.mlir:[[@LINE+57]]:8: shape mismatch across ranks: this rank has 2048 elements, rank 0 has 1024
 //
 // A rank that never reaches the collective: the watchdog ends the job.
 // Rank 1 waits meanwhile in the host program's end-of-run check, watched
@@ -32,6 +32,17 @@
 // A limit the watchdog cannot count (it counts twice it in nanoseconds):
 // RUN: env COCO_TIMEOUT_S=1e9 not %mpirun 1 %t.small 2>&1 | FileCheck %s --check-prefix=LIMIT
 // LIMIT: coco runtime error: rank 0: coco_rt_init: COCO_TIMEOUT_S must be a number of seconds from 0 to 1e8 (0 disables the watchdog), not '1e9'
+//
+// A fault aimed at a rank beyond int: refused, not wrapped onto rank 0.
+// RUN: env COCO_FAULT_INJECT=all_reduce:4294967296 not %mpirun 1 %t.small 2>&1 | FileCheck %s --check-prefix=FAULTRANK
+// FAULTRANK: coco runtime error: rank 0: coco_rt_init: COCO_FAULT_INJECT must be <op>:<world rank> {{.*}}; not 'all_reduce:4294967296'
+//
+// COCO_CHECK set on one rank only: every rank says so at start-up, none
+// waits (the check-less rank would skip the agreements the other waits in).
+// (Under a 50 s timeout with COCO_TIMEOUT_S=60: the watchdog cannot be what
+// ends it.)
+// RUN: env COCO_TIMEOUT_S=60 not timeout 50 %mpirun 1 env COCO_CHECK=0 %t.small : -np 1 %t.small 2>&1 | FileCheck %s --check-prefix=CHECKDIFF
+// CHECKDIFF: coco runtime error: rank {{[01]}}: coco_rt_init: COCO_CHECK differs between ranks (this rank has {{[01]}}, another {{[01]}}): set it the same on every rank (mpirun -x COCO_CHECK)
 //
 // A grid that does not cover the job:
 // RUN: not %mpirun 2 %t.four 2>&1 | FileCheck %s --check-prefix=GRID

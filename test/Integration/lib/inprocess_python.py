@@ -87,6 +87,20 @@ def calls(step):
         print(repr(step))
 
 
+class _RefusedTensor:
+    """A DLPack object whose export fails, as a torch tensor's does where
+    numpy has no type for it (bf16) or it requires grad."""
+
+    def __init__(self, dtype):
+        self.dtype = dtype
+
+    def __dlpack__(self, *args, **kwargs):
+        raise BufferError(f"cannot export a {self.dtype} tensor")
+
+    def __dlpack_device__(self):
+        return (1, 0)
+
+
 def errors(step):
     rank = coco.world_rank()
     w, g, b = np.ones(N, np.float32), np.ones(N, np.float32), step.zeros("b") + 1
@@ -102,6 +116,10 @@ def errors(step):
         ("missing b", dict(w=w, g=g)),
         ("unknown name", dict(w=w, g=g, b=b, learning_rate=0.1)),
         ("list for g", dict(w=w, g=[0.0] * N, b=b)),
+        # DLPack objects numpy refuses (as it refuses a torch bf16 tensor,
+        # or one that requires grad): the hint fits the cause.
+        ("bf16 tensor g", dict(w=w, g=_RefusedTensor("torch.bfloat16"), b=b)),
+        ("grad tensor g", dict(w=w, g=_RefusedTensor("torch.float32"), b=b)),
         ("string lr", dict(w=w, g=g, b=b, lr="fast")),
         ("fractional seed", dict(w=w, g=g, b=b, seed=0.5)),
         ("huge seed", dict(w=w, g=g, b=b, seed=2 ** 64)),
