@@ -188,7 +188,9 @@ SmallVector<int64_t> SendOp::getCommAxes() { return {getPeerAxis()}; }
 FlatSymbolRefAttr SendOp::getCommGrid() {
   return getInput().getType().getGrid();
 }
+bool SendOp::agreesOnGroup() { return false; }
 SmallVector<int64_t> RecvOp::getCommAxes() { return {getPeerAxis()}; }
+bool RecvOp::agreesOnGroup() { return false; }
 FlatSymbolRefAttr RecvOp::getCommGrid() { return getType().getGrid(); }
 
 //===----------------------------------------------------------------------===//

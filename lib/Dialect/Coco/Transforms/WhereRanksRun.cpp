@@ -220,9 +220,10 @@ bool GroupAgreement::cocoValueIsSame(Operation *producer,
   // the group the same bits, whatever its input (an all_reduce's sum: the
   // runtime's ring reduces each block once and passes it on; MPI's
   // recursive doubling adds the same two partial sums on both sides).
+  // Not coco.recv: its result is what the peer sent.
   if (auto collective = dyn_cast<CollectiveOpInterface>(producer)) {
     SmallVector<int64_t> along = collective.getCommAxes();
-    return collective.getCommGrid() == grid &&
+    return collective.agreesOnGroup() && collective.getCommGrid() == grid &&
            llvm::all_of(axes, [&](int64_t axis) {
              return llvm::is_contained(along, axis);
            });
@@ -230,7 +231,7 @@ bool GroupAgreement::cocoValueIsSame(Operation *producer,
   // A computation of the global view without effects, from values the
   // same on the group (coco.extract of such a tensor, arithmetic on
   // replicated tensors). Not the rank-local ops (coco.local_block's offset
-  // differs between ranks), not coco.recv (its result is another stage's).
+  // differs between ranks).
   if (!producer->hasTrait<CocoTrait::GlobalViewOp>() ||
       producer->getNumRegions() != 0 || !isMemoryEffectFree(producer))
     return false;

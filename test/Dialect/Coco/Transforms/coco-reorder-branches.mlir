@@ -320,3 +320,36 @@ func.func @parted_calls(%s: !S, %r: !R) -> !R {
   }
   return %o : !R
 }
+
+// -----
+
+// A received value is the peer's, however its type reads: a branch on it
+// may part the ranks (rank 0 receives -1, rank 1 receives +1), so the mul
+// stays after the all_gather. coco-reorder moved it once, and the job then
+// waited in the new all_gather of one rank only.
+coco.grid @pair(shape = [2])
+!PS = !coco.dtensor<8xf32, sliced<0> on @pair>
+!PR = !coco.dtensor<8xf32, replicated on @pair>
+!PN = !coco.dtensor<f32, replicated on @pair>
+
+// CHECK-LABEL: func @on_received
+// CHECK: %[[G:.*]] = coco.all_gather %arg0
+// CHECK: scf.if
+// CHECK-NEXT: coco.mul %[[G]], %[[G]]
+// CHECK-NOT: coco.all_gather
+// CHECK: return
+// REMARK: coco-reorder-branches.mlir:[[@LINE+8]]:10: remark: [Missed] not-applied | Category:coco-reorder | Function=on_received | Remark="'coco.mul' stays after the all_gather: it is in a region (an scf.if, a loop) or a later block that not every rank running the all_gather may run as often
+func.func @on_received(%s: !PS, %peer: index) -> !PR {
+  %x = coco.recv from %peer along 0 : !PN
+  %c = coco.extract %x : !PN -> f32
+  %zero = arith.constant 0.0 : f32
+  %cond = arith.cmpf ogt, %c, %zero : f32
+  %g = coco.all_gather %s : !PS
+  %r = scf.if %cond -> !PR {
+    %y = coco.mul %g, %g : !PR, !PR
+    scf.yield %y : !PR
+  } else {
+    scf.yield %g : !PR
+  }
+  return %r : !PR
+}

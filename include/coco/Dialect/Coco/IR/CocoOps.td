@@ -425,7 +425,7 @@ def Coco_SliceOp : Coco_CollectiveOp<"slice"> {
 def Coco_SendOp : Coco_GlobalOp<"send", [
     MemoryEffects<[MemWrite<Coco_CommunicationResource>]>,
     DeclareOpInterfaceMethods<Coco_CollectiveOpInterface,
-        ["getCommAxes", "getCommGrid"]>]> {
+        ["getCommAxes", "getCommGrid", "agreesOnGroup"]>]> {
   let summary = "sends this rank's value to a peer along a grid axis";
   let description = [{
     Point to point: `peer` is an index along the grid axis `along` (default:
@@ -454,7 +454,7 @@ def Coco_SendOp : Coco_GlobalOp<"send", [
 def Coco_RecvOp : Coco_GlobalOp<"recv", [
     MemoryEffects<[MemWrite<Coco_CommunicationResource>]>,
     DeclareOpInterfaceMethods<Coco_CollectiveOpInterface,
-        ["getCommAxes", "getCommGrid"]>]> {
+        ["getCommAxes", "getCommGrid", "agreesOnGroup"]>]> {
   let summary = "receives a value from a peer along a grid axis";
   let description = [{
     `peer` is an index along the grid axis `along` (default as for
