@@ -313,12 +313,12 @@ transform::CocoPipelineSendOp::apply(transform::TransformRewriter &rewriter,
     if (!checked.succeeded())
       return checked;
   }
-  for (Operation *target : targets) {
-    auto send = cast<SendOp>(target);
-    if (!sendsSlicesAlready(send) &&
-        failed(pipelineSend(rewriter, send, getDim(), symbols)))
-      return DiagnosedSilenceableFailure::definiteFailure();
-  }
+  SmallVector<SendOp> sends;
+  for (Operation *target : targets)
+    if (!sendsSlicesAlready(cast<SendOp>(target)))
+      sends.push_back(cast<SendOp>(target));
+  if (failed(pipelineSend(rewriter, sends, getDim(), symbols)))
+    return DiagnosedSilenceableFailure::definiteFailure();
   results.set(cast<OpResult>(getResult()), targets);
   return DiagnosedSilenceableFailure::success();
 }

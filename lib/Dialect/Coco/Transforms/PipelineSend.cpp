@@ -183,12 +183,11 @@ LogicalResult mlir::coco::checkPipelineSend(SendOp send, int64_t dim,
   return success();
 }
 
-LogicalResult mlir::coco::pipelineSend(RewriterBase &rewriter, SendOp send,
-                                       int64_t dim,
-                                       SymbolTableCollection &symbols) {
-  if (failed(checkPipelineSend(send, dim, symbols)))
-    return failure();
-  Channel channel = collectChannel(send);
+/// Rewrites one channel (its sends and recvs as collected before any
+/// rewrite): every send sends the slices, every recv all_gathers them.
+static LogicalResult rewriteChannel(RewriterBase &rewriter,
+                                    const Channel &channel, int64_t dim,
+                                    SymbolTableCollection &symbols) {
   std::optional<DTensorType> sliceType;
   SmallVector<int64_t> axes;
   for (SendOp other : channel.sends) {
@@ -198,7 +197,7 @@ LogicalResult mlir::coco::pipelineSend(RewriterBase &rewriter, SendOp send,
       FailureOr<AllGatherOp> gather =
           splitAllReduce(rewriter, allReduce, dim, symbols);
       if (failed(gather))
-        return failure(); // Checked above; cannot happen.
+        return failure(); // Checked before; cannot happen.
       value = *gather;
     }
     auto gather = value.getDefiningOp<AllGatherOp>();
@@ -209,7 +208,7 @@ LogicalResult mlir::coco::pipelineSend(RewriterBase &rewriter, SendOp send,
     if (gather->use_empty())
       rewriter.eraseOp(gather);
   }
-  remarkApplied(send, "pipeline-send",
+  remarkApplied(channel.sends.front(), "pipeline-send",
                 "sends " + printed(*sliceType) + " slices (" +
                     Twine(channel.sends.size()) +
                     " send(s)); the receiver all_gathers along " +
@@ -225,6 +224,30 @@ LogicalResult mlir::coco::pipelineSend(RewriterBase &rewriter, SendOp send,
     omitDefaultAxes(gather);
     rewriter.replaceOp(recv, gather);
   }
+  return success();
+}
+
+LogicalResult mlir::coco::pipelineSend(RewriterBase &rewriter,
+                                       ArrayRef<SendOp> sends, int64_t dim,
+                                       SymbolTableCollection &symbols) {
+  // Every channel once, as it is now: a rewritten send sends the gather's
+  // input, which may itself be a collective's result (an all_gather of an
+  // all_gather), and must not make its channel a target again.
+  SmallVector<Channel> channels;
+  DenseSet<Operation *> covered;
+  for (SendOp send : sends) {
+    if (covered.contains(send))
+      continue;
+    if (failed(checkPipelineSend(send, dim, symbols)))
+      return failure();
+    Channel channel = collectChannel(send);
+    for (SendOp other : channel.sends)
+      covered.insert(other);
+    channels.push_back(std::move(channel));
+  }
+  for (const Channel &channel : channels)
+    if (failed(rewriteChannel(rewriter, channel, dim, symbols)))
+      return failure();
   return success();
 }
 
@@ -270,15 +293,10 @@ struct CocoPipelineSendPass
       return;
     }
     SymbolTableCollection symbols;
-    // Every precondition first, so a failure changes nothing.
-    for (SendOp send : targets)
-      if (failed(checkPipelineSend(send, dim, symbols)))
-        return signalPassFailure();
+    // (Every precondition is checked before anything changes.)
     IRRewriter rewriter(&getContext());
-    // One rewrite per channel; later sends of a done channel send slices.
-    for (SendOp send : targets)
-      if (sentCollective(send))
-        (void)pipelineSend(rewriter, send, dim, symbols);
+    if (failed(pipelineSend(rewriter, targets, dim, symbols)))
+      return signalPassFailure();
   }
 };
 } // namespace

@@ -495,6 +495,51 @@ module attributes {transform.with_named_sequence} {
 
 // -----
 
+// Both sends of one channel as targets: the channel is rewritten once (the
+// second target used to apply a second level on the inner all_gather, and
+// behind the recv's scf.if fail after the payload had changed).
+coco.grid @g3(shape = [2, 2, 2])
+!S3 = !coco.dtensor<8xf32, [replicated, sliced<0>, sliced<0>] on @g3>
+!R3 = !coco.dtensor<8xf32, replicated on @g3>
+// CHECK-LABEL: func @two_sends
+// CHECK: %[[A:.*]] = coco.all_gather %arg0 along [2]
+// CHECK-NEXT: coco.send %[[A]] to %arg1 along 0 : !coco.dtensor<8xf32, sliced<0> on @g3[1]>
+// CHECK-NEXT: coco.send %[[A]] to %arg1 along 0 : !coco.dtensor<8xf32, sliced<0> on @g3[1]>
+func.func @two_sends(%x: !S3, %peer: index) {
+  %a = coco.all_gather %x along [2] : !S3
+  %b = coco.all_gather %a along [1] : !coco.dtensor<8xf32, sliced<0> on @g3[1]>
+  coco.send %b to %peer along 0 : !R3
+  coco.send %b to %peer along 0 : !R3
+  return
+}
+// CHECK-LABEL: func @recv_in_branch
+// CHECK: coco.recv from %arg0 along 0 : !coco.dtensor<8xf32, sliced<0> on @g3[1]>
+// CHECK-NEXT: coco.all_gather
+// CHECK-NOT: coco.all_gather
+// CHECK: return
+func.func @recv_in_branch(%peer: index, %d: !R3) -> !R3 {
+  %c0 = arith.constant 0 : index
+  %r = coco.axis_rank @g3[2]
+  %c = arith.cmpi eq, %r, %c0 : index
+  %y = scf.if %c -> !R3 {
+    %x = coco.recv from %peer along 0 : !R3
+    scf.yield %x : !R3
+  } else {
+    scf.yield %d : !R3
+  }
+  return %y : !R3
+}
+
+module attributes {transform.with_named_sequence} {
+  transform.named_sequence @__transform_main(%root: !transform.any_op {transform.readonly}) {
+    %s = transform.structured.match ops{["coco.send"]} in %root : (!transform.any_op) -> !transform.any_op
+    %s2 = transform.coco.pipeline_send %s : (!transform.any_op) -> !transform.any_op
+    transform.yield
+  }
+}
+
+// -----
+
 // overlap at the global view: the schedule marks the collective; the CPU
 // pipeline's coco-overlap chunks it (test/Dialect/Coco/Transforms/coco-overlap-marked.mlir).
 coco.grid @tp(shape = [2])

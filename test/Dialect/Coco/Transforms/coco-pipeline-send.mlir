@@ -963,3 +963,45 @@ func.func private @cycle_b(%p: !P) -> !R {
   %r = func.call @cycle_a(%p) : (!P) -> !R
   return %r : !R
 }
+
+// -----
+
+// A channel is rewritten once, however many sends it has: its sends then
+// send the inner all_gather's result (gathered along [2]), which must not
+// make the channel a target again (with two sends, the second one applied
+// a second level; behind the recv's scf.if, that second level's check
+// failed and its error was printed while the pass still succeeded).
+coco.grid @g3(shape = [2, 2, 2])
+!S3 = !coco.dtensor<8xf32, [replicated, sliced<0>, sliced<0>] on @g3>
+!R3 = !coco.dtensor<8xf32, replicated on @g3>
+
+// CHECK-LABEL: func @two_sends
+// CHECK: %[[A:.*]] = coco.all_gather %arg0 along [2]
+// CHECK-NEXT: coco.send %[[A]] to %arg1 along 0 : !coco.dtensor<8xf32, sliced<0> on @g3[1]>
+// CHECK-NEXT: coco.send %[[A]] to %arg1 along 0 : !coco.dtensor<8xf32, sliced<0> on @g3[1]>
+// CHECK-NEXT: return
+func.func @two_sends(%x: !S3, %peer: index) {
+  %a = coco.all_gather %x along [2] : !S3
+  %b = coco.all_gather %a along [1] : !coco.dtensor<8xf32, sliced<0> on @g3[1]>
+  coco.send %b to %peer along 0 : !R3
+  coco.send %b to %peer along 0 : !R3
+  return
+}
+
+// CHECK-LABEL: func @recv_in_branch
+// CHECK: scf.if
+// CHECK-NEXT: %[[S:.*]] = coco.recv from %arg0 along 0 : !coco.dtensor<8xf32, sliced<0> on @g3[1]>
+// CHECK-NEXT: %[[G:.*]] = coco.all_gather %[[S]] : !coco.dtensor<8xf32, sliced<0> on @g3[1]>
+// CHECK-NEXT: scf.yield %[[G]]
+func.func @recv_in_branch(%peer: index, %d: !R3) -> !R3 {
+  %c0 = arith.constant 0 : index
+  %r = coco.axis_rank @g3[2]
+  %c = arith.cmpi eq, %r, %c0 : index
+  %y = scf.if %c -> !R3 {
+    %x = coco.recv from %peer along 0 : !R3
+    scf.yield %x : !R3
+  } else {
+    scf.yield %d : !R3
+  }
+  return %y : !R3
+}

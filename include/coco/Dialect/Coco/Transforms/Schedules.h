@@ -284,12 +284,13 @@ LogicalResult shardState(RewriterBase &rewriter, func::FuncOp function,
 LogicalResult checkPipelineSend(SendOp send, int64_t dim,
                                 SymbolTableCollection &symbols);
 
-/// CoCoNet's pipeline send (see coco-pipeline-send): every send of `send`'s
+/// CoCoNet's pipeline send (see coco-pipeline-send), once per channel of
+/// `sends` (the channels as they are before any rewrite): every send of the
 /// channel sends the slices the all_gather would have gathered (an
 /// all_reduce is split first), and every recv receives slices and
 /// all_gathers them.
-LogicalResult pipelineSend(RewriterBase &rewriter, SendOp send, int64_t dim,
-                           SymbolTableCollection &symbols);
+LogicalResult pipelineSend(RewriterBase &rewriter, ArrayRef<SendOp> sends,
+                           int64_t dim, SymbolTableCollection &symbols);
 
 /// Checks, at the global view, that `collective` (a coco.all_reduce, or a
 /// coco.reduce_scatter along the last dim) consumes a coco.matmul used by it
