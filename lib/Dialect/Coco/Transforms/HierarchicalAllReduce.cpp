@@ -88,7 +88,13 @@ mlir::coco::hierarchicalAllReduce(RewriterBase &rewriter, AllReduceOp op,
                     " (dimension " + Twine(dim) + ") + all_reduce along " +
                     describeAxes(*outerAxes) + " + all_gather along " +
                     describeAxes(inner));
+  // Overlap chunks one collective with its matmul; this is three.
+  auto mark = op->getAttrOfType<IntegerAttr>(kOverlapChunksAttr);
+  Location replaced = op.getLoc();
   rewriter.replaceOp(op, gather);
+  if (mark)
+    carryOverlapMark(rewriter, mark, /*consumer=*/nullptr, replaced,
+                     "hierarchical-all-reduce");
   return gather;
 }
 

@@ -86,6 +86,27 @@ LogicalResult mlir::coco::markForOverlap(RewriterBase &rewriter,
   return success();
 }
 
+void mlir::coco::carryOverlapMark(RewriterBase &rewriter, IntegerAttr chunks,
+                                  Operation *consumer, Location replaced,
+                                  StringRef schedule) {
+  std::string why = "none of the collectives it became reads the matmul";
+  if (consumer) {
+    // checkOverlap's error, as the reason.
+    ScopedDiagnosticHandler capture(consumer->getContext(), [&](Diagnostic &d) {
+      why = d.str();
+      return success();
+    });
+    if (succeeded(checkOverlap(consumer, chunks.getInt()))) {
+      rewriter.modifyOpInPlace(
+          consumer, [&] { consumer->setAttr(kOverlapChunksAttr, chunks); });
+      return;
+    }
+  }
+  emitWarning(replaced) << "coco-" << schedule << ": the all_reduce's "
+                        << kOverlapChunksAttr << " = " << chunks.getInt()
+                        << " is dropped, it will not be overlapped: " << why;
+}
+
 //===----------------------------------------------------------------------===//
 // Rank-local view: the rewrite
 //===----------------------------------------------------------------------===//

@@ -72,7 +72,11 @@ mlir::coco::splitAllReduce(RewriterBase &rewriter, AllReduceOp op, int64_t dim,
                 "all_reduce " + stringifyReductionKind(op.getKind()) +
                     " became reduce_scatter along dimension " + Twine(dim) +
                     " + all_gather");
+  auto mark = op->getAttrOfType<IntegerAttr>(kOverlapChunksAttr);
+  Location loc = op.getLoc();
   rewriter.replaceOp(op, gather);
+  if (mark)
+    carryOverlapMark(rewriter, mark, scatter, loc, "split");
   return gather;
 }
 
@@ -93,7 +97,11 @@ mlir::coco::splitAllReduceToReduceBroadcast(RewriterBase &rewriter,
   remarkApplied(op, "split",
                 "all_reduce " + stringifyReductionKind(op.getKind()) +
                     " became reduce_to_root " + Twine(root) + " + broadcast");
+  auto mark = op->getAttrOfType<IntegerAttr>(kOverlapChunksAttr);
+  Location loc = op.getLoc();
   rewriter.replaceOp(op, broadcast);
+  if (mark)
+    carryOverlapMark(rewriter, mark, reduce, loc, "split");
   return broadcast;
 }
 

@@ -303,6 +303,15 @@ LogicalResult checkOverlap(Operation *collective, int64_t chunks);
 LogicalResult markForOverlap(RewriterBase &rewriter, Operation *collective,
                              int64_t chunks);
 
+/// A schedule replaced a collective marked for overlap (`chunks`, its
+/// kOverlapChunksAttr) with others; `consumer` is the one now reading the
+/// matmul (null: none of them). The mark moves to `consumer` where
+/// checkOverlap accepts it there; otherwise it is dropped with a warning
+/// that names `schedule` and says why.
+void carryOverlapMark(RewriterBase &rewriter, IntegerAttr chunks,
+                      Operation *consumer, Location replaced,
+                      StringRef schedule);
+
 /// CoCoNet's fused reduce-scatter + compute at the global view: marks `op`
 /// with kFuseReduceScatterAttr where coco-fuse-reduce-scatter will fold it
 /// (whyStaysUnfused; else an error saying why); the pipelines then fold it
