@@ -282,15 +282,27 @@ struct CocoFuseReduceScatterPass
   void runOnOperation() override {
     SymbolTableCollection symbols;
     SmallVector<CommReduceScatterOp> targets;
+    // Whether the axes filter leaves out every reduce_scatter it is about.
+    bool anyUnmarked = false, anyUnmarkedAlong = false;
     getOperation().walk([&](CommReduceScatterOp op) {
       // A marked op is folded whatever the axes filter says: a schedule
       // asked for this one.
+      if (!op->hasAttr(kFuseReduceScatterAttr)) {
+        anyUnmarked = true;
+        anyUnmarkedAlong |= runsAlong(op, axes);
+      }
       bool asked = markedOnly ? op->hasAttr(kFuseReduceScatterAttr)
                               : (op->hasAttr(kFuseReduceScatterAttr) ||
                                  runsAlong(op, axes));
       if (asked && succeeded(checkFold(op, symbols, Report::Remark)))
         targets.push_back(op);
     });
+    if (!markedOnly && !axes.empty() && anyUnmarked && !anyUnmarkedAlong)
+      emitWarning(getOperation().getLoc())
+          << "coco-fuse-reduce-scatter: no reduce_scatter of @"
+          << getOperation().getSymName() << " runs along exactly "
+          << describeAxes(axes)
+          << "; none is folded but those a schedule marked";
     // Nothing to fold: the IR is not verified again.
     if (targets.empty())
       return markAllAnalysesPreserved();

@@ -227,11 +227,20 @@ struct CocoOverlapPass
       return signalPassFailure();
     }
     SmallVector<std::tuple<linalg::MatmulOp, Operation *, int64_t>> targets;
+    // Whether the axes filter leaves out every collective it is about.
+    bool anyUnmarked = false, anyUnmarkedAlong = false;
     getOperation().walk([&](Operation *op) {
-      if (!isa<CommAllReduceOp, CommReduceScatterOp>(op) ||
-          !runsAlong(op, axes))
+      if (!isa<CommAllReduceOp, CommReduceScatterOp>(op))
         return;
+      // A marked op is overlapped whatever the axes filter says: a schedule
+      // asked for this one.
       auto marked = op->getAttrOfType<IntegerAttr>(kOverlapChunksAttr);
+      if (!marked) {
+        anyUnmarked = true;
+        if (!runsAlong(op, axes))
+          return;
+        anyUnmarkedAlong = true;
+      }
       int64_t blocks = marked ? marked.getInt() : chunks;
       if (blocks < 2)
         return;
@@ -271,6 +280,12 @@ struct CocoOverlapPass
         remarkNotApplied(op, "overlap", why);
       }
     });
+    if (chunks >= 2 && !axes.empty() && anyUnmarked && !anyUnmarkedAlong)
+      emitWarning(getOperation().getLoc())
+          << "coco-overlap: no all_reduce or reduce_scatter of @"
+          << getOperation().getSymName() << " runs along exactly "
+          << describeAxes(axes)
+          << "; none is overlapped but those a schedule marked";
     // Nothing changed: coco-opt need not verify the function again.
     if (targets.empty())
       return markAllAnalysesPreserved();
