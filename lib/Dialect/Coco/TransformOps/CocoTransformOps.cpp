@@ -35,6 +35,26 @@ using namespace mlir::coco;
 /// remark of the schedule (so that a suppressed failure, or an alternative
 /// that was skipped, still says why, like the passes do). Remarks and
 /// warnings pass through.
+/// transform.coco.shard_state -> shard-state, the category of coco-shard-state.
+static std::string scheduleOf(Operation *transformOp) {
+  std::string schedule = transformOp->getName()
+                             .stripDialect() // "coco.shard_state"
+                             .drop_front(strlen("coco."))
+                             .str();
+  std::replace(schedule.begin(), schedule.end(), '_', '-');
+  return schedule;
+}
+
+/// A silenceable failure of `transformOp` saying `message`, which also goes
+/// out as the schedule's not-applied remark at `where` (a script that
+/// silences the failure still says why, as checkSilenceably's do).
+static DiagnosedSilenceableFailure
+notApplied(Operation *transformOp, Location where, const Twine &message) {
+  std::string text = message.str();
+  remarkNotApplied(where, scheduleOf(transformOp), text);
+  return emitSilenceableFailure(transformOp) << text;
+}
+
 static DiagnosedSilenceableFailure
 checkSilenceably(Operation *transformOp, function_ref<LogicalResult()> check) {
   SmallVector<Diagnostic> errors;
@@ -52,13 +72,9 @@ checkSilenceably(Operation *transformOp, function_ref<LogicalResult()> check) {
   if (succeeded(result))
     return DiagnosedSilenceableFailure::success();
   if (errors.empty())
-    return emitSilenceableFailure(transformOp, "the schedule does not apply");
-  // transform.coco.shard_state -> the category of coco-shard-state.
-  std::string schedule = transformOp->getName()
-                             .stripDialect() // "coco.shard_state"
-                             .drop_front(strlen("coco."))
-                             .str();
-  std::replace(schedule.begin(), schedule.end(), '_', '-');
+    return notApplied(transformOp, transformOp->getLoc(),
+                      "the schedule does not apply");
+  std::string schedule = scheduleOf(transformOp);
   for (Diagnostic &error : errors)
     remarkNotApplied(error.getLocation(), schedule, error.str());
   return DiagnosedSilenceableFailure::silenceableFailure(std::move(errors));
@@ -74,8 +90,9 @@ allReduceTargets(Operation *transformOp, ArrayRef<Operation *> targets,
        llvm::SetVector<Operation *>(targets.begin(), targets.end())) {
     auto allReduce = dyn_cast<AllReduceOp>(target);
     if (!allReduce)
-      return emitSilenceableFailure(transformOp)
-             << "expects coco.all_reduce targets, got " << target->getName();
+      return notApplied(transformOp, target->getLoc(),
+                        "expects coco.all_reduce targets, got " +
+                            target->getName().getStringRef());
     allReduces.push_back(allReduce);
   }
   return DiagnosedSilenceableFailure::success();
@@ -154,19 +171,31 @@ DiagnosedSilenceableFailure transform::CocoReorderOp::applyToOne(
   // would be a second function of the same name: the calls of the name are
   // the target's, and who calls the function decides where a norm's
   // all_reduce may go.)
-  if (target->getNumRegions() != 1 || !target->getRegion(0).hasOneBlock())
-    return emitSilenceableError()
-           << "expects targets with one region of one block (e.g. functions)";
+  // Isolated from above: the reorder changes producers of the values a
+  // region reads, which for a loop's body lie outside it, beyond the copy.
+  if (target->getNumRegions() != 1 || !target->getRegion(0).hasOneBlock() ||
+      !target->hasTrait<OpTrait::IsIsolatedFromAbove>())
+    return notApplied(*this, target->getLoc(),
+                      "expects targets isolated from above with one region "
+                      "of one block (functions), got " +
+                          target->getName().getStringRef());
   if (target->isAncestor(getOperation()))
-    return emitSilenceableError()
-           << "expects targets that do not hold this transform script (its "
-              "body would be rewritten, and put back on failure, while it "
-              "runs)";
+    return notApplied(*this, target->getLoc(),
+                      "expects targets that do not hold this transform script "
+                      "(its body would be rewritten, and put back on failure, "
+                      "while it runs)");
   Operation *backup = target->clone();
+  OperationFingerPrint before(target);
   DiagnosedSilenceableFailure result = checkSilenceably(*this, [&] {
     return reorderToFixedPoint(rewriter, target, getAxes(),
                                getNormsFromSlices());
   });
+  if (result.succeeded() && !getAxes().empty() &&
+      OperationFingerPrint(target) == before)
+    mlir::emitWarning(target->getLoc())
+        << "transform.coco.reorder: no pointwise op or reduction that reads "
+           "an all_gather along exactly "
+        << describeAxes(getAxes()) << " can move before it; nothing changed";
   if (!result.succeeded()) {
     // Through the rewriter, so that handles to the ops it erases go too.
     rewriter.eraseBlock(&target->getRegion(0).front());
@@ -183,7 +212,9 @@ DiagnosedSilenceableFailure transform::CocoShardStateOp::applyToOne(
     transform::ApplyToEachResultList &results, transform::TransformState &) {
   auto function = dyn_cast<func::FuncOp>(target);
   if (!function)
-    return emitSilenceableError() << "expects func.func targets";
+    return notApplied(*this, target->getLoc(),
+                      "expects func.func targets, got " +
+                          target->getName().getStringRef());
   SmallVector<unsigned> indices;
   for (Attribute name : getArgs()) {
     std::optional<unsigned> found;
@@ -191,9 +222,10 @@ DiagnosedSilenceableFailure transform::CocoShardStateOp::applyToOne(
       if (function.getArgAttr(i, "coco.name") == name)
         found = i;
     if (!found)
-      return emitSilenceableError()
-             << "@" << function.getSymName()
-             << " has no argument with coco.name = " << name;
+      return notApplied(*this, function.getLoc(),
+                        "@" + function.getSymName() +
+                            " has no argument with coco.name = \"" +
+                            cast<StringAttr>(name).getValue() + "\"");
     // A name given twice shards its argument once, as the pass does.
     if (llvm::is_contained(indices, *found))
       continue;
@@ -236,10 +268,10 @@ DiagnosedSilenceableFailure transform::CocoFuseReduceScatterOp::applyToOne(
   }
   auto scatter = dyn_cast<CommReduceScatterOp>(target);
   if (!scatter)
-    return emitSilenceableError()
-           << "expects coco.reduce_scatter or coco.comm.reduce_scatter "
-              "targets, got "
-           << target->getName();
+    return notApplied(*this, target->getLoc(),
+                      "expects coco.reduce_scatter or "
+                      "coco.comm.reduce_scatter targets, got " +
+                          target->getName().getStringRef());
   // The fold checks before it changes anything (Schedules.h) and carries
   // the mark to its exchange; refused, the op is left as it was.
   FailureOr<Value> sum;
@@ -304,8 +336,9 @@ transform::CocoPipelineSendOp::apply(transform::TransformRewriter &rewriter,
   for (Operation *target : targets) {
     auto send = dyn_cast<SendOp>(target);
     if (!send)
-      return emitSilenceableError()
-             << "expects coco.send targets, got " << target->getName();
+      return notApplied(*this, target->getLoc(),
+                        "expects coco.send targets, got " +
+                            target->getName().getStringRef());
     DiagnosedSilenceableFailure checked = checkSilenceably(*this, [&] {
       return success(sendsSlicesAlready(send) ||
                      succeeded(checkPipelineSend(send, getDim(), symbols)));

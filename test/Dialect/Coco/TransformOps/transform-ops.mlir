@@ -938,3 +938,20 @@ module @holds_the_script attributes {transform.with_named_sequence} {
     transform.yield
   }
 }
+
+// -----
+
+// shard_state with no names is refused by its verifier (it did nothing and
+// succeeded; --coco-shard-state=args= is an error too).
+coco.grid @dp(shape = [4])
+func.func @none() {
+  return
+}
+module attributes {transform.with_named_sequence} {
+  transform.named_sequence @__transform_main(%root: !transform.any_op {transform.readonly}) {
+    %f = transform.structured.match ops{["func.func"]} in %root : (!transform.any_op) -> !transform.any_op
+    // expected-error @+1 {{attribute 'args' failed to satisfy constraint: string array attribute with at least 1 elements}}
+    %s = transform.coco.shard_state %f {args = []} : (!transform.any_op) -> !transform.any_op
+    transform.yield
+  }
+}

@@ -80,13 +80,16 @@ def CocoReorderOp : Coco_TransformOp<"reorder"> {
   let summary = "Moves pointwise work before all_gathers (see coco-reorder)";
   let description = [{
     Applies CoCoNet's reorder to a fixed point inside each targeted op
-    (typically a function): pointwise ops and reductions consuming
+    isolated from above (a function: a loop's body reads values from
+    outside, whose producers the reorder would change where a failure could
+    not put them back): pointwise ops and reductions consuming
     all_gathers run on slices (with `axes`: only all_gathers along exactly
     those grid axes), and a `coco.norm` of a replicated value the function
     also reads sliced is computed from that slice (`norms_from_slices =
     false` keeps such norms whole, as coco-reorder's option does). Returns
     the targets. If some op cannot be reordered, the diagnostic is reported
-    and the payload is unchanged.
+    and the payload is unchanged. With `axes`, a target where nothing moved
+    gets a warning, as coco-reorder's.
   }];
   let arguments = (ins TransformHandleTypeInterface:$target,
                    DefaultValuedAttr<DenseI64ArrayAttr, "{}">:$axes,
@@ -103,7 +106,7 @@ def CocoShardStateOp : Coco_TransformOp<"shard_state"> {
     along exactly those grid axes). Returns the targets.
   }];
   let arguments = (ins TransformHandleTypeInterface:$target,
-                   StrArrayAttr:$args,
+                   ConfinedAttr<StrArrayAttr, [ArrayMinCount<1>]>:$args,
                    DefaultValuedAttr<DenseI64ArrayAttr, "{}">:$axes);
   let results = (outs TransformHandleTypeInterface:$result);
   let assemblyFormat = "$target attr-dict `:` functional-type(operands, results)";
