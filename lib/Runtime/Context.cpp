@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <climits>
 #include <cmath>
 #include <cstdio>
@@ -94,6 +95,7 @@ Settings readSettings() {
   if (const char *value = std::getenv("COCO_FAULT_INJECT")) {
     const char *colon = std::strchr(value, ':');
     char *end = nullptr;
+    errno = 0;
     long rank = colon ? std::strtol(colon + 1, &end, 10) : -1;
     bool known = false;
     for (OpKind op : {OpKind::AllReduce, OpKind::ReduceScatter,
@@ -105,7 +107,8 @@ Settings readSettings() {
       }
     }
     // A world rank is an int: a larger number would wrap onto another rank.
-    if (!known || end == colon + 1 || *end || rank < 0 || rank > INT_MAX)
+    if (!known || end == colon + 1 || *end || errno == ERANGE || rank < 0 ||
+        rank > INT_MAX)
       fatalf(kInitSite,
              "COCO_FAULT_INJECT must be <op>:<world rank> with op one of "
              "all_reduce, reduce_scatter, all_gather, broadcast, reduce, "

@@ -214,13 +214,16 @@ class Argument:
 
 def _dlpack_hint(value):
     """What to pass instead of a DLPack object numpy refused."""
+    plain = "pass a CPU tensor that does not require grad (tensor.detach())"
     if "bfloat16" in str(getattr(value, "dtype", "")):
         # numpy has no bf16 type, so np.from_dlpack refuses the tensor
         # whatever else holds; its 16-bit words viewed as ml_dtypes.bfloat16
         # share its memory.
-        return ("numpy has no bfloat16 type to take it with: pass "
-                "np.from_dlpack(t.view(torch.int16)).view(ml_dtypes.bfloat16)")
-    return "pass a CPU tensor that does not require grad (tensor.detach())"
+        return ("numpy has no bfloat16 type to take it with: pass an "
+                "ml_dtypes.bfloat16 array over its memory (a torch tensor t: "
+                "np.from_dlpack(t.detach().view(torch.int16))"
+                ".view(ml_dtypes.bfloat16), t on the CPU); otherwise " + plain)
+    return plain
 
 
 def _as_array(what, value):

@@ -191,6 +191,8 @@ FlatSymbolRefAttr SendOp::getCommGrid() {
 bool SendOp::agreesOnGroup() { return false; }
 SmallVector<int64_t> RecvOp::getCommAxes() { return {getPeerAxis()}; }
 bool RecvOp::agreesOnGroup() { return false; }
+bool CommSendOp::agreesOnGroup() { return false; }
+bool CommRecvOp::agreesOnGroup() { return false; }
 FlatSymbolRefAttr RecvOp::getCommGrid() { return getType().getGrid(); }
 
 //===----------------------------------------------------------------------===//

@@ -29,12 +29,6 @@ using namespace mlir::coco;
 // reported as an error at the payload op. Only a failure after the payload
 // was changed is definite.
 
-/// Runs a schedule's checks (which report a failed precondition as an error
-/// at the payload op) with their errors held back: on failure they become
-/// the silenceable failure's diagnostics, and each is also a not-applied
-/// remark of the schedule (so that a suppressed failure, or an alternative
-/// that was skipped, still says why, like the passes do). Remarks and
-/// warnings pass through.
 /// transform.coco.shard_state -> shard-state, the category of coco-shard-state.
 static std::string scheduleOf(Operation *transformOp) {
   std::string schedule = transformOp->getName()
@@ -55,6 +49,12 @@ notApplied(Operation *transformOp, Location where, const Twine &message) {
   return emitSilenceableFailure(transformOp) << text;
 }
 
+/// Runs a schedule's checks (which report a failed precondition as an error
+/// at the payload op) with their errors held back: on failure they become
+/// the silenceable failure's diagnostics, and each is also a not-applied
+/// remark of the schedule (so that a suppressed failure, or an alternative
+/// that was skipped, still says why, like the passes do). Remarks and
+/// warnings pass through.
 static DiagnosedSilenceableFailure
 checkSilenceably(Operation *transformOp, function_ref<LogicalResult()> check) {
   SmallVector<Diagnostic> errors;
@@ -184,18 +184,26 @@ DiagnosedSilenceableFailure transform::CocoReorderOp::applyToOne(
                       "expects targets that do not hold this transform script "
                       "(its body would be rewritten, and put back on failure, "
                       "while it runs)");
+  // An axes filter none of the target's all_gathers runs along is most
+  // likely a mistake: say so, as coco-reorder does (a target without
+  // all_gathers, say a helper a script matched with the step, is quiet).
+  if (!getAxes().empty()) {
+    bool anyGather = false, anyAlong = false;
+    target->walk([&](AllGatherOp gather) {
+      anyGather = true;
+      anyAlong |= runsAlong(gather, getAxes());
+    });
+    if (anyGather && !anyAlong)
+      mlir::emitWarning(target->getLoc())
+          << "transform.coco.reorder: no all_gather of this target runs "
+             "along exactly "
+          << describeAxes(getAxes()) << "; nothing changed";
+  }
   Operation *backup = target->clone();
-  OperationFingerPrint before(target);
   DiagnosedSilenceableFailure result = checkSilenceably(*this, [&] {
     return reorderToFixedPoint(rewriter, target, getAxes(),
                                getNormsFromSlices());
   });
-  if (result.succeeded() && !getAxes().empty() &&
-      OperationFingerPrint(target) == before)
-    mlir::emitWarning(target->getLoc())
-        << "transform.coco.reorder: no pointwise op or reduction that reads "
-           "an all_gather along exactly "
-        << describeAxes(getAxes()) << " can move before it; nothing changed";
   if (!result.succeeded()) {
     // Through the rewriter, so that handles to the ops it erases go too.
     rewriter.eraseBlock(&target->getRegion(0).front());

@@ -88,13 +88,14 @@ mlir::coco::hierarchicalAllReduce(RewriterBase &rewriter, AllReduceOp op,
                     " (dimension " + Twine(dim) + ") + all_reduce along " +
                     describeAxes(*outerAxes) + " + all_gather along " +
                     describeAxes(inner));
-  // Overlap chunks one collective with its matmul; this is three.
+  // The reduce_scatter within the node reads the matmul: along its last
+  // dimension, its row blocks overlap as a split's would.
   auto mark = op->getAttrOfType<IntegerAttr>(kOverlapChunksAttr);
   Location replaced = op.getLoc();
   rewriter.replaceOp(op, gather);
   if (mark)
-    carryOverlapMark(rewriter, mark, /*consumer=*/nullptr, replaced,
-                     "hierarchical-all-reduce");
+    carryOverlapMark(rewriter, mark, scatter, replaced,
+                     "a two-level all-reduce");
   return gather;
 }
 

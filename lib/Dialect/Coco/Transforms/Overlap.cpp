@@ -88,9 +88,9 @@ LogicalResult mlir::coco::markForOverlap(RewriterBase &rewriter,
 
 void mlir::coco::carryOverlapMark(RewriterBase &rewriter, IntegerAttr chunks,
                                   Operation *consumer, Location replaced,
-                                  StringRef schedule) {
-  std::string why = "none of the collectives it became reads the matmul";
-  if (consumer) {
+                                  StringRef became) {
+  std::string why;
+  {
     // checkOverlap's error, as the reason.
     ScopedDiagnosticHandler capture(consumer->getContext(), [&](Diagnostic &d) {
       why = d.str();
@@ -102,7 +102,7 @@ void mlir::coco::carryOverlapMark(RewriterBase &rewriter, IntegerAttr chunks,
       return;
     }
   }
-  emitWarning(replaced) << "coco-" << schedule << ": the all_reduce's "
+  emitWarning(replaced) << "this all_reduce became " << became << ": its "
                         << kOverlapChunksAttr << " = " << chunks.getInt()
                         << " is dropped, it will not be overlapped: " << why;
 }

@@ -76,7 +76,9 @@ mlir::coco::splitAllReduce(RewriterBase &rewriter, AllReduceOp op, int64_t dim,
   Location loc = op.getLoc();
   rewriter.replaceOp(op, gather);
   if (mark)
-    carryOverlapMark(rewriter, mark, scatter, loc, "split");
+    carryOverlapMark(rewriter, mark, scatter, loc,
+                     "reduce_scatter along dimension " + std::to_string(dim) +
+                         " + all_gather");
   return gather;
 }
 
@@ -101,7 +103,7 @@ mlir::coco::splitAllReduceToReduceBroadcast(RewriterBase &rewriter,
   Location loc = op.getLoc();
   rewriter.replaceOp(op, broadcast);
   if (mark)
-    carryOverlapMark(rewriter, mark, reduce, loc, "split");
+    carryOverlapMark(rewriter, mark, reduce, loc, "reduce_to_root + broadcast");
   return broadcast;
 }
 

@@ -8,6 +8,7 @@
 // RUN: coco-opt %s --coco-split=dim=0 --split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=ROWS
 // RUN: coco-opt %s --coco-split="into=reduce-bcast root=0" --split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=BCAST
 // RUN: coco-opt %s --coco-hierarchical-all-reduce="inner=1" --split-input-file -o /dev/null 2>&1 | FileCheck %s --check-prefix=HIER
+// RUN: coco-opt %s --coco-hierarchical-all-reduce="inner=1 dim=1" --split-input-file 2>/dev/null | FileCheck %s --check-prefix=HIERCOLUMNS
 
 coco.grid @tp(shape = [2])
 !X = !coco.dtensor<8x4xf32, sliced<1> on @tp>
@@ -23,9 +24,9 @@ coco.grid @tp(shape = [2])
 // COLUMNS-NEXT: coco.reduce_scatter sum %[[P]] dim 1 {coco.overlap_chunks = 4 : i64}
 // COLUMNS-NEXT: coco.all_gather
 // Along the rows: no reduce_scatter overlap chunks; a warning says why.
-// ROWS: warning: coco-split: the all_reduce's coco.overlap_chunks = 4 is dropped, it will not be overlapped: 'coco.reduce_scatter' op cannot be overlapped: it scatters dimension 0; only a reduce_scatter along the last dimension (the matmul's columns) leaves each row block on its own rows
+// ROWS: warning: this all_reduce became reduce_scatter along dimension 0 + all_gather: its coco.overlap_chunks = 4 is dropped, it will not be overlapped: 'coco.reduce_scatter' op cannot be overlapped: it scatters dimension 0; only a reduce_scatter along the last dimension (the matmul's columns) leaves each row block on its own rows
 // Into reduce + broadcast: neither is a collective overlap chunks.
-// BCAST: warning: coco-split: the all_reduce's coco.overlap_chunks = 4 is dropped, it will not be overlapped: 'coco.reduce_to_root' op cannot be overlapped: overlap chunks a coco.all_reduce or coco.reduce_scatter with the matmul producing its input
+// BCAST: warning: this all_reduce became reduce_to_root + broadcast: its coco.overlap_chunks = 4 is dropped, it will not be overlapped: 'coco.reduce_to_root' op cannot be overlapped: overlap chunks a coco.all_reduce or coco.reduce_scatter with the matmul producing its input
 func.func @layer(%x: !X, %w: !W) -> !R {
   %p = coco.matmul %x, %w : !X, !W
   %y = coco.all_reduce sum %p {coco.overlap_chunks = 4 : i64} : !P
@@ -35,14 +36,19 @@ func.func @layer(%x: !X, %w: !W) -> !R {
 // -----
 
 // Two levels (reduce_scatter within the node, all_reduce across, all_gather
-// within): overlap chunks one collective with its matmul, not three.
+// within): the reduce_scatter reads the matmul, so along the columns it
+// keeps the mark, as a split's would; along the rows a warning says why not.
 coco.grid @g(shape = [2, 2])
 !X2 = !coco.dtensor<8x4xf32, [sliced<1>, sliced<1>] on @g>
 !W2 = !coco.dtensor<4x6xf32, [sliced<0>, sliced<0>] on @g>
 !P2 = !coco.dtensor<8x6xf32, [local, local] on @g>
 !R2 = !coco.dtensor<8x6xf32, replicated on @g>
 
-// HIER: warning: coco-hierarchical-all-reduce: the all_reduce's coco.overlap_chunks = 2 is dropped, it will not be overlapped: none of the collectives it became reads the matmul
+// HIER: warning: this all_reduce became a two-level all-reduce: its coco.overlap_chunks = 2 is dropped, it will not be overlapped: 'coco.reduce_scatter' op cannot be overlapped: it scatters dimension 0
+// HIERCOLUMNS-LABEL: func @two_levels
+// HIERCOLUMNS: coco.reduce_scatter sum %{{.*}} dim 1 along [1] {coco.overlap_chunks = 2 : i64}
+// HIERCOLUMNS-NEXT: coco.all_reduce sum %{{.*}} along [0] :
+// HIERCOLUMNS-NEXT: coco.all_gather
 func.func @two_levels(%x: !X2, %w: !W2) -> !R2 {
   %p = coco.matmul %x, %w : !X2, !W2
   %y = coco.all_reduce sum %p {coco.overlap_chunks = 2 : i64} : !P2

@@ -18,9 +18,10 @@ def Coco_CollectiveOpInterface : OpInterface<"CollectiveOpInterface"> {
       Whether the op moves data between ranks (`coco.slice` does not).
     }], "bool", "movesData", (ins), [{}], [{ return true; }]>,
     InterfaceMethod<[{
-      Whether every rank of the group ends with the same results (a
-      collective). A point-to-point op's result is what its peer sent, which
-      differs between ranks whatever its type says.
+      Whether the result is one global-view value of the group, laid out as
+      its type says (a replicated result is then the same on every rank of
+      the group). Not a point-to-point op's: its result is what its peer
+      sent, which differs between ranks whatever its type says.
     }], "bool", "agreesOnGroup", (ins), [{}], [{ return true; }]>,
     InterfaceMethod<[{
       The grid axes the op communicates along, outer to inner (the group is

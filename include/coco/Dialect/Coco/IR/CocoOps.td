@@ -484,11 +484,13 @@ def Coco_RecvOp : Coco_GlobalOp<"recv", [
 // Rank-local communication (after coco-localize)
 //===----------------------------------------------------------------------===//
 
-class Coco_CommOp<string mnemonic, list<Trait> traits = []>
+class Coco_CommOp<string mnemonic, list<Trait> traits = [],
+                  list<string> collectiveMethods = []>
     : Coco_GridUserOp<"comm." # mnemonic, !listconcat(traits, [
         DestinationStyleOpInterface,
         MemoryEffects<[MemWrite<Coco_CommunicationResource>]>,
-        DeclareOpInterfaceMethods<Coco_CollectiveOpInterface>])> {
+        DeclareOpInterfaceMethods<Coco_CollectiveOpInterface,
+                                  collectiveMethods>])> {
   let description = [{
     Rank-local form of the collective: `input` and `init` are this rank's
     buffers (tensors before bufferization, memrefs after); the grid axes are
@@ -644,7 +646,7 @@ def Coco_CommAllToAllOp : Coco_CommOp<"all_to_all"> {
   }];
 }
 
-def Coco_CommRecvOp : Coco_CommOp<"recv"> {
+def Coco_CommRecvOp : Coco_CommOp<"recv", [], ["agreesOnGroup"]> {
   let summary = "rank-local receive from a peer";
   let arguments = (ins Index:$peer,
       Arg<Coco_LocalBuffer, "", [MemWrite]>:$init,
@@ -657,7 +659,7 @@ def Coco_CommRecvOp : Coco_CommOp<"recv"> {
 
 def Coco_CommSendOp : Coco_GridUserOp<"comm.send", [
     MemoryEffects<[MemWrite<Coco_CommunicationResource>]>,
-    DeclareOpInterfaceMethods<Coco_CollectiveOpInterface>]> {
+    DeclareOpInterfaceMethods<Coco_CollectiveOpInterface, ["agreesOnGroup"]>]> {
   let summary = "rank-local send to a peer";
   let arguments = (ins Arg<Coco_LocalBuffer, "", [MemRead]>:$input,
       Index:$peer, FlatSymbolRefAttr:$grid, DenseI64ArrayAttr:$axes);

@@ -88,8 +88,8 @@ def CocoReorderOp : Coco_TransformOp<"reorder"> {
     also reads sliced is computed from that slice (`norms_from_slices =
     false` keeps such norms whole, as coco-reorder's option does). Returns
     the targets. If some op cannot be reordered, the diagnostic is reported
-    and the payload is unchanged. With `axes`, a target where nothing moved
-    gets a warning, as coco-reorder's.
+    and the payload is unchanged. With `axes`, a target that has
+    all_gathers, none along exactly those axes, gets a warning.
   }];
   let arguments = (ins TransformHandleTypeInterface:$target,
                    DefaultValuedAttr<DenseI64ArrayAttr, "{}">:$axes,

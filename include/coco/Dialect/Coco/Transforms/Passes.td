@@ -280,13 +280,16 @@ def CocoFuseReduceScatterPass
     they are, with a warning saying why. With `marked-only`, only the reduce_scatters a schedule marked
     `coco.fuse_reduce_scatter` at the global view (coco-autoschedule,
     `transform.coco.fuse_reduce_scatter`) fold; the pipelines run it so
-    when their fuse-reduce-scatter option is off. A reduce_scatter marked
-    `coco.exchange_whole` passes the mark to its exchange (for
-    coco-chunk-exchange).
+    when their fuse-reduce-scatter option is off; a marked one folds
+    whatever `axes` says too. With `axes`, a function whose unmarked
+    reduce_scatters all run along other axes gets a warning. A
+    reduce_scatter marked `coco.exchange_whole` passes the mark to its
+    exchange (for coco-chunk-exchange).
   }];
   let options = [
     ListOption<"axes", "axes", "int64_t",
-               "only collectives along exactly these grid axes (default: all)">,
+               "only collectives along exactly these grid axes (default: "
+               "all; marked ones fold whatever it says)">,
     Option<"markedOnly", "marked-only", "bool", "false",
            "only the reduce_scatters marked coco.fuse_reduce_scatter">
   ];
@@ -371,14 +374,17 @@ def CocoOverlapPass : Pass<"coco-overlap", "::mlir::func::FuncOp"> {
     saying why (a collective no matmul feeds is not a candidate and passes
     silently). A collective marked
     `coco.overlap_chunks = N` (by `transform.coco.overlap` at the global
-    view) is chunked in N blocks whatever `chunks` says, with a warning if
-    it cannot be.
+    view) is chunked in N blocks whatever `chunks` and `axes` say, with a
+    warning if it cannot be. With `axes` (and `chunks` >= 2), a function
+    whose unmarked all_reduces and reduce_scatters all run along other
+    axes gets a warning.
   }];
   let options = [
     Option<"chunks", "chunks", "int64_t", /*default=*/"2",
            "number of row blocks (>= 2), or 0: only marked collectives">,
     ListOption<"axes", "axes", "int64_t",
-               "only collectives along exactly these grid axes (default: all)">
+               "only collectives along exactly these grid axes (default: "
+               "all; marked ones are chunked whatever it says)">
   ];
   let dependentDialects = ["::mlir::memref::MemRefDialect",
                            "::mlir::linalg::LinalgDialect"];

@@ -303,14 +303,13 @@ LogicalResult checkOverlap(Operation *collective, int64_t chunks);
 LogicalResult markForOverlap(RewriterBase &rewriter, Operation *collective,
                              int64_t chunks);
 
-/// A schedule replaced a collective marked for overlap (`chunks`, its
-/// kOverlapChunksAttr) with others; `consumer` is the one now reading the
-/// matmul (null: none of them). The mark moves to `consumer` where
-/// checkOverlap accepts it there; otherwise it is dropped with a warning
-/// that names `schedule` and says why.
+/// A schedule replaced an all_reduce marked for overlap (`chunks`, its
+/// kOverlapChunksAttr) with the collectives `became` describes; `consumer`
+/// is the one now reading the matmul. The mark moves to `consumer` where
+/// checkOverlap accepts it there; otherwise it is dropped with a warning at
+/// `replaced` that says why.
 void carryOverlapMark(RewriterBase &rewriter, IntegerAttr chunks,
-                      Operation *consumer, Location replaced,
-                      StringRef schedule);
+                      Operation *consumer, Location replaced, StringRef became);
 
 /// CoCoNet's fused reduce-scatter + compute at the global view: marks `op`
 /// with kFuseReduceScatterAttr where coco-fuse-reduce-scatter will fold it
