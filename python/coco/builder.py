@@ -27,6 +27,21 @@ def _float_literal(value):
     return "%.17e" % float(value)
 
 
+def _is_float(dtype):
+    """Whether `dtype` (a coco element type name) is a floating-point type."""
+    return dtype in ("f16", "bf16", "f32", "f64")
+
+
+def _literal(value, dtype):
+    """`value` as an MLIR literal of `dtype`; a non-whole number for an
+    integer type is refused (int() would truncate it silently)."""
+    if _is_float(dtype):
+        return _float_literal(value)
+    if isinstance(value, float) and not value.is_integer():
+        raise CocoError(f"{value!r} is not a whole number, as a {dtype} value must be")
+    return str(int(value))
+
+
 # -- asking coco-opt ----------------------------------------------------------
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -168,7 +183,16 @@ class Scalar(_Value):
     def type(self):
         return self.dtype
 
+    # The arith op of an integer scalar for each float one (none for / and
+    # **: an integer quotient or power would not be what Python computes).
+    _INTEGER_OPS = {"addf": "addi", "subf": "subi", "mulf": "muli"}
+
     def _binary(self, other, op, reverse=False):
+        if not _is_float(self.dtype):
+            if op not in self._INTEGER_OPS:
+                raise CocoError(f"{self.dtype} scalars have +, - and *; for {op[:-1]} "
+                                "use f32 scalars")
+            op = self._INTEGER_OPS[op]
         other = self.prog._as_scalar(other, self.dtype)
         a, b = (other, self) if reverse else (self, other)
         return self.prog._scalar_op(f"arith.{op} {a.ssa}, {b.ssa} : {self.dtype}", self.dtype)
@@ -198,6 +222,8 @@ class Scalar(_Value):
         return self._binary(o, "divf", True)
 
     def __pow__(self, o):
+        if not _is_float(self.dtype):
+            raise CocoError(f"{self.dtype} scalars have +, - and *; for pow use f32 scalars")
         o = self.prog._as_scalar(o, self.dtype)
         return self.prog._scalar_op(f"math.powf {self.ssa}, {o.ssa} : {self.dtype}", self.dtype)
 
@@ -373,8 +399,7 @@ class Program:
         s = Scalar(self, f"%{name}", dtype)
         attrs = f'coco.name = "{name}"'
         if value is not None:
-            literal = _float_literal(value) if dtype.startswith("f") else str(int(value))
-            attrs += f", coco.value = {literal} : {dtype}"
+            attrs += f", coco.value = {_literal(value, dtype)} : {dtype}"
         self.args.append((f"%{name}: {dtype} {{{attrs}}}", s))
         return s
 
@@ -383,8 +408,8 @@ class Program:
             return value
         if not isinstance(value, (int, float)):
             raise CocoError(f"expected a number or Scalar, got {type(value).__name__}")
+        literal = _literal(value, dtype)
         ssa = self._ssa()
-        literal = _float_literal(value) if dtype.startswith("f") else str(int(value))
         self.body.append((f"{ssa} = arith.constant {literal} : {dtype}", _user_location()))
         return Scalar(self, ssa, dtype)
 

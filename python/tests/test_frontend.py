@@ -265,3 +265,36 @@ def test_gpu_target_compiles(tmp_path):
 def test_unknown_target_is_an_error():
     with pytest.raises(coco.CocoError, match="target must be 'cpu' or 'gpu'"):
         sgd.build().compile(target="tpu")
+
+
+def test_bf16_constants_compile(tmp_path):
+    # bf16 is a float type: its constants and scalar defaults are float
+    # literals (they went through int(): 0.5 became 0, an MLIR error).
+    prog = coco.Program("scale", coco.Grid("dp"))
+    x = prog.param("x", (4,), dtype="bf16")
+    prog.output("y", x * 0.5)
+    assert "arith.constant 5.00000000000000000e-01 : bf16" in prog.mlir()
+    prog.compile(workdir=str(tmp_path))
+    # (A host program cannot pass a bf16 scalar, so this one is only printed.)
+    prog = coco.Program("scaled", coco.Grid("dp"))
+    prog.output("y", prog.param("x", (4,), dtype="bf16") * prog.scalar("s", 0.25, dtype="bf16"))
+    assert "coco.value = 2.50000000000000000e-01 : bf16" in prog.mlir()
+
+
+def test_integer_scalar_arithmetic(tmp_path):
+    # Integer scalars add, subtract and multiply with integer ops (they
+    # emitted arith.addf on i32, an MLIR error); / and ** are refused, and
+    # so is a fractional constant for an integer type (int() truncated it).
+    prog = coco.Program("k", coco.Grid("dp"))
+    x = prog.param("x", (6,), dtype="i32")
+    k = prog.scalar("k", 2, dtype="i32")
+    prog.output("y", x * (k + 1) - (3 - k))
+    out = prog.compile(workdir=str(tmp_path)).run(
+        ranks=R, inputs={"x": np.arange(6, dtype=np.int32)})
+    np.testing.assert_array_equal(out["y"], np.arange(6, dtype=np.int32) * 3 - 1)
+    with pytest.raises(coco.CocoError, match=r"i32 scalars have \+, - and \*; for div use f32"):
+        k / 2
+    with pytest.raises(coco.CocoError, match=r"for pow use f32 scalars"):
+        k ** 2
+    with pytest.raises(coco.CocoError, match=r"0\.5 is not a whole number, as a i32 value must be"):
+        k * 0.5
