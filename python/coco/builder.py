@@ -16,6 +16,7 @@ import subprocess
 import sys
 
 from . import compiler
+from .dtypes import is_float
 from .placements import (CocoError, Local, Replicated, Sliced, TensorType, _scan_dtensor_types,
                          placement)
 from .schedules import Schedule
@@ -27,15 +28,10 @@ def _float_literal(value):
     return "%.17e" % float(value)
 
 
-def _is_float(dtype):
-    """Whether `dtype` (a coco element type name) is a floating-point type."""
-    return dtype in ("f16", "bf16", "f32", "f64")
-
-
 def _literal(value, dtype):
     """`value` as an MLIR literal of `dtype`; a non-whole number for an
     integer type is refused (int() would truncate it silently)."""
-    if _is_float(dtype):
+    if is_float(dtype):
         return _float_literal(value)
     if isinstance(value, float) and not value.is_integer():
         raise CocoError(f"{value!r} is not a whole number, as a {dtype} value must be")
@@ -188,7 +184,7 @@ class Scalar(_Value):
     _INTEGER_OPS = {"addf": "addi", "subf": "subi", "mulf": "muli"}
 
     def _binary(self, other, op, reverse=False):
-        if not _is_float(self.dtype):
+        if not is_float(self.dtype):
             if op not in self._INTEGER_OPS:
                 raise CocoError(f"{self.dtype} scalars have +, - and *; for {op[:-1]} "
                                 "use f32 scalars")
@@ -222,7 +218,7 @@ class Scalar(_Value):
         return self._binary(o, "divf", True)
 
     def __pow__(self, o):
-        if not _is_float(self.dtype):
+        if not is_float(self.dtype):
             raise CocoError(f"{self.dtype} scalars have +, - and *; for pow use f32 scalars")
         o = self.prog._as_scalar(o, self.dtype)
         return self.prog._scalar_op(f"math.powf {self.ssa}, {o.ssa} : {self.dtype}", self.dtype)

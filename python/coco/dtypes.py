@@ -21,6 +21,11 @@ def numpy_dtype(name):
     return np.dtype(_NUMPY[name])
 
 
+def is_float(name):
+    """Whether element type `name` is a floating-point type."""
+    return name in ("f32", "f64", "f16", "bf16")
+
+
 def has_numpy_type(name):
     """Whether numpy has a type of these values (not bf16's raw bits)."""
     return name != "bf16"
