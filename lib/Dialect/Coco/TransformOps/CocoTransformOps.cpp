@@ -163,6 +163,23 @@ DiagnosedSilenceableFailure transform::CocoHierarchicalAllReduceOp::apply(
   return DiagnosedSilenceableFailure::success();
 }
 
+/// A transform op's `axes`: no axis negative or named twice (the passes'
+/// checkAxesOption).
+static LogicalResult verifyAxes(Operation *op, ArrayRef<int64_t> axes) {
+  if (std::optional<std::string> problem = axesOptionProblem(axes))
+    return op->emitOpError()
+           << "axes " << describeAxes(axes) << ": " << *problem;
+  return success();
+}
+
+LogicalResult transform::CocoReorderOp::verify() {
+  return verifyAxes(*this, getAxes());
+}
+
+LogicalResult transform::CocoShardStateOp::verify() {
+  return verifyAxes(*this, getAxes());
+}
+
 DiagnosedSilenceableFailure transform::CocoReorderOp::applyToOne(
     transform::TransformRewriter &rewriter, Operation *target,
     transform::ApplyToEachResultList &results, transform::TransformState &) {

@@ -14,6 +14,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "coco/CostModel/ProgramCost.h"
+#include "coco/Dialect/Coco/Transforms/NestedModules.h"
 #include "coco/Dialect/Coco/Transforms/Passes.h"
 #include "coco/Dialect/Coco/Transforms/Schedules.h"
 
@@ -307,6 +308,8 @@ struct CocoAutoschedulePass
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
+    if (failed(checkNoNestedCocoModule(module, "coco-autoschedule")))
+      return signalPassFailure();
     FailureOr<cost::Model> loaded = cost::loadModelFor(
         module, "coco-autoschedule", profile, ranks, lowering(), callerBytes);
     if (failed(loaded))

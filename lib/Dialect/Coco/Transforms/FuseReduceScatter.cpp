@@ -280,6 +280,9 @@ struct CocoFuseReduceScatterPass
   using CocoFuseReduceScatterPassBase::CocoFuseReduceScatterPassBase;
 
   void runOnOperation() override {
+    if (failed(checkAxesOption(getOperation()->getLoc(),
+                               "coco-fuse-reduce-scatter", axes)))
+      return signalPassFailure();
     SymbolTableCollection symbols;
     SmallVector<CommReduceScatterOp> targets;
     // Whether the axes filter leaves out every reduce_scatter it is about.

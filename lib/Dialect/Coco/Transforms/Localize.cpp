@@ -13,6 +13,7 @@
 
 #include "coco/Dialect/Coco/IR/CocoOps.h"
 #include "coco/Dialect/Coco/Transforms/BlockOffsets.h"
+#include "coco/Dialect/Coco/Transforms/NestedModules.h"
 #include "coco/Dialect/Coco/Transforms/Passes.h"
 #include "coco/Dialect/Coco/Transforms/Schedules.h"
 
@@ -916,6 +917,8 @@ struct CocoLocalizePass
     : public coco::impl::CocoLocalizePassBase<CocoLocalizePass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
+    if (failed(checkNoNestedCocoModule(module, "coco-localize")))
+      return signalPassFailure();
     MLIRContext *context = &getContext();
     GridInfo grids(module);
 

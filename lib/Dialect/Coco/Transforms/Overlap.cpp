@@ -218,6 +218,8 @@ struct CocoOverlapPass
   using CocoOverlapPassBase::CocoOverlapPassBase;
 
   void runOnOperation() override {
+    if (failed(checkAxesOption(getOperation()->getLoc(), "coco-overlap", axes)))
+      return signalPassFailure();
     if (chunks == 1 || chunks < 0) {
       mlir::emitError(getOperation().getLoc())
           << "coco-overlap: chunks must be 0 (only "

@@ -257,6 +257,9 @@ struct CocoPipelineSendPass
   using CocoPipelineSendPassBase::CocoPipelineSendPassBase;
 
   void runOnOperation() override {
+    if (failed(checkAxesOption(getOperation()->getLoc(), "coco-pipeline-send",
+                               axes)))
+      return signalPassFailure();
     // Candidates: values reduced or gathered along other axes than the one
     // they are sent along, and (to report why they cannot send slices)
     // replicated values sent along one axis of a grid of several.

@@ -1,6 +1,7 @@
 //===- Predict.cpp - the cost model's prediction, as a remark -------------===//
 
 #include "coco/CostModel/ProgramCost.h"
+#include "coco/Dialect/Coco/Transforms/NestedModules.h"
 #include "coco/Dialect/Coco/Transforms/Passes.h"
 #include "coco/Dialect/Coco/Transforms/Schedules.h"
 
@@ -55,6 +56,8 @@ struct CocoPredictPass
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
+    if (failed(checkNoNestedCocoModule(module, "coco-predict")))
+      return signalPassFailure();
     FailureOr<cost::Model> loaded = cost::loadModelFor(
         module, "coco-predict", profile, ranks, lowering(), callerBytes);
     if (failed(loaded))

@@ -831,6 +831,8 @@ struct CocoReorderPass
   using CocoReorderPassBase::CocoReorderPassBase;
 
   void runOnOperation() override {
+    if (failed(checkAxesOption(getOperation()->getLoc(), "coco-reorder", axes)))
+      return signalPassFailure();
     ModuleOp module = getOperation();
     // Axes the user named but nothing runs along: say so rather than
     // return the module unchanged without a word.

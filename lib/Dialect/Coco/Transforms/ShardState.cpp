@@ -11,6 +11,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "coco/Dialect/Coco/Transforms/NestedModules.h"
 #include "coco/Dialect/Coco/Transforms/Passes.h"
 #include "coco/Dialect/Coco/Transforms/Schedules.h"
 
@@ -225,7 +226,12 @@ struct CocoShardStatePass
   using CocoShardStatePassBase::CocoShardStatePassBase;
 
   void runOnOperation() override {
+    if (failed(checkAxesOption(getOperation()->getLoc(), "coco-shard-state",
+                               axes)))
+      return signalPassFailure();
     ModuleOp module = getOperation();
+    if (failed(checkNoNestedCocoModule(module, "coco-shard-state")))
+      return signalPassFailure();
     if (args.empty()) {
       mlir::emitError(module.getLoc())
           << "coco-shard-state: name the state to shard with "

@@ -26,6 +26,29 @@ bool mlir::coco::runsAlong(Operation *collective, ArrayRef<int64_t> axes) {
   return own == wanted;
 }
 
+std::optional<std::string>
+mlir::coco::axesOptionProblem(ArrayRef<int64_t> axes) {
+  for (auto [index, axis] : llvm::enumerate(axes)) {
+    if (axis < 0)
+      return "axis " + std::to_string(axis) + " is negative";
+    if (llvm::is_contained(axes.take_front(index), axis))
+      return "axis " + std::to_string(axis) + " is named twice";
+  }
+  return std::nullopt;
+}
+
+LogicalResult mlir::coco::checkAxesOption(Location loc, StringRef pass,
+                                          ArrayRef<int64_t> axes) {
+  std::optional<std::string> problem = axesOptionProblem(axes);
+  if (!problem)
+    return success();
+  SmallVector<std::string> names;
+  for (int64_t axis : axes)
+    names.push_back(std::to_string(axis));
+  return mlir::emitError(loc)
+         << pass << ": axes=" << llvm::join(names, ",") << ": " << *problem;
+}
+
 LogicalResult mlir::coco::checkSplitAllReduce(AllReduceOp op, int64_t dim,
                                               SymbolTableCollection &) {
   DTensorType type = op.getInput().getType();
@@ -112,6 +135,8 @@ struct CocoSplitPass : public coco::impl::CocoSplitPassBase<CocoSplitPass> {
   using CocoSplitPassBase::CocoSplitPassBase;
 
   void runOnOperation() override {
+    if (failed(checkAxesOption(getOperation()->getLoc(), "coco-split", axes)))
+      return signalPassFailure();
     bool toScatter = into == SplitForm::ReduceScatterAllGather;
     // A rank-0 all_reduce (a loss, a norm) has nothing to slice: the rs-ag
     // split leaves it alone.

@@ -955,3 +955,35 @@ module attributes {transform.with_named_sequence} {
     transform.yield
   }
 }
+
+// -----
+
+// axes that no program can match are refused by the verifiers, as the
+// passes refuse the option (schedule-axes.mlir).
+coco.grid @dp(shape = [4])
+func.func @none() {
+  return
+}
+module attributes {transform.with_named_sequence} {
+  transform.named_sequence @__transform_main(%root: !transform.any_op {transform.readonly}) {
+    %f = transform.structured.match ops{["func.func"]} in %root : (!transform.any_op) -> !transform.any_op
+    // expected-error @+1 {{'transform.coco.shard_state' op axes [0, 0]: axis 0 is named twice}}
+    %s = transform.coco.shard_state %f {args = ["m"], axes = array<i64: 0, 0>} : (!transform.any_op) -> !transform.any_op
+    transform.yield
+  }
+}
+
+// -----
+
+coco.grid @dp(shape = [4])
+func.func @none() {
+  return
+}
+module attributes {transform.with_named_sequence} {
+  transform.named_sequence @__transform_main(%root: !transform.any_op {transform.readonly}) {
+    %f = transform.structured.match ops{["func.func"]} in %root : (!transform.any_op) -> !transform.any_op
+    // expected-error @+1 {{'transform.coco.reorder' op axes [-2]: axis -2 is negative}}
+    %r = transform.coco.reorder %f {axes = array<i64: -2>} : (!transform.any_op) -> !transform.any_op
+    transform.yield
+  }
+}

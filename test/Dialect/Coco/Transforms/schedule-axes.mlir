@@ -6,6 +6,22 @@
 // RUN: coco-opt %s --coco-split="axes=1" 2>&1 | FileCheck %s --check-prefix=SPLIT-NONE
 // RUN: coco-opt %s --coco-pipeline-send="axes=1" 2>&1 | FileCheck %s --check-prefix=SEND-NONE
 
+// An axes option that no program can match (an axis named twice, or
+// negative) is an error of the option, in every pass that takes one (it
+// used to be the warning that nothing runs along [0, 0]; a negative axis,
+// nothing at all where the pass stayed quiet).
+// RUN: not coco-opt %s --coco-reorder="axes=0,0" 2>&1 | FileCheck %s --check-prefix=TWICE -DPASS=coco-reorder
+// RUN: not coco-opt %s --coco-split="axes=1,0,1" 2>&1 | FileCheck %s --check-prefix=TWICE1 -DPASS=coco-split
+// RUN: not coco-opt %s --coco-pipeline-send="axes=0,0" 2>&1 | FileCheck %s --check-prefix=TWICE -DPASS=coco-pipeline-send
+// RUN: not coco-opt %s --coco-shard-state="args=m axes=0,0" 2>&1 | FileCheck %s --check-prefix=TWICE -DPASS=coco-shard-state
+// RUN: not coco-opt %s --coco-fuse-reduce-scatter="axes=0,0" 2>&1 | FileCheck %s --check-prefix=TWICE -DPASS=coco-fuse-reduce-scatter
+// RUN: not coco-opt %s --coco-overlap="axes=-1" 2>&1 | FileCheck %s --check-prefix=NEGATIVE -DPASS=coco-overlap
+// RUN: not coco-opt %s --coco-split="axes=-1" 2>&1 | FileCheck %s --check-prefix=NEGATIVE -DPASS=coco-split
+// TWICE: error: [[PASS]]: axes=0,0: axis 0 is named twice
+// TWICE-NOT: warning
+// TWICE1: error: [[PASS]]: axes=1,0,1: axis 1 is named twice
+// NEGATIVE: error: [[PASS]]: axes=-1: axis -1 is negative
+
 coco.grid @g(shape = [2, 2])
 
 // The all_gather runs along axis 0, the slice of the replicated product

@@ -96,6 +96,8 @@ def CocoReorderOp : Coco_TransformOp<"reorder"> {
                    DefaultValuedAttr<BoolAttr, "true">:$norms_from_slices);
   let results = (outs TransformHandleTypeInterface:$result);
   let assemblyFormat = "$target attr-dict `:` functional-type(operands, results)";
+  // axes: no axis negative or named twice.
+  let hasVerifier = 1;
 }
 
 def CocoShardStateOp : Coco_TransformOp<"shard_state"> {
@@ -110,6 +112,8 @@ def CocoShardStateOp : Coco_TransformOp<"shard_state"> {
                    DefaultValuedAttr<DenseI64ArrayAttr, "{}">:$axes);
   let results = (outs TransformHandleTypeInterface:$result);
   let assemblyFormat = "$target attr-dict `:` functional-type(operands, results)";
+  // axes: no axis negative or named twice.
+  let hasVerifier = 1;
 }
 
 def CocoFuseReduceScatterOp : Coco_TransformOp<"fuse_reduce_scatter"> {

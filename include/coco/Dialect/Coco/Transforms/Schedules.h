@@ -18,6 +18,9 @@
 #include "mlir/Interfaces/CallInterfaces.h"
 #include "mlir/Interfaces/FunctionInterfaces.h"
 
+#include <optional>
+#include <string>
+
 namespace mlir::coco {
 
 /// Schedule decisions, reported at the op they concern (the collective, or
@@ -56,6 +59,17 @@ public:
 /// Whether `collective` runs along exactly the set of grid axes `axes` (any
 /// axes when `axes` is empty): the filter of the schedules' `axes` options.
 bool runsAlong(Operation *collective, ArrayRef<int64_t> axes);
+
+/// The reason an `axes` option can match no collective whatever the program
+/// (an axis negative or named twice), or std::nullopt. An axis beyond a
+/// grid's rank is the program's matter: the schedules warn that nothing runs
+/// along it.
+std::optional<std::string> axesOptionProblem(ArrayRef<int64_t> axes);
+
+/// A pass's check of its `axes` option: an error at `loc`, "<pass>: axes=...:
+/// <problem>", where axesOptionProblem finds one.
+LogicalResult checkAxesOption(Location loc, StringRef pass,
+                              ArrayRef<int64_t> axes);
 
 /// Where every rank that calls the function gets to, at or before `op`:
 /// `op` itself in the function's entry block; the entry block's op that
