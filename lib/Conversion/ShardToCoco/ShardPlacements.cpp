@@ -115,6 +115,13 @@ struct CocoShardPlacementsPass
         std::optional<shard::ShardOp> shardOp = annotation(value);
         if (!tensor || !shardOp)
           return success();
+        // shard::Sharding reads the op that made the sharding: a block
+        // argument or a shard.get_sharding has none to read.
+        if (!shardOp->getSharding().getDefiningOp<shard::ShardingOp>())
+          return shardOp->emitOpError()
+                 << "takes its sharding from a shard.sharding op here: a "
+                    "sharding that is an argument or comes from "
+                    "shard.get_sharding cannot become the entry's placement";
         FailureOr<DTensorType> distribution = distributionOf(
             *shardOp, tensor, shard::Sharding(shardOp->getSharding()));
         if (failed(distribution))

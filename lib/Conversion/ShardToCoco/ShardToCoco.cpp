@@ -210,6 +210,24 @@ struct LinearIndexLowering : ShardPattern<shard::ProcessLinearIndexOp> {
 // Collectives
 //===----------------------------------------------------------------------===//
 
+/// A collective over no grid axes (grid_axes is optional in upstream's
+/// syntax) runs on a group of one process: its result is its operand, as
+/// upstream's canonicalization folds it. checkImportable made sure the types
+/// agree. Tried before the op's own lowering, which needs a group rank.
+template <typename CollectiveOp>
+struct EmptyGroupLowering : ShardPattern<CollectiveOp> {
+  EmptyGroupLowering(MLIRContext *context)
+      : ShardPattern<CollectiveOp>(context, /*benefit=*/2) {}
+  LogicalResult
+  matchAndRewrite(CollectiveOp op, typename CollectiveOp::Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    if (!op.getGridAxes().empty())
+      return failure();
+    rewriter.replaceOp(op, adaptor.getInput());
+    return success();
+  }
+};
+
 struct AllReduceLowering : ShardPattern<shard::AllReduceOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -504,7 +522,38 @@ LogicalResult checkImportable(Operation *op) {
       return op->emitOpError()
              << "on a dynamically shaped " << type
              << ": coco imports static shapes (the partitioner's blocks)";
+  // The runtime numbers integer types by width and reduces them as signed:
+  // ui8's max, min and average would come out as i8's.
+  for (Type type :
+       llvm::concat<Type>(op->getOperandTypes(), op->getResultTypes()))
+    if (auto integer = dyn_cast<IntegerType>(getElementTypeOrSelf(type));
+        integer && !integer.isSignless())
+      return op->emitOpError()
+             << "on " << type
+             << ": coco carries signless integers (it reduces them as "
+                "signed); bitcast to a signless type first";
+  // Over no grid axes: a group of one process, the operand as it is
+  // (EmptyGroupLowering).
+  if (isa<shard::AllReduceOp, shard::AllGatherOp, shard::ReduceScatterOp,
+          shard::AllToAllOp, shard::AllSliceOp, shard::BroadcastOp,
+          shard::ReduceOp, shard::GatherOp, shard::ScatterOp>(op)) {
+    auto axes = op->getAttrOfType<DenseI16ArrayAttr>("grid_axes");
+    if (!axes || axes.empty()) {
+      if (op->getNumOperands() < 1 || op->getNumResults() != 1 ||
+          op->getOperand(0).getType() != op->getResult(0).getType())
+        return op->emitOpError()
+               << "over no grid axes (a group of one process) must return "
+                  "its operand's type, got "
+               << op->getOperand(0).getType() << " -> "
+               << op->getResult(0).getType();
+      return success();
+    }
+  }
   auto reduction = [&](shard::ReductionKind kind) -> LogicalResult {
+    if (StringRef why = whyNotReducibleAcrossRanks(
+            getElementTypeOrSelf(op->getOperand(0).getType()));
+        !why.empty())
+      return op->emitOpError() << why;
     return reductionOf(op, kind);
   };
   auto root = [&](auto collective, ArrayRef<int64_t> index, ValueRange dynamic,
@@ -549,6 +598,15 @@ LogicalResult checkImportable(Operation *op) {
 
 void mlir::coco::populateShardToCocoConversionPatterns(
     RewritePatternSet &patterns) {
+  patterns.add<EmptyGroupLowering<shard::AllReduceOp>,
+               EmptyGroupLowering<shard::AllGatherOp>,
+               EmptyGroupLowering<shard::ReduceScatterOp>,
+               EmptyGroupLowering<shard::AllToAllOp>,
+               EmptyGroupLowering<shard::AllSliceOp>,
+               EmptyGroupLowering<shard::BroadcastOp>,
+               EmptyGroupLowering<shard::ReduceOp>,
+               EmptyGroupLowering<shard::GatherOp>,
+               EmptyGroupLowering<shard::ScatterOp>>(patterns.getContext());
   patterns.add<GridLowering, MultiIndexLowering, GridShapeLowering,
                LinearIndexLowering, AllReduceLowering, AllGatherLowering,
                ReduceScatterLowering, AllToAllLowering, AllSliceLowering,

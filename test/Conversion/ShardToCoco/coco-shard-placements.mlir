@@ -39,3 +39,26 @@ func.func @halo(%b: tensor<8xf32>) {
   %b1 = shard.shard %b to %s : tensor<8xf32>
   return
 }
+
+// -----
+
+// A sharding that no shard.sharding op makes (an argument, or
+// shard.get_sharding) crashed the pass (shard::Sharding reads that op).
+shard.grid @grid(shape = 2)
+func.func @sharding_argument(%x: tensor<8xf32>, %s: !shard.sharding) -> tensor<8xf32> {
+  // expected-error @+1 {{takes its sharding from a shard.sharding op here: a sharding that is an argument or comes from shard.get_sharding cannot become the entry's placement}}
+  %x1 = shard.shard %x to %s : tensor<8xf32>
+  return %x1 : tensor<8xf32>
+}
+
+// -----
+
+shard.grid @grid(shape = 2)
+func.func @got_sharding(%x: tensor<8xf32>, %y: tensor<8xf32>) -> tensor<8xf32> {
+  %s0 = shard.sharding @grid split_axes = [[0]] : !shard.sharding
+  %y1 = shard.shard %y to %s0 : tensor<8xf32>
+  %s = shard.get_sharding %y1 : tensor<8xf32> -> !shard.sharding
+  // expected-error @+1 {{takes its sharding from a shard.sharding op here}}
+  %x1 = shard.shard %x to %s : tensor<8xf32>
+  return %x1 : tensor<8xf32>
+}

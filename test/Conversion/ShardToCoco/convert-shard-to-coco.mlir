@@ -169,3 +169,74 @@ func.func @dynamic_shape(%x: tensor<?xf32>) -> tensor<?xf32> {
   %0 = shard.all_reduce %x on @grid grid_axes = [0] : tensor<?xf32> -> tensor<?xf32>
   return %0 : tensor<?xf32>
 }
+
+// -----
+
+shard.grid @grid(shape = 4)
+
+// Over no grid axes (grid_axes is optional upstream) a collective runs on a
+// group of one process: it is its operand, as upstream's canonicalization
+// folds it. all_slice and scatter crashed here (a group rank over no axes).
+// CHECK-LABEL: func @no_axes
+// CHECK-SAME: (%[[X:.*]]: tensor<8xf32>)
+// CHECK-NOT: coco.
+// CHECK-NOT: shard.
+// CHECK: return %[[X]], %[[X]], %[[X]], %[[X]], %[[X]], %[[X]], %[[X]], %[[X]], %[[X]] :
+func.func @no_axes(%x: tensor<8xf32>) -> (tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>) {
+  %0 = shard.all_slice %x on @grid slice_axis = 0 : tensor<8xf32> -> tensor<8xf32>
+  %1 = shard.scatter %x on @grid scatter_axis = 0 root = [] : (tensor<8xf32>) -> tensor<8xf32>
+  %2 = shard.all_reduce %x on @grid reduction = max : tensor<8xf32> -> tensor<8xf32>
+  %3 = shard.all_gather %x on @grid gather_axis = 0 : tensor<8xf32> -> tensor<8xf32>
+  %4 = shard.reduce_scatter %x on @grid scatter_axis = 0 : tensor<8xf32> -> tensor<8xf32>
+  %5 = shard.all_to_all %x on @grid split_axis = 0 concat_axis = 0 : tensor<8xf32> -> tensor<8xf32>
+  %6 = shard.broadcast %x on @grid root = [] : (tensor<8xf32>) -> tensor<8xf32>
+  %7 = shard.reduce %x on @grid root = [] : (tensor<8xf32>) -> tensor<8xf32>
+  %8 = shard.gather %x on @grid gather_axis = 0 root = [] : (tensor<8xf32>) -> tensor<8xf32>
+  return %0, %1, %2, %3, %4, %5, %6, %7, %8 : tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>
+}
+
+// -----
+
+shard.grid @grid(shape = 4)
+
+func.func @no_axes_other_type(%x: tensor<8xf32>) -> tensor<8xf64> {
+  // expected-error @+1 {{over no grid axes (a group of one process) must return its operand's type, got 'tensor<8xf32>' -> 'tensor<8xf64>'}}
+  %0 = shard.all_reduce %x on @grid : tensor<8xf32> -> tensor<8xf64>
+  return %0 : tensor<8xf64>
+}
+
+// -----
+
+shard.grid @grid(shape = 2)
+
+// ui8's max came out as i8's: the runtime numbers integers by width and
+// reduces them as signed (200 max 100 gave 100).
+func.func @unsigned(%x: tensor<4xui8>) -> tensor<4xui8> {
+  // expected-error @+1 {{on 'tensor<4xui8>': coco carries signless integers (it reduces them as signed); bitcast to a signless type first}}
+  %0 = shard.all_reduce %x on @grid grid_axes = [0] reduction = max : tensor<4xui8> -> tensor<4xui8>
+  return %0 : tensor<4xui8>
+}
+
+// -----
+
+shard.grid @grid(shape = 2)
+
+// An i1 sum left the byte 2 (the host read true, the program's own select
+// false).
+func.func @bool_sum(%x: tensor<2xi1>) -> tensor<2xi1> {
+  // expected-error @+1 {{i1 values cannot be combined across ranks: they travel as bytes, whose sum, max and min are not arith's i1 ones (two 1s sum to 2, not 0); extend them to i8 first}}
+  %0 = shard.all_reduce %x on @grid grid_axes = [0] : tensor<2xi1> -> tensor<2xi1>
+  return %0 : tensor<2xi1>
+}
+
+// -----
+
+shard.grid @grid(shape = 2)
+
+// An i1 all_gather moves bytes and stays as it is.
+// CHECK-LABEL: func @bool_gather
+// CHECK: coco.comm.all_gather %{{.*}} into %{{.*}} dim 0 on @grid[0] : tensor<2xi1>, tensor<4xi1>
+func.func @bool_gather(%x: tensor<2xi1>) -> tensor<4xi1> {
+  %0 = shard.all_gather %x on @grid grid_axes = [0] gather_axis = 0 : tensor<2xi1> -> tensor<4xi1>
+  return %0 : tensor<4xi1>
+}

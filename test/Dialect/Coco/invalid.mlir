@@ -606,6 +606,61 @@ func.func @f(%a: tensor<4xf32>, %b: memref<4xf32>) {
 // -----
 
 coco.grid @dp(shape = [?])
+// The runtime numbers integers by width and reduces them as signed.
+func.func @f(%a: memref<4xui8>, %b: memref<4xui8>) {
+  // expected-error @+1 {{takes signless integers (the runtime reduces integers as signed), got 'ui8'}}
+  coco.comm.all_reduce max %a into %b on @dp[0] : memref<4xui8>, memref<4xui8>
+  return
+}
+
+// -----
+
+coco.grid @dp(shape = [?])
+func.func @f(%a: tensor<8xi1>, %b: tensor<4xi1>) {
+  // expected-error @+1 {{'coco.comm.reduce_scatter' op i1 values cannot be combined across ranks: they travel as bytes, whose sum, max and min are not arith's i1 ones (two 1s sum to 2, not 0); extend them to i8 first}}
+  %0 = coco.comm.reduce_scatter avg %a into %b dim 0 on @dp[0] : tensor<8xi1>, tensor<4xi1> -> tensor<4xi1>
+  return
+}
+
+// -----
+
+coco.grid @dp(shape = [?])
+func.func @f(%a: memref<4xi1>, %b: memref<4xi1>) {
+  // expected-error @+1 {{'coco.comm.iall_reduce' op i1 values cannot be combined across ranks}}
+  %r = coco.comm.iall_reduce max %a into %b on @dp[0] : memref<4xi1>, memref<4xi1>
+  return
+}
+
+// -----
+
+coco.grid @dp(shape = [2])
+func.func @f(%x: !coco.dtensor<2xi1, local on @dp>) {
+  // expected-error @+1 {{'coco.all_reduce': i1 values cannot be combined across ranks}}
+  %s = coco.all_reduce sum %x : !coco.dtensor<2xi1, local on @dp>
+  return
+}
+
+// -----
+
+coco.grid @dp(shape = [2])
+func.func @f(%x: !coco.dtensor<4xi1, local on @dp>) {
+  // expected-error @+1 {{'coco.reduce_scatter': i1 values cannot be combined across ranks}}
+  %s = coco.reduce_scatter max %x dim 0 : !coco.dtensor<4xi1, local on @dp>
+  return
+}
+
+// -----
+
+coco.grid @dp(shape = [2])
+func.func @f(%x: !coco.dtensor<4xi1, local on @dp>) {
+  // expected-error @+1 {{'coco.reduce_to_root': i1 values cannot be combined across ranks}}
+  %s = coco.reduce_to_root min %x root 0 : !coco.dtensor<4xi1, local on @dp>
+  return
+}
+
+// -----
+
+coco.grid @dp(shape = [?])
 coco.grid @g4(shape = [4])
 func.func @f(%a: memref<4xf32>, %b: memref<4xf16>) {
   // expected-error @+1 {{input and init element types differ: 'f32' and 'f16'}}

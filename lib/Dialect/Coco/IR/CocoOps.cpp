@@ -1163,6 +1163,25 @@ static FailureOr<int64_t> requireInnerLevels(std::optional<Location> loc,
   return dim;
 }
 
+/// i1 travels as one byte per element: a sum would leave 2 where arith's i1
+/// add wraps to 0, and the runtime's max and min of bytes are OR and AND
+/// where arith's signed i1 (1 is -1) has them the other way round.
+StringRef mlir::coco::whyNotReducibleAcrossRanks(Type elementType) {
+  if (elementType.isInteger(1))
+    return "i1 values cannot be combined across ranks: they travel as "
+           "bytes, whose sum, max and min are not arith's i1 ones (two 1s "
+           "sum to 2, not 0); extend them to i8 first";
+  return "";
+}
+
+static LogicalResult checkReducible(std::optional<Location> loc,
+                                    StringRef opName, DTensorType input) {
+  StringRef why = whyNotReducibleAcrossRanks(input.getElementType());
+  if (why.empty())
+    return success();
+  return emitOptionalError(loc, "'coco.", opName, "': ", why);
+}
+
 static LogicalResult checkRoot(std::optional<Location> loc, StringRef opName,
                                int64_t root) {
   if (root >= 0)
@@ -1190,6 +1209,8 @@ LogicalResult AllReduceOp::inferReturnTypes(MLIRContext *,
                                             Adaptor adaptor,
                                             SmallVectorImpl<Type> &results) {
   COCO_DTENSOR_OPERAND(input, adaptor.getInput(), "all_reduce")
+  if (failed(checkReducible(loc, "all_reduce", input)))
+    return failure();
   COCO_AXES(axes, "all_reduce", AxesDefault::LocalAxes)
   if (failed(requirePlacements(loc, "all_reduce", input, *axes, Need::Local,
                                "per-rank values to combine")))
@@ -1203,6 +1224,8 @@ ReduceScatterOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
                                   Adaptor adaptor,
                                   SmallVectorImpl<Type> &results) {
   COCO_DTENSOR_OPERAND(input, adaptor.getInput(), "reduce_scatter")
+  if (failed(checkReducible(loc, "reduce_scatter", input)))
+    return failure();
   COCO_AXES(axes, "reduce_scatter", AxesDefault::LocalAxes)
   if (failed(requirePlacements(loc, "reduce_scatter", input, *axes, Need::Local,
                                "per-rank values to combine")) ||
@@ -1246,6 +1269,8 @@ LogicalResult ReduceToRootOp::inferReturnTypes(MLIRContext *,
                                                Adaptor adaptor,
                                                SmallVectorImpl<Type> &results) {
   COCO_DTENSOR_OPERAND(input, adaptor.getInput(), "reduce_to_root")
+  if (failed(checkReducible(loc, "reduce_to_root", input)))
+    return failure();
   COCO_AXES(axes, "reduce_to_root", AxesDefault::LocalAxes)
   if (failed(checkRoot(loc, "reduce_to_root", adaptor.getRoot())) ||
       failed(requirePlacements(loc, "reduce_to_root", input, *axes, Need::Local,
@@ -1515,6 +1540,15 @@ enum class ShapeRule {
 static LogicalResult verifyCommOp(Operation *op, Value input, Value init,
                                   ShapeRule rule, int64_t dim = -1) {
   auto initType = cast<ShapedType>(init.getType());
+  // The runtime numbers integer types by width: ui8 and si8 would travel
+  // as i8, and be reduced as signed (max, min, average), as DTensorType
+  // requires too.
+  if (auto integer = dyn_cast<IntegerType>(initType.getElementType());
+      integer && !integer.isSignless())
+    return op->emitOpError()
+           << "takes signless integers (the runtime reduces integers as "
+              "signed), got "
+           << initType.getElementType();
   bool tensorForm = isa<RankedTensorType>(initType);
   // Non-blocking ops (memrefs only) return their request instead.
   bool destinationStyle = isa<DestinationStyleOpInterface>(op);
@@ -1563,12 +1597,24 @@ static LogicalResult verifyCommOp(Operation *op, Value input, Value init,
   return success();
 }
 
+/// A comm op that combines the ranks' values: verifyCommOp, and values that
+/// can be reduced.
+static LogicalResult verifyReducingCommOp(Operation *op, Value input,
+                                          Value init, ShapeRule rule,
+                                          int64_t dim = -1) {
+  if (StringRef why =
+          whyNotReducibleAcrossRanks(getElementTypeOrSelf(init.getType()));
+      !why.empty())
+    return op->emitOpError() << why;
+  return verifyCommOp(op, input, init, rule, dim);
+}
+
 LogicalResult CommAllReduceOp::verify() {
-  return verifyCommOp(*this, getInput(), getInit(), ShapeRule::Same);
+  return verifyReducingCommOp(*this, getInput(), getInit(), ShapeRule::Same);
 }
 LogicalResult CommReduceScatterOp::verify() {
-  return verifyCommOp(*this, getInput(), getInit(), ShapeRule::ScatterAlong,
-                      getDim());
+  return verifyReducingCommOp(*this, getInput(), getInit(),
+                              ShapeRule::ScatterAlong, getDim());
 }
 LogicalResult CommAllGatherOp::verify() {
   return verifyCommOp(*this, getInput(), getInit(), ShapeRule::GatherAlong,
@@ -1578,7 +1624,7 @@ LogicalResult CommBroadcastOp::verify() {
   return verifyCommOp(*this, getInput(), getInit(), ShapeRule::Same);
 }
 LogicalResult CommReduceOp::verify() {
-  return verifyCommOp(*this, getInput(), getInit(), ShapeRule::Same);
+  return verifyReducingCommOp(*this, getInput(), getInit(), ShapeRule::Same);
 }
 LogicalResult CommAllToAllOp::verify() {
   if (failed(verifyCommOp(*this, getInput(), getInit(), ShapeRule::SameRank,
@@ -1627,11 +1673,11 @@ LogicalResult CommAllToAllOp::verify() {
   return success();
 }
 LogicalResult CommIAllReduceOp::verify() {
-  return verifyCommOp(*this, getInput(), getInit(), ShapeRule::Same);
+  return verifyReducingCommOp(*this, getInput(), getInit(), ShapeRule::Same);
 }
 LogicalResult CommIReduceScatterOp::verify() {
-  return verifyCommOp(*this, getInput(), getInit(), ShapeRule::ScatterAlong,
-                      getDim());
+  return verifyReducingCommOp(*this, getInput(), getInit(),
+                              ShapeRule::ScatterAlong, getDim());
 }
 /// Point to point runs along one axis.
 static LogicalResult verifyOneAxis(Operation *op, ArrayRef<int64_t> axes) {

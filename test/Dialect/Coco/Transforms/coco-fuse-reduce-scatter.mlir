@@ -223,14 +223,6 @@ func.func @complex_sum(%g: tensor<8xcomplex<f32>>) -> tensor<4xcomplex<f32>> {
   %s = coco.comm.reduce_scatter sum %g into %e dim 0 on @two[0] : tensor<8xcomplex<f32>>, tensor<4xcomplex<f32>> -> tensor<4xcomplex<f32>>
   return %s : tensor<4xcomplex<f32>>
 }
-// CHECK-LABEL: func @bool_average
-// CHECK: coco.comm.reduce_scatter avg
-// WHY: warning: coco-fuse-reduce-scatter was requested but does not apply here: this reduce_scatter stays unfused: the average's divisor, 2 ranks, does not fit in i1
-func.func @bool_average(%g: tensor<8xi1>) -> tensor<4xi1> {
-  %e = tensor.empty() : tensor<4xi1>
-  %s = coco.comm.reduce_scatter avg %g into %e dim 0 on @two[0] : tensor<8xi1>, tensor<4xi1> -> tensor<4xi1>
-  return %s : tensor<4xi1>
-}
 // CHECK-LABEL: func @huge_group
 // CHECK: coco.comm.reduce_scatter sum
 // WHY: warning: coco-fuse-reduce-scatter was requested but does not apply here: this reduce_scatter stays unfused: its loop would sum the blocks of 2048 ranks; the fold takes groups of at most 1024

@@ -103,6 +103,11 @@ int64_t defaultPeerAxis(DTensorType type);
 /// collectives with explicit axes print one-axis programs as they were.
 void omitDefaultAxes(Operation *collective);
 
+/// Why values of `elementType` cannot be combined across ranks (all_reduce,
+/// reduce_scatter, reduce), or "" where they can: the collectives' verifiers
+/// and importers say the same.
+StringRef whyNotReducibleAcrossRanks(Type elementType);
+
 /// For diagnostics: "[0, 1]".
 std::string describeAxes(ArrayRef<int64_t> axes);
 /// For diagnostics: "axis 1 of @g".
