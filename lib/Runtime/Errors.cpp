@@ -48,10 +48,32 @@ int64_t limitFactor(Waits waits) {
 }
 
 double watchdogTimeoutSeconds = 0;
-std::thread watchdogThread;
 std::mutex watchdogMutex;
 std::condition_variable watchdogWakeUp;
 bool watchdogStopping = false;
+
+void stopWatchdogThread(std::thread &thread) {
+  if (!thread.joinable())
+    return;
+  {
+    std::lock_guard<std::mutex> lock(watchdogMutex);
+    watchdogStopping = true;
+  }
+  watchdogWakeUp.notify_all();
+  thread.join();
+}
+
+/// The watchdog's thread, stopped when the process exits too: a program
+/// that never calls coco_rt_finalize (the caller owns MPI and finalizes it
+/// itself, or forgot) would otherwise destroy a joinable std::thread at
+/// exit, which calls std::terminate: an abort after a correct run.
+struct WatchdogThread {
+  std::thread thread;
+  ~WatchdogThread() { stopWatchdogThread(thread); }
+};
+// Constructed after the mutex and condition variable above, so destroyed
+// before them.
+WatchdogThread watchdog;
 
 int64_t nowNs() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -196,23 +218,14 @@ const char *siteName(const char *site) {
 void setWorldRankForErrors(int rank) { knownWorldRank.store(rank); }
 
 void startWatchdog(double timeoutSeconds) {
-  if (timeoutSeconds <= 0 || watchdogThread.joinable())
+  if (timeoutSeconds <= 0 || watchdog.thread.joinable())
     return;
   watchdogTimeoutSeconds = timeoutSeconds;
   watchdogStopping = false;
-  watchdogThread = std::thread(watchdogLoop);
+  watchdog.thread = std::thread(watchdogLoop);
 }
 
-void stopWatchdog() {
-  if (!watchdogThread.joinable())
-    return;
-  {
-    std::lock_guard<std::mutex> lock(watchdogMutex);
-    watchdogStopping = true;
-  }
-  watchdogWakeUp.notify_all();
-  watchdogThread.join();
-}
+void stopWatchdog() { stopWatchdogThread(watchdog.thread); }
 
 CallScope::CallScope(const char *site, Waits waits)
     : outerSite(currentSite.load()), outerClock(callClock.load()) {

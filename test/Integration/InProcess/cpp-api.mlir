@@ -24,6 +24,14 @@
 // RUN: %mpirun 2 %t.mpi-driver adam %t.adam-ss.so 3 | FileCheck %s --check-prefix=OWNED
 // OWNED: adam: 3 steps on 2 ranks (m, v sliced): w, m, v match the reference
 // OWNED-NEXT: MPI initialized and finalized by the driver
+// Without lib.finalize() (MPI finalized by the driver alone) the job exits
+// with 0: the runtime's watchdog thread is stopped at exit (it was a
+// joinable std::thread destroyed at exit: std::terminate, SIGABRT on every
+// rank after a correct run).
+// RUN: %mpirun 2 env DRIVER_SKIP_LIB_FINALIZE=1 %t.mpi-driver adam %t.adam-ss.so 2 2>&1 | FileCheck %s --check-prefix=NOFINALIZE
+// NOFINALIZE: adam: 2 steps on 2 ranks (m, v sliced): w, m, v match the reference
+// NOFINALIZE-NEXT: MPI initialized and finalized by the driver
+// NOFINALIZE-NOT: terminate
 //
 // Results (this file's @sgd_norm): copied out, their buffers released.
 // RUN: coco-compile %s --emit=shared -o %t.sgd.so
