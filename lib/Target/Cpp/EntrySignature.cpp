@@ -6,6 +6,7 @@
 #include "coco/Support/ElementTypes.h"
 
 #include "mlir/Tools/mlir-translate/Translation.h"
+#include "llvm/ADT/StringMap.h"
 #include "llvm/Support/CommandLine.h"
 
 #include "llvm/Support/Format.h"
@@ -359,6 +360,26 @@ mlir::coco::describeEntry(func::FuncOp entry, SymbolTableCollection &symbols) {
     tensor->init = "Zeros";
     signature.results.push_back(std::move(*tensor));
   }
+  // Each name is a file in --in/--out and a key of a call: two arguments or
+  // results of one name could never both be passed (a call took one for
+  // both, or refused the other as given twice), and shared one file.
+  llvm::StringMap<std::string> named;
+  auto claim = [&](StringRef name, std::string what) -> LogicalResult {
+    auto [it, inserted] = named.try_emplace(name, what);
+    if (inserted)
+      return success();
+    return entryError(entry)
+           << "coco.name '" << name << "' names both " << it->second << " and "
+           << what
+           << ": each argument and result needs a name of its own (its file "
+              "in --in/--out, its key in a call)";
+  };
+  for (auto [i, arg] : llvm::enumerate(signature.args))
+    if (failed(claim(arg.name, "argument " + std::to_string(i))))
+      return failure();
+  for (auto [i, result] : llvm::enumerate(signature.results))
+    if (failed(claim(result.name, "result " + std::to_string(i))))
+      return failure();
   return signature;
 }
 

@@ -155,3 +155,32 @@ func.func @escape(%x: !coco.dtensor<4xf32, replicated on @g> {coco.name = "../es
 func.func @unsettable(%a: f32 {coco.name = "a=b"}) {
   return
 }
+
+// -----
+
+// Two arguments of one name: a call could never pass both (it took one for
+// both, or refused the other as given twice), and they shared one file.
+coco.grid @g(shape = [2])
+// expected-error @+1 {{entry @twice: coco.name 'w' names both argument 0 and argument 1: each argument and result needs a name of its own (its file in --in/--out, its key in a call)}}
+func.func @twice(%w: !coco.dtensor<4xf32, replicated on @g> {coco.name = "w"},
+                 %g: !coco.dtensor<4xf32, local on @g> {coco.name = "w"}) {
+  return
+}
+
+// -----
+
+// A result named as an argument (local_shape gave the argument's block).
+coco.grid @g(shape = [2])
+// expected-error @+1 {{entry @shadow: coco.name 'g' names both argument 0 and result 0}}
+func.func @shadow(%g: !coco.dtensor<4xf32, local on @g> {coco.name = "g"})
+    -> (!coco.dtensor<4xf32, local on @g> {coco.name = "g"}) {
+  return %g : !coco.dtensor<4xf32, local on @g>
+}
+
+// -----
+
+// A default name taken by another argument: arg1 is argument 1's default.
+// expected-error @+1 {{entry @default_taken: coco.name 'arg1' names both argument 0 and argument 1}}
+func.func @default_taken(%a: f32 {coco.name = "arg1"}, %b: f32) {
+  return
+}
