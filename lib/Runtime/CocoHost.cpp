@@ -112,6 +112,9 @@ void store(ElementKind kind, void *data, int64_t i, double value) {
   case ElementKind::I8:
     static_cast<int8_t *>(data)[i] = static_cast<int8_t>(value);
     break;
+  case ElementKind::I1:
+    static_cast<uint8_t *>(data)[i] = value != 0 ? 1 : 0;
+    break;
   }
 }
 
@@ -131,13 +134,15 @@ double load(ElementKind kind, const void *data, int64_t i) {
     return static_cast<double>(static_cast<const int64_t *>(data)[i]);
   case ElementKind::I8:
     return static_cast<const int8_t *>(data)[i];
+  case ElementKind::I1:
+    return static_cast<const uint8_t *>(data)[i];
   }
   return 0;
 }
 
 bool isInteger(ElementKind kind) {
   return kind == ElementKind::I32 || kind == ElementKind::I64 ||
-         kind == ElementKind::I8;
+         kind == ElementKind::I8 || kind == ElementKind::I1;
 }
 
 int64_t product(const std::vector<int64_t> &shape) {
@@ -374,6 +379,14 @@ void Session::readInput(LocalTensor &tensor) {
          ti.name + "' (" + shapeText(shape, ti.element) + ") needs " +
          std::to_string(expected));
   auto *bytes = reinterpret_cast<const unsigned char *>(contents.data());
+  // An i1 byte other than 0 and 1 is no boolean: the compiled code would
+  // read its lowest bit (2 as false), which no caller means.
+  if (ti.element == ElementKind::I1)
+    for (size_t i = 0; i < expected; ++i)
+      if (bytes[i] > 1)
+        fail(path + ": '" + ti.name +
+             "' is i1, whose bytes are 0 or 1; element " + std::to_string(i) +
+             " holds " + std::to_string(int(bytes[i])));
   if (perRank)
     std::memcpy(tensor.bytes.data(), bytes, expected);
   else

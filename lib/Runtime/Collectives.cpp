@@ -382,7 +382,7 @@ void coco_rt_all_reduce(const char *site, int64_t comm, int32_t dtype,
                         int32_t reduction, int64_t inRank, void *in,
                         int64_t outRank, void *out) {
   Call call(site, OpKind::AllReduce, comm, dtype);
-  checkReduction(reduction, call.site);
+  checkReduction(dtype, reduction, call.site);
   enum { Auto, Ring, Mpi };
   int64_t algorithm =
       algorithmChoice("COCO_AR_ALGO", {"auto", "ring", "mpi"}, call.site);
@@ -435,7 +435,7 @@ void coco_rt_reduce_scatter(const char *site, int64_t comm, int32_t dtype,
                             int32_t reduction, int64_t dim, int64_t inRank,
                             void *in, int64_t outRank, void *out) {
   Call call(site, OpKind::ReduceScatter, comm, dtype);
-  checkReduction(reduction, call.site);
+  checkReduction(dtype, reduction, call.site);
   bool useMpi =
       algorithmChoice("COCO_RS_ALGO", {"ring", "mpi"}, call.site) == 1;
   auto [input, output] = call.agreeOnBuffers(
@@ -546,7 +546,7 @@ void coco_rt_reduce(const char *site, int64_t comm, int32_t dtype,
                     int32_t reduction, int64_t root, int64_t inRank, void *in,
                     int64_t outRank, void *out) {
   Call call(site, OpKind::Reduce, comm, dtype);
-  checkReduction(reduction, call.site);
+  checkReduction(dtype, reduction, call.site);
   auto [input, output] = call.agreeOnBuffers(reduction, {{"root", root}},
                                              inRank, in, outRank, out);
 

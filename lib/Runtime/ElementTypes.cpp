@@ -194,6 +194,8 @@ template <typename F> void visitDType(int32_t dtype, F &&f) {
     return f(TypeTag<int64_t>{});
   case COCO_DTYPE_I8:
     return f(TypeTag<int8_t>{});
+  case COCO_DTYPE_I1: // copied only (checkReduction)
+    return f(TypeTag<uint8_t>{});
   }
 }
 
@@ -256,6 +258,8 @@ template <typename T> MPI_Datatype mpiStorageType() {
     return MPI_INT32_T;
   else if constexpr (std::is_same_v<T, int64_t>)
     return MPI_INT64_T;
+  else if constexpr (std::is_same_v<T, uint8_t>)
+    return MPI_UINT8_T;
   else
     return MPI_INT8_T;
 }
@@ -277,9 +281,11 @@ const DTypeInfo &dtypeInfo(int32_t dtype, const char *site) {
 
 const char *dtypeName(int32_t dtype) { return dtypeInfo(dtype, nullptr).name; }
 
-void checkReduction(int32_t reduction, const char *site) {
+void checkReduction(int32_t dtype, int32_t reduction, const char *site) {
   if (reduction < COCO_RED_SUM || reduction > COCO_RED_AVG)
     fatalf(site, "invalid reduction code %d", int(reduction));
+  if (dtype == COCO_DTYPE_I1)
+    fatalf(site, "i1 values cannot be reduced across ranks");
 }
 
 const char *reductionName(int32_t reduction) {

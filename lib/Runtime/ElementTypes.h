@@ -25,8 +25,9 @@ struct DTypeInfo {
 
 /// The element type of a dtype code; fatal (at `site`) if the code is unknown.
 const DTypeInfo &dtypeInfo(int32_t dtype, const char *site);
-/// Fatal (at `site`) if `reduction` is not a CocoReduction.
-void checkReduction(int32_t reduction, const char *site);
+/// Fatal (at `site`) if `reduction` is not a CocoReduction, or values of
+/// `dtype` cannot be reduced (i1: the verifiers refuse it too).
+void checkReduction(int32_t dtype, int32_t reduction, const char *site);
 /// "f32", "sum", ...; only for valid codes.
 const char *dtypeName(int32_t dtype);
 const char *reductionName(int32_t reduction);

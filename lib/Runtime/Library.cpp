@@ -34,7 +34,7 @@ struct CallError {
 };
 
 bool validDType(int32_t dtype) {
-  return dtype >= COCO_DTYPE_F32 && dtype <= COCO_DTYPE_I8;
+  return dtype >= COCO_DTYPE_F32 && dtype <= COCO_DTYPE_I1;
 }
 
 std::string dtypeText(int32_t dtype) {

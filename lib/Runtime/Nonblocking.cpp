@@ -104,7 +104,7 @@ extern "C" int64_t coco_rt_iall_reduce(const char *site, int64_t comm,
                                        int64_t inRank, void *in,
                                        int64_t outRank, void *out) {
   Call call(site, OpKind::AllReduce, comm, dtype);
-  checkReduction(reduction, call.site);
+  checkReduction(dtype, reduction, call.site);
   auto [input, output] = call.agreeOnBuffers(reduction, {{"non-blocking", 1}},
                                              inRank, in, outRank, out);
   call.requireSameElements(input, output);
@@ -136,7 +136,7 @@ extern "C" int64_t coco_rt_ireduce_scatter(const char *site, int64_t comm,
                                            void *in, int64_t outRank,
                                            void *out) {
   Call call(site, OpKind::ReduceScatter, comm, dtype);
-  checkReduction(reduction, call.site);
+  checkReduction(dtype, reduction, call.site);
   auto [input, output] = call.agreeOnBuffers(
       reduction, {{"dim", dim}, {"non-blocking", 1}}, inRank, in, outRank, out,
       /*inBlockDim=*/-1, /*outBlockDim=*/dim);

@@ -8,12 +8,12 @@ from .placements import CocoError
 
 # name -> (ABI code, bytes per element), in the .def's order.
 ELEMENT_TYPES = {"f32": (0, 4), "f64": (1, 8), "f16": (2, 2), "bf16": (3, 2),
-                 "i32": (4, 4), "i64": (5, 8), "i8": (6, 1)}
+                 "i32": (4, 4), "i64": (5, 8), "i8": (6, 1), "i1": (7, 1)}
 NAME_OF_CODE = {code: name for name, (code, _) in ELEMENT_TYPES.items()}
 
 # numpy has no bfloat16 of its own: host files and buffers hold its bits.
 _NUMPY = {"f32": np.float32, "f64": np.float64, "f16": np.float16, "bf16": np.uint16,
-          "i32": np.int32, "i64": np.int64, "i8": np.int8}
+          "i32": np.int32, "i64": np.int64, "i8": np.int8, "i1": np.bool_}
 
 
 def numpy_dtype(name):
@@ -40,6 +40,14 @@ def to_storage(value, name):
     if array.dtype.kind == "c":
         # numpy's cast would drop the imaginary part with only a warning.
         raise CocoError(f"a {name} tensor takes real values, not {array.dtype}")
+    if name == "i1":
+        # Booleans: 0 and 1 only (the compiled code reads an i1 byte's lowest
+        # bit, so 2 would be false), never a truncation of other numbers.
+        if array.dtype != np.bool_ and not (array.dtype.kind in "iuf" and
+                                            np.all((array == 0) | (array == 1))):
+            raise CocoError(f"an i1 tensor takes booleans (or 0 and 1), not these "
+                            f"{array.dtype} values")
+        return np.ascontiguousarray(array, dtype=np.bool_)
     if name != "bf16":
         target = numpy_dtype(name)
         if array.dtype.kind == "f" and target.kind == "i":

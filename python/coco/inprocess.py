@@ -37,7 +37,7 @@ import threading
 
 import numpy as np
 
-from .dtypes import ELEMENT_TYPES, NAME_OF_CODE, has_numpy_type, numpy_dtype
+from .dtypes import ELEMENT_TYPES, NAME_OF_CODE, from_storage, has_numpy_type, numpy_dtype
 from .placements import CocoError
 
 _ABI_VERSION = 2  # COCO_LIBRARY_ABI_VERSION
@@ -51,11 +51,18 @@ _NUMPY = {code: numpy_dtype(name) for code, name in NAME_OF_CODE.items()
           if has_numpy_type(name)}
 
 
+def _bfloat16():
+    """ml_dtypes' bfloat16 dtype where ml_dtypes is installed, else None."""
+    try:
+        import ml_dtypes
+    except ImportError:
+        return None
+    return np.dtype(ml_dtypes.bfloat16)
+
+
 def _dtype_code(dtype):
     if dtype.name == "bfloat16":
         return ELEMENT_TYPES["bf16"][0]
-    if dtype == np.bool_:
-        return ELEMENT_TYPES["i8"][0]  # i1 travels as one byte
     for code, numpy_dtype in _NUMPY.items():
         if dtype == numpy_dtype:
             return code
@@ -289,10 +296,14 @@ class Entry:
     def zeros(self, name):
         """A zero-filled numpy array of this rank's block of `name`."""
         spec = self._tensor_spec(name)
-        if spec.dtype not in _NUMPY:
+        dtype = _NUMPY.get(spec.dtype)
+        if dtype is None and _DTYPE_NAMES[spec.dtype] == "bf16":
+            dtype = _bfloat16()
+        if dtype is None:
             raise CocoError(f"'{name}' is {_DTYPE_NAMES[spec.dtype]}, which numpy has no "
-                            "type for: allocate it with ml_dtypes.bfloat16")
-        return np.zeros(self.local_shape(name), dtype=_NUMPY[spec.dtype])
+                            "type for: install ml_dtypes (its bfloat16), or allocate the "
+                            "block's bits as uint16")
+        return np.zeros(self.local_shape(name), dtype=dtype)
 
     def __call__(self, **kwargs):
         """Runs the entry once on this rank (every rank calls it). Tensors are
@@ -391,7 +402,18 @@ class Entry:
 
     @staticmethod
     def _copy_out(spec, returned):
-        dtype = _NUMPY.get(spec.dtype, np.dtype(np.uint16))  # bf16 as its bits
+        """A result as a new numpy array. bf16: ml_dtypes.bfloat16 where
+        ml_dtypes is installed, else float32 holding the same values exactly
+        (as Compiled.run returns them): never its bits as integers, which
+        read as numbers would be silently wrong."""
+        if spec.dtype not in _NUMPY:  # bf16
+            bits = Entry._copy_out_as(spec, returned, np.dtype(np.uint16))
+            bfloat16 = _bfloat16()
+            return bits.view(bfloat16) if bfloat16 is not None else from_storage(bits, "bf16")
+        return Entry._copy_out_as(spec, returned, _NUMPY[spec.dtype])
+
+    @staticmethod
+    def _copy_out_as(spec, returned, dtype):
         shape = tuple(returned.sizes[d] for d in range(returned.rank))
         strides = tuple(returned.strides[d] * dtype.itemsize for d in range(returned.rank))
         if 0 in shape:

@@ -172,7 +172,10 @@ template <typename T> constexpr int32_t dtypeOf() {
     return COCO_DTYPE_I64;
   else if constexpr (std::is_same_v<T, int8_t>)
     return COCO_DTYPE_I8;
-  else
+  else if constexpr (std::is_same_v<T, bool>) {
+    static_assert(sizeof(bool) == 1, "i1 is one byte per element");
+    return COCO_DTYPE_I1;
+  } else
     static_assert(sizeof(T) == 0, "name the dtype of a 16-bit float buffer "
                                   "with Arg(data, COCO_DTYPE_F16/BF16, shape)");
 }

@@ -27,16 +27,16 @@ struct RuntimeElementType {
 };
 
 /// The runtime's element type of `type`, or none (e.g. index, f8, complex).
-/// i1 travels as i8, one byte per element.
 inline std::optional<RuntimeElementType> runtimeElementType(Type type) {
-  const char *kind = type.isF32()                             ? "F32"
-                     : type.isF64()                           ? "F64"
-                     : type.isF16()                           ? "F16"
-                     : type.isBF16()                          ? "BF16"
-                     : type.isInteger(32)                     ? "I32"
-                     : type.isInteger(64)                     ? "I64"
-                     : type.isInteger(8) || type.isInteger(1) ? "I8"
-                                                              : nullptr;
+  const char *kind = type.isF32()         ? "F32"
+                     : type.isF64()       ? "F64"
+                     : type.isF16()       ? "F16"
+                     : type.isBF16()      ? "BF16"
+                     : type.isInteger(32) ? "I32"
+                     : type.isInteger(64) ? "I64"
+                     : type.isInteger(8)  ? "I8"
+                     : type.isInteger(1)  ? "I1"
+                                          : nullptr;
   if (!kind)
     return std::nullopt;
   static const RuntimeElementType table[] = {
@@ -57,7 +57,7 @@ inline std::string runtimeElementTypeNames() {
 #define COCO_ELEMENT_TYPE(KIND, NAME, CODE, BYTES, STORAGE)                    \
   names += std::string(names.empty() ? "" : ", ") + NAME;
 #include "coco/Runtime/CocoElementTypes.def"
-  return names + ", i1";
+  return names;
 }
 
 } // namespace mlir::coco

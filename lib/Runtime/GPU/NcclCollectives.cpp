@@ -115,6 +115,8 @@ ncclDataType_t ncclType(const Call &call) {
     return ncclInt64;
   case COCO_DTYPE_I8:
     return ncclInt8;
+  case COCO_DTYPE_I1:
+    return ncclUint8;
   }
   fatalf(call.site, "dtype %d has no NCCL type", int(call.dtype));
 }
@@ -127,7 +129,7 @@ bool isInteger(int32_t dtype) {
 /// NCCL's op for `reduction`. ncclAvg is for floating types; an integer
 /// average sums and is divided afterwards (truncating, as on CPU).
 ncclRedOp_t ncclOp(const Call &call, int32_t reduction) {
-  checkReduction(reduction, call.site);
+  checkReduction(call.dtype, reduction, call.site);
   switch (reduction) {
   case COCO_RED_PROD:
     return ncclProd;
