@@ -82,6 +82,15 @@ else:
     lit_config.note("cannot make network namespaces (needs root and ip netns): the "
                     "several-hosts test is UNSUPPORTED")
 
+# ml_dtypes (numpy's bfloat16, which in-process bf16 tensors are):
+# tools/scripts/install-deps.sh installs it.
+if subprocess.run([config.python_executable, "-c", "import ml_dtypes"],
+                  capture_output=True).returncode == 0:
+    config.available_features.add("ml_dtypes")
+else:
+    lit_config.note("no ml_dtypes: the in-process element-types test is UNSUPPORTED "
+                    "(tools/scripts/install-deps.sh installs it)")
+
 # PyTorch (the in-process training test against DDP): a venv made by
 # tools/scripts/torch-venv.sh, or $COCO_TORCH_PYTHON. Its wheel pulls ~3 GB
 # of CUDA libraries, so the test command does not install it.

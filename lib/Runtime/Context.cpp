@@ -138,10 +138,7 @@ void agreeOnSettings() {
 }
 
 void initialize(int *argc, char ***argv) {
-  // Its collectives (the communicators' duplication, the settings'
-  // agreement) wait for every rank to load coco: up to twice
-  // COCO_TIMEOUT_S, as a call waits for its peers to arrive.
-  CallScope scope(kInitSite, Waits::ForPeersToArrive);
+  CallScope scope(kInitSite);
   if (state.mpiFinalized)
     fatal(kInitSite, "the runtime was used after coco_rt_finalize");
   int initialized = 0;
@@ -167,11 +164,6 @@ void initialize(int *argc, char ***argv) {
     checkMpi(MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN),
              "MPI_Comm_set_errhandler");
 
-  // The watchdog before the first collective: a rank that never loads coco
-  // (the caller's MPI job went on without it) ends the others' wait.
-  state.settings = readSettings();
-  startWatchdog(state.settings.timeoutSeconds);
-
   AxisComm &world = state.world;
   checkMpi(MPI_Comm_dup(MPI_COMM_WORLD, &world.comm), "MPI_Comm_dup");
   checkMpi(MPI_Comm_set_errhandler(world.comm, MPI_ERRORS_RETURN),
@@ -185,8 +177,13 @@ void initialize(int *argc, char ***argv) {
   checkMpi(MPI_Comm_dup(world.comm, &state.agreement), "MPI_Comm_dup");
   setWorldRankForErrors(world.rank);
 
+  state.settings = readSettings();
   agreeOnSettings();
   createHalfOps();
+  // Only now: initialization waits for every rank to load coco without a
+  // limit, as MPI_Init does (a rank may prepare its data for longer than
+  // twice COCO_TIMEOUT_S first, or compile the program on a cache miss).
+  startWatchdog(state.settings.timeoutSeconds);
   state.ready = true;
 }
 

@@ -33,9 +33,7 @@ struct CallError {
   std::string message;
 };
 
-bool validDType(int32_t dtype) {
-  return dtype >= COCO_DTYPE_F32 && dtype <= COCO_DTYPE_I1;
-}
+bool validDType(int32_t dtype) { return dtype >= 0 && dtype < COCO_NUM_DTYPES; }
 
 std::string dtypeText(int32_t dtype) {
   return validDType(dtype) ? dtypeName(dtype)
@@ -137,6 +135,17 @@ PreparedTensor prepareTensor(const CocoEntrySpec &entry,
     throw CallError{what + " is not CUDA managed memory: a GPU entry needs "
                            "buffers from cudaMallocManaged"};
 #endif
+  // An i1 byte other than 0 and 1 is no boolean: the compiled code reads its
+  // lowest bit (2 as false). A numpy bool array viewed from other bytes, or
+  // a C++ buffer of any bytes, can hold one.
+  if (tensor.dtype == COCO_DTYPE_I1) {
+    const auto *bytes = static_cast<const unsigned char *>(value.data);
+    for (int64_t i = 0; i < count; ++i)
+      if (bytes[i] > 1)
+        throw CallError{what + " is i1, whose bytes are 0 or 1; element " +
+                        std::to_string(i) + " holds " +
+                        std::to_string(int(bytes[i]))};
+  }
   PreparedTensor prepared;
   prepared.name = spec.name;
   prepared.written = spec.updated;

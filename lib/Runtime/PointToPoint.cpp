@@ -96,7 +96,7 @@ void coco_rt_recv(const char *site, int64_t comm, int32_t dtype, int64_t peer,
       "MPI_Mprobe");
   int peerWorldRank = call.axis.worldRanks[size_t(peer)];
   int sentDType = status.MPI_TAG - kSendTagBase;
-  if (sentDType < COCO_DTYPE_F32 || sentDType > COCO_DTYPE_I1)
+  if (sentDType < 0 || sentDType >= COCO_NUM_DTYPES)
     fatalf(call.site,
            "the message from rank %d is not from a send (the peer is in "
            "another operation)",

@@ -40,7 +40,7 @@ import numpy as np
 from .dtypes import ELEMENT_TYPES, NAME_OF_CODE, from_storage, has_numpy_type, numpy_dtype
 from .placements import CocoError
 
-_ABI_VERSION = 2  # COCO_LIBRARY_ABI_VERSION
+_ABI_VERSION = 3  # COCO_LIBRARY_ABI_VERSION
 _MAX_RESULT_RANK = 8  # COCO_MAX_RESULT_RANK
 _P64 = ctypes.POINTER(ctypes.c_int64)
 

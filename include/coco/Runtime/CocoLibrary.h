@@ -35,9 +35,10 @@
 extern "C" {
 #endif
 
-/// Bumped whenever the structs below change (python/coco/inprocess.py
-/// mirrors them and checks this number on load).
-#define COCO_LIBRARY_ABI_VERSION 2
+/// Bumped whenever the structs below or the dtype codes they carry change
+/// (python/coco/inprocess.py mirrors them and checks this number on load).
+/// 3: i1 is COCO_DTYPE_I1, no longer I8.
+#define COCO_LIBRARY_ABI_VERSION 3
 /// Results of higher rank are rejected when the library is generated.
 #define COCO_MAX_RESULT_RANK 8
 

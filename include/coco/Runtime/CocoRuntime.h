@@ -54,11 +54,17 @@
 extern "C" {
 #endif
 
-/// Element types, as encoded by the compiler (CocoElementTypes.def; i1
-/// travels as I8).
+/// Element types, as encoded by the compiler (CocoElementTypes.def).
 enum CocoDType {
 #define COCO_ELEMENT_TYPE(KIND, NAME, CODE, BYTES, STORAGE)                    \
   COCO_DTYPE_##KIND = CODE,
+#include "coco/Runtime/CocoElementTypes.def"
+};
+
+/// How many element types there are: the codes are 0 to this - 1.
+enum {
+  COCO_NUM_DTYPES = 0
+#define COCO_ELEMENT_TYPE(KIND, NAME, CODE, BYTES, STORAGE) +1
 #include "coco/Runtime/CocoElementTypes.def"
 };
 

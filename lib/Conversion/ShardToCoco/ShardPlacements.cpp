@@ -87,9 +87,18 @@ mlir::coco::distributionOf(Operation *at, RankedTensorType type,
     }
   }
   auto cocoGrid = FlatSymbolRefAttr::get(at->getContext(), grid.getSymName());
-  return DTensorType::getCanonical(at->getContext(), type.getShape(),
-                                   type.getElementType(), cocoGrid, placements,
-                                   order);
+  // Checked: an element type no coco tensor has (ui8, i16) is an error
+  // here, not a coco.distribution that no parser takes back.
+  DTensorType distribution = DTensorType::getCanonicalChecked(
+      [&] {
+        return at->emitOpError()
+               << "shards " << type << ", which no coco tensor can be: ";
+      },
+      at->getContext(), type.getShape(), type.getElementType(), cocoGrid,
+      placements, order);
+  if (!distribution)
+    return failure();
+  return distribution;
 }
 
 namespace {

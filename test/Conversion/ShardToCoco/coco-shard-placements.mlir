@@ -62,3 +62,15 @@ func.func @got_sharding(%x: tensor<8xf32>, %y: tensor<8xf32>) -> tensor<8xf32> {
   %x1 = shard.shard %x to %s : tensor<8xf32>
   return %x1 : tensor<8xf32>
 }
+
+// -----
+
+// An element type no coco tensor has: an error here (it was written as a
+// coco.distribution that no parser takes back).
+shard.grid @grid(shape = 2)
+func.func @unsigned(%x: tensor<8xui8>) {
+  %s = shard.sharding @grid split_axes = [[0]] : !shard.sharding
+  // expected-error @+1 {{shards 'tensor<8xui8>', which no coco tensor can be: integer element types must be signless, got 'ui8'}}
+  %x1 = shard.shard %x to %s : tensor<8xui8>
+  return
+}

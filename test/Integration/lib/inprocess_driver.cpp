@@ -268,14 +268,6 @@ int main(int argc, char **argv) {
     die("usage: driver adam|results|errors|leak LIB.so [N]");
 #ifdef DRIVER_OWNS_MPI
   MPI_Init(&argc, &argv);
-  // DRIVER_LATE_RANK=R: rank R loads the library only after a minute, as a
-  // rank of the caller's job that went on without coco would.
-  if (const char *late = std::getenv("DRIVER_LATE_RANK")) {
-    int worldRank = 0;
-    MPI_Comm_rank(MPI_COMM_WORLD, &worldRank);
-    if (worldRank == std::atoi(late))
-      sleep(60);
-  }
 #endif
   std::string mode = argv[1];
   int count = argc > 3 ? std::atoi(argv[3]) : 1;

@@ -112,14 +112,12 @@ struct CocoHierarchicalAllReducePass
              "inner=A[,B...]";
       return signalPassFailure();
     }
-    for (auto [index, axis] : llvm::enumerate(inner))
-      if (llvm::is_contained(ArrayRef<int64_t>(inner).take_front(index),
-                             axis)) {
-        mlir::emitError(getOperation().getLoc())
-            << "coco-hierarchical-all-reduce: inner axis " << axis
-            << " is named twice";
-        return signalPassFailure();
-      }
+    if (failed(checkAxesOption(getOperation().getLoc(),
+                               "coco-hierarchical-all-reduce", inner,
+                               "inner")) ||
+        failed(checkAxesOption(getOperation().getLoc(),
+                               "coco-hierarchical-all-reduce", outer, "outer")))
+      return signalPassFailure();
     // The all_reduces this applies to: those along the inner axes and more.
     // A rank-0 value (a loss) has nothing to scatter.
     SmallVector<AllReduceOp> targets;

@@ -60,8 +60,9 @@ LogicalResult mlir::coco::checkNoNestedCocoModule(ModuleOp module,
                             << " works on the functions of the module it runs "
                                "on; this nested module's coco ops are not "
                                "reached: anchor the pass or pipeline on this "
-                               "module (one builtin.module(...) per level, "
-                               "e.g. --pass-pipeline='builtin.module(builtin."
+                               "module (one builtin.module(...) per level of "
+                               "nesting, e.g. for one level "
+                               "--pass-pipeline='builtin.module(builtin."
                                "module(coco-lower-to-cpu))')";
   return diag;
 }

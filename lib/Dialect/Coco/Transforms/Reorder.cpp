@@ -48,18 +48,33 @@ static bool isSixteenBitFloat(Type type) {
 /// partial sums could be exact only in f64, and a reduction that keeps dims
 /// is a loop of its own, so its input would be written to memory widened
 /// (four times its bytes) first. It stays after the all_gather.
-static bool wouldRoundPartialSums(Operation *op) {
-  auto reduce = dyn_cast<ReduceOp>(op);
-  if (!reduce || reduce.getKind() != ReductionKind::sum ||
-      !isSixteenBitFloat(reduce.getType().getElementType()) ||
-      reduce.getType().getRank() == 0)
-    return false;
+/// Whether `reduce` reduces the dimension its input's all_gather gathers:
+/// reordered, its partial results would be combined by an all_reduce.
+static bool reducesGatheredDim(ReduceOp reduce) {
   auto gather = reduce.getInput().getDefiningOp<AllGatherOp>();
   if (!gather)
     return false;
   SmallVector<int64_t> axes = gather.getCommAxes();
   int64_t dim = gather.getInput().getType().getPlacement(axes.front()).getDim();
   return llvm::is_contained(reduce.getDims(), dim);
+}
+
+static bool wouldRoundPartialSums(Operation *op) {
+  auto reduce = dyn_cast<ReduceOp>(op);
+  if (!reduce || reduce.getKind() != ReductionKind::sum ||
+      !isSixteenBitFloat(reduce.getType().getElementType()) ||
+      reduce.getType().getRank() == 0)
+    return false;
+  return reducesGatheredDim(reduce);
+}
+
+/// Why the partial results of `op` could not be combined across ranks (i1:
+/// no all_reduce takes it), or "": it stays after the all_gather.
+static StringRef whyPartialsCannotCombine(Operation *op) {
+  auto reduce = dyn_cast<ReduceOp>(op);
+  if (!reduce || !reducesGatheredDim(reduce))
+    return "";
+  return whyNotReducibleAcrossRanks(reduce.getType().getElementType());
 }
 
 bool mlir::coco::isReorderable(Operation *op) {
@@ -130,7 +145,8 @@ static bool everyRankOfItsGroupRuns(Operation *op) {
 /// reads now; remarkWhatStaysGathered says why not for the others.
 static bool canMoveBeforeItsGather(Operation *op, ArrayRef<int64_t> axes) {
   return isReorderable(op) && consumesAllGather(op, axes) &&
-         everyRankOfItsGroupRuns(op) && !wouldRoundPartialSums(op);
+         everyRankOfItsGroupRuns(op) && !wouldRoundPartialSums(op) &&
+         whyPartialsCannotCombine(op).empty();
 }
 
 namespace {
@@ -514,6 +530,14 @@ static void remarkWhatStaysGathered(Operation *root, ArrayRef<int64_t> axes) {
                          "widening its input (a loop of its own, keeping "
                          "other dimensions) would write four times its "
                          "bytes");
+    for (Operation *user : users)
+      if (StringRef why = whyPartialsCannotCombine(user);
+          !why.empty() && everyRankOfItsGroupRuns(user) &&
+          remarked.insert(user).second)
+        remarkNotApplied(user, "reorder",
+                         "this reduction over the gathered dimension stays "
+                         "after the all_gather: " +
+                             why);
     for (Operation *user : users)
       if (std::string why = whyItStaysAfterItsGathers(user);
           isReorderable(user) && !why.empty() && remarked.insert(user).second)

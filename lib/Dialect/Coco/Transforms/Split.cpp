@@ -38,15 +38,16 @@ mlir::coco::axesOptionProblem(ArrayRef<int64_t> axes) {
 }
 
 LogicalResult mlir::coco::checkAxesOption(Location loc, StringRef pass,
-                                          ArrayRef<int64_t> axes) {
+                                          ArrayRef<int64_t> axes,
+                                          StringRef option) {
   std::optional<std::string> problem = axesOptionProblem(axes);
   if (!problem)
     return success();
   SmallVector<std::string> names;
   for (int64_t axis : axes)
     names.push_back(std::to_string(axis));
-  return mlir::emitError(loc)
-         << pass << ": axes=" << llvm::join(names, ",") << ": " << *problem;
+  return mlir::emitError(loc) << pass << ": " << option << "="
+                              << llvm::join(names, ",") << ": " << *problem;
 }
 
 LogicalResult mlir::coco::checkSplitAllReduce(AllReduceOp op, int64_t dim,

@@ -1,8 +1,15 @@
 // RUN: coco-opt %s --coco-hierarchical-all-reduce="inner=1 outer=0 dim=1" --split-input-file -verify-diagnostics
 // RUN: not coco-opt %s --coco-hierarchical-all-reduce="inner=1,1" --split-input-file 2>&1 | FileCheck %s --check-prefix=TWICE
+// RUN: not coco-opt %s --coco-hierarchical-all-reduce="inner=-1" --split-input-file 2>&1 | FileCheck %s --check-prefix=NEGATIVE
+// RUN: not coco-opt %s --coco-hierarchical-all-reduce="inner=0 outer=1,1" --split-input-file 2>&1 | FileCheck %s --check-prefix=OUTER
 // RUN: not coco-opt %s --coco-hierarchical-all-reduce="inner=1 outer=0 dim=1" --split-input-file --mlir-print-ir-after-failure 2>&1 | FileCheck %s --check-prefix=UNCHANGED
 
-// TWICE: error: coco-hierarchical-all-reduce: inner axis 1 is named twice
+// TWICE: error: coco-hierarchical-all-reduce: inner=1,1: axis 1 is named twice
+// An axis no grid has is the option's error too (inner=-1 was the warning
+// that nothing changed; outer=1,1 an error on each all_reduce that did not
+// name the cause).
+// NEGATIVE: error: coco-hierarchical-all-reduce: inner=-1: axis -1 is negative
+// OUTER: error: coco-hierarchical-all-reduce: outer=1,1: axis 1 is named twice
 
 // Every precondition is checked before any all_reduce changes: after the
 // failure on %1, %0 (which alone would be rewritten) is still one all_reduce.

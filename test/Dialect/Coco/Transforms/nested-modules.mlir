@@ -26,7 +26,7 @@
 // TOOHIGH-NEXT: module @deep
 
 module {
-  // expected-error-re @+1 {{coco-{{(localize|shard-state|autoschedule|predict)}} works on the functions of the module it runs on; this nested module's coco ops are not reached: anchor the pass or pipeline on this module (one builtin.module(...) per level, e.g. --pass-pipeline='builtin.module(builtin.module(coco-lower-to-cpu))')}}
+  // expected-error-re @+1 {{coco-{{(localize|shard-state|autoschedule|predict)}} works on the functions of the module it runs on; this nested module's coco ops are not reached: anchor the pass or pipeline on this module (one builtin.module(...) per level of nesting, e.g. for one level --pass-pipeline='builtin.module(builtin.module(coco-lower-to-cpu))')}}
   module @inner {
     coco.grid @dp(shape = [2])
     func.func @step(%w: !coco.dtensor<1024xf32, replicated on @dp>,

@@ -66,10 +66,12 @@ bool runsAlong(Operation *collective, ArrayRef<int64_t> axes);
 /// along it.
 std::optional<std::string> axesOptionProblem(ArrayRef<int64_t> axes);
 
-/// A pass's check of its `axes` option: an error at `loc`, "<pass>: axes=...:
-/// <problem>", where axesOptionProblem finds one.
+/// A pass's check of an option naming grid axes (`axes`, or another
+/// `option`): an error at `loc`, "<pass>: <option>=...: <problem>", where
+/// axesOptionProblem finds one.
 LogicalResult checkAxesOption(Location loc, StringRef pass,
-                              ArrayRef<int64_t> axes);
+                              ArrayRef<int64_t> axes,
+                              StringRef option = "axes");
 
 /// Where every rank that calls the function gets to, at or before `op`:
 /// `op` itself in the function's entry block; the entry block's op that
