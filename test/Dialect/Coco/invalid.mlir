@@ -1358,3 +1358,22 @@ func.func @negative_comm_root(%m: memref<4xf32>) {
   coco.comm.broadcast %m into %m root -1 on @dp[0] : memref<4xf32>, memref<4xf32>
   return
 }
+
+// -----
+
+// A sibling function without its type, verified after the grid (functions
+// are isolated from above): the grid's check of the signatures beside it
+// read the missing type (a segfault); the function's own verifier reports it.
+coco.grid @g(shape = [2])
+// expected-error @+1 {{requires attribute 'function_type'}}
+"func.func"() <{sym_name = "f"}> ({
+  "func.return"() : () -> ()
+}) : () -> ()
+
+// -----
+
+coco.grid @g(shape = [2])
+// expected-error @+1 {{attribute 'function_type' failed to satisfy constraint: type attribute of function type}}
+"func.func"() <{sym_name = "f", function_type = i32}> ({
+  "func.return"() : () -> ()
+}) : () -> ()

@@ -500,6 +500,16 @@ static LogicalResult verifySignatureTypes(GridOp grid) {
     auto function = dyn_cast<FunctionOpInterface>(op);
     if (!function)
       continue;
+    // Read from the attribute, not through the interface: a sibling is
+    // verified after the module's other ops (it is isolated from above), so
+    // its type may still be missing or of another kind (the interface casts
+    // blindly). Only builtin function types can hold coco types here.
+    auto typeAttr = op.getAttrOfType<TypeAttr>("function_type");
+    auto signature = typeAttr
+                         ? dyn_cast_or_null<FunctionType>(typeAttr.getValue())
+                         : FunctionType();
+    if (!signature)
+      continue;
     auto check = [&](Type type, StringRef what,
                      unsigned index) -> LogicalResult {
       auto dtensor = dyn_cast<DTensorType>(type);
@@ -520,10 +530,10 @@ static LogicalResult verifySignatureTypes(GridOp grid) {
                << ", whose grid " << dtensor.getGrid() << " does not exist";
       return success();
     };
-    for (auto [i, type] : llvm::enumerate(function.getArgumentTypes()))
+    for (auto [i, type] : llvm::enumerate(signature.getInputs()))
       if (failed(check(type, "argument", i)))
         return failure();
-    for (auto [i, type] : llvm::enumerate(function.getResultTypes()))
+    for (auto [i, type] : llvm::enumerate(signature.getResults()))
       if (failed(check(type, "result", i)))
         return failure();
   }

@@ -945,6 +945,15 @@ struct CocoLocalizePass
           .wasInterrupted();
     };
     WalkResult refused = module.walk([&](Operation *op) {
+      // Upstream's sharding is imported first (convert-shard-to-coco); left
+      // here it would reach upstream's canonicalization and lowerings,
+      // which coco's pipelines do not prepare it for.
+      if (op->getDialect() && op->getDialect()->getNamespace() == "shard") {
+        op->emitOpError() << "is upstream's sharding, which coco lowers only "
+                             "once imported: run sharding-propagation, "
+                             "shard-partition and convert-shard-to-coco first";
+        return WalkResult::interrupt();
+      }
       auto types = llvm::to_vector(llvm::concat<const Type>(
           op->getOperandTypes(), op->getResultTypes()));
       if (auto function = dyn_cast<FunctionOpInterface>(op)) {

@@ -114,3 +114,16 @@ func.func @region(%w: !coco.dtensor<8xf32, replicated on @dp>) -> !coco.dtensor<
   }
   return %r : !coco.dtensor<8xf32, replicated on @dp>
 }
+
+// -----
+
+// Upstream's sharding left in the input (not imported): refused by name
+// before anything runs on it (upstream's canonicalization of a sharding
+// whose halo is -2^63 aborted coco-lower-to-cpu).
+// expected-error @+1 {{is upstream's sharding, which coco lowers only once imported: run sharding-propagation, shard-partition and convert-shard-to-coco first}}
+shard.grid @grid(shape = 2)
+func.func @halo(%b: tensor<8xf32>) {
+  %s = shard.sharding @grid split_axes = [[0]] halo_sizes = [-9223372036854775808, 1] : !shard.sharding
+  %b1 = shard.shard %b to %s : tensor<8xf32>
+  return
+}
