@@ -301,8 +301,8 @@ class Entry:
             dtype = _bfloat16()
         if dtype is None:
             raise CocoError(f"'{name}' is {_DTYPE_NAMES[spec.dtype]}, which numpy has no "
-                            "type for: install ml_dtypes (its bfloat16), or allocate the "
-                            "block's bits as uint16")
+                            "type for: install ml_dtypes (calls take bf16 tensors as "
+                            "ml_dtypes.bfloat16 arrays)")
         return np.zeros(self.local_shape(name), dtype=dtype)
 
     def __call__(self, **kwargs):

@@ -228,6 +228,20 @@ struct EmptyGroupLowering : ShardPattern<CollectiveOp> {
   }
 };
 
+/// The collectives that run over a group (grid_axes) and take an input of
+/// the result's type where the group is one process.
+template <typename... Ops> struct GroupCollectives {
+  static bool contain(Operation *op) { return isa<Ops...>(op); }
+  static void addEmptyGroupLowerings(RewritePatternSet &patterns) {
+    patterns.add<EmptyGroupLowering<Ops>...>(patterns.getContext());
+  }
+};
+using ShardGroupCollectives =
+    GroupCollectives<shard::AllReduceOp, shard::AllGatherOp,
+                     shard::ReduceScatterOp, shard::AllToAllOp,
+                     shard::AllSliceOp, shard::BroadcastOp, shard::ReduceOp,
+                     shard::GatherOp, shard::ScatterOp>;
+
 struct AllReduceLowering : ShardPattern<shard::AllReduceOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -534,9 +548,7 @@ LogicalResult checkImportable(Operation *op) {
                 "signed); bitcast to a signless type first";
   // Over no grid axes: a group of one process, the operand as it is
   // (EmptyGroupLowering).
-  if (isa<shard::AllReduceOp, shard::AllGatherOp, shard::ReduceScatterOp,
-          shard::AllToAllOp, shard::AllSliceOp, shard::BroadcastOp,
-          shard::ReduceOp, shard::GatherOp, shard::ScatterOp>(op)) {
+  if (ShardGroupCollectives::contain(op)) {
     auto axes = op->getAttrOfType<DenseI16ArrayAttr>("grid_axes");
     if (!axes || axes.empty()) {
       if (op->getNumOperands() < 1 || op->getNumResults() != 1 ||
@@ -598,15 +610,7 @@ LogicalResult checkImportable(Operation *op) {
 
 void mlir::coco::populateShardToCocoConversionPatterns(
     RewritePatternSet &patterns) {
-  patterns.add<EmptyGroupLowering<shard::AllReduceOp>,
-               EmptyGroupLowering<shard::AllGatherOp>,
-               EmptyGroupLowering<shard::ReduceScatterOp>,
-               EmptyGroupLowering<shard::AllToAllOp>,
-               EmptyGroupLowering<shard::AllSliceOp>,
-               EmptyGroupLowering<shard::BroadcastOp>,
-               EmptyGroupLowering<shard::ReduceOp>,
-               EmptyGroupLowering<shard::GatherOp>,
-               EmptyGroupLowering<shard::ScatterOp>>(patterns.getContext());
+  ShardGroupCollectives::addEmptyGroupLowerings(patterns);
   patterns.add<GridLowering, MultiIndexLowering, GridShapeLowering,
                LinearIndexLowering, AllReduceLowering, AllGatherLowering,
                ReduceScatterLowering, AllToAllLowering, AllSliceLowering,
