@@ -12,6 +12,8 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <optional>
 #include <sstream>
@@ -246,7 +248,10 @@ Session::Session(int argc, char **argv) {
       size_t eq = assignment.find('=');
       if (eq == std::string::npos)
         fail("--set expects NAME=VALUE, got '" + assignment + "'");
-      scalars[assignment.substr(0, eq)] = assignment.substr(eq + 1);
+      std::string name = assignment.substr(0, eq);
+      if (!scalars.emplace(name, assignment.substr(eq + 1)).second)
+        fail("--set " + name + " is given twice (" + name + "=" +
+             scalars[name] + ", then " + assignment + ")");
     } else if (arg == "--help") {
       if (worldRank == 0)
         std::printf("usage: %s [--in DIR] [--out DIR] [--set NAME=VALUE]... "
@@ -257,6 +262,15 @@ Session::Session(int argc, char **argv) {
     } else {
       fail("unknown option '" + arg + "' (see --help)");
     }
+  }
+  // Written when the runs are over: a path that cannot be written fails
+  // now, not after them.
+  if (worldRank == 0 && !csvPath.empty()) {
+    FILE *csv = std::fopen(csvPath.c_str(), "a");
+    if (!csv)
+      fail("--csv " + csvPath + ": cannot write it (" + std::strerror(errno) +
+           ")");
+    std::fclose(csv);
   }
 }
 
@@ -366,11 +380,22 @@ void Session::readInput(LocalTensor &tensor) {
   std::string path = inDir + "/" + ti.name +
                      (perRank ? ".rank" + std::to_string(worldRank) : "") +
                      ".bin";
+  // A directory opens as a stream, and reading it throws.
+  std::error_code error;
+  if (std::filesystem::is_directory(path, error))
+    fail("cannot read input '" + ti.name + "' from " + path +
+         ": it is a directory");
   std::ifstream file(path, std::ios::binary);
   if (!file)
     fail("cannot read input '" + ti.name + "' from " + path);
-  std::vector<char> contents((std::istreambuf_iterator<char>(file)),
-                             std::istreambuf_iterator<char>());
+  std::vector<char> contents;
+  try {
+    contents.assign(std::istreambuf_iterator<char>(file),
+                    std::istreambuf_iterator<char>());
+  } catch (const std::exception &failure) {
+    fail("cannot read input '" + ti.name + "' from " + path + ": " +
+         failure.what());
+  }
   const std::vector<int64_t> &shape =
       perRank ? tensor.localShape : ti.globalShape;
   size_t expected = product(shape) * tensor.elementSize();
@@ -406,14 +431,23 @@ const std::string *Session::scalarText(const std::string &name,
   return nullptr;
 }
 
-double Session::scalar(const std::string &name, bool hasDefault, double value) {
+double Session::scalar(const std::string &name, bool hasDefault, double value,
+                       int bits) {
   const std::string *text = scalarText(name, hasDefault);
   if (!text)
     return value;
   char *end = nullptr;
+  errno = 0;
   double parsed = std::strtod(text->c_str(), &end);
   if (end == text->c_str() || *end != '\0')
     fail("--set " + name + "=" + *text + ": not a number");
+  // A finite number beyond the type's range would become inf quietly
+  // ("inf" itself is taken, and so are numbers that round to zero). strtod
+  // gives inf for both "inf" and "1e400", the second with ERANGE.
+  bool infinite = std::isinf(parsed) && errno != ERANGE;
+  if (!infinite && std::isinf(bits == 32 ? double(float(parsed)) : parsed))
+    fail("--set " + name + "=" + *text + ": out of range for an f" +
+         std::to_string(bits));
   return parsed;
 }
 

@@ -231,6 +231,10 @@ int main(int argc, char **argv) {
       fail("unknown option '" + arg + "'");
     }
   }
+  // Written after the measurement: a path that cannot be written fails
+  // now.
+  if (llvm::Error error = checkProfileWritable(output))
+    fail(llvm::toString(std::move(error)));
   if (base.empty())
     fail("--base is required: the profile whose levels (the links between "
          "GPUs, which one GPU cannot measure) the result keeps");

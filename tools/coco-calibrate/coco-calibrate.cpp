@@ -545,9 +545,14 @@ int main(int argc, char **argv) {
     };
     if (arg == "-o")
       output = value();
-    else if (arg == "--reps")
-      reps = std::max(1, std::atoi(value().c_str()));
-    else if (arg == "--name")
+    else if (arg == "--reps") {
+      std::string text = value();
+      // (atoi read "abc" and "-5" as 1 repetition.)
+      if (llvm::StringRef(text).getAsInteger(10, reps) || reps < 1 ||
+          reps > 10000)
+        usage("--reps needs a whole number from 1 to 10000, not '" + text +
+              "'");
+    } else if (arg == "--name")
       name = value();
     else if (arg == "--cache") {
       std::string cache = value();
@@ -567,7 +572,9 @@ int main(int argc, char **argv) {
       for (size_t at = 0; at < list.size();) {
         size_t comma = list.find(',', at);
         std::string item = list.substr(at, comma - at);
-        long long bytes = std::atoll(item.c_str());
+        long long bytes = 0;
+        if (llvm::StringRef(item).getAsInteger(10, bytes))
+          usage("size '" + item + "' is not a whole number of bytes");
         if (bytes < 4 * ranks)
           usage("size '" + item + "' is below 4 bytes per rank");
         sizes.push_back(bytes);
@@ -598,6 +605,10 @@ int main(int argc, char **argv) {
     }
   }
 
+  // Written after the measurement: a path that cannot be written fails
+  // now, not a minute later.
+  if (llvm::Error error = checkProfileWritable(output))
+    usage(llvm::toString(std::move(error)));
   if (ranks < 2)
     usage("needs at least 2 ranks (mpirun -np R, R >= 2): with one there is "
           "no communication to measure");

@@ -182,6 +182,12 @@ struct Profile {
 llvm::Error writeProfileJSON(const llvm::json::Value &profile,
                              llvm::StringRef path);
 
+/// An error where writeProfileJSON could not write `path` ("-" always can):
+/// its directory is missing or not writable, or it is a directory or a file
+/// that cannot be written. The calibrations check it before they measure
+/// (a minute or more), not after.
+llvm::Error checkProfileWritable(llvm::StringRef path);
+
 class Model {
 public:
   explicit Model(Profile profile) : profile(std::move(profile)) {}

@@ -140,8 +140,11 @@ public:
 
   /// Builds this rank's part of an input tensor (from --in or generated).
   LocalTensor &input(TensorInfo info);
-  /// A scalar argument: --set NAME=V, else the default, else an error.
-  double scalar(const std::string &name, bool hasDefault, double value);
+  /// A float scalar argument of `bits` (32 or 64) bits: --set NAME=V (a
+  /// finite value beyond the type's range is an error), else the default,
+  /// else an error.
+  double scalar(const std::string &name, bool hasDefault, double value,
+                int bits = 64);
   /// An integer scalar argument of `bits` (32 or 64) bits: --set NAME=N
   /// (a whole number in range, read exactly), else the default, else an
   /// error.

@@ -234,8 +234,15 @@ mlir::coco::selectEntries(ModuleOp module, StringRef wanted, bool all) {
   // Entries of plain tensors (a module imported from shard, or one with no
   // coco op) are described as coco types: the dialect must be loaded.
   module.getContext()->getOrLoadDialect<CocoDialect>();
-  SmallVector<StringRef> names;
-  wanted.split(names, ',', /*MaxSplit=*/-1, /*KeepEmpty=*/false);
+  // "a, b" and "@a" name @a and @b, as a user writes them.
+  SmallVector<StringRef> pieces, names;
+  wanted.split(pieces, ',', /*MaxSplit=*/-1, /*KeepEmpty=*/false);
+  for (StringRef piece : pieces) {
+    StringRef name = piece.trim();
+    name.consume_front("@");
+    if (!name.empty())
+      names.push_back(name);
+  }
   SmallVector<func::FuncOp> entries;
   for (auto candidate : module.getOps<func::FuncOp>()) {
     if (candidate.isExternal() || !candidate.isPublic())
@@ -246,13 +253,23 @@ mlir::coco::selectEntries(ModuleOp module, StringRef wanted, bool all) {
       return mlir::emitError(candidate.getLoc())
              << "several public functions could be the entry (@"
              << entries.front().getSymName() << ", @" << candidate.getSymName()
-             << "): choose with --coco-entry=NAME[,NAME...]";
+             << "): choose with --coco-entry=NAME[,NAME...] (coco-compile: "
+                "--entry=NAME)";
     entries.push_back(candidate);
   }
-  for (StringRef name : names)
-    if (llvm::none_of(entries,
-                      [&](func::FuncOp f) { return f.getSymName() == name; }))
-      return mlir::emitError(module.getLoc()) << "no public function @" << name;
+  for (StringRef name : names) {
+    if (llvm::any_of(entries,
+                     [&](func::FuncOp f) { return f.getSymName() == name; }))
+      continue;
+    auto named = module.lookupSymbol<func::FuncOp>(name);
+    InFlightDiagnostic error = mlir::emitError(module.getLoc())
+                               << "no public function @" << name;
+    if (named && named.isExternal())
+      error << ": @" << name << " is only declared here";
+    else if (named)
+      error << ": @" << name << " is private (an entry must be public)";
+    return error;
+  }
   if (entries.empty())
     return mlir::emitError(module.getLoc()) << "no public function to run";
   return entries;

@@ -76,7 +76,8 @@ void MainEmitter::emitSetup(const EntrySignature &entry, unsigned index) {
       os << "  " << arg.scalarCppType << " " << p << "s" << i
          << " = static_cast<" << arg.scalarCppType << ">(session.scalar("
          << cppString(arg.name) << ", " << (arg.defaultValue ? "true" : "false")
-         << ", " << defaultValue << "));\n";
+         << ", " << defaultValue << ", " << (arg.scalarKind == "F32" ? 32 : 64)
+         << "));\n";
       callArgs.push_back(p + "s" + std::to_string(i));
     }
   }

@@ -139,6 +139,24 @@ func.func @only_rank0_overlapped(%a: !coco.dtensor<8x4xf32, sliced<1> on @dp> {c
 // FRACTION: --set n=1.5: not a whole number (argument 'n' is an i32)
 // RUN: not %mpirun 1 %t.count --set n=1000000000000 2>&1 | FileCheck %s --check-prefix=RANGE
 // RANGE: --set n=1000000000000: out of range for an i32
+// A finite f32 value beyond f32's range became inf quietly; inf itself is
+// taken (x is generated: "Uniform" in [-1, 1), so x * inf has infinities).
+// RUN: not %mpirun 1 %t.scalar --set alpha=1e39 2>&1 | FileCheck %s --check-prefix=F32RANGE
+// F32RANGE: --set alpha=1e39: out of range for an f32
+// RUN: %mpirun 1 %t.scalar --set alpha=-inf 2>&1 | FileCheck %s --check-prefix=F32INF
+// F32INF: result0: 4xf32 replicated, rank 0 holds 4xf32: [{{-?inf}}, {{-?inf}}, {{-?inf}}, {{-?inf}}]
+// One scalar set twice: which value was meant?
+// RUN: not %mpirun 1 %t.scalar --set alpha=1 --set alpha=2 2>&1 | FileCheck %s --check-prefix=TWICE
+// TWICE: --set alpha is given twice (alpha=1, then alpha=2)
+// A --csv path that cannot be written fails before the runs, not after
+// them (no result is printed).
+// RUN: not %mpirun 1 %t.scalar --set alpha=2 --csv %t.no-such-dir/times.csv 2>&1 | FileCheck %s --check-prefix=CSV --implicit-check-not=result0
+// CSV: --csv {{.*}}no-such-dir/times.csv: cannot write it (No such file or directory)
+// An input "file" that is a directory: a message, not an uncaught
+// std::ios_base::failure (an abort with stack dumps on every rank).
+// RUN: rm -rf %t.dirin && mkdir -p %t.dirin/x.bin
+// RUN: not %mpirun 2 %t.scalar --set alpha=2 --in %t.dirin 2>&1 | FileCheck %s --check-prefix=DIRIN --implicit-check-not=terminate
+// DIRIN: cannot read input 'x' from {{.*}}dirin/x.bin: it is a directory
 // An exact one runs: (1..4 + 10..40) * -3.
 // RUN: rm -rf %t.ints && mkdir -p %t.ints
 // RUN: %coco_python -c "import numpy as n; n.array([1,2,3,4],'i4').tofile('%t.ints/x.rank0.bin'); n.array([10,20,30,40],'i4').tofile('%t.ints/x.rank1.bin')"

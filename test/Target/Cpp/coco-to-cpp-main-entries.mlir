@@ -1,5 +1,10 @@
 // RUN: coco-translate --coco-to-cpp-main --coco-entry=ar_c,rs_c_ag %s | FileCheck %s
 // RUN: not coco-translate --coco-to-cpp-main --coco-entry=nope %s 2>&1 | FileCheck %s --check-prefix=MISSING
+// Names as a user writes them: with '@', with spaces after the commas.
+// RUN: coco-translate --coco-to-cpp-main "--coco-entry=@ar_c, rs_c_ag" %s | FileCheck %s
+// A private function, or one only declared, is named as such.
+// RUN: not coco-translate --coco-to-cpp-main --coco-entry=helper %s 2>&1 | FileCheck %s --check-prefix=PRIVATE
+// RUN: not coco-translate --coco-to-cpp-main --coco-entry=external %s 2>&1 | FileCheck %s --check-prefix=DECLARED
 
 // Several entries (e.g. the variants of a benchmark) in one program: each
 // gets its own arguments, all run interleaved, outputs are prefixed by the
@@ -19,6 +24,8 @@ coco.grid @dp(shape = [?])
 // CHECK-NOT: other
 // MISSING: error: no public function @nope
 // MISSING-NOT: see current operation
+// PRIVATE: error: no public function @helper: @helper is private (an entry must be public)
+// DECLARED: error: no public function @external: @external is only declared here
 func.func @ar_c(%x: !coco.dtensor<8xf32, replicated on @dp> {coco.name = "x"}) {
   coco.update %x, %x : !coco.dtensor<8xf32, replicated on @dp>
   return
@@ -30,3 +37,7 @@ func.func @rs_c_ag(%x: !coco.dtensor<8xf32, sliced<0> on @dp> {coco.name = "x"})
 func.func @other() {
   return
 }
+func.func private @helper() {
+  return
+}
+func.func private @external()

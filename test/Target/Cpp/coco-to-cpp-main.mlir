@@ -18,7 +18,7 @@ coco.grid @g(shape = [2, ?])
 // slicing axes outer to inner, the grid:
 // CHECK: LocalTensor &e0_a0 = session.input(TensorInfo{"w", ElementKind::F32, {8, 4}, {-1, 1}, {1}, {2, -1}, InitKind::Ones});
 // CHECK: LocalTensor &e0_a1 = session.input(TensorInfo{"arg1", ElementKind::I32, {6}, {-2, -1}, {}, {2, -1}, InitKind::Uniform});
-// CHECK: float e0_s2 = static_cast<float>(session.scalar("lr", true, 0.5));
+// CHECK: float e0_s2 = static_cast<float>(session.scalar("lr", true, 0.5, 32));
 // Integer scalars exactly, through no double:
 // CHECK: int64_t e0_s3 = static_cast<int64_t>(session.integerScalar("arg3", false, 0, 64));
 // CHECK: LocalTensor &e0_r0 = session.result(TensorInfo{"out", ElementKind::F32, {8, 4}, {-1, -1}, {}, {2, -1}, InitKind::Zeros});
@@ -60,7 +60,7 @@ func.func @nested(%m: !coco.dtensor<16x2xf32, [sliced<0> within 1, sliced<0>] on
 // -----
 
 func.func @a() { return }
-// expected-error @+1 {{several public functions could be the entry (@a, @b): choose with --coco-entry=NAME[,NAME...]}}
+// expected-error @+1 {{several public functions could be the entry (@a, @b): choose with --coco-entry=NAME[,NAME...] (coco-compile: --entry=NAME)}}
 func.func @b() { return }
 
 // -----
