@@ -15,10 +15,12 @@ import re
 import subprocess
 import sys
 
+import numpy as np
+
 from . import compiler
-from .dtypes import is_float
+from .dtypes import element_type, is_float, to_storage
 from .placements import (CocoError, Local, Replicated, Sliced, TensorType, _scan_dtensor_types,
-                         placement)
+                         check_int, placement)
 from .schedules import Schedule
 from .tools import run_tool, tool_path
 
@@ -29,13 +31,22 @@ def _float_literal(value):
 
 
 def _literal(value, dtype):
-    """`value` as an MLIR literal of `dtype`; a non-whole number for an
-    integer type is refused (int() would truncate it silently)."""
-    if is_float(dtype):
+    """`value` as an MLIR literal of `dtype`. It is judged as a tensor's
+    values are (dtypes.to_storage): a non-whole number or one out of range
+    for an integer type is refused (int() truncated 0.5; 2**40 for an i32
+    failed only in coco-opt), and so is a finite number a float type would
+    make inf. inf and NaN are spelled by their bits, as MLIR reads them."""
+    if is_float(dtype) and isinstance(value, (int, np.integer)):
+        try:
+            value = float(value)  # to_storage takes bf16 values as floats only
+        except OverflowError:
+            raise CocoError(f"{value} is beyond every {dtype} value") from None
+    stored = to_storage(value, dtype, "value")
+    if not is_float(dtype):
+        return str(int(stored))
+    if np.isfinite(float(value)):
         return _float_literal(value)
-    if isinstance(value, float) and not value.is_integer():
-        raise CocoError(f"{value!r} is not a whole number, as a {dtype} value must be")
-    return str(int(value))
+    return f"0x{int(stored.view(f'u{stored.itemsize}')):0{2 * stored.itemsize}X}"
 
 
 # -- asking coco-opt ----------------------------------------------------------
@@ -133,10 +144,20 @@ class Grid:
     onto the grid row-major."""
 
     def __init__(self, name, shape=(None,)):
+        _check_name(name, "grid")
+        where = f"{_where(_user_location())}grid @{name}: "
+        if not isinstance(shape, (list, tuple)) or not 1 <= len(shape) <= 4:
+            raise CocoError(f"{where}a grid has 1 to 4 axes: its shape is a list of 1 to 4 "
+                            f"extents, got {shape!r}")
+        try:
+            # (2.5 and "ab" were parse errors of the IR at the first param.)
+            self.shape = [None if e is None else check_int(e, "an extent", 1) for e in shape]
+        except CocoError as error:
+            raise CocoError(f"{where}{error} (or None: '?')") from None
+        if self.shape.count(None) > 1:
+            raise CocoError(f"{where}at most one extent may be None ('?': the world size "
+                            f"divided by the others), got {shape!r}")
         self.name = name
-        self.shape = list(shape)
-        if not 1 <= len(self.shape) <= 4:
-            raise CocoError(f"a grid has 1 to 4 axes, got {len(self.shape)}")
 
     @property
     def ndim(self):
@@ -148,6 +169,7 @@ class Grid:
 
     def extents(self, ranks):
         """The extent of every axis when the program runs on `ranks` ranks."""
+        check_int(ranks, "ranks", 1)
         known = 1
         for e in self.shape:
             known *= e or 1
@@ -319,7 +341,7 @@ class Tensor(_Value):
         return self.prog._op(lambda a: f"coco.extract {a} : {self.type} -> {self.dtype}", [self])
 
 
-def _placements_of(layout, dim, axis, placements):
+def _placements_of(layout, dim, axis, placements, grid):
     """The placement list of a parameter: `placements`, or the one-axis form
     (layout on `axis`, replicated elsewhere)."""
     if placements is not None:
@@ -328,23 +350,48 @@ def _placements_of(layout, dim, axis, placements):
         if isinstance(placements, (str, Local, Replicated, Sliced)):
             placements = [placements]
         return [placement(p) for p in placements]
-    layout = layout or "replicated"
-    axis = axis or 0
+    layout = "replicated" if layout is None else layout
+    # (axis=-1 and dim=0.7 silently meant 0.)
+    axis = 0 if axis is None else check_int(axis, f"axis (of grid @{grid.name})", 0, grid.ndim)
     if layout not in ("replicated", "local", "sliced"):
-        raise CocoError(f"unknown layout '{layout}'")
-    if layout == "sliced" and dim is None:
+        raise CocoError(f"unknown layout {layout!r}: 'replicated', 'local' or 'sliced' "
+                        "(with dim=)")
+    if layout != "sliced":
+        if dim is not None:
+            raise CocoError(f"dim= goes with layout='sliced', not {layout!r}")
+        return [Replicated()] * axis + [placement(layout)]
+    if dim is None:
         raise CocoError("a sliced parameter needs dim=")
-    one = Sliced(dim) if layout == "sliced" else placement(layout)
-    return [Replicated()] * axis + [one]
+    return [Replicated()] * axis + [Sliced(dim)]
+
+
+def _shape(shape):
+    """A parameter's global shape as a tuple of ints (int() truncated 4.9;
+    a bare 16 was a TypeError). coco-opt judges the dimensions' values."""
+    if not isinstance(shape, (tuple, list)):
+        raise CocoError(f"the shape is a tuple or list of dimensions (e.g. (16,), or () for "
+                        f"a rank-0 tensor), not {shape!r}")
+    return tuple(check_int(d, "a dimension") for d in shape)
+
+
+# How the generated host program fills a parameter run without --in
+# (coco.init; lib/Dialect/Coco/IR/CocoDialect.cpp): a value is spliced into
+# the IR, so it is checked here (a quote broke the module).
+INITS = ("Uniform", "Positive", "Zeros", "Ones")
 
 
 class Program:
     """One entry function of a coco module over the process grid `grid`."""
 
     def __init__(self, name, grid):
+        _check_name(name, "program")
+        self.loc = _user_location()
+        if not isinstance(grid, Grid):
+            raise CocoError(f"{_where(self.loc)}program '{name}': grid must be a coco.Grid, "
+                            f"not {type(grid).__name__}")
         self.name = name
         self.grid = grid
-        self.loc = _user_location()
+        self._names = {}      # argument names -> "parameter" or "scalar"
         self.args = []        # (text, Tensor|Scalar)
         self.body = []        # (text, (file, line) or None)
         self.updates = []     # names of updated parameters
@@ -356,6 +403,19 @@ class Program:
     def _ssa(self):
         self._next += 1
         return f"%_{self._next}"
+
+    def _check_new_name(self, name, what):
+        """`name` for a new parameter or scalar, or output (`what`): an
+        identifier that no other argument, or no other output, has (two
+        '%w' were an MLIR parse error, two results 'y' an error of
+        coco-compile). An output named like an argument is valid IR to
+        schedule; coco-compile refuses it."""
+        _check_name(name, what)
+        taken = {n: "output" for n, _ in self.results} if what == "output" else self._names
+        if name in taken:
+            raise CocoError(f"{_where(_user_location())}{what} name '{name}' is taken by "
+                            f"{'an' if taken[name] == 'output' else 'a'} {taken[name]} of "
+                            f"program '{self.name}'")
 
     def param(self, name, shape, dtype="f32", layout=None, dim=None, axis=None, init=None,
               placements=None):
@@ -371,43 +431,74 @@ class Program:
         default), 'local' or 'sliced' (with dim) on grid axis `axis`
         (default 0), replicated on the others.
 
-        init: how the generated host program fills it when no input is given
-        ("Uniform", "Positive", "Zeros", "Ones")."""
-        _check_name(name, "parameter")
-        places = _placements_of(layout, dim, axis, placements)
+        shape: a tuple or list of ints. dtype: an element type name of
+        coco.dtypes.ELEMENT_TYPES ("f32", "bf16", "i32", ...) or the numpy
+        dtype of one (numpy.float32).
+
+        init: how the generated executable fills it when it runs without
+        --in ("Uniform", "Positive", "Zeros", "Ones"; benchmarks do).
+        Compiled.run passes inputs, so it needs every parameter's."""
+        self._check_new_name(name, "parameter")
         loc = _user_location()
-        if len(places) > self.grid.ndim:
-            raise CocoError(f"{_where(loc)}parameter '{name}': {len(places)} placements for the "
-                            f"{self.grid.ndim} axes of grid @{self.grid.name}")
-        spelled = TensorType(shape, dtype, places, self.grid.name).mlir()
         try:
+            shape, dtype = _shape(shape), element_type(dtype)
+            places = _placements_of(layout, dim, axis, placements, self.grid)
+            if len(places) > self.grid.ndim:
+                raise CocoError(f"{len(places)} placements for the {self.grid.ndim} axes of "
+                                f"grid @{self.grid.name}")
+            if init is not None and init not in INITS:
+                raise CocoError(f"init must be one of {', '.join(map(repr, INITS))}, "
+                                f"not {init!r}")
+            spelled = TensorType(shape, dtype, places, self.grid.name).mlir()
             canonical = _query(self.grid.decl(), [spelled], None)
         except CocoError as error:
             raise CocoError(f"{_where(loc)}parameter '{name}': {error}") from None
         t = Tensor(self, f"%{name}", canonical)
         attrs = f'coco.name = "{name}"' + (f', coco.init = "{init}"' if init else "")
         self.args.append((f"%{name}: {t.type} {{{attrs}}}", t))
+        self._names[name] = "parameter"
         return t
 
     def scalar(self, name, value=None, dtype="f32"):
-        """A scalar argument; `value` is its default (--set NAME=V overrides)."""
-        _check_name(name, "scalar")
+        """A scalar argument; `value` is its default (--set NAME=V overrides),
+        a number that `dtype` holds (inf and NaN too)."""
+        self._check_new_name(name, "scalar")
+        loc = _user_location()
+        try:
+            dtype = element_type(dtype)
+            attrs = f'coco.name = "{name}"'
+            if value is not None:
+                attrs += f", coco.value = {_literal(value, dtype)} : {dtype}"
+        except CocoError as error:
+            raise CocoError(f"{_where(loc)}scalar '{name}': {error}") from None
         s = Scalar(self, f"%{name}", dtype)
-        attrs = f'coco.name = "{name}"'
-        if value is not None:
-            attrs += f", coco.value = {_literal(value, dtype)} : {dtype}"
         self.args.append((f"%{name}: {dtype} {{{attrs}}}", s))
+        self._names[name] = "scalar"
         return s
 
     def _as_scalar(self, value, dtype):
         if isinstance(value, Scalar):
             return value
-        if not isinstance(value, (int, float)):
-            raise CocoError(f"expected a number or Scalar, got {type(value).__name__}")
-        literal = _literal(value, dtype)
+        loc = _user_location()
+        if not isinstance(value, (int, float, np.integer, np.floating)):
+            raise CocoError(f"{_where(loc)}expected a number or Scalar, got "
+                            f"{type(value).__name__}")
+        try:
+            literal = _literal(value, dtype)
+        except CocoError as error:
+            raise CocoError(f"{_where(loc)}{error}") from None
         ssa = self._ssa()
         self.body.append((f"{ssa} = arith.constant {literal} : {dtype}", _user_location()))
         return Scalar(self, ssa, dtype)
+
+    def _check_own(self, value, loc):
+        """`value` is a Tensor or Scalar of this program."""
+        if not isinstance(value, _Value):
+            raise CocoError(f"{_where(loc)}expected a coco Tensor or Scalar, got "
+                            f"{type(value).__name__}")
+        if value.prog is not self:
+            raise CocoError(f"{_where(loc)}{value.ssa} belongs to program '{value.prog.name}', "
+                            f"not '{self.name}'")
 
     def _scalar_op(self, text, dtype):
         ssa = self._ssa()
@@ -419,12 +510,7 @@ class Program:
         infers (and whose verifier judges it)."""
         loc = _user_location()
         for o in operands:
-            if not isinstance(o, _Value):
-                raise CocoError(f"{_where(loc)}expected a coco Tensor or Scalar, got "
-                                f"{type(o).__name__}")
-            if o.prog is not self:
-                raise CocoError(f"{_where(loc)}{o.ssa} belongs to program '{o.prog.name}', "
-                                f"not '{self.name}'")
+            self._check_own(o, loc)
         types = [o.type for o in operands]
         try:
             result_type = _query(self.grid.decl(), types,
@@ -466,7 +552,8 @@ class Program:
 
     def output(self, name, value):
         """Returns `value` under `name`."""
-        _check_name(name, "output")
+        self._check_new_name(name, "output")
+        self._check_own(value, _user_location())  # (a number failed in mlir())
         self.results.append((name, value))
 
     # -- schedules --------------------------------------------------------
@@ -489,14 +576,28 @@ class Program:
         overlap each matmul with the all_reduce of its result in `overlap`
         chunks.
 
+        shard_state: parameter names, a list or one name as a string
+        ("m" is the parameter m, not m's letters).
+
         hierarchical: grid axes (an int or a list) of the inner level of a
         two-level all_reduce: an all_reduce along these axes and others
         becomes reduce_scatter along them, all_reduce along the others,
         all_gather along them (before the other schedules).
         axes: split, reorder and shard_state only act on collectives along
         exactly these grid axes (default: all)."""
-        self._schedule = Schedule.chosen(self.grid, split, reorder, shard_state, fuse, overlap,
-                                         hierarchical, axes, profile, ranks, caller_bytes)
+        loc = _user_location()
+        try:
+            schedule = Schedule.chosen(self.grid, split, reorder, shard_state, fuse, overlap,
+                                       hierarchical, axes, profile, ranks, caller_bytes)
+        except CocoError as error:
+            raise CocoError(f"{_where(loc)}{error}") from None
+        params = [value.ssa[1:] for _, value in self.args if isinstance(value, Tensor)]
+        for name in schedule.shard_state:
+            if name not in params:
+                raise CocoError(f"{_where(loc)}shard_state names {name!r}, which is not a "
+                                f"parameter of program '{self.name}' (its parameters: "
+                                f"{', '.join(params) or 'none'})")
+        self._schedule = schedule
         return self
 
     def _passes(self):

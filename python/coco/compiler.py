@@ -13,6 +13,19 @@ from .runner import Compiled, read_manifest
 from .tools import run_tool, tools_dir
 
 
+def _directory(path, what):
+    """Makes directory `path` (the `what` argument) if it does not exist;
+    CocoError where it cannot be one (an existing file was a
+    FileExistsError)."""
+    if os.path.exists(path) and not os.path.isdir(path):
+        raise CocoError(f"{what} {path} exists and is not a directory")
+    try:
+        os.makedirs(path, exist_ok=True)
+    except OSError as error:
+        raise CocoError(f"{what} {path}: cannot make the directory: {error.strerror}") from None
+    return path
+
+
 def _write_source(program, work):
     source = os.path.join(work, f"{program.name}.mlir")
     with open(source, "w") as f:
@@ -24,8 +37,8 @@ def compile_executable(program, workdir, target):
     """coco-compile's executable of `program` in `workdir` (a new temporary
     directory if None), with the manifest of its scheduled signature."""
     lowering = program._schedule.lowering(target)
-    work = workdir or tempfile.mkdtemp(prefix=f"coco-{program.name}-")
-    os.makedirs(work, exist_ok=True)
+    work = _directory(workdir, "workdir") if workdir else \
+        tempfile.mkdtemp(prefix=f"coco-{program.name}-")
     source = _write_source(program, work)
     program.scheduled_mlir()  # raises with the diagnostic
     exe = os.path.join(work, program.name)
@@ -55,7 +68,8 @@ def load_cached(program, target, cache_dir):
                          .encode()).hexdigest()[:24]
     cache = cache_dir or os.environ.get("COCO_CACHE_DIR") or \
         os.path.join(os.path.expanduser("~"), ".cache", "coco")
-    os.makedirs(cache, exist_ok=True)
+    _directory(cache, "cache_dir" if cache_dir else
+               "COCO_CACHE_DIR" if os.environ.get("COCO_CACHE_DIR") else "the cache directory")
     path = os.path.join(cache, f"lib{program.name}-{key}.so")
     with open(path + ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)

@@ -37,7 +37,8 @@ import threading
 
 import numpy as np
 
-from .dtypes import ELEMENT_TYPES, NAME_OF_CODE, from_storage, has_numpy_type, numpy_dtype
+from .dtypes import (ELEMENT_TYPES, NAME_OF_CODE, from_storage, has_numpy_type, is_float,
+                     numpy_dtype, to_storage)
 from .placements import CocoError
 
 _ABI_VERSION = 3  # COCO_LIBRARY_ABI_VERSION
@@ -233,6 +234,17 @@ def _dlpack_hint(value):
     return plain
 
 
+def _number(value):
+    """The number a 0-d array holds (numpy's, or any other with .item(),
+    such as a torch tensor; the runtime refused np.array(0.1) for a scalar
+    as a tensor); anything else as it is. numpy scalars stay as they are:
+    their type is judged below."""
+    if getattr(value, "shape", None) == () and hasattr(value, "item") and \
+            not isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
 def _as_array(what, value):
     """`value` (argument `what`) as a numpy array over the same memory."""
     if isinstance(value, np.ndarray):
@@ -258,6 +270,7 @@ class Entry:
         self._spec = spec
         self.name = spec.name.decode()
         self.arguments = [Argument(spec.args[i]) for i in range(spec.num_args)]
+        self._scalars = {a.name: a for a in self.arguments if not a.is_tensor}
         self.results = [spec.results[i].name.decode() for i in range(spec.num_results)]
 
     def __repr__(self):
@@ -351,6 +364,15 @@ class Entry:
             slot = values[i]
             slot.name = name.encode()
             keep.append(slot.name)
+            scalar = self._scalars.get(name)
+            if scalar is not None:
+                value = _number(value)
+                if is_float(scalar.dtype) and isinstance(value, (float, np.floating)):
+                    # The runtime's float() of 1e300 for an f32 was inf.
+                    try:
+                        to_storage(value, scalar.dtype, "scalar")
+                    except CocoError as error:
+                        raise CocoError(f"@{self.name}: argument '{name}': {error}") from None
             if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
                 # Integers cross exactly (i64 beyond 2^53).
                 if not -2 ** 63 <= int(value) < 2 ** 63:
@@ -377,7 +399,6 @@ class Entry:
                 slot.scalar = float(value)
                 continue
             what = f"@{self.name}: argument '{name}'"
-            scalar = next((a for a in self.arguments if a.name == name and not a.is_tensor), None)
             if scalar and not hasattr(value, "__dlpack__") and not isinstance(value, np.ndarray):
                 raise CocoError(f"{what} is a {scalar.dtype} scalar: pass a number, not "
                                 f"{type(value).__name__}")

@@ -35,6 +35,18 @@ class CocoError(Exception):
     """A diagnostic from coco's verifiers, passes or tools, or a failed run."""
 
 
+def check_int(value, what, low=0, high=None):
+    """`value` (named `what` in the message) as an int in [low, high): a
+    Python or numpy integer, not a bool (True would pass as 1) nor a float
+    (int() truncated 0.7 to 0, and an axis of -1 silently became 0)."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or \
+            value < low or (high is not None and value >= high):
+        accepted = f"a whole number >= {low}" if high is None else \
+            f"{low}" if high == low + 1 else f"a whole number from {low} to {high - 1}"
+        raise CocoError(f"{what} must be {accepted}, not {value!r}")
+    return int(value)
+
+
 class Placement:
     """How a tensor lies along one grid axis (see the module docstring)."""
 
@@ -81,10 +93,8 @@ class Sliced(Placement):
     kind = "sliced"
 
     def __init__(self, dim, within=None):
-        if int(dim) < 0:
-            raise CocoError(f"a sliced dimension must be non-negative, got {dim}")
-        self.dim = int(dim)
-        self.within = None if within is None else int(within)
+        self.dim = check_int(dim, "a sliced dimension")
+        self.within = None if within is None else check_int(within, "'within' (a grid axis)")
 
     def mlir(self):
         within = "" if self.within is None else f" within {self.within}"
@@ -270,9 +280,12 @@ def blocks(value, ttype, extents):
             raise CocoError(f"expected a global array of shape {ttype.shape} for "
                             f"{ttype.mlir()}, got {array.shape}")
         return [array[ttype.block(r, extents)] for r in range(ranks)]
-    if isinstance(value, np.ndarray) or len(value) != ranks:
+    if not isinstance(value, (list, tuple)) or len(value) != ranks:
+        # (len() of a number was a TypeError.)
+        got = f"{len(value)} arrays" if isinstance(value, (list, tuple)) else \
+            type(value).__name__
         raise CocoError(f"{ttype.mlir()} is local on axis {ttype.local_axes[0]}: pass a list "
-                        f"of {ranks} arrays, one per world rank")
+                        f"of {ranks} arrays, one per world rank (got {got})")
     out = []
     for r, v in enumerate(value):
         array = np.asarray(v)

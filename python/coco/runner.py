@@ -22,7 +22,8 @@ import tempfile
 import numpy as np
 
 from .dtypes import from_storage, numpy_dtype, to_storage
-from .placements import CocoError, Local, Replicated, Sliced, TensorType, assemble, blocks
+from .placements import (CocoError, Local, Replicated, Sliced, TensorType, assemble, blocks,
+                         check_int)
 
 # One host: shared memory between the ranks. $COCO_MPIRUN replaces this
 # (e.g. "mpirun --hostfile hosts --mca btl self,tcp" for several hosts).
@@ -45,26 +46,26 @@ def _session_directory():
     return _session_base
 
 
-def _check_ranks(ranks):
-    """ranks=0 once started mpirun -np 0 (every slot) and failed later with
-    an IndexError."""
-    if isinstance(ranks, bool) or not isinstance(ranks, (int, np.integer)) or ranks < 1:
-        raise CocoError(f"ranks must be a whole number >= 1, not {ranks!r}")
-
-
 def launcher(ranks):
     """The command prefix that starts `ranks` MPI ranks: $COCO_MPIRUN or
     mpirun on this host (as root where the tests run in containers, with a
     session directory of this process's own), or nothing (an MPI singleton)
     where COCO_LAUNCHER=none: the lent GPU machines have no mpirun
     (tools/scripts/gpu-bundle.sh)."""
-    _check_ranks(ranks)
+    # (ranks=0 once started mpirun -np 0, every slot, and failed later.)
+    check_int(ranks, "ranks", 1)
     if os.environ.get("COCO_LAUNCHER") == "none":
         if ranks != 1:
             raise CocoError(f"COCO_LAUNCHER=none runs one rank (an MPI singleton), not {ranks}")
         return []
     custom = os.environ.get("COCO_MPIRUN")
-    cmd = shlex.split(custom) if custom else list(_MPIRUN)
+    try:
+        cmd = shlex.split(custom) if custom else list(_MPIRUN)
+    except ValueError as error:  # unbalanced quotes
+        raise CocoError(f"COCO_MPIRUN={custom}: {error} (it is split as a shell would)") \
+            from None
+    if not cmd:
+        raise CocoError(f"COCO_MPIRUN={custom!r} names no command")
     if not custom:
         if os.geteuid() == 0:
             cmd.insert(1, "--allow-run-as-root")
@@ -109,7 +110,7 @@ def run_executable(exe, ranks, inputs=None, local_inputs=None, scalars=None, out
     outputs: name -> (numpy dtype, per-rank block shape or a function
     rank -> shape).
     Returns (name -> list of per-rank arrays, the ranks' output)."""
-    _check_ranks(ranks)
+    check_int(ranks, "ranks", 1)
     inputs = inputs or {}
     local_inputs = local_inputs or {}
     with tempfile.TemporaryDirectory(prefix="coco-run-") as work:
@@ -132,8 +133,15 @@ def run_executable(exe, ranks, inputs=None, local_inputs=None, scalars=None, out
         # A session of its own: a run past `timeout`, or interrupted, is
         # stopped with every process it started (the ranks stay in mpirun's
         # session even where they make process groups of their own).
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                env={**os.environ, **(env or {})}, start_new_session=True)
+        try:
+            proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                    text=True, env={**os.environ, **(env or {})},
+                                    start_new_session=True)
+        except OSError as error:  # the launcher (or the program) does not exist
+            source = " (from COCO_MPIRUN)" if os.environ.get("COCO_MPIRUN") and \
+                cmd[0] != exe else ""
+            raise CocoError(f"cannot start {cmd[0]}{source}: {error.strerror}\n{shown}") \
+                from None
         try:
             printed, _ = proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -216,15 +224,17 @@ def _tensor_type(spec):
 class EntrySignature:
     """An entry as its host program sees it: `tensors` (name -> TensorType
     of every tensor argument and result), `outputs` (the names the program
-    writes: updated arguments, then results) and `scalars` (name ->
-    (element type, default or None))."""
+    writes: updated arguments, then results), `params` (the names of the
+    tensor arguments) and `scalars` (name -> (element type, default or
+    None))."""
 
     def __init__(self, spec):
         self.name = spec["name"]
-        self.tensors, self.scalars, self.outputs = {}, {}, []
+        self.tensors, self.scalars, self.outputs, self.params = {}, {}, [], []
         for arg in spec["args"]:
             if arg["kind"] == "tensor":
                 self.tensors[arg["name"]] = _tensor_type(arg)
+                self.params.append(arg["name"])
                 if arg["updated"]:
                     self.outputs.append(arg["name"])
             else:
@@ -267,6 +277,24 @@ class Compiled:
             raise CocoError(f"the program has no tensor parameter or result '{name}'")
         return self.signature[name]
 
+    def _parameter(self, name):
+        """The type of tensor parameter `name` (an input named like a result
+        was silently ignored)."""
+        if name not in self.entry.params:
+            what = "a scalar (pass it in scalars=)" if name in self.entry.scalars else \
+                "a result" if name in self.signature else "no parameter"
+            raise CocoError(f"input '{name}' is {what}: inputs are the program's tensor "
+                            f"parameters ({', '.join(self.entry.params) or 'none'})")
+        return self.signature[name]
+
+    @staticmethod
+    def _storage(value, ttype, who=""):
+        """`value` as the elements of `ttype` the host program reads."""
+        try:
+            return to_storage(value, ttype.dtype)
+        except CocoError as error:
+            raise CocoError(f"{who}{error}") from None
+
     def blocks(self, name, value, ranks):
         """The per-rank blocks of argument or result `name` on `ranks` ranks
         (see coco.blocks): from a global array, or, for one local on some
@@ -287,7 +315,12 @@ class Compiled:
         one local on some axis, a list with one array per world rank: that
         rank's block (its local shape; e.g. on a [DP, TP] grid, the TP
         block of the rank's own gradient), or an array of the global shape
-        of which the rank's block is taken.
+        of which the rank's block is taken. Every tensor parameter needs
+        one (the executable reads them all), and each is converted to the
+        parameter's element type only where rounding is all that changes
+        (coco.dtypes.to_storage: no out-of-range integers, no finite values
+        that would become inf). scalars: name -> number, each one the
+        program has, in its type's range (those without a default needed).
 
         Returns name -> value for every updated parameter and result: the
         global numpy array for tensors not local on any axis (assembled from
@@ -301,21 +334,26 @@ class Compiled:
 
         The ranks start with coco.launcher: mpirun with shared memory on
         this host, or $COCO_MPIRUN (e.g. with a hostfile) for several."""
-        _check_ranks(ranks)
-        extents = self.grid.extents(ranks)
+        extents = self.grid.extents(ranks)  # (checks `ranks`)
+        inputs = inputs or {}
         global_inputs, local_inputs = {}, {}
-        for name, value in (inputs or {}).items():
-            ttype = self._type(name)
+        for name, value in inputs.items():
+            ttype = self._parameter(name)
+            # Converted and judged here, before anything runs (5 for a
+            # local tensor was a TypeError; an i32 2**31 wrapped around).
             try:
                 if ttype.is_local:
-                    local_inputs[name] = [to_storage(v, ttype.dtype)
-                                          for v in blocks(value, ttype, extents)]
+                    if isinstance(value, (list, tuple)):
+                        value = [self._storage(v, ttype, f"rank {r}'s array: ")
+                                 for r, v in enumerate(value)]
+                    local_inputs[name] = blocks(value, ttype, extents)
                 else:
                     # The host cuts each rank's block from the global array.
-                    if np.shape(value) != ttype.shape:
+                    array = self._storage(value, ttype)
+                    if array.shape != ttype.shape:
                         raise CocoError(f"expected a global array of shape {ttype.shape} "
-                                        f"for {ttype.mlir()}, got {np.shape(value)}")
-                    global_inputs[name] = to_storage(value, ttype.dtype)
+                                        f"for {ttype.mlir()}, got {array.shape}")
+                    global_inputs[name] = array
             except CocoError as error:
                 raise CocoError(f"input '{name}': {error}") from None
         if isinstance(outputs, str):
@@ -324,6 +362,27 @@ class Compiled:
             if name not in self.entry.outputs:
                 raise CocoError(f"'{name}' is not an output of the program (its outputs: "
                                 f"{', '.join(self.entry.outputs) or 'none'})")
+        # The executable reads every tensor argument from --in (coco.init
+        # fills them only in a run without --in): a missing one failed in
+        # every rank after mpirun started.
+        missing = [name for name in self.entry.params if name not in inputs]
+        if missing:
+            raise CocoError(f"no input for parameter{'s' if len(missing) > 1 else ''} "
+                            f"{', '.join(missing)}: Compiled.run needs every tensor "
+                            "parameter's value in inputs")
+        scalars = scalars or {}
+        for name, value in scalars.items():
+            if name not in self.entry.scalars:
+                raise CocoError(f"scalars: the program has no scalar '{name}' (its scalars: "
+                                f"{', '.join(self.entry.scalars) or 'none'})")
+            try:
+                to_storage(value, self.entry.scalars[name][0], "scalar")
+            except CocoError as error:
+                raise CocoError(f"scalar '{name}': {error}") from None
+        for name, (dtype, default) in self.entry.scalars.items():
+            if default is None and name not in scalars:
+                raise CocoError(f"scalar '{name}' ({dtype}) has no default: pass its value "
+                                "in scalars=")
         wanted = [n for n in self.entry.outputs if outputs is None or n in outputs]
         read = {name: (numpy_dtype(self.signature[name].dtype),
                        lambda r, t=self.signature[name]: t.local_shape(r, extents))

@@ -5,19 +5,43 @@ preconditions fail is their diagnostic (or remark), not a check here.
 """
 import os
 
-from .placements import CocoError
+from .placements import CocoError, check_int
 
 
 def axis_list(axes):
     """None, an axis or a list of axes -> None or a tuple of ints."""
     if axes is None:
         return None
-    return (int(axes),) if isinstance(axes, int) else tuple(int(a) for a in axes)
+    if isinstance(axes, (int, str)) or not hasattr(axes, "__iter__"):
+        axes = [axes]
+    return tuple(check_int(a, "a grid axis") for a in axes)
+
+
+def _names(shard_state):
+    """shard_state as a tuple of names: one name may be given as a string
+    (iterating "mw" gave the names 'm' and 'w')."""
+    names = (shard_state,) if isinstance(shard_state, str) else \
+        tuple(shard_state) if hasattr(shard_state, "__iter__") else None
+    if names is None or not all(isinstance(name, str) for name in names):
+        raise CocoError(f"shard_state takes parameter names (a list, or one name), "
+                        f"not {shard_state!r}")
+    return names
 
 
 def _quoted(text):
     """`text` inside an MLIR string literal."""
     return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def _option_value(text):
+    """`text` as the value of a pass option: in quotes, which MLIR's pass
+    options parser takes as one value and strips (a space ended the value,
+    and the rest of a profile path was 'no such option'). It has no escapes:
+    a value holding both kinds of quote cannot be given."""
+    for quote in '"\'':
+        if quote not in text:
+            return f"{quote}{text}{quote}"
+    raise CocoError(f"{text!r} holds both kinds of quote, which a pass option cannot carry")
 
 
 class Schedule:
@@ -29,7 +53,7 @@ class Schedule:
                  hierarchical=None, axes=None, auto=None):
         self.split = split
         self.reorder = reorder
-        self.shard_state = tuple(shard_state)
+        self.shard_state = _names(shard_state)
         self.fuse = fuse
         self.overlap = int(overlap)
         self.hierarchical = axis_list(hierarchical)
@@ -56,6 +80,8 @@ class Schedule:
                                 f"may shard)")
             if not isinstance(caller_bytes, int) or caller_bytes < 0:
                 raise CocoError(f"caller_bytes is a number of bytes >= 0, got {caller_bytes!r}")
+            if ranks is not None:
+                ranks = check_int(ranks, "ranks", 1)
             return cls(shard_state=shard_state,
                        auto=(os.path.abspath(profile), ranks, int(caller_bytes)))
         given = [k for k, v in dict(profile=profile, ranks=ranks,
@@ -65,6 +91,7 @@ class Schedule:
                             f"model's inputs); a schedule by hand does not use them")
         if fuse and any(e is None for e in grid.shape):
             raise CocoError("fuse needs a static grid (the number of ranks at compile time)")
+        overlap = check_int(overlap, "overlap (a number of chunks)")
         if overlap and overlap < 2:
             raise CocoError("overlap needs at least 2 chunks")
         return cls(split, reorder, shard_state, fuse, overlap, hierarchical, axes)
@@ -74,7 +101,7 @@ class Schedule:
         "auto" prices the candidates as `target`'s pipeline lowers them)."""
         if self.auto:
             profile, ranks, caller_bytes = self.auto
-            option = f"--coco-autoschedule=profile={profile}"
+            option = f"--coco-autoschedule=profile={_option_value(profile)}"
             if ranks is not None:
                 option += f" ranks={int(ranks)}"
             if caller_bytes:

@@ -12,6 +12,14 @@ def tools_dir():
     """The directory holding coco-opt and the other coco tools."""
     env = os.environ.get("COCO_TOOLS_DIR")
     if env:
+        # Checked here, where the name is known (running a missing
+        # coco-opt was a FileNotFoundError).
+        if not os.path.isdir(env):
+            raise CocoError(f"COCO_TOOLS_DIR={env} is not a directory: set it to the coco "
+                            "build's bin directory (the one holding coco-opt)")
+        if not os.path.isfile(os.path.join(env, "coco-opt")):
+            raise CocoError(f"COCO_TOOLS_DIR={env} holds no coco-opt: set it to the coco "
+                            "build's bin directory")
         return env
     here = os.path.dirname(os.path.abspath(__file__))
     build = os.path.join(here, "..", "..", "build", "bin")
@@ -31,8 +39,12 @@ def tool_path(name):
 def run_tool(name, *args, stdin=None):
     """Runs coco tool `name`; returns its stdout, or raises CocoError with
     its diagnostics."""
-    result = subprocess.run([tool_path(name), *args], input=stdin, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    path = tool_path(name)
+    try:
+        result = subprocess.run([path, *args], input=stdin, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+    except OSError as error:  # a build without this tool, say
+        raise CocoError(f"cannot run {path}: {error.strerror}") from None
     if result.returncode != 0:
         raise CocoError(result.stderr.strip() or f"{name} failed ({result.returncode})")
     return result.stdout

@@ -296,5 +296,148 @@ def test_integer_scalar_arithmetic(tmp_path):
         k / 2
     with pytest.raises(coco.CocoError, match=r"for pow use f32 scalars"):
         k ** 2
-    with pytest.raises(coco.CocoError, match=r"0\.5 is not a whole number, as a i32 value must be"):
+    with pytest.raises(coco.CocoError, match=r"test_frontend\.py:\d+: an i32 value takes whole "
+                       r"numbers in its range \(-2147483648 to 2147483647\), not 0\.5"):
         k * 0.5
+
+
+@pytest.mark.parametrize("make,message", [
+    (lambda: coco.Program("my step", coco.Grid("dp")), "program name 'my step' must be an identifier"),
+    (lambda: coco.Program("s", "dp"), "program 's': grid must be a coco.Grid, not str"),
+    (lambda: coco.Grid("d p"), "grid name 'd p' must be an identifier"),
+    (lambda: coco.Grid("g", [2, 0]), r"grid @g: an extent must be a whole number >= 1, not 0"),
+    (lambda: coco.Grid("g", [2.5]), r"grid @g: an extent must be a whole number >= 1, not 2\.5"),
+    (lambda: coco.Grid("g", [None, None]), "grid @g: at most one extent may be None"),
+    (lambda: coco.Grid("g", "ab"), "grid @g: a grid has 1 to 4 axes"),
+])
+def test_programs_and_grids_are_checked(make, message):
+    # Each once reached the generated IR as a parse error at the first
+    # parameter (or a file name, for "a/b").
+    with pytest.raises(coco.CocoError, match=r"test_frontend\.py:\d+: " + message):
+        make()
+
+
+def _grid2():
+    return coco.Program("p", coco.Grid("g", [2, 2]))
+
+
+@pytest.mark.parametrize("make,message", [
+    # int() truncated 4.9 and 0.7, and axis=-1 meant 0: programs other than
+    # the one written.
+    (lambda p: p.param("x", (4.9,)), r"a dimension must be a whole number >= 0, not 4\.9"),
+    (lambda p: p.param("x", (True, 2)), "a dimension must be a whole number >= 0, not True"),
+    (lambda p: p.param("x", ("4",)), "a dimension must be a whole number >= 0, not '4'"),
+    (lambda p: p.param("x", (None,)), "a dimension must be a whole number >= 0, not None"),
+    (lambda p: p.param("x", 16), r"the shape is a tuple or list of dimensions .*, not 16"),
+    (lambda p: p.param("x", (4,), layout="local", axis=-1),
+     r"axis \(of grid @g\) must be a whole number from 0 to 1, not -1"),
+    (lambda p: p.param("x", (4,), layout="local", axis=2), r"axis .* from 0 to 1, not 2"),
+    (lambda p: p.param("x", (4,), layout="sliced", dim=0.7),
+     r"a sliced dimension must be a whole number >= 0, not 0\.7"),
+    (lambda p: p.param("x", (4,), layout="local", dim=0), "dim= goes with layout='sliced'"),
+    (lambda p: p.param("x", (4,), layout="sharded"), "unknown layout 'sharded': 'replicated', "
+                                                      "'local' or 'sliced'"),
+    (lambda p: p.param("x", (4,), dtype="float32"),
+     "dtype 'float32' is not a coco element type: one of f32, f64, f16, bf16, i32, i64, i8, i1"),
+    (lambda p: p.scalar("s", 1.0, dtype="f7"), "dtype 'f7' is not a coco element type"),
+    (lambda p: p.param("x", (4,), init='x"y'),
+     "init must be one of 'Uniform', 'Positive', 'Zeros', 'Ones', not 'x\"y'"),
+])
+def test_params_are_checked(make, message):
+    with pytest.raises(coco.CocoError, match=r"test_frontend\.py:\d+: (parameter 'x'|scalar 's'): "
+                                             + message):
+        make(_grid2())
+
+
+def test_numpy_dtypes_name_element_types():
+    # np.float32 was an MLIR parse error.
+    prog = _grid2()
+    assert prog.param("x", (4,), dtype=np.float32).dtype == "f32"
+    assert prog.param("y", (4,), dtype=np.dtype("int8")).dtype == "i8"
+    assert prog.scalar("s", 2, dtype=np.int64).dtype == "i64"
+
+
+def test_names_are_unique():
+    # Two '%w' were an MLIR parse error ("already in use"); two outputs 'y'
+    # failed in coco-compile.
+    prog = coco.Program("dups", coco.Grid("dp"))
+    w = prog.param("w", (4,))
+    with pytest.raises(coco.CocoError, match=r"test_frontend\.py:\d+: parameter name 'w' is taken "
+                                             "by a parameter of program 'dups'"):
+        prog.param("w", (4,))
+    with pytest.raises(coco.CocoError, match=r"test_frontend\.py:\d+: scalar name 'w' is taken "
+                                             "by a parameter"):
+        prog.scalar("w", 1.0)
+    prog.output("y", w * 2.0)
+    with pytest.raises(coco.CocoError, match=r"test_frontend\.py:\d+: output name 'y' is taken "
+                                             "by an output"):
+        prog.output("y", w * 3.0)
+    # The refused ones were not added: the program is still valid.
+    prog.check()
+
+
+def test_outputs_are_values_of_the_program():
+    # A number failed later with an AttributeError in mlir().
+    prog = coco.Program("outs", coco.Grid("dp"))
+    other = coco.Program("other", coco.Grid("dp")).param("v", (4,))
+    with pytest.raises(coco.CocoError, match=r"test_frontend\.py:\d+: expected a coco Tensor or "
+                                             "Scalar, got float"):
+        prog.output("s", 3.0)
+    with pytest.raises(coco.CocoError, match="%v belongs to program 'other', not 'outs'"):
+        prog.output("v", other)
+    assert prog.results == []
+
+
+def test_scalar_values_are_checked(tmp_path):
+    prog = coco.Program("lim", coco.Grid("dp"))
+    # Out of range for the type: an error only in coco-opt before; "0.1" was
+    # taken as a number.
+    for value, dtype, message in [(2 ** 40, "i32", "an i32 value takes whole numbers in its range"),
+                                  (1e39, "f32", r"a f32 value takes values up to 3\.4028235e\+38 "
+                                                "in magnitude, not 1e\\+39"),
+                                  ("0.1", "f32", "a f32 value takes numbers, not <U3 values")]:
+        with pytest.raises(coco.CocoError, match=rf"test_frontend\.py:\d+: scalar 'c': {message}"):
+            prog.scalar("c", value, dtype=dtype)
+    # inf and NaN are spelled by their bits ("inf" was no MLIR literal), as
+    # defaults and as constants, and reach the program.
+    x = prog.param("x", (3,))
+    c = prog.scalar("c", float("inf"))
+    prog.scalar("h", float("nan"), dtype="f64")
+    prog.output("y", coco.minimum(x * c, x * float("-inf")))
+    assert "coco.value = 0x7F800000 : f32" in prog.mlir()
+    assert "coco.value = 0x7FF8000000000000 : f64" in prog.mlir()
+    assert "arith.constant 0xFF800000 : f32" in prog.mlir()
+    compiled = prog.compile(workdir=str(tmp_path))
+    assert compiled.entry.scalars["c"] == ("f32", np.inf)
+    out = compiled.run(ranks=1, inputs={"x": np.array([1, -1, 2], np.float32)})
+    assert out["y"].tolist() == [-np.inf] * 3
+
+
+def test_shard_state_names():
+    # A string was iterated: shard_state="mw" named 'm' and 'w'.
+    one = sgd.build().schedule(split=True, reorder=True, shard_state="b")
+    listed = sgd.build().schedule(split=True, reorder=True, shard_state=["b"])
+    assert one._passes() == listed._passes()
+    assert any("args=b" in p for p in one._passes())
+    with pytest.raises(coco.CocoError, match=r"test_frontend\.py:\d+: shard_state names 'bw', "
+                                             r"which is not a parameter of program 'sgd' \(its "
+                                             r"parameters: w, g, b\)"):
+        sgd.build().schedule(split=True, shard_state="bw")
+    with pytest.raises(coco.CocoError, match="shard_state takes parameter names"):
+        sgd.build().schedule(split=True, shard_state=[1])
+
+
+def test_auto_schedule_profile_path_with_a_space(tmp_path):
+    # The pass option ended at the space: "no such option" from coco-opt.
+    profile = tmp_path / "my profiles" / "memory-bound.json"
+    profile.parent.mkdir()
+    profile.write_text(open(os.path.join(PROFILES, "memory-bound.json")).read())
+    prog = adam.build(N, coco.Grid("dp")).schedule("auto", profile=str(profile), ranks=R,
+                                                   shard_state=["m", "v"])
+    assert re.search(r"sliced<0> on @dp> {[^}]*coco.name = \"m\"", prog.scheduled_mlir())
+    data = inputs("adam")
+    out = prog.compile(workdir=str(tmp_path / "work")).run(ranks=R, inputs=data,
+                                                           scalars={"step": 2.0})
+    expected = ref.adam(data["w"], data["g"], data["m"], data["v"], 2.0)
+    for name, value in zip(["w", "m", "v"], expected):
+        np.testing.assert_allclose(out[name], value, rtol=2e-5, atol=1e-6, err_msg=name)

@@ -108,9 +108,9 @@ def test_inputs_are_not_silently_cast():
         to_storage(np.array([1 + 2j, 3]), "f32")
     with pytest.raises(coco.CocoError, match="a bf16 tensor takes real values"):
         to_storage(np.array([1j]), "bf16")
-    with pytest.raises(coco.CocoError, match="a i32 tensor takes whole numbers in its range"):
+    with pytest.raises(coco.CocoError, match="an i32 tensor takes whole numbers in its range"):
         to_storage(np.array([1.5, 2.0]), "i32")
-    with pytest.raises(coco.CocoError, match="a i8 tensor takes whole numbers in its range"):
+    with pytest.raises(coco.CocoError, match="an i8 tensor takes whole numbers in its range"):
         to_storage(np.array([300.0]), "i8")
     # Whole numbers given as floats, and floats for a float type, still pass.
     assert to_storage(np.array([1.0, -2.0]), "i32").tolist() == [1, -2]
@@ -293,3 +293,152 @@ def test_element_types_agree_with_the_runtime_table():
     assert {name: (int(code), int(size)) for name, code, size in rows} == dtypes.ELEMENT_TYPES
     for name, (_, size) in dtypes.ELEMENT_TYPES.items():
         assert dtypes.numpy_dtype(name).itemsize == size
+
+
+def test_values_that_a_type_cannot_hold_are_refused():
+    # numpy's casts wrapped integers around (an i32 2**31 became -2**31, an
+    # i8 300 became 44, a uint32 4294967295 an i32 -1), made finite floats
+    # inf (1e6 in f16), strings a ValueError and None a NaN.
+    from coco.dtypes import to_storage
+    for value, name, bad in [(np.array([7, 2 ** 31], np.int64), "i32", r"2147483648 \(at index 1\)"),
+                             ([300, 1], "i8", "300"),
+                             (np.array([4294967295], np.uint32), "i32", "4294967295"),
+                             (2 ** 63, "i64", "9223372036854775808"),
+                             (np.array([2.0 ** 63]), "i64", r"9\.223372036854776e\+18")]:
+        with pytest.raises(coco.CocoError, match=rf"an {name} tensor takes whole numbers in its "
+                                                 rf"range \(-\d+ to \d+\), not {bad}"):
+            to_storage(value, name)
+    for value, name in [([1e6, 1.0], "f16"), (1e39, "f32"), (np.float32(3.4e38), "bf16"),
+                        (np.array([[0.0, 1e300]]), "bf16"), (np.array([70000], np.int32), "f16")]:
+        with pytest.raises(coco.CocoError, match=rf"a {name} tensor takes values up to .* in "
+                                                 "magnitude, not .*, which would become inf"):
+            to_storage(value, name)
+    for value, got in [(np.array(list("ab")), "<U1 values"), ("0.5", "<U3 values"),
+                       (np.array([None] * 2), "Python objects such as None")]:
+        with pytest.raises(coco.CocoError, match=f"a f32 tensor takes numbers, not {got}"):
+            to_storage(value, "f32")
+    with pytest.raises(coco.CocoError, match="a f32 tensor takes an array of numbers, not this list"):
+        to_storage([[1.0, 2.0], [3.0]], "f32")
+    with pytest.raises(coco.CocoError, match=r"an i1 tensor takes booleans \(or 0 and 1\), not 2"):
+        to_storage([0, 1, 2], "i1")
+    # What rounding alone changes passes, and so do inf and NaN given as such.
+    assert to_storage(np.array([2 ** 31 - 1, -2 ** 31], np.int64), "i32").tolist() == \
+        [2 ** 31 - 1, -2 ** 31]
+    assert to_storage(np.array([np.inf, np.nan, 65519.0]), "f16")[2] == 65504
+    assert np.isinf(to_storage(-np.inf, "f32")) and to_storage(0.5, "f32").shape == ()
+    assert list(to_storage([np.inf, 3.0e38], "bf16")) == [0x7F80, 0x7F62]
+
+
+@pytest.fixture(scope="module")
+def small_step(tmp_path_factory):
+    """w (replicated) -= lr * sum of g (local), and an i32 count: compiled
+    once for the tests of what Compiled.run refuses before it starts."""
+    prog = coco.Program("small", coco.Grid("dp"))
+    w, g = prog.param("w", (6,)), prog.param("g", (6,), layout="local")
+    k = prog.param("k", (2,), dtype="i32")
+    lr = prog.scalar("lr", 0.5)
+    prog.scalar("n", dtype="i32")  # no default
+    prog.update(w, w - coco.all_reduce(g) * lr)
+    prog.output("k2", k * 2)
+    return prog.compile(workdir=str(tmp_path_factory.mktemp("small")))
+
+
+def test_run_refuses_inputs_before_starting(small_step, monkeypatch):
+    def started(*args, **kwargs):
+        raise AssertionError("the program was started")
+    monkeypatch.setattr(runner, "run_executable", started)
+    ones = np.ones(6, np.float32)
+    good = {"w": ones, "g": [ones, ones], "k": np.array([1, 2], np.int32)}
+    for inputs, scalars, message in [
+            # len() of 5 was a TypeError.
+            ({**good, "g": 5}, {}, r"input 'g': .* pass a list of 2 arrays, one per world rank "
+                                   r"\(got int\)"),
+            ({**good, "k": np.array([2 ** 31, 0])}, {}, r"input 'k': an i32 tensor takes whole "
+                                                       r"numbers in its range .*, not 2147483648"),
+            ({**good, "g": [ones, ["x"] * 6]}, {}, r"input 'g': rank 1's array: a f32 tensor "
+                                                   "takes numbers"),
+            # A result's name was silently ignored.
+            ({**good, "k2": ones}, {}, r"input 'k2' is a result: inputs are the program's tensor "
+                                       r"parameters \(w, g, k\)"),
+            ({**good, "lr": 0.1}, {}, r"input 'lr' is a scalar \(pass it in scalars=\)"),
+            # A missing input failed in every rank once mpirun had started.
+            ({"w": ones}, {"n": 1}, "no input for parameters g, k: Compiled.run needs every "
+                                    "tensor parameter's value"),
+            (good, {"n": 1, "zz": 1}, r"the program has no scalar 'zz' \(its scalars: lr, n\)"),
+            # The host program read 1e40 as an f32 inf.
+            (good, {"n": 1, "lr": 1e40}, "scalar 'lr': a f32 scalar takes values up to "
+                                         r"3\.4028235e\+38 in magnitude, not 1e\+40"),
+            (good, {"n": 2 ** 31}, "scalar 'n': an i32 scalar takes whole numbers in its range"),
+            (good, {}, r"scalar 'n' \(i32\) has no default: pass its value in scalars=")]:
+        with pytest.raises(coco.CocoError, match=message):
+            small_step.run(ranks=2, inputs=inputs, scalars=scalars)
+
+
+def test_directories_that_are_files_are_errors(tmp_path):
+    # os.makedirs raised FileExistsError.
+    afile = tmp_path / "afile"
+    afile.write_text("")
+    prog = coco.Program("tiny", coco.Grid("dp"))
+    w = prog.param("w", (4,))
+    prog.update(w, w * 2.0)
+    with pytest.raises(coco.CocoError, match=f"workdir {afile} exists and is not a directory"):
+        prog.compile(workdir=str(afile))
+    with pytest.raises(coco.CocoError, match=f"cache_dir {afile} exists and is not a directory"):
+        prog.load(cache_dir=str(afile))
+
+
+def test_launcher_and_tools_errors_name_the_setting(tmp_path, monkeypatch):
+    monkeypatch.delenv("COCO_LAUNCHER", raising=False)
+    # shlex's ValueError, and Popen's FileNotFoundError once mpirun was to start.
+    monkeypatch.setenv("COCO_MPIRUN", 'mpirun "unterminated')
+    with pytest.raises(coco.CocoError, match="COCO_MPIRUN=mpirun \"unterminated: No closing "
+                                             "quotation"):
+        coco.launcher(2)
+    monkeypatch.setenv("COCO_MPIRUN", "no-such-mpirun --flag")
+    exe = _script(tmp_path, "exit 0\n")
+    with pytest.raises(coco.CocoError, match="cannot start no-such-mpirun \\(from COCO_MPIRUN\\): "
+                                             "No such file or directory"):
+        runner.run_executable(exe, 1)
+    monkeypatch.delenv("COCO_MPIRUN")
+    # Running a coco-opt that is not there was a FileNotFoundError.
+    missing = tmp_path / "nowhere"
+    monkeypatch.setenv("COCO_TOOLS_DIR", str(missing))
+    with pytest.raises(coco.CocoError, match=f"COCO_TOOLS_DIR={missing} is not a directory"):
+        coco.Program("p", coco.Grid("dp")).param("w", (4,), dtype="i8")
+    monkeypatch.setenv("COCO_TOOLS_DIR", str(tmp_path))
+    with pytest.raises(coco.CocoError, match=f"COCO_TOOLS_DIR={tmp_path} holds no coco-opt"):
+        coco.tools.run_tool("coco-compile", "--version")
+
+
+_IN_PROCESS = """
+import sys
+import numpy as np
+import coco
+prog = coco.Program("scaled", coco.Grid("dp"))
+w = prog.param("w", (4,))
+prog.update(w, w * prog.scalar("lr", 0.5))
+step = prog.load(cache_dir=sys.argv[1])
+w = np.ones(4, np.float32)
+try:
+    step(w=w, lr=1e300)
+except coco.CocoError as error:
+    print("refused:", error)
+step(w=w, lr=np.array(0.25))       # a 0-d array is the number it holds
+step(w=w, lr=np.float64(2.0))
+print("w:", w.tolist())
+"""
+
+
+def test_in_process_scalars(tmp_path):
+    # An f32 scalar of 1e300 became inf in the runtime's float(); a 0-d
+    # array was refused as "got a tensor". Its own process: the library
+    # starts MPI.
+    script = tmp_path / "call.py"
+    script.write_text(_IN_PROCESS)
+    proc = subprocess.run(coco.launcher(1) + [sys.executable, str(script), str(tmp_path / "cache")],
+                          capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "PYTHONPATH": os.path.join(ROOT, "python")})
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "refused: @scaled: argument 'lr': a f32 scalar takes values up to 3.4028235e+38 in " \
+        "magnitude, not 1e+300, which would become inf" in proc.stdout
+    assert "w: [0.5, 0.5, 0.5, 0.5]" in proc.stdout
