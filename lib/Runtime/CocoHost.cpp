@@ -5,6 +5,7 @@
 #include "coco/Support/Blocks.h"
 
 #include "HalfFloat.h"
+#include "PlacementText.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -194,12 +195,13 @@ void copyBlock(const unsigned char *global, unsigned char *local,
   }
 }
 
-/// "sliced<0>", "local on axis 1", "[local, sliced<0>]": as the type says.
+/// "sliced<0>", "local on axis 1", "[local, sliced<0>]",
+/// "[sliced<0> within 1, sliced<0>]": as the type says.
 std::string placementText(const TensorInfo &ti) {
-  auto name = [](int64_t code) {
-    return code == kReplicated ? std::string("replicated")
-           : code == kLocal    ? std::string("local")
-                               : "sliced<" + std::to_string(code) + ">";
+  auto name = [&](size_t axis) {
+    return coco::rt::placementName(ti.placements.data(), ti.placements.size(),
+                                   ti.sliceOrder.data(), ti.sliceOrder.size(),
+                                   axis);
   };
   std::vector<size_t> placed;
   for (size_t axis = 0; axis < ti.placements.size(); ++axis)
@@ -208,11 +210,11 @@ std::string placementText(const TensorInfo &ti) {
   if (placed.empty())
     return "replicated";
   if (placed.size() == 1)
-    return name(ti.placements[placed[0]]) +
+    return name(placed[0]) +
            (placed[0] ? " on axis " + std::to_string(placed[0]) : "");
   std::string text = "[";
   for (size_t axis = 0; axis < ti.placements.size(); ++axis)
-    text += (axis ? ", " : "") + name(ti.placements[axis]);
+    text += (axis ? ", " : "") + name(axis);
   return text + "]";
 }
 

@@ -8,6 +8,7 @@
 
 #include "ElementTypes.h"
 #include "Internal.h"
+#include "PlacementText.h"
 // Exported like the rest of the C ABI (Internal.h).
 #pragma GCC visibility push(default)
 #include "coco/Runtime/CocoLibrary.h"
@@ -50,14 +51,11 @@ std::string shapeText(const int64_t *shape, int64_t rank) {
 /// "f32[8, 6], [local, sliced<1>] on grid [2, ?]": the argument's type.
 std::string tensorText(const CocoTensorSpec &tensor) {
   std::string placements = "[";
-  for (int32_t axis = 0; axis < tensor.grid_rank; ++axis) {
-    int64_t code = tensor.placements[axis];
-    placements += axis ? ", " : "";
-    placements += code == COCO_PLACEMENT_REPLICATED ? "replicated"
-                  : code == COCO_PLACEMENT_LOCAL
-                      ? "local"
-                      : "sliced<" + std::to_string(code) + ">";
-  }
+  for (int32_t axis = 0; axis < tensor.grid_rank; ++axis)
+    placements +=
+        (axis ? ", " : "") + placementName(tensor.placements, tensor.grid_rank,
+                                           tensor.slice_order,
+                                           tensor.num_slice_levels, axis);
   std::string grid = "[";
   for (int32_t axis = 0; axis < tensor.grid_rank; ++axis)
     grid +=

@@ -186,9 +186,18 @@ def _ints(pointer, count):
 
 
 def _placement_text(spec):
+    """The placement list as the type spells it, `within` included where
+    the axes slicing a dimension split it in another order than the grid's
+    (lib/Runtime/PlacementText.h, which the runtime's messages use)."""
+    codes = _ints(spec.placements, spec.grid_rank)
+    order = _ints(spec.slice_order, spec.num_slice_levels)
     names = []
-    for code in _ints(spec.placements, spec.grid_rank):
-        names.append("replicated" if code == -1 else "local" if code == -2 else f"sliced<{code}>")
+    for axis, code in enumerate(codes):
+        name = "replicated" if code == -1 else "local" if code == -2 else f"sliced<{code}>"
+        levels = [a for a in order if 0 <= a < len(codes) and codes[a] == code]
+        if code >= 0 and levels != sorted(levels) and axis in levels[1:]:
+            name += f" within {levels[levels.index(axis) - 1]}"
+        names.append(name)
     grid = ", ".join("?" if e < 0 else str(e) for e in _ints(spec.grid_shape, spec.grid_rank))
     return f"[{', '.join(names)}] on grid [{grid}]"
 

@@ -925,6 +925,12 @@ func.func @f(%a: memref<4x16xf32>, %b: memref<4x8xf32>) {
 // Placements per grid axis: the type parser.
 
 coco.grid @g(shape = [2, 2])
+// expected-error @+1 {{a placement list names at least the first grid axis's placement (axes past its end are replicated): for a tensor replicated on every axis, write 'replicated on @grid'}}
+func.func private @f(!coco.dtensor<4xf32, [] on @g>)
+
+// -----
+
+coco.grid @g(shape = [2, 2])
 // expected-error @+1 {{'within' orders the axes slicing one dimension; write the placements as a list, one per grid axis}}
 func.func private @f(!coco.dtensor<4xf32, sliced<0> within 1 on @g>)
 

@@ -238,6 +238,14 @@ Type DTensorType::parse(AsmParser &parser) {
   SmallVector<Placement> placements;
   SmallVector<int64_t> order;
   if (succeeded(parser.parseOptionalLSquare())) {
+    // (An empty list read as "expected valid keyword".)
+    if (succeeded(parser.parseOptionalRSquare())) {
+      parser.emitError(listLoc)
+          << "a placement list names at least the first grid axis's "
+             "placement (axes past its end are replicated): for a tensor "
+             "replicated on every axis, write 'replicated on @grid'";
+      return {};
+    }
     SmallVector<std::optional<int64_t>> within;
     if (parser.parseCommaSeparatedList([&]() -> ParseResult {
           placements.push_back(Placement::replicated());
