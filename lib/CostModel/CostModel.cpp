@@ -1,13 +1,12 @@
 //===- CostModel.cpp - predicted time of collectives, loops, matmuls ------===//
 
 #include "coco/CostModel/CostModel.h"
+#include "coco/Support/WritablePath.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
-#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/MemoryBuffer.h"
-#include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
@@ -452,25 +451,12 @@ llvm::Error mlir::coco::cost::writeProfileJSON(const llvm::json::Value &profile,
 llvm::Error mlir::coco::cost::checkProfileWritable(llvm::StringRef path) {
   if (path == "-")
     return llvm::Error::success();
-  auto problem = [&](const llvm::Twine &why) {
-    return llvm::createStringError(std::errc::permission_denied,
-                                   "cannot write %s: %s", path.str().c_str(),
-                                   why.str().c_str());
-  };
-  if (llvm::sys::fs::is_directory(path))
-    return problem("it is a directory");
-  if (llvm::sys::fs::exists(path))
-    return llvm::sys::fs::can_write(path) ? llvm::Error::success()
-                                          : problem("it is not writable");
-  llvm::SmallString<256> directory(path);
-  llvm::sys::path::remove_filename(directory);
-  if (directory.empty())
-    directory = ".";
-  if (!llvm::sys::fs::is_directory(directory))
-    return problem("no directory " + directory);
-  if (!llvm::sys::fs::can_write(directory))
-    return problem("its directory " + directory + " is not writable");
-  return llvm::Error::success();
+  std::string why = coco_support::whyNotWritable(path.str());
+  if (why.empty())
+    return llvm::Error::success();
+  return llvm::createStringError(std::errc::permission_denied,
+                                 "cannot write %s: %s", path.str().c_str(),
+                                 why.c_str());
 }
 
 llvm::json::Value Profile::toJSON() const {

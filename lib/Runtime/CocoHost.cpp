@@ -3,6 +3,7 @@
 #include "coco/Runtime/CocoHost.h"
 #include "coco/Runtime/CocoRuntime.h"
 #include "coco/Support/Blocks.h"
+#include "coco/Support/WritablePath.h"
 
 #include "HalfFloat.h"
 #include "PlacementText.h"
@@ -250,10 +251,19 @@ Session::Session(int argc, char **argv) {
       size_t eq = assignment.find('=');
       if (eq == std::string::npos)
         fail("--set expects NAME=VALUE, got '" + assignment + "'");
+      // The last one wins, as scripts that append overrides expect; said
+      // once, on rank 0.
       std::string name = assignment.substr(0, eq);
-      if (!scalars.emplace(name, assignment.substr(eq + 1)).second)
-        fail("--set " + name + " is given twice (" + name + "=" +
-             scalars[name] + ", then " + assignment + ")");
+      auto [it, added] = scalars.emplace(name, assignment.substr(eq + 1));
+      if (!added) {
+        if (worldRank == 0)
+          std::fprintf(stderr,
+                       "coco host program: --set %s is given twice (%s=%s, "
+                       "then %s): using the last\n",
+                       name.c_str(), name.c_str(), it->second.c_str(),
+                       assignment.c_str());
+        it->second = assignment.substr(eq + 1);
+      }
     } else if (arg == "--help") {
       if (worldRank == 0)
         std::printf("usage: %s [--in DIR] [--out DIR] [--set NAME=VALUE]... "
@@ -268,11 +278,9 @@ Session::Session(int argc, char **argv) {
   // Written when the runs are over: a path that cannot be written fails
   // now, not after them.
   if (worldRank == 0 && !csvPath.empty()) {
-    FILE *csv = std::fopen(csvPath.c_str(), "a");
-    if (!csv)
-      fail("--csv " + csvPath + ": cannot write it (" + std::strerror(errno) +
-           ")");
-    std::fclose(csv);
+    std::string why = coco_support::whyNotWritable(csvPath);
+    if (!why.empty())
+      fail("--csv " + csvPath + ": cannot write it (" + why + ")");
   }
 }
 
@@ -447,7 +455,10 @@ double Session::scalar(const std::string &name, bool hasDefault, double value,
   // ("inf" itself is taken, and so are numbers that round to zero). strtod
   // gives inf for both "inf" and "1e400", the second with ERANGE.
   bool infinite = std::isinf(parsed) && errno != ERANGE;
-  if (!infinite && std::isinf(bits == 32 ? double(float(parsed)) : parsed))
+  // An f32 rounds to inf from halfway between its largest value and 2^128
+  // on (converting a double beyond the float range is undefined in C++).
+  double limit = bits == 32 ? 0x1.ffffffp127 : HUGE_VAL;
+  if (!infinite && std::fabs(parsed) >= limit)
     fail("--set " + name + "=" + *text + ": out of range for an f" +
          std::to_string(bits));
   return parsed;

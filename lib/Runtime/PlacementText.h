@@ -2,8 +2,8 @@
 //
 // What the host program and in-process calls print for a tensor's
 // placement on one grid axis: "replicated", "local", "sliced<D>", and
-// " within A" where the axes slicing D split it in another order than the
-// grid's (as DTensorType's printer writes it). Without the `within`, two
+// " within A" where the tensor's dimensions are split in another order than
+// the grid's (as DTensorType's printer writes it). Without the `within`, two
 // layouts that give ranks different rows read the same
 // ([sliced<0> within 1, sliced<0>] against [sliced<0>, sliced<0>]).
 //
@@ -33,20 +33,27 @@ inline std::string placementName(const int64_t *placements, int64_t gridRank,
   if (code == COCO_PLACEMENT_LOCAL)
     return "local";
   std::string name = "sliced<" + std::to_string(code) + ">";
-  // The axes slicing dimension `code`, outer to inner; grid order is
-  // ascending, and the type names no order then.
-  std::vector<int64_t> levels;
-  for (int64_t level = 0; level < numLevels; ++level) {
+  // As DTensorType's printer: once any dimension is split in another order
+  // than the grid's (ascending axes), every axis below another one on its
+  // dimension names it; else none does. sliceOrder lists each dimension's
+  // axes, outer to inner, dimension after dimension.
+  auto dimensionAt = [&](int64_t level) {
     int64_t other = sliceOrder[level];
-    if (other >= 0 && other < gridRank && placements[other] == code)
-      levels.push_back(other);
-  }
+    return other >= 0 && other < gridRank ? placements[other] : int64_t(-1);
+  };
+  auto sameDimension = [&](int64_t level, int64_t dim) {
+    return dim >= 0 && dimensionAt(level) == dim;
+  };
   bool gridOrder = true;
-  for (size_t level = 1; level < levels.size(); ++level)
-    gridOrder = gridOrder && levels[level - 1] < levels[level];
-  for (size_t level = 1; level < levels.size() && !gridOrder; ++level)
-    if (levels[level] == axis)
-      name += " within " + std::to_string(levels[level - 1]);
+  for (int64_t level = 1; level < numLevels; ++level)
+    if (sameDimension(level - 1, dimensionAt(level)) &&
+        sliceOrder[level - 1] > sliceOrder[level])
+      gridOrder = false;
+  if (gridOrder)
+    return name;
+  for (int64_t level = 1; level < numLevels; ++level)
+    if (sliceOrder[level] == axis && sameDimension(level - 1, code))
+      name += " within " + std::to_string(sliceOrder[level - 1]);
   return name;
 }
 

@@ -146,7 +146,7 @@ class Grid:
     def __init__(self, name, shape=(None,)):
         _check_name(name, "grid")
         where = f"{_where(_user_location())}grid @{name}: "
-        if not isinstance(shape, (list, tuple)) or not 1 <= len(shape) <= 4:
+        if not _is_sequence(shape) or not 1 <= len(shape) <= 4:
             raise CocoError(f"{where}a grid has 1 to 4 axes: its shape is a list of 1 to 4 "
                             f"extents, got {shape!r}")
         try:
@@ -368,10 +368,18 @@ def _placements_of(layout, dim, axis, placements, grid):
 def _shape(shape):
     """A parameter's global shape as a tuple of ints (int() truncated 4.9;
     a bare 16 was a TypeError). coco-opt judges the dimensions' values."""
-    if not isinstance(shape, (tuple, list)):
+    if not _is_sequence(shape):
         raise CocoError(f"the shape is a tuple or list of dimensions (e.g. (16,), or () for "
                         f"a rank-0 tensor), not {shape!r}")
     return tuple(check_int(d, "a dimension") for d in shape)
+
+
+def _is_sequence(value):
+    """A tuple, list, range or 1-d array (of extents); not a string, nor a
+    bare number."""
+    if isinstance(value, np.ndarray):
+        return value.ndim == 1
+    return isinstance(value, (tuple, list, range))
 
 
 # How the generated host program fills a parameter run without --in

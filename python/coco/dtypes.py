@@ -106,7 +106,7 @@ def to_storage(value, name, what="tensor"):
     bf16: arrays of a numpy dtype named "bfloat16" (ml_dtypes) or uint16
     (the bits) are taken as they are; floating-point values are rounded to
     the nearest bf16 (ties to even), never converted to integers."""
-    a = f"{'an' if name.startswith('i') else 'a'} {name} {what}"
+    a = f"{'an' if name[0] in 'fi' else 'a'} {name} {what}"  # an f32, an i8, a bf16
     try:
         array = np.asarray(value)
     except (TypeError, ValueError) as error:  # a ragged list, say
@@ -119,6 +119,16 @@ def to_storage(value, name, what="tensor"):
         if name == "bf16":
             return _contiguous(array).view(np.uint16)
         array = array.astype(np.float32)  # exactly
+    if array.dtype.kind == "O" and is_float(name) and \
+            all(isinstance(x, (int, float, np.number)) for x in array.flat):
+        # Python ints beyond 64 bits are numbers a float type holds (2**64
+        # as an f64); None (which astype makes NaN) and other objects stay
+        # refused below.
+        try:
+            array = array.astype(np.float64)
+        except OverflowError:  # beyond every float: refused as out of range
+            raise CocoError(f"{a} takes values up to {float(np.finfo(np.float64).max):.8g} "
+                            "in magnitude, not these Python integers") from None
     if array.dtype.kind not in "biuf":
         # Strings failed in numpy's cast (ValueError); objects (None, ints
         # beyond 64 bits) became NaN.
@@ -142,7 +152,7 @@ def to_storage(value, name, what="tensor"):
     if not np.issubdtype(array.dtype, np.floating):
         raise CocoError(f"{a} takes floating-point values, bfloat16 or uint16 "
                         f"bits, not {array.dtype}")
-    with np.errstate(over="ignore"):  # judged below
+    with np.errstate(over="ignore", invalid="ignore"):  # judged below
         bits = _contiguous(array, np.float32).view(np.uint32).astype(np.uint64)
     rounded = (bits + 0x7FFF + ((bits >> 16) & 1)) >> 16
     # A NaN stays a (quiet) NaN. (np.where keeps a 0-d array an array.)

@@ -191,12 +191,16 @@ def _placement_text(spec):
     (lib/Runtime/PlacementText.h, which the runtime's messages use)."""
     codes = _ints(spec.placements, spec.grid_rank)
     order = _ints(spec.slice_order, spec.num_slice_levels)
+    levels = {d: [a for a in order if 0 <= a < len(codes) and codes[a] == d]
+              for d in set(codes) if d >= 0}
+    # As the type printer: once any dimension is split out of grid order,
+    # every axis below another one on its dimension names it.
+    grid_order = all(axes == sorted(axes) for axes in levels.values())
     names = []
     for axis, code in enumerate(codes):
         name = "replicated" if code == -1 else "local" if code == -2 else f"sliced<{code}>"
-        levels = [a for a in order if 0 <= a < len(codes) and codes[a] == code]
-        if code >= 0 and levels != sorted(levels) and axis in levels[1:]:
-            name += f" within {levels[levels.index(axis) - 1]}"
+        if code >= 0 and not grid_order and axis in levels[code][1:]:
+            name += f" within {levels[code][levels[code].index(axis) - 1]}"
         names.append(name)
     grid = ", ".join("?" if e < 0 else str(e) for e in _ints(spec.grid_shape, spec.grid_rank))
     return f"[{', '.join(names)}] on grid [{grid}]"

@@ -370,15 +370,23 @@ class Compiled:
             raise CocoError(f"no input for parameter{'s' if len(missing) > 1 else ''} "
                             f"{', '.join(missing)}: Compiled.run needs every tensor "
                             "parameter's value in inputs")
-        scalars = scalars or {}
-        for name, value in scalars.items():
+        checked = {}
+        for name, value in (scalars or {}).items():
             if name not in self.entry.scalars:
                 raise CocoError(f"scalars: the program has no scalar '{name}' (its scalars: "
                                 f"{', '.join(self.entry.scalars) or 'none'})")
             try:
-                to_storage(value, self.entry.scalars[name][0], "scalar")
+                stored = to_storage(value, self.entry.scalars[name][0], "scalar")
             except CocoError as error:
                 raise CocoError(f"scalar '{name}': {error}") from None
+            if stored.ndim:
+                raise CocoError(f"scalar '{name}' takes one number, not an array of shape "
+                                f"{stored.shape}")
+            # The value the type holds, as --set spells it: 3.0 for an i32 is
+            # 3 (the program refused "3.0" after the ranks had started), a
+            # 0-d array its number.
+            checked[name] = stored.item()
+        scalars = checked
         for name, (dtype, default) in self.entry.scalars.items():
             if default is None and name not in scalars:
                 raise CocoError(f"scalar '{name}' ({dtype}) has no default: pass its value "

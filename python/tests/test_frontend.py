@@ -349,6 +349,17 @@ def test_params_are_checked(make, message):
         make(_grid2())
 
 
+def test_shapes_as_sequences():
+    # A numpy array or a range of extents is a shape (they were before the
+    # checks; only bare numbers, strings and floats are refused).
+    grid = coco.Grid("g", np.array([2]))
+    p = coco.Program("seq", grid)
+    assert p.param("w", np.array([4, 2])).type == "!coco.dtensor<4x2xf32, replicated on @g>"
+    assert p.param("v", range(3, 4)).type == "!coco.dtensor<3xf32, replicated on @g>"
+    with pytest.raises(coco.CocoError, match="the shape is a tuple or list"):
+        p.param("u", np.array([[4]]))
+
+
 def test_numpy_dtypes_name_element_types():
     # np.float32 was an MLIR parse error.
     prog = _grid2()
@@ -393,9 +404,9 @@ def test_scalar_values_are_checked(tmp_path):
     # Out of range for the type: an error only in coco-opt before; "0.1" was
     # taken as a number.
     for value, dtype, message in [(2 ** 40, "i32", "an i32 value takes whole numbers in its range"),
-                                  (1e39, "f32", r"a f32 value takes values up to 3\.4028235e\+38 "
+                                  (1e39, "f32", r"an f32 value takes values up to 3\.4028235e\+38 "
                                                 "in magnitude, not 1e\\+39"),
-                                  ("0.1", "f32", "a f32 value takes numbers, not <U3 values")]:
+                                  ("0.1", "f32", "an f32 value takes numbers, not <U3 values")]:
         with pytest.raises(coco.CocoError, match=rf"test_frontend\.py:\d+: scalar 'c': {message}"):
             prog.scalar("c", value, dtype=dtype)
     # inf and NaN are spelled by their bits ("inf" was no MLIR literal), as

@@ -104,7 +104,7 @@ def test_inputs_are_not_silently_cast():
     # numpy's cast made complex values real (a warning only) and truncated
     # 1.5 to an i32 1.
     from coco.dtypes import to_storage
-    with pytest.raises(coco.CocoError, match="a f32 tensor takes real values, not complex128"):
+    with pytest.raises(coco.CocoError, match="an f32 tensor takes real values, not complex128"):
         to_storage(np.array([1 + 2j, 3]), "f32")
     with pytest.raises(coco.CocoError, match="a bf16 tensor takes real values"):
         to_storage(np.array([1j]), "bf16")
@@ -310,14 +310,20 @@ def test_values_that_a_type_cannot_hold_are_refused():
             to_storage(value, name)
     for value, name in [([1e6, 1.0], "f16"), (1e39, "f32"), (np.float32(3.4e38), "bf16"),
                         (np.array([[0.0, 1e300]]), "bf16"), (np.array([70000], np.int32), "f16")]:
-        with pytest.raises(coco.CocoError, match=rf"a {name} tensor takes values up to .* in "
+        with pytest.raises(coco.CocoError, match=rf"an? {name} tensor takes values up to .* in "
                                                  "magnitude, not .*, which would become inf"):
             to_storage(value, name)
     for value, got in [(np.array(list("ab")), "<U1 values"), ("0.5", "<U3 values"),
                        (np.array([None] * 2), "Python objects such as None")]:
-        with pytest.raises(coco.CocoError, match=f"a f32 tensor takes numbers, not {got}"):
+        with pytest.raises(coco.CocoError, match=f"an f32 tensor takes numbers, not {got}"):
             to_storage(value, "f32")
-    with pytest.raises(coco.CocoError, match="a f32 tensor takes an array of numbers, not this list"):
+    # Python integers beyond 64 bits are numbers a float type holds (numpy
+    # keeps them as objects).
+    assert to_storage([2 ** 64, 1], "f64").tolist() == [2.0 ** 64, 1.0]
+    with pytest.raises(coco.CocoError, match="an f64 tensor takes values up to .* not these "
+                                             "Python integers"):
+        to_storage(10 ** 400, "f64")
+    with pytest.raises(coco.CocoError, match="an f32 tensor takes an array of numbers, not this list"):
         to_storage([[1.0, 2.0], [3.0]], "f32")
     with pytest.raises(coco.CocoError, match=r"an i1 tensor takes booleans \(or 0 and 1\), not 2"):
         to_storage([0, 1, 2], "i1")
@@ -355,7 +361,7 @@ def test_run_refuses_inputs_before_starting(small_step, monkeypatch):
                                    r"\(got int\)"),
             ({**good, "k": np.array([2 ** 31, 0])}, {}, r"input 'k': an i32 tensor takes whole "
                                                        r"numbers in its range .*, not 2147483648"),
-            ({**good, "g": [ones, ["x"] * 6]}, {}, r"input 'g': rank 1's array: a f32 tensor "
+            ({**good, "g": [ones, ["x"] * 6]}, {}, r"input 'g': rank 1's array: an f32 tensor "
                                                    "takes numbers"),
             # A result's name was silently ignored.
             ({**good, "k2": ones}, {}, r"input 'k2' is a result: inputs are the program's tensor "
@@ -366,12 +372,23 @@ def test_run_refuses_inputs_before_starting(small_step, monkeypatch):
                                     "tensor parameter's value"),
             (good, {"n": 1, "zz": 1}, r"the program has no scalar 'zz' \(its scalars: lr, n\)"),
             # The host program read 1e40 as an f32 inf.
-            (good, {"n": 1, "lr": 1e40}, "scalar 'lr': a f32 scalar takes values up to "
+            (good, {"n": 1, "lr": 1e40}, "scalar 'lr': an f32 scalar takes values up to "
                                          r"3\.4028235e\+38 in magnitude, not 1e\+40"),
             (good, {"n": 2 ** 31}, "scalar 'n': an i32 scalar takes whole numbers in its range"),
             (good, {}, r"scalar 'n' \(i32\) has no default: pass its value in scalars=")]:
         with pytest.raises(coco.CocoError, match=message):
             small_step.run(ranks=2, inputs=inputs, scalars=scalars)
+    # Scalars are handed on as their type holds them: 3.0 for an i32 as 3
+    # (the program refused "--set n=3.0" once the ranks had started), a 0-d
+    # array as its number; an array of several numbers is refused.
+    handed = {}
+    monkeypatch.setattr(runner, "run_executable",
+                        lambda *args, **kwargs: handed.update(args[4]) or ({}, None))
+    small_step.run(ranks=2, inputs=good, scalars={"n": 3.0, "lr": np.array(0.5)}, outputs=[])
+    assert handed == {"n": 3, "lr": 0.5} and isinstance(handed["n"], int), handed
+    with pytest.raises(coco.CocoError, match=r"scalar 'n' takes one number, not an array of "
+                                             r"shape \(2,\)"):
+        small_step.run(ranks=2, inputs=good, scalars={"n": [1, 2]})
 
 
 def test_directories_that_are_files_are_errors(tmp_path):
@@ -439,6 +456,6 @@ def test_in_process_scalars(tmp_path):
                           capture_output=True, text=True, timeout=300,
                           env={**os.environ, "PYTHONPATH": os.path.join(ROOT, "python")})
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "refused: @scaled: argument 'lr': a f32 scalar takes values up to 3.4028235e+38 in " \
+    assert "refused: @scaled: argument 'lr': an f32 scalar takes values up to 3.4028235e+38 in " \
         "magnitude, not 1e+300, which would become inf" in proc.stdout
     assert "w: [0.5, 0.5, 0.5, 0.5]" in proc.stdout

@@ -605,10 +605,13 @@ int main(int argc, char **argv) {
     }
   }
 
-  // Written after the measurement: a path that cannot be written fails
-  // now, not a minute later.
-  if (llvm::Error error = checkProfileWritable(output))
-    usage(llvm::toString(std::move(error)));
+  // Written after the measurement, by rank 0: a path it cannot write
+  // fails now, not a minute later. Only rank 0 can tell (another host may
+  // lack the directory), so it ends the job (usage() finalizes, which
+  // waits for every rank: the others would be measuring).
+  if (rank == 0)
+    if (llvm::Error error = checkProfileWritable(output))
+      coco_rt_fatal("coco-calibrate", llvm::toString(std::move(error)).c_str());
   if (ranks < 2)
     usage("needs at least 2 ranks (mpirun -np R, R >= 2): with one there is "
           "no communication to measure");
