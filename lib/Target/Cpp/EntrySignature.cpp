@@ -243,6 +243,10 @@ mlir::coco::selectEntries(ModuleOp module, StringRef wanted, bool all) {
     if (!name.empty())
       names.push_back(name);
   }
+  // ("@" or " , " named nothing, and the only public function ran.)
+  if (names.empty() && !wanted.trim().empty())
+    return mlir::emitError(module.getLoc())
+           << "the entry list '" << wanted << "' names no function";
   SmallVector<func::FuncOp> entries;
   for (auto candidate : module.getOps<func::FuncOp>()) {
     if (candidate.isExternal() || !candidate.isPublic())

@@ -2,6 +2,10 @@
 // RUN: not coco-translate --coco-to-cpp-main --coco-entry=nope %s 2>&1 | FileCheck %s --check-prefix=MISSING
 // Names as a user writes them: with '@', with spaces after the commas.
 // RUN: coco-translate --coco-to-cpp-main "--coco-entry=@ar_c, rs_c_ag" %s | FileCheck %s
+// A list that names nothing ran the only public function, or said that
+// several could be the entry.
+// RUN: not coco-translate --coco-to-cpp-main "--coco-entry=@, " %s 2>&1 | FileCheck %s --check-prefix=NOTHING
+// NOTHING: error: the entry list '@, ' names no function
 // A private function, or one only declared, is named as such.
 // RUN: not coco-translate --coco-to-cpp-main --coco-entry=helper %s 2>&1 | FileCheck %s --check-prefix=PRIVATE
 // RUN: not coco-translate --coco-to-cpp-main --coco-entry=external %s 2>&1 | FileCheck %s --check-prefix=DECLARED
