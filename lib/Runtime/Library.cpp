@@ -22,6 +22,7 @@
 #include <climits>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -170,10 +171,10 @@ ScalarSlot prepareScalar(const CocoEntrySpec &entry, const CocoArgSpec &spec,
   std::string what =
       std::string("@") + entry.name + ": argument '" + spec.name + "'";
   if (value && value->is_tensor)
-    throw CallError{what + " is a " + dtypeText(spec.scalar_dtype) +
+    throw CallError{what + " is an " + dtypeText(spec.scalar_dtype) +
                     " scalar, got a tensor"};
   if (!value && !spec.has_default)
-    throw CallError{what + " (a " + dtypeText(spec.scalar_dtype) +
+    throw CallError{what + " (an " + dtypeText(spec.scalar_dtype) +
                     " scalar with no default) is missing"};
   // The value as given: exact integers stay exact (i64 beyond 2^53).
   bool isInt =
@@ -184,9 +185,26 @@ ScalarSlot prepareScalar(const CocoEntrySpec &entry, const CocoArgSpec &spec,
   ScalarSlot slot;
   std::memset(&slot, 0, sizeof(slot));
   switch (spec.scalar_dtype) {
-  case COCO_DTYPE_F32:
+  case COCO_DTYPE_F32: {
+    // A finite double beyond the f32 range would become inf quietly (and
+    // converting one is undefined in C++): from halfway between the largest
+    // f32 and 2^128 on, it rounds to inf. Both callers, C++ and Python,
+    // meet this one check.
+    if (std::isfinite(x) && std::fabs(x) >= 0x1.ffffffp127) {
+      // The shortest text that reads back as x (1e+300, as Python prints it).
+      char text[32];
+      for (int digits = 1; digits <= 17; ++digits) {
+        std::snprintf(text, sizeof(text), "%.*g", digits, x);
+        if (std::strtod(text, nullptr) == x)
+          break;
+      }
+      throw CallError{what + ": an f32 scalar takes values up to " +
+                      "3.4028235e+38 in magnitude, not " + text +
+                      ", which would become inf"};
+    }
     slot.f32 = float(x);
     return slot;
+  }
   case COCO_DTYPE_F64:
     slot.f64 = x;
     return slot;

@@ -37,8 +37,7 @@ import threading
 
 import numpy as np
 
-from .dtypes import (ELEMENT_TYPES, NAME_OF_CODE, from_storage, has_numpy_type, is_float,
-                     numpy_dtype, to_storage)
+from .dtypes import ELEMENT_TYPES, NAME_OF_CODE, from_storage, has_numpy_type, numpy_dtype
 from .placements import CocoError
 
 _ABI_VERSION = 3  # COCO_LIBRARY_ABI_VERSION
@@ -379,13 +378,8 @@ class Entry:
             keep.append(slot.name)
             scalar = self._scalars.get(name)
             if scalar is not None:
+                # The runtime refuses an f32 beyond f32's range (Library.cpp).
                 value = _number(value)
-                if is_float(scalar.dtype) and isinstance(value, (float, np.floating)):
-                    # The runtime's float() of 1e300 for an f32 was inf.
-                    try:
-                        to_storage(value, scalar.dtype, "scalar")
-                    except CocoError as error:
-                        raise CocoError(f"@{self.name}: argument '{name}': {error}") from None
             if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
                 # Integers cross exactly (i64 beyond 2^53).
                 if not -2 ** 63 <= int(value) < 2 ** 63:
@@ -413,7 +407,7 @@ class Entry:
                 continue
             what = f"@{self.name}: argument '{name}'"
             if scalar and not hasattr(value, "__dlpack__") and not isinstance(value, np.ndarray):
-                raise CocoError(f"{what} is a {scalar.dtype} scalar: pass a number, not "
+                raise CocoError(f"{what} is an {scalar.dtype} scalar: pass a number, not "
                                 f"{type(value).__name__}")
             array = _as_array(what, value)
             if not array.flags.c_contiguous:

@@ -56,7 +56,8 @@
 // ERR-NEXT: read-only w: @adam_step: argument 'w' is updated in place by the entry, but the buffer passed is read-only
 // ERR-NEXT: aliased m, v: @adam_step: arguments 'm' and 'v' share memory, and the entry updates 'm' in place
 // ERR-NEXT: scalar for g: @adam_step: argument 'g' is a tensor (f32[4096], [local] on grid [?]), got a scalar
-// ERR-NEXT: tensor for lr: @adam_step: argument 'lr' is a f32 scalar, got a tensor
+// ERR-NEXT: tensor for lr: @adam_step: argument 'lr' is an f32 scalar, got a tensor
+// ERR-NEXT: f32 lr beyond f32: @adam_step: argument 'lr': an f32 scalar takes values up to 3.4028235e+38 in magnitude, not 1e+39, which would become inf
 // ERR-NEXT: whole m: @adam_step: argument 'm' (f32[4096], [sliced<0>] on grid [?]): world rank 0 of 2 holds a block of shape [2048], got shape [4096]
 // ERR-NEXT: unknown entry: coco: the library has no entry @adam (it has @adam_step)
 // ERR-NEXT: missing library: coco: cannot load /nonexistent/libnothing.so: {{.*}}

@@ -201,6 +201,12 @@ int runErrors(const Library &lib) {
                             {"m", Arg(m.data(), state)},
                             {"v", Arg(v.data(), state)},
                             {"lr", Arg(g.data(), {n})}});
+  // 1e39 would become an f32 inf (float(1e39) in the runtime, before).
+  refused("f32 lr beyond f32", {{"w", Arg(w.data(), {n})},
+                                {"g", Arg(g.data(), {n})},
+                                {"m", Arg(m.data(), state)},
+                                {"v", Arg(v.data(), state)},
+                                {"lr", 1e39}});
   if (state[0] != n)
     refused("whole m", {{"w", Arg(w.data(), {n})},
                         {"g", Arg(g.data(), {n})},
