@@ -49,8 +49,8 @@ std::string shapeText(const int64_t *shape, int64_t rank) {
   return text + "]";
 }
 
-/// "f32[8, 6], [local, sliced<1>] on grid [2, ?]": the argument's type.
-std::string tensorText(const CocoTensorSpec &tensor) {
+/// "[local, sliced<1>] on grid [2, ?]": the placements and the grid.
+std::string placementText(const CocoTensorSpec &tensor) {
   std::string placements = "[";
   for (int32_t axis = 0; axis < tensor.grid_rank; ++axis)
     placements +=
@@ -63,8 +63,13 @@ std::string tensorText(const CocoTensorSpec &tensor) {
         (axis ? ", " : "") + (tensor.grid_shape[axis] < 0
                                   ? std::string("?")
                                   : std::to_string(tensor.grid_shape[axis]));
+  return placements + "] on grid " + grid + "]";
+}
+
+/// "f32[8, 6], [local, sliced<1>] on grid [2, ?]": the argument's type.
+std::string tensorText(const CocoTensorSpec &tensor) {
   return dtypeText(tensor.dtype) + shapeText(tensor.shape, tensor.rank) + ", " +
-         placements + "] on grid " + grid + "]";
+         placementText(tensor);
 }
 
 int64_t elementCount(const int64_t *shape, int64_t rank) {
@@ -537,6 +542,14 @@ void coco_rt_release_results(CocoReturned *results, int64_t numResults) {
 
 int64_t coco_rt_dtype_bytes(int32_t dtype) {
   return validDType(dtype) ? int64_t(dtypeInfo(dtype, nullptr).bytes) : 0;
+}
+
+int64_t coco_rt_placement_text(const CocoTensorSpec *tensor, char *text,
+                               int64_t size) {
+  std::string placement = placementText(*tensor);
+  if (text && size > 0)
+    std::snprintf(text, size_t(size), "%s", placement.c_str());
+  return int64_t(placement.size());
 }
 
 } // extern "C"

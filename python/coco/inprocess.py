@@ -138,6 +138,8 @@ class _Runtime:
         self.refuse_call = bind("coco_rt_refuse_call", ctypes.c_int32,
                                 ctypes.POINTER(_EntrySpec), ctypes.c_char_p, ctypes.c_char_p,
                                 ctypes.c_int64)
+        self.placement_text = bind("coco_rt_placement_text", ctypes.c_int64,
+                                   ctypes.POINTER(_TensorSpec), ctypes.c_char_p, ctypes.c_int64)
 
 
 _runtime = None
@@ -185,24 +187,13 @@ def _ints(pointer, count):
 
 
 def _placement_text(spec):
-    """The placement list as the type spells it, `within` included where
-    the axes slicing a dimension split it in another order than the grid's
-    (lib/Runtime/PlacementText.h, which the runtime's messages use)."""
-    codes = _ints(spec.placements, spec.grid_rank)
-    order = _ints(spec.slice_order, spec.num_slice_levels)
-    levels = {d: [a for a in order if 0 <= a < len(codes) and codes[a] == d]
-              for d in set(codes) if d >= 0}
-    # As the type printer: once any dimension is split out of grid order,
-    # every axis below another one on its dimension names it.
-    grid_order = all(axes == sorted(axes) for axes in levels.values())
-    names = []
-    for axis, code in enumerate(codes):
-        name = "replicated" if code == -1 else "local" if code == -2 else f"sliced<{code}>"
-        if code >= 0 and not grid_order and axis in levels[code][1:]:
-            name += f" within {levels[code][levels[code].index(axis) - 1]}"
-        names.append(name)
-    grid = ", ".join("?" if e < 0 else str(e) for e in _ints(spec.grid_shape, spec.grid_rank))
-    return f"[{', '.join(names)}] on grid [{grid}]"
+    """The placement list as the type spells it, with its grid ("[local,
+    sliced<1>] on grid [2, ?]", `within` included): the runtime's text, the
+    one its messages use."""
+    size = _runtime.placement_text(ctypes.byref(spec), None, 0)
+    text = ctypes.create_string_buffer(size + 1)
+    _runtime.placement_text(ctypes.byref(spec), text, size + 1)
+    return text.value.decode()
 
 
 class Argument:

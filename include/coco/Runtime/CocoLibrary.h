@@ -140,6 +140,12 @@ int32_t coco_rt_refuse_call(const CocoEntrySpec *entry, const char *message,
 void coco_rt_release_results(CocoReturned *results, int64_t num_results);
 /// Bytes per element of a CocoDType; 0 for an unknown code.
 int64_t coco_rt_dtype_bytes(int32_t dtype);
+/// The placement of `tensor` as its type spells it, with its grid:
+/// "[local, sliced<1>] on grid [2, ?]" (`within` included where the type
+/// printer writes it). Writes at most `size` bytes, NUL-terminated, into
+/// `text`; returns the whole text's length (as snprintf).
+int64_t coco_rt_placement_text(const CocoTensorSpec *tensor, char *text,
+                               int64_t size);
 
 #ifdef __cplusplus
 } // extern "C"
