@@ -210,6 +210,14 @@ int main(int argc, char **argv) {
         fail("option " + arg + " needs a value");
       return argv[++i];
     };
+    if (arg == "-h" || arg == "--help") {
+      std::printf("%s\n\nMeasures one GPU (copy bandwidth by working set, "
+                  "cuBLAS f32 rate, chunk overhead)\ninto a copy of the "
+                  "--base profile (its collectives and links are kept).\n",
+                  kUsage);
+      coco_rt_finalize();
+      return 0;
+    }
     if (arg == "-o") {
       output = value();
     } else if (arg == "--base") {

@@ -122,6 +122,35 @@ int64_t rank = 0, ranks = 1;
   std::exit(2);
 }
 
+/// --help: what the tool measures and its options, on stdout.
+[[noreturn]] void help() {
+  if (rank == 0)
+    std::printf(
+        "usage: mpirun -np R coco-calibrate [-o profile.json] "
+        "[--sizes BYTES,...] [--reps N] [--name NAME] "
+        "[--element-types TYPE,...|none] [--cache cold|cold-clean]\n\n"
+        "Measures this machine on the ranks of the launch, through coco's "
+        "runtime, and writes the\ncost model's profile (coco-autoschedule, "
+        "coco-predict, coco-lower-to-cpu{schedule=auto}).\n"
+        "About 1-2 minutes with the defaults on 2 ranks; --sizes "
+        "4096,1048576 --reps 3\n--element-types none about 20 s (a "
+        "coarser profile).\n\n"
+        "  -o FILE                the profile (default: stdout)\n"
+        "  --sizes B1,B2,...      collective sizes in bytes (default "
+        "4096,65536,1048576,16777216)\n"
+        "  --reps N               interleaved repetitions per size "
+        "(default 5; median, max over ranks)\n"
+        "  --name NAME            the profile's name\n"
+        "  --element-types LIST   16-bit types whose collectives are also "
+        "timed (default bf16,f16; none)\n"
+        "  --cache cold|cold-clean  how the cold collectives start: caches "
+        "full of dirty (cold) or\n"
+        "                         clean (cold-clean) lines of other "
+        "buffers\n");
+  coco_rt_finalize();
+  std::exit(0);
+}
+
 /// What one element type's collectives run on at one size: n elements, a
 /// whole block per rank (the common case), the input holding 1.0.
 struct Buffers {
@@ -543,6 +572,8 @@ int main(int argc, char **argv) {
         usage("option " + arg + " needs a value");
       return argv[++i];
     };
+    if (arg == "-h" || arg == "--help")
+      help();
     if (arg == "-o")
       output = value();
     else if (arg == "--reps") {
