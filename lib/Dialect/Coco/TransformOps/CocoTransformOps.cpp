@@ -180,9 +180,11 @@ LogicalResult transform::CocoShardStateOp::verify() {
   return verifyAxes(*this, getAxes());
 }
 
-DiagnosedSilenceableFailure transform::CocoReorderOp::applyToOne(
-    transform::TransformRewriter &rewriter, Operation *target,
-    transform::ApplyToEachResultList &results, transform::TransformState &) {
+DiagnosedSilenceableFailure
+transform::CocoReorderOp::applyToOne(transform::TransformRewriter &rewriter,
+                                     Operation *target,
+                                     transform::ApplyToEachResultList &results,
+                                     transform::TransformState &state) {
   // Atomic: reorder the target in place, and on failure put back the body
   // of a copy kept outside the module. (A copy reordered beside the target
   // would be a second function of the same name: the calls of the name are
@@ -190,6 +192,25 @@ DiagnosedSilenceableFailure transform::CocoReorderOp::applyToOne(
   // all_reduce may go.)
   // Isolated from above: the reorder changes producers of the values a
   // region reads, which for a loop's body lie outside it, beyond the copy.
+  // A declaration (a function without a body) has nothing to reorder, as
+  // coco-reorder finds.
+  if (auto function = dyn_cast<FunctionOpInterface>(target);
+      function && function.isExternal()) {
+    results.push_back(target);
+    return DiagnosedSilenceableFailure::success();
+  }
+  // A target inside another of the handle's would be freed when the outer
+  // one fails and its body is put back, while the results hold it.
+  for (Operation *other : state.getPayloadOps(getTarget())) {
+    bool inside = other->isProperAncestor(target);
+    if (other != target && (inside || target->isProperAncestor(other)))
+      return notApplied(
+          *this, target->getLoc(),
+          "expects targets that do not nest: the handle holds a " +
+              (inside ? other : target)->getName().getStringRef() + " and a " +
+              (inside ? target : other)->getName().getStringRef() +
+              " inside it");
+  }
   if (target->getNumRegions() != 1 || !target->getRegion(0).hasOneBlock() ||
       !target->hasTrait<OpTrait::IsIsolatedFromAbove>())
     return notApplied(*this, target->getLoc(),
@@ -217,11 +238,16 @@ DiagnosedSilenceableFailure transform::CocoReorderOp::applyToOne(
           << describeAxes(getAxes()) << "; nothing changed";
   }
   Operation *backup = target->clone();
+  // What it applied is reported only if it stays (a failure part way puts
+  // the body back: "now runs on the slices" would be untrue).
+  HeldAppliedRemarks applied;
   DiagnosedSilenceableFailure result = checkSilenceably(*this, [&] {
     return reorderToFixedPoint(rewriter, target, getAxes(),
                                getNormsFromSlices());
   });
-  if (!result.succeeded()) {
+  if (result.succeeded()) {
+    applied.commit();
+  } else {
     // Through the rewriter, so that handles to the ops it erases go too.
     rewriter.eraseBlock(&target->getRegion(0).front());
     rewriter.modifyOpInPlace(
@@ -232,41 +258,48 @@ DiagnosedSilenceableFailure transform::CocoReorderOp::applyToOne(
   return result;
 }
 
-DiagnosedSilenceableFailure transform::CocoShardStateOp::applyToOne(
-    transform::TransformRewriter &rewriter, Operation *target,
-    transform::ApplyToEachResultList &results, transform::TransformState &) {
-  auto function = dyn_cast<func::FuncOp>(target);
-  if (!function)
-    return notApplied(*this, target->getLoc(),
-                      "expects func.func targets, got " +
-                          target->getName().getStringRef());
-  SmallVector<unsigned> indices;
-  for (Attribute name : getArgs()) {
-    std::optional<unsigned> found;
-    for (unsigned i = 0; i < function.getNumArguments(); ++i)
-      if (function.getArgAttr(i, "coco.name") == name)
-        found = i;
-    if (!found)
-      return notApplied(*this, function.getLoc(),
-                        "@" + function.getSymName() +
-                            " has no argument with coco.name = \"" +
-                            cast<StringAttr>(name).getValue() + "\"");
-    // A name given twice shards its argument once, as the pass does.
-    if (llvm::is_contained(indices, *found))
-      continue;
-    DiagnosedSilenceableFailure checked = checkSilenceably(
-        *this, [&] { return checkShardState(function, *found, getAxes()); });
-    if (!checked.succeeded())
-      return checked;
-    indices.push_back(*found);
+DiagnosedSilenceableFailure
+transform::CocoShardStateOp::apply(transform::TransformRewriter &rewriter,
+                                   transform::TransformResults &results,
+                                   transform::TransformState &state) {
+  SmallVector<Operation *> targets =
+      llvm::to_vector(state.getPayloadOps(getTarget()));
+  // Every named argument of every target, each checked before any changes.
+  SmallVector<std::pair<func::FuncOp, unsigned>> arguments;
+  llvm::SmallDenseSet<Attribute> found;
+  for (Operation *target : targets) {
+    auto function = dyn_cast<func::FuncOp>(target);
+    if (!function)
+      return notApplied(*this, target->getLoc(),
+                        "expects func.func targets, got " +
+                            target->getName().getStringRef());
+    for (unsigned i = 0; i < function.getNumArguments(); ++i) {
+      Attribute name = function.getArgAttr(i, "coco.name");
+      // (A name given twice in args shards its argument once.)
+      if (!name || !llvm::is_contained(getArgs(), name) ||
+          llvm::is_contained(arguments, std::pair{function, i}))
+        continue;
+      found.insert(name);
+      DiagnosedSilenceableFailure checked = checkSilenceably(
+          *this, [&] { return checkShardState(function, i, getAxes()); });
+      if (!checked.succeeded())
+        return checked;
+      arguments.push_back({function, i});
+    }
   }
+  for (Attribute name : getArgs())
+    if (!found.contains(name))
+      return notApplied(*this, getLoc(),
+                        "no targeted function has an argument with coco.name "
+                        "= \"" +
+                            cast<StringAttr>(name).getValue() + "\"");
   // Checked above: a failure here is a bug, reported rather than dropped.
-  for (unsigned index : indices)
+  for (auto [function, index] : arguments)
     if (failed(shardState(rewriter, function, index, getAxes())))
       return emitDefiniteFailure()
              << "shard_state failed on @" << function.getSymName()
              << " after its checks passed";
-  results.push_back(target);
+  results.set(cast<OpResult>(getResult()), targets);
   return DiagnosedSilenceableFailure::success();
 }
 
@@ -372,9 +405,19 @@ transform::CocoPipelineSendOp::apply(transform::TransformRewriter &rewriter,
       return checked;
   }
   SmallVector<SendOp> sends;
-  for (Operation *target : targets)
-    if (!sendsSlicesAlready(cast<SendOp>(target)))
-      sends.push_back(cast<SendOp>(target));
+  for (Operation *target : targets) {
+    auto send = cast<SendOp>(target);
+    if (!sendsSlicesAlready(send)) {
+      sends.push_back(send);
+      continue;
+    }
+    // Asked for by name, so said aloud (the pass, which looks at every
+    // send, only remarks it).
+    std::string why = "it already sends slices (no all_reduce or "
+                      "all_gather result to send in slices); nothing changed";
+    remarkNotApplied(send.getLoc(), scheduleOf(*this), why);
+    mlir::emitWarning(send.getLoc()) << "transform.coco.pipeline_send: " << why;
+  }
   if (failed(pipelineSend(rewriter, sends, getDim(), symbols)))
     return DiagnosedSilenceableFailure::definiteFailure();
   results.set(cast<OpResult>(getResult()), targets);
@@ -405,6 +448,14 @@ DiagnosedSilenceableFailure transform::CocoFuseElementwiseOp::applyToOne(
     transform::TransformRewriter &rewriter, Operation *target,
     transform::ApplyToEachResultList &results, transform::TransformState &) {
   results.push_back(target);
+  // The fusion merges and erases loops inside the target: a target that is
+  // itself a loop (or any op not isolated from above) could be merged away
+  // while the handle holds it.
+  if (!target->hasTrait<OpTrait::IsIsolatedFromAbove>())
+    return notApplied(*this, target->getLoc(),
+                      "expects targets isolated from above whose loops it "
+                      "fuses (functions, modules), got " +
+                          target->getName().getStringRef());
   DiagnosedSilenceableFailure checked =
       checkSilenceably(*this, [&] { return checkFuseElementwise(target); });
   if (!checked.succeeded())

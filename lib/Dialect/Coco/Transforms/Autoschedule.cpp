@@ -112,6 +112,9 @@ struct CocoAutoschedulePass
     ModuleCalls calls(module);
     for (auto function : module.getOps<func::FuncOp>())
       for (unsigned i = 0; i < function.getNumArguments(); ++i) {
+        // A declaration's arguments have no uses to slice (and no body).
+        if (function.isExternal())
+          break;
         auto name = function.getArgAttrOfType<StringAttr>(i, "coco.name");
         if (!name || !llvm::is_contained(state, name.getValue().str()))
           continue;

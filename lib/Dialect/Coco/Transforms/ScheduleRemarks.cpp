@@ -51,12 +51,44 @@ mlir::coco::QuietScheduleRemarks::QuietScheduleRemarks() { ++quietDepth; }
 mlir::coco::QuietScheduleRemarks::~QuietScheduleRemarks() { --quietDepth; }
 bool mlir::coco::QuietScheduleRemarks::active() { return quietDepth > 0; }
 
+namespace {
+thread_local mlir::coco::HeldAppliedRemarks *innermostHold = nullptr;
+
+void reportApplied(const mlir::coco::HeldAppliedRemarks::Held &remark) {
+  remark::passed(remark.loc, remark::RemarkOpts::name("applied")
+                                 .category(remark.category)
+                                 .function(remark.function))
+      << remark.text;
+}
+} // namespace
+
+mlir::coco::HeldAppliedRemarks::HeldAppliedRemarks() : outer(innermostHold) {
+  innermostHold = this;
+}
+mlir::coco::HeldAppliedRemarks::~HeldAppliedRemarks() { innermostHold = outer; }
+void mlir::coco::HeldAppliedRemarks::commit() {
+  for (Held &remark : held) {
+    if (outer)
+      outer->held.push_back(std::move(remark));
+    else
+      reportApplied(remark);
+  }
+  held.clear();
+}
+
 void mlir::coco::remarkApplied(Operation *op, StringRef schedule,
                                const Twine &what) {
   if (QuietScheduleRemarks::active())
     return;
-  remark::passed(op->getLoc(), options(op, "applied", categoryOf(op, schedule)))
-      << what.str();
+  // (The function's name lives as long as the context, as a StringAttr.)
+  StringRef function =
+      StringAttr::get(op->getContext(), functionOf(op)).getValue();
+  HeldAppliedRemarks::Held remark{op->getLoc(), categoryOf(op, schedule),
+                                  function, what.str()};
+  if (innermostHold)
+    innermostHold->held.push_back(std::move(remark));
+  else
+    reportApplied(remark);
 }
 
 void mlir::coco::remarkNotApplied(Operation *op, StringRef schedule,

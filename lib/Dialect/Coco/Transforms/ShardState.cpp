@@ -36,6 +36,14 @@ static std::string argName(func::FuncOp function, unsigned index) {
 static FailureOr<DTensorType> checkArgumentUses(func::FuncOp function,
                                                 unsigned argIndex,
                                                 ArrayRef<int64_t> axes) {
+  // A declaration has no arguments to read (its body, elsewhere, would
+  // still take the whole tensor).
+  if (function.isExternal())
+    return function.emitOpError()
+           << "cannot shard argument " << argName(function, argIndex) << ": @"
+           << function.getSymName()
+           << " is a declaration, whose body elsewhere takes the whole "
+              "tensor";
   BlockArgument arg = function.getArgument(argIndex);
   auto type = dyn_cast<DTensorType>(arg.getType());
   if (!type)

@@ -28,7 +28,7 @@ module attributes {transform.with_named_sequence} {
 
 coco.grid @dp(shape = [4])
 !R = !coco.dtensor<16xf32, replicated on @dp>
-// CHECK: remark: [Missed] not-applied | Category:coco-shard-state | Remark="@typo has no argument with coco.name = "bb""
+// CHECK: remark: [Missed] not-applied | Category:coco-shard-state | Remark="no targeted function has an argument with coco.name = "bb""
 func.func @typo(%w: !R {coco.name = "w"}, %b: !R {coco.name = "b"}) {
   return
 }
@@ -106,6 +106,38 @@ module attributes {transform.with_named_sequence} {
     %ag = transform.coco.split %ar into rs_ag {dim = 0} : (!transform.any_op) -> !transform.any_op
     %f = transform.structured.match ops{["func.func"]} in %root : (!transform.any_op) -> !transform.any_op
     %f2 = transform.coco.reorder %f {axes = array<i64: 1>} : (!transform.any_op) -> !transform.any_op
+    transform.yield
+  }
+}
+
+// -----
+
+// A reorder that fails part way puts the function back: the mul it had
+// moved onto the slices is whole again, and its applied remark ("now runs
+// on the slices") is dropped with the change (it was reported).
+coco.grid @dp(shape = [4])
+!S = !coco.dtensor<8xf32, sliced<0> on @dp>
+!R = !coco.dtensor<8xf32, replicated on @dp>
+!L = !coco.dtensor<8xf32, local on @dp>
+// CHECK-NOT: Category:coco-reorder | Remark="{{.*}}now runs on the slices
+// CHECK: remark: [Missed] not-applied | Category:coco-reorder | Remark="'coco.add' op cannot be reordered before the all_gather
+// CHECK-NOT: Category:coco-reorder | Remark="{{.*}}now runs on the slices
+// IR-LABEL: func.func @rolled_back(
+// IR: coco.all_gather
+// IR: coco.mul %{{.*}} : !coco.dtensor<8xf32, replicated on @dp>, f32
+func.func @rolled_back(%s: !S, %l: !L, %c: f32) -> (!R, !L) {
+  %g = coco.all_gather %s : !S
+  %m = coco.mul %g, %c : !R, f32
+  %a = coco.add %g, %l : !R, !L
+  return %m, %a : !R, !L
+}
+module attributes {transform.with_named_sequence} {
+  transform.named_sequence @__transform_main(%root: !transform.any_op {transform.readonly}) {
+    transform.sequence %root : !transform.any_op failures(suppress) {
+    ^bb0(%r: !transform.any_op):
+      %f = transform.structured.match ops{["func.func"]} in %r : (!transform.any_op) -> !transform.any_op
+      %f2 = transform.coco.reorder %f : (!transform.any_op) -> !transform.any_op
+    }
     transform.yield
   }
 }

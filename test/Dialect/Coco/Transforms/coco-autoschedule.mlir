@@ -76,6 +76,10 @@ func.func @step(%w: !Rep {coco.name = "w"}, %g: !Loc {coco.name = "g"},
   return
 }
 
+// A declaration naming the state is passed over by shard-state's trials
+// (reading its arguments segfaulted).
+func.func private @decl(!Rep {coco.name = "m"})
+
 // An error about an option or the whole program stands alone: the module is
 // not printed after it (as coco-opt prints the op a diagnostic is emitted on).
 // MISSING-NOT: see current operation

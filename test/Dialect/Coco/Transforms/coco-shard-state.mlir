@@ -267,3 +267,11 @@ func.func @two_dims(%m: !coco.dtensor<4x4xf32, replicated on @dp> {coco.name = "
 module {
   func.func @f() { return }
 }
+
+// -----
+
+// A declaration that names the state: it has no body whose uses could be
+// sliced (reading its arguments segfaulted).
+coco.grid @dp(shape = [4])
+// expected-error @+1 {{'func.func' op cannot shard argument 'm': @decl is a declaration, whose body elsewhere takes the whole tensor}}
+func.func private @decl(!coco.dtensor<16xf32, replicated on @dp> {coco.name = "m"})

@@ -17,10 +17,15 @@ include "mlir/Interfaces/SideEffectInterfaces.td"
 include "mlir/IR/OpBase.td"
 include "coco/Dialect/Coco/IR/CocoAttrs.td"
 
+// Every coco schedule reports a live handle it leaves without a payload op
+// (ReportTrackingListenerFailuresOpTrait): a handle to an all_reduce that
+// pipeline_send or split replaced by other ops. Without it the handle went
+// empty and the next schedule on it did nothing, without a word.
 class Coco_TransformOp<string mnemonic, list<Trait> traits = []>
     : Op<Transform_Dialect, "coco." # mnemonic, !listconcat(traits, [
         FunctionalStyleTransformOpTrait, MemoryEffectsOpInterface,
-        TransformOpInterface, TransformEachOpTrait])> {
+        TransformOpInterface, TransformEachOpTrait,
+        ReportTrackingListenerFailuresOpTrait])> {
   let extraClassDeclaration = [{
     ::mlir::DiagnosedSilenceableFailure applyToOne(
         ::mlir::transform::TransformRewriter &rewriter,
@@ -35,7 +40,8 @@ class Coco_TransformOp<string mnemonic, list<Trait> traits = []>
 class Coco_AtomicTransformOp<string mnemonic, list<Trait> traits = []>
     : Op<Transform_Dialect, "coco." # mnemonic, !listconcat(traits, [
         FunctionalStyleTransformOpTrait, MemoryEffectsOpInterface,
-        DeclareOpInterfaceMethods<TransformOpInterface>])>;
+        DeclareOpInterfaceMethods<TransformOpInterface>,
+        ReportTrackingListenerFailuresOpTrait])>;
 
 def CocoSplitOp : Coco_AtomicTransformOp<"split"> {
   let summary = "Splits coco.all_reduce ops (see coco-split)";
@@ -44,8 +50,9 @@ def CocoSplitOp : Coco_AtomicTransformOp<"split"> {
     `reduce_scatter` along `dim` + `all_gather`; returns the all_gathers.
     `into reduce_bcast`: `reduce_to_root` + `broadcast` from `root`;
     returns the broadcasts. Every target is checked before any changes: a
-    failed precondition is a definite failure with the op's diagnostic, and
-    the payload is unchanged.
+    failed precondition is a silenceable failure with the op's diagnostic
+    (also a not-applied remark; `failures(suppress)` and
+    `transform.alternatives` can take it), and the payload is unchanged.
   }];
   let arguments = (ins TransformHandleTypeInterface:$target,
                    DefaultValuedAttr<Coco_SplitForm,
@@ -65,8 +72,9 @@ def CocoHierarchicalAllReduceOp : Coco_AtomicTransformOp<"hierarchical_all_reduc
     others (`outer`, when given), becomes `reduce_scatter` along `dim` over
     `inner` + `all_reduce` over the outer axes + `all_gather` over `inner`.
     Returns the all_gathers. Every target is checked before any changes: a
-    failed precondition is a definite failure with the op's diagnostic, and
-    the payload is unchanged.
+    failed precondition is a silenceable failure with the op's diagnostic
+    (also a not-applied remark; `failures(suppress)` and
+    `transform.alternatives` can take it), and the payload is unchanged.
   }];
   let arguments = (ins TransformHandleTypeInterface:$target,
                    DenseI64ArrayAttr:$inner,
@@ -88,8 +96,10 @@ def CocoReorderOp : Coco_TransformOp<"reorder"> {
     also reads sliced is computed from that slice (`norms_from_slices =
     false` keeps such norms whole, as coco-reorder's option does). Returns
     the targets. If some op cannot be reordered, the diagnostic is reported
-    and the payload is unchanged. With `axes`, a target that has
-    all_gathers, none along exactly those axes, gets a warning.
+    and the target is unchanged (its applied remarks are dropped with the
+    changes). With `axes`, a target that has all_gathers, none along exactly
+    those axes, gets a warning. A declaration is left as it is; targets
+    that hold one another (a function and its module) are refused.
   }];
   let arguments = (ins TransformHandleTypeInterface:$target,
                    DefaultValuedAttr<DenseI64ArrayAttr, "{}">:$axes,
@@ -100,12 +110,16 @@ def CocoReorderOp : Coco_TransformOp<"reorder"> {
   let hasVerifier = 1;
 }
 
-def CocoShardStateOp : Coco_TransformOp<"shard_state"> {
+def CocoShardStateOp : Coco_AtomicTransformOp<"shard_state"> {
   let summary = "Keeps named arguments sliced (see coco-shard-state)";
   let description = [{
-    For each targeted `func.func`, the arguments whose `coco.name` is in
+    In the targeted `func.func`s, the arguments whose `coco.name` is in
     `args` stay sliced across calls (with `axes`: only if their slices are
-    along exactly those grid axes). Returns the targets.
+    along exactly those grid axes), as coco-shard-state does in the whole
+    module: a target without any of the names (a helper matched with the
+    step) is left alone, and a name that no target has is an error. Every
+    argument is checked before any changes: a failed precondition leaves
+    every target unchanged. Returns the targets.
   }];
   let arguments = (ins TransformHandleTypeInterface:$target,
                    ConfinedAttr<StrArrayAttr, [ArrayMinCount<1>]>:$args,
@@ -149,8 +163,10 @@ def CocoFuseElementwiseOp : Coco_TransformOp<"fuse_elementwise"> {
     Targets ops of the rank-local view (typically functions after
     coco-localize): every chain of elementwise `linalg.generic` ops inside
     becomes one loop, producers with several users included. Returns the
-    targets. On the global view it is a definite failure (there is no
-    linalg to fuse yet).
+    targets. The targets must be isolated from above (functions, modules):
+    a loop as target could be merged away while the handle holds it. On the
+    global view (no linalg to fuse yet), or with another target, it is a
+    silenceable failure.
   }];
   let arguments = (ins TransformHandleTypeInterface:$target);
   let results = (outs TransformHandleTypeInterface:$result);
@@ -165,7 +181,9 @@ def CocoPipelineSendOp : Coco_AtomicTransformOp<"pipeline_send"> {
     the all_reduce (split along `dim`) or all_gather they came from, and the
     channel's recvs all_gather what they receive. Returns the targets. Every
     target is checked before any changes: a failed precondition is a
-    definite failure with the op's diagnostic and the payload is unchanged.
+    silenceable failure with the op's diagnostic and the payload is
+    unchanged. A target that already sends slices (no all_reduce or
+    all_gather result) gets a warning and stays as it is.
   }];
   let arguments = (ins TransformHandleTypeInterface:$target,
                    DefaultValuedAttr<I64Attr, "0">:$dim);
@@ -183,8 +201,8 @@ def CocoOverlapOp : Coco_AtomicTransformOp<"overlap"> {
     each block's collective without blocking while the next block computes
     (CoCoNet's overlap). Returns the targets. Every target is checked
     before any is marked: a failed precondition (no producer matmul, rows
-    not divisible, a reduce_scatter along the rows) is a definite failure
-    with the op's diagnostic and the payload is unchanged.
+    not divisible, a reduce_scatter along the rows) is a silenceable
+    failure with the op's diagnostic and the payload is unchanged.
   }];
   let arguments = (ins TransformHandleTypeInterface:$target,
                    DefaultValuedAttr<I64Attr, "2">:$chunks);

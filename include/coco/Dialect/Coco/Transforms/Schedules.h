@@ -20,6 +20,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace mlir::coco {
 
@@ -54,6 +55,30 @@ public:
   QuietScheduleRemarks(const QuietScheduleRemarks &) = delete;
   QuietScheduleRemarks &operator=(const QuietScheduleRemarks &) = delete;
   static bool active();
+};
+/// While one lives (on this thread), "applied" remarks are held back:
+/// commit() reports them (to an enclosing one, if any); otherwise they are
+/// dropped. For a schedule that puts the program back when it fails part
+/// way (transform.coco.reorder): what it had applied did not stay.
+/// Not-applied remarks pass through.
+class HeldAppliedRemarks {
+public:
+  HeldAppliedRemarks();
+  ~HeldAppliedRemarks();
+  HeldAppliedRemarks(const HeldAppliedRemarks &) = delete;
+  HeldAppliedRemarks &operator=(const HeldAppliedRemarks &) = delete;
+  void commit();
+
+  struct Held {
+    Location loc;
+    StringRef category, function;
+    std::string text;
+  };
+
+private:
+  std::vector<Held> held;
+  HeldAppliedRemarks *outer;
+  friend void remarkApplied(Operation *, StringRef, const Twine &);
 };
 
 /// Whether `collective` runs along exactly the set of grid axes `axes` (any
