@@ -414,12 +414,12 @@ class Program:
 
     def _check_new_name(self, name, what):
         """`name` for a new parameter or scalar, or output (`what`): an
-        identifier that no other argument or output has (two '%w' were an
-        MLIR parse error; two results 'y', or an output 'w' beside the
-        parameter 'w', an error of coco-compile, the host program and the
-        in-process calls name their files and values by these names)."""
+        identifier that no other argument, or no other output, has (two
+        '%w' were an MLIR parse error, two results 'y' an error of
+        coco-compile). An output named like an argument is valid IR to
+        schedule; coco-compile refuses it."""
         _check_name(name, what)
-        taken = {**self._names, **{n: "output" for n, _ in self.results}}
+        taken = {n: "output" for n, _ in self.results} if what == "output" else self._names
         if name in taken:
             raise CocoError(f"{_where(_user_location())}{what} name '{name}' is taken by "
                             f"{'an' if taken[name] == 'output' else 'a'} {taken[name]} of "
