@@ -17,7 +17,8 @@ import sys
 import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BIN = os.path.join(ROOT, "build", "bin")
+# coco-opt of this checkout's build, or of COCO_TOOLS_DIR (the tests pass theirs).
+BIN = os.environ.get("COCO_TOOLS_DIR") or os.path.join(ROOT, "build", "bin")
 WORKLOADS = os.path.join(ROOT, "test", "Integration", "DataParallel")
 STATE = {"sgd": ["b"], "adam": ["m", "v"], "lamb": ["m", "v"]}
 GPUS = [8, 16, 32, 64, 128, 256, 512, 1024]

@@ -19,10 +19,10 @@
 #endif
 
 #include <algorithm>
+#include <charconv>
 #include <climits>
 #include <cmath>
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -191,18 +191,15 @@ ScalarSlot prepareScalar(const CocoEntrySpec &entry, const CocoArgSpec &spec,
   std::memset(&slot, 0, sizeof(slot));
   switch (spec.scalar_dtype) {
   case COCO_DTYPE_F32: {
-    // A finite double beyond the f32 range would become inf quietly (and
-    // converting one is undefined in C++): from halfway between the largest
-    // f32 and 2^128 on, it rounds to inf. Both callers, C++ and Python,
-    // meet this one check.
+    // A finite double from halfway between the largest f32 and 2^128 on
+    // rounds to inf: it would arrive as inf, quietly. Both callers, C++ and
+    // Python, meet this one check.
     if (std::isfinite(x) && std::fabs(x) >= 0x1.ffffffp127) {
-      // The shortest text that reads back as x (1e+300, as Python prints it).
+      // The shortest text that reads back as x (1e+300, as Python prints
+      // it), whatever the caller's locale.
       char text[32];
-      for (int digits = 1; digits <= 17; ++digits) {
-        std::snprintf(text, sizeof(text), "%.*g", digits, x);
-        if (std::strtod(text, nullptr) == x)
-          break;
-      }
+      auto written = std::to_chars(text, text + sizeof(text) - 1, x);
+      *written.ptr = '\0';
       throw CallError{what + ": an f32 scalar takes values up to " +
                       "3.4028235e+38 in magnitude, not " + text +
                       ", which would become inf"};

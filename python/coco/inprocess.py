@@ -32,6 +32,7 @@ while the others call an entry, where coco started MPI.
 """
 import atexit
 import ctypes
+import math
 import os
 import threading
 
@@ -369,7 +370,6 @@ class Entry:
             keep.append(slot.name)
             scalar = self._scalars.get(name)
             if scalar is not None:
-                # The runtime refuses an f32 beyond f32's range (Library.cpp).
                 value = _number(value)
             if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
                 # Integers cross exactly (i64 beyond 2^53).
@@ -383,6 +383,11 @@ class Entry:
                 # The runtime says so if `name` is a tensor argument.
                 slot.is_tensor = 0
                 slot.scalar = float(value)
+                if math.isinf(slot.scalar) and np.isfinite(value):
+                    # A finite np.longdouble beyond double's range (the
+                    # runtime refuses an f32 beyond f32's, Library.cpp).
+                    raise CocoError(f"@{self.name}: argument '{name}': {value!s} is beyond the "
+                                    "range of a double, which would make it inf")
                 continue
             if isinstance(value, (complex, np.complexfloating, np.character, np.datetime64,
                                   np.timedelta64, np.void)):

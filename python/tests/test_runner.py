@@ -440,6 +440,13 @@ try:
     step(w=w, lr=1e300)
 except coco.CocoError as error:
     print("refused:", error)
+if np.finfo(np.longdouble).max > np.finfo(np.float64).max:  # x86: 80-bit
+    try:
+        step(w=w, lr=np.longdouble("1e400"))
+    except coco.CocoError as error:
+        print("refused:", error)
+else:
+    print("refused: @scaled: argument 'lr': 1e+400 is beyond the range of a double")
 step(w=w, lr=np.array(0.25))       # a 0-d array is the number it holds
 step(w=w, lr=np.float64(2.0))
 print("w:", w.tolist())
@@ -458,4 +465,7 @@ def test_in_process_scalars(tmp_path):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "refused: @scaled: argument 'lr': an f32 scalar takes values up to 3.4028235e+38 in " \
         "magnitude, not 1e+300, which would become inf" in proc.stdout
+    # A finite long double beyond double's range became inf in float().
+    assert "refused: @scaled: argument 'lr': 1e+400 is beyond the range of a double" \
+        in proc.stdout
     assert "w: [0.5, 0.5, 0.5, 0.5]" in proc.stdout

@@ -181,10 +181,30 @@ LogicalResult transform::CocoShardStateOp::verify() {
 }
 
 DiagnosedSilenceableFailure
-transform::CocoReorderOp::applyToOne(transform::TransformRewriter &rewriter,
-                                     Operation *target,
-                                     transform::ApplyToEachResultList &results,
-                                     transform::TransformState &state) {
+transform::CocoReorderOp::apply(transform::TransformRewriter &rewriter,
+                                transform::TransformResults &results,
+                                transform::TransformState &state) {
+  // A target inside another of the handle's would be freed when the outer
+  // one fails and its body is put back, while the results hold it. One
+  // look up each target's parents (linear in the handle).
+  llvm::SmallPtrSet<Operation *, 16> targets;
+  for (Operation *target : state.getPayloadOps(getTarget()))
+    targets.insert(target);
+  for (Operation *target : targets)
+    for (Operation *outer = target->getParentOp(); outer;
+         outer = outer->getParentOp())
+      if (targets.contains(outer))
+        return notApplied(*this, outer->getLoc(),
+                          "expects targets that do not nest: the handle "
+                          "holds a " +
+                              outer->getName().getStringRef() + " and a " +
+                              target->getName().getStringRef() + " inside it");
+  return TransformEachOpTrait<CocoReorderOp>::apply(rewriter, results, state);
+}
+
+DiagnosedSilenceableFailure transform::CocoReorderOp::applyToOne(
+    transform::TransformRewriter &rewriter, Operation *target,
+    transform::ApplyToEachResultList &results, transform::TransformState &) {
   // Atomic: reorder the target in place, and on failure put back the body
   // of a copy kept outside the module. (A copy reordered beside the target
   // would be a second function of the same name: the calls of the name are
@@ -198,18 +218,6 @@ transform::CocoReorderOp::applyToOne(transform::TransformRewriter &rewriter,
       function && function.isExternal()) {
     results.push_back(target);
     return DiagnosedSilenceableFailure::success();
-  }
-  // A target inside another of the handle's would be freed when the outer
-  // one fails and its body is put back, while the results hold it.
-  for (Operation *other : state.getPayloadOps(getTarget())) {
-    bool inside = other->isProperAncestor(target);
-    if (other != target && (inside || target->isProperAncestor(other)))
-      return notApplied(
-          *this, target->getLoc(),
-          "expects targets that do not nest: the handle holds a " +
-              (inside ? other : target)->getName().getStringRef() + " and a " +
-              (inside ? target : other)->getName().getStringRef() +
-              " inside it");
   }
   if (target->getNumRegions() != 1 || !target->getRegion(0).hasOneBlock() ||
       !target->hasTrait<OpTrait::IsIsolatedFromAbove>())
@@ -240,13 +248,13 @@ transform::CocoReorderOp::applyToOne(transform::TransformRewriter &rewriter,
   Operation *backup = target->clone();
   // What it applied is reported only if it stays (a failure part way puts
   // the body back: "now runs on the slices" would be untrue).
-  HeldAppliedRemarks applied;
+  HeldScheduleRemarks held;
   DiagnosedSilenceableFailure result = checkSilenceably(*this, [&] {
     return reorderToFixedPoint(rewriter, target, getAxes(),
                                getNormsFromSlices());
   });
   if (result.succeeded()) {
-    applied.commit();
+    held.commit();
   } else {
     // Through the rewriter, so that handles to the ops it erases go too.
     rewriter.eraseBlock(&target->getRegion(0).front());
@@ -267,12 +275,23 @@ transform::CocoShardStateOp::apply(transform::TransformRewriter &rewriter,
   // Every named argument of every target, each checked before any changes.
   SmallVector<std::pair<func::FuncOp, unsigned>> arguments;
   llvm::SmallDenseSet<Attribute> found;
+  // Who calls each function, gathered once per module (not a walk of the
+  // module per argument: an optimizer step has thousands of them).
+  llvm::DenseMap<Operation *, std::unique_ptr<ModuleCalls>> callsIn;
   for (Operation *target : targets) {
     auto function = dyn_cast<func::FuncOp>(target);
     if (!function)
       return notApplied(*this, target->getLoc(),
                         "expects func.func targets, got " +
                             target->getName().getStringRef());
+    // A declaration has no body to keep the state sliced in, as
+    // coco-shard-state finds.
+    if (function.isExternal())
+      continue;
+    auto module = function->getParentOfType<ModuleOp>();
+    std::unique_ptr<ModuleCalls> &calls = callsIn[module];
+    if (!calls && module)
+      calls = std::make_unique<ModuleCalls>(module);
     for (unsigned i = 0; i < function.getNumArguments(); ++i) {
       Attribute name = function.getArgAttr(i, "coco.name");
       // (A name given twice in args shards its argument once.)
@@ -280,8 +299,9 @@ transform::CocoShardStateOp::apply(transform::TransformRewriter &rewriter,
           llvm::is_contained(arguments, std::pair{function, i}))
         continue;
       found.insert(name);
-      DiagnosedSilenceableFailure checked = checkSilenceably(
-          *this, [&] { return checkShardState(function, i, getAxes()); });
+      DiagnosedSilenceableFailure checked = checkSilenceably(*this, [&] {
+        return checkShardState(function, i, getAxes(), calls.get());
+      });
       if (!checked.succeeded())
         return checked;
       arguments.push_back({function, i});
@@ -415,7 +435,7 @@ transform::CocoPipelineSendOp::apply(transform::TransformRewriter &rewriter,
     // send, only remarks it).
     std::string why = "it already sends slices (no all_reduce or "
                       "all_gather result to send in slices); nothing changed";
-    remarkNotApplied(send.getLoc(), scheduleOf(*this), why);
+    remarkNotApplied(send.getOperation(), scheduleOf(*this), why);
     mlir::emitWarning(send.getLoc()) << "transform.coco.pipeline_send: " << why;
   }
   if (failed(pipelineSend(rewriter, sends, getDim(), symbols)))

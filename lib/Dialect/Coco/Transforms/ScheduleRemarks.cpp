@@ -25,13 +25,8 @@ StringRef functionOf(Operation *op) {
 
 /// The category is the schedule's pass name ("coco-split"): the remark
 /// filters match whole categories, so `coco-.*` selects every schedule and
-/// `coco-split` one.
-remark::RemarkOpts options(Operation *op, StringRef name, StringRef category) {
-  return remark::RemarkOpts::name(name).category(category).function(
-      functionOf(op));
-}
-
-/// Categories live as long as the context (RemarkOpts holds a StringRef).
+/// `coco-split` one. Categories live as long as the context (RemarkOpts
+/// holds a StringRef).
 StringRef categoryOf(Operation *op, StringRef schedule) {
   return StringAttr::get(op->getContext(), "coco-" + schedule).getValue();
 }
@@ -52,28 +47,42 @@ mlir::coco::QuietScheduleRemarks::~QuietScheduleRemarks() { --quietDepth; }
 bool mlir::coco::QuietScheduleRemarks::active() { return quietDepth > 0; }
 
 namespace {
-thread_local mlir::coco::HeldAppliedRemarks *innermostHold = nullptr;
-
-void reportApplied(const mlir::coco::HeldAppliedRemarks::Held &remark) {
-  remark::passed(remark.loc, remark::RemarkOpts::name("applied")
-                                 .category(remark.category)
-                                 .function(remark.function))
-      << remark.text;
-}
+thread_local mlir::coco::HeldScheduleRemarks *innermostHold = nullptr;
 } // namespace
 
-mlir::coco::HeldAppliedRemarks::HeldAppliedRemarks() : outer(innermostHold) {
+void mlir::coco::HeldScheduleRemarks::report(Held &remark) {
+  if (innermostHold) {
+    innermostHold->held.push_back(std::move(remark));
+    return;
+  }
+  auto options =
+      remark::RemarkOpts::name(remark.applied ? "applied" : "not-applied")
+          .category(remark.category)
+          .function(remark.function);
+  if (remark.applied)
+    remark::passed(remark.loc, options) << remark.text;
+  else
+    remark::missed(remark.loc, options) << remark.text;
+}
+
+mlir::coco::HeldScheduleRemarks::HeldScheduleRemarks() : outer(innermostHold) {
   innermostHold = this;
 }
-mlir::coco::HeldAppliedRemarks::~HeldAppliedRemarks() { innermostHold = outer; }
-void mlir::coco::HeldAppliedRemarks::commit() {
-  for (Held &remark : held) {
-    if (outer)
-      outer->held.push_back(std::move(remark));
-    else
-      reportApplied(remark);
-  }
+
+mlir::coco::HeldScheduleRemarks::~HeldScheduleRemarks() {
+  innermostHold = outer;
+  // Not committed: what was not applied still holds.
+  for (Held &remark : held)
+    if (!remark.applied)
+      report(remark);
+}
+
+void mlir::coco::HeldScheduleRemarks::commit() {
+  innermostHold = outer;
+  for (Held &remark : held)
+    report(remark);
   held.clear();
+  innermostHold = this;
 }
 
 void mlir::coco::remarkApplied(Operation *op, StringRef schedule,
@@ -81,23 +90,20 @@ void mlir::coco::remarkApplied(Operation *op, StringRef schedule,
   if (QuietScheduleRemarks::active())
     return;
   // (The function's name lives as long as the context, as a StringAttr.)
-  StringRef function =
-      StringAttr::get(op->getContext(), functionOf(op)).getValue();
-  HeldAppliedRemarks::Held remark{op->getLoc(), categoryOf(op, schedule),
-                                  function, what.str()};
-  if (innermostHold)
-    innermostHold->held.push_back(std::move(remark));
-  else
-    reportApplied(remark);
+  HeldScheduleRemarks::Held remark{
+      /*applied=*/true, op->getLoc(), categoryOf(op, schedule),
+      StringAttr::get(op->getContext(), functionOf(op)).getValue(), what.str()};
+  HeldScheduleRemarks::report(remark);
 }
 
 void mlir::coco::remarkNotApplied(Operation *op, StringRef schedule,
                                   const Twine &why) {
   if (QuietScheduleRemarks::active())
     return;
-  remark::missed(op->getLoc(),
-                 options(op, "not-applied", categoryOf(op, schedule)))
-      << why.str();
+  HeldScheduleRemarks::Held remark{
+      /*applied=*/false, op->getLoc(), categoryOf(op, schedule),
+      StringAttr::get(op->getContext(), functionOf(op)).getValue(), why.str()};
+  HeldScheduleRemarks::report(remark);
 }
 
 void mlir::coco::remarkNotApplied(Location loc, StringRef schedule,
@@ -105,11 +111,11 @@ void mlir::coco::remarkNotApplied(Location loc, StringRef schedule,
   if (QuietScheduleRemarks::active())
     return;
   MLIRContext *context = loc.getContext();
-  StringRef category = StringAttr::get(context, "coco-" + schedule).getValue();
-  remark::missed(loc, remark::RemarkOpts::name("not-applied")
-                          .category(category)
-                          .function(StringRef()))
-      << why.str();
+  HeldScheduleRemarks::Held remark{
+      /*applied=*/false, loc,
+      StringAttr::get(context, "coco-" + schedule).getValue(), StringRef(),
+      why.str()};
+  HeldScheduleRemarks::report(remark);
 }
 
 void mlir::coco::warnNotApplied(Operation *op, StringRef schedule,

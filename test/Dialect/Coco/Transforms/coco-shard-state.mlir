@@ -270,8 +270,20 @@ module {
 
 // -----
 
-// A declaration that names the state: it has no body whose uses could be
-// sliced (reading its arguments segfaulted).
-coco.grid @dp(shape = [4])
-// expected-error @+1 {{'func.func' op cannot shard argument 'm': @decl is a declaration, whose body elsewhere takes the whole tensor}}
-func.func private @decl(!coco.dtensor<16xf32, replicated on @dp> {coco.name = "m"})
+// A declaration that names the state, beside the step: passed over (its
+// body is elsewhere), the step's m is sharded (reading the declaration's
+// arguments segfaulted).
+// CHECK-LABEL: func.func private @decl(!coco.dtensor<16xf32, replicated on @dp> {coco.name = "m"})
+// CHECK-LABEL: func @step2
+// CHECK-SAME: !coco.dtensor<16xf32, sliced<0> on @dp> {coco.name = "m"}
+coco.grid @dp(shape = [?])
+!S = !coco.dtensor<16xf32, sliced<0> on @dp>
+!R = !coco.dtensor<16xf32, replicated on @dp>
+func.func private @decl(!R {coco.name = "m"})
+func.func @step2(%m: !R {coco.name = "m"}, %g: !S) {
+  %ms = coco.slice %m dim 0 : !R
+  %mn = coco.add %ms, %g : !S, !S
+  %gathered = coco.all_gather %mn : !S
+  coco.update %m, %gathered : !R
+  return
+}

@@ -18,9 +18,10 @@ include "mlir/IR/OpBase.td"
 include "coco/Dialect/Coco/IR/CocoAttrs.td"
 
 // Every coco schedule reports a live handle it leaves without a payload op
-// (ReportTrackingListenerFailuresOpTrait): a handle to an all_reduce that
-// pipeline_send or split replaced by other ops. Without it the handle went
-// empty and the next schedule on it did nothing, without a word.
+// (ReportTrackingListenerFailuresOpTrait): a handle to the all_reduce whose
+// result pipeline_send's target sends, which it replaces by other ops.
+// Without it the handle went empty and the next schedule on it did
+// nothing, without a word.
 class Coco_TransformOp<string mnemonic, list<Trait> traits = []>
     : Op<Transform_Dialect, "coco." # mnemonic, !listconcat(traits, [
         FunctionalStyleTransformOpTrait, MemoryEffectsOpInterface,
@@ -108,6 +109,19 @@ def CocoReorderOp : Coco_TransformOp<"reorder"> {
   let assemblyFormat = "$target attr-dict `:` functional-type(operands, results)";
   // axes: no axis negative or named twice.
   let hasVerifier = 1;
+  // apply: the targets' nesting is checked once over the whole handle,
+  // then each target is reordered (applyToOne).
+  let extraClassDeclaration = [{
+    ::mlir::DiagnosedSilenceableFailure apply(
+        ::mlir::transform::TransformRewriter &rewriter,
+        ::mlir::transform::TransformResults &results,
+        ::mlir::transform::TransformState &state);
+    ::mlir::DiagnosedSilenceableFailure applyToOne(
+        ::mlir::transform::TransformRewriter &rewriter,
+        ::mlir::Operation *target,
+        ::mlir::transform::ApplyToEachResultList &results,
+        ::mlir::transform::TransformState &state);
+  }];
 }
 
 def CocoShardStateOp : Coco_AtomicTransformOp<"shard_state"> {

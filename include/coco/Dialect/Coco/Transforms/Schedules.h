@@ -56,29 +56,32 @@ public:
   QuietScheduleRemarks &operator=(const QuietScheduleRemarks &) = delete;
   static bool active();
 };
-/// While one lives (on this thread), "applied" remarks are held back:
-/// commit() reports them (to an enclosing one, if any); otherwise they are
-/// dropped. For a schedule that puts the program back when it fails part
-/// way (transform.coco.reorder): what it had applied did not stay.
-/// Not-applied remarks pass through.
-class HeldAppliedRemarks {
+/// While one lives (on this thread), schedule remarks are held back, in
+/// order: commit() reports them all (to an enclosing one, if any); without
+/// it only the not-applied ones are reported when it dies. For a schedule
+/// that puts the program back when it fails part way
+/// (transform.coco.reorder): what it had applied did not stay.
+class HeldScheduleRemarks {
 public:
-  HeldAppliedRemarks();
-  ~HeldAppliedRemarks();
-  HeldAppliedRemarks(const HeldAppliedRemarks &) = delete;
-  HeldAppliedRemarks &operator=(const HeldAppliedRemarks &) = delete;
+  HeldScheduleRemarks();
+  ~HeldScheduleRemarks();
+  HeldScheduleRemarks(const HeldScheduleRemarks &) = delete;
+  HeldScheduleRemarks &operator=(const HeldScheduleRemarks &) = delete;
   void commit();
 
+  /// One remark: its strings live as long as the context.
   struct Held {
+    bool applied;
     Location loc;
     StringRef category, function;
     std::string text;
   };
+  /// To the innermost hold, or out as an MLIR remark.
+  static void report(Held &remark);
 
 private:
   std::vector<Held> held;
-  HeldAppliedRemarks *outer;
-  friend void remarkApplied(Operation *, StringRef, const Twine &);
+  HeldScheduleRemarks *outer;
 };
 
 /// Whether `collective` runs along exactly the set of grid axes `axes` (any
