@@ -274,6 +274,9 @@ transform::CocoShardStateOp::apply(transform::TransformRewriter &rewriter,
       llvm::to_vector(state.getPayloadOps(getTarget()));
   // Every named argument of every target, each checked before any changes.
   SmallVector<std::pair<func::FuncOp, unsigned>> arguments;
+  // (A handle may hold a function twice; a name given twice in args
+  // shards its argument once.)
+  llvm::DenseSet<std::pair<Operation *, unsigned>> seen;
   llvm::SmallDenseSet<Attribute> found;
   // Who calls each function, gathered once per module (not a walk of the
   // module per argument: an optimizer step has thousands of them).
@@ -294,9 +297,8 @@ transform::CocoShardStateOp::apply(transform::TransformRewriter &rewriter,
       calls = std::make_unique<ModuleCalls>(module);
     for (unsigned i = 0; i < function.getNumArguments(); ++i) {
       Attribute name = function.getArgAttr(i, "coco.name");
-      // (A name given twice in args shards its argument once.)
       if (!name || !llvm::is_contained(getArgs(), name) ||
-          llvm::is_contained(arguments, std::pair{function, i}))
+          !seen.insert({function.getOperation(), i}).second)
         continue;
       found.insert(name);
       DiagnosedSilenceableFailure checked = checkSilenceably(*this, [&] {
