@@ -245,12 +245,13 @@ struct Vote {
   int64_t firstLeaving;  // this rank if it finalizes, else the size
   int64_t allLeaving;    // 1 if it finalizes: the minimum is 1 iff all do
   int64_t entryHash, entryHashComplement;
+  int64_t programHash, programHashComplement;
   int64_t scalarHash, scalarHashComplement;
 };
-static_assert(sizeof(Vote) == 7 * sizeof(int64_t), "one MPI_INT64_T each");
+static_assert(sizeof(Vote) == 9 * sizeof(int64_t), "one MPI_INT64_T each");
 
 Vote vote(const AxisComm &world, bool refuses, bool leaving, uint64_t entry,
-          uint64_t scalars) {
+          uint64_t program, uint64_t scalars) {
   auto asInt = [](uint64_t bits) {
     int64_t value;
     std::memcpy(&value, &bits, sizeof value);
@@ -261,6 +262,8 @@ Vote vote(const AxisComm &world, bool refuses, bool leaving, uint64_t entry,
               leaving ? 1 : 0,
               asInt(entry),
               ~asInt(entry),
+              asInt(program),
+              ~asInt(program),
               asInt(scalars),
               ~asInt(scalars)};
 }
@@ -296,14 +299,15 @@ Vote agree(Vote mine) {
 /// replicated result would silently differ between them. One MPI_Allreduce
 /// when every rank accepts; skipped with COCO_CHECK=0.
 std::string agreeOnRefusal(const std::string &refusal, const char *entry,
-                           uint64_t entryHash, const std::string &scalars) {
+                           uint64_t entryHash, uint64_t programDigest,
+                           const std::string &scalars) {
   if (!consistencyCheckEnabled())
     return refusal;
   const AxisComm &world = worldAxis();
   std::string site = std::string("in-process call of @") + entry;
   CallScope scope(site.c_str(), Waits::ForPeersToArrive);
   Vote all = agree(vote(world, !refusal.empty(), /*leaving=*/false, entryHash,
-                        fnv1a(scalars.data(), scalars.size())));
+                        programDigest, fnv1a(scalars.data(), scalars.size())));
   if (all.firstLeaving != world.size)
     leftDuringCall(all, false, site.c_str(), entry);
   int first = int(all.firstRefusing);
@@ -314,6 +318,19 @@ std::string agreeOnRefusal(const std::string &refusal, const char *entry,
              entry +
              "): each rank must call the same entry of the same "
              "library";
+    if (all.programHash != ~all.programHashComplement) {
+      char digest[24];
+      std::snprintf(digest, sizeof digest, "%016llx",
+                    (unsigned long long)programDigest);
+      // Same signature, other code: a schedule that differs (a rank-local
+      // choice, another machine profile) or a rank-dependent constant.
+      return std::string("ranks call @") + entry +
+             " of libraries compiled from different programs or schedules "
+             "(this rank's program digest: " +
+             digest +
+             "): every rank must load the same library (the same program, "
+             "schedule and coco build)";
+    }
     if (all.scalarHash != ~all.scalarHashComplement)
       return std::string("ranks pass different scalar values to @") + entry +
              " (this rank: " + scalars +
@@ -412,7 +429,7 @@ void coco::rt::agreeToFinalize() {
   const char *site = "coco_rt_finalize";
   CallScope scope(site, Waits::ForPeersToArrive);
   const uint64_t leave = fnv1a(site, std::strlen(site));
-  Vote all = agree(vote(world, false, /*leaving=*/true, leave, 0));
+  Vote all = agree(vote(world, false, /*leaving=*/true, leave, 0, 0));
   if (all.allLeaving != 1)
     leftDuringCall(all, true, site, "");
 }
@@ -490,10 +507,11 @@ int32_t coco_rt_call_entry(const CocoEntrySpec *entry,
   } catch (const CallError &failure) {
     refusal = failure.message;
   }
-  refusal = agreeOnRefusal(
-      refusal, entry && entry->name ? entry->name : "?", entryHash(entry),
-      refusal.empty() && consistencyCheckEnabled() ? scalarText(*entry, scalars)
-                                                   : "");
+  refusal = agreeOnRefusal(refusal, entry && entry->name ? entry->name : "?",
+                           entryHash(entry), entry ? entry->program_digest : 0,
+                           refusal.empty() && consistencyCheckEnabled()
+                               ? scalarText(*entry, scalars)
+                               : "");
   if (!refusal.empty())
     return refuse(refusal);
 
@@ -523,8 +541,9 @@ int32_t coco_rt_refuse_call(const CocoEntrySpec *entry, const char *message,
                             char *error, int64_t errorSize) {
   ensureInitialized();
   std::string refusal = message && *message ? message : "refused by the caller";
-  refusal = agreeOnRefusal(refusal, entry && entry->name ? entry->name : "?",
-                           entryHash(entry), "");
+  refusal =
+      agreeOnRefusal(refusal, entry && entry->name ? entry->name : "?",
+                     entryHash(entry), entry ? entry->program_digest : 0, "");
   if (error && errorSize > 0)
     std::snprintf(error, size_t(errorSize), "%s", refusal.c_str());
   return -1;

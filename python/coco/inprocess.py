@@ -41,7 +41,7 @@ import numpy as np
 from .dtypes import ELEMENT_TYPES, NAME_OF_CODE, from_storage, has_numpy_type, numpy_dtype
 from .placements import CocoError
 
-_ABI_VERSION = 3  # COCO_LIBRARY_ABI_VERSION
+_ABI_VERSION = 4  # COCO_LIBRARY_ABI_VERSION
 _MAX_RESULT_RANK = 8  # COCO_MAX_RESULT_RANK
 _P64 = ctypes.POINTER(ctypes.c_int64)
 
@@ -94,7 +94,8 @@ class _Returned(ctypes.Structure):
 class _EntrySpec(ctypes.Structure):
     _fields_ = [("name", ctypes.c_char_p), ("num_args", ctypes.c_int32),
                 ("args", ctypes.POINTER(_ArgSpec)), ("num_results", ctypes.c_int32),
-                ("results", ctypes.POINTER(_TensorSpec)), ("call", ctypes.c_void_p)]
+                ("results", ctypes.POINTER(_TensorSpec)), ("call", ctypes.c_void_p),
+                ("program_digest", ctypes.c_uint64)]
 
 
 class _LibrarySpec(ctypes.Structure):

@@ -38,7 +38,7 @@ extern "C" {
 /// Bumped whenever the structs below or the dtype codes they carry change
 /// (python/coco/inprocess.py mirrors them and checks this number on load).
 /// 3: i1 is COCO_DTYPE_I1, no longer I8.
-#define COCO_LIBRARY_ABI_VERSION 3
+#define COCO_LIBRARY_ABI_VERSION 4
 /// Results of higher rank are rejected when the library is generated.
 #define COCO_MAX_RESULT_RANK 8
 
@@ -81,6 +81,11 @@ typedef struct CocoEntrySpec {
   /// this rank's block for a tensor, at a value of the scalar's C type for
   /// a scalar; results[j] receives result j. Use coco_rt_call_entry.
   void (*call)(void *const *args, CocoReturned *results);
+  /// A digest of the scheduled program the library was compiled from (its
+  /// text without locations): ranks whose libraries came from different
+  /// programs or schedules refuse the call, where the entries' signatures
+  /// agree but their code does not.
+  uint64_t program_digest;
 } CocoEntrySpec;
 
 typedef struct CocoLibrarySpec {
@@ -119,12 +124,13 @@ typedef struct CocoArgValue {
 /// small all-reduce, skipped with COCO_CHECK=0), so a call refused on one
 /// rank is refused on all, naming the first rank that refused, instead of
 /// leaving the others waiting in the entry's collectives. They also refuse
-/// a call where ranks call different entries, or pass different scalar
-/// values (scalars are replicated). Tensors are used
-/// in place (the entry reads and updates the caller's memory). Returns 0
-/// and fills `results[0..entry->num_results)`, or -1 with a message in
-/// `error` (NUL-terminated, at most `error_size` bytes) having run
-/// nothing of the entry.
+/// a call where ranks call different entries, entries of libraries built
+/// from different programs (CocoEntrySpec::program_digest), or pass different
+/// scalar values (scalars are replicated). Tensors are used in place (the entry
+/// reads and updates the caller's memory). Returns 0 and fills
+/// `results[0..entry->num_results)`, or -1 with a message in `error`
+/// (NUL-terminated, at most `error_size` bytes) having run nothing of the
+/// entry.
 int32_t coco_rt_call_entry(const CocoEntrySpec *entry,
                            const CocoArgValue *values, int64_t num_values,
                            CocoReturned *results, char *error,

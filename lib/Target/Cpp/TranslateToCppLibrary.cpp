@@ -11,8 +11,11 @@
 #include "coco/Target/Cpp/TranslateToCppLibrary.h"
 #include "coco/Target/Cpp/EntrySignature.h"
 
+#include "mlir/IR/OperationSupport.h"
+
 #include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/xxhash.h"
 
 #include <cstdint>
 
@@ -26,8 +29,9 @@ constexpr int64_t kMaxResultRank = 8;
 
 class LibraryEmitter {
 public:
-  LibraryEmitter(ArrayRef<EntrySignature> entries, raw_ostream &os)
-      : entries(entries), os(os) {}
+  LibraryEmitter(ArrayRef<EntrySignature> entries, uint64_t programDigest,
+                 raw_ostream &os)
+      : entries(entries), programDigest(programDigest), os(os) {}
 
   void emit();
 
@@ -42,6 +46,7 @@ private:
   void emitDescription(const EntrySignature &entry, unsigned index);
 
   ArrayRef<EntrySignature> entries;
+  uint64_t programDigest;
   raw_ostream &os;
 };
 
@@ -127,9 +132,9 @@ void LibraryEmitter::emitDescription(const EntrySignature &entry,
   std::string argList = list(p + "args", "CocoArgSpec", args);
   std::string resultList = list(p + "results", "CocoTensorSpec", results);
   os << llvm::formatv("const CocoEntrySpec {0}entry = {{{1}, {2}, {3}, "
-                      "{4}, {5}, call{6}};\n\n",
+                      "{4}, {5}, call{6}, {7:x16}ULL};\n\n",
                       p, cppString(entry.name), entry.args.size(), argList,
-                      entry.results.size(), resultList, index);
+                      entry.results.size(), resultList, index, programDigest);
 }
 
 void LibraryEmitter::emit() {
@@ -188,7 +193,12 @@ LogicalResult mlir::coco::translateToCppLibrary(ModuleOp module,
                << "result '" << result.name << "' has rank "
                << result.shape.size() << ": an in-process library returns "
                << "results of rank at most " << kMaxResultRank;
-  LibraryEmitter(*entries, os).emit();
+  // The program as scheduled, without locations (a rank's copy may come
+  // from another path): what ranks must agree on besides the signature.
+  std::string text;
+  llvm::raw_string_ostream printed(text);
+  module->print(printed, OpPrintingFlags().enableDebugInfo(false));
+  LibraryEmitter(*entries, llvm::xxh3_64bits(text), os).emit();
   return success();
 }
 

@@ -7,7 +7,8 @@ Modes: "calls" (numpy, buffer-protocol and DLPack arguments updated in place,
 sliced state, results, against numpy), "errors" (refused calls raise
 CocoError and change nothing), "leak" (1,000 calls, resident memory flat),
 "two" (two libraries whose entries share a name, in one process),
-"entries" (ranks calling different entries are refused), "leave" (the
+"entries" (ranks calling different entries are refused), "schedules"
+(ranks whose libraries were scheduled differently are refused), "leave" (the
 last rank raises before its first call: the job ends at once).
 """
 import array
@@ -225,6 +226,27 @@ def two_libraries(cache):
         print("two libraries, one entry name: each ran its own code")
 
 
+def different_schedules(cache):
+    """Rank 0 loads the program split, the others split and reordered: one
+    signature, the same collectives of the same sizes, other code (each
+    rank's w came out wrong, silently). Refused on every rank, w unchanged."""
+    prog = coco.Program("sgd_sched", coco.Grid("dp"))
+    w, g = prog.param("w", (8,)), prog.param("g", (8,), layout="local")
+    prog.update(w, w - coco.all_reduce(g) * prog.scalar("lr", 0.5))
+    # (Before any library is loaded, so from the launcher: OpenMPI's.)
+    rank = int(os.environ["OMPI_COMM_WORLD_RANK"])
+    prog.schedule(split=True, reorder=rank != 0)
+    step = prog.load(cache_dir=cache)
+    w = np.arange(8, dtype=np.float32)
+    try:
+        step(w=w, g=np.ones(8, np.float32))
+    except coco.CocoError as error:
+        assert np.array_equal(w, np.arange(8)), w
+        print(f"rank {coco.world_rank()}: {error}")
+        return
+    raise SystemExit("ranks with differently scheduled libraries were not refused")
+
+
 def resident_kib():
     with open("/proc/self/statm") as statm:
         return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
@@ -262,6 +284,8 @@ if __name__ == "__main__":
         two_libraries(cache)
     elif mode == "entries":
         different_entries(cache)
+    elif mode == "schedules":
+        different_schedules(cache)
     elif mode == "leave":
         leave_early(cache)
     else:

@@ -34,11 +34,14 @@ coco.grid @g(shape = [2, ?])
 // CHECK: const CocoTensorSpec e0_results[] = {
 // CHECK-NEXT:     {"total", COCO_DTYPE_F32, 0, nullptr, 2, e0_r0_grid, e0_r0_placements, 0, nullptr},
 // CHECK-NEXT: };
-// CHECK: const CocoEntrySpec e0_entry = {"step", 4, e0_args, 1, e0_results, call0};
+// The digest of the scheduled program (its text without locations), the
+// same for every entry of the library: ranks whose libraries differ refuse
+// the call.
+// CHECK: const CocoEntrySpec e0_entry = {"step", 4, e0_args, 1, e0_results, call0, 0x[[DIGEST:[0-9a-f]{16}]]ULL};
 // An entry without arguments or results: unnamed parameters.
 // CHECK: void call1(void *const *, CocoReturned *) {
 // CHECK-NEXT:   _mlir_ciface_probe();
-// CHECK: const CocoEntrySpec e1_entry = {"probe", 0, nullptr, 0, nullptr, call1};
+// CHECK: const CocoEntrySpec e1_entry = {"probe", 0, nullptr, 0, nullptr, call1, 0x[[DIGEST]]ULL};
 // CHECK: const CocoEntrySpec entries[] = {e0_entry, e1_entry};
 // CHECK-NEXT: const CocoLibrarySpec library = {COCO_LIBRARY_ABI_VERSION, 2, entries};
 // CHECK: extern "C" __attribute__((visibility("default"))) const CocoLibrarySpec *
