@@ -6,6 +6,7 @@ import fcntl
 import hashlib
 import os
 import tempfile
+import uuid
 
 from .inprocess import load
 from .placements import CocoError
@@ -27,7 +28,9 @@ def _directory(path, what):
 
 
 def _write_source(program, work):
-    source = os.path.join(work, f"{program.name}.mlir")
+    # (At most 64 characters of the name: coco-compile adds suffixes, and a
+    # 240-character identifier made file names beyond the limit.)
+    source = os.path.join(work, f"{program.name[:64]}.mlir")
     with open(source, "w") as f:
         f.write(program.mlir())
     return source
@@ -38,11 +41,11 @@ def compile_executable(program, workdir, target):
     directory if None), with the manifest of its scheduled signature."""
     lowering = program._schedule.lowering(target)
     work = _directory(workdir, "workdir") if workdir else \
-        tempfile.mkdtemp(prefix=f"coco-{program.name}-")
+        tempfile.mkdtemp(prefix=f"coco-{program.name[:64]}-")
     source = _write_source(program, work)
     program.scheduled_mlir()  # raises with the diagnostic
-    exe = os.path.join(work, program.name)
-    manifest = os.path.join(work, f"{program.name}.signature.json")
+    exe = os.path.join(work, program.name[:64])
+    manifest = os.path.join(work, f"{program.name[:64]}.signature.json")
     run_tool("coco-compile", source, "-o", exe, "--signature", manifest, *lowering)
     entries = read_manifest(manifest)
     if program.name not in entries:
@@ -51,36 +54,71 @@ def compile_executable(program, workdir, target):
 
 
 def compile_library(program, path, target):
-    """coco-compile's shared library of `program` at `path`."""
+    """coco-compile's shared library of `program` at `path`, put there
+    whole: written beside it and renamed, so that another rank loading
+    `path` meanwhile finds the old file or the new one, never part of one
+    (every rank of a job calling compile_library(PATH) then coco.load(PATH)
+    loaded half-written files)."""
     lowering = program._schedule.lowering(target)
     program.scheduled_mlir()  # raises with the diagnostic
-    with tempfile.TemporaryDirectory(prefix=f"coco-{program.name}-") as work:
-        source = _write_source(program, work)
-        run_tool("coco-compile", source, "--emit=shared", "-o", path, *lowering)
+    partial = f"{path}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp"
+    try:
+        with tempfile.TemporaryDirectory(prefix="coco-build-") as work:
+            source = _write_source(program, work)
+            run_tool("coco-compile", source, "--emit=shared", "-o", partial, *lowering)
+        os.replace(partial, path)
+    finally:
+        if os.path.exists(partial):
+            os.remove(partial)
     return path
+
+
+def _profile_identity(program):
+    """The machine profile schedule('auto') reads, by its contents: a
+    re-calibrated profile at the same path is another schedule."""
+    auto = getattr(program._schedule, "auto", None)
+    if not auto:
+        return []
+    try:
+        with open(auto[0], "rb") as profile:
+            return [hashlib.sha256(profile.read()).hexdigest()]
+    except OSError as error:
+        raise CocoError(f"schedule('auto'): cannot read the profile {auto[0]}: "
+                        f"{error.strerror}") from None
+
+
+def cache_key(program, target):
+    """What a cached library is looked up by: the program, its lowering,
+    the contents of a schedule('auto') profile, the coco build and CPU."""
+    lowering = program._schedule.lowering(target)
+    return hashlib.sha256("\0".join([program.mlir(), *lowering, *_profile_identity(program),
+                                     *build_identity()]).encode()).hexdigest()[:24]
 
 
 def load_cached(program, target, cache_dir):
     """Program.load: the library from the cache, compiled by one rank of
     the host while the others wait on its lock."""
-    lowering = program._schedule.lowering(target)
-    key = hashlib.sha256("\0".join([program.mlir(), *lowering, *build_identity()])
-                         .encode()).hexdigest()[:24]
+    key = cache_key(program, target)
     cache = cache_dir or os.environ.get("COCO_CACHE_DIR") or \
         os.path.join(os.path.expanduser("~"), ".cache", "coco")
     _directory(cache, "cache_dir" if cache_dir else
                "COCO_CACHE_DIR" if os.environ.get("COCO_CACHE_DIR") else "the cache directory")
-    path = os.path.join(cache, f"lib{program.name}-{key}.so")
-    with open(path + ".lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not os.path.exists(path):
-            partial = f"{path}.{os.getpid()}.tmp"
-            try:
-                compile_library(program, partial, target)
-                os.replace(partial, path)
-            finally:
-                if os.path.exists(partial):
-                    os.remove(partial)
+    # (The name shortened: a long program name made a file name beyond the
+    # file system's limit.)
+    path = os.path.join(cache, f"lib{program.name[:64]}-{key}.so")
+    # Libraries arrive whole (compile_library renames them into place): one
+    # that is there loads without the lock, also from a cache this process
+    # cannot write.
+    if not os.path.exists(path):
+        try:
+            lock = open(path + ".lock", "w")
+        except OSError as error:
+            raise CocoError(f"cannot compile into the cache {cache}: {error.strerror} "
+                            "(cache_dir or COCO_CACHE_DIR names another)") from None
+        with lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not os.path.exists(path):
+                compile_library(program, path, target)
     return load(path)[program.name]
 
 

@@ -34,6 +34,8 @@ import atexit
 import ctypes
 import math
 import os
+import shutil
+import tempfile
 import threading
 
 import numpy as np
@@ -450,6 +452,15 @@ class Entry:
         return np.lib.stride_tricks.as_strided(flat, shape, strides).copy()
 
 
+# The file each library path had when this process first loaded it.
+_opened = {}
+
+
+def _file_identity(path):
+    status = os.stat(path)
+    return (status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns)
+
+
 class Library:
     """A compiled coco library (coco-compile --emit=shared) loaded into this
     process; its entries are attributes (`lib.adam_step`) and items."""
@@ -458,11 +469,26 @@ class Library:
         path = os.path.abspath(path)
         if not os.path.exists(path):
             raise CocoError(f"no such library: {path}")
+        # dlopen of a path it has loaded returns that library, even where
+        # the file was rebuilt since: the old code ran. A rebuilt file is
+        # loaded from a copy of its own.
+        identity = _file_identity(path)
+        opened = _opened.setdefault(path, identity)
+        if opened != identity:
+            copies = tempfile.mkdtemp(prefix="coco-reloaded-")
+            copy = os.path.join(copies, os.path.basename(path))
+            shutil.copy2(path, copy)
+            opened_path = copy
+        else:
+            opened_path = path
         try:
             # RTLD_GLOBAL: MPI's plugins look up libmpi's symbols globally.
-            self._handle = ctypes.CDLL(path, mode=os.RTLD_NOW | os.RTLD_GLOBAL)
+            self._handle = ctypes.CDLL(opened_path, mode=os.RTLD_NOW | os.RTLD_GLOBAL)
         except OSError as error:
             raise CocoError(f"cannot load {path}: {error}") from None
+        finally:
+            if opened_path != path:  # (mapped now: the copy's file can go)
+                shutil.rmtree(os.path.dirname(opened_path), ignore_errors=True)
         try:
             describe = self._handle.coco_library
         except AttributeError:

@@ -469,3 +469,59 @@ def test_in_process_scalars(tmp_path):
     assert "refused: @scaled: argument 'lr': 1e+400 is beyond the range of a double" \
         in proc.stdout
     assert "w: [0.5, 0.5, 0.5, 0.5]" in proc.stdout
+
+
+_RELOAD = """
+import os
+import sys
+import numpy as np
+import coco
+
+def program(name, scale):
+    prog = coco.Program(name, coco.Grid("dp"))
+    w = prog.param("w", (4,))
+    prog.update(w, w * scale)
+    return prog
+
+# A library rebuilt at the path it was loaded from runs its new code (dlopen
+# gave back the old library: the old code ran).
+path = os.path.join(sys.argv[1], "libscale.so")
+for scale in (2.0, 3.0):
+    program("scale", scale).compile_library(path)
+    w = np.ones(4, np.float32)
+    coco.load(path).scale(w=w)
+    print("rebuilt:", w.tolist())
+# A 240-character program name (its cache and build file names were beyond
+# the file system's limit: OSError).
+w = np.ones(4, np.float32)
+program("x" * 240, 5.0).load(cache_dir=os.path.join(sys.argv[1], "cache"))(w=w)
+print("long name:", w.tolist())
+"""
+
+
+def test_rebuilt_libraries_and_long_names(tmp_path):
+    script = tmp_path / "reload.py"
+    script.write_text(_RELOAD)
+    proc = subprocess.run(coco.launcher(1) + [sys.executable, str(script), str(tmp_path)],
+                          capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "PYTHONPATH": os.path.join(ROOT, "python")})
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "rebuilt: [2.0, 2.0, 2.0, 2.0]\nrebuilt: [3.0, 3.0, 3.0, 3.0]" in proc.stdout
+    assert "long name: [5.0, 5.0, 5.0, 5.0]" in proc.stdout
+
+
+def test_cache_key_follows_the_profile_contents(tmp_path):
+    # schedule('auto') keyed the cache by the profile's path: a profile
+    # calibrated again at the same path kept loading the old schedule.
+    from coco import compiler
+    source = os.path.join(ROOT, "test", "Dialect", "Coco", "Transforms", "Inputs")
+    profile = tmp_path / "machine.json"
+    keys = []
+    for name in ("memory-bound.json", "latency-bound.json"):
+        profile.write_bytes(open(os.path.join(source, name), "rb").read())
+        prog = coco.Program("auto_key", coco.Grid("dp"))
+        w, g = prog.param("w", (4096,)), prog.param("g", (4096,), layout="local")
+        prog.update(w, w - coco.all_reduce(g) * 0.1)
+        prog.schedule("auto", profile=str(profile), ranks=2)
+        keys.append(compiler.cache_key(prog, "cpu"))
+    assert keys[0] != keys[1]
