@@ -159,12 +159,33 @@ def _start_runtime(handle, path):
         return _start_once(runtime, path)
 
 
+_finalized = False
+
+
+def _finalize():
+    global _finalized
+    _finalized = True
+    _runtime.finalize()
+
+
+def _require_running(what):
+    """CocoError where the runtime cannot serve `what`: no library loaded
+    yet, or coco finalized at exit (an atexit hook registered before the
+    first coco.load runs after coco's; the runtime ended the process)."""
+    if _runtime is None:
+        raise CocoError("load a coco library first (coco.load)")
+    if _finalized:
+        raise CocoError(f"{what} after coco finalized its runtime at exit (in an atexit "
+                        "hook registered before the first coco.load, which runs after "
+                        "coco's): make the last calls before the program ends")
+
+
 def _start_once(runtime, path):
     global _runtime, _runtime_path
     if _runtime is None:
         _runtime, _runtime_path = runtime, path
         _runtime.init(None, None)
-        atexit.register(_runtime.finalize)
+        atexit.register(_finalize)
     elif ctypes.cast(runtime.init, ctypes.c_void_p).value != \
             ctypes.cast(_runtime.init, ctypes.c_void_p).value:
         raise CocoError(f"{path} links another coco runtime than {_runtime_path} (a CPU "
@@ -174,15 +195,13 @@ def _start_once(runtime, path):
 
 def world_rank():
     """This process's rank in the job (after a library was loaded)."""
-    if _runtime is None:
-        raise CocoError("load a coco library first (coco.load)")
+    _require_running("coco.world_rank()")
     return int(_runtime.world_rank())
 
 
 def world_size():
     """The number of ranks in the job (after a library was loaded)."""
-    if _runtime is None:
-        raise CocoError("load a coco library first (coco.load)")
+    _require_running("coco.world_size()")
     return int(_runtime.world_size())
 
 
@@ -330,6 +349,7 @@ class Entry:
         used in place, and updated in place where the entry updates them.
         Returns None, the one result, or a tuple of results (numpy arrays:
         this rank's block)."""
+        _require_running(f"a call of @{self.name}")
         keep = []  # arrays and shapes that must outlive the call
         error = ctypes.create_string_buffer(2048)
         try:

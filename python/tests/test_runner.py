@@ -525,3 +525,44 @@ def test_cache_key_follows_the_profile_contents(tmp_path):
         prog.schedule("auto", profile=str(profile), ranks=2)
         keys.append(compiler.cache_key(prog, "cpu"))
     assert keys[0] != keys[1]
+
+
+_LATE_CALL = """
+import atexit
+import sys
+import numpy as np
+import coco
+
+state = {}
+
+
+def on_exit():  # registered before coco's own finalize: runs after it
+    try:
+        state["step"](w=np.ones(4, np.float32))
+    except coco.CocoError as error:
+        print("refused:", error)
+    try:
+        coco.world_rank()
+    except coco.CocoError as error:
+        print("refused:", error)
+
+
+atexit.register(on_exit)
+prog = coco.Program("late", coco.Grid("dp"))
+w = prog.param("w", (4,))
+prog.update(w, w * 2.0)
+state["step"] = prog.load(cache_dir=sys.argv[1])
+"""
+
+
+def test_calls_after_coco_finalized_are_refused(tmp_path):
+    # The runtime ended the process ("coco_rt_init: the runtime was used
+    # after coco_rt_finalize"), with no CocoError to catch.
+    script = tmp_path / "late.py"
+    script.write_text(_LATE_CALL)
+    proc = subprocess.run(coco.launcher(1) + [sys.executable, str(script), str(tmp_path / "cache")],
+                          capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "PYTHONPATH": os.path.join(ROOT, "python")})
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "refused: a call of @late after coco finalized its runtime at exit" in proc.stdout
+    assert "refused: coco.world_rank() after coco finalized its runtime at exit" in proc.stdout
