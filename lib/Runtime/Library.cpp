@@ -294,7 +294,8 @@ Vote agree(Vote mine) {
 /// The job's verdict on a call: `refusal` (this rank's reason, empty if it
 /// accepts) becomes the first refusing rank's reason on every rank, so that
 /// no rank enters the entry's collectives while another stays out. Ranks
-/// that call different entries, or one entry with different scalar values
+/// that call different entries, an entry of libraries built from different
+/// programs (`programDigest`), or one entry with different scalar values
 /// (`scalars`: name=value of each, as this rank passes them), refuse too: a
 /// replicated result would silently differ between them. One MPI_Allreduce
 /// when every rank accepts; skipped with COCO_CHECK=0.

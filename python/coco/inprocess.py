@@ -35,7 +35,6 @@ import ctypes
 import math
 import os
 import shutil
-import tempfile
 import threading
 
 import numpy as np
@@ -164,20 +163,33 @@ _finalized = False
 
 def _finalize():
     global _finalized
-    _finalized = True
-    _runtime.finalize()
+    with _call_lock:  # (no call of another thread in between)
+        _finalized = True
+        _runtime.finalize()
+
+
+def _mpi_finalized():
+    """MPI_Finalized, from the libmpi the libraries loaded (RTLD_GLOBAL)."""
+    try:
+        flag = ctypes.c_int(0)
+        ctypes.CDLL(None).MPI_Finalized(ctypes.byref(flag))
+        return bool(flag.value)
+    except (AttributeError, OSError):
+        return True
 
 
 def _require_running(what):
     """CocoError where the runtime cannot serve `what`: no library loaded
-    yet, or coco finalized at exit (an atexit hook registered before the
-    first coco.load runs after coco's; the runtime ended the process)."""
+    yet, or MPI finalized with coco's runtime at exit (an atexit hook
+    registered before the first coco.load runs after coco's: the runtime
+    ended the process). Where the caller owns MPI (mpi4py), the runtime
+    starts again for a late call."""
     if _runtime is None:
         raise CocoError("load a coco library first (coco.load)")
-    if _finalized:
-        raise CocoError(f"{what} after coco finalized its runtime at exit (in an atexit "
-                        "hook registered before the first coco.load, which runs after "
-                        "coco's): make the last calls before the program ends")
+    if _finalized and _mpi_finalized():
+        raise CocoError(f"{what} after coco finalized its runtime and MPI at exit (in an "
+                        "atexit hook registered before the first coco.load, which runs "
+                        "after coco's): make the last calls before the program ends")
 
 
 def _start_once(runtime, path):
@@ -314,6 +326,7 @@ class Entry:
         raise CocoError(f"@{self.name} has no tensor argument or result '{name}'")
 
     def _block(self, name):
+        _require_running(f"@{self.name}'s block of '{name}'")
         spec = self._tensor_spec(name)
         offsets = (ctypes.c_int64 * max(spec.rank, 1))()
         sizes = (ctypes.c_int64 * max(spec.rank, 1))()
@@ -368,6 +381,7 @@ class Entry:
             raise CocoError(error.value.decode(errors="replace")) from (None if own else refusal)
         returned = (_Returned * max(self._spec.num_results, 1))()
         with _call_lock:
+            _require_running(f"a call of @{self.name}")  # (finalized meanwhile?)
             status = _runtime.call_entry(ctypes.byref(self._spec), values, len(kwargs),
                                          returned, error, len(error))
         if status != 0:
@@ -472,7 +486,10 @@ class Entry:
         return np.lib.stride_tricks.as_strided(flat, shape, strides).copy()
 
 
-# The file each library path had when this process first loaded it.
+# Per library path: the file it had when this process last loaded it, and
+# the path that load opened (the path itself, or the copy of a rebuild:
+# dlopen finds a loaded library by its path, so a rebuilt file at the same
+# path gave back the old one).
 _opened = {}
 
 
@@ -493,22 +510,27 @@ class Library:
         # the file was rebuilt since: the old code ran. A rebuilt file is
         # loaded from a copy of its own.
         identity = _file_identity(path)
-        opened = _opened.setdefault(path, identity)
-        if opened != identity:
-            copies = tempfile.mkdtemp(prefix="coco-reloaded-")
-            copy = os.path.join(copies, os.path.basename(path))
-            shutil.copy2(path, copy)
-            opened_path = copy
-        else:
-            opened_path = path
+        loaded, opened_path = _opened.setdefault(path, (identity, path))
+        if identity != loaded:
+            # Rebuilt since: a copy beside the original (a temporary
+            # directory may be mounted noexec), deleted once mapped; the
+            # next load of this same file finds the mapped copy by its name.
+            opened_path = f"{path}.{os.getpid()}.{identity[-1]}.so"
+            try:
+                shutil.copy2(path, opened_path)
+            except OSError as error:
+                raise CocoError(f"{path} was rebuilt since this process loaded it, and "
+                                f"its copy cannot be made beside it ({error.strerror}): "
+                                "build the new library at another path") from None
+            _opened[path] = (identity, opened_path)
         try:
             # RTLD_GLOBAL: MPI's plugins look up libmpi's symbols globally.
             self._handle = ctypes.CDLL(opened_path, mode=os.RTLD_NOW | os.RTLD_GLOBAL)
         except OSError as error:
             raise CocoError(f"cannot load {path}: {error}") from None
         finally:
-            if opened_path != path:  # (mapped now: the copy's file can go)
-                shutil.rmtree(os.path.dirname(opened_path), ignore_errors=True)
+            if opened_path != path and os.path.exists(opened_path):
+                os.remove(opened_path)  # (mapped now: the copy's file can go)
         try:
             describe = self._handle.coco_library
         except AttributeError:

@@ -491,6 +491,10 @@ for scale in (2.0, 3.0):
     w = np.ones(4, np.float32)
     coco.load(path).scale(w=w)
     print("rebuilt:", w.tolist())
+w = np.ones(4, np.float32)
+coco.load(path).scale(w=w)  # loaded again, unchanged: the latest build
+print("again:", w.tolist())
+print("copies left:", [f for f in os.listdir(sys.argv[1]) if f.startswith("libscale.so.")])
 # A 240-character program name (its cache and build file names were beyond
 # the file system's limit: OSError).
 w = np.ones(4, np.float32)
@@ -506,7 +510,9 @@ def test_rebuilt_libraries_and_long_names(tmp_path):
                           capture_output=True, text=True, timeout=300,
                           env={**os.environ, "PYTHONPATH": os.path.join(ROOT, "python")})
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "rebuilt: [2.0, 2.0, 2.0, 2.0]\nrebuilt: [3.0, 3.0, 3.0, 3.0]" in proc.stdout
+    assert "rebuilt: [2.0, 2.0, 2.0, 2.0]\nrebuilt: [3.0, 3.0, 3.0, 3.0]\nagain: [3.0, 3.0, 3.0, 3.0]" \
+        in proc.stdout
+    assert "copies left: []" in proc.stdout
     assert "long name: [5.0, 5.0, 5.0, 5.0]" in proc.stdout
 
 
@@ -564,5 +570,5 @@ def test_calls_after_coco_finalized_are_refused(tmp_path):
                           capture_output=True, text=True, timeout=300,
                           env={**os.environ, "PYTHONPATH": os.path.join(ROOT, "python")})
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "refused: a call of @late after coco finalized its runtime at exit" in proc.stdout
-    assert "refused: coco.world_rank() after coco finalized its runtime at exit" in proc.stdout
+    assert "refused: a call of @late after coco finalized its runtime and MPI at exit" in proc.stdout
+    assert "refused: coco.world_rank() after coco finalized its runtime and MPI at exit" in proc.stdout

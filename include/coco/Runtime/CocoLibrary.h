@@ -37,7 +37,7 @@ extern "C" {
 
 /// Bumped whenever the structs below or the dtype codes they carry change
 /// (python/coco/inprocess.py mirrors them and checks this number on load).
-/// 3: i1 is COCO_DTYPE_I1, no longer I8.
+/// 3: i1 is COCO_DTYPE_I1, no longer I8. 4: CocoEntrySpec::program_digest.
 #define COCO_LIBRARY_ABI_VERSION 4
 /// Results of higher rank are rejected when the library is generated.
 #define COCO_MAX_RESULT_RANK 8
@@ -82,9 +82,10 @@ typedef struct CocoEntrySpec {
   /// a scalar; results[j] receives result j. Use coco_rt_call_entry.
   void (*call)(void *const *args, CocoReturned *results);
   /// A digest of the scheduled program the library was compiled from (its
-  /// text without locations): ranks whose libraries came from different
-  /// programs or schedules refuse the call, where the entries' signatures
-  /// agree but their code does not.
+  /// text without locations, and the target and pipeline coco-compile
+  /// lowered it with): ranks whose libraries came from different programs
+  /// or schedules refuse the call, where the entries' signatures agree but
+  /// their code does not. It covers the whole module, not one entry.
   uint64_t program_digest;
 } CocoEntrySpec;
 

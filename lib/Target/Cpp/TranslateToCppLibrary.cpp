@@ -13,11 +13,13 @@
 
 #include "mlir/IR/OperationSupport.h"
 
+#include "llvm/Support/CommandLine.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/xxhash.h"
 
 #include <cstdint>
+#include <limits>
 
 using namespace mlir;
 using namespace mlir::coco;
@@ -177,6 +179,9 @@ void LibraryEmitter::emit() {
      << "coco_library(void) {\n  return &library;\n}\n";
 }
 
+/// --coco-library-lowering (registered once, at start-up).
+llvm::cl::opt<std::string> *loweringOption = nullptr;
+
 } // namespace
 
 LogicalResult mlir::coco::translateToCppLibrary(ModuleOp module,
@@ -194,15 +199,33 @@ LogicalResult mlir::coco::translateToCppLibrary(ModuleOp module,
                << result.shape.size() << ": an in-process library returns "
                << "results of rank at most " << kMaxResultRank;
   // The program as scheduled, without locations (a rank's copy may come
-  // from another path): what ranks must agree on besides the signature.
-  std::string text;
+  // from another path), and how it is lowered (fuse and overlap are
+  // pipeline options): what ranks must agree on besides the signature.
+  // Every flag that changes what prints is set, whatever the command line
+  // says; no elision (elided constants would compare equal).
+  OpPrintingFlags flags;
+  flags.elideLargeElementsAttrs(std::numeric_limits<int64_t>::max())
+      .enableDebugInfo(false)
+      .printGenericOpForm(false)
+      .skipRegions(false)
+      .printValueUsers(false)
+      .printUniqueSSAIDs(false)
+      .printNameLocAsPrefix(false);
+  std::string text =
+      (loweringOption ? loweringOption->getValue() : std::string()) + "\n";
   llvm::raw_string_ostream printed(text);
-  module->print(printed, OpPrintingFlags().enableDebugInfo(false));
+  module->print(printed, flags);
   LibraryEmitter(*entries, llvm::xxh3_64bits(text), os).emit();
   return success();
 }
 
 void mlir::coco::registerToCppLibraryTranslation() {
+  loweringOption = new llvm::cl::opt<std::string>(
+      "coco-library-lowering",
+      llvm::cl::desc("How the library's code is lowered (coco-compile "
+                     "passes its target and pipeline): part of the program "
+                     "digest ranks agree on"),
+      llvm::cl::init(""));
   registerEntryTranslation(
       "coco-to-cpp-library",
       "Emit the C++ interface of a shared library that calls coco entry "

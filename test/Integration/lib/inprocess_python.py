@@ -230,21 +230,26 @@ def different_schedules(cache):
     """Rank 0 loads the program split, the others split and reordered: one
     signature, the same collectives of the same sizes, other code (each
     rank's w came out wrong, silently). Refused on every rank, w unchanged."""
-    prog = coco.Program("sgd_sched", coco.Grid("dp"))
-    w, g = prog.param("w", (8,)), prog.param("g", (8,), layout="local")
-    prog.update(w, w - coco.all_reduce(g) * prog.scalar("lr", 0.5))
     # (Before any library is loaded, so from the launcher: OpenMPI's.)
     rank = int(os.environ["OMPI_COMM_WORLD_RANK"])
-    prog.schedule(split=True, reorder=rank != 0)
-    step = prog.load(cache_dir=cache)
-    w = np.arange(8, dtype=np.float32)
-    try:
-        step(w=w, g=np.ones(8, np.float32))
-    except coco.CocoError as error:
-        assert np.array_equal(w, np.arange(8)), w
-        print(f"rank {coco.world_rank()}: {error}")
-        return
-    raise SystemExit("ranks with differently scheduled libraries were not refused")
+    size = int(os.environ["OMPI_COMM_WORLD_SIZE"])
+    # The second case differs in a pipeline option only: rank 0 fuses the
+    # reduce_scatter into the update (a static grid), the others do not.
+    for name, schedule in (("sgd_sched", dict(split=True, reorder=rank != 0)),
+                           ("sgd_fuse", dict(split=True, reorder=True, fuse=rank == 0))):
+        prog = coco.Program(name, coco.Grid("dp", [size]))
+        w, g = prog.param("w", (8,)), prog.param("g", (8,), layout="local")
+        prog.update(w, w - coco.all_reduce(g) * prog.scalar("lr", 0.5))
+        prog.schedule(**schedule)
+        step = prog.load(cache_dir=cache)
+        w = np.arange(8, dtype=np.float32)
+        try:
+            step(w=w, g=np.ones(8, np.float32))
+        except coco.CocoError as error:
+            assert np.array_equal(w, np.arange(8)), w
+            print(f"rank {coco.world_rank()}: {error}")
+            continue
+        raise SystemExit(f"{name}: ranks with differently scheduled libraries were not refused")
 
 
 def resident_kib():

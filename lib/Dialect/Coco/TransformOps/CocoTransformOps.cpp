@@ -277,6 +277,7 @@ transform::CocoShardStateOp::apply(transform::TransformRewriter &rewriter,
   // (A handle may hold a function twice; a name given twice in args
   // shards its argument once.)
   llvm::DenseSet<std::pair<Operation *, unsigned>> seen;
+  llvm::SmallDenseSet<Attribute> wanted(getArgs().begin(), getArgs().end());
   llvm::SmallDenseSet<Attribute> found;
   // Who calls each function, gathered once per module (not a walk of the
   // module per argument: an optimizer step has thousands of them).
@@ -297,7 +298,7 @@ transform::CocoShardStateOp::apply(transform::TransformRewriter &rewriter,
       calls = std::make_unique<ModuleCalls>(module);
     for (unsigned i = 0; i < function.getNumArguments(); ++i) {
       Attribute name = function.getArgAttr(i, "coco.name");
-      if (!name || !llvm::is_contained(getArgs(), name) ||
+      if (!name || !wanted.contains(name) ||
           !seen.insert({function.getOperation(), i}).second)
         continue;
       found.insert(name);
