@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "coco/Support/ExactPrinting.h"
 #include "coco/Transforms/Passes.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -33,15 +34,8 @@ std::string moduleKey(gpu::GPUModuleOp module) {
   // signature equal; debug info, none). Local scope: printing a nested op
   // otherwise numbers the values of the whole program first. No elision:
   // elided constants would compare equal.
-  OpPrintingFlags flags;
-  flags.useLocalScope()
-      .elideLargeElementsAttrs(std::numeric_limits<int64_t>::max())
-      .enableDebugInfo(false)
-      .printGenericOpForm(false)
-      .skipRegions(false)
-      .printValueUsers(false)
-      .printUniqueSSAIDs(false)
-      .printNameLocAsPrefix(false);
+  OpPrintingFlags flags = coco::exactPrintingFlags();
+  flags.useLocalScope();
   std::string key;
   llvm::raw_string_ostream os(key);
   NamedAttrList attrs(module->getAttrDictionary());

@@ -453,16 +453,22 @@ print("w:", w.tolist())
 """
 
 
+def _run_in_process(script, text, argument):
+    """`text` as the Python script `script`, run on one MPI rank (its own
+    process: the library starts MPI) with `argument`; it must succeed."""
+    script.write_text(text)
+    proc = subprocess.run(coco.launcher(1) + [sys.executable, str(script), str(argument)],
+                          capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "PYTHONPATH": os.path.join(ROOT, "python")})
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return proc
+
+
 def test_in_process_scalars(tmp_path):
     # An f32 scalar of 1e300 became inf in the runtime's float(); a 0-d
     # array was refused as "got a tensor". Its own process: the library
     # starts MPI.
-    script = tmp_path / "call.py"
-    script.write_text(_IN_PROCESS)
-    proc = subprocess.run(coco.launcher(1) + [sys.executable, str(script), str(tmp_path / "cache")],
-                          capture_output=True, text=True, timeout=300,
-                          env={**os.environ, "PYTHONPATH": os.path.join(ROOT, "python")})
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    proc = _run_in_process(tmp_path / "call.py", _IN_PROCESS, tmp_path / "cache")
     assert "refused: @scaled: argument 'lr': an f32 scalar takes values up to 3.4028235e+38 in " \
         "magnitude, not 1e+300, which would become inf" in proc.stdout
     # A finite long double beyond double's range became inf in float().
@@ -504,12 +510,7 @@ print("long name:", w.tolist())
 
 
 def test_rebuilt_libraries_and_long_names(tmp_path):
-    script = tmp_path / "reload.py"
-    script.write_text(_RELOAD)
-    proc = subprocess.run(coco.launcher(1) + [sys.executable, str(script), str(tmp_path)],
-                          capture_output=True, text=True, timeout=300,
-                          env={**os.environ, "PYTHONPATH": os.path.join(ROOT, "python")})
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    proc = _run_in_process(tmp_path / "reload.py", _RELOAD, tmp_path)
     assert "rebuilt: [2.0, 2.0, 2.0, 2.0]\nrebuilt: [3.0, 3.0, 3.0, 3.0]\nagain: [3.0, 3.0, 3.0, 3.0]" \
         in proc.stdout
     assert "copies left: []" in proc.stdout
@@ -564,11 +565,6 @@ state["step"] = prog.load(cache_dir=sys.argv[1])
 def test_calls_after_coco_finalized_are_refused(tmp_path):
     # The runtime ended the process ("coco_rt_init: the runtime was used
     # after coco_rt_finalize"), with no CocoError to catch.
-    script = tmp_path / "late.py"
-    script.write_text(_LATE_CALL)
-    proc = subprocess.run(coco.launcher(1) + [sys.executable, str(script), str(tmp_path / "cache")],
-                          capture_output=True, text=True, timeout=300,
-                          env={**os.environ, "PYTHONPATH": os.path.join(ROOT, "python")})
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    proc = _run_in_process(tmp_path / "late.py", _LATE_CALL, tmp_path / "cache")
     assert "refused: a call of @late after coco finalized its runtime and MPI at exit" in proc.stdout
     assert "refused: coco.world_rank() after coco finalized its runtime and MPI at exit" in proc.stdout

@@ -9,9 +9,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "coco/Target/Cpp/TranslateToCppLibrary.h"
+#include "coco/Support/ExactPrinting.h"
 #include "coco/Target/Cpp/EntrySignature.h"
-
-#include "mlir/IR/OperationSupport.h"
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/Format.h"
@@ -19,7 +18,6 @@
 #include "llvm/Support/xxhash.h"
 
 #include <cstdint>
-#include <limits>
 
 using namespace mlir;
 using namespace mlir::coco;
@@ -201,20 +199,10 @@ LogicalResult mlir::coco::translateToCppLibrary(ModuleOp module,
   // The program as scheduled, without locations (a rank's copy may come
   // from another path), and how it is lowered (fuse and overlap are
   // pipeline options): what ranks must agree on besides the signature.
-  // Every flag that changes what prints is set, whatever the command line
-  // says; no elision (elided constants would compare equal).
-  OpPrintingFlags flags;
-  flags.elideLargeElementsAttrs(std::numeric_limits<int64_t>::max())
-      .enableDebugInfo(false)
-      .printGenericOpForm(false)
-      .skipRegions(false)
-      .printValueUsers(false)
-      .printUniqueSSAIDs(false)
-      .printNameLocAsPrefix(false);
   std::string text =
       (loweringOption ? loweringOption->getValue() : std::string()) + "\n";
   llvm::raw_string_ostream printed(text);
-  module->print(printed, flags);
+  module->print(printed, exactPrintingFlags());
   LibraryEmitter(*entries, llvm::xxh3_64bits(text), os).emit();
   return success();
 }
