@@ -406,8 +406,18 @@ void coco_rt_init(int *argc, char ***argv) {
 }
 
 void coco_rt_finalize(void) {
+  std::lock_guard<std::mutex> serialized(callMutex()); // (no call meanwhile)
   if (!state.ready)
     return;
+  // The caller's MPI is finalized already (its own MPI_Finalize, then
+  // CocoLibrary.h's finalize at exit): the communicators went with it.
+  int mpiFinalized = 0;
+  if (!state.ownsMpi && MPI_Finalized(&mpiFinalized) == MPI_SUCCESS &&
+      mpiFinalized) {
+    stopWatchdog();
+    state.ready = false;
+    return;
+  }
   // First: a rank whose program ended while the others call an entry must
   // not wait for its sends, which they will never receive. Where the
   // caller owns MPI (mpi4py, its own MPI_Init) ranks may leave coco at

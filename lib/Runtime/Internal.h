@@ -19,6 +19,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -175,6 +176,12 @@ MPI_Comm agreementComm();
 /// call an entry meanwhile end the job, naming the rank that left (they
 /// would otherwise wait for the watchdog).
 void agreeToFinalize();
+/// Held through each in-process call (its agreement included) and through
+/// coco_rt_finalize: MPI runs SERIALIZED, and two threads' calls on one
+/// rank would interleave their collectives (wrong sums, MPI_ERR_TRUNCATE,
+/// or a deadlock). Ordering the calls the same way on every rank is still
+/// the caller's part (Library.cpp).
+std::mutex &callMutex();
 /// The communicator behind a handle from coco_rt_comm; fatal if invalid.
 const AxisComm &axisComm(int64_t handle, const char *site);
 

@@ -171,6 +171,15 @@ PreparedTensor prepareTensor(const CocoEntrySpec &entry,
   return prepared;
 }
 
+/// The shortest text that reads back as `x` (1e+300, 0.5, as Python prints
+/// it), whatever the caller's locale.
+std::string shortestText(double x) {
+  char text[32];
+  auto written = std::to_chars(text, text + sizeof(text) - 1, x);
+  *written.ptr = '\0';
+  return text;
+}
+
 ScalarSlot prepareScalar(const CocoEntrySpec &entry, const CocoArgSpec &spec,
                          const CocoArgValue *value) {
   std::string what =
@@ -194,16 +203,10 @@ ScalarSlot prepareScalar(const CocoEntrySpec &entry, const CocoArgSpec &spec,
     // A finite double from halfway between the largest f32 and 2^128 on
     // rounds to inf: it would arrive as inf, quietly. Both callers, C++ and
     // Python, meet this one check.
-    if (std::isfinite(x) && std::fabs(x) >= 0x1.ffffffp127) {
-      // The shortest text that reads back as x (1e+300, as Python prints
-      // it), whatever the caller's locale.
-      char text[32];
-      auto written = std::to_chars(text, text + sizeof(text) - 1, x);
-      *written.ptr = '\0';
+    if (std::isfinite(x) && std::fabs(x) >= 0x1.ffffffp127)
       throw CallError{what + ": an f32 scalar takes values up to " +
-                      "3.4028235e+38 in magnitude, not " + text +
+                      "3.4028235e+38 in magnitude, not " + shortestText(x) +
                       ", which would become inf"};
-    }
     slot.f32 = float(x);
     return slot;
   }
@@ -218,7 +221,7 @@ ScalarSlot prepareScalar(const CocoEntrySpec &entry, const CocoArgSpec &spec,
       if (x != std::floor(x) ||
           !(x >= -9223372036854775808.0 && x < 9223372036854775808.0))
         throw CallError{what + " is an " + dtypeText(spec.scalar_dtype) +
-                        " scalar, got " + std::to_string(x)};
+                        " scalar, got " + shortestText(x)};
       integer = int64_t(x);
     }
     if (i32 && (integer < INT32_MIN || integer > INT32_MAX))
@@ -291,6 +294,28 @@ Vote agree(Vote mine) {
          (long long)all.firstLeaving, entry);
 }
 
+/// What the first rank whose `mine` differs from this rank's passes, as
+/// "; world rank R VERB TEXT" (TEXT cut at 255 bytes), or "" where the first
+/// 255 bytes agree. Every rank calls it together: only on the path where
+/// the vote already found ranks disagreeing, so the common call pays
+/// nothing.
+std::string firstDifferingRank(const std::string &mine, const char *verb) {
+  const AxisComm &world = worldAxis();
+  constexpr int kWidth = 256;
+  std::vector<char> own(kWidth, 0), all(size_t(kWidth) * size_t(world.size));
+  std::snprintf(own.data(), kWidth, "%s", mine.c_str());
+  checkMpi(MPI_Allgather(own.data(), kWidth, MPI_CHAR, all.data(), kWidth,
+                         MPI_CHAR, agreementComm()),
+           "MPI_Allgather (what the ranks disagree on)");
+  for (int r = 0; r < world.size; ++r) {
+    const char *theirs = all.data() + size_t(r) * kWidth;
+    if (std::strncmp(theirs, own.data(), kWidth))
+      return "; world rank " + std::to_string(r) + " " + verb + " " +
+             std::string(theirs, strnlen(theirs, kWidth));
+  }
+  return "";
+}
+
 /// The job's verdict on a call: `refusal` (this rank's reason, empty if it
 /// accepts) becomes the first refusing rank's reason on every rank, so that
 /// no rank enters the entry's collectives while another stays out. Ranks
@@ -313,12 +338,18 @@ std::string agreeOnRefusal(const std::string &refusal, const char *entry,
     leftDuringCall(all, false, site.c_str(), entry);
   int first = int(all.firstRefusing);
   if (first == world.size) {
-    if (all.entryHash != ~all.entryHashComplement)
+    if (all.entryHash != ~all.entryHashComplement) {
+      // (Names alike, signatures not: the entry of another library.)
+      std::string other = firstDifferingRank(std::string("@") + entry, "calls");
       return std::string("ranks call different entries at once (this rank "
                          "calls @") +
              entry +
+             (other.empty() ? std::string("; another rank's @") + entry +
+                                  " has another signature"
+                            : other) +
              "): each rank must call the same entry of the same "
              "library";
+    }
     if (all.programHash != ~all.programHashComplement) {
       char digest[24];
       std::snprintf(digest, sizeof digest, "%016llx",
@@ -328,13 +359,13 @@ std::string agreeOnRefusal(const std::string &refusal, const char *entry,
       return std::string("ranks call @") + entry +
              " of libraries compiled from different programs or schedules "
              "(this rank's program digest: " +
-             digest +
+             digest + firstDifferingRank(digest, "has") +
              "): every rank must load the same library (the same program, "
              "schedule and coco build)";
     }
     if (all.scalarHash != ~all.scalarHashComplement)
       return std::string("ranks pass different scalar values to @") + entry +
-             " (this rank: " + scalars +
+             " (this rank: " + scalars + firstDifferingRank(scalars, "passes") +
              "): scalars are replicated, every rank must pass the same";
     return "";
   }
@@ -385,7 +416,8 @@ uint64_t entryHash(const CocoEntrySpec *entry) {
 }
 
 /// "lr=0.1, steps=3": the scalars of a call, as the entry will get them
-/// (0 for -0 and nan for every NaN: equal values compare equal).
+/// (nan for every NaN; -0 apart from 0: 1/x tells them apart, so a
+/// replicated result would differ).
 std::string scalarText(const CocoEntrySpec &entry,
                        const std::vector<ScalarSlot> &scalars) {
   std::string text;
@@ -400,7 +432,7 @@ std::string scalarText(const CocoEntrySpec &entry,
       if (std::isnan(x))
         std::snprintf(value, sizeof value, "nan");
       else
-        std::snprintf(value, sizeof value, "%.*g", digits, x == 0 ? 0.0 : x);
+        std::snprintf(value, sizeof value, "%.*g", digits, x);
     };
     switch (spec.scalar_dtype) {
     case COCO_DTYPE_F32:
@@ -422,6 +454,11 @@ std::string scalarText(const CocoEntrySpec &entry,
 
 } // namespace
 } // namespace coco::rt
+
+std::mutex &coco::rt::callMutex() {
+  static std::mutex mutex;
+  return mutex;
+}
 
 void coco::rt::agreeToFinalize() {
   if (!consistencyCheckEnabled())
@@ -445,6 +482,7 @@ int32_t coco_rt_call_entry(const CocoEntrySpec *entry,
                            const CocoArgValue *values, int64_t numValues,
                            CocoReturned *results, char *error,
                            int64_t errorSize) {
+  std::lock_guard<std::mutex> serialized(callMutex());
   ensureInitialized();
   auto refuse = [&](const std::string &message) {
     if (error && errorSize > 0)
@@ -540,6 +578,7 @@ int32_t coco_rt_call_entry(const CocoEntrySpec *entry,
 
 int32_t coco_rt_refuse_call(const CocoEntrySpec *entry, const char *message,
                             char *error, int64_t errorSize) {
+  std::lock_guard<std::mutex> serialized(callMutex());
   ensureInitialized();
   std::string refusal = message && *message ? message : "refused by the caller";
   refusal =

@@ -24,6 +24,14 @@
 // returns an error and calls nothing; errors inside the call (an MPI failure,
 // a rank that never arrives) end the job as in any coco program.
 //
+// Calls may come from any thread: the runtime runs one at a time. Each rank
+// must still make the same calls in the same order; two threads calling
+// entries at once on every rank reach the runtime in different orders on
+// different ranks, and each call runs with the other ranks' arguments of
+// whichever call they made then (the ranks agree on the entry and its
+// scalars, not on which of the caller's buffers are meant). Make a step's
+// calls from one thread per rank.
+//
 //===----------------------------------------------------------------------===//
 
 #ifndef COCO_RUNTIME_COCOLIBRARY_H
@@ -158,11 +166,20 @@ int64_t coco_rt_placement_text(const CocoTensorSpec *tensor, char *text,
 } // extern "C"
 
 #include <dlfcn.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <limits>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -180,18 +197,27 @@ template <typename T> constexpr int32_t dtypeOf() {
     return COCO_DTYPE_F32;
   else if constexpr (std::is_same_v<T, double>)
     return COCO_DTYPE_F64;
-  else if constexpr (std::is_same_v<T, int32_t>)
+  // Signed integers by their width (long long is i64 as int64_t is).
+  else if constexpr (std::is_integral_v<T> && std::is_signed_v<T> &&
+                     !std::is_same_v<T, char> && sizeof(T) == 4)
     return COCO_DTYPE_I32;
-  else if constexpr (std::is_same_v<T, int64_t>)
+  else if constexpr (std::is_integral_v<T> && std::is_signed_v<T> &&
+                     !std::is_same_v<T, char> && sizeof(T) == 8)
     return COCO_DTYPE_I64;
   else if constexpr (std::is_same_v<T, int8_t>)
     return COCO_DTYPE_I8;
   else if constexpr (std::is_same_v<T, bool>) {
     static_assert(sizeof(bool) == 1, "i1 is one byte per element");
     return COCO_DTYPE_I1;
-  } else
-    static_assert(sizeof(T) == 0, "name the dtype of a 16-bit float buffer "
-                                  "with Arg(data, COCO_DTYPE_F16/BF16, shape)");
+  } else {
+    static_assert(sizeof(T) == 0,
+                  "coco has no element type for this buffer: float (f32), "
+                  "double (f64), int64_t or long long (i64), int32_t (i32), "
+                  "int8_t (i8), bool (i1); unsigned integers have none; a "
+                  "16-bit float buffer goes through "
+                  "Arg(data, COCO_DTYPE_F16/BF16, shape)");
+    return -1;
+  }
 }
 
 /// A call's argument: a view of the caller's tensor memory, or a scalar.
@@ -199,8 +225,17 @@ class Arg {
 public:
   Arg(double value) : scalar(value) {}
   Arg(float value) : scalar(value) {}
-  Arg(int value) : scalar(value), isInt(1), integer(value) {}
-  Arg(int64_t value) : scalar(double(value)), isInt(1), integer(value) {}
+  /// Any integer (int, int64_t, size_t, ...): exact; a scalar of the entry's
+  /// integer type, or a float scalar that takes its value.
+  template <typename T,
+            std::enable_if_t<std::is_integral_v<T> && !std::is_same_v<T, bool>,
+                             int> = 0>
+  Arg(T value) : scalar(double(value)), isInt(1), integer(int64_t(value)) {
+    if constexpr (std::is_unsigned_v<T> && sizeof(T) >= sizeof(int64_t))
+      if (value > T(std::numeric_limits<int64_t>::max()))
+        throw Error("coco: scalar " + std::to_string(value) +
+                    " does not fit in 64 bits (signed)");
+  }
   /// Writable memory: the entry may update it in place.
   template <typename T>
   Arg(T *data, std::vector<int64_t> shape)
@@ -215,6 +250,10 @@ public:
   Arg(void *data, int32_t dtype, std::vector<int64_t> shape)
       : isTensor(true), data(data), dtype(dtype), shape(std::move(shape)),
         writable(true) {}
+  /// The same, read-only.
+  Arg(const void *data, int32_t dtype, std::vector<int64_t> shape)
+      : isTensor(true), data(const_cast<void *>(data)), dtype(dtype),
+        shape(std::move(shape)), writable(false) {}
 
   CocoArgValue value(const std::string &name) const {
     return CocoArgValue{
@@ -239,7 +278,18 @@ struct Result {
   int32_t dtype = 0;
   std::vector<int64_t> shape;
   std::vector<unsigned char> bytes;
+  /// The elements as T: T must be the result's element type (a 16-bit
+  /// type such as uint16_t for f16 and bf16).
   template <typename T> const T *data() const {
+    bool sixteenBit = dtype == COCO_DTYPE_F16 || dtype == COCO_DTYPE_BF16;
+    if constexpr (sizeof(T) == 2 && !std::is_same_v<T, bool>) {
+      if (!sixteenBit)
+        throw Error("coco: result '" + name +
+                    "' is not f16 or bf16: read it with its element type");
+    } else if (sixteenBit || dtypeOf<T>() != dtype) {
+      throw Error("coco: result '" + name +
+                  "' has another element type than the one asked for");
+    }
     return reinterpret_cast<const T *>(bytes.data());
   }
 };
@@ -256,6 +306,7 @@ struct Runtime {
                         char *, int64_t);
   int32_t (*callEntry)(const CocoEntrySpec *, const CocoArgValue *, int64_t,
                        CocoReturned *, char *, int64_t);
+  int32_t (*refuseCall)(const CocoEntrySpec *, const char *, char *, int64_t);
   void (*releaseResults)(CocoReturned *, int64_t);
   int64_t (*dtypeBytes)(int32_t);
 
@@ -273,6 +324,7 @@ struct Runtime {
     find(handle, "coco_rt_world_size", worldSize);
     find(handle, "coco_rt_local_block", localBlock);
     find(handle, "coco_rt_call_entry", callEntry);
+    find(handle, "coco_rt_refuse_call", refuseCall);
     find(handle, "coco_rt_release_results", releaseResults);
     find(handle, "coco_rt_dtype_bytes", dtypeBytes);
   }
@@ -330,6 +382,16 @@ public:
     return results;
   }
 
+  /// This rank's refusal of a call it will not make (its own check failed):
+  /// the other ranks, inside their call of this entry, refuse it too
+  /// instead of waiting in its collectives. Every rank calls this or the
+  /// entry. Always throws Error with the agreed message.
+  [[noreturn]] void refuse(const std::string &message) const {
+    char error[1024];
+    runtime->refuseCall(spec, message.c_str(), error, sizeof(error));
+    throw Error(error);
+  }
+
 private:
   const CocoTensorSpec *find(const std::string &name) const {
     for (int32_t i = 0; i < spec->num_args; ++i)
@@ -374,14 +436,91 @@ private:
   std::shared_ptr<detail::Runtime> runtime;
 };
 
+namespace detail {
+/// The process's one coco runtime: the first library's, finalized at exit
+/// (as Python's coco module does) where the caller did not.
+struct Process {
+  std::mutex mutex;
+  void (*init)(int *, char ***) = nullptr;
+  void (*finalize)(void) = nullptr;
+  /// Per library path: the file it had when this process last loaded it,
+  /// and the path that load opened (the path itself, or the copy of a
+  /// rebuild: dlopen finds a loaded library by its path, so a rebuilt file
+  /// at the same path gave back the old code).
+  std::map<std::string,
+           std::pair<std::tuple<dev_t, ino_t, off_t, long long>, std::string>>
+      opened;
+
+  static Process &get() {
+    static Process process;
+    return process;
+  }
+  static void finalizeAtExit() {
+    if (get().finalize)
+      get().finalize();
+  }
+
+  /// What to dlopen for `path`: itself, or a copy beside it (a temporary
+  /// directory may be mounted noexec) where the file changed since this
+  /// process loaded it; `copied` says to delete the copy once mapped.
+  std::string pathToOpen(const std::string &path, bool &copied) {
+    copied = false;
+    struct stat status;
+    // A bare name is looked up by dlopen's search path: left to it.
+    if (path.find('/') == std::string::npos || stat(path.c_str(), &status) != 0)
+      return path;
+    auto identity =
+        std::make_tuple(status.st_dev, status.st_ino, status.st_size,
+                        (long long)status.st_mtim.tv_sec * 1000000000LL +
+                            status.st_mtim.tv_nsec);
+    char *real = realpath(path.c_str(), nullptr);
+    std::string key = real ? real : path;
+    std::free(real);
+    auto [known, fresh] = opened.try_emplace(key, identity, path);
+    if (fresh || known->second.first == identity)
+      return known->second.second;
+    std::string copy = path + "." + std::to_string(getpid()) + "." +
+                       std::to_string(std::get<3>(identity)) + ".so";
+    {
+      std::ifstream from(path, std::ios::binary);
+      std::ofstream to(copy, std::ios::binary | std::ios::trunc);
+      to << from.rdbuf();
+      if (!from || !to.flush()) {
+        std::remove(copy.c_str());
+        throw Error("coco: " + path +
+                    " was rebuilt since this process loaded it, and its "
+                    "copy cannot be made beside it: build the new library "
+                    "at another path");
+      }
+    }
+    known->second = {identity, copy};
+    copied = true;
+    return copy;
+  }
+};
+} // namespace detail
+
 /// A compiled coco library loaded into this process. It stays loaded for
-/// the life of the process (its code holds runtime state).
+/// the life of the process (its code holds runtime state). A library
+/// rebuilt at a path this process loaded before is loaded from a copy, so
+/// that its new code runs.
 class Library {
 public:
   explicit Library(const std::string &path) {
-    handle = dlopen(path.c_str(), RTLD_NOW | RTLD_GLOBAL);
+    // (dlopen("") is the program itself: a library loaded before would
+    // answer for it.)
+    if (path.empty())
+      throw Error("coco: the library path is empty");
+    detail::Process &process = detail::Process::get();
+    std::lock_guard<std::mutex> lock(process.mutex);
+    bool copied = false;
+    std::string opened = process.pathToOpen(path, copied);
+    handle = dlopen(opened.c_str(), RTLD_NOW | RTLD_GLOBAL);
+    std::string why = handle ? "" : dlerror();
+    if (copied)
+      std::remove(opened.c_str()); // (mapped now: the copy's file can go)
     if (!handle)
-      throw Error("coco: cannot load " + path + ": " + dlerror());
+      throw Error("coco: cannot load " + path + ": " + why);
     runtime = std::make_shared<detail::Runtime>(handle);
     using Describe = const CocoLibrarySpec *(*)(void);
     auto describe = reinterpret_cast<Describe>(dlsym(handle, "coco_library"));
@@ -394,7 +533,17 @@ public:
       throw Error("coco: " + path + " was generated for library ABI " +
                   std::to_string(spec->abi_version) + ", this header is " +
                   std::to_string(COCO_LIBRARY_ABI_VERSION));
+    if (process.init && process.init != runtime->init)
+      throw Error("coco: " + path +
+                  " links another coco runtime than the library loaded "
+                  "first (a CPU and a GPU library): one process can use "
+                  "only one of them");
     runtime->init(nullptr, nullptr);
+    if (!process.init) {
+      process.init = runtime->init;
+      process.finalize = runtime->finalize;
+      std::atexit(detail::Process::finalizeAtExit);
+    }
     for (int32_t i = 0; i < spec->num_entries; ++i)
       entries.emplace_back(&spec->entries[i], runtime);
   }
@@ -421,7 +570,8 @@ public:
   int64_t worldRank() const { return runtime->worldRank(); }
   int64_t worldSize() const { return runtime->worldSize(); }
   /// Frees the runtime's communicators and finalizes MPI if coco
-  /// initialized it; no call may follow. Every rank calls it.
+  /// initialized it; no call may follow. Every rank calls it; where the
+  /// program does not, it runs at exit.
   void finalize() const { runtime->finalize(); }
 
 private:

@@ -8,7 +8,7 @@
 // gradients each.
 // RUN: coco-compile %S/../DataParallel/adam.mlir --emit=shared -o %t.adam.so
 // RUN: coco-compile %S/../DataParallel/adam.mlir --emit=shared -o %t.adam-ss.so --pre-pass=--coco-split --pre-pass=--coco-reorder --pre-pass=--coco-shard-state=args=m,v
-// RUN: c++ -std=c++17 -O1 -I%coco_src_root/include %coco_src_root/test/Integration/lib/inprocess_driver.cpp -o %t.driver -ldl
+// RUN: c++ -std=c++17 -O1 -pthread -I%coco_src_root/include %coco_src_root/test/Integration/lib/inprocess_driver.cpp -o %t.driver -ldl
 // RUN: %mpirun 1 %t.driver adam %t.adam.so 5 | FileCheck %s --check-prefix=ADAM
 // RUN: %mpirun 2 %t.driver adam %t.adam.so 5 | FileCheck %s --check-prefix=ADAM
 // RUN: %mpirun 4 %t.driver adam %t.adam.so 5 | FileCheck %s --check-prefix=ADAM
@@ -20,7 +20,7 @@
 //
 // Inside an MPI job the caller started: coco neither initializes nor
 // finalizes MPI.
-// RUN: mpicxx -std=c++17 -O1 -DDRIVER_OWNS_MPI -I%coco_src_root/include %coco_src_root/test/Integration/lib/inprocess_driver.cpp -o %t.mpi-driver -ldl
+// RUN: mpicxx -std=c++17 -O1 -pthread -DDRIVER_OWNS_MPI -I%coco_src_root/include %coco_src_root/test/Integration/lib/inprocess_driver.cpp -o %t.mpi-driver -ldl
 // RUN: %mpirun 2 %t.mpi-driver adam %t.adam-ss.so 3 | FileCheck %s --check-prefix=OWNED
 // OWNED: adam: 3 steps on 2 ranks (m, v sliced): w, m, v match the reference
 // OWNED-NEXT: MPI initialized and finalized by the driver
@@ -61,6 +61,36 @@
 // ERR-NEXT: whole m: @adam_step: argument 'm' (f32[4096], [sliced<0>] on grid [?]): world rank 0 of 2 holds a block of shape [2048], got shape [4096]
 // ERR-NEXT: unknown entry: coco: the library has no entry @adam (it has @adam_step)
 // ERR-NEXT: missing library: coco: cannot load /nonexistent/libnothing.so: {{.*}}
+// ERR-NEXT: empty path: coco: the library path is empty
+//
+// Two threads per rank calling one entry: the runtime runs one call at a
+// time (they interleaved their collectives: wrong sums, MPI_ERR_TRUNCATE,
+// a deadlock on 4 ranks).
+// RUN: %mpirun 2 %t.driver threads %t.sgd.so 3000 | FileCheck %s --check-prefix=THREADS
+// RUN: %mpirun 4 %t.driver threads %t.sgd.so 1000 | FileCheck %s --check-prefix=THREADS
+// THREADS: threads: 2 threads x {{[0-9]+}} calls on {{[24]}} ranks: every sum and w right
+//
+// Calls every rank refuses, naming the rank that differs: a scalar of -0
+// on the last rank (w / lr would be -inf there, +inf elsewhere: it passed
+// as 0), and the last rank's own refusal (Entry::refuse).
+// RUN: %mpirun 2 %t.driver agree %t.sgd.so | FileCheck %s --check-prefix=AGREE
+// RUN: %mpirun 3 %t.driver agree %t.sgd.so | FileCheck %s --check-prefix=AGREE
+// AGREE: -0 on the last rank: ranks pass different scalar values to @sgd_norm (this rank: lr=0; world rank {{[12]}} passes lr=-0): scalars are replicated, every rank must pass the same
+// AGREE-NEXT: the last rank's own refusal: refused on world rank {{[12]}}: the caller's own check failed
+//
+// A library rebuilt at a path the process loaded: loaded again, its new
+// code runs (dlopen gave back the old library), from a copy deleted once
+// mapped.
+// RUN: coco-compile %coco_src_root/test/Integration/lib/inprocess_rebuilt.mlir --emit=shared -o %t.rebuilt.so
+// RUN: %mpirun 2 %t.driver reload %t.sgd.so %t.rebuilt.so | FileCheck %s --check-prefix=RELOAD
+// RELOAD: reload: the rebuilt library's code runs, the first load keeps its own, no copy left
+//
+// A program that ends without lib.finalize(): finalized at exit, as
+// Python's coco module does (Open MPI reported the process "exiting
+// improperly", exit code 1).
+// RUN: %mpirun 2 env DRIVER_SKIP_LIB_FINALIZE=1 %t.driver results %t.sgd.so 2>&1 | FileCheck %s --check-prefix=ATEXIT
+// ATEXIT: results: gnorm and gsum match the reference
+// ATEXIT-NOT: improperly
 
 coco.grid @dp(shape = [?])
 

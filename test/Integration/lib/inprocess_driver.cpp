@@ -7,6 +7,10 @@
 //   driver results LIB.so       an entry that returns tensors
 //   driver errors LIB.so        calls that must be refused, with the reason
 //   driver leak LIB.so CALLS    resident memory over many calls
+//   driver threads LIB.so CALLS two threads per rank calling one entry
+//   driver agree LIB.so         calls the ranks refuse together: scalars
+//                               that differ, one rank's own refusal
+//   driver reload LIB.so B.so   LIB's copy rebuilt as B at its path
 //
 // Built with -DDRIVER_OWNS_MPI (and mpicxx), the driver initializes and
 // finalizes MPI itself: coco then runs inside that MPI job.
@@ -20,8 +24,10 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <dirent.h>
 #include <fstream>
 #include <string>
+#include <thread>
 #include <unistd.h>
 #include <vector>
 
@@ -226,6 +232,15 @@ int runErrors(const Library &lib) {
     if (rank == 0)
       std::printf("missing library: %s\n", error.what());
   }
+  // dlopen("") is the program itself, where the library loaded above
+  // answered: its entries ran under another library's name.
+  try {
+    Library other("");
+    die("an empty library path was not refused");
+  } catch (const Error &error) {
+    if (rank == 0)
+      std::printf("empty path: %s\n", error.what());
+  }
   if (w != before)
     die("a refused call changed w");
   return 0;
@@ -267,16 +282,138 @@ int runLeak(const Library &lib, int calls) {
   return 0;
 }
 
+/// Two threads per rank each call @sgd_norm `calls` times on their own w,
+/// with the same gradient on every rank: whichever calls the ranks pair,
+/// each sum is `ranks` (calls the runtime let through at once interleaved
+/// their collectives: wrong sums, MPI_ERR_TRUNCATE, or a deadlock).
+int runThreads(const Library &lib, int calls) {
+  const Entry &sgd = lib.entry("sgd_norm");
+  const int64_t n = 10;
+  std::vector<std::string> failures(2);
+  auto work = [&](int thread) {
+    std::vector<float> w(n, 0.0f), g(n, 1.0f);
+    try {
+      for (int call = 0; call < calls; ++call) {
+        auto results = sgd({{"w", Arg(w.data(), {n})},
+                            {"g", Arg(g.data(), {n})},
+                            {"lr", 1.0f}});
+        if (results.at(1).data<float>()[n - 1] != float(ranks))
+          throw Error("call " + std::to_string(call) + " summed " +
+                      std::to_string(results.at(1).data<float>()[n - 1]));
+      }
+      if (w[0] != -float(ranks) * float(calls))
+        throw Error("w is " + std::to_string(w[0]));
+    } catch (const Error &error) {
+      failures[size_t(thread)] = error.what();
+    }
+  };
+  std::thread first(work, 0), second(work, 1);
+  first.join();
+  second.join();
+  for (const std::string &failure : failures)
+    if (!failure.empty())
+      die("threads: " + failure);
+  if (rank == 0)
+    std::printf("threads: 2 threads x %d calls on %lld ranks: every sum and "
+                "w right\n",
+                calls, (long long)ranks);
+  return 0;
+}
+
+/// Calls every rank refuses, each for another rank's reason; rank 0 prints
+/// them.
+int runAgree(const Library &lib) {
+  const Entry &sgd = lib.entry("sgd_norm");
+  const int64_t n = 10;
+  std::vector<float> w(n, 0.0f), g(n, 1.0f);
+  auto refused = [&](const char *what, auto call) {
+    try {
+      call();
+    } catch (const Error &error) {
+      if (rank == 0)
+        std::printf("%s: %s\n", what, error.what());
+      return;
+    }
+    die(std::string(what) + ": the call was not refused");
+  };
+  // w / lr would be +inf on one rank and -inf on another: -0 is not 0.
+  refused("-0 on the last rank", [&] {
+    sgd({{"w", Arg(w.data(), {n})},
+         {"g", Arg(g.data(), {n})},
+         {"lr", rank == ranks - 1 ? -0.0 : 0.0}});
+  });
+  // The last rank's own check fails: it refuses without calling, and the
+  // others, inside their calls, hear why.
+  refused("the last rank's own refusal", [&] {
+    if (rank == ranks - 1)
+      sgd.refuse("the caller's own check failed");
+    sgd({{"w", Arg(w.data(), {n})}, {"g", Arg(g.data(), {n})}});
+  });
+  if (w != std::vector<float>(n, 0.0f))
+    die("a refused call changed w");
+  return 0;
+}
+
+float sumBig(const Library &lib) {
+  std::vector<float> g(16384, 1.0f);
+  return lib.entry("sum_big")({{"g", Arg(g.data(), {16384})}})
+      .at(0)
+      .data<float>()[0];
+}
+
+void copyFile(const std::string &from, const std::string &to) {
+  std::ifstream in(from, std::ios::binary);
+  std::ofstream out(to, std::ios::binary | std::ios::trunc);
+  out << in.rdbuf();
+  if (!in || !out.flush())
+    die("cannot copy " + from + " to " + to);
+}
+
+/// Each rank loads its copy of `original` (@sum_big: the sum), then a
+/// rebuild writes `rebuilt` (@sum_big: twice the sum) at that path, as
+/// coco-compile does: loading the path again runs the new code (dlopen
+/// gave back the old library), the first load keeps the old, and no copy
+/// is left beside the file.
+int runReload(const std::string &original, const std::string &rebuilt) {
+  std::string path = original + ".rank" + std::to_string(rank) + ".so";
+  copyFile(original, path);
+  Library before(path);
+  copyFile(rebuilt, path + ".tmp");
+  if (std::rename((path + ".tmp").c_str(), path.c_str()) != 0)
+    die("cannot rename the rebuilt library into place");
+  Library after(path), again(path);
+  float old = sumBig(before), fresh = sumBig(after), third = sumBig(again);
+  if (old != float(ranks) || fresh != 2.0f * float(ranks) || third != fresh)
+    die("reload: sums " + std::to_string(old) + ", " + std::to_string(fresh) +
+        ", " + std::to_string(third));
+  std::string directory = path.substr(0, path.rfind('/') + 1);
+  std::string name = path.substr(path.rfind('/') + 1);
+  int left = 0;
+  if (DIR *listing = opendir(directory.empty() ? "." : directory.c_str())) {
+    while (dirent *entry = readdir(listing))
+      left += std::string(entry->d_name).rfind(name + ".", 0) == 0;
+    closedir(listing);
+  }
+  if (left)
+    die("reload: " + std::to_string(left) + " copies left beside " + path);
+  std::remove(path.c_str());
+  if (rank == 0)
+    std::printf("reload: the rebuilt library's code runs, the first load "
+                "keeps its own, no copy left\n");
+  return 0;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
   if (argc < 3)
-    die("usage: driver adam|results|errors|leak LIB.so [N]");
+    die("usage: driver adam|results|errors|leak|threads|agree|reload LIB.so "
+        "[N|B.so]");
 #ifdef DRIVER_OWNS_MPI
   MPI_Init(&argc, &argv);
 #endif
   std::string mode = argv[1];
-  int count = argc > 3 ? std::atoi(argv[3]) : 1;
+  int count = argc > 3 && mode != "reload" ? std::atoi(argv[3]) : 1;
   int status = 0;
   try {
     Library lib(argv[2]);
@@ -290,6 +427,12 @@ int main(int argc, char **argv) {
       status = runErrors(lib);
     else if (mode == "leak")
       status = runLeak(lib, count);
+    else if (mode == "threads")
+      status = runThreads(lib, count);
+    else if (mode == "agree")
+      status = runAgree(lib);
+    else if (mode == "reload" && argc > 3)
+      status = runReload(argv[2], argv[3]);
     else
       die("unknown mode " + mode);
     // A caller that owns MPI may leave coco's finalize out: the process
