@@ -15,6 +15,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Internal.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -83,14 +85,25 @@ void *allocate(size_t size, size_t alignment) {
 }
 } // namespace
 
+namespace {
+/// The compiled code uses what it gets: a null buffer was a segfault at
+/// address 0 with no word of memory.
+void *allocateOrEnd(size_t size, size_t alignment) {
+  void *block = allocate(size, alignment);
+  if (!block && size > 0)
+    coco::rt::fatalf(nullptr, "out of memory allocating %zu bytes", size);
+  return block;
+}
+} // namespace
+
 extern "C" __attribute__((visibility("default"))) void *
 _mlir_memref_to_llvm_alloc(size_t size) {
-  return allocate(size, 0);
+  return allocateOrEnd(size, 0);
 }
 
 extern "C" __attribute__((visibility("default"))) void *
 _mlir_memref_to_llvm_aligned_alloc(size_t alignment, size_t size) {
-  return allocate(size, alignment);
+  return allocateOrEnd(size, alignment);
 }
 
 extern "C" __attribute__((visibility("default"))) void

@@ -17,6 +17,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <new>
 #include <optional>
 #include <sstream>
 
@@ -225,6 +226,13 @@ int64_t LocalTensor::numElements() const { return product(localShape); }
 size_t LocalTensor::elementSize() const { return sizeOf(info.element); }
 
 Session::Session(int argc, char **argv) {
+  // A failed allocation of the host program's own (its inputs' and
+  // outputs' buffers): said as such, not an uncaught std::bad_alloc.
+  std::set_new_handler([] {
+    coco_rt_fatal("coco host program", "out of memory (the host program's "
+                                       "input and output buffers)");
+    std::abort();
+  });
   coco_rt_init(&argc, &argv);
   worldRank = coco_rt_world_rank();
   for (int i = 1; i < argc; ++i) {
@@ -281,6 +289,12 @@ Session::Session(int argc, char **argv) {
     std::string why = coco_support::whyNotWritable(csvPath);
     if (!why.empty())
       fail("--csv " + csvPath + ": cannot write it (" + why + ")");
+  }
+  // Each rank writes its own files there (on its own host).
+  if (!outDir.empty()) {
+    std::string why = coco_support::whyNotWritable(outDir + "/.coco-out");
+    if (!why.empty())
+      fail("--out " + outDir + ": cannot write into it (" + why + ")");
   }
 }
 
@@ -352,16 +366,25 @@ LocalTensor &Session::result(TensorInfo info) {
 
 void Session::fillGenerated(LocalTensor &tensor) {
   const TensorInfo &ti = tensor.info;
-  // Every rank generates the global tensor of its local group (one for a
-  // tensor local on no axis) and keeps its block: ranks agree where the
-  // placements say they hold the same values.
-  uint64_t state =
+  // Element i of the global tensor of this rank's local group (one for a
+  // tensor local on no axis) is the (i+1)-th number of a splitmix64
+  // stream: ranks agree where the placements say they hold the same
+  // values. The stream is counter-based, so each rank computes its block's
+  // numbers only (generating the whole tensor to cut a block out needed
+  // the global tensor's memory on every rank).
+  const uint64_t seed =
       hashName(ti.name) ^ (tensor.perRank ? (uint64_t(tensor.localGroup) + 1) *
                                                 0xD1B54A32D192ED03ULL
                                           : 0);
-  int64_t count = product(ti.globalShape);
-  std::vector<unsigned char> values(count * tensor.elementSize());
-  for (int64_t i = 0; i < count; ++i) {
+  const std::vector<int64_t> &global = ti.globalShape;
+  const size_t rank = global.size();
+  const int64_t count = product(tensor.localShape);
+  std::vector<int64_t> index(rank, 0); // within the block
+  for (int64_t out = 0; out < count; ++out) {
+    int64_t linear = 0;
+    for (size_t d = 0; d < rank; ++d)
+      linear = linear * global[d] + tensor.blockOffset[d] + index[d];
+    uint64_t state = seed + uint64_t(linear) * 0x9E3779B97F4A7C15ULL;
     double u = double(splitmix64(state) >> 11) * 0x1.0p-53; // [0, 1)
     double value = 0;
     switch (ti.init) {
@@ -378,10 +401,13 @@ void Session::fillGenerated(LocalTensor &tensor) {
       value = isInteger(ti.element) ? std::floor(u * 16) - 8 : 2 * u - 1;
       break;
     }
-    store(ti.element, values.data(), i, value);
+    store(ti.element, tensor.bytes.data(), out, value);
+    for (size_t d = rank; d-- > 0;) {
+      if (++index[d] < tensor.localShape[d])
+        break;
+      index[d] = 0;
+    }
   }
-  copyBlock(values.data(), tensor.bytes.data(), ti.globalShape,
-            tensor.blockOffset, tensor.localShape, tensor.elementSize());
 }
 
 void Session::readInput(LocalTensor &tensor) {
@@ -563,11 +589,15 @@ void Session::output(LocalTensor &tensor, const std::string &prefix) {
   if (!outDir.empty()) {
     std::string path = outDir + "/" + prefix + ti.name + ".rank" +
                        std::to_string(worldRank) + ".bin";
+    // Checked once closed: a full disk shows when the buffer is flushed.
+    errno = 0;
     std::ofstream file(path, std::ios::binary);
     file.write(reinterpret_cast<const char *>(tensor.bytes.data()),
                tensor.bytes.size());
-    if (!file)
-      fail("cannot write output '" + ti.name + "' to " + path);
+    file.close();
+    if (file.fail())
+      fail("cannot write output '" + ti.name + "' to " + path +
+           (errno ? std::string(" (") + std::strerror(errno) + ")" : ""));
   }
   if (quiet || worldRank != 0)
     return;
@@ -607,8 +637,9 @@ int Session::finish() {
         std::fprintf(csv, "%s,%lld,%.6f,%.6f,%zu\n", entry.name.c_str(), ranks,
                      median, best, sorted.size());
     }
-    if (csv)
-      std::fclose(csv);
+    // (fclose flushes: a full disk shows there.)
+    if (csv && (std::ferror(csv) | std::fclose(csv)))
+      fail("cannot write " + csvPath + " (" + std::strerror(errno) + ")");
   }
   std::fflush(stdout);
   coco_rt_finalize();

@@ -80,7 +80,8 @@ Settings readSettings() {
              value);
     enableCallTimes(std::strcmp(value, "1") == 0);
   }
-  if (const char *value = std::getenv("COCO_TIMEOUT_S")) {
+  // An empty value is an unset one, for every variable.
+  if (const char *value = std::getenv("COCO_TIMEOUT_S"); value && *value) {
     char *end = nullptr;
     double seconds = std::strtod(value, &end);
     // At most 1e8 s (three years): the watchdog counts twice the limit in
@@ -92,7 +93,7 @@ Settings readSettings() {
              value);
     settings.timeoutSeconds = seconds;
   }
-  if (const char *value = std::getenv("COCO_FAULT_INJECT")) {
+  if (const char *value = std::getenv("COCO_FAULT_INJECT"); value && *value) {
     const char *colon = std::strchr(value, ':');
     char *end = nullptr;
     errno = 0;
@@ -116,6 +117,14 @@ Settings readSettings() {
              value);
     settings.faultRank = int(rank);
   }
+  // Read where blocks are allocated (coco/Support/HugePages.h), checked here:
+  // any other value silently meant on.
+  if (const char *value = std::getenv("COCO_HUGE_PAGES");
+      value && *value && std::strcmp(value, "0") && std::strcmp(value, "1"))
+    fatalf(kInitSite,
+           "COCO_HUGE_PAGES must be 0 or 1 (0: no transparent huge pages for "
+           "large buffers), not '%s'",
+           value);
   return settings;
 }
 
@@ -178,6 +187,11 @@ void initialize(int *argc, char ***argv) {
   setWorldRankForErrors(world.rank);
 
   state.settings = readSettings();
+  if (state.settings.faultRank >= world.size)
+    fatalf(kInitSite,
+           "COCO_FAULT_INJECT names world rank %d, but the job has %d "
+           "rank(s): no fault would be injected",
+           state.settings.faultRank, world.size);
   agreeOnSettings();
   createHalfOps();
   // Only now: initialization waits for every rank to load coco without a

@@ -36,12 +36,10 @@ std::atomic<const char *> currentSite{nullptr};
 std::atomic<int64_t> callClock{0};
 
 int64_t packClock(int64_t startNs, Waits waits) {
-  return startNs * 2 + (waits == Waits::ForPeersToArrive ? 1 : 0);
+  return startNs * 4 + int64_t(waits);
 }
-int64_t clockStartNs(int64_t clock) { return clock / 2; }
-Waits clockWaits(int64_t clock) {
-  return clock % 2 ? Waits::ForPeersToArrive : Waits::AtOp;
-}
+int64_t clockStartNs(int64_t clock) { return clock / 4; }
+Waits clockWaits(int64_t clock) { return Waits(clock % 4); }
 /// How many COCO_TIMEOUT_S a call may block.
 int64_t limitFactor(Waits waits) {
   return waits == Waits::ForPeersToArrive ? 2 : 1;
@@ -127,7 +125,7 @@ void watchdogLoop() {
       !watchdogWakeUp.wait_for(lock, period, [] { return watchdogStopping; })) {
     int64_t clock = callClock.load();
     Waits waits = clockWaits(clock);
-    if (clock == 0 ||
+    if (clock == 0 || waits == Waits::Never ||
         nowNs() - clockStartNs(clock) <= timeoutNs * limitFactor(waits))
       continue;
     if (!dying.exchange(true)) {

@@ -86,6 +86,10 @@ enum class Waits {
   /// when a rank hangs at an op, it is that rank that reports, naming its
   /// op, and not a peer that finished.
   ForPeersToArrive,
+  /// Nothing of other ranks (a local matmul): timed for COCO_PROFILE, never
+  /// ended by the watchdog, which is for ranks stuck waiting on peers (a
+  /// large matmul on one BLAS thread may take longer than COCO_TIMEOUT_S).
+  Never,
 };
 
 /// Marks the duration of one runtime call: names the site for checkMpi() and

@@ -157,7 +157,7 @@ std::vector<float> widen(int32_t dtype, const MatrixView &m) {
 extern "C" __attribute__((visibility("default"))) void
 coco_rt_matmul(const char *site, int32_t dtype, int64_t aRank, void *a,
                int64_t bRank, void *b, int64_t cRank, void *c) {
-  CallScope scope(siteName(site));
+  CallScope scope(siteName(site), Waits::Never);
   const Blas &lib = blas();
   size_t bytes = dtypeInfo(dtype, nullptr).bytes;
   if (dtype != COCO_DTYPE_F32 && dtype != COCO_DTYPE_F64 &&

@@ -174,3 +174,51 @@ func.func @scaled_count(%x: !coco.dtensor<4xi32, local on @dp> {coco.name = "x"}
   %1 = coco.mul %0, %n : !coco.dtensor<4xi32, replicated on @dp>, i32
   return %1 : !coco.dtensor<4xi32, replicated on @dp>
 }
+
+// A local matmul longer than COCO_TIMEOUT_S: timed, never ended by the
+// watchdog, which is for ranks waiting on peers (it ended this 1-rank
+// program, "waiting for other ranks").
+// RUN: coco-compile %s --entry=local_matmul -o %t.matmul
+// RUN: env COCO_TIMEOUT_S=0.05 %mpirun 1 %t.matmul --quiet 2>&1 | FileCheck %s --check-prefix=MATMUL --allow-empty --implicit-check-not="timed out"
+// MATMUL-NOT: coco runtime error
+func.func @local_matmul(%a: !coco.dtensor<2048x2048xf32, local on @dp> {coco.name = "a"},
+                        %b: !coco.dtensor<2048x2048xf32, replicated on @dp> {coco.name = "b"})
+    -> !coco.dtensor<2048x2048xf32, local on @dp> {
+  %0 = coco.matmul %a, %b : !coco.dtensor<2048x2048xf32, local on @dp>, !coco.dtensor<2048x2048xf32, replicated on @dp>
+  return %0 : !coco.dtensor<2048x2048xf32, local on @dp>
+}
+
+// --out is checked before the runs (it was found after all of them); a
+// write that fails (a full disk: /dev/full) is an error, for --out and
+// --csv (both exited 0, the files short or empty).
+// RUN: not %mpirun 2 %t.scalar --set alpha=2 --out %t.no-such-dir 2>&1 | FileCheck %s --check-prefix=OUTDIR --implicit-check-not=result0
+// OUTDIR: --out {{.*}}no-such-dir: cannot write into it (no directory {{.*}}no-such-dir)
+// RUN: rm -rf %t.full && mkdir -p %t.full && ln -s /dev/full %t.full/result0.rank0.bin
+// RUN: not %mpirun 1 %t.scalar --set alpha=2 --out %t.full 2>&1 | FileCheck %s --check-prefix=FULL
+// FULL: cannot write output 'result0' to {{.*}}full/result0.rank0.bin (No space left on device)
+// RUN: not %mpirun 1 %t.scalar --set alpha=2 --csv /dev/full 2>&1 | FileCheck %s --check-prefix=FULLCSV
+// FULLCSV: cannot write /dev/full (No space left on device)
+
+// Memory that runs out: said, on every rank (the compiled code's null
+// buffer was a segfault at address 0, the host program's an uncaught
+// std::bad_alloc). Each rank generates only its block of a sliced input.
+// RUN: coco-compile %s --entry=gather_big -o %t.gather
+// RUN: not sh -c 'ulimit -v 1000000; exec %mpirun 2 %t.gather --quiet' 2>&1 | FileCheck %s --check-prefix=OOM
+// OOM-DAG: coco runtime error: rank 0: {{.*}}out of memory allocating {{[0-9]+}} bytes
+// OOM-DAG: coco runtime error: rank 1: {{.*}}out of memory allocating {{[0-9]+}} bytes
+func.func @gather_big(%x: !coco.dtensor<67108864xf32, sliced<0> on @dp> {coco.name = "x"})
+    -> !coco.dtensor<67108864xf32, replicated on @dp> {
+  %0 = coco.all_gather %x : !coco.dtensor<67108864xf32, sliced<0> on @dp>
+  %1 = coco.mul %0, %0 : !coco.dtensor<67108864xf32, replicated on @dp>, !coco.dtensor<67108864xf32, replicated on @dp>
+  return %1 : !coco.dtensor<67108864xf32, replicated on @dp>
+}
+
+// A rank the job does not have injected nothing, silently; COCO_HUGE_PAGES
+// other than 0 or 1 meant on; an empty COCO_TIMEOUT_S or COCO_FAULT_INJECT
+// is unset, as an empty COCO_CHECK is (they were errors).
+// RUN: env COCO_FAULT_INJECT=all_reduce:5 not %mpirun 2 %t.small 2>&1 | FileCheck %s --check-prefix=FAULTSIZE
+// FAULTSIZE: coco_rt_init: COCO_FAULT_INJECT names world rank 5, but the job has 2 rank(s): no fault would be injected
+// RUN: env COCO_HUGE_PAGES=yes not %mpirun 1 %t.small 2>&1 | FileCheck %s --check-prefix=HUGE
+// HUGE: coco_rt_init: COCO_HUGE_PAGES must be 0 or 1 (0: no transparent huge pages for large buffers), not 'yes'
+// RUN: env COCO_TIMEOUT_S= COCO_FAULT_INJECT= %mpirun 2 %t.small 2>&1 | FileCheck %s --check-prefix=EMPTYENV
+// EMPTYENV: result0: 1024xf32 replicated
