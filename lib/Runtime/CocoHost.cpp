@@ -66,11 +66,16 @@ uint64_t splitmix64(uint64_t &state) {
   return z ^ (z >> 31);
 }
 
-uint64_t hashName(const std::string &name) {
-  uint64_t hash = 0xcbf29ce484222325ULL; // FNV-1a
-  for (unsigned char c : name)
-    hash = (hash ^ c) * 0x100000001b3ULL;
+uint64_t fnv1a(const void *bytes, size_t size,
+               uint64_t hash = 0xcbf29ce484222325ULL) {
+  for (size_t i = 0; i < size; ++i)
+    hash = (hash ^ static_cast<const unsigned char *>(bytes)[i]) *
+           0x100000001b3ULL;
   return hash;
+}
+
+uint64_t hashName(const std::string &name) {
+  return fnv1a(name.data(), name.size());
 }
 
 size_t sizeOf(ElementKind kind) {
@@ -448,9 +453,16 @@ void Session::readInput(LocalTensor &tensor) {
         fail(path + ": '" + ti.name +
              "' is i1, whose bytes are 0 or 1; element " + std::to_string(i) +
              " holds " + std::to_string(int(bytes[i])));
-  if (perRank)
+  if (perRank) {
     std::memcpy(tensor.bytes.data(), bytes, expected);
-  else
+    // Ranks of one local group whose blocks are the same (the placement
+    // replicates it among them) must have read the same values: checked
+    // once the ranks agree they run one program (runAll).
+    uint64_t key = fnv1a(
+        tensor.blockOffset.data(), tensor.blockOffset.size() * sizeof(int64_t),
+        fnv1a(&tensor.localGroup, sizeof(int64_t), hashName(ti.name)));
+    filesRead.push_back({&tensor, path, key, fnv1a(bytes, expected)});
+  } else
     copyBlock(bytes, tensor.bytes.data(), ti.globalShape, tensor.blockOffset,
               tensor.localShape, tensor.elementSize());
 }
@@ -469,6 +481,17 @@ const std::string *Session::scalarText(const std::string &name,
 
 double Session::scalar(const std::string &name, bool hasDefault, double value,
                        int bits) {
+  double chosen = scalarValue(name, hasDefault, value, bits);
+  // As the entry gets it: an f32's digits (-0 apart from 0).
+  char text[64];
+  std::snprintf(text, sizeof text, "%.*g", bits == 32 ? 9 : 17,
+                bits == 32 ? double(float(chosen)) : chosen);
+  scalarValues[name] = std::isnan(chosen) ? "nan" : text;
+  return chosen;
+}
+
+double Session::scalarValue(const std::string &name, bool hasDefault,
+                            double value, int bits) {
   const std::string *text = scalarText(name, hasDefault);
   if (!text)
     return value;
@@ -492,6 +515,13 @@ double Session::scalar(const std::string &name, bool hasDefault, double value,
 
 int64_t Session::integerScalar(const std::string &name, bool hasDefault,
                                int64_t value, int bits) {
+  int64_t chosen = integerValue(name, hasDefault, value, bits);
+  scalarValues[name] = std::to_string(chosen);
+  return chosen;
+}
+
+int64_t Session::integerValue(const std::string &name, bool hasDefault,
+                              int64_t value, int bits) {
   const std::string *text = scalarText(name, hasDefault);
   if (!text)
     return value;
@@ -569,6 +599,26 @@ void Session::runAll() {
                           : "they have: " + known) +
            ")");
     }
+  std::string agreed;
+  for (const auto &[name, value] : scalarValues)
+    agreed += (agreed.empty() ? "" : ", ") + name + "=" + value;
+  coco_rt_agree_on_program(programDigest, agreed.c_str());
+  // A warning, not an error: a pipeline program may give each stage its
+  // own values of a tensor it types as replicated along the stage axis
+  // (each stage's branch reads only its own).
+  for (const FileRead &read : filesRead) {
+    int64_t other = coco_rt_first_rank_differing(read.key, read.contents);
+    if (other >= 0 && other > worldRank)
+      std::fprintf(stderr,
+                   "coco host program: warning: rank %lld: --in: %s and world "
+                   "rank %lld's file of '%s' hold different values, but the "
+                   "two ranks hold the same block of it (placed %s, it is "
+                   "replicated along the axes where they differ): results "
+                   "that the placement says agree may differ\n",
+                   (long long)worldRank, read.path.c_str(), (long long)other,
+                   read.tensor->info.name.c_str(),
+                   placementText(read.tensor->info).c_str());
+  }
   for (int i = 0; i < warmup; ++i)
     for (Entry &entry : entries)
       entry.call(false);

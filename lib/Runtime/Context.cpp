@@ -436,8 +436,11 @@ void coco_rt_finalize(void) {
   // not wait for its sends, which they will never receive. Where the
   // caller owns MPI (mpi4py, its own MPI_Init) ranks may leave coco at
   // different times, as before: no agreement.
-  if (state.ownsMpi)
+  if (state.ownsMpi) {
     agreeToFinalize();
+    if (consistencyCheckEnabled())
+      checkEveryMessageReceived();
+  }
   completePendingSends(); // before our own scope: each names its send
   reportCallTimes(state.world.rank);
   {
@@ -556,16 +559,21 @@ int64_t coco_rt_comm_group(int64_t ndims, int64_t d0, int64_t d1, int64_t d2,
   auto resolved = resolveGrid(ndims, extents, axes, site);
   // Creating the communicator is collective over the group's members: they
   // must ask for the same grid and axes. The tag is a hash of what they ask
-  // for, so a member asking for anything else does not join the wrong
-  // communicator: it waits, and the watchdog ends the job naming this call.
-  // The agreement check below catches the rare hash collision.
-  uint64_t hash = fnv1a(key.data(), key.size() * sizeof(int64_t));
+  // for, the grid resolved ([?] on 2 ranks is [2]: programs that spell it
+  // either way meet), so a member asking for anything else does not join
+  // the wrong communicator: it waits, and the watchdog ends the job naming
+  // this call. The agreement check below catches the rare hash collision.
+  std::array<int64_t, 2 * kMaxGridRank + 1> resolvedKey = key;
+  std::copy(resolved.begin(), resolved.begin() + ndims,
+            resolvedKey.begin() + 1);
+  uint64_t hash =
+      fnv1a(resolvedKey.data(), resolvedKey.size() * sizeof(int64_t));
   int tag = int(hash % 32767); // MPI guarantees tags up to 32767
   state.comms.push_back({key, createAxisComm(ndims, resolved, axes, tag)});
   Signature signature(OpKind::Comm, /*dtype=*/-1, /*reduction=*/-1);
   signature.addParam("grid rank", ndims);
   for (int i = 0; i < kMaxGridRank; ++i)
-    signature.addParam("grid extent", key[size_t(1 + i)]);
+    signature.addParam("grid extent", resolvedKey[size_t(1 + i)]);
   static const char *axisNames[] = {"axis", "second axis", "third axis",
                                     "fourth axis"};
   for (int i = 0; i < kMaxGridRank; ++i)
@@ -616,6 +624,20 @@ double coco_rt_max_over_ranks(double value) {
                          state.world.comm),
            "MPI_Allreduce");
   return max;
+}
+
+int64_t coco_rt_first_rank_differing(uint64_t key, uint64_t value) {
+  ensureInitialized();
+  CallScope scope("coco_rt_first_rank_differing", Waits::ForPeersToArrive);
+  uint64_t mine[2] = {key, value};
+  std::vector<uint64_t> all(2 * size_t(state.world.size));
+  checkMpi(MPI_Allgather(mine, 2, MPI_UINT64_T, all.data(), 2, MPI_UINT64_T,
+                         state.world.comm),
+           "MPI_Allgather");
+  for (int r = 0; r < state.world.size; ++r)
+    if (all[2 * size_t(r)] == key && all[2 * size_t(r) + 1] != value)
+      return r;
+  return -1;
 }
 
 } // extern "C"

@@ -189,14 +189,17 @@ void fatalOnAllRanks(const AxisComm &axis, const char *site,
   // Without the consistency check, ranks may not share the error.
   if (axis.rank == 0 || !consistencyCheckEnabled())
     fatal(site, cause);
-  waitForAbort(site);
+  // Rank 0 may not share it after all (another program on it, launched
+  // MPMD): then this rank says it, a little later.
+  waitForAbort(site, cause, std::chrono::seconds(10));
 }
 
-void waitForAbort(const char *site) {
-  // Well above the time MPI_Abort takes to reach every rank.
-  constexpr auto kGracePeriod = std::chrono::seconds(60);
-  std::this_thread::sleep_for(kGracePeriod);
-  fatal(site, "another rank reported an error, but the job did not end");
+void waitForAbort(const char *site, const std::string &cause,
+                  std::chrono::seconds grace) {
+  std::this_thread::sleep_for(grace);
+  fatal(site, cause.empty()
+                  ? "another rank reported an error, but the job did not end"
+                  : cause);
 }
 
 void checkMpi(int rc, const char *call) {

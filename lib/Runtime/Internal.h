@@ -17,6 +17,7 @@
 
 #include <mpi.h>
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <mutex>
@@ -45,8 +46,12 @@ struct AxisComm;
 [[noreturn]] void fatalOnAllRanks(const AxisComm &axis, const char *site,
                                   const std::string &cause);
 /// For ranks that know another rank is reporting an error: waits for its
-/// MPI_Abort to end the job (reporting by itself if that never happens).
-[[noreturn]] void waitForAbort(const char *site);
+/// MPI_Abort to end the job (`grace`: by default well above the time it
+/// takes to reach every rank), reporting `cause` itself (or that the job
+/// did not end) if that never happens.
+[[noreturn]] void
+waitForAbort(const char *site, const std::string &cause = "",
+             std::chrono::seconds grace = std::chrono::seconds(60));
 
 /// printf into a std::string.
 std::string formatString(const char *format, ...)
@@ -180,6 +185,10 @@ MPI_Comm agreementComm();
 /// call an entry meanwhile end the job, naming the rank that left (they
 /// would otherwise wait for the watchdog).
 void agreeToFinalize();
+/// At finalize (where coco owns MPI and COCO_CHECK is on): every message a
+/// rank sent was received; else the job ends, naming the sender
+/// (PointToPoint.cpp).
+void checkEveryMessageReceived();
 /// Held through each in-process call (its agreement included) and through
 /// coco_rt_finalize: MPI runs SERIALIZED, and two threads' calls on one
 /// rank would interleave their collectives (wrong sums, MPI_ERR_TRUNCATE,

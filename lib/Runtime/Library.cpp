@@ -589,6 +589,33 @@ int32_t coco_rt_refuse_call(const CocoEntrySpec *entry, const char *message,
   return -1;
 }
 
+void coco_rt_agree_on_program(uint64_t programDigest, const char *scalars) {
+  ensureInitialized();
+  if (!consistencyCheckEnabled())
+    return;
+  const char *site = "coco host program";
+  std::string values = scalars ? scalars : "";
+  CallScope scope(site, Waits::ForPeersToArrive);
+  Vote all = agree(vote(worldAxis(), false, /*leaving=*/false, 0, programDigest,
+                        fnv1a(values.data(), values.size())));
+  if (all.programHash != ~all.programHashComplement) {
+    char digest[24];
+    std::snprintf(digest, sizeof digest, "%016llx",
+                  (unsigned long long)programDigest);
+    fatal(site, std::string("ranks run executables compiled from different "
+                            "programs or schedules (this rank's program "
+                            "digest: ") +
+                    digest + firstDifferingRank(digest, "has") +
+                    "): every rank must run the same program, schedule and "
+                    "coco build");
+  }
+  if (all.scalarHash != ~all.scalarHashComplement)
+    fatal(site, "ranks pass different scalar values (this rank: " + values +
+                    firstDifferingRank(values, "passes") +
+                    "): scalars are replicated, every rank must pass the "
+                    "same --set values");
+}
+
 void coco_rt_release_results(CocoReturned *results, int64_t numResults) {
   for (int64_t r = 0; r < numResults; ++r) {
     _mlir_memref_to_llvm_free(results[r].allocated);

@@ -28,6 +28,17 @@ struct PendingSend {
 };
 std::vector<PendingSend> pendingSends;
 
+/// Messages sent to and received from each world rank: a small message
+/// sent and never received completes at once (MPI buffers it), so only the
+/// counts show it, at finalize.
+std::vector<int64_t> sentTo, receivedFrom;
+
+void countMessage(std::vector<int64_t> &counts, int worldRank) {
+  if (counts.empty())
+    counts.assign(size_t(worldAxis().size), 0);
+  ++counts[size_t(worldRank)];
+}
+
 void freeCompletedSends() {
   auto completed = [](PendingSend &send) {
     int done = 0;
@@ -56,6 +67,25 @@ void completePendingSends() {
   pendingSends.clear();
 }
 
+void checkEveryMessageReceived() {
+  const AxisComm &world = worldAxis();
+  std::vector<int64_t> sent(size_t(world.size), 0), expected(sent.size());
+  std::copy(sentTo.begin(), sentTo.end(), sent.begin());
+  CallScope scope("coco_rt_finalize", Waits::ForPeersToArrive);
+  checkMpi(MPI_Alltoall(sent.data(), 1, MPI_INT64_T, expected.data(), 1,
+                        MPI_INT64_T, world.comm),
+           "MPI_Alltoall (messages sent to each rank)");
+  for (int r = 0; r < world.size; ++r) {
+    int64_t received = receivedFrom.empty() ? 0 : receivedFrom[size_t(r)];
+    if (expected[size_t(r)] > received)
+      fatalf("coco_rt_finalize",
+             "world rank %d sent this rank %lld message(s), of which it "
+             "received %lld: a coco.send without its coco.recv (the "
+             "message is lost)",
+             r, (long long)expected[size_t(r)], (long long)received);
+  }
+}
+
 } // namespace coco::rt
 
 using namespace coco::rt;
@@ -79,6 +109,7 @@ void coco_rt_send(const char *site, int64_t comm, int32_t dtype, int64_t peer,
                      kSendTagBase + dtype, call.axis.comm, &send.request),
            "MPI_Isend");
   pendingSends.push_back(std::move(send));
+  countMessage(sentTo, call.axis.worldRanks[size_t(peer)]);
 }
 
 void coco_rt_recv(const char *site, int64_t comm, int32_t dtype, int64_t peer,
@@ -117,6 +148,7 @@ void coco_rt_recv(const char *site, int64_t comm, int32_t dtype, int64_t peer,
   checkMpi(MPI_Mrecv(output.data, call.count(output.elems), call.type.mpiType,
                      &message, MPI_STATUS_IGNORE),
            "MPI_Mrecv");
+  countMessage(receivedFrom, peerWorldRank);
 }
 
 } // extern "C"

@@ -164,6 +164,9 @@ public:
   /// timed run), `outputs()` writes or prints what it produced.
   void addEntry(std::string name, std::function<void(bool last)> call,
                 std::function<void()> outputs);
+  /// What the executable was compiled from (coco-translate's program
+  /// digest): the ranks agree on it, and on the scalars, before any run.
+  void setProgramDigest(uint64_t digest) { programDigest = digest; }
   /// Runs every entry warmup + iters times, interleaved, timing each run
   /// (max over ranks), then calls every entry's outputs().
   void runAll();
@@ -174,6 +177,10 @@ public:
   int finish();
 
 private:
+  double scalarValue(const std::string &name, bool hasDefault, double value,
+                     int bits);
+  int64_t integerValue(const std::string &name, bool hasDefault, int64_t value,
+                       int bits);
   void fillGenerated(LocalTensor &tensor);
   void readInput(LocalTensor &tensor);
   void copyInResult(LocalTensor &tensor, const void *data, const int64_t *sizes,
@@ -193,6 +200,18 @@ private:
   /// The scalar arguments the entries have: a --set of another name is a
   /// typo, refused before anything runs.
   std::set<std::string> scalarNames;
+  /// Each scalar's value as its entry gets it ("alpha=0.100000001"), for
+  /// the ranks' agreement.
+  std::map<std::string, std::string> scalarValues;
+  uint64_t programDigest = 0;
+  /// The per-rank --in files read: ranks holding the same block (`key`)
+  /// must have read the same `contents` (a hash).
+  struct FileRead {
+    const LocalTensor *tensor;
+    std::string path;
+    uint64_t key, contents;
+  };
+  std::vector<FileRead> filesRead;
   int iters = 1, warmup = 0;
   bool quiet = false;
   int64_t worldRank = 0;

@@ -196,6 +196,11 @@ LogicalResult mlir::coco::translateToCppLibrary(ModuleOp module,
                << "result '" << result.name << "' has rank "
                << result.shape.size() << ": an in-process library returns "
                << "results of rank at most " << kMaxResultRank;
+  LibraryEmitter(*entries, programDigest(module), os).emit();
+  return success();
+}
+
+uint64_t mlir::coco::programDigest(ModuleOp module) {
   // The program as scheduled, without locations (a rank's copy may come
   // from another path), and how it is lowered (fuse and overlap are
   // pipeline options): what ranks must agree on besides the signature.
@@ -203,16 +208,15 @@ LogicalResult mlir::coco::translateToCppLibrary(ModuleOp module,
       (loweringOption ? loweringOption->getValue() : std::string()) + "\n";
   llvm::raw_string_ostream printed(text);
   module->print(printed, exactPrintingFlags());
-  LibraryEmitter(*entries, llvm::xxh3_64bits(text), os).emit();
-  return success();
+  return llvm::xxh3_64bits(text);
 }
 
 void mlir::coco::registerToCppLibraryTranslation() {
   loweringOption = new llvm::cl::opt<std::string>(
       "coco-library-lowering",
-      llvm::cl::desc("How the library's code is lowered (coco-compile "
-                     "passes its target and pipeline): part of the program "
-                     "digest ranks agree on"),
+      llvm::cl::desc("How the code is lowered (coco-compile passes its "
+                     "target and pipeline): part of the program digest "
+                     "ranks agree on, in libraries and host programs"),
       llvm::cl::init(""));
   registerEntryTranslation(
       "coco-to-cpp-library",

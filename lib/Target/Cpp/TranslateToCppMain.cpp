@@ -9,6 +9,7 @@
 #include "coco/Target/Cpp/TranslateToCppMain.h"
 #include "coco/Dialect/Coco/IR/CocoOps.h"
 #include "coco/Target/Cpp/EntrySignature.h"
+#include "coco/Target/Cpp/TranslateToCppLibrary.h"
 
 #include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -30,8 +31,9 @@ std::string tensorInfo(const TensorSignature &tensor) {
 
 class MainEmitter {
 public:
-  MainEmitter(ArrayRef<EntrySignature> entries, raw_ostream &os)
-      : entries(entries), os(os) {}
+  MainEmitter(ArrayRef<EntrySignature> entries, uint64_t programDigest,
+              raw_ostream &os)
+      : entries(entries), programDigest(programDigest), os(os) {}
 
   void emit();
 
@@ -41,6 +43,7 @@ private:
   void emitSetup(const EntrySignature &entry, unsigned index);
 
   ArrayRef<EntrySignature> entries;
+  uint64_t programDigest;
   raw_ostream &os;
 };
 
@@ -133,7 +136,11 @@ void MainEmitter::emit() {
   for (auto [i, entry] : llvm::enumerate(entries))
     emitEntryDeclaration(entry, "EntryResults" + std::to_string(i), os);
   os << "int main(int argc, char **argv) {\n"
-     << "  Session session(argc, argv);\n";
+     << "  Session session(argc, argv);\n"
+     << "  // What the ranks agree they run (with the scalars) before any "
+        "run.\n"
+     << "  session.setProgramDigest(" << llvm::format_hex(programDigest, 18)
+     << "ULL);\n";
   for (auto [i, entry] : llvm::enumerate(entries))
     emitSetup(entry, i);
   os << "  // Every entry runs --warmup + --iters times, interleaved; then\n"
@@ -150,7 +157,7 @@ LogicalResult mlir::coco::translateToCppMain(ModuleOp module, StringRef entry,
       describeEntries(module, entry, /*all=*/false);
   if (failed(entries))
     return failure();
-  MainEmitter(*entries, os).emit();
+  MainEmitter(*entries, programDigest(module), os).emit();
   return success();
 }
 

@@ -222,3 +222,9 @@ func.func @gather_big(%x: !coco.dtensor<67108864xf32, sliced<0> on @dp> {coco.na
 // HUGE: coco_rt_init: COCO_HUGE_PAGES must be 0 or 1 (0: no transparent huge pages for large buffers), not 'yes'
 // RUN: env COCO_TIMEOUT_S= COCO_FAULT_INJECT= %mpirun 2 %t.small 2>&1 | FileCheck %s --check-prefix=EMPTYENV
 // EMPTYENV: result0: 1024xf32 replicated
+
+// An injected fault on the uneven all_gather's MPI_Allgatherv (8 elements
+// on 3 ranks) is MPI's count error, as on the other ops (every rank hung:
+// Open MPI ignores the count of MPI_IN_PLACE).
+// RUN: env COCO_FAULT_INJECT=all_gather:1 COCO_AG_ALGO=mpi not %mpirun 3 %t.sliced 2>&1 | FileCheck %s --check-prefix=GATHERV
+// GATHERV: coco runtime error: rank 1: coco.all_gather at {{.*}}runtime-errors.mlir:{{[0-9]+}}:{{[0-9]+}}: MPI_Allgatherv failed: MPI_ERR_COUNT

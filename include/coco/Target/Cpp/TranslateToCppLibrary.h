@@ -16,6 +16,11 @@ namespace coco {
 LogicalResult translateToCppLibrary(ModuleOp module, StringRef entry,
                                     raw_ostream &os);
 
+/// What ranks agree on besides the signatures (libraries and host programs
+/// carry it): xxh3 of `module` printed exactly, without locations, and of
+/// `--coco-library-lowering` (coco-compile's target and pipeline).
+uint64_t programDigest(ModuleOp module);
+
 /// Registers `--coco-to-cpp-library` (with `--coco-library-entry=NAMES`).
 void registerToCppLibraryTranslation();
 
