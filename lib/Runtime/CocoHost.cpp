@@ -74,6 +74,19 @@ uint64_t fnv1a(const void *bytes, size_t size,
   return hash;
 }
 
+/// A hash of a block's bytes, 8 at a time (a 64 MiB block in tens of ms).
+uint64_t contentsHash(const unsigned char *bytes, size_t size) {
+  uint64_t hash = 0xcbf29ce484222325ULL;
+  size_t i = 0;
+  for (; i + 8 <= size; i += 8) {
+    uint64_t word;
+    std::memcpy(&word, bytes + i, 8);
+    hash = (hash ^ word) * 0x100000001b3ULL;
+    hash ^= hash >> 29;
+  }
+  return fnv1a(bytes + i, size - i, hash);
+}
+
 uint64_t hashName(const std::string &name) {
   return fnv1a(name.data(), name.size());
 }
@@ -231,11 +244,14 @@ int64_t LocalTensor::numElements() const { return product(localShape); }
 size_t LocalTensor::elementSize() const { return sizeOf(info.element); }
 
 Session::Session(int argc, char **argv) {
-  // A failed allocation of the host program's own (its inputs' and
-  // outputs' buffers): said as such, not an uncaught std::bad_alloc.
+  // A failed allocation through operator new (an --in file's contents, a
+  // send's copy, the runtime's own vectors; tensors' buffers come from the
+  // runtime's allocator, which says so itself): said, not an uncaught
+  // std::bad_alloc.
   std::set_new_handler([] {
-    coco_rt_fatal("coco host program", "out of memory (the host program's "
-                                       "input and output buffers)");
+    coco_rt_fatal("coco host program",
+                  "out of memory (an allocation of the host program or the "
+                  "runtime)");
     std::abort();
   });
   coco_rt_init(&argc, &argv);
@@ -355,6 +371,21 @@ LocalTensor &Session::input(TensorInfo info) {
     readInput(tensor);
   else
     fillGenerated(tensor);
+  // Ranks of one local group whose blocks are the same (the placement
+  // replicates it among them) should hold the same values: compared once
+  // the ranks agree they run one program (runAll), read or generated alike
+  // (a rank given no --in takes part too).
+  if (tensor.perRank && !makingResult) {
+    uint64_t key = fnv1a(
+        tensor.blockOffset.data(), tensor.blockOffset.size() * sizeof(int64_t),
+        fnv1a(&tensor.localGroup, sizeof(int64_t), hashName(ti.name)));
+    blocksGiven.push_back(
+        {&tensor,
+         inDir.empty() ? std::string("the generated values")
+                       : inDir + "/" + ti.name + ".rank" +
+                             std::to_string(worldRank) + ".bin",
+         key, contentsHash(tensor.bytes.data(), tensor.bytes.size())});
+  }
   return tensor;
 }
 
@@ -363,8 +394,10 @@ LocalTensor &Session::result(TensorInfo info) {
   // Zero-filled, never read from the input directory.
   std::string savedIn = inDir;
   inDir.clear();
+  makingResult = true;
   info.init = InitKind::Zeros;
   LocalTensor &tensor = input(std::move(info));
+  makingResult = false;
   inDir = savedIn;
   return tensor;
 }
@@ -453,16 +486,9 @@ void Session::readInput(LocalTensor &tensor) {
         fail(path + ": '" + ti.name +
              "' is i1, whose bytes are 0 or 1; element " + std::to_string(i) +
              " holds " + std::to_string(int(bytes[i])));
-  if (perRank) {
+  if (perRank)
     std::memcpy(tensor.bytes.data(), bytes, expected);
-    // Ranks of one local group whose blocks are the same (the placement
-    // replicates it among them) must have read the same values: checked
-    // once the ranks agree they run one program (runAll).
-    uint64_t key = fnv1a(
-        tensor.blockOffset.data(), tensor.blockOffset.size() * sizeof(int64_t),
-        fnv1a(&tensor.localGroup, sizeof(int64_t), hashName(ti.name)));
-    filesRead.push_back({&tensor, path, key, fnv1a(bytes, expected)});
-  } else
+  else
     copyBlock(bytes, tensor.bytes.data(), ti.globalShape, tensor.blockOffset,
               tensor.localShape, tensor.elementSize());
 }
@@ -602,22 +628,26 @@ void Session::runAll() {
   std::string agreed;
   for (const auto &[name, value] : scalarValues)
     agreed += (agreed.empty() ? "" : ", ") + name + "=" + value;
-  coco_rt_agree_on_program(programDigest, agreed.c_str());
+  std::string names;
+  for (const Entry &entry : entries)
+    names += (names.empty() ? "@" : ", @") + entry.name;
+  coco_rt_agree_on_program(programDigest, names.c_str(), agreed.c_str());
   // A warning, not an error: a pipeline program may give each stage its
   // own values of a tensor it types as replicated along the stage axis
-  // (each stage's branch reads only its own).
-  for (const FileRead &read : filesRead) {
-    int64_t other = coco_rt_first_rank_differing(read.key, read.contents);
-    if (other >= 0 && other > worldRank)
+  // (each stage's branch reads only its own). Said by the lower rank of
+  // each pair that differs.
+  for (const BlockGiven &block : blocksGiven) {
+    int64_t other = coco_rt_first_rank_differing(block.key, block.contents);
+    if (other > worldRank)
       std::fprintf(stderr,
-                   "coco host program: warning: rank %lld: --in: %s and world "
-                   "rank %lld's file of '%s' hold different values, but the "
-                   "two ranks hold the same block of it (placed %s, it is "
-                   "replicated along the axes where they differ): results "
-                   "that the placement says agree may differ\n",
-                   (long long)worldRank, read.path.c_str(), (long long)other,
-                   read.tensor->info.name.c_str(),
-                   placementText(read.tensor->info).c_str());
+                   "coco host program: warning: rank %lld: '%s': %s and world "
+                   "rank %lld's differ, but the two ranks hold the same block "
+                   "of it (placed %s, it is replicated along the axes where "
+                   "they differ): results that the placement says agree may "
+                   "differ\n",
+                   (long long)worldRank, block.tensor->info.name.c_str(),
+                   block.source.c_str(), (long long)other,
+                   placementText(block.tensor->info).c_str());
   }
   for (int i = 0; i < warmup; ++i)
     for (Entry &entry : entries)

@@ -344,11 +344,10 @@ void gatherInPlace(const Call &call, int64_t algorithm, char *gathered,
     return;
   }
   // An injected fault's count (-1) reaches MPI's check only with a send
-  // buffer of its own: with MPI_IN_PLACE Open MPI ignores the count, and
-  // every rank waited in the collective.
-  const void *send = faultInjected(call.op)
-                         ? gathered + offsets[rank] * call.type.bytes
-                         : MPI_IN_PLACE;
+  // buffer of its own (a byte that aliases nothing): with MPI_IN_PLACE
+  // Open MPI ignores the count, and every rank waited in the collective.
+  static char faultSendBuffer;
+  const void *send = faultInjected(call.op) ? &faultSendBuffer : MPI_IN_PLACE;
   checkMpi(MPI_Allgatherv(send, call.count(counts[rank]), call.type.mpiType,
                           gathered, mpiCounts(call, counts, 1).data(),
                           mpiCounts(call, offsets, 1).data(), call.type.mpiType,

@@ -628,7 +628,11 @@ double coco_rt_max_over_ranks(double value) {
 
 int64_t coco_rt_first_rank_differing(uint64_t key, uint64_t value) {
   ensureInitialized();
-  CallScope scope("coco_rt_first_rank_differing", Waits::ForPeersToArrive);
+  // (COCO_CHECK is the same on every rank: none of them calls MPI.)
+  if (!consistencyCheckEnabled())
+    return -1;
+  CallScope scope("coco host program (inputs' replicated blocks)",
+                  Waits::ForPeersToArrive);
   uint64_t mine[2] = {key, value};
   std::vector<uint64_t> all(2 * size_t(state.world.size));
   checkMpi(MPI_Allgather(mine, 2, MPI_UINT64_T, all.data(), 2, MPI_UINT64_T,

@@ -316,6 +316,16 @@ std::string firstDifferingRank(const std::string &mine, const char *verb) {
   return "";
 }
 
+/// "this rank's program digest: D; world rank R has E", for ranks whose
+/// program digests differ (every rank calls it: firstDifferingRank).
+std::string digestsText(uint64_t programDigest) {
+  char digest[24];
+  std::snprintf(digest, sizeof digest, "%016llx",
+                (unsigned long long)programDigest);
+  return std::string("this rank's program digest: ") + digest +
+         firstDifferingRank(digest, "has");
+}
+
 /// The job's verdict on a call: `refusal` (this rank's reason, empty if it
 /// accepts) becomes the first refusing rank's reason on every rank, so that
 /// no rank enters the entry's collectives while another stays out. Ranks
@@ -350,19 +360,15 @@ std::string agreeOnRefusal(const std::string &refusal, const char *entry,
              "): each rank must call the same entry of the same "
              "library";
     }
-    if (all.programHash != ~all.programHashComplement) {
-      char digest[24];
-      std::snprintf(digest, sizeof digest, "%016llx",
-                    (unsigned long long)programDigest);
-      // Same signature, other code: a schedule that differs (a rank-local
-      // choice, another machine profile) or a rank-dependent constant.
+    // Same signature, other code: a schedule that differs (a rank-local
+    // choice, another machine profile) or a rank-dependent constant.
+    if (all.programHash != ~all.programHashComplement)
       return std::string("ranks call @") + entry +
              " of libraries compiled from different programs or schedules "
-             "(this rank's program digest: " +
-             digest + firstDifferingRank(digest, "has") +
+             "(" +
+             digestsText(programDigest) +
              "): every rank must load the same library (the same program, "
              "schedule and coco build)";
-    }
     if (all.scalarHash != ~all.scalarHashComplement)
       return std::string("ranks pass different scalar values to @") + entry +
              " (this rank: " + scalars + firstDifferingRank(scalars, "passes") +
@@ -589,26 +595,27 @@ int32_t coco_rt_refuse_call(const CocoEntrySpec *entry, const char *message,
   return -1;
 }
 
-void coco_rt_agree_on_program(uint64_t programDigest, const char *scalars) {
+void coco_rt_agree_on_program(uint64_t programDigest, const char *entries,
+                              const char *scalars) {
   ensureInitialized();
   if (!consistencyCheckEnabled())
     return;
   const char *site = "coco host program";
-  std::string values = scalars ? scalars : "";
+  std::string names = entries ? entries : "", values = scalars ? scalars : "";
   CallScope scope(site, Waits::ForPeersToArrive);
-  Vote all = agree(vote(worldAxis(), false, /*leaving=*/false, 0, programDigest,
+  Vote all = agree(vote(worldAxis(), false, /*leaving=*/false,
+                        fnv1a(names.data(), names.size()), programDigest,
                         fnv1a(values.data(), values.size())));
-  if (all.programHash != ~all.programHashComplement) {
-    char digest[24];
-    std::snprintf(digest, sizeof digest, "%016llx",
-                  (unsigned long long)programDigest);
-    fatal(site, std::string("ranks run executables compiled from different "
-                            "programs or schedules (this rank's program "
-                            "digest: ") +
-                    digest + firstDifferingRank(digest, "has") +
+  if (all.programHash != ~all.programHashComplement)
+    fatal(site, "ranks run executables compiled from different programs or "
+                "schedules (" +
+                    digestsText(programDigest) +
                     "): every rank must run the same program, schedule and "
                     "coco build");
-  }
+  if (all.entryHash != ~all.entryHashComplement)
+    fatal(site, "ranks run different entries (this rank runs " + names +
+                    firstDifferingRank(names, "runs") +
+                    "): every rank must run the same entries");
   if (all.scalarHash != ~all.scalarHashComplement)
     fatal(site, "ranks pass different scalar values (this rank: " + values +
                     firstDifferingRank(values, "passes") +

@@ -79,8 +79,8 @@ void checkEveryMessageReceived() {
     int64_t received = receivedFrom.empty() ? 0 : receivedFrom[size_t(r)];
     if (expected[size_t(r)] > received)
       fatalf("coco_rt_finalize",
-             "world rank %d sent this rank %lld message(s), of which it "
-             "received %lld: a coco.send without its coco.recv (the "
+             "world rank %d sent this rank %lld message(s), of which this "
+             "rank received %lld: a coco.send without its coco.recv (the "
              "message is lost)",
              r, (long long)expected[size_t(r)], (long long)received);
   }

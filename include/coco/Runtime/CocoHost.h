@@ -204,14 +204,16 @@ private:
   /// the ranks' agreement.
   std::map<std::string, std::string> scalarValues;
   uint64_t programDigest = 0;
-  /// The per-rank --in files read: ranks holding the same block (`key`)
-  /// must have read the same `contents` (a hash).
-  struct FileRead {
+  /// The per-rank inputs (read or generated): ranks holding the same block
+  /// (`key`) should hold the same `contents` (a hash).
+  struct BlockGiven {
     const LocalTensor *tensor;
-    std::string path;
+    std::string source;
     uint64_t key, contents;
   };
-  std::vector<FileRead> filesRead;
+  std::vector<BlockGiven> blocksGiven;
+  /// Set while result() lays out a result through input().
+  bool makingResult = false;
   int iters = 1, warmup = 0;
   bool quiet = false;
   int64_t worldRank = 0;

@@ -169,6 +169,7 @@ int64_t coco_rt_placement_text(const CocoTensorSpec *tensor, char *text,
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstddef>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -197,12 +198,14 @@ template <typename T> constexpr int32_t dtypeOf() {
     return COCO_DTYPE_F32;
   else if constexpr (std::is_same_v<T, double>)
     return COCO_DTYPE_F64;
-  // Signed integers by their width (long long is i64 as int64_t is).
+  // Signed integers by their width (long long is i64 as int64_t is);
+  // character types are text, not numbers.
   else if constexpr (std::is_integral_v<T> && std::is_signed_v<T> &&
-                     !std::is_same_v<T, char> && sizeof(T) == 4)
+                     !std::is_same_v<T, char> && !std::is_same_v<T, wchar_t> &&
+                     sizeof(T) == 4)
     return COCO_DTYPE_I32;
   else if constexpr (std::is_integral_v<T> && std::is_signed_v<T> &&
-                     !std::is_same_v<T, char> && sizeof(T) == 8)
+                     !std::is_same_v<T, wchar_t> && sizeof(T) == 8)
     return COCO_DTYPE_I64;
   else if constexpr (std::is_same_v<T, int8_t>)
     return COCO_DTYPE_I8;
@@ -225,6 +228,8 @@ class Arg {
 public:
   Arg(double value) : scalar(value) {}
   Arg(float value) : scalar(value) {}
+  /// (bool and unscoped enums, by promotion, as before the template.)
+  Arg(int value) : scalar(value), isInt(1), integer(value) {}
   /// Any integer (int, int64_t, size_t, ...): exact; a scalar of the entry's
   /// integer type, or a float scalar that takes its value.
   template <typename T,
@@ -279,10 +284,14 @@ struct Result {
   std::vector<int64_t> shape;
   std::vector<unsigned char> bytes;
   /// The elements as T: T must be the result's element type (a 16-bit
-  /// type such as uint16_t for f16 and bf16).
+  /// type such as uint16_t for f16 and bf16), or a byte type (unsigned
+  /// char, char, std::byte) for the raw bytes.
   template <typename T> const T *data() const {
     bool sixteenBit = dtype == COCO_DTYPE_F16 || dtype == COCO_DTYPE_BF16;
-    if constexpr (sizeof(T) == 2 && !std::is_same_v<T, bool>) {
+    if constexpr (std::is_same_v<T, unsigned char> || std::is_same_v<T, char> ||
+                  std::is_same_v<T, std::byte>) {
+      // Raw bytes of any element type.
+    } else if constexpr (sizeof(T) == 2 && !std::is_same_v<T, bool>) {
       if (!sixteenBit)
         throw Error("coco: result '" + name +
                     "' is not f16 or bf16: read it with its element type");
@@ -473,10 +482,9 @@ struct Process {
         std::make_tuple(status.st_dev, status.st_ino, status.st_size,
                         (long long)status.st_mtim.tv_sec * 1000000000LL +
                             status.st_mtim.tv_nsec);
-    char *real = realpath(path.c_str(), nullptr);
-    std::string key = real ? real : path;
-    std::free(real);
-    auto [known, fresh] = opened.try_emplace(key, identity, path);
+    // By the path as given, as dlopen finds a loaded library (a symlink
+    // switched to a rebuilt file gave back the old one).
+    auto [known, fresh] = opened.try_emplace(path, identity, path);
     if (fresh || known->second.first == identity)
       return known->second.second;
     std::string copy = path + "." + std::to_string(getpid()) + "." +
@@ -541,8 +549,12 @@ public:
     runtime->init(nullptr, nullptr);
     if (!process.init) {
       process.init = runtime->init;
-      process.finalize = runtime->finalize;
-      std::atexit(detail::Process::finalizeAtExit);
+      // Not the GPU runtime's: the CUDA runtime, started after this
+      // registration, is torn down before it would run.
+      if (!dlsym(handle, "mgpuModuleLoad")) {
+        process.finalize = runtime->finalize;
+        std::atexit(detail::Process::finalizeAtExit);
+      }
     }
     for (int32_t i = 0; i < spec->num_entries; ++i)
       entries.emplace_back(&spec->entries[i], runtime);
@@ -571,7 +583,8 @@ public:
   int64_t worldSize() const { return runtime->worldSize(); }
   /// Frees the runtime's communicators and finalizes MPI if coco
   /// initialized it; no call may follow. Every rank calls it; where the
-  /// program does not, it runs at exit.
+  /// program does not, it runs at exit (CPU libraries; a GPU library's
+  /// program must call it before the CUDA runtime is torn down).
   void finalize() const { runtime->finalize(); }
 
 private:

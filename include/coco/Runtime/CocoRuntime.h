@@ -241,17 +241,19 @@ void coco_rt_barrier(void);
 /// Max over world ranks of `value` (for timing reports; at most twice
 /// COCO_TIMEOUT_S).
 double coco_rt_max_over_ranks(double value);
-/// A host program's start: the ranks agree that they run executables of
-/// one program (`program_digest`: of the scheduled module and its
-/// lowering, 0 where unknown) with the same scalar values (`scalars`:
-/// "name=value, ..." as the entries get them); else the job ends, naming a
-/// rank that differs (an MPMD launch with other --set values per rank gave
-/// "replicated" results that differed). Skipped with COCO_CHECK=0.
-void coco_rt_agree_on_program(uint64_t program_digest, const char *scalars);
+/// A host program's start: the ranks agree that they run the same entries
+/// (`entries`: "@a, @b") of one program (`program_digest`: of the scheduled
+/// module and its lowering, 0 where unknown) with the same scalar values
+/// (`scalars`: "name=value, ..." as the entries get them); else the job
+/// ends, naming a rank that differs (an MPMD launch with other --set values
+/// per rank, or another entry, gave "replicated" results that differed).
+/// Skipped with COCO_CHECK=0.
+void coco_rt_agree_on_program(uint64_t program_digest, const char *entries,
+                              const char *scalars);
 /// The first world rank that passes the same `key` with another `value`,
-/// or -1 (every rank calls it; at most twice COCO_TIMEOUT_S): the host
-/// program's check that ranks holding the same block of an input read the
-/// same values from their --in files.
+/// or -1 (every rank calls it; at most twice COCO_TIMEOUT_S; always -1 with
+/// COCO_CHECK=0): the host program's check that ranks holding the same
+/// block of an input were given the same values.
 int64_t coco_rt_first_rank_differing(uint64_t key, uint64_t value);
 
 #ifdef __cplusplus

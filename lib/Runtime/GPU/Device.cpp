@@ -23,8 +23,9 @@ int localRankFromEnvironment() {
 }
 
 double timeoutSeconds() {
+  // (Validated at coco_rt_init; empty is unset there too.)
   const char *value = std::getenv("COCO_TIMEOUT_S");
-  return value ? std::atof(value) : 300.0;
+  return value && *value ? std::atof(value) : 300.0;
 }
 
 struct Streams {

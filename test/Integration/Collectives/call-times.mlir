@@ -6,13 +6,14 @@
 // RUN: coco-compile %s -o %t.exe
 // RUN: env COCO_PROFILE=1 %mpirun 2 %t.exe --quiet --warmup 1 --iters 3 2>&1 | FileCheck %s
 // Rank 0's sites: coco_rt_init, the two collectives, the communicator
-// lookups the step makes (3 per call), the harness's agreement on the
-// program and scalars (once), its barrier and max over ranks (one each per
-// timed call), and coco_rt_finalize's agreements that every rank finalizes
-// and that every message sent was received (before the report is
-// printed).
-// CHECK-DAG: coco profile: rank 0: 8 sites, 30 calls, {{[0-9.]+}} ms in runtime calls
+// lookups the step makes (3 per call), the harness's agreements on the
+// program and scalars and on the local input's blocks (once each), its
+// barrier and max over ranks (one each per timed call), and
+// coco_rt_finalize's agreements that every rank finalizes and that every
+// message sent was received (before the report is printed).
+// CHECK-DAG: coco profile: rank 0: 9 sites, 31 calls, {{[0-9.]+}} ms in runtime calls
 // CHECK-DAG: coco profile: rank 0: coco host program: 1 call,
+// CHECK-DAG: coco profile: rank 0: coco host program (inputs' replicated blocks): 1 call,
 // CHECK-DAG: coco profile: rank 0: coco_rt_finalize: 2 calls,
 // CHECK-DAG: coco profile: rank 1: {{[0-9]+}} sites, {{[0-9]+}} calls, {{[0-9.]+}} ms in runtime calls
 // CHECK-DAG: coco profile: rank 0: coco.all_reduce at {{.*}}call-times.mlir:[[@LINE+28]]:10: 4 calls, {{0*[1-9][0-9]*\.[0-9]+|0\.[0-9]*[1-9][0-9]*}} ms, {{0*[1-9][0-9]*\.[0-9]+|0\.[0-9]*[1-9][0-9]*}} us per call (longest {{0*[1-9][0-9]*\.[0-9]+|0\.[0-9]*[1-9][0-9]*}} us)
@@ -23,7 +24,7 @@
 // CHECK-DAG: coco profile: rank 0: coco_rt_barrier: 3 calls,
 // Every rank prints its own sites: 3 ranks, an uneven slice (1024 / 3).
 // RUN: env COCO_PROFILE=1 %mpirun 3 %t.exe --quiet --warmup 1 --iters 3 2>&1 | FileCheck %s --check-prefix=THREE
-// THREE-DAG: coco profile: rank 0: 8 sites, 30 calls,
+// THREE-DAG: coco profile: rank 0: 9 sites, 31 calls,
 // THREE-DAG: coco profile: rank 1: coco.all_reduce at {{.*}}call-times.mlir:[[@LINE+19]]:10: 4 calls,
 // THREE-DAG: coco profile: rank 2: coco.all_reduce at {{.*}}call-times.mlir:[[@LINE+18]]:10: 4 calls,
 // THREE-DAG: coco profile: rank 2: coco.all_gather at {{.*}}call-times.mlir:[[@LINE+18]]:12: 4 calls,

@@ -12,11 +12,11 @@
 // RUN: env COCO_FAULT_INJECT=all_reduce:1 not %mpirun 2 %t.small 2>&1 | FileCheck %s --check-prefix=MPI
 // MPI: coco runtime error: rank 1: coco.all_reduce at {{.*}}runtime-errors.mlir:[[@LINE+57]]:8: MPI_Allreduce failed: MPI_ERR_COUNT
 //
-// Ranks running programs that disagree on the shape (MPMD launch):
+// Ranks running executables of other entries (MPMD launch) are refused
+// before they run (host-agreement.mlir); the per-collective check below
+// (DIVERGE, at the end) meets ranks that take other paths of one program.
 // RUN: not %mpirun 1 %t.small : -np 1 %t.big 2>&1 | FileCheck %s --check-prefix=SHAPE
-// (sum_big's site is not the first string of the module's site table: the
-// exact line shows that its pointer lands on its own string.)
-// SHAPE: coco runtime error: rank 1: coco.all_reduce at {{.*}}runtime-errors.mlir:[[@LINE+57]]:8: shape mismatch across ranks: this rank has 2048 elements, rank 0 has 1024
+// SHAPE: coco runtime error: rank {{[01]}}: coco host program: ranks run different entries (this rank runs @sum_{{small|big}}; world rank {{[01]}} runs @sum_{{small|big}})
 //
 // A rank that never reaches the collective: the watchdog ends the job.
 // Rank 1 waits meanwhile in the host program's end-of-run check, watched
@@ -228,3 +228,23 @@ func.func @gather_big(%x: !coco.dtensor<67108864xf32, sliced<0> on @dp> {coco.na
 // Open MPI ignores the count of MPI_IN_PLACE).
 // RUN: env COCO_FAULT_INJECT=all_gather:1 COCO_AG_ALGO=mpi not %mpirun 3 %t.sliced 2>&1 | FileCheck %s --check-prefix=GATHERV
 // GATHERV: coco runtime error: rank 1: coco.all_gather at {{.*}}runtime-errors.mlir:{{[0-9]+}}:{{[0-9]+}}: MPI_Allgatherv failed: MPI_ERR_COUNT
+
+// Ranks that take other branches of one program meet at collectives of
+// other shapes: the consistency check names both. (The else branch's site
+// is not the first string of the module's site table: the exact line shows
+// that its pointer lands on its own string.)
+// RUN: coco-compile %s --entry=diverge -o %t.diverge
+// RUN: not %mpirun 2 %t.diverge 2>&1 | FileCheck %s --check-prefix=DIVERGE
+// DIVERGE: coco runtime error: rank 1: coco.all_reduce at {{.*}}runtime-errors.mlir:[[@LINE+9]]:10: shape mismatch across ranks: this rank has 2048 elements, rank 0 has 1024
+func.func @diverge(%x: !coco.dtensor<1024xf32, local on @dp> {coco.name = "x"},
+                   %y: !coco.dtensor<2048xf32, local on @dp> {coco.name = "y"}) {
+  %r = coco.axis_rank @dp[0]
+  %c0 = arith.constant 0 : index
+  %is0 = arith.cmpi eq, %r, %c0 : index
+  scf.if %is0 {
+    %0 = coco.all_reduce sum %x : !coco.dtensor<1024xf32, local on @dp>
+  } else {
+    %1 = coco.all_reduce sum %y : !coco.dtensor<2048xf32, local on @dp>
+  }
+  return
+}
