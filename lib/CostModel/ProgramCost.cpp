@@ -863,6 +863,32 @@ FailureOr<Model> mlir::coco::cost::loadModelFor(ModuleOp module, StringRef pass,
     return mlir::emitError(module.getLoc())
            << pass << ": ranks=" << ranks << " is more than " << kMaxRanks
            << " (MPI and NCCL number ranks with an int)";
+  // A count no grid can run on was ignored for static grids (their own
+  // size priced), while the remarks said "on N rank(s)".
+  if (ranks > 0) {
+    GridOp misfit;
+    module.walk([&](GridOp grid) {
+      int64_t fixed = 1;
+      bool dynamic = false;
+      for (int64_t extent : grid.getShape()) {
+        if (ShapedType::isDynamic(extent))
+          dynamic = true;
+        else
+          fixed *= extent;
+      }
+      // (A '?' grid the count does not fill: estimate says so, with
+      // the multiple it needs.)
+      if (!dynamic && ranks != fixed) {
+        misfit = grid;
+        return WalkResult::interrupt();
+      }
+      return WalkResult::advance();
+    });
+    if (misfit)
+      return misfit.emitError()
+             << pass << ": ranks=" << ranks << " cannot run grid @"
+             << misfit.getSymName() << " (it has a fixed number of ranks)";
+  }
   return Model(std::move(*loaded));
 }
 

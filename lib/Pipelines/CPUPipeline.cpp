@@ -15,9 +15,35 @@
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "mlir/Transforms/Passes.h"
+#include "llvm/ADT/StringExtras.h"
 
 using namespace mlir;
 using namespace mlir::coco;
+
+namespace {
+/// coco-lower-to-cpu's options that only schedule=auto reads, given
+/// without it: the program was lowered unscheduled without a word (even
+/// profile=/nonexistent.json).
+struct CheckCPUPipelineOptions
+    : public PassWrapper<CheckCPUPipelineOptions, OperationPass<ModuleOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(CheckCPUPipelineOptions)
+
+  explicit CheckCPUPipelineOptions(std::string given)
+      : given(std::move(given)) {}
+  StringRef getArgument() const final { return "coco-check-cpu-options"; }
+
+  void runOnOperation() override {
+    mlir::emitError(getOperation().getLoc())
+        << "coco-lower-to-cpu: " << given
+        << " only tell schedule=auto how to choose the schedule: add "
+           "schedule=auto, or leave them out to lower the program's own "
+           "schedule";
+    signalPassFailure();
+  }
+
+  std::string given;
+};
+} // namespace
 
 void mlir::coco::buildCocoBufferizePipeline(
     OpPassManager &pm, bool fuseElementwise, bool fuseReductions,
@@ -95,6 +121,21 @@ void mlir::coco::buildCocoLowerToCPUPipeline(
     autoschedule.exchangeChunkBytes = options.exchangeChunkBytes;
     autoschedule.callerBytes = options.callerBytes;
     pm.addPass(createCocoAutoschedulePass(autoschedule));
+  } else if (options.schedule == ScheduleMode::Given) {
+    SmallVector<std::string> given;
+    if (options.profile.hasValue())
+      given.push_back("profile=");
+    if (options.ranks.hasValue())
+      given.push_back("ranks=");
+    if (!options.state.empty())
+      given.push_back("state=");
+    if (options.callerBytes.hasValue())
+      given.push_back("caller-bytes=");
+    if (!given.empty()) {
+      pm.addPass(
+          std::make_unique<CheckCPUPipelineOptions>(llvm::join(given, ", ")));
+      return;
+    }
   }
   buildCocoBufferizePipeline(
       pm, options.fuseElementwise,

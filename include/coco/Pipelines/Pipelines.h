@@ -15,8 +15,10 @@ class OpPassManager;
 namespace coco {
 
 /// How coco-lower-to-cpu schedules: as the program says, or by the cost
-/// model (coco-autoschedule).
-enum class ScheduleMode { Given, Auto };
+/// model (coco-autoschedule); Chosen: the cost model already chose it
+/// (coco-compile runs coco-autoschedule first, and passes the rest of the
+/// options on).
+enum class ScheduleMode { Given, Auto, Chosen };
 
 struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
   PassOptions::Option<bool> fuseElementwise{
@@ -54,7 +56,10 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
       llvm::cl::values(
           clEnumValN(ScheduleMode::Given, "given", "the program's schedule"),
           clEnumValN(ScheduleMode::Auto, "auto",
-                     "chosen by the cost model (coco-autoschedule)"))};
+                     "chosen by the cost model (coco-autoschedule)"),
+          clEnumValN(ScheduleMode::Chosen, "chosen",
+                     "chosen already by coco-autoschedule (coco-compile's "
+                     "pre-pass): the options of auto are accepted, unused"))};
   PassOptions::Option<std::string> profile{
       *this, "profile",
       llvm::cl::desc("machine profile for schedule=auto (JSON)"),

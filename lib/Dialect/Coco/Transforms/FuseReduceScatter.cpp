@@ -283,6 +283,23 @@ struct CocoFuseReduceScatterPass
     if (failed(checkAxesOption(getOperation()->getLoc(),
                                "coco-fuse-reduce-scatter", axes)))
       return signalPassFailure();
+    // The global view's reduce_scatters are not the rank-local ones this
+    // pass folds: it did nothing to them, without a word. (A marked one
+    // keeps its mark through coco-localize, to be folded there.)
+    if (!markedOnly) {
+      ReduceScatterOp global;
+      getOperation().walk([&](ReduceScatterOp op) {
+        if (op->hasAttr(kFuseReduceScatterAttr))
+          return WalkResult::advance();
+        global = op;
+        return WalkResult::interrupt();
+      });
+      if (global)
+        global.emitWarning()
+            << "is in the global view: coco-fuse-reduce-scatter folds the "
+               "rank-local view's reduce_scatters (after coco-localize; "
+               "coco-lower-to-cpu{fuse-reduce-scatter=true} runs it there)";
+    }
     SymbolTableCollection symbols;
     SmallVector<CommReduceScatterOp> targets;
     // Whether the axes filter leaves out every reduce_scatter it is about.

@@ -228,6 +228,23 @@ struct CocoOverlapPass
           << static_cast<int64_t>(chunks);
       return signalPassFailure();
     }
+    // The global view's collectives are not the bufferized ones this pass
+    // chunks: it did nothing to them, without a word.
+    if (chunks >= 2) {
+      Operation *global = nullptr;
+      getOperation().walk([&](Operation *op) {
+        if (!isa<AllReduceOp, ReduceScatterOp>(op))
+          return WalkResult::advance();
+        global = op;
+        return WalkResult::interrupt();
+      });
+      if (global)
+        global->emitWarning()
+            << "is in the global view: coco-overlap chunks the bufferized "
+               "rank-local view's collectives (coco-lower-to-cpu{overlap-"
+               "chunks=N} runs it there; transform.coco.overlap marks one "
+               "here)";
+    }
     SmallVector<std::tuple<linalg::MatmulOp, Operation *, int64_t>> targets;
     // Whether the axes filter leaves out every collective it is about.
     bool anyUnmarked = false, anyUnmarkedAlong = false;
@@ -256,7 +273,10 @@ struct CocoOverlapPass
       if (isa<MemRefType>(input.getType()))
         matmul = findProducerMatmul(input, op);
       std::string why;
-      if (!matmul)
+      if (!isa<MemRefType>(input.getType()))
+        why = "it is not bufferized (coco-overlap works on buffers: "
+              "coco-lower-to-cpu{overlap-chunks=N} runs it there)";
+      else if (!matmul)
         why = "its input is not the product of a matmul (in row-block form)";
       else if (auto scatter = dyn_cast<CommReduceScatterOp>(op);
                scatter && !scattersColumns(input, scatter.getDim()))

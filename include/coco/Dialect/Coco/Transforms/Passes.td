@@ -252,8 +252,9 @@ def CocoPipelineSendPass : Pass<"coco-pipeline-send", "ModuleOp"> {
     the same channel (grid, peer axis, type) receives the slice and
     `all_gather`s it, so coco-reorder can then run the receiver's pointwise
     work on slices. Fails, leaving the IR unchanged, when a send of the
-    channel sends some other value, the sends disagree on the dimension, no
-    recv receives them, or `dim` is not divisible.
+    channel sends some other value, the sends disagree on the dimension, or
+    no recv receives them. A `dim` the ranks do not divide is sliced
+    unevenly, as numpy.array_split does (5 rows on 2 ranks: 3 and 2).
   }];
   let options = [
     Option<"dim", "dim", "int64_t", /*default=*/"0",
