@@ -139,6 +139,21 @@ struct CocoSplitPass : public coco::impl::CocoSplitPassBase<CocoSplitPass> {
     if (failed(checkAxesOption(getOperation()->getLoc(), "coco-split", axes)))
       return signalPassFailure();
     bool toScatter = into == SplitForm::ReduceScatterAllGather;
+    // An option of the other form was ignored, without a word.
+    if (toScatter && root.hasValue()) {
+      mlir::emitError(getOperation()->getLoc())
+          << "coco-split: root=" << static_cast<int64_t>(root)
+          << " is an option of into=reduce-bcast (into=rs-ag, the default, "
+             "leaves the sum on every rank)";
+      return signalPassFailure();
+    }
+    if (!toScatter && dim.hasValue()) {
+      mlir::emitError(getOperation()->getLoc())
+          << "coco-split: dim=" << static_cast<int64_t>(dim)
+          << " is an option of into=rs-ag (into=reduce-bcast reduces and "
+             "broadcasts whole tensors)";
+      return signalPassFailure();
+    }
     // A rank-0 all_reduce (a loss, a norm) has nothing to slice: the rs-ag
     // split leaves it alone.
     SmallVector<AllReduceOp> targets;

@@ -24,7 +24,12 @@
 // RANKS: error: coco-predict: ranks=64 cannot run grid @dp (it has a fixed number of ranks)
 // RUN: not coco-opt %s "--coco-autoschedule=profile=%S/Inputs/memory-bound.json ranks=3" -o /dev/null 2>&1 | FileCheck %s --check-prefix=RANKS3
 // RANKS3: error: coco-autoschedule: ranks=3 cannot run grid @dp (it has a fixed number of ranks)
-
+//
+// coco-split's options of the other form were ignored.
+// RUN: not coco-opt %s "--coco-split=into=rs-ag root=1" -o /dev/null 2>&1 | FileCheck %s --check-prefix=ROOT
+// ROOT: error: coco-split: root=1 is an option of into=reduce-bcast (into=rs-ag, the default, leaves the sum on every rank)
+// RUN: not coco-opt %s "--coco-split=into=reduce-bcast dim=0" -o /dev/null 2>&1 | FileCheck %s --check-prefix=DIMBCAST
+// DIMBCAST: error: coco-split: dim=0 is an option of into=rs-ag (into=reduce-bcast reduces and broadcasts whole tensors)
 
 coco.grid @dp(shape = [2])
 

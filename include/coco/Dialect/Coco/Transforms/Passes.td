@@ -36,7 +36,8 @@ def CocoSplitPass : Pass<"coco-split", "ModuleOp"> {
     `into=reduce-bcast`: `broadcast(reduce_to_root K x root R) root R`.
     `axes` restricts the split to the all_reduces along exactly those axes.
     Fails, leaving the IR unchanged, when dimension D is missing or the root
-    is out of range.
+    is out of range; `root` with `into=rs-ag` and `dim` with
+    `into=reduce-bcast` are errors (the other form's options).
   }];
   let options = [
     Option<"into", "into", "::mlir::coco::SplitForm",
