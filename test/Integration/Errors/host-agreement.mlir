@@ -10,6 +10,9 @@
 // 1, exit 0). -0 and 0 differ (1/x tells them apart).
 // RUN: not %mpirun 1 %t.scaled --set alpha=1 : -np 1 %t.scaled --set alpha=2 2>&1 | FileCheck %s --check-prefix=SCALARS
 // SCALARS: coco runtime error: rank {{[01]}}: coco host program: ranks pass different scalar values (this rank: alpha={{[12]}}; world rank {{[01]}} passes alpha={{[12]}}): scalars are replicated, every rank must pass the same --set values
+// On 3 ranks, one of them differing: every rank hears which one.
+// RUN: not %mpirun 2 %t.scaled --set alpha=1 : -np 1 %t.scaled --set alpha=3 2>&1 | FileCheck %s --check-prefix=SCALARS3
+// SCALARS3: ranks pass different scalar values (this rank: alpha={{[13]}}; world rank {{[02]}} passes alpha={{[13]}})
 // RUN: not %mpirun 1 %t.scaled --set alpha=0 : -np 1 %t.scaled --set alpha=-0 2>&1 | FileCheck %s --check-prefix=NEGZERO
 // NEGZERO: ranks pass different scalar values (this rank: alpha={{-?}}0; world rank {{[01]}} passes alpha={{-?}}0)
 // The same value spelled two ways is the same value.
@@ -50,6 +53,9 @@
 // RUN: coco-compile %s --entry=send_only -o %t.send
 // RUN: not %mpirun 2 %t.send 2>&1 | FileCheck %s --check-prefix=LOST
 // LOST: coco_rt_finalize: world rank {{[01]}} sent this rank 1 message(s), of which this rank received 0: a coco.send without its coco.recv (the message is lost)
+// On 3 ranks (a ring of sends), every receiver names its sender.
+// RUN: not %mpirun 3 %t.send 2>&1 | FileCheck %s --check-prefix=LOST3
+// LOST3: coco_rt_finalize: world rank {{[012]}} sent this rank 1 message(s), of which this rank received 0
 //
 // Executables of one module that run different entries (their
 // collectives may match while their results differ).
