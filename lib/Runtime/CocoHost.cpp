@@ -3,6 +3,8 @@
 #include "coco/Runtime/CocoHost.h"
 #include "coco/Runtime/CocoRuntime.h"
 #include "coco/Support/Blocks.h"
+#include "coco/Support/Fnv1a.h"
+#include "coco/Support/ScalarText.h"
 #include "coco/Support/WritablePath.h"
 
 #include "HalfFloat.h"
@@ -26,10 +28,12 @@ extern "C" void *_mlir_memref_to_llvm_alloc(size_t size);
 
 namespace coco::host {
 namespace {
+
 using coco::rt::bf16ToFloat;
 using coco::rt::f16ToFloat;
 using coco::rt::floatToBf16;
 using coco::rt::floatToF16;
+using coco_support::fnv1a;
 
 [[noreturn]] void fail(const std::string &message) {
   coco_rt_fatal("coco host program", message.c_str());
@@ -66,22 +70,14 @@ uint64_t splitmix64(uint64_t &state) {
   return z ^ (z >> 31);
 }
 
-uint64_t fnv1a(const void *bytes, size_t size,
-               uint64_t hash = 0xcbf29ce484222325ULL) {
-  for (size_t i = 0; i < size; ++i)
-    hash = (hash ^ static_cast<const unsigned char *>(bytes)[i]) *
-           0x100000001b3ULL;
-  return hash;
-}
-
 /// A hash of a block's bytes, 8 at a time (a 64 MiB block in tens of ms).
 uint64_t contentsHash(const unsigned char *bytes, size_t size) {
-  uint64_t hash = 0xcbf29ce484222325ULL;
+  uint64_t hash = coco_support::kFnv1aOffset;
   size_t i = 0;
   for (; i + 8 <= size; i += 8) {
     uint64_t word;
     std::memcpy(&word, bytes + i, 8);
-    hash = (hash ^ word) * 0x100000001b3ULL;
+    hash = (hash ^ word) * coco_support::kFnv1aPrime;
     hash ^= hash >> 29;
   }
   return fnv1a(bytes + i, size - i, hash);
@@ -508,11 +504,7 @@ const std::string *Session::scalarText(const std::string &name,
 double Session::scalar(const std::string &name, bool hasDefault, double value,
                        int bits) {
   double chosen = scalarValue(name, hasDefault, value, bits);
-  // As the entry gets it: an f32's digits (-0 apart from 0).
-  char text[64];
-  std::snprintf(text, sizeof text, "%.*g", bits == 32 ? 9 : 17,
-                bits == 32 ? double(float(chosen)) : chosen);
-  scalarValues[name] = std::isnan(chosen) ? "nan" : text;
+  scalarValues[name] = coco_support::realScalarText(chosen, bits);
   return chosen;
 }
 

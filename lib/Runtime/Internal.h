@@ -15,6 +15,8 @@
 #include "coco/Runtime/CocoRuntime.h"
 #pragma GCC visibility pop
 
+#include "coco/Support/Fnv1a.h"
+
 #include <mpi.h>
 
 #include <chrono>
@@ -166,16 +168,8 @@ Blocks blocksOf(const AxisComm &axis, int64_t extent);
 /// The whole job, over the runtime's duplicate of MPI_COMM_WORLD (which keeps
 /// its traffic apart from a host program's own use of MPI_COMM_WORLD).
 const AxisComm &worldAxis();
-/// 64-bit FNV-1a over `size` bytes, continuing from `hash` (what ranks
-/// compare when they must ask for the same thing).
-inline uint64_t fnv1a(const void *bytes, size_t size,
-                      uint64_t hash = 14695981039346656037ull) {
-  for (size_t i = 0; i < size; ++i) {
-    hash ^= static_cast<const unsigned char *>(bytes)[i];
-    hash *= 1099511628211ull;
-  }
-  return hash;
-}
+/// What ranks compare when they must ask for the same thing.
+using coco_support::fnv1a;
 
 /// Another duplicate of MPI_COMM_WORLD, for the agreements before
 /// in-process calls and in coco_rt_finalize only (Library.cpp): one rank's

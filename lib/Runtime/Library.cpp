@@ -12,6 +12,7 @@
 // Exported like the rest of the C ABI (Internal.h).
 #pragma GCC visibility push(default)
 #include "coco/Runtime/CocoLibrary.h"
+#include "coco/Support/ScalarText.h"
 #pragma GCC visibility pop
 
 #ifdef COCO_RUNTIME_GPU
@@ -433,25 +434,19 @@ std::string scalarText(const CocoEntrySpec &entry,
     if (spec.is_tensor)
       continue;
     const ScalarSlot &slot = scalars[next++];
-    char value[64];
-    auto real = [&](double x, int digits) {
-      if (std::isnan(x))
-        std::snprintf(value, sizeof value, "nan");
-      else
-        std::snprintf(value, sizeof value, "%.*g", digits, x);
-    };
+    std::string value;
     switch (spec.scalar_dtype) {
     case COCO_DTYPE_F32:
-      real(double(slot.f32), 9);
+      value = coco_support::realScalarText(slot.f32, 32);
       break;
     case COCO_DTYPE_F64:
-      real(slot.f64, 17);
+      value = coco_support::realScalarText(slot.f64, 64);
       break;
     case COCO_DTYPE_I32:
-      std::snprintf(value, sizeof value, "%d", int(slot.i32));
+      value = std::to_string(slot.i32);
       break;
     default:
-      std::snprintf(value, sizeof value, "%lld", (long long)slot.i64);
+      value = std::to_string(slot.i64);
     }
     text += (text.empty() ? "" : ", ") + std::string(spec.name) + "=" + value;
   }
