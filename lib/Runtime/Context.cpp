@@ -8,6 +8,7 @@
 #include "ElementTypes.h"
 #include "Internal.h"
 #include "coco/Support/Blocks.h"
+#include "coco/Support/HugePages.h"
 
 #include <algorithm>
 #include <array>
@@ -119,8 +120,8 @@ Settings readSettings() {
   }
   // Read where blocks are allocated (coco/Support/HugePages.h), checked here:
   // any other value silently meant on.
-  if (const char *value = std::getenv("COCO_HUGE_PAGES");
-      value && *value && std::strcmp(value, "0") && std::strcmp(value, "1"))
+  if (const char *value = coco_support::hugePagesSetting();
+      value && !coco_support::isHugePagesSettingValid(value))
     fatalf(kInitSite,
            "COCO_HUGE_PAGES must be 0 or 1 (0: no transparent huge pages for "
            "large buffers), not '%s'",

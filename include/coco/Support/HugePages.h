@@ -29,10 +29,22 @@ namespace coco_support {
 
 constexpr size_t kHugePageBytes = size_t(2) << 20;
 
+/// COCO_HUGE_PAGES as set, or null where it is unset or empty.
+inline const char *hugePagesSetting() {
+  const char *value = std::getenv("COCO_HUGE_PAGES");
+  return value && *value ? value : nullptr;
+}
+
+/// The values COCO_HUGE_PAGES takes: 0 and 1 (the CPU runtime refuses
+/// others at start-up, lib/Runtime/Context.cpp).
+inline bool isHugePagesSettingValid(const char *value) {
+  return !std::strcmp(value, "0") || !std::strcmp(value, "1");
+}
+
 /// COCO_HUGE_PAGES=0 turns huge pages off (on by default).
 inline bool hugePagesWanted() {
   static const bool wanted = [] {
-    const char *value = std::getenv("COCO_HUGE_PAGES");
+    const char *value = hugePagesSetting();
     return !value || std::strcmp(value, "0") != 0;
   }();
   return wanted;
