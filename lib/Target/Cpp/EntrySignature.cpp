@@ -357,8 +357,15 @@ mlir::coco::describeEntry(func::FuncOp entry, SymbolTableCollection &symbols) {
         return entryError(entry) << "coco.value of argument " << i
                                  << " does not fit in i32: " << *arg.defaultInt;
     } else {
-      return entryError(entry) << what << " of type " << argType
-                               << " cannot be passed from a host program";
+      // A 16-bit float scalar (an lr in bf16, say) has no C ABI slot: the
+      // host passes f32 and the program converts where it needs to.
+      InFlightDiagnostic diag = entryError(entry)
+                                << what << " of type " << argType
+                                << " cannot be passed from a host program";
+      if (isa<FloatType>(argType))
+        diag << ": scalar arguments are f32, f64, i32, i64 or index (take "
+                "an f32 and convert it in the program)";
+      return diag;
     }
     signature.args.push_back(std::move(arg));
   }

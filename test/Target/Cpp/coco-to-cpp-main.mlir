@@ -70,6 +70,13 @@ func.func @f(%m: memref<4xf32>) { return }
 
 // -----
 
+// A 16-bit float scalar has no slot in the C ABI: the message says which
+// scalar types do.
+// expected-error @+1 {{argument 0 of type 'bf16' cannot be passed from a host program: scalar arguments are f32, f64, i32, i64 or index (take an f32 and convert it in the program)}}
+func.func @f(%lr: bf16 {coco.name = "lr"}) { return }
+
+// -----
+
 coco.grid @g(shape = [?])
 // expected-error @+1 {{coco.init of argument 0 must be one of "Uniform", "Positive", "Zeros", "Ones"}}
 func.func @f(%x: !coco.dtensor<4xf32, local on @g> {coco.init = "Random"}) { return }
