@@ -53,14 +53,18 @@ def ConvertShardToCocoPass : Pass<"convert-shard-to-coco", "ModuleOp"> {
     pipeline (`coco-lower-to-cpu`) and runtime take over, with communicators
     cached per grid axis. A collective over several grid axes runs on
     coco's group of those axes (the first outermost, as shard orders a
-    multi-index); a shift rotates modulo the axis size for any size. One
-    conversion pattern per op (`populateShardToCocoConversionPatterns`).
+    multi-index); a shift rotates modulo the axis size for any size. A
+    reduction (all_reduce, reduce_scatter, reduce) whose result has another
+    element type than its operand accumulates in the result's type, as
+    upstream defines it: the operand is converted first (a `linalg.generic`
+    of `arith` casts, signless integers as signed). One conversion pattern
+    per op (`populateShardToCocoConversionPatterns`).
     Dynamic roots, point to point over several axes and non-rotating shifts
     are rejected with a diagnostic.
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::coco::CocoDialect",
-    "::mlir::tensor::TensorDialect"
+    "::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect"
   ];
 }
 

@@ -13,6 +13,8 @@
 #include "coco/Dialect/Coco/IR/CocoOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Shard/IR/ShardDialect.h"
 #include "mlir/Dialect/Shard/IR/ShardOps.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -112,6 +114,40 @@ Value emptyOfType(OpBuilder &b, Location loc, Type type) {
   auto tensorType = cast<RankedTensorType>(type);
   return tensor::EmptyOp::create(b, loc, tensorType.getShape(),
                                  tensorType.getElementType());
+}
+
+/// `input` with its elements converted to `elementType`. Upstream's
+/// reductions accumulate in their result's element type ("each input
+/// element is converted to the result element type before the reduction"):
+/// an f16 gradient all_reduced into f32. Signless integers convert as
+/// signed, as coco reduces them.
+Value convertElements(OpBuilder &b, Location loc, Value input,
+                      Type elementType) {
+  auto type = cast<RankedTensorType>(input.getType());
+  if (type.getElementType() == elementType)
+    return input;
+  Value init = tensor::EmptyOp::create(
+      b, loc, tensor::getMixedSizes(b, loc, input), elementType);
+  AffineMap identity = b.getMultiDimIdentityMap(type.getRank());
+  SmallVector<utils::IteratorType> iterators(type.getRank(),
+                                             utils::IteratorType::parallel);
+  return linalg::GenericOp::create(
+             b, loc, init.getType(), input, init,
+             ArrayRef<AffineMap>{identity, identity}, iterators,
+             [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
+               linalg::YieldOp::create(
+                   nested, nestedLoc,
+                   convertScalarToDtype(nested, nestedLoc, args[0], elementType,
+                                        /*isUnsignedCast=*/false));
+             })
+      .getResult(0);
+}
+
+/// The operand of a reduction, converted to the element type it reduces in.
+template <typename ReductionOp>
+Value reducedOperand(OpBuilder &b, ReductionOp op, Value input) {
+  return convertElements(b, op.getLoc(), input,
+                         getElementTypeOrSelf(op.getResult().getType()));
 }
 
 /// This rank's index in the group over `axes`, row-major (the first axis
@@ -223,7 +259,10 @@ struct EmptyGroupLowering : ShardPattern<CollectiveOp> {
                   ConversionPatternRewriter &rewriter) const override {
     if (!op.getGridAxes().empty())
       return failure();
-    rewriter.replaceOp(op, adaptor.getInput());
+    // A reduction over one process still accumulates in its result's type.
+    rewriter.replaceOp(op, convertElements(rewriter, op.getLoc(),
+                                           adaptor.getInput(),
+                                           getElementTypeOrSelf(op.getType())));
     return success();
   }
 };
@@ -252,7 +291,8 @@ struct AllReduceLowering : ShardPattern<shard::AllReduceOp> {
       return failure();
     Value init = emptyOfType(rewriter, op.getLoc(), op.getType());
     rewriter.replaceOpWithNewOp<CommAllReduceOp>(
-        op, init.getType(), *kind, adaptor.getInput(), init, op.getGrid(),
+        op, init.getType(), *kind,
+        reducedOperand(rewriter, op, adaptor.getInput()), init, op.getGrid(),
         axesAttr(rewriter, op.getGridAxes()));
     return success();
   }
@@ -282,7 +322,8 @@ struct ReduceScatterLowering : ShardPattern<shard::ReduceScatterOp> {
       return failure();
     Value init = emptyOfType(rewriter, op.getLoc(), op.getType());
     rewriter.replaceOpWithNewOp<CommReduceScatterOp>(
-        op, init.getType(), *kind, adaptor.getInput(), init,
+        op, init.getType(), *kind,
+        reducedOperand(rewriter, op, adaptor.getInput()), init,
         op.getScatterAxis().getSExtValue(), op.getGrid(),
         axesAttr(rewriter, op.getGridAxes()));
     return success();
@@ -347,7 +388,8 @@ struct ReduceLowering : ShardPattern<shard::ReduceOp> {
       return failure();
     Value init = emptyOfType(rewriter, op.getLoc(), op.getType());
     rewriter.replaceOpWithNewOp<CommReduceOp>(
-        op, init.getType(), *kind, adaptor.getInput(), init, *root,
+        op, init.getType(), *kind,
+        reducedOperand(rewriter, op, adaptor.getInput()), init, *root,
         op.getGrid(), axesAttr(rewriter, op.getGridAxes()));
     return success();
   }
@@ -546,16 +588,39 @@ LogicalResult checkImportable(Operation *op) {
              << "on " << type
              << ": coco carries signless integers (it reduces them as "
                 "signed); bitcast to a signless type first";
+  // A reduction accumulates in its result's element type, the operand
+  // converted first (convertElements): between integer and float types.
+  bool isReduction =
+      isa<shard::AllReduceOp, shard::ReduceScatterOp, shard::ReduceOp>(op);
+  if (isReduction) {
+    Type from = getElementTypeOrSelf(op->getOperand(0).getType());
+    Type to = getElementTypeOrSelf(op->getResult(0).getType());
+    if (from != to && (!isa<IntegerType, FloatType>(from) ||
+                       !isa<IntegerType, FloatType>(to)))
+      return op->emitOpError()
+             << "accumulates " << from << " in " << to
+             << ": coco converts between integer and float element types "
+                "only";
+  }
   // Over no grid axes: a group of one process, the operand as it is
-  // (EmptyGroupLowering).
+  // (EmptyGroupLowering), converted to a reduction's accumulation type.
   if (ShardGroupCollectives::contain(op)) {
     auto axes = op->getAttrOfType<DenseI16ArrayAttr>("grid_axes");
     if (!axes || axes.empty()) {
-      if (op->getNumOperands() < 1 || op->getNumResults() != 1 ||
-          op->getOperand(0).getType() != op->getResult(0).getType())
+      auto operand = op->getNumOperands() < 1
+                         ? ShapedType()
+                         : dyn_cast<ShapedType>(op->getOperand(0).getType());
+      auto result = op->getNumResults() != 1
+                        ? ShapedType()
+                        : dyn_cast<ShapedType>(op->getResult(0).getType());
+      bool fits = operand && result &&
+                  (isReduction ? operand.getShape() == result.getShape()
+                               : operand == result);
+      if (!fits)
         return op->emitOpError()
                << "over no grid axes (a group of one process) must return "
-                  "its operand's type, got "
+                  "its operand's "
+               << (isReduction ? "shape" : "type") << ", got "
                << op->getOperand(0).getType() << " -> "
                << op->getResult(0).getType();
       return success();
@@ -563,7 +628,7 @@ LogicalResult checkImportable(Operation *op) {
   }
   auto reduction = [&](shard::ReductionKind kind) -> LogicalResult {
     if (StringRef why = whyNotReducibleAcrossRanks(
-            getElementTypeOrSelf(op->getOperand(0).getType()));
+            getElementTypeOrSelf(op->getResult(0).getType()));
         !why.empty())
       return op->emitOpError() << why;
     return reductionOf(op, kind);

@@ -199,10 +199,58 @@ func.func @no_axes(%x: tensor<8xf32>) -> (tensor<8xf32>, tensor<8xf32>, tensor<8
 
 shard.grid @grid(shape = 4)
 
+// A reduction over one process still accumulates in its result's element
+// type: the operand, converted.
+// CHECK-LABEL: func @no_axes_other_type
+// CHECK: %[[E:.*]] = tensor.empty() : tensor<8xf64>
+// CHECK: %[[C:.*]] = linalg.generic {{.*}} ins(%arg0 : tensor<8xf32>) outs(%[[E]] : tensor<8xf64>)
+// CHECK:   arith.extf %{{.*}} : f32 to f64
+// CHECK-NOT: coco.comm
+// CHECK: return %[[C]]
 func.func @no_axes_other_type(%x: tensor<8xf32>) -> tensor<8xf64> {
-  // expected-error @+1 {{over no grid axes (a group of one process) must return its operand's type, got 'tensor<8xf32>' -> 'tensor<8xf64>'}}
   %0 = shard.all_reduce %x on @grid : tensor<8xf32> -> tensor<8xf64>
   return %0 : tensor<8xf64>
+}
+
+// -----
+
+shard.grid @grid(shape = 2)
+
+// Upstream's reductions accumulate in the result's element type, each input
+// element converted first (an f16 gradient summed in f32, i8 counts in i32,
+// a bf16 reduce_scatter and reduce in f32): the conversion, then the
+// collective in that type.
+// CHECK-LABEL: func @accumulate
+// CHECK: %[[HE:.*]] = tensor.empty() : tensor<4xf32>
+// CHECK: %[[H:.*]] = linalg.generic {{.*}} ins(%arg0 : tensor<4xf16>) outs(%{{.*}} : tensor<4xf32>)
+// CHECK:   arith.extf %{{.*}} : f16 to f32
+// CHECK: coco.comm.all_reduce sum %[[H]] into %[[HE]] on @grid[0] : tensor<4xf32>, tensor<4xf32> -> tensor<4xf32>
+// CHECK: %[[I:.*]] = linalg.generic {{.*}} ins(%arg1 : tensor<4xi8>) outs(%{{.*}} : tensor<4xi32>)
+// CHECK:   arith.extsi %{{.*}} : i8 to i32
+// CHECK: coco.comm.all_reduce max %[[I]] into %{{.*}} on @grid[0] : tensor<4xi32>, tensor<4xi32> -> tensor<4xi32>
+// CHECK: %[[B:.*]] = linalg.generic {{.*}} ins(%arg2 : tensor<4xbf16>) outs(%{{.*}} : tensor<4xf32>)
+// CHECK: coco.comm.reduce_scatter sum %[[B]] into %{{.*}} dim 0 on @grid[0] : tensor<4xf32>, tensor<2xf32> -> tensor<2xf32>
+// CHECK: %[[B2:.*]] = linalg.generic {{.*}} ins(%arg2 : tensor<4xbf16>) outs(%{{.*}} : tensor<4xf32>)
+// CHECK: coco.comm.reduce sum %[[B2]] into %{{.*}} root 1 on @grid[0] : tensor<4xf32>, tensor<4xf32> -> tensor<4xf32>
+func.func @accumulate(%h: tensor<4xf16>, %c: tensor<4xi8>, %b: tensor<4xbf16>)
+    -> (tensor<4xf32>, tensor<4xi32>, tensor<2xf32>, tensor<4xf32>) {
+  %0 = shard.all_reduce %h on @grid grid_axes = [0] : tensor<4xf16> -> tensor<4xf32>
+  %1 = shard.all_reduce %c on @grid grid_axes = [0] reduction = max : tensor<4xi8> -> tensor<4xi32>
+  %2 = shard.reduce_scatter %b on @grid grid_axes = [0] scatter_axis = 0 : tensor<4xbf16> -> tensor<2xf32>
+  %3 = shard.reduce %b on @grid grid_axes = [0] root = [1] : (tensor<4xbf16>) -> tensor<4xf32>
+  return %0, %1, %2, %3 : tensor<4xf32>, tensor<4xi32>, tensor<2xf32>, tensor<4xf32>
+}
+
+// -----
+
+shard.grid @grid(shape = 2)
+
+// An accumulation type that no arith conversion reaches is refused before
+// anything is converted.
+func.func @accumulate_complex(%x: tensor<8xf32>) -> tensor<8xcomplex<f32>> {
+  // expected-error @+1 {{accumulates 'f32' in 'complex<f32>': coco converts between integer and float element types only}}
+  %0 = shard.all_reduce %x on @grid grid_axes = [0] : tensor<8xf32> -> tensor<8xcomplex<f32>>
+  return %0 : tensor<8xcomplex<f32>>
 }
 
 // -----
