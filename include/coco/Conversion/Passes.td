@@ -77,9 +77,13 @@ def CocoShardPlacementsPass : Pass<"coco-shard-placements", "ModuleOp"> {
     gets `coco.distribution = !coco.dtensor<...>`, the global tensor under
     that sharding: split axes become `sliced` placements (several axes on
     one dim keep their order, the first outermost), other axes stay
-    replicated. The host program of coco-compile then reads global inputs
-    and cuts each rank's block. Shardings with halos, or explicit shard
-    offsets other than coco's blocks, are rejected with a diagnostic.
+    replicated. An argument annotated only `annotate_for_users` takes that
+    sharding, as shard-partition types it (two such annotations that
+    disagree are an error). The host program of coco-compile then reads
+    global inputs and cuts each rank's block. Explicit shard offsets are
+    accepted where they are coco's blocks (shard-partition types those
+    blocks dynamically; the host passes each rank's); shardings with halos,
+    or other offsets, are rejected with a diagnostic.
     (Upstream's sharding has no partial axes in this MLIR: partial sums
     appear as the partitioner's `shard.all_reduce`.)
   }];

@@ -102,15 +102,41 @@ mlir::coco::distributionOf(Operation *at, RankedTensorType type,
 }
 
 namespace {
-/// The sharding a `shard.shard` of `value` gives it, if one annotates it.
-std::optional<shard::ShardOp> annotation(Value value) {
+/// The sharding a `shard.shard` of `value` gives it, if one annotates it
+/// (null if none does).
+FailureOr<shard::ShardOp> annotation(Value value) {
   for (Operation *user : value.getUsers())
     if (auto shardOp = dyn_cast<shard::ShardOp>(user);
         shardOp && !shardOp.getAnnotateForUsers())
       return shardOp;
   if (auto shardOp = value.getDefiningOp<shard::ShardOp>())
     return shardOp;
-  return std::nullopt;
+  // An argument annotated only for its users: upstream's shard-partition
+  // types an argument by its one shard.shard user, annotate_for_users or
+  // not, so that sharding is the argument's block. (In the order they are
+  // written, for the message.)
+  auto arg = dyn_cast<BlockArgument>(value);
+  if (!arg)
+    return shard::ShardOp();
+  SmallVector<shard::ShardOp> forUsers;
+  arg.getOwner()->getParent()->walk([&](shard::ShardOp shardOp) {
+    if (shardOp.getSrc() == value)
+      forUsers.push_back(shardOp);
+  });
+  if (forUsers.empty())
+    return shard::ShardOp();
+  for (shard::ShardOp other : ArrayRef(forUsers).drop_front())
+    if (other.getSharding() != forUsers.front().getSharding()) {
+      InFlightDiagnostic diag =
+          other.emitOpError()
+          << "annotates an entry argument for its users with another "
+             "sharding than a second annotation of it does (noted): which "
+             "one it arrives in is unclear; annotate the argument itself "
+             "(shard.shard without annotate_for_users)";
+      diag.attachNote(forUsers.front().getLoc()) << "the other annotation";
+      return diag;
+    }
+  return forUsers.front();
 }
 
 struct CocoShardPlacementsPass
@@ -121,8 +147,12 @@ struct CocoShardPlacementsPass
         continue;
       auto record = [&](Value value, Type type, auto set) -> LogicalResult {
         auto tensor = dyn_cast<RankedTensorType>(type);
-        std::optional<shard::ShardOp> shardOp = annotation(value);
-        if (!tensor || !shardOp)
+        if (!tensor)
+          return success();
+        FailureOr<shard::ShardOp> shardOp = annotation(value);
+        if (failed(shardOp))
+          return failure();
+        if (!*shardOp)
           return success();
         // shard::Sharding reads the op that made the sharding: a block
         // argument or a shard.get_sharding has none to read.

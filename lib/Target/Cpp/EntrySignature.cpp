@@ -92,7 +92,8 @@ DTensorType asDistributed(Type type) {
 /// carries as `coco.distribution` (recorded from an upstream sharding by
 /// coco-shard-placements), when its block is `local`; null when there is
 /// none. The host cuts and allocates blocks by the distribution, so every
-/// rank's block must be exactly the static local type: an error otherwise.
+/// rank's block must be exactly the static local type, or dynamic where the
+/// type leaves an extent to the distribution: an error otherwise.
 FailureOr<DTensorType> recordedDistribution(func::FuncOp entry, Attribute attr,
                                             Type local, StringRef what) {
   if (!attr)
@@ -113,11 +114,20 @@ FailureOr<DTensorType> recordedDistribution(func::FuncOp entry, Attribute attr,
     return entryError(entry) << "coco.distribution of " << what
                              << " refers to unknown grid " << dtensor.getGrid();
   for (int64_t dim = 0; dim < dtensor.getRank(); ++dim) {
+    // A dynamic extent: each rank's block is the distribution's (upstream's
+    // shard-partition types blocks at sharded_dims_offsets dynamically, and
+    // coco-shard-placements accepts only offsets that are coco's blocks).
+    // The host passes that block and checks a result's sizes against it.
+    bool dynamicBlock = tensor.isDynamicDim(dim);
     int64_t shards = 1;
     for (int64_t axis : dtensor.getSliceLevels(dim)) {
-      int64_t extent =
-          axis < grid.getRank() ? grid.getShape()[axis] : ShapedType::kDynamic;
-      if (ShapedType::isDynamic(extent))
+      if (axis >= grid.getRank())
+        return entryError(entry)
+               << "coco.distribution of " << what << " slices dimension " << dim
+               << " over grid axis " << axis << ", which " << dtensor.getGrid()
+               << " does not have";
+      int64_t extent = grid.getShape()[axis];
+      if (ShapedType::isDynamic(extent) && !dynamicBlock)
         return entryError(entry)
                << "coco.distribution of " << what << " slices dimension " << dim
                << " over grid axis " << axis
@@ -126,6 +136,8 @@ FailureOr<DTensorType> recordedDistribution(func::FuncOp entry, Attribute attr,
                << local << " cannot be checked";
       shards *= extent;
     }
+    if (dynamicBlock)
+      continue;
     int64_t global = dtensor.getShape()[dim];
     if (global % shards != 0 || global / shards != tensor.getDimSize(dim))
       return entryError(entry)

@@ -74,3 +74,38 @@ func.func @unsigned(%x: tensor<8xui8>) {
   %x1 = shard.shard %x to %s : tensor<8xui8>
   return
 }
+
+// -----
+
+// An argument annotated only for its users (as upstream's own tests write
+// them): shard-partition types it by that sharding, so it is the
+// argument's placement (it was left unrecorded: the host passed the whole
+// tensor where the entry took a block).
+shard.grid @grid(shape = 2)
+// CHECK-LABEL: func @for_users
+// CHECK-SAME: %{{.*}}: tensor<8x4xf32> {coco.distribution = !coco.dtensor<8x4xf32, sliced<0> on @grid>}
+// CHECK-SAME: %{{.*}}: tensor<8x4xf32> {coco.distribution = !coco.dtensor<8x4xf32, sliced<1> on @grid>}
+func.func @for_users(%a: tensor<8x4xf32>, %b: tensor<8x4xf32>) -> (tensor<8x4xf32>, tensor<8x4xf32>) {
+  %s0 = shard.sharding @grid split_axes = [[0]] : !shard.sharding
+  %a1 = shard.shard %a to %s0 annotate_for_users : tensor<8x4xf32>
+  // Two annotations of one sharding agree.
+  %s1 = shard.sharding @grid split_axes = [[], [0]] : !shard.sharding
+  %b1 = shard.shard %b to %s1 annotate_for_users : tensor<8x4xf32>
+  %b2 = shard.shard %b to %s1 annotate_for_users : tensor<8x4xf32>
+  return %a1, %b1 : tensor<8x4xf32>, tensor<8x4xf32>
+}
+
+// -----
+
+// Two annotations for users with other shardings: which one the argument
+// arrives in is not said.
+shard.grid @grid(shape = 2)
+func.func @for_users_disagree(%a: tensor<8x4xf32>) -> (tensor<8x4xf32>, tensor<8x4xf32>) {
+  %s0 = shard.sharding @grid split_axes = [[0]] : !shard.sharding
+  %s1 = shard.sharding @grid split_axes = [[], [0]] : !shard.sharding
+  // expected-note @+1 {{the other annotation}}
+  %a0 = shard.shard %a to %s0 annotate_for_users : tensor<8x4xf32>
+  // expected-error @+1 {{annotates an entry argument for its users with another sharding than a second annotation of it does (noted): which one it arrives in is unclear; annotate the argument itself (shard.shard without annotate_for_users)}}
+  %a1 = shard.shard %a to %s1 annotate_for_users : tensor<8x4xf32>
+  return %a0, %a1 : tensor<8x4xf32>, tensor<8x4xf32>
+}

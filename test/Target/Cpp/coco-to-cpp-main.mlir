@@ -83,6 +83,28 @@ func.func @f(%x: !coco.dtensor<4xf32, local on @g> {coco.init = "Random"}) { ret
 
 // -----
 
+// A dynamic extent leaves each rank's block to the distribution (upstream's
+// shard-partition types the blocks at sharded_dims_offsets dynamically):
+// the host cuts 7 rows as numpy.array_split does, and checks a result's.
+coco.grid @g(shape = [?])
+// CHECK-LABEL: dynamic_block
+// CHECK: session.input(TensorInfo{"x", ElementKind::F32, {7, 2}, {0}, {0}, {-1},
+// CHECK: session.result(TensorInfo{"y", ElementKind::F32, {7, 2}, {0}, {0}, {-1},
+func.func @dynamic_block(%x: tensor<?x2xf32> {coco.distribution = !coco.dtensor<7x2xf32, sliced<0> on @g>, coco.name = "x"})
+    -> (tensor<?x2xf32> {coco.distribution = !coco.dtensor<7x2xf32, sliced<0> on @g>, coco.name = "y"}) {
+  return %x : tensor<?x2xf32>
+}
+
+// -----
+
+coco.grid @g(shape = [2])
+// expected-error @+1 {{coco.distribution of argument 0 slices dimension 0 over grid axis 1, which @g does not have}}
+func.func @axis_beyond_grid(%x: tensor<?x2xf32> {coco.distribution = !coco.dtensor<8x2xf32, [replicated, sliced<0>] on @g>}) {
+  return
+}
+
+// -----
+
 // A recorded distribution (coco-shard-placements) must describe blocks of
 // exactly the argument's static type: the host cuts them by it.
 coco.grid @g(shape = [2, 2])
