@@ -940,3 +940,14 @@ FailureOr<Estimate> mlir::coco::cost::estimate(func::FuncOp function,
     second->warmth = warmth;
   return finiteOrError(function, second);
 }
+
+bool mlir::coco::cost::isRankLocal(func::FuncOp function) {
+  bool global = false, local = false;
+  function.walk([&](Operation *op) {
+    if (op->hasTrait<CocoTrait::GlobalViewOp>())
+      global = true;
+    else if (isa<CollectiveOpInterface>(op))
+      local = true;
+  });
+  return local && !global;
+}

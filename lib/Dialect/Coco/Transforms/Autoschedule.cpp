@@ -340,6 +340,25 @@ struct CocoAutoschedulePass
     if (failed(loaded))
       return signalPassFailure();
     const cost::Model &model = *loaded;
+    // A rank-local function has no global-view all_reduce to schedule: "chose
+    // AR-C: no all_reduce" would read as a choice made.
+    bool anyGlobal = false;
+    for (auto function : module.getOps<func::FuncOp>()) {
+      if (function.isExternal())
+        continue;
+      if (!cost::isRankLocal(function)) {
+        anyGlobal = true;
+        continue;
+      }
+      function.emitWarning()
+          << "coco-autoschedule chooses among schedules of coco's global "
+             "view; @"
+          << function.getName()
+          << " is rank-local (coco.comm collectives, after coco-localize or "
+             "convert-shard-to-coco): left as it is";
+    }
+    if (!anyGlobal && anyFunction)
+      return;
 
     // The classes, in program order, with where each is reported.
     SmallVector<std::pair<std::string, Operation *>> classes;
@@ -502,19 +521,20 @@ struct CocoAutoschedulePass
     }
     bool reported = false;
     for (auto function : module.getOps<func::FuncOp>())
-      if (!function.isExternal() && function
-                                        .walk([](CollectiveOpInterface) {
-                                          return WalkResult::interrupt();
-                                        })
-                                        .wasInterrupted()) {
+      if (!function.isExternal() && !cost::isRankLocal(function) &&
+          function
+              .walk(
+                  [](CollectiveOpInterface) { return WalkResult::interrupt(); })
+              .wasInterrupted()) {
         remarkApplied(function, "autoschedule", summary);
         reported = true;
       }
     if (!reported)
-      for (auto function : module.getOps<func::FuncOp>()) {
-        remarkApplied(function, "autoschedule", summary);
-        break;
-      }
+      for (auto function : module.getOps<func::FuncOp>())
+        if (!cost::isRankLocal(function)) {
+          remarkApplied(function, "autoschedule", summary);
+          break;
+        }
     for (const Decision &decision : decisions) {
       std::string message = "chose " + decision.name + " for " +
                             describe(decision) + ": predicted " +

@@ -78,6 +78,13 @@ struct CocoPredictPass
     for (auto function : module.getOps<func::FuncOp>()) {
       if (function.isExternal() || !function.isPublic())
         continue;
+      if (cost::isRankLocal(function)) {
+        function.emitWarning()
+            << "coco-predict prices coco's global view; @" << function.getName()
+            << " is rank-local (coco.comm collectives, after coco-localize "
+               "or convert-shard-to-coco): not priced";
+        continue;
+      }
       FailureOr<cost::Estimate> estimate =
           cost::estimate(function, model, worldRanks, lowering(), callerBytes);
       if (failed(estimate))

@@ -147,7 +147,10 @@ def CocoAutoschedulePass : Pass<"coco-autoschedule", "ModuleOp"> {
     rather than from its slice plus a scalar all_reduce); the hierarchical
     all-reduce over the last axis of a multi-axis all_reduce (+ reorder);
     the overlap of a matmul + all_reduce in 2, 4 and 8 chunks. A candidate
-    whose preconditions fail is left out with a remark saying why.
+    whose preconditions fail is left out with a remark saying why. A
+    function already in the rank-local form (after coco-localize, or
+    imported by convert-shard-to-coco) has nothing of the global view to
+    choose for: a warning says so and leaves it.
   }];
   let options = [
     Option<"profile", "profile", "std::string", "\"\"",
@@ -189,7 +192,10 @@ def CocoPredictPass : Pass<"coco-predict", "ModuleOp"> {
     coco-predict; `--remarks-filter=coco-predict`) with the predicted time
     of one call on `ranks` ranks under the machine profile, split into
     collectives, fused loops, matmuls and overlapped pairs. The IR is not
-    changed. What the benchmarks print next to their measurements.
+    changed. What the benchmarks print next to their measurements. The
+    model prices the global view: a rank-local function (after
+    coco-localize, or imported by convert-shard-to-coco) gets a warning
+    instead of a prediction of nothing.
   }];
   let options = [
     Option<"profile", "profile", "std::string", "\"\"",
