@@ -858,16 +858,6 @@ func.func @f(%a: tensor<4xf32>) {
 
 // -----
 
-coco.grid @dp(shape = [?])
-coco.grid @g4(shape = [4])
-func.func @f(%a: !coco.dtensor<4xf32, replicated on @dp>) -> !coco.dtensor<4xf32, replicated on @dp> {
-  %0 = coco.neg %a : !coco.dtensor<4xf32, replicated on @dp>
-  // expected-error @+1 {{parameter is also returned; return the new value instead}}
-  coco.update %a, %0 : !coco.dtensor<4xf32, replicated on @dp>
-  return %a : !coco.dtensor<4xf32, replicated on @dp>
-}
-
-// -----
 
 func.func @f(%a: tensor<4xf32>, %b: tensor<6xf32>) {
   // expected-error @+1 {{input and init sizes of dimension 0 are incompatible: 4 and 6}}

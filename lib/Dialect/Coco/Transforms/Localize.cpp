@@ -913,6 +913,53 @@ bool isGlobalViewOp(Operation *op) {
   return op->hasTrait<CocoTrait::GlobalViewOp>();
 }
 
+/// The argument `value` is, or views without a copy (a cast, a slice, a
+/// reshape: bufferization makes them aliases of its buffer); null if none.
+BlockArgument viewedArgument(Value value) {
+  while (Operation *op = value.getDefiningOp()) {
+    if (auto cast = dyn_cast<tensor::CastOp>(op))
+      value = cast.getSource();
+    else if (auto slice = dyn_cast<tensor::ExtractSliceOp>(op))
+      value = slice.getSource();
+    else if (auto collapse = dyn_cast<tensor::CollapseShapeOp>(op))
+      value = collapse.getSrc();
+    else if (auto expand = dyn_cast<tensor::ExpandShapeOp>(op))
+      value = expand.getSrc();
+    else
+      return BlockArgument();
+  }
+  return dyn_cast<BlockArgument>(value);
+}
+
+/// A returned value that is an updated parameter, or a view of one, is its
+/// old value (every read of a parameter is): copied where it is defined,
+/// before the update writes the parameter's buffer at the end of the body.
+/// Without the copy bufferization wrote the update into a copy of the
+/// buffer (the return reads the buffer after the write) and the caller's
+/// parameter kept its old value. The global view's folds make such returns
+/// (a collective over one rank is its input; slice(all_gather(x)) is x),
+/// as may the program itself.
+void copyReturnedParameters(func::FuncOp function,
+                            const llvm::SmallDenseSet<unsigned> &updated) {
+  function.walk([&](func::ReturnOp ret) {
+    for (OpOperand &operand : ret->getOpOperands()) {
+      BlockArgument arg = viewedArgument(operand.get());
+      if (!arg || arg.getOwner() != &function.getBody().front() ||
+          !updated.contains(arg.getArgNumber()))
+        continue;
+      Value value = operand.get();
+      OpBuilder builder(function.getContext());
+      if (Operation *def = value.getDefiningOp())
+        builder.setInsertionPointAfter(def);
+      else
+        builder.setInsertionPointToStart(&function.getBody().front());
+      operand.set(bufferization::AllocTensorOp::create(
+          builder, ret.getLoc(), cast<RankedTensorType>(value.getType()),
+          /*dynamicSizes=*/ValueRange{}, /*copy=*/value));
+    }
+  });
+}
+
 struct CocoLocalizePass
     : public coco::impl::CocoLocalizePassBase<CocoLocalizePass> {
   void runOnOperation() override {
@@ -1054,6 +1101,8 @@ struct CocoLocalizePass
 
     if (failed(applyFullConversion(module, target, std::move(patterns))))
       return signalPassFailure();
+    for (auto &[function, updated] : updatedArgs)
+      copyReturnedParameters(cast<func::FuncOp>(function), updated);
 
     // Public functions are entry points: give them a C interface, and let
     // bufferization write only the arguments that coco.update names.

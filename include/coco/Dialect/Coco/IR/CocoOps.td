@@ -306,7 +306,8 @@ def Coco_UpdateOp : Coco_GlobalOp<"update", [AllTypesMatch<["param", "value"]>]>
   let description = [{
     `param` must be an argument of the enclosing function. When the function
     returns, the caller's buffer for that argument holds `value`. Reads of
-    `param` anywhere in the function see its old value.
+    `param` anywhere in the function see its old value, and so does
+    returning it (a copy, made before the update).
   }];
   let arguments = (ins Coco_DTensor:$param, Coco_DTensor:$value);
   let assemblyFormat = "$param `,` $value attr-dict `:` qualified(type($param))";
