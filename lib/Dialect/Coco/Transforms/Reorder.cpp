@@ -192,14 +192,17 @@ static FailureOr<Gathered> checkReorder(Operation *op) {
       continue;
     for (int64_t axis : gathered->axes) {
       Placement placement = type.getPlacement(axis);
-      if (placement.isReplicated())
+      // Replicated: sliced here. Already sliced along the gathered dim (its
+      // levels are checked below): it is its own slice.
+      if (placement.isReplicated() ||
+          (placement.isSliced() && placement.getDim() == gathered->dim))
         continue;
       return op->emitOpError()
              << "cannot be reordered before the all_gather: operand #" << i
              << " is " << placement.str() << " on "
              << describeAxis(type.getGrid(), axis)
-             << "; only operands replicated on the gathered axes can be "
-                "sliced";
+             << "; only operands replicated on the gathered axes, or sliced "
+                "along the gathered dimension, can be sliced";
     }
     SmallVector<int64_t> own = type.getSliceLevels(gathered->dim);
     if (!llvm::equal(own, ArrayRef(target).take_front(own.size())))
@@ -292,13 +295,25 @@ mlir::coco::reorderBeforeAllGather(RewriterBase &rewriter, Operation *op) {
     return failure();
   Location loc = op->getLoc();
   rewriter.setInsertionPoint(op);
-  remarkApplied(op, "reorder",
-                op->getName().getStringRef() +
-                    " now runs on the slices, before the all_gather along " +
-                    describeAxes(gathered->axes) +
-                    (isa<NormOp, ReduceOp>(op)
-                         ? " (partial results combined by a collective)"
-                         : " (its result gathered instead)"));
+  auto resultType = cast<DTensorType>(op->getResult(0).getType());
+  // A pointwise result is gathered back along the axes it is not sliced on
+  // already (an operand sliced along the gathered dim makes it sliced on
+  // its levels, the outer ones): none, where that operand is sliced as the
+  // gathered input.
+  SmallVector<int64_t> regather;
+  for (int64_t axis : gathered->axes)
+    if (!resultType.getPlacement(axis).isSliced())
+      regather.push_back(axis);
+  remarkApplied(
+      op, "reorder",
+      op->getName().getStringRef() +
+          " now runs on the slices, before the all_gather along " +
+          describeAxes(gathered->axes) +
+          (isa<NormOp, ReduceOp>(op)
+               ? " (partial results combined by a collective)"
+           : regather.empty()
+               ? " (its result is already sliced: no all_gather after it)"
+               : " (its result gathered instead)"));
 
   if (auto norm = dyn_cast<NormOp>(op)) {
     Value root = normOfSlices(
@@ -351,14 +366,17 @@ mlir::coco::reorderBeforeAllGather(RewriterBase &rewriter, Operation *op) {
   SmallVector<Value> operands;
   for (Value operand : op->getOperands())
     operands.push_back(sliceOperand(rewriter, loc, operand, *gathered));
-  auto resultType = cast<DTensorType>(op->getResult(0).getType());
   OperationState state(loc, op->getName());
   state.addOperands(operands);
   state.addAttributes(op->getAttrDictionary().getValue());
   state.addTypes(slicedLike(resultType, *gathered));
   Operation *onSlices = rewriter.create(state);
-  auto gather = createAlong<AllGatherOp>(rewriter, loc, gathered->axes,
-                                         onSlices->getResult(0));
+  if (regather.empty()) {
+    rewriter.replaceOp(op, onSlices);
+    return onSlices;
+  }
+  auto gather =
+      createAlong<AllGatherOp>(rewriter, loc, regather, onSlices->getResult(0));
   rewriter.replaceOp(op, gather);
   return gather.getOperation();
 }

@@ -87,7 +87,7 @@ module attributes {transform.with_named_sequence} {
 
 // reorder works on the function in place and puts its body back when an op
 // cannot move: the mul that moved before the failure is whole again.
-// CHECK: error: 'coco.add' op cannot be reordered before the all_gather: operand #1 is local on axis 0 of @dp; only operands replicated on the gathered axes can be sliced
+// CHECK: error: 'coco.add' op cannot be reordered before the all_gather: operand #1 is local on axis 0 of @dp; only operands replicated on the gathered axes, or sliced along the gathered dimension, can be sliced
 // CHECK: IR Dump After InterpreterPass Failed
 // CHECK-LABEL: func.func @reorder_restored
 // CHECK-NEXT: %[[G:.*]] = coco.all_gather

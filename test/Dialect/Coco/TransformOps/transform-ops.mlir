@@ -117,7 +117,7 @@ coco.grid @dp(shape = [?])
 // A failed reorder leaves the function as it was.
 func.func @bad_reorder(%s: !coco.dtensor<8xf32, sliced<0> on @dp>, %l: !coco.dtensor<8xf32, local on @dp>) {
   %g = coco.all_gather %s : !coco.dtensor<8xf32, sliced<0> on @dp>
-  // expected-error @+1 {{operand #1 is local on axis 0 of @dp; only operands replicated on the gathered axes can be sliced}}
+  // expected-error @+1 {{operand #1 is local on axis 0 of @dp; only operands replicated on the gathered axes, or sliced along the gathered dimension, can be sliced}}
   %0 = coco.add %g, %l : !coco.dtensor<8xf32, replicated on @dp>, !coco.dtensor<8xf32, local on @dp>
   return
 }

@@ -105,8 +105,53 @@ coco.grid @dp(shape = [?])
 
 func.func @local_operand(%s: !coco.dtensor<16xf32, sliced<0> on @dp>, %l: !coco.dtensor<16xf32, local on @dp>) {
   %g = coco.all_gather %s : !coco.dtensor<16xf32, sliced<0> on @dp>
-  // expected-error @+1 {{cannot be reordered before the all_gather: operand #1 is local on axis 0 of @dp; only operands replicated on the gathered axes can be sliced}}
+  // expected-error @+1 {{cannot be reordered before the all_gather: operand #1 is local on axis 0 of @dp; only operands replicated on the gathered axes, or sliced along the gathered dimension, can be sliced}}
   %0 = coco.add %g, %l : !coco.dtensor<16xf32, replicated on @dp>, !coco.dtensor<16xf32, local on @dp>
+  return
+}
+
+// -----
+
+// An operand sliced along the gathered dim as the gathered input is its own
+// slice: the op runs on the slices and its result, sliced already, needs no
+// all_gather (the all_gather goes; the docs listed only "local or sliced
+// along another dim" as refused, and this was refused too).
+coco.grid @dp(shape = [?])
+// CHECK-LABEL: func @sliced_same_dim
+// CHECK-SAME: (%[[X:.*]]: !coco.dtensor<16xf32, sliced<0> on @dp>, %[[W:.*]]: !coco.dtensor<16xf32, sliced<0> on @dp>)
+// CHECK-NEXT: %[[Y:.*]] = coco.add %[[X]], %[[W]] : !coco.dtensor<16xf32, sliced<0> on @dp>, !coco.dtensor<16xf32, sliced<0> on @dp>
+// CHECK-NEXT: return %[[Y]]
+func.func @sliced_same_dim(%x: !coco.dtensor<16xf32, sliced<0> on @dp>, %w: !coco.dtensor<16xf32, sliced<0> on @dp>) -> !coco.dtensor<16xf32, sliced<0> on @dp> {
+  %g = coco.all_gather %x : !coco.dtensor<16xf32, sliced<0> on @dp>
+  %y = coco.add %g, %w : !coco.dtensor<16xf32, replicated on @dp>, !coco.dtensor<16xf32, sliced<0> on @dp>
+  return %y : !coco.dtensor<16xf32, sliced<0> on @dp>
+}
+
+// -----
+
+// Sliced on the outer level only: sliced over the inner one too, and the
+// result gathered back along the inner axis alone.
+coco.grid @g(shape = [2, 2])
+// CHECK-LABEL: func @sliced_outer_level
+// CHECK-SAME: (%[[X:.*]]: !coco.dtensor<16xf32, [sliced<0>, sliced<0>] on @g>, %[[W:.*]]: !coco.dtensor<16xf32, sliced<0> on @g>)
+// CHECK-NEXT: %[[WS:.*]] = coco.slice %[[W]] dim 0 along [1]
+// CHECK-NEXT: %[[Y:.*]] = coco.add %[[X]], %[[WS]] : !coco.dtensor<16xf32, [sliced<0>, sliced<0>] on @g>, !coco.dtensor<16xf32, [sliced<0>, sliced<0>] on @g>
+// CHECK-NEXT: %[[G:.*]] = coco.all_gather %[[Y]] along [1]
+// CHECK-NEXT: return %[[G]]
+func.func @sliced_outer_level(%x: !coco.dtensor<16xf32, [sliced<0>, sliced<0>] on @g>, %w: !coco.dtensor<16xf32, [sliced<0>, replicated] on @g>) -> !coco.dtensor<16xf32, [sliced<0>, replicated] on @g> {
+  %g = coco.all_gather %x along [1] : !coco.dtensor<16xf32, [sliced<0>, sliced<0>] on @g>
+  %y = coco.add %g, %w : !coco.dtensor<16xf32, [sliced<0>, replicated] on @g>, !coco.dtensor<16xf32, [sliced<0>, replicated] on @g>
+  return %y : !coco.dtensor<16xf32, [sliced<0>, replicated] on @g>
+}
+
+// -----
+
+coco.grid @dp(shape = [?])
+
+func.func @sliced_other_dim(%x: !coco.dtensor<4x4xf32, sliced<0> on @dp>, %w: !coco.dtensor<4x4xf32, sliced<1> on @dp>) {
+  %g = coco.all_gather %x : !coco.dtensor<4x4xf32, sliced<0> on @dp>
+  // expected-error @+1 {{cannot be reordered before the all_gather: operand #1 is sliced<1> on axis 0 of @dp; only operands replicated on the gathered axes, or sliced along the gathered dimension, can be sliced}}
+  %0 = coco.add %g, %w : !coco.dtensor<4x4xf32, replicated on @dp>, !coco.dtensor<4x4xf32, sliced<1> on @dp>
   return
 }
 
