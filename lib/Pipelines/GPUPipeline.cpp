@@ -39,8 +39,16 @@ using namespace mlir::coco;
 namespace {
 /// The PTX ISA version (x10) a chip needs at least, or 0 if unknown.
 int minimumPtxVersion(int sm) {
+  // Not monotonic past sm_100: sm_110 (CUDA 13's name for Thor) came with
+  // PTX 9.0, sm_103 and sm_121 with 8.8, sm_120 with 8.7.
+  if (sm >= 121)
+    return 88;
   if (sm >= 120)
     return 87;
+  if (sm >= 110)
+    return 90;
+  if (sm >= 103)
+    return 88;
   if (sm >= 100)
     return 86;
   if (sm >= 89)

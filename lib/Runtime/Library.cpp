@@ -485,6 +485,10 @@ int32_t coco_rt_call_entry(const CocoEntrySpec *entry,
                            int64_t errorSize) {
   std::lock_guard<std::mutex> serialized(callMutex());
   ensureInitialized();
+#ifdef COCO_RUNTIME_GPU
+  // The current device is per thread, and calls come from any thread.
+  gpu::ensureDevice();
+#endif
   auto refuse = [&](const std::string &message) {
     if (error && errorSize > 0)
       std::snprintf(error, size_t(errorSize), "%s", message.c_str());

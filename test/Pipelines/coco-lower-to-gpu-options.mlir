@@ -15,6 +15,17 @@
 // PTX-NOT: LLVM ERROR
 // RUN: not coco-opt %s --coco-lower-to-gpu="chip=sm_90a features=+ptx78" -o /dev/null 2>&1 | FileCheck %s --check-prefix=ARCH
 // ARCH: error: coco-lower-to-gpu: PTX 7.8 (features=+ptx78) cannot target sm_90a, which needs PTX 8.0 or later
+// Past sm_100 the versions are not monotonic in the chip number (sm_110 came
+// with PTX 9.0, sm_103 and sm_121 with 8.8, sm_120 with 8.7): each is
+// checked, and each lowers with the version it needs.
+// RUN: not coco-opt %s --coco-lower-to-gpu="chip=sm_110 features=+ptx88" -o /dev/null 2>&1 | FileCheck %s --check-prefix=SM110
+// SM110: error: coco-lower-to-gpu: PTX 8.8 (features=+ptx88) cannot target sm_110, which needs PTX 9.0 or later
+// RUN: not coco-opt %s --coco-lower-to-gpu="chip=sm_103 features=+ptx87" -o /dev/null 2>&1 | FileCheck %s --check-prefix=SM103
+// SM103: error: coco-lower-to-gpu: PTX 8.7 (features=+ptx87) cannot target sm_103, which needs PTX 8.8 or later
+// RUN: not coco-opt %s --coco-lower-to-gpu="chip=sm_121 features=+ptx87" -o /dev/null 2>&1 | FileCheck %s --check-prefix=SM121
+// SM121: error: coco-lower-to-gpu: PTX 8.7 (features=+ptx87) cannot target sm_121, which needs PTX 8.8 or later
+// RUN: coco-opt %s --coco-lower-to-gpu="chip=sm_110 features=+ptx90 format=isa" -o /dev/null
+// RUN: coco-opt %s --coco-lower-to-gpu="chip=sm_121 features=+ptx88 format=isa" -o /dev/null
 // RUN: not coco-opt %s --coco-lower-to-gpu="chip=sm_99999999999" -o /dev/null 2>&1 | FileCheck %s --check-prefix=HUGE
 // HUGE: error: coco-lower-to-gpu: chip must look like sm_90, got 'sm_99999999999'
 // RUN: not coco-opt %s --coco-lower-to-gpu="toolkit=/tmp" -o /dev/null 2>&1 | FileCheck %s --check-prefix=TOOLKIT

@@ -10,9 +10,10 @@
 // Each rank uses GPU (local rank % device count), local rank from the
 // launcher (OMPI_COMM_WORLD_LOCAL_RANK, MPI_LOCALRANKID, SLURM_LOCALID),
 // chosen before MPI starts because compiled modules load from global
-// constructors. NCCL communicators: one world communicator bootstrapped over
-// MPI (ncclUniqueId broadcast), one per grid axis split from it
-// (ncclCommSplit) when coco_rt_comm creates the axis, cached.
+// constructors, and set on every calling thread. NCCL communicators: one per
+// group of grid axes, bootstrapped over the group's MPI communicator
+// (ncclUniqueId broadcast, ncclCommInitRankConfig, blocking) when
+// coco_rt_comm creates the group, cached.
 //
 // Blocking calls return when their work on the GPU is done: they poll the
 // stream and ncclCommGetAsyncError, and abort the NCCL communicator and end

@@ -10,6 +10,8 @@
 
 #include "Device.h"
 
+#include <climits>
+
 #include "../Internal.h"
 #include "coco/Runtime/CocoRuntime.h"
 #include "coco/Runtime/CocoRuntimeGPU.h"
@@ -66,6 +68,15 @@ coco_gpu_matmul(const char *site, int32_t dtype, int64_t aRank, void *a,
   checkMatmulShapes(A, B, C);
   if (C.rows == 0 || C.columns == 0 || A.columns == 0)
     return;
+  // cublasGemmEx takes int sizes and leading dimensions: a larger one would
+  // be cut to another matrix without a word.
+  for (int64_t extent :
+       {C.rows, C.columns, A.columns, A.leading, B.leading, C.leading})
+    if (extent > INT_MAX)
+      fatalf(nullptr,
+             "matmul: a size or leading dimension of %lld exceeds cuBLAS's "
+             "int range (split the matmul)",
+             (long long)extent);
   // linalg.matmul accumulates into C: beta = 1.
   float alpha32 = 1.0f, beta32 = 1.0f;
   double alpha64 = 1.0, beta64 = 1.0;

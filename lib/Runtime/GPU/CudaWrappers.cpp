@@ -79,6 +79,12 @@ COCO_GPU_EXPORT void mgpuLaunchKernel(void *function, intptr_t gridX,
                                       intptr_t blockZ, int32_t smem,
                                       void *stream, void **params, void **extra,
                                       size_t /*paramsCount*/) {
+  // A rank whose block is empty (uneven sizes: rank 3 of 4 may hold no
+  // column) gets a grid of 0 blocks, which CUDA refuses to launch
+  // (CUDA_ERROR_INVALID_VALUE): there is nothing to run.
+  if (gridX == 0 || gridY == 0 || gridZ == 0 || blockX == 0 || blockY == 0 ||
+      blockZ == 0)
+    return;
   checkCu(COCO_CU(cuLaunchKernel)(
               static_cast<CUfunction>(function), unsigned(gridX),
               unsigned(gridY), unsigned(gridZ), unsigned(blockX),

@@ -80,6 +80,10 @@ void poll(Query done, ncclComm_t comm, const char *what) {
 } // namespace
 
 void ensureDevice() {
+  // The current device is per thread: in-process calls may come from any
+  // thread (one at a time), and one that never chose would run on device 0.
+  static int chosen = -1;
+  thread_local bool chosenOnThisThread = false;
   static std::once_flag once;
   std::call_once(once, [] {
     int count = 0;
@@ -101,7 +105,12 @@ void ensureDevice() {
              "GPU %d has no concurrent managed memory access, which "
              "coco's GPU runtime needs (Linux, Pascal or newer)",
              device);
+    chosen = device;
   });
+  if (!chosenOnThisThread) {
+    checkCuda(cudaSetDevice(chosen), "cudaSetDevice");
+    chosenOnThisThread = true;
+  }
 }
 
 cudaStream_t computeStream() { return streams().compute; }
@@ -136,7 +145,9 @@ void checkCu(CUresult status, const char *what) {
 }
 
 void checkNccl(ncclResult_t status, const char *what) {
-  if (status != ncclSuccess && status != ncclInProgress)
+  // Communicators are blocking (ncclCommInitRankConfig), so no call returns
+  // ncclInProgress: one that did would leave its operation unfinished.
+  if (status != ncclSuccess)
     fatalf(nullptr, "NCCL error in %s: %s", what, ncclGetErrorString(status));
 }
 

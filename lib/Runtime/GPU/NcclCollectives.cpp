@@ -18,6 +18,7 @@
 
 #include <algorithm>
 #include <mutex>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
@@ -38,7 +39,10 @@ NcclState &ncclState() {
 /// NCCL needs a GPU of its own per rank of a communicator: with two of its
 /// ranks on one GPU (more ranks on a node than GPUs), ncclCommInitRank would
 /// fail with a less helpful "duplicate GPU". Checked among `axis`'s members
-/// on this node only, so creating a group stays local to the group.
+/// on this node only, so creating a group stays local to the group. The
+/// GPUs compare by UUID, as NCCL's own check does by bus: a launcher that
+/// gives each rank its own GPU through CUDA_VISIBLE_DEVICES (Slurm's
+/// --gpus-per-task) makes every rank's device 0.
 void requireOneGpuPerRank(const AxisComm &axis) {
   MPI_Comm node;
   checkMpi(MPI_Comm_split_type(axis.comm, MPI_COMM_TYPE_SHARED, axis.rank,
@@ -48,10 +52,19 @@ void requireOneGpuPerRank(const AxisComm &axis) {
   checkMpi(MPI_Comm_size(node, &nodeRanks), "MPI_Comm_size");
   checkCuda(cudaGetDevice(&device), "cudaGetDevice");
   checkCuda(cudaGetDeviceCount(&devices), "cudaGetDeviceCount");
-  std::vector<int> used(size_t(nodeRanks), 0);
-  checkMpi(MPI_Allgather(&device, 1, MPI_INT, used.data(), 1, MPI_INT, node),
+  cudaDeviceProp properties{};
+  checkCuda(cudaGetDeviceProperties(&properties, device),
+            "cudaGetDeviceProperties");
+  constexpr size_t kUuidBytes = sizeof(properties.uuid.bytes);
+  std::string own(properties.uuid.bytes, kUuidBytes);
+  std::string all(kUuidBytes * size_t(nodeRanks), '\0');
+  checkMpi(MPI_Allgather(own.data(), int(kUuidBytes), MPI_BYTE, all.data(),
+                         int(kUuidBytes), MPI_BYTE, node),
            "MPI_Allgather");
   checkMpi(MPI_Comm_free(&node), "MPI_Comm_free");
+  std::vector<std::string> used;
+  for (int r = 0; r < nodeRanks; ++r)
+    used.push_back(all.substr(size_t(r) * kUuidBytes, kUuidBytes));
   std::sort(used.begin(), used.end());
   if (std::adjacent_find(used.begin(), used.end()) != used.end())
     fatalf(nullptr,
@@ -72,15 +85,27 @@ void onAxisCreated(int64_t handle, const AxisComm &axis) {
     checkNccl(ncclGetUniqueId(&id), "ncclGetUniqueId");
   checkMpi(MPI_Bcast(&id, sizeof(id), MPI_BYTE, 0, axis.comm),
            "MPI_Bcast (ncclUniqueId)");
+  // Blocking, whatever NCCL_COMM_BLOCKING says: the communicator is used as
+  // soon as this returns, and checkNccl treats ncclInProgress as an error.
+  ncclConfig_t config = NCCL_CONFIG_INITIALIZER;
+  config.blocking = 1;
   ncclComm_t comm = nullptr;
-  checkNccl(ncclCommInitRank(&comm, axis.size, id, axis.rank),
-            "ncclCommInitRank");
+  checkNccl(ncclCommInitRankConfig(&comm, axis.size, id, axis.rank, &config),
+            "ncclCommInitRankConfig");
   ncclState().axes[handle] = comm;
 }
 
+/// Every communicator finalized first (nccl.h: it flushes the operations
+/// issued on it, which may need the peers), then destroyed, in the order
+/// they were made (handles grow), which is the same on every rank of each.
 void onFinalize() {
   NcclState &state = ncclState();
-  for (auto &[handle, comm] : state.axes)
+  std::vector<std::pair<int64_t, ncclComm_t>> made(state.axes.begin(),
+                                                   state.axes.end());
+  std::sort(made.begin(), made.end());
+  for (auto &[handle, comm] : made)
+    ncclCommFinalize(comm);
+  for (auto &[handle, comm] : made)
     ncclCommDestroy(comm);
   state.axes.clear();
 }
@@ -121,13 +146,19 @@ ncclDataType_t ncclType(const Call &call) {
   fatalf(call.site, "dtype %d has no NCCL type", int(call.dtype));
 }
 
-bool isInteger(int32_t dtype) {
+/// An average NCCL cannot take as ncclAvg: an integer one (NCCL has none;
+/// summed, then divided truncating, as on CPU) and a 16-bit float one
+/// (ncclAvg pre-multiplies by 1/n rounded to the type: bf16(1/3) =
+/// 0.333984375 made every average of 3 ranks 0.2% too large; summed, then
+/// divided as the CPU runtime does).
+bool averagesOnHost(int32_t dtype) {
   return dtype == COCO_DTYPE_I32 || dtype == COCO_DTYPE_I64 ||
-         dtype == COCO_DTYPE_I8;
+         dtype == COCO_DTYPE_I8 || dtype == COCO_DTYPE_F16 ||
+         dtype == COCO_DTYPE_BF16;
 }
 
-/// NCCL's op for `reduction`. ncclAvg is for floating types; an integer
-/// average sums and is divided afterwards (truncating, as on CPU).
+/// NCCL's op for `reduction` (an average it cannot take is a sum, divided
+/// afterwards: averagesOnHost).
 ncclRedOp_t ncclOp(const Call &call, int32_t reduction) {
   checkReduction(call.dtype, reduction, call.site);
   switch (reduction) {
@@ -138,27 +169,28 @@ ncclRedOp_t ncclOp(const Call &call, int32_t reduction) {
   case COCO_RED_MAX:
     return ncclMax;
   case COCO_RED_AVG:
-    if (!isInteger(call.dtype))
+    if (!averagesOnHost(call.dtype))
       return ncclAvg;
     break;
   }
   return ncclSum;
 }
 
-/// After an integer average's sum is done on the GPU: divide (the buffer is
+/// After such an average's sum is done on the GPU: divide (the buffer is
 /// managed memory, and the stream is idle).
-void finishIntegerAverage(const Call &call, int32_t reduction,
-                          const Tensor &output) {
-  if (reduction == COCO_RED_AVG && isInteger(call.dtype))
+void finishAverageOnHost(const Call &call, int32_t reduction,
+                         const Tensor &output) {
+  if (reduction == COCO_RED_AVG && averagesOnHost(call.dtype))
     divideInPlace(call.dtype, output.data, size_t(output.elems),
                   call.axis.size);
 }
 
-/// Non-blocking collectives return before the sum is done, so an integer
-/// average (divided on the host afterwards) cannot be one.
+/// Non-blocking collectives return before the sum is done, so an average
+/// divided on the host afterwards cannot be one.
 void requireNonBlockingReduction(const Call &call, int32_t reduction) {
-  if (reduction == COCO_RED_AVG && isInteger(call.dtype))
-    call.fail("a non-blocking integer average is not supported on the GPU");
+  if (reduction == COCO_RED_AVG && averagesOnHost(call.dtype))
+    call.fail("a non-blocking average of integers or 16-bit floats is not "
+              "supported on the GPU (NCCL has no exact one)");
 }
 
 /// Grow-only device buffers for packing along inner dims (blocking calls
@@ -282,7 +314,7 @@ COCO_GPU_EXPORT void coco_gpu_all_reduce(const char *site, int64_t comm,
                           ncclType(call), op, nccl, computeStream()),
             "ncclAllReduce");
   finish(nccl, "ncclAllReduce");
-  finishIntegerAverage(call, reduction, output);
+  finishAverageOnHost(call, reduction, output);
 }
 
 COCO_GPU_EXPORT void coco_gpu_reduce_scatter(const char *site, int64_t comm,
@@ -312,7 +344,7 @@ COCO_GPU_EXPORT void coco_gpu_reduce_scatter(const char *site, int64_t comm,
   reduceScatterBlocks(call, chunks, output.data, blocks, outer, inner, op, nccl,
                       computeStream());
   finish(nccl, "ncclReduceScatter");
-  finishIntegerAverage(call, reduction, output);
+  finishAverageOnHost(call, reduction, output);
 }
 
 COCO_GPU_EXPORT void coco_gpu_all_gather(const char *site, int64_t comm,
@@ -397,7 +429,7 @@ COCO_GPU_EXPORT void coco_gpu_reduce(const char *site, int64_t comm,
               "cudaMemcpyAsync (reduce, non-root output)");
   finish(nccl, "ncclReduce");
   if (call.axis.rank == root)
-    finishIntegerAverage(call, reduction, output);
+    finishAverageOnHost(call, reduction, output);
 }
 
 COCO_GPU_EXPORT void coco_gpu_all_to_all(const char *site, int64_t comm,
