@@ -174,7 +174,7 @@ func.func @f(%a: f32, %b: f32) {
 coco.grid @dp(shape = [?])
 coco.grid @g4(shape = [4])
 func.func @f(%a: !coco.dtensor<4xf32, local on @dp>, %b: i32) {
-  // expected-error @+1 {{'coco.div' scalar operand of type 'i32' cannot be broadcast to element type 'f32'}}
+  // expected-error @+1 {{'coco.div' scalar operand of type 'i32' cannot be broadcast to element type 'f32': a float scalar goes with float tensors, an integer one with integer tensors (convert it with arith first)}}
   %0 = coco.div %a, %b : !coco.dtensor<4xf32, local on @dp>, i32
   return
 }

@@ -694,9 +694,11 @@ static LogicalResult checkScalarOperand(std::optional<Location> loc,
   if (isa<DTensorType>(scalar))
     return success();
   if (isa<FloatType>(scalar) != isa<FloatType>(elementType))
-    return emitOptionalError(loc, "'coco.", opName, "' scalar operand of type ",
-                             scalar, " cannot be broadcast to element type ",
-                             elementType);
+    return emitOptionalError(
+        loc, "'coco.", opName, "' scalar operand of type ", scalar,
+        " cannot be broadcast to element type ", elementType,
+        ": a float scalar goes with float tensors, an integer one with "
+        "integer tensors (convert it with arith first)");
   return success();
 }
 

@@ -121,7 +121,8 @@ class Coco_BinaryOp<string mnemonic, string desc, list<Trait> traits = []>
   let description = [{
     Elementwise }] # desc # [{ of two distributed tensors of the same global
     shape and element type, or of a distributed tensor and a scalar (a
-    hyper-parameter), which is broadcast and converted to the element type.
+    hyper-parameter), which is broadcast and converted to the element type
+    (a float scalar for float tensors, an integer one for integer tensors).
     Placements, axis by axis: equal placements stay; `replicated` with X
     gives X; any other combination is an error. Where several axes slice
     one dimension, every operand's slicing must be the outer levels of the
