@@ -942,11 +942,22 @@ FailureOr<Estimate> mlir::coco::cost::estimate(func::FuncOp function,
 }
 
 bool mlir::coco::cost::isRankLocal(func::FuncOp function) {
-  bool global = false, local = false;
+  // Builtin tensors and no distributed one: a rank's blocks (with or
+  // without coco.comm collectives: a matmul on each rank's block costs
+  // too).
+  auto isDistributed = [](Type type) { return isa<DTensorType>(type); };
+  auto isBlock = [](Type type) { return isa<RankedTensorType>(type); };
+  FunctionType signature = function.getFunctionType();
+  bool global = llvm::any_of(signature.getInputs(), isDistributed) ||
+                llvm::any_of(signature.getResults(), isDistributed);
+  bool local = llvm::any_of(signature.getInputs(), isBlock) ||
+               llvm::any_of(signature.getResults(), isBlock);
   function.walk([&](Operation *op) {
-    if (op->hasTrait<CocoTrait::GlobalViewOp>())
+    if (op->hasTrait<CocoTrait::GlobalViewOp>() ||
+        llvm::any_of(op->getResultTypes(), isDistributed))
       global = true;
-    else if (isa<CollectiveOpInterface>(op))
+    else if (isa<CollectiveOpInterface>(op) ||
+             llvm::any_of(op->getResultTypes(), isBlock))
       local = true;
   });
   return local && !global;

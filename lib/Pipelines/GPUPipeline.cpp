@@ -39,7 +39,7 @@ using namespace mlir::coco;
 namespace {
 /// The PTX ISA version (x10) a chip needs at least, or 0 if unknown.
 int minimumPtxVersion(int sm) {
-  // Not monotonic past sm_100: sm_110 (CUDA 13's name for Thor) came with
+  // Not monotonic: sm_110 (CUDA 13's name for Thor) and sm_88 came with
   // PTX 9.0, sm_103 and sm_121 with 8.8, sm_120 with 8.7.
   if (sm >= 121)
     return 88;
@@ -53,6 +53,8 @@ int minimumPtxVersion(int sm) {
     return 86;
   if (sm >= 89)
     return 78;
+  if (sm == 88)
+    return 90;
   if (sm >= 87)
     return 74;
   if (sm >= 86)

@@ -486,8 +486,9 @@ int32_t coco_rt_call_entry(const CocoEntrySpec *entry,
   std::lock_guard<std::mutex> serialized(callMutex());
   ensureInitialized();
 #ifdef COCO_RUNTIME_GPU
-  // The current device is per thread, and calls come from any thread.
-  gpu::ensureDevice();
+  // The current device is per thread, calls come from any thread, and the
+  // caller may have set another device since its last call.
+  gpu::useChosenDevice();
 #endif
   auto refuse = [&](const std::string &message) {
     if (error && errorSize > 0)

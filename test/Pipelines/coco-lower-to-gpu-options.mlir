@@ -15,7 +15,7 @@
 // PTX-NOT: LLVM ERROR
 // RUN: not coco-opt %s --coco-lower-to-gpu="chip=sm_90a features=+ptx78" -o /dev/null 2>&1 | FileCheck %s --check-prefix=ARCH
 // ARCH: error: coco-lower-to-gpu: PTX 7.8 (features=+ptx78) cannot target sm_90a, which needs PTX 8.0 or later
-// Past sm_100 the versions are not monotonic in the chip number (sm_110 came
+// The versions are not monotonic in the chip number (sm_110 and sm_88 came
 // with PTX 9.0, sm_103 and sm_121 with 8.8, sm_120 with 8.7): each is
 // checked, and each lowers with the version it needs.
 // RUN: not coco-opt %s --coco-lower-to-gpu="chip=sm_110 features=+ptx88" -o /dev/null 2>&1 | FileCheck %s --check-prefix=SM110
@@ -24,6 +24,9 @@
 // SM103: error: coco-lower-to-gpu: PTX 8.7 (features=+ptx87) cannot target sm_103, which needs PTX 8.8 or later
 // RUN: not coco-opt %s --coco-lower-to-gpu="chip=sm_121 features=+ptx87" -o /dev/null 2>&1 | FileCheck %s --check-prefix=SM121
 // SM121: error: coco-lower-to-gpu: PTX 8.7 (features=+ptx87) cannot target sm_121, which needs PTX 8.8 or later
+// RUN: not coco-opt %s --coco-lower-to-gpu="chip=sm_88 features=+ptx80" -o /dev/null 2>&1 | FileCheck %s --check-prefix=SM88
+// SM88: error: coco-lower-to-gpu: PTX 8.0 (features=+ptx80) cannot target sm_88, which needs PTX 9.0 or later
+// SM88-NOT: LLVM ERROR
 // RUN: coco-opt %s --coco-lower-to-gpu="chip=sm_110 features=+ptx90 format=isa" -o /dev/null
 // RUN: coco-opt %s --coco-lower-to-gpu="chip=sm_121 features=+ptx88 format=isa" -o /dev/null
 // RUN: not coco-opt %s --coco-lower-to-gpu="chip=sm_99999999999" -o /dev/null 2>&1 | FileCheck %s --check-prefix=HUGE

@@ -82,8 +82,11 @@ def CocoShardPlacementsPass : Pass<"coco-shard-placements", "ModuleOp"> {
     disagree are an error). The host program of coco-compile then reads
     global inputs and cuts each rank's block. Explicit shard offsets are
     accepted where they are coco's blocks (shard-partition types those
-    blocks dynamically; the host passes each rank's); shardings with halos,
-    or other offsets, are rejected with a diagnostic.
+    blocks dynamically; the host passes each rank's). That reaches only
+    code without collectives on those blocks: convert-shard-to-coco
+    imports static shapes, and upstream 22.1's shard-partition crashes on
+    most ops over such tensors. Shardings with halos, or other offsets,
+    are rejected with a diagnostic.
     (Upstream's sharding has no partial axes in this MLIR: partial sums
     appear as the partitioner's `shard.all_reduce`.)
   }];

@@ -89,11 +89,11 @@ FailureOr<Estimate> estimate(func::FuncOp function, const Model &model,
                              int64_t worldRanks, Lowering lowering = {},
                              double callerBytes = 0);
 
-/// Whether `function` is in coco's rank-local form: collectives, none of
-/// them of the global view (after coco-localize, or a program imported by
-/// convert-shard-to-coco). The model prices the global view only, so such
-/// a function would cost nothing: coco-predict and coco-autoschedule say
-/// so rather than price it.
+/// Whether `function` is in coco's rank-local form: builtin tensors (a
+/// rank's blocks) and coco.comm collectives, nothing of the global view
+/// (after coco-localize, or a program imported by convert-shard-to-coco). The
+/// model prices the global view only, so such a function would cost nothing:
+/// coco-predict and coco-autoschedule say so rather than price it.
 bool isRankLocal(func::FuncOp function);
 
 } // namespace mlir::coco::cost

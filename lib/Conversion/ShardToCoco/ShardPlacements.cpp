@@ -126,7 +126,8 @@ FailureOr<shard::ShardOp> annotation(Value value) {
   if (forUsers.empty())
     return shard::ShardOp();
   for (shard::ShardOp other : ArrayRef(forUsers).drop_front())
-    if (other.getSharding() != forUsers.front().getSharding()) {
+    if (shard::Sharding(other.getSharding()) !=
+        shard::Sharding(forUsers.front().getSharding())) {
       InFlightDiagnostic diag =
           other.emitOpError()
           << "annotates an entry argument for its users with another "

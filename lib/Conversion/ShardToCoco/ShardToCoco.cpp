@@ -120,12 +120,13 @@ Value emptyOfType(OpBuilder &b, Location loc, Type type) {
 /// reductions accumulate in their result's element type ("each input
 /// element is converted to the result element type before the reduction"):
 /// an f16 gradient all_reduced into f32. Signless integers convert as
-/// signed, as coco reduces them.
+/// signed, as coco reduces them; i1 as unsigned (true counts 1, not -1).
 Value convertElements(OpBuilder &b, Location loc, Value input,
                       Type elementType) {
   auto type = cast<RankedTensorType>(input.getType());
   if (type.getElementType() == elementType)
     return input;
+  bool fromBool = type.getElementType().isInteger(1);
   Value init = tensor::EmptyOp::create(
       b, loc, tensor::getMixedSizes(b, loc, input), elementType);
   AffineMap identity = b.getMultiDimIdentityMap(type.getRank());
@@ -138,7 +139,7 @@ Value convertElements(OpBuilder &b, Location loc, Value input,
                linalg::YieldOp::create(
                    nested, nestedLoc,
                    convertScalarToDtype(nested, nestedLoc, args[0], elementType,
-                                        /*isUnsignedCast=*/false));
+                                        /*isUnsignedCast=*/fromBool));
              })
       .getResult(0);
 }

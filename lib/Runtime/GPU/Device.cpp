@@ -79,10 +79,12 @@ void poll(Query done, ncclComm_t comm, const char *what) {
 }
 } // namespace
 
+/// The device this rank runs on (ensureDevice chooses it once).
+static int chosenDevice = -1;
+
 void ensureDevice() {
   // The current device is per thread: in-process calls may come from any
   // thread (one at a time), and one that never chose would run on device 0.
-  static int chosen = -1;
   thread_local bool chosenOnThisThread = false;
   static std::once_flag once;
   std::call_once(once, [] {
@@ -105,12 +107,17 @@ void ensureDevice() {
              "GPU %d has no concurrent managed memory access, which "
              "coco's GPU runtime needs (Linux, Pascal or newer)",
              device);
-    chosen = device;
+    chosenDevice = device;
   });
   if (!chosenOnThisThread) {
-    checkCuda(cudaSetDevice(chosen), "cudaSetDevice");
+    checkCuda(cudaSetDevice(chosenDevice), "cudaSetDevice");
     chosenOnThisThread = true;
   }
+}
+
+void useChosenDevice() {
+  ensureDevice();
+  checkCuda(cudaSetDevice(chosenDevice), "cudaSetDevice");
 }
 
 cudaStream_t computeStream() { return streams().compute; }

@@ -18,7 +18,13 @@ namespace coco::rt::gpu {
 
 /// Selects this rank's GPU (local rank % device count) and initializes its
 /// primary context, once; safe before MPI_Init (from global constructors).
+/// Sets it on the calling thread the first time that thread asks.
 void ensureDevice();
+
+/// Sets this rank's GPU on the calling thread, every time: an in-process
+/// call's thread may have set another device since (the caller's own CUDA
+/// work), and coco's streams and communicators live on this one.
+void useChosenDevice();
 
 /// The stream compiled code's runtime calls work on (kernels launched by
 /// gpu-to-llvm code synchronize their own streams), and the one

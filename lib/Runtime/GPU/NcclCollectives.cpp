@@ -68,9 +68,10 @@ void requireOneGpuPerRank(const AxisComm &axis) {
   std::sort(used.begin(), used.end());
   if (std::adjacent_find(used.begin(), used.end()) != used.end())
     fatalf(nullptr,
-           "%d ranks of one communicator run on this node, which has %d "
-           "GPU(s), and two of them share a GPU: NCCL needs one GPU per rank "
-           "(mpirun -np <GPUs per node x nodes>)",
+           "%d ranks of one communicator run on this node and two of them "
+           "share a GPU (this rank sees %d GPU(s)): NCCL needs one GPU per "
+           "rank (mpirun -np <GPUs per node x nodes>, or a launcher that "
+           "gives each rank its own through CUDA_VISIBLE_DEVICES)",
            nodeRanks, devices);
 }
 
@@ -147,14 +148,15 @@ ncclDataType_t ncclType(const Call &call) {
 }
 
 /// An average NCCL cannot take as ncclAvg: an integer one (NCCL has none;
-/// summed, then divided truncating, as on CPU) and a 16-bit float one
-/// (ncclAvg pre-multiplies by 1/n rounded to the type: bf16(1/3) =
-/// 0.333984375 made every average of 3 ranks 0.2% too large; summed, then
-/// divided as the CPU runtime does).
+/// summed, then divided truncating, as on CPU). A 16-bit float one is
+/// ncclAvg, which pre-multiplies by 1/n rounded to the type: exact for a
+/// power-of-two group, 0.2% large for bf16 on 3 ranks (bf16(1/3) =
+/// 0.333984375). Dividing on the host instead would move every gradient
+/// average's managed buffer to the CPU and back, and cannot be
+/// non-blocking (overlap): a divide on the device is the fix (docs/GPU.md).
 bool averagesOnHost(int32_t dtype) {
   return dtype == COCO_DTYPE_I32 || dtype == COCO_DTYPE_I64 ||
-         dtype == COCO_DTYPE_I8 || dtype == COCO_DTYPE_F16 ||
-         dtype == COCO_DTYPE_BF16;
+         dtype == COCO_DTYPE_I8;
 }
 
 /// NCCL's op for `reduction` (an average it cannot take is a sum, divided
@@ -189,8 +191,8 @@ void finishAverageOnHost(const Call &call, int32_t reduction,
 /// divided on the host afterwards cannot be one.
 void requireNonBlockingReduction(const Call &call, int32_t reduction) {
   if (reduction == COCO_RED_AVG && averagesOnHost(call.dtype))
-    call.fail("a non-blocking average of integers or 16-bit floats is not "
-              "supported on the GPU (NCCL has no exact one)");
+    call.fail("a non-blocking integer average is not supported on the GPU "
+              "(NCCL has none; it is summed, then divided on the host)");
 }
 
 /// Grow-only device buffers for packing along inner dims (blocking calls

@@ -126,8 +126,10 @@ FailureOr<DTensorType> recordedDistribution(func::FuncOp entry, Attribute attr,
                << "coco.distribution of " << what << " slices dimension " << dim
                << " over grid axis " << axis << ", which " << dtensor.getGrid()
                << " does not have";
+      if (dynamicBlock)
+        continue;
       int64_t extent = grid.getShape()[axis];
-      if (ShapedType::isDynamic(extent) && !dynamicBlock)
+      if (ShapedType::isDynamic(extent))
         return entryError(entry)
                << "coco.distribution of " << what << " slices dimension " << dim
                << " over grid axis " << axis

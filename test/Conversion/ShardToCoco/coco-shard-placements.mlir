@@ -88,10 +88,13 @@ shard.grid @grid(shape = 2)
 func.func @for_users(%a: tensor<8x4xf32>, %b: tensor<8x4xf32>) -> (tensor<8x4xf32>, tensor<8x4xf32>) {
   %s0 = shard.sharding @grid split_axes = [[0]] : !shard.sharding
   %a1 = shard.shard %a to %s0 annotate_for_users : tensor<8x4xf32>
-  // Two annotations of one sharding agree.
+  // Annotations of one sharding agree, made by one shard.sharding op or
+  // by two equal ones.
   %s1 = shard.sharding @grid split_axes = [[], [0]] : !shard.sharding
+  %s2 = shard.sharding @grid split_axes = [[], [0]] : !shard.sharding
   %b1 = shard.shard %b to %s1 annotate_for_users : tensor<8x4xf32>
   %b2 = shard.shard %b to %s1 annotate_for_users : tensor<8x4xf32>
+  %b3 = shard.shard %b to %s2 annotate_for_users : tensor<8x4xf32>
   return %a1, %b1 : tensor<8x4xf32>, tensor<8x4xf32>
 }
 

@@ -245,6 +245,21 @@ func.func @accumulate(%h: tensor<4xf16>, %c: tensor<4xi8>, %b: tensor<4xbf16>)
 
 shard.grid @grid(shape = 2)
 
+// i1 flags counted: true is 1 (zero-extended; sign-extended it was -1 and
+// the counts came out negative).
+// CHECK-LABEL: func @count_flags
+// CHECK: arith.extui %{{.*}} : i1 to i32
+// CHECK: arith.uitofp %{{.*}} : i1 to f32
+func.func @count_flags(%t: tensor<4xi1>) -> (tensor<4xi32>, tensor<4xf32>) {
+  %0 = shard.all_reduce %t on @grid grid_axes = [0] : tensor<4xi1> -> tensor<4xi32>
+  %1 = shard.all_reduce %t on @grid grid_axes = [0] : tensor<4xi1> -> tensor<4xf32>
+  return %0, %1 : tensor<4xi32>, tensor<4xf32>
+}
+
+// -----
+
+shard.grid @grid(shape = 2)
+
 // An accumulation type that no arith conversion reaches is refused before
 // anything is converted.
 func.func @accumulate_complex(%x: tensor<8xf32>) -> tensor<8xcomplex<f32>> {

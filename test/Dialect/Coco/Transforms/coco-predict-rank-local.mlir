@@ -27,3 +27,15 @@ func.func @f(%a: tensor<4096x4096xf32>, %b: tensor<4096x4096xf32>) -> tensor<409
   %4 = coco.comm.all_reduce sum %2 into %3 on @grid[0] : tensor<4096x4096xf32>, tensor<4096x4096xf32> -> tensor<4096x4096xf32>
   return %4 : tensor<4096x4096xf32>
 }
+
+// Without collectives too: a rank's matmul on its blocks costs as well.
+// PREDICT: warning: coco-predict prices coco's global view; @g is rank-local
+// AUTO: warning: coco-autoschedule chooses among schedules of coco's global view; @g is rank-local
+// CHECK-LABEL: func @g
+func.func @g(%a: tensor<4096x4096xf32>, %b: tensor<4096x4096xf32>) -> tensor<4096x4096xf32> {
+  %cst = arith.constant 0.000000e+00 : f32
+  %0 = tensor.empty() : tensor<4096x4096xf32>
+  %1 = linalg.fill ins(%cst : f32) outs(%0 : tensor<4096x4096xf32>) -> tensor<4096x4096xf32>
+  %2 = linalg.matmul ins(%a, %b : tensor<4096x4096xf32>, tensor<4096x4096xf32>) outs(%1 : tensor<4096x4096xf32>) -> tensor<4096x4096xf32>
+  return %2 : tensor<4096x4096xf32>
+}

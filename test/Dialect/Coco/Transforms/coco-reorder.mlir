@@ -146,6 +146,23 @@ func.func @sliced_outer_level(%x: !coco.dtensor<16xf32, [sliced<0>, sliced<0>] o
 
 // -----
 
+// Gathered along both axes, with an operand sliced on the outer one: the
+// result stays sliced there, and is gathered back along the inner axis only.
+coco.grid @g(shape = [2, 2])
+// CHECK-LABEL: func @sliced_on_a_gathered_axis
+// CHECK-SAME: (%[[X:.*]]: !coco.dtensor<16xf32, [sliced<0>, sliced<0>] on @g>, %[[W:.*]]: !coco.dtensor<16xf32, sliced<0> on @g>)
+// CHECK-NEXT: %[[WS:.*]] = coco.slice %[[W]] dim 0 along [1]
+// CHECK-NEXT: %[[Y:.*]] = coco.add %[[X]], %[[WS]] : !coco.dtensor<16xf32, [sliced<0>, sliced<0>] on @g>, !coco.dtensor<16xf32, [sliced<0>, sliced<0>] on @g>
+// CHECK-NEXT: %[[G:.*]] = coco.all_gather %[[Y]] along [1]
+// CHECK-NEXT: return %[[G]] : !coco.dtensor<16xf32, sliced<0> on @g>
+func.func @sliced_on_a_gathered_axis(%x: !coco.dtensor<16xf32, [sliced<0>, sliced<0>] on @g>, %w: !coco.dtensor<16xf32, [sliced<0>, replicated] on @g>) -> !coco.dtensor<16xf32, [sliced<0>, replicated] on @g> {
+  %g = coco.all_gather %x along [0, 1] : !coco.dtensor<16xf32, [sliced<0>, sliced<0>] on @g>
+  %y = coco.add %g, %w : !coco.dtensor<16xf32, replicated on @g>, !coco.dtensor<16xf32, [sliced<0>, replicated] on @g>
+  return %y : !coco.dtensor<16xf32, [sliced<0>, replicated] on @g>
+}
+
+// -----
+
 coco.grid @dp(shape = [?])
 
 func.func @sliced_other_dim(%x: !coco.dtensor<4x4xf32, sliced<0> on @dp>, %w: !coco.dtensor<4x4xf32, sliced<1> on @dp>) {
