@@ -199,13 +199,15 @@ func.func @local_matmul(%a: !coco.dtensor<2048x2048xf32, local on @dp> {coco.nam
 // RUN: not %mpirun 1 %t.scalar --set alpha=2 --csv /dev/full 2>&1 | FileCheck %s --check-prefix=FULLCSV
 // FULLCSV: cannot write /dev/full (No space left on device)
 
-// Memory that runs out: said, on every rank (the compiled code's null
-// buffer was a segfault at address 0, the host program's an uncaught
-// std::bad_alloc). Each rank generates only its block of a sliced input.
+// Memory that runs out: said (the compiled code's null buffer was a
+// segfault at address 0, the host program's an uncaught std::bad_alloc).
+// Both ranks run out here, but the first to say so ends the job with
+// MPI_Abort, which may stop the other before it prints: one message is
+// certain (CI saw rank 1's cut off once). Each rank generates only its
+// block of a sliced input.
 // RUN: coco-compile %s --entry=gather_big -o %t.gather
 // RUN: not sh -c 'ulimit -v 1000000; exec %mpirun 2 %t.gather --quiet' 2>&1 | FileCheck %s --check-prefix=OOM
-// OOM-DAG: coco runtime error: rank 0: {{.*}}out of memory allocating {{[0-9]+}} bytes
-// OOM-DAG: coco runtime error: rank 1: {{.*}}out of memory allocating {{[0-9]+}} bytes
+// OOM: coco runtime error: rank {{[01]}}: {{.*}}out of memory allocating {{[0-9]+}} bytes
 func.func @gather_big(%x: !coco.dtensor<67108864xf32, sliced<0> on @dp> {coco.name = "x"})
     -> !coco.dtensor<67108864xf32, replicated on @dp> {
   %0 = coco.all_gather %x : !coco.dtensor<67108864xf32, sliced<0> on @dp>
