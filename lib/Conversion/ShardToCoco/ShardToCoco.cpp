@@ -136,9 +136,18 @@ Value convertElements(OpBuilder &b, Location loc, Value input,
              b, loc, init.getType(), input, init,
              ArrayRef<AffineMap>{identity, identity}, iterators,
              [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
+               Value element = args[0];
+               // bf16 <-> f16: neither extf nor truncf takes two formats of
+               // one width; through f32, which holds both exactly.
+               if (isa<FloatType>(element.getType()) &&
+                   isa<FloatType>(elementType) &&
+                   element.getType().getIntOrFloatBitWidth() ==
+                       elementType.getIntOrFloatBitWidth())
+                 element = arith::ExtFOp::create(nested, nestedLoc,
+                                                 nested.getF32Type(), element);
                linalg::YieldOp::create(
                    nested, nestedLoc,
-                   convertScalarToDtype(nested, nestedLoc, args[0], elementType,
+                   convertScalarToDtype(nested, nestedLoc, element, elementType,
                                         /*isUnsignedCast=*/fromBool));
              })
       .getResult(0);

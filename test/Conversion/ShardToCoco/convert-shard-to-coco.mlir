@@ -303,3 +303,18 @@ func.func @bool_gather(%x: tensor<2xi1>) -> tensor<4xi1> {
   %0 = shard.all_gather %x on @grid grid_axes = [0] gather_axis = 0 : tensor<2xi1> -> tensor<4xi1>
   return %0 : tensor<4xi1>
 }
+
+// -----
+
+shard.grid @grid(shape = 2)
+
+// bf16 into f16, two formats of one width: through f32 (a linalg.yield of
+// the wrong type failed the verifier).
+// CHECK-LABEL: func @bf16_to_f16
+// CHECK: arith.extf %{{.*}} : bf16 to f32
+// CHECK-NEXT: arith.truncf %{{.*}} : f32 to f16
+// CHECK: coco.comm.all_reduce sum %{{.*}} : tensor<4xf16>, tensor<4xf16> -> tensor<4xf16>
+func.func @bf16_to_f16(%x: tensor<4xbf16>) -> tensor<4xf16> {
+  %0 = shard.all_reduce %x on @grid grid_axes = [0] : tensor<4xbf16> -> tensor<4xf16>
+  return %0 : tensor<4xf16>
+}
