@@ -11,9 +11,9 @@
 #include "coco/Conversion/ShardToCoco/ShardToCoco.h"
 #include "coco/Conversion/Passes.h"
 #include "coco/Dialect/Coco/IR/CocoOps.h"
+#include "coco/Dialect/Coco/IR/ElementCast.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Shard/IR/ShardDialect.h"
 #include "mlir/Dialect/Shard/IR/ShardOps.h"
@@ -119,14 +119,14 @@ Value emptyOfType(OpBuilder &b, Location loc, Type type) {
 /// `input` with its elements converted to `elementType`. Upstream's
 /// reductions accumulate in their result's element type ("each input
 /// element is converted to the result element type before the reduction"):
-/// an f16 gradient all_reduced into f32. Signless integers convert as
-/// signed, as coco reduces them; i1 as unsigned (true counts 1, not -1).
+/// an f16 gradient all_reduced into f32. By coco.cast's rule
+/// (buildElementCast): signless integers convert as signed, as coco reduces
+/// them; i1 as unsigned (true counts 1, not -1).
 Value convertElements(OpBuilder &b, Location loc, Value input,
                       Type elementType) {
   auto type = cast<RankedTensorType>(input.getType());
   if (type.getElementType() == elementType)
     return input;
-  bool fromBool = type.getElementType().isInteger(1);
   Value init = tensor::EmptyOp::create(
       b, loc, tensor::getMixedSizes(b, loc, input), elementType);
   AffineMap identity = b.getMultiDimIdentityMap(type.getRank());
@@ -136,19 +136,9 @@ Value convertElements(OpBuilder &b, Location loc, Value input,
              b, loc, init.getType(), input, init,
              ArrayRef<AffineMap>{identity, identity}, iterators,
              [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
-               Value element = args[0];
-               // bf16 <-> f16: neither extf nor truncf takes two formats of
-               // one width; through f32, which holds both exactly.
-               if (isa<FloatType>(element.getType()) &&
-                   isa<FloatType>(elementType) &&
-                   element.getType().getIntOrFloatBitWidth() ==
-                       elementType.getIntOrFloatBitWidth())
-                 element = arith::ExtFOp::create(nested, nestedLoc,
-                                                 nested.getF32Type(), element);
                linalg::YieldOp::create(
                    nested, nestedLoc,
-                   convertScalarToDtype(nested, nestedLoc, element, elementType,
-                                        /*isUnsignedCast=*/fromBool));
+                   buildElementCast(nested, nestedLoc, args[0], elementType));
              })
       .getResult(0);
 }

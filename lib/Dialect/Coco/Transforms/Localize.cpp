@@ -12,6 +12,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "coco/Dialect/Coco/IR/CocoOps.h"
+#include "coco/Dialect/Coco/IR/ElementCast.h"
 #include "coco/Dialect/Coco/Transforms/BlockOffsets.h"
 #include "coco/Dialect/Coco/Transforms/NestedModules.h"
 #include "coco/Dialect/Coco/Transforms/Passes.h"
@@ -179,36 +180,6 @@ protected:
 // Elementwise ops
 //===----------------------------------------------------------------------===//
 
-Value castScalar(OpBuilder &b, Location loc, Value value, Type to) {
-  Type from = value.getType();
-  if (from == to)
-    return value;
-  if (isa<FloatType>(from) && isa<FloatType>(to)) {
-    unsigned fromBits = from.getIntOrFloatBitWidth(),
-             toBits = to.getIntOrFloatBitWidth();
-    // Two formats of one width (f16 and bf16): neither extf nor truncf
-    // takes them; through f32, which holds every value of both exactly, so
-    // the one rounding is the truncf's.
-    if (fromBits == toBits && fromBits < 32)
-      value = arith::ExtFOp::create(b, loc, b.getF32Type(), value);
-    return fromBits < toBits
-               ? arith::ExtFOp::create(b, loc, to, value).getResult()
-               : arith::TruncFOp::create(b, loc, to, value).getResult();
-  }
-  // i1 is a boolean: true converts to 1, not -1.
-  bool isBool = from.isInteger(1);
-  if (isa<IntegerType>(from) && isa<IntegerType>(to)) {
-    if (from.getIntOrFloatBitWidth() >= to.getIntOrFloatBitWidth())
-      return arith::TruncIOp::create(b, loc, to, value);
-    return isBool ? arith::ExtUIOp::create(b, loc, to, value).getResult()
-                  : arith::ExtSIOp::create(b, loc, to, value).getResult();
-  }
-  if (isa<IntegerType>(from))
-    return isBool ? arith::UIToFPOp::create(b, loc, to, value).getResult()
-                  : arith::SIToFPOp::create(b, loc, to, value).getResult();
-  return arith::FPToSIOp::create(b, loc, to, value);
-}
-
 /// Computes one element of `op`'s result from the operands' elements.
 using ElementBuilder =
     function_ref<Value(OpBuilder &, Location, ValueRange elements)>;
@@ -227,7 +198,7 @@ Value buildElementwise(OpBuilder &b, Location loc, const GridInfo &grids,
   for (auto [i, operand] : llvm::enumerate(operands)) {
     auto original = dyn_cast<DTensorType>(originalTypes[i]);
     if (!original) {
-      scalars[i] = castScalar(b, loc, operand, scalarType);
+      scalars[i] = buildElementCast(b, loc, operand, scalarType);
       continue;
     }
     // An operand replicated where the result is sliced holds more than this
@@ -375,8 +346,8 @@ template <>
 Value ElementwiseLowering<CastOp>::computeElement(CastOp op, OpBuilder &b,
                                                   Location loc,
                                                   ValueRange elements) const {
-  return castScalar(b, loc, elements[0],
-                    op.getResult().getType().getElementType());
+  return buildElementCast(b, loc, elements[0],
+                          op.getResult().getType().getElementType());
 }
 
 //===----------------------------------------------------------------------===//
@@ -427,7 +398,7 @@ public:
     Value scale = arith::DivFOp::create(
         rewriter, loc, one,
         arith::SubFOp::create(rewriter, loc, one, probability));
-    scale = castScalar(rewriter, loc, scale, elementType);
+    scale = buildElementCast(rewriter, loc, scale, elementType);
 
     Value result = buildElementwise(
         rewriter, loc, grids, type, adaptor.getInput(), op.getInput().getType(),

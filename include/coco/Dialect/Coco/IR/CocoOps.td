@@ -208,6 +208,18 @@ def Coco_DropoutOp : Coco_GlobalOp<"dropout",
 
 def Coco_CastOp : Coco_GlobalOp<"cast", [Pure, Elementwise]> {
   let summary = "converts the element type";
+  let description = [{
+    `coco.cast %x : !coco.dtensor<8xbf16, ...> to !coco.dtensor<8xf32, ...>`:
+    each element converted; the layout stays. Between floats, rounded to
+    nearest even (bf16 and f16 convert through f32, which holds both
+    exactly, so there is one rounding); between integers, truncated when
+    narrowing and sign-extended when widening (signless integers are
+    signed), except i1, a boolean, which converts to 0 or 1; integer to
+    float as signed (i1 as 0 or 1); float to integer toward zero (a value
+    out of the integer's range gives an undefined result, as `arith.fptosi`).
+    The same rule converts a scalar operand and, in convert-shard-to-coco,
+    the operand of a reduction that accumulates in another type.
+  }];
   let arguments = (ins Coco_DTensor:$input);
   let results = (outs Coco_DTensor:$result);
   let assemblyFormat = "$input attr-dict `:` qualified(type($input)) `to` qualified(type($result))";
