@@ -46,6 +46,9 @@ int64_t limitFactor(Waits waits) {
 }
 
 double watchdogTimeoutSeconds = 0;
+/// Set while the watchdog's thread runs (watchedCall() reads it from the
+/// calling thread).
+std::atomic<bool> watchdogRunning{false};
 std::mutex watchdogMutex;
 std::condition_variable watchdogWakeUp;
 bool watchdogStopping = false;
@@ -224,9 +227,22 @@ void startWatchdog(double timeoutSeconds) {
   watchdogTimeoutSeconds = timeoutSeconds;
   watchdogStopping = false;
   watchdog.thread = std::thread(watchdogLoop);
+  watchdogRunning.store(true);
 }
 
-void stopWatchdog() { stopWatchdogThread(watchdog.thread); }
+void stopWatchdog() {
+  watchdogRunning.store(false);
+  stopWatchdogThread(watchdog.thread);
+}
+
+std::optional<WatchedCall> watchedCall() {
+  int64_t clock = callClock.load();
+  Waits waits = clockWaits(clock);
+  if (!watchdogRunning.load() || clock == 0 || waits == Waits::Never)
+    return std::nullopt;
+  return WatchedCall{watchdogTimeoutSeconds * double(limitFactor(waits)),
+                     double(nowNs() - clockStartNs(clock)) * 1e-9};
+}
 
 CallScope::CallScope(const char *site, Waits waits)
     : outerSite(currentSite.load()), outerClock(callClock.load()) {

@@ -23,6 +23,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -98,6 +99,20 @@ enum class Waits {
   /// large matmul on one BLAS thread may take longer than COCO_TIMEOUT_S).
   Never,
 };
+
+/// How long the call in progress may still block before the watchdog ends
+/// the job.
+struct WatchedCall {
+  double limitSeconds;
+  double elapsedSeconds;
+};
+/// std::nullopt where the watchdog never ends the call: no watchdog
+/// (COCO_TIMEOUT_S=0, or before coco_rt_init), no call in progress, or one
+/// that waits for nothing of other ranks. Code that waits in a loop of its
+/// own (the GPU runtime's polls) gives up before the watchdog would, so that
+/// it can say what it waited for and abort its NCCL communicator first: the
+/// watchdog can only end the process.
+std::optional<WatchedCall> watchedCall();
 
 /// Marks the duration of one runtime call: names the site for checkMpi() and
 /// lets the watchdog end the job if the call blocks longer than its limit.

@@ -4,7 +4,7 @@
 
 #include "../Internal.h"
 
-#include <chrono>
+#include <algorithm>
 #include <cstdlib>
 #include <mutex>
 #include <string>
@@ -20,12 +20,6 @@ int localRankFromEnvironment() {
     if (const char *value = std::getenv(name))
       return std::atoi(value);
   return 0;
-}
-
-double timeoutSeconds() {
-  // (Validated at coco_rt_init; empty is unset there too.)
-  const char *value = std::getenv("COCO_TIMEOUT_S");
-  return value && *value ? std::atof(value) : 300.0;
 }
 
 struct Streams {
@@ -46,36 +40,46 @@ Streams &streams() {
   return *instance;
 }
 
+/// Ends the job if `comm` has an asynchronous NCCL error: a peer failed,
+/// or the network did.
+void checkAsyncError(ncclComm_t comm, const char *what) {
+  if (!comm)
+    return;
+  ncclResult_t asyncError = ncclSuccess;
+  checkNccl(ncclCommGetAsyncError(comm, &asyncError), "ncclCommGetAsyncError");
+  if (asyncError == ncclSuccess || asyncError == ncclInProgress)
+    return;
+  std::string detail = ncclGetLastError(comm);
+  ncclCommAbort(comm);
+  fatalf(nullptr, "NCCL error during %s: %s (%s)", what,
+         ncclGetErrorString(asyncError), detail.c_str());
+}
+
 /// Polls `done` until it reports completion (true), an NCCL error or the
-/// deadline.
+/// call's limit. The limit is the watchdog's (COCO_TIMEOUT_S from the start
+/// of the runtime call, CallScope), and the poll gives up a tenth of it (at
+/// most 10 s) before, so that it is the poll that reports, naming what the
+/// GPU waited for, and that NCCL's kernels are aborted: the watchdog would
+/// end the process with them still spinning on the device.
 template <typename Query>
 void poll(Query done, ncclComm_t comm, const char *what) {
-  double timeout = timeoutSeconds();
-  auto start = std::chrono::steady_clock::now();
   while (!done()) {
-    if (comm) {
-      ncclResult_t asyncError = ncclSuccess;
-      checkNccl(ncclCommGetAsyncError(comm, &asyncError),
-                "ncclCommGetAsyncError");
-      if (asyncError != ncclSuccess && asyncError != ncclInProgress) {
-        std::string detail = ncclGetLastError(comm);
-        ncclCommAbort(comm);
-        fatalf(nullptr, "NCCL error during %s: %s (%s)", what,
-               ncclGetErrorString(asyncError), detail.c_str());
-      }
-    }
-    double waited =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
-            .count();
-    if (timeout > 0 && waited > timeout) {
+    checkAsyncError(comm, what);
+    std::optional<WatchedCall> call = watchedCall();
+    if (call &&
+        call->elapsedSeconds >
+            call->limitSeconds - std::min(call->limitSeconds / 10, 10.0)) {
       if (comm)
         ncclCommAbort(comm);
       fatalf(nullptr,
-             "timed out after %.0f s waiting for %s on the GPU (a peer "
+             "timed out after %.1f s waiting for %s on the GPU (a peer "
              "failed or took a different path)",
-             timeout, what);
+             call->elapsedSeconds, what);
     }
   }
+  // An error NCCL posted as the work completed (a peer that failed after
+  // its part of the exchange).
+  checkAsyncError(comm, what);
 }
 } // namespace
 
