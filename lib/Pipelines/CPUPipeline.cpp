@@ -170,6 +170,8 @@ void mlir::coco::buildCocoLowerToCPUPipeline(
   // lib/Runtime/Allocator.cpp: no page faults on every call), math, arith,
   // func and cf to LLVM in one conversion, casts reconciled.
   pm.addPass(createCocoFinalizeToLLVMPass());
+  // No function keeps its name as its symbol (libraries' symbols).
+  pm.addPass(createCocoIsolateSymbolsPass());
   addLLVMCleanup(pm);
 }
 

@@ -227,6 +227,8 @@ void mlir::coco::buildCocoLowerToGPUPipeline(
   // ops). Its memref patterns find nothing left: finalize-memref-to-llvm
   // ran above.
   pm.addPass(createCocoFinalizeToLLVMPass());
+  // No function keeps its name as its symbol (libraries' symbols).
+  pm.addPass(createCocoIsolateSymbolsPass());
 
   GpuModuleToBinaryPassOptions binary;
   binary.compilationTarget = options.format;

@@ -11,7 +11,7 @@ coco.grid @dp(shape = [?])
 !L = !coco.dtensor<1024xf32, local on @dp>
 
 // CHECK-NOT: {{(= |^ +)(coco|linalg|memref|tensor|bufferization)\.}}
-// CHECK-LABEL: llvm.func @step
+// CHECK-LABEL: llvm.func @coco.fn.step
 // CHECK: llvm.call @coco_rt_all_reduce
 // CHECK: llvm.fmul
 // CHECK-NEXT: llvm.fmul
@@ -21,9 +21,9 @@ coco.grid @dp(shape = [?])
 // CHECK-NOT: llvm.store %{{.*}} : f32, !llvm.ptr
 // CHECK: llvm.call @_mlir_memref_to_llvm_free
 // CHECK-LABEL: llvm.func @_mlir_ciface_step
-// CHECK: llvm.call @step
+// CHECK: llvm.call @coco.fn.step
 
-// UNFUSED-LABEL: llvm.func @step
+// UNFUSED-LABEL: llvm.func @coco.fn.step
 // UNFUSED-COUNT-3: llvm.store %{{.*}} : f32, !llvm.ptr
 func.func @step(%w: !R, %g: !L, %lr: f32) {
   %s = coco.all_reduce sum %g : !L

@@ -8,7 +8,7 @@
 //
 // RUN: coco-opt %S/../Integration/PipelineParallel/layer.mlir --coco-lower-to-gpu | FileCheck %s
 
-// CHECK-LABEL: llvm.func @layer(
+// CHECK-LABEL: llvm.func @coco.fn.layer(
 // CHECK-NOT: llvm.intr.memcpy
 // CHECK-NOT: memrefCopy
 // CHECK: %[[ONE:.*]] = llvm.mlir.constant(1 : index) : i64
@@ -31,7 +31,7 @@
 // rank's H-slice (the bias broadcast sliced and fused into it; the residual
 // read in place through a strided view, no copies), and the all_gather.
 // RUN: coco-opt %S/../Integration/TensorParallel/layer.mlir --coco-split=dim=2 --coco-reorder --coco-lower-to-gpu="overlap-chunks=2" | FileCheck %s --check-prefix=OLRS
-// OLRS-LABEL: llvm.func @layer(
+// OLRS-LABEL: llvm.func @coco.fn.layer(
 // OLRS: gpu.launch_func
 // OLRS: llvm.call @coco_gpu_matmul(
 // OLRS: llvm.call @coco_gpu_ireduce_scatter(

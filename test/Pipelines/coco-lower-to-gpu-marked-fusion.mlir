@@ -5,7 +5,7 @@
 // gradient is exchanged (NCCL send/recv of the other ranks' blocks), never
 // reduce-scattered, and the unmarked one next to it stays a reduce_scatter.
 // RUN: coco-opt %s --coco-lower-to-gpu | FileCheck %s
-// CHECK-LABEL: llvm.func @step(
+// CHECK-LABEL: llvm.func @coco.fn.step(
 // CHECK-NOT: llvm.call @coco_gpu_reduce_scatter
 // CHECK: llvm.call @coco_gpu_all_to_all
 // CHECK-NOT: llvm.call @coco_gpu_all_to_all
@@ -30,7 +30,7 @@ func.func @step(%m: !S {coco.name = "m"}, %g: !L {coco.name = "g"},
 // Uneven blocks (4097 over 2 ranks: 2049 and 2048) fold too: the exchange
 // receives into slots of 2049 rows, and the kernel sums this rank's block
 // (its size from coco.local_block, a kernel argument).
-// CHECK-LABEL: llvm.func @uneven_step(
+// CHECK-LABEL: llvm.func @coco.fn.uneven_step(
 // CHECK-NOT: llvm.call @coco_gpu_reduce_scatter
 // CHECK: llvm.call @coco_gpu_all_to_all
 // CHECK-NOT: llvm.call @coco_gpu_reduce_scatter

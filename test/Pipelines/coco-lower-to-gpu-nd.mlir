@@ -9,12 +9,12 @@ coco.grid @g(shape = [2, 2])
 
 // The hierarchical all-reduce: reduce_scatter over axis 1, all_reduce over
 // axis 0, all_gather over axis 1; the flat one over the group of both.
-// CHECK-LABEL: llvm.func @hierarchical
+// CHECK-LABEL: llvm.func @coco.fn.hierarchical
 // CHECK: llvm.call @coco_rt_comm({{.*}}) : (i64, i64, i64, i64, i64, i64) -> i64
 // CHECK: llvm.call @coco_gpu_reduce_scatter(
 // CHECK: llvm.call @coco_gpu_all_reduce(
 // CHECK: llvm.call @coco_gpu_all_gather(
-// CHECK-LABEL: llvm.func @flat
+// CHECK-LABEL: llvm.func @coco.fn.flat
 // CHECK: %[[COMM:.*]] = llvm.call @coco_rt_comm_group(
 // CHECK: llvm.call @coco_gpu_all_reduce(%{{.*}}, %[[COMM]],
 func.func @hierarchical(%x: !coco.dtensor<64xf32, [local, local] on @g>)
@@ -37,7 +37,7 @@ coco.grid @dp(shape = [?])
 // 1001 elements over a '?' axis: this rank's block is computed on the host
 // (n / R, one more for the first n % R ranks), the update kernel runs over
 // it, and the NCCL collectives take the blocks.
-// CHECK-LABEL: llvm.func @uneven
+// CHECK-LABEL: llvm.func @coco.fn.uneven
 // CHECK: llvm.call @coco_rt_axis_size(
 // CHECK: llvm.call @coco_rt_axis_rank(
 // CHECK: llvm.udiv

@@ -24,7 +24,7 @@
 
 // No loop is left on the host (no branch at all in the step's function).
 // CHECK: gpu.binary
-// CHECK-LABEL: llvm.func @lamb_step(
+// CHECK-LABEL: llvm.func @coco.fn.lamb_step(
 // CHECK-NOT: llvm.cond_br
 // CHECK: llvm.call @coco_gpu_all_reduce(
 // CHECK-NOT: llvm.cond_br

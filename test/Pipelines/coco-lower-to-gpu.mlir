@@ -17,7 +17,7 @@ coco.grid @dp(shape = [?])
 // The kernels first (coco-dedup-gpu-modules moves them to the top).
 // CHECK: gpu.binary @adam_kernel [#gpu.object<#nvvm.target<O = 3, chip = "sm_90", features = "+ptx80">
 // CHECK: llvm.func @coco_gpu_all_reduce(!llvm.ptr, i64, i32, i32, i64, !llvm.ptr, i64, !llvm.ptr)
-// CHECK-LABEL: llvm.func @adam(
+// CHECK-LABEL: llvm.func @coco.fn.adam(
 // CHECK: llvm.call @coco_rt_comm(
 // CHECK: llvm.call @coco_gpu_all_reduce(
 // CHECK: gpu.launch_func @adam_kernel::@adam_kernel blocks in
@@ -48,7 +48,7 @@ coco.grid @dp(shape = [?])
 
 // RS-C-AG + shard-state on the GPU: NCCL reduce_scatter, ONE kernel updating
 // the slices of w, m and v, NCCL all_gather of w (m and v stay sliced).
-// RSCAG-LABEL: llvm.func @adam(
+// RSCAG-LABEL: llvm.func @coco.fn.adam(
 // RSCAG: llvm.call @coco_gpu_reduce_scatter(
 // RSCAG-NOT: llvm.call @coco_gpu_
 // RSCAG: gpu.launch_func @adam_kernel::@adam_kernel

@@ -3,7 +3,7 @@
 // coco-opt accepts the affine dialect: an affine loop in the input is
 // lowered (lower-affine) before loops become branches (coco-scf-to-cf), so
 // nothing but the LLVM dialect is left. The loop: a compare, a branch back.
-// CHECK-LABEL: llvm.func @scale(
+// CHECK-LABEL: llvm.func @coco.fn.scale(
 // CHECK: llvm.br ^[[HEAD:bb[0-9]+]]
 // CHECK: ^[[HEAD]](%[[I:.*]]: i64):
 // CHECK: llvm.icmp "slt" %[[I]]

@@ -7,7 +7,7 @@
 // is freed only after its wait.
 // RUN: coco-opt %S/../Integration/TensorParallel/layer.mlir --pass-pipeline='builtin.module(coco-lower-to-cpu{overlap-chunks=2})' | FileCheck %s --check-prefix=OVERLAPCHECK
 
-// CHECK-LABEL: llvm.func @step
+// CHECK-LABEL: llvm.func @coco.fn.step
 // CHECK: %[[G0:.*]] = llvm.call @_mlir_memref_to_llvm_alloc
 // CHECK-NOT: @_mlir_memref_to_llvm_free
 // CHECK: llvm.call @coco_rt_all_reduce
@@ -55,7 +55,7 @@ func.func @step(%lr: f32 {coco.name = "lr", coco.value = 0.1 : f32},
   return
 }
 
-// OVERLAPCHECK-LABEL: llvm.func @layer
+// OVERLAPCHECK-LABEL: llvm.func @coco.fn.layer
 // OVERLAPCHECK: %[[PARTIAL:.*]] = llvm.call @_mlir_memref_to_llvm_alloc
 // OVERLAPCHECK-NOT: llvm.call @_mlir_memref_to_llvm_free(%[[PARTIAL]])
 // OVERLAPCHECK: llvm.call @coco_rt_iall_reduce

@@ -7,10 +7,10 @@
 // RUN: coco-opt %S/../Integration/TensorParallel/layer.mlir --pass-pipeline='builtin.module(coco-lower-to-cpu{overlap-chunks=4})' | FileCheck %s --check-prefix=CHUNKCHECK
 // RUN: coco-opt %S/../Integration/TensorParallel/layer.mlir --coco-split=dim=2 --coco-reorder | coco-opt --pass-pipeline='builtin.module(coco-lower-to-cpu{overlap-chunks=4})' | FileCheck %s --check-prefix=CHUNKCHECK
 
-// CHECK-LABEL: llvm.func @layer
+// CHECK-LABEL: llvm.func @coco.fn.layer
 // CHECK-COUNT-1: llvm.call @coco_rt_matmul
 // CHECK-NOT: llvm.call @coco_rt_matmul
 
-// CHUNKCHECK-LABEL: llvm.func @layer
+// CHUNKCHECK-LABEL: llvm.func @coco.fn.layer
 // CHUNKCHECK-COUNT-4: llvm.call @coco_rt_matmul
 // CHUNKCHECK-NOT: llvm.call @coco_rt_matmul

@@ -5,7 +5,7 @@
 // RUN: not coco-opt %s "--coco-lower-to-cpu=profile=/nonexistent.json ranks=-5 state=m caller-bytes=1" -o /dev/null 2>&1 | FileCheck %s
 // CHECK: error: coco-lower-to-cpu: profile=, ranks=, state=, caller-bytes= only tell schedule=auto how to choose the schedule: add schedule=auto, or leave them out to lower the program's own schedule
 // RUN: coco-opt %s "--coco-lower-to-cpu=schedule=chosen profile=/nonexistent.json ranks=2 state=m" | FileCheck %s --check-prefix=CHOSEN
-// CHOSEN: llvm.func @step
+// CHOSEN: llvm.func @coco.fn.step
 
 coco.grid @dp(shape = [2])
 

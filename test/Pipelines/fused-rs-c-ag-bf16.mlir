@@ -10,7 +10,7 @@
 // rounding to bf16 (the sums', w_lp's) tests for NaN on the integer bits,
 // which LLVM vectorizes, not with a float comparison, which it scalarizes.
 
-// CHECK-LABEL: llvm.func @sgd_step
+// CHECK-LABEL: llvm.func @coco.fn.sgd_step
 // CHECK: llvm.cond_br
 // CHECK-NEXT: ^bb{{[0-9]+}}:  // pred: ^bb{{[0-9]+}}
 // CHECK-NOT: ^bb

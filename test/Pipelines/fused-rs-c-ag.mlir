@@ -7,7 +7,7 @@
 // that also updates m, v and w: one sweep over memory, three stores per
 // element. Only w is gathered afterwards (m and v stay sharded).
 
-// CHECK-LABEL: llvm.func @adam_step
+// CHECK-LABEL: llvm.func @coco.fn.adam_step
 // CHECK-SAME: %arg5: !llvm.ptr, %[[G:arg6]]: !llvm.ptr
 // CHECK-NOT: @coco_rt_reduce_scatter
 // CHECK-DAG: %[[SKIP:[0-9]+]] = llvm.mlir.constant(1 : i32) : i32

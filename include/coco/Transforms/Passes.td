@@ -261,6 +261,26 @@ def CocoFinalizeToLLVMPass
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
 
+def CocoIsolateSymbolsPass
+    : Pass<"coco-isolate-symbols", "::mlir::ModuleOp"> {
+  let summary = "Renames every compiled function coco.fn.<name>, so that no "
+                "name a program picks can be a library's symbol";
+  let description = [{
+    Runs after coco-finalize-to-llvm in both pipelines. A function's name
+    was its symbol in the object, where it met every library the program
+    links: a function named `exp` in an f64 program was called by LLVM's
+    `exp` libcall and recursed until it crashed, `memcpy` took the
+    `llvm.memcpy` lowering's calls, an executable's `free` or `send`
+    interposed libc's for libc itself and for MPI, and `main` met the host
+    program's. Every defined function becomes `coco.fn.<name>` (a dot: no C
+    name has one), and every reference follows; declarations (functions
+    defined elsewhere) keep their names, and so do the C interfaces
+    `_mlir_ciface_<name>` of public functions, which host programs and
+    in-process libraries call (the `_mlir_ciface_` prefix is MLIR's).
+    A declaration that already holds a new name is an error.
+  }];
+}
+
 def CocoMatmulLoopOrderPass
     : Pass<"coco-matmul-loop-order", "::mlir::func::FuncOp"> {
   let summary = "Orders matmul loops i, k, j so the innermost loop vectorizes";

@@ -19,7 +19,7 @@
 
 // ANCHORED: module @inner
 // ANCHORED-NOT: {{(= |^ +)coco\.}}
-// ANCHORED: llvm.func @step
+// ANCHORED: llvm.func @coco.fn.step
 // ANCHORED: llvm.call @coco_rt_all_reduce
 // ANCHORED-NOT: {{(= |^ +)coco\.}}
 // TOOHIGH: nested-modules.mlir.tmp.mlir:[[#@LINE+28]]:5: error: coco-localize works on the functions of the module it runs on
