@@ -144,6 +144,9 @@ void mlir::coco::buildCocoLowerToCPUPipeline(
       // The user gave the size: an exchange left whole is a warning.
       /*warnUnchunkedExchanges=*/options.exchangeChunkBytes.hasValue());
 
+  // No compiled function keeps a C name, before the lowering looks up
+  // its runtime, libc and libm functions by name.
+  pm.addPass(createCocoIsolateSymbolsPass());
   // The runtime calls first, while matmuls are still linalg.matmul (those
   // BLAS computes become coco_rt_matmul); they take the memref descriptors
   // as they are.
@@ -170,8 +173,6 @@ void mlir::coco::buildCocoLowerToCPUPipeline(
   // lib/Runtime/Allocator.cpp: no page faults on every call), math, arith,
   // func and cf to LLVM in one conversion, casts reconciled.
   pm.addPass(createCocoFinalizeToLLVMPass());
-  // No function keeps its name as its symbol (libraries' symbols).
-  pm.addPass(createCocoIsolateSymbolsPass());
   addLLVMCleanup(pm);
 }
 

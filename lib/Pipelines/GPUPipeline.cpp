@@ -195,6 +195,10 @@ void mlir::coco::buildCocoLowerToGPUPipeline(
   pm.addPass(createGpuKernelOutliningPass());
   // One binary per distinct kernel, not per launch.
   pm.addPass(createCocoDedupGPUModulesPass());
+  // No compiled function keeps a C name, before gpu-to-llvm and the
+  // finalization look up their runtime and libc functions by name (after
+  // outlining, which names kernel modules after their functions).
+  pm.addPass(createCocoIsolateSymbolsPass());
   GpuNVVMAttachTargetOptions target;
   target.chip = options.chip;
   target.features = options.features;
@@ -227,8 +231,6 @@ void mlir::coco::buildCocoLowerToGPUPipeline(
   // ops). Its memref patterns find nothing left: finalize-memref-to-llvm
   // ran above.
   pm.addPass(createCocoFinalizeToLLVMPass());
-  // No function keeps its name as its symbol (libraries' symbols).
-  pm.addPass(createCocoIsolateSymbolsPass());
 
   GpuModuleToBinaryPassOptions binary;
   binary.compilationTarget = options.format;

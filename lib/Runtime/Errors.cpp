@@ -156,6 +156,11 @@ void watchdogLoop() {
 } // namespace
 
 void fatal(const char *site, const std::string &cause) {
+  fatal(site, cause, nullptr);
+}
+
+void fatal(const char *site, const std::string &cause,
+           const std::function<void()> &beforeAbort) {
   if (dying.exchange(true)) {
     // The watchdog is already ending the job.
     for (;;)
@@ -163,6 +168,8 @@ void fatal(const char *site, const std::string &cause) {
   }
   std::fflush(stdout);
   writeErrorLine(site ? site : currentSite.load(), cause);
+  if (beforeAbort)
+    beforeAbort();
   int initialized = 0, finalized = 0;
   MPI_Initialized(&initialized);
   MPI_Finalized(&finalized);

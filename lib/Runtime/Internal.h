@@ -22,6 +22,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -39,6 +40,12 @@ struct AxisComm;
 /// (MPI_Abort when MPI is usable, _exit otherwise). A null site means the one
 /// of the runtime call in progress.
 [[noreturn]] void fatal(const char *site, const std::string &cause);
+/// fatal() that runs `beforeAbort` after the line is printed and before the
+/// job ends (the GPU runtime aborts its NCCL communicator there): the line
+/// comes first, so that the watchdog, should `beforeAbort` take long, does
+/// not print its own instead.
+[[noreturn]] void fatal(const char *site, const std::string &cause,
+                        const std::function<void()> &beforeAbort);
 /// fatal() with a printf-style cause.
 [[noreturn]] void fatalf(const char *site, const char *format, ...)
     __attribute__((format(printf, 2, 3)));

@@ -78,6 +78,34 @@ void mergeEntryBlocks(ModuleOp module, const SmallPtrSetImpl<Block *> &bodies) {
   });
 }
 
+/// The C interface of a function coco-isolate-symbols renamed
+/// (`_mlir_ciface_coco.fn.step`) takes the function's own name again
+/// (`_mlir_ciface_step`): host programs and in-process libraries call it by
+/// the entry's name, and the `_mlir_ciface_` prefix keeps it apart from
+/// every library's symbols.
+LogicalResult nameCInterfaces(ModuleOp module) {
+  SymbolTable symbols(module);
+  std::string isolated = ("_mlir_ciface_" + coco::kIsolatedPrefix).str();
+  SmallVector<LLVM::LLVMFuncOp> interfaces;
+  for (auto function : module.getOps<LLVM::LLVMFuncOp>())
+    if (function.getSymName().starts_with(isolated))
+      interfaces.push_back(function);
+  for (auto function : interfaces) {
+    std::string name = "_mlir_ciface_" +
+                       function.getSymName().drop_front(isolated.size()).str();
+    // (A public function named `_mlir_ciface_<name>` beside `<name>`:
+    // convert-func-to-llvm already refused the pair when it was not
+    // isolated.)
+    if (symbols.lookup(name) ||
+        failed(symbols.rename(function,
+                              StringAttr::get(module.getContext(), name))))
+      return function.emitError()
+             << "cannot take the name @" << name
+             << " for its C interface: the module has a symbol of that name";
+  }
+  return success();
+}
+
 struct CocoFinalizeToLLVMPass
     : public coco::impl::CocoFinalizeToLLVMPassBase<CocoFinalizeToLLVMPass> {
   void runOnOperation() override {
@@ -120,6 +148,9 @@ struct CocoFinalizeToLLVMPass
     module.walk(
         [&](UnrealizedConversionCastOp cast) { casts.push_back(cast); });
     reconcileUnrealizedCasts(casts);
+
+    if (failed(nameCInterfaces(module)))
+      return signalPassFailure();
   }
 };
 } // namespace

@@ -10,7 +10,7 @@
 //
 // RUN: coco-opt %S/../Integration/DataParallel/lamb.mlir --coco-split --coco-reorder --coco-shard-state=args=m,v --coco-lower-to-cpu --mlir-print-ir-after=coco-promote-loop-accumulators -o /dev/null 2>&1 | FileCheck %s
 
-// CHECK-LABEL: func.func @lamb_step(
+// CHECK-LABEL: func.func @coco.fn.lamb_step(
 // CHECK-SAME: %[[W:[^:]*]]: memref<4096xf32>
 // CHECK-SAME: %[[M:[^:]*]]: memref<?xf32> {coco.init = "Zeros", coco.name = "m"}
 // CHECK-SAME: %[[V:[^:]*]]: memref<?xf32> {coco.init = "Zeros", coco.name = "v"}

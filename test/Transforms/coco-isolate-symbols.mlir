@@ -1,74 +1,47 @@
-// RUN: coco-opt %s --coco-isolate-symbols --split-input-file -verify-diagnostics | FileCheck %s
+// RUN: coco-opt %s --coco-isolate-symbols | FileCheck %s
+// A second run changes nothing:
+// RUN: coco-opt %s --coco-isolate-symbols | coco-opt --coco-isolate-symbols | FileCheck %s
+// The C interface takes the entry's name again:
+// RUN: coco-opt %s --coco-isolate-symbols --coco-finalize-to-llvm | FileCheck %s --check-prefix=LLVM
 
-// Every defined function is renamed coco.fn.<name> and every reference
-// follows (calls, addresses); the C interface of a public function keeps
-// its name, as do declarations (the runtime's, the C library's) and the
-// kernels of a GPU module (another symbol table).
+// Every defined function whose name is a C identifier is renamed
+// coco.fn.<name> and every reference follows (calls, function constants);
+// declarations keep their names, and so do nested symbol tables (GPU
+// kernels, nested modules).
 
-// CHECK-LABEL: llvm.func @coco.fn.exp(%{{.*}}: f64) -> f64 attributes {llvm.emit_c_interface} {
-// CHECK-NEXT:    %[[H:.*]] = llvm.call @coco.fn.helper(%{{.*}}) : (f64) -> f64
-// CHECK-NEXT:    %[[E:.*]] = llvm.call @coco.fn.exp(%[[H]]) : (f64) -> f64
-// CHECK-NEXT:    llvm.return %[[E]] : f64
-llvm.func @exp(%x: f64) -> f64 attributes {llvm.emit_c_interface} {
-  %h = llvm.call @helper(%x) : (f64) -> f64
-  %e = llvm.call @exp(%h) : (f64) -> f64
-  llvm.return %e : f64
+// CHECK-LABEL: func.func @coco.fn.exp(%{{.*}}: f64) -> f64 attributes {llvm.emit_c_interface} {
+// CHECK-NEXT:    %[[H:.*]] = call @coco.fn.helper(%{{.*}}) : (f64) -> f64
+// CHECK-NEXT:    %[[E:.*]] = call @coco.fn.exp(%[[H]]) : (f64) -> f64
+// CHECK-NEXT:    %[[L:.*]] = call @log(%[[E]]) : (f64) -> f64
+// CHECK-NEXT:    return %[[L]] : f64
+// LLVM-LABEL: llvm.func @coco.fn.exp(
+// LLVM: llvm.call @log(
+// LLVM-LABEL: llvm.func @_mlir_ciface_exp(
+// LLVM-NEXT:    llvm.call @coco.fn.exp(
+func.func @exp(%x: f64) -> f64 attributes {llvm.emit_c_interface} {
+  %h = call @helper(%x) : (f64) -> f64
+  %e = call @exp(%h) : (f64) -> f64
+  %l = call @log(%e) : (f64) -> f64
+  return %l : f64
 }
-// CHECK-LABEL: llvm.func @_mlir_ciface_exp(
-// CHECK-NEXT:    llvm.call @coco.fn.exp(
-llvm.func @_mlir_ciface_exp(%x: f64) -> f64 attributes {llvm.emit_c_interface} {
-  %r = llvm.call @exp(%x) : (f64) -> f64
-  llvm.return %r : f64
+// CHECK-LABEL: func.func private @coco.fn.helper(
+// CHECK-NEXT:    constant @coco.fn.helper : (f64) -> f64
+func.func private @helper(%x: f64) -> f64 {
+  %self = func.constant @helper : (f64) -> f64
+  return %x : f64
 }
-// CHECK-LABEL: llvm.func @coco.fn.helper(
-// CHECK-NEXT:    llvm.mlir.addressof @coco.fn.helper : !llvm.ptr
-// CHECK-NEXT:    llvm.mlir.constant
-// CHECK-NEXT:    llvm.call @coco_rt_comm(
-llvm.func @helper(%x: f64) -> f64 {
-  %self = llvm.mlir.addressof @helper : !llvm.ptr
-  %c = llvm.mlir.constant(0 : i64) : i64
-  %comm = llvm.call @coco_rt_comm(%c) : (i64) -> i64
-  llvm.return %x : f64
+// CHECK: func.func private @log(f64) -> f64
+func.func private @log(f64) -> f64
+// CHECK-LABEL: func.func @already.dotted()
+func.func @already.dotted() {
+  return
 }
-// A definition named like a C interface whose function has none is the
-// program's own.
-// CHECK-LABEL: llvm.func @coco.fn._mlir_ciface_orphan()
-llvm.func @_mlir_ciface_orphan() {
-  llvm.return
-}
-// CHECK: llvm.func @coco_rt_comm(i64) -> i64
-llvm.func @coco_rt_comm(i64) -> i64
 // CHECK-LABEL: gpu.module @kernels
-// CHECK-NEXT:    llvm.func @helper()
-// CHECK-NEXT:      llvm.call @helper()
+// CHECK-NEXT:    func.func @helper()
+// CHECK-NEXT:      call @helper()
 gpu.module @kernels {
-  llvm.func @helper() {
-    llvm.call @helper() : () -> ()
-    llvm.return
+  func.func @helper() {
+    call @helper() : () -> ()
+    return
   }
-}
-
-// -----
-
-// Only a declaration can hold a new name already: an error, not a merge.
-llvm.func @"coco.fn.step"()
-// expected-error @+1 {{cannot be renamed @coco.fn.step (its symbol in the compiled code, apart from library symbols): the module declares that name already}}
-llvm.func @step() {
-  llvm.return
-}
-
-// -----
-
-// Names that are prefixes of one another move together.
-// CHECK-LABEL: llvm.func @coco.fn.f()
-// CHECK-NEXT:    llvm.call @coco.fn.coco.fn.f()
-// CHECK-LABEL: llvm.func @coco.fn.coco.fn.f()
-// CHECK-NEXT:    llvm.call @coco.fn.f()
-llvm.func @f() {
-  llvm.call @"coco.fn.f"() : () -> ()
-  llvm.return
-}
-llvm.func @"coco.fn.f"() {
-  llvm.call @f() : () -> ()
-  llvm.return
 }

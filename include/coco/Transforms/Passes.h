@@ -19,6 +19,11 @@ namespace coco {
 #define GEN_PASS_REGISTRATION
 #include "coco/Transforms/Passes.h.inc"
 
+/// What coco-isolate-symbols puts before a compiled function's name; its
+/// C interface (`_mlir_ciface_coco.fn.<name>` from convert-func-to-llvm)
+/// is named `_mlir_ciface_<name>` again by coco-finalize-to-llvm.
+constexpr llvm::StringLiteral kIsolatedPrefix = "coco.fn.";
+
 /// Upstream's `pass` (a pipeline element: lower-affine, arith-expand,
 /// expand-realloc or expand-strided-metadata, with options in braces),
 /// run only where one of its patterns applies (coco-when-applicable).

@@ -256,7 +256,9 @@ def CocoFinalizeToLLVMPass
     insertion, which in a long entry block was quadratic. Then the casts
     the conversion left are reconciled (reconcile-unrealized-casts, which
     as a pass of its own would walk and verify the module's largest form
-    once more). Run arith-expand first.
+    once more). Last, the C interface of a function coco-isolate-symbols
+    renamed (`_mlir_ciface_coco.fn.step`) is named after the function's own
+    name again (`_mlir_ciface_step`). Run arith-expand first.
   }];
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
@@ -266,19 +268,24 @@ def CocoIsolateSymbolsPass
   let summary = "Renames every compiled function coco.fn.<name>, so that no "
                 "name a program picks can be a library's symbol";
   let description = [{
-    Runs after coco-finalize-to-llvm in both pipelines. A function's name
-    was its symbol in the object, where it met every library the program
-    links: a function named `exp` in an f64 program was called by LLVM's
-    `exp` libcall and recursed until it crashed, `memcpy` took the
+    Runs before anything is lowered to LLVM (in coco-lower-to-gpu, after
+    kernel outlining). A function's name was its symbol in the object, where
+    it met every library the program links and every function the lowering
+    looks up by name: a function named `exp` in an f64 program was called
+    by LLVM's `exp` libcall and recursed until it crashed, `memcpy` took the
     `llvm.memcpy` lowering's calls, an executable's `free` or `send`
-    interposed libc's for libc itself and for MPI, and `main` met the host
-    program's. Every defined function becomes `coco.fn.<name>` (a dot: no C
-    name has one), and every reference follows; declarations (functions
-    defined elsewhere) keep their names, and so do the C interfaces
-    `_mlir_ciface_<name>` of public functions, which host programs and
-    in-process libraries call (the `_mlir_ciface_` prefix is MLIR's).
-    A declaration that already holds a new name is an error.
+    interposed libc's for libc itself and for MPI, `abort` took
+    `cf.assert`'s call, and `main` met the host program's. Every defined
+    function whose name is a C identifier becomes `coco.fn.<name>` (a dot:
+    no C symbol has one), and every reference follows; a second run
+    changes nothing. Declarations keep their names (functions defined
+    elsewhere: one defined in another coco object is declared as
+    `coco.fn.<name>`). coco-finalize-to-llvm names the C interfaces of
+    public functions `_mlir_ciface_<name>` again: host programs and
+    in-process libraries call them by the entry's name. A module that has
+    a symbol of a new name already is an error.
   }];
+  let dependentDialects = ["::mlir::func::FuncDialect"];
 }
 
 def CocoMatmulLoopOrderPass

@@ -50,9 +50,10 @@ void checkAsyncError(ncclComm_t comm, const char *what) {
   if (asyncError == ncclSuccess || asyncError == ncclInProgress)
     return;
   std::string detail = ncclGetLastError(comm);
-  ncclCommAbort(comm);
-  fatalf(nullptr, "NCCL error during %s: %s (%s)", what,
-         ncclGetErrorString(asyncError), detail.c_str());
+  fatal(nullptr,
+        formatString("NCCL error during %s: %s (%s)", what,
+                     ncclGetErrorString(asyncError), detail.c_str()),
+        [&] { ncclCommAbort(comm); });
 }
 
 /// Polls `done` until it reports completion (true), an NCCL error or the
@@ -69,12 +70,14 @@ void poll(Query done, ncclComm_t comm, const char *what) {
     if (call &&
         call->elapsedSeconds >
             call->limitSeconds - std::min(call->limitSeconds / 10, 10.0)) {
-      if (comm)
-        ncclCommAbort(comm);
-      fatalf(nullptr,
-             "timed out after %.1f s waiting for %s on the GPU (a peer "
-             "failed or took a different path)",
-             call->elapsedSeconds, what);
+      fatal(nullptr,
+            formatString("timed out after %.1f s waiting for %s on the GPU "
+                         "(a peer failed or took a different path)",
+                         call->elapsedSeconds, what),
+            [&] {
+              if (comm)
+                ncclCommAbort(comm);
+            });
     }
   }
   // An error NCCL posted as the work completed (a peer that failed after

@@ -20,6 +20,16 @@
 // THREE: send.result0: 8xi32 replicated, rank 0 holds 8xi32: [3, 3, 3, 3, ...] sum 24
 // THREE: main.result0: 8xf64 replicated, rank 0 holds 8xf64: [3, 3, 3, 3, ...] sum 24
 //
+// A private function named abort: cf.assert's call (coco's fused
+// reduce-scatter asserts its chunking) went to it, and the rank ran on into
+// `unreachable` (a segfault) instead of aborting with the message.
+// RUN: coco-compile %s --entry=checked -o %t.checked
+// RUN: %mpirun 2 %t.checked --set n=20 | FileCheck %s --check-prefix=HOLDS
+// HOLDS: result0: 8xf64 replicated, rank 0 holds 8xf64: [2, 2, 2, 2, ...] sum 16
+// RUN: not %mpirun 2 %t.checked --set n=200 2>&1 | FileCheck %s --check-prefix=FAILS
+// FAILS: n must be below 100
+// FAILS: signal 6 (Aborted)
+//
 // The executable defines none of those names (main is the host program's),
 // and a library exports only its C interfaces and its description:
 // RUN: nm %t.exe | FileCheck %s --check-prefix=EXE
@@ -73,5 +83,17 @@ func.func @send(%x: !I {coco.init = "Ones"}) -> !IR {
 
 func.func @main(%x: !D {coco.init = "Ones"}) -> !DR {
   %y = coco.all_reduce sum %x : !D
+  return %y : !DR
+}
+
+func.func private @abort(%x: !D) -> !D {
+  return %x : !D
+}
+func.func @checked(%x: !D {coco.init = "Ones"}, %n: i64 {coco.name = "n", coco.value = 1 : i64}) -> !DR {
+  %limit = arith.constant 100 : i64
+  %ok = arith.cmpi slt, %n, %limit : i64
+  cf.assert %ok, "n must be below 100"
+  %a = func.call @abort(%x) : (!D) -> !D
+  %y = coco.all_reduce sum %a : !D
   return %y : !DR
 }
