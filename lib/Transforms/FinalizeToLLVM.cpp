@@ -25,6 +25,7 @@
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/SymbolTable.h"
+#include "mlir/Interfaces/FunctionInterfaces.h"
 #include "mlir/Transforms/DialectConversion.h"
 
 namespace mlir::coco {
@@ -106,6 +107,67 @@ LogicalResult nameCInterfaces(ModuleOp module) {
   return success();
 }
 
+/// Fails, at the first op the conversion left, where the module is not
+/// all LLVM. The conversion is partial (upstream's patterns leave what
+/// they cannot convert), so a program the lowering cannot take (a scalar
+/// of a type LLVM lowering has no rule for, a signature type without an
+/// LLVM type, a schedule left unapplied, a gpu.launch given to the CPU
+/// pipeline) came out as a module that coco-translate refused at IR the
+/// user never wrote. Nested symbol tables are their own (GPU kernels,
+/// lowered by the GPU pipeline; a module the pipeline was not anchored
+/// on), and gpu.launch_func is translated with the kernels' binary.
+LogicalResult checkLowered(ModuleOp module) {
+  Operation *left = nullptr;
+  module->walk<WalkOrder::PreOrder>([&](Operation *op) {
+    if (op == module.getOperation())
+      return WalkResult::advance();
+    if (op->hasTrait<OpTrait::SymbolTable>()) {
+      // A schedule library is a module of its own (transform.named_sequence
+      // at its top level).
+      if (auto nested = dyn_cast<ModuleOp>(op))
+        for (Operation &inner : nested.getOps())
+          if (inner.getName().getDialectNamespace() == "transform") {
+            left = &inner;
+            return WalkResult::interrupt();
+          }
+      return WalkResult::skip();
+    }
+    StringRef dialect = op->getName().getDialectNamespace();
+    if (dialect == LLVM::LLVMDialect::getDialectNamespace() ||
+        op->getName().getStringRef() == "gpu.launch_func")
+      return WalkResult::advance();
+    left = op;
+    return WalkResult::interrupt();
+  });
+  if (!left)
+    return success();
+  if (left->getName().getDialectNamespace() == "transform")
+    return left->emitError()
+           << "the module holds a transform schedule, which the lowering "
+              "neither applies nor can lower: keep it in a file of its own "
+              "and apply it first (coco-opt "
+              "--transform-preload-library=transform-library-paths=FILE "
+              "--transform-interpreter; coco-compile takes the same as "
+              "--pre-pass options)";
+  InFlightDiagnostic error = left->emitOpError()
+                             << "is left after the lowering to LLVM";
+  if (auto function = dyn_cast<FunctionOpInterface>(left)) {
+    error << " (signature " << function.getFunctionType() << ")";
+  } else {
+    auto types = [&](TypeRange range) {
+      llvm::interleaveComma(range, error, [&](Type type) { error << type; });
+    };
+    error << " (types ";
+    types(left->getOperandTypes());
+    error << " -> ";
+    types(left->getResultTypes());
+    error << ")";
+  }
+  error << ": the program has an op or a type that this pipeline cannot "
+           "lower";
+  return error;
+}
+
 struct CocoFinalizeToLLVMPass
     : public coco::impl::CocoFinalizeToLLVMPassBase<CocoFinalizeToLLVMPass> {
   void runOnOperation() override {
@@ -149,7 +211,7 @@ struct CocoFinalizeToLLVMPass
         [&](UnrealizedConversionCastOp cast) { casts.push_back(cast); });
     reconcileUnrealizedCasts(casts);
 
-    if (failed(nameCInterfaces(module)))
+    if (failed(nameCInterfaces(module)) || failed(checkLowered(module)))
       return signalPassFailure();
   }
 };

@@ -258,7 +258,13 @@ def CocoFinalizeToLLVMPass
     as a pass of its own would walk and verify the module's largest form
     once more). Last, the C interface of a function coco-isolate-symbols
     renamed (`_mlir_ciface_coco.fn.step`) is named after the function's own
-    name again (`_mlir_ciface_step`). Run arith-expand first.
+    name again (`_mlir_ciface_step`), and the pass fails at the first op
+    that is not LLVM (nested symbol tables and gpu.launch_func aside): the
+    conversion is partial, and a program the pipeline cannot lower (a
+    scalar of a type without an LLVM rule, a signature type without an
+    LLVM type, a transform schedule left unapplied) came out for
+    coco-translate to refuse at IR the user never wrote. Run arith-expand
+    first.
   }];
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
