@@ -71,20 +71,56 @@ int minimumPtxVersion(int sm) {
 /// First step of coco-lower-to-gpu: rejects options that would otherwise end
 /// in an LLVM fatal error (a PTX version too old for the chip), a silently
 /// broken tiling (block-size <= 0) or an error that does not fail the run.
+/// Registered (coco-check-gpu-options) with the pipeline's options as its
+/// own, so that the pipeline --dump-pass-pipeline prints can be run again.
 struct CheckGPUPipelineOptions
     : public PassWrapper<CheckGPUPipelineOptions, OperationPass<ModuleOp>> {
   MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(CheckGPUPipelineOptions)
 
-  CheckGPUPipelineOptions(std::string chip, std::string features,
-                          std::string format, std::string toolkit,
-                          int64_t blockSize)
-      : chip(std::move(chip)), features(std::move(features)),
-        format(std::move(format)), toolkit(std::move(toolkit)),
-        blockSize(blockSize) {}
+  CheckGPUPipelineOptions() = default;
+  CheckGPUPipelineOptions(const CheckGPUPipelineOptions &other)
+      : PassWrapper(other) {}
+  CheckGPUPipelineOptions(const GPUPipelineOptions &options) {
+    chipOption = options.chip;
+    featuresOption = options.features;
+    formatOption = options.format;
+    toolkitOption = options.toolkit;
+    blockSizeOption = options.blockSize;
+  }
 
   StringRef getArgument() const final { return "coco-check-gpu-options"; }
+  StringRef getDescription() const final {
+    return "The first pass of coco-lower-to-gpu: checks its chip, features, "
+           "format, toolkit and block-size options, and that every function "
+           "with kernels has a name PTX can hold";
+  }
+
+  // The defaults are coco-lower-to-gpu's.
+  static const GPUPipelineOptions &pipelineDefaults() {
+    static const GPUPipelineOptions defaults;
+    return defaults;
+  }
+  Option<std::string> chipOption{
+      *this, "chip", llvm::cl::desc("GPU architecture of the kernels"),
+      llvm::cl::init(pipelineDefaults().chip)};
+  Option<std::string> featuresOption{
+      *this, "features", llvm::cl::desc("PTX features"),
+      llvm::cl::init(pipelineDefaults().features)};
+  Option<std::string> formatOption{
+      *this, "format", llvm::cl::desc("gpu-module-to-binary format"),
+      llvm::cl::init(pipelineDefaults().format)};
+  Option<std::string> toolkitOption{*this, "toolkit",
+                                    llvm::cl::desc("CUDA toolkit with ptxas"),
+                                    llvm::cl::init(pipelineDefaults().toolkit)};
+  Option<int64_t> blockSizeOption{
+      *this, "block-size",
+      llvm::cl::desc("threads per block of the generated kernels"),
+      llvm::cl::init(pipelineDefaults().blockSize)};
 
   void runOnOperation() override {
+    std::string chip = chipOption, features = featuresOption,
+                format = formatOption, toolkit = toolkitOption;
+    int64_t blockSize = blockSizeOption;
     auto fail = [&](const Twine &message) {
       mlir::emitError(getOperation().getLoc())
           << "coco-lower-to-gpu: " << message;
@@ -137,17 +173,16 @@ struct CheckGPUPipelineOptions
         return signalPassFailure();
       }
   }
-
-  std::string chip, features, format, toolkit;
-  int64_t blockSize;
 };
 } // namespace
 
+void mlir::coco::registerCheckGPUPipelineOptionsPass() {
+  PassRegistration<CheckGPUPipelineOptions>();
+}
+
 void mlir::coco::buildCocoLowerToGPUPipeline(
     OpPassManager &pm, const GPUPipelineOptions &options) {
-  pm.addPass(std::make_unique<CheckGPUPipelineOptions>(
-      options.chip, options.features, options.format, options.toolkit,
-      options.blockSize));
+  pm.addPass(std::make_unique<CheckGPUPipelineOptions>(options));
   // Buffers are freed where the block ends, as upstream does: the GPU path
   // has not yet run on a GPU to show that every kernel, NCCL and cuBLAS call
   // is done with a buffer by the host's next op, which an earlier free

@@ -19,4 +19,5 @@ void mlir::coco::registerCocoPipelines() {
       "NVVM kernels in a gpu.binary, calling NCCL and cuBLAS through the "
       "coco GPU runtime",
       buildCocoLowerToGPUPipeline);
+  registerCheckGPUPipelineOptionsPass();
 }

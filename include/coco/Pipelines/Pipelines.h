@@ -160,6 +160,11 @@ void addLLVMCleanup(OpPassManager &pm);
 /// Registers `coco-lower-to-cpu` and `coco-lower-to-gpu`.
 void registerCocoPipelines();
 
+/// Registers coco-check-gpu-options, coco-lower-to-gpu's first pass, so that
+/// the pipeline --dump-pass-pipeline prints parses again (registerCocoPipelines
+/// calls it).
+void registerCheckGPUPipelineOptionsPass();
+
 } // namespace coco
 } // namespace mlir
 

@@ -10,6 +10,7 @@
 #include "coco/Conversion/CocoToLLVM/CocoToLLVM.h"
 #include "coco/Conversion/Passes.h"
 #include "coco/Dialect/Coco/IR/CocoOps.h"
+#include "coco/Dialect/Coco/Transforms/NestedModules.h"
 #include "coco/Runtime/CocoRuntime.h"
 #include "coco/Support/ElementTypes.h"
 
@@ -653,6 +654,11 @@ struct ConvertCocoToLLVMPass
     });
     if (misplaced.wasInterrupted())
       return signalPassFailure();
+    // The runtime's declarations and site strings go into this module: a
+    // nested module's coco ops would refer to symbols of a table they cannot
+    // see. The pass is anchored on that module instead.
+    if (failed(checkNoNestedCocoModule(module, getArgument())))
+      return signalPassFailure();
 
     LLVMTypeConverter converter(&getContext());
     RuntimeCalls calls(module, runtime);
@@ -662,8 +668,11 @@ struct ConvertCocoToLLVMPass
     target.addLegalOp<GridOp>();
     target.addIllegalDialect<CocoDialect>();
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
-    target.addDynamicallyLegalOp<linalg::MatmulOp>(
-        [](linalg::MatmulOp op) { return !isLibraryMatmul(op); });
+    // A nested module's matmul is not coco's (no coco op there, checked
+    // above): it stays linalg for whatever lowers that module.
+    target.addDynamicallyLegalOp<linalg::MatmulOp>([&](linalg::MatmulOp op) {
+      return !isLibraryMatmul(op) || op->getParentOfType<ModuleOp>() != module;
+    });
     // No rollback: every pattern either fails before it changes anything or
     // succeeds, and the rollback log would grow with every op converted.
     ConversionConfig config;

@@ -36,6 +36,26 @@ func.func private @f(!coco.dtensor<8xi16, local on @dp>)
 
 // -----
 
+// Scalars too: an f8 or i16 scalar has no lowering in the loops, the host
+// programs or the library entries.
+coco.grid @dp(shape = [?])
+func.func @f8_scalar(%w: !coco.dtensor<8xf32, replicated on @dp>, %s: f8E4M3FN) {
+  // expected-error @+1 {{'coco.mul' op operand #1 must be distributed tensor or scalar of a type the runtime carries (f32, f64, f16, bf16, i32, i64, i8, i1), but got 'f8E4M3FN'}}
+  %0 = coco.mul %w, %s : !coco.dtensor<8xf32, replicated on @dp>, f8E4M3FN
+  return
+}
+
+// -----
+
+coco.grid @dp(shape = [?])
+func.func @i16_scalar(%c: !coco.dtensor<8xi1, replicated on @dp>, %w: !coco.dtensor<8xi32, replicated on @dp>, %s: i16) {
+  // expected-error @+1 {{'coco.select' op operand #1 must be distributed tensor or scalar of a type the runtime carries}}
+  %0 = coco.select %c, %s, %w : !coco.dtensor<8xi1, replicated on @dp>, i16, !coco.dtensor<8xi32, replicated on @dp>
+  return
+}
+
+// -----
+
 // Sizes whose bytes overflow int64 (allocations would wrap).
 coco.grid @dp(shape = [?])
 // expected-error @+1 {{is too large: its size in bytes overflows int64}}

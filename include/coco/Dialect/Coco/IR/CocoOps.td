@@ -20,9 +20,15 @@ include "coco/Dialect/Coco/IR/CocoInterfaces.td"
 
 def Coco_DTensor : Type<CPred<"::llvm::isa<::mlir::coco::DTensorType>($_self)">,
     "distributed tensor", "::mlir::coco::DTensorType">;
-def Coco_Scalar : AnyTypeOf<[AnyFloat, AnySignlessInteger]>;
+/// Scalars of the element types a dtensor may have: a scalar reaches the
+/// same loops, host programs and library entries (an f8 or i16 scalar has no
+/// lowering there).
+def Coco_Scalar : AnyTypeOf<[F32, F64, F16, BF16, I32, I64, I8, I1],
+    "scalar of a type the runtime carries (f32, f64, f16, bf16, i32, i64, "
+    "i8, i1)">;
 def Coco_PointwiseOperand : AnyTypeOf<[Coco_DTensor, Coco_Scalar],
-    "distributed tensor or scalar">;
+    "distributed tensor or scalar of a type the runtime carries (f32, f64, "
+    "f16, bf16, i32, i64, i8, i1)">;
 def Coco_LocalBuffer : AnyTypeOf<[AnyRankedTensor, AnyMemRef]>;
 
 /// Communication has an effect of its own, so that collectives and
