@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "coco/Support/CSymbols.h"
 #include "coco/Transforms/Passes.h"
 
 #include "mlir/Analysis/DataLayoutAnalysis.h"
@@ -86,14 +87,16 @@ void mergeEntryBlocks(ModuleOp module, const SmallPtrSetImpl<Block *> &bodies) {
 /// every library's symbols.
 LogicalResult nameCInterfaces(ModuleOp module) {
   SymbolTable symbols(module);
-  std::string isolated = ("_mlir_ciface_" + coco::kIsolatedPrefix).str();
+  std::string isolated =
+      (coco::kCInterfacePrefix + coco::kIsolatedPrefix).str();
   SmallVector<LLVM::LLVMFuncOp> interfaces;
   for (auto function : module.getOps<LLVM::LLVMFuncOp>())
     if (function.getSymName().starts_with(isolated))
       interfaces.push_back(function);
   for (auto function : interfaces) {
-    std::string name = "_mlir_ciface_" +
-                       function.getSymName().drop_front(isolated.size()).str();
+    std::string name = (coco::kCInterfacePrefix +
+                        function.getSymName().drop_front(isolated.size()))
+                           .str();
     // (A public function named `_mlir_ciface_<name>` beside `<name>`:
     // convert-func-to-llvm already refused the pair when it was not
     // isolated.)

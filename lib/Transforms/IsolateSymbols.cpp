@@ -15,14 +15,15 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "coco/Support/CSymbols.h"
 #include "coco/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/AttrTypeSubElements.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/SymbolTable.h"
 #include "llvm/ADT/DenseMap.h"
-#include "llvm/ADT/StringExtras.h"
 
 namespace mlir::coco {
 #define GEN_PASS_DEF_COCOISOLATESYMBOLSPASS
@@ -30,17 +31,12 @@ namespace mlir::coco {
 } // namespace mlir::coco
 
 using namespace mlir;
+using namespace mlir::coco;
 
 namespace {
 
-/// Whether `name` could be a library's symbol: a C identifier. A name with
-/// another character (a dot: `coco.fn.step`, a name already isolated)
-/// cannot, and keeps its name.
-bool isCName(StringRef name) {
-  return !name.empty() && !llvm::isDigit(name.front()) &&
-         llvm::all_of(name,
-                      [](char c) { return llvm::isAlnum(c) || c == '_'; });
-}
+/// Read by convert-func-to-llvm.
+constexpr llvm::StringLiteral kLinkageAttr = "llvm.linkage";
 
 struct CocoIsolateSymbolsPass
     : public coco::impl::CocoIsolateSymbolsPassBase<CocoIsolateSymbolsPass> {
@@ -51,8 +47,17 @@ struct CocoIsolateSymbolsPass
     llvm::DenseMap<Attribute, Attribute> renamed;
     SmallVector<std::pair<func::FuncOp, StringAttr>> functions;
     for (auto function : module.getOps<func::FuncOp>()) {
+      // A private function is called from this module only: internal
+      // linkage keeps it out of the object's symbols, and LLVM may inline
+      // it and drop its body.
+      if (function.isPrivate() && !function.isExternal() &&
+          !function->hasAttr(kLinkageAttr))
+        function->setAttr(kLinkageAttr, LLVM::LinkageAttr::get(
+                                            context, LLVM::Linkage::Internal));
       StringRef name = function.getSymName();
-      if (function.isExternal() || !isCName(name))
+      // A name with a character C has not (a dot: `coco.fn.step`, a name
+      // already isolated) cannot be a library's symbol, and stays.
+      if (function.isExternal() || !isCIdentifier(name))
         continue;
       auto newName =
           StringAttr::get(context, Twine(coco::kIsolatedPrefix) + name);

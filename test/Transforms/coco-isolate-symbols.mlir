@@ -24,13 +24,18 @@ func.func @exp(%x: f64) -> f64 attributes {llvm.emit_c_interface} {
   %l = call @log(%e) : (f64) -> f64
   return %l : f64
 }
+// A private function is the module's own: internal linkage, no symbol of
+// the object.
 // CHECK-LABEL: func.func private @coco.fn.helper(
+// CHECK-SAME:    attributes {llvm.linkage = #llvm.linkage<internal>}
 // CHECK-NEXT:    constant @coco.fn.helper : (f64) -> f64
+// LLVM-LABEL: llvm.func internal @coco.fn.helper(
 func.func private @helper(%x: f64) -> f64 {
   %self = func.constant @helper : (f64) -> f64
   return %x : f64
 }
-// CHECK: func.func private @log(f64) -> f64
+// CHECK: func.func private @log(f64) -> f64{{$}}
+// LLVM: llvm.func @log(f64) -> f64 attributes {sym_visibility = "private"}{{$}}
 func.func private @log(f64) -> f64
 // CHECK-LABEL: func.func @already.dotted()
 func.func @already.dotted() {

@@ -289,9 +289,12 @@ def CocoIsolateSymbolsPass
     `coco.fn.<name>`). coco-finalize-to-llvm names the C interfaces of
     public functions `_mlir_ciface_<name>` again: host programs and
     in-process libraries call them by the entry's name. A module that has
-    a symbol of a new name already is an error.
+    a symbol of a new name already is an error. Private functions (called
+    from the module only) get internal linkage: they are not symbols of the
+    object at all.
   }];
-  let dependentDialects = ["::mlir::func::FuncDialect"];
+  let dependentDialects = ["::mlir::func::FuncDialect",
+                           "::mlir::LLVM::LLVMDialect"];
 }
 
 def CocoMatmulLoopOrderPass

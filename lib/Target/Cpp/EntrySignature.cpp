@@ -3,6 +3,7 @@
 #include "coco/Target/Cpp/EntrySignature.h"
 #include "coco/Dialect/Coco/IR/CocoOps.h"
 #include "coco/InitAll.h"
+#include "coco/Support/CSymbols.h"
 #include "coco/Support/ElementTypes.h"
 
 #include "mlir/Tools/mlir-translate/Translation.h"
@@ -297,9 +298,7 @@ FailureOr<EntrySignature>
 mlir::coco::describeEntry(func::FuncOp entry, SymbolTableCollection &symbols) {
   // The entry becomes C symbols (_mlir_ciface_<name>).
   StringRef symbol = entry.getSymName();
-  if (symbol.empty() || llvm::isDigit(symbol.front()) ||
-      !llvm::all_of(symbol,
-                    [](char c) { return llvm::isAlnum(c) || c == '_'; }))
+  if (!isCIdentifier(symbol))
     return mlir::emitError(entry.getLoc())
            << "entry @" << symbol
            << " cannot be called from C: its name must be "
@@ -458,7 +457,7 @@ void mlir::coco::emitEntryDeclaration(const EntrySignature &signature,
   for (const ArgSignature &arg : signature.args)
     params.push_back(arg.tensor ? arg.tensor->descriptorType() + " *"
                                 : arg.scalarCppType);
-  os << "extern \"C\" void _mlir_ciface_" << signature.name << "(";
+  os << "extern \"C\" void " << kCInterfacePrefix << signature.name << "(";
   llvm::interleaveComma(params, os);
   os << ");\n\n";
 }

@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "coco/Target/Cpp/TranslateToCppLibrary.h"
+#include "coco/Support/CSymbols.h"
 #include "coco/Support/ExactPrinting.h"
 #include "coco/Target/Cpp/EntrySignature.h"
 
@@ -90,7 +91,7 @@ void LibraryEmitter::emitCaller(const EntrySignature &entry, unsigned index) {
                    : llvm::formatv("*static_cast<const {0} *>(args[{1}])",
                                    arg.scalarCppType, i)
                          .str());
-  os << "  _mlir_ciface_" << entry.name << "(";
+  os << "  " << kCInterfacePrefix << entry.name << "(";
   llvm::interleaveComma(callArgs, os);
   os << ");\n";
   for (unsigned i = 0; i < entry.results.size(); ++i)

@@ -8,6 +8,7 @@
 
 #include "coco/Target/Cpp/TranslateToCppMain.h"
 #include "coco/Dialect/Coco/IR/CocoOps.h"
+#include "coco/Support/CSymbols.h"
 #include "coco/Target/Cpp/EntrySignature.h"
 #include "coco/Target/Cpp/TranslateToCppLibrary.h"
 
@@ -95,7 +96,7 @@ void MainEmitter::emitSetup(const EntrySignature &entry, unsigned index) {
 
   // The call, repeated by the session; results are kept from the last run.
   os << "  session.addEntry(" << cppString(entryName) << ", [&](bool last) {\n"
-     << "    _mlir_ciface_" << entryName << "(";
+     << "    " << kCInterfacePrefix << entryName << "(";
   llvm::interleaveComma(callArgs, os);
   os << ");\n";
   SmallVector<std::string> allocated;

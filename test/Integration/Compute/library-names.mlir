@@ -39,6 +39,10 @@
 // EXE-DAG: {{ T _mlir_ciface_exp$}}
 // EXE-DAG: {{ T _mlir_ciface_main$}}
 // EXE-DAG: {{ T main$}}
+// A private function has internal linkage: no symbol of the object (here
+// inlined and gone; nm would list a kept one with a lowercase t).
+// RUN: nm %t.exe | not grep -E ' [A-Z] coco.fn.helper$'
+// RUN: nm %t.checked | not grep -E ' [A-Z] coco.fn.abort$'
 // RUN: coco-compile %s --emit=shared -o %t.so
 // RUN: nm -D --defined-only %t.so | FileCheck %s --check-prefix=SO
 // SO-NOT: {{ (exp|memcpy|free|send|main|coco.fn.[a-z]*)$}}
