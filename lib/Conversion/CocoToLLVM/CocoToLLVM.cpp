@@ -654,10 +654,27 @@ struct ConvertCocoToLLVMPass
     });
     if (misplaced.wasInterrupted())
       return signalPassFailure();
-    // The runtime's declarations and site strings go into this module: a
-    // nested module's coco ops would refer to symbols of a table they cannot
-    // see. The pass is anchored on that module instead.
+    // The runtime's declarations and site strings go into this module: the
+    // coco ops of a nested symbol table would refer to symbols of a table
+    // they cannot see. A nested builtin.module is a program of its own, on
+    // which the pass is anchored instead; other tables (a gpu.module) hold
+    // no coco op.
     if (failed(checkNoNestedCocoModule(module, getArgument())))
+      return signalPassFailure();
+    WalkResult nested = module.walk([&](Operation *op) {
+      if (!isa_and_nonnull<CocoDialect>(op->getDialect()) || isa<GridOp>(op))
+        return WalkResult::advance();
+      Operation *table = SymbolTable::getNearestSymbolTable(op->getParentOp());
+      if (table == module.getOperation())
+        return WalkResult::advance();
+      op->emitOpError() << "is inside a '" << table->getName()
+                        << "', a symbol table of its own: convert-coco-to-llvm "
+                           "lowers the coco ops of the module it runs on (the "
+                           "runtime's declarations and the call sites' "
+                           "strings go there)";
+      return WalkResult::interrupt();
+    });
+    if (nested.wasInterrupted())
       return signalPassFailure();
 
     LLVMTypeConverter converter(&getContext());
@@ -668,10 +685,11 @@ struct ConvertCocoToLLVMPass
     target.addLegalOp<GridOp>();
     target.addIllegalDialect<CocoDialect>();
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
-    // A nested module's matmul is not coco's (no coco op there, checked
-    // above): it stays linalg for whatever lowers that module.
+    // A matmul of a nested symbol table (a nested module, a gpu.module's
+    // kernel) is not coco's: it stays linalg for whatever lowers that table.
     target.addDynamicallyLegalOp<linalg::MatmulOp>([&](linalg::MatmulOp op) {
-      return !isLibraryMatmul(op) || op->getParentOfType<ModuleOp>() != module;
+      return !isLibraryMatmul(op) ||
+             SymbolTable::getNearestSymbolTable(op->getParentOp()) != module;
     });
     // No rollback: every pattern either fails before it changes anything or
     // succeeds, and the rollback log would grow with every op converted.

@@ -36,6 +36,7 @@ module @outer {
 // A nested module's matmul, with no coco op beside it, is not coco's: it
 // stays linalg for whatever lowers that module, and the outer module gets
 // no runtime declaration.
+// ANCHORED-LABEL: module @plain
 // CHECK-LABEL: module @outer
 // CHECK-NOT: llvm.func @coco_rt_matmul
 // CHECK: module @plain
@@ -46,6 +47,40 @@ module @outer {
     func.func @nested_matmul(%x: memref<4x4xf32>, %y: memref<4x4xf32>, %z: memref<4x4xf32>) {
       linalg.matmul ins(%x, %y : memref<4x4xf32>, memref<4x4xf32>) outs(%z : memref<4x4xf32>)
       return
+    }
+  }
+}
+
+// -----
+
+// Other symbol tables hold no coco op: a gpu.module's collective is an
+// error at the op (its declarations would land in the outer module)...
+module {
+  gpu.module @kernels {
+    coco.grid @dp(shape = [?])
+    func.func @f(%a: memref<16xf32>, %b: memref<16xf32>) {
+      // expected-error @+1 {{'coco.comm.all_reduce' op is inside a 'gpu.module', a symbol table of its own: convert-coco-to-llvm lowers the coco ops of the module it runs on}}
+      coco.comm.all_reduce sum %a into %b on @dp[0] : memref<16xf32>, memref<16xf32>
+      return
+    }
+  }
+}
+
+// -----
+
+// ... and a kernel's matmul stays linalg (a BLAS call there would name the
+// outer module's declaration from inside the gpu.module).
+// CHECK-LABEL: gpu.module @kernels
+// CHECK: gpu.func @k
+// CHECK-NEXT: linalg.matmul
+module {
+  func.func @host() {
+    return
+  }
+  gpu.module @kernels {
+    gpu.func @k(%x: memref<4x4xf32>, %y: memref<4x4xf32>, %z: memref<4x4xf32>) kernel {
+      linalg.matmul ins(%x, %y : memref<4x4xf32>, memref<4x4xf32>) outs(%z : memref<4x4xf32>)
+      gpu.return
     }
   }
 }
