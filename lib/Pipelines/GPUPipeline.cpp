@@ -161,6 +161,15 @@ struct CheckGPUPipelineOptions
                     toolkit + "' has no " + ptxas.str() +
                     " (set toolkit=<CUDA dir>, or format=isa for PTX only)");
     }
+    // Every format links the kernels with the toolkit's libdevice (exp,
+    // log, pow, ...): without it, gpu-module-to-binary printed an error and
+    // exited 0, with calls of __nv_expf left unresolved in the PTX.
+    SmallString<256> libdevice(toolkit);
+    llvm::sys::path::append(libdevice, "nvvm", "libdevice", "libdevice.10.bc");
+    if (!llvm::sys::fs::exists(libdevice))
+      return fail("the toolkit '" + toolkit + "' has no " + libdevice.str() +
+                  ", whose math functions (libdevice) the kernels are linked "
+                  "with (set toolkit=<CUDA dir>)");
     // A function's kernels are named after it (<function>_kernel), and the
     // NVPTX backend aborts on a name PTX cannot hold.
     llvm::Regex ptxName("^[A-Za-z_$][A-Za-z0-9_$]*$");

@@ -33,6 +33,10 @@
 // HUGE: error: coco-lower-to-gpu: chip must look like sm_90, got 'sm_99999999999'
 // RUN: not coco-opt %s --coco-lower-to-gpu="toolkit=/tmp" -o /dev/null 2>&1 | FileCheck %s --check-prefix=TOOLKIT
 // TOOLKIT: error: coco-lower-to-gpu: format=fatbin needs ptxas, but the toolkit '/tmp' has no /tmp/bin/ptxas (set toolkit=<CUDA dir>, or format=isa for PTX only)
+// PTX only still links libdevice: without it gpu-module-to-binary printed an
+// error and exited 0, with __nv_expf unresolved in the PTX.
+// RUN: not coco-opt %s --coco-lower-to-gpu="format=isa toolkit=/tmp" -o /dev/null 2>&1 | FileCheck %s --check-prefix=LIBDEVICE
+// LIBDEVICE: error: coco-lower-to-gpu: the toolkit '/tmp' has no /tmp/nvvm/libdevice/libdevice.10.bc, whose math functions (libdevice) the kernels are linked with (set toolkit=<CUDA dir>)
 // A function whose name PTX cannot hold (its kernels are named after it):
 // an error, not the NVPTX backend's fatal "Symbol name with unsupported
 // characters" (the fuzzer).

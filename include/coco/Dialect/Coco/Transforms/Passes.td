@@ -243,8 +243,10 @@ def CocoShardStatePass : Pass<"coco-shard-state", "ModuleOp"> {
     ListOption<"args", "args", "std::string",
                "coco.name of the arguments to shard (e.g. m,v)">,
     ListOption<"axes", "axes", "int64_t",
-               "the grid axes the state is sliced along (default: those of "
-               "its slices)">
+               "the grid axes the state newly becomes sliced along, those "
+               "its coco.slice ops slice along (default: all of them); axes "
+               "it is sliced along already (a Megatron shard) are not "
+               "named">
   ];
 }
 
