@@ -23,6 +23,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/GPU/Transforms/Passes.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Dialect/SCF/Transforms/Passes.h"
@@ -66,6 +67,33 @@ int minimumPtxVersion(int sm) {
   if (sm >= 70)
     return 60;
   return sm >= 50 ? 50 : 0;
+}
+
+/// Why `chip` with PTX `features` cannot be compiled for (an NVPTX target
+/// LLVM would stop on with a fatal error), or none.
+std::optional<std::string> checkTarget(StringRef chip, StringRef features) {
+  SmallVector<StringRef> match;
+  int sm = 0;
+  if (!llvm::Regex("^sm_([0-9]+)([af]?)$").match(chip, &match) ||
+      match[1].getAsInteger(10, sm))
+    return ("chip must look like sm_90, got '" + chip + "'").str();
+  // Architecture-specific variants (sm_90a, sm_100f) need PTX 8.0+.
+  int minimum = minimumPtxVersion(sm);
+  if (!match[2].empty())
+    minimum = std::max(minimum, 80);
+  SmallVector<StringRef> ptx;
+  int version = 0;
+  if (llvm::Regex("\\+ptx([0-9]+)").match(features, &ptx)) {
+    if (ptx[1].getAsInteger(10, version))
+      return ("features: PTX version '" + ptx[1] + "' is not a number").str();
+    if (version < minimum)
+      return ("PTX " + Twine(version / 10) + "." + Twine(version % 10) +
+              " (features=" + features + ") cannot target " + chip +
+              ", which needs PTX " + Twine(minimum / 10) + "." +
+              Twine(minimum % 10) + " or later")
+          .str();
+  }
+  return std::nullopt;
 }
 
 /// First step of coco-lower-to-gpu: rejects options that would otherwise end
@@ -133,26 +161,28 @@ struct CheckGPUPipelineOptions
                             format))
       return fail("format must be fatbin, bin, isa, llvm or offloading, got '" +
                   format + "'");
-    SmallVector<StringRef> match;
-    int sm = 0;
-    if (!llvm::Regex("^sm_([0-9]+)([af]?)$").match(chip, &match) ||
-        match[1].getAsInteger(10, sm))
-      return fail("chip must look like sm_90, got '" + chip + "'");
-    // Architecture-specific variants (sm_90a, sm_100f) need PTX 8.0+.
-    int minimum = minimumPtxVersion(sm);
-    if (!match[2].empty())
-      minimum = std::max(minimum, 80);
-    SmallVector<StringRef> ptx;
-    int version = 0;
-    if (llvm::Regex("\\+ptx([0-9]+)").match(features, &ptx)) {
-      if (ptx[1].getAsInteger(10, version))
-        return fail("features: PTX version '" + ptx[1] + "' is not a number");
-      if (version < minimum)
-        return fail("PTX " + Twine(version / 10) + "." + Twine(version % 10) +
-                    " (features=" + features + ") cannot target " + chip +
-                    ", which needs PTX " + Twine(minimum / 10) + "." +
-                    Twine(minimum % 10) + " or later");
-    }
+    if (std::optional<std::string> error = checkTarget(chip, features))
+      return fail(*error);
+    // Targets a kernel module has already (the program's own, or those of
+    // nvvm-attach-target in a pipeline run from --dump-pass-pipeline with
+    // other options): upstream stops with an LLVM fatal error on the same
+    // mistakes.
+    WalkResult badTarget = getOperation()->walk([&](gpu::GPUModuleOp kernels) {
+      for (Attribute attr : kernels.getTargetsAttr()
+                                ? kernels.getTargetsAttr().getValue()
+                                : ArrayRef<Attribute>())
+        if (auto target = dyn_cast<NVVM::NVVMTargetAttr>(attr))
+          if (std::optional<std::string> error =
+                  checkTarget(target.getChip(), target.getFeatures())) {
+            mlir::emitError(kernels.getLoc()) // without the module's ops
+                << "coco-lower-to-gpu: gpu.module @" << kernels.getSymName()
+                << "'s target " << target << ": " << *error;
+            return WalkResult::interrupt();
+          }
+      return WalkResult::advance();
+    });
+    if (badTarget.wasInterrupted())
+      return signalPassFailure();
     if (format == "bin" || format == "fatbin") {
       SmallString<256> ptxas(toolkit);
       llvm::sys::path::append(ptxas, "bin", "ptxas");
@@ -276,6 +306,9 @@ void mlir::coco::buildCocoLowerToGPUPipeline(
   // ran above.
   pm.addPass(createCocoFinalizeToLLVMPass());
 
+  // Once more, now that every kernel module has its target: a pipeline
+  // taken from --dump-pass-pipeline may attach others than the options say.
+  pm.addPass(std::make_unique<CheckGPUPipelineOptions>(options));
   GpuModuleToBinaryPassOptions binary;
   binary.compilationTarget = options.format;
   binary.toolkitPath = options.toolkit;
