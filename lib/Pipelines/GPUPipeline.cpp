@@ -77,10 +77,13 @@ std::optional<std::string> checkTarget(StringRef chip, StringRef features) {
   if (!llvm::Regex("^sm_([0-9]+)([af]?)$").match(chip, &match) ||
       match[1].getAsInteger(10, sm))
     return ("chip must look like sm_90, got '" + chip + "'").str();
-  // Architecture-specific variants (sm_90a, sm_100f) need PTX 8.0+.
+  // Architecture-specific variants (sm_90a) need PTX 8.0+, family-specific
+  // ones (sm_100f) PTX 8.8+.
   int minimum = minimumPtxVersion(sm);
-  if (!match[2].empty())
+  if (match[2] == "a")
     minimum = std::max(minimum, 80);
+  else if (match[2] == "f")
+    minimum = std::max(minimum, 88);
   SmallVector<StringRef> ptx;
   int version = 0;
   if (llvm::Regex("\\+ptx([0-9]+)").match(features, &ptx)) {
@@ -194,9 +197,11 @@ struct CheckGPUPipelineOptions
     // Every format links the kernels with the toolkit's libdevice (exp,
     // log, pow, ...): without it, gpu-module-to-binary printed an error and
     // exited 0, with calls of __nv_expf left unresolved in the PTX.
+    // (An empty toolkit lets upstream look in CUDA_ROOT, CUDA_HOME and
+    // CUDA_PATH.)
     SmallString<256> libdevice(toolkit);
     llvm::sys::path::append(libdevice, "nvvm", "libdevice", "libdevice.10.bc");
-    if (!llvm::sys::fs::exists(libdevice))
+    if (!toolkit.empty() && !llvm::sys::fs::exists(libdevice))
       return fail("the toolkit '" + toolkit + "' has no " + libdevice.str() +
                   ", whose math functions (libdevice) the kernels are linked "
                   "with (set toolkit=<CUDA dir>)");
@@ -308,6 +313,8 @@ void mlir::coco::buildCocoLowerToGPUPipeline(
 
   // Once more, now that every kernel module has its target: a pipeline
   // taken from --dump-pass-pipeline may attach others than the options say.
+  // (Its options are its own: an edited gpu-module-to-binary{toolkit=...}
+  // is not checked.)
   pm.addPass(std::make_unique<CheckGPUPipelineOptions>(options));
   GpuModuleToBinaryPassOptions binary;
   binary.compilationTarget = options.format;

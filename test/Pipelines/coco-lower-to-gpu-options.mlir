@@ -15,6 +15,12 @@
 // PTX-NOT: LLVM ERROR
 // RUN: not coco-opt %s --coco-lower-to-gpu="chip=sm_90a features=+ptx78" -o /dev/null 2>&1 | FileCheck %s --check-prefix=ARCH
 // ARCH: error: coco-lower-to-gpu: PTX 7.8 (features=+ptx78) cannot target sm_90a, which needs PTX 8.0 or later
+// Family-specific chips need PTX 8.8 (sm_100f with 8.6 was an LLVM fatal
+// error in gpu-module-to-binary).
+// RUN: not coco-opt %s --coco-lower-to-gpu="chip=sm_100f features=+ptx86" -o /dev/null 2>&1 | FileCheck %s --check-prefix=FAMILY
+// FAMILY: error: coco-lower-to-gpu: PTX 8.6 (features=+ptx86) cannot target sm_100f, which needs PTX 8.8 or later
+// FAMILY-NOT: LLVM ERROR
+// RUN: coco-opt %s --coco-lower-to-gpu="chip=sm_100f features=+ptx88 format=isa" -o /dev/null
 // The versions are not monotonic in the chip number (sm_110 and sm_88 came
 // with PTX 9.0, sm_103 and sm_121 with 8.8, sm_120 with 8.7): each is
 // checked, and each lowers with the version it needs.
@@ -35,8 +41,9 @@
 // TOOLKIT: error: coco-lower-to-gpu: format=fatbin needs ptxas, but the toolkit '/tmp' has no /tmp/bin/ptxas (set toolkit=<CUDA dir>, or format=isa for PTX only)
 // PTX only still links libdevice: without it gpu-module-to-binary printed an
 // error and exited 0, with __nv_expf unresolved in the PTX.
-// RUN: not coco-opt %s --coco-lower-to-gpu="format=isa toolkit=/tmp" -o /dev/null 2>&1 | FileCheck %s --check-prefix=LIBDEVICE
-// LIBDEVICE: error: coco-lower-to-gpu: the toolkit '/tmp' has no /tmp/nvvm/libdevice/libdevice.10.bc, whose math functions (libdevice) the kernels are linked with (set toolkit=<CUDA dir>)
+// RUN: rm -rf %t.notoolkit && mkdir -p %t.notoolkit
+// RUN: not coco-opt %s --coco-lower-to-gpu="format=isa toolkit=%t.notoolkit" -o /dev/null 2>&1 | FileCheck %s --check-prefix=LIBDEVICE
+// LIBDEVICE: error: coco-lower-to-gpu: the toolkit '{{.*}}.notoolkit' has no {{.*}}.notoolkit/nvvm/libdevice/libdevice.10.bc, whose math functions (libdevice) the kernels are linked with (set toolkit=<CUDA dir>)
 // A function whose name PTX cannot hold (its kernels are named after it):
 // an error, not the NVPTX backend's fatal "Symbol name with unsupported
 // characters" (the fuzzer).

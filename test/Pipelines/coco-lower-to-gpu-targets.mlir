@@ -1,4 +1,3 @@
-// REQUIRES: gpu-toolchain
 // A kernel module's own NVVM target is checked as the chip and features
 // options are: upstream stopped with an LLVM fatal error ("PTX version 6.0
 // does not support target 'sm_90'") on a program that brought one, and on
@@ -6,7 +5,10 @@
 // other features. The check runs first and again before the binary is
 // made, after nvvm-attach-target.
 //
-// RUN: not coco-opt %s --split-input-file --coco-lower-to-gpu=format=isa -o /dev/null 2>&1 | FileCheck %s
+// The checks stop the pipeline before anything needs the toolkit: a fake
+// one (libdevice an empty file) runs the test on any machine.
+// RUN: rm -rf %t.toolkit && mkdir -p %t.toolkit/nvvm/libdevice && touch %t.toolkit/nvvm/libdevice/libdevice.10.bc
+// RUN: not coco-opt %s --split-input-file --coco-lower-to-gpu="format=isa toolkit=%t.toolkit" -o /dev/null 2>&1 | FileCheck %s
 // CHECK: coco-lower-to-gpu-targets.mlir:[[@LINE+8]]:3: error: coco-lower-to-gpu: gpu.module @kernels's target #nvvm.target<chip = "sm_90", features = "+ptx60">: PTX 6.0 (features=+ptx60) cannot target sm_90, which needs PTX 7.8 or later
 // CHECK-NOT: LLVM ERROR
 // CHECK-NOT: see current operation
@@ -38,7 +40,9 @@ module attributes {gpu.container_module} {
 
 // The pipeline's own dump with nvvm-attach-target's features edited: the
 // second check (after the targets are attached) stops it.
-// RUN: coco-opt %S/../Integration/DataParallel/sgd.mlir --coco-lower-to-gpu=format=isa --dump-pass-pipeline -o /dev/null 2>&1 | tail -n +2 | tr -d '\n' | sed 's/\(nvvm-attach-target{[^}]*\)features=+ptx80/\1features=+ptx60/' > %t.pipeline
+// (The dump is taken on an empty module: nothing reaches the fake
+// toolkit.)
+// RUN: echo 'module {}' | coco-opt --coco-lower-to-gpu="format=isa toolkit=%t.toolkit" --dump-pass-pipeline -o /dev/null 2>&1 | tail -n +2 | tr -d '\n' | sed 's/\(nvvm-attach-target{[^}]*\)features=+ptx80/\1features=+ptx60/' > %t.pipeline
 // RUN: FileCheck %s --check-prefix=EDITED-PIPELINE < %t.pipeline
 // EDITED-PIPELINE: nvvm-attach-target{{.*}}features=+ptx60
 // RUN: not coco-opt %S/../Integration/DataParallel/sgd.mlir --pass-pipeline="$(cat %t.pipeline)" -o /dev/null 2>&1 | FileCheck %s --check-prefix=EDITED
