@@ -99,9 +99,10 @@ std::optional<std::string> checkTarget(StringRef chip, StringRef features) {
   return std::nullopt;
 }
 
-/// First step of coco-lower-to-gpu: rejects options that would otherwise end
-/// in an LLVM fatal error (a PTX version too old for the chip), a silently
-/// broken tiling (block-size <= 0) or an error that does not fail the run.
+/// First step of coco-lower-to-gpu (and again before the binary is made):
+/// rejects options and NVVM targets that would otherwise end in an LLVM
+/// fatal error (a PTX version too old for the chip), a silently broken
+/// tiling (block-size <= 0) or an error that does not fail the run.
 /// Registered (coco-check-gpu-options) with the pipeline's options as its
 /// own, so that the pipeline --dump-pass-pipeline prints can be run again.
 struct CheckGPUPipelineOptions
@@ -121,9 +122,10 @@ struct CheckGPUPipelineOptions
 
   StringRef getArgument() const final { return "coco-check-gpu-options"; }
   StringRef getDescription() const final {
-    return "The first pass of coco-lower-to-gpu: checks its chip, features, "
-           "format, toolkit and block-size options, and that every function "
-           "with kernels has a name PTX can hold";
+    return "coco-lower-to-gpu's checks (its first pass, and again before "
+           "the binary is made): its chip, features, format, toolkit and "
+           "block-size options, every kernel module's NVVM target, and that "
+           "every function with kernels has a name PTX can hold";
   }
 
   // The defaults are coco-lower-to-gpu's.
