@@ -9,6 +9,7 @@
 #include "mlir/Dialect/Arith/Transforms/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Pass/PassManager.h"
@@ -21,29 +22,74 @@ using namespace mlir;
 using namespace mlir::coco;
 
 namespace {
-/// coco-lower-to-cpu's options that only schedule=auto reads, given
-/// without it: the program was lowered unscheduled without a word (even
-/// profile=/nonexistent.json).
+/// coco-lower-to-cpu's first pass: refuses what the pipeline would
+/// otherwise lower wrongly without a word. Registered
+/// (coco-check-cpu-options), so that the pipeline --dump-pass-pipeline
+/// prints parses again.
 struct CheckCPUPipelineOptions
     : public PassWrapper<CheckCPUPipelineOptions, OperationPass<ModuleOp>> {
   MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(CheckCPUPipelineOptions)
 
-  explicit CheckCPUPipelineOptions(std::string given)
-      : given(std::move(given)) {}
-  StringRef getArgument() const final { return "coco-check-cpu-options"; }
-
-  void runOnOperation() override {
-    mlir::emitError(getOperation().getLoc())
-        << "coco-lower-to-cpu: " << given
-        << " only tell schedule=auto how to choose the schedule: add "
-           "schedule=auto, or leave them out to lower the program's own "
-           "schedule";
-    signalPassFailure();
+  CheckCPUPipelineOptions() = default;
+  CheckCPUPipelineOptions(const CheckCPUPipelineOptions &other)
+      : PassWrapper(other) {}
+  explicit CheckCPUPipelineOptions(ArrayRef<std::string> given) {
+    autoOnlyOptions = given;
   }
 
-  std::string given;
+  StringRef getArgument() const final { return "coco-check-cpu-options"; }
+  StringRef getDescription() const final {
+    return "coco-lower-to-cpu's first pass: refuses options only "
+           "schedule=auto reads given without it, and GPU kernels and "
+           "launches (coco-lower-to-gpu's)";
+  }
+  void getDependentDialects(DialectRegistry &registry) const override {
+    registry.insert<gpu::GPUDialect>();
+  }
+
+  // The pipeline's options that only schedule=auto reads, given without
+  // it: the program was lowered unscheduled without a word (even
+  // profile=/nonexistent.json).
+  ListOption<std::string> autoOnlyOptions{
+      *this, "auto-only-options",
+      llvm::cl::desc("options of coco-lower-to-cpu given that only "
+                     "schedule=auto reads (each is an error)")};
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    if (!autoOnlyOptions.empty()) {
+      mlir::emitError(module.getLoc())
+          << "coco-lower-to-cpu: " << llvm::join(autoOnlyOptions, ", ")
+          << " only tell schedule=auto how to choose the schedule: add "
+             "schedule=auto, or leave them out to lower the program's own "
+             "schedule";
+      return signalPassFailure();
+    }
+    // The GPU dialect's ops are kernels and their launches: this pipeline
+    // has no lowering for them (a gpu.module's linalg ops failed in
+    // linalg's verifier after their bodies became LLVM ops, an empty
+    // gpu.launch was dropped, a coco.grid in a gpu.module was left in the
+    // output).
+    WalkResult gpuOp = module.walk<WalkOrder::PreOrder>([](Operation *op) {
+      if (!isa_and_nonnull<gpu::GPUDialect>(op->getDialect()))
+        return WalkResult::advance();
+      // At the op's location, without the op: printed, a gpu.module would
+      // be all its kernels.
+      mlir::emitError(op->getLoc())
+          << "coco-lower-to-cpu lowers for the CPU: '" << op->getName()
+          << "' (GPU kernels and their launches) has no lowering there; "
+             "coco-lower-to-gpu lowers GPU programs";
+      return WalkResult::interrupt();
+    });
+    if (gpuOp.wasInterrupted())
+      signalPassFailure();
+  }
 };
 } // namespace
+
+void mlir::coco::registerCheckCPUPipelineOptionsPass() {
+  PassRegistration<CheckCPUPipelineOptions>();
+}
 
 void mlir::coco::buildCocoBufferizePipeline(
     OpPassManager &pm, bool fuseElementwise, bool fuseReductions,
@@ -107,6 +153,20 @@ void mlir::coco::buildCocoBufferizePipeline(
 
 void mlir::coco::buildCocoLowerToCPUPipeline(
     OpPassManager &pm, const CPUPipelineOptions &options) {
+  SmallVector<std::string> autoOnly;
+  if (options.schedule == ScheduleMode::Given) {
+    if (options.profile.hasValue())
+      autoOnly.push_back("profile=");
+    if (options.ranks.hasValue())
+      autoOnly.push_back("ranks=");
+    if (!options.state.empty())
+      autoOnly.push_back("state=");
+    if (options.callerBytes.hasValue())
+      autoOnly.push_back("caller-bytes=");
+  }
+  pm.addPass(std::make_unique<CheckCPUPipelineOptions>(autoOnly));
+  if (!autoOnly.empty())
+    return;
   // schedule=auto: the cost model picks the schedule on the global view,
   // before anything is lowered.
   if (options.schedule == ScheduleMode::Auto) {
@@ -121,21 +181,6 @@ void mlir::coco::buildCocoLowerToCPUPipeline(
     autoschedule.exchangeChunkBytes = options.exchangeChunkBytes;
     autoschedule.callerBytes = options.callerBytes;
     pm.addPass(createCocoAutoschedulePass(autoschedule));
-  } else if (options.schedule == ScheduleMode::Given) {
-    SmallVector<std::string> given;
-    if (options.profile.hasValue())
-      given.push_back("profile=");
-    if (options.ranks.hasValue())
-      given.push_back("ranks=");
-    if (!options.state.empty())
-      given.push_back("state=");
-    if (options.callerBytes.hasValue())
-      given.push_back("caller-bytes=");
-    if (!given.empty()) {
-      pm.addPass(
-          std::make_unique<CheckCPUPipelineOptions>(llvm::join(given, ", ")));
-      return;
-    }
   }
   buildCocoBufferizePipeline(
       pm, options.fuseElementwise,

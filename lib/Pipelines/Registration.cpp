@@ -19,5 +19,6 @@ void mlir::coco::registerCocoPipelines() {
       "NVVM kernels in a gpu.binary, calling NCCL and cuBLAS through the "
       "coco GPU runtime",
       buildCocoLowerToGPUPipeline);
+  registerCheckCPUPipelineOptionsPass();
   registerCheckGPUPipelineOptionsPass();
 }

@@ -1,3 +1,4 @@
+// REQUIRES: gpu-toolchain
 // RUN: coco-opt %s --coco-lower-to-gpu --split-input-file | FileCheck %s
 
 // Placements per grid axis and uneven blocks on the GPU path: collectives

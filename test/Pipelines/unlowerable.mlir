@@ -3,7 +3,7 @@
 // left, for coco-translate to refuse at IR the user never wrote (in
 // coco-compile's temporary file; helper-86's crash hunt).
 // RUN: coco-opt %s --split-input-file -verify-diagnostics --coco-lower-to-cpu -o /dev/null
-// RUN: coco-opt %s --split-input-file -verify-diagnostics --coco-lower-to-gpu -o /dev/null
+// RUN: %if gpu-toolchain %{ coco-opt %s --split-input-file -verify-diagnostics --coco-lower-to-gpu -o /dev/null %}
 
 // An argument of a type without an LLVM lowering rule (coco ops take no f8
 // scalar, the verifier says so; arith ops do).

@@ -165,6 +165,9 @@ void registerCocoPipelines();
 /// calls it).
 void registerCheckGPUPipelineOptionsPass();
 
+/// Registers coco-check-cpu-options, coco-lower-to-cpu's first pass, likewise.
+void registerCheckCPUPipelineOptionsPass();
+
 } // namespace coco
 } // namespace mlir
 

@@ -658,11 +658,12 @@ struct ConvertCocoToLLVMPass
     // coco ops of a nested symbol table would refer to symbols of a table
     // they cannot see. A nested builtin.module is a program of its own, on
     // which the pass is anchored instead; other tables (a gpu.module) hold
-    // no coco op.
+    // no coco op, not even a grid (which would be left there, as only this
+    // module's grids are erased: the same rule as for a nested module).
     if (failed(checkNoNestedCocoModule(module, getArgument())))
       return signalPassFailure();
     WalkResult nested = module.walk([&](Operation *op) {
-      if (!isa_and_nonnull<CocoDialect>(op->getDialect()) || isa<GridOp>(op))
+      if (!isa_and_nonnull<CocoDialect>(op->getDialect()))
         return WalkResult::advance();
       Operation *table = SymbolTable::getNearestSymbolTable(op->getParentOp());
       if (table == module.getOperation())

@@ -53,13 +53,16 @@ module @outer {
 
 // -----
 
-// Other symbol tables hold no coco op: a gpu.module's collective is an
-// error at the op (its declarations would land in the outer module)...
+// Other symbol tables hold no coco op: a gpu.module's collective (its
+// declarations would land in the outer module) or grid (it was left in the
+// output: only the module's own grids are erased) is an error at the first
+// one (a collective needs its grid in its own symbol table, so that is the
+// grid)...
 module {
   gpu.module @kernels {
+    // expected-error @+1 {{'coco.grid' op is inside a 'gpu.module', a symbol table of its own: convert-coco-to-llvm lowers the coco ops of the module it runs on}}
     coco.grid @dp(shape = [?])
     func.func @f(%a: memref<16xf32>, %b: memref<16xf32>) {
-      // expected-error @+1 {{'coco.comm.all_reduce' op is inside a 'gpu.module', a symbol table of its own: convert-coco-to-llvm lowers the coco ops of the module it runs on}}
       coco.comm.all_reduce sum %a into %b on @dp[0] : memref<16xf32>, memref<16xf32>
       return
     }

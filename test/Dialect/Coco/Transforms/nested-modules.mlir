@@ -1,6 +1,6 @@
 // RUN: coco-opt %s --split-input-file -verify-diagnostics --coco-localize
 // RUN: coco-opt %s --split-input-file -verify-diagnostics --coco-lower-to-cpu
-// RUN: coco-opt %s --split-input-file -verify-diagnostics --coco-lower-to-gpu
+// RUN: %if gpu-toolchain %{ coco-opt %s --split-input-file -verify-diagnostics --coco-lower-to-gpu %}
 // RUN: coco-opt %s --split-input-file -verify-diagnostics --coco-shard-state=args=m
 // RUN: coco-opt %s --split-input-file -verify-diagnostics "--coco-autoschedule=profile=%S/Inputs/memory-bound.json ranks=2"
 // RUN: coco-opt %s --split-input-file -verify-diagnostics "--coco-predict=profile=%S/Inputs/memory-bound.json ranks=2"
