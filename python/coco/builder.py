@@ -669,5 +669,6 @@ class Program:
         your arrays. Libraries are cached by program, schedule and coco
         build (in cache_dir, default $COCO_CACHE_DIR or ~/.cache/coco), and
         when every rank of a host calls load, one compiles while the others
-        wait for it."""
+        wait for it (and raise its error, if it fails, without compiling
+        again)."""
         return compiler.load_cached(self, target, cache_dir)

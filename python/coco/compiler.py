@@ -6,6 +6,7 @@ import fcntl
 import hashlib
 import os
 import tempfile
+import time
 import uuid
 
 from .inprocess import load
@@ -115,11 +116,48 @@ def load_cached(program, target, cache_dir):
         except OSError as error:
             raise CocoError(f"cannot compile into the cache {cache}: {error.strerror} "
                             "(cache_dir or COCO_CACHE_DIR names another)") from None
+        # A failed compile leaves its error beside the library for the ranks
+        # that waited on the lock meanwhile: each compiled it again, one after
+        # the other, to the same error (a job of N ranks took N compiles to
+        # fail). A later load, which did not wait on that compile, tries again.
+        failed = path + ".failed"
+        waiting_since = time.time_ns()
         with lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             if not os.path.exists(path):
-                compile_library(program, path, target)
+                _raise_failure_while_waiting(failed, waiting_since)
+                try:
+                    compile_library(program, path, target)
+                except CocoError as error:
+                    _record_failure(failed, str(error))
+                    raise
+                if os.path.exists(failed):
+                    os.remove(failed)
     return load(path)[program.name]
+
+
+def _record_failure(failed, message):
+    """Writes `message` to `failed` (a cache this process cannot write
+    keeps no record: the next rank compiles again)."""
+    try:
+        with open(failed, "w") as f:
+            f.write(message)
+    except OSError:
+        pass
+
+
+def _raise_failure_while_waiting(failed, waiting_since):
+    """The CocoError another process recorded in `failed` while this one
+    waited on the lock (from `waiting_since`, in ns), if it did."""
+    try:
+        if os.stat(failed).st_mtime_ns < waiting_since:
+            return
+        with open(failed) as f:
+            message = f.read()
+    except OSError:
+        return
+    raise CocoError(message + " (compiled by another process of this host, which holds "
+                    "the cache's lock first; this one waited for it)")
 
 
 def build_identity():

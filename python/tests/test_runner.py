@@ -404,6 +404,59 @@ def test_directories_that_are_files_are_errors(tmp_path):
         prog.load(cache_dir=str(afile))
 
 
+def test_cache_failure_is_shared_with_the_waiting_ranks(tmp_path, monkeypatch):
+    # Every rank waiting on the cache's lock compiled the failing program
+    # again, one after the other. Two loads here, the second waiting on the
+    # first's lock (flock: two open files conflict within one process too).
+    from coco import compiler
+    calls = []
+
+    def failing_compile(program, path, target):
+        calls.append(path)
+        time.sleep(1.0)
+        raise coco.CocoError("coco-compile: the linker failed")
+
+    monkeypatch.setattr(compiler, "compile_library", failing_compile)
+    prog = coco.Program("tiny", coco.Grid("dp"))
+    w = prog.param("w", (4,))
+    prog.update(w, w * 2.0)
+    errors = [None, None]
+
+    def load(index):
+        try:
+            prog.load(cache_dir=str(tmp_path))
+        except coco.CocoError as error:
+            errors[index] = str(error)
+
+    first = threading.Thread(target=load, args=(0,))
+    first.start()
+    time.sleep(0.3)  # the first holds the lock, compiling
+    second = threading.Thread(target=load, args=(1,))
+    second.start()
+    first.join()
+    second.join()
+    assert len(calls) == 1
+    assert errors[0] == "coco-compile: the linker failed"
+    assert errors[1] == ("coco-compile: the linker failed (compiled by another process of this "
+                         "host, which holds the cache's lock first; this one waited for it)")
+    # A later load, which did not wait on that compile, compiles again...
+    with pytest.raises(coco.CocoError, match="^coco-compile: the linker failed$"):
+        prog.load(cache_dir=str(tmp_path))
+    assert len(calls) == 2
+    # ... and one that succeeds removes the record.
+    (failed,) = tmp_path.glob("*.failed")
+
+    def compile_into_place(program, path, target):
+        calls.append(path)
+        with open(path, "w") as f:
+            f.write("a library")
+
+    monkeypatch.setattr(compiler, "compile_library", compile_into_place)
+    monkeypatch.setattr(compiler, "load", lambda path: {prog.name: path})
+    assert prog.load(cache_dir=str(tmp_path)).endswith(".so")
+    assert len(calls) == 3 and not failed.exists()
+
+
 def test_launcher_and_tools_errors_name_the_setting(tmp_path, monkeypatch):
     monkeypatch.delenv("COCO_LAUNCHER", raising=False)
     # shlex's ValueError, and Popen's FileNotFoundError once mpirun was to start.
