@@ -65,20 +65,30 @@ struct CheckCPUPipelineOptions
              "schedule";
       return signalPassFailure();
     }
-    // The GPU dialect's ops are kernels and their launches: this pipeline
-    // has no lowering for them (a gpu.module's linalg ops failed in
-    // linalg's verifier after their bodies became LLVM ops, an empty
-    // gpu.launch was dropped, a coco.grid in a gpu.module was left in the
-    // output).
-    WalkResult gpuOp = module.walk<WalkOrder::PreOrder>([](Operation *op) {
+    // The GPU dialect's ops (kernels, launches, thread ids, ...) have no
+    // lowering here: a gpu.module's linalg ops failed in linalg's verifier
+    // after their bodies became LLVM ops, an empty gpu.launch was dropped,
+    // a coco.grid in a gpu.module was left in the output. Not refused: an
+    // empty gpu.module (nothing to lower; LLVM translation drops it) and
+    // the ops of a nested builtin.module, a program of its own that the
+    // pipeline leaves as it is (it refuses one with coco ops, in
+    // coco-localize).
+    WalkResult gpuOp = module.walk<WalkOrder::PreOrder>([&](Operation *op) {
+      if (auto nested = dyn_cast<ModuleOp>(op); nested && nested != module)
+        return WalkResult::skip();
       if (!isa_and_nonnull<gpu::GPUDialect>(op->getDialect()))
         return WalkResult::advance();
+      if (auto kernels = dyn_cast<gpu::GPUModuleOp>(op);
+          kernels && kernels.getBody()->empty())
+        return WalkResult::skip();
       // At the op's location, without the op: printed, a gpu.module would
       // be all its kernels.
       mlir::emitError(op->getLoc())
-          << "coco-lower-to-cpu lowers for the CPU: '" << op->getName()
-          << "' (GPU kernels and their launches) has no lowering there; "
-             "coco-lower-to-gpu lowers GPU programs";
+          << "coco-lower-to-cpu lowers coco programs for the CPU: '"
+          << op->getName()
+          << "', an op of the GPU dialect, has no lowering there (GPU "
+             "kernels come from coco-lower-to-gpu, which makes them from "
+             "the coco program itself)";
       return WalkResult::interrupt();
     });
     if (gpuOp.wasInterrupted())

@@ -670,9 +670,12 @@ struct ConvertCocoToLLVMPass
         return WalkResult::advance();
       op->emitOpError() << "is inside a '" << table->getName()
                         << "', a symbol table of its own: convert-coco-to-llvm "
-                           "lowers the coco ops of the module it runs on (the "
-                           "runtime's declarations and the call sites' "
-                           "strings go there)";
+                           "lowers the coco ops of the module it runs on ("
+                        << (isa<GridOp>(op)
+                                ? "and erases that module's grids"
+                                : "the runtime's declarations and the call "
+                                  "sites' strings go there")
+                        << ")";
       return WalkResult::interrupt();
     });
     if (nested.wasInterrupted())

@@ -60,12 +60,22 @@ module @outer {
 // grid)...
 module {
   gpu.module @kernels {
-    // expected-error @+1 {{'coco.grid' op is inside a 'gpu.module', a symbol table of its own: convert-coco-to-llvm lowers the coco ops of the module it runs on}}
+    // expected-error @+1 {{'coco.grid' op is inside a 'gpu.module', a symbol table of its own: convert-coco-to-llvm lowers the coco ops of the module it runs on (and erases that module's grids)}}
     coco.grid @dp(shape = [?])
     func.func @f(%a: memref<16xf32>, %b: memref<16xf32>) {
       coco.comm.all_reduce sum %a into %b on @dp[0] : memref<16xf32>, memref<16xf32>
       return
     }
+  }
+}
+
+// -----
+
+// ... a grid alone there too.
+module {
+  gpu.module @kernels {
+    // expected-error @+1 {{'coco.grid' op is inside a 'gpu.module', a symbol table of its own: convert-coco-to-llvm lowers the coco ops of the module it runs on (and erases that module's grids)}}
+    coco.grid @dp(shape = [2])
   }
 }
 

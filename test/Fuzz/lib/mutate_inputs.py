@@ -115,12 +115,12 @@ KNOWN_UPSTREAM = [
     # not there (`--canonicalize`; coco's pipelines refuse shard ops first).
     (re.compile(r"-9223372036854775808"), re.compile(r"NormalizeSharding"),
      "upstream shard.sharding canonicalization accepts kDynamic"),
-    # A gpu.func whose workgroup_attributions is negative (-1 : i1 is -1):
-    # GPUFuncOp's verifier takes the attributions as that many block
-    # arguments and reads past them (upstream mlir-opt crashes alike).
-    # Found by the forty-third session's seeded sample; no upstream issue
-    # found.
-    (re.compile(r"workgroup_attributions\s*=\s*-"),
+    # A gpu.func whose workgroup_attributions reads as a negative number
+    # (-1 : i64, or 1 : i1, which is -1 as a signed 1-bit integer):
+    # GPUFuncOp's verifier takes the attributions' block arguments past the
+    # end (upstream mlir-opt crashes alike). Found by the forty-third
+    # session's seeded sample; no upstream issue found.
+    (re.compile(r"workgroup_attributions"),
      re.compile(r"verifyAttributions|GPUFuncOp::verifyBody"),
      "upstream gpu.func verifier: negative workgroup_attributions"),
 ]
