@@ -29,6 +29,82 @@ using namespace mlir::coco;
 // reported as an error at the payload op. Only a failure after the payload
 // was changed is definite.
 
+namespace {
+/// The applied remarks of schedules that ran on transform.alternatives'
+/// copies of the payload, held for the interpreter's run (an extension of
+/// its state): upstream applies a branch to a detached copy of the scope,
+/// erases the copy when a later transform of the branch fails and puts it
+/// in the payload when the branch succeeds, so a remark reported at once
+/// claimed a schedule that a failed branch took back. Each copy is marked
+/// (kBranchMark, an id) when it gets its first remark; when the run ends,
+/// the remarks of the marks found in the payload go out, in the order they
+/// came, and the marks are removed.
+class BranchRemarks : public transform::TransformState::Extension {
+public:
+  explicit BranchRemarks(transform::TransformState &state)
+      : Extension(state), payload(state.getTopLevel()) {}
+  ~BranchRemarks() override;
+
+  void hold(Operation *copy, HeldScheduleRemarks::Held &remark);
+
+  /// The interpreter's payload root: it outlives the state.
+  Operation *const payload;
+
+private:
+  static constexpr StringLiteral kBranchMark = "__coco_branch_remarks";
+  std::vector<std::pair<int64_t, HeldScheduleRemarks::Held>> held;
+  int64_t nextMark = 0;
+};
+
+void BranchRemarks::hold(Operation *copy, HeldScheduleRemarks::Held &remark) {
+  auto mark = copy->getAttrOfType<IntegerAttr>(kBranchMark);
+  if (!mark) {
+    mark =
+        IntegerAttr::get(IntegerType::get(copy->getContext(), 64), nextMark++);
+    copy->setAttr(kBranchMark, mark);
+  }
+  remark.detachedScope = nullptr; // reported as it is, when the run ends
+  held.emplace_back(mark.getInt(), std::move(remark));
+}
+
+BranchRemarks::~BranchRemarks() {
+  // A copy that was kept is in the payload (a branch of a branch: in its
+  // outer copy, kept in turn); one that was erased took its mark with it.
+  llvm::DenseSet<int64_t> kept;
+  payload->walk([&](Operation *op) {
+    if (auto mark = op->getAttrOfType<IntegerAttr>(kBranchMark)) {
+      kept.insert(mark.getInt());
+      op->removeAttr(kBranchMark);
+    }
+  });
+  for (auto &[mark, remark] : held)
+    if (kept.contains(mark))
+      HeldScheduleRemarks::report(remark);
+}
+
+/// While it lives (a transform.coco op applying), applied remarks about ops
+/// outside the payload go to the state's BranchRemarks.
+class RouteBranchRemarks {
+public:
+  explicit RouteBranchRemarks(transform::TransformState &state)
+      : state(state),
+        route(state.getTopLevel(),
+              [this](Operation *copy, HeldScheduleRemarks::Held &remark) {
+                branchRemarks().hold(copy, remark);
+              }) {}
+
+private:
+  BranchRemarks &branchRemarks() {
+    if (auto *existing = state.getExtension<BranchRemarks>())
+      return *existing;
+    return state.addExtension<BranchRemarks>();
+  }
+
+  transform::TransformState &state;
+  RouteDetachedScheduleRemarks route;
+};
+} // namespace
+
 /// transform.coco.shard_state -> shard-state, the category of coco-shard-state.
 static std::string scheduleOf(Operation *transformOp) {
   std::string schedule = transformOp->getName()
@@ -102,6 +178,7 @@ DiagnosedSilenceableFailure
 transform::CocoSplitOp::apply(transform::TransformRewriter &rewriter,
                               transform::TransformResults &results,
                               transform::TransformState &state) {
+  RouteBranchRemarks branchRemarks(state);
   bool toGather = getInto() == SplitForm::ReduceScatterAllGather;
   SmallVector<AllReduceOp> targets;
   DiagnosedSilenceableFailure found = allReduceTargets(
@@ -137,6 +214,7 @@ transform::CocoSplitOp::apply(transform::TransformRewriter &rewriter,
 DiagnosedSilenceableFailure transform::CocoHierarchicalAllReduceOp::apply(
     transform::TransformRewriter &rewriter,
     transform::TransformResults &results, transform::TransformState &state) {
+  RouteBranchRemarks branchRemarks(state);
   SmallVector<AllReduceOp> targets;
   DiagnosedSilenceableFailure found = allReduceTargets(
       *this, llvm::to_vector(state.getPayloadOps(getTarget())), targets);
@@ -184,6 +262,7 @@ DiagnosedSilenceableFailure
 transform::CocoReorderOp::apply(transform::TransformRewriter &rewriter,
                                 transform::TransformResults &results,
                                 transform::TransformState &state) {
+  RouteBranchRemarks branchRemarks(state);
   // A target inside another of the handle's would be freed when the outer
   // one fails and its body is put back, while the results hold it. One
   // look up each target's parents (linear in the handle).
@@ -270,6 +349,7 @@ DiagnosedSilenceableFailure
 transform::CocoShardStateOp::apply(transform::TransformRewriter &rewriter,
                                    transform::TransformResults &results,
                                    transform::TransformState &state) {
+  RouteBranchRemarks branchRemarks(state);
   SmallVector<Operation *> targets =
       llvm::to_vector(state.getPayloadOps(getTarget()));
   // Every named argument of every target, each checked before any changes.
@@ -328,7 +408,9 @@ transform::CocoShardStateOp::apply(transform::TransformRewriter &rewriter,
 
 DiagnosedSilenceableFailure transform::CocoFuseReduceScatterOp::applyToOne(
     transform::TransformRewriter &rewriter, Operation *target,
-    transform::ApplyToEachResultList &results, transform::TransformState &) {
+    transform::ApplyToEachResultList &results,
+    transform::TransformState &state) {
+  RouteBranchRemarks branchRemarks(state);
   SymbolTableCollection symbols;
   // Global view: marked, the pipeline folds it once localized.
   // With exchange_whole: the mark that keeps the fold's exchange whole,
@@ -411,6 +493,7 @@ DiagnosedSilenceableFailure
 transform::CocoPipelineSendOp::apply(transform::TransformRewriter &rewriter,
                                      transform::TransformResults &results,
                                      transform::TransformState &state) {
+  RouteBranchRemarks branchRemarks(state);
   SmallVector<Operation *> targets =
       llvm::to_vector(state.getPayloadOps(getTarget()));
   SymbolTableCollection symbols;
@@ -451,6 +534,7 @@ DiagnosedSilenceableFailure
 transform::CocoOverlapOp::apply(transform::TransformRewriter &rewriter,
                                 transform::TransformResults &results,
                                 transform::TransformState &state) {
+  RouteBranchRemarks branchRemarks(state);
   SmallVector<Operation *> targets =
       llvm::to_vector(state.getPayloadOps(getTarget()));
   DiagnosedSilenceableFailure checked = checkSilenceably(*this, [&] {
@@ -469,7 +553,9 @@ transform::CocoOverlapOp::apply(transform::TransformRewriter &rewriter,
 
 DiagnosedSilenceableFailure transform::CocoFuseElementwiseOp::applyToOne(
     transform::TransformRewriter &rewriter, Operation *target,
-    transform::ApplyToEachResultList &results, transform::TransformState &) {
+    transform::ApplyToEachResultList &results,
+    transform::TransformState &state) {
+  RouteBranchRemarks branchRemarks(state);
   results.push_back(target);
   // The fusion merges and erases loops inside the target: a target that is
   // itself a loop (or any op not isolated from above) could be merged away

@@ -48,11 +48,26 @@ bool mlir::coco::QuietScheduleRemarks::active() { return quietDepth > 0; }
 
 namespace {
 thread_local mlir::coco::HeldScheduleRemarks *innermostHold = nullptr;
+thread_local mlir::coco::RouteDetachedScheduleRemarks *innermostRoute = nullptr;
 } // namespace
+
+mlir::coco::RouteDetachedScheduleRemarks::RouteDetachedScheduleRemarks(
+    Operation *payload, Hold hold)
+    : payload(payload), hold(std::move(hold)), outer(innermostRoute) {
+  innermostRoute = this;
+}
+
+mlir::coco::RouteDetachedScheduleRemarks::~RouteDetachedScheduleRemarks() {
+  innermostRoute = outer;
+}
 
 void mlir::coco::HeldScheduleRemarks::report(Held &remark) {
   if (innermostHold) {
     innermostHold->held.push_back(std::move(remark));
+    return;
+  }
+  if (remark.applied && remark.detachedScope && innermostRoute) {
+    innermostRoute->hold(remark.detachedScope, remark);
     return;
   }
   auto options =
@@ -93,6 +108,13 @@ void mlir::coco::remarkApplied(Operation *op, StringRef schedule,
   HeldScheduleRemarks::Held remark{
       /*applied=*/true, op->getLoc(), categoryOf(op, schedule),
       StringAttr::get(op->getContext(), functionOf(op)).getValue(), what.str()};
+  if (innermostRoute) {
+    Operation *scope = op;
+    while (Operation *parent = scope->getParentOp())
+      scope = parent;
+    if (scope != innermostRoute->payload)
+      remark.detachedScope = scope;
+  }
   HeldScheduleRemarks::report(remark);
 }
 

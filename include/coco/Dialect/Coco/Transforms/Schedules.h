@@ -18,6 +18,7 @@
 #include "mlir/Interfaces/CallInterfaces.h"
 #include "mlir/Interfaces/FunctionInterfaces.h"
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -75,6 +76,10 @@ public:
     Location loc;
     StringRef category, function;
     std::string text;
+    /// An applied remark made while a transform op ran on a detached copy
+    /// of the payload (a transform.alternatives branch): the copy's
+    /// outermost op, for RouteDetachedScheduleRemarks.
+    Operation *detachedScope = nullptr;
   };
   /// To the innermost hold, or out as an MLIR remark.
   static void report(Held &remark);
@@ -82,6 +87,32 @@ public:
 private:
   std::vector<Held> held;
   HeldScheduleRemarks *outer;
+};
+
+/// While one lives (on this thread, set by a transform op while it applies),
+/// an applied remark about an op that is not under `payload` (the transform
+/// interpreter's payload root) goes to `hold` instead of out: the op is in
+/// a detached copy, the scope of a transform.alternatives branch, which
+/// upstream erases when a later transform of the branch fails (the remark
+/// would claim a schedule that did not stay) and puts in the payload when
+/// the branch succeeds. Not-applied remarks go out as they come: they say
+/// why a branch lost.
+class RouteDetachedScheduleRemarks {
+public:
+  using Hold = std::function<void(Operation *detachedScope,
+                                  HeldScheduleRemarks::Held &)>;
+  RouteDetachedScheduleRemarks(Operation *payload, Hold hold);
+  ~RouteDetachedScheduleRemarks();
+  RouteDetachedScheduleRemarks(const RouteDetachedScheduleRemarks &) = delete;
+  RouteDetachedScheduleRemarks &
+  operator=(const RouteDetachedScheduleRemarks &) = delete;
+
+private:
+  friend class HeldScheduleRemarks;
+  friend void remarkApplied(Operation *, StringRef, const Twine &);
+  Operation *payload;
+  Hold hold;
+  RouteDetachedScheduleRemarks *outer;
 };
 
 /// Whether `collective` runs along exactly the set of grid axes `axes` (any
