@@ -248,6 +248,11 @@ class Scalar(_Value):
     def __rpow__(self, o):
         return self.prog._as_scalar(o, self.dtype) ** self
 
+    def __neg__(self):
+        if is_float(self.dtype):
+            return self.prog._scalar_op(f"arith.negf {self.ssa} : {self.dtype}", self.dtype)
+        return self._binary(0, "subf", True)
+
     def _tensor_or(self, other, reflected):
         return getattr(other, reflected)(self) if isinstance(other, Tensor) else None
 
@@ -324,17 +329,35 @@ class Tensor(_Value):
     def __rmul__(self, o):
         return self._pointwise("mul", o, True)
 
+    def _float_only(self, what):
+        # As for integer scalars: coco's integer quotient truncates toward
+        # zero (-3 / 2 was -1), neither Python's / nor //, and a constant 0
+        # divisor was folded away (w / 0 returned w).
+        if not is_float(self.dtype):
+            raise CocoError(f"{_where(_user_location())}{self.dtype} tensors have +, -, * "
+                            f"and unary -; for {what} use a floating-point tensor")
+
     def __truediv__(self, o):
+        self._float_only("/")
         return self._pointwise("div", o)
 
     def __rtruediv__(self, o):
+        self._float_only("/")
         return self._pointwise("div", o, True)
 
     def __pow__(self, o):
+        self._float_only("**")
         return self._pointwise("pow", o)
+
+    def __rpow__(self, o):
+        self._float_only("**")
+        return self._pointwise("pow", o, True)
 
     def __neg__(self):
         return self.prog._unary("neg", self)
+
+    def __abs__(self):
+        return self.prog._unary("abs", self)
 
     def item(self):
         """The value of a rank-0 tensor (e.g. a norm) as a Scalar."""
@@ -485,9 +508,15 @@ class Program:
         return s
 
     def _as_scalar(self, value, dtype):
-        if isinstance(value, Scalar):
-            return value
         loc = _user_location()
+        if isinstance(value, Scalar):
+            # Another program's scalar was emitted by its name, which names
+            # another value here (or none): a silently wrong program.
+            self._check_own(value, loc)
+            if value.dtype != dtype:
+                raise CocoError(f"{_where(loc)}a scalar of type {value.dtype} where {dtype} is "
+                                f"expected: coco does not convert scalars (declare it {dtype})")
+            return value
         if not isinstance(value, (int, float, np.integer, np.floating)):
             raise CocoError(f"{_where(loc)}expected a number or Scalar, got "
                             f"{type(value).__name__}")
@@ -551,6 +580,9 @@ class Program:
 
     def update(self, param, value):
         """When the program returns, the caller's `param` holds `value`."""
+        if not isinstance(param, Tensor):  # (a name was an AttributeError)
+            raise CocoError(f"{_where(_user_location())}coco.update takes the parameter's "
+                            f"Tensor (from param()), got {type(param).__name__}")
         if not isinstance(value, Tensor) or value.type != param.type:
             got = value.type if isinstance(value, Tensor) else type(value).__name__
             raise CocoError(f"{_where(_user_location())}coco.update: the new value of "

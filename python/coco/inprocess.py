@@ -41,6 +41,7 @@ import numpy as np
 
 from .dtypes import ELEMENT_TYPES, NAME_OF_CODE, from_storage, has_numpy_type, numpy_dtype
 from .placements import CocoError
+from .tools import file_identity
 
 _ABI_VERSION = 4  # COCO_LIBRARY_ABI_VERSION
 _MAX_RESULT_RANK = 8  # COCO_MAX_RESULT_RANK
@@ -357,15 +358,20 @@ class Entry:
                             "ml_dtypes.bfloat16 arrays)")
         return np.zeros(self.local_shape(name), dtype=dtype)
 
-    def __call__(self, **kwargs):
+    def __call__(self, /, *args, **kwargs):
         """Runs the entry once on this rank (every rank calls it). Tensors are
         used in place, and updated in place where the entry updates them.
         Returns None, the one result, or a tuple of results (numpy arrays:
         this rank's block)."""
+        # (Positional-only self: an argument named self was a TypeError.)
         _require_running(f"a call of @{self.name}")
         keep = []  # arrays and shapes that must outlive the call
         error = ctypes.create_string_buffer(2048)
         try:
+            if args:
+                raise CocoError(f"@{self.name} takes its arguments by name "
+                                f"({', '.join(a.name for a in self.arguments) or 'none'}), "
+                                f"got {len(args)} positional")
             values = self._values(kwargs, keep)
         except Exception as refusal:  # noqa: BLE001 - every failure is refused on every rank
             # Refused here: the other ranks, inside the runtime's call, must
@@ -493,23 +499,20 @@ class Entry:
 _opened = {}
 
 
-def _file_identity(path):
-    status = os.stat(path)
-    return (status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns)
-
-
 class Library:
     """A compiled coco library (coco-compile --emit=shared) loaded into this
     process; its entries are attributes (`lib.adam_step`) and items."""
 
     def __init__(self, path):
+        if not isinstance(path, (str, os.PathLike)):
+            raise CocoError(f"coco.load takes the library's path, got {type(path).__name__}")
         path = os.path.abspath(path)
-        if not os.path.exists(path):
+        identity = file_identity(path)
+        if identity is None:
             raise CocoError(f"no such library: {path}")
         # dlopen of a path it has loaded returns that library, even where
         # the file was rebuilt since: the old code ran. A rebuilt file is
         # loaded from a copy of its own.
-        identity = _file_identity(path)
         loaded, opened_path = _opened.setdefault(path, (identity, path))
         if identity != loaded:
             # Rebuilt since: a copy beside the original (a temporary

@@ -2,6 +2,8 @@
 its operands' program, and coco-opt's verifier decides its result type (or
 rejects it with the diagnostic, as CocoError at the user's line).
 """
+import numpy as np
+
 from .builder import Scalar, Tensor
 from .placements import CocoError, Sliced, TensorType
 from .schedules import axis_list
@@ -84,12 +86,22 @@ def exp(x):
     return _tensor(x, "exp").prog._unary("exp", x)
 
 
+def _pointwise_pair(op, a, b):
+    """An elementwise op of two operands, at least one a Tensor (0.0 first
+    was an AttributeError, two Scalars a StopIteration)."""
+    tensor = next((x for x in (a, b) if isinstance(x, Tensor)), None)
+    if tensor is None:
+        raise CocoError(f"{op}imum takes at least one coco Tensor, got "
+                        f"{type(a).__name__} and {type(b).__name__}")
+    return tensor.prog._pointwise(op, (a, b))
+
+
 def maximum(a, b):
-    return a.prog._pointwise("max", (a, b))
+    return _pointwise_pair("max", a, b)
 
 
 def minimum(a, b):
-    return a.prog._pointwise("min", (a, b))
+    return _pointwise_pair("min", a, b)
 
 
 def norm(x):
@@ -102,6 +114,8 @@ def reduce(x, dims, op="sum"):
     """Reduces `dims` away; on an axis slicing a reduced dim the result is
     local (partial results)."""
     x = _tensor(x, "reduce")
+    if isinstance(dims, (int, np.integer)):  # (one dimension was a TypeError)
+        dims = [dims]
     dims = ", ".join(str(d) for d in sorted(dims))
     return x.prog._op(lambda a: f"coco.reduce {op} {a} dims [{dims}] : {x.type}", [x])
 
@@ -129,6 +143,18 @@ def dropout(x, p, seed):
     layout for the same seed), scaling the others by 1/(1-p)."""
     x = _tensor(x, "dropout")
     prog = x.prog
+    # A constant p outside [0, 1) scaled every element (p < 0) or zeroed
+    # them all (p >= 1, NaN); a seed of 1.5 was 1, "a" a ValueError.
+    if not isinstance(p, Scalar) and not (isinstance(p, (int, float, np.integer, np.floating))
+                                          and 0 <= p < 1):
+        raise CocoError(f"dropout: p is a probability in [0, 1), got {p!r}")
     p = prog._as_scalar(p, "f32")
-    seed = seed if isinstance(seed, Scalar) else prog._as_scalar(int(seed), "i64")
+    if not isinstance(seed, Scalar):
+        if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or \
+                not -2**63 <= seed < 2**63:
+            raise CocoError(f"dropout: seed is an i64 integer or an i64 Scalar, got {seed!r}")
+        seed = prog._as_scalar(int(seed), "i64")
+    elif seed.dtype != "i64":
+        raise CocoError(f"dropout: seed is an i64 integer or an i64 Scalar, got a {seed.dtype} "
+                        "Scalar")
     return prog._op(lambda a, q, s: f"coco.dropout {a}, {q}, {s} : {x.type}", [x, p, seed])

@@ -297,7 +297,33 @@ def blocks(value, ttype, extents):
         else:
             raise CocoError(f"rank {r}'s array for {ttype.mlir()} has shape {array.shape}; "
                             f"expected its block {local} or the global shape {ttype.shape}")
+    # Ranks whose coordinates differ only along axes where the tensor is
+    # replicated hold one value: different arrays there were taken, each
+    # rank computed with its own, and a replicated result depended on which
+    # rank's block was read back.
+    replicated = [a for a, p in enumerate(ttype.placement_list(len(extents)))
+                  if p == Replicated()]
+    if replicated:
+        first = {}
+        for r, array in enumerate(out):
+            coords = list(grid_coords(r, extents))
+            for a in replicated:
+                coords[a] = 0
+            other = first.setdefault(tuple(coords), r)
+            if other != r and not _same_values(out[other], array):
+                raise CocoError(
+                    f"ranks {other} and {r} hold one block of {ttype.mlir()}, replicated on "
+                    f"axis {', '.join(map(str, replicated))}, but their arrays differ: pass "
+                    "the same values to the ranks of a replicated axis")
     return out
+
+
+def _same_values(a, b):
+    """Equal arrays, NaNs equal where the type has them."""
+    try:
+        return np.array_equal(a, b, equal_nan=True)
+    except TypeError:  # no NaN in the type (np.isnan refuses it)
+        return np.array_equal(a, b)
 
 
 def assemble(parts, ttype, extents):

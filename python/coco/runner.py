@@ -24,6 +24,7 @@ import numpy as np
 from .dtypes import from_storage, numpy_dtype, to_storage
 from .placements import (CocoError, Local, Replicated, Sliced, TensorType, assemble, blocks,
                          check_int)
+from .tools import file_identity
 
 # One host: shared memory between the ranks. $COCO_MPIRUN replaces this
 # (e.g. "mpirun --hostfile hosts --mca btl self,tcp" for several hosts).
@@ -271,6 +272,19 @@ class Compiled:
         self.signature = entry.tensors
         self.grid = grid
         self.workdir = workdir
+        self._identity = file_identity(exe)
+
+    def _check_executable(self):
+        """The executable is still the one compiled: another compile into
+        the same workdir (the same program name, or one sharing its first 64
+        characters) replaced it, and run() ran the other program (a wrong
+        result, or a reshape error on its outputs)."""
+        if file_identity(self.exe) != self._identity:
+            raise CocoError(f"{self.exe} is no longer the executable compiled for this "
+                            f"program: a later compile into {self.workdir} replaced it (a "
+                            "program of the same name, or one sharing its first 64 "
+                            "characters); compile this one again, or give each its own "
+                            "workdir")
 
     def _type(self, name):
         if name not in self.signature:
@@ -315,7 +329,9 @@ class Compiled:
         one local on some axis, a list with one array per world rank: that
         rank's block (its local shape; e.g. on a [DP, TP] grid, the TP
         block of the rank's own gradient), or an array of the global shape
-        of which the rank's block is taken. Every tensor parameter needs
+        of which the rank's block is taken; ranks that differ only along
+        axes where it is replicated pass equal arrays (one block, held by
+        all of them). Every tensor parameter needs
         one (the executable reads them all), and each is converted to the
         parameter's element type only where rounding is all that changes
         (coco.dtypes.to_storage: no out-of-range integers, no finite values
@@ -335,6 +351,19 @@ class Compiled:
         The ranks start with coco.launcher: mpirun with shared memory on
         this host, or $COCO_MPIRUN (e.g. with a hostfile) for several."""
         extents = self.grid.extents(ranks)  # (checks `ranks`)
+        self._check_executable()
+        # (A list for either was an AttributeError; a timeout of '60' a
+        # TypeError once mpirun had started.)
+        for what, value in (("inputs", inputs), ("scalars", scalars)):
+            if value is not None and not isinstance(value, dict):
+                raise CocoError(f"{what} maps names to values (a dict), got "
+                                f"{type(value).__name__}")
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or \
+                not timeout > 0:
+            raise CocoError(f"timeout is a number of seconds > 0, got {timeout!r}")
+        if outputs is not None and not isinstance(outputs, (str, list, tuple)):
+            raise CocoError(f"outputs is a name or a list of names, got "
+                            f"{type(outputs).__name__}")
         inputs = inputs or {}
         global_inputs, local_inputs = {}, {}
         for name, value in inputs.items():

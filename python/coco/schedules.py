@@ -64,10 +64,18 @@ class Schedule:
     def chosen(cls, grid, split=False, reorder=False, shard_state=(), fuse=False, overlap=0,
                hierarchical=None, axes=None, profile=None, ranks=None, caller_bytes=0):
         """The schedule Program.schedule asks for (see its docstring)."""
+        # split is True/False or "auto": another string ("autoo") was True,
+        # a hand schedule instead of the cost model's.
+        if isinstance(split, str) and split != "auto":
+            raise CocoError(f"schedule({split!r}): the first argument is split (True or "
+                            "False) or 'auto' (the cost model chooses)")
         if split == "auto":
             if not profile:
                 raise CocoError("schedule('auto') needs profile=FILE (a machine profile: "
                                 "coco-calibrate writes one)")
+            if not isinstance(profile, (str, os.PathLike)):
+                raise CocoError(f"schedule('auto'): profile is a file's path, got "
+                                f"{type(profile).__name__}")
             if ranks is None and any(e is None for e in grid.shape):
                 raise CocoError("schedule('auto') on a grid with '?' needs ranks=N")
             # The cost model picks among all of them: a hand-picked one would

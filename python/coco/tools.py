@@ -48,3 +48,13 @@ def run_tool(name, *args, stdin=None):
     if result.returncode != 0:
         raise CocoError(result.stderr.strip() or f"{name} failed ({result.returncode})")
     return result.stdout
+
+
+def file_identity(path):
+    """Which file is at `path`, or None if there is none: a file replaced
+    or rewritten there has another identity."""
+    try:
+        status = os.stat(path)
+    except OSError:
+        return None
+    return (status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns)

@@ -301,6 +301,119 @@ def test_integer_scalar_arithmetic(tmp_path):
         k * 0.5
 
 
+def test_values_belong_to_their_program_and_type():
+    # Another program's Scalar was emitted by its SSA name, which named
+    # another value here: w * (a + u) computed w * (a + a * 3).
+    one, two = coco.Program("one", coco.Grid("dp")), coco.Program("two", coco.Grid("dp"))
+    a, b = one.scalar("a", 2.0), two.scalar("b", 5.0)
+    t, u = a * 3.0, b * 7.0
+    with pytest.raises(coco.CocoError, match=r"test_frontend\.py:\d+: %\w+ belongs to program "
+                                             r"'two', not 'one'"):
+        a + u
+    # An i32 Scalar where f32 is expected was MLIR's "expects different type".
+    n = one.scalar("n", 3, dtype="i32")
+    with pytest.raises(coco.CocoError, match="a scalar of type i32 where f32 is expected"):
+        t + n
+    # Negation (-lr was a TypeError): arith.negf, and 0 - k for integers.
+    w = one.param("w", (4,))
+    one.update(w, w * -t)
+    one.output("k", coco.all_reduce(one.param("x", (4,), dtype="i32", layout="local")) * -n)
+    assert "arith.negf" in one.mlir() and "arith.subi" in one.mlir()
+
+
+def test_integer_tensors_refuse_division_and_powers():
+    # coco's integer quotient truncates toward zero (-3 / 2 was -1), and a
+    # constant 0 divisor was folded away (w / 0 returned w): refused, as for
+    # integer scalars.
+    prog = coco.Program("ints", coco.Grid("dp"))
+    x = prog.param("x", (4,), dtype="i32")
+    for make in (lambda: x / 2, lambda: 2 / x, lambda: x / 0):
+        with pytest.raises(coco.CocoError, match=r"i32 tensors have \+, -, \* and unary -; for / "
+                                                 r"use a floating-point tensor"):
+            make()
+    with pytest.raises(coco.CocoError, match=r"for \*\* use a floating-point tensor"):
+        x ** 2
+    # Floating-point tensors: a number may come first (2 ** w was a TypeError).
+    w = prog.param("w", (4,))
+    prog.update(w, coco.maximum(0.0, 2.0 ** w))
+    assert "coco.pow" in prog.mlir() and "coco.max" in prog.mlir()
+    lr = prog.scalar("lr", 0.5)
+    with pytest.raises(coco.CocoError, match="maximum takes at least one coco Tensor, got "
+                                             "Scalar and Scalar"):
+        coco.maximum(lr, lr)
+
+
+def test_misused_builders_are_errors():
+    prog = coco.Program("misuse", coco.Grid("dp"))
+    w = prog.param("w", (4, 2))
+    # A mistyped "auto" was split=True: a hand schedule, without a word.
+    with pytest.raises(coco.CocoError, match=r"schedule\('autoo'\): the first argument is split"):
+        prog.schedule("autoo")
+    with pytest.raises(coco.CocoError, match="profile is a file's path, got int"):
+        prog.schedule("auto", profile=5)
+    # A parameter's name for its Tensor was an AttributeError.
+    with pytest.raises(coco.CocoError, match="coco.update takes the parameter's Tensor .*, got str"):
+        prog.update("w", w)
+    # One dimension for reduce (a TypeError), abs() (a TypeError).
+    assert coco.reduce(w, 0).shape == (2,)
+    assert abs(w).shape == (4, 2)
+
+
+@pytest.mark.parametrize("p,seed,message", [
+    # p < 0 scaled every element, p >= 1 and NaN zeroed them; seed 1.5 was 1.
+    (-0.5, 1, r"dropout: p is a probability in \[0, 1\), got -0\.5"),
+    (1.5, 1, r"got 1\.5"),
+    (float("nan"), 1, r"got nan"),
+    (0.1, 1.5, r"dropout: seed is an i64 integer or an i64 Scalar, got 1\.5"),
+    (0.1, "a", r"seed is an i64 integer .*, got 'a'"),
+    (0.1, 2 ** 64, r"seed is an i64 integer .*, got 18446744073709551616"),
+])
+def test_dropout_arguments_are_checked(p, seed, message):
+    prog = coco.Program("drop", coco.Grid("dp"))
+    w = prog.param("w", (4,))
+    with pytest.raises(coco.CocoError, match=message):
+        coco.dropout(w, p, seed)
+
+
+def test_a_replaced_executable_is_not_run(tmp_path):
+    # Two programs named alike, compiled into one workdir: the second
+    # replaced the first's executable, and the first's run() ran it.
+    def doubled(factor):
+        prog = coco.Program("step", coco.Grid("dp"))
+        w = prog.param("w", (4,))
+        prog.update(w, w * factor)
+        return prog.compile(workdir=str(tmp_path))
+    first = doubled(2.0)
+    second = doubled(3.0)
+    with pytest.raises(coco.CocoError, match=r"step is no longer the executable compiled for this "
+                                             r"program: a later compile into .* replaced it"):
+        first.run(ranks=1, inputs={"w": np.ones(4, np.float32)})
+    # run()'s arguments are checked before mpirun starts.
+    for kwargs, message in ((dict(inputs=[1]), "inputs maps names to values .*, got list"),
+                            (dict(scalars=[1]), "scalars maps names to values .*, got list"),
+                            (dict(timeout="60"), "timeout is a number of seconds > 0, got '60'"),
+                            (dict(outputs=5), "outputs is a name or a list of names, got int")):
+        with pytest.raises(coco.CocoError, match=message):
+            second.run(ranks=1, **kwargs)
+    np.testing.assert_array_equal(second.run(ranks=1, inputs={"w": np.ones(4, np.float32)})["w"],
+                                  np.full(4, 3.0, np.float32))
+
+
+def test_replicated_axes_take_equal_arrays():
+    # [local, replicated] on a [2, 2] grid: ranks 0 and 1 (and 2 and 3) hold
+    # one block. Four different arrays were taken; each rank computed with
+    # its own and the result depended on which rank was read back.
+    ttype = coco.TensorType.parse("!coco.dtensor<4xf32, [local, replicated] on @g>")
+    same = [np.full(4, 1.0, np.float32)] * 2 + [np.full(4, 2.0, np.float32)] * 2
+    assert len(coco.blocks(same, ttype, [2, 2])) == 4
+    differ = [np.full(4, float(r), np.float32) for r in range(4)]
+    with pytest.raises(coco.CocoError, match=r"ranks 0 and 1 hold one block of .*, replicated on "
+                                             r"axis 1, but their arrays differ"):
+        coco.blocks(differ, ttype, [2, 2])
+    nan = [np.full(4, np.nan, np.float32)] * 4
+    assert len(coco.blocks(nan, ttype, [2, 2])) == 4  # NaN is NaN's equal here
+
+
 @pytest.mark.parametrize("make,message", [
     (lambda: coco.Program("my step", coco.Grid("dp")), "program name 'my step' must be an identifier"),
     (lambda: coco.Program("s", "dp"), "program 's': grid must be a coco.Grid, not str"),

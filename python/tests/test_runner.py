@@ -530,6 +530,33 @@ def test_in_process_scalars(tmp_path):
     assert "w: [0.5, 0.5, 0.5, 0.5]" in proc.stdout
 
 
+_ARGUMENT_NAMES = """
+import sys
+import numpy as np
+import coco
+prog = coco.Program("named", coco.Grid("dp"))
+w = prog.param("self", (4,))
+prog.update(w, w * 2.0)
+step = prog.load(cache_dir=sys.argv[1])
+a = np.ones(4, np.float32)
+step(**{"self": a})
+print("self:", a.tolist())
+try:
+    step(a)
+except coco.CocoError as error:
+    print("refused:", error)
+"""
+
+
+def test_in_process_arguments_by_name(tmp_path):
+    # An argument named self was "got multiple values for argument 'self'";
+    # a positional argument a TypeError that skipped the refusal every rank
+    # hears of.
+    proc = _run_in_process(tmp_path / "call.py", _ARGUMENT_NAMES, tmp_path / "cache")
+    assert "self: [2.0, 2.0, 2.0, 2.0]" in proc.stdout
+    assert "refused: @named takes its arguments by name (self), got 1 positional" in proc.stdout
+
+
 _RELOAD = """
 import os
 import sys
