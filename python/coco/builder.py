@@ -370,7 +370,10 @@ def _placements_of(layout, dim, axis, placements, grid):
     if placements is not None:
         if layout is not None or dim is not None or axis is not None:
             raise CocoError("pass either placements= or layout=/dim=/axis=, not both")
-        if isinstance(placements, (str, Local, Replicated, Sliced)):
+        # One placement for a one-axis grid; ("sliced", 0) is one too, not
+        # a list of "sliced" and 0.
+        if isinstance(placements, (str, Local, Replicated, Sliced)) or \
+                (isinstance(placements, tuple) and placements and placements[0] == "sliced"):
             placements = [placements]
         return [placement(p) for p in placements]
     layout = "replicated" if layout is None else layout
@@ -420,6 +423,9 @@ class Program:
         if not isinstance(grid, Grid):
             raise CocoError(f"{_where(self.loc)}program '{name}': grid must be a coco.Grid, "
                             f"not {type(grid).__name__}")
+        if grid.name == name:  # (a "redefinition of symbol" at compile time)
+            raise CocoError(f"{_where(self.loc)}program '{name}' and its grid @{name} share a "
+                            "name: both are symbols of one module; name one of them otherwise")
         self.name = name
         self.grid = grid
         self._names = {}      # argument names -> "parameter" or "scalar"

@@ -153,7 +153,19 @@ def to_storage(value, name, what="tensor"):
         raise CocoError(f"{a} takes floating-point values, bfloat16 or uint16 "
                         f"bits, not {array.dtype}")
     with np.errstate(over="ignore", invalid="ignore"):  # judged below
-        bits = _contiguous(array, np.float32).view(np.uint32).astype(np.uint64)
+        single = _contiguous(array, np.float32)
+        bits = single.view(np.uint32).astype(np.uint64)
+        if array.dtype.itemsize > 4:
+            # Rounded to f32 first, a value was rounded twice: 1 + 2^-8 +
+            # 2^-30 became the tie 1 + 2^-8, then 1.0 (ties to even), where
+            # the nearest bf16 is 1 + 2^-7. f32 rounded to odd (toward zero,
+            # the last bit set where inexact) keeps enough of the value for
+            # the one rounding to bf16 below to be right.
+            wide = array.astype(np.float64)
+            back = single.astype(np.float64)
+            inexact = (back != wide) & np.isfinite(back)
+            bits = np.where(inexact & (np.abs(back) > np.abs(wide)), bits - 1, bits)
+            bits = np.where(inexact, bits | 1, bits)
     rounded = (bits + 0x7FFF + ((bits >> 16) & 1)) >> 16
     # A NaN stays a (quiet) NaN. (np.where keeps a 0-d array an array.)
     stored = np.where(np.isnan(array), (bits >> 16) | 0x40, rounded).astype(np.uint16)

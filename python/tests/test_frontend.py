@@ -346,6 +346,8 @@ def test_integer_tensors_refuse_division_and_powers():
 def test_misused_builders_are_errors():
     prog = coco.Program("misuse", coco.Grid("dp"))
     w = prog.param("w", (4, 2))
+    # One tuple placement (it was read as the list "sliced", 0).
+    assert prog.param("x", (4, 2), placements=("sliced", 1)).placements == (coco.Sliced(1),)
     # A mistyped "auto" was split=True: a hand schedule, without a word.
     with pytest.raises(coco.CocoError, match=r"schedule\('autoo'\): the first argument is split"):
         prog.schedule("autoo")
@@ -422,6 +424,8 @@ def test_replicated_axes_take_equal_arrays():
     (lambda: coco.Grid("g", [2.5]), r"grid @g: an extent must be a whole number >= 1, not 2\.5"),
     (lambda: coco.Grid("g", [None, None]), "grid @g: at most one extent may be None"),
     (lambda: coco.Grid("g", "ab"), "grid @g: a grid has 1 to 4 axes"),
+    # (Compiling said "redefinition of symbol named 'dp'".)
+    (lambda: coco.Program("dp", coco.Grid("dp")), "program 'dp' and its grid @dp share a name"),
 ])
 def test_programs_and_grids_are_checked(make, message):
     # Each once reached the generated IR as a parse error at the first

@@ -117,6 +117,24 @@ def test_inputs_are_not_silently_cast():
     assert to_storage(np.array([0.5]), "f16").dtype == np.float16
 
 
+def test_bf16_from_f64_is_rounded_once():
+    # Through f32 first, 1 + 2^-8 + 2^-30 was rounded twice: to the tie
+    # 1 + 2^-8, then to 1.0 (ties to even); the nearest bf16 is 1 + 2^-7.
+    from coco.dtypes import from_storage, to_storage
+    x = np.array([1 + 2 ** -8 + 2 ** -30, -(1 + 2 ** -8 + 2 ** -30), 1 + 2 ** -8, 1 + 2 ** -8 - 2 ** -30,
+                  2 ** -130 + 2 ** -140, 0.0, -0.0])
+    expected = [1 + 2 ** -7, -(1 + 2 ** -7), 1.0, 1.0, 2 ** -130, 0.0, -0.0]
+    got = from_storage(to_storage(x, "bf16"), "bf16")
+    assert got.tolist() == expected
+    assert np.signbit(got[-1])
+    # Against ml_dtypes' conversion (one rounding) on random doubles.
+    ml_dtypes = pytest.importorskip("ml_dtypes")
+    rng = np.random.default_rng(7)
+    y = rng.standard_normal(100000) * 10.0 ** rng.integers(-40, 38, 100000)
+    y = y[np.abs(y) < 3.38e38]
+    assert np.array_equal(to_storage(y, "bf16"), y.astype(ml_dtypes.bfloat16).view(np.uint16))
+
+
 @pytest.mark.parametrize("ranks", [0, -1, 1.5, True, "2"])
 def test_bad_rank_counts_are_errors(ranks, tmp_path):
     # ranks=0 started mpirun -np 0 (every slot) and failed with IndexError.
