@@ -142,7 +142,11 @@ class Coco_BinaryOp<string mnemonic, string desc, list<Trait> traits = []>
 def Coco_AddOp : Coco_BinaryOp<"add", "addition">;
 def Coco_SubOp : Coco_BinaryOp<"sub", "subtraction">;
 def Coco_MulOp : Coco_BinaryOp<"mul", "multiplication">;
-def Coco_DivOp : Coco_BinaryOp<"div", "division", [Coco_DividesTrait]>;
+// Integer division is arith.divsi's: the Python front end refuses it.
+def Coco_DivOp : Coco_BinaryOp<"div",
+    "division (of integers: truncated toward zero, undefined for a zero " #
+    "divisor or the smallest integer over -1, as arith.divsi)",
+    [Coco_DividesTrait]>;
 def Coco_MaxOp : Coco_BinaryOp<"max", "maximum">;
 def Coco_MinOp : Coco_BinaryOp<"min", "minimum">;
 def Coco_PowOp : Coco_BinaryOp<"pow", "power (floating point only)">;
