@@ -212,6 +212,7 @@ class Scalar(_Value):
                                 "use f32 scalars")
             op = self._INTEGER_OPS[op]
         other = self.prog._as_scalar(other, self.dtype)
+        self._same_type(other)
         a, b = (other, self) if reverse else (self, other)
         return self.prog._scalar_op(f"arith.{op} {a.ssa}, {b.ssa} : {self.dtype}", self.dtype)
 
@@ -243,7 +244,15 @@ class Scalar(_Value):
         if not is_float(self.dtype):
             raise CocoError(f"{self.dtype} scalars have +, - and *; for pow use f32 scalars")
         o = self.prog._as_scalar(o, self.dtype)
+        self._same_type(o)
         return self.prog._scalar_op(f"math.powf {self.ssa}, {o.ssa} : {self.dtype}", self.dtype)
+
+    def _same_type(self, other):
+        # (An i32 and an f32 scalar were MLIR's "expects different type".)
+        if other.dtype != self.dtype:
+            raise CocoError(f"{_where(_user_location())}a scalar of type {other.dtype} with one "
+                            f"of type {self.dtype}: coco does not convert scalars (declare both "
+                            f"{self.dtype})")
 
     def __rpow__(self, o):
         return self.prog._as_scalar(o, self.dtype) ** self
@@ -517,11 +526,10 @@ class Program:
         loc = _user_location()
         if isinstance(value, Scalar):
             # Another program's scalar was emitted by its name, which names
-            # another value here (or none): a silently wrong program.
+            # another value here (or none): a silently wrong program. (Its
+            # type is the op's matter: a bf16 tensor times an f32 scalar is
+            # coco's mixed precision.)
             self._check_own(value, loc)
-            if value.dtype != dtype:
-                raise CocoError(f"{_where(loc)}a scalar of type {value.dtype} where {dtype} is "
-                                f"expected: coco does not convert scalars (declare it {dtype})")
             return value
         if not isinstance(value, (int, float, np.integer, np.floating)):
             raise CocoError(f"{_where(loc)}expected a number or Scalar, got "

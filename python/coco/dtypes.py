@@ -161,10 +161,11 @@ def to_storage(value, name, what="tensor"):
             # the nearest bf16 is 1 + 2^-7. f32 rounded to odd (toward zero,
             # the last bit set where inexact) keeps enough of the value for
             # the one rounding to bf16 below to be right.
-            wide = array.astype(np.float64)
-            back = single.astype(np.float64)
-            inexact = (back != wide) & np.isfinite(back)
-            bits = np.where(inexact & (np.abs(back) > np.abs(wide)), bits - 1, bits)
+            # (Compared in the input's own type: through f64, a long double
+            # was rounded twice still.)
+            back = single.astype(array.dtype)
+            inexact = (back != array) & np.isfinite(back)
+            bits = np.where(inexact & (np.abs(back) > np.abs(array)), bits - 1, bits)
             bits = np.where(inexact, bits | 1, bits)
     rounded = (bits + 0x7FFF + ((bits >> 16) & 1)) >> 16
     # A NaN stays a (quiet) NaN. (np.where keeps a 0-d array an array.)

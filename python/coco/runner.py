@@ -358,7 +358,8 @@ class Compiled:
             if value is not None and not isinstance(value, dict):
                 raise CocoError(f"{what} maps names to values (a dict), got "
                                 f"{type(value).__name__}")
-        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or \
+        if isinstance(timeout, (bool, np.bool_)) or \
+                not isinstance(timeout, (int, float, np.integer, np.floating)) or \
                 not timeout > 0:
             raise CocoError(f"timeout is a number of seconds > 0, got {timeout!r}")
         if outputs is not None and not isinstance(outputs, (str, list, tuple)):

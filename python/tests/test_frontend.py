@@ -310,10 +310,16 @@ def test_values_belong_to_their_program_and_type():
     with pytest.raises(coco.CocoError, match=r"test_frontend\.py:\d+: %\w+ belongs to program "
                                              r"'two', not 'one'"):
         a + u
-    # An i32 Scalar where f32 is expected was MLIR's "expects different type".
+    # Scalars of two types were MLIR's "expects different type"; a tensor
+    # times a scalar of another type is mixed precision, as the verifier
+    # takes it.
     n = one.scalar("n", 3, dtype="i32")
-    with pytest.raises(coco.CocoError, match="a scalar of type i32 where f32 is expected"):
+    with pytest.raises(coco.CocoError, match="a scalar of type i32 with one of type f32"):
         t + n
+    with pytest.raises(coco.CocoError, match="a scalar of type f32 with one of type i32"):
+        n * t
+    half = one.param("half", (4,), dtype="bf16")
+    one.update(half, half * t)
     # Negation (-lr was a TypeError): arith.negf, and 0 - k for integers.
     w = one.param("w", (4,))
     one.update(w, w * -t)

@@ -133,6 +133,11 @@ def test_bf16_from_f64_is_rounded_once():
     y = rng.standard_normal(100000) * 10.0 ** rng.integers(-40, 38, 100000)
     y = y[np.abs(y) < 3.38e38]
     assert np.array_equal(to_storage(y, "bf16"), y.astype(ml_dtypes.bfloat16).view(np.uint16))
+    # A long double (x86: 64-bit significand) is not rounded to f64 first.
+    if np.finfo(np.longdouble).nmant > 52:
+        one = np.longdouble(1)
+        z = np.array([one + one / 2 ** 8 + one / 2 ** 60], dtype=np.longdouble)
+        assert from_storage(to_storage(z, "bf16"), "bf16").tolist() == [1 + 2 ** -7]
 
 
 @pytest.mark.parametrize("ranks", [0, -1, 1.5, True, "2"])

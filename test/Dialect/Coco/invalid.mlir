@@ -1307,8 +1307,16 @@ func.func @exchange_whole_value(%a: !coco.dtensor<4xf32, local on @tp>) {
 // -----
 
 func.func @unknown_op_attribute() {
-  // expected-error @+1 {{'arith.constant' op has unknown attribute coco.fast; coco's operation attributes are coco.overlap_chunks, coco.fuse_reduce_scatter and coco.exchange_whole}}
+  // expected-error @+1 {{'arith.constant' op has unknown attribute coco.fast; coco's operation attributes are coco.overlap_chunks, coco.fuse_reduce_scatter, coco.exchange_whole and coco.branch_remarks (the transform ops', while they run)}}
   %0 = arith.constant {coco.fast} 1 : index
+  return
+}
+
+// -----
+
+func.func @branch_remarks_value() {
+  // expected-error @+1 {{'arith.constant' op coco.branch_remarks must be an array<i64>, got 0 : i64}}
+  %0 = arith.constant {coco.branch_remarks = 0} 1 : index
   return
 }
 

@@ -128,9 +128,17 @@ LogicalResult CocoDialect::verifyOperationAttribute(Operation *op,
                 "all_to_all skip_self); it means nothing here";
     return success();
   }
+  if (name == kBranchRemarksAttr) {
+    if (!isa<DenseI64ArrayAttr>(attr.getValue()))
+      return op->emitOpError()
+             << name << " must be an array<i64>, got " << attr.getValue();
+    return success();
+  }
   return op->emitOpError() << "has unknown attribute " << name
                            << "; coco's operation attributes are "
                            << kOverlapChunksAttr << ", "
-                           << kFuseReduceScatterAttr << " and "
-                           << kExchangeWholeAttr;
+                           << kFuseReduceScatterAttr << ", "
+                           << kExchangeWholeAttr << " and "
+                           << kBranchRemarksAttr
+                           << " (the transform ops', while they run)";
 }

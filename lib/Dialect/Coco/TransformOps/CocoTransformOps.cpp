@@ -35,10 +35,11 @@ namespace {
 /// its state): upstream applies a branch to a detached copy of the scope,
 /// erases the copy when a later transform of the branch fails and puts it
 /// in the payload when the branch succeeds, so a remark reported at once
-/// claimed a schedule that a failed branch took back. Each copy is marked
-/// (kBranchMark, an id) when it gets its first remark; when the run ends,
-/// the remarks of the marks found in the payload go out, in the order they
-/// came, and the marks are removed.
+/// claimed a schedule that a failed branch took back. Each copy gets a mark
+/// of its own (kBranchRemarksAttr, a list: a copy of a copy that was kept
+/// carries the marks of its original too) when it gets its first remark;
+/// when the run ends, the remarks of the marks found in the payload go out,
+/// in the order they came, and the marks are removed.
 class BranchRemarks : public transform::TransformState::Extension {
 public:
   explicit BranchRemarks(transform::TransformState &state)
@@ -51,30 +52,36 @@ public:
   Operation *const payload;
 
 private:
-  static constexpr StringLiteral kBranchMark = "__coco_branch_remarks";
   std::vector<std::pair<int64_t, HeldScheduleRemarks::Held>> held;
+  /// The copy each mark was given to: a copy whose last mark is another's
+  /// got it by cloning (a second alternatives on a scope the first one
+  /// kept), and needs one of its own.
+  llvm::DenseMap<int64_t, Operation *> markedCopy;
   int64_t nextMark = 0;
 };
 
 void BranchRemarks::hold(Operation *copy, HeldScheduleRemarks::Held &remark) {
-  auto mark = copy->getAttrOfType<IntegerAttr>(kBranchMark);
-  if (!mark) {
-    mark =
-        IntegerAttr::get(IntegerType::get(copy->getContext(), 64), nextMark++);
-    copy->setAttr(kBranchMark, mark);
+  SmallVector<int64_t> marks;
+  if (auto given = copy->getAttrOfType<DenseI64ArrayAttr>(kBranchRemarksAttr))
+    llvm::append_range(marks, given.asArrayRef());
+  if (marks.empty() || markedCopy.lookup(marks.back()) != copy) {
+    marks.push_back(nextMark);
+    markedCopy[nextMark++] = copy;
+    copy->setAttr(kBranchRemarksAttr,
+                  DenseI64ArrayAttr::get(copy->getContext(), marks));
   }
   remark.detachedScope = nullptr; // reported as it is, when the run ends
-  held.emplace_back(mark.getInt(), std::move(remark));
+  held.emplace_back(marks.back(), std::move(remark));
 }
 
 BranchRemarks::~BranchRemarks() {
   // A copy that was kept is in the payload (a branch of a branch: in its
-  // outer copy, kept in turn); one that was erased took its mark with it.
+  // outer copy, kept in turn); one that was erased took its marks with it.
   llvm::DenseSet<int64_t> kept;
   payload->walk([&](Operation *op) {
-    if (auto mark = op->getAttrOfType<IntegerAttr>(kBranchMark)) {
-      kept.insert(mark.getInt());
-      op->removeAttr(kBranchMark);
+    if (auto marks = op->getAttrOfType<DenseI64ArrayAttr>(kBranchRemarksAttr)) {
+      kept.insert(marks.asArrayRef().begin(), marks.asArrayRef().end());
+      op->removeAttr(kBranchRemarksAttr);
     }
   });
   for (auto &[mark, remark] : held)

@@ -108,12 +108,14 @@ void mlir::coco::remarkApplied(Operation *op, StringRef schedule,
   HeldScheduleRemarks::Held remark{
       /*applied=*/true, op->getLoc(), categoryOf(op, schedule),
       StringAttr::get(op->getContext(), functionOf(op)).getValue(), what.str()};
-  if (innermostRoute) {
+  // Outside the payload (not only another root: the payload may be a
+  // module inside the file's, with --transform-interpreter's
+  // debug-payload-root-tag).
+  if (innermostRoute && !innermostRoute->payload->isAncestor(op)) {
     Operation *scope = op;
     while (Operation *parent = scope->getParentOp())
       scope = parent;
-    if (scope != innermostRoute->payload)
-      remark.detachedScope = scope;
+    remark.detachedScope = scope;
   }
   HeldScheduleRemarks::report(remark);
 }

@@ -141,3 +141,51 @@ module attributes {transform.with_named_sequence} {
     transform.yield
   }
 }
+
+// -----
+
+// Two alternatives on one scope: A keeps its reduce_bcast split of the loss
+// (its copy, marked, is now the payload); B copies that scope, marks and
+// all, splits the gradient into rs_ag and fails. Its copy gets a mark of
+// its own, so its remark goes with it (it was reported under A's mark,
+// which the payload still carried). A transform after them (canonicalize
+// on the module) runs: the mark is an attribute coco's verifier knows
+// (an unprefixed name failed the module's verifier).
+// CHECK: :[[@LINE+10]]:10: remark: [Passed] applied | Category:coco-split | Function=twice | Remark="all_reduce sum became reduce_to_root 0 + broadcast"
+// CHECK-NOT: Function=twice | Remark="all_reduce sum became reduce_scatter
+// IR-LABEL: func.func @twice
+// IR-NOT: coco.reduce_scatter
+!G = !coco.dtensor<8xf32, local on @dp>
+!L = !coco.dtensor<f32, local on @dp>
+module @payload attributes {transform.target_tag = "payload"} {
+  coco.grid @dp(shape = [4])
+  func.func @twice(%g: !G, %loss: !L) -> (!coco.dtensor<8xf32, replicated on @dp>, !coco.dtensor<f32, replicated on @dp>) {
+    %0 = coco.all_reduce sum %g : !G
+    %1 = coco.all_reduce sum %loss : !L
+    return %0, %1 : !coco.dtensor<8xf32, replicated on @dp>, !coco.dtensor<f32, replicated on @dp>
+  }
+}
+
+module attributes {transform.with_named_sequence} {
+  transform.named_sequence @__transform_main(%root: !transform.any_op {transform.readonly}) {
+    %f = transform.structured.match attributes {transform.target_tag = "payload"} in %root : (!transform.any_op) -> !transform.any_op
+    transform.alternatives %f : !transform.any_op {
+    ^bb0(%scope: !transform.any_op):
+      %ar = transform.structured.match ops{["coco.all_reduce"]} in %scope : (!transform.any_op) -> !transform.any_op
+      %vec, %scalar = transform.split_handle %ar : (!transform.any_op) -> (!transform.any_op, !transform.any_op)
+      %bc = transform.coco.split %scalar into reduce_bcast : (!transform.any_op) -> !transform.any_op
+    }
+    %f2 = transform.structured.match attributes {transform.target_tag = "payload"} in %root : (!transform.any_op) -> !transform.any_op
+    transform.alternatives %f2 : !transform.any_op {
+    ^bb0(%scope: !transform.any_op):
+      %ar = transform.structured.match ops{["coco.all_reduce"]} in %scope : (!transform.any_op) -> !transform.any_op
+      %ag = transform.coco.split %ar into rs_ag : (!transform.any_op) -> !transform.any_op
+      transform.match.operation_name %scope ["func.func"] : !transform.any_op
+    }, {
+    ^bb0(%scope: !transform.any_op):
+    }
+    %f3 = transform.structured.match attributes {transform.target_tag = "payload"} in %root : (!transform.any_op) -> !transform.any_op
+    %c = transform.apply_registered_pass "canonicalize" to %f3 : (!transform.any_op) -> !transform.any_op
+    transform.yield
+  }
+}

@@ -70,6 +70,12 @@ constexpr llvm::StringLiteral kFuseReduceScatterAttr =
 /// to the rank-local op and to the all_to_all the fold makes.
 constexpr llvm::StringLiteral kExchangeWholeAttr = "coco.exchange_whole";
 
+/// The attribute (array<i64>) by which the transform.coco ops mark the
+/// copies transform.alternatives makes of its scope while the interpreter
+/// runs, to report the applied remarks of the copies that stay (see
+/// CocoTransformOps.cpp); removed when the interpreter is done.
+constexpr llvm::StringLiteral kBranchRemarksAttr = "coco.branch_remarks";
+
 /// The number of ranks of the group over `axes` of a grid of `extents`
 /// (ShapedType::kDynamic if one of them is '?'). The axes must be in range.
 int64_t groupSize(ArrayRef<int64_t> extents, ArrayRef<int64_t> axes);
