@@ -19,6 +19,8 @@ def _directory(path, what):
     """Makes directory `path` (the `what` argument) if it does not exist;
     CocoError where it cannot be one (an existing file was a
     FileExistsError)."""
+    if not isinstance(path, (str, os.PathLike)):  # (5 was a TypeError)
+        raise CocoError(f"{what} is a directory's path, got {type(path).__name__}")
     if os.path.exists(path) and not os.path.isdir(path):
         raise CocoError(f"{what} {path} exists and is not a directory")
     try:
@@ -60,6 +62,9 @@ def compile_library(program, path, target):
     `path` meanwhile finds the old file or the new one, never part of one
     (every rank of a job calling compile_library(PATH) then coco.load(PATH)
     loaded half-written files)."""
+    if not isinstance(path, (str, os.PathLike)):  # (5 was a TypeError)
+        raise CocoError(f"compile_library: path is the library's path, got "
+                        f"{type(path).__name__}")
     lowering = program._schedule.lowering(target)
     program.scheduled_mlir()  # raises with the diagnostic
     partial = f"{path}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp"

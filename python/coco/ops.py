@@ -5,7 +5,7 @@ rejects it with the diagnostic, as CocoError at the user's line).
 import numpy as np
 
 from .builder import Scalar, Tensor
-from .placements import CocoError, Sliced, TensorType
+from .placements import CocoError, Sliced, TensorType, check_int
 from .schedules import axis_list
 
 # -- collectives and compute ops --------------------------------------------
@@ -131,7 +131,12 @@ def expand(x, shape, dims):
     """Broadcasts x so that its dimension i is dimension dims[i] of `shape`
     (its placements carry over, sliced<d> becoming sliced<dims[d]>)."""
     x = _tensor(x, "expand")
-    dims = [int(d) for d in dims]
+    # (A number for either was a TypeError; int() truncated 0.5.)
+    if not isinstance(shape, (list, tuple)) or not isinstance(dims, (list, tuple)):
+        raise CocoError(f"expand takes a shape and dims as lists, got {type(shape).__name__} "
+                        f"and {type(dims).__name__}")
+    shape = [check_int(d, "a dimension of expand's shape") for d in shape]
+    dims = [check_int(d, "a dimension of expand's dims") for d in dims]
     places = [Sliced(dims[p.dim] if p.dim < len(dims) else p.dim, p.within)
               if isinstance(p, Sliced) else p for p in x.ttype.placements]
     result = TensorType(shape, x.dtype, places, x.grid.name).mlir()

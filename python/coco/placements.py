@@ -262,6 +262,8 @@ class TensorType:
 
 def grid_coords(rank, extents):
     """World rank -> grid coordinates (row-major: the last axis fastest)."""
+    ranks = math.prod(extents)
+    check_int(rank, f"rank (of a grid of {ranks})", 0, ranks)
     return tuple(int(c) for c in np.unravel_index(rank, tuple(extents)))
 
 
@@ -340,5 +342,10 @@ def assemble(parts, ttype, extents):
     result = np.empty(ttype.shape, dtype=dtype)
     for r, part in enumerate(parts):
         index = ttype.block(r, extents)
-        result[index] = np.asarray(part).reshape(tuple(s.stop - s.start for s in index))
+        block = tuple(s.stop - s.start for s in index)
+        part = np.asarray(part)
+        if part.size != math.prod(block):  # (numpy's reshape error)
+            raise CocoError(f"rank {r}'s block of {ttype.mlir()} has {part.size} elements "
+                            f"(shape {part.shape}); its block is {block}")
+        result[index] = part.reshape(block)
     return result

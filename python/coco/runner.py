@@ -251,10 +251,16 @@ class EntrySignature:
 def read_manifest(path):
     """Entry name -> EntrySignature from a manifest written by
     coco-translate --coco-to-signature-json."""
-    with open(path) as f:
-        manifest = json.load(f)
-    if manifest.get("version") != MANIFEST_VERSION:
-        raise CocoError(f"{path}: signature manifest version {manifest.get('version')}, "
+    try:
+        with open(path) as f:
+            manifest = json.load(f)
+    except OSError as error:  # (a missing one was a FileNotFoundError)
+        raise CocoError(f"cannot read the signature manifest {path}: {error.strerror}") from None
+    except json.JSONDecodeError as error:
+        raise CocoError(f"{path} is not a signature manifest (JSON): {error}") from None
+    version = manifest.get("version") if isinstance(manifest, dict) else None
+    if version != MANIFEST_VERSION:
+        raise CocoError(f"{path}: signature manifest version {version}, "
                         f"this front end reads version {MANIFEST_VERSION}")
     return {e["name"]: EntrySignature(e) for e in manifest["entries"]}
 

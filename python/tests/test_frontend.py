@@ -365,6 +365,22 @@ def test_misused_builders_are_errors():
     # One dimension for reduce (a TypeError), abs() (a TypeError).
     assert coco.reduce(w, 0).shape == (2,)
     assert abs(w).shape == (4, 2)
+    # Raw tracebacks of the helpers (TypeError, ValueError, FileNotFoundError).
+    with pytest.raises(coco.CocoError, match="expand takes a shape and dims as lists, got int"):
+        coco.expand(w, 5, [0])
+    with pytest.raises(coco.CocoError, match=r"rank \(of a grid of 4\) must be a whole number "
+                                             r"from 0 to 3, not 5"):
+        coco.placements.grid_coords(5, [2, 2])
+    with pytest.raises(coco.CocoError, match="cannot read the signature manifest /nonexistent"):
+        coco.read_manifest("/nonexistent.json")
+    with pytest.raises(coco.CocoError, match="workdir is a directory's path, got int"):
+        prog.compile(workdir=5)
+    with pytest.raises(coco.CocoError, match="compile_library: path is the library's path"):
+        prog.compile_library(5)
+    ttype = coco.TensorType.parse("!coco.dtensor<4xf32, sliced<0> on @g>")
+    with pytest.raises(coco.CocoError, match=r"rank 1's block of .* has 3 elements \(shape "
+                                             r"\(3,\)\); its block is \(2,\)"):
+        coco.assemble([np.zeros(2), np.zeros(3)], ttype, [2])
 
 
 @pytest.mark.parametrize("p,seed,message", [
