@@ -102,6 +102,14 @@ class Schedule:
         overlap = check_int(overlap, "overlap (a number of chunks)")
         if overlap and overlap < 2:
             raise CocoError("overlap needs at least 2 chunks")
+        # An axis beyond the grid matched no collective: the schedule did
+        # nothing, and the passes' warning never reached Python.
+        for what, value in (("axes", axes), ("hierarchical", hierarchical)):
+            for axis in axis_list(value) or ():
+                if axis >= grid.ndim:
+                    raise CocoError(f"{what}: grid @{grid.name} has {grid.ndim} "
+                                    f"ax{'is' if grid.ndim == 1 else 'es'}, numbered from 0; "
+                                    f"there is no axis {axis}")
         return cls(split, reorder, shard_state, fuse, overlap, hierarchical, axes)
 
     def passes(self, target="cpu"):

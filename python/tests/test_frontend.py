@@ -359,6 +359,10 @@ def test_misused_builders_are_errors():
         prog.schedule("autoo")
     with pytest.raises(coco.CocoError, match="profile is a file's path, got int"):
         prog.schedule("auto", profile=5)
+    # An axis beyond the grid matched nothing: the schedule did nothing.
+    with pytest.raises(coco.CocoError, match="axes: grid @dp has 1 axis, numbered from 0; there "
+                                             "is no axis 7"):
+        prog.schedule(split=True, axes=[7])
     # A parameter's name for its Tensor was an AttributeError.
     with pytest.raises(coco.CocoError, match="coco.update takes the parameter's Tensor .*, got str"):
         prog.update("w", w)
